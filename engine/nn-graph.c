@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The op graph: construction, allocation, forward, reverse-mode backward. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn-graph-private.h"
+
+static const NnOpInfo *op_table[NN_N_OPS];
+
+void
+nn_op_register (NnOpType op, const NnOpInfo *info)
+{
+  op_table[op] = info;
+}
+
+const NnOpInfo *
+nn_op_info (NnOpType op)
+{
+  return op_table[op];
+}
+
+NnGraph *
+nn_graph_new (void)
+{
+  nn_ops_register_all ();
+  NnGraph *g = calloc (1, sizeof *g);
+  g->max_batch = g->batch = 1;
+  return g;
+}
+
+void
+nn_graph_free (NnGraph *g)
+{
+  if (!g)
+    return;
+  for (int i = 0; i < g->n_nodes; i++)
+    {
+      free (g->nodes[i].in);
+      free (g->nodes[i].label);
+    }
+  free (g->nodes);
+  free (g->value_arena);
+  free (g->grad_arena);
+  free (g->aux_arena);
+  free (g);
+}
+
+int
+nn_graph_add (NnGraph *g, NnOpType op, const int *in, int n_in)
+{
+  if (g->n_nodes == g->cap_nodes)
+    {
+      g->cap_nodes = g->cap_nodes ? 2 * g->cap_nodes : 64;
+      g->nodes = realloc (g->nodes, sizeof (NnNode) * (size_t) g->cap_nodes);
+    }
+  NnNode *n = &g->nodes[g->n_nodes];
+  memset (n, 0, sizeof *n);
+  n->op = op;
+  n->n_in = n_in;
+  if (n_in)
+    {
+      n->in = malloc (sizeof (int) * (size_t) n_in);
+      memcpy (n->in, in, sizeof (int) * (size_t) n_in);
+      n->batched = g->nodes[in[0]].batched;
+    }
+  g->allocated = 0;
+  return g->n_nodes++;
+}
+
+int
+nn_graph_add_input (NnGraph *g, int ndim, const int *shape, int batched)
+{
+  int i = nn_graph_add (g, NN_OP_INPUT, NULL, 0);
+  NnNode *n = &g->nodes[i];
+  n->batched = batched;
+  /* ip holds the per-sample shape; the shape rule adds the batch axis. */
+  n->ip[0] = ndim;
+  for (int k = 0; k < ndim; k++)
+    n->ip[1 + k] = shape[k];
+  return i;
+}
+
+int
+nn_graph_add_param (NnGraph *g, int ndim, const int *shape, float *value, float *grad)
+{
+  int i = nn_graph_add (g, NN_OP_PARAM, NULL, 0);
+  NnNode *n = &g->nodes[i];
+  n->ndim = ndim;
+  memcpy (n->shape, shape, sizeof (int) * (size_t) ndim);
+  n->size = n->capacity = nn_shape_size (ndim, shape);
+  n->value = value;
+  n->grad = grad;
+  n->external = 1;
+  n->needs_grad = grad != NULL;
+  return i;
+}
+
+void
+nn_graph_set_label (NnGraph *g, int i, const char *label)
+{
+  free (g->nodes[i].label);
+  g->nodes[i].label = label ? strdup (label) : NULL;
+}
+
+void
+nn_shape_like_input (NnGraph *g, NnNode *n)
+{
+  NnNode *a = nn_in (g, n, 0);
+  n->ndim = a->ndim;
+  memcpy (n->shape, a->shape, sizeof n->shape);
+}
+
+static void
+run_shape (NnGraph *g, NnNode *n)
+{
+  if (n->op == NN_OP_PARAM)
+    return;
+  if (n->op == NN_OP_INPUT)
+    {
+      int k = 0;
+      if (n->batched)
+        n->shape[k++] = g->batch;
+      for (int d = 0; d < n->ip[0]; d++)
+        n->shape[k++] = n->ip[1 + d];
+      n->ndim = k;
+    }
+  else
+    op_table[n->op]->shape (g, n);
+  n->size = nn_shape_size (n->ndim, n->shape);
+}
+
+static int
+grows_grad (NnGraph *g, NnNode *n)
+{
+  if (n->op == NN_OP_PARAM)
+    return n->grad != NULL;
+  if (n->needs_grad)
+    return 1;
+  for (int k = 0; k < n->n_in; k++)
+    if (g->nodes[n->in[k]].grad)
+      return 1;
+  return 0;
+}
+
+int
+nn_graph_alloc (NnGraph *g, int max_batch)
+{
+  g->max_batch = g->batch = max_batch > 0 ? max_batch : 1;
+  size_t vsz = 0, gsz = 0, asz = 0;
+  /* First pass: shapes and sizes at max batch; mark grads with a sentinel. */
+  static float sentinel;
+  for (int i = 0; i < g->n_nodes; i++)
+    {
+      NnNode *n = &g->nodes[i];
+      n->aux_size = 0;
+      run_shape (g, n);
+      if (n->external)
+        continue;
+      n->capacity = n->size;
+      n->grad = grows_grad (g, n) ? &sentinel : NULL;
+      vsz += n->capacity;
+      if (n->grad)
+        gsz += n->capacity;
+      asz += n->aux_size;
+    }
+  free (g->value_arena);
+  free (g->grad_arena);
+  free (g->aux_arena);
+  /* 16 floats of slack per node keep every buffer 64-byte aligned. */
+  size_t slack = 16 * (size_t) g->n_nodes;
+  g->value_arena = aligned_alloc (64, ((vsz + slack) * sizeof (float) + 63) / 64 * 64);
+  g->grad_arena = aligned_alloc (64, ((gsz + slack) * sizeof (float) + 63) / 64 * 64);
+  g->aux_arena = aligned_alloc (64, ((asz + slack) * sizeof (float) + 63) / 64 * 64);
+  if (!g->value_arena || !g->grad_arena || !g->aux_arena)
+    return 0;
+  g->value_arena_size = vsz + slack;
+  g->grad_arena_size = gsz + slack;
+  g->aux_arena_size = asz + slack;
+  memset (g->value_arena, 0, g->value_arena_size * sizeof (float));
+  memset (g->grad_arena, 0, g->grad_arena_size * sizeof (float));
+  memset (g->aux_arena, 0, g->aux_arena_size * sizeof (float));
+  size_t vo = 0, go = 0, ao = 0;
+  for (int i = 0; i < g->n_nodes; i++)
+    {
+      NnNode *n = &g->nodes[i];
+      if (n->external)
+        continue;
+      n->value = g->value_arena + vo;
+      vo += (n->capacity + 15) / 16 * 16;
+      if (n->grad)
+        {
+          n->grad = g->grad_arena + go;
+          go += (n->capacity + 15) / 16 * 16;
+        }
+      n->aux = n->aux_size ? g->aux_arena + ao : NULL;
+      ao += (n->aux_size + 15) / 16 * 16;
+    }
+  g->allocated = 1;
+  return 1;
+}
+
+void
+nn_graph_set_batch (NnGraph *g, int batch)
+{
+  if (batch == g->batch)
+    return;
+  g->batch = batch < g->max_batch ? batch : g->max_batch;
+  for (int i = 0; i < g->n_nodes; i++)
+    {
+      NnNode *n = &g->nodes[i];
+      size_t aux = n->aux_size;
+      run_shape (g, n);
+      n->aux_size = aux; /* scratch stays sized for max batch */
+    }
+}
+
+void
+nn_graph_forward_to (NnGraph *g, int last)
+{
+  for (int i = 0; i <= last && i < g->n_nodes; i++)
+    {
+      NnNode *n = &g->nodes[i];
+      if (n->op != NN_OP_INPUT && n->op != NN_OP_PARAM)
+        op_table[n->op]->forward (g, n);
+    }
+}
+
+void
+nn_graph_forward (NnGraph *g)
+{
+  nn_graph_forward_to (g, g->n_nodes - 1);
+}
+
+void
+nn_graph_backward (NnGraph *g, int loss)
+{
+  for (int i = 0; i <= loss; i++)
+    {
+      NnNode *n = &g->nodes[i];
+      if (n->grad && !n->external)
+        memset (n->grad, 0, n->size * sizeof (float));
+    }
+  NnNode *l = &g->nodes[loss];
+  if (!l->grad)
+    return;
+  for (size_t k = 0; k < l->size; k++)
+    l->grad[k] = 1.0f;
+  for (int i = loss; i >= 0; i--)
+    {
+      NnNode *n = &g->nodes[i];
+      if (n->grad && n->op != NN_OP_INPUT && n->op != NN_OP_PARAM)
+        op_table[n->op]->backward (g, n);
+    }
+}
+
+static double
+eval_loss (NnGraph *g, int loss, const NnRng *saved)
+{
+  if (g->rng)
+    *g->rng = *saved;
+  nn_graph_forward_to (g, loss);
+  double s = 0;
+  NnNode *l = &g->nodes[loss];
+  for (size_t k = 0; k < l->size; k++)
+    s += l->value[k];
+  return s;
+}
+
+double
+nn_graph_check_grad (NnGraph *g, int loss, int wrt, double eps, int max_checks)
+{
+  NnRng saved = { 0 };
+  if (g->rng)
+    saved = *g->rng;
+  NnNode *w = &g->nodes[wrt];
+  eval_loss (g, loss, &saved);
+  if (w->grad && w->external)
+    memset (w->grad, 0, w->size * sizeof (float));
+  nn_graph_backward (g, loss);
+  size_t n = w->size;
+  float *analytic = malloc (n * sizeof (float));
+  memcpy (analytic, w->grad, n * sizeof (float));
+  size_t stride = 1;
+  if (max_checks > 0 && n > (size_t) max_checks)
+    stride = n / (size_t) max_checks;
+  double worst = 0;
+  for (size_t i = 0; i < n; i += stride)
+    {
+      float orig = w->value[i];
+      w->value[i] = (float) (orig + eps);
+      double lp = eval_loss (g, loss, &saved);
+      w->value[i] = (float) (orig - eps);
+      double lm = eval_loss (g, loss, &saved);
+      w->value[i] = orig;
+      double num = (lp - lm) / (2 * eps);
+      double a = analytic[i];
+      double denom = fmax (fmax (fabs (a), fabs (num)), 1e-2);
+      double err = fabs (a - num) / denom;
+      if (err > worst)
+        worst = err;
+    }
+  eval_loss (g, loss, &saved);
+  free (analytic);
+  return worst;
+}

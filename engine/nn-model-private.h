@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Model internals shared by nn-model.c (editing, inference), nn-model-io.c
+ * (JSON files), nn-compile.c (lowering to the op graph) and the trainer. */
+#pragma once
+
+#include "nn.h"
+#include "nn-layer-private.h"
+
+typedef struct {
+  int     n_in;
+  NnRef  *in;          /* owned */
+  NnShape shape;       /* output shape after inference */
+  int     shape_ok;
+} NnCall;
+
+struct _NnLayer {
+  const NnLayerType *type;
+  char       *name;
+  NnValue    *cfg;          /* type->n_params values, in spec order */
+  gboolean    trainable;
+  double      x, y;         /* editor position */
+  NnModel    *sub;          /* class "Model": the inner model (owned) */
+  NnCall     *calls;
+  int         n_calls;
+  char       *error;        /* last inference error on this layer */
+  /* Weights (after inference): specs and offsets into the model's flat
+   * parameter array. Shapes come from the first call. */
+  int          n_weights;
+  NnWeightSpec wspec[NN_MAX_WEIGHTS];
+  size_t       woff[NN_MAX_WEIGHTS];
+};
+
+typedef struct {
+  NnRef    ref;
+  NnLoss   loss;
+  double   loss_weight;
+  int      n_metrics;
+  NnMetric metrics[8];
+} NnOutput;
+
+struct _NnModel {
+  char              *name;
+  NnLayer          **layers;
+  int                n_layers, cap_layers;
+  NnOutput          *outputs;
+  int                n_outputs;
+  NnOptimizerConfig  opt;
+  char              *dataset;
+  NnTrainDefaults    defaults;
+  /* Flat weights: one array for every layer of this model (a submodel keeps
+   * its own). n_params counts floats. */
+  float             *params;
+  size_t             n_params;
+  gboolean           has_weights;
+  gboolean           inferred;   /* shapes valid for the current structure */
+};
+
+NnLayer  *nn_model_layer (const NnModel *m, int i);
+/* Frees the weights when the structure changed so that sizes differ. */
+void      nn_model_invalidate (NnModel *m);
+/* Sets a value from text per spec; FALSE with a CONFIG error otherwise. */
+gboolean  nn_value_parse (const NnParamSpec *spec, const char *text, NnValue *out,
+                          GError **error);
+char     *nn_value_to_text (const NnParamSpec *spec, const NnValue *v);
+void      nn_value_clear (NnValue *v);
+
+/* ---- lowering (nn-compile.c) ---------------------------------------- */
+
+typedef struct {
+  float  *value;
+  float  *grad;       /* points into NnCompiled.grads */
+  size_t  n;
+  int     trainable;
+} NnParamSegment;
+
+typedef struct {
+  NnModel  *model;       /* borrowed */
+  NnGraph  *g;
+  int       training;
+  int       n_inputs;
+  int      *input_nodes;     /* one per model input */
+  int       n_outputs;
+  int      *output_nodes;    /* predictions (after the final activation) */
+  int      *target_nodes;    /* one per output with a loss, else -1 */
+  int      *loss_nodes;      /* each output's loss (unweighted) */
+  int       loss_node;       /* total: weighted sum + penalties; -1 if none */
+  /* Gradients for all trainable weights: one flat array, segment-mapped. */
+  float    *grads;
+  size_t    n_grads;
+  NnParamSegment *segments;
+  int       n_segments;
+  /* Nodes of every layer call's output, for inspectors: [layer][call]. */
+  int     **call_nodes;
+} NnCompiled;
+
+/* Lowers the model (inferred, with weights) to a graph allocated for
+ * max_batch. training: dropout active and gradients allocated. */
+NnCompiled *nn_compile       (NnModel *m, int max_batch, int training, NnRng *rng,
+                              GError **error);
+void        nn_compiled_free (NnCompiled *c);
