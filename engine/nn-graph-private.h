@@ -39,6 +39,19 @@ typedef enum {
   NN_OP_WEIGHT_PENALTY, /* input a param; y = fp[0] sum|w| + fp[1] sum w^2 */
   /* the convnet ops follow in nn-op-conv*.c, nn-op-pool.c, ... */
   NN_OP_LAST_CORE,
+  /* convnet ops (nn-op-conv2d.c, nn-op-pool.c, nn-op-resample.c, nn-op-batchnorm.c);
+   * their input/parameter layout is documented in nn-conv-private.h */
+  NN_OP_CONV2D,
+  NN_OP_DEPTHWISE_CONV2D,
+  NN_OP_CONV2D_TRANSPOSE,
+  NN_OP_MAX_POOL2D,
+  NN_OP_AVG_POOL2D,
+  NN_OP_GLOBAL_AVG_POOL2D,
+  NN_OP_GLOBAL_MAX_POOL2D,
+  NN_OP_UPSAMPLE2D,
+  NN_OP_ZERO_PAD2D,
+  NN_OP_BATCHNORM,
+  NN_OP_SPATIAL_DROPOUT2D,
   NN_N_OPS = 64
 } NnOpType;
 
@@ -90,6 +103,14 @@ struct NnGraph {
 void          nn_op_register      (NnOpType op, const NnOpInfo *info);
 const NnOpInfo *nn_op_info        (NnOpType op);
 void          nn_ops_register_all (void);
+/* Registers the convnet ops (nn-op-conv2d.c); called by nn_ops_register_all. */
+void          nn_ops_register_conv (void);
+/* Registers the convnet ops (engine/nn-op-conv*.c). Weak so the core links
+ * without them; nn_ops_register_all calls it when it is linked in. Beware:
+ * a weak reference alone never pulls an object out of a static archive, so
+ * the file defining it must also be needed by a strong reference (e.g. from
+ * the conv layers) or the conv ops silently stay unregistered. */
+void          nn_ops_register_conv (void) __attribute__ ((weak));
 
 NnGraph      *nn_graph_new        (void);
 void          nn_graph_free       (NnGraph *g);
