@@ -353,7 +353,9 @@ typedef enum { NN_DTYPE_U8, NN_DTYPE_F32, NN_DTYPE_I32 } NnDType;
 
 /* One array of samples: n samples of a per-sample shape. Values read as
  * raw * scale[f] + offset[f] (f: index within a sample; scale/offset NULL
- * means 1 and 0). Images stay uint8 and are converted per batch. */
+ * means 1 and 0). Images stay uint8 and are converted per batch: their
+ * loaders fill scale with 1/255 and offset with 0 for every feature (there
+ * is no separate uniform scale); nn_dataset_normalize overwrites both. */
 typedef struct {
   char    *name;
   NnDType  dtype;
@@ -363,6 +365,7 @@ typedef struct {
   size_t   n;
   void    *data;
   float   *scale, *offset;    /* per feature, sample_size each, or NULL */
+  char   **feature_names;     /* sample_size names ("age", "color=red"), or NULL */
 } NnArray;
 
 typedef enum { NN_SPLIT_TRAIN, NN_SPLIT_TEST, NN_SPLIT_ALL } NnSplit;
@@ -388,11 +391,22 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (NnDataset, nn_dataset_free)
 
 /* Opens a dataset from a spec: a name with options or a path.
  *   fashion-mnist[:classes=5,7][:limit=N][:dir=PATH]
+ *     (dir defaults to $DEEPSCOPE_FASHION_MNIST_DIR, then
+ *     /usr/share/datasets/fashion-mnist; train then t10k, test = t10k;
+ *     classes keeps those labels and renumbers them 0..k-1; limit keeps the
+ *     first N training samples)
  *   spirals|moons|circles|xor|blobs[:n=N][:noise=F][:seed=S][:classes=K]
+ *     (n 1000, seed 1, noise 0.2 rad for spirals else 0.1, K 2 or 3 for
+ *     blobs; moons and xor have 2 classes; test = last 20% after shuffling)
  *   regression[:n=N][:features=F][:noise=F][:seed=S]
  *   twoinput[:n=N][:seed=S]
- *   PATH.csv[:target=COL][:missing=drop|mean|zero|error]
- *   DIR with train-images-idx3-ubyte(.gz) and friends (IDX)
+ *     (inputs "a", "b" (8) each; targets "class" (I32, 2 classes), "value" (1))
+ *   PATH.csv[:target=COL][:missing=drop|mean|zero|error][:task=classify|regress]
+ *           [:norm=meanstd|minmax|none][:test=F]
+ *     (task defaults to classify when the target is not numeric or holds
+ *     at most 20 distinct integers; missing defaults to error)
+ *   DIR with train-images-idx3-ubyte(.gz) and friends (IDX), options as
+ *     fashion-mnist without dir
  * Normalization and the test split are part of each loader's defaults. */
 NnDataset  *nn_dataset_open          (const char *spec, GCancellable *cancel, GError **error);
 
@@ -406,21 +420,29 @@ typedef struct {
   const char *target;          /* target column name; NULL: last column */
   NnMissing   missing;
   gboolean    classify;        /* target is a class label (else regression) */
-  double      test_fraction;   /* held out at the end, default 0.2 */
+  double      test_fraction;   /* held out at the end, in [0, 1); 0: default 0.2 */
 } NnCsvOptions;
+/* Numeric features are normalized (mean/std, training split); one-hot
+ * columns of categorical features stay 0/1. A missing target drops its row
+ * under every strategy but error. opt NULL: last column, missing error,
+ * task guessed as for nn_dataset_open. */
 NnDataset  *nn_csv_load              (const char *path, const NnCsvOptions *opt,
                                       int *n_missing_out, GError **error);
 
 typedef enum { NN_TOY_SPIRALS, NN_TOY_MOONS, NN_TOY_CIRCLES, NN_TOY_XOR, NN_TOY_BLOBS } NnToyKind;
+/* noise < 0 and n_classes 0 pick the kind's defaults (see nn_dataset_open). */
 NnDataset  *nn_dataset_new_toy       (NnToyKind kind, size_t n, double noise, int n_classes,
                                       guint64 seed, GError **error);
 NnDataset  *nn_dataset_new_regression(size_t n, int features, double noise, guint64 seed,
                                       GError **error);
 
 typedef enum { NN_NORM_NONE, NN_NORM_MEANSTD, NN_NORM_MINMAX } NnNorm;
-/* Sets per-feature scale/offset of input i from the training split only. */
+/* Sets per-feature scale/offset of input i from the training split only
+ * (mean/std with std floored at 1e-7, or min/max to [0, 1]); NONE clears
+ * them (raw values). */
 void        nn_dataset_normalize     (NnDataset *ds, int input, NnNorm norm);
-/* Replaces integer class target t by a one-hot float array. */
+/* Replaces integer class target t by a one-hot float array (n, C), C =
+ * n_classes (or the largest label + 1 when n_classes is 0). */
 gboolean    nn_dataset_one_hot       (NnDataset *ds, int target, GError **error);
 
 /* Copies samples idx[0..n) of a, converted to float, into out (n * sample_size). */
