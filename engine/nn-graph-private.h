@@ -127,6 +127,10 @@ void          nn_graph_set_label  (NnGraph *g, int i, const char *label);
  * node), runs shape rules at max_batch, allocates the arenas. Returns 0 on
  * allocation failure. */
 int           nn_graph_alloc      (NnGraph *g, int max_batch);
+/* Runs the shape rules of nodes from..n_nodes-1 at the current batch (the
+ * compiler calls it after lowering each layer, so lowering code can read the
+ * shapes of its inputs). */
+void          nn_graph_update_shapes (NnGraph *g, int from);
 /* Re-runs shape rules for batch <= max_batch (no allocation). */
 void          nn_graph_set_batch  (NnGraph *g, int batch);
 void          nn_graph_forward    (NnGraph *g);
