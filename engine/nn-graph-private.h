@@ -103,9 +103,7 @@ struct NnGraph {
 void          nn_op_register      (NnOpType op, const NnOpInfo *info);
 const NnOpInfo *nn_op_info        (NnOpType op);
 void          nn_ops_register_all (void);
-/* Registers the convnet ops (nn-op-conv2d.c); called by nn_ops_register_all. */
-void          nn_ops_register_conv (void);
-/* Registers the convnet ops (engine/nn-op-conv*.c). Weak so the core links
+/* Registers the convnet ops (nn-op-conv2d.c). Weak so the core links
  * without them; nn_ops_register_all calls it when it is linked in. Beware:
  * a weak reference alone never pulls an object out of a static archive, so
  * the file defining it must also be needed by a strong reference (e.g. from
