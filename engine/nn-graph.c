@@ -130,6 +130,13 @@ run_shape (NnGraph *g, NnNode *n)
   n->size = nn_shape_size (n->ndim, n->shape);
 }
 
+void
+nn_graph_update_shapes (NnGraph *g, int from)
+{
+  for (int i = from; i < g->n_nodes; i++)
+    run_shape (g, &g->nodes[i]);
+}
+
 static int
 grows_grad (NnGraph *g, NnNode *n)
 {

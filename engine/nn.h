@@ -286,6 +286,11 @@ NnRef       nn_model_get_output      (const NnModel *m, int i);
 int         nn_model_add_output      (NnModel *m, NnRef ref, NnLoss loss, double loss_weight,
                                       const NnMetric *metrics, int n_metrics);
 void        nn_model_clear_outputs   (NnModel *m);
+/* When no output is set: makes every unconsumed layer call an output with a
+ * loss and metric guessed from its activation (softmax: sparse categorical
+ * cross-entropy + accuracy; sigmoid: binary cross-entropy + accuracy; else
+ * MSE + MAE). Returns the number of outputs. */
+int         nn_model_auto_outputs    (NnModel *m);
 NnLoss      nn_model_output_get_loss (const NnModel *m, int i);
 double      nn_model_output_get_loss_weight (const NnModel *m, int i);
 int         nn_model_output_get_n_metrics (const NnModel *m, int i);
