@@ -91,10 +91,30 @@ typedef struct {
   int       n_segments;
   /* Nodes of every layer call's output, for inspectors: [layer][call]. */
   int     **call_nodes;
+  /* Dropout nodes and the layer each belongs to (runtime rate changes). */
+  int      *dropout_nodes, *dropout_layers;
+  int       n_dropout;
 } NnCompiled;
 
-/* Lowers the model (inferred, with weights) to a graph allocated for
- * max_batch. training: dropout active and gradients allocated. */
-NnCompiled *nn_compile       (NnModel *m, int max_batch, int training, NnRng *rng,
+/* Flags for nn_compile. */
+enum {
+  NN_COMPILE_TRAIN       = 1 << 0,  /* dropout active, weight gradients, optimizer state */
+  NN_COMPILE_INPUT_GRADS = 1 << 1,  /* gradients with respect to the model's inputs */
+};
+
+/* Lowers the model (inferred, with weights; initialised with seed 0 if it
+ * has none) to a graph allocated for max_batch. */
+NnCompiled *nn_compile       (NnModel *m, int max_batch, int flags, NnRng *rng,
                               GError **error);
 void        nn_compiled_free (NnCompiled *c);
+/* Updates runtime parameters (dropout rates) from the model's config. */
+void        nn_compiled_sync_runtime (NnCompiled *c);
+
+/* ---- optimizers (nn-optim.c) ------------------------------------------ */
+
+typedef struct _NnOptimizer NnOptimizer;
+NnOptimizer *nn_optimizer_new   (const NnOptimizerConfig *cfg, size_t n_grads);
+void         nn_optimizer_free  (NnOptimizer *o);
+/* One update of every trainable segment with learning rate lr. */
+void         nn_optimizer_step  (NnOptimizer *o, NnCompiled *c, double lr);
+long         nn_optimizer_get_steps (const NnOptimizer *o);

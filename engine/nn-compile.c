@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Lowering a model to the op graph: inputs, weights as parameter nodes,
+ * every layer call through its table entry, then targets, losses (fused
+ * with a final softmax or sigmoid when it is numerically better), loss
+ * weights and weight penalties summed into one scalar. */
+#include <string.h>
+
+#include "nn-model-private.h"
+
+extern const NnLayerType nn_model_layer_type;
+
+typedef struct {
+  NnCompiled *c;
+  NnLowerCtx  lower;
+  int         flags;
+  GArray     *segments;    /* NnParamSegment, grads as offsets until the end */
+  size_t      n_grads;
+  GArray     *dropouts;    /* pairs: node, layer (top-level only) */
+} Compiler;
+
+static gboolean lower_model (Compiler *cc, NnModel *m, const int *inputs, int **call_nodes,
+                             gboolean top, GError **error);
+
+static int
+lower_call (Compiler *cc, NnModel *m, int li, int ci, int **call_nodes, int **w_nodes,
+            gboolean top, GError **error)
+{
+  NnLayer *l = m->layers[li];
+  if (call_nodes[li][ci] >= 0)
+    return call_nodes[li][ci];
+  NnCall *call = &l->calls[ci];
+  int in[64];
+  for (int s = 0; s < call->n_in && s < 64; s++)
+    {
+      in[s] = lower_call (cc, m, call->in[s].layer, call->in[s].call, call_nodes, w_nodes, top,
+                          error);
+      if (in[s] < 0)
+        return -1;
+    }
+  NnGraph *g = cc->lower.g;
+  int before = g->n_nodes;
+  int out;
+  if (l->type == &nn_model_layer_type)
+    {
+      NnModel *sub = l->sub;
+      int **sub_nodes = g_new0 (int *, sub->n_layers);
+      for (int i = 0; i < sub->n_layers; i++)
+        {
+          sub_nodes[i] = g_new (int, sub->layers[i]->n_calls);
+          for (int k = 0; k < sub->layers[i]->n_calls; k++)
+            sub_nodes[i][k] = -1;
+        }
+      /* A frozen Model layer freezes everything inside it. */
+      int saved = cc->flags;
+      if (!l->trainable)
+        cc->flags &= ~NN_COMPILE_TRAIN;
+      gboolean ok = lower_model (cc, sub, in, sub_nodes, FALSE, error);
+      cc->flags = saved;
+      NnRef r = sub->outputs[0].ref;
+      out = ok ? sub_nodes[r.layer][r.call] : -1;
+      for (int i = 0; i < sub->n_layers; i++)
+        g_free (sub_nodes[i]);
+      g_free (sub_nodes);
+      if (!ok)
+        return -1;
+    }
+  else
+    {
+      if (!w_nodes[li] && l->n_weights)
+        {
+          w_nodes[li] = g_new (int, l->n_weights);
+          for (int k = 0; k < l->n_weights; k++)
+            {
+              NnWeightSpec *ws = &l->wspec[k];
+              gboolean train = (cc->flags & NN_COMPILE_TRAIN) && l->trainable && ws->trainable;
+              size_t n = nn_shape_size (ws->ndim, ws->shape);
+              w_nodes[li][k] = nn_graph_add_param (g, ws->ndim, ws->shape, m->params + l->woff[k],
+                                                   NULL);
+              g_autofree char *label = g_strdup_printf ("%s/%s", l->name, ws->name);
+              nn_graph_set_label (g, w_nodes[li][k], label);
+              NnParamSegment seg = { m->params + l->woff[k], NULL, n, train };
+              /* A Model layer called twice reaches the same weights twice:
+               * both param nodes then share one gradient. */
+              gboolean seen = FALSE;
+              for (guint s = 0; s < cc->segments->len && !seen; s++)
+                seen = g_array_index (cc->segments, NnParamSegment, s).value == seg.value;
+              if (seen)
+                continue;
+              if (train)
+                {
+                  /* The grad pointer is an offset until the flat array exists. */
+                  seg.grad = (float *) (uintptr_t) (cc->n_grads + 1);
+                  cc->n_grads += n;
+                }
+              g_array_append_val (cc->segments, seg);
+            }
+        }
+      out = l->type->lower (&cc->lower, l, in, call->n_in, w_nodes[li]);
+    }
+  nn_graph_update_shapes (g, before);
+  if (top && l->type->lower && g_str_equal (l->type->name, "Dropout") && out != in[0])
+    {
+      int pair[2] = { out, li };
+      g_array_append_vals (cc->dropouts, pair, 2);
+    }
+  call_nodes[li][ci] = out;
+  return out;
+}
+
+static gboolean
+lower_model (Compiler *cc, NnModel *m, const int *inputs, int **call_nodes, gboolean top,
+             GError **error)
+{
+  int **w_nodes = g_new0 (int *, MAX (m->n_layers, 1));
+  for (int k = 0; k < nn_model_get_n_inputs (m); k++)
+    call_nodes[nn_model_get_input_layer (m, k)][0] = inputs[k];
+  gboolean ok = TRUE;
+  for (int i = 0; ok && i < m->n_layers; i++)
+    for (int c = 0; ok && c < m->layers[i]->n_calls; c++)
+      if (m->layers[i]->type->max_inputs != 0)
+        ok = lower_call (cc, m, i, c, call_nodes, w_nodes, top, error) >= 0;
+  for (int i = 0; i < m->n_layers; i++)
+    g_free (w_nodes[i]);
+  g_free (w_nodes);
+  return ok;
+}
+
+NnCompiled *
+nn_compile (NnModel *m, int max_batch, int flags, NnRng *rng, GError **error)
+{
+  nn_ops_register_all ();
+  nn_model_auto_outputs (m);
+  if (!nn_model_infer (m, error))
+    return NULL;
+  if (!nn_model_has_weights (m) && !nn_model_init_weights (m, 0, error))
+    return NULL;
+  if (m->n_outputs == 0)
+    {
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
+                   "The model has no output: connect a layer after the Input");
+      return NULL;
+    }
+
+  NnCompiled *c = g_new0 (NnCompiled, 1);
+  Compiler cc = { c, { nn_graph_new (), flags & NN_COMPILE_TRAIN }, flags,
+                  g_array_new (FALSE, FALSE, sizeof (NnParamSegment)), 0,
+                  g_array_new (FALSE, FALSE, sizeof (int)) };
+  NnGraph *g = cc.lower.g;
+  c->model = m;
+  c->g = g;
+  c->training = flags & NN_COMPILE_TRAIN;
+  g->max_batch = g->batch = max_batch;
+  g->training = c->training;
+  g->rng = rng;
+
+  c->n_inputs = nn_model_get_n_inputs (m);
+  c->input_nodes = g_new (int, MAX (c->n_inputs, 1));
+  for (int k = 0; k < c->n_inputs; k++)
+    {
+      NnLayer *l = m->layers[nn_model_get_input_layer (m, k)];
+      c->input_nodes[k] = nn_graph_add_input (g, l->calls[0].shape.ndim, l->calls[0].shape.d, 1);
+      g->nodes[c->input_nodes[k]].needs_grad = (flags & NN_COMPILE_INPUT_GRADS) != 0;
+      nn_graph_set_label (g, c->input_nodes[k], l->name);
+    }
+  nn_graph_update_shapes (g, 0);
+
+  c->call_nodes = g_new0 (int *, MAX (m->n_layers, 1));
+  for (int i = 0; i < m->n_layers; i++)
+    {
+      c->call_nodes[i] = g_new (int, m->layers[i]->n_calls);
+      for (int k = 0; k < m->layers[i]->n_calls; k++)
+        c->call_nodes[i][k] = -1;
+    }
+  if (!lower_model (&cc, m, c->input_nodes, c->call_nodes, TRUE, error))
+    goto fail;
+
+  /* Outputs, targets and losses. */
+  c->n_outputs = m->n_outputs;
+  c->output_nodes = g_new (int, c->n_outputs);
+  c->target_nodes = g_new (int, c->n_outputs);
+  c->loss_nodes = g_new (int, c->n_outputs);
+  GArray *terms = g_array_new (FALSE, FALSE, sizeof (int));
+  for (int o = 0; o < c->n_outputs; o++)
+    {
+      NnOutput *out = &m->outputs[o];
+      int pred = c->call_nodes[out->ref.layer][out->ref.call];
+      c->output_nodes[o] = pred;
+      c->target_nodes[o] = c->loss_nodes[o] = -1;
+      if (out->loss == NN_LOSS_NONE)
+        continue;
+      NnShape *ps = &m->layers[out->ref.layer]->calls[out->ref.call].shape;
+      static const NnOpType loss_op[] = {
+        0, NN_OP_BCE, NN_OP_CCE, NN_OP_SPARSE_CCE, NN_OP_MSE, NN_OP_MAE
+      };
+      gboolean sparse = out->loss == NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
+      int target = nn_graph_add_input (g, sparse ? 0 : ps->ndim, ps->d, 1);
+      nn_graph_update_shapes (g, target);
+      g_autofree char *tl = g_strdup_printf ("%s/target", m->layers[out->ref.layer]->name);
+      nn_graph_set_label (g, target, tl);
+      int src = pred, from_logits = 0;
+      NnOpType pop = g->nodes[pred].op;
+      /* Cross-entropy on logits is exact where log(softmax) would underflow. */
+      if ((pop == NN_OP_SOFTMAX && (out->loss == NN_LOSS_CATEGORICAL_CROSSENTROPY || sparse))
+          || (pop == NN_OP_SIGMOID && out->loss == NN_LOSS_BINARY_CROSSENTROPY))
+        {
+          src = g->nodes[pred].in[0];
+          from_logits = 1;
+        }
+      int ins[2] = { src, target };
+      int ln = nn_graph_add (g, loss_op[out->loss], ins, 2);
+      g->nodes[ln].ip[0] = from_logits;
+      nn_graph_update_shapes (g, ln);
+      c->target_nodes[o] = target;
+      c->loss_nodes[o] = ln;
+      int term = ln;
+      if (out->loss_weight != 1.0)
+        {
+          term = nn_graph_add (g, NN_OP_SCALE, &ln, 1);
+          g->nodes[term].fp[0] = (float) out->loss_weight;
+          nn_graph_update_shapes (g, term);
+        }
+      g_array_append_val (terms, term);
+    }
+  /* Weight penalties of every weight that trains (param nodes carry the
+   * spec's l1/l2 through their layer). */
+  for (int i = 0; i < m->n_layers; i++)
+    {
+      NnLayer *l = m->layers[i];
+      for (int k = 0; k < l->n_weights; k++)
+        {
+          NnWeightSpec *ws = &l->wspec[k];
+          if (ws->l1 <= 0 && ws->l2 <= 0)
+            continue;
+          /* Find the weight's param node by its value pointer. */
+          for (int n = 0; n < g->n_nodes; n++)
+            if (g->nodes[n].op == NN_OP_PARAM && g->nodes[n].value == m->params + l->woff[k])
+              {
+                int pen = nn_graph_add (g, NN_OP_WEIGHT_PENALTY, &n, 1);
+                g->nodes[pen].fp[0] = ws->l1;
+                g->nodes[pen].fp[1] = ws->l2;
+                nn_graph_update_shapes (g, pen);
+                g_array_append_val (terms, pen);
+                break;
+              }
+        }
+    }
+  c->loss_node = -1;
+  if (terms->len == 1)
+    c->loss_node = g_array_index (terms, int, 0);
+  else if (terms->len > 1)
+    {
+      c->loss_node = nn_graph_add (g, NN_OP_ADD, (int *) terms->data, (int) terms->len);
+      nn_graph_update_shapes (g, c->loss_node);
+    }
+  g_array_free (terms, TRUE);
+
+  /* The flat gradient array; segments get their real pointers. */
+  c->n_grads = cc.n_grads;
+  c->grads = g_new0 (float, MAX (c->n_grads, 1));
+  c->n_segments = (int) cc.segments->len;
+  c->segments = (NnParamSegment *) g_array_free (cc.segments, FALSE);
+  cc.segments = NULL;
+  for (int s = 0; s < c->n_segments; s++)
+    if (c->segments[s].grad)
+      c->segments[s].grad = c->grads + ((uintptr_t) c->segments[s].grad - 1);
+  for (int n = 0; n < g->n_nodes; n++)
+    if (g->nodes[n].op == NN_OP_PARAM)
+      for (int s = 0; s < c->n_segments; s++)
+        if (c->segments[s].value == g->nodes[n].value)
+          {
+            g->nodes[n].grad = c->segments[s].grad;
+            g->nodes[n].needs_grad = c->segments[s].grad != NULL;
+          }
+  c->n_dropout = (int) cc.dropouts->len / 2;
+  c->dropout_nodes = g_new (int, MAX (c->n_dropout, 1));
+  c->dropout_layers = g_new (int, MAX (c->n_dropout, 1));
+  for (int k = 0; k < c->n_dropout; k++)
+    {
+      c->dropout_nodes[k] = g_array_index (cc.dropouts, int, 2 * k);
+      c->dropout_layers[k] = g_array_index (cc.dropouts, int, 2 * k + 1);
+    }
+  g_array_free (cc.dropouts, TRUE);
+  if (!nn_graph_alloc (g, max_batch))
+    {
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
+                   "Not enough memory for a batch of %d samples: use a smaller batch", max_batch);
+      nn_compiled_free (c);
+      return NULL;
+    }
+  return c;
+
+fail:
+  if (cc.segments)
+    g_array_free (cc.segments, TRUE);
+  g_array_free (cc.dropouts, TRUE);
+  nn_compiled_free (c);
+  return NULL;
+}
+
+void
+nn_compiled_sync_runtime (NnCompiled *c)
+{
+  for (int k = 0; k < c->n_dropout; k++)
+    c->g->nodes[c->dropout_nodes[k]].fp[0] =
+      (float) nn_layer_float (c->model->layers[c->dropout_layers[k]], "rate");
+}
+
+void
+nn_compiled_free (NnCompiled *c)
+{
+  if (!c)
+    return;
+  if (c->call_nodes)
+    for (int i = 0; i < c->model->n_layers; i++)
+      g_free (c->call_nodes[i]);
+  g_free (c->call_nodes);
+  nn_graph_free (c->g);
+  g_free (c->input_nodes);
+  g_free (c->output_nodes);
+  g_free (c->target_nodes);
+  g_free (c->loss_nodes);
+  g_free (c->grads);
+  g_free (c->segments);
+  g_free (c->dropout_nodes);
+  g_free (c->dropout_layers);
+  g_free (c);
+}
