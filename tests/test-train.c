@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Trainer: convergence, stop within one batch, pause/resume/step, early
+ * stopping, K-fold, NaN detection, determinism, evaluate/predict. */
+#include <math.h>
+
+#include "nn.h"
+
+/* Input(2) -> Dense(h, relu) -> Dense(h, relu) -> Dense(2, softmax). */
+static NnModel *
+spirals_mlp (int hidden)
+{
+  NnModel *m = nn_model_new ("spirals");
+  g_autoptr (GError) error = NULL;
+  int in = nn_model_add_layer (m, "Input", "points", &error);
+  g_assert_no_error (error);
+  g_assert_true (nn_model_layer_set_param (m, in, "shape", "2", &error));
+  int prev = in;
+  for (int k = 0; k < 2; k++)
+    {
+      int d = nn_model_add_layer (m, "Dense", NULL, &error);
+      g_assert_true (nn_model_layer_set_param (m, d, "units", g_strdup_printf ("%d", hidden), &error));
+      g_assert_true (nn_model_layer_set_param (m, d, "activation", "relu", &error));
+      g_assert_true (nn_model_connect (m, (NnRef) { prev, 0 }, d, 0, &error));
+      prev = d;
+    }
+  int out = nn_model_add_layer (m, "Dense", "out", &error);
+  g_assert_true (nn_model_layer_set_param (m, out, "units", "2", &error));
+  g_assert_true (nn_model_layer_set_param (m, out, "activation", "softmax", &error));
+  g_assert_true (nn_model_connect (m, (NnRef) { prev, 0 }, out, 0, &error));
+  NnMetric acc = NN_METRIC_ACCURACY;
+  nn_model_add_output (m, (NnRef) { out, 0 }, NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, 1.0, &acc, 1);
+  NnOptimizerConfig *opt = nn_model_get_optimizer (m);
+  nn_optimizer_config_init (opt, NN_OPT_ADAM);
+  opt->learning_rate = 0.01;
+  g_assert_true (nn_model_init_weights (m, 1, &error));
+  g_assert_no_error (error);
+  return m;
+}
+
+typedef struct {
+  int epochs, batches, folds, warnings;
+  NnEvent *finished;
+  GPtrArray *epoch_events;
+} Collected;
+
+static void
+collect (NnTrainer *t, Collected *c)
+{
+  NnEvent *e;
+  while ((e = nn_trainer_pop_event (t)))
+    {
+      if (e->kind == NN_EVENT_EPOCH)
+        {
+          c->epochs++;
+          if (c->epoch_events)
+            {
+              g_ptr_array_add (c->epoch_events, e);
+              continue;
+            }
+        }
+      else if (e->kind == NN_EVENT_BATCH)
+        c->batches++;
+      else if (e->kind == NN_EVENT_FOLD)
+        c->folds++;
+      else if (e->kind == NN_EVENT_WARNING)
+        c->warnings++;
+      else if (e->kind == NN_EVENT_FINISHED)
+        {
+          c->finished = e;
+          continue;
+        }
+      nn_event_free (e);
+    }
+}
+
+static void
+run_to_end (NnTrainer *t, Collected *c)
+{
+  while (!c->finished)
+    {
+      collect (t, c);
+      g_usleep (1000);
+    }
+}
+
+static void
+test_spirals_converges (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnDataset) ds = nn_dataset_open ("spirals:n=1000:noise=0.1:seed=3", NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (NnModel) m = spirals_mlp (64);
+  NnFitConfig cfg;
+  nn_fit_config_init (&cfg);
+  cfg.epochs = 150;
+  cfg.batch_size = 32;
+  cfg.seed = 7;
+  g_autoptr (NnTrainer) t = nn_trainer_new ();
+  g_assert_true (nn_trainer_start (t, m, ds, &cfg, &error));
+  g_assert_no_error (error);
+  Collected c = { 0 };
+  run_to_end (t, &c);
+  g_assert_true (nn_trainer_join (t, &error));
+  g_assert_cmpint (c.epochs, ==, 150);
+  g_assert_null (c.finished->error);
+  g_autoptr (NnModel) trained = nn_trainer_dup_model (t);
+  NnScores s = { 0 };
+  g_assert_true (nn_model_evaluate (trained, ds, NULL, 0, 64, &s, &error));
+  double acc = nn_scores_get (&s, "accuracy", NULL);
+  g_test_message ("spirals test accuracy %.4f, loss %.4f", acc, nn_scores_get (&s, "loss", NULL));
+  g_assert_cmpfloat (acc, >, 0.95);
+  nn_scores_clear (&s);
+  nn_event_free (c.finished);
+}
+
+static void
+test_stop_within_one_batch (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnDataset) ds = nn_dataset_open ("spirals:n=20000", NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (NnModel) m = spirals_mlp (256);
+  NnFitConfig cfg;
+  nn_fit_config_init (&cfg);
+  cfg.epochs = 1000;
+  cfg.batch_size = 16;
+  g_autoptr (NnTrainer) t = nn_trainer_new ();
+  g_assert_true (nn_trainer_start (t, m, ds, &cfg, &error));
+  Collected c = { 0 };
+  while (c.batches < 3)
+    {
+      collect (t, &c);
+      g_usleep (1000);
+    }
+  /* Pause: the step count stays still. */
+  nn_trainer_pause (t);
+  g_usleep (50000);
+  collect (t, &c);
+  int before = c.batches;
+  NnEvent *probe = NULL;
+  g_usleep (200000);
+  collect (t, &c);
+  g_assert_cmpint (c.batches, ==, before);
+  g_assert_true (nn_trainer_is_paused (t));
+  /* Step runs exactly one batch and reports it. */
+  nn_trainer_step (t);
+  for (int i = 0; i < 2000 && c.batches == before; i++)
+    {
+      collect (t, &c);
+      g_usleep (1000);
+    }
+  g_assert_cmpint (c.batches, ==, before + 1);
+  nn_trainer_resume (t);
+  g_usleep (20000);
+  gint64 t0 = g_get_monotonic_time ();
+  nn_trainer_request_stop (t);
+  run_to_end (t, &c);
+  gint64 dt = g_get_monotonic_time () - t0;
+  g_test_message ("stopped %.1f ms after the request", dt / 1000.0);
+  /* One batch of 16 through a 256-unit MLP is far below a second. */
+  g_assert_cmpint (dt, <, 1000000);
+  g_assert_true (nn_trainer_join (t, &error));
+  g_assert_cmpstr (c.finished->text, ==, "Stopped");
+  g_assert_false (nn_trainer_is_running (t));
+  nn_event_free (c.finished);
+  (void) probe;
+}
+
+static void
+test_early_stopping_restores_best (void)
+{
+  g_autoptr (GError) error = NULL;
+  /* Few samples and a big net: validation loss turns up soon. */
+  g_autoptr (NnDataset) ds = nn_dataset_open ("moons:n=120:noise=0.35:seed=2", NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (NnModel) m = spirals_mlp (128);
+  nn_model_get_optimizer (m)->learning_rate = 0.02;
+  NnFitConfig cfg;
+  nn_fit_config_init (&cfg);
+  cfg.epochs = 300;
+  cfg.batch_size = 8;
+  cfg.validation_split = 0.4;
+  cfg.early_stopping = TRUE;
+  cfg.patience = 5;
+  cfg.restore_best_weights = TRUE;
+  g_autoptr (NnTrainer) t = nn_trainer_new ();
+  g_assert_true (nn_trainer_start (t, m, ds, &cfg, &error));
+  Collected c = { .epoch_events = g_ptr_array_new_with_free_func ((GDestroyNotify) nn_event_free) };
+  run_to_end (t, &c);
+  g_assert_true (nn_trainer_join (t, &error));
+  g_assert_cmpint (c.epochs, <, 300);
+  g_assert_cmpint (c.warnings, >=, 1);
+  double best = INFINITY;
+  int best_epoch = -1;
+  for (guint i = 0; i < c.epoch_events->len; i++)
+    {
+      NnEvent *e = c.epoch_events->pdata[i];
+      double v = nn_event_get (e, "val_loss", NULL);
+      if (v < best)
+        best = v, best_epoch = (int) i;
+    }
+  /* It stopped `patience` epochs after the best one... */
+  g_assert_cmpint ((int) c.epoch_events->len - 1 - best_epoch, ==, cfg.patience);
+  /* ...and the model it returns has the best epoch's validation loss. */
+  double final = nn_event_get (c.finished, "val_loss", NULL);
+  g_test_message ("best val_loss %.5f at epoch %d, restored %.5f", best, best_epoch + 1, final);
+  g_assert_cmpfloat (fabs (final - best), <, 1e-5);
+  g_ptr_array_unref (c.epoch_events);
+  nn_event_free (c.finished);
+}
+
+static void
+test_kfold (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnDataset) ds = nn_dataset_open ("moons:n=300", NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (NnModel) m = spirals_mlp (8);
+  NnFitConfig cfg;
+  nn_fit_config_init (&cfg);
+  cfg.epochs = 3;
+  cfg.batch_size = 16;
+  cfg.kfold = 4;
+  cfg.kfold_iterations = 2;
+  g_autoptr (NnTrainer) t = nn_trainer_new ();
+  g_assert_true (nn_trainer_start (t, m, ds, &cfg, &error));
+  Collected c = { 0 };
+  run_to_end (t, &c);
+  g_assert_true (nn_trainer_join (t, &error));
+  g_assert_cmpint (c.folds, ==, 8);
+  g_assert_cmpint (c.epochs, ==, 24);
+  gboolean found;
+  double mean = nn_event_get (c.finished, "val_accuracy", &found);
+  g_assert_true (found);
+  g_assert_cmpfloat (mean, >, 0.5);
+  nn_event_free (c.finished);
+}
+
+static void
+test_nan_stops (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnDataset) ds = nn_dataset_open ("regression:n=200", NULL, &error);
+  g_assert_no_error (error);
+  NnModel *m = nn_model_new ("diverge");
+  int in = nn_model_add_layer (m, "Input", NULL, &error);
+  nn_model_layer_set_param (m, in, "shape", "8", &error);
+  int d = nn_model_add_layer (m, "Dense", NULL, &error);
+  nn_model_layer_set_param (m, d, "units", "1", &error);
+  nn_model_connect (m, (NnRef) { in, 0 }, d, 0, &error);
+  nn_model_add_output (m, (NnRef) { d, 0 }, NN_LOSS_MSE, 1, NULL, 0);
+  nn_optimizer_config_init (nn_model_get_optimizer (m), NN_OPT_SGD);
+  nn_model_get_optimizer (m)->learning_rate = 1e6;
+  NnFitConfig cfg;
+  nn_fit_config_init (&cfg);
+  cfg.epochs = 50;
+  g_autoptr (NnTrainer) t = nn_trainer_new ();
+  g_assert_true (nn_trainer_start (t, m, ds, &cfg, &error));
+  Collected c = { 0 };
+  run_to_end (t, &c);
+  g_assert_false (nn_trainer_join (t, &error));
+  g_assert_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_NAN);
+  g_assert_nonnull (strstr (error->message, "learning rate"));
+  g_assert_nonnull (c.finished->error);
+  nn_event_free (c.finished);
+  nn_model_free (m);
+}
+
+static double
+train_once (guint64 seed)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnDataset) ds = nn_dataset_open ("circles:n=400", NULL, &error);
+  g_autoptr (NnModel) m = spirals_mlp (16);
+  NnFitConfig cfg;
+  nn_fit_config_init (&cfg);
+  cfg.epochs = 3;
+  cfg.seed = seed;
+  g_autoptr (NnTrainer) t = nn_trainer_new ();
+  g_assert_true (nn_trainer_start (t, m, ds, &cfg, &error));
+  Collected c = { 0 };
+  run_to_end (t, &c);
+  g_assert_true (nn_trainer_join (t, &error));
+  nn_event_free (c.finished);
+  g_autoptr (NnModel) trained = nn_trainer_dup_model (t);
+  NnScores s = { 0 };
+  g_assert_true (nn_model_evaluate (trained, ds, NULL, 0, 32, &s, &error));
+  double loss = nn_scores_get (&s, "loss", NULL);
+  nn_scores_clear (&s);
+  return loss;
+}
+
+static void
+test_same_seed_same_run (void)
+{
+  double a = train_once (5), b = train_once (5), c = train_once (6);
+  g_assert_cmpfloat (a, ==, b);
+  g_assert_cmpfloat (a, !=, c);
+}
+
+static void
+test_dataset_mismatch (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnDataset) ds = nn_dataset_open ("regression:n=100", NULL, &error);
+  g_autoptr (NnModel) m = spirals_mlp (4);   /* expects 2 features, gets 8 */
+  NnFitConfig cfg;
+  nn_fit_config_init (&cfg);
+  g_autoptr (NnTrainer) t = nn_trainer_new ();
+  g_assert_true (nn_trainer_start (t, m, ds, &cfg, &error));
+  Collected c = { 0 };
+  run_to_end (t, &c);
+  g_assert_false (nn_trainer_join (t, &error));
+  g_assert_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG);
+  g_assert_nonnull (strstr (error->message, "points"));
+  nn_event_free (c.finished);
+}
+
+int
+main (int argc, char **argv)
+{
+  nn_init (argc, argv);
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/train/spirals-converges", test_spirals_converges);
+  g_test_add_func ("/train/stop-within-one-batch", test_stop_within_one_batch);
+  g_test_add_func ("/train/early-stopping-restores-best", test_early_stopping_restores_best);
+  g_test_add_func ("/train/kfold", test_kfold);
+  g_test_add_func ("/train/nan-stops", test_nan_stops);
+  g_test_add_func ("/train/same-seed-same-run", test_same_seed_same_run);
+  g_test_add_func ("/train/dataset-mismatch", test_dataset_mismatch);
+  return g_test_run ();
+}
