@@ -184,8 +184,12 @@ idx_load_from_memory (const char    *path,
     goto out;
   if (got == 0 && r.gz)
     {
-      g_set_error (error, NN_DATA_ERROR, r.stream_end ? NN_DATA_ERROR_EMPTY : NN_DATA_ERROR_TRUNCATED,
-                   "%s holds no data", path);
+      if (r.stream_end)
+        g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
+                     "%s is an empty gzip file", path);
+      else
+        g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_TRUNCATED,
+                     "%s is truncated: the gzip stream ends before any data", path);
       goto out;
     }
   if (got < 4)

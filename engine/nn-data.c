@@ -832,9 +832,13 @@ spec_get_uint (const Spec  *s,
     return TRUE;
   if (!g_ascii_string_to_unsigned (v, 10, min, max, out, NULL))
     {
-      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                   "Option “%s” must be a whole number from %" G_GUINT64_FORMAT
-                   " to %" G_GUINT64_FORMAT ", not “%s”", key, min, max, v);
+      if (max == G_MAXUINT64)
+        g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
+                     "Option “%s” must be a whole number, not “%s”", key, v);
+      else
+        g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
+                     "Option “%s” must be a whole number from %" G_GUINT64_FORMAT
+                     " to %" G_GUINT64_FORMAT ", not “%s”", key, min, max, v);
       return FALSE;
     }
   return TRUE;
@@ -992,11 +996,10 @@ open_toy (NnToyKind     kind,
 
   guint64 n, seed, classes;
   double noise;
-  guint64 max_classes = (kind == NN_TOY_MOONS || kind == NN_TOY_XOR) ? 2 : 32;
   if (!spec_get_uint (s, "n", 1000, 4, 10000000, &n, error)
       || !spec_get_double (s, "noise", -1.0, 0.0, 10.0, &noise, error)
       || !spec_get_uint (s, "seed", 1, 0, G_MAXUINT64, &seed, error)
-      || !spec_get_uint (s, "classes", 0, 2, max_classes, &classes, error))
+      || !spec_get_uint (s, "classes", 0, 2, 32, &classes, error))
     return NULL;
   return nn_dataset_new_toy (kind, (size_t) n, noise, (int) classes, seed, error);
 }
