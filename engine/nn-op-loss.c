@@ -90,23 +90,25 @@ bce_backward (NnGraph *g, NnNode *n)
 
 /* ---- CCE and SPARSE_CCE ------------------------------------------------- */
 
-/* log-sum-exp of one row, writing its softmax into prob. */
-static float
+/* log-sum-exp of one row, writing its softmax into prob. The sum is kept
+ * in double: the loss is what the user watches, and it costs nothing next
+ * to the matmuls that produced the logits. */
+static double
 row_log_softmax (const float *restrict x, float *restrict prob, size_t c)
 {
   float mx = x[0];
   for (size_t j = 1; j < c; j++)
     mx = x[j] > mx ? x[j] : mx;
-  float s = 0.0f;
+  double s = 0.0;
   for (size_t j = 0; j < c; j++)
     {
       prob[j] = expf (x[j] - mx);
       s += prob[j];
     }
-  float inv = 1.0f / s;
+  float inv = (float) (1.0 / s);
   for (size_t j = 0; j < c; j++)
     prob[j] *= inv;
-  return mx + logf (s);
+  return mx + log (s);
 }
 
 /* Keras rescales probabilities to sum to 1 per row before clipping. */
@@ -152,7 +154,7 @@ cce_forward (NnGraph *g, NnNode *n)
         continue;
       if (n->ip[0])
         {
-          float lse = row_log_softmax (x, n->aux + r * c, c);
+          double lse = row_log_softmax (x, n->aux + r * c, c);
           if (sparse)
             s += lse - x[sparse_class (z[r], c)];
           else
