@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Convnet ops: how their inputs and integer parameters are laid out, and the
+ * output-size arithmetic shared by the ops (nn-op-conv2d.c, nn-op-pool.c,
+ * nn-op-resample.c, nn-op-batchnorm.c) and the layers (nn-layer-conv.c).
+ *
+ * Every image tensor is channels-last (B, H, W, C).
+ *
+ * NN_OP_CONV2D            in: x (B,H,W,Cin), W (kh,kw,Cin,Cout), [b (Cout)]
+ * NN_OP_DEPTHWISE_CONV2D  in: x (B,H,W,C),   W (kh,kw,C,M),      [b (C*M)]
+ * NN_OP_CONV2D_TRANSPOSE  in: x (B,H,W,Cin), W (kh,kw,Cout,Cin), [b (Cout)]
+ *   ip[NN_CONV_STRIDE_H..] as named below; the shape rule fills the pads.
+ *   ip[NN_CONV_ACT] fuses an activation into the op (NN_CONV_ACT_RELU):
+ *   y = relu (conv + b), so no separate activation buffer is needed.
+ * NN_OP_MAX_POOL2D, NN_OP_AVG_POOL2D  in: x; ip: pool h/w, stride h/w, same
+ * NN_OP_GLOBAL_AVG_POOL2D, NN_OP_GLOBAL_MAX_POOL2D  in: x; y (B, C)
+ * NN_OP_UPSAMPLE2D        in: x; ip[0], ip[1]: size h, w (nearest)
+ * NN_OP_ZERO_PAD2D        in: x; ip[0..3]: top, bottom, left, right
+ * NN_OP_BATCHNORM         in: x (B,..,C), gamma, beta, moving_mean,
+ *   moving_variance (C each; the moving ones have no grad); fp[0] momentum,
+ *   fp[1] epsilon; ip[0] = 1 forces inference behaviour (a frozen layer,
+ *   as Keras does for trainable = False).
+ * NN_OP_SPATIAL_DROPOUT2D in: x (B,H,W,C); fp[0] rate; drops whole channels
+ *   per sample while g->training, identity otherwise.
+ */
+#pragma once
+
+#include "nn-graph-private.h"
+
+enum {
+  NN_CONV_STRIDE_H,
+  NN_CONV_STRIDE_W,
+  NN_CONV_DIL_H,
+  NN_CONV_DIL_W,
+  NN_CONV_SAME,        /* 1: padding "same", 0: "valid" */
+  NN_CONV_HAS_BIAS,
+  NN_CONV_ACT,         /* NN_CONV_ACT_NONE or NN_CONV_ACT_RELU */
+  /* filled by the shape rule */
+  NN_CONV_PAD_TOP = 8,
+  NN_CONV_PAD_LEFT,
+};
+
+enum { NN_CONV_ACT_NONE, NN_CONV_ACT_RELU };
+
+enum {
+  NN_POOL_H,
+  NN_POOL_W,
+  NN_POOL_STRIDE_H,
+  NN_POOL_STRIDE_W,
+  NN_POOL_SAME,
+  NN_POOL_PAD_TOP = 8,
+  NN_POOL_PAD_LEFT,
+};
+
+/* Output length of one spatial axis of a convolution or pooling window
+ * (Keras/TensorFlow rules) and the padding before the first element.
+ *   valid: out = floor ((in - ext) / stride) + 1, ext = (k - 1) dil + 1
+ *   same:  out = ceil (in / stride), the padding split with the extra
+ *          element at the end.
+ * Returns out, which is <= 0 when the window does not fit. */
+static inline int
+nn_conv_out_size (int in, int k, int stride, int dil, int same, int *pad_before)
+{
+  int ext = (k - 1) * dil + 1;
+  if (same)
+    {
+      int out = (in + stride - 1) / stride;
+      int total = (out - 1) * stride + ext - in;
+      if (total < 0)
+        total = 0;
+      if (pad_before)
+        *pad_before = total / 2;
+      return out;
+    }
+  if (pad_before)
+    *pad_before = 0;
+  if (in < ext)
+    return 0;
+  return (in - ext) / stride + 1;
+}
+
+/* Output length of a transposed convolution (the input length of the
+ * convolution it reverses), and that convolution's padding before. */
+static inline int
+nn_conv_transpose_out_size (int in, int k, int stride, int dil, int same, int *pad_before)
+{
+  int ext = (k - 1) * dil + 1;
+  if (same)
+    {
+      int out = in * stride;
+      int total = (in - 1) * stride + ext - out;
+      if (total < 0)
+        total = 0;
+      if (pad_before)
+        *pad_before = total / 2;
+      return out;
+    }
+  if (pad_before)
+    *pad_before = 0;
+  /* Keras: in * stride + max (ext - stride, 0); with ext < stride the last
+   * rows are reached by no input and hold only the bias. */
+  return in * stride + (ext > stride ? ext - stride : 0);
+}
+
+/* Rows of the im2col matrix processed at a time: the buffer stays small
+ * (cache-sized, and the op's scratch does not grow with the batch) while
+ * each sgemm still gets enough rows to run near peak. Exposed so the
+ * micro-benchmark can tune it; 0 restores the default. */
+void   nn_conv_set_chunk_floats (size_t floats);
+size_t nn_conv_chunk_rows       (size_t k, size_t rows);

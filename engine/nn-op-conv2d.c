@@ -1,0 +1,629 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Convolutions, channels-last, via im2col + one sgemm per chunk of rows.
+ *
+ * NN_OP_CONV2D: with col (B*OH*OW, kh*kw*Cin) the im2col matrix of x and the
+ * kernel stored (kh, kw, Cin, Cout) like Keras, i.e. already a
+ * (kh*kw*Cin, Cout) matrix:
+ *   y = act (col W + b)       dW += col^T dz,  db += sum_rows dz,
+ *   dz = dy * act'(y)          dx += col2im (dz W^T)
+ * The im2col matrix is built a chunk of rows at a time into a small scratch
+ * buffer (recomputed in backward rather than kept): memory stays flat in the
+ * batch size and the chunk stays in cache between im2col and sgemm.
+ *
+ * NN_OP_DEPTHWISE_CONV2D: y[.., c*M+m] = sum_ij x[.., c] W[i, j, c, m] + b,
+ * direct loops vectorised over channels (there is no big matrix product).
+ *
+ * NN_OP_CONV2D_TRANSPOSE: the data gradient of a convolution:
+ *   y = col2im (x Wt^T) + b with Wt the (kh*kw*Cout, Cin) matrix of the
+ *   Keras kernel (kh, kw, Cout, Cin); dx += im2col (dy) Wt,
+ *   dWt += im2col (dy)^T x. */
+#include <cblas.h>
+#include <string.h>
+
+#include "nn-conv-private.h"
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+/* The build targets baseline x86-64; hot loops get an AVX2+FMA clone picked
+ * at load time. */
+#define NN_CLONES __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
+#else
+#define NN_CLONES
+#endif
+
+/* ---- chunking ---------------------------------------------------------- */
+
+/* 128 Ki floats (512 KiB) of im2col rows: fits the 1 MiB L2 next to the
+ * sgemm's own packing buffers, and still gives each sgemm hundreds of rows. */
+#define DEFAULT_CHUNK_FLOATS ((size_t) 128 * 1024)
+static size_t chunk_floats = DEFAULT_CHUNK_FLOATS;
+
+void
+nn_conv_set_chunk_floats (size_t floats)
+{
+  chunk_floats = floats ? floats : DEFAULT_CHUNK_FLOATS;
+}
+
+size_t
+nn_conv_chunk_rows (size_t k, size_t rows)
+{
+  size_t c = chunk_floats / (k ? k : 1);
+  if (c < 32)
+    c = 32;
+  return c < rows ? c : rows;
+}
+
+/* ---- geometry ---------------------------------------------------------- */
+
+/* A convolution seen from its im2col matrix: the image (ih, iw, c) that is
+ * read by windows, and the window positions (oh, ow) that make the rows. */
+typedef struct {
+  int ih, iw, c;
+  int oh, ow;
+  int kh, kw, sh, sw, dh, dw, pt, pl;
+  size_t k;       /* kh * kw * c: one row of the im2col matrix */
+} Geom;
+
+static Geom
+geom_make (const int *img_shape, int oh, int ow, const NnNode *n, int kh, int kw)
+{
+  Geom q;
+  q.ih = img_shape[1];
+  q.iw = img_shape[2];
+  q.c = img_shape[3];
+  q.oh = oh;
+  q.ow = ow;
+  q.kh = kh;
+  q.kw = kw;
+  q.sh = n->ip[NN_CONV_STRIDE_H];
+  q.sw = n->ip[NN_CONV_STRIDE_W];
+  q.dh = n->ip[NN_CONV_DIL_H];
+  q.dw = n->ip[NN_CONV_DIL_W];
+  q.pt = n->ip[NN_CONV_PAD_TOP];
+  q.pl = n->ip[NN_CONV_PAD_LEFT];
+  q.k = (size_t) kh * (size_t) kw * (size_t) q.c;
+  return q;
+}
+
+/* A 1x1 convolution with stride 1 reads x itself as its im2col matrix. */
+static int
+geom_is_pointwise (const Geom *q)
+{
+  return q->kh == 1 && q->kw == 1 && q->sh == 1 && q->sw == 1 && q->pt == 0 && q->pl == 0
+         && q->oh == q->ih && q->ow == q->iw;
+}
+
+/* Rows [r0, r1) of the im2col matrix of img into col. */
+static void
+im2col (const Geom *q, const float *img, size_t r0, size_t r1, float *col)
+{
+  size_t ohw = (size_t) q->oh * (size_t) q->ow;
+  size_t b = r0 / ohw, rem = r0 % ohw;
+  int oh = (int) (rem / (size_t) q->ow), ow = (int) (rem % (size_t) q->ow);
+  size_t img_size = (size_t) q->ih * (size_t) q->iw * (size_t) q->c;
+  size_t wc = (size_t) q->kw * (size_t) q->c;
+  float *dst = col;
+  for (size_t r = r0; r < r1; r++)
+    {
+      const float *xb = img + b * img_size;
+      int h0 = oh * q->sh - q->pt, w0 = ow * q->sw - q->pl;
+      /* With no dilation a whole kernel row is one contiguous run of x. */
+      int row_inside = q->dw == 1 && w0 >= 0 && w0 + q->kw <= q->iw;
+      for (int i = 0; i < q->kh; i++)
+        {
+          int h = h0 + i * q->dh;
+          if (h < 0 || h >= q->ih)
+            {
+              memset (dst, 0, wc * sizeof (float));
+              dst += wc;
+              continue;
+            }
+          const float *xrow = xb + (size_t) h * (size_t) q->iw * (size_t) q->c;
+          if (row_inside)
+            {
+              memcpy (dst, xrow + (size_t) w0 * (size_t) q->c, wc * sizeof (float));
+              dst += wc;
+              continue;
+            }
+          for (int j = 0; j < q->kw; j++)
+            {
+              int w = w0 + j * q->dw;
+              if (w < 0 || w >= q->iw)
+                memset (dst, 0, (size_t) q->c * sizeof (float));
+              else
+                memcpy (dst, xrow + (size_t) w * (size_t) q->c, (size_t) q->c * sizeof (float));
+              dst += q->c;
+            }
+        }
+      if (++ow == q->ow)
+        {
+          ow = 0;
+          if (++oh == q->oh)
+            {
+              oh = 0;
+              b++;
+            }
+        }
+    }
+}
+
+/* Adds rows [r0, r1) of col back into the image positions they came from. */
+NN_CLONES static void
+col2im_add (const Geom *q, const float *col, size_t r0, size_t r1, float *img)
+{
+  size_t ohw = (size_t) q->oh * (size_t) q->ow;
+  size_t b = r0 / ohw, rem = r0 % ohw;
+  int oh = (int) (rem / (size_t) q->ow), ow = (int) (rem % (size_t) q->ow);
+  size_t img_size = (size_t) q->ih * (size_t) q->iw * (size_t) q->c;
+  size_t c = (size_t) q->c;
+  const float *src = col;
+  for (size_t r = r0; r < r1; r++)
+    {
+      float *xb = img + b * img_size;
+      int h0 = oh * q->sh - q->pt, w0 = ow * q->sw - q->pl;
+      for (int i = 0; i < q->kh; i++)
+        {
+          int h = h0 + i * q->dh;
+          if (h < 0 || h >= q->ih)
+            {
+              src += (size_t) q->kw * c;
+              continue;
+            }
+          float *xrow = xb + (size_t) h * (size_t) q->iw * c;
+          for (int j = 0; j < q->kw; j++, src += c)
+            {
+              int w = w0 + j * q->dw;
+              if (w < 0 || w >= q->iw)
+                continue;
+              float *d = xrow + (size_t) w * c;
+              for (size_t k = 0; k < c; k++)
+                d[k] += src[k];
+            }
+        }
+      if (++ow == q->ow)
+        {
+          ow = 0;
+          if (++oh == q->oh)
+            {
+              oh = 0;
+              b++;
+            }
+        }
+    }
+}
+
+/* y[r, :] = act (y[r, :] + b) for m rows of n columns (b may be NULL). */
+NN_CLONES static void
+bias_act (float *y, size_t m, size_t n, const float *b, int relu)
+{
+  for (size_t r = 0; r < m; r++)
+    {
+      float *row = y + r * n;
+      if (b)
+        for (size_t j = 0; j < n; j++)
+          row[j] += b[j];
+      if (relu)
+        for (size_t j = 0; j < n; j++)
+          row[j] = row[j] > 0.0f ? row[j] : 0.0f;
+    }
+}
+
+/* dz = dy where y > 0, else 0 (the fused ReLU's backward). */
+NN_CLONES static void
+relu_mask (const float *dy, const float *y, size_t count, float *dz)
+{
+  for (size_t i = 0; i < count; i++)
+    dz[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+}
+
+/* db[j] += sum over m rows of dz[r, j]. */
+NN_CLONES static void
+sum_rows (const float *dz, size_t m, size_t n, float *db)
+{
+  for (size_t r = 0; r < m; r++)
+    {
+      const float *row = dz + r * n;
+      for (size_t j = 0; j < n; j++)
+        db[j] += row[j];
+    }
+}
+
+static int
+will_have_grad (NnGraph *g, const NnNode *n)
+{
+  if (n->needs_grad)
+    return 1;
+  for (int k = 0; k < n->n_in; k++)
+    if (g->nodes[n->in[k]].grad)
+      return 1;
+  return 0;
+}
+
+static const float *
+bias_value (NnGraph *g, NnNode *n)
+{
+  return n->ip[NN_CONV_HAS_BIAS] && n->n_in > 2 ? nn_in (g, n, 2)->value : NULL;
+}
+
+static float *
+bias_grad (NnGraph *g, NnNode *n)
+{
+  return n->ip[NN_CONV_HAS_BIAS] && n->n_in > 2 ? nn_in (g, n, 2)->grad : NULL;
+}
+
+/* ---- Conv2D ------------------------------------------------------------ */
+
+static Geom
+conv_geom (NnGraph *g, NnNode *n)
+{
+  NnNode *x = nn_in (g, n, 0), *w = nn_in (g, n, 1);
+  return geom_make (x->shape, n->shape[1], n->shape[2], n, w->shape[0], w->shape[1]);
+}
+
+static void
+conv2d_shape (NnGraph *g, NnNode *n)
+{
+  NnNode *x = nn_in (g, n, 0), *w = nn_in (g, n, 1);
+  int same = n->ip[NN_CONV_SAME];
+  n->ndim = 4;
+  n->shape[0] = x->shape[0];
+  n->shape[1] = nn_conv_out_size (x->shape[1], w->shape[0], n->ip[NN_CONV_STRIDE_H],
+                                  n->ip[NN_CONV_DIL_H], same, &n->ip[NN_CONV_PAD_TOP]);
+  n->shape[2] = nn_conv_out_size (x->shape[2], w->shape[1], n->ip[NN_CONV_STRIDE_W],
+                                  n->ip[NN_CONV_DIL_W], same, &n->ip[NN_CONV_PAD_LEFT]);
+  n->shape[3] = w->shape[3];
+  Geom q = conv_geom (g, n);
+  size_t rows = (size_t) n->shape[0] * (size_t) n->shape[1] * (size_t) n->shape[2];
+  size_t chunk = nn_conv_chunk_rows (q.k, rows);
+  size_t cout = (size_t) w->shape[3];
+  /* col (forward and dW) + dcol (dx) + dz (the fused ReLU's mask). */
+  n->aux_size = geom_is_pointwise (&q) ? 0 : chunk * q.k;
+  if (will_have_grad (g, n))
+    {
+      if (x->grad && !geom_is_pointwise (&q))
+        n->aux_size += chunk * q.k;
+      if (n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU)
+        n->aux_size += chunk * cout;
+    }
+}
+
+static void
+conv2d_forward (NnGraph *g, NnNode *n)
+{
+  NnNode *x = nn_in (g, n, 0), *w = nn_in (g, n, 1);
+  Geom q = conv_geom (g, n);
+  size_t rows = (size_t) n->shape[0] * (size_t) n->shape[1] * (size_t) n->shape[2];
+  int cout = n->shape[3];
+  int pointwise = geom_is_pointwise (&q);
+  size_t chunk = nn_conv_chunk_rows (q.k, rows);
+  const float *b = bias_value (g, n);
+  int relu = n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU;
+  for (size_t r0 = 0; r0 < rows; r0 += chunk)
+    {
+      size_t m = rows - r0 < chunk ? rows - r0 : chunk;
+      const float *a;
+      if (pointwise)
+        a = x->value + r0 * q.k;
+      else
+        {
+          im2col (&q, x->value, r0, r0 + m, n->aux);
+          a = n->aux;
+        }
+      float *y = n->value + r0 * (size_t) cout;
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) m, cout, (int) q.k,
+                   1.0f, a, (int) q.k, w->value, cout, 0.0f, y, cout);
+      if (b || relu)
+        bias_act (y, m, (size_t) cout, b, relu);
+    }
+}
+
+static void
+conv2d_backward (NnGraph *g, NnNode *n)
+{
+  NnNode *x = nn_in (g, n, 0), *w = nn_in (g, n, 1);
+  Geom q = conv_geom (g, n);
+  size_t rows = (size_t) n->shape[0] * (size_t) n->shape[1] * (size_t) n->shape[2];
+  int cout = n->shape[3];
+  int pointwise = geom_is_pointwise (&q);
+  size_t chunk = nn_conv_chunk_rows (q.k, rows);
+  float *db = bias_grad (g, n);
+  int relu = n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU;
+  /* Scratch layout matches conv2d_shape. */
+  float *col = n->aux;
+  float *dcol = col + (pointwise ? 0 : chunk * q.k);
+  float *dzbuf = dcol + (x->grad && !pointwise ? chunk * q.k : 0);
+  for (size_t r0 = 0; r0 < rows; r0 += chunk)
+    {
+      size_t m = rows - r0 < chunk ? rows - r0 : chunk;
+      const float *dz = n->grad + r0 * (size_t) cout;
+      if (relu)
+        {
+          relu_mask (dz, n->value + r0 * (size_t) cout, m * (size_t) cout, dzbuf);
+          dz = dzbuf;
+        }
+      if (w->grad)
+        {
+          const float *a;
+          if (pointwise)
+            a = x->value + r0 * q.k;
+          else
+            {
+              im2col (&q, x->value, r0, r0 + m, col);
+              a = col;
+            }
+          cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) q.k, cout, (int) m,
+                       1.0f, a, (int) q.k, dz, cout, 1.0f, w->grad, cout);
+        }
+      if (db)
+        sum_rows (dz, m, (size_t) cout, db);
+      if (x->grad)
+        {
+          if (pointwise)
+            cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) m, (int) q.k, cout,
+                         1.0f, dz, cout, w->value, cout, 1.0f, x->grad + r0 * q.k, (int) q.k);
+          else
+            {
+              cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) m, (int) q.k, cout,
+                           1.0f, dz, cout, w->value, cout, 0.0f, dcol, (int) q.k);
+              col2im_add (&q, dcol, r0, r0 + m, x->grad);
+            }
+        }
+    }
+}
+
+/* ---- DepthwiseConv2D --------------------------------------------------- */
+
+static void
+depthwise_shape (NnGraph *g, NnNode *n)
+{
+  NnNode *x = nn_in (g, n, 0), *w = nn_in (g, n, 1);
+  int same = n->ip[NN_CONV_SAME];
+  n->ndim = 4;
+  n->shape[0] = x->shape[0];
+  n->shape[1] = nn_conv_out_size (x->shape[1], w->shape[0], n->ip[NN_CONV_STRIDE_H],
+                                  n->ip[NN_CONV_DIL_H], same, &n->ip[NN_CONV_PAD_TOP]);
+  n->shape[2] = nn_conv_out_size (x->shape[2], w->shape[1], n->ip[NN_CONV_STRIDE_W],
+                                  n->ip[NN_CONV_DIL_W], same, &n->ip[NN_CONV_PAD_LEFT]);
+  n->shape[3] = w->shape[2] * w->shape[3];
+  /* one output pixel of the ReLU mask */
+  n->aux_size = (size_t) n->shape[3];
+}
+
+/* acc[c*M+m] += xs[c] * ws[c*M+m] for c < C, m < M. */
+static inline void
+dw_madd (float *restrict acc, const float *restrict xs, const float *restrict ws, int c, int mult)
+{
+  if (mult == 1)
+    for (int k = 0; k < c; k++)
+      acc[k] += xs[k] * ws[k];
+  else
+    for (int k = 0; k < c; k++)
+      for (int m = 0; m < mult; m++)
+        acc[k * mult + m] += xs[k] * ws[k * mult + m];
+}
+
+NN_CLONES static void
+depthwise_forward_kernel (const Geom *q, int mult, const float *x, const float *w,
+                          const float *b, int relu, int batch, float *y)
+{
+  int cm = q->c * mult;
+  size_t img = (size_t) q->ih * (size_t) q->iw * (size_t) q->c;
+  for (int bi = 0; bi < batch; bi++)
+    for (int oh = 0; oh < q->oh; oh++)
+      for (int ow = 0; ow < q->ow; ow++)
+        {
+          float *acc = y + (((size_t) bi * (size_t) q->oh + (size_t) oh) * (size_t) q->ow
+                            + (size_t) ow) * (size_t) cm;
+          for (int k = 0; k < cm; k++)
+            acc[k] = b ? b[k] : 0.0f;
+          for (int i = 0; i < q->kh; i++)
+            {
+              int h = oh * q->sh - q->pt + i * q->dh;
+              if (h < 0 || h >= q->ih)
+                continue;
+              for (int j = 0; j < q->kw; j++)
+                {
+                  int ww = ow * q->sw - q->pl + j * q->dw;
+                  if (ww < 0 || ww >= q->iw)
+                    continue;
+                  const float *xs = x + (size_t) bi * img
+                                    + ((size_t) h * (size_t) q->iw + (size_t) ww) * (size_t) q->c;
+                  const float *ws = w + ((size_t) i * (size_t) q->kw + (size_t) j) * (size_t) cm;
+                  dw_madd (acc, xs, ws, q->c, mult);
+                }
+            }
+          if (relu)
+            for (int k = 0; k < cm; k++)
+              acc[k] = acc[k] > 0.0f ? acc[k] : 0.0f;
+        }
+}
+
+NN_CLONES static void
+depthwise_backward_kernel (const Geom *q, int mult, const float *x, const float *w,
+                           const float *y, const float *dy, int relu, int batch,
+                           float *dx, float *dw, float *db, float *dzbuf)
+{
+  int cm = q->c * mult;
+  size_t img = (size_t) q->ih * (size_t) q->iw * (size_t) q->c;
+  for (int bi = 0; bi < batch; bi++)
+    for (int oh = 0; oh < q->oh; oh++)
+      for (int ow = 0; ow < q->ow; ow++)
+        {
+          size_t o = (((size_t) bi * (size_t) q->oh + (size_t) oh) * (size_t) q->ow
+                      + (size_t) ow) * (size_t) cm;
+          const float *dz = dy + o;
+          if (relu)
+            {
+              for (int k = 0; k < cm; k++)
+                dzbuf[k] = y[o + (size_t) k] > 0.0f ? dz[k] : 0.0f;
+              dz = dzbuf;
+            }
+          if (db)
+            for (int k = 0; k < cm; k++)
+              db[k] += dz[k];
+          for (int i = 0; i < q->kh; i++)
+            {
+              int h = oh * q->sh - q->pt + i * q->dh;
+              if (h < 0 || h >= q->ih)
+                continue;
+              for (int j = 0; j < q->kw; j++)
+                {
+                  int ww = ow * q->sw - q->pl + j * q->dw;
+                  if (ww < 0 || ww >= q->iw)
+                    continue;
+                  size_t xo = (size_t) bi * img
+                              + ((size_t) h * (size_t) q->iw + (size_t) ww) * (size_t) q->c;
+                  size_t wo = ((size_t) i * (size_t) q->kw + (size_t) j) * (size_t) cm;
+                  if (dw)
+                    /* dW[i, j, c, m] += x[c] dz[c*M+m] */
+                    dw_madd (dw + wo, x + xo, dz, q->c, mult);
+                  if (dx)
+                    {
+                      if (mult == 1)
+                        for (int k = 0; k < q->c; k++)
+                          dx[xo + (size_t) k] += w[wo + (size_t) k] * dz[k];
+                      else
+                        for (int k = 0; k < q->c; k++)
+                          {
+                            float s = 0.0f;
+                            for (int m = 0; m < mult; m++)
+                              s += w[wo + (size_t) (k * mult + m)] * dz[k * mult + m];
+                            dx[xo + (size_t) k] += s;
+                          }
+                    }
+                }
+            }
+        }
+}
+
+static void
+depthwise_forward (NnGraph *g, NnNode *n)
+{
+  NnNode *x = nn_in (g, n, 0), *w = nn_in (g, n, 1);
+  Geom q = geom_make (x->shape, n->shape[1], n->shape[2], n, w->shape[0], w->shape[1]);
+  depthwise_forward_kernel (&q, w->shape[3], x->value, w->value, bias_value (g, n),
+                            n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU, n->shape[0], n->value);
+}
+
+static void
+depthwise_backward (NnGraph *g, NnNode *n)
+{
+  NnNode *x = nn_in (g, n, 0), *w = nn_in (g, n, 1);
+  Geom q = geom_make (x->shape, n->shape[1], n->shape[2], n, w->shape[0], w->shape[1]);
+  depthwise_backward_kernel (&q, w->shape[3], x->value, w->value, n->value, n->grad,
+                             n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU, n->shape[0],
+                             x->grad, w->grad, bias_grad (g, n), n->aux);
+}
+
+/* ---- Conv2DTranspose --------------------------------------------------- */
+
+/* The convolution this op reverses reads y (the image) and has one im2col
+ * row per position of x. */
+static Geom
+transpose_geom (NnGraph *g, NnNode *n)
+{
+  NnNode *x = nn_in (g, n, 0), *w = nn_in (g, n, 1);
+  return geom_make (n->shape, x->shape[1], x->shape[2], n, w->shape[0], w->shape[1]);
+}
+
+static void
+transpose_shape (NnGraph *g, NnNode *n)
+{
+  NnNode *x = nn_in (g, n, 0), *w = nn_in (g, n, 1);
+  int same = n->ip[NN_CONV_SAME];
+  n->ndim = 4;
+  n->shape[0] = x->shape[0];
+  n->shape[1] = nn_conv_transpose_out_size (x->shape[1], w->shape[0], n->ip[NN_CONV_STRIDE_H],
+                                            n->ip[NN_CONV_DIL_H], same,
+                                            &n->ip[NN_CONV_PAD_TOP]);
+  n->shape[2] = nn_conv_transpose_out_size (x->shape[2], w->shape[1], n->ip[NN_CONV_STRIDE_W],
+                                            n->ip[NN_CONV_DIL_W], same,
+                                            &n->ip[NN_CONV_PAD_LEFT]);
+  n->shape[3] = w->shape[2];
+  Geom q = transpose_geom (g, n);
+  size_t rows = (size_t) x->shape[0] * (size_t) x->shape[1] * (size_t) x->shape[2];
+  n->aux_size = nn_conv_chunk_rows (q.k, rows) * q.k;
+}
+
+static void
+transpose_forward (NnGraph *g, NnNode *n)
+{
+  NnNode *x = nn_in (g, n, 0), *w = nn_in (g, n, 1);
+  Geom q = transpose_geom (g, n);
+  int cin = x->shape[3];
+  size_t rows = (size_t) x->shape[0] * (size_t) x->shape[1] * (size_t) x->shape[2];
+  size_t chunk = nn_conv_chunk_rows (q.k, rows);
+  memset (n->value, 0, n->size * sizeof (float));
+  for (size_t r0 = 0; r0 < rows; r0 += chunk)
+    {
+      size_t m = rows - r0 < chunk ? rows - r0 : chunk;
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) m, (int) q.k, cin,
+                   1.0f, x->value + r0 * (size_t) cin, cin, w->value, cin, 0.0f, n->aux,
+                   (int) q.k);
+      col2im_add (&q, n->aux, r0, r0 + m, n->value);
+    }
+  const float *b = bias_value (g, n);
+  int relu = n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU;
+  if (b || relu)
+    bias_act (n->value, n->size / (size_t) n->shape[3], (size_t) n->shape[3], b, relu);
+}
+
+static void
+transpose_backward (NnGraph *g, NnNode *n)
+{
+  NnNode *x = nn_in (g, n, 0), *w = nn_in (g, n, 1);
+  Geom q = transpose_geom (g, n);
+  int cin = x->shape[3];
+  size_t rows = (size_t) x->shape[0] * (size_t) x->shape[1] * (size_t) x->shape[2];
+  size_t chunk = nn_conv_chunk_rows (q.k, rows);
+  /* A fused ReLU is applied to the gradient in place: this node's gradient
+   * is read by nobody after its own backward. */
+  if (n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU)
+    relu_mask (n->grad, n->value, n->size, n->grad);
+  float *db = bias_grad (g, n);
+  if (db)
+    sum_rows (n->grad, n->size / (size_t) n->shape[3], (size_t) n->shape[3], db);
+  if (!x->grad && !w->grad)
+    return;
+  for (size_t r0 = 0; r0 < rows; r0 += chunk)
+    {
+      size_t m = rows - r0 < chunk ? rows - r0 : chunk;
+      im2col (&q, n->grad, r0, r0 + m, n->aux);
+      if (x->grad)
+        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) m, cin, (int) q.k,
+                     1.0f, n->aux, (int) q.k, w->value, cin, 1.0f,
+                     x->grad + r0 * (size_t) cin, cin);
+      if (w->grad)
+        cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) q.k, cin, (int) m,
+                     1.0f, n->aux, (int) q.k, x->value + r0 * (size_t) cin, cin, 1.0f,
+                     w->grad, cin);
+    }
+}
+
+/* ---- registration ------------------------------------------------------ */
+
+static const NnOpInfo conv2d_info = {
+  "conv2d", conv2d_shape, conv2d_forward, conv2d_backward
+};
+static const NnOpInfo depthwise_info = {
+  "depthwise_conv2d", depthwise_shape, depthwise_forward, depthwise_backward
+};
+static const NnOpInfo transpose_info = {
+  "conv2d_transpose", transpose_shape, transpose_forward, transpose_backward
+};
+
+void nn_ops_register_pool      (void);
+void nn_ops_register_resample  (void);
+void nn_ops_register_batchnorm (void);
+void nn_ops_register_spatial_dropout (void);
+
+void
+nn_ops_register_conv (void)
+{
+  nn_op_register (NN_OP_CONV2D, &conv2d_info);
+  nn_op_register (NN_OP_DEPTHWISE_CONV2D, &depthwise_info);
+  nn_op_register (NN_OP_CONV2D_TRANSPOSE, &transpose_info);
+  nn_ops_register_pool ();
+  nn_ops_register_resample ();
+  nn_ops_register_batchnorm ();
+  nn_ops_register_spatial_dropout ();
+}

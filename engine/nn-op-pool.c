@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Pooling, channels-last: every loop runs over the contiguous channel axis,
+ * so the compiler vectorises it.
+ *
+ * NN_OP_MAX_POOL2D: y = max over the window (padding never wins, as in
+ *   Keras); aux keeps the argmax (an int32 offset within the sample) so
+ *   backward is one scatter: dx[argmax] += dy.
+ * NN_OP_AVG_POOL2D: y = mean over the window's positions inside the image
+ *   ("same" padding is not counted, as in Keras); dx += dy / count.
+ * NN_OP_GLOBAL_AVG_POOL2D: y (B, C) = mean over H, W; dx += dy / (H W).
+ * NN_OP_GLOBAL_MAX_POOL2D: y (B, C) = max over H, W; dx[argmax] += dy. */
+#include <float.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "nn-conv-private.h"
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define NN_CLONES __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
+#else
+#define NN_CLONES
+#endif
+
+typedef struct {
+  int batch, ih, iw, c, oh, ow, ph, pw, sh, sw, pt, pl;
+} PoolGeom;
+
+static PoolGeom
+pool_geom (NnGraph *g, NnNode *n)
+{
+  NnNode *x = nn_in (g, n, 0);
+  PoolGeom q = {
+    .batch = x->shape[0], .ih = x->shape[1], .iw = x->shape[2], .c = x->shape[3],
+    .oh = n->shape[1], .ow = n->shape[2],
+    .ph = n->ip[NN_POOL_H], .pw = n->ip[NN_POOL_W],
+    .sh = n->ip[NN_POOL_STRIDE_H], .sw = n->ip[NN_POOL_STRIDE_W],
+    .pt = n->ip[NN_POOL_PAD_TOP], .pl = n->ip[NN_POOL_PAD_LEFT],
+  };
+  return q;
+}
+
+static void
+pool_shape (NnGraph *g, NnNode *n)
+{
+  NnNode *x = nn_in (g, n, 0);
+  int same = n->ip[NN_POOL_SAME];
+  n->ndim = 4;
+  n->shape[0] = x->shape[0];
+  n->shape[1] = nn_conv_out_size (x->shape[1], n->ip[NN_POOL_H], n->ip[NN_POOL_STRIDE_H], 1,
+                                  same, &n->ip[NN_POOL_PAD_TOP]);
+  n->shape[2] = nn_conv_out_size (x->shape[2], n->ip[NN_POOL_W], n->ip[NN_POOL_STRIDE_W], 1,
+                                  same, &n->ip[NN_POOL_PAD_LEFT]);
+  n->shape[3] = x->shape[3];
+  n->aux_size = 0;
+}
+
+static void
+max_pool_shape (NnGraph *g, NnNode *n)
+{
+  pool_shape (g, n);
+  /* argmax per output element; int32 and float have the same size */
+  n->aux_size = nn_shape_size (n->ndim, n->shape);
+}
+
+/* The window of output (oh, ow) clipped to the image: [h0, h1) x [w0, w1). */
+static inline void
+pool_window (const PoolGeom *q, int oh, int ow, int *h0, int *h1, int *w0, int *w1)
+{
+  *h0 = oh * q->sh - q->pt;
+  *w0 = ow * q->sw - q->pl;
+  *h1 = *h0 + q->ph;
+  *w1 = *w0 + q->pw;
+  if (*h0 < 0)
+    *h0 = 0;
+  if (*w0 < 0)
+    *w0 = 0;
+  if (*h1 > q->ih)
+    *h1 = q->ih;
+  if (*w1 > q->iw)
+    *w1 = q->iw;
+}
+
+NN_CLONES static void
+max_pool_kernel (const PoolGeom *q, const float *x, float *y, int32_t *arg)
+{
+  size_t img = (size_t) q->ih * (size_t) q->iw * (size_t) q->c;
+  size_t c = (size_t) q->c;
+  for (int b = 0; b < q->batch; b++)
+    {
+      const float *xb = x + (size_t) b * img;
+      for (int oh = 0; oh < q->oh; oh++)
+        for (int ow = 0; ow < q->ow; ow++)
+          {
+            size_t o = (((size_t) b * (size_t) q->oh + (size_t) oh) * (size_t) q->ow
+                        + (size_t) ow) * c;
+            float *restrict yo = y + o;
+            int32_t *restrict ao = arg + o;
+            int h0, h1, w0, w1;
+            pool_window (q, oh, ow, &h0, &h1, &w0, &w1);
+            for (size_t k = 0; k < c; k++)
+              {
+                yo[k] = -FLT_MAX;
+                ao[k] = 0;
+              }
+            for (int h = h0; h < h1; h++)
+              for (int w = w0; w < w1; w++)
+                {
+                  int32_t base = (int32_t) (((size_t) h * (size_t) q->iw + (size_t) w) * c);
+                  const float *restrict xs = xb + base;
+                  for (size_t k = 0; k < c; k++)
+                    {
+                      int better = xs[k] > yo[k];
+                      yo[k] = better ? xs[k] : yo[k];
+                      ao[k] = better ? base + (int32_t) k : ao[k];
+                    }
+                }
+          }
+    }
+}
+
+static void
+max_pool_forward (NnGraph *g, NnNode *n)
+{
+  PoolGeom q = pool_geom (g, n);
+  max_pool_kernel (&q, nn_in (g, n, 0)->value, n->value, (int32_t *) n->aux);
+}
+
+/* Scatters dy to the argmax of each output of per-sample size `out`. */
+static void
+scatter_argmax (const float *dy, const int32_t *arg, int batch, size_t out, size_t img,
+                float *dx)
+{
+  for (int b = 0; b < batch; b++)
+    {
+      float *dxb = dx + (size_t) b * img;
+      const float *dyb = dy + (size_t) b * out;
+      const int32_t *ab = arg + (size_t) b * out;
+      for (size_t i = 0; i < out; i++)
+        dxb[ab[i]] += dyb[i];
+    }
+}
+
+static void
+max_pool_backward (NnGraph *g, NnNode *n)
+{
+  NnNode *x = nn_in (g, n, 0);
+  if (!x->grad)
+    return;
+  PoolGeom q = pool_geom (g, n);
+  size_t out = (size_t) q.oh * (size_t) q.ow * (size_t) q.c;
+  size_t img = (size_t) q.ih * (size_t) q.iw * (size_t) q.c;
+  scatter_argmax (n->grad, (const int32_t *) n->aux, q.batch, out, img, x->grad);
+}
+
+NN_CLONES static void
+avg_pool_kernel (const PoolGeom *q, const float *x, float *y)
+{
+  size_t img = (size_t) q->ih * (size_t) q->iw * (size_t) q->c;
+  size_t c = (size_t) q->c;
+  for (int b = 0; b < q->batch; b++)
+    for (int oh = 0; oh < q->oh; oh++)
+      for (int ow = 0; ow < q->ow; ow++)
+        {
+          float *restrict yo = y + (((size_t) b * (size_t) q->oh + (size_t) oh) * (size_t) q->ow
+                                    + (size_t) ow) * c;
+          int h0, h1, w0, w1;
+          pool_window (q, oh, ow, &h0, &h1, &w0, &w1);
+          memset (yo, 0, c * sizeof (float));
+          for (int h = h0; h < h1; h++)
+            for (int w = w0; w < w1; w++)
+              {
+                const float *restrict xs = x + (size_t) b * img
+                                           + ((size_t) h * (size_t) q->iw + (size_t) w) * c;
+                for (size_t k = 0; k < c; k++)
+                  yo[k] += xs[k];
+              }
+          int count = (h1 - h0) * (w1 - w0);
+          float inv = count > 0 ? 1.0f / (float) count : 0.0f;
+          for (size_t k = 0; k < c; k++)
+            yo[k] *= inv;
+        }
+}
+
+NN_CLONES static void
+avg_pool_backward_kernel (const PoolGeom *q, const float *dy, float *dx)
+{
+  size_t img = (size_t) q->ih * (size_t) q->iw * (size_t) q->c;
+  size_t c = (size_t) q->c;
+  for (int b = 0; b < q->batch; b++)
+    for (int oh = 0; oh < q->oh; oh++)
+      for (int ow = 0; ow < q->ow; ow++)
+        {
+          const float *restrict go = dy + (((size_t) b * (size_t) q->oh + (size_t) oh)
+                                           * (size_t) q->ow + (size_t) ow) * c;
+          int h0, h1, w0, w1;
+          pool_window (q, oh, ow, &h0, &h1, &w0, &w1);
+          int count = (h1 - h0) * (w1 - w0);
+          if (count <= 0)
+            continue;
+          float inv = 1.0f / (float) count;
+          for (int h = h0; h < h1; h++)
+            for (int w = w0; w < w1; w++)
+              {
+                float *restrict d = dx + (size_t) b * img
+                                    + ((size_t) h * (size_t) q->iw + (size_t) w) * c;
+                for (size_t k = 0; k < c; k++)
+                  d[k] += go[k] * inv;
+              }
+        }
+}
+
+static void
+avg_pool_forward (NnGraph *g, NnNode *n)
+{
+  PoolGeom q = pool_geom (g, n);
+  avg_pool_kernel (&q, nn_in (g, n, 0)->value, n->value);
+}
+
+static void
+avg_pool_backward (NnGraph *g, NnNode *n)
+{
+  NnNode *x = nn_in (g, n, 0);
+  if (!x->grad)
+    return;
+  PoolGeom q = pool_geom (g, n);
+  avg_pool_backward_kernel (&q, n->grad, x->grad);
+}
+
+/* ---- global pooling ---------------------------------------------------- */
+
+static void
+global_shape (NnGraph *g, NnNode *n)
+{
+  NnNode *x = nn_in (g, n, 0);
+  n->ndim = 2;
+  n->shape[0] = x->shape[0];
+  n->shape[1] = x->shape[3];
+  n->aux_size = n->op == NN_OP_GLOBAL_MAX_POOL2D ? nn_shape_size (2, n->shape) : 0;
+}
+
+NN_CLONES static void
+global_avg_kernel (const float *x, int batch, size_t hw, size_t c, float *y)
+{
+  float inv = 1.0f / (float) hw;
+  for (int b = 0; b < batch; b++)
+    {
+      float *restrict yb = y + (size_t) b * c;
+      const float *xb = x + (size_t) b * hw * c;
+      memset (yb, 0, c * sizeof (float));
+      for (size_t p = 0; p < hw; p++)
+        {
+          const float *restrict xs = xb + p * c;
+          for (size_t k = 0; k < c; k++)
+            yb[k] += xs[k];
+        }
+      for (size_t k = 0; k < c; k++)
+        yb[k] *= inv;
+    }
+}
+
+NN_CLONES static void
+global_avg_backward_kernel (const float *dy, int batch, size_t hw, size_t c, float *dx)
+{
+  float inv = 1.0f / (float) hw;
+  for (int b = 0; b < batch; b++)
+    {
+      const float *restrict gb = dy + (size_t) b * c;
+      for (size_t p = 0; p < hw; p++)
+        {
+          float *restrict d = dx + ((size_t) b * hw + p) * c;
+          for (size_t k = 0; k < c; k++)
+            d[k] += gb[k] * inv;
+        }
+    }
+}
+
+NN_CLONES static void
+global_max_kernel (const float *x, int batch, size_t hw, size_t c, float *y, int32_t *arg)
+{
+  for (int b = 0; b < batch; b++)
+    {
+      float *restrict yb = y + (size_t) b * c;
+      int32_t *restrict ab = arg + (size_t) b * c;
+      const float *xb = x + (size_t) b * hw * c;
+      for (size_t k = 0; k < c; k++)
+        {
+          yb[k] = -FLT_MAX;
+          ab[k] = 0;
+        }
+      for (size_t p = 0; p < hw; p++)
+        {
+          const float *restrict xs = xb + p * c;
+          int32_t base = (int32_t) (p * c);
+          for (size_t k = 0; k < c; k++)
+            {
+              int better = xs[k] > yb[k];
+              yb[k] = better ? xs[k] : yb[k];
+              ab[k] = better ? base + (int32_t) k : ab[k];
+            }
+        }
+    }
+}
+
+static void
+global_avg_forward (NnGraph *g, NnNode *n)
+{
+  NnNode *x = nn_in (g, n, 0);
+  global_avg_kernel (x->value, x->shape[0], (size_t) x->shape[1] * (size_t) x->shape[2],
+                     (size_t) x->shape[3], n->value);
+}
+
+static void
+global_avg_backward (NnGraph *g, NnNode *n)
+{
+  NnNode *x = nn_in (g, n, 0);
+  if (x->grad)
+    global_avg_backward_kernel (n->grad, x->shape[0],
+                                (size_t) x->shape[1] * (size_t) x->shape[2],
+                                (size_t) x->shape[3], x->grad);
+}
+
+static void
+global_max_forward (NnGraph *g, NnNode *n)
+{
+  NnNode *x = nn_in (g, n, 0);
+  global_max_kernel (x->value, x->shape[0], (size_t) x->shape[1] * (size_t) x->shape[2],
+                     (size_t) x->shape[3], n->value, (int32_t *) n->aux);
+}
+
+static void
+global_max_backward (NnGraph *g, NnNode *n)
+{
+  NnNode *x = nn_in (g, n, 0);
+  if (!x->grad)
+    return;
+  size_t c = (size_t) x->shape[3];
+  size_t img = (size_t) x->shape[1] * (size_t) x->shape[2] * c;
+  scatter_argmax (n->grad, (const int32_t *) n->aux, x->shape[0], c, img, x->grad);
+}
+
+static const NnOpInfo max_pool_info = {
+  "max_pool2d", max_pool_shape, max_pool_forward, max_pool_backward
+};
+static const NnOpInfo avg_pool_info = {
+  "avg_pool2d", pool_shape, avg_pool_forward, avg_pool_backward
+};
+static const NnOpInfo global_avg_info = {
+  "global_avg_pool2d", global_shape, global_avg_forward, global_avg_backward
+};
+static const NnOpInfo global_max_info = {
+  "global_max_pool2d", global_shape, global_max_forward, global_max_backward
+};
+
+void nn_ops_register_pool (void);
+
+void
+nn_ops_register_pool (void)
+{
+  nn_op_register (NN_OP_MAX_POOL2D, &max_pool_info);
+  nn_op_register (NN_OP_AVG_POOL2D, &avg_pool_info);
+  nn_op_register (NN_OP_GLOBAL_AVG_POOL2D, &global_avg_info);
+  nn_op_register (NN_OP_GLOBAL_MAX_POOL2D, &global_max_info);
+}
