@@ -15,6 +15,7 @@
 
 #include "nn-data-private.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,14 +196,14 @@ is_missing (const char *s)
          || g_str_equal (s, "?");
 }
 
-/* A finite number and nothing else. */
+/* A number that fits a float and nothing else. */
 static gboolean
 parse_number (const char *s,
               double     *out)
 {
   char *end = NULL;
   double v = g_ascii_strtod (s, &end);
-  if (end == s || *end != '\0' || !isfinite (v))
+  if (end == s || *end != '\0' || !(fabs (v) <= FLT_MAX))
     return FALSE;
   *out = v;
   return TRUE;

@@ -24,7 +24,7 @@ write_file (const char *name,
 {
   char *path = g_build_filename (tmpdir, name, NULL);
   g_autoptr(GError) error = NULL;
-  g_file_set_contents (path, data, (gssize) len, &error);
+  g_file_set_contents_full (path, data, (gssize) len, G_FILE_SET_CONTENTS_NONE, 0600, &error);
   g_assert_no_error (error);
   return path;
 }
@@ -1302,6 +1302,107 @@ test_gather (void)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Mutated inputs: whatever the bytes, a dataset or a data error, no crash   */
+/* (the sanitizer build checks memory on every path).                       */
+/* ------------------------------------------------------------------------ */
+
+static void
+mutate (NnRng        *rng,
+        GByteArray   *b,
+        const char   *alphabet)
+{
+  switch (nn_rng_below (rng, 3))
+    {
+    case 0:
+      g_byte_array_set_size (b, nn_rng_below (rng, b->len + 1));
+      break;
+    default:
+      for (guint k = 1 + nn_rng_below (rng, 4); k > 0 && b->len > 0; k--)
+        {
+          guint at = nn_rng_below (rng, b->len);
+          b->data[at] = alphabet != NULL ? alphabet[nn_rng_below (rng, strlen (alphabet))]
+                                         : (guint8) nn_rng_next (rng);
+        }
+      break;
+    }
+}
+
+static void
+test_mutated_inputs (void)
+{
+  NnRng rng;
+  nn_rng_seed (&rng, 42);
+  g_autofree char *path = g_build_filename (tmpdir, "mutant", NULL);
+  g_autofree char *csv = g_build_filename (tmpdir, "mutant.csv", NULL);
+  g_autofree char *spec = g_strconcat (csv, ":missing=mean", NULL);
+  int loaded = 0, failed = 0;
+
+  for (int iter = 0; iter < 600; iter++)
+    {
+      GByteArray *b = make_images (3, 4, 4);
+      if (iter % 2 == 1)
+        {
+          GByteArray *z = gzip_bytes (b->data, b->len);
+          g_byte_array_unref (b);
+          b = z;
+        }
+      mutate (&rng, b, NULL);
+      g_autoptr(GError) error = NULL;
+      g_file_set_contents_full (path, (const char *) b->data, b->len,
+                                G_FILE_SET_CONTENTS_NONE, 0600, &error);
+      g_assert_no_error (error);
+      g_byte_array_unref (b);
+      g_autoptr(NnArray) a = nn_idx_load (path, &error);
+      if (a == NULL)
+        {
+          g_assert_true (error != NULL && error->domain == NN_DATA_ERROR);
+          failed++;
+          continue;
+        }
+      g_assert_no_error (error);
+      loaded++;
+      /* Every sample can be gathered. */
+      g_autofree float *out = g_new (float, a->sample_size);
+      for (guint32 i = 0; i < a->n; i++)
+        nn_array_gather (a, &i, 1, out);
+    }
+
+  const char *text = "a,b,\"c d\",y\n1,x,\"p,q\",0\n2,NA,r,1\n3,y,\"s\"\"t\",0\n4,x,r,1\n";
+  for (int iter = 0; iter < 600; iter++)
+    {
+      GByteArray *b = g_byte_array_append (g_byte_array_new (), (const guint8 *) text,
+                                           strlen (text));
+      mutate (&rng, b, ",\"\n\r?xN1 .");
+      g_autoptr(GError) error = NULL;
+      g_file_set_contents_full (csv, (const char *) b->data, b->len,
+                                G_FILE_SET_CONTENTS_NONE, 0600, &error);
+      g_assert_no_error (error);
+      g_byte_array_unref (b);
+      g_autoptr(NnDataset) ds = nn_dataset_open (spec, NULL, &error);
+      if (ds == NULL)
+        {
+          g_assert_true (error != NULL && error->domain == NN_DATA_ERROR);
+          failed++;
+          continue;
+        }
+      loaded++;
+      g_assert_cmpuint (ds->n_train + ds->n_test, ==, ds->n);
+      g_assert_cmpuint (ds->inputs[0]->n, ==, ds->n);
+      g_assert_cmpuint (ds->targets[0]->n, ==, ds->n);
+      g_autofree float *out = g_new (float, ds->inputs[0]->sample_size);
+      for (guint32 i = 0; i < ds->n; i++)
+        {
+          nn_array_gather (ds->inputs[0], &i, 1, out);
+          for (size_t j = 0; j < ds->inputs[0]->sample_size; j++)
+            g_assert_true (isfinite (out[j]));
+        }
+    }
+  g_test_message ("mutants: %d loaded, %d refused with a data error", loaded, failed);
+  g_assert_cmpint (loaded, >, 0);
+  g_assert_cmpint (failed, >, 0);
+}
+
+/* ------------------------------------------------------------------------ */
 
 static void
 remove_tree (const char *path)
@@ -1345,6 +1446,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/data/normalize", test_normalize_train_only);
   g_test_add_func ("/engine/data/one-hot", test_one_hot);
   g_test_add_func ("/engine/data/gather", test_gather);
+  g_test_add_func ("/engine/data/mutated", test_mutated_inputs);
 
   int ret = g_test_run ();
   remove_tree (tmpdir);
