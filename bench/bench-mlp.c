@@ -1,0 +1,586 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* bench-mlp: training speed of the Fashion-MNIST MLP, engine against PyTorch.
+ *
+ * Model: Input (28, 28, 1) → Flatten → Dense 512 relu → Dense 10 softmax,
+ * sparse categorical cross-entropy, RMSprop lr 0.001, batch 128, on the real
+ * Fashion-MNIST training images (uint8, converted per batch), reshuffled
+ * every epoch. Three measurements run alternately, round after round, in
+ * this one process, so all see the same machine load:
+ *   engine-step  the private API: feed, nn_graph_forward_to, backward,
+ *                nn_optimizer_step in a plain loop (no thread hand-off)
+ *   engine-fit   the public trainer (worker thread, metrics, events)
+ *   torch        bench/torch_mlp.py in a child /usr/bin/python3, driven
+ *                over a pipe, with the same OpenBLAS kernel and threads
+ * The machine is shared and noisy, so the table reports medians over the
+ * rounds, and ratios are taken per round (both sides close in time) before
+ * their median. The sgemm rates on the very shapes of the training step
+ * say how close to the BLAS bound the engine gets. */
+#include <cblas.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn.h"
+#include "nn-model-private.h"
+
+#ifndef BENCH_TORCH_SCRIPT
+#define BENCH_TORCH_SCRIPT "torch_mlp.py"
+#endif
+
+#define BATCH 128
+
+static int opt_steps = 300;
+static int opt_warmup = 20;
+static int opt_rounds = 3;
+static gboolean opt_quick;
+static gboolean opt_no_torch;
+static gboolean opt_no_fit;
+static char *opt_python;
+static char *opt_script;
+static char *opt_data;
+
+static const GOptionEntry entries[] = {
+  { "steps", 's', 0, G_OPTION_ARG_INT, &opt_steps, "Timed training steps per round (300)", "N" },
+  { "warmup", 'w', 0, G_OPTION_ARG_INT, &opt_warmup, "Untimed steps before each round (20)", "N" },
+  { "rounds", 'r', 0, G_OPTION_ARG_INT, &opt_rounds, "Rounds of each side, alternating (3)", "N" },
+  { "quick", 'q', 0, G_OPTION_ARG_NONE, &opt_quick, "A few steps and one round: a smoke run", NULL },
+  { "no-torch", 0, 0, G_OPTION_ARG_NONE, &opt_no_torch, "Measure the engine only", NULL },
+  { "no-fit", 0, 0, G_OPTION_ARG_NONE, &opt_no_fit, "Skip the trainer-thread measurement", NULL },
+  { "python", 0, 0, G_OPTION_ARG_FILENAME, &opt_python, "Python for PyTorch (/usr/bin/python3)", "PATH" },
+  { "script", 0, 0, G_OPTION_ARG_FILENAME, &opt_script, "The PyTorch side (torch_mlp.py)", "PATH" },
+  { "data", 0, 0, G_OPTION_ARG_STRING, &opt_data, "Dataset spec (fashion-mnist)", "SPEC" },
+  { NULL }
+};
+
+static double
+now_s (void)
+{
+  return g_get_monotonic_time () / 1e6;
+}
+
+static int
+cmp_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return (x > y) - (x < y);
+}
+
+/* Median of the finite values; NAN when there are none. */
+static double
+median (const double *v, int n)
+{
+  double *s = g_new (double, MAX (n, 1));
+  int k = 0;
+  for (int i = 0; i < n; i++)
+    if (isfinite (v[i]))
+      s[k++] = v[i];
+  double r = NAN;
+  if (k > 0)
+    {
+      qsort (s, (size_t) k, sizeof *s, cmp_double);
+      r = k % 2 ? s[k / 2] : 0.5 * (s[k / 2 - 1] + s[k / 2]);
+    }
+  g_free (s);
+  return r;
+}
+
+/* ---- the model ------------------------------------------------------------ */
+
+static NnModel *
+build_model (guint64 seed, GError **error)
+{
+  g_autoptr (NnModel) m = nn_model_new ("fashion_mlp");
+  int in = nn_model_add_layer (m, "Input", "image", error);
+  if (in < 0 || !nn_model_layer_set_param (m, in, "shape", "28,28,1", error))
+    return NULL;
+  int fl = nn_model_add_layer (m, "Flatten", "flatten", error);
+  if (fl < 0 || !nn_model_connect (m, (NnRef) { in, 0 }, fl, 0, error))
+    return NULL;
+  int d1 = nn_model_add_layer (m, "Dense", "hidden", error);
+  if (d1 < 0 || !nn_model_layer_set_param (m, d1, "units", "512", error)
+      || !nn_model_layer_set_param (m, d1, "activation", "relu", error)
+      || !nn_model_connect (m, (NnRef) { fl, 0 }, d1, 0, error))
+    return NULL;
+  int d2 = nn_model_add_layer (m, "Dense", "classes", error);
+  if (d2 < 0 || !nn_model_layer_set_param (m, d2, "units", "10", error)
+      || !nn_model_layer_set_param (m, d2, "activation", "softmax", error)
+      || !nn_model_connect (m, (NnRef) { d1, 0 }, d2, 0, error))
+    return NULL;
+  NnMetric acc = NN_METRIC_ACCURACY;
+  nn_model_add_output (m, (NnRef) { d2, 0 }, NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, 1.0, &acc, 1);
+  NnOptimizerConfig *o = nn_model_get_optimizer (m);
+  nn_optimizer_config_init (o, NN_OPT_RMSPROP);
+  o->learning_rate = 0.001;
+  if (!nn_model_infer (m, error) || !nn_model_init_weights (m, seed, error))
+    return NULL;
+  return g_steal_pointer (&m);
+}
+
+/* ---- sgemm on the step's own shapes --------------------------------------- */
+
+typedef struct {
+  char  label[64];
+  CBLAS_TRANSPOSE ta, tb;
+  int   m, n, k;
+  double gflops;
+  double seconds;   /* one call */
+} Gemm;
+
+/* The sgemm calls one training step makes, read off the compiled graph's
+ * matmul nodes exactly as nn-op-matmul.c issues them. Returns how many. */
+static int
+step_gemms (NnCompiled *c, Gemm *out, int max)
+{
+  NnGraph *g = c->g;
+  int n = 0;
+  for (int i = 0; i < g->n_nodes && n + 3 <= max; i++)
+    {
+      NnNode *node = &g->nodes[i];
+      if (node->op != NN_OP_MATMUL_BIAS)
+        continue;
+      NnNode *x = nn_in (g, node, 0), *w = nn_in (g, node, 1);
+      int k = w->shape[0], cols = w->shape[1], m = (int) (x->size / (size_t) k);
+      const char *name = w->label ? w->label : "matmul";
+      out[n] = (Gemm) { .ta = CblasNoTrans, .tb = CblasNoTrans, .m = m, .n = cols, .k = k };
+      g_snprintf (out[n++].label, sizeof out->label, "forward  %s", name);
+      if (w->grad)
+        {
+          out[n] = (Gemm) { .ta = CblasTrans, .tb = CblasNoTrans, .m = k, .n = cols, .k = m };
+          g_snprintf (out[n++].label, sizeof out->label, "dW       %s", name);
+        }
+      if (x->grad)
+        {
+          out[n] = (Gemm) { .ta = CblasNoTrans, .tb = CblasTrans, .m = m, .n = k, .k = cols };
+          g_snprintf (out[n++].label, sizeof out->label, "dX       %s", name);
+        }
+    }
+  return n;
+}
+
+/* Times one shape: repeats until min_s has passed, reports the best of a
+ * few batches of calls (the least disturbed by other processes). */
+static void
+time_gemm (Gemm *gm, double min_s, NnRng *rng)
+{
+  int lda = gm->ta == CblasNoTrans ? gm->k : gm->m;
+  int ldb = gm->tb == CblasNoTrans ? gm->n : gm->k;
+  size_t na = (size_t) gm->m * gm->k, nb = (size_t) gm->k * gm->n, nc = (size_t) gm->m * gm->n;
+  float *a = g_new (float, na), *b = g_new (float, nb), *c = g_new0 (float, nc);
+  for (size_t i = 0; i < na; i++)
+    a[i] = nn_rng_uniform (rng) - 0.5f;
+  for (size_t i = 0; i < nb; i++)
+    b[i] = nn_rng_uniform (rng) - 0.5f;
+  /* beta 1 as in the op (accumulating gradients). */
+  cblas_sgemm (CblasRowMajor, gm->ta, gm->tb, gm->m, gm->n, gm->k, 1.0f, a, lda, b, ldb, 1.0f,
+               c, gm->n);
+  double best = INFINITY, t_end = now_s () + min_s;
+  int reps = 8;
+  do
+    {
+      double t0 = now_s ();
+      for (int r = 0; r < reps; r++)
+        cblas_sgemm (CblasRowMajor, gm->ta, gm->tb, gm->m, gm->n, gm->k, 1.0f, a, lda, b, ldb,
+                     1.0f, c, gm->n);
+      double per = (now_s () - t0) / reps;
+      if (per < best)
+        best = per;
+    }
+  while (now_s () < t_end);
+  gm->seconds = best;
+  gm->gflops = 2.0 * gm->m * gm->n * gm->k / best / 1e9;
+  g_free (a);
+  g_free (b);
+  g_free (c);
+}
+
+/* ---- the engine through the private API ----------------------------------- */
+
+typedef struct {
+  NnCompiled  *c;
+  NnOptimizer *opt;
+  NnDataset   *ds;
+  NnRng        rng;
+  guint32     *order;
+  size_t       n, pos;
+  double       lr;
+  float        loss;
+  double       flops;      /* matmul FLOPs of one step */
+} Stepper;
+
+static gboolean
+stepper_init (Stepper *s, NnModel *m, NnDataset *ds, guint64 seed, GError **error)
+{
+  memset (s, 0, sizeof *s);
+  nn_rng_seed (&s->rng, seed);
+  s->c = nn_compile (m, BATCH, NN_COMPILE_TRAIN, &s->rng, error);
+  if (!s->c)
+    return FALSE;
+  s->opt = nn_optimizer_new (nn_model_get_optimizer (m), s->c->n_grads);
+  s->lr = nn_model_get_optimizer (m)->learning_rate;
+  s->ds = ds;
+  s->n = ds->n_train;
+  s->order = g_memdup2 (ds->train_idx, s->n * sizeof (guint32));
+  nn_rng_shuffle (&s->rng, s->order, s->n);
+  Gemm gm[32];
+  int ng = step_gemms (s->c, gm, 32);
+  for (int i = 0; i < ng; i++)
+    s->flops += 2.0 * gm[i].m * gm[i].n * gm[i].k;
+  return TRUE;
+}
+
+static void
+stepper_clear (Stepper *s)
+{
+  nn_optimizer_free (s->opt);
+  nn_compiled_free (s->c);
+  g_free (s->order);
+}
+
+/* One training step, the same work as the trainer's loop minus metrics and
+ * events: batch conversion, forward to the loss, backward, update. */
+static void
+stepper_step (Stepper *s)
+{
+  NnCompiled *c = s->c;
+  NnGraph *g = c->g;
+  if (s->pos + BATCH > s->n)
+    {
+      nn_rng_shuffle (&s->rng, s->order, s->n);
+      s->pos = 0;
+    }
+  const guint32 *idx = s->order + s->pos;
+  s->pos += BATCH;
+  nn_graph_set_batch (g, BATCH);
+  nn_array_gather (s->ds->inputs[0], idx, BATCH, g->nodes[c->input_nodes[0]].value);
+  nn_array_gather (s->ds->targets[0], idx, BATCH, g->nodes[c->target_nodes[0]].value);
+  nn_graph_forward_to (g, c->loss_node);
+  s->loss = g->nodes[c->loss_node].value[0];
+  memset (c->grads, 0, c->n_grads * sizeof (float));
+  nn_graph_backward (g, c->loss_node);
+  nn_optimizer_step (s->opt, c, s->lr);
+}
+
+static double
+stepper_run (Stepper *s, int steps, int warmup)
+{
+  for (int i = 0; i < warmup; i++)
+    stepper_step (s);
+  double t0 = now_s ();
+  for (int i = 0; i < steps; i++)
+    stepper_step (s);
+  return steps * (double) BATCH / (now_s () - t0);
+}
+
+/* ---- the engine through the trainer --------------------------------------- */
+
+/* Trains a copy of m for warmup + steps batches on the worker thread. The
+ * rate comes from the batch events' own clock between the first event at or
+ * past the warm-up and the last one, so compiling and thread start-up are
+ * not counted. */
+static double
+fit_run (NnModel *m, NnDataset *ds, int steps, int warmup, guint64 seed, GError **error)
+{
+  g_autoptr (NnTrainer) t = nn_trainer_new ();
+  NnFitConfig cfg;
+  nn_fit_config_init (&cfg);
+  cfg.epochs = 1000;
+  cfg.batch_size = BATCH;
+  cfg.seed = seed;
+  cfg.max_steps = warmup + steps;
+  double t0 = now_s ();
+  if (!nn_trainer_start (t, m, ds, &cfg, error))
+    return NAN;
+  gboolean ok = nn_trainer_join (t, error);
+  double wall = now_s () - t0;
+  nn_fit_config_clear (&cfg);
+  if (!ok)
+    return NAN;
+  long s0 = -1, s1 = -1;
+  double e0 = 0, e1 = 0, last_rate = NAN;
+  NnEvent *e;
+  while ((e = nn_trainer_pop_event (t)))
+    {
+      if (e->kind == NN_EVENT_BATCH)
+        {
+          if (s0 < 0 && e->step >= warmup)
+            {
+              s0 = e->step;
+              e0 = e->seconds;
+            }
+          s1 = e->step;
+          e1 = e->seconds;
+          last_rate = e->samples_per_s;
+        }
+      nn_event_free (e);
+    }
+  if (s0 >= 0 && s1 > s0 && e1 > e0)
+    return (double) (s1 - s0) * BATCH / (e1 - e0);
+  /* Too few events (a very short run): the trainer's own running rate, or
+   * at worst the wall clock around the whole fit. */
+  if (isfinite (last_rate) && last_rate > 0)
+    return last_rate;
+  return (warmup + steps) * (double) BATCH / wall;
+}
+
+/* ---- PyTorch in a child process -------------------------------------------- */
+
+typedef struct {
+  GSubprocess      *proc;
+  GOutputStream    *in;
+  GDataInputStream *out;
+  char             *info;
+} Torch;
+
+static void
+torch_stop (Torch *t)
+{
+  if (t->proc)
+    {
+      if (t->in)
+        {
+          g_output_stream_write_all (t->in, "quit\n", 5, NULL, NULL, NULL);
+          g_output_stream_close (t->in, NULL, NULL);
+        }
+      g_subprocess_wait (t->proc, NULL, NULL);
+    }
+  g_clear_object (&t->out);
+  g_clear_object (&t->proc);
+  g_clear_pointer (&t->info, g_free);
+  t->in = NULL;
+}
+
+static gboolean
+torch_start (Torch *t, GError **error)
+{
+  memset (t, 0, sizeof *t);
+  g_autoptr (GSubprocessLauncher) l =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  /* The same OpenBLAS kernels and thread count as this process: name the
+   * core the engine ended up with (after nn_init's re-exec, if any). */
+  const char *core = nn_blas_core_name ();
+  if (g_strcmp0 (core, "unknown") != 0)
+    g_subprocess_launcher_setenv (l, "OPENBLAS_CORETYPE", core, TRUE);
+  g_autofree char *threads = g_strdup_printf ("%d", nn_blas_threads ());
+  g_subprocess_launcher_setenv (l, "OPENBLAS_NUM_THREADS", threads, TRUE);
+  /* Idle OpenMP threads sleep instead of spinning against OpenBLAS's. */
+  g_subprocess_launcher_setenv (l, "OMP_WAIT_POLICY", "passive", TRUE);
+  g_subprocess_launcher_unsetenv (l, "DEEPSCOPE_REEXEC");
+  const char *dir = g_getenv ("DEEPSCOPE_FASHION_MNIST_DIR");
+  const char *argv[] = {
+    opt_python ? opt_python : "/usr/bin/python3",
+    opt_script ? opt_script : BENCH_TORCH_SCRIPT,
+    "--dir", dir ? dir : "/usr/share/datasets/fashion-mnist",
+    "--batch", G_STRINGIFY (BATCH), "--threads", threads, NULL
+  };
+  t->proc = g_subprocess_launcher_spawnv (l, argv, error);
+  if (!t->proc)
+    return FALSE;
+  t->in = g_subprocess_get_stdin_pipe (t->proc);
+  t->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (t->proc));
+  g_autofree char *line = g_data_input_stream_read_line_utf8 (t->out, NULL, NULL, error);
+  if (!line || !g_str_has_prefix (line, "ready "))
+    {
+      if (error && !*error)
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                     "%s did not start (is python3-torch installed?)", argv[1]);
+      torch_stop (t);
+      return FALSE;
+    }
+  t->info = g_strdup (line + 6);
+  return TRUE;
+}
+
+static double
+torch_run (Torch *t, int steps, int warmup, double *loss, GError **error)
+{
+  g_autofree char *cmd = g_strdup_printf ("run %d %d\n", steps, warmup);
+  if (!g_output_stream_write_all (t->in, cmd, strlen (cmd), NULL, NULL, error)
+      || !g_output_stream_flush (t->in, NULL, error))
+    return NAN;
+  g_autofree char *line = g_data_input_stream_read_line_utf8 (t->out, NULL, NULL, error);
+  double rate, secs;
+  if (!line || sscanf (line, "result %lf %lf %lf", &rate, &secs, loss) != 3)
+    {
+      if (error && !*error)
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "the PyTorch side answered “%s”",
+                     line ? line : "nothing");
+      return NAN;
+    }
+  return rate;
+}
+
+/* ---- main ------------------------------------------------------------------ */
+
+int
+main (int argc, char **argv)
+{
+  nn_init (argc, argv);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("— Fashion-MNIST MLP: engine vs PyTorch");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      g_printerr ("bench-mlp: %s\n", error->message);
+      return 2;
+    }
+  if (opt_quick)
+    {
+      opt_steps = 10;
+      opt_warmup = 2;
+      opt_rounds = 1;
+    }
+  opt_steps = MAX (opt_steps, 1);
+  opt_warmup = MAX (opt_warmup, 0);
+  opt_rounds = MAX (opt_rounds, 1);
+  const guint64 seed = 1;
+
+  double t_load = now_s ();
+  g_autoptr (NnDataset) ds = nn_dataset_open (opt_data ? opt_data : "fashion-mnist", NULL, &error);
+  if (!ds)
+    {
+      g_printerr ("bench-mlp: %s\n", error->message);
+      return 1;
+    }
+  t_load = now_s () - t_load;
+  g_autoptr (NnModel) model = build_model (seed, &error);
+  if (!model)
+    {
+      g_printerr ("bench-mlp: cannot build the model: %s\n", error->message);
+      return 1;
+    }
+
+  const char *pref = nn_blas_preferred_core ();
+  printf ("Fashion-MNIST MLP: Flatten → Dense 512 relu → Dense 10 softmax, RMSprop, batch %d\n",
+          BATCH);
+  printf ("data: %zu training images (loaded in %.2f s); %d timed steps after %d warm-up, "
+          "%d round%s\n", ds->n_train, t_load, opt_steps, opt_warmup, opt_rounds,
+          opt_rounds == 1 ? "" : "s");
+  printf ("engine: OpenBLAS core %s (%s), %d threads\n", nn_blas_core_name (),
+          g_getenv ("OPENBLAS_CORETYPE") ? "OPENBLAS_CORETYPE set" : pref ? "not re-executed"
+          : "the library's own choice", nn_blas_threads ());
+
+  Torch torch = { 0 };
+  gboolean have_torch = FALSE;
+  if (!opt_no_torch)
+    {
+      g_autoptr (GError) terr = NULL;
+      have_torch = torch_start (&torch, &terr);
+      if (have_torch)
+        printf ("torch: %s\n", torch.info);
+      else
+        printf ("torch: unavailable: %s\n", terr->message);
+    }
+
+  Stepper st;
+  if (!stepper_init (&st, model, ds, seed, &error))
+    {
+      g_printerr ("bench-mlp: %s\n", error->message);
+      torch_stop (&torch);
+      return 1;
+    }
+
+  /* sgemm alone on the step's shapes. */
+  Gemm gm[32];
+  int ng = step_gemms (st.c, gm, 32);
+  NnRng grng;
+  nn_rng_seed (&grng, 7);
+  double gemm_s = 0, gemm_flops = 0;
+  printf ("\nsgemm on the training step's shapes (M x N x K, best of repeated calls):\n");
+  for (int i = 0; i < ng; i++)
+    {
+      time_gemm (&gm[i], opt_quick ? 0.005 : 0.15, &grng);
+      gemm_s += gm[i].seconds;
+      gemm_flops += 2.0 * gm[i].m * gm[i].n * gm[i].k;
+      printf ("  %-28s %c%c %4d x %4d x %4d  %7.1f GFLOP/s\n", gm[i].label,
+              gm[i].ta == CblasTrans ? 'T' : 'N', gm[i].tb == CblasTrans ? 'T' : 'N', gm[i].m,
+              gm[i].n, gm[i].k, gm[i].gflops);
+    }
+  double gemm_gflops = gemm_flops / gemm_s / 1e9;
+  double gemm_bound = BATCH / gemm_s;
+  printf ("  all %d of one step: %.3f ms, %.1f GFLOP/s: at most %.0f samples/s from sgemm alone\n",
+          ng, gemm_s * 1e3, gemm_gflops, gemm_bound);
+
+  double *r_step = g_new (double, opt_rounds), *r_fit = g_new (double, opt_rounds);
+  double *r_torch = g_new (double, opt_rounds);
+  double *q_step = g_new (double, opt_rounds), *q_fit = g_new (double, opt_rounds);
+  printf ("\n");
+  int rc = 0;
+  for (int r = 0; r < opt_rounds; r++)
+    {
+      r_step[r] = r_fit[r] = r_torch[r] = q_step[r] = q_fit[r] = NAN;
+      double torch_loss = NAN;
+      /* Alternate who goes first so neither side always gets the quieter
+       * moment after the other's threads went to sleep. */
+      for (int turn = 0; turn < 2; turn++)
+        {
+          if ((turn == 0) == (r % 2 == 0))
+            {
+              r_step[r] = stepper_run (&st, opt_steps, opt_warmup);
+              if (!opt_no_fit)
+                {
+                  g_autoptr (GError) ferr = NULL;
+                  r_fit[r] = fit_run (model, ds, opt_steps, opt_warmup, seed + (guint64) r, &ferr);
+                  if (ferr)
+                    {
+                      g_printerr ("bench-mlp: trainer: %s\n", ferr->message);
+                      rc = 1;
+                    }
+                }
+            }
+          else if (have_torch)
+            {
+              g_autoptr (GError) terr = NULL;
+              r_torch[r] = torch_run (&torch, opt_steps, opt_warmup, &torch_loss, &terr);
+              if (terr)
+                {
+                  printf ("torch: failed: %s\n", terr->message);
+                  have_torch = FALSE;
+                }
+            }
+          /* Let the other side's BLAS threads stop spinning. */
+          g_usleep (200000);
+        }
+      q_step[r] = r_step[r] / r_torch[r];
+      q_fit[r] = r_fit[r] / r_torch[r];
+      printf ("round %d: engine-step %8.0f  engine-fit %8.0f  torch %8.0f samples/s"
+              "  (losses %.4f / %.4f)\n", r + 1, r_step[r], r_fit[r], r_torch[r], st.loss,
+              torch_loss);
+      fflush (stdout);
+    }
+  if (!isfinite (st.loss))
+    {
+      g_printerr ("bench-mlp: the engine's loss is not finite\n");
+      rc = 1;
+    }
+
+  double m_step = median (r_step, opt_rounds), m_fit = median (r_fit, opt_rounds);
+  double m_torch = median (r_torch, opt_rounds);
+  double mq_step = median (q_step, opt_rounds), mq_fit = median (q_fit, opt_rounds);
+  double step_flops = st.flops;
+  printf ("\nmedians over %d round%s (ratio: median of each round's engine/torch)\n",
+          opt_rounds, opt_rounds == 1 ? "" : "s");
+  printf ("  %-22s %12s %10s %10s %12s\n", "", "samples/s", "vs torch", "GFLOP/s", "of sgemm");
+  printf ("  %-22s %12.0f %9.2fx %10.1f %11.0f%%\n", "engine (step API)", m_step, mq_step,
+          m_step / BATCH * step_flops / 1e9, 100.0 * m_step / gemm_bound);
+  if (!opt_no_fit)
+    printf ("  %-22s %12.0f %9.2fx %10.1f %11.0f%%\n", "engine (trainer)", m_fit, mq_fit,
+            m_fit / BATCH * step_flops / 1e9, 100.0 * m_fit / gemm_bound);
+  printf ("  %-22s %12.0f %9.2fx %10.1f %11.0f%%\n", "torch", m_torch, 1.0,
+          m_torch / BATCH * step_flops / 1e9, 100.0 * m_torch / gemm_bound);
+  printf ("  %-22s %12.0f %10s %10.1f %11.0f%%\n", "sgemm alone (bound)", gemm_bound, "",
+          gemm_gflops, 100.0);
+  printf ("  (GFLOP/s: the step's %.1f MFLOP of matrix products, forward + backward, per step "
+          "time)\n", step_flops / 1e6);
+  if (!opt_no_torch && isfinite (mq_step))
+    printf ("ratio engine/torch: %.2f (goal ≥ 1.5)\n", mq_step);
+
+  g_free (r_step);
+  g_free (r_fit);
+  g_free (r_torch);
+  g_free (q_step);
+  g_free (q_fit);
+  stepper_clear (&st);
+  torch_stop (&torch);
+  return rc;
+}
