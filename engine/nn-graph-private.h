@@ -103,12 +103,10 @@ struct NnGraph {
 void          nn_op_register      (NnOpType op, const NnOpInfo *info);
 const NnOpInfo *nn_op_info        (NnOpType op);
 void          nn_ops_register_all (void);
-/* Registers the convnet ops (nn-op-conv2d.c). Weak so the core links
- * without them; nn_ops_register_all calls it when it is linked in. Beware:
- * a weak reference alone never pulls an object out of a static archive, so
- * the file defining it must also be needed by a strong reference (e.g. from
- * the conv layers) or the conv ops silently stay unregistered. */
-void          nn_ops_register_conv (void) __attribute__ ((weak));
+/* Registers the convnet ops (nn-op-conv2d.c); nn_ops_register_all calls it.
+ * Not weak: a weak reference never pulls an object out of a static archive,
+ * so the conv ops would silently stay unregistered in the programs. */
+void          nn_ops_register_conv (void);
 
 NnGraph      *nn_graph_new        (void);
 void          nn_graph_free       (NnGraph *g);

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Fills the op table once: the core ops here, the convnet ops through a
- * weak hook so the core builds and links without them. */
+/* Fills the op table once: the core ops and the convnet ops. */
 #include <pthread.h>
 
 #include "nn-graph-private.h"
@@ -22,9 +21,7 @@ register_all_once (void)
   nn_ops_register_shape ();
   nn_ops_register_softmax ();
   nn_ops_register_loss ();
-  /* Resolves to NULL when no convnet op file is linked in. */
-  if (nn_ops_register_conv)
-    nn_ops_register_conv ();
+  nn_ops_register_conv ();
 }
 
 /* Safe to call from any thread, any number of times: graphs are built on
