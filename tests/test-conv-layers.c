@@ -1,0 +1,563 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Convnet layers: table entries, shape inference and parameter counts of
+ * every layer, the readable errors, lowering (fused ReLU, frozen batch norm,
+ * no dropout at inference) and a whole-model gradient check. */
+#include <math.h>
+#include <string.h>
+
+#include "nn-conv-private.h"
+#include "nn-model-private.h"
+
+void nn_layers_register_conv (void);
+
+static const char *const conv_layers[] = {
+  "Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose", "MaxPooling2D",
+  "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "UpSampling2D",
+  "ZeroPadding2D", "BatchNormalization", "SpatialDropout2D",
+};
+
+static int
+add (NnModel *m, const char *cls, const char *name)
+{
+  g_autoptr (GError) error = NULL;
+  int i = nn_model_add_layer (m, cls, name, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (i, >=, 0);
+  return i;
+}
+
+static void
+set (NnModel *m, int layer, const char *p, const char *v)
+{
+  g_autoptr (GError) error = NULL;
+  g_assert_true (nn_model_layer_set_param (m, layer, p, v, &error));
+  g_assert_no_error (error);
+}
+
+static void
+connect_layers (NnModel *m, int src, int dst)
+{
+  g_autoptr (GError) error = NULL;
+  g_assert_true (nn_model_connect (m, (NnRef) { src, 0 }, dst, -1, &error));
+  g_assert_no_error (error);
+}
+
+static char *
+shape_of (NnModel *m, int layer)
+{
+  int ndim, shape[NN_MAX_DIMS];
+  if (!nn_model_get_shape (m, (NnRef) { layer, 0 }, &ndim, shape))
+    return g_strdup ("unknown");
+  return nn_shape_to_string (ndim, shape, 1);
+}
+
+/* Builds Input(shape) -> cls with params (pairs of name, value; NULL ends)
+ * and returns the model; *layer is the tested layer. */
+static NnModel *
+one_layer (const char *input_shape, const char *cls, int *layer, ...)
+{
+  NnModel *m = nn_model_new ("t");
+  int in = add (m, "Input", "in");
+  set (m, in, "shape", input_shape);
+  *layer = add (m, cls, NULL);
+  va_list ap;
+  va_start (ap, layer);
+  for (const char *p = va_arg (ap, const char *); p; p = va_arg (ap, const char *))
+    set (m, *layer, p, va_arg (ap, const char *));
+  va_end (ap);
+  connect_layers (m, in, *layer);
+  return m;
+}
+
+static void
+check_shape (NnModel *m, int layer, const char *want, gint64 params)
+{
+  g_autoptr (GError) error = NULL;
+  g_assert_true (nn_model_infer (m, &error));
+  g_assert_no_error (error);
+  g_autofree char *s = shape_of (m, layer);
+  g_assert_cmpstr (s, ==, want);
+  g_assert_cmpint (nn_model_layer_count_params (m, layer), ==, params);
+}
+
+/* Inference fails on `layer` with a message containing every fragment. */
+static void
+check_error (NnModel *m, int layer, int code, ...)
+{
+  g_autoptr (GError) error = NULL;
+  g_assert_false (nn_model_infer (m, &error));
+  g_assert_error (error, NN_MODEL_ERROR, code);
+  const char *msg = nn_model_layer_get_error (m, layer);
+  g_assert_nonnull (msg);
+  g_test_message ("error: %s", error->message);
+  /* the first error names the layer */
+  g_assert_true (g_str_has_prefix (error->message, nn_model_layer_get_name (m, layer)));
+  va_list ap;
+  va_start (ap, code);
+  for (const char *frag = va_arg (ap, const char *); frag; frag = va_arg (ap, const char *))
+    if (!strstr (msg, frag))
+      g_error ("“%s” is not in “%s”", frag, msg);
+  va_end (ap);
+}
+
+static void
+test_table (void)
+{
+  for (guint k = 0; k < G_N_ELEMENTS (conv_layers); k++)
+    {
+      const NnLayerType *t = nn_layer_type_lookup (conv_layers[k]);
+      g_assert_nonnull (t);
+      g_assert_cmpstr (nn_layer_type_get_name (t), ==, conv_layers[k]);
+      g_assert_cmpint (nn_layer_type_get_min_inputs (t), ==, 1);
+      g_assert_cmpint (nn_layer_type_get_max_inputs (t), ==, 1);
+      g_assert_true (strlen (nn_layer_type_get_help (t)) > 10);
+      for (guint p = 0; p < nn_layer_type_get_n_params (t); p++)
+        {
+          const NnParamSpec *spec = nn_layer_type_get_param (t, p);
+          g_assert_nonnull (spec->help);
+          /* every default parses */
+          NnValue v = { 0 };
+          g_autoptr (GError) error = NULL;
+          g_assert_true (nn_value_parse (spec, spec->def, &v, &error));
+          g_assert_no_error (error);
+          nn_value_clear (&v);
+        }
+    }
+  g_assert_cmpint (nn_layer_type_get_group (nn_layer_type_lookup ("Conv2D")), ==,
+                   NN_GROUP_CONVOLUTION);
+  g_assert_cmpint (nn_layer_type_get_group (nn_layer_type_lookup ("MaxPooling2D")), ==,
+                   NN_GROUP_POOLING);
+  g_assert_cmpint (nn_layer_type_get_group (nn_layer_type_lookup ("BatchNormalization")), ==,
+                   NN_GROUP_NORMALIZATION);
+  g_assert_cmpint (nn_layer_type_get_group (nn_layer_type_lookup ("SpatialDropout2D")), ==,
+                   NN_GROUP_REGULARIZATION);
+}
+
+static void
+test_conv2d_shapes (void)
+{
+  int l;
+  g_autoptr (NnModel) a = one_layer ("28, 28, 1", "Conv2D", &l, "filters", "32", NULL);
+  check_shape (a, l, "(batch, 26, 26, 32)", 3 * 3 * 1 * 32 + 32);
+  g_autoptr (NnModel) b = one_layer ("28, 28, 1", "Conv2D", &l, "filters", "8", "padding", "same",
+                                     "strides", "2", NULL);
+  check_shape (b, l, "(batch, 14, 14, 8)", 3 * 3 * 8 + 8);
+  g_autoptr (NnModel) c = one_layer ("28, 28, 3", "Conv2D", &l, "filters", "4",
+                                     "dilation_rate", "2, 2", "use_bias", "false", NULL);
+  check_shape (c, l, "(batch, 24, 24, 4)", 3 * 3 * 3 * 4);
+  /* one entry means a square kernel; rectangular kernels and strides */
+  g_autoptr (NnModel) d = one_layer ("13, 13, 32", "Conv2D", &l, "filters", "64",
+                                     "kernel_size", "5", NULL);
+  check_shape (d, l, "(batch, 9, 9, 64)", 5 * 5 * 32 * 64 + 64);
+  g_autoptr (NnModel) e = one_layer ("10, 12, 2", "Conv2D", &l, "filters", "3",
+                                     "kernel_size", "3, 1", "strides", "2, 3", NULL);
+  check_shape (e, l, "(batch, 4, 4, 3)", 3 * 1 * 2 * 3 + 3);
+  /* the weights: Keras layout (kh, kw, in, out) */
+  NnLayer *layer = nn_model_layer (e, l);
+  g_assert_cmpint (layer->n_weights, ==, 2);
+  g_assert_cmpstr (layer->wspec[0].name, ==, "kernel");
+  g_assert_cmpint (layer->wspec[0].shape[0], ==, 3);
+  g_assert_cmpint (layer->wspec[0].shape[1], ==, 1);
+  g_assert_cmpint (layer->wspec[0].shape[2], ==, 2);
+  g_assert_cmpint (layer->wspec[0].shape[3], ==, 3);
+  g_assert_cmpstr (layer->wspec[1].name, ==, "bias");
+}
+
+static void
+test_regularizer (void)
+{
+  int l;
+  g_autoptr (NnModel) m = one_layer ("8, 8, 1", "Conv2D", &l, "filters", "4",
+                                     "kernel_l1", "0.001", "kernel_l2", "0.01", NULL);
+  check_shape (m, l, "(batch, 6, 6, 4)", 40);
+  NnLayer *layer = nn_model_layer (m, l);
+  g_assert_cmpfloat_with_epsilon (layer->wspec[0].l1, 0.001, 1e-9);
+  g_assert_cmpfloat_with_epsilon (layer->wspec[0].l2, 0.01, 1e-9);
+  /* the bias is not penalized, as in Keras' kernel_regularizer */
+  g_assert_cmpfloat (layer->wspec[1].l1, ==, 0);
+  g_assert_cmpfloat (layer->wspec[1].l2, ==, 0);
+}
+
+static void
+test_depthwise_separable_transpose_shapes (void)
+{
+  int l;
+  g_autoptr (NnModel) a = one_layer ("28, 28, 3", "DepthwiseConv2D", &l,
+                                     "depth_multiplier", "2", NULL);
+  check_shape (a, l, "(batch, 26, 26, 6)", 3 * 3 * 3 * 2 + 6);
+  g_assert_cmpstr (nn_model_layer (a, l)->wspec[0].name, ==, "depthwise_kernel");
+  g_autoptr (NnModel) b = one_layer ("28, 28, 3", "DepthwiseConv2D", &l, "padding", "same",
+                                     "strides", "2", NULL);
+  check_shape (b, l, "(batch, 14, 14, 3)", 3 * 3 * 3 + 3);
+  g_autoptr (NnModel) c = one_layer ("28, 28, 3", "SeparableConv2D", &l, "filters", "16", NULL);
+  check_shape (c, l, "(batch, 26, 26, 16)", 3 * 3 * 3 + 3 * 16 + 16);
+  NnLayer *sep = nn_model_layer (c, l);
+  g_assert_cmpint (sep->n_weights, ==, 3);
+  g_assert_cmpstr (sep->wspec[0].name, ==, "depthwise_kernel");
+  g_assert_cmpstr (sep->wspec[1].name, ==, "pointwise_kernel");
+  g_autoptr (NnModel) d = one_layer ("14, 14, 8", "SeparableConv2D", &l, "filters", "32",
+                                     "padding", "same", "depth_multiplier", "2", NULL);
+  check_shape (d, l, "(batch, 14, 14, 32)", 3 * 3 * 8 * 2 + 16 * 32 + 32);
+  g_autoptr (NnModel) e = one_layer ("7, 7, 16", "Conv2DTranspose", &l, "filters", "8",
+                                     "strides", "2", "padding", "same", NULL);
+  check_shape (e, l, "(batch, 14, 14, 8)", 3 * 3 * 8 * 16 + 8);
+  /* Keras' transposed kernel layout: (kh, kw, filters, in_channels) */
+  NnLayer *tr = nn_model_layer (e, l);
+  g_assert_cmpint (tr->wspec[0].shape[2], ==, 8);
+  g_assert_cmpint (tr->wspec[0].shape[3], ==, 16);
+  g_autoptr (NnModel) f = one_layer ("7, 7, 16", "Conv2DTranspose", &l, "filters", "1",
+                                     "strides", "2", NULL);
+  check_shape (f, l, "(batch, 15, 15, 1)", 3 * 3 * 16 + 1);
+}
+
+static void
+test_pooling_shapes (void)
+{
+  int l;
+  g_autoptr (NnModel) a = one_layer ("26, 26, 32", "MaxPooling2D", &l, NULL);
+  check_shape (a, l, "(batch, 13, 13, 32)", 0);
+  g_autoptr (NnModel) b = one_layer ("11, 11, 64", "MaxPooling2D", &l, NULL);
+  check_shape (b, l, "(batch, 5, 5, 64)", 0);
+  g_autoptr (NnModel) c = one_layer ("11, 11, 64", "MaxPooling2D", &l, "padding", "same", NULL);
+  check_shape (c, l, "(batch, 6, 6, 64)", 0);
+  g_autoptr (NnModel) d = one_layer ("7, 7, 4", "AveragePooling2D", &l, "pool_size", "3",
+                                     "strides", "2", "padding", "same", NULL);
+  check_shape (d, l, "(batch, 4, 4, 4)", 0);
+  g_autoptr (NnModel) e = one_layer ("9, 8, 2", "AveragePooling2D", &l, "pool_size", "3, 2",
+                                     "strides", "1", NULL);
+  check_shape (e, l, "(batch, 7, 7, 2)", 0);
+  g_autoptr (NnModel) f = one_layer ("5, 5, 64", "GlobalAveragePooling2D", &l, NULL);
+  check_shape (f, l, "(batch, 64)", 0);
+  g_autoptr (NnModel) g = one_layer ("3, 4, 10", "GlobalMaxPooling2D", &l, NULL);
+  check_shape (g, l, "(batch, 10)", 0);
+}
+
+static void
+test_resample_shapes (void)
+{
+  int l;
+  g_autoptr (NnModel) a = one_layer ("4, 5, 2", "UpSampling2D", &l, "size", "2, 3", NULL);
+  check_shape (a, l, "(batch, 8, 15, 2)", 0);
+  g_autoptr (NnModel) b = one_layer ("7, 7, 1", "UpSampling2D", &l, NULL);
+  check_shape (b, l, "(batch, 14, 14, 1)", 0);
+  g_autoptr (NnModel) c = one_layer ("28, 28, 1", "ZeroPadding2D", &l, NULL);
+  check_shape (c, l, "(batch, 30, 30, 1)", 0);
+  g_autoptr (NnModel) d = one_layer ("28, 28, 1", "ZeroPadding2D", &l, "padding", "1, 2", NULL);
+  check_shape (d, l, "(batch, 30, 32, 1)", 0);
+  g_autoptr (NnModel) e = one_layer ("28, 28, 1", "ZeroPadding2D", &l, "padding", "1, 2, 3, 4",
+                                     NULL);
+  check_shape (e, l, "(batch, 31, 35, 1)", 0);
+  g_autoptr (NnModel) f = one_layer ("28, 28, 1", "ZeroPadding2D", &l, "padding", "1, 2, 3",
+                                     NULL);
+  check_error (f, l, NN_MODEL_ERROR_CONFIG, "1, 2 or 4 numbers", NULL);
+}
+
+static void
+test_batchnorm_dropout_shapes (void)
+{
+  int l;
+  g_autoptr (NnModel) a = one_layer ("26, 26, 32", "BatchNormalization", &l, NULL);
+  check_shape (a, l, "(batch, 26, 26, 32)", 4 * 32);
+  gint64 tr, fixed;
+  nn_model_count_params (a, &tr, &fixed);
+  /* gamma and beta train; the moving statistics do not (as in Keras) */
+  g_assert_cmpint (tr, ==, 64);
+  g_assert_cmpint (fixed, ==, 64);
+  g_autoptr (NnModel) b = one_layer ("100", "BatchNormalization", &l, NULL);
+  check_shape (b, l, "(batch, 100)", 400);
+  g_autoptr (NnModel) c = one_layer ("13, 13, 32", "SpatialDropout2D", &l, "rate", "0.2", NULL);
+  check_shape (c, l, "(batch, 13, 13, 32)", 0);
+}
+
+static void
+test_errors (void)
+{
+  int l;
+  g_autoptr (NnModel) a = one_layer ("3, 3, 1", "Conv2D", &l, "kernel_size", "5", NULL);
+  check_error (a, l, NN_MODEL_ERROR_SHAPE, "Conv2D", "5x5 kernel is larger than its 3x3 input",
+               "padding \"same\"", NULL);
+  g_autoptr (NnModel) b = one_layer ("6, 6, 1", "Conv2D", &l, "dilation_rate", "3", NULL);
+  check_error (b, l, NN_MODEL_ERROR_SHAPE, "dilation 3x3 spans 7x7", "6x6 input", NULL);
+  g_autoptr (NnModel) c = one_layer ("28, 28, 1", "Conv2D", &l, "dilation_rate", "2",
+                                     "strides", "2", NULL);
+  check_error (c, l, NN_MODEL_ERROR_CONFIG, "strides above 1", "dilation_rate above 1", NULL);
+  g_autoptr (NnModel) d = one_layer ("784", "Conv2D", &l, NULL);
+  check_error (d, l, NN_MODEL_ERROR_SHAPE, "images (batch, height, width, channels)",
+               "(batch, 784)", "Reshape with target_shape 28, 28, 1", NULL);
+  g_autoptr (NnModel) e = one_layer ("28, 28", "MaxPooling2D", &l, NULL);
+  check_error (e, l, NN_MODEL_ERROR_SHAPE, "(batch, 28, 28)", "channels axis", NULL);
+  g_autoptr (NnModel) f = one_layer ("1, 1, 8", "MaxPooling2D", &l, NULL);
+  check_error (f, l, NN_MODEL_ERROR_SHAPE, "2x2 pool window is larger than its 1x1 input", NULL);
+  g_autoptr (NnModel) g = one_layer ("2, 2, 8", "DepthwiseConv2D", &l, NULL);
+  check_error (g, l, NN_MODEL_ERROR_SHAPE, "DepthwiseConv2D", "3x3 kernel", NULL);
+  g_autoptr (NnModel) h = one_layer ("10", "GlobalAveragePooling2D", &l, NULL);
+  check_error (h, l, NN_MODEL_ERROR_SHAPE, "GlobalAveragePooling2D expects images", NULL);
+  g_autoptr (NnModel) i = one_layer ("32768, 32768, 3", "UpSampling2D", &l, "size", "64", NULL);
+  check_error (i, l, NN_MODEL_ERROR_SHAPE, "too many values", NULL);
+  /* same padding never fails: the output keeps ceil (size / stride) */
+  g_autoptr (NnModel) j = one_layer ("3, 3, 1", "Conv2D", &l, "kernel_size", "5",
+                                     "padding", "same", NULL);
+  check_shape (j, l, "(batch, 3, 3, 32)", 5 * 5 * 32 + 32);
+
+  /* bad values are refused when set, with the parameter's name */
+  g_autoptr (NnModel) k = nn_model_new ("k");
+  int conv = add (k, "Conv2D", NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_false (nn_model_layer_set_param (k, conv, "padding", "full", &error));
+  g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG);
+  g_assert_nonnull (strstr (error->message, "valid, same"));
+  g_clear_error (&error);
+  g_assert_false (nn_model_layer_set_param (k, conv, "kernel_size", "0", &error));
+  g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG);
+  g_clear_error (&error);
+  g_assert_false (nn_model_layer_set_param (k, conv, "kernel_size", "3, 3, 3", &error));
+  g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG);
+  g_clear_error (&error);
+  g_assert_false (nn_model_layer_set_param (k, conv, "filters", "-4", &error));
+  g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG);
+}
+
+/* The classic convnet of the course, layer by layer. */
+static NnModel *
+classic_convnet (void)
+{
+  NnModel *m = nn_model_new ("classic");
+  int in = add (m, "Input", "image");
+  int c1 = add (m, "Conv2D", NULL), p1 = add (m, "MaxPooling2D", NULL);
+  int c2 = add (m, "Conv2D", NULL), p2 = add (m, "MaxPooling2D", NULL);
+  int c3 = add (m, "Conv2D", NULL), f = add (m, "Flatten", NULL);
+  int d1 = add (m, "Dense", NULL), d2 = add (m, "Dense", NULL);
+  set (m, c1, "filters", "32");
+  set (m, c2, "filters", "64");
+  set (m, c3, "filters", "64");
+  set (m, c1, "activation", "relu");
+  set (m, c2, "activation", "relu");
+  set (m, c3, "activation", "relu");
+  set (m, d1, "units", "64");
+  set (m, d1, "activation", "relu");
+  set (m, d2, "units", "10");
+  set (m, d2, "activation", "softmax");
+  int chain[] = { in, c1, p1, c2, p2, c3, f, d1, d2 };
+  for (guint k = 0; k + 1 < G_N_ELEMENTS (chain); k++)
+    connect_layers (m, chain[k], chain[k + 1]);
+  return m;
+}
+
+static void
+test_classic_convnet (void)
+{
+  g_autoptr (NnModel) m = classic_convnet ();
+  g_autoptr (GError) error = NULL;
+  g_assert_true (nn_model_infer (m, &error));
+  g_assert_no_error (error);
+  const char *want[] = { "(batch, 28, 28, 1)", "(batch, 26, 26, 32)", "(batch, 13, 13, 32)",
+                         "(batch, 11, 11, 64)", "(batch, 5, 5, 64)", "(batch, 3, 3, 64)",
+                         "(batch, 576)", "(batch, 64)", "(batch, 10)" };
+  for (int k = 0; k < 9; k++)
+    {
+      g_autofree char *s = shape_of (m, k);
+      g_assert_cmpstr (s, ==, want[k]);
+    }
+  /* the figure every Keras course shows */
+  g_assert_cmpint (nn_model_count_params (m, NULL, NULL), ==, 93322);
+
+  /* one more conv + pool block no longer fits: the error says where */
+  int p3 = add (m, "MaxPooling2D", NULL), c4 = add (m, "Conv2D", NULL);
+  g_assert_true (nn_model_disconnect (m, 6, 0, 0));
+  connect_layers (m, 5, p3);
+  connect_layers (m, p3, c4);
+  connect_layers (m, c4, 6);
+  g_assert_false (nn_model_infer (m, &error));
+  g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE);
+  g_assert_nonnull (strstr (nn_model_layer_get_error (m, c4), "larger than its 1x1 input"));
+}
+
+/* ---- lowering ---------------------------------------------------------- */
+
+static int
+count_ops (NnGraph *g, NnOpType op)
+{
+  int n = 0;
+  for (int i = 0; i < g->n_nodes; i++)
+    n += g->nodes[i].op == op;
+  return n;
+}
+
+static void
+test_lowering (void)
+{
+  g_autoptr (NnModel) m = nn_model_new ("lower");
+  int in = add (m, "Input", "image");
+  set (m, in, "shape", "12, 12, 3");
+  int c1 = add (m, "Conv2D", NULL);
+  set (m, c1, "filters", "4");
+  set (m, c1, "activation", "relu");
+  int c2 = add (m, "Conv2D", NULL);
+  set (m, c2, "filters", "4");
+  set (m, c2, "activation", "sigmoid");
+  int sd = add (m, "SpatialDropout2D", NULL);
+  int bn = add (m, "BatchNormalization", NULL);
+  int sep = add (m, "SeparableConv2D", NULL);
+  set (m, sep, "filters", "5");
+  set (m, sep, "activation", "relu");
+  int gap = add (m, "GlobalMaxPooling2D", NULL);
+  int chain[] = { in, c1, c2, sd, bn, sep, gap };
+  for (guint k = 0; k + 1 < G_N_ELEMENTS (chain); k++)
+    connect_layers (m, chain[k], chain[k + 1]);
+  g_autoptr (GError) error = NULL;
+  NnRng rng;
+  nn_rng_seed (&rng, 5);
+  g_assert_true (nn_model_init_weights (m, 5, &error));
+
+  NnCompiled *c = nn_compile (m, 4, NN_COMPILE_TRAIN, &rng, &error);
+  g_assert_no_error (error);
+  NnGraph *g = c->g;
+  /* ReLU runs inside the convolutions; sigmoid is its own op */
+  g_assert_cmpint (count_ops (g, NN_OP_RELU), ==, 0);
+  g_assert_cmpint (count_ops (g, NN_OP_SIGMOID), ==, 1);
+  g_assert_cmpint (count_ops (g, NN_OP_CONV2D), ==, 3);    /* two + the pointwise step */
+  g_assert_cmpint (count_ops (g, NN_OP_DEPTHWISE_CONV2D), ==, 1);
+  g_assert_cmpint (count_ops (g, NN_OP_SPATIAL_DROPOUT2D), ==, 1);
+  NnNode *n1 = &g->nodes[c->call_nodes[c1][0]];
+  g_assert_cmpint (n1->op, ==, NN_OP_CONV2D);
+  g_assert_cmpint (n1->ip[NN_CONV_ACT], ==, NN_CONV_ACT_RELU);
+  NnNode *out = &g->nodes[c->call_nodes[gap][0]];
+  g_assert_cmpint (out->ndim, ==, 2);
+  g_assert_cmpint (out->shape[0], ==, 4);
+  g_assert_cmpint (out->shape[1], ==, 5);
+  /* forward runs and gives the model's shapes at every layer */
+  NnNode *x = &g->nodes[c->input_nodes[0]];
+  for (size_t i = 0; i < x->size; i++)
+    x->value[i] = nn_rng_uniform (&rng);
+  nn_graph_forward (g);
+  for (int li = 1; li < nn_model_get_n_layers (m); li++)
+    {
+      NnNode *n = &g->nodes[c->call_nodes[li][0]];
+      int ndim, shape[NN_MAX_DIMS];
+      g_assert_true (nn_model_get_shape (m, (NnRef) { li, 0 }, &ndim, shape));
+      g_assert_cmpint (n->ndim, ==, ndim + 1);
+      for (int d = 0; d < ndim; d++)
+        g_assert_cmpint (n->shape[d + 1], ==, shape[d]);
+      for (size_t i = 0; i < n->size; i++)
+        g_assert_true (isfinite (n->value[i]));
+    }
+  /* relu outputs are never negative */
+  for (size_t i = 0; i < n1->size; i++)
+    g_assert_cmpfloat (n1->value[i], >=, 0.0f);
+  /* the moving statistics moved in training mode */
+  NnLayer *bnl = nn_model_layer (m, bn);
+  float *moving_var = m->params + bnl->woff[3];
+  g_assert_cmpfloat (fabsf (moving_var[0] - 1.0f), >, 1e-6f);
+  nn_compiled_free (c);
+
+  /* inference: no dropout op at all */
+  c = nn_compile (m, 2, 0, &rng, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (count_ops (c->g, NN_OP_SPATIAL_DROPOUT2D), ==, 0);
+  nn_compiled_free (c);
+
+  /* a frozen BatchNormalization keeps its statistics while training */
+  nn_model_layer_set_trainable (m, bn, FALSE);
+  c = nn_compile (m, 4, NN_COMPILE_TRAIN, &rng, &error);
+  g_assert_no_error (error);
+  NnNode *bnn = &c->g->nodes[c->call_nodes[bn][0]];
+  g_assert_cmpint (bnn->op, ==, NN_OP_BATCHNORM);
+  g_assert_cmpint (bnn->ip[0], ==, 1);
+  bnl = nn_model_layer (m, bn);
+  float saved[4];
+  memcpy (saved, m->params + bnl->woff[2], sizeof saved);
+  x = &c->g->nodes[c->input_nodes[0]];
+  for (size_t i = 0; i < x->size; i++)
+    x->value[i] = nn_rng_uniform (&rng);
+  nn_graph_forward (c->g);
+  g_assert_cmpmem (saved, sizeof saved, m->params + bnl->woff[2], sizeof saved);
+  /* and gets no gradient for gamma and beta */
+  g_assert_null (c->g->nodes[bnn->in[1]].grad);
+  nn_compiled_free (c);
+}
+
+/* A convnet without kinks (linear and tanh, average pooling) so the whole
+ * model's gradients can be checked by central differences. */
+static void
+test_model_gradients (void)
+{
+  g_autoptr (NnModel) m = nn_model_new ("grad");
+  int in = add (m, "Input", "image");
+  set (m, in, "shape", "8, 8, 2");
+  int zp = add (m, "ZeroPadding2D", NULL);
+  int c1 = add (m, "Conv2D", NULL);
+  set (m, c1, "filters", "3");
+  set (m, c1, "strides", "2");
+  int bn = add (m, "BatchNormalization", NULL);
+  int ap = add (m, "AveragePooling2D", NULL);
+  set (m, ap, "padding", "same");
+  int up = add (m, "UpSampling2D", NULL);
+  int sep = add (m, "SeparableConv2D", NULL);
+  set (m, sep, "filters", "4");
+  set (m, sep, "activation", "tanh");
+  set (m, sep, "padding", "same");
+  int tr = add (m, "Conv2DTranspose", NULL);
+  set (m, tr, "filters", "2");
+  set (m, tr, "strides", "2");
+  set (m, tr, "activation", "tanh");
+  int dw = add (m, "DepthwiseConv2D", NULL);
+  int gap = add (m, "GlobalAveragePooling2D", NULL);
+  int d = add (m, "Dense", NULL);
+  set (m, d, "units", "3");
+  set (m, d, "activation", "softmax");
+  int chain[] = { in, zp, c1, bn, ap, up, sep, tr, dw, gap, d };
+  for (guint k = 0; k + 1 < G_N_ELEMENTS (chain); k++)
+    connect_layers (m, chain[k], chain[k + 1]);
+  NnMetric acc = NN_METRIC_ACCURACY;
+  nn_model_add_output (m, (NnRef) { d, 0 }, NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, 1.0,
+                       &acc, 1);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (nn_model_init_weights (m, 7, &error));
+  g_assert_no_error (error);
+  NnRng rng;
+  nn_rng_seed (&rng, 7);
+  NnCompiled *c = nn_compile (m, 3, NN_COMPILE_TRAIN | NN_COMPILE_INPUT_GRADS, &rng, &error);
+  g_assert_no_error (error);
+  NnGraph *g = c->g;
+  NnNode *x = &g->nodes[c->input_nodes[0]];
+  for (size_t i = 0; i < x->size; i++)
+    x->value[i] = nn_rng_uniform (&rng) * 2 - 1;
+  float *t = g->nodes[c->target_nodes[0]].value;
+  t[0] = 2, t[1] = 0, t[2] = 1;
+  int checked = 0;
+  for (int n = 0; n < g->n_nodes; n++)
+    if ((g->nodes[n].op == NN_OP_PARAM || g->nodes[n].op == NN_OP_INPUT) && g->nodes[n].grad)
+      {
+        memset (c->grads, 0, c->n_grads * sizeof (float));
+        double err = nn_graph_check_grad (g, c->loss_node, n, 1e-2, 0);
+        g_test_message ("%s: max relative error %.2e", g->nodes[n].label ? g->nodes[n].label : "?",
+                        err);
+        g_assert_cmpfloat (err, <, 1e-3);
+        checked++;
+      }
+  /* input; conv kernel, bias; gamma, beta; depthwise, pointwise, bias;
+   * transposed kernel, bias; depthwise kernel, bias; dense kernel, bias */
+  g_assert_cmpint (checked, ==, 14);
+  nn_compiled_free (c);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  /* a strong reference to the conv layer table (see nn-conv-private.h) */
+  nn_layers_register_conv ();
+  g_test_add_func ("/engine/conv-layers/table", test_table);
+  g_test_add_func ("/engine/conv-layers/conv2d-shapes", test_conv2d_shapes);
+  g_test_add_func ("/engine/conv-layers/regularizer", test_regularizer);
+  g_test_add_func ("/engine/conv-layers/depthwise-separable-transpose",
+                   test_depthwise_separable_transpose_shapes);
+  g_test_add_func ("/engine/conv-layers/pooling-shapes", test_pooling_shapes);
+  g_test_add_func ("/engine/conv-layers/resample-shapes", test_resample_shapes);
+  g_test_add_func ("/engine/conv-layers/batchnorm-dropout-shapes", test_batchnorm_dropout_shapes);
+  g_test_add_func ("/engine/conv-layers/errors", test_errors);
+  g_test_add_func ("/engine/conv-layers/classic-convnet", test_classic_convnet);
+  g_test_add_func ("/engine/conv-layers/lowering", test_lowering);
+  g_test_add_func ("/engine/conv-layers/model-gradients", test_model_gradients);
+  return g_test_run ();
+}
