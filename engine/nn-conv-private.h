@@ -108,8 +108,3 @@ nn_conv_transpose_out_size (int in, int k, int stride, int dil, int same, int *p
 void   nn_conv_set_chunk_floats (size_t floats);
 size_t nn_conv_chunk_rows       (size_t k, size_t rows);
 
-/* Registers the convnet ops. Unlike nn_ops_register_conv (declared weak so
- * the core links without it) a call to this is a strong reference, which
- * makes the linker take the op files from the static library wherever the
- * conv layers are used. */
-void   nn_conv_ops_require      (void);

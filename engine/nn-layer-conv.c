@@ -735,8 +735,6 @@ void nn_layers_register_conv (void);
 void
 nn_layers_register_conv (void)
 {
-  /* a strong reference: links the op files wherever the layers are */
-  nn_conv_ops_require ();
   nn_layer_register (&conv2d_type);
   nn_layer_register (&depthwise_type);
   nn_layer_register (&separable_type);

@@ -627,9 +627,3 @@ nn_ops_register_conv (void)
   nn_ops_register_batchnorm ();
   nn_ops_register_spatial_dropout ();
 }
-
-void
-nn_conv_ops_require (void)
-{
-  nn_ops_register_conv ();
-}
