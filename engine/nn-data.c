@@ -1093,6 +1093,28 @@ nn_dataset_open (const char    *spec,
   if (!spec_parse (spec, &s, error))
     goto out;
 
+  /* ":normalize=meanstd|minmax" applies to every dataset: it is taken out
+   * before the loader sees its own options. */
+  NnNorm norm = NN_NORM_NONE;
+  for (guint k = 0; k < s.keys->len; k++)
+    if (g_str_equal (s.keys->pdata[k], "normalize"))
+      {
+        const char *v = s.values->pdata[k];
+        if (g_str_equal (v, "meanstd"))
+          norm = NN_NORM_MEANSTD;
+        else if (g_str_equal (v, "minmax"))
+          norm = NN_NORM_MINMAX;
+        else if (!g_str_equal (v, "none"))
+          {
+            g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
+                         "normalize must be meanstd, minmax or none, not “%s”", v);
+            goto out;
+          }
+        g_ptr_array_remove_index (s.keys, k);
+        g_ptr_array_remove_index (s.values, k);
+        break;
+      }
+
   if (g_str_equal (s.name, "fashion-mnist"))
     ds = open_fashion_mnist (&s, cancel, error);
   else if (g_strv_contains (toy_names, s.name))
@@ -1116,6 +1138,9 @@ nn_dataset_open (const char    *spec,
                  "blobs, regression, twoinput, a .csv file or a folder of IDX files",
                  s.name);
 
+  if (ds != NULL && norm != NN_NORM_NONE)
+    for (int k = 0; k < ds->n_inputs; k++)
+      nn_dataset_normalize (ds, k, norm);
   if (ds != NULL)
     {
       g_free (ds->spec);
