@@ -36,6 +36,7 @@ static int opt_rounds = 3;
 static gboolean opt_quick;
 static gboolean opt_no_torch;
 static gboolean opt_no_fit;
+static gboolean opt_ops;
 static char *opt_python;
 static char *opt_script;
 static char *opt_data;
@@ -47,6 +48,7 @@ static const GOptionEntry entries[] = {
   { "quick", 'q', 0, G_OPTION_ARG_NONE, &opt_quick, "A few steps and one round: a smoke run", NULL },
   { "no-torch", 0, 0, G_OPTION_ARG_NONE, &opt_no_torch, "Measure the engine only", NULL },
   { "no-fit", 0, 0, G_OPTION_ARG_NONE, &opt_no_fit, "Skip the trainer-thread measurement", NULL },
+  { "ops", 0, 0, G_OPTION_ARG_NONE, &opt_ops, "Also time every op of the step (engine)", NULL },
   { "python", 0, 0, G_OPTION_ARG_FILENAME, &opt_python, "Python for PyTorch (/usr/bin/python3)", "PATH" },
   { "script", 0, 0, G_OPTION_ARG_FILENAME, &opt_script, "The PyTorch side (torch_mlp.py)", "PATH" },
   { "data", 0, 0, G_OPTION_ARG_STRING, &opt_data, "Dataset spec (fashion-mnist)", "SPEC" },
@@ -270,6 +272,84 @@ stepper_run (Stepper *s, int steps, int warmup)
   for (int i = 0; i < steps; i++)
     stepper_step (s);
   return steps * (double) BATCH / (now_s () - t0);
+}
+
+/* Where a step's time goes: the same step as stepper_step, with each op,
+ * the gradient zeroing, the batch conversion and the update timed apart.
+ * The sums are per step, in milliseconds. */
+static void
+stepper_profile (Stepper *s, int steps)
+{
+  NnCompiled *c = s->c;
+  NnGraph *g = c->g;
+  int nn = g->n_nodes;
+  double *fwd = g_new0 (double, nn), *bwd = g_new0 (double, nn);
+  double t_feed = 0, t_zero = 0, t_opt = 0, t_total = 0;
+  for (int it = 0; it < steps; it++)
+    {
+      double t0 = now_s (), t;
+      if (s->pos + BATCH > s->n)
+        {
+          nn_rng_shuffle (&s->rng, s->order, s->n);
+          s->pos = 0;
+        }
+      const guint32 *idx = s->order + s->pos;
+      s->pos += BATCH;
+      nn_graph_set_batch (g, BATCH);
+      nn_array_gather (s->ds->inputs[0], idx, BATCH, g->nodes[c->input_nodes[0]].value);
+      nn_array_gather (s->ds->targets[0], idx, BATCH, g->nodes[c->target_nodes[0]].value);
+      t = now_s ();
+      t_feed += t - t0;
+      for (int i = 0; i <= c->loss_node; i++)
+        {
+          NnNode *n = &g->nodes[i];
+          if (n->op == NN_OP_INPUT || n->op == NN_OP_PARAM)
+            continue;
+          double a = now_s ();
+          nn_op_info (n->op)->forward (g, n);
+          fwd[i] += now_s () - a;
+        }
+      double a = now_s ();
+      memset (c->grads, 0, c->n_grads * sizeof (float));
+      for (int i = 0; i <= c->loss_node; i++)
+        {
+          NnNode *n = &g->nodes[i];
+          if (n->grad && !n->external)
+            memset (n->grad, 0, n->size * sizeof (float));
+        }
+      NnNode *l = &g->nodes[c->loss_node];
+      for (size_t k = 0; k < l->size; k++)
+        l->grad[k] = 1.0f;
+      t_zero += now_s () - a;
+      for (int i = c->loss_node; i >= 0; i--)
+        {
+          NnNode *n = &g->nodes[i];
+          if (!n->grad || n->op == NN_OP_INPUT || n->op == NN_OP_PARAM)
+            continue;
+          a = now_s ();
+          nn_op_info (n->op)->backward (g, n);
+          bwd[i] += now_s () - a;
+        }
+      a = now_s ();
+      nn_optimizer_step (s->opt, c, s->lr);
+      t = now_s ();
+      t_opt += t - a;
+      t_total += t - t0;
+    }
+  double k = 1e3 / steps;
+  printf ("\nwhere one engine step's time goes (ms per step, mean of %d steps):\n", steps);
+  printf ("  %-34s %8.3f\n", "gather + convert the batch", t_feed * k);
+  for (int i = 0; i <= c->loss_node; i++)
+    if (fwd[i] > 0)
+      printf ("  forward  %-25s %8.3f\n", nn_op_info (g->nodes[i].op)->name, fwd[i] * k);
+  printf ("  %-34s %8.3f\n", "zero gradients", t_zero * k);
+  for (int i = c->loss_node; i >= 0; i--)
+    if (bwd[i] > 0)
+      printf ("  backward %-25s %8.3f\n", nn_op_info (g->nodes[i].op)->name, bwd[i] * k);
+  printf ("  %-34s %8.3f\n", "optimizer update", t_opt * k);
+  printf ("  %-34s %8.3f  (%.0f samples/s)\n", "total", t_total * k, steps * BATCH / t_total);
+  g_free (fwd);
+  g_free (bwd);
 }
 
 /* ---- the engine through the trainer --------------------------------------- */
@@ -500,6 +580,9 @@ main (int argc, char **argv)
   double gemm_bound = BATCH / gemm_s;
   printf ("  all %d of one step: %.3f ms, %.1f GFLOP/s: at most %.0f samples/s from sgemm alone\n",
           ng, gemm_s * 1e3, gemm_gflops, gemm_bound);
+
+  if (opt_ops)
+    stepper_profile (&st, opt_steps);
 
   double *r_step = g_new (double, opt_rounds), *r_fit = g_new (double, opt_rounds);
   double *r_torch = g_new (double, opt_rounds);
