@@ -7,6 +7,15 @@
 
 #include "nn-model-private.h"
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+/* The build targets baseline x86-64; these loops run over every weight each
+ * step, so they get an AVX2+FMA clone picked at load time (eight lanes for
+ * the sqrt and the division instead of four). */
+#define NN_CLONES __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
+#else
+#define NN_CLONES
+#endif
+
 struct _NnOptimizer {
   NnOptimizerConfig cfg;
   float *m1, *m2;
@@ -43,7 +52,7 @@ nn_optimizer_get_steps (const NnOptimizer *o)
 }
 
 /* v = mu v - lr g; w += v, or with Nesterov w += mu v - lr g. */
-static void
+NN_CLONES static void
 sgd (float *restrict w, const float *restrict g, float *restrict v, size_t n, float lr,
      float mu, int nesterov)
 {
@@ -60,8 +69,9 @@ sgd (float *restrict w, const float *restrict g, float *restrict v, size_t n, fl
     }
 }
 
-/* ms = rho ms + (1 - rho) g^2; w -= lr g / (sqrt(ms) + eps). */
-static void
+/* ms = rho ms + (1 - rho) g^2; w -= lr g / (sqrt(ms) + eps) (Keras' rule:
+ * eps outside the square root). */
+NN_CLONES static void
 rmsprop (float *restrict w, const float *restrict g, float *restrict ms, size_t n, float lr,
          float rho, float eps)
 {
@@ -73,7 +83,7 @@ rmsprop (float *restrict w, const float *restrict g, float *restrict ms, size_t 
 }
 
 /* m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; w -= lr_t m / (sqrt(v) + eps). */
-static void
+NN_CLONES static void
 adam (float *restrict w, const float *restrict g, float *restrict m, float *restrict v, size_t n,
       float lr_t, float b1, float b2, float eps)
 {
