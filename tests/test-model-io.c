@@ -514,6 +514,115 @@ test_hand_written (void)
   g_assert_cmpstr (t1, ==, t2);
 }
 
+/* Every registered layer type with a non-default value for each setting
+ * (the layers are not connected: editor state). */
+static void
+test_every_layer_type (void)
+{
+  g_autoptr (NnModel) m = nn_model_new ("palette");
+  int n_set = 0;
+  for (guint t = 0; t < nn_layer_types_count (); t++)
+    {
+      const NnLayerType *type = nn_layer_types_get (t);
+      const char *cls = nn_layer_type_get_name (type);
+      if (g_str_equal (cls, "Model"))
+        continue;
+      int l = add (m, cls, NULL);
+      for (guint k = 0; k < nn_layer_type_get_n_params (type); k++)
+        {
+          const NnParamSpec *spec = nn_layer_type_get_param (type, k);
+          const NnValue *v = nn_model_layer_get_param (m, l, spec->name);
+          g_autofree char *text = NULL;
+          switch (spec->type)
+            {
+            case NN_PARAM_INT:
+              text = g_strdup_printf ("%d", v->i + 1 <= spec->max ? v->i + 1 : v->i - 1);
+              break;
+            case NN_PARAM_FLOAT:
+              {
+                char buf[G_ASCII_DTOSTR_BUF_SIZE];
+                double x = spec->min + (spec->max - spec->min) / 3;   /* not short in decimal */
+                text = g_strdup (g_ascii_formatd (buf, sizeof buf, "%.17g", x));
+                break;
+              }
+            case NN_PARAM_BOOL:
+              text = g_strdup (v->i ? "false" : "true");
+              break;
+            case NN_PARAM_ENUM:
+              {
+                int n = (int) g_strv_length ((char **) spec->choices);
+                text = g_strdup (spec->choices[(v->i + 1) % n]);
+                break;
+              }
+            case NN_PARAM_SHAPE:
+              text = nn_model_layer_dup_param_text (m, l, spec->name);
+              break;
+            case NN_PARAM_STRING:
+              text = g_strdup ("some text");
+              break;
+            }
+          set (m, l, spec->name, text);
+          n_set++;
+        }
+    }
+  g_assert_cmpint (n_set, >, 10);
+  g_autofree char *json = to_json (m, TRUE);
+  g_autoptr (NnModel) m2 = load (json);
+  g_autofree char *json2 = to_json (m2, TRUE);
+  g_assert_cmpstr (json, ==, json2);
+  assert_same_structure (m, m2);
+}
+
+/* Models nested `depth` deep: a Model layer whose model holds a Model
+ * layer, and so on, around one Dense. */
+static void
+append_nested (GString *s, int depth)
+{
+  g_string_append (s, "{\"layers\": [{\"class_name\": \"Input\", \"name\": \"i\", "
+                      "\"config\": {\"shape\": [2]}, \"inbound_nodes\": []}, ");
+  if (depth == 0)
+    g_string_append (s, "{\"class_name\": \"Dense\", \"name\": \"m\", \"config\": {\"units\": 3}, ");
+  else
+    {
+      g_string_append (s, "{\"class_name\": \"Model\", \"name\": \"m\", \"config\": ");
+      append_nested (s, depth - 1);
+      g_string_append (s, ", ");
+    }
+  g_string_append (s, "\"inbound_nodes\": [[[\"i\", 0, 0]]]}], "
+                      "\"input_layers\": [[\"i\", 0, 0]], \"output_layers\": [[\"m\", 0, 0]]}");
+}
+
+static char *
+nested_json (int depth)
+{
+  GString *s = g_string_new ("{\"format\": \"deepscope-model\", \"version\": 1, \"config\": ");
+  append_nested (s, depth);
+  g_string_append (s, "}");
+  return g_string_free (s, FALSE);
+}
+
+static void
+test_nesting (void)
+{
+  g_autofree char *ok = nested_json (3);
+  g_autoptr (NnModel) m = load (ok);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (nn_model_init_weights (m, 5, &error));
+  g_assert_no_error (error);
+  NnModel *inner = m;
+  for (int d = 0; d < 3; d++)
+    inner = nn_model_layer_get_submodel (inner, nn_model_find_layer (inner, "m"));
+  g_assert_cmpuint (inner->n_params, ==, 2 * 3 + 3);
+  g_autofree char *json = to_json (m, TRUE);
+  g_autoptr (NnModel) m2 = load (json);
+  g_autofree char *json2 = to_json (m2, TRUE);
+  g_assert_cmpstr (json, ==, json2);
+  assert_same_structure (m, m2);
+
+  g_autofree char *deep = nested_json (12);
+  expect_error (deep, -1, NN_MODEL_ERROR_FILE, "nested more than 8 deep", NULL);
+}
+
 /* A small valid file to break in many ways. */
 static char *
 small_model_json (gboolean with_weights)
@@ -863,6 +972,8 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/model-io/optimizers", test_optimizers);
   g_test_add_func ("/engine/model-io/editor-state", test_editor_state);
   g_test_add_func ("/engine/model-io/hand-written", test_hand_written);
+  g_test_add_func ("/engine/model-io/every-layer-type", test_every_layer_type);
+  g_test_add_func ("/engine/model-io/nesting", test_nesting);
   g_test_add_func ("/engine/model-io/malformed-text", test_malformed_text);
   g_test_add_func ("/engine/model-io/malformed-header", test_malformed_header);
   g_test_add_func ("/engine/model-io/malformed-layers", test_malformed_layers);
