@@ -168,9 +168,14 @@ relu_backward (NnGraph *g, NnNode *n)
 {
   float *restrict dx = nn_in (g, n, 0)->grad;
   const float *restrict y = n->value, *restrict dy = n->grad;
-  if (dx)
-    for (size_t i = 0; i < n->size; i++)
-      dx[i] += y[i] > 0.0f ? dy[i] : 0.0f;
+  if (!dx)
+    return;
+  /* Load dy unconditionally so the select vectorizes. */
+  for (size_t i = 0; i < n->size; i++)
+    {
+      float d = dy[i];
+      dx[i] += y[i] > 0.0f ? d : 0.0f;
+    }
 }
 
 static void
@@ -250,10 +255,27 @@ dropout_forward (NnGraph *g, NnNode *n)
   uint64_t thr64 = (uint64_t) ((double) rate * 4294967296.0);
   uint32_t thr = thr64 > UINT32_MAX ? UINT32_MAX : (uint32_t) thr64;
   float *restrict m = n->aux;
+  /* nn_rng_next's xoshiro128** step, on a local copy of the graph's state:
+   * the same stream, without a call per unit (tests check they agree). */
+  uint32_t s0 = g->rng->s[0], s1 = g->rng->s[1], s2 = g->rng->s[2], s3 = g->rng->s[3];
   for (size_t i = 0; i < size; i++)
-    m[i] = nn_rng_next (g->rng) >= thr ? scale : 0.0f;
-  for (size_t i = 0; i < size; i++)
-    y[i] = x[i] * m[i];
+    {
+      uint32_t r = s1 * 5;
+      r = ((r << 7) | (r >> 25)) * 9;
+      uint32_t t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >> 21);
+      m[i] = r >= thr ? scale : 0.0f;
+      y[i] = x[i] * m[i];
+    }
+  g->rng->s[0] = s0;
+  g->rng->s[1] = s1;
+  g->rng->s[2] = s2;
+  g->rng->s[3] = s3;
 }
 
 static void
@@ -292,6 +314,13 @@ penalty_forward (NnGraph *g, NnNode *n)
 {
   NnNode *w = nn_in (g, n, 0);
   double l1 = 0, l2 = 0;
+  /* Training graphs keep a penalty node on every kernel so the factors can
+   * change mid-run; a zero penalty costs nothing. */
+  if (n->fp[0] == 0.0f && n->fp[1] == 0.0f)
+    {
+      n->value[0] = 0.0f;
+      return;
+    }
   for (size_t i = 0; i < w->size; i++)
     {
       l1 += fabsf (w->value[i]);
@@ -306,7 +335,7 @@ penalty_backward (NnGraph *g, NnNode *n)
   NnNode *w = nn_in (g, n, 0);
   float *restrict dw = w->grad;
   const float *restrict v = w->value;
-  if (!dw)
+  if (!dw || (n->fp[0] == 0.0f && n->fp[1] == 0.0f))
     return;
   float a = n->fp[0] * n->grad[0], b = 2.0f * n->fp[1] * n->grad[0];
   for (size_t i = 0; i < w->size; i++)

@@ -586,6 +586,36 @@ test_dropout_training (void)
   fx_clear (&fx);
 }
 
+/* Dropout draws from the graph's generator: one nn_rng_next per unit, so
+ * the same seed gives the same masks, and the generator moves on. */
+static void
+test_dropout_stream (void)
+{
+  Fx fx;
+  fx_init (&fx, 63);
+  int s[] = { 37 };
+  int x = input (&fx, 1, s, 0);
+  int y = op1 (&fx, NN_OP_DROPOUT, x);
+  float rate = 0.35f;
+  node (&fx, y)->fp[0] = rate;
+  alloc (&fx, 3);
+  fill_node (&fx, x, 1.0f, 2.0f);
+  fx.g->training = 1;
+  NnRng mirror;
+  nn_rng_seed (&fx.drop_rng, 2024);
+  nn_rng_seed (&mirror, 2024);
+  uint32_t thr = (uint32_t) ((double) rate * 4294967296.0);
+  for (int step = 0; step < 2; step++)
+    {
+      nn_graph_forward (fx.g);
+      NnNode *yn = node (&fx, y);
+      for (size_t i = 0; i < yn->size; i++)
+        g_assert_cmpint (yn->value[i] != 0.0f, ==, nn_rng_next (&mirror) >= thr);
+      g_assert_cmpmem (fx.drop_rng.s, sizeof mirror.s, mirror.s, sizeof mirror.s);
+    }
+  fx_clear (&fx);
+}
+
 static void
 test_dropout_grad (void)
 {
@@ -1199,6 +1229,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/ops/activations", test_activations);
   g_test_add_func ("/engine/ops/dropout/inference", test_dropout_inference);
   g_test_add_func ("/engine/ops/dropout/training", test_dropout_training);
+  g_test_add_func ("/engine/ops/dropout/stream", test_dropout_stream);
   g_test_add_func ("/engine/ops/dropout/grad", test_dropout_grad);
   g_test_add_func ("/engine/ops/weight-penalty", test_weight_penalty);
   g_test_add_func ("/engine/ops/concat", test_concat);
