@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* deepscope: the desktop application. */
+#include "ds-application.h"
+#include "nn.h"
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(DsApplication) app = NULL;
+
+  /* First: it may re-execute the program with a better BLAS kernel. */
+  nn_init (argc, argv);
+  app = ds_application_new ();
+  return g_application_run (G_APPLICATION (app), argc, argv);
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ds-autosave.h: periodic copies of unsaved work in the user's cache
+ * directory, removed on a clean close, so that after a crash the next start
+ * can offer them back. */
+#pragma once
+
+#include <glib-object.h>
+
+#include "ds-document.h"
+
+G_BEGIN_DECLS
+
+#define DS_TYPE_AUTOSAVE (ds_autosave_get_type ())
+G_DECLARE_FINAL_TYPE (DsAutosave, ds_autosave, DS, AUTOSAVE, GObject)
+
+/* Copies doc's model every interval_s seconds while it has unsaved
+ * changes (0: never on a timer, only ds_autosave_save_now). */
+DsAutosave *ds_autosave_new        (DsDocument *doc, guint interval_s);
+/* Writes the copy now if the document changed since the last one; removes
+ * it if there is nothing unsaved. */
+gboolean    ds_autosave_save_now   (DsAutosave *self, GError **error);
+/* Removes the copy and stops (clean close). */
+void        ds_autosave_discard    (DsAutosave *self);
+const char *ds_autosave_get_path   (DsAutosave *self);
+
+/* $XDG_CACHE_HOME/deepscope */
+char       *ds_autosave_dup_dir    (void);
+/* Copies left by earlier runs (not by a live DsAutosave), newest first. */
+GPtrArray  *ds_autosave_find_orphans (void);
+/* Loads a copy; *origin gets the file it was a copy of (or NULL). */
+NnModel    *ds_autosave_load       (const char *path, GFile **origin, GError **error);
+void        ds_autosave_remove     (const char *path);
+
+G_END_DECLS

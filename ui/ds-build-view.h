@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ds-build-view.h: the Build view: layer palette, graph canvas, and a side
+ * pane with the layer errors, the properties editor and the summary. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "ds-document.h"
+#include "ds-graph-canvas.h"
+#include "ds-palette.h"
+#include "ds-properties.h"
+#include "ds-summary.h"
+
+G_BEGIN_DECLS
+
+#define DS_TYPE_BUILD_VIEW (ds_build_view_get_type ())
+G_DECLARE_FINAL_TYPE (DsBuildView, ds_build_view, DS, BUILD_VIEW, GtkWidget)
+
+DsDocument    *ds_build_view_get_document   (DsBuildView *self);
+DsGraphCanvas *ds_build_view_get_canvas     (DsBuildView *self);
+DsPalette     *ds_build_view_get_palette    (DsBuildView *self);
+DsProperties  *ds_build_view_get_properties (DsBuildView *self);
+DsSummary     *ds_build_view_get_summary    (DsBuildView *self);
+/* The error list (a GtkListBox; one row per layer with a shape error). */
+GtkListBox    *ds_build_view_get_error_list (DsBuildView *self);
+
+G_END_DECLS

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ds-graph-scene.h: what the graph canvas draws, apart from the widget.
+ *
+ * A scene is a snapshot of the model's layers and edges with their texts
+ * already laid out (PangoLayouts are made once per edit, not per frame), so
+ * drawing a frame only paints. It draws on any cairo_t, which is how the
+ * benchmark measures it on an image surface with no display. */
+#pragma once
+
+#include <cairo.h>
+#include <pango/pango.h>
+#include <gdk/gdk.h>
+
+#include "nn.h"
+
+G_BEGIN_DECLS
+
+/* Node size in model units (pixels at zoom 1). Data flows left to right:
+ * inputs enter on a node's left side, its output leaves on the right. */
+#define DS_NODE_WIDTH   164.0
+#define DS_NODE_HEIGHT   88.0
+#define DS_PORT_RADIUS    5.5
+
+typedef struct {
+  int           layer;         /* index in the model */
+  char         *name;
+  char         *type_name;
+  char         *shape_text;    /* "(26, 26, 32)", or NULL when unknown */
+  char         *params_text;   /* "320 parameters" */
+  char         *error;         /* inference error, or NULL */
+  NnLayerGroup  group;
+  int           max_inputs;    /* 0: no input port (Input layers) */
+  double        x, y;          /* top-left corner, model units */
+  gboolean      selected;
+  PangoLayout  *name_layout;
+  PangoLayout  *type_layout;
+  PangoLayout  *shape_layout;
+  PangoLayout  *params_layout;
+} DsSceneNode;
+
+typedef struct {
+  int          src, dst;       /* node indices */
+  int          slot, n_slots;  /* where the edge enters dst */
+  int          call;           /* dst's call the edge feeds */
+  char        *label;          /* shape carried, or NULL */
+  PangoLayout *label_layout;
+  gboolean     selected;
+} DsSceneEdge;
+
+typedef struct {
+  GdkRGBA background, grid, card, card_border, shadow, fg, dim,
+          accent, error, error_bg, edge, label_bg;
+} DsSceneStyle;
+
+/* Transient things drawn over the graph while the user drags. */
+typedef struct {
+  gboolean rubber_band;
+  double   rb_x0, rb_y0, rb_x1, rb_y1;     /* model units */
+  gboolean connecting;
+  int      connect_src;                   /* node index */
+  double   connect_x, connect_y;          /* pointer, model units */
+  int      connect_target;                /* node under the pointer or -1 */
+  int      hover_port;                    /* node whose output port is hovered or -1 */
+  int      focus_node;                    /* keyboard cursor, or -1 */
+} DsSceneOverlay;
+
+typedef struct _DsScene DsScene;
+
+void          ds_scene_style_init      (DsSceneStyle *style, gboolean dark);
+void          ds_scene_overlay_init    (DsSceneOverlay *ov);
+
+DsScene      *ds_scene_new             (NnModel *model, PangoContext *context);
+void          ds_scene_free            (DsScene *scene);
+int           ds_scene_get_n_nodes     (const DsScene *scene);
+DsSceneNode  *ds_scene_get_node        (DsScene *scene, int i);
+int           ds_scene_get_n_edges     (const DsScene *scene);
+DsSceneEdge  *ds_scene_get_edge        (DsScene *scene, int i);
+/* Node index of a model layer, or -1. */
+int           ds_scene_find_layer      (const DsScene *scene, int layer);
+
+/* Draws the visible part of the scene on cr, a width x height area where
+ * a model point p appears at p * zoom + (off_x, off_y). */
+void          ds_scene_render          (DsScene *scene, cairo_t *cr, int width, int height,
+                                        double zoom, double off_x, double off_y,
+                                        const DsSceneStyle *style, const DsSceneOverlay *ov);
+
+/* Hit tests in model units; return node/edge indices or -1. */
+int           ds_scene_hit_node        (const DsScene *scene, double x, double y);
+int           ds_scene_hit_output_port (const DsScene *scene, double x, double y, double radius);
+int           ds_scene_hit_edge        (const DsScene *scene, double x, double y, double tolerance);
+
+void          ds_scene_output_port     (const DsSceneNode *node, double *x, double *y);
+void          ds_scene_input_port      (const DsSceneNode *node, int slot, int n_slots,
+                                        double *x, double *y);
+/* Bounding box of every node; FALSE when the scene is empty. */
+gboolean      ds_scene_get_bounds      (const DsScene *scene, double *x0, double *y0,
+                                        double *x1, double *y1);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsScene, ds_scene_free)
+
+G_END_DECLS

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ds-util.h: small helpers shared by the UI widgets. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "nn.h"
+
+G_BEGIN_DECLS
+
+/* The colour that marks a layer group in the palette and on the canvas. */
+void   ds_group_color        (NnLayerGroup group, GdkRGBA *out);
+/* "1,234,567": parameter counts are easier to read grouped. */
+char  *ds_format_count       (gint64 n);
+/* "kernel_size" -> "Kernel size". */
+char  *ds_pretty_param_name  (const char *name);
+/* Where the sample models live: $DEEPSCOPE_SAMPLES, else the installed
+ * data directory, else the source tree (uninstalled runs). */
+char  *ds_dup_samples_dir    (void);
+/* The model's display title: its file's basename, else "Untitled". */
+char  *ds_file_display_name  (GFile *file);
+
+G_END_DECLS

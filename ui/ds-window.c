@@ -1,0 +1,631 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "deepscope"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "ds-application.h"
+#include "ds-autosave.h"
+#include "ds-build-view.h"
+#include "ds-sample-gallery.h"
+#include "ds-util.h"
+#include "ds-window.h"
+
+struct _DsWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  /* Template widgets */
+  AdwToastOverlay      *toasts;
+  AdwViewStack         *stack;
+  AdwViewSwitcherTitle *switcher_title;
+  AdwSplitButton       *open_button;
+
+  /* Owned */
+  DsDocument           *document;
+  DsAutosave           *autosave;
+  GMenu                *recent_section;
+  GtkFileChooserNative *chooser;
+  gboolean              close_after_save;
+  gboolean              force_close;
+};
+
+G_DEFINE_FINAL_TYPE (DsWindow, ds_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static DsApplication *
+app_of (DsWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  return DS_IS_APPLICATION (app) ? DS_APPLICATION (app) : NULL;
+}
+
+/* Adding a view is one line here: the widget type takes the document as
+ * its "document" construct property. Views appear in the switcher in the
+ * order they are added (Data, Build, Train, Inspect, Generate). */
+static void
+add_view (DsWindow   *self,
+          GType       type,
+          const char *name,
+          const char *title,
+          const char *icon_name)
+{
+  GtkWidget *view = g_object_new (type, "document", self->document, NULL);
+
+  adw_view_stack_add_titled_with_icon (self->stack, view, name, title, icon_name);
+}
+
+void
+ds_window_add_toast (DsWindow   *self,
+                     const char *message)
+{
+  AdwToast *toast;
+
+  g_return_if_fail (DS_IS_WINDOW (self));
+  toast = adw_toast_new (message);
+  adw_toast_set_timeout (toast, 4);
+  adw_toast_overlay_add_toast (self->toasts, toast);
+}
+
+static void
+show_error_dialog (DsWindow   *self,
+                   const char *heading,
+                   const char *body)
+{
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
+
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", "_Close");
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+update_title (DsWindow *self)
+{
+  g_autofree char *name = ds_document_dup_title (self->document);
+  gboolean dirty = ds_document_get_dirty (self->document);
+  GFile *file = ds_document_get_file (self->document);
+  g_autofree char *title = g_strdup_printf ("%s%s", dirty ? "• " : "", name);
+  g_autofree char *window_title = g_strdup_printf ("%s — Deepscope", title);
+  g_autofree char *subtitle = NULL;
+
+  if (file)
+    {
+      g_autoptr(GFile) parent = g_file_get_parent (file);
+      g_autofree char *dir = parent ? g_file_get_path (parent) : NULL;
+      const char *home = g_get_home_dir ();
+
+      /* "~/Models" reads better than "/home/ada/Models". */
+      if (dir && home && g_str_has_prefix (dir, home))
+        subtitle = g_strconcat ("~", dir + strlen (home), NULL);
+      else
+        subtitle = g_strdup (dir);
+    }
+  else
+    subtitle = g_strdup ("Not saved");
+
+  gtk_window_set_title (GTK_WINDOW (self), window_title);
+  adw_view_switcher_title_set_title (self->switcher_title, title);
+  adw_view_switcher_title_set_subtitle (self->switcher_title, subtitle);
+}
+
+static void
+refresh_recent (DsWindow *self)
+{
+  DsApplication *app = app_of (self);
+  g_auto(GStrv) recent = NULL;
+
+  g_menu_remove_all (self->recent_section);
+  if (app == NULL)
+    return;
+  recent = ds_application_dup_recent (app);
+  for (guint i = 0; recent && recent[i] && i < 8; i++)
+    {
+      g_autoptr(GFile) file = g_file_new_for_path (recent[i]);
+      g_autofree char *label = g_file_get_basename (file);
+      g_autoptr(GMenuItem) item = g_menu_item_new (label, NULL);
+
+      g_menu_item_set_action_and_target (item, "win.open-recent", "s", recent[i]);
+      g_menu_append_item (self->recent_section, item);
+    }
+}
+
+gboolean
+ds_window_load (DsWindow  *self,
+                GFile     *file,
+                GError   **error)
+{
+  g_return_val_if_fail (DS_IS_WINDOW (self), FALSE);
+
+  if (!ds_document_load (self->document, file, error))
+    return FALSE;
+  if (app_of (self))
+    ds_application_add_recent (app_of (self), file);
+  refresh_recent (self);
+  ds_window_set_visible_view (self, "build");
+  return TRUE;
+}
+
+DsWindow *
+ds_window_open (DsWindow *self,
+                GFile    *file)
+{
+  g_autoptr(GError) error = NULL;
+  DsWindow *target = self;
+
+  g_return_val_if_fail (DS_IS_WINDOW (self), NULL);
+
+  /* Never replace unsaved work: that goes to a window of its own. */
+  if (ds_document_get_dirty (self->document))
+    {
+      target = ds_window_new (gtk_window_get_application (GTK_WINDOW (self)));
+      gtk_window_present (GTK_WINDOW (target));
+    }
+  if (!ds_window_load (target, file, &error))
+    {
+      g_autofree char *name = g_file_get_basename (file);
+      g_autofree char *heading = g_strdup_printf ("Could Not Open “%s”", name);
+
+      show_error_dialog (target, heading, error->message);
+      return NULL;
+    }
+  return target;
+}
+
+gboolean
+ds_window_save_to (DsWindow  *self,
+                   GFile     *file,
+                   GError   **error)
+{
+  g_return_val_if_fail (DS_IS_WINDOW (self), FALSE);
+
+  if (!ds_document_save (self->document, file, error))
+    return FALSE;
+  ds_autosave_save_now (self->autosave, NULL);
+  if (app_of (self))
+    ds_application_add_recent (app_of (self), file);
+  refresh_recent (self);
+  return TRUE;
+}
+
+DsDocument *
+ds_window_get_document (DsWindow *self)
+{
+  g_return_val_if_fail (DS_IS_WINDOW (self), NULL);
+  return self->document;
+}
+
+GtkWidget *
+ds_window_get_view (DsWindow   *self,
+                    const char *name)
+{
+  g_return_val_if_fail (DS_IS_WINDOW (self), NULL);
+  return adw_view_stack_get_child_by_name (self->stack, name);
+}
+
+void
+ds_window_set_visible_view (DsWindow   *self,
+                            const char *name)
+{
+  g_return_if_fail (DS_IS_WINDOW (self));
+  if (adw_view_stack_get_child_by_name (self->stack, name))
+    adw_view_stack_set_visible_child_name (self->stack, name);
+}
+
+gboolean
+ds_window_autosave_now (DsWindow  *self,
+                        GError   **error)
+{
+  g_return_val_if_fail (DS_IS_WINDOW (self), FALSE);
+  return ds_autosave_save_now (self->autosave, error);
+}
+
+void
+ds_window_close_discarding (DsWindow *self)
+{
+  g_return_if_fail (DS_IS_WINDOW (self));
+  self->force_close = TRUE;
+  gtk_window_close (GTK_WINDOW (self));
+}
+
+/* ---- file choosers ------------------------------------------------------- */
+
+static void
+add_filters (GtkFileChooser *chooser)
+{
+  g_autoptr(GtkFileFilter) models = gtk_file_filter_new ();
+  g_autoptr(GtkFileFilter) all = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (models, "Deepscope models");
+  gtk_file_filter_add_pattern (models, "*.json");
+  gtk_file_filter_add_mime_type (models, "application/json");
+  gtk_file_chooser_add_filter (chooser, models);
+  gtk_file_filter_set_name (all, "All files");
+  gtk_file_filter_add_pattern (all, "*");
+  gtk_file_chooser_add_filter (chooser, all);
+}
+
+static void
+open_response_cb (GtkNativeDialog *dialog,
+                  int              response,
+                  DsWindow        *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+
+      if (file)
+        ds_window_open (self, file);
+    }
+  g_clear_object (&self->chooser);
+}
+
+static void
+save_response_cb (GtkNativeDialog *dialog,
+                  int              response,
+                  DsWindow        *self)
+{
+  gboolean close = self->close_after_save;
+
+  self->close_after_save = FALSE;
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autoptr(GError) error = NULL;
+
+      if (file && !ds_window_save_to (self, file, &error))
+        show_error_dialog (self, "Could Not Save the Model", error->message);
+      else if (file && close)
+        gtk_window_close (GTK_WINDOW (self));
+    }
+  g_clear_object (&self->chooser);
+}
+
+static void
+run_save_as (DsWindow *self)
+{
+  GFile *file = ds_document_get_file (self->document);
+
+  g_clear_object (&self->chooser);
+  self->chooser = gtk_file_chooser_native_new ("Save Model", GTK_WINDOW (self),
+                                               GTK_FILE_CHOOSER_ACTION_SAVE, "_Save", "_Cancel");
+  add_filters (GTK_FILE_CHOOSER (self->chooser));
+  if (file)
+    gtk_file_chooser_set_file (GTK_FILE_CHOOSER (self->chooser), file, NULL);
+  else
+    {
+      g_autofree char *name = g_strdup_printf ("%s.json", nn_model_get_name (ds_document_get_model (self->document)));
+      gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->chooser), name);
+    }
+  g_signal_connect (self->chooser, "response", G_CALLBACK (save_response_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+}
+
+static void
+run_save (DsWindow *self)
+{
+  GFile *file = ds_document_get_file (self->document);
+  g_autoptr(GError) error = NULL;
+
+  if (file == NULL)
+    {
+      run_save_as (self);
+      return;
+    }
+  if (!ds_window_save_to (self, file, &error))
+    {
+      self->close_after_save = FALSE;
+      show_error_dialog (self, "Could Not Save the Model", error->message);
+      return;
+    }
+  if (self->close_after_save)
+    {
+      self->close_after_save = FALSE;
+      gtk_window_close (GTK_WINDOW (self));
+    }
+}
+
+/* ---- actions ------------------------------------------------------------- */
+
+static void
+new_action (GSimpleAction *action,
+            GVariant      *param,
+            gpointer       data)
+{
+  DsWindow *self = data;
+
+  if (ds_document_get_dirty (self->document))
+    gtk_window_present (GTK_WINDOW (ds_window_new (gtk_window_get_application (GTK_WINDOW (self)))));
+  else
+    ds_document_reset (self->document);
+}
+
+static void
+open_action (GSimpleAction *action,
+             GVariant      *param,
+             gpointer       data)
+{
+  DsWindow *self = data;
+
+  g_clear_object (&self->chooser);
+  self->chooser = gtk_file_chooser_native_new ("Open Model", GTK_WINDOW (self),
+                                               GTK_FILE_CHOOSER_ACTION_OPEN, "_Open", "_Cancel");
+  add_filters (GTK_FILE_CHOOSER (self->chooser));
+  g_signal_connect (self->chooser, "response", G_CALLBACK (open_response_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+}
+
+static void
+open_recent_action (GSimpleAction *action,
+                    GVariant      *param,
+                    gpointer       data)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (g_variant_get_string (param, NULL));
+
+  ds_window_open (data, file);
+}
+
+static void
+sample_activated_cb (DsSampleGallery *gallery,
+                     const char      *path,
+                     DsWindow        *self)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+
+  if (ds_window_open (self, file))
+    gtk_window_close (GTK_WINDOW (gallery));
+}
+
+GtkWidget *
+ds_window_show_samples (DsWindow *self)
+{
+  GtkWidget *gallery;
+
+  g_return_val_if_fail (DS_IS_WINDOW (self), NULL);
+  gallery = ds_sample_gallery_new (GTK_WINDOW (self));
+  g_signal_connect_object (gallery, "sample-activated", G_CALLBACK (sample_activated_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (gallery));
+  return gallery;
+}
+
+static void
+open_sample_action (GSimpleAction *action,
+                    GVariant      *param,
+                    gpointer       data)
+{
+  ds_window_show_samples (data);
+}
+
+static void
+save_action (GSimpleAction *action,
+             GVariant      *param,
+             gpointer       data)
+{
+  run_save (data);
+}
+
+static void
+save_as_action (GSimpleAction *action,
+                GVariant      *param,
+                gpointer       data)
+{
+  run_save_as (data);
+}
+
+static void
+undo_action (GSimpleAction *action,
+             GVariant      *param,
+             gpointer       data)
+{
+  DsWindow *self = data;
+  g_autofree char *label = g_strdup (ds_document_get_undo_label (self->document));
+
+  if (ds_document_undo (self->document) && label)
+    {
+      g_autofree char *text = g_strdup_printf ("Undid “%s”", label);
+      ds_window_add_toast (self, text);
+    }
+}
+
+static void
+redo_action (GSimpleAction *action,
+             GVariant      *param,
+             gpointer       data)
+{
+  DsWindow *self = data;
+
+  ds_document_redo (self->document);
+}
+
+static void
+show_toast_action (GSimpleAction *action,
+                   GVariant      *param,
+                   gpointer       data)
+{
+  ds_window_add_toast (data, g_variant_get_string (param, NULL));
+}
+
+static const GActionEntry win_entries[] = {
+  { "new", new_action },
+  { "open", open_action },
+  { "open-recent", open_recent_action, "s" },
+  { "open-sample", open_sample_action },
+  { "save", save_action },
+  { "save-as", save_as_action },
+  { "undo", undo_action },
+  { "redo", redo_action },
+  { "show-toast", show_toast_action, "s" },
+};
+
+/* ---- closing ------------------------------------------------------------- */
+
+static void
+close_response_cb (AdwMessageDialog *dialog,
+                   const char       *response,
+                   DsWindow         *self)
+{
+  if (g_str_equal (response, "discard"))
+    ds_window_close_discarding (self);
+  else if (g_str_equal (response, "save"))
+    {
+      self->close_after_save = TRUE;
+      run_save (self);
+    }
+}
+
+static void
+save_window_state (DsWindow *self)
+{
+  DsApplication *app = app_of (self);
+  GSettings *settings = app ? ds_application_get_settings (app) : NULL;
+  int w, h;
+
+  if (settings == NULL)
+    return;
+  gtk_window_get_default_size (GTK_WINDOW (self), &w, &h);
+  g_settings_set_boolean (settings, "window-maximized", gtk_window_is_maximized (GTK_WINDOW (self)));
+  if (!gtk_window_is_maximized (GTK_WINDOW (self)) && w > 0 && h > 0)
+    {
+      g_settings_set_int (settings, "window-width", w);
+      g_settings_set_int (settings, "window-height", h);
+    }
+}
+
+static gboolean
+ds_window_close_request (GtkWindow *window)
+{
+  DsWindow *self = DS_WINDOW (window);
+  GtkWidget *dialog;
+  g_autofree char *name = NULL;
+  g_autofree char *body = NULL;
+
+  if (self->force_close || !ds_document_get_dirty (self->document))
+    {
+      save_window_state (self);
+      ds_autosave_discard (self->autosave);
+      return GTK_WINDOW_CLASS (ds_window_parent_class)->close_request (window);
+    }
+
+  name = ds_document_dup_title (self->document);
+  body = g_strdup_printf ("“%s” has unsaved changes. Changes that are not saved will be lost.", name);
+  dialog = adw_message_dialog_new (window, "Save Changes?", body);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", "_Cancel",
+                                    "discard", "_Discard",
+                                    "save", "_Save",
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "discard",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "save",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "save");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect (dialog, "response", G_CALLBACK (close_response_cb), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return TRUE;
+}
+
+/* ---- GObject ------------------------------------------------------------- */
+
+static void
+document_notify_cb (DsWindow *self)
+{
+  update_title (self);
+}
+
+static void
+ds_window_dispose (GObject *object)
+{
+  DsWindow *self = DS_WINDOW (object);
+
+  if (self->chooser)
+    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
+  g_clear_object (&self->chooser);
+  gtk_widget_dispose_template (GTK_WIDGET (self), DS_TYPE_WINDOW);
+  G_OBJECT_CLASS (ds_window_parent_class)->dispose (object);
+}
+
+static void
+ds_window_finalize (GObject *object)
+{
+  DsWindow *self = DS_WINDOW (object);
+
+  g_clear_object (&self->autosave);
+  g_clear_object (&self->document);
+  g_clear_object (&self->recent_section);
+  G_OBJECT_CLASS (ds_window_parent_class)->finalize (object);
+}
+
+static void
+ds_window_class_init (DsWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = ds_window_dispose;
+  object_class->finalize = ds_window_finalize;
+  window_class->close_request = ds_window_close_request;
+
+  g_type_ensure (DS_TYPE_BUILD_VIEW);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/deepscope/Deepscope/ui/ds-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, DsWindow, toasts);
+  gtk_widget_class_bind_template_child (widget_class, DsWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, DsWindow, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, DsWindow, open_button);
+}
+
+static void
+ds_window_init (DsWindow *self)
+{
+  GMenu *open_menu;
+  g_autoptr(GMenu) sample_section = g_menu_new ();
+  GAction *action;
+
+  self->document = ds_document_new ();
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries), self);
+  action = g_action_map_lookup_action (G_ACTION_MAP (self), "undo");
+  g_object_bind_property (self->document, "can-undo", action, "enabled", G_BINDING_SYNC_CREATE);
+  action = g_action_map_lookup_action (G_ACTION_MAP (self), "redo");
+  g_object_bind_property (self->document, "can-redo", action, "enabled", G_BINDING_SYNC_CREATE);
+
+  /* The views, in workflow order. */
+  add_view (self, DS_TYPE_BUILD_VIEW, "build", "Build", "ds-build-symbolic");
+
+  open_menu = G_MENU (adw_split_button_get_menu_model (self->open_button));
+  g_menu_append (sample_section, "Open _Sample…", "win.open-sample");
+  g_menu_append_section (open_menu, NULL, G_MENU_MODEL (sample_section));
+  self->recent_section = g_menu_new ();
+  g_menu_append_section (open_menu, "Recent", G_MENU_MODEL (self->recent_section));
+
+  g_signal_connect_swapped (self->document, "notify::dirty", G_CALLBACK (document_notify_cb), self);
+  g_signal_connect_swapped (self->document, "notify::title", G_CALLBACK (document_notify_cb), self);
+  g_signal_connect_swapped (self->document, "notify::file", G_CALLBACK (document_notify_cb), self);
+  g_signal_connect_swapped (self, "notify::is-active", G_CALLBACK (refresh_recent), self);
+  update_title (self);
+}
+
+DsWindow *
+ds_window_new (GtkApplication *app)
+{
+  DsWindow *self = g_object_new (DS_TYPE_WINDOW, "application", app, NULL);
+  DsApplication *dsapp = app_of (self);
+  GSettings *settings = dsapp ? ds_application_get_settings (dsapp) : NULL;
+  guint interval = 30;
+
+  if (settings)
+    {
+      gtk_window_set_default_size (GTK_WINDOW (self), g_settings_get_int (settings, "window-width"),
+                                   g_settings_get_int (settings, "window-height"));
+      if (g_settings_get_boolean (settings, "window-maximized"))
+        gtk_window_maximize (GTK_WINDOW (self));
+      interval = g_settings_get_uint (settings, "autosave-interval");
+    }
+  self->autosave = ds_autosave_new (self->document, interval);
+  refresh_recent (self);
+  return self;
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ds-window.h: the main window: one document shown through the views
+ * (Data, Build, Train, Inspect, Generate) of a view switcher. */
+#pragma once
+
+#include <adwaita.h>
+
+#include "ds-document.h"
+
+G_BEGIN_DECLS
+
+#define DS_TYPE_WINDOW (ds_window_get_type ())
+G_DECLARE_FINAL_TYPE (DsWindow, ds_window, DS, WINDOW, AdwApplicationWindow)
+
+DsWindow   *ds_window_new              (GtkApplication *app);
+DsDocument *ds_window_get_document     (DsWindow *self);
+/* A view by its stack name ("build"), or NULL. */
+GtkWidget  *ds_window_get_view         (DsWindow *self, const char *name);
+void        ds_window_set_visible_view (DsWindow *self, const char *name);
+/* Loads a model into this window; on failure shows why and returns FALSE. */
+gboolean    ds_window_load             (DsWindow *self, GFile *file, GError **error);
+/* Loads here, or in a new window when this one has unsaved work. Returns
+ * the window that shows the file, or NULL on error. */
+DsWindow   *ds_window_open             (DsWindow *self, GFile *file);
+/* Saves to the document's file (asks for one if it has none). */
+gboolean    ds_window_save_to          (DsWindow *self, GFile *file, GError **error);
+void        ds_window_add_toast        (DsWindow *self, const char *message);
+/* Shows the sample gallery and returns it (a DsSampleGallery). */
+GtkWidget  *ds_window_show_samples     (DsWindow *self);
+/* Writes the autosave copy now (tests; otherwise on a timer). */
+gboolean    ds_window_autosave_now     (DsWindow *self, GError **error);
+/* Closes without asking (unsaved work is dropped, autosave removed). */
+void        ds_window_close_discarding (DsWindow *self);
+
+G_END_DECLS
