@@ -221,15 +221,21 @@ nn_compile (NnModel *m, int max_batch, int flags, NnRng *rng, GError **error)
         }
       g_array_append_val (terms, term);
     }
-  /* Weight penalties of every weight that trains (param nodes carry the
-   * spec's l1/l2 through their layer). */
+  /* Weight penalties. A training graph keeps one on every kernel of a layer
+   * that has kernel_l1/kernel_l2 parameters, even at zero, so that they can
+   * change while training runs. */
+  GArray *pens = g_array_new (FALSE, FALSE, sizeof (int));
   for (int i = 0; i < m->n_layers; i++)
     {
       NnLayer *l = m->layers[i];
+      gboolean adjustable = FALSE;
+      for (int p = 0; p < l->type->n_params; p++)
+        adjustable |= g_str_equal (l->type->params[p].name, "kernel_l2");
       for (int k = 0; k < l->n_weights; k++)
         {
           NnWeightSpec *ws = &l->wspec[k];
-          if (ws->l1 <= 0 && ws->l2 <= 0)
+          gboolean runtime = c->training && adjustable && g_str_equal (ws->name, "kernel");
+          if (ws->l1 <= 0 && ws->l2 <= 0 && !runtime)
             continue;
           /* Find the weight's param node by its value pointer. */
           for (int n = 0; n < g->n_nodes; n++)
@@ -240,10 +246,21 @@ nn_compile (NnModel *m, int max_batch, int flags, NnRng *rng, GError **error)
                 g->nodes[pen].fp[1] = ws->l2;
                 nn_graph_update_shapes (g, pen);
                 g_array_append_val (terms, pen);
+                int pair[2] = { pen, i };
+                g_array_append_vals (pens, pair, 2);
                 break;
               }
         }
     }
+  c->n_penalty = (int) pens->len / 2;
+  c->penalty_nodes = g_new (int, MAX (c->n_penalty, 1));
+  c->penalty_layers = g_new (int, MAX (c->n_penalty, 1));
+  for (int k = 0; k < c->n_penalty; k++)
+    {
+      c->penalty_nodes[k] = g_array_index (pens, int, 2 * k);
+      c->penalty_layers[k] = g_array_index (pens, int, 2 * k + 1);
+    }
+  g_array_free (pens, TRUE);
   c->loss_node = -1;
   if (terms->len == 1)
     c->loss_node = g_array_index (terms, int, 0);
@@ -303,6 +320,12 @@ nn_compiled_sync_runtime (NnCompiled *c)
   for (int k = 0; k < c->n_dropout; k++)
     c->g->nodes[c->dropout_nodes[k]].fp[0] =
       (float) nn_layer_float (c->model->layers[c->dropout_layers[k]], "rate");
+  for (int k = 0; k < c->n_penalty; k++)
+    {
+      NnLayer *l = c->model->layers[c->penalty_layers[k]];
+      c->g->nodes[c->penalty_nodes[k]].fp[0] = (float) nn_layer_float (l, "kernel_l1");
+      c->g->nodes[c->penalty_nodes[k]].fp[1] = (float) nn_layer_float (l, "kernel_l2");
+    }
 }
 
 void
@@ -323,5 +346,7 @@ nn_compiled_free (NnCompiled *c)
   g_free (c->segments);
   g_free (c->dropout_nodes);
   g_free (c->dropout_layers);
+  g_free (c->penalty_nodes);
+  g_free (c->penalty_layers);
   g_free (c);
 }

@@ -94,6 +94,9 @@ typedef struct {
   /* Dropout nodes and the layer each belongs to (runtime rate changes). */
   int      *dropout_nodes, *dropout_layers;
   int       n_dropout;
+  /* Weight-penalty nodes and their (top-level) layer (runtime L1/L2). */
+  int      *penalty_nodes, *penalty_layers;
+  int       n_penalty;
 } NnCompiled;
 
 /* Flags for nn_compile. */

@@ -20,6 +20,9 @@ nn_event_free (NnEvent *e)
   g_free (e->text);
   g_clear_error (&e->error);
   g_clear_pointer (&e->snapshot, nn_model_free);
+  for (int k = 0; k < e->n_histograms; k++)
+    g_free (e->histograms[k].name);
+  g_free (e->histograms);
   g_free (e);
 }
 
@@ -405,6 +408,69 @@ nn_model_predict (NnModel *m, NnDataset *ds, const guint32 *idx, size_t n, int o
   return t;
 }
 
+NnTensor *
+nn_model_run (NnModel *m, NnTensor *const *inputs, int n_inputs, NnRef ref, GError **error)
+{
+  g_return_val_if_fail (m && inputs, NULL);
+  if (!nn_model_infer (m, error))
+    return NULL;
+  if (n_inputs != nn_model_get_n_inputs (m))
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                   "The model takes %d inputs, not %d", nn_model_get_n_inputs (m), n_inputs);
+      return NULL;
+    }
+  if (ref.layer < 0 || ref.layer >= m->n_layers || ref.call < 0
+      || ref.call >= m->layers[ref.layer]->n_calls)
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG, "No such layer output");
+      return NULL;
+    }
+  int n = n_inputs ? inputs[0]->shape[0] : 0;
+  for (int k = 0; k < n_inputs; k++)
+    {
+      NnCall *c = &m->layers[nn_model_get_input_layer (m, k)]->calls[0];
+      size_t per = nn_shape_size (c->shape.ndim, c->shape.d);
+      if (inputs[k]->ndim < 1 || inputs[k]->shape[0] != n || inputs[k]->size != per * (size_t) n)
+        {
+          g_autofree char *want = nn_shape_text (&c->shape);
+          g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                       "Input %d must hold %d samples of shape %s", k + 1, n, want);
+          return NULL;
+        }
+    }
+  if (n <= 0)
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG, "No samples to run");
+      return NULL;
+    }
+  int bs = MIN (n, 1024);
+  NnCompiled *c = nn_compile (m, bs, 0, NULL, error);
+  if (!c)
+    return NULL;
+  int node = c->call_nodes[ref.layer][ref.call];
+  NnNode *out = &c->g->nodes[node];
+  size_t per_out = per_sample (out);
+  int shape[NN_MAX_DIMS] = { n };
+  memcpy (shape + 1, out->shape + 1, sizeof (int) * (size_t) (out->ndim - 1));
+  NnTensor *t = nn_tensor_new (MAX (out->ndim, 1), shape);
+  for (int i = 0; i < n; i += bs)
+    {
+      int b = MIN (bs, n - i);
+      nn_graph_set_batch (c->g, b);
+      for (int k = 0; k < n_inputs; k++)
+        {
+          NnNode *in = &c->g->nodes[c->input_nodes[k]];
+          size_t per = per_sample (in);
+          memcpy (in->value, inputs[k]->data + (size_t) i * per, (size_t) b * per * sizeof (float));
+        }
+      nn_graph_forward_to (c->g, node);
+      memcpy (t->data + (size_t) i * per_out, out->value, (size_t) b * per_out * sizeof (float));
+    }
+  nn_compiled_free (c);
+  return t;
+}
+
 /* ---- the trainer ------------------------------------------------------------ */
 
 struct _NnTrainer {
@@ -417,6 +483,7 @@ struct _NnTrainer {
   GMutex          lock;
   GCond           cond;
   double          lr_request;      /* >0: new base learning rate (under lock) */
+  GPtrArray      *param_requests;  /* "layer\nparam\nvalue" strings (under lock) */
   NnModel        *model;           /* the worker's copy; ours after join */
   NnDataset      *ds;              /* borrowed: the caller keeps it alive */
   NnFitConfig     cfg;
@@ -430,6 +497,7 @@ nn_trainer_new (void)
 {
   NnTrainer *t = g_new0 (NnTrainer, 1);
   t->events = g_async_queue_new_full ((GDestroyNotify) nn_event_free);
+  t->param_requests = g_ptr_array_new_with_free_func (g_free);
   g_mutex_init (&t->lock);
   g_cond_init (&t->cond);
   return t;
@@ -446,6 +514,7 @@ nn_trainer_free (NnTrainer *t)
       nn_trainer_join (t, NULL);
     }
   g_async_queue_unref (t->events);
+  g_ptr_array_unref (t->param_requests);
   if (t->notify_destroy)
     t->notify_destroy (t->notify_data);
   g_clear_pointer (&t->model, nn_model_free);
@@ -541,6 +610,44 @@ nn_trainer_set_lr (NnTrainer *t, double lr)
   g_mutex_unlock (&t->lock);
 }
 
+gboolean
+nn_trainer_set_param (NnTrainer *t, const char *layer, const char *param, const char *text,
+                      GError **error)
+{
+  g_return_val_if_fail (t && layer && param && text, FALSE);
+  /* The worker replaces t->model between folds under the lock; layer types
+   * are static, so the type can be used after unlocking. */
+  g_mutex_lock (&t->lock);
+  NnModel *m = t->model;
+  int li = m ? nn_model_find_layer (m, layer) : -1;
+  const NnLayerType *type = li >= 0 ? m->layers[li]->type : NULL;
+  g_mutex_unlock (&t->lock);
+  if (li < 0)
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                   "There is no layer “%s” in the model being trained", layer);
+      return FALSE;
+    }
+  const NnParamSpec *spec = NULL;
+  for (int k = 0; k < type->n_params; k++)
+    if (g_str_equal (type->params[k].name, param))
+      spec = &type->params[k];
+  if (!spec || !(spec->runtime || g_str_equal (param, "kernel_l1") || g_str_equal (param, "kernel_l2")))
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                   "%s.%s cannot change while training runs", layer, param);
+      return FALSE;
+    }
+  NnValue v = { 0 };
+  if (!nn_value_parse (spec, text, &v, error))
+    return FALSE;
+  nn_value_clear (&v);
+  g_mutex_lock (&t->lock);
+  g_ptr_array_add (t->param_requests, g_strdup_printf ("%s\n%s\n%s", layer, param, text));
+  g_mutex_unlock (&t->lock);
+  return TRUE;
+}
+
 gboolean nn_trainer_is_running (NnTrainer *t) { return g_atomic_int_get (&t->running); }
 gboolean nn_trainer_is_paused (NnTrainer *t) { return g_atomic_int_get (&t->paused); }
 
@@ -607,6 +714,87 @@ params_total (NnCompiled *c)
   for (int s = 0; s < c->n_segments; s++)
     n += c->segments[s].n;
   return n;
+}
+
+static void
+apply_param_requests (NnTrainer *t, NnModel *m, NnCompiled *c, int epoch, long step, int fold)
+{
+  g_mutex_lock (&t->lock);
+  if (t->param_requests->len == 0)
+    {
+      g_mutex_unlock (&t->lock);
+      return;
+    }
+  GPtrArray *reqs = t->param_requests;
+  t->param_requests = g_ptr_array_new_with_free_func (g_free);
+  g_mutex_unlock (&t->lock);
+  for (guint k = 0; k < reqs->len; k++)
+    {
+      g_auto (GStrv) parts = g_strsplit (reqs->pdata[k], "\n", 3);
+      int li = nn_model_find_layer (m, parts[0]);
+      if (li < 0 || !nn_model_layer_set_param (m, li, parts[1], parts[2], NULL))
+        continue;
+      /* Same layout: the structure did not change, so inference is cheap
+       * and keeps the weights. */
+      nn_model_infer (m, NULL);
+      nn_compiled_sync_runtime (c);
+      NnEvent *e = event_new (t, NN_EVENT_PARAM_CHANGED);
+      e->epoch = epoch;
+      e->step = step;
+      e->fold = fold;
+      e->text = g_strdup_printf ("%s.%s = %s", parts[0], parts[1], parts[2]);
+      push (t, e);
+    }
+  g_ptr_array_unref (reqs);
+}
+
+static void
+histogram_fill (const float *x, size_t n, double *lo, double *hi, guint32 *bins)
+{
+  float mn = INFINITY, mx = -INFINITY;
+  for (size_t i = 0; i < n; i++)
+    {
+      mn = MIN (mn, x[i]);
+      mx = MAX (mx, x[i]);
+    }
+  if (!n || !isfinite (mn) || !isfinite (mx))
+    mn = mx = 0;
+  if (mx <= mn)
+    mx = mn + 1e-6f;
+  *lo = mn;
+  *hi = mx;
+  float scale = NN_HIST_BINS / (mx - mn);
+  for (size_t i = 0; i < n; i++)
+    {
+      int b = (int) ((x[i] - mn) * scale);
+      bins[CLAMP (b, 0, NN_HIST_BINS - 1)]++;
+    }
+}
+
+static NnEvent *
+histograms_event (NnTrainer *t, NnModel *m, NnCompiled *c)
+{
+  NnEvent *e = event_new (t, NN_EVENT_HISTOGRAMS);
+  int n = 0;
+  for (int i = 0; i < m->n_layers; i++)
+    n += m->layers[i]->n_weights;
+  e->histograms = g_new0 (NnHistogram, MAX (n, 1));
+  for (int i = 0; i < m->n_layers; i++)
+    {
+      NnLayer *l = m->layers[i];
+      for (int k = 0; k < l->n_weights; k++)
+        {
+          NnHistogram *h = &e->histograms[e->n_histograms++];
+          size_t sz = nn_shape_size (l->wspec[k].ndim, l->wspec[k].shape);
+          const float *w = m->params + l->woff[k];
+          h->name = g_strdup_printf ("%s/%s", l->name, l->wspec[k].name);
+          histogram_fill (w, sz, &h->w_min, &h->w_max, h->w_bins);
+          for (int s = 0; s < c->n_segments; s++)
+            if (c->segments[s].value == w && c->segments[s].grad)
+              histogram_fill (c->segments[s].grad, sz, &h->g_min, &h->g_max, h->g_bins);
+        }
+    }
+  return e;
 }
 
 /* Trains m on train_idx, validating on val_idx (may be empty) for every
@@ -686,6 +874,7 @@ fit_one (NnTrainer *t, NnModel *m, guint32 *train_idx, size_t n_train, const gui
             }
           else
             g_mutex_unlock (&t->lock);
+          apply_param_requests (t, m, c, epoch, step, fold);
 
           size_t start = (size_t) b * (size_t) bs;
           int n = (int) MIN ((size_t) bs, n_train - start);
@@ -816,6 +1005,14 @@ fit_one (NnTrainer *t, NnModel *m, guint32 *train_idx, size_t n_train, const gui
             }
         }
       push (t, e);
+      if (cfg->histograms)
+        {
+          NnEvent *he = histograms_event (t, m, c);
+          he->epoch = epoch;
+          he->step = step;
+          he->fold = fold;
+          push (t, he);
+        }
       if (cfg->snapshot_every == 0)
         {
           NnEvent *se = event_new (t, NN_EVENT_SNAPSHOT);
@@ -875,8 +1072,10 @@ worker (gpointer data)
       guint32 *tr = g_new (guint32, n), *va = g_new (guint32, n);
       NnScores sum = { 0 }, fold_scores = { 0 };
       int folds_done = 0;
+      g_mutex_lock (&t->lock);
       NnModel *proto = t->model;
       t->model = NULL;
+      g_mutex_unlock (&t->lock);
       for (int it = 0; ok && it < iters && !g_atomic_int_get (&t->stop); it++)
         {
           nn_rng_shuffle (&t->rng, order, n);
@@ -889,8 +1088,12 @@ worker (gpointer data)
                   va[nva++] = order[i];
                 else
                   tr[ntr++] = order[i];
-              g_clear_pointer (&t->model, nn_model_free);
-              t->model = nn_model_copy (proto);
+              NnModel *next = nn_model_copy (proto), *old;
+              g_mutex_lock (&t->lock);
+              old = t->model;
+              t->model = next;
+              g_mutex_unlock (&t->lock);
+              nn_model_free (old);
               ok = nn_model_init_weights (t->model, cfg->seed + 1000u * (guint64) it + (guint64) f,
                                           &error);
               if (ok)

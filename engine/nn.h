@@ -441,6 +441,34 @@ NnDataset  *nn_dataset_new_toy       (NnToyKind kind, size_t n, double noise, in
 NnDataset  *nn_dataset_new_regression(size_t n, int features, double noise, guint64 seed,
                                       GError **error);
 
+/* A folder of PNG images with one sub-folder per class; class names are the
+ * sub-folder names in sorted order. Gray, RGB, RGBA (alpha dropped),
+ * palette and 16-bit PNGs are converted to 8 bits and resized (bilinear up,
+ * area average down). Images stay uint8 (scale 1/255). Samples are shuffled
+ * with `seed`, then the last test_fraction is the test split. */
+typedef struct {
+  int      height, width;      /* 0: the size of the first image */
+  int      channels;           /* 1 or 3; 0: 1 when every image is gray, else 3 */
+  gboolean skip_bad;           /* skip unreadable files instead of failing */
+  double   test_fraction;      /* in [0, 1); default 0.2 */
+  guint64  seed;               /* default 1 */
+} NnPngOptions;
+void        nn_png_options_init      (NnPngOptions *opt);
+/* skipped_out (may be NULL): "path: reason" strings of every file that was
+ * not loaded (with skip_bad FALSE the load fails on the first such file). */
+NnDataset  *nn_png_folder_load       (const char *dir, const NnPngOptions *opt,
+                                      GPtrArray **skipped_out, GCancellable *cancel,
+                                      GError **error);
+/* TRUE when dir has a sub-folder holding a *.png file (for nn_dataset_open). */
+gboolean    nn_png_folder_detect     (const char *dir);
+/* One PNG as 8-bit pixels (h, w, channels), channels 1 or 3 (0: the file's:
+ * 1 for gray, else 3); g_free the result. */
+guint8     *nn_png_read              (const char *path, int channels, int *width, int *height,
+                                      int *channels_out, GError **error);
+/* Writes 8-bit gray (1), RGB (3) or RGBA (4) pixels as a PNG, atomically. */
+gboolean    nn_png_write             (const char *path, const guint8 *pixels, int width,
+                                      int height, int channels, GError **error);
+
 typedef enum { NN_NORM_NONE, NN_NORM_MEANSTD, NN_NORM_MINMAX } NnNorm;
 /* Sets per-feature scale/offset of input i from the training split only
  * (mean/std with std floored at 1e-7, or min/max to [0, 1]); NONE clears
@@ -453,6 +481,27 @@ gboolean    nn_dataset_one_hot       (NnDataset *ds, int target, GError **error)
 /* Copies samples idx[0..n) of a, converted to float, into out (n * sample_size). */
 void        nn_array_gather          (const NnArray *a, const guint32 *idx, size_t n, float *out);
 float       nn_array_get             (const NnArray *a, size_t sample, size_t feature);
+
+/* Random image augmentation of a float batch (B, H, W, C) in place, drawn
+ * per image from the seeded generator: the same seed gives the same images.
+ * The augmentation layers (RandomFlip, RandomRotation, RandomZoom,
+ * RandomTranslation, RandomBrightness) run it on training batches only. */
+typedef enum { NN_FILL_REFLECT, NN_FILL_CONSTANT, NN_FILL_NEAREST } NnFillMode;
+typedef struct {
+  gboolean   flip_horizontal, flip_vertical;  /* each with probability 1/2 */
+  double     rotation;       /* max angle either way, as a fraction of a full turn */
+  double     shift_height, shift_width;       /* max shift, fraction of the size */
+  double     zoom;           /* scale drawn in [1 - zoom, 1 + zoom] */
+  double     brightness;     /* max added delta, fraction of value_max - value_min */
+  double     value_min, value_max; /* brightness result is clipped to this range */
+  NnFillMode fill_mode;      /* where the transform reads outside the image */
+  float      fill_value;     /* NN_FILL_CONSTANT */
+} NnAugment;
+void        nn_augment_init          (NnAugment *a);   /* everything off; range 0..1 */
+/* scratch: nn_augment_scratch_size floats (NULL: allocated for the call). */
+size_t      nn_augment_scratch_size  (int height, int width, int channels);
+void        nn_augment_batch         (const NnAugment *a, NnRng *rng, float *images, int batch,
+                                      int height, int width, int channels, float *scratch);
 
 /* ------------------------------------------------------------------------ */
 /* Training                                                                 */
@@ -469,6 +518,8 @@ typedef enum {
   NN_EVENT_FOLD,         /* fold finished: fold, values */
   NN_EVENT_SNAPSHOT,     /* weights copied */
   NN_EVENT_FINISHED,     /* text: why it ended; error if it failed */
+  NN_EVENT_HISTOGRAMS,   /* per weight variable, at the end of each epoch */
+  NN_EVENT_PARAM_CHANGED,/* a runtime parameter changed: text "layer.param = value" */
 } NnEventKind;
 
 #define NN_MAX_HISTORY_KEYS 32
@@ -491,7 +542,20 @@ typedef struct {
   char  *text;
   GError *error;
   NnModel *snapshot;         /* SNAPSHOT: a copy of the model with weights */
+  /* HISTOGRAMS: one per weight variable ("dense_1/kernel"), of the weights
+   * and of the last batch's gradients (frozen weights: g_bins all zero). */
+  int    n_histograms;
+  struct _NnHistogram *histograms;
 } NnEvent;
+
+#define NN_HIST_BINS 32
+typedef struct _NnHistogram {
+  char   *name;
+  double  w_min, w_max;              /* bin k covers w_min + k (w_max - w_min) / NN_HIST_BINS */
+  guint32 w_bins[NN_HIST_BINS];
+  double  g_min, g_max;
+  guint32 g_bins[NN_HIST_BINS];
+} NnHistogram;
 
 void        nn_event_free (NnEvent *e);
 double      nn_event_get  (const NnEvent *e, const char *key, gboolean *found);
@@ -515,7 +579,8 @@ typedef struct {
   double   reduce_factor;
   int      reduce_patience;
   double   min_lr;
-  int      snapshot_every;     /* batches between weight snapshots (0: per epoch) */
+  int      snapshot_every;     /* batches between weight snapshots (0: per epoch, <0: never) */
+  gboolean histograms;         /* post NN_EVENT_HISTOGRAMS every epoch */
   int      max_steps;          /* stop after this many steps (0: no limit) */
 } NnFitConfig;
 
@@ -540,6 +605,12 @@ void        nn_trainer_resume        (NnTrainer *t);
 /* Runs exactly one batch while paused. */
 void        nn_trainer_step          (NnTrainer *t);
 void        nn_trainer_set_lr        (NnTrainer *t, double lr);
+/* Changes a parameter marked `runtime` in the layer table (dropout rate) or
+ * a weight penalty (kernel_l1, kernel_l2) of layer `layer` while training
+ * runs; applied before the next batch and reported as NN_EVENT_PARAM_CHANGED.
+ * FALSE if the parameter cannot change mid-run or the value is invalid. */
+gboolean    nn_trainer_set_param     (NnTrainer *t, const char *layer, const char *param,
+                                      const char *text, GError **error);
 gboolean    nn_trainer_is_running    (NnTrainer *t);
 gboolean    nn_trainer_is_paused     (NnTrainer *t);
 /* Waits for the worker; returns its result. */
@@ -561,6 +632,12 @@ double      nn_scores_get            (const NnScores *s, const char *key, gboole
 /* Evaluates loss and metrics on samples idx (NULL: the test split). */
 gboolean    nn_model_evaluate        (NnModel *m, NnDataset *ds, const guint32 *idx, size_t n,
                                       int batch_size, NnScores *out, GError **error);
+/* Runs the model forward on input tensors (one per model input, batch
+ * first, per-sample shapes as the Input layers) and returns the output of
+ * any layer call `ref`, (n, ...). For decision maps, hidden-unit maps and
+ * intermediate activations. */
+NnTensor   *nn_model_run             (NnModel *m, NnTensor *const *inputs, int n_inputs,
+                                      NnRef ref, GError **error);
 /* Predictions of output `output` for samples idx: returns (n, ...) tensor. */
 NnTensor   *nn_model_predict         (NnModel *m, NnDataset *ds, const guint32 *idx, size_t n,
                                       int output, int batch_size, GError **error);

@@ -2,6 +2,7 @@
 /* deepscope-cli end to end: summary, training with --json history lines,
  * evaluate/predict on a saved model, errors in words with a non-zero exit.
  * The Fashion-MNIST run is the slow suite's (selected with -m slow). */
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 

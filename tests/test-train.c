@@ -316,6 +316,101 @@ test_dataset_mismatch (void)
   nn_event_free (c.finished);
 }
 
+static void
+test_runtime_param_and_histograms (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnDataset) ds = nn_dataset_open ("moons:n=400", NULL, &error);
+  g_autoptr (NnModel) m = spirals_mlp (16);
+  NnFitConfig cfg;
+  nn_fit_config_init (&cfg);
+  cfg.epochs = 400;
+  cfg.batch_size = 8;
+  cfg.histograms = TRUE;
+  g_autoptr (NnTrainer) t = nn_trainer_new ();
+  g_assert_true (nn_trainer_start (t, m, ds, &cfg, &error));
+  /* Units cannot change mid-run; an L2 factor can. */
+  g_assert_false (nn_trainer_set_param (t, "out", "units", "3", &error));
+  g_assert_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG);
+  g_clear_error (&error);
+  g_assert_false (nn_trainer_set_param (t, "nope", "kernel_l2", "0.1", &error));
+  g_clear_error (&error);
+  g_assert_true (nn_trainer_set_param (t, "out", "kernel_l2", "0.25", &error));
+  g_assert_no_error (error);
+  int changed = 0, hists = 0, epochs = 0;
+  NnEvent *finished = NULL;
+  while (!finished)
+    {
+      NnEvent *e;
+      while ((e = nn_trainer_pop_event (t)))
+        {
+          if (e->kind == NN_EVENT_PARAM_CHANGED)
+            {
+              g_assert_cmpstr (e->text, ==, "out.kernel_l2 = 0.25");
+              changed++;
+            }
+          else if (e->kind == NN_EVENT_HISTOGRAMS)
+            {
+              /* 3 Dense layers: kernel and bias each. */
+              g_assert_cmpint (e->n_histograms, ==, 6);
+              g_assert_cmpstr (e->histograms[0].name, ==, "dense_1/kernel");
+              guint64 sum = 0, gsum = 0;
+              for (int b = 0; b < NN_HIST_BINS; b++)
+                sum += e->histograms[0].w_bins[b], gsum += e->histograms[0].g_bins[b];
+              g_assert_cmpuint (sum, ==, 2 * 16);
+              g_assert_cmpuint (gsum, ==, 2 * 16);
+              g_assert_cmpfloat (e->histograms[0].w_min, <, e->histograms[0].w_max);
+              hists++;
+            }
+          else if (e->kind == NN_EVENT_EPOCH)
+            {
+              if (++epochs == 3)
+                nn_trainer_request_stop (t);
+            }
+          if (e->kind == NN_EVENT_FINISHED)
+            finished = e;
+          else
+            nn_event_free (e);
+        }
+      g_usleep (1000);
+    }
+  g_assert_true (nn_trainer_join (t, &error));
+  g_assert_cmpint (changed, ==, 1);
+  g_assert_cmpint (hists, >=, 3);
+  g_autoptr (NnModel) trained = nn_trainer_dup_model (t);
+  int out = nn_model_find_layer (trained, "out");
+  g_assert_cmpfloat (nn_model_layer_get_param (trained, out, "kernel_l2")->f, ==, 0.25);
+  nn_event_free (finished);
+
+  /* nn_model_run on raw points gives what predict gives on the dataset. */
+  int n = 5, shape[2] = { n, 2 };
+  g_autoptr (NnTensor) x = nn_tensor_new (2, shape);
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < 2; j++)
+      x->data[i * 2 + j] = nn_array_get (ds->inputs[0], ds->test_idx[i], (size_t) j);
+  NnTensor *inputs[1] = { x };
+  g_autoptr (NnTensor) y = nn_model_run (trained, inputs, 1, (NnRef) { out, 0 }, &error);
+  g_assert_no_error (error);
+  g_autoptr (NnTensor) p = nn_model_predict (trained, ds, ds->test_idx, (size_t) n, 0, 3, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (y->shape[0], ==, n);
+  g_assert_cmpint (y->shape[1], ==, 2);
+  /* Batches of 5 and 3 may take different BLAS paths: equal to rounding. */
+  g_assert_cmpuint (y->size, ==, p->size);
+  for (size_t i = 0; i < y->size; i++)
+    g_assert_cmpfloat_with_epsilon (y->data[i], p->data[i], 1e-5);
+  /* A hidden layer's activations: (n, 16), relu so never negative. */
+  g_autoptr (NnTensor) h = nn_model_run (trained, inputs, 1, (NnRef) { 1, 0 }, &error);
+  g_assert_cmpint (h->shape[1], ==, 16);
+  g_assert_cmpfloat (nn_tensor_min (h), >=, 0);
+  /* Wrong input shape: an error in words. */
+  int bad_shape[2] = { n, 3 };
+  g_autoptr (NnTensor) bad = nn_tensor_new (2, bad_shape);
+  NnTensor *bad_inputs[1] = { bad };
+  g_assert_null (nn_model_run (trained, bad_inputs, 1, (NnRef) { out, 0 }, &error));
+  g_assert_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -328,5 +423,6 @@ main (int argc, char **argv)
   g_test_add_func ("/train/nan-stops", test_nan_stops);
   g_test_add_func ("/train/same-seed-same-run", test_same_seed_same_run);
   g_test_add_func ("/train/dataset-mismatch", test_dataset_mismatch);
+  g_test_add_func ("/train/runtime-param-and-histograms", test_runtime_param_and_histograms);
   return g_test_run ();
 }
