@@ -566,15 +566,25 @@ main (int argc, char **argv)
   NnRng grng;
   nn_rng_seed (&grng, 7);
   double gemm_s = 0, gemm_flops = 0;
-  printf ("\nsgemm on the training step's shapes (M x N x K, best of repeated calls):\n");
+  printf ("\nsgemm on the training step's shapes (M x N x K, best of repeated calls;\n"
+          "GFLOP/s with the engine's %d threads, then with one):\n", nn_blas_threads ());
+  int threads = nn_blas_threads ();
   for (int i = 0; i < ng; i++)
     {
+      Gemm one = gm[i];
       time_gemm (&gm[i], opt_quick ? 0.005 : 0.15, &grng);
-      gemm_s += gm[i].seconds;
+      /* The same shape on one thread shows what the hand-off to the
+       * second costs on small products. */
+      openblas_set_num_threads (1);
+      time_gemm (&one, opt_quick ? 0.005 : 0.1, &grng);
+      openblas_set_num_threads (threads);
+      /* The engine runs small products on one thread (nn-op-matmul.c):
+       * the bound takes the better of the two. */
+      gemm_s += MIN (gm[i].seconds, one.seconds);
       gemm_flops += 2.0 * gm[i].m * gm[i].n * gm[i].k;
-      printf ("  %-28s %c%c %4d x %4d x %4d  %7.1f GFLOP/s\n", gm[i].label,
+      printf ("  %-28s %c%c %4d x %4d x %4d  %7.1f %7.1f GFLOP/s  %6.1f us\n", gm[i].label,
               gm[i].ta == CblasTrans ? 'T' : 'N', gm[i].tb == CblasTrans ? 'T' : 'N', gm[i].m,
-              gm[i].n, gm[i].k, gm[i].gflops);
+              gm[i].n, gm[i].k, gm[i].gflops, one.gflops, gm[i].seconds * 1e6);
     }
   double gemm_gflops = gemm_flops / gemm_s / 1e9;
   double gemm_bound = BATCH / gemm_s;
