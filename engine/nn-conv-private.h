@@ -51,6 +51,19 @@ enum {
   NN_POOL_PAD_LEFT,
 };
 
+/* NN_OP_AUGMENT (nn-augment.c): in x (B,H,W,C); one kind of transform per
+ * node; fp[0], fp[1] its factors (rotation: fraction of a turn; zoom;
+ * translation: height, width fractions; brightness: fraction of the value
+ * range), fp[2] the fill value, or fp[2], fp[3] the brightness value range. */
+enum {
+  NN_AUG_KIND,
+  NN_AUG_FILL,         /* NnFillMode */
+  NN_AUG_FLIP_H,
+  NN_AUG_FLIP_V,
+};
+
+enum { NN_AUG_FLIP, NN_AUG_ROTATION, NN_AUG_ZOOM, NN_AUG_TRANSLATION, NN_AUG_BRIGHTNESS };
+
 /* Output length of one spatial axis of a convolution or pooling window
  * (Keras/TensorFlow rules) and the padding before the first element.
  *   valid: out = floor ((in - ext) / stride) + 1, ext = (k - 1) dil + 1

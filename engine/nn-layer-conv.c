@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Convnet layers: Conv2D, DepthwiseConv2D, SeparableConv2D, Conv2DTranspose,
  * the pooling layers, UpSampling2D, ZeroPadding2D, BatchNormalization and
- * SpatialDropout2D. One table entry each, Keras names and defaults; images
+ * SpatialDropout2D, and the augmentation layers (RandomFlip, RandomRotation,
+ * RandomZoom, RandomTranslation, RandomBrightness). One table entry each, Keras names and defaults; images
  * are (height, width, channels) per sample. The ops are in nn-op-conv2d.c,
  * nn-op-pool.c, nn-op-resample.c, nn-op-batchnorm.c and
  * nn-op-spatial-dropout.c. */
@@ -730,6 +731,139 @@ static const NnLayerType spatial_dropout_type = {
   .infer = image_same_infer, .lower = spatial_dropout_lower,
 };
 
+/* ---- augmentation: RandomFlip, RandomRotation, RandomZoom,
+ * RandomTranslation, RandomBrightness (nn-augment.c). Active on training
+ * batches only; at inference they are not even in the graph. ------------ */
+
+static const char *const flip_modes[] = { "horizontal_and_vertical", "horizontal", "vertical",
+                                          NULL };
+static const char *const fill_modes[] = { "reflect", "constant", "nearest", NULL };
+
+#define P_FILL_MODE \
+  { "fill_mode", NN_PARAM_ENUM, "reflect", 0, 0, fill_modes, \
+    "What shows where the image moved away: its mirror image, fill_value, or the edge" }
+#define P_FILL_VALUE \
+  { "fill_value", NN_PARAM_FLOAT, "0", -1e6, 1e6, NULL, "The value used by fill_mode constant" }
+
+static const NnParamSpec flip_params[] = {
+  { "mode", NN_PARAM_ENUM, "horizontal_and_vertical", 0, 0, flip_modes,
+    "Which mirror images may be drawn (each with probability 1/2)" },
+};
+static const NnParamSpec rotation_params[] = {
+  { "factor", NN_PARAM_FLOAT, "0.1", 0, 1, NULL,
+    "Largest rotation either way, as a fraction of a full turn (0.1: 36 degrees)" },
+  P_FILL_MODE,
+  P_FILL_VALUE,
+};
+static const NnParamSpec zoom_params[] = {
+  { "height_factor", NN_PARAM_FLOAT, "0.2", 0, 0.9, NULL,
+    "Largest zoom in or out, as a fraction of the size (0.2: 80% to 120%)" },
+  P_FILL_MODE,
+  P_FILL_VALUE,
+};
+static const NnParamSpec translation_params[] = {
+  { "height_factor", NN_PARAM_FLOAT, "0.1", 0, 1, NULL,
+    "Largest shift up or down, as a fraction of the height" },
+  { "width_factor", NN_PARAM_FLOAT, "0.1", 0, 1, NULL,
+    "Largest shift left or right, as a fraction of the width" },
+  P_FILL_MODE,
+  P_FILL_VALUE,
+};
+static const NnParamSpec brightness_params[] = {
+  { "factor", NN_PARAM_FLOAT, "0.2", 0, 1, NULL,
+    "Largest brightness change, as a fraction of the value range" },
+  { "value_min", NN_PARAM_FLOAT, "0", -1e6, 1e6, NULL, "Lowest pixel value (results are clipped)" },
+  { "value_max", NN_PARAM_FLOAT, "1", -1e6, 1e6, NULL, "Highest pixel value (results are clipped)" },
+};
+
+static int
+fill_mode (const NnLayer *l)
+{
+  const char *m = nn_layer_enum (l, "fill_mode");
+  return g_str_equal (m, "constant") ? NN_FILL_CONSTANT
+         : g_str_equal (m, "nearest") ? NN_FILL_NEAREST : NN_FILL_REFLECT;
+}
+
+static gboolean
+brightness_infer (const NnLayer *l, const NnShape *in, int n_in, NnShape *out, GError **error)
+{
+  if (nn_layer_float (l, "value_max") <= nn_layer_float (l, "value_min"))
+    {
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
+                   "RandomBrightness needs value_max above value_min");
+      return FALSE;
+    }
+  return image_same_infer (l, in, n_in, out, error);
+}
+
+static int
+augment_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, const int *w)
+{
+  if (!ctx->training)
+    return in[0];
+  int y = nn_graph_add (ctx->g, NN_OP_AUGMENT, in, 1);
+  NnNode *n = nn_graph_node (ctx->g, y);
+  const char *name = l->type->name;
+  if (g_str_equal (name, "RandomFlip"))
+    {
+      const char *mode = nn_layer_enum (l, "mode");
+      n->ip[NN_AUG_KIND] = NN_AUG_FLIP;
+      n->ip[NN_AUG_FLIP_H] = !g_str_equal (mode, "vertical");
+      n->ip[NN_AUG_FLIP_V] = !g_str_equal (mode, "horizontal");
+      return y;
+    }
+  if (g_str_equal (name, "RandomBrightness"))
+    {
+      n->ip[NN_AUG_KIND] = NN_AUG_BRIGHTNESS;
+      n->fp[0] = (float) nn_layer_float (l, "factor");
+      n->fp[2] = (float) nn_layer_float (l, "value_min");
+      n->fp[3] = (float) nn_layer_float (l, "value_max");
+      return y;
+    }
+  n->ip[NN_AUG_FILL] = fill_mode (l);
+  n->fp[2] = (float) nn_layer_float (l, "fill_value");
+  if (g_str_equal (name, "RandomRotation"))
+    {
+      n->ip[NN_AUG_KIND] = NN_AUG_ROTATION;
+      n->fp[0] = (float) nn_layer_float (l, "factor");
+    }
+  else if (g_str_equal (name, "RandomZoom"))
+    {
+      n->ip[NN_AUG_KIND] = NN_AUG_ZOOM;
+      n->fp[0] = (float) nn_layer_float (l, "height_factor");
+    }
+  else
+    {
+      n->ip[NN_AUG_KIND] = NN_AUG_TRANSLATION;
+      n->fp[0] = (float) nn_layer_float (l, "height_factor");
+      n->fp[1] = (float) nn_layer_float (l, "width_factor");
+    }
+  return y;
+}
+
+#define AUGMENT_TYPE(var, cls, help_text, params_array, infer_fn) \
+  static const NnLayerType var = { \
+    .name = cls, .group = NN_GROUP_REGULARIZATION, .help = help_text, \
+    .min_inputs = 1, .max_inputs = 1, \
+    .params = params_array, .n_params = G_N_ELEMENTS (params_array), \
+    .infer = infer_fn, .lower = augment_lower, \
+  }
+
+AUGMENT_TYPE (random_flip_type, "RandomFlip",
+              "Training only: mirrors images at random, so the model sees more variety",
+              flip_params, image_same_infer);
+AUGMENT_TYPE (random_rotation_type, "RandomRotation",
+              "Training only: turns images by a random angle", rotation_params,
+              image_same_infer);
+AUGMENT_TYPE (random_zoom_type, "RandomZoom",
+              "Training only: zooms images in or out at random", zoom_params, image_same_infer);
+AUGMENT_TYPE (random_translation_type, "RandomTranslation",
+              "Training only: shifts images by a random amount", translation_params,
+              image_same_infer);
+AUGMENT_TYPE (random_brightness_type, "RandomBrightness",
+              "Training only: makes images randomly brighter or darker", brightness_params,
+              brightness_infer);
+
 void nn_layers_register_conv (void);
 
 void
@@ -747,4 +881,9 @@ nn_layers_register_conv (void)
   nn_layer_register (&zero_pad_type);
   nn_layer_register (&batchnorm_type);
   nn_layer_register (&spatial_dropout_type);
+  nn_layer_register (&random_flip_type);
+  nn_layer_register (&random_rotation_type);
+  nn_layer_register (&random_zoom_type);
+  nn_layer_register (&random_translation_type);
+  nn_layer_register (&random_brightness_type);
 }

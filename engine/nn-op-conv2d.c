@@ -615,6 +615,7 @@ void nn_ops_register_pool      (void);
 void nn_ops_register_resample  (void);
 void nn_ops_register_batchnorm (void);
 void nn_ops_register_spatial_dropout (void);
+void nn_ops_register_augment (void);
 
 void
 nn_ops_register_conv (void)
@@ -626,4 +627,5 @@ nn_ops_register_conv (void)
   nn_ops_register_resample ();
   nn_ops_register_batchnorm ();
   nn_ops_register_spatial_dropout ();
+  nn_ops_register_augment ();
 }

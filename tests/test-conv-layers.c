@@ -13,7 +13,8 @@ void nn_layers_register_conv (void);
 static const char *const conv_layers[] = {
   "Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose", "MaxPooling2D",
   "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "UpSampling2D",
-  "ZeroPadding2D", "BatchNormalization", "SpatialDropout2D",
+  "ZeroPadding2D", "BatchNormalization", "SpatialDropout2D", "RandomFlip", "RandomRotation",
+  "RandomZoom", "RandomTranslation", "RandomBrightness",
 };
 
 static int
@@ -98,6 +99,15 @@ check_error (NnModel *m, int layer, int code, ...)
     if (!strstr (msg, frag))
       g_error ("“%s” is not in “%s”", frag, msg);
   va_end (ap);
+}
+
+static int
+count_ops (NnGraph *g, NnOpType op)
+{
+  int n = 0;
+  for (int i = 0; i < g->n_nodes; i++)
+    n += g->nodes[i].op == op;
+  return n;
 }
 
 static void
@@ -269,6 +279,54 @@ test_batchnorm_dropout_shapes (void)
   check_shape (c, l, "(batch, 13, 13, 32)", 0);
 }
 
+/* The augmentation layers keep the shape, have no weights, and exist only
+ * in training graphs. */
+static void
+test_augment_layers (void)
+{
+  g_autoptr (NnModel) m = nn_model_new ("aug");
+  int in = add (m, "Input", "image");
+  set (m, in, "shape", "10, 10, 3");
+  int flip = add (m, "RandomFlip", NULL);
+  set (m, flip, "mode", "horizontal");
+  int rot = add (m, "RandomRotation", NULL);
+  set (m, rot, "factor", "0.05");
+  int zoom = add (m, "RandomZoom", NULL);
+  set (m, zoom, "fill_mode", "constant");
+  int tr = add (m, "RandomTranslation", NULL);
+  set (m, tr, "width_factor", "0.2");
+  int br = add (m, "RandomBrightness", NULL);
+  int chain[] = { in, flip, rot, zoom, tr, br };
+  for (guint k = 0; k + 1 < G_N_ELEMENTS (chain); k++)
+    connect_layers (m, chain[k], chain[k + 1]);
+  check_shape (m, br, "(batch, 10, 10, 3)", 0);
+  for (guint k = 1; k < G_N_ELEMENTS (chain); k++)
+    g_assert_cmpint (nn_model_layer_count_params (m, chain[k]), ==, 0);
+  g_autoptr (GError) error = NULL;
+  NnRng rng;
+  nn_rng_seed (&rng, 1);
+  NnCompiled *c = nn_compile (m, 2, NN_COMPILE_TRAIN, &rng, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (count_ops (c->g, NN_OP_AUGMENT), ==, 5);
+  NnNode *fn = &c->g->nodes[c->call_nodes[flip][0]];
+  g_assert_cmpint (fn->ip[NN_AUG_FLIP_H], ==, 1);
+  g_assert_cmpint (fn->ip[NN_AUG_FLIP_V], ==, 0);
+  g_assert_cmpint (c->g->nodes[c->call_nodes[zoom][0]].ip[NN_AUG_FILL], ==, NN_FILL_CONSTANT);
+  g_assert_cmpfloat_with_epsilon (c->g->nodes[c->call_nodes[tr][0]].fp[1], 0.2, 1e-6);
+  nn_compiled_free (c);
+  c = nn_compile (m, 2, 0, &rng, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (count_ops (c->g, NN_OP_AUGMENT), ==, 0);
+  nn_compiled_free (c);
+  /* on something that is not an image */
+  int l;
+  g_autoptr (NnModel) bad = one_layer ("10", "RandomFlip", &l, NULL);
+  check_error (bad, l, NN_MODEL_ERROR_SHAPE, "RandomFlip expects images", NULL);
+  g_autoptr (NnModel) range = one_layer ("4, 4, 1", "RandomBrightness", &l, "value_min", "2",
+                                         NULL);
+  check_error (range, l, NN_MODEL_ERROR_CONFIG, "value_max above value_min", NULL);
+}
+
 static void
 test_errors (void)
 {
@@ -374,14 +432,6 @@ test_classic_convnet (void)
 
 /* ---- lowering ---------------------------------------------------------- */
 
-static int
-count_ops (NnGraph *g, NnOpType op)
-{
-  int n = 0;
-  for (int i = 0; i < g->n_nodes; i++)
-    n += g->nodes[i].op == op;
-  return n;
-}
 
 static void
 test_lowering (void)
@@ -556,6 +606,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/conv-layers/pooling-shapes", test_pooling_shapes);
   g_test_add_func ("/engine/conv-layers/resample-shapes", test_resample_shapes);
   g_test_add_func ("/engine/conv-layers/batchnorm-dropout-shapes", test_batchnorm_dropout_shapes);
+  g_test_add_func ("/engine/conv-layers/augment", test_augment_layers);
   g_test_add_func ("/engine/conv-layers/errors", test_errors);
   g_test_add_func ("/engine/conv-layers/classic-convnet", test_classic_convnet);
   g_test_add_func ("/engine/conv-layers/lowering", test_lowering);

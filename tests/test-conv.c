@@ -943,6 +943,59 @@ test_spatial_dropout (void)
   fixture_clear (&f);
 }
 
+/* ---- augmentation ------------------------------------------------------ */
+
+/* For a fixed draw every augmentation is linear in the image (the sampling
+ * weights do not depend on it), so central differences check the adjoint
+ * exactly; the check replays the generator, so each evaluation draws the
+ * same transforms. Brightness stays clear of its clipping bounds. */
+static void
+test_augment_op (void)
+{
+  static const struct {
+    const char *name;
+    int kind, fill, flip_h, flip_v;
+    float f0, f1, f2, f3;
+  } cases[] = {
+    { "flip",              NN_AUG_FLIP, 0, 1, 1, 0, 0, 0, 0 },
+    { "rotation reflect",  NN_AUG_ROTATION, NN_FILL_REFLECT, 0, 0, 0.2f, 0, 0, 0 },
+    { "rotation constant", NN_AUG_ROTATION, NN_FILL_CONSTANT, 0, 0, 0.2f, 0, 0.3f, 0 },
+    { "zoom nearest",      NN_AUG_ZOOM, NN_FILL_NEAREST, 0, 0, 0.4f, 0, 0, 0 },
+    { "translation",       NN_AUG_TRANSLATION, NN_FILL_REFLECT, 0, 0, 0.3f, 0.2f, 0, 0 },
+    { "brightness",        NN_AUG_BRIGHTNESS, 0, 0, 0, 0.1f, 0, -5.0f, 5.0f },
+  };
+  for (guint t = 0; t < G_N_ELEMENTS (cases); t++)
+    {
+      Fixture f;
+      fixture_init (&f);
+      f.g->training = 1;
+      f.g->rng = &f.rng;
+      add_image (&f, 6, 5, 2);
+      int y = nn_graph_add (f.g, NN_OP_AUGMENT, &f.x, 1);
+      NnNode *n = nn_graph_node (f.g, y);
+      n->ip[NN_AUG_KIND] = cases[t].kind;
+      n->ip[NN_AUG_FILL] = cases[t].fill;
+      n->ip[NN_AUG_FLIP_H] = cases[t].flip_h;
+      n->ip[NN_AUG_FLIP_V] = cases[t].flip_v;
+      n->fp[0] = cases[t].f0;
+      n->fp[1] = cases[t].f1;
+      n->fp[2] = cases[t].f2;
+      n->fp[3] = cases[t].f3;
+      finish (&f, y, 4, -1.0f, 1.0f);
+      nn_graph_forward (f.g);
+      n = nn_graph_node (f.g, y);
+      NnNode *x = nn_graph_node (f.g, f.x);
+      /* training: the batch changed */
+      g_assert_true (memcmp (n->value, x->value, n->size * sizeof (float)) != 0);
+      check_grads (&f, EPS_LINEAR, cases[t].name);
+      /* not training: the identity */
+      f.g->training = 0;
+      nn_graph_forward (f.g);
+      g_assert_cmpmem (n->value, n->size * sizeof (float), x->value, x->size * sizeof (float));
+      fixture_clear (&f);
+    }
+}
+
 /* ---- a small convnet end to end ---------------------------------------- */
 
 /* conv -> batch norm -> average pool -> depthwise -> global average:
@@ -1001,6 +1054,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/conv/batchnorm-2d", test_batchnorm_2d);
   g_test_add_func ("/engine/conv/batchnorm-inference", test_batchnorm_inference);
   g_test_add_func ("/engine/conv/spatial-dropout", test_spatial_dropout);
+  g_test_add_func ("/engine/conv/augment", test_augment_op);
   g_test_add_func ("/engine/conv/chain", test_chain);
   return g_test_run ();
 }
