@@ -810,8 +810,8 @@ spec_check_keys (const Spec         *s,
         continue;
       g_autofree char *list = g_strjoinv (", ", (char **) accepted);
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                   "Unknown option “%s” for %s; accepted: %s",
-                   key, what, accepted[0] != NULL ? list : "none");
+                   "Unknown option “%s” for %s; accepted: %s%snormalize",
+                   key, what, list, accepted[0] != NULL ? ", " : "");
       return FALSE;
     }
   return TRUE;

@@ -412,6 +412,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (NnDataset, nn_dataset_free)
  *     at most 20 distinct integers; missing defaults to error)
  *   DIR with train-images-idx3-ubyte(.gz) and friends (IDX), options as
  *     fashion-mnist without dir
+ * Every spec also takes :normalize=meanstd|minmax|none, which normalizes
+ * every input from the training split after loading.
  * Normalization and the test split are part of each loader's defaults. */
 NnDataset  *nn_dataset_open          (const char *spec, GCancellable *cancel, GError **error);
 
