@@ -32,7 +32,7 @@
 
 static int opt_steps = 300;
 static int opt_warmup = 20;
-static int opt_rounds = 3;
+static int opt_rounds = 5;
 static gboolean opt_quick;
 static gboolean opt_no_torch;
 static gboolean opt_no_fit;
@@ -44,7 +44,7 @@ static char *opt_data;
 static const GOptionEntry entries[] = {
   { "steps", 's', 0, G_OPTION_ARG_INT, &opt_steps, "Timed training steps per round (300)", "N" },
   { "warmup", 'w', 0, G_OPTION_ARG_INT, &opt_warmup, "Untimed steps before each round (20)", "N" },
-  { "rounds", 'r', 0, G_OPTION_ARG_INT, &opt_rounds, "Rounds of each side, alternating (3)", "N" },
+  { "rounds", 'r', 0, G_OPTION_ARG_INT, &opt_rounds, "Rounds of each side, alternating (5)", "N" },
   { "quick", 'q', 0, G_OPTION_ARG_NONE, &opt_quick, "A few steps and one round: a smoke run", NULL },
   { "no-torch", 0, 0, G_OPTION_ARG_NONE, &opt_no_torch, "Measure the engine only", NULL },
   { "no-fit", 0, 0, G_OPTION_ARG_NONE, &opt_no_fit, "Skip the trainer-thread measurement", NULL },
@@ -263,15 +263,25 @@ stepper_step (Stepper *s)
   nn_optimizer_step (s->opt, c, s->lr);
 }
 
+/* Samples per second over the whole run; *typical gets the rate of the
+ * median step, which a few steps stalled by other processes do not move. */
 static double
-stepper_run (Stepper *s, int steps, int warmup)
+stepper_run (Stepper *s, int steps, int warmup, double *typical)
 {
   for (int i = 0; i < warmup; i++)
     stepper_step (s);
-  double t0 = now_s ();
+  double *dt = g_new (double, steps);
+  double t0 = now_s (), t = t0;
   for (int i = 0; i < steps; i++)
-    stepper_step (s);
-  return steps * (double) BATCH / (now_s () - t0);
+    {
+      stepper_step (s);
+      double t1 = now_s ();
+      dt[i] = t1 - t;
+      t = t1;
+    }
+  *typical = BATCH / median (dt, steps);
+  g_free (dt);
+  return steps * (double) BATCH / (t - t0);
 }
 
 /* Where a step's time goes: the same step as stepper_step, with each op,
@@ -472,21 +482,22 @@ torch_start (Torch *t, GError **error)
 }
 
 static double
-torch_run (Torch *t, int steps, int warmup, double *loss, GError **error)
+torch_run (Torch *t, int steps, int warmup, double *loss, double *typical, GError **error)
 {
   g_autofree char *cmd = g_strdup_printf ("run %d %d\n", steps, warmup);
   if (!g_output_stream_write_all (t->in, cmd, strlen (cmd), NULL, NULL, error)
       || !g_output_stream_flush (t->in, NULL, error))
     return NAN;
   g_autofree char *line = g_data_input_stream_read_line_utf8 (t->out, NULL, NULL, error);
-  double rate, secs;
-  if (!line || sscanf (line, "result %lf %lf %lf", &rate, &secs, loss) != 3)
+  double rate, secs, med;
+  if (!line || sscanf (line, "result %lf %lf %lf %lf", &rate, &secs, loss, &med) != 4)
     {
       if (error && !*error)
         g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "the PyTorch side answered “%s”",
                      line ? line : "nothing");
       return NAN;
     }
+  *typical = BATCH / med;
   return rate;
 }
 
@@ -597,11 +608,14 @@ main (int argc, char **argv)
   double *r_step = g_new (double, opt_rounds), *r_fit = g_new (double, opt_rounds);
   double *r_torch = g_new (double, opt_rounds);
   double *q_step = g_new (double, opt_rounds), *q_fit = g_new (double, opt_rounds);
+  double *t_step = g_new (double, opt_rounds), *t_torch = g_new (double, opt_rounds);
+  double *qt_step = g_new (double, opt_rounds);
   printf ("\n");
   int rc = 0;
   for (int r = 0; r < opt_rounds; r++)
     {
       r_step[r] = r_fit[r] = r_torch[r] = q_step[r] = q_fit[r] = NAN;
+      t_step[r] = t_torch[r] = qt_step[r] = NAN;
       double torch_loss = NAN;
       /* Alternate who goes first so neither side always gets the quieter
        * moment after the other's threads went to sleep. */
@@ -609,7 +623,7 @@ main (int argc, char **argv)
         {
           if ((turn == 0) == (r % 2 == 0))
             {
-              r_step[r] = stepper_run (&st, opt_steps, opt_warmup);
+              r_step[r] = stepper_run (&st, opt_steps, opt_warmup, &t_step[r]);
               if (!opt_no_fit)
                 {
                   g_autoptr (GError) ferr = NULL;
@@ -624,7 +638,8 @@ main (int argc, char **argv)
           else if (have_torch)
             {
               g_autoptr (GError) terr = NULL;
-              r_torch[r] = torch_run (&torch, opt_steps, opt_warmup, &torch_loss, &terr);
+              r_torch[r] = torch_run (&torch, opt_steps, opt_warmup, &torch_loss, &t_torch[r],
+                                      &terr);
               if (terr)
                 {
                   printf ("torch: failed: %s\n", terr->message);
@@ -636,9 +651,10 @@ main (int argc, char **argv)
         }
       q_step[r] = r_step[r] / r_torch[r];
       q_fit[r] = r_fit[r] / r_torch[r];
-      printf ("round %d: engine-step %8.0f  engine-fit %8.0f  torch %8.0f samples/s"
-              "  (losses %.4f / %.4f)\n", r + 1, r_step[r], r_fit[r], r_torch[r], st.loss,
-              torch_loss);
+      qt_step[r] = t_step[r] / t_torch[r];
+      printf ("round %d: engine-step %6.0f (median step %6.0f)  engine-fit %6.0f  "
+              "torch %6.0f (median step %6.0f) samples/s  losses %.4f / %.4f\n", r + 1,
+              r_step[r], t_step[r], r_fit[r], r_torch[r], t_torch[r], st.loss, torch_loss);
       fflush (stdout);
     }
   if (!isfinite (st.loss))
@@ -649,30 +665,38 @@ main (int argc, char **argv)
 
   double m_step = median (r_step, opt_rounds), m_fit = median (r_fit, opt_rounds);
   double m_torch = median (r_torch, opt_rounds);
+  double mt_step = median (t_step, opt_rounds), mt_torch = median (t_torch, opt_rounds);
   double mq_step = median (q_step, opt_rounds), mq_fit = median (q_fit, opt_rounds);
+  double mqt_step = median (qt_step, opt_rounds);
   double step_flops = st.flops;
-  printf ("\nmedians over %d round%s (ratio: median of each round's engine/torch)\n",
+  printf ("\nmedians over %d round%s; a ratio is the median of the rounds' engine/torch;\n"
+          "\"median step\": the rate of a round's median step, robust to stalls\n",
           opt_rounds, opt_rounds == 1 ? "" : "s");
-  printf ("  %-22s %12s %10s %10s %12s\n", "", "samples/s", "vs torch", "GFLOP/s", "of sgemm");
-  printf ("  %-22s %12.0f %9.2fx %10.1f %11.0f%%\n", "engine (step API)", m_step, mq_step,
-          m_step / BATCH * step_flops / 1e9, 100.0 * m_step / gemm_bound);
+  printf ("  %-20s %10s %9s %12s %9s %9s %9s\n", "", "samples/s", "vs torch", "median step",
+          "vs torch", "GFLOP/s", "of sgemm");
+  printf ("  %-20s %10.0f %8.2fx %12.0f %8.2fx %9.1f %8.0f%%\n", "engine (step API)", m_step,
+          mq_step, mt_step, mqt_step, m_step / BATCH * step_flops / 1e9,
+          100.0 * m_step / gemm_bound);
   if (!opt_no_fit)
-    printf ("  %-22s %12.0f %9.2fx %10.1f %11.0f%%\n", "engine (trainer)", m_fit, mq_fit,
-            m_fit / BATCH * step_flops / 1e9, 100.0 * m_fit / gemm_bound);
-  printf ("  %-22s %12.0f %9.2fx %10.1f %11.0f%%\n", "torch", m_torch, 1.0,
-          m_torch / BATCH * step_flops / 1e9, 100.0 * m_torch / gemm_bound);
-  printf ("  %-22s %12.0f %10s %10.1f %11.0f%%\n", "sgemm alone (bound)", gemm_bound, "",
-          gemm_gflops, 100.0);
-  printf ("  (GFLOP/s: the step's %.1f MFLOP of matrix products, forward + backward, per step "
-          "time)\n", step_flops / 1e6);
+    printf ("  %-20s %10.0f %8.2fx %12s %9s %9.1f %8.0f%%\n", "engine (trainer)", m_fit, mq_fit,
+            "", "", m_fit / BATCH * step_flops / 1e9, 100.0 * m_fit / gemm_bound);
+  printf ("  %-20s %10.0f %8.2fx %12.0f %8.2fx %9.1f %8.0f%%\n", "torch", m_torch, 1.0,
+          mt_torch, 1.0, m_torch / BATCH * step_flops / 1e9, 100.0 * m_torch / gemm_bound);
+  printf ("  %-20s %10.0f %9s %12s %9s %9.1f %8.0f%%\n", "sgemm alone (bound)", gemm_bound, "",
+          "", "", gemm_gflops, 100.0);
+  printf ("  (GFLOP/s: the step's %.1f MFLOP of matrix products, forward + backward, over the "
+          "step time)\n", step_flops / 1e6);
   if (!opt_no_torch && isfinite (mq_step))
-    printf ("ratio engine/torch: %.2f (goal ≥ 1.5)\n", mq_step);
+    printf ("ratio engine/torch: %.2f (median steps: %.2f; goal ≥ 1.5)\n", mq_step, mqt_step);
 
   g_free (r_step);
   g_free (r_fit);
   g_free (r_torch);
   g_free (q_step);
   g_free (q_fit);
+  g_free (t_step);
+  g_free (t_torch);
+  g_free (qt_step);
   stepper_clear (&st);
   torch_stop (&torch);
   return rc;

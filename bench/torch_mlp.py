@@ -10,7 +10,7 @@ does.
 
 bench-mlp starts this script once and drives it over stdin/stdout so both
 sides run alternately in the same session:
-    run STEPS WARMUP   ->  "result SAMPLES_PER_S SECONDS FINAL_LOSS"
+    run STEPS WARMUP   ->  "result SAMPLES_PER_S SECONDS FINAL_LOSS MEDIAN_STEP_S"
     quit
 Run by hand with --rounds N it measures on its own and prints the median.
 
@@ -119,12 +119,16 @@ class Bench:
         self.model.train()
         for _ in range(warmup):
             self.step()
-        t0 = time.perf_counter()
+        t0 = t = time.perf_counter()
         loss = 0.0
+        dts = []
         for _ in range(steps):
             loss = self.step()
-        secs = time.perf_counter() - t0
-        return steps * self.batch / secs, secs, loss
+            t1 = time.perf_counter()
+            dts.append(t1 - t)
+            t = t1
+        secs = t - t0
+        return steps * self.batch / secs, secs, loss, statistics.median(dts)
 
 
 def main():
@@ -151,9 +155,10 @@ def main():
         print(info)
         rates = []
         for r in range(args.rounds):
-            rate, secs, loss = bench.run(args.steps, args.warmup)
+            rate, secs, loss, med = bench.run(args.steps, args.warmup)
             rates.append(rate)
-            print(f"round {r + 1}: {rate:.0f} samples/s ({secs:.3f} s, loss {loss:.4f})")
+            print(f"round {r + 1}: {rate:.0f} samples/s ({secs:.3f} s, loss {loss:.4f}, "
+                  f"median step {args.batch / med:.0f} samples/s)")
         print(f"median: {statistics.median(rates):.0f} samples/s")
         return 0
 
@@ -165,8 +170,8 @@ def main():
         if words[0] == "quit":
             break
         if words[0] == "run" and len(words) == 3:
-            rate, secs, loss = bench.run(int(words[1]), int(words[2]))
-            print(f"result {rate:.3f} {secs:.6f} {loss:.6f}", flush=True)
+            rate, secs, loss, med = bench.run(int(words[1]), int(words[2]))
+            print(f"result {rate:.3f} {secs:.6f} {loss:.6f} {med:.9f}", flush=True)
         else:
             print("error unknown command", flush=True)
     return 0
