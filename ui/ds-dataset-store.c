@@ -1,0 +1,416 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "deepscope"
+
+#include "ds-dataset-store.h"
+
+/* ---- DsDataset ------------------------------------------------------------ */
+
+struct _DsDataset
+{
+  NnDataset *dataset;
+};
+
+static void
+dataset_clear (gpointer data)
+{
+  DsDataset *self = data;
+
+  g_clear_pointer (&self->dataset, nn_dataset_free);
+}
+
+DsDataset *
+ds_dataset_new_take (NnDataset *dataset)
+{
+  DsDataset *self;
+
+  g_return_val_if_fail (dataset != NULL, NULL);
+  self = g_atomic_rc_box_new0 (DsDataset);
+  self->dataset = dataset;
+  return self;
+}
+
+DsDataset *
+ds_dataset_ref (DsDataset *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return g_atomic_rc_box_acquire (self);
+}
+
+void
+ds_dataset_unref (DsDataset *self)
+{
+  g_return_if_fail (self != NULL);
+  g_atomic_rc_box_release_full (self, dataset_clear);
+}
+
+G_DEFINE_BOXED_TYPE (DsDataset, ds_dataset, ds_dataset_ref, ds_dataset_unref)
+
+NnDataset *
+ds_dataset_get (DsDataset *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->dataset;
+}
+
+gboolean
+ds_dataset_is_2d (DsDataset *self)
+{
+  NnDataset *ds;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  ds = self->dataset;
+  return ds->n_inputs == 1 && ds->inputs[0]->ndim == 1 && ds->inputs[0]->shape[0] == 2;
+}
+
+/* ---- DsDatasetStore ------------------------------------------------------- */
+
+struct _DsDatasetStore
+{
+  GObject       parent_instance;
+
+  DsDataset    *dataset;
+  char         *spec;
+  gboolean      one_hot;
+  GCancellable *cancellable;   /* of the load in progress, or NULL */
+  GError       *error;
+  GPtrArray    *skipped;
+  double        load_seconds;
+};
+
+G_DEFINE_FINAL_TYPE (DsDatasetStore, ds_dataset_store, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_DATASET,
+  PROP_SPEC,
+  PROP_LOADING,
+  PROP_ERROR_MESSAGE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+typedef struct
+{
+  char     *spec;
+  gboolean  one_hot;
+  gint64    start;
+} LoadData;
+
+typedef struct
+{
+  NnDataset *dataset;
+  GPtrArray *skipped;
+} LoadResult;
+
+static void
+load_data_free (LoadData *data)
+{
+  g_free (data->spec);
+  g_free (data);
+}
+
+static void
+load_result_free (LoadResult *result)
+{
+  g_clear_pointer (&result->dataset, nn_dataset_free);
+  g_clear_pointer (&result->skipped, g_ptr_array_unref);
+  g_free (result);
+}
+
+static void
+load_thread (GTask        *task,
+             gpointer      source,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  LoadData *data = task_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) skipped = NULL;
+  g_autoptr(NnDataset) ds = NULL;
+  LoadResult *result;
+
+  /* A folder of class sub-folders holding PNG images has no options; any
+   * other spec is the engine's. */
+  if (g_file_test (data->spec, G_FILE_TEST_IS_DIR) && nn_png_folder_detect (data->spec))
+    {
+      NnPngOptions opt;
+
+      nn_png_options_init (&opt);
+      ds = nn_png_folder_load (data->spec, &opt, &skipped, cancellable, &error);
+      if (ds)
+        {
+          g_free (ds->spec);
+          ds->spec = g_strdup (data->spec);
+        }
+    }
+  else
+    ds = nn_dataset_open (data->spec, cancellable, &error);
+
+  if (ds && data->one_hot && ds->n_classes > 0 && ds->n_targets > 0
+      && ds->targets[0]->dtype == NN_DTYPE_I32)
+    {
+      if (!nn_dataset_one_hot (ds, 0, &error))
+        g_clear_pointer (&ds, nn_dataset_free);
+    }
+
+  if (ds == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  result = g_new0 (LoadResult, 1);
+  result->dataset = g_steal_pointer (&ds);
+  result->skipped = g_steal_pointer (&skipped);
+  g_task_return_pointer (task, result, (GDestroyNotify) load_result_free);
+}
+
+static void
+load_done_cb (GObject      *source,
+              GAsyncResult *res,
+              gpointer      user_data)
+{
+  DsDatasetStore *self = DS_DATASET_STORE (source);
+  GTask *task = G_TASK (res);
+  LoadData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  LoadResult *result;
+
+  /* A newer load replaced this one: its result is not wanted. */
+  if (g_task_get_cancellable (task) != self->cancellable)
+    {
+      result = g_task_propagate_pointer (task, NULL);
+      if (result)
+        load_result_free (result);
+      return;
+    }
+
+  g_clear_object (&self->cancellable);
+  result = g_task_propagate_pointer (task, &error);
+  g_clear_error (&self->error);
+  g_clear_pointer (&self->skipped, g_ptr_array_unref);
+  if (result)
+    {
+      self->dataset = ds_dataset_new_take (g_steal_pointer (&result->dataset));
+      self->skipped = g_steal_pointer (&result->skipped);
+      self->load_seconds = (g_get_monotonic_time () - data->start) / 1e6;
+      load_result_free (result);
+    }
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+           && !g_error_matches (error, NN_DATA_ERROR, NN_DATA_ERROR_CANCELLED))
+    self->error = g_steal_pointer (&error);
+
+  g_object_freeze_notify (G_OBJECT (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR_MESSAGE]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DATASET]);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+static void
+ds_dataset_store_dispose (GObject *object)
+{
+  DsDatasetStore *self = DS_DATASET_STORE (object);
+
+  if (self->cancellable)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  G_OBJECT_CLASS (ds_dataset_store_parent_class)->dispose (object);
+}
+
+static void
+ds_dataset_store_finalize (GObject *object)
+{
+  DsDatasetStore *self = DS_DATASET_STORE (object);
+
+  g_clear_pointer (&self->dataset, ds_dataset_unref);
+  g_clear_pointer (&self->skipped, g_ptr_array_unref);
+  g_clear_error (&self->error);
+  g_free (self->spec);
+  G_OBJECT_CLASS (ds_dataset_store_parent_class)->finalize (object);
+}
+
+static void
+ds_dataset_store_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  DsDatasetStore *self = DS_DATASET_STORE (object);
+
+  switch (prop_id)
+    {
+    case PROP_DATASET:
+      g_value_set_boxed (value, self->dataset);
+      break;
+    case PROP_SPEC:
+      g_value_set_string (value, self->spec);
+      break;
+    case PROP_LOADING:
+      g_value_set_boolean (value, self->cancellable != NULL);
+      break;
+    case PROP_ERROR_MESSAGE:
+      g_value_set_string (value, self->error ? self->error->message : NULL);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ds_dataset_store_class_init (DsDatasetStoreClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = ds_dataset_store_dispose;
+  object_class->finalize = ds_dataset_store_finalize;
+  object_class->get_property = ds_dataset_store_get_property;
+
+  properties[PROP_DATASET] =
+    g_param_spec_boxed ("dataset", NULL, NULL, DS_TYPE_DATASET,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SPEC] =
+    g_param_spec_string ("spec", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_LOADING] =
+    g_param_spec_boolean ("loading", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ERROR_MESSAGE] =
+    g_param_spec_string ("error-message", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+ds_dataset_store_init (DsDatasetStore *self)
+{
+}
+
+DsDatasetStore *
+ds_dataset_store_get_for_document (DsDocument *document)
+{
+  DsDatasetStore *self;
+
+  g_return_val_if_fail (DS_IS_DOCUMENT (document), NULL);
+
+  self = g_object_get_data (G_OBJECT (document), "ds-dataset-store");
+  if (self == NULL)
+    {
+      self = g_object_new (DS_TYPE_DATASET_STORE, NULL);
+      g_object_set_data_full (G_OBJECT (document), "ds-dataset-store", self, g_object_unref);
+    }
+  return self;
+}
+
+void
+ds_dataset_store_load (DsDatasetStore *self,
+                       const char     *spec,
+                       gboolean        one_hot)
+{
+  g_autoptr(GTask) task = NULL;
+  LoadData *data;
+  gboolean had_dataset;
+
+  g_return_if_fail (DS_IS_DATASET_STORE (self));
+  g_return_if_fail (spec != NULL);
+
+  if (g_strcmp0 (spec, self->spec) == 0 && one_hot == self->one_hot
+      && (self->cancellable != NULL || self->dataset != NULL))
+    return;
+
+  if (self->cancellable)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  had_dataset = self->dataset != NULL;
+  g_clear_pointer (&self->dataset, ds_dataset_unref);
+  g_clear_pointer (&self->skipped, g_ptr_array_unref);
+  g_clear_error (&self->error);
+  g_free (self->spec);
+  self->spec = g_strdup (spec);
+  self->one_hot = one_hot;
+  self->cancellable = g_cancellable_new ();
+
+  data = g_new0 (LoadData, 1);
+  data->spec = g_strdup (spec);
+  data->one_hot = one_hot;
+  data->start = g_get_monotonic_time ();
+  task = g_task_new (self, self->cancellable, load_done_cb, NULL);
+  g_task_set_source_tag (task, ds_dataset_store_load);
+  g_task_set_task_data (task, data, (GDestroyNotify) load_data_free);
+  g_task_run_in_thread (task, load_thread);
+
+  g_object_freeze_notify (G_OBJECT (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SPEC]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR_MESSAGE]);
+  if (had_dataset)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DATASET]);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
+ds_dataset_store_cancel (DsDatasetStore *self)
+{
+  g_return_if_fail (DS_IS_DATASET_STORE (self));
+
+  if (self->cancellable == NULL)
+    return;
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  /* Nothing is loaded now; forget the spec so the same one can be asked
+   * for again. */
+  g_clear_pointer (&self->spec, g_free);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SPEC]);
+}
+
+DsDataset *
+ds_dataset_store_get_dataset (DsDatasetStore *self)
+{
+  g_return_val_if_fail (DS_IS_DATASET_STORE (self), NULL);
+  return self->dataset;
+}
+
+const char *
+ds_dataset_store_get_spec (DsDatasetStore *self)
+{
+  g_return_val_if_fail (DS_IS_DATASET_STORE (self), NULL);
+  return self->spec;
+}
+
+gboolean
+ds_dataset_store_get_one_hot (DsDatasetStore *self)
+{
+  g_return_val_if_fail (DS_IS_DATASET_STORE (self), FALSE);
+  return self->one_hot;
+}
+
+gboolean
+ds_dataset_store_get_loading (DsDatasetStore *self)
+{
+  g_return_val_if_fail (DS_IS_DATASET_STORE (self), FALSE);
+  return self->cancellable != NULL;
+}
+
+const GError *
+ds_dataset_store_get_error (DsDatasetStore *self)
+{
+  g_return_val_if_fail (DS_IS_DATASET_STORE (self), NULL);
+  return self->error;
+}
+
+double
+ds_dataset_store_get_load_seconds (DsDatasetStore *self)
+{
+  g_return_val_if_fail (DS_IS_DATASET_STORE (self), 0);
+  return self->load_seconds;
+}
+
+GPtrArray *
+ds_dataset_store_get_skipped (DsDatasetStore *self)
+{
+  g_return_val_if_fail (DS_IS_DATASET_STORE (self), NULL);
+  return self->skipped;
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ds-dataset-store.h: the dataset a document's views share. The Data view
+ * chooses it, the Train view trains on it; it loads on a worker thread
+ * (GTask) with cancel, and keeps one loaded copy per document. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "ds-document.h"
+#include "nn.h"
+
+G_BEGIN_DECLS
+
+/* A loaded dataset, reference counted: a training run keeps its dataset
+ * alive while the worker thread reads it, even if the person picks another
+ * one meanwhile. */
+typedef struct _DsDataset DsDataset;
+
+#define DS_TYPE_DATASET (ds_dataset_get_type ())
+GType       ds_dataset_get_type  (void) G_GNUC_CONST;
+DsDataset  *ds_dataset_new_take  (NnDataset *dataset);
+DsDataset  *ds_dataset_ref       (DsDataset *self);
+void        ds_dataset_unref     (DsDataset *self);
+/* The engine dataset (borrowed; read-only once shared). */
+NnDataset  *ds_dataset_get       (DsDataset *self);
+/* TRUE for a set with one input of two features (the 2-D playground). */
+gboolean    ds_dataset_is_2d     (DsDataset *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsDataset, ds_dataset_unref)
+
+#define DS_TYPE_DATASET_STORE (ds_dataset_store_get_type ())
+G_DECLARE_FINAL_TYPE (DsDatasetStore, ds_dataset_store, DS, DATASET_STORE, GObject)
+
+/* The store of a document, created on first use (borrowed: the document
+ * owns it). */
+DsDatasetStore *ds_dataset_store_get_for_document (DsDocument *document);
+
+/* Starts loading spec (see nn_dataset_open; a folder of PNG images by class
+ * also works), cancelling any load in progress. Nothing happens when spec
+ * is already loaded or loading with the same options. one_hot replaces
+ * integer class targets by one-hot vectors after loading. */
+void        ds_dataset_store_load        (DsDatasetStore *self,
+                                          const char     *spec,
+                                          gboolean        one_hot);
+void        ds_dataset_store_cancel      (DsDatasetStore *self);
+/* The loaded dataset (borrowed), or NULL while loading or after a failure. */
+DsDataset  *ds_dataset_store_get_dataset (DsDatasetStore *self);
+/* The spec last asked for (loaded, loading or failed), or NULL. */
+const char *ds_dataset_store_get_spec    (DsDatasetStore *self);
+gboolean    ds_dataset_store_get_one_hot (DsDatasetStore *self);
+gboolean    ds_dataset_store_get_loading (DsDatasetStore *self);
+/* Why the last load failed (borrowed), or NULL. */
+const GError *ds_dataset_store_get_error (DsDatasetStore *self);
+/* Seconds the last successful load took. */
+double      ds_dataset_store_get_load_seconds (DsDatasetStore *self);
+/* Files a PNG-folder load skipped ("path: reason"), or NULL. */
+GPtrArray  *ds_dataset_store_get_skipped (DsDatasetStore *self);
+
+G_END_DECLS

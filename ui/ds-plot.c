@@ -1,0 +1,1523 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "deepscope"
+
+#include <math.h>
+#include <string.h>
+
+#include <adwaita.h>
+#include <pango/pangocairo.h>
+
+#include "ds-plot.h"
+#include "ds-training-run.h"
+
+struct _DsPlot
+{
+  GtkWidget   parent_instance;
+
+  /* Owned */
+  GListModel *runs;
+  GPtrArray  *connected;      /* runs whose signals we listen to */
+  char       *metric;
+  char       *title;
+  gboolean    per_batch;
+  gboolean    log_scale;
+  double      smoothing;
+
+  /* The view in data units (y transformed by log10 when log_scale). */
+  gboolean    zoomed;
+  double      vx0, vx1, vy0, vy1;
+  double      drag_vx0, drag_vx1, drag_vy0, drag_vy1;
+
+  double      cross_x, cross_y;  /* widget coordinates; x < 0: hidden */
+  double      frame_x, frame_y;  /* plot area of the last drawing */
+  double      frame_w, frame_h;
+  guint       n_points;
+};
+
+G_DEFINE_FINAL_TYPE (DsPlot, ds_plot, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_METRIC,
+  PROP_TITLE,
+  PROP_PER_BATCH,
+  PROP_SMOOTHING,
+  PROP_LOG_SCALE,
+  PROP_ZOOMED,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* ------------------------------------------------------------------------ */
+/* Model: the curves of the visible runs                                     */
+/* ------------------------------------------------------------------------ */
+
+typedef struct
+{
+  DsTrainingRun  *run;         /* borrowed */
+  DsMetricSeries *series;      /* borrowed */
+  GdkRGBA         color;
+  gboolean        validation;  /* dashed */
+  gboolean        mark_best;
+} Curve;
+
+static void
+add_curve (GArray         *curves,
+           DsTrainingRun  *run,
+           const char     *key,
+           gboolean        validation,
+           gboolean        mark_best)
+{
+  DsMetricSeries *s = ds_training_run_get_series (run, key);
+  Curve c = { run, s, { 0 }, validation, mark_best };
+
+  if (s == NULL || ds_metric_series_get_n_points (s) == 0)
+    return;
+  ds_training_run_get_color (run, &c.color);
+  g_array_append_val (curves, c);
+}
+
+/* The curves this chart shows, in drawing order. */
+static GArray *
+collect_curves (DsPlot *self)
+{
+  GArray *curves = g_array_new (FALSE, FALSE, sizeof (Curve));
+  guint n = self->runs ? g_list_model_get_n_items (self->runs) : 0;
+  gboolean is_lr = g_strcmp0 (self->metric, "lr") == 0;
+
+  if (self->metric == NULL)
+    return curves;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(DsTrainingRun) run = g_list_model_get_item (self->runs, i);
+      g_autofree char *batch_key = g_strconcat ("batch/", self->metric, NULL);
+      g_autofree char *val_key = g_strconcat ("val_", self->metric, NULL);
+      gboolean has_val = ds_training_run_get_series (run, val_key) != NULL;
+
+      if (!ds_training_run_get_visible (run))
+        continue;
+      if (self->per_batch && ds_training_run_get_series (run, batch_key))
+        add_curve (curves, run, batch_key, FALSE, FALSE);
+      else
+        add_curve (curves, run, self->metric, FALSE, !is_lr && !has_val);
+      if (!is_lr)
+        add_curve (curves, run, val_key, TRUE, TRUE);
+    }
+  return curves;
+}
+
+static inline double
+transform_y (DsPlot *self,
+             double  y)
+{
+  if (!self->log_scale)
+    return y;
+  return y > 0 ? log10 (y) : NAN;
+}
+
+static inline double
+untransform_y (DsPlot *self,
+               double  t)
+{
+  return self->log_scale ? pow (10, t) : t;
+}
+
+/* The range that shows every point with a margin; FALSE when no data. */
+static gboolean
+auto_view (DsPlot *self,
+           GArray *curves,
+           double *x0,
+           double *x1,
+           double *y0,
+           double *y1)
+{
+  double ax0 = INFINITY, ax1 = -INFINITY, ay0 = INFINITY, ay1 = -INFINITY;
+
+  for (guint c = 0; c < curves->len; c++)
+    {
+      Curve *cv = &g_array_index (curves, Curve, c);
+      double bx0, bx1, by0, by1;
+
+      if (!ds_metric_series_get_bounds (cv->series, self->log_scale, &bx0, &bx1, &by0, &by1))
+        continue;
+      ax0 = MIN (ax0, bx0);
+      ax1 = MAX (ax1, bx1);
+      ay0 = MIN (ay0, transform_y (self, by0));
+      ay1 = MAX (ay1, transform_y (self, by1));
+    }
+  if (ax0 > ax1 || !isfinite (ay0) || !isfinite (ay1))
+    return FALSE;
+
+  /* Epochs start at 0 on the left so the first epoch has room. */
+  *x0 = MIN (0, ax0);
+  *x1 = MAX (ax1, *x0 + 1);
+  if (ay1 - ay0 < 1e-12)
+    {
+      double pad = self->log_scale ? 0.5 : MAX (fabs (ay0) * 0.1, 0.05);
+
+      ay0 -= pad;
+      ay1 += pad;
+    }
+  else
+    {
+      double pad = (ay1 - ay0) * 0.06;
+
+      ay0 -= pad;
+      ay1 += pad;
+    }
+  *y0 = ay0;
+  *y1 = ay1;
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Normalized: curves mapped to 0..1 in the view                             */
+/* ------------------------------------------------------------------------ */
+
+typedef struct
+{
+  const Curve *curve;
+  guint        n;
+  double      *nx;     /* 0..1 across the view */
+  double      *ny;     /* raw values, 0..1 bottom to top; NAN breaks the line */
+  double      *sy;     /* smoothed, or NULL */
+  int          best;   /* index of the best point, or -1 */
+} NormCurve;
+
+static void
+norm_curve_clear (NormCurve *nc)
+{
+  g_free (nc->nx);
+  g_free (nc->ny);
+  g_free (nc->sy);
+}
+
+static void
+normalize (DsPlot      *self,
+           const Curve *cv,
+           NormCurve   *nc)
+{
+  guint n;
+  const DsPoint *p = ds_metric_series_get_points (cv->series, &n);
+  double sx = 1.0 / (self->vx1 - self->vx0), sy = 1.0 / (self->vy1 - self->vy0);
+
+  nc->curve = cv;
+  nc->n = n;
+  nc->nx = g_new (double, MAX (n, 1));
+  nc->ny = g_new (double, MAX (n, 1));
+  nc->sy = NULL;
+  for (guint i = 0; i < n; i++)
+    {
+      nc->nx[i] = (p[i].x - self->vx0) * sx;
+      nc->ny[i] = (transform_y (self, p[i].y) - self->vy0) * sy;
+    }
+  if (self->smoothing > 0 && n > 2)
+    {
+      nc->sy = g_new (double, n);
+      ds_smooth_ema (p, n, self->smoothing, nc->sy);
+      for (guint i = 0; i < n; i++)
+        nc->sy[i] = (transform_y (self, nc->sy[i]) - self->vy0) * sy;
+    }
+  nc->best = cv->mark_best
+    ? ds_metric_series_find_best (cv->series, ds_metric_key_maximizes (ds_metric_series_get_key (cv->series)))
+    : -1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Layers: drawing the normalized data                                       */
+/* ------------------------------------------------------------------------ */
+
+typedef struct
+{
+  GdkRGBA fg;
+  GdkRGBA grid;
+  GdkRGBA panel;
+  gboolean paint_background;
+  GdkRGBA background;
+} Palette;
+
+typedef struct
+{
+  double x, y, w, h;   /* the plot area in pixels */
+} Frame;
+
+static inline double
+px (const Frame *f,
+    double       nx)
+{
+  return f->x + nx * f->w;
+}
+
+static inline double
+py (const Frame *f,
+    double       ny)
+{
+  return f->y + (1 - ny) * f->h;
+}
+
+static void
+set_color (cairo_t       *cr,
+           const GdkRGBA *c,
+           double         alpha)
+{
+  cairo_set_source_rgba (cr, c->red, c->green, c->blue, c->alpha * alpha);
+}
+
+static PangoLayout *
+make_layout (DsPlot     *self,
+             cairo_t    *cr,
+             double      scale,
+             gboolean    bold)
+{
+  PangoLayout *layout = pango_cairo_create_layout (cr);
+  const PangoFontDescription *base =
+    pango_context_get_font_description (gtk_widget_get_pango_context (GTK_WIDGET (self)));
+  PangoFontDescription *desc = base ? pango_font_description_copy (base)
+                                    : pango_font_description_from_string ("Sans 10");
+
+  if (pango_font_description_get_size (desc) <= 0)
+    pango_font_description_set_size (desc, 10 * PANGO_SCALE);
+  pango_font_description_set_size (desc, (int) (pango_font_description_get_size (desc) * scale));
+  if (bold)
+    pango_font_description_set_weight (desc, PANGO_WEIGHT_BOLD);
+  pango_layout_set_font_description (layout, desc);
+  pango_font_description_free (desc);
+  return layout;
+}
+
+/* Draws text with its (xalign, yalign) point at (x, y); returns its width. */
+static double
+draw_text (cairo_t     *cr,
+           PangoLayout *layout,
+           const char  *text,
+           double       x,
+           double       y,
+           double       xalign,
+           double       yalign)
+{
+  int w, h;
+
+  pango_layout_set_text (layout, text, -1);
+  pango_layout_get_pixel_size (layout, &w, &h);
+  cairo_move_to (cr, round (x - w * xalign), round (y - h * yalign));
+  pango_cairo_show_layout (cr, layout);
+  return w;
+}
+
+static double
+text_width (PangoLayout *layout,
+            const char  *text)
+{
+  int w, h;
+
+  pango_layout_set_text (layout, text, -1);
+  pango_layout_get_pixel_size (layout, &w, &h);
+  return w;
+}
+
+/* 1, 2 or 5 times a power of ten, about range / target. */
+static double
+nice_step (double range,
+           int    target)
+{
+  double raw = range / MAX (target, 1);
+  double mag = pow (10, floor (log10 (raw)));
+  double f = raw / mag;
+
+  if (f < 1.5)
+    return mag;
+  if (f < 3.5)
+    return 2 * mag;
+  if (f < 7.5)
+    return 5 * mag;
+  return 10 * mag;
+}
+
+static void
+format_value (char   *buf,
+              gsize   size,
+              double  v)
+{
+  double a = fabs (v);
+
+  if (v == 0)
+    g_strlcpy (buf, "0", size);
+  else if (a >= 1e5 || a < 1e-3)
+    g_snprintf (buf, size, "%.1e", v);
+  else if (a >= 100)
+    g_snprintf (buf, size, "%.0f", v);
+  else
+    g_snprintf (buf, size, "%.3g", v);
+}
+
+static void
+format_tick (DsPlot *self,
+             char   *buf,
+             gsize   size,
+             double  t,
+             double  step,
+             gboolean y_axis)
+{
+  double v = y_axis ? untransform_y (self, t) : t;
+
+  if (y_axis && self->log_scale)
+    {
+      format_value (buf, size, v);
+      return;
+    }
+  if (fabs (t) < step * 1e-6)
+    v = 0;
+  if (step >= 1)
+    g_snprintf (buf, size, "%.0f", v);
+  else
+    {
+      int digits = (int) ceil (-log10 (step) - 1e-9);
+
+      g_snprintf (buf, size, "%.*f", CLAMP (digits, 0, 6), v);
+    }
+}
+
+static void
+layer_grid (DsPlot        *self,
+            cairo_t       *cr,
+            const Frame   *f,
+            const Palette *pal,
+            PangoLayout   *small)
+{
+  double xstep = nice_step (self->vx1 - self->vx0, MAX ((int) (f->w / 90), 2));
+  double ystep = nice_step (self->vy1 - self->vy0, MAX ((int) (f->h / 45), 2));
+  char buf[32];
+
+  /* Whole epochs unless zoomed in closer than that. */
+  if (!self->per_batch && xstep < 1 && self->vx1 - self->vx0 > 2)
+    xstep = 1;
+
+  cairo_set_line_width (cr, 1);
+  set_color (cr, &pal->grid, 1);
+  for (double t = ceil (self->vx0 / xstep) * xstep; t <= self->vx1 + xstep * 1e-9; t += xstep)
+    {
+      double x = round (px (f, (t - self->vx0) / (self->vx1 - self->vx0))) + 0.5;
+
+      cairo_move_to (cr, x, f->y);
+      cairo_line_to (cr, x, f->y + f->h);
+    }
+  for (double t = ceil (self->vy0 / ystep) * ystep; t <= self->vy1 + ystep * 1e-9; t += ystep)
+    {
+      double y = round (py (f, (t - self->vy0) / (self->vy1 - self->vy0))) + 0.5;
+
+      cairo_move_to (cr, f->x, y);
+      cairo_line_to (cr, f->x + f->w, y);
+    }
+  cairo_stroke (cr);
+
+  /* Tick labels */
+  set_color (cr, &pal->fg, 0.65);
+  for (double t = ceil (self->vx0 / xstep) * xstep; t <= self->vx1 + xstep * 1e-9; t += xstep)
+    {
+      double x = px (f, (t - self->vx0) / (self->vx1 - self->vx0));
+
+      format_tick (self, buf, sizeof buf, t, xstep, FALSE);
+      draw_text (cr, small, buf, x, f->y + f->h + 4, 0.5, 0);
+    }
+  for (double t = ceil (self->vy0 / ystep) * ystep; t <= self->vy1 + ystep * 1e-9; t += ystep)
+    {
+      double y = py (f, (t - self->vy0) / (self->vy1 - self->vy0));
+
+      format_tick (self, buf, sizeof buf, t, ystep, TRUE);
+      draw_text (cr, small, buf, f->x - 6, y, 1, 0.5);
+    }
+
+  /* Axis frame: bottom and left lines */
+  set_color (cr, &pal->fg, 0.35);
+  cairo_move_to (cr, f->x + 0.5, f->y);
+  cairo_line_to (cr, f->x + 0.5, f->y + f->h + 0.5);
+  cairo_line_to (cr, f->x + f->w, f->y + f->h + 0.5);
+  cairo_stroke (cr);
+}
+
+/* Polyline of normalized points, at most two vertices per pixel column
+ * (the column's extremes), so long per-batch curves stay cheap. */
+static void
+path_curve (cairo_t     *cr,
+            const Frame *f,
+            const double *nx,
+            const double *ny,
+            guint        n)
+{
+  gboolean pen_down = FALSE;
+  int col = G_MININT;
+  double lo = 0, hi = 0, last_y = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      double x, y;
+      int c;
+
+      if (!isfinite (ny[i]))
+        {
+          pen_down = FALSE;
+          col = G_MININT;
+          continue;
+        }
+      x = px (f, nx[i]);
+      y = py (f, ny[i]);
+      c = (int) floor (x);
+      if (pen_down && c == col)
+        {
+          /* Same column: widen the column's span instead of a new vertex. */
+          if (y < lo || y > hi)
+            {
+              cairo_line_to (cr, x, y);
+              lo = MIN (lo, y);
+              hi = MAX (hi, y);
+            }
+          last_y = y;
+          continue;
+        }
+      if (pen_down)
+        cairo_line_to (cr, x, y);
+      else
+        cairo_move_to (cr, x, y);
+      pen_down = TRUE;
+      col = c;
+      lo = hi = last_y = y;
+    }
+  (void) last_y;
+}
+
+static void
+layer_curves (DsPlot        *self,
+              cairo_t       *cr,
+              const Frame   *f,
+              GArray        *norm)
+{
+  static const double dash[] = { 6, 4 };
+
+  cairo_save (cr);
+  cairo_rectangle (cr, f->x, f->y - 4, f->w + 4, f->h + 8);
+  cairo_clip (cr);
+  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
+  cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
+
+  for (guint c = 0; c < norm->len; c++)
+    {
+      NormCurve *nc = &g_array_index (norm, NormCurve, c);
+      const Curve *cv = nc->curve;
+
+      cairo_set_dash (cr, cv->validation ? dash : NULL, cv->validation ? 2 : 0, 0);
+
+      /* The raw curve stays visible, faint, beneath the smoothed one. */
+      if (nc->sy)
+        {
+          cairo_set_line_width (cr, 1.2);
+          set_color (cr, &cv->color, 0.28);
+          path_curve (cr, f, nc->nx, nc->ny, nc->n);
+          cairo_stroke (cr);
+        }
+      cairo_set_line_width (cr, 2);
+      set_color (cr, &cv->color, 1);
+      path_curve (cr, f, nc->nx, nc->sy ? nc->sy : nc->ny, nc->n);
+      cairo_stroke (cr);
+
+      /* Dots on short per-epoch curves show where the samples are. */
+      if (nc->n <= 60 && !self->per_batch)
+        {
+          cairo_set_dash (cr, NULL, 0, 0);
+          for (guint i = 0; i < nc->n; i++)
+            if (isfinite (nc->ny[i]))
+              {
+                cairo_new_sub_path (cr);
+                cairo_arc (cr, px (f, nc->nx[i]), py (f, nc->sy ? nc->sy[i] : nc->ny[i]),
+                           cv->validation ? 2.2 : 2.6, 0, 2 * G_PI);
+              }
+          cairo_fill (cr);
+        }
+    }
+  cairo_restore (cr);
+}
+
+static void
+layer_best (DsPlot        *self,
+            cairo_t       *cr,
+            const Frame   *f,
+            const Palette *pal,
+            GArray        *norm,
+            PangoLayout   *small)
+{
+  for (guint c = 0; c < norm->len; c++)
+    {
+      NormCurve *nc = &g_array_index (norm, NormCurve, c);
+      const DsPoint *p;
+      double x, y;
+      char value[32], label[80];
+
+      if (nc->best < 0 || !isfinite (nc->ny[nc->best]))
+        continue;
+      x = px (f, nc->nx[nc->best]);
+      y = py (f, nc->ny[nc->best]);
+      if (x < f->x - 1 || x > f->x + f->w + 1 || y < f->y - 1 || y > f->y + f->h + 1)
+        continue;
+      p = ds_metric_series_get_points (nc->curve->series, NULL);
+
+      cairo_set_dash (cr, NULL, 0, 0);
+      set_color (cr, &pal->background, 1);
+      cairo_arc (cr, x, y, 5.5, 0, 2 * G_PI);
+      cairo_fill (cr);
+      cairo_set_line_width (cr, 2);
+      set_color (cr, &nc->curve->color, 1);
+      cairo_arc (cr, x, y, 5.5, 0, 2 * G_PI);
+      cairo_stroke (cr);
+      cairo_arc (cr, x, y, 2, 0, 2 * G_PI);
+      cairo_fill (cr);
+
+      format_value (value, sizeof value, p[nc->best].y);
+      g_snprintf (label, sizeof label, "best %s · epoch %.0f", value, p[nc->best].x);
+      set_color (cr, &nc->curve->color, 1);
+      /* Below the point when it sits near the top, else above it. */
+      if (x > f->x + f->w - 120)
+        draw_text (cr, small, label, x - 8, y < f->y + 24 ? y + 8 : y - 8, 1, y < f->y + 24 ? 0 : 1);
+      else
+        draw_text (cr, small, label, x + 8, y < f->y + 24 ? y + 8 : y - 8, 0, y < f->y + 24 ? 0 : 1);
+    }
+}
+
+static void
+layer_markers (DsPlot        *self,
+               cairo_t       *cr,
+               const Frame   *f,
+               PangoLayout   *small)
+{
+  static const double dash[] = { 2, 3 };
+  guint n = self->runs ? g_list_model_get_n_items (self->runs) : 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(DsTrainingRun) run = g_list_model_get_item (self->runs, i);
+      GArray *markers;
+      GdkRGBA color;
+
+      if (!ds_training_run_get_visible (run))
+        continue;
+      markers = ds_training_run_get_markers (run);
+      ds_training_run_get_color (run, &color);
+      for (guint k = 0; k < markers->len; k++)
+        {
+          DsRunMarker *m = &g_array_index (markers, DsRunMarker, k);
+          double nx = (m->x - self->vx0) / (self->vx1 - self->vx0);
+          double x;
+          int w, h;
+
+          if (nx < 0 || nx > 1)
+            continue;
+          x = round (px (f, nx)) + 0.5;
+          cairo_set_dash (cr, dash, 2, 0);
+          cairo_set_line_width (cr, 1);
+          set_color (cr, &color, 0.8);
+          cairo_move_to (cr, x, f->y);
+          cairo_line_to (cr, x, f->y + f->h);
+          cairo_stroke (cr);
+          cairo_set_dash (cr, NULL, 0, 0);
+
+          /* A flag at the top and the text along the line. */
+          cairo_move_to (cr, x - 4, f->y);
+          cairo_line_to (cr, x + 4, f->y);
+          cairo_line_to (cr, x, f->y + 5);
+          cairo_close_path (cr);
+          cairo_fill (cr);
+
+          pango_layout_set_text (small, m->text, -1);
+          pango_layout_set_width (small, (int) (f->h - 12) * PANGO_SCALE);
+          pango_layout_set_ellipsize (small, PANGO_ELLIPSIZE_END);
+          pango_layout_get_pixel_size (small, &w, &h);
+          /* Turned a quarter clockwise, the text reads down the line with
+           * its glyphs to the left of it. */
+          cairo_save (cr);
+          cairo_translate (cr, x - 2, f->y + 8);
+          cairo_rotate (cr, G_PI / 2);
+          cairo_move_to (cr, 0, 0);
+          set_color (cr, &color, 0.9);
+          pango_cairo_show_layout (cr, small);
+          cairo_restore (cr);
+          pango_layout_set_width (small, -1);
+          pango_layout_set_ellipsize (small, PANGO_ELLIPSIZE_NONE);
+        }
+    }
+}
+
+static void
+layer_header (DsPlot        *self,
+              cairo_t       *cr,
+              int            width,
+              const Frame   *f,
+              const Palette *pal,
+              GArray        *curves,
+              PangoLayout   *bold,
+              PangoLayout   *small)
+{
+  static const double dash[] = { 6, 4 };
+  gboolean any_val = FALSE;
+  double x = width - 4;
+  DsTrainingRun *last = NULL;
+  GPtrArray *runs = g_ptr_array_new ();
+
+  set_color (cr, &pal->fg, 1);
+  draw_text (cr, bold, self->title ? self->title : self->metric, 4, 2, 0, 0);
+
+  for (guint c = 0; c < curves->len; c++)
+    {
+      Curve *cv = &g_array_index (curves, Curve, c);
+
+      any_val |= cv->validation;
+      if (cv->run != last)
+        g_ptr_array_add (runs, cv->run);
+      last = cv->run;
+    }
+
+  /* Right to left: line-style key, then the runs. */
+  if (any_val)
+    {
+      double w;
+
+      set_color (cr, &pal->fg, 0.7);
+      w = text_width (small, "validation");
+      draw_text (cr, small, "validation", x, 4, 1, 0);
+      x -= w + 4;
+      cairo_set_line_width (cr, 2);
+      cairo_set_dash (cr, dash, 2, 0);
+      cairo_move_to (cr, x - 18, 11.5);
+      cairo_line_to (cr, x, 11.5);
+      cairo_stroke (cr);
+      cairo_set_dash (cr, NULL, 0, 0);
+      x -= 28;
+      w = text_width (small, "training");
+      draw_text (cr, small, "training", x, 4, 1, 0);
+      x -= w + 4;
+      cairo_move_to (cr, x - 18, 11.5);
+      cairo_line_to (cr, x, 11.5);
+      cairo_stroke (cr);
+      x -= 34;
+    }
+  if (runs->len > 1 || (runs->len == 1 && !any_val))
+    for (int i = (int) runs->len - 1; i >= 0; i--)
+      {
+        DsTrainingRun *run = runs->pdata[i];
+        const char *name = ds_training_run_get_name (run);
+        GdkRGBA color;
+        double w = text_width (small, name);
+
+        if (x - w - 16 < text_width (bold, self->title ? self->title : "") + 16)
+          break;
+        ds_training_run_get_color (run, &color);
+        set_color (cr, &pal->fg, 0.8);
+        draw_text (cr, small, name, x, 4, 1, 0);
+        x -= w + 5;
+        set_color (cr, &color, 1);
+        cairo_rectangle (cr, x - 10, 7, 10, 10);
+        cairo_fill (cr);
+        x -= 22;
+      }
+  g_ptr_array_unref (runs);
+}
+
+static void
+layer_crosshair (DsPlot        *self,
+                 cairo_t       *cr,
+                 const Frame   *f,
+                 const Palette *pal,
+                 GArray        *norm,
+                 PangoLayout   *small)
+{
+  double data_x, snap_x = NAN, best_d = INFINITY;
+  g_autoptr(GString) text = g_string_new (NULL);
+  guint rows = 0;
+  int tw, th;
+  double bx, by;
+
+  if (self->cross_x < f->x || self->cross_x > f->x + f->w || norm->len == 0)
+    return;
+  data_x = self->vx0 + (self->cross_x - f->x) / f->w * (self->vx1 - self->vx0);
+
+  /* Snap to the nearest sample of any curve. */
+  for (guint c = 0; c < norm->len; c++)
+    {
+      NormCurve *nc = &g_array_index (norm, NormCurve, c);
+      int i = ds_metric_series_find_nearest (nc->curve->series, data_x);
+      const DsPoint *p = ds_metric_series_get_points (nc->curve->series, NULL);
+
+      if (i >= 0 && fabs (p[i].x - data_x) < best_d)
+        {
+          best_d = fabs (p[i].x - data_x);
+          snap_x = p[i].x;
+        }
+    }
+  if (!isfinite (snap_x))
+    return;
+
+  {
+    double x = round (px (f, (snap_x - self->vx0) / (self->vx1 - self->vx0))) + 0.5;
+
+    cairo_set_dash (cr, NULL, 0, 0);
+    cairo_set_line_width (cr, 1);
+    set_color (cr, &pal->fg, 0.4);
+    cairo_move_to (cr, x, f->y);
+    cairo_line_to (cr, x, f->y + f->h);
+    cairo_stroke (cr);
+  }
+
+  g_string_append_printf (text, self->per_batch ? "<b>Epoch %.2f</b>" : "<b>Epoch %.0f</b>", snap_x);
+  for (guint c = 0; c < norm->len; c++)
+    {
+      NormCurve *nc = &g_array_index (norm, NormCurve, c);
+      int i = ds_metric_series_find_nearest (nc->curve->series, snap_x);
+      const DsPoint *p = ds_metric_series_get_points (nc->curve->series, NULL);
+      char value[32];
+      double y;
+
+      if (i < 0 || fabs (p[i].x - snap_x) > (self->vx1 - self->vx0) * 0.02 + 1e-9)
+        continue;
+      y = nc->sy ? nc->sy[i] : nc->ny[i];
+      if (isfinite (y))
+        {
+          set_color (cr, &nc->curve->color, 1);
+          cairo_arc (cr, px (f, nc->nx[i]), py (f, y), 4, 0, 2 * G_PI);
+          cairo_fill (cr);
+        }
+      format_value (value, sizeof value, p[i].y);
+      g_string_append_printf (text, "\n<span foreground=\"#%02x%02x%02x\">●</span> %s %s  <b>%s</b>",
+                              (int) (nc->curve->color.red * 255), (int) (nc->curve->color.green * 255),
+                              (int) (nc->curve->color.blue * 255),
+                              ds_training_run_get_name (nc->curve->run),
+                              ds_metric_series_get_key (nc->curve->series), value);
+      rows++;
+    }
+  if (rows == 0)
+    return;
+
+  pango_layout_set_markup (small, text->str, -1);
+  pango_layout_get_pixel_size (small, &tw, &th);
+  bx = self->cross_x + 14;
+  if (bx + tw + 16 > f->x + f->w)
+    bx = self->cross_x - 14 - tw - 16;
+  by = CLAMP (self->cross_y - th / 2.0 - 8, f->y, MAX (f->y, f->y + f->h - th - 16));
+
+  cairo_new_path (cr);
+  cairo_arc (cr, bx + 6, by + 6, 6, G_PI, 1.5 * G_PI);
+  cairo_arc (cr, bx + tw + 10, by + 6, 6, 1.5 * G_PI, 2 * G_PI);
+  cairo_arc (cr, bx + tw + 10, by + th + 10, 6, 0, 0.5 * G_PI);
+  cairo_arc (cr, bx + 6, by + th + 10, 6, 0.5 * G_PI, G_PI);
+  cairo_close_path (cr);
+  set_color (cr, &pal->panel, 0.96);
+  cairo_fill_preserve (cr);
+  set_color (cr, &pal->fg, 0.15);
+  cairo_set_line_width (cr, 1);
+  cairo_stroke (cr);
+  set_color (cr, &pal->fg, 1);
+  cairo_move_to (cr, bx + 8, by + 8);
+  pango_cairo_show_layout (cr, small);
+}
+
+/* ------------------------------------------------------------------------ */
+
+static void
+draw (DsPlot        *self,
+      cairo_t       *cr,
+      int            width,
+      int            height,
+      const Palette *pal,
+      gboolean       crosshair)
+{
+  g_autoptr(GArray) curves = collect_curves (self);
+  g_autoptr(GArray) norm = g_array_new (FALSE, FALSE, sizeof (NormCurve));
+  PangoLayout *bold = make_layout (self, cr, 1.0, TRUE);
+  PangoLayout *small = make_layout (self, cr, 0.85, FALSE);
+  double x0 = 0, x1 = 1, y0 = 0, y1 = 1;
+  gboolean have = auto_view (self, curves, &x0, &x1, &y0, &y1);
+  Frame f;
+  double left = 0;
+  char buf[32];
+
+  if (pal->paint_background)
+    {
+      set_color (cr, &pal->background, 1);
+      cairo_paint (cr);
+    }
+
+  if (!self->zoomed)
+    {
+      self->vx0 = x0;
+      self->vx1 = x1;
+      self->vy0 = y0;
+      self->vy1 = y1;
+    }
+
+  /* Room for the widest y tick label. */
+  {
+    double ystep = nice_step (self->vy1 - self->vy0, MAX ((height - 60) / 45, 2));
+
+    for (double t = ceil (self->vy0 / ystep) * ystep; t <= self->vy1 + ystep * 1e-9; t += ystep)
+      {
+        format_tick (self, buf, sizeof buf, t, ystep, TRUE);
+        left = MAX (left, text_width (small, buf));
+      }
+  }
+  f.x = MAX (left + 12, 36);
+  f.y = 30;
+  f.w = MAX (width - f.x - 14, 10);
+  f.h = MAX (height - f.y - 26, 10);
+
+  self->frame_x = f.x;
+  self->frame_y = f.y;
+  self->frame_w = f.w;
+  self->frame_h = f.h;
+  self->n_points = 0;
+  layer_header (self, cr, width, &f, pal, curves, bold, small);
+
+  if (!have)
+    {
+      set_color (cr, &pal->fg, 0.45);
+      draw_text (cr, small, "No values yet", f.x + f.w / 2, f.y + f.h / 2, 0.5, 0.5);
+      g_object_unref (bold);
+      g_object_unref (small);
+      return;
+    }
+
+  for (guint c = 0; c < curves->len; c++)
+    {
+      NormCurve nc;
+
+      normalize (self, &g_array_index (curves, Curve, c), &nc);
+      self->n_points += nc.n;
+      g_array_append_val (norm, nc);
+    }
+
+  layer_grid (self, cr, &f, pal, small);
+  set_color (cr, &pal->fg, 0.55);
+  draw_text (cr, small, self->per_batch ? "epoch (per batch)" : "epoch",
+             f.x + f.w, height - 1, 1, 1);
+  layer_markers (self, cr, &f, small);
+  layer_curves (self, cr, &f, norm);
+  layer_best (self, cr, &f, pal, norm, small);
+  if (crosshair)
+    layer_crosshair (self, cr, &f, pal, norm, small);
+
+  for (guint c = 0; c < norm->len; c++)
+    norm_curve_clear (&g_array_index (norm, NormCurve, c));
+  g_object_unref (bold);
+  g_object_unref (small);
+}
+
+static void
+widget_palette (DsPlot  *self,
+                Palette *pal)
+{
+  GtkStyleContext *style = gtk_widget_get_style_context (GTK_WIDGET (self));
+  AdwStyleManager *manager = adw_style_manager_get_default ();
+  gboolean dark = adw_style_manager_get_dark (manager);
+
+  gtk_style_context_get_color (style, &pal->fg);
+  pal->grid = pal->fg;
+  pal->grid.alpha *= dark ? 0.10 : 0.08;
+  gdk_rgba_parse (&pal->panel, dark ? "#383838" : "#ffffff");
+  gdk_rgba_parse (&pal->background, dark ? "#303030" : "#ffffff");
+  pal->paint_background = FALSE;
+}
+
+static void
+ds_plot_snapshot (GtkWidget   *widget,
+                  GtkSnapshot *snapshot)
+{
+  DsPlot *self = DS_PLOT (widget);
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+  Palette pal;
+  cairo_t *cr;
+
+  if (width <= 0 || height <= 0)
+    return;
+  widget_palette (self, &pal);
+  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  draw (self, cr, width, height, &pal, self->cross_x >= 0);
+  cairo_destroy (cr);
+}
+
+void
+ds_plot_render (DsPlot  *self,
+                cairo_t *cr,
+                int      width,
+                int      height)
+{
+  Palette pal;
+
+  g_return_if_fail (DS_IS_PLOT (self));
+
+  gdk_rgba_parse (&pal.fg, "#241f31");
+  pal.grid = pal.fg;
+  pal.grid.alpha = 0.08;
+  gdk_rgba_parse (&pal.panel, "#ffffff");
+  gdk_rgba_parse (&pal.background, "#ffffff");
+  pal.paint_background = TRUE;
+  draw (self, cr, width, height, &pal, FALSE);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Input                                                                     */
+/* ------------------------------------------------------------------------ */
+
+static void
+motion_cb (GtkEventControllerMotion *motion,
+           double                    x,
+           double                    y,
+           DsPlot                   *self)
+{
+  ds_plot_set_crosshair (self, x, y);
+}
+
+static void
+leave_cb (GtkEventControllerMotion *motion,
+          DsPlot                   *self)
+{
+  ds_plot_set_crosshair (self, -1, -1);
+}
+
+static void
+set_zoomed (DsPlot   *self,
+            gboolean  zoomed)
+{
+  if (self->zoomed == zoomed)
+    return;
+  self->zoomed = zoomed;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOMED]);
+}
+
+static gboolean
+scroll_cb (GtkEventControllerScroll *scroll,
+           double                    dx,
+           double                    dy,
+           DsPlot                   *self)
+{
+  GdkModifierType mods = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (scroll));
+  double factor = pow (1.15, -dy);
+  double at_x = self->frame_w > 0 ? CLAMP ((self->cross_x - self->frame_x) / self->frame_w, 0, 1) : 0.5;
+  double at_y = self->frame_h > 0 ? CLAMP (1 - (self->cross_y - self->frame_y) / self->frame_h, 0, 1) : 0.5;
+
+  if (dy == 0)
+    return FALSE;
+  if (mods & (GDK_CONTROL_MASK | GDK_SHIFT_MASK))
+    {
+      /* The y axis: Ctrl or Shift with the wheel. */
+      double c = self->vy0 + at_y * (self->vy1 - self->vy0);
+
+      set_zoomed (self, TRUE);
+      self->vy0 = c - (c - self->vy0) / factor;
+      self->vy1 = c + (self->vy1 - c) / factor;
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+    }
+  else
+    ds_plot_zoom (self, factor, at_x);
+  return TRUE;
+}
+
+static void
+drag_begin_cb (GtkGestureDrag *gesture,
+               double          x,
+               double          y,
+               DsPlot         *self)
+{
+  self->drag_vx0 = self->vx0;
+  self->drag_vx1 = self->vx1;
+  self->drag_vy0 = self->vy0;
+  self->drag_vy1 = self->vy1;
+}
+
+static void
+drag_update_cb (GtkGestureDrag *gesture,
+                double          ox,
+                double          oy,
+                DsPlot         *self)
+{
+  double w = MAX (self->frame_w, 1);
+  double h = MAX (self->frame_h, 1);
+  double sx = (self->drag_vx1 - self->drag_vx0) / w;
+  double sy = (self->drag_vy1 - self->drag_vy0) / h;
+
+  if (fabs (ox) + fabs (oy) < 3 && !self->zoomed)
+    return;
+  set_zoomed (self, TRUE);
+  self->vx0 = self->drag_vx0 - ox * sx;
+  self->vx1 = self->drag_vx1 - ox * sx;
+  self->vy0 = self->drag_vy0 + oy * sy;
+  self->vy1 = self->drag_vy1 + oy * sy;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+pressed_cb (GtkGestureClick *gesture,
+            int              n_press,
+            double           x,
+            double           y,
+            DsPlot          *self)
+{
+  if (n_press == 2)
+    ds_plot_reset_view (self);
+}
+
+/* ------------------------------------------------------------------------ */
+
+static gboolean
+set_str (char       **dst,
+         const char  *value)
+{
+  if (g_strcmp0 (*dst, value) == 0)
+    return FALSE;
+  g_free (*dst);
+  *dst = g_strdup (value);
+  return TRUE;
+}
+
+static void
+runs_changed_cb (DsPlot *self)
+{
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+disconnect_runs (DsPlot *self)
+{
+  for (guint i = 0; i < self->connected->len; i++)
+    g_signal_handlers_disconnect_by_data (self->connected->pdata[i], self);
+  g_ptr_array_set_size (self->connected, 0);
+}
+
+static void
+connect_runs (DsPlot *self)
+{
+  guint n;
+
+  disconnect_runs (self);
+  n = self->runs ? g_list_model_get_n_items (self->runs) : 0;
+  for (guint i = 0; i < n; i++)
+    {
+      DsTrainingRun *run = g_list_model_get_item (self->runs, i);
+
+      /* One redraw per drain, however many series changed in it. */
+      g_signal_connect_swapped (run, "progress", G_CALLBACK (runs_changed_cb), self);
+      g_signal_connect_swapped (run, "notify::visible", G_CALLBACK (runs_changed_cb), self);
+      g_signal_connect_swapped (run, "markers-changed", G_CALLBACK (runs_changed_cb), self);
+      g_ptr_array_add (self->connected, run);
+    }
+}
+
+static void
+items_changed_cb (DsPlot *self)
+{
+  connect_runs (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+ds_plot_dispose (GObject *object)
+{
+  DsPlot *self = DS_PLOT (object);
+
+  disconnect_runs (self);
+  if (self->runs)
+    g_signal_handlers_disconnect_by_data (self->runs, self);
+  g_clear_object (&self->runs);
+  G_OBJECT_CLASS (ds_plot_parent_class)->dispose (object);
+}
+
+static void
+ds_plot_finalize (GObject *object)
+{
+  DsPlot *self = DS_PLOT (object);
+
+  g_ptr_array_unref (self->connected);
+  g_free (self->metric);
+  g_free (self->title);
+  G_OBJECT_CLASS (ds_plot_parent_class)->finalize (object);
+}
+
+static void
+ds_plot_get_property (GObject    *object,
+                      guint       prop_id,
+                      GValue     *value,
+                      GParamSpec *pspec)
+{
+  DsPlot *self = DS_PLOT (object);
+
+  switch (prop_id)
+    {
+    case PROP_METRIC:
+      g_value_set_string (value, self->metric);
+      break;
+    case PROP_TITLE:
+      g_value_set_string (value, self->title);
+      break;
+    case PROP_PER_BATCH:
+      g_value_set_boolean (value, self->per_batch);
+      break;
+    case PROP_SMOOTHING:
+      g_value_set_double (value, self->smoothing);
+      break;
+    case PROP_LOG_SCALE:
+      g_value_set_boolean (value, self->log_scale);
+      break;
+    case PROP_ZOOMED:
+      g_value_set_boolean (value, self->zoomed);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ds_plot_set_property (GObject      *object,
+                      guint         prop_id,
+                      const GValue *value,
+                      GParamSpec   *pspec)
+{
+  DsPlot *self = DS_PLOT (object);
+
+  switch (prop_id)
+    {
+    case PROP_METRIC:
+      ds_plot_set_metric (self, g_value_get_string (value));
+      break;
+    case PROP_TITLE:
+      ds_plot_set_title (self, g_value_get_string (value));
+      break;
+    case PROP_PER_BATCH:
+      ds_plot_set_per_batch (self, g_value_get_boolean (value));
+      break;
+    case PROP_SMOOTHING:
+      ds_plot_set_smoothing (self, g_value_get_double (value));
+      break;
+    case PROP_LOG_SCALE:
+      ds_plot_set_log_scale (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ds_plot_measure (GtkWidget      *widget,
+                 GtkOrientation  orientation,
+                 int             for_size,
+                 int            *minimum,
+                 int            *natural,
+                 int            *minimum_baseline,
+                 int            *natural_baseline)
+{
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    {
+      *minimum = 220;
+      *natural = 420;
+    }
+  else
+    {
+      *minimum = 170;
+      *natural = 260;
+    }
+}
+
+static void
+ds_plot_class_init (DsPlotClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = ds_plot_dispose;
+  object_class->finalize = ds_plot_finalize;
+  object_class->get_property = ds_plot_get_property;
+  object_class->set_property = ds_plot_set_property;
+  widget_class->snapshot = ds_plot_snapshot;
+  widget_class->measure = ds_plot_measure;
+
+  properties[PROP_METRIC] =
+    g_param_spec_string ("metric", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TITLE] =
+    g_param_spec_string ("title", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_PER_BATCH] =
+    g_param_spec_boolean ("per-batch", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SMOOTHING] =
+    g_param_spec_double ("smoothing", NULL, NULL, 0, 0.99, 0,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_LOG_SCALE] =
+    g_param_spec_boolean ("log-scale", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ZOOMED] =
+    g_param_spec_boolean ("zoomed", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_css_name (widget_class, "plot");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+}
+
+static void
+ds_plot_init (DsPlot *self)
+{
+  GtkEventController *motion = gtk_event_controller_motion_new ();
+  GtkEventController *scroll =
+    gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);
+  GtkGesture *drag = gtk_gesture_drag_new ();
+  GtkGesture *click = gtk_gesture_click_new ();
+
+  self->connected = g_ptr_array_new ();
+  self->cross_x = self->cross_y = -1;
+  self->vx1 = self->vy1 = 1;
+
+  g_signal_connect (motion, "motion", G_CALLBACK (motion_cb), self);
+  g_signal_connect (motion, "leave", G_CALLBACK (leave_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), motion);
+  g_signal_connect (scroll, "scroll", G_CALLBACK (scroll_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), scroll);
+  g_signal_connect (drag, "drag-begin", G_CALLBACK (drag_begin_cb), self);
+  g_signal_connect (drag, "drag-update", G_CALLBACK (drag_update_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drag));
+  g_signal_connect (click, "pressed", G_CALLBACK (pressed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+
+  gtk_widget_set_cursor_from_name (GTK_WIDGET (self), "crosshair");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self),
+                               "Scroll to zoom (Ctrl: the value axis), drag to pan, "
+                               "double-click to fit");
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self), FALSE);
+}
+
+GtkWidget *
+ds_plot_new (void)
+{
+  return g_object_new (DS_TYPE_PLOT, NULL);
+}
+
+void
+ds_plot_set_runs (DsPlot     *self,
+                  GListModel *runs)
+{
+  g_return_if_fail (DS_IS_PLOT (self));
+
+  if (self->runs)
+    g_signal_handlers_disconnect_by_data (self->runs, self);
+  g_set_object (&self->runs, runs);
+  if (runs)
+    g_signal_connect_swapped (runs, "items-changed", G_CALLBACK (items_changed_cb), self);
+  items_changed_cb (self);
+}
+
+void
+ds_plot_set_metric (DsPlot     *self,
+                    const char *metric)
+{
+  g_return_if_fail (DS_IS_PLOT (self));
+  if (set_str (&self->metric, metric))
+    {
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_METRIC]);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      self->title ? self->title : metric, -1);
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+    }
+}
+
+const char *
+ds_plot_get_metric (DsPlot *self)
+{
+  g_return_val_if_fail (DS_IS_PLOT (self), NULL);
+  return self->metric;
+}
+
+void
+ds_plot_set_title (DsPlot     *self,
+                   const char *title)
+{
+  g_return_if_fail (DS_IS_PLOT (self));
+  if (set_str (&self->title, title))
+    {
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      title, -1);
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+    }
+}
+
+const char *
+ds_plot_get_title (DsPlot *self)
+{
+  g_return_val_if_fail (DS_IS_PLOT (self), NULL);
+  return self->title;
+}
+
+void
+ds_plot_set_per_batch (DsPlot   *self,
+                       gboolean  per_batch)
+{
+  g_return_if_fail (DS_IS_PLOT (self));
+  per_batch = !!per_batch;
+  if (self->per_batch == per_batch)
+    return;
+  self->per_batch = per_batch;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PER_BATCH]);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+ds_plot_set_smoothing (DsPlot *self,
+                       double  smoothing)
+{
+  g_return_if_fail (DS_IS_PLOT (self));
+  smoothing = CLAMP (smoothing, 0, 0.99);
+  if (self->smoothing == smoothing)
+    return;
+  self->smoothing = smoothing;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SMOOTHING]);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+ds_plot_set_log_scale (DsPlot   *self,
+                       gboolean  log_scale)
+{
+  g_return_if_fail (DS_IS_PLOT (self));
+  log_scale = !!log_scale;
+  if (self->log_scale == log_scale)
+    return;
+  self->log_scale = log_scale;
+  /* A zoomed view is in the old axis' units; start over. */
+  set_zoomed (self, FALSE);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOG_SCALE]);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+gboolean
+ds_plot_get_log_scale (DsPlot *self)
+{
+  g_return_val_if_fail (DS_IS_PLOT (self), FALSE);
+  return self->log_scale;
+}
+
+void
+ds_plot_reset_view (DsPlot *self)
+{
+  g_return_if_fail (DS_IS_PLOT (self));
+  set_zoomed (self, FALSE);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+gboolean
+ds_plot_get_zoomed (DsPlot *self)
+{
+  g_return_val_if_fail (DS_IS_PLOT (self), FALSE);
+  return self->zoomed;
+}
+
+void
+ds_plot_zoom (DsPlot *self,
+              double  factor,
+              double  at)
+{
+  double c;
+
+  g_return_if_fail (DS_IS_PLOT (self));
+  g_return_if_fail (factor > 0);
+
+  c = self->vx0 + CLAMP (at, 0, 1) * (self->vx1 - self->vx0);
+  set_zoomed (self, TRUE);
+  self->vx0 = c - (c - self->vx0) / factor;
+  self->vx1 = c + (self->vx1 - c) / factor;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+ds_plot_pan (DsPlot *self,
+             double  dx,
+             double  dy)
+{
+  double wx, wy;
+
+  g_return_if_fail (DS_IS_PLOT (self));
+  wx = (self->vx1 - self->vx0) * dx;
+  wy = (self->vy1 - self->vy0) * dy;
+  set_zoomed (self, TRUE);
+  self->vx0 += wx;
+  self->vx1 += wx;
+  self->vy0 += wy;
+  self->vy1 += wy;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+ds_plot_get_view (DsPlot *self,
+                  double *x0,
+                  double *x1,
+                  double *y0,
+                  double *y1)
+{
+  g_return_if_fail (DS_IS_PLOT (self));
+  if (x0)
+    *x0 = self->vx0;
+  if (x1)
+    *x1 = self->vx1;
+  if (y0)
+    *y0 = self->vy0;
+  if (y1)
+    *y1 = self->vy1;
+}
+
+void
+ds_plot_set_crosshair (DsPlot *self,
+                       double  x,
+                       double  y)
+{
+  g_return_if_fail (DS_IS_PLOT (self));
+  self->cross_x = x;
+  self->cross_y = y;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+char *
+ds_plot_dup_readout (DsPlot *self)
+{
+  g_autoptr(GArray) curves = NULL;
+  GString *out;
+  double data_x;
+
+  g_return_val_if_fail (DS_IS_PLOT (self), NULL);
+
+  if (self->cross_x < 0 || self->frame_w <= 0)
+    return NULL;
+  curves = collect_curves (self);
+  out = g_string_new (NULL);
+  data_x = self->vx0 + (self->cross_x - self->frame_x) / self->frame_w * (self->vx1 - self->vx0);
+  g_string_append_printf (out, "epoch %.2f", data_x);
+  for (guint c = 0; c < curves->len; c++)
+    {
+      Curve *cv = &g_array_index (curves, Curve, c);
+      int i = ds_metric_series_find_nearest (cv->series, data_x);
+      const DsPoint *p = ds_metric_series_get_points (cv->series, NULL);
+
+      if (i >= 0)
+        g_string_append_printf (out, " · %s %s %g", ds_training_run_get_name (cv->run),
+                                ds_metric_series_get_key (cv->series), p[i].y);
+    }
+  return g_string_free (out, FALSE);
+}
+
+guint
+ds_plot_get_n_points (DsPlot *self)
+{
+  g_autoptr(GArray) curves = NULL;
+  guint n = 0;
+
+  g_return_val_if_fail (DS_IS_PLOT (self), 0);
+
+  curves = collect_curves (self);
+  for (guint c = 0; c < curves->len; c++)
+    n += ds_metric_series_get_n_points (g_array_index (curves, Curve, c).series);
+  return n;
+}
