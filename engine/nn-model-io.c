@@ -210,9 +210,10 @@ w_layer (Writer *w, NnModel *m, int i)
 static void
 w_graph (Writer *w, NnModel *m)
 {
-  /* Infer first: weights are written only when they fit the current
-   * structure (inference drops them when the layout changed). */
-  nn_model_infer (m, NULL);
+  /* After an edit, infer first: weights are written only when they fit
+   * the current structure (inference drops them when the layout changed). */
+  if (!m->inferred)
+    nn_model_infer (m, NULL);
 
   w_key (w, "layers");
   json_builder_begin_array (w->b);

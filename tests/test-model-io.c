@@ -619,6 +619,19 @@ test_nesting (void)
   g_assert_cmpstr (json, ==, json2);
   assert_same_structure (m, m2);
 
+  /* A model whose layers have no weights at all still saves "weights". */
+  g_autoptr (NnModel) none = nn_model_new ("no_params");
+  int in = add (none, "Input", "x");
+  int fl = add (none, "Flatten", "flat");
+  call1 (none, fl, in, 0);
+  g_assert_true (nn_model_init_weights (none, 1, NULL));
+  g_autofree char *nj = to_json (none, TRUE);
+  g_assert_nonnull (strstr (nj, "\"count\" : 0,"));
+  g_autoptr (NnModel) none2 = load (nj);
+  g_assert_true (nn_model_has_weights (none2));
+  g_autofree char *nj2 = to_json (none2, TRUE);
+  g_assert_cmpstr (nj, ==, nj2);
+
   g_autofree char *deep = nested_json (12);
   expect_error (deep, -1, NN_MODEL_ERROR_FILE, "nested more than 8 deep", NULL);
 }
@@ -836,6 +849,58 @@ test_malformed_weights (void)
                      "no “encoding” member", NULL);
 }
 
+/* Random damage: each mutated text either loads or fails with a model
+ * error, never crashes (run under AddressSanitizer in CI). */
+static void
+test_random_damage (void)
+{
+  g_autofree char *json = small_model_json (TRUE);
+  size_t len = strlen (json);
+  static const char pool[] = "{}[]\",:0123456789-.eE \ntruefalsnul\\Az=+/";
+  NnRng rng;
+  int loaded = 0, failed = 0;
+  nn_rng_seed (&rng, 1234);
+  for (int it = 0; it < 3000; it++)
+    {
+      g_autofree char *t = g_strdup (json);
+      int edits = 1 + (int) nn_rng_below (&rng, 3);
+      for (int e = 0; e < edits; e++)
+        {
+          size_t at = nn_rng_below (&rng, (guint32) len);
+          switch (nn_rng_below (&rng, 3))
+            {
+            case 0:   /* replace a byte */
+              t[at] = pool[nn_rng_below (&rng, sizeof pool - 1)];
+              break;
+            case 1:   /* delete a byte */
+              memmove (t + at, t + at + 1, strlen (t + at + 1) + 1);
+              break;
+            default:  /* a random byte, possibly not UTF-8 */
+              t[at] = (char) (1 + nn_rng_below (&rng, 255));
+              break;
+            }
+        }
+      g_autoptr (GError) error = NULL;
+      g_autoptr (NnModel) m = nn_model_load_from_data (t, -1, &error);
+      if (m)
+        {
+          g_assert_no_error (error);
+          g_autofree char *again = to_json (m, TRUE);
+          g_autoptr (NnModel) m2 = load (again);
+          loaded++;
+        }
+      else
+        {
+          g_assert_nonnull (error);
+          g_assert_true (error->domain == NN_MODEL_ERROR);
+          g_assert_true (g_utf8_validate (error->message, -1, NULL));
+          failed++;
+        }
+    }
+  g_test_message ("%d damaged texts loaded, %d failed", loaded, failed);
+  g_assert_cmpint (failed, >, 1000);
+}
+
 static void
 test_load_missing_file (void)
 {
@@ -979,6 +1044,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/model-io/malformed-layers", test_malformed_layers);
   g_test_add_func ("/engine/model-io/malformed-settings", test_malformed_settings);
   g_test_add_func ("/engine/model-io/malformed-weights", test_malformed_weights);
+  g_test_add_func ("/engine/model-io/random-damage", test_random_damage);
   g_test_add_func ("/engine/model-io/load-missing-file", test_load_missing_file);
   g_test_add_func ("/engine/model-io/unwritable-values", test_unwritable_values);
   g_test_add_func ("/engine/model-io/save-unwritable", test_save_unwritable);
