@@ -1425,14 +1425,16 @@ read_compile (NnModel *m, JsonObject *root, GArray *outs, GError **error)
     { loss, "loss" }, { weights, "loss_weights" }, { metrics, "metrics" }
   };
   for (guint k = 0; k < G_N_ELEMENTS (lists); k++)
-    if (lists[k].node && (int) json_array_get_length (json_node_get_array (lists[k].node)) != n_out)
-      {
-        g_set_error (error, NN_MODEL_ERROR, E,
-                     "%s: “%s” has %u entries but the model has %d output%s (one entry each)",
-                     where, lists[k].key, json_array_get_length (json_node_get_array (lists[k].node)),
-                     n_out, n_out == 1 ? "" : "s");
-        return FALSE;
-      }
+    {
+      guint n = lists[k].node ? json_array_get_length (json_node_get_array (lists[k].node)) : 0;
+      if (lists[k].node && (int) n != n_out)
+        {
+          g_set_error (error, NN_MODEL_ERROR, E,
+                       "%s: “%s” has %u entries but the model has %d output%s (one entry each)",
+                       where, lists[k].key, n, n_out, n_out == 1 ? "" : "s");
+          return FALSE;
+        }
+    }
 
   for (int o = 0; o < n_out; o++)
     {
@@ -1476,7 +1478,8 @@ read_compile (NnModel *m, JsonObject *root, GArray *outs, GError **error)
           for (guint j = 0; j < json_array_get_length (a); j++)
             {
               JsonNode *me = json_array_get_element (a, j);
-              if (!is_kind (me, J_STRING) || !nn_metric_parse (json_node_get_string (me), &mt[n_mt]))
+              if (!is_kind (me, J_STRING)
+                  || !nn_metric_parse (json_node_get_string (me), &mt[n_mt]))
                 {
                   g_set_error (error, NN_MODEL_ERROR, E,
                                "%s: metric %u of output %d must be one of accuracy, "

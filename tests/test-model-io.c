@@ -777,6 +777,31 @@ test_malformed_layers (void)
                      NN_MODEL_ERROR_CONFIG, "layer “last”: “position” must be [x, y]", NULL);
 }
 
+/* Two shared layers whose second calls wait on each other. */
+static void
+test_call_cycle (void)
+{
+  const char *json =
+    "{\"format\": \"deepscope-model\", \"version\": 1, \"config\": {\"layers\": [\n"
+    " {\"class_name\": \"Input\", \"name\": \"x\", \"config\": {\"shape\": [2]}, \"inbound_nodes\": []},\n"
+    " {\"class_name\": \"Dense\", \"name\": \"a\", \"config\": {\"units\": 2},\n"
+    "  \"inbound_nodes\": [[[\"x\", 0, 0]], [[\"b\", 1, 0]]]},\n"
+    " {\"class_name\": \"Dense\", \"name\": \"b\", \"config\": {\"units\": 2},\n"
+    "  \"inbound_nodes\": [[[\"x\", 0, 0]], [[\"a\", 1, 0]]]}],\n"
+    " \"input_layers\": [[\"x\", 0, 0]], \"output_layers\": []}}";
+  expect_error (json, -1, NN_MODEL_ERROR_GRAPH, "layer “a”: call 1", "cycle", NULL);
+
+  /* The same with the second call of b fed by x loads: a's call 1 waits
+   * for b's, which comes later in the list. */
+  g_autofree char *fine = replace_once (json, "[[\"a\", 1, 0]]", "[[\"x\", 0, 0]]");
+  g_autoptr (NnModel) m = load (fine);
+  int a = nn_model_find_layer (m, "a"), b = nn_model_find_layer (m, "b");
+  NnRef r = nn_model_call_get_input (m, a, 1, 0);
+  g_assert_cmpint (r.layer, ==, b);
+  g_assert_cmpint (r.call, ==, 1);
+  g_assert_true (nn_model_infer (m, NULL));
+}
+
 static void
 test_malformed_settings (void)
 {
@@ -1042,6 +1067,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/model-io/malformed-text", test_malformed_text);
   g_test_add_func ("/engine/model-io/malformed-header", test_malformed_header);
   g_test_add_func ("/engine/model-io/malformed-layers", test_malformed_layers);
+  g_test_add_func ("/engine/model-io/call-cycle", test_call_cycle);
   g_test_add_func ("/engine/model-io/malformed-settings", test_malformed_settings);
   g_test_add_func ("/engine/model-io/malformed-weights", test_malformed_weights);
   g_test_add_func ("/engine/model-io/random-damage", test_random_damage);
