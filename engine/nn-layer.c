@@ -30,7 +30,7 @@ nn_layer_register (const NnLayerType *t)
 }
 
 void nn_layers_register_core (void);
-void nn_layers_register_conv (void) __attribute__ ((weak));
+void nn_layers_register_conv (void);
 
 void
 nn_layers_register_all (void)
@@ -39,8 +39,7 @@ nn_layers_register_all (void)
   if (g_once_init_enter (&once))
     {
       nn_layers_register_core ();
-      if (nn_layers_register_conv)
-        nn_layers_register_conv ();
+      nn_layers_register_conv ();
       g_once_init_leave (&once, 1);
     }
 }

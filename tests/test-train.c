@@ -18,7 +18,8 @@ spirals_mlp (int hidden)
   for (int k = 0; k < 2; k++)
     {
       int d = nn_model_add_layer (m, "Dense", NULL, &error);
-      g_assert_true (nn_model_layer_set_param (m, d, "units", g_strdup_printf ("%d", hidden), &error));
+      g_autofree char *units = g_strdup_printf ("%d", hidden);
+      g_assert_true (nn_model_layer_set_param (m, d, "units", units, &error));
       g_assert_true (nn_model_layer_set_param (m, d, "activation", "relu", &error));
       g_assert_true (nn_model_connect (m, (NnRef) { prev, 0 }, d, 0, &error));
       prev = d;
