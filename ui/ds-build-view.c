@@ -227,6 +227,10 @@ ds_build_view_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->document, self);
   g_clear_object (&self->document);
   gtk_widget_dispose_template (GTK_WIDGET (object), DS_TYPE_BUILD_VIEW);
+  /* The root of the template is not bound to a field, so
+   * gtk_widget_dispose_template leaves it: unparent it here. */
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (object)));)
+    gtk_widget_unparent (child);
   G_OBJECT_CLASS (ds_build_view_parent_class)->dispose (object);
 }
 

@@ -254,6 +254,10 @@ static void
 ds_palette_dispose (GObject *object)
 {
   gtk_widget_dispose_template (GTK_WIDGET (object), DS_TYPE_PALETTE);
+  /* The root of the template is not bound to a field, so
+   * gtk_widget_dispose_template leaves it: unparent it here. */
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (object)));)
+    gtk_widget_unparent (child);
   G_OBJECT_CLASS (ds_palette_parent_class)->dispose (object);
 }
 

@@ -121,6 +121,10 @@ ds_summary_dispose (GObject *object)
   g_clear_object (&self->document);
   g_clear_handle_id (&self->idle_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (object), DS_TYPE_SUMMARY);
+  /* The root of the template is not bound to a field, so
+   * gtk_widget_dispose_template leaves it: unparent it here. */
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (object)));)
+    gtk_widget_unparent (child);
   G_OBJECT_CLASS (ds_summary_parent_class)->dispose (object);
 }
 

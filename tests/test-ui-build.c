@@ -1,0 +1,605 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* UI tests of the Build view: the real window and widgets under a private X
+ * server (tests/run-headless.sh), driven by real pointer and keyboard input
+ * through XTest where it matters (palette drags, port-to-port connection,
+ * keyboard operation of the canvas). */
+#include <math.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+#include <adwaita.h>
+
+#include "ds-application.h"
+#include "ds-autosave.h"
+#include "ds-build-view.h"
+#include "ds-window.h"
+#include "ui-test-util.h"
+
+typedef struct
+{
+  DsWindow      *window;
+  DsBuildView   *view;
+  DsGraphCanvas *canvas;
+  DsPalette     *palette;
+  DsProperties  *props;
+  DsDocument    *doc;
+} Ui;
+
+static void
+ui_open (Ui *ui)
+{
+  ui->window = ds_window_new (NULL);
+  gtk_window_set_default_size (GTK_WINDOW (ui->window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (ui->window));
+  ui->view = DS_BUILD_VIEW (ds_window_get_view (ui->window, "build"));
+  g_assert_nonnull (ui->view);
+  ui->canvas = ds_build_view_get_canvas (ui->view);
+  ui->palette = ds_build_view_get_palette (ui->view);
+  ui->props = ds_build_view_get_properties (ui->view);
+  ui->doc = ds_window_get_document (ui->window);
+  g_assert_true (ui_wait_for (ui_widget_allocated, ui->canvas, 5000));
+  ui_spin (100);
+}
+
+static void
+ui_close (Ui *ui)
+{
+  ds_window_close_discarding (ui->window);
+  ui_spin (50);
+}
+
+static NnModel *
+model_of (Ui *ui)
+{
+  return ds_document_get_model (ui->doc);
+}
+
+static char *
+json_of (Ui *ui)
+{
+  g_autoptr(GError) error = NULL;
+  char *json = nn_model_to_json (model_of (ui), FALSE, &error);
+
+  g_assert_no_error (error);
+  return json;
+}
+
+static void
+assert_shape (NnModel *m,
+              int      layer,
+              int      ndim,
+              const int *expect)
+{
+  int n, shape[NN_MAX_DIMS];
+
+  g_assert_true (nn_model_get_shape (m, (NnRef) { layer, 0 }, &n, shape));
+  g_assert_cmpint (n, ==, ndim);
+  for (int i = 0; i < n; i++)
+    g_assert_cmpint (shape[i], ==, expect[i]);
+}
+
+/* Centre of a layer's node, in canvas widget coordinates. */
+static void
+node_centre (Ui     *ui,
+             int     layer,
+             double *wx,
+             double *wy)
+{
+  double x, y;
+
+  nn_model_layer_get_position (model_of (ui), layer, &x, &y);
+  ds_graph_canvas_model_to_widget (ui->canvas, x + DS_NODE_WIDTH / 2, y + DS_NODE_HEIGHT / 2, wx, wy);
+}
+
+typedef struct { Ui *ui; int n; } LayerCount;
+
+static gboolean
+has_n_layers (gpointer data)
+{
+  LayerCount *c = data;
+  return nn_model_get_n_layers (model_of (c->ui)) == c->n;
+}
+
+static void
+drag_from_palette (Ui         *ui,
+                   const char *class_name,
+                   double      x,
+                   double      y)
+{
+  GtkWidget *row = ds_palette_get_row (ui->palette, class_name);
+  LayerCount c = { ui, nn_model_get_n_layers (model_of (ui)) + 1 };
+
+  g_assert_nonnull (row);
+  g_assert_true (gtk_widget_get_mapped (row));
+  ui_xtest_drag (row, 40, gtk_widget_get_height (row) / 2.0, GTK_WIDGET (ui->canvas), x, y);
+  g_assert_true (ui_wait_for (has_n_layers, &c, 3000));
+}
+
+/* Three layers dragged from the palette with the real pointer, connected by
+ * dragging from output ports to the next nodes; the shapes follow. */
+static void
+test_drop_and_connect (void)
+{
+  Ui ui;
+  NnModel *m;
+  int in, flat, dense;
+  double px, py, cx, cy;
+  GtkWidget *units;
+  g_autofree char *summary = NULL;
+
+  ui_open (&ui);
+  g_assert_cmpuint (ds_palette_get_n_rows (ui.palette), ==, nn_layer_types_count ());
+
+  drag_from_palette (&ui, "Input", 110, 160);
+  drag_from_palette (&ui, "Flatten", 330, 160);
+  drag_from_palette (&ui, "Dense", 550, 160);
+  m = model_of (&ui);
+  in = nn_model_find_layer (m, "input_1") >= 0 ? nn_model_find_layer (m, "input_1") : 0;
+  g_assert_cmpstr (nn_layer_type_get_name (nn_model_layer_get_type (m, 0)), ==, "Input");
+  g_assert_cmpstr (nn_layer_type_get_name (nn_model_layer_get_type (m, 1)), ==, "Flatten");
+  g_assert_cmpstr (nn_layer_type_get_name (nn_model_layer_get_type (m, 2)), ==, "Dense");
+  in = 0, flat = 1, dense = 2;
+
+  /* Each node is centred where it was dropped. */
+  node_centre (&ui, flat, &cx, &cy);
+  g_assert_cmpfloat (fabs (cx - 330), <, 8);
+  g_assert_cmpfloat (fabs (cy - 160), <, 8);
+
+  /* Real drags from each output port to the next node. */
+  g_assert_true (ds_graph_canvas_get_port (ui.canvas, in, TRUE, &px, &py));
+  node_centre (&ui, flat, &cx, &cy);
+  ui_xtest_drag (GTK_WIDGET (ui.canvas), px, py, GTK_WIDGET (ui.canvas), cx, cy);
+  g_assert_true (ds_graph_canvas_get_port (ui.canvas, flat, TRUE, &px, &py));
+  node_centre (&ui, dense, &cx, &cy);
+  ui_xtest_drag (GTK_WIDGET (ui.canvas), px, py, GTK_WIDGET (ui.canvas), cx, cy);
+
+  m = model_of (&ui);
+  g_assert_cmpint (nn_model_layer_get_n_calls (m, flat), ==, 1);
+  g_assert_cmpint (nn_model_call_get_input (m, flat, 0, 0).layer, ==, in);
+  g_assert_cmpint (nn_model_layer_get_n_calls (m, dense), ==, 1);
+  g_assert_cmpint (nn_model_call_get_input (m, dense, 0, 0).layer, ==, flat);
+  assert_shape (m, in, 3, (int[]) { 28, 28, 1 });
+  assert_shape (m, flat, 1, (int[]) { 784 });
+  assert_shape (m, dense, 1, (int[]) { 32 });
+  g_assert_null (nn_model_layer_get_error (m, dense));
+  g_assert_cmpint (ds_scene_get_n_edges (ds_graph_canvas_get_scene (ui.canvas)), ==, 2);
+  g_assert_cmpstr (ds_scene_get_node (ds_graph_canvas_get_scene (ui.canvas), dense)->shape_text, ==, "(32)");
+  /* The dangling Dense became the model's output. */
+  g_assert_cmpint (nn_model_get_n_outputs (m), ==, 1);
+  g_assert_cmpint (nn_model_get_output (m, 0).layer, ==, dense);
+
+  /* A click selects; the properties editor edits; shapes follow at once. */
+  node_centre (&ui, dense, &cx, &cy);
+  ui_xtest_click (GTK_WIDGET (ui.canvas), cx, cy);
+  g_assert_cmpint (ds_graph_canvas_get_selected_layer (ui.canvas), ==, dense);
+  units = ds_properties_get_editor (ui.props, "units");
+  g_assert_true (GTK_IS_SPIN_BUTTON (units));
+  g_assert_cmpfloat (gtk_spin_button_get_value (GTK_SPIN_BUTTON (units)), ==, 32);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (units), 64);
+  ui_spin (50);
+  assert_shape (model_of (&ui), dense, 1, (int[]) { 64 });
+  summary = ds_summary_dup_text (ds_build_view_get_summary (ui.view));
+  g_assert_nonnull (strstr (summary, "(None, 64)"));
+  g_assert_nonnull (strstr (summary, "50,240"));   /* 784 * 64 + 64 */
+  g_assert_true (ds_document_get_dirty (ui.doc));
+  ui_close (&ui);
+}
+
+/* Every kind of edit is undone and redone to the exact model text. */
+static void
+test_undo_redo (void)
+{
+  Ui ui;
+  g_autoptr(GPtrArray) states = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  GtkWidget *editor;
+  int in, dense, dup;
+
+  ui_open (&ui);
+  g_ptr_array_add (states, json_of (&ui));
+
+  in = ds_graph_canvas_add_layer (ui.canvas, "Input", 0, 0, &error);
+  g_assert_no_error (error);
+  g_ptr_array_add (states, json_of (&ui));
+  dense = ds_graph_canvas_add_layer (ui.canvas, "Dense", 256, 0, &error);
+  g_assert_no_error (error);
+  g_ptr_array_add (states, json_of (&ui));
+  g_assert_true (ds_graph_canvas_connect (ui.canvas, in, dense, &error));
+  g_ptr_array_add (states, json_of (&ui));
+
+  /* Property edits go through the generated editors. */
+  ds_graph_canvas_select_layer (ui.canvas, in, FALSE);
+  editor = ds_properties_get_editor (ui.props, "shape");
+  g_assert_true (GTK_IS_ENTRY (editor));
+  gtk_editable_set_text (GTK_EDITABLE (editor), "4");
+  g_signal_emit_by_name (editor, "activate");
+  assert_shape (model_of (&ui), dense, 1, (int[]) { 32 });
+  g_ptr_array_add (states, json_of (&ui));
+
+  ds_graph_canvas_select_layer (ui.canvas, dense, FALSE);
+  editor = ds_properties_get_editor (ui.props, "units");
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (editor), 16);
+  g_ptr_array_add (states, json_of (&ui));
+  editor = ds_properties_get_editor (ui.props, "activation");
+  g_assert_true (ADW_IS_COMBO_ROW (editor));
+  adw_combo_row_set_selected (ADW_COMBO_ROW (editor), 2);   /* sigmoid */
+  g_ptr_array_add (states, json_of (&ui));
+  editor = ds_properties_get_editor (ui.props, "use_bias");
+  g_assert_true (GTK_IS_SWITCH (editor));
+  gtk_switch_set_active (GTK_SWITCH (editor), FALSE);
+  g_ptr_array_add (states, json_of (&ui));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (ui.canvas), "canvas.move", "(dd)", 8.0, 16.0));
+  g_ptr_array_add (states, json_of (&ui));
+  g_assert_true (ds_graph_canvas_rename_layer (ui.canvas, dense, "scores", &error));
+  g_ptr_array_add (states, json_of (&ui));
+  ds_graph_canvas_duplicate (ui.canvas);
+  dup = ds_graph_canvas_get_selected_layer (ui.canvas);
+  g_assert_cmpint (dup, ==, 2);
+  g_ptr_array_add (states, json_of (&ui));
+  ds_graph_canvas_delete_selection (ui.canvas);
+  g_assert_cmpint (nn_model_get_n_layers (model_of (&ui)), ==, 2);
+  g_ptr_array_add (states, json_of (&ui));
+  ds_graph_canvas_select_all (ui.canvas);
+  ds_graph_canvas_copy (ui.canvas);
+  ds_graph_canvas_paste (ui.canvas);
+  g_assert_cmpint (nn_model_get_n_layers (model_of (&ui)), ==, 4);
+  g_ptr_array_add (states, json_of (&ui));
+  ds_graph_canvas_auto_layout (ui.canvas);
+  g_ptr_array_add (states, json_of (&ui));
+
+  /* Each recorded edit changed the model. */
+  for (guint i = 1; i < states->len; i++)
+    g_assert_cmpstr (g_ptr_array_index (states, i - 1), !=, g_ptr_array_index (states, i));
+
+  for (guint i = states->len - 1; i > 0; i--)
+    {
+      g_autofree char *now = NULL;
+
+      g_assert_true (ds_document_can_undo (ui.doc));
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (ui.window), "win.undo", NULL));
+      now = json_of (&ui);
+      g_assert_cmpstr (now, ==, g_ptr_array_index (states, i - 1));
+    }
+  g_assert_false (ds_document_can_undo (ui.doc));
+  g_assert_false (ds_document_get_dirty (ui.doc));
+
+  for (guint i = 1; i < states->len; i++)
+    {
+      g_autofree char *now = NULL;
+
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (ui.window), "win.redo", NULL));
+      now = json_of (&ui);
+      g_assert_cmpstr (now, ==, g_ptr_array_index (states, i));
+    }
+  g_assert_false (ds_document_can_redo (ui.doc));
+  ui_close (&ui);
+}
+
+/* An edge the shapes don't allow: the error shows on the node it concerns
+ * (drawn in the error colour), in the error list, and the list selects it. */
+static void
+test_invalid_connection (void)
+{
+  Ui ui;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  GtkListBox *list;
+  GtkWidget *row;
+  NnModel *m;
+  int in, conv, dense;
+  DsScene *scene;
+
+  ui_open (&ui);
+  in = ds_graph_canvas_add_layer (ui.canvas, "Input", 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_true (nn_model_layer_set_param (model_of (&ui), in, "shape", "10", &error));
+  ds_document_commit (ui.doc, DS_CHANGE_PARAMS, "Set shape", NULL);
+  conv = ds_graph_canvas_add_layer (ui.canvas, "Conv2D", 240, 0, &error);
+  g_assert_no_error (error);
+  dense = ds_graph_canvas_add_layer (ui.canvas, "Dense", 240, 160, &error);
+  g_assert_no_error (error);
+  g_assert_true (ds_graph_canvas_connect (ui.canvas, in, dense, &error));
+  g_assert_true (ds_graph_canvas_connect (ui.canvas, in, conv, &error));
+  ui_spin (50);
+
+  m = model_of (&ui);
+  g_assert_nonnull (nn_model_layer_get_error (m, conv));
+  g_assert_null (nn_model_layer_get_error (m, in));
+  g_assert_null (nn_model_layer_get_error (m, dense));
+  scene = ds_graph_canvas_get_scene (ui.canvas);
+  g_assert_nonnull (ds_scene_get_node (scene, conv)->error);
+  g_assert_null (ds_scene_get_node (scene, dense)->error);
+
+  /* The error colour on screen: the node's left strip is red. */
+  {
+    GtkWidget *canvas = GTK_WIDGET (ui.canvas);
+    g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (canvas);
+    g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+    g_autoptr(GskRenderNode) node = NULL;
+    g_autoptr(GdkTexture) texture = NULL;
+    int w = gtk_widget_get_width (canvas), h = gtk_widget_get_height (canvas);
+    g_autofree guchar *pixels = g_malloc (4 * w * h);
+    double x, y, wx, wy;
+    const guchar *p;
+
+    ds_graph_canvas_set_zoom (ui.canvas, 1.0);
+    gtk_test_widget_wait_for_draw (GTK_WIDGET (ui.window));
+    ui_spin (50);
+    gdk_paintable_snapshot (paintable, snapshot, w, h);
+    node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+    g_assert_nonnull (node);
+    texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (canvas)),
+                                           node, &GRAPHENE_RECT_INIT (0, 0, w, h));
+    gdk_texture_download (texture, pixels, 4 * w);
+    if (g_getenv ("DS_TEST_SAVE_PNG"))
+      gdk_texture_save_to_png (texture, g_getenv ("DS_TEST_SAVE_PNG"));
+    nn_model_layer_get_position (model_of (&ui), conv, &x, &y);
+    ds_graph_canvas_model_to_widget (ui.canvas, x + 2.5, y + DS_NODE_HEIGHT / 4, &wx, &wy);
+    g_assert_cmpfloat (wx, >=, 0);
+    g_assert_cmpfloat (wx, <, w);
+    g_assert_cmpfloat (wy, >=, 0);
+    g_assert_cmpfloat (wy, <, h);
+    p = pixels + 4 * ((int) wy * w + (int) wx);   /* BGRA */
+    g_test_message ("error strip at %.1f,%.1f: %d %d %d", wx, wy, p[2], p[1], p[0]);
+    g_assert_cmpint (p[2], >, 150);
+    g_assert_cmpint (p[1], <, 90);
+    /* ...and the healthy Dense has its group colour, not red. */
+    nn_model_layer_get_position (model_of (&ui), dense, &x, &y);
+    ds_graph_canvas_model_to_widget (ui.canvas, x + 2.5, y + DS_NODE_HEIGHT / 4, &wx, &wy);
+    p = pixels + 4 * ((int) wy * w + (int) wx);
+    g_assert_cmpint (p[0], >, 120);   /* #9141ac: more blue than red */
+  }
+
+  list = ds_build_view_get_error_list (ui.view);
+  row = gtk_widget_get_first_child (GTK_WIDGET (list));
+  g_assert_nonnull (row);
+  g_assert_null (gtk_widget_get_next_sibling (row));
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==,
+                   nn_model_layer_get_name (m, conv));
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==,
+                   nn_model_layer_get_error (m, conv));
+  ds_graph_canvas_select_layer (ui.canvas, dense, FALSE);
+  g_signal_emit_by_name (row, "activate");
+  ui_spin (50);
+  g_assert_cmpint (ds_graph_canvas_get_selected_layer (ui.canvas), ==, conv);
+  g_assert_cmpint (ds_properties_get_layer (ui.props), ==, conv);
+
+  /* Edges the graph itself refuses change nothing. */
+  before = json_of (&ui);
+  g_assert_false (ds_graph_canvas_connect (ui.canvas, dense, in, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_false (ds_graph_canvas_connect (ui.canvas, conv, conv, &error));
+  g_clear_error (&error);
+  after = json_of (&ui);
+  g_assert_cmpstr (before, ==, after);
+
+  /* Fixing the input clears the error and the list (the Dense, which
+   * would then get an image, goes first). */
+  ds_graph_canvas_select_layer (ui.canvas, dense, FALSE);
+  ds_graph_canvas_delete_selection (ui.canvas);
+  g_assert_true (nn_model_layer_set_param (model_of (&ui), in, "shape", "8, 8, 1", &error));
+  ds_document_commit (ui.doc, DS_CHANGE_PARAMS, "Set shape", NULL);
+  g_assert_null (nn_model_layer_get_error (model_of (&ui), conv));
+  g_assert_null (gtk_widget_get_first_child (GTK_WIDGET (list)));
+  ui_close (&ui);
+}
+
+/* Save, reopen in another window: same layers, edges and positions. */
+static void
+test_save_reopen (void)
+{
+  Ui a, b;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("ds-ui-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "saved.json", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autofree char *json_a = NULL;
+  g_autofree char *json_b = NULL;
+  NnModel *ma, *mb;
+  int x1, x2, add;
+
+  g_assert_no_error (error);
+  ui_open (&a);
+  x1 = ds_graph_canvas_add_layer (a.canvas, "Input", 0, 0, &error);
+  x2 = ds_graph_canvas_add_layer (a.canvas, "Input", 0, 200, &error);
+  add = ds_graph_canvas_add_layer (a.canvas, "Add", 300, 100, &error);
+  g_assert_no_error (error);
+  g_assert_true (ds_graph_canvas_connect (a.canvas, x1, add, &error));
+  g_assert_true (ds_graph_canvas_connect (a.canvas, x2, add, &error));
+  /* Positions off the grid too: they must come back exactly. */
+  nn_model_layer_set_position (model_of (&a), x2, 13.25, 217.5);
+  ds_document_commit (a.doc, DS_CHANGE_POSITIONS, "Move", NULL);
+  g_assert_true (ds_window_save_to (a.window, file, &error));
+  g_assert_no_error (error);
+  g_assert_false (ds_document_get_dirty (a.doc));
+
+  ui_open (&b);
+  g_assert_true (ds_window_load (b.window, file, &error));
+  g_assert_no_error (error);
+  g_assert_false (ds_document_get_dirty (b.doc));
+  g_assert_true (g_file_equal (ds_document_get_file (b.doc), file));
+
+  ma = model_of (&a);
+  mb = model_of (&b);
+  g_assert_cmpint (nn_model_get_n_layers (mb), ==, 3);
+  for (int l = 0; l < 3; l++)
+    {
+      double xa, ya, xb, yb;
+
+      g_assert_cmpstr (nn_model_layer_get_name (ma, l), ==, nn_model_layer_get_name (mb, l));
+      g_assert_true (nn_model_layer_get_type (ma, l) == nn_model_layer_get_type (mb, l));
+      nn_model_layer_get_position (ma, l, &xa, &ya);
+      nn_model_layer_get_position (mb, l, &xb, &yb);
+      g_assert_cmpfloat (xa, ==, xb);
+      g_assert_cmpfloat (ya, ==, yb);
+      g_assert_cmpfloat (ds_scene_get_node (ds_graph_canvas_get_scene (b.canvas), l)->x, ==, xb);
+      g_assert_cmpint (nn_model_layer_get_n_calls (ma, l), ==, nn_model_layer_get_n_calls (mb, l));
+    }
+  g_assert_cmpint (nn_model_call_get_n_inputs (mb, add, 0), ==, 2);
+  g_assert_cmpint (nn_model_call_get_input (mb, add, 0, 0).layer, ==, x1);
+  g_assert_cmpint (nn_model_call_get_input (mb, add, 0, 1).layer, ==, x2);
+  json_a = json_of (&a);
+  json_b = json_of (&b);
+  g_assert_cmpstr (json_a, ==, json_b);
+
+  ui_close (&b);
+  ui_close (&a);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* The canvas works from the keyboard alone: Tab walks the nodes in data
+ * order, arrows move, Delete removes, Ctrl+E connects. */
+static void
+test_keyboard (void)
+{
+  Ui ui;
+  g_autoptr(GError) error = NULL;
+  GtkWidget *canvas;
+  double x0, y0, x, y;
+  int a, b, c;
+  g_autofree char *b_name = NULL;
+  g_autofree char *c_name = NULL;
+
+  ui_open (&ui);
+  canvas = GTK_WIDGET (ui.canvas);
+  c = ds_graph_canvas_add_layer (ui.canvas, "Dense", 480, 0, &error);
+  a = ds_graph_canvas_add_layer (ui.canvas, "Input", 0, 0, &error);
+  b = ds_graph_canvas_add_layer (ui.canvas, "Dense", 240, 0, &error);
+  g_assert_no_error (error);
+  ds_graph_canvas_clear_selection (ui.canvas);
+  gtk_widget_grab_focus (canvas);
+  ui_spin (50);
+  g_assert_true (gtk_widget_has_focus (canvas));
+
+  ui_xtest_key (canvas, XK_Tab, FALSE);
+  g_assert_cmpint (ds_graph_canvas_get_selected_layer (ui.canvas), ==, a);
+  ui_xtest_key (canvas, XK_Tab, FALSE);
+  g_assert_cmpint (ds_graph_canvas_get_selected_layer (ui.canvas), ==, b);
+  ui_xtest_key (canvas, XK_Tab, TRUE);
+  g_assert_cmpint (ds_graph_canvas_get_selected_layer (ui.canvas), ==, a);
+  g_assert_true (gtk_widget_has_focus (canvas));
+
+  nn_model_layer_get_position (model_of (&ui), a, &x0, &y0);
+  ui_xtest_key (canvas, XK_Right, FALSE);
+  ui_xtest_key (canvas, XK_Down, FALSE);
+  nn_model_layer_get_position (model_of (&ui), a, &x, &y);
+  g_assert_cmpfloat (x, ==, x0 + 8);
+  g_assert_cmpfloat (y, ==, y0 + 8);
+
+  /* Select a then b (Ctrl+click extends), Ctrl+E connects a -> b. */
+  ds_graph_canvas_select_layer (ui.canvas, a, FALSE);
+  ds_graph_canvas_select_layer (ui.canvas, b, TRUE);
+  {
+    Display *dpy = ui_xdisplay (canvas);
+    KeyCode ctrl = XKeysymToKeycode (dpy, XK_Control_L);
+
+    XTestFakeKeyEvent (dpy, ctrl, True, CurrentTime);
+    ui_xtest_key (canvas, XK_e, FALSE);
+    XTestFakeKeyEvent (dpy, ctrl, False, CurrentTime);
+    XFlush (dpy);
+    ui_spin (50);
+  }
+  g_assert_cmpint (nn_model_layer_get_n_calls (model_of (&ui), b), ==, 1);
+  g_assert_cmpint (nn_model_call_get_input (model_of (&ui), b, 0, 0).layer, ==, a);
+
+  c_name = g_strdup (nn_model_layer_get_name (model_of (&ui), c));
+  b_name = g_strdup (nn_model_layer_get_name (model_of (&ui), b));
+  ds_graph_canvas_select_layer (ui.canvas, c, FALSE);
+  ui_xtest_key (canvas, XK_Delete, FALSE);
+  g_assert_cmpint (nn_model_get_n_layers (model_of (&ui)), ==, 2);
+  g_assert_cmpint (nn_model_find_layer (model_of (&ui), c_name), ==, -1);
+  g_assert_cmpint (nn_model_find_layer (model_of (&ui), b_name), >=, 0);
+  ui_close (&ui);
+}
+
+/* Unsaved work is copied to the cache directory; a copy left by a crashed
+ * run is found and loads back to the same model; a clean close removes the
+ * window's own copy. */
+static void
+test_autosave (void)
+{
+  Ui ui;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) orphans = NULL;
+  g_autoptr(GFile) origin = NULL;
+  g_autofree char *dir = ds_autosave_dup_dir ();
+  g_autofree char *copy = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *own = NULL;
+  g_autofree char *contents = NULL;
+  g_autoptr(NnModel) back = NULL;
+  g_autofree char *back_json = NULL;
+  g_autoptr(GPtrArray) left = NULL;
+
+  /* run-headless.sh points XDG_CACHE_HOME at a throw-away directory. */
+  g_assert_true (g_str_has_prefix (dir, g_getenv ("XDG_CACHE_HOME")));
+
+  ui_open (&ui);
+  ds_graph_canvas_add_layer (ui.canvas, "Input", 0, 0, &error);
+  ds_graph_canvas_add_layer (ui.canvas, "Dense", 240, 0, &error);
+  g_assert_no_error (error);
+  g_assert_true (ds_window_autosave_now (ui.window, &error));
+  g_assert_no_error (error);
+  json = json_of (&ui);
+
+  /* The live window's copy is not an orphan. */
+  orphans = ds_autosave_find_orphans ();
+  g_assert_cmpuint (orphans->len, ==, 0);
+
+  /* Pretend a crashed run left it behind. */
+  {
+    g_autoptr(GDir) d = g_dir_open (dir, 0, &error);
+    const char *name;
+
+    g_assert_no_error (error);
+    while ((name = g_dir_read_name (d)))
+      if (g_str_has_suffix (name, ".json"))
+        own = g_build_filename (dir, name, NULL);
+  }
+  g_assert_nonnull (own);
+  g_assert_true (g_file_get_contents (own, &contents, NULL, &error));
+  copy = g_build_filename (dir, "autosave-1-1.json", NULL);
+  g_assert_true (g_file_set_contents (copy, contents, -1, &error));
+  g_clear_pointer (&orphans, g_ptr_array_unref);
+  orphans = ds_autosave_find_orphans ();
+  g_assert_cmpuint (orphans->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (orphans, 0), ==, copy);
+  back = ds_autosave_load (copy, &origin, &error);
+  g_assert_no_error (error);
+  g_assert_null (origin);
+  back_json = nn_model_to_json (back, FALSE, &error);
+  g_assert_cmpstr (back_json, ==, json);
+  ds_autosave_remove (copy);
+
+  ui_close (&ui);
+  g_assert_false (g_file_test (own, G_FILE_TEST_EXISTS));
+  left = ds_autosave_find_orphans ();
+  g_assert_cmpuint (left->len, ==, 0);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  /* A UI test that cannot open a display fails: skipping proves nothing. */
+  if (!gtk_init_check ())
+    {
+      g_printerr ("Cannot open a display; run through tests/run-headless.sh\n");
+      return 1;
+    }
+  adw_init ();
+  ds_ui_init ();
+
+  g_test_add_func ("/ui/build/drop-and-connect", test_drop_and_connect);
+  g_test_add_func ("/ui/build/undo-redo", test_undo_redo);
+  g_test_add_func ("/ui/build/invalid-connection", test_invalid_connection);
+  g_test_add_func ("/ui/build/save-reopen", test_save_reopen);
+  g_test_add_func ("/ui/build/keyboard", test_keyboard);
+  g_test_add_func ("/ui/build/autosave", test_autosave);
+  return g_test_run ();
+}

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The sample gallery lists every model in $DEEPSCOPE_SAMPLES and opens each
+ * one without error, under a private X server (tests/run-headless.sh). */
+#include <adwaita.h>
+
+#include "ds-application.h"
+#include "ds-build-view.h"
+#include "ds-sample-gallery.h"
+#include "ds-window.h"
+#include "ui-test-util.h"
+
+static guint
+count_json (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  g_assert_nonnull (d);
+  while ((name = g_dir_read_name (d)))
+    if (g_str_has_suffix (name, ".json"))
+      n++;
+  return n;
+}
+
+static gboolean
+is_hidden (gpointer widget)
+{
+  return !gtk_widget_get_visible (widget);
+}
+
+static void
+test_open_every_sample (void)
+{
+  const char *dir = g_getenv ("DEEPSCOPE_SAMPLES");
+  DsWindow *window;
+  DsBuildView *view;
+  GtkWidget *gallery;
+  guint n;
+
+  g_assert_nonnull (dir);
+  window = ds_window_new (NULL);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  view = DS_BUILD_VIEW (ds_window_get_view (window, "build"));
+  g_assert_true (ui_wait_for (ui_widget_allocated, ds_build_view_get_canvas (view), 5000));
+
+  gallery = ds_window_show_samples (window);
+  n = ds_sample_gallery_get_n_samples (DS_SAMPLE_GALLERY (gallery));
+  g_assert_cmpuint (n, >, 0);
+  g_assert_cmpuint (n, ==, count_json (dir));
+  g_object_ref (gallery);
+  gtk_window_close (GTK_WINDOW (gallery));
+  g_object_unref (gallery);
+
+  for (guint i = 0; i < n; i++)
+    {
+      DsSampleGallery *g = DS_SAMPLE_GALLERY (ds_window_show_samples (window));
+      g_autoptr(GFile) expect = NULL;
+      DsDocument *doc;
+      NnModel *m;
+      GFile *file;
+
+      g_object_ref (g);
+      ui_spin (30);
+      g_test_message ("sample %s", ds_sample_gallery_get_path (g, i));
+      g_assert_null (ds_sample_gallery_get_error (g, i));
+      expect = g_file_new_for_path (ds_sample_gallery_get_path (g, i));
+      ds_sample_gallery_activate (g, i);
+      /* A successful open closes the gallery. */
+      g_assert_true (ui_wait_for (is_hidden, g, 2000));
+      g_object_unref (g);
+
+      doc = ds_window_get_document (window);
+      file = ds_document_get_file (doc);
+      g_assert_nonnull (file);
+      g_assert_true (g_file_equal (file, expect));
+      g_assert_false (ds_document_get_dirty (doc));
+      m = ds_document_get_model (doc);
+      g_assert_cmpint (nn_model_get_n_layers (m), >, 0);
+      g_assert_true (nn_model_infer (m, NULL));
+      for (int l = 0; l < nn_model_get_n_layers (m); l++)
+        g_assert_null (nn_model_layer_get_error (m, l));
+      /* Shown on the canvas, with no problems listed. */
+      g_assert_cmpint (ds_scene_get_n_nodes (ds_graph_canvas_get_scene (ds_build_view_get_canvas (view))),
+                       ==, nn_model_get_n_layers (m));
+      g_assert_null (gtk_widget_get_first_child (GTK_WIDGET (ds_build_view_get_error_list (view))));
+      ui_spin (30);
+    }
+  ds_window_close_discarding (window);
+  ui_spin (50);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  if (!gtk_init_check ())
+    {
+      g_printerr ("Cannot open a display; run through tests/run-headless.sh\n");
+      return 1;
+    }
+  adw_init ();
+  ds_ui_init ();
+  g_test_add_func ("/ui/gallery/open-every-sample", test_open_every_sample);
+  return g_test_run ();
+}

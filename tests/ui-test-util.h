@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ui-test-util.h: helpers shared by the UI tests: spinning the main loop,
+ * waiting for conditions and real pointer/keyboard input through XTest. */
+#pragma once
+
+#include <gtk/gtk.h>
+#include <gdk/x11/gdkx.h>
+#include <X11/extensions/XTest.h>
+
+static inline void
+ui_spin (int ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (1000);
+}
+
+typedef gboolean (*UiCond) (gpointer data);
+
+static inline gboolean
+ui_wait_for (UiCond   cond,
+             gpointer data,
+             int      timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (!cond (data) && g_get_monotonic_time () < end)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (1000);
+  return cond (data);
+}
+
+static inline gboolean
+ui_widget_allocated (gpointer widget)
+{
+  return gtk_widget_get_mapped (widget) && gtk_widget_get_width (widget) > 0;
+}
+
+static inline Display *
+ui_xdisplay (GtkWidget *widget)
+{
+  return gdk_x11_display_get_xdisplay (gtk_widget_get_display (widget));
+}
+
+/* Root-window coordinates of point (x, y) of widget. */
+static inline void
+ui_screen_point (GtkWidget *widget,
+                 double     x,
+                 double     y,
+                 int       *rx,
+                 int       *ry)
+{
+  GtkNative *native = gtk_widget_get_native (widget);
+  Display *dpy = ui_xdisplay (widget);
+  graphene_point_t p;
+  double sx, sy;
+  Window child;
+
+  g_assert_true (gtk_widget_compute_point (widget, GTK_WIDGET (native),
+                                           &GRAPHENE_POINT_INIT (x, y), &p));
+  gtk_native_get_surface_transform (native, &sx, &sy);
+  XTranslateCoordinates (dpy, gdk_x11_surface_get_xid (gtk_native_get_surface (native)),
+                         DefaultRootWindow (dpy), (int) (p.x + sx), (int) (p.y + sy),
+                         rx, ry, &child);
+}
+
+/* A real press-move-release, paced so that GTK's drag-and-drop starts
+ * (one jump is not recognised as a drag). */
+static inline void
+ui_xtest_drag (GtkWidget *from,
+               double     fx,
+               double     fy,
+               GtkWidget *to,
+               double     tx,
+               double     ty)
+{
+  Display *dpy = ui_xdisplay (from);
+  int x0, y0, x1, y1;
+  const int steps = 16;
+
+  ui_screen_point (from, fx, fy, &x0, &y0);
+  ui_screen_point (to, tx, ty, &x1, &y1);
+  XTestFakeMotionEvent (dpy, -1, x0, y0, CurrentTime);
+  XFlush (dpy);
+  ui_spin (60);
+  XTestFakeButtonEvent (dpy, 1, True, CurrentTime);
+  XFlush (dpy);
+  ui_spin (60);
+  for (int i = 1; i <= steps; i++)
+    {
+      XTestFakeMotionEvent (dpy, -1, x0 + (x1 - x0) * i / steps, y0 + (y1 - y0) * i / steps,
+                            CurrentTime);
+      XFlush (dpy);
+      ui_spin (30);
+    }
+  ui_spin (120);
+  XTestFakeButtonEvent (dpy, 1, False, CurrentTime);
+  XFlush (dpy);
+  ui_spin (250);
+}
+
+static inline void
+ui_xtest_click (GtkWidget *widget,
+                double     x,
+                double     y)
+{
+  Display *dpy = ui_xdisplay (widget);
+  int rx, ry;
+
+  ui_screen_point (widget, x, y, &rx, &ry);
+  XTestFakeMotionEvent (dpy, -1, rx, ry, CurrentTime);
+  XFlush (dpy);
+  ui_spin (50);
+  XTestFakeButtonEvent (dpy, 1, True, CurrentTime);
+  XFlush (dpy);
+  ui_spin (30);
+  XTestFakeButtonEvent (dpy, 1, False, CurrentTime);
+  XFlush (dpy);
+  ui_spin (150);
+}
+
+/* A real key press (with Shift when shift is set). */
+static inline void
+ui_xtest_key (GtkWidget *widget,
+              KeySym     sym,
+              gboolean   shift)
+{
+  Display *dpy = ui_xdisplay (widget);
+  KeyCode code = XKeysymToKeycode (dpy, sym);
+  KeyCode shift_code = XKeysymToKeycode (dpy, XK_Shift_L);
+
+  g_assert_cmpint (code, !=, 0);
+  if (shift)
+    XTestFakeKeyEvent (dpy, shift_code, True, CurrentTime);
+  XTestFakeKeyEvent (dpy, code, True, CurrentTime);
+  XTestFakeKeyEvent (dpy, code, False, CurrentTime);
+  if (shift)
+    XTestFakeKeyEvent (dpy, shift_code, False, CurrentTime);
+  XFlush (dpy);
+  ui_spin (120);
+}
