@@ -80,8 +80,8 @@ static const NnOpInfo test_loss_info = {
 typedef struct {
   NnGraph *g;
   int      x, y, loss;
-  int      p[5];        /* param nodes */
-  float   *pv[5], *pg[5];
+  int      p[12];       /* param nodes */
+  float   *pv[12], *pg[12];
   int      n_p;
   NnRng    rng;
 } Fixture;
@@ -120,6 +120,7 @@ static int
 add_param (Fixture *f, int ndim, const int *shape, float lo, float hi, gboolean trainable)
 {
   size_t n = nn_shape_size (ndim, shape);
+  g_assert_cmpint (f->n_p, <, (int) G_N_ELEMENTS (f->p));
   int k = f->n_p++;
   f->pv[k] = g_new (float, n);
   f->pg[k] = trainable ? g_new0 (float, n) : NULL;
