@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Trainer: convergence, stop within one batch, pause/resume/step, early
  * stopping, K-fold, NaN detection, determinism, evaluate/predict. */
+#include <glib/gstdio.h>
 #include <math.h>
 
 #include "nn.h"
@@ -412,6 +413,69 @@ test_runtime_param_and_histograms (void)
   g_assert_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG);
 }
 
+/* ModelCheckpoint writes the best epoch's model; ReduceLROnPlateau lowers
+ * the learning rate when the monitored value stalls. */
+static void
+test_checkpoint_and_reduce_lr (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnDataset) ds = nn_dataset_open ("moons:n=120:noise=0.35:seed=2", NULL, &error);
+  g_autoptr (NnModel) m = spirals_mlp (128);
+  nn_model_get_optimizer (m)->learning_rate = 0.02;
+  g_autofree char *dir = g_dir_make_tmp ("deepscope-ckpt-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "best.json", NULL);
+  NnFitConfig cfg;
+  nn_fit_config_init (&cfg);
+  cfg.epochs = 30;
+  cfg.batch_size = 8;
+  cfg.validation_split = 0.4;
+  cfg.checkpoint_path = g_strdup (path);
+  cfg.reduce_lr = TRUE;
+  cfg.reduce_patience = 2;
+  cfg.reduce_factor = 0.5;
+  g_autoptr (NnTrainer) t = nn_trainer_new ();
+  g_assert_true (nn_trainer_start (t, m, ds, &cfg, &error));
+  nn_fit_config_clear (&cfg);
+  double best = INFINITY, last_lr = 0.02;
+  int lr_changes = 0;
+  NnEvent *finished = NULL;
+  while (!finished)
+    {
+      NnEvent *e;
+      while ((e = nn_trainer_pop_event (t)))
+        {
+          if (e->kind == NN_EVENT_EPOCH)
+            best = MIN (best, nn_event_get (e, "val_loss", NULL));
+          else if (e->kind == NN_EVENT_LR_CHANGED)
+            {
+              g_assert_cmpfloat_with_epsilon (e->lr, last_lr * 0.5, 1e-9);
+              last_lr = e->lr;
+              lr_changes++;
+            }
+          if (e->kind == NN_EVENT_FINISHED)
+            finished = e;
+          else
+            nn_event_free (e);
+        }
+      g_usleep (1000);
+    }
+  g_assert_true (nn_trainer_join (t, &error));
+  nn_event_free (finished);
+  g_assert_cmpint (lr_changes, >=, 1);
+  /* The checkpoint holds the best epoch's weights. */
+  g_autoptr (NnModel) saved = nn_model_load (path, &error);
+  g_assert_no_error (error);
+  NnScores s = { 0 };
+  guint32 *val = ds->train_idx + (ds->n_train - (size_t) (ds->n_train * 0.4));
+  g_assert_true (nn_model_evaluate (saved, ds, val, (size_t) (ds->n_train * 0.4), 8, &s, &error));
+  g_test_message ("best val_loss %.5f, checkpoint %.5f, %d learning-rate reductions", best,
+                  nn_scores_get (&s, "loss", NULL), lr_changes);
+  g_assert_cmpfloat_with_epsilon (nn_scores_get (&s, "loss", NULL), best, 1e-4);
+  nn_scores_clear (&s);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -425,5 +489,6 @@ main (int argc, char **argv)
   g_test_add_func ("/train/same-seed-same-run", test_same_seed_same_run);
   g_test_add_func ("/train/dataset-mismatch", test_dataset_mismatch);
   g_test_add_func ("/train/runtime-param-and-histograms", test_runtime_param_and_histograms);
+  g_test_add_func ("/train/checkpoint-and-reduce-lr", test_checkpoint_and_reduce_lr);
   return g_test_run ();
 }
