@@ -196,6 +196,31 @@ time_gemm (Gemm *gm, double min_s, NnRng *rng)
   g_free (c);
 }
 
+/* The step's products back to back with the engine's thread policy (one
+ * thread for the small ones, see nn-op-matmul.c): samples/s if nothing but
+ * sgemm ran. Timed anew each round, beside the two sides, because the
+ * machine's load moves. */
+static double
+gemm_bound_rate (const Gemm *shapes, int n, double min_s, NnRng *rng, double *gflops)
+{
+  double secs = 0, flops = 0;
+  int threads = nn_blas_threads ();
+  for (int i = 0; i < n; i++)
+    {
+      Gemm g = shapes[i];
+      gboolean one = (double) g.m * g.n * g.k < 2.0 * 1024 * 1024;
+      if (one)
+        openblas_set_num_threads (1);
+      time_gemm (&g, min_s, rng);
+      if (one)
+        openblas_set_num_threads (threads);
+      secs += g.seconds;
+      flops += 2.0 * g.m * g.n * g.k;
+    }
+  *gflops = flops / secs / 1e9;
+  return BATCH / secs;
+}
+
 /* ---- the engine through the private API ----------------------------------- */
 
 typedef struct {
@@ -599,7 +624,8 @@ main (int argc, char **argv)
     }
   double gemm_gflops = gemm_flops / gemm_s / 1e9;
   double gemm_bound = BATCH / gemm_s;
-  printf ("  all %d of one step: %.3f ms, %.1f GFLOP/s: at most %.0f samples/s from sgemm alone\n",
+  printf ("  all %d of one step: %.3f ms, %.1f GFLOP/s: at most %.0f samples/s from sgemm alone\n"
+          "  (timed again in every round, beside the two sides)\n",
           ng, gemm_s * 1e3, gemm_gflops, gemm_bound);
 
   if (opt_ops)
@@ -610,12 +636,14 @@ main (int argc, char **argv)
   double *q_step = g_new (double, opt_rounds), *q_fit = g_new (double, opt_rounds);
   double *t_step = g_new (double, opt_rounds), *t_torch = g_new (double, opt_rounds);
   double *qt_step = g_new (double, opt_rounds);
+  double *r_gemm = g_new (double, opt_rounds), *g_gemm = g_new (double, opt_rounds);
   printf ("\n");
   int rc = 0;
   for (int r = 0; r < opt_rounds; r++)
     {
       r_step[r] = r_fit[r] = r_torch[r] = q_step[r] = q_fit[r] = NAN;
       t_step[r] = t_torch[r] = qt_step[r] = NAN;
+      r_gemm[r] = gemm_bound_rate (gm, ng, opt_quick ? 0.002 : 0.03, &grng, &g_gemm[r]);
       double torch_loss = NAN;
       /* Alternate who goes first so neither side always gets the quieter
        * moment after the other's threads went to sleep. */
@@ -653,8 +681,9 @@ main (int argc, char **argv)
       q_fit[r] = r_fit[r] / r_torch[r];
       qt_step[r] = t_step[r] / t_torch[r];
       printf ("round %d: engine-step %6.0f (median step %6.0f)  engine-fit %6.0f  "
-              "torch %6.0f (median step %6.0f) samples/s  losses %.4f / %.4f\n", r + 1,
-              r_step[r], t_step[r], r_fit[r], r_torch[r], t_torch[r], st.loss, torch_loss);
+              "torch %6.0f (median step %6.0f)  sgemm bound %6.0f samples/s;"
+              "  losses %.4f / %.4f\n", r + 1, r_step[r], t_step[r], r_fit[r], r_torch[r],
+              t_torch[r], r_gemm[r], st.loss, torch_loss);
       fflush (stdout);
     }
   if (!isfinite (st.loss))
@@ -668,6 +697,8 @@ main (int argc, char **argv)
   double mt_step = median (t_step, opt_rounds), mt_torch = median (t_torch, opt_rounds);
   double mq_step = median (q_step, opt_rounds), mq_fit = median (q_fit, opt_rounds);
   double mqt_step = median (qt_step, opt_rounds);
+  gemm_bound = median (r_gemm, opt_rounds);
+  gemm_gflops = median (g_gemm, opt_rounds);
   double step_flops = st.flops;
   printf ("\nmedians over %d round%s; a ratio is the median of the rounds' engine/torch;\n"
           "\"median step\": the rate of a round's median step, robust to stalls\n",
@@ -697,6 +728,8 @@ main (int argc, char **argv)
   g_free (t_step);
   g_free (t_torch);
   g_free (qt_step);
+  g_free (r_gemm);
+  g_free (g_gemm);
   stepper_clear (&st);
   torch_stop (&torch);
   return rc;
