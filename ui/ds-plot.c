@@ -379,6 +379,53 @@ format_tick (DsPlot *self,
     }
 }
 
+/* Tick positions on the value axis (in transformed units). On a log axis
+ * they are 1, 2 and 5 times powers of ten, or whole decades when the view
+ * spans many; else multiples of a nice step. Returns the count. */
+static int
+y_ticks (DsPlot *self,
+         double  height,
+         double *ticks,
+         int     max_ticks,
+         double *step_out)
+{
+  int target = MAX ((int) (height / 45), 2), n = 0;
+  double lo = self->vy0, hi = self->vy1;
+
+  if (self->log_scale && hi - lo > 1e-9)
+    {
+      static const double mult[] = { 1, 2, 5 };
+
+      *step_out = 1;
+      if (hi - lo >= target * 0.6)
+        {
+          double every = MAX (1, ceil ((hi - lo) / target));
+
+          for (double k = ceil (lo / every) * every; k <= hi + 1e-9 && n < max_ticks; k += every)
+            ticks[n++] = k;
+          return n;
+        }
+      for (int k = (int) floor (lo) - 1; k <= (int) ceil (hi) && n < max_ticks; k++)
+        for (guint m = 0; m < G_N_ELEMENTS (mult) && n < max_ticks; m++)
+          {
+            double t = k + log10 (mult[m]);
+
+            if (t >= lo - 1e-9 && t <= hi + 1e-9)
+              ticks[n++] = t;
+          }
+      if (n >= 2)
+        return n;
+      n = 0;
+    }
+
+  *step_out = nice_step (hi - lo, target);
+  for (double t = ceil (lo / *step_out) * *step_out; t <= hi + *step_out * 1e-9 && n < max_ticks;
+       t += *step_out)
+    ticks[n++] = t;
+  /* On a log axis, fall back to evenly spaced values in that space. */
+  return n;
+}
+
 static void
 layer_grid (DsPlot        *self,
             cairo_t       *cr,
@@ -387,7 +434,9 @@ layer_grid (DsPlot        *self,
             PangoLayout   *small)
 {
   double xstep = nice_step (self->vx1 - self->vx0, MAX ((int) (f->w / 90), 2));
-  double ystep = nice_step (self->vy1 - self->vy0, MAX ((int) (f->h / 45), 2));
+  double ystep, yt[64];
+  int ny = y_ticks (self, f->h, yt, G_N_ELEMENTS (yt), &ystep);
+  double unit_w;
   char buf[32];
 
   /* Whole epochs unless zoomed in closer than that. */
@@ -403,29 +452,34 @@ layer_grid (DsPlot        *self,
       cairo_move_to (cr, x, f->y);
       cairo_line_to (cr, x, f->y + f->h);
     }
-  for (double t = ceil (self->vy0 / ystep) * ystep; t <= self->vy1 + ystep * 1e-9; t += ystep)
+  for (int i = 0; i < ny; i++)
     {
-      double y = round (py (f, (t - self->vy0) / (self->vy1 - self->vy0))) + 0.5;
+      double y = round (py (f, (yt[i] - self->vy0) / (self->vy1 - self->vy0))) + 0.5;
 
       cairo_move_to (cr, f->x, y);
       cairo_line_to (cr, f->x + f->w, y);
     }
   cairo_stroke (cr);
 
-  /* Tick labels */
+  /* Tick labels; the unit closes the time axis on the right, and a tick
+   * label that would run into it is left out. */
+  set_color (cr, &pal->fg, 0.55);
+  unit_w = draw_text (cr, small, "epoch", f->x + f->w, f->y + f->h + 4, 1, 0);
   set_color (cr, &pal->fg, 0.65);
   for (double t = ceil (self->vx0 / xstep) * xstep; t <= self->vx1 + xstep * 1e-9; t += xstep)
     {
       double x = px (f, (t - self->vx0) / (self->vx1 - self->vx0));
 
       format_tick (self, buf, sizeof buf, t, xstep, FALSE);
+      if (x + text_width (small, buf) / 2 > f->x + f->w - unit_w - 8)
+        continue;
       draw_text (cr, small, buf, x, f->y + f->h + 4, 0.5, 0);
     }
-  for (double t = ceil (self->vy0 / ystep) * ystep; t <= self->vy1 + ystep * 1e-9; t += ystep)
+  for (int i = 0; i < ny; i++)
     {
-      double y = py (f, (t - self->vy0) / (self->vy1 - self->vy0));
+      double y = py (f, (yt[i] - self->vy0) / (self->vy1 - self->vy0));
 
-      format_tick (self, buf, sizeof buf, t, ystep, TRUE);
+      format_tick (self, buf, sizeof buf, yt[i], ystep, TRUE);
       draw_text (cr, small, buf, f->x - 6, y, 1, 0.5);
     }
 
@@ -854,11 +908,12 @@ draw (DsPlot        *self,
 
   /* Room for the widest y tick label. */
   {
-    double ystep = nice_step (self->vy1 - self->vy0, MAX ((height - 60) / 45, 2));
+    double ystep, yt[64];
+    int ny = y_ticks (self, height - 56, yt, G_N_ELEMENTS (yt), &ystep);
 
-    for (double t = ceil (self->vy0 / ystep) * ystep; t <= self->vy1 + ystep * 1e-9; t += ystep)
+    for (int i = 0; i < ny; i++)
       {
-        format_tick (self, buf, sizeof buf, t, ystep, TRUE);
+        format_tick (self, buf, sizeof buf, yt[i], ystep, TRUE);
         left = MAX (left, text_width (small, buf));
       }
   }
@@ -894,8 +949,7 @@ draw (DsPlot        *self,
 
   layer_grid (self, cr, &f, pal, small);
   set_color (cr, &pal->fg, 0.55);
-  draw_text (cr, small, self->per_batch ? "epoch (per batch)" : "epoch",
-             f.x + f.w, height - 1, 1, 1);
+
   layer_markers (self, cr, &f, small);
   layer_curves (self, cr, &f, norm);
   layer_best (self, cr, &f, pal, norm, small);
@@ -958,7 +1012,16 @@ ds_plot_render (DsPlot  *self,
   gdk_rgba_parse (&pal.panel, "#ffffff");
   gdk_rgba_parse (&pal.background, "#ffffff");
   pal.paint_background = TRUE;
-  draw (self, cr, width, height, &pal, FALSE);
+  {
+    /* The export's layout must not move the widget's crosshair mapping. */
+    double fx = self->frame_x, fy = self->frame_y, fw = self->frame_w, fh = self->frame_h;
+
+    draw (self, cr, width, height, &pal, FALSE);
+    self->frame_x = fx;
+    self->frame_y = fy;
+    self->frame_w = fw;
+    self->frame_h = fh;
+  }
 }
 
 /* ------------------------------------------------------------------------ */

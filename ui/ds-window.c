@@ -9,6 +9,7 @@
 #include "ds-autosave.h"
 #include "ds-build-view.h"
 #include "ds-sample-gallery.h"
+#include "ds-train-view.h"
 #include "ds-util.h"
 #include "ds-window.h"
 
@@ -595,6 +596,7 @@ ds_window_init (DsWindow *self)
 
   /* The views, in workflow order. */
   add_view (self, DS_TYPE_BUILD_VIEW, "build", "Build", "ds-build-symbolic");
+  add_view (self, DS_TYPE_TRAIN_VIEW, "train", "Train", "ds-train-symbolic");
 
   open_menu = G_MENU (adw_split_button_get_menu_model (self->open_button));
   g_menu_append (sample_section, "Open _Sample…", "win.open-sample");
