@@ -92,6 +92,31 @@ geom_is_pointwise (const Geom *q)
          && q->oh == q->ih && q->ow == q->iw;
 }
 
+/* im2col rows at most this long count as short (see small_k_forward). */
+#define SMALL_K 32
+
+/* memcpy for the short runs of im2col: a call per 3 floats (a first
+ * layer's kernel row) costs more than the copy. */
+static inline void
+copy_floats (float *restrict dst, const float *restrict src, size_t n)
+{
+  if (n <= 16)
+    for (size_t i = 0; i < n; i++)
+      dst[i] = src[i];
+  else
+    memcpy (dst, src, n * sizeof (float));
+}
+
+static inline void
+zero_floats (float *dst, size_t n)
+{
+  if (n <= 16)
+    for (size_t i = 0; i < n; i++)
+      dst[i] = 0.0f;
+  else
+    memset (dst, 0, n * sizeof (float));
+}
+
 /* Rows [r0, r1) of the im2col matrix of img into col. */
 static void
 im2col (const Geom *q, const float *img, size_t r0, size_t r1, float *col)
@@ -101,11 +126,32 @@ im2col (const Geom *q, const float *img, size_t r0, size_t r1, float *col)
   int oh = (int) (rem / (size_t) q->ow), ow = (int) (rem % (size_t) q->ow);
   size_t img_size = (size_t) q->ih * (size_t) q->iw * (size_t) q->c;
   size_t wc = (size_t) q->kw * (size_t) q->c;
+  /* Short rows: where the window lies inside the image, a table of the
+   * taps' offsets from its corner replaces the per-run copies. */
+  int off[SMALL_K];
+  int small = q->k <= SMALL_K;
+  if (small)
+    {
+      int t = 0;
+      for (int i = 0; i < q->kh; i++)
+        for (int j = 0; j < q->kw; j++)
+          for (int c = 0; c < q->c; c++)
+            off[t++] = (i * q->dh * q->iw + j * q->dw) * q->c + c;
+    }
+  int h_last = (q->kh - 1) * q->dh, w_last = (q->kw - 1) * q->dw;
   float *dst = col;
   for (size_t r = r0; r < r1; r++)
     {
       const float *xb = img + b * img_size;
       int h0 = oh * q->sh - q->pt, w0 = ow * q->sw - q->pl;
+      if (small && h0 >= 0 && w0 >= 0 && h0 + h_last < q->ih && w0 + w_last < q->iw)
+        {
+          const float *origin = xb + ((size_t) h0 * (size_t) q->iw + (size_t) w0) * (size_t) q->c;
+          for (size_t t = 0; t < q->k; t++)
+            dst[t] = origin[off[t]];
+          dst += q->k;
+          goto next;
+        }
       /* With no dilation a whole kernel row is one contiguous run of x. */
       int row_inside = q->dw == 1 && w0 >= 0 && w0 + q->kw <= q->iw;
       for (int i = 0; i < q->kh; i++)
@@ -113,14 +159,14 @@ im2col (const Geom *q, const float *img, size_t r0, size_t r1, float *col)
           int h = h0 + i * q->dh;
           if (h < 0 || h >= q->ih)
             {
-              memset (dst, 0, wc * sizeof (float));
+              zero_floats (dst, wc);
               dst += wc;
               continue;
             }
           const float *xrow = xb + (size_t) h * (size_t) q->iw * (size_t) q->c;
           if (row_inside)
             {
-              memcpy (dst, xrow + (size_t) w0 * (size_t) q->c, wc * sizeof (float));
+              copy_floats (dst, xrow + (size_t) w0 * (size_t) q->c, wc);
               dst += wc;
               continue;
             }
@@ -128,12 +174,13 @@ im2col (const Geom *q, const float *img, size_t r0, size_t r1, float *col)
             {
               int w = w0 + j * q->dw;
               if (w < 0 || w >= q->iw)
-                memset (dst, 0, (size_t) q->c * sizeof (float));
+                zero_floats (dst, (size_t) q->c);
               else
-                memcpy (dst, xrow + (size_t) w * (size_t) q->c, (size_t) q->c * sizeof (float));
+                copy_floats (dst, xrow + (size_t) w * (size_t) q->c, (size_t) q->c);
               dst += q->c;
             }
         }
+    next:
       if (++ow == q->ow)
         {
           ow = 0;
@@ -250,7 +297,145 @@ bias_grad (NnGraph *g, NnNode *n)
   return n->ip[NN_CONV_HAS_BIAS] && n->n_in > 2 ? nn_in (g, n, 2)->grad : NULL;
 }
 
+/* ---- short im2col rows ------------------------------------------------- */
+
+/* A first layer's im2col row is short (9 floats for a 3x3 kernel on one
+ * channel): sgemm then spends its time packing, far below its peak. These
+ * direct loops keep a block of 32 outputs in registers instead and fuse the
+ * bias and the ReLU. */
+#define OUT_BLOCK 32
+
+/* Eight floats in a vector register (lowered to two SSE registers in the
+ * baseline clone). The helpers are always inlined, so the note about
+ * passing AVX vectors without AVX does not apply. */
+typedef float v8f __attribute__ ((vector_size (32)));
+typedef int v8i __attribute__ ((vector_size (32)));
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+static inline __attribute__ ((always_inline)) v8f
+relu8 (v8f v)
+{
+  const v8f zero = { 0 };
+  return (v8f) ((v8i) v & (v > zero));
+}
+
+static inline __attribute__ ((always_inline)) v8f
+load8 (const float *p)
+{
+  v8f v;
+  memcpy (&v, p, sizeof v);
+  return v;
+}
+
+static inline __attribute__ ((always_inline)) void
+store8 (float *p, v8f v)
+{
+  memcpy (p, &v, sizeof v);
+}
+
+NN_CLONES static void
+small_k_forward (const float *col, size_t m, size_t k, const float *w, int cout,
+                 const float *b, int relu, float *y)
+{
+  const v8f zero = { 0 };
+  for (size_t r = 0; r < m; r++)
+    {
+      const float *cr = col + r * k;
+      float *yr = y + r * (size_t) cout;
+      int j0 = 0;
+      for (; j0 + OUT_BLOCK <= cout; j0 += OUT_BLOCK)
+        {
+          v8f a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+          if (b)
+            {
+              a0 = load8 (b + j0);
+              a1 = load8 (b + j0 + 8);
+              a2 = load8 (b + j0 + 16);
+              a3 = load8 (b + j0 + 24);
+            }
+          for (size_t t = 0; t < k; t++)
+            {
+              v8f a = zero + cr[t];
+              const float *wt = w + t * (size_t) cout + j0;
+              a0 += a * load8 (wt);
+              a1 += a * load8 (wt + 8);
+              a2 += a * load8 (wt + 16);
+              a3 += a * load8 (wt + 24);
+            }
+          if (relu)
+            {
+              a0 = relu8 (a0);
+              a1 = relu8 (a1);
+              a2 = relu8 (a2);
+              a3 = relu8 (a3);
+            }
+          store8 (yr + j0, a0);
+          store8 (yr + j0 + 8, a1);
+          store8 (yr + j0 + 16, a2);
+          store8 (yr + j0 + 24, a3);
+        }
+      for (; j0 < cout; j0++)
+        {
+          float acc = b ? b[j0] : 0.0f;
+          for (size_t t = 0; t < k; t++)
+            acc += cr[t] * w[t * (size_t) cout + j0];
+          yr[j0] = relu && acc < 0.0f ? 0.0f : acc;
+        }
+    }
+}
+
+/* dW (k, cout) += col^T dz over m rows: for each block of rows (its dz in
+ * L1) and each tap, 32 of the tap's gradients stay in registers. */
+NN_CLONES static void
+small_k_weight_grad (const float *col, size_t m, size_t k, const float *dz, int cout, float *dw)
+{
+  const size_t block = 64;
+  for (size_t r0 = 0; r0 < m; r0 += block)
+    {
+      size_t r1 = r0 + block < m ? r0 + block : m;
+      for (size_t t = 0; t < k; t++)
+        {
+          float *d = dw + t * (size_t) cout;
+          int j0 = 0;
+          for (; j0 + OUT_BLOCK <= cout; j0 += OUT_BLOCK)
+            {
+              v8f a0 = load8 (d + j0), a1 = load8 (d + j0 + 8);
+              v8f a2 = load8 (d + j0 + 16), a3 = load8 (d + j0 + 24);
+              for (size_t r = r0; r < r1; r++)
+                {
+                  const v8f zero = { 0 };
+                  v8f a = zero + col[r * k + t];
+                  const float *gr = dz + r * (size_t) cout + j0;
+                  a0 += a * load8 (gr);
+                  a1 += a * load8 (gr + 8);
+                  a2 += a * load8 (gr + 16);
+                  a3 += a * load8 (gr + 24);
+                }
+              store8 (d + j0, a0);
+              store8 (d + j0 + 8, a1);
+              store8 (d + j0 + 16, a2);
+              store8 (d + j0 + 24, a3);
+            }
+          for (; j0 < cout; j0++)
+            {
+              float acc = 0.0f;
+              for (size_t r = r0; r < r1; r++)
+                acc += col[r * k + t] * dz[r * (size_t) cout + j0];
+              d[j0] += acc;
+            }
+        }
+    }
+}
+
 /* ---- Conv2D ------------------------------------------------------------ */
+
+/* Rows per chunk: the im2col rows and the output rows of a chunk both stay
+ * cache-sized (a first layer has short im2col rows but wide outputs). */
+static size_t
+conv_chunk (const Geom *q, int cout, size_t rows)
+{
+  return nn_conv_chunk_rows (q->k > (size_t) cout ? q->k : (size_t) cout, rows);
+}
 
 static Geom
 conv_geom (NnGraph *g, NnNode *n)
@@ -273,8 +458,8 @@ conv2d_shape (NnGraph *g, NnNode *n)
   n->shape[3] = w->shape[3];
   Geom q = conv_geom (g, n);
   size_t rows = (size_t) n->shape[0] * (size_t) n->shape[1] * (size_t) n->shape[2];
-  size_t chunk = nn_conv_chunk_rows (q.k, rows);
   size_t cout = (size_t) w->shape[3];
+  size_t chunk = conv_chunk (&q, (int) cout, rows);
   /* col (forward and dW) + dcol (dx) + dz (the fused ReLU's mask). */
   n->aux_size = geom_is_pointwise (&q) ? 0 : chunk * q.k;
   if (will_have_grad (g, n))
@@ -294,7 +479,7 @@ conv2d_forward (NnGraph *g, NnNode *n)
   size_t rows = (size_t) n->shape[0] * (size_t) n->shape[1] * (size_t) n->shape[2];
   int cout = n->shape[3];
   int pointwise = geom_is_pointwise (&q);
-  size_t chunk = nn_conv_chunk_rows (q.k, rows);
+  size_t chunk = conv_chunk (&q, cout, rows);
   const float *b = bias_value (g, n);
   int relu = n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU;
   for (size_t r0 = 0; r0 < rows; r0 += chunk)
@@ -309,6 +494,11 @@ conv2d_forward (NnGraph *g, NnNode *n)
           a = n->aux;
         }
       float *y = n->value + r0 * (size_t) cout;
+      if (q.k <= SMALL_K)
+        {
+          small_k_forward (a, m, q.k, w->value, cout, b, relu, y);
+          continue;
+        }
       cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) m, cout, (int) q.k,
                    1.0f, a, (int) q.k, w->value, cout, 0.0f, y, cout);
       if (b || relu)
@@ -324,7 +514,7 @@ conv2d_backward (NnGraph *g, NnNode *n)
   size_t rows = (size_t) n->shape[0] * (size_t) n->shape[1] * (size_t) n->shape[2];
   int cout = n->shape[3];
   int pointwise = geom_is_pointwise (&q);
-  size_t chunk = nn_conv_chunk_rows (q.k, rows);
+  size_t chunk = conv_chunk (&q, cout, rows);
   float *db = bias_grad (g, n);
   int relu = n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU;
   /* Scratch layout matches conv2d_shape. */
@@ -350,8 +540,11 @@ conv2d_backward (NnGraph *g, NnNode *n)
               im2col (&q, x->value, r0, r0 + m, col);
               a = col;
             }
-          cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) q.k, cout, (int) m,
-                       1.0f, a, (int) q.k, dz, cout, 1.0f, w->grad, cout);
+          if (q.k <= SMALL_K)
+            small_k_weight_grad (a, m, q.k, dz, cout, w->grad);
+          else
+            cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) q.k, cout, (int) m,
+                         1.0f, a, (int) q.k, dz, cout, 1.0f, w->grad, cout);
         }
       if (db)
         sum_rows (dz, m, (size_t) cout, db);
