@@ -249,6 +249,19 @@ stepper_run (Stepper *s, int steps, int warmup, double *typical)
 
 /* Times every op of `steps` training steps; returns the seconds per step
  * spent in the convolution ops, and prints the breakdown if asked. */
+/* "conv2 (conv2d)": the layer a node belongs to, for the breakdown. */
+static char *
+node_name (NnCompiled *c, int node)
+{
+  NnModel *m = c->model;
+  const char *op = nn_op_info (c->g->nodes[node].op)->name;
+  for (int l = 0; l < nn_model_get_n_layers (m); l++)
+    for (int k = 0; k < nn_model_layer_get_n_calls (m, l); k++)
+      if (c->call_nodes[l] && c->call_nodes[l][k] == node)
+        return g_strdup_printf ("%s (%s)", nn_model_layer_get_name (m, l), op);
+  return g_strdup (op);
+}
+
 static double
 stepper_profile (Stepper *s, int steps, gboolean print)
 {
@@ -309,14 +322,18 @@ stepper_profile (Stepper *s, int steps, gboolean print)
       printf ("\nwhere one engine training step's time goes (ms per step, mean of %d):\n", steps);
       printf ("  %-40s %8.3f\n", "gather + convert the batch", t_feed * k);
       for (int i = 0; i <= c->loss_node; i++)
-        if (fwd[i] > 1e-9)
-          printf ("  forward  %-31s %8.3f\n", g->nodes[i].label ? g->nodes[i].label
-                                                : nn_op_info (g->nodes[i].op)->name, fwd[i] * k);
+        if (fwd[i] > 1e-6 / k)
+          {
+            g_autofree char *name = node_name (c, i);
+            printf ("  forward  %-31s %8.3f\n", name, fwd[i] * k);
+          }
       printf ("  %-40s %8.3f\n", "zero gradients", t_zero * k);
       for (int i = c->loss_node; i >= 0; i--)
-        if (bwd[i] > 1e-9)
-          printf ("  backward %-31s %8.3f\n", g->nodes[i].label ? g->nodes[i].label
-                                                : nn_op_info (g->nodes[i].op)->name, bwd[i] * k);
+        if (bwd[i] > 1e-6 / k)
+          {
+            g_autofree char *name = node_name (c, i);
+            printf ("  backward %-31s %8.3f\n", name, bwd[i] * k);
+          }
       printf ("  %-40s %8.3f\n", "optimizer update", t_opt * k);
       printf ("  %-40s %8.3f  (%.0f samples/s)\n", "total", t_total * k, steps * BATCH / t_total);
     }
@@ -397,10 +414,18 @@ engine_latency (NnModel *m, NnDataset *ds, int runs, GError **error)
   return r;
 }
 
-/* Images/s predicting n images in one call (best of the rounds). */
+/* Images/s predicting n images as one batch (best of the rounds): gather,
+ * convert, forward, on a graph compiled once for the batch (as the latency
+ * and as PyTorch's model (x)). */
 static double
 engine_batch (NnModel *m, NnDataset *ds, int n, int rounds, GError **error)
 {
+  NnRng rng;
+  nn_rng_seed (&rng, 3);
+  NnCompiled *c = nn_compile (m, n, 0, &rng, error);
+  if (!c)
+    return NAN;
+  NnGraph *g = c->g;
   double best = INFINITY;
   guint32 *idx = g_new (guint32, n);
   for (int r = 0; r <= rounds; r++)
@@ -408,18 +433,14 @@ engine_batch (NnModel *m, NnDataset *ds, int n, int rounds, GError **error)
       for (int i = 0; i < n; i++)
         idx[i] = ds->train_idx[((size_t) r * n + i) % ds->n_train];
       double t0 = now_s ();
-      NnTensor *p = nn_model_predict (m, ds, idx, (size_t) n, 0, n, error);
+      nn_array_gather (ds->inputs[0], idx, (size_t) n, g->nodes[c->input_nodes[0]].value);
+      nn_graph_forward_to (g, c->output_nodes[0]);
       double dt = now_s () - t0;
-      if (!p)
-        {
-          g_free (idx);
-          return NAN;
-        }
-      nn_tensor_free (p);
       if (r > 0)
         best = MIN (best, dt);
     }
   g_free (idx);
+  nn_compiled_free (c);
   return n / best;
 }
 

@@ -3,8 +3,8 @@
  * so the compiler vectorises it.
  *
  * NN_OP_MAX_POOL2D: y = max over the window (padding never wins, as in
- *   Keras); aux keeps the argmax (an int32 offset within the sample) so
- *   backward is one scatter: dx[argmax] += dy.
+ *   Keras); when a gradient flows, aux keeps the argmax (an int32 offset
+ *   within the sample) so backward is one scatter: dx[argmax] += dy.
  * NN_OP_AVG_POOL2D: y = mean over the window's positions inside the image
  *   ("same" padding is not counted, as in Keras); dx += dy / count.
  * NN_OP_GLOBAL_AVG_POOL2D: y (B, C) = mean over H, W; dx += dy / (H W).
@@ -54,12 +54,21 @@ pool_shape (NnGraph *g, NnNode *n)
   n->aux_size = 0;
 }
 
+/* A gradient will flow through n: its input has one (set before n's shape
+ * rule runs in nn_graph_alloc) or one is asked for at n. */
+static int
+will_have_grad (NnGraph *g, const NnNode *n)
+{
+  return n->needs_grad || g->nodes[n->in[0]].grad != NULL;
+}
+
 static void
 max_pool_shape (NnGraph *g, NnNode *n)
 {
   pool_shape (g, n);
-  /* argmax per output element; int32 and float have the same size */
-  n->aux_size = nn_shape_size (n->ndim, n->shape);
+  /* argmax per output element (int32 and float have the same size), kept
+   * only for a backward pass: inference graphs do without */
+  n->aux_size = will_have_grad (g, n) ? nn_shape_size (n->ndim, n->shape) : 0;
 }
 
 /* The window of output (oh, ow) clipped to the image: [h0, h1) x [w0, w1). */
@@ -94,25 +103,29 @@ max_pool_kernel (const PoolGeom *q, const float *x, float *y, int32_t *arg)
             size_t o = (((size_t) b * (size_t) q->oh + (size_t) oh) * (size_t) q->ow
                         + (size_t) ow) * c;
             float *restrict yo = y + o;
-            int32_t *restrict ao = arg + o;
+            int32_t *restrict ao = arg ? arg + o : NULL;
             int h0, h1, w0, w1;
             pool_window (q, oh, ow, &h0, &h1, &w0, &w1);
             for (size_t k = 0; k < c; k++)
-              {
-                yo[k] = -FLT_MAX;
+              yo[k] = -FLT_MAX;
+            if (ao)
+              for (size_t k = 0; k < c; k++)
                 ao[k] = 0;
-              }
             for (int h = h0; h < h1; h++)
               for (int w = w0; w < w1; w++)
                 {
                   int32_t base = (int32_t) (((size_t) h * (size_t) q->iw + (size_t) w) * c);
                   const float *restrict xs = xb + base;
-                  for (size_t k = 0; k < c; k++)
-                    {
-                      int better = xs[k] > yo[k];
-                      yo[k] = better ? xs[k] : yo[k];
-                      ao[k] = better ? base + (int32_t) k : ao[k];
-                    }
+                  if (!arg)
+                    for (size_t k = 0; k < c; k++)
+                      yo[k] = xs[k] > yo[k] ? xs[k] : yo[k];
+                  else
+                    for (size_t k = 0; k < c; k++)
+                      {
+                        int better = xs[k] > yo[k];
+                        yo[k] = better ? xs[k] : yo[k];
+                        ao[k] = better ? base + (int32_t) k : ao[k];
+                      }
                 }
           }
     }
@@ -235,7 +248,8 @@ global_shape (NnGraph *g, NnNode *n)
   n->ndim = 2;
   n->shape[0] = x->shape[0];
   n->shape[1] = x->shape[3];
-  n->aux_size = n->op == NN_OP_GLOBAL_MAX_POOL2D ? nn_shape_size (2, n->shape) : 0;
+  n->aux_size = n->op == NN_OP_GLOBAL_MAX_POOL2D && will_have_grad (g, n)
+                ? nn_shape_size (2, n->shape) : 0;
 }
 
 NN_CLONES static void
@@ -280,23 +294,27 @@ global_max_kernel (const float *x, int batch, size_t hw, size_t c, float *y, int
   for (int b = 0; b < batch; b++)
     {
       float *restrict yb = y + (size_t) b * c;
-      int32_t *restrict ab = arg + (size_t) b * c;
+      int32_t *restrict ab = arg ? arg + (size_t) b * c : NULL;
       const float *xb = x + (size_t) b * hw * c;
       for (size_t k = 0; k < c; k++)
-        {
-          yb[k] = -FLT_MAX;
+        yb[k] = -FLT_MAX;
+      if (ab)
+        for (size_t k = 0; k < c; k++)
           ab[k] = 0;
-        }
       for (size_t p = 0; p < hw; p++)
         {
           const float *restrict xs = xb + p * c;
           int32_t base = (int32_t) (p * c);
-          for (size_t k = 0; k < c; k++)
-            {
-              int better = xs[k] > yb[k];
-              yb[k] = better ? xs[k] : yb[k];
-              ab[k] = better ? base + (int32_t) k : ab[k];
-            }
+          if (!ab)
+            for (size_t k = 0; k < c; k++)
+              yb[k] = xs[k] > yb[k] ? xs[k] : yb[k];
+          else
+            for (size_t k = 0; k < c; k++)
+              {
+                int better = xs[k] > yb[k];
+                yb[k] = better ? xs[k] : yb[k];
+                ab[k] = better ? base + (int32_t) k : ab[k];
+              }
         }
     }
 }

@@ -675,6 +675,53 @@ test_pooling (void)
     }
 }
 
+/* Without a gradient to pass back, max pooling keeps no argmax scratch and
+ * computes the same maxima. */
+static void
+test_max_pool_inference (void)
+{
+  float *out[2];
+  for (int grad = 0; grad < 2; grad++)
+    {
+      Fixture f;
+      fixture_init (&f);
+      add_image (&f, 7, 6, 3);
+      nn_graph_node (f.g, f.x)->needs_grad = grad;
+      NnOpType ops[2] = { NN_OP_MAX_POOL2D, NN_OP_GLOBAL_MAX_POOL2D };
+      int y[2];
+      for (int k = 0; k < 2; k++)
+        {
+          y[k] = nn_graph_add (f.g, ops[k], &f.x, 1);
+          NnNode *n = nn_graph_node (f.g, y[k]);
+          n->ip[NN_POOL_H] = n->ip[NN_POOL_W] = 3;
+          n->ip[NN_POOL_STRIDE_H] = n->ip[NN_POOL_STRIDE_W] = 2;
+          n->ip[NN_POOL_SAME] = 1;
+        }
+      g_assert_true (nn_graph_alloc (f.g, 2));
+      NnNode *x = nn_graph_node (f.g, f.x);
+      fill_distinct (&f, x->value, x->size);
+      nn_graph_forward (f.g);
+      for (int k = 0; k < 2; k++)
+        {
+          NnNode *n = nn_graph_node (f.g, y[k]);
+          if (grad)
+            g_assert_cmpuint (n->aux_size, >, 0);
+          else
+            g_assert_cmpuint (n->aux_size, ==, 0);
+        }
+      NnNode *p = nn_graph_node (f.g, y[0]), *q = nn_graph_node (f.g, y[1]);
+      out[grad] = g_new (float, p->size + q->size);
+      memcpy (out[grad], p->value, p->size * sizeof (float));
+      memcpy (out[grad] + p->size, q->value, q->size * sizeof (float));
+      if (grad)
+        g_assert_cmpmem (out[0], (p->size + q->size) * sizeof (float), out[1],
+                         (p->size + q->size) * sizeof (float));
+      fixture_clear (&f);
+    }
+  g_free (out[0]);
+  g_free (out[1]);
+}
+
 static void
 test_global_pooling (void)
 {
@@ -1048,6 +1095,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/conv/depthwise", test_depthwise);
   g_test_add_func ("/engine/conv/transpose", test_conv_transpose);
   g_test_add_func ("/engine/conv/pooling", test_pooling);
+  g_test_add_func ("/engine/conv/max-pool-inference", test_max_pool_inference);
   g_test_add_func ("/engine/conv/global-pooling", test_global_pooling);
   g_test_add_func ("/engine/conv/upsample", test_upsample);
   g_test_add_func ("/engine/conv/zero-pad", test_zero_pad);
