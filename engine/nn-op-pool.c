@@ -3,14 +3,16 @@
  * so the compiler vectorises it.
  *
  * NN_OP_MAX_POOL2D: y = max over the window (padding never wins, as in
- *   Keras); when a gradient flows, aux keeps the argmax (an int32 offset
- *   within the sample) so backward is one scatter: dx[argmax] += dy.
+ *   Keras); dx[argmax] += dy, the argmax being the first window position
+ *   holding the maximum. Backward finds it again by comparing the window
+ *   with y: cheaper than storing it (a select and an index per element in
+ *   forward) and no scratch at all.
  * NN_OP_AVG_POOL2D: y = mean over the window's positions inside the image
  *   ("same" padding is not counted, as in Keras); dx += dy / count.
  * NN_OP_GLOBAL_AVG_POOL2D: y (B, C) = mean over H, W; dx += dy / (H W).
- * NN_OP_GLOBAL_MAX_POOL2D: y (B, C) = max over H, W; dx[argmax] += dy. */
+ * NN_OP_GLOBAL_MAX_POOL2D: y (B, C) = max over H, W; dx[argmax] += dy,
+ *   the argmax found again in backward the same way. */
 #include <float.h>
-#include <stdint.h>
 #include <string.h>
 
 #include "nn-conv-private.h"
@@ -54,21 +56,10 @@ pool_shape (NnGraph *g, NnNode *n)
   n->aux_size = 0;
 }
 
-/* A gradient will flow through n: its input has one (set before n's shape
- * rule runs in nn_graph_alloc) or one is asked for at n. */
-static int
-will_have_grad (NnGraph *g, const NnNode *n)
-{
-  return n->needs_grad || g->nodes[n->in[0]].grad != NULL;
-}
-
 static void
 max_pool_shape (NnGraph *g, NnNode *n)
 {
   pool_shape (g, n);
-  /* argmax per output element (int32 and float have the same size), kept
-   * only for a backward pass: inference graphs do without */
-  n->aux_size = will_have_grad (g, n) ? nn_shape_size (n->ndim, n->shape) : 0;
 }
 
 /* The window of output (oh, ow) clipped to the image: [h0, h1) x [w0, w1). */
@@ -90,42 +81,30 @@ pool_window (const PoolGeom *q, int oh, int ow, int *h0, int *h1, int *w0, int *
 }
 
 NN_CLONES static void
-max_pool_kernel (const PoolGeom *q, const float *x, float *y, int32_t *arg)
+max_pool_kernel (const PoolGeom *q, const float *x, float *y)
 {
   size_t img = (size_t) q->ih * (size_t) q->iw * (size_t) q->c;
-  size_t c = (size_t) q->c;
+  int c = q->c;
   for (int b = 0; b < q->batch; b++)
     {
       const float *xb = x + (size_t) b * img;
       for (int oh = 0; oh < q->oh; oh++)
         for (int ow = 0; ow < q->ow; ow++)
           {
-            size_t o = (((size_t) b * (size_t) q->oh + (size_t) oh) * (size_t) q->ow
-                        + (size_t) ow) * c;
-            float *restrict yo = y + o;
-            int32_t *restrict ao = arg ? arg + o : NULL;
+            float *restrict yo = y + (((size_t) b * (size_t) q->oh + (size_t) oh) * (size_t) q->ow
+                                      + (size_t) ow) * (size_t) c;
             int h0, h1, w0, w1;
             pool_window (q, oh, ow, &h0, &h1, &w0, &w1);
-            for (size_t k = 0; k < c; k++)
-              yo[k] = -FLT_MAX;
-            if (ao)
-              for (size_t k = 0; k < c; k++)
-                ao[k] = 0;
+            const float *first = xb + ((size_t) h0 * (size_t) q->iw + (size_t) w0) * (size_t) c;
+            for (int k = 0; k < c; k++)
+              yo[k] = first[k];
             for (int h = h0; h < h1; h++)
               for (int w = w0; w < w1; w++)
                 {
-                  int32_t base = (int32_t) (((size_t) h * (size_t) q->iw + (size_t) w) * c);
-                  const float *restrict xs = xb + base;
-                  if (!arg)
-                    for (size_t k = 0; k < c; k++)
-                      yo[k] = xs[k] > yo[k] ? xs[k] : yo[k];
-                  else
-                    for (size_t k = 0; k < c; k++)
-                      {
-                        int better = xs[k] > yo[k];
-                        yo[k] = better ? xs[k] : yo[k];
-                        ao[k] = better ? base + (int32_t) k : ao[k];
-                      }
+                  const float *restrict xs = xb + ((size_t) h * (size_t) q->iw + (size_t) w)
+                                                  * (size_t) c;
+                  for (int k = 0; k < c; k++)
+                    yo[k] = xs[k] > yo[k] ? xs[k] : yo[k];
                 }
           }
     }
@@ -135,21 +114,53 @@ static void
 max_pool_forward (NnGraph *g, NnNode *n)
 {
   PoolGeom q = pool_geom (g, n);
-  max_pool_kernel (&q, nn_in (g, n, 0)->value, n->value, (int32_t *) n->aux);
+  max_pool_kernel (&q, nn_in (g, n, 0)->value, n->value);
 }
 
-/* Scatters dy to the argmax of each output of per-sample size `out`. */
-static void
-scatter_argmax (const float *dy, const int32_t *arg, int batch, size_t out, size_t img,
-                float *dx)
+/* Channels handled per pass of the backward scan (its "found" flags). */
+#define SCAN 64
+
+/* dx at the first position of the window holding y gets dy. */
+NN_CLONES static void
+max_pool_backward_kernel (const PoolGeom *q, const float *x, const float *y, const float *dy,
+                          float *dx)
 {
-  for (int b = 0; b < batch; b++)
+  size_t img = (size_t) q->ih * (size_t) q->iw * (size_t) q->c;
+  int c = q->c;
+  for (int b = 0; b < q->batch; b++)
     {
+      const float *xb = x + (size_t) b * img;
       float *dxb = dx + (size_t) b * img;
-      const float *dyb = dy + (size_t) b * out;
-      const int32_t *ab = arg + (size_t) b * out;
-      for (size_t i = 0; i < out; i++)
-        dxb[ab[i]] += dyb[i];
+      for (int oh = 0; oh < q->oh; oh++)
+        for (int ow = 0; ow < q->ow; ow++)
+          {
+            size_t o = (((size_t) b * (size_t) q->oh + (size_t) oh) * (size_t) q->ow
+                        + (size_t) ow) * (size_t) c;
+            int h0, h1, w0, w1;
+            pool_window (q, oh, ow, &h0, &h1, &w0, &w1);
+            for (int k0 = 0; k0 < c; k0 += SCAN)
+              {
+                int kn = c - k0 < SCAN ? c - k0 : SCAN;
+                const float *restrict yo = y + o + k0, *restrict go = dy + o + k0;
+                float left[SCAN];     /* the gradient not yet given out */
+                for (int k = 0; k < kn; k++)
+                  left[k] = go[k];
+                for (int h = h0; h < h1; h++)
+                  for (int w = w0; w < w1; w++)
+                    {
+                      size_t p = ((size_t) h * (size_t) q->iw + (size_t) w) * (size_t) c + k0;
+                      const float *restrict xs = xb + p;
+                      float *restrict d = dxb + p;
+                      /* branch-free (a 0/1 factor) so that it vectorises */
+                      for (int k = 0; k < kn; k++)
+                        {
+                          float give = (float) (xs[k] == yo[k]) * left[k];
+                          d[k] += give;
+                          left[k] -= give;
+                        }
+                    }
+              }
+          }
     }
 }
 
@@ -160,9 +171,7 @@ max_pool_backward (NnGraph *g, NnNode *n)
   if (!x->grad)
     return;
   PoolGeom q = pool_geom (g, n);
-  size_t out = (size_t) q.oh * (size_t) q.ow * (size_t) q.c;
-  size_t img = (size_t) q.ih * (size_t) q.iw * (size_t) q.c;
-  scatter_argmax (n->grad, (const int32_t *) n->aux, q.batch, out, img, x->grad);
+  max_pool_backward_kernel (&q, x->value, n->value, n->grad, x->grad);
 }
 
 NN_CLONES static void
@@ -248,8 +257,8 @@ global_shape (NnGraph *g, NnNode *n)
   n->ndim = 2;
   n->shape[0] = x->shape[0];
   n->shape[1] = x->shape[3];
-  n->aux_size = n->op == NN_OP_GLOBAL_MAX_POOL2D && will_have_grad (g, n)
-                ? nn_shape_size (2, n->shape) : 0;
+  /* global max: the backward scan's per-channel gradient left to give */
+  n->aux_size = n->op == NN_OP_GLOBAL_MAX_POOL2D ? (size_t) n->shape[1] : 0;
 }
 
 NN_CLONES static void
@@ -289,32 +298,46 @@ global_avg_backward_kernel (const float *dy, int batch, size_t hw, size_t c, flo
 }
 
 NN_CLONES static void
-global_max_kernel (const float *x, int batch, size_t hw, size_t c, float *y, int32_t *arg)
+global_max_kernel (const float *x, int batch, size_t hw, size_t c, float *y)
 {
   for (int b = 0; b < batch; b++)
     {
       float *restrict yb = y + (size_t) b * c;
-      int32_t *restrict ab = arg ? arg + (size_t) b * c : NULL;
       const float *xb = x + (size_t) b * hw * c;
       for (size_t k = 0; k < c; k++)
-        yb[k] = -FLT_MAX;
-      if (ab)
-        for (size_t k = 0; k < c; k++)
-          ab[k] = 0;
+        yb[k] = xb[k];
+      for (size_t p = 1; p < hw; p++)
+        {
+          const float *restrict xs = xb + p * c;
+          for (size_t k = 0; k < c; k++)
+            yb[k] = xs[k] > yb[k] ? xs[k] : yb[k];
+        }
+    }
+}
+
+/* dx at each channel's first position holding its maximum gets dy; left
+ * (c floats of scratch) holds the gradient not yet given out. */
+NN_CLONES static void
+global_max_backward_kernel (const float *x, const float *y, const float *dy, int batch,
+                            size_t hw, size_t c, float *dx, float *left)
+{
+  for (int b = 0; b < batch; b++)
+    {
+      const float *restrict yb = y + (size_t) b * c;
+      const float *xb = x + (size_t) b * hw * c;
+      float *dxb = dx + (size_t) b * hw * c;
+      for (size_t k = 0; k < c; k++)
+        left[k] = dy[(size_t) b * c + k];
       for (size_t p = 0; p < hw; p++)
         {
           const float *restrict xs = xb + p * c;
-          int32_t base = (int32_t) (p * c);
-          if (!ab)
-            for (size_t k = 0; k < c; k++)
-              yb[k] = xs[k] > yb[k] ? xs[k] : yb[k];
-          else
-            for (size_t k = 0; k < c; k++)
-              {
-                int better = xs[k] > yb[k];
-                yb[k] = better ? xs[k] : yb[k];
-                ab[k] = better ? base + (int32_t) k : ab[k];
-              }
+          float *restrict d = dxb + p * c;
+          for (size_t k = 0; k < c; k++)
+            {
+              float give = (float) (xs[k] == yb[k]) * left[k];
+              d[k] += give;
+              left[k] -= give;
+            }
         }
     }
 }
@@ -342,7 +365,7 @@ global_max_forward (NnGraph *g, NnNode *n)
 {
   NnNode *x = nn_in (g, n, 0);
   global_max_kernel (x->value, x->shape[0], (size_t) x->shape[1] * (size_t) x->shape[2],
-                     (size_t) x->shape[3], n->value, (int32_t *) n->aux);
+                     (size_t) x->shape[3], n->value);
 }
 
 static void
@@ -351,9 +374,9 @@ global_max_backward (NnGraph *g, NnNode *n)
   NnNode *x = nn_in (g, n, 0);
   if (!x->grad)
     return;
-  size_t c = (size_t) x->shape[3];
-  size_t img = (size_t) x->shape[1] * (size_t) x->shape[2] * c;
-  scatter_argmax (n->grad, (const int32_t *) n->aux, x->shape[0], c, img, x->grad);
+  global_max_backward_kernel (x->value, n->value, n->grad, x->shape[0],
+                              (size_t) x->shape[1] * (size_t) x->shape[2],
+                              (size_t) x->shape[3], x->grad, n->aux);
 }
 
 static const NnOpInfo max_pool_info = {
