@@ -80,18 +80,16 @@ collect_ridges (DsTrainingRun *run,
 }
 
 static void
-show_text (cairo_t              *cr,
-           PangoFontDescription *font,
-           const char           *text,
-           double                x,
-           double                y,
-           double                xalign,
-           gboolean              bold)
+show_text (cairo_t     *cr,
+           PangoLayout *layout,
+           const char  *text,
+           double       x,
+           double       y,
+           double       xalign,
+           gboolean     bold)
 {
-  PangoLayout *layout = pango_cairo_create_layout (cr);
   int w, h;
 
-  pango_layout_set_font_description (layout, font);
   if (bold)
     {
       g_autofree char *markup = g_markup_printf_escaped ("<b>%s</b>", text);
@@ -102,7 +100,6 @@ show_text (cairo_t              *cr,
   pango_layout_get_pixel_size (layout, &w, &h);
   cairo_move_to (cr, round (x - w * xalign), round (y));
   pango_cairo_show_layout (cr, layout);
-  g_object_unref (layout);
 }
 
 static void
@@ -128,7 +125,9 @@ ds_histogram_render (DsTrainingRun *run,
                      const GdkRGBA *fg)
 {
   Ridge ridges[MAX_RIDGES];
-  PangoFontDescription *font = pango_font_description_from_string ("Sans 8");
+  static PangoFontDescription *font;
+  static gsize font_once;
+  g_autoptr(PangoLayout) layout = NULL;
   guint n;
   double lo = INFINITY, hi = -INFINITY, max_density = 0;
   double left = 10, right = 64, top = 24, bottom = 22;
@@ -140,8 +139,17 @@ ds_histogram_render (DsTrainingRun *run,
 
   g_return_if_fail (DS_IS_TRAINING_RUN (run));
 
+  /* One layout for every label of the panel. */
+  if (g_once_init_enter (&font_once))
+    {
+      font = pango_font_description_from_string ("Sans 8");
+      g_once_init_leave (&font_once, 1);
+    }
+  layout = pango_cairo_create_layout (cr);
+  pango_layout_set_font_description (layout, font);
+
   cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, fg->alpha);
-  show_text (cr, font, gradients ? "Gradients" : "Weights", 8, 4, 0, TRUE);
+  show_text (cr, layout, gradients ? "Gradients" : "Weights", 8, 4, 0, TRUE);
 
   n = collect_ridges (run, name, gradients, ridges);
   for (guint i = 0; i < n; i++)
@@ -167,9 +175,8 @@ ds_histogram_render (DsTrainingRun *run,
   if (!any || pw < 20 || ph < 20)
     {
       cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, fg->alpha * 0.5);
-      show_text (cr, font, gradients ? "No gradients (frozen or not trained yet)" : "No values yet",
+      show_text (cr, layout, gradients ? "No gradients (frozen or not trained yet)" : "No values yet",
                  width / 2.0, height / 2.0 - 8, 0.5, FALSE);
-      pango_font_description_free (font);
       return;
     }
   if (hi - lo < 1e-12)
@@ -221,11 +228,11 @@ ds_histogram_render (DsTrainingRun *run,
   /* Epoch labels beside the first and the newest ridge. */
   cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, fg->alpha * 0.7);
   g_snprintf (a, sizeof a, "epoch %d", ridges[0].epoch + 1);
-  show_text (cr, font, a, left + pw + 6, top + peak - 10, 0, FALSE);
+  show_text (cr, layout, a, left + pw + 6, top + peak - 10, 0, FALSE);
   if (n > 1)
     {
       g_snprintf (b, sizeof b, "epoch %d", ridges[n - 1].epoch + 1);
-      show_text (cr, font, b, left + pw + 6, top + peak + (n - 1) * step - 10, 0, FALSE);
+      show_text (cr, layout, b, left + pw + 6, top + peak + (n - 1) * step - 10, 0, FALSE);
     }
 
   /* Value axis: the two ends and zero when it is inside. */
@@ -236,19 +243,18 @@ ds_histogram_render (DsTrainingRun *run,
   cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, fg->alpha * 0.7);
   format_number (a, sizeof a, lo);
   format_number (b, sizeof b, hi);
-  show_text (cr, font, a, left, height - bottom + 5, 0, FALSE);
-  show_text (cr, font, b, left + pw, height - bottom + 5, 1, FALSE);
+  show_text (cr, layout, a, left, height - bottom + 5, 0, FALSE);
+  show_text (cr, layout, b, left + pw, height - bottom + 5, 1, FALSE);
   if (lo < 0 && hi > 0 && -lo / (hi - lo) > 0.15 && hi / (hi - lo) > 0.15)
     {
       double zx = left + (-lo) / (hi - lo) * pw;
 
-      show_text (cr, font, "0", zx, height - bottom + 5, 0.5, FALSE);
+      show_text (cr, layout, "0", zx, height - bottom + 5, 0.5, FALSE);
       cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, fg->alpha * 0.15);
       cairo_move_to (cr, round (zx) + 0.5, top);
       cairo_line_to (cr, round (zx) + 0.5, height - bottom);
       cairo_stroke (cr);
     }
-  pango_font_description_free (font);
 }
 
 typedef struct
@@ -367,6 +373,9 @@ ds_histogram_view_dispose (GObject *object)
 
   ds_histogram_view_set_run (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (object), DS_TYPE_HISTOGRAM_VIEW);
+  /* An unbound template root is not unparented by the call above. */
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (object)));)
+    gtk_widget_unparent (child);
   G_OBJECT_CLASS (ds_histogram_view_parent_class)->dispose (object);
 }
 

@@ -90,6 +90,19 @@ class_color (int     c,
   *b = (v & 0xff) / 255.0;
 }
 
+void
+ds_class_color (int      c,
+                GdkRGBA *color)
+{
+  double r, g, b;
+
+  class_color (c, &r, &g, &b);
+  color->red = (float) r;
+  color->green = (float) g;
+  color->blue = (float) b;
+  color->alpha = 1;
+}
+
 static void
 map_job_free (MapJob *job)
 {
@@ -711,6 +724,9 @@ ds_playground_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (object), DS_TYPE_PLAYGROUND);
+  /* An unbound template root is not unparented by the call above. */
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (object)));)
+    gtk_widget_unparent (child);
   G_OBJECT_CLASS (ds_playground_parent_class)->dispose (object);
 }
 

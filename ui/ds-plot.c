@@ -32,6 +32,8 @@ struct _DsPlot
   double      frame_x, frame_y;  /* plot area of the last drawing */
   double      frame_w, frame_h;
   guint       n_points;
+  gint64      last_redraw;
+  guint       redraw_id;
 };
 
 G_DEFINE_FINAL_TYPE (DsPlot, ds_plot, GTK_TYPE_WIDGET)
@@ -1139,10 +1141,33 @@ set_str (char       **dst,
   return TRUE;
 }
 
+/* Live data redraws at most every REDRAW_US: a repaint costs far more than
+ * the events that cause it, and ~12 redraws a second look just as live. */
+#define REDRAW_US 80000
+
+static gboolean
+redraw_cb (gpointer data)
+{
+  DsPlot *self = data;
+
+  self->redraw_id = 0;
+  self->last_redraw = g_get_monotonic_time ();
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  return G_SOURCE_REMOVE;
+}
+
 static void
 runs_changed_cb (DsPlot *self)
 {
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  gint64 wait;
+
+  if (self->redraw_id)
+    return;
+  wait = self->last_redraw + REDRAW_US - g_get_monotonic_time ();
+  if (wait <= 0)
+    redraw_cb (self);
+  else
+    self->redraw_id = g_timeout_add ((guint) (wait / 1000) + 1, redraw_cb, self);
 }
 
 static void
@@ -1166,7 +1191,7 @@ connect_runs (DsPlot *self)
 
       /* One redraw per drain, however many series changed in it. */
       g_signal_connect_swapped (run, "progress", G_CALLBACK (runs_changed_cb), self);
-      g_signal_connect_swapped (run, "notify::visible", G_CALLBACK (runs_changed_cb), self);
+      g_signal_connect_swapped (run, "notify::visible", G_CALLBACK (gtk_widget_queue_draw), self);
       g_signal_connect_swapped (run, "markers-changed", G_CALLBACK (runs_changed_cb), self);
       g_ptr_array_add (self->connected, run);
     }
@@ -1188,6 +1213,7 @@ ds_plot_dispose (GObject *object)
   if (self->runs)
     g_signal_handlers_disconnect_by_data (self->runs, self);
   g_clear_object (&self->runs);
+  g_clear_handle_id (&self->redraw_id, g_source_remove);
   G_OBJECT_CLASS (ds_plot_parent_class)->dispose (object);
 }
 

@@ -71,6 +71,8 @@ struct _DsTrainView
   gboolean             start_pending;  /* waiting for the dataset */
   gboolean             pending_paused;
   guint                run_counter;
+  gint64               last_progress;
+  guint                progress_id;
 };
 
 G_DEFINE_FINAL_TYPE (DsTrainView, ds_train_view, GTK_TYPE_WIDGET)
@@ -924,12 +926,32 @@ run_message_cb (DsTrainView   *self,
   toast (self, text);
 }
 
+static gboolean
+progress_timeout_cb (gpointer data)
+{
+  DsTrainView *self = data;
+
+  self->progress_id = 0;
+  self->last_progress = g_get_monotonic_time ();
+  update_progress (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 run_progress_cb (DsTrainView   *self,
                  DsTrainingRun *run)
 {
-  if (run == self->current)
-    update_progress (self);
+  gint64 wait;
+
+  /* New label texts re-lay out the window: five times a second is
+   * plenty for numbers that change every batch. */
+  if (run != self->current || self->progress_id)
+    return;
+  wait = self->last_progress + 200000 - g_get_monotonic_time ();
+  if (wait <= 0)
+    progress_timeout_cb (self);
+  else
+    self->progress_id = g_timeout_add ((guint) (wait / 1000) + 1, progress_timeout_cb, self);
 }
 
 static void
@@ -1294,7 +1316,11 @@ ds_train_view_dispose (GObject *object)
     gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
   g_clear_object (&self->chooser);
   g_clear_object (&self->current);
+  g_clear_handle_id (&self->progress_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (object), DS_TYPE_TRAIN_VIEW);
+  /* An unbound template root is not unparented by the call above. */
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (object)));)
+    gtk_widget_unparent (child);
   g_clear_object (&self->runs);
   G_OBJECT_CLASS (ds_train_view_parent_class)->dispose (object);
 }

@@ -327,15 +327,26 @@ drain_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Worker thread: schedule only. */
+/* Worker thread: schedule only. An idle source attached to the main
+ * context rather than g_main_context_invoke_full: invoke runs the function
+ * right away in the calling thread whenever the context is not owned at
+ * that moment (between two iterations of a hand-driven loop), and the
+ * drain must only ever run on the main thread. */
 static void
 notify_cb (gpointer data)
 {
   DsTrainingRun *self = data;
 
   if (g_atomic_int_compare_and_exchange (&self->pending, 0, 1))
-    g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, drain_cb,
-                                g_object_ref (self), g_object_unref);
+    {
+      GSource *source = g_idle_source_new ();
+
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (source, drain_cb, g_object_ref (self), g_object_unref);
+      g_source_set_static_name (source, "[deepscope] training run drain");
+      g_source_attach (source, self->context);
+      g_source_unref (source);
+    }
 }
 
 static void

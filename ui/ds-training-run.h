@@ -4,7 +4,7 @@
  * (metric series, change markers, histograms, the latest weight snapshot).
  *
  * The worker never touches GTK. Its notify callback only schedules: when
- * the atomic `pending` flag flips from 0 to 1 it invokes the drain on the
+ * the atomic `pending` flag flips from 0 to 1 it attaches the drain to the
  * main context with a reference to the run. The drain clears the flag and
  * pops every event into the series, so a burst of events costs one main
  * loop dispatch. */

@@ -8,6 +8,7 @@
 #include "ds-application.h"
 #include "ds-autosave.h"
 #include "ds-build-view.h"
+#include "ds-data-view.h"
 #include "ds-sample-gallery.h"
 #include "ds-train-view.h"
 #include "ds-util.h"
@@ -595,8 +596,11 @@ ds_window_init (DsWindow *self)
   g_object_bind_property (self->document, "can-redo", action, "enabled", G_BINDING_SYNC_CREATE);
 
   /* The views, in workflow order. */
+  add_view (self, DS_TYPE_DATA_VIEW, "data", "Data", "ds-data-symbolic");
   add_view (self, DS_TYPE_BUILD_VIEW, "build", "Build", "ds-build-symbolic");
   add_view (self, DS_TYPE_TRAIN_VIEW, "train", "Train", "ds-train-symbolic");
+  /* A new window opens on the builder, as before the Data view existed. */
+  ds_window_set_visible_view (self, "build");
 
   open_menu = G_MENU (adw_split_button_get_menu_model (self->open_button));
   g_menu_append (sample_section, "Open _Sample…", "win.open-sample");

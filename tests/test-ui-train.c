@@ -1,0 +1,638 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The Train view under a private X server (tests/run-headless.sh): pick the
+ * spirals set in the Data view, open the spirals sample, train from the
+ * Train view's buttons, and check that epochs arrive and the curves grow,
+ * that Pause holds the epoch count, that Stop ends the run within a
+ * second, that a learning-rate change is marked, that a second run
+ * overlays the first, and that the playground and the histograms follow.
+ * A last test measures main-loop stalls while a Fashion-MNIST convnet
+ * trains. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+
+#include "ds-application.h"
+#include "ds-data-view.h"
+#include "ds-export.h"
+#include "ds-train-view.h"
+#include "ds-window.h"
+#include "ui-test-util.h"
+
+typedef struct
+{
+  DsWindow    *window;
+  DsDataView  *data;
+  DsTrainView *train;
+} Ui;
+
+static void
+ui_setup (Ui            *ui,
+          gconstpointer  data)
+{
+  ui->window = ds_window_new (NULL);
+  gtk_window_set_default_size (GTK_WINDOW (ui->window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (ui->window));
+  ui->data = DS_DATA_VIEW (ds_window_get_view (ui->window, "data"));
+  ui->train = DS_TRAIN_VIEW (ds_window_get_view (ui->window, "train"));
+  g_assert_nonnull (ui->data);
+  g_assert_nonnull (ui->train);
+  ui_spin (100);
+}
+
+static gboolean
+no_live_run (gpointer data)
+{
+  DsTrainingRun *run = ds_train_view_get_current_run (data);
+
+  return run == NULL || !ds_training_run_is_live (run);
+}
+
+static void
+ui_teardown (Ui            *ui,
+             gconstpointer  data)
+{
+  DsTrainingRun *run = ds_train_view_get_current_run (ui->train);
+
+  if (run && ds_training_run_is_live (run))
+    {
+      ds_training_run_stop (run);
+      g_assert_true (ui_wait_for (no_live_run, ui->train, 5000));
+    }
+  ds_window_close_discarding (ui->window);
+  ui_spin (100);
+}
+
+static char *
+sample_path (const char *name)
+{
+  const char *dir = g_getenv ("DEEPSCOPE_SAMPLES");
+
+  g_assert_nonnull (dir);
+  return g_build_filename (dir, name, NULL);
+}
+
+typedef struct
+{
+  DsDatasetStore *store;
+  const char     *prefix;
+} StoreWait;
+
+static gboolean
+store_has (gpointer data)
+{
+  StoreWait *w = data;
+  DsDataset *ds = ds_dataset_store_get_dataset (w->store);
+
+  return ds && !ds_dataset_store_get_loading (w->store)
+         && g_str_has_prefix (ds_dataset_store_get_spec (w->store), w->prefix);
+}
+
+static void
+open_sample (Ui         *ui,
+             const char *name)
+{
+  g_autofree char *path = sample_path (name);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+
+  g_assert_true (ds_window_open (ui->window, file) == ui->window);
+}
+
+static void
+show (Ui         *ui,
+      const char *view)
+{
+  ds_window_set_visible_view (ui->window, view);
+  ui_spin (150);
+}
+
+/* A real button press: activate animates and emits ::clicked ~250 ms
+ * later, as a click does. */
+static gboolean clicked_flag;
+
+static void
+clicked_cb (GtkButton *button,
+            gint64    *when)
+{
+  *when = g_get_monotonic_time ();
+  clicked_flag = TRUE;
+}
+
+static gboolean
+flag_set (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static gint64
+press (GtkWidget *button)
+{
+  gint64 when = 0;
+  gulong id = g_signal_connect (button, "clicked", G_CALLBACK (clicked_cb), &when);
+
+  g_assert_true (gtk_widget_get_mapped (button));
+  g_assert_true (gtk_widget_is_sensitive (button));
+  clicked_flag = FALSE;
+  gtk_widget_activate (button);
+  g_assert_true (ui_wait_for (flag_set, &clicked_flag, 2000));
+  g_signal_handler_disconnect (button, id);
+  return when;
+}
+
+typedef struct
+{
+  DsTrainView *view;
+  int          epochs;
+} EpochWait;
+
+static gboolean
+epochs_reached (gpointer data)
+{
+  EpochWait *w = data;
+  DsTrainingRun *run = ds_train_view_get_current_run (w->view);
+
+  return run && ds_training_run_get_epochs_done (run) >= w->epochs;
+}
+
+static gboolean
+run_ended (gpointer data)
+{
+  return !ds_training_run_is_live (data);
+}
+
+static gboolean
+run_paused_state (gpointer data)
+{
+  return ds_training_run_get_state (data) == DS_RUN_PAUSED;
+}
+
+static void
+pick_spirals (Ui *ui)
+{
+  StoreWait w = { ds_data_view_get_store (ui->data), "spirals" };
+
+  show (ui, "data");
+  adw_combo_row_set_selected (ds_data_view_get_source_row (ui->data), 1);
+  adw_combo_row_set_selected (ds_data_view_get_shape_row (ui->data), 0);
+  g_assert_true (ui_wait_for (store_has, &w, 5000));
+  g_assert_true (ds_dataset_is_2d (ds_dataset_store_get_dataset (w.store)));
+}
+
+static GtkSpinButton *
+find_spin (GtkWidget  *root,
+           const char *label)
+{
+  /* The spin buttons of the settings carry their row's name. */
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkSpinButton *found;
+
+      if (GTK_IS_SPIN_BUTTON (c))
+        {
+          AdwActionRow *row = ADW_ACTION_ROW (gtk_widget_get_ancestor (c, ADW_TYPE_ACTION_ROW));
+
+          if (row && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), label) == 0)
+            return GTK_SPIN_BUTTON (c);
+        }
+      if ((found = find_spin (c, label)))
+        return found;
+    }
+  return NULL;
+}
+
+static void
+test_spirals_live (Ui            *ui,
+                   gconstpointer  data)
+{
+  StoreWait sw = { ds_data_view_get_store (ui->data), "spirals" };
+  EpochWait ew = { ui->train, 0 };
+  DsTrainingRun *run, *first;
+  DsPlot *loss;
+  GtkSpinButton *epochs, *lr;
+  guint p0, p1, events;
+  int e_paused;
+  gint64 pressed, ended;
+
+  /* The spirals sample, then the spirals set picked in the Data view. */
+  open_sample (ui, "spirals_mlp.json");
+  g_assert_true (ui_wait_for (store_has, &sw, 5000));
+  pick_spirals (ui);
+  ui_spin (200);
+  g_assert_true (g_str_has_prefix (nn_model_get_dataset (ds_document_get_model (ds_window_get_document (ui->window))),
+                                   "spirals"));
+
+  show (ui, "train");
+  /* Enough epochs that the run is still going when we pause it. */
+  epochs = find_spin (GTK_WIDGET (ui->train), "Epochs");
+  g_assert_nonnull (epochs);
+  gtk_spin_button_set_value (epochs, 100000);
+  lr = find_spin (GTK_WIDGET (ui->train), "Learning rate");
+  g_assert_nonnull (lr);
+
+  press (ds_train_view_get_button (ui->train, "start"));
+  run = ds_train_view_get_current_run (ui->train);
+  g_assert_nonnull (run);
+  g_assert_cmpuint (g_list_model_get_n_items (ds_train_view_get_runs (ui->train)), ==, 1);
+
+  /* Epoch events arrive and the curves grow. */
+  ew.epochs = 3;
+  g_assert_true (ui_wait_for (epochs_reached, &ew, 10000));
+  loss = ds_train_view_get_plot (ui->train, "loss");
+  g_assert_nonnull (loss);
+  g_assert_nonnull (ds_train_view_get_plot (ui->train, "accuracy"));
+  ui_spin (50);
+  p0 = ds_plot_get_n_points (loss);
+  g_assert_cmpuint (p0, >, 0);
+  ew.epochs = ds_training_run_get_epochs_done (run) + 5;
+  g_assert_true (ui_wait_for (epochs_reached, &ew, 10000));
+  p1 = ds_plot_get_n_points (loss);
+  g_assert_cmpuint (p1, >, p0);
+  g_assert_nonnull (ds_training_run_get_series (run, "val_loss"));
+  g_assert_nonnull (ds_training_run_get_series (run, "batch/loss"));
+  g_test_message ("%d epochs, %u points on the loss chart", ds_training_run_get_epochs_done (run), p1);
+
+  /* A learning-rate change while it runs is marked on the plots. */
+  g_assert_cmpuint (ds_training_run_get_markers (run)->len, ==, 0);
+  gtk_spin_button_set_value (lr, 0.003);
+  ew.epochs = ds_training_run_get_epochs_done (run) + 2;
+  g_assert_true (ui_wait_for (epochs_reached, &ew, 10000));
+  g_assert_cmpuint (ds_training_run_get_markers (run)->len, >=, 1);
+  g_assert_cmpfloat_with_epsilon (ds_training_run_get_lr (run), 0.003, 1e-9);
+
+  /* Pause holds the epoch count still (one epoch may finish after the
+   * press: the worker stops before its next batch). */
+  press (ds_train_view_get_button (ui->train, "pause"));
+  g_assert_true (ui_wait_for (run_paused_state, run, 1000));
+  ui_spin (300);
+  e_paused = ds_training_run_get_epochs_done (run);
+  events = ds_training_run_get_n_events (run);
+  ui_spin (1000);
+  g_assert_cmpint (ds_training_run_get_epochs_done (run), ==, e_paused);
+  g_assert_cmpuint (ds_training_run_get_n_events (run), ==, events);
+  g_assert_true (gtk_widget_get_visible (ds_train_view_get_button (ui->train, "resume")));
+
+  /* Step runs one batch. While running, batch events are thinned out to
+   * one every 30 ms, so the first step's event tells the exact count. */
+  {
+    long step;
+
+    press (ds_train_view_get_button (ui->train, "step"));
+    ui_spin (300);
+    step = ds_training_run_get_step (run);
+    press (ds_train_view_get_button (ui->train, "step"));
+    ui_spin (300);
+    g_assert_cmpint (ds_training_run_get_step (run), ==, step + 1);
+    g_assert_cmpint (ds_training_run_get_state (run), ==, DS_RUN_PAUSED);
+  }
+
+  /* Resume, then Stop ends the run within a second of the click. */
+  press (ds_train_view_get_button (ui->train, "resume"));
+  ew.epochs = e_paused + 2;
+  g_assert_true (ui_wait_for (epochs_reached, &ew, 10000));
+  pressed = press (ds_train_view_get_button (ui->train, "stop"));
+  g_assert_true (ui_wait_for (run_ended, run, 1000));
+  ended = g_get_monotonic_time ();
+  g_test_message ("stopped %.0f ms after the click", (ended - pressed) / 1000.0);
+  g_assert_cmpint (ended - pressed, <, G_USEC_PER_SEC);
+  g_assert_cmpint (ds_training_run_get_state (run), ==, DS_RUN_FINISHED);
+  g_assert_cmpstr (ds_training_run_get_end_text (run), ==, "Stopped");
+
+  /* The playground drew the boundary from snapshots, and the hidden
+   * units; the histograms have one row per weight variable. */
+  g_assert_cmpuint (ds_playground_get_n_updates (ds_train_view_get_playground (ui->train)), >, 0);
+  g_assert_cmpuint (ds_playground_get_n_units (ds_train_view_get_playground (ui->train)), >, 0);
+  g_assert_cmpuint (ds_histogram_view_get_n_rows (ds_train_view_get_histogram_view (ui->train)), ==, 6);
+
+  /* A second run overlays the first: two runs in the list and on the
+   * chart, each in its own colour. */
+  first = g_object_ref (run);
+  gtk_spin_button_set_value (epochs, 15);
+  p1 = ds_plot_get_n_points (loss);
+  press (ds_train_view_get_button (ui->train, "start"));
+  run = ds_train_view_get_current_run (ui->train);
+  g_assert_true (run != first);
+  g_assert_true (ui_wait_for (run_ended, run, 20000));
+  ui_spin (100);
+  g_assert_cmpuint (g_list_model_get_n_items (ds_train_view_get_runs (ui->train)), ==, 2);
+  {
+    GtkWidget *list = ds_train_view_get_run_list (ui->train);
+    guint chips = 0;
+    GdkRGBA a, b;
+
+    for (GtkWidget *c = gtk_widget_get_first_child (list); c; c = gtk_widget_get_next_sibling (c))
+      chips++;
+    g_assert_cmpuint (chips, ==, 2);
+    ds_training_run_get_color (first, &a);
+    ds_training_run_get_color (run, &b);
+    g_assert_false (gdk_rgba_equal (&a, &b));
+  }
+  g_assert_cmpint (ds_training_run_get_epochs_done (run), ==, 15);
+  g_assert_cmpuint (ds_plot_get_n_points (loss), >, p1);
+
+  /* Hiding the first run takes its curves off the chart. */
+  p1 = ds_plot_get_n_points (loss);
+  ds_training_run_set_visible (first, FALSE);
+  g_assert_cmpuint (ds_plot_get_n_points (loss), <, p1);
+  ds_training_run_set_visible (first, TRUE);
+
+  /* The trained weights went into the document's model. */
+  g_assert_true (nn_model_has_weights (ds_document_get_model (ds_window_get_document (ui->window))));
+  g_object_unref (first);
+}
+
+static void
+test_plot_interaction (Ui            *ui,
+                       gconstpointer  data)
+{
+  StoreWait sw = { ds_data_view_get_store (ui->data), "spirals" };
+  DsTrainingRun *run;
+  DsPlot *loss;
+  GtkSpinButton *epochs;
+  double x0, x1, y0, y1, z0, z1;
+  g_autofree char *readout = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *png = NULL;
+  g_autofree char *svg = NULL;
+  g_autofree char *pdf = NULL;
+  g_autofree char *csv = NULL;
+  g_autoptr(GError) error = NULL;
+  cairo_surface_t *surface;
+
+  open_sample (ui, "spirals_mlp.json");
+  g_assert_true (ui_wait_for (store_has, &sw, 5000));
+  show (ui, "train");
+  epochs = find_spin (GTK_WIDGET (ui->train), "Epochs");
+  gtk_spin_button_set_value (epochs, 30);
+  press (ds_train_view_get_button (ui->train, "start"));
+  run = ds_train_view_get_current_run (ui->train);
+  g_assert_true (ui_wait_for (run_ended, run, 20000));
+  ui_spin (100);
+  loss = ds_train_view_get_plot (ui->train, "loss");
+
+  /* Zoom and pan move the view; a double-click fits it again. */
+  ds_plot_get_view (loss, &x0, &x1, &y0, &y1);
+  ds_plot_zoom (loss, 2, 0.5);
+  ds_plot_get_view (loss, &z0, &z1, NULL, NULL);
+  g_assert_true (ds_plot_get_zoomed (loss));
+  g_assert_cmpfloat_with_epsilon (z1 - z0, (x1 - x0) / 2, 1e-9);
+  ds_plot_pan (loss, 0.25, 0);
+  ds_plot_get_view (loss, &z0, NULL, NULL, NULL);
+  g_assert_cmpfloat (z0, >, x0);
+  ds_plot_reset_view (loss);
+  ui_spin (100);
+  ds_plot_get_view (loss, &z0, &z1, NULL, NULL);
+  g_assert_false (ds_plot_get_zoomed (loss));
+  g_assert_cmpfloat_with_epsilon (z0, x0, 1e-9);
+  g_assert_cmpfloat_with_epsilon (z1, x1, 1e-9);
+
+  /* The log axis shows positive values in decades. */
+  ds_train_view_set_plot_options (ui->train, 0.8, TRUE, TRUE);
+  ui_spin (100);
+  g_assert_true (ds_plot_get_log_scale (loss));
+  ds_plot_get_view (loss, NULL, NULL, &y0, &y1);
+  g_assert_cmpfloat (y0, <, 0);   /* log10 of losses below 1 */
+
+  /* The crosshair reads the values under the pointer. */
+  ds_plot_set_crosshair (loss, gtk_widget_get_width (GTK_WIDGET (loss)) * 0.6,
+                         gtk_widget_get_height (GTK_WIDGET (loss)) * 0.5);
+  ui_spin (100);
+  readout = ds_plot_dup_readout (loss);
+  g_assert_nonnull (readout);
+  g_assert_nonnull (strstr (readout, "Run 1"));
+  g_assert_nonnull (strstr (readout, "loss"));
+  ds_plot_set_crosshair (loss, -1, -1);
+
+  /* Export: PNG, SVG and PDF of the charts, and the history as CSV. */
+  dir = g_dir_make_tmp ("ds-export-XXXXXX", &error);
+  g_assert_no_error (error);
+  png = g_build_filename (dir, "curves.png", NULL);
+  svg = g_build_filename (dir, "curves.svg", NULL);
+  pdf = g_build_filename (dir, "curves.pdf", NULL);
+  csv = g_build_filename (dir, "history.csv", NULL);
+  g_assert_true (ds_export_plots (ds_train_view_get_plots (ui->train), 2, 500, 300, DS_EXPORT_PNG, png, &error));
+  g_assert_no_error (error);
+  surface = cairo_image_surface_create_from_png (png);
+  g_assert_cmpint (cairo_surface_status (surface), ==, CAIRO_STATUS_SUCCESS);
+  g_assert_cmpint (cairo_image_surface_get_width (surface), ==, 2 * 2 * 500);
+  cairo_surface_destroy (surface);
+  g_assert_true (ds_export_plots (ds_train_view_get_plots (ui->train), 2, 500, 300, DS_EXPORT_SVG, svg, &error));
+  g_assert_true (ds_export_plots (ds_train_view_get_plots (ui->train), 2, 500, 300, DS_EXPORT_PDF, pdf, &error));
+  g_assert_no_error (error);
+  {
+    g_autofree char *text = NULL;
+    g_auto(GStrv) lines = NULL;
+
+    g_assert_true (g_file_get_contents (svg, &text, NULL, NULL));
+    g_assert_true (g_str_has_prefix (text, "<?xml"));
+    g_clear_pointer (&text, g_free);
+    g_assert_true (g_file_get_contents (pdf, &text, NULL, NULL));
+    g_assert_true (g_str_has_prefix (text, "%PDF"));
+    g_clear_pointer (&text, g_free);
+
+    g_assert_true (ds_export_history (ds_train_view_get_runs (ui->train), csv, &error));
+    g_assert_true (g_file_get_contents (csv, &text, NULL, NULL));
+    lines = g_strsplit (text, "\n", -1);
+    g_assert_true (g_str_has_prefix (lines[0], "run,epoch,"));
+    g_assert_nonnull (strstr (lines[0], "val_loss"));
+    /* Header, 30 epochs, and the empty string after the last newline. */
+    g_assert_cmpuint (g_strv_length (lines), ==, 32);
+    g_assert_true (g_str_has_prefix (lines[1], "Run 1,1,"));
+    g_assert_true (g_str_has_prefix (lines[30], "Run 1,30,"));
+  }
+  /* Writing into a folder that does not exist fails with a message. */
+  {
+    g_autofree char *bad = g_build_filename (dir, "missing", "x.png", NULL);
+
+    g_assert_false (ds_export_plots (ds_train_view_get_plots (ui->train), 2, 100, 100, DS_EXPORT_PNG, bad, &error));
+    g_assert_nonnull (error);
+    g_clear_error (&error);
+  }
+  g_remove (png);
+  g_remove (svg);
+  g_remove (pdf);
+  g_remove (csv);
+  g_rmdir (dir);
+}
+
+/* ---- main-loop stalls ----------------------------------------------------- */
+
+typedef struct
+{
+  gint64   last;
+  gint64   last_cpu;
+  gint64   worst;       /* wall clock between two frames */
+  gint64   worst_busy;  /* the main thread's own CPU time between two frames */
+  guint    ticks;
+  guint    late;
+  gboolean measuring;
+} Stall;
+
+static gint64
+thread_cpu_us (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
+/* CPU ticks used by the whole machine and by this process (all threads). */
+static void
+cpu_ticks (guint64 *machine,
+           guint64 *process)
+{
+  g_autofree char *stat = NULL;
+  g_autofree char *self = NULL;
+  guint64 v[8] = { 0 };
+  char *p;
+
+  *machine = *process = 0;
+  if (g_file_get_contents ("/proc/stat", &stat, NULL, NULL)
+      && sscanf (stat, "cpu %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
+                 " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
+                 " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT,
+                 &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 8)
+    *machine = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];   /* all but idle and iowait */
+  /* utime and stime are fields 14 and 15, after the ")" that ends the name. */
+  if (g_file_get_contents ("/proc/self/stat", &self, NULL, NULL) && (p = strrchr (self, ')')))
+    {
+      guint64 utime = 0, stime = 0;
+
+      if (sscanf (p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %" G_GUINT64_FORMAT
+                  " %" G_GUINT64_FORMAT, &utime, &stime) == 2)
+        *process = utime + stime;
+    }
+}
+
+static gboolean
+tick_cb (GtkWidget     *widget,
+         GdkFrameClock *clock,
+         gpointer       data)
+{
+  Stall *s = data;
+  gint64 now = g_get_monotonic_time ();
+  gint64 cpu = thread_cpu_us ();
+
+  if (s->measuring && s->last > 0)
+    {
+      /* Frames later than two refreshes: visible hitches. */
+      if (now - s->last > 33000)
+        s->late++;
+      s->worst = MAX (s->worst, now - s->last);
+      s->worst_busy = MAX (s->worst_busy, cpu - s->last_cpu);
+      s->ticks++;
+    }
+  s->last = now;
+  s->last_cpu = cpu;
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+run_started (gpointer data)
+{
+  DsTrainingRun *run = ds_train_view_get_current_run (data);
+
+  return run && ds_training_run_get_batch (run) > 0;
+}
+
+static void
+test_stalls (Ui            *ui,
+             gconstpointer  data)
+{
+  const char *sample = "fashion_convnet.json";
+  StoreWait sw = { ds_data_view_get_store (ui->data), "fashion-mnist" };
+  DsTrainingRun *run;
+  Stall s = { 0 };
+  guint64 machine0, machine1, process0, process1;
+  double others;
+  guint tick_id;
+  gint64 end;
+  int epochs_before;
+  g_autofree char *path = sample_path (sample);
+
+  /* The convnet when the convolution layers exist, else the MLP. */
+  if (nn_layer_type_lookup ("Conv2D") == NULL || !g_file_test (path, G_FILE_TEST_EXISTS))
+    sample = "fashion_mlp.json";
+  g_test_message ("training %s", sample);
+  open_sample (ui, sample);
+  g_assert_true (ui_wait_for (store_has, &sw, 30000));
+
+  /* Fewer images, so that epochs (with their validation, snapshot and
+   * histograms) end inside the measured window: the model names a
+   * smaller dataset, as an undoable edit, and the Data view loads it. */
+  {
+    NnModel *m = ds_document_get_model (ds_window_get_document (ui->window));
+
+    nn_model_set_dataset (m, "fashion-mnist:limit=2000");
+    ds_document_commit (ds_window_get_document (ui->window), DS_CHANGE_PARAMS, "Choose Dataset", NULL);
+  }
+  sw.prefix = "fashion-mnist:limit=2000";
+  g_assert_true (ui_wait_for (store_has, &sw, 30000));
+  g_assert_cmpuint (ds_dataset_get (ds_dataset_store_get_dataset (sw.store))->n_train, ==, 2000);
+
+  show (ui, "train");
+  gtk_spin_button_set_value (find_spin (GTK_WIDGET (ui->train), "Epochs"), 1000);
+  tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (ui->window), tick_cb, &s, NULL);
+  press (ds_train_view_get_button (ui->train, "start"));
+  g_assert_true (ui_wait_for (run_started, ui->train, 30000));
+  run = ds_train_view_get_current_run (ui->train);
+  epochs_before = ds_training_run_get_epochs_done (run);
+
+  /* Measure for six seconds of training, switching between the pages
+   * as a person would. */
+  cpu_ticks (&machine0, &process0);
+  s.measuring = TRUE;
+  s.last = g_get_monotonic_time ();
+  s.last_cpu = thread_cpu_us ();
+  end = g_get_monotonic_time () + 6 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < end)
+    {
+      ui_spin (1000);
+      ds_train_view_show_page (ui->train, s.ticks % 2 ? "histograms" : "curves");
+    }
+  s.measuring = FALSE;
+  gtk_widget_remove_tick_callback (GTK_WIDGET (ui->window), tick_id);
+  cpu_ticks (&machine1, &process1);
+  /* Cores kept busy by other programs during the six seconds. */
+  others = (double) ((machine1 - machine0) - (process1 - process0)) / sysconf (_SC_CLK_TCK) / 6.0;
+
+  g_test_message ("%s: %u frames in 6 s, worst frame-clock gap %.1f ms (main thread busy at most "
+                  "%.1f ms of it), %u gaps over 33 ms, %d epochs, %.0f samples/s, other programs "
+                  "used %.2f cores",
+                  sample, s.ticks, s.worst / 1000.0, s.worst_busy / 1000.0, s.late,
+                  ds_training_run_get_epochs_done (run) - epochs_before,
+                  ds_training_run_get_samples_per_second (run), MAX (others, 0));
+  g_assert_true (ds_training_run_is_live (run));
+  g_assert_cmpint (ds_training_run_get_epochs_done (run), >, epochs_before);
+  g_assert_cmpuint (s.ticks, >, 100);
+  /* The UI's own work never holds a frame up. */
+  g_assert_cmpint (s.worst_busy, <, 50000);
+  /* On an otherwise idle machine the wall clock says the same; when other
+   * programs take the cores, the scheduler's delays are theirs, not ours. */
+  if (others < 0.25)
+    g_assert_cmpint (s.worst, <, 50000);
+  else
+    g_test_message ("the machine was busy: the wall-clock gap is reported, not asserted");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  if (!gtk_init_check ())
+    {
+      g_printerr ("Cannot open a display; run through tests/run-headless.sh\n");
+      return 1;
+    }
+  adw_init ();
+  ds_ui_init ();
+  g_test_add ("/ui/train/spirals-live", Ui, NULL, ui_setup, test_spirals_live, ui_teardown);
+  g_test_add ("/ui/train/plot-zoom-log-export", Ui, NULL, ui_setup, test_plot_interaction, ui_teardown);
+  g_test_add ("/ui/train/main-loop-stalls", Ui, NULL, ui_setup, test_stalls, ui_teardown);
+  return g_test_run ();
+}

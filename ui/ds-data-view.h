@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ds-data-view.h: the Data view: choose a dataset (Fashion-MNIST, points in
+ * the plane, a CSV file, a folder of images, or any engine spec), its
+ * preprocessing and splits, and see it: sample images or a scatter plot,
+ * samples per class, and the tensor shapes the model will receive. Loading
+ * runs on a worker thread with a cancel button; a file that cannot be
+ * loaded shows which file and what is wrong, under the source chooser. */
+#pragma once
+
+#include <adwaita.h>
+
+#include "ds-dataset-store.h"
+#include "ds-document.h"
+
+G_BEGIN_DECLS
+
+#define DS_TYPE_DATA_VIEW (ds_data_view_get_type ())
+G_DECLARE_FINAL_TYPE (DsDataView, ds_data_view, DS, DATA_VIEW, GtkWidget)
+
+DsDocument     *ds_data_view_get_document    (DsDataView *self);
+DsDatasetStore *ds_data_view_get_store       (DsDataView *self);
+/* The source chooser and the 2-D shape chooser (AdwComboRow). */
+AdwComboRow    *ds_data_view_get_source_row  (DsDataView *self);
+AdwComboRow    *ds_data_view_get_shape_row   (DsDataView *self);
+/* Picks a CSV file as the file chooser does, and loads it. */
+void            ds_data_view_choose_csv      (DsDataView *self,
+                                              const char *path);
+/* Picks a folder of images as the folder chooser does, and loads it. */
+void            ds_data_view_choose_folder   (DsDataView *self,
+                                              const char *path);
+/* The error shown next to the source chooser, or NULL when none. */
+const char     *ds_data_view_get_error_text  (DsDataView *self);
+/* The spec the current options describe (NULL when incomplete). */
+char           *ds_data_view_dup_spec        (DsDataView *self);
+/* Samples drawn in the preview (thumbnails or points; tests). */
+guint           ds_data_view_get_n_drawn     (DsDataView *self);
+
+G_END_DECLS
