@@ -50,6 +50,8 @@ struct _DsGraphCanvas
   double          pointer_x, pointer_y;
   gboolean        drag_extend;
   int             paste_count;
+  guint           sharpen_id;
+  guint           redraw_id;
 };
 
 G_DEFINE_FINAL_TYPE (DsGraphCanvas, ds_graph_canvas, GTK_TYPE_WIDGET)
@@ -176,11 +178,16 @@ static void
 rebuild_scene (DsGraphCanvas *self)
 {
   NnModel *m = model (self);
+  DsScene *old = g_steal_pointer (&self->scene);
 
-  g_clear_pointer (&self->scene, ds_scene_free);
   if (m == NULL)
-    return;
+    {
+      ds_scene_free (old);
+      return;
+    }
   self->scene = ds_scene_new (m, self->pango);
+  ds_scene_adopt_images (self->scene, old);
+  ds_scene_free (old);
 
   /* Forget selected names that no longer exist (after undo or delete). */
   for (guint i = self->selection->len; i > 0; i--)
@@ -289,6 +296,29 @@ ds_graph_canvas_get_zoom (DsGraphCanvas *self)
   return self->zoom;
 }
 
+static gboolean
+sharpen_cb (gpointer data)
+{
+  DsGraphCanvas *self = data;
+
+  self->sharpen_id = 0;
+  if (self->scene)
+    ds_scene_sharpen (self->scene);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  return G_SOURCE_REMOVE;
+}
+
+/* While zooming, cached node images are magnified; sharp ones are drawn
+ * once the zoom has rested for a moment. */
+static void
+zoom_changed (DsGraphCanvas *self)
+{
+  g_clear_handle_id (&self->sharpen_id, g_source_remove);
+  self->sharpen_id = g_timeout_add (150, sharpen_cb, self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
 static void
 zoom_around (DsGraphCanvas *self,
              double         zoom,
@@ -305,8 +335,7 @@ zoom_around (DsGraphCanvas *self,
   self->zoom = zoom;
   self->off_x = wx - mx * zoom;
   self->off_y = wy - my * zoom;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  zoom_changed (self);
 }
 
 void
@@ -349,8 +378,7 @@ ds_graph_canvas_zoom_fit (DsGraphCanvas *self)
       self->off_x = w / 2.0 - (x0 + x1) / 2 * zoom;
       self->off_y = h / 2.0 - (y0 + y1) / 2 * zoom;
     }
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  zoom_changed (self);
 }
 
 /* Scrolls the least needed to show a node. */
@@ -996,6 +1024,16 @@ select_next (DsGraphCanvas *self,
 
 /* ---- drawing ------------------------------------------------------------- */
 
+static gboolean
+redraw_cb (gpointer data)
+{
+  DsGraphCanvas *self = data;
+
+  self->redraw_id = 0;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  return G_SOURCE_REMOVE;
+}
+
 static void
 ds_graph_canvas_snapshot (GtkWidget   *widget,
                           GtkSnapshot *snapshot)
@@ -1009,15 +1047,17 @@ ds_graph_canvas_snapshot (GtkWidget   *widget,
     return;
   ds_scene_style_init (&style, adw_style_manager_get_dark (adw_style_manager_get_default ()));
   cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, w, h));
-  if (self->scene)
-    ds_scene_render (self->scene, cr, w, h, self->zoom, self->off_x, self->off_y,
-                     &style, &self->overlay);
-  else
+  if (self->scene == NULL)
     {
       cairo_set_source_rgba (cr, style.background.red, style.background.green,
                              style.background.blue, 1);
       cairo_paint (cr);
     }
+  else if (!ds_scene_render (self->scene, cr, w, h, self->zoom, self->off_x, self->off_y,
+                             &style, &self->overlay)
+           && self->redraw_id == 0)
+    /* Some node images are still magnified: sharpen more next frame. */
+    self->redraw_id = g_idle_add_full (G_PRIORITY_LOW, redraw_cb, self, NULL);
   cairo_destroy (cr);
 }
 
@@ -1584,6 +1624,7 @@ ds_graph_canvas_dispose (GObject *object)
   g_clear_object (&self->document);
   g_clear_pointer (&self->scene, ds_scene_free);
   g_clear_pointer (&self->menu, gtk_widget_unparent);
+  g_clear_handle_id (&self->sharpen_id, g_source_remove);
   G_OBJECT_CLASS (ds_graph_canvas_parent_class)->dispose (object);
 }
 

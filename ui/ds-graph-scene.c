@@ -13,16 +13,67 @@
 #define STRIP         5.0
 #define RADIUS        9.0
 #define NAME_Y        9.0
-#define TYPE_Y       27.0
-#define SHAPE_Y      46.0
-#define PARAMS_Y     64.0
+#define META_Y       27.0
+#define SHAPE_Y      45.0
+/* Below DETAIL_ZOOM only names are drawn (smaller text is unreadable), and
+ * below NAME_ZOOM no text at all. */
+#define DETAIL_ZOOM   0.5
+#define NAME_ZOOM     0.3
+
+/* Node cards (shadow, background, group strip, ports, border) are drawn
+ * once per kind into small images at the current scale and then copied for
+ * each node: a copy is much cheaper than filling antialiased rounded shapes
+ * 200 times a frame. Kinds: each group and the error look, with or without
+ * an input port. */
+#define SPRITE_MARGIN 8.0
+/* Up to this scale each node (and each edge label) also keeps its whole
+ * drawing, texts included, as an image: panning and dragging then only copy
+ * images. Above it few nodes fit on screen and memory would grow with the
+ * square of the scale. */
+#define MAX_SPRITE_SCALE 1.25
+#define N_KINDS (NN_N_GROUPS + 1)
 
 struct _DsScene
 {
-  GArray       *nodes;   /* DsSceneNode */
-  GArray       *edges;   /* DsSceneEdge */
-  PangoContext *context;
+  GArray          *nodes;   /* DsSceneNode */
+  GArray          *edges;   /* DsSceneEdge */
+  PangoContext    *context;
+  cairo_surface_t *sprites[2][N_KINDS];
+  double           sprite_scale;   /* device pixels per model unit of all images */
+  DsSceneStyle     sprite_style;
+  gboolean         want_exact;     /* redraw images that are at another scale */
+  GHashTable      *labels;         /* edge label text -> LabelImage: many edges carry the same shape */
+  int              budget;         /* images that may still be redrawn this frame */
+  gboolean         incomplete;     /* some image was left magnified */
 };
+
+typedef struct
+{
+  cairo_surface_t *image;
+  double           scale;
+  int              ref_count;
+} LabelImage;
+
+static LabelImage *
+label_image_ref (LabelImage *li)
+{
+  li->ref_count++;
+  return li;
+}
+
+static void
+label_image_unref (gpointer data)
+{
+  LabelImage *li = data;
+
+  if (--li->ref_count > 0)
+    return;
+  g_clear_pointer (&li->image, cairo_surface_destroy);
+  g_free (li);
+}
+
+/* Images redrawn per frame at most: about 4 ms of work. */
+#define IMAGES_PER_FRAME 40
 
 void
 ds_scene_style_init (DsSceneStyle *s,
@@ -85,6 +136,7 @@ node_clear (gpointer data)
   g_clear_object (&n->type_layout);
   g_clear_object (&n->shape_layout);
   g_clear_object (&n->params_layout);
+  g_clear_pointer ((cairo_surface_t **) &n->sprite, cairo_surface_destroy);
 }
 
 static void
@@ -144,6 +196,7 @@ ds_scene_new (NnModel      *model,
   scene->edges = g_array_new (FALSE, TRUE, sizeof (DsSceneEdge));
   g_array_set_clear_func (scene->edges, edge_clear);
   scene->context = g_object_ref (context);
+  scene->labels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, label_image_unref);
 
   for (int i = 0; i < n; i++)
     {
@@ -178,14 +231,17 @@ ds_scene_new (NnModel      *model,
 
       node.name_layout = make_layout (context, node.name, "Sans 10",
                                       DS_NODE_WIDTH - 2 * PAD - STRIP, TRUE);
-      node.type_layout = make_layout (context, node.type_name, "Sans 8.5",
-                                      DS_NODE_WIDTH - 2 * PAD - STRIP, FALSE);
+      {
+        /* "Dense · 5,130 params": one layout instead of two. */
+        g_autofree char *meta = g_strdup_printf ("%s · %s", node.type_name, node.params_text);
+
+        node.type_layout = make_layout (context, meta, "Sans 8.5",
+                                        DS_NODE_WIDTH - 2 * PAD - STRIP, FALSE);
+      }
       node.shape_layout = make_layout (context,
                                        error ? "shape error" : node.shape_text ? node.shape_text : "—",
                                        error ? "Sans Bold 9" : "Monospace 9",
                                        DS_NODE_WIDTH - 2 * PAD - STRIP, FALSE);
-      node.params_layout = make_layout (context, node.params_text, "Sans 8.5",
-                                        DS_NODE_WIDTH - 2 * PAD - STRIP, FALSE);
       g_array_append_val (scene->nodes, node);
     }
 
@@ -230,7 +286,70 @@ ds_scene_free (DsScene *scene)
   g_array_unref (scene->nodes);
   g_array_unref (scene->edges);
   g_object_unref (scene->context);
+  g_hash_table_unref (scene->labels);
+  for (int i = 0; i < 2; i++)
+    for (int k = 0; k < N_KINDS; k++)
+      g_clear_pointer (&scene->sprites[i][k], cairo_surface_destroy);
   g_free (scene);
+}
+
+void
+ds_scene_sharpen (DsScene *scene)
+{
+  scene->want_exact = TRUE;
+}
+
+static gboolean
+same_look (const DsSceneNode *a,
+           const DsSceneNode *b)
+{
+  return g_strcmp0 (a->name, b->name) == 0 && g_strcmp0 (a->type_name, b->type_name) == 0
+         && g_strcmp0 (a->shape_text, b->shape_text) == 0
+         && g_strcmp0 (a->params_text, b->params_text) == 0
+         && g_strcmp0 (a->error, b->error) == 0
+         && a->group == b->group && a->max_inputs == b->max_inputs;
+}
+
+void
+ds_scene_adopt_images (DsScene *scene,
+                       DsScene *old)
+{
+  g_autoptr(GHashTable) by_name = NULL;
+
+  if (old == NULL || old->sprite_scale <= 0)
+    return;
+  /* The kind cards are not taken: they are cheap, and are keyed by scale. */
+  scene->sprite_scale = old->sprite_scale;
+  scene->sprite_style = old->sprite_style;
+  scene->want_exact = old->want_exact;
+
+  /* Unchanged nodes keep their images: after an edit only what changed is
+   * drawn again. */
+  by_name = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < old->nodes->len; i++)
+    {
+      DsSceneNode *n = &g_array_index (old->nodes, DsSceneNode, i);
+      g_hash_table_insert (by_name, n->name, n);
+    }
+  for (guint i = 0; i < scene->nodes->len; i++)
+    {
+      DsSceneNode *n = &g_array_index (scene->nodes, DsSceneNode, i);
+      DsSceneNode *o = g_hash_table_lookup (by_name, n->name);
+
+      if (o && o->sprite && same_look (n, o))
+        {
+          n->sprite = g_steal_pointer (&o->sprite);
+          n->sprite_scale = o->sprite_scale;
+        }
+    }
+  {
+    GHashTableIter iter;
+    gpointer key, value;
+
+    g_hash_table_iter_init (&iter, old->labels);
+    while (g_hash_table_iter_next (&iter, &key, &value))
+      g_hash_table_insert (scene->labels, g_strdup (key), label_image_ref (value));
+  }
 }
 
 int
@@ -458,6 +577,31 @@ rounded_rect (cairo_t *cr,
   cairo_close_path (cr);
 }
 
+/* Copies an image whose top-left corner goes to widget point (x, y),
+ * magnified by f (1 when it was drawn at the current scale), at a whole
+ * device pixel so that it stays crisp. */
+static void
+paint_image (cairo_t              *cr,
+             cairo_surface_t      *image,
+             const cairo_matrix_t *base,
+             double                x,
+             double                y,
+             double                dev,
+             double                f)
+{
+  cairo_save (cr);
+  cairo_set_matrix (cr, base);
+  cairo_translate (cr, round (x * dev) / dev, round (y * dev) / dev);
+  cairo_scale (cr, f / dev, f / dev);
+  cairo_set_source_surface (cr, image, 0, 0);
+  if (f != 1)
+    cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_BILINEAR);
+  cairo_rectangle (cr, 0, 0, cairo_image_surface_get_width (image),
+                   cairo_image_surface_get_height (image));
+  cairo_fill (cr);
+  cairo_restore (cr);
+}
+
 static void
 draw_grid (cairo_t            *cr,
            int                 width,
@@ -467,41 +611,70 @@ draw_grid (cairo_t            *cr,
            double              off_y,
            const DsSceneStyle *style)
 {
-  double step = 24 * zoom;
-  double x0, y0, dot;
+  double step = 24 * zoom, dot;
+  int tile;
+  cairo_surface_t *surface;
+  cairo_pattern_t *pattern;
+  cairo_matrix_t matrix;
+  cairo_t *tcr;
 
   set_rgba (cr, &style->background);
   cairo_paint (cr);
   /* Dots closer than 10 px turn into noise: double the spacing until not. */
   while (step < 10)
     step *= 2;
-  x0 = fmod (off_x, step);
-  y0 = fmod (off_y, step);
-  if (x0 < 0)
-    x0 += step;
-  if (y0 < 0)
-    y0 += step;
+  /* One dot on a tile, repeated: a single paint instead of thousands of
+   * little rectangles. */
+  tile = MAX (1, (int) round (step));
   dot = CLAMP (1.5 * zoom, 1, 2);
-  set_rgba (cr, &style->grid);
-  for (double y = y0; y < height; y += step)
-    for (double x = x0; x < width; x += step)
-      cairo_rectangle (cr, floor (x), floor (y), dot, dot);
+  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, tile, tile);
+  tcr = cairo_create (surface);
+  set_rgba (tcr, &style->grid);
+  cairo_rectangle (tcr, 0, 0, dot, dot);
+  cairo_fill (tcr);
+  cairo_destroy (tcr);
+  pattern = cairo_pattern_create_for_surface (surface);
+  cairo_pattern_set_extend (pattern, CAIRO_EXTEND_REPEAT);
+  cairo_pattern_set_filter (pattern, CAIRO_FILTER_NEAREST);
+  cairo_matrix_init_translate (&matrix, -floor (fmod (off_x, tile)), -floor (fmod (off_y, tile)));
+  cairo_pattern_set_matrix (pattern, &matrix);
+  cairo_set_source (cr, pattern);
+  cairo_rectangle (cr, 0, 0, width, height);
   cairo_fill (cr);
+  cairo_pattern_destroy (pattern);
+  cairo_surface_destroy (surface);
 }
 
 static void
-draw_arrow_head (cairo_t *cr,
-                 double   x,
-                 double   y)
+add_arrow_head (cairo_t *cr,
+                double   x,
+                double   y)
 {
   /* Points right, into the input port at (x, y). */
   cairo_move_to (cr, x - 1, y);
   cairo_line_to (cr, x - 9, y - 4.5);
   cairo_line_to (cr, x - 9, y + 4.5);
   cairo_close_path (cr);
-  cairo_fill (cr);
 }
 
+static gboolean
+edge_visible (const double p[8],
+              double       vx0,
+              double       vy0,
+              double       vx1,
+              double       vy1)
+{
+  /* The curve lies in the hull of its control points. */
+  double bx0 = MIN (MIN (p[0], p[2]), MIN (p[4], p[6]));
+  double bx1 = MAX (MAX (p[0], p[2]), MAX (p[4], p[6]));
+  double by0 = MIN (MIN (p[1], p[3]), MIN (p[5], p[7]));
+  double by1 = MAX (MAX (p[1], p[3]), MAX (p[5], p[7]));
+
+  return !(bx1 < vx0 || bx0 > vx1 || by1 < vy0 || by0 > vy1);
+}
+
+/* Every drawing pass below builds one path for many items and paints it
+ * once: Cairo's cost is mostly per fill or stroke, not per path segment. */
 static void
 draw_edges (DsScene            *scene,
             cairo_t            *cr,
@@ -512,169 +685,430 @@ draw_edges (DsScene            *scene,
             double              zoom,
             const DsSceneStyle *style)
 {
-  for (guint i = 0; i < scene->edges->len; i++)
+  for (int selected = 0; selected <= 1; selected++)
     {
-      DsSceneEdge *e = &g_array_index (scene->edges, DsSceneEdge, i);
-      double p[8];
-      double bx0, by0, bx1, by1;
+      gboolean any = FALSE;
 
-      edge_geometry (scene, e, p);
-      /* The curve lies in the hull of its control points. */
-      bx0 = MIN (MIN (p[0], p[2]), MIN (p[4], p[6]));
-      bx1 = MAX (MAX (p[0], p[2]), MAX (p[4], p[6]));
-      by0 = MIN (MIN (p[1], p[3]), MIN (p[5], p[7]));
-      by1 = MAX (MAX (p[1], p[3]), MAX (p[5], p[7]));
-      if (bx1 < vx0 || bx0 > vx1 || by1 < vy0 || by0 > vy1)
+      cairo_new_path (cr);
+      for (guint i = 0; i < scene->edges->len; i++)
+        {
+          DsSceneEdge *e = &g_array_index (scene->edges, DsSceneEdge, i);
+          double p[8];
+
+          if (e->selected != selected)
+            continue;
+          edge_geometry (scene, e, p);
+          if (!edge_visible (p, vx0, vy0, vx1, vy1))
+            continue;
+          cairo_move_to (cr, p[0], p[1]);
+          cairo_curve_to (cr, p[2], p[3], p[4], p[5], p[6] - 8, p[7]);
+          any = TRUE;
+        }
+      if (!any)
         continue;
-
-      set_rgba (cr, e->selected ? &style->accent : &style->edge);
-      cairo_set_line_width (cr, e->selected ? 3 : 1.75);
-      cairo_move_to (cr, p[0], p[1]);
-      cairo_curve_to (cr, p[2], p[3], p[4], p[5], p[6] - 8, p[7]);
+      set_rgba (cr, selected ? &style->accent : &style->edge);
+      cairo_set_line_width (cr, selected ? 3 : 1.75);
       cairo_stroke (cr);
-      draw_arrow_head (cr, p[6], p[7]);
+
+      for (guint i = 0; i < scene->edges->len; i++)
+        {
+          DsSceneEdge *e = &g_array_index (scene->edges, DsSceneEdge, i);
+          double p[8];
+
+          if (e->selected != selected)
+            continue;
+          edge_geometry (scene, e, p);
+          if (p[6] >= vx0 - 10 && p[6] <= vx1 + 10 && p[7] >= vy0 - 10 && p[7] <= vy1 + 10)
+            add_arrow_head (cr, p[6], p[7]);
+        }
+      cairo_fill (cr);
     }
 
-  if (zoom < 0.45)
+  if (zoom < DETAIL_ZOOM)
     return;
 
-  for (guint i = 0; i < scene->edges->len; i++)
-    {
-      DsSceneEdge *e = &g_array_index (scene->edges, DsSceneEdge, i);
-      double p[8], mx, my;
-      int lw, lh;
+  /* Labels: each an image of its pill and text while the scale allows,
+   * else all pills in one path, then all texts. */
+  {
+    double dev = 1, sx, sy;
+    cairo_matrix_t ctm, base;
+    g_autofree double *mid = g_new (double, 2 * MAX (scene->edges->len, 1));
+    g_autofree gboolean *show = g_new0 (gboolean, MAX (scene->edges->len, 1));
+    gboolean direct;
 
-      if (e->label_layout == NULL)
-        continue;
-      edge_geometry (scene, e, p);
-      bezier_point (p, 0.5, &mx, &my);
-      if (mx < vx0 - 100 || mx > vx1 + 100 || my < vy0 - 20 || my > vy1 + 20)
-        continue;
-      pango_layout_get_pixel_size (e->label_layout, &lw, &lh);
-      rounded_rect (cr, mx - lw / 2.0 - 6, my - lh / 2.0 - 2, lw + 12, lh + 4, (lh + 4) / 2.0);
-      set_rgba (cr, &style->label_bg);
-      cairo_fill_preserve (cr);
-      set_rgba (cr, e->selected ? &style->accent : &style->card_border);
-      cairo_set_line_width (cr, 1);
-      cairo_stroke (cr);
-      set_rgba (cr, &style->dim);
-      cairo_move_to (cr, mx - lw / 2.0, my - lh / 2.0);
-      pango_cairo_show_layout (cr, e->label_layout);
-    }
+    cairo_surface_get_device_scale (cairo_get_target (cr), &sx, &sy);
+    dev = MAX (sx, 1);
+    direct = zoom * dev > MAX_SPRITE_SCALE;
+    cairo_get_matrix (cr, &ctm);
+    cairo_matrix_init_identity (&base);
+
+    cairo_new_path (cr);
+    for (guint i = 0; i < scene->edges->len; i++)
+      {
+        DsSceneEdge *e = &g_array_index (scene->edges, DsSceneEdge, i);
+        double p[8], mx, my;
+        int lw, lh;
+        LabelImage *li;
+
+        if (e->label_layout == NULL)
+          continue;
+        edge_geometry (scene, e, p);
+        bezier_point (p, 0.5, &mx, &my);
+        if (mx < vx0 - 100 || mx > vx1 + 100 || my < vy0 - 20 || my > vy1 + 20)
+          continue;
+        pango_layout_get_pixel_size (e->label_layout, &lw, &lh);
+        mid[2 * i] = mx - lw / 2.0;
+        mid[2 * i + 1] = my - lh / 2.0;
+        if (direct)
+          {
+            rounded_rect (cr, mx - lw / 2.0 - 6, my - lh / 2.0 - 2, lw + 12, lh + 4, (lh + 4) / 2.0);
+            show[i] = TRUE;
+            continue;
+          }
+        li = g_hash_table_lookup (scene->labels, e->label);
+        if (li == NULL)
+          {
+            li = g_new0 (LabelImage, 1);
+            li->ref_count = 1;
+            g_hash_table_insert (scene->labels, g_strdup (e->label), li);
+          }
+        {
+          double target = zoom * dev;
+          gboolean stale = li->image == NULL
+                           || (li->scale != target
+                               && (scene->want_exact || target / li->scale > 1.4
+                                   || target / li->scale < 1 / 1.4));
+
+          if (stale && li->image != NULL && scene->budget <= 0)
+            {
+              scene->incomplete = TRUE;
+              stale = FALSE;
+            }
+          if (stale)
+            {
+              cairo_surface_t *image =
+                cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (int) ceil ((lw + 14) * target),
+                                            (int) ceil ((lh + 6) * target));
+              cairo_t *scr = cairo_create (image);
+
+              if (li->image != NULL)
+                scene->budget--;
+              cairo_scale (scr, target, target);
+              rounded_rect (scr, 1, 1, lw + 12, lh + 4, (lh + 4) / 2.0);
+              set_rgba (scr, &style->label_bg);
+              cairo_fill_preserve (scr);
+              set_rgba (scr, &style->card_border);
+              cairo_set_line_width (scr, 1);
+              cairo_stroke (scr);
+              set_rgba (scr, &style->dim);
+              cairo_move_to (scr, 7, 3);
+              pango_cairo_show_layout (scr, e->label_layout);
+              cairo_destroy (scr);
+              g_clear_pointer (&li->image, cairo_surface_destroy);
+              li->image = image;
+              li->scale = target;
+            }
+        }
+        {
+          double wx = mid[2 * i] - 7, wy = mid[2 * i + 1] - 3;
+
+          cairo_matrix_transform_point (&ctm, &wx, &wy);
+          paint_image (cr, li->image, &base, wx, wy, dev, zoom * dev / li->scale);
+        }
+      }
+    if (!direct)
+      return;
+    set_rgba (cr, &style->label_bg);
+    cairo_fill_preserve (cr);
+    set_rgba (cr, &style->card_border);
+    cairo_set_line_width (cr, 1);
+    cairo_stroke (cr);
+
+    set_rgba (cr, &style->dim);
+    for (guint i = 0; i < scene->edges->len; i++)
+      if (show[i])
+        {
+          DsSceneEdge *e = &g_array_index (scene->edges, DsSceneEdge, i);
+
+          cairo_move_to (cr, mid[2 * i], mid[2 * i + 1]);
+          pango_cairo_show_layout (cr, e->label_layout);
+        }
+  }
+}
+
+/* The part of a node's rounded card left of x + STRIP. */
+static void
+add_strip (cairo_t *cr,
+           double   x,
+           double   y,
+           double   h)
+{
+  double t = acos ((STRIP - RADIUS) / RADIUS);   /* in (pi/2, pi) */
+
+  cairo_new_sub_path (cr);
+  cairo_arc_negative (cr, x + RADIUS, y + RADIUS, RADIUS, 2 * G_PI - t, G_PI);
+  cairo_arc_negative (cr, x + RADIUS, y + h - RADIUS, RADIUS, G_PI, t);
+  cairo_close_path (cr);
 }
 
 static void
-draw_port (cairo_t            *cr,
-           double              x,
-           double              y,
-           const GdkRGBA      *ring,
-           gboolean            filled,
+node_color (const DsSceneNode  *n,
+            const DsSceneStyle *style,
+            GdkRGBA            *out)
+{
+  if (n->error)
+    *out = style->error;
+  else
+    ds_group_color (n->group, out);
+}
+
+static void
+draw_card (cairo_t            *cr,
+           int                 kind,
+           gboolean            has_input,
            const DsSceneStyle *style)
 {
-  cairo_new_path (cr);
-  cairo_arc (cr, x, y, DS_PORT_RADIUS, 0, 2 * G_PI);
-  set_rgba (cr, filled ? ring : &style->card);
+  const double w = DS_NODE_WIDTH, h = DS_NODE_HEIGHT;
+  gboolean err = kind == 0;
+  GdkRGBA color;
+
+
+  if (err)
+    color = style->error;
+  else
+    ds_group_color (kind - 1, &color);
+
+  /* Soft two-step shadow: cheaper than a blur and enough at this size. */
+  rounded_rect (cr, 0, 2, w, h, RADIUS);
+  rounded_rect (cr, -0.5, 0.5, w + 1, h + 1, RADIUS);
+  set_rgba (cr, &style->shadow);
+  cairo_fill (cr);
+
+  rounded_rect (cr, 0, 0, w, h, RADIUS);
+  set_rgba (cr, err ? &style->error_bg : &style->card);
+  cairo_fill (cr);
+  add_strip (cr, 0, 0, h);
+  set_rgba (cr, &color);
+  cairo_fill (cr);
+
+  if (err)
+    {
+      rounded_rect (cr, 1, 1, w - 2, h - 2, RADIUS - 1);
+      cairo_set_line_width (cr, 2);
+      set_rgba (cr, &style->error);
+    }
+  else
+    {
+      rounded_rect (cr, 0.5, 0.5, w - 1, h - 1, RADIUS - 0.5);
+      cairo_set_line_width (cr, 1);
+      set_rgba (cr, &style->card_border);
+    }
+  cairo_stroke (cr);
+
+  if (has_input)
+    {
+      cairo_new_sub_path (cr);
+      cairo_arc (cr, 0, h / 2, DS_PORT_RADIUS, 0, 2 * G_PI);
+    }
+  cairo_new_sub_path (cr);
+  cairo_arc (cr, w, h / 2, DS_PORT_RADIUS, 0, 2 * G_PI);
+  set_rgba (cr, &style->card);
   cairo_fill_preserve (cr);
-  set_rgba (cr, ring);
+  set_rgba (cr, &color);
   cairo_set_line_width (cr, 2);
   cairo_stroke (cr);
 }
 
-static void
-draw_node (cairo_t              *cr,
-           const DsSceneNode    *n,
-           int                   index,
-           double                zoom,
-           const DsSceneStyle   *style,
-           const DsSceneOverlay *ov)
+static int
+node_kind (const DsSceneNode *node)
 {
-  GdkRGBA group;
-  const double x = n->x, y = n->y, w = DS_NODE_WIDTH, h = DS_NODE_HEIGHT;
-  gboolean err = n->error != NULL;
-
-  ds_group_color (n->group, &group);
-
-  /* Soft two-step shadow: cheaper than a blur and enough at this size. */
-  set_rgba (cr, &style->shadow);
-  rounded_rect (cr, x, y + 2, w, h, RADIUS);
-  cairo_fill (cr);
-  rounded_rect (cr, x - 0.5, y + 0.5, w + 1, h + 1, RADIUS);
-  cairo_fill (cr);
-
-  rounded_rect (cr, x, y, w, h, RADIUS);
-  set_rgba (cr, err ? &style->error_bg : &style->card);
-  cairo_fill_preserve (cr);
-  /* Group colour strip along the left edge, clipped to the card. */
-  cairo_save (cr);
-  cairo_clip_preserve (cr);
-  cairo_new_path (cr);
-  cairo_rectangle (cr, x, y, STRIP, h);
-  set_rgba (cr, err ? &style->error : &group);
-  cairo_fill (cr);
-  cairo_restore (cr);
-
-  rounded_rect (cr, x + 0.5, y + 0.5, w - 1, h - 1, RADIUS - 0.5);
-  if (err)
-    {
-      set_rgba (cr, &style->error);
-      cairo_set_line_width (cr, 2);
-    }
-  else
-    {
-      set_rgba (cr, &style->card_border);
-      cairo_set_line_width (cr, 1);
-    }
-  cairo_stroke (cr);
-
-  if (n->selected || ov->connect_target == index || ov->focus_node == index)
-    {
-      rounded_rect (cr, x - 3.5, y - 3.5, w + 7, h + 7, RADIUS + 3);
-      set_rgba (cr, &style->accent);
-      cairo_set_line_width (cr, n->selected || ov->connect_target == index ? 2.5 : 1.5);
-      if (!n->selected && ov->connect_target != index)
-        cairo_set_dash (cr, (double[]) { 4, 3 }, 2, 0);
-      cairo_stroke (cr);
-      cairo_set_dash (cr, NULL, 0, 0);
-    }
-
-  /* Texts; below ~0.3 they would be unreadable, so only the card shows. */
-  if (zoom >= 0.3)
-    {
-      const double tx = x + STRIP + PAD;
-
-      set_rgba (cr, err ? &style->error : &style->fg);
-      cairo_move_to (cr, tx, y + NAME_Y);
-      pango_cairo_show_layout (cr, n->name_layout);
-      if (zoom >= 0.45)
-        {
-          set_rgba (cr, &style->dim);
-          cairo_move_to (cr, tx, y + TYPE_Y);
-          pango_cairo_show_layout (cr, n->type_layout);
-
-          set_rgba (cr, err ? &style->error : &style->fg);
-          cairo_move_to (cr, tx, y + SHAPE_Y);
-          pango_cairo_show_layout (cr, n->shape_layout);
-
-          set_rgba (cr, &style->dim);
-          cairo_move_to (cr, tx, y + PARAMS_Y);
-          pango_cairo_show_layout (cr, n->params_layout);
-        }
-    }
-
-  {
-    double px, py;
-
-    if (n->max_inputs != 0)
-      {
-        ds_scene_input_port (n, 0, 1, &px, &py);
-        draw_port (cr, px, py, err ? &style->error : &group, FALSE, style);
-      }
-    ds_scene_output_port (n, &px, &py);
-    draw_port (cr, px, py, &group, ov->hover_port == index || ov->connect_src == index, style);
-  }
+  return node->error ? 0 : 1 + CLAMP ((int) node->group, 0, NN_N_GROUPS - 1);
 }
 
-void
+static void
+blit_card (DsScene              *scene,
+           cairo_t              *cr,
+           const DsSceneNode    *node,
+           const cairo_matrix_t *base,
+           double                zoom,
+           double                off_x,
+           double                off_y,
+           double                dev,
+           const DsSceneStyle   *style)
+{
+  int kind = node_kind (node);
+  gboolean has_input = node->max_inputs != 0;
+  cairo_surface_t **sprite = &scene->sprites[has_input][kind];
+  double ss = scene->sprite_scale, f = zoom * dev / ss;
+
+  if (*sprite == NULL)
+    {
+      int sw = (int) ceil ((DS_NODE_WIDTH + 2 * SPRITE_MARGIN) * ss);
+      int sh = (int) ceil ((DS_NODE_HEIGHT + 2 * SPRITE_MARGIN) * ss);
+      cairo_t *scr;
+
+      *sprite = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, MAX (sw, 1), MAX (sh, 1));
+      scr = cairo_create (*sprite);
+      cairo_scale (scr, ss, ss);
+      cairo_translate (scr, SPRITE_MARGIN, SPRITE_MARGIN);
+      draw_card (scr, kind, has_input, style);
+      cairo_destroy (scr);
+    }
+  paint_image (cr, *sprite, base, (node->x - SPRITE_MARGIN) * zoom + off_x,
+               (node->y - SPRITE_MARGIN) * zoom + off_y, dev, f);
+}
+
+static int
+detail_level (double zoom)
+{
+  return zoom < NAME_ZOOM ? 0 : zoom < DETAIL_ZOOM ? 1 : 2;
+}
+
+/* Texts of one node with its top-left corner at (x, y). */
+static void
+draw_node_texts (cairo_t            *cr,
+                 const DsSceneNode  *node,
+                 double              x,
+                 double              y,
+                 double              zoom,
+                 const DsSceneStyle *style)
+{
+  if (zoom < NAME_ZOOM)
+    return;
+  set_rgba (cr, node->error ? &style->error : &style->fg);
+  cairo_move_to (cr, x + STRIP + PAD, y + NAME_Y);
+  pango_cairo_show_layout (cr, node->name_layout);
+  if (zoom < DETAIL_ZOOM)
+    return;
+  cairo_move_to (cr, x + STRIP + PAD, y + SHAPE_Y);
+  pango_cairo_show_layout (cr, node->shape_layout);
+  set_rgba (cr, &style->dim);
+  cairo_move_to (cr, x + STRIP + PAD, y + META_Y);
+  pango_cairo_show_layout (cr, node->type_layout);
+}
+
+
+static gboolean
+blit_node_sprite (DsScene              *scene,
+                  cairo_t              *cr,
+                  DsSceneNode          *node,
+                  const cairo_matrix_t *base,
+                  double                zoom,
+                  double                off_x,
+                  double                off_y,
+                  double                dev,
+                  const DsSceneStyle   *style)
+{
+  double target = zoom * dev;
+  cairo_surface_t *sprite = node->sprite;
+  gboolean stale;
+
+  if (target > MAX_SPRITE_SCALE)
+    return FALSE;
+  /* Also stale when drawn with another level of detail (names only, or
+   * all the texts). */
+  stale = sprite == NULL
+          || (node->sprite_scale != target
+              && (scene->want_exact || target / node->sprite_scale > 1.4
+                  || target / node->sprite_scale < 1 / 1.4
+                  || detail_level (zoom) != detail_level (node->sprite_scale / dev)));
+  if (stale && sprite != NULL && scene->budget <= 0)
+    {
+      /* Over budget: show the old image magnified, sharpen next frame. */
+      scene->incomplete = TRUE;
+      stale = FALSE;
+    }
+  if (stale)
+    {
+      int sw = (int) ceil ((DS_NODE_WIDTH + 2 * SPRITE_MARGIN) * target);
+      int sh = (int) ceil ((DS_NODE_HEIGHT + 2 * SPRITE_MARGIN) * target);
+      cairo_t *scr;
+
+      if (sprite != NULL)
+        scene->budget--;
+      g_clear_pointer (&sprite, cairo_surface_destroy);
+      sprite = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, MAX (sw, 1), MAX (sh, 1));
+      scr = cairo_create (sprite);
+      cairo_scale (scr, target, target);
+      cairo_translate (scr, SPRITE_MARGIN, SPRITE_MARGIN);
+      draw_card (scr, node_kind (node), node->max_inputs != 0, style);
+      draw_node_texts (scr, node, 0, 0, zoom, style);
+      cairo_destroy (scr);
+      node->sprite = sprite;
+      node->sprite_scale = target;
+    }
+  paint_image (cr, sprite, base, (node->x - SPRITE_MARGIN) * zoom + off_x,
+               (node->y - SPRITE_MARGIN) * zoom + off_y, dev, target / node->sprite_scale);
+  return TRUE;
+}
+
+static void
+draw_nodes (DsScene              *scene,
+            cairo_t              *cr,
+            const gboolean       *vis,
+            const cairo_matrix_t *base,
+            double                zoom,
+            double                off_x,
+            double                off_y,
+            double                dev,
+            const DsSceneStyle   *style,
+            const DsSceneOverlay *ov)
+{
+  const double w = DS_NODE_WIDTH, h = DS_NODE_HEIGHT;
+  guint n = scene->nodes->len;
+
+#define FOR_VISIBLE(...) \
+  for (guint i = 0; i < n; i++) \
+    if (vis[i]) \
+      { \
+        const DsSceneNode *node = &g_array_index (scene->nodes, DsSceneNode, i); \
+        __VA_ARGS__ \
+      }
+
+  FOR_VISIBLE (
+    DsSceneNode *mnode = (DsSceneNode *) node;
+
+    if (!blit_node_sprite (scene, cr, mnode, base, zoom, off_x, off_y, dev, style))
+      {
+        blit_card (scene, cr, node, base, zoom, off_x, off_y, dev, style);
+        draw_node_texts (cr, node, node->x, node->y, zoom, style);
+      })
+
+  /* Selection, connection target and keyboard focus rings. */
+  FOR_VISIBLE (
+    gboolean strong = node->selected || ov->connect_target == (int) i;
+
+    if (strong || ov->focus_node == (int) i)
+      {
+        cairo_new_path (cr);
+        rounded_rect (cr, node->x - 3.5, node->y - 3.5, w + 7, h + 7, RADIUS + 3);
+        set_rgba (cr, &style->accent);
+        cairo_set_line_width (cr, strong ? 2.5 : 1.5);
+        if (!strong)
+          cairo_set_dash (cr, (double[]) { 4, 3 }, 2, 0);
+        cairo_stroke (cr);
+        cairo_set_dash (cr, NULL, 0, 0);
+      })
+
+  /* Filled output port under the pointer or where a connection starts. */
+  FOR_VISIBLE (
+    if (ov->hover_port == (int) i || ov->connect_src == (int) i)
+      {
+        GdkRGBA color;
+        double px, py;
+
+        node_color (node, style, &color);
+        ds_scene_output_port (node, &px, &py);
+        cairo_new_path (cr);
+        cairo_arc (cr, px, py, DS_PORT_RADIUS, 0, 2 * G_PI);
+        set_rgba (cr, &color);
+        cairo_fill (cr);
+      })
+
+#undef FOR_VISIBLE
+}
+
+gboolean
 ds_scene_render (DsScene              *scene,
                  cairo_t              *cr,
                  int                   width,
@@ -686,7 +1120,9 @@ ds_scene_render (DsScene              *scene,
                  const DsSceneOverlay *ov)
 {
   DsSceneOverlay none;
-  double vx0, vy0, vx1, vy1;
+  double vx0, vy0, vx1, vy1, dev;
+  cairo_matrix_t base;
+  g_autofree gboolean *vis = g_new0 (gboolean, MAX (scene->nodes->len, 1));
 
   if (ov == NULL)
     {
@@ -695,6 +1131,14 @@ ds_scene_render (DsScene              *scene,
     }
 
   cairo_save (cr);
+  cairo_get_matrix (cr, &base);
+  {
+    double sx = 1, sy = 1;
+
+    /* HiDPI: cards are drawn at device resolution. */
+    cairo_surface_get_device_scale (cairo_get_target (cr), &sx, &sy);
+    dev = MAX (sx, 1);
+  }
   draw_grid (cr, width, height, zoom, off_x, off_y, style);
 
   cairo_translate (cr, off_x, off_y);
@@ -705,17 +1149,37 @@ ds_scene_render (DsScene              *scene,
   vx1 = (width - off_x) / zoom;
   vy1 = (height - off_y) / zoom;
 
+  /* Images drawn in another style are stale; the card of each kind is
+   * cheap, and is drawn again at each new scale. */
+  if (memcmp (&scene->sprite_style, style, sizeof *style) != 0)
+    {
+      for (guint i = 0; i < scene->nodes->len; i++)
+        g_clear_pointer ((cairo_surface_t **) &g_array_index (scene->nodes, DsSceneNode, i).sprite,
+                         cairo_surface_destroy);
+      g_hash_table_remove_all (scene->labels);
+      scene->sprite_style = *style;
+      scene->sprite_scale = 0;
+    }
+  if (scene->sprite_scale != zoom * dev)
+    {
+      for (int i = 0; i < 2; i++)
+        for (int k = 0; k < N_KINDS; k++)
+          g_clear_pointer (&scene->sprites[i][k], cairo_surface_destroy);
+      scene->sprite_scale = zoom * dev;
+    }
+  scene->budget = IMAGES_PER_FRAME;
+  scene->incomplete = FALSE;
+
   draw_edges (scene, cr, vx0, vy0, vx1, vy1, zoom, style);
 
   for (guint i = 0; i < scene->nodes->len; i++)
     {
       const DsSceneNode *n = &g_array_index (scene->nodes, DsSceneNode, i);
 
-      if (n->x + DS_NODE_WIDTH + 12 < vx0 || n->x - 12 > vx1
-          || n->y + DS_NODE_HEIGHT + 12 < vy0 || n->y - 12 > vy1)
-        continue;
-      draw_node (cr, n, i, zoom, style, ov);
+      vis[i] = !(n->x + DS_NODE_WIDTH + 12 < vx0 || n->x - 12 > vx1
+                 || n->y + DS_NODE_HEIGHT + 12 < vy0 || n->y - 12 > vy1);
     }
+  draw_nodes (scene, cr, vis, &base, zoom, off_x, off_y, dev, style, ov);
 
   if (ov->connecting && ov->connect_src >= 0 && (guint) ov->connect_src < scene->nodes->len)
     {
@@ -724,6 +1188,7 @@ ds_scene_render (DsScene              *scene,
 
       ds_scene_output_port (s, &sx, &sy);
       dx = MAX (30, fabs (ov->connect_x - sx) / 2);
+      cairo_new_path (cr);
       set_rgba (cr, &style->accent);
       cairo_set_line_width (cr, 2.5);
       cairo_set_dash (cr, (double[]) { 6, 4 }, 2, 0);
@@ -744,6 +1209,7 @@ ds_scene_render (DsScene              *scene,
       GdkRGBA fill = style->accent;
 
       fill.alpha = 0.15;
+      cairo_new_path (cr);
       cairo_rectangle (cr, x, y, w, h);
       set_rgba (cr, &fill);
       cairo_fill_preserve (cr);
@@ -752,4 +1218,7 @@ ds_scene_render (DsScene              *scene,
       cairo_stroke (cr);
     }
   cairo_restore (cr);
+  if (!scene->incomplete)
+    scene->want_exact = FALSE;
+  return !scene->incomplete;
 }

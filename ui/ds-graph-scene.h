@@ -18,7 +18,7 @@ G_BEGIN_DECLS
 /* Node size in model units (pixels at zoom 1). Data flows left to right:
  * inputs enter on a node's left side, its output leaves on the right. */
 #define DS_NODE_WIDTH   164.0
-#define DS_NODE_HEIGHT   88.0
+#define DS_NODE_HEIGHT   72.0
 #define DS_PORT_RADIUS    5.5
 
 typedef struct {
@@ -33,9 +33,11 @@ typedef struct {
   double        x, y;          /* top-left corner, model units */
   gboolean      selected;
   PangoLayout  *name_layout;
-  PangoLayout  *type_layout;
+  PangoLayout  *type_layout;    /* "Dense · 5,130 params" */
   PangoLayout  *shape_layout;
-  PangoLayout  *params_layout;
+  PangoLayout  *params_layout;  /* unused (NULL) */
+  void         *sprite;         /* private: the drawn card, a cairo_surface_t */
+  double        sprite_scale;   /* private: device pixels per unit of sprite */
 } DsSceneNode;
 
 typedef struct {
@@ -71,6 +73,12 @@ void          ds_scene_overlay_init    (DsSceneOverlay *ov);
 
 DsScene      *ds_scene_new             (NnModel *model, PangoContext *context);
 void          ds_scene_free            (DsScene *scene);
+/* Takes over old's drawn images of nodes and labels that look the same, so
+ * a redraw after an edit only draws what changed. */
+void          ds_scene_adopt_images    (DsScene *scene, DsScene *old);
+/* Images are magnified while zooming; this asks for sharp ones on the next
+ * render (the canvas calls it once the zoom has settled). */
+void          ds_scene_sharpen         (DsScene *scene);
 int           ds_scene_get_n_nodes     (const DsScene *scene);
 DsSceneNode  *ds_scene_get_node        (DsScene *scene, int i);
 int           ds_scene_get_n_edges     (const DsScene *scene);
@@ -79,8 +87,10 @@ DsSceneEdge  *ds_scene_get_edge        (DsScene *scene, int i);
 int           ds_scene_find_layer      (const DsScene *scene, int layer);
 
 /* Draws the visible part of the scene on cr, a width x height area where
- * a model point p appears at p * zoom + (off_x, off_y). */
-void          ds_scene_render          (DsScene *scene, cairo_t *cr, int width, int height,
+ * a model point p appears at p * zoom + (off_x, off_y). Node images are
+ * redrawn sharp a few dozen per frame, so that no frame takes long; returns
+ * FALSE when some are still magnified and another frame should follow. */
+gboolean      ds_scene_render          (DsScene *scene, cairo_t *cr, int width, int height,
                                         double zoom, double off_x, double off_y,
                                         const DsSceneStyle *style, const DsSceneOverlay *ov);
 
