@@ -37,6 +37,7 @@ enum {
   /* filled by the shape rule */
   NN_CONV_PAD_TOP = 8,
   NN_CONV_PAD_LEFT,
+  NN_CONV_WINOGRAD,    /* Conv2D: runs as Winograd F(2x2, 3x3) */
 };
 
 enum { NN_CONV_ACT_NONE, NN_CONV_ACT_RELU };
@@ -119,5 +120,21 @@ nn_conv_transpose_out_size (int in, int k, int stride, int dil, int same, int *p
  * each sgemm still gets enough rows to run near peak. Exposed so the
  * micro-benchmark can tune it; 0 restores the default. */
 void   nn_conv_set_chunk_floats (size_t floats);
+size_t nn_conv_chunk_floats     (void);
 size_t nn_conv_chunk_rows       (size_t k, size_t rows);
 
+/* Turns the Winograd path of NN_OP_CONV2D on or off (tests, benchmarks;
+ * DEEPSCOPE_NO_WINOGRAD=1 in the environment does the latter). Set it
+ * before nn_graph_alloc: the scratch sizes depend on it. */
+void   nn_conv_set_winograd     (int on);
+
+/* Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions (nn-op-winograd.c):
+ * whether it applies and pays, its scratch (floats), and the passes.
+ * backward: db, dx, dw may each be NULL; relu masks y's gradient by y > 0. */
+int    nn_winograd_applies   (const NnNode *x, const NnNode *w, const NnNode *y, const int *ip);
+size_t nn_winograd_scratch   (const NnNode *x, const NnNode *y, int grads);
+void   nn_winograd_forward   (const NnNode *x, const float *w, const float *bias, int relu,
+                              int pad_top, int pad_left, NnNode *y, float *aux);
+void   nn_winograd_backward  (const NnNode *x, const float *w, const NnNode *y, int relu,
+                              float *db, float *dx, float *dw, int pad_top, int pad_left,
+                              float *aux);

@@ -8,8 +8,10 @@
 
 #include "nn-conv-private.h"
 
-/* Linear-in-the-inputs checks: rounding is the only error source. */
-#define EPS_LINEAR  1e-2
+/* Linear-in-the-inputs checks: central differences are exact for a linear
+ * function, so float32 rounding is the only error, and a larger step keeps
+ * it small next to the difference (Winograd's transforms round more). */
+#define EPS_LINEAR  1e-1
 /* Checks through max, ReLU or batch statistics: small steps, inputs kept
  * away from the kinks. */
 #define EPS_KINK    1e-2
@@ -260,6 +262,11 @@ static const ConvCase conv_cases[] = {
   { "chunked rows",         3, 6, 7, 2, 3, 3, 3, 1, 1, 1, 1, 1, 1, 0, 40 },
   { "chunked relu stride",  3, 8, 8, 3, 3, 3, 4, 2, 2, 1, 1, 1, 0, 1, 50 },
   { "chunked pointwise",    3, 4, 4, 8, 1, 1, 2, 1, 1, 1, 1, 0, 0, 1, 30 },
+  /* 3x3, stride 1, 64+ channels: Winograd F(2x2, 3x3); odd output sizes
+   * leave part of the last tiles outside */
+  { "winograd valid",       1, 8, 9, 64, 3, 3, 5, 1, 1, 1, 1, 0, 1, 0, 0 },
+  { "winograd same",        1, 7, 6, 64, 3, 3, 4, 1, 1, 1, 1, 1, 0, 0, 0 },
+  { "winograd chunks",      1, 12, 11, 64, 3, 3, 8, 1, 1, 1, 1, 1, 1, 0, 1000 },
 };
 
 /* Direct convolution in double, before the activation. */
@@ -297,6 +304,11 @@ test_conv2d (void)
       const ConvCase *c = &conv_cases[t];
       Fixture f;
       fixture_init (&f);
+      /* Winograd's transforms round relative to the largest gradient of a
+       * kernel (64 channels: large sums); a smaller loss scale keeps that
+       * absolute rounding under the check's 1e-2 floor */
+      if (g_str_has_prefix (c->name, "winograd"))
+        loss_scale = 0.25;
       nn_conv_set_chunk_floats (c->chunk_floats);
       add_image (&f, c->h, c->w, c->cin);
       int wshape[] = { c->kh, c->kw, c->cin, c->cout }, bshape[] = { c->cout };
@@ -321,11 +333,18 @@ test_conv2d (void)
       g_assert_cmpint (n->shape[1], ==, oh);
       g_assert_cmpint (n->shape[2], ==, ow);
       g_assert_cmpint (n->shape[3], ==, c->cout);
-      if (c->chunk_floats)
+      /* the Winograd cases are meant to take that path */
+      g_assert_cmpint (nn_winograd_applies (nn_graph_node (f.g, f.x), nn_graph_node (f.g, in[1]),
+                                            n, n->ip),
+                       ==, g_str_has_prefix (c->name, "winograd"));
+      if (c->chunk_floats && !g_str_has_prefix (c->name, "winograd"))
         /* the case is meant to run several chunks */
         g_assert_cmpuint (nn_conv_chunk_rows ((size_t) (c->kh * c->kw * c->cin),
                                               (size_t) (c->batch * oh * ow)),
                           <, (size_t) (c->batch * oh * ow));
+      if (c->chunk_floats && g_str_has_prefix (c->name, "winograd"))
+        /* 16 x (2 x 64 + 8) floats a tile: 16 tiles a chunk, 36 tiles */
+        g_assert_cmpuint (nn_conv_chunk_floats () * 6 / (16 * (2 * 64 + 8)), <=, 16);
       NnNode *x = nn_graph_node (f.g, f.x);
       g_autofree double *ref = NULL;
       for (int draw = 0;; draw++)
@@ -342,6 +361,76 @@ test_conv2d (void)
       check_grads (&f, c->relu ? EPS_KINK : EPS_LINEAR, c->name);
       nn_conv_set_chunk_floats (0);
       fixture_clear (&f);
+    }
+}
+
+/* Winograd and im2col compute the same convolution: outputs and every
+ * gradient agree to float rounding (relative to the largest value). */
+static void
+test_winograd_matches_im2col (void)
+{
+  static const ConvCase cases[] = {
+    { "valid",      3, 11, 13, 64, 3, 3, 24, 1, 1, 1, 1, 0, 1, 1, 0 },
+    { "same",       2, 9, 8, 96, 3, 3, 16, 1, 1, 1, 1, 1, 1, 0, 0 },
+    { "same chunks", 4, 26, 20, 64, 3, 3, 8, 1, 1, 1, 1, 1, 0, 1, 0 },
+  };
+  for (guint t = 0; t < G_N_ELEMENTS (cases); t++)
+    {
+      const ConvCase *c = &cases[t];
+      float *res[2][4] = { { NULL } };
+      size_t sizes[4] = { 0 };
+      for (int wino = 0; wino < 2; wino++)
+        {
+          Fixture f;
+          fixture_init (&f);
+          nn_conv_set_winograd (wino);
+          add_image (&f, c->h, c->w, c->cin);
+          int wshape[] = { c->kh, c->kw, c->cin, c->cout }, bshape[] = { c->cout };
+          int in[3] = { f.x, add_param (&f, 4, wshape, -0.5f, 0.5f, TRUE),
+                        add_param (&f, 1, bshape, -0.05f, 0.05f, TRUE) };
+          int y = nn_graph_add (f.g, NN_OP_CONV2D, in, 3);
+          NnNode *n = nn_graph_node (f.g, y);
+          n->ip[NN_CONV_STRIDE_H] = n->ip[NN_CONV_STRIDE_W] = 1;
+          n->ip[NN_CONV_DIL_H] = n->ip[NN_CONV_DIL_W] = 1;
+          n->ip[NN_CONV_SAME] = c->same;
+          n->ip[NN_CONV_HAS_BIAS] = 1;
+          n->ip[NN_CONV_ACT] = c->relu ? NN_CONV_ACT_RELU : NN_CONV_ACT_NONE;
+          finish (&f, y, c->batch, -1.0f, 1.0f);
+          n = nn_graph_node (f.g, y);
+          g_assert_cmpint (nn_winograd_applies (nn_graph_node (f.g, f.x),
+                                                nn_graph_node (f.g, in[1]), n, n->ip), ==, 1);
+          nn_graph_forward (f.g);
+          memset (f.pg[0], 0, nn_graph_node (f.g, in[1])->size * sizeof (float));
+          memset (f.pg[1], 0, (size_t) c->cout * sizeof (float));
+          nn_graph_backward (f.g, f.loss);
+          NnNode *x = nn_graph_node (f.g, f.x);
+          const float *src[4] = { n->value, x->grad, f.pg[0], f.pg[1] };
+          size_t len[4] = { n->size, x->size, nn_graph_node (f.g, in[1])->size,
+                            (size_t) c->cout };
+          for (int k = 0; k < 4; k++)
+            {
+              res[wino][k] = g_memdup2 (src[k], len[k] * sizeof (float));
+              sizes[k] = len[k];
+            }
+          fixture_clear (&f);
+        }
+      nn_conv_set_winograd (1);
+      static const char *const what[] = { "output", "d/dx", "d/dkernel", "d/dbias" };
+      for (int k = 0; k < 4; k++)
+        {
+          double scale = 0, diff = 0;
+          for (size_t i = 0; i < sizes[k]; i++)
+            {
+              scale = fmax (scale, fabs (res[0][k][i]));
+              diff = fmax (diff, fabs (res[0][k][i] - res[1][k][i]));
+            }
+          g_test_message ("winograd %s %s: max difference %.2e of %.2e", c->name, what[k], diff,
+                          scale);
+          g_assert_cmpfloat (scale, >, 0);
+          g_assert_cmpfloat (diff, <=, 1e-5 * scale);
+          g_free (res[0][k]);
+          g_free (res[1][k]);
+        }
     }
 }
 
@@ -1085,6 +1174,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/engine/conv/out-size", test_out_size);
   g_test_add_func ("/engine/conv/conv2d", test_conv2d);
+  g_test_add_func ("/engine/conv/winograd-matches-im2col", test_winograd_matches_im2col);
   g_test_add_func ("/engine/conv/conv2d-batch-change", test_conv2d_batch_change);
   g_test_add_func ("/engine/conv/conv2d-partial-grads", test_conv2d_partial_grads);
   g_test_add_func ("/engine/conv/depthwise", test_depthwise);
