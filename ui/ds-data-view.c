@@ -25,8 +25,8 @@ static const char *const task_names[] = { "auto", "classify", "regress" };
 static const char *const norm_names[] = { NULL, "none", "meanstd", "minmax" };
 
 /* Thumbnails of image datasets. */
-#define THUMB 56
-#define THUMB_GAP 10
+#define THUMB 60
+#define THUMB_GAP 14
 #define THUMB_LABEL 16
 
 struct _DsDataView
@@ -692,8 +692,14 @@ draw_images (DsDataView *self,
       char nbuf[32];
       int c = sample_class (ds, i);
 
-      for (size_t f = 0; f < a->sample_size; f++)
-        buf[f] = nn_array_get (a, i, f);
+      /* Bytes are shown as stored: normalization is for the model, and
+       * a standardized image reads as a gray smudge. */
+      if (a->dtype == NN_DTYPE_U8)
+        for (size_t f = 0; f < a->sample_size; f++)
+          buf[f] = ((const guint8 *) a->data)[i * a->sample_size + f] / 255.0f;
+      else
+        for (size_t f = 0; f < a->sample_size; f++)
+          buf[f] = nn_array_get (a, i, f);
       if (augment)
         nn_augment_batch (&aug, &rng, buf, 1, h, w, ch, NULL);
       for (size_t f = 0; f < a->sample_size; f++)
@@ -907,7 +913,7 @@ draw_classes (GtkDrawingArea *area,
   g_autofree guint64 *test = NULL;
   g_autoptr(PangoLayout) layout = NULL;
   guint64 max = 1;
-  int n, bottom = 36, top = 26;
+  int n, bottom = 36, top = 44;
   double bw, gap;
   GdkRGBA fg;
   char buf[64];
@@ -1077,14 +1083,15 @@ update_preview (DsDataView *self)
       g_autofree char *t = g_strdup_printf ("Input “%s”", ds->inputs[i]->name ? ds->inputs[i]->name : "x");
       g_autofree char *d = describe_array (ds->inputs[i], ds->n_classes, FALSE);
 
-      add_shape_row (self, "go-next-symbolic", t, d, FALSE);
+      add_shape_row (self, ds->inputs[i]->ndim == 3 ? "image-x-generic-symbolic" : "x-office-spreadsheet-symbolic",
+                     t, d, FALSE);
     }
   for (int i = 0; i < ds->n_targets; i++)
     {
       g_autofree char *t = g_strdup_printf ("Target “%s”", ds->targets[i]->name ? ds->targets[i]->name : "y");
       g_autofree char *d = describe_array (ds->targets[i], ds->n_classes, TRUE);
 
-      add_shape_row (self, "emblem-ok-symbolic", t, d, FALSE);
+      add_shape_row (self, "view-list-ordered-symbolic", t, d, FALSE);
     }
   if (m && nn_model_get_n_inputs (m) > 0)
     {
@@ -1109,7 +1116,7 @@ update_preview (DsDataView *self)
             }
         }
       if (fits)
-        add_shape_row (self, "object-select-symbolic", "Fits the model",
+        add_shape_row (self, "emblem-ok-symbolic", "Fits the model",
                        "The model’s inputs take samples of these shapes", FALSE);
       else
         add_shape_row (self, "dialog-warning-symbolic", "Does not fit the model",

@@ -74,6 +74,7 @@ static void schedule_update (DsPlayground *self);
  * TensorFlow Playground, blue and orange first. */
 static const guint32 class_rgb[] = {
   0x3584e4, 0xe66100, 0x2ec27e, 0x9141ac, 0xe01b24, 0xc88800, 0x2190a4, 0xc061cb,
+  0x986a44, 0x5e5c64,
 };
 
 static void

@@ -100,7 +100,9 @@ collect_curves (DsPlot *self)
 
       if (!ds_training_run_get_visible (run))
         continue;
-      if (self->per_batch && ds_training_run_get_series (run, batch_key))
+      /* The learning rate changes within epochs (schedules, a person's
+       * edit): its per-batch steps are the truth even on the epoch axis. */
+      if ((self->per_batch || is_lr) && ds_training_run_get_series (run, batch_key))
         add_curve (curves, run, batch_key, FALSE, FALSE);
       else
         add_curve (curves, run, self->metric, FALSE, !is_lr && !has_val);
@@ -152,9 +154,20 @@ auto_view (DsPlot *self,
   if (ax0 > ax1 || !isfinite (ay0) || !isfinite (ay1))
     return FALSE;
 
-  /* Epochs start at 0 on the left so the first epoch has room. */
-  *x0 = MIN (0, ax0);
-  *x1 = MAX (ax1, *x0 + 1);
+  if (self->per_batch || g_strcmp0 (self->metric, "lr") == 0)
+    {
+      /* Batches fill the first epoch from its start. */
+      *x0 = MIN (0, ax0);
+      *x1 = MAX (ax1, *x0 + 1);
+    }
+  else
+    {
+      /* Whole epochs, with a little room around the first and last. */
+      double pad = MAX ((ax1 - ax0) * 0.03, 0.2);
+
+      *x0 = ax0 - pad;
+      *x1 = ax1 + pad;
+    }
   if (ay1 - ay0 < 1e-12)
     {
       double pad = self->log_scale ? 0.5 : MAX (fabs (ay0) * 0.1, 0.05);
@@ -346,12 +359,12 @@ format_value (char   *buf,
 
   if (v == 0)
     g_strlcpy (buf, "0", size);
-  else if (a >= 1e5 || a < 1e-3)
-    g_snprintf (buf, size, "%.1e", v);
+  else if (a >= 1e5 || a < 1e-4)
+    g_snprintf (buf, size, "%.2g", v);
   else if (a >= 100)
     g_snprintf (buf, size, "%.0f", v);
   else
-    g_snprintf (buf, size, "%.3g", v);
+    g_snprintf (buf, size, "%.4g", v);
 }
 
 static void
@@ -438,11 +451,10 @@ layer_grid (DsPlot        *self,
   double xstep = nice_step (self->vx1 - self->vx0, MAX ((int) (f->w / 90), 2));
   double ystep, yt[64];
   int ny = y_ticks (self, f->h, yt, G_N_ELEMENTS (yt), &ystep);
-  double unit_w;
   char buf[32];
 
-  /* Whole epochs unless zoomed in closer than that. */
-  if (!self->per_batch && xstep < 1 && self->vx1 - self->vx0 > 2)
+  /* Epoch values sit on whole epochs: no ticks in between. */
+  if (!self->per_batch && xstep < 1)
     xstep = 1;
 
   cairo_set_line_width (cr, 1);
@@ -463,20 +475,17 @@ layer_grid (DsPlot        *self,
     }
   cairo_stroke (cr);
 
-  /* Tick labels; the unit closes the time axis on the right, and a tick
-   * label that would run into it is left out. */
-  set_color (cr, &pal->fg, 0.55);
-  unit_w = draw_text (cr, small, "epoch", f->x + f->w, f->y + f->h + 4, 1, 0);
+  /* Tick labels, and the axis title under them. */
   set_color (cr, &pal->fg, 0.65);
   for (double t = ceil (self->vx0 / xstep) * xstep; t <= self->vx1 + xstep * 1e-9; t += xstep)
     {
       double x = px (f, (t - self->vx0) / (self->vx1 - self->vx0));
 
       format_tick (self, buf, sizeof buf, t, xstep, FALSE);
-      if (x + text_width (small, buf) / 2 > f->x + f->w - unit_w - 8)
-        continue;
       draw_text (cr, small, buf, x, f->y + f->h + 4, 0.5, 0);
     }
+  set_color (cr, &pal->fg, 0.5);
+  draw_text (cr, small, "epoch", f->x + f->w / 2, f->y + f->h + 20, 0.5, 0);
   for (int i = 0; i < ny; i++)
     {
       double y = py (f, (yt[i] - self->vy0) / (self->vy1 - self->vy0));
@@ -693,7 +702,7 @@ layer_markers (DsPlot        *self,
           cairo_translate (cr, x - 2, f->y + 8);
           cairo_rotate (cr, G_PI / 2);
           cairo_move_to (cr, 0, 0);
-          set_color (cr, &color, 0.9);
+          set_color (cr, &color, 0.75);
           pango_cairo_show_layout (cr, small);
           cairo_restore (cr);
           pango_layout_set_width (small, -1);
@@ -922,7 +931,7 @@ draw (DsPlot        *self,
   f.x = MAX (left + 12, 36);
   f.y = 30;
   f.w = MAX (width - f.x - 14, 10);
-  f.h = MAX (height - f.y - 26, 10);
+  f.h = MAX (height - f.y - 40, 10);
 
   self->frame_x = f.x;
   self->frame_y = f.y;

@@ -315,7 +315,14 @@ rebuild_rows (DsTrainView *self)
 
           if (!is_live_param (spec))
             continue;
-          pretty = ds_pretty_param_name (spec->name);
+          if (g_str_equal (spec->name, "kernel_l1"))
+            pretty = g_strdup ("L1 weight penalty");
+          else if (g_str_equal (spec->name, "kernel_l2"))
+            pretty = g_strdup ("L2 weight penalty");
+          else if (g_str_equal (spec->name, "rate"))
+            pretty = g_strdup ("Dropout rate");
+          else
+            pretty = ds_pretty_param_name (spec->name);
           row = adw_action_row_new ();
           adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), nn_model_layer_get_name (m, l));
           adw_action_row_set_subtitle (ADW_ACTION_ROW (row), pretty);
@@ -545,11 +552,13 @@ static void
 apply_plot_options (DsTrainView *self,
                     DsPlot      *plot)
 {
+  gboolean lr = g_strcmp0 (ds_plot_get_metric (plot), "lr") == 0;
+
   ds_plot_set_per_batch (plot, gtk_toggle_button_get_active (self->per_batch_toggle));
-  ds_plot_set_smoothing (plot, gtk_range_get_value (GTK_RANGE (self->smoothing_scale)));
-  /* The learning rate spans decades: always on a log axis. */
-  ds_plot_set_log_scale (plot, gtk_toggle_button_get_active (self->log_toggle)
-                               || g_strcmp0 (ds_plot_get_metric (plot), "lr") == 0);
+  /* The learning rate is set, not measured: nothing to smooth, and its
+   * steps are the point. It spans decades: always on a log axis. */
+  ds_plot_set_smoothing (plot, lr ? 0 : gtk_range_get_value (GTK_RANGE (self->smoothing_scale)));
+  ds_plot_set_log_scale (plot, gtk_toggle_button_get_active (self->log_toggle) || lr);
 }
 
 static void
@@ -636,9 +645,11 @@ run_summary (DsTrainingRun *run)
     case DS_RUN_READY:
       return g_strdup ("starting");
     case DS_RUN_RUNNING:
-      return g_strdup_printf ("epoch %d", MAX (ds_training_run_get_epoch (run), 1));
+      return g_strdup_printf ("%d of %d epochs", ds_training_run_get_epochs_done (run),
+                              ds_training_run_get_config (run)->epochs);
     case DS_RUN_PAUSED:
-      return g_strdup_printf ("paused · epoch %d", MAX (ds_training_run_get_epoch (run), 1));
+      return g_strdup_printf ("paused · %d of %d epochs", ds_training_run_get_epochs_done (run),
+                              ds_training_run_get_config (run)->epochs);
     case DS_RUN_FAILED:
       return g_strdup ("failed");
     case DS_RUN_FINISHED:

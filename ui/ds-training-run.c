@@ -202,11 +202,14 @@ apply_event (DsTrainingRun *self,
         double x = x_of (self, e->epoch,
                          self->batches_per_epoch > 0 && e->epoch + 1 == self->epoch
                          ? (double) self->batch / self->batches_per_epoch : 0);
-        char *text = e->text ? g_strdup (e->text)
-                             : g_strdup_printf ("Learning rate %g → %g", self->lr, e->lr);
+        /* Short on the plot; a callback's own explanation goes to the
+         * status line. */
+        char *text = g_strdup_printf ("lr %g → %g", self->lr, e->lr);
 
         self->lr = e->lr;
         add_marker (self, x, text);
+        if (e->text)
+          g_signal_emit (self, signals[MESSAGE], 0, e->text, FALSE);
       }
       break;
 
