@@ -221,8 +221,8 @@ test_undo_redo (void)
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (editor), 16);
   g_ptr_array_add (states, json_of (&ui));
   editor = ds_properties_get_editor (ui.props, "activation");
-  g_assert_true (ADW_IS_COMBO_ROW (editor));
-  adw_combo_row_set_selected (ADW_COMBO_ROW (editor), 2);   /* sigmoid */
+  g_assert_true (GTK_IS_DROP_DOWN (editor));
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (editor), 2);   /* sigmoid */
   g_ptr_array_add (states, json_of (&ui));
   editor = ds_properties_get_editor (ui.props, "use_bias");
   g_assert_true (GTK_IS_SWITCH (editor));

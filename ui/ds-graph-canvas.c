@@ -13,6 +13,7 @@
 #define GRID       8.0      /* positions snap to this */
 #define RANK_GAP  96.0      /* horizontal space between a layer and the next */
 #define SIB_GAP   32.0      /* vertical space between layers of one rank */
+#define READABLE_ZOOM 0.6   /* a new view never starts smaller */
 
 typedef enum {
   DRAG_NONE,
@@ -347,15 +348,17 @@ ds_graph_canvas_set_zoom (DsGraphCanvas *self,
                gtk_widget_get_height (GTK_WIDGET (self)) / 2.0);
 }
 
-void
-ds_graph_canvas_zoom_fit (DsGraphCanvas *self)
+/* readable: never below the zoom where every text shows; a model too wide
+ * for that is shown from its inputs (left) and scrolls. Used when a model
+ * is opened; the Zoom to Fit command shows it all. */
+static void
+fit (DsGraphCanvas *self,
+     gboolean       readable)
 {
   int w = gtk_widget_get_width (GTK_WIDGET (self));
   int h = gtk_widget_get_height (GTK_WIDGET (self));
   double x0, y0, x1, y1, zoom;
   const double margin = 48;
-
-  g_return_if_fail (DS_IS_GRAPH_CANVAS (self));
 
   if (w <= 0 || h <= 0)
     {
@@ -374,11 +377,24 @@ ds_graph_canvas_zoom_fit (DsGraphCanvas *self)
       /* Never magnify past 100 %: a small model should look normal size. */
       zoom = MIN ((w - 2 * margin) / (x1 - x0), (h - 2 * margin) / (y1 - y0));
       zoom = CLAMP (zoom, ZOOM_MIN, 1.0);
+      if (readable && zoom < READABLE_ZOOM)
+        {
+          zoom = READABLE_ZOOM;
+          self->off_x = margin - x0 * zoom;
+        }
+      else
+        self->off_x = w / 2.0 - (x0 + x1) / 2 * zoom;
       self->zoom = zoom;
-      self->off_x = w / 2.0 - (x0 + x1) / 2 * zoom;
       self->off_y = h / 2.0 - (y0 + y1) / 2 * zoom;
     }
   zoom_changed (self);
+}
+
+void
+ds_graph_canvas_zoom_fit (DsGraphCanvas *self)
+{
+  g_return_if_fail (DS_IS_GRAPH_CANVAS (self));
+  fit (self, FALSE);
 }
 
 /* Scrolls the least needed to show a node. */
@@ -1070,7 +1086,7 @@ ds_graph_canvas_size_allocate (GtkWidget *widget,
   DsGraphCanvas *self = DS_GRAPH_CANVAS (widget);
 
   if (self->needs_fit && width > 0 && height > 0)
-    ds_graph_canvas_zoom_fit (self);
+    fit (self, TRUE);
   gtk_popover_present (GTK_POPOVER (self->menu));
 }
 
@@ -1544,7 +1560,7 @@ document_changed_cb (DsGraphCanvas *self,
   rebuild_scene (self);
   /* A freshly opened model is shown whole. */
   if ((what & DS_CHANGE_REPLACED) && (self->needs_fit || was_empty))
-    ds_graph_canvas_zoom_fit (self);
+    fit (self, TRUE);
   g_signal_emit (self, signals[SELECTION_CHANGED], 0);
 }
 
@@ -1573,7 +1589,7 @@ ds_graph_canvas_set_document (DsGraphCanvas *self,
   g_ptr_array_set_size (self->selection, 0);
   rebuild_scene (self);
   self->needs_fit = TRUE;
-  ds_graph_canvas_zoom_fit (self);
+  fit (self, TRUE);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DOCUMENT]);
 }
 

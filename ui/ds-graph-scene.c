@@ -9,7 +9,7 @@
 #include "ds-graph-scene.h"
 #include "ds-util.h"
 
-#define PAD          12.0
+#define PAD          10.0
 #define STRIP         5.0
 #define RADIUS        9.0
 #define NAME_Y        9.0
@@ -160,6 +160,29 @@ shape_text (int ndim,
   return g_string_free (s, FALSE);
 }
 
+/* "28×28×1": edge labels must fit between nodes. */
+static char *
+compact_shape_text (int        ndim,
+                    const int *shape)
+{
+  GString *s = g_string_new (NULL);
+
+  for (int i = 0; i < ndim; i++)
+    g_string_append_printf (s, i ? "×%d" : "%d", shape[i]);
+  return g_string_free (s, FALSE);
+}
+
+/* "5,130" but "18.5k" and "1.2M": a node has little room. */
+static char *
+compact_count (gint64 n)
+{
+  if (n < 10000)
+    return ds_format_count (n);
+  if (n < 1000000)
+    return g_strdup_printf (n < 100000 ? "%.1fk" : "%.0fk", n / 1e3);
+  return g_strdup_printf ("%.1fM", n / 1e6);
+}
+
 static PangoLayout *
 make_layout (PangoContext *context,
              const char   *text,
@@ -220,7 +243,7 @@ ds_scene_new (NnModel      *model,
       if (error == NULL && node.shape_text != NULL)
         {
           gint64 count = nn_model_layer_count_params (model, i);
-          g_autofree char *c = ds_format_count (count);
+          g_autofree char *c = compact_count (count);
 
           node.params_text = count == 0 ? g_strdup ("no weights")
                            : count == 1 ? g_strdup ("1 param")
@@ -232,10 +255,13 @@ ds_scene_new (NnModel      *model,
       node.name_layout = make_layout (context, node.name, "Sans 10",
                                       DS_NODE_WIDTH - 2 * PAD - STRIP, TRUE);
       {
-        /* "Dense · 5,130 params": one layout instead of two. */
-        g_autofree char *meta = g_strdup_printf ("%s · %s", node.type_name, node.params_text);
+        /* "Dense · 5,130 params": one layout instead of two; a layer
+         * without weights shows only its type. */
+        g_autofree char *meta = node.error == NULL && g_strcmp0 (node.params_text, "no weights") == 0
+                                ? g_strdup (node.type_name)
+                                : g_strdup_printf ("%s · %s", node.type_name, node.params_text);
 
-        node.type_layout = make_layout (context, meta, "Sans 8.5",
+        node.type_layout = make_layout (context, meta, "Sans 8",
                                         DS_NODE_WIDTH - 2 * PAD - STRIP, FALSE);
       }
       node.shape_layout = make_layout (context,
@@ -268,7 +294,7 @@ ds_scene_new (NnModel      *model,
               e.n_slots = n_in;
               if (nn_model_get_shape (model, ref, &ndim, shape))
                 {
-                  e.label = shape_text (ndim, shape);
+                  e.label = compact_shape_text (ndim, shape);
                   e.label_layout = make_layout (context, e.label, "Monospace 7.5", -1, FALSE);
                 }
               g_array_append_val (scene->edges, e);
@@ -757,6 +783,10 @@ draw_edges (DsScene            *scene,
         if (mx < vx0 - 100 || mx > vx1 + 100 || my < vy0 - 20 || my > vy1 + 20)
           continue;
         pango_layout_get_pixel_size (e->label_layout, &lw, &lh);
+        /* Between two nodes side by side, a label that does not fit in the
+         * gap would hide under them: leave it to the edge's tooltip. */
+        if (fabs (p[7] - p[1]) < DS_NODE_HEIGHT / 2 && p[6] - p[0] < lw + 12 + 2 * DS_PORT_RADIUS + 6)
+          continue;
         mid[2 * i] = mx - lw / 2.0;
         mid[2 * i + 1] = my - lh / 2.0;
         if (direct)

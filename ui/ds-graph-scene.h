@@ -17,7 +17,7 @@ G_BEGIN_DECLS
 
 /* Node size in model units (pixels at zoom 1). Data flows left to right:
  * inputs enter on a node's left side, its output leaves on the right. */
-#define DS_NODE_WIDTH   164.0
+#define DS_NODE_WIDTH   176.0
 #define DS_NODE_HEIGHT   72.0
 #define DS_PORT_RADIUS    5.5
 

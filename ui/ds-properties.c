@@ -165,17 +165,17 @@ switch_cb (GtkSwitch    *sw,
 }
 
 static void
-combo_cb (AdwComboRow  *row,
+combo_cb (GtkDropDown  *dropdown,
           GParamSpec   *pspec,
           DsProperties *self)
 {
-  const char *pname = g_object_get_data (G_OBJECT (row), "ds-param");
-  const NnParamSpec *spec = g_object_get_data (G_OBJECT (row), "ds-spec");
-  guint i = adw_combo_row_get_selected (row);
+  const char *pname = g_object_get_data (G_OBJECT (dropdown), "ds-param");
+  const NnParamSpec *spec = g_object_get_data (G_OBJECT (dropdown), "ds-spec");
+  guint i = gtk_drop_down_get_selected (dropdown);
 
   if (spec->choices == NULL || i == GTK_INVALID_LIST_POSITION)
     return;
-  apply (self, pname, spec->choices[i], GTK_WIDGET (row));
+  apply (self, pname, spec->choices[i], GTK_WIDGET (dropdown));
 }
 
 static void
@@ -239,19 +239,22 @@ make_editor (DsProperties      *self,
 
   if (spec->type == NN_PARAM_ENUM && spec->choices != NULL)
     {
-      GtkStringList *list = gtk_string_list_new ((const char * const *) spec->choices);
       guint selected = 0;
 
-      row = adw_combo_row_new ();
-      adw_combo_row_set_model (ADW_COMBO_ROW (row), G_LIST_MODEL (list));
-      g_object_unref (list);
+      /* A drop-down beside the text, like the other editors, so that a long
+       * help text never squeezes the value out of sight. */
+      row = adw_action_row_new ();
+      editor = gtk_drop_down_new_from_strings ((const char * const *) spec->choices);
       for (guint i = 0; spec->choices[i]; i++)
         if (g_strcmp0 (spec->choices[i], text) == 0)
           selected = i;
-      adw_combo_row_set_selected (ADW_COMBO_ROW (row), selected);
-      g_object_set_data (G_OBJECT (row), "ds-spec", (gpointer) spec);
-      g_signal_connect (row, "notify::selected", G_CALLBACK (combo_cb), self);
-      editor = row;
+      gtk_drop_down_set_selected (GTK_DROP_DOWN (editor), selected);
+      gtk_widget_set_valign (editor, GTK_ALIGN_CENTER);
+      g_object_set_data (G_OBJECT (editor), "ds-spec", (gpointer) spec);
+      g_signal_connect (editor, "notify::selected", G_CALLBACK (combo_cb), self);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), editor);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (editor),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
     }
   else
     {
@@ -308,8 +311,9 @@ make_editor (DsProperties      *self,
             gtk_editable_set_text (GTK_EDITABLE (editor), text ? text : "");
             gtk_editable_set_width_chars (GTK_EDITABLE (editor), 9);
             gtk_widget_set_valign (editor, GTK_ALIGN_CENTER);
-            if (spec->type == NN_PARAM_SHAPE)
-              gtk_entry_set_placeholder_text (GTK_ENTRY (editor), "e.g. 28, 28, 1");
+            /* An empty field means the default; say what that is. */
+            gtk_entry_set_placeholder_text (GTK_ENTRY (editor),
+                                            spec->def && *spec->def ? spec->def : "default");
             g_signal_connect (editor, "activate", G_CALLBACK (entry_apply), self);
             g_signal_connect (focus, "leave", G_CALLBACK (entry_focus_leave_cb), self);
             gtk_widget_add_controller (editor, focus);
@@ -321,7 +325,7 @@ make_editor (DsProperties      *self,
                                       GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
     }
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  if (spec->help)
+  if (spec->help && *spec->help)
     adw_action_row_set_subtitle (ADW_ACTION_ROW (row), spec->help);
   g_object_set_data_full (G_OBJECT (editor), "ds-param", g_strdup (spec->name), g_free);
   *row_out = row;
