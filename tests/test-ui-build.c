@@ -581,6 +581,63 @@ test_autosave (void)
   g_assert_cmpuint (left->len, ==, 0);
 }
 
+static gboolean
+is_not_visible (gpointer widget)
+{
+  return !gtk_widget_get_visible (widget);
+}
+
+/* Closing with unsaved changes asks first; Cancel keeps the window,
+ * Discard closes it. */
+static void
+test_close_prompt (void)
+{
+  Ui ui;
+  g_autoptr(GError) error = NULL;
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  AdwMessageDialog *dialog = NULL;
+
+  ui_open (&ui);
+  g_object_ref (ui.window);
+  ds_graph_canvas_add_layer (ui.canvas, "Input", 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_true (ds_document_get_dirty (ui.doc));
+
+  gtk_window_close (GTK_WINDOW (ui.window));
+  ui_spin (100);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (ui.window)));
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (w)
+          && gtk_window_get_transient_for (GTK_WINDOW (w)) == GTK_WINDOW (ui.window))
+        dialog = ADW_MESSAGE_DIALOG (w);
+    }
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Save Changes?");
+  adw_message_dialog_response (dialog, "cancel");
+  ui_spin (100);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (ui.window)));
+  g_assert_true (ds_document_get_dirty (ui.doc));
+
+  gtk_window_close (GTK_WINDOW (ui.window));
+  ui_spin (100);
+  dialog = NULL;
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (w) && gtk_widget_get_visible (GTK_WIDGET (w))
+          && gtk_window_get_transient_for (GTK_WINDOW (w)) == GTK_WINDOW (ui.window))
+        dialog = ADW_MESSAGE_DIALOG (w);
+    }
+  g_assert_nonnull (dialog);
+  adw_message_dialog_response (dialog, "discard");
+  g_assert_true (ui_wait_for (is_not_visible, ui.window, 2000));
+  g_object_unref (ui.window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -601,5 +658,6 @@ main (int   argc,
   g_test_add_func ("/ui/build/save-reopen", test_save_reopen);
   g_test_add_func ("/ui/build/keyboard", test_keyboard);
   g_test_add_func ("/ui/build/autosave", test_autosave);
+  g_test_add_func ("/ui/build/close-prompt", test_close_prompt);
   return g_test_run ();
 }

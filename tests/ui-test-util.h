@@ -132,6 +132,10 @@ ui_xtest_key (GtkWidget *widget,
   KeyCode shift_code = XKeysymToKeycode (dpy, XK_Shift_L);
 
   g_assert_cmpint (code, !=, 0);
+  /* No window manager: give our window the X keyboard focus ourselves, or
+   * the key goes to whatever window the pointer is over. */
+  XSetInputFocus (dpy, gdk_x11_surface_get_xid (gtk_native_get_surface (gtk_widget_get_native (widget))),
+                  RevertToParent, CurrentTime);
   if (shift)
     XTestFakeKeyEvent (dpy, shift_code, True, CurrentTime);
   XTestFakeKeyEvent (dpy, code, True, CurrentTime);

@@ -18,6 +18,7 @@ struct _DsBuildView
   GtkWidget     *errors_group;
   GtkListBox    *errors_list;
   GtkLabel      *zoom_label;
+  GtkLabel      *title_label;
 
   /* Owned */
   DsDocument    *document;
@@ -101,6 +102,20 @@ document_changed_cb (DsBuildView *self,
     update_errors (self);
 }
 
+/* The header shows the view switcher, not the file: name it on the canvas,
+ * with a dot while there are unsaved changes. */
+static void
+update_title (DsBuildView *self)
+{
+  g_autofree char *title = ds_document_dup_title (self->document);
+  g_autofree char *text = g_strdup_printf ("%s%s", title,
+                                           ds_document_get_dirty (self->document) ? " •" : "");
+
+  gtk_label_set_text (self->title_label, text);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->title_label),
+                               ds_document_get_dirty (self->document) ? "Unsaved changes" : NULL);
+}
+
 static void
 selection_changed_cb (DsBuildView *self)
 {
@@ -173,7 +188,10 @@ set_document (DsBuildView *self,
   ds_properties_set_document (self->properties, document);
   ds_summary_set_document (self->summary, document);
   g_signal_connect_swapped (document, "changed", G_CALLBACK (document_changed_cb), self);
+  g_signal_connect_swapped (document, "notify::title", G_CALLBACK (update_title), self);
+  g_signal_connect_swapped (document, "notify::dirty", G_CALLBACK (update_title), self);
   document_changed_cb (self, DS_CHANGE_REPLACED);
+  update_title (self);
 }
 
 DsDocument *
@@ -305,6 +323,7 @@ ds_build_view_class_init (DsBuildViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DsBuildView, errors_group);
   gtk_widget_class_bind_template_child (widget_class, DsBuildView, errors_list);
   gtk_widget_class_bind_template_child (widget_class, DsBuildView, zoom_label);
+  gtk_widget_class_bind_template_child (widget_class, DsBuildView, title_label);
   gtk_widget_class_bind_template_callback (widget_class, error_row_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, selection_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, layer_activated_cb);
