@@ -74,8 +74,12 @@ update_errors (DsBuildView *self)
       n_errors++;
     }
   gtk_widget_set_visible (self->errors_group, n_errors > 0);
-  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (self->errors_group),
-                                   n_errors == 1 ? "1 Problem" : "Problems");
+  {
+    g_autofree char *title = n_errors == 1 ? g_strdup ("1 Problem")
+                                           : g_strdup_printf ("%d Problems", n_errors);
+
+    adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (self->errors_group), title);
+  }
 }
 
 static void
