@@ -581,6 +581,53 @@ test_autosave (void)
   g_assert_cmpuint (left->len, ==, 0);
 }
 
+/* The palette filters by name, help text and group; activating a row (Enter
+ * or double click) appends that layer after the selected one, connected. */
+static void
+test_palette (void)
+{
+  Ui ui;
+  g_autoptr(GError) error = NULL;
+  guint all;
+  int in, added;
+  NnModel *m;
+
+  ui_open (&ui);
+  all = ds_palette_get_n_visible (ui.palette);
+  g_assert_cmpuint (all, ==, nn_layer_types_count ());
+  ds_palette_set_search (ui.palette, "pool");
+  g_assert_cmpuint (ds_palette_get_n_visible (ui.palette), >, 0);
+  g_assert_cmpuint (ds_palette_get_n_visible (ui.palette), <, all);
+  ds_palette_set_search (ui.palette, "no such layer at all");
+  g_assert_cmpuint (ds_palette_get_n_visible (ui.palette), ==, 0);
+  ds_palette_set_search (ui.palette, "");
+  g_assert_cmpuint (ds_palette_get_n_visible (ui.palette), ==, all);
+
+  in = ds_graph_canvas_add_layer (ui.canvas, "Input", 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_true (nn_model_layer_set_param (model_of (&ui), in, "shape", "6", &error));
+  ds_document_commit (ui.doc, DS_CHANGE_PARAMS, "Set shape", NULL);
+  ds_graph_canvas_select_layer (ui.canvas, in, FALSE);
+  g_signal_emit_by_name (ds_palette_get_row (ui.palette, "Dense"), "activate");
+  ui_spin (50);
+  m = model_of (&ui);
+  g_assert_cmpint (nn_model_get_n_layers (m), ==, 2);
+  added = ds_graph_canvas_get_selected_layer (ui.canvas);
+  g_assert_cmpint (added, ==, 1);
+  g_assert_cmpstr (nn_layer_type_get_name (nn_model_layer_get_type (m, added)), ==, "Dense");
+  g_assert_cmpint (nn_model_call_get_input (m, added, 0, 0).layer, ==, in);
+  /* To the right of the Input, not on top of it. */
+  {
+    double xi, yi, xa, ya;
+
+    nn_model_layer_get_position (m, in, &xi, &yi);
+    nn_model_layer_get_position (m, added, &xa, &ya);
+    g_assert_cmpfloat (xa, >=, xi + DS_NODE_WIDTH);
+  }
+  assert_shape (m, added, 1, (int[]) { 32 });
+  ui_close (&ui);
+}
+
 static gboolean
 is_not_visible (gpointer widget)
 {
@@ -657,6 +704,7 @@ main (int   argc,
   g_test_add_func ("/ui/build/invalid-connection", test_invalid_connection);
   g_test_add_func ("/ui/build/save-reopen", test_save_reopen);
   g_test_add_func ("/ui/build/keyboard", test_keyboard);
+  g_test_add_func ("/ui/build/palette", test_palette);
   g_test_add_func ("/ui/build/autosave", test_autosave);
   g_test_add_func ("/ui/build/close-prompt", test_close_prompt);
   return g_test_run ();
