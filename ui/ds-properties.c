@@ -92,6 +92,10 @@ apply (DsProperties *self,
 
   if (layer < 0)
     return FALSE;
+  /* A text field losing focus while the panel switches to another layer
+   * must not write into that other layer. */
+  if (g_strcmp0 (g_object_get_data (G_OBJECT (editor), "ds-layer"), self->layer_name) != 0)
+    return FALSE;
   m = ds_document_get_model (self->document);
   old = nn_model_layer_dup_param_text (m, layer, pname);
   if (g_strcmp0 (old, text) == 0)
@@ -328,6 +332,7 @@ make_editor (DsProperties      *self,
   if (spec->help && *spec->help)
     adw_action_row_set_subtitle (ADW_ACTION_ROW (row), spec->help);
   g_object_set_data_full (G_OBJECT (editor), "ds-param", g_strdup (spec->name), g_free);
+  g_object_set_data_full (G_OBJECT (editor), "ds-layer", g_strdup (self->layer_name), g_free);
   *row_out = row;
   return editor;
 }
