@@ -39,8 +39,6 @@
 #define BATCH 64
 #define BIG_BATCH 1000
 
-void nn_layers_register_conv (void);
-
 static int opt_steps = 100;
 static int opt_warmup = 10;
 static int opt_rounds = 5;
@@ -549,9 +547,6 @@ int
 main (int argc, char **argv)
 {
   nn_init (argc, argv);
-  /* the conv layer table is reached through a weak reference in the layer
-   * registry; this call links it in */
-  nn_layers_register_conv ();
   g_autoptr (GError) error = NULL;
   g_autoptr (GOptionContext) ctx =
     g_option_context_new ("— the classic Fashion-MNIST convnet: engine vs PyTorch");

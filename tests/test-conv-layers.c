@@ -8,8 +8,6 @@
 #include "nn-conv-private.h"
 #include "nn-model-private.h"
 
-void nn_layers_register_conv (void);
-
 static const char *const conv_layers[] = {
   "Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose", "MaxPooling2D",
   "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "UpSampling2D",
@@ -595,9 +593,6 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  /* nn-layer.c reaches the conv layer table through a weak reference, which
-   * does not link it in by itself: this call does */
-  nn_layers_register_conv ();
   g_test_add_func ("/engine/conv-layers/table", test_table);
   g_test_add_func ("/engine/conv-layers/conv2d-shapes", test_conv2d_shapes);
   g_test_add_func ("/engine/conv-layers/regularizer", test_regularizer);

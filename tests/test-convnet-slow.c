@@ -15,8 +15,6 @@
 
 #include "nn.h"
 
-void nn_layers_register_conv (void);
-
 static const char *
 sample (const char *name)
 {
@@ -249,9 +247,6 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  /* nn-layer.c reaches the conv layer table through a weak reference; this
-   * call links it in for the API part */
-  nn_layers_register_conv ();
   if (g_test_slow ())
     {
       g_test_add_func ("/convnet/slow/classic", test_classic);
