@@ -115,6 +115,58 @@ drag_from_palette (Ui         *ui,
   g_assert_true (ui_wait_for (has_n_layers, &c, 3000));
 }
 
+typedef struct { Ui *ui; int layer, other; double x, y; } LayerCond;
+
+static gboolean
+is_selected_cond (gpointer data)
+{
+  LayerCond *c = data;
+  return ds_graph_canvas_get_selected_layer (c->ui->canvas) == c->layer;
+}
+
+static gboolean
+wait_selected (Ui *ui, int layer)
+{
+  LayerCond c = { ui, layer, -1, 0, 0 };
+  return ui_wait_for (is_selected_cond, &c, 5000);
+}
+
+static gboolean
+at_position_cond (gpointer data)
+{
+  LayerCond *c = data;
+  double x, y;
+
+  nn_model_layer_get_position (model_of (c->ui), c->layer, &x, &y);
+  return x == c->x && y == c->y;
+}
+
+static gboolean
+wait_position (Ui *ui, int layer, double x, double y)
+{
+  LayerCond c = { ui, layer, -1, x, y };
+  return ui_wait_for (at_position_cond, &c, 5000);
+}
+
+static gboolean
+connected_cond (gpointer data)
+{
+  LayerCond *c = data;
+  NnModel *m = model_of (c->ui);
+
+  return nn_model_layer_get_n_calls (m, c->other) == 1
+         && nn_model_call_get_n_inputs (m, c->other, 0) == 1
+         && nn_model_call_get_input (m, c->other, 0, 0).layer == c->layer;
+}
+
+/* src's output feeds dst. */
+static gboolean
+wait_connected (Ui *ui, int src, int dst)
+{
+  LayerCond c = { ui, src, dst, 0, 0 };
+  return ui_wait_for (connected_cond, &c, 5000);
+}
+
 /* Three layers dragged from the palette with the real pointer, connected by
  * dragging from output ports to the next nodes; the shapes follow. */
 static void
@@ -149,9 +201,11 @@ test_drop_and_connect (void)
   g_assert_true (ds_graph_canvas_get_port (ui.canvas, in, TRUE, &px, &py));
   node_centre (&ui, flat, &cx, &cy);
   ui_xtest_drag (GTK_WIDGET (ui.canvas), px, py, GTK_WIDGET (ui.canvas), cx, cy);
+  g_assert_true (wait_connected (&ui, in, flat));
   g_assert_true (ds_graph_canvas_get_port (ui.canvas, flat, TRUE, &px, &py));
   node_centre (&ui, dense, &cx, &cy);
   ui_xtest_drag (GTK_WIDGET (ui.canvas), px, py, GTK_WIDGET (ui.canvas), cx, cy);
+  g_assert_true (wait_connected (&ui, flat, dense));
 
   m = model_of (&ui);
   g_assert_cmpint (nn_model_layer_get_n_calls (m, flat), ==, 1);
@@ -171,7 +225,7 @@ test_drop_and_connect (void)
   /* A click selects; the properties editor edits; shapes follow at once. */
   node_centre (&ui, dense, &cx, &cy);
   ui_xtest_click (GTK_WIDGET (ui.canvas), cx, cy);
-  g_assert_cmpint (ds_graph_canvas_get_selected_layer (ui.canvas), ==, dense);
+  g_assert_true (wait_selected (&ui, dense));
   units = ds_properties_get_editor (ui.props, "units");
   g_assert_true (GTK_IS_SPIN_BUTTON (units));
   g_assert_cmpfloat (gtk_spin_button_get_value (GTK_SPIN_BUTTON (units)), ==, 32);
@@ -459,10 +513,11 @@ test_keyboard (void)
   Ui ui;
   g_autoptr(GError) error = NULL;
   GtkWidget *canvas;
-  double x0, y0, x, y;
+  double x0, y0;
   int a, b, c;
   g_autofree char *b_name = NULL;
   g_autofree char *c_name = NULL;
+  LayerCount two = { &ui, 2 };
 
   ui_open (&ui);
   canvas = GTK_WIDGET (ui.canvas);
@@ -475,20 +530,20 @@ test_keyboard (void)
   ui_spin (50);
   g_assert_true (gtk_widget_has_focus (canvas));
 
+  /* Each key is waited for: on a busy machine the X server may take a
+   * while to deliver it. */
   ui_xtest_key (canvas, XK_Tab, FALSE);
-  g_assert_cmpint (ds_graph_canvas_get_selected_layer (ui.canvas), ==, a);
+  g_assert_true (wait_selected (&ui, a));
   ui_xtest_key (canvas, XK_Tab, FALSE);
-  g_assert_cmpint (ds_graph_canvas_get_selected_layer (ui.canvas), ==, b);
+  g_assert_true (wait_selected (&ui, b));
   ui_xtest_key (canvas, XK_Tab, TRUE);
-  g_assert_cmpint (ds_graph_canvas_get_selected_layer (ui.canvas), ==, a);
+  g_assert_true (wait_selected (&ui, a));
   g_assert_true (gtk_widget_has_focus (canvas));
 
   nn_model_layer_get_position (model_of (&ui), a, &x0, &y0);
   ui_xtest_key (canvas, XK_Right, FALSE);
   ui_xtest_key (canvas, XK_Down, FALSE);
-  nn_model_layer_get_position (model_of (&ui), a, &x, &y);
-  g_assert_cmpfloat (x, ==, x0 + 8);
-  g_assert_cmpfloat (y, ==, y0 + 8);
+  g_assert_true (wait_position (&ui, a, x0 + 8, y0 + 8));
 
   /* Select a then b (Ctrl+click extends), Ctrl+E connects a -> b. */
   ds_graph_canvas_select_layer (ui.canvas, a, FALSE);
@@ -501,16 +556,15 @@ test_keyboard (void)
     ui_xtest_key (canvas, XK_e, FALSE);
     XTestFakeKeyEvent (dpy, ctrl, False, CurrentTime);
     XFlush (dpy);
+    g_assert_true (wait_connected (&ui, a, b));
     ui_spin (50);
   }
-  g_assert_cmpint (nn_model_layer_get_n_calls (model_of (&ui), b), ==, 1);
-  g_assert_cmpint (nn_model_call_get_input (model_of (&ui), b, 0, 0).layer, ==, a);
 
   c_name = g_strdup (nn_model_layer_get_name (model_of (&ui), c));
   b_name = g_strdup (nn_model_layer_get_name (model_of (&ui), b));
   ds_graph_canvas_select_layer (ui.canvas, c, FALSE);
   ui_xtest_key (canvas, XK_Delete, FALSE);
-  g_assert_cmpint (nn_model_get_n_layers (model_of (&ui)), ==, 2);
+  g_assert_true (ui_wait_for (has_n_layers, &two, 5000));
   g_assert_cmpint (nn_model_find_layer (model_of (&ui), c_name), ==, -1);
   g_assert_cmpint (nn_model_find_layer (model_of (&ui), b_name), >=, 0);
   ui_close (&ui);
