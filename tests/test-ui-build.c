@@ -683,6 +683,99 @@ test_palette (void)
 }
 
 static gboolean
+n_selected_is_two (gpointer data)
+{
+  return ds_graph_canvas_get_n_selected (((Ui *) data)->canvas) == 2;
+}
+
+static gboolean
+disconnected_cond (gpointer data)
+{
+  LayerCond *c = data;
+  NnModel *m = model_of (c->ui);
+
+  return nn_model_layer_get_n_calls (m, c->layer) == 0
+         || nn_model_call_get_n_inputs (m, c->layer, 0) == 0;
+}
+
+static gboolean
+zoomed_in (gpointer data)
+{
+  return ds_graph_canvas_get_zoom (((Ui *) data)->canvas) > 1.0;
+}
+
+/* Moving a node, rubber-band selection, selecting an edge and deleting it,
+ * and Ctrl+scroll zoom, all with the real pointer. */
+static void
+test_pointer_editing (void)
+{
+  Ui ui;
+  g_autoptr(GError) error = NULL;
+  GtkWidget *canvas;
+  double cx, cy, x0, y0, x, y, ax, ay, bx, by, zoom;
+  int a, b, c;
+  LayerCond cond;
+
+  ui_open (&ui);
+  canvas = GTK_WIDGET (ui.canvas);
+  a = ds_graph_canvas_add_layer (ui.canvas, "Input", 0, 0, &error);
+  b = ds_graph_canvas_add_layer (ui.canvas, "Dense", 256, 0, &error);
+  c = ds_graph_canvas_add_layer (ui.canvas, "Dense", 256, 200, &error);
+  g_assert_no_error (error);
+  g_assert_true (ds_graph_canvas_connect (ui.canvas, a, b, &error));
+  ds_graph_canvas_clear_selection (ui.canvas);
+  ds_graph_canvas_set_zoom (ui.canvas, 1.0);
+  ui_spin (50);
+  zoom = ds_graph_canvas_get_zoom (ui.canvas);
+
+  /* Drag c by (80, 40) screen pixels. */
+  nn_model_layer_get_position (model_of (&ui), c, &x0, &y0);
+  node_centre (&ui, c, &cx, &cy);
+  ui_xtest_drag (canvas, cx, cy, canvas, cx + 80, cy + 40);
+  g_assert_true (wait_position (&ui, c, round ((x0 + 80 / zoom) / 8) * 8,
+                                round ((y0 + 40 / zoom) / 8) * 8));
+  nn_model_layer_get_position (model_of (&ui), c, &x, &y);
+  g_assert_cmpfloat (fabs (x - x0 - 80 / zoom), <=, 4);
+  g_assert_cmpfloat (fabs (y - y0 - 40 / zoom), <=, 4);
+
+  /* Rubber band around a and b only. */
+  ds_graph_canvas_model_to_widget (ui.canvas, -30, -30, &ax, &ay);
+  ds_graph_canvas_model_to_widget (ui.canvas, 256 + DS_NODE_WIDTH + 20, DS_NODE_HEIGHT + 20, &bx, &by);
+  ui_xtest_drag (canvas, ax, ay, canvas, bx, by);
+  g_assert_true (ui_wait_for (n_selected_is_two, &ui, 5000));
+
+  /* Click the middle of the a -> b edge, Delete removes it. */
+  g_assert_true (ds_graph_canvas_get_port (ui.canvas, a, TRUE, &ax, &ay));
+  g_assert_true (ds_graph_canvas_get_port (ui.canvas, b, FALSE, &bx, &by));
+  ui_xtest_click (canvas, (ax + bx) / 2, (ay + by) / 2);
+  ui_spin (50);
+  g_assert_cmpuint (ds_graph_canvas_get_n_selected (ui.canvas), ==, 0);
+  ui_xtest_key (canvas, XK_Delete, FALSE);
+  cond = (LayerCond) { &ui, b, -1, 0, 0 };
+  g_assert_true (ui_wait_for (disconnected_cond, &cond, 5000));
+  g_assert_cmpint (nn_model_get_n_layers (model_of (&ui)), ==, 3);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (ui.window), "win.undo", NULL));
+  g_assert_true (wait_connected (&ui, a, b));
+
+  /* Ctrl + wheel up zooms in. */
+  {
+    Display *dpy = ui_xdisplay (canvas);
+    KeyCode ctrl = XKeysymToKeycode (dpy, XK_Control_L);
+    int rx, ry;
+
+    ui_screen_point (canvas, 200, 200, &rx, &ry);
+    XTestFakeMotionEvent (dpy, -1, rx, ry, CurrentTime);
+    XTestFakeKeyEvent (dpy, ctrl, True, CurrentTime);
+    XTestFakeButtonEvent (dpy, 4, True, CurrentTime);
+    XTestFakeButtonEvent (dpy, 4, False, CurrentTime);
+    XTestFakeKeyEvent (dpy, ctrl, False, CurrentTime);
+    XFlush (dpy);
+    g_assert_true (ui_wait_for (zoomed_in, &ui, 5000));
+  }
+  ui_close (&ui);
+}
+
+static gboolean
 is_not_visible (gpointer widget)
 {
   return !gtk_widget_get_visible (widget);
@@ -759,6 +852,7 @@ main (int   argc,
   g_test_add_func ("/ui/build/save-reopen", test_save_reopen);
   g_test_add_func ("/ui/build/keyboard", test_keyboard);
   g_test_add_func ("/ui/build/palette", test_palette);
+  g_test_add_func ("/ui/build/pointer-editing", test_pointer_editing);
   g_test_add_func ("/ui/build/autosave", test_autosave);
   g_test_add_func ("/ui/build/close-prompt", test_close_prompt);
   return g_test_run ();
