@@ -12,6 +12,7 @@
 #include "ds-application.h"
 #include "ds-autosave.h"
 #include "ds-build-view.h"
+#include "ds-undo-stack.h"
 #include "ds-window.h"
 #include "ui-test-util.h"
 
@@ -832,6 +833,38 @@ test_close_prompt (void)
   g_object_unref (ui.window);
 }
 
+/* The history itself: equal states are not recorded, a run of edits with
+ * one merge key undoes at once, a new edit drops what could be redone. */
+static void
+test_undo_stack (void)
+{
+  g_autoptr(DsUndoStack) u = ds_undo_stack_new (3);
+  guint64 serial;
+
+  ds_undo_stack_reset (u, "A");
+  g_assert_false (ds_undo_stack_can_undo (u));
+  g_assert_true (ds_undo_stack_push (u, "B", "to B", NULL));
+  g_assert_false (ds_undo_stack_push (u, "B", "again", NULL));
+  g_assert_true (ds_undo_stack_push (u, "C", "to C", "spin"));
+  serial = ds_undo_stack_get_serial (u);
+  g_assert_true (ds_undo_stack_push (u, "D", "to D", "spin"));
+  g_assert_cmpuint (ds_undo_stack_get_serial (u), !=, serial);
+  g_assert_cmpstr (ds_undo_stack_get_undo_label (u), ==, "to C");
+  g_assert_cmpstr (ds_undo_stack_undo (u), ==, "B");
+  g_assert_cmpstr (ds_undo_stack_get_redo_label (u), ==, "to C");
+  g_assert_cmpstr (ds_undo_stack_redo (u), ==, "D");
+  g_assert_cmpstr (ds_undo_stack_undo (u), ==, "B");
+  g_assert_true (ds_undo_stack_push (u, "E", "to E", NULL));
+  g_assert_false (ds_undo_stack_can_redo (u));
+  g_assert_null (ds_undo_stack_redo (u));
+  /* At most 3 states: A went when E came. */
+  g_assert_true (ds_undo_stack_push (u, "F", "to F", NULL));
+  g_assert_cmpstr (ds_undo_stack_undo (u), ==, "E");
+  g_assert_cmpstr (ds_undo_stack_undo (u), ==, "B");
+  g_assert_false (ds_undo_stack_can_undo (u));
+  g_assert_null (ds_undo_stack_undo (u));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -846,6 +879,7 @@ main (int   argc,
   adw_init ();
   ds_ui_init ();
 
+  g_test_add_func ("/ui/undo-stack", test_undo_stack);
   g_test_add_func ("/ui/build/drop-and-connect", test_drop_and_connect);
   g_test_add_func ("/ui/build/undo-redo", test_undo_redo);
   g_test_add_func ("/ui/build/invalid-connection", test_invalid_connection);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "deepscope"
 
+#include <string.h>
+
 #include "ds-undo-stack.h"
 
 typedef struct
@@ -8,6 +10,7 @@ typedef struct
   char   *state;
   char   *label;     /* the edit that led to this state */
   guint64 serial;
+  gsize   size;      /* strlen (state) */
 } Entry;
 
 struct _DsUndoStack
@@ -19,7 +22,12 @@ struct _DsUndoStack
   guint    max_states;
   guint64  next_serial;
   char    *merge_key;    /* key of the last push, while it is on top */
+  gsize    bytes;        /* total size of the states */
 };
+
+/* Snapshots of a trained model carry its weights (megabytes each): past this
+ * total the oldest states go, however few remain above two. */
+#define MAX_BYTES (64 * 1024 * 1024)
 
 G_DEFINE_FINAL_TYPE (DsUndoStack, ds_undo_stack, G_TYPE_OBJECT)
 
@@ -39,6 +47,27 @@ entry_clear (gpointer data)
 
   g_free (e->state);
   g_free (e->label);
+}
+
+static void
+recount (DsUndoStack *self)
+{
+  self->bytes = 0;
+  for (guint i = 0; i < self->entries->len; i++)
+    self->bytes += g_array_index (self->entries, Entry, i).size;
+}
+
+static void
+trim (DsUndoStack *self)
+{
+  recount (self);
+  while ((self->entries->len > self->max_states || self->bytes > MAX_BYTES)
+         && self->entries->len > 2 && self->current > 0)
+    {
+      self->bytes -= g_array_index (self->entries, Entry, 0).size;
+      g_array_remove_index (self->entries, 0);
+      self->current--;
+    }
 }
 
 static void
@@ -118,7 +147,7 @@ void
 ds_undo_stack_reset (DsUndoStack *self,
                      const char  *state)
 {
-  Entry e = { g_strdup (state), NULL, 0 };
+  Entry e = { g_strdup (state), NULL, 0, strlen (state) };
 
   g_return_if_fail (DS_IS_UNDO_STACK (self));
 
@@ -160,6 +189,7 @@ ds_undo_stack_push (DsUndoStack *self,
 
       g_free (top->state);
       top->state = g_strdup (state);
+      top->size = strlen (state);
       top->serial = self->next_serial++;
       notify_all (self);
       return TRUE;
@@ -168,10 +198,10 @@ ds_undo_stack_push (DsUndoStack *self,
   e.state = g_strdup (state);
   e.label = g_strdup (label);
   e.serial = self->next_serial++;
+  e.size = strlen (state);
   g_array_append_val (self->entries, e);
-  if (self->entries->len > self->max_states)
-    g_array_remove_index (self->entries, 0);
   self->current = self->entries->len - 1;
+  trim (self);
   g_free (self->merge_key);
   self->merge_key = g_strdup (merge_key);
   notify_all (self);
