@@ -531,18 +531,27 @@ check_ref (const NnModel *m, NnRef r, GError **error)
   return TRUE;
 }
 
-/* TRUE if `target` is reachable walking inputs upwards from (layer, call). */
+/* TRUE if `target` is reachable walking inputs upwards from (layer, call).
+ * Each layer call is visited once, so stacked residual blocks stay linear. */
 static gboolean
-reaches (const NnModel *m, NnRef from, int target, int depth)
+reaches (const NnModel *m, NnRef from, int target)
 {
-  if (from.layer == target)
-    return TRUE;
-  if (depth > 10000)
-    return TRUE;
-  const NnCall *c = &m->layers[from.layer]->calls[from.call];
-  for (int s = 0; s < c->n_in; s++)
-    if (reaches (m, c->in[s], target, depth + 1))
-      return TRUE;
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_direct_hash, g_direct_equal);
+  g_autoptr (GArray) stack = g_array_new (FALSE, FALSE, sizeof (NnRef));
+  g_array_append_val (stack, from);
+  while (stack->len)
+    {
+      NnRef r = g_array_index (stack, NnRef, stack->len - 1);
+      g_array_set_size (stack, stack->len - 1);
+      if (r.layer == target)
+        return TRUE;
+      gpointer key = GINT_TO_POINTER ((r.layer << 12) + r.call + 1);
+      if (!g_hash_table_add (seen, key))
+        continue;
+      const NnCall *c = &m->layers[r.layer]->calls[r.call];
+      for (int s = 0; s < c->n_in; s++)
+        g_array_append_val (stack, c->in[s]);
+    }
   return FALSE;
 }
 
@@ -567,7 +576,7 @@ check_inputs (const NnModel *m, int layer, const NnRef *inputs, int n, GError **
     {
       if (!check_ref (m, inputs[s], error))
         return FALSE;
-      if (reaches (m, inputs[s], layer, 0))
+      if (reaches (m, inputs[s], layer))
         {
           g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
                        "Connecting %s to %s would make a cycle",
