@@ -33,6 +33,7 @@
 static int opt_steps = 300;
 static int opt_warmup = 20;
 static int opt_rounds = 5;
+static int opt_chunk = 50;
 static gboolean opt_quick;
 static gboolean opt_no_torch;
 static gboolean opt_no_fit;
@@ -45,6 +46,7 @@ static const GOptionEntry entries[] = {
   { "steps", 's', 0, G_OPTION_ARG_INT, &opt_steps, "Timed training steps per round (300)", "N" },
   { "warmup", 'w', 0, G_OPTION_ARG_INT, &opt_warmup, "Untimed steps before each round (20)", "N" },
   { "rounds", 'r', 0, G_OPTION_ARG_INT, &opt_rounds, "Rounds of each side, alternating (5)", "N" },
+  { "chunk", 'c', 0, G_OPTION_ARG_INT, &opt_chunk, "Steps per turn, the sides alternating (50)", "N" },
   { "quick", 'q', 0, G_OPTION_ARG_NONE, &opt_quick, "A few steps and one round: a smoke run", NULL },
   { "no-torch", 0, 0, G_OPTION_ARG_NONE, &opt_no_torch, "Measure the engine only", NULL },
   { "no-fit", 0, 0, G_OPTION_ARG_NONE, &opt_no_fit, "Skip the trainer-thread measurement", NULL },
@@ -299,25 +301,19 @@ stepper_step (Stepper *s)
   nn_optimizer_step (s->opt, c, s->lr);
 }
 
-/* Samples per second over the whole run; *typical gets the rate of the
- * median step, which a few steps stalled by other processes do not move. */
-static double
-stepper_run (Stepper *s, int steps, int warmup, double *typical)
+/* Runs n steps; dt (if not NULL) gets each one's duration in seconds. */
+static void
+stepper_chunk (Stepper *s, int n, double *dt)
 {
-  for (int i = 0; i < warmup; i++)
-    stepper_step (s);
-  double *dt = g_new (double, steps);
-  double t0 = now_s (), t = t0;
-  for (int i = 0; i < steps; i++)
+  double t = now_s ();
+  for (int i = 0; i < n; i++)
     {
       stepper_step (s);
       double t1 = now_s ();
-      dt[i] = t1 - t;
+      if (dt)
+        dt[i] = t1 - t;
       t = t1;
     }
-  *typical = BATCH / median (dt, steps);
-  g_free (dt);
-  return steps * (double) BATCH / (t - t0);
 }
 
 /* Where a step's time goes: the same step as stepper_step, with each op,
@@ -517,24 +513,37 @@ torch_start (Torch *t, GError **error)
   return TRUE;
 }
 
-static double
-torch_run (Torch *t, int steps, int warmup, double *loss, double *typical, GError **error)
+/* Runs n steps on the PyTorch side; dt (if not NULL) gets each one's
+ * duration as the script measured it. */
+static gboolean
+torch_chunk (Torch *t, int n, double *dt, double *loss, GError **error)
 {
-  g_autofree char *cmd = g_strdup_printf ("run %d %d\n", steps, warmup);
+  g_autofree char *cmd = g_strdup_printf ("steps %d\n", n);
   if (!g_output_stream_write_all (t->in, cmd, strlen (cmd), NULL, NULL, error)
       || !g_output_stream_flush (t->in, NULL, error))
-    return NAN;
+    return FALSE;
   g_autofree char *line = g_data_input_stream_read_line_utf8 (t->out, NULL, NULL, error);
-  double rate, secs, med;
-  if (!line || sscanf (line, "result %lf %lf %lf %lf", &rate, &secs, loss, &med) != 4)
+  g_auto (GStrv) words = line ? g_strsplit (line, " ", -1) : NULL;
+  if (!words || g_strv_length (words) != (guint) n + 2 || strcmp (words[0], "times") != 0)
     {
       if (error && !*error)
-        g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "the PyTorch side answered “%s”",
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "the PyTorch side answered “%.80s”",
                      line ? line : "nothing");
-      return NAN;
+      return FALSE;
     }
-  *typical = BATCH / med;
-  return rate;
+  for (int i = 0; i < n && dt; i++)
+    dt[i] = g_ascii_strtod (words[i + 1], NULL);
+  *loss = g_ascii_strtod (words[n + 1], NULL);
+  return TRUE;
+}
+
+static double
+sum (const double *v, int n)
+{
+  double r = 0;
+  for (int i = 0; i < n; i++)
+    r += v[i];
+  return r;
 }
 
 /* ---- main ------------------------------------------------------------------ */
@@ -560,6 +569,7 @@ main (int argc, char **argv)
   opt_steps = MAX (opt_steps, 1);
   opt_warmup = MAX (opt_warmup, 0);
   opt_rounds = MAX (opt_rounds, 1);
+  opt_chunk = MAX (opt_chunk, 1);
   const guint64 seed = 1;
 
   double t_load = now_s ();
@@ -648,6 +658,8 @@ main (int argc, char **argv)
   double *t_step = g_new (double, opt_rounds), *t_torch = g_new (double, opt_rounds);
   double *qt_step = g_new (double, opt_rounds);
   double *r_gemm = g_new (double, opt_rounds), *g_gemm = g_new (double, opt_rounds);
+  double *dt_step = g_new (double, opt_steps), *dt_torch = g_new (double, opt_steps);
+  int chunk = MIN (opt_chunk, opt_steps);
   printf ("\n");
   int rc = 0;
   for (int r = 0; r < opt_rounds; r++)
@@ -656,37 +668,52 @@ main (int argc, char **argv)
       t_step[r] = t_torch[r] = qt_step[r] = NAN;
       r_gemm[r] = gemm_bound_rate (gm, ng, opt_quick ? 0.002 : 0.03, &grng, &g_gemm[r]);
       double torch_loss = NAN;
-      /* Alternate who goes first so neither side always gets the quieter
-       * moment after the other's threads went to sleep. */
-      for (int turn = 0; turn < 2; turn++)
+      /* The two step loops take turns in chunks of a few dozen steps, so
+       * both see the same moments of a machine whose load changes by the
+       * second; the rates come from the steps' own durations. */
+      stepper_chunk (&st, opt_warmup, NULL);
+      if (have_torch && !torch_chunk (&torch, opt_warmup, NULL, &torch_loss, &error))
         {
-          if ((turn == 0) == (r % 2 == 0))
+          printf ("torch: failed: %s\n", error->message);
+          g_clear_error (&error);
+          have_torch = FALSE;
+        }
+      for (int done = 0, k = 0; done < opt_steps; done += chunk, k++)
+        {
+          int n = MIN (chunk, opt_steps - done);
+          for (int turn = 0; turn < 2; turn++)
             {
-              r_step[r] = stepper_run (&st, opt_steps, opt_warmup, &t_step[r]);
-              if (!opt_no_fit)
+              /* Alternate who goes first so neither side always follows
+               * the other's spinning BLAS threads. */
+              if ((turn == 0) == ((k + r) % 2 == 0))
+                stepper_chunk (&st, n, dt_step + done);
+              else if (have_torch && !torch_chunk (&torch, n, dt_torch + done, &torch_loss,
+                                                   &error))
                 {
-                  g_autoptr (GError) ferr = NULL;
-                  r_fit[r] = fit_run (model, ds, opt_steps, opt_warmup, seed + (guint64) r, &ferr);
-                  if (ferr)
-                    {
-                      g_printerr ("bench-mlp: trainer: %s\n", ferr->message);
-                      rc = 1;
-                    }
-                }
-            }
-          else if (have_torch)
-            {
-              g_autoptr (GError) terr = NULL;
-              r_torch[r] = torch_run (&torch, opt_steps, opt_warmup, &torch_loss, &t_torch[r],
-                                      &terr);
-              if (terr)
-                {
-                  printf ("torch: failed: %s\n", terr->message);
+                  printf ("torch: failed: %s\n", error->message);
+                  g_clear_error (&error);
                   have_torch = FALSE;
                 }
+              /* Let the BLAS threads of the side that just ran go idle. */
+              g_usleep (opt_quick ? 1000 : 50000);
             }
-          /* Let the other side's BLAS threads stop spinning. */
-          g_usleep (200000);
+        }
+      r_step[r] = opt_steps * (double) BATCH / sum (dt_step, opt_steps);
+      t_step[r] = BATCH / median (dt_step, opt_steps);
+      if (have_torch)
+        {
+          r_torch[r] = opt_steps * (double) BATCH / sum (dt_torch, opt_steps);
+          t_torch[r] = BATCH / median (dt_torch, opt_steps);
+        }
+      if (!opt_no_fit)
+        {
+          g_autoptr (GError) ferr = NULL;
+          r_fit[r] = fit_run (model, ds, opt_steps, opt_warmup, seed + (guint64) r, &ferr);
+          if (ferr)
+            {
+              g_printerr ("bench-mlp: trainer: %s\n", ferr->message);
+              rc = 1;
+            }
         }
       q_step[r] = r_step[r] / r_torch[r];
       q_fit[r] = r_fit[r] / r_torch[r];
@@ -749,6 +776,8 @@ main (int argc, char **argv)
   g_free (t_torch);
   g_free (qt_step);
   g_free (r_gemm);
+  g_free (dt_step);
+  g_free (dt_torch);
   g_free (g_gemm);
   stepper_clear (&st);
   torch_stop (&torch);

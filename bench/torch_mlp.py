@@ -8,9 +8,9 @@ batch 128. Images stay uint8 and are converted to float32 / 255 per batch;
 the training order is reshuffled at the start of every epoch, as the engine
 does.
 
-bench-mlp starts this script once and drives it over stdin/stdout so both
-sides run alternately in the same session:
-    run STEPS WARMUP   ->  "result SAMPLES_PER_S SECONDS FINAL_LOSS MEDIAN_STEP_S"
+bench-mlp starts this script once and drives it over stdin/stdout so the
+two sides take turns, a few dozen steps each, in the same session:
+    steps N   ->  "times T1 ... TN LOSS" (each step's seconds, the last loss)
     quit
 Run by hand with --rounds N it measures on its own and prints the median.
 
@@ -115,6 +115,18 @@ class Bench:
         self.opt.step()
         return loss.item()
 
+    def timed_steps(self, n):
+        self.model.train()
+        times = []
+        loss = 0.0
+        t = time.perf_counter()
+        for _ in range(n):
+            loss = self.step()
+            t1 = time.perf_counter()
+            times.append(t1 - t)
+            t = t1
+        return times, loss
+
     def run(self, steps, warmup):
         self.model.train()
         for _ in range(warmup):
@@ -169,9 +181,9 @@ def main():
             continue
         if words[0] == "quit":
             break
-        if words[0] == "run" and len(words) == 3:
-            rate, secs, loss, med = bench.run(int(words[1]), int(words[2]))
-            print(f"result {rate:.3f} {secs:.6f} {loss:.6f} {med:.9f}", flush=True)
+        if words[0] == "steps" and len(words) == 2:
+            times, loss = bench.timed_steps(int(words[1]))
+            print("times " + " ".join(f"{t:.9f}" for t in times) + f" {loss:.6f}", flush=True)
         else:
             print("error unknown command", flush=True)
     return 0
