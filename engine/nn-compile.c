@@ -51,11 +51,15 @@ lower_call (Compiler *cc, NnModel *m, int li, int ci, int **call_nodes, int **w_
             sub_nodes[i][k] = -1;
         }
       /* A frozen Model layer freezes everything inside it. */
-      int saved = cc->flags;
+      int saved = cc->flags, saved_frozen = cc->lower.frozen;
       if (!l->trainable)
-        cc->flags &= ~NN_COMPILE_TRAIN;
+        {
+          cc->flags &= ~NN_COMPILE_TRAIN;
+          cc->lower.frozen = 1;
+        }
       gboolean ok = lower_model (cc, sub, in, sub_nodes, FALSE, error);
       cc->flags = saved;
+      cc->lower.frozen = saved_frozen;
       NnRef r = sub->outputs[0].ref;
       out = ok ? sub_nodes[r.layer][r.call] : -1;
       for (int i = 0; i < sub->n_layers; i++)
@@ -98,7 +102,12 @@ lower_call (Compiler *cc, NnModel *m, int li, int ci, int **call_nodes, int **w_
       out = l->type->lower (&cc->lower, l, in, call->n_in, w_nodes[li]);
     }
   nn_graph_update_shapes (g, before);
-  if (top && l->type->lower && g_str_equal (l->type->name, "Dropout") && out != in[0])
+  /* Layers whose rate may change mid-run (Dropout, SpatialDropout2D) keep
+   * it in fp[0] of the op they add. */
+  gboolean runtime_rate = FALSE;
+  for (int p = 0; p < l->type->n_params; p++)
+    runtime_rate |= l->type->params[p].runtime && g_str_equal (l->type->params[p].name, "rate");
+  if (top && l->type->lower && runtime_rate && call->n_in > 0 && out != in[0])
     {
       int pair[2] = { out, li };
       g_array_append_vals (cc->dropouts, pair, 2);

@@ -8,6 +8,7 @@
 #include "nn-data-private.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #define FASHION_MNIST_DIR "/usr/share/datasets/fashion-mnist"
@@ -1022,6 +1023,54 @@ open_toy (NnToyKind     kind,
   return nn_dataset_new_toy (kind, (size_t) n, noise, (int) classes, seed, error);
 }
 
+/* A folder with one sub-folder of PNG images per class:
+ * DIR[:size=HxW][:channels=1|3][:skip=true|false][:test=F][:seed=S] */
+static NnDataset *
+open_png_dir (const Spec    *s,
+              GCancellable  *cancel,
+              GError       **error)
+{
+  static const char *const keys[] = { "size", "channels", "skip", "test", "seed", NULL };
+  if (!spec_check_keys (s, "a PNG folder", keys, error))
+    return NULL;
+  NnPngOptions opt;
+  nn_png_options_init (&opt);
+  const char *size = spec_get (s, "size");
+  if (size != NULL)
+    {
+      unsigned h = 0, w = 0;
+      char tail;
+      if (sscanf (size, "%ux%u%c", &h, &w, &tail) != 2 || h < 1 || w < 1 || h > 4096 || w > 4096)
+        {
+          g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
+                       "size must be HEIGHTxWIDTH between 1x1 and 4096x4096, like 64x64, not “%s”",
+                       size);
+          return NULL;
+        }
+      opt.height = (int) h;
+      opt.width = (int) w;
+    }
+  guint64 channels, seed;
+  double test;
+  static const char *const bools[] = { "false", "true", NULL };
+  int skip = 1;
+  if (!spec_get_choice (s, "skip", bools, 1, &skip, error)
+      || !spec_get_uint (s, "channels", 0, 0, 3, &channels, error)
+      || !spec_get_uint (s, "seed", 1, 0, G_MAXUINT64, &seed, error)
+      || !spec_get_double (s, "test", 0.2, 0.0, 0.9, &test, error))
+    return NULL;
+  if (channels == 2)
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN, "channels must be 1 or 3");
+      return NULL;
+    }
+  opt.channels = (int) channels;
+  opt.skip_bad = skip == 1;
+  opt.seed = seed;
+  opt.test_fraction = test;
+  return nn_png_folder_load (s->name, &opt, NULL, cancel, error);
+}
+
 static NnDataset *
 open_regression (const Spec   *s,
                  GError      **error)
@@ -1148,6 +1197,8 @@ nn_dataset_open (const char    *spec,
     ds = open_twoinput (&s, error);
   else if (g_str_has_suffix (s.name, ".csv") || g_str_has_suffix (s.name, ".CSV"))
     ds = open_csv (&s, cancel, error);
+  else if (g_file_test (s.name, G_FILE_TEST_IS_DIR) && nn_png_folder_detect (s.name))
+    ds = open_png_dir (&s, cancel, error);
   else if (g_file_test (s.name, G_FILE_TEST_IS_DIR))
     ds = open_idx_dir (&s, cancel, error);
   else

@@ -694,7 +694,7 @@ batchnorm_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, con
   n->fp[1] = (float) nn_layer_float (l, "epsilon");
   /* As in Keras, a frozen BatchNormalization normalizes with its moving
    * statistics, so fine-tuning the layers above it does not disturb them. */
-  n->ip[0] = !l->trainable;
+  n->ip[0] = !l->trainable || ctx->frozen;
   return y;
 }
 
@@ -710,7 +710,7 @@ static const NnLayerType batchnorm_type = {
 
 static const NnParamSpec spatial_dropout_params[] = {
   { "rate", NN_PARAM_FLOAT, "0.5", 0, 0.99, NULL,
-    "Fraction of whole channels set to zero at each training step" },
+    "Fraction of whole channels set to zero at each training step", .runtime = 1 },
 };
 
 static int

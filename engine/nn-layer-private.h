@@ -46,6 +46,7 @@ typedef struct _NnLayer NnLayer;
 typedef struct {
   NnGraph *g;
   int      training;   /* graph built for training (dropout active) */
+  int      frozen;     /* inside a non-trainable Model layer */
 } NnLowerCtx;
 
 struct _NnLayerType {

@@ -652,6 +652,50 @@ test_folder_errors (Tmp *t, gconstpointer data)
   g_assert_error (error, NN_DATA_ERROR, NN_DATA_ERROR_CANCELLED);
 }
 
+/* nn_dataset_open on a folder of class sub-folders: the spec options reach
+ * the PNG loader, and a bad option is refused in words. */
+static void
+test_dataset_open_spec (Tmp *t, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  const char *classes[] = { "cat", "dog" };
+  for (int c = 0; c < 2; c++)
+    {
+      g_autofree char *sub = g_build_filename (t->dir, classes[c], NULL);
+      g_assert_cmpint (g_mkdir (sub, 0700), ==, 0);
+      for (int k = 0; k < 5; k++)
+        {
+          guint8 px[8 * 6 * 3];
+          for (guint i = 0; i < sizeof px; i++)
+            px[i] = (guint8) (c * 100 + k * 10 + i);
+          g_autofree char *name = g_strdup_printf ("%d.png", k);
+          g_autofree char *path = g_build_filename (sub, name, NULL);
+          g_assert_true (nn_png_write (path, px, 8, 6, 3, &error));
+        }
+    }
+  g_autofree char *spec = g_strdup_printf ("%s:size=4x5:channels=1:test=0.4:seed=3", t->dir);
+  g_autoptr (NnDataset) ds = nn_dataset_open (spec, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ds->n_classes, ==, 2);
+  g_assert_cmpstr (ds->class_names[0], ==, "cat");
+  g_assert_cmpstr (ds->class_names[1], ==, "dog");
+  g_assert_cmpuint (ds->n, ==, 10);
+  g_assert_cmpuint (ds->n_test, ==, 4);
+  g_assert_cmpint (ds->inputs[0]->ndim, ==, 3);
+  g_assert_cmpint (ds->inputs[0]->shape[0], ==, 4);
+  g_assert_cmpint (ds->inputs[0]->shape[1], ==, 5);
+  g_assert_cmpint (ds->inputs[0]->shape[2], ==, 1);
+
+  g_autofree char *bad = g_strdup_printf ("%s:size=big", t->dir);
+  g_assert_null (nn_dataset_open (bad, NULL, &error));
+  g_assert_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN);
+  g_assert_nonnull (strstr (error->message, "HEIGHTxWIDTH"));
+  g_clear_error (&error);
+  g_autofree char *unknown = g_strdup_printf ("%s:colour=1", t->dir);
+  g_assert_null (nn_dataset_open (unknown, NULL, &error));
+  g_assert_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -665,6 +709,8 @@ main (int argc, char **argv)
   g_test_add ("/engine/png/folder-bad-files", Tmp, NULL, tmp_setup, test_folder_bad_files,
               tmp_teardown);
   g_test_add ("/engine/png/folder-errors", Tmp, NULL, tmp_setup, test_folder_errors,
+              tmp_teardown);
+  g_test_add ("/engine/png/dataset-open-spec", Tmp, NULL, tmp_setup, test_dataset_open_spec,
               tmp_teardown);
   return g_test_run ();
 }
