@@ -184,6 +184,7 @@ nn_compile (NnModel *m, int max_batch, int flags, NnRng *rng, GError **error)
     goto fail;
 
   /* Outputs, targets and losses. */
+  int first_extra = g->n_nodes;
   c->n_outputs = m->n_outputs;
   c->output_nodes = g_new (int, c->n_outputs);
   c->target_nodes = g_new (int, c->n_outputs);
@@ -306,6 +307,22 @@ nn_compile (NnModel *m, int max_batch, int flags, NnRng *rng, GError **error)
       c->dropout_layers[k] = g_array_index (cc.dropouts, int, 2 * k + 1);
     }
   g_array_free (cc.dropouts, TRUE);
+  /* An inference graph reuses activation buffers (nn-graph-private.h). What
+   * callers read after a forward keeps its own: the outputs (evaluate reads
+   * them after forwarding to the loss) and the targets, losses, weights and
+   * penalties after them (scalars and inputs, cheap). The layer calls'
+   * nodes (call_nodes) are not kept: nn_model_run forwards exactly to the
+   * node it then reads, and forward_to always leaves that node right.
+   * DEEPSCOPE_NO_BUFFER_REUSE=1 turns reuse off, to compare. */
+  if (!(flags & (NN_COMPILE_TRAIN | NN_COMPILE_INPUT_GRADS)))
+    {
+      const char *e = g_getenv ("DEEPSCOPE_NO_BUFFER_REUSE");
+      g->share_buffers = !(e && *e && *e != '0');
+      for (int o = 0; o < c->n_outputs; o++)
+        g->nodes[c->output_nodes[o]].keep = 1;
+      for (int n = first_extra; n < g->n_nodes; n++)
+        g->nodes[n].keep = 1;
+    }
   if (!nn_graph_alloc (g, max_batch))
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,

@@ -6,7 +6,13 @@
  * Memory: nn_graph_alloc sizes every node for the largest batch once; values,
  * gradients and scratch come from three arenas, so a training step allocates
  * nothing. Parameter nodes borrow their value and gradient from the model's
- * flat parameter and gradient arrays. */
+ * flat parameter and gradient arrays.
+ *
+ * Inference graphs (share_buffers set, no gradient anywhere) reuse memory:
+ * a node's value is live from its own index to its last reader, and nodes
+ * whose lifetimes do not overlap share bytes of the value arena; all nodes
+ * share one scratch area, since in inference aux is only used inside one
+ * op's forward. Input nodes and nodes marked `keep` get their own bytes. */
 #pragma once
 
 #include <stddef.h>
@@ -74,6 +80,7 @@ struct NnNode {
   size_t    aux_size;     /* floats of scratch at max batch */
   int       needs_grad;   /* a gradient is wanted here (params, chosen inputs) */
   int       external;     /* value/grad borrowed (params) */
+  int       keep;         /* value read after forward: never shares its bytes */
   int       ip[NN_OP_MAX_IPARAMS];
   float     fp[NN_OP_MAX_FPARAMS];
   char     *label;        /* for debugging and inspectors: "dense_1/kernel" */
@@ -98,6 +105,11 @@ struct NnGraph {
   float    *value_arena, *grad_arena, *aux_arena;
   size_t    value_arena_size, grad_arena_size, aux_arena_size;
   int       allocated;
+  /* Set before nn_graph_alloc to let an inference graph reuse value buffers
+   * by liveness (see above). Off by default: a hand-built graph may read any
+   * node after forward. Ignored when any node has a gradient. */
+  int       share_buffers;
+  int       shared;       /* the last nn_graph_alloc did share buffers */
 };
 
 /* Registers an op's kernels (called by nn_ops_register_all). */

@@ -150,11 +150,139 @@ grows_grad (NnGraph *g, NnNode *n)
   return 0;
 }
 
+/* ---- buffer reuse for inference graphs ---------------------------------- */
+
+/* A free range of the value arena, in floats. */
+typedef struct {
+  size_t off, len;
+} Block;
+
+/* Returns [off, off + len) to the free list, kept sorted by offset with
+ * neighbours merged, so that freed buffers can later host a larger one. */
+static void
+block_release (Block *fl, int *n, size_t off, size_t len)
+{
+  int i = 0;
+  while (i < *n && fl[i].off < off)
+    i++;
+  memmove (fl + i + 1, fl + i, sizeof *fl * (size_t) (*n - i));
+  fl[i].off = off;
+  fl[i].len = len;
+  (*n)++;
+  if (i + 1 < *n && fl[i].off + fl[i].len == fl[i + 1].off)
+    {
+      fl[i].len += fl[i + 1].len;
+      memmove (fl + i + 1, fl + i + 2, sizeof *fl * (size_t) (*n - i - 2));
+      (*n)--;
+    }
+  if (i > 0 && fl[i - 1].off + fl[i - 1].len == fl[i].off)
+    {
+      fl[i - 1].len += fl[i].len;
+      memmove (fl + i, fl + i + 1, sizeof *fl * (size_t) (*n - i - 1));
+      (*n)--;
+    }
+}
+
+/* Best fit among the free blocks; else the arena grows at its top (from
+ * inside a free block that ends there, if any). */
+static size_t
+block_take (Block *fl, int *n, size_t *top, size_t len)
+{
+  int best = -1;
+  for (int i = 0; i < *n; i++)
+    if (fl[i].len >= len && (best < 0 || fl[i].len < fl[best].len))
+      best = i;
+  size_t off;
+  if (best >= 0)
+    {
+      off = fl[best].off;
+      fl[best].off += len;
+      fl[best].len -= len;
+      if (fl[best].len == 0)
+        {
+          memmove (fl + best, fl + best + 1, sizeof *fl * (size_t) (*n - best - 1));
+          (*n)--;
+        }
+      return off;
+    }
+  if (*n > 0 && fl[*n - 1].off + fl[*n - 1].len == *top)
+    {
+      off = fl[*n - 1].off;
+      (*n)--;
+    }
+  else
+    off = *top;
+  *top = off + len;
+  return off;
+}
+
+/* Floats a node's value takes in the arena: 16-float steps keep every
+ * buffer 64-byte aligned. */
+static size_t
+value_len (const NnNode *n)
+{
+  return (n->capacity + 15) / 16 * 16;
+}
+
+/* Places every non-external value in the arena by liveness: node i lives
+ * from i to its last reader. Buffers are placed in index order and a dead
+ * node's bytes are freed only after the node that last reads it got its
+ * own, so no op ever writes over one of its inputs. Input nodes (written by
+ * the caller before forward) come first and never share; `keep` nodes are
+ * never freed. nn_graph_forward_to (g, last) stays right for any last: a
+ * node's bytes only go to nodes after its last reader, which that forward
+ * does not run. Returns the arena's size in floats. */
+static size_t
+plan_shared_values (NnGraph *g, size_t *off)
+{
+  int nn = g->n_nodes;
+  int *last = malloc (sizeof (int) * (size_t) (nn ? nn : 1));
+  Block *fl = malloc (sizeof (Block) * (size_t) (nn + 1));
+  for (int i = 0; i < nn; i++)
+    last[i] = i;
+  for (int i = 0; i < nn; i++)
+    for (int k = 0; k < g->nodes[i].n_in; k++)
+      last[g->nodes[i].in[k]] = i;
+  size_t top = 0;
+  int n_free = 0;
+  for (int i = 0; i < nn; i++)
+    {
+      NnNode *n = &g->nodes[i];
+      if (n->op == NN_OP_INPUT && !n->external)
+        {
+          off[i] = top;
+          top += value_len (n);
+        }
+    }
+  for (int i = 0; i < nn; i++)
+    {
+      NnNode *n = &g->nodes[i];
+      if (n->external || n->op == NN_OP_INPUT)
+        continue;
+      off[i] = value_len (n) ? block_take (fl, &n_free, &top, value_len (n)) : 0;
+      /* Free what dies here: only node i and its inputs can have i as
+       * their last reader. last[] is cleared once freed (duplicate inputs). */
+      for (int k = -1; k < n->n_in; k++)
+        {
+          int j = k < 0 ? i : n->in[k];
+          NnNode *d = &g->nodes[j];
+          if (last[j] != i || d->external || d->keep || d->op == NN_OP_INPUT || !value_len (d))
+            continue;
+          block_release (fl, &n_free, off[j], value_len (d));
+          last[j] = -1;
+        }
+    }
+  free (fl);
+  free (last);
+  return top;
+}
+
 int
 nn_graph_alloc (NnGraph *g, int max_batch)
 {
   g->max_batch = g->batch = max_batch > 0 ? max_batch : 1;
-  size_t vsz = 0, gsz = 0, asz = 0;
+  size_t vsz = 0, gsz = 0, asz = 0, aux_max = 0;
+  int any_grad = 0;
   /* First pass: shapes and sizes at max batch; mark grads with a sentinel. */
   static float sentinel;
   for (int i = 0; i < g->n_nodes; i++)
@@ -163,24 +291,48 @@ nn_graph_alloc (NnGraph *g, int max_batch)
       n->aux_size = 0;
       run_shape (g, n);
       if (n->external)
-        continue;
+        {
+          any_grad |= n->grad != NULL;
+          continue;
+        }
       n->capacity = n->size;
       n->grad = grows_grad (g, n) ? &sentinel : NULL;
+      any_grad |= n->grad != NULL;
       vsz += n->capacity;
       if (n->grad)
         gsz += n->capacity;
       asz += n->aux_size;
+      if (n->aux_size > aux_max)
+        aux_max = n->aux_size;
     }
   free (g->value_arena);
   free (g->grad_arena);
   free (g->aux_arena);
+  g->value_arena = g->grad_arena = g->aux_arena = NULL;
+  g->allocated = 0;
+  /* Without gradients nothing runs backward, so a value is dead after its
+   * last reader and scratch is dead after its own op's forward. */
+  g->shared = g->share_buffers && !any_grad;
+  size_t *voff = NULL;
   /* 16 floats of slack per node keep every buffer 64-byte aligned. */
   size_t slack = 16 * (size_t) g->n_nodes;
+  if (g->shared)
+    {
+      voff = calloc ((size_t) (g->n_nodes ? g->n_nodes : 1), sizeof *voff);
+      if (!voff)
+        return 0;
+      vsz = plan_shared_values (g, voff);
+      asz = (aux_max + 15) / 16 * 16;
+      slack = 16;
+    }
   g->value_arena = aligned_alloc (64, ((vsz + slack) * sizeof (float) + 63) / 64 * 64);
   g->grad_arena = aligned_alloc (64, ((gsz + slack) * sizeof (float) + 63) / 64 * 64);
   g->aux_arena = aligned_alloc (64, ((asz + slack) * sizeof (float) + 63) / 64 * 64);
   if (!g->value_arena || !g->grad_arena || !g->aux_arena)
-    return 0;
+    {
+      free (voff);
+      return 0;
+    }
   g->value_arena_size = vsz + slack;
   g->grad_arena_size = gsz + slack;
   g->aux_arena_size = asz + slack;
@@ -193,16 +345,23 @@ nn_graph_alloc (NnGraph *g, int max_batch)
       NnNode *n = &g->nodes[i];
       if (n->external)
         continue;
+      if (g->shared)
+        {
+          n->value = g->value_arena + voff[i];
+          n->aux = n->aux_size ? g->aux_arena : NULL;
+          continue;
+        }
       n->value = g->value_arena + vo;
-      vo += (n->capacity + 15) / 16 * 16;
+      vo += value_len (n);
       if (n->grad)
         {
           n->grad = g->grad_arena + go;
-          go += (n->capacity + 15) / 16 * 16;
+          go += value_len (n);
         }
       n->aux = n->aux_size ? g->aux_arena + ao : NULL;
       ao += (n->aux_size + 15) / 16 * 16;
     }
+  free (voff);
   g->allocated = 1;
   return 1;
 }
