@@ -208,8 +208,11 @@ static void
 notify_cb (gpointer data)
 {
   Run *r = data;
+  /* Always queue: g_main_context_invoke would run the drain right here on
+   * the worker when the main loop has not started yet (a run that ends
+   * before g_main_loop_run), quitting a loop that then waits forever. */
   if (g_atomic_int_compare_and_exchange (&r->pending, 0, 1))
-    g_main_context_invoke (NULL, drain_cb, r);
+    g_idle_add (drain_cb, r);
 }
 
 static gboolean
