@@ -458,6 +458,62 @@ test_plot_interaction (Ui            *ui,
   g_rmdir (dir);
 }
 
+/* ---- the series under the plots -------------------------------------------- */
+
+static void
+test_series (void)
+{
+  g_autoptr(DsMetricSeries) s = ds_metric_series_new ("val_accuracy");
+  DsPoint pts[] = { { 1, 0 }, { 2, 1 }, { 3, NAN }, { 4, 1 } };
+  double out[4];
+  double x0, x1, y0, y1;
+  guint n;
+
+  for (int i = 1; i <= 5; i++)
+    ds_metric_series_append (s, i, i == 4 ? 0.9 : 0.1 * i);
+  g_assert_cmpuint (ds_metric_series_get_n_points (s), ==, 5);
+  g_assert_true (ds_metric_key_maximizes (ds_metric_series_get_key (s)));
+  g_assert_false (ds_metric_key_maximizes ("val_loss"));
+  g_assert_cmpint (ds_metric_series_find_best (s, TRUE), ==, 3);
+  g_assert_cmpint (ds_metric_series_find_best (s, FALSE), ==, 0);
+  g_assert_cmpint (ds_metric_series_find_nearest (s, 2.4), ==, 1);
+  g_assert_cmpint (ds_metric_series_find_nearest (s, 2.6), ==, 2);
+  g_assert_cmpint (ds_metric_series_find_nearest (s, 99), ==, 4);
+
+  /* A point at an x already passed replaces the tail from there. */
+  ds_metric_series_append (s, 3, 0.7);
+  ds_metric_series_get_points (s, &n);
+  g_assert_cmpuint (n, ==, 3);
+  g_assert_cmpfloat (ds_metric_series_get_points (s, NULL)[2].y, ==, 0.7);
+  g_assert_true (ds_metric_series_get_bounds (s, TRUE, &x0, &x1, &y0, &y1));
+  g_assert_cmpfloat (x0, ==, 1);
+  g_assert_cmpfloat (x1, ==, 3);
+  g_assert_cmpfloat_with_epsilon (y0, 0.1, 1e-12);
+  g_assert_cmpfloat_with_epsilon (y1, 0.7, 1e-12);
+
+  /* The moving average is debiased (a constant stays constant), skips
+   * NaN, and weight 0 leaves the values alone. */
+  ds_smooth_ema (pts, 4, 0.5, out);
+  g_assert_cmpfloat_with_epsilon (out[0], 0, 1e-12);
+  g_assert_cmpfloat_with_epsilon (out[1], 0.5 / 0.75, 1e-12);
+  g_assert_true (isnan (out[2]));
+  /* After the NaN: last = 0.5·0.5 + 0.5·1, debias = 0.75·0.5 + 0.5 */
+  g_assert_cmpfloat_with_epsilon (out[3], 0.75 / 0.875, 1e-12);
+  {
+    DsPoint c[] = { { 1, 2 }, { 2, 2 }, { 3, 2 } };
+
+    ds_smooth_ema (c, 3, 0.9, out);
+    for (int i = 0; i < 3; i++)
+      g_assert_cmpfloat_with_epsilon (out[i], 2, 1e-12);
+    ds_smooth_ema (c, 3, 0, out);
+    g_assert_cmpfloat (out[1], ==, 2);
+  }
+  ds_metric_series_clear (s);
+  g_assert_cmpuint (ds_metric_series_get_n_points (s), ==, 0);
+  g_assert_false (ds_metric_series_get_bounds (s, FALSE, NULL, NULL, NULL, NULL));
+  g_assert_cmpint (ds_metric_series_find_best (s, TRUE), ==, -1);
+}
+
 /* ---- main-loop stalls ----------------------------------------------------- */
 
 typedef struct
@@ -631,6 +687,7 @@ main (int   argc,
     }
   adw_init ();
   ds_ui_init ();
+  g_test_add_func ("/ui/train/series", test_series);
   g_test_add ("/ui/train/spirals-live", Ui, NULL, ui_setup, test_spirals_live, ui_teardown);
   g_test_add ("/ui/train/plot-zoom-log-export", Ui, NULL, ui_setup, test_plot_interaction, ui_teardown);
   g_test_add ("/ui/train/main-loop-stalls", Ui, NULL, ui_setup, test_stalls, ui_teardown);

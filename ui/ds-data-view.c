@@ -70,6 +70,7 @@ struct _DsDataView
   GtkSpinButton       *val_spin;
   GtkSpinButton       *kfold_spin;
   GtkStack            *preview_stack;
+  AdwStatusPage       *empty_page;
   GtkLabel            *title_label;
   GtkLabel            *stats_label;
   GtkListBox          *shapes_list;
@@ -507,6 +508,8 @@ store_changed_cb (DsDataView *self)
         self->shown = ds_dataset_ref (ds);
       update_preview (self);
     }
+  else if (self->shown == NULL)
+    update_preview (self);
   update_visibility (self);
 }
 
@@ -768,7 +771,7 @@ draw_scatter (DsDataView *self,
   guint fy = gtk_drop_down_get_selected (self->y_dropdown);
   double lo[2] = { INFINITY, INFINITY }, hi[2] = { -INFINITY, -INFINITY };
   double tlo = INFINITY, thi = -INFINITY;
-  double pad = 30, pw = width - 2 * pad, ph = height - 2 * pad;
+  double left = 56, top = 14, pw = width - left - 16, ph = height - top - 40;
   size_t step = MAX ((size_t) 1, ds->n / 3000);
   g_autoptr(PangoLayout) layout = small_layout (area, cr);
   const NnArray *t = ds->n_targets > 0 ? ds->targets[0] : NULL;
@@ -811,26 +814,51 @@ draw_scatter (DsDataView *self,
         hi[k] += m;
       }
     }
+  /* Points in the plane keep their shape: one unit is as long across as
+   * up, in a square centred in the area. */
+  if (a->sample_size == 2)
+    {
+      double span = MAX (hi[0] - lo[0], hi[1] - lo[1]);
+      double side = MIN (pw, ph);
 
-  /* Frame and the ends of each axis. */
+      for (int k = 0; k < 2; k++)
+        {
+          double c = (lo[k] + hi[k]) / 2;
+          lo[k] = c - span / 2;
+          hi[k] = c + span / 2;
+        }
+      left += (pw - side) / 2;
+      pw = ph = side;
+    }
+
+  /* Frame, the ends of each axis and the column names. */
   cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.15);
   cairo_set_line_width (cr, 1);
-  cairo_rectangle (cr, pad + 0.5, pad + 0.5, pw, ph);
+  cairo_rectangle (cr, left + 0.5, top + 0.5, pw, ph);
   cairo_stroke (cr);
   cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.6);
   g_snprintf (buf, sizeof buf, "%.3g", lo[0]);
-  draw_text (cr, layout, buf, pad, pad + ph + 4, 0, -1);
+  draw_text (cr, layout, buf, left, top + ph + 4, 0, -1);
   g_snprintf (buf, sizeof buf, "%.3g", hi[0]);
-  draw_text (cr, layout, buf, pad + pw, pad + ph + 4, 1, -1);
+  draw_text (cr, layout, buf, left + pw, top + ph + 4, 1, -1);
   g_snprintf (buf, sizeof buf, "%.3g", hi[1]);
-  draw_text (cr, layout, buf, pad - 4, pad - 16, 0, -1);
+  draw_text (cr, layout, buf, left - 6, top, 1, -1);
   g_snprintf (buf, sizeof buf, "%.3g", lo[1]);
-  draw_text (cr, layout, buf, pad - 4, pad + ph + 4 + 14, 0, -1);
+  draw_text (cr, layout, buf, left - 6, top + ph - 14, 1, -1);
+  {
+    GtkStringObject *xs = gtk_drop_down_get_selected_item (self->x_dropdown);
+    GtkStringObject *ys = gtk_drop_down_get_selected_item (self->y_dropdown);
+
+    if (xs)
+      draw_text (cr, layout, gtk_string_object_get_string (xs), left + pw / 2, top + ph + 4, 0.5, pw / 2);
+    if (ys)
+      draw_text (cr, layout, gtk_string_object_get_string (ys), left - 6, top + ph / 2 - 7, 1, left - 8);
+  }
 
   for (size_t i = 0; i < ds->n; i += step)
     {
-      double x = pad + (nn_array_get (a, i, fx) - lo[0]) / (hi[0] - lo[0]) * pw;
-      double y = pad + (hi[1] - nn_array_get (a, i, fy)) / (hi[1] - lo[1]) * ph;
+      double x = left + (nn_array_get (a, i, fx) - lo[0]) / (hi[0] - lo[0]) * pw;
+      double y = top + (hi[1] - nn_array_get (a, i, fy)) / (hi[1] - lo[1]) * ph;
       GdkRGBA color;
 
       if (!isfinite (x) || !isfinite (y))
@@ -863,7 +891,9 @@ draw_scatter (DsDataView *self,
   /* Legend: the classes, top right. */
   if (!regression && ds->n_classes > 0)
     {
-      double ly = pad + 6;
+      double ly = top + 6;
+      /* Beside the square when there is room, else in its corner. */
+      double lx = left + pw + 120 < width ? left + pw + 26 : left + pw - 90;
 
       for (int c = 0; c < ds->n_classes && c < 12; c++)
         {
@@ -872,10 +902,10 @@ draw_scatter (DsDataView *self,
 
           ds_class_color (c, &color);
           gdk_cairo_set_source_rgba (cr, &color);
-          cairo_arc (cr, pad + pw - 90, ly + 7, 4, 0, 2 * G_PI);
+          cairo_arc (cr, lx, ly + 7, 4, 0, 2 * G_PI);
           cairo_fill (cr);
           cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.8);
-          draw_text (cr, layout, class_name (ds, c, nbuf, sizeof nbuf), pad + pw - 80, ly, 0, 76);
+          draw_text (cr, layout, class_name (ds, c, nbuf, sizeof nbuf), lx + 10, ly, 0, 90);
           ly += 16;
         }
     }
@@ -1043,6 +1073,15 @@ update_preview (DsDataView *self)
     gtk_list_box_remove (self->shapes_list, child);
   if (ds == NULL)
     {
+      const GError *error = self->store ? ds_dataset_store_get_error (self->store) : NULL;
+
+      /* After a failed load the preview repeats why, in full. */
+      adw_status_page_set_icon_name (self->empty_page, error ? "dialog-error-symbolic" : "ds-data-symbolic");
+      adw_status_page_set_title (self->empty_page, error ? "Could Not Load the Dataset" : "Choose a Dataset");
+      adw_status_page_set_description (self->empty_page,
+                                       error ? error->message
+                                             : "Pick a source on the left: Fashion-MNIST, points in the "
+                                               "plane, a CSV file or a folder of images");
       gtk_stack_set_visible_child_name (self->preview_stack, "empty");
       gtk_label_set_text (self->test_label, "");
       return;
@@ -1381,6 +1420,7 @@ ds_data_view_class_init (DsDataViewClass *klass)
   BIND (val_spin);
   BIND (kfold_spin);
   BIND (preview_stack);
+  BIND (empty_page);
   BIND (title_label);
   BIND (stats_label);
   BIND (shapes_list);

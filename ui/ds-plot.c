@@ -332,6 +332,30 @@ text_width (PangoLayout *layout,
   return w;
 }
 
+/* Text over curves: a halo in the background colour keeps it readable. */
+static void
+show_with_halo (cairo_t       *cr,
+                PangoLayout   *layout,
+                const GdkRGBA *halo)
+{
+  double x = 0, y = 0;
+
+  /* At the current point, which the halo's path must not lose. */
+  if (cairo_has_current_point (cr))
+    cairo_get_current_point (cr, &x, &y);
+  cairo_save (cr);
+  cairo_new_path (cr);
+  cairo_move_to (cr, x, y);
+  pango_cairo_layout_path (cr, layout);
+  cairo_set_source_rgba (cr, halo->red, halo->green, halo->blue, 0.85);
+  cairo_set_line_width (cr, 3);
+  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
+  cairo_stroke (cr);
+  cairo_restore (cr);
+  cairo_move_to (cr, x, y);
+  pango_cairo_show_layout (cr, layout);
+}
+
 /* 1, 2 or 5 times a power of ten, about range / target. */
 static double
 nice_step (double range,
@@ -611,6 +635,8 @@ layer_best (DsPlot        *self,
             GArray        *norm,
             PangoLayout   *small)
 {
+  DsTrainingRun *last_run = norm->len ? g_array_index (norm, NormCurve, norm->len - 1).curve->run : NULL;
+
   for (guint c = 0; c < norm->len; c++)
     {
       NormCurve *nc = &g_array_index (norm, NormCurve, c);
@@ -637,14 +663,26 @@ layer_best (DsPlot        *self,
       cairo_arc (cr, x, y, 2, 0, 2 * G_PI);
       cairo_fill (cr);
 
+      /* With several runs the rings say where; the newest run's label
+       * says what (the crosshair reads the others). */
+      if (nc->curve->run != last_run)
+        continue;
       format_value (value, sizeof value, p[nc->best].y);
       g_snprintf (label, sizeof label, "best %s · epoch %.0f", value, p[nc->best].x);
       set_color (cr, &nc->curve->color, 1);
-      /* Below the point when it sits near the top, else above it. */
-      if (x > f->x + f->w - 120)
-        draw_text (cr, small, label, x - 8, y < f->y + 24 ? y + 8 : y - 8, 1, y < f->y + 24 ? 0 : 1);
-      else
-        draw_text (cr, small, label, x + 8, y < f->y + 24 ? y + 8 : y - 8, 0, y < f->y + 24 ? 0 : 1);
+      /* Below the point when it sits near the top, else above it; left of
+       * it near the right edge. */
+      {
+        int tw, th;
+        double ty, tx;
+
+        pango_layout_set_text (small, label, -1);
+        pango_layout_get_pixel_size (small, &tw, &th);
+        tx = x > f->x + f->w - tw - 12 ? x - 8 - tw : x + 8;
+        ty = y < f->y + 24 ? y + 8 : y - 8 - th;
+        cairo_move_to (cr, round (tx), round (ty));
+        show_with_halo (cr, small, &pal->background);
+      }
     }
 }
 
@@ -652,6 +690,7 @@ static void
 layer_markers (DsPlot        *self,
                cairo_t       *cr,
                const Frame   *f,
+               const GdkRGBA *halo,
                PangoLayout   *small)
 {
   static const double dash[] = { 2, 3 };
@@ -702,8 +741,8 @@ layer_markers (DsPlot        *self,
           cairo_translate (cr, x - 2, f->y + 8);
           cairo_rotate (cr, G_PI / 2);
           cairo_move_to (cr, 0, 0);
-          set_color (cr, &color, 0.75);
-          pango_cairo_show_layout (cr, small);
+          set_color (cr, &color, 0.85);
+          show_with_halo (cr, small, halo);
           cairo_restore (cr);
           pango_layout_set_width (small, -1);
           pango_layout_set_ellipsize (small, PANGO_ELLIPSIZE_NONE);
@@ -764,6 +803,15 @@ layer_header (DsPlot        *self,
       cairo_stroke (cr);
       x -= 34;
     }
+  /* The runs, when all of them fit (the run list names them too). */
+  {
+    double need = 0;
+
+    for (guint i = 0; i < runs->len; i++)
+      need += text_width (small, ds_training_run_get_name (runs->pdata[i])) + 27;
+    if (x - need < text_width (bold, self->title ? self->title : "") + 16)
+      g_ptr_array_set_size (runs, 0);
+  }
   if (runs->len > 1 || (runs->len == 1 && !any_val))
     for (int i = (int) runs->len - 1; i >= 0; i--)
       {
@@ -772,8 +820,6 @@ layer_header (DsPlot        *self,
         GdkRGBA color;
         double w = text_width (small, name);
 
-        if (x - w - 16 < text_width (bold, self->title ? self->title : "") + 16)
-          break;
         ds_training_run_get_color (run, &color);
         set_color (cr, &pal->fg, 0.8);
         draw_text (cr, small, name, x, 4, 1, 0);
@@ -961,7 +1007,7 @@ draw (DsPlot        *self,
   layer_grid (self, cr, &f, pal, small);
   set_color (cr, &pal->fg, 0.55);
 
-  layer_markers (self, cr, &f, small);
+  layer_markers (self, cr, &f, &pal->background, small);
   layer_curves (self, cr, &f, norm);
   layer_best (self, cr, &f, pal, norm, small);
   if (crosshair)
