@@ -168,6 +168,126 @@ test_malformed_csv (Ui            *ui,
 }
 
 static void
+write_png (const char *dir,
+           const char *klass,
+           const char *name,
+           int         shade)
+{
+  g_autofree char *sub = g_build_filename (dir, klass, NULL);
+  g_autofree char *path = g_build_filename (sub, name, NULL);
+  g_autoptr(GError) error = NULL;
+  guint8 px[12 * 12];
+
+  g_assert_cmpint (g_mkdir_with_parents (sub, 0700), ==, 0);
+  for (int i = 0; i < 144; i++)
+    px[i] = (guint8) ((i % 12 < 6) == (shade > 0) ? 230 : 20);
+  g_assert_true (nn_png_write (path, px, 12, 12, 1, &error));
+  g_assert_no_error (error);
+}
+
+static GtkSwitch *
+find_switch (GtkWidget  *root,
+             const char *title)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkSwitch *found;
+
+      if (GTK_IS_SWITCH (c))
+        {
+          GtkWidget *row = gtk_widget_get_ancestor (c, ADW_TYPE_ACTION_ROW);
+
+          if (row && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), title) == 0)
+            return GTK_SWITCH (c);
+        }
+      if ((found = find_switch (c, title)))
+        return found;
+    }
+  return NULL;
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (d && (name = g_dir_read_name (d)))
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        remove_tree (child);
+      else
+        g_remove (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+test_image_folder (Ui            *ui,
+                   gconstpointer  data)
+{
+  DsDatasetStore *store = ds_data_view_get_store (ui->view);
+  g_autofree char *good = g_build_filename (ui->dir, "stripes", NULL);
+  g_autofree char *bad = g_build_filename (ui->dir, "damaged", NULL);
+  g_autofree char *junk = g_build_filename (bad, "right", "broken.png", NULL);
+  NnDataset *ds;
+  const char *text;
+
+  for (int i = 0; i < 6; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("%d.png", i);
+
+      write_png (good, "left", name, 1);
+      write_png (good, "right", name, 0);
+    }
+  ds_data_view_choose_folder (ui->view, good);
+  g_assert_true (ui_wait_for (settled, store, 10000));
+  ui_spin (50);
+  g_assert_null (ds_data_view_get_error_text (ui->view));
+  ds = ds_dataset_get (ds_dataset_store_get_dataset (store));
+  g_assert_cmpuint (ds->n, ==, 12);
+  g_assert_cmpint (ds->n_classes, ==, 2);
+  g_assert_cmpstr (ds->class_names[0], ==, "left");
+  g_assert_cmpstr (ds->class_names[1], ==, "right");
+  g_assert_cmpint (ds->inputs[0]->ndim, ==, 3);
+  /* Labelled thumbnails, as for Fashion-MNIST. */
+  g_assert_true (ui_wait_for (drawn, ui->view, 2000));
+  g_assert_cmpuint (ds_data_view_get_n_drawn (ui->view), ==, 12);
+
+  /* A damaged image names itself. */
+  write_png (bad, "left", "fine.png", 1);
+  write_png (bad, "right", "fine.png", 0);
+  g_assert_true (g_file_set_contents (junk, "\x89PNG\r\n\x1a\n not really", -1, NULL));
+  ds_data_view_choose_folder (ui->view, bad);
+  g_assert_true (ui_wait_for (settled, store, 10000));
+  ui_spin (50);
+  text = ds_data_view_get_error_text (ui->view);
+  g_assert_nonnull (text);
+  g_test_message ("error shown: %s", text);
+  g_assert_nonnull (strstr (text, "broken.png"));
+
+  /* Skipping unreadable images loads the rest and counts what was left. */
+  {
+    GtkSwitch *skip = find_switch (GTK_WIDGET (ui->view), "Skip unreadable images");
+
+    g_assert_nonnull (skip);
+    gtk_switch_set_active (skip, TRUE);
+    ui_spin (400);
+    g_assert_true (ui_wait_for (settled, store, 10000));
+    ui_spin (50);
+    g_assert_null (ds_data_view_get_error_text (ui->view));
+    g_assert_cmpuint (ds_dataset_get (ds_dataset_store_get_dataset (store))->n, ==, 2);
+    g_assert_nonnull (ds_dataset_store_get_skipped (store));
+    g_assert_cmpuint (ds_dataset_store_get_skipped (store)->len, ==, 1);
+    gtk_switch_set_active (skip, FALSE);
+  }
+  remove_tree (good);
+  remove_tree (bad);
+}
+
+static void
 test_fashion_grid (Ui            *ui,
                    gconstpointer  data)
 {
@@ -204,7 +324,7 @@ test_cancel (Ui            *ui,
 
   g_assert_true (ui_wait_for (settled, store, 5000));
   /* Fashion-MNIST takes long enough to load that Cancel catches it. */
-  ds_dataset_store_load (store, "fashion-mnist", FALSE);
+  ds_dataset_store_load (store, "fashion-mnist", 0);
   g_assert_true (ds_dataset_store_get_loading (store));
   ui_spin (20);
   ds_dataset_store_cancel (store);
@@ -229,6 +349,7 @@ main (int   argc,
   ds_ui_init ();
   g_test_add ("/ui/data/points", Ui, NULL, ui_setup, test_points, ui_teardown);
   g_test_add ("/ui/data/malformed-csv", Ui, NULL, ui_setup, test_malformed_csv, ui_teardown);
+  g_test_add ("/ui/data/image-folder", Ui, NULL, ui_setup, test_image_folder, ui_teardown);
   g_test_add ("/ui/data/fashion-grid", Ui, NULL, ui_setup, test_fashion_grid, ui_teardown);
   g_test_add ("/ui/data/cancel", Ui, NULL, ui_setup, test_cancel, ui_teardown);
   return g_test_run ();

@@ -56,6 +56,7 @@ struct _DsDataView
   AdwComboRow         *missing_row;
   AdwComboRow         *task_row;
   AdwActionRow        *folder_row;
+  GtkSwitch           *skip_switch;
   AdwEntryRow         *spec_row;
   AdwComboRow         *norm_row;
   GtkWidget           *onehot_row;
@@ -401,6 +402,13 @@ update_visibility (DsDataView *self)
   gtk_widget_set_visible (self->onehot_row, ds == NULL || ds->n_classes > 0);
 }
 
+static DsLoadFlags
+load_flags (DsDataView *self)
+{
+  return (gtk_switch_get_active (self->onehot_switch) ? DS_LOAD_ONE_HOT : 0)
+         | (gtk_switch_get_active (self->skip_switch) ? DS_LOAD_SKIP_BAD : 0);
+}
+
 static void
 apply (DsDataView *self)
 {
@@ -411,7 +419,7 @@ apply (DsDataView *self)
     return;
   g_free (self->requested);
   self->requested = g_strdup (spec);
-  ds_dataset_store_load (self->store, spec, gtk_switch_get_active (self->onehot_switch));
+  ds_dataset_store_load (self->store, spec, load_flags (self));
 }
 
 static gboolean
@@ -535,7 +543,7 @@ sync_from_model (DsDataView *self)
           g_autofree char *mine = ds_data_view_dup_spec (self);
 
           if (mine)
-            ds_dataset_store_load (self->store, mine, gtk_switch_get_active (self->onehot_switch));
+            ds_dataset_store_load (self->store, mine, load_flags (self));
         }
       return;
     }
@@ -547,7 +555,7 @@ sync_from_model (DsDataView *self)
       show_spec (self, spec);
       g_clear_pointer (&self->requested, g_free);
       g_clear_handle_id (&self->debounce_id, g_source_remove);
-      ds_dataset_store_load (self->store, spec, gtk_switch_get_active (self->onehot_switch));
+      ds_dataset_store_load (self->store, spec, load_flags (self));
     }
   update_visibility (self);
 }
@@ -1406,6 +1414,7 @@ ds_data_view_class_init (DsDataViewClass *klass)
   BIND (missing_row);
   BIND (task_row);
   BIND (folder_row);
+  BIND (skip_switch);
   BIND (spec_row);
   BIND (norm_row);
   BIND (onehot_row);

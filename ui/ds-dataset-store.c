@@ -70,7 +70,7 @@ struct _DsDatasetStore
 
   DsDataset    *dataset;
   char         *spec;
-  gboolean      one_hot;
+  DsLoadFlags   flags;
   GCancellable *cancellable;   /* of the load in progress, or NULL */
   GError       *error;
   GPtrArray    *skipped;
@@ -92,9 +92,9 @@ static GParamSpec *properties[N_PROPS];
 
 typedef struct
 {
-  char     *spec;
-  gboolean  one_hot;
-  gint64    start;
+  char        *spec;
+  DsLoadFlags  flags;
+  gint64       start;
 } LoadData;
 
 typedef struct
@@ -137,6 +137,7 @@ load_thread (GTask        *task,
       NnPngOptions opt;
 
       nn_png_options_init (&opt);
+      opt.skip_bad = (data->flags & DS_LOAD_SKIP_BAD) != 0;
       ds = nn_png_folder_load (data->spec, &opt, &skipped, cancellable, &error);
       if (ds)
         {
@@ -147,7 +148,7 @@ load_thread (GTask        *task,
   else
     ds = nn_dataset_open (data->spec, cancellable, &error);
 
-  if (ds && data->one_hot && ds->n_classes > 0 && ds->n_targets > 0
+  if (ds && (data->flags & DS_LOAD_ONE_HOT) && ds->n_classes > 0 && ds->n_targets > 0
       && ds->targets[0]->dtype == NN_DTYPE_I32)
     {
       if (!nn_dataset_one_hot (ds, 0, &error))
@@ -307,7 +308,7 @@ ds_dataset_store_get_for_document (DsDocument *document)
 void
 ds_dataset_store_load (DsDatasetStore *self,
                        const char     *spec,
-                       gboolean        one_hot)
+                       DsLoadFlags     flags)
 {
   g_autoptr(GTask) task = NULL;
   LoadData *data;
@@ -316,7 +317,7 @@ ds_dataset_store_load (DsDatasetStore *self,
   g_return_if_fail (DS_IS_DATASET_STORE (self));
   g_return_if_fail (spec != NULL);
 
-  if (g_strcmp0 (spec, self->spec) == 0 && one_hot == self->one_hot
+  if (g_strcmp0 (spec, self->spec) == 0 && flags == self->flags
       && (self->cancellable != NULL || self->dataset != NULL))
     return;
 
@@ -329,12 +330,12 @@ ds_dataset_store_load (DsDatasetStore *self,
   g_clear_error (&self->error);
   g_free (self->spec);
   self->spec = g_strdup (spec);
-  self->one_hot = one_hot;
+  self->flags = flags;
   self->cancellable = g_cancellable_new ();
 
   data = g_new0 (LoadData, 1);
   data->spec = g_strdup (spec);
-  data->one_hot = one_hot;
+  data->flags = flags;
   data->start = g_get_monotonic_time ();
   task = g_task_new (self, self->cancellable, load_done_cb, NULL);
   g_task_set_source_tag (task, ds_dataset_store_load);
@@ -380,11 +381,11 @@ ds_dataset_store_get_spec (DsDatasetStore *self)
   return self->spec;
 }
 
-gboolean
-ds_dataset_store_get_one_hot (DsDatasetStore *self)
+DsLoadFlags
+ds_dataset_store_get_flags (DsDatasetStore *self)
 {
-  g_return_val_if_fail (DS_IS_DATASET_STORE (self), FALSE);
-  return self->one_hot;
+  g_return_val_if_fail (DS_IS_DATASET_STORE (self), 0);
+  return self->flags;
 }
 
 gboolean

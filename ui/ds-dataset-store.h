@@ -35,19 +35,24 @@ G_DECLARE_FINAL_TYPE (DsDatasetStore, ds_dataset_store, DS, DATASET_STORE, GObje
  * owns it). */
 DsDatasetStore *ds_dataset_store_get_for_document (DsDocument *document);
 
+/* Options of a load that the spec does not carry. */
+typedef enum {
+  DS_LOAD_ONE_HOT    = 1 << 0,  /* integer class targets become one-hot vectors */
+  DS_LOAD_SKIP_BAD   = 1 << 1,  /* a PNG folder skips unreadable images */
+} DsLoadFlags;
+
 /* Starts loading spec (see nn_dataset_open; a folder of PNG images by class
  * also works), cancelling any load in progress. Nothing happens when spec
- * is already loaded or loading with the same options. one_hot replaces
- * integer class targets by one-hot vectors after loading. */
+ * is already loaded or loading with the same flags. */
 void        ds_dataset_store_load        (DsDatasetStore *self,
                                           const char     *spec,
-                                          gboolean        one_hot);
+                                          DsLoadFlags     flags);
 void        ds_dataset_store_cancel      (DsDatasetStore *self);
 /* The loaded dataset (borrowed), or NULL while loading or after a failure. */
 DsDataset  *ds_dataset_store_get_dataset (DsDatasetStore *self);
 /* The spec last asked for (loaded, loading or failed), or NULL. */
 const char *ds_dataset_store_get_spec    (DsDatasetStore *self);
-gboolean    ds_dataset_store_get_one_hot (DsDatasetStore *self);
+DsLoadFlags ds_dataset_store_get_flags   (DsDatasetStore *self);
 gboolean    ds_dataset_store_get_loading (DsDatasetStore *self);
 /* Why the last load failed (borrowed), or NULL. */
 const GError *ds_dataset_store_get_error (DsDatasetStore *self);

@@ -596,7 +596,9 @@ rebuild_plots (DsTrainView *self)
       gtk_box_append (GTK_BOX (card), plot);
       gtk_widget_set_hexpand (card, TRUE);
       gtk_widget_set_vexpand (card, TRUE);
-      gtk_grid_attach (self->plot_grid, card, (int) (i % 2), (int) (i / 2), 1, 1);
+      /* An odd last chart takes the whole row rather than leave a hole. */
+      gtk_grid_attach (self->plot_grid, card, (int) (i % 2), (int) (i / 2),
+                       i + 1 == keys->len && i % 2 == 0 ? 2 : 1, 1);
       g_ptr_array_add (self->plots, plot);
     }
 }
@@ -1116,7 +1118,7 @@ start (DsTrainView *self,
    * way), then start. */
   self->start_pending = TRUE;
   self->pending_paused = paused;
-  ds_dataset_store_load (self->store, spec, ds_dataset_store_get_one_hot (self->store));
+  ds_dataset_store_load (self->store, spec, ds_dataset_store_get_flags (self->store));
   set_status (self, NULL, FALSE);
   update_actions (self);
   /* It may have been loaded already under the same spec. */
