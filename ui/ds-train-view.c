@@ -69,6 +69,7 @@ struct _DsTrainView
   GtkFileChooserNative *chooser;
   gboolean             updating;       /* model → widgets: ignore their signals */
   gboolean             start_pending;  /* waiting for the dataset */
+  char                *pending_spec;   /* ...this one */
   gboolean             pending_paused;
   guint                run_counter;
   gint64               last_progress;
@@ -1060,6 +1061,10 @@ wanted_spec (DsTrainView *self)
 {
   const char *spec = nn_model_get_dataset (model_of (self));
 
+  /* A choice still loading in the Data view is the newest word: it goes
+   * into the model as soon as it has loaded. */
+  if (ds_dataset_store_get_loading (self->store))
+    return ds_dataset_store_get_spec (self->store);
   if (spec && *spec)
     return spec;
   return ds_dataset_store_get_spec (self->store);
@@ -1076,7 +1081,7 @@ store_changed_cb (DsTrainView *self)
     return;
 
   self->start_pending = FALSE;
-  if (ds && g_strcmp0 (ds_dataset_store_get_spec (self->store), wanted_spec (self)) == 0)
+  if (ds && g_strcmp0 (ds_dataset_store_get_spec (self->store), self->pending_spec) == 0)
     begin_run (self, ds, self->pending_paused);
   else
     {
@@ -1118,7 +1123,9 @@ start (DsTrainView *self,
    * way), then start. */
   self->start_pending = TRUE;
   self->pending_paused = paused;
-  ds_dataset_store_load (self->store, spec, ds_dataset_store_get_flags (self->store));
+  g_free (self->pending_spec);
+  self->pending_spec = g_strdup (spec);
+  ds_dataset_store_load (self->store, self->pending_spec, ds_dataset_store_get_flags (self->store));
   set_status (self, NULL, FALSE);
   update_actions (self);
   /* It may have been loaded already under the same spec. */
@@ -1348,6 +1355,7 @@ ds_train_view_finalize (GObject *object)
   g_ptr_array_unref (self->live_rows);
   g_free (self->rows_signature);
   g_free (self->checkpoint_path);
+  g_free (self->pending_spec);
   G_OBJECT_CLASS (ds_train_view_parent_class)->finalize (object);
 }
 
