@@ -896,11 +896,17 @@ layer_crosshair (DsPlot        *self,
           cairo_fill (cr);
         }
       format_value (value, sizeof value, p[i].y);
-      g_string_append_printf (text, "\n<span foreground=\"#%02x%02x%02x\">●</span> %s %s  <b>%s</b>",
-                              (int) (nc->curve->color.red * 255), (int) (nc->curve->color.green * 255),
-                              (int) (nc->curve->color.blue * 255),
-                              ds_training_run_get_name (nc->curve->run),
-                              ds_metric_series_get_key (nc->curve->series), value);
+      {
+        const char *key = ds_metric_series_get_key (nc->curve->series);
+        g_autofree char *name = g_markup_escape_text (ds_training_run_get_name (nc->curve->run), -1);
+
+        /* "batch/loss" reads as the loss of one batch. */
+        g_string_append_printf (text, "\n<span foreground=\"#%02x%02x%02x\">●</span> %s %s%s  <b>%s</b>",
+                                (int) (nc->curve->color.red * 255), (int) (nc->curve->color.green * 255),
+                                (int) (nc->curve->color.blue * 255), name,
+                                g_str_has_prefix (key, "batch/") ? key + 6 : key,
+                                g_str_has_prefix (key, "batch/") ? " (batch)" : "", value);
+      }
       rows++;
     }
   if (rows == 0)
@@ -908,9 +914,11 @@ layer_crosshair (DsPlot        *self,
 
   pango_layout_set_markup (small, text->str, -1);
   pango_layout_get_pixel_size (small, &tw, &th);
+  /* Right of the pointer, else left of it, and always inside the chart. */
   bx = self->cross_x + 14;
   if (bx + tw + 16 > f->x + f->w)
     bx = self->cross_x - 14 - tw - 16;
+  bx = CLAMP (bx, 2, MAX (2, f->x + f->w - tw - 16));
   by = CLAMP (self->cross_y - th / 2.0 - 8, f->y, MAX (f->y, f->y + f->h - th - 16));
 
   cairo_new_path (cr);

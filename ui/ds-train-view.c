@@ -521,8 +521,9 @@ chart_keys (DsTrainView *self)
   NnModel *m = model_of (self);
 
   add_key (keys, "loss");
-  if (n == 0)
-    for (int i = 0; i < nn_model_get_n_outputs (m); i++)
+  /* The model's metrics first, so their charts are there from the start
+   * rather than appearing when the first epoch ends. */
+  for (int i = 0; i < nn_model_get_n_outputs (m) && nn_model_get_n_outputs (m) == 1; i++)
       for (int k = 0; k < nn_model_output_get_n_metrics (m, i); k++)
         {
           NnMetric metric = nn_model_output_get_metric (m, i, k);
