@@ -1,0 +1,487 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Writing model files, format version 1 (engine/MODEL-FORMAT.md): every
+ * setting in a fixed order, so that saving a loaded file reproduces it byte
+ * for byte. Reading is in nn-model-io.c. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "nn-model-io-private.h"
+
+/* ======================================================================== */
+/* Writing                                                                  */
+/* ======================================================================== */
+
+typedef struct {
+  JsonBuilder *b;
+  gboolean     with_weights;
+  GError      *error;         /* first value JSON cannot hold */
+} Writer;
+
+static void
+w_key (Writer *w, const char *key)
+{
+  json_builder_set_member_name (w->b, key);
+}
+
+static void
+w_string (Writer *w, const char *key, const char *value)
+{
+  w_key (w, key);
+  json_builder_add_string_value (w->b, value ? value : "");
+}
+
+static void
+w_int (Writer *w, const char *key, gint64 value)
+{
+  w_key (w, key);
+  json_builder_add_int_value (w->b, value);
+}
+
+static void
+w_bool (Writer *w, const char *key, gboolean value)
+{
+  w_key (w, key);
+  json_builder_add_boolean_value (w->b, value);
+}
+
+/* JSON has no NaN or infinity: refuse to write a file that cannot be read
+ * back rather than silently changing the value. */
+static void
+w_double_value (Writer *w, double value, const char *what)
+{
+  if (!isfinite (value))
+    {
+      if (!w->error)
+        w->error = g_error_new (NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
+                                "%s is not a finite number, so the model cannot be saved", what);
+      value = 0;
+    }
+  json_builder_add_double_value (w->b, value);
+}
+
+static void
+w_double (Writer *w, const char *key, double value, const char *what)
+{
+  w_key (w, key);
+  w_double_value (w, value, what);
+}
+
+static void
+w_ref (Writer *w, const NnModel *m, NnRef r)
+{
+  json_builder_begin_array (w->b);
+  json_builder_add_string_value (w->b, nn_model_layer_get_name (m, r.layer));
+  json_builder_add_int_value (w->b, r.call);
+  json_builder_add_int_value (w->b, 0);
+  json_builder_end_array (w->b);
+}
+
+static void
+w_value (Writer *w, const NnParamSpec *spec, const NnValue *v)
+{
+  w_key (w, spec->name);
+  switch (spec->type)
+    {
+    case NN_PARAM_INT:
+      json_builder_add_int_value (w->b, v->i);
+      break;
+    case NN_PARAM_FLOAT:
+      w_double_value (w, v->f, spec->name);
+      break;
+    case NN_PARAM_BOOL:
+      json_builder_add_boolean_value (w->b, v->i != 0);
+      break;
+    case NN_PARAM_ENUM:
+      json_builder_add_string_value (w->b, spec->choices[v->i]);
+      break;
+    case NN_PARAM_SHAPE:
+      json_builder_begin_array (w->b);
+      for (int k = 0; k < v->n; k++)
+        json_builder_add_int_value (w->b, v->shape[k]);
+      json_builder_end_array (w->b);
+      break;
+    case NN_PARAM_STRING:
+      json_builder_add_string_value (w->b, v->s ? v->s : "");
+      break;
+    }
+}
+
+static void
+w_weights (Writer *w, const NnModel *m)
+{
+  gsize nbytes = m->n_params * sizeof (float);
+  const guchar *bytes = (const guchar *) m->params;
+#if G_BYTE_ORDER == G_BIG_ENDIAN
+  g_autofree guint32 *le = g_new (guint32, MAX (m->n_params, 1));
+  for (size_t i = 0; i < m->n_params; i++)
+    {
+      guint32 u;
+      memcpy (&u, &m->params[i], sizeof u);
+      le[i] = GUINT32_TO_LE (u);
+    }
+  bytes = (const guchar *) le;
+#endif
+  g_autofree char *sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, bytes, nbytes);
+  g_autofree char *data = g_base64_encode (bytes, nbytes);
+
+  w_key (w, "weights");
+  json_builder_begin_object (w->b);
+  w_string (w, "encoding", WEIGHT_ENCODING);
+  w_int (w, "count", (gint64) m->n_params);
+  w_string (w, "sha256", sha);
+  w_string (w, "data", data);
+  json_builder_end_object (w->b);
+}
+
+static void w_graph (Writer *w, NnModel *m);
+
+static void
+w_layer (Writer *w, NnModel *m, int i)
+{
+  const NnLayerType *t = nn_model_layer_get_type (m, i);
+  NnModel *sub = nn_model_layer_get_submodel (m, i);
+  const char *name = nn_model_layer_get_name (m, i);
+  gboolean is_input = nn_layer_type_get_max_inputs (t) == 0;
+  int n_calls = nn_model_layer_get_n_calls (m, i);
+  double x, y;
+
+  json_builder_begin_object (w->b);
+  w_string (w, "class_name", nn_layer_type_get_name (t));
+  w_string (w, "name", name);
+
+  w_key (w, "config");
+  json_builder_begin_object (w->b);
+  if (sub)
+    {
+      w_string (w, "name", nn_model_get_name (sub));
+      w_graph (w, sub);
+      if (w->with_weights && sub->has_weights)
+        w_weights (w, sub);
+    }
+  else
+    for (guint k = 0; k < nn_layer_type_get_n_params (t); k++)
+      {
+        const NnParamSpec *spec = nn_layer_type_get_param (t, k);
+        w_value (w, spec, nn_model_layer_get_param (m, i, spec->name));
+      }
+  json_builder_end_object (w->b);
+
+  w_bool (w, "trainable", nn_model_layer_get_trainable (m, i));
+  nn_model_layer_get_position (m, i, &x, &y);
+  w_key (w, "position");
+  json_builder_begin_array (w->b);
+  w_double_value (w, x, "the editor position of a layer");
+  w_double_value (w, y, "the editor position of a layer");
+  json_builder_end_array (w->b);
+
+  /* Every layer has a call 0; an empty one alone means "not connected
+   * yet" and is written as no call at all. */
+  w_key (w, "inbound_nodes");
+  json_builder_begin_array (w->b);
+  if (!is_input && !(n_calls == 1 && nn_model_call_get_n_inputs (m, i, 0) == 0))
+    for (int c = 0; c < n_calls; c++)
+      {
+        json_builder_begin_array (w->b);
+        for (int s = 0; s < nn_model_call_get_n_inputs (m, i, c); s++)
+          w_ref (w, m, nn_model_call_get_input (m, i, c, s));
+        json_builder_end_array (w->b);
+      }
+  json_builder_end_array (w->b);
+  json_builder_end_object (w->b);
+}
+
+/* "layers", "input_layers" and "output_layers" of a model. */
+static void
+w_graph (Writer *w, NnModel *m)
+{
+  /* After an edit, infer first: weights are written only when they fit
+   * the current structure (inference drops them when the layout changed). */
+  if (!m->inferred)
+    nn_model_infer (m, NULL);
+
+  w_key (w, "layers");
+  json_builder_begin_array (w->b);
+  for (int i = 0; i < nn_model_get_n_layers (m); i++)
+    w_layer (w, m, i);
+  json_builder_end_array (w->b);
+
+  w_key (w, "input_layers");
+  json_builder_begin_array (w->b);
+  for (int k = 0; k < nn_model_get_n_inputs (m); k++)
+    w_ref (w, m, (NnRef) { nn_model_get_input_layer (m, k), 0 });
+  json_builder_end_array (w->b);
+
+  w_key (w, "output_layers");
+  json_builder_begin_array (w->b);
+  for (int k = 0; k < nn_model_get_n_outputs (m); k++)
+    w_ref (w, m, nn_model_get_output (m, k));
+  json_builder_end_array (w->b);
+}
+
+const char *const nn_schedule_names[] = { "constant", "step", "exponential", NULL };
+
+static void
+w_compile (Writer *w, NnModel *m)
+{
+  const NnOptimizerConfig *o = nn_model_get_optimizer (m);
+  int n_out = nn_model_get_n_outputs (m);
+
+  w_key (w, "compile");
+  json_builder_begin_object (w->b);
+
+  w_key (w, "optimizer");
+  json_builder_begin_object (w->b);
+  w_string (w, "class_name", nn_optimizer_name (o->kind));
+  w_key (w, "config");
+  json_builder_begin_object (w->b);
+  w_double (w, "learning_rate", o->learning_rate, "learning_rate");
+  w_double (w, "momentum", o->momentum, "momentum");
+  w_bool (w, "nesterov", o->nesterov);
+  w_double (w, "rho", o->rho, "rho");
+  w_double (w, "beta_1", o->beta_1, "beta_1");
+  w_double (w, "beta_2", o->beta_2, "beta_2");
+  w_double (w, "epsilon", o->epsilon, "epsilon");
+  w_string (w, "schedule", nn_schedule_names[CLAMP ((int) o->schedule, 0, 2)]);
+  w_int (w, "decay_steps", o->decay_steps);
+  w_double (w, "decay_rate", o->decay_rate, "decay_rate");
+  json_builder_end_object (w->b);
+  json_builder_end_object (w->b);
+
+  w_key (w, "loss");
+  json_builder_begin_array (w->b);
+  for (int k = 0; k < n_out; k++)
+    json_builder_add_string_value (w->b, nn_loss_name (nn_model_output_get_loss (m, k)));
+  json_builder_end_array (w->b);
+
+  w_key (w, "loss_weights");
+  json_builder_begin_array (w->b);
+  for (int k = 0; k < n_out; k++)
+    w_double_value (w, nn_model_output_get_loss_weight (m, k), "a loss weight");
+  json_builder_end_array (w->b);
+
+  w_key (w, "metrics");
+  json_builder_begin_array (w->b);
+  for (int k = 0; k < n_out; k++)
+    {
+      json_builder_begin_array (w->b);
+      for (int j = 0; j < nn_model_output_get_n_metrics (m, k); j++)
+        json_builder_add_string_value (w->b,
+                                       nn_metric_name (nn_model_output_get_metric (m, k, j)));
+      json_builder_end_array (w->b);
+    }
+  json_builder_end_array (w->b);
+
+  json_builder_end_object (w->b);
+}
+
+static void
+w_training (Writer *w, NnModel *m)
+{
+  const NnTrainDefaults *d = nn_model_get_defaults (m);
+  if (!d->epochs && !d->batch_size && d->validation_split == 0 && !d->kfold
+      && !d->kfold_iterations && !d->seed && !d->early_stopping_patience)
+    return;
+  w_key (w, "training");
+  json_builder_begin_object (w->b);
+  w_int (w, "epochs", d->epochs);
+  w_int (w, "batch_size", d->batch_size);
+  w_double (w, "validation_split", d->validation_split, "validation_split");
+  w_int (w, "kfold", d->kfold);
+  w_int (w, "kfold_iterations", d->kfold_iterations);
+  w_int (w, "seed", (gint64) MIN (d->seed, (guint64) G_MAXINT64));
+  w_int (w, "early_stopping_patience", d->early_stopping_patience);
+  json_builder_end_object (w->b);
+}
+
+/* ---- output tidying ------------------------------------------------------ */
+
+/* json-glib 1.6 prints every double with 17 significant digits (0.9 comes
+ * out as 0.90000000000000002, and 1e21 as the invalid "1e+21.0") and every
+ * array one element per line. Model files are read and edited by people, so
+ * the generator's output is rewritten: doubles in the shortest form that
+ * reads back to the same value, and arrays of plain values (shapes,
+ * positions, tensor references) on one line. Strings are copied as they
+ * are. The input is the generator's own, well-formed output. */
+
+static const char *
+tidy_string (GString *out, const char *p)
+{
+  const char *start = p++;
+  while (*p && *p != '"')
+    p += (*p == '\\' && p[1]) ? 2 : 1;
+  if (*p)
+    p++;
+  g_string_append_len (out, start, p - start);
+  return p;
+}
+
+static const char *
+tidy_number (GString *out, const char *p)
+{
+  size_t n = strspn (p, "+-0123456789.eE");
+  if (!memchr (p, '.', n) && !memchr (p, 'e', n) && !memchr (p, 'E', n))
+    {
+      g_string_append_len (out, p, (gssize) n);   /* an integer */
+      return p + n;
+    }
+  double d = g_ascii_strtod (p, NULL);
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  for (int prec = 1; prec <= 17; prec++)
+    {
+      char fmt[8];
+      g_snprintf (fmt, sizeof fmt, "%%.%dg", prec);
+      g_ascii_formatd (buf, sizeof buf, fmt, d);
+      if (g_ascii_strtod (buf, NULL) == d)
+        break;
+    }
+  g_string_append (out, buf);
+  /* Keep it a floating-point number when read back. */
+  if (!strpbrk (buf, ".eE"))
+    g_string_append (out, ".0");
+  return p + n;
+}
+
+static gboolean
+array_is_flat (const char *p)
+{
+  for (p++; *p; p++)
+    {
+      if (*p == '"')
+        {
+          for (p++; *p && *p != '"'; p += (*p == '\\' && p[1]) ? 2 : 1)
+            ;
+          if (!*p)
+            return FALSE;
+        }
+      else if (*p == '[' || *p == '{')
+        return FALSE;
+      else if (*p == ']')
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static const char *
+tidy_flat_array (GString *out, const char *p)
+{
+  g_string_append_c (out, '[');
+  for (p++; *p && *p != ']';)
+    {
+      if (g_ascii_isspace (*p))
+        p++;
+      else if (*p == ',')
+        {
+          g_string_append (out, ", ");
+          p++;
+        }
+      else if (*p == '"')
+        p = tidy_string (out, p);
+      else if (*p == '-' || g_ascii_isdigit (*p))
+        p = tidy_number (out, p);
+      else
+        g_string_append_c (out, *p++);
+    }
+  if (*p)
+    g_string_append_c (out, *p++);
+  return p;
+}
+
+static char *
+tidy_json (const char *s)
+{
+  GString *out = g_string_sized_new (strlen (s) + 2);
+  const char *p = s;
+  while (*p)
+    {
+      if (*p == '"')
+        p = tidy_string (out, p);
+      else if (*p == '-' || g_ascii_isdigit (*p))
+        p = tidy_number (out, p);
+      else if (*p == '[' && array_is_flat (p))
+        p = tidy_flat_array (out, p);
+      else
+        g_string_append_c (out, *p++);
+    }
+  g_string_append_c (out, '\n');
+  return g_string_free (out, FALSE);
+}
+
+/* ---- public: writing ----------------------------------------------------- */
+
+/**
+ * nn_model_to_json:
+ * @with_weights: include the weights (when the model has any)
+ *
+ * Returns: (transfer full): the model file's text, or NULL when a value
+ * cannot be written (a non-finite number).
+ */
+char *
+nn_model_to_json (NnModel *m, gboolean with_weights, GError **error)
+{
+  g_return_val_if_fail (m != NULL, NULL);
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  Writer w = { b, with_weights, NULL };
+  NnTrainDefaults *d = nn_model_get_defaults (m);
+
+  json_builder_begin_object (b);
+  w_string (&w, "format", FORMAT_NAME);
+  w_int (&w, "version", FORMAT_VERSION);
+  w_string (&w, "name", nn_model_get_name (m));
+  if (d->title)
+    w_string (&w, "title", d->title);
+  if (d->description)
+    w_string (&w, "description", d->description);
+  if (nn_model_get_dataset (m))
+    w_string (&w, "dataset", nn_model_get_dataset (m));
+  w_training (&w, m);
+
+  w_key (&w, "config");
+  json_builder_begin_object (b);
+  w_graph (&w, m);
+  json_builder_end_object (b);
+
+  w_compile (&w, m);
+  if (with_weights && m->has_weights)
+    w_weights (&w, m);
+  json_builder_end_object (b);
+
+  if (w.error)
+    {
+      g_propagate_error (error, w.error);
+      return NULL;
+    }
+
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  json_generator_set_pretty (gen, TRUE);
+  json_generator_set_indent (gen, 2);
+  json_generator_set_root (gen, root);
+  g_autofree char *raw = json_generator_to_data (gen, NULL);
+  return tidy_json (raw);
+}
+
+/**
+ * nn_model_save:
+ *
+ * Writes the model file atomically: the text goes to a temporary file in
+ * the same directory, which then replaces @path, so a failure leaves an
+ * existing file as it was.
+ */
+gboolean
+nn_model_save (NnModel *m, const char *path, gboolean with_weights, GError **error)
+{
+  g_return_val_if_fail (m != NULL && path != NULL, FALSE);
+  g_autofree char *json = nn_model_to_json (m, with_weights, error);
+  if (!json)
+    return FALSE;
+  g_autoptr (GError) err = NULL;
+  if (!g_file_set_contents_full (path, json, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0666, &err))
+    {
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE, "Cannot save the model: %s",
+                   err->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
