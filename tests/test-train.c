@@ -85,6 +85,27 @@ run_to_end (NnTrainer *t, Collected *c)
     }
 }
 
+/* Pops events until FINISHED, handing every other one to func; returns the
+ * FINISHED event (the caller frees it). */
+typedef void (*EventFunc) (NnTrainer *t, const NnEvent *e, gpointer data);
+
+static NnEvent *
+drain_until_finished (NnTrainer *t, EventFunc func, gpointer data)
+{
+  for (;;)
+    {
+      NnEvent *e;
+      while ((e = nn_trainer_pop_event (t)))
+        {
+          if (e->kind == NN_EVENT_FINISHED)
+            return e;
+          func (t, e, data);
+          nn_event_free (e);
+        }
+      g_usleep (1000);
+    }
+}
+
 static void
 test_spirals_converges (void)
 {
@@ -318,6 +339,36 @@ test_dataset_mismatch (void)
   nn_event_free (c.finished);
 }
 
+typedef struct {
+  int changed, hists, epochs;
+} RuntimeSeen;
+
+static void
+runtime_event (NnTrainer *t, const NnEvent *e, gpointer data)
+{
+  RuntimeSeen *seen = data;
+  if (e->kind == NN_EVENT_PARAM_CHANGED)
+    {
+      g_assert_cmpstr (e->text, ==, "out.kernel_l2 = 0.25");
+      seen->changed++;
+    }
+  else if (e->kind == NN_EVENT_HISTOGRAMS)
+    {
+      /* 3 Dense layers: kernel and bias each. */
+      g_assert_cmpint (e->n_histograms, ==, 6);
+      g_assert_cmpstr (e->histograms[0].name, ==, "dense_1/kernel");
+      guint64 sum = 0, gsum = 0;
+      for (int b = 0; b < NN_HIST_BINS; b++)
+        sum += e->histograms[0].w_bins[b], gsum += e->histograms[0].g_bins[b];
+      g_assert_cmpuint (sum, ==, 2 * 16);
+      g_assert_cmpuint (gsum, ==, 2 * 16);
+      g_assert_cmpfloat (e->histograms[0].w_min, <, e->histograms[0].w_max);
+      seen->hists++;
+    }
+  else if (e->kind == NN_EVENT_EPOCH && ++seen->epochs == 3)
+    nn_trainer_request_stop (t);
+}
+
 static void
 test_runtime_param_and_histograms (void)
 {
@@ -339,46 +390,11 @@ test_runtime_param_and_histograms (void)
   g_clear_error (&error);
   g_assert_true (nn_trainer_set_param (t, "out", "kernel_l2", "0.25", &error));
   g_assert_no_error (error);
-  int changed = 0, hists = 0, epochs = 0;
-  NnEvent *finished = NULL;
-  while (!finished)
-    {
-      NnEvent *e;
-      while ((e = nn_trainer_pop_event (t)))
-        {
-          if (e->kind == NN_EVENT_PARAM_CHANGED)
-            {
-              g_assert_cmpstr (e->text, ==, "out.kernel_l2 = 0.25");
-              changed++;
-            }
-          else if (e->kind == NN_EVENT_HISTOGRAMS)
-            {
-              /* 3 Dense layers: kernel and bias each. */
-              g_assert_cmpint (e->n_histograms, ==, 6);
-              g_assert_cmpstr (e->histograms[0].name, ==, "dense_1/kernel");
-              guint64 sum = 0, gsum = 0;
-              for (int b = 0; b < NN_HIST_BINS; b++)
-                sum += e->histograms[0].w_bins[b], gsum += e->histograms[0].g_bins[b];
-              g_assert_cmpuint (sum, ==, 2 * 16);
-              g_assert_cmpuint (gsum, ==, 2 * 16);
-              g_assert_cmpfloat (e->histograms[0].w_min, <, e->histograms[0].w_max);
-              hists++;
-            }
-          else if (e->kind == NN_EVENT_EPOCH)
-            {
-              if (++epochs == 3)
-                nn_trainer_request_stop (t);
-            }
-          if (e->kind == NN_EVENT_FINISHED)
-            finished = e;
-          else
-            nn_event_free (e);
-        }
-      g_usleep (1000);
-    }
+  RuntimeSeen seen = { 0 };
+  NnEvent *finished = drain_until_finished (t, runtime_event, &seen);
   g_assert_true (nn_trainer_join (t, &error));
-  g_assert_cmpint (changed, ==, 1);
-  g_assert_cmpint (hists, >=, 3);
+  g_assert_cmpint (seen.changed, ==, 1);
+  g_assert_cmpint (seen.hists, >=, 3);
   g_autoptr (NnModel) trained = nn_trainer_dup_model (t);
   int out = nn_model_find_layer (trained, "out");
   g_assert_cmpfloat (nn_model_layer_get_param (trained, out, "kernel_l2")->f, ==, 0.25);
@@ -413,6 +429,25 @@ test_runtime_param_and_histograms (void)
   g_assert_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG);
 }
 
+typedef struct {
+  double best, last_lr;
+  int    lr_changes;
+} PlateauSeen;
+
+static void
+plateau_event (NnTrainer *t, const NnEvent *e, gpointer data)
+{
+  PlateauSeen *seen = data;
+  if (e->kind == NN_EVENT_EPOCH)
+    seen->best = MIN (seen->best, nn_event_get (e, "val_loss", NULL));
+  else if (e->kind == NN_EVENT_LR_CHANGED)
+    {
+      g_assert_cmpfloat_with_epsilon (e->lr, seen->last_lr * 0.5, 1e-9);
+      seen->last_lr = e->lr;
+      seen->lr_changes++;
+    }
+}
+
 /* ModelCheckpoint writes the best epoch's model; ReduceLROnPlateau lowers
  * the learning rate when the monitored value stalls. */
 static void
@@ -436,41 +471,20 @@ test_checkpoint_and_reduce_lr (void)
   g_autoptr (NnTrainer) t = nn_trainer_new ();
   g_assert_true (nn_trainer_start (t, m, ds, &cfg, &error));
   nn_fit_config_clear (&cfg);
-  double best = INFINITY, last_lr = 0.02;
-  int lr_changes = 0;
-  NnEvent *finished = NULL;
-  while (!finished)
-    {
-      NnEvent *e;
-      while ((e = nn_trainer_pop_event (t)))
-        {
-          if (e->kind == NN_EVENT_EPOCH)
-            best = MIN (best, nn_event_get (e, "val_loss", NULL));
-          else if (e->kind == NN_EVENT_LR_CHANGED)
-            {
-              g_assert_cmpfloat_with_epsilon (e->lr, last_lr * 0.5, 1e-9);
-              last_lr = e->lr;
-              lr_changes++;
-            }
-          if (e->kind == NN_EVENT_FINISHED)
-            finished = e;
-          else
-            nn_event_free (e);
-        }
-      g_usleep (1000);
-    }
+  PlateauSeen seen = { INFINITY, 0.02, 0 };
+  NnEvent *finished = drain_until_finished (t, plateau_event, &seen);
   g_assert_true (nn_trainer_join (t, &error));
   nn_event_free (finished);
-  g_assert_cmpint (lr_changes, >=, 1);
+  g_assert_cmpint (seen.lr_changes, >=, 1);
   /* The checkpoint holds the best epoch's weights. */
   g_autoptr (NnModel) saved = nn_model_load (path, &error);
   g_assert_no_error (error);
   NnScores s = { 0 };
   guint32 *val = ds->train_idx + (ds->n_train - (size_t) (ds->n_train * 0.4));
   g_assert_true (nn_model_evaluate (saved, ds, val, (size_t) (ds->n_train * 0.4), 8, &s, &error));
-  g_test_message ("best val_loss %.5f, checkpoint %.5f, %d learning-rate reductions", best,
-                  nn_scores_get (&s, "loss", NULL), lr_changes);
-  g_assert_cmpfloat_with_epsilon (nn_scores_get (&s, "loss", NULL), best, 1e-4);
+  g_test_message ("best val_loss %.5f, checkpoint %.5f, %d learning-rate reductions",
+                  seen.best, nn_scores_get (&s, "loss", NULL), seen.lr_changes);
+  g_assert_cmpfloat_with_epsilon (nn_scores_get (&s, "loss", NULL), seen.best, 1e-4);
   nn_scores_clear (&s);
   g_unlink (path);
   g_rmdir (dir);
