@@ -6,54 +6,8 @@
 
 #include <adwaita.h>
 
-#include "ds-graph-canvas.h"
+#include "ds-graph-canvas-private.h"
 
-#define ZOOM_MIN   0.1
-#define ZOOM_MAX   3.0
-#define GRID       8.0      /* positions snap to this */
-#define RANK_GAP  96.0      /* horizontal space between a layer and the next */
-#define SIB_GAP   32.0      /* vertical space between layers of one rank */
-#define READABLE_ZOOM 0.6   /* a new view never starts smaller */
-
-typedef enum {
-  DRAG_NONE,
-  DRAG_MOVE,
-  DRAG_CONNECT,
-  DRAG_RUBBER,
-  DRAG_PAN,
-} DragMode;
-
-typedef struct {
-  char  *name;
-  double x, y;
-} MoveStart;
-
-struct _DsGraphCanvas
-{
-  GtkWidget       parent_instance;
-
-  /* Owned */
-  DsDocument     *document;
-  DsScene        *scene;
-  PangoContext   *pango;
-  GPtrArray      *selection;     /* layer names, in the order selected */
-  char           *sel_edge_dst;  /* selected edge: dst layer name, call, slot */
-  int             sel_edge_call, sel_edge_slot;
-  GArray         *move_start;    /* MoveStart, during a move */
-  GtkWidget      *menu;
-
-  DsSceneOverlay  overlay;
-  double          zoom, off_x, off_y;
-  gboolean        needs_fit;
-  DragMode        drag;
-  double          drag_x, drag_y;    /* widget point where the drag began */
-  double          pan_x, pan_y;      /* offset when a pan began */
-  double          pointer_x, pointer_y;
-  gboolean        drag_extend;
-  int             paste_count;
-  guint           sharpen_id;
-  guint           redraw_id;
-};
 
 G_DEFINE_FINAL_TYPE (DsGraphCanvas, ds_graph_canvas, GTK_TYPE_WIDGET)
 
@@ -73,9 +27,6 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
-/* Copied layers live here, in a model of their own, so that paste works
- * across windows and after the originals are gone. */
-static NnModel *clipboard_model;
 
 static void
 move_start_clear (gpointer data)
@@ -83,14 +34,14 @@ move_start_clear (gpointer data)
   g_free (((MoveStart *) data)->name);
 }
 
-static double
-snap (double v)
+double
+_ds_graph_canvas_snap (double v)
 {
   return round (v / GRID) * GRID;
 }
 
-static void
-widget_to_model (DsGraphCanvas *self,
+void
+_ds_graph_canvas_widget_to_model (DsGraphCanvas *self,
                  double         wx,
                  double         wy,
                  double        *mx,
@@ -112,14 +63,14 @@ ds_graph_canvas_model_to_widget (DsGraphCanvas *self,
   *wy = my * self->zoom + self->off_y;
 }
 
-static NnModel *
-model (DsGraphCanvas *self)
+NnModel *
+_ds_graph_canvas_model (DsGraphCanvas *self)
 {
   return self->document ? ds_document_get_model (self->document) : NULL;
 }
 
-static void
-message (DsGraphCanvas *self,
+void
+_ds_graph_canvas_message (DsGraphCanvas *self,
          const char    *text)
 {
   g_signal_emit (self, signals[SHOW_MESSAGE], 0, text);
@@ -140,7 +91,7 @@ is_selected_name (DsGraphCanvas *self,
 static void
 apply_selection (DsGraphCanvas *self)
 {
-  NnModel *m = model (self);
+  NnModel *m = _ds_graph_canvas_model (self);
   int n;
 
   if (self->scene == NULL)
@@ -167,8 +118,8 @@ apply_selection (DsGraphCanvas *self)
                                                     nn_model_find_layer (m, g_ptr_array_index (self->selection, 0)));
 }
 
-static void
-selection_changed (DsGraphCanvas *self)
+void
+_ds_graph_canvas_selection_changed (DsGraphCanvas *self)
 {
   apply_selection (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
@@ -178,7 +129,7 @@ selection_changed (DsGraphCanvas *self)
 static void
 rebuild_scene (DsGraphCanvas *self)
 {
-  NnModel *m = model (self);
+  NnModel *m = _ds_graph_canvas_model (self);
   DsScene *old = g_steal_pointer (&self->scene);
 
   if (m == NULL)
@@ -208,7 +159,7 @@ ds_graph_canvas_clear_selection (DsGraphCanvas *self)
   g_return_if_fail (DS_IS_GRAPH_CANVAS (self));
   g_ptr_array_set_size (self->selection, 0);
   g_clear_pointer (&self->sel_edge_dst, g_free);
-  selection_changed (self);
+  _ds_graph_canvas_selection_changed (self);
 }
 
 void
@@ -216,7 +167,7 @@ ds_graph_canvas_select_layer (DsGraphCanvas *self,
                               int            layer,
                               gboolean       extend)
 {
-  NnModel *m = model (self);
+  NnModel *m = _ds_graph_canvas_model (self);
   const char *name;
 
   g_return_if_fail (DS_IS_GRAPH_CANVAS (self));
@@ -229,33 +180,33 @@ ds_graph_canvas_select_layer (DsGraphCanvas *self,
       if (!is_selected_name (self, name))
         g_ptr_array_add (self->selection, g_strdup (name));
     }
-  selection_changed (self);
+  _ds_graph_canvas_selection_changed (self);
 }
 
 static void
 toggle_layer (DsGraphCanvas *self,
               int            layer)
 {
-  const char *name = nn_model_layer_get_name (model (self), layer);
+  const char *name = nn_model_layer_get_name (_ds_graph_canvas_model (self), layer);
 
   for (guint i = 0; i < self->selection->len; i++)
     if (g_strcmp0 (g_ptr_array_index (self->selection, i), name) == 0)
       {
         g_ptr_array_remove_index (self->selection, i);
-        selection_changed (self);
+        _ds_graph_canvas_selection_changed (self);
         return;
       }
   g_ptr_array_add (self->selection, g_strdup (name));
-  selection_changed (self);
+  _ds_graph_canvas_selection_changed (self);
 }
 
 int
 ds_graph_canvas_get_selected_layer (DsGraphCanvas *self)
 {
   g_return_val_if_fail (DS_IS_GRAPH_CANVAS (self), -1);
-  if (self->selection->len != 1 || model (self) == NULL)
+  if (self->selection->len != 1 || _ds_graph_canvas_model (self) == NULL)
     return -1;
-  return nn_model_find_layer (model (self), g_ptr_array_index (self->selection, 0));
+  return nn_model_find_layer (_ds_graph_canvas_model (self), g_ptr_array_index (self->selection, 0));
 }
 
 guint
@@ -266,11 +217,11 @@ ds_graph_canvas_get_n_selected (DsGraphCanvas *self)
 }
 
 /* Selected layer indices in descending order (safe for removal). */
-static GArray *
-selected_layers (DsGraphCanvas *self)
+GArray *
+_ds_graph_canvas_selected_layers (DsGraphCanvas *self)
 {
   GArray *a = g_array_new (FALSE, FALSE, sizeof (int));
-  NnModel *m = model (self);
+  NnModel *m = _ds_graph_canvas_model (self);
 
   for (guint i = 0; m && i < self->selection->len; i++)
     {
@@ -281,12 +232,6 @@ selected_layers (DsGraphCanvas *self)
   return a;
 }
 
-static int
-cmp_int_desc (gconstpointer a,
-              gconstpointer b)
-{
-  return *(const int *) b - *(const int *) a;
-}
 
 /* ---- view ---------------------------------------------------------------- */
 
@@ -332,7 +277,7 @@ zoom_around (DsGraphCanvas *self,
   if (fabs (zoom - self->zoom) < 1e-9)
     return;
   /* Keep the model point under (wx, wy) where it is. */
-  widget_to_model (self, wx, wy, &mx, &my);
+  _ds_graph_canvas_widget_to_model (self, wx, wy, &mx, &my);
   self->zoom = zoom;
   self->off_x = wx - mx * zoom;
   self->off_y = wy - my * zoom;
@@ -398,8 +343,8 @@ ds_graph_canvas_zoom_fit (DsGraphCanvas *self)
 }
 
 /* Scrolls the least needed to show a node. */
-static void
-reveal_node (DsGraphCanvas *self,
+void
+_ds_graph_canvas_reveal_node (DsGraphCanvas *self,
              int            node)
 {
   DsSceneNode *n;
@@ -422,620 +367,6 @@ reveal_node (DsGraphCanvas *self,
   else if (wy1 > h)
     self->off_y -= MIN (wy1 - h, wy0);
   gtk_widget_queue_draw (GTK_WIDGET (self));
-}
-
-/* ---- editing ------------------------------------------------------------- */
-
-int
-ds_graph_canvas_add_layer (DsGraphCanvas  *self,
-                           const char     *class_name,
-                           double          x,
-                           double          y,
-                           GError        **error)
-{
-  NnModel *m = model (self);
-  g_autofree char *label = NULL;
-  int layer;
-
-  g_return_val_if_fail (DS_IS_GRAPH_CANVAS (self), -1);
-  g_return_val_if_fail (class_name != NULL, -1);
-
-  if (m == NULL)
-    {
-      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH, "No model is open");
-      return -1;
-    }
-  layer = nn_model_add_layer (m, class_name, NULL, error);
-  if (layer < 0)
-    return -1;
-  nn_model_layer_set_position (m, layer, snap (x), snap (y));
-  g_ptr_array_set_size (self->selection, 0);
-  g_ptr_array_add (self->selection, g_strdup (nn_model_layer_get_name (m, layer)));
-  label = g_strdup_printf ("Add %s", class_name);
-  ds_document_commit (self->document, DS_CHANGE_STRUCTURE, label, NULL);
-  selection_changed (self);
-  return nn_model_find_layer (model (self), g_ptr_array_index (self->selection, 0));
-}
-
-int
-ds_graph_canvas_drop_layer (DsGraphCanvas  *self,
-                            const char     *class_name,
-                            double          wx,
-                            double          wy,
-                            GError        **error)
-{
-  double mx, my;
-
-  g_return_val_if_fail (DS_IS_GRAPH_CANVAS (self), -1);
-  widget_to_model (self, wx, wy, &mx, &my);
-  return ds_graph_canvas_add_layer (self, class_name, mx - DS_NODE_WIDTH / 2,
-                                    my - DS_NODE_HEIGHT / 2, error);
-}
-
-static gboolean
-spot_is_free (DsGraphCanvas *self,
-              double         x,
-              double         y)
-{
-  for (int i = 0; self->scene && i < ds_scene_get_n_nodes (self->scene); i++)
-    {
-      DsSceneNode *n = ds_scene_get_node (self->scene, i);
-
-      if (fabs (n->x - x) < DS_NODE_WIDTH && fabs (n->y - y) < DS_NODE_HEIGHT)
-        return FALSE;
-    }
-  return TRUE;
-}
-
-int
-ds_graph_canvas_append_layer (DsGraphCanvas  *self,
-                              const char     *class_name,
-                              GError        **error)
-{
-  int sel = ds_graph_canvas_get_selected_layer (self);
-  NnModel *m = model (self);
-  double x = 0, y = 0;
-  int layer;
-
-  g_return_val_if_fail (DS_IS_GRAPH_CANVAS (self), -1);
-  if (m == NULL)
-    return -1;
-
-  if (sel >= 0)
-    {
-      nn_model_layer_get_position (m, sel, &x, &y);
-      x += DS_NODE_WIDTH + RANK_GAP;
-    }
-  else if (self->scene && ds_scene_get_n_nodes (self->scene) > 0)
-    {
-      double x0, y0, x1, y1;
-
-      ds_scene_get_bounds (self->scene, &x0, &y0, &x1, &y1);
-      x = x1 + RANK_GAP;
-      y = y0;
-    }
-  while (!spot_is_free (self, x, y))
-    y += DS_NODE_HEIGHT + SIB_GAP;
-
-  layer = ds_graph_canvas_add_layer (self, class_name, x, y, error);
-  if (layer < 0)
-    return -1;
-  if (sel >= 0)
-    {
-      const NnLayerType *t = nn_layer_type_lookup (class_name);
-
-      if (t && nn_layer_type_get_max_inputs (t) != 0)
-        {
-          g_autoptr(GError) local = NULL;
-
-          if (!ds_graph_canvas_connect (self, sel, layer, &local))
-            message (self, local->message);
-          ds_graph_canvas_select_layer (self, layer, FALSE);
-        }
-    }
-  reveal_node (self, layer);
-  return layer;
-}
-
-gboolean
-ds_graph_canvas_connect (DsGraphCanvas  *self,
-                         int             src,
-                         int             dst,
-                         GError        **error)
-{
-  NnModel *m = model (self);
-  const NnLayerType *t;
-  int max, slot = 0;
-  g_autofree char *label = NULL;
-
-  g_return_val_if_fail (DS_IS_GRAPH_CANVAS (self), FALSE);
-  g_return_val_if_fail (m != NULL, FALSE);
-
-  if (src < 0 || dst < 0 || src >= nn_model_get_n_layers (m) || dst >= nn_model_get_n_layers (m))
-    {
-      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH, "No such layer");
-      return FALSE;
-    }
-  if (src == dst)
-    {
-      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                   "%s cannot take its own output as input", nn_model_layer_get_name (m, dst));
-      return FALSE;
-    }
-  t = nn_model_layer_get_type (m, dst);
-  max = t ? nn_layer_type_get_max_inputs (t) : 1;
-  if (max == 0)
-    {
-      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                   "%s is an Input layer: it takes no inputs", nn_model_layer_get_name (m, dst));
-      return FALSE;
-    }
-  if (nn_model_layer_get_n_calls (m, dst) > 0)
-    slot = nn_model_call_get_n_inputs (m, dst, 0);
-  if (max > 0 && slot >= max)
-    {
-      /* A full single-input layer gets its input replaced, the natural
-       * meaning of dropping a new edge on it. */
-      if (max == 1)
-        {
-          nn_model_disconnect (m, dst, 0, 0);
-          slot = 0;
-        }
-      else
-        {
-          g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                       "%s takes at most %d inputs", nn_model_layer_get_name (m, dst), max);
-          return FALSE;
-        }
-    }
-  if (!nn_model_connect (m, (NnRef) { src, 0 }, dst, slot, error))
-    {
-      ds_document_revert (self->document);
-      return FALSE;
-    }
-  label = g_strdup_printf ("Connect %s to %s", nn_model_layer_get_name (m, src),
-                           nn_model_layer_get_name (m, dst));
-  ds_document_commit (self->document, DS_CHANGE_STRUCTURE, label, NULL);
-  return TRUE;
-}
-
-gboolean
-ds_graph_canvas_rename_layer (DsGraphCanvas  *self,
-                              int             layer,
-                              const char     *name,
-                              GError        **error)
-{
-  NnModel *m = model (self);
-  g_autofree char *old = NULL;
-
-  g_return_val_if_fail (DS_IS_GRAPH_CANVAS (self), FALSE);
-  g_return_val_if_fail (m != NULL && layer >= 0, FALSE);
-
-  old = g_strdup (nn_model_layer_get_name (m, layer));
-  if (!nn_model_layer_set_name (m, layer, name, error))
-    return FALSE;
-  for (guint i = 0; i < self->selection->len; i++)
-    if (g_strcmp0 (g_ptr_array_index (self->selection, i), old) == 0)
-      {
-        g_free (self->selection->pdata[i]);
-        self->selection->pdata[i] = g_strdup (name);
-      }
-  if (g_strcmp0 (self->sel_edge_dst, old) == 0)
-    {
-      g_free (self->sel_edge_dst);
-      self->sel_edge_dst = g_strdup (name);
-    }
-  ds_document_commit (self->document, DS_CHANGE_PARAMS, "Rename Layer", NULL);
-  return TRUE;
-}
-
-void
-ds_graph_canvas_delete_selection (DsGraphCanvas *self)
-{
-  NnModel *m = model (self);
-  g_autoptr(GArray) layers = NULL;
-  gboolean changed = FALSE;
-
-  g_return_if_fail (DS_IS_GRAPH_CANVAS (self));
-  if (m == NULL)
-    return;
-
-  if (self->sel_edge_dst != NULL && self->selection->len == 0)
-    {
-      int dst = nn_model_find_layer (m, self->sel_edge_dst);
-
-      if (dst >= 0 && nn_model_disconnect (m, dst, self->sel_edge_call, self->sel_edge_slot))
-        {
-          g_clear_pointer (&self->sel_edge_dst, g_free);
-          ds_document_commit (self->document, DS_CHANGE_STRUCTURE, "Remove Connection", NULL);
-          selection_changed (self);
-        }
-      return;
-    }
-
-  layers = selected_layers (self);
-  g_array_sort (layers, cmp_int_desc);
-  for (guint i = 0; i < layers->len; i++)
-    {
-      g_autoptr(GError) error = NULL;
-
-      if (nn_model_remove_layer (m, g_array_index (layers, int, i), &error))
-        changed = TRUE;
-      else
-        message (self, error->message);
-    }
-  if (changed)
-    {
-      g_ptr_array_set_size (self->selection, 0);
-      ds_document_commit (self->document, DS_CHANGE_STRUCTURE,
-                          layers->len > 1 ? "Delete Layers" : "Delete Layer", NULL);
-      selection_changed (self);
-    }
-}
-
-/* Copies layers (configuration, position + (dx, dy), trainable flag) and the
- * edges among them from one model into another; new names are picked.
- * Fills new_index[i] for layers[i]. */
-static gboolean
-copy_layers (NnModel    *from,
-             const int  *layers,
-             int         n,
-             NnModel    *to,
-             double      dx,
-             double      dy,
-             int        *new_index,
-             GError    **error)
-{
-  for (int i = 0; i < n; i++)
-    {
-      int l = layers[i], nl;
-      const NnLayerType *t = nn_model_layer_get_type (from, l);
-      double x, y;
-
-      if (nn_model_layer_get_submodel (from, l) != NULL)
-        nl = nn_model_add_submodel (to, nn_model_layer_get_submodel (from, l), NULL, error);
-      else
-        nl = nn_model_add_layer (to, nn_layer_type_get_name (t), NULL, error);
-      if (nl < 0)
-        return FALSE;
-      for (guint p = 0; p < nn_layer_type_get_n_params (t); p++)
-        {
-          const NnParamSpec *spec = nn_layer_type_get_param (t, p);
-          g_autofree char *text = nn_model_layer_dup_param_text (from, l, spec->name);
-
-          if (text && !nn_model_layer_set_param (to, nl, spec->name, text, error))
-            return FALSE;
-        }
-      nn_model_layer_set_trainable (to, nl, nn_model_layer_get_trainable (from, l));
-      nn_model_layer_get_position (from, l, &x, &y);
-      nn_model_layer_set_position (to, nl, x + dx, y + dy);
-      new_index[i] = nl;
-    }
-  for (int i = 0; i < n; i++)
-    {
-      int l = layers[i];
-
-      if (nn_model_layer_get_n_calls (from, l) == 0)
-        continue;
-      for (int s = 0; s < nn_model_call_get_n_inputs (from, l, 0); s++)
-        {
-          NnRef r = nn_model_call_get_input (from, l, 0, s);
-
-          for (int k = 0; k < n; k++)
-            if (layers[k] == r.layer)
-              {
-                if (!nn_model_connect (to, (NnRef) { new_index[k], 0 }, new_index[i], s, error))
-                  return FALSE;
-                break;
-              }
-        }
-    }
-  return TRUE;
-}
-
-static int
-cmp_int_asc (gconstpointer a,
-             gconstpointer b)
-{
-  return *(const int *) a - *(const int *) b;
-}
-
-void
-ds_graph_canvas_copy (DsGraphCanvas *self)
-{
-  g_autoptr(GArray) layers = selected_layers (self);
-  g_autofree int *idx = NULL;
-  g_autoptr(GError) error = NULL;
-  NnModel *clip;
-
-  g_return_if_fail (DS_IS_GRAPH_CANVAS (self));
-  if (layers->len == 0)
-    return;
-  /* Keep model order so edges can be made in one pass. */
-  g_array_sort (layers, cmp_int_asc);
-  idx = g_new (int, layers->len);
-  clip = nn_model_new ("clipboard");
-  if (!copy_layers (model (self), (int *) layers->data, layers->len, clip, 0, 0, idx, &error))
-    {
-      nn_model_free (clip);
-      message (self, error->message);
-      return;
-    }
-  g_clear_pointer (&clipboard_model, nn_model_free);
-  clipboard_model = clip;
-  self->paste_count = 0;
-}
-
-static void
-paste_from (DsGraphCanvas *self,
-            NnModel       *src,
-            double         dx,
-            double         dy,
-            const char    *label)
-{
-  int n = nn_model_get_n_layers (src);
-  g_autofree int *layers = g_new (int, MAX (n, 1));
-  g_autofree int *idx = g_new (int, MAX (n, 1));
-  g_autoptr(GError) error = NULL;
-  NnModel *m = model (self);
-
-  for (int i = 0; i < n; i++)
-    layers[i] = i;
-  if (!copy_layers (src, layers, n, m, dx, dy, idx, &error))
-    {
-      ds_document_revert (self->document);
-      message (self, error->message);
-      return;
-    }
-  g_ptr_array_set_size (self->selection, 0);
-  for (int i = 0; i < n; i++)
-    g_ptr_array_add (self->selection, g_strdup (nn_model_layer_get_name (m, idx[i])));
-  g_clear_pointer (&self->sel_edge_dst, g_free);
-  ds_document_commit (self->document, DS_CHANGE_STRUCTURE, label, NULL);
-  selection_changed (self);
-}
-
-void
-ds_graph_canvas_paste (DsGraphCanvas *self)
-{
-  double off;
-
-  g_return_if_fail (DS_IS_GRAPH_CANVAS (self));
-  if (clipboard_model == NULL || model (self) == NULL
-      || nn_model_get_n_layers (clipboard_model) == 0)
-    return;
-  /* Each paste lands a step further so copies don't hide each other. */
-  off = 32 * ++self->paste_count;
-  paste_from (self, clipboard_model, off, off, "Paste");
-}
-
-void
-ds_graph_canvas_duplicate (DsGraphCanvas *self)
-{
-  g_autoptr(GArray) layers = selected_layers (self);
-  g_autofree int *idx = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(NnModel) tmp = NULL;
-
-  g_return_if_fail (DS_IS_GRAPH_CANVAS (self));
-  if (layers->len == 0)
-    return;
-  g_array_sort (layers, cmp_int_asc);
-  idx = g_new (int, layers->len);
-  tmp = nn_model_new ("duplicate");
-  if (!copy_layers (model (self), (int *) layers->data, layers->len, tmp, 0, 0, idx, &error))
-    {
-      message (self, error->message);
-      return;
-    }
-  paste_from (self, tmp, 0, DS_NODE_HEIGHT + SIB_GAP, "Duplicate");
-}
-
-void
-ds_graph_canvas_select_all (DsGraphCanvas *self)
-{
-  NnModel *m = model (self);
-
-  g_return_if_fail (DS_IS_GRAPH_CANVAS (self));
-  if (m == NULL)
-    return;
-  g_ptr_array_set_size (self->selection, 0);
-  for (int i = 0; i < nn_model_get_n_layers (m); i++)
-    g_ptr_array_add (self->selection, g_strdup (nn_model_layer_get_name (m, i)));
-  selection_changed (self);
-}
-
-static void
-connect_selected (DsGraphCanvas *self)
-{
-  NnModel *m = model (self);
-  g_autoptr(GPtrArray) names = NULL;
-
-  if (m == NULL || self->selection->len < 2)
-    {
-      message (self, "Select two or more layers, in order, to connect them");
-      return;
-    }
-  /* Chain them in the order they were selected. */
-  names = g_ptr_array_new_full (self->selection->len, g_free);
-  for (guint i = 0; i < self->selection->len; i++)
-    g_ptr_array_add (names, g_strdup (g_ptr_array_index (self->selection, i)));
-  for (guint i = 0; i + 1 < names->len; i++)
-    {
-      g_autoptr(GError) error = NULL;
-      int a = nn_model_find_layer (model (self), g_ptr_array_index (names, i));
-      int b = nn_model_find_layer (model (self), g_ptr_array_index (names, i + 1));
-
-      if (!ds_graph_canvas_connect (self, a, b, &error))
-        {
-          message (self, error->message);
-          return;
-        }
-    }
-}
-
-void
-ds_graph_canvas_auto_layout (DsGraphCanvas *self)
-{
-  NnModel *m = model (self);
-  int n;
-  g_autofree int *depth = NULL;
-  g_autofree double *order = NULL;
-  g_autofree int *by_depth = NULL;
-  int max_depth = 0;
-  gboolean changed = TRUE;
-
-  g_return_if_fail (DS_IS_GRAPH_CANVAS (self));
-  if (m == NULL || (n = nn_model_get_n_layers (m)) == 0)
-    return;
-
-  /* Layered (Sugiyama-style) layout, ranks left to right: rank = longest
-   * path from a source,
-   * found by relaxing edges until nothing changes (n rounds at most, since
-   * the graph has no cycles). */
-  depth = g_new0 (int, n);
-  for (int round = 0; changed && round < n; round++)
-    {
-      changed = FALSE;
-      for (int l = 0; l < n; l++)
-        for (int c = 0; c < nn_model_layer_get_n_calls (m, l); c++)
-          for (int s = 0; s < nn_model_call_get_n_inputs (m, l, c); s++)
-            {
-              NnRef r = nn_model_call_get_input (m, l, c, s);
-
-              if (r.layer >= 0 && r.layer < n && depth[l] < depth[r.layer] + 1)
-                {
-                  depth[l] = depth[r.layer] + 1;
-                  changed = TRUE;
-                }
-            }
-    }
-  for (int l = 0; l < n; l++)
-    max_depth = MAX (max_depth, depth[l]);
-
-  /* Order within a rank: by the mean position of the inputs (barycentre),
-   * ranks processed top-down; sources keep their model order. */
-  order = g_new0 (double, n);
-  for (int l = 0; l < n; l++)
-    order[l] = l;
-  by_depth = g_new0 (int, n);
-  for (int d = 0; d <= max_depth; d++)
-    {
-      int k = 0;
-
-      for (int l = 0; l < n; l++)
-        if (depth[l] == d)
-          {
-            double sum = 0;
-            int cnt = 0;
-
-            for (int s = 0; nn_model_layer_get_n_calls (m, l) > 0
-                            && s < nn_model_call_get_n_inputs (m, l, 0); s++)
-              {
-                NnRef r = nn_model_call_get_input (m, l, 0, s);
-                if (r.layer >= 0 && r.layer < n)
-                  {
-                    sum += order[r.layer];
-                    cnt++;
-                  }
-              }
-            if (cnt > 0)
-              order[l] = sum / cnt + l * 1e-6;
-            by_depth[k++] = l;
-          }
-      /* Insertion sort by order: ranks are small. */
-      for (int i = 1; i < k; i++)
-        for (int j = i; j > 0 && order[by_depth[j]] < order[by_depth[j - 1]]; j--)
-          {
-            int t = by_depth[j];
-            by_depth[j] = by_depth[j - 1];
-            by_depth[j - 1] = t;
-          }
-      for (int i = 0; i < k; i++)
-        {
-          int l = by_depth[i];
-          double col_h = k * DS_NODE_HEIGHT + (k - 1) * SIB_GAP;
-
-          order[l] = i;
-          nn_model_layer_set_position (m, l, d * (DS_NODE_WIDTH + RANK_GAP),
-                                       snap (-col_h / 2 + i * (DS_NODE_HEIGHT + SIB_GAP)));
-        }
-    }
-  ds_document_commit (self->document, DS_CHANGE_POSITIONS, "Arrange Layers", NULL);
-  ds_graph_canvas_zoom_fit (self);
-}
-
-static void
-move_selection_by (DsGraphCanvas *self,
-                   double         dx,
-                   double         dy)
-{
-  g_autoptr(GArray) layers = selected_layers (self);
-  NnModel *m = model (self);
-  GString *key = g_string_new ("keymove");
-
-  if (layers->len == 0)
-    {
-      g_string_free (key, TRUE);
-      return;
-    }
-  for (guint i = 0; i < layers->len; i++)
-    {
-      int l = g_array_index (layers, int, i);
-      double x, y;
-
-      nn_model_layer_get_position (m, l, &x, &y);
-      nn_model_layer_set_position (m, l, x + dx, y + dy);
-      g_string_append_printf (key, ":%s", nn_model_layer_get_name (m, l));
-    }
-  /* Arrow presses on the same selection undo as one move. */
-  ds_document_commit (self->document, DS_CHANGE_POSITIONS, "Move", key->str);
-  g_string_free (key, TRUE);
-  if (layers->len > 0)
-    reveal_node (self, ds_scene_find_layer (self->scene, g_array_index (layers, int, 0)));
-}
-
-/* Tab order follows the data: left to right, then top to bottom. */
-static int
-cmp_reading (DsScene *scene,
-             int      a,
-             int      b)
-{
-  DsSceneNode *na = ds_scene_get_node (scene, a), *nb = ds_scene_get_node (scene, b);
-
-  if (na->x != nb->x)
-    return na->x < nb->x ? -1 : 1;
-  if (na->y != nb->y)
-    return na->y < nb->y ? -1 : 1;
-  return (a > b) - (a < b);
-}
-
-static void
-select_next (DsGraphCanvas *self,
-             int            dir)
-{
-  int n, cur = -1, best = -1;
-
-  if (self->scene == NULL || (n = ds_scene_get_n_nodes (self->scene)) == 0)
-    return;
-  if (self->selection->len > 0)
-    cur = nn_model_find_layer (model (self), g_ptr_array_index (self->selection, 0));
-
-  /* The nearest node after (or before) the current one in reading order;
-   * past the end, wrap around to the first (or last). */
-  for (int i = 0; i < n; i++)
-    {
-      if (cur >= 0 && (i == cur || cmp_reading (self->scene, i, cur) * dir < 0))
-        continue;
-      if (best < 0 || cmp_reading (self->scene, i, best) * dir < 0)
-        best = i;
-    }
-  if (best < 0)
-    for (int i = 0; i < n; i++)
-      if (best < 0 || cmp_reading (self->scene, i, best) * dir < 0)
-        best = i;
-  ds_graph_canvas_select_layer (self, ds_scene_get_node (self->scene, best)->layer, FALSE);
-  reveal_node (self, best);
 }
 
 /* ---- drawing ------------------------------------------------------------- */
@@ -1116,7 +447,7 @@ drag_begin_cb (GtkGestureDrag *gesture,
   self->drag_extend = (mods & (GDK_SHIFT_MASK | GDK_CONTROL_MASK)) != 0;
   if (self->scene == NULL)
     return;
-  widget_to_model (self, x, y, &mx, &my);
+  _ds_graph_canvas_widget_to_model (self, x, y, &mx, &my);
 
   port = ds_scene_hit_output_port (self->scene, mx, my, port_radius (self));
   if (port >= 0)
@@ -1165,7 +496,7 @@ drag_begin_cb (GtkGestureDrag *gesture,
       self->sel_edge_dst = g_strdup (ds_scene_get_node (self->scene, e->dst)->name);
       self->sel_edge_call = e->call;
       self->sel_edge_slot = e->slot;
-      selection_changed (self);
+      _ds_graph_canvas_selection_changed (self);
       return;
     }
 
@@ -1185,19 +516,19 @@ drag_update_cb (GtkGestureDrag *gesture,
 {
   double mx, my;
 
-  widget_to_model (self, self->drag_x + dx, self->drag_y + dy, &mx, &my);
+  _ds_graph_canvas_widget_to_model (self, self->drag_x + dx, self->drag_y + dy, &mx, &my);
   switch (self->drag)
     {
     case DRAG_MOVE:
       {
-        NnModel *m = model (self);
+        NnModel *m = _ds_graph_canvas_model (self);
 
         for (guint i = 0; i < self->move_start->len; i++)
           {
             MoveStart *ms = &g_array_index (self->move_start, MoveStart, i);
             int l = nn_model_find_layer (m, ms->name);
             int node = ds_scene_find_layer (self->scene, l);
-            double x = snap (ms->x + dx / self->zoom), y = snap (ms->y + dy / self->zoom);
+            double x = _ds_graph_canvas_snap (ms->x + dx / self->zoom), y = _ds_graph_canvas_snap (ms->y + dy / self->zoom);
 
             if (l < 0 || node < 0)
               continue;
@@ -1243,7 +574,7 @@ drag_update_cb (GtkGestureDrag *gesture,
                 && !is_selected_name (self, n->name))
               g_ptr_array_add (self->selection, g_strdup (n->name));
           }
-        selection_changed (self);
+        _ds_graph_canvas_selection_changed (self);
       }
       break;
 
@@ -1276,7 +607,7 @@ drag_end_cb (GtkGestureDrag *gesture,
           double mx, my;
           int node;
 
-          widget_to_model (self, self->drag_x, self->drag_y, &mx, &my);
+          _ds_graph_canvas_widget_to_model (self, self->drag_x, self->drag_y, &mx, &my);
           node = ds_scene_hit_node (self->scene, mx, my);
           if (node >= 0)
             ds_graph_canvas_select_layer (self, ds_scene_get_node (self->scene, node)->layer, FALSE);
@@ -1299,7 +630,7 @@ drag_end_cb (GtkGestureDrag *gesture,
             int dl = ds_scene_get_node (self->scene, dst)->layer;
 
             if (!ds_graph_canvas_connect (self, sl, dl, &error))
-              message (self, error->message);
+              _ds_graph_canvas_message (self, error->message);
           }
       }
       break;
@@ -1386,7 +717,7 @@ motion_cb (GtkEventControllerMotion *controller,
   self->pointer_y = y;
   if (self->scene == NULL || self->drag != DRAG_NONE)
     return;
-  widget_to_model (self, x, y, &mx, &my);
+  _ds_graph_canvas_widget_to_model (self, x, y, &mx, &my);
   port = ds_scene_hit_output_port (self->scene, mx, my, port_radius (self));
   if (port != self->overlay.hover_port)
     {
@@ -1413,7 +744,7 @@ drop_cb (GtkDropTarget *target,
     return FALSE;
   if (ds_graph_canvas_drop_layer (self, class_name, x, y, &error) < 0)
     {
-      message (self, error->message);
+      _ds_graph_canvas_message (self, error->message);
       return FALSE;
     }
   gtk_widget_grab_focus (GTK_WIDGET (self));
@@ -1437,7 +768,7 @@ query_tooltip_cb (GtkWidget     *widget,
     node = self->overlay.focus_node;
   else
     {
-      widget_to_model (self, x, y, &mx, &my);
+      _ds_graph_canvas_widget_to_model (self, x, y, &mx, &my);
       if (ds_scene_hit_output_port (self->scene, mx, my, port_radius (self)) >= 0)
         {
           gtk_tooltip_set_text (tooltip, "Drag to a layer to connect this output to it");
@@ -1489,7 +820,7 @@ context_menu_cb (GtkGestureClick *gesture,
   gtk_widget_grab_focus (GTK_WIDGET (self));
   if (self->scene)
     {
-      widget_to_model (self, x, y, &mx, &my);
+      _ds_graph_canvas_widget_to_model (self, x, y, &mx, &my);
       node = ds_scene_hit_node (self->scene, mx, my);
       if (node >= 0 && !ds_scene_get_node (self->scene, node)->selected)
         ds_graph_canvas_select_layer (self, ds_scene_get_node (self->scene, node)->layer, FALSE);
@@ -1533,17 +864,17 @@ action_cb (GtkWidget  *widget,
   else if (g_str_equal (a, "select-none"))
     ds_graph_canvas_clear_selection (self);
   else if (g_str_equal (a, "connect"))
-    connect_selected (self);
+    _ds_graph_canvas_connect_selected (self);
   else if (g_str_equal (a, "next"))
-    select_next (self, 1);
+    _ds_graph_canvas_select_next (self, 1);
   else if (g_str_equal (a, "previous"))
-    select_next (self, -1);
+    _ds_graph_canvas_select_next (self, -1);
   else if (g_str_equal (a, "move"))
     {
       double dx, dy;
 
       g_variant_get (parameter, "(dd)", &dx, &dy);
-      move_selection_by (self, dx, dy);
+      _ds_graph_canvas_move_selection_by (self, dx, dy);
     }
   else if (g_str_equal (a, "auto-layout"))
     ds_graph_canvas_auto_layout (self);

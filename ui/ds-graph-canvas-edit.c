@@ -1,0 +1,636 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* DsGraphCanvas editing commands: add, drop, append, connect, rename,
+ * delete, copy/paste, duplicate, select all, auto layout and keyboard moves,
+ * each one undoable step of the document. */
+#define G_LOG_DOMAIN "deepscope"
+
+#include <math.h>
+#include <string.h>
+
+#include "ds-graph-canvas-private.h"
+
+/* Copied layers live here, in a model of their own, so that paste works
+ * across windows and after the originals are gone. */
+static NnModel *clipboard_model;
+
+static int
+cmp_int_desc (gconstpointer a,
+              gconstpointer b)
+{
+  return *(const int *) b - *(const int *) a;
+}
+
+/* ---- editing ------------------------------------------------------------- */
+
+int
+ds_graph_canvas_add_layer (DsGraphCanvas  *self,
+                           const char     *class_name,
+                           double          x,
+                           double          y,
+                           GError        **error)
+{
+  NnModel *m = _ds_graph_canvas_model (self);
+  g_autofree char *label = NULL;
+  int layer;
+
+  g_return_val_if_fail (DS_IS_GRAPH_CANVAS (self), -1);
+  g_return_val_if_fail (class_name != NULL, -1);
+
+  if (m == NULL)
+    {
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH, "No model is open");
+      return -1;
+    }
+  layer = nn_model_add_layer (m, class_name, NULL, error);
+  if (layer < 0)
+    return -1;
+  nn_model_layer_set_position (m, layer, _ds_graph_canvas_snap (x), _ds_graph_canvas_snap (y));
+  g_ptr_array_set_size (self->selection, 0);
+  g_ptr_array_add (self->selection, g_strdup (nn_model_layer_get_name (m, layer)));
+  label = g_strdup_printf ("Add %s", class_name);
+  ds_document_commit (self->document, DS_CHANGE_STRUCTURE, label, NULL);
+  _ds_graph_canvas_selection_changed (self);
+  return nn_model_find_layer (_ds_graph_canvas_model (self), g_ptr_array_index (self->selection, 0));
+}
+
+int
+ds_graph_canvas_drop_layer (DsGraphCanvas  *self,
+                            const char     *class_name,
+                            double          wx,
+                            double          wy,
+                            GError        **error)
+{
+  double mx, my;
+
+  g_return_val_if_fail (DS_IS_GRAPH_CANVAS (self), -1);
+  _ds_graph_canvas_widget_to_model (self, wx, wy, &mx, &my);
+  return ds_graph_canvas_add_layer (self, class_name, mx - DS_NODE_WIDTH / 2,
+                                    my - DS_NODE_HEIGHT / 2, error);
+}
+
+static gboolean
+spot_is_free (DsGraphCanvas *self,
+              double         x,
+              double         y)
+{
+  for (int i = 0; self->scene && i < ds_scene_get_n_nodes (self->scene); i++)
+    {
+      DsSceneNode *n = ds_scene_get_node (self->scene, i);
+
+      if (fabs (n->x - x) < DS_NODE_WIDTH && fabs (n->y - y) < DS_NODE_HEIGHT)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+int
+ds_graph_canvas_append_layer (DsGraphCanvas  *self,
+                              const char     *class_name,
+                              GError        **error)
+{
+  int sel = ds_graph_canvas_get_selected_layer (self);
+  NnModel *m = _ds_graph_canvas_model (self);
+  double x = 0, y = 0;
+  int layer;
+
+  g_return_val_if_fail (DS_IS_GRAPH_CANVAS (self), -1);
+  if (m == NULL)
+    return -1;
+
+  if (sel >= 0)
+    {
+      nn_model_layer_get_position (m, sel, &x, &y);
+      x += DS_NODE_WIDTH + RANK_GAP;
+    }
+  else if (self->scene && ds_scene_get_n_nodes (self->scene) > 0)
+    {
+      double x0, y0, x1, y1;
+
+      ds_scene_get_bounds (self->scene, &x0, &y0, &x1, &y1);
+      x = x1 + RANK_GAP;
+      y = y0;
+    }
+  while (!spot_is_free (self, x, y))
+    y += DS_NODE_HEIGHT + SIB_GAP;
+
+  layer = ds_graph_canvas_add_layer (self, class_name, x, y, error);
+  if (layer < 0)
+    return -1;
+  if (sel >= 0)
+    {
+      const NnLayerType *t = nn_layer_type_lookup (class_name);
+
+      if (t && nn_layer_type_get_max_inputs (t) != 0)
+        {
+          g_autoptr(GError) local = NULL;
+
+          if (!ds_graph_canvas_connect (self, sel, layer, &local))
+            _ds_graph_canvas_message (self, local->message);
+          ds_graph_canvas_select_layer (self, layer, FALSE);
+        }
+    }
+  _ds_graph_canvas_reveal_node (self, layer);
+  return layer;
+}
+
+gboolean
+ds_graph_canvas_connect (DsGraphCanvas  *self,
+                         int             src,
+                         int             dst,
+                         GError        **error)
+{
+  NnModel *m = _ds_graph_canvas_model (self);
+  const NnLayerType *t;
+  int max, slot = 0;
+  g_autofree char *label = NULL;
+
+  g_return_val_if_fail (DS_IS_GRAPH_CANVAS (self), FALSE);
+  g_return_val_if_fail (m != NULL, FALSE);
+
+  if (src < 0 || dst < 0 || src >= nn_model_get_n_layers (m) || dst >= nn_model_get_n_layers (m))
+    {
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH, "No such layer");
+      return FALSE;
+    }
+  if (src == dst)
+    {
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
+                   "%s cannot take its own output as input", nn_model_layer_get_name (m, dst));
+      return FALSE;
+    }
+  t = nn_model_layer_get_type (m, dst);
+  max = t ? nn_layer_type_get_max_inputs (t) : 1;
+  if (max == 0)
+    {
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
+                   "%s is an Input layer: it takes no inputs", nn_model_layer_get_name (m, dst));
+      return FALSE;
+    }
+  if (nn_model_layer_get_n_calls (m, dst) > 0)
+    slot = nn_model_call_get_n_inputs (m, dst, 0);
+  if (max > 0 && slot >= max)
+    {
+      /* A full single-input layer gets its input replaced, the natural
+       * meaning of dropping a new edge on it. */
+      if (max == 1)
+        {
+          nn_model_disconnect (m, dst, 0, 0);
+          slot = 0;
+        }
+      else
+        {
+          g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
+                       "%s takes at most %d inputs", nn_model_layer_get_name (m, dst), max);
+          return FALSE;
+        }
+    }
+  if (!nn_model_connect (m, (NnRef) { src, 0 }, dst, slot, error))
+    {
+      ds_document_revert (self->document);
+      return FALSE;
+    }
+  label = g_strdup_printf ("Connect %s to %s", nn_model_layer_get_name (m, src),
+                           nn_model_layer_get_name (m, dst));
+  ds_document_commit (self->document, DS_CHANGE_STRUCTURE, label, NULL);
+  return TRUE;
+}
+
+gboolean
+ds_graph_canvas_rename_layer (DsGraphCanvas  *self,
+                              int             layer,
+                              const char     *name,
+                              GError        **error)
+{
+  NnModel *m = _ds_graph_canvas_model (self);
+  g_autofree char *old = NULL;
+
+  g_return_val_if_fail (DS_IS_GRAPH_CANVAS (self), FALSE);
+  g_return_val_if_fail (m != NULL && layer >= 0, FALSE);
+
+  old = g_strdup (nn_model_layer_get_name (m, layer));
+  if (!nn_model_layer_set_name (m, layer, name, error))
+    return FALSE;
+  for (guint i = 0; i < self->selection->len; i++)
+    if (g_strcmp0 (g_ptr_array_index (self->selection, i), old) == 0)
+      {
+        g_free (self->selection->pdata[i]);
+        self->selection->pdata[i] = g_strdup (name);
+      }
+  if (g_strcmp0 (self->sel_edge_dst, old) == 0)
+    {
+      g_free (self->sel_edge_dst);
+      self->sel_edge_dst = g_strdup (name);
+    }
+  ds_document_commit (self->document, DS_CHANGE_PARAMS, "Rename Layer", NULL);
+  return TRUE;
+}
+
+void
+ds_graph_canvas_delete_selection (DsGraphCanvas *self)
+{
+  NnModel *m = _ds_graph_canvas_model (self);
+  g_autoptr(GArray) layers = NULL;
+  gboolean changed = FALSE;
+
+  g_return_if_fail (DS_IS_GRAPH_CANVAS (self));
+  if (m == NULL)
+    return;
+
+  if (self->sel_edge_dst != NULL && self->selection->len == 0)
+    {
+      int dst = nn_model_find_layer (m, self->sel_edge_dst);
+
+      if (dst >= 0 && nn_model_disconnect (m, dst, self->sel_edge_call, self->sel_edge_slot))
+        {
+          g_clear_pointer (&self->sel_edge_dst, g_free);
+          ds_document_commit (self->document, DS_CHANGE_STRUCTURE, "Remove Connection", NULL);
+          _ds_graph_canvas_selection_changed (self);
+        }
+      return;
+    }
+
+  layers = _ds_graph_canvas_selected_layers (self);
+  g_array_sort (layers, cmp_int_desc);
+  for (guint i = 0; i < layers->len; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (nn_model_remove_layer (m, g_array_index (layers, int, i), &error))
+        changed = TRUE;
+      else
+        _ds_graph_canvas_message (self, error->message);
+    }
+  if (changed)
+    {
+      g_ptr_array_set_size (self->selection, 0);
+      ds_document_commit (self->document, DS_CHANGE_STRUCTURE,
+                          layers->len > 1 ? "Delete Layers" : "Delete Layer", NULL);
+      _ds_graph_canvas_selection_changed (self);
+    }
+}
+
+/* Copies layers (configuration, position + (dx, dy), trainable flag) and the
+ * edges among them from one model into another; new names are picked.
+ * Fills new_index[i] for layers[i]. */
+static gboolean
+copy_layers (NnModel    *from,
+             const int  *layers,
+             int         n,
+             NnModel    *to,
+             double      dx,
+             double      dy,
+             int        *new_index,
+             GError    **error)
+{
+  for (int i = 0; i < n; i++)
+    {
+      int l = layers[i], nl;
+      const NnLayerType *t = nn_model_layer_get_type (from, l);
+      double x, y;
+
+      if (nn_model_layer_get_submodel (from, l) != NULL)
+        nl = nn_model_add_submodel (to, nn_model_layer_get_submodel (from, l), NULL, error);
+      else
+        nl = nn_model_add_layer (to, nn_layer_type_get_name (t), NULL, error);
+      if (nl < 0)
+        return FALSE;
+      for (guint p = 0; p < nn_layer_type_get_n_params (t); p++)
+        {
+          const NnParamSpec *spec = nn_layer_type_get_param (t, p);
+          g_autofree char *text = nn_model_layer_dup_param_text (from, l, spec->name);
+
+          if (text && !nn_model_layer_set_param (to, nl, spec->name, text, error))
+            return FALSE;
+        }
+      nn_model_layer_set_trainable (to, nl, nn_model_layer_get_trainable (from, l));
+      nn_model_layer_get_position (from, l, &x, &y);
+      nn_model_layer_set_position (to, nl, x + dx, y + dy);
+      new_index[i] = nl;
+    }
+  for (int i = 0; i < n; i++)
+    {
+      int l = layers[i];
+
+      if (nn_model_layer_get_n_calls (from, l) == 0)
+        continue;
+      for (int s = 0; s < nn_model_call_get_n_inputs (from, l, 0); s++)
+        {
+          NnRef r = nn_model_call_get_input (from, l, 0, s);
+
+          for (int k = 0; k < n; k++)
+            if (layers[k] == r.layer)
+              {
+                if (!nn_model_connect (to, (NnRef) { new_index[k], 0 }, new_index[i], s, error))
+                  return FALSE;
+                break;
+              }
+        }
+    }
+  return TRUE;
+}
+
+static int
+cmp_int_asc (gconstpointer a,
+             gconstpointer b)
+{
+  return *(const int *) a - *(const int *) b;
+}
+
+void
+ds_graph_canvas_copy (DsGraphCanvas *self)
+{
+  g_autoptr(GArray) layers = _ds_graph_canvas_selected_layers (self);
+  g_autofree int *idx = NULL;
+  g_autoptr(GError) error = NULL;
+  NnModel *clip;
+
+  g_return_if_fail (DS_IS_GRAPH_CANVAS (self));
+  if (layers->len == 0)
+    return;
+  /* Keep model order so edges can be made in one pass. */
+  g_array_sort (layers, cmp_int_asc);
+  idx = g_new (int, layers->len);
+  clip = nn_model_new ("clipboard");
+  if (!copy_layers (_ds_graph_canvas_model (self), (int *) layers->data, layers->len, clip, 0, 0, idx, &error))
+    {
+      nn_model_free (clip);
+      _ds_graph_canvas_message (self, error->message);
+      return;
+    }
+  g_clear_pointer (&clipboard_model, nn_model_free);
+  clipboard_model = clip;
+  self->paste_count = 0;
+}
+
+static void
+paste_from (DsGraphCanvas *self,
+            NnModel       *src,
+            double         dx,
+            double         dy,
+            const char    *label)
+{
+  int n = nn_model_get_n_layers (src);
+  g_autofree int *layers = g_new (int, MAX (n, 1));
+  g_autofree int *idx = g_new (int, MAX (n, 1));
+  g_autoptr(GError) error = NULL;
+  NnModel *m = _ds_graph_canvas_model (self);
+
+  for (int i = 0; i < n; i++)
+    layers[i] = i;
+  if (!copy_layers (src, layers, n, m, dx, dy, idx, &error))
+    {
+      ds_document_revert (self->document);
+      _ds_graph_canvas_message (self, error->message);
+      return;
+    }
+  g_ptr_array_set_size (self->selection, 0);
+  for (int i = 0; i < n; i++)
+    g_ptr_array_add (self->selection, g_strdup (nn_model_layer_get_name (m, idx[i])));
+  g_clear_pointer (&self->sel_edge_dst, g_free);
+  ds_document_commit (self->document, DS_CHANGE_STRUCTURE, label, NULL);
+  _ds_graph_canvas_selection_changed (self);
+}
+
+void
+ds_graph_canvas_paste (DsGraphCanvas *self)
+{
+  double off;
+
+  g_return_if_fail (DS_IS_GRAPH_CANVAS (self));
+  if (clipboard_model == NULL || _ds_graph_canvas_model (self) == NULL
+      || nn_model_get_n_layers (clipboard_model) == 0)
+    return;
+  /* Each paste lands a step further so copies don't hide each other. */
+  off = 32 * ++self->paste_count;
+  paste_from (self, clipboard_model, off, off, "Paste");
+}
+
+void
+ds_graph_canvas_duplicate (DsGraphCanvas *self)
+{
+  g_autoptr(GArray) layers = _ds_graph_canvas_selected_layers (self);
+  g_autofree int *idx = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NnModel) tmp = NULL;
+
+  g_return_if_fail (DS_IS_GRAPH_CANVAS (self));
+  if (layers->len == 0)
+    return;
+  g_array_sort (layers, cmp_int_asc);
+  idx = g_new (int, layers->len);
+  tmp = nn_model_new ("duplicate");
+  if (!copy_layers (_ds_graph_canvas_model (self), (int *) layers->data, layers->len, tmp, 0, 0, idx, &error))
+    {
+      _ds_graph_canvas_message (self, error->message);
+      return;
+    }
+  paste_from (self, tmp, 0, DS_NODE_HEIGHT + SIB_GAP, "Duplicate");
+}
+
+void
+ds_graph_canvas_select_all (DsGraphCanvas *self)
+{
+  NnModel *m = _ds_graph_canvas_model (self);
+
+  g_return_if_fail (DS_IS_GRAPH_CANVAS (self));
+  if (m == NULL)
+    return;
+  g_ptr_array_set_size (self->selection, 0);
+  for (int i = 0; i < nn_model_get_n_layers (m); i++)
+    g_ptr_array_add (self->selection, g_strdup (nn_model_layer_get_name (m, i)));
+  _ds_graph_canvas_selection_changed (self);
+}
+
+void
+_ds_graph_canvas_connect_selected (DsGraphCanvas *self)
+{
+  NnModel *m = _ds_graph_canvas_model (self);
+  g_autoptr(GPtrArray) names = NULL;
+
+  if (m == NULL || self->selection->len < 2)
+    {
+      _ds_graph_canvas_message (self, "Select two or more layers, in order, to connect them");
+      return;
+    }
+  /* Chain them in the order they were selected. */
+  names = g_ptr_array_new_full (self->selection->len, g_free);
+  for (guint i = 0; i < self->selection->len; i++)
+    g_ptr_array_add (names, g_strdup (g_ptr_array_index (self->selection, i)));
+  for (guint i = 0; i + 1 < names->len; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      int a = nn_model_find_layer (_ds_graph_canvas_model (self), g_ptr_array_index (names, i));
+      int b = nn_model_find_layer (_ds_graph_canvas_model (self), g_ptr_array_index (names, i + 1));
+
+      if (!ds_graph_canvas_connect (self, a, b, &error))
+        {
+          _ds_graph_canvas_message (self, error->message);
+          return;
+        }
+    }
+}
+
+void
+ds_graph_canvas_auto_layout (DsGraphCanvas *self)
+{
+  NnModel *m = _ds_graph_canvas_model (self);
+  int n;
+  g_autofree int *depth = NULL;
+  g_autofree double *order = NULL;
+  g_autofree int *by_depth = NULL;
+  int max_depth = 0;
+  gboolean changed = TRUE;
+
+  g_return_if_fail (DS_IS_GRAPH_CANVAS (self));
+  if (m == NULL || (n = nn_model_get_n_layers (m)) == 0)
+    return;
+
+  /* Layered (Sugiyama-style) layout, ranks left to right: rank = longest
+   * path from a source,
+   * found by relaxing edges until nothing changes (n rounds at most, since
+   * the graph has no cycles). */
+  depth = g_new0 (int, n);
+  for (int round = 0; changed && round < n; round++)
+    {
+      changed = FALSE;
+      for (int l = 0; l < n; l++)
+        for (int c = 0; c < nn_model_layer_get_n_calls (m, l); c++)
+          for (int s = 0; s < nn_model_call_get_n_inputs (m, l, c); s++)
+            {
+              NnRef r = nn_model_call_get_input (m, l, c, s);
+
+              if (r.layer >= 0 && r.layer < n && depth[l] < depth[r.layer] + 1)
+                {
+                  depth[l] = depth[r.layer] + 1;
+                  changed = TRUE;
+                }
+            }
+    }
+  for (int l = 0; l < n; l++)
+    max_depth = MAX (max_depth, depth[l]);
+
+  /* Order within a rank: by the mean position of the inputs (barycentre),
+   * ranks processed top-down; sources keep their model order. */
+  order = g_new0 (double, n);
+  for (int l = 0; l < n; l++)
+    order[l] = l;
+  by_depth = g_new0 (int, n);
+  for (int d = 0; d <= max_depth; d++)
+    {
+      int k = 0;
+
+      for (int l = 0; l < n; l++)
+        if (depth[l] == d)
+          {
+            double sum = 0;
+            int cnt = 0;
+
+            for (int s = 0; nn_model_layer_get_n_calls (m, l) > 0
+                            && s < nn_model_call_get_n_inputs (m, l, 0); s++)
+              {
+                NnRef r = nn_model_call_get_input (m, l, 0, s);
+                if (r.layer >= 0 && r.layer < n)
+                  {
+                    sum += order[r.layer];
+                    cnt++;
+                  }
+              }
+            if (cnt > 0)
+              order[l] = sum / cnt + l * 1e-6;
+            by_depth[k++] = l;
+          }
+      /* Insertion sort by order: ranks are small. */
+      for (int i = 1; i < k; i++)
+        for (int j = i; j > 0 && order[by_depth[j]] < order[by_depth[j - 1]]; j--)
+          {
+            int t = by_depth[j];
+            by_depth[j] = by_depth[j - 1];
+            by_depth[j - 1] = t;
+          }
+      for (int i = 0; i < k; i++)
+        {
+          int l = by_depth[i];
+          double col_h = k * DS_NODE_HEIGHT + (k - 1) * SIB_GAP;
+
+          order[l] = i;
+          nn_model_layer_set_position (m, l, d * (DS_NODE_WIDTH + RANK_GAP),
+                                       _ds_graph_canvas_snap (-col_h / 2 + i * (DS_NODE_HEIGHT + SIB_GAP)));
+        }
+    }
+  ds_document_commit (self->document, DS_CHANGE_POSITIONS, "Arrange Layers", NULL);
+  ds_graph_canvas_zoom_fit (self);
+}
+
+void
+_ds_graph_canvas_move_selection_by (DsGraphCanvas *self,
+                   double         dx,
+                   double         dy)
+{
+  g_autoptr(GArray) layers = _ds_graph_canvas_selected_layers (self);
+  NnModel *m = _ds_graph_canvas_model (self);
+  GString *key = g_string_new ("keymove");
+
+  if (layers->len == 0)
+    {
+      g_string_free (key, TRUE);
+      return;
+    }
+  for (guint i = 0; i < layers->len; i++)
+    {
+      int l = g_array_index (layers, int, i);
+      double x, y;
+
+      nn_model_layer_get_position (m, l, &x, &y);
+      nn_model_layer_set_position (m, l, x + dx, y + dy);
+      g_string_append_printf (key, ":%s", nn_model_layer_get_name (m, l));
+    }
+  /* Arrow presses on the same selection undo as one move. */
+  ds_document_commit (self->document, DS_CHANGE_POSITIONS, "Move", key->str);
+  g_string_free (key, TRUE);
+  if (layers->len > 0)
+    _ds_graph_canvas_reveal_node (self, ds_scene_find_layer (self->scene, g_array_index (layers, int, 0)));
+}
+
+/* Tab order follows the data: left to right, then top to bottom. */
+static int
+cmp_reading (DsScene *scene,
+             int      a,
+             int      b)
+{
+  DsSceneNode *na = ds_scene_get_node (scene, a), *nb = ds_scene_get_node (scene, b);
+
+  if (na->x != nb->x)
+    return na->x < nb->x ? -1 : 1;
+  if (na->y != nb->y)
+    return na->y < nb->y ? -1 : 1;
+  return (a > b) - (a < b);
+}
+
+void
+_ds_graph_canvas_select_next (DsGraphCanvas *self,
+             int            dir)
+{
+  int n, cur = -1, best = -1;
+
+  if (self->scene == NULL || (n = ds_scene_get_n_nodes (self->scene)) == 0)
+    return;
+  if (self->selection->len > 0)
+    cur = nn_model_find_layer (_ds_graph_canvas_model (self), g_ptr_array_index (self->selection, 0));
+
+  /* The nearest node after (or before) the current one in reading order;
+   * past the end, wrap around to the first (or last). */
+  for (int i = 0; i < n; i++)
+    {
+      if (cur >= 0 && (i == cur || cmp_reading (self->scene, i, cur) * dir < 0))
+        continue;
+      if (best < 0 || cmp_reading (self->scene, i, best) * dir < 0)
+        best = i;
+    }
+  if (best < 0)
+    for (int i = 0; i < n; i++)
+      if (best < 0 || cmp_reading (self->scene, i, best) * dir < 0)
+        best = i;
+  ds_graph_canvas_select_layer (self, ds_scene_get_node (self->scene, best)->layer, FALSE);
+  _ds_graph_canvas_reveal_node (self, best);
+}
+
