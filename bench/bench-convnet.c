@@ -267,6 +267,7 @@ stepper_profile (Stepper *s, int steps, gboolean print)
   NnGraph *g = c->g;
   int nn = g->n_nodes;
   double *fwd = g_new0 (double, nn), *bwd = g_new0 (double, nn);
+  double *op_s = g_new0 (double, 2 * (size_t) nn);
   double t_feed = 0, t_zero = 0, t_opt = 0, t_total = 0;
   for (int it = 0; it < steps; it++)
     {
@@ -274,35 +275,20 @@ stepper_profile (Stepper *s, int steps, gboolean print)
       stepper_feed (s);
       double t = now_s ();
       t_feed += t - t0;
-      for (int i = 0; i <= c->loss_node; i++)
-        {
-          NnNode *n = &g->nodes[i];
-          if (n->op == NN_OP_INPUT || n->op == NN_OP_PARAM)
-            continue;
-          double a = now_s ();
-          nn_op_info (n->op)->forward (g, n);
-          fwd[i] += now_s () - a;
-        }
+      /* The graph's own forward and backward, timing each op (backward
+       * includes zeroing the gradients an op is first to add into). */
+      memset (op_s, 0, 2 * (size_t) nn * sizeof (double));
+      g->op_seconds = op_s;
+      nn_graph_forward_to (g, c->loss_node);
       double a = now_s ();
       memset (c->grads, 0, c->n_grads * sizeof (float));
-      for (int i = 0; i <= c->loss_node; i++)
-        {
-          NnNode *n = &g->nodes[i];
-          if (n->grad && !n->external)
-            memset (n->grad, 0, n->size * sizeof (float));
-        }
-      NnNode *l = &g->nodes[c->loss_node];
-      for (size_t k = 0; k < l->size; k++)
-        l->grad[k] = 1.0f;
       t_zero += now_s () - a;
-      for (int i = c->loss_node; i >= 0; i--)
+      nn_graph_backward (g, c->loss_node);
+      g->op_seconds = NULL;
+      for (int i = 0; i < nn; i++)
         {
-          NnNode *n = &g->nodes[i];
-          if (!n->grad || n->op == NN_OP_INPUT || n->op == NN_OP_PARAM)
-            continue;
-          a = now_s ();
-          nn_op_info (n->op)->backward (g, n);
-          bwd[i] += now_s () - a;
+          fwd[i] += op_s[2 * i];
+          bwd[i] += op_s[2 * i + 1];
         }
       a = now_s ();
       nn_optimizer_step (s->opt, c, s->lr);
@@ -325,7 +311,7 @@ stepper_profile (Stepper *s, int steps, gboolean print)
             g_autofree char *name = node_name (c, i);
             printf ("  forward  %-31s %8.3f\n", name, fwd[i] * k);
           }
-      printf ("  %-40s %8.3f\n", "zero gradients", t_zero * k);
+      printf ("  %-40s %8.3f\n", "zero the weight gradients", t_zero * k);
       for (int i = c->loss_node; i >= 0; i--)
         if (bwd[i] > 1e-6 / k)
           {
@@ -337,6 +323,7 @@ stepper_profile (Stepper *s, int steps, gboolean print)
     }
   g_free (fwd);
   g_free (bwd);
+  g_free (op_s);
   return conv / steps;
 }
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* OpenBLAS start-up: kernel choice and thread count.
+/* OpenBLAS start-up: kernel choice and thread count (the engine's pool,
+ * nn-parallel.c, gets the cores; OpenBLAS runs on one thread).
  *
  * Debian's OpenBLAS 0.3.21 is built with DYNAMIC_ARCH: it picks its kernels
  * from cpuid when the library loads, before main runs. It does not know some
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "nn.h"
+#include "nn-parallel-private.h"
 
 #define REEXEC_GUARD "DEEPSCOPE_REEXEC"
 
@@ -34,7 +36,7 @@ nn_blas_core_name (void)
 int
 nn_blas_threads (void)
 {
-  return openblas_get_num_threads ();
+  return nn_parallel_threads ();
 }
 
 const char *
@@ -97,8 +99,13 @@ nn_init (int argc, char **argv)
       unsetenv (REEXEC_GUARD);
     }
 
-  /* A thread count the user chose wins (OpenBLAS reads these three). */
-  if (!getenv ("OPENBLAS_NUM_THREADS") && !getenv ("GOTO_NUM_THREADS")
-      && !getenv ("OMP_NUM_THREADS"))
-    openblas_set_num_threads (usable_cores ());
+  /* The engine's pool gets the cores, or the thread count the user chose
+   * (OpenBLAS has read these three variables); OpenBLAS itself runs on the
+   * calling thread, so the two never compete for the cores. */
+  int threads = usable_cores ();
+  if (getenv ("OPENBLAS_NUM_THREADS") || getenv ("GOTO_NUM_THREADS")
+      || getenv ("OMP_NUM_THREADS"))
+    threads = openblas_get_num_threads ();
+  openblas_set_num_threads (1);
+  nn_parallel_set_threads (threads);
 }

@@ -25,6 +25,7 @@
 #pragma once
 
 #include "nn-graph-private.h"
+#include "nn-parallel-private.h"
 
 enum {
   NN_CONV_STRIDE_H,

@@ -81,6 +81,7 @@ struct NnNode {
   int       needs_grad;   /* a gradient is wanted here (params, chosen inputs) */
   int       external;     /* value/grad borrowed (params) */
   int       keep;         /* value read after forward: never shares its bytes */
+  unsigned  grad_epoch;   /* backward pass that last zeroed grad (graph's epoch) */
   int       ip[NN_OP_MAX_IPARAMS];
   float     fp[NN_OP_MAX_FPARAMS];
   char     *label;        /* for debugging and inspectors: "dense_1/kernel" */
@@ -110,6 +111,11 @@ struct NnGraph {
    * node after forward. Ignored when any node has a gradient. */
   int       share_buffers;
   int       shared;       /* the last nn_graph_alloc did share buffers */
+  unsigned  epoch;        /* backward passes so far */
+  /* When set (2 per node), forward and backward add each op's seconds to
+   * op_seconds[2 i] and [2 i + 1]; backward's include zeroing the
+   * gradients the op is the first to add into. For profiles. */
+  double   *op_seconds;
 };
 
 /* Registers an op's kernels (called by nn_ops_register_all). */

@@ -3,8 +3,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "nn-graph-private.h"
+#include "nn-parallel-private.h"
 
 static const NnOpInfo *op_table[NN_N_OPS];
 
@@ -381,14 +383,26 @@ nn_graph_set_batch (NnGraph *g, int batch)
     }
 }
 
+static double
+seconds_now (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
+}
+
 void
 nn_graph_forward_to (NnGraph *g, int last)
 {
   for (int i = 0; i <= last && i < g->n_nodes; i++)
     {
       NnNode *n = &g->nodes[i];
-      if (n->op != NN_OP_INPUT && n->op != NN_OP_PARAM)
-        op_table[n->op]->forward (g, n);
+      if (n->op == NN_OP_INPUT || n->op == NN_OP_PARAM)
+        continue;
+      double t = g->op_seconds ? seconds_now () : 0;
+      op_table[n->op]->forward (g, n);
+      if (g->op_seconds)
+        g->op_seconds[2 * i] += seconds_now () - t;
     }
 }
 
@@ -398,26 +412,65 @@ nn_graph_forward (NnGraph *g)
   nn_graph_forward_to (g, g->n_nodes - 1);
 }
 
+/* Zeroes a non-parameter gradient the first time this pass touches it:
+ * just before the first backward that adds into it (so it is still in
+ * cache), split over the engine's threads when large. */
+typedef struct {
+  float *p;
+  size_t n, per_task;
+} ZeroJob;
+
+static void
+zero_task (void *data, int task, int thread)
+{
+  const ZeroJob *z = data;
+  size_t lo = (size_t) task * z->per_task;
+  size_t n = z->n - lo < z->per_task ? z->n - lo : z->per_task;
+  memset (z->p + lo, 0, n * sizeof (float));
+}
+
+static void
+grad_touch (NnGraph *g, NnNode *n)
+{
+  if (!n->grad || n->external || n->grad_epoch == g->epoch)
+    return;
+  n->grad_epoch = g->epoch;
+  ZeroJob z = { n->grad, n->size, (size_t) 64 * 1024 };
+  if (z.n <= z.per_task)
+    memset (z.p, 0, z.n * sizeof (float));
+  else
+    nn_parallel_for ((int) ((z.n + z.per_task - 1) / z.per_task), zero_task, &z);
+}
+
 void
 nn_graph_backward (NnGraph *g, int loss)
 {
-  for (int i = 0; i <= loss; i++)
-    {
-      NnNode *n = &g->nodes[i];
-      if (n->grad && !n->external)
-        memset (n->grad, 0, n->size * sizeof (float));
-    }
+  if (++g->epoch == 0)
+    g->epoch = 1;
   NnNode *l = &g->nodes[loss];
   if (!l->grad)
     return;
+  grad_touch (g, l);
   for (size_t k = 0; k < l->size; k++)
     l->grad[k] = 1.0f;
   for (int i = loss; i >= 0; i--)
     {
       NnNode *n = &g->nodes[i];
-      if (n->grad && n->op != NN_OP_INPUT && n->op != NN_OP_PARAM)
-        op_table[n->op]->backward (g, n);
+      if (!n->grad || n->op == NN_OP_INPUT || n->op == NN_OP_PARAM)
+        continue;
+      double t = g->op_seconds ? seconds_now () : 0;
+      /* A gradient nothing added into is zero. */
+      grad_touch (g, n);
+      for (int k = 0; k < n->n_in; k++)
+        grad_touch (g, &g->nodes[n->in[k]]);
+      op_table[n->op]->backward (g, n);
+      if (g->op_seconds)
+        g->op_seconds[2 * i + 1] += seconds_now () - t;
     }
+  /* Every gradient is valid afterwards, also where no path from the loss
+   * led (inputs and nodes past the loss). */
+  for (int i = 0; i < g->n_nodes; i++)
+    grad_touch (g, &g->nodes[i]);
 }
 
 static double

@@ -482,6 +482,56 @@ winograd (NnGraph *g, NnNode *n)
   return n->ip[NN_CONV_WINOGRAD];
 }
 
+/* The work is split over the engine's threads. Forward: tasks are chunks
+ * of im2col rows (outputs never overlap). Backward: tasks are runs of whole
+ * images, so the col2im sums of two threads never touch the same input
+ * gradient; each thread but the first sums its kernel and bias gradients
+ * in its own scratch, added up at the end. Every thread has its own
+ * scratch block in aux (conv_scratch). */
+typedef struct {
+  size_t col, dcol, dz, dw, db, total; /* offsets in floats; total per thread */
+} ConvScratch;
+
+static ConvScratch
+conv_scratch (const Geom *q, int cout, size_t chunk, int has_grad, int x_grad, int relu,
+              int threads)
+{
+  ConvScratch s = { 0 };
+  size_t o = 0;
+  int pointwise = geom_is_pointwise (q);
+  s.col = o;
+  o += pointwise ? 0 : chunk * q->k;
+  s.dcol = o;
+  if (has_grad && x_grad && !pointwise)
+    o += chunk * q->k;
+  s.dz = o;
+  if (has_grad && relu)
+    o += chunk * (size_t) cout;
+  s.dw = o;
+  if (has_grad && threads > 1)
+    o += q->k * (size_t) cout;
+  s.db = o;
+  if (has_grad && threads > 1)
+    o += (size_t) cout;
+  s.total = (o + 15) / 16 * 16;
+  return s;
+}
+
+/* Rows per chunk, small enough that every thread gets a few chunks. */
+static size_t
+conv_rows_per_chunk (const Geom *q, int cout, size_t rows)
+{
+  size_t chunk = conv_chunk (q, cout, rows);
+  int t = nn_parallel_threads ();
+  if (t > 1)
+    {
+      size_t fair = (rows + 2 * (size_t) t - 1) / (2 * (size_t) t);
+      if (fair < chunk)
+        chunk = fair < 16 ? 16 : fair;
+    }
+  return chunk < rows ? chunk : rows;
+}
+
 static void
 conv2d_shape (NnGraph *g, NnNode *n)
 {
@@ -496,123 +546,201 @@ conv2d_shape (NnGraph *g, NnNode *n)
   n->shape[3] = w->shape[3];
   Geom q = conv_geom (g, n);
   size_t rows = (size_t) n->shape[0] * (size_t) n->shape[1] * (size_t) n->shape[2];
-  size_t cout = (size_t) w->shape[3];
-  size_t chunk = conv_chunk (&q, (int) cout, rows);
+  int cout = w->shape[3];
   if (winograd_choose (g, n))
     {
       n->aux_size = nn_winograd_scratch (x, n, will_have_grad (g, n));
       return;
     }
-  /* col (forward and dW) + dcol (dx) + dz (the fused ReLU's mask). */
-  n->aux_size = geom_is_pointwise (&q) ? 0 : chunk * q.k;
-  if (will_have_grad (g, n))
+  /* Sized for a chunk of the largest batch: the shape rule runs at the
+   * largest batch first, and the chunk only shrinks with the batch. */
+  size_t chunk = conv_rows_per_chunk (&q, cout, rows);
+  int threads = nn_parallel_threads ();
+  ConvScratch cs = conv_scratch (&q, cout, chunk, will_have_grad (g, n), x->grad != NULL,
+                                 n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU, threads);
+  n->aux_size = cs.total * (size_t) threads;
+}
+
+typedef struct {
+  NnNode *n, *x, *w;
+  Geom q;
+  size_t rows, chunk, ohw;
+  int cout, relu, pointwise, images_per_task, batch;
+  const float *b;
+  float *db;
+  ConvScratch cs;
+} ConvJob;
+
+static ConvJob
+conv_job (NnGraph *g, NnNode *n, int has_grad)
+{
+  ConvJob j = { 0 };
+  j.n = n;
+  j.x = nn_in (g, n, 0);
+  j.w = nn_in (g, n, 1);
+  j.q = conv_geom (g, n);
+  j.batch = n->shape[0];
+  j.ohw = (size_t) n->shape[1] * (size_t) n->shape[2];
+  j.rows = (size_t) j.batch * j.ohw;
+  j.cout = n->shape[3];
+  j.pointwise = geom_is_pointwise (&j.q);
+  j.chunk = conv_rows_per_chunk (&j.q, j.cout, j.rows);
+  j.b = bias_value (g, n);
+  j.db = bias_grad (g, n);
+  j.relu = n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU;
+  j.cs = conv_scratch (&j.q, j.cout, j.chunk, has_grad, j.x->grad != NULL, j.relu,
+                       nn_parallel_threads ());
+  return j;
+}
+
+static void
+conv2d_forward_task (void *data, int task, int thread)
+{
+  const ConvJob *j = data;
+  const Geom *q = &j->q;
+  size_t r0 = (size_t) task * j->chunk;
+  size_t m = j->rows - r0 < j->chunk ? j->rows - r0 : j->chunk;
+  float *col = j->n->aux + (size_t) thread * j->cs.total + j->cs.col;
+  const float *a;
+  if (j->pointwise)
+    a = j->x->value + r0 * q->k;
+  else
     {
-      if (x->grad && !geom_is_pointwise (&q))
-        n->aux_size += chunk * q.k;
-      if (n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU)
-        n->aux_size += chunk * cout;
+      im2col (q, j->x->value, r0, r0 + m, col);
+      a = col;
     }
+  float *y = j->n->value + r0 * (size_t) j->cout;
+  if (q->k <= SMALL_K)
+    {
+      small_k_forward (a, m, q->k, j->w->value, j->cout, j->b, j->relu, y);
+      return;
+    }
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) m, j->cout, (int) q->k, 1.0f, a,
+               (int) q->k, j->w->value, j->cout, 0.0f, y, j->cout);
+  if (j->b || j->relu)
+    bias_act (y, m, (size_t) j->cout, j->b, j->relu);
 }
 
 static void
 conv2d_forward (NnGraph *g, NnNode *n)
 {
-  NnNode *x = nn_in (g, n, 0), *w = nn_in (g, n, 1);
-  Geom q = conv_geom (g, n);
-  size_t rows = (size_t) n->shape[0] * (size_t) n->shape[1] * (size_t) n->shape[2];
-  int cout = n->shape[3];
-  int pointwise = geom_is_pointwise (&q);
-  size_t chunk = conv_chunk (&q, cout, rows);
-  const float *b = bias_value (g, n);
-  int relu = n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU;
   if (winograd (g, n))
     {
-      nn_winograd_forward (x, w->value, b, relu, q.pt, q.pl, n, n->aux);
+      NnNode *x = nn_in (g, n, 0), *w = nn_in (g, n, 1);
+      nn_winograd_forward (x, w->value, bias_value (g, n),
+                           n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU, n->ip[NN_CONV_PAD_TOP],
+                           n->ip[NN_CONV_PAD_LEFT], n, n->aux);
       return;
     }
-  for (size_t r0 = 0; r0 < rows; r0 += chunk)
+  ConvJob j = conv_job (g, n, 0);
+  if (j.rows == 0)
+    return;
+  nn_parallel_for ((int) ((j.rows + j.chunk - 1) / j.chunk), conv2d_forward_task, &j);
+}
+
+/* Images [first, last) of the batch, a chunk of rows at a time. */
+static void
+conv2d_backward_task (void *data, int task, int thread)
+{
+  const ConvJob *j = data;
+  const Geom *q = &j->q;
+  NnNode *n = j->n, *x = j->x, *w = j->w;
+  int first = task * j->images_per_task;
+  int last = first + j->images_per_task < j->batch ? first + j->images_per_task : j->batch;
+  float *base = n->aux + (size_t) thread * j->cs.total;
+  float *col = base + j->cs.col, *dcol = base + j->cs.dcol, *dzbuf = base + j->cs.dz;
+  float *dw = w->grad, *db = j->db;
+  if (thread > 0)
     {
-      size_t m = rows - r0 < chunk ? rows - r0 : chunk;
-      const float *a;
-      if (pointwise)
-        a = x->value + r0 * q.k;
-      else
+      dw = w->grad ? base + j->cs.dw : NULL;
+      db = j->db ? base + j->cs.db : NULL;
+    }
+  size_t end = (size_t) last * j->ohw;
+  for (size_t r0 = (size_t) first * j->ohw; r0 < end; r0 += j->chunk)
+    {
+      size_t m = end - r0 < j->chunk ? end - r0 : j->chunk;
+      const float *dz = n->grad + r0 * (size_t) j->cout;
+      if (j->relu)
         {
-          im2col (&q, x->value, r0, r0 + m, n->aux);
-          a = n->aux;
+          relu_mask (dz, n->value + r0 * (size_t) j->cout, m * (size_t) j->cout, dzbuf);
+          dz = dzbuf;
         }
-      float *y = n->value + r0 * (size_t) cout;
-      if (q.k <= SMALL_K)
+      if (dw)
         {
-          small_k_forward (a, m, q.k, w->value, cout, b, relu, y);
-          continue;
+          const float *a;
+          if (j->pointwise)
+            a = x->value + r0 * q->k;
+          else
+            {
+              im2col (q, x->value, r0, r0 + m, col);
+              a = col;
+            }
+          if (q->k <= SMALL_K)
+            small_k_weight_grad (a, m, q->k, dz, j->cout, dw);
+          else
+            cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) q->k, j->cout, (int) m,
+                         1.0f, a, (int) q->k, dz, j->cout, 1.0f, dw, j->cout);
         }
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) m, cout, (int) q.k,
-                   1.0f, a, (int) q.k, w->value, cout, 0.0f, y, cout);
-      if (b || relu)
-        bias_act (y, m, (size_t) cout, b, relu);
+      if (db)
+        sum_rows (dz, m, (size_t) j->cout, db);
+      if (x->grad)
+        {
+          if (j->pointwise)
+            cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) m, (int) q->k, j->cout,
+                         1.0f, dz, j->cout, w->value, j->cout, 1.0f, x->grad + r0 * q->k,
+                         (int) q->k);
+          else
+            {
+              cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) m, (int) q->k, j->cout,
+                           1.0f, dz, j->cout, w->value, j->cout, 0.0f, dcol, (int) q->k);
+              col2im_add (q, dcol, r0, r0 + m, x->grad);
+            }
+        }
     }
 }
 
 static void
 conv2d_backward (NnGraph *g, NnNode *n)
 {
-  NnNode *x = nn_in (g, n, 0), *w = nn_in (g, n, 1);
-  Geom q = conv_geom (g, n);
-  size_t rows = (size_t) n->shape[0] * (size_t) n->shape[1] * (size_t) n->shape[2];
-  int cout = n->shape[3];
-  int pointwise = geom_is_pointwise (&q);
-  size_t chunk = conv_chunk (&q, cout, rows);
-  float *db = bias_grad (g, n);
-  int relu = n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU;
   if (winograd (g, n))
     {
-      nn_winograd_backward (x, w->value, n, relu, db, x->grad, w->grad, q.pt, q.pl, n->aux);
+      NnNode *x = nn_in (g, n, 0), *w = nn_in (g, n, 1);
+      nn_winograd_backward (x, w->value, n, n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU,
+                            bias_grad (g, n), x->grad, w->grad, n->ip[NN_CONV_PAD_TOP],
+                            n->ip[NN_CONV_PAD_LEFT], n->aux);
       return;
     }
-  /* Scratch layout matches conv2d_shape. */
-  float *col = n->aux;
-  float *dcol = col + (pointwise ? 0 : chunk * q.k);
-  float *dzbuf = dcol + (x->grad && !pointwise ? chunk * q.k : 0);
-  for (size_t r0 = 0; r0 < rows; r0 += chunk)
+  ConvJob j = conv_job (g, n, 1);
+  if (j.rows == 0)
+    return;
+  int threads = nn_parallel_threads ();
+  /* Whole images per task, about a chunk of rows each, and at least two
+   * tasks per thread when the batch allows. */
+  int ipt = (int) (j.chunk / j.ohw);
+  int fair = (j.batch + 2 * threads - 1) / (2 * threads);
+  if (ipt > fair)
+    ipt = fair;
+  j.images_per_task = ipt < 1 ? 1 : ipt;
+  int tasks = (j.batch + j.images_per_task - 1) / j.images_per_task;
+  size_t kc = j.q.k * (size_t) j.cout;
+  for (int t = 1; t < threads && tasks > 1; t++)
     {
-      size_t m = rows - r0 < chunk ? rows - r0 : chunk;
-      const float *dz = n->grad + r0 * (size_t) cout;
-      if (relu)
-        {
-          relu_mask (dz, n->value + r0 * (size_t) cout, m * (size_t) cout, dzbuf);
-          dz = dzbuf;
-        }
-      if (w->grad)
-        {
-          const float *a;
-          if (pointwise)
-            a = x->value + r0 * q.k;
-          else
-            {
-              im2col (&q, x->value, r0, r0 + m, col);
-              a = col;
-            }
-          if (q.k <= SMALL_K)
-            small_k_weight_grad (a, m, q.k, dz, cout, w->grad);
-          else
-            cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) q.k, cout, (int) m,
-                         1.0f, a, (int) q.k, dz, cout, 1.0f, w->grad, cout);
-        }
-      if (db)
-        sum_rows (dz, m, (size_t) cout, db);
-      if (x->grad)
-        {
-          if (pointwise)
-            cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) m, (int) q.k, cout,
-                         1.0f, dz, cout, w->value, cout, 1.0f, x->grad + r0 * q.k, (int) q.k);
-          else
-            {
-              cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) m, (int) q.k, cout,
-                           1.0f, dz, cout, w->value, cout, 0.0f, dcol, (int) q.k);
-              col2im_add (&q, dcol, r0, r0 + m, x->grad);
-            }
-        }
+      float *base = n->aux + (size_t) t * j.cs.total;
+      if (j.w->grad)
+        memset (base + j.cs.dw, 0, kc * sizeof (float));
+      if (j.db)
+        memset (base + j.cs.db, 0, (size_t) j.cout * sizeof (float));
+    }
+  nn_parallel_for (tasks, conv2d_backward_task, &j);
+  for (int t = 1; t < threads && tasks > 1; t++)
+    {
+      const float *base = n->aux + (size_t) t * j.cs.total;
+      if (j.w->grad)
+        for (size_t i = 0; i < kc; i++)
+          j.w->grad[i] += base[j.cs.dw + i];
+      if (j.db)
+        for (int i = 0; i < j.cout; i++)
+          j.db[i] += base[j.cs.db + (size_t) i];
     }
 }
 
@@ -802,7 +930,7 @@ transpose_forward (NnGraph *g, NnNode *n)
   for (size_t r0 = 0; r0 < rows; r0 += chunk)
     {
       size_t m = rows - r0 < chunk ? rows - r0 : chunk;
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) m, (int) q.k, cin,
+      nn_sgemm (CblasNoTrans, CblasTrans, (int) m, (int) q.k, cin,
                    1.0f, x->value + r0 * (size_t) cin, cin, w->value, cin, 0.0f, n->aux,
                    (int) q.k);
       col2im_add (&q, n->aux, r0, r0 + m, n->value);
@@ -835,11 +963,11 @@ transpose_backward (NnGraph *g, NnNode *n)
       size_t m = rows - r0 < chunk ? rows - r0 : chunk;
       im2col (&q, n->grad, r0, r0 + m, n->aux);
       if (x->grad)
-        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) m, cin, (int) q.k,
+        nn_sgemm (CblasNoTrans, CblasNoTrans, (int) m, cin, (int) q.k,
                      1.0f, n->aux, (int) q.k, w->value, cin, 1.0f,
                      x->grad + r0 * (size_t) cin, cin);
       if (w->grad)
-        cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) q.k, cin, (int) m,
+        nn_sgemm (CblasTrans, CblasNoTrans, (int) q.k, cin, (int) m,
                      1.0f, n->aux, (int) q.k, x->value + r0 * (size_t) cin, cin, 1.0f,
                      w->grad, cin);
     }

@@ -6,33 +6,14 @@
 #include <string.h>
 
 #include "nn-graph-private.h"
+#include "nn-parallel-private.h"
 
-/* Products under this many multiply-adds run on one OpenBLAS thread.
- * OpenBLAS hands anything over 4 * 65536 of them to all its threads, so a
- * Dense 10 output layer at batch 128 (655,360) wakes the second core for a
- * few microseconds of work each; the hand-off, and on a loaded machine the
- * wait for a descheduled worker, costs more than the split saves. */
-#define ONE_THREAD_MACS (2.0 * 1024 * 1024)
-
-/* Row-major C = A B (+ beta C), alpha 1. */
+/* Row-major C = A B (+ beta C), alpha 1, split over the engine's threads. */
 static void
 gemm (CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, const float *a, int lda,
       const float *b, int ldb, float beta, float *c, int ldc)
 {
-  int threads = 0;
-  if ((double) m * (double) n * (double) k < ONE_THREAD_MACS)
-    {
-      /* A global setting: another thread's concurrent product may run on
-       * one thread too, which costs it speed, never correctness. */
-      threads = openblas_get_num_threads ();
-      if (threads > 1)
-        openblas_set_num_threads (1);
-      else
-        threads = 0;
-    }
-  cblas_sgemm (CblasRowMajor, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
-  if (threads)
-    openblas_set_num_threads (threads);
+  nn_sgemm (ta, tb, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
 }
 
 static int

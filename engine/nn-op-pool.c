@@ -80,6 +80,36 @@ pool_window (const PoolGeom *q, int oh, int ow, int *h0, int *h1, int *w0, int *
     *w1 = q->iw;
 }
 
+/* The pooling kernels below work on whole images; these run one over
+ * runs of images on the engine's threads (outputs and input gradients of
+ * different images never overlap). */
+typedef enum { MAX_FWD, MAX_BWD, AVG_FWD, AVG_BWD } PoolKind;
+
+typedef struct {
+  PoolKind kind;
+  PoolGeom q;
+  int per_task;
+  const float *x, *y, *dy;
+  float *out; /* y (forward) or dx (backward) */
+} PoolJob;
+
+static void pool_task (void *data, int task, int thread);
+
+static void
+pool_run (PoolKind kind, const PoolGeom *q, const float *x, const float *y, const float *dy,
+          float *out)
+{
+  PoolJob j = { kind, *q, 1, x, y, dy, out };
+  /* Tasks of about 64 Ki input floats, at least two per thread. */
+  size_t img = (size_t) q->ih * (size_t) q->iw * (size_t) q->c;
+  int per = (int) ((size_t) 64 * 1024 / (img ? img : 1));
+  int fair = (q->batch + 2 * nn_parallel_threads () - 1) / (2 * nn_parallel_threads ());
+  if (per > fair)
+    per = fair;
+  j.per_task = per < 1 ? 1 : per;
+  nn_parallel_for ((q->batch + j.per_task - 1) / j.per_task, pool_task, &j);
+}
+
 NN_CLONES static void
 max_pool_kernel (const PoolGeom *q, const float *x, float *y)
 {
@@ -114,7 +144,7 @@ static void
 max_pool_forward (NnGraph *g, NnNode *n)
 {
   PoolGeom q = pool_geom (g, n);
-  max_pool_kernel (&q, nn_in (g, n, 0)->value, n->value);
+  pool_run (MAX_FWD, &q, nn_in (g, n, 0)->value, NULL, NULL, n->value);
 }
 
 /* Channels handled per pass of the backward scan (its "found" flags). */
@@ -171,7 +201,7 @@ max_pool_backward (NnGraph *g, NnNode *n)
   if (!x->grad)
     return;
   PoolGeom q = pool_geom (g, n);
-  max_pool_backward_kernel (&q, x->value, n->value, n->grad, x->grad);
+  pool_run (MAX_BWD, &q, x->value, n->value, n->grad, x->grad);
 }
 
 NN_CLONES static void
@@ -235,7 +265,7 @@ static void
 avg_pool_forward (NnGraph *g, NnNode *n)
 {
   PoolGeom q = pool_geom (g, n);
-  avg_pool_kernel (&q, nn_in (g, n, 0)->value, n->value);
+  pool_run (AVG_FWD, &q, nn_in (g, n, 0)->value, NULL, NULL, n->value);
 }
 
 static void
@@ -245,7 +275,7 @@ avg_pool_backward (NnGraph *g, NnNode *n)
   if (!x->grad)
     return;
   PoolGeom q = pool_geom (g, n);
-  avg_pool_backward_kernel (&q, n->grad, x->grad);
+  pool_run (AVG_BWD, &q, NULL, NULL, n->grad, x->grad);
 }
 
 /* ---- global pooling ---------------------------------------------------- */
@@ -377,6 +407,32 @@ global_max_backward (NnGraph *g, NnNode *n)
   global_max_backward_kernel (x->value, n->value, n->grad, x->shape[0],
                               (size_t) x->shape[1] * (size_t) x->shape[2],
                               (size_t) x->shape[3], x->grad, n->aux);
+}
+
+static void
+pool_task (void *data, int task, int thread)
+{
+  const PoolJob *j = data;
+  PoolGeom q = j->q;
+  int b0 = task * j->per_task;
+  q.batch = b0 + j->per_task < j->q.batch ? j->per_task : j->q.batch - b0;
+  size_t in = (size_t) b0 * (size_t) q.ih * (size_t) q.iw * (size_t) q.c;
+  size_t o = (size_t) b0 * (size_t) q.oh * (size_t) q.ow * (size_t) q.c;
+  switch (j->kind)
+    {
+    case MAX_FWD:
+      max_pool_kernel (&q, j->x + in, j->out + o);
+      break;
+    case MAX_BWD:
+      max_pool_backward_kernel (&q, j->x + in, j->y + o, j->dy + o, j->out + in);
+      break;
+    case AVG_FWD:
+      avg_pool_kernel (&q, j->x + in, j->out + o);
+      break;
+    case AVG_BWD:
+      avg_pool_backward_kernel (&q, j->dy + o, j->out + in);
+      break;
+    }
 }
 
 static const NnOpInfo max_pool_info = {

@@ -429,7 +429,7 @@ nn_winograd_forward (const NnNode *xn, const float *wt, const float *bias, int r
           input_transform (s.d, c, s.v + t * c, tn * c, s.t);
         }
       for (int xi = 0; xi < 16; xi++)
-        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) tn, w.k, w.c, 1.0f,
+        nn_sgemm (CblasNoTrans, CblasNoTrans, (int) tn, w.k, w.c, 1.0f,
                      s.v + (size_t) xi * tn * c, w.c, s.u + (size_t) xi * c * k, w.k, 0.0f,
                      s.m + (size_t) xi * tn * k, w.k);
       for (size_t t = 0; t < tn; t++)
@@ -472,14 +472,14 @@ nn_winograd_backward (const NnNode *xn, const float *wt, const NnNode *yn, int r
               input_transform (s.d, c, s.v + t * c, tn * c, s.t);
             }
           for (int xi = 0; xi < 16; xi++)
-            cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, w.c, w.k, (int) tn, 1.0f,
+            nn_sgemm (CblasTrans, CblasNoTrans, w.c, w.k, (int) tn, 1.0f,
                          s.v + (size_t) xi * tn * c, w.c, s.m + (size_t) xi * tn * k, w.k, 1.0f,
                          s.du + (size_t) xi * c * k, w.k);
         }
       if (dx)
         {
           for (int xi = 0; xi < 16; xi++)
-            cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) tn, w.c, w.k, 1.0f,
+            nn_sgemm (CblasNoTrans, CblasTrans, (int) tn, w.c, w.k, 1.0f,
                          s.m + (size_t) xi * tn * k, w.k, s.u + (size_t) xi * c * k, w.k, 0.0f,
                          s.dv + (size_t) xi * tn * c, w.c);
           /* each tile's input gradient, added where its window is inside */

@@ -23,6 +23,8 @@ G_BEGIN_DECLS
  * otherwise. */
 void         nn_init                    (int argc, char **argv);
 const char  *nn_blas_core_name          (void);
+/* Threads the engine computes on: the usable cores, or the user's
+ * OPENBLAS_NUM_THREADS (OpenBLAS itself then runs on one thread). */
 int          nn_blas_threads            (void);
 /* The OPENBLAS_CORETYPE that suits this CPU, or NULL when the library's own
  * choice is fine (exposed for tests). */

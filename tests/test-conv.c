@@ -4,6 +4,7 @@
  * padding, dilation, depth multipliers, fused ReLU, chunked im2col, batch
  * norm in training and inference mode, and spatial dropout. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nn-conv-private.h"
@@ -1172,6 +1173,14 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  /* The conv-threads run splits the work over threads (OpenBLAS then runs
+   * on one, as nn_init leaves it). */
+  const char *threads = g_getenv ("DEEPSCOPE_TEST_THREADS");
+  if (threads)
+    {
+      openblas_set_num_threads (1);
+      nn_parallel_set_threads (atoi (threads));
+    }
   g_test_add_func ("/engine/conv/out-size", test_out_size);
   g_test_add_func ("/engine/conv/conv2d", test_conv2d);
   g_test_add_func ("/engine/conv/winograd-matches-im2col", test_winograd_matches_im2col);
