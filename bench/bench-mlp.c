@@ -23,6 +23,7 @@
 
 #include "nn.h"
 #include "nn-model-private.h"
+#include "nn-parallel-private.h"
 
 #ifndef BENCH_TORCH_SCRIPT
 #define BENCH_TORCH_SCRIPT "torch_mlp.py"
@@ -176,7 +177,15 @@ step_gemms (NnCompiled *c, Gemm *out, int max)
 /* Times one shape: repeats until min_s has passed, reports the best of a
  * few batches of calls (the least disturbed by other processes). */
 static void
-time_gemm (Gemm *gm, double min_s, NnRng *rng)
+one_thread_sgemm (CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, float alpha,
+                  const float *a, int lda, const float *b, int ldb, float beta, float *c,
+                  int ldc)
+{
+  cblas_sgemm (CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+static void
+time_gemm (Gemm *gm, double min_s, NnRng *rng, gboolean split)
 {
   int lda = gm->ta == CblasNoTrans ? gm->k : gm->m;
   int ldb = gm->tb == CblasNoTrans ? gm->n : gm->k;
@@ -187,16 +196,18 @@ time_gemm (Gemm *gm, double min_s, NnRng *rng)
   for (size_t i = 0; i < nb; i++)
     b[i] = nn_rng_uniform (rng) - 0.5f;
   /* beta 1 as in the op (accumulating gradients). */
-  cblas_sgemm (CblasRowMajor, gm->ta, gm->tb, gm->m, gm->n, gm->k, 1.0f, a, lda, b, ldb, 1.0f,
-               c, gm->n);
+  /* split: as the engine runs it, over its threads (nn_sgemm); else
+   * OpenBLAS alone on this thread. */
+  void (*gemm) (CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, int, int, int, float, const float *, int,
+                const float *, int, float, float *, int) = split ? nn_sgemm : one_thread_sgemm;
+  gemm (gm->ta, gm->tb, gm->m, gm->n, gm->k, 1.0f, a, lda, b, ldb, 1.0f, c, gm->n);
   double best = INFINITY, t_end = now_s () + min_s;
   int reps = 8;
   do
     {
       double t0 = now_s ();
       for (int r = 0; r < reps; r++)
-        cblas_sgemm (CblasRowMajor, gm->ta, gm->tb, gm->m, gm->n, gm->k, 1.0f, a, lda, b, ldb,
-                     1.0f, c, gm->n);
+        gemm (gm->ta, gm->tb, gm->m, gm->n, gm->k, 1.0f, a, lda, b, ldb, 1.0f, c, gm->n);
       double per = (now_s () - t0) / reps;
       if (per < best)
         best = per;
@@ -209,24 +220,18 @@ time_gemm (Gemm *gm, double min_s, NnRng *rng)
   g_free (c);
 }
 
-/* The step's products back to back with the engine's thread policy (one
- * thread for the small ones, see nn-op-matmul.c): samples/s if nothing but
- * sgemm ran. Timed anew each round, beside the two sides, because the
+/* The step's products back to back as the engine runs them (nn_sgemm:
+ * split over its threads, small ones on the calling thread): samples/s if
+ * nothing but sgemm ran. Timed anew each round, beside the two sides, because the
  * machine's load moves. */
 static double
 gemm_bound_rate (const Gemm *shapes, int n, double min_s, NnRng *rng, double *gflops)
 {
   double secs = 0, flops = 0;
-  int threads = nn_blas_threads ();
   for (int i = 0; i < n; i++)
     {
       Gemm g = shapes[i];
-      gboolean one = (double) g.m * g.n * g.k < 2.0 * 1024 * 1024;
-      if (one)
-        openblas_set_num_threads (1);
-      time_gemm (&g, min_s, rng);
-      if (one)
-        openblas_set_num_threads (threads);
+      time_gemm (&g, min_s, rng, TRUE);
       secs += g.seconds;
       flops += 2.0 * g.m * g.n * g.k;
     }
@@ -625,18 +630,14 @@ main (int argc, char **argv)
   double gemm_s = 0, gemm_flops = 0;
   printf ("\nsgemm on the training step's shapes (M x N x K, best of repeated calls;\n"
           "GFLOP/s with the engine's %d threads, then with one):\n", nn_blas_threads ());
-  int threads = nn_blas_threads ();
   for (int i = 0; i < ng; i++)
     {
       Gemm one = gm[i];
-      time_gemm (&gm[i], opt_quick ? 0.005 : 0.15, &grng);
+      time_gemm (&gm[i], opt_quick ? 0.005 : 0.15, &grng, TRUE);
       /* The same shape on one thread shows what the hand-off to the
-       * second costs on small products. */
-      openblas_set_num_threads (1);
-      time_gemm (&one, opt_quick ? 0.005 : 0.1, &grng);
-      openblas_set_num_threads (threads);
-      /* The engine runs small products on one thread (nn-op-matmul.c):
-       * the bound takes the better of the two. */
+       * others costs on small products. */
+      time_gemm (&one, opt_quick ? 0.005 : 0.1, &grng, FALSE);
+      /* The bound takes the better of the two. */
       gemm_s += MIN (gm[i].seconds, one.seconds);
       gemm_flops += 2.0 * gm[i].m * gm[i].n * gm[i].k;
       printf ("  %-28s %c%c %4d x %4d x %4d  %7.1f %7.1f GFLOP/s  %6.1f us\n", gm[i].label,
