@@ -50,6 +50,7 @@ static char *opt_python;
 static char *opt_script;
 static char *opt_sample;
 static char *opt_data;
+static int opt_chunk;
 
 static const GOptionEntry entries[] = {
   { "steps", 's', 0, G_OPTION_ARG_INT, &opt_steps, "Timed training steps per round (100)", "N" },
@@ -63,6 +64,7 @@ static const GOptionEntry entries[] = {
   { "script", 0, 0, G_OPTION_ARG_FILENAME, &opt_script, "The PyTorch side (torch_convnet.py)", "PATH" },
   { "sample", 0, 0, G_OPTION_ARG_FILENAME, &opt_sample, "The model (fashion_convnet.json)", "PATH" },
   { "data", 0, 0, G_OPTION_ARG_STRING, &opt_data, "Dataset spec (fashion-mnist)", "SPEC" },
+  { "chunk", 0, 0, G_OPTION_ARG_INT, &opt_chunk, "Floats of im2col rows per chunk (131072)", "N" },
   { NULL }
 };
 
@@ -547,6 +549,8 @@ main (int argc, char **argv)
       g_printerr ("bench-convnet: %s\n", error->message);
       return 2;
     }
+  if (opt_chunk > 0)
+    nn_conv_set_chunk_floats ((size_t) opt_chunk);
   if (opt_quick)
     {
       opt_steps = 8;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "nn-model-private.h"
+#include "nn-conv-private.h"
 
 extern const NnLayerType nn_model_layer_type;
 
@@ -132,6 +133,41 @@ lower_model (Compiler *cc, NnModel *m, const int *inputs, int **call_nodes, gboo
     g_free (w_nodes[i]);
   g_free (w_nodes);
   return ok;
+}
+
+/* A training graph runs a Conv2D and the MaxPooling2D that is its only
+ * reader as one op (nn-op-conv2d.c): the pooling and its backward then
+ * work on each image while its convolution output is still in cache, and
+ * the convolution's gradient is never zeroed or written whole. Inference
+ * graphs keep them apart, since nn_model_run may read any layer's output.
+ * The conv's shape rule undoes the fusion where Winograd runs instead.
+ * DEEPSCOPE_NO_FUSION=1 turns it off, to compare. */
+static void
+fuse_conv_pool (NnCompiled *c)
+{
+  const char *e = g_getenv ("DEEPSCOPE_NO_FUSION");
+  if (e && *e && *e != '0')
+    return;
+  NnGraph *g = c->g;
+  int *readers = g_new0 (int, g->n_nodes);
+  for (int i = 0; i < g->n_nodes; i++)
+    for (int k = 0; k < g->nodes[i].n_in; k++)
+      readers[g->nodes[i].in[k]]++;
+  for (int o = 0; o < c->n_outputs; o++)
+    readers[c->output_nodes[o]] += 2; /* read by the caller too */
+  for (int i = 0; i < g->n_nodes; i++)
+    {
+      NnNode *p = &g->nodes[i];
+      if (p->op != NN_OP_MAX_POOL2D || p->n_in != 1)
+        continue;
+      NnNode *conv = &g->nodes[p->in[0]];
+      if (conv->op != NN_OP_CONV2D || readers[p->in[0]] != 1 || conv->keep)
+        continue;
+      conv->ip[NN_CONV_POOL] = i + 1;
+      conv->sets_own_grad = 1;
+      p->computed_by_input = 1;
+    }
+  g_free (readers);
 }
 
 NnCompiled *
@@ -323,6 +359,8 @@ nn_compile (NnModel *m, int max_batch, int flags, NnRng *rng, GError **error)
       for (int n = first_extra; n < g->n_nodes; n++)
         g->nodes[n].keep = 1;
     }
+  if (flags & NN_COMPILE_TRAIN)
+    fuse_conv_pool (c);
   if (!nn_graph_alloc (g, max_batch))
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,

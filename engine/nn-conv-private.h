@@ -39,6 +39,7 @@ enum {
   NN_CONV_PAD_TOP = 8,
   NN_CONV_PAD_LEFT,
   NN_CONV_WINOGRAD,    /* Conv2D: runs as Winograd F(2x2, 3x3) */
+  NN_CONV_POOL,        /* Conv2D: 1 + index of the max pooling it runs too (fused) */
 };
 
 enum { NN_CONV_ACT_NONE, NN_CONV_ACT_RELU };
@@ -121,6 +122,13 @@ nn_conv_transpose_out_size (int in, int k, int stride, int dil, int same, int *p
  * each sgemm still gets enough rows to run near peak. Exposed so the
  * micro-benchmark can tune it; 0 restores the default. */
 void   nn_conv_set_chunk_floats (size_t floats);
+/* Max pooling of images [b0, b1) of node pool's input into its value; and
+ * its backward, setting (not adding to) dx of those images, with relu the
+ * backward of a ReLU before the pooling folded in. For the fused Conv2D +
+ * MaxPooling2D of training graphs (nn-op-conv2d.c). */
+void   nn_max_pool_images          (NnGraph *g, NnNode *pool, int b0, int b1);
+void   nn_max_pool_images_backward (NnGraph *g, NnNode *pool, int b0, int b1, int relu,
+                                    float *dx);
 size_t nn_conv_chunk_floats     (void);
 size_t nn_conv_chunk_rows       (size_t k, size_t rows);
 

@@ -82,6 +82,12 @@ struct NnNode {
   int       external;     /* value/grad borrowed (params) */
   int       keep;         /* value read after forward: never shares its bytes */
   unsigned  grad_epoch;   /* backward pass that last zeroed grad (graph's epoch) */
+  /* Fusion (training graphs): a node whose value and gradient its single
+   * input's op computes (a max pooling after a convolution) is skipped by
+   * forward and backward; that input's op writes its own gradient buffer
+   * before reading it, so backward does not zero it. */
+  int       computed_by_input;
+  int       sets_own_grad;
   int       ip[NN_OP_MAX_IPARAMS];
   float     fp[NN_OP_MAX_FPARAMS];
   char     *label;        /* for debugging and inspectors: "dense_1/kernel" */

@@ -397,7 +397,7 @@ nn_graph_forward_to (NnGraph *g, int last)
   for (int i = 0; i <= last && i < g->n_nodes; i++)
     {
       NnNode *n = &g->nodes[i];
-      if (n->op == NN_OP_INPUT || n->op == NN_OP_PARAM)
+      if (n->op == NN_OP_INPUT || n->op == NN_OP_PARAM || n->computed_by_input)
         continue;
       double t = g->op_seconds ? seconds_now () : 0;
       op_table[n->op]->forward (g, n);
@@ -435,6 +435,8 @@ grad_touch (NnGraph *g, NnNode *n)
   if (!n->grad || n->external || n->grad_epoch == g->epoch)
     return;
   n->grad_epoch = g->epoch;
+  if (n->sets_own_grad)
+    return;
   ZeroJob z = { n->grad, n->size, (size_t) 64 * 1024 };
   if (z.n <= z.per_task)
     memset (z.p, 0, z.n * sizeof (float));
@@ -461,6 +463,8 @@ nn_graph_backward (NnGraph *g, int loss)
       double t = g->op_seconds ? seconds_now () : 0;
       /* A gradient nothing added into is zero. */
       grad_touch (g, n);
+      if (n->computed_by_input)
+        continue;
       for (int k = 0; k < n->n_in; k++)
         grad_touch (g, &g->nodes[n->in[k]]);
       op_table[n->op]->backward (g, n);

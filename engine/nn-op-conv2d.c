@@ -549,6 +549,13 @@ conv2d_shape (NnGraph *g, NnNode *n)
   int cout = w->shape[3];
   if (winograd_choose (g, n))
     {
+      /* Winograd has no fused pooling: the pooling runs as its own op. */
+      if (n->ip[NN_CONV_POOL])
+        {
+          g->nodes[n->ip[NN_CONV_POOL] - 1].computed_by_input = 0;
+          n->sets_own_grad = 0;
+          n->ip[NN_CONV_POOL] = 0;
+        }
       n->aux_size = nn_winograd_scratch (x, n, will_have_grad (g, n));
       return;
     }
@@ -562,7 +569,8 @@ conv2d_shape (NnGraph *g, NnNode *n)
 }
 
 typedef struct {
-  NnNode *n, *x, *w;
+  NnGraph *g;
+  NnNode *n, *x, *w, *pool; /* pool: the fused max pooling, or NULL */
   Geom q;
   size_t rows, chunk, ohw;
   int cout, relu, pointwise, images_per_task, batch;
@@ -575,7 +583,9 @@ static ConvJob
 conv_job (NnGraph *g, NnNode *n, int has_grad)
 {
   ConvJob j = { 0 };
+  j.g = g;
   j.n = n;
+  j.pool = n->ip[NN_CONV_POOL] ? &g->nodes[n->ip[NN_CONV_POOL] - 1] : NULL;
   j.x = nn_in (g, n, 0);
   j.w = nn_in (g, n, 1);
   j.q = conv_geom (g, n);
@@ -593,13 +603,11 @@ conv_job (NnGraph *g, NnNode *n, int has_grad)
   return j;
 }
 
+/* Forward of im2col rows [r0, r0 + m) on thread `thread`'s scratch. */
 static void
-conv2d_forward_task (void *data, int task, int thread)
+conv2d_forward_rows (const ConvJob *j, size_t r0, size_t m, int thread)
 {
-  const ConvJob *j = data;
   const Geom *q = &j->q;
-  size_t r0 = (size_t) task * j->chunk;
-  size_t m = j->rows - r0 < j->chunk ? j->rows - r0 : j->chunk;
   float *col = j->n->aux + (size_t) thread * j->cs.total + j->cs.col;
   const float *a;
   if (j->pointwise)
@@ -622,6 +630,42 @@ conv2d_forward_task (void *data, int task, int thread)
 }
 
 static void
+conv2d_forward_task (void *data, int task, int thread)
+{
+  const ConvJob *j = data;
+  size_t r0 = (size_t) task * j->chunk;
+  conv2d_forward_rows (j, r0, j->rows - r0 < j->chunk ? j->rows - r0 : j->chunk, thread);
+}
+
+/* With a fused max pooling: runs of whole images, each pooled while its
+ * convolution output is in cache. */
+static void
+conv2d_pool_forward_task (void *data, int task, int thread)
+{
+  const ConvJob *j = data;
+  int first = task * j->images_per_task;
+  int last = first + j->images_per_task < j->batch ? first + j->images_per_task : j->batch;
+  size_t end = (size_t) last * j->ohw;
+  for (size_t r0 = (size_t) first * j->ohw; r0 < end; r0 += j->chunk)
+    conv2d_forward_rows (j, r0, end - r0 < j->chunk ? end - r0 : j->chunk, thread);
+  nn_max_pool_images (j->g, j->pool, first, last);
+}
+
+/* Whole images per task, about a chunk of rows each, and at least two
+ * tasks per thread when the batch allows; returns the task count. */
+static int
+conv_image_tasks (ConvJob *j)
+{
+  int threads = nn_parallel_threads ();
+  int ipt = (int) (j->chunk / j->ohw);
+  int fair = (j->batch + 2 * threads - 1) / (2 * threads);
+  if (ipt > fair)
+    ipt = fair;
+  j->images_per_task = ipt < 1 ? 1 : ipt;
+  return (j->batch + j->images_per_task - 1) / j->images_per_task;
+}
+
+static void
 conv2d_forward (NnGraph *g, NnNode *n)
 {
   if (winograd (g, n))
@@ -635,7 +679,10 @@ conv2d_forward (NnGraph *g, NnNode *n)
   ConvJob j = conv_job (g, n, 0);
   if (j.rows == 0)
     return;
-  nn_parallel_for ((int) ((j.rows + j.chunk - 1) / j.chunk), conv2d_forward_task, &j);
+  if (j.pool)
+    nn_parallel_for (conv_image_tasks (&j), conv2d_pool_forward_task, &j);
+  else
+    nn_parallel_for ((int) ((j.rows + j.chunk - 1) / j.chunk), conv2d_forward_task, &j);
 }
 
 /* Images [first, last) of the batch, a chunk of rows at a time. */
@@ -655,12 +702,16 @@ conv2d_backward_task (void *data, int task, int thread)
       dw = w->grad ? base + j->cs.dw : NULL;
       db = j->db ? base + j->cs.db : NULL;
     }
+  /* A fused pooling's backward sets this op's gradient for these images,
+   * the ReLU's mask applied. */
+  if (j->pool)
+    nn_max_pool_images_backward (j->g, j->pool, first, last, j->relu, n->grad);
   size_t end = (size_t) last * j->ohw;
   for (size_t r0 = (size_t) first * j->ohw; r0 < end; r0 += j->chunk)
     {
       size_t m = end - r0 < j->chunk ? end - r0 : j->chunk;
       const float *dz = n->grad + r0 * (size_t) j->cout;
-      if (j->relu)
+      if (j->relu && !j->pool)
         {
           relu_mask (dz, n->value + r0 * (size_t) j->cout, m * (size_t) j->cout, dzbuf);
           dz = dzbuf;
@@ -714,14 +765,7 @@ conv2d_backward (NnGraph *g, NnNode *n)
   if (j.rows == 0)
     return;
   int threads = nn_parallel_threads ();
-  /* Whole images per task, about a chunk of rows each, and at least two
-   * tasks per thread when the batch allows. */
-  int ipt = (int) (j.chunk / j.ohw);
-  int fair = (j.batch + 2 * threads - 1) / (2 * threads);
-  if (ipt > fair)
-    ipt = fair;
-  j.images_per_task = ipt < 1 ? 1 : ipt;
-  int tasks = (j.batch + j.images_per_task - 1) / j.images_per_task;
+  int tasks = conv_image_tasks (&j);
   size_t kc = j.q.k * (size_t) j.cout;
   for (int t = 1; t < threads && tasks > 1; t++)
     {

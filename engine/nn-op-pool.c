@@ -409,6 +409,89 @@ global_max_backward (NnGraph *g, NnNode *n)
                               (size_t) x->shape[3], x->grad, n->aux);
 }
 
+/* ---- 2x2 windows, stride 2, no padding: the classic convnet's pooling -- */
+
+static int
+is_pool_2x2 (const PoolGeom *q)
+{
+  return q->ph == 2 && q->pw == 2 && q->sh == 2 && q->sw == 2 && q->pt == 0 && q->pl == 0;
+}
+
+NN_CLONES static void
+max_pool_2x2 (const PoolGeom *q, const float *x, float *y)
+{
+  size_t c = (size_t) q->c, row = (size_t) q->iw * c;
+  for (int b = 0; b < q->batch; b++)
+    for (int oh = 0; oh < q->oh; oh++)
+      {
+        const float *x0 = x + ((size_t) b * (size_t) q->ih + 2 * (size_t) oh) * row;
+        const float *x1 = x0 + row;
+        float *restrict yo = y + ((size_t) b * (size_t) q->oh + (size_t) oh) * (size_t) q->ow * c;
+        for (int ow = 0; ow < q->ow; ow++, yo += c)
+          {
+            const float *restrict a = x0 + 2 * (size_t) ow * c, *restrict d = x1 + 2 * (size_t) ow * c;
+            for (size_t k = 0; k < c; k++)
+              {
+                float m0 = a[k] > a[c + k] ? a[k] : a[c + k];
+                float m1 = d[k] > d[c + k] ? d[k] : d[c + k];
+                yo[k] = m0 > m1 ? m0 : m1;
+              }
+          }
+      }
+}
+
+/* Sets dx (every element, so no zeroing first): the window's first
+ * position holding the maximum gets dy, the others 0, as the generic
+ * kernel; with relu (the pooled input is a ReLU's output) a maximum of 0
+ * passes no gradient, which is the ReLU's own backward folded in. */
+NN_CLONES static void
+max_pool_2x2_backward_set (const PoolGeom *q, const float *x, const float *y, const float *dy,
+                           int relu, float *dx)
+{
+  size_t c = (size_t) q->c, row = (size_t) q->iw * c;
+  for (int b = 0; b < q->batch; b++)
+    {
+      for (int oh = 0; oh < q->oh; oh++)
+        {
+          size_t r0 = ((size_t) b * (size_t) q->ih + 2 * (size_t) oh) * row;
+          const float *x0 = x + r0, *x1 = x0 + row;
+          float *g0 = dx + r0, *g1 = g0 + row;
+          size_t o = ((size_t) b * (size_t) q->oh + (size_t) oh) * (size_t) q->ow * c;
+          for (int ow = 0; ow < q->ow; ow++, o += c)
+            {
+              size_t p = 2 * (size_t) ow * c;
+              const float *restrict a = x0 + p, *restrict d = x1 + p;
+              float *restrict ga = g0 + p, *restrict gd = g1 + p;
+              const float *restrict yo = y + o, *restrict go = dy + o;
+              for (size_t k = 0; k < c; k++)
+                {
+                  float v = yo[k], left = relu && !(v > 0.0f) ? 0.0f : go[k];
+                  float e0 = (float) (a[k] == v) * left;
+                  left -= e0;
+                  float e1 = (float) (a[c + k] == v) * left;
+                  left -= e1;
+                  float e2 = (float) (d[k] == v) * left;
+                  left -= e2;
+                  ga[k] = e0;
+                  ga[c + k] = e1;
+                  gd[k] = e2;
+                  gd[c + k] = left;
+                }
+            }
+          /* an odd last column no window reads */
+          if (2 * q->ow < q->iw)
+            {
+              memset (g0 + 2 * (size_t) q->ow * c, 0, (size_t) (q->iw - 2 * q->ow) * c * sizeof (float));
+              memset (g1 + 2 * (size_t) q->ow * c, 0, (size_t) (q->iw - 2 * q->ow) * c * sizeof (float));
+            }
+        }
+      /* and odd last rows */
+      if (2 * q->oh < q->ih)
+        memset (dx + ((size_t) b * (size_t) q->ih + 2 * (size_t) q->oh) * row, 0,
+                (size_t) (q->ih - 2 * q->oh) * row * sizeof (float));
+    }
+}
+
 static void
 pool_task (void *data, int task, int thread)
 {
@@ -421,7 +504,10 @@ pool_task (void *data, int task, int thread)
   switch (j->kind)
     {
     case MAX_FWD:
-      max_pool_kernel (&q, j->x + in, j->out + o);
+      if (is_pool_2x2 (&q))
+        max_pool_2x2 (&q, j->x + in, j->out + o);
+      else
+        max_pool_kernel (&q, j->x + in, j->out + o);
       break;
     case MAX_BWD:
       max_pool_backward_kernel (&q, j->x + in, j->y + o, j->dy + o, j->out + in);
@@ -432,6 +518,48 @@ pool_task (void *data, int task, int thread)
     case AVG_BWD:
       avg_pool_backward_kernel (&q, j->dy + o, j->out + in);
       break;
+    }
+}
+
+/* The fused convolution + max pooling (nn-op-conv2d.c) pools a few images
+ * at a time, right after computing them. */
+void
+nn_max_pool_images (NnGraph *g, NnNode *pool, int b0, int b1)
+{
+  PoolGeom q = pool_geom (g, pool);
+  q.batch = b1 - b0;
+  size_t in = (size_t) b0 * (size_t) q.ih * (size_t) q.iw * (size_t) q.c;
+  size_t o = (size_t) b0 * (size_t) q.oh * (size_t) q.ow * (size_t) q.c;
+  if (is_pool_2x2 (&q))
+    max_pool_2x2 (&q, nn_in (g, pool, 0)->value + in, pool->value + o);
+  else
+    max_pool_kernel (&q, nn_in (g, pool, 0)->value + in, pool->value + o);
+}
+
+void
+nn_max_pool_images_backward (NnGraph *g, NnNode *pool, int b0, int b1, int relu, float *dx)
+{
+  PoolGeom q = pool_geom (g, pool);
+  q.batch = b1 - b0;
+  size_t in = (size_t) b0 * (size_t) q.ih * (size_t) q.iw * (size_t) q.c;
+  size_t o = (size_t) b0 * (size_t) q.oh * (size_t) q.ow * (size_t) q.c;
+  const float *x = nn_in (g, pool, 0)->value + in;
+  if (is_pool_2x2 (&q))
+    {
+      max_pool_2x2_backward_set (&q, x, pool->value + o, pool->grad + o, relu, dx + in);
+      return;
+    }
+  size_t count = (size_t) q.batch * (size_t) q.ih * (size_t) q.iw * (size_t) q.c;
+  memset (dx + in, 0, count * sizeof (float));
+  max_pool_backward_kernel (&q, x, pool->value + o, pool->grad + o, dx + in);
+  if (relu)
+    {
+      /* A ReLU output of 0 passes no gradient (the generic kernel gave it
+       * out where a window's maximum was 0). */
+      const float *xs = x;
+      float *d = dx + in;
+      for (size_t i = 0; i < count; i++)
+        d[i] = xs[i] > 0.0f ? d[i] : 0.0f;
     }
 }
 

@@ -3,6 +3,7 @@
  * every layer, the readable errors, lowering (fused ReLU, frozen batch norm,
  * no dropout at inference) and a whole-model gradient check. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nn-conv-private.h"
@@ -589,10 +590,144 @@ test_model_gradients (void)
   nn_compiled_free (c);
 }
 
+/* ---- fused Conv2D + MaxPooling2D --------------------------------------- */
+
+/* Loss, output and every gradient of one training step (weights, and the
+ * input when asked), flattened into out; returns how many floats. */
+static size_t
+train_step_values (NnModel *m, int batch, const float *x_in, const float *t_in, int fuse,
+                   int input_grads, float *out, int *fused_pools)
+{
+  g_autoptr (GError) error = NULL;
+  g_setenv ("DEEPSCOPE_NO_FUSION", fuse ? "0" : "1", TRUE);
+  NnRng rng;
+  nn_rng_seed (&rng, 11);
+  NnCompiled *c = nn_compile (m, batch,
+                              NN_COMPILE_TRAIN | (input_grads ? NN_COMPILE_INPUT_GRADS : 0),
+                              &rng, &error);
+  g_unsetenv ("DEEPSCOPE_NO_FUSION");
+  g_assert_no_error (error);
+  NnGraph *g = c->g;
+  *fused_pools = 0;
+  for (int i = 0; i < g->n_nodes; i++)
+    *fused_pools += g->nodes[i].computed_by_input;
+  NnNode *x = &g->nodes[c->input_nodes[0]];
+  memcpy (x->value, x_in, x->size * sizeof (float));
+  memcpy (g->nodes[c->target_nodes[0]].value, t_in, (size_t) batch * sizeof (float));
+  memset (c->grads, 0, c->n_grads * sizeof (float));
+  nn_graph_forward_to (g, c->loss_node);
+  nn_graph_backward (g, c->loss_node);
+  size_t k = 0;
+  out[k++] = g->nodes[c->loss_node].value[0];
+  NnNode *o = &g->nodes[c->output_nodes[0]];
+  memcpy (out + k, o->value, o->size * sizeof (float));
+  k += o->size;
+  memcpy (out + k, c->grads, c->n_grads * sizeof (float));
+  k += c->n_grads;
+  if (input_grads)
+    {
+      memcpy (out + k, x->grad, x->size * sizeof (float));
+      k += x->size;
+    }
+  nn_compiled_free (c);
+  return k;
+}
+
+/* A training graph runs Conv2D + MaxPooling2D as one op; it must give the
+ * same loss, outputs and gradients as the two ops apart, whose gradients
+ * test-conv checks against central differences (here, random inputs put
+ * near-ties in the windows that a difference step would flip): 2x2 pooling that
+ * leaves an odd last row and column unread, overlapping 3x3 windows with
+ * stride 2 (the generic kernel), a linear convolution, strides, and
+ * inputs full of zeros, so ReLU outputs tie at 0 inside windows. */
+static void
+test_fused_conv_pool (void)
+{
+  static const struct {
+    const char *shape, *act, *conv_strides, *pool, *pool_strides;
+    int zeros;
+  } cases[] = {
+    { "11, 11, 2", "relu", "1", "2", "", 0 },
+    { "11, 11, 2", "relu", "1", "2", "", 1 },
+    { "10, 10, 3", "relu", "1", "3", "2", 0 },
+    { "10, 10, 3", "relu", "1", "3", "2", 1 },
+    { "9, 12, 1", "linear", "1", "2", "", 0 },
+    { "13, 13, 2", "relu", "2", "2", "", 0 },
+  };
+  for (guint ci = 0; ci < G_N_ELEMENTS (cases); ci++)
+    {
+      g_autoptr (NnModel) m = nn_model_new ("fused");
+      int in = add (m, "Input", "image");
+      set (m, in, "shape", cases[ci].shape);
+      int cv = add (m, "Conv2D", NULL);
+      set (m, cv, "filters", "5");
+      set (m, cv, "activation", cases[ci].act);
+      set (m, cv, "strides", cases[ci].conv_strides);
+      int mp = add (m, "MaxPooling2D", NULL);
+      set (m, mp, "pool_size", cases[ci].pool);
+      if (*cases[ci].pool_strides)
+        set (m, mp, "strides", cases[ci].pool_strides);
+      int fl = add (m, "Flatten", NULL);
+      int d = add (m, "Dense", NULL);
+      set (m, d, "units", "3");
+      set (m, d, "activation", "softmax");
+      int chain[] = { in, cv, mp, fl, d };
+      for (guint k = 0; k + 1 < G_N_ELEMENTS (chain); k++)
+        connect_layers (m, chain[k], chain[k + 1]);
+      nn_model_add_output (m, (NnRef) { d, 0 }, NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, 1.0,
+                           NULL, 0);
+      g_autoptr (GError) error = NULL;
+      g_assert_true (nn_model_init_weights (m, 3 + ci, &error));
+      g_assert_no_error (error);
+      int batch = 5;
+      int ndim, shape[NN_MAX_DIMS];
+      g_assert_true (nn_model_get_shape (m, (NnRef) { in, 0 }, &ndim, shape));
+      size_t per = nn_shape_size (ndim, shape);
+      float *x = g_new (float, per * (size_t) batch);
+      NnRng rng;
+      nn_rng_seed (&rng, 100 + ci);
+      for (size_t i = 0; i < per * (size_t) batch; i++)
+        {
+          float v = nn_rng_uniform (&rng) * 2 - 1;
+          x[i] = cases[ci].zeros && v < 0.4f ? 0.0f : v;
+        }
+      float t[5] = { 0, 2, 1, 1, 0 };
+      size_t cap = 1 + (size_t) batch * 3 + (size_t) nn_model_count_params (m, NULL, NULL)
+                   + per * (size_t) batch;
+      float *a = g_new (float, cap), *b = g_new (float, cap);
+      for (int input_grads = 0; input_grads <= 1; input_grads++)
+        {
+          int fa, fb;
+          size_t na = train_step_values (m, batch, x, t, 1, input_grads, a, &fa);
+          size_t nb = train_step_values (m, batch, x, t, 0, input_grads, b, &fb);
+          g_assert_cmpint (fa, ==, 1);
+          g_assert_cmpint (fb, ==, 0);
+          g_assert_cmpuint (na, ==, nb);
+          double worst = 0;
+          for (size_t i = 0; i < na; i++)
+            worst = MAX (worst, fabs ((double) a[i] - b[i]) / MAX (1e-3, fabs ((double) b[i])));
+          g_test_message ("case %u input grads %d: %zu values, worst relative difference %.2e",
+                          ci, input_grads, na, worst);
+          g_assert_cmpfloat (worst, <, 1e-4);
+        }
+      g_free (a);
+      g_free (b);
+      g_free (x);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  /* conv-layers-threads: the same on three threads (OpenBLAS on one, as
+   * nn_init leaves it) */
+  const char *threads = g_getenv ("DEEPSCOPE_TEST_THREADS");
+  if (threads)
+    {
+      openblas_set_num_threads (1);
+      nn_parallel_set_threads (atoi (threads));
+    }
   g_test_add_func ("/engine/conv-layers/table", test_table);
   g_test_add_func ("/engine/conv-layers/conv2d-shapes", test_conv2d_shapes);
   g_test_add_func ("/engine/conv-layers/regularizer", test_regularizer);
@@ -606,5 +741,6 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/conv-layers/classic-convnet", test_classic_convnet);
   g_test_add_func ("/engine/conv-layers/lowering", test_lowering);
   g_test_add_func ("/engine/conv-layers/model-gradients", test_model_gradients);
+  g_test_add_func ("/engine/conv-layers/fused-conv-pool", test_fused_conv_pool);
   return g_test_run ();
 }
