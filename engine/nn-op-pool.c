@@ -411,6 +411,28 @@ global_max_backward (NnGraph *g, NnNode *n)
 
 /* ---- 2x2 windows, stride 2, no padding: the classic convnet's pooling -- */
 
+/* Eight floats in a vector register (two SSE registers in the baseline
+ * clone); always inlined, so passing them without AVX is not an ABI
+ * question. */
+typedef float v8f __attribute__ ((vector_size (32)));
+typedef int v8i __attribute__ ((vector_size (32)));
+#pragma GCC diagnostic ignored "-Wpsabi"
+static const v8f zero8 = { 0 };
+
+static inline __attribute__ ((always_inline)) v8f
+load8 (const float *p)
+{
+  v8f v;
+  memcpy (&v, p, sizeof v);
+  return v;
+}
+
+static inline __attribute__ ((always_inline)) void
+store8 (float *p, v8f v)
+{
+  memcpy (p, &v, sizeof v);
+}
+
 static int
 is_pool_2x2 (const PoolGeom *q)
 {
@@ -463,14 +485,35 @@ max_pool_2x2_backward_set (const PoolGeom *q, const float *x, const float *y, co
               const float *restrict a = x0 + p, *restrict d = x1 + p;
               float *restrict ga = g0 + p, *restrict gd = g1 + p;
               const float *restrict yo = y + o, *restrict go = dy + o;
-              for (size_t k = 0; k < c; k++)
+              size_t k = 0;
+              /* eight channels at a time; masks select whole floats, so
+               * this is exactly the scalar loop below */
+              for (; k + 8 <= c; k += 8)
+                {
+                  v8f v = load8 (yo + k), left = load8 (go + k);
+                  if (relu)
+                    left = (v8f) ((v8i) left & (v > zero8));
+                  v8i m0 = load8 (a + k) == v, m1 = load8 (a + c + k) == v;
+                  v8i m2 = load8 (d + k) == v;
+                  v8f e0 = (v8f) ((v8i) left & m0);
+                  left = (v8f) ((v8i) left & ~m0);
+                  v8f e1 = (v8f) ((v8i) left & m1);
+                  left = (v8f) ((v8i) left & ~m1);
+                  v8f e2 = (v8f) ((v8i) left & m2);
+                  left = (v8f) ((v8i) left & ~m2);
+                  store8 (ga + k, e0);
+                  store8 (ga + c + k, e1);
+                  store8 (gd + k, e2);
+                  store8 (gd + c + k, left);
+                }
+              for (; k < c; k++)
                 {
                   float v = yo[k], left = relu && !(v > 0.0f) ? 0.0f : go[k];
-                  float e0 = (float) (a[k] == v) * left;
+                  float e0 = a[k] == v ? left : 0.0f;
                   left -= e0;
-                  float e1 = (float) (a[c + k] == v) * left;
+                  float e1 = a[c + k] == v ? left : 0.0f;
                   left -= e1;
-                  float e2 = (float) (d[k] == v) * left;
+                  float e2 = d[k] == v ? left : 0.0f;
                   left -= e2;
                   ga[k] = e0;
                   ga[c + k] = e1;
