@@ -483,18 +483,23 @@ winograd (NnGraph *g, NnNode *n)
 }
 
 /* The work is split over the engine's threads. Forward: tasks are chunks
- * of im2col rows (outputs never overlap). Backward: tasks are runs of whole
- * images, so the col2im sums of two threads never touch the same input
- * gradient; each thread but the first sums its kernel and bias gradients
- * in its own scratch, added up at the end. Every thread has its own
- * scratch block in aux (conv_scratch). */
+ * of im2col rows (outputs never overlap). Backward: tasks are runs of
+ * whole images, so the col2im sums of two tasks never touch the same input
+ * gradient, and each task sums its kernel and bias gradients in a buffer
+ * of its own, added up in task order at the end. The split depends on the
+ * batch alone, never on the thread count or on which thread ran what:
+ * training gives the same numbers, bit for bit, on any number of threads.
+ * aux holds a scratch block per thread (im2col rows and such), then the
+ * partial sums of each backward task (conv_scratch). */
+#define CONV_TASKS 8
+
 typedef struct {
-  size_t col, dcol, dz, dw, db, total; /* offsets in floats; total per thread */
+  size_t col, dcol, dz, total;   /* per-thread block: offsets, size (floats) */
+  size_t partial;                /* one backward task's kernel + bias sums */
 } ConvScratch;
 
 static ConvScratch
-conv_scratch (const Geom *q, int cout, size_t chunk, int has_grad, int x_grad, int relu,
-              int threads)
+conv_scratch (const Geom *q, int cout, size_t chunk, int has_grad, int x_grad, int relu)
 {
   ConvScratch s = { 0 };
   size_t o = 0;
@@ -507,28 +512,20 @@ conv_scratch (const Geom *q, int cout, size_t chunk, int has_grad, int x_grad, i
   s.dz = o;
   if (has_grad && relu)
     o += chunk * (size_t) cout;
-  s.dw = o;
-  if (has_grad && threads > 1)
-    o += q->k * (size_t) cout;
-  s.db = o;
-  if (has_grad && threads > 1)
-    o += (size_t) cout;
   s.total = (o + 15) / 16 * 16;
+  s.partial = has_grad ? (q->k * (size_t) cout + (size_t) cout + 15) / 16 * 16 : 0;
   return s;
 }
 
-/* Rows per chunk, small enough that every thread gets a few chunks. */
+/* Rows per chunk: cache-sized, and at most an eighth of the rows so that
+ * every thread gets a few chunks. */
 static size_t
 conv_rows_per_chunk (const Geom *q, int cout, size_t rows)
 {
   size_t chunk = conv_chunk (q, cout, rows);
-  int t = nn_parallel_threads ();
-  if (t > 1)
-    {
-      size_t fair = (rows + 2 * (size_t) t - 1) / (2 * (size_t) t);
-      if (fair < chunk)
-        chunk = fair < 16 ? 16 : fair;
-    }
+  size_t fair = (rows + CONV_TASKS - 1) / CONV_TASKS;
+  if (fair < chunk)
+    chunk = fair < 16 ? 16 : fair;
   return chunk < rows ? chunk : rows;
 }
 
@@ -562,10 +559,9 @@ conv2d_shape (NnGraph *g, NnNode *n)
   /* Sized for a chunk of the largest batch: the shape rule runs at the
    * largest batch first, and the chunk only shrinks with the batch. */
   size_t chunk = conv_rows_per_chunk (&q, cout, rows);
-  int threads = nn_parallel_threads ();
   ConvScratch cs = conv_scratch (&q, cout, chunk, will_have_grad (g, n), x->grad != NULL,
-                                 n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU, threads);
-  n->aux_size = cs.total * (size_t) threads;
+                                 n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU);
+  n->aux_size = cs.total * (size_t) nn_parallel_threads () + cs.partial * CONV_TASKS;
 }
 
 typedef struct {
@@ -573,7 +569,7 @@ typedef struct {
   NnNode *n, *x, *w, *pool; /* pool: the fused max pooling, or NULL */
   Geom q;
   size_t rows, chunk, ohw;
-  int cout, relu, pointwise, images_per_task, batch;
+  int cout, relu, pointwise, tasks, batch;
   const float *b;
   float *db;
   ConvScratch cs;
@@ -598,8 +594,8 @@ conv_job (NnGraph *g, NnNode *n, int has_grad)
   j.b = bias_value (g, n);
   j.db = bias_grad (g, n);
   j.relu = n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU;
-  j.cs = conv_scratch (&j.q, j.cout, j.chunk, has_grad, j.x->grad != NULL, j.relu,
-                       nn_parallel_threads ());
+  j.cs = conv_scratch (&j.q, j.cout, j.chunk, has_grad, j.x->grad != NULL, j.relu);
+  j.tasks = j.batch < CONV_TASKS ? j.batch : CONV_TASKS;
   return j;
 }
 
@@ -643,26 +639,12 @@ static void
 conv2d_pool_forward_task (void *data, int task, int thread)
 {
   const ConvJob *j = data;
-  int first = task * j->images_per_task;
-  int last = first + j->images_per_task < j->batch ? first + j->images_per_task : j->batch;
-  size_t end = (size_t) last * j->ohw;
-  for (size_t r0 = (size_t) first * j->ohw; r0 < end; r0 += j->chunk)
+  size_t first, last;
+  nn_split_range ((size_t) j->batch, j->tasks, task, &first, &last);
+  size_t end = last * j->ohw;
+  for (size_t r0 = first * j->ohw; r0 < end; r0 += j->chunk)
     conv2d_forward_rows (j, r0, end - r0 < j->chunk ? end - r0 : j->chunk, thread);
-  nn_max_pool_images (j->g, j->pool, first, last);
-}
-
-/* Whole images per task, about a chunk of rows each, and at least two
- * tasks per thread when the batch allows; returns the task count. */
-static int
-conv_image_tasks (ConvJob *j)
-{
-  int threads = nn_parallel_threads ();
-  int ipt = (int) (j->chunk / j->ohw);
-  int fair = (j->batch + 2 * threads - 1) / (2 * threads);
-  if (ipt > fair)
-    ipt = fair;
-  j->images_per_task = ipt < 1 ? 1 : ipt;
-  return (j->batch + j->images_per_task - 1) / j->images_per_task;
+  nn_max_pool_images (j->g, j->pool, (int) first, (int) last);
 }
 
 static void
@@ -680,34 +662,34 @@ conv2d_forward (NnGraph *g, NnNode *n)
   if (j.rows == 0)
     return;
   if (j.pool)
-    nn_parallel_for (conv_image_tasks (&j), conv2d_pool_forward_task, &j);
+    nn_parallel_for (j.tasks, conv2d_pool_forward_task, &j);
   else
     nn_parallel_for ((int) ((j.rows + j.chunk - 1) / j.chunk), conv2d_forward_task, &j);
 }
 
-/* Images [first, last) of the batch, a chunk of rows at a time. */
+/* Images [first, last) of the batch, a chunk of rows at a time; kernel
+ * and bias gradients summed into the task's own buffer. */
 static void
 conv2d_backward_task (void *data, int task, int thread)
 {
   const ConvJob *j = data;
   const Geom *q = &j->q;
   NnNode *n = j->n, *x = j->x, *w = j->w;
-  int first = task * j->images_per_task;
-  int last = first + j->images_per_task < j->batch ? first + j->images_per_task : j->batch;
+  size_t first, last;
+  nn_split_range ((size_t) j->batch, j->tasks, task, &first, &last);
   float *base = n->aux + (size_t) thread * j->cs.total;
   float *col = base + j->cs.col, *dcol = base + j->cs.dcol, *dzbuf = base + j->cs.dz;
-  float *dw = w->grad, *db = j->db;
-  if (thread > 0)
-    {
-      dw = w->grad ? base + j->cs.dw : NULL;
-      db = j->db ? base + j->cs.db : NULL;
-    }
+  float *partial = n->aux + (size_t) nn_parallel_threads () * j->cs.total
+                   + (size_t) task * j->cs.partial;
+  size_t kc = q->k * (size_t) j->cout;
+  float *dw = w->grad ? partial : NULL, *db = j->db ? partial + kc : NULL;
+  memset (partial, 0, (kc + (size_t) j->cout) * sizeof (float));
   /* A fused pooling's backward sets this op's gradient for these images,
    * the ReLU's mask applied. */
   if (j->pool)
-    nn_max_pool_images_backward (j->g, j->pool, first, last, j->relu, n->grad);
-  size_t end = (size_t) last * j->ohw;
-  for (size_t r0 = (size_t) first * j->ohw; r0 < end; r0 += j->chunk)
+    nn_max_pool_images_backward (j->g, j->pool, (int) first, (int) last, j->relu, n->grad);
+  size_t end = last * j->ohw;
+  for (size_t r0 = first * j->ohw; r0 < end; r0 += j->chunk)
     {
       size_t m = end - r0 < j->chunk ? end - r0 : j->chunk;
       const float *dz = n->grad + r0 * (size_t) j->cout;
@@ -764,27 +746,19 @@ conv2d_backward (NnGraph *g, NnNode *n)
   ConvJob j = conv_job (g, n, 1);
   if (j.rows == 0)
     return;
-  int threads = nn_parallel_threads ();
-  int tasks = conv_image_tasks (&j);
+  nn_parallel_for (j.tasks, conv2d_backward_task, &j);
+  /* The tasks' sums, in task order. */
   size_t kc = j.q.k * (size_t) j.cout;
-  for (int t = 1; t < threads && tasks > 1; t++)
+  const float *partials = n->aux + (size_t) nn_parallel_threads () * j.cs.total;
+  for (int t = 0; t < j.tasks; t++)
     {
-      float *base = n->aux + (size_t) t * j.cs.total;
-      if (j.w->grad)
-        memset (base + j.cs.dw, 0, kc * sizeof (float));
-      if (j.db)
-        memset (base + j.cs.db, 0, (size_t) j.cout * sizeof (float));
-    }
-  nn_parallel_for (tasks, conv2d_backward_task, &j);
-  for (int t = 1; t < threads && tasks > 1; t++)
-    {
-      const float *base = n->aux + (size_t) t * j.cs.total;
+      const float *p = partials + (size_t) t * j.cs.partial;
       if (j.w->grad)
         for (size_t i = 0; i < kc; i++)
-          j.w->grad[i] += base[j.cs.dw + i];
+          j.w->grad[i] += p[i];
       if (j.db)
         for (int i = 0; i < j.cout; i++)
-          j.db[i] += base[j.cs.db + (size_t) i];
+          j.db[i] += p[kc + (size_t) i];
     }
 }
 

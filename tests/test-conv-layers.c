@@ -716,6 +716,52 @@ test_fused_conv_pool (void)
     }
 }
 
+/* The split of a training step's work depends on the batch alone: loss,
+ * outputs and every gradient are the same bits on one, two or three
+ * threads (and with or without the fused pooling). */
+static void
+test_threads_same_numbers (void)
+{
+  g_autoptr (NnModel) m = classic_convnet ();
+  set (m, 0, "shape", "20, 20, 3");
+  nn_model_add_output (m, (NnRef) { 8, 0 }, NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, 1.0,
+                       NULL, 0);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (nn_model_init_weights (m, 21, &error));
+  g_assert_no_error (error);
+  int batch = 13;
+  size_t per = 20 * 20 * 3;
+  float *x = g_new (float, per * (size_t) batch), t[13];
+  NnRng rng;
+  nn_rng_seed (&rng, 8);
+  for (size_t i = 0; i < per * (size_t) batch; i++)
+    x[i] = nn_rng_uniform (&rng);
+  for (int i = 0; i < batch; i++)
+    t[i] = (float) (i % 10);
+  size_t cap = 1 + (size_t) batch * 10 + (size_t) nn_model_count_params (m, NULL, NULL)
+               + per * (size_t) batch;
+  int saved = nn_parallel_threads ();
+  for (int fuse = 0; fuse <= 1; fuse++)
+    {
+      float *ref = g_new (float, cap), *got = g_new (float, cap);
+      int fused;
+      nn_parallel_set_threads (1);
+      size_t n = train_step_values (m, batch, x, t, fuse, 1, ref, &fused);
+      g_assert_cmpint (fused, ==, fuse ? 2 : 0);
+      for (int threads = 2; threads <= 3; threads++)
+        {
+          nn_parallel_set_threads (threads);
+          g_assert_cmpuint (train_step_values (m, batch, x, t, fuse, 1, got, &fused), ==, n);
+          g_test_message ("fuse %d, %d threads: %zu values", fuse, threads, n);
+          g_assert_cmpmem (got, n * sizeof (float), ref, n * sizeof (float));
+        }
+      g_free (ref);
+      g_free (got);
+    }
+  nn_parallel_set_threads (saved);
+  g_free (x);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -742,5 +788,6 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/conv-layers/lowering", test_lowering);
   g_test_add_func ("/engine/conv-layers/model-gradients", test_model_gradients);
   g_test_add_func ("/engine/conv-layers/fused-conv-pool", test_fused_conv_pool);
+  g_test_add_func ("/engine/conv-layers/threads-same-numbers", test_threads_same_numbers);
   return g_test_run ();
 }
