@@ -10,7 +10,10 @@
  * A loop body gets its task number and the index (0 .. threads-1) of the
  * thread running it, so it can keep per-thread partial sums and scratch.
  * Tasks are claimed one at a time, so more tasks than threads balance the
- * load when a core is taken by another process.
+ * load when a core is taken by another process. Which thread runs which
+ * task varies from run to run: a loop whose result must not depend on it
+ * (sums) keeps partial results per task, not per thread, and combines
+ * them in task order.
  *
  * The pool serves one loop at a time. A second caller (another thread's
  * graph, or a loop body calling nn_parallel_for) runs its loop alone, all
@@ -27,7 +30,8 @@ typedef void (*NnTaskFunc) (void *data, int task, int thread);
 /* Threads a loop may run on (at least 1). */
 int  nn_parallel_threads     (void);
 /* Sets the thread count (nn_init does: the usable cores, or the user's
- * OPENBLAS_NUM_THREADS). Not while a loop runs. */
+ * OPENBLAS_NUM_THREADS). Not while a loop runs, and not above the count a
+ * live graph was allocated with: ops size per-thread scratch by it. */
 void nn_parallel_set_threads (int n);
 /* Runs fn (data, task, thread) for every task in [0, n_tasks) and returns
  * when all have run. */
