@@ -18,11 +18,9 @@
 #include <cblas.h>
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "nn.h"
-#include "nn-model-private.h"
+#include "bench-common.h"
 #include "nn-parallel-private.h"
 
 #ifndef BENCH_TORCH_SCRIPT
@@ -31,75 +29,23 @@
 
 #define BATCH 128
 
-static int opt_steps = 300;
-static int opt_warmup = 20;
-static int opt_rounds = 5;
+static BenchOptions opt = { .steps = 300, .warmup = 20, .rounds = 5 };
 static int opt_chunk = 50;
-static gboolean opt_quick;
-static gboolean opt_no_torch;
-static gboolean opt_no_fit;
-static gboolean opt_ops;
-static char *opt_python;
-static char *opt_script;
-static char *opt_data;
 
 static const GOptionEntry entries[] = {
-  { "steps", 's', 0, G_OPTION_ARG_INT, &opt_steps, "Timed training steps per round (300)", "N" },
-  { "warmup", 'w', 0, G_OPTION_ARG_INT, &opt_warmup, "Untimed steps before each round (20)", "N" },
-  { "rounds", 'r', 0, G_OPTION_ARG_INT, &opt_rounds, "Rounds of each side, alternating (5)", "N" },
+  { "steps", 's', 0, G_OPTION_ARG_INT, &opt.steps, "Timed training steps per round (300)", "N" },
+  { "warmup", 'w', 0, G_OPTION_ARG_INT, &opt.warmup, "Untimed steps before each round (20)", "N" },
+  { "rounds", 'r', 0, G_OPTION_ARG_INT, &opt.rounds, "Rounds of each side, alternating (5)", "N" },
   { "chunk", 'c', 0, G_OPTION_ARG_INT, &opt_chunk, "Steps per turn, the sides alternating (50)", "N" },
-  { "quick", 'q', 0, G_OPTION_ARG_NONE, &opt_quick, "A few steps and one round: a smoke run", NULL },
-  { "no-torch", 0, 0, G_OPTION_ARG_NONE, &opt_no_torch, "Measure the engine only", NULL },
-  { "no-fit", 0, 0, G_OPTION_ARG_NONE, &opt_no_fit, "Skip the trainer-thread measurement", NULL },
-  { "ops", 0, 0, G_OPTION_ARG_NONE, &opt_ops, "Also time every op of the step (engine)", NULL },
-  { "python", 0, 0, G_OPTION_ARG_FILENAME, &opt_python, "Python for PyTorch (/usr/bin/python3)", "PATH" },
-  { "script", 0, 0, G_OPTION_ARG_FILENAME, &opt_script, "The PyTorch side (torch_mlp.py)", "PATH" },
-  { "data", 0, 0, G_OPTION_ARG_STRING, &opt_data, "Dataset spec (fashion-mnist)", "SPEC" },
+  { "quick", 'q', 0, G_OPTION_ARG_NONE, &opt.quick, "A few steps and one round: a smoke run", NULL },
+  { "no-torch", 0, 0, G_OPTION_ARG_NONE, &opt.no_torch, "Measure the engine only", NULL },
+  { "no-fit", 0, 0, G_OPTION_ARG_NONE, &opt.no_fit, "Skip the trainer-thread measurement", NULL },
+  { "ops", 0, 0, G_OPTION_ARG_NONE, &opt.ops, "Also time every op of the step (engine)", NULL },
+  { "python", 0, 0, G_OPTION_ARG_FILENAME, &opt.python, "Python for PyTorch (/usr/bin/python3)", "PATH" },
+  { "script", 0, 0, G_OPTION_ARG_FILENAME, &opt.script, "The PyTorch side (torch_mlp.py)", "PATH" },
+  { "data", 0, 0, G_OPTION_ARG_STRING, &opt.data, "Dataset spec (fashion-mnist)", "SPEC" },
   { NULL }
 };
-
-static double
-now_s (void)
-{
-  return g_get_monotonic_time () / 1e6;
-}
-
-static int
-cmp_double (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return (x > y) - (x < y);
-}
-
-/* Median of the finite values; NAN when there are none. */
-static double
-median (const double *v, int n)
-{
-  double *s = g_new (double, MAX (n, 1));
-  int k = 0;
-  for (int i = 0; i < n; i++)
-    if (isfinite (v[i]))
-      s[k++] = v[i];
-  double r = NAN;
-  if (k > 0)
-    {
-      qsort (s, (size_t) k, sizeof *s, cmp_double);
-      r = k % 2 ? s[k / 2] : 0.5 * (s[k / 2 - 1] + s[k / 2]);
-    }
-  g_free (s);
-  return r;
-}
-
-/* The largest finite value; NAN when there is none. */
-static double
-best (const double *v, int n)
-{
-  double r = NAN;
-  for (int i = 0; i < n; i++)
-    if (isfinite (v[i]) && !(v[i] <= r))
-      r = v[i];
-  return r;
-}
 
 /* ---- the model ------------------------------------------------------------ */
 
@@ -201,18 +147,18 @@ time_gemm (Gemm *gm, double min_s, NnRng *rng, gboolean split)
   void (*gemm) (CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, int, int, int, float, const float *, int,
                 const float *, int, float, float *, int) = split ? nn_sgemm : one_thread_sgemm;
   gemm (gm->ta, gm->tb, gm->m, gm->n, gm->k, 1.0f, a, lda, b, ldb, 1.0f, c, gm->n);
-  double best = INFINITY, t_end = now_s () + min_s;
+  double best = INFINITY, t_end = bench_now_s () + min_s;
   int reps = 8;
   do
     {
-      double t0 = now_s ();
+      double t0 = bench_now_s ();
       for (int r = 0; r < reps; r++)
         gemm (gm->ta, gm->tb, gm->m, gm->n, gm->k, 1.0f, a, lda, b, ldb, 1.0f, c, gm->n);
-      double per = (now_s () - t0) / reps;
+      double per = (bench_now_s () - t0) / reps;
       if (per < best)
         best = per;
     }
-  while (now_s () < t_end);
+  while (bench_now_s () < t_end);
   gm->seconds = best;
   gm->gflops = 2.0 * gm->m * gm->n * gm->k / best / 1e9;
   g_free (a);
@@ -241,91 +187,11 @@ gemm_bound_rate (const Gemm *shapes, int n, double min_s, NnRng *rng, double *gf
 
 /* ---- the engine through the private API ----------------------------------- */
 
-typedef struct {
-  NnCompiled  *c;
-  NnOptimizer *opt;
-  NnDataset   *ds;
-  NnRng        rng;
-  guint32     *order;
-  size_t       n, pos;
-  double       lr;
-  float        loss;
-  double       flops;      /* matmul FLOPs of one step */
-} Stepper;
-
-static gboolean
-stepper_init (Stepper *s, NnModel *m, NnDataset *ds, guint64 seed, GError **error)
-{
-  memset (s, 0, sizeof *s);
-  nn_rng_seed (&s->rng, seed);
-  s->c = nn_compile (m, BATCH, NN_COMPILE_TRAIN, &s->rng, error);
-  if (!s->c)
-    return FALSE;
-  s->opt = nn_optimizer_new (nn_model_get_optimizer (m), s->c->n_grads);
-  s->lr = nn_model_get_optimizer (m)->learning_rate;
-  s->ds = ds;
-  s->n = ds->n_train;
-  s->order = g_memdup2 (ds->train_idx, s->n * sizeof (guint32));
-  nn_rng_shuffle (&s->rng, s->order, s->n);
-  Gemm gm[32];
-  int ng = step_gemms (s->c, gm, 32);
-  for (int i = 0; i < ng; i++)
-    s->flops += 2.0 * gm[i].m * gm[i].n * gm[i].k;
-  return TRUE;
-}
-
-static void
-stepper_clear (Stepper *s)
-{
-  nn_optimizer_free (s->opt);
-  nn_compiled_free (s->c);
-  g_free (s->order);
-}
-
-/* One training step, the same work as the trainer's loop minus metrics and
- * events: batch conversion, forward to the loss, backward, update. */
-static void
-stepper_step (Stepper *s)
-{
-  NnCompiled *c = s->c;
-  NnGraph *g = c->g;
-  if (s->pos + BATCH > s->n)
-    {
-      nn_rng_shuffle (&s->rng, s->order, s->n);
-      s->pos = 0;
-    }
-  const guint32 *idx = s->order + s->pos;
-  s->pos += BATCH;
-  nn_graph_set_batch (g, BATCH);
-  nn_array_gather (s->ds->inputs[0], idx, BATCH, g->nodes[c->input_nodes[0]].value);
-  nn_array_gather (s->ds->targets[0], idx, BATCH, g->nodes[c->target_nodes[0]].value);
-  nn_graph_forward_to (g, c->loss_node);
-  s->loss = g->nodes[c->loss_node].value[0];
-  memset (c->grads, 0, c->n_grads * sizeof (float));
-  nn_graph_backward (g, c->loss_node);
-  nn_optimizer_step (s->opt, c, s->lr);
-}
-
-/* Runs n steps; dt (if not NULL) gets each one's duration in seconds. */
-static void
-stepper_chunk (Stepper *s, int n, double *dt)
-{
-  double t = now_s ();
-  for (int i = 0; i < n; i++)
-    {
-      stepper_step (s);
-      double t1 = now_s ();
-      if (dt)
-        dt[i] = t1 - t;
-      t = t1;
-    }
-}
-
-/* Where a step's time goes: the same step as stepper_step, with each op,
+/* Where a step's time goes: the same step as bench_stepper_step, with each op,
  * the gradient zeroing, the batch conversion and the update timed apart.
  * The sums are per step, in milliseconds. */
 static void
-stepper_profile (Stepper *s, int steps)
+stepper_profile (BenchStepper *s, int steps)
 {
   NnCompiled *c = s->c;
   NnGraph *g = c->g;
@@ -334,29 +200,20 @@ stepper_profile (Stepper *s, int steps)
   double t_feed = 0, t_zero = 0, t_opt = 0, t_total = 0;
   for (int it = 0; it < steps; it++)
     {
-      double t0 = now_s (), t;
-      if (s->pos + BATCH > s->n)
-        {
-          nn_rng_shuffle (&s->rng, s->order, s->n);
-          s->pos = 0;
-        }
-      const guint32 *idx = s->order + s->pos;
-      s->pos += BATCH;
-      nn_graph_set_batch (g, BATCH);
-      nn_array_gather (s->ds->inputs[0], idx, BATCH, g->nodes[c->input_nodes[0]].value);
-      nn_array_gather (s->ds->targets[0], idx, BATCH, g->nodes[c->target_nodes[0]].value);
-      t = now_s ();
+      double t0 = bench_now_s (), t;
+      bench_stepper_feed (s);
+      t = bench_now_s ();
       t_feed += t - t0;
       for (int i = 0; i <= c->loss_node; i++)
         {
           NnNode *n = &g->nodes[i];
           if (n->op == NN_OP_INPUT || n->op == NN_OP_PARAM)
             continue;
-          double a = now_s ();
+          double a = bench_now_s ();
           nn_op_info (n->op)->forward (g, n);
-          fwd[i] += now_s () - a;
+          fwd[i] += bench_now_s () - a;
         }
-      double a = now_s ();
+      double a = bench_now_s ();
       memset (c->grads, 0, c->n_grads * sizeof (float));
       for (int i = 0; i <= c->loss_node; i++)
         {
@@ -367,19 +224,19 @@ stepper_profile (Stepper *s, int steps)
       NnNode *l = &g->nodes[c->loss_node];
       for (size_t k = 0; k < l->size; k++)
         l->grad[k] = 1.0f;
-      t_zero += now_s () - a;
+      t_zero += bench_now_s () - a;
       for (int i = c->loss_node; i >= 0; i--)
         {
           NnNode *n = &g->nodes[i];
           if (!n->grad || n->op == NN_OP_INPUT || n->op == NN_OP_PARAM)
             continue;
-          a = now_s ();
+          a = bench_now_s ();
           nn_op_info (n->op)->backward (g, n);
-          bwd[i] += now_s () - a;
+          bwd[i] += bench_now_s () - a;
         }
-      a = now_s ();
+      a = bench_now_s ();
       nn_optimizer_step (s->opt, c, s->lr);
-      t = now_s ();
+      t = bench_now_s ();
       t_opt += t - a;
       t_total += t - t0;
     }
@@ -399,156 +256,21 @@ stepper_profile (Stepper *s, int steps)
   g_free (bwd);
 }
 
-/* ---- the engine through the trainer --------------------------------------- */
-
-/* Trains a copy of m for warmup + steps batches on the worker thread. The
- * rate comes from the batch events' own clock between the first event at or
- * past the warm-up and the last one, so compiling and thread start-up are
- * not counted. */
-static double
-fit_run (NnModel *m, NnDataset *ds, int steps, int warmup, guint64 seed, GError **error)
-{
-  g_autoptr (NnTrainer) t = nn_trainer_new ();
-  NnFitConfig cfg;
-  nn_fit_config_init (&cfg);
-  cfg.epochs = 1000;
-  cfg.batch_size = BATCH;
-  cfg.seed = seed;
-  cfg.max_steps = warmup + steps;
-  double t0 = now_s ();
-  if (!nn_trainer_start (t, m, ds, &cfg, error))
-    return NAN;
-  gboolean ok = nn_trainer_join (t, error);
-  double wall = now_s () - t0;
-  nn_fit_config_clear (&cfg);
-  if (!ok)
-    return NAN;
-  long s0 = -1, s1 = -1;
-  double e0 = 0, e1 = 0, last_rate = NAN;
-  NnEvent *e;
-  while ((e = nn_trainer_pop_event (t)))
-    {
-      if (e->kind == NN_EVENT_BATCH)
-        {
-          if (s0 < 0 && e->step >= warmup)
-            {
-              s0 = e->step;
-              e0 = e->seconds;
-            }
-          s1 = e->step;
-          e1 = e->seconds;
-          last_rate = e->samples_per_s;
-        }
-      nn_event_free (e);
-    }
-  if (s0 >= 0 && s1 > s0 && e1 > e0)
-    return (double) (s1 - s0) * BATCH / (e1 - e0);
-  /* Too few events (a very short run): the trainer's own running rate, or
-   * at worst the wall clock around the whole fit. */
-  if (isfinite (last_rate) && last_rate > 0)
-    return last_rate;
-  return (warmup + steps) * (double) BATCH / wall;
-}
-
 /* ---- PyTorch in a child process -------------------------------------------- */
 
-typedef struct {
-  GSubprocess      *proc;
-  GOutputStream    *in;
-  GDataInputStream *out;
-  char             *info;
-} Torch;
-
-static void
-torch_stop (Torch *t)
-{
-  if (t->proc)
-    {
-      if (t->in)
-        {
-          g_output_stream_write_all (t->in, "quit\n", 5, NULL, NULL, NULL);
-          g_output_stream_close (t->in, NULL, NULL);
-        }
-      g_subprocess_wait (t->proc, NULL, NULL);
-    }
-  g_clear_object (&t->out);
-  g_clear_object (&t->proc);
-  g_clear_pointer (&t->info, g_free);
-  t->in = NULL;
-}
-
+/* Runs n steps on the PyTorch side ("steps N" -> "result T1 ... TN LOSS");
+ * dt (if not NULL) gets each one's duration as the script measured it. */
 static gboolean
-torch_start (Torch *t, GError **error)
-{
-  memset (t, 0, sizeof *t);
-  g_autoptr (GSubprocessLauncher) l =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  /* The same OpenBLAS kernels and thread count as this process: name the
-   * core the engine ended up with (after nn_init's re-exec, if any). */
-  const char *core = nn_blas_core_name ();
-  if (g_strcmp0 (core, "unknown") != 0)
-    g_subprocess_launcher_setenv (l, "OPENBLAS_CORETYPE", core, TRUE);
-  g_autofree char *threads = g_strdup_printf ("%d", nn_blas_threads ());
-  g_subprocess_launcher_setenv (l, "OPENBLAS_NUM_THREADS", threads, TRUE);
-  /* Idle OpenMP threads sleep instead of spinning against OpenBLAS's. */
-  g_subprocess_launcher_setenv (l, "OMP_WAIT_POLICY", "passive", TRUE);
-  g_subprocess_launcher_unsetenv (l, "DEEPSCOPE_REEXEC");
-  const char *dir = g_getenv ("DEEPSCOPE_FASHION_MNIST_DIR");
-  const char *argv[] = {
-    opt_python ? opt_python : "/usr/bin/python3",
-    opt_script ? opt_script : BENCH_TORCH_SCRIPT,
-    "--dir", dir ? dir : "/usr/share/datasets/fashion-mnist",
-    "--batch", G_STRINGIFY (BATCH), "--threads", threads, NULL
-  };
-  t->proc = g_subprocess_launcher_spawnv (l, argv, error);
-  if (!t->proc)
-    return FALSE;
-  t->in = g_subprocess_get_stdin_pipe (t->proc);
-  t->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (t->proc));
-  g_autofree char *line = g_data_input_stream_read_line_utf8 (t->out, NULL, NULL, error);
-  if (!line || !g_str_has_prefix (line, "ready "))
-    {
-      if (error && !*error)
-        g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                     "%s did not start (is python3-torch installed?)", argv[1]);
-      torch_stop (t);
-      return FALSE;
-    }
-  t->info = g_strdup (line + 6);
-  return TRUE;
-}
-
-/* Runs n steps on the PyTorch side; dt (if not NULL) gets each one's
- * duration as the script measured it. */
-static gboolean
-torch_chunk (Torch *t, int n, double *dt, double *loss, GError **error)
+torch_chunk (BenchTorch *t, int n, double *dt, double *loss, GError **error)
 {
   g_autofree char *cmd = g_strdup_printf ("steps %d\n", n);
-  if (!g_output_stream_write_all (t->in, cmd, strlen (cmd), NULL, NULL, error)
-      || !g_output_stream_flush (t->in, NULL, error))
+  g_autofree double *v = g_new (double, (size_t) n + 1);
+  if (!bench_torch_ask (t, cmd, v, n + 1, error))
     return FALSE;
-  g_autofree char *line = g_data_input_stream_read_line_utf8 (t->out, NULL, NULL, error);
-  g_auto (GStrv) words = line ? g_strsplit (line, " ", -1) : NULL;
-  if (!words || g_strv_length (words) != (guint) n + 2 || strcmp (words[0], "times") != 0)
-    {
-      if (error && !*error)
-        g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "the PyTorch side answered “%.80s”",
-                     line ? line : "nothing");
-      return FALSE;
-    }
-  for (int i = 0; i < n && dt; i++)
-    dt[i] = g_ascii_strtod (words[i + 1], NULL);
-  *loss = g_ascii_strtod (words[n + 1], NULL);
+  if (dt)
+    memcpy (dt, v, (size_t) n * sizeof *dt);
+  *loss = v[n];
   return TRUE;
-}
-
-static double
-sum (const double *v, int n)
-{
-  double r = 0;
-  for (int i = 0; i < n; i++)
-    r += v[i];
-  return r;
 }
 
 /* ---- main ------------------------------------------------------------------ */
@@ -565,26 +287,17 @@ main (int argc, char **argv)
       g_printerr ("bench-mlp: %s\n", error->message);
       return 2;
     }
-  if (opt_quick)
-    {
-      opt_steps = 10;
-      opt_warmup = 2;
-      opt_rounds = 1;
-    }
-  opt_steps = MAX (opt_steps, 1);
-  opt_warmup = MAX (opt_warmup, 0);
-  opt_rounds = MAX (opt_rounds, 1);
+  bench_options_settle (&opt, 10);
   opt_chunk = MAX (opt_chunk, 1);
   const guint64 seed = 1;
 
-  double t_load = now_s ();
-  g_autoptr (NnDataset) ds = nn_dataset_open (opt_data ? opt_data : "fashion-mnist", NULL, &error);
+  double t_load;
+  g_autoptr (NnDataset) ds = bench_dataset_open (&opt, &t_load, &error);
   if (!ds)
     {
       g_printerr ("bench-mlp: %s\n", error->message);
       return 1;
     }
-  t_load = now_s () - t_load;
   g_autoptr (NnModel) model = build_model (seed, &error);
   if (!model)
     {
@@ -595,30 +308,19 @@ main (int argc, char **argv)
   const char *pref = nn_blas_preferred_core ();
   printf ("Fashion-MNIST MLP: Flatten → Dense 512 relu → Dense 10 softmax, RMSprop, batch %d\n",
           BATCH);
-  printf ("data: %zu training images (loaded in %.2f s); %d timed steps after %d warm-up, "
-          "%d round%s\n", ds->n_train, t_load, opt_steps, opt_warmup, opt_rounds,
-          opt_rounds == 1 ? "" : "s");
+  bench_print_plan (&opt, ds, t_load);
   printf ("engine: OpenBLAS core %s (%s), %d threads\n", nn_blas_core_name (),
           g_getenv ("OPENBLAS_CORETYPE") ? "OPENBLAS_CORETYPE set" : pref ? "not re-executed"
           : "the library's own choice", nn_blas_threads ());
 
-  Torch torch = { 0 };
-  gboolean have_torch = FALSE;
-  if (!opt_no_torch)
-    {
-      g_autoptr (GError) terr = NULL;
-      have_torch = torch_start (&torch, &terr);
-      if (have_torch)
-        printf ("torch: %s\n", torch.info);
-      else
-        printf ("torch: unavailable: %s\n", terr->message);
-    }
+  BenchTorch torch;
+  gboolean have_torch = bench_torch_launch (&torch, &opt, BENCH_TORCH_SCRIPT, BATCH);
 
-  Stepper st;
-  if (!stepper_init (&st, model, ds, seed, &error))
+  BenchStepper st;
+  if (!bench_stepper_init (&st, model, ds, BATCH, seed, &error))
     {
       g_printerr ("bench-mlp: %s\n", error->message);
-      torch_stop (&torch);
+      bench_torch_stop (&torch);
       return 1;
     }
 
@@ -633,10 +335,10 @@ main (int argc, char **argv)
   for (int i = 0; i < ng; i++)
     {
       Gemm one = gm[i];
-      time_gemm (&gm[i], opt_quick ? 0.005 : 0.15, &grng, TRUE);
+      time_gemm (&gm[i], opt.quick ? 0.005 : 0.15, &grng, TRUE);
       /* The same shape on one thread shows what the hand-off to the
        * others costs on small products. */
-      time_gemm (&one, opt_quick ? 0.005 : 0.1, &grng, FALSE);
+      time_gemm (&one, opt.quick ? 0.005 : 0.1, &grng, FALSE);
       /* The bound takes the better of the two. */
       gemm_s += MIN (gm[i].seconds, one.seconds);
       gemm_flops += 2.0 * gm[i].m * gm[i].n * gm[i].k;
@@ -650,44 +352,44 @@ main (int argc, char **argv)
           "  (timed again in every round, beside the two sides)\n",
           ng, gemm_s * 1e3, gemm_gflops, gemm_bound);
 
-  if (opt_ops)
-    stepper_profile (&st, opt_steps);
+  if (opt.ops)
+    stepper_profile (&st, opt.steps);
 
-  double *r_step = g_new (double, opt_rounds), *r_fit = g_new (double, opt_rounds);
-  double *r_torch = g_new (double, opt_rounds);
-  double *q_step = g_new (double, opt_rounds), *q_fit = g_new (double, opt_rounds);
-  double *t_step = g_new (double, opt_rounds), *t_torch = g_new (double, opt_rounds);
-  double *qt_step = g_new (double, opt_rounds);
-  double *r_gemm = g_new (double, opt_rounds), *g_gemm = g_new (double, opt_rounds);
-  double *dt_step = g_new (double, opt_steps), *dt_torch = g_new (double, opt_steps);
-  int chunk = MIN (opt_chunk, opt_steps);
+  double *r_step = g_new (double, opt.rounds), *r_fit = g_new (double, opt.rounds);
+  double *r_torch = g_new (double, opt.rounds);
+  double *q_step = g_new (double, opt.rounds), *q_fit = g_new (double, opt.rounds);
+  double *t_step = g_new (double, opt.rounds), *t_torch = g_new (double, opt.rounds);
+  double *qt_step = g_new (double, opt.rounds);
+  double *r_gemm = g_new (double, opt.rounds), *g_gemm = g_new (double, opt.rounds);
+  double *dt_step = g_new (double, opt.steps), *dt_torch = g_new (double, opt.steps);
+  int chunk = MIN (opt_chunk, opt.steps);
   printf ("\n");
   int rc = 0;
-  for (int r = 0; r < opt_rounds; r++)
+  for (int r = 0; r < opt.rounds; r++)
     {
       r_step[r] = r_fit[r] = r_torch[r] = q_step[r] = q_fit[r] = NAN;
       t_step[r] = t_torch[r] = qt_step[r] = NAN;
-      r_gemm[r] = gemm_bound_rate (gm, ng, opt_quick ? 0.002 : 0.03, &grng, &g_gemm[r]);
+      r_gemm[r] = gemm_bound_rate (gm, ng, opt.quick ? 0.002 : 0.03, &grng, &g_gemm[r]);
       double torch_loss = NAN;
       /* The two step loops take turns in chunks of a few dozen steps, so
        * both see the same moments of a machine whose load changes by the
        * second; the rates come from the steps' own durations. */
-      stepper_chunk (&st, opt_warmup, NULL);
-      if (have_torch && !torch_chunk (&torch, opt_warmup, NULL, &torch_loss, &error))
+      bench_stepper_chunk (&st, opt.warmup, NULL);
+      if (have_torch && !torch_chunk (&torch, opt.warmup, NULL, &torch_loss, &error))
         {
           printf ("torch: failed: %s\n", error->message);
           g_clear_error (&error);
           have_torch = FALSE;
         }
-      for (int done = 0, k = 0; done < opt_steps; done += chunk, k++)
+      for (int done = 0, k = 0; done < opt.steps; done += chunk, k++)
         {
-          int n = MIN (chunk, opt_steps - done);
+          int n = MIN (chunk, opt.steps - done);
           for (int turn = 0; turn < 2; turn++)
             {
               /* Alternate who goes first so neither side always follows
                * the other's spinning BLAS threads. */
-              if ((turn == 0) == ((k + r) % 2 == 0))
-                stepper_chunk (&st, n, dt_step + done);
+              if (bench_engine_turn (turn, k + r))
+                bench_stepper_chunk (&st, n, dt_step + done);
               else if (have_torch && !torch_chunk (&torch, n, dt_torch + done, &torch_loss,
                                                    &error))
                 {
@@ -696,20 +398,21 @@ main (int argc, char **argv)
                   have_torch = FALSE;
                 }
               /* Let the BLAS threads of the side that just ran go idle. */
-              g_usleep (opt_quick ? 1000 : 50000);
+              g_usleep (opt.quick ? 1000 : 50000);
             }
         }
-      r_step[r] = opt_steps * (double) BATCH / sum (dt_step, opt_steps);
-      t_step[r] = BATCH / median (dt_step, opt_steps);
+      r_step[r] = opt.steps * (double) BATCH / bench_sum (dt_step, opt.steps);
+      t_step[r] = BATCH / bench_median (dt_step, opt.steps);
       if (have_torch)
         {
-          r_torch[r] = opt_steps * (double) BATCH / sum (dt_torch, opt_steps);
-          t_torch[r] = BATCH / median (dt_torch, opt_steps);
+          r_torch[r] = opt.steps * (double) BATCH / bench_sum (dt_torch, opt.steps);
+          t_torch[r] = BATCH / bench_median (dt_torch, opt.steps);
         }
-      if (!opt_no_fit)
+      if (!opt.no_fit)
         {
           g_autoptr (GError) ferr = NULL;
-          r_fit[r] = fit_run (model, ds, opt_steps, opt_warmup, seed + (guint64) r, &ferr);
+          r_fit[r] = bench_fit_rate (model, ds, BATCH, opt.steps, opt.warmup, seed + (guint64) r,
+                                     &ferr);
           if (ferr)
             {
               g_printerr ("bench-mlp: trainer: %s\n", ferr->message);
@@ -731,23 +434,23 @@ main (int argc, char **argv)
       rc = 1;
     }
 
-  double m_step = median (r_step, opt_rounds), m_fit = median (r_fit, opt_rounds);
-  double m_torch = median (r_torch, opt_rounds);
-  double mt_step = median (t_step, opt_rounds), mt_torch = median (t_torch, opt_rounds);
-  double mq_step = median (q_step, opt_rounds), mq_fit = median (q_fit, opt_rounds);
-  double mqt_step = median (qt_step, opt_rounds);
-  gemm_bound = median (r_gemm, opt_rounds);
-  gemm_gflops = median (g_gemm, opt_rounds);
-  double step_flops = st.flops;
+  double m_step = bench_median (r_step, opt.rounds), m_fit = bench_median (r_fit, opt.rounds);
+  double m_torch = bench_median (r_torch, opt.rounds);
+  double mt_step = bench_median (t_step, opt.rounds), mt_torch = bench_median (t_torch, opt.rounds);
+  double mq_step = bench_median (q_step, opt.rounds), mq_fit = bench_median (q_fit, opt.rounds);
+  double mqt_step = bench_median (qt_step, opt.rounds);
+  gemm_bound = bench_median (r_gemm, opt.rounds);
+  gemm_gflops = bench_median (g_gemm, opt.rounds);
+  double step_flops = gemm_flops;   /* every product of one step */
   printf ("\nmedians over %d round%s; a ratio is the median of the rounds' engine/torch;\n"
           "\"median step\": the rate of a round's median step, robust to stalls\n",
-          opt_rounds, opt_rounds == 1 ? "" : "s");
+          opt.rounds, opt.rounds == 1 ? "" : "s");
   printf ("  %-20s %10s %9s %12s %9s %9s %9s\n", "", "samples/s", "vs torch", "median step",
           "vs torch", "GFLOP/s", "of sgemm");
   printf ("  %-20s %10.0f %8.2fx %12.0f %8.2fx %9.1f %8.0f%%\n", "engine (step API)", m_step,
           mq_step, mt_step, mqt_step, m_step / BATCH * step_flops / 1e9,
           100.0 * m_step / gemm_bound);
-  if (!opt_no_fit)
+  if (!opt.no_fit)
     printf ("  %-20s %10.0f %8.2fx %12s %9s %9.1f %8.0f%%\n", "engine (trainer)", m_fit, mq_fit,
             "", "", m_fit / BATCH * step_flops / 1e9, 100.0 * m_fit / gemm_bound);
   printf ("  %-20s %10.0f %8.2fx %12.0f %8.2fx %9.1f %8.0f%%\n", "torch", m_torch, 1.0,
@@ -758,13 +461,13 @@ main (int argc, char **argv)
           "step time)\n", step_flops / 1e6);
   /* On a busy machine the fastest round of each side is the closest to
    * what an idle one would give (as timeit keeps the best of its runs). */
-  double b_step = best (r_step, opt_rounds), b_torch = best (r_torch, opt_rounds);
-  double b_gemm = best (r_gemm, opt_rounds);
+  double b_step = bench_best (r_step, opt.rounds), b_torch = bench_best (r_torch, opt.rounds);
+  double b_gemm = bench_best (r_gemm, opt.rounds);
   printf ("best rounds: engine-step %.0f, engine-fit %.0f, torch %.0f, sgemm bound %.0f "
           "samples/s; engine/torch %.2f; engine at %.1f GFLOP/s, %.0f%% of the bound\n",
-          b_step, best (r_fit, opt_rounds), b_torch, b_gemm, b_step / b_torch,
+          b_step, bench_best (r_fit, opt.rounds), b_torch, b_gemm, b_step / b_torch,
           b_step / BATCH * step_flops / 1e9, 100.0 * b_step / b_gemm);
-  if (!opt_no_torch && isfinite (mq_step))
+  if (!opt.no_torch && isfinite (mq_step))
     printf ("ratio engine/torch: %.2f (median steps: %.2f; best rounds: %.2f; goal ≥ 1.5)\n",
             mq_step, mqt_step, b_step / b_torch);
 
@@ -780,7 +483,7 @@ main (int argc, char **argv)
   g_free (dt_step);
   g_free (dt_torch);
   g_free (g_gemm);
-  stepper_clear (&st);
-  torch_stop (&torch);
+  bench_stepper_clear (&st);
+  bench_torch_stop (&torch);
   return rc;
 }
