@@ -14,7 +14,10 @@
  *
  * Every loop runs over channels innermost (channels-last), so it
  * vectorises; per-channel sums are taken in float over blocks of rows and
- * carried in double, which keeps large batches accurate. */
+ * carried in double, which keeps large batches accurate. The rows are
+ * split into BN_TASKS runs over the engine's threads; each run sums into
+ * its own slots, added in run order, so the result does not depend on the
+ * thread count. */
 #include <math.h>
 #include <string.h>
 
@@ -27,6 +30,7 @@
 #endif
 
 #define BLOCK_ROWS 64
+#define BN_TASKS 8
 
 enum { BN_X, BN_GAMMA, BN_BETA, BN_MEAN, BN_VAR };
 
@@ -41,30 +45,34 @@ batchnorm_shape (NnGraph *g, NnNode *n)
 {
   nn_shape_like_input (g, n);
   size_t c = (size_t) n->shape[n->ndim - 1];
-  /* mean, inv_std, two float partial sums, two double totals (4 floats) */
-  n->aux_size = 8 * c + 16;
+  /* mean, inv_std, two coefficient rows; per run: two float partial sums
+   * and two double totals (4 floats); the totals of all runs (4 floats) */
+  n->aux_size = 4 * c + BN_TASKS * 6 * c + 4 * c + 16;
 }
 
 typedef struct {
-  float  *mean, *inv_std, *p1, *p2;
-  double *t1, *t2;
+  float  *mean, *inv_std, *a, *b;
+  double *t1, *t2;     /* totals over all runs */
+  float  *runs;        /* per run: p1, p2 (c floats each), t1, t2 (c doubles each) */
 } Scratch;
 
 static Scratch
 scratch (NnNode *n, size_t c)
 {
   Scratch s;
-  s.mean = n->aux;
-  s.inv_std = s.mean + c;
-  s.p1 = s.inv_std + c;
-  s.p2 = s.p1 + c;
-  /* aux is 64-byte aligned and 4c floats are a multiple of 8 bytes */
-  s.t1 = (double *) (void *) (s.p2 + c);
+  /* aux is 64-byte aligned and every block below is a multiple of 2c
+   * floats, so the doubles stay aligned */
+  s.t1 = (double *) (void *) n->aux;
   s.t2 = s.t1 + c;
+  s.mean = (float *) (void *) (s.t2 + c);
+  s.inv_std = s.mean + c;
+  s.a = s.inv_std + c;
+  s.b = s.a + c;
+  s.runs = s.b + c;
   return s;
 }
 
-/* t1 += sum_rows a; t2 += sum_rows (a - shift) * b (b may be a itself). */
+/* t1 = sum_rows a; t2 = sum_rows (b - shift) * a (b may be a itself). */
 NN_CLONES static void
 channel_sums (const float *a, const float *b, const float *shift, size_t rows, size_t c,
               float *p1, float *p2, double *t1, double *t2)
@@ -91,6 +99,56 @@ channel_sums (const float *a, const float *b, const float *shift, size_t rows, s
         {
           t1[k] += p1[k];
           t2[k] += p2[k];
+        }
+    }
+}
+
+typedef struct {
+  const float *x, *y, *shift, *a, *b, *d;
+  float *out;
+  size_t rows, c;
+  int tasks;
+  Scratch s;
+} BnJob;
+
+/* Rows of run `task`: whole blocks, so the blocked sums do not depend on
+ * where a run starts. */
+static void
+run_rows (const BnJob *j, int task, size_t *lo, size_t *hi)
+{
+  size_t blocks = (j->rows + BLOCK_ROWS - 1) / BLOCK_ROWS, b0, b1;
+  nn_split_range (blocks, j->tasks, task, &b0, &b1);
+  *lo = b0 * BLOCK_ROWS;
+  *hi = b1 * BLOCK_ROWS < j->rows ? b1 * BLOCK_ROWS : j->rows;
+}
+
+static void
+sums_task (void *data, int task, int thread)
+{
+  const BnJob *j = data;
+  size_t lo, hi, c = j->c;
+  run_rows (j, task, &lo, &hi);
+  float *p1 = j->s.runs + (size_t) task * 6 * c, *p2 = p1 + c;
+  double *t1 = (double *) (void *) (p2 + c), *t2 = t1 + c;
+  channel_sums (j->x + lo * c, j->y + lo * c, j->shift, hi - lo, c, p1, p2, t1, t2);
+}
+
+/* s.t1 = sum_rows x; s.t2 = sum_rows (y - shift) * x, over the threads. */
+static void
+parallel_sums (BnJob *j)
+{
+  size_t c = j->c;
+  nn_parallel_for (j->tasks, sums_task, j);
+  for (size_t k = 0; k < c; k++)
+    j->s.t1[k] = j->s.t2[k] = 0.0;
+  for (int t = 0; t < j->tasks; t++)
+    {
+      const double *t1 = (const double *) (const void *) (j->s.runs + (size_t) t * 6 * c + 2 * c);
+      const double *t2 = t1 + c;
+      for (size_t k = 0; k < c; k++)
+        {
+          j->s.t1[k] += t1[k];
+          j->s.t2[k] += t2[k];
         }
     }
 }
@@ -124,6 +182,38 @@ affine2_acc (const float *dy, const float *x, const float *a, const float *b, co
 }
 
 static void
+affine_task (void *data, int task, int thread)
+{
+  const BnJob *j = data;
+  size_t lo, hi;
+  run_rows (j, task, &lo, &hi);
+  affine (j->x + lo * j->c, j->a, j->b, hi - lo, j->c, j->out + lo * j->c);
+}
+
+static void
+affine2_task (void *data, int task, int thread)
+{
+  const BnJob *j = data;
+  size_t lo, hi;
+  run_rows (j, task, &lo, &hi);
+  affine2_acc (j->y + lo * j->c, j->x + lo * j->c, j->a, j->b, j->d, hi - lo, j->c,
+               j->out + lo * j->c);
+}
+
+static BnJob
+bn_job (NnNode *n, const float *x, size_t c)
+{
+  BnJob j = { 0 };
+  j.x = j.y = x;
+  j.c = c;
+  j.rows = n->size / c;
+  size_t blocks = (j.rows + BLOCK_ROWS - 1) / BLOCK_ROWS;
+  j.tasks = blocks < BN_TASKS ? (int) blocks : BN_TASKS;
+  j.s = scratch (n, c);
+  return j;
+}
+
+static void
 batchnorm_forward (NnGraph *g, NnNode *n)
 {
   NnNode *x = nn_in (g, n, BN_X);
@@ -131,19 +221,20 @@ batchnorm_forward (NnGraph *g, NnNode *n)
   float *mm = nn_in (g, n, BN_MEAN)->value, *mv = nn_in (g, n, BN_VAR)->value;
   float momentum = n->fp[0], eps = n->fp[1];
   size_t c = (size_t) n->shape[n->ndim - 1];
-  size_t rows = n->size / c;
-  Scratch s = scratch (n, c);
-  /* p1, p2 double as the affine coefficients once the sums are done */
-  float *a = s.p1, *b = s.p2;
+  BnJob j = bn_job (n, x->value, c);
+  size_t rows = j.rows;
+  Scratch s = j.s;
+  float *a = s.a, *b = s.b;
   if (use_batch_stats (g, n) && rows > 0)
     {
       /* mean first, then the variance around it: the two-pass form does not
        * lose precision when |mean| >> std */
       memset (s.mean, 0, c * sizeof (float));
-      channel_sums (x->value, x->value, s.mean, rows, c, s.p1, s.p2, s.t1, s.t2);
+      j.shift = s.mean;
+      parallel_sums (&j);
       for (size_t k = 0; k < c; k++)
         s.mean[k] = (float) (s.t1[k] / (double) rows);
-      channel_sums (x->value, x->value, s.mean, rows, c, s.p1, s.p2, s.t1, s.t2);
+      parallel_sums (&j);
       for (size_t k = 0; k < c; k++)
         {
           /* sum (x - mu) x = sum (x - mu)^2 */
@@ -166,7 +257,11 @@ batchnorm_forward (NnGraph *g, NnNode *n)
       a[k] = gamma[k] * s.inv_std[k];
       b[k] = beta[k] - s.mean[k] * a[k];
     }
-  affine (x->value, a, b, rows, c, n->value);
+  j.a = a;
+  j.b = b;
+  j.out = n->value;
+  if (j.tasks > 0)
+    nn_parallel_for (j.tasks, affine_task, &j);
 }
 
 static void
@@ -176,15 +271,19 @@ batchnorm_backward (NnGraph *g, NnNode *n)
   const float *gamma = nn_in (g, n, BN_GAMMA)->value;
   float *dgamma = nn_in (g, n, BN_GAMMA)->grad, *dbeta = nn_in (g, n, BN_BETA)->grad;
   size_t c = (size_t) n->shape[n->ndim - 1];
-  size_t rows = n->size / c;
+  BnJob j = bn_job (n, n->grad, c);
+  size_t rows = j.rows;
   if (rows == 0)
     return;
-  Scratch s = scratch (n, c);
-  /* mean and inv_std are those of the forward pass of this step */
-  channel_sums (n->grad, x->value, s.mean, rows, c, s.p1, s.p2, s.t1, s.t2);
+  Scratch s = j.s;
+  /* mean and inv_std are those of the forward pass of this step:
+   * t1 = sum dy, t2 = sum (x - mu) dy */
+  j.y = x->value;
+  j.shift = s.mean;
+  parallel_sums (&j);
   for (size_t k = 0; k < c; k++)
     {
-      /* t1 = sum dy, t2 = sum dy (x - mu), so sum dy xhat = t2 inv_std */
+      /* sum dy xhat = t2 inv_std */
       if (dbeta)
         dbeta[k] += (float) s.t1[k];
       if (dgamma)
@@ -192,7 +291,8 @@ batchnorm_backward (NnGraph *g, NnNode *n)
     }
   if (!x->grad)
     return;
-  float *a = s.p1, *b = s.p2, *d = s.mean; /* mean is read just before d[k] is set */
+  /* the run slots are free again: the third coefficient row goes there */
+  float *a = s.a, *b = s.b, *d = s.runs;
   int batch_stats = use_batch_stats (g, n);
   for (size_t k = 0; k < c; k++)
     {
@@ -214,7 +314,14 @@ batchnorm_backward (NnGraph *g, NnNode *n)
           d[k] = 0.0f;
         }
     }
-  affine2_acc (n->grad, x->value, a, b, d, rows, c, x->grad);
+  /* affine2: out += y a + x b + d with y = dy */
+  j.y = n->grad;
+  j.x = x->value;
+  j.a = a;
+  j.b = b;
+  j.d = d;
+  j.out = x->grad;
+  nn_parallel_for (j.tasks, affine2_task, &j);
 }
 
 static const NnOpInfo batchnorm_info = {

@@ -776,8 +776,11 @@ depthwise_shape (NnGraph *g, NnNode *n)
   n->shape[2] = nn_conv_out_size (x->shape[2], w->shape[1], n->ip[NN_CONV_STRIDE_W],
                                   n->ip[NN_CONV_DIL_W], same, &n->ip[NN_CONV_PAD_LEFT]);
   n->shape[3] = w->shape[2] * w->shape[3];
-  /* one output pixel of the ReLU mask */
-  n->aux_size = (size_t) n->shape[3];
+  /* Per thread, one output pixel of the ReLU mask; per backward task, its
+   * kernel and bias sums (see conv2d: same split, same determinism). */
+  size_t cm = (size_t) n->shape[3];
+  size_t partial = (size_t) w->shape[0] * (size_t) w->shape[1] * cm + cm;
+  n->aux_size = cm * (size_t) nn_parallel_threads () + partial * CONV_TASKS;
 }
 
 /* acc[c*M+m] += xs[c] * ws[c*M+m] for c < C, m < M. */
@@ -887,23 +890,88 @@ depthwise_backward_kernel (const Geom *q, int mult, const float *x, const float 
         }
 }
 
+typedef struct {
+  NnNode *n, *x, *w;
+  Geom q;
+  int mult, relu, batch, tasks;
+  const float *b;
+  float *db;
+  size_t in_img, out_img, partial;
+} DwJob;
+
+static DwJob
+dw_job (NnGraph *g, NnNode *n)
+{
+  DwJob j = { 0 };
+  j.n = n;
+  j.x = nn_in (g, n, 0);
+  j.w = nn_in (g, n, 1);
+  j.q = geom_make (j.x->shape, n->shape[1], n->shape[2], n, j.w->shape[0], j.w->shape[1]);
+  j.mult = j.w->shape[3];
+  j.relu = n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU;
+  j.batch = n->shape[0];
+  j.tasks = j.batch < CONV_TASKS ? j.batch : CONV_TASKS;
+  j.b = bias_value (g, n);
+  j.db = bias_grad (g, n);
+  j.in_img = (size_t) j.q.ih * (size_t) j.q.iw * (size_t) j.q.c;
+  j.out_img = (size_t) n->shape[1] * (size_t) n->shape[2] * (size_t) n->shape[3];
+  size_t cm = (size_t) n->shape[3];
+  j.partial = (size_t) j.w->shape[0] * (size_t) j.w->shape[1] * cm + cm;
+  return j;
+}
+
+static void
+depthwise_forward_task (void *data, int task, int thread)
+{
+  const DwJob *j = data;
+  size_t first, last;
+  nn_split_range ((size_t) j->batch, j->tasks, task, &first, &last);
+  depthwise_forward_kernel (&j->q, j->mult, j->x->value + first * j->in_img, j->w->value, j->b,
+                            j->relu, (int) (last - first), j->n->value + first * j->out_img);
+}
+
 static void
 depthwise_forward (NnGraph *g, NnNode *n)
 {
-  NnNode *x = nn_in (g, n, 0), *w = nn_in (g, n, 1);
-  Geom q = geom_make (x->shape, n->shape[1], n->shape[2], n, w->shape[0], w->shape[1]);
-  depthwise_forward_kernel (&q, w->shape[3], x->value, w->value, bias_value (g, n),
-                            n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU, n->shape[0], n->value);
+  DwJob j = dw_job (g, n);
+  nn_parallel_for (j.tasks, depthwise_forward_task, &j);
+}
+
+static void
+depthwise_backward_task (void *data, int task, int thread)
+{
+  const DwJob *j = data;
+  size_t first, last;
+  nn_split_range ((size_t) j->batch, j->tasks, task, &first, &last);
+  size_t cm = (size_t) j->n->shape[3];
+  float *partial = j->n->aux + cm * (size_t) nn_parallel_threads () + (size_t) task * j->partial;
+  size_t kcm = j->partial - cm;
+  memset (partial, 0, j->partial * sizeof (float));
+  depthwise_backward_kernel (&j->q, j->mult, j->x->value + first * j->in_img, j->w->value,
+                             j->n->value + first * j->out_img, j->n->grad + first * j->out_img,
+                             j->relu, (int) (last - first),
+                             j->x->grad ? j->x->grad + first * j->in_img : NULL,
+                             j->w->grad ? partial : NULL, j->db ? partial + kcm : NULL,
+                             j->n->aux + (size_t) thread * cm);
 }
 
 static void
 depthwise_backward (NnGraph *g, NnNode *n)
 {
-  NnNode *x = nn_in (g, n, 0), *w = nn_in (g, n, 1);
-  Geom q = geom_make (x->shape, n->shape[1], n->shape[2], n, w->shape[0], w->shape[1]);
-  depthwise_backward_kernel (&q, w->shape[3], x->value, w->value, n->value, n->grad,
-                             n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU, n->shape[0],
-                             x->grad, w->grad, bias_grad (g, n), n->aux);
+  DwJob j = dw_job (g, n);
+  nn_parallel_for (j.tasks, depthwise_backward_task, &j);
+  size_t cm = (size_t) n->shape[3], kcm = j.partial - cm;
+  const float *partials = n->aux + cm * (size_t) nn_parallel_threads ();
+  for (int t = 0; t < j.tasks; t++)
+    {
+      const float *p = partials + (size_t) t * j.partial;
+      if (j.w->grad)
+        for (size_t i = 0; i < kcm; i++)
+          j.w->grad[i] += p[i];
+      if (j.db)
+        for (size_t i = 0; i < cm; i++)
+          j.db[i] += p[kcm + i];
+    }
 }
 
 /* ---- Conv2DTranspose --------------------------------------------------- */

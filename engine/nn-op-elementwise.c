@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "nn-graph-private.h"
+#include "nn-parallel-private.h"
 
 static void
 same_shape (NnGraph *g, NnNode *n)
@@ -154,28 +155,54 @@ scale_backward (NnGraph *g, NnNode *n)
 
 /* ---- Activations -------------------------------------------------------- */
 
+/* ReLU over big activations (a convnet's) runs in ranges over the
+ * engine's threads. */
+#define ELEMENT_GRAIN ((size_t) 32 * 1024)
+
+typedef struct {
+  const float *x, *y, *dy;
+  float *out;
+} Ranges;
+
+static void
+relu_range (void *data, size_t lo, size_t hi)
+{
+  const Ranges *r = data;
+  const float *restrict x = r->x;
+  float *restrict y = r->out;
+  for (size_t i = lo; i < hi; i++)
+    y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+
 static void
 relu_forward (NnGraph *g, NnNode *n)
 {
-  const float *restrict x = nn_in (g, n, 0)->value;
-  float *restrict y = n->value;
-  for (size_t i = 0; i < n->size; i++)
-    y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+  Ranges r = { .x = nn_in (g, n, 0)->value, .out = n->value };
+  nn_parallel_range (n->size, ELEMENT_GRAIN, relu_range, &r);
+}
+
+static void
+relu_backward_range (void *data, size_t lo, size_t hi)
+{
+  const Ranges *r = data;
+  const float *restrict y = r->y, *restrict dy = r->dy;
+  float *restrict dx = r->out;
+  /* Load dy unconditionally so the select vectorizes. */
+  for (size_t i = lo; i < hi; i++)
+    {
+      float d = dy[i];
+      dx[i] += y[i] > 0.0f ? d : 0.0f;
+    }
 }
 
 static void
 relu_backward (NnGraph *g, NnNode *n)
 {
-  float *restrict dx = nn_in (g, n, 0)->grad;
-  const float *restrict y = n->value, *restrict dy = n->grad;
+  float *dx = nn_in (g, n, 0)->grad;
   if (!dx)
     return;
-  /* Load dy unconditionally so the select vectorizes. */
-  for (size_t i = 0; i < n->size; i++)
-    {
-      float d = dy[i];
-      dx[i] += y[i] > 0.0f ? d : 0.0f;
-    }
+  Ranges r = { .y = n->value, .dy = n->grad, .out = dx };
+  nn_parallel_range (n->size, ELEMENT_GRAIN, relu_backward_range, &r);
 }
 
 static void

@@ -37,6 +37,12 @@ void nn_parallel_set_threads (int n);
  * when all have run. */
 void nn_parallel_for         (int n_tasks, NnTaskFunc fn, void *data);
 
+/* Runs fn (data, lo, hi) over [0, n) split into runs of at least `grain`
+ * elements (at most 16 runs; fixed by n and grain alone). For elementwise
+ * loops over big tensors. */
+typedef void (*NnRangeFunc) (void *data, size_t lo, size_t hi);
+void nn_parallel_range       (size_t n, size_t grain, NnRangeFunc fn, void *data);
+
 /* Row-major sgemm, C = alpha op(A) op(B) + beta C, split over the pool by
  * rows or columns of C when the product is big enough. */
 void nn_sgemm (CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, float alpha,

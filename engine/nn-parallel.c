@@ -211,6 +211,42 @@ nn_parallel_for (int n_tasks, NnTaskFunc fn, void *data)
   atomic_flag_clear (&pool.busy);
 }
 
+/* ---- elementwise ranges ------------------------------------------------- */
+
+typedef struct {
+  NnRangeFunc fn;
+  void *data;
+  size_t n;
+  int parts;
+} RangeJob;
+
+static void
+range_task (void *data, int task, int thread)
+{
+  const RangeJob *r = data;
+  size_t lo, hi;
+  nn_split_range (r->n, r->parts, task, &lo, &hi);
+  if (hi > lo)
+    r->fn (r->data, lo, hi);
+}
+
+void
+nn_parallel_range (size_t n, size_t grain, NnRangeFunc fn, void *data)
+{
+  if (n == 0)
+    return;
+  size_t parts = grain ? (n + grain - 1) / grain : 1;
+  if (parts > 16)
+    parts = 16;
+  if (parts <= 1 || nn_parallel_threads () <= 1)
+    {
+      fn (data, 0, n);
+      return;
+    }
+  RangeJob r = { fn, data, n, (int) parts };
+  nn_parallel_for (r.parts, range_task, &r);
+}
+
 /* ---- matrix products ----------------------------------------------------- */
 
 /* Below this many multiply-adds a product runs on the calling thread: the

@@ -925,17 +925,19 @@ add_batchnorm (Fixture *f, int x, int c, gboolean frozen, float **mm, float **mv
   return y;
 }
 
+/* h x w x 3 images, batch of b: 48 rows (one block of the sums), and 432
+ * rows split into seven runs over the threads. */
 static void
-test_batchnorm_training (void)
+batchnorm_training_case (int h, int w, int batch)
 {
   Fixture f;
   fixture_init (&f);
-  loss_scale = 0.1;
+  loss_scale = 0.1 * sqrt (48.0 / (h * w * batch));
   f.g->training = 1;
-  add_image (&f, 3, 4, 3);
+  add_image (&f, h, w, 3);
   float *mm, *mv;
   int y = add_batchnorm (&f, f.x, 3, FALSE, &mm, &mv);
-  finish (&f, y, 4, -1.0f, 3.0f);
+  finish (&f, y, batch, -1.0f, 3.0f);
   float mm0[3], mv0[3];
   memcpy (mm0, mm, sizeof mm0);
   memcpy (mv0, mv, sizeof mv0);
@@ -974,6 +976,13 @@ test_batchnorm_training (void)
   g_assert_null (nn_graph_node (f.g, f.p[3])->grad);
   check_grads (&f, EPS_KINK, "batchnorm training");
   fixture_clear (&f);
+}
+
+static void
+test_batchnorm_training (void)
+{
+  batchnorm_training_case (3, 4, 4);
+  batchnorm_training_case (9, 8, 6);
 }
 
 /* Batch norm after a dense layer: (B, features), statistics over B. */
