@@ -426,5 +426,13 @@ main (int argc, char **argv)
   printf ("  sgemm peak (1024^3, %d threads) %.1f GFLOP/s; the conv layers reach %.0f%% of it "
           "while training (%.1f GFLOP/s)\n", nn_blas_threads (), m_peak, 100 * m_frac,
           m_frac * m_peak);
+
+  g_free (r_step);
+  g_free (r_fit);
+  g_free (r_torch);
+  g_free (q_step);
+  g_free (q_fit);
+  g_free (peak);
+  g_free (conv_frac);
   return rc;
 }
