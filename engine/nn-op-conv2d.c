@@ -334,11 +334,9 @@ load8 (const float *p)
   return v;
 }
 
-static inline __attribute__ ((always_inline)) void
-store8 (float *p, v8f v)
-{
-  memcpy (p, &v, sizeof v);
-}
+/* A macro: a function taking a vector by value draws a note about the
+ * pre-4.6 ABI on every build. */
+#define store8(p, v) do { v8f store8_v_ = (v); memcpy ((p), &store8_v_, sizeof store8_v_); } while (0)
 
 NN_CLONES static void
 small_k_forward (const float *col, size_t m, size_t k, const float *w, int cout,

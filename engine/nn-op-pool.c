@@ -427,11 +427,9 @@ load8 (const float *p)
   return v;
 }
 
-static inline __attribute__ ((always_inline)) void
-store8 (float *p, v8f v)
-{
-  memcpy (p, &v, sizeof v);
-}
+/* A macro: a function taking a vector by value draws a note about the
+ * pre-4.6 ABI on every build. */
+#define store8(p, v) do { v8f store8_v_ = (v); memcpy ((p), &store8_v_, sizeof store8_v_); } while (0)
 
 static int
 is_pool_2x2 (const PoolGeom *q)
