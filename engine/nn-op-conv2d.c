@@ -313,18 +313,14 @@ bias_grad (NnGraph *g, NnNode *n)
 #define OUT_BLOCK 32
 
 /* Eight floats in a vector register (lowered to two SSE registers in the
- * baseline clone). The helpers are always inlined, so the note about
- * passing AVX vectors without AVX does not apply. */
+ * baseline clone). No function takes one by value: GCC notes a pre-4.6
+ * ABI change on every such function, even inlined ones. */
 typedef float v8f __attribute__ ((vector_size (32)));
 typedef int v8i __attribute__ ((vector_size (32)));
 #pragma GCC diagnostic ignored "-Wpsabi"
 
-static inline __attribute__ ((always_inline)) v8f
-relu8 (v8f v)
-{
-  const v8f zero = { 0 };
-  return (v8f) ((v8i) v & (v > zero));
-}
+/* max (v, 0) of a vector variable (a macro for the reason store8 is) */
+#define relu8(v) ((v8f) ((v8i) (v) & ((v) > (v8f) { 0 })))
 
 static inline __attribute__ ((always_inline)) v8f
 load8 (const float *p)
