@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* DsTrainView internals shared by ds-train-view.c (run controls, progress,
+ * run list, charts, actions, GObject) and ds-train-view-settings.c (the
+ * settings form: optimizer, fitting, callbacks, loss and metrics, live
+ * parameters, and the fit configuration a run starts with). */
+#pragma once
+
+#include <adwaita.h>
+
+#include "ds-dataset-store.h"
+#include "ds-export.h"
+#include "ds-train-view.h"
+
+struct _DsTrainView
+{
+  GtkWidget            parent_instance;
+
+  /* Template widgets */
+  AdwComboRow         *optimizer_row;
+  GtkSpinButton       *lr_spin;
+  AdwActionRow        *momentum_row;
+  GtkSpinButton       *momentum_spin;
+  GtkSpinButton       *epochs_spin;
+  GtkSpinButton       *batch_spin;
+  GtkSpinButton       *val_spin;
+  GtkSpinButton       *seed_spin;
+  GtkSwitch           *keep_switch;
+  AdwPreferencesGroup *outputs_group;
+  AdwExpanderRow      *early_row;
+  AdwComboRow         *monitor_row;
+  GtkSpinButton       *patience_spin;
+  GtkSwitch           *restore_switch;
+  AdwExpanderRow      *plateau_row;
+  GtkSpinButton       *factor_spin;
+  GtkSpinButton       *plateau_patience_spin;
+  AdwExpanderRow      *checkpoint_row;
+  AdwActionRow        *checkpoint_file_row;
+  AdwPreferencesGroup *live_group;
+  GtkWidget           *start_button;
+  GtkWidget           *pause_button;
+  GtkWidget           *resume_button;
+  GtkWidget           *step_button;
+  GtkWidget           *stop_button;
+  GtkLabel            *epoch_label;
+  GtkLabel            *speed_label;
+  GtkLabel            *status_label;
+  GtkProgressBar      *progress_bar;
+  GtkStack            *pages;
+  GtkWidget           *curve_tools;
+  GtkToggleButton     *per_epoch_toggle;
+  GtkToggleButton     *per_batch_toggle;
+  GtkToggleButton     *log_toggle;
+  GtkScale            *smoothing_scale;
+  GtkGrid             *plot_grid;
+  GtkFlowBox          *run_list;
+  DsHistogramView     *histogram_view;
+  DsPlayground        *playground;
+
+  /* Owned */
+  DsDocument          *document;
+  DsDatasetStore      *store;
+  GListStore          *runs;
+  DsTrainingRun       *current;
+  GPtrArray           *plots;          /* DsPlot, in grid order */
+  GPtrArray           *output_rows;    /* rows added to outputs_group */
+  GPtrArray           *live_rows;      /* rows added to live_group */
+  char                *rows_signature; /* which outputs and live params have rows */
+  char                *checkpoint_path;
+  GtkFileChooserNative *chooser;       /* the one open, if any */
+  gboolean             export_history; /* what the export chooser writes */
+  DsExportFormat       export_format;
+  gboolean             updating;       /* model → widgets: ignore their signals */
+  gboolean             start_pending;  /* waiting for the dataset */
+  char                *pending_spec;   /* ...this one */
+  gboolean             pending_paused;
+  guint                run_counter;
+  gint64               last_progress;
+  guint                progress_id;
+};
+
+NnModel * _ds_train_view_model (DsTrainView *self);
+void _ds_train_view_toast (DsTrainView *self, const char *text);
+void _ds_train_view_set_status (DsTrainView *self, const char *text, gboolean error);
+void _ds_train_view_sync_from_model (DsTrainView *self);
+void _ds_train_view_fill_config (DsTrainView *self, NnFitConfig *cfg);
+void _ds_train_view_choose_checkpoint (DsTrainView *self);
+void _ds_train_view_optimizer_changed_cb (DsTrainView *self);
+void _ds_train_view_lr_changed_cb (DsTrainView *self);
+void _ds_train_view_defaults_changed_cb (DsTrainView *self);
