@@ -635,10 +635,15 @@ conv2d_pool_forward_task (void *data, int task, int thread)
   const ConvJob *j = data;
   size_t first, last;
   nn_split_range ((size_t) j->batch, j->tasks, task, &first, &last);
-  size_t end = last * j->ohw;
-  for (size_t r0 = first * j->ohw; r0 < end; r0 += j->chunk)
-    conv2d_forward_rows (j, r0, end - r0 < j->chunk ? end - r0 : j->chunk, thread);
-  nn_max_pool_images (j->g, j->pool, (int) first, (int) last);
+  /* A chunk's worth of images at a time, pooled while still in cache. */
+  size_t group = j->chunk / j->ohw ? j->chunk / j->ohw : 1;
+  for (size_t g0 = first; g0 < last; g0 += group)
+    {
+      size_t g1 = g0 + group < last ? g0 + group : last, end = g1 * j->ohw;
+      for (size_t r0 = g0 * j->ohw; r0 < end; r0 += j->chunk)
+        conv2d_forward_rows (j, r0, end - r0 < j->chunk ? end - r0 : j->chunk, thread);
+      nn_max_pool_images (j->g, j->pool, (int) g0, (int) g1);
+    }
 }
 
 static void
@@ -661,32 +666,22 @@ conv2d_forward (NnGraph *g, NnNode *n)
     nn_parallel_for ((int) ((j.rows + j.chunk - 1) / j.chunk), conv2d_forward_task, &j);
 }
 
-/* Images [first, last) of the batch, a chunk of rows at a time; kernel
- * and bias gradients summed into the task's own buffer. */
+/* Backward of im2col rows [r0, end), a chunk at a time, on thread
+ * `thread`'s scratch; kernel and bias gradients summed into dw, db (the
+ * task's own buffer). */
 static void
-conv2d_backward_task (void *data, int task, int thread)
+conv2d_backward_rows (const ConvJob *j, size_t r0, size_t end, int thread, float *dw,
+                      float *db)
 {
-  const ConvJob *j = data;
   const Geom *q = &j->q;
   NnNode *n = j->n, *x = j->x, *w = j->w;
-  size_t first, last;
-  nn_split_range ((size_t) j->batch, j->tasks, task, &first, &last);
   float *base = n->aux + (size_t) thread * j->cs.total;
   float *col = base + j->cs.col, *dcol = base + j->cs.dcol, *dzbuf = base + j->cs.dz;
-  float *partial = n->aux + (size_t) nn_parallel_threads () * j->cs.total
-                   + (size_t) task * j->cs.partial;
-  size_t kc = q->k * (size_t) j->cout;
-  float *dw = w->grad ? partial : NULL, *db = j->db ? partial + kc : NULL;
-  memset (partial, 0, (kc + (size_t) j->cout) * sizeof (float));
-  /* A fused pooling's backward sets this op's gradient for these images,
-   * the ReLU's mask applied. */
-  if (j->pool)
-    nn_max_pool_images_backward (j->g, j->pool, (int) first, (int) last, j->relu, n->grad);
-  size_t end = last * j->ohw;
-  for (size_t r0 = first * j->ohw; r0 < end; r0 += j->chunk)
+  for (; r0 < end; r0 += j->chunk)
     {
       size_t m = end - r0 < j->chunk ? end - r0 : j->chunk;
       const float *dz = n->grad + r0 * (size_t) j->cout;
+      /* a fused pooling already applied the ReLU's mask */
       if (j->relu && !j->pool)
         {
           relu_mask (dz, n->value + r0 * (size_t) j->cout, m * (size_t) j->cout, dzbuf);
@@ -723,6 +718,36 @@ conv2d_backward_task (void *data, int task, int thread)
               col2im_add (q, dcol, r0, r0 + m, x->grad);
             }
         }
+    }
+}
+
+/* Images [first, last) of the batch; kernel and bias gradients summed into
+ * the task's own buffer. */
+static void
+conv2d_backward_task (void *data, int task, int thread)
+{
+  const ConvJob *j = data;
+  size_t first, last;
+  nn_split_range ((size_t) j->batch, j->tasks, task, &first, &last);
+  float *partial = j->n->aux + (size_t) nn_parallel_threads () * j->cs.total
+                   + (size_t) task * j->cs.partial;
+  size_t kc = j->q.k * (size_t) j->cout;
+  float *dw = j->w->grad ? partial : NULL, *db = j->db ? partial + kc : NULL;
+  memset (partial, 0, (kc + (size_t) j->cout) * sizeof (float));
+  if (!j->pool)
+    {
+      conv2d_backward_rows (j, first * j->ohw, last * j->ohw, thread, dw, db);
+      return;
+    }
+  /* With a fused pooling, a chunk's worth of images at a time: the
+   * pooling's backward sets this op's gradient for them (the ReLU's mask
+   * applied) just before their rows read it, from cache. */
+  size_t group = j->chunk / j->ohw ? j->chunk / j->ohw : 1;
+  for (size_t g0 = first; g0 < last; g0 += group)
+    {
+      size_t g1 = g0 + group < last ? g0 + group : last;
+      nn_max_pool_images_backward (j->g, j->pool, (int) g0, (int) g1, j->relu, j->n->grad);
+      conv2d_backward_rows (j, g0 * j->ohw, g1 * j->ohw, thread, dw, db);
     }
 }
 
