@@ -24,6 +24,8 @@
  */
 #pragma once
 
+#include <stdint.h>
+
 #include "nn-graph-private.h"
 #include "nn-parallel-private.h"
 
@@ -129,6 +131,12 @@ void   nn_conv_set_chunk_floats (size_t floats);
 void   nn_max_pool_images          (NnGraph *g, NnNode *pool, int b0, int b1);
 void   nn_max_pool_images_backward (NnGraph *g, NnNode *pool, int b0, int b1, int relu,
                                     float *dx);
+/* The 2x2 stride-2 "valid" case, recording each window's argmax so the
+ * backward needs no input values (nn-op-pool.c). */
+void   nn_max_pool_2x2_argmax          (const float *x, int batch, int ih, int iw, int c,
+                                        float *y, uint8_t *arg);
+void   nn_max_pool_2x2_argmax_backward (const float *y, const float *dy, const uint8_t *arg,
+                                        int batch, int ih, int iw, int c, int relu, float *dx);
 size_t nn_conv_chunk_floats     (void);
 size_t nn_conv_chunk_rows       (size_t k, size_t rows);
 

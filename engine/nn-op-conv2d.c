@@ -492,8 +492,23 @@ typedef struct {
   size_t partial;                /* one backward task's kernel + bias sums */
 } ConvScratch;
 
+/* The fused pooling keeps each window's argmax (2x2, stride 2, "valid"):
+ * the convolution's output and gradient then live only in the per-thread
+ * block, a group of images at a time, and never go to memory. */
+static int
+pool_argmax (NnGraph *g, const NnNode *conv)
+{
+  if (!conv->ip[NN_CONV_POOL])
+    return 0;
+  const NnNode *p = &g->nodes[conv->ip[NN_CONV_POOL] - 1];
+  return p->ip[NN_POOL_H] == 2 && p->ip[NN_POOL_W] == 2 && p->ip[NN_POOL_STRIDE_H] == 2
+         && p->ip[NN_POOL_STRIDE_W] == 2 && !p->ip[NN_POOL_SAME];
+}
+
+/* zrows: rows of the per-thread output/gradient buffer (0: none). */
 static ConvScratch
-conv_scratch (const Geom *q, int cout, size_t chunk, int has_grad, int x_grad, int relu)
+conv_scratch (const Geom *q, int cout, size_t chunk, int has_grad, int x_grad, int relu,
+              size_t zrows)
 {
   ConvScratch s = { 0 };
   size_t o = 0;
@@ -504,11 +519,24 @@ conv_scratch (const Geom *q, int cout, size_t chunk, int has_grad, int x_grad, i
   if (has_grad && x_grad && !pointwise)
     o += chunk * q->k;
   s.dz = o;
-  if (has_grad && relu)
+  if (zrows)
+    o += zrows * (size_t) cout;
+  else if (has_grad && relu)
     o += chunk * (size_t) cout;
   s.total = (o + 15) / 16 * 16;
   s.partial = has_grad ? (q->k * (size_t) cout + (size_t) cout + 15) / 16 * 16 : 0;
   return s;
+}
+
+/* Rows of the per-thread buffer a fused pooling with argmax uses: a group
+ * of images, as many as fit in a chunk (at least one). */
+static size_t
+conv_zrows (const Geom *q, size_t chunk, int argmax)
+{
+  size_t ohw = (size_t) q->oh * (size_t) q->ow;
+  if (!argmax || ohw == 0)
+    return 0;
+  return chunk / ohw ? chunk / ohw * ohw : ohw;
 }
 
 /* Rows per chunk: cache-sized, and at most an eighth of the rows so that
@@ -553,9 +581,15 @@ conv2d_shape (NnGraph *g, NnNode *n)
   /* Sized for a chunk of the largest batch: the shape rule runs at the
    * largest batch first, and the chunk only shrinks with the batch. */
   size_t chunk = conv_rows_per_chunk (&q, cout, rows);
+  int argmax = pool_argmax (g, n);
   ConvScratch cs = conv_scratch (&q, cout, chunk, will_have_grad (g, n), x->grad != NULL,
-                                 n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU);
+                                 n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU,
+                                 conv_zrows (&q, chunk, argmax));
   n->aux_size = cs.total * (size_t) nn_parallel_threads () + cs.partial * CONV_TASKS;
+  /* the argmax bytes of the pooled output, after the partial sums */
+  if (argmax)
+    n->aux_size += ((size_t) n->shape[0] * (size_t) (n->shape[1] / 2)
+                    * (size_t) (n->shape[2] / 2) * (size_t) cout + 63) / 64 * 16;
 }
 
 typedef struct {
@@ -567,11 +601,16 @@ typedef struct {
   const float *b;
   float *db;
   ConvScratch cs;
+  uint8_t *arg;      /* the fused pooling's argmax bytes, or NULL */
+  size_t zrows;      /* rows of the per-thread output buffer with arg */
 } ConvJob;
 
+/* The scratch layout is the shape rule's (the same has_grad), so forward
+ * and backward agree on where the argmax bytes are. */
 static ConvJob
-conv_job (NnGraph *g, NnNode *n, int has_grad)
+conv_job (NnGraph *g, NnNode *n)
 {
+  int has_grad = will_have_grad (g, n);
   ConvJob j = { 0 };
   j.g = g;
   j.n = n;
@@ -588,14 +627,18 @@ conv_job (NnGraph *g, NnNode *n, int has_grad)
   j.b = bias_value (g, n);
   j.db = bias_grad (g, n);
   j.relu = n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU;
-  j.cs = conv_scratch (&j.q, j.cout, j.chunk, has_grad, j.x->grad != NULL, j.relu);
+  j.zrows = conv_zrows (&j.q, j.chunk, pool_argmax (g, n));
+  j.cs = conv_scratch (&j.q, j.cout, j.chunk, has_grad, j.x->grad != NULL, j.relu, j.zrows);
   j.tasks = j.batch < CONV_TASKS ? j.batch : CONV_TASKS;
+  if (j.zrows)
+    j.arg = (uint8_t *) (void *) (n->aux + j.cs.total * (size_t) nn_parallel_threads ()
+                                  + j.cs.partial * CONV_TASKS);
   return j;
 }
 
 /* Forward of im2col rows [r0, r0 + m) on thread `thread`'s scratch. */
 static void
-conv2d_forward_rows (const ConvJob *j, size_t r0, size_t m, int thread)
+conv2d_forward_rows (const ConvJob *j, size_t r0, size_t m, int thread, float *y)
 {
   const Geom *q = &j->q;
   float *col = j->n->aux + (size_t) thread * j->cs.total + j->cs.col;
@@ -607,7 +650,6 @@ conv2d_forward_rows (const ConvJob *j, size_t r0, size_t m, int thread)
       im2col (q, j->x->value, r0, r0 + m, col);
       a = col;
     }
-  float *y = j->n->value + r0 * (size_t) j->cout;
   if (q->k <= SMALL_K)
     {
       small_k_forward (a, m, q->k, j->w->value, j->cout, j->b, j->relu, y);
@@ -624,7 +666,8 @@ conv2d_forward_task (void *data, int task, int thread)
 {
   const ConvJob *j = data;
   size_t r0 = (size_t) task * j->chunk;
-  conv2d_forward_rows (j, r0, j->rows - r0 < j->chunk ? j->rows - r0 : j->chunk, thread);
+  conv2d_forward_rows (j, r0, j->rows - r0 < j->chunk ? j->rows - r0 : j->chunk, thread,
+                       j->n->value + r0 * (size_t) j->cout);
 }
 
 /* With a fused max pooling: runs of whole images, each pooled while its
@@ -635,14 +678,26 @@ conv2d_pool_forward_task (void *data, int task, int thread)
   const ConvJob *j = data;
   size_t first, last;
   nn_split_range ((size_t) j->batch, j->tasks, task, &first, &last);
-  /* A chunk's worth of images at a time, pooled while still in cache. */
+  /* A chunk's worth of images at a time, pooled while still in cache; with
+   * argmax, computed into this thread's buffer and never stored. */
   size_t group = j->chunk / j->ohw ? j->chunk / j->ohw : 1;
+  NnNode *p = j->pool;
+  size_t pimg = (size_t) p->shape[1] * (size_t) p->shape[2] * (size_t) j->cout;
   for (size_t g0 = first; g0 < last; g0 += group)
     {
       size_t g1 = g0 + group < last ? g0 + group : last, end = g1 * j->ohw;
+      float *z = j->arg ? j->n->aux + (size_t) thread * j->cs.total + j->cs.dz : NULL;
       for (size_t r0 = g0 * j->ohw; r0 < end; r0 += j->chunk)
-        conv2d_forward_rows (j, r0, end - r0 < j->chunk ? end - r0 : j->chunk, thread);
-      nn_max_pool_images (j->g, j->pool, (int) g0, (int) g1);
+        {
+          float *y = z ? z + (r0 - g0 * j->ohw) * (size_t) j->cout
+                       : j->n->value + r0 * (size_t) j->cout;
+          conv2d_forward_rows (j, r0, end - r0 < j->chunk ? end - r0 : j->chunk, thread, y);
+        }
+      if (z)
+        nn_max_pool_2x2_argmax (z, (int) (g1 - g0), j->q.oh, j->q.ow, j->cout,
+                                p->value + g0 * pimg, j->arg + g0 * pimg);
+      else
+        nn_max_pool_images (j->g, p, (int) g0, (int) g1);
     }
 }
 
@@ -657,7 +712,7 @@ conv2d_forward (NnGraph *g, NnNode *n)
                            n->ip[NN_CONV_PAD_LEFT], n, n->aux);
       return;
     }
-  ConvJob j = conv_job (g, n, 0);
+  ConvJob j = conv_job (g, n);
   if (j.rows == 0)
     return;
   if (j.pool)
@@ -671,16 +726,18 @@ conv2d_forward (NnGraph *g, NnNode *n)
  * task's own buffer). */
 static void
 conv2d_backward_rows (const ConvJob *j, size_t r0, size_t end, int thread, float *dw,
-                      float *db)
+                      float *db, const float *dz_rows)
 {
   const Geom *q = &j->q;
   NnNode *n = j->n, *x = j->x, *w = j->w;
   float *base = n->aux + (size_t) thread * j->cs.total;
   float *col = base + j->cs.col, *dcol = base + j->cs.dcol, *dzbuf = base + j->cs.dz;
+  size_t start = r0;
   for (; r0 < end; r0 += j->chunk)
     {
       size_t m = end - r0 < j->chunk ? end - r0 : j->chunk;
-      const float *dz = n->grad + r0 * (size_t) j->cout;
+      /* dz_rows: the gradient of rows [start, end) */
+      const float *dz = dz_rows + (r0 - start) * (size_t) j->cout;
       /* a fused pooling already applied the ReLU's mask */
       if (j->relu && !j->pool)
         {
@@ -734,20 +791,34 @@ conv2d_backward_task (void *data, int task, int thread)
   size_t kc = j->q.k * (size_t) j->cout;
   float *dw = j->w->grad ? partial : NULL, *db = j->db ? partial + kc : NULL;
   memset (partial, 0, (kc + (size_t) j->cout) * sizeof (float));
+  NnNode *n = j->n;
   if (!j->pool)
     {
-      conv2d_backward_rows (j, first * j->ohw, last * j->ohw, thread, dw, db);
+      conv2d_backward_rows (j, first * j->ohw, last * j->ohw, thread, dw, db,
+                            n->grad + first * j->ohw * (size_t) j->cout);
       return;
     }
   /* With a fused pooling, a chunk's worth of images at a time: the
    * pooling's backward sets this op's gradient for them (the ReLU's mask
-   * applied) just before their rows read it, from cache. */
+   * applied) just before their rows read it, from cache; with argmax, in
+   * this thread's buffer, never in memory. */
   size_t group = j->chunk / j->ohw ? j->chunk / j->ohw : 1;
+  NnNode *p = j->pool;
+  size_t pimg = (size_t) p->shape[1] * (size_t) p->shape[2] * (size_t) j->cout;
   for (size_t g0 = first; g0 < last; g0 += group)
     {
       size_t g1 = g0 + group < last ? g0 + group : last;
-      nn_max_pool_images_backward (j->g, j->pool, (int) g0, (int) g1, j->relu, j->n->grad);
-      conv2d_backward_rows (j, g0 * j->ohw, g1 * j->ohw, thread, dw, db);
+      float *dz = n->grad + g0 * j->ohw * (size_t) j->cout;
+      if (j->arg)
+        {
+          dz = n->aux + (size_t) thread * j->cs.total + j->cs.dz;
+          nn_max_pool_2x2_argmax_backward (p->value + g0 * pimg, p->grad + g0 * pimg,
+                                           j->arg + g0 * pimg, (int) (g1 - g0), j->q.oh,
+                                           j->q.ow, j->cout, j->relu, dz);
+        }
+      else
+        nn_max_pool_images_backward (j->g, p, (int) g0, (int) g1, j->relu, n->grad);
+      conv2d_backward_rows (j, g0 * j->ohw, g1 * j->ohw, thread, dw, db, dz);
     }
 }
 
@@ -762,7 +833,7 @@ conv2d_backward (NnGraph *g, NnNode *n)
                             n->ip[NN_CONV_PAD_LEFT], n->aux);
       return;
     }
-  ConvJob j = conv_job (g, n, 1);
+  ConvJob j = conv_job (g, n);
   if (j.rows == 0)
     return;
   nn_parallel_for (j.tasks, conv2d_backward_task, &j);

@@ -13,6 +13,7 @@
  * NN_OP_GLOBAL_MAX_POOL2D: y (B, C) = max over H, W; dx[argmax] += dy,
  *   the argmax found again in backward the same way. */
 #include <float.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "nn-conv-private.h"
@@ -416,6 +417,7 @@ global_max_backward (NnGraph *g, NnNode *n)
  * question. */
 typedef float v8f __attribute__ ((vector_size (32)));
 typedef int v8i __attribute__ ((vector_size (32)));
+typedef uint8_t v8u8 __attribute__ ((vector_size (8)));
 #pragma GCC diagnostic ignored "-Wpsabi"
 static const v8f zero8 = { 0 };
 
@@ -559,6 +561,121 @@ pool_task (void *data, int task, int thread)
     case AVG_BWD:
       avg_pool_backward_kernel (&q, j->dy + o, j->out + in);
       break;
+    }
+}
+
+/* 2x2 stride-2 pooling that also records which of the four positions
+ * held the maximum (0..3 in row order, the first on ties: the position the
+ * backward above would find), so the fused convolution's backward needs
+ * neither the convolution's output nor its gradient in memory. x is
+ * (batch, ih, iw, c); y and arg are (batch, ih / 2, iw / 2, c). */
+NN_CLONES void
+nn_max_pool_2x2_argmax (const float *x, int batch, int ih, int iw, int c, float *y,
+                        uint8_t *arg)
+{
+  int oh = ih / 2, ow = iw / 2;
+  size_t cc = (size_t) c, row = (size_t) iw * cc;
+  for (int b = 0; b < batch; b++)
+    for (int i = 0; i < oh; i++)
+      {
+        const float *x0 = x + ((size_t) b * (size_t) ih + 2 * (size_t) i) * row, *x1 = x0 + row;
+        size_t o = ((size_t) b * (size_t) oh + (size_t) i) * (size_t) ow * cc;
+        for (int j = 0; j < ow; j++, o += cc)
+          {
+            const float *restrict a = x0 + 2 * (size_t) j * cc, *restrict d = x1 + 2 * (size_t) j * cc;
+            float *restrict yo = y + o;
+            uint8_t *restrict ao = arg + o;
+            size_t k = 0;
+            /* eight channels at a time: the same comparisons as below */
+            for (; k + 8 <= cc; k += 8)
+              {
+                v8f m = load8 (a + k), v;
+                v8i w = { 0 }, gt;
+                v = load8 (a + cc + k);
+                gt = v > m;
+                m = (v8f) (((v8i) v & gt) | ((v8i) m & ~gt));
+                w = (w & ~gt) | (gt & 1);
+                v = load8 (d + k);
+                gt = v > m;
+                m = (v8f) (((v8i) v & gt) | ((v8i) m & ~gt));
+                w = (w & ~gt) | (gt & 2);
+                v = load8 (d + cc + k);
+                gt = v > m;
+                m = (v8f) (((v8i) v & gt) | ((v8i) m & ~gt));
+                w = (w & ~gt) | (gt & 3);
+                store8 (yo + k, m);
+                v8u8 wb = __builtin_convertvector (w, v8u8);
+                memcpy (ao + k, &wb, sizeof wb);
+              }
+            for (; k < cc; k++)
+              {
+                float m = a[k];
+                uint8_t w = 0;
+                if (a[cc + k] > m)
+                  m = a[cc + k], w = 1;
+                if (d[k] > m)
+                  m = d[k], w = 2;
+                if (d[cc + k] > m)
+                  m = d[cc + k], w = 3;
+                yo[k] = m;
+                ao[k] = w;
+              }
+          }
+      }
+}
+
+/* Sets dx (batch, ih, iw, c), every element: dy at each window's recorded
+ * position, 0 elsewhere (and in an odd last row or column); with relu, a
+ * window whose maximum y is 0 passes nothing. */
+NN_CLONES void
+nn_max_pool_2x2_argmax_backward (const float *y, const float *dy, const uint8_t *arg, int batch,
+                                 int ih, int iw, int c, int relu, float *dx)
+{
+  int oh = ih / 2, ow = iw / 2;
+  size_t cc = (size_t) c, row = (size_t) iw * cc;
+  for (int b = 0; b < batch; b++)
+    {
+      for (int i = 0; i < oh; i++)
+        {
+          float *g0 = dx + ((size_t) b * (size_t) ih + 2 * (size_t) i) * row, *g1 = g0 + row;
+          size_t o = ((size_t) b * (size_t) oh + (size_t) i) * (size_t) ow * cc;
+          for (int j = 0; j < ow; j++, o += cc)
+            {
+              float *restrict ga = g0 + 2 * (size_t) j * cc, *restrict gd = g1 + 2 * (size_t) j * cc;
+              const float *restrict yo = y + o, *restrict go = dy + o;
+              const uint8_t *restrict ao = arg + o;
+              size_t k = 0;
+              for (; k + 8 <= cc; k += 8)
+                {
+                  v8f gk = load8 (go + k);
+                  if (relu)
+                    gk = (v8f) ((v8i) gk & (load8 (yo + k) > zero8));
+                  v8u8 wb;
+                  memcpy (&wb, ao + k, sizeof wb);
+                  v8i w = __builtin_convertvector (wb, v8i);
+                  store8 (ga + k, (v8f) ((v8i) gk & (w == 0)));
+                  store8 (ga + cc + k, (v8f) ((v8i) gk & (w == 1)));
+                  store8 (gd + k, (v8f) ((v8i) gk & (w == 2)));
+                  store8 (gd + cc + k, (v8f) ((v8i) gk & (w == 3)));
+                }
+              for (; k < cc; k++)
+                {
+                  float gk = relu && !(yo[k] > 0.0f) ? 0.0f : go[k];
+                  unsigned w = ao[k];
+                  ga[k] = w == 0 ? gk : 0.0f;
+                  ga[cc + k] = w == 1 ? gk : 0.0f;
+                  gd[k] = w == 2 ? gk : 0.0f;
+                  gd[cc + k] = w == 3 ? gk : 0.0f;
+                }
+            }
+          if (2 * ow < iw)
+            {
+              memset (g0 + 2 * (size_t) ow * cc, 0, cc * sizeof (float));
+              memset (g1 + 2 * (size_t) ow * cc, 0, cc * sizeof (float));
+            }
+        }
+      if (2 * oh < ih)
+        memset (dx + ((size_t) b * (size_t) ih + 2 * (size_t) oh) * row, 0, row * sizeof (float));
     }
 }
 

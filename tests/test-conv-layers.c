@@ -695,9 +695,13 @@ test_fused_conv_pool (void)
       size_t cap = 1 + (size_t) batch * 3 + (size_t) nn_model_count_params (m, NULL, NULL)
                    + per * (size_t) batch;
       float *a = g_new (float, cap), *b = g_new (float, cap);
+      /* the default chunks (several images per group), then chunks of 32
+       * rows, smaller than one image */
+      for (int small = 0; small <= 1; small++)
       for (int input_grads = 0; input_grads <= 1; input_grads++)
         {
           int fa, fb;
+          nn_conv_set_chunk_floats (small ? 64 : 0);
           size_t na = train_step_values (m, batch, x, t, 1, input_grads, a, &fa);
           size_t nb = train_step_values (m, batch, x, t, 0, input_grads, b, &fb);
           g_assert_cmpint (fa, ==, 1);
@@ -706,8 +710,10 @@ test_fused_conv_pool (void)
           double worst = 0;
           for (size_t i = 0; i < na; i++)
             worst = MAX (worst, fabs ((double) a[i] - b[i]) / MAX (1e-3, fabs ((double) b[i])));
-          g_test_message ("case %u input grads %d: %zu values, worst relative difference %.2e",
-                          ci, input_grads, na, worst);
+          nn_conv_set_chunk_floats (0);
+          g_test_message ("case %u, %s chunks, input grads %d: %zu values, worst relative "
+                          "difference %.2e", ci, small ? "small" : "default", input_grads, na,
+                          worst);
           g_assert_cmpfloat (worst, <, 1e-4);
         }
       g_free (a);
