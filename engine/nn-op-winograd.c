@@ -20,7 +20,8 @@
 
 #include "nn-conv-private.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) \
+    && !defined(__SANITIZE_THREAD__) /* its runtime cannot run ifunc resolvers */
 #define NN_CLONES __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
 #else
 #define NN_CLONES

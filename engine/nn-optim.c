@@ -7,7 +7,8 @@
 
 #include "nn-model-private.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) \
+    && !defined(__SANITIZE_THREAD__) /* its runtime cannot run ifunc resolvers */
 /* The build targets baseline x86-64; these loops run over every weight each
  * step, so they get an AVX2+FMA clone picked at load time (eight lanes for
  * the sqrt and the division instead of four). */

@@ -25,7 +25,7 @@
 #define CALLER_SPIN_NS 50000
 
 static struct {
-  int n_threads;          /* workers + the caller */
+  _Atomic int n_threads;  /* workers + the caller (workers read it) */
   int n_started;          /* workers running */
   pthread_t workers[MAX_THREADS];
   pthread_mutex_t lock;
@@ -123,7 +123,7 @@ worker_main (void *arg)
             }
         }
       seen = gen;
-      if (index >= pool.n_threads)
+      if (index >= atomic_load_explicit (&pool.n_threads, memory_order_relaxed))
         continue; /* the pool shrank: this worker sits out */
       run_tasks (gen, index);
     }
@@ -133,7 +133,7 @@ worker_main (void *arg)
 int
 nn_parallel_threads (void)
 {
-  return pool.n_threads;
+  return atomic_load_explicit (&pool.n_threads, memory_order_relaxed);
 }
 
 void
@@ -160,7 +160,7 @@ nn_parallel_set_threads (int n)
         break;
       pool.n_started++;
     }
-  pool.n_threads = n <= pool.n_started + 1 ? n : pool.n_started + 1;
+  atomic_store (&pool.n_threads, n <= pool.n_started + 1 ? n : pool.n_started + 1);
   atomic_flag_clear (&pool.busy);
 }
 
@@ -169,7 +169,7 @@ nn_parallel_for (int n_tasks, NnTaskFunc fn, void *data)
 {
   if (n_tasks <= 0)
     return;
-  if (n_tasks == 1 || pool.n_threads <= 1 || atomic_flag_test_and_set (&pool.busy))
+  if (n_tasks == 1 || nn_parallel_threads () <= 1 || atomic_flag_test_and_set (&pool.busy))
     {
       /* Alone: one task, one thread, or the pool is serving another loop
        * (possibly this very thread's, from inside a task). */
