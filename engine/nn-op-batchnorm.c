@@ -22,13 +22,8 @@
 #include <string.h>
 
 #include "nn-conv-private.h"
+#include "nn-simd-private.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) \
-    && !defined(__SANITIZE_THREAD__) /* its runtime cannot run ifunc resolvers */
-#define NN_CLONES __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
-#else
-#define NN_CLONES
-#endif
 
 #define BLOCK_ROWS 64
 #define BN_TASKS 8

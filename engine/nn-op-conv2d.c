@@ -22,15 +22,7 @@
 #include <string.h>
 
 #include "nn-conv-private.h"
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) \
-    && !defined(__SANITIZE_THREAD__) /* its runtime cannot run ifunc resolvers */
-/* The build targets baseline x86-64; hot loops get an AVX2+FMA clone picked
- * at load time. */
-#define NN_CLONES __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
-#else
-#define NN_CLONES
-#endif
+#include "nn-simd-private.h"
 
 /* ---- chunking ---------------------------------------------------------- */
 
@@ -312,28 +304,6 @@ bias_grad (NnGraph *g, NnNode *n)
  * direct loops keep a block of 32 outputs in registers instead and fuse the
  * bias and the ReLU. */
 #define OUT_BLOCK 32
-
-/* Eight floats in a vector register (lowered to two SSE registers in the
- * baseline clone). No function takes one by value: GCC notes a pre-4.6
- * ABI change on every such function, even inlined ones. */
-typedef float v8f __attribute__ ((vector_size (32)));
-typedef int v8i __attribute__ ((vector_size (32)));
-#pragma GCC diagnostic ignored "-Wpsabi"
-
-/* max (v, 0) of a vector variable (a macro for the reason store8 is) */
-#define relu8(v) ((v8f) ((v8i) (v) & ((v) > (v8f) { 0 })))
-
-static inline __attribute__ ((always_inline)) v8f
-load8 (const float *p)
-{
-  v8f v;
-  memcpy (&v, p, sizeof v);
-  return v;
-}
-
-/* A macro: a function taking a vector by value draws a note about the
- * pre-4.6 ABI on every build. */
-#define store8(p, v) do { v8f store8_v_ = (v); memcpy ((p), &store8_v_, sizeof store8_v_); } while (0)
 
 NN_CLONES static void
 small_k_forward (const float *col, size_t m, size_t k, const float *w, int cout,

@@ -17,13 +17,8 @@
 #include <string.h>
 
 #include "nn-conv-private.h"
+#include "nn-simd-private.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) \
-    && !defined(__SANITIZE_THREAD__) /* its runtime cannot run ifunc resolvers */
-#define NN_CLONES __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
-#else
-#define NN_CLONES
-#endif
 
 typedef struct {
   int batch, ih, iw, c, oh, ow, ph, pw, sh, sw, pt, pl;
@@ -413,26 +408,7 @@ global_max_backward (NnGraph *g, NnNode *n)
 
 /* ---- 2x2 windows, stride 2, no padding: the classic convnet's pooling -- */
 
-/* Eight floats in a vector register (two SSE registers in the baseline
- * clone); always inlined, so passing them without AVX is not an ABI
- * question. */
-typedef float v8f __attribute__ ((vector_size (32)));
-typedef int v8i __attribute__ ((vector_size (32)));
-typedef uint8_t v8u8 __attribute__ ((vector_size (8)));
-#pragma GCC diagnostic ignored "-Wpsabi"
 static const v8f zero8 = { 0 };
-
-static inline __attribute__ ((always_inline)) v8f
-load8 (const float *p)
-{
-  v8f v;
-  memcpy (&v, p, sizeof v);
-  return v;
-}
-
-/* A macro: a function taking a vector by value draws a note about the
- * pre-4.6 ABI on every build. */
-#define store8(p, v) do { v8f store8_v_ = (v); memcpy ((p), &store8_v_, sizeof store8_v_); } while (0)
 
 static int
 is_pool_2x2 (const PoolGeom *q)

@@ -19,13 +19,8 @@
 #include <string.h>
 
 #include "nn-conv-private.h"
+#include "nn-simd-private.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) \
-    && !defined(__SANITIZE_THREAD__) /* its runtime cannot run ifunc resolvers */
-#define NN_CLONES __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
-#else
-#define NN_CLONES
-#endif
 
 /* Tiles per chunk: the chunk's transformed input, products and their
  * gradients (16 x tiles x (2 Cin + Cout) floats) stay in cache:

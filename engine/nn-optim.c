@@ -6,16 +6,8 @@
 #include <string.h>
 
 #include "nn-model-private.h"
+#include "nn-simd-private.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) \
-    && !defined(__SANITIZE_THREAD__) /* its runtime cannot run ifunc resolvers */
-/* The build targets baseline x86-64; these loops run over every weight each
- * step, so they get an AVX2+FMA clone picked at load time (eight lanes for
- * the sqrt and the division instead of four). */
-#define NN_CLONES __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
-#else
-#define NN_CLONES
-#endif
 
 struct _NnOptimizer {
   NnOptimizerConfig cfg;
