@@ -204,6 +204,80 @@ find_spin (GtkWidget  *root,
   return NULL;
 }
 
+static AdwComboRow *
+find_combo (GtkWidget  *root,
+            const char *title)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      AdwComboRow *found;
+
+      if (ADW_IS_COMBO_ROW (c)
+          && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (c)), title) == 0)
+        return ADW_COMBO_ROW (c);
+      if ((found = find_combo (c, title)))
+        return found;
+    }
+  return NULL;
+}
+
+/* The learning-rate schedule: the convnet sample's exponential decay is
+ * shown, can be switched off and back through the form, and undo restores
+ * it; the decay rows show only with a schedule. */
+static void
+test_schedule (Ui            *ui,
+               gconstpointer  data)
+{
+  DsDocument *doc = ds_window_get_document (ui->window);
+  NnOptimizerConfig *opt;
+  AdwComboRow *schedule;
+  GtkSpinButton *period, *factor;
+
+  open_sample (ui, "fashion_convnet.json");
+  show (ui, "train");
+  schedule = find_combo (GTK_WIDGET (ui->train), "Schedule");
+  period = find_spin (GTK_WIDGET (ui->train), "Decay period");
+  factor = find_spin (GTK_WIDGET (ui->train), "Decay factor");
+  g_assert_nonnull (schedule);
+  g_assert_nonnull (period);
+  g_assert_nonnull (factor);
+  g_assert_cmpuint (adw_combo_row_get_selected (schedule), ==, NN_SCHEDULE_EXPONENTIAL);
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (period), ==, 1875);
+  g_assert_cmpfloat_with_epsilon (gtk_spin_button_get_value (factor), 0.7, 1e-9);
+  g_assert_true (gtk_widget_is_visible (GTK_WIDGET (period)));
+
+  /* Constant: the model follows, the decay rows go. */
+  adw_combo_row_set_selected (schedule, NN_SCHEDULE_CONSTANT);
+  ui_spin (50);
+  opt = nn_model_get_optimizer (ds_document_get_model (doc));
+  g_assert_cmpint (opt->schedule, ==, NN_SCHEDULE_CONSTANT);
+  g_assert_false (gtk_widget_is_visible (GTK_WIDGET (period)));
+
+  /* A step schedule every 500 batches, halving. */
+  adw_combo_row_set_selected (schedule, NN_SCHEDULE_STEP);
+  gtk_spin_button_set_value (period, 500);
+  gtk_spin_button_set_value (factor, 0.5);
+  ui_spin (50);
+  opt = nn_model_get_optimizer (ds_document_get_model (doc));
+  g_assert_cmpint (opt->schedule, ==, NN_SCHEDULE_STEP);
+  g_assert_cmpint (opt->decay_steps, ==, 500);
+  g_assert_cmpfloat_with_epsilon (opt->decay_rate, 0.5, 1e-9);
+  g_assert_cmpfloat_with_epsilon (nn_optimizer_lr_at (opt, 1000), opt->learning_rate * 0.25, 1e-12);
+
+  /* Undo, back past the merged schedule edits: the sample's decay again,
+   * in the model and in the form. */
+  while (ds_document_can_undo (doc)
+         && nn_model_get_optimizer (ds_document_get_model (doc))->schedule != NN_SCHEDULE_EXPONENTIAL)
+    ds_document_undo (doc);
+  ui_spin (50);
+  opt = nn_model_get_optimizer (ds_document_get_model (doc));
+  g_assert_cmpint (opt->schedule, ==, NN_SCHEDULE_EXPONENTIAL);
+  g_assert_cmpint (opt->decay_steps, ==, 1875);
+  g_assert_cmpuint (adw_combo_row_get_selected (schedule), ==, NN_SCHEDULE_EXPONENTIAL);
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (period), ==, 1875);
+  g_assert_true (gtk_widget_is_visible (GTK_WIDGET (period)));
+}
+
 static void
 test_spirals_live (Ui            *ui,
                    gconstpointer  data)
@@ -689,6 +763,7 @@ main (int   argc,
   ds_ui_init ();
   g_test_add_func ("/ui/train/series", test_series);
   g_test_add ("/ui/train/spirals-live", Ui, NULL, ui_setup, test_spirals_live, ui_teardown);
+  g_test_add ("/ui/train/schedule", Ui, NULL, ui_setup, test_schedule, ui_teardown);
   g_test_add ("/ui/train/plot-zoom-log-export", Ui, NULL, ui_setup, test_plot_interaction, ui_teardown);
   g_test_add ("/ui/train/main-loop-stalls", Ui, NULL, ui_setup, test_stalls, ui_teardown);
   return g_test_run ();

@@ -20,6 +20,11 @@ struct _DsTrainView
   GtkSpinButton       *lr_spin;
   AdwActionRow        *momentum_row;
   GtkSpinButton       *momentum_spin;
+  AdwComboRow         *schedule_row;
+  AdwActionRow        *decay_steps_row;
+  GtkSpinButton       *decay_steps_spin;
+  AdwActionRow        *decay_rate_row;
+  GtkSpinButton       *decay_rate_spin;
   GtkSpinButton       *epochs_spin;
   GtkSpinButton       *batch_spin;
   GtkSpinButton       *val_spin;
@@ -86,4 +91,5 @@ void _ds_train_view_fill_config (DsTrainView *self, NnFitConfig *cfg);
 void _ds_train_view_choose_checkpoint (DsTrainView *self);
 void _ds_train_view_optimizer_changed_cb (DsTrainView *self);
 void _ds_train_view_lr_changed_cb (DsTrainView *self);
+void _ds_train_view_schedule_changed_cb (DsTrainView *self);
 void _ds_train_view_defaults_changed_cb (DsTrainView *self);

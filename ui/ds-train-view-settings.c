@@ -292,6 +292,13 @@ _ds_train_view_sync_from_model (DsTrainView *self)
     gtk_spin_button_set_value (self->lr_spin, opt->learning_rate);
   gtk_spin_button_set_value (self->momentum_spin, opt->momentum);
   gtk_widget_set_visible (GTK_WIDGET (self->momentum_row), opt->kind == NN_OPT_SGD);
+  adw_combo_row_set_selected (self->schedule_row, (guint) opt->schedule);
+  if (opt->decay_steps > 0)
+    gtk_spin_button_set_value (self->decay_steps_spin, opt->decay_steps);
+  if (opt->decay_rate > 0)
+    gtk_spin_button_set_value (self->decay_rate_spin, opt->decay_rate);
+  gtk_widget_set_visible (GTK_WIDGET (self->decay_steps_row), opt->schedule != NN_SCHEDULE_CONSTANT);
+  gtk_widget_set_visible (GTK_WIDGET (self->decay_rate_row), opt->schedule != NN_SCHEDULE_CONSTANT);
 
   gtk_spin_button_set_value (self->epochs_spin, d->epochs > 0 ? d->epochs : 20);
   gtk_spin_button_set_value (self->batch_spin, d->batch_size > 0 ? d->batch_size : 32);
@@ -343,6 +350,24 @@ _ds_train_view_lr_changed_cb (DsTrainView *self)
     ds_training_run_set_lr (self->current, lr);
   nn_model_get_optimizer (_ds_train_view_model (self))->learning_rate = lr;
   ds_document_commit (self->document, DS_CHANGE_PARAMS, "Change Learning Rate", "train-lr");
+}
+
+/* The schedule applies from the next run on (a live run keeps its own). */
+void
+_ds_train_view_schedule_changed_cb (DsTrainView *self)
+{
+  NnOptimizerConfig *opt;
+  guint sel = adw_combo_row_get_selected (self->schedule_row);
+
+  if (self->updating || self->document == NULL || sel > NN_SCHEDULE_EXPONENTIAL)
+    return;
+  opt = nn_model_get_optimizer (_ds_train_view_model (self));
+  opt->schedule = (NnScheduleKind) sel;
+  opt->decay_steps = gtk_spin_button_get_value_as_int (self->decay_steps_spin);
+  opt->decay_rate = gtk_spin_button_get_value (self->decay_rate_spin);
+  gtk_widget_set_visible (GTK_WIDGET (self->decay_steps_row), sel != NN_SCHEDULE_CONSTANT);
+  gtk_widget_set_visible (GTK_WIDGET (self->decay_rate_row), sel != NN_SCHEDULE_CONSTANT);
+  ds_document_commit (self->document, DS_CHANGE_PARAMS, "Change Schedule", "train-schedule");
 }
 
 void

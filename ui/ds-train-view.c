@@ -925,6 +925,11 @@ ds_train_view_class_init (DsTrainViewClass *klass)
                                                "/io/github/deepscope/Deepscope/ui/ds-train-view.ui");
   gtk_widget_class_bind_template_child (widget_class, DsTrainView, optimizer_row);
   gtk_widget_class_bind_template_child (widget_class, DsTrainView, lr_spin);
+  gtk_widget_class_bind_template_child (widget_class, DsTrainView, schedule_row);
+  gtk_widget_class_bind_template_child (widget_class, DsTrainView, decay_steps_row);
+  gtk_widget_class_bind_template_child (widget_class, DsTrainView, decay_steps_spin);
+  gtk_widget_class_bind_template_child (widget_class, DsTrainView, decay_rate_row);
+  gtk_widget_class_bind_template_child (widget_class, DsTrainView, decay_rate_spin);
   gtk_widget_class_bind_template_child (widget_class, DsTrainView, momentum_row);
   gtk_widget_class_bind_template_child (widget_class, DsTrainView, momentum_spin);
   gtk_widget_class_bind_template_child (widget_class, DsTrainView, epochs_spin);
@@ -967,6 +972,8 @@ ds_train_view_class_init (DsTrainViewClass *klass)
                                                 G_CALLBACK (_ds_train_view_optimizer_changed_cb));
   gtk_widget_class_bind_template_callback_full (widget_class, "lr_changed_cb",
                                                 G_CALLBACK (_ds_train_view_lr_changed_cb));
+  gtk_widget_class_bind_template_callback_full (widget_class, "schedule_changed_cb",
+                                                G_CALLBACK (_ds_train_view_schedule_changed_cb));
   gtk_widget_class_bind_template_callback_full (widget_class, "defaults_changed_cb",
                                                 G_CALLBACK (_ds_train_view_defaults_changed_cb));
   gtk_widget_class_bind_template_callback (widget_class, plot_options_cb);
