@@ -2,6 +2,7 @@
 /* Buffer reuse in inference graphs: a chain needs less than the sum of its
  * nodes, results are bit for bit those of separate buffers (the convnet
  * samples, every layer through nn_model_run), training graphs unchanged. */
+#include <math.h>
 #include <string.h>
 
 #include "nn.h"
@@ -220,6 +221,41 @@ test_convnet_bn_identical (void)
   check_sample_run ("fashion_convnet_bn.json");
 }
 
+/* Inference runs a slice of 128 samples at a time whatever the batch:
+ * 300 images in one call (slices of 128, 128, 44) give each image the
+ * outputs it gets alone. */
+static void
+test_inference_slices (void)
+{
+  g_autoptr (NnModel) m = load_sample ("fashion_convnet.json");
+  g_autoptr (GError) error = NULL;
+  const int n = 300;
+  int shape[4] = { n, 28, 28, 1 }, one[4] = { 1, 28, 28, 1 };
+  g_autoptr (NnTensor) x = nn_tensor_new (4, shape);
+  NnRng rng;
+  nn_rng_seed (&rng, 9);
+  for (size_t i = 0; i < x->size; i++)
+    x->data[i] = (float) nn_rng_uniform (&rng);
+  NnRef out = nn_model_get_output (m, 0);
+  g_autoptr (NnTensor) all = nn_model_run (m, &x, 1, out, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (all->shape[0], ==, n);
+  size_t per = all->size / (size_t) n, img = 28 * 28;
+  double worst = 0;
+  for (int i = 0; i < n; i += 7)
+    {
+      g_autoptr (NnTensor) xi = nn_tensor_new (4, one);
+      memcpy (xi->data, x->data + (size_t) i * img, img * sizeof (float));
+      g_autoptr (NnTensor) yi = nn_model_run (m, &xi, 1, out, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (yi->size, ==, per);
+      for (size_t k = 0; k < per; k++)
+        worst = MAX (worst, fabs ((double) yi->data[k] - all->data[(size_t) i * per + k]));
+    }
+  g_test_message ("300 images at once against one at a time: worst difference %.2e", worst);
+  g_assert_cmpfloat (worst, <, 1e-6);
+}
+
 /* Training (and input-gradient) graphs keep one buffer per node. */
 static void
 test_training_unchanged (void)
@@ -254,5 +290,6 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/graph-mem/convnet-identical", test_convnet_identical);
   g_test_add_func ("/engine/graph-mem/convnet-bn-identical", test_convnet_bn_identical);
   g_test_add_func ("/engine/graph-mem/training-unchanged", test_training_unchanged);
+  g_test_add_func ("/engine/graph-mem/inference-slices", test_inference_slices);
   return g_test_run ();
 }
