@@ -636,6 +636,119 @@ test_autosave (void)
   g_assert_cmpuint (left->len, ==, 0);
 }
 
+static AdwMessageDialog *
+find_message_dialog (void)
+{
+  GListModel *tops = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (tops); i++)
+    {
+      g_autoptr(GObject) w = g_list_model_get_item (tops, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (w) && gtk_widget_get_visible (GTK_WIDGET (w)))
+        return ADW_MESSAGE_DIALOG (w);
+    }
+  return NULL;
+}
+
+static DsWindow *
+find_other_window (DsWindow *not_this)
+{
+  GListModel *tops = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (tops); i++)
+    {
+      g_autoptr(GObject) w = g_list_model_get_item (tops, i);
+
+      if (DS_IS_WINDOW (w) && DS_WINDOW (w) != not_this && gtk_widget_get_visible (GTK_WIDGET (w)))
+        return DS_WINDOW (w);
+    }
+  return NULL;
+}
+
+/* Copies the window's autosave as a crashed run's (returns its path). */
+static char *
+leave_orphan (Ui *ui)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = ds_autosave_dup_dir ();
+  g_autofree char *own = NULL;
+  g_autofree char *contents = NULL;
+  g_autoptr(GDir) d = NULL;
+  const char *name;
+  char *copy;
+
+  g_assert_true (ds_window_autosave_now (ui->window, &error));
+  g_assert_no_error (error);
+  d = g_dir_open (dir, 0, &error);
+  g_assert_no_error (error);
+  while ((name = g_dir_read_name (d)))
+    if (g_str_has_suffix (name, ".json") && !g_str_has_prefix (name, "autosave-1-"))
+      own = g_build_filename (dir, name, NULL);
+  g_assert_nonnull (own);
+  g_assert_true (g_file_get_contents (own, &contents, NULL, &error));
+  copy = g_build_filename (dir, "autosave-1-1.json", NULL);
+  g_assert_true (g_file_set_contents (copy, contents, -1, &error));
+  return copy;
+}
+
+/* At start the app offers work a crash left behind: Recover opens it in a
+ * new window (this one holds work of its own), unsaved, and the copy goes;
+ * Discard only removes the copy. */
+static void
+test_recover_dialog (void)
+{
+  Ui ui;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DsApplication) app = ds_application_new ();
+  g_autofree char *json = NULL;
+  g_autofree char *copy = NULL;
+  g_autofree char *recovered_json = NULL;
+  AdwMessageDialog *dialog;
+  DsWindow *other;
+
+  ui_open (&ui);
+  ds_graph_canvas_add_layer (ui.canvas, "Input", 0, 0, &error);
+  ds_graph_canvas_add_layer (ui.canvas, "Dense", 240, 0, &error);
+  g_assert_no_error (error);
+  json = json_of (&ui);
+
+  copy = leave_orphan (&ui);
+  ds_application_offer_recovery (app, GTK_WINDOW (ui.window));
+  ui_spin (100);
+  dialog = find_message_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Recover Unsaved Work?");
+  g_assert_cmpstr (adw_message_dialog_get_default_response (dialog), ==, "recover");
+  adw_message_dialog_response (dialog, "recover");
+  ui_spin (150);
+  other = find_other_window (ui.window);
+  g_assert_nonnull (other);
+  recovered_json = nn_model_to_json (ds_document_get_model (ds_window_get_document (other)), FALSE,
+                                     &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (recovered_json, ==, json);
+  g_assert_true (ds_document_get_dirty (ds_window_get_document (other)));
+  g_assert_false (g_file_test (copy, G_FILE_TEST_EXISTS));
+  ds_window_close_discarding (other);
+  ui_spin (100);
+  g_assert_null (find_other_window (ui.window));
+
+  /* Discard: the copy goes, nothing opens. */
+  g_free (copy);
+  copy = leave_orphan (&ui);
+  ds_application_offer_recovery (app, GTK_WINDOW (ui.window));
+  ui_spin (100);
+  dialog = find_message_dialog ();
+  g_assert_nonnull (dialog);
+  adw_message_dialog_response (dialog, "discard");
+  ui_spin (150);
+  g_assert_false (g_file_test (copy, G_FILE_TEST_EXISTS));
+  g_assert_null (find_other_window (ui.window));
+
+  ui_close (&ui);
+}
+
 /* The palette filters by name, help text and group; activating a row (Enter
  * or double click) appends that layer after the selected one, connected. */
 static void
@@ -888,6 +1001,7 @@ main (int   argc,
   g_test_add_func ("/ui/build/palette", test_palette);
   g_test_add_func ("/ui/build/pointer-editing", test_pointer_editing);
   g_test_add_func ("/ui/build/autosave", test_autosave);
+  g_test_add_func ("/ui/build/recover-dialog", test_recover_dialog);
   g_test_add_func ("/ui/build/close-prompt", test_close_prompt);
   return g_test_run ();
 }
