@@ -827,10 +827,16 @@ spec_check_keys (const Spec         *s,
       const char *key = g_ptr_array_index (s->keys, i);
       if (g_strv_contains (accepted, key))
         continue;
-      g_autofree char *list = g_strjoinv (", ", (char **) accepted);
+      /* Every loader also takes normalize (nn_dataset_open reads it for
+       * all but CSV); CSV's older name for it, norm, is not advertised. */
+      GString *list = g_string_new (NULL);
+      for (int k = 0; accepted[k]; k++)
+        if (!g_str_equal (accepted[k], "norm") && !g_str_equal (accepted[k], "normalize"))
+          g_string_append_printf (list, "%s, ", accepted[k]);
+      g_string_append (list, "normalize");
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                   "Unknown option “%s” for %s; accepted: %s%snormalize",
-                   key, what, list, accepted[0] != NULL ? ", " : "");
+                   "Unknown option “%s” for %s; accepted: %s", key, what, list->str);
+      g_string_free (list, TRUE);
       return FALSE;
     }
   return TRUE;
@@ -1107,7 +1113,10 @@ open_csv (const Spec    *s,
           GCancellable  *cancel,
           GError       **error)
 {
-  static const char *const keys[] = { "target", "missing", "task", "norm", "test", NULL };
+  /* "norm" is the older name of "normalize" (model files written before
+   * one option served every dataset); CSV features default to meanstd. */
+  static const char *const keys[] = { "target", "missing", "task", "normalize", "norm", "test",
+                                      NULL };
   static const char *const missing_choices[] = { "error", "drop", "mean", "zero", NULL };
   static const NnMissing missing_values[] = {
     NN_MISSING_ERROR, NN_MISSING_DROP, NN_MISSING_MEAN, NN_MISSING_ZERO,
@@ -1122,9 +1131,16 @@ open_csv (const Spec    *s,
 
   int missing, task, norm;
   double test;
+  const char *norm_key = spec_get (s, "normalize") ? "normalize" : "norm";
+  if (spec_get (s, "normalize") && spec_get (s, "norm"))
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
+                   "%s: give normalize once (norm is its older name)", base);
+      return NULL;
+    }
   if (!spec_get_choice (s, "missing", missing_choices, 0, &missing, error)
       || !spec_get_choice (s, "task", task_choices, 0, &task, error)
-      || !spec_get_choice (s, "norm", norm_choices, 1, &norm, error)
+      || !spec_get_choice (s, norm_key, norm_choices, 1, &norm, error)
       || !spec_get_double (s, "test", 0.2, 0.0, 0.9, &test, error))
     return NULL;
 
@@ -1161,9 +1177,11 @@ nn_dataset_open (const char    *spec,
     goto out;
 
   /* ":normalize=meanstd|minmax" applies to every dataset: it is taken out
-   * before the loader sees its own options. */
+   * before the loader sees its own options; the CSV loader, which
+   * normalizes by default, reads it itself. */
+  gboolean csv = g_str_has_suffix (s.name, ".csv") || g_str_has_suffix (s.name, ".CSV");
   NnNorm norm = NN_NORM_NONE;
-  for (guint k = 0; k < s.keys->len; k++)
+  for (guint k = 0; k < s.keys->len && !csv; k++)
     if (g_str_equal (s.keys->pdata[k], "normalize"))
       {
         const char *v = s.values->pdata[k];
@@ -1195,7 +1213,7 @@ nn_dataset_open (const char    *spec,
     ds = open_regression (&s, error);
   else if (g_str_equal (s.name, "twoinput"))
     ds = open_twoinput (&s, error);
-  else if (g_str_has_suffix (s.name, ".csv") || g_str_has_suffix (s.name, ".CSV"))
+  else if (csv)
     ds = open_csv (&s, cancel, error);
   else if (g_file_test (s.name, G_FILE_TEST_IS_DIR) && nn_png_folder_detect (s.name))
     ds = open_png_dir (&s, cancel, error);

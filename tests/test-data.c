@@ -717,6 +717,34 @@ test_csv_numeric (void)
   g_assert_cmpfloat_with_epsilon (nn_array_get (mm->inputs[0], 0, 0), 0.f, 1e-6);
   g_assert_cmpfloat_with_epsilon (nn_array_get (mm->inputs[0], 7, 0), 1.f, 1e-6);
   g_assert_cmpfloat (nn_array_get (mm->inputs[0], 9, 0), >, 100.f);
+
+  /* normalize is the one name for it, as for every dataset (norm, its
+   * older name, still reads); given once, it replaces the CSV default
+   * rather than normalizing a second time. */
+  g_autoptr(NnDataset) mm2 = csv_open ("mm2.csv", text, ":normalize=minmax", &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (mm2->inputs[0]->data, mm2->n * mm2->inputs[0]->sample_size * sizeof (float),
+                   mm->inputs[0]->data, mm->n * mm->inputs[0]->sample_size * sizeof (float));
+  g_autoptr(NnDataset) raw = csv_open ("raw.csv", text, ":normalize=none", &error);
+  g_assert_no_error (error);
+  g_autoptr(NnDataset) dflt = csv_open ("dflt.csv", text, "", &error);
+  g_assert_no_error (error);
+  g_autoptr(NnDataset) ms = csv_open ("ms.csv", text, ":normalize=meanstd", &error);
+  g_assert_no_error (error);
+  for (size_t i = 0; i < raw->n; i++)
+    {
+      /* the default is mean/std, and none leaves the file's numbers */
+      g_assert_cmpfloat (nn_array_get (ms->inputs[0], i, 0), ==, nn_array_get (dflt->inputs[0], i, 0));
+      g_assert_cmpfloat (nn_array_get (raw->inputs[0], i, 0), !=, nn_array_get (dflt->inputs[0], i, 0));
+    }
+  g_assert_null (csv_open ("both.csv", text, ":normalize=none:norm=minmax", &error));
+  g_assert_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN);
+  g_assert_nonnull (strstr (error->message, "give normalize once"));
+  g_clear_error (&error);
+  /* An unknown option's message lists normalize once and not the old name. */
+  g_assert_null (csv_open ("bad.csv", text, ":nrm=none", &error));
+  g_assert_nonnull (strstr (error->message, "accepted: target, missing, task, test, normalize"));
+  g_clear_error (&error);
 }
 
 static void

@@ -44,17 +44,18 @@ toy_default_noise (guint shape)
 static void
 append_norm (DsDataView *self,
              GString    *s,
-             const char *key)
+             gboolean    csv)
 {
   guint sel = adw_combo_row_get_selected (self->norm_row);
 
   if (sel < G_N_ELEMENTS (norm_names) && norm_names[sel])
     {
-      /* "none" is only an option of the CSV loader (the others scale
-       * images by 1/255 and leave points as they are). */
-      if (g_str_equal (norm_names[sel], "none") && !g_str_equal (key, "norm"))
+      /* "none" matters only to the CSV loader, which normalizes by
+       * default (the others scale images by 1/255 and leave points as
+       * they are). */
+      if (g_str_equal (norm_names[sel], "none") && !csv)
         return;
-      g_string_append_printf (s, ":%s=%s", key, norm_names[sel]);
+      g_string_append_printf (s, ":normalize=%s", norm_names[sel]);
     }
 }
 
@@ -81,7 +82,7 @@ ds_data_view_dup_spec (DsDataView *self)
             g_strdelimit (classes, " ;", ',');
             g_string_append_printf (s, ":classes=%s", classes);
           }
-        append_norm (self, s, "normalize");
+        append_norm (self, s, FALSE);
       }
       break;
 
@@ -100,7 +101,7 @@ ds_data_view_dup_spec (DsDataView *self)
           g_string_append_printf (s, ":seed=%d", seed);
         if (shape == 4 && gtk_spin_button_get_value_as_int (self->blob_classes_spin) != 3)
           g_string_append_printf (s, ":classes=%d", gtk_spin_button_get_value_as_int (self->blob_classes_spin));
-        append_norm (self, s, "normalize");
+        append_norm (self, s, FALSE);
       }
       break;
 
@@ -123,7 +124,7 @@ ds_data_view_dup_spec (DsDataView *self)
           g_string_append_printf (s, ":missing=%s", missing_names[missing]);
         if (task > 0 && task < G_N_ELEMENTS (task_names))
           g_string_append_printf (s, ":task=%s", task_names[task]);
-        append_norm (self, s, "norm");
+        append_norm (self, s, TRUE);
         if (fabs (test - 0.2) > 1e-9)
           g_string_append_printf (s, ":test=%s", g_ascii_formatd (buf, sizeof buf, "%.2f", test));
       }
@@ -278,7 +279,7 @@ show_spec (DsDataView *self,
           else if (g_str_equal (kv[0], "task")
                    && (k = index_of (task_names, G_N_ELEMENTS (task_names), kv[1])) >= 0)
             adw_combo_row_set_selected (self->task_row, (guint) k);
-          else if (g_str_equal (kv[0], "norm"))
+          else if (g_str_equal (kv[0], "normalize") || g_str_equal (kv[0], "norm"))
             set_norm_from (self, kv[1]);
           else if (g_str_equal (kv[0], "test"))
             gtk_spin_button_set_value (self->test_spin, g_ascii_strtod (kv[1], NULL));
