@@ -982,15 +982,8 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
   /* A UI test that cannot open a display fails: skipping proves nothing. */
-  if (!gtk_init_check ())
-    {
-      g_printerr ("Cannot open a display; run through tests/run-headless.sh\n");
-      return 1;
-    }
-  adw_init ();
-  ds_ui_init ();
+  ui_test_init (&argc, &argv);
 
   g_test_add_func ("/ui/undo-stack", test_undo_stack);
   g_test_add_func ("/ui/build/drop-and-connect", test_drop_and_connect);

@@ -339,14 +339,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
-  if (!gtk_init_check ())
-    {
-      g_printerr ("Cannot open a display; run through tests/run-headless.sh\n");
-      return 1;
-    }
-  adw_init ();
-  ds_ui_init ();
+  ui_test_init (&argc, &argv);
   g_test_add ("/ui/data/points", Ui, NULL, ui_setup, test_points, ui_teardown);
   g_test_add ("/ui/data/malformed-csv", Ui, NULL, ui_setup, test_malformed_csv, ui_teardown);
   g_test_add ("/ui/data/image-folder", Ui, NULL, ui_setup, test_image_folder, ui_teardown);

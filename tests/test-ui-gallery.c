@@ -93,14 +93,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
-  if (!gtk_init_check ())
-    {
-      g_printerr ("Cannot open a display; run through tests/run-headless.sh\n");
-      return 1;
-    }
-  adw_init ();
-  ds_ui_init ();
+  ui_test_init (&argc, &argv);
   g_test_add_func ("/ui/gallery/open-every-sample", test_open_every_sample);
   return g_test_run ();
 }

@@ -753,14 +753,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
-  if (!gtk_init_check ())
-    {
-      g_printerr ("Cannot open a display; run through tests/run-headless.sh\n");
-      return 1;
-    }
-  adw_init ();
-  ds_ui_init ();
+  ui_test_init (&argc, &argv);
   g_test_add_func ("/ui/train/series", test_series);
   g_test_add ("/ui/train/spirals-live", Ui, NULL, ui_setup, test_spirals_live, ui_teardown);
   g_test_add ("/ui/train/schedule", Ui, NULL, ui_setup, test_schedule, ui_teardown);

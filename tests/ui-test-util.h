@@ -3,9 +3,29 @@
  * waiting for conditions and real pointer/keyboard input through XTest. */
 #pragma once
 
-#include <gtk/gtk.h>
+#include <adwaita.h>
+#include <stdlib.h>
 #include <gdk/x11/gdkx.h>
 #include <X11/extensions/XTest.h>
+
+#include "ds-application.h"
+
+/* The start of every UI test program: GLib's test framework, a display
+ * (a test run outside run-headless.sh fails rather than skips), libadwaita
+ * and the app's resources and types. */
+static inline void
+ui_test_init (int    *argc,
+              char ***argv)
+{
+  g_test_init (argc, argv, NULL);
+  if (!gtk_init_check ())
+    {
+      g_printerr ("Cannot open a display; run through tests/run-headless.sh\n");
+      exit (1);
+    }
+  adw_init ();
+  ds_ui_init ();
+}
 
 static inline void
 ui_spin (int ms)
