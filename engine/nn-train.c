@@ -857,8 +857,10 @@ fit_one (NnTrainer *t, NnModel *m, guint32 *train_idx, size_t n_train, const gui
   NnScores scores = { 0 };
   gboolean stopped = FALSE;
 
+  int last_epoch = 0;
   for (int epoch = 0; epoch < cfg->epochs && ok && !stopped; epoch++)
     {
+      last_epoch = epoch;
       if (cfg->shuffle)
         nn_rng_shuffle (&t->rng, train_idx, n_train);
       Acc acc = { 0 };
@@ -1048,6 +1050,9 @@ fit_one (NnTrainer *t, NnModel *m, guint32 *train_idx, size_t n_train, const gui
           break;
         }
     }
+  /* A request accepted just before a stop, or after the last batch, still
+   * reaches the model this run returns. */
+  apply_param_requests (t, m, c, last_epoch, step, fold);
   if (ok && w.best_params && w.best_epoch >= 0)
     {
       params_restore (c, w.best_params);
