@@ -42,9 +42,11 @@ enum {
   NN_CONV_PAD_LEFT,
   NN_CONV_WINOGRAD,    /* Conv2D: runs as Winograd F(2x2, 3x3) */
   NN_CONV_POOL,        /* Conv2D: 1 + index of the max pooling it runs too (fused) */
+  NN_CONV_DIRECT,      /* Conv2D: NN_DIRECT_* flags (nn-conv-direct.c) */
 };
 
 enum { NN_CONV_ACT_NONE, NN_CONV_ACT_RELU };
+enum { NN_DIRECT_FORWARD = 1, NN_DIRECT_DX = 2, NN_DIRECT_DX_SCATTER = 4 };
 
 enum {
   NN_POOL_H,
@@ -144,6 +146,45 @@ size_t nn_conv_chunk_rows       (size_t k, size_t rows);
  * DEEPSCOPE_NO_WINOGRAD=1 in the environment does the latter). Set it
  * before nn_graph_alloc: the scratch sizes depend on it. */
 void   nn_conv_set_winograd     (int on);
+
+/* Direct convolution (nn-conv-direct.c): rows of an im2col matrix read
+ * where they lie in a channels-last batch src (b, ih, iw, c). Row r is
+ * window position (b, oy, ox) = r split over (oh, ow); its taps are at
+ * (oy sh - pt + i dh, ox sw - pl + j dw), zeros outside the image. */
+typedef struct {
+  const float *src;
+  int ih, iw, c;
+  int oh, ow;
+  int kh, kw, sh, sw, dh, dw, pt, pl;
+} NnWindows;
+
+#define NN_DIRECT_MAX_RUN  2048   /* floats of one run (a tap or kernel row) */
+#define NN_DIRECT_MAX_TAPS 64     /* kh * kw */
+
+/* Whether the direct kernel takes these windows (enough channels for its
+ * runs, a kernel of at most 64 taps). */
+int    nn_direct_applies       (const NnWindows *w);
+/* Floats of a (k, n) matrix packed for it; the packing; and the packing of
+ * a kernel (kh, kw, ci, co) as the input-gradient product's (kh*kw*co, ci)
+ * matrix, taps reversed. */
+size_t nn_direct_packed_floats (size_t k, size_t n);
+void   nn_direct_pack          (const float *b, size_t k, size_t n, float *packed);
+void   nn_direct_pack_flipped  (const float *w, int kh, int kw, int ci, int co, float *packed);
+void   nn_direct_pack_transposed (const float *b, size_t k, size_t n, float *packed);
+/* The input gradient of any convolution: dx += col2im (dz W^T) for rows
+ * [r0, r0 + m) of w (the forward windows over x), dz (m, n) those rows'
+ * gradient, packed the kernel's transpose (nn_direct_pack_transposed). */
+void   nn_direct_rows_scatter  (const NnWindows *w, const float *dz, size_t r0, size_t m,
+                                const float *packed, int n, float *dx);
+/* Rows [r0, r0 + m) of windows x packed (n columns) into out (row stride
+ * ldo): act (product + bias) (bias may be NULL), or out += product. */
+void   nn_direct_rows          (const NnWindows *w, size_t r0, size_t m, const float *packed,
+                                int n, const float *bias, int relu, int add, float *out,
+                                size_t ldo);
+/* Turns the direct path of NN_OP_CONV2D on or off (tests, benchmarks;
+ * DEEPSCOPE_NO_DIRECT=1 in the environment does the latter). Set it
+ * before nn_graph_alloc: the scratch sizes depend on it. */
+void   nn_conv_set_direct      (int on);
 
 /* Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions (nn-op-winograd.c):
  * whether it applies and pays, its scratch (floats), and the passes.

@@ -447,6 +447,68 @@ winograd (NnGraph *g, NnNode *n)
   return n->ip[NN_CONV_WINOGRAD];
 }
 
+/* The direct kernel (nn-conv-direct.c) replaces im2col + sgemm for the
+ * forward pass, and col2im (dz W^T) for the input gradient of stride-1
+ * convolutions, where it applies. DEEPSCOPE_NO_DIRECT=1 turns it off. */
+static int direct_off = -1;
+
+void
+nn_conv_set_direct (int on)
+{
+  direct_off = !on;
+}
+
+/* The forward pass's windows over x. */
+static NnWindows
+forward_windows (const Geom *q, const float *x)
+{
+  NnWindows w = { x, q->ih, q->iw, q->c, q->oh, q->ow, q->kh, q->kw,
+                  q->sh, q->sw, q->dh, q->dw, q->pt, q->pl };
+  return w;
+}
+
+/* The input gradient's windows over dz (stride 1): row (y, x) reads dz at
+ * (y + pt - i dh, x + pl - j dw) for tap (i, j), i.e. the flipped kernel's
+ * taps with padding (kh - 1) dh - pt. */
+static NnWindows
+dx_windows (const Geom *q, int cout, const float *dz)
+{
+  NnWindows w = { dz, q->oh, q->ow, cout, q->ih, q->iw, q->kh, q->kw, 1, 1, q->dh, q->dw,
+                  (q->kh - 1) * q->dh - q->pt, (q->kw - 1) * q->dw - q->pl };
+  return w;
+}
+
+/* Decided in the shape rule (the scratch depends on it), kept in the node. */
+static int
+direct_choose (NnGraph *g, NnNode *n, const Geom *q, int cout, int x_grad)
+{
+  if (direct_off < 0)
+    {
+      const char *e = getenv ("DEEPSCOPE_NO_DIRECT");
+      direct_off = e && *e && *e != '0';
+    }
+  int flags = 0;
+  if (!direct_off && !geom_is_pointwise (q) && q->k > SMALL_K)
+    {
+      NnWindows f = forward_windows (q, NULL), b = dx_windows (q, cout, NULL);
+      if (nn_direct_applies (&f))
+        flags |= NN_DIRECT_FORWARD;
+      /* The input gradient as windows over dz computes every tap of every
+       * input position, the zeros past dz's edges too: with "valid"
+       * padding that is up to (ih iw) / (oh ow) times the work. Then dz W^T
+       * is added back (col2im) as it is computed instead. */
+      size_t in_px = (size_t) q->ih * (size_t) q->iw, out_px = (size_t) q->oh * (size_t) q->ow;
+      if (!x_grad || !will_have_grad (g, n))
+        ;
+      else if (q->sh == 1 && q->sw == 1 && nn_direct_applies (&b) && 10 * in_px <= 11 * out_px)
+        flags |= NN_DIRECT_DX;
+      else if (cout >= 8)
+        flags |= NN_DIRECT_DX_SCATTER;
+    }
+  n->ip[NN_CONV_DIRECT] = flags;
+  return flags;
+}
+
 /* The work is split over the engine's threads. Forward: tasks are chunks
  * of im2col rows (outputs never overlap). Backward: tasks are runs of
  * whole images, so the col2im sums of two tasks never touch the same input
@@ -461,6 +523,7 @@ winograd (NnGraph *g, NnNode *n)
 typedef struct {
   size_t col, dcol, dz, total;   /* per-thread block: offsets, size (floats) */
   size_t partial;                /* one backward task's kernel + bias sums */
+  size_t packed;                 /* the kernel packed for the direct paths */
 } ConvScratch;
 
 /* The fused pooling keeps each window's argmax (2x2, stride 2, "valid"):
@@ -479,15 +542,16 @@ pool_argmax (NnGraph *g, const NnNode *conv)
 /* zrows: rows of the per-thread output/gradient buffer (0: none). */
 static ConvScratch
 conv_scratch (const Geom *q, int cout, size_t chunk, int has_grad, int x_grad, int relu,
-              size_t zrows)
+              size_t zrows, int direct)
 {
   ConvScratch s = { 0 };
   size_t o = 0;
   int pointwise = geom_is_pointwise (q);
   s.col = o;
-  o += pointwise ? 0 : chunk * q->k;
+  /* im2col rows: for sgemm's forward, and for the kernel gradient */
+  o += pointwise || (direct & NN_DIRECT_FORWARD && !has_grad) ? 0 : chunk * q->k;
   s.dcol = o;
-  if (has_grad && x_grad && !pointwise)
+  if (has_grad && x_grad && !pointwise && !(direct & (NN_DIRECT_DX | NN_DIRECT_DX_SCATTER)))
     o += chunk * q->k;
   s.dz = o;
   if (zrows)
@@ -496,16 +560,26 @@ conv_scratch (const Geom *q, int cout, size_t chunk, int has_grad, int x_grad, i
     o += chunk * (size_t) cout;
   s.total = (o + 15) / 16 * 16;
   s.partial = has_grad ? (q->k * (size_t) cout + (size_t) cout + 15) / 16 * 16 : 0;
+  if (direct & NN_DIRECT_FORWARD)
+    s.packed += nn_direct_packed_floats (q->k, (size_t) cout);
+  if (direct & NN_DIRECT_DX)
+    s.packed += nn_direct_packed_floats ((size_t) q->kh * (size_t) q->kw * (size_t) cout,
+                                         (size_t) q->c);
+  if (direct & NN_DIRECT_DX_SCATTER)
+    s.packed += nn_direct_packed_floats ((size_t) cout, q->k);
+  s.packed = (s.packed + 15) / 16 * 16;
   return s;
 }
 
-/* Rows of the per-thread buffer a fused pooling with argmax uses: a group
- * of images, as many as fit in a chunk (at least one). */
+/* Rows of the per-thread gradient buffer when the backward goes a group of
+ * images at a time through it (a fused pooling with argmax; a direct
+ * input gradient after a ReLU): as many images as fit in a chunk, at
+ * least one. */
 static size_t
-conv_zrows (const Geom *q, size_t chunk, int argmax)
+conv_zrows (const Geom *q, size_t chunk, int need)
 {
   size_t ohw = (size_t) q->oh * (size_t) q->ow;
-  if (!argmax || ohw == 0)
+  if (!need || ohw == 0)
     return 0;
   return chunk / ohw ? chunk / ohw * ohw : ohw;
 }
@@ -520,6 +594,14 @@ conv_rows_per_chunk (const Geom *q, int cout, size_t rows)
   if (fair < chunk)
     chunk = fair < 16 ? 16 : fair;
   return chunk < rows ? chunk : rows;
+}
+
+/* Whether the backward needs the per-thread gradient buffer of a group of
+ * images. */
+static int
+zbuffer (int argmax, const NnNode *n, int direct, int relu)
+{
+  return argmax || (direct & NN_DIRECT_DX && relu && !n->ip[NN_CONV_POOL]);
 }
 
 static void
@@ -553,10 +635,12 @@ conv2d_shape (NnGraph *g, NnNode *n)
    * largest batch first, and the chunk only shrinks with the batch. */
   size_t chunk = conv_rows_per_chunk (&q, cout, rows);
   int argmax = pool_argmax (g, n);
-  ConvScratch cs = conv_scratch (&q, cout, chunk, will_have_grad (g, n), x->grad != NULL,
-                                 n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU,
-                                 conv_zrows (&q, chunk, argmax));
-  n->aux_size = cs.total * (size_t) nn_parallel_threads () + cs.partial * CONV_TASKS;
+  int relu = n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU;
+  int direct = direct_choose (g, n, &q, cout, x->grad != NULL);
+  ConvScratch cs = conv_scratch (&q, cout, chunk, will_have_grad (g, n), x->grad != NULL, relu,
+                                 conv_zrows (&q, chunk, zbuffer (argmax, n, direct, relu)),
+                                 direct);
+  n->aux_size = cs.total * (size_t) nn_parallel_threads () + cs.partial * CONV_TASKS + cs.packed;
   /* the argmax bytes of the pooled output, after the partial sums */
   if (argmax)
     n->aux_size += ((size_t) n->shape[0] * (size_t) (n->shape[1] / 2)
@@ -573,7 +657,10 @@ typedef struct {
   float *db;
   ConvScratch cs;
   uint8_t *arg;      /* the fused pooling's argmax bytes, or NULL */
-  size_t zrows;      /* rows of the per-thread output buffer with arg */
+  size_t zrows;      /* rows of the per-thread output/gradient buffer */
+  int direct;        /* NN_DIRECT_FORWARD | NN_DIRECT_DX */
+  float *packed;     /* the kernel packed for the direct forward pass */
+  float *packed_dx;  /* ... and for the direct input gradient */
 } ConvJob;
 
 /* The scratch layout is the shape rule's (the same has_grad), so forward
@@ -598,12 +685,18 @@ conv_job (NnGraph *g, NnNode *n)
   j.b = bias_value (g, n);
   j.db = bias_grad (g, n);
   j.relu = n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU;
-  j.zrows = conv_zrows (&j.q, j.chunk, pool_argmax (g, n));
-  j.cs = conv_scratch (&j.q, j.cout, j.chunk, has_grad, j.x->grad != NULL, j.relu, j.zrows);
+  j.direct = n->ip[NN_CONV_DIRECT];
+  int argmax = pool_argmax (g, n);
+  j.zrows = conv_zrows (&j.q, j.chunk, zbuffer (argmax, n, j.direct, j.relu));
+  j.cs = conv_scratch (&j.q, j.cout, j.chunk, has_grad, j.x->grad != NULL, j.relu, j.zrows,
+                       j.direct);
   j.tasks = j.batch < CONV_TASKS ? j.batch : CONV_TASKS;
-  if (j.zrows)
-    j.arg = (uint8_t *) (void *) (n->aux + j.cs.total * (size_t) nn_parallel_threads ()
-                                  + j.cs.partial * CONV_TASKS);
+  float *after = n->aux + j.cs.total * (size_t) nn_parallel_threads () + j.cs.partial * CONV_TASKS;
+  j.packed = after;
+  j.packed_dx = j.direct & NN_DIRECT_FORWARD ? after + nn_direct_packed_floats (j.q.k, (size_t) j.cout)
+                                             : after;
+  if (argmax)
+    j.arg = (uint8_t *) (void *) (after + j.cs.packed);
   return j;
 }
 
@@ -612,6 +705,12 @@ static void
 conv2d_forward_rows (const ConvJob *j, size_t r0, size_t m, int thread, float *y)
 {
   const Geom *q = &j->q;
+  if (j->direct & NN_DIRECT_FORWARD)
+    {
+      NnWindows w = forward_windows (q, j->x->value);
+      nn_direct_rows (&w, r0, m, j->packed, j->cout, j->b, j->relu, 0, y, (size_t) j->cout);
+      return;
+    }
   float *col = j->n->aux + (size_t) thread * j->cs.total + j->cs.col;
   const float *a;
   if (j->pointwise)
@@ -686,6 +785,8 @@ conv2d_forward (NnGraph *g, NnNode *n)
   ConvJob j = conv_job (g, n);
   if (j.rows == 0)
     return;
+  if (j.direct & NN_DIRECT_FORWARD)
+    nn_direct_pack (j.w->value, j.q.k, (size_t) j.cout, j.packed);
   if (j.pool)
     nn_parallel_for (j.tasks, conv2d_pool_forward_task, &j);
   else
@@ -697,7 +798,7 @@ conv2d_forward (NnGraph *g, NnNode *n)
  * task's own buffer). */
 static void
 conv2d_backward_rows (const ConvJob *j, size_t r0, size_t end, int thread, float *dw,
-                      float *db, const float *dz_rows)
+                      float *db, const float *dz_rows, int masked)
 {
   const Geom *q = &j->q;
   NnNode *n = j->n, *x = j->x, *w = j->w;
@@ -709,8 +810,8 @@ conv2d_backward_rows (const ConvJob *j, size_t r0, size_t end, int thread, float
       size_t m = end - r0 < j->chunk ? end - r0 : j->chunk;
       /* dz_rows: the gradient of rows [start, end) */
       const float *dz = dz_rows + (r0 - start) * (size_t) j->cout;
-      /* a fused pooling already applied the ReLU's mask */
-      if (j->relu && !j->pool)
+      /* a fused pooling or the caller already applied the ReLU's mask */
+      if (j->relu && !masked)
         {
           relu_mask (dz, n->value + r0 * (size_t) j->cout, m * (size_t) j->cout, dzbuf);
           dz = dzbuf;
@@ -733,7 +834,12 @@ conv2d_backward_rows (const ConvJob *j, size_t r0, size_t end, int thread, float
         }
       if (db)
         sum_rows (dz, m, (size_t) j->cout, db);
-      if (x->grad)
+      if (x->grad && j->direct & NN_DIRECT_DX_SCATTER)
+        {
+          NnWindows fw = forward_windows (q, NULL);
+          nn_direct_rows_scatter (&fw, dz, r0, m, j->packed_dx, j->cout, x->grad);
+        }
+      else if (x->grad && !(j->direct & NN_DIRECT_DX))
         {
           if (j->pointwise)
             cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) m, (int) q->k, j->cout,
@@ -763,33 +869,49 @@ conv2d_backward_task (void *data, int task, int thread)
   float *dw = j->w->grad ? partial : NULL, *db = j->db ? partial + kc : NULL;
   memset (partial, 0, (kc + (size_t) j->cout) * sizeof (float));
   NnNode *n = j->n;
-  if (!j->pool)
+  int dx_direct = j->direct & NN_DIRECT_DX;
+  if (!j->pool && !dx_direct)
     {
       conv2d_backward_rows (j, first * j->ohw, last * j->ohw, thread, dw, db,
-                            n->grad + first * j->ohw * (size_t) j->cout);
+                            n->grad + first * j->ohw * (size_t) j->cout, 0);
       return;
     }
-  /* With a fused pooling, a chunk's worth of images at a time: the
+  /* A chunk's worth of images at a time. With a fused pooling, the
    * pooling's backward sets this op's gradient for them (the ReLU's mask
    * applied) just before their rows read it, from cache; with argmax, in
-   * this thread's buffer, never in memory. */
+   * this thread's buffer, never in memory. A direct input gradient reads
+   * the masked gradient of whole images. */
   size_t group = j->chunk / j->ohw ? j->chunk / j->ohw : 1;
   NnNode *p = j->pool;
-  size_t pimg = (size_t) p->shape[1] * (size_t) p->shape[2] * (size_t) j->cout;
+  size_t pimg = p ? (size_t) p->shape[1] * (size_t) p->shape[2] * (size_t) j->cout : 0;
+  size_t ihw = (size_t) j->q.ih * (size_t) j->q.iw;
+  float *buf = n->aux + (size_t) thread * j->cs.total + j->cs.dz;
   for (size_t g0 = first; g0 < last; g0 += group)
     {
       size_t g1 = g0 + group < last ? g0 + group : last;
-      float *dz = n->grad + g0 * j->ohw * (size_t) j->cout;
+      size_t zoff = g0 * j->ohw * (size_t) j->cout;
+      float *dz = n->grad + zoff;
       if (j->arg)
         {
-          dz = n->aux + (size_t) thread * j->cs.total + j->cs.dz;
+          dz = buf;
           nn_max_pool_2x2_argmax_backward (p->value + g0 * pimg, p->grad + g0 * pimg,
                                            j->arg + g0 * pimg, (int) (g1 - g0), j->q.oh,
                                            j->q.ow, j->cout, j->relu, dz);
         }
-      else
+      else if (p)
         nn_max_pool_images_backward (j->g, p, (int) g0, (int) g1, j->relu, n->grad);
-      conv2d_backward_rows (j, g0 * j->ohw, g1 * j->ohw, thread, dw, db, dz);
+      else if (j->relu)
+        {
+          relu_mask (n->grad + zoff, n->value + zoff, (g1 - g0) * j->ohw * (size_t) j->cout, buf);
+          dz = buf;
+        }
+      conv2d_backward_rows (j, g0 * j->ohw, g1 * j->ohw, thread, dw, db, dz, 1);
+      if (dx_direct && j->x->grad)
+        {
+          NnWindows w = dx_windows (&j->q, j->cout, dz);
+          nn_direct_rows (&w, 0, (g1 - g0) * ihw, j->packed_dx, j->q.c, NULL, 0, 1,
+                          j->x->grad + g0 * ihw * (size_t) j->q.c, (size_t) j->q.c);
+        }
     }
 }
 
@@ -807,6 +929,10 @@ conv2d_backward (NnGraph *g, NnNode *n)
   ConvJob j = conv_job (g, n);
   if (j.rows == 0)
     return;
+  if (j.direct & NN_DIRECT_DX && j.x->grad)
+    nn_direct_pack_flipped (j.w->value, j.q.kh, j.q.kw, j.q.c, j.cout, j.packed_dx);
+  if (j.direct & NN_DIRECT_DX_SCATTER && j.x->grad)
+    nn_direct_pack_transposed (j.w->value, j.q.k, (size_t) j.cout, j.packed_dx);
   nn_parallel_for (j.tasks, conv2d_backward_task, &j);
   /* The tasks' sums, in task order. */
   size_t kc = j.q.k * (size_t) j.cout;

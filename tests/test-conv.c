@@ -268,7 +268,32 @@ static const ConvCase conv_cases[] = {
   { "winograd valid",       1, 8, 9, 64, 3, 3, 5, 1, 1, 1, 1, 0, 1, 0, 0 },
   { "winograd same",        1, 7, 6, 64, 3, 3, 4, 1, 1, 1, 1, 1, 0, 0, 0 },
   { "winograd chunks",      1, 12, 11, 64, 3, 3, 8, 1, 1, 1, 1, 1, 1, 0, 1000 },
+  /* 8+ channels: the direct kernel (nn-conv-direct.c), forward and, with
+   * stride 1, input gradient; output widths not a multiple of its 16
+   * columns, row counts not a multiple of its 6 rows */
+  { "direct valid chunks",  2, 7, 6, 8, 3, 3, 20, 1, 1, 1, 1, 0, 1, 0, 200 },
+  { "direct same relu",     1, 4, 5, 9, 3, 3, 8, 1, 1, 1, 1, 1, 1, 1, 0 },
+  { "direct same stride 2", 2, 7, 8, 8, 3, 3, 17, 2, 2, 1, 1, 1, 0, 0, 0 },
+  { "direct dilation 2",    1, 9, 9, 8, 3, 3, 12, 1, 1, 2, 2, 1, 1, 0, 0 },
+  { "direct even kernel",   2, 5, 6, 10, 4, 2, 9, 1, 1, 1, 1, 1, 1, 0, 0 },
+  { "direct 5x5 chunks",    3, 8, 7, 8, 5, 5, 16, 1, 1, 1, 1, 1, 1, 0, 400 },
 };
+
+/* The direct-kernel flags case c is meant to get: the forward pass with 8+
+ * channels; the input gradient as windows over dz where that adds little
+ * work (stride 1, output about as large as the input), else added back as
+ * computed. */
+static int
+expected_direct (const ConvCase *c)
+{
+  if (c->cin < 8 || (c->kh == 1 && c->kw == 1 && c->sh == 1 && c->sw == 1 && !c->same))
+    return 0;
+  int oh = nn_conv_out_size (c->h, c->kh, c->sh, c->dh, c->same, NULL);
+  int ow = nn_conv_out_size (c->w, c->kw, c->sw, c->dw, c->same, NULL);
+  if (c->sh == 1 && c->sw == 1 && c->cout >= 8 && 10 * c->h * c->w <= 11 * oh * ow)
+    return NN_DIRECT_FORWARD | NN_DIRECT_DX;
+  return NN_DIRECT_FORWARD | (c->cout >= 8 ? NN_DIRECT_DX_SCATTER : 0);
+}
 
 /* Direct convolution in double, before the activation. */
 static double *
@@ -338,6 +363,10 @@ test_conv2d (void)
       g_assert_cmpint (nn_winograd_applies (nn_graph_node (f.g, f.x), nn_graph_node (f.g, in[1]),
                                             n, n->ip),
                        ==, g_str_has_prefix (c->name, "winograd"));
+      /* the direct cases are meant to take that path, the others not */
+      int direct = g_str_has_prefix (c->name, "direct");
+      g_assert_cmpint (!!(n->ip[NN_CONV_DIRECT] & NN_DIRECT_FORWARD), ==, direct);
+      g_assert_cmpint (n->ip[NN_CONV_DIRECT], ==, direct ? expected_direct (c) : 0);
       if (c->chunk_floats && !g_str_has_prefix (c->name, "winograd"))
         /* the case is meant to run several chunks */
         g_assert_cmpuint (nn_conv_chunk_rows ((size_t) (c->kh * c->kw * c->cin),
@@ -365,8 +394,71 @@ test_conv2d (void)
     }
 }
 
+/* One forward and backward pass of case c under the current switches:
+ * copies of the output and of the input, kernel and bias gradients.
+ * Returns the node's direct-kernel flags. */
+static int
+conv_results (const ConvCase *c, float *res[4], size_t sizes[4])
+{
+  Fixture f;
+  fixture_init (&f);
+  add_image (&f, c->h, c->w, c->cin);
+  int wshape[] = { c->kh, c->kw, c->cin, c->cout }, bshape[] = { c->cout };
+  int in[3] = { f.x, add_param (&f, 4, wshape, -0.5f, 0.5f, TRUE),
+                add_param (&f, 1, bshape, -0.05f, 0.05f, TRUE) };
+  int y = nn_graph_add (f.g, NN_OP_CONV2D, in, 3);
+  NnNode *n = nn_graph_node (f.g, y);
+  n->ip[NN_CONV_STRIDE_H] = c->sh;
+  n->ip[NN_CONV_STRIDE_W] = c->sw;
+  n->ip[NN_CONV_DIL_H] = c->dh;
+  n->ip[NN_CONV_DIL_W] = c->dw;
+  n->ip[NN_CONV_SAME] = c->same;
+  n->ip[NN_CONV_HAS_BIAS] = 1;
+  n->ip[NN_CONV_ACT] = c->relu ? NN_CONV_ACT_RELU : NN_CONV_ACT_NONE;
+  finish (&f, y, c->batch, -1.0f, 1.0f);
+  n = nn_graph_node (f.g, y);
+  nn_graph_forward (f.g);
+  memset (f.pg[0], 0, nn_graph_node (f.g, in[1])->size * sizeof (float));
+  memset (f.pg[1], 0, (size_t) c->cout * sizeof (float));
+  nn_graph_backward (f.g, f.loss);
+  NnNode *x = nn_graph_node (f.g, f.x);
+  const float *src[4] = { n->value, x->grad, f.pg[0], f.pg[1] };
+  size_t len[4] = { n->size, x->size, nn_graph_node (f.g, in[1])->size, (size_t) c->cout };
+  for (int k = 0; k < 4; k++)
+    {
+      res[k] = g_memdup2 (src[k], len[k] * sizeof (float));
+      sizes[k] = len[k];
+    }
+  int flags = n->ip[NN_CONV_DIRECT];
+  fixture_clear (&f);
+  return flags;
+}
+
+/* Two ways of computing case c agree to float rounding (relative to the
+ * largest value); frees the results. */
+static void
+assert_same_results (const char *how, const ConvCase *c, float *res[2][4], const size_t sizes[4])
+{
+  static const char *const what[] = { "output", "d/dx", "d/dkernel", "d/dbias" };
+  for (int k = 0; k < 4; k++)
+    {
+      double scale = 0, diff = 0;
+      for (size_t i = 0; i < sizes[k]; i++)
+        {
+          scale = fmax (scale, fabs (res[0][k][i]));
+          diff = fmax (diff, fabs (res[0][k][i] - res[1][k][i]));
+        }
+      g_test_message ("%s %s %s: max difference %.2e of %.2e", how, c->name, what[k], diff,
+                      scale);
+      g_assert_cmpfloat (scale, >, 0);
+      g_assert_cmpfloat (diff, <=, 1e-5 * scale);
+      g_free (res[0][k]);
+      g_free (res[1][k]);
+    }
+}
+
 /* Winograd and im2col compute the same convolution: outputs and every
- * gradient agree to float rounding (relative to the largest value). */
+ * gradient agree. */
 static void
 test_winograd_matches_im2col (void)
 {
@@ -375,64 +467,52 @@ test_winograd_matches_im2col (void)
     { "same",       2, 9, 8, 96, 3, 3, 16, 1, 1, 1, 1, 1, 1, 0, 0 },
     { "same chunks", 4, 26, 20, 64, 3, 3, 8, 1, 1, 1, 1, 1, 0, 1, 0 },
   };
+  nn_conv_set_direct (0);
   for (guint t = 0; t < G_N_ELEMENTS (cases); t++)
     {
-      const ConvCase *c = &cases[t];
       float *res[2][4] = { { NULL } };
       size_t sizes[4] = { 0 };
       for (int wino = 0; wino < 2; wino++)
         {
-          Fixture f;
-          fixture_init (&f);
           nn_conv_set_winograd (wino);
-          add_image (&f, c->h, c->w, c->cin);
-          int wshape[] = { c->kh, c->kw, c->cin, c->cout }, bshape[] = { c->cout };
-          int in[3] = { f.x, add_param (&f, 4, wshape, -0.5f, 0.5f, TRUE),
-                        add_param (&f, 1, bshape, -0.05f, 0.05f, TRUE) };
-          int y = nn_graph_add (f.g, NN_OP_CONV2D, in, 3);
-          NnNode *n = nn_graph_node (f.g, y);
-          n->ip[NN_CONV_STRIDE_H] = n->ip[NN_CONV_STRIDE_W] = 1;
-          n->ip[NN_CONV_DIL_H] = n->ip[NN_CONV_DIL_W] = 1;
-          n->ip[NN_CONV_SAME] = c->same;
-          n->ip[NN_CONV_HAS_BIAS] = 1;
-          n->ip[NN_CONV_ACT] = c->relu ? NN_CONV_ACT_RELU : NN_CONV_ACT_NONE;
-          finish (&f, y, c->batch, -1.0f, 1.0f);
-          n = nn_graph_node (f.g, y);
-          g_assert_cmpint (nn_winograd_applies (nn_graph_node (f.g, f.x),
-                                                nn_graph_node (f.g, in[1]), n, n->ip), ==, 1);
-          nn_graph_forward (f.g);
-          memset (f.pg[0], 0, nn_graph_node (f.g, in[1])->size * sizeof (float));
-          memset (f.pg[1], 0, (size_t) c->cout * sizeof (float));
-          nn_graph_backward (f.g, f.loss);
-          NnNode *x = nn_graph_node (f.g, f.x);
-          const float *src[4] = { n->value, x->grad, f.pg[0], f.pg[1] };
-          size_t len[4] = { n->size, x->size, nn_graph_node (f.g, in[1])->size,
-                            (size_t) c->cout };
-          for (int k = 0; k < 4; k++)
-            {
-              res[wino][k] = g_memdup2 (src[k], len[k] * sizeof (float));
-              sizes[k] = len[k];
-            }
-          fixture_clear (&f);
+          conv_results (&cases[t], res[wino], sizes);
         }
       nn_conv_set_winograd (1);
-      static const char *const what[] = { "output", "d/dx", "d/dkernel", "d/dbias" };
-      for (int k = 0; k < 4; k++)
-        {
-          double scale = 0, diff = 0;
-          for (size_t i = 0; i < sizes[k]; i++)
-            {
-              scale = fmax (scale, fabs (res[0][k][i]));
-              diff = fmax (diff, fabs (res[0][k][i] - res[1][k][i]));
-            }
-          g_test_message ("winograd %s %s: max difference %.2e of %.2e", c->name, what[k], diff,
-                          scale);
-          g_assert_cmpfloat (scale, >, 0);
-          g_assert_cmpfloat (diff, <=, 1e-5 * scale);
-          g_free (res[0][k]);
-          g_free (res[1][k]);
-        }
+      assert_same_results ("winograd", &cases[t], res, sizes);
     }
+  nn_conv_set_direct (1);
+}
+
+/* The direct kernel and im2col + sgemm compute the same convolution, on
+ * the classic convnet's shapes and on padded, strided and dilated ones. */
+static void
+test_direct_matches_im2col (void)
+{
+  static const ConvCase cases[] = {
+    { "classic conv2",   8, 13, 13, 32, 3, 3, 64, 1, 1, 1, 1, 0, 1, 1, 0 },
+    { "classic conv3",   8, 5, 5, 64, 3, 3, 64, 1, 1, 1, 1, 0, 1, 1, 0 },
+    { "same 5x5",        3, 12, 9, 16, 5, 5, 40, 1, 1, 1, 1, 1, 1, 0, 0 },
+    { "same stride 2",   3, 15, 14, 24, 3, 3, 32, 2, 2, 1, 1, 1, 1, 1, 0 },
+    { "dilated 3x2",     2, 14, 16, 12, 3, 3, 20, 1, 1, 3, 2, 1, 1, 0, 0 },
+    { "valid 1x7",       2, 6, 20, 32, 1, 7, 16, 1, 1, 1, 1, 0, 1, 0, 0 },
+    { "chunks",          6, 18, 17, 32, 3, 3, 48, 1, 1, 1, 1, 1, 1, 1, 3000 },
+  };
+  nn_conv_set_winograd (0);
+  for (guint t = 0; t < G_N_ELEMENTS (cases); t++)
+    {
+      float *res[2][4] = { { NULL } };
+      size_t sizes[4] = { 0 };
+      nn_conv_set_chunk_floats (cases[t].chunk_floats);
+      for (int direct = 0; direct < 2; direct++)
+        {
+          nn_conv_set_direct (direct);
+          int flags = conv_results (&cases[t], res[direct], sizes);
+          g_assert_cmpint (flags, ==, direct ? expected_direct (&cases[t]) : 0);
+        }
+      nn_conv_set_chunk_floats (0);
+      assert_same_results ("direct", &cases[t], res, sizes);
+    }
+  nn_conv_set_winograd (1);
 }
 
 /* Batch 1 and a smaller batch than allocated give the same rows as the
@@ -1193,6 +1273,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/conv/out-size", test_out_size);
   g_test_add_func ("/engine/conv/conv2d", test_conv2d);
   g_test_add_func ("/engine/conv/winograd-matches-im2col", test_winograd_matches_im2col);
+  g_test_add_func ("/engine/conv/direct-matches-im2col", test_direct_matches_im2col);
   g_test_add_func ("/engine/conv/conv2d-batch-change", test_conv2d_batch_change);
   g_test_add_func ("/engine/conv/conv2d-partial-grads", test_conv2d_partial_grads);
   g_test_add_func ("/engine/conv/depthwise", test_depthwise);
