@@ -100,8 +100,6 @@ nn_direct_applies (const NnWindows *w)
   return w->c >= 8 && w->c <= NN_DIRECT_MAX_RUN && w->kh * w->kw <= NN_DIRECT_MAX_TAPS;
 }
 
-#define BCAST(x) ({ float bc_ = (x); (v8f) { bc_, bc_, bc_, bc_, bc_, bc_, bc_, bc_ }; })
-
 /* acc (6 x 16) = sum over the runs s and their floats t of
  * a[s * 6 + i][t] * b[., 16 columns], b advancing 16 floats per t. */
 NN_CLONES static void
@@ -115,22 +113,22 @@ kernel_6x16 (int nseg, int seglen, const float *const *a, const float *b, float 
       for (int t = 0; t < seglen; t++, b += NR)
         {
           v8f b0 = load8 (b), b1 = load8 (b + 8), x;
-          x = BCAST (p0[t]);
+          x = bcast8 (p0[t]);
           c00 += x * b0;
           c01 += x * b1;
-          x = BCAST (p1[t]);
+          x = bcast8 (p1[t]);
           c10 += x * b0;
           c11 += x * b1;
-          x = BCAST (p2[t]);
+          x = bcast8 (p2[t]);
           c20 += x * b0;
           c21 += x * b1;
-          x = BCAST (p3[t]);
+          x = bcast8 (p3[t]);
           c30 += x * b0;
           c31 += x * b1;
-          x = BCAST (p4[t]);
+          x = bcast8 (p4[t]);
           c40 += x * b0;
           c41 += x * b1;
-          x = BCAST (p5[t]);
+          x = bcast8 (p5[t]);
           c50 += x * b0;
           c51 += x * b1;
         }
@@ -369,4 +367,72 @@ nn_direct_rows_scatter (const NnWindows *w, const float *dz, size_t r0, size_t m
           scatter_rows (w, acc, rows, runs, nruns, xb, h0, w0);
         }
     }
+}
+
+/* acc (6 x 16, column j of the product in row j) = sum over r of
+ * dz[r * ldz + co[j]] * src[rowoff[r] .. + 16): sixteen kernel-gradient
+ * entries of six output channels, over m rows. */
+NN_CLONES static void
+kernel_dw_16x6 (size_t m, const float *src, const size_t *rowoff, const float *dz, size_t ldz,
+                const int *co, float *acc)
+{
+  v8f c00 = { 0 }, c01 = { 0 }, c10 = { 0 }, c11 = { 0 }, c20 = { 0 }, c21 = { 0 };
+  v8f c30 = { 0 }, c31 = { 0 }, c40 = { 0 }, c41 = { 0 }, c50 = { 0 }, c51 = { 0 };
+  int o0 = co[0], o1 = co[1], o2 = co[2], o3 = co[3], o4 = co[4], o5 = co[5];
+  for (size_t r = 0; r < m; r++, dz += ldz)
+    {
+      const float *p = src + rowoff[r];
+      v8f a0 = load8 (p), a1 = load8 (p + 8), x;
+      x = bcast8 (dz[o0]);
+      c00 += x * a0;
+      c01 += x * a1;
+      x = bcast8 (dz[o1]);
+      c10 += x * a0;
+      c11 += x * a1;
+      x = bcast8 (dz[o2]);
+      c20 += x * a0;
+      c21 += x * a1;
+      x = bcast8 (dz[o3]);
+      c30 += x * a0;
+      c31 += x * a1;
+      x = bcast8 (dz[o4]);
+      c40 += x * a0;
+      c41 += x * a1;
+      x = bcast8 (dz[o5]);
+      c50 += x * a0;
+      c51 += x * a1;
+    }
+  store8 (acc + 0, c00);
+  store8 (acc + 8, c01);
+  store8 (acc + 16, c10);
+  store8 (acc + 24, c11);
+  store8 (acc + 32, c20);
+  store8 (acc + 40, c21);
+  store8 (acc + 48, c30);
+  store8 (acc + 56, c31);
+  store8 (acc + 64, c40);
+  store8 (acc + 72, c41);
+  store8 (acc + 80, c50);
+  store8 (acc + 88, c51);
+}
+
+void
+nn_direct_weight_grad (const float *src, const size_t *rowoff, const size_t *blockoff, size_t m,
+                       size_t k, const float *dz, int n, float *dw)
+{
+  float acc[MR * NR];
+  for (size_t b = 0; b < k / NR; b++)
+    for (int c0 = 0; c0 < n; c0 += MR)
+      {
+        int nco = n - c0 < MR ? n - c0 : MR;
+        /* missing channels repeat the first, unstored */
+        int co[MR];
+        for (int j = 0; j < MR; j++)
+          co[j] = j < nco ? j : 0;
+        kernel_dw_16x6 (m, src + blockoff[b], rowoff, dz + c0, (size_t) n, co, acc);
+        float *d = dw + b * NR * (size_t) n + (size_t) c0;
+        for (int v = 0; v < NR; v++, d += n)
+          for (int j = 0; j < nco; j++)
+            d[j] += acc[j * NR + v];
+      }
 }

@@ -46,7 +46,13 @@ enum {
 };
 
 enum { NN_CONV_ACT_NONE, NN_CONV_ACT_RELU };
-enum { NN_DIRECT_FORWARD = 1, NN_DIRECT_DX = 2, NN_DIRECT_DX_SCATTER = 4 };
+enum {
+  NN_DIRECT_FORWARD = 1,     /* the forward pass */
+  NN_DIRECT_DX = 2,          /* the input gradient, as windows over dz */
+  NN_DIRECT_DX_SCATTER = 4,  /* the input gradient, dz W^T added back */
+  NN_DIRECT_DW = 8,          /* the kernel gradient, from im2col rows */
+  NN_DIRECT_DW_WINDOWS = 16, /* the kernel gradient, from the windows of x */
+};
 
 enum {
   NN_POOL_H,
@@ -176,6 +182,11 @@ void   nn_direct_pack_transposed (const float *b, size_t k, size_t n, float *pac
  * gradient, packed the kernel's transpose (nn_direct_pack_transposed). */
 void   nn_direct_rows_scatter  (const NnWindows *w, const float *dz, size_t r0, size_t m,
                                 const float *packed, int n, float *dx);
+/* The kernel gradient: dw (k, n) += A^T dz over m rows, row r of A being
+ * k floats at src + rowoff[r], its floats [16b, 16b + 16) contiguous at
+ * + blockoff[b] (k a multiple of 16); dz (m, n). */
+void   nn_direct_weight_grad   (const float *src, const size_t *rowoff, const size_t *blockoff,
+                                size_t m, size_t k, const float *dz, int n, float *dw);
 /* Rows [r0, r0 + m) of windows x packed (n columns) into out (row stride
  * ldo): act (product + bias) (bias may be NULL), or out += product. */
 void   nn_direct_rows          (const NnWindows *w, size_t r0, size_t m, const float *packed,

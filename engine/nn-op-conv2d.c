@@ -327,7 +327,7 @@ small_k_forward (const float *col, size_t m, size_t k, const float *w, int cout,
             }
           for (size_t t = 0; t < k; t++)
             {
-              v8f a = zero + cr[t];
+              v8f a = bcast8 (cr[t]);
               const float *wt = w + t * (size_t) cout + j0;
               a0 += a * load8 (wt);
               a1 += a * load8 (wt + 8);
@@ -375,8 +375,7 @@ small_k_weight_grad (const float *col, size_t m, size_t k, const float *dz, int 
               v8f a2 = load8 (d + j0 + 16), a3 = load8 (d + j0 + 24);
               for (size_t r = r0; r < r1; r++)
                 {
-                  const v8f zero = { 0 };
-                  v8f a = zero + col[r * k + t];
+                  v8f a = bcast8 (col[r * k + t]);
                   const float *gr = dz + r * (size_t) cout + j0;
                   a0 += a * load8 (gr);
                   a1 += a * load8 (gr + 8);
@@ -504,6 +503,17 @@ direct_choose (NnGraph *g, NnNode *n, const Geom *q, int cout, int x_grad)
         flags |= NN_DIRECT_DX;
       else if (cout >= 8)
         flags |= NN_DIRECT_DX_SCATTER;
+      /* The kernel gradient reads 16 floats of a row at a time: from the
+       * windows of x when no tap falls outside and a kernel row is one
+       * run of whole 16s, else from im2col rows. */
+      int inside = q->pt == 0 && q->pl == 0 && (q->oh - 1) * q->sh + (q->kh - 1) * q->dh < q->ih
+                   && (q->ow - 1) * q->sw + (q->kw - 1) * q->dw < q->iw;
+      if (!will_have_grad (g, n) || q->k % 16)
+        ;
+      else if (inside && q->dw == 1 && (size_t) q->kw * (size_t) q->c % 16 == 0)
+        flags |= NN_DIRECT_DW_WINDOWS;
+      else
+        flags |= NN_DIRECT_DW;
     }
   n->ip[NN_CONV_DIRECT] = flags;
   return flags;
@@ -521,7 +531,7 @@ direct_choose (NnGraph *g, NnNode *n, const Geom *q, int cout, int x_grad)
 #define CONV_TASKS 8
 
 typedef struct {
-  size_t col, dcol, dz, total;   /* per-thread block: offsets, size (floats) */
+  size_t col, dcol, dz, offs, total; /* per-thread block: offsets, size (floats) */
   size_t partial;                /* one backward task's kernel + bias sums */
   size_t packed;                 /* the kernel packed for the direct paths */
 } ConvScratch;
@@ -549,7 +559,9 @@ conv_scratch (const Geom *q, int cout, size_t chunk, int has_grad, int x_grad, i
   int pointwise = geom_is_pointwise (q);
   s.col = o;
   /* im2col rows: for sgemm's forward, and for the kernel gradient */
-  o += pointwise || (direct & NN_DIRECT_FORWARD && !has_grad) ? 0 : chunk * q->k;
+  int col = !pointwise && (!(direct & NN_DIRECT_FORWARD)
+                           || (has_grad && !(direct & NN_DIRECT_DW_WINDOWS)));
+  o += col ? chunk * q->k : 0;
   s.dcol = o;
   if (has_grad && x_grad && !pointwise && !(direct & (NN_DIRECT_DX | NN_DIRECT_DX_SCATTER)))
     o += chunk * q->k;
@@ -558,6 +570,11 @@ conv_scratch (const Geom *q, int cout, size_t chunk, int has_grad, int x_grad, i
     o += zrows * (size_t) cout;
   else if (has_grad && relu)
     o += chunk * (size_t) cout;
+  /* the direct kernel gradient's row and block offsets (size_t) */
+  o = (o + 1) / 2 * 2;
+  s.offs = o;
+  if (has_grad && direct & (NN_DIRECT_DW | NN_DIRECT_DW_WINDOWS))
+    o += (chunk + q->k / 16) * (sizeof (size_t) / sizeof (float));
   s.total = (o + 15) / 16 * 16;
   s.partial = has_grad ? (q->k * (size_t) cout + (size_t) cout + 15) / 16 * 16 : 0;
   if (direct & NN_DIRECT_FORWARD)
@@ -793,6 +810,56 @@ conv2d_forward (NnGraph *g, NnNode *n)
     nn_parallel_for ((int) ((j.rows + j.chunk - 1) / j.chunk), conv2d_forward_task, &j);
 }
 
+/* dw += A^T dz for im2col rows [r0, r0 + m) through the direct kernel,
+ * A read from x's windows or from im2col rows built in this thread's
+ * block base. */
+static void
+dw_direct (const ConvJob *j, size_t r0, size_t m, float *base, const float *dz, float *dw)
+{
+  const Geom *q = &j->q;
+  size_t *rowoff = (size_t *) (void *) (base + j->cs.offs), *blockoff = rowoff + j->chunk;
+  size_t c = (size_t) q->c, nb = q->k / 16;
+  const float *src;
+  if (j->direct & NN_DIRECT_DW_WINDOWS)
+    {
+      /* each row's window corner; block b's kernel row and place in it */
+      size_t ohw = (size_t) q->oh * (size_t) q->ow, run = (size_t) q->kw * c;
+      size_t b = r0 / ohw, rem = r0 % ohw;
+      size_t oy = rem / (size_t) q->ow, ox = rem % (size_t) q->ow;
+      for (size_t r = 0; r < m; r++)
+        {
+          rowoff[r] = ((b * (size_t) q->ih + oy * (size_t) q->sh) * (size_t) q->iw
+                       + ox * (size_t) q->sw) * c;
+          if (++ox == (size_t) q->ow)
+            {
+              ox = 0;
+              if (++oy == (size_t) q->oh)
+                {
+                  oy = 0;
+                  b++;
+                }
+            }
+        }
+      for (size_t i = 0; i < nb; i++)
+        {
+          size_t ky = i * 16 / run;
+          blockoff[i] = ky * (size_t) q->dh * (size_t) q->iw * c + (i * 16 - ky * run);
+        }
+      src = j->x->value;
+    }
+  else
+    {
+      float *col = base + j->cs.col;
+      im2col (q, j->x->value, r0, r0 + m, col);
+      for (size_t r = 0; r < m; r++)
+        rowoff[r] = r * q->k;
+      for (size_t i = 0; i < nb; i++)
+        blockoff[i] = i * 16;
+      src = col;
+    }
+  nn_direct_weight_grad (src, rowoff, blockoff, m, q->k, dz, j->cout, dw);
+}
+
 /* Backward of im2col rows [r0, end), a chunk at a time, on thread
  * `thread`'s scratch; kernel and bias gradients summed into dw, db (the
  * task's own buffer). */
@@ -816,7 +883,9 @@ conv2d_backward_rows (const ConvJob *j, size_t r0, size_t end, int thread, float
           relu_mask (dz, n->value + r0 * (size_t) j->cout, m * (size_t) j->cout, dzbuf);
           dz = dzbuf;
         }
-      if (dw)
+      if (dw && j->direct & (NN_DIRECT_DW | NN_DIRECT_DW_WINDOWS))
+        dw_direct (j, r0, m, base, dz, dw);
+      else if (dw)
         {
           const float *a;
           if (j->pointwise)

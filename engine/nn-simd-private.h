@@ -42,3 +42,8 @@ load8 (const float *p)
 
 /* max (v, 0) of a vector variable */
 #define relu8(v) ((v8f) ((v8i) (v) & ((v) > (v8f) { 0 })))
+
+/* The float x in all eight lanes: one vbroadcastss (zero + x would add
+ * first, since 0 + -0 is not -0). */
+#define bcast8(x) ({ float bcast8_ = (x); \
+                     (v8f) { bcast8_, bcast8_, bcast8_, bcast8_, bcast8_, bcast8_, bcast8_, bcast8_ }; })

@@ -271,10 +271,11 @@ static const ConvCase conv_cases[] = {
   /* 8+ channels: the direct kernel (nn-conv-direct.c), forward and, with
    * stride 1, input gradient; output widths not a multiple of its 16
    * columns, row counts not a multiple of its 6 rows */
-  { "direct valid chunks",  2, 7, 6, 8, 3, 3, 20, 1, 1, 1, 1, 0, 1, 0, 200 },
+  { "direct valid chunks",  2, 7, 6, 16, 3, 3, 20, 1, 1, 1, 1, 0, 1, 0, 400 },
   { "direct same relu",     1, 4, 5, 9, 3, 3, 8, 1, 1, 1, 1, 1, 1, 1, 0 },
-  { "direct same stride 2", 2, 7, 8, 8, 3, 3, 17, 2, 2, 1, 1, 1, 0, 0, 0 },
-  { "direct dilation 2",    1, 9, 9, 8, 3, 3, 12, 1, 1, 2, 2, 1, 1, 0, 0 },
+  { "direct same stride 2", 2, 7, 8, 16, 3, 3, 17, 2, 2, 1, 1, 1, 0, 0, 0 },
+  { "direct dilation 2",    1, 9, 9, 16, 3, 3, 12, 1, 1, 2, 2, 1, 1, 0, 0 },
+  { "direct valid dilated", 2, 9, 7, 16, 3, 2, 8, 2, 1, 2, 1, 0, 1, 0, 0 },
   { "direct even kernel",   2, 5, 6, 10, 4, 2, 9, 1, 1, 1, 1, 1, 1, 0, 0 },
   { "direct 5x5 chunks",    3, 8, 7, 8, 5, 5, 16, 1, 1, 1, 1, 1, 1, 0, 400 },
 };
@@ -290,9 +291,20 @@ expected_direct (const ConvCase *c)
     return 0;
   int oh = nn_conv_out_size (c->h, c->kh, c->sh, c->dh, c->same, NULL);
   int ow = nn_conv_out_size (c->w, c->kw, c->sw, c->dw, c->same, NULL);
+  int flags = NN_DIRECT_FORWARD;
   if (c->sh == 1 && c->sw == 1 && c->cout >= 8 && 10 * c->h * c->w <= 11 * oh * ow)
-    return NN_DIRECT_FORWARD | NN_DIRECT_DX;
-  return NN_DIRECT_FORWARD | (c->cout >= 8 ? NN_DIRECT_DX_SCATTER : 0);
+    flags |= NN_DIRECT_DX;
+  else if (c->cout >= 8)
+    flags |= NN_DIRECT_DX_SCATTER;
+  /* the kernel gradient: 16 floats at a time, from x's windows where every
+   * tap is inside and a kernel row is whole 16s */
+  int pt, pl;
+  nn_conv_out_size (c->h, c->kh, c->sh, c->dh, c->same, &pt);
+  nn_conv_out_size (c->w, c->kw, c->sw, c->dw, c->same, &pl);
+  if (c->kh * c->kw * c->cin % 16 == 0)
+    flags |= pt == 0 && pl == 0 && c->dw == 1 && c->kw * c->cin % 16 == 0 ? NN_DIRECT_DW_WINDOWS
+                                                                           : NN_DIRECT_DW;
+  return flags;
 }
 
 /* Direct convolution in double, before the activation. */
@@ -495,6 +507,7 @@ test_direct_matches_im2col (void)
     { "same stride 2",   3, 15, 14, 24, 3, 3, 32, 2, 2, 1, 1, 1, 1, 1, 0 },
     { "dilated 3x2",     2, 14, 16, 12, 3, 3, 20, 1, 1, 3, 2, 1, 1, 0, 0 },
     { "valid 1x7",       2, 6, 20, 32, 1, 7, 16, 1, 1, 1, 1, 0, 1, 0, 0 },
+    { "valid stride 2 dilated", 3, 15, 14, 16, 3, 3, 24, 2, 2, 2, 1, 0, 1, 1, 0 },
     { "chunks",          6, 18, 17, 32, 3, 3, 48, 1, 1, 1, 1, 1, 1, 1, 3000 },
   };
   nn_conv_set_winograd (0);
