@@ -613,6 +613,22 @@ conv_rows_per_chunk (const Geom *q, int cout, size_t rows)
   return chunk < rows ? chunk : rows;
 }
 
+/* With a fused 2x2 stride-2 pooling that keeps its argmax, the
+ * convolution's output is never stored, and the pooling reads only its
+ * first oh / 2 * 2 rows and ow / 2 * 2 columns: the rest is not computed
+ * (its gradient is zero). The rows of the im2col matrix are then those
+ * positions, in that smaller grid (a 11x11 output pooled to 5x5: 100 rows
+ * an image instead of 121). */
+static void
+trim_to_pool (NnGraph *g, NnNode *n, Geom *q)
+{
+  if (pool_argmax (g, n))
+    {
+      q->oh = q->oh / 2 * 2;
+      q->ow = q->ow / 2 * 2;
+    }
+}
+
 /* Whether the backward needs the per-thread gradient buffer of a group of
  * images. */
 static int
@@ -634,7 +650,6 @@ conv2d_shape (NnGraph *g, NnNode *n)
                                   n->ip[NN_CONV_DIL_W], same, &n->ip[NN_CONV_PAD_LEFT]);
   n->shape[3] = w->shape[3];
   Geom q = conv_geom (g, n);
-  size_t rows = (size_t) n->shape[0] * (size_t) n->shape[1] * (size_t) n->shape[2];
   int cout = w->shape[3];
   if (winograd_choose (g, n))
     {
@@ -648,12 +663,14 @@ conv2d_shape (NnGraph *g, NnNode *n)
       n->aux_size = nn_winograd_scratch (x, n, will_have_grad (g, n));
       return;
     }
-  /* Sized for a chunk of the largest batch: the shape rule runs at the
-   * largest batch first, and the chunk only shrinks with the batch. */
-  size_t chunk = conv_rows_per_chunk (&q, cout, rows);
   int argmax = pool_argmax (g, n);
   int relu = n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU;
   int direct = direct_choose (g, n, &q, cout, x->grad != NULL);
+  trim_to_pool (g, n, &q);
+  /* Sized for a chunk of the largest batch: the shape rule runs at the
+   * largest batch first, and the chunk only shrinks with the batch. */
+  size_t rows = (size_t) n->shape[0] * (size_t) q.oh * (size_t) q.ow;
+  size_t chunk = conv_rows_per_chunk (&q, cout, rows);
   ConvScratch cs = conv_scratch (&q, cout, chunk, will_have_grad (g, n), x->grad != NULL, relu,
                                  conv_zrows (&q, chunk, zbuffer (argmax, n, direct, relu)),
                                  direct);
@@ -693,8 +710,9 @@ conv_job (NnGraph *g, NnNode *n)
   j.x = nn_in (g, n, 0);
   j.w = nn_in (g, n, 1);
   j.q = conv_geom (g, n);
+  trim_to_pool (g, n, &j.q);
   j.batch = n->shape[0];
-  j.ohw = (size_t) n->shape[1] * (size_t) n->shape[2];
+  j.ohw = (size_t) j.q.oh * (size_t) j.q.ow;
   j.rows = (size_t) j.batch * j.ohw;
   j.cout = n->shape[3];
   j.pointwise = geom_is_pointwise (&j.q);

@@ -638,21 +638,28 @@ train_step_values (NnModel *m, int batch, const float *x_in, const float *t_in, 
  * test-conv checks against central differences (here, random inputs put
  * near-ties in the windows that a difference step would flip): 2x2 pooling that
  * leaves an odd last row and column unread, overlapping 3x3 windows with
- * stride 2 (the generic kernel), a linear convolution, strides, and
- * inputs full of zeros, so ReLU outputs tie at 0 inside windows. */
+ * stride 2 (the generic kernel), a linear convolution, strides, inputs
+ * full of zeros, so ReLU outputs tie at 0 inside windows, and enough
+ * channels for the direct kernels. */
 static void
 test_fused_conv_pool (void)
 {
   static const struct {
-    const char *shape, *act, *conv_strides, *pool, *pool_strides;
+    const char *shape, *act, *conv_strides, *pool, *pool_strides, *filters, *padding;
     int zeros;
   } cases[] = {
-    { "11, 11, 2", "relu", "1", "2", "", 0 },
-    { "11, 11, 2", "relu", "1", "2", "", 1 },
-    { "10, 10, 3", "relu", "1", "3", "2", 0 },
-    { "10, 10, 3", "relu", "1", "3", "2", 1 },
-    { "9, 12, 1", "linear", "1", "2", "", 0 },
-    { "13, 13, 2", "relu", "2", "2", "", 0 },
+    { "11, 11, 2", "relu", "1", "2", "", "5", "valid", 0 },
+    { "11, 11, 2", "relu", "1", "2", "", "5", "valid", 1 },
+    { "10, 10, 3", "relu", "1", "3", "2", "5", "valid", 0 },
+    { "10, 10, 3", "relu", "1", "3", "2", "5", "valid", 1 },
+    { "9, 12, 1", "linear", "1", "2", "", "5", "valid", 0 },
+    { "13, 13, 2", "relu", "2", "2", "", "5", "valid", 0 },
+    /* 8+ channels: the direct kernels (nn-conv-direct.c), on the rows
+     * the pooling reads (an odd last row and column never computed);
+     * "same" padding takes the input gradient as windows over dz */
+    { "13, 13, 16", "relu", "1", "2", "", "16", "valid", 0 },
+    { "10, 9, 8", "relu", "1", "2", "", "12", "valid", 1 },
+    { "9, 9, 8", "relu", "1", "2", "", "8", "same", 0 },
   };
   for (guint ci = 0; ci < G_N_ELEMENTS (cases); ci++)
     {
@@ -660,7 +667,8 @@ test_fused_conv_pool (void)
       int in = add (m, "Input", "image");
       set (m, in, "shape", cases[ci].shape);
       int cv = add (m, "Conv2D", NULL);
-      set (m, cv, "filters", "5");
+      set (m, cv, "filters", cases[ci].filters);
+      set (m, cv, "padding", cases[ci].padding);
       set (m, cv, "activation", cases[ci].act);
       set (m, cv, "strides", cases[ci].conv_strides);
       int mp = add (m, "MaxPooling2D", NULL);
