@@ -92,6 +92,38 @@ geom_is_pointwise (const Geom *q)
          && q->oh == q->ih && q->ow == q->iw;
 }
 
+/* Whether every window lies inside the image: no tap reads padding. */
+static int
+geom_inside (const Geom *q)
+{
+  return q->pt == 0 && q->pl == 0 && (q->oh - 1) * q->sh + (q->kh - 1) * q->dh < q->ih
+         && (q->ow - 1) * q->sw + (q->kw - 1) * q->dw < q->iw;
+}
+
+/* The offsets in the batch of the window corners of im2col rows [r0,
+ * r0 + m) (windows inside the image). */
+static void
+window_offsets (const Geom *q, size_t r0, size_t m, size_t *rowoff)
+{
+  size_t ohw = (size_t) q->oh * (size_t) q->ow, c = (size_t) q->c;
+  size_t b = r0 / ohw, rem = r0 % ohw;
+  size_t oy = rem / (size_t) q->ow, ox = rem % (size_t) q->ow;
+  for (size_t r = 0; r < m; r++)
+    {
+      rowoff[r] = ((b * (size_t) q->ih + oy * (size_t) q->sh) * (size_t) q->iw
+                   + ox * (size_t) q->sw) * c;
+      if (++ox == (size_t) q->ow)
+        {
+          ox = 0;
+          if (++oy == (size_t) q->oh)
+            {
+              oy = 0;
+              b++;
+            }
+        }
+    }
+}
+
 /* im2col rows at most this long count as short (see small_k_forward). */
 #define SMALL_K 32
 
@@ -301,99 +333,128 @@ bias_grad (NnGraph *g, NnNode *n)
 
 /* A first layer's im2col row is short (9 floats for a 3x3 kernel on one
  * channel): sgemm then spends its time packing, far below its peak. These
- * direct loops keep a block of 32 outputs in registers instead and fuse the
- * bias and the ReLU. */
+ * direct loops keep 32 outputs of three rows (or 32 gradients of three
+ * taps) in twelve registers instead, enough independent sums to hide the
+ * FMA latency, and fuse the bias and the ReLU. */
 #define OUT_BLOCK 32
 
+/* Row r's tap t: src[rowoff[r] + off[t]] (the im2col matrix, or the
+ * image itself, see short_rows). */
 NN_CLONES static void
-small_k_forward (const float *col, size_t m, size_t k, const float *w, int cout,
-                 const float *b, int relu, float *y)
+small_k_forward (const float *src, const size_t *rowoff, const size_t *off, size_t m, size_t k,
+                 const float *w, int cout, const float *b, int relu, float *y)
 {
-  const v8f zero = { 0 };
-  for (size_t r = 0; r < m; r++)
+  size_t n = (size_t) cout;
+  size_t r = 0;
+  for (; r < m; r += 3)
     {
-      const float *cr = col + r * k;
-      float *yr = y + r * (size_t) cout;
-      int j0 = 0;
-      for (; j0 + OUT_BLOCK <= cout; j0 += OUT_BLOCK)
+      /* three rows, or the last one or two */
+      int rows = m - r < 3 ? (int) (m - r) : 3;
+      const float *c0 = src + rowoff[r];
+      const float *c1 = rows > 1 ? src + rowoff[r + 1] : c0;
+      const float *c2 = rows > 2 ? src + rowoff[r + 2] : c0;
+      float *yr = y + r * n;
+      size_t j0 = 0;
+      for (; j0 + OUT_BLOCK <= n; j0 += OUT_BLOCK)
         {
-          v8f a0 = zero, a1 = zero, a2 = zero, a3 = zero;
-          if (b)
-            {
-              a0 = load8 (b + j0);
-              a1 = load8 (b + j0 + 8);
-              a2 = load8 (b + j0 + 16);
-              a3 = load8 (b + j0 + 24);
-            }
+          v8f a0[4], a1[4], a2[4];
+          for (int v = 0; v < 4; v++)
+            a0[v] = a1[v] = a2[v] = b ? load8 (b + j0 + 8 * v) : (v8f) { 0 };
           for (size_t t = 0; t < k; t++)
             {
-              v8f a = bcast8 (cr[t]);
-              const float *wt = w + t * (size_t) cout + j0;
-              a0 += a * load8 (wt);
-              a1 += a * load8 (wt + 8);
-              a2 += a * load8 (wt + 16);
-              a3 += a * load8 (wt + 24);
+              const float *wt = w + t * n + j0;
+              size_t o = off[t];
+              v8f x0 = bcast8 (c0[o]), x1 = bcast8 (c1[o]), x2 = bcast8 (c2[o]);
+              for (int v = 0; v < 4; v++)
+                {
+                  v8f wv = load8 (wt + 8 * v);
+                  a0[v] += x0 * wv;
+                  a1[v] += x1 * wv;
+                  a2[v] += x2 * wv;
+                }
             }
-          if (relu)
+          for (int v = 0; v < 4; v++)
             {
-              a0 = relu8 (a0);
-              a1 = relu8 (a1);
-              a2 = relu8 (a2);
-              a3 = relu8 (a3);
+              if (relu)
+                {
+                  a0[v] = relu8 (a0[v]);
+                  a1[v] = relu8 (a1[v]);
+                  a2[v] = relu8 (a2[v]);
+                }
+              store8 (yr + j0 + 8 * v, a0[v]);
+              if (rows > 1)
+                store8 (yr + n + j0 + 8 * v, a1[v]);
+              if (rows > 2)
+                store8 (yr + 2 * n + j0 + 8 * v, a2[v]);
             }
-          store8 (yr + j0, a0);
-          store8 (yr + j0 + 8, a1);
-          store8 (yr + j0 + 16, a2);
-          store8 (yr + j0 + 24, a3);
         }
-      for (; j0 < cout; j0++)
-        {
-          float acc = b ? b[j0] : 0.0f;
-          for (size_t t = 0; t < k; t++)
-            acc += cr[t] * w[t * (size_t) cout + j0];
-          yr[j0] = relu && acc < 0.0f ? 0.0f : acc;
-        }
+      for (int i = 0; i < rows; i++)
+        for (size_t j = j0; j < n; j++)
+          {
+            float acc = b ? b[j] : 0.0f;
+            for (size_t t = 0; t < k; t++)
+              acc += src[rowoff[r + (size_t) i] + off[t]] * w[t * n + j];
+            yr[(size_t) i * n + j] = relu && acc < 0.0f ? 0.0f : acc;
+          }
     }
 }
 
 /* dW (k, cout) += col^T dz over m rows: for each block of rows (its dz in
- * L1) and each tap, 32 of the tap's gradients stay in registers. */
+ * L1), three taps' 32 gradients stay in registers. */
 NN_CLONES static void
-small_k_weight_grad (const float *col, size_t m, size_t k, const float *dz, int cout, float *dw)
+small_k_weight_grad (const float *src, const size_t *rowoff, const size_t *off, size_t m,
+                     size_t k, const float *dz, int cout, float *dw)
 {
   const size_t block = 64;
+  size_t n = (size_t) cout;
   for (size_t r0 = 0; r0 < m; r0 += block)
     {
       size_t r1 = r0 + block < m ? r0 + block : m;
-      for (size_t t = 0; t < k; t++)
+      for (size_t t = 0; t < k; t += 3)
         {
-          float *d = dw + t * (size_t) cout;
-          int j0 = 0;
-          for (; j0 + OUT_BLOCK <= cout; j0 += OUT_BLOCK)
+          /* three taps, or the last one or two (repeating the first, unstored) */
+          int taps = k - t < 3 ? (int) (k - t) : 3;
+          size_t t1 = taps > 1 ? t + 1 : t, t2 = taps > 2 ? t + 2 : t;
+          size_t o0 = off[t], o1 = off[t1], o2 = off[t2];
+          size_t j0 = 0;
+          for (; j0 + OUT_BLOCK <= n; j0 += OUT_BLOCK)
             {
-              v8f a0 = load8 (d + j0), a1 = load8 (d + j0 + 8);
-              v8f a2 = load8 (d + j0 + 16), a3 = load8 (d + j0 + 24);
+              v8f a0[4], a1[4], a2[4];
+              for (int v = 0; v < 4; v++)
+                {
+                  a0[v] = load8 (dw + t * n + j0 + 8 * v);
+                  a1[v] = load8 (dw + t1 * n + j0 + 8 * v);
+                  a2[v] = load8 (dw + t2 * n + j0 + 8 * v);
+                }
               for (size_t r = r0; r < r1; r++)
                 {
-                  v8f a = bcast8 (col[r * k + t]);
-                  const float *gr = dz + r * (size_t) cout + j0;
-                  a0 += a * load8 (gr);
-                  a1 += a * load8 (gr + 8);
-                  a2 += a * load8 (gr + 16);
-                  a3 += a * load8 (gr + 24);
+                  const float *cr = src + rowoff[r], *gr = dz + r * n + j0;
+                  v8f x0 = bcast8 (cr[o0]), x1 = bcast8 (cr[o1]), x2 = bcast8 (cr[o2]);
+                  for (int v = 0; v < 4; v++)
+                    {
+                      v8f g = load8 (gr + 8 * v);
+                      a0[v] += x0 * g;
+                      a1[v] += x1 * g;
+                      a2[v] += x2 * g;
+                    }
                 }
-              store8 (d + j0, a0);
-              store8 (d + j0 + 8, a1);
-              store8 (d + j0 + 16, a2);
-              store8 (d + j0 + 24, a3);
+              for (int v = 0; v < 4; v++)
+                {
+                  store8 (dw + t * n + j0 + 8 * v, a0[v]);
+                  if (taps > 1)
+                    store8 (dw + t1 * n + j0 + 8 * v, a1[v]);
+                  if (taps > 2)
+                    store8 (dw + t2 * n + j0 + 8 * v, a2[v]);
+                }
             }
-          for (; j0 < cout; j0++)
-            {
-              float acc = 0.0f;
-              for (size_t r = r0; r < r1; r++)
-                acc += col[r * k + t] * dz[r * (size_t) cout + j0];
-              d[j0] += acc;
-            }
+          for (int i = 0; i < taps; i++)
+            for (size_t j = j0; j < n; j++)
+              {
+                float acc = 0.0f;
+                for (size_t r = r0; r < r1; r++)
+                  acc += src[rowoff[r] + off[t + (size_t) i]] * dz[r * n + j];
+                dw[(t + (size_t) i) * n + j] += acc;
+              }
         }
     }
 }
@@ -506,11 +567,9 @@ direct_choose (NnGraph *g, NnNode *n, const Geom *q, int cout, int x_grad)
       /* The kernel gradient reads 16 floats of a row at a time: from the
        * windows of x when no tap falls outside and a kernel row is one
        * run of whole 16s, else from im2col rows. */
-      int inside = q->pt == 0 && q->pl == 0 && (q->oh - 1) * q->sh + (q->kh - 1) * q->dh < q->ih
-                   && (q->ow - 1) * q->sw + (q->kw - 1) * q->dw < q->iw;
       if (!will_have_grad (g, n) || q->k % 16)
         ;
-      else if (inside && q->dw == 1 && (size_t) q->kw * (size_t) q->c % 16 == 0)
+      else if (geom_inside (q) && q->dw == 1 && (size_t) q->kw * (size_t) q->c % 16 == 0)
         flags |= NN_DIRECT_DW_WINDOWS;
       else
         flags |= NN_DIRECT_DW;
@@ -559,8 +618,9 @@ conv_scratch (const Geom *q, int cout, size_t chunk, int has_grad, int x_grad, i
   int pointwise = geom_is_pointwise (q);
   s.col = o;
   /* im2col rows: for sgemm's forward, and for the kernel gradient */
-  int col = !pointwise && (!(direct & NN_DIRECT_FORWARD)
-                           || (has_grad && !(direct & NN_DIRECT_DW_WINDOWS)));
+  int small = q->k <= SMALL_K;
+  int col = !pointwise && !(small && geom_inside (q))
+            && (!(direct & NN_DIRECT_FORWARD) || (has_grad && !(direct & NN_DIRECT_DW_WINDOWS)));
   o += col ? chunk * q->k : 0;
   s.dcol = o;
   if (has_grad && x_grad && !pointwise && !(direct & (NN_DIRECT_DX | NN_DIRECT_DX_SCATTER)))
@@ -573,7 +633,9 @@ conv_scratch (const Geom *q, int cout, size_t chunk, int has_grad, int x_grad, i
   /* the direct kernel gradient's row and block offsets (size_t) */
   o = (o + 1) / 2 * 2;
   s.offs = o;
-  if (has_grad && direct & (NN_DIRECT_DW | NN_DIRECT_DW_WINDOWS))
+  if (small)
+    o += (chunk + SMALL_K) * (sizeof (size_t) / sizeof (float));
+  else if (has_grad && direct & (NN_DIRECT_DW | NN_DIRECT_DW_WINDOWS))
     o += (chunk + q->k / 16) * (sizeof (size_t) / sizeof (float));
   s.total = (o + 15) / 16 * 16;
   s.partial = has_grad ? (q->k * (size_t) cout + (size_t) cout + 15) / 16 * 16 : 0;
@@ -735,6 +797,44 @@ conv_job (NnGraph *g, NnNode *n)
   return j;
 }
 
+/* Rows [r0, r0 + m) of a short-row im2col matrix as small_k_forward and
+ * small_k_weight_grad read them: row r's tap t at src[rowoff[r] +
+ * off[t]], in the image itself where every window lies inside it, else
+ * built in this thread's block base. */
+static const float *
+short_rows (const ConvJob *j, size_t r0, size_t m, float *base, const size_t **rowoff_out,
+            const size_t **off_out)
+{
+  const Geom *q = &j->q;
+  size_t *rowoff = (size_t *) (void *) (base + j->cs.offs), *off = rowoff + j->chunk;
+  const float *src;
+  *rowoff_out = rowoff;
+  *off_out = off;
+  if (j->pointwise || !geom_inside (q))
+    {
+      if (j->pointwise)
+        src = j->x->value + r0 * q->k;
+      else
+        {
+          im2col (q, j->x->value, r0, r0 + m, base + j->cs.col);
+          src = base + j->cs.col;
+        }
+      for (size_t r = 0; r < m; r++)
+        rowoff[r] = r * q->k;
+      for (size_t t = 0; t < q->k; t++)
+        off[t] = t;
+      return src;
+    }
+  window_offsets (q, r0, m, rowoff);
+  size_t t = 0;
+  for (int i = 0; i < q->kh; i++)
+    for (int jj = 0; jj < q->kw; jj++)
+      for (int c = 0; c < q->c; c++)
+        off[t++] = ((size_t) i * (size_t) q->dh * (size_t) q->iw + (size_t) jj * (size_t) q->dw)
+                   * (size_t) q->c + (size_t) c;
+  return j->x->value;
+}
+
 /* Forward of im2col rows [r0, r0 + m) on thread `thread`'s scratch. */
 static void
 conv2d_forward_rows (const ConvJob *j, size_t r0, size_t m, int thread, float *y)
@@ -746,7 +846,14 @@ conv2d_forward_rows (const ConvJob *j, size_t r0, size_t m, int thread, float *y
       nn_direct_rows (&w, r0, m, j->packed, j->cout, j->b, j->relu, 0, y, (size_t) j->cout);
       return;
     }
-  float *col = j->n->aux + (size_t) thread * j->cs.total + j->cs.col;
+  float *base = j->n->aux + (size_t) thread * j->cs.total, *col = base + j->cs.col;
+  if (q->k <= SMALL_K)
+    {
+      const size_t *rowoff, *off;
+      const float *src = short_rows (j, r0, m, base, &rowoff, &off);
+      small_k_forward (src, rowoff, off, m, q->k, j->w->value, j->cout, j->b, j->relu, y);
+      return;
+    }
   const float *a;
   if (j->pointwise)
     a = j->x->value + r0 * q->k;
@@ -754,11 +861,6 @@ conv2d_forward_rows (const ConvJob *j, size_t r0, size_t m, int thread, float *y
     {
       im2col (q, j->x->value, r0, r0 + m, col);
       a = col;
-    }
-  if (q->k <= SMALL_K)
-    {
-      small_k_forward (a, m, q->k, j->w->value, j->cout, j->b, j->relu, y);
-      return;
     }
   cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) m, j->cout, (int) q->k, 1.0f, a,
                (int) q->k, j->w->value, j->cout, 0.0f, y, j->cout);
@@ -841,23 +943,8 @@ dw_direct (const ConvJob *j, size_t r0, size_t m, float *base, const float *dz, 
   if (j->direct & NN_DIRECT_DW_WINDOWS)
     {
       /* each row's window corner; block b's kernel row and place in it */
-      size_t ohw = (size_t) q->oh * (size_t) q->ow, run = (size_t) q->kw * c;
-      size_t b = r0 / ohw, rem = r0 % ohw;
-      size_t oy = rem / (size_t) q->ow, ox = rem % (size_t) q->ow;
-      for (size_t r = 0; r < m; r++)
-        {
-          rowoff[r] = ((b * (size_t) q->ih + oy * (size_t) q->sh) * (size_t) q->iw
-                       + ox * (size_t) q->sw) * c;
-          if (++ox == (size_t) q->ow)
-            {
-              ox = 0;
-              if (++oy == (size_t) q->oh)
-                {
-                  oy = 0;
-                  b++;
-                }
-            }
-        }
+      size_t run = (size_t) q->kw * c;
+      window_offsets (q, r0, m, rowoff);
       for (size_t i = 0; i < nb; i++)
         {
           size_t ky = i * 16 / run;
@@ -903,6 +990,12 @@ conv2d_backward_rows (const ConvJob *j, size_t r0, size_t end, int thread, float
         }
       if (dw && j->direct & (NN_DIRECT_DW | NN_DIRECT_DW_WINDOWS))
         dw_direct (j, r0, m, base, dz, dw);
+      else if (dw && q->k <= SMALL_K)
+        {
+          const size_t *rowoff, *off;
+          const float *src = short_rows (j, r0, m, base, &rowoff, &off);
+          small_k_weight_grad (src, rowoff, off, m, q->k, dz, j->cout, dw);
+        }
       else if (dw)
         {
           const float *a;
@@ -913,11 +1006,8 @@ conv2d_backward_rows (const ConvJob *j, size_t r0, size_t end, int thread, float
               im2col (q, x->value, r0, r0 + m, col);
               a = col;
             }
-          if (q->k <= SMALL_K)
-            small_k_weight_grad (a, m, q->k, dz, j->cout, dw);
-          else
-            cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) q->k, j->cout, (int) m,
-                         1.0f, a, (int) q->k, dz, j->cout, 1.0f, dw, j->cout);
+          cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) q->k, j->cout, (int) m,
+                       1.0f, a, (int) q->k, dz, j->cout, 1.0f, dw, j->cout);
         }
       if (db)
         sum_rows (dz, m, (size_t) j->cout, db);
