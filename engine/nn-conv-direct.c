@@ -421,18 +421,26 @@ nn_direct_weight_grad (const float *src, const size_t *rowoff, const size_t *blo
                        size_t k, const float *dz, int n, float *dw)
 {
   float acc[MR * NR];
-  for (size_t b = 0; b < k / NR; b++)
-    for (int c0 = 0; c0 < n; c0 += MR)
-      {
-        int nco = n - c0 < MR ? n - c0 : MR;
-        /* missing channels repeat the first, unstored */
-        int co[MR];
-        for (int j = 0; j < MR; j++)
-          co[j] = j < nco ? j : 0;
-        kernel_dw_16x6 (m, src + blockoff[b], rowoff, dz + c0, (size_t) n, co, acc);
-        float *d = dw + b * NR * (size_t) n + (size_t) c0;
-        for (int v = 0; v < NR; v++, d += n)
-          for (int j = 0; j < nco; j++)
-            d[j] += acc[j * NR + v];
-      }
+  /* Rows a block at a time: its 16-float runs of x and its rows of dz
+   * stay in L1 while every kernel block and channel block reads them. */
+  const size_t rb = 128;
+  for (size_t r0 = 0; r0 < m; r0 += rb)
+    {
+      size_t rm = m - r0 < rb ? m - r0 : rb;
+      for (size_t b = 0; b < k / NR; b++)
+        for (int c0 = 0; c0 < n; c0 += MR)
+          {
+            int nco = n - c0 < MR ? n - c0 : MR;
+            /* missing channels repeat the first, unstored */
+            int co[MR];
+            for (int j = 0; j < MR; j++)
+              co[j] = j < nco ? j : 0;
+            kernel_dw_16x6 (rm, src + blockoff[b], rowoff + r0, dz + r0 * (size_t) n + c0,
+                            (size_t) n, co, acc);
+            float *d = dw + b * NR * (size_t) n + (size_t) c0;
+            for (int v = 0; v < NR; v++, d += n)
+              for (int j = 0; j < nco; j++)
+                d[j] += acc[j * NR + v];
+          }
+    }
 }
