@@ -76,7 +76,16 @@ def keras_init_(module):
 
 
 def peak_rss():
-    """This process's maximum resident set so far, in bytes."""
+    """This process's maximum resident set so far, in bytes: VmHWM, as the
+    engine's side reads it (ru_maxrss survives exec, so it would count the
+    process this one was forked from)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     # ru_maxrss is in KiB on Linux
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
