@@ -369,12 +369,13 @@ nn_direct_rows_scatter (const NnWindows *w, const float *dz, size_t r0, size_t m
     }
 }
 
-/* acc (6 x 16, column j of the product in row j) = sum over r of
- * dz[r * ldz + co[j]] * src[rowoff[r] .. + 16): sixteen kernel-gradient
- * entries of six output channels, over m rows. */
+/* dwt[co[j] - co[0]][0..16) += sum over r of dz[r * ldz + co[j]] *
+ * src[rowoff[r] .. + 16) for the first nco of six output channels:
+ * sixteen kernel-gradient entries of each, over m rows, stored transposed
+ * (a row per output channel, ldk apart). */
 NN_CLONES static void
 kernel_dw_16x6 (size_t m, const float *src, const size_t *rowoff, const float *dz, size_t ldz,
-                const int *co, float *acc)
+                const int *co, int nco, float *dwt, size_t ldk)
 {
   v8f c00 = { 0 }, c01 = { 0 }, c10 = { 0 }, c11 = { 0 }, c20 = { 0 }, c21 = { 0 };
   v8f c30 = { 0 }, c31 = { 0 }, c40 = { 0 }, c41 = { 0 }, c50 = { 0 }, c51 = { 0 };
@@ -402,25 +403,26 @@ kernel_dw_16x6 (size_t m, const float *src, const size_t *rowoff, const float *d
       c50 += x * a0;
       c51 += x * a1;
     }
-  store8 (acc + 0, c00);
-  store8 (acc + 8, c01);
-  store8 (acc + 16, c10);
-  store8 (acc + 24, c11);
-  store8 (acc + 32, c20);
-  store8 (acc + 40, c21);
-  store8 (acc + 48, c30);
-  store8 (acc + 56, c31);
-  store8 (acc + 64, c40);
-  store8 (acc + 72, c41);
-  store8 (acc + 80, c50);
-  store8 (acc + 88, c51);
+#define ADD_ROW(j, lo, hi) \
+  if (nco > (j)) \
+    { \
+      float *d_ = dwt + (size_t) (j) * ldk; \
+      store8 (d_, load8 (d_) + (lo)); \
+      store8 (d_ + 8, load8 (d_ + 8) + (hi)); \
+    }
+  ADD_ROW (0, c00, c01);
+  ADD_ROW (1, c10, c11);
+  ADD_ROW (2, c20, c21);
+  ADD_ROW (3, c30, c31);
+  ADD_ROW (4, c40, c41);
+  ADD_ROW (5, c50, c51);
+#undef ADD_ROW
 }
 
 void
 nn_direct_weight_grad (const float *src, const size_t *rowoff, const size_t *blockoff, size_t m,
-                       size_t k, const float *dz, int n, float *dw)
+                       size_t k, const float *dz, int n, float *dwt)
 {
-  float acc[MR * NR];
   /* Rows a block at a time: its 16-float runs of x and its rows of dz
    * stay in L1 while every kernel block and channel block reads them. */
   const size_t rb = 128;
@@ -436,11 +438,7 @@ nn_direct_weight_grad (const float *src, const size_t *rowoff, const size_t *blo
             for (int j = 0; j < MR; j++)
               co[j] = j < nco ? j : 0;
             kernel_dw_16x6 (rm, src + blockoff[b], rowoff + r0, dz + r0 * (size_t) n + c0,
-                            (size_t) n, co, acc);
-            float *d = dw + b * NR * (size_t) n + (size_t) c0;
-            for (int v = 0; v < NR; v++, d += n)
-              for (int j = 0; j < nco; j++)
-                d[j] += acc[j * NR + v];
+                            (size_t) n, co, nco, dwt + (size_t) c0 * k + b * NR, k);
           }
     }
 }

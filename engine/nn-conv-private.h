@@ -182,11 +182,11 @@ void   nn_direct_pack_transposed (const float *b, size_t k, size_t n, float *pac
  * gradient, packed the kernel's transpose (nn_direct_pack_transposed). */
 void   nn_direct_rows_scatter  (const NnWindows *w, const float *dz, size_t r0, size_t m,
                                 const float *packed, int n, float *dx);
-/* The kernel gradient: dw (k, n) += A^T dz over m rows, row r of A being
- * k floats at src + rowoff[r], its floats [16b, 16b + 16) contiguous at
- * + blockoff[b] (k a multiple of 16); dz (m, n). */
+/* The kernel gradient, transposed: dwt (n, k) += (A^T dz)^T over m rows,
+ * row r of A being k floats at src + rowoff[r], its floats [16b, 16b + 16)
+ * contiguous at + blockoff[b] (k a multiple of 16); dz (m, n). */
 void   nn_direct_weight_grad   (const float *src, const size_t *rowoff, const size_t *blockoff,
-                                size_t m, size_t k, const float *dz, int n, float *dw);
+                                size_t m, size_t k, const float *dz, int n, float *dwt);
 /* Rows [r0, r0 + m) of windows x packed (n columns) into out (row stride
  * ldo): act (product + bias) (bias may be NULL), or out += product. */
 void   nn_direct_rows          (const NnWindows *w, size_t r0, size_t m, const float *packed,

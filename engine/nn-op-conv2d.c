@@ -930,9 +930,10 @@ conv2d_forward (NnGraph *g, NnNode *n)
     nn_parallel_for ((int) ((j.rows + j.chunk - 1) / j.chunk), conv2d_forward_task, &j);
 }
 
-/* dw += A^T dz for im2col rows [r0, r0 + m) through the direct kernel,
- * A read from x's windows or from im2col rows built in this thread's
- * block base. */
+/* dwt += (A^T dz)^T for im2col rows [r0, r0 + m) through the direct
+ * kernel (the task's kernel gradient, kept transposed: (cout, k)), A read
+ * from x's windows or from im2col rows built in this thread's block
+ * base. */
 static void
 dw_direct (const ConvJob *j, size_t r0, size_t m, float *base, const float *dz, float *dw)
 {
@@ -1114,10 +1115,16 @@ conv2d_backward (NnGraph *g, NnNode *n)
   /* The tasks' sums, in task order. */
   size_t kc = j.q.k * (size_t) j.cout;
   const float *partials = n->aux + (size_t) nn_parallel_threads () * j.cs.total;
+  int transposed = j.direct & (NN_DIRECT_DW | NN_DIRECT_DW_WINDOWS);
   for (int t = 0; t < j.tasks; t++)
     {
       const float *p = partials + (size_t) t * j.cs.partial;
-      if (j.w->grad)
+      if (j.w->grad && transposed)
+        /* the direct kernel gradient's sums are (cout, k) */
+        for (size_t i = 0; i < j.q.k; i++)
+          for (int o = 0; o < j.cout; o++)
+            j.w->grad[i * (size_t) j.cout + (size_t) o] += p[(size_t) o * j.q.k + i];
+      else if (j.w->grad)
         for (size_t i = 0; i < kc; i++)
           j.w->grad[i] += p[i];
       if (j.db)
