@@ -1093,6 +1093,32 @@ conv2d_backward_task (void *data, int task, int thread)
     }
 }
 
+/* Rows [lo, hi) of the kernel gradient += the backward tasks' sums, in
+ * task order. */
+static void
+conv2d_sum_tasks (void *data, size_t lo, size_t hi)
+{
+  const ConvJob *j = data;
+  if (!j->w->grad)
+    return;
+  const float *partials = j->n->aux + (size_t) nn_parallel_threads () * j->cs.total;
+  size_t n = (size_t) j->cout, k = j->q.k;
+  int transposed = j->direct & (NN_DIRECT_DW | NN_DIRECT_DW_WINDOWS);
+  for (int t = 0; t < j->tasks; t++)
+    {
+      const float *p = partials + (size_t) t * j->cs.partial;
+      float *d = j->w->grad;
+      if (transposed)
+        /* the direct kernel gradient's sums are (cout, k) */
+        for (size_t i = lo; i < hi; i++)
+          for (size_t o = 0; o < n; o++)
+            d[i * n + o] += p[o * k + i];
+      else
+        for (size_t i = lo * n; i < hi * n; i++)
+          d[i] += p[i];
+    }
+}
+
 static void
 conv2d_backward (NnGraph *g, NnNode *n)
 {
@@ -1112,24 +1138,16 @@ conv2d_backward (NnGraph *g, NnNode *n)
   if (j.direct & NN_DIRECT_DX_SCATTER && j.x->grad)
     nn_direct_pack_transposed (j.w->value, j.q.k, (size_t) j.cout, j.packed_dx);
   nn_parallel_for (j.tasks, conv2d_backward_task, &j);
-  /* The tasks' sums, in task order. */
-  size_t kc = j.q.k * (size_t) j.cout;
-  const float *partials = n->aux + (size_t) nn_parallel_threads () * j.cs.total;
-  int transposed = j.direct & (NN_DIRECT_DW | NN_DIRECT_DW_WINDOWS);
-  for (int t = 0; t < j.tasks; t++)
+  /* The tasks' sums, in task order, split over the threads by rows of
+   * the kernel gradient. */
+  nn_parallel_range (j.q.k, 16, conv2d_sum_tasks, &j);
+  if (j.db)
     {
-      const float *p = partials + (size_t) t * j.cs.partial;
-      if (j.w->grad && transposed)
-        /* the direct kernel gradient's sums are (cout, k) */
-        for (size_t i = 0; i < j.q.k; i++)
-          for (int o = 0; o < j.cout; o++)
-            j.w->grad[i * (size_t) j.cout + (size_t) o] += p[(size_t) o * j.q.k + i];
-      else if (j.w->grad)
-        for (size_t i = 0; i < kc; i++)
-          j.w->grad[i] += p[i];
-      if (j.db)
+      const float *partials = n->aux + (size_t) nn_parallel_threads () * j.cs.total;
+      size_t kc = j.q.k * (size_t) j.cout;
+      for (int t = 0; t < j.tasks; t++)
         for (int i = 0; i < j.cout; i++)
-          j.db[i] += p[kc + (size_t) i];
+          j.db[i] += partials[(size_t) t * j.cs.partial + kc + (size_t) i];
     }
 }
 
