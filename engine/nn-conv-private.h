@@ -197,6 +197,20 @@ void   nn_direct_rows          (const NnWindows *w, size_t r0, size_t m, const f
  * before nn_graph_alloc: the scratch sizes depend on it. */
 void   nn_conv_set_direct      (int on);
 
+/* Winograd F(2x2, 3x3) fused with a 2x2 stride-2 max pooling that keeps
+ * its argmax (training graphs, nn-op-winograd.c): whether it applies (3x3,
+ * stride 1, no dilation, input channels a multiple of 16), its scratch
+ * (floats, the argmax bytes included), and the passes; the pooled output
+ * is pool's value, its gradient pool's grad. backward: db, dx, dw may
+ * each be NULL. */
+int    nn_winograd_pool_applies  (const NnNode *x, const NnNode *w, const int *ip);
+size_t nn_winograd_pool_scratch  (const NnNode *x, int ph, int pw, int cout, int grads);
+void   nn_winograd_pool_forward  (const NnNode *x, const float *w, const float *bias, int relu,
+                                  int pad_top, int pad_left, NnNode *pool, float *aux);
+void   nn_winograd_pool_backward (const NnNode *x, const float *w, NnNode *pool, int relu,
+                                  float *db, float *dx, float *dw, int pad_top, int pad_left,
+                                  float *aux);
+
 /* Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions (nn-op-winograd.c):
  * whether it applies and pays, its scratch (floats), and the passes.
  * backward: db, dx, dw may each be NULL; relu masks y's gradient by y > 0. */

@@ -507,6 +507,24 @@ winograd (NnGraph *g, NnNode *n)
   return n->ip[NN_CONV_WINOGRAD];
 }
 
+static int pool_argmax (NnGraph *g, const NnNode *conv);
+
+/* With a fused 2x2 stride-2 pooling (argmax kept), 3x3 stride-1
+ * convolutions of 16, 32, ... input channels run as Winograd fused with
+ * the pooling (nn-op-winograd.c): every output tile is one pooling
+ * window. NN_CONV_WINOGRAD is then 2. */
+static int
+winograd_pool_choose (NnGraph *g, NnNode *n)
+{
+  winograd_choose (g, n);   /* reads the switch */
+  n->ip[NN_CONV_WINOGRAD] = 0;
+  if (!winograd_off && pool_argmax (g, n)
+      && nn_winograd_pool_applies (nn_in (g, n, 0), nn_in (g, n, 1), n->ip)
+      && n->shape[1] >= 2 && n->shape[2] >= 2)
+    n->ip[NN_CONV_WINOGRAD] = 2;
+  return n->ip[NN_CONV_WINOGRAD] == 2;
+}
+
 /* The direct kernel (nn-conv-direct.c) replaces im2col + sgemm for the
  * forward pass, and col2im (dz W^T) for the input gradient of stride-1
  * convolutions, where it applies. DEEPSCOPE_NO_DIRECT=1 turns it off. */
@@ -713,6 +731,12 @@ conv2d_shape (NnGraph *g, NnNode *n)
   n->shape[3] = w->shape[3];
   Geom q = conv_geom (g, n);
   int cout = w->shape[3];
+  if (winograd_pool_choose (g, n))
+    {
+      n->aux_size = nn_winograd_pool_scratch (x, n->shape[1] / 2, n->shape[2] / 2, cout,
+                                              will_have_grad (g, n));
+      return;
+    }
   if (winograd_choose (g, n))
     {
       /* Winograd has no fused pooling: the pooling runs as its own op. */
@@ -911,6 +935,14 @@ conv2d_pool_forward_task (void *data, int task, int thread)
 static void
 conv2d_forward (NnGraph *g, NnNode *n)
 {
+  if (winograd (g, n) == 2)
+    {
+      nn_winograd_pool_forward (nn_in (g, n, 0), nn_in (g, n, 1)->value, bias_value (g, n),
+                                n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU, n->ip[NN_CONV_PAD_TOP],
+                                n->ip[NN_CONV_PAD_LEFT], &g->nodes[n->ip[NN_CONV_POOL] - 1],
+                                n->aux);
+      return;
+    }
   if (winograd (g, n))
     {
       NnNode *x = nn_in (g, n, 0), *w = nn_in (g, n, 1);
@@ -1122,6 +1154,15 @@ conv2d_sum_tasks (void *data, size_t lo, size_t hi)
 static void
 conv2d_backward (NnGraph *g, NnNode *n)
 {
+  if (winograd (g, n) == 2)
+    {
+      NnNode *x = nn_in (g, n, 0), *w = nn_in (g, n, 1);
+      nn_winograd_pool_backward (x, w->value, &g->nodes[n->ip[NN_CONV_POOL] - 1],
+                                 n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU, bias_grad (g, n),
+                                 x->grad, w->grad, n->ip[NN_CONV_PAD_TOP],
+                                 n->ip[NN_CONV_PAD_LEFT], n->aux);
+      return;
+    }
   if (winograd (g, n))
     {
       NnNode *x = nn_in (g, n, 0), *w = nn_in (g, n, 1);

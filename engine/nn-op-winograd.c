@@ -503,3 +503,354 @@ nn_winograd_backward (const NnNode *xn, const float *wt, const NnNode *yn, int r
   if (dw)
     kernel_transform_back (s.du, c * k, dw, s.kt);
 }
+
+/* ---- fused with a 2x2 stride-2 max pooling ----------------------------- */
+
+/* A training graph's Conv2D + MaxPooling2D (2x2, stride 2, argmax kept):
+ * each 2x2 output tile of F(2x2, 3x3) is exactly one pooling window, so
+ * the tile is pooled as it is transformed back and the convolution's
+ * output never exists. Backward, the pooling's gradient puts one value
+ * per channel back into the tile, whose A dZ A^T feeds the two products
+ * of the kernel and input gradients. The 16 products of each group of
+ * images run on the direct kernel (nn-conv-direct.c). Work is split into
+ * runs of whole images, as in nn-op-conv2d.c: each backward task sums its
+ * kernel and bias gradients apart, added up in task order at the end, so
+ * the numbers do not depend on the thread count. */
+
+#define WP_TASKS 8
+/* floats of a group's transformed data (about half the L2) */
+#define WP_GROUP_FLOATS ((size_t) 96 * 1024)
+
+typedef struct {
+  Wino w;             /* tiles: the pooled positions (th, tw = ph, pw) */
+  size_t tpi;         /* tiles per image */
+  int group, tasks;   /* images per group; tasks */
+  size_t tg;          /* tiles of the largest group */
+  size_t pu, put;     /* floats of one position's packed U and U^T */
+} WPool;
+
+int
+nn_winograd_pool_applies (const NnNode *x, const NnNode *w, const int *ip)
+{
+  return w->shape[0] == 3 && w->shape[1] == 3 && ip[NN_CONV_STRIDE_H] == 1
+         && ip[NN_CONV_STRIDE_W] == 1 && ip[NN_CONV_DIL_H] == 1 && ip[NN_CONV_DIL_W] == 1
+         && x->shape[3] >= 16 && x->shape[3] % 16 == 0 && x->shape[3] <= NN_DIRECT_MAX_RUN
+         && w->shape[3] >= 8 && w->shape[3] <= NN_DIRECT_MAX_RUN;
+}
+
+static WPool
+wpool_make (const NnNode *x, int ph, int pw, int k, int pt, int pl)
+{
+  WPool p;
+  memset (&p, 0, sizeof p);
+  p.w.batch = x->shape[0];
+  p.w.ih = x->shape[1];
+  p.w.iw = x->shape[2];
+  p.w.c = x->shape[3];
+  p.w.th = ph;
+  p.w.tw = pw;
+  p.w.oh = 2 * p.w.th;
+  p.w.ow = 2 * p.w.tw;
+  p.w.k = k;
+  p.w.pt = pt;
+  p.w.pl = pl;
+  p.tpi = (size_t) p.w.th * (size_t) p.w.tw;
+  p.w.tiles = (size_t) p.w.batch * p.tpi;
+  size_t per_img = p.tpi * 16 * (2 * (size_t) p.w.c + (size_t) p.w.k);
+  p.group = per_img ? (int) (WP_GROUP_FLOATS / per_img) : 1;
+  if (p.group < 1)
+    p.group = 1;
+  p.tasks = p.w.batch < WP_TASKS ? p.w.batch : WP_TASKS;
+  int per_task = p.tasks ? (p.w.batch + p.tasks - 1) / p.tasks : 1;
+  if (p.group > per_task)
+    p.group = per_task;
+  p.tg = (size_t) p.group * p.tpi;
+  p.pu = nn_direct_packed_floats ((size_t) p.w.c, (size_t) p.w.k);
+  p.put = nn_direct_packed_floats ((size_t) p.w.k, (size_t) p.w.c);
+  return p;
+}
+
+/* The scratch, in floats: shared U (16 Cin Cout, dU after the backward
+ * tasks), kernel-transform temporaries (12 Cin Cout), U packed for the
+ * forward product and U^T for the input gradient's; each backward task's
+ * sums (dU^T, then the bias); per thread V, M (dM), dV of a group and
+ * per-tile room; the argmax bytes come first. */
+typedef struct {
+  float *u, *kt, *pu, *put, *partial;
+  size_t partial_size, thread_size;
+  float *thread0;
+  uint8_t *arg;
+} WPScratch;
+
+typedef struct {
+  float *v, *m, *dv, *d, *dd, *t, *o4, *dz4;
+  size_t *rowoff, *blockoff;
+} WPThread;
+
+static size_t
+round16 (size_t n)
+{
+  return (n + 15) / 16 * 16;
+}
+
+/* Places a buffer of n floats at *off of base (when base is set). */
+static float *
+wp_take (float *base, size_t *off, size_t n)
+{
+  float *p = base ? base + *off : NULL;
+  *off += round16 (n);
+  return p;
+}
+
+static size_t
+wp_thread_layout (const WPool *p, float *base, WPThread *s)
+{
+  size_t c = (size_t) p->w.c, k = (size_t) p->w.k, wide = c > k ? c : k, tg = p->tg;
+  size_t off = 0;
+  s->v = wp_take (base, &off, 16 * tg * c);
+  s->m = wp_take (base, &off, 16 * tg * k);
+  s->dv = wp_take (base, &off, 16 * tg * c);
+  s->d = wp_take (base, &off, 16 * c);
+  s->dd = wp_take (base, &off, 16 * c);
+  s->t = wp_take (base, &off, 16 * wide);
+  s->o4 = wp_take (base, &off, 4 * k);
+  s->dz4 = wp_take (base, &off, 4 * k);
+  s->rowoff = (size_t *) (void *) wp_take (base, &off, tg * (sizeof (size_t) / sizeof (float)));
+  s->blockoff = (size_t *) (void *) wp_take (base, &off,
+                                             (c / 16) * (sizeof (size_t) / sizeof (float)));
+  return off;
+}
+
+static size_t
+wp_layout (const WPool *p, int grads, float *base, WPScratch *s)
+{
+  size_t ck = (size_t) p->w.c * (size_t) p->w.k;
+  WPThread t;
+  memset (s, 0, sizeof *s);
+  s->partial_size = grads ? round16 (16 * ck + (size_t) p->w.k) : 0;
+  s->thread_size = wp_thread_layout (p, NULL, &t);
+  size_t sizes[6] = { 16 * ck, 12 * ck, 16 * p->pu, grads ? 16 * p->put : 0,
+                      s->partial_size * (size_t) p->tasks,
+                      s->thread_size * (size_t) nn_parallel_threads () };
+  float **slots[6] = { &s->u, &s->kt, &s->pu, &s->put, &s->partial, &s->thread0 };
+  /* the argmax bytes first: the forward pass (which may not know about
+   * gradients) and the backward pass agree on where they are */
+  size_t off = 0;
+  if (base)
+    s->arg = (uint8_t *) (void *) base;
+  off += round16 ((p->w.tiles * (size_t) p->w.k + 3) / 4);
+  for (int i = 0; i < 6; i++)
+    {
+      if (base)
+        *slots[i] = base + off;
+      off += round16 (sizes[i]);
+    }
+  return off;
+}
+
+size_t
+nn_winograd_pool_scratch (const NnNode *x, int ph, int pw, int k, int grads)
+{
+  WPool p = wpool_make (x, ph, pw, k, 0, 0);
+  WPScratch s;
+  return wp_layout (&p, grads, NULL, &s);
+}
+
+typedef struct {
+  WPool p;
+  WPScratch s;
+  const NnNode *x;
+  NnNode *pool;
+  const float *bias;
+  float *dx;
+  int relu, want_dw;
+} WPJob;
+
+/* V of the tiles of images [g0, g1): the forward product's left side. */
+static void
+wp_input (const WPJob *j, const WPThread *s, size_t g0, size_t tn)
+{
+  size_t c = (size_t) j->p.w.c;
+  for (size_t t = 0; t < tn; t++)
+    {
+      gather_window (&j->p.w, j->x->value, g0 * j->p.tpi + t, s->d);
+      input_transform (s->d, c, s->v + t * c, tn * c, s->t);
+    }
+}
+
+/* A plain (m, k) row-major matrix seen as the direct kernel's windows. */
+static NnWindows
+plain_rows (const float *a, size_t m, int k)
+{
+  NnWindows w = { a, 1, (int) m, k, 1, (int) m, 1, 1, 1, 1, 1, 1, 0, 0 };
+  return w;
+}
+
+static void
+wp_forward_task (void *data, int task, int thread)
+{
+  const WPJob *j = data;
+  const WPool *p = &j->p;
+  size_t c = (size_t) p->w.c, k = (size_t) p->w.k;
+  WPThread s;
+  wp_thread_layout (p, j->s.thread0 + (size_t) thread * j->s.thread_size, &s);
+  size_t first, last;
+  nn_split_range ((size_t) p->w.batch, p->tasks, task, &first, &last);
+  for (size_t g0 = first; g0 < last; g0 += (size_t) p->group)
+    {
+      size_t g1 = g0 + (size_t) p->group < last ? g0 + (size_t) p->group : last;
+      size_t tn = (g1 - g0) * p->tpi, t0 = g0 * p->tpi;
+      wp_input (j, &s, g0, tn);
+      for (int xi = 0; xi < 16; xi++)
+        {
+          NnWindows a = plain_rows (s.v + (size_t) xi * tn * c, tn, (int) c);
+          nn_direct_rows (&a, 0, tn, j->s.pu + (size_t) xi * p->pu, (int) k, NULL, 0, 0,
+                          s.m + (size_t) xi * tn * k, k);
+        }
+      for (size_t t = 0; t < tn; t++)
+        {
+          float *o[4] = { s.o4, s.o4 + k, s.o4 + 2 * k, s.o4 + 3 * k };
+          output_transform (s.m + t * k, tn * k, k, j->bias, j->relu, o, s.t);
+          /* the tile is one pooling window: a 2x2 image of one image */
+          nn_max_pool_2x2_argmax (s.o4, 1, 2, 2, (int) k, j->pool->value + (t0 + t) * k,
+                                  j->s.arg + (t0 + t) * k);
+        }
+    }
+}
+
+void
+nn_winograd_pool_forward (const NnNode *x, const float *wt, const float *bias, int relu, int pt,
+                          int pl, NnNode *pool, float *aux)
+{
+  WPJob j;
+  memset (&j, 0, sizeof j);
+  j.p = wpool_make (x, pool->shape[1], pool->shape[2], pool->shape[3], pt, pl);
+  wp_layout (&j.p, 0, aux, &j.s);
+  j.x = x;
+  j.pool = pool;
+  j.bias = bias;
+  j.relu = relu;
+  if (j.p.w.tiles == 0)
+    return;
+  size_t c = (size_t) j.p.w.c, k = (size_t) j.p.w.k;
+  kernel_transform (wt, c * k, j.s.u, j.s.kt);
+  for (int xi = 0; xi < 16; xi++)
+    nn_direct_pack (j.s.u + (size_t) xi * c * k, c, k, j.s.pu + (size_t) xi * j.p.pu);
+  nn_parallel_for (j.p.tasks, wp_forward_task, &j);
+}
+
+static void
+wp_backward_task (void *data, int task, int thread)
+{
+  const WPJob *j = data;
+  const WPool *p = &j->p;
+  size_t c = (size_t) p->w.c, k = (size_t) p->w.k, ck = c * k;
+  WPThread s;
+  wp_thread_layout (p, j->s.thread0 + (size_t) thread * j->s.thread_size, &s);
+  float *dut = j->s.partial + (size_t) task * j->s.partial_size, *db = dut + 16 * ck;
+  memset (dut, 0, (16 * ck + k) * sizeof (float));
+  size_t first, last;
+  nn_split_range ((size_t) p->w.batch, p->tasks, task, &first, &last);
+  for (size_t g0 = first; g0 < last; g0 += (size_t) p->group)
+    {
+      size_t g1 = g0 + (size_t) p->group < last ? g0 + (size_t) p->group : last;
+      size_t tn = (g1 - g0) * p->tpi, t0 = g0 * p->tpi;
+      /* dM = A dZ A^T, dZ the pooling's gradient put back in the tile */
+      for (size_t t = 0; t < tn; t++)
+        {
+          size_t at = (t0 + t) * k;
+          nn_max_pool_2x2_argmax_backward (j->pool->value + at, j->pool->grad + at,
+                                           j->s.arg + at, 1, 2, 2, (int) k, j->relu, s.dz4);
+          float *g[4] = { s.dz4, s.dz4 + k, s.dz4 + 2 * k, s.dz4 + 3 * k };
+          output_transform_back (g, g, 0, k, db, s.m + t * k, tn * k, s.t);
+        }
+      if (j->want_dw)
+        {
+          wp_input (j, &s, g0, tn);
+          for (size_t r = 0; r < tn; r++)
+            s.rowoff[r] = r * c;
+          for (size_t b = 0; b < c / 16; b++)
+            s.blockoff[b] = 16 * b;
+          for (int xi = 0; xi < 16; xi++)
+            nn_direct_weight_grad (s.v + (size_t) xi * tn * c, s.rowoff, s.blockoff, tn, c,
+                                   s.m + (size_t) xi * tn * k, (int) k, dut + (size_t) xi * ck);
+        }
+      if (j->dx)
+        {
+          for (int xi = 0; xi < 16; xi++)
+            {
+              NnWindows a = plain_rows (s.m + (size_t) xi * tn * k, tn, (int) k);
+              nn_direct_rows (&a, 0, tn, j->s.put + (size_t) xi * p->put, (int) c, NULL, 0, 0,
+                              s.dv + (size_t) xi * tn * c, c);
+            }
+          /* each tile's input gradient, added where its window is inside */
+          for (size_t t = 0; t < tn; t++)
+            {
+              size_t tile = t0 + t;
+              int n = (int) (tile / p->tpi), rem = (int) (tile % p->tpi);
+              int h0 = 2 * (rem / p->w.tw) - p->w.pt, w0 = 2 * (rem % p->w.tw) - p->w.pl;
+              float *xb = j->dx + (size_t) n * (size_t) p->w.ih * (size_t) p->w.iw * c;
+              input_transform_back (s.dv + t * c, tn * c, c, s.dd, s.t);
+              for (int a = 0; a < 4; a++)
+                for (int b = 0; b < 4; b++)
+                  {
+                    int h = h0 + a, ww = w0 + b;
+                    if (h < 0 || h >= p->w.ih || ww < 0 || ww >= p->w.iw)
+                      continue;
+                    float *restrict dst = xb + ((size_t) h * (size_t) p->w.iw + (size_t) ww) * c;
+                    const float *restrict src = s.dd + (size_t) (a * 4 + b) * c;
+                    for (size_t e = 0; e < c; e++)
+                      dst[e] += src[e];
+                  }
+            }
+        }
+    }
+}
+
+void
+nn_winograd_pool_backward (const NnNode *x, const float *wt, NnNode *pool, int relu, float *db,
+                           float *dx, float *dw, int pt, int pl, float *aux)
+{
+  WPJob j;
+  memset (&j, 0, sizeof j);
+  j.p = wpool_make (x, pool->shape[1], pool->shape[2], pool->shape[3], pt, pl);
+  wp_layout (&j.p, 1, aux, &j.s);
+  j.x = x;
+  j.pool = pool;
+  j.relu = relu;
+  j.dx = dx;
+  j.want_dw = dw != NULL;
+  if (j.p.w.tiles == 0)
+    return;
+  size_t c = (size_t) j.p.w.c, k = (size_t) j.p.w.k, ck = c * k;
+  if (dx)
+    {
+      kernel_transform (wt, ck, j.s.u, j.s.kt);
+      for (int xi = 0; xi < 16; xi++)
+        nn_direct_pack_transposed (j.s.u + (size_t) xi * ck, c, k,
+                                   j.s.put + (size_t) xi * j.p.put);
+    }
+  nn_parallel_for (j.p.tasks, wp_backward_task, &j);
+  /* the tasks' sums in task order: dU (from each task's dU^T), the bias */
+  if (dw)
+    {
+      float *du = j.s.u;
+      memset (du, 0, 16 * ck * sizeof (float));
+      for (int t = 0; t < j.p.tasks; t++)
+        {
+          const float *dut = j.s.partial + (size_t) t * j.s.partial_size;
+          for (int xi = 0; xi < 16; xi++)
+            for (size_t i = 0; i < c; i++)
+              for (size_t o = 0; o < k; o++)
+                du[(size_t) xi * ck + i * k + o] += dut[(size_t) xi * ck + o * c + i];
+        }
+      kernel_transform_back (du, ck, dw, j.s.kt);
+    }
+  if (db)
+    for (int t = 0; t < j.p.tasks; t++)
+      {
+        const float *b = j.s.partial + (size_t) t * j.s.partial_size + 16 * ck;
+        for (size_t o = 0; o < k; o++)
+          db[o] += b[o];
+      }
+}

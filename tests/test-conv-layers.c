@@ -592,6 +592,10 @@ test_model_gradients (void)
 
 /* ---- fused Conv2D + MaxPooling2D --------------------------------------- */
 
+/* Convolutions the last train_step_values ran as Winograd fused with
+ * their pooling. */
+static int winograd_pools;
+
 /* Loss, output and every gradient of one training step (weights, and the
  * input when asked), flattened into out; returns how many floats. */
 static size_t
@@ -609,8 +613,12 @@ train_step_values (NnModel *m, int batch, const float *x_in, const float *t_in, 
   g_assert_no_error (error);
   NnGraph *g = c->g;
   *fused_pools = 0;
+  winograd_pools = 0;
   for (int i = 0; i < g->n_nodes; i++)
-    *fused_pools += g->nodes[i].computed_by_input;
+    {
+      *fused_pools += g->nodes[i].computed_by_input;
+      winograd_pools += g->nodes[i].op == NN_OP_CONV2D && g->nodes[i].ip[NN_CONV_WINOGRAD] == 2;
+    }
   NnNode *x = &g->nodes[c->input_nodes[0]];
   memcpy (x->value, x_in, x->size * sizeof (float));
   memcpy (g->nodes[c->target_nodes[0]].value, t_in, (size_t) batch * sizeof (float));
@@ -633,6 +641,59 @@ train_step_values (NnModel *m, int batch, const float *x_in, const float *t_in, 
   return k;
 }
 
+/* Input -> Conv2D -> MaxPooling2D -> Flatten -> Dense 3 softmax, with a
+ * sparse cross-entropy loss, weights from seed. */
+static NnModel *
+conv_pool_model (const char *shape, const char *act, const char *conv_strides,
+                 const char *pool, const char *pool_strides, const char *filters,
+                 const char *padding, guint64 seed)
+{
+  NnModel *m = nn_model_new ("fused");
+  int in = add (m, "Input", "image");
+  set (m, in, "shape", shape);
+  int cv = add (m, "Conv2D", NULL);
+  set (m, cv, "filters", filters);
+  set (m, cv, "padding", padding);
+  set (m, cv, "activation", act);
+  set (m, cv, "strides", conv_strides);
+  int mp = add (m, "MaxPooling2D", NULL);
+  set (m, mp, "pool_size", pool);
+  if (*pool_strides)
+    set (m, mp, "strides", pool_strides);
+  int fl = add (m, "Flatten", NULL);
+  int d = add (m, "Dense", NULL);
+  set (m, d, "units", "3");
+  set (m, d, "activation", "softmax");
+  int chain[] = { in, cv, mp, fl, d };
+  for (guint k = 0; k + 1 < G_N_ELEMENTS (chain); k++)
+    connect_layers (m, chain[k], chain[k + 1]);
+  nn_model_add_output (m, (NnRef) { d, 0 }, NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, 1.0,
+                       NULL, 0);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (nn_model_init_weights (m, seed, &error));
+  g_assert_no_error (error);
+  return m;
+}
+
+/* batch random inputs in [-1, 1) for m's input (with zeros: 70 % of them
+ * 0); *per: floats of one. */
+static float *
+conv_pool_inputs (NnModel *m, int batch, guint64 seed, int zeros, size_t *per)
+{
+  int ndim, shape[NN_MAX_DIMS];
+  g_assert_true (nn_model_get_shape (m, (NnRef) { 0, 0 }, &ndim, shape));
+  *per = nn_shape_size (ndim, shape);
+  float *x = g_new (float, *per * (size_t) batch);
+  NnRng rng;
+  nn_rng_seed (&rng, seed);
+  for (size_t i = 0; i < *per * (size_t) batch; i++)
+    {
+      float v = nn_rng_uniform (&rng) * 2 - 1;
+      x[i] = zeros && v < 0.4f ? 0.0f : v;
+    }
+  return x;
+}
+
 /* A training graph runs Conv2D + MaxPooling2D as one op; it must give the
  * same loss, outputs and gradients as the two ops apart, whose gradients
  * test-conv checks against central differences (here, random inputs put
@@ -640,7 +701,8 @@ train_step_values (NnModel *m, int batch, const float *x_in, const float *t_in, 
  * leaves an odd last row and column unread, overlapping 3x3 windows with
  * stride 2 (the generic kernel), a linear convolution, strides, inputs
  * full of zeros, so ReLU outputs tie at 0 inside windows, and enough
- * channels for the direct kernels. */
+ * channels for the direct kernels and for Winograd fused with the pooling
+ * (3x3, 16 channels). */
 static void
 test_fused_conv_pool (void)
 {
@@ -663,42 +725,13 @@ test_fused_conv_pool (void)
   };
   for (guint ci = 0; ci < G_N_ELEMENTS (cases); ci++)
     {
-      g_autoptr (NnModel) m = nn_model_new ("fused");
-      int in = add (m, "Input", "image");
-      set (m, in, "shape", cases[ci].shape);
-      int cv = add (m, "Conv2D", NULL);
-      set (m, cv, "filters", cases[ci].filters);
-      set (m, cv, "padding", cases[ci].padding);
-      set (m, cv, "activation", cases[ci].act);
-      set (m, cv, "strides", cases[ci].conv_strides);
-      int mp = add (m, "MaxPooling2D", NULL);
-      set (m, mp, "pool_size", cases[ci].pool);
-      if (*cases[ci].pool_strides)
-        set (m, mp, "strides", cases[ci].pool_strides);
-      int fl = add (m, "Flatten", NULL);
-      int d = add (m, "Dense", NULL);
-      set (m, d, "units", "3");
-      set (m, d, "activation", "softmax");
-      int chain[] = { in, cv, mp, fl, d };
-      for (guint k = 0; k + 1 < G_N_ELEMENTS (chain); k++)
-        connect_layers (m, chain[k], chain[k + 1]);
-      nn_model_add_output (m, (NnRef) { d, 0 }, NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, 1.0,
-                           NULL, 0);
-      g_autoptr (GError) error = NULL;
-      g_assert_true (nn_model_init_weights (m, 3 + ci, &error));
-      g_assert_no_error (error);
+      g_autoptr (NnModel) m = conv_pool_model (cases[ci].shape, cases[ci].act,
+                                               cases[ci].conv_strides, cases[ci].pool,
+                                               cases[ci].pool_strides, cases[ci].filters,
+                                               cases[ci].padding, 3 + ci);
       int batch = 5;
-      int ndim, shape[NN_MAX_DIMS];
-      g_assert_true (nn_model_get_shape (m, (NnRef) { in, 0 }, &ndim, shape));
-      size_t per = nn_shape_size (ndim, shape);
-      float *x = g_new (float, per * (size_t) batch);
-      NnRng rng;
-      nn_rng_seed (&rng, 100 + ci);
-      for (size_t i = 0; i < per * (size_t) batch; i++)
-        {
-          float v = nn_rng_uniform (&rng) * 2 - 1;
-          x[i] = cases[ci].zeros && v < 0.4f ? 0.0f : v;
-        }
+      size_t per;
+      float *x = conv_pool_inputs (m, batch, 100 + ci, cases[ci].zeros, &per);
       float t[5] = { 0, 2, 1, 1, 0 };
       size_t cap = 1 + (size_t) batch * 3 + (size_t) nn_model_count_params (m, NULL, NULL)
                    + per * (size_t) batch;
@@ -715,9 +748,15 @@ test_fused_conv_pool (void)
           g_assert_cmpint (fa, ==, 1);
           g_assert_cmpint (fb, ==, 0);
           g_assert_cmpuint (na, ==, nb);
-          double worst = 0;
+          /* relative, with a floor of 1 % of the largest value: the fused
+           * path may run as Winograd, whose rounding is relative to the
+           * sums it transforms, not to each small gradient */
+          double worst = 0, scale = 0;
           for (size_t i = 0; i < na; i++)
-            worst = MAX (worst, fabs ((double) a[i] - b[i]) / MAX (1e-3, fabs ((double) b[i])));
+            scale = MAX (scale, fabs ((double) b[i]));
+          for (size_t i = 0; i < na; i++)
+            worst = MAX (worst, fabs ((double) a[i] - b[i])
+                                  / MAX (MAX (1e-3, 1e-2 * scale), fabs ((double) b[i])));
           nn_conv_set_chunk_floats (0);
           g_test_message ("case %u, %s chunks, input grads %d: %zu values, worst relative "
                           "difference %.2e", ci, small ? "small" : "default", input_grads, na,
@@ -726,6 +765,62 @@ test_fused_conv_pool (void)
         }
       g_free (a);
       g_free (b);
+      g_free (x);
+    }
+}
+
+/* Winograd fused with the pooling and the direct kernels (also fused)
+ * compute the same training step: the classic convnet's second layer,
+ * "same" padding on odd sizes (the last row and column unpooled), and a
+ * batch that splits unevenly into tasks and groups. */
+static void
+test_winograd_pool (void)
+{
+  static const struct {
+    const char *shape, *filters, *padding;
+    int batch;
+  } cases[] = {
+    { "13, 13, 32", "64", "valid", 9 },
+    { "9, 11, 16", "24", "same", 13 },
+    { "6, 6, 48", "8", "valid", 3 },
+  };
+  for (guint ci = 0; ci < G_N_ELEMENTS (cases); ci++)
+    {
+      g_autoptr (NnModel) m = conv_pool_model (cases[ci].shape, "relu", "1", "2", "",
+                                               cases[ci].filters, cases[ci].padding, 40 + ci);
+      int batch = cases[ci].batch;
+      size_t per;
+      float *x = conv_pool_inputs (m, batch, 50 + ci, 0, &per);
+      float *t = g_new (float, (size_t) batch);
+      for (int i = 0; i < batch; i++)
+        t[i] = (float) (i % 3);
+      size_t cap = 1 + (size_t) batch * 3 + (size_t) nn_model_count_params (m, NULL, NULL)
+                   + per * (size_t) batch;
+      float *res[2] = { g_new (float, cap), g_new (float, cap) };
+      size_t n[2];
+      for (int wino = 0; wino <= 1; wino++)
+        {
+          int fused;
+          nn_conv_set_winograd (wino);
+          n[wino] = train_step_values (m, batch, x, t, 1, 1, res[wino], &fused);
+          g_assert_cmpint (fused, ==, 1);
+          g_assert_cmpint (winograd_pools, ==, wino);
+        }
+      nn_conv_set_winograd (1);
+      g_assert_cmpuint (n[0], ==, n[1]);
+      double scale = 0, diff = 0;
+      for (size_t i = 0; i < n[0]; i++)
+        {
+          scale = MAX (scale, fabs ((double) res[0][i]));
+          diff = MAX (diff, fabs ((double) res[0][i] - res[1][i]));
+        }
+      g_test_message ("%s -> %s %s: %zu values, max difference %.2e of %.2e", cases[ci].shape,
+                      cases[ci].filters, cases[ci].padding, n[0], diff, scale);
+      g_assert_cmpfloat (scale, >, 0);
+      g_assert_cmpfloat (diff, <=, 1e-5 * scale);
+      g_free (res[0]);
+      g_free (res[1]);
+      g_free (t);
       g_free (x);
     }
 }
@@ -802,6 +897,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/conv-layers/lowering", test_lowering);
   g_test_add_func ("/engine/conv-layers/model-gradients", test_model_gradients);
   g_test_add_func ("/engine/conv-layers/fused-conv-pool", test_fused_conv_pool);
+  g_test_add_func ("/engine/conv-layers/winograd-pool", test_winograd_pool);
   g_test_add_func ("/engine/conv-layers/threads-same-numbers", test_threads_same_numbers);
   return g_test_run ();
 }
