@@ -154,25 +154,27 @@ kernel_transform_back (const float *restrict du, size_t ck, float *restrict dw,
     }
 }
 
-/* The 4x4 input window of tile (n, ty, tx), zeros outside: d[16][c]. */
+/* The 4x4 input window of tile (n, ty, tx) as four row pointers (pixel v
+ * of row u at rows[u] + v c): in x itself where the window lies inside
+ * it, else gathered into d[16][c] with zeros outside. */
 static void
-gather_window (const Wino *w, const float *x, size_t tile, float *d)
+window_rows (const Wino *w, const float *x, size_t tile, float *d, const float **rows)
 {
   size_t per_img = (size_t) w->th * (size_t) w->tw;
   int n = (int) (tile / per_img), rem = (int) (tile % per_img);
   int h0 = 2 * (rem / w->tw) - w->pt, w0 = 2 * (rem % w->tw) - w->pl;
   size_t c = (size_t) w->c;
   const float *xb = x + (size_t) n * (size_t) w->ih * (size_t) w->iw * c;
+  if (h0 >= 0 && h0 + 4 <= w->ih && w0 >= 0 && w0 + 4 <= w->iw)
+    {
+      for (int u = 0; u < 4; u++)
+        rows[u] = xb + ((size_t) (h0 + u) * (size_t) w->iw + (size_t) w0) * c;
+      return;
+    }
   for (int u = 0; u < 4; u++)
     {
       int h = h0 + u;
-      if (h >= 0 && h < w->ih && w0 >= 0 && w0 + 4 <= w->iw)
-        {
-          /* the window's row is one run of 4 pixels */
-          memcpy (d + (size_t) u * 4 * c, xb + ((size_t) h * (size_t) w->iw + (size_t) w0) * c,
-                  4 * c * sizeof (float));
-          continue;
-        }
+      rows[u] = d + (size_t) u * 4 * c;
       for (int v = 0; v < 4; v++)
         {
           float *dst = d + (size_t) (u * 4 + v) * c;
@@ -185,15 +187,38 @@ gather_window (const Wino *w, const float *x, size_t tile, float *d)
     }
 }
 
-/* V = B^T d B for one tile; V[xi] at v + xi * stride; t: 16 c scratch. */
+/* dx += dd (the tile's 4x4 input gradient, d[16][c]) where the tile's
+ * window is inside the image. */
 NN_CLONES static void
-input_transform (const float *restrict d, size_t c, float *restrict v, size_t stride,
+window_add (const Wino *w, const float *restrict dd, float *restrict dx, size_t tile)
+{
+  size_t per_img = (size_t) w->th * (size_t) w->tw, c = (size_t) w->c;
+  int n = (int) (tile / per_img), rem = (int) (tile % per_img);
+  int h0 = 2 * (rem / w->tw) - w->pt, w0 = 2 * (rem % w->tw) - w->pl;
+  float *xb = dx + (size_t) n * (size_t) w->ih * (size_t) w->iw * c;
+  for (int a = 0; a < 4; a++)
+    for (int b = 0; b < 4; b++)
+      {
+        int h = h0 + a, ww = w0 + b;
+        if (h < 0 || h >= w->ih || ww < 0 || ww >= w->iw)
+          continue;
+        float *restrict dst = xb + ((size_t) h * (size_t) w->iw + (size_t) ww) * c;
+        const float *restrict src = dd + (size_t) (a * 4 + b) * c;
+        for (size_t e = 0; e < c; e++)
+          dst[e] += src[e];
+      }
+}
+
+/* V = B^T d B for one tile, d's rows as window_rows gives them; V[xi] at
+ * v + xi * stride; t: 16 c scratch. */
+NN_CLONES static void
+input_transform (const float *const *rows, size_t c, float *restrict v, size_t stride,
                  float *restrict t)
 {
   for (int b = 0; b < 4; b++)
     {
-      const float *d0 = d + (0 * 4 + b) * c, *d1 = d + (1 * 4 + b) * c;
-      const float *d2 = d + (2 * 4 + b) * c, *d3 = d + (3 * 4 + b) * c;
+      const float *d0 = rows[0] + b * c, *d1 = rows[1] + b * c;
+      const float *d2 = rows[2] + b * c, *d3 = rows[3] + b * c;
       float *t0 = t + (0 * 4 + b) * c, *t1 = t + (1 * 4 + b) * c;
       float *t2 = t + (2 * 4 + b) * c, *t3 = t + (3 * 4 + b) * c;
       LOOP (c)
@@ -421,8 +446,9 @@ nn_winograd_forward (const NnNode *xn, const float *wt, const float *bias, int r
       size_t tn = w.tiles - t0 < w.chunk ? w.tiles - t0 : w.chunk;
       for (size_t t = 0; t < tn; t++)
         {
-          gather_window (&w, xn->value, t0 + t, s.d);
-          input_transform (s.d, c, s.v + t * c, tn * c, s.t);
+          const float *rows[4];
+          window_rows (&w, xn->value, t0 + t, s.d, rows);
+          input_transform (rows, c, s.v + t * c, tn * c, s.t);
         }
       for (int xi = 0; xi < 16; xi++)
         nn_sgemm (CblasNoTrans, CblasNoTrans, (int) tn, w.k, w.c, 1.0f,
@@ -449,7 +475,6 @@ nn_winograd_backward (const NnNode *xn, const float *wt, const NnNode *yn, int r
     kernel_transform (wt, c * k, s.u, s.kt);
   if (dw)
     memset (s.du, 0, 16 * c * k * sizeof (float));
-  size_t per_img = (size_t) w.th * (size_t) w.tw;
   for (size_t t0 = 0; t0 < w.tiles; t0 += w.chunk)
     {
       size_t tn = w.tiles - t0 < w.chunk ? w.tiles - t0 : w.chunk;
@@ -464,8 +489,9 @@ nn_winograd_backward (const NnNode *xn, const float *wt, const NnNode *yn, int r
         {
           for (size_t t = 0; t < tn; t++)
             {
-              gather_window (&w, xn->value, t0 + t, s.d);
-              input_transform (s.d, c, s.v + t * c, tn * c, s.t);
+              const float *rows[4];
+              window_rows (&w, xn->value, t0 + t, s.d, rows);
+              input_transform (rows, c, s.v + t * c, tn * c, s.t);
             }
           for (int xi = 0; xi < 16; xi++)
             nn_sgemm (CblasTrans, CblasNoTrans, w.c, w.k, (int) tn, 1.0f,
@@ -481,22 +507,8 @@ nn_winograd_backward (const NnNode *xn, const float *wt, const NnNode *yn, int r
           /* each tile's input gradient, added where its window is inside */
           for (size_t t = 0; t < tn; t++)
             {
-              size_t tile = t0 + t;
-              int n = (int) (tile / per_img), rem = (int) (tile % per_img);
-              int h0 = 2 * (rem / w.tw) - w.pt, w0 = 2 * (rem % w.tw) - w.pl;
-              float *xb = dx + (size_t) n * (size_t) w.ih * (size_t) w.iw * c;
               input_transform_back (s.dv + t * c, tn * c, c, s.dd, s.t);
-              for (int a = 0; a < 4; a++)
-                for (int b = 0; b < 4; b++)
-                  {
-                    int h = h0 + a, ww = w0 + b;
-                    if (h < 0 || h >= w.ih || ww < 0 || ww >= w.iw)
-                      continue;
-                    float *restrict dst = xb + ((size_t) h * (size_t) w.iw + (size_t) ww) * c;
-                    const float *restrict src = s.dd + (size_t) (a * 4 + b) * c;
-                    for (size_t e = 0; e < c; e++)
-                      dst[e] += src[e];
-                  }
+              window_add (&w, s.dd, dx, t0 + t);
             }
         }
     }
@@ -505,6 +517,103 @@ nn_winograd_backward (const NnNode *xn, const float *wt, const NnNode *yn, int r
 }
 
 /* ---- fused with a 2x2 stride-2 max pooling ----------------------------- */
+
+/* The four outputs of one tile (A^T M A, + bias, ReLU) pooled: y = their
+ * maximum, arg = which (0 (0,0), 1 (0,1), 2 (1,0), 3 (1,1); the first
+ * of equal ones, as nn_max_pool_2x2_argmax). M[xi] at m + xi * stride. */
+NN_CLONES static void
+output_transform_pool (const float *restrict m, size_t stride, size_t k, const float *bias,
+                       int relu, float *restrict y, uint8_t *restrict arg)
+{
+  const v8f zero = { 0 };
+  size_t e = 0;
+  for (; e + 8 <= k; e += 8)
+    {
+      v8f t0[4], t1[4];
+      for (int j = 0; j < 4; j++)
+        {
+          v8f p0 = load8 (m + (size_t) (0 * 4 + j) * stride + e);
+          v8f p1 = load8 (m + (size_t) (1 * 4 + j) * stride + e);
+          v8f p2 = load8 (m + (size_t) (2 * 4 + j) * stride + e);
+          v8f p3 = load8 (m + (size_t) (3 * 4 + j) * stride + e);
+          t0[j] = p0 + p1 + p2;
+          t1[j] = p1 - p2 - p3;
+        }
+      v8f b = bias ? load8 (bias + e) : zero;
+      v8f o[4] = { t0[0] + t0[1] + t0[2] + b, t0[1] - t0[2] - t0[3] + b,
+                   t1[0] + t1[1] + t1[2] + b, t1[1] - t1[2] - t1[3] + b };
+      if (relu)
+        for (int i = 0; i < 4; i++)
+          o[i] = relu8 (o[i]);
+      v8f mx = o[0];
+      v8i w = { 0 };
+      for (int i = 1; i < 4; i++)
+        {
+          v8i gt = o[i] > mx;
+          mx = (v8f) (((v8i) o[i] & gt) | ((v8i) mx & ~gt));
+          w = (w & ~gt) | (gt & i);
+        }
+      store8 (y + e, mx);
+      v8u8 wb = __builtin_convertvector (w, v8u8);
+      memcpy (arg + e, &wb, sizeof wb);
+    }
+  for (; e < k; e++)
+    {
+      float t0[4], t1[4];
+      for (int j = 0; j < 4; j++)
+        {
+          float p0 = m[(size_t) (0 * 4 + j) * stride + e], p1 = m[(size_t) (1 * 4 + j) * stride + e];
+          float p2 = m[(size_t) (2 * 4 + j) * stride + e], p3 = m[(size_t) (3 * 4 + j) * stride + e];
+          t0[j] = p0 + p1 + p2;
+          t1[j] = p1 - p2 - p3;
+        }
+      float b = bias ? bias[e] : 0.0f;
+      float o[4] = { t0[0] + t0[1] + t0[2] + b, t0[1] - t0[2] - t0[3] + b,
+                     t1[0] + t1[1] + t1[2] + b, t1[1] - t1[2] - t1[3] + b };
+      float mx = relu && o[0] < 0.0f ? 0.0f : o[0];
+      uint8_t w = 0;
+      for (int i = 1; i < 4; i++)
+        {
+          float v = relu && o[i] < 0.0f ? 0.0f : o[i];
+          if (v > mx)
+            {
+              mx = v;
+              w = (uint8_t) i;
+            }
+        }
+      y[e] = mx;
+      arg[e] = w;
+    }
+}
+
+/* dM = A dZ A^T for one tile whose gradient dZ is the pooling's: dy at the
+ * argmax, zero elsewhere (and zero where the pooled ReLU output y is not
+ * positive); the bias gradient gathers it. dM[xi] at dm + xi * stride. */
+NN_CLONES static void
+output_transform_back_pool (const float *restrict y, const float *restrict dy,
+                            const uint8_t *restrict arg, int relu, size_t k, float *db,
+                            float *restrict dm, size_t stride)
+{
+  for (size_t e = 0; e < k; e++)
+    {
+      float g = relu && !(y[e] > 0.0f) ? 0.0f : dy[e];
+      unsigned w = arg[e];
+      float a = w == 0 ? g : 0.0f, b = w == 1 ? g : 0.0f;
+      float c = w == 2 ? g : 0.0f, d = w == 3 ? g : 0.0f;
+      if (db)
+        db[e] += g;
+      /* rows of A dZ: (a, b), (a + c, b + d), (a - c, b - d), (-c, -d);
+       * each row (r0, r1) times A^T: (r0, r0 + r1, r0 - r1, -r1) */
+      float r[4][2] = { { a, b }, { a + c, b + d }, { a - c, b - d }, { -c, -d } };
+      for (int i = 0; i < 4; i++)
+        {
+          dm[(size_t) (i * 4 + 0) * stride + e] = r[i][0];
+          dm[(size_t) (i * 4 + 1) * stride + e] = r[i][0] + r[i][1];
+          dm[(size_t) (i * 4 + 2) * stride + e] = r[i][0] - r[i][1];
+          dm[(size_t) (i * 4 + 3) * stride + e] = -r[i][1];
+        }
+    }
+}
 
 /* A training graph's Conv2D + MaxPooling2D (2x2, stride 2, argmax kept):
  * each 2x2 output tile of F(2x2, 3x3) is exactly one pooling window, so
@@ -583,7 +692,7 @@ typedef struct {
 } WPScratch;
 
 typedef struct {
-  float *v, *m, *dv, *d, *dd, *t, *o4, *dz4;
+  float *v, *m, *dv, *d, *dd, *t;
   size_t *rowoff, *blockoff;
 } WPThread;
 
@@ -613,8 +722,6 @@ wp_thread_layout (const WPool *p, float *base, WPThread *s)
   s->d = wp_take (base, &off, 16 * c);
   s->dd = wp_take (base, &off, 16 * c);
   s->t = wp_take (base, &off, 16 * wide);
-  s->o4 = wp_take (base, &off, 4 * k);
-  s->dz4 = wp_take (base, &off, 4 * k);
   s->rowoff = (size_t *) (void *) wp_take (base, &off, tg * (sizeof (size_t) / sizeof (float)));
   s->blockoff = (size_t *) (void *) wp_take (base, &off,
                                              (c / 16) * (sizeof (size_t) / sizeof (float)));
@@ -673,8 +780,9 @@ wp_input (const WPJob *j, const WPThread *s, size_t g0, size_t tn)
   size_t c = (size_t) j->p.w.c;
   for (size_t t = 0; t < tn; t++)
     {
-      gather_window (&j->p.w, j->x->value, g0 * j->p.tpi + t, s->d);
-      input_transform (s->d, c, s->v + t * c, tn * c, s->t);
+      const float *rows[4];
+      window_rows (&j->p.w, j->x->value, g0 * j->p.tpi + t, s->d, rows);
+      input_transform (rows, c, s->v + t * c, tn * c, s->t);
     }
 }
 
@@ -707,14 +815,10 @@ wp_forward_task (void *data, int task, int thread)
           nn_direct_rows (&a, 0, tn, j->s.pu + (size_t) xi * p->pu, (int) k, NULL, 0, 0,
                           s.m + (size_t) xi * tn * k, k);
         }
+      /* each tile is one pooling window */
       for (size_t t = 0; t < tn; t++)
-        {
-          float *o[4] = { s.o4, s.o4 + k, s.o4 + 2 * k, s.o4 + 3 * k };
-          output_transform (s.m + t * k, tn * k, k, j->bias, j->relu, o, s.t);
-          /* the tile is one pooling window: a 2x2 image of one image */
-          nn_max_pool_2x2_argmax (s.o4, 1, 2, 2, (int) k, j->pool->value + (t0 + t) * k,
-                                  j->s.arg + (t0 + t) * k);
-        }
+        output_transform_pool (s.m + t * k, tn * k, k, j->bias, j->relu,
+                               j->pool->value + (t0 + t) * k, j->s.arg + (t0 + t) * k);
     }
 }
 
@@ -759,10 +863,8 @@ wp_backward_task (void *data, int task, int thread)
       for (size_t t = 0; t < tn; t++)
         {
           size_t at = (t0 + t) * k;
-          nn_max_pool_2x2_argmax_backward (j->pool->value + at, j->pool->grad + at,
-                                           j->s.arg + at, 1, 2, 2, (int) k, j->relu, s.dz4);
-          float *g[4] = { s.dz4, s.dz4 + k, s.dz4 + 2 * k, s.dz4 + 3 * k };
-          output_transform_back (g, g, 0, k, db, s.m + t * k, tn * k, s.t);
+          output_transform_back_pool (j->pool->value + at, j->pool->grad + at, j->s.arg + at,
+                                      j->relu, k, db, s.m + t * k, tn * k);
         }
       if (j->want_dw)
         {
@@ -786,22 +888,8 @@ wp_backward_task (void *data, int task, int thread)
           /* each tile's input gradient, added where its window is inside */
           for (size_t t = 0; t < tn; t++)
             {
-              size_t tile = t0 + t;
-              int n = (int) (tile / p->tpi), rem = (int) (tile % p->tpi);
-              int h0 = 2 * (rem / p->w.tw) - p->w.pt, w0 = 2 * (rem % p->w.tw) - p->w.pl;
-              float *xb = j->dx + (size_t) n * (size_t) p->w.ih * (size_t) p->w.iw * c;
               input_transform_back (s.dv + t * c, tn * c, c, s.dd, s.t);
-              for (int a = 0; a < 4; a++)
-                for (int b = 0; b < 4; b++)
-                  {
-                    int h = h0 + a, ww = w0 + b;
-                    if (h < 0 || h >= p->w.ih || ww < 0 || ww >= p->w.iw)
-                      continue;
-                    float *restrict dst = xb + ((size_t) h * (size_t) p->w.iw + (size_t) ww) * c;
-                    const float *restrict src = s.dd + (size_t) (a * 4 + b) * c;
-                    for (size_t e = 0; e < c; e++)
-                      dst[e] += src[e];
-                  }
+              window_add (&p->w, s.dd, j->dx, t0 + t);
             }
         }
     }
