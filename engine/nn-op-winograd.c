@@ -594,7 +594,30 @@ output_transform_back_pool (const float *restrict y, const float *restrict dy,
                             const uint8_t *restrict arg, int relu, size_t k, float *db,
                             float *restrict dm, size_t stride)
 {
-  for (size_t e = 0; e < k; e++)
+  const v8f zero = { 0 };
+  size_t e = 0;
+  for (; e + 8 <= k; e += 8)
+    {
+      v8f g = load8 (dy + e);
+      if (relu)
+        g = (v8f) ((v8i) g & (load8 (y + e) > zero));
+      v8u8 wb;
+      memcpy (&wb, arg + e, sizeof wb);
+      v8i w = __builtin_convertvector (wb, v8i);
+      v8f a = (v8f) ((v8i) g & (w == 0)), b = (v8f) ((v8i) g & (w == 1));
+      v8f c = (v8f) ((v8i) g & (w == 2)), d = (v8f) ((v8i) g & (w == 3));
+      if (db)
+        store8 (db + e, load8 (db + e) + g);
+      v8f r[4][2] = { { a, b }, { a + c, b + d }, { a - c, b - d }, { -c, -d } };
+      for (int i = 0; i < 4; i++)
+        {
+          store8 (dm + (size_t) (i * 4 + 0) * stride + e, r[i][0]);
+          store8 (dm + (size_t) (i * 4 + 1) * stride + e, r[i][0] + r[i][1]);
+          store8 (dm + (size_t) (i * 4 + 2) * stride + e, r[i][0] - r[i][1]);
+          store8 (dm + (size_t) (i * 4 + 3) * stride + e, -r[i][1]);
+        }
+    }
+  for (; e < k; e++)
     {
       float g = relu && !(y[e] > 0.0f) ? 0.0f : dy[e];
       unsigned w = arg[e];
