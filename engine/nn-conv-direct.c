@@ -40,18 +40,22 @@ nn_direct_packed_floats (size_t k, size_t n)
 
 /* Panel p holds rows 0..k-1 of columns 16p..16p+15 of the (k, n) matrix
  * b, zeros past column n. */
-void
+NN_CLONES void
 nn_direct_pack (const float *b, size_t k, size_t n, float *packed)
 {
   for (size_t p0 = 0; p0 < n; p0 += NR)
     {
       size_t w = n - p0 < NR ? n - p0 : NR;
-      for (size_t t = 0; t < k; t++, packed += NR)
-        {
-          memcpy (packed, b + t * n + p0, w * sizeof (float));
-          for (size_t j = w; j < NR; j++)
-            packed[j] = 0.0f;
-        }
+      if (w == NR)
+        for (size_t t = 0; t < k; t++, packed += NR)
+          {
+            store8 (packed, load8 (b + t * n + p0));
+            store8 (packed + 8, load8 (b + t * n + p0 + 8));
+          }
+      else
+        for (size_t t = 0; t < k; t++, packed += NR)
+          for (size_t j = 0; j < NR; j++)
+            packed[j] = j < w ? b[t * n + p0 + j] : 0.0f;
     }
 }
 
