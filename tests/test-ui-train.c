@@ -19,6 +19,7 @@
 #include "ds-application.h"
 #include "ds-data-view.h"
 #include "ds-export.h"
+#include "ds-plot-private.h"
 #include "ds-train-view.h"
 #include "ds-window.h"
 #include "ui-test-util.h"
@@ -534,6 +535,42 @@ test_plot_interaction (Ui            *ui,
 
 /* ---- the series under the plots -------------------------------------------- */
 
+/* A log axis spanning less than a decade (a decaying learning rate) gets
+ * ticks at nice values, not at evenly spaced logarithms; a wide one keeps
+ * 1, 2 and 5 times powers of ten. */
+static void
+test_log_ticks (void)
+{
+  DsPlot *plot = DS_PLOT (g_object_ref_sink (ds_plot_new ()));
+  double ticks[64], step;
+  char label[32];
+  int n;
+
+  plot->log_scale = TRUE;
+  plot->vy0 = log10 (0.00056);
+  plot->vy1 = log10 (0.001);
+  n = _ds_plot_y_ticks (plot, 300, ticks, G_N_ELEMENTS (ticks), &step);
+  g_assert_cmpint (n, >=, 3);
+  for (int i = 0; i < n; i++)
+    {
+      double v = pow (10, ticks[i]);
+
+      _ds_plot_format_tick (plot, label, sizeof label, ticks[i], step, TRUE);
+      g_test_message ("narrow log axis: tick %s", label);
+      /* whole multiples of 0.00005, labelled as such */
+      g_assert_cmpfloat (fabs (v / 5e-5 - round (v / 5e-5)), <, 1e-6);
+      g_assert_cmpfloat (fabs (g_ascii_strtod (label, NULL) - v), <, 1e-9);
+      g_assert_cmpuint (strlen (label), <=, 7);
+    }
+
+  plot->vy0 = -3;
+  plot->vy1 = 0;
+  n = _ds_plot_y_ticks (plot, 300, ticks, G_N_ELEMENTS (ticks), &step);
+  g_assert_cmpint (n, ==, 10);   /* 0.001 0.002 0.005 0.01 ... 1 */
+  g_assert_cmpfloat_with_epsilon (pow (10, ticks[1]), 0.002, 1e-12);
+  g_object_unref (plot);
+}
+
 static void
 test_series (void)
 {
@@ -755,6 +792,7 @@ main (int   argc,
 {
   ui_test_init (&argc, &argv);
   g_test_add_func ("/ui/train/series", test_series);
+  g_test_add_func ("/ui/train/log-ticks", test_log_ticks);
   g_test_add ("/ui/train/spirals-live", Ui, NULL, ui_setup, test_spirals_live, ui_teardown);
   g_test_add ("/ui/train/schedule", Ui, NULL, ui_setup, test_schedule, ui_teardown);
   g_test_add ("/ui/train/plot-zoom-log-export", Ui, NULL, ui_setup, test_plot_interaction, ui_teardown);

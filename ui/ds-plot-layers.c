@@ -175,7 +175,8 @@ _ds_plot_format_tick (DsPlot *self,
 
 /* Tick positions on the value axis (in transformed units). On a log axis
  * they are 1, 2 and 5 times powers of ten, or whole decades when the view
- * spans many; else multiples of a nice step. Returns the count. */
+ * spans many, or nice steps of the values when it spans too little for
+ * either; else multiples of a nice step. Returns the count. */
 int
 _ds_plot_y_ticks (DsPlot *self,
          double  height,
@@ -207,6 +208,17 @@ _ds_plot_y_ticks (DsPlot *self,
             if (t >= lo - 1e-9 && t <= hi + 1e-9)
               ticks[n++] = t;
           }
+      if (n >= 2)
+        return n;
+      /* Less than a decade or so: nice steps of the values themselves
+       * (0.0006, 0.0007, ... 0.001), placed where they fall. */
+      double vlo = pow (10, lo), vhi = pow (10, hi), vstep = nice_step (vhi - vlo, target);
+
+      n = 0;
+      for (double v = ceil (vlo / vstep) * vstep; v <= vhi * (1 + 1e-9) && n < max_ticks;
+           v += vstep)
+        if (v > 0)
+          ticks[n++] = log10 (v);
       if (n >= 2)
         return n;
       n = 0;
