@@ -31,7 +31,7 @@ struct _DsPlot
   double      frame_x, frame_y;  /* plot area of the last drawing */
   double      frame_w, frame_h;
   guint       n_points;
-  gint64      last_redraw;
+  guint64     shown;          /* shown_signature () at the last live redraw */
   guint       redraw_id;
 };
 

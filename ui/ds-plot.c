@@ -8,6 +8,7 @@
 #include <pango/pangocairo.h>
 
 #include "ds-plot-private.h"
+#include "ds-util.h"
 
 
 G_DEFINE_FINAL_TYPE (DsPlot, ds_plot, GTK_TYPE_WIDGET)
@@ -464,9 +465,10 @@ set_str (char       **dst,
   return TRUE;
 }
 
-/* Live data redraws at most every REDRAW_US: a repaint costs far more than
- * the events that cause it, and ~12 redraws a second look just as live. */
-#define REDRAW_US 80000
+/* Live data redraws at most every DS_LIVE_REDRAW_US, on that grid of the
+ * clock so that every chart (and the progress line) repaints in the same
+ * frame: a repaint costs far more than the events that cause it (the whole
+ * window, with a software renderer), and ~12 a second look just as live. */
 
 static gboolean
 redraw_cb (gpointer data)
@@ -474,23 +476,54 @@ redraw_cb (gpointer data)
   DsPlot *self = data;
 
   self->redraw_id = 0;
-  self->last_redraw = g_get_monotonic_time ();
   gtk_widget_queue_draw (GTK_WIDGET (self));
   return G_SOURCE_REMOVE;
+}
+
+/* What the chart shows, in one number: its curves' point counts and last
+ * points. Progress that changes none of them (the epoch charts while an
+ * epoch runs) needs no repaint. */
+static guint64
+mix (guint64 h,
+     guint64 v)
+{
+  return (h ^ v) * G_GUINT64_CONSTANT (1099511628211);
+}
+
+static guint64
+shown_signature (DsPlot *self)
+{
+  g_autoptr(GArray) curves = collect_curves (self);
+  guint64 sig = mix (G_GUINT64_CONSTANT (14695981039346656037), curves->len);
+
+  for (guint c = 0; c < curves->len; c++)
+    {
+      guint n;
+      const DsPoint *p = ds_metric_series_get_points (g_array_index (curves, Curve, c).series, &n);
+      guint64 bits[2] = { 0, 0 };
+
+      if (n > 0)
+        {
+          memcpy (&bits[0], &p[n - 1].x, sizeof bits[0]);
+          memcpy (&bits[1], &p[n - 1].y, sizeof bits[1]);
+        }
+      sig = mix (mix (mix (sig, n), bits[0]), bits[1]);
+    }
+  return sig;
 }
 
 static void
 runs_changed_cb (DsPlot *self)
 {
-  gint64 wait;
+  guint64 sig;
 
   if (self->redraw_id)
     return;
-  wait = self->last_redraw + REDRAW_US - g_get_monotonic_time ();
-  if (wait <= 0)
-    redraw_cb (self);
-  else
-    self->redraw_id = g_timeout_add ((guint) (wait / 1000) + 1, redraw_cb, self);
+  sig = shown_signature (self);
+  if (sig == self->shown)
+    return;
+  self->shown = sig;
+  self->redraw_id = g_timeout_add (ds_ms_until_tick (DS_LIVE_REDRAW_US), redraw_cb, self);
 }
 
 static void

@@ -17,6 +17,9 @@
 G_BEGIN_DECLS
 
 #define DS_TYPE_PLOT (ds_plot_get_type ())
+/* Live views repaint at most this often (microseconds), all on the same
+ * grid of the clock (ds_ms_until_tick). */
+#define DS_LIVE_REDRAW_US 80000
 G_DECLARE_FINAL_TYPE (DsPlot, ds_plot, DS, PLOT, GtkWidget)
 
 GtkWidget  *ds_plot_new            (void);

@@ -79,7 +79,6 @@ struct _DsTrainView
   char                *pending_spec;   /* ...this one */
   gboolean             pending_paused;
   guint                run_counter;
-  gint64               last_progress;
   guint                progress_id;
 };
 

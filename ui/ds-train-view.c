@@ -532,7 +532,6 @@ progress_timeout_cb (gpointer data)
   DsTrainView *self = data;
 
   self->progress_id = 0;
-  self->last_progress = g_get_monotonic_time ();
   update_progress (self);
   return G_SOURCE_REMOVE;
 }
@@ -541,17 +540,13 @@ static void
 run_progress_cb (DsTrainView   *self,
                  DsTrainingRun *run)
 {
-  gint64 wait;
-
-  /* New label texts re-lay out the window: five times a second is
-   * plenty for numbers that change every batch. */
+  /* New label texts re-lay out the window: about four times a second is
+   * plenty for numbers that change every batch, on the charts' grid so
+   * that both repaint in one frame. */
   if (run != self->current || self->progress_id)
     return;
-  wait = self->last_progress + 200000 - g_get_monotonic_time ();
-  if (wait <= 0)
-    progress_timeout_cb (self);
-  else
-    self->progress_id = g_timeout_add ((guint) (wait / 1000) + 1, progress_timeout_cb, self);
+  self->progress_id = g_timeout_add (ds_ms_until_tick (3 * DS_LIVE_REDRAW_US),
+                                     progress_timeout_cb, self);
 }
 
 static void

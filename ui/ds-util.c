@@ -84,3 +84,12 @@ ds_file_display_name (GFile *file)
     return g_strdup ("Untitled");
   return g_file_get_basename (file);
 }
+
+guint
+ds_ms_until_tick (gint64 period_us)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 wait = period_us - now % period_us;
+
+  return (guint) (wait / 1000) + 1;
+}

@@ -19,5 +19,9 @@ char  *ds_pretty_param_name  (const char *name);
 char  *ds_dup_samples_dir    (void);
 /* The model's display title: its file's basename, else "Untitled". */
 char  *ds_file_display_name  (GFile *file);
+/* Milliseconds (at least 1) until the monotonic clock next passes a
+ * multiple of period_us: live views that throttle their updates to one
+ * grid redraw in the same frames instead of one after the other. */
+guint  ds_ms_until_tick      (gint64 period_us);
 
 G_END_DECLS
