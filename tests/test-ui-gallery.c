@@ -6,6 +6,7 @@
 #include "ds-application.h"
 #include "ds-build-view.h"
 #include "ds-sample-gallery.h"
+#include "ds-util.h"
 #include "ds-window.h"
 #include "ui-test-util.h"
 
@@ -89,11 +90,43 @@ test_open_every_sample (void)
   ui_spin (50);
 }
 
+/* The test display has no GPU: where it offers OpenGL at all, that is
+ * Mesa's software renderer, and the app draws with cairo instead; a
+ * renderer the user chose is left alone. */
+static void
+test_software_gl (void)
+{
+  g_autofree char *saved = g_strdup (g_getenv ("GSK_RENDERER"));
+  g_autoptr(GdkGLContext) context = NULL;
+
+  g_setenv ("GSK_RENDERER", "gl", TRUE);
+  g_assert_false (ds_prefer_cairo_on_software_gl ());
+  g_assert_cmpstr (g_getenv ("GSK_RENDERER"), ==, "gl");
+
+  g_unsetenv ("GSK_RENDERER");
+  context = gdk_display_create_gl_context (gdk_display_get_default (), NULL);
+  if (context == NULL || !gdk_gl_context_realize (context, NULL))
+    {
+      g_assert_false (ds_prefer_cairo_on_software_gl ());
+      g_test_message ("no OpenGL on this display: GTK draws with cairo anyway");
+    }
+  else
+    {
+      g_assert_true (ds_prefer_cairo_on_software_gl ());
+      g_assert_cmpstr (g_getenv ("GSK_RENDERER"), ==, "cairo");
+    }
+  if (saved)
+    g_setenv ("GSK_RENDERER", saved, TRUE);
+  else
+    g_unsetenv ("GSK_RENDERER");
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   ui_test_init (&argc, &argv);
   g_test_add_func ("/ui/gallery/open-every-sample", test_open_every_sample);
+  g_test_add_func ("/ui/gallery/software-gl", test_software_gl);
   return g_test_run ();
 }

@@ -7,6 +7,7 @@
 #include "ds-autosave.h"
 #include "ds-build-view.h"
 #include "ds-resources.h"
+#include "ds-util.h"
 #include "ds-window.h"
 
 struct _DsApplication
@@ -303,6 +304,7 @@ ds_application_startup (GApplication *app)
 
   ds_ui_init ();
   G_APPLICATION_CLASS (ds_application_parent_class)->startup (app);
+  ds_prefer_cairo_on_software_gl ();
 
   self->settings = load_settings ();
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_entries, G_N_ELEMENTS (app_entries), app);

@@ -23,5 +23,8 @@ char  *ds_file_display_name  (GFile *file);
  * multiple of period_us: live views that throttle their updates to one
  * grid redraw in the same frames instead of one after the other. */
 guint  ds_ms_until_tick      (gint64 period_us);
+/* With software OpenGL (no GPU), sets GSK_RENDERER=cairo for the windows
+ * realized from now on, unless GSK_RENDERER is set; TRUE if it did. */
+gboolean ds_prefer_cairo_on_software_gl (void);
 
 G_END_DECLS
