@@ -287,12 +287,17 @@ static const ConvCase conv_cases[] = {
 static int
 expected_direct (const ConvCase *c)
 {
-  if (c->cin < 8 || (c->kh == 1 && c->kw == 1 && c->sh == 1 && c->sw == 1 && !c->same))
+  int taps = c->kh * c->kw;
+  /* 1x1 stride 1 reads x as it is; short rows have their own loops */
+  if ((taps == 1 && c->sh == 1 && c->sw == 1 && !c->same) || taps * c->cin <= 32)
     return 0;
   int oh = nn_conv_out_size (c->h, c->kh, c->sh, c->dh, c->same, NULL);
   int ow = nn_conv_out_size (c->w, c->kw, c->sw, c->dw, c->same, NULL);
-  int flags = NN_DIRECT_FORWARD;
-  if (c->sh == 1 && c->sw == 1 && c->cout >= 8 && 10 * c->h * c->w <= 11 * oh * ow)
+  int flags = 0;
+  if (c->cin >= 8 && taps <= NN_DIRECT_MAX_TAPS)
+    flags |= NN_DIRECT_FORWARD;
+  if (c->sh == 1 && c->sw == 1 && c->cout >= 8 && taps <= NN_DIRECT_MAX_TAPS
+      && 10 * c->h * c->w <= 11 * oh * ow)
     flags |= NN_DIRECT_DX;
   else if (c->cout >= 8)
     flags |= NN_DIRECT_DX_SCATTER;
@@ -508,6 +513,13 @@ test_direct_matches_im2col (void)
     { "dilated 3x2",     2, 14, 16, 12, 3, 3, 20, 1, 1, 3, 2, 1, 1, 0, 0 },
     { "valid 1x7",       2, 6, 20, 32, 1, 7, 16, 1, 1, 1, 1, 0, 1, 0, 0 },
     { "valid stride 2 dilated", 3, 15, 14, 16, 3, 3, 24, 2, 2, 2, 1, 0, 1, 1, 0 },
+    { "1x1 stride 2",    2, 9, 9, 16, 1, 1, 24, 2, 2, 1, 1, 0, 1, 1, 0 },
+    /* 64 taps, the most the direct forward takes; 81: im2col forward,
+     * the gradients still direct */
+    { "8x8 same",        1, 10, 10, 8, 8, 8, 16, 1, 1, 1, 1, 1, 1, 0, 0 },
+    { "9x9 valid",       2, 12, 11, 8, 9, 9, 16, 1, 1, 1, 1, 0, 1, 0, 0 },
+    /* 4 input channels: im2col forward, direct gradients */
+    { "4 channels 5x5",  2, 9, 9, 4, 5, 5, 16, 1, 1, 1, 1, 1, 1, 1, 0 },
     { "chunks",          6, 18, 17, 32, 3, 3, 48, 1, 1, 1, 1, 1, 1, 1, 3000 },
   };
   nn_conv_set_winograd (0);
