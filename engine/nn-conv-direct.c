@@ -20,7 +20,16 @@
  * The input gradient of a stride-1 convolution is itself such a product:
  * dx[y, x, ci] = sum over taps (i, j) and co of
  *   dz[y + pt - i dh, x + pl - j dw, co] W[i, j, ci, co],
- * windows over dz with the kernel flipped (nn_direct_pack_flipped). */
+ * windows over dz with the kernel flipped (nn_direct_pack_flipped). Where
+ * that would compute many taps outside dz (a "valid" convolution's small
+ * output), or with strides, the same kernel computes dz W^T instead and
+ * each block of results is added back where its taps came from
+ * (nn_direct_rows_scatter: col2im without the buffer).
+ *
+ * The kernel gradient dW = A^T dz has its own 16 x 6 kernel
+ * (nn_direct_weight_grad): sixteen consecutive floats of a row of A (from
+ * x's windows or im2col rows) against six output channels, over a block
+ * of rows, its sums added into a transposed (cout, k) buffer. */
 #include <string.h>
 
 #include "nn-conv-private.h"
