@@ -1,96 +1,27 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Convolutions, channels-last, via im2col + one sgemm per chunk of rows.
- *
- * NN_OP_CONV2D: with col (B*OH*OW, kh*kw*Cin) the im2col matrix of x and the
- * kernel stored (kh, kw, Cin, Cout) like Keras, i.e. already a
- * (kh*kw*Cin, Cout) matrix:
+/* Conv2D, channels-last, the kernel stored (kh, kw, Cin, Cout) like Keras,
+ * i.e. already the (kh*kw*Cin, Cout) matrix of the im2col product:
  *   y = act (col W + b)       dW += col^T dz,  db += sum_rows dz,
  *   dz = dy * act'(y)          dx += col2im (dz W^T)
- * The im2col matrix is built a chunk of rows at a time into a small scratch
- * buffer (recomputed in backward rather than kept): memory stays flat in the
- * batch size and the chunk stays in cache between im2col and sgemm.
- *
- * NN_OP_DEPTHWISE_CONV2D: y[.., c*M+m] = sum_ij x[.., c] W[i, j, c, m] + b,
- * direct loops vectorised over channels (there is no big matrix product).
- *
- * NN_OP_CONV2D_TRANSPOSE: the data gradient of a convolution:
- *   y = col2im (x Wt^T) + b with Wt the (kh*kw*Cout, Cin) matrix of the
- *   Keras kernel (kh, kw, Cout, Cin); dx += im2col (dy) Wt,
- *   dWt += im2col (dy)^T x. */
+ * with col the (B*OH*OW, kh*kw*Cin) im2col matrix of x. The shape rule
+ * chooses, per node, how this is computed, and keeps the choice in ip[]:
+ * - the direct kernels (nn-conv-direct.c), which read the windows where
+ *   they lie in x and dz and never build col;
+ * - for short rows (a first layer), loops that hold three rows or three
+ *   taps in registers, reading x in place where the windows lie inside it;
+ * - Winograd F(2x2, 3x3) (nn-op-winograd.c), fused with a following 2x2
+ *   pooling, or alone for 64+ input channels;
+ * - otherwise im2col + sgemm, a chunk of rows at a time in a small scratch
+ *   buffer (recomputed in backward rather than kept): memory stays flat in
+ *   the batch size and the chunk stays in cache.
+ * In training graphs a following max pooling runs inside this op (fused),
+ * on each run of images while its output is in cache. */
 #include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "nn-conv-private.h"
+#include "nn-conv-geom-private.h"
 #include "nn-simd-private.h"
-
-/* ---- chunking ---------------------------------------------------------- */
-
-/* 128 Ki floats (512 KiB) of im2col rows: fits the 1 MiB L2 next to the
- * sgemm's own packing buffers, and still gives each sgemm hundreds of rows. */
-#define DEFAULT_CHUNK_FLOATS ((size_t) 128 * 1024)
-static size_t chunk_floats = DEFAULT_CHUNK_FLOATS;
-
-void
-nn_conv_set_chunk_floats (size_t floats)
-{
-  chunk_floats = floats ? floats : DEFAULT_CHUNK_FLOATS;
-}
-
-size_t
-nn_conv_chunk_floats (void)
-{
-  return chunk_floats;
-}
-
-size_t
-nn_conv_chunk_rows (size_t k, size_t rows)
-{
-  size_t c = chunk_floats / (k ? k : 1);
-  if (c < 32)
-    c = 32;
-  return c < rows ? c : rows;
-}
-
-/* ---- geometry ---------------------------------------------------------- */
-
-/* A convolution seen from its im2col matrix: the image (ih, iw, c) that is
- * read by windows, and the window positions (oh, ow) that make the rows. */
-typedef struct {
-  int ih, iw, c;
-  int oh, ow;
-  int kh, kw, sh, sw, dh, dw, pt, pl;
-  size_t k;       /* kh * kw * c: one row of the im2col matrix */
-} Geom;
-
-static Geom
-geom_make (const int *img_shape, int oh, int ow, const NnNode *n, int kh, int kw)
-{
-  Geom q;
-  q.ih = img_shape[1];
-  q.iw = img_shape[2];
-  q.c = img_shape[3];
-  q.oh = oh;
-  q.ow = ow;
-  q.kh = kh;
-  q.kw = kw;
-  q.sh = n->ip[NN_CONV_STRIDE_H];
-  q.sw = n->ip[NN_CONV_STRIDE_W];
-  q.dh = n->ip[NN_CONV_DIL_H];
-  q.dw = n->ip[NN_CONV_DIL_W];
-  q.pt = n->ip[NN_CONV_PAD_TOP];
-  q.pl = n->ip[NN_CONV_PAD_LEFT];
-  q.k = (size_t) kh * (size_t) kw * (size_t) q.c;
-  return q;
-}
-
-/* A 1x1 convolution with stride 1 reads x itself as its im2col matrix. */
-static int
-geom_is_pointwise (const Geom *q)
-{
-  return q->kh == 1 && q->kw == 1 && q->sh == 1 && q->sw == 1 && q->pt == 0 && q->pl == 0
-         && q->oh == q->ih && q->ow == q->iw;
-}
 
 /* Whether every window lies inside the image: no tap reads padding. */
 static int
@@ -122,211 +53,6 @@ window_offsets (const Geom *q, size_t r0, size_t m, size_t *rowoff)
             }
         }
     }
-}
-
-/* im2col rows at most this long count as short (see small_k_forward). */
-#define SMALL_K 32
-
-/* memcpy for the short runs of im2col: a call per 3 floats (a first
- * layer's kernel row) costs more than the copy. */
-static inline void
-copy_floats (float *restrict dst, const float *restrict src, size_t n)
-{
-  if (n <= 16)
-    for (size_t i = 0; i < n; i++)
-      dst[i] = src[i];
-  else
-    memcpy (dst, src, n * sizeof (float));
-}
-
-static inline void
-zero_floats (float *dst, size_t n)
-{
-  if (n <= 16)
-    for (size_t i = 0; i < n; i++)
-      dst[i] = 0.0f;
-  else
-    memset (dst, 0, n * sizeof (float));
-}
-
-/* Rows [r0, r1) of the im2col matrix of img into col. */
-static void
-im2col (const Geom *q, const float *img, size_t r0, size_t r1, float *col)
-{
-  size_t ohw = (size_t) q->oh * (size_t) q->ow;
-  size_t b = r0 / ohw, rem = r0 % ohw;
-  int oh = (int) (rem / (size_t) q->ow), ow = (int) (rem % (size_t) q->ow);
-  size_t img_size = (size_t) q->ih * (size_t) q->iw * (size_t) q->c;
-  size_t wc = (size_t) q->kw * (size_t) q->c;
-  /* Short rows: where the window lies inside the image, a table of the
-   * taps' offsets from its corner replaces the per-run copies. */
-  int off[SMALL_K];
-  int small = q->k <= SMALL_K;
-  if (small)
-    {
-      int t = 0;
-      for (int i = 0; i < q->kh; i++)
-        for (int j = 0; j < q->kw; j++)
-          for (int c = 0; c < q->c; c++)
-            off[t++] = (i * q->dh * q->iw + j * q->dw) * q->c + c;
-    }
-  int h_last = (q->kh - 1) * q->dh, w_last = (q->kw - 1) * q->dw;
-  float *dst = col;
-  for (size_t r = r0; r < r1; r++)
-    {
-      const float *xb = img + b * img_size;
-      int h0 = oh * q->sh - q->pt, w0 = ow * q->sw - q->pl;
-      if (small && h0 >= 0 && w0 >= 0 && h0 + h_last < q->ih && w0 + w_last < q->iw)
-        {
-          const float *origin = xb + ((size_t) h0 * (size_t) q->iw + (size_t) w0) * (size_t) q->c;
-          for (size_t t = 0; t < q->k; t++)
-            dst[t] = origin[off[t]];
-          dst += q->k;
-          goto next;
-        }
-      /* With no dilation a whole kernel row is one contiguous run of x. */
-      int row_inside = q->dw == 1 && w0 >= 0 && w0 + q->kw <= q->iw;
-      for (int i = 0; i < q->kh; i++)
-        {
-          int h = h0 + i * q->dh;
-          if (h < 0 || h >= q->ih)
-            {
-              zero_floats (dst, wc);
-              dst += wc;
-              continue;
-            }
-          const float *xrow = xb + (size_t) h * (size_t) q->iw * (size_t) q->c;
-          if (row_inside)
-            {
-              copy_floats (dst, xrow + (size_t) w0 * (size_t) q->c, wc);
-              dst += wc;
-              continue;
-            }
-          for (int j = 0; j < q->kw; j++)
-            {
-              int w = w0 + j * q->dw;
-              if (w < 0 || w >= q->iw)
-                zero_floats (dst, (size_t) q->c);
-              else
-                copy_floats (dst, xrow + (size_t) w * (size_t) q->c, (size_t) q->c);
-              dst += q->c;
-            }
-        }
-    next:
-      if (++ow == q->ow)
-        {
-          ow = 0;
-          if (++oh == q->oh)
-            {
-              oh = 0;
-              b++;
-            }
-        }
-    }
-}
-
-/* Adds rows [r0, r1) of col back into the image positions they came from. */
-NN_CLONES static void
-col2im_add (const Geom *q, const float *col, size_t r0, size_t r1, float *img)
-{
-  size_t ohw = (size_t) q->oh * (size_t) q->ow;
-  size_t b = r0 / ohw, rem = r0 % ohw;
-  int oh = (int) (rem / (size_t) q->ow), ow = (int) (rem % (size_t) q->ow);
-  size_t img_size = (size_t) q->ih * (size_t) q->iw * (size_t) q->c;
-  size_t c = (size_t) q->c;
-  const float *src = col;
-  for (size_t r = r0; r < r1; r++)
-    {
-      float *xb = img + b * img_size;
-      int h0 = oh * q->sh - q->pt, w0 = ow * q->sw - q->pl;
-      for (int i = 0; i < q->kh; i++)
-        {
-          int h = h0 + i * q->dh;
-          if (h < 0 || h >= q->ih)
-            {
-              src += (size_t) q->kw * c;
-              continue;
-            }
-          float *xrow = xb + (size_t) h * (size_t) q->iw * c;
-          for (int j = 0; j < q->kw; j++, src += c)
-            {
-              int w = w0 + j * q->dw;
-              if (w < 0 || w >= q->iw)
-                continue;
-              float *d = xrow + (size_t) w * c;
-              for (size_t k = 0; k < c; k++)
-                d[k] += src[k];
-            }
-        }
-      if (++ow == q->ow)
-        {
-          ow = 0;
-          if (++oh == q->oh)
-            {
-              oh = 0;
-              b++;
-            }
-        }
-    }
-}
-
-/* y[r, :] = act (y[r, :] + b) for m rows of n columns (b may be NULL). */
-NN_CLONES static void
-bias_act (float *y, size_t m, size_t n, const float *b, int relu)
-{
-  for (size_t r = 0; r < m; r++)
-    {
-      float *row = y + r * n;
-      if (b)
-        for (size_t j = 0; j < n; j++)
-          row[j] += b[j];
-      if (relu)
-        for (size_t j = 0; j < n; j++)
-          row[j] = row[j] > 0.0f ? row[j] : 0.0f;
-    }
-}
-
-/* dz = dy where y > 0, else 0 (the fused ReLU's backward). */
-NN_CLONES static void
-relu_mask (const float *dy, const float *y, size_t count, float *dz)
-{
-  for (size_t i = 0; i < count; i++)
-    dz[i] = y[i] > 0.0f ? dy[i] : 0.0f;
-}
-
-/* db[j] += sum over m rows of dz[r, j]. */
-NN_CLONES static void
-sum_rows (const float *dz, size_t m, size_t n, float *db)
-{
-  for (size_t r = 0; r < m; r++)
-    {
-      const float *row = dz + r * n;
-      for (size_t j = 0; j < n; j++)
-        db[j] += row[j];
-    }
-}
-
-static int
-will_have_grad (NnGraph *g, const NnNode *n)
-{
-  if (n->needs_grad)
-    return 1;
-  for (int k = 0; k < n->n_in; k++)
-    if (g->nodes[n->in[k]].grad)
-      return 1;
-  return 0;
-}
-
-static const float *
-bias_value (NnGraph *g, NnNode *n)
-{
-  return n->ip[NN_CONV_HAS_BIAS] && n->n_in > 2 ? nn_in (g, n, 2)->value : NULL;
-}
-
-static float *
-bias_grad (NnGraph *g, NnNode *n)
-{
-  return n->ip[NN_CONV_HAS_BIAS] && n->n_in > 2 ? nn_in (g, n, 2)->grad : NULL;
 }
 
 /* ---- short im2col rows ------------------------------------------------- */
@@ -566,7 +292,7 @@ direct_choose (NnGraph *g, NnNode *n, const Geom *q, int cout, int x_grad)
       direct_off = e && *e && *e != '0';
     }
   int flags = 0;
-  if (!direct_off && !geom_is_pointwise (q) && q->k > SMALL_K)
+  if (!direct_off && !geom_is_pointwise (q) && q->k > NN_CONV_SMALL_K)
     {
       NnWindows f = forward_windows (q, NULL), b = dx_windows (q, cout, NULL);
       if (nn_direct_applies (&f))
@@ -576,7 +302,7 @@ direct_choose (NnGraph *g, NnNode *n, const Geom *q, int cout, int x_grad)
        * padding that is up to (ih iw) / (oh ow) times the work. Then dz W^T
        * is added back (col2im) as it is computed instead. */
       size_t in_px = (size_t) q->ih * (size_t) q->iw, out_px = (size_t) q->oh * (size_t) q->ow;
-      if (!x_grad || !will_have_grad (g, n))
+      if (!x_grad || !nn_conv_will_have_grad (g, n))
         ;
       else if (q->sh == 1 && q->sw == 1 && nn_direct_applies (&b) && 10 * in_px <= 11 * out_px)
         flags |= NN_DIRECT_DX;
@@ -585,7 +311,7 @@ direct_choose (NnGraph *g, NnNode *n, const Geom *q, int cout, int x_grad)
       /* The kernel gradient reads 16 floats of a row at a time: from the
        * windows of x when no tap falls outside and a kernel row is one
        * run of whole 16s, else from im2col rows. */
-      if (!will_have_grad (g, n) || q->k % 16)
+      if (!nn_conv_will_have_grad (g, n) || q->k % 16)
         ;
       else if (geom_inside (q) && q->dw == 1 && (size_t) q->kw * (size_t) q->c % 16 == 0)
         flags |= NN_DIRECT_DW_WINDOWS;
@@ -605,7 +331,6 @@ direct_choose (NnGraph *g, NnNode *n, const Geom *q, int cout, int x_grad)
  * training gives the same numbers, bit for bit, on any number of threads.
  * aux holds a scratch block per thread (im2col rows and such), then the
  * partial sums of each backward task (conv_scratch). */
-#define CONV_TASKS 8
 
 typedef struct {
   size_t col, dcol, dz, offs, total; /* per-thread block: offsets, size (floats) */
@@ -636,7 +361,7 @@ conv_scratch (const Geom *q, int cout, size_t chunk, int has_grad, int x_grad, i
   int pointwise = geom_is_pointwise (q);
   s.col = o;
   /* im2col rows: for sgemm's forward, and for the kernel gradient */
-  int small = q->k <= SMALL_K;
+  int small = q->k <= NN_CONV_SMALL_K;
   int col = !pointwise && !(small && geom_inside (q))
             && (!(direct & NN_DIRECT_FORWARD) || (has_grad && !(direct & NN_DIRECT_DW_WINDOWS)));
   o += col ? chunk * q->k : 0;
@@ -652,7 +377,7 @@ conv_scratch (const Geom *q, int cout, size_t chunk, int has_grad, int x_grad, i
   o = (o + 1) / 2 * 2;
   s.offs = o;
   if (small)
-    o += (chunk + SMALL_K) * (sizeof (size_t) / sizeof (float));
+    o += (chunk + NN_CONV_SMALL_K) * (sizeof (size_t) / sizeof (float));
   else if (has_grad && direct & (NN_DIRECT_DW | NN_DIRECT_DW_WINDOWS))
     o += (chunk + q->k / 16) * (sizeof (size_t) / sizeof (float));
   s.total = (o + 15) / 16 * 16;
@@ -687,7 +412,7 @@ static size_t
 conv_rows_per_chunk (const Geom *q, int cout, size_t rows)
 {
   size_t chunk = conv_chunk (q, cout, rows);
-  size_t fair = (rows + CONV_TASKS - 1) / CONV_TASKS;
+  size_t fair = (rows + NN_CONV_TASKS - 1) / NN_CONV_TASKS;
   if (fair < chunk)
     chunk = fair < 16 ? 16 : fair;
   return chunk < rows ? chunk : rows;
@@ -734,7 +459,7 @@ conv2d_shape (NnGraph *g, NnNode *n)
   if (winograd_pool_choose (g, n))
     {
       n->aux_size = nn_winograd_pool_scratch (x, n->shape[1] / 2, n->shape[2] / 2, cout,
-                                              will_have_grad (g, n));
+                                              nn_conv_will_have_grad (g, n));
       return;
     }
   if (winograd_choose (g, n))
@@ -746,7 +471,7 @@ conv2d_shape (NnGraph *g, NnNode *n)
           n->sets_own_grad = 0;
           n->ip[NN_CONV_POOL] = 0;
         }
-      n->aux_size = nn_winograd_scratch (x, n, will_have_grad (g, n));
+      n->aux_size = nn_winograd_scratch (x, n, nn_conv_will_have_grad (g, n));
       return;
     }
   int argmax = pool_argmax (g, n);
@@ -757,10 +482,10 @@ conv2d_shape (NnGraph *g, NnNode *n)
    * largest batch first, and the chunk only shrinks with the batch. */
   size_t rows = (size_t) n->shape[0] * (size_t) q.oh * (size_t) q.ow;
   size_t chunk = conv_rows_per_chunk (&q, cout, rows);
-  ConvScratch cs = conv_scratch (&q, cout, chunk, will_have_grad (g, n), x->grad != NULL, relu,
+  ConvScratch cs = conv_scratch (&q, cout, chunk, nn_conv_will_have_grad (g, n), x->grad != NULL, relu,
                                  conv_zrows (&q, chunk, zbuffer (argmax, n, direct, relu)),
                                  direct);
-  n->aux_size = cs.total * (size_t) nn_parallel_threads () + cs.partial * CONV_TASKS + cs.packed;
+  n->aux_size = cs.total * (size_t) nn_parallel_threads () + cs.partial * NN_CONV_TASKS + cs.packed;
   /* the argmax bytes of the pooled output, after the partial sums */
   if (argmax)
     n->aux_size += ((size_t) n->shape[0] * (size_t) (n->shape[1] / 2)
@@ -788,7 +513,7 @@ typedef struct {
 static ConvJob
 conv_job (NnGraph *g, NnNode *n)
 {
-  int has_grad = will_have_grad (g, n);
+  int has_grad = nn_conv_will_have_grad (g, n);
   ConvJob j = { 0 };
   j.g = g;
   j.n = n;
@@ -803,16 +528,16 @@ conv_job (NnGraph *g, NnNode *n)
   j.cout = n->shape[3];
   j.pointwise = geom_is_pointwise (&j.q);
   j.chunk = conv_rows_per_chunk (&j.q, j.cout, j.rows);
-  j.b = bias_value (g, n);
-  j.db = bias_grad (g, n);
+  j.b = nn_conv_bias_value (g, n);
+  j.db = nn_conv_bias_grad (g, n);
   j.relu = n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU;
   j.direct = n->ip[NN_CONV_DIRECT];
   int argmax = pool_argmax (g, n);
   j.zrows = conv_zrows (&j.q, j.chunk, zbuffer (argmax, n, j.direct, j.relu));
   j.cs = conv_scratch (&j.q, j.cout, j.chunk, has_grad, j.x->grad != NULL, j.relu, j.zrows,
                        j.direct);
-  j.tasks = j.batch < CONV_TASKS ? j.batch : CONV_TASKS;
-  float *after = n->aux + j.cs.total * (size_t) nn_parallel_threads () + j.cs.partial * CONV_TASKS;
+  j.tasks = j.batch < NN_CONV_TASKS ? j.batch : NN_CONV_TASKS;
+  float *after = n->aux + j.cs.total * (size_t) nn_parallel_threads () + j.cs.partial * NN_CONV_TASKS;
   j.packed = after;
   j.packed_dx = j.direct & NN_DIRECT_FORWARD ? after + nn_direct_packed_floats (j.q.k, (size_t) j.cout)
                                              : after;
@@ -840,7 +565,7 @@ short_rows (const ConvJob *j, size_t r0, size_t m, float *base, const size_t **r
         src = j->x->value + r0 * q->k;
       else
         {
-          im2col (q, j->x->value, r0, r0 + m, base + j->cs.col);
+          nn_im2col (q, j->x->value, r0, r0 + m, base + j->cs.col);
           src = base + j->cs.col;
         }
       for (size_t r = 0; r < m; r++)
@@ -871,7 +596,7 @@ conv2d_forward_rows (const ConvJob *j, size_t r0, size_t m, int thread, float *y
       return;
     }
   float *base = j->n->aux + (size_t) thread * j->cs.total, *col = base + j->cs.col;
-  if (q->k <= SMALL_K)
+  if (q->k <= NN_CONV_SMALL_K)
     {
       const size_t *rowoff, *off;
       const float *src = short_rows (j, r0, m, base, &rowoff, &off);
@@ -883,13 +608,13 @@ conv2d_forward_rows (const ConvJob *j, size_t r0, size_t m, int thread, float *y
     a = j->x->value + r0 * q->k;
   else
     {
-      im2col (q, j->x->value, r0, r0 + m, col);
+      nn_im2col (q, j->x->value, r0, r0 + m, col);
       a = col;
     }
   cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) m, j->cout, (int) q->k, 1.0f, a,
                (int) q->k, j->w->value, j->cout, 0.0f, y, j->cout);
   if (j->b || j->relu)
-    bias_act (y, m, (size_t) j->cout, j->b, j->relu);
+    nn_conv_bias_act (y, m, (size_t) j->cout, j->b, j->relu);
 }
 
 static void
@@ -937,7 +662,7 @@ conv2d_forward (NnGraph *g, NnNode *n)
 {
   if (winograd (g, n) == 2)
     {
-      nn_winograd_pool_forward (nn_in (g, n, 0), nn_in (g, n, 1)->value, bias_value (g, n),
+      nn_winograd_pool_forward (nn_in (g, n, 0), nn_in (g, n, 1)->value, nn_conv_bias_value (g, n),
                                 n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU, n->ip[NN_CONV_PAD_TOP],
                                 n->ip[NN_CONV_PAD_LEFT], &g->nodes[n->ip[NN_CONV_POOL] - 1],
                                 n->aux);
@@ -946,7 +671,7 @@ conv2d_forward (NnGraph *g, NnNode *n)
   if (winograd (g, n))
     {
       NnNode *x = nn_in (g, n, 0), *w = nn_in (g, n, 1);
-      nn_winograd_forward (x, w->value, bias_value (g, n),
+      nn_winograd_forward (x, w->value, nn_conv_bias_value (g, n),
                            n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU, n->ip[NN_CONV_PAD_TOP],
                            n->ip[NN_CONV_PAD_LEFT], n, n->aux);
       return;
@@ -988,7 +713,7 @@ dw_direct (const ConvJob *j, size_t r0, size_t m, float *base, const float *dz, 
   else
     {
       float *col = base + j->cs.col;
-      im2col (q, j->x->value, r0, r0 + m, col);
+      nn_im2col (q, j->x->value, r0, r0 + m, col);
       for (size_t r = 0; r < m; r++)
         rowoff[r] = r * q->k;
       for (size_t i = 0; i < nb; i++)
@@ -1018,12 +743,12 @@ conv2d_backward_rows (const ConvJob *j, size_t r0, size_t end, int thread, float
       /* a fused pooling or the caller already applied the ReLU's mask */
       if (j->relu && !masked)
         {
-          relu_mask (dz, n->value + r0 * (size_t) j->cout, m * (size_t) j->cout, dzbuf);
+          nn_conv_relu_mask (dz, n->value + r0 * (size_t) j->cout, m * (size_t) j->cout, dzbuf);
           dz = dzbuf;
         }
       if (dw && j->direct & (NN_DIRECT_DW | NN_DIRECT_DW_WINDOWS))
         dw_direct (j, r0, m, base, dz, dw);
-      else if (dw && q->k <= SMALL_K)
+      else if (dw && q->k <= NN_CONV_SMALL_K)
         {
           const size_t *rowoff, *off;
           const float *src = short_rows (j, r0, m, base, &rowoff, &off);
@@ -1036,14 +761,14 @@ conv2d_backward_rows (const ConvJob *j, size_t r0, size_t end, int thread, float
             a = x->value + r0 * q->k;
           else
             {
-              im2col (q, x->value, r0, r0 + m, col);
+              nn_im2col (q, x->value, r0, r0 + m, col);
               a = col;
             }
           cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) q->k, j->cout, (int) m,
                        1.0f, a, (int) q->k, dz, j->cout, 1.0f, dw, j->cout);
         }
       if (db)
-        sum_rows (dz, m, (size_t) j->cout, db);
+        nn_conv_sum_rows (dz, m, (size_t) j->cout, db);
       if (x->grad && j->direct & NN_DIRECT_DX_SCATTER)
         {
           NnWindows fw = forward_windows (q, NULL);
@@ -1059,7 +784,7 @@ conv2d_backward_rows (const ConvJob *j, size_t r0, size_t end, int thread, float
             {
               cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) m, (int) q->k, j->cout,
                            1.0f, dz, j->cout, w->value, j->cout, 0.0f, dcol, (int) q->k);
-              col2im_add (q, dcol, r0, r0 + m, x->grad);
+              nn_col2im_add (q, dcol, r0, r0 + m, x->grad);
             }
         }
     }
@@ -1112,7 +837,7 @@ conv2d_backward_task (void *data, int task, int thread)
         nn_max_pool_images_backward (j->g, p, (int) g0, (int) g1, j->relu, n->grad);
       else if (j->relu)
         {
-          relu_mask (n->grad + zoff, n->value + zoff, (g1 - g0) * j->ohw * (size_t) j->cout, buf);
+          nn_conv_relu_mask (n->grad + zoff, n->value + zoff, (g1 - g0) * j->ohw * (size_t) j->cout, buf);
           dz = buf;
         }
       conv2d_backward_rows (j, g0 * j->ohw, g1 * j->ohw, thread, dw, db, dz, 1);
@@ -1158,7 +883,7 @@ conv2d_backward (NnGraph *g, NnNode *n)
     {
       NnNode *x = nn_in (g, n, 0), *w = nn_in (g, n, 1);
       nn_winograd_pool_backward (x, w->value, &g->nodes[n->ip[NN_CONV_POOL] - 1],
-                                 n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU, bias_grad (g, n),
+                                 n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU, nn_conv_bias_grad (g, n),
                                  x->grad, w->grad, n->ip[NN_CONV_PAD_TOP],
                                  n->ip[NN_CONV_PAD_LEFT], n->aux);
       return;
@@ -1167,7 +892,7 @@ conv2d_backward (NnGraph *g, NnNode *n)
     {
       NnNode *x = nn_in (g, n, 0), *w = nn_in (g, n, 1);
       nn_winograd_backward (x, w->value, n, n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU,
-                            bias_grad (g, n), x->grad, w->grad, n->ip[NN_CONV_PAD_TOP],
+                            nn_conv_bias_grad (g, n), x->grad, w->grad, n->ip[NN_CONV_PAD_TOP],
                             n->ip[NN_CONV_PAD_LEFT], n->aux);
       return;
     }
@@ -1192,315 +917,13 @@ conv2d_backward (NnGraph *g, NnNode *n)
     }
 }
 
-/* ---- DepthwiseConv2D --------------------------------------------------- */
-
-static void
-depthwise_shape (NnGraph *g, NnNode *n)
-{
-  NnNode *x = nn_in (g, n, 0), *w = nn_in (g, n, 1);
-  int same = n->ip[NN_CONV_SAME];
-  n->ndim = 4;
-  n->shape[0] = x->shape[0];
-  n->shape[1] = nn_conv_out_size (x->shape[1], w->shape[0], n->ip[NN_CONV_STRIDE_H],
-                                  n->ip[NN_CONV_DIL_H], same, &n->ip[NN_CONV_PAD_TOP]);
-  n->shape[2] = nn_conv_out_size (x->shape[2], w->shape[1], n->ip[NN_CONV_STRIDE_W],
-                                  n->ip[NN_CONV_DIL_W], same, &n->ip[NN_CONV_PAD_LEFT]);
-  n->shape[3] = w->shape[2] * w->shape[3];
-  /* Per thread, one output pixel of the ReLU mask; per backward task, its
-   * kernel and bias sums (see conv2d: same split, same determinism). */
-  size_t cm = (size_t) n->shape[3];
-  size_t partial = (size_t) w->shape[0] * (size_t) w->shape[1] * cm + cm;
-  n->aux_size = cm * (size_t) nn_parallel_threads () + partial * CONV_TASKS;
-}
-
-/* acc[c*M+m] += xs[c] * ws[c*M+m] for c < C, m < M. */
-static inline void
-dw_madd (float *restrict acc, const float *restrict xs, const float *restrict ws, int c, int mult)
-{
-  if (mult == 1)
-    for (int k = 0; k < c; k++)
-      acc[k] += xs[k] * ws[k];
-  else
-    for (int k = 0; k < c; k++)
-      for (int m = 0; m < mult; m++)
-        acc[k * mult + m] += xs[k] * ws[k * mult + m];
-}
-
-NN_CLONES static void
-depthwise_forward_kernel (const Geom *q, int mult, const float *x, const float *w,
-                          const float *b, int relu, int batch, float *y)
-{
-  int cm = q->c * mult;
-  size_t img = (size_t) q->ih * (size_t) q->iw * (size_t) q->c;
-  for (int bi = 0; bi < batch; bi++)
-    for (int oh = 0; oh < q->oh; oh++)
-      for (int ow = 0; ow < q->ow; ow++)
-        {
-          float *acc = y + (((size_t) bi * (size_t) q->oh + (size_t) oh) * (size_t) q->ow
-                            + (size_t) ow) * (size_t) cm;
-          for (int k = 0; k < cm; k++)
-            acc[k] = b ? b[k] : 0.0f;
-          for (int i = 0; i < q->kh; i++)
-            {
-              int h = oh * q->sh - q->pt + i * q->dh;
-              if (h < 0 || h >= q->ih)
-                continue;
-              for (int j = 0; j < q->kw; j++)
-                {
-                  int ww = ow * q->sw - q->pl + j * q->dw;
-                  if (ww < 0 || ww >= q->iw)
-                    continue;
-                  const float *xs = x + (size_t) bi * img
-                                    + ((size_t) h * (size_t) q->iw + (size_t) ww) * (size_t) q->c;
-                  const float *ws = w + ((size_t) i * (size_t) q->kw + (size_t) j) * (size_t) cm;
-                  dw_madd (acc, xs, ws, q->c, mult);
-                }
-            }
-          if (relu)
-            for (int k = 0; k < cm; k++)
-              acc[k] = acc[k] > 0.0f ? acc[k] : 0.0f;
-        }
-}
-
-NN_CLONES static void
-depthwise_backward_kernel (const Geom *q, int mult, const float *x, const float *w,
-                           const float *y, const float *dy, int relu, int batch,
-                           float *dx, float *dw, float *db, float *dzbuf)
-{
-  int cm = q->c * mult;
-  size_t img = (size_t) q->ih * (size_t) q->iw * (size_t) q->c;
-  for (int bi = 0; bi < batch; bi++)
-    for (int oh = 0; oh < q->oh; oh++)
-      for (int ow = 0; ow < q->ow; ow++)
-        {
-          size_t o = (((size_t) bi * (size_t) q->oh + (size_t) oh) * (size_t) q->ow
-                      + (size_t) ow) * (size_t) cm;
-          const float *dz = dy + o;
-          if (relu)
-            {
-              for (int k = 0; k < cm; k++)
-                dzbuf[k] = y[o + (size_t) k] > 0.0f ? dz[k] : 0.0f;
-              dz = dzbuf;
-            }
-          if (db)
-            for (int k = 0; k < cm; k++)
-              db[k] += dz[k];
-          for (int i = 0; i < q->kh; i++)
-            {
-              int h = oh * q->sh - q->pt + i * q->dh;
-              if (h < 0 || h >= q->ih)
-                continue;
-              for (int j = 0; j < q->kw; j++)
-                {
-                  int ww = ow * q->sw - q->pl + j * q->dw;
-                  if (ww < 0 || ww >= q->iw)
-                    continue;
-                  size_t xo = (size_t) bi * img
-                              + ((size_t) h * (size_t) q->iw + (size_t) ww) * (size_t) q->c;
-                  size_t wo = ((size_t) i * (size_t) q->kw + (size_t) j) * (size_t) cm;
-                  if (dw)
-                    /* dW[i, j, c, m] += x[c] dz[c*M+m] */
-                    dw_madd (dw + wo, x + xo, dz, q->c, mult);
-                  if (dx)
-                    {
-                      if (mult == 1)
-                        for (int k = 0; k < q->c; k++)
-                          dx[xo + (size_t) k] += w[wo + (size_t) k] * dz[k];
-                      else
-                        for (int k = 0; k < q->c; k++)
-                          {
-                            float s = 0.0f;
-                            for (int m = 0; m < mult; m++)
-                              s += w[wo + (size_t) (k * mult + m)] * dz[k * mult + m];
-                            dx[xo + (size_t) k] += s;
-                          }
-                    }
-                }
-            }
-        }
-}
-
-typedef struct {
-  NnNode *n, *x, *w;
-  Geom q;
-  int mult, relu, batch, tasks;
-  const float *b;
-  float *db;
-  size_t in_img, out_img, partial;
-} DwJob;
-
-static DwJob
-dw_job (NnGraph *g, NnNode *n)
-{
-  DwJob j = { 0 };
-  j.n = n;
-  j.x = nn_in (g, n, 0);
-  j.w = nn_in (g, n, 1);
-  j.q = geom_make (j.x->shape, n->shape[1], n->shape[2], n, j.w->shape[0], j.w->shape[1]);
-  j.mult = j.w->shape[3];
-  j.relu = n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU;
-  j.batch = n->shape[0];
-  j.tasks = j.batch < CONV_TASKS ? j.batch : CONV_TASKS;
-  j.b = bias_value (g, n);
-  j.db = bias_grad (g, n);
-  j.in_img = (size_t) j.q.ih * (size_t) j.q.iw * (size_t) j.q.c;
-  j.out_img = (size_t) n->shape[1] * (size_t) n->shape[2] * (size_t) n->shape[3];
-  size_t cm = (size_t) n->shape[3];
-  j.partial = (size_t) j.w->shape[0] * (size_t) j.w->shape[1] * cm + cm;
-  return j;
-}
-
-static void
-depthwise_forward_task (void *data, int task, int thread)
-{
-  const DwJob *j = data;
-  size_t first, last;
-  nn_split_range ((size_t) j->batch, j->tasks, task, &first, &last);
-  depthwise_forward_kernel (&j->q, j->mult, j->x->value + first * j->in_img, j->w->value, j->b,
-                            j->relu, (int) (last - first), j->n->value + first * j->out_img);
-}
-
-static void
-depthwise_forward (NnGraph *g, NnNode *n)
-{
-  DwJob j = dw_job (g, n);
-  nn_parallel_for (j.tasks, depthwise_forward_task, &j);
-}
-
-static void
-depthwise_backward_task (void *data, int task, int thread)
-{
-  const DwJob *j = data;
-  size_t first, last;
-  nn_split_range ((size_t) j->batch, j->tasks, task, &first, &last);
-  size_t cm = (size_t) j->n->shape[3];
-  float *partial = j->n->aux + cm * (size_t) nn_parallel_threads () + (size_t) task * j->partial;
-  size_t kcm = j->partial - cm;
-  memset (partial, 0, j->partial * sizeof (float));
-  depthwise_backward_kernel (&j->q, j->mult, j->x->value + first * j->in_img, j->w->value,
-                             j->n->value + first * j->out_img, j->n->grad + first * j->out_img,
-                             j->relu, (int) (last - first),
-                             j->x->grad ? j->x->grad + first * j->in_img : NULL,
-                             j->w->grad ? partial : NULL, j->db ? partial + kcm : NULL,
-                             j->n->aux + (size_t) thread * cm);
-}
-
-static void
-depthwise_backward (NnGraph *g, NnNode *n)
-{
-  DwJob j = dw_job (g, n);
-  nn_parallel_for (j.tasks, depthwise_backward_task, &j);
-  size_t cm = (size_t) n->shape[3], kcm = j.partial - cm;
-  const float *partials = n->aux + cm * (size_t) nn_parallel_threads ();
-  for (int t = 0; t < j.tasks; t++)
-    {
-      const float *p = partials + (size_t) t * j.partial;
-      if (j.w->grad)
-        for (size_t i = 0; i < kcm; i++)
-          j.w->grad[i] += p[i];
-      if (j.db)
-        for (size_t i = 0; i < cm; i++)
-          j.db[i] += p[kcm + i];
-    }
-}
-
-/* ---- Conv2DTranspose --------------------------------------------------- */
-
-/* The convolution this op reverses reads y (the image) and has one im2col
- * row per position of x. */
-static Geom
-transpose_geom (NnGraph *g, NnNode *n)
-{
-  NnNode *x = nn_in (g, n, 0), *w = nn_in (g, n, 1);
-  return geom_make (n->shape, x->shape[1], x->shape[2], n, w->shape[0], w->shape[1]);
-}
-
-static void
-transpose_shape (NnGraph *g, NnNode *n)
-{
-  NnNode *x = nn_in (g, n, 0), *w = nn_in (g, n, 1);
-  int same = n->ip[NN_CONV_SAME];
-  n->ndim = 4;
-  n->shape[0] = x->shape[0];
-  n->shape[1] = nn_conv_transpose_out_size (x->shape[1], w->shape[0], n->ip[NN_CONV_STRIDE_H],
-                                            n->ip[NN_CONV_DIL_H], same,
-                                            &n->ip[NN_CONV_PAD_TOP]);
-  n->shape[2] = nn_conv_transpose_out_size (x->shape[2], w->shape[1], n->ip[NN_CONV_STRIDE_W],
-                                            n->ip[NN_CONV_DIL_W], same,
-                                            &n->ip[NN_CONV_PAD_LEFT]);
-  n->shape[3] = w->shape[2];
-  Geom q = transpose_geom (g, n);
-  size_t rows = (size_t) x->shape[0] * (size_t) x->shape[1] * (size_t) x->shape[2];
-  n->aux_size = nn_conv_chunk_rows (q.k, rows) * q.k;
-}
-
-static void
-transpose_forward (NnGraph *g, NnNode *n)
-{
-  NnNode *x = nn_in (g, n, 0), *w = nn_in (g, n, 1);
-  Geom q = transpose_geom (g, n);
-  int cin = x->shape[3];
-  size_t rows = (size_t) x->shape[0] * (size_t) x->shape[1] * (size_t) x->shape[2];
-  size_t chunk = nn_conv_chunk_rows (q.k, rows);
-  memset (n->value, 0, n->size * sizeof (float));
-  for (size_t r0 = 0; r0 < rows; r0 += chunk)
-    {
-      size_t m = rows - r0 < chunk ? rows - r0 : chunk;
-      nn_sgemm (CblasNoTrans, CblasTrans, (int) m, (int) q.k, cin,
-                   1.0f, x->value + r0 * (size_t) cin, cin, w->value, cin, 0.0f, n->aux,
-                   (int) q.k);
-      col2im_add (&q, n->aux, r0, r0 + m, n->value);
-    }
-  const float *b = bias_value (g, n);
-  int relu = n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU;
-  if (b || relu)
-    bias_act (n->value, n->size / (size_t) n->shape[3], (size_t) n->shape[3], b, relu);
-}
-
-static void
-transpose_backward (NnGraph *g, NnNode *n)
-{
-  NnNode *x = nn_in (g, n, 0), *w = nn_in (g, n, 1);
-  Geom q = transpose_geom (g, n);
-  int cin = x->shape[3];
-  size_t rows = (size_t) x->shape[0] * (size_t) x->shape[1] * (size_t) x->shape[2];
-  size_t chunk = nn_conv_chunk_rows (q.k, rows);
-  /* A fused ReLU is applied to the gradient in place: this node's gradient
-   * is read by nobody after its own backward. */
-  if (n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU)
-    relu_mask (n->grad, n->value, n->size, n->grad);
-  float *db = bias_grad (g, n);
-  if (db)
-    sum_rows (n->grad, n->size / (size_t) n->shape[3], (size_t) n->shape[3], db);
-  if (!x->grad && !w->grad)
-    return;
-  for (size_t r0 = 0; r0 < rows; r0 += chunk)
-    {
-      size_t m = rows - r0 < chunk ? rows - r0 : chunk;
-      im2col (&q, n->grad, r0, r0 + m, n->aux);
-      if (x->grad)
-        nn_sgemm (CblasNoTrans, CblasNoTrans, (int) m, cin, (int) q.k,
-                     1.0f, n->aux, (int) q.k, w->value, cin, 1.0f,
-                     x->grad + r0 * (size_t) cin, cin);
-      if (w->grad)
-        nn_sgemm (CblasTrans, CblasNoTrans, (int) q.k, cin, (int) m,
-                     1.0f, n->aux, (int) q.k, x->value + r0 * (size_t) cin, cin, 1.0f,
-                     w->grad, cin);
-    }
-}
-
 /* ---- registration ------------------------------------------------------ */
 
 static const NnOpInfo conv2d_info = {
   "conv2d", conv2d_shape, conv2d_forward, conv2d_backward
 };
-static const NnOpInfo depthwise_info = {
-  "depthwise_conv2d", depthwise_shape, depthwise_forward, depthwise_backward
-};
-static const NnOpInfo transpose_info = {
-  "conv2d_transpose", transpose_shape, transpose_forward, transpose_backward
-};
 
+void nn_ops_register_depthwise (void);
 void nn_ops_register_pool      (void);
 void nn_ops_register_resample  (void);
 void nn_ops_register_batchnorm (void);
@@ -1511,8 +934,7 @@ void
 nn_ops_register_conv (void)
 {
   nn_op_register (NN_OP_CONV2D, &conv2d_info);
-  nn_op_register (NN_OP_DEPTHWISE_CONV2D, &depthwise_info);
-  nn_op_register (NN_OP_CONV2D_TRANSPOSE, &transpose_info);
+  nn_ops_register_depthwise ();
   nn_ops_register_pool ();
   nn_ops_register_resample ();
   nn_ops_register_batchnorm ();
