@@ -141,7 +141,8 @@ lower_model (Compiler *cc, NnModel *m, const int *inputs, int **call_nodes, gboo
  * the convolution's gradient is never zeroed or written whole. Inference
  * graphs keep them apart, since nn_model_run may read any layer's output.
  * The conv's shape rule undoes the fusion where Winograd runs instead.
- * DEEPSCOPE_NO_FUSION=1 turns it off, to compare. */
+ * Likewise a ReLU that is a batch norm's only reader runs inside it.
+ * DEEPSCOPE_NO_FUSION=1 turns both off, to compare. */
 static void
 fuse_conv_pool (NnCompiled *c)
 {
@@ -166,6 +167,20 @@ fuse_conv_pool (NnCompiled *c)
       conv->ip[NN_CONV_POOL] = i + 1;
       conv->sets_own_grad = 1;
       p->computed_by_input = 1;
+    }
+  /* BatchNormalization -> ReLU: the batch norm writes the ReLU's output
+   * and reads its gradient (nn-op-batchnorm.c); its own are never used */
+  for (int i = 0; i < g->n_nodes; i++)
+    {
+      NnNode *r = &g->nodes[i];
+      if (r->op != NN_OP_RELU || r->n_in != 1)
+        continue;
+      NnNode *bn = &g->nodes[r->in[0]];
+      if (bn->op != NN_OP_BATCHNORM || readers[r->in[0]] != 1 || bn->keep)
+        continue;
+      bn->ip[1] = i + 1;
+      bn->sets_own_grad = 1;
+      r->computed_by_input = 1;
     }
   g_free (readers);
 }

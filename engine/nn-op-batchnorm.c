@@ -12,6 +12,12 @@
  * inference mode so that fine-tuning does not wreck its statistics):
  *   y = gamma (x - moving_mean) / sqrt (moving_variance + eps) + beta
  *
+ * In a training graph a ReLU that is the batch norm's only reader runs
+ * inside it (ip[1] = 1 + the ReLU's node): the forward pass writes
+ * max (y, 0) straight into the ReLU's value, and the backward pass reads
+ * the ReLU's gradient masked by its value > 0, in the same passes; y
+ * itself and the ReLU's own passes are never needed.
+ *
  * Every loop runs over channels innermost (channels-last), so it
  * vectorises; per-channel sums are taken in float over blocks of rows and
  * carried in double, which keeps large batches accurate. The rows are
@@ -68,10 +74,11 @@ scratch (NnNode *n, size_t c)
   return s;
 }
 
-/* t1 = sum_rows a; t2 = sum_rows (b - shift) * a (b may be a itself). */
+/* t1 = sum_rows a; t2 = sum_rows (b - shift) * a (b may be a itself);
+ * with mask, a counts only where mask > 0 (a fused ReLU's backward). */
 NN_CLONES static void
-channel_sums (const float *a, const float *b, const float *shift, size_t rows, size_t c,
-              float *p1, float *p2, double *t1, double *t2)
+channel_sums (const float *a, const float *b, const float *shift, const float *mask,
+              size_t rows, size_t c, float *p1, float *p2, double *t1, double *t2)
 {
   for (size_t k = 0; k < c; k++)
     t1[k] = t2[k] = 0.0;
@@ -85,6 +92,17 @@ channel_sums (const float *a, const float *b, const float *shift, size_t rows, s
           const float *restrict ar = a + r * c;
           const float *restrict br = b + r * c;
           float *restrict q1 = p1, *restrict q2 = p2;
+          if (mask)
+            {
+              const float *restrict mr = mask + r * c;
+              for (size_t k = 0; k < c; k++)
+                {
+                  float ak = mr[k] > 0.0f ? ar[k] : 0.0f;
+                  q1[k] += ak;
+                  q2[k] += (br[k] - shift[k]) * ak;
+                }
+              continue;
+            }
           for (size_t k = 0; k < c; k++)
             {
               q1[k] += ar[k];
@@ -101,9 +119,10 @@ channel_sums (const float *a, const float *b, const float *shift, size_t rows, s
 
 typedef struct {
   const float *x, *y, *shift, *a, *b, *d;
+  const float *mask;   /* a fused ReLU's output: x counts where it is > 0 */
   float *out;
   size_t rows, c;
-  int tasks;
+  int tasks, relu;     /* relu: the forward pass applies it */
   Scratch s;
 } BnJob;
 
@@ -126,7 +145,8 @@ sums_task (void *data, int task, int thread)
   run_rows (j, task, &lo, &hi);
   float *p1 = j->s.runs + (size_t) task * 6 * c, *p2 = p1 + c;
   double *t1 = (double *) (void *) (p2 + c), *t2 = t1 + c;
-  channel_sums (j->x + lo * c, j->y + lo * c, j->shift, hi - lo, c, p1, p2, t1, t2);
+  channel_sums (j->x + lo * c, j->y + lo * c, j->shift, j->mask ? j->mask + lo * c : NULL,
+                hi - lo, c, p1, p2, t1, t2);
 }
 
 /* s.t1 = sum_rows x; s.t2 = sum_rows (y - shift) * x, over the threads. */
@@ -149,31 +169,47 @@ parallel_sums (BnJob *j)
     }
 }
 
-/* y = x * a + b per channel. */
+/* y = x * a + b per channel, then max (y, 0) with relu. */
 NN_CLONES static void
-affine (const float *x, const float *a, const float *b, size_t rows, size_t c, float *y)
+affine (const float *x, const float *a, const float *b, int relu, size_t rows, size_t c,
+        float *y)
 {
   for (size_t r = 0; r < rows; r++)
     {
       const float *restrict xr = x + r * c;
       float *restrict yr = y + r * c;
-      for (size_t k = 0; k < c; k++)
-        yr[k] = xr[k] * a[k] + b[k];
+      if (relu)
+        for (size_t k = 0; k < c; k++)
+          {
+            float v = xr[k] * a[k] + b[k];
+            yr[k] = v > 0.0f ? v : 0.0f;
+          }
+      else
+        for (size_t k = 0; k < c; k++)
+          yr[k] = xr[k] * a[k] + b[k];
     }
 }
 
-/* dx += dy * a + x * b + d per channel. */
+/* dx += dy * a + x * b + d per channel; with mask, dy counts only where
+ * mask > 0. */
 NN_CLONES static void
 affine2_acc (const float *dy, const float *x, const float *a, const float *b, const float *d,
-             size_t rows, size_t c, float *dx)
+             const float *mask, size_t rows, size_t c, float *dx)
 {
   for (size_t r = 0; r < rows; r++)
     {
       const float *restrict gr = dy + r * c;
       const float *restrict xr = x + r * c;
       float *restrict o = dx + r * c;
-      for (size_t k = 0; k < c; k++)
-        o[k] += gr[k] * a[k] + xr[k] * b[k] + d[k];
+      if (mask)
+        {
+          const float *restrict mr = mask + r * c;
+          for (size_t k = 0; k < c; k++)
+            o[k] += (mr[k] > 0.0f ? gr[k] : 0.0f) * a[k] + xr[k] * b[k] + d[k];
+        }
+      else
+        for (size_t k = 0; k < c; k++)
+          o[k] += gr[k] * a[k] + xr[k] * b[k] + d[k];
     }
 }
 
@@ -183,7 +219,7 @@ affine_task (void *data, int task, int thread)
   const BnJob *j = data;
   size_t lo, hi;
   run_rows (j, task, &lo, &hi);
-  affine (j->x + lo * j->c, j->a, j->b, hi - lo, j->c, j->out + lo * j->c);
+  affine (j->x + lo * j->c, j->a, j->b, j->relu, hi - lo, j->c, j->out + lo * j->c);
 }
 
 static void
@@ -192,8 +228,8 @@ affine2_task (void *data, int task, int thread)
   const BnJob *j = data;
   size_t lo, hi;
   run_rows (j, task, &lo, &hi);
-  affine2_acc (j->y + lo * j->c, j->x + lo * j->c, j->a, j->b, j->d, hi - lo, j->c,
-               j->out + lo * j->c);
+  affine2_acc (j->y + lo * j->c, j->x + lo * j->c, j->a, j->b, j->d,
+               j->mask ? j->mask + lo * j->c : NULL, hi - lo, j->c, j->out + lo * j->c);
 }
 
 static BnJob
@@ -207,6 +243,13 @@ bn_job (NnNode *n, const float *x, size_t c)
   j.tasks = blocks < BN_TASKS ? (int) blocks : BN_TASKS;
   j.s = scratch (n, c);
   return j;
+}
+
+/* The ReLU fused into n, or NULL. */
+static NnNode *
+fused_relu (NnGraph *g, const NnNode *n)
+{
+  return n->ip[1] ? &g->nodes[n->ip[1] - 1] : NULL;
 }
 
 static void
@@ -255,7 +298,9 @@ batchnorm_forward (NnGraph *g, NnNode *n)
     }
   j.a = a;
   j.b = b;
-  j.out = n->value;
+  NnNode *relu = fused_relu (g, n);
+  j.out = relu ? relu->value : n->value;
+  j.relu = relu != NULL;
   if (j.tasks > 0)
     nn_parallel_for (j.tasks, affine_task, &j);
 }
@@ -267,7 +312,11 @@ batchnorm_backward (NnGraph *g, NnNode *n)
   const float *gamma = nn_in (g, n, BN_GAMMA)->value;
   float *dgamma = nn_in (g, n, BN_GAMMA)->grad, *dbeta = nn_in (g, n, BN_BETA)->grad;
   size_t c = (size_t) n->shape[n->ndim - 1];
-  BnJob j = bn_job (n, n->grad, c);
+  /* with a fused ReLU: its gradient, where its output is positive */
+  NnNode *relu = fused_relu (g, n);
+  const float *dy = relu ? relu->grad : n->grad;
+  BnJob j = bn_job (n, dy, c);
+  j.mask = relu ? relu->value : NULL;
   size_t rows = j.rows;
   if (rows == 0)
     return;
@@ -311,7 +360,7 @@ batchnorm_backward (NnGraph *g, NnNode *n)
         }
     }
   /* affine2: out += y a + x b + d with y = dy */
-  j.y = n->grad;
+  j.y = dy;
   j.x = x->value;
   j.a = a;
   j.b = b;

@@ -769,6 +769,68 @@ test_fused_conv_pool (void)
     }
 }
 
+/* A ReLU after a batch norm runs inside it in training graphs: the same
+ * loss, outputs and gradients as the two ops apart, with the batch norm
+ * training and frozen (moving statistics, as Keras runs a non-trainable
+ * one). */
+static void
+test_fused_bn_relu (void)
+{
+  for (int frozen = 0; frozen <= 1; frozen++)
+    {
+      g_autoptr (NnModel) m = nn_model_new ("bn-relu");
+      int in = add (m, "Input", "image");
+      set (m, in, "shape", "9, 9, 8");
+      int cv = add (m, "Conv2D", NULL);
+      set (m, cv, "filters", "16");
+      set (m, cv, "padding", "same");
+      int bn = add (m, "BatchNormalization", NULL);
+      int act = add (m, "Activation", NULL);
+      set (m, act, "activation", "relu");
+      int mp = add (m, "MaxPooling2D", NULL);
+      int fl = add (m, "Flatten", NULL);
+      int d = add (m, "Dense", NULL);
+      set (m, d, "units", "3");
+      set (m, d, "activation", "softmax");
+      int chain[] = { in, cv, bn, act, mp, fl, d };
+      for (guint k = 0; k + 1 < G_N_ELEMENTS (chain); k++)
+        connect_layers (m, chain[k], chain[k + 1]);
+      nn_model_add_output (m, (NnRef) { d, 0 }, NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, 1.0,
+                           NULL, 0);
+      g_autoptr (GError) error = NULL;
+      g_assert_true (nn_model_init_weights (m, 61, &error));
+      g_assert_no_error (error);
+      if (frozen)
+        nn_model_layer_set_trainable (m, bn, FALSE);
+      int batch = 6;
+      size_t per;
+      float *x = conv_pool_inputs (m, batch, 62, 0, &per);
+      float t[6] = { 0, 1, 2, 2, 1, 0 };
+      size_t cap = 1 + (size_t) batch * 3 + (size_t) nn_model_count_params (m, NULL, NULL)
+                   + per * (size_t) batch;
+      float *a = g_new (float, cap), *b = g_new (float, cap);
+      int fa, fb;
+      size_t na = train_step_values (m, batch, x, t, 1, 1, a, &fa);
+      size_t nb = train_step_values (m, batch, x, t, 0, 1, b, &fb);
+      g_assert_cmpint (fa, ==, 1);   /* the ReLU */
+      g_assert_cmpint (fb, ==, 0);
+      g_assert_cmpuint (na, ==, nb);
+      double scale = 0, diff = 0;
+      for (size_t i = 0; i < na; i++)
+        {
+          scale = MAX (scale, fabs ((double) b[i]));
+          diff = MAX (diff, fabs ((double) a[i] - b[i]));
+        }
+      g_test_message ("batch norm %s: %zu values, max difference %.2e of %.2e",
+                      frozen ? "frozen" : "training", na, diff, scale);
+      g_assert_cmpfloat (scale, >, 0);
+      g_assert_cmpfloat (diff, <=, 1e-6 * scale);
+      g_free (a);
+      g_free (b);
+      g_free (x);
+    }
+}
+
 /* Winograd fused with the pooling and the direct kernels (also fused)
  * compute the same training step: the classic convnet's second layer,
  * "same" padding on odd sizes (the last row and column unpooled), and a
@@ -898,6 +960,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/conv-layers/model-gradients", test_model_gradients);
   g_test_add_func ("/engine/conv-layers/fused-conv-pool", test_fused_conv_pool);
   g_test_add_func ("/engine/conv-layers/winograd-pool", test_winograd_pool);
+  g_test_add_func ("/engine/conv-layers/fused-bn-relu", test_fused_bn_relu);
   g_test_add_func ("/engine/conv-layers/threads-same-numbers", test_threads_same_numbers);
   return g_test_run ();
 }
