@@ -44,6 +44,21 @@ geom_is_pointwise (const Geom *q)
          && q->oh == q->ih && q->ow == q->iw;
 }
 
+/* A convolution's output batch, height and width from its input x and
+ * kernel w (kh, kw, ...), its padding put in ip[]; the channels are the
+ * caller's. */
+static inline void
+nn_conv_out_shape (NnNode *n, const NnNode *x, const NnNode *w)
+{
+  int same = n->ip[NN_CONV_SAME];
+  n->ndim = 4;
+  n->shape[0] = x->shape[0];
+  n->shape[1] = nn_conv_out_size (x->shape[1], w->shape[0], n->ip[NN_CONV_STRIDE_H],
+                                  n->ip[NN_CONV_DIL_H], same, &n->ip[NN_CONV_PAD_TOP]);
+  n->shape[2] = nn_conv_out_size (x->shape[2], w->shape[1], n->ip[NN_CONV_STRIDE_W],
+                                  n->ip[NN_CONV_DIL_W], same, &n->ip[NN_CONV_PAD_LEFT]);
+}
+
 /* im2col rows at most this long count as short (see small_k_forward). */
 #define NN_CONV_SMALL_K 32
 

@@ -19,13 +19,7 @@ static void
 depthwise_shape (NnGraph *g, NnNode *n)
 {
   NnNode *x = nn_in (g, n, 0), *w = nn_in (g, n, 1);
-  int same = n->ip[NN_CONV_SAME];
-  n->ndim = 4;
-  n->shape[0] = x->shape[0];
-  n->shape[1] = nn_conv_out_size (x->shape[1], w->shape[0], n->ip[NN_CONV_STRIDE_H],
-                                  n->ip[NN_CONV_DIL_H], same, &n->ip[NN_CONV_PAD_TOP]);
-  n->shape[2] = nn_conv_out_size (x->shape[2], w->shape[1], n->ip[NN_CONV_STRIDE_W],
-                                  n->ip[NN_CONV_DIL_W], same, &n->ip[NN_CONV_PAD_LEFT]);
+  nn_conv_out_shape (n, x, w);
   n->shape[3] = w->shape[2] * w->shape[3];
   /* Per thread, one output pixel of the ReLU mask; per backward task, its
    * kernel and bias sums (see conv2d: same split, same determinism). */

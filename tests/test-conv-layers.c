@@ -641,6 +641,20 @@ train_step_values (NnModel *m, int batch, const float *x_in, const float *t_in, 
   return k;
 }
 
+/* Connects the layers of chain one after the other, makes the last one
+ * the output (sparse cross-entropy) and draws the weights from seed. */
+static void
+finish_chain (NnModel *m, const int *chain, guint n, guint64 seed)
+{
+  for (guint k = 0; k + 1 < n; k++)
+    connect_layers (m, chain[k], chain[k + 1]);
+  nn_model_add_output (m, (NnRef) { chain[n - 1], 0 }, NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY,
+                       1.0, NULL, 0);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (nn_model_init_weights (m, seed, &error));
+  g_assert_no_error (error);
+}
+
 /* Input -> Conv2D -> MaxPooling2D -> Flatten -> Dense 3 softmax, with a
  * sparse cross-entropy loss, weights from seed. */
 static NnModel *
@@ -665,13 +679,7 @@ conv_pool_model (const char *shape, const char *act, const char *conv_strides,
   set (m, d, "units", "3");
   set (m, d, "activation", "softmax");
   int chain[] = { in, cv, mp, fl, d };
-  for (guint k = 0; k + 1 < G_N_ELEMENTS (chain); k++)
-    connect_layers (m, chain[k], chain[k + 1]);
-  nn_model_add_output (m, (NnRef) { d, 0 }, NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, 1.0,
-                       NULL, 0);
-  g_autoptr (GError) error = NULL;
-  g_assert_true (nn_model_init_weights (m, seed, &error));
-  g_assert_no_error (error);
+  finish_chain (m, chain, G_N_ELEMENTS (chain), seed);
   return m;
 }
 
@@ -793,13 +801,7 @@ test_fused_bn_relu (void)
       set (m, d, "units", "3");
       set (m, d, "activation", "softmax");
       int chain[] = { in, cv, bn, act, mp, fl, d };
-      for (guint k = 0; k + 1 < G_N_ELEMENTS (chain); k++)
-        connect_layers (m, chain[k], chain[k + 1]);
-      nn_model_add_output (m, (NnRef) { d, 0 }, NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, 1.0,
-                           NULL, 0);
-      g_autoptr (GError) error = NULL;
-      g_assert_true (nn_model_init_weights (m, 61, &error));
-      g_assert_no_error (error);
+      finish_chain (m, chain, G_N_ELEMENTS (chain), 61);
       if (frozen)
         nn_model_layer_set_trainable (m, bn, FALSE);
       int batch = 6;
