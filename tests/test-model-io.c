@@ -636,6 +636,78 @@ test_nesting (void)
   expect_error (deep, -1, NN_MODEL_ERROR_FILE, "nested more than 8 deep", NULL);
 }
 
+/* Text nested `levels` deep: `prefix` then `open` that many times. */
+static char *
+deep_text (const char *prefix, const char *open, int levels)
+{
+  GString *s = g_string_new (prefix);
+  for (int k = 0; k < levels; k++)
+    g_string_append (s, open);
+  return g_string_free (s, FALSE);
+}
+
+/* 100,000 levels of [ or {"a": used to run json-glib out of stack; they
+ * are refused before parsing, with where the limit was crossed. Brackets
+ * in strings and comments do not count, so a model with many of them in
+ * its text still loads. */
+static void
+test_deep_json (void)
+{
+  g_autofree char *arrays = deep_text ("", "[", 100000);
+  expect_error (arrays, -1, NN_MODEL_ERROR_FILE, "deeper than 128 levels",
+                "line 1, column 129, byte 128", "not a model file", NULL);
+  g_autofree char *objects = deep_text ("", "{\"a\":", 100000);
+  expect_error (objects, -1, NN_MODEL_ERROR_FILE, "deeper than 128 levels",
+                "line 1, column 641, byte 640", NULL);
+  /* Neither a quote inside a comment nor one inside a string hides them. */
+  g_autofree char *commented = deep_text ("{\"a\": /* \" */\n", "[", 100000);
+  expect_error (commented, -1, NN_MODEL_ERROR_FILE, "deeper than 128 levels", "line 2, column 128",
+                NULL);
+  g_autofree char *escaped = deep_text ("{\"a\": \"\\\\\", 'b': '\\', \"c\":", "[{\"d\":", 50000);
+  expect_error (escaped, -1, NN_MODEL_ERROR_FILE, "deeper than 128 levels", NULL);
+
+  /* From a file, the message starts with its name. */
+  g_autofree char *dir = g_dir_make_tmp ("model-io-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "deep.json", NULL);
+  g_assert_true (g_file_set_contents (path, objects, -1, NULL));
+  g_autoptr (GError) error = NULL;
+  g_assert_null (nn_model_load (path, &error));
+  g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE);
+  g_assert_true (g_str_has_prefix (error->message, path));
+  g_assert_nonnull (strstr (error->message, "deeper than 128 levels"));
+  g_unlink (path);
+  g_rmdir (dir);
+
+  /* Models nested as deep as they may be (8) stay far below the bound. */
+  g_autofree char *eight = nested_json (8);
+  g_autoptr (NnModel) deepest = load (eight);
+  g_autofree char *eight_saved = to_json (deepest, FALSE);
+  g_autoptr (NnModel) deepest2 = load (eight_saved);
+
+  /* 300 brackets, escaped quotes and backslashes in a description. */
+  g_autoptr (NnModel) m = nn_model_new ("brackets");
+  int in = add (m, "Input", "x");
+  set (m, in, "shape", "3");
+  int d = add (m, "Dense", "dense");
+  call1 (m, d, in, 0);
+  g_autofree char *many = deep_text ("\"\\", "[{\"", 100);
+  g_autofree char *desc = g_strconcat (many, "\\", NULL);
+  nn_model_get_defaults (m)->description = g_strdup (desc);
+  g_autofree char *json = to_json (m, FALSE);
+  g_autoptr (NnModel) back = load (json);
+  g_assert_cmpstr (nn_model_get_defaults (back)->description, ==, desc);
+
+  /* The same in a comment and in a single-quoted string, which json-glib
+   * accepts (a backslash does not escape there). */
+  g_autofree char *brackets = deep_text ("", "[{", 150);
+  g_autofree char *extra = g_strdup_printf ("{\n  /* %s \" */\n  \"title\": '%s\\',\n  \"format\"",
+                                            brackets, brackets);
+  g_autofree char *hand = replace_once (json, "{\n  \"format\"", extra);
+  g_autoptr (NnModel) back2 = load (hand);
+  g_autofree char *title = g_strconcat (brackets, "\\", NULL);
+  g_assert_cmpstr (nn_model_get_defaults (back2)->title, ==, title);
+}
+
 /* A small valid file to break in many ways. */
 static char *
 small_model_json (gboolean with_weights)
@@ -1075,5 +1147,6 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/model-io/unwritable-values", test_unwritable_values);
   g_test_add_func ("/engine/model-io/save-unwritable", test_save_unwritable);
   g_test_add_func ("/engine/model-io/save-replaces", test_save_replaces);
+  g_test_add_func ("/engine/model-io/deep-json", test_deep_json);
   return g_test_run ();
 }
