@@ -501,7 +501,7 @@ file_kind (mode_t mode)
     return "a block device";
   if (S_ISSOCK (mode))
     return "a socket";
-  return "not a regular file";
+  return "a special file";
 }
 
 /* The file that saving to `path` replaces: `path` itself or, through any
@@ -520,7 +520,10 @@ resolve_target (const char *path, GStatBuf *st, GError **error)
         {
           int err = errno;
           if (err != ENOENT)
-            return save_error (error, path, NULL, err), NULL;
+            {
+              save_error (error, path, NULL, err);
+              return NULL;
+            }
           memset (st, 0, sizeof *st);
           return g_steal_pointer (&cur);
         }
@@ -536,12 +539,16 @@ resolve_target (const char *path, GStatBuf *st, GError **error)
           else
             what = g_strdup_printf ("it links to %s, which is %s, not a regular file; choose a "
                                     "file name", display, file_kind (st->st_mode));
-          return save_error (error, path, what, 0), NULL;
+          save_error (error, path, what, 0);
+          return NULL;
         }
       g_autoptr (GError) err = NULL;
       g_autofree char *link = g_file_read_link (cur, &err);
       if (!link)
-        return save_error (error, path, err->message, 0), NULL;
+        {
+          save_error (error, path, err->message, 0);
+          return NULL;
+        }
       if (!g_path_is_absolute (link))
         {
           g_autofree char *dir = g_path_get_dirname (cur);
@@ -552,7 +559,8 @@ resolve_target (const char *path, GStatBuf *st, GError **error)
       g_free (cur);
       cur = g_steal_pointer (&link);
     }
-  return save_error (error, path, NULL, ELOOP), NULL;
+  save_error (error, path, NULL, ELOOP);
+  return NULL;
 }
 
 /* Whether `name` is one of our temporary files for the file `base`:
@@ -619,7 +627,10 @@ open_save_tmp (const char *target, const GStatBuf *target_st, char **tmp_out, GE
       g_autofree char *tmp = g_build_filename (dir, name, NULL);
       int fd = g_mkstemp_full (tmp, O_RDWR | O_CLOEXEC, mode);
       if (fd < 0)
-        return save_error (error, target, NULL, errno), -1;
+        {
+          save_error (error, target, NULL, errno);
+          return -1;
+        }
       if (target_st->st_mode)
         fchmod (fd, target_st->st_mode & 0777);
       /* Between creation and the lock, another save's cleanup may have
@@ -634,7 +645,8 @@ open_save_tmp (const char *target, const GStatBuf *target_st, char **tmp_out, GE
         }
       close (fd);
     }
-  return save_error (error, target, "another program keeps removing its temporary files", 0), -1;
+  save_error (error, target, "another program keeps removing its temporary files", 0);
+  return -1;
 }
 
 static gboolean
