@@ -1092,9 +1092,10 @@ worker (gpointer data)
       guint32 *tr = g_new (guint32, n), *va = g_new (guint32, n);
       NnScores sum = { 0 }, fold_scores = { 0 };
       int folds_done = 0;
+      /* The model given to start stays in t->model until the first fold
+       * replaces it, so a stop before that still hands back a model. */
       g_mutex_lock (&t->lock);
-      NnModel *proto = t->model;
-      t->model = NULL;
+      NnModel *proto = nn_model_copy (t->model);
       g_mutex_unlock (&t->lock);
       for (int it = 0; ok && it < iters && !g_atomic_int_get (&t->stop); it++)
         {
@@ -1223,6 +1224,14 @@ nn_trainer_start (NnTrainer *t, NnModel *model, NnDataset *ds, const NnFitConfig
                    "The dataset “%s” has no training samples", ds->name);
       return FALSE;
     }
+  if (cfg->kfold > 1 && (size_t) cfg->kfold > ds->n_train)
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                   "K-fold with %d folds needs at least %d training samples, but the dataset "
+                   "“%s” has %zu: use at most %zu folds", cfg->kfold, cfg->kfold, ds->name,
+                   ds->n_train, ds->n_train);
+      return FALSE;
+    }
   g_clear_pointer (&t->model, nn_model_free);
   t->model = nn_model_copy (model);
   nn_model_auto_outputs (t->model);
@@ -1269,5 +1278,13 @@ nn_trainer_join (NnTrainer *t, GError **error)
 NnModel *
 nn_trainer_dup_model (NnTrainer *t)
 {
-  return t->model && !t->thread ? nn_model_copy (t->model) : NULL;
+  g_return_val_if_fail (t, NULL);
+  /* While the worker runs it writes the weights without the lock: no copy
+   * then. t->thread is only set and cleared by the caller's thread. */
+  if (t->thread)
+    return NULL;
+  g_mutex_lock (&t->lock);
+  NnModel *m = t->model ? nn_model_copy (t->model) : NULL;
+  g_mutex_unlock (&t->lock);
+  return m;
 }
