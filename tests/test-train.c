@@ -590,6 +590,87 @@ test_stop_any_moment_gives_model (void)
   g_assert_cmpint (models + errors, ==, 200);
 }
 
+/* Input(8) -> Dense(1), MSE, Adam at learning rate lr: Adam's steps are
+ * about lr in size, so at 1e9 the loss grows huge but stays finite. */
+static NnModel *
+regression_linear (double lr)
+{
+  g_autoptr (GError) error = NULL;
+  NnModel *m = nn_model_new ("regression");
+  int in = nn_model_add_layer (m, "Input", NULL, &error);
+  g_assert_true (nn_model_layer_set_param (m, in, "shape", "8", &error));
+  int d = nn_model_add_layer (m, "Dense", NULL, &error);
+  g_assert_true (nn_model_layer_set_param (m, d, "units", "1", &error));
+  g_assert_true (nn_model_connect (m, (NnRef) { in, 0 }, d, 0, &error));
+  nn_model_add_output (m, (NnRef) { d, 0 }, NN_LOSS_MSE, 1, NULL, 0);
+  nn_optimizer_config_init (nn_model_get_optimizer (m), NN_OPT_ADAM);
+  nn_model_get_optimizer (m)->learning_rate = lr;
+  g_assert_no_error (error);
+  return m;
+}
+
+typedef struct {
+  int warnings, epochs;
+  double last_loss;
+  char *text;
+} DivergeSeen;
+
+static void
+diverge_event (NnTrainer *t, const NnEvent *e, gpointer data)
+{
+  DivergeSeen *seen = data;
+  if (e->kind == NN_EVENT_WARNING)
+    {
+      seen->warnings++;
+      g_free (seen->text);
+      seen->text = g_strdup (e->text);
+    }
+  else if (e->kind == NN_EVENT_EPOCH)
+    {
+      seen->epochs++;
+      seen->last_loss = e->loss;
+    }
+}
+
+/* Learning rate 1e9: the loss stays finite but grows by orders of
+ * magnitude; one warning says so. At 1e-3 the same run posts none. */
+static void
+test_divergence_warns (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnDataset) ds = nn_dataset_open ("regression:n=200", NULL, &error);
+  g_assert_no_error (error);
+  double lrs[2] = { 1e9, 1e-3 };
+  for (int k = 0; k < 2; k++)
+    {
+      g_autoptr (NnModel) m = regression_linear (lrs[k]);
+      NnFitConfig cfg;
+      nn_fit_config_init (&cfg);
+      cfg.epochs = 5;
+      cfg.batch_size = 16;
+      g_autoptr (NnTrainer) t = nn_trainer_new ();
+      g_assert_true (nn_trainer_start (t, m, ds, &cfg, &error));
+      DivergeSeen seen = { 0 };
+      NnEvent *finished = drain_until_finished (t, diverge_event, &seen);
+      g_assert_true (nn_trainer_join (t, &error));
+      g_assert_no_error (error);
+      g_test_message ("learning rate %g: last epoch loss %g, %d warning(s): %s", lrs[k],
+                      seen.last_loss, seen.warnings, seen.text ? seen.text : "-");
+      g_assert_cmpint (seen.epochs, ==, 5);
+      if (k == 0)
+        {
+          g_assert_true (isfinite (seen.last_loss));
+          g_assert_cmpint (seen.warnings, ==, 1);
+          g_assert_nonnull (strstr (seen.text, "diverging"));
+          g_assert_nonnull (strstr (seen.text, "learning rate (1e+09)"));
+        }
+      else
+        g_assert_cmpint (seen.warnings, ==, 0);
+      g_free (seen.text);
+      nn_event_free (finished);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -605,5 +686,6 @@ main (int argc, char **argv)
   g_test_add_func ("/train/runtime-param-and-histograms", test_runtime_param_and_histograms);
   g_test_add_func ("/train/checkpoint-and-reduce-lr", test_checkpoint_and_reduce_lr);
   g_test_add_func ("/train/stop-any-moment-gives-model", test_stop_any_moment_gives_model);
+  g_test_add_func ("/train/divergence-warns", test_divergence_warns);
   return g_test_run ();
 }
