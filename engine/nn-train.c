@@ -1200,7 +1200,11 @@ worker (gpointer data)
       if (!ok)
         e->error = g_error_copy (error);
       else if (g_atomic_int_get (&t->stop))
-        e->text = g_strdup ("Stopped");
+        {
+          /* Replaces the "mean of N folds" text of the folds done. */
+          g_free (e->text);
+          e->text = g_strdup ("Stopped");
+        }
       g_mutex_lock (&t->lock);
       t->error = error;
       g_mutex_unlock (&t->lock);
