@@ -671,6 +671,26 @@ test_divergence_warns (void)
     }
 }
 
+/* More folds than training samples: refused at start, in words. */
+static void
+test_kfold_more_folds_than_samples (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnDataset) ds = nn_dataset_open ("moons:n=16", NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (NnModel) m = spirals_mlp (4);
+  NnFitConfig cfg;
+  nn_fit_config_init (&cfg);
+  cfg.kfold = 100000;
+  g_autoptr (NnTrainer) t = nn_trainer_new ();
+  g_assert_false (nn_trainer_start (t, m, ds, &cfg, &error));
+  g_assert_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG);
+  g_test_message ("%s", error->message);
+  g_autofree char *most = g_strdup_printf ("use at most %zu folds", ds->n_train);
+  g_assert_nonnull (strstr (error->message, most));
+  g_assert_false (nn_trainer_is_running (t));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -687,5 +707,6 @@ main (int argc, char **argv)
   g_test_add_func ("/train/checkpoint-and-reduce-lr", test_checkpoint_and_reduce_lr);
   g_test_add_func ("/train/stop-any-moment-gives-model", test_stop_any_moment_gives_model);
   g_test_add_func ("/train/divergence-warns", test_divergence_warns);
+  g_test_add_func ("/train/kfold-more-folds-than-samples", test_kfold_more_folds_than_samples);
   return g_test_run ();
 }
