@@ -98,7 +98,7 @@ drain (NnTrainer *t, Drained *d)
 }
 
 typedef struct {
-  int joined_model, joined_error, freed_running;
+  int joined_model, joined_error, freed_running, running_at_end;
   int actions[8];
 } Tally;
 
@@ -110,7 +110,7 @@ one_cycle (GRand *r, NnModel *m, NnDataset *ds, Tally *tally)
   g_autoptr (GError) error = NULL;
   NnFitConfig cfg;
   nn_fit_config_init (&cfg);
-  cfg.epochs = g_rand_int_range (r, 1, 30);
+  cfg.epochs = g_rand_int_range (r, 1, 60);
   cfg.batch_size = g_rand_int_range (r, 2, 40);
   cfg.seed = g_rand_int (r);
   if (g_rand_int_range (r, 0, 4) == 0)
@@ -125,7 +125,7 @@ one_cycle (GRand *r, NnModel *m, NnDataset *ds, Tally *tally)
   nn_fit_config_clear (&cfg);
 
   Drained d = { 0 };
-  int n_actions = g_rand_int_range (r, 0, 10);
+  int n_actions = g_rand_int_range (r, 0, 12);
   for (int a = 0; a < n_actions; a++)
     {
       int act = g_rand_int_range (r, 0, 8);
@@ -165,6 +165,7 @@ one_cycle (GRand *r, NnModel *m, NnDataset *ds, Tally *tally)
         }
     }
 
+  tally->running_at_end += nn_trainer_is_running (t);
   int ending = g_rand_int_range (r, 0, 3);
   if (ending == 2)
     {
@@ -210,7 +211,7 @@ test_stress_cycles (void)
   g_test_message ("%d cycles, DEEPSCOPE_STRESS_SEED=%u", cycles, seed);
 
   g_autoptr (GError) error = NULL;
-  g_autoptr (NnDataset) ds = nn_dataset_open ("moons:n=120:seed=2", NULL, &error);
+  g_autoptr (NnDataset) ds = nn_dataset_open ("moons:n=400:seed=2", NULL, &error);
   g_assert_no_error (error);
   g_autoptr (NnModel) m = tiny_model ();
   g_autoptr (GRand) r = g_rand_new_with_seed (seed);
@@ -237,9 +238,9 @@ test_stress_cycles (void)
   g_mutex_clear (&w.lock);
   g_cond_clear (&w.cond);
 
-  g_test_message ("%d cycles in %.1f s: %d joined with a model, %d with an error, %d freed "
-                  "while running; actions: %d pause, %d step, %d resume, %d lr, %d rate, %d l2, "
-                  "%d sleep, %d pop", cycles, secs, tally.joined_model, tally.joined_error,
+  g_test_message ("%d cycles in %.1f s: %d still running when the cycle ended it; %d joined "
+                  "with a model, %d with an error, %d freed; actions: %d pause, %d step, %d resume, %d lr, %d rate, %d l2, "
+                  "%d sleep, %d pop", cycles, secs, tally.running_at_end, tally.joined_model, tally.joined_error,
                   tally.freed_running, tally.actions[ACT_PAUSE], tally.actions[ACT_STEP],
                   tally.actions[ACT_RESUME], tally.actions[ACT_LR], tally.actions[ACT_RATE],
                   tally.actions[ACT_L2], tally.actions[ACT_SLEEP], tally.actions[ACT_POP]);
