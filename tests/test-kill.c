@@ -202,8 +202,8 @@ test_kill_during_save (void)
     }
 
   /* The next complete save: OUT.json loads, and the writer removed what
-   * the killed saves left (a writer naming its temporary files
-   * ".NAME.save-XXXXXX" does; GLib's "NAME.XXXXXX" ones stay). */
+   * the killed saves left (its ".NAME.save-XXXXXX" files, unlocked once
+   * their writer died); no other file of any name is left beside it. */
   pid = spawn_train (model, out, &err);
   read_until (err, NULL);
   fclose (err);
@@ -220,6 +220,7 @@ test_kill_during_save (void)
   g_assert_cmpint (loads, ==, runs);
   g_assert_cmpint (kills, ==, KILLS);
   g_assert_cmpint (save_tmps, ==, 0);
+  g_assert_cmpint (glib_tmps, ==, 0);
   remove_all (dir);
 }
 
