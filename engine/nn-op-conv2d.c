@@ -542,7 +542,10 @@ conv_job (NnGraph *g, NnNode *n)
   j.cs = conv_scratch (&j.q, j.cout, j.chunk, has_grad, j.x->grad != NULL, j.relu, j.zrows,
                        j.direct);
   j.tasks = j.batch < NN_CONV_TASKS ? j.batch : NN_CONV_TASKS;
-  float *after = n->aux + j.cs.total * (size_t) nn_parallel_threads () + j.cs.partial * NN_CONV_TASKS;
+  /* no scratch at all (aux NULL): nothing is placed after it */
+  float *after = n->aux ? n->aux + j.cs.total * (size_t) nn_parallel_threads ()
+                          + j.cs.partial * NN_CONV_TASKS
+                        : NULL;
   j.packed = after;
   j.packed_dx = j.direct & NN_DIRECT_FORWARD ? after + nn_direct_packed_floats (j.q.k, (size_t) j.cout)
                                              : after;
@@ -600,7 +603,9 @@ conv2d_forward_rows (const ConvJob *j, size_t r0, size_t m, int thread, float *y
       nn_direct_rows (&w, r0, m, j->packed, j->cout, j->b, j->relu, 0, y, (size_t) j->cout);
       return;
     }
-  float *base = j->n->aux + (size_t) thread * j->cs.total, *col = base + j->cs.col;
+  /* a pointwise product without gradients has no scratch (aux NULL) */
+  float *base = j->n->aux ? j->n->aux + (size_t) thread * j->cs.total : NULL;
+  float *col = base ? base + j->cs.col : NULL;
   if (q->k <= NN_CONV_SMALL_K)
     {
       const size_t *rowoff, *off;
