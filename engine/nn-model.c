@@ -1104,6 +1104,85 @@ nn_model_summary (NnModel *m, GError **error)
 
 /* ---- weights --------------------------------------------------------------- */
 
+/* LAPACK's QR (in OpenBLAS; engine/meson.build checks that it is there),
+ * Fortran calling convention: everything by address, column-major. */
+extern void dgeqrf_ (const int *m, const int *n, double *a, const int *lda, double *tau,
+                     double *work, const int *lwork, int *info);
+extern void dorgqr_ (const int *m, const int *n, const int *k, double *a, const int *lda,
+                     const double *tau, double *work, const int *lwork, int *info);
+
+/* Keras's variance-scaling normals draw from a normal of stddev
+ * sqrt (scale / fan) / 0.8796..., redrawing values beyond two of those
+ * stddevs: 0.8796... is the stddev of a unit normal truncated at +-2, so
+ * the values' own stddev is sqrt (scale / fan). */
+#define NN_TRUNCATED_STDDEV 0.87962566103423978
+
+static void
+init_truncated_normal (float *w, size_t n, double sd, NnRng *rng)
+{
+  double s = sd / NN_TRUNCATED_STDDEV;
+  for (size_t i = 0; i < n; i++)
+    {
+      float z;
+      do
+        z = nn_rng_normal (rng);
+      while (fabsf (z) > 2.0f);
+      w[i] = (float) (z * s);
+    }
+}
+
+/* Keras's Orthogonal (gain 1): w seen as a (rows, cols) matrix, rows the
+ * product of all axes but the last, cols the last (units, filters); a
+ * (max, min) normal matrix A = QR, Q's columns times the signs of R's
+ * diagonal (so that Q is uniformly distributed), transposed when rows <
+ * cols. Orthonormal columns (rows >= cols) or rows (rows < cols), to
+ * float rounding: computed in double. */
+static void
+init_orthogonal (float *w, const NnWeightSpec *spec, size_t n, NnRng *rng)
+{
+  int cols = spec->ndim >= 1 ? spec->shape[spec->ndim - 1] : 1;
+  if (n == 0 || cols <= 0)
+    return;
+  int rows = (int) (n / (size_t) cols);
+  int m = MAX (rows, cols), k = MIN (rows, cols), info = 0, lwork = -1;
+  double *a = g_new (double, (size_t) m * (size_t) k), *tau = g_new (double, (size_t) k);
+  double *sign = g_new (double, (size_t) k), query = 0;
+  for (size_t i = 0; i < (size_t) m * (size_t) k; i++)
+    a[i] = nn_rng_normal (rng);
+  dgeqrf_ (&m, &k, a, &m, tau, &query, &lwork, &info);
+  lwork = MAX ((int) query, k);
+  double *work = g_new (double, (size_t) lwork);
+  dgeqrf_ (&m, &k, a, &m, tau, work, &lwork, &info);
+  g_assert (info == 0);
+  /* R's diagonal, before Q overwrites it */
+  for (int j = 0; j < k; j++)
+    sign[j] = a[(size_t) j * (size_t) m + (size_t) j] < 0 ? -1.0 : 1.0;
+  int qwork = -1;
+  dorgqr_ (&m, &k, &k, a, &m, tau, &query, &qwork, &info);
+  if ((int) query > lwork)
+    {
+      lwork = (int) query;
+      g_free (work);
+      work = g_new (double, (size_t) lwork);
+    }
+  dorgqr_ (&m, &k, &k, a, &m, tau, work, &lwork, &info);
+  g_assert (info == 0);
+  /* Q (m, k) is column-major: Q[i, j] at a[i + j m] */
+  for (int r = 0; r < rows; r++)
+    for (int c = 0; c < cols; c++)
+      {
+        int i = rows >= cols ? r : c, j = rows >= cols ? c : r;
+        w[(size_t) r * (size_t) cols + (size_t) c]
+          = (float) (a[(size_t) j * (size_t) m + (size_t) i] * sign[j]);
+      }
+  g_free (work);
+  g_free (sign);
+  g_free (tau);
+  g_free (a);
+}
+
+/* Each initializer as Keras defines it: fans over the receptive field
+ * (all axes but the last two) times the input or output channels. */
 static void
 init_weight (float *w, const NnWeightSpec *spec, NnRng *rng)
 {
@@ -1139,27 +1218,22 @@ init_weight (float *w, const NnWeightSpec *spec, NnRng *rng)
         w[i] = (float) ((2.0 * nn_rng_uniform (rng) - 1.0) * lim);
       break;
     case NN_INIT_GLOROT_NORMAL:
+      init_truncated_normal (w, n, sqrt (2.0 / (fan_in + fan_out)), rng);
+      break;
     case NN_INIT_HE_NORMAL:
+      init_truncated_normal (w, n, sqrt (2.0 / fan_in), rng);
+      break;
     case NN_INIT_LECUN_NORMAL:
+      init_truncated_normal (w, n, sqrt (1.0 / fan_in), rng);
+      break;
     case NN_INIT_RANDOM_NORMAL:
+      /* Keras's RandomNormal: mean 0, stddev 0.05, not truncated */
+      for (size_t i = 0; i < n; i++)
+        w[i] = (float) (0.05 * nn_rng_normal (rng));
+      break;
     case NN_INIT_ORTHOGONAL:
-      {
-        double sd = spec->init == NN_INIT_GLOROT_NORMAL ? sqrt (2.0 / (fan_in + fan_out))
-                  : spec->init == NN_INIT_HE_NORMAL ? sqrt (2.0 / fan_in)
-                  : spec->init == NN_INIT_LECUN_NORMAL ? sqrt (1.0 / fan_in)
-                  : spec->init == NN_INIT_ORTHOGONAL ? sqrt (1.0 / fan_in)
-                  : 0.05;
-        /* Truncated at two standard deviations, as Keras does. */
-        for (size_t i = 0; i < n; i++)
-          {
-            float z;
-            do
-              z = nn_rng_normal (rng);
-            while (fabsf (z) > 2.0f);
-            w[i] = (float) (z * sd * (spec->init == NN_INIT_RANDOM_NORMAL ? 1.0 : 1.1368));
-          }
-        break;
-      }
+      init_orthogonal (w, spec, n, rng);
+      break;
     default:
       g_assert_not_reached ();
     }

@@ -338,17 +338,28 @@ typedef struct {
   size_t packed;                 /* the kernel packed for the direct paths */
 } ConvScratch;
 
-/* The fused pooling keeps each window's argmax (2x2, stride 2, "valid"):
- * the convolution's output and gradient then live only in the per-thread
- * block, a group of images at a time, and never go to memory. */
+/* The fused pooling keeps each window's argmax (2x2, stride 2, every
+ * window whole inside the convolution's output): the convolution's output
+ * and gradient then live only in the per-thread block, a group of images
+ * at a time, and never go to memory. "same" padding on an odd height or
+ * width pads one row or column after the output, which the argmax
+ * kernels, Winograd's tiles and trim_to_pool would read as if it were
+ * there; it takes the generic pooling instead. This runs in the
+ * convolution's shape rule, before the pooling's, so the pooling's output
+ * size comes from the convolution's own. */
 static int
 pool_argmax (NnGraph *g, const NnNode *conv)
 {
   if (!conv->ip[NN_CONV_POOL])
     return 0;
   const NnNode *p = &g->nodes[conv->ip[NN_CONV_POOL] - 1];
-  return p->ip[NN_POOL_H] == 2 && p->ip[NN_POOL_W] == 2 && p->ip[NN_POOL_STRIDE_H] == 2
-         && p->ip[NN_POOL_STRIDE_W] == 2 && !p->ip[NN_POOL_SAME];
+  if (p->ip[NN_POOL_H] != 2 || p->ip[NN_POOL_W] != 2 || p->ip[NN_POOL_STRIDE_H] != 2
+      || p->ip[NN_POOL_STRIDE_W] != 2)
+    return 0;
+  int pt, pl;
+  int oh = nn_conv_out_size (conv->shape[1], 2, 2, 1, p->ip[NN_POOL_SAME], &pt);
+  int ow = nn_conv_out_size (conv->shape[2], 2, 2, 1, p->ip[NN_POOL_SAME], &pl);
+  return pt == 0 && pl == 0 && 2 * oh <= conv->shape[1] && 2 * ow <= conv->shape[2];
 }
 
 /* zrows: rows of the per-thread output/gradient buffer (0: none). */
@@ -531,7 +542,10 @@ conv_job (NnGraph *g, NnNode *n)
   j.cs = conv_scratch (&j.q, j.cout, j.chunk, has_grad, j.x->grad != NULL, j.relu, j.zrows,
                        j.direct);
   j.tasks = j.batch < NN_CONV_TASKS ? j.batch : NN_CONV_TASKS;
-  float *after = n->aux + j.cs.total * (size_t) nn_parallel_threads () + j.cs.partial * NN_CONV_TASKS;
+  /* no scratch at all (aux NULL): nothing is placed after it */
+  float *after = n->aux ? n->aux + j.cs.total * (size_t) nn_parallel_threads ()
+                          + j.cs.partial * NN_CONV_TASKS
+                        : NULL;
   j.packed = after;
   j.packed_dx = j.direct & NN_DIRECT_FORWARD ? after + nn_direct_packed_floats (j.q.k, (size_t) j.cout)
                                              : after;
@@ -589,7 +603,9 @@ conv2d_forward_rows (const ConvJob *j, size_t r0, size_t m, int thread, float *y
       nn_direct_rows (&w, r0, m, j->packed, j->cout, j->b, j->relu, 0, y, (size_t) j->cout);
       return;
     }
-  float *base = j->n->aux + (size_t) thread * j->cs.total, *col = base + j->cs.col;
+  /* a pointwise product without gradients has no scratch (aux NULL) */
+  float *base = j->n->aux ? j->n->aux + (size_t) thread * j->cs.total : NULL;
+  float *col = base ? base + j->cs.col : NULL;
   if (q->k <= NN_CONV_SMALL_K)
     {
       const size_t *rowoff, *off;

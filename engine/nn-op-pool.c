@@ -410,10 +410,16 @@ global_max_backward (NnGraph *g, NnNode *n)
 
 static const v8f zero8 = { 0 };
 
+/* Every window is 2x2 and lies whole inside the image. "same" padding on
+ * an odd height or width has no padding before (pt = pl = 0) but one row
+ * or column after: its last windows hang over the edge, and the kernels
+ * below, which read all four positions, would read the next image there
+ * (or past the buffer) and, backward, write there. */
 static int
 is_pool_2x2 (const PoolGeom *q)
 {
-  return q->ph == 2 && q->pw == 2 && q->sh == 2 && q->sw == 2 && q->pt == 0 && q->pl == 0;
+  return q->ph == 2 && q->pw == 2 && q->sh == 2 && q->sw == 2 && q->pt == 0 && q->pl == 0
+         && 2 * q->oh <= q->ih && 2 * q->ow <= q->iw;
 }
 
 NN_CLONES static void

@@ -777,6 +777,181 @@ test_fused_conv_pool (void)
     }
 }
 
+/* ---- MaxPooling2D 2x2 "same" after a Conv2D, odd sizes ------------------ */
+
+/* The graph's max pooling node and the convolution it reads. */
+static void
+find_conv_pool (NnGraph *g, NnNode **conv, NnNode **pool)
+{
+  *conv = *pool = NULL;
+  for (int i = 0; i < g->n_nodes; i++)
+    if (g->nodes[i].op == NN_OP_MAX_POOL2D)
+      {
+        *pool = &g->nodes[i];
+        *conv = nn_in (g, *pool, 0);
+      }
+  g_assert_nonnull (*pool);
+  g_assert_cmpint ((*conv)->op, ==, NN_OP_CONV2D);
+}
+
+/* The pooling's output against a naive 2x2 stride-2 "same" max pooling of
+ * the convolution's output (Keras: the padding after the image, never
+ * selected), and the gradient it passes back (dy at the first maximum of
+ * each window; masked by the ReLU when the fused op applied it). */
+static void
+check_same_pool_naive (NnGraph *g, int relu_masked, const char *what)
+{
+  NnNode *conv, *pool;
+  find_conv_pool (g, &conv, &pool);
+  int B = conv->shape[0], H = conv->shape[1], W = conv->shape[2], C = conv->shape[3];
+  int OH = (H + 1) / 2, OW = (W + 1) / 2;
+  int pt = MAX ((OH - 1) * 2 + 2 - H, 0) / 2, pl = MAX ((OW - 1) * 2 + 2 - W, 0) / 2;
+  g_assert_cmpint (pool->shape[1], ==, OH);
+  g_assert_cmpint (pool->shape[2], ==, OW);
+  size_t nz = conv->size;
+  g_autofree float *dz = g_new0 (float, nz);
+  double worst_y = 0, worst_dz = 0;
+  for (int b = 0; b < B; b++)
+    for (int i = 0; i < OH; i++)
+      for (int j = 0; j < OW; j++)
+        for (int c = 0; c < C; c++)
+          {
+            float best = -INFINITY;
+            size_t arg = 0;
+            for (int u = 0; u < 2; u++)
+              for (int v = 0; v < 2; v++)
+                {
+                  int h = 2 * i - pt + u, w = 2 * j - pl + v;
+                  if (h < 0 || h >= H || w < 0 || w >= W)
+                    continue;
+                  size_t at = (((size_t) b * H + h) * W + w) * C + c;
+                  if (conv->value[at] > best)
+                    best = conv->value[at], arg = at;
+                }
+            size_t o = (((size_t) b * OH + i) * OW + j) * C + c;
+            worst_y = MAX (worst_y, fabs ((double) pool->value[o] - best));
+            dz[arg] += pool->grad[o];
+          }
+  for (size_t i = 0; i < nz; i++)
+    {
+      float want = relu_masked && !(conv->value[i] > 0) ? 0.0f : dz[i];
+      worst_dz = MAX (worst_dz, fabs ((double) conv->grad[i] - want));
+    }
+  g_test_message ("%s: pooled %dx%d -> %dx%d, max |y - ref| %.2e, max |dz - ref| %.2e", what,
+                  H, W, OH, OW, worst_y, worst_dz);
+  g_assert_cmpfloat (worst_y, ==, 0);
+  g_assert_cmpfloat (worst_dz, ==, 0);
+}
+
+/* MaxPooling2D (2, "same") after a Conv2D on odd heights and widths: its
+ * last windows hang over the image by one row or column. A training graph
+ * runs the two as one op; the step must give the same loss, outputs and
+ * gradients as the two ops apart, and the pooling must match a naive one
+ * in both graphs (test-ops checks the fused op against central
+ * differences). Short rows (2 to 3 channels), the direct kernels (8+),
+ * and even sizes with "same" padding (no padding at all: the argmax and
+ * Winograd fused paths) too. */
+static void
+test_fused_conv_pool_same_odd (void)
+{
+  static const struct {
+    const char *shape, *act, *filters, *padding;
+    int oh, ow, zeros, argmax;
+  } cases[] = {
+    { "9, 7, 2", "relu", "5", "valid", 7, 5, 0, 0 },
+    { "5, 7, 3", "linear", "4", "same", 5, 7, 0, 0 },
+    { "5, 5, 8", "relu", "12", "valid", 3, 3, 1, 0 },
+    { "3, 3, 16", "relu", "16", "valid", 1, 1, 0, 0 },
+    { "9, 4, 16", "relu", "16", "same", 9, 4, 0, 0 },
+    { "11, 6, 8", "linear", "8", "valid", 9, 4, 0, 0 },
+    { "8, 6, 16", "relu", "16", "same", 8, 6, 0, 1 },
+    { "10, 8, 8", "relu", "8", "valid", 8, 6, 0, 1 },
+  };
+  for (guint ci = 0; ci < G_N_ELEMENTS (cases); ci++)
+    {
+      g_autoptr (NnModel) m = nn_model_new ("same-pool");
+      int in = add (m, "Input", "image");
+      set (m, in, "shape", cases[ci].shape);
+      int cv = add (m, "Conv2D", NULL);
+      set (m, cv, "filters", cases[ci].filters);
+      set (m, cv, "padding", cases[ci].padding);
+      set (m, cv, "activation", cases[ci].act);
+      int mp = add (m, "MaxPooling2D", NULL);
+      set (m, mp, "padding", "same");
+      int fl = add (m, "Flatten", NULL);
+      int d = add (m, "Dense", NULL);
+      set (m, d, "units", "3");
+      set (m, d, "activation", "softmax");
+      int chain[] = { in, cv, mp, fl, d };
+      finish_chain (m, chain, G_N_ELEMENTS (chain), 70 + ci);
+      int batch = 5, relu = g_str_equal (cases[ci].act, "relu");
+      size_t per;
+      float *x = conv_pool_inputs (m, batch, 80 + ci, cases[ci].zeros, &per);
+      float t[5] = { 1, 0, 2, 0, 1 };
+      size_t cap = 1 + (size_t) batch * 3 + (size_t) nn_model_count_params (m, NULL, NULL)
+                   + per * (size_t) batch;
+      float *res[2] = { g_new (float, cap), g_new (float, cap) };
+      size_t n[2];
+      for (int fuse = 0; fuse <= 1; fuse++)
+        {
+          g_autoptr (GError) error = NULL;
+          g_setenv ("DEEPSCOPE_NO_FUSION", fuse ? "0" : "1", TRUE);
+          NnRng rng;
+          nn_rng_seed (&rng, 11);
+          NnCompiled *c = nn_compile (m, batch, NN_COMPILE_TRAIN | NN_COMPILE_INPUT_GRADS, &rng,
+                                      &error);
+          g_unsetenv ("DEEPSCOPE_NO_FUSION");
+          g_assert_no_error (error);
+          NnGraph *g = c->g;
+          NnNode *conv, *pool;
+          find_conv_pool (g, &conv, &pool);
+          g_assert_cmpint (conv->shape[1], ==, cases[ci].oh);
+          g_assert_cmpint (conv->shape[2], ==, cases[ci].ow);
+          g_assert_cmpint (pool->computed_by_input, ==, fuse);
+          /* 16 channels, 3x3, argmax kept: Winograd fused with the pooling */
+          g_assert_cmpint (conv->ip[NN_CONV_WINOGRAD] == 2, ==,
+                           fuse && cases[ci].argmax && g_str_equal (cases[ci].filters, "16"));
+          NnNode *xn = &g->nodes[c->input_nodes[0]];
+          memcpy (xn->value, x, xn->size * sizeof (float));
+          memcpy (g->nodes[c->target_nodes[0]].value, t, sizeof t);
+          memset (c->grads, 0, c->n_grads * sizeof (float));
+          nn_graph_forward_to (g, c->loss_node);
+          nn_graph_backward (g, c->loss_node);
+          g_autofree char *what = g_strdup_printf ("case %u, %s", ci, fuse ? "fused" : "apart");
+          /* with argmax the fused op never stores the convolution's output */
+          if (!fuse || !cases[ci].argmax)
+            check_same_pool_naive (g, fuse && relu, what);
+          size_t k = 0;
+          float *out = res[fuse];
+          out[k++] = g->nodes[c->loss_node].value[0];
+          NnNode *o = &g->nodes[c->output_nodes[0]];
+          memcpy (out + k, o->value, o->size * sizeof (float));
+          k += o->size;
+          memcpy (out + k, c->grads, c->n_grads * sizeof (float));
+          k += c->n_grads;
+          memcpy (out + k, xn->grad, xn->size * sizeof (float));
+          k += xn->size;
+          n[fuse] = k;
+          nn_compiled_free (c);
+        }
+      g_assert_cmpuint (n[0], ==, n[1]);
+      double worst = 0, scale = 0;
+      for (size_t i = 0; i < n[0]; i++)
+        scale = MAX (scale, fabs ((double) res[0][i]));
+      for (size_t i = 0; i < n[0]; i++)
+        worst = MAX (worst, fabs ((double) res[1][i] - res[0][i])
+                              / MAX (MAX (1e-3, 1e-2 * scale), fabs ((double) res[0][i])));
+      g_test_message ("case %u (%s -> %dx%d): fused against apart, %zu values, worst relative "
+                      "difference %.2e", ci, cases[ci].shape, cases[ci].oh, cases[ci].ow, n[0],
+                      worst);
+      g_assert_cmpfloat (scale, >, 0);
+      g_assert_cmpfloat (worst, <, 1e-4);
+      g_free (res[0]);
+      g_free (res[1]);
+      g_free (x);
+    }
+}
+
 /* A ReLU after a batch norm runs inside it in training graphs: the same
  * loss, outputs and gradients as the two ops apart, with the batch norm
  * training and frozen (moving statistics, as Keras runs a non-trainable
@@ -962,6 +1137,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/conv-layers/model-gradients", test_model_gradients);
   g_test_add_func ("/engine/conv-layers/fused-conv-pool", test_fused_conv_pool);
   g_test_add_func ("/engine/conv-layers/winograd-pool", test_winograd_pool);
+  g_test_add_func ("/engine/conv-layers/fused-conv-pool-same-odd", test_fused_conv_pool_same_odd);
   g_test_add_func ("/engine/conv-layers/fused-bn-relu", test_fused_bn_relu);
   g_test_add_func ("/engine/conv-layers/threads-same-numbers", test_threads_same_numbers);
   return g_test_run ();
