@@ -17,6 +17,7 @@
 #include <glib/gstdio.h>
 
 #include "ds-application.h"
+#include "ds-colors.h"
 #include "ds-data-view.h"
 #include "ds-export.h"
 #include "ds-plot-private.h"
@@ -401,8 +402,8 @@ test_spirals_live (Ui            *ui,
     for (GtkWidget *c = gtk_widget_get_first_child (list); c; c = gtk_widget_get_next_sibling (c))
       chips++;
     g_assert_cmpuint (chips, ==, 2);
-    ds_training_run_get_color (first, &a);
-    ds_training_run_get_color (run, &b);
+    ds_colors_run (ds_training_run_get_color_index (first), &a);
+    ds_colors_run (ds_training_run_get_color_index (run), &b);
     g_assert_false (gdk_rgba_equal (&a, &b));
   }
   g_assert_cmpint (ds_training_run_get_epochs_done (run), ==, 15);

@@ -71,13 +71,6 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
-/* GNOME palette colours, distinct from each other on light and dark
- * backgrounds. */
-static const char *const run_colors[] = {
-  "#3584e4", "#e66100", "#2ec27e", "#9141ac", "#e01b24",
-  "#c88800", "#2190a4", "#c061cb", "#986a44",
-};
-
 static void
 set_state (DsTrainingRun *self,
            DsRunState     state)
@@ -676,12 +669,11 @@ ds_training_run_get_end_text (DsTrainingRun *self)
   return self->end_text;
 }
 
-void
-ds_training_run_get_color (DsTrainingRun *self,
-                           GdkRGBA       *color)
+guint
+ds_training_run_get_color_index (DsTrainingRun *self)
 {
-  g_return_if_fail (DS_IS_TRAINING_RUN (self));
-  gdk_rgba_parse (color, run_colors[self->color_index % G_N_ELEMENTS (run_colors)]);
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), 0);
+  return self->color_index;
 }
 
 void

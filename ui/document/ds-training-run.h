@@ -79,8 +79,8 @@ gboolean       ds_training_run_is_live        (DsTrainingRun     *self);
 const GError  *ds_training_run_get_error      (DsTrainingRun     *self);
 /* Why it ended: "Finished", "Stopped", "Early stopping: ..." or NULL. */
 const char    *ds_training_run_get_end_text   (DsTrainingRun     *self);
-void           ds_training_run_get_color      (DsTrainingRun     *self,
-                                               GdkRGBA           *color);
+/* Which of the run colours (ds_colors_run) draws this run. */
+guint          ds_training_run_get_color_index (DsTrainingRun    *self);
 void           ds_training_run_set_color_index(DsTrainingRun     *self,
                                                guint              index);
 gboolean       ds_training_run_get_visible    (DsTrainingRun     *self);

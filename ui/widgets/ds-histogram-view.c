@@ -7,6 +7,7 @@
 #include <adwaita.h>
 #include <pango/pangocairo.h>
 
+#include "ds-colors.h"
 #include "ds-histogram-view.h"
 
 struct _DsHistogramView
@@ -135,7 +136,7 @@ ds_histogram_render (DsTrainingRun *run,
   double peak, step;
   gboolean any = FALSE;
   char a[32], b[32];
-  GdkRGBA old_fill, new_fill;
+  GdkRGBA fill, line;
 
   g_return_if_fail (DS_IS_TRAINING_RUN (run));
 
@@ -187,9 +188,6 @@ ds_histogram_render (DsTrainingRun *run,
 
   peak = n > 1 ? ph * 0.42 : ph;
   step = n > 1 ? (ph - peak) / (n - 1) : 0;
-  /* TensorBoard's orange: older epochs pale, the newest saturated. */
-  gdk_rgba_parse (&old_fill, "#f9d4b4");
-  gdk_rgba_parse (&new_fill, "#e66100");
 
   cairo_set_line_width (cr, 1);
   cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
@@ -216,12 +214,10 @@ ds_histogram_render (DsTrainingRun *run,
         }
       cairo_line_to (cr, left + (r->hi - lo) / (hi - lo) * pw, base);
       cairo_close_path (cr);
-      cairo_set_source_rgba (cr,
-                             old_fill.red + t * (new_fill.red - old_fill.red),
-                             old_fill.green + t * (new_fill.green - old_fill.green),
-                             old_fill.blue + t * (new_fill.blue - old_fill.blue), 0.92);
+      ds_colors_ridge (t, &fill, &line);
+      gdk_cairo_set_source_rgba (cr, &fill);
       cairo_fill_preserve (cr);
-      cairo_set_source_rgba (cr, 0.45 * (1 - t) + 0.55, 0.2, 0.0, 0.55 + 0.4 * t);
+      gdk_cairo_set_source_rgba (cr, &line);
       cairo_stroke (cr);
     }
 

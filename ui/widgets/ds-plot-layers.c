@@ -472,7 +472,7 @@ _ds_plot_layer_markers (DsPlot        *self,
       if (!ds_training_run_get_visible (run))
         continue;
       markers = ds_training_run_get_markers (run);
-      ds_training_run_get_color (run, &color);
+      ds_colors_run (ds_training_run_get_color_index (run), &color);
       for (guint k = 0; k < markers->len; k++)
         {
           DsRunMarker *m = &g_array_index (markers, DsRunMarker, k);
@@ -587,7 +587,7 @@ _ds_plot_layer_header (DsPlot        *self,
         GdkRGBA color;
         double w = _ds_plot_text_width (small, name);
 
-        ds_training_run_get_color (run, &color);
+        ds_colors_run (ds_training_run_get_color_index (run), &color);
         _ds_plot_set_color (cr, &pal->fg, 0.8);
         _ds_plot_draw_text (cr, small, name, x, 4, 1, 0);
         x -= w + 5;

@@ -6,6 +6,7 @@
 #include <adwaita.h>
 #include <pango/pangocairo.h>
 
+#include "ds-colors.h"
 #include "ds-plot.h"
 #include "ds-training-run.h"
 

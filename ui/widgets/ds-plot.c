@@ -43,7 +43,7 @@ add_curve (GArray         *curves,
 
   if (s == NULL || ds_metric_series_get_n_points (s) == 0)
     return;
-  ds_training_run_get_color (run, &c.color);
+  ds_colors_run (ds_training_run_get_color_index (run), &c.color);
   g_array_append_val (curves, c);
 }
 

@@ -8,29 +8,6 @@
 
 #include "ds-util.h"
 
-void
-ds_group_color (NnLayerGroup  group,
-                GdkRGBA      *out)
-{
-  /* GNOME palette colours, picked to stay distinct from each other and from
-   * the error red. */
-  static const char *const colors[NN_N_GROUPS] = {
-    [NN_GROUP_INPUT] = "#3584e4",
-    [NN_GROUP_CORE] = "#9141ac",
-    [NN_GROUP_CONVOLUTION] = "#e66100",
-    [NN_GROUP_POOLING] = "#c88800",
-    [NN_GROUP_NORMALIZATION] = "#26a269",
-    [NN_GROUP_REGULARIZATION] = "#2190a4",
-    [NN_GROUP_SEQUENCE] = "#986a44",
-    [NN_GROUP_MERGE] = "#c061cb",
-    [NN_GROUP_GENERATIVE] = "#dc5c8c",
-    [NN_GROUP_MODEL] = "#77767b",
-  };
-  const char *c = group >= 0 && group < NN_N_GROUPS && colors[group] ? colors[group] : "#77767b";
-
-  gdk_rgba_parse (out, c);
-}
-
 char *
 ds_format_count (gint64 n)
 {

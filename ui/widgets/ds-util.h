@@ -8,8 +8,6 @@
 
 G_BEGIN_DECLS
 
-/* The colour that marks a layer group in the palette and on the canvas. */
-void   ds_group_color        (NnLayerGroup group, GdkRGBA *out);
 /* "1,234,567": parameter counts are easier to read grouped. */
 char  *ds_format_count       (gint64 n);
 /* "kernel_size" -> "Kernel size". */

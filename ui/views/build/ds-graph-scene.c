@@ -7,6 +7,7 @@
 #include <pango/pangocairo.h>
 
 #include "ds-graph-scene.h"
+#include "ds-colors.h"
 #include "ds-util.h"
 
 #define PAD          10.0
@@ -890,7 +891,7 @@ node_color (const DsSceneNode  *n,
   if (n->error)
     *out = style->error;
   else
-    ds_group_color (n->group, out);
+    ds_colors_group (n->group, out);
 }
 
 static void
@@ -907,7 +908,7 @@ draw_card (cairo_t            *cr,
   if (err)
     color = style->error;
   else
-    ds_group_color (kind - 1, &color);
+    ds_colors_group (kind - 1, &color);
 
   /* Soft two-step shadow: cheaper than a blur and enough at this size. */
   rounded_rect (cr, 0, 2, w, h, RADIUS);

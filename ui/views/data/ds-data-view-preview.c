@@ -11,7 +11,7 @@
 #include <pango/pangocairo.h>
 
 #include "ds-data-view-private.h"
-#include "ds-playground.h"
+#include "ds-colors.h"
 #include "ds-util.h"
 
 /* Thumbnails of image datasets. */
@@ -183,7 +183,7 @@ draw_images (DsDataView *self,
         {
           GdkRGBA color;
 
-          ds_class_color (c, &color);
+          ds_colors_class (c, &color);
           gdk_cairo_set_source_rgba (cr, &color);
           cairo_rectangle (cr, x, y + THUMB - 3, THUMB, 3);
           cairo_fill (cr);
@@ -306,15 +306,15 @@ draw_scatter (DsDataView *self,
           double u = thi > tlo ? (nn_array_get (t, i, 0) - tlo) / (thi - tlo) : 0.5;
           GdkRGBA b, o;
 
-          ds_class_color (0, &b);
-          ds_class_color (1, &o);
+          ds_colors_class (0, &b);
+          ds_colors_class (1, &o);
           color.red = b.red + (float) u * (o.red - b.red);
           color.green = b.green + (float) u * (o.green - b.green);
           color.blue = b.blue + (float) u * (o.blue - b.blue);
           color.alpha = 1;
         }
       else
-        ds_class_color (MAX (sample_class (ds, i), 0), &color);
+        ds_colors_class (MAX (sample_class (ds, i), 0), &color);
       cairo_new_sub_path (cr);
       cairo_arc (cr, x, y, 3, 0, 2 * G_PI);
       gdk_cairo_set_source_rgba (cr, &color);
@@ -337,7 +337,7 @@ draw_scatter (DsDataView *self,
           GdkRGBA color;
           char nbuf[32];
 
-          ds_class_color (c, &color);
+          ds_colors_class (c, &color);
           gdk_cairo_set_source_rgba (cr, &color);
           cairo_arc (cr, lx, ly + 7, 4, 0, 2 * G_PI);
           cairo_fill (cr);
@@ -431,7 +431,7 @@ draw_classes (GtkDrawingArea *area,
       GdkRGBA color;
       char nbuf[32];
 
-      ds_class_color (c, &color);
+      ds_colors_class (c, &color);
       gdk_cairo_set_source_rgba (cr, &color);
       cairo_rectangle (cr, x, base - htr, bw, htr);
       cairo_fill (cr);

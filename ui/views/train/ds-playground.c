@@ -6,6 +6,7 @@
 
 #include <adwaita.h>
 
+#include "ds-colors.h"
 #include "ds-playground.h"
 
 /* Resolution of the decision map and of each hidden-unit map. */
@@ -69,40 +70,6 @@ struct _DsPlayground
 G_DEFINE_FINAL_TYPE (DsPlayground, ds_playground, GTK_TYPE_WIDGET)
 
 static void schedule_update (DsPlayground *self);
-
-/* Class colours: GNOME blue, orange, green, purple, red, yellow… as in the
- * TensorFlow Playground, blue and orange first. */
-static const guint32 class_rgb[] = {
-  0x3584e4, 0xe66100, 0x2ec27e, 0x9141ac, 0xe01b24, 0xc88800, 0x2190a4, 0xc061cb,
-  0x986a44, 0x5e5c64,
-};
-
-static void
-class_color (int     c,
-             double *r,
-             double *g,
-             double *b)
-{
-  guint32 v = class_rgb[((c % (int) G_N_ELEMENTS (class_rgb)) + (int) G_N_ELEMENTS (class_rgb))
-                        % (int) G_N_ELEMENTS (class_rgb)];
-
-  *r = ((v >> 16) & 0xff) / 255.0;
-  *g = ((v >> 8) & 0xff) / 255.0;
-  *b = (v & 0xff) / 255.0;
-}
-
-void
-ds_class_color (int      c,
-                GdkRGBA *color)
-{
-  double r, g, b;
-
-  class_color (c, &r, &g, &b);
-  color->red = (float) r;
-  color->green = (float) g;
-  color->blue = (float) b;
-  color->alpha = 1;
-}
 
 static void
 map_job_free (MapJob *job)
@@ -253,38 +220,10 @@ paint_map (DsPlayground *self)
   for (int r = 0; r < MAP_RES; r++)
     for (int c = 0; c < MAP_RES; c++)
       {
-        double p[16], R = 0, G = 0, B = 0, a, conf, best = -1;
-        int n = cell_probs (job, r * MAP_RES + c, p, 16), arg = 0;
+        double p[16];
+        int n = cell_probs (job, r * MAP_RES + c, p, 16);
 
-        for (int k = 0; k < n; k++)
-          if (p[k] > best)
-            {
-              best = p[k];
-              arg = k;
-            }
-        if (discrete (self))
-          {
-            class_color (arg, &R, &G, &B);
-            a = 0.42;
-          }
-        else
-          {
-            for (int k = 0; k < n; k++)
-              {
-                double cr, cg, cb;
-
-                class_color (k, &cr, &cg, &cb);
-                R += p[k] * cr;
-                G += p[k] * cg;
-                B += p[k] * cb;
-              }
-            /* Confident regions are deeper; the boundary fades to white. */
-            conf = n > 1 ? (best - 1.0 / n) / (1 - 1.0 / n) : 1;
-            a = 0.12 + 0.48 * CLAMP (conf, 0, 1);
-          }
-        px[r * stride + c] = ((guint32) ((1 - a + a * R) * 255) << 16)
-                             | ((guint32) ((1 - a + a * G) * 255) << 8)
-                             | (guint32) ((1 - a + a * B) * 255);
+        px[r * stride + c] = ds_colors_decision_pixel (p, n, discrete (self));
       }
   cairo_surface_mark_dirty (self->map_surface);
 }
@@ -370,11 +309,11 @@ draw_map (GtkDrawingArea *area,
     {
       double x = (nn_array_get (ds->inputs[0], i, 0) - self->x0) / (self->x1 - self->x0) * width;
       double y = (self->y1 - nn_array_get (ds->inputs[0], i, 1)) / (self->y1 - self->y0) * height;
-      double r, g, b;
+      double rgb[3];
 
       if (is_test[i] && !show_test)
         continue;
-      class_color (point_class (ds, i), &r, &g, &b);
+      ds_colors_class_rgb (point_class (ds, i), rgb);
       cairo_new_sub_path (cr);
       cairo_arc (cr, x, y, 3.4, 0, 2 * G_PI);
       if (is_test[i])
@@ -382,13 +321,13 @@ draw_map (GtkDrawingArea *area,
           cairo_set_source_rgb (cr, 1, 1, 1);
           cairo_set_line_width (cr, 3);
           cairo_stroke_preserve (cr);
-          cairo_set_source_rgb (cr, r, g, b);
+          cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
           cairo_set_line_width (cr, 1.6);
           cairo_stroke (cr);
         }
       else
         {
-          cairo_set_source_rgb (cr, r, g, b);
+          cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
           cairo_fill_preserve (cr);
           cairo_set_source_rgb (cr, 1, 1, 1);
           cairo_set_line_width (cr, 1);
@@ -435,13 +374,9 @@ draw_unit (GtkDrawingArea *area,
     for (int c = 0; c < UNIT_RES; c++)
       {
         double v = h->act[(size_t) (r * UNIT_RES + c) * h->units + u] / amax;
-        double R, G, B, a = MIN (fabs (v), 1);
 
         /* Diverging: blue below zero, orange above, white at zero. */
-        class_color (v < 0 ? 0 : 1, &R, &G, &B);
-        px[r * stride + c] = ((guint32) ((1 - a + a * R) * 255) << 16)
-                             | ((guint32) ((1 - a + a * G) * 255) << 8)
-                             | (guint32) ((1 - a + a * B) * 255);
+        px[r * stride + c] = ds_colors_diverging_pixel (v);
       }
   cairo_surface_mark_dirty (s);
 

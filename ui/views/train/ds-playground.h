@@ -31,9 +31,6 @@ guint      ds_playground_get_n_updates (DsPlayground  *self);
 int        ds_playground_get_class_at  (DsPlayground  *self,
                                         double         x,
                                         double         y);
-/* The colour of class c on the maps and in the Data view's charts. */
-void       ds_class_color              (int            c,
-                                        GdkRGBA       *color);
 /* Hidden units drawn (tests). */
 guint      ds_playground_get_n_units   (DsPlayground  *self);
 

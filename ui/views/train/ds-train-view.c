@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "ds-colors.h"
 #include "ds-export.h"
 #include "ds-file-chooser.h"
 #include "ds-train-view-private.h"
@@ -218,7 +219,7 @@ draw_swatch (GtkDrawingArea *area,
 {
   GdkRGBA color;
 
-  ds_training_run_get_color (DS_TRAINING_RUN (data), &color);
+  ds_colors_run (ds_training_run_get_color_index (DS_TRAINING_RUN (data)), &color);
   gdk_cairo_set_source_rgba (cr, &color);
   cairo_arc (cr, width / 2.0, height / 2.0, MIN (width, height) / 2.0 - 1, 0, 2 * G_PI);
   cairo_fill (cr);
