@@ -75,6 +75,7 @@ struct _DsDatasetStore
   GError       *error;
   GPtrArray    *skipped;
   double        load_seconds;
+  GPtrArray    *waiters;       /* GTask of ensure_async, waiting for a load */
 };
 
 G_DEFINE_FINAL_TYPE (DsDatasetStore, ds_dataset_store, G_TYPE_OBJECT)
@@ -117,6 +118,8 @@ load_result_free (LoadResult *result)
   g_clear_pointer (&result->skipped, g_ptr_array_unref);
   g_free (result);
 }
+
+static void settle_waiters (DsDatasetStore *self);
 
 static void
 load_thread (GTask        *task,
@@ -208,6 +211,7 @@ load_done_cb (GObject      *source,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR_MESSAGE]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DATASET]);
   g_object_thaw_notify (G_OBJECT (self));
+  settle_waiters (self);
 }
 
 static void
@@ -218,6 +222,7 @@ ds_dataset_store_dispose (GObject *object)
   if (self->cancellable)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  settle_waiters (self);
   G_OBJECT_CLASS (ds_dataset_store_parent_class)->dispose (object);
 }
 
@@ -230,6 +235,7 @@ ds_dataset_store_finalize (GObject *object)
   g_clear_pointer (&self->skipped, g_ptr_array_unref);
   g_clear_error (&self->error);
   g_free (self->spec);
+  g_ptr_array_unref (self->waiters);
   G_OBJECT_CLASS (ds_dataset_store_parent_class)->finalize (object);
 }
 
@@ -287,22 +293,13 @@ ds_dataset_store_class_init (DsDatasetStoreClass *klass)
 static void
 ds_dataset_store_init (DsDatasetStore *self)
 {
+  self->waiters = g_ptr_array_new ();
 }
 
 DsDatasetStore *
-ds_dataset_store_get_for_document (DsDocument *document)
+ds_dataset_store_new (void)
 {
-  DsDatasetStore *self;
-
-  g_return_val_if_fail (DS_IS_DOCUMENT (document), NULL);
-
-  self = g_object_get_data (G_OBJECT (document), "ds-dataset-store");
-  if (self == NULL)
-    {
-      self = g_object_new (DS_TYPE_DATASET_STORE, NULL);
-      g_object_set_data_full (G_OBJECT (document), "ds-dataset-store", self, g_object_unref);
-    }
-  return self;
+  return g_object_new (DS_TYPE_DATASET_STORE, NULL);
 }
 
 void
@@ -349,6 +346,8 @@ ds_dataset_store_load (DsDatasetStore *self,
   if (had_dataset)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DATASET]);
   g_object_thaw_notify (G_OBJECT (self));
+  /* Those waiting for another spec will not get it now. */
+  settle_waiters (self);
 }
 
 void
@@ -365,6 +364,7 @@ ds_dataset_store_cancel (DsDatasetStore *self)
   g_clear_pointer (&self->spec, g_free);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SPEC]);
+  settle_waiters (self);
 }
 
 DsDataset *
@@ -414,4 +414,137 @@ ds_dataset_store_get_skipped (DsDatasetStore *self)
 {
   g_return_val_if_fail (DS_IS_DATASET_STORE (self), NULL);
   return self->skipped;
+}
+
+/* ---- ensure --------------------------------------------------------------- */
+
+typedef struct
+{
+  char           *spec;
+  DsDatasetStore *store;          /* borrowed: the task holds it */
+  gulong          cancelled_id;
+  guint           idle_id;
+} Waiter;
+
+static void
+waiter_free (Waiter *w)
+{
+  g_assert (w->idle_id == 0);
+  g_free (w->spec);
+  g_free (w);
+}
+
+/* Returns the task's result and drops it from the waiters. Not called from
+ * inside the cancellable's handler (g_cancellable_disconnect would wait for
+ * itself). */
+static void
+waiter_return (DsDatasetStore *self,
+               GTask          *task)
+{
+  Waiter *w = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
+  g_clear_handle_id (&w->idle_id, g_source_remove);
+  if (cancellable && w->cancelled_id)
+    g_cancellable_disconnect (cancellable, w->cancelled_id);
+  w->cancelled_id = 0;
+  g_ptr_array_remove (self->waiters, task);
+
+  if (cancellable && g_cancellable_is_cancelled (cancellable))
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                             "Loading the dataset “%s” was cancelled", w->spec);
+  else if (self->dataset && g_strcmp0 (self->spec, w->spec) == 0)
+    g_task_return_pointer (task, ds_dataset_ref (self->dataset), (GDestroyNotify) ds_dataset_unref);
+  else if (self->error && g_strcmp0 (self->spec, w->spec) == 0)
+    g_task_return_error (task, g_error_copy (self->error));
+  else if (g_strcmp0 (self->spec, w->spec) == 0)
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                             "Loading the dataset “%s” was cancelled", w->spec);
+  else
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                             "The dataset “%s” was replaced by “%s” before it loaded", w->spec,
+                             self->spec ? self->spec : "none");
+  g_object_unref (task);
+}
+
+/* Answers every waiter whose spec is no longer on its way. */
+static void
+settle_waiters (DsDatasetStore *self)
+{
+  for (guint i = self->waiters->len; i-- > 0;)
+    {
+      GTask *task = self->waiters->pdata[i];
+      Waiter *w = g_task_get_task_data (task);
+      GCancellable *cancellable = g_task_get_cancellable (task);
+      gboolean waiting = self->cancellable != NULL && g_strcmp0 (self->spec, w->spec) == 0;
+
+      if (!waiting || (cancellable && g_cancellable_is_cancelled (cancellable)))
+        waiter_return (self, task);
+    }
+}
+
+static gboolean
+waiter_idle_cb (gpointer data)
+{
+  GTask *task = data;
+  Waiter *w = g_task_get_task_data (task);
+
+  w->idle_id = 0;
+  waiter_return (w->store, task);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+waiter_cancelled_cb (GCancellable *cancellable,
+                     gpointer      data)
+{
+  GTask *task = data;
+  Waiter *w = g_task_get_task_data (task);
+
+  /* Answer from the main loop, outside this handler. */
+  if (w->idle_id == 0)
+    w->idle_id = g_idle_add (waiter_idle_cb, task);
+}
+
+void
+ds_dataset_store_ensure_async (DsDatasetStore      *self,
+                               const char          *spec,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  GTask *task;
+  Waiter *w;
+
+  g_return_if_fail (DS_IS_DATASET_STORE (self));
+  g_return_if_fail (spec != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ds_dataset_store_ensure_async);
+  w = g_new0 (Waiter, 1);
+  w->spec = g_strdup (spec);
+  w->store = self;
+  g_task_set_task_data (task, w, (GDestroyNotify) waiter_free);
+  g_ptr_array_add (self->waiters, task);
+
+  if (!(self->dataset && g_strcmp0 (self->spec, spec) == 0))
+    ds_dataset_store_load (self, spec, self->flags);
+  if (cancellable)
+    w->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (waiter_cancelled_cb), task, NULL);
+  /* Loaded already, or failed at once: answer from the main loop, never
+   * before this returns. */
+  if (self->cancellable == NULL && w->idle_id == 0)
+    w->idle_id = g_idle_add (waiter_idle_cb, task);
+}
+
+DsDataset *
+ds_dataset_store_ensure_finish (DsDatasetStore  *self,
+                                GAsyncResult    *result,
+                                GError         **error)
+{
+  g_return_val_if_fail (DS_IS_DATASET_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == ds_dataset_store_ensure_async, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -6,7 +6,6 @@
 
 #include <gio/gio.h>
 
-#include "ds-document.h"
 #include "nn.h"
 
 G_BEGIN_DECLS
@@ -31,9 +30,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsDataset, ds_dataset_unref)
 #define DS_TYPE_DATASET_STORE (ds_dataset_store_get_type ())
 G_DECLARE_FINAL_TYPE (DsDatasetStore, ds_dataset_store, DS, DATASET_STORE, GObject)
 
-/* The store of a document, created on first use (borrowed: the document
- * owns it). */
-DsDatasetStore *ds_dataset_store_get_for_document (DsDocument *document);
+/* An empty store; a document owns one (ds_document_get_dataset_store). */
+DsDatasetStore *ds_dataset_store_new (void);
 
 /* Options of a load that the spec does not carry. */
 typedef enum {
@@ -60,5 +58,22 @@ const GError *ds_dataset_store_get_error (DsDatasetStore *self);
 double      ds_dataset_store_get_load_seconds (DsDatasetStore *self);
 /* Files a PNG-folder load skipped ("path: reason"), or NULL. */
 GPtrArray  *ds_dataset_store_get_skipped (DsDatasetStore *self);
+
+/* Makes sure the store holds spec (loading it with the store's current
+ * flags unless it is loaded or loading already) and calls callback once it
+ * does, or once that can no longer happen: the load failed, was cancelled
+ * (ds_dataset_store_cancel or cancellable) or another spec replaced it.
+ * Never calls back before it returns. */
+void        ds_dataset_store_ensure_async  (DsDatasetStore      *self,
+                                            const char          *spec,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+/* The dataset (a new reference), or NULL with the load's error, or
+ * G_IO_ERROR_CANCELLED when the load was cancelled or replaced by another
+ * spec. */
+DsDataset  *ds_dataset_store_ensure_finish (DsDatasetStore      *self,
+                                            GAsyncResult        *result,
+                                            GError             **error);
 
 G_END_DECLS

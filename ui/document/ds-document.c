@@ -3,7 +3,6 @@
 
 #include "ds-document.h"
 #include "ds-undo-stack.h"
-#include "ds-util.h"
 
 struct _DsDocument
 {
@@ -14,6 +13,9 @@ struct _DsDocument
   DsUndoStack *undo;
   guint64      saved_serial;    /* undo serial of the saved state; 0: none */
   gboolean     edited;          /* any commit since new/load */
+  DsDatasetStore *store;
+  GListStore  *runs;            /* DsTrainingRun, oldest first */
+  DsTrainingRun *current;
 };
 
 G_DEFINE_FINAL_TYPE (DsDocument, ds_document, G_TYPE_OBJECT)
@@ -25,6 +27,7 @@ enum {
   PROP_CAN_UNDO,
   PROP_CAN_REDO,
   PROP_TITLE,
+  PROP_CURRENT_RUN,
   N_PROPS
 };
 
@@ -69,6 +72,26 @@ undo_notify_cb (DsDocument *self,
 }
 
 static void
+ds_document_dispose (GObject *object)
+{
+  DsDocument *self = DS_DOCUMENT (object);
+
+  /* Live runs stop with their document (their workers end within a
+   * batch); a run holds itself until its worker has ended. */
+  for (guint i = 0; self->runs && i < g_list_model_get_n_items (G_LIST_MODEL (self->runs)); i++)
+    {
+      g_autoptr(DsTrainingRun) run = g_list_model_get_item (G_LIST_MODEL (self->runs), i);
+
+      if (ds_training_run_is_live (run))
+        ds_training_run_stop (run);
+    }
+  g_clear_object (&self->current);
+  g_clear_object (&self->runs);
+  g_clear_object (&self->store);
+  G_OBJECT_CLASS (ds_document_parent_class)->dispose (object);
+}
+
+static void
 ds_document_finalize (GObject *object)
 {
   DsDocument *self = DS_DOCUMENT (object);
@@ -104,6 +127,27 @@ ds_document_get_property (GObject    *object,
     case PROP_TITLE:
       g_value_take_string (value, ds_document_dup_title (self));
       break;
+    case PROP_CURRENT_RUN:
+      g_value_set_object (value, self->current);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ds_document_set_property (GObject      *object,
+                          guint         prop_id,
+                          const GValue *value,
+                          GParamSpec   *pspec)
+{
+  DsDocument *self = DS_DOCUMENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_CURRENT_RUN:
+      ds_document_set_current_run (self, g_value_get_object (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -114,8 +158,10 @@ ds_document_class_init (DsDocumentClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  object_class->dispose = ds_document_dispose;
   object_class->finalize = ds_document_finalize;
   object_class->get_property = ds_document_get_property;
+  object_class->set_property = ds_document_set_property;
 
   properties[PROP_FILE] =
     g_param_spec_object ("file", NULL, NULL, G_TYPE_FILE,
@@ -132,6 +178,9 @@ ds_document_class_init (DsDocumentClass *klass)
   properties[PROP_TITLE] =
     g_param_spec_string ("title", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CURRENT_RUN] =
+    g_param_spec_object ("current-run", NULL, NULL, DS_TYPE_TRAINING_RUN,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -155,6 +204,8 @@ ds_document_init (DsDocument *self)
   state = snapshot (self->model);
   ds_undo_stack_reset (self->undo, state);
   self->saved_serial = ds_undo_stack_get_serial (self->undo);
+  self->store = ds_dataset_store_new ();
+  self->runs = g_list_store_new (DS_TYPE_TRAINING_RUN);
 }
 
 DsDocument *
@@ -195,7 +246,9 @@ char *
 ds_document_dup_title (DsDocument *self)
 {
   g_return_val_if_fail (DS_IS_DOCUMENT (self), NULL);
-  return ds_file_display_name (self->file);
+  if (self->file == NULL)
+    return g_strdup ("Untitled");
+  return g_file_get_basename (self->file);
 }
 
 static void
@@ -462,4 +515,60 @@ ds_document_get_serial (DsDocument *self)
 {
   g_return_val_if_fail (DS_IS_DOCUMENT (self), 0);
   return ds_undo_stack_get_serial (self->undo);
+}
+
+DsDatasetStore *
+ds_document_get_dataset_store (DsDocument *self)
+{
+  g_return_val_if_fail (DS_IS_DOCUMENT (self), NULL);
+  return self->store;
+}
+
+GListModel *
+ds_document_get_runs (DsDocument *self)
+{
+  g_return_val_if_fail (DS_IS_DOCUMENT (self), NULL);
+  return G_LIST_MODEL (self->runs);
+}
+
+void
+ds_document_add_run (DsDocument    *self,
+                     DsTrainingRun *run)
+{
+  g_return_if_fail (DS_IS_DOCUMENT (self));
+  g_return_if_fail (DS_IS_TRAINING_RUN (run));
+  g_list_store_append (self->runs, run);
+}
+
+gboolean
+ds_document_remove_run (DsDocument    *self,
+                        DsTrainingRun *run)
+{
+  guint pos;
+
+  g_return_val_if_fail (DS_IS_DOCUMENT (self), FALSE);
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (run), FALSE);
+  if (!g_list_store_find (self->runs, run, &pos))
+    return FALSE;
+  if (run == self->current)
+    ds_document_set_current_run (self, NULL);
+  g_list_store_remove (self->runs, pos);
+  return TRUE;
+}
+
+DsTrainingRun *
+ds_document_get_current_run (DsDocument *self)
+{
+  g_return_val_if_fail (DS_IS_DOCUMENT (self), NULL);
+  return self->current;
+}
+
+void
+ds_document_set_current_run (DsDocument    *self,
+                             DsTrainingRun *run)
+{
+  g_return_if_fail (DS_IS_DOCUMENT (self));
+  g_return_if_fail (run == NULL || DS_IS_TRAINING_RUN (run));
+  if (g_set_object (&self->current, run))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CURRENT_RUN]);
 }

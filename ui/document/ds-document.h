@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ds-document.h: the model being edited in a window, its file, its undo
- * history and whether it has unsaved changes. Views share one document and
- * redraw on ::changed. */
+ * history and whether it has unsaved changes, and the state its views
+ * share: the dataset store and the training runs. Views share one document
+ * and redraw on ::changed. */
 #pragma once
 
 #include <gio/gio.h>
 
+#include "ds-dataset-store.h"
+#include "ds-training-run.h"
 #include "nn.h"
 
 G_BEGIN_DECLS
@@ -58,5 +61,26 @@ const char  *ds_document_get_undo_label (DsDocument *self);
 const char  *ds_document_get_redo_label (DsDocument *self);
 /* Changes with every recorded edit (autosave compares it). */
 guint64      ds_document_get_serial   (DsDocument *self);
+
+/* The dataset the views share (borrowed: the document owns it). The Data
+ * view chooses it, the Train view trains on it. */
+DsDatasetStore *ds_document_get_dataset_store (DsDocument *self);
+
+/* Every training run of this document, oldest first: a GListModel of
+ * DsTrainingRun (borrowed). The Train view adds and removes runs; any view
+ * may read them. Live runs stop when the document is disposed. */
+GListModel    *ds_document_get_runs        (DsDocument    *self);
+/* Appends run (the document takes a reference). */
+void           ds_document_add_run         (DsDocument    *self,
+                                            DsTrainingRun *run);
+/* Removes run from the list (and as the current run); FALSE when it is
+ * not in the list. */
+gboolean       ds_document_remove_run      (DsDocument    *self,
+                                            DsTrainingRun *run);
+/* The run the views show (the newest one started, unless removed), or
+ * NULL; property "current-run". */
+DsTrainingRun *ds_document_get_current_run (DsDocument    *self);
+void           ds_document_set_current_run (DsDocument    *self,
+                                            DsTrainingRun *run);
 
 G_END_DECLS

@@ -20,7 +20,9 @@ struct _DsViewClass
   /* After the document was replaced (old_document and the new one may be
    * NULL; the new one is ds_view_get_document ()). Handlers the view
    * connected with itself as data to the old document and to its dataset
-   * store are disconnected already. Not called while the view is disposed. */
+   * store are disconnected already. A view that must stop listening before
+   * its template goes calls ds_view_set_document (view, NULL) first thing
+   * in its dispose. */
   void (*document_changed) (DsView     *self,
                             DsDocument *old_document);
 

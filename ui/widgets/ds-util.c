@@ -55,14 +55,6 @@ ds_dup_samples_dir (void)
   return g_strdup (DS_SOURCE_SAMPLES_DIR);
 }
 
-char *
-ds_file_display_name (GFile *file)
-{
-  if (file == NULL)
-    return g_strdup ("Untitled");
-  return g_file_get_basename (file);
-}
-
 guint
 ds_ms_until_tick (gint64 period_us)
 {

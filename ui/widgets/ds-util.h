@@ -15,8 +15,6 @@ char  *ds_pretty_param_name  (const char *name);
 /* Where the sample models live: $DEEPSCOPE_SAMPLES, else the installed
  * data directory, else the source tree (uninstalled runs). */
 char  *ds_dup_samples_dir    (void);
-/* The model's display title: its file's basename, else "Untitled". */
-char  *ds_file_display_name  (GFile *file);
 /* Milliseconds (at least 1) until the monotonic clock next passes a
  * multiple of period_us: live views that throttle their updates to one
  * grid redraw in the same frames instead of one after the other. */

@@ -7,7 +7,7 @@
 
 struct _DsBuildView
 {
-  GtkWidget      parent_instance;
+  DsView         parent_instance;
 
   /* Template widgets */
   DsPalette     *palette;
@@ -20,19 +20,11 @@ struct _DsBuildView
   GtkLabel      *zoom_label;
   GtkLabel      *title_label;
 
-  /* Owned */
-  DsDocument    *document;
+  /* Borrowed */
+  DsDocument    *document;      /* ds_view_get_document () */
 };
 
-G_DEFINE_FINAL_TYPE (DsBuildView, ds_build_view, GTK_TYPE_WIDGET)
-
-enum {
-  PROP_0,
-  PROP_DOCUMENT,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
+G_DEFINE_FINAL_TYPE (DsBuildView, ds_build_view, DS_TYPE_VIEW)
 
 static void
 show_message (DsBuildView *self,
@@ -180,12 +172,13 @@ action_cb (GtkWidget  *widget,
 }
 
 static void
-set_document (DsBuildView *self,
-              DsDocument  *document)
+ds_build_view_document_changed (DsView     *view,
+                                DsDocument *old_document)
 {
-  if (self->document)
-    g_signal_handlers_disconnect_by_data (self->document, self);
-  g_set_object (&self->document, document);
+  DsBuildView *self = DS_BUILD_VIEW (view);
+  DsDocument *document = ds_view_get_document (view);
+
+  self->document = document;
   if (document == NULL)
     return;
   ds_graph_canvas_set_document (self->canvas, document);
@@ -196,13 +189,6 @@ set_document (DsBuildView *self,
   g_signal_connect_swapped (document, "notify::dirty", G_CALLBACK (update_title), self);
   document_changed_cb (self, DS_CHANGE_REPLACED);
   update_title (self);
-}
-
-DsDocument *
-ds_build_view_get_document (DsBuildView *self)
-{
-  g_return_val_if_fail (DS_IS_BUILD_VIEW (self), NULL);
-  return self->document;
 }
 
 DsGraphCanvas *
@@ -245,9 +231,7 @@ ds_build_view_dispose (GObject *object)
 {
   DsBuildView *self = DS_BUILD_VIEW (object);
 
-  if (self->document)
-    g_signal_handlers_disconnect_by_data (self->document, self);
-  g_clear_object (&self->document);
+  ds_view_set_document (DS_VIEW (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (object), DS_TYPE_BUILD_VIEW);
   /* The root of the template is not bound to a field, so
    * gtk_widget_dispose_template leaves it: unparent it here. */
@@ -257,60 +241,18 @@ ds_build_view_dispose (GObject *object)
 }
 
 static void
-ds_build_view_get_property (GObject    *object,
-                            guint       prop_id,
-                            GValue     *value,
-                            GParamSpec *pspec)
-{
-  DsBuildView *self = DS_BUILD_VIEW (object);
-
-  switch (prop_id)
-    {
-    case PROP_DOCUMENT:
-      g_value_set_object (value, self->document);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-ds_build_view_set_property (GObject      *object,
-                            guint         prop_id,
-                            const GValue *value,
-                            GParamSpec   *pspec)
-{
-  DsBuildView *self = DS_BUILD_VIEW (object);
-
-  switch (prop_id)
-    {
-    case PROP_DOCUMENT:
-      set_document (self, g_value_get_object (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
 ds_build_view_class_init (DsBuildViewClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  DsViewClass *view_class = DS_VIEW_CLASS (klass);
   static const char *const actions[] = {
     "build.zoom-in", "build.zoom-out", "build.zoom-reset", "build.zoom-fit",
     "build.auto-layout", "build.find-layer", "build.focus-canvas",
   };
 
   object_class->dispose = ds_build_view_dispose;
-  object_class->get_property = ds_build_view_get_property;
-  object_class->set_property = ds_build_view_set_property;
-
-  /* Every view takes the window's document as a construct property. */
-  properties[PROP_DOCUMENT] =
-    g_param_spec_object ("document", NULL, NULL, DS_TYPE_DOCUMENT,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  view_class->document_changed = ds_build_view_document_changed;
 
   g_type_ensure (DS_TYPE_PALETTE);
   g_type_ensure (DS_TYPE_GRAPH_CANVAS);

@@ -10,13 +10,13 @@
 #include "ds-palette.h"
 #include "ds-properties.h"
 #include "ds-summary.h"
+#include "ds-view.h"
 
 G_BEGIN_DECLS
 
 #define DS_TYPE_BUILD_VIEW (ds_build_view_get_type ())
-G_DECLARE_FINAL_TYPE (DsBuildView, ds_build_view, DS, BUILD_VIEW, GtkWidget)
+G_DECLARE_FINAL_TYPE (DsBuildView, ds_build_view, DS, BUILD_VIEW, DsView)
 
-DsDocument    *ds_build_view_get_document   (DsBuildView *self);
 DsGraphCanvas *ds_build_view_get_canvas     (DsBuildView *self);
 DsPalette     *ds_build_view_get_palette    (DsBuildView *self);
 DsProperties  *ds_build_view_get_properties (DsBuildView *self);

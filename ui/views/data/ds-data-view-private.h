@@ -11,7 +11,7 @@
 
 struct _DsDataView
 {
-  GtkWidget            parent_instance;
+  DsView               parent_instance;
 
   /* Template widgets */
   AdwComboRow         *source_row;
@@ -64,8 +64,10 @@ struct _DsDataView
   GtkDrawingArea      *classes_area;
   GtkLabel            *classes_title;
 
+  /* Borrowed */
+  DsDocument          *document;       /* ds_view_get_document () */
+
   /* Owned */
-  DsDocument          *document;
   DsDatasetStore      *store;
   DsDataset           *shown;          /* what the preview shows */
   char                *csv_path;

@@ -23,15 +23,7 @@ static const char *const missing_names[] = { "error", "drop", "mean", "zero" };
 static const char *const task_names[] = { "auto", "classify", "regress" };
 static const char *const norm_names[] = { NULL, "none", "meanstd", "minmax" };
 
-G_DEFINE_FINAL_TYPE (DsDataView, ds_data_view, GTK_TYPE_WIDGET)
-
-enum {
-  PROP_0,
-  PROP_DOCUMENT,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
+G_DEFINE_FINAL_TYPE (DsDataView, ds_data_view, DS_TYPE_VIEW)
 
 /* ---- options ↔ spec ------------------------------------------------------- */
 
@@ -558,18 +550,17 @@ choose_action (GtkWidget  *widget,
 /* ---- GObject -------------------------------------------------------------- */
 
 static void
-set_document (DsDataView *self,
-              DsDocument *document)
+ds_data_view_document_changed (DsView     *view,
+                               DsDocument *old_document)
 {
-  if (self->document)
-    g_signal_handlers_disconnect_by_data (self->document, self);
-  if (self->store)
-    g_signal_handlers_disconnect_by_data (self->store, self);
-  g_set_object (&self->document, document);
+  DsDataView *self = DS_DATA_VIEW (view);
+  DsDocument *document = ds_view_get_document (view);
+
+  self->document = document;
   g_clear_object (&self->store);
   if (document == NULL)
     return;
-  self->store = g_object_ref (ds_dataset_store_get_for_document (document));
+  self->store = g_object_ref (ds_document_get_dataset_store (document));
   g_signal_connect_swapped (document, "changed", G_CALLBACK (document_changed_cb), self);
   g_signal_connect_swapped (self->store, "notify", G_CALLBACK (store_changed_cb), self);
   sync_from_model (self);
@@ -582,7 +573,7 @@ ds_data_view_dispose (GObject *object)
   DsDataView *self = DS_DATA_VIEW (object);
 
   g_clear_handle_id (&self->debounce_id, g_source_remove);
-  set_document (self, NULL);
+  ds_view_set_document (DS_VIEW (self), NULL);
   ds_file_chooser_clear (&self->chooser);
   gtk_widget_dispose_template (GTK_WIDGET (object), DS_TYPE_DATA_VIEW);
   /* An unbound template root is not unparented by the call above. */
@@ -605,56 +596,15 @@ ds_data_view_finalize (GObject *object)
 }
 
 static void
-ds_data_view_get_property (GObject    *object,
-                           guint       prop_id,
-                           GValue     *value,
-                           GParamSpec *pspec)
-{
-  DsDataView *self = DS_DATA_VIEW (object);
-
-  switch (prop_id)
-    {
-    case PROP_DOCUMENT:
-      g_value_set_object (value, self->document);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-ds_data_view_set_property (GObject      *object,
-                           guint         prop_id,
-                           const GValue *value,
-                           GParamSpec   *pspec)
-{
-  DsDataView *self = DS_DATA_VIEW (object);
-
-  switch (prop_id)
-    {
-    case PROP_DOCUMENT:
-      set_document (self, g_value_get_object (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
 ds_data_view_class_init (DsDataViewClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  DsViewClass *view_class = DS_VIEW_CLASS (klass);
 
   object_class->dispose = ds_data_view_dispose;
   object_class->finalize = ds_data_view_finalize;
-  object_class->get_property = ds_data_view_get_property;
-  object_class->set_property = ds_data_view_set_property;
-
-  properties[PROP_DOCUMENT] =
-    g_param_spec_object ("document", NULL, NULL, DS_TYPE_DOCUMENT,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  view_class->document_changed = ds_data_view_document_changed;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/deepscope/Deepscope/ui/ds-data-view.ui");
@@ -739,13 +689,6 @@ ds_data_view_init (DsDataView *self)
   adw_combo_row_set_selected (self->source_row, SOURCE_TOY);
   self->updating = FALSE;
   _ds_data_view_update_visibility (self);
-}
-
-DsDocument *
-ds_data_view_get_document (DsDataView *self)
-{
-  g_return_val_if_fail (DS_IS_DATA_VIEW (self), NULL);
-  return self->document;
 }
 
 DsDatasetStore *

@@ -11,13 +11,13 @@
 
 #include "ds-dataset-store.h"
 #include "ds-document.h"
+#include "ds-view.h"
 
 G_BEGIN_DECLS
 
 #define DS_TYPE_DATA_VIEW (ds_data_view_get_type ())
-G_DECLARE_FINAL_TYPE (DsDataView, ds_data_view, DS, DATA_VIEW, GtkWidget)
+G_DECLARE_FINAL_TYPE (DsDataView, ds_data_view, DS, DATA_VIEW, DsView)
 
-DsDocument     *ds_data_view_get_document    (DsDataView *self);
 DsDatasetStore *ds_data_view_get_store       (DsDataView *self);
 /* The source chooser and the 2-D shape chooser (AdwComboRow). */
 AdwComboRow    *ds_data_view_get_source_row  (DsDataView *self);

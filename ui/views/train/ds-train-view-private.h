@@ -13,7 +13,7 @@
 
 struct _DsTrainView
 {
-  GtkWidget            parent_instance;
+  DsView               parent_instance;
 
   /* Template widgets */
   AdwComboRow         *optimizer_row;
@@ -61,11 +61,12 @@ struct _DsTrainView
   DsHistogramView     *histogram_view;
   DsPlayground        *playground;
 
+  /* Borrowed */
+  DsDocument          *document;       /* ds_view_get_document () */
+
   /* Owned */
-  DsDocument          *document;
   DsDatasetStore      *store;
-  GListStore          *runs;
-  DsTrainingRun       *current;
+  GListStore          *no_runs;        /* the run list without a document */
   GPtrArray           *plots;          /* DsPlot, in grid order */
   GPtrArray           *output_rows;    /* rows added to outputs_group */
   GPtrArray           *live_rows;      /* rows added to live_group */
@@ -75,14 +76,14 @@ struct _DsTrainView
   gboolean             export_history; /* what the export chooser writes */
   DsExportFormat       export_format;
   gboolean             updating;       /* model → widgets: ignore their signals */
-  gboolean             start_pending;  /* waiting for the dataset */
-  char                *pending_spec;   /* ...this one */
+  GCancellable        *start_cancellable; /* a start waiting for its dataset */
   gboolean             pending_paused;
   guint                run_counter;
   guint                progress_id;
 };
 
 NnModel * _ds_train_view_model (DsTrainView *self);
+DsTrainingRun * _ds_train_view_current (DsTrainView *self);
 void _ds_train_view_toast (DsTrainView *self, const char *text);
 void _ds_train_view_set_status (DsTrainView *self, const char *text, gboolean error);
 void _ds_train_view_sync_from_model (DsTrainView *self);

@@ -84,8 +84,8 @@ live_param_cb (GtkSpinButton *spin,
 
   /* A live run takes it before its next batch; the model keeps it for the
    * next runs. */
-  if (self->current && ds_training_run_is_live (self->current)
-      && !ds_training_run_set_param (self->current, layer, param, text, &error))
+  if (_ds_train_view_current (self) && ds_training_run_is_live (_ds_train_view_current (self))
+      && !ds_training_run_set_param (_ds_train_view_current (self), layer, param, text, &error))
     {
       _ds_train_view_set_status (self, error->message, TRUE);
       return;
@@ -346,8 +346,8 @@ _ds_train_view_lr_changed_cb (DsTrainView *self)
     return;
   /* A live run changes its rate before the next batch; the plots mark it
    * when the trainer reports it. */
-  if (self->current && ds_training_run_is_live (self->current))
-    ds_training_run_set_lr (self->current, lr);
+  if (_ds_train_view_current (self) && ds_training_run_is_live (_ds_train_view_current (self)))
+    ds_training_run_set_lr (_ds_train_view_current (self), lr);
   nn_model_get_optimizer (_ds_train_view_model (self))->learning_rate = lr;
   ds_document_commit (self->document, DS_CHANGE_PARAMS, "Change Learning Rate", "train-lr");
 }

@@ -13,15 +13,7 @@
 #include "ds-train-view-private.h"
 #include "ds-util.h"
 
-G_DEFINE_FINAL_TYPE (DsTrainView, ds_train_view, GTK_TYPE_WIDGET)
-
-enum {
-  PROP_0,
-  PROP_DOCUMENT,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
+G_DEFINE_FINAL_TYPE (DsTrainView, ds_train_view, DS_TYPE_VIEW)
 
 static void update_actions (DsTrainView *self);
 static void rebuild_plots  (DsTrainView *self);
@@ -56,6 +48,19 @@ _ds_train_view_model (DsTrainView *self)
   return ds_document_get_model (self->document);
 }
 
+DsTrainingRun *
+_ds_train_view_current (DsTrainView *self)
+{
+  return self->document ? ds_document_get_current_run (self->document) : NULL;
+}
+
+/* The document's runs, or an empty list without a document. */
+static GListModel *
+runs_model (DsTrainView *self)
+{
+  return self->document ? ds_document_get_runs (self->document) : G_LIST_MODEL (self->no_runs);
+}
+
 /* ---- model → widgets ------------------------------------------------------ */
 
 static void
@@ -65,7 +70,7 @@ document_changed_cb (DsTrainView *self,
   if (what == DS_CHANGE_POSITIONS)
     return;
   _ds_train_view_sync_from_model (self);
-  if (what & DS_CHANGE_REPLACED && self->current == NULL)
+  if (what & DS_CHANGE_REPLACED && _ds_train_view_current (self) == NULL)
     rebuild_plots (self);
 }
 
@@ -103,7 +108,7 @@ static GPtrArray *
 chart_keys (DsTrainView *self)
 {
   GPtrArray *keys = g_ptr_array_new_with_free_func (g_free);
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->runs));
+  guint n = g_list_model_get_n_items (runs_model (self));
   NnModel *m = _ds_train_view_model (self);
 
   add_key (keys, "loss");
@@ -118,7 +123,7 @@ chart_keys (DsTrainView *self)
         }
   for (guint r = 0; r < n; r++)
     {
-      g_autoptr(DsTrainingRun) run = g_list_model_get_item (G_LIST_MODEL (self->runs), r);
+      g_autoptr(DsTrainingRun) run = g_list_model_get_item (runs_model (self), r);
       const char * const *run_keys = ds_training_run_get_keys (run);
 
       for (guint k = 0; run_keys[k]; k++)
@@ -173,7 +178,7 @@ rebuild_plots (DsTrainView *self)
 
       ds_plot_set_metric (DS_PLOT (plot), keys->pdata[i]);
       ds_plot_set_title (DS_PLOT (plot), title);
-      ds_plot_set_runs (DS_PLOT (plot), G_LIST_MODEL (self->runs));
+      ds_plot_set_runs (DS_PLOT (plot), runs_model (self));
       apply_plot_options (self, DS_PLOT (plot));
       gtk_widget_set_vexpand (plot, TRUE);
       gtk_widget_set_margin_start (plot, 10);
@@ -273,19 +278,19 @@ remove_run_cb (GtkButton   *button,
                DsTrainView *self)
 {
   DsTrainingRun *run = g_object_get_data (G_OBJECT (button), "ds-run");
-  guint pos;
+  gboolean was_current = run == _ds_train_view_current (self);
+  guint n;
 
-  if (ds_training_run_is_live (run) || !g_list_store_find (self->runs, run, &pos))
+  if (ds_training_run_is_live (run) || !ds_document_remove_run (self->document, run))
     return;
-  g_list_store_remove (self->runs, pos);
-  if (run == self->current)
+  n = g_list_model_get_n_items (runs_model (self));
+  if (was_current)
     {
-      g_clear_object (&self->current);
-      if (g_list_model_get_n_items (G_LIST_MODEL (self->runs)) > 0)
-        self->current = g_list_model_get_item (G_LIST_MODEL (self->runs),
-                                               g_list_model_get_n_items (G_LIST_MODEL (self->runs)) - 1);
-      ds_histogram_view_set_run (self->histogram_view, self->current);
-      ds_playground_set_run (self->playground, self->current);
+      g_autoptr(DsTrainingRun) newest = n > 0 ? g_list_model_get_item (runs_model (self), n - 1) : NULL;
+
+      ds_document_set_current_run (self->document, newest);
+      ds_histogram_view_set_run (self->histogram_view, newest);
+      ds_playground_set_run (self->playground, newest);
     }
   update_actions (self);
 }
@@ -344,7 +349,7 @@ create_chip (gpointer item,
 static void
 update_progress (DsTrainView *self)
 {
-  DsTrainingRun *run = self->current;
+  DsTrainingRun *run = _ds_train_view_current (self);
   const NnFitConfig *cfg;
   g_autofree char *head = NULL;
   g_autofree char *speed = NULL;
@@ -353,7 +358,7 @@ update_progress (DsTrainView *self)
 
   if (run == NULL)
     {
-      gtk_label_set_text (self->epoch_label, self->start_pending ? "Loading the dataset…" : "Ready");
+      gtk_label_set_text (self->epoch_label, self->start_cancellable ? "Loading the dataset…" : "Ready");
       gtk_label_set_text (self->speed_label, "");
       gtk_progress_bar_set_fraction (self->progress_bar, 0);
       return;
@@ -420,24 +425,26 @@ update_progress (DsTrainView *self)
 static void
 update_actions (DsTrainView *self)
 {
-  DsRunState state = self->current ? ds_training_run_get_state (self->current) : DS_RUN_FINISHED;
-  gboolean live = self->current && ds_training_run_is_live (self->current);
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->runs));
+  DsTrainingRun *current = _ds_train_view_current (self);
+  DsRunState state = current ? ds_training_run_get_state (current) : DS_RUN_FINISHED;
+  gboolean live = current && ds_training_run_is_live (current);
+  gboolean pending = self->start_cancellable != NULL;  /* waiting for the dataset */
+  guint n = g_list_model_get_n_items (runs_model (self));
   gboolean any_ended = FALSE;
 
   for (guint i = 0; i < n && !any_ended; i++)
     {
-      g_autoptr(DsTrainingRun) run = g_list_model_get_item (G_LIST_MODEL (self->runs), i);
+      g_autoptr(DsTrainingRun) run = g_list_model_get_item (runs_model (self), i);
       any_ended = !ds_training_run_is_live (run);
     }
 
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "train.start", !live && !self->start_pending);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "train.start", !live && !pending);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "train.pause", live && state == DS_RUN_RUNNING);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "train.resume", live && state == DS_RUN_PAUSED);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "train.toggle-pause", live);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "train.step",
-                                 (live && state == DS_RUN_PAUSED) || (!live && !self->start_pending));
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "train.stop", live || self->start_pending);
+                                 (live && state == DS_RUN_PAUSED) || (!live && !pending));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "train.stop", live || pending);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "train.export-history", n > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "train.clear-runs", any_ended);
   gtk_widget_set_visible (self->pause_button, !(live && state == DS_RUN_PAUSED));
@@ -504,7 +511,7 @@ run_ended_cb (DsTrainView   *self,
       NnModel *result = ds_training_run_get_result (run);
 
       _ds_train_view_set_status (self, NULL, FALSE);
-      if (run == self->current && result)
+      if (run == _ds_train_view_current (self) && result)
         {
           if (take_weights (_ds_train_view_model (self), result))
             ds_document_commit (self->document, DS_CHANGE_PARAMS, "Train", NULL);
@@ -544,7 +551,7 @@ run_progress_cb (DsTrainView   *self,
   /* New label texts re-lay out the window: about four times a second is
    * plenty for numbers that change every batch, on the charts' grid so
    * that both repaint in one frame. */
-  if (run != self->current || self->progress_id)
+  if (run != _ds_train_view_current (self) || self->progress_id)
     return;
   self->progress_id = g_timeout_add (ds_ms_until_tick (3 * DS_LIVE_REDRAW_US),
                                      progress_timeout_cb, self);
@@ -589,8 +596,8 @@ begin_run (DsTrainView *self,
     }
   self->run_counter++;
   _ds_train_view_set_status (self, NULL, FALSE);
-  g_set_object (&self->current, run);
-  g_list_store_append (self->runs, run);
+  ds_document_add_run (self->document, run);
+  ds_document_set_current_run (self->document, run);
   ds_histogram_view_set_run (self->histogram_view, run);
   ds_playground_set_run (self->playground, run);
   rebuild_plots (self);
@@ -616,19 +623,31 @@ store_changed_cb (DsTrainView *self)
 {
   DsDataset *ds = ds_dataset_store_get_dataset (self->store);
 
-  if (self->current == NULL && ds)
+  if (_ds_train_view_current (self) == NULL && ds)
     ds_playground_set_dataset (self->playground, ds);
-  if (!self->start_pending || ds_dataset_store_get_loading (self->store))
-    return;
+}
 
-  self->start_pending = FALSE;
-  if (ds && g_strcmp0 (ds_dataset_store_get_spec (self->store), self->pending_spec) == 0)
+static void
+dataset_ready_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      data)
+{
+  g_autoptr(DsTrainView) self = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DsDataset) ds = ds_dataset_store_ensure_finish (DS_DATASET_STORE (source), result, &error);
+
+  /* Stopped, started again or the view went away: this start is over. */
+  if (self->start_cancellable == NULL
+      || g_task_get_cancellable (G_TASK (result)) != self->start_cancellable)
+    return;
+  g_clear_object (&self->start_cancellable);
+  if (ds)
     begin_run (self, ds, self->pending_paused);
   else
     {
-      const GError *error = ds_dataset_store_get_error (self->store);
       g_autofree char *text = g_strdup_printf ("The dataset could not be loaded: %s",
-                                               error ? error->message : "loading was cancelled");
+                                               g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+                                               ? "loading was cancelled" : error->message);
 
       _ds_train_view_set_status (self, text, TRUE);
     }
@@ -643,7 +662,7 @@ start (DsTrainView *self,
   const char *spec = wanted_spec (self);
   DsDataset *ds = ds_dataset_store_get_dataset (self->store);
 
-  if (self->current && ds_training_run_is_live (self->current))
+  if (_ds_train_view_current (self) && ds_training_run_is_live (_ds_train_view_current (self)))
     return;
   if (nn_model_get_n_layers (m) == 0)
     {
@@ -660,18 +679,15 @@ start (DsTrainView *self,
       begin_run (self, ds, paused);
       return;
     }
-  /* The model names its dataset: load it (or wait for the load under
-   * way), then start. */
-  self->start_pending = TRUE;
+  /* The model names its dataset: have the store load it (or wait for the
+   * load under way), then start. */
   self->pending_paused = paused;
-  g_free (self->pending_spec);
-  self->pending_spec = g_strdup (spec);
-  ds_dataset_store_load (self->store, self->pending_spec, ds_dataset_store_get_flags (self->store));
+  g_clear_object (&self->start_cancellable);
+  self->start_cancellable = g_cancellable_new ();
+  ds_dataset_store_ensure_async (self->store, spec, self->start_cancellable,
+                                 dataset_ready_cb, g_object_ref (self));
   _ds_train_view_set_status (self, NULL, FALSE);
   update_actions (self);
-  /* It may have been loaded already under the same spec. */
-  if (!ds_dataset_store_get_loading (self->store))
-    store_changed_cb (self);
 }
 
 /* ---- actions -------------------------------------------------------------- */
@@ -689,7 +705,7 @@ export_chosen_cb (GFile    *file,
     ok = FALSE, g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                                      "Only local files can be written");
   else if (self->export_history)
-    ok = ds_export_history (G_LIST_MODEL (self->runs), path, &error);
+    ok = ds_export_history (runs_model (self), path, &error);
   else
     ok = ds_export_plots (self->plots, 2, 640, 380, self->export_format, path, &error);
   if (ok)
@@ -726,7 +742,7 @@ action_cb (GtkWidget  *widget,
            GVariant   *parameter)
 {
   DsTrainView *self = DS_TRAIN_VIEW (widget);
-  DsTrainingRun *run = self->current;
+  DsTrainingRun *run = _ds_train_view_current (self);
 
   if (g_str_equal (action_name, "train.start"))
     start (self, FALSE);
@@ -752,9 +768,10 @@ action_cb (GtkWidget  *widget,
     {
       if (run && ds_training_run_is_live (run))
         ds_training_run_stop (run);
-      else if (self->start_pending)
+      else if (self->start_cancellable)
         {
-          self->start_pending = FALSE;
+          g_cancellable_cancel (self->start_cancellable);
+          g_clear_object (&self->start_cancellable);
           ds_dataset_store_cancel (self->store);
         }
     }
@@ -772,16 +789,17 @@ action_cb (GtkWidget  *widget,
     run_export_dialog (self, TRUE, DS_EXPORT_PNG);
   else if (g_str_equal (action_name, "train.clear-runs"))
     {
-      for (guint i = g_list_model_get_n_items (G_LIST_MODEL (self->runs)); i-- > 0;)
+      gboolean current_ended = run && !ds_training_run_is_live (run);
+
+      for (guint i = g_list_model_get_n_items (runs_model (self)); i-- > 0;)
         {
-          g_autoptr(DsTrainingRun) r = g_list_model_get_item (G_LIST_MODEL (self->runs), i);
+          g_autoptr(DsTrainingRun) r = g_list_model_get_item (runs_model (self), i);
 
           if (!ds_training_run_is_live (r))
-            g_list_store_remove (self->runs, i);
+            ds_document_remove_run (self->document, r);
         }
-      if (self->current && !ds_training_run_is_live (self->current))
+      if (current_ended)
         {
-          g_clear_object (&self->current);
           ds_histogram_view_set_run (self->histogram_view, NULL);
           ds_playground_set_run (self->playground, NULL);
         }
@@ -795,19 +813,27 @@ action_cb (GtkWidget  *widget,
 /* ---- GObject -------------------------------------------------------------- */
 
 static void
-set_document (DsTrainView *self,
-              DsDocument  *document)
+ds_train_view_document_changed (DsView     *view,
+                                DsDocument *old_document)
 {
-  if (self->document)
-    g_signal_handlers_disconnect_by_data (self->document, self);
-  if (self->store)
-    g_signal_handlers_disconnect_by_data (self->store, self);
-  g_set_object (&self->document, document);
+  DsTrainView *self = DS_TRAIN_VIEW (view);
+
+  if (old_document)
+    for (guint i = 0; i < g_list_model_get_n_items (ds_document_get_runs (old_document)); i++)
+      {
+        g_autoptr(DsTrainingRun) run = g_list_model_get_item (ds_document_get_runs (old_document), i);
+
+        g_signal_handlers_disconnect_by_data (run, self);
+      }
+  self->document = ds_view_get_document (view);
   g_clear_object (&self->store);
-  if (document == NULL)
+  gtk_flow_box_bind_model (self->run_list, runs_model (self), create_chip, self, NULL);
+  if (self->document == NULL)
     return;
-  self->store = g_object_ref (ds_dataset_store_get_for_document (document));
-  g_signal_connect_swapped (document, "changed", G_CALLBACK (document_changed_cb), self);
+  self->store = g_object_ref (ds_document_get_dataset_store (self->document));
+  g_signal_connect_swapped (self->document, "changed", G_CALLBACK (document_changed_cb), self);
+  g_signal_connect_swapped (ds_document_get_runs (self->document), "items-changed",
+                            G_CALLBACK (update_actions), self);
   g_signal_connect_swapped (self->store, "notify::dataset", G_CALLBACK (store_changed_cb), self);
   g_signal_connect_swapped (self->store, "notify::loading", G_CALLBACK (store_changed_cb), self);
   _ds_train_view_sync_from_model (self);
@@ -822,23 +848,19 @@ ds_train_view_dispose (GObject *object)
 {
   DsTrainView *self = DS_TRAIN_VIEW (object);
 
-  /* Live runs stop with the view (their workers end within a batch). */
-  for (guint i = 0; self->runs && i < g_list_model_get_n_items (G_LIST_MODEL (self->runs)); i++)
-    {
-      g_autoptr(DsTrainingRun) run = g_list_model_get_item (G_LIST_MODEL (self->runs), i);
-
-      g_signal_handlers_disconnect_by_data (run, self);
-      ds_training_run_stop (run);
-    }
-  set_document (self, NULL);
+  /* The document stops its live runs when it goes; the view only stops
+   * listening to them. */
+  if (self->start_cancellable)
+    g_cancellable_cancel (self->start_cancellable);
+  g_clear_object (&self->start_cancellable);
+  ds_view_set_document (DS_VIEW (self), NULL);
   ds_file_chooser_clear (&self->chooser);
-  g_clear_object (&self->current);
   g_clear_handle_id (&self->progress_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (object), DS_TYPE_TRAIN_VIEW);
   /* An unbound template root is not unparented by the call above. */
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (object)));)
     gtk_widget_unparent (child);
-  g_clear_object (&self->runs);
+  g_clear_object (&self->no_runs);
   G_OBJECT_CLASS (ds_train_view_parent_class)->dispose (object);
 }
 
@@ -852,44 +874,7 @@ ds_train_view_finalize (GObject *object)
   g_ptr_array_unref (self->live_rows);
   g_free (self->rows_signature);
   g_free (self->checkpoint_path);
-  g_free (self->pending_spec);
   G_OBJECT_CLASS (ds_train_view_parent_class)->finalize (object);
-}
-
-static void
-ds_train_view_get_property (GObject    *object,
-                            guint       prop_id,
-                            GValue     *value,
-                            GParamSpec *pspec)
-{
-  DsTrainView *self = DS_TRAIN_VIEW (object);
-
-  switch (prop_id)
-    {
-    case PROP_DOCUMENT:
-      g_value_set_object (value, self->document);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-ds_train_view_set_property (GObject      *object,
-                            guint         prop_id,
-                            const GValue *value,
-                            GParamSpec   *pspec)
-{
-  DsTrainView *self = DS_TRAIN_VIEW (object);
-
-  switch (prop_id)
-    {
-    case PROP_DOCUMENT:
-      set_document (self, g_value_get_object (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
 }
 
 static void
@@ -897,6 +882,7 @@ ds_train_view_class_init (DsTrainViewClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  DsViewClass *view_class = DS_VIEW_CLASS (klass);
   static const char *const actions[] = {
     "train.start", "train.pause", "train.resume", "train.toggle-pause", "train.step",
     "train.stop", "train.reset-zoom", "train.export-history", "train.clear-runs",
@@ -905,13 +891,7 @@ ds_train_view_class_init (DsTrainViewClass *klass)
 
   object_class->dispose = ds_train_view_dispose;
   object_class->finalize = ds_train_view_finalize;
-  object_class->get_property = ds_train_view_get_property;
-  object_class->set_property = ds_train_view_set_property;
-
-  properties[PROP_DOCUMENT] =
-    g_param_spec_object ("document", NULL, NULL, DS_TYPE_DOCUMENT,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  view_class->document_changed = ds_train_view_document_changed;
 
   g_type_ensure (DS_TYPE_HISTOGRAM_VIEW);
   g_type_ensure (DS_TYPE_PLAYGROUND);
@@ -991,36 +971,28 @@ ds_train_view_class_init (DsTrainViewClass *klass)
 static void
 ds_train_view_init (DsTrainView *self)
 {
-  self->runs = g_list_store_new (DS_TYPE_TRAINING_RUN);
+  self->no_runs = g_list_store_new (DS_TYPE_TRAINING_RUN);
   self->plots = g_ptr_array_new ();
   self->output_rows = g_ptr_array_new ();
   self->live_rows = g_ptr_array_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
-  gtk_flow_box_bind_model (self->run_list, G_LIST_MODEL (self->runs), create_chip, self, NULL);
-  g_signal_connect_swapped (self->runs, "items-changed", G_CALLBACK (update_actions), self);
+  gtk_flow_box_bind_model (self->run_list, runs_model (self), create_chip, self, NULL);
   page_changed_cb (self);
   update_actions (self);
-}
-
-DsDocument *
-ds_train_view_get_document (DsTrainView *self)
-{
-  g_return_val_if_fail (DS_IS_TRAIN_VIEW (self), NULL);
-  return self->document;
 }
 
 GListModel *
 ds_train_view_get_runs (DsTrainView *self)
 {
   g_return_val_if_fail (DS_IS_TRAIN_VIEW (self), NULL);
-  return G_LIST_MODEL (self->runs);
+  return runs_model (self);
 }
 
 DsTrainingRun *
 ds_train_view_get_current_run (DsTrainView *self)
 {
   g_return_val_if_fail (DS_IS_TRAIN_VIEW (self), NULL);
-  return self->current;
+  return _ds_train_view_current (self);
 }
 
 DsPlot *

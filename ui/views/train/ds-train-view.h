@@ -11,13 +11,13 @@
 #include "ds-playground.h"
 #include "ds-plot.h"
 #include "ds-training-run.h"
+#include "ds-view.h"
 
 G_BEGIN_DECLS
 
 #define DS_TYPE_TRAIN_VIEW (ds_train_view_get_type ())
-G_DECLARE_FINAL_TYPE (DsTrainView, ds_train_view, DS, TRAIN_VIEW, GtkWidget)
+G_DECLARE_FINAL_TYPE (DsTrainView, ds_train_view, DS, TRAIN_VIEW, DsView)
 
-DsDocument      *ds_train_view_get_document       (DsTrainView *self);
 /* Every run of this window, oldest first (a GListModel of DsTrainingRun). */
 GListModel      *ds_train_view_get_runs           (DsTrainView *self);
 /* The newest run, or NULL. */
