@@ -52,8 +52,7 @@ ui_teardown (Ui            *ui,
     }
   g_rmdir (ui->dir);
   g_free (ui->dir);
-  ds_window_close_discarding (ui->window);
-  ui_spin (100);
+  ui_close_window_checked (ui->window);
 }
 
 static gboolean
@@ -63,6 +62,17 @@ settled (gpointer data)
 
   return !ds_dataset_store_get_loading (store)
          && (ds_dataset_store_get_dataset (store) || ds_dataset_store_get_error (store));
+}
+
+/* The store was asked for Fashion-MNIST: loading it, or holding it. */
+static gboolean
+fashion_asked (gpointer data)
+{
+  DsDatasetStore *store = data;
+  const char *spec = ds_dataset_store_get_spec (store);
+
+  return spec && g_str_has_prefix (spec, "fashion-mnist")
+         && (ds_dataset_store_get_loading (store) || ds_dataset_store_get_dataset (store));
 }
 
 static gboolean
@@ -303,8 +313,8 @@ test_fashion_grid (Ui            *ui,
       return;
     }
   adw_combo_row_set_selected (ds_data_view_get_source_row (ui->view), 0);
-  ui_spin (400);
-  g_assert_true (ds_dataset_store_get_loading (store) || settled (store));
+  /* The choice reaches the store (after the view's short debounce). */
+  g_assert_true (ui_wait_for (fashion_asked, store, 5000));
   g_assert_true (ui_wait_for (settled, store, 30000));
   g_assert_null (ds_data_view_get_error_text (ui->view));
   ds = ds_dataset_get (ds_dataset_store_get_dataset (store));

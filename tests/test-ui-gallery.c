@@ -86,8 +86,7 @@ test_open_every_sample (void)
       ui_spin (30);
     }
   g_object_unref (gallery);
-  ds_window_close_discarding (window);
-  ui_spin (50);
+  ui_close_window_checked (window);
 }
 
 /* The test display has no GPU: where it offers OpenGL at all, that is

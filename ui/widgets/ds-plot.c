@@ -714,7 +714,7 @@ ds_plot_init (DsPlot *self)
   GtkGesture *drag = gtk_gesture_drag_new ();
   GtkGesture *click = gtk_gesture_click_new ();
 
-  self->connected = g_ptr_array_new ();
+  self->connected = g_ptr_array_new_with_free_func (g_object_unref);  /* refs of the runs */
   self->cross_x = self->cross_y = -1;
   self->vx1 = self->vy1 = 1;
 
