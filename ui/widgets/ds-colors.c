@@ -67,6 +67,21 @@ ds_colors_class (int      c,
 }
 
 void
+ds_colors_ramp (double   u,
+                GdkRGBA *out)
+{
+  GdkRGBA b, o;
+
+  g_return_if_fail (out != NULL);
+  ds_colors_class (0, &b);
+  ds_colors_class (1, &o);
+  out->red = b.red + (float) u * (o.red - b.red);
+  out->green = b.green + (float) u * (o.green - b.green);
+  out->blue = b.blue + (float) u * (o.blue - b.blue);
+  out->alpha = 1;
+}
+
+void
 ds_colors_run (guint    index,
                GdkRGBA *out)
 {

@@ -19,6 +19,10 @@ void     ds_colors_class_rgb       (int            c,
 /* The colour of class c on the maps and in the Data view's charts. */
 void     ds_colors_class           (int            c,
                                     GdkRGBA       *out);
+/* A regression target on the scatter plots: u from 0 (the lowest, class
+ * 0's blue) to 1 (the highest, class 1's orange). */
+void     ds_colors_ramp            (double         u,
+                                    GdkRGBA       *out);
 /* The colour of the index-th training run of a window (the palette
  * repeats). */
 void     ds_colors_run             (guint          index,

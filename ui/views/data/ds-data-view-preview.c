@@ -195,124 +195,144 @@ draw_images (DsDataView *self,
     }
 }
 
+/* Where a scatter plot draws: the two columns shown, their ranges, the
+ * targets' range (regression) and the plot rectangle. */
+typedef struct
+{
+  guint        fx, fy;
+  double       lo[2], hi[2];
+  double       tlo, thi;
+  double       left, top, pw, ph;
+  size_t       step;
+  const NnArray *t;
+  gboolean     regression;
+} Scatter;
+
+/* The columns' ranges with a margin; points in the plane keep their shape
+ * (one unit as long across as up, in a square centred in the area). */
 static void
-draw_scatter (DsDataView *self,
-              GtkWidget  *area,
-              cairo_t    *cr,
-              int         width,
-              int         height,
-              NnDataset  *ds)
+scatter_layout (DsDataView *self,
+                NnDataset  *ds,
+                int         width,
+                int         height,
+                Scatter    *sc)
 {
   const NnArray *a = ds->inputs[0];
-  guint fx = gtk_drop_down_get_selected (self->x_dropdown);
-  guint fy = gtk_drop_down_get_selected (self->y_dropdown);
-  double lo[2] = { INFINITY, INFINITY }, hi[2] = { -INFINITY, -INFINITY };
-  double tlo = INFINITY, thi = -INFINITY;
-  double left = 56, top = 14, pw = width - left - 16, ph = height - top - 40;
-  size_t step = MAX ((size_t) 1, ds->n / 3000);
-  g_autoptr(PangoLayout) layout = small_layout (area, cr);
-  const NnArray *t = ds->n_targets > 0 ? ds->targets[0] : NULL;
-  gboolean regression = ds->n_classes <= 0 && t != NULL;
-  char buf[64];
-  GdkRGBA fg;
 
-  gtk_style_context_get_color (gtk_widget_get_style_context (area), &fg);
-  if (fx >= a->sample_size)
-    fx = 0;
-  if (fy >= a->sample_size)
-    fy = MIN (1, a->sample_size - 1);
+  sc->fx = gtk_drop_down_get_selected (self->x_dropdown);
+  sc->fy = gtk_drop_down_get_selected (self->y_dropdown);
+  if (sc->fx >= a->sample_size)
+    sc->fx = 0;
+  if (sc->fy >= a->sample_size)
+    sc->fy = MIN (1, a->sample_size - 1);
+  sc->lo[0] = sc->lo[1] = sc->tlo = INFINITY;
+  sc->hi[0] = sc->hi[1] = sc->thi = -INFINITY;
+  sc->left = 56;
+  sc->top = 14;
+  sc->pw = width - sc->left - 16;
+  sc->ph = height - sc->top - 40;
+  sc->step = MAX ((size_t) 1, ds->n / 3000);
+  sc->t = ds->n_targets > 0 ? ds->targets[0] : NULL;
+  sc->regression = ds->n_classes <= 0 && sc->t != NULL;
 
-  for (size_t i = 0; i < ds->n; i += step)
+  for (size_t i = 0; i < ds->n; i += sc->step)
     {
-      double v[2] = { nn_array_get (a, i, fx), nn_array_get (a, i, fy) };
+      double v[2] = { nn_array_get (a, i, sc->fx), nn_array_get (a, i, sc->fy) };
 
       for (int k = 0; k < 2; k++)
         if (isfinite (v[k]))
           {
-            lo[k] = MIN (lo[k], v[k]);
-            hi[k] = MAX (hi[k], v[k]);
+            sc->lo[k] = MIN (sc->lo[k], v[k]);
+            sc->hi[k] = MAX (sc->hi[k], v[k]);
           }
-      if (regression)
+      if (sc->regression)
         {
-          double tv = nn_array_get (t, i, 0);
-          tlo = MIN (tlo, tv);
-          thi = MAX (thi, tv);
+          double tv = nn_array_get (sc->t, i, 0);
+          sc->tlo = MIN (sc->tlo, tv);
+          sc->thi = MAX (sc->thi, tv);
         }
     }
   for (int k = 0; k < 2; k++)
     {
-      if (!(lo[k] <= hi[k]))
-        lo[k] = 0, hi[k] = 1;
-      if (hi[k] - lo[k] < 1e-9)
-        lo[k] -= 0.5, hi[k] += 0.5;
-      {
-        double m = (hi[k] - lo[k]) * 0.04;
-        lo[k] -= m;
-        hi[k] += m;
-      }
+      double m;
+
+      if (!(sc->lo[k] <= sc->hi[k]))
+        sc->lo[k] = 0, sc->hi[k] = 1;
+      if (sc->hi[k] - sc->lo[k] < 1e-9)
+        sc->lo[k] -= 0.5, sc->hi[k] += 0.5;
+      m = (sc->hi[k] - sc->lo[k]) * 0.04;
+      sc->lo[k] -= m;
+      sc->hi[k] += m;
     }
-  /* Points in the plane keep their shape: one unit is as long across as
-   * up, in a square centred in the area. */
   if (a->sample_size == 2)
     {
-      double span = MAX (hi[0] - lo[0], hi[1] - lo[1]);
-      double side = MIN (pw, ph);
+      double span = MAX (sc->hi[0] - sc->lo[0], sc->hi[1] - sc->lo[1]);
+      double side = MIN (sc->pw, sc->ph);
 
       for (int k = 0; k < 2; k++)
         {
-          double c = (lo[k] + hi[k]) / 2;
-          lo[k] = c - span / 2;
-          hi[k] = c + span / 2;
+          double c = (sc->lo[k] + sc->hi[k]) / 2;
+          sc->lo[k] = c - span / 2;
+          sc->hi[k] = c + span / 2;
         }
-      left += (pw - side) / 2;
-      pw = ph = side;
+      sc->left += (sc->pw - side) / 2;
+      sc->pw = sc->ph = side;
     }
+}
 
-  /* Frame, the ends of each axis and the column names. */
-  cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.15);
+/* Frame, the ends of each axis and the column names. */
+static void
+scatter_frame (DsDataView    *self,
+               cairo_t       *cr,
+               PangoLayout   *layout,
+               const GdkRGBA *fg,
+               const Scatter *sc)
+{
+  GtkStringObject *xs = gtk_drop_down_get_selected_item (self->x_dropdown);
+  GtkStringObject *ys = gtk_drop_down_get_selected_item (self->y_dropdown);
+  double left = sc->left, top = sc->top, pw = sc->pw, ph = sc->ph;
+  char buf[64];
+
+  cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.15);
   cairo_set_line_width (cr, 1);
   cairo_rectangle (cr, left + 0.5, top + 0.5, pw, ph);
   cairo_stroke (cr);
-  cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.6);
-  g_snprintf (buf, sizeof buf, "%.3g", lo[0]);
+  cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.6);
+  g_snprintf (buf, sizeof buf, "%.3g", sc->lo[0]);
   draw_text (cr, layout, buf, left, top + ph + 4, 0, -1);
-  g_snprintf (buf, sizeof buf, "%.3g", hi[0]);
+  g_snprintf (buf, sizeof buf, "%.3g", sc->hi[0]);
   draw_text (cr, layout, buf, left + pw, top + ph + 4, 1, -1);
-  g_snprintf (buf, sizeof buf, "%.3g", hi[1]);
+  g_snprintf (buf, sizeof buf, "%.3g", sc->hi[1]);
   draw_text (cr, layout, buf, left - 6, top, 1, -1);
-  g_snprintf (buf, sizeof buf, "%.3g", lo[1]);
+  g_snprintf (buf, sizeof buf, "%.3g", sc->lo[1]);
   draw_text (cr, layout, buf, left - 6, top + ph - 14, 1, -1);
-  {
-    GtkStringObject *xs = gtk_drop_down_get_selected_item (self->x_dropdown);
-    GtkStringObject *ys = gtk_drop_down_get_selected_item (self->y_dropdown);
+  if (xs)
+    draw_text (cr, layout, gtk_string_object_get_string (xs), left + pw / 2, top + ph + 4, 0.5, pw / 2);
+  if (ys)
+    draw_text (cr, layout, gtk_string_object_get_string (ys), left - 6, top + ph / 2 - 7, 1, left - 8);
+}
 
-    if (xs)
-      draw_text (cr, layout, gtk_string_object_get_string (xs), left + pw / 2, top + ph + 4, 0.5, pw / 2);
-    if (ys)
-      draw_text (cr, layout, gtk_string_object_get_string (ys), left - 6, top + ph / 2 - 7, 1, left - 8);
-  }
+/* One dot per sample (at most about 3000), in its class's colour or, for
+ * regression, on the blue-to-orange ramp of its target. */
+static void
+scatter_points (DsDataView    *self,
+                cairo_t       *cr,
+                NnDataset     *ds,
+                const Scatter *sc)
+{
+  const NnArray *a = ds->inputs[0];
 
-  for (size_t i = 0; i < ds->n; i += step)
+  for (size_t i = 0; i < ds->n; i += sc->step)
     {
-      double x = left + (nn_array_get (a, i, fx) - lo[0]) / (hi[0] - lo[0]) * pw;
-      double y = top + (hi[1] - nn_array_get (a, i, fy)) / (hi[1] - lo[1]) * ph;
+      double x = sc->left + (nn_array_get (a, i, sc->fx) - sc->lo[0]) / (sc->hi[0] - sc->lo[0]) * sc->pw;
+      double y = sc->top + (sc->hi[1] - nn_array_get (a, i, sc->fy)) / (sc->hi[1] - sc->lo[1]) * sc->ph;
       GdkRGBA color;
 
       if (!isfinite (x) || !isfinite (y))
         continue;
-      if (regression)
-        {
-          /* Blue for low targets, orange for high ones. */
-          double u = thi > tlo ? (nn_array_get (t, i, 0) - tlo) / (thi - tlo) : 0.5;
-          GdkRGBA b, o;
-
-          ds_colors_class (0, &b);
-          ds_colors_class (1, &o);
-          color.red = b.red + (float) u * (o.red - b.red);
-          color.green = b.green + (float) u * (o.green - b.green);
-          color.blue = b.blue + (float) u * (o.blue - b.blue);
-          color.alpha = 1;
-        }
+      if (sc->regression)
+        ds_colors_ramp (sc->thi > sc->tlo ? (nn_array_get (sc->t, i, 0) - sc->tlo) / (sc->thi - sc->tlo) : 0.5,
+                        &color);
       else
         ds_colors_class (MAX (sample_class (ds, i), 0), &color);
       cairo_new_sub_path (cr);
@@ -324,28 +344,54 @@ draw_scatter (DsDataView *self,
       cairo_stroke (cr);
       self->n_drawn++;
     }
+}
 
-  /* Legend: the classes, top right. */
-  if (!regression && ds->n_classes > 0)
+/* Legend: the classes, beside the plot when there is room, else in its
+ * top right corner. */
+static void
+scatter_legend (cairo_t       *cr,
+                PangoLayout   *layout,
+                const GdkRGBA *fg,
+                NnDataset     *ds,
+                const Scatter *sc,
+                int            width)
+{
+  double ly = sc->top + 6;
+  double lx = sc->left + sc->pw + 120 < width ? sc->left + sc->pw + 26 : sc->left + sc->pw - 90;
+
+  for (int c = 0; c < ds->n_classes && c < 12; c++)
     {
-      double ly = top + 6;
-      /* Beside the square when there is room, else in its corner. */
-      double lx = left + pw + 120 < width ? left + pw + 26 : left + pw - 90;
+      GdkRGBA color;
+      char nbuf[32];
 
-      for (int c = 0; c < ds->n_classes && c < 12; c++)
-        {
-          GdkRGBA color;
-          char nbuf[32];
-
-          ds_colors_class (c, &color);
-          gdk_cairo_set_source_rgba (cr, &color);
-          cairo_arc (cr, lx, ly + 7, 4, 0, 2 * G_PI);
-          cairo_fill (cr);
-          cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.8);
-          draw_text (cr, layout, class_name (ds, c, nbuf, sizeof nbuf), lx + 10, ly, 0, 90);
-          ly += 16;
-        }
+      ds_colors_class (c, &color);
+      gdk_cairo_set_source_rgba (cr, &color);
+      cairo_arc (cr, lx, ly + 7, 4, 0, 2 * G_PI);
+      cairo_fill (cr);
+      cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.8);
+      draw_text (cr, layout, class_name (ds, c, nbuf, sizeof nbuf), lx + 10, ly, 0, 90);
+      ly += 16;
     }
+}
+
+static void
+draw_scatter (DsDataView *self,
+              GtkWidget  *area,
+              cairo_t    *cr,
+              int         width,
+              int         height,
+              NnDataset  *ds)
+{
+  g_autoptr(PangoLayout) layout = small_layout (area, cr);
+  Scatter sc;
+  GdkRGBA fg;
+
+  gtk_style_context_get_color (gtk_widget_get_style_context (area), &fg);
+  scatter_layout (self, ds, width, height, &sc);
+  scatter_frame (self, cr, layout, &fg, &sc);
+  scatter_points (self, cr, ds, &sc);
+  if (!sc.regression && ds->n_classes > 0)
+    scatter_legend (cr, layout, &fg, ds, &sc, width);
 }
 
 static void
@@ -493,39 +539,33 @@ describe_array (const NnArray *a,
   return g_strdup_printf ("%s · %s", shape, kind);
 }
 
-void
-_ds_data_view_update_preview (DsDataView *self)
+/* No dataset: the empty page, or why the last load failed, in full. */
+static void
+show_empty (DsDataView *self)
 {
-  NnDataset *ds = self->shown ? ds_dataset_get (self->shown) : NULL;
-  NnModel *m = self->document ? ds_document_get_model (self->document) : NULL;
-  GtkWidget *child;
-  g_autoptr(GString) stats = NULL;
-  g_autofree char *n_all = NULL;
-  g_autofree char *n_train = NULL;
-  g_autofree char *n_test = NULL;
+  const GError *error = self->store ? ds_dataset_store_get_error (self->store) : NULL;
+
+  adw_status_page_set_icon_name (self->empty_page, error ? "dialog-error-symbolic" : "ds-data-symbolic");
+  adw_status_page_set_title (self->empty_page, error ? "Could Not Load the Dataset" : "Choose a Dataset");
+  adw_status_page_set_description (self->empty_page,
+                                   error ? error->message
+                                         : "Pick a source on the left: Fashion-MNIST, points in the "
+                                           "plane, a CSV file or a folder of images");
+  gtk_stack_set_visible_child_name (self->preview_stack, "empty");
+  gtk_label_set_text (self->test_label, "");
+}
+
+/* Title and counts. */
+static void
+show_summary (DsDataView *self,
+              NnDataset  *ds)
+{
+  g_autoptr(GString) stats = g_string_new (NULL);
+  g_autofree char *n_all = ds_format_count ((gint64) ds->n);
+  g_autofree char *n_train = ds_format_count ((gint64) ds->n_train);
+  g_autofree char *n_test = ds_format_count ((gint64) ds->n_test);
   g_autofree char *title = NULL;
-  NnRng rng;
 
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->shapes_list))))
-    gtk_list_box_remove (self->shapes_list, child);
-  if (ds == NULL)
-    {
-      const GError *error = self->store ? ds_dataset_store_get_error (self->store) : NULL;
-
-      /* After a failed load the preview repeats why, in full. */
-      adw_status_page_set_icon_name (self->empty_page, error ? "dialog-error-symbolic" : "ds-data-symbolic");
-      adw_status_page_set_title (self->empty_page, error ? "Could Not Load the Dataset" : "Choose a Dataset");
-      adw_status_page_set_description (self->empty_page,
-                                       error ? error->message
-                                             : "Pick a source on the left: Fashion-MNIST, points in the "
-                                               "plane, a CSV file or a folder of images");
-      gtk_stack_set_visible_child_name (self->preview_stack, "empty");
-      gtk_label_set_text (self->test_label, "");
-      return;
-    }
-  gtk_stack_set_visible_child_name (self->preview_stack, "preview");
-
-  /* Title and counts */
   if (g_str_equal (ds->name, "fashion-mnist"))
     title = g_strdup ("Fashion-MNIST");
   else
@@ -537,10 +577,6 @@ _ds_data_view_update_preview (DsDataView *self)
         title[0] = g_ascii_toupper (title[0]);
     }
   gtk_label_set_text (self->title_label, title);
-  n_all = ds_format_count ((gint64) ds->n);
-  n_train = ds_format_count ((gint64) ds->n_train);
-  n_test = ds_format_count ((gint64) ds->n_test);
-  stats = g_string_new (NULL);
   g_string_printf (stats, "%s samples · %s for training · %s for testing", n_all, n_train, n_test);
   if (ds->n_classes > 0)
     g_string_append_printf (stats, " · %d classes", ds->n_classes);
@@ -552,8 +588,55 @@ _ds_data_view_update_preview (DsDataView *self)
     g_string_append_printf (stats, " · %u files skipped", ds_dataset_store_get_skipped (self->store)->len);
   gtk_label_set_text (self->stats_label, stats->str);
   gtk_label_set_text (self->test_label, n_test);
+}
 
-  /* What the model receives, and whether it fits the model's inputs. */
+/* Whether the samples fit the model's inputs: a row saying so, or which
+ * input takes what. */
+static void
+show_fit (DsDataView *self,
+          NnDataset  *ds,
+          NnModel    *m)
+{
+  gboolean fits = nn_model_get_n_inputs (m) == ds->n_inputs;
+  g_autofree char *detail = NULL;
+
+  for (int i = 0; fits && i < ds->n_inputs; i++)
+    {
+      int ndim, shape[NN_MAX_DIMS];
+      int layer = nn_model_get_input_layer (m, i);
+
+      if (nn_model_get_shape (m, (NnRef) { layer, 0 }, &ndim, shape)
+          && !nn_shape_equal (ndim, shape, ds->inputs[i]->ndim, ds->inputs[i]->shape))
+        {
+          g_autofree char *want = nn_shape_to_string (ndim, shape, 0);
+          g_autofree char *have = nn_shape_to_string (ds->inputs[i]->ndim, ds->inputs[i]->shape, 0);
+
+          fits = FALSE;
+          detail = g_strdup_printf ("The model’s input “%s” takes %s per sample; these samples are %s. "
+                                    "Change the Input layer’s shape in the Build view",
+                                    nn_model_layer_get_name (m, layer), want, have);
+        }
+    }
+  if (fits)
+    add_shape_row (self, "emblem-ok-symbolic", "Fits the model",
+                   "The model’s inputs take samples of these shapes", FALSE);
+  else
+    add_shape_row (self, "dialog-warning-symbolic", "Does not fit the model",
+                   detail ? detail : "The model has another number of inputs", TRUE);
+}
+
+/* What the model receives, and whether it fits the model's inputs. */
+static void
+show_shapes (DsDataView *self,
+             NnDataset  *ds,
+             NnModel    *m)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->shapes_list))))
+    gtk_list_box_remove (self->shapes_list, child);
+  if (ds == NULL)
+    return;
   for (int i = 0; i < ds->n_inputs; i++)
     {
       g_autofree char *t = g_strdup_printf ("Input “%s”", ds->inputs[i]->name ? ds->inputs[i]->name : "x");
@@ -570,65 +653,51 @@ _ds_data_view_update_preview (DsDataView *self)
       add_shape_row (self, "view-list-ordered-symbolic", t, d, FALSE);
     }
   if (m && nn_model_get_n_inputs (m) > 0)
+    show_fit (self, ds, m);
+}
+
+/* Image samples: a grid of labelled thumbnails that can be shuffled. */
+static void
+show_image_samples (DsDataView *self)
+{
+  gtk_label_set_text (self->samples_title, "Samples");
+  gtk_widget_set_visible (self->axes_box, FALSE);
+  gtk_widget_set_visible (self->shuffle_button, TRUE);
+  gtk_drawing_area_set_content_height (self->samples_area, 3 * (THUMB + THUMB_LABEL + THUMB_GAP) + THUMB_GAP);
+}
+
+/* Table samples: a scatter of two columns, chosen with the axis menus when
+ * there are more than two. */
+static void
+show_scatter_samples (DsDataView *self,
+                      NnDataset  *ds)
+{
+  g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
+  const NnArray *a = ds->inputs[0];
+
+  for (size_t f = 0; f < a->sample_size && f < 256; f++)
     {
-      gboolean fits = nn_model_get_n_inputs (m) == ds->n_inputs;
-      g_autofree char *detail = NULL;
-
-      for (int i = 0; fits && i < ds->n_inputs; i++)
-        {
-          int ndim, shape[NN_MAX_DIMS];
-          int layer = nn_model_get_input_layer (m, i);
-
-          if (nn_model_get_shape (m, (NnRef) { layer, 0 }, &ndim, shape)
-              && !nn_shape_equal (ndim, shape, ds->inputs[i]->ndim, ds->inputs[i]->shape))
-            {
-              g_autofree char *want = nn_shape_to_string (ndim, shape, 0);
-              g_autofree char *have = nn_shape_to_string (ds->inputs[i]->ndim, ds->inputs[i]->shape, 0);
-
-              fits = FALSE;
-              detail = g_strdup_printf ("The model’s input “%s” takes %s per sample; these samples are %s. "
-                                        "Change the Input layer’s shape in the Build view",
-                                        nn_model_layer_get_name (m, layer), want, have);
-            }
-        }
-      if (fits)
-        add_shape_row (self, "emblem-ok-symbolic", "Fits the model",
-                       "The model’s inputs take samples of these shapes", FALSE);
-      else
-        add_shape_row (self, "dialog-warning-symbolic", "Does not fit the model",
-                       detail ? detail : "The model has another number of inputs", TRUE);
+      g_autofree char *name = a->feature_names && a->feature_names[f]
+        ? g_strdup (a->feature_names[f]) : g_strdup_printf ("x%zu", f + 1);
+      gtk_string_list_append (names, name);
     }
+  gtk_label_set_text (self->samples_title, "Samples");
+  gtk_widget_set_visible (self->axes_box, a->ndim == 1 && a->sample_size > 2);
+  gtk_widget_set_visible (self->shuffle_button, FALSE);
+  gtk_drop_down_set_model (self->x_dropdown, G_LIST_MODEL (names));
+  gtk_drop_down_set_model (self->y_dropdown, G_LIST_MODEL (names));
+  gtk_drop_down_set_selected (self->x_dropdown, 0);
+  gtk_drop_down_set_selected (self->y_dropdown, a->sample_size > 1 ? 1 : 0);
+  gtk_drawing_area_set_content_height (self->samples_area, 420);
+}
 
-  /* Samples: images, or a scatter of two columns. */
-  if (is_image_set (ds))
-    {
-      gtk_label_set_text (self->samples_title, "Samples");
-      gtk_widget_set_visible (self->axes_box, FALSE);
-      gtk_widget_set_visible (self->shuffle_button, TRUE);
-      gtk_drawing_area_set_content_height (self->samples_area, 3 * (THUMB + THUMB_LABEL + THUMB_GAP) + THUMB_GAP);
-    }
-  else
-    {
-      g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
-      const NnArray *a = ds->inputs[0];
+/* A fixed shuffled order, so the preview does not jump while loading. */
+static void
+shuffle_order (DsDataView *self,
+               NnDataset  *ds)
+{
+  NnRng rng;
 
-      for (size_t f = 0; f < a->sample_size && f < 256; f++)
-        {
-          g_autofree char *name = a->feature_names && a->feature_names[f]
-            ? g_strdup (a->feature_names[f]) : g_strdup_printf ("x%zu", f + 1);
-          gtk_string_list_append (names, name);
-        }
-      gtk_label_set_text (self->samples_title, "Samples");
-      gtk_widget_set_visible (self->axes_box, a->ndim == 1 && a->sample_size > 2);
-      gtk_widget_set_visible (self->shuffle_button, FALSE);
-      gtk_drop_down_set_model (self->x_dropdown, G_LIST_MODEL (names));
-      gtk_drop_down_set_model (self->y_dropdown, G_LIST_MODEL (names));
-      gtk_drop_down_set_selected (self->x_dropdown, 0);
-      gtk_drop_down_set_selected (self->y_dropdown, a->sample_size > 1 ? 1 : 0);
-      gtk_drawing_area_set_content_height (self->samples_area, 420);
-    }
-
-  /* A fixed shuffled order, so the preview does not jump while loading. */
   g_free (self->order);
   self->n_order = MIN (ds->n, (size_t) 512);
   self->order = g_new (guint32, MAX (self->n_order, 1));
@@ -637,6 +706,27 @@ _ds_data_view_update_preview (DsDataView *self)
     self->order[k] = (guint32) (ds->n > 512 ? nn_rng_below (&rng, (guint32) ds->n) : k);
   if (ds->n <= 512)
     nn_rng_shuffle (&rng, self->order, self->n_order);
+}
+
+void
+_ds_data_view_update_preview (DsDataView *self)
+{
+  NnDataset *ds = self->shown ? ds_dataset_get (self->shown) : NULL;
+  NnModel *m = self->document ? ds_document_get_model (self->document) : NULL;
+
+  show_shapes (self, ds, m);
+  if (ds == NULL)
+    {
+      show_empty (self);
+      return;
+    }
+  gtk_stack_set_visible_child_name (self->preview_stack, "preview");
+  show_summary (self, ds);
+  if (is_image_set (ds))
+    show_image_samples (self);
+  else
+    show_scatter_samples (self, ds);
+  shuffle_order (self, ds);
 
   gtk_widget_set_visible (GTK_WIDGET (self->classes_title), ds->n_classes > 0);
   gtk_widget_set_visible (gtk_widget_get_parent (GTK_WIDGET (self->classes_area)), ds->n_classes > 0);
