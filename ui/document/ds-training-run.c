@@ -139,6 +139,153 @@ marker_clear (gpointer data)
 }
 
 static void
+apply_batch (DsTrainingRun *self,
+             NnEvent       *e)
+{
+  self->epoch = e->epoch + 1;
+  self->batch = e->batch;
+  self->batches_per_epoch = e->batches_per_epoch;
+  self->step = e->step;
+  self->samples_per_s = e->samples_per_s;
+  self->seconds = e->seconds;
+  self->lr = e->lr;
+  if (e->batches_per_epoch > 0)
+    {
+      double x = x_of (self, e->epoch, (double) e->batch / e->batches_per_epoch);
+
+      ds_metric_series_append (ensure_series (self, "batch/loss"), x, e->loss);
+      ds_metric_series_append (ensure_series (self, "batch/lr"), x, e->lr);
+    }
+}
+
+static void
+apply_epoch (DsTrainingRun *self,
+             NnEvent       *e)
+{
+  self->epoch = e->epoch + 1;
+  self->epochs_done = e->epoch + 1;
+  self->step = e->step;
+  self->seconds = e->seconds;
+  self->lr = e->lr;
+  if (e->samples_per_s > 0)
+    self->samples_per_s = e->samples_per_s;
+  for (int k = 0; k < e->n_values; k++)
+    ds_metric_series_append (ensure_series (self, e->keys[k]),
+                             x_of (self, e->epoch, 1), e->values[k]);
+  ds_metric_series_append (ensure_series (self, "lr"), x_of (self, e->epoch, 1), e->lr);
+  if (e->text)
+    g_signal_emit (self, signals[MESSAGE], 0, e->text, TRUE);
+  g_signal_emit (self, signals[EPOCH_ENDED], 0, self->epochs_done);
+}
+
+/* Where on the x axis a change made now goes: inside the epoch under way. */
+static double
+x_of_now (DsTrainingRun *self,
+          NnEvent       *e)
+{
+  return x_of (self, e->epoch,
+               self->batches_per_epoch > 0 && e->epoch + 1 == self->epoch
+               ? (double) self->batch / self->batches_per_epoch : 0);
+}
+
+static void
+apply_lr_changed (DsTrainingRun *self,
+                  NnEvent       *e)
+{
+  double x = x_of_now (self, e);
+  /* Short on the plot; a callback's own explanation goes to the status
+   * line. */
+  char *text = g_strdup_printf ("lr %g → %g", self->lr, e->lr);
+
+  self->lr = e->lr;
+  add_marker (self, x, text);
+  if (e->text)
+    g_signal_emit (self, signals[MESSAGE], 0, e->text, FALSE);
+}
+
+static void
+apply_warning (DsTrainingRun *self,
+               NnEvent       *e)
+{
+  if (e->text == NULL)
+    return;
+  if (g_str_has_prefix (e->text, "Early stopping"))
+    {
+      g_free (self->end_text);
+      self->end_text = g_strdup (e->text);
+    }
+  g_signal_emit (self, signals[MESSAGE], 0, e->text, TRUE);
+}
+
+static void
+apply_fold (DsTrainingRun *self,
+            NnEvent       *e)
+{
+  g_autoptr(GString) s = g_string_new (NULL);
+
+  g_string_printf (s, "Fold %d done", e->fold + 1);
+  for (int k = 0; k < e->n_values; k++)
+    g_string_append_printf (s, "%s %s %.4g", k ? "," : ":", e->keys[k], e->values[k]);
+  g_signal_emit (self, signals[MESSAGE], 0, s->str, FALSE);
+}
+
+static void
+apply_snapshot (DsTrainingRun *self,
+                NnEvent       *e)
+{
+  if (e->snapshot == NULL)
+    return;
+  g_clear_pointer (&self->snapshot, nn_model_free);
+  self->snapshot = g_steal_pointer (&e->snapshot);
+  g_signal_emit (self, signals[SNAPSHOT], 0);
+}
+
+static void
+apply_histograms (DsTrainingRun *self,
+                  NnEvent       *e)
+{
+  DsRunHistograms h = { e->epoch, e->n_histograms, NULL };
+
+  if (e->n_histograms <= 0)
+    return;
+  h.histograms = g_steal_pointer (&e->histograms);
+  e->n_histograms = 0;
+  g_array_append_val (self->histograms, h);
+  g_signal_emit (self, signals[HISTOGRAMS], 0);
+}
+
+/* May drop the run's last reference (the one it held while it ran). */
+static void
+apply_finished (DsTrainingRun *self,
+                NnEvent       *e)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* FINISHED is the worker's last push: the join does not wait. */
+  nn_trainer_join (self->trainer, &error);
+  self->result = nn_trainer_dup_model (self->trainer);
+  g_clear_pointer (&self->trainer, nn_trainer_free);
+  if (e->error)
+    {
+      g_clear_error (&self->error);
+      self->error = g_error_copy (e->error);
+    }
+  if (self->end_text == NULL || e->error || g_strcmp0 (e->text, "Stopped") == 0)
+    {
+      g_free (self->end_text);
+      self->end_text = g_strdup (e->error ? e->error->message
+                                          : e->text ? e->text : "Finished");
+    }
+  set_state (self, e->error ? DS_RUN_FAILED : DS_RUN_FINISHED);
+  g_signal_emit (self, signals[ENDED], 0);
+  if (self->self_ref)
+    {
+      self->self_ref = FALSE;
+      g_object_unref (self);
+    }
+}
+
+static void
 apply_event (DsTrainingRun *self,
              NnEvent       *e)
 {
@@ -155,139 +302,33 @@ apply_event (DsTrainingRun *self,
     case NN_EVENT_STARTED:
       set_state (self, self->start_paused ? DS_RUN_PAUSED : DS_RUN_RUNNING);
       break;
-
     case NN_EVENT_BATCH:
-      self->epoch = e->epoch + 1;
-      self->batch = e->batch;
-      self->batches_per_epoch = e->batches_per_epoch;
-      self->step = e->step;
-      self->samples_per_s = e->samples_per_s;
-      self->seconds = e->seconds;
-      self->lr = e->lr;
-      if (e->batches_per_epoch > 0)
-        {
-          double x = x_of (self, e->epoch, (double) e->batch / e->batches_per_epoch);
-
-          ds_metric_series_append (ensure_series (self, "batch/loss"), x, e->loss);
-          ds_metric_series_append (ensure_series (self, "batch/lr"), x, e->lr);
-        }
+      apply_batch (self, e);
       break;
-
     case NN_EVENT_EPOCH:
-      self->epoch = e->epoch + 1;
-      self->epochs_done = e->epoch + 1;
-      self->step = e->step;
-      self->seconds = e->seconds;
-      self->lr = e->lr;
-      if (e->samples_per_s > 0)
-        self->samples_per_s = e->samples_per_s;
-      for (int k = 0; k < e->n_values; k++)
-        ds_metric_series_append (ensure_series (self, e->keys[k]),
-                                 x_of (self, e->epoch, 1), e->values[k]);
-      ds_metric_series_append (ensure_series (self, "lr"), x_of (self, e->epoch, 1), e->lr);
-      if (e->text)
-        g_signal_emit (self, signals[MESSAGE], 0, e->text, TRUE);
-      g_signal_emit (self, signals[EPOCH_ENDED], 0, self->epochs_done);
+      apply_epoch (self, e);
       break;
-
     case NN_EVENT_LR_CHANGED:
-      {
-        double x = x_of (self, e->epoch,
-                         self->batches_per_epoch > 0 && e->epoch + 1 == self->epoch
-                         ? (double) self->batch / self->batches_per_epoch : 0);
-        /* Short on the plot; a callback's own explanation goes to the
-         * status line. */
-        char *text = g_strdup_printf ("lr %g → %g", self->lr, e->lr);
-
-        self->lr = e->lr;
-        add_marker (self, x, text);
-        if (e->text)
-          g_signal_emit (self, signals[MESSAGE], 0, e->text, FALSE);
-      }
+      apply_lr_changed (self, e);
       break;
-
     case NN_EVENT_PARAM_CHANGED:
-      {
-        double x = x_of (self, e->epoch,
-                         self->batches_per_epoch > 0 && e->epoch + 1 == self->epoch
-                         ? (double) self->batch / self->batches_per_epoch : 0);
-
-        add_marker (self, x, g_strdup (e->text ? e->text : "Setting changed"));
-      }
+      add_marker (self, x_of_now (self, e), g_strdup (e->text ? e->text : "Setting changed"));
       break;
-
     case NN_EVENT_WARNING:
-      if (e->text)
-        {
-          if (g_str_has_prefix (e->text, "Early stopping"))
-            {
-              g_free (self->end_text);
-              self->end_text = g_strdup (e->text);
-            }
-          g_signal_emit (self, signals[MESSAGE], 0, e->text, TRUE);
-        }
+      apply_warning (self, e);
       break;
-
     case NN_EVENT_FOLD:
-      {
-        g_autoptr(GString) s = g_string_new (NULL);
-
-        g_string_printf (s, "Fold %d done", e->fold + 1);
-        for (int k = 0; k < e->n_values; k++)
-          g_string_append_printf (s, "%s %s %.4g", k ? "," : ":", e->keys[k], e->values[k]);
-        g_signal_emit (self, signals[MESSAGE], 0, s->str, FALSE);
-      }
+      apply_fold (self, e);
       break;
-
     case NN_EVENT_SNAPSHOT:
-      if (e->snapshot)
-        {
-          g_clear_pointer (&self->snapshot, nn_model_free);
-          self->snapshot = g_steal_pointer (&e->snapshot);
-          g_signal_emit (self, signals[SNAPSHOT], 0);
-        }
+      apply_snapshot (self, e);
       break;
-
     case NN_EVENT_HISTOGRAMS:
-      if (e->n_histograms > 0)
-        {
-          DsRunHistograms h = { e->epoch, e->n_histograms, g_steal_pointer (&e->histograms) };
-
-          e->n_histograms = 0;
-          g_array_append_val (self->histograms, h);
-          g_signal_emit (self, signals[HISTOGRAMS], 0);
-        }
+      apply_histograms (self, e);
       break;
-
     case NN_EVENT_FINISHED:
-      {
-        g_autoptr(GError) error = NULL;
-
-        /* FINISHED is the worker's last push: the join does not wait. */
-        nn_trainer_join (self->trainer, &error);
-        self->result = nn_trainer_dup_model (self->trainer);
-        g_clear_pointer (&self->trainer, nn_trainer_free);
-        if (e->error)
-          {
-            g_clear_error (&self->error);
-            self->error = g_error_copy (e->error);
-          }
-        if (self->end_text == NULL || e->error || g_strcmp0 (e->text, "Stopped") == 0)
-          {
-            g_free (self->end_text);
-            self->end_text = g_strdup (e->error ? e->error->message
-                                                : e->text ? e->text : "Finished");
-          }
-        set_state (self, e->error ? DS_RUN_FAILED : DS_RUN_FINISHED);
-        g_signal_emit (self, signals[ENDED], 0);
-        if (self->self_ref)
-          {
-            self->self_ref = FALSE;
-            g_object_unref (self);
-          }
-      }
+      apply_finished (self, e);
       break;
-
     default:
       break;
     }

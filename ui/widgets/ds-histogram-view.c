@@ -116,43 +116,17 @@ format_number (char   *buf,
     g_snprintf (buf, size, "%.3g", v);
 }
 
-void
-ds_histogram_render (DsTrainingRun *run,
-                     const char    *name,
-                     gboolean       gradients,
-                     cairo_t       *cr,
-                     int            width,
-                     int            height,
-                     const GdkRGBA *fg)
+/* The values the ridges span and the highest density among them; FALSE
+ * when no ridge has a count. */
+static gboolean
+ridges_range (const Ridge *ridges,
+              guint        n,
+              double      *lo,
+              double      *hi,
+              double      *max_density)
 {
-  Ridge ridges[MAX_RIDGES];
-  static PangoFontDescription *font;
-  static gsize font_once;
-  g_autoptr(PangoLayout) layout = NULL;
-  guint n;
-  double lo = INFINITY, hi = -INFINITY, max_density = 0;
-  double left = 10, right = 64, top = 24, bottom = 22;
-  double pw = width - left - right, ph = height - top - bottom;
-  double peak, step;
   gboolean any = FALSE;
-  char a[32], b[32];
-  GdkRGBA fill, line;
 
-  g_return_if_fail (DS_IS_TRAINING_RUN (run));
-
-  /* One layout for every label of the panel. */
-  if (g_once_init_enter (&font_once))
-    {
-      font = pango_font_description_from_string ("Sans 8");
-      g_once_init_leave (&font_once, 1);
-    }
-  layout = pango_cairo_create_layout (cr);
-  pango_layout_set_font_description (layout, font);
-
-  cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, fg->alpha);
-  show_text (cr, layout, gradients ? "Gradients" : "Weights", 8, 4, 0, TRUE);
-
-  n = collect_ridges (run, name, gradients, ridges);
   for (guint i = 0; i < n; i++)
     {
       guint64 total = 0;
@@ -162,32 +136,35 @@ ds_histogram_render (DsTrainingRun *run,
       if (total == 0)
         continue;
       any = TRUE;
-      lo = MIN (lo, ridges[i].lo);
-      hi = MAX (hi, ridges[i].hi);
+      *lo = MIN (*lo, ridges[i].lo);
+      *hi = MAX (*hi, ridges[i].hi);
       for (int k = 0; k < NN_HIST_BINS; k++)
         {
           /* Density, so that ridges of different widths compare. */
           double bw = (ridges[i].hi - ridges[i].lo) / NN_HIST_BINS;
           double d = ridges[i].bins[k] / (total * MAX (bw, 1e-12));
 
-          max_density = MAX (max_density, d);
+          *max_density = MAX (*max_density, d);
         }
     }
-  if (!any || pw < 20 || ph < 20)
-    {
-      cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, fg->alpha * 0.5);
-      show_text (cr, layout, gradients ? "No gradients (frozen or not trained yet)" : "No values yet",
-                 width / 2.0, height / 2.0 - 8, 0.5, FALSE);
-      return;
-    }
-  if (hi - lo < 1e-12)
-    {
-      lo -= 0.5;
-      hi += 0.5;
-    }
+  return any;
+}
 
-  peak = n > 1 ? ph * 0.42 : ph;
-  step = n > 1 ? (ph - peak) / (n - 1) : 0;
+/* One filled outline per epoch, the oldest at the top, each step lower. */
+static void
+draw_ridges (cairo_t     *cr,
+             const Ridge *ridges,
+             guint        n,
+             double       lo,
+             double       hi,
+             double       max_density,
+             double       left,
+             double       top,
+             double       pw,
+             double       peak,
+             double       step)
+{
+  GdkRGBA fill, line;
 
   cairo_set_line_width (cr, 1);
   cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
@@ -220,6 +197,62 @@ ds_histogram_render (DsTrainingRun *run,
       gdk_cairo_set_source_rgba (cr, &line);
       cairo_stroke (cr);
     }
+}
+
+void
+ds_histogram_render (DsTrainingRun *run,
+                     const char    *name,
+                     gboolean       gradients,
+                     cairo_t       *cr,
+                     int            width,
+                     int            height,
+                     const GdkRGBA *fg)
+{
+  Ridge ridges[MAX_RIDGES];
+  static PangoFontDescription *font;
+  static gsize font_once;
+  g_autoptr(PangoLayout) layout = NULL;
+  guint n;
+  double lo = INFINITY, hi = -INFINITY, max_density = 0;
+  double left = 10, right = 64, top = 24, bottom = 22;
+  double pw = width - left - right, ph = height - top - bottom;
+  double peak, step;
+  gboolean any = FALSE;
+  char a[32], b[32];
+
+  g_return_if_fail (DS_IS_TRAINING_RUN (run));
+
+  /* One layout for every label of the panel. */
+  if (g_once_init_enter (&font_once))
+    {
+      font = pango_font_description_from_string ("Sans 8");
+      g_once_init_leave (&font_once, 1);
+    }
+  layout = pango_cairo_create_layout (cr);
+  pango_layout_set_font_description (layout, font);
+
+  cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, fg->alpha);
+  show_text (cr, layout, gradients ? "Gradients" : "Weights", 8, 4, 0, TRUE);
+
+  n = collect_ridges (run, name, gradients, ridges);
+  any = ridges_range (ridges, n, &lo, &hi, &max_density);
+  if (!any || pw < 20 || ph < 20)
+    {
+      cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, fg->alpha * 0.5);
+      show_text (cr, layout, gradients ? "No gradients (frozen or not trained yet)" : "No values yet",
+                 width / 2.0, height / 2.0 - 8, 0.5, FALSE);
+      return;
+    }
+  if (hi - lo < 1e-12)
+    {
+      lo -= 0.5;
+      hi += 0.5;
+    }
+
+  peak = n > 1 ? ph * 0.42 : ph;
+  step = n > 1 ? (ph - peak) / (n - 1) : 0;
+
+  draw_ridges (cr, ridges, n, lo, hi, max_density, left, top, pw, peak, step);
 
   /* Epoch labels beside the first and the newest ridge. */
   cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, fg->alpha * 0.7);

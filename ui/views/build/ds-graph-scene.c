@@ -703,15 +703,15 @@ edge_visible (const double p[8],
 
 /* Every drawing pass below builds one path for many items and paints it
  * once: Cairo's cost is mostly per fill or stroke, not per path segment. */
+/* The lines and arrow heads of the edges: the selected ones last, on top. */
 static void
-draw_edges (DsScene            *scene,
-            cairo_t            *cr,
-            double              vx0,
-            double              vy0,
-            double              vx1,
-            double              vy1,
-            double              zoom,
-            const DsSceneStyle *style)
+draw_edge_lines (DsScene            *scene,
+                 cairo_t            *cr,
+                 double              vx0,
+                 double              vy0,
+                 double              vx1,
+                 double              vy1,
+                 const DsSceneStyle *style)
 {
   for (int selected = 0; selected <= 1; selected++)
     {
@@ -751,121 +751,155 @@ draw_edges (DsScene            *scene,
         }
       cairo_fill (cr);
     }
+}
 
-  if (zoom < DETAIL_ZOOM)
-    return;
+/* The image of an edge's label at scale target: cached per label text,
+ * redrawn when the scale moved too far (within the frame's budget). */
+static LabelImage *
+label_image (DsScene            *scene,
+             DsSceneEdge        *e,
+             int                 lw,
+             int                 lh,
+             double              target,
+             const DsSceneStyle *style)
+{
+  LabelImage *li = g_hash_table_lookup (scene->labels, e->label);
+  gboolean stale;
 
+  if (li == NULL)
+    {
+      li = g_new0 (LabelImage, 1);
+      li->ref_count = 1;
+      g_hash_table_insert (scene->labels, g_strdup (e->label), li);
+    }
+  stale = li->image == NULL
+          || (li->scale != target
+              && (scene->want_exact || target / li->scale > 1.4 || target / li->scale < 1 / 1.4));
+
+  if (stale && li->image != NULL && scene->budget <= 0)
+    {
+      scene->incomplete = TRUE;
+      stale = FALSE;
+    }
+  if (stale)
+    {
+      cairo_surface_t *image =
+        cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (int) ceil ((lw + 14) * target),
+                                    (int) ceil ((lh + 6) * target));
+      cairo_t *scr = cairo_create (image);
+
+      if (li->image != NULL)
+        scene->budget--;
+      cairo_scale (scr, target, target);
+      rounded_rect (scr, 1, 1, lw + 12, lh + 4, (lh + 4) / 2.0);
+      set_rgba (scr, &style->label_bg);
+      cairo_fill_preserve (scr);
+      set_rgba (scr, &style->card_border);
+      cairo_set_line_width (scr, 1);
+      cairo_stroke (scr);
+      set_rgba (scr, &style->dim);
+      cairo_move_to (scr, 7, 3);
+      pango_cairo_show_layout (scr, e->label_layout);
+      cairo_destroy (scr);
+      g_clear_pointer (&li->image, cairo_surface_destroy);
+      li->image = image;
+      li->scale = target;
+    }
+  return li;
+}
+
+/* The labels of the edges (shapes), mid-way along each. */
+static void
+draw_edge_labels (DsScene            *scene,
+                  cairo_t            *cr,
+                  double              vx0,
+                  double              vy0,
+                  double              vx1,
+                  double              vy1,
+                  double              zoom,
+                  const DsSceneStyle *style)
+{
   /* Labels: each an image of its pill and text while the scale allows,
    * else all pills in one path, then all texts. */
-  {
-    double dev = 1, sx, sy;
-    cairo_matrix_t ctm, base;
-    g_autofree double *mid = g_new (double, 2 * MAX (scene->edges->len, 1));
-    g_autofree gboolean *show = g_new0 (gboolean, MAX (scene->edges->len, 1));
-    gboolean direct;
+  double dev = 1, sx, sy;
+  cairo_matrix_t ctm, base;
+  g_autofree double *mid = g_new (double, 2 * MAX (scene->edges->len, 1));
+  g_autofree gboolean *show = g_new0 (gboolean, MAX (scene->edges->len, 1));
+  gboolean direct;
 
-    cairo_surface_get_device_scale (cairo_get_target (cr), &sx, &sy);
-    dev = MAX (sx, 1);
-    direct = zoom * dev > MAX_SPRITE_SCALE;
-    cairo_get_matrix (cr, &ctm);
-    cairo_matrix_init_identity (&base);
+  cairo_surface_get_device_scale (cairo_get_target (cr), &sx, &sy);
+  dev = MAX (sx, 1);
+  direct = zoom * dev > MAX_SPRITE_SCALE;
+  cairo_get_matrix (cr, &ctm);
+  cairo_matrix_init_identity (&base);
 
-    cairo_new_path (cr);
-    for (guint i = 0; i < scene->edges->len; i++)
+  cairo_new_path (cr);
+  for (guint i = 0; i < scene->edges->len; i++)
+    {
+      DsSceneEdge *e = &g_array_index (scene->edges, DsSceneEdge, i);
+      double p[8], mx, my;
+      int lw, lh;
+      LabelImage *li;
+
+      if (e->label_layout == NULL)
+        continue;
+      edge_geometry (scene, e, p);
+      bezier_point (p, 0.5, &mx, &my);
+      if (mx < vx0 - 100 || mx > vx1 + 100 || my < vy0 - 20 || my > vy1 + 20)
+        continue;
+      pango_layout_get_pixel_size (e->label_layout, &lw, &lh);
+      /* Between two nodes side by side, a label that does not fit in the
+       * gap would hide under them: leave it to the edge's tooltip. */
+      if (fabs (p[7] - p[1]) < DS_NODE_HEIGHT / 2 && p[6] - p[0] < lw + 12 + 2 * DS_PORT_RADIUS + 6)
+        continue;
+      mid[2 * i] = mx - lw / 2.0;
+      mid[2 * i + 1] = my - lh / 2.0;
+      if (direct)
+        {
+          rounded_rect (cr, mx - lw / 2.0 - 6, my - lh / 2.0 - 2, lw + 12, lh + 4, (lh + 4) / 2.0);
+          show[i] = TRUE;
+          continue;
+        }
+      li = label_image (scene, e, lw, lh, zoom * dev, style);
+      {
+        double wx = mid[2 * i] - 7, wy = mid[2 * i + 1] - 3;
+
+        cairo_matrix_transform_point (&ctm, &wx, &wy);
+        paint_image (cr, li->image, &base, wx, wy, dev, zoom * dev / li->scale);
+      }
+    }
+  if (!direct)
+    return;
+  set_rgba (cr, &style->label_bg);
+  cairo_fill_preserve (cr);
+  set_rgba (cr, &style->card_border);
+  cairo_set_line_width (cr, 1);
+  cairo_stroke (cr);
+
+  set_rgba (cr, &style->dim);
+  for (guint i = 0; i < scene->edges->len; i++)
+    if (show[i])
       {
         DsSceneEdge *e = &g_array_index (scene->edges, DsSceneEdge, i);
-        double p[8], mx, my;
-        int lw, lh;
-        LabelImage *li;
 
-        if (e->label_layout == NULL)
-          continue;
-        edge_geometry (scene, e, p);
-        bezier_point (p, 0.5, &mx, &my);
-        if (mx < vx0 - 100 || mx > vx1 + 100 || my < vy0 - 20 || my > vy1 + 20)
-          continue;
-        pango_layout_get_pixel_size (e->label_layout, &lw, &lh);
-        /* Between two nodes side by side, a label that does not fit in the
-         * gap would hide under them: leave it to the edge's tooltip. */
-        if (fabs (p[7] - p[1]) < DS_NODE_HEIGHT / 2 && p[6] - p[0] < lw + 12 + 2 * DS_PORT_RADIUS + 6)
-          continue;
-        mid[2 * i] = mx - lw / 2.0;
-        mid[2 * i + 1] = my - lh / 2.0;
-        if (direct)
-          {
-            rounded_rect (cr, mx - lw / 2.0 - 6, my - lh / 2.0 - 2, lw + 12, lh + 4, (lh + 4) / 2.0);
-            show[i] = TRUE;
-            continue;
-          }
-        li = g_hash_table_lookup (scene->labels, e->label);
-        if (li == NULL)
-          {
-            li = g_new0 (LabelImage, 1);
-            li->ref_count = 1;
-            g_hash_table_insert (scene->labels, g_strdup (e->label), li);
-          }
-        {
-          double target = zoom * dev;
-          gboolean stale = li->image == NULL
-                           || (li->scale != target
-                               && (scene->want_exact || target / li->scale > 1.4
-                                   || target / li->scale < 1 / 1.4));
-
-          if (stale && li->image != NULL && scene->budget <= 0)
-            {
-              scene->incomplete = TRUE;
-              stale = FALSE;
-            }
-          if (stale)
-            {
-              cairo_surface_t *image =
-                cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (int) ceil ((lw + 14) * target),
-                                            (int) ceil ((lh + 6) * target));
-              cairo_t *scr = cairo_create (image);
-
-              if (li->image != NULL)
-                scene->budget--;
-              cairo_scale (scr, target, target);
-              rounded_rect (scr, 1, 1, lw + 12, lh + 4, (lh + 4) / 2.0);
-              set_rgba (scr, &style->label_bg);
-              cairo_fill_preserve (scr);
-              set_rgba (scr, &style->card_border);
-              cairo_set_line_width (scr, 1);
-              cairo_stroke (scr);
-              set_rgba (scr, &style->dim);
-              cairo_move_to (scr, 7, 3);
-              pango_cairo_show_layout (scr, e->label_layout);
-              cairo_destroy (scr);
-              g_clear_pointer (&li->image, cairo_surface_destroy);
-              li->image = image;
-              li->scale = target;
-            }
-        }
-        {
-          double wx = mid[2 * i] - 7, wy = mid[2 * i + 1] - 3;
-
-          cairo_matrix_transform_point (&ctm, &wx, &wy);
-          paint_image (cr, li->image, &base, wx, wy, dev, zoom * dev / li->scale);
-        }
+        cairo_move_to (cr, mid[2 * i], mid[2 * i + 1]);
+        pango_cairo_show_layout (cr, e->label_layout);
       }
-    if (!direct)
-      return;
-    set_rgba (cr, &style->label_bg);
-    cairo_fill_preserve (cr);
-    set_rgba (cr, &style->card_border);
-    cairo_set_line_width (cr, 1);
-    cairo_stroke (cr);
+}
 
-    set_rgba (cr, &style->dim);
-    for (guint i = 0; i < scene->edges->len; i++)
-      if (show[i])
-        {
-          DsSceneEdge *e = &g_array_index (scene->edges, DsSceneEdge, i);
-
-          cairo_move_to (cr, mid[2 * i], mid[2 * i + 1]);
-          pango_cairo_show_layout (cr, e->label_layout);
-        }
-  }
+static void
+draw_edges (DsScene            *scene,
+            cairo_t            *cr,
+            double              vx0,
+            double              vy0,
+            double              vx1,
+            double              vy1,
+            double              zoom,
+            const DsSceneStyle *style)
+{
+  draw_edge_lines (scene, cr, vx0, vy0, vx1, vy1, style);
+  if (zoom >= DETAIL_ZOOM)
+    draw_edge_labels (scene, cr, vx0, vy0, vx1, vy1, zoom, style);
 }
 
 /* The part of a node's rounded card left of x + STRIP. */

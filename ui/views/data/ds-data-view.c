@@ -170,6 +170,120 @@ set_norm_from (DsDataView *self,
 
 /* Shows spec in the widgets. Specs with options the widgets do not have
  * appear as a custom spec, so nothing is lost. */
+/* Fashion-MNIST's options from the spec's key=value parts; FALSE when one
+ * has no row. */
+static gboolean
+show_fashion_options (DsDataView *self,
+                      char      **parts)
+{
+  gboolean known = TRUE;
+
+  adw_combo_row_set_selected (self->limit_row, 0);
+  gtk_editable_set_text (GTK_EDITABLE (self->classes_row), "");
+  for (guint i = 1; parts[i]; i++)
+    {
+      g_auto(GStrv) kv = g_strsplit (parts[i], "=", 2);
+
+      if (kv[1] == NULL)
+        known = FALSE;
+      else if (g_str_equal (kv[0], "limit"))
+        {
+          guint64 v = g_ascii_strtoull (kv[1], NULL, 10);
+          int k = -1;
+
+          for (guint j = 1; j < G_N_ELEMENTS (limit_values); j++)
+            if (limit_values[j] == v)
+              k = (int) j;
+          if (k < 0)
+            known = FALSE;
+          else
+            adw_combo_row_set_selected (self->limit_row, (guint) k);
+        }
+      else if (g_str_equal (kv[0], "classes"))
+        gtk_editable_set_text (GTK_EDITABLE (self->classes_row), kv[1]);
+      else if (g_str_equal (kv[0], "normalize"))
+        set_norm_from (self, kv[1]);
+      else
+        known = FALSE;
+    }
+  return known;
+}
+
+/* A generated set's options (points in the plane, toy names[toy]). */
+static gboolean
+show_toy_options (DsDataView *self,
+                  int         toy,
+                  char      **parts)
+{
+  gboolean known = TRUE;
+
+  adw_combo_row_set_selected (self->shape_row, (guint) toy);
+  gtk_range_set_value (GTK_RANGE (self->samples_scale), 1000);
+  gtk_range_set_value (GTK_RANGE (self->noise_scale), toy_default_noise ((guint) toy));
+  gtk_spin_button_set_value (self->toy_seed_spin, 1);
+  gtk_spin_button_set_value (self->blob_classes_spin, 3);
+  for (guint i = 1; parts[i]; i++)
+    {
+      g_auto(GStrv) kv = g_strsplit (parts[i], "=", 2);
+
+      if (kv[1] == NULL)
+        known = FALSE;
+      else if (g_str_equal (kv[0], "n"))
+        gtk_range_set_value (GTK_RANGE (self->samples_scale), g_ascii_strtod (kv[1], NULL));
+      else if (g_str_equal (kv[0], "noise"))
+        gtk_range_set_value (GTK_RANGE (self->noise_scale), g_ascii_strtod (kv[1], NULL));
+      else if (g_str_equal (kv[0], "seed"))
+        gtk_spin_button_set_value (self->toy_seed_spin, g_ascii_strtod (kv[1], NULL));
+      else if (g_str_equal (kv[0], "classes") && toy == 4)
+        gtk_spin_button_set_value (self->blob_classes_spin, g_ascii_strtod (kv[1], NULL));
+      else if (g_str_equal (kv[0], "normalize"))
+        set_norm_from (self, kv[1]);
+      else
+        known = FALSE;
+    }
+  return known;
+}
+
+/* A CSV file's path and options. */
+static gboolean
+show_csv_options (DsDataView *self,
+                  char      **parts)
+{
+  g_autofree char *base = g_path_get_basename (parts[0]);
+  gboolean known = TRUE;
+
+  g_free (self->csv_path);
+  self->csv_path = g_strdup (parts[0]);
+  adw_action_row_set_subtitle (self->csv_file_row, base);
+  gtk_editable_set_text (GTK_EDITABLE (self->target_row), "");
+  adw_combo_row_set_selected (self->missing_row, 0);
+  adw_combo_row_set_selected (self->task_row, 0);
+  gtk_spin_button_set_value (self->test_spin, 0.2);
+  for (guint i = 1; parts[i]; i++)
+    {
+      g_auto(GStrv) kv = g_strsplit (parts[i], "=", 2);
+      int k;
+
+      if (kv[1] == NULL)
+        known = FALSE;
+      else if (g_str_equal (kv[0], "target"))
+        gtk_editable_set_text (GTK_EDITABLE (self->target_row), kv[1]);
+      else if (g_str_equal (kv[0], "missing")
+               && (k = index_of (missing_names, G_N_ELEMENTS (missing_names), kv[1])) >= 0)
+        adw_combo_row_set_selected (self->missing_row, (guint) k);
+      else if (g_str_equal (kv[0], "task")
+               && (k = index_of (task_names, G_N_ELEMENTS (task_names), kv[1])) >= 0)
+        adw_combo_row_set_selected (self->task_row, (guint) k);
+      else if (g_str_equal (kv[0], "normalize") || g_str_equal (kv[0], "norm"))
+        set_norm_from (self, kv[1]);
+      else if (g_str_equal (kv[0], "test"))
+        gtk_spin_button_set_value (self->test_spin, g_ascii_strtod (kv[1], NULL));
+      else
+        known = FALSE;
+    }
+  return known;
+}
+
 static void
 show_spec (DsDataView *self,
            const char *spec)
@@ -187,97 +301,17 @@ show_spec (DsDataView *self,
   if (g_str_equal (name, "fashion-mnist"))
     {
       source = SOURCE_FASHION;
-      adw_combo_row_set_selected (self->limit_row, 0);
-      gtk_editable_set_text (GTK_EDITABLE (self->classes_row), "");
-      for (guint i = 1; parts[i]; i++)
-        {
-          g_auto(GStrv) kv = g_strsplit (parts[i], "=", 2);
-
-          if (kv[1] == NULL)
-            known = FALSE;
-          else if (g_str_equal (kv[0], "limit"))
-            {
-              guint64 v = g_ascii_strtoull (kv[1], NULL, 10);
-              int k = -1;
-
-              for (guint j = 1; j < G_N_ELEMENTS (limit_values); j++)
-                if (limit_values[j] == v)
-                  k = (int) j;
-              if (k < 0)
-                known = FALSE;
-              else
-                adw_combo_row_set_selected (self->limit_row, (guint) k);
-            }
-          else if (g_str_equal (kv[0], "classes"))
-            gtk_editable_set_text (GTK_EDITABLE (self->classes_row), kv[1]);
-          else if (g_str_equal (kv[0], "normalize"))
-            set_norm_from (self, kv[1]);
-          else
-            known = FALSE;
-        }
+      known = show_fashion_options (self, parts);
     }
   else if ((toy = index_of (toy_names, G_N_ELEMENTS (toy_names), name)) >= 0)
     {
       source = SOURCE_TOY;
-      adw_combo_row_set_selected (self->shape_row, (guint) toy);
-      gtk_range_set_value (GTK_RANGE (self->samples_scale), 1000);
-      gtk_range_set_value (GTK_RANGE (self->noise_scale), toy_default_noise ((guint) toy));
-      gtk_spin_button_set_value (self->toy_seed_spin, 1);
-      gtk_spin_button_set_value (self->blob_classes_spin, 3);
-      for (guint i = 1; parts[i]; i++)
-        {
-          g_auto(GStrv) kv = g_strsplit (parts[i], "=", 2);
-
-          if (kv[1] == NULL)
-            known = FALSE;
-          else if (g_str_equal (kv[0], "n"))
-            gtk_range_set_value (GTK_RANGE (self->samples_scale), g_ascii_strtod (kv[1], NULL));
-          else if (g_str_equal (kv[0], "noise"))
-            gtk_range_set_value (GTK_RANGE (self->noise_scale), g_ascii_strtod (kv[1], NULL));
-          else if (g_str_equal (kv[0], "seed"))
-            gtk_spin_button_set_value (self->toy_seed_spin, g_ascii_strtod (kv[1], NULL));
-          else if (g_str_equal (kv[0], "classes") && toy == 4)
-            gtk_spin_button_set_value (self->blob_classes_spin, g_ascii_strtod (kv[1], NULL));
-          else if (g_str_equal (kv[0], "normalize"))
-            set_norm_from (self, kv[1]);
-          else
-            known = FALSE;
-        }
+      known = show_toy_options (self, toy, parts);
     }
   else if (g_str_has_suffix (name, ".csv") || g_str_has_suffix (name, ".CSV"))
     {
-      g_autofree char *base = g_path_get_basename (name);
-
       source = SOURCE_CSV;
-      g_free (self->csv_path);
-      self->csv_path = g_strdup (name);
-      adw_action_row_set_subtitle (self->csv_file_row, base);
-      gtk_editable_set_text (GTK_EDITABLE (self->target_row), "");
-      adw_combo_row_set_selected (self->missing_row, 0);
-      adw_combo_row_set_selected (self->task_row, 0);
-      gtk_spin_button_set_value (self->test_spin, 0.2);
-      for (guint i = 1; parts[i]; i++)
-        {
-          g_auto(GStrv) kv = g_strsplit (parts[i], "=", 2);
-          int k;
-
-          if (kv[1] == NULL)
-            known = FALSE;
-          else if (g_str_equal (kv[0], "target"))
-            gtk_editable_set_text (GTK_EDITABLE (self->target_row), kv[1]);
-          else if (g_str_equal (kv[0], "missing")
-                   && (k = index_of (missing_names, G_N_ELEMENTS (missing_names), kv[1])) >= 0)
-            adw_combo_row_set_selected (self->missing_row, (guint) k);
-          else if (g_str_equal (kv[0], "task")
-                   && (k = index_of (task_names, G_N_ELEMENTS (task_names), kv[1])) >= 0)
-            adw_combo_row_set_selected (self->task_row, (guint) k);
-          else if (g_str_equal (kv[0], "normalize") || g_str_equal (kv[0], "norm"))
-            set_norm_from (self, kv[1]);
-          else if (g_str_equal (kv[0], "test"))
-            gtk_spin_button_set_value (self->test_spin, g_ascii_strtod (kv[1], NULL));
-          else
-            known = FALSE;
-        }
+      known = show_csv_options (self, parts);
     }
   else if (parts[1] == NULL && g_file_test (name, G_FILE_TEST_IS_DIR) && nn_png_folder_detect (name))
     {
