@@ -11,7 +11,11 @@
 
 #include "ds-application.h"
 #include "ds-autosave.h"
-#include "ds-build-view.h"
+#include "ds-build-view-private.h"
+#include "ds-graph-canvas-private.h"
+#include "ds-palette-private.h"
+#include "ds-properties-private.h"
+#include "ds-summary-private.h"
 #include "ds-undo-stack.h"
 #include "ds-window.h"
 #include "ui-test-util.h"

@@ -10,7 +10,7 @@
 #include <glib/gstdio.h>
 
 #include "ds-application.h"
-#include "ds-data-view.h"
+#include "ds-data-view-private.h"
 #include "ds-window.h"
 #include "ui-test-util.h"
 

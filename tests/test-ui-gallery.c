@@ -4,8 +4,9 @@
 #include <adwaita.h>
 
 #include "ds-application.h"
-#include "ds-build-view.h"
-#include "ds-sample-gallery.h"
+#include "ds-build-view-private.h"
+#include "ds-graph-canvas-private.h"
+#include "ds-sample-gallery-private.h"
 #include "ds-util.h"
 #include "ds-window.h"
 #include "ui-test-util.h"

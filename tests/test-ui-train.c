@@ -18,10 +18,13 @@
 
 #include "ds-application.h"
 #include "ds-colors.h"
-#include "ds-data-view.h"
+#include "ds-data-view-private.h"
 #include "ds-export.h"
+#include "ds-histogram-view-private.h"
+#include "ds-playground-private.h"
 #include "ds-plot-private.h"
-#include "ds-train-view.h"
+#include "ds-train-view-private.h"
+#include "ds-training-run-private.h"
 #include "ds-window.h"
 #include "ui-test-util.h"
 

@@ -4,7 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "ds-training-run.h"
+#include "ds-training-run-private.h"
 
 struct _DsTrainingRun
 {

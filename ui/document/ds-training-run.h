@@ -102,8 +102,6 @@ double         ds_training_run_get_seconds    (DsTrainingRun     *self);
 /* Estimated seconds left, or a negative value when unknown. */
 double         ds_training_run_get_seconds_left (DsTrainingRun   *self);
 double         ds_training_run_get_lr         (DsTrainingRun     *self);
-/* The number of events the drain has applied (tests). */
-guint          ds_training_run_get_n_events   (DsTrainingRun     *self);
 
 /* The series of a history key ("loss", "val_accuracy", "lr", and
  * "batch/loss" for the per-batch loss), or NULL (borrowed). */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "deepscope"
 
-#include "ds-sample-gallery.h"
+#include "ds-sample-gallery-private.h"
 #include "ds-util.h"
 #include "nn.h"
 

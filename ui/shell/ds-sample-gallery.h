@@ -13,11 +13,6 @@ G_DECLARE_FINAL_TYPE (DsSampleGallery, ds_sample_gallery, DS, SAMPLE_GALLERY, Ad
 GtkWidget  *ds_sample_gallery_new            (GtkWindow *parent);
 /* Rescans the directory (done once by new). */
 void        ds_sample_gallery_reload         (DsSampleGallery *self);
-guint       ds_sample_gallery_get_n_samples  (DsSampleGallery *self);
-/* Path of sample i, in the order shown. */
-const char *ds_sample_gallery_get_path       (DsSampleGallery *self, guint i);
-/* NULL, or why sample i could not be read. */
-const char *ds_sample_gallery_get_error      (DsSampleGallery *self, guint i);
 /* Same as clicking sample i. */
 void        ds_sample_gallery_activate       (DsSampleGallery *self, guint i);
 

@@ -8,7 +8,7 @@
 #include <pango/pangocairo.h>
 
 #include "ds-colors.h"
-#include "ds-histogram-view.h"
+#include "ds-histogram-view-private.h"
 
 struct _DsHistogramView
 {

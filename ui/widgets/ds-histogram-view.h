@@ -16,8 +16,6 @@ G_DECLARE_FINAL_TYPE (DsHistogramView, ds_histogram_view, DS, HISTOGRAM_VIEW, Gt
 GtkWidget *ds_histogram_view_new         (void);
 void       ds_histogram_view_set_run     (DsHistogramView *self,
                                           DsTrainingRun   *run);
-/* Number of weight variables shown (tests). */
-guint      ds_histogram_view_get_n_rows  (DsHistogramView *self);
 /* Draws the ridges of variable `name` (weights, or gradients when
  * gradients) on any cairo context: export and tests. */
 void       ds_histogram_render           (DsTrainingRun   *run,

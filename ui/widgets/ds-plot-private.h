@@ -84,3 +84,18 @@ void _ds_plot_layer_best (DsPlot *self, cairo_t *cr, const Frame *f, const Palet
 void _ds_plot_layer_markers (DsPlot *self, cairo_t *cr, const Frame *f, const GdkRGBA *halo, PangoLayout *small);
 void _ds_plot_layer_header (DsPlot *self, cairo_t *cr, int width, const Frame *f, const Palette *pal, GArray *curves, PangoLayout *bold, PangoLayout *small);
 void _ds_plot_layer_crosshair (DsPlot *self, cairo_t *cr, const Frame *f, const Palette *pal, GArray *norm, PangoLayout *small);
+
+/* For the tests. */
+/* Number of points of all drawn curves (tests). */
+guint       ds_plot_get_n_points   (DsPlot     *self);
+/* The readout under the crosshair ("epoch 12 · Run 1 loss 0.213 …"), or
+ * NULL when hidden. */
+char       *ds_plot_dup_readout    (DsPlot     *self);
+/* The view in data units (y in log10 when log scale). */
+void        ds_plot_get_view       (DsPlot     *self,
+                                    double     *x0,
+                                    double     *x1,
+                                    double     *y0,
+                                    double     *y1);
+gboolean    ds_plot_get_zoomed     (DsPlot     *self);
+gboolean    ds_plot_get_log_scale  (DsPlot     *self);

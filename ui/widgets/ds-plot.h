@@ -40,10 +40,8 @@ void        ds_plot_set_smoothing  (DsPlot     *self,
                                     double      smoothing);
 void        ds_plot_set_log_scale  (DsPlot     *self,
                                     gboolean    log_scale);
-gboolean    ds_plot_get_log_scale  (DsPlot     *self);
 /* Back to following the data. */
 void        ds_plot_reset_view     (DsPlot     *self);
-gboolean    ds_plot_get_zoomed     (DsPlot     *self);
 /* Zooms the x axis by factor (>1 zooms in) around fraction at of the
  * width (0..1), as the scroll wheel does. */
 void        ds_plot_zoom           (DsPlot     *self,
@@ -53,21 +51,10 @@ void        ds_plot_zoom           (DsPlot     *self,
 void        ds_plot_pan            (DsPlot     *self,
                                     double      dx,
                                     double      dy);
-/* The view in data units (y in log10 when log scale). */
-void        ds_plot_get_view       (DsPlot     *self,
-                                    double     *x0,
-                                    double     *x1,
-                                    double     *y0,
-                                    double     *y1);
 /* Places the crosshair at widget point (x, y); a negative x hides it. */
 void        ds_plot_set_crosshair  (DsPlot     *self,
                                     double      x,
                                     double      y);
-/* The readout under the crosshair ("epoch 12 · Run 1 loss 0.213 …"), or
- * NULL when hidden. */
-char       *ds_plot_dup_readout    (DsPlot     *self);
-/* Number of points of all drawn curves (tests). */
-guint       ds_plot_get_n_points   (DsPlot     *self);
 /* Draws the chart (no crosshair) on cr in a width × height box with a
  * light palette, for PNG, SVG and PDF export. */
 void        ds_plot_render         (DsPlot     *self,

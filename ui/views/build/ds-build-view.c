@@ -3,7 +3,7 @@
 
 #include <adwaita.h>
 
-#include "ds-build-view.h"
+#include "ds-build-view-private.h"
 
 struct _DsBuildView
 {

@@ -17,11 +17,5 @@ G_BEGIN_DECLS
 #define DS_TYPE_BUILD_VIEW (ds_build_view_get_type ())
 G_DECLARE_FINAL_TYPE (DsBuildView, ds_build_view, DS, BUILD_VIEW, DsView)
 
-DsGraphCanvas *ds_build_view_get_canvas     (DsBuildView *self);
-DsPalette     *ds_build_view_get_palette    (DsBuildView *self);
-DsProperties  *ds_build_view_get_properties (DsBuildView *self);
-DsSummary     *ds_build_view_get_summary    (DsBuildView *self);
-/* The error list (a GtkListBox; one row per layer with a shape error). */
-GtkListBox    *ds_build_view_get_error_list (DsBuildView *self);
 
 G_END_DECLS

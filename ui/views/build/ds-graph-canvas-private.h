@@ -64,3 +64,12 @@ void _ds_graph_canvas_widget_to_model (DsGraphCanvas *self, double wx, double wy
 void _ds_graph_canvas_connect_selected (DsGraphCanvas *self);
 void _ds_graph_canvas_move_selection_by (DsGraphCanvas *self, double dx, double dy);
 void _ds_graph_canvas_select_next (DsGraphCanvas *self, int dir);
+
+/* For the tests. */
+guint       ds_graph_canvas_get_n_selected   (DsGraphCanvas *self);
+/* Widget coordinates of a layer's output (or input) port. FALSE if no
+ * such layer. */
+gboolean    ds_graph_canvas_get_port         (DsGraphCanvas *self, int layer, gboolean output,
+                                              double *wx, double *wy);
+/* The scene drawn now (borrowed; replaced on every model change). */
+DsScene    *ds_graph_canvas_get_scene        (DsGraphCanvas *self);

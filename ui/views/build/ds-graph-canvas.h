@@ -18,8 +18,6 @@ G_DECLARE_FINAL_TYPE (DsGraphCanvas, ds_graph_canvas, DS, GRAPH_CANVAS, GtkWidge
 GtkWidget  *ds_graph_canvas_new              (void);
 void        ds_graph_canvas_set_document     (DsGraphCanvas *self, DsDocument *document);
 DsDocument *ds_graph_canvas_get_document     (DsGraphCanvas *self);
-/* The scene drawn now (borrowed; replaced on every model change). */
-DsScene    *ds_graph_canvas_get_scene        (DsGraphCanvas *self);
 
 /* Adds a layer with its top-left corner at model point (x, y); returns its
  * index or -1 with error set. */
@@ -45,7 +43,6 @@ void        ds_graph_canvas_select_layer     (DsGraphCanvas *self, int layer, gb
 void        ds_graph_canvas_clear_selection  (DsGraphCanvas *self);
 /* The one selected layer, or -1 when none or several are. */
 int         ds_graph_canvas_get_selected_layer (DsGraphCanvas *self);
-guint       ds_graph_canvas_get_n_selected   (DsGraphCanvas *self);
 
 void        ds_graph_canvas_delete_selection (DsGraphCanvas *self);
 void        ds_graph_canvas_duplicate        (DsGraphCanvas *self);
@@ -60,10 +57,6 @@ void        ds_graph_canvas_zoom_fit         (DsGraphCanvas *self);
 
 /* Where a model point is drawn, in widget coordinates. */
 void        ds_graph_canvas_model_to_widget  (DsGraphCanvas *self, double mx, double my,
-                                              double *wx, double *wy);
-/* Widget coordinates of a layer's output (or input) port. FALSE if no
- * such layer. */
-gboolean    ds_graph_canvas_get_port         (DsGraphCanvas *self, int layer, gboolean output,
                                               double *wx, double *wy);
 
 G_END_DECLS

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "ds-palette.h"
+#include "ds-palette-private.h"
 #include "ds-util.h"
 #include "nn.h"
 

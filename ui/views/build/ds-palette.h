@@ -11,10 +11,6 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (DsPalette, ds_palette, DS, PALETTE, GtkWidget)
 
 GtkWidget  *ds_palette_new          (void);
-/* The row showing a layer type (for tests and keyboard focus), or NULL. */
-GtkWidget  *ds_palette_get_row      (DsPalette *self, const char *class_name);
-guint       ds_palette_get_n_rows   (DsPalette *self);
-guint       ds_palette_get_n_visible (DsPalette *self);
 void        ds_palette_set_search   (DsPalette *self, const char *text);
 void        ds_palette_focus_search (DsPalette *self);
 

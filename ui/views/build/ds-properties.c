@@ -6,7 +6,7 @@
 
 #include <adwaita.h>
 
-#include "ds-properties.h"
+#include "ds-properties-private.h"
 #include "ds-util.h"
 
 struct _DsProperties

@@ -17,9 +17,5 @@ GtkWidget  *ds_properties_new           (void);
 void        ds_properties_set_document  (DsProperties *self, DsDocument *document);
 /* Shows layer `layer` of the document's model (-1: nothing selected). */
 void        ds_properties_set_layer     (DsProperties *self, int layer);
-int         ds_properties_get_layer     (DsProperties *self);
-/* The editor widget of a parameter (GtkSpinButton, GtkDropDown, GtkSwitch
- * or GtkEntry), or NULL; for tests. */
-GtkWidget  *ds_properties_get_editor    (DsProperties *self, const char *pname);
 
 G_END_DECLS

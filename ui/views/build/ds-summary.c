@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "deepscope"
 
-#include "ds-summary.h"
+#include "ds-summary-private.h"
 #include "ds-util.h"
 
 struct _DsSummary

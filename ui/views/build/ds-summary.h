@@ -13,7 +13,5 @@ G_DECLARE_FINAL_TYPE (DsSummary, ds_summary, DS, SUMMARY, GtkWidget)
 
 GtkWidget  *ds_summary_new           (void);
 void        ds_summary_set_document  (DsSummary *self, DsDocument *document);
-/* The text shown (summary or error), for tests. */
-char       *ds_summary_dup_text      (DsSummary *self);
 
 G_END_DECLS

@@ -18,21 +18,7 @@ G_BEGIN_DECLS
 #define DS_TYPE_DATA_VIEW (ds_data_view_get_type ())
 G_DECLARE_FINAL_TYPE (DsDataView, ds_data_view, DS, DATA_VIEW, DsView)
 
-DsDatasetStore *ds_data_view_get_store       (DsDataView *self);
-/* The source chooser and the 2-D shape chooser (AdwComboRow). */
-AdwComboRow    *ds_data_view_get_source_row  (DsDataView *self);
-AdwComboRow    *ds_data_view_get_shape_row   (DsDataView *self);
-/* Picks a CSV file as the file chooser does, and loads it. */
-void            ds_data_view_choose_csv      (DsDataView *self,
-                                              const char *path);
-/* Picks a folder of images as the folder chooser does, and loads it. */
-void            ds_data_view_choose_folder   (DsDataView *self,
-                                              const char *path);
-/* The error shown next to the source chooser, or NULL when none. */
-const char     *ds_data_view_get_error_text  (DsDataView *self);
 /* The spec the current options describe (NULL when incomplete). */
 char           *ds_data_view_dup_spec        (DsDataView *self);
-/* Samples drawn in the preview (thumbnails or points; tests). */
-guint           ds_data_view_get_n_drawn     (DsDataView *self);
 
 G_END_DECLS

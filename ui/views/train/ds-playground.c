@@ -7,7 +7,7 @@
 #include <adwaita.h>
 
 #include "ds-colors.h"
-#include "ds-playground.h"
+#include "ds-playground-private.h"
 
 /* Resolution of the decision map and of each hidden-unit map. */
 #define MAP_RES   112

@@ -25,13 +25,9 @@ void       ds_playground_set_run       (DsPlayground  *self,
                                         DsTrainingRun *run);
 /* TRUE when the dataset is 2-D (the playground has something to show). */
 gboolean   ds_playground_get_available (DsPlayground  *self);
-/* Decision maps computed so far (tests). */
-guint      ds_playground_get_n_updates (DsPlayground  *self);
 /* The class the last map predicts at input point (x, y), or -1. */
 int        ds_playground_get_class_at  (DsPlayground  *self,
                                         double         x,
                                         double         y);
-/* Hidden units drawn (tests). */
-guint      ds_playground_get_n_units   (DsPlayground  *self);
 
 G_END_DECLS

@@ -93,3 +93,29 @@ void _ds_train_view_optimizer_changed_cb (DsTrainView *self);
 void _ds_train_view_lr_changed_cb (DsTrainView *self);
 void _ds_train_view_schedule_changed_cb (DsTrainView *self);
 void _ds_train_view_defaults_changed_cb (DsTrainView *self);
+
+/* For the tests. */
+/* Every run of this window, oldest first (a GListModel of DsTrainingRun). */
+GListModel      *ds_train_view_get_runs           (DsTrainView *self);
+/* The newest run, or NULL. */
+DsTrainingRun   *ds_train_view_get_current_run    (DsTrainView *self);
+/* The chart of a metric ("loss", "accuracy", "lr"), or NULL. */
+DsPlot          *ds_train_view_get_plot           (DsTrainView *self,
+                                                   const char  *metric);
+/* Every chart shown, in order (borrowed). */
+GPtrArray       *ds_train_view_get_plots          (DsTrainView *self);
+DsPlayground    *ds_train_view_get_playground     (DsTrainView *self);
+DsHistogramView *ds_train_view_get_histogram_view (DsTrainView *self);
+/* "start", "pause", "resume", "step" or "stop". */
+GtkWidget       *ds_train_view_get_button         (DsTrainView *self,
+                                                   const char  *name);
+/* The run list (a GtkFlowBox with one child per run). */
+GtkWidget       *ds_train_view_get_run_list       (DsTrainView *self);
+/* Shows a page: "curves", "histograms" or "playground". */
+void             ds_train_view_show_page          (DsTrainView *self,
+                                                   const char  *name);
+/* Sets the smoothing slider and the per-batch and log toggles. */
+void             ds_train_view_set_plot_options   (DsTrainView *self,
+                                                   double       smoothing,
+                                                   gboolean     per_batch,
+                                                   gboolean     log_scale);
