@@ -75,6 +75,24 @@ fashion_asked (gpointer data)
          && (ds_dataset_store_get_loading (store) || ds_dataset_store_get_dataset (store));
 }
 
+typedef struct
+{
+  DsDatasetStore *store;
+  const char     *spec;
+  DsLoadFlags     flags;
+} SpecWait;
+
+/* The store settled on this spec (and these flags): the view's debounce
+ * has passed and the load has ended. */
+static gboolean
+settled_on (gpointer data)
+{
+  SpecWait *w = data;
+
+  return settled (w->store) && g_strcmp0 (ds_dataset_store_get_spec (w->store), w->spec) == 0
+         && (ds_dataset_store_get_flags (w->store) & w->flags) == w->flags;
+}
+
 static gboolean
 drawn (gpointer data)
 {
@@ -92,8 +110,7 @@ test_points (Ui            *ui,
   /* Moons from the source chooser and the shape row. */
   adw_combo_row_set_selected (ds_data_view_get_source_row (ui->view), 1);
   adw_combo_row_set_selected (ds_data_view_get_shape_row (ui->view), 1);
-  ui_spin (400);
-  g_assert_true (ui_wait_for (settled, store, 5000));
+  g_assert_true (ui_wait_for (settled_on, &(SpecWait) { store, "moons:n=1000", 0 }, 5000));
   g_assert_null (ds_data_view_get_error_text (ui->view));
   g_assert_cmpstr (ds_dataset_store_get_spec (store), ==, "moons:n=1000");
   ds = ds_dataset_get (ds_dataset_store_get_dataset (store));
@@ -108,13 +125,11 @@ test_points (Ui            *ui,
   /* The choice is part of the model, and undo takes it back. */
   g_assert_cmpstr (nn_model_get_dataset (ds_document_get_model (doc)), ==, "moons:n=1000");
   adw_combo_row_set_selected (ds_data_view_get_shape_row (ui->view), 0);
-  ui_spin (400);
-  g_assert_true (ui_wait_for (settled, store, 5000));
+  g_assert_true (ui_wait_for (settled_on, &(SpecWait) { store, "spirals:n=1000", 0 }, 5000));
   g_assert_cmpstr (nn_model_get_dataset (ds_document_get_model (doc)), ==, "spirals:n=1000");
   g_assert_true (ds_document_undo (doc));
   g_assert_cmpstr (nn_model_get_dataset (ds_document_get_model (doc)), ==, "moons:n=1000");
-  ui_spin (50);
-  g_assert_true (ui_wait_for (settled, store, 5000));
+  g_assert_true (ui_wait_for (settled_on, &(SpecWait) { store, "moons:n=1000", 0 }, 5000));
   g_assert_cmpstr (ds_dataset_store_get_spec (store), ==, "moons:n=1000");
   g_assert_cmpuint (adw_combo_row_get_selected (ds_data_view_get_shape_row (ui->view)), ==, 1);
 }
@@ -286,8 +301,8 @@ test_image_folder (Ui            *ui,
 
     g_assert_nonnull (skip);
     gtk_switch_set_active (skip, TRUE);
-    ui_spin (400);
-    g_assert_true (ui_wait_for (settled, store, 10000));
+    g_assert_true (ui_wait_for (settled_on, &(SpecWait) { store, ds_dataset_store_get_spec (store),
+                                                          DS_LOAD_SKIP_BAD }, 10000));
     ui_spin (50);
     g_assert_null (ds_data_view_get_error_text (ui->view));
     g_assert_cmpuint (ds_dataset_get (ds_dataset_store_get_dataset (store))->n, ==, 2);
