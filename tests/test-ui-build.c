@@ -11,7 +11,11 @@
 
 #include "ds-application.h"
 #include "ds-autosave.h"
-#include "ds-build-view.h"
+#include "ds-build-view-private.h"
+#include "ds-graph-canvas-private.h"
+#include "ds-palette-private.h"
+#include "ds-properties-private.h"
+#include "ds-summary-private.h"
 #include "ds-undo-stack.h"
 #include "ds-window.h"
 #include "ui-test-util.h"
@@ -45,8 +49,7 @@ ui_open (Ui *ui)
 static void
 ui_close (Ui *ui)
 {
-  ds_window_close_discarding (ui->window);
-  ui_spin (50);
+  ui_close_window_checked (ui->window);
 }
 
 static NnModel *
@@ -730,8 +733,7 @@ test_recover_dialog (void)
   g_assert_cmpstr (recovered_json, ==, json);
   g_assert_true (ds_document_get_dirty (ds_window_get_document (other)));
   g_assert_false (g_file_test (copy, G_FILE_TEST_EXISTS));
-  ds_window_close_discarding (other);
-  ui_spin (100);
+  ui_close_window_checked (other);
   g_assert_null (find_other_window (ui.window));
 
   /* Discard: the copy goes, nothing opens. */
@@ -943,7 +945,14 @@ test_close_prompt (void)
   g_assert_nonnull (dialog);
   adw_message_dialog_response (dialog, "discard");
   g_assert_true (ui_wait_for (is_not_visible, ui.window, 2000));
-  g_object_unref (ui.window);
+  {
+    UiWatch w = { NULL, NULL };
+
+    ui_watch (&w, ui.window, "the window");
+    ui_watch (&w, ui.doc, "its document");
+    g_object_unref (ui.window);
+    ui_watch_assert_finalized (&w, 10000);
+  }
 }
 
 /* The history itself: equal states are not recorded, a run of edits with

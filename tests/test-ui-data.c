@@ -4,11 +4,13 @@
  * malformed CSV shows which file and what is wrong next to the source
  * chooser; a load can be cancelled; a choice goes into the model and
  * comes back with undo. */
+#include <string.h>
+
 #include <adwaita.h>
 #include <glib/gstdio.h>
 
 #include "ds-application.h"
-#include "ds-data-view.h"
+#include "ds-data-view-private.h"
 #include "ds-window.h"
 #include "ui-test-util.h"
 
@@ -50,8 +52,7 @@ ui_teardown (Ui            *ui,
     }
   g_rmdir (ui->dir);
   g_free (ui->dir);
-  ds_window_close_discarding (ui->window);
-  ui_spin (100);
+  ui_close_window_checked (ui->window);
 }
 
 static gboolean
@@ -61,6 +62,35 @@ settled (gpointer data)
 
   return !ds_dataset_store_get_loading (store)
          && (ds_dataset_store_get_dataset (store) || ds_dataset_store_get_error (store));
+}
+
+/* The store was asked for Fashion-MNIST: loading it, or holding it. */
+static gboolean
+fashion_asked (gpointer data)
+{
+  DsDatasetStore *store = data;
+  const char *spec = ds_dataset_store_get_spec (store);
+
+  return spec && g_str_has_prefix (spec, "fashion-mnist")
+         && (ds_dataset_store_get_loading (store) || ds_dataset_store_get_dataset (store));
+}
+
+typedef struct
+{
+  DsDatasetStore *store;
+  const char     *spec;
+  DsLoadFlags     flags;
+} SpecWait;
+
+/* The store settled on this spec (and these flags): the view's debounce
+ * has passed and the load has ended. */
+static gboolean
+settled_on (gpointer data)
+{
+  SpecWait *w = data;
+
+  return settled (w->store) && g_strcmp0 (ds_dataset_store_get_spec (w->store), w->spec) == 0
+         && (ds_dataset_store_get_flags (w->store) & w->flags) == w->flags;
 }
 
 static gboolean
@@ -80,8 +110,7 @@ test_points (Ui            *ui,
   /* Moons from the source chooser and the shape row. */
   adw_combo_row_set_selected (ds_data_view_get_source_row (ui->view), 1);
   adw_combo_row_set_selected (ds_data_view_get_shape_row (ui->view), 1);
-  ui_spin (400);
-  g_assert_true (ui_wait_for (settled, store, 5000));
+  g_assert_true (ui_wait_for (settled_on, &(SpecWait) { store, "moons:n=1000", 0 }, 5000));
   g_assert_null (ds_data_view_get_error_text (ui->view));
   g_assert_cmpstr (ds_dataset_store_get_spec (store), ==, "moons:n=1000");
   ds = ds_dataset_get (ds_dataset_store_get_dataset (store));
@@ -96,13 +125,11 @@ test_points (Ui            *ui,
   /* The choice is part of the model, and undo takes it back. */
   g_assert_cmpstr (nn_model_get_dataset (ds_document_get_model (doc)), ==, "moons:n=1000");
   adw_combo_row_set_selected (ds_data_view_get_shape_row (ui->view), 0);
-  ui_spin (400);
-  g_assert_true (ui_wait_for (settled, store, 5000));
+  g_assert_true (ui_wait_for (settled_on, &(SpecWait) { store, "spirals:n=1000", 0 }, 5000));
   g_assert_cmpstr (nn_model_get_dataset (ds_document_get_model (doc)), ==, "spirals:n=1000");
   g_assert_true (ds_document_undo (doc));
   g_assert_cmpstr (nn_model_get_dataset (ds_document_get_model (doc)), ==, "moons:n=1000");
-  ui_spin (50);
-  g_assert_true (ui_wait_for (settled, store, 5000));
+  g_assert_true (ui_wait_for (settled_on, &(SpecWait) { store, "moons:n=1000", 0 }, 5000));
   g_assert_cmpstr (ds_dataset_store_get_spec (store), ==, "moons:n=1000");
   g_assert_cmpuint (adw_combo_row_get_selected (ds_data_view_get_shape_row (ui->view)), ==, 1);
 }
@@ -274,8 +301,8 @@ test_image_folder (Ui            *ui,
 
     g_assert_nonnull (skip);
     gtk_switch_set_active (skip, TRUE);
-    ui_spin (400);
-    g_assert_true (ui_wait_for (settled, store, 10000));
+    g_assert_true (ui_wait_for (settled_on, &(SpecWait) { store, ds_dataset_store_get_spec (store),
+                                                          DS_LOAD_SKIP_BAD }, 10000));
     ui_spin (50);
     g_assert_null (ds_data_view_get_error_text (ui->view));
     g_assert_cmpuint (ds_dataset_get (ds_dataset_store_get_dataset (store))->n, ==, 2);
@@ -301,8 +328,8 @@ test_fashion_grid (Ui            *ui,
       return;
     }
   adw_combo_row_set_selected (ds_data_view_get_source_row (ui->view), 0);
-  ui_spin (400);
-  g_assert_true (ds_dataset_store_get_loading (store) || settled (store));
+  /* The choice reaches the store (after the view's short debounce). */
+  g_assert_true (ui_wait_for (fashion_asked, store, 5000));
   g_assert_true (ui_wait_for (settled, store, 30000));
   g_assert_null (ds_data_view_get_error_text (ui->view));
   ds = ds_dataset_get (ds_dataset_store_get_dataset (store));
@@ -335,6 +362,102 @@ test_cancel (Ui            *ui,
   g_assert_null (ds_data_view_get_error_text (ui->view));
 }
 
+typedef struct
+{
+  gboolean   done;
+  DsDataset *dataset;
+  GError    *error;
+} Ensured;
+
+static void
+ensured_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      data)
+{
+  Ensured *e = data;
+
+  e->dataset = ds_dataset_store_ensure_finish (DS_DATASET_STORE (source), result, &e->error);
+  e->done = TRUE;
+}
+
+static gboolean
+ensured (gpointer data)
+{
+  return ((Ensured *) data)->done;
+}
+
+static void
+ensured_clear (Ensured *e)
+{
+  g_clear_pointer (&e->dataset, ds_dataset_unref);
+  g_clear_error (&e->error);
+  e->done = FALSE;
+}
+
+/* The store's one call that a view starting work on a dataset needs: the
+ * dataset when it is there, after a load when it is not, and a cancelled
+ * error when the load is cancelled or another spec replaces it. */
+static void
+test_ensure (Ui            *ui,
+             gconstpointer  data)
+{
+  DsDatasetStore *store = ds_document_get_dataset_store (ds_window_get_document (ui->window));
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Ensured e = { 0 };
+
+  g_assert_true (ds_data_view_get_store (ui->view) == store);
+  g_assert_true (ui_wait_for (settled, store, 5000));
+
+  /* Not there yet: it loads, then calls back with that dataset. */
+  ds_dataset_store_ensure_async (store, "circles:n=300", NULL, ensured_cb, &e);
+  g_assert_false (e.done);
+  g_assert_true (ds_dataset_store_get_loading (store));
+  g_assert_cmpstr (ds_dataset_store_get_spec (store), ==, "circles:n=300");
+  g_assert_true (ui_wait_for (ensured, &e, 10000));
+  g_assert_no_error (e.error);
+  g_assert_nonnull (e.dataset);
+  g_assert_true (e.dataset == ds_dataset_store_get_dataset (store));
+  g_assert_cmpuint (ds_dataset_get (e.dataset)->n, ==, 300);
+  ensured_clear (&e);
+
+  /* There already: no new load, and still never a call back before the
+   * call returns. */
+  ds_dataset_store_ensure_async (store, "circles:n=300", NULL, ensured_cb, &e);
+  g_assert_false (e.done);
+  g_assert_false (ds_dataset_store_get_loading (store));
+  g_assert_true (ui_wait_for (ensured, &e, 2000));
+  g_assert_no_error (e.error);
+  g_assert_true (e.dataset == ds_dataset_store_get_dataset (store));
+  ensured_clear (&e);
+
+  /* Another spec replaces the one waited for: cancelled, with both names. */
+  ds_dataset_store_ensure_async (store, "moons:n=400", NULL, ensured_cb, &e);
+  ds_dataset_store_load (store, "xor:n=200", 0);
+  g_assert_true (ui_wait_for (ensured, &e, 2000));
+  g_assert_error (e.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_nonnull (strstr (e.error->message, "moons:n=400"));
+  g_assert_nonnull (strstr (e.error->message, "xor:n=200"));
+  g_assert_null (e.dataset);
+  ensured_clear (&e);
+
+  /* The caller's cancellable ends the wait. */
+  ds_dataset_store_ensure_async (store, "fashion-mnist", cancellable, ensured_cb, &e);
+  g_cancellable_cancel (cancellable);
+  g_assert_false (e.done);
+  g_assert_true (ui_wait_for (ensured, &e, 2000));
+  g_assert_error (e.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  ensured_clear (&e);
+  ds_dataset_store_cancel (store);
+
+  /* A spec that cannot load: the load's own error. */
+  ds_dataset_store_ensure_async (store, "no-such-dataset:n=3", NULL, ensured_cb, &e);
+  g_assert_true (ui_wait_for (ensured, &e, 5000));
+  g_assert_nonnull (e.error);
+  g_assert_false (g_error_matches (e.error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
+  g_assert_null (e.dataset);
+  ensured_clear (&e);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -345,5 +468,6 @@ main (int   argc,
   g_test_add ("/ui/data/image-folder", Ui, NULL, ui_setup, test_image_folder, ui_teardown);
   g_test_add ("/ui/data/fashion-grid", Ui, NULL, ui_setup, test_fashion_grid, ui_teardown);
   g_test_add ("/ui/data/cancel", Ui, NULL, ui_setup, test_cancel, ui_teardown);
+  g_test_add ("/ui/data/ensure", Ui, NULL, ui_setup, test_ensure, ui_teardown);
   return g_test_run ();
 }

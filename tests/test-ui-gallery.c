@@ -4,8 +4,9 @@
 #include <adwaita.h>
 
 #include "ds-application.h"
-#include "ds-build-view.h"
-#include "ds-sample-gallery.h"
+#include "ds-build-view-private.h"
+#include "ds-graph-canvas-private.h"
+#include "ds-sample-gallery-private.h"
 #include "ds-util.h"
 #include "ds-window.h"
 #include "ui-test-util.h"
@@ -86,8 +87,7 @@ test_open_every_sample (void)
       ui_spin (30);
     }
   g_object_unref (gallery);
-  ds_window_close_discarding (window);
-  ui_spin (50);
+  ui_close_window_checked (window);
 }
 
 /* The test display has no GPU: where it offers OpenGL at all, that is

@@ -17,10 +17,14 @@
 #include <glib/gstdio.h>
 
 #include "ds-application.h"
-#include "ds-data-view.h"
+#include "ds-colors.h"
+#include "ds-data-view-private.h"
 #include "ds-export.h"
+#include "ds-histogram-view-private.h"
+#include "ds-playground-private.h"
 #include "ds-plot-private.h"
-#include "ds-train-view.h"
+#include "ds-train-view-private.h"
+#include "ds-training-run-private.h"
 #include "ds-window.h"
 #include "ui-test-util.h"
 
@@ -64,8 +68,7 @@ ui_teardown (Ui            *ui,
       ds_training_run_stop (run);
       g_assert_true (ui_wait_for (no_live_run, ui->train, 5000));
     }
-  ds_window_close_discarding (ui->window);
-  ui_spin (100);
+  ui_close_window_checked (ui->window);
 }
 
 static char *
@@ -169,6 +172,20 @@ static gboolean
 run_paused_state (gpointer data)
 {
   return ds_training_run_get_state (data) == DS_RUN_PAUSED;
+}
+
+typedef struct
+{
+  DsTrainingRun *run;
+  long           step;
+} StepWait;
+
+static gboolean
+step_passed (gpointer data)
+{
+  StepWait *w = data;
+
+  return ds_training_run_get_step (w->run) > w->step;
 }
 
 static void
@@ -355,11 +372,15 @@ test_spirals_live (Ui            *ui,
   {
     long step;
 
+    StepWait sw1 = { run, ds_training_run_get_step (run) };
+
     press (ds_train_view_get_button (ui->train, "step"));
-    ui_spin (300);
+    g_assert_true (ui_wait_for (step_passed, &sw1, 2000));
     step = ds_training_run_get_step (run);
+    sw1.step = step;
     press (ds_train_view_get_button (ui->train, "step"));
-    ui_spin (300);
+    g_assert_true (ui_wait_for (step_passed, &sw1, 2000));
+    ui_spin (200);  /* and no further: a step is one batch */
     g_assert_cmpint (ds_training_run_get_step (run), ==, step + 1);
     g_assert_cmpint (ds_training_run_get_state (run), ==, DS_RUN_PAUSED);
   }
@@ -401,8 +422,8 @@ test_spirals_live (Ui            *ui,
     for (GtkWidget *c = gtk_widget_get_first_child (list); c; c = gtk_widget_get_next_sibling (c))
       chips++;
     g_assert_cmpuint (chips, ==, 2);
-    ds_training_run_get_color (first, &a);
-    ds_training_run_get_color (run, &b);
+    ds_colors_run (ds_training_run_get_color_index (first), &a);
+    ds_colors_run (ds_training_run_get_color_index (run), &b);
     g_assert_false (gdk_rgba_equal (&a, &b));
   }
   g_assert_cmpint (ds_training_run_get_epochs_done (run), ==, 15);
@@ -417,6 +438,32 @@ test_spirals_live (Ui            *ui,
   /* The trained weights went into the document's model. */
   g_assert_true (nn_model_has_weights (ds_document_get_model (ds_window_get_document (ui->window))));
   g_object_unref (first);
+}
+
+typedef struct
+{
+  DsPlot *plot;
+  double  x0, x1;
+} ViewWait;
+
+/* The plot shows x0..x1 (it fits its view when it draws). */
+static gboolean
+view_is (gpointer data)
+{
+  ViewWait *w = data;
+  double x0, x1;
+
+  ds_plot_get_view (w->plot, &x0, &x1, NULL, NULL);
+  return !ds_plot_get_zoomed (w->plot) && fabs (x0 - w->x0) < 1e-9 && fabs (x1 - w->x1) < 1e-9;
+}
+
+static gboolean
+view_below_one (gpointer data)
+{
+  double y0;
+
+  ds_plot_get_view (data, NULL, NULL, &y0, NULL);
+  return y0 < 0;
 }
 
 static void
@@ -436,6 +483,7 @@ test_plot_interaction (Ui            *ui,
   g_autofree char *csv = NULL;
   g_autoptr(GError) error = NULL;
   cairo_surface_t *surface;
+  ViewWait fit;
 
   open_sample (ui, "spirals_mlp.json");
   g_assert_true (ui_wait_for (store_has, &sw, 5000));
@@ -458,7 +506,10 @@ test_plot_interaction (Ui            *ui,
   ds_plot_get_view (loss, &z0, NULL, NULL, NULL);
   g_assert_cmpfloat (z0, >, x0);
   ds_plot_reset_view (loss);
-  ui_spin (100);
+  fit.plot = loss;
+  fit.x0 = x0;
+  fit.x1 = x1;
+  g_assert_true (ui_wait_for (view_is, &fit, 2000));
   ds_plot_get_view (loss, &z0, &z1, NULL, NULL);
   g_assert_false (ds_plot_get_zoomed (loss));
   g_assert_cmpfloat_with_epsilon (z0, x0, 1e-9);
@@ -466,7 +517,7 @@ test_plot_interaction (Ui            *ui,
 
   /* The log axis shows positive values in decades. */
   ds_train_view_set_plot_options (ui->train, 0.8, TRUE, TRUE);
-  ui_spin (100);
+  g_assert_true (ui_wait_for (view_below_one, loss, 2000));
   g_assert_true (ds_plot_get_log_scale (loss));
   ds_plot_get_view (loss, NULL, NULL, &y0, &y1);
   g_assert_cmpfloat (y0, <, 0);   /* log10 of losses below 1 */
@@ -721,9 +772,10 @@ test_stalls (Ui            *ui,
   int epochs_before;
   g_autofree char *path = sample_path (sample);
 
-  /* The convnet when the convolution layers exist, else the MLP. */
-  if (nn_layer_type_lookup ("Conv2D") == NULL || !g_file_test (path, G_FILE_TEST_EXISTS))
-    sample = "fashion_mlp.json";
+  /* The convnet sample: its layers are in the table and its file is in
+   * the samples. */
+  g_assert_nonnull (nn_layer_type_lookup ("Conv2D"));
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
   g_test_message ("training %s", sample);
   open_sample (ui, sample);
   g_assert_true (ui_wait_for (store_has, &sw, 30000));
@@ -783,7 +835,8 @@ test_stalls (Ui            *ui,
   if (others < 0.25)
     g_assert_cmpint (s.worst, <, 50000);
   else
-    g_test_message ("the machine was busy: the wall-clock gap is reported, not asserted");
+    g_test_incomplete ("the machine was busy (other programs used more than a quarter of a core): "
+                       "the wall-clock half was not checked");
 }
 
 int

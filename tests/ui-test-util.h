@@ -9,6 +9,7 @@
 #include <X11/extensions/XTest.h>
 
 #include "ds-application.h"
+#include "ds-window.h"
 
 /* The start of every UI test program: GLib's test framework, a display
  * (a test run outside run-headless.sh fails rather than skips), libadwaita
@@ -50,6 +51,94 @@ ui_wait_for (UiCond   cond,
     if (!g_main_context_iteration (NULL, FALSE))
       g_usleep (1000);
   return cond (data);
+}
+
+/* ---- leaks ---------------------------------------------------------------- */
+
+/* Objects watched through weak pointers until they are finalized. */
+typedef struct
+{
+  GPtrArray *slots;   /* gpointer *: NULL once the object is finalized */
+  GPtrArray *names;   /* what each one is, for the failure message */
+} UiWatch;
+
+static inline void
+ui_watch (UiWatch    *w,
+          gpointer    object,
+          const char *what)
+{
+  gpointer *slot = g_new (gpointer, 1);
+
+  if (w->slots == NULL)
+    {
+      w->slots = g_ptr_array_new_with_free_func (g_free);
+      w->names = g_ptr_array_new_with_free_func (g_free);
+    }
+  *slot = object;
+  g_object_add_weak_pointer (object, slot);
+  g_ptr_array_add (w->slots, slot);
+  g_ptr_array_add (w->names, g_strdup_printf ("%s (%s)", what, G_OBJECT_TYPE_NAME (object)));
+}
+
+static inline gboolean
+ui_watch_all_gone (gpointer data)
+{
+  UiWatch *w = data;
+
+  for (guint i = 0; w->slots && i < w->slots->len; i++)
+    if (*(gpointer *) w->slots->pdata[i] != NULL)
+      return FALSE;
+  return TRUE;
+}
+
+/* Waits (spinning the main loop) until every watched object is finalized,
+ * and fails naming the first one that is not: a leaked reference. */
+static inline void
+ui_watch_assert_finalized (UiWatch *w,
+                           int      timeout_ms)
+{
+  g_autoptr(GString) alive = g_string_new (NULL);
+
+  ui_wait_for (ui_watch_all_gone, w, timeout_ms);
+  for (guint i = 0; w->slots && i < w->slots->len; i++)
+    {
+      gpointer *slot = w->slots->pdata[i];
+
+      if (*slot != NULL)
+        {
+          g_object_remove_weak_pointer (*slot, slot);
+          *slot = NULL;
+          g_string_append_printf (alive, "%s%s", alive->len ? ", " : "",
+                                  (char *) w->names->pdata[i]);
+        }
+    }
+  g_clear_pointer (&w->slots, g_ptr_array_unref);
+  g_clear_pointer (&w->names, g_ptr_array_unref);
+  /* Names what is still alive after its window closed: a leaked reference. */
+  g_assert_cmpstr (alive->str, ==, "");
+}
+
+/* Closes window without asking and checks that the window, its document
+ * and the document's training runs are finalized (a run keeps itself
+ * alive until its worker thread has ended, so this waits for that too). */
+static inline void
+ui_close_window_checked (DsWindow *window)
+{
+  DsDocument *doc = ds_window_get_document (window);
+  GListModel *runs = ds_document_get_runs (doc);
+  UiWatch w = { NULL, NULL };
+
+  ui_watch (&w, window, "the window");
+  ui_watch (&w, doc, "its document");
+  for (guint i = 0; i < g_list_model_get_n_items (runs); i++)
+    {
+      g_autoptr(GObject) run = g_list_model_get_item (runs, i);
+      g_autofree char *what = g_strdup_printf ("training run %u", i + 1);
+
+      ui_watch (&w, run, what);
+    }
+  ds_window_close_discarding (window);
+  ui_watch_assert_finalized (&w, 10000);
 }
 
 static inline gboolean

@@ -1,0 +1,574 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "deepscope"
+
+#include "ds-document.h"
+#include "ds-undo-stack.h"
+
+struct _DsDocument
+{
+  GObject      parent_instance;
+
+  NnModel     *model;
+  GFile       *file;
+  DsUndoStack *undo;
+  guint64      saved_serial;    /* undo serial of the saved state; 0: none */
+  gboolean     edited;          /* any commit since new/load */
+  DsDatasetStore *store;
+  GListStore  *runs;            /* DsTrainingRun, oldest first */
+  DsTrainingRun *current;
+};
+
+G_DEFINE_FINAL_TYPE (DsDocument, ds_document, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_FILE,
+  PROP_DIRTY,
+  PROP_CAN_UNDO,
+  PROP_CAN_REDO,
+  PROP_TITLE,
+  PROP_CURRENT_RUN,
+  N_PROPS
+};
+
+enum {
+  CHANGED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static char *
+snapshot (NnModel *model)
+{
+  g_autoptr(GError) error = NULL;
+  /* Weights ride along when present, so undo never loses a trained model. */
+  char *json = nn_model_to_json (model, nn_model_has_weights (model), &error);
+
+  if (json == NULL)
+    {
+      g_warning ("Cannot serialize the model for undo: %s", error->message);
+      json = g_strdup ("");
+    }
+  return json;
+}
+
+static void
+notify_state (DsDocument *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DIRTY]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
+}
+
+static void
+undo_notify_cb (DsDocument *self,
+                GParamSpec *pspec)
+{
+  if (g_strcmp0 (pspec->name, "can-undo") == 0)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAN_UNDO]);
+  else
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAN_REDO]);
+}
+
+static void
+ds_document_dispose (GObject *object)
+{
+  DsDocument *self = DS_DOCUMENT (object);
+
+  /* Live runs stop with their document (their workers end within a
+   * batch); a run holds itself until its worker has ended. */
+  for (guint i = 0; self->runs && i < g_list_model_get_n_items (G_LIST_MODEL (self->runs)); i++)
+    {
+      g_autoptr(DsTrainingRun) run = g_list_model_get_item (G_LIST_MODEL (self->runs), i);
+
+      if (ds_training_run_is_live (run))
+        ds_training_run_stop (run);
+    }
+  g_clear_object (&self->current);
+  g_clear_object (&self->runs);
+  g_clear_object (&self->store);
+  G_OBJECT_CLASS (ds_document_parent_class)->dispose (object);
+}
+
+static void
+ds_document_finalize (GObject *object)
+{
+  DsDocument *self = DS_DOCUMENT (object);
+
+  g_clear_pointer (&self->model, nn_model_free);
+  g_clear_object (&self->file);
+  g_clear_object (&self->undo);
+  G_OBJECT_CLASS (ds_document_parent_class)->finalize (object);
+}
+
+static void
+ds_document_get_property (GObject    *object,
+                          guint       prop_id,
+                          GValue     *value,
+                          GParamSpec *pspec)
+{
+  DsDocument *self = DS_DOCUMENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_FILE:
+      g_value_set_object (value, self->file);
+      break;
+    case PROP_DIRTY:
+      g_value_set_boolean (value, ds_document_get_dirty (self));
+      break;
+    case PROP_CAN_UNDO:
+      g_value_set_boolean (value, ds_document_can_undo (self));
+      break;
+    case PROP_CAN_REDO:
+      g_value_set_boolean (value, ds_document_can_redo (self));
+      break;
+    case PROP_TITLE:
+      g_value_take_string (value, ds_document_dup_title (self));
+      break;
+    case PROP_CURRENT_RUN:
+      g_value_set_object (value, self->current);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ds_document_set_property (GObject      *object,
+                          guint         prop_id,
+                          const GValue *value,
+                          GParamSpec   *pspec)
+{
+  DsDocument *self = DS_DOCUMENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_CURRENT_RUN:
+      ds_document_set_current_run (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ds_document_class_init (DsDocumentClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = ds_document_dispose;
+  object_class->finalize = ds_document_finalize;
+  object_class->get_property = ds_document_get_property;
+  object_class->set_property = ds_document_set_property;
+
+  properties[PROP_FILE] =
+    g_param_spec_object ("file", NULL, NULL, G_TYPE_FILE,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_DIRTY] =
+    g_param_spec_boolean ("dirty", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CAN_UNDO] =
+    g_param_spec_boolean ("can-undo", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CAN_REDO] =
+    g_param_spec_boolean ("can-redo", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TITLE] =
+    g_param_spec_string ("title", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CURRENT_RUN] =
+    g_param_spec_object ("current-run", NULL, NULL, DS_TYPE_TRAINING_RUN,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * DsDocument::changed:
+   * @what: a #DsChange mask
+   */
+  signals[CHANGED] =
+    g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+}
+
+static void
+ds_document_init (DsDocument *self)
+{
+  g_autofree char *state = NULL;
+
+  self->undo = ds_undo_stack_new (200);
+  g_signal_connect_object (self->undo, "notify", G_CALLBACK (undo_notify_cb), self,
+                           G_CONNECT_SWAPPED);
+  self->model = nn_model_new ("model");
+  state = snapshot (self->model);
+  ds_undo_stack_reset (self->undo, state);
+  self->saved_serial = ds_undo_stack_get_serial (self->undo);
+  self->store = ds_dataset_store_new ();
+  self->runs = g_list_store_new (DS_TYPE_TRAINING_RUN);
+}
+
+DsDocument *
+ds_document_new (void)
+{
+  return g_object_new (DS_TYPE_DOCUMENT, NULL);
+}
+
+NnModel *
+ds_document_get_model (DsDocument *self)
+{
+  g_return_val_if_fail (DS_IS_DOCUMENT (self), NULL);
+  return self->model;
+}
+
+GFile *
+ds_document_get_file (DsDocument *self)
+{
+  g_return_val_if_fail (DS_IS_DOCUMENT (self), NULL);
+  return self->file;
+}
+
+gboolean
+ds_document_get_dirty (DsDocument *self)
+{
+  g_return_val_if_fail (DS_IS_DOCUMENT (self), FALSE);
+  return ds_undo_stack_get_serial (self->undo) != self->saved_serial;
+}
+
+gboolean
+ds_document_is_pristine (DsDocument *self)
+{
+  g_return_val_if_fail (DS_IS_DOCUMENT (self), FALSE);
+  return self->file == NULL && !self->edited && nn_model_get_n_layers (self->model) == 0;
+}
+
+char *
+ds_document_dup_title (DsDocument *self)
+{
+  g_return_val_if_fail (DS_IS_DOCUMENT (self), NULL);
+  if (self->file == NULL)
+    return g_strdup ("Untitled");
+  return g_file_get_basename (self->file);
+}
+
+static void
+replace_model (DsDocument *self,
+               NnModel    *model,
+               GFile      *file,
+               gboolean    dirty)
+{
+  g_autofree char *state = NULL;
+
+  g_clear_pointer (&self->model, nn_model_free);
+  self->model = model;
+  nn_model_infer (self->model, NULL);
+  state = snapshot (self->model);
+  ds_undo_stack_reset (self->undo, state);
+  self->saved_serial = dirty ? 0 : ds_undo_stack_get_serial (self->undo);
+  self->edited = dirty;
+  if (g_set_object (&self->file, file))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FILE]);
+  notify_state (self);
+  g_signal_emit (self, signals[CHANGED], 0, (guint) (DS_CHANGE_REPLACED | DS_CHANGE_STRUCTURE));
+}
+
+void
+ds_document_reset (DsDocument *self)
+{
+  g_return_if_fail (DS_IS_DOCUMENT (self));
+  replace_model (self, nn_model_new ("model"), NULL, FALSE);
+}
+
+gboolean
+ds_document_load (DsDocument  *self,
+                  GFile       *file,
+                  GError     **error)
+{
+  g_autofree char *path = NULL;
+  NnModel *model;
+
+  g_return_val_if_fail (DS_IS_DOCUMENT (self), FALSE);
+  g_return_val_if_fail (G_IS_FILE (file), FALSE);
+
+  path = g_file_get_path (file);
+  if (path == NULL)
+    {
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE,
+                   "“%s” is not a local file", g_file_peek_path (file));
+      return FALSE;
+    }
+  model = nn_model_load (path, error);
+  if (model == NULL)
+    return FALSE;
+  replace_model (self, model, file, FALSE);
+  return TRUE;
+}
+
+void
+ds_document_take_model (DsDocument *self,
+                        NnModel    *model,
+                        GFile      *file,
+                        gboolean    dirty)
+{
+  g_return_if_fail (DS_IS_DOCUMENT (self));
+  g_return_if_fail (model != NULL);
+  replace_model (self, model, file, dirty);
+}
+
+gboolean
+ds_document_save (DsDocument  *self,
+                  GFile       *file,
+                  GError     **error)
+{
+  g_autofree char *path = NULL;
+
+  g_return_val_if_fail (DS_IS_DOCUMENT (self), FALSE);
+  g_return_val_if_fail (G_IS_FILE (file), FALSE);
+
+  path = g_file_get_path (file);
+  if (path == NULL)
+    {
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE,
+                   "Models can only be saved to local files");
+      return FALSE;
+    }
+  if (!nn_model_save (self->model, path, nn_model_has_weights (self->model), error))
+    return FALSE;
+  self->saved_serial = ds_undo_stack_get_serial (self->undo);
+  if (g_set_object (&self->file, file))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FILE]);
+  notify_state (self);
+  return TRUE;
+}
+
+/* Outputs follow the graph: every connected layer that nothing reads from is
+ * an output, as in a Keras Model(inputs, outputs) built from the sinks.
+ * Outputs that stay keep their loss and metrics; new ones copy the first
+ * old output's settings. */
+static void
+sync_outputs (NnModel *m)
+{
+  int n = nn_model_get_n_layers (m);
+  g_autofree gboolean *read = g_new0 (gboolean, MAX (n, 1));
+  g_autofree int *sinks = g_new0 (int, MAX (n, 1));
+  int n_sinks = 0, n_old = nn_model_get_n_outputs (m);
+  gboolean same;
+
+  typedef struct { NnRef ref; NnLoss loss; double weight; int n_metrics; NnMetric metrics[8]; } Old;
+  g_autofree Old *old = g_new0 (Old, MAX (n_old, 1));
+
+  for (int l = 0; l < n; l++)
+    for (int c = 0; c < nn_model_layer_get_n_calls (m, l); c++)
+      for (int s = 0; s < nn_model_call_get_n_inputs (m, l, c); s++)
+        {
+          NnRef r = nn_model_call_get_input (m, l, c, s);
+          if (r.layer >= 0 && r.layer < n)
+            read[r.layer] = TRUE;
+        }
+  for (int l = 0; l < n; l++)
+    {
+      const NnLayerType *t = nn_model_layer_get_type (m, l);
+
+      if (!read[l] && nn_model_layer_get_n_calls (m, l) > 0
+          && t != NULL && nn_layer_type_get_min_inputs (t) > 0)
+        sinks[n_sinks++] = l;
+    }
+
+  same = n_sinks == n_old;
+  for (int i = 0; same && i < n_old; i++)
+    same = nn_model_get_output (m, i).layer == sinks[i];
+  if (same)
+    return;
+
+  for (int i = 0; i < n_old; i++)
+    {
+      old[i].ref = nn_model_get_output (m, i);
+      old[i].loss = nn_model_output_get_loss (m, i);
+      old[i].weight = nn_model_output_get_loss_weight (m, i);
+      old[i].n_metrics = MIN (nn_model_output_get_n_metrics (m, i), 8);
+      for (int k = 0; k < old[i].n_metrics; k++)
+        old[i].metrics[k] = nn_model_output_get_metric (m, i, k);
+    }
+  nn_model_clear_outputs (m);
+  for (int i = 0; i < n_sinks; i++)
+    {
+      const Old *o = n_old > 0 ? &old[0] : NULL;
+
+      for (int k = 0; k < n_old; k++)
+        if (old[k].ref.layer == sinks[i])
+          o = &old[k];
+      if (o != NULL)
+        nn_model_add_output (m, (NnRef) { sinks[i], 0 }, o->loss, o->weight,
+                             o->metrics, o->n_metrics);
+      else
+        nn_model_add_output (m, (NnRef) { sinks[i], 0 }, NN_LOSS_NONE, 1.0, NULL, 0);
+    }
+}
+
+void
+ds_document_commit (DsDocument *self,
+                    DsChange    what,
+                    const char *label,
+                    const char *merge_key)
+{
+  g_autofree char *state = NULL;
+
+  g_return_if_fail (DS_IS_DOCUMENT (self));
+
+  if (what & DS_CHANGE_STRUCTURE)
+    sync_outputs (self->model);
+  /* Errors are recorded on the layers; the views show them there. */
+  if (what & (DS_CHANGE_STRUCTURE | DS_CHANGE_PARAMS))
+    nn_model_infer (self->model, NULL);
+  state = snapshot (self->model);
+  if (ds_undo_stack_push (self->undo, state, label, merge_key))
+    {
+      self->edited = TRUE;
+      notify_state (self);
+    }
+  g_signal_emit (self, signals[CHANGED], 0, (guint) what);
+}
+
+void
+ds_document_notify_live (DsDocument *self,
+                         DsChange    what)
+{
+  g_return_if_fail (DS_IS_DOCUMENT (self));
+  g_signal_emit (self, signals[CHANGED], 0, (guint) what);
+}
+
+gboolean
+ds_document_can_undo (DsDocument *self)
+{
+  return ds_undo_stack_can_undo (self->undo);
+}
+
+gboolean
+ds_document_can_redo (DsDocument *self)
+{
+  return ds_undo_stack_can_redo (self->undo);
+}
+
+const char *
+ds_document_get_undo_label (DsDocument *self)
+{
+  return ds_undo_stack_get_undo_label (self->undo);
+}
+
+const char *
+ds_document_get_redo_label (DsDocument *self)
+{
+  return ds_undo_stack_get_redo_label (self->undo);
+}
+
+static gboolean
+restore (DsDocument *self,
+         const char *state)
+{
+  g_autoptr(GError) error = NULL;
+  NnModel *model;
+
+  if (state == NULL)
+    return FALSE;
+  if (*state == '\0')
+    model = nn_model_new ("model");
+  else
+    model = nn_model_load_from_data (state, -1, &error);
+  if (model == NULL)
+    {
+      /* Our own snapshots always parse; if not, keep the current model. */
+      g_critical ("Cannot restore an undo state: %s", error->message);
+      return FALSE;
+    }
+  g_clear_pointer (&self->model, nn_model_free);
+  self->model = model;
+  nn_model_infer (self->model, NULL);
+  notify_state (self);
+  g_signal_emit (self, signals[CHANGED], 0,
+                 (guint) (DS_CHANGE_REPLACED | DS_CHANGE_STRUCTURE | DS_CHANGE_PARAMS));
+  return TRUE;
+}
+
+void
+ds_document_revert (DsDocument *self)
+{
+  g_return_if_fail (DS_IS_DOCUMENT (self));
+  restore (self, ds_undo_stack_get_current (self->undo));
+}
+
+gboolean
+ds_document_undo (DsDocument *self)
+{
+  g_return_val_if_fail (DS_IS_DOCUMENT (self), FALSE);
+  return restore (self, ds_undo_stack_undo (self->undo));
+}
+
+gboolean
+ds_document_redo (DsDocument *self)
+{
+  g_return_val_if_fail (DS_IS_DOCUMENT (self), FALSE);
+  return restore (self, ds_undo_stack_redo (self->undo));
+}
+
+guint64
+ds_document_get_serial (DsDocument *self)
+{
+  g_return_val_if_fail (DS_IS_DOCUMENT (self), 0);
+  return ds_undo_stack_get_serial (self->undo);
+}
+
+DsDatasetStore *
+ds_document_get_dataset_store (DsDocument *self)
+{
+  g_return_val_if_fail (DS_IS_DOCUMENT (self), NULL);
+  return self->store;
+}
+
+GListModel *
+ds_document_get_runs (DsDocument *self)
+{
+  g_return_val_if_fail (DS_IS_DOCUMENT (self), NULL);
+  return G_LIST_MODEL (self->runs);
+}
+
+void
+ds_document_add_run (DsDocument    *self,
+                     DsTrainingRun *run)
+{
+  g_return_if_fail (DS_IS_DOCUMENT (self));
+  g_return_if_fail (DS_IS_TRAINING_RUN (run));
+  g_list_store_append (self->runs, run);
+}
+
+gboolean
+ds_document_remove_run (DsDocument    *self,
+                        DsTrainingRun *run)
+{
+  guint pos;
+
+  g_return_val_if_fail (DS_IS_DOCUMENT (self), FALSE);
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (run), FALSE);
+  if (!g_list_store_find (self->runs, run, &pos))
+    return FALSE;
+  if (run == self->current)
+    ds_document_set_current_run (self, NULL);
+  g_list_store_remove (self->runs, pos);
+  return TRUE;
+}
+
+DsTrainingRun *
+ds_document_get_current_run (DsDocument *self)
+{
+  g_return_val_if_fail (DS_IS_DOCUMENT (self), NULL);
+  return self->current;
+}
+
+void
+ds_document_set_current_run (DsDocument    *self,
+                             DsTrainingRun *run)
+{
+  g_return_if_fail (DS_IS_DOCUMENT (self));
+  g_return_if_fail (run == NULL || DS_IS_TRAINING_RUN (run));
+  if (g_set_object (&self->current, run))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CURRENT_RUN]);
+}

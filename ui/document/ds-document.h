@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ds-document.h: the model being edited in a window, its file, its undo
+ * history and whether it has unsaved changes, and the state its views
+ * share: the dataset store and the training runs. Views share one document
+ * and redraw on ::changed. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "ds-dataset-store.h"
+#include "ds-training-run.h"
+#include "nn.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  DS_CHANGE_STRUCTURE = 1 << 0,  /* layers or edges added/removed */
+  DS_CHANGE_PARAMS    = 1 << 1,  /* a layer's configuration or name */
+  DS_CHANGE_POSITIONS = 1 << 2,  /* only editor positions */
+  DS_CHANGE_REPLACED  = 1 << 3,  /* a new model object (open, undo, redo) */
+} DsChange;
+
+#define DS_TYPE_DOCUMENT (ds_document_get_type ())
+G_DECLARE_FINAL_TYPE (DsDocument, ds_document, DS, DOCUMENT, GObject)
+
+DsDocument  *ds_document_new          (void);
+/* The model (borrowed). It is replaced by open, undo and redo, so don't keep
+ * it across ::changed with DS_CHANGE_REPLACED. */
+NnModel     *ds_document_get_model    (DsDocument *self);
+GFile       *ds_document_get_file     (DsDocument *self);
+gboolean     ds_document_get_dirty    (DsDocument *self);
+/* TRUE for a new, never edited document (open may reuse its window). */
+gboolean     ds_document_is_pristine  (DsDocument *self);
+char        *ds_document_dup_title    (DsDocument *self);
+
+gboolean     ds_document_load         (DsDocument *self, GFile *file, GError **error);
+/* Takes the model; file may be NULL. dirty: start as unsaved (recovery). */
+void         ds_document_take_model   (DsDocument *self, NnModel *model, GFile *file,
+                                       gboolean dirty);
+gboolean     ds_document_save         (DsDocument *self, GFile *file, GError **error);
+void         ds_document_reset        (DsDocument *self);
+
+/* Call after changing the model: runs shape inference, keeps the outputs in
+ * step with the graph on structural edits, records an undo state and emits
+ * ::changed. See ds_undo_stack_push for merge_key. */
+void         ds_document_commit       (DsDocument *self, DsChange what,
+                                       const char *label, const char *merge_key);
+/* Emits ::changed for a change not recorded in the history (positions
+ * during a drag, before the commit at its end). */
+void         ds_document_notify_live  (DsDocument *self, DsChange what);
+
+/* Throws away changes made to the model since the last commit (after an
+ * edit that failed half-way). */
+void         ds_document_revert       (DsDocument *self);
+
+gboolean     ds_document_can_undo     (DsDocument *self);
+gboolean     ds_document_can_redo     (DsDocument *self);
+gboolean     ds_document_undo         (DsDocument *self);
+gboolean     ds_document_redo         (DsDocument *self);
+const char  *ds_document_get_undo_label (DsDocument *self);
+const char  *ds_document_get_redo_label (DsDocument *self);
+/* Changes with every recorded edit (autosave compares it). */
+guint64      ds_document_get_serial   (DsDocument *self);
+
+/* The dataset the views share (borrowed: the document owns it). The Data
+ * view chooses it, the Train view trains on it. */
+DsDatasetStore *ds_document_get_dataset_store (DsDocument *self);
+
+/* Every training run of this document, oldest first: a GListModel of
+ * DsTrainingRun (borrowed). The Train view adds and removes runs; any view
+ * may read them. Live runs stop when the document is disposed. */
+GListModel    *ds_document_get_runs        (DsDocument    *self);
+/* Appends run (the document takes a reference). */
+void           ds_document_add_run         (DsDocument    *self,
+                                            DsTrainingRun *run);
+/* Removes run from the list (and as the current run); FALSE when it is
+ * not in the list. */
+gboolean       ds_document_remove_run      (DsDocument    *self,
+                                            DsTrainingRun *run);
+/* The run the views show (the newest one started, unless removed), or
+ * NULL; property "current-run". */
+DsTrainingRun *ds_document_get_current_run (DsDocument    *self);
+void           ds_document_set_current_run (DsDocument    *self,
+                                            DsTrainingRun *run);
+
+G_END_DECLS

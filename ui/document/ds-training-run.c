@@ -1,0 +1,967 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "deepscope"
+
+#include <math.h>
+#include <string.h>
+
+#include "ds-training-run-private.h"
+
+struct _DsTrainingRun
+{
+  GObject        parent_instance;
+
+  /* Owned */
+  char          *name;
+  NnModel       *model;        /* as started; the trainer copies it */
+  DsDataset     *dataset;      /* kept alive: the worker borrows it */
+  NnFitConfig    cfg;
+  gboolean       keep_weights;
+  NnTrainer     *trainer;      /* NULL before start and after the end */
+  GMainContext  *context;      /* where the drain runs */
+  GHashTable    *series;       /* key → DsMetricSeries */
+  GPtrArray     *keys;         /* keys in order of appearance, NULL-terminated */
+  GArray        *markers;      /* DsRunMarker */
+  GArray        *histograms;   /* DsRunHistograms */
+  NnModel       *snapshot;
+  NnModel       *result;
+  GError        *error;
+  char          *end_text;
+
+  /* Set from the worker thread through the atomic flag only. */
+  gint           pending;
+
+  DsRunState     state;
+  gboolean       start_paused;
+  gboolean       self_ref;     /* holds itself while the worker runs */
+  gboolean       visible;
+  guint          color_index;
+  int            epoch;        /* from 1 */
+  int            epochs_done;
+  int            fold;
+  int            batch;
+  int            batches_per_epoch;
+  long           step;
+  double         samples_per_s;
+  double         seconds;
+  double         lr;
+  guint          n_events;
+};
+
+G_DEFINE_FINAL_TYPE (DsTrainingRun, ds_training_run, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_STATE,
+  PROP_VISIBLE,
+  N_PROPS
+};
+
+enum {
+  PROGRESS,
+  EPOCH_ENDED,
+  SNAPSHOT,
+  HISTOGRAMS,
+  MESSAGE,
+  ENDED,
+  SERIES_ADDED,
+  MARKERS_CHANGED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void
+set_state (DsTrainingRun *self,
+           DsRunState     state)
+{
+  if (self->state == state)
+    return;
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+static DsMetricSeries *
+ensure_series (DsTrainingRun *self,
+               const char    *key)
+{
+  DsMetricSeries *s = g_hash_table_lookup (self->series, key);
+
+  if (s == NULL)
+    {
+      s = ds_metric_series_new (key);
+      g_hash_table_insert (self->series, g_strdup (key), s);
+      /* Keep the array NULL-terminated for ds_training_run_get_keys. */
+      g_ptr_array_insert (self->keys, (int) self->keys->len - 1, g_strdup (key));
+      g_signal_emit (self, signals[SERIES_ADDED], 0, key);
+    }
+  return s;
+}
+
+static void
+add_marker (DsTrainingRun *self,
+            double         x,
+            char          *text)
+{
+  DsRunMarker m = { x, text };
+
+  g_array_append_val (self->markers, m);
+  g_signal_emit (self, signals[MARKERS_CHANGED], 0);
+}
+
+/* Position of the run in epochs, folds laid end to end. */
+static double
+x_of (DsTrainingRun *self,
+      int            epoch,
+      double         within)
+{
+  int fold = MAX (self->fold, 0);
+
+  return (double) fold * self->cfg.epochs + epoch + within;
+}
+
+static void
+histograms_clear (gpointer data)
+{
+  DsRunHistograms *h = data;
+
+  for (int k = 0; k < h->n_histograms; k++)
+    g_free (h->histograms[k].name);
+  g_clear_pointer (&h->histograms, g_free);
+}
+
+static void
+marker_clear (gpointer data)
+{
+  DsRunMarker *m = data;
+
+  g_clear_pointer (&m->text, g_free);
+}
+
+static void
+apply_batch (DsTrainingRun *self,
+             NnEvent       *e)
+{
+  self->epoch = e->epoch + 1;
+  self->batch = e->batch;
+  self->batches_per_epoch = e->batches_per_epoch;
+  self->step = e->step;
+  self->samples_per_s = e->samples_per_s;
+  self->seconds = e->seconds;
+  self->lr = e->lr;
+  if (e->batches_per_epoch > 0)
+    {
+      double x = x_of (self, e->epoch, (double) e->batch / e->batches_per_epoch);
+
+      ds_metric_series_append (ensure_series (self, "batch/loss"), x, e->loss);
+      ds_metric_series_append (ensure_series (self, "batch/lr"), x, e->lr);
+    }
+}
+
+static void
+apply_epoch (DsTrainingRun *self,
+             NnEvent       *e)
+{
+  self->epoch = e->epoch + 1;
+  self->epochs_done = e->epoch + 1;
+  self->step = e->step;
+  self->seconds = e->seconds;
+  self->lr = e->lr;
+  if (e->samples_per_s > 0)
+    self->samples_per_s = e->samples_per_s;
+  for (int k = 0; k < e->n_values; k++)
+    ds_metric_series_append (ensure_series (self, e->keys[k]),
+                             x_of (self, e->epoch, 1), e->values[k]);
+  ds_metric_series_append (ensure_series (self, "lr"), x_of (self, e->epoch, 1), e->lr);
+  if (e->text)
+    g_signal_emit (self, signals[MESSAGE], 0, e->text, TRUE);
+  g_signal_emit (self, signals[EPOCH_ENDED], 0, self->epochs_done);
+}
+
+/* Where on the x axis a change made now goes: inside the epoch under way. */
+static double
+x_of_now (DsTrainingRun *self,
+          NnEvent       *e)
+{
+  return x_of (self, e->epoch,
+               self->batches_per_epoch > 0 && e->epoch + 1 == self->epoch
+               ? (double) self->batch / self->batches_per_epoch : 0);
+}
+
+static void
+apply_lr_changed (DsTrainingRun *self,
+                  NnEvent       *e)
+{
+  double x = x_of_now (self, e);
+  /* Short on the plot; a callback's own explanation goes to the status
+   * line. */
+  char *text = g_strdup_printf ("lr %g → %g", self->lr, e->lr);
+
+  self->lr = e->lr;
+  add_marker (self, x, text);
+  if (e->text)
+    g_signal_emit (self, signals[MESSAGE], 0, e->text, FALSE);
+}
+
+static void
+apply_warning (DsTrainingRun *self,
+               NnEvent       *e)
+{
+  if (e->text == NULL)
+    return;
+  if (g_str_has_prefix (e->text, "Early stopping"))
+    {
+      g_free (self->end_text);
+      self->end_text = g_strdup (e->text);
+    }
+  g_signal_emit (self, signals[MESSAGE], 0, e->text, TRUE);
+}
+
+static void
+apply_fold (DsTrainingRun *self,
+            NnEvent       *e)
+{
+  g_autoptr(GString) s = g_string_new (NULL);
+
+  g_string_printf (s, "Fold %d done", e->fold + 1);
+  for (int k = 0; k < e->n_values; k++)
+    g_string_append_printf (s, "%s %s %.4g", k ? "," : ":", e->keys[k], e->values[k]);
+  g_signal_emit (self, signals[MESSAGE], 0, s->str, FALSE);
+}
+
+static void
+apply_snapshot (DsTrainingRun *self,
+                NnEvent       *e)
+{
+  if (e->snapshot == NULL)
+    return;
+  g_clear_pointer (&self->snapshot, nn_model_free);
+  self->snapshot = g_steal_pointer (&e->snapshot);
+  g_signal_emit (self, signals[SNAPSHOT], 0);
+}
+
+static void
+apply_histograms (DsTrainingRun *self,
+                  NnEvent       *e)
+{
+  DsRunHistograms h = { e->epoch, e->n_histograms, NULL };
+
+  if (e->n_histograms <= 0)
+    return;
+  h.histograms = g_steal_pointer (&e->histograms);
+  e->n_histograms = 0;
+  g_array_append_val (self->histograms, h);
+  g_signal_emit (self, signals[HISTOGRAMS], 0);
+}
+
+/* May drop the run's last reference (the one it held while it ran). */
+static void
+apply_finished (DsTrainingRun *self,
+                NnEvent       *e)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* FINISHED is the worker's last push: the join does not wait. */
+  nn_trainer_join (self->trainer, &error);
+  self->result = nn_trainer_dup_model (self->trainer);
+  g_clear_pointer (&self->trainer, nn_trainer_free);
+  if (e->error)
+    {
+      g_clear_error (&self->error);
+      self->error = g_error_copy (e->error);
+    }
+  if (self->end_text == NULL || e->error || g_strcmp0 (e->text, "Stopped") == 0)
+    {
+      g_free (self->end_text);
+      self->end_text = g_strdup (e->error ? e->error->message
+                                          : e->text ? e->text : "Finished");
+    }
+  set_state (self, e->error ? DS_RUN_FAILED : DS_RUN_FINISHED);
+  g_signal_emit (self, signals[ENDED], 0);
+  if (self->self_ref)
+    {
+      self->self_ref = FALSE;
+      g_object_unref (self);
+    }
+}
+
+static void
+apply_event (DsTrainingRun *self,
+             NnEvent       *e)
+{
+  self->n_events++;
+  if (e->fold != self->fold && e->fold >= 0 && e->kind != NN_EVENT_FOLD
+      && e->kind != NN_EVENT_FINISHED)
+    {
+      self->fold = e->fold;
+      add_marker (self, x_of (self, 0, 0), g_strdup_printf ("Fold %d", e->fold + 1));
+    }
+
+  switch (e->kind)
+    {
+    case NN_EVENT_STARTED:
+      set_state (self, self->start_paused ? DS_RUN_PAUSED : DS_RUN_RUNNING);
+      break;
+    case NN_EVENT_BATCH:
+      apply_batch (self, e);
+      break;
+    case NN_EVENT_EPOCH:
+      apply_epoch (self, e);
+      break;
+    case NN_EVENT_LR_CHANGED:
+      apply_lr_changed (self, e);
+      break;
+    case NN_EVENT_PARAM_CHANGED:
+      add_marker (self, x_of_now (self, e), g_strdup (e->text ? e->text : "Setting changed"));
+      break;
+    case NN_EVENT_WARNING:
+      apply_warning (self, e);
+      break;
+    case NN_EVENT_FOLD:
+      apply_fold (self, e);
+      break;
+    case NN_EVENT_SNAPSHOT:
+      apply_snapshot (self, e);
+      break;
+    case NN_EVENT_HISTOGRAMS:
+      apply_histograms (self, e);
+      break;
+    case NN_EVENT_FINISHED:
+      apply_finished (self, e);
+      break;
+    default:
+      break;
+    }
+}
+
+void
+ds_training_run_drain (DsTrainingRun *self)
+{
+  NnEvent *e;
+  gboolean any = FALSE;
+
+  g_return_if_fail (DS_IS_TRAINING_RUN (self));
+
+  /* Clear first: a notify that races with this drain schedules another
+   * one rather than being lost. */
+  g_atomic_int_set (&self->pending, 0);
+  g_object_ref (self);
+  while (self->trainer && (e = nn_trainer_pop_event (self->trainer)))
+    {
+      apply_event (self, e);
+      nn_event_free (e);
+      any = TRUE;
+    }
+  if (any)
+    g_signal_emit (self, signals[PROGRESS], 0);
+  g_object_unref (self);
+}
+
+static gboolean
+drain_cb (gpointer data)
+{
+  ds_training_run_drain (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Worker thread: schedule only. An idle source attached to the main
+ * context rather than g_main_context_invoke_full: invoke runs the function
+ * right away in the calling thread whenever the context is not owned at
+ * that moment (between two iterations of a hand-driven loop), and the
+ * drain must only ever run on the main thread. */
+static void
+notify_cb (gpointer data)
+{
+  DsTrainingRun *self = data;
+
+  if (g_atomic_int_compare_and_exchange (&self->pending, 0, 1))
+    {
+      GSource *source = g_idle_source_new ();
+
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (source, drain_cb, g_object_ref (self), g_object_unref);
+      g_source_set_static_name (source, "[deepscope] training run drain");
+      g_source_attach (source, self->context);
+      g_source_unref (source);
+    }
+}
+
+static void
+ds_training_run_dispose (GObject *object)
+{
+  DsTrainingRun *self = DS_TRAINING_RUN (object);
+
+  /* Normally the run ended already (it holds itself while it runs); this
+   * covers a run that was never drained to its end. */
+  if (self->trainer)
+    {
+      nn_trainer_request_stop (self->trainer);
+      nn_trainer_join (self->trainer, NULL);
+      g_clear_pointer (&self->trainer, nn_trainer_free);
+    }
+  G_OBJECT_CLASS (ds_training_run_parent_class)->dispose (object);
+}
+
+static void
+ds_training_run_finalize (GObject *object)
+{
+  DsTrainingRun *self = DS_TRAINING_RUN (object);
+
+  g_free (self->name);
+  g_clear_pointer (&self->model, nn_model_free);
+  g_clear_pointer (&self->dataset, ds_dataset_unref);
+  nn_fit_config_clear (&self->cfg);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_hash_table_unref (self->series);
+  g_ptr_array_unref (self->keys);
+  g_array_unref (self->markers);
+  g_array_unref (self->histograms);
+  g_clear_pointer (&self->snapshot, nn_model_free);
+  g_clear_pointer (&self->result, nn_model_free);
+  g_clear_error (&self->error);
+  g_free (self->end_text);
+  G_OBJECT_CLASS (ds_training_run_parent_class)->finalize (object);
+}
+
+static void
+ds_training_run_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  DsTrainingRun *self = DS_TRAINING_RUN (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATE:
+      g_value_set_int (value, self->state);
+      break;
+    case PROP_VISIBLE:
+      g_value_set_boolean (value, self->visible);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ds_training_run_set_property (GObject      *object,
+                              guint         prop_id,
+                              const GValue *value,
+                              GParamSpec   *pspec)
+{
+  DsTrainingRun *self = DS_TRAINING_RUN (object);
+
+  switch (prop_id)
+    {
+    case PROP_VISIBLE:
+      ds_training_run_set_visible (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ds_training_run_class_init (DsTrainingRunClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = ds_training_run_dispose;
+  object_class->finalize = ds_training_run_finalize;
+  object_class->get_property = ds_training_run_get_property;
+  object_class->set_property = ds_training_run_set_property;
+
+  properties[PROP_STATE] =
+    g_param_spec_int ("state", NULL, NULL, DS_RUN_READY, DS_RUN_FAILED, DS_RUN_READY,
+                      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_VISIBLE] =
+    g_param_spec_boolean ("visible", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* Once per drain that applied events. */
+  signals[PROGRESS] =
+    g_signal_new ("progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[EPOCH_ENDED] =
+    g_signal_new ("epoch-ended", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT);
+  signals[SNAPSHOT] =
+    g_signal_new ("snapshot", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[HISTOGRAMS] =
+    g_signal_new ("histograms", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /* text, is_warning */
+  signals[MESSAGE] =
+    g_signal_new ("message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_BOOLEAN);
+  signals[ENDED] =
+    g_signal_new ("ended", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SERIES_ADDED] =
+    g_signal_new ("series-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[MARKERS_CHANGED] =
+    g_signal_new ("markers-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+ds_training_run_init (DsTrainingRun *self)
+{
+  self->series = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->keys = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (self->keys, NULL);
+  self->markers = g_array_new (FALSE, FALSE, sizeof (DsRunMarker));
+  g_array_set_clear_func (self->markers, marker_clear);
+  self->histograms = g_array_new (FALSE, FALSE, sizeof (DsRunHistograms));
+  g_array_set_clear_func (self->histograms, histograms_clear);
+  self->visible = TRUE;
+  self->fold = -1;
+  self->lr = NAN;
+}
+
+DsTrainingRun *
+ds_training_run_new (const char        *name,
+                     NnModel           *model,
+                     DsDataset         *dataset,
+                     const NnFitConfig *cfg,
+                     gboolean           keep_weights)
+{
+  DsTrainingRun *self;
+
+  g_return_val_if_fail (model != NULL, NULL);
+  g_return_val_if_fail (dataset != NULL, NULL);
+  g_return_val_if_fail (cfg != NULL, NULL);
+
+  self = g_object_new (DS_TYPE_TRAINING_RUN, NULL);
+  self->name = g_strdup (name ? name : "Run");
+  self->model = nn_model_copy (model);
+  self->dataset = ds_dataset_ref (dataset);
+  self->cfg = *cfg;
+  self->cfg.monitor = g_strdup (cfg->monitor);
+  self->cfg.checkpoint_path = g_strdup (cfg->checkpoint_path);
+  self->keep_weights = keep_weights;
+  self->lr = nn_model_get_optimizer (self->model)->learning_rate;
+  return self;
+}
+
+static gboolean
+start (DsTrainingRun  *self,
+       gboolean        paused,
+       GError        **error)
+{
+  g_autoptr(NnModel) model = NULL;
+
+  if (self->state != DS_RUN_READY || self->trainer != NULL)
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_BUSY, "This run has already started");
+      return FALSE;
+    }
+
+  /* A new run starts from fresh weights drawn from its seed, so that two
+   * runs with different settings compare fairly. */
+  model = nn_model_copy (self->model);
+  nn_model_auto_outputs (model);
+  if (!nn_model_infer (model, error))
+    return FALSE;
+  if (!self->keep_weights || !nn_model_has_weights (model))
+    if (!nn_model_init_weights (model, self->cfg.seed, error))
+      return FALSE;
+
+  self->context = g_main_context_ref_thread_default ();
+  self->trainer = nn_trainer_new ();
+  /* No reference in the notify data: the run outlives the worker (it holds
+   * itself until FINISHED is drained, and dispose joins the worker). */
+  nn_trainer_set_notify (self->trainer, notify_cb, self, NULL);
+  self->start_paused = paused;
+  if (!nn_trainer_start (self->trainer, model, ds_dataset_get (self->dataset), &self->cfg, error))
+    {
+      g_clear_pointer (&self->trainer, nn_trainer_free);
+      return FALSE;
+    }
+  if (paused)
+    {
+      nn_trainer_pause (self->trainer);
+      nn_trainer_step (self->trainer);
+    }
+  g_object_ref (self);
+  self->self_ref = TRUE;
+  set_state (self, paused ? DS_RUN_PAUSED : DS_RUN_RUNNING);
+  return TRUE;
+}
+
+gboolean
+ds_training_run_start (DsTrainingRun  *self,
+                       GError        **error)
+{
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), FALSE);
+  return start (self, FALSE, error);
+}
+
+gboolean
+ds_training_run_start_paused (DsTrainingRun  *self,
+                              GError        **error)
+{
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), FALSE);
+  return start (self, TRUE, error);
+}
+
+void
+ds_training_run_pause (DsTrainingRun *self)
+{
+  g_return_if_fail (DS_IS_TRAINING_RUN (self));
+  if (self->trainer == NULL || self->state != DS_RUN_RUNNING)
+    return;
+  nn_trainer_pause (self->trainer);
+  set_state (self, DS_RUN_PAUSED);
+}
+
+void
+ds_training_run_resume (DsTrainingRun *self)
+{
+  g_return_if_fail (DS_IS_TRAINING_RUN (self));
+  if (self->trainer == NULL || self->state != DS_RUN_PAUSED)
+    return;
+  self->start_paused = FALSE;
+  nn_trainer_resume (self->trainer);
+  set_state (self, DS_RUN_RUNNING);
+}
+
+void
+ds_training_run_step (DsTrainingRun *self)
+{
+  g_return_if_fail (DS_IS_TRAINING_RUN (self));
+  if (self->trainer == NULL || self->state != DS_RUN_PAUSED)
+    return;
+  nn_trainer_step (self->trainer);
+}
+
+void
+ds_training_run_stop (DsTrainingRun *self)
+{
+  g_return_if_fail (DS_IS_TRAINING_RUN (self));
+  if (self->trainer == NULL)
+    return;
+  /* The FINISHED event follows within a batch; the drain ends the run. */
+  nn_trainer_request_stop (self->trainer);
+}
+
+void
+ds_training_run_set_lr (DsTrainingRun *self,
+                        double         lr)
+{
+  g_return_if_fail (DS_IS_TRAINING_RUN (self));
+  g_return_if_fail (lr > 0);
+  if (self->trainer)
+    nn_trainer_set_lr (self->trainer, lr);
+}
+
+gboolean
+ds_training_run_set_param (DsTrainingRun  *self,
+                           const char     *layer,
+                           const char     *param,
+                           const char     *text,
+                           GError        **error)
+{
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), FALSE);
+  if (self->trainer == NULL)
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG, "The run is not training");
+      return FALSE;
+    }
+  return nn_trainer_set_param (self->trainer, layer, param, text, error);
+}
+
+const char *
+ds_training_run_get_name (DsTrainingRun *self)
+{
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), NULL);
+  return self->name;
+}
+
+DsRunState
+ds_training_run_get_state (DsTrainingRun *self)
+{
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), DS_RUN_READY);
+  return self->state;
+}
+
+gboolean
+ds_training_run_is_live (DsTrainingRun *self)
+{
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), FALSE);
+  return self->state == DS_RUN_RUNNING || self->state == DS_RUN_PAUSED;
+}
+
+const GError *
+ds_training_run_get_error (DsTrainingRun *self)
+{
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), NULL);
+  return self->error;
+}
+
+const char *
+ds_training_run_get_end_text (DsTrainingRun *self)
+{
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), NULL);
+  return self->end_text;
+}
+
+guint
+ds_training_run_get_color_index (DsTrainingRun *self)
+{
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), 0);
+  return self->color_index;
+}
+
+void
+ds_training_run_set_color_index (DsTrainingRun *self,
+                                 guint          index)
+{
+  g_return_if_fail (DS_IS_TRAINING_RUN (self));
+  self->color_index = index;
+}
+
+gboolean
+ds_training_run_get_visible (DsTrainingRun *self)
+{
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), FALSE);
+  return self->visible;
+}
+
+void
+ds_training_run_set_visible (DsTrainingRun *self,
+                             gboolean       visible)
+{
+  g_return_if_fail (DS_IS_TRAINING_RUN (self));
+  visible = !!visible;
+  if (self->visible == visible)
+    return;
+  self->visible = visible;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VISIBLE]);
+}
+
+const NnFitConfig *
+ds_training_run_get_config (DsTrainingRun *self)
+{
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), NULL);
+  return &self->cfg;
+}
+
+NnModel *
+ds_training_run_get_model (DsTrainingRun *self)
+{
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), NULL);
+  return self->model;
+}
+
+DsDataset *
+ds_training_run_get_dataset (DsTrainingRun *self)
+{
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), NULL);
+  return self->dataset;
+}
+
+int
+ds_training_run_get_epoch (DsTrainingRun *self)
+{
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), 0);
+  return self->epoch;
+}
+
+int
+ds_training_run_get_epochs_done (DsTrainingRun *self)
+{
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), 0);
+  return self->epochs_done;
+}
+
+int
+ds_training_run_get_batch (DsTrainingRun *self)
+{
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), 0);
+  return self->batch;
+}
+
+int
+ds_training_run_get_batches_per_epoch (DsTrainingRun *self)
+{
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), 0);
+  return self->batches_per_epoch;
+}
+
+long
+ds_training_run_get_step (DsTrainingRun *self)
+{
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), 0);
+  return self->step;
+}
+
+double
+ds_training_run_get_samples_per_second (DsTrainingRun *self)
+{
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), 0);
+  return self->samples_per_s;
+}
+
+double
+ds_training_run_get_seconds (DsTrainingRun *self)
+{
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), 0);
+  return self->seconds;
+}
+
+double
+ds_training_run_get_seconds_left (DsTrainingRun *self)
+{
+  NnDataset *ds;
+  double per_epoch, done, total, n_train;
+
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), -1);
+
+  if (self->samples_per_s <= 0 || self->batches_per_epoch <= 0)
+    return -1;
+  ds = ds_dataset_get (self->dataset);
+  n_train = ds->n_train * (1 - self->cfg.validation_split);
+  if (self->cfg.kfold > 1)
+    n_train = ds->n_train * (1 - 1.0 / self->cfg.kfold);
+  per_epoch = n_train / self->samples_per_s;
+  total = (double) self->cfg.epochs * MAX (self->cfg.kfold, 1) * MAX (self->cfg.kfold_iterations, 1);
+  done = x_of (self, self->epoch - 1, (double) self->batch / self->batches_per_epoch);
+  return MAX (total - done, 0) * per_epoch;
+}
+
+double
+ds_training_run_get_lr (DsTrainingRun *self)
+{
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), NAN);
+  return self->lr;
+}
+
+guint
+ds_training_run_get_n_events (DsTrainingRun *self)
+{
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), 0);
+  return self->n_events;
+}
+
+DsMetricSeries *
+ds_training_run_get_series (DsTrainingRun *self,
+                            const char    *key)
+{
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), NULL);
+  return g_hash_table_lookup (self->series, key);
+}
+
+const char * const *
+ds_training_run_get_keys (DsTrainingRun *self)
+{
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), NULL);
+  return (const char * const *) self->keys->pdata;
+}
+
+GArray *
+ds_training_run_get_markers (DsTrainingRun *self)
+{
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), NULL);
+  return self->markers;
+}
+
+GArray *
+ds_training_run_get_histograms (DsTrainingRun *self)
+{
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), NULL);
+  return self->histograms;
+}
+
+NnModel *
+ds_training_run_get_snapshot (DsTrainingRun *self)
+{
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), NULL);
+  return self->snapshot;
+}
+
+NnModel *
+ds_training_run_get_result (DsTrainingRun *self)
+{
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), NULL);
+  return self->result;
+}
+
+int
+ds_training_run_get_best_epoch (DsTrainingRun *self,
+                                const char    *key,
+                                double        *value)
+{
+  DsMetricSeries *s;
+  const DsPoint *p;
+  int best;
+
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), 0);
+
+  s = g_hash_table_lookup (self->series, key);
+  if (s == NULL)
+    return 0;
+  best = ds_metric_series_find_best (s, ds_metric_key_maximizes (key));
+  if (best < 0)
+    return 0;
+  p = ds_metric_series_get_points (s, NULL);
+  if (value)
+    *value = p[best].y;
+  return (int) lround (p[best].x);
+}
+
+char *
+ds_training_run_dup_history_csv (DsTrainingRun *self)
+{
+  g_autoptr(GPtrArray) cols = g_ptr_array_new ();
+  GString *csv = g_string_new ("epoch");
+  int n_rows = 0;
+
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), NULL);
+
+  /* Per-epoch keys only; per-batch series have other x values. */
+  for (guint k = 0; k + 1 < self->keys->len; k++)
+    {
+      const char *key = self->keys->pdata[k];
+      DsMetricSeries *s;
+
+      if (g_str_has_prefix (key, "batch/"))
+        continue;
+      s = g_hash_table_lookup (self->series, key);
+      g_ptr_array_add (cols, s);
+      g_string_append_printf (csv, ",%s", key);
+      n_rows = MAX (n_rows, (int) ds_metric_series_get_n_points (s));
+    }
+  g_string_append_c (csv, '\n');
+
+  for (int r = 0; r < n_rows; r++)
+    {
+      double x = NAN;
+
+      for (guint c = 0; c < cols->len && isnan (x); c++)
+        {
+          guint n;
+          const DsPoint *p = ds_metric_series_get_points (cols->pdata[c], &n);
+
+          if ((guint) r < n)
+            x = p[r].x;
+        }
+      g_string_append_printf (csv, "%.0f", x);
+      for (guint c = 0; c < cols->len; c++)
+        {
+          guint n;
+          const DsPoint *p = ds_metric_series_get_points (cols->pdata[c], &n);
+          char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+          g_string_append_c (csv, ',');
+          if ((guint) r < n)
+            g_string_append (csv, g_ascii_formatd (buf, sizeof buf, "%.8g", p[r].y));
+        }
+      g_string_append_c (csv, '\n');
+    }
+  return g_string_free (csv, FALSE);
+}

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ds-training-run.h: one training run, live or finished: the bridge from
+ * the trainer's worker thread to the main loop, and the run's history
+ * (metric series, change markers, histograms, the latest weight snapshot).
+ *
+ * The worker never touches GTK. Its notify callback only schedules: when
+ * the atomic `pending` flag flips from 0 to 1 it attaches the drain to the
+ * main context with a reference to the run. The drain clears the flag and
+ * pops every event into the series, so a burst of events costs one main
+ * loop dispatch. */
+#pragma once
+
+#include <gdk/gdk.h>
+
+#include "ds-dataset-store.h"
+#include "ds-metric-series.h"
+#include "nn.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  DS_RUN_READY,      /* created, not started */
+  DS_RUN_RUNNING,
+  DS_RUN_PAUSED,
+  DS_RUN_FINISHED,   /* all epochs, early stopping, or stopped by the person */
+  DS_RUN_FAILED,     /* see ds_training_run_get_error */
+} DsRunState;
+
+/* A vertical line on the plots: the learning rate or a setting changed. */
+typedef struct
+{
+  double  x;         /* epochs, as the series */
+  char   *text;      /* "lr 0.01 → 0.001", "dropout.rate = 0.5" */
+} DsRunMarker;
+
+/* Histograms of every weight variable at the end of one epoch. */
+typedef struct
+{
+  int          epoch;          /* 0-based */
+  int          n_histograms;
+  NnHistogram *histograms;
+} DsRunHistograms;
+
+#define DS_TYPE_TRAINING_RUN (ds_training_run_get_type ())
+G_DECLARE_FINAL_TYPE (DsTrainingRun, ds_training_run, DS, TRAINING_RUN, GObject)
+
+/* A run of a copy of model on dataset with cfg (copied). The model's
+ * weights are (re)initialized from cfg->seed unless keep_weights. */
+DsTrainingRun *ds_training_run_new            (const char        *name,
+                                               NnModel           *model,
+                                               DsDataset         *dataset,
+                                               const NnFitConfig *cfg,
+                                               gboolean           keep_weights);
+gboolean       ds_training_run_start          (DsTrainingRun     *self,
+                                               GError           **error);
+/* Starts paused and runs one batch (the Step button before a start). */
+gboolean       ds_training_run_start_paused   (DsTrainingRun     *self,
+                                               GError           **error);
+void           ds_training_run_pause          (DsTrainingRun     *self);
+void           ds_training_run_resume         (DsTrainingRun     *self);
+/* One batch while paused. */
+void           ds_training_run_step           (DsTrainingRun     *self);
+void           ds_training_run_stop           (DsTrainingRun     *self);
+/* Changes the learning rate of a live run (marked on the plots once the
+ * trainer applies it). */
+void           ds_training_run_set_lr         (DsTrainingRun     *self,
+                                               double             lr);
+gboolean       ds_training_run_set_param      (DsTrainingRun     *self,
+                                               const char        *layer,
+                                               const char        *param,
+                                               const char        *text,
+                                               GError           **error);
+/* Pops and applies pending events now (tests; the main loop does it). */
+void           ds_training_run_drain          (DsTrainingRun     *self);
+
+const char    *ds_training_run_get_name       (DsTrainingRun     *self);
+DsRunState     ds_training_run_get_state      (DsTrainingRun     *self);
+gboolean       ds_training_run_is_live        (DsTrainingRun     *self);
+const GError  *ds_training_run_get_error      (DsTrainingRun     *self);
+/* Why it ended: "Finished", "Stopped", "Early stopping: ..." or NULL. */
+const char    *ds_training_run_get_end_text   (DsTrainingRun     *self);
+/* Which of the run colours (ds_colors_run) draws this run. */
+guint          ds_training_run_get_color_index (DsTrainingRun    *self);
+void           ds_training_run_set_color_index(DsTrainingRun     *self,
+                                               guint              index);
+gboolean       ds_training_run_get_visible    (DsTrainingRun     *self);
+void           ds_training_run_set_visible    (DsTrainingRun     *self,
+                                               gboolean           visible);
+const NnFitConfig *ds_training_run_get_config (DsTrainingRun     *self);
+/* The model as it was when the run started (borrowed). */
+NnModel       *ds_training_run_get_model      (DsTrainingRun     *self);
+DsDataset     *ds_training_run_get_dataset    (DsTrainingRun     *self);
+
+/* Progress. Epochs are counted from 1 here; 0 before the first batch. */
+int            ds_training_run_get_epoch      (DsTrainingRun     *self);
+int            ds_training_run_get_epochs_done(DsTrainingRun     *self);
+int            ds_training_run_get_batch      (DsTrainingRun     *self);
+int            ds_training_run_get_batches_per_epoch (DsTrainingRun *self);
+long           ds_training_run_get_step       (DsTrainingRun     *self);
+double         ds_training_run_get_samples_per_second (DsTrainingRun *self);
+double         ds_training_run_get_seconds    (DsTrainingRun     *self);
+/* Estimated seconds left, or a negative value when unknown. */
+double         ds_training_run_get_seconds_left (DsTrainingRun   *self);
+double         ds_training_run_get_lr         (DsTrainingRun     *self);
+
+/* The series of a history key ("loss", "val_accuracy", "lr", and
+ * "batch/loss" for the per-batch loss), or NULL (borrowed). */
+DsMetricSeries *ds_training_run_get_series    (DsTrainingRun     *self,
+                                               const char        *key);
+/* Every key with a series, in order of first appearance (borrowed). */
+const char * const *ds_training_run_get_keys  (DsTrainingRun     *self);
+/* The markers (borrowed, DsRunMarker). */
+GArray        *ds_training_run_get_markers    (DsTrainingRun     *self);
+/* The histograms, one entry per epoch (borrowed, DsRunHistograms). */
+GArray        *ds_training_run_get_histograms (DsTrainingRun     *self);
+/* The latest weight snapshot (borrowed), or NULL. */
+NnModel       *ds_training_run_get_snapshot   (DsTrainingRun     *self);
+/* The trained model once the run has ended (borrowed), or NULL. */
+NnModel       *ds_training_run_get_result     (DsTrainingRun     *self);
+/* The epoch (from 1) with the best value of key, or 0. */
+int            ds_training_run_get_best_epoch (DsTrainingRun     *self,
+                                               const char        *key,
+                                               double            *value);
+
+/* The history as CSV text: one row per epoch, one column per key. */
+char          *ds_training_run_dup_history_csv (DsTrainingRun    *self);
+
+G_END_DECLS

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ds-summary-private.h: DsSummary accessors that only the tests use. */
+#pragma once
+
+#include "ds-summary.h"
+
+G_BEGIN_DECLS
+
+/* The text shown (summary or error), for tests. */
+char       *ds_summary_dup_text      (DsSummary *self);
+
+G_END_DECLS

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* DsDataView internals shared by ds-data-view.c (the source, preprocessing
+ * and split options, loading, the file choosers, GObject) and
+ * ds-data-view-preview.c (what the dataset looks like: sample images or a
+ * scatter plot, samples per class, the shapes the model receives). */
+#pragma once
+
+#include <adwaita.h>
+
+#include "ds-data-view.h"
+
+struct _DsDataView
+{
+  DsView               parent_instance;
+
+  /* Template widgets */
+  AdwComboRow         *source_row;
+  AdwActionRow        *loading_row;
+  GtkSpinner          *spinner;
+  AdwActionRow        *error_row;
+  GtkWidget           *toy_group;
+  GtkWidget           *fashion_group;
+  GtkWidget           *csv_group;
+  GtkWidget           *folder_group;
+  GtkWidget           *custom_group;
+  AdwComboRow         *shape_row;
+  GtkScale            *samples_scale;
+  GtkScale            *noise_scale;
+  GtkWidget           *blob_classes_row;
+  GtkSpinButton       *blob_classes_spin;
+  GtkSpinButton       *toy_seed_spin;
+  AdwComboRow         *limit_row;
+  AdwEntryRow         *classes_row;
+  AdwActionRow        *csv_file_row;
+  AdwEntryRow         *target_row;
+  AdwComboRow         *missing_row;
+  AdwComboRow         *task_row;
+  AdwActionRow        *folder_row;
+  GtkSwitch           *skip_switch;
+  AdwEntryRow         *spec_row;
+  AdwComboRow         *norm_row;
+  GtkWidget           *onehot_row;
+  GtkSwitch           *onehot_switch;
+  AdwExpanderRow      *augment_row;
+  GtkSwitch           *flip_switch;
+  GtkScale            *rotation_scale;
+  GtkScale            *zoom_scale;
+  GtkWidget           *test_fraction_row;
+  GtkLabel            *test_label;
+  GtkSpinButton       *test_spin;
+  GtkSpinButton       *val_spin;
+  GtkSpinButton       *kfold_spin;
+  GtkStack            *preview_stack;
+  AdwStatusPage       *empty_page;
+  GtkLabel            *title_label;
+  GtkLabel            *stats_label;
+  GtkListBox          *shapes_list;
+  GtkLabel            *samples_title;
+  GtkWidget           *axes_box;
+  GtkDropDown         *x_dropdown;
+  GtkDropDown         *y_dropdown;
+  GtkWidget           *shuffle_button;
+  GtkDrawingArea      *samples_area;
+  GtkDrawingArea      *classes_area;
+  GtkLabel            *classes_title;
+
+  /* Borrowed */
+  DsDocument          *document;       /* ds_view_get_document () */
+
+  /* Owned */
+  DsDatasetStore      *store;
+  DsDataset           *shown;          /* what the preview shows */
+  char                *csv_path;
+  char                *folder_path;
+  char                *requested;      /* spec the person chose, not yet in the model */
+  GtkFileChooserNative *chooser;       /* the one open, if any */
+  guint                debounce_id;
+  guint32              shuffle_seed;
+  guint32             *order;          /* sample order of the preview */
+  size_t               n_order;
+  guint                n_drawn;
+  gboolean             updating;       /* model → widgets */
+};
+
+void _ds_data_view_update_visibility (DsDataView *self);
+void _ds_data_view_update_preview (DsDataView *self);
+void _ds_data_view_init_preview (DsDataView *self);
+void _ds_data_view_axes_changed_cb (DsDataView *self);
+void _ds_data_view_shuffle_cb (DsDataView *self);
+void _ds_data_view_augment_changed_cb (DsDataView *self);
+
+/* For the tests. */
+DsDatasetStore *ds_data_view_get_store       (DsDataView *self);
+/* The source chooser and the 2-D shape chooser (AdwComboRow). */
+AdwComboRow    *ds_data_view_get_source_row  (DsDataView *self);
+AdwComboRow    *ds_data_view_get_shape_row   (DsDataView *self);
+/* Picks a CSV file as the file chooser does, and loads it. */
+void            ds_data_view_choose_csv      (DsDataView *self,
+                                              const char *path);
+/* Picks a folder of images as the folder chooser does, and loads it. */
+void            ds_data_view_choose_folder   (DsDataView *self,
+                                              const char *path);
+/* The error shown next to the source chooser, or NULL when none. */
+const char     *ds_data_view_get_error_text  (DsDataView *self);
+/* Samples drawn in the preview (thumbnails or points; tests). */
+guint           ds_data_view_get_n_drawn     (DsDataView *self);

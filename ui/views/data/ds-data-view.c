@@ -1,0 +1,803 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* DsDataView: the source, preprocessing and split options and the spec
+ * they describe, loading through the document's dataset store, the file
+ * choosers, and the GObject. The preview is in ds-data-view-preview.c. */
+#define G_LOG_DOMAIN "deepscope"
+
+#include <math.h>
+
+#include "ds-data-view-private.h"
+#include "ds-file-chooser.h"
+
+enum {
+  SOURCE_FASHION,
+  SOURCE_TOY,
+  SOURCE_CSV,
+  SOURCE_FOLDER,
+  SOURCE_CUSTOM,
+};
+
+static const char *const toy_names[] = { "spirals", "moons", "circles", "xor", "blobs" };
+static const guint limit_values[] = { 0, 10000, 2000 };
+static const char *const missing_names[] = { "error", "drop", "mean", "zero" };
+static const char *const task_names[] = { "auto", "classify", "regress" };
+static const char *const norm_names[] = { NULL, "none", "meanstd", "minmax" };
+
+G_DEFINE_FINAL_TYPE (DsDataView, ds_data_view, DS_TYPE_VIEW)
+
+/* ---- options ↔ spec ------------------------------------------------------- */
+
+static double
+toy_default_noise (guint shape)
+{
+  return shape == 0 ? 0.2 : 0.1;
+}
+
+static void
+append_norm (DsDataView *self,
+             GString    *s,
+             gboolean    csv)
+{
+  guint sel = adw_combo_row_get_selected (self->norm_row);
+
+  if (sel < G_N_ELEMENTS (norm_names) && norm_names[sel])
+    {
+      /* "none" matters only to the CSV loader, which normalizes by
+       * default (the others scale images by 1/255 and leave points as
+       * they are). */
+      if (g_str_equal (norm_names[sel], "none") && !csv)
+        return;
+      g_string_append_printf (s, ":normalize=%s", norm_names[sel]);
+    }
+}
+
+char *
+ds_data_view_dup_spec (DsDataView *self)
+{
+  GString *s = g_string_new (NULL);
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_return_val_if_fail (DS_IS_DATA_VIEW (self), NULL);
+
+  switch (adw_combo_row_get_selected (self->source_row))
+    {
+    case SOURCE_FASHION:
+      {
+        guint limit = adw_combo_row_get_selected (self->limit_row);
+        g_autofree char *classes = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->classes_row))));
+
+        g_string_append (s, "fashion-mnist");
+        if (limit < G_N_ELEMENTS (limit_values) && limit_values[limit])
+          g_string_append_printf (s, ":limit=%u", limit_values[limit]);
+        if (*classes)
+          {
+            g_strdelimit (classes, " ;", ',');
+            g_string_append_printf (s, ":classes=%s", classes);
+          }
+        append_norm (self, s, FALSE);
+      }
+      break;
+
+    case SOURCE_TOY:
+      {
+        guint shape = MIN (adw_combo_row_get_selected (self->shape_row), G_N_ELEMENTS (toy_names) - 1);
+        int n = (int) lround (gtk_range_get_value (GTK_RANGE (self->samples_scale)));
+        double noise = gtk_range_get_value (GTK_RANGE (self->noise_scale));
+        int seed = gtk_spin_button_get_value_as_int (self->toy_seed_spin);
+
+        g_string_append (s, toy_names[shape]);
+        g_string_append_printf (s, ":n=%d", n);
+        if (fabs (noise - toy_default_noise (shape)) > 1e-9)
+          g_string_append_printf (s, ":noise=%s", g_ascii_formatd (buf, sizeof buf, "%.2f", noise));
+        if (seed != 1)
+          g_string_append_printf (s, ":seed=%d", seed);
+        if (shape == 4 && gtk_spin_button_get_value_as_int (self->blob_classes_spin) != 3)
+          g_string_append_printf (s, ":classes=%d", gtk_spin_button_get_value_as_int (self->blob_classes_spin));
+        append_norm (self, s, FALSE);
+      }
+      break;
+
+    case SOURCE_CSV:
+      {
+        const char *target = gtk_editable_get_text (GTK_EDITABLE (self->target_row));
+        guint missing = adw_combo_row_get_selected (self->missing_row);
+        guint task = adw_combo_row_get_selected (self->task_row);
+        double test = gtk_spin_button_get_value (self->test_spin);
+
+        if (self->csv_path == NULL)
+          {
+            g_string_free (s, TRUE);
+            return NULL;
+          }
+        g_string_append (s, self->csv_path);
+        if (target && *target)
+          g_string_append_printf (s, ":target=%s", target);
+        if (missing > 0 && missing < G_N_ELEMENTS (missing_names))
+          g_string_append_printf (s, ":missing=%s", missing_names[missing]);
+        if (task > 0 && task < G_N_ELEMENTS (task_names))
+          g_string_append_printf (s, ":task=%s", task_names[task]);
+        append_norm (self, s, TRUE);
+        if (fabs (test - 0.2) > 1e-9)
+          g_string_append_printf (s, ":test=%s", g_ascii_formatd (buf, sizeof buf, "%.2f", test));
+      }
+      break;
+
+    case SOURCE_FOLDER:
+      if (self->folder_path == NULL)
+        {
+          g_string_free (s, TRUE);
+          return NULL;
+        }
+      g_string_append (s, self->folder_path);
+      break;
+
+    case SOURCE_CUSTOM:
+    default:
+      {
+        g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->spec_row))));
+
+        if (*text == '\0')
+          {
+            g_string_free (s, TRUE);
+            return NULL;
+          }
+        g_string_append (s, text);
+      }
+      break;
+    }
+  return g_string_free (s, FALSE);
+}
+
+static int
+index_of (const char *const *names,
+          guint              n,
+          const char        *value)
+{
+  for (guint i = 0; i < n; i++)
+    if (names[i] && g_strcmp0 (names[i], value) == 0)
+      return (int) i;
+  return -1;
+}
+
+static void
+set_norm_from (DsDataView *self,
+               const char *value)
+{
+  int i = value ? index_of (norm_names, G_N_ELEMENTS (norm_names), value) : 0;
+
+  adw_combo_row_set_selected (self->norm_row, (guint) MAX (i, 0));
+}
+
+/* Shows spec in the widgets. Specs with options the widgets do not have
+ * appear as a custom spec, so nothing is lost. */
+/* Fashion-MNIST's options from the spec's key=value parts; FALSE when one
+ * has no row. */
+static gboolean
+show_fashion_options (DsDataView *self,
+                      char      **parts)
+{
+  gboolean known = TRUE;
+
+  adw_combo_row_set_selected (self->limit_row, 0);
+  gtk_editable_set_text (GTK_EDITABLE (self->classes_row), "");
+  for (guint i = 1; parts[i]; i++)
+    {
+      g_auto(GStrv) kv = g_strsplit (parts[i], "=", 2);
+
+      if (kv[1] == NULL)
+        known = FALSE;
+      else if (g_str_equal (kv[0], "limit"))
+        {
+          guint64 v = g_ascii_strtoull (kv[1], NULL, 10);
+          int k = -1;
+
+          for (guint j = 1; j < G_N_ELEMENTS (limit_values); j++)
+            if (limit_values[j] == v)
+              k = (int) j;
+          if (k < 0)
+            known = FALSE;
+          else
+            adw_combo_row_set_selected (self->limit_row, (guint) k);
+        }
+      else if (g_str_equal (kv[0], "classes"))
+        gtk_editable_set_text (GTK_EDITABLE (self->classes_row), kv[1]);
+      else if (g_str_equal (kv[0], "normalize"))
+        set_norm_from (self, kv[1]);
+      else
+        known = FALSE;
+    }
+  return known;
+}
+
+/* A generated set's options (points in the plane, toy names[toy]). */
+static gboolean
+show_toy_options (DsDataView *self,
+                  int         toy,
+                  char      **parts)
+{
+  gboolean known = TRUE;
+
+  adw_combo_row_set_selected (self->shape_row, (guint) toy);
+  gtk_range_set_value (GTK_RANGE (self->samples_scale), 1000);
+  gtk_range_set_value (GTK_RANGE (self->noise_scale), toy_default_noise ((guint) toy));
+  gtk_spin_button_set_value (self->toy_seed_spin, 1);
+  gtk_spin_button_set_value (self->blob_classes_spin, 3);
+  for (guint i = 1; parts[i]; i++)
+    {
+      g_auto(GStrv) kv = g_strsplit (parts[i], "=", 2);
+
+      if (kv[1] == NULL)
+        known = FALSE;
+      else if (g_str_equal (kv[0], "n"))
+        gtk_range_set_value (GTK_RANGE (self->samples_scale), g_ascii_strtod (kv[1], NULL));
+      else if (g_str_equal (kv[0], "noise"))
+        gtk_range_set_value (GTK_RANGE (self->noise_scale), g_ascii_strtod (kv[1], NULL));
+      else if (g_str_equal (kv[0], "seed"))
+        gtk_spin_button_set_value (self->toy_seed_spin, g_ascii_strtod (kv[1], NULL));
+      else if (g_str_equal (kv[0], "classes") && toy == 4)
+        gtk_spin_button_set_value (self->blob_classes_spin, g_ascii_strtod (kv[1], NULL));
+      else if (g_str_equal (kv[0], "normalize"))
+        set_norm_from (self, kv[1]);
+      else
+        known = FALSE;
+    }
+  return known;
+}
+
+/* A CSV file's path and options. */
+static gboolean
+show_csv_options (DsDataView *self,
+                  char      **parts)
+{
+  g_autofree char *base = g_path_get_basename (parts[0]);
+  gboolean known = TRUE;
+
+  g_free (self->csv_path);
+  self->csv_path = g_strdup (parts[0]);
+  adw_action_row_set_subtitle (self->csv_file_row, base);
+  gtk_editable_set_text (GTK_EDITABLE (self->target_row), "");
+  adw_combo_row_set_selected (self->missing_row, 0);
+  adw_combo_row_set_selected (self->task_row, 0);
+  gtk_spin_button_set_value (self->test_spin, 0.2);
+  for (guint i = 1; parts[i]; i++)
+    {
+      g_auto(GStrv) kv = g_strsplit (parts[i], "=", 2);
+      int k;
+
+      if (kv[1] == NULL)
+        known = FALSE;
+      else if (g_str_equal (kv[0], "target"))
+        gtk_editable_set_text (GTK_EDITABLE (self->target_row), kv[1]);
+      else if (g_str_equal (kv[0], "missing")
+               && (k = index_of (missing_names, G_N_ELEMENTS (missing_names), kv[1])) >= 0)
+        adw_combo_row_set_selected (self->missing_row, (guint) k);
+      else if (g_str_equal (kv[0], "task")
+               && (k = index_of (task_names, G_N_ELEMENTS (task_names), kv[1])) >= 0)
+        adw_combo_row_set_selected (self->task_row, (guint) k);
+      else if (g_str_equal (kv[0], "normalize") || g_str_equal (kv[0], "norm"))
+        set_norm_from (self, kv[1]);
+      else if (g_str_equal (kv[0], "test"))
+        gtk_spin_button_set_value (self->test_spin, g_ascii_strtod (kv[1], NULL));
+      else
+        known = FALSE;
+    }
+  return known;
+}
+
+static void
+show_spec (DsDataView *self,
+           const char *spec)
+{
+  g_auto(GStrv) parts = g_strsplit (spec, ":", -1);
+  const char *name = parts[0];
+  guint source = SOURCE_CUSTOM;
+  gboolean known = TRUE;
+  int toy;
+
+  self->updating = TRUE;
+  gtk_editable_set_text (GTK_EDITABLE (self->spec_row), spec);
+  set_norm_from (self, NULL);
+
+  if (g_str_equal (name, "fashion-mnist"))
+    {
+      source = SOURCE_FASHION;
+      known = show_fashion_options (self, parts);
+    }
+  else if ((toy = index_of (toy_names, G_N_ELEMENTS (toy_names), name)) >= 0)
+    {
+      source = SOURCE_TOY;
+      known = show_toy_options (self, toy, parts);
+    }
+  else if (g_str_has_suffix (name, ".csv") || g_str_has_suffix (name, ".CSV"))
+    {
+      source = SOURCE_CSV;
+      known = show_csv_options (self, parts);
+    }
+  else if (parts[1] == NULL && g_file_test (name, G_FILE_TEST_IS_DIR) && nn_png_folder_detect (name))
+    {
+      g_autofree char *base = g_path_get_basename (name);
+
+      source = SOURCE_FOLDER;
+      g_free (self->folder_path);
+      self->folder_path = g_strdup (name);
+      adw_action_row_set_subtitle (self->folder_row, base);
+    }
+  else
+    known = FALSE;
+
+  adw_combo_row_set_selected (self->source_row, known ? source : SOURCE_CUSTOM);
+  self->updating = FALSE;
+}
+
+/* ---- loading -------------------------------------------------------------- */
+
+void
+_ds_data_view_update_visibility (DsDataView *self)
+{
+  guint source = adw_combo_row_get_selected (self->source_row);
+  DsDataset *shown = self->shown;
+  NnDataset *ds = shown ? ds_dataset_get (shown) : NULL;
+  gboolean images = ds && ds->n_inputs > 0 && ds->inputs[0]->ndim == 3;
+
+  gtk_widget_set_visible (self->fashion_group, source == SOURCE_FASHION);
+  gtk_widget_set_visible (self->toy_group, source == SOURCE_TOY);
+  gtk_widget_set_visible (self->csv_group, source == SOURCE_CSV);
+  gtk_widget_set_visible (self->folder_group, source == SOURCE_FOLDER);
+  gtk_widget_set_visible (self->custom_group, source == SOURCE_CUSTOM);
+  gtk_widget_set_visible (self->blob_classes_row, adw_combo_row_get_selected (self->shape_row) == 4);
+  gtk_widget_set_visible (self->test_fraction_row, source == SOURCE_CSV);
+  gtk_widget_set_visible (GTK_WIDGET (self->augment_row), images);
+  gtk_widget_set_visible (self->onehot_row, ds == NULL || ds->n_classes > 0);
+}
+
+static DsLoadFlags
+load_flags (DsDataView *self)
+{
+  return (gtk_switch_get_active (self->onehot_switch) ? DS_LOAD_ONE_HOT : 0)
+         | (gtk_switch_get_active (self->skip_switch) ? DS_LOAD_SKIP_BAD : 0);
+}
+
+static void
+apply (DsDataView *self)
+{
+  g_autofree char *spec = ds_data_view_dup_spec (self);
+
+  g_clear_handle_id (&self->debounce_id, g_source_remove);
+  if (spec == NULL)
+    return;
+  g_free (self->requested);
+  self->requested = g_strdup (spec);
+  ds_dataset_store_load (self->store, spec, load_flags (self));
+}
+
+static gboolean
+debounce_cb (gpointer data)
+{
+  DsDataView *self = data;
+
+  self->debounce_id = 0;
+  apply (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+option_changed_cb (DsDataView *self)
+{
+  if (self->updating || self->store == NULL)
+    return;
+  _ds_data_view_update_visibility (self);
+  /* Sliders send many values: load once they rest. */
+  g_clear_handle_id (&self->debounce_id, g_source_remove);
+  self->debounce_id = g_timeout_add (250, debounce_cb, self);
+}
+
+static void
+shape_changed_cb (DsDataView *self)
+{
+  guint shape = adw_combo_row_get_selected (self->shape_row);
+
+  if (self->updating)
+    return;
+  /* Noise means radians on the spirals and distance on the others: each
+   * shape starts from its own default. */
+  self->updating = TRUE;
+  gtk_range_set_value (GTK_RANGE (self->noise_scale), toy_default_noise (shape));
+  self->updating = FALSE;
+  option_changed_cb (self);
+}
+
+static void
+source_changed_cb (DsDataView *self)
+{
+  _ds_data_view_update_visibility (self);
+  option_changed_cb (self);
+}
+
+static void
+cancel_cb (DsDataView *self)
+{
+  ds_dataset_store_cancel (self->store);
+}
+
+static void
+store_changed_cb (DsDataView *self)
+{
+  gboolean loading = ds_dataset_store_get_loading (self->store);
+  const GError *error = ds_dataset_store_get_error (self->store);
+  const char *spec = ds_dataset_store_get_spec (self->store);
+  DsDataset *ds = ds_dataset_store_get_dataset (self->store);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->loading_row), loading);
+  gtk_spinner_set_spinning (self->spinner, loading);
+  if (loading)
+    adw_action_row_set_subtitle (self->loading_row, spec ? spec : "");
+
+  gtk_widget_set_visible (GTK_WIDGET (self->error_row), error != NULL && !loading);
+  if (error && !loading)
+    {
+      g_auto(GStrv) parts = g_strsplit (spec ? spec : "", ":", 2);
+      g_autofree char *base = g_path_get_basename (parts[0] ? parts[0] : "");
+      g_autofree char *title = g_strdup_printf ("Could not load “%s”", base);
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->error_row), title);
+      adw_action_row_set_subtitle (self->error_row, error->message);
+    }
+
+  /* The person's choice goes into the model once it loads, so the model
+   * never names a dataset that does not open. */
+  if (ds && !loading && self->requested && g_strcmp0 (spec, self->requested) == 0)
+    {
+      NnModel *m = ds_document_get_model (self->document);
+
+      g_clear_pointer (&self->requested, g_free);
+      if (g_strcmp0 (nn_model_get_dataset (m), spec) != 0)
+        {
+          nn_model_set_dataset (m, spec);
+          ds_document_commit (self->document, DS_CHANGE_PARAMS, "Choose Dataset", NULL);
+        }
+    }
+
+  if (ds != self->shown && (ds != NULL || !loading))
+    {
+      g_clear_pointer (&self->shown, ds_dataset_unref);
+      if (ds)
+        self->shown = ds_dataset_ref (ds);
+      _ds_data_view_update_preview (self);
+    }
+  else if (self->shown == NULL)
+    _ds_data_view_update_preview (self);
+  _ds_data_view_update_visibility (self);
+}
+
+static void
+sync_from_model (DsDataView *self)
+{
+  NnModel *m = ds_document_get_model (self->document);
+  const char *spec = nn_model_get_dataset (m);
+  NnTrainDefaults *d = nn_model_get_defaults (m);
+
+  self->updating = TRUE;
+  gtk_spin_button_set_value (self->val_spin, d->epochs > 0 ? d->validation_split : 0.2);
+  gtk_spin_button_set_value (self->kfold_spin, d->kfold > 1 ? d->kfold : 0);
+  self->updating = FALSE;
+
+  if (spec == NULL || *spec == '\0')
+    {
+      /* A model without a dataset: preview the chosen source (the points
+       * by default) without writing it into the model until the person
+       * picks something. */
+      if (ds_dataset_store_get_spec (self->store) == NULL)
+        {
+          g_autofree char *mine = ds_data_view_dup_spec (self);
+
+          if (mine)
+            ds_dataset_store_load (self->store, mine, load_flags (self));
+        }
+      return;
+    }
+  /* The model names its dataset (opened, or undone to an earlier one). */
+  if (g_strcmp0 (spec, ds_dataset_store_get_spec (self->store)) != 0
+      || (!ds_dataset_store_get_loading (self->store) && ds_dataset_store_get_dataset (self->store) == NULL
+          && ds_dataset_store_get_error (self->store) == NULL))
+    {
+      show_spec (self, spec);
+      g_clear_pointer (&self->requested, g_free);
+      g_clear_handle_id (&self->debounce_id, g_source_remove);
+      ds_dataset_store_load (self->store, spec, load_flags (self));
+    }
+  _ds_data_view_update_visibility (self);
+}
+
+static void
+document_changed_cb (DsDataView *self,
+                     guint       what)
+{
+  if (what == DS_CHANGE_POSITIONS)
+    return;
+  sync_from_model (self);
+  if (self->shown)
+    _ds_data_view_update_preview (self);
+}
+
+static void
+split_changed_cb (DsDataView *self)
+{
+  NnTrainDefaults *d;
+  int k;
+
+  if (self->updating || self->document == NULL)
+    return;
+  d = nn_model_get_defaults (ds_document_get_model (self->document));
+  if (d->epochs <= 0)
+    d->epochs = 20;
+  d->validation_split = gtk_spin_button_get_value (self->val_spin);
+  k = gtk_spin_button_get_value_as_int (self->kfold_spin);
+  d->kfold = k >= 2 ? k : 0;
+  ds_document_commit (self->document, DS_CHANGE_PARAMS, "Change Splits", "data-splits");
+}
+
+/* ---- file choosers -------------------------------------------------------- */
+
+static void
+csv_chosen_cb (GFile    *file,
+               gpointer  data)
+{
+  g_autofree char *path = file ? g_file_get_path (file) : NULL;
+
+  if (path)
+    ds_data_view_choose_csv (DS_DATA_VIEW (data), path);
+}
+
+static void
+folder_chosen_cb (GFile    *file,
+                  gpointer  data)
+{
+  g_autofree char *path = file ? g_file_get_path (file) : NULL;
+
+  if (path)
+    ds_data_view_choose_folder (DS_DATA_VIEW (data), path);
+}
+
+static void
+choose_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  DsDataView *self = DS_DATA_VIEW (widget);
+  g_autoptr(GtkFileFilter) filter = NULL;
+
+  if (g_str_equal (action_name, "data.choose-folder"))
+    {
+      ds_file_chooser_show (&self->chooser, widget, "Choose a Folder of Images",
+                            GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, "_Open", NULL, NULL,
+                            folder_chosen_cb, self);
+      return;
+    }
+  filter = gtk_file_filter_new ();
+  gtk_file_filter_set_name (filter, "CSV files");
+  gtk_file_filter_add_pattern (filter, "*.csv");
+  gtk_file_filter_add_mime_type (filter, "text/csv");
+  ds_file_chooser_show (&self->chooser, widget, "Choose a CSV File", GTK_FILE_CHOOSER_ACTION_OPEN,
+                        "_Open", NULL, filter, csv_chosen_cb, self);
+}
+
+/* ---- GObject -------------------------------------------------------------- */
+
+static void
+ds_data_view_document_changed (DsView     *view,
+                               DsDocument *old_document)
+{
+  DsDataView *self = DS_DATA_VIEW (view);
+  DsDocument *document = ds_view_get_document (view);
+
+  self->document = document;
+  g_clear_object (&self->store);
+  if (document == NULL)
+    return;
+  self->store = g_object_ref (ds_document_get_dataset_store (document));
+  g_signal_connect_swapped (document, "changed", G_CALLBACK (document_changed_cb), self);
+  g_signal_connect_swapped (self->store, "notify", G_CALLBACK (store_changed_cb), self);
+  sync_from_model (self);
+  store_changed_cb (self);
+}
+
+static void
+ds_data_view_dispose (GObject *object)
+{
+  DsDataView *self = DS_DATA_VIEW (object);
+
+  g_clear_handle_id (&self->debounce_id, g_source_remove);
+  ds_view_set_document (DS_VIEW (self), NULL);
+  ds_file_chooser_clear (&self->chooser);
+  gtk_widget_dispose_template (GTK_WIDGET (object), DS_TYPE_DATA_VIEW);
+  /* An unbound template root is not unparented by the call above. */
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (object)));)
+    gtk_widget_unparent (child);
+  G_OBJECT_CLASS (ds_data_view_parent_class)->dispose (object);
+}
+
+static void
+ds_data_view_finalize (GObject *object)
+{
+  DsDataView *self = DS_DATA_VIEW (object);
+
+  g_clear_pointer (&self->shown, ds_dataset_unref);
+  g_free (self->csv_path);
+  g_free (self->folder_path);
+  g_free (self->requested);
+  g_free (self->order);
+  G_OBJECT_CLASS (ds_data_view_parent_class)->finalize (object);
+}
+
+static void
+ds_data_view_class_init (DsDataViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  DsViewClass *view_class = DS_VIEW_CLASS (klass);
+
+  object_class->dispose = ds_data_view_dispose;
+  object_class->finalize = ds_data_view_finalize;
+  view_class->document_changed = ds_data_view_document_changed;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/deepscope/Deepscope/ui/ds-data-view.ui");
+#define BIND(name) gtk_widget_class_bind_template_child (widget_class, DsDataView, name)
+  BIND (source_row);
+  BIND (loading_row);
+  BIND (spinner);
+  BIND (error_row);
+  BIND (toy_group);
+  BIND (fashion_group);
+  BIND (csv_group);
+  BIND (folder_group);
+  BIND (custom_group);
+  BIND (shape_row);
+  BIND (samples_scale);
+  BIND (noise_scale);
+  BIND (blob_classes_row);
+  BIND (blob_classes_spin);
+  BIND (toy_seed_spin);
+  BIND (limit_row);
+  BIND (classes_row);
+  BIND (csv_file_row);
+  BIND (target_row);
+  BIND (missing_row);
+  BIND (task_row);
+  BIND (folder_row);
+  BIND (skip_switch);
+  BIND (spec_row);
+  BIND (norm_row);
+  BIND (onehot_row);
+  BIND (onehot_switch);
+  BIND (augment_row);
+  BIND (flip_switch);
+  BIND (rotation_scale);
+  BIND (zoom_scale);
+  BIND (test_fraction_row);
+  BIND (test_label);
+  BIND (test_spin);
+  BIND (val_spin);
+  BIND (kfold_spin);
+  BIND (preview_stack);
+  BIND (empty_page);
+  BIND (title_label);
+  BIND (stats_label);
+  BIND (shapes_list);
+  BIND (samples_title);
+  BIND (axes_box);
+  BIND (x_dropdown);
+  BIND (y_dropdown);
+  BIND (shuffle_button);
+  BIND (samples_area);
+  BIND (classes_area);
+  BIND (classes_title);
+#undef BIND
+  gtk_widget_class_bind_template_callback (widget_class, source_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, shape_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, option_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, split_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, cancel_cb);
+  /* The preview's handlers live in ds-data-view-preview.c. */
+  gtk_widget_class_bind_template_callback_full (widget_class, "axes_changed_cb",
+                                                G_CALLBACK (_ds_data_view_axes_changed_cb));
+  gtk_widget_class_bind_template_callback_full (widget_class, "shuffle_cb",
+                                                G_CALLBACK (_ds_data_view_shuffle_cb));
+  gtk_widget_class_bind_template_callback_full (widget_class, "augment_changed_cb",
+                                                G_CALLBACK (_ds_data_view_augment_changed_cb));
+  gtk_widget_class_install_action (widget_class, "data.choose-csv", NULL, choose_action);
+  gtk_widget_class_install_action (widget_class, "data.choose-folder", NULL, choose_action);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "dataview");
+}
+
+static void
+ds_data_view_init (DsDataView *self)
+{
+  self->shuffle_seed = 1;
+  self->updating = TRUE;
+  gtk_widget_init_template (GTK_WIDGET (self));
+  _ds_data_view_init_preview (self);
+  /* Points in the plane are the first thing most people try. */
+  adw_combo_row_set_selected (self->source_row, SOURCE_TOY);
+  self->updating = FALSE;
+  _ds_data_view_update_visibility (self);
+}
+
+DsDatasetStore *
+ds_data_view_get_store (DsDataView *self)
+{
+  g_return_val_if_fail (DS_IS_DATA_VIEW (self), NULL);
+  return self->store;
+}
+
+AdwComboRow *
+ds_data_view_get_source_row (DsDataView *self)
+{
+  g_return_val_if_fail (DS_IS_DATA_VIEW (self), NULL);
+  return self->source_row;
+}
+
+AdwComboRow *
+ds_data_view_get_shape_row (DsDataView *self)
+{
+  g_return_val_if_fail (DS_IS_DATA_VIEW (self), NULL);
+  return self->shape_row;
+}
+
+void
+ds_data_view_choose_csv (DsDataView *self,
+                         const char *path)
+{
+  g_autofree char *base = NULL;
+
+  g_return_if_fail (DS_IS_DATA_VIEW (self));
+  g_return_if_fail (path != NULL);
+
+  base = g_path_get_basename (path);
+  g_free (self->csv_path);
+  self->csv_path = g_strdup (path);
+  adw_action_row_set_subtitle (self->csv_file_row, base);
+  self->updating = TRUE;
+  adw_combo_row_set_selected (self->source_row, SOURCE_CSV);
+  self->updating = FALSE;
+  _ds_data_view_update_visibility (self);
+  apply (self);
+}
+
+void
+ds_data_view_choose_folder (DsDataView *self,
+                            const char *path)
+{
+  g_autofree char *base = NULL;
+
+  g_return_if_fail (DS_IS_DATA_VIEW (self));
+  g_return_if_fail (path != NULL);
+
+  base = g_path_get_basename (path);
+  g_free (self->folder_path);
+  self->folder_path = g_strdup (path);
+  adw_action_row_set_subtitle (self->folder_row, base);
+  self->updating = TRUE;
+  adw_combo_row_set_selected (self->source_row, SOURCE_FOLDER);
+  self->updating = FALSE;
+  _ds_data_view_update_visibility (self);
+  apply (self);
+}
+
+const char *
+ds_data_view_get_error_text (DsDataView *self)
+{
+  g_return_val_if_fail (DS_IS_DATA_VIEW (self), NULL);
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->error_row)))
+    return NULL;
+  return adw_action_row_get_subtitle (self->error_row);
+}
+
+guint
+ds_data_view_get_n_drawn (DsDataView *self)
+{
+  g_return_val_if_fail (DS_IS_DATA_VIEW (self), 0);
+  return self->n_drawn;
+}

@@ -1,0 +1,451 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* DsTrainView's settings form: optimizer, fitting, callbacks, loss and
+ * metrics of each output and the parameters a live run can change. It
+ * shows the model's values, writes changes back as undoable steps, and
+ * fills the fit configuration a new run starts with. */
+#define G_LOG_DOMAIN "deepscope"
+
+#include "ds-file-chooser.h"
+#include "ds-train-view-private.h"
+#include "ds-util.h"
+
+/* ---- model → widgets ---------------------------------------------------- */
+
+static const char *const metric_choices[] = { "None", "Accuracy", "MAE", "MSE", NULL };
+static const NnMetric metric_values[] = { 0, NN_METRIC_ACCURACY, NN_METRIC_MAE, NN_METRIC_MSE };
+
+static const char *
+loss_title (NnLoss loss)
+{
+  switch (loss)
+    {
+    case NN_LOSS_BINARY_CROSSENTROPY:
+      return "Binary cross-entropy";
+    case NN_LOSS_CATEGORICAL_CROSSENTROPY:
+      return "Categorical cross-entropy";
+    case NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY:
+      return "Sparse categorical cross-entropy";
+    case NN_LOSS_MSE:
+      return "Mean squared error";
+    case NN_LOSS_MAE:
+      return "Mean absolute error";
+    case NN_LOSS_NONE:
+    default:
+      return "None";
+    }
+}
+
+static void
+loss_selected_cb (AdwComboRow *row,
+                  GParamSpec  *pspec,
+                  DsTrainView *self)
+{
+  NnModel *m = _ds_train_view_model (self);
+  int output = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (row), "ds-output"));
+  guint sel = adw_combo_row_get_selected (row);
+
+  if (self->updating || output >= nn_model_get_n_outputs (m) || sel == GTK_INVALID_LIST_POSITION)
+    return;
+  nn_model_output_set_loss (m, output, (NnLoss) sel, nn_model_output_get_loss_weight (m, output));
+  ds_document_commit (self->document, DS_CHANGE_PARAMS, "Change Loss", NULL);
+}
+
+static void
+metric_selected_cb (AdwComboRow *row,
+                    GParamSpec  *pspec,
+                    DsTrainView *self)
+{
+  NnModel *m = _ds_train_view_model (self);
+  int output = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (row), "ds-output"));
+  guint sel = adw_combo_row_get_selected (row);
+
+  if (self->updating || output >= nn_model_get_n_outputs (m) || sel >= G_N_ELEMENTS (metric_values))
+    return;
+  nn_model_output_set_metrics (m, output, &metric_values[sel], sel == 0 ? 0 : 1);
+  ds_document_commit (self->document, DS_CHANGE_PARAMS, "Change Metric", NULL);
+}
+
+static void
+live_param_cb (GtkSpinButton *spin,
+               DsTrainView   *self)
+{
+  const char *layer = g_object_get_data (G_OBJECT (spin), "ds-layer");
+  const char *param = g_object_get_data (G_OBJECT (spin), "ds-param");
+  NnModel *m = _ds_train_view_model (self);
+  int l = nn_model_find_layer (m, layer);
+  char text[G_ASCII_DTOSTR_BUF_SIZE];
+  g_autoptr(GError) error = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *label = NULL;
+
+  if (self->updating || l < 0)
+    return;
+  g_ascii_formatd (text, sizeof text, "%g", gtk_spin_button_get_value (spin));
+
+  /* A live run takes it before its next batch; the model keeps it for the
+   * next runs. */
+  if (_ds_train_view_current (self) && ds_training_run_is_live (_ds_train_view_current (self))
+      && !ds_training_run_set_param (_ds_train_view_current (self), layer, param, text, &error))
+    {
+      _ds_train_view_set_status (self, error->message, TRUE);
+      return;
+    }
+  if (!nn_model_layer_set_param (m, l, param, text, &error))
+    {
+      _ds_train_view_set_status (self, error->message, TRUE);
+      ds_document_revert (self->document);
+      return;
+    }
+  key = g_strdup_printf ("train-param-%s-%s", layer, param);
+  label = g_strdup_printf ("Change %s of %s", param, layer);
+  ds_document_commit (self->document, DS_CHANGE_PARAMS, label, key);
+}
+
+static GtkWidget *
+spin_for (double min,
+          double max,
+          double step,
+          int    digits,
+          double value)
+{
+  GtkWidget *spin = gtk_spin_button_new_with_range (min, max, step);
+
+  gtk_spin_button_set_digits (GTK_SPIN_BUTTON (spin), (guint) digits);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), value);
+  gtk_widget_set_valign (spin, GTK_ALIGN_CENTER);
+  return spin;
+}
+
+static gboolean
+is_live_param (const NnParamSpec *spec)
+{
+  return spec->type == NN_PARAM_FLOAT
+         && (spec->runtime || g_str_equal (spec->name, "kernel_l1") || g_str_equal (spec->name, "kernel_l2"));
+}
+
+static char *
+rows_signature (NnModel *m)
+{
+  GString *s = g_string_new (NULL);
+
+  for (int i = 0; i < nn_model_get_n_outputs (m); i++)
+    g_string_append_printf (s, "o%d;", nn_model_get_output (m, i).layer);
+  for (int l = 0; l < nn_model_get_n_layers (m); l++)
+    {
+      const NnLayerType *t = nn_model_layer_get_type (m, l);
+
+      for (guint p = 0; t && p < nn_layer_type_get_n_params (t); p++)
+        if (is_live_param (nn_layer_type_get_param (t, p)))
+          g_string_append_printf (s, "%s.%s;", nn_model_layer_get_name (m, l),
+                                  nn_layer_type_get_param (t, p)->name);
+    }
+  return g_string_free (s, FALSE);
+}
+
+static void
+rebuild_rows (DsTrainView *self)
+{
+  NnModel *m = _ds_train_view_model (self);
+  GtkStringList *losses = gtk_string_list_new (NULL);
+
+  for (guint i = 0; i < self->output_rows->len; i++)
+    adw_preferences_group_remove (self->outputs_group, self->output_rows->pdata[i]);
+  for (guint i = 0; i < self->live_rows->len; i++)
+    adw_preferences_group_remove (self->live_group, self->live_rows->pdata[i]);
+  g_ptr_array_set_size (self->output_rows, 0);
+  g_ptr_array_set_size (self->live_rows, 0);
+
+  for (int k = 0; k < NN_N_LOSSES; k++)
+    gtk_string_list_append (losses, loss_title ((NnLoss) k));
+
+  for (int i = 0; i < nn_model_get_n_outputs (m); i++)
+    {
+      const char *name = nn_model_layer_get_name (m, nn_model_get_output (m, i).layer);
+      GtkWidget *loss = adw_combo_row_new ();
+      GtkWidget *metric = adw_combo_row_new ();
+      g_autofree char *title = nn_model_get_n_outputs (m) > 1
+        ? g_strdup_printf ("Loss of %s", name) : g_strdup ("Loss");
+      g_autofree char *mtitle = nn_model_get_n_outputs (m) > 1
+        ? g_strdup_printf ("Metric of %s", name) : g_strdup ("Metric");
+      g_autoptr(GtkStringList) metrics = gtk_string_list_new ((const char * const *) metric_choices);
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (loss), title);
+      /* The names are long: the choice reads as the row's subtitle. */
+      adw_combo_row_set_use_subtitle (ADW_COMBO_ROW (loss), TRUE);
+      adw_combo_row_set_model (ADW_COMBO_ROW (loss), G_LIST_MODEL (losses));
+      g_object_set_data (G_OBJECT (loss), "ds-output", GINT_TO_POINTER (i));
+      g_signal_connect (loss, "notify::selected", G_CALLBACK (loss_selected_cb), self);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (metric), mtitle);
+      adw_combo_row_set_model (ADW_COMBO_ROW (metric), G_LIST_MODEL (metrics));
+      g_object_set_data (G_OBJECT (metric), "ds-output", GINT_TO_POINTER (i));
+      g_signal_connect (metric, "notify::selected", G_CALLBACK (metric_selected_cb), self);
+      adw_preferences_group_add (self->outputs_group, loss);
+      adw_preferences_group_add (self->outputs_group, metric);
+      g_ptr_array_add (self->output_rows, loss);
+      g_ptr_array_add (self->output_rows, metric);
+    }
+  if (nn_model_get_n_outputs (m) == 0)
+    {
+      GtkWidget *row = adw_action_row_new ();
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), "No outputs yet");
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), "Connect layers in the Build view");
+      adw_preferences_group_add (self->outputs_group, row);
+      g_ptr_array_add (self->output_rows, row);
+    }
+
+  for (int l = 0; l < nn_model_get_n_layers (m); l++)
+    {
+      const NnLayerType *t = nn_model_layer_get_type (m, l);
+
+      for (guint p = 0; t && p < nn_layer_type_get_n_params (t); p++)
+        {
+          const NnParamSpec *spec = nn_layer_type_get_param (t, p);
+          GtkWidget *row, *spin;
+          g_autofree char *pretty = NULL;
+
+          if (!is_live_param (spec))
+            continue;
+          if (g_str_equal (spec->name, "kernel_l1"))
+            pretty = g_strdup ("L1 weight penalty");
+          else if (g_str_equal (spec->name, "kernel_l2"))
+            pretty = g_strdup ("L2 weight penalty");
+          else if (g_str_equal (spec->name, "rate"))
+            pretty = g_strdup ("Dropout rate");
+          else
+            pretty = ds_pretty_param_name (spec->name);
+          row = adw_action_row_new ();
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), nn_model_layer_get_name (m, l));
+          adw_action_row_set_subtitle (ADW_ACTION_ROW (row), pretty);
+          spin = spin_for (spec->min, MIN (spec->max, 10), spec->runtime ? 0.05 : 0.0001,
+                           spec->runtime ? 2 : 4, 0);
+          gtk_accessible_update_property (GTK_ACCESSIBLE (spin), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                          pretty, -1);
+          gtk_widget_set_tooltip_text (spin, spec->help);
+          g_object_set_data_full (G_OBJECT (spin), "ds-layer",
+                                  g_strdup (nn_model_layer_get_name (m, l)), g_free);
+          g_object_set_data (G_OBJECT (spin), "ds-param", (gpointer) spec->name);
+          g_object_set_data (G_OBJECT (row), "ds-spin", spin);
+          g_signal_connect (spin, "value-changed", G_CALLBACK (live_param_cb), self);
+          adw_action_row_add_suffix (ADW_ACTION_ROW (row), spin);
+          adw_preferences_group_add (self->live_group, row);
+          g_ptr_array_add (self->live_rows, row);
+        }
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->live_group), self->live_rows->len > 0);
+  g_object_unref (losses);
+}
+
+static void
+sync_rows (DsTrainView *self)
+{
+  NnModel *m = _ds_train_view_model (self);
+  g_autofree char *sig = rows_signature (m);
+  guint r = 0;
+
+  /* Rebuilding would drop the focus from a spin being edited: only when
+   * the set of outputs or live parameters changed. */
+  if (g_strcmp0 (sig, self->rows_signature) != 0)
+    {
+      g_free (self->rows_signature);
+      self->rows_signature = g_steal_pointer (&sig);
+      rebuild_rows (self);
+    }
+
+  for (int i = 0; i < nn_model_get_n_outputs (m) && r + 1 < self->output_rows->len + 1; i++, r += 2)
+    {
+      NnMetric metric = nn_model_output_get_n_metrics (m, i) > 0 ? nn_model_output_get_metric (m, i, 0) : 0;
+      guint msel = 0;
+
+      if (r + 1 >= self->output_rows->len)
+        break;
+      adw_combo_row_set_selected (self->output_rows->pdata[r], (guint) nn_model_output_get_loss (m, i));
+      if (nn_model_output_get_n_metrics (m, i) > 0)
+        for (guint k = 1; k < G_N_ELEMENTS (metric_values); k++)
+          if (metric_values[k] == metric
+              || (k == 1 && metric >= NN_METRIC_ACCURACY && metric <= NN_METRIC_SPARSE_CATEGORICAL_ACCURACY))
+            msel = k;
+      adw_combo_row_set_selected (self->output_rows->pdata[r + 1], msel);
+    }
+
+  for (guint i = 0; i < self->live_rows->len; i++)
+    {
+      GtkSpinButton *spin = g_object_get_data (G_OBJECT (self->live_rows->pdata[i]), "ds-spin");
+      int l = nn_model_find_layer (m, g_object_get_data (G_OBJECT (spin), "ds-layer"));
+      const NnValue *v = l >= 0 ? nn_model_layer_get_param (m, l, g_object_get_data (G_OBJECT (spin), "ds-param")) : NULL;
+
+      if (v)
+        gtk_spin_button_set_value (spin, v->f);
+    }
+}
+
+void
+_ds_train_view_sync_from_model (DsTrainView *self)
+{
+  NnModel *m = _ds_train_view_model (self);
+  NnOptimizerConfig *opt = nn_model_get_optimizer (m);
+  NnTrainDefaults *d = nn_model_get_defaults (m);
+
+  self->updating = TRUE;
+  adw_combo_row_set_selected (self->optimizer_row, (guint) opt->kind);
+  if (opt->learning_rate > 0)
+    gtk_spin_button_set_value (self->lr_spin, opt->learning_rate);
+  gtk_spin_button_set_value (self->momentum_spin, opt->momentum);
+  gtk_widget_set_visible (GTK_WIDGET (self->momentum_row), opt->kind == NN_OPT_SGD);
+  adw_combo_row_set_selected (self->schedule_row, (guint) opt->schedule);
+  if (opt->decay_steps > 0)
+    gtk_spin_button_set_value (self->decay_steps_spin, opt->decay_steps);
+  if (opt->decay_rate > 0)
+    gtk_spin_button_set_value (self->decay_rate_spin, opt->decay_rate);
+  gtk_widget_set_visible (GTK_WIDGET (self->decay_steps_row), opt->schedule != NN_SCHEDULE_CONSTANT);
+  gtk_widget_set_visible (GTK_WIDGET (self->decay_rate_row), opt->schedule != NN_SCHEDULE_CONSTANT);
+
+  gtk_spin_button_set_value (self->epochs_spin, d->epochs > 0 ? d->epochs : 20);
+  gtk_spin_button_set_value (self->batch_spin, d->batch_size > 0 ? d->batch_size : 32);
+  /* Unset defaults (a new model) hold out 20%, as most samples do. */
+  gtk_spin_button_set_value (self->val_spin, d->epochs > 0 ? d->validation_split : 0.2);
+  gtk_spin_button_set_value (self->seed_spin, d->seed > 0 ? (double) d->seed : 1);
+  adw_expander_row_set_enable_expansion (self->early_row, d->early_stopping_patience > 0);
+  if (d->early_stopping_patience > 0)
+    gtk_spin_button_set_value (self->patience_spin, d->early_stopping_patience);
+  sync_rows (self);
+  self->updating = FALSE;
+}
+
+/* ---- widgets → model ---------------------------------------------------- */
+
+void
+_ds_train_view_optimizer_changed_cb (DsTrainView *self)
+{
+  NnOptimizerConfig *opt;
+  guint sel = adw_combo_row_get_selected (self->optimizer_row);
+
+  if (self->updating || self->document == NULL || sel >= NN_N_OPTIMIZERS)
+    return;
+  opt = nn_model_get_optimizer (_ds_train_view_model (self));
+  if (opt->kind != (NnOptimizerKind) sel)
+    {
+      double lr = opt->learning_rate;
+
+      /* The new optimizer's own defaults (beta, rho), the person's rate. */
+      nn_optimizer_config_init (opt, (NnOptimizerKind) sel);
+      if (lr > 0)
+        opt->learning_rate = lr;
+    }
+  opt->momentum = gtk_spin_button_get_value (self->momentum_spin);
+  gtk_widget_set_visible (GTK_WIDGET (self->momentum_row), opt->kind == NN_OPT_SGD);
+  ds_document_commit (self->document, DS_CHANGE_PARAMS, "Change Optimizer", "train-optimizer");
+}
+
+void
+_ds_train_view_lr_changed_cb (DsTrainView *self)
+{
+  double lr = gtk_spin_button_get_value (self->lr_spin);
+
+  if (self->updating || self->document == NULL || lr <= 0)
+    return;
+  /* A live run changes its rate before the next batch; the plots mark it
+   * when the trainer reports it. */
+  if (_ds_train_view_current (self) && ds_training_run_is_live (_ds_train_view_current (self)))
+    ds_training_run_set_lr (_ds_train_view_current (self), lr);
+  nn_model_get_optimizer (_ds_train_view_model (self))->learning_rate = lr;
+  ds_document_commit (self->document, DS_CHANGE_PARAMS, "Change Learning Rate", "train-lr");
+}
+
+/* The schedule applies from the next run on (a live run keeps its own). */
+void
+_ds_train_view_schedule_changed_cb (DsTrainView *self)
+{
+  NnOptimizerConfig *opt;
+  guint sel = adw_combo_row_get_selected (self->schedule_row);
+
+  if (self->updating || self->document == NULL || sel > NN_SCHEDULE_EXPONENTIAL)
+    return;
+  opt = nn_model_get_optimizer (_ds_train_view_model (self));
+  opt->schedule = (NnScheduleKind) sel;
+  opt->decay_steps = gtk_spin_button_get_value_as_int (self->decay_steps_spin);
+  opt->decay_rate = gtk_spin_button_get_value (self->decay_rate_spin);
+  gtk_widget_set_visible (GTK_WIDGET (self->decay_steps_row), sel != NN_SCHEDULE_CONSTANT);
+  gtk_widget_set_visible (GTK_WIDGET (self->decay_rate_row), sel != NN_SCHEDULE_CONSTANT);
+  ds_document_commit (self->document, DS_CHANGE_PARAMS, "Change Schedule", "train-schedule");
+}
+
+void
+_ds_train_view_defaults_changed_cb (DsTrainView *self)
+{
+  NnTrainDefaults *d;
+
+  if (self->updating || self->document == NULL)
+    return;
+  d = nn_model_get_defaults (_ds_train_view_model (self));
+  d->epochs = gtk_spin_button_get_value_as_int (self->epochs_spin);
+  d->batch_size = gtk_spin_button_get_value_as_int (self->batch_spin);
+  d->validation_split = gtk_spin_button_get_value (self->val_spin);
+  d->seed = (guint64) gtk_spin_button_get_value_as_int (self->seed_spin);
+  d->early_stopping_patience = adw_expander_row_get_enable_expansion (self->early_row)
+                               ? gtk_spin_button_get_value_as_int (self->patience_spin) : 0;
+  ds_document_commit (self->document, DS_CHANGE_PARAMS, "Change Training Settings", "train-defaults");
+}
+
+/* The fit configuration a new run starts with, from the form. */
+void
+_ds_train_view_fill_config (DsTrainView *self,
+                            NnFitConfig *cfg)
+{
+  static const char *const monitors[] = { "val_loss", "loss", "val_accuracy", "accuracy" };
+  guint monitor = adw_combo_row_get_selected (self->monitor_row);
+  NnModel *m = _ds_train_view_model (self);
+
+  nn_fit_config_init (cfg);
+  cfg->epochs = gtk_spin_button_get_value_as_int (self->epochs_spin);
+  cfg->batch_size = gtk_spin_button_get_value_as_int (self->batch_spin);
+  cfg->validation_split = gtk_spin_button_get_value (self->val_spin);
+  cfg->seed = (guint64) gtk_spin_button_get_value_as_int (self->seed_spin);
+  cfg->shuffle = TRUE;
+  cfg->kfold = nn_model_get_defaults (m)->kfold;
+  cfg->kfold_iterations = MAX (nn_model_get_defaults (m)->kfold_iterations, 1);
+  cfg->early_stopping = adw_expander_row_get_enable_expansion (self->early_row);
+  g_free (cfg->monitor);
+  cfg->monitor = g_strdup (monitors[MIN (monitor, G_N_ELEMENTS (monitors) - 1)]);
+  /* Without validation data, watch the training value of the same name. */
+  if (cfg->validation_split <= 0 && cfg->kfold <= 1 && g_str_has_prefix (cfg->monitor, "val_"))
+    {
+      char *plain = g_strdup (cfg->monitor + 4);
+
+      g_free (cfg->monitor);
+      cfg->monitor = plain;
+    }
+  cfg->patience = gtk_spin_button_get_value_as_int (self->patience_spin);
+  cfg->restore_best_weights = gtk_switch_get_active (self->restore_switch);
+  cfg->reduce_lr = adw_expander_row_get_enable_expansion (self->plateau_row);
+  cfg->reduce_factor = gtk_spin_button_get_value (self->factor_spin);
+  cfg->reduce_patience = gtk_spin_button_get_value_as_int (self->plateau_patience_spin);
+  cfg->min_lr = 1e-7;
+  if (adw_expander_row_get_enable_expansion (self->checkpoint_row) && self->checkpoint_path)
+    cfg->checkpoint_path = g_strdup (self->checkpoint_path);
+  /* A weight snapshot every epoch feeds the playground; the histograms
+   * view gets one set per epoch. */
+  cfg->snapshot_every = 0;
+  cfg->histograms = TRUE;
+}
+
+/* ---- checkpoint file ---------------------------------------------------- */
+
+static void
+checkpoint_chosen_cb (GFile    *file,
+                      gpointer  data)
+{
+  DsTrainView *self = data;
+
+  g_free (self->checkpoint_path);
+  self->checkpoint_path = file ? g_file_get_path (file) : NULL;
+  adw_action_row_set_subtitle (self->checkpoint_file_row,
+                               self->checkpoint_path ? self->checkpoint_path : "Not chosen");
+}
+
+void
+_ds_train_view_choose_checkpoint (DsTrainView *self)
+{
+  ds_file_chooser_show (&self->chooser, GTK_WIDGET (self), "Checkpoint File", GTK_FILE_CHOOSER_ACTION_SAVE,
+                        "_Choose", "checkpoint.json", NULL, checkpoint_chosen_cb, self);
+}
