@@ -737,34 +737,50 @@ is_consumed (const NnModel *m, NnRef r)
   return FALSE;
 }
 
+/* Calls that nn_model_auto_outputs makes outputs: unconsumed calls of
+ * layers that take inputs. */
+static gboolean
+is_auto_output (const NnModel *m, NnRef r)
+{
+  const NnLayer *l = m->layers[r.layer];
+  return l->type->max_inputs != 0 && l->calls[r.call].n_in > 0 && !is_consumed (m, r);
+}
+
+/* The loss and metric guessed from a layer's activation. */
+static NnLoss
+guess_loss (const NnLayer *l, NnMetric *metric)
+{
+  int k = param_index (l, "activation");
+  const char *act = k >= 0 ? l->type->params[k].choices[l->cfg[k].i] : "linear";
+  if (g_str_equal (act, "softmax"))
+    {
+      *metric = NN_METRIC_ACCURACY;
+      return NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
+    }
+  if (g_str_equal (act, "sigmoid"))
+    {
+      *metric = NN_METRIC_ACCURACY;
+      return NN_LOSS_BINARY_CROSSENTROPY;
+    }
+  *metric = NN_METRIC_MAE;
+  return NN_LOSS_MSE;
+}
+
 int
 nn_model_auto_outputs (NnModel *m)
 {
   if (m->n_outputs)
     return m->n_outputs;
   for (int i = 0; i < m->n_layers; i++)
-    {
-      NnLayer *l = m->layers[i];
-      if (l->type->max_inputs == 0)
-        continue;
-      for (int c = 0; c < l->n_calls; c++)
-        {
-          NnRef r = { i, c };
-          if (l->calls[c].n_in == 0 || is_consumed (m, r))
-            continue;
-          int k = param_index (l, "activation");
-          const char *act = k >= 0 ? l->type->params[k].choices[l->cfg[k].i] : "linear";
-          NnMetric metric;
-          NnLoss loss;
-          if (g_str_equal (act, "softmax"))
-            loss = NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, metric = NN_METRIC_ACCURACY;
-          else if (g_str_equal (act, "sigmoid"))
-            loss = NN_LOSS_BINARY_CROSSENTROPY, metric = NN_METRIC_ACCURACY;
-          else
-            loss = NN_LOSS_MSE, metric = NN_METRIC_MAE;
-          nn_model_add_output (m, r, loss, 1.0, &metric, 1);
-        }
-    }
+    for (int c = 0; c < m->layers[i]->n_calls; c++)
+      {
+        NnRef r = { i, c };
+        if (!is_auto_output (m, r))
+          continue;
+        NnMetric metric;
+        NnLoss loss = guess_loss (m->layers[i], &metric);
+        nn_model_add_output (m, r, loss, 1.0, &metric, 1);
+      }
   return m->n_outputs;
 }
 
@@ -793,6 +809,76 @@ layer_fail (InferCtx *ctx, int layer, GError *err)
 
 gboolean nn_model_infer_submodel (NnLayer *l, const NnShape *in, int n_in, NnShape *out,
                                   GError **error);
+
+/* Whether an output of shape s (per sample) fits what the kernel of its
+ * loss (nn-op-loss.c) reads of the target, given that a dataset gives one
+ * target per sample. The losses see the output as rows, every axis but the
+ * last, of `last axis` values each:
+ *   - sparse categorical cross-entropy reads one class number per row from a
+ *     target of one number per sample, so a row must be a sample: the output
+ *     must be (batch, classes) (a (batch, 26, 26, 10) output would read 676
+ *     labels per sample from a target that holds one);
+ *   - categorical cross-entropy reads a one-hot row per row, binary
+ *     cross-entropy, MSE and MAE one value per output value: their target
+ *     node has the output's shape, and the trainer checks that the dataset
+ *     gives that many values per sample; categorical cross-entropy still
+ *     needs a class axis. */
+static gboolean
+check_loss_shape (const NnShape *s, NnLoss loss, GError **error)
+{
+  g_autofree char *shape = nn_shape_text (s);
+  switch (loss)
+    {
+    case NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY:
+      if (s->ndim == 1)
+        return TRUE;
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
+                   "sparse categorical cross-entropy needs an output of shape (batch, classes) "
+                   "but this output is %s; %s", shape,
+                   s->ndim == 0 ? "add a Dense layer with one unit per class after it"
+                   : s->ndim == 3 ? "add Flatten and Dense before it, or GlobalAveragePooling2D"
+                   : "add Flatten and Dense before it");
+      return FALSE;
+    case NN_LOSS_CATEGORICAL_CROSSENTROPY:
+      if (s->ndim >= 1)
+        return TRUE;
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
+                   "categorical cross-entropy needs an output with a class axis, "
+                   "(batch, classes), but this output is %s; add a Dense layer with one unit "
+                   "per class after it", shape);
+      return FALSE;
+    default:
+      return TRUE;
+    }
+}
+
+/* Checks every output's loss against its shape (the outputs that
+ * nn_model_auto_outputs would make, with their guessed losses, when none is
+ * set), so that the editor shows the error on the output layer. */
+static void
+check_losses (InferCtx *ctx)
+{
+  NnModel *m = ctx->m;
+  for (int i = 0; i < m->n_layers; i++)
+    for (int c = 0; c < m->layers[i]->n_calls; c++)
+      {
+        NnRef r = { i, c };
+        NnCall *call = &m->layers[i]->calls[c];
+        NnLoss loss = NN_LOSS_NONE;
+        NnMetric metric;
+        if (!call->shape_ok)
+          continue;
+        if (m->n_outputs == 0 && is_auto_output (m, r))
+          loss = guess_loss (m->layers[i], &metric);
+        for (int o = 0; o < m->n_outputs; o++)
+          if (m->outputs[o].ref.layer == i && m->outputs[o].ref.call == c
+              && m->outputs[o].loss != NN_LOSS_NONE)
+            loss = m->outputs[o].loss;
+        GError *err = NULL;
+        if (!check_loss_shape (&call->shape, loss, &err))
+          layer_fail (ctx, i, err);
+      }
+}
 
 static void
 infer_call (InferCtx *ctx, int li, int ci)
@@ -899,8 +985,10 @@ layout_weights (NnModel *m)
     }
 }
 
-gboolean
-nn_model_infer (NnModel *m, GError **error)
+/* top: m is the model being trained, not one used as a layer (whose
+ * outputs have no loss). */
+static gboolean
+infer_model (NnModel *m, gboolean top, GError **error)
 {
   InferCtx ctx = { m, g_new0 (guint8 *, MAX (m->n_layers, 1)), NULL, -1 };
   for (int i = 0; i < m->n_layers; i++)
@@ -925,6 +1013,8 @@ nn_model_infer (NnModel *m, GError **error)
   for (int o = 0; !ctx.first && o < m->n_outputs; o++)
     if (!check_ref (m, m->outputs[o].ref, &ctx.first))
       break;
+  if (top && !ctx.first)
+    check_losses (&ctx);
   layout_weights (m);
   m->inferred = ctx.first == NULL;
   if (ctx.first)
@@ -936,11 +1026,17 @@ nn_model_infer (NnModel *m, GError **error)
 }
 
 gboolean
+nn_model_infer (NnModel *m, GError **error)
+{
+  return infer_model (m, TRUE, error);
+}
+
+gboolean
 nn_model_infer_submodel (NnLayer *l, const NnShape *in, int n_in, NnShape *out, GError **error)
 {
   NnModel *sub = l->sub;
   g_autoptr (GError) err = NULL;
-  if (!nn_model_infer (sub, &err))
+  if (!infer_model (sub, FALSE, &err))
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE, "its inner model is invalid: %s",
                    err->message);
