@@ -49,13 +49,13 @@ nn_parse_bytes (const char *text, guint64 *out)
   while (*end == ' ')
     end++;
   double unit = 1;
-  switch (g_ascii_tolower (*end))
+  /* binary units: k, m, g, t, optionally followed by "i" and "b" */
+  const char *units = "kmgt", *u = *end ? strchr (units, g_ascii_tolower (*end)) : NULL;
+  if (u)
     {
-    case 'k': unit = 1024.0; end++; break;
-    case 'm': unit = 1024.0 * 1024; end++; break;
-    case 'g': unit = 1024.0 * 1024 * 1024; end++; break;
-    case 't': unit = 1024.0 * 1024 * 1024 * 1024; end++; break;
-    default: break;
+      for (const char *k = units; k <= u; k++)
+        unit *= 1024.0;
+      end++;
     }
   if (unit > 1 && g_ascii_tolower (*end) == 'i')
     end++;
