@@ -17,7 +17,19 @@ typedef struct {
   GArray     *segments;    /* NnParamSegment, grads as offsets until the end */
   size_t      n_grads;
   GArray     *dropouts;    /* pairs: node, layer (top-level only) */
+  GArray     *node_layer;  /* int per node: the top-level layer that added it, or -1 */
 } Compiler;
+
+/* Records that nodes from..n_nodes-1 belong to top-level layer li. */
+static void
+note_nodes (Compiler *cc, int from, int li)
+{
+  int none = -1;
+  while ((int) cc->node_layer->len < cc->lower.g->n_nodes)
+    g_array_append_val (cc->node_layer, none);
+  for (int n = from; n < cc->lower.g->n_nodes; n++)
+    g_array_index (cc->node_layer, int, n) = li;
+}
 
 static gboolean lower_model (Compiler *cc, NnModel *m, const int *inputs, int **call_nodes,
                              gboolean top, GError **error);
@@ -103,6 +115,8 @@ lower_call (Compiler *cc, NnModel *m, int li, int ci, int **call_nodes, int **w_
       out = l->type->lower (&cc->lower, l, in, call->n_in, w_nodes[li]);
     }
   nn_graph_update_shapes (g, before);
+  if (top)
+    note_nodes (cc, before, li);
   /* Layers whose rate may change mid-run (Dropout, SpatialDropout2D) keep
    * it in fp[0] of the op they add. */
   gboolean runtime_rate = FALSE;
@@ -185,6 +199,142 @@ fuse_conv_pool (NnCompiled *c)
   g_free (readers);
 }
 
+static guint64
+sat_add64 (guint64 a, guint64 b)
+{
+  return a > G_MAXUINT64 - b ? G_MAXUINT64 : a + b;
+}
+
+/* Sets error on top-level layer li (the message shown on its node too). */
+static void
+memory_error (NnModel *m, int li, GError **error, const char *format, ...) G_GNUC_PRINTF (4, 5);
+
+static void
+memory_error (NnModel *m, int li, GError **error, const char *format, ...)
+{
+  va_list ap;
+  va_start (ap, format);
+  g_autofree char *msg = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  if (li < 0)
+    {
+      g_set_error_literal (error, NN_MODEL_ERROR, NN_MODEL_ERROR_MEMORY, msg);
+      return;
+    }
+  NnLayer *l = m->layers[li];
+  g_free (l->error);
+  l->error = g_strdup (msg);
+  g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_MEMORY, "%s: %s", l->name, msg);
+}
+
+/* Bytes per weight float that compiling adds: its gradient and the
+ * optimizer's moments (one, Adam two) when training. */
+static guint64
+grad_bytes_per_float (const NnModel *m, int flags)
+{
+  if (!(flags & NN_COMPILE_TRAIN))
+    return 0;
+  return sizeof (float) * (m->opt.kind == NN_OPT_ADAM ? 3 : 2);
+}
+
+/* The weights, their gradients and the optimizer's moments against the
+ * limit; on success *fixed gets their bytes. The error goes on the layer
+ * whose weights, added in layer order, take the total over. */
+static gboolean
+check_weight_memory (NnCompiled *c, int flags, guint64 limit, const char *source,
+                     guint64 *fixed, GError **error)
+{
+  NnModel *m = c->model;
+  gint64 all = nn_model_count_params (m, NULL, NULL);
+  guint64 per = grad_bytes_per_float (m, flags);
+  guint64 total = sat_add64 ((guint64) all * sizeof (float), (guint64) c->n_grads * per);
+  *fixed = total;
+  if (total <= limit)
+    return TRUE;
+  g_autofree char *lim = nn_format_bytes (limit);
+  g_autofree char *tot = nn_format_bytes (total);
+  guint64 sum = 0;
+  int culprit = m->n_layers - 1;
+  for (int i = 0; i < m->n_layers; i++)
+    {
+      NnLayer *l = m->layers[i];
+      gint64 tr = 0, floats = 0;
+      if (l->sub)
+        {
+          gint64 st = 0, sn = 0;
+          nn_model_count_params (l->sub, &st, &sn);
+          floats = st + sn;
+          tr = l->trainable ? st : 0;
+        }
+      else
+        for (int k = 0; k < l->n_weights; k++)
+          {
+            gint64 n = (gint64) nn_shape_size (l->wspec[k].ndim, l->wspec[k].shape);
+            floats += n;
+            tr += l->trainable && l->wspec[k].trainable ? n : 0;
+          }
+      sum = sat_add64 (sum, (guint64) floats * sizeof (float) + (guint64) tr * per);
+      if (sum > limit)
+        {
+          culprit = i;
+          break;
+        }
+    }
+  memory_error (m, culprit, error,
+                "the weights with their gradients and the optimizer's state take the model to "
+                "%s; the limit is %s (%s); %s", tot, lim, source,
+                culprit >= 0 ? nn_layer_smaller_hint (m->layers[culprit]) : "make it smaller");
+  return FALSE;
+}
+
+/* Allocates the graph's arenas for max_batch within what the limit leaves
+ * after the weights; the error goes on the layer whose node takes the
+ * total over. */
+static gboolean
+alloc_within_limit (Compiler *cc, int max_batch, guint64 limit, const char *source,
+                    guint64 fixed, GError **error)
+{
+  NnCompiled *c = cc->c;
+  NnModel *m = c->model;
+  NnGraph *g = c->g;
+  guint64 left = limit - fixed;
+  size_t budget = left >= G_MAXSIZE ? 0 : MAX ((size_t) left, 1);
+  size_t needed = 0;
+  int over = -1;
+  if (nn_graph_alloc_within (g, max_batch, budget, &needed, &over))
+    return TRUE;
+  if (over < 0)
+    {
+      g_autofree char *need = nn_format_bytes (needed);
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_MEMORY,
+                   "Not enough memory for a batch of %d samples (%s of activations): close other "
+                   "programs or use a smaller batch", max_batch, need);
+      return FALSE;
+    }
+  /* Nodes past the layers: inputs, targets, losses and penalties. */
+  int li = over < (int) cc->node_layer->len ? g_array_index (cc->node_layer, int, over) : -1;
+  for (int k = 0; li < 0 && k < c->n_inputs; k++)
+    if (c->input_nodes[k] == over)
+      li = nn_model_get_input_layer (m, k);
+  for (int o = 0; li < 0 && o < c->n_outputs; o++)
+    if (over >= c->target_nodes[o] && c->target_nodes[o] >= 0)
+      li = m->outputs[o].ref.layer;
+  if (li < 0 && c->n_outputs > 0)
+    li = m->outputs[c->n_outputs - 1].ref.layer;
+  g_autofree char *lim = nn_format_bytes (limit);
+  g_autofree char *fix = nn_format_bytes (fixed);
+  g_autofree char *act = needed == G_MAXSIZE ? g_strdup ("more than memory can address")
+                                             : nn_format_bytes (needed);
+  g_autofree char *tot = nn_format_bytes (sat_add64 (fixed, needed));
+  memory_error (m, li, error,
+                "with a batch of %d the model needs %s (%s for weights and optimizer state, %s "
+                "for activations, gradients and scratch), and this layer's activations take it "
+                "over the limit of %s (%s); use a smaller batch, or %s", max_batch,
+                needed == G_MAXSIZE ? act : tot, fix, act, lim, source,
+                li >= 0 ? nn_layer_smaller_hint (m->layers[li]) : "smaller layers");
+  return FALSE;
+}
+
 NnCompiled *
 nn_compile (NnModel *m, int max_batch, int flags, NnRng *rng, GError **error)
 {
@@ -204,7 +354,10 @@ nn_compile (NnModel *m, int max_batch, int flags, NnRng *rng, GError **error)
   NnCompiled *c = g_new0 (NnCompiled, 1);
   Compiler cc = { c, { nn_graph_new (), flags & NN_COMPILE_TRAIN }, flags,
                   g_array_new (FALSE, FALSE, sizeof (NnParamSegment)), 0,
+                  g_array_new (FALSE, FALSE, sizeof (int)),
                   g_array_new (FALSE, FALSE, sizeof (int)) };
+  const char *source;
+  guint64 limit = nn_memory_limit (&source), fixed = 0;
   NnGraph *g = cc.lower.g;
   c->model = m;
   c->g = g;
@@ -334,7 +487,17 @@ nn_compile (NnModel *m, int max_batch, int flags, NnRng *rng, GError **error)
 
   /* The flat gradient array; segments get their real pointers. */
   c->n_grads = cc.n_grads;
-  c->grads = g_new0 (float, MAX (c->n_grads, 1));
+  if (!check_weight_memory (c, flags, limit, source, &fixed, error))
+    goto fail;
+  c->grads = g_try_new0 (float, MAX (c->n_grads, 1));
+  if (!c->grads)
+    {
+      g_autofree char *need = nn_format_bytes ((guint64) c->n_grads * sizeof (float));
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_MEMORY,
+                   "Not enough memory for the %s of gradients: close other programs or make the "
+                   "model smaller", need);
+      goto fail;
+    }
   c->n_segments = (int) cc.segments->len;
   c->segments = (NnParamSegment *) g_array_free (cc.segments, FALSE);
   cc.segments = NULL;
@@ -376,19 +539,21 @@ nn_compile (NnModel *m, int max_batch, int flags, NnRng *rng, GError **error)
     }
   if (flags & NN_COMPILE_TRAIN)
     fuse_conv_pool (c);
-  if (!nn_graph_alloc (g, max_batch))
+  if (!alloc_within_limit (&cc, max_batch, limit, source, fixed, error))
     {
-      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                   "Not enough memory for a batch of %d samples: use a smaller batch", max_batch);
+      g_array_free (cc.node_layer, TRUE);
       nn_compiled_free (c);
       return NULL;
     }
+  g_array_free (cc.node_layer, TRUE);
   return c;
 
 fail:
   if (cc.segments)
     g_array_free (cc.segments, TRUE);
-  g_array_free (cc.dropouts, TRUE);
+  if (cc.dropouts)
+    g_array_free (cc.dropouts, TRUE);
+  g_array_free (cc.node_layer, TRUE);
   nn_compiled_free (c);
   return NULL;
 }

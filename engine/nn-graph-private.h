@@ -148,6 +148,14 @@ void          nn_graph_set_label  (NnGraph *g, int i, const char *label);
  * node), runs shape rules at max_batch, allocates the arenas. Returns 0 on
  * allocation failure. */
 int           nn_graph_alloc      (NnGraph *g, int max_batch);
+/* nn_graph_alloc that allocates nothing when the arenas would take more
+ * than budget bytes (0: no budget) or more than a size_t counts. *needed
+ * (may be NULL) gets the arenas' bytes (SIZE_MAX: too many to count); on
+ * failure *over (may be NULL) gets the node at which the nodes' bytes,
+ * added in index order, go over the budget, or -1 when the allocation
+ * itself failed. Returns 0 on failure. */
+int           nn_graph_alloc_within (NnGraph *g, int max_batch, size_t budget,
+                                     size_t *needed, int *over);
 /* Runs the shape rules of nodes from..n_nodes-1 at the current batch (the
  * compiler calls it after lowering each layer, so lowering code can read the
  * shapes of its inputs). */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The op graph: construction, allocation, forward, reverse-mode backward. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -279,9 +280,57 @@ plan_shared_values (NnGraph *g, size_t *off)
   return top;
 }
 
+/* Sizes that a user's model sets: adding saturates at SIZE_MAX instead of
+ * wrapping, so a sum too large to count stays too large. */
+static size_t
+sat_add (size_t a, size_t b)
+{
+  return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
+/* Bytes of `floats` floats rounded up to 64, or SIZE_MAX. */
+static size_t
+arena_bytes (size_t floats)
+{
+  if (floats > (SIZE_MAX - 63) / sizeof (float))
+    return SIZE_MAX;
+  return (floats * sizeof (float) + 63) / 64 * 64;
+}
+
+/* The node at which the nodes' bytes (value, gradient, scratch), added in
+ * index order, go over budget; the last node when they never do. */
+static int
+node_over_budget (NnGraph *g, size_t budget)
+{
+  size_t sum = 0;
+  for (int i = 0; i < g->n_nodes; i++)
+    {
+      NnNode *n = &g->nodes[i];
+      if (n->external)
+        continue;
+      sum = sat_add (sum, arena_bytes (value_len (n)));
+      if (n->grad)
+        sum = sat_add (sum, arena_bytes (value_len (n)));
+      sum = sat_add (sum, arena_bytes (n->aux_size));
+      if (sum > budget)
+        return i;
+    }
+  return g->n_nodes - 1;
+}
+
 int
 nn_graph_alloc (NnGraph *g, int max_batch)
 {
+  return nn_graph_alloc_within (g, max_batch, 0, NULL, NULL);
+}
+
+int
+nn_graph_alloc_within (NnGraph *g, int max_batch, size_t budget, size_t *needed, int *over)
+{
+  if (needed)
+    *needed = 0;
+  if (over)
+    *over = -1;
   g->max_batch = g->batch = max_batch > 0 ? max_batch : 1;
   size_t vsz = 0, gsz = 0, asz = 0, aux_max = 0;
   int any_grad = 0;
@@ -300,10 +349,10 @@ nn_graph_alloc (NnGraph *g, int max_batch)
       n->capacity = n->size;
       n->grad = grows_grad (g, n) ? &sentinel : NULL;
       any_grad |= n->grad != NULL;
-      vsz += n->capacity;
+      vsz = sat_add (vsz, n->capacity);
       if (n->grad)
-        gsz += n->capacity;
-      asz += n->aux_size;
+        gsz = sat_add (gsz, n->capacity);
+      asz = sat_add (asz, n->aux_size);
       if (n->aux_size > aux_max)
         aux_max = n->aux_size;
     }
@@ -327,11 +376,30 @@ nn_graph_alloc (NnGraph *g, int max_batch)
       asz = (aux_max + 15) / 16 * 16;
       slack = 16;
     }
-  g->value_arena = aligned_alloc (64, ((vsz + slack) * sizeof (float) + 63) / 64 * 64);
-  g->grad_arena = aligned_alloc (64, ((gsz + slack) * sizeof (float) + 63) / 64 * 64);
-  g->aux_arena = aligned_alloc (64, ((asz + slack) * sizeof (float) + 63) / 64 * 64);
+  /* What the three arenas take; nothing is allocated when that is more
+   * than the budget (or than a size_t can count). */
+  size_t vbytes = arena_bytes (sat_add (vsz, slack));
+  size_t gbytes = arena_bytes (sat_add (gsz, slack));
+  size_t abytes = arena_bytes (sat_add (asz, slack));
+  size_t total = sat_add (sat_add (vbytes, gbytes), abytes);
+  if (needed)
+    *needed = total;
+  if (total == SIZE_MAX || (budget && total > budget))
+    {
+      if (over)
+        *over = node_over_budget (g, budget && budget < total ? budget : SIZE_MAX - 1);
+      free (voff);
+      return 0;
+    }
+  g->value_arena = aligned_alloc (64, vbytes);
+  g->grad_arena = aligned_alloc (64, gbytes);
+  g->aux_arena = aligned_alloc (64, abytes);
   if (!g->value_arena || !g->grad_arena || !g->aux_arena)
     {
+      free (g->value_arena);
+      free (g->grad_arena);
+      free (g->aux_arena);
+      g->value_arena = g->grad_arena = g->aux_arena = NULL;
       free (voff);
       return 0;
     }

@@ -280,7 +280,9 @@ depthwise_infer (const NnLayer *l, const NnShape *in, int n_in, NnShape *out, GE
   out->ndim = 3;
   out->d[0] = oh;
   out->d[1] = ow;
-  out->d[2] = in[0].d[2] * nn_layer_int (l, "depth_multiplier");
+  /* in int, a product over G_MAXINT would wrap: clamped, check_size refuses it */
+  gint64 channels = (gint64) in[0].d[2] * nn_layer_int (l, "depth_multiplier");
+  out->d[2] = (int) MIN (channels, (gint64) G_MAXINT);
   return check_size (l, out, error);
 }
 
@@ -561,8 +563,9 @@ upsample_infer (const NnLayer *l, const NnShape *in, int n_in, NnShape *out, GEr
     return FALSE;
   pair (l, "size", &sh, &sw);
   *out = in[0];
-  out->d[0] = in[0].d[0] * sh;
-  out->d[1] = in[0].d[1] * sw;
+  /* in int, a product over G_MAXINT would wrap: clamped, check_size refuses it */
+  out->d[0] = (int) MIN ((gint64) in[0].d[0] * sh, (gint64) G_MAXINT);
+  out->d[1] = (int) MIN ((gint64) in[0].d[1] * sw, (gint64) G_MAXINT);
   return check_size (l, out, error);
 }
 

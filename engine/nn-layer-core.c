@@ -204,8 +204,17 @@ reshape_infer (const NnLayer *l, const NnShape *in, int n_in, NnShape *out, GErr
                        "Reshape: target_shape entries must be positive, with at most one -1");
           return FALSE;
         }
-      else
-        known *= (size_t) out->d[k];
+      else if (!g_size_checked_mul (&known, known, (size_t) out->d[k]) || known > total)
+        {
+          /* More values than the input has (and than a size_t may count):
+           * no product can wrap round to the right size. */
+          g_autofree char *to = nn_shape_to_string (out->ndim, out->d, 1);
+          g_autofree char *from = nn_shape_text (&in[0]);
+          g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
+                       "Reshape cannot turn %s (%zu values per sample) into %s, which holds "
+                       "more", from, total, to);
+          return FALSE;
+        }
     }
   if (free_axis >= 0 && known && total % known == 0)
     out->d[free_axis] = (int) (total / known);
@@ -289,6 +298,7 @@ static gboolean
 concat_infer (const NnLayer *l, const NnShape *in, int n_in, NnShape *out, GError **error)
 {
   *out = in[0];
+  gint64 last = in[0].ndim ? in[0].d[in[0].ndim - 1] : 0;
   for (int k = 1; k < n_in; k++)
     {
       gboolean ok = in[k].ndim == in[0].ndim;
@@ -303,7 +313,15 @@ concat_infer (const NnLayer *l, const NnShape *in, int n_in, NnShape *out, GErro
                        "but input 1 is %s and input %d is %s", a, k + 1, b);
           return FALSE;
         }
-      out->d[out->ndim - 1] += in[k].d[in[k].ndim - 1];
+      last += in[k].d[in[k].ndim - 1];
+      if (last > G_MAXINT)
+        {
+          g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
+                       "Concatenate would join more than %d values along the last axis; "
+                       "use smaller inputs", G_MAXINT);
+          return FALSE;
+        }
+      out->d[out->ndim - 1] = (int) last;
     }
   return TRUE;
 }

@@ -116,8 +116,22 @@ void        nn_compiled_sync_runtime (NnCompiled *c);
 /* ---- optimizers (nn-optim.c) ------------------------------------------ */
 
 typedef struct _NnOptimizer NnOptimizer;
+/* NULL when the moments do not fit in memory. */
 NnOptimizer *nn_optimizer_new   (const NnOptimizerConfig *cfg, size_t n_grads);
 void         nn_optimizer_free  (NnOptimizer *o);
 /* One update of every trainable segment with learning rate lr. */
 void         nn_optimizer_step  (NnOptimizer *o, NnCompiled *c, double lr);
 long         nn_optimizer_get_steps (const NnOptimizer *o);
+
+/* ---- memory limit (nn-model.c) --------------------------------------- */
+
+/* The limit in bytes; *source (may be NULL) gets where it comes from, in
+ * words for messages ("half of this machine's memory"). */
+guint64   nn_memory_limit (const char **source);
+/* "16.0 GiB", "512.0 MiB", "100 bytes" */
+char     *nn_format_bytes (guint64 bytes);
+/* "2G", "512M", "1.5GiB", "300k", "1048576" (binary units); FALSE when the
+ * text is no size or 0 or too large to count. */
+gboolean  nn_parse_bytes  (const char *text, guint64 *out);
+/* What to change in a layer to make it smaller ("use fewer units"). */
+const char *nn_layer_smaller_hint (const NnLayer *l);

@@ -4,6 +4,7 @@
  * weight initialisation. */
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "nn-model-private.h"
 
@@ -20,6 +21,117 @@ nn_model_layer (const NnModel *m, int i)
 {
   g_return_val_if_fail (i >= 0 && i < m->n_layers, NULL);
   return m->layers[i];
+}
+
+/* ---- memory limit ------------------------------------------------------------ */
+
+G_LOCK_DEFINE_STATIC (memory_limit);
+static guint64 memory_limit_set;   /* 0: the default */
+
+void
+nn_set_memory_limit (guint64 bytes)
+{
+  G_LOCK (memory_limit);
+  memory_limit_set = bytes;
+  G_UNLOCK (memory_limit);
+}
+
+gboolean
+nn_parse_bytes (const char *text, guint64 *out)
+{
+  g_return_val_if_fail (out, FALSE);
+  if (!text)
+    return FALSE;
+  char *end = NULL;
+  double v = g_ascii_strtod (text, &end);
+  if (end == text || !(v > 0))
+    return FALSE;
+  while (*end == ' ')
+    end++;
+  double unit = 1;
+  /* binary units: k, m, g, t, optionally followed by "i" and "b" */
+  const char *units = "kmgt", *u = *end ? strchr (units, g_ascii_tolower (*end)) : NULL;
+  if (u)
+    {
+      for (const char *k = units; k <= u; k++)
+        unit *= 1024.0;
+      end++;
+    }
+  if (unit > 1 && g_ascii_tolower (*end) == 'i')
+    end++;
+  if (g_ascii_tolower (*end) == 'b')
+    end++;
+  if (*end || v * unit >= 18446744073709551615.0 || v * unit < 1)
+    return FALSE;
+  *out = (guint64) (v * unit);
+  return TRUE;
+}
+
+guint64
+nn_memory_limit (const char **source)
+{
+  G_LOCK (memory_limit);
+  guint64 set = memory_limit_set;
+  G_UNLOCK (memory_limit);
+  if (set)
+    {
+      if (source)
+        *source = "set by nn_set_memory_limit";
+      return set;
+    }
+  const char *env = g_getenv ("DEEPSCOPE_MEMORY_LIMIT");
+  guint64 v;
+  if (env && *env && nn_parse_bytes (env, &v))
+    {
+      if (source)
+        *source = "DEEPSCOPE_MEMORY_LIMIT";
+      return v;
+    }
+  long pages = sysconf (_SC_PHYS_PAGES), page = sysconf (_SC_PAGE_SIZE);
+  if (source)
+    *source = env && *env ? "half of this machine's memory; DEEPSCOPE_MEMORY_LIMIT is not a "
+                            "size such as 2G or 512M"
+                          : "half of this machine's memory";
+  if (pages <= 0 || page <= 0)
+    return G_MAXUINT64;
+  return (guint64) pages * (guint64) page / 2;
+}
+
+guint64
+nn_get_memory_limit (void)
+{
+  return nn_memory_limit (NULL);
+}
+
+char *
+nn_format_bytes (guint64 bytes)
+{
+  static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+  if (bytes < 1024)
+    return g_strdup_printf ("%" G_GUINT64_FORMAT " bytes", bytes);
+  double v = (double) bytes / 1024.0;
+  guint u = 0;
+  while (v >= 1024.0 && u + 1 < G_N_ELEMENTS (units))
+    {
+      v /= 1024.0;
+      u++;
+    }
+  return g_strdup_printf ("%.1f %s", v, units[u]);
+}
+
+const char *
+nn_layer_smaller_hint (const NnLayer *l)
+{
+  if (is_model_layer (l))
+    return "use a smaller inner model";
+  for (int k = 0; k < l->type->n_params; k++)
+    {
+      if (g_str_equal (l->type->params[k].name, "units"))
+        return "use fewer units";
+      if (g_str_equal (l->type->params[k].name, "filters"))
+        return "use fewer filters or a smaller kernel";
+    }
+  return "use smaller sizes before it";
 }
 
 /* ---- losses, metrics, optimizers: names ---------------------------------- */
@@ -737,34 +849,50 @@ is_consumed (const NnModel *m, NnRef r)
   return FALSE;
 }
 
+/* Calls that nn_model_auto_outputs makes outputs: unconsumed calls of
+ * layers that take inputs. */
+static gboolean
+is_auto_output (const NnModel *m, NnRef r)
+{
+  const NnLayer *l = m->layers[r.layer];
+  return l->type->max_inputs != 0 && l->calls[r.call].n_in > 0 && !is_consumed (m, r);
+}
+
+/* The loss and metric guessed from a layer's activation. */
+static NnLoss
+guess_loss (const NnLayer *l, NnMetric *metric)
+{
+  int k = param_index (l, "activation");
+  const char *act = k >= 0 ? l->type->params[k].choices[l->cfg[k].i] : "linear";
+  if (g_str_equal (act, "softmax"))
+    {
+      *metric = NN_METRIC_ACCURACY;
+      return NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
+    }
+  if (g_str_equal (act, "sigmoid"))
+    {
+      *metric = NN_METRIC_ACCURACY;
+      return NN_LOSS_BINARY_CROSSENTROPY;
+    }
+  *metric = NN_METRIC_MAE;
+  return NN_LOSS_MSE;
+}
+
 int
 nn_model_auto_outputs (NnModel *m)
 {
   if (m->n_outputs)
     return m->n_outputs;
   for (int i = 0; i < m->n_layers; i++)
-    {
-      NnLayer *l = m->layers[i];
-      if (l->type->max_inputs == 0)
-        continue;
-      for (int c = 0; c < l->n_calls; c++)
-        {
-          NnRef r = { i, c };
-          if (l->calls[c].n_in == 0 || is_consumed (m, r))
-            continue;
-          int k = param_index (l, "activation");
-          const char *act = k >= 0 ? l->type->params[k].choices[l->cfg[k].i] : "linear";
-          NnMetric metric;
-          NnLoss loss;
-          if (g_str_equal (act, "softmax"))
-            loss = NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, metric = NN_METRIC_ACCURACY;
-          else if (g_str_equal (act, "sigmoid"))
-            loss = NN_LOSS_BINARY_CROSSENTROPY, metric = NN_METRIC_ACCURACY;
-          else
-            loss = NN_LOSS_MSE, metric = NN_METRIC_MAE;
-          nn_model_add_output (m, r, loss, 1.0, &metric, 1);
-        }
-    }
+    for (int c = 0; c < m->layers[i]->n_calls; c++)
+      {
+        NnRef r = { i, c };
+        if (!is_auto_output (m, r))
+          continue;
+        NnMetric metric;
+        NnLoss loss = guess_loss (m->layers[i], &metric);
+        nn_model_add_output (m, r, loss, 1.0, &metric, 1);
+      }
   return m->n_outputs;
 }
 
@@ -793,6 +921,76 @@ layer_fail (InferCtx *ctx, int layer, GError *err)
 
 gboolean nn_model_infer_submodel (NnLayer *l, const NnShape *in, int n_in, NnShape *out,
                                   GError **error);
+
+/* Whether an output of shape s (per sample) fits what the kernel of its
+ * loss (nn-op-loss.c) reads of the target, given that a dataset gives one
+ * target per sample. The losses see the output as rows, every axis but the
+ * last, of `last axis` values each:
+ *   - sparse categorical cross-entropy reads one class number per row from a
+ *     target of one number per sample, so a row must be a sample: the output
+ *     must be (batch, classes) (a (batch, 26, 26, 10) output would read 676
+ *     labels per sample from a target that holds one);
+ *   - categorical cross-entropy reads a one-hot row per row, binary
+ *     cross-entropy, MSE and MAE one value per output value: their target
+ *     node has the output's shape, and the trainer checks that the dataset
+ *     gives that many values per sample; categorical cross-entropy still
+ *     needs a class axis. */
+static gboolean
+check_loss_shape (const NnShape *s, NnLoss loss, GError **error)
+{
+  g_autofree char *shape = nn_shape_text (s);
+  switch (loss)
+    {
+    case NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY:
+      if (s->ndim == 1)
+        return TRUE;
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
+                   "sparse categorical cross-entropy needs an output of shape (batch, classes) "
+                   "but this output is %s; %s", shape,
+                   s->ndim == 0 ? "add a Dense layer with one unit per class after it"
+                   : s->ndim == 3 ? "add Flatten and Dense before it, or GlobalAveragePooling2D"
+                   : "add Flatten and Dense before it");
+      return FALSE;
+    case NN_LOSS_CATEGORICAL_CROSSENTROPY:
+      if (s->ndim >= 1)
+        return TRUE;
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
+                   "categorical cross-entropy needs an output with a class axis, "
+                   "(batch, classes), but this output is %s; add a Dense layer with one unit "
+                   "per class after it", shape);
+      return FALSE;
+    default:
+      return TRUE;
+    }
+}
+
+/* Checks every output's loss against its shape (the outputs that
+ * nn_model_auto_outputs would make, with their guessed losses, when none is
+ * set), so that the editor shows the error on the output layer. */
+static void
+check_losses (InferCtx *ctx)
+{
+  NnModel *m = ctx->m;
+  for (int i = 0; i < m->n_layers; i++)
+    for (int c = 0; c < m->layers[i]->n_calls; c++)
+      {
+        NnRef r = { i, c };
+        NnCall *call = &m->layers[i]->calls[c];
+        NnLoss loss = NN_LOSS_NONE;
+        NnMetric metric;
+        if (!call->shape_ok)
+          continue;
+        if (m->n_outputs == 0 && is_auto_output (m, r))
+          loss = guess_loss (m->layers[i], &metric);
+        for (int o = 0; o < m->n_outputs; o++)
+          if (m->outputs[o].ref.layer == i && m->outputs[o].ref.call == c
+              && m->outputs[o].loss != NN_LOSS_NONE)
+            loss = m->outputs[o].loss;
+        GError *err = NULL;
+        if (!check_loss_shape (&call->shape, loss, &err))
+          layer_fail (ctx, i, err);
+      }
+}
 
 static void
 infer_call (InferCtx *ctx, int li, int ci)
@@ -856,10 +1054,39 @@ infer_call (InferCtx *ctx, int li, int ci)
                                           l->type->name, s));
         return;
       }
+  /* Kernels index a sample's values with int: one sample holds at most
+   * G_MAXINT of them (8 GiB of floats). */
+  size_t values = 1;
+  for (int d = 0; d < c->shape.ndim; d++)
+    if (!g_size_checked_mul (&values, values, (size_t) c->shape.d[d]) || values > G_MAXINT)
+      {
+        g_autofree char *s = nn_shape_text (&c->shape);
+        layer_fail (ctx, li, g_error_new (NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
+                                          "%s would output %s, more than %d values per sample; "
+                                          "%s", l->type->name, s, G_MAXINT,
+                                          nn_layer_smaller_hint (l)));
+        return;
+      }
   /* Weights come from the first call; later calls (shared layers) must
    * need the same weights. */
   NnWeightSpec w[NN_MAX_WEIGHTS];
   int nw = l->type->weights && !is_model_layer (l) ? l->type->weights (l, in, n_in, w) : 0;
+  for (int k = 0; k < nw; k++)
+    {
+      size_t n = 1;
+      gboolean fits = TRUE;
+      for (int d = 0; d < w[k].ndim && fits; d++)
+        fits = w[k].shape[d] > 0 && g_size_checked_mul (&n, n, (size_t) w[k].shape[d])
+               && n <= G_MAXSIZE / sizeof (float);
+      if (!fits)
+        {
+          g_autofree char *s = nn_shape_to_string (w[k].ndim, w[k].shape, 0);
+          layer_fail (ctx, li, g_error_new (NN_MODEL_ERROR, NN_MODEL_ERROR_MEMORY,
+                                            "its %s %s has more values than memory can address; "
+                                            "%s", w[k].name, s, nn_layer_smaller_hint (l)));
+          return;
+        }
+    }
   if (ci == 0 || !l->calls[0].shape_ok)
     {
       l->n_weights = nw;
@@ -899,8 +1126,56 @@ layout_weights (NnModel *m)
     }
 }
 
-gboolean
-nn_model_infer (NnModel *m, GError **error)
+/* Floats of a layer's weights (a Model layer: its inner model's), counted
+ * after inference checked that each weight's size fits a size_t. */
+static guint64
+layer_weight_floats (const NnLayer *l)
+{
+  if (l->sub)
+    return (guint64) nn_model_count_params (l->sub, NULL, NULL);
+  guint64 n = 0;
+  for (int k = 0; k < l->n_weights; k++)
+    n += nn_shape_size (l->wspec[k].ndim, l->wspec[k].shape);
+  return n;
+}
+
+/* The weights that nn_model_init_weights allocates, layer by layer in the
+ * order of the flat array, against the memory limit: the error goes on the
+ * layer that takes them over it. */
+static void
+check_weight_memory (InferCtx *ctx)
+{
+  const char *source;
+  guint64 limit = nn_memory_limit (&source), total = 0;
+  for (int i = 0; i < ctx->m->n_layers; i++)
+    {
+      NnLayer *l = ctx->m->layers[i];
+      guint64 floats = layer_weight_floats (l);
+      guint64 bytes = floats > G_MAXUINT64 / 4 ? G_MAXUINT64 : floats * 4;
+      guint64 before = total;
+      total = total > G_MAXUINT64 - bytes ? G_MAXUINT64 : total + bytes;
+      if (total <= limit)
+        continue;
+      g_autofree char *lim = nn_format_bytes (limit);
+      g_autofree char *own = nn_format_bytes (bytes);
+      g_autofree char *all = nn_format_bytes (total);
+      if (before == 0 || bytes > limit)
+        layer_fail (ctx, i, g_error_new (NN_MODEL_ERROR, NN_MODEL_ERROR_MEMORY,
+                                         "its weights need %s; the limit is %s (%s); %s",
+                                         own, lim, source, nn_layer_smaller_hint (l)));
+      else
+        layer_fail (ctx, i, g_error_new (NN_MODEL_ERROR, NN_MODEL_ERROR_MEMORY,
+                                         "its weights (%s) bring the model's to %s; the limit "
+                                         "is %s (%s); %s", own, all, lim, source,
+                                         nn_layer_smaller_hint (l)));
+      return;
+    }
+}
+
+/* top: m is the model being trained, not one used as a layer (whose
+ * outputs have no loss). */
+static gboolean
+infer_model (NnModel *m, gboolean top, GError **error)
 {
   InferCtx ctx = { m, g_new0 (guint8 *, MAX (m->n_layers, 1)), NULL, -1 };
   for (int i = 0; i < m->n_layers; i++)
@@ -925,6 +1200,10 @@ nn_model_infer (NnModel *m, GError **error)
   for (int o = 0; !ctx.first && o < m->n_outputs; o++)
     if (!check_ref (m, m->outputs[o].ref, &ctx.first))
       break;
+  if (top && !ctx.first)
+    check_losses (&ctx);
+  if (top && !ctx.first)
+    check_weight_memory (&ctx);
   layout_weights (m);
   m->inferred = ctx.first == NULL;
   if (ctx.first)
@@ -936,11 +1215,17 @@ nn_model_infer (NnModel *m, GError **error)
 }
 
 gboolean
+nn_model_infer (NnModel *m, GError **error)
+{
+  return infer_model (m, TRUE, error);
+}
+
+gboolean
 nn_model_infer_submodel (NnLayer *l, const NnShape *in, int n_in, NnShape *out, GError **error)
 {
   NnModel *sub = l->sub;
   g_autoptr (GError) err = NULL;
-  if (!nn_model_infer (sub, &err))
+  if (!infer_model (sub, FALSE, &err))
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE, "its inner model is invalid: %s",
                    err->message);
@@ -1239,20 +1524,30 @@ init_weight (float *w, const NnWeightSpec *spec, NnRng *rng)
     }
 }
 
-static void
-init_weights_rng (NnModel *m, NnRng *rng)
+static gboolean
+init_weights_rng (NnModel *m, NnRng *rng, GError **error)
 {
-  g_free (m->params);
-  m->params = g_new0 (float, MAX (m->n_params, 1));
+  g_clear_pointer (&m->params, g_free);
+  m->has_weights = FALSE;
+  m->params = g_try_new0 (float, MAX (m->n_params, 1));
+  if (!m->params)
+    {
+      g_autofree char *need = nn_format_bytes ((guint64) m->n_params * sizeof (float));
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_MEMORY,
+                   "Not enough memory for the %s of weights of “%s”: close other programs or "
+                   "make the model smaller", need, m->name);
+      return FALSE;
+    }
   for (int i = 0; i < m->n_layers; i++)
     {
       NnLayer *l = m->layers[i];
-      if (l->sub)
-        init_weights_rng (l->sub, rng);
+      if (l->sub && !init_weights_rng (l->sub, rng, error))
+        return FALSE;
       for (int k = 0; k < l->n_weights; k++)
         init_weight (m->params + l->woff[k], &l->wspec[k], rng);
     }
   m->has_weights = TRUE;
+  return TRUE;
 }
 
 gboolean
@@ -1262,8 +1557,7 @@ nn_model_init_weights (NnModel *m, guint64 seed, GError **error)
     return FALSE;
   NnRng rng;
   nn_rng_seed (&rng, seed);
-  init_weights_rng (m, &rng);
-  return TRUE;
+  return init_weights_rng (m, &rng, error);
 }
 
 gboolean

@@ -22,9 +22,15 @@ nn_optimizer_new (const NnOptimizerConfig *cfg, size_t n_grads)
   NnOptimizer *o = g_new0 (NnOptimizer, 1);
   o->cfg = *cfg;
   o->n = n_grads;
-  o->m1 = g_new0 (float, MAX (n_grads, 1));
-  if (cfg->kind == NN_OPT_ADAM)
-    o->m2 = g_new0 (float, MAX (n_grads, 1));
+  /* As large as the model's weights: a failure is the caller's error. */
+  o->m1 = g_try_new0 (float, MAX (n_grads, 1));
+  if (o->m1 && cfg->kind == NN_OPT_ADAM)
+    o->m2 = g_try_new0 (float, MAX (n_grads, 1));
+  if (!o->m1 || (cfg->kind == NN_OPT_ADAM && !o->m2))
+    {
+      nn_optimizer_free (o);
+      return NULL;
+    }
   return o;
 }
 

@@ -872,6 +872,14 @@ fit_one (NnTrainer *t, NnModel *m, guint32 *train_idx, size_t n_train, const gui
       return FALSE;
     }
   NnOptimizer *opt = nn_optimizer_new (&m->opt, c->n_grads);
+  if (!opt)
+    {
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_MEMORY,
+                   "Not enough memory for the optimizer's state of %zu weights: close other "
+                   "programs or make the model smaller", c->n_grads);
+      nn_compiled_free (c);
+      return FALSE;
+    }
   NnOptimizerConfig sched = m->opt;
   double lr_scale = 1.0;
   Watch w = { 0 };

@@ -46,6 +46,7 @@ typedef enum {
   NN_MODEL_ERROR_FILE,         /* cannot read or parse the file */
   NN_MODEL_ERROR_VERSION,      /* file written by an unknown format version */
   NN_MODEL_ERROR_WEIGHTS,      /* weights missing, wrong size, bad checksum */
+  NN_MODEL_ERROR_MEMORY,       /* needs more memory than the limit (nn_set_memory_limit) */
 } NnModelError;
 
 typedef enum {
@@ -341,6 +342,16 @@ gboolean    nn_model_has_weights     (const NnModel *m);
 int         nn_model_layer_get_n_weights (const NnModel *m, int layer);
 const char *nn_model_layer_get_weight    (const NnModel *m, int layer, int k,
                                           NnTensor *view /* out: a view */);
+
+/* Memory limit, in bytes, for a model's weights (checked by shape
+ * inference) and for a compiled model: weights, gradients, optimizer state
+ * and the activations of a batch (checked by nn_compile). A model that needs
+ * more is refused with NN_MODEL_ERROR_MEMORY on the layer that goes over,
+ * instead of an allocation that fails or exhausts the machine. 0 restores
+ * the default: $DEEPSCOPE_MEMORY_LIMIT ("2G", "512M", "1.5GiB" or bytes),
+ * else half of the machine's physical memory. */
+void        nn_set_memory_limit      (guint64 bytes);
+guint64     nn_get_memory_limit      (void);
 
 /* Files: JSON with architecture, compile settings, editor positions and
  * weights (float32 LE, base64, SHA-256). Save is atomic. */

@@ -413,6 +413,79 @@ test_interrupt_kfold (void)
   g_rmdir (dir);
 }
 
+/* A folder of 28x28 gray PNGs, two classes of three images each. */
+static void
+write_png_folder (const char *dir)
+{
+  guint8 pixels[28 * 28];
+  for (int c = 0; c < 2; c++)
+    {
+      g_autofree char *sub = g_strdup_printf ("%s/class%d", dir, c);
+      g_assert_cmpint (g_mkdir_with_parents (sub, 0755), ==, 0);
+      for (int k = 0; k < 3; k++)
+        {
+          for (int i = 0; i < 28 * 28; i++)
+            pixels[i] = (guint8) ((i * (c + 3) + 17 * k) % 251);
+          g_autofree char *path = g_strdup_printf ("%s/%d.png", sub, k);
+          g_autoptr (GError) error = NULL;
+          g_assert_true (nn_png_write (path, pixels, 28, 28, 1, &error));
+          g_assert_no_error (error);
+        }
+    }
+}
+
+static void
+remove_tree (const char *path)
+{
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
+      const char *name;
+      while (d && (name = g_dir_read_name (d)))
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+          remove_tree (child);
+        }
+      g_rmdir (path);
+    }
+  else
+    g_unlink (path);
+}
+
+/* A Conv2D with softmax and no Flatten as the output (batch, 26, 26, 10):
+ * sparse categorical cross-entropy would read 676 labels per sample from
+ * a target of one. Training exits 1 with the message on the output layer
+ * instead of a loss computed from memory past the labels. */
+static void
+test_train_refuses_pixel_softmax (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("deepscope-cli-XXXXXX", NULL);
+  g_autofree char *images = g_build_filename (dir, "images", NULL);
+  g_autofree char *path = g_build_filename (dir, "pixels.json", NULL);
+  write_png_folder (images);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) m = nn_model_new ("pixels");
+  int in = nn_model_add_layer (m, "Input", NULL, &error);
+  int conv = nn_model_add_layer (m, "Conv2D", "conv2d_2", &error);
+  g_assert_no_error (error);
+  g_assert_true (nn_model_layer_set_param (m, conv, "filters", "10", &error));
+  g_assert_true (nn_model_layer_set_param (m, conv, "activation", "softmax", &error));
+  g_assert_true (nn_model_connect (m, (NnRef) { in, 0 }, conv, -1, &error));
+  g_assert_true (nn_model_save (m, path, FALSE, &error));
+  g_assert_no_error (error);
+
+  g_autofree char *out = NULL, *err = NULL;
+  const char *args[] = { "train", path, "--data", images, "--epochs", "1", "--batch", "2",
+                         "--json", NULL };
+  g_assert_cmpint (run (args, &out, &err), ==, 1);
+  g_test_message ("stderr: %s", err);
+  g_assert_nonnull (strstr (err, "conv2d_2: sparse categorical cross-entropy needs an output of "
+                                 "shape (batch, classes) but this output is (batch, 26, 26, 10); "
+                                 "add Flatten and Dense before it, or GlobalAveragePooling2D"));
+  g_assert_null (strstr (out, "loss"));
+  remove_tree (dir);
+}
+
 static void
 test_slow_fashion_mlp (void)
 {
@@ -443,6 +516,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/bad-options", test_bad_options);
   g_test_add_func ("/cli/divergence-warning", test_divergence_warning);
   g_test_add_func ("/cli/interrupt-kfold", test_interrupt_kfold);
+  g_test_add_func ("/cli/train-refuses-pixel-softmax", test_train_refuses_pixel_softmax);
   if (g_test_slow ())
     g_test_add_func ("/cli/slow/fashion-mlp", test_slow_fashion_mlp);
   return g_test_run ();

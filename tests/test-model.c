@@ -7,6 +7,7 @@
 
 #include "nn.h"
 #include "nn-model-private.h"
+#include "nn-data-private.h"
 
 static int
 add (NnModel *m, const char *cls, const char *name)
@@ -432,6 +433,152 @@ test_deep_residual_stack (void)
                   (g_get_monotonic_time () - t0) / 1000.0);
 }
 
+/* Input (6, 6, 1) -> Conv2D (3 filters, 3x3) named conv2d_2, output
+ * (batch, 4, 4, 3), with the given activation. */
+static NnModel *
+conv_output_model (const char *activation, int *conv)
+{
+  NnModel *m = nn_model_new ("pixels");
+  int in = add (m, "Input", NULL);
+  set (m, in, "shape", "6, 6, 1");
+  *conv = add (m, "Conv2D", "conv2d_2");
+  set (m, *conv, "filters", "3");
+  set (m, *conv, "kernel_size", "3, 3");
+  set (m, *conv, "activation", activation);
+  connect_layers (m, in, *conv);
+  return m;
+}
+
+/* n samples of (6, 6, 1) images and targets of the given per-sample shape
+ * (ndim 0: one class number per sample), all in the test split. */
+static NnDataset *
+pixels_dataset (size_t n, int t_ndim, const int *t_shape)
+{
+  g_autoptr (GError) error = NULL;
+  NnDataset *ds = nn_dataset_alloc ("pixels", 1, 1);
+  int ishape[3] = { 6, 6, 1 };
+  ds->inputs[0] = nn_array_new ("image", NN_DTYPE_F32, 3, ishape, n, &error);
+  g_assert_no_error (error);
+  ds->targets[0] = nn_array_new ("label", t_ndim ? NN_DTYPE_F32 : NN_DTYPE_I32, t_ndim, t_shape,
+                                 n, &error);
+  g_assert_no_error (error);
+  float *x = ds->inputs[0]->data;
+  for (size_t i = 0; i < n * 36; i++)
+    x[i] = (float) ((i * 7) % 11) / 11.0f - 0.4f;
+  if (t_ndim)
+    {
+      float *t = ds->targets[0]->data;
+      for (size_t i = 0; i < n * ds->targets[0]->sample_size; i++)
+        t[i] = (float) (i % 3 == 0);
+    }
+  else
+    for (size_t i = 0; i < n; i++)
+      ((gint32 *) ds->targets[0]->data)[i] = (gint32) (i % 3);
+  ds->n = n;
+  ds->n_classes = t_ndim ? 0 : 3;
+  nn_dataset_split_tail (ds, n);
+  return ds;
+}
+
+/* Sparse categorical cross-entropy reads one class number per row of the
+ * output and the target holds one per sample: an output with more rows
+ * than samples (a Conv2D with softmax and no Flatten) is refused on the
+ * output layer, by inference (what the editor shows) and by compile. The
+ * other losses read a target of the output's own shape, and a dataset that
+ * gives fewer values per sample is refused before anything runs; one that
+ * gives as many is read exactly (the loss matches one computed by hand). */
+static void
+test_loss_needs_matching_output (void)
+{
+  g_autoptr (GError) error = NULL;
+  int conv;
+
+  /* No output set: softmax guesses sparse categorical cross-entropy. */
+  g_autoptr (NnModel) m = conv_output_model ("softmax", &conv);
+  g_assert_false (nn_model_infer (m, &error));
+  g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE);
+  g_test_message ("%s", error->message);
+  g_assert_cmpstr (error->message, ==,
+                   "conv2d_2: sparse categorical cross-entropy needs an output of shape "
+                   "(batch, classes) but this output is (batch, 4, 4, 3); add Flatten and "
+                   "Dense before it, or GlobalAveragePooling2D");
+  g_assert_nonnull (nn_model_layer_get_error (m, conv));
+  g_assert_nonnull (strstr (nn_model_layer_get_error (m, conv), "(batch, 4, 4, 3)"));
+  g_clear_error (&error);
+
+  /* The same output set explicitly; compile refuses it too. */
+  NnMetric acc = NN_METRIC_ACCURACY;
+  nn_model_add_output (m, (NnRef) { conv, 0 }, NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, 1.0,
+                       &acc, 1);
+  NnRng rng;
+  nn_rng_seed (&rng, 1);
+  NnCompiled *c = nn_compile (m, 4, NN_COMPILE_TRAIN, &rng, &error);
+  g_assert_null (c);
+  g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE);
+  g_assert_true (g_str_has_prefix (error->message, "conv2d_2: sparse categorical"));
+  g_clear_error (&error);
+  /* Evaluating on a dataset of one label per sample fails in words (before
+   * the fix it read 16 labels per sample from a target holding one). */
+  g_autoptr (NnDataset) labels = pixels_dataset (8, 0, NULL);
+  NnScores scores = { 0 };
+  g_assert_false (nn_model_evaluate (m, labels, NULL, 0, 4, &scores, &error));
+  g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE);
+  g_clear_error (&error);
+  nn_scores_clear (&scores);
+
+  /* Global average pooling makes it (batch, classes): accepted. */
+  g_autoptr (NnModel) pooled = conv_output_model ("relu", &conv);
+  int gap = add (pooled, "GlobalAveragePooling2D", NULL);
+  connect_layers (pooled, conv, gap);
+  int d = add (pooled, "Dense", NULL);
+  set (pooled, d, "units", "3");
+  set (pooled, d, "activation", "softmax");
+  connect_layers (pooled, gap, d);
+  g_assert_true (nn_model_infer (pooled, &error));
+  g_assert_no_error (error);
+  g_assert_true (nn_model_evaluate (pooled, labels, NULL, 0, 4, &scores, &error));
+  g_assert_no_error (error);
+  nn_scores_clear (&scores);
+
+  /* The other losses on the (batch, 4, 4, 3) output. */
+  const NnLoss others[] = { NN_LOSS_CATEGORICAL_CROSSENTROPY, NN_LOSS_BINARY_CROSSENTROPY,
+                            NN_LOSS_MSE, NN_LOSS_MAE };
+  int tshape[3] = { 4, 4, 3 };
+  g_autoptr (NnDataset) maps = pixels_dataset (8, 3, tshape);
+  for (guint k = 0; k < G_N_ELEMENTS (others); k++)
+    {
+      g_autoptr (NnModel) o = conv_output_model ("sigmoid", &conv);
+      nn_model_add_output (o, (NnRef) { conv, 0 }, others[k], 1.0, NULL, 0);
+      g_assert_true (nn_model_init_weights (o, 3, &error));
+      g_assert_no_error (error);
+      /* one label per sample cannot fill a (4, 4, 3) target */
+      g_assert_false (nn_model_evaluate (o, labels, NULL, 0, 4, &scores, &error));
+      g_assert_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG);
+      g_test_message ("%s: %s", nn_loss_name (others[k]), error->message);
+      g_assert_nonnull (strstr (error->message, "conv2d_2"));
+      g_clear_error (&error);
+      nn_scores_clear (&scores);
+      if (others[k] != NN_LOSS_MSE)
+        continue;
+      /* 48 values per sample: the loss is the mean over exactly those. */
+      g_assert_true (nn_model_evaluate (o, maps, NULL, 0, 4, &scores, &error));
+      g_assert_no_error (error);
+      g_autoptr (NnTensor) p = nn_model_predict (o, maps, maps->test_idx, maps->n_test, 0, 4, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (p->size, ==, 8 * 48);
+      const float *t = maps->targets[0]->data;
+      double want = 0;
+      for (size_t i = 0; i < p->size; i++)
+        want += ((double) p->data[i] - t[i]) * ((double) p->data[i] - t[i]);
+      want /= (double) p->size;
+      gboolean found = FALSE;
+      double got = nn_scores_get (&scores, "loss", &found);
+      g_assert_true (found);
+      g_assert_cmpfloat_with_epsilon (got, want, 1e-5);
+      nn_scores_clear (&scores);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -446,5 +593,6 @@ main (int argc, char **argv)
   g_test_add_func ("/model/copy-is-deep", test_copy_is_deep);
   g_test_add_func ("/model/compiled-gradients", test_compiled_gradients);
   g_test_add_func ("/model/deep-residual-stack", test_deep_residual_stack);
+  g_test_add_func ("/model/loss-needs-matching-output", test_loss_needs_matching_output);
   return g_test_run ();
 }
