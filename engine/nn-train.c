@@ -153,7 +153,16 @@ check_data (NnCompiled *c, NnDataset *ds, gboolean need_targets, GError **error)
       if (per_sample (t) != a->sample_size)
         {
           NnNode *p = &g->nodes[c->output_nodes[o]];
-          if (loss == NN_LOSS_CATEGORICAL_CROSSENTROPY && a->sample_size == 1)
+          if (loss == NN_LOSS_CATEGORICAL_CROSSENTROPY && a->sample_size == 1
+              && p->ndim > (p->batched ? 2 : 1))
+            /* Sparse labels need a (batch, classes) output too (shape
+             * inference refuses more axes), so the advice is the layers. */
+            g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                         "Output “%s” uses categorical_crossentropy on %d axes, but the dataset "
+                         "gives one class number per sample: add Flatten and Dense (or "
+                         "GlobalAveragePooling2D) before the output and use "
+                         "sparse_categorical_crossentropy", oname, p->ndim - (p->batched ? 1 : 0));
+          else if (loss == NN_LOSS_CATEGORICAL_CROSSENTROPY && a->sample_size == 1)
             g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
                          "Output “%s” uses categorical_crossentropy, which needs one-hot targets "
                          "(%zu values per sample), but the dataset gives one class number per "

@@ -691,6 +691,41 @@ test_kfold_more_folds_than_samples (void)
   g_assert_false (nn_trainer_is_running (t));
 }
 
+/* categorical_crossentropy on a (batch, 1, 3) output with one class number
+ * per sample: the advice is the layers that make (batch, classes), not
+ * sparse labels alone (shape inference refuses those on 3 axes). */
+static void
+test_categorical_on_axes_advice (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnDataset) ds = nn_dataset_open ("spirals:n=40", NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (NnModel) m = nn_model_new ("axes");
+  int in = nn_model_add_layer (m, "Input", "points", &error);
+  g_assert_true (nn_model_layer_set_param (m, in, "shape", "2", &error));
+  int r = nn_model_add_layer (m, "Reshape", NULL, &error);
+  g_assert_true (nn_model_layer_set_param (m, r, "target_shape", "1,1,2", &error));
+  g_assert_true (nn_model_connect (m, (NnRef) { in, 0 }, r, 0, &error));
+  int out = nn_model_add_layer (m, "Conv2D", "out", &error);
+  g_assert_true (nn_model_layer_set_param (m, out, "filters", "3", &error));
+  g_assert_true (nn_model_layer_set_param (m, out, "kernel_size", "1", &error));
+  g_assert_true (nn_model_layer_set_param (m, out, "activation", "softmax", &error));
+  g_assert_true (nn_model_connect (m, (NnRef) { r, 0 }, out, 0, &error));
+  g_assert_no_error (error);
+  nn_model_add_output (m, (NnRef) { out, 0 }, NN_LOSS_CATEGORICAL_CROSSENTROPY, 1.0, NULL, 0);
+  g_assert_true (nn_model_init_weights (m, 1, &error));
+  g_assert_no_error (error);
+  NnFitConfig cfg;
+  nn_fit_config_init (&cfg);
+  g_autoptr (NnTrainer) t = nn_trainer_new ();
+  /* The data are checked on the trainer's thread, before any step. */
+  if (nn_trainer_start (t, m, ds, &cfg, &error))
+    g_assert_false (nn_trainer_join (t, &error));
+  g_assert_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "add Flatten and Dense"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -708,5 +743,6 @@ main (int argc, char **argv)
   g_test_add_func ("/train/stop-any-moment-gives-model", test_stop_any_moment_gives_model);
   g_test_add_func ("/train/divergence-warns", test_divergence_warns);
   g_test_add_func ("/train/kfold-more-folds-than-samples", test_kfold_more_folds_than_samples);
+  g_test_add_func ("/train/categorical-on-axes-advice", test_categorical_on_axes_advice);
   return g_test_run ();
 }
