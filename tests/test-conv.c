@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn.h"
 #include "nn-conv-private.h"
 
 /* Linear-in-the-inputs checks: central differences are exact for a linear

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "nn.h"
 #include "nn-graph-private.h"
 
 /* Max relative error allowed between backward and central differences.

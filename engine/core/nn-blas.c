@@ -16,7 +16,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "nn.h"
+#include "nn-tensor.h"
 #include "nn-parallel-private.h"
 
 #define REEXEC_GUARD "DEEPSCOPE_REEXEC"

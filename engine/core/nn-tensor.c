@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nn.h"
+#include "nn-tensor.h"
 
 size_t
 nn_shape_size (int ndim, const int *shape)

@@ -17,7 +17,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "nn.h"
+#include "nn-tensor.h"
+#include "nn-augment.h"
 
 #define NN_OP_MAX_IPARAMS 16
 #define NN_OP_MAX_FPARAMS 4

@@ -13,7 +13,9 @@
  * batch and is the identity otherwise. Its backward pass is the exact
  * adjoint of the sampling (the same bilinear weights, scattered), so
  * gradients can flow through it like through any op. */
+#include <assert.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nn-conv-private.h"
@@ -80,7 +82,7 @@ draw_new (const NnAugment *a, NnRng *rng, int h, int w)
     d.flip_v = nn_rng_uniform (rng) < 0.5f;
   if (a->rotation > 0)
     {
-      double t = symmetric (rng, a->rotation) * 2.0 * G_PI;
+      double t = symmetric (rng, a->rotation) * 2.0 * M_PI;
       d.cos_t = (float) cos (t);
       d.sin_t = (float) sin (t);
     }
@@ -243,9 +245,11 @@ void
 nn_augment_batch (const NnAugment *a, NnRng *rng, float *images, int batch, int height,
                   int width, int channels, float *scratch)
 {
-  g_return_if_fail (a && rng && images);
+  assert (a && rng && images);
   size_t img = nn_augment_scratch_size (height, width, channels);
-  float *tmp = scratch ? scratch : g_new (float, img);
+  float *tmp = scratch ? scratch : malloc (img * sizeof (float));
+  if (!tmp)
+    return;   /* no memory for the scratch image: the batch stays as it is */
   for (int b = 0; b < batch; b++)
     {
       float *x = images + (size_t) b * img;
@@ -259,7 +263,7 @@ nn_augment_batch (const NnAugment *a, NnRng *rng, float *images, int batch, int 
         brighten (x, img, d.delta, (float) a->value_min, (float) a->value_max);
     }
   if (!scratch)
-    g_free (tmp);
+    free (tmp);
 }
 
 /* ---- NN_OP_AUGMENT ----------------------------------------------------- */

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "nn-conv-private.h"
-#include "nn-model-private.h"
+#include "nn-layer-private.h"
 
 static const char *const activations[] = { "linear", "relu", "sigmoid", "tanh", "softmax", NULL };
 static const char *const paddings[] = { "valid", "same", NULL };

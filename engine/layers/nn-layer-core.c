@@ -3,7 +3,7 @@
  * layers and Model (a model used as a layer). One table entry each. */
 #include <string.h>
 
-#include "nn-model-private.h"
+#include "nn-layer-private.h"
 
 static const char *const activations[] = { "linear", "relu", "sigmoid", "tanh", "softmax", NULL };
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nn-model-private.h"
+#include "nn-layer-private.h"
 
 #define MAX_TYPES 128
 static const NnLayerType *types[MAX_TYPES];

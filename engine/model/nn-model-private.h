@@ -7,30 +7,6 @@
 #include "nn-layer-private.h"
 
 typedef struct {
-  int     n_in;
-  NnRef  *in;          /* owned */
-  NnShape shape;       /* output shape after inference */
-  int     shape_ok;
-} NnCall;
-
-struct _NnLayer {
-  const NnLayerType *type;
-  char       *name;
-  NnValue    *cfg;          /* type->n_params values, in spec order */
-  gboolean    trainable;
-  double      x, y;         /* editor position */
-  NnModel    *sub;          /* class "Model": the inner model (owned) */
-  NnCall     *calls;
-  int         n_calls;
-  char       *error;        /* last inference error on this layer */
-  /* Weights (after inference): specs and offsets into the model's flat
-   * parameter array. Shapes come from the first call. */
-  int          n_weights;
-  NnWeightSpec wspec[NN_MAX_WEIGHTS];
-  size_t       woff[NN_MAX_WEIGHTS];
-};
-
-typedef struct {
   NnRef    ref;
   NnLoss   loss;
   double   loss_weight;
