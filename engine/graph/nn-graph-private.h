@@ -123,16 +123,16 @@ struct NnGraph {
    * op_seconds[2 i] and [2 i + 1]; backward's include zeroing the
    * gradients the op is the first to add into. For profiles. */
   double   *op_seconds;
+  /* The ops this graph runs: nn_op_table (nn_graph_new sets it). A test
+   * may hand its own copy with an extra op in a free slot. */
+  const NnOpInfo *const *ops;
 };
 
-/* Registers an op's kernels (called by nn_ops_register_all). */
-void          nn_op_register      (NnOpType op, const NnOpInfo *info);
+/* The op table (nn-ops.c), constant data: every op's description indexed
+ * by its type; NULL for NN_OP_INPUT, NN_OP_PARAM and unused slots. */
+extern const NnOpInfo *const nn_op_table[NN_N_OPS];
+/* nn_op_table[op], or NULL out of range. */
 const NnOpInfo *nn_op_info        (NnOpType op);
-void          nn_ops_register_all (void);
-/* Registers the convnet ops (nn-op-conv2d.c); nn_ops_register_all calls it.
- * Not weak: a weak reference never pulls an object out of a static archive,
- * so the conv ops would silently stay unregistered in the programs. */
-void          nn_ops_register_conv (void);
 
 NnGraph      *nn_graph_new        (void);
 void          nn_graph_free       (NnGraph *g);

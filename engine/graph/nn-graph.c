@@ -8,26 +8,12 @@
 #include "nn-graph-private.h"
 #include "nn-parallel-private.h"
 
-static const NnOpInfo *op_table[NN_N_OPS];
-
-void
-nn_op_register (NnOpType op, const NnOpInfo *info)
-{
-  op_table[op] = info;
-}
-
-const NnOpInfo *
-nn_op_info (NnOpType op)
-{
-  return op_table[op];
-}
-
 NnGraph *
 nn_graph_new (void)
 {
-  nn_ops_register_all ();
   NnGraph *g = calloc (1, sizeof *g);
   g->max_batch = g->batch = 1;
+  g->ops = nn_op_table;
   return g;
 }
 
@@ -128,7 +114,7 @@ run_shape (NnGraph *g, NnNode *n)
       n->ndim = k;
     }
   else
-    op_table[n->op]->shape (g, n);
+    g->ops[n->op]->shape (g, n);
   n->size = nn_shape_size (n->ndim, n->shape);
 }
 
@@ -400,7 +386,7 @@ nn_graph_forward_to (NnGraph *g, int last)
       if (n->op == NN_OP_INPUT || n->op == NN_OP_PARAM || n->computed_by_input)
         continue;
       double t = g->op_seconds ? seconds_now () : 0;
-      op_table[n->op]->forward (g, n);
+      g->ops[n->op]->forward (g, n);
       if (g->op_seconds)
         g->op_seconds[2 * i] += seconds_now () - t;
     }
@@ -467,7 +453,7 @@ nn_graph_backward (NnGraph *g, int loss)
         continue;
       for (int k = 0; k < n->n_in; k++)
         grad_touch (g, &g->nodes[n->in[k]]);
-      op_table[n->op]->backward (g, n);
+      g->ops[n->op]->backward (g, n);
       if (g->op_seconds)
         g->op_seconds[2 * i + 1] += seconds_now () - t;
     }

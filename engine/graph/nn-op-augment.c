@@ -367,14 +367,6 @@ augment_backward (NnGraph *g, NnNode *n)
     }
 }
 
-static const NnOpInfo augment_info = {
+const NnOpInfo nn_op_augment_info = {
   "augment", augment_shape, augment_forward, augment_backward
 };
-
-void nn_ops_register_augment (void);
-
-void
-nn_ops_register_augment (void)
-{
-  nn_op_register (NN_OP_AUGMENT, &augment_info);
-}

@@ -369,14 +369,6 @@ batchnorm_backward (NnGraph *g, NnNode *n)
   nn_parallel_for (j.tasks, affine2_task, &j);
 }
 
-static const NnOpInfo batchnorm_info = {
+const NnOpInfo nn_op_batchnorm_info = {
   "batchnorm", batchnorm_shape, batchnorm_forward, batchnorm_backward
 };
-
-void nn_ops_register_batchnorm (void);
-
-void
-nn_ops_register_batchnorm (void)
-{
-  nn_op_register (NN_OP_BATCHNORM, &batchnorm_info);
-}

@@ -911,27 +911,8 @@ conv2d_backward (NnGraph *g, NnNode *n)
     }
 }
 
-/* ---- registration ------------------------------------------------------ */
+/* ---- the op description (nn-ops.c lists it) ---------------------------- */
 
-static const NnOpInfo conv2d_info = {
+const NnOpInfo nn_op_conv2d_info = {
   "conv2d", conv2d_shape, conv2d_forward, conv2d_backward
 };
-
-void nn_ops_register_depthwise (void);
-void nn_ops_register_pool      (void);
-void nn_ops_register_resample  (void);
-void nn_ops_register_batchnorm (void);
-void nn_ops_register_spatial_dropout (void);
-void nn_ops_register_augment (void);
-
-void
-nn_ops_register_conv (void)
-{
-  nn_op_register (NN_OP_CONV2D, &conv2d_info);
-  nn_ops_register_depthwise ();
-  nn_ops_register_pool ();
-  nn_ops_register_resample ();
-  nn_ops_register_batchnorm ();
-  nn_ops_register_spatial_dropout ();
-  nn_ops_register_augment ();
-}

@@ -304,18 +304,11 @@ transpose_backward (NnGraph *g, NnNode *n)
     }
 }
 
-/* ---- registration ------------------------------------------------------ */
+/* ---- the op description (nn-ops.c lists it) ---------------------------- */
 
-static const NnOpInfo depthwise_info = {
+const NnOpInfo nn_op_depthwise_conv2d_info = {
   "depthwise_conv2d", depthwise_shape, depthwise_forward, depthwise_backward
 };
-static const NnOpInfo transpose_info = {
+const NnOpInfo nn_op_conv2d_transpose_info = {
   "conv2d_transpose", transpose_shape, transpose_forward, transpose_backward
 };
-
-void
-nn_ops_register_depthwise (void)
-{
-  nn_op_register (NN_OP_DEPTHWISE_CONV2D, &depthwise_info);
-  nn_op_register (NN_OP_CONV2D_TRANSPOSE, &transpose_info);
-}

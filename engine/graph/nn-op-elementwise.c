@@ -372,26 +372,11 @@ penalty_backward (NnGraph *g, NnNode *n)
     }
 }
 
-static const NnOpInfo add_info = { "add", same_shape, add_forward, add_backward };
-static const NnOpInfo mul_info = { "mul", mul_shape, mul_forward, mul_backward };
-static const NnOpInfo scale_info = { "scale", same_shape, scale_forward, scale_backward };
-static const NnOpInfo relu_info = { "relu", same_shape, relu_forward, relu_backward };
-static const NnOpInfo sigmoid_info = { "sigmoid", same_shape, sigmoid_forward, sigmoid_backward };
-static const NnOpInfo tanh_info = { "tanh", same_shape, tanh_forward, tanh_backward };
-static const NnOpInfo dropout_info = { "dropout", dropout_shape, dropout_forward, dropout_backward };
-static const NnOpInfo penalty_info = { "weight_penalty", scalar_shape, penalty_forward, penalty_backward };
-
-void nn_ops_register_elementwise (void);
-
-void
-nn_ops_register_elementwise (void)
-{
-  nn_op_register (NN_OP_ADD, &add_info);
-  nn_op_register (NN_OP_MUL, &mul_info);
-  nn_op_register (NN_OP_SCALE, &scale_info);
-  nn_op_register (NN_OP_RELU, &relu_info);
-  nn_op_register (NN_OP_SIGMOID, &sigmoid_info);
-  nn_op_register (NN_OP_TANH, &tanh_info);
-  nn_op_register (NN_OP_DROPOUT, &dropout_info);
-  nn_op_register (NN_OP_WEIGHT_PENALTY, &penalty_info);
-}
+const NnOpInfo nn_op_add_info = { "add", same_shape, add_forward, add_backward };
+const NnOpInfo nn_op_mul_info = { "mul", mul_shape, mul_forward, mul_backward };
+const NnOpInfo nn_op_scale_info = { "scale", same_shape, scale_forward, scale_backward };
+const NnOpInfo nn_op_relu_info = { "relu", same_shape, relu_forward, relu_backward };
+const NnOpInfo nn_op_sigmoid_info = { "sigmoid", same_shape, sigmoid_forward, sigmoid_backward };
+const NnOpInfo nn_op_tanh_info = { "tanh", same_shape, tanh_forward, tanh_backward };
+const NnOpInfo nn_op_dropout_info = { "dropout", dropout_shape, dropout_forward, dropout_backward };
+const NnOpInfo nn_op_weight_penalty_info = { "weight_penalty", scalar_shape, penalty_forward, penalty_backward };

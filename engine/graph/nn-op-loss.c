@@ -283,20 +283,8 @@ mae_backward (NnGraph *g, NnNode *n)
       dx[i] += k * ((float) (x[i] > t[i]) - (float) (x[i] < t[i]));
 }
 
-static const NnOpInfo bce_info = { "binary_crossentropy", loss_shape, bce_forward, bce_backward };
-static const NnOpInfo cce_info = { "categorical_crossentropy", loss_softmax_shape, cce_forward, cce_backward };
-static const NnOpInfo sparse_cce_info = { "sparse_categorical_crossentropy", loss_softmax_shape, cce_forward, cce_backward };
-static const NnOpInfo mse_info = { "mean_squared_error", loss_shape, mse_forward, mse_backward };
-static const NnOpInfo mae_info = { "mean_absolute_error", loss_shape, mae_forward, mae_backward };
-
-void nn_ops_register_loss (void);
-
-void
-nn_ops_register_loss (void)
-{
-  nn_op_register (NN_OP_BCE, &bce_info);
-  nn_op_register (NN_OP_CCE, &cce_info);
-  nn_op_register (NN_OP_SPARSE_CCE, &sparse_cce_info);
-  nn_op_register (NN_OP_MSE, &mse_info);
-  nn_op_register (NN_OP_MAE, &mae_info);
-}
+const NnOpInfo nn_op_bce_info = { "binary_crossentropy", loss_shape, bce_forward, bce_backward };
+const NnOpInfo nn_op_cce_info = { "categorical_crossentropy", loss_softmax_shape, cce_forward, cce_backward };
+const NnOpInfo nn_op_sparse_cce_info = { "sparse_categorical_crossentropy", loss_softmax_shape, cce_forward, cce_backward };
+const NnOpInfo nn_op_mse_info = { "mean_squared_error", loss_shape, mse_forward, mse_backward };
+const NnOpInfo nn_op_mae_info = { "mean_absolute_error", loss_shape, mae_forward, mae_backward };

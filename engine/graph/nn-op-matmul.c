@@ -79,14 +79,6 @@ matmul_backward (NnGraph *g, NnNode *n)
     gemm (CblasNoTrans, CblasTrans, m, k, cols, dy, cols, w->value, cols, 1.0f, x->grad, k);
 }
 
-static const NnOpInfo matmul_info = {
+const NnOpInfo nn_op_matmul_bias_info = {
   "matmul_bias", matmul_shape, matmul_forward, matmul_backward
 };
-
-void nn_ops_register_matmul (void);
-
-void
-nn_ops_register_matmul (void)
-{
-  nn_op_register (NN_OP_MATMUL_BIAS, &matmul_info);
-}

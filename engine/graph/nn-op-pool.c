@@ -698,26 +698,15 @@ nn_max_pool_images_backward (NnGraph *g, NnNode *pool, int b0, int b1, int relu,
     }
 }
 
-static const NnOpInfo max_pool_info = {
+const NnOpInfo nn_op_max_pool2d_info = {
   "max_pool2d", max_pool_shape, max_pool_forward, max_pool_backward
 };
-static const NnOpInfo avg_pool_info = {
+const NnOpInfo nn_op_avg_pool2d_info = {
   "avg_pool2d", pool_shape, avg_pool_forward, avg_pool_backward
 };
-static const NnOpInfo global_avg_info = {
+const NnOpInfo nn_op_global_avg_pool2d_info = {
   "global_avg_pool2d", global_shape, global_avg_forward, global_avg_backward
 };
-static const NnOpInfo global_max_info = {
+const NnOpInfo nn_op_global_max_pool2d_info = {
   "global_max_pool2d", global_shape, global_max_forward, global_max_backward
 };
-
-void nn_ops_register_pool (void);
-
-void
-nn_ops_register_pool (void)
-{
-  nn_op_register (NN_OP_MAX_POOL2D, &max_pool_info);
-  nn_op_register (NN_OP_AVG_POOL2D, &avg_pool_info);
-  nn_op_register (NN_OP_GLOBAL_AVG_POOL2D, &global_avg_info);
-  nn_op_register (NN_OP_GLOBAL_MAX_POOL2D, &global_max_info);
-}

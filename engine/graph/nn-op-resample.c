@@ -116,18 +116,9 @@ zero_pad_backward (NnGraph *g, NnNode *n)
       }
 }
 
-static const NnOpInfo upsample_info = {
+const NnOpInfo nn_op_upsample2d_info = {
   "upsample2d", upsample_shape, upsample_forward, upsample_backward
 };
-static const NnOpInfo zero_pad_info = {
+const NnOpInfo nn_op_zero_pad2d_info = {
   "zero_pad2d", zero_pad_shape, zero_pad_forward, zero_pad_backward
 };
-
-void nn_ops_register_resample (void);
-
-void
-nn_ops_register_resample (void)
-{
-  nn_op_register (NN_OP_UPSAMPLE2D, &upsample_info);
-  nn_op_register (NN_OP_ZERO_PAD2D, &zero_pad_info);
-}

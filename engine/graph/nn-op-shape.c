@@ -84,14 +84,5 @@ reshape_backward (NnGraph *g, NnNode *n)
       dx[i] += dy[i];
 }
 
-static const NnOpInfo concat_info = { "concat", concat_shape, concat_forward, concat_backward };
-static const NnOpInfo reshape_info = { "reshape", reshape_shape, reshape_forward, reshape_backward };
-
-void nn_ops_register_shape (void);
-
-void
-nn_ops_register_shape (void)
-{
-  nn_op_register (NN_OP_CONCAT, &concat_info);
-  nn_op_register (NN_OP_RESHAPE, &reshape_info);
-}
+const NnOpInfo nn_op_concat_info = { "concat", concat_shape, concat_forward, concat_backward };
+const NnOpInfo nn_op_reshape_info = { "reshape", reshape_shape, reshape_forward, reshape_backward };

@@ -56,12 +56,4 @@ softmax_backward (NnGraph *g, NnNode *n)
     }
 }
 
-static const NnOpInfo softmax_info = { "softmax", softmax_shape, softmax_forward, softmax_backward };
-
-void nn_ops_register_softmax (void);
-
-void
-nn_ops_register_softmax (void)
-{
-  nn_op_register (NN_OP_SOFTMAX, &softmax_info);
-}
+const NnOpInfo nn_op_softmax_info = { "softmax", softmax_shape, softmax_forward, softmax_backward };

@@ -83,14 +83,6 @@ spatial_dropout_backward (NnGraph *g, NnNode *n)
   apply_mask (n->grad, n->aux, batch, n->size / ((size_t) batch * c), c, x->grad, 1);
 }
 
-static const NnOpInfo spatial_dropout_info = {
+const NnOpInfo nn_op_spatial_dropout2d_info = {
   "spatial_dropout2d", spatial_dropout_shape, spatial_dropout_forward, spatial_dropout_backward
 };
-
-void nn_ops_register_spatial_dropout (void);
-
-void
-nn_ops_register_spatial_dropout (void)
-{
-  nn_op_register (NN_OP_SPATIAL_DROPOUT2D, &spatial_dropout_info);
-}

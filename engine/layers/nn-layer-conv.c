@@ -239,7 +239,7 @@ conv2d_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, const 
                         nn_layer_bool (l, "use_bias") ? w[1] : -1, TRUE);
 }
 
-static const NnLayerType conv2d_type = {
+const NnLayerType nn_layer_conv2d_type = {
   .name = "Conv2D", .group = NN_GROUP_CONVOLUTION,
   .help = "Slides learned filters over the image: each output channel is one detected pattern",
   .min_inputs = 1, .max_inputs = 1,
@@ -306,7 +306,7 @@ depthwise_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, con
                         nn_layer_bool (l, "use_bias") ? w[1] : -1, TRUE);
 }
 
-static const NnLayerType depthwise_type = {
+const NnLayerType nn_layer_depthwise_conv2d_type = {
   .name = "DepthwiseConv2D", .group = NN_GROUP_CONVOLUTION,
   .help = "Filters each input channel on its own (spatial patterns, no channel mixing)",
   .min_inputs = 1, .max_inputs = 1,
@@ -381,7 +381,7 @@ separable_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, con
   return relu ? y : nn_lower_activation (ctx, y, act);
 }
 
-static const NnLayerType separable_type = {
+const NnLayerType nn_layer_separable_conv2d_type = {
   .name = "SeparableConv2D", .group = NN_GROUP_CONVOLUTION,
   .help = "Depthwise filtering then 1x1 channel mixing: a Conv2D with far fewer weights",
   .min_inputs = 1, .max_inputs = 1,
@@ -435,7 +435,7 @@ transpose_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, con
                         nn_layer_bool (l, "use_bias") ? w[1] : -1, FALSE);
 }
 
-static const NnLayerType transpose_type = {
+const NnLayerType nn_layer_conv2d_transpose_type = {
   .name = "Conv2DTranspose", .group = NN_GROUP_CONVOLUTION,
   .help = "Learned upsampling: the reverse of a strided Conv2D (decoders, generators)",
   .min_inputs = 1, .max_inputs = 1,
@@ -495,7 +495,7 @@ pool_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, const in
   return y;
 }
 
-static const NnLayerType max_pool_type = {
+const NnLayerType nn_layer_max_pooling2d_type = {
   .name = "MaxPooling2D", .group = NN_GROUP_POOLING,
   .help = "Keeps the largest value of each window: halves the size, keeps strong features",
   .min_inputs = 1, .max_inputs = 1,
@@ -503,7 +503,7 @@ static const NnLayerType max_pool_type = {
   .infer = pool_infer, .lower = pool_lower,
 };
 
-static const NnLayerType avg_pool_type = {
+const NnLayerType nn_layer_average_pooling2d_type = {
   .name = "AveragePooling2D", .group = NN_GROUP_POOLING,
   .help = "Averages each window: a smoothed, smaller image",
   .min_inputs = 1, .max_inputs = 1,
@@ -531,14 +531,14 @@ global_pool_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, c
   return nn_graph_add (ctx->g, op, in, 1);
 }
 
-static const NnLayerType global_avg_type = {
+const NnLayerType nn_layer_global_average_pooling2d_type = {
   .name = "GlobalAveragePooling2D", .group = NN_GROUP_POOLING,
   .help = "One number per channel: its mean over the image (instead of Flatten)",
   .min_inputs = 1, .max_inputs = 1,
   .infer = global_pool_infer, .lower = global_pool_lower,
 };
 
-static const NnLayerType global_max_type = {
+const NnLayerType nn_layer_global_max_pooling2d_type = {
   .name = "GlobalMaxPooling2D", .group = NN_GROUP_POOLING,
   .help = "One number per channel: its largest value anywhere in the image",
   .min_inputs = 1, .max_inputs = 1,
@@ -575,7 +575,7 @@ upsample_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, cons
   return y;
 }
 
-static const NnLayerType upsample_type = {
+const NnLayerType nn_layer_up_sampling2d_type = {
   .name = "UpSampling2D", .group = NN_GROUP_CONVOLUTION,
   .help = "Enlarges the image by repeating pixels",
   .min_inputs = 1, .max_inputs = 1,
@@ -638,7 +638,7 @@ zero_pad_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, cons
   return y;
 }
 
-static const NnLayerType zero_pad_type = {
+const NnLayerType nn_layer_zero_padding2d_type = {
   .name = "ZeroPadding2D", .group = NN_GROUP_CONVOLUTION,
   .help = "Adds rows and columns of zeros around the image",
   .min_inputs = 1, .max_inputs = 1,
@@ -698,7 +698,7 @@ batchnorm_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, con
   return y;
 }
 
-static const NnLayerType batchnorm_type = {
+const NnLayerType nn_layer_batch_normalization_type = {
   .name = "BatchNormalization", .group = NN_GROUP_NORMALIZATION,
   .help = "Normalizes each channel to mean 0 and variance 1 over the batch, then rescales",
   .min_inputs = 1, .max_inputs = 1,
@@ -723,7 +723,7 @@ spatial_dropout_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_i
   return y;
 }
 
-static const NnLayerType spatial_dropout_type = {
+const NnLayerType nn_layer_spatial_dropout2d_type = {
   .name = "SpatialDropout2D", .group = NN_GROUP_REGULARIZATION,
   .help = "Drops whole feature maps while training (neighbouring pixels are too alike for Dropout)",
   .min_inputs = 1, .max_inputs = 1,
@@ -842,48 +842,24 @@ augment_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, const
 }
 
 #define AUGMENT_TYPE(var, cls, help_text, params_array, infer_fn) \
-  static const NnLayerType var = { \
+  const NnLayerType var = { \
     .name = cls, .group = NN_GROUP_REGULARIZATION, .help = help_text, \
     .min_inputs = 1, .max_inputs = 1, \
     .params = params_array, .n_params = G_N_ELEMENTS (params_array), \
     .infer = infer_fn, .lower = augment_lower, \
   }
 
-AUGMENT_TYPE (random_flip_type, "RandomFlip",
+AUGMENT_TYPE (nn_layer_random_flip_type, "RandomFlip",
               "Training only: mirrors images at random, so the model sees more variety",
               flip_params, image_same_infer);
-AUGMENT_TYPE (random_rotation_type, "RandomRotation",
+AUGMENT_TYPE (nn_layer_random_rotation_type, "RandomRotation",
               "Training only: turns images by a random angle", rotation_params,
               image_same_infer);
-AUGMENT_TYPE (random_zoom_type, "RandomZoom",
+AUGMENT_TYPE (nn_layer_random_zoom_type, "RandomZoom",
               "Training only: zooms images in or out at random", zoom_params, image_same_infer);
-AUGMENT_TYPE (random_translation_type, "RandomTranslation",
+AUGMENT_TYPE (nn_layer_random_translation_type, "RandomTranslation",
               "Training only: shifts images by a random amount", translation_params,
               image_same_infer);
-AUGMENT_TYPE (random_brightness_type, "RandomBrightness",
+AUGMENT_TYPE (nn_layer_random_brightness_type, "RandomBrightness",
               "Training only: makes images randomly brighter or darker", brightness_params,
               brightness_infer);
-
-void nn_layers_register_conv (void);
-
-void
-nn_layers_register_conv (void)
-{
-  nn_layer_register (&conv2d_type);
-  nn_layer_register (&depthwise_type);
-  nn_layer_register (&separable_type);
-  nn_layer_register (&transpose_type);
-  nn_layer_register (&max_pool_type);
-  nn_layer_register (&avg_pool_type);
-  nn_layer_register (&global_avg_type);
-  nn_layer_register (&global_max_type);
-  nn_layer_register (&upsample_type);
-  nn_layer_register (&zero_pad_type);
-  nn_layer_register (&batchnorm_type);
-  nn_layer_register (&spatial_dropout_type);
-  nn_layer_register (&random_flip_type);
-  nn_layer_register (&random_rotation_type);
-  nn_layer_register (&random_zoom_type);
-  nn_layer_register (&random_translation_type);
-  nn_layer_register (&random_brightness_type);
-}

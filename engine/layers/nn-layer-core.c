@@ -26,7 +26,7 @@ input_infer (const NnLayer *l, const NnShape *in, int n_in, NnShape *out, GError
   return TRUE;
 }
 
-static const NnLayerType input_type = {
+const NnLayerType nn_layer_input_type = {
   .name = "Input", .group = NN_GROUP_INPUT,
   .help = "Where data enters the model: one sample's shape",
   .min_inputs = 0, .max_inputs = 0,
@@ -87,7 +87,7 @@ dense_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, const i
   return nn_lower_activation (ctx, y, nn_layer_enum (l, "activation"));
 }
 
-static const NnLayerType dense_type = {
+const NnLayerType nn_layer_dense_type = {
   .name = "Dense", .group = NN_GROUP_CORE,
   .help = "Fully connected: every output unit sees every input feature",
   .min_inputs = 1, .max_inputs = 1,
@@ -112,7 +112,7 @@ activation_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, co
   return nn_lower_activation (ctx, in[0], nn_layer_enum (l, "activation"));
 }
 
-static const NnLayerType activation_type = {
+const NnLayerType nn_layer_activation_type = {
   .name = "Activation", .group = NN_GROUP_CORE,
   .help = "Applies a function element by element (relu, sigmoid, tanh, softmax)",
   .min_inputs = 1, .max_inputs = 1,
@@ -137,7 +137,7 @@ dropout_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, const
   return y;
 }
 
-static const NnLayerType dropout_type = {
+const NnLayerType nn_layer_dropout_type = {
   .name = "Dropout", .group = NN_GROUP_REGULARIZATION,
   .help = "Randomly zeroes inputs while training, against overfitting",
   .min_inputs = 1, .max_inputs = 1,
@@ -176,7 +176,7 @@ flatten_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, const
   return reshape_node (ctx, in[0], &to);
 }
 
-static const NnLayerType flatten_type = {
+const NnLayerType nn_layer_flatten_type = {
   .name = "Flatten", .group = NN_GROUP_CORE,
   .help = "Turns each sample into one long vector, e.g. before Dense",
   .min_inputs = 1, .max_inputs = 1,
@@ -232,7 +232,7 @@ reshape_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, const
   return reshape_node (ctx, in[0], &to);
 }
 
-static const NnLayerType reshape_type = {
+const NnLayerType nn_layer_reshape_type = {
   .name = "Reshape", .group = NN_GROUP_CORE,
   .help = "Gives each sample a new shape with the same number of values",
   .min_inputs = 1, .max_inputs = 1,
@@ -271,14 +271,14 @@ multiply_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, cons
   return nn_graph_add (ctx->g, NN_OP_MUL, in, n_in);
 }
 
-static const NnLayerType add_type = {
+const NnLayerType nn_layer_add_type = {
   .name = "Add", .group = NN_GROUP_MERGE,
   .help = "Adds its inputs element by element (residual connections)",
   .min_inputs = 2, .max_inputs = -1,
   .infer = same_shape_infer, .lower = add_lower,
 };
 
-static const NnLayerType multiply_type = {
+const NnLayerType nn_layer_multiply_type = {
   .name = "Multiply", .group = NN_GROUP_MERGE,
   .help = "Multiplies its inputs element by element (gating)",
   .min_inputs = 2, .max_inputs = -1,
@@ -314,7 +314,7 @@ concat_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, const 
   return nn_graph_add (ctx->g, NN_OP_CONCAT, in, n_in);
 }
 
-static const NnLayerType concat_type = {
+const NnLayerType nn_layer_concatenate_type = {
   .name = "Concatenate", .group = NN_GROUP_MERGE,
   .help = "Joins its inputs along the last axis",
   .min_inputs = 2, .max_inputs = -1,
@@ -329,18 +329,3 @@ const NnLayerType nn_model_layer_type = {
   .help = "A whole model used as one layer (its weights are shared wherever it is called)",
   .min_inputs = 1, .max_inputs = -1,
 };
-
-void
-nn_layers_register_core (void)
-{
-  nn_layer_register (&input_type);
-  nn_layer_register (&dense_type);
-  nn_layer_register (&activation_type);
-  nn_layer_register (&dropout_type);
-  nn_layer_register (&flatten_type);
-  nn_layer_register (&reshape_type);
-  nn_layer_register (&add_type);
-  nn_layer_register (&concat_type);
-  nn_layer_register (&multiply_type);
-  nn_layer_register (&nn_model_layer_type);
-}

@@ -94,9 +94,14 @@ struct _NnLayerType {
                        const int *w);
 };
 
-/* Registration: each nn-layer-*.c exposes a table of types. */
-void     nn_layer_register      (const NnLayerType *t);
-void     nn_layers_register_all (void);
+/* The layer table (nn-layers.c), constant data: every type in palette
+ * order; each nn-layer-*.c exports its types. */
+extern const NnLayerType *const nn_layer_table[];
+extern const guint              nn_layer_table_size;
+/* For test programs only: the lookups (nn_layer_types_get, _count,
+ * nn_layer_type_lookup) read `table` instead, until called with NULL. Call
+ * it before any model exists. */
+void     nn_layer_table_replace (const NnLayerType *const *table, guint n);
 
 /* Config access by parameter name (the layer's own spec must have it). */
 int          nn_layer_int     (const NnLayer *l, const char *pname);

@@ -1,14 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The layer table registry, parameter values and shared lowering helpers. */
+/* The layer table's lookups (the table itself is nn-layers.c), parameter
+ * values and shared lowering helpers. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "nn-layer-private.h"
-
-#define MAX_TYPES 128
-static const NnLayerType *types[MAX_TYPES];
-static guint n_types;
 
 const char *const nn_init_names[] = {
   "zeros", "ones", "glorot_uniform", "glorot_normal", "he_normal", "he_uniform",
@@ -19,52 +16,38 @@ const char *const nn_activation_names[] = {
   "linear", "relu", "sigmoid", "tanh", "softmax", NULL
 };
 
-void
-nn_layer_register (const NnLayerType *t)
-{
-  for (guint i = 0; i < n_types; i++)
-    if (types[i] == t || g_str_equal (types[i]->name, t->name))
-      return;
-  g_assert (n_types < MAX_TYPES);
-  types[n_types++] = t;
-}
-
-void nn_layers_register_core (void);
-void nn_layers_register_conv (void);
+/* A test's own table (nn_layer_table_replace), or NULL: nn_layer_table. */
+static const NnLayerType *const *test_table;
+static guint test_table_size;
 
 void
-nn_layers_register_all (void)
+nn_layer_table_replace (const NnLayerType *const *table, guint n)
 {
-  static gsize once = 0;
-  if (g_once_init_enter (&once))
-    {
-      nn_layers_register_core ();
-      nn_layers_register_conv ();
-      g_once_init_leave (&once, 1);
-    }
+  test_table = table;
+  test_table_size = table ? n : 0;
 }
 
 guint
 nn_layer_types_count (void)
 {
-  nn_layers_register_all ();
-  return n_types;
+  return test_table ? test_table_size : nn_layer_table_size;
 }
 
 const NnLayerType *
 nn_layer_types_get (guint i)
 {
-  nn_layers_register_all ();
-  return i < n_types ? types[i] : NULL;
+  if (test_table)
+    return i < test_table_size ? test_table[i] : NULL;
+  return i < nn_layer_table_size ? nn_layer_table[i] : NULL;
 }
 
 const NnLayerType *
 nn_layer_type_lookup (const char *class_name)
 {
-  nn_layers_register_all ();
-  for (guint i = 0; i < n_types; i++)
-    if (g_str_equal (types[i]->name, class_name))
-      return types[i];
+  guint n = nn_layer_types_count ();
+  for (guint i = 0; i < n; i++)
+    if (g_str_equal (nn_layer_types_get (i)->name, class_name))
+      return nn_layer_types_get (i);
   return NULL;
 }
 

@@ -188,7 +188,6 @@ fuse_conv_pool (NnCompiled *c)
 NnCompiled *
 nn_compile (NnModel *m, int max_batch, int flags, NnRng *rng, GError **error)
 {
-  nn_ops_register_all ();
   nn_model_auto_outputs (m);
   if (!nn_model_infer (m, error))
     return NULL;

@@ -99,7 +99,6 @@ nn_optimizer_lr_at (const NnOptimizerConfig *c, long step)
 NnModel *
 nn_model_new (const char *name)
 {
-  nn_layers_register_all ();
   NnModel *m = g_new0 (NnModel, 1);
   m->name = g_strdup (name ? name : "model");
   nn_optimizer_config_init (&m->opt, NN_OPT_RMSPROP);
