@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Dataset internals shared by nn-data.c (spec parsing, splits, gather,
- * normalization), nn-data-idx.c, nn-data-csv.c and nn-data-toy.c. */
+/* Dataset internals shared by nn-data.c (splits, gather, normalization),
+ * nn-data-open.c (spec parsing), nn-data-idx.c, nn-data-csv.c,
+ * nn-data-png.c and nn-data-toy.c. */
 #pragma once
 
 #include "nn.h"
