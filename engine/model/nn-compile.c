@@ -185,33 +185,12 @@ fuse_conv_pool (NnCompiled *c)
   g_free (readers);
 }
 
-NnCompiled *
-nn_compile (NnModel *m, int max_batch, int flags, NnRng *rng, GError **error)
+/* The model's Input layers as batched input nodes, and call_nodes with -1
+ * for every layer call not lowered yet. */
+static void
+compile_inputs (NnCompiled *c, NnModel *m, int flags)
 {
-  nn_model_auto_outputs (m);
-  if (!nn_model_infer (m, error))
-    return NULL;
-  if (!nn_model_has_weights (m) && !nn_model_init_weights (m, 0, error))
-    return NULL;
-  if (m->n_outputs == 0)
-    {
-      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                   "The model has no output: connect a layer after the Input");
-      return NULL;
-    }
-
-  NnCompiled *c = g_new0 (NnCompiled, 1);
-  Compiler cc = { c, { nn_graph_new (), flags & NN_COMPILE_TRAIN }, flags,
-                  g_array_new (FALSE, FALSE, sizeof (NnParamSegment)), 0,
-                  g_array_new (FALSE, FALSE, sizeof (int)) };
-  NnGraph *g = cc.lower.g;
-  c->model = m;
-  c->g = g;
-  c->training = flags & NN_COMPILE_TRAIN;
-  g->max_batch = g->batch = max_batch;
-  g->training = c->training;
-  g->rng = rng;
-
+  NnGraph *g = c->g;
   c->n_inputs = nn_model_get_n_inputs (m);
   c->input_nodes = g_new (int, MAX (c->n_inputs, 1));
   for (int k = 0; k < c->n_inputs; k++)
@@ -230,16 +209,18 @@ nn_compile (NnModel *m, int max_batch, int flags, NnRng *rng, GError **error)
       for (int k = 0; k < m->layers[i]->n_calls; k++)
         c->call_nodes[i][k] = -1;
     }
-  if (!lower_model (&cc, m, c->input_nodes, c->call_nodes, TRUE, error))
-    goto fail;
+}
 
-  /* Outputs, targets and losses. */
-  int first_extra = g->n_nodes;
+/* Outputs, targets and losses: appends each output's (weighted) loss node
+ * to terms. */
+static void
+compile_losses (NnCompiled *c, NnModel *m, GArray *terms)
+{
+  NnGraph *g = c->g;
   c->n_outputs = m->n_outputs;
   c->output_nodes = g_new (int, c->n_outputs);
   c->target_nodes = g_new (int, c->n_outputs);
   c->loss_nodes = g_new (int, c->n_outputs);
-  GArray *terms = g_array_new (FALSE, FALSE, sizeof (int));
   for (int o = 0; o < c->n_outputs; o++)
     {
       NnOutput *out = &m->outputs[o];
@@ -281,9 +262,15 @@ nn_compile (NnModel *m, int max_batch, int flags, NnRng *rng, GError **error)
         }
       g_array_append_val (terms, term);
     }
-  /* Weight penalties. A training graph keeps one on every kernel of a layer
-   * that has kernel_l1/kernel_l2 parameters, even at zero, so that they can
-   * change while training runs. */
+}
+
+/* Weight penalties, appended to terms. A training graph keeps one on every
+ * kernel of a layer that has kernel_l1/kernel_l2 parameters, even at zero,
+ * so that they can change while training runs. */
+static void
+compile_penalties (NnCompiled *c, NnModel *m, GArray *terms)
+{
+  NnGraph *g = c->g;
   GArray *pens = g_array_new (FALSE, FALSE, sizeof (int));
   for (int i = 0; i < m->n_layers; i++)
     {
@@ -321,6 +308,13 @@ nn_compile (NnModel *m, int max_batch, int flags, NnRng *rng, GError **error)
       c->penalty_layers[k] = g_array_index (pens, int, 2 * k + 1);
     }
   g_array_free (pens, TRUE);
+}
+
+/* The total loss: the one term, or their sum; -1 without any. */
+static void
+compile_total_loss (NnCompiled *c, GArray *terms)
+{
+  NnGraph *g = c->g;
   c->loss_node = -1;
   if (terms->len == 1)
     c->loss_node = g_array_index (terms, int, 0);
@@ -329,14 +323,19 @@ nn_compile (NnModel *m, int max_batch, int flags, NnRng *rng, GError **error)
       c->loss_node = nn_graph_add (g, NN_OP_ADD, (int *) terms->data, (int) terms->len);
       nn_graph_update_shapes (g, c->loss_node);
     }
-  g_array_free (terms, TRUE);
+}
 
-  /* The flat gradient array; segments get their real pointers. */
-  c->n_grads = cc.n_grads;
+/* The flat gradient array (segments get their real pointers, param nodes
+ * their gradients) and the dropout nodes; takes cc's arrays. */
+static void
+compile_gradients (NnCompiled *c, Compiler *cc)
+{
+  NnGraph *g = c->g;
+  c->n_grads = cc->n_grads;
   c->grads = g_new0 (float, MAX (c->n_grads, 1));
-  c->n_segments = (int) cc.segments->len;
-  c->segments = (NnParamSegment *) g_array_free (cc.segments, FALSE);
-  cc.segments = NULL;
+  c->n_segments = (int) cc->segments->len;
+  c->segments = (NnParamSegment *) g_array_free (cc->segments, FALSE);
+  cc->segments = NULL;
   for (int s = 0; s < c->n_segments; s++)
     if (c->segments[s].grad)
       c->segments[s].grad = c->grads + ((uintptr_t) c->segments[s].grad - 1);
@@ -348,31 +347,84 @@ nn_compile (NnModel *m, int max_batch, int flags, NnRng *rng, GError **error)
             g->nodes[n].grad = c->segments[s].grad;
             g->nodes[n].needs_grad = c->segments[s].grad != NULL;
           }
-  c->n_dropout = (int) cc.dropouts->len / 2;
+  c->n_dropout = (int) cc->dropouts->len / 2;
   c->dropout_nodes = g_new (int, MAX (c->n_dropout, 1));
   c->dropout_layers = g_new (int, MAX (c->n_dropout, 1));
   for (int k = 0; k < c->n_dropout; k++)
     {
-      c->dropout_nodes[k] = g_array_index (cc.dropouts, int, 2 * k);
-      c->dropout_layers[k] = g_array_index (cc.dropouts, int, 2 * k + 1);
+      c->dropout_nodes[k] = g_array_index (cc->dropouts, int, 2 * k);
+      c->dropout_layers[k] = g_array_index (cc->dropouts, int, 2 * k + 1);
     }
-  g_array_free (cc.dropouts, TRUE);
-  /* An inference graph reuses activation buffers (nn-graph-private.h). What
-   * callers read after a forward keeps its own: the outputs (evaluate reads
-   * them after forwarding to the loss) and the targets, losses, weights and
-   * penalties after them (scalars and inputs, cheap). The layer calls'
-   * nodes (call_nodes) are not kept: nn_model_run forwards exactly to the
-   * node it then reads, and forward_to always leaves that node right.
-   * DEEPSCOPE_NO_BUFFER_REUSE=1 turns reuse off, to compare. */
-  if (!(flags & (NN_COMPILE_TRAIN | NN_COMPILE_INPUT_GRADS)))
+  g_array_free (cc->dropouts, TRUE);
+  cc->dropouts = NULL;
+}
+
+/* An inference graph reuses activation buffers (nn-graph-private.h). What
+ * callers read after a forward keeps its own: the outputs (evaluate reads
+ * them after forwarding to the loss) and the targets, losses, weights and
+ * penalties after them (nodes from first_extra on: scalars and inputs,
+ * cheap). The layer calls' nodes (call_nodes) are not kept: nn_model_run
+ * forwards exactly to the node it then reads, and forward_to always leaves
+ * that node right. DEEPSCOPE_NO_BUFFER_REUSE=1 turns reuse off, to
+ * compare. */
+static void
+compile_share_buffers (NnCompiled *c, int first_extra)
+{
+  NnGraph *g = c->g;
+  const char *e = g_getenv ("DEEPSCOPE_NO_BUFFER_REUSE");
+  g->share_buffers = !(e && *e && *e != '0');
+  for (int o = 0; o < c->n_outputs; o++)
+    g->nodes[c->output_nodes[o]].keep = 1;
+  for (int n = first_extra; n < g->n_nodes; n++)
+    g->nodes[n].keep = 1;
+}
+
+NnCompiled *
+nn_compile (NnModel *m, int max_batch, int flags, NnRng *rng, GError **error)
+{
+  nn_model_auto_outputs (m);
+  if (!nn_model_infer (m, error))
+    return NULL;
+  if (!nn_model_has_weights (m) && !nn_model_init_weights (m, 0, error))
+    return NULL;
+  if (m->n_outputs == 0)
     {
-      const char *e = g_getenv ("DEEPSCOPE_NO_BUFFER_REUSE");
-      g->share_buffers = !(e && *e && *e != '0');
-      for (int o = 0; o < c->n_outputs; o++)
-        g->nodes[c->output_nodes[o]].keep = 1;
-      for (int n = first_extra; n < g->n_nodes; n++)
-        g->nodes[n].keep = 1;
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
+                   "The model has no output: connect a layer after the Input");
+      return NULL;
     }
+
+  NnCompiled *c = g_new0 (NnCompiled, 1);
+  Compiler cc = { c, { nn_graph_new (), flags & NN_COMPILE_TRAIN }, flags,
+                  g_array_new (FALSE, FALSE, sizeof (NnParamSegment)), 0,
+                  g_array_new (FALSE, FALSE, sizeof (int)) };
+  NnGraph *g = cc.lower.g;
+  c->model = m;
+  c->g = g;
+  c->training = flags & NN_COMPILE_TRAIN;
+  g->max_batch = g->batch = max_batch;
+  g->training = c->training;
+  g->rng = rng;
+
+  compile_inputs (c, m, flags);
+  if (!lower_model (&cc, m, c->input_nodes, c->call_nodes, TRUE, error))
+    {
+      g_array_free (cc.segments, TRUE);
+      g_array_free (cc.dropouts, TRUE);
+      nn_compiled_free (c);
+      return NULL;
+    }
+
+  int first_extra = g->n_nodes;
+  GArray *terms = g_array_new (FALSE, FALSE, sizeof (int));
+  compile_losses (c, m, terms);
+  compile_penalties (c, m, terms);
+  compile_total_loss (c, terms);
+  g_array_free (terms, TRUE);
+  compile_gradients (c, &cc);
+
+  if (!(flags & (NN_COMPILE_TRAIN | NN_COMPILE_INPUT_GRADS)))
+    compile_share_buffers (c, first_extra);
   if (flags & NN_COMPILE_TRAIN)
     fuse_conv_pool (c);
   if (!nn_graph_alloc (g, max_batch))
@@ -383,13 +435,6 @@ nn_compile (NnModel *m, int max_batch, int flags, NnRng *rng, GError **error)
       return NULL;
     }
   return c;
-
-fail:
-  if (cc.segments)
-    g_array_free (cc.segments, TRUE);
-  g_array_free (cc.dropouts, TRUE);
-  nn_compiled_free (c);
-  return NULL;
 }
 
 void
