@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "nn.h"
+#include "test-util.h"
 
 static const char *
 cli (void)
@@ -14,14 +15,6 @@ cli (void)
   const char *p = g_getenv ("DEEPSCOPE_CLI");
   g_assert_nonnull (p);
   return p;
-}
-
-static const char *
-sample (const char *name)
-{
-  static char buf[4096];
-  g_snprintf (buf, sizeof buf, "%s/%s", g_getenv ("DEEPSCOPE_SAMPLES"), name);
-  return buf;
 }
 
 static int
@@ -70,7 +63,7 @@ static void
 test_summary (void)
 {
   g_autofree char *out = NULL, *err = NULL;
-  const char *args[] = { "summary", sample ("fashion_mlp.json"), NULL };
+  const char *args[] = { "summary", test_sample ("fashion_mlp.json"), NULL };
   g_assert_cmpint (run (args, &out, &err), ==, 0);
   g_assert_nonnull (strstr (out, "Total params: 407,050"));
   g_assert_nonnull (strstr (out, "hidden (Dense)"));
@@ -82,7 +75,7 @@ test_train_spirals_json (void)
   g_autofree char *dir = g_dir_make_tmp ("deepscope-cli-XXXXXX", NULL);
   g_autofree char *saved = g_build_filename (dir, "trained.json", NULL);
   g_autofree char *out = NULL, *err = NULL;
-  const char *args[] = { "train", sample ("spirals_mlp.json"), "--epochs", "40", "--seed", "3",
+  const char *args[] = { "train", test_sample ("spirals_mlp.json"), "--epochs", "40", "--seed", "3",
                          "--json", "--save", saved, NULL };
   g_assert_cmpint (run (args, &out, &err), ==, 0);
   g_autoptr (GPtrArray) lines = json_lines (out);
@@ -123,8 +116,8 @@ static void
 test_two_outputs_and_kfold (void)
 {
   g_autofree char *out = NULL, *err = NULL;
-  const char *args[] = { "train", sample ("two_inputs_two_outputs.json"), "--epochs", "2", "--json",
-                         NULL };
+  const char *args[] = { "train", test_sample ("two_inputs_two_outputs.json"), "--epochs", "2",
+                         "--json", NULL };
   g_assert_cmpint (run (args, &out, &err), ==, 0);
   g_autoptr (GPtrArray) lines = json_lines (out);
   JsonObject *e1 = obj (lines, 0);
@@ -134,7 +127,8 @@ test_two_outputs_and_kfold (void)
   g_assert_true (json_object_has_member (e1, "val_value_loss"));
 
   g_autofree char *kout = NULL, *kerr = NULL;
-  const char *kargs[] = { "train", sample ("regression_kfold.json"), "--epochs", "2", "--json", NULL };
+  const char *kargs[] = { "train", test_sample ("regression_kfold.json"), "--epochs", "2",
+                          "--json", NULL };
   g_assert_cmpint (run (kargs, &kout, &kerr), ==, 0);
   g_autoptr (GPtrArray) k = json_lines (kout);
   int folds = 0;
@@ -154,12 +148,12 @@ test_errors_in_words (void)
   g_assert_nonnull (strstr (err, "/nonexistent/model.json"));
 
   g_autofree char *out2 = NULL, *err2 = NULL;
-  const char *args2[] = { "train", sample ("spirals_mlp.json"), "--data", "regression", NULL };
+  const char *args2[] = { "train", test_sample ("spirals_mlp.json"), "--data", "regression", NULL };
   g_assert_cmpint (run (args2, &out2, &err2), ==, 1);
   g_assert_nonnull (strstr (err2, "expects (batch, 2) but the dataset gives (batch, 8)"));
 
   g_autofree char *out3 = NULL, *err3 = NULL;
-  const char *args3[] = { "fly", sample ("spirals_mlp.json"), NULL };
+  const char *args3[] = { "fly", test_sample ("spirals_mlp.json"), NULL };
   g_assert_cmpint (run (args3, &out3, &err3), ==, 2);
 }
 
@@ -167,7 +161,7 @@ static void
 test_slow_fashion_mlp (void)
 {
   g_autofree char *out = NULL, *err = NULL;
-  const char *args[] = { "train", sample ("fashion_mlp.json"), "--json", NULL };
+  const char *args[] = { "train", test_sample ("fashion_mlp.json"), "--json", NULL };
   g_assert_cmpint (run (args, &out, &err), ==, 0);
   g_autoptr (GPtrArray) lines = json_lines (out);
   g_assert_cmpuint (lines->len, ==, 3);

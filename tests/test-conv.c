@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "nn.h"
+#include "test-util.h"
 #include "nn-conv-private.h"
 
 /* Linear-in-the-inputs checks: central differences are exact for a linear
@@ -1301,14 +1302,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  /* The conv-threads run splits the work over threads (OpenBLAS then runs
-   * on one, as nn_init leaves it). */
-  const char *threads = g_getenv ("DEEPSCOPE_TEST_THREADS");
-  if (threads)
-    {
-      openblas_set_num_threads (1);
-      nn_parallel_set_threads (atoi (threads));
-    }
+  test_threads_from_env ();
   g_test_add_func ("/engine/conv/out-size", test_out_size);
   g_test_add_func ("/engine/conv/conv2d", test_conv2d);
   g_test_add_func ("/engine/conv/winograd-matches-im2col", test_winograd_matches_im2col);
