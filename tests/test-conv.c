@@ -184,13 +184,13 @@ fill_distinct (Fixture *f, float *v, size_t n)
 static void
 check_grads (Fixture *f, double eps, const char *what)
 {
-  double e = nn_graph_check_grad (f->g, f->loss, f->x, eps, 400);
+  double e = test_check_grad (f->g, f->loss, f->x, eps, 400);
   g_test_message ("%s: d/dx max relative error %.2e", what, e);
   g_assert_cmpfloat (e, <, GRAD_TOL);
   for (int k = 0; k < f->n_p; k++)
     if (f->pg[k])
       {
-        e = nn_graph_check_grad (f->g, f->loss, f->p[k], eps, 400);
+        e = test_check_grad (f->g, f->loss, f->p[k], eps, 400);
         g_test_message ("%s: d/dparam%d max relative error %.2e", what, k, e);
         g_assert_cmpfloat (e, <, GRAD_TOL);
       }
@@ -582,7 +582,7 @@ test_conv2d_batch_change (void)
   nn_graph_forward (f.g);
   for (size_t i = 0; i < per; i++)
     g_assert_cmpfloat_with_epsilon (n->value[i], full[i], 1e-6);
-  double e = nn_graph_check_grad (f.g, f.loss, f.p[0], EPS_LINEAR, 0);
+  double e = test_check_grad (f.g, f.loss, f.p[0], EPS_LINEAR, 0);
   g_assert_cmpfloat (e, <, GRAD_TOL);
   fixture_clear (&f);
 }
@@ -615,16 +615,16 @@ test_conv2d_partial_grads (void)
       if (frozen)
         {
           g_assert_null (f.pg[0]);
-          double e = nn_graph_check_grad (f.g, f.loss, f.x, EPS_LINEAR, 0);
+          double e = test_check_grad (f.g, f.loss, f.x, EPS_LINEAR, 0);
           g_assert_cmpfloat (e, <, GRAD_TOL);
         }
       else
         {
           g_assert_null (nn_graph_node (f.g, f.x)->grad);
-          double e = nn_graph_check_grad (f.g, f.loss, f.p[0], EPS_LINEAR, 0);
+          double e = test_check_grad (f.g, f.loss, f.p[0], EPS_LINEAR, 0);
           g_assert_cmpfloat (e, <, GRAD_TOL);
         }
-      double e = nn_graph_check_grad (f.g, f.loss, f.p[1], EPS_LINEAR, 0);
+      double e = test_check_grad (f.g, f.loss, f.p[1], EPS_LINEAR, 0);
       g_assert_cmpfloat (e, <, GRAD_TOL);
       fixture_clear (&f);
     }
@@ -1298,9 +1298,29 @@ test_chain (void)
   fixture_clear (&f);
 }
 
+/* ---- every op has a gradient check ---------------------------------------- */
+
+/* Set in main: the command line ran only some of the tests. */
+static gboolean subset;
+
+/* The gradient checks above went through the backward pass of every op of
+ * the convnet ops (the table after NN_OP_LAST_CORE): the other half is in test-ops.c, so together the two programs cover the
+ * whole table. Runs last. */
+static void
+test_grad_coverage (void)
+{
+  if (subset)
+    {
+      g_test_skip ("only some tests ran: the coverage check needs them all");
+      return;
+    }
+  test_assert_grad_checked (NN_OP_LAST_CORE, NN_N_OPS);
+}
+
 int
 main (int argc, char **argv)
 {
+  subset = test_args_select (argc, argv);
   g_test_init (&argc, &argv, NULL);
   test_threads_from_env ();
   g_test_add_func ("/engine/conv/out-size", test_out_size);
@@ -1322,5 +1342,6 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/conv/spatial-dropout", test_spatial_dropout);
   g_test_add_func ("/engine/conv/augment", test_augment_op);
   g_test_add_func ("/engine/conv/chain", test_chain);
+  g_test_add_func ("/engine/conv/coverage/grad-checks", test_grad_coverage);
   return g_test_run ();
 }

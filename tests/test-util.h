@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What the engine's test programs share: building models by hand, the
- * samples folder, temporary trees and the thread count of the -threads
- * runs. Header-only (static inline), so each test stays one program. */
+ * samples folder, temporary trees, the thread count of the -threads runs
+ * and the record of which ops the gradient checks covered. Header-only
+ * (static inline), so each test stays one program. */
 #pragma once
 
 #include <glib.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 
 #include "nn.h"
+#include "nn-graph-private.h"
 #include "nn-parallel-private.h"
 
 /* Adds a layer of class cls (name NULL: the model picks one); fails the
@@ -88,4 +90,66 @@ test_threads_from_env (void)
       openblas_set_num_threads (1);
       nn_parallel_set_threads (atoi (threads));
     }
+}
+
+/* ---- gradient-check coverage --------------------------------------------- */
+
+/* The op types whose backward pass a gradient check of this program went
+ * through (indexed by NnOpType). */
+static inline gboolean *
+test_grad_checked (void)
+{
+  static gboolean checked[NN_N_OPS];
+  return checked;
+}
+
+/* nn_graph_check_grad, recording the op of every node between wrt and loss
+ * that depends on wrt: the backward passes the check compared. */
+static inline double
+test_check_grad (NnGraph *g,
+                 int      loss,
+                 int      wrt,
+                 double   eps,
+                 int      max_checks)
+{
+  gboolean *dep = g_new0 (gboolean, g->n_nodes);
+  dep[wrt] = TRUE;
+  for (int i = wrt + 1; i <= loss; i++)
+    {
+      NnNode *n = nn_graph_node (g, i);
+      for (int k = 0; k < n->n_in && !dep[i]; k++)
+        dep[i] = dep[n->in[k]];
+      if (dep[i])
+        test_grad_checked ()[n->op] = TRUE;
+    }
+  g_free (dep);
+  return nn_graph_check_grad (g, loss, wrt, eps, max_checks);
+}
+
+/* Fails unless every op of the table with a type in [first, last) went
+ * through a gradient check of this program; names the ones that did not. */
+static inline void
+test_assert_grad_checked (NnOpType first,
+                          NnOpType last)
+{
+  g_autoptr (GString) missing = g_string_new (NULL);
+  for (int t = first; t < last; t++)
+    if (nn_op_table[t] && !test_grad_checked ()[t])
+      g_string_append_printf (missing, " %s", nn_op_table[t]->name);
+  if (missing->len)
+    g_error ("ops of the table without a gradient check:%s; add a test that checks each "
+             "against central differences with test_check_grad", missing->str);
+}
+
+/* TRUE when the command line picks tests (-p, -s, --skip): a coverage
+ * check then sees only part of the program. Call before g_test_init. */
+static inline gboolean
+test_args_select (int    argc,
+                  char **argv)
+{
+  for (int i = 1; i < argc; i++)
+    if (g_str_equal (argv[i], "-p") || g_str_equal (argv[i], "-s")
+        || g_str_has_prefix (argv[i], "--skip"))
+      return TRUE;
+  return FALSE;
 }

@@ -59,7 +59,7 @@ typedef enum {
   NN_OP_ZERO_PAD2D,
   NN_OP_BATCHNORM,
   NN_OP_SPATIAL_DROPOUT2D,
-  NN_OP_AUGMENT,        /* random image augmentation while training (nn-augment.c) */
+  NN_OP_AUGMENT,        /* random image augmentation while training (nn-op-augment.c) */
   NN_N_OPS = 64
 } NnOpType;
 
