@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* deepscope-cli: train, evaluate, predict and summarise model files without
  * a display. Links the engine alone. */
+#include <errno.h>
 #include <glib-unix.h>
 #include <locale.h>
 #include <math.h>
@@ -10,15 +11,28 @@
 
 #include "nn.h"
 
+/* Numbers arrive as text and are checked once the command is known: a value
+ * out of range, with trailing characters or too big for its type is a usage
+ * error naming the option, never replaced by a default. */
 typedef struct {
   char    *data;
+  char    *epochs_text, *batch_text, *seed_text, *split_text, *kfold_text, *lr_text, *count_text;
+  char    *save;
+  gboolean json, quiet, early_stopping;
+  /* Parsed from the texts above; meaningful only where the text is set. */
   int      epochs, batch, kfold, count;
   gint64   seed;
   double   validation_split;
-  char    *save;
-  gboolean json, quiet, early_stopping;
   double   lr;
 } Options;
+
+enum {
+  CMD_TRAIN    = 1 << 0,
+  CMD_EVALUATE = 1 << 1,
+  CMD_PREDICT  = 1 << 2,
+  CMD_SUMMARY  = 1 << 3,
+  CMD_LAYERS   = 1 << 4,
+};
 
 typedef struct {
   GMainLoop *loop;
@@ -37,7 +51,7 @@ usage (FILE *f)
 {
   fputs ("Usage:\n"
          "  deepscope-cli train MODEL.json [--data NAME|PATH] [--epochs N] [--batch B] [--seed S]\n"
-         "                                 [--validation-split F] [--kfold K] [--lr LR]\n"
+         "                                 [--validation-split F] [--kfold K|0] [--lr LR]\n"
          "                                 [--early-stopping] [--save OUT.json] [--json] [--quiet]\n"
          "  deepscope-cli evaluate MODEL.json [--data NAME|PATH] [--batch B] [--json]\n"
          "  deepscope-cli predict MODEL.json [--data NAME|PATH] [--count N] [--json]\n"
@@ -52,14 +66,16 @@ parse_args (int *argc, char ***argv, Options *o, GError **error)
 {
   GOptionEntry entries[] = {
     { "data", 0, 0, G_OPTION_ARG_STRING, &o->data, "Dataset name or path", "NAME|PATH" },
-    { "epochs", 0, 0, G_OPTION_ARG_INT, &o->epochs, "Epochs", "N" },
-    { "batch", 0, 0, G_OPTION_ARG_INT, &o->batch, "Batch size", "B" },
-    { "seed", 0, 0, G_OPTION_ARG_INT64, &o->seed, "Random seed", "S" },
-    { "validation-split", 0, 0, G_OPTION_ARG_DOUBLE, &o->validation_split, "Validation fraction", "F" },
-    { "kfold", 0, 0, G_OPTION_ARG_INT, &o->kfold, "K-fold cross-validation", "K" },
-    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &o->lr, "Learning rate", "LR" },
+    { "epochs", 0, 0, G_OPTION_ARG_STRING, &o->epochs_text, "Epochs (at least 1)", "N" },
+    { "batch", 0, 0, G_OPTION_ARG_STRING, &o->batch_text, "Batch size (at least 1)", "B" },
+    { "seed", 0, 0, G_OPTION_ARG_STRING, &o->seed_text, "Random seed (0 or more)", "S" },
+    { "validation-split", 0, 0, G_OPTION_ARG_STRING, &o->split_text,
+      "Validation fraction (0 to less than 1)", "F" },
+    { "kfold", 0, 0, G_OPTION_ARG_STRING, &o->kfold_text,
+      "K-fold cross-validation (0: off, or 2 to the training samples)", "K" },
+    { "lr", 0, 0, G_OPTION_ARG_STRING, &o->lr_text, "Learning rate (above 0)", "LR" },
     { "early-stopping", 0, 0, G_OPTION_ARG_NONE, &o->early_stopping, "Stop when val_loss stalls", NULL },
-    { "count", 0, 0, G_OPTION_ARG_INT, &o->count, "Samples to predict", "N" },
+    { "count", 0, 0, G_OPTION_ARG_STRING, &o->count_text, "Samples to predict (at least 1)", "N" },
     { "save", 0, 0, G_OPTION_ARG_FILENAME, &o->save, "Save the trained model", "OUT.json" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &o->json, "One JSON object per line on stdout", NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "No progress bar", NULL },
@@ -69,6 +85,164 @@ parse_args (int *argc, char ***argv, Options *o, GError **error)
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_option_context_set_help_enabled (ctx, TRUE);
   return g_option_context_parse (ctx, argc, argv, error);
+}
+
+static void
+options_clear (Options *o)
+{
+  g_free (o->data);
+  g_free (o->epochs_text);
+  g_free (o->batch_text);
+  g_free (o->seed_text);
+  g_free (o->split_text);
+  g_free (o->kfold_text);
+  g_free (o->lr_text);
+  g_free (o->count_text);
+  g_free (o->save);
+}
+
+/* A whole number from min to max, all of text (no sign games, no trailing
+ * characters, no overflow). */
+static gboolean
+parse_whole (const char *option, const char *text, gint64 min, gint64 max, const char *range,
+             gint64 *out, GError **error)
+{
+  if (!g_ascii_string_to_signed (text, 10, min, max, out, NULL))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--%s takes a whole number %s, not “%s”", option, range, text);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* A finite number, all of text, checked against the range by the caller. */
+static gboolean
+parse_real (const char *option, const char *text, const char *range, double *out, GError **error)
+{
+  char *end = NULL;
+  errno = 0;
+  double v = g_ascii_strtod (text, &end);
+  if (!*text || g_ascii_isspace (*text) || *end || errno == ERANGE || !isfinite (v))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--%s takes a number %s, not “%s”", option, range, text);
+      return FALSE;
+    }
+  *out = v;
+  return TRUE;
+}
+
+/* Refuses options the command does not use and values out of range. */
+static gboolean
+check_options (Options *o, const char *cmd, guint cmd_bit, GError **error)
+{
+  const guint data_cmds = CMD_TRAIN | CMD_EVALUATE | CMD_PREDICT;
+  const struct {
+    const char *name;
+    gboolean    given;
+    guint       commands;
+  } used[] = {
+    { "data", o->data != NULL, data_cmds },
+    { "epochs", o->epochs_text != NULL, CMD_TRAIN },
+    { "batch", o->batch_text != NULL, CMD_TRAIN | CMD_EVALUATE },
+    { "seed", o->seed_text != NULL, CMD_TRAIN },
+    { "validation-split", o->split_text != NULL, CMD_TRAIN },
+    { "kfold", o->kfold_text != NULL, CMD_TRAIN },
+    { "lr", o->lr_text != NULL, CMD_TRAIN },
+    { "early-stopping", o->early_stopping, CMD_TRAIN },
+    { "count", o->count_text != NULL, CMD_PREDICT },
+    { "save", o->save != NULL, CMD_TRAIN },
+    { "json", o->json, data_cmds },
+    { "quiet", o->quiet, CMD_TRAIN },
+  };
+  for (guint k = 0; k < G_N_ELEMENTS (used); k++)
+    if (used[k].given && !(used[k].commands & cmd_bit))
+      {
+        g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                     "--%s is not an option of “%s”: leave it out (see the usage below)",
+                     used[k].name, cmd);
+        return FALSE;
+      }
+  if (o->data && !*o->data)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--data takes a dataset name or path, not an empty text");
+      return FALSE;
+    }
+  if (o->save && !*o->save)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--save takes a file name, not an empty text");
+      return FALSE;
+    }
+  gint64 v;
+  const char *at_least_1 = "from 1 to 2147483647";
+  if (o->epochs_text)
+    {
+      if (!parse_whole ("epochs", o->epochs_text, 1, G_MAXINT, at_least_1, &v, error))
+        return FALSE;
+      o->epochs = (int) v;
+    }
+  if (o->batch_text)
+    {
+      if (!parse_whole ("batch", o->batch_text, 1, G_MAXINT, at_least_1, &v, error))
+        return FALSE;
+      o->batch = (int) v;
+    }
+  if (o->count_text)
+    {
+      if (!parse_whole ("count", o->count_text, 1, G_MAXINT, at_least_1, &v, error))
+        return FALSE;
+      o->count = (int) v;
+    }
+  if (o->seed_text
+      && !parse_whole ("seed", o->seed_text, 0, G_MAXINT64, "from 0 to 9223372036854775807",
+                       &o->seed, error))
+    return FALSE;
+  if (o->kfold_text)
+    {
+      if (!g_ascii_string_to_signed (o->kfold_text, 10, 0, G_MAXINT, &v, NULL) || v == 1)
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       "--kfold takes 0 (off) or a whole number of folds from 2 to the number "
+                       "of training samples, not “%s”", o->kfold_text);
+          return FALSE;
+        }
+      o->kfold = (int) v;
+    }
+  if (o->split_text)
+    {
+      const char *range = "from 0 to less than 1";
+      if (!parse_real ("validation-split", o->split_text, range, &o->validation_split, error))
+        return FALSE;
+      if (o->validation_split < 0 || o->validation_split >= 1)
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       "--validation-split takes a number %s, not “%s”", range, o->split_text);
+          return FALSE;
+        }
+      if (o->kfold > 1)
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       "--validation-split has no use with --kfold, which validates on each "
+                       "fold in turn: give one of them");
+          return FALSE;
+        }
+    }
+  if (o->lr_text)
+    {
+      const char *range = "above 0";
+      if (!parse_real ("lr", o->lr_text, range, &o->lr, error))
+        return FALSE;
+      if (!(o->lr > 0))
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       "--lr takes a number %s, not “%s”", range, o->lr_text);
+          return FALSE;
+        }
+    }
+  return TRUE;
 }
 
 static void
@@ -240,6 +414,9 @@ open_data (NnModel *m, const Options *o, GError **error)
 static void
 print_scores_line (const char *prefix, const NnScores *s, gboolean json)
 {
+  /* A K-fold run stopped before its first fold ends has no means. */
+  if (s->n_values == 0)
+    return;
   if (json)
     {
       GString *line = g_string_new ("{");
@@ -264,19 +441,27 @@ cmd_train (NnModel *m, Options *o, GError **error)
   NnTrainDefaults *d = nn_model_get_defaults (m);
   NnFitConfig cfg;
   nn_fit_config_init (&cfg);
-  cfg.epochs = o->epochs > 0 ? o->epochs : d->epochs > 0 ? d->epochs : 5;
-  cfg.batch_size = o->batch > 0 ? o->batch : d->batch_size > 0 ? d->batch_size : 32;
-  cfg.seed = o->seed >= 0 ? (guint64) o->seed : d->seed;
-  cfg.validation_split = o->validation_split >= 0 ? o->validation_split : d->validation_split;
-  cfg.kfold = o->kfold > 0 ? o->kfold : d->kfold;
+  cfg.epochs = o->epochs_text ? o->epochs : d->epochs > 0 ? d->epochs : 5;
+  cfg.batch_size = o->batch_text ? o->batch : d->batch_size > 0 ? d->batch_size : 32;
+  cfg.seed = o->seed_text ? (guint64) o->seed : d->seed;
+  cfg.kfold = o->kfold_text ? o->kfold : d->kfold;
   cfg.kfold_iterations = MAX (d->kfold_iterations, 1);
+  cfg.validation_split = o->split_text ? o->validation_split : d->validation_split;
+  if (cfg.kfold > 1 && (size_t) cfg.kfold > ds->n_train)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--kfold %d asks for more folds than the %zu training samples of “%s”: "
+                   "give at most %zu folds", cfg.kfold, ds->n_train, ds->name, ds->n_train);
+      nn_fit_config_clear (&cfg);
+      return 2;
+    }
   if (o->early_stopping || d->early_stopping_patience > 0)
     {
       cfg.early_stopping = TRUE;
       cfg.patience = d->early_stopping_patience > 0 ? d->early_stopping_patience : 3;
     }
   cfg.snapshot_every = -1;
-  if (o->lr > 0)
+  if (o->lr_text)
     nn_model_get_optimizer (m)->learning_rate = o->lr;
   if (!nn_model_has_weights (m) && !nn_model_init_weights (m, cfg.seed, error))
     return 1;
@@ -306,6 +491,14 @@ cmd_train (NnModel *m, Options *o, GError **error)
   if (rc == 0)
     {
       g_autoptr (NnModel) trained = nn_trainer_dup_model (r.trainer);
+      /* The trainer hands back a model whenever it reports no error; check
+       * rather than pass NULL on to evaluate and save. */
+      if (!trained)
+        {
+          g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                       "Training ended without a model to evaluate or save");
+          rc = 1;
+        }
       if (cfg.kfold > 1 && r.finished)
         {
           NnScores s = { 0 };
@@ -314,7 +507,7 @@ cmd_train (NnModel *m, Options *o, GError **error)
           nn_scores_clear (&s);
         }
       NnScores test = { 0 };
-      if (ds->n_test)
+      if (rc == 0 && ds->n_test)
         {
           if (!nn_model_evaluate (trained, ds, NULL, 0, 256, &test, error))
             rc = 1;
@@ -343,7 +536,7 @@ cmd_evaluate (NnModel *m, Options *o, GError **error)
   if (!nn_model_has_weights (m))
     fprintf (stderr, "Warning: the model file has no weights; evaluating an untrained model\n");
   NnScores s = { 0 };
-  if (!nn_model_evaluate (m, ds, NULL, 0, o->batch > 0 ? o->batch : 256, &s, error))
+  if (!nn_model_evaluate (m, ds, NULL, 0, o->batch_text ? o->batch : 256, &s, error))
     return 1;
   print_scores_line ("test_", &s, o->json);
   nn_scores_clear (&s);
@@ -356,7 +549,7 @@ cmd_predict (NnModel *m, Options *o, GError **error)
   g_autoptr (NnDataset) ds = open_data (m, o, error);
   if (!ds)
     return 1;
-  size_t n = MIN ((size_t) (o->count > 0 ? o->count : 10), ds->n_test ? ds->n_test : ds->n);
+  size_t n = MIN ((size_t) (o->count_text ? o->count : 10), ds->n_test ? ds->n_test : ds->n);
   const guint32 *idx = ds->n_test ? ds->test_idx : ds->train_idx;
   g_autoptr (NnTensor) p = nn_model_predict (m, ds, idx, n, 0, 256, error);
   if (!p)
@@ -401,15 +594,59 @@ main (int argc, char **argv)
 {
   nn_init (argc, argv);
   setlocale (LC_ALL, "");
-  Options o = { .seed = -1, .validation_split = -1 };
+  Options o = { 0 };
   g_autoptr (GError) error = NULL;
   if (!parse_args (&argc, &argv, &o, &error))
     {
       fprintf (stderr, "deepscope-cli: %s\n", error->message);
       usage (stderr);
+      options_clear (&o);
       return 2;
     }
-  if (argc >= 2 && g_str_equal (argv[1], "layers"))
+  static const struct {
+    const char *name;
+    guint       bit;
+  } commands[] = {
+    { "train", CMD_TRAIN }, { "evaluate", CMD_EVALUATE }, { "predict", CMD_PREDICT },
+    { "summary", CMD_SUMMARY }, { "layers", CMD_LAYERS },
+  };
+  const char *cmd = argc >= 2 ? argv[1] : NULL;
+  guint cmd_bit = 0;
+  for (guint k = 0; cmd && k < G_N_ELEMENTS (commands); k++)
+    if (g_str_equal (cmd, commands[k].name))
+      cmd_bit = commands[k].bit;
+  if (!cmd)
+    {
+      usage (stderr);
+      options_clear (&o);
+      return 2;
+    }
+  if (!cmd_bit)
+    {
+      fprintf (stderr, "deepscope-cli: unknown command “%s”\n", cmd);
+      usage (stderr);
+      options_clear (&o);
+      return 2;
+    }
+  if (argc != (cmd_bit == CMD_LAYERS ? 2 : 3))
+    {
+      if (cmd_bit == CMD_LAYERS)
+        fprintf (stderr, "deepscope-cli: layers takes no other argument\n");
+      else
+        fprintf (stderr, "deepscope-cli: %s takes one model file%s\n", cmd,
+                 argc > 3 ? ", and every option starts with --" : "");
+      usage (stderr);
+      options_clear (&o);
+      return 2;
+    }
+  if (!check_options (&o, cmd, cmd_bit, &error))
+    {
+      fprintf (stderr, "deepscope-cli: %s\n", error->message);
+      usage (stderr);
+      options_clear (&o);
+      return 2;
+    }
+  if (cmd_bit == CMD_LAYERS)
     {
       for (guint i = 0; i < nn_layer_types_count (); i++)
         {
@@ -417,25 +654,20 @@ main (int argc, char **argv)
           printf ("%-24s %-15s %s\n", nn_layer_type_get_name (t),
                   nn_layer_group_name (nn_layer_type_get_group (t)), nn_layer_type_get_help (t));
         }
+      options_clear (&o);
       return 0;
     }
-  if (argc != 3)
-    {
-      usage (stderr);
-      return 2;
-    }
-  const char *cmd = argv[1];
   g_autoptr (NnModel) m = nn_model_load (argv[2], &error);
   int rc = 1;
   if (!m)
     ;
-  else if (g_str_equal (cmd, "train"))
+  else if (cmd_bit == CMD_TRAIN)
     rc = cmd_train (m, &o, &error);
-  else if (g_str_equal (cmd, "evaluate"))
+  else if (cmd_bit == CMD_EVALUATE)
     rc = cmd_evaluate (m, &o, &error);
-  else if (g_str_equal (cmd, "predict"))
+  else if (cmd_bit == CMD_PREDICT)
     rc = cmd_predict (m, &o, &error);
-  else if (g_str_equal (cmd, "summary"))
+  else
     {
       g_autofree char *s = nn_model_summary (m, &error);
       if (s)
@@ -444,15 +676,8 @@ main (int argc, char **argv)
           rc = 0;
         }
     }
-  else
-    {
-      fprintf (stderr, "deepscope-cli: unknown command “%s”\n", cmd);
-      usage (stderr);
-      rc = 2;
-    }
-  if (rc == 1 && error)
+  if (rc != 0 && error)
     fprintf (stderr, "deepscope-cli: %s\n", error->message);
-  g_free (o.data);
-  g_free (o.save);
+  options_clear (&o);
   return rc;
 }

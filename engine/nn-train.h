@@ -124,7 +124,9 @@ gboolean    nn_trainer_is_running    (NnTrainer *t);
 gboolean    nn_trainer_is_paused     (NnTrainer *t);
 /* Waits for the worker; returns its result. */
 gboolean    nn_trainer_join          (NnTrainer *t, GError **error);
-/* The trained model (after join). */
+/* The trained model (after join): whenever join reported no error, the
+ * weights as they stand, or the model given to start if it was stopped
+ * before any training. NULL while the worker runs. */
 NnModel    *nn_trainer_dup_model     (NnTrainer *t);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NnTrainer, nn_trainer_free)

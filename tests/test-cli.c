@@ -3,6 +3,9 @@
  * evaluate/predict on a saved model, errors in words with a non-zero exit.
  * The Fashion-MNIST run is the slow suite's (selected with -m slow). */
 #include <glib/gstdio.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/wait.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 
@@ -157,6 +160,253 @@ test_errors_in_words (void)
   g_assert_cmpint (run (args3, &out3, &err3), ==, 2);
 }
 
+/* Bad command lines: exit status 2, a message naming the option (and
+ * where given, its valid range), nothing on stdout, no file written. */
+typedef struct {
+  const char *args[8];     /* after the command and the model; "@OUT" is the --save path */
+  const char *command;
+  const char *names;       /* the message must contain this */
+  const char *also;        /* ... and this, if set */
+} BadLine;
+
+static const BadLine bad_lines[] = {
+  { { "--epochs", "0" }, "train", "--epochs", "from 1 to" },
+  { { "--epochs", "-1" }, "train", "--epochs", "from 1 to" },
+  { { "--epochs", "5x" }, "train", "--epochs", "“5x”" },
+  { { "--epochs", "1.5" }, "train", "--epochs", NULL },
+  { { "--epochs", "99999999999" }, "train", "--epochs", "2147483647" },
+  { { "--epochs", "" }, "train", "--epochs", NULL },
+  { { "--epochs", " 5" }, "train", "--epochs", NULL },
+  { { "--epochs=" }, "train", "--epochs", NULL },
+  { { "--batch", "-1" }, "train", "--batch", "from 1 to" },
+  { { "--batch", "0" }, "train", "--batch", NULL },
+  { { "--batch", "abc" }, "train", "--batch", NULL },
+  { { "--lr", "-1" }, "train", "--lr", "above 0" },
+  { { "--lr", "0" }, "train", "--lr", "above 0" },
+  { { "--lr", "nan" }, "train", "--lr", "above 0" },
+  { { "--lr", "inf" }, "train", "--lr", NULL },
+  { { "--lr", "1e999" }, "train", "--lr", NULL },
+  { { "--lr", "0.1x" }, "train", "--lr", NULL },
+  { { "--lr", " 0.1" }, "train", "--lr", NULL },
+  { { "--validation-split", "1.5" }, "train", "--validation-split", "less than 1" },
+  { { "--validation-split", "1" }, "train", "--validation-split", "less than 1" },
+  { { "--validation-split", "-0.1" }, "train", "--validation-split", NULL },
+  { { "--validation-split", "nan" }, "train", "--validation-split", NULL },
+  { { "--kfold", "-3" }, "train", "--kfold", "from 2 to" },
+  { { "--kfold", "1" }, "train", "--kfold", "0 (off)" },
+  { { "--kfold", "3x" }, "train", "--kfold", NULL },
+  { { "--kfold", "100000", "--data", "spirals:n=16" }, "train", "--kfold", "at most 13" },
+  { { "--kfold", "4", "--validation-split", "0.2" }, "train", "--validation-split", "--kfold" },
+  { { "--seed", "-5" }, "train", "--seed", "from 0 to" },
+  { { "--seed", "1e3" }, "train", "--seed", NULL },
+  { { "--seed", "99999999999999999999" }, "train", "--seed", NULL },
+  { { "--data", "" }, "train", "--data", NULL },
+  { { "--save", "" }, "train", "--save", NULL },
+  { { "--count", "5" }, "train", "--count", "not an option of “train”" },
+  { { "--bogus" }, "train", "--bogus", NULL },
+  { { "--epochs" }, "train", "--epochs", NULL },   /* missing value: the last argument */
+  { { "--count", "-1" }, "predict", "--count", "from 1 to" },
+  { { "--count", "0" }, "predict", "--count", NULL },
+  { { "--count", "10abc" }, "predict", "--count", NULL },
+  { { "--batch", "0" }, "evaluate", "--batch", NULL },
+  { { "--epochs", "3" }, "evaluate", "--epochs", "not an option of “evaluate”" },
+  { { "--save", "@OUT" }, "predict", "--save", "not an option" },
+  { { "--json" }, "summary", "--json", NULL },
+  { { "--epochs", "3" }, "layers", "--epochs", NULL },
+};
+
+static void
+test_bad_options (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("deepscope-cli-bad-XXXXXX", NULL);
+  g_autofree char *saved = g_build_filename (dir, "out.json", NULL);
+  for (guint k = 0; k < G_N_ELEMENTS (bad_lines); k++)
+    {
+      const BadLine *b = &bad_lines[k];
+      const char *args[16];
+      int n = 0;
+      gboolean save_given = FALSE;
+      args[n++] = b->command;
+      if (!g_str_equal (b->command, "layers"))
+        args[n++] = test_sample ("spirals_mlp.json");
+      for (int a = 0; b->args[a]; a++)
+        {
+          save_given |= g_strcmp0 (b->args[a], "--save") == 0;
+          args[n++] = g_str_equal (b->args[a], "@OUT") ? saved : b->args[a];
+        }
+      /* A run that went ahead would write out.json; options go before a
+       * missing value so that it stays the last argument. */
+      if (g_str_equal (b->command, "train") && !save_given)
+        {
+          memmove (args + 4, args + 2, sizeof (char *) * (size_t) (n - 2));
+          args[2] = "--save";
+          args[3] = saved;
+          n += 2;
+        }
+      args[n] = NULL;
+      g_autofree char *line = g_strjoinv (" ", (char **) args);
+      g_autofree char *out = NULL, *err = NULL;
+      int rc = run (args, &out, &err);
+      g_autofree char *first = g_strndup (err, strcspn (err, "\n"));
+      g_test_message ("%s → %d: %s", line, rc, first);
+      g_assert_cmpint (rc, ==, 2);
+      g_assert_nonnull (strstr (err, b->names));
+      if (b->also)
+        g_assert_nonnull (strstr (err, b->also));
+      g_assert_cmpstr (out, ==, "");
+      g_assert_false (g_file_test (saved, G_FILE_TEST_EXISTS));
+    }
+  g_test_message ("%u bad command lines refused", (guint) G_N_ELEMENTS (bad_lines));
+  g_rmdir (dir);
+}
+
+/* Input(8) -> Dense(1), MSE, Adam, on regression:n=200, saved in dir. */
+static char *
+linear_regression_file (const char *dir)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) m = nn_model_new ("linear");
+  int in = nn_model_add_layer (m, "Input", NULL, &error);
+  g_assert_true (nn_model_layer_set_param (m, in, "shape", "8", &error));
+  int d = nn_model_add_layer (m, "Dense", NULL, &error);
+  g_assert_true (nn_model_layer_set_param (m, d, "units", "1", &error));
+  g_assert_true (nn_model_connect (m, (NnRef) { in, 0 }, d, 0, &error));
+  nn_model_add_output (m, (NnRef) { d, 0 }, NN_LOSS_MSE, 1, NULL, 0);
+  nn_optimizer_config_init (nn_model_get_optimizer (m), NN_OPT_ADAM);
+  nn_model_set_dataset (m, "regression:n=200");
+  char *path = g_build_filename (dir, "linear.json", NULL);
+  g_assert_true (nn_model_save (m, path, FALSE, &error));
+  g_assert_no_error (error);
+  return path;
+}
+
+/* --lr 1e9 keeps the loss finite but huge: stderr says it diverges; at
+ * 0.001 it does not. */
+static void
+test_divergence_warning (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("deepscope-cli-div-XXXXXX", NULL);
+  g_autofree char *model = linear_regression_file (dir);
+  const char *lrs[2] = { "1e9", "0.001" };
+  for (int k = 0; k < 2; k++)
+    {
+      g_autofree char *out = NULL, *err = NULL;
+      const char *args[] = { "train", model, "--epochs", "3", "--lr", lrs[k], NULL };
+      g_assert_cmpint (run (args, &out, &err), ==, 0);
+      const char *warning = strstr (err, "The loss");
+      g_test_message ("--lr %s: %.*s", lrs[k], warning ? (int) strcspn (warning, "\n") : 1,
+                      warning ? warning : "-");
+      if (k == 0)
+        {
+          g_assert_nonnull (strstr (err, "The loss is diverging"));
+          g_assert_nonnull (strstr (err, "learning rate (1e+09)"));
+        }
+      else
+        g_assert_null (strstr (err, "diverging"));
+    }
+  g_unlink (model);
+  g_rmdir (dir);
+}
+
+/* Starts the CLI with stderr on a pipe (stdout to /dev/null). */
+static GPid
+spawn_cli (const char *const *args, FILE **err)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, (char *) cli ());
+  for (int k = 0; args[k]; k++)
+    g_ptr_array_add (argv, (char *) args[k]);
+  g_ptr_array_add (argv, NULL);
+  GPid pid;
+  int fd = -1;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (g_spawn_async_with_pipes (NULL, (char **) argv->pdata, NULL,
+                                           G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
+                                           NULL, NULL, &pid, NULL, NULL, &fd, &error));
+  g_assert_no_error (error);
+  *err = fdopen (fd, "r");
+  g_assert_nonnull (*err);
+  return pid;
+}
+
+/* Reads stderr lines until one starts with prefix; FALSE at the end. */
+static gboolean
+read_until (FILE *f, const char *prefix, GString *all)
+{
+  char line[4096];
+  while (fgets (line, sizeof line, f))
+    {
+      g_string_append (all, line);
+      if (g_str_has_prefix (line, prefix))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Ctrl-C at any moment of a K-fold run (before the first batch, in fold 1,
+ * during fold 2): the CLI ends with the model it has, evaluated and saved,
+ * or with an error in words; never with a crash or a critical warning
+ * (G_DEBUG=fatal-warnings turns those into an abort). */
+static void
+test_interrupt_kfold (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("deepscope-cli-int-XXXXXX", NULL);
+  g_autofree char *saved = g_build_filename (dir, "out.json", NULL);
+  int saved_ok = 0, errors = 0;
+  for (int k = 0; k < 12; k++)
+    {
+      const char *args[] = { "train", test_sample ("regression_kfold.json"), "--data",
+                             "regression:n=200", "--epochs", "1000", "--save", saved, NULL };
+      FILE *err = NULL;
+      g_autoptr (GString) all = g_string_new (NULL);
+      GPid pid = spawn_cli (args, &err);
+      /* The SIGINT handler is in place once this line is out. */
+      g_assert_true (read_until (err, "Training ", all));
+      switch (k % 4)
+        {
+        case 0:
+          break;
+        case 1:
+          g_usleep (5000);
+          break;
+        case 2:
+          g_assert_true (read_until (err, "fold 1 epoch 2", all));
+          break;
+        default:
+          g_assert_true (read_until (err, "fold 1:", all));
+          break;
+        }
+      kill (pid, SIGINT);
+      read_until (err, "\x01", all);
+      fclose (err);
+      int status = 0;
+      g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+      g_spawn_close_pid (pid);
+      g_test_message ("stop %d: %s", k, WIFEXITED (status) ? "exited" : "killed by a signal");
+      g_assert_true (WIFEXITED (status));
+      if (WEXITSTATUS (status) == 0)
+        {
+          g_autoptr (GError) error = NULL;
+          g_autoptr (NnModel) m = nn_model_load (saved, &error);
+          g_assert_no_error (error);
+          g_assert_true (nn_model_has_weights (m));
+          g_assert_nonnull (strstr (all->str, "Saved "));
+          g_unlink (saved);
+          saved_ok++;
+        }
+      else
+        {
+          g_assert_cmpint (WEXITSTATUS (status), ==, 1);
+          g_assert_nonnull (strstr (all->str, "deepscope-cli: "));
+          errors++;
+        }
+    }
+  g_test_message ("12 interrupted K-fold runs: %d saved a model that loads, %d errors",
+                  saved_ok, errors);
+  g_assert_cmpint (saved_ok + errors, ==, 12);
+  g_rmdir (dir);
+}
+
 static void
 test_slow_fashion_mlp (void)
 {
@@ -184,6 +434,9 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/train-spirals-json", test_train_spirals_json);
   g_test_add_func ("/cli/two-outputs-and-kfold", test_two_outputs_and_kfold);
   g_test_add_func ("/cli/errors-in-words", test_errors_in_words);
+  g_test_add_func ("/cli/bad-options", test_bad_options);
+  g_test_add_func ("/cli/divergence-warning", test_divergence_warning);
+  g_test_add_func ("/cli/interrupt-kfold", test_interrupt_kfold);
   if (g_test_slow ())
     g_test_add_func ("/cli/slow/fashion-mlp", test_slow_fashion_mlp);
   return g_test_run ();

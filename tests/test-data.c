@@ -970,6 +970,148 @@ test_csv_errors (void)
   g_assert_error (error, NN_DATA_ERROR, NN_DATA_ERROR_CANCELLED);
 }
 
+/* inf, -Infinity and -nan in a numeric column are missing values, handled
+ * by the missing= policy; the column stays one numeric feature. In a column
+ * of words "inf" is just another category. */
+static void
+test_csv_non_finite (void)
+{
+  g_autoptr(GError) error = NULL;
+  const char *text =
+    "a,b,y\n"
+    "1,red,0.5\n"
+    "inf,blue,1.5\n"
+    "3,red,-Infinity\n"
+    "-INF,inf,2.5\n"
+    "5,blue,-nan\n"
+    "7,red,3.5\n"
+    "9,blue,4.5\n";
+  g_autofree char *path = write_text ("nonfinite.csv", text);
+  int n_missing = -1;
+
+  NnCsvOptions opt = { .target = "y", .missing = NN_MISSING_ERROR, .classify = FALSE };
+  g_assert_null (nn_csv_load (path, &opt, &n_missing, &error));
+  g_assert_error (error, NN_DATA_ERROR, NN_DATA_ERROR_MISSING);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "line 3, column “a”"));
+  g_assert_nonnull (strstr (error->message, "“inf” is not a finite number"));
+  g_assert_nonnull (strstr (error->message, "missing=drop"));
+  g_clear_error (&error);
+
+  /* drop: lines 3 to 6 go; a is one numeric feature, b two categories. */
+  opt.missing = NN_MISSING_DROP;
+  g_autoptr(NnDataset) d = nn_csv_load (path, &opt, &n_missing, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (n_missing, ==, 4);
+  g_assert_cmpuint (d->n, ==, 3);
+  g_assert_cmpint (d->n_classes, ==, 0);
+  g_assert_cmpuint (d->inputs[0]->sample_size, ==, 3);
+  g_assert_cmpstr (d->inputs[0]->feature_names[0], ==, "a");
+  const float da[3] = { 1.f, 7.f, 9.f }, dy[3] = { 0.5f, 3.5f, 4.5f };
+  for (int i = 0; i < 3; i++)
+    {
+      g_assert_cmpfloat (raw_f32 (d->inputs[0], i, 0), ==, da[i]);
+      g_assert_cmpfloat (raw_f32 (d->targets[0], i, 0), ==, dy[i]);
+    }
+
+  /* mean: rows without a target go (lines 4 and 6); a's gaps on lines 3
+   * and 5 get the mean of its training rows (1, -, -, 7: 4); b keeps
+   * "inf" as a category. */
+  opt.missing = NN_MISSING_MEAN;
+  g_autoptr(NnDataset) m = nn_csv_load (path, &opt, &n_missing, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (n_missing, ==, 4);
+  g_assert_cmpuint (m->n, ==, 5);
+  g_assert_cmpuint (m->n_train, ==, 4);
+  g_assert_cmpuint (m->inputs[0]->sample_size, ==, 4);
+  g_assert_cmpstr (m->inputs[0]->feature_names[0], ==, "a");
+  g_assert_cmpstr (m->inputs[0]->feature_names[2], ==, "b=inf");
+  g_assert_cmpfloat (raw_f32 (m->inputs[0], 1, 0), ==, 4.f);
+  g_assert_cmpfloat (raw_f32 (m->inputs[0], 2, 0), ==, 4.f);
+  g_assert_cmpfloat (raw_f32 (m->inputs[0], 2, 2), ==, 1.f);
+  g_assert_cmpfloat (raw_f32 (m->inputs[0], 4, 0), ==, 9.f);
+  for (size_t i = 0; i < m->n * m->inputs[0]->sample_size; i++)
+    g_assert_true (isfinite (((const float *) m->inputs[0]->data)[i]));
+
+  /* The spec form with zero. */
+  g_autoptr(NnDataset) z = csv_open ("nonfinite2.csv", text, ":target=y:missing=zero:task=regress",
+                                     &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (z->n, ==, 5);
+  g_assert_cmpfloat (raw_f32 (z->inputs[0], 1, 0), ==, 0.f);
+}
+
+/* Fields and lines have a length limit (1 MiB, 16 MiB): a field one byte
+ * longer stops the load with its line and column. */
+#define TEST_CSV_MAX_FIELD ((size_t) 1 << 20)
+
+static void
+test_csv_long_fields (void)
+{
+  g_autoptr(GError) error = NULL;
+  GString *s = g_string_new ("a,y\nshort,1\n");
+
+  /* Exactly the limit loads. */
+  g_string_append_c (s, '"');
+  for (size_t k = 0; k < TEST_CSV_MAX_FIELD - 1; k++)
+    g_string_append_c (s, k % 1000 == 999 ? '\n' : 'x');
+  g_string_append (s, "\"\"\",2\n");     /* with one quote: 1 MiB of text */
+  g_autofree char *at = write_file ("field-at-limit.csv", s->str, s->len);
+  g_autoptr(NnDataset) ok = nn_dataset_open (at, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ok->n, ==, 2);
+
+  /* One byte more, quoted: the error names the line the field starts on. */
+  g_string_truncate (s, strlen ("a,y\nshort,1\n"));
+  g_string_append (s, "\"\"\"");
+  for (size_t k = 0; k < TEST_CSV_MAX_FIELD; k++)
+    g_string_append_c (s, k % 1000 == 999 ? '\n' : 'x');
+  g_string_append (s, "\",2\n");
+  g_autofree char *quoted = write_file ("field-quoted.csv", s->str, s->len);
+  g_assert_null (nn_dataset_open (quoted, NULL, &error));
+  g_assert_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "line 3, column 1"));
+  g_assert_nonnull (strstr (error->message, "1 MiB"));
+  g_clear_error (&error);
+
+  /* One byte more, unquoted, in the second column. */
+  g_string_assign (s, "a,y\n1,2\n3,");
+  for (size_t k = 0; k < TEST_CSV_MAX_FIELD + 1; k++)
+    g_string_append_c (s, '7');
+  g_string_append (s, "\n");
+  g_autofree char *plain = write_file ("field-plain.csv", s->str, s->len);
+  g_assert_null (nn_dataset_open (plain, NULL, &error));
+  g_assert_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "line 3, column 2"));
+  g_assert_nonnull (strstr (error->message, "1 MiB"));
+  g_clear_error (&error);
+
+  /* Seventeen fields of 1 MiB: the line is too long. */
+  g_string_assign (s, "a,y\n1,2\n");
+  for (int f = 0; f < 17; f++)
+    {
+      for (size_t k = 0; k < TEST_CSV_MAX_FIELD; k++)
+        g_string_append_c (s, 'z');
+      g_string_append_c (s, ',');
+    }
+  g_string_append (s, "3\n");
+  g_autofree char *line = write_file ("line-long.csv", s->str, s->len);
+  g_assert_null (nn_dataset_open (line, NULL, &error));
+  g_assert_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "line 3:"));
+  g_assert_nonnull (strstr (error->message, "16 MiB"));
+  g_clear_error (&error);
+
+  g_string_free (s, TRUE);
+  g_remove (at);
+  g_remove (quoted);
+  g_remove (plain);
+  g_remove (line);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Generated sets                                                           */
 /* ------------------------------------------------------------------------ */
@@ -1457,6 +1599,8 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/data/csv/categorical-quoted", test_csv_categorical_quoted);
   g_test_add_func ("/engine/data/csv/missing", test_csv_missing);
   g_test_add_func ("/engine/data/csv/errors", test_csv_errors);
+  g_test_add_func ("/engine/data/csv/non-finite", test_csv_non_finite);
+  g_test_add_func ("/engine/data/csv/long-fields", test_csv_long_fields);
   g_test_add_func ("/engine/data/toy/sets", test_toy);
   g_test_add_func ("/engine/data/toy/classes", test_toy_shapes_of_classes);
   g_test_add_func ("/engine/data/regression-twoinput", test_regression_twoinput);

@@ -2,10 +2,13 @@
 /* Model files: every field round-trips (text and predictions bit for bit),
  * malformed files give the right error code and message, saving is atomic. */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -619,6 +622,78 @@ test_nesting (void)
   expect_error (deep, -1, NN_MODEL_ERROR_FILE, "nested more than 8 deep", NULL);
 }
 
+/* Text nested `levels` deep: `prefix` then `open` that many times. */
+static char *
+deep_text (const char *prefix, const char *open, int levels)
+{
+  GString *s = g_string_new (prefix);
+  for (int k = 0; k < levels; k++)
+    g_string_append (s, open);
+  return g_string_free (s, FALSE);
+}
+
+/* 100,000 levels of [ or {"a": used to run json-glib out of stack; they
+ * are refused before parsing, with where the limit was crossed. Brackets
+ * in strings and comments do not count, so a model with many of them in
+ * its text still loads. */
+static void
+test_deep_json (void)
+{
+  g_autofree char *arrays = deep_text ("", "[", 100000);
+  expect_error (arrays, -1, NN_MODEL_ERROR_FILE, "deeper than 128 levels",
+                "line 1, column 129, byte 128", "not a model file", NULL);
+  g_autofree char *objects = deep_text ("", "{\"a\":", 100000);
+  expect_error (objects, -1, NN_MODEL_ERROR_FILE, "deeper than 128 levels",
+                "line 1, column 641, byte 640", NULL);
+  /* Neither a quote inside a comment nor one inside a string hides them. */
+  g_autofree char *commented = deep_text ("{\"a\": /* \" */\n", "[", 100000);
+  expect_error (commented, -1, NN_MODEL_ERROR_FILE, "deeper than 128 levels", "line 2, column 128",
+                NULL);
+  g_autofree char *escaped = deep_text ("{\"a\": \"\\\\\", 'b': '\\', \"c\":", "[{\"d\":", 50000);
+  expect_error (escaped, -1, NN_MODEL_ERROR_FILE, "deeper than 128 levels", NULL);
+
+  /* From a file, the message starts with its name. */
+  g_autofree char *dir = g_dir_make_tmp ("model-io-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "deep.json", NULL);
+  g_assert_true (g_file_set_contents (path, objects, -1, NULL));
+  g_autoptr (GError) error = NULL;
+  g_assert_null (nn_model_load (path, &error));
+  g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE);
+  g_assert_true (g_str_has_prefix (error->message, path));
+  g_assert_nonnull (strstr (error->message, "deeper than 128 levels"));
+  g_unlink (path);
+  g_rmdir (dir);
+
+  /* Models nested as deep as they may be (8) stay far below the bound. */
+  g_autofree char *eight = nested_json (8);
+  g_autoptr (NnModel) deepest = load (eight);
+  g_autofree char *eight_saved = to_json (deepest, FALSE);
+  g_autoptr (NnModel) deepest2 = load (eight_saved);
+
+  /* 300 brackets, escaped quotes and backslashes in a description. */
+  g_autoptr (NnModel) m = nn_model_new ("brackets");
+  int in = test_add (m, "Input", "x");
+  test_set (m, in, "shape", "3");
+  int d = test_add (m, "Dense", "dense");
+  call1 (m, d, in, 0);
+  g_autofree char *many = deep_text ("\"\\", "[{\"", 100);
+  g_autofree char *desc = g_strconcat (many, "\\", NULL);
+  nn_model_get_defaults (m)->description = g_strdup (desc);
+  g_autofree char *json = to_json (m, FALSE);
+  g_autoptr (NnModel) back = load (json);
+  g_assert_cmpstr (nn_model_get_defaults (back)->description, ==, desc);
+
+  /* The same in a comment and in a single-quoted string, which json-glib
+   * accepts (a backslash does not escape there). */
+  g_autofree char *brackets = deep_text ("", "[{", 150);
+  g_autofree char *extra = g_strdup_printf ("{\n  /* %s \" */\n  \"title\": '%s\\',\n  \"format\"",
+                                            brackets, brackets);
+  g_autofree char *hand = replace_once (json, "{\n  \"format\"", extra);
+  g_autoptr (NnModel) back2 = load (hand);
+  g_autofree char *title = g_strconcat (brackets, "\\", NULL);
+  g_assert_cmpstr (nn_model_get_defaults (back2)->title, ==, title);
+}
+
 /* A small valid file to break in many ways. */
 static char *
 small_model_json (gboolean with_weights)
@@ -1034,6 +1109,261 @@ test_save_replaces (void)
   g_rmdir (dir);
 }
 
+static char *
+read_text (const char *path)
+{
+  char *text = NULL;
+  g_autoptr (GError) error = NULL;
+  g_file_get_contents (path, &text, NULL, &error);
+  g_assert_no_error (error);
+  return text;
+}
+
+/* Saving through a symlink (and a chain of them, and one into another
+ * folder) replaces the file the link points to; the links stay links and
+ * no temporary file is left in either folder. */
+static void
+test_save_symlink (void)
+{
+  g_autoptr (NnModel) m = build_full_model ();
+  g_autofree char *json = to_json (m, TRUE);
+  g_autofree char *dir = g_dir_make_tmp ("model-io-XXXXXX", NULL);
+  g_autofree char *sub = g_build_filename (dir, "sub", NULL);
+  g_autofree char *real = g_build_filename (sub, "real.json", NULL);
+  g_autofree char *link = g_build_filename (dir, "link.json", NULL);
+  g_autofree char *link2 = g_build_filename (dir, "link2.json", NULL);
+  g_autofree char *dangling = g_build_filename (dir, "dangling.json", NULL);
+  g_autofree char *created = g_build_filename (sub, "new.json", NULL);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir (sub, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (real, "old\n", -1, NULL));
+  g_assert_cmpint (g_chmod (real, 0640), ==, 0);
+  g_assert_cmpint (symlink ("sub/real.json", link), ==, 0);
+  g_assert_cmpint (symlink (link, link2), ==, 0);         /* absolute, to a link */
+  g_assert_cmpint (symlink ("sub/new.json", dangling), ==, 0);
+
+  g_assert_true (nn_model_save (m, link, TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (link, G_FILE_TEST_IS_SYMLINK));
+  g_autofree char *target = g_file_read_link (link, NULL);
+  g_assert_cmpstr (target, ==, "sub/real.json");
+  g_autofree char *now = read_text (real);
+  g_assert_cmpstr (now, ==, json);
+  GStatBuf st;
+  g_assert_cmpint (g_lstat (real, &st), ==, 0);
+  g_assert_true (S_ISREG (st.st_mode));
+  g_assert_cmpint (st.st_mode & 0777, ==, 0640);          /* permissions kept */
+
+  g_assert_true (g_file_set_contents (real, "old\n", -1, NULL));
+  g_assert_true (nn_model_save (m, link2, TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (link2, G_FILE_TEST_IS_SYMLINK));
+  g_assert_true (g_file_test (link, G_FILE_TEST_IS_SYMLINK));
+  g_clear_pointer (&now, g_free);
+  now = read_text (real);
+  g_assert_cmpstr (now, ==, json);
+
+  /* A dangling link: the file it names is created. */
+  g_assert_true (nn_model_save (m, dangling, TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (dangling, G_FILE_TEST_IS_SYMLINK));
+  g_clear_pointer (&now, g_free);
+  now = read_text (created);
+  g_assert_cmpstr (now, ==, json);
+
+  g_assert_cmpint (count_entries (dir), ==, 4);   /* sub, link, link2, dangling */
+  g_assert_cmpint (count_entries (sub), ==, 2);   /* real.json, new.json */
+
+  /* A loop of links is an error, not a hang. */
+  g_autofree char *loop = g_build_filename (dir, "loop.json", NULL);
+  g_assert_cmpint (symlink ("loop.json", loop), ==, 0);
+  g_assert_false (nn_model_save (m, loop, TRUE, &error));
+  g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE);
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+
+  g_unlink (loop);
+  g_unlink (created);
+  g_unlink (dangling);
+  g_unlink (link2);
+  g_unlink (link);
+  g_unlink (real);
+  g_rmdir (sub);
+  g_rmdir (dir);
+}
+
+/* A named pipe (the stand-in for /dev/null and other devices), a folder
+ * and a link to a pipe are refused with a message naming the path; the
+ * pipe stays a pipe. */
+static void
+test_save_not_regular (void)
+{
+  g_autoptr (NnModel) m = build_full_model ();
+  g_autofree char *dir = g_dir_make_tmp ("model-io-XXXXXX", NULL);
+  g_autofree char *fifo = g_build_filename (dir, "pipe.json", NULL);
+  g_autofree char *folder = g_build_filename (dir, "folder.json", NULL);
+  g_autofree char *link = g_build_filename (dir, "link.json", NULL);
+  g_autoptr (GError) error = NULL;
+  GStatBuf st;
+
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  g_assert_cmpint (g_mkdir (folder, 0700), ==, 0);
+  g_assert_cmpint (symlink ("pipe.json", link), ==, 0);
+
+  g_assert_false (nn_model_save (m, fifo, TRUE, &error));
+  g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, fifo));
+  g_assert_nonnull (strstr (error->message, "named pipe"));
+  g_clear_error (&error);
+
+  g_assert_false (nn_model_save (m, folder, TRUE, &error));
+  g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, folder));
+  g_assert_nonnull (strstr (error->message, "folder"));
+  g_clear_error (&error);
+
+  g_assert_false (nn_model_save (m, link, TRUE, &error));
+  g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, link));
+  g_assert_nonnull (strstr (error->message, "named pipe"));
+  g_clear_error (&error);
+
+  g_assert_cmpint (g_lstat (fifo, &st), ==, 0);
+  g_assert_true (S_ISFIFO (st.st_mode));
+  g_assert_cmpint (g_lstat (folder, &st), ==, 0);
+  g_assert_true (S_ISDIR (st.st_mode));
+  g_assert_true (g_file_test (link, G_FILE_TEST_IS_SYMLINK));
+  g_assert_cmpint (count_entries (dir), ==, 3);    /* nothing written */
+
+  g_unlink (link);
+  g_unlink (fifo);
+  g_rmdir (folder);
+  g_rmdir (dir);
+}
+
+/* A temporary file of our naming for this file that nobody is writing is
+ * removed by the next save; one that a save in progress holds locked and
+ * files of any other name are left alone. */
+static void
+test_save_stale_tmp (void)
+{
+  g_autoptr (NnModel) m = build_full_model ();
+  g_autofree char *json = to_json (m, TRUE);
+  g_autofree char *dir = g_dir_make_tmp ("model-io-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "model.json", NULL);
+  const char *stale_name = ".model.json.save-Ab3xZ9";
+  const char *busy_name = ".model.json.save-Busy42";
+  const char *others[] = {
+    ".model.json.save-Ab3xZ",        /* five characters */
+    ".model.json.save-Ab3xZ9x",      /* seven */
+    ".model.json.save-Ab3-Z9",       /* not from mkstemp's alphabet */
+    ".other.json.save-Ab3xZ9",       /* another file's */
+    ".model.jso.save-Ab3xZ9",
+    "model.json.Ab3xZ9",             /* what g_file_set_contents names them */
+    "model.json.save-Ab3xZ9",
+    ".model.json.backup",
+  };
+  g_autoptr (GError) error = NULL;
+
+  g_autofree char *stale = g_build_filename (dir, stale_name, NULL);
+  g_autofree char *busy = g_build_filename (dir, busy_name, NULL);
+  g_assert_true (g_file_set_contents (stale, "half a model", -1, NULL));
+  g_assert_true (g_file_set_contents (busy, "a model being written", -1, NULL));
+  for (guint k = 0; k < G_N_ELEMENTS (others); k++)
+    {
+      g_autofree char *p = g_build_filename (dir, others[k], NULL);
+      g_assert_true (g_file_set_contents (p, "keep", -1, NULL));
+    }
+  int busy_fd = g_open (busy, O_RDWR, 0);
+  g_assert_cmpint (busy_fd, >=, 0);
+  g_assert_cmpint (flock (busy_fd, LOCK_EX | LOCK_NB), ==, 0);
+
+  g_assert_true (nn_model_save (m, path, TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (stale, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (busy, G_FILE_TEST_EXISTS));
+  for (guint k = 0; k < G_N_ELEMENTS (others); k++)
+    {
+      g_autofree char *p = g_build_filename (dir, others[k], NULL);
+      g_autofree char *text = read_text (p);
+      g_assert_cmpstr (text, ==, "keep");
+    }
+  g_autofree char *now = read_text (path);
+  g_assert_cmpstr (now, ==, json);
+  g_assert_cmpint (count_entries (dir), ==, 2 + (int) G_N_ELEMENTS (others));
+
+  /* Once its writer is gone, it goes too. */
+  close (busy_fd);
+  g_assert_true (nn_model_save (m, path, TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (busy, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (count_entries (dir), ==, 1 + (int) G_N_ELEMENTS (others));
+
+  for (guint k = 0; k < G_N_ELEMENTS (others); k++)
+    {
+      g_autofree char *p = g_build_filename (dir, others[k], NULL);
+      g_unlink (p);
+    }
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* A save killed while writing (here by SIGXFSZ, the file size limit's
+ * signal, half-way through the text) leaves the old file whole and its
+ * temporary file behind; the next save removes that and replaces the file. */
+static void
+test_save_killed (void)
+{
+  g_autoptr (NnModel) m = build_full_model ();
+  g_autofree char *json = to_json (m, TRUE);
+  g_autofree char *dir = g_dir_make_tmp ("model-io-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "model.json", NULL);
+  const char *old = "{\"old\": \"contents\"}\n";
+  g_autoptr (GError) error = NULL;
+
+  if (g_test_subprocess ())
+    {
+      struct rlimit small;
+      const char *p = g_getenv ("MODEL_IO_TEST_PATH");
+      g_assert_cmpint (getrlimit (RLIMIT_FSIZE, &small), ==, 0);
+      small.rlim_cur = 1000;      /* well below the model's text */
+      g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &small), ==, 0);
+      signal (SIGXFSZ, SIG_DFL);
+      nn_model_save (m, p, TRUE, NULL);
+      return;                     /* not reached: the signal kills it */
+    }
+  g_assert_true (g_file_set_contents (path, old, -1, NULL));
+  g_setenv ("MODEL_IO_TEST_PATH", path, TRUE);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_failed ();
+  g_unsetenv ("MODEL_IO_TEST_PATH");
+
+  g_autofree char *now = read_text (path);
+  g_assert_cmpstr (now, ==, old);
+  g_assert_cmpint (count_entries (dir), ==, 2);  /* the file and a temporary file */
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  for (const char *name; (name = g_dir_read_name (d));)
+    if (!g_str_equal (name, "model.json"))
+      {
+        g_test_message ("left behind: %s", name);
+        g_assert_true (g_str_has_prefix (name, ".model.json.save-"));
+      }
+
+  g_assert_true (nn_model_save (m, path, TRUE, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&now, g_free);
+  now = read_text (path);
+  g_assert_cmpstr (now, ==, json);
+  g_assert_cmpint (count_entries (dir), ==, 1);
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1063,5 +1393,10 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/model-io/unwritable-values", test_unwritable_values);
   g_test_add_func ("/engine/model-io/save-unwritable", test_save_unwritable);
   g_test_add_func ("/engine/model-io/save-replaces", test_save_replaces);
+  g_test_add_func ("/engine/model-io/deep-json", test_deep_json);
+  g_test_add_func ("/engine/model-io/save-symlink", test_save_symlink);
+  g_test_add_func ("/engine/model-io/save-not-regular", test_save_not_regular);
+  g_test_add_func ("/engine/model-io/save-stale-tmp", test_save_stale_tmp);
+  g_test_add_func ("/engine/model-io/save-killed", test_save_killed);
   return g_test_run ();
 }

@@ -491,6 +491,207 @@ test_checkpoint_and_reduce_lr (void)
   g_rmdir (dir);
 }
 
+/* Pops events until one of kind `kind` has arrived `count` times (or the
+ * run finished); returns the FINISHED event if it came first. */
+static NnEvent *
+wait_for_kind (NnTrainer *t, NnEventKind kind, int count)
+{
+  int seen = 0;
+  for (int spins = 0; spins < 20000; spins++)
+    {
+      NnEvent *e;
+      while ((e = nn_trainer_pop_event (t)))
+        {
+          if (e->kind == NN_EVENT_FINISHED)
+            return e;
+          seen += e->kind == kind;
+          nn_event_free (e);
+          if (seen >= count)
+            return NULL;
+        }
+      g_usleep (500);
+    }
+  g_assert_not_reached ();
+  return NULL;
+}
+
+/* A stop at any moment (before the first batch, after it, after the first
+ * epoch, during fold 2, after a random delay) ends with a model or an
+ * error, never with neither; K-fold and plain runs alike. */
+static void
+test_stop_any_moment_gives_model (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnDataset) ds = nn_dataset_open ("moons:n=64:seed=4", NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (NnModel) m = spirals_mlp (4);
+  guint32 seed = g_test_rand_int ();
+  g_test_message ("stop moments seeded with %u", seed);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (seed);
+  int models = 0, errors = 0, stopped = 0;
+  for (int k = 0; k < 200; k++)
+    {
+      gboolean kfold = k % 2 == 0;
+      int moment = (k / 2) % 5;
+      NnFitConfig cfg;
+      nn_fit_config_init (&cfg);
+      cfg.epochs = 10;
+      cfg.batch_size = 8;
+      cfg.kfold = kfold ? 4 : 0;
+      cfg.seed = (guint64) k + 1;
+      g_autoptr (NnTrainer) t = nn_trainer_new ();
+      g_assert_true (nn_trainer_start (t, m, ds, &cfg, &error));
+      g_assert_no_error (error);
+      NnEvent *finished = NULL;
+      switch (moment)
+        {
+        case 0: /* at once, most likely before the first batch */
+          break;
+        case 1:
+          finished = wait_for_kind (t, NN_EVENT_BATCH, 1);
+          break;
+        case 2:
+          finished = wait_for_kind (t, NN_EVENT_EPOCH, 1);
+          break;
+        case 3: /* during fold 2, or in the second epoch */
+          finished = wait_for_kind (t, kfold ? NN_EVENT_FOLD : NN_EVENT_EPOCH, kfold ? 1 : 2);
+          break;
+        default:
+          g_usleep (g_rand_int_range (rand, 0, 3000));
+          break;
+        }
+      nn_trainer_request_stop (t);
+      if (!finished)
+        finished = wait_for_kind (t, NN_EVENT_FINISHED, 1);
+      g_assert_nonnull (finished);
+      g_assert_cmpint (finished->kind, ==, NN_EVENT_FINISHED);
+      gboolean ok = nn_trainer_join (t, &error);
+      g_autoptr (NnModel) trained = nn_trainer_dup_model (t);
+      if (ok)
+        {
+          g_assert_no_error (error);
+          g_assert_null (finished->error);
+          g_assert_nonnull (trained);
+          g_assert_cmpint (nn_model_get_n_layers (trained), ==, nn_model_get_n_layers (m));
+          g_assert_true (nn_model_has_weights (trained));
+          models++;
+          stopped += g_strcmp0 (finished->text, "Stopped") == 0;
+        }
+      else
+        {
+          g_assert_nonnull (error);
+          g_assert_nonnull (finished->error);
+          g_clear_error (&error);
+          errors++;
+        }
+      nn_event_free (finished);
+      nn_fit_config_clear (&cfg);
+    }
+  g_test_message ("200 stops: %d models (%d reported Stopped), %d errors", models, stopped, errors);
+  g_assert_cmpint (models + errors, ==, 200);
+}
+
+/* Input(8) -> Dense(1), MSE, Adam at learning rate lr: Adam's steps are
+ * about lr in size, so at 1e9 the loss grows huge but stays finite. */
+static NnModel *
+regression_linear (double lr)
+{
+  g_autoptr (GError) error = NULL;
+  NnModel *m = nn_model_new ("regression");
+  int in = nn_model_add_layer (m, "Input", NULL, &error);
+  g_assert_true (nn_model_layer_set_param (m, in, "shape", "8", &error));
+  int d = nn_model_add_layer (m, "Dense", NULL, &error);
+  g_assert_true (nn_model_layer_set_param (m, d, "units", "1", &error));
+  g_assert_true (nn_model_connect (m, (NnRef) { in, 0 }, d, 0, &error));
+  nn_model_add_output (m, (NnRef) { d, 0 }, NN_LOSS_MSE, 1, NULL, 0);
+  nn_optimizer_config_init (nn_model_get_optimizer (m), NN_OPT_ADAM);
+  nn_model_get_optimizer (m)->learning_rate = lr;
+  g_assert_no_error (error);
+  return m;
+}
+
+typedef struct {
+  int warnings, epochs;
+  double last_loss;
+  char *text;
+} DivergeSeen;
+
+static void
+diverge_event (NnTrainer *t, const NnEvent *e, gpointer data)
+{
+  DivergeSeen *seen = data;
+  if (e->kind == NN_EVENT_WARNING)
+    {
+      seen->warnings++;
+      g_free (seen->text);
+      seen->text = g_strdup (e->text);
+    }
+  else if (e->kind == NN_EVENT_EPOCH)
+    {
+      seen->epochs++;
+      seen->last_loss = e->loss;
+    }
+}
+
+/* Learning rate 1e9: the loss stays finite but grows by orders of
+ * magnitude; one warning says so. At 1e-3 the same run posts none. */
+static void
+test_divergence_warns (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnDataset) ds = nn_dataset_open ("regression:n=200", NULL, &error);
+  g_assert_no_error (error);
+  double lrs[2] = { 1e9, 1e-3 };
+  for (int k = 0; k < 2; k++)
+    {
+      g_autoptr (NnModel) m = regression_linear (lrs[k]);
+      NnFitConfig cfg;
+      nn_fit_config_init (&cfg);
+      cfg.epochs = 5;
+      cfg.batch_size = 16;
+      g_autoptr (NnTrainer) t = nn_trainer_new ();
+      g_assert_true (nn_trainer_start (t, m, ds, &cfg, &error));
+      DivergeSeen seen = { 0 };
+      NnEvent *finished = drain_until_finished (t, diverge_event, &seen);
+      g_assert_true (nn_trainer_join (t, &error));
+      g_assert_no_error (error);
+      g_test_message ("learning rate %g: last epoch loss %g, %d warning(s): %s", lrs[k],
+                      seen.last_loss, seen.warnings, seen.text ? seen.text : "-");
+      g_assert_cmpint (seen.epochs, ==, 5);
+      if (k == 0)
+        {
+          g_assert_true (isfinite (seen.last_loss));
+          g_assert_cmpint (seen.warnings, ==, 1);
+          g_assert_nonnull (strstr (seen.text, "diverging"));
+          g_assert_nonnull (strstr (seen.text, "learning rate (1e+09)"));
+        }
+      else
+        g_assert_cmpint (seen.warnings, ==, 0);
+      g_free (seen.text);
+      nn_event_free (finished);
+    }
+}
+
+/* More folds than training samples: refused at start, in words. */
+static void
+test_kfold_more_folds_than_samples (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnDataset) ds = nn_dataset_open ("moons:n=16", NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (NnModel) m = spirals_mlp (4);
+  NnFitConfig cfg;
+  nn_fit_config_init (&cfg);
+  cfg.kfold = 100000;
+  g_autoptr (NnTrainer) t = nn_trainer_new ();
+  g_assert_false (nn_trainer_start (t, m, ds, &cfg, &error));
+  g_assert_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG);
+  g_test_message ("%s", error->message);
+  g_autofree char *most = g_strdup_printf ("use at most %zu folds", ds->n_train);
+  g_assert_nonnull (strstr (error->message, most));
+  g_assert_false (nn_trainer_is_running (t));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -505,5 +706,8 @@ main (int argc, char **argv)
   g_test_add_func ("/train/dataset-mismatch", test_dataset_mismatch);
   g_test_add_func ("/train/runtime-param-and-histograms", test_runtime_param_and_histograms);
   g_test_add_func ("/train/checkpoint-and-reduce-lr", test_checkpoint_and_reduce_lr);
+  g_test_add_func ("/train/stop-any-moment-gives-model", test_stop_any_moment_gives_model);
+  g_test_add_func ("/train/divergence-warns", test_divergence_warns);
+  g_test_add_func ("/train/kfold-more-folds-than-samples", test_kfold_more_folds_than_samples);
   return g_test_run ();
 }

@@ -8,9 +8,16 @@
  *
  * Numeric columns become one float feature each; any other column becomes
  * one 0/1 feature per distinct value ("color=red"), values sorted. Missing
- * cells ("", NA, NaN, ?) are dropped, imputed or reported. The test split is
- * the tail of the file, like Keras's validation_split, so a file sorted by
- * time keeps its future for testing. Every error names the line. */
+ * cells ("", NA, NaN, ?) are dropped, imputed or reported; so are inf,
+ * -inf, Infinity and nan in a column that is otherwise numeric, since a
+ * float feature cannot hold them. The test split is the tail of the file,
+ * like Keras's validation_split, so a file sorted by time keeps its future
+ * for testing. Every error names the line.
+ *
+ * A field longer than 1 MiB or a line (a record, with its quoted line
+ * breaks) longer than 16 MiB stops the load: no table of features has
+ * fields that long, and the bound keeps a damaged or hostile file from
+ * being copied into ever larger strings. */
 #define G_LOG_DOMAIN "nn-data"
 
 #include "nn-data-private.h"
@@ -23,6 +30,10 @@
 /* Integer targets with at most this many distinct values are classes. */
 #define CSV_MAX_AUTO_CLASSES 20
 #define CSV_DEFAULT_TEST     0.2
+/* Longest field and longest record, in bytes (quotes and separators of a
+ * record count, a field's surrounding quotes do not). */
+#define CSV_MAX_FIELD        (1u << 20)
+#define CSV_MAX_LINE         (16u << 20)
 
 typedef struct {
   GStringChunk *chunk;
@@ -45,6 +56,18 @@ is_blank (char c)
   return c == ' ' || c == '\t';
 }
 
+static void
+field_too_long (GError     **error,
+                const char  *path,
+                int          line,
+                guint        column)
+{
+  g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
+               "%s, line %d, column %u: the field is longer than 1 MiB (%u bytes), the "
+               "longest a CSV field may be; this does not look like a table",
+               path, line, column, CSV_MAX_FIELD);
+}
+
 static gboolean
 csv_parse (const char    *path,
            const char    *buf,
@@ -59,7 +82,9 @@ csv_parse (const char    *path,
   GString *field = g_string_new (NULL);
   GPtrArray *row = g_ptr_array_new ();
 
-  t->chunk = g_string_chunk_new (MAX (len, 64));
+  /* Chunks of at most 16 MiB: one allocation the size of a huge file
+   * could fail and abort where the parse itself would stop cleanly. */
+  t->chunk = g_string_chunk_new (CLAMP (len, 64, CSV_MAX_LINE));
   t->fields = g_ptr_array_new ();
   t->lines = g_array_new (FALSE, FALSE, sizeof (int));
   t->n_cols = 0;
@@ -70,12 +95,14 @@ csv_parse (const char    *path,
   while (i < len)
     {
       int rec_line = line;
+      size_t rec_start = i;
       gboolean blank = TRUE;
       g_ptr_array_set_size (row, 0);
 
       for (;;)
         {
           gboolean quoted = FALSE;
+          int field_line = line;
           g_string_truncate (field, 0);
 
           size_t j = i;
@@ -88,6 +115,11 @@ csv_parse (const char    *path,
               i = j + 1;
               for (;;)
                 {
+                  if (field->len > CSV_MAX_FIELD)
+                    {
+                      field_too_long (error, path, field_line, row->len + 1);
+                      goto out;
+                    }
                   if (i >= len)
                     {
                       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
@@ -132,7 +164,20 @@ csv_parse (const char    *path,
                 s++;
               while (e > s && is_blank (buf[e - 1]))
                 e--;
+              if (e - s > CSV_MAX_FIELD)
+                {
+                  field_too_long (error, path, field_line, row->len + 1);
+                  goto out;
+                }
               g_string_append_len (field, buf + s, e - s);
+            }
+          if (i - rec_start > CSV_MAX_LINE)
+            {
+              g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
+                           "%s, line %d: the line is longer than 16 MiB (%u bytes), the "
+                           "longest a CSV line may be; this does not look like a table",
+                           path, rec_line, CSV_MAX_LINE);
+              goto out;
             }
 
           if (quoted || field->len > 0)
@@ -196,6 +241,18 @@ is_missing (const char *s)
          || g_str_equal (s, "?");
 }
 
+/* inf, Infinity, nan in any case, with or without a sign: what C, NumPy
+ * and spreadsheets print for non-finite numbers. */
+static gboolean
+is_non_finite (const char *s)
+{
+  if (*s == '+' || *s == '-')
+    s++;
+  return g_ascii_strcasecmp (s, "inf") == 0
+         || g_ascii_strcasecmp (s, "infinity") == 0
+         || g_ascii_strcasecmp (s, "nan") == 0;
+}
+
 /* A number that fits a float and nothing else. */
 static gboolean
 parse_number (const char *s,
@@ -207,6 +264,15 @@ parse_number (const char *s,
     return FALSE;
   *out = v;
   return TRUE;
+}
+
+/* Missing in a column: non-finite numbers count only where the column is
+ * numeric, so "inf" stays a category among words. */
+static gboolean
+cell_is_missing (const char *s,
+                 gboolean    numeric_column)
+{
+  return is_missing (s) || (numeric_column && is_non_finite (s));
 }
 
 static int
@@ -247,14 +313,16 @@ csv_column_clear (CsvColumn *c)
 }
 
 /* Fills c from the kept rows of column `col`. as_classes: build classes
- * (numeric ones sorted by value) even for a numeric column. */
+ * (numeric ones sorted by value) even for a numeric column. numeric_column:
+ * the column is numeric over all rows, so its non-finite cells are missing. */
 static void
 csv_column_build (CsvColumn       *c,
                   const CsvTable  *t,
                   int              col,
                   const size_t    *rows,
                   size_t           n_rows,
-                  gboolean         as_classes)
+                  gboolean         as_classes,
+                  gboolean         numeric_column)
 {
   const char *const *f = (const char *const *) t->fields->pdata;
   const int nc = t->n_cols;
@@ -266,7 +334,7 @@ csv_column_build (CsvColumn       *c,
     {
       const char *s = f[(rows[r] + 1) * nc + col];
       double v;
-      if (is_missing (s))
+      if (cell_is_missing (s, numeric_column))
         c->num[r] = NAN;
       else if (parse_number (s, &v))
         {
@@ -318,7 +386,7 @@ csv_column_build (CsvColumn       *c,
   for (size_t r = 0; r < n_rows; r++)
     {
       const char *s = f[(rows[r] + 1) * nc + col];
-      if (!is_missing (s) && g_hash_table_add (seen, (gpointer) s))
+      if (!cell_is_missing (s, numeric_column) && g_hash_table_add (seen, (gpointer) s))
         g_ptr_array_add (names, (gpointer) s);
     }
   g_ptr_array_sort (names, compare_strings);
@@ -328,7 +396,8 @@ csv_column_build (CsvColumn       *c,
   for (size_t r = 0; r < n_rows; r++)
     {
       const char *s = f[(rows[r] + 1) * nc + col];
-      c->cat[r] = is_missing (s) ? -1 : GPOINTER_TO_INT (g_hash_table_lookup (seen, s)) - 1;
+      c->cat[r] = cell_is_missing (s, numeric_column)
+                    ? -1 : GPOINTER_TO_INT (g_hash_table_lookup (seen, s)) - 1;
     }
   c->cat_names = (char **) g_ptr_array_free (names, FALSE);
   g_hash_table_unref (seen);
@@ -352,6 +421,7 @@ nn_csv_load_full (const char          *path,
   CsvColumn *cols = NULL;
   g_autofree size_t *rows = NULL;
   g_autofree gboolean *missing = NULL;
+  g_autofree gboolean *numeric = NULL;
   g_autofree char **col_names = NULL;
   g_autoptr(GPtrArray) owned = NULL;
   g_autoptr(NnArray) x = NULL;
@@ -435,21 +505,45 @@ nn_csv_load_full (const char          *path,
       goto out;
     }
 
+  /* A column is numeric when each cell is missing, a number or a
+   * non-finite number (inf, nan); there the non-finite cells are missing
+   * values, since a float feature cannot hold them, rather than making the
+   * whole column categorical. */
+  numeric = g_new (gboolean, n_cols);
+  for (int c = 0; c < n_cols; c++)
+    {
+      numeric[c] = TRUE;
+      for (size_t r = 0; r < n_rows && numeric[c]; r++)
+        {
+          const char *s = f[(r + 1) * n_cols + c];
+          double v;
+          numeric[c] = is_missing (s) || is_non_finite (s) || parse_number (s, &v);
+        }
+    }
+
   /* Missing cells: count them, report the first, or decide which rows go. */
   missing = g_new (gboolean, n_rows * n_cols);
   int n_missing = 0;
   for (size_t r = 0; r < n_rows; r++)
     for (int c = 0; c < n_cols; c++)
       {
-        gboolean m = is_missing (f[(r + 1) * n_cols + c]);
+        const char *s = f[(r + 1) * n_cols + c];
+        gboolean m = cell_is_missing (s, numeric[c]);
         missing[r * n_cols + c] = m;
         n_missing += m;
         if (m && opt->missing == NN_MISSING_ERROR)
           {
-            g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_MISSING,
-                         "%s, line %d, column “%s”: missing value; choose what to do "
-                         "with missing values (missing=drop, mean or zero)",
-                         path, g_array_index (t.lines, int, r + 1), col_names[c]);
+            if (is_missing (s))
+              g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_MISSING,
+                           "%s, line %d, column “%s”: missing value; choose what to do "
+                           "with missing values (missing=drop, mean or zero)",
+                           path, g_array_index (t.lines, int, r + 1), col_names[c]);
+            else
+              g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_MISSING,
+                           "%s, line %d, column “%s”: “%s” is not a finite number, so in "
+                           "this numeric column it is a missing value; choose what to do "
+                           "with missing values (missing=drop, mean or zero)",
+                           path, g_array_index (t.lines, int, r + 1), col_names[c], s);
             if (n_missing_out != NULL)
               *n_missing_out = n_missing;
             goto out;
@@ -493,7 +587,7 @@ nn_csv_load_full (const char          *path,
   for (int c = 0; c < n_cols; c++)
     {
       cols[c].name = col_names[c];
-      csv_column_build (&cols[c], &t, c, rows, n_keep, FALSE);
+      csv_column_build (&cols[c], &t, c, rows, n_keep, FALSE, numeric[c]);
     }
 
   /* Target: decide the task, then build classes if it is classification. */
@@ -505,7 +599,7 @@ nn_csv_load_full (const char          *path,
       if (tc->numeric && tc->integer)
         {
           CsvColumn probe = { 0 };
-          csv_column_build (&probe, &t, target, rows, n_keep, TRUE);
+          csv_column_build (&probe, &t, target, rows, n_keep, TRUE, numeric[target]);
           classify = probe.n_cat <= CSV_MAX_AUTO_CLASSES;
           csv_column_clear (&probe);
         }
@@ -527,7 +621,7 @@ nn_csv_load_full (const char          *path,
       csv_column_clear (tc);
       memset (tc, 0, sizeof *tc);
       tc->name = col_names[target];
-      csv_column_build (tc, &t, target, rows, n_keep, TRUE);
+      csv_column_build (tc, &t, target, rows, n_keep, TRUE, numeric[target]);
     }
 
   /* Features: one per numeric column, one per value of a categorical one. */

@@ -2,9 +2,16 @@
 /* Writing model files, format version 1 (engine/MODEL-FORMAT.md): every
  * setting in a fixed order, so that saving a loaded file reproduces it byte
  * for byte. Reading is in nn-model-io.c. */
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include "nn-model-io-private.h"
 
@@ -461,12 +468,257 @@ nn_model_to_json (NnModel *m, gboolean with_weights, GError **error)
   return tidy_json (raw);
 }
 
+/* ---- saving --------------------------------------------------------------- */
+
+/* Saving writes ".NAME.save-XXXXXX" next to the file NAME, holding an
+ * flock on it from creation to the rename over NAME. GLib's and GIO's
+ * replace functions do not fit: g_file_set_contents renames over a symlink
+ * or a device node instead of writing to what it points to, and GIO writes
+ * a symlink's target in place, which is not atomic. */
+#define SAVE_TMP_INFIX  ".save-"
+#define SAVE_TMP_RANDOM 6      /* the XXXXXX g_mkstemp replaces */
+#define MAX_SYMLINKS    40     /* as Linux's path resolution */
+
+static gboolean
+save_error (GError **error, const char *path, const char *what, int err)
+{
+  g_autofree char *display = g_filename_display_name (path);
+  g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE, "Cannot save the model to %s: %s%s%s",
+               display, what ? what : "", what && err ? ": " : "", err ? g_strerror (err) : "");
+  return FALSE;
+}
+
+static const char *
+file_kind (mode_t mode)
+{
+  if (S_ISDIR (mode))
+    return "a folder";
+  if (S_ISFIFO (mode))
+    return "a named pipe (FIFO)";
+  if (S_ISCHR (mode))
+    return "a character device";
+  if (S_ISBLK (mode))
+    return "a block device";
+  if (S_ISSOCK (mode))
+    return "a socket";
+  return "a special file";
+}
+
+/* The file that saving to `path` replaces: `path` itself or, through any
+ * chain of symlinks, what they point to (which need not exist yet, as
+ * when the shell writes through a dangling link). `st` is its status, or
+ * st_mode 0 when it does not exist. Devices, pipes, folders and sockets
+ * are refused: saving never replaces them. */
+static char *
+resolve_target (const char *path, GStatBuf *st, GError **error)
+{
+  g_autofree char *cur = g_strdup (path);
+
+  for (int hops = 0; hops <= MAX_SYMLINKS; hops++)
+    {
+      if (g_lstat (cur, st) != 0)
+        {
+          int err = errno;
+          if (err != ENOENT)
+            {
+              save_error (error, path, NULL, err);
+              return NULL;
+            }
+          memset (st, 0, sizeof *st);
+          return g_steal_pointer (&cur);
+        }
+      if (S_ISREG (st->st_mode))
+        return g_steal_pointer (&cur);
+      if (!S_ISLNK (st->st_mode))
+        {
+          g_autofree char *what = NULL;
+          g_autofree char *display = g_filename_display_name (cur);
+          if (hops == 0)
+            what = g_strdup_printf ("it is %s, not a regular file; choose a file name",
+                                    file_kind (st->st_mode));
+          else
+            what = g_strdup_printf ("it links to %s, which is %s, not a regular file; choose a "
+                                    "file name", display, file_kind (st->st_mode));
+          save_error (error, path, what, 0);
+          return NULL;
+        }
+      g_autoptr (GError) err = NULL;
+      g_autofree char *link = g_file_read_link (cur, &err);
+      if (!link)
+        {
+          save_error (error, path, err->message, 0);
+          return NULL;
+        }
+      if (!g_path_is_absolute (link))
+        {
+          g_autofree char *dir = g_path_get_dirname (cur);
+          g_autofree char *joined = g_build_filename (dir, link, NULL);
+          g_free (link);
+          link = g_steal_pointer (&joined);
+        }
+      g_free (cur);
+      cur = g_steal_pointer (&link);
+    }
+  save_error (error, path, NULL, ELOOP);
+  return NULL;
+}
+
+/* Whether `name` is one of our temporary files for the file `base`:
+ * ".BASE.save-" and six characters from g_mkstemp's alphabet. */
+static gboolean
+is_save_tmp_name (const char *name, const char *base)
+{
+  size_t nb = strlen (base), ni = strlen (SAVE_TMP_INFIX);
+  if (name[0] != '.' || strncmp (name + 1, base, nb) != 0
+      || strncmp (name + 1 + nb, SAVE_TMP_INFIX, ni) != 0)
+    return FALSE;
+  const char *r = name + 1 + nb + ni;
+  for (int k = 0; k < SAVE_TMP_RANDOM; k++)
+    if (!g_ascii_isalnum (r[k]))
+      return FALSE;
+  return r[SAVE_TMP_RANDOM] == '\0';
+}
+
+/* Removes what killed or crashed saves to `base` in `dir` left behind. A
+ * writer holds an flock on its temporary file until the rename, and the
+ * kernel drops it when the writer dies, so a file of our exact name for
+ * this target that is regular, ours and that nobody holds locked is not
+ * being written by anyone: a process id or an age could not tell that (ids
+ * are reused; a slow disk or a stopped process makes a live save old).
+ * Where locks are not supported nothing is removed. */
+static void
+remove_stale_tmps (const char *dir, const char *base)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d && (name = g_dir_read_name (d)))
+    {
+      if (!is_save_tmp_name (name, base))
+        continue;
+      g_autofree char *p = g_build_filename (dir, name, NULL);
+      GStatBuf st, fst;
+      if (g_lstat (p, &st) != 0 || !S_ISREG (st.st_mode) || st.st_uid != geteuid ())
+        continue;
+      int fd = g_open (p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0);
+      if (fd < 0)
+        continue;
+      if (fstat (fd, &fst) == 0 && fst.st_dev == st.st_dev && fst.st_ino == st.st_ino
+          && flock (fd, LOCK_EX | LOCK_NB) == 0
+          && g_lstat (p, &st) == 0 && fst.st_dev == st.st_dev && fst.st_ino == st.st_ino)
+        g_unlink (p);
+      close (fd);
+    }
+}
+
+/* Creates and locks the temporary file for `target` in its folder. */
+static int
+open_save_tmp (const char *target, const GStatBuf *target_st, char **tmp_out, GError **error)
+{
+  g_autofree char *dir = g_path_get_dirname (target);
+  g_autofree char *base = g_path_get_basename (target);
+  /* An existing file keeps its permissions; a new one gets 0666 less the
+   * umask, as g_file_set_contents gives it. */
+  const int mode = target_st->st_mode ? (int) (target_st->st_mode & 0777) : 0666;
+
+  for (int attempt = 0; attempt < 8; attempt++)
+    {
+      g_autofree char *name = g_strconcat (".", base, SAVE_TMP_INFIX, "XXXXXX", NULL);
+      g_autofree char *tmp = g_build_filename (dir, name, NULL);
+      int fd = g_mkstemp_full (tmp, O_RDWR | O_CLOEXEC, mode);
+      if (fd < 0)
+        {
+          save_error (error, target, NULL, errno);
+          return -1;
+        }
+      if (target_st->st_mode)
+        fchmod (fd, target_st->st_mode & 0777);
+      /* Between creation and the lock, another save's cleanup may have
+       * taken the new file for a stale one: then start again. */
+      GStatBuf st;
+      gboolean locked = flock (fd, LOCK_EX | LOCK_NB) == 0
+                        || (errno != EWOULDBLOCK && errno != EINTR);
+      if (locked && fstat (fd, &st) == 0 && st.st_nlink > 0)
+        {
+          *tmp_out = g_steal_pointer (&tmp);
+          return fd;
+        }
+      close (fd);
+    }
+  save_error (error, target, "another program keeps removing its temporary files", 0);
+  return -1;
+}
+
+static gboolean
+write_all (int fd, const char *data, size_t len, int *err)
+{
+  while (len > 0)
+    {
+      ssize_t n = write (fd, data, len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          *err = n < 0 ? errno : ENOSPC;
+          return FALSE;
+        }
+      data += n;
+      len -= (size_t) n;
+    }
+  return TRUE;
+}
+
+/* The text replaces `path`'s file atomically: written to a temporary file
+ * in the same folder, flushed to the disk, then renamed over the file, so
+ * that at every moment the file holds the old model or the new one. */
+static gboolean
+save_text (const char *path, const char *text, GError **error)
+{
+  GStatBuf st;
+  g_autofree char *target = resolve_target (path, &st, error);
+  if (!target)
+    return FALSE;
+  g_autofree char *dir = g_path_get_dirname (target);
+  g_autofree char *base = g_path_get_basename (target);
+  g_autofree char *tmp = NULL;
+  int err = 0;
+
+  remove_stale_tmps (dir, base);
+  int fd = open_save_tmp (target, &st, &tmp, error);
+  if (fd < 0)
+    return FALSE;
+  /* fsync before the rename: otherwise a crash can leave the new name on
+   * a file whose data never reached the disk. */
+  if (!write_all (fd, text, strlen (text), &err) || fsync (fd) != 0
+      || g_rename (tmp, target) != 0)
+    {
+      if (!err)
+        err = errno;
+      g_unlink (tmp);
+      close (fd);
+      return save_error (error, path, NULL, err);
+    }
+  /* Unlocked only now, so no cleanup can take it for stale before. */
+  close (fd);
+  /* The rename itself reaches the disk with the folder. */
+  int dfd = g_open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+  if (dfd >= 0)
+    {
+      fsync (dfd);
+      close (dfd);
+    }
+  return TRUE;
+}
+
 /**
  * nn_model_save:
  *
  * Writes the model file atomically: the text goes to a temporary file in
- * the same directory, which then replaces @path, so a failure leaves an
- * existing file as it was.
+ * the same directory, flushed to the disk, which then replaces @path, so a
+ * failure or a crash leaves an existing file as it was. A symlink stays a
+ * link and the file it points to is replaced; a folder, device, named pipe
+ * or socket at @path is refused. Temporary files that earlier saves to the
+ * same file left behind when they were killed are removed.
  */
 gboolean
 nn_model_save (NnModel *m, const char *path, gboolean with_weights, GError **error)
@@ -475,13 +727,6 @@ nn_model_save (NnModel *m, const char *path, gboolean with_weights, GError **err
   g_autofree char *json = nn_model_to_json (m, with_weights, error);
   if (!json)
     return FALSE;
-  g_autoptr (GError) err = NULL;
-  if (!g_file_set_contents_full (path, json, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0666, &err))
-    {
-      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE, "Cannot save the model: %s",
-                   err->message);
-      return FALSE;
-    }
-  return TRUE;
+  return save_text (path, json, error);
 }
 

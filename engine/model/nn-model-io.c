@@ -1064,6 +1064,78 @@ set_parse_error (GError **error, const GError *err)
                  msg);
 }
 
+/* json-glib parses nested arrays and objects by recursion, so a few
+ * hundred kilobytes of [[[[… or {"a":{"a":… run it out of stack. A model
+ * nested MAX_DEPTH models deep needs about 40 levels; this bound is checked
+ * before json-glib sees the text. */
+#define MAX_JSON_DEPTH 128
+
+/* One linear pass that counts brackets the way json-glib's scanner reads
+ * the text: not inside "strings" (where \ escapes the next character),
+ * 'strings' (no escapes) or C comments, which it also accepts. */
+static gboolean
+check_json_depth (const char *text, gsize len, GError **error)
+{
+  int depth = 0, line = 1;
+  gsize line_start = 0;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      char c = text[i];
+      switch (c)
+        {
+        case '\n':
+          line++;
+          line_start = i + 1;
+          break;
+        case '"':
+        case '\'':
+          for (i++; i < len && text[i] != c; i++)
+            {
+              if (text[i] == '\n')
+                {
+                  line++;
+                  line_start = i + 1;
+                }
+              else if (c == '"' && text[i] == '\\' && i + 1 < len)
+                i++;
+            }
+          break;
+        case '/':
+          if (i + 1 < len && text[i + 1] == '*')
+            {
+              for (i += 2; i < len && !(text[i] == '*' && i + 1 < len && text[i + 1] == '/'); i++)
+                if (text[i] == '\n')
+                  {
+                    line++;
+                    line_start = i + 1;
+                  }
+              i++;  /* onto the closing '/' */
+            }
+          break;
+        case '[':
+        case '{':
+          if (++depth > MAX_JSON_DEPTH)
+            {
+              g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE,
+                           "the file nests arrays and objects deeper than %d levels (line %d, "
+                           "column %" G_GSIZE_FORMAT ", byte %" G_GSIZE_FORMAT "); this is not "
+                           "a model file", MAX_JSON_DEPTH, line, i - line_start + 1, i);
+              return FALSE;
+            }
+          break;
+        case ']':
+        case '}':
+          /* Too many closing brackets are json-glib's error to report. */
+          depth = MAX (depth - 1, 0);
+          break;
+        default:
+          break;
+        }
+    }
+  return TRUE;
+}
+
 /* ---- public: reading ----------------------------------------------------- */
 
 /**
@@ -1087,6 +1159,8 @@ nn_model_load_from_data (const char *json, gssize len, GError **error)
 
   if (len < 0)
     len = (gssize) strlen (json);
+  if (!check_json_depth (json, (gsize) len, error))
+    return NULL;
   if (!json_parser_load_from_data (parser, json ? json : "", len, &err))
     {
       set_parse_error (error, err);

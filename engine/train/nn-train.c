@@ -386,6 +386,38 @@ histograms_event (NnTrainer *t, NnModel *m, NnCompiled *c)
   return e;
 }
 
+/* Divergence: the mean loss of the last DIVERGE_WINDOW batches above
+ * DIVERGE_FACTOR times the first batch's loss. A learning rate far too high
+ * can keep the loss finite (Adam's steps are about the learning rate in
+ * size, whatever the gradient) while it grows by orders of magnitude. */
+#define DIVERGE_FACTOR 1e3
+#define DIVERGE_WINDOW 8
+
+typedef struct {
+  double first;                 /* the first positive batch loss; 0 until then */
+  double last[DIVERGE_WINDOW];
+  int    n;                     /* batches seen */
+  gboolean warned;
+} Divergence;
+
+/* Adds a batch's loss; TRUE once, the first time the run diverges. */
+static gboolean
+divergence_add (Divergence *d, double loss, double *window_mean)
+{
+  if (d->first <= 0 && loss > 0)
+    d->first = loss;
+  d->last[d->n++ % DIVERGE_WINDOW] = loss;
+  int w = MIN (d->n, DIVERGE_WINDOW);
+  double sum = 0;
+  for (int k = 0; k < w; k++)
+    sum += d->last[k];
+  *window_mean = sum / w;
+  if (d->warned || d->first <= 0 || !(*window_mean > DIVERGE_FACTOR * d->first))
+    return FALSE;
+  d->warned = TRUE;
+  return TRUE;
+}
+
 /* Trains m on train_idx, validating on val_idx (may be empty) for every
  * epoch. Returns FALSE with error on failure, TRUE when done or stopped;
  * final validation (or training) scores go to final. */
@@ -428,6 +460,7 @@ fit_one (NnTrainer *t, NnModel *m, guint32 *train_idx, size_t n_train, const gui
   int batches = (int) ((n_train + (size_t) bs - 1) / (size_t) bs);
   long step = 0;
   gint64 last_batch_event = 0;
+  Divergence div = { 0 };
   NnScores scores = { 0 };
   gboolean stopped = FALSE;
 
@@ -481,6 +514,22 @@ fit_one (NnTrainer *t, NnModel *m, guint32 *train_idx, size_t n_train, const gui
                            nn_optimizer_lr_at (&sched, step) * lr_scale);
               ok = FALSE;
               break;
+            }
+          double window_mean;
+          if (divergence_add (&div, loss, &window_mean))
+            {
+              NnEvent *we = event_new (t, NN_EVENT_WARNING);
+              we->epoch = epoch;
+              we->step = step;
+              we->fold = fold;
+              we->loss = window_mean;
+              we->text = g_strdup_printf ("The loss is diverging: %g over the last batches at "
+                                          "epoch %d, batch %d, more than %g times the first "
+                                          "batch's %g; the learning rate (%g) is probably too "
+                                          "high: lower it and start again", window_mean,
+                                          epoch + 1, b + 1, DIVERGE_FACTOR, div.first,
+                                          nn_optimizer_lr_at (&sched, step) * lr_scale);
+              push (t, we);
             }
           nn_eval_accumulate (c, &acc, n);
           memset (c->grads, 0, c->n_grads * sizeof (float));
@@ -666,9 +715,10 @@ worker (gpointer data)
       guint32 *tr = g_new (guint32, n), *va = g_new (guint32, n);
       NnScores sum = { 0 }, fold_scores = { 0 };
       int folds_done = 0;
+      /* The model given to start stays in t->model until the first fold
+       * replaces it, so a stop before that still hands back a model. */
       g_mutex_lock (&t->lock);
-      NnModel *proto = t->model;
-      t->model = NULL;
+      NnModel *proto = nn_model_copy (t->model);
       g_mutex_unlock (&t->lock);
       for (int it = 0; ok && it < iters && !g_atomic_int_get (&t->stop); it++)
         {
@@ -725,7 +775,11 @@ worker (gpointer data)
       if (!ok)
         e->error = g_error_copy (error);
       else if (g_atomic_int_get (&t->stop))
-        e->text = g_strdup ("Stopped");
+        {
+          /* Replaces the "mean of N folds" text of the folds done. */
+          g_free (e->text);
+          e->text = g_strdup ("Stopped");
+        }
       g_mutex_lock (&t->lock);
       t->error = error;
       g_mutex_unlock (&t->lock);
@@ -798,6 +852,14 @@ nn_trainer_start (NnTrainer *t, NnModel *model, NnDataset *ds, const NnFitConfig
                    "The dataset “%s” has no training samples", ds->name);
       return FALSE;
     }
+  if (cfg->kfold > 1 && (size_t) cfg->kfold > ds->n_train)
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                   "K-fold with %d folds needs at least %d training samples, but the dataset "
+                   "“%s” has %zu: use at most %zu folds", cfg->kfold, cfg->kfold, ds->name,
+                   ds->n_train, ds->n_train);
+      return FALSE;
+    }
   g_clear_pointer (&t->model, nn_model_free);
   t->model = nn_model_copy (model);
   nn_model_auto_outputs (t->model);
@@ -844,5 +906,13 @@ nn_trainer_join (NnTrainer *t, GError **error)
 NnModel *
 nn_trainer_dup_model (NnTrainer *t)
 {
-  return t->model && !t->thread ? nn_model_copy (t->model) : NULL;
+  g_return_val_if_fail (t, NULL);
+  /* While the worker runs it writes the weights without the lock: no copy
+   * then. t->thread is only set and cleared by the caller's thread. */
+  if (t->thread)
+    return NULL;
+  g_mutex_lock (&t->lock);
+  NnModel *m = t->model ? nn_model_copy (t->model) : NULL;
+  g_mutex_unlock (&t->lock);
+  return m;
 }
