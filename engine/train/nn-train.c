@@ -418,6 +418,289 @@ divergence_add (Divergence *d, double loss, double *window_mean)
   return TRUE;
 }
 
+/* One fit_one run: the compiled model, the schedule and what the epochs
+ * carry from one to the next. */
+typedef struct {
+  NnTrainer        *t;
+  NnModel          *m;
+  NnCompiled       *c;
+  NnDataset        *ds;
+  NnOptimizer      *opt;
+  NnOptimizerConfig sched;
+  double            lr_scale;      /* ReduceLROnPlateau's factor so far */
+  guint32          *train_idx;
+  size_t            n_train;
+  const guint32    *val_idx;
+  size_t            n_val;
+  int               fold;
+  int               bs, batches;
+  long              step;
+  gint64            last_batch_event;
+  Divergence        div;
+  Watch             w;
+  gboolean          want_watch;    /* a callback watches a value */
+  NnScores          scores;        /* the last epoch's */
+  gboolean          stopped;
+} Fit;
+
+/* The learning rate the schedule gives at the current step. */
+static double
+fit_lr (const Fit *f)
+{
+  return nn_optimizer_lr_at (&f->sched, f->step) * f->lr_scale;
+}
+
+/* Applies a learning rate set from outside (nn_trainer_set_lr). */
+static void
+fit_take_lr_request (Fit *f, int epoch)
+{
+  NnTrainer *t = f->t;
+  g_mutex_lock (&t->lock);
+  if (t->lr_request > 0)
+    {
+      f->sched.learning_rate = t->lr_request / f->lr_scale;
+      t->lr_request = 0;
+      NnEvent *e = event_new (t, NN_EVENT_LR_CHANGED);
+      e->epoch = epoch;
+      e->step = f->step;
+      e->lr = fit_lr (f);
+      e->fold = f->fold;
+      g_mutex_unlock (&t->lock);
+      push (t, e);
+    }
+  else
+    g_mutex_unlock (&t->lock);
+}
+
+/* One optimizer step on batch b of the epoch, and its events. FALSE with
+ * error when the loss is no longer finite. */
+static gboolean
+fit_batch (Fit *f, int epoch, int b, NnEvalAcc *acc, gint64 e0, gint64 paused_us,
+           gboolean stepping, GError **error)
+{
+  NnTrainer *t = f->t;
+  NnCompiled *c = f->c;
+  NnFitConfig *cfg = &t->cfg;
+  size_t start = (size_t) b * (size_t) f->bs;
+  int n = (int) MIN ((size_t) f->bs, f->n_train - start);
+  nn_eval_feed (c, f->ds, f->train_idx + start, n, TRUE);
+  nn_graph_forward_to (c->g, c->loss_node);
+  float loss = c->g->nodes[c->loss_node].value[0];
+  if (!isfinite (loss))
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_NAN,
+                   "The loss became %s at epoch %d, batch %d: the learning rate (%g) is "
+                   "probably too high, or the inputs are not normalized; lower it and "
+                   "start again", isnan (loss) ? "NaN" : "infinite", epoch + 1, b + 1,
+                   fit_lr (f));
+      return FALSE;
+    }
+  double window_mean;
+  if (divergence_add (&f->div, loss, &window_mean))
+    {
+      NnEvent *we = event_new (t, NN_EVENT_WARNING);
+      we->epoch = epoch;
+      we->step = f->step;
+      we->fold = f->fold;
+      we->loss = window_mean;
+      we->text = g_strdup_printf ("The loss is diverging: %g over the last batches at "
+                                  "epoch %d, batch %d, more than %g times the first "
+                                  "batch's %g; the learning rate (%g) is probably too "
+                                  "high: lower it and start again", window_mean,
+                                  epoch + 1, b + 1, DIVERGE_FACTOR, f->div.first, fit_lr (f));
+      push (t, we);
+    }
+  nn_eval_accumulate (c, acc, n);
+  memset (c->grads, 0, c->n_grads * sizeof (float));
+  nn_graph_backward (c->g, c->loss_node);
+  double lr = fit_lr (f);
+  nn_optimizer_step (f->opt, c, lr);
+  f->step++;
+
+  gint64 now = g_get_monotonic_time ();
+  if (stepping || b == f->batches - 1 || now - f->last_batch_event > 30000)
+    {
+      f->last_batch_event = now;
+      NnEvent *e = event_new (t, NN_EVENT_BATCH);
+      e->epoch = epoch;
+      e->fold = f->fold;
+      e->step = f->step;
+      e->batch = b + 1;
+      e->batches_per_epoch = f->batches;
+      e->loss = loss;
+      e->lr = lr;
+      double secs = (now - e0 - paused_us) / 1e6;
+      e->samples_per_s = secs > 0 ? (start + (size_t) n) / secs : 0;
+      push (t, e);
+    }
+  if (cfg->snapshot_every > 0 && f->step % cfg->snapshot_every == 0)
+    {
+      NnEvent *e = event_new (t, NN_EVENT_SNAPSHOT);
+      e->epoch = epoch;
+      e->step = f->step;
+      e->fold = f->fold;
+      e->snapshot = nn_model_copy (f->m);
+      push (t, e);
+    }
+  return TRUE;
+}
+
+/* The batches of one epoch, with pauses, commands and max_steps between
+ * them; sets f->stopped when a stop or max_steps ends it early. Returns
+ * FALSE with error on failure; *train_secs: the time spent training. */
+static gboolean
+fit_epoch (Fit *f, int epoch, NnEvalAcc *acc, double *train_secs, GError **error)
+{
+  NnTrainer *t = f->t;
+  NnFitConfig *cfg = &t->cfg;
+  gint64 e0 = g_get_monotonic_time ();
+  gint64 paused_us = 0;
+  for (int b = 0; b < f->batches; b++)
+    {
+      gint64 p0 = g_get_monotonic_time ();
+      gboolean stepping = g_atomic_int_get (&t->paused);
+      if (!wait_if_paused (t))
+        {
+          f->stopped = TRUE;
+          break;
+        }
+      paused_us += g_get_monotonic_time () - p0;
+      fit_take_lr_request (f, epoch);
+      apply_param_requests (t, f->m, f->c, epoch, f->step, f->fold);
+      if (!fit_batch (f, epoch, b, acc, e0, paused_us, stepping, error))
+        return FALSE;
+      if (cfg->max_steps > 0 && f->step >= cfg->max_steps)
+        {
+          f->stopped = TRUE;
+          break;
+        }
+    }
+  *train_secs = (g_get_monotonic_time () - e0 - paused_us) / 1e6;
+  return TRUE;
+}
+
+/* The epoch's training scores and, with a validation split, its
+ * validation scores, into f->scores. FALSE when a stop request came
+ * meanwhile: the epoch is then not reported. */
+static gboolean
+fit_validate (Fit *f, const NnEvalAcc *acc)
+{
+  nn_scores_clear (&f->scores);
+  nn_eval_acc_to_scores (f->c, acc, "", &f->scores);
+  if (f->n_val
+      && !nn_eval_run (f->c, f->ds, f->val_idx, f->n_val, "val_", &f->scores, &f->t->stop))
+    f->stopped = TRUE;
+  return !(f->stopped && g_atomic_int_get (&f->t->stop));
+}
+
+/* Callbacks after an epoch: early stopping's bookkeeping, the checkpoint,
+ * reduce on plateau. e is the epoch's event (its text says when the
+ * monitored value does not exist). */
+static void
+fit_callbacks (Fit *f, int epoch, NnEvent *e, double lr_now)
+{
+  NnTrainer *t = f->t;
+  NnFitConfig *cfg = &t->cfg;
+  Watch *w = &f->w;
+  gboolean found = FALSE;
+  double v = nn_scores_get (&f->scores, w->monitor, &found);
+  if (f->want_watch && !found)
+    {
+      e->text = g_strdup_printf ("The monitored value “%s” does not exist; callbacks are off",
+                                 w->monitor);
+      f->want_watch = FALSE;
+    }
+  if (!f->want_watch)
+    return;
+  if (improved (w, v, cfg->min_delta))
+    {
+      w->best = v;
+      w->best_epoch = epoch;
+      w->wait = w->lr_wait = 0;
+      if (w->best_params)
+        params_save (f->c, w->best_params);
+      if (cfg->checkpoint_path)
+        {
+          g_autoptr (GError) err = NULL;
+          if (!nn_model_save (f->m, cfg->checkpoint_path, TRUE, &err))
+            {
+              NnEvent *we = event_new (t, NN_EVENT_WARNING);
+              we->text = g_strdup_printf ("Checkpoint not saved: %s", err->message);
+              push (t, we);
+            }
+        }
+      return;
+    }
+  w->wait++;
+  w->lr_wait++;
+  if (cfg->reduce_lr && w->lr_wait >= cfg->reduce_patience)
+    {
+      double new_lr = MAX (lr_now * cfg->reduce_factor, cfg->min_lr);
+      if (new_lr < lr_now)
+        {
+          f->lr_scale *= new_lr / lr_now;
+          NnEvent *le = event_new (t, NN_EVENT_LR_CHANGED);
+          le->epoch = epoch;
+          le->step = f->step;
+          le->lr = new_lr;
+          le->fold = f->fold;
+          le->text = g_strdup_printf ("ReduceLROnPlateau: learning rate %g → %g",
+                                      lr_now, new_lr);
+          push (t, le);
+        }
+      w->lr_wait = 0;
+    }
+}
+
+/* The end of an epoch: its event, the callbacks, histograms and the
+ * per-epoch snapshot. TRUE when early stopping ends the run here. */
+static gboolean
+fit_end_epoch (Fit *f, int epoch, const NnEvalAcc *acc, double train_secs)
+{
+  NnTrainer *t = f->t;
+  NnFitConfig *cfg = &t->cfg;
+  double lr_now = fit_lr (f);
+  NnEvent *e = event_new (t, NN_EVENT_EPOCH);
+  e->epoch = epoch;
+  e->fold = f->fold;
+  e->step = f->step;
+  e->lr = lr_now;
+  e->batches_per_epoch = f->batches;
+  e->samples_per_s = train_secs > 0 ? acc->count / train_secs : 0;
+  e->loss = nn_scores_get (&f->scores, "loss", NULL);
+  event_set_scores (e, &f->scores);
+  fit_callbacks (f, epoch, e, lr_now);
+  push (t, e);
+  if (cfg->histograms)
+    {
+      NnEvent *he = histograms_event (t, f->m, f->c);
+      he->epoch = epoch;
+      he->step = f->step;
+      he->fold = f->fold;
+      push (t, he);
+    }
+  if (cfg->snapshot_every == 0)
+    {
+      NnEvent *se = event_new (t, NN_EVENT_SNAPSHOT);
+      se->epoch = epoch;
+      se->step = f->step;
+      se->fold = f->fold;
+      se->snapshot = nn_model_copy (f->m);
+      push (t, se);
+    }
+  if (f->want_watch && cfg->early_stopping && f->w.wait >= cfg->patience)
+    {
+      NnEvent *we = event_new (t, NN_EVENT_WARNING);
+      we->epoch = epoch;
+      we->text = g_strdup_printf ("Early stopping: %s has not improved for %d epochs; the best "
+                                  "was %g at epoch %d", f->w.monitor, f->w.wait, f->w.best,
+                                  f->w.best_epoch + 1);
+      push (t, we);
+      return TRUE;
+    }
+  return FALSE;
+}
+
 /* Trains m on train_idx, validating on val_idx (may be empty) for every
  * epoch. Returns FALSE with error on failure, TRUE when done or stopped;
  * final validation (or training) scores go to final. */
@@ -445,254 +728,61 @@ fit_one (NnTrainer *t, NnModel *m, guint32 *train_idx, size_t n_train, const gui
       nn_compiled_free (c);
       return FALSE;
     }
-  NnOptimizer *opt = nn_optimizer_new (&m->opt, c->n_grads);
-  NnOptimizerConfig sched = m->opt;
-  double lr_scale = 1.0;
-  Watch w = { 0 };
-  w.monitor = g_strdup (cfg->monitor ? cfg->monitor : n_val ? "val_loss" : "loss");
-  w.maximize = strstr (w.monitor, "acc") != NULL;
-  w.best = NAN;
-  w.best_epoch = -1;
-  gboolean want_watch = cfg->early_stopping || cfg->reduce_lr || cfg->checkpoint_path;
+  Fit f = {
+    .t = t, .m = m, .c = c, .ds = ds, .opt = nn_optimizer_new (&m->opt, c->n_grads),
+    .sched = m->opt, .lr_scale = 1.0,
+    .train_idx = train_idx, .n_train = n_train, .val_idx = val_idx, .n_val = n_val,
+    .fold = fold, .bs = bs, .batches = (int) ((n_train + (size_t) bs - 1) / (size_t) bs),
+  };
+  Watch *w = &f.w;
+  w->monitor = g_strdup (cfg->monitor ? cfg->monitor : n_val ? "val_loss" : "loss");
+  w->maximize = strstr (w->monitor, "acc") != NULL;
+  w->best = NAN;
+  w->best_epoch = -1;
+  f.want_watch = cfg->early_stopping || cfg->reduce_lr || cfg->checkpoint_path;
   if (cfg->early_stopping && cfg->restore_best_weights)
-    w.best_params = g_new (float, MAX (params_total (c), 1));
-
-  int batches = (int) ((n_train + (size_t) bs - 1) / (size_t) bs);
-  long step = 0;
-  gint64 last_batch_event = 0;
-  Divergence div = { 0 };
-  NnScores scores = { 0 };
-  gboolean stopped = FALSE;
+    w->best_params = g_new (float, MAX (params_total (c), 1));
 
   int last_epoch = 0;
-  for (int epoch = 0; epoch < cfg->epochs && ok && !stopped; epoch++)
+  for (int epoch = 0; epoch < cfg->epochs && ok && !f.stopped; epoch++)
     {
       last_epoch = epoch;
       if (cfg->shuffle)
         nn_rng_shuffle (&t->rng, train_idx, n_train);
       NnEvalAcc acc = { 0 };
-      gint64 e0 = g_get_monotonic_time ();
-      gint64 paused_us = 0;
-      for (int b = 0; b < batches; b++)
+      double train_secs = 0;
+      if (!fit_epoch (&f, epoch, &acc, &train_secs, error))
         {
-          gint64 p0 = g_get_monotonic_time ();
-          gboolean stepping = g_atomic_int_get (&t->paused);
-          if (!wait_if_paused (t))
-            {
-              stopped = TRUE;
-              break;
-            }
-          paused_us += g_get_monotonic_time () - p0;
-          g_mutex_lock (&t->lock);
-          if (t->lr_request > 0)
-            {
-              sched.learning_rate = t->lr_request / lr_scale;
-              t->lr_request = 0;
-              NnEvent *e = event_new (t, NN_EVENT_LR_CHANGED);
-              e->epoch = epoch;
-              e->step = step;
-              e->lr = nn_optimizer_lr_at (&sched, step) * lr_scale;
-              e->fold = fold;
-              g_mutex_unlock (&t->lock);
-              push (t, e);
-            }
-          else
-            g_mutex_unlock (&t->lock);
-          apply_param_requests (t, m, c, epoch, step, fold);
-
-          size_t start = (size_t) b * (size_t) bs;
-          int n = (int) MIN ((size_t) bs, n_train - start);
-          nn_eval_feed (c, ds, train_idx + start, n, TRUE);
-          nn_graph_forward_to (c->g, c->loss_node);
-          float loss = c->g->nodes[c->loss_node].value[0];
-          if (!isfinite (loss))
-            {
-              g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_NAN,
-                           "The loss became %s at epoch %d, batch %d: the learning rate (%g) is "
-                           "probably too high, or the inputs are not normalized; lower it and "
-                           "start again", isnan (loss) ? "NaN" : "infinite", epoch + 1, b + 1,
-                           nn_optimizer_lr_at (&sched, step) * lr_scale);
-              ok = FALSE;
-              break;
-            }
-          double window_mean;
-          if (divergence_add (&div, loss, &window_mean))
-            {
-              NnEvent *we = event_new (t, NN_EVENT_WARNING);
-              we->epoch = epoch;
-              we->step = step;
-              we->fold = fold;
-              we->loss = window_mean;
-              we->text = g_strdup_printf ("The loss is diverging: %g over the last batches at "
-                                          "epoch %d, batch %d, more than %g times the first "
-                                          "batch's %g; the learning rate (%g) is probably too "
-                                          "high: lower it and start again", window_mean,
-                                          epoch + 1, b + 1, DIVERGE_FACTOR, div.first,
-                                          nn_optimizer_lr_at (&sched, step) * lr_scale);
-              push (t, we);
-            }
-          nn_eval_accumulate (c, &acc, n);
-          memset (c->grads, 0, c->n_grads * sizeof (float));
-          nn_graph_backward (c->g, c->loss_node);
-          double lr = nn_optimizer_lr_at (&sched, step) * lr_scale;
-          nn_optimizer_step (opt, c, lr);
-          step++;
-
-          gint64 now = g_get_monotonic_time ();
-          if (stepping || b == batches - 1 || now - last_batch_event > 30000)
-            {
-              last_batch_event = now;
-              NnEvent *e = event_new (t, NN_EVENT_BATCH);
-              e->epoch = epoch;
-              e->fold = fold;
-              e->step = step;
-              e->batch = b + 1;
-              e->batches_per_epoch = batches;
-              e->loss = loss;
-              e->lr = lr;
-              double secs = (now - e0 - paused_us) / 1e6;
-              e->samples_per_s = secs > 0 ? (start + (size_t) n) / secs : 0;
-              push (t, e);
-            }
-          if (cfg->snapshot_every > 0 && step % cfg->snapshot_every == 0)
-            {
-              NnEvent *e = event_new (t, NN_EVENT_SNAPSHOT);
-              e->epoch = epoch;
-              e->step = step;
-              e->fold = fold;
-              e->snapshot = nn_model_copy (m);
-              push (t, e);
-            }
-          if (cfg->max_steps > 0 && step >= cfg->max_steps)
-            {
-              stopped = TRUE;
-              b++;
-              break;
-            }
-        }
-      if (!ok)
-        break;
-      double train_secs = (g_get_monotonic_time () - e0 - paused_us) / 1e6;
-      if (acc.count == 0)
-        break;
-      nn_scores_clear (&scores);
-      nn_eval_acc_to_scores (c, &acc, "", &scores);
-      if (n_val && !nn_eval_run (c, ds, val_idx, n_val, "val_", &scores, &t->stop))
-        stopped = TRUE;
-      if (stopped && g_atomic_int_get (&t->stop))
-        break;
-      double lr_now = nn_optimizer_lr_at (&sched, step) * lr_scale;
-      NnEvent *e = event_new (t, NN_EVENT_EPOCH);
-      e->epoch = epoch;
-      e->fold = fold;
-      e->step = step;
-      e->lr = lr_now;
-      e->batches_per_epoch = batches;
-      e->samples_per_s = train_secs > 0 ? acc.count / train_secs : 0;
-      e->loss = nn_scores_get (&scores, "loss", NULL);
-      event_set_scores (e, &scores);
-
-      /* Callbacks: early stopping, checkpoint, reduce on plateau. */
-      gboolean found = FALSE;
-      double v = nn_scores_get (&scores, w.monitor, &found);
-      if (want_watch && !found)
-        {
-          e->text = g_strdup_printf ("The monitored value “%s” does not exist; callbacks are off",
-                                     w.monitor);
-          want_watch = FALSE;
-        }
-      if (want_watch)
-        {
-          if (improved (&w, v, cfg->min_delta))
-            {
-              w.best = v;
-              w.best_epoch = epoch;
-              w.wait = w.lr_wait = 0;
-              if (w.best_params)
-                params_save (c, w.best_params);
-              if (cfg->checkpoint_path)
-                {
-                  g_autoptr (GError) err = NULL;
-                  if (!nn_model_save (m, cfg->checkpoint_path, TRUE, &err))
-                    {
-                      NnEvent *we = event_new (t, NN_EVENT_WARNING);
-                      we->text = g_strdup_printf ("Checkpoint not saved: %s", err->message);
-                      push (t, we);
-                    }
-                }
-            }
-          else
-            {
-              w.wait++;
-              w.lr_wait++;
-              if (cfg->reduce_lr && w.lr_wait >= cfg->reduce_patience)
-                {
-                  double new_lr = MAX (lr_now * cfg->reduce_factor, cfg->min_lr);
-                  if (new_lr < lr_now)
-                    {
-                      lr_scale *= new_lr / lr_now;
-                      NnEvent *le = event_new (t, NN_EVENT_LR_CHANGED);
-                      le->epoch = epoch;
-                      le->step = step;
-                      le->lr = new_lr;
-                      le->fold = fold;
-                      le->text = g_strdup_printf ("ReduceLROnPlateau: learning rate %g → %g",
-                                                  lr_now, new_lr);
-                      push (t, le);
-                    }
-                  w.lr_wait = 0;
-                }
-            }
-        }
-      push (t, e);
-      if (cfg->histograms)
-        {
-          NnEvent *he = histograms_event (t, m, c);
-          he->epoch = epoch;
-          he->step = step;
-          he->fold = fold;
-          push (t, he);
-        }
-      if (cfg->snapshot_every == 0)
-        {
-          NnEvent *se = event_new (t, NN_EVENT_SNAPSHOT);
-          se->epoch = epoch;
-          se->step = step;
-          se->fold = fold;
-          se->snapshot = nn_model_copy (m);
-          push (t, se);
-        }
-      if (want_watch && cfg->early_stopping && w.wait >= cfg->patience)
-        {
-          NnEvent *we = event_new (t, NN_EVENT_WARNING);
-          we->epoch = epoch;
-          we->text = g_strdup_printf ("Early stopping: %s has not improved for %d epochs; the best "
-                                      "was %g at epoch %d", w.monitor, w.wait, w.best,
-                                      w.best_epoch + 1);
-          push (t, we);
+          ok = FALSE;
           break;
         }
+      if (acc.count == 0)
+        break;
+      if (!fit_validate (&f, &acc))
+        break;
+      if (fit_end_epoch (&f, epoch, &acc, train_secs))
+        break;
     }
   /* A request accepted just before a stop, or after the last batch, still
    * reaches the model this run returns. */
-  apply_param_requests (t, m, c, last_epoch, step, fold);
-  if (ok && w.best_params && w.best_epoch >= 0)
+  apply_param_requests (t, m, c, last_epoch, f.step, fold);
+  if (ok && w->best_params && w->best_epoch >= 0)
     {
-      params_restore (c, w.best_params);
+      params_restore (c, w->best_params);
       /* Report the restored epoch's scores as the final ones. */
       if (n_val)
-        nn_eval_run (c, ds, val_idx, n_val, "val_", &scores, NULL);
+        nn_eval_run (c, ds, val_idx, n_val, "val_", &f.scores, NULL);
     }
   if (final)
     {
       nn_scores_clear (final);
-      for (int k = 0; k < scores.n_values; k++)
-        nn_scores_set (final, scores.keys[k], scores.values[k]);
+      for (int k = 0; k < f.scores.n_values; k++)
+        nn_scores_set (final, f.scores.keys[k], f.scores.values[k]);
     }
-  nn_scores_clear (&scores);
-  g_free (w.best_params);
-  g_free (w.monitor);
-  nn_optimizer_free (opt);
+  nn_scores_clear (&f.scores);
+  g_free (w->best_params);
+  g_free (w->monitor);
+  nn_optimizer_free (f.opt);
   nn_compiled_free (c);
   return ok;
 }
