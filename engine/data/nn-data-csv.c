@@ -403,132 +403,156 @@ csv_column_build (CsvColumn       *c,
   g_hash_table_unref (seen);
 }
 
-NnDataset *
-nn_csv_load_full (const char          *path,
-                  const NnCsvOptions  *opt,
-                  gboolean             auto_task,
-                  NnNorm               norm,
-                  int                 *n_missing_out,
-                  GCancellable        *cancel,
-                  GError             **error)
+/* One CSV load, step by step: parse (the table, column names, target),
+ * rows (missing cells, which rows stay, the split), columns (per-column
+ * values, the task), then assemble (features, target, the dataset). */
+typedef struct {
+  const char         *path;
+  const NnCsvOptions *opt;
+  char               *contents;
+  CsvTable            t;
+  int                 n_cols;
+  size_t              n_rows;       /* data rows, the header not counted */
+  const char *const  *f;            /* cells, row-major, the header first */
+  char              **col_names;    /* n_cols + NULL: header cells or in owned */
+  GPtrArray          *owned;
+  int                 target;
+  gboolean           *numeric;      /* per column */
+  size_t             *rows;         /* the data rows kept */
+  size_t              n_keep, n_train, n_test;
+  CsvColumn          *cols;
+  gboolean            classify;
+} CsvLoad;
+
+static void
+csv_load_clear (CsvLoad *l)
 {
-  static const NnCsvOptions defaults = { NULL, NN_MISSING_ERROR, FALSE, 0.0 };
-  NnDataset *result = NULL;
-  g_autofree char *contents = NULL;
+  if (l->cols != NULL)
+    for (int c = 0; c < l->n_cols; c++)
+      csv_column_clear (&l->cols[c]);
+  g_free (l->cols);
+  g_free (l->rows);
+  g_free (l->numeric);
+  g_free (l->col_names);
+  g_clear_pointer (&l->owned, g_ptr_array_unref);
+  csv_table_clear (&l->t);
+  g_free (l->contents);
+}
+
+/* Reads and parses the file; names the columns (header cells, "column N"
+ * for blank ones) and finds the target column. */
+static gboolean
+csv_load_parse (CsvLoad *l, GCancellable *cancel, GError **error)
+{
+  const char *path = l->path;
   gsize len = 0;
   g_autoptr(GError) local = NULL;
-  CsvTable t = { 0 };
-  CsvColumn *cols = NULL;
-  g_autofree size_t *rows = NULL;
-  g_autofree gboolean *missing = NULL;
-  g_autofree gboolean *numeric = NULL;
-  g_autofree char **col_names = NULL;
-  g_autoptr(GPtrArray) owned = NULL;
-  g_autoptr(NnArray) x = NULL;
-  g_autoptr(NnArray) y = NULL;
-  g_autofree gboolean *one_hot = NULL;
-  g_autofree char *base = NULL;
-  int n_cols = 0;
-
-  if (opt == NULL)
-    {
-      opt = &defaults;
-      auto_task = TRUE;
-    }
-  if (n_missing_out != NULL)
-    *n_missing_out = 0;
-
-  if (!g_file_get_contents (path, &contents, &len, &local))
+  if (!g_file_get_contents (path, &l->contents, &len, &local))
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_IO,
                    "Cannot read %s: %s", path, local->message);
-      return NULL;
+      return FALSE;
     }
-  if (!csv_parse (path, contents, len, &t, cancel, error))
-    goto out;
-  if (t.lines->len == 0)
+  CsvTable *t = &l->t;
+  if (!csv_parse (path, l->contents, len, t, cancel, error))
+    return FALSE;
+  if (t->lines->len == 0)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
                    "%s is empty: a CSV file needs a header line and data rows", path);
-      goto out;
+      return FALSE;
     }
-  if (t.lines->len == 1)
+  if (t->lines->len == 1)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
                    "%s has a header (line %d) but no data rows",
-                   path, g_array_index (t.lines, int, 0));
-      goto out;
+                   path, g_array_index (t->lines, int, 0));
+      return FALSE;
     }
 
-  n_cols = t.n_cols;
-  const size_t n_rows = t.lines->len - 1;
-  const char *const *f = (const char *const *) t.fields->pdata;
-  const char *const *header = f;
-  col_names = g_new0 (char *, n_cols + 1);
-  owned = g_ptr_array_new_with_free_func (g_free);
+  int n_cols = l->n_cols = t->n_cols;
+  l->n_rows = t->lines->len - 1;
+  l->f = (const char *const *) t->fields->pdata;
+  const char *const *header = l->f;
+  l->col_names = g_new0 (char *, n_cols + 1);
+  l->owned = g_ptr_array_new_with_free_func (g_free);
   for (int c = 0; c < n_cols; c++)
     {
       if (header[c][0] != '\0')
-        col_names[c] = (char *) header[c];
+        l->col_names[c] = (char *) header[c];
       else
         {
-          col_names[c] = g_strdup_printf ("column %d", c + 1);
-          g_ptr_array_add (owned, col_names[c]);
+          l->col_names[c] = g_strdup_printf ("column %d", c + 1);
+          g_ptr_array_add (l->owned, l->col_names[c]);
         }
     }
 
   /* Target column. */
-  int target = n_cols - 1;
-  if (opt->target != NULL)
+  l->target = n_cols - 1;
+  if (l->opt->target != NULL)
     {
-      target = -1;
-      for (int c = 0; c < n_cols && target < 0; c++)
-        if (g_str_equal (col_names[c], opt->target))
-          target = c;
-      for (int c = 0; c < n_cols && target < 0; c++)
-        if (g_ascii_strcasecmp (col_names[c], opt->target) == 0)
-          target = c;
-      if (target < 0)
+      l->target = -1;
+      for (int c = 0; c < n_cols && l->target < 0; c++)
+        if (g_str_equal (l->col_names[c], l->opt->target))
+          l->target = c;
+      for (int c = 0; c < n_cols && l->target < 0; c++)
+        if (g_ascii_strcasecmp (l->col_names[c], l->opt->target) == 0)
+          l->target = c;
+      if (l->target < 0)
         {
-          g_autofree char *list = g_strjoinv (", ", col_names);
+          g_autofree char *list = g_strjoinv (", ", l->col_names);
           g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
                        "%s, line %d: no column “%s” for the target; columns: %s",
-                       path, g_array_index (t.lines, int, 0), opt->target, list);
-          goto out;
+                       path, g_array_index (t->lines, int, 0), l->opt->target, list);
+          return FALSE;
         }
     }
   if (n_cols < 2)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
                    "%s, line %d: a single column; the table needs features and a target",
-                   path, g_array_index (t.lines, int, 0));
-      goto out;
+                   path, g_array_index (t->lines, int, 0));
+      return FALSE;
     }
+  return TRUE;
+}
+
+/* Which columns are numeric, the missing cells (counted into
+ * *n_missing_out, an error under missing=error), the rows that stay, and
+ * the train/test split. */
+static gboolean
+csv_load_rows (CsvLoad *l, int *n_missing_out, GCancellable *cancel, GError **error)
+{
+  const char *path = l->path;
+  const NnCsvOptions *opt = l->opt;
+  int n_cols = l->n_cols;
+  size_t n_rows = l->n_rows;
+  const char *const *f = l->f;
 
   /* A column is numeric when each cell is missing, a number or a
    * non-finite number (inf, nan); there the non-finite cells are missing
    * values, since a float feature cannot hold them, rather than making the
    * whole column categorical. */
-  numeric = g_new (gboolean, n_cols);
+  l->numeric = g_new (gboolean, n_cols);
   for (int c = 0; c < n_cols; c++)
     {
-      numeric[c] = TRUE;
-      for (size_t r = 0; r < n_rows && numeric[c]; r++)
+      l->numeric[c] = TRUE;
+      for (size_t r = 0; r < n_rows && l->numeric[c]; r++)
         {
           const char *s = f[(r + 1) * n_cols + c];
           double v;
-          numeric[c] = is_missing (s) || is_non_finite (s) || parse_number (s, &v);
+          l->numeric[c] = is_missing (s) || is_non_finite (s) || parse_number (s, &v);
         }
     }
 
   /* Missing cells: count them, report the first, or decide which rows go. */
-  missing = g_new (gboolean, n_rows * n_cols);
+  g_autofree gboolean *missing = g_new (gboolean, n_rows * n_cols);
   int n_missing = 0;
   for (size_t r = 0; r < n_rows; r++)
     for (int c = 0; c < n_cols; c++)
       {
         const char *s = f[(r + 1) * n_cols + c];
-        gboolean m = cell_is_missing (s, numeric[c]);
+        gboolean m = cell_is_missing (s, l->numeric[c]);
         missing[r * n_cols + c] = m;
         n_missing += m;
         if (m && opt->missing == NN_MISSING_ERROR)
@@ -537,69 +561,81 @@ nn_csv_load_full (const char          *path,
               g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_MISSING,
                            "%s, line %d, column “%s”: missing value; choose what to do "
                            "with missing values (missing=drop, mean or zero)",
-                           path, g_array_index (t.lines, int, r + 1), col_names[c]);
+                           path, g_array_index (l->t.lines, int, r + 1), l->col_names[c]);
             else
               g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_MISSING,
                            "%s, line %d, column “%s”: “%s” is not a finite number, so in "
                            "this numeric column it is a missing value; choose what to do "
                            "with missing values (missing=drop, mean or zero)",
-                           path, g_array_index (t.lines, int, r + 1), col_names[c], s);
+                           path, g_array_index (l->t.lines, int, r + 1), l->col_names[c], s);
             if (n_missing_out != NULL)
               *n_missing_out = n_missing;
-            goto out;
+            return FALSE;
           }
       }
   if (n_missing_out != NULL)
     *n_missing_out = n_missing;
 
-  rows = g_new (size_t, n_rows);
+  l->rows = g_new (size_t, n_rows);
   size_t n_keep = 0;
   for (size_t r = 0; r < n_rows; r++)
     {
-      gboolean drop = missing[r * n_cols + target];
+      gboolean drop = missing[r * n_cols + l->target];
       /* A made-up label would teach the model something false, so a row
        * without a target goes even when features are imputed. */
       if (opt->missing == NN_MISSING_DROP)
         for (int c = 0; c < n_cols && !drop; c++)
           drop = missing[r * n_cols + c];
       if (!drop)
-        rows[n_keep++] = r;
+        l->rows[n_keep++] = r;
     }
   if (n_keep == 0)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
                    "%s: all %zu rows (lines %d to %d) have missing values and were dropped",
-                   path, n_rows, g_array_index (t.lines, int, 1),
-                   g_array_index (t.lines, int, n_rows));
-      goto out;
+                   path, n_rows, g_array_index (l->t.lines, int, 1),
+                   g_array_index (l->t.lines, int, n_rows));
+      return FALSE;
     }
   if (nn_data_cancelled (cancel, error))
-    goto out;
+    return FALSE;
 
   double frac = opt->test_fraction;
   if (frac == 0.0)
     frac = CSV_DEFAULT_TEST;
   size_t n_test = frac > 0 && frac < 1 ? (size_t) floor (n_keep * frac + 0.5) : 0;
-  n_test = MIN (n_test, n_keep - 1);
-  size_t n_train = n_keep - n_test;
+  l->n_test = MIN (n_test, n_keep - 1);
+  l->n_keep = n_keep;
+  l->n_train = n_keep - l->n_test;
+  return TRUE;
+}
 
-  cols = g_new0 (CsvColumn, n_cols);
+/* Every column's values over the kept rows, and the task: classification
+ * or regression (guessed from the target when auto_task is set). */
+static gboolean
+csv_load_columns (CsvLoad *l, gboolean auto_task, GError **error)
+{
+  int n_cols = l->n_cols, target = l->target;
+  size_t n_keep = l->n_keep;
+  const size_t *rows = l->rows;
+  const char *const *f = l->f;
+  l->cols = g_new0 (CsvColumn, n_cols);
   for (int c = 0; c < n_cols; c++)
     {
-      cols[c].name = col_names[c];
-      csv_column_build (&cols[c], &t, c, rows, n_keep, FALSE, numeric[c]);
+      l->cols[c].name = l->col_names[c];
+      csv_column_build (&l->cols[c], &l->t, c, rows, n_keep, FALSE, l->numeric[c]);
     }
 
   /* Target: decide the task, then build classes if it is classification. */
-  CsvColumn *tc = &cols[target];
-  gboolean classify = opt->classify;
+  CsvColumn *tc = &l->cols[target];
+  gboolean classify = l->opt->classify;
   if (auto_task)
     {
       classify = !tc->numeric;
       if (tc->numeric && tc->integer)
         {
           CsvColumn probe = { 0 };
-          csv_column_build (&probe, &t, target, rows, n_keep, TRUE, numeric[target]);
+          csv_column_build (&probe, &l->t, target, rows, n_keep, TRUE, l->numeric[target]);
           classify = probe.n_cat <= CSV_MAX_AUTO_CLASSES;
           csv_column_clear (&probe);
         }
@@ -612,50 +648,60 @@ nn_csv_load_full (const char          *path,
         r++;
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
                    "%s, line %d: target “%s” holds “%s”, not a number; use task=classify",
-                   path, g_array_index (t.lines, int, rows[MIN (r, n_keep - 1)] + 1),
+                   l->path, g_array_index (l->t.lines, int, rows[MIN (r, n_keep - 1)] + 1),
                    tc->name, f[(rows[MIN (r, n_keep - 1)] + 1) * n_cols + target]);
-      goto out;
+      return FALSE;
     }
   if (classify && tc->cat == NULL)
     {
       csv_column_clear (tc);
       memset (tc, 0, sizeof *tc);
-      tc->name = col_names[target];
-      csv_column_build (tc, &t, target, rows, n_keep, TRUE, numeric[target]);
+      tc->name = l->col_names[target];
+      csv_column_build (tc, &l->t, target, rows, n_keep, TRUE, l->numeric[target]);
     }
+  l->classify = classify;
+  return TRUE;
+}
 
-  /* Features: one per numeric column, one per value of a categorical one. */
+/* The features array: one feature per numeric column, one 0/1 indicator
+ * per value of a categorical one (*one_hot_out marks those), missing
+ * values imputed as opt->missing says. */
+static NnArray *
+csv_load_features (CsvLoad *l, gboolean **one_hot_out, GError **error)
+{
+  const NnCsvOptions *opt = l->opt;
+  size_t n_keep = l->n_keep, n_train = l->n_train;
   size_t n_feat = 0;
-  for (int c = 0; c < n_cols; c++)
-    if (c != target)
-      n_feat += cols[c].numeric ? 1 : (size_t) cols[c].n_cat;
+  for (int c = 0; c < l->n_cols; c++)
+    if (c != l->target)
+      n_feat += l->cols[c].numeric ? 1 : (size_t) l->cols[c].n_cat;
   if (n_feat == 0)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
-                   "%s: the feature columns hold no values", path);
-      goto out;
+                   "%s: the feature columns hold no values", l->path);
+      return NULL;
     }
   if (n_feat > G_MAXINT)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                   "%s: %zu features are too many", path, n_feat);
-      goto out;
+                   "%s: %zu features are too many", l->path, n_feat);
+      return NULL;
     }
 
   int xshape[1] = { (int) n_feat };
-  x = nn_array_new ("features", NN_DTYPE_F32, 1, xshape, n_keep, error);
+  g_autoptr(NnArray) x = nn_array_new ("features", NN_DTYPE_F32, 1, xshape, n_keep, error);
   if (x == NULL)
-    goto out;
+    return NULL;
   x->feature_names = g_new0 (char *, n_feat);
-  one_hot = g_new0 (gboolean, n_feat);
+  g_autofree gboolean *one_hot = g_new0 (gboolean, n_feat);
   float *xd = x->data;
 
   size_t fo = 0;
-  for (int c = 0; c < n_cols; c++)
+  for (int c = 0; c < l->n_cols; c++)
     {
-      if (c == target)
+      if (c == l->target)
         continue;
-      CsvColumn *col = &cols[c];
+      CsvColumn *col = &l->cols[c];
       if (col->numeric)
         {
           /* Imputation uses the training rows only, like normalization. */
@@ -704,49 +750,101 @@ nn_csv_load_full (const char          *path,
         }
     }
   g_assert (fo == n_feat);
+  *one_hot_out = g_steal_pointer (&one_hot);
+  return g_steal_pointer (&x);
+}
 
-  int n_classes = 0;
-  char **class_names = NULL;
-  if (classify)
+/* The target array: class indices (I32) with their names, or values. */
+static NnArray *
+csv_load_target (CsvLoad *l, int *n_classes_out, char ***class_names_out, GError **error)
+{
+  CsvColumn *tc = &l->cols[l->target];
+  size_t n_keep = l->n_keep;
+  NnArray *y;
+  if (l->classify)
     {
       y = nn_array_new (tc->name, NN_DTYPE_I32, 0, NULL, n_keep, error);
       if (y == NULL)
-        goto out;
+        return NULL;
       gint32 *yd = y->data;
       for (size_t r = 0; r < n_keep; r++)
         yd[r] = tc->cat[r];
-      n_classes = tc->n_cat;
-      class_names = g_new0 (char *, n_classes + 1);
+      int n_classes = tc->n_cat;
+      char **class_names = g_new0 (char *, n_classes + 1);
       for (int k = 0; k < n_classes; k++)
         class_names[k] = tc->cat_names != NULL ? g_strdup (tc->cat_names[k])
                                                : g_strdup_printf ("%g", tc->cat_values[k]);
+      *n_classes_out = n_classes;
+      *class_names_out = class_names;
     }
   else
     {
       int yshape[1] = { 1 };
       y = nn_array_new (tc->name, NN_DTYPE_F32, 1, yshape, n_keep, error);
       if (y == NULL)
-        goto out;
+        return NULL;
       float *yd = y->data;
       for (size_t r = 0; r < n_keep; r++)
         yd[r] = (float) tc->num[r];
+      *n_classes_out = 0;
+      *class_names_out = NULL;
     }
+  return y;
+}
+
+NnDataset *
+nn_csv_load_full (const char          *path,
+                  const NnCsvOptions  *opt,
+                  gboolean             auto_task,
+                  NnNorm               norm,
+                  int                 *n_missing_out,
+                  GCancellable        *cancel,
+                  GError             **error)
+{
+  static const NnCsvOptions defaults = { NULL, NN_MISSING_ERROR, FALSE, 0.0 };
+  NnDataset *result = NULL;
+  g_autoptr(NnArray) x = NULL;
+  g_autoptr(NnArray) y = NULL;
+  g_autofree gboolean *one_hot = NULL;
+  g_autofree char *base = NULL;
+  int n_classes = 0;
+  char **class_names = NULL;
+
+  if (opt == NULL)
+    {
+      opt = &defaults;
+      auto_task = TRUE;
+    }
+  if (n_missing_out != NULL)
+    *n_missing_out = 0;
+
+  CsvLoad l = { .path = path, .opt = opt };
+  if (!csv_load_parse (&l, cancel, error)
+      || !csv_load_rows (&l, n_missing_out, cancel, error)
+      || !csv_load_columns (&l, auto_task, error))
+    goto out;
+  x = csv_load_features (&l, &one_hot, error);
+  if (x == NULL)
+    goto out;
+  y = csv_load_target (&l, &n_classes, &class_names, error);
+  if (y == NULL)
+    goto out;
 
   base = g_path_get_basename (path);
   NnDataset *ds = nn_dataset_alloc (base, 1, 1);
-  ds->n = n_keep;
+  ds->n = l.n_keep;
   ds->inputs[0] = g_steal_pointer (&x);
   ds->targets[0] = g_steal_pointer (&y);
   ds->n_classes = n_classes;
   ds->class_names = class_names;
-  nn_dataset_split_tail (ds, n_test);
+  nn_dataset_split_tail (ds, l.n_test);
 
   if (norm != NN_NORM_NONE)
     {
       nn_dataset_normalize (ds, 0, norm);
       /* Indicators already are 0/1; scaling them would only blur that. */
       NnArray *a = ds->inputs[0];
-      for (size_t j = 0; j < n_feat; j++)
+      for (size_t j = 0; j < a->sample_size; j++)
         if (one_hot[j])
           {
             a->scale[j] = 1.f;
@@ -756,11 +854,7 @@ nn_csv_load_full (const char          *path,
   result = ds;
 
 out:
-  if (cols != NULL)
-    for (int c = 0; c < n_cols; c++)
-      csv_column_clear (&cols[c]);
-  g_free (cols);
-  csv_table_clear (&t);
+  csv_load_clear (&l);
   return result;
 }
 
