@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "nn.h"
+#include "test-util.h"
 
 static const char *
 cli (void)
@@ -17,14 +18,6 @@ cli (void)
   const char *p = g_getenv ("DEEPSCOPE_CLI");
   g_assert_nonnull (p);
   return p;
-}
-
-static const char *
-sample (const char *name)
-{
-  static char buf[4096];
-  g_snprintf (buf, sizeof buf, "%s/%s", g_getenv ("DEEPSCOPE_SAMPLES"), name);
-  return buf;
 }
 
 static int
@@ -73,7 +66,7 @@ static void
 test_summary (void)
 {
   g_autofree char *out = NULL, *err = NULL;
-  const char *args[] = { "summary", sample ("fashion_mlp.json"), NULL };
+  const char *args[] = { "summary", test_sample ("fashion_mlp.json"), NULL };
   g_assert_cmpint (run (args, &out, &err), ==, 0);
   g_assert_nonnull (strstr (out, "Total params: 407,050"));
   g_assert_nonnull (strstr (out, "hidden (Dense)"));
@@ -85,7 +78,7 @@ test_train_spirals_json (void)
   g_autofree char *dir = g_dir_make_tmp ("deepscope-cli-XXXXXX", NULL);
   g_autofree char *saved = g_build_filename (dir, "trained.json", NULL);
   g_autofree char *out = NULL, *err = NULL;
-  const char *args[] = { "train", sample ("spirals_mlp.json"), "--epochs", "40", "--seed", "3",
+  const char *args[] = { "train", test_sample ("spirals_mlp.json"), "--epochs", "40", "--seed", "3",
                          "--json", "--save", saved, NULL };
   g_assert_cmpint (run (args, &out, &err), ==, 0);
   g_autoptr (GPtrArray) lines = json_lines (out);
@@ -126,8 +119,8 @@ static void
 test_two_outputs_and_kfold (void)
 {
   g_autofree char *out = NULL, *err = NULL;
-  const char *args[] = { "train", sample ("two_inputs_two_outputs.json"), "--epochs", "2", "--json",
-                         NULL };
+  const char *args[] = { "train", test_sample ("two_inputs_two_outputs.json"), "--epochs", "2",
+                         "--json", NULL };
   g_assert_cmpint (run (args, &out, &err), ==, 0);
   g_autoptr (GPtrArray) lines = json_lines (out);
   JsonObject *e1 = obj (lines, 0);
@@ -137,7 +130,8 @@ test_two_outputs_and_kfold (void)
   g_assert_true (json_object_has_member (e1, "val_value_loss"));
 
   g_autofree char *kout = NULL, *kerr = NULL;
-  const char *kargs[] = { "train", sample ("regression_kfold.json"), "--epochs", "2", "--json", NULL };
+  const char *kargs[] = { "train", test_sample ("regression_kfold.json"), "--epochs", "2",
+                          "--json", NULL };
   g_assert_cmpint (run (kargs, &kout, &kerr), ==, 0);
   g_autoptr (GPtrArray) k = json_lines (kout);
   int folds = 0;
@@ -157,12 +151,12 @@ test_errors_in_words (void)
   g_assert_nonnull (strstr (err, "/nonexistent/model.json"));
 
   g_autofree char *out2 = NULL, *err2 = NULL;
-  const char *args2[] = { "train", sample ("spirals_mlp.json"), "--data", "regression", NULL };
+  const char *args2[] = { "train", test_sample ("spirals_mlp.json"), "--data", "regression", NULL };
   g_assert_cmpint (run (args2, &out2, &err2), ==, 1);
   g_assert_nonnull (strstr (err2, "expects (batch, 2) but the dataset gives (batch, 8)"));
 
   g_autofree char *out3 = NULL, *err3 = NULL;
-  const char *args3[] = { "fly", sample ("spirals_mlp.json"), NULL };
+  const char *args3[] = { "fly", test_sample ("spirals_mlp.json"), NULL };
   g_assert_cmpint (run (args3, &out3, &err3), ==, 2);
 }
 
@@ -234,7 +228,7 @@ test_bad_options (void)
       gboolean save_given = FALSE;
       args[n++] = b->command;
       if (!g_str_equal (b->command, "layers"))
-        args[n++] = sample ("spirals_mlp.json");
+        args[n++] = test_sample ("spirals_mlp.json");
       for (int a = 0; b->args[a]; a++)
         {
           save_given |= g_strcmp0 (b->args[a], "--save") == 0;
@@ -361,7 +355,7 @@ test_interrupt_kfold (void)
   int saved_ok = 0, errors = 0;
   for (int k = 0; k < 12; k++)
     {
-      const char *args[] = { "train", sample ("regression_kfold.json"), "--data",
+      const char *args[] = { "train", test_sample ("regression_kfold.json"), "--data",
                              "regression:n=200", "--epochs", "1000", "--save", saved, NULL };
       FILE *err = NULL;
       g_autoptr (GString) all = g_string_new (NULL);
@@ -490,7 +484,7 @@ static void
 test_slow_fashion_mlp (void)
 {
   g_autofree char *out = NULL, *err = NULL;
-  const char *args[] = { "train", sample ("fashion_mlp.json"), "--json", NULL };
+  const char *args[] = { "train", test_sample ("fashion_mlp.json"), "--json", NULL };
   g_assert_cmpint (run (args, &out, &err), ==, 0);
   g_autoptr (GPtrArray) lines = json_lines (out);
   g_assert_cmpuint (lines->len, ==, 3);

@@ -8,6 +8,7 @@
 
 #include "nn-conv-private.h"
 #include "nn-model-private.h"
+#include "test-util.h"
 
 static const char *const conv_layers[] = {
   "Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose", "MaxPooling2D",
@@ -15,32 +16,6 @@ static const char *const conv_layers[] = {
   "ZeroPadding2D", "BatchNormalization", "SpatialDropout2D", "RandomFlip", "RandomRotation",
   "RandomZoom", "RandomTranslation", "RandomBrightness",
 };
-
-static int
-add (NnModel *m, const char *cls, const char *name)
-{
-  g_autoptr (GError) error = NULL;
-  int i = nn_model_add_layer (m, cls, name, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (i, >=, 0);
-  return i;
-}
-
-static void
-set (NnModel *m, int layer, const char *p, const char *v)
-{
-  g_autoptr (GError) error = NULL;
-  g_assert_true (nn_model_layer_set_param (m, layer, p, v, &error));
-  g_assert_no_error (error);
-}
-
-static void
-connect_layers (NnModel *m, int src, int dst)
-{
-  g_autoptr (GError) error = NULL;
-  g_assert_true (nn_model_connect (m, (NnRef) { src, 0 }, dst, -1, &error));
-  g_assert_no_error (error);
-}
 
 static char *
 shape_of (NnModel *m, int layer)
@@ -57,15 +32,15 @@ static NnModel *
 one_layer (const char *input_shape, const char *cls, int *layer, ...)
 {
   NnModel *m = nn_model_new ("t");
-  int in = add (m, "Input", "in");
-  set (m, in, "shape", input_shape);
-  *layer = add (m, cls, NULL);
+  int in = test_add (m, "Input", "in");
+  test_set (m, in, "shape", input_shape);
+  *layer = test_add (m, cls, NULL);
   va_list ap;
   va_start (ap, layer);
   for (const char *p = va_arg (ap, const char *); p; p = va_arg (ap, const char *))
-    set (m, *layer, p, va_arg (ap, const char *));
+    test_set (m, *layer, p, va_arg (ap, const char *));
   va_end (ap);
-  connect_layers (m, in, *layer);
+  test_connect (m, in, *layer);
   return m;
 }
 
@@ -284,20 +259,20 @@ static void
 test_augment_layers (void)
 {
   g_autoptr (NnModel) m = nn_model_new ("aug");
-  int in = add (m, "Input", "image");
-  set (m, in, "shape", "10, 10, 3");
-  int flip = add (m, "RandomFlip", NULL);
-  set (m, flip, "mode", "horizontal");
-  int rot = add (m, "RandomRotation", NULL);
-  set (m, rot, "factor", "0.05");
-  int zoom = add (m, "RandomZoom", NULL);
-  set (m, zoom, "fill_mode", "constant");
-  int tr = add (m, "RandomTranslation", NULL);
-  set (m, tr, "width_factor", "0.2");
-  int br = add (m, "RandomBrightness", NULL);
+  int in = test_add (m, "Input", "image");
+  test_set (m, in, "shape", "10, 10, 3");
+  int flip = test_add (m, "RandomFlip", NULL);
+  test_set (m, flip, "mode", "horizontal");
+  int rot = test_add (m, "RandomRotation", NULL);
+  test_set (m, rot, "factor", "0.05");
+  int zoom = test_add (m, "RandomZoom", NULL);
+  test_set (m, zoom, "fill_mode", "constant");
+  int tr = test_add (m, "RandomTranslation", NULL);
+  test_set (m, tr, "width_factor", "0.2");
+  int br = test_add (m, "RandomBrightness", NULL);
   int chain[] = { in, flip, rot, zoom, tr, br };
   for (guint k = 0; k + 1 < G_N_ELEMENTS (chain); k++)
-    connect_layers (m, chain[k], chain[k + 1]);
+    test_connect (m, chain[k], chain[k + 1]);
   check_shape (m, br, "(batch, 10, 10, 3)", 0);
   for (guint k = 1; k < G_N_ELEMENTS (chain); k++)
     g_assert_cmpint (nn_model_layer_count_params (m, chain[k]), ==, 0);
@@ -358,7 +333,7 @@ test_errors (void)
 
   /* bad values are refused when set, with the parameter's name */
   g_autoptr (NnModel) k = nn_model_new ("k");
-  int conv = add (k, "Conv2D", NULL);
+  int conv = test_add (k, "Conv2D", NULL);
   g_autoptr (GError) error = NULL;
   g_assert_false (nn_model_layer_set_param (k, conv, "padding", "full", &error));
   g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG);
@@ -379,24 +354,24 @@ static NnModel *
 classic_convnet (void)
 {
   NnModel *m = nn_model_new ("classic");
-  int in = add (m, "Input", "image");
-  int c1 = add (m, "Conv2D", NULL), p1 = add (m, "MaxPooling2D", NULL);
-  int c2 = add (m, "Conv2D", NULL), p2 = add (m, "MaxPooling2D", NULL);
-  int c3 = add (m, "Conv2D", NULL), f = add (m, "Flatten", NULL);
-  int d1 = add (m, "Dense", NULL), d2 = add (m, "Dense", NULL);
-  set (m, c1, "filters", "32");
-  set (m, c2, "filters", "64");
-  set (m, c3, "filters", "64");
-  set (m, c1, "activation", "relu");
-  set (m, c2, "activation", "relu");
-  set (m, c3, "activation", "relu");
-  set (m, d1, "units", "64");
-  set (m, d1, "activation", "relu");
-  set (m, d2, "units", "10");
-  set (m, d2, "activation", "softmax");
+  int in = test_add (m, "Input", "image");
+  int c1 = test_add (m, "Conv2D", NULL), p1 = test_add (m, "MaxPooling2D", NULL);
+  int c2 = test_add (m, "Conv2D", NULL), p2 = test_add (m, "MaxPooling2D", NULL);
+  int c3 = test_add (m, "Conv2D", NULL), f = test_add (m, "Flatten", NULL);
+  int d1 = test_add (m, "Dense", NULL), d2 = test_add (m, "Dense", NULL);
+  test_set (m, c1, "filters", "32");
+  test_set (m, c2, "filters", "64");
+  test_set (m, c3, "filters", "64");
+  test_set (m, c1, "activation", "relu");
+  test_set (m, c2, "activation", "relu");
+  test_set (m, c3, "activation", "relu");
+  test_set (m, d1, "units", "64");
+  test_set (m, d1, "activation", "relu");
+  test_set (m, d2, "units", "10");
+  test_set (m, d2, "activation", "softmax");
   int chain[] = { in, c1, p1, c2, p2, c3, f, d1, d2 };
   for (guint k = 0; k + 1 < G_N_ELEMENTS (chain); k++)
-    connect_layers (m, chain[k], chain[k + 1]);
+    test_connect (m, chain[k], chain[k + 1]);
   return m;
 }
 
@@ -419,11 +394,11 @@ test_classic_convnet (void)
   g_assert_cmpint (nn_model_count_params (m, NULL, NULL), ==, 93322);
 
   /* one more conv + pool block no longer fits: the error says where */
-  int p3 = add (m, "MaxPooling2D", NULL), c4 = add (m, "Conv2D", NULL);
+  int p3 = test_add (m, "MaxPooling2D", NULL), c4 = test_add (m, "Conv2D", NULL);
   g_assert_true (nn_model_disconnect (m, 6, 0, 0));
-  connect_layers (m, 5, p3);
-  connect_layers (m, p3, c4);
-  connect_layers (m, c4, 6);
+  test_connect (m, 5, p3);
+  test_connect (m, p3, c4);
+  test_connect (m, c4, 6);
   g_assert_false (nn_model_infer (m, &error));
   g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE);
   g_assert_nonnull (strstr (nn_model_layer_get_error (m, c4), "larger than its 1x1 input"));
@@ -436,23 +411,23 @@ static void
 test_lowering (void)
 {
   g_autoptr (NnModel) m = nn_model_new ("lower");
-  int in = add (m, "Input", "image");
-  set (m, in, "shape", "12, 12, 3");
-  int c1 = add (m, "Conv2D", NULL);
-  set (m, c1, "filters", "4");
-  set (m, c1, "activation", "relu");
-  int c2 = add (m, "Conv2D", NULL);
-  set (m, c2, "filters", "4");
-  set (m, c2, "activation", "sigmoid");
-  int sd = add (m, "SpatialDropout2D", NULL);
-  int bn = add (m, "BatchNormalization", NULL);
-  int sep = add (m, "SeparableConv2D", NULL);
-  set (m, sep, "filters", "5");
-  set (m, sep, "activation", "relu");
-  int gap = add (m, "GlobalMaxPooling2D", NULL);
+  int in = test_add (m, "Input", "image");
+  test_set (m, in, "shape", "12, 12, 3");
+  int c1 = test_add (m, "Conv2D", NULL);
+  test_set (m, c1, "filters", "4");
+  test_set (m, c1, "activation", "relu");
+  int c2 = test_add (m, "Conv2D", NULL);
+  test_set (m, c2, "filters", "4");
+  test_set (m, c2, "activation", "sigmoid");
+  int sd = test_add (m, "SpatialDropout2D", NULL);
+  int bn = test_add (m, "BatchNormalization", NULL);
+  int sep = test_add (m, "SeparableConv2D", NULL);
+  test_set (m, sep, "filters", "5");
+  test_set (m, sep, "activation", "relu");
+  int gap = test_add (m, "GlobalMaxPooling2D", NULL);
   int chain[] = { in, c1, c2, sd, bn, sep, gap };
   for (guint k = 0; k + 1 < G_N_ELEMENTS (chain); k++)
-    connect_layers (m, chain[k], chain[k + 1]);
+    test_connect (m, chain[k], chain[k + 1]);
   g_autoptr (GError) error = NULL;
   NnRng rng;
   nn_rng_seed (&rng, 5);
@@ -531,32 +506,32 @@ static void
 test_model_gradients (void)
 {
   g_autoptr (NnModel) m = nn_model_new ("grad");
-  int in = add (m, "Input", "image");
-  set (m, in, "shape", "8, 8, 2");
-  int zp = add (m, "ZeroPadding2D", NULL);
-  int c1 = add (m, "Conv2D", NULL);
-  set (m, c1, "filters", "3");
-  set (m, c1, "strides", "2");
-  int bn = add (m, "BatchNormalization", NULL);
-  int ap = add (m, "AveragePooling2D", NULL);
-  set (m, ap, "padding", "same");
-  int up = add (m, "UpSampling2D", NULL);
-  int sep = add (m, "SeparableConv2D", NULL);
-  set (m, sep, "filters", "4");
-  set (m, sep, "activation", "tanh");
-  set (m, sep, "padding", "same");
-  int tr = add (m, "Conv2DTranspose", NULL);
-  set (m, tr, "filters", "2");
-  set (m, tr, "strides", "2");
-  set (m, tr, "activation", "tanh");
-  int dw = add (m, "DepthwiseConv2D", NULL);
-  int gap = add (m, "GlobalAveragePooling2D", NULL);
-  int d = add (m, "Dense", NULL);
-  set (m, d, "units", "3");
-  set (m, d, "activation", "softmax");
+  int in = test_add (m, "Input", "image");
+  test_set (m, in, "shape", "8, 8, 2");
+  int zp = test_add (m, "ZeroPadding2D", NULL);
+  int c1 = test_add (m, "Conv2D", NULL);
+  test_set (m, c1, "filters", "3");
+  test_set (m, c1, "strides", "2");
+  int bn = test_add (m, "BatchNormalization", NULL);
+  int ap = test_add (m, "AveragePooling2D", NULL);
+  test_set (m, ap, "padding", "same");
+  int up = test_add (m, "UpSampling2D", NULL);
+  int sep = test_add (m, "SeparableConv2D", NULL);
+  test_set (m, sep, "filters", "4");
+  test_set (m, sep, "activation", "tanh");
+  test_set (m, sep, "padding", "same");
+  int tr = test_add (m, "Conv2DTranspose", NULL);
+  test_set (m, tr, "filters", "2");
+  test_set (m, tr, "strides", "2");
+  test_set (m, tr, "activation", "tanh");
+  int dw = test_add (m, "DepthwiseConv2D", NULL);
+  int gap = test_add (m, "GlobalAveragePooling2D", NULL);
+  int d = test_add (m, "Dense", NULL);
+  test_set (m, d, "units", "3");
+  test_set (m, d, "activation", "softmax");
   int chain[] = { in, zp, c1, bn, ap, up, sep, tr, dw, gap, d };
   for (guint k = 0; k + 1 < G_N_ELEMENTS (chain); k++)
-    connect_layers (m, chain[k], chain[k + 1]);
+    test_connect (m, chain[k], chain[k + 1]);
   NnMetric acc = NN_METRIC_ACCURACY;
   nn_model_add_output (m, (NnRef) { d, 0 }, NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, 1.0,
                        &acc, 1);
@@ -647,7 +622,7 @@ static void
 finish_chain (NnModel *m, const int *chain, guint n, guint64 seed)
 {
   for (guint k = 0; k + 1 < n; k++)
-    connect_layers (m, chain[k], chain[k + 1]);
+    test_connect (m, chain[k], chain[k + 1]);
   nn_model_add_output (m, (NnRef) { chain[n - 1], 0 }, NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY,
                        1.0, NULL, 0);
   g_autoptr (GError) error = NULL;
@@ -663,21 +638,21 @@ conv_pool_model (const char *shape, const char *act, const char *conv_strides,
                  const char *padding, guint64 seed)
 {
   NnModel *m = nn_model_new ("fused");
-  int in = add (m, "Input", "image");
-  set (m, in, "shape", shape);
-  int cv = add (m, "Conv2D", NULL);
-  set (m, cv, "filters", filters);
-  set (m, cv, "padding", padding);
-  set (m, cv, "activation", act);
-  set (m, cv, "strides", conv_strides);
-  int mp = add (m, "MaxPooling2D", NULL);
-  set (m, mp, "pool_size", pool);
+  int in = test_add (m, "Input", "image");
+  test_set (m, in, "shape", shape);
+  int cv = test_add (m, "Conv2D", NULL);
+  test_set (m, cv, "filters", filters);
+  test_set (m, cv, "padding", padding);
+  test_set (m, cv, "activation", act);
+  test_set (m, cv, "strides", conv_strides);
+  int mp = test_add (m, "MaxPooling2D", NULL);
+  test_set (m, mp, "pool_size", pool);
   if (*pool_strides)
-    set (m, mp, "strides", pool_strides);
-  int fl = add (m, "Flatten", NULL);
-  int d = add (m, "Dense", NULL);
-  set (m, d, "units", "3");
-  set (m, d, "activation", "softmax");
+    test_set (m, mp, "strides", pool_strides);
+  int fl = test_add (m, "Flatten", NULL);
+  int d = test_add (m, "Dense", NULL);
+  test_set (m, d, "units", "3");
+  test_set (m, d, "activation", "softmax");
   int chain[] = { in, cv, mp, fl, d };
   finish_chain (m, chain, G_N_ELEMENTS (chain), seed);
   return m;
@@ -870,18 +845,18 @@ test_fused_conv_pool_same_odd (void)
   for (guint ci = 0; ci < G_N_ELEMENTS (cases); ci++)
     {
       g_autoptr (NnModel) m = nn_model_new ("same-pool");
-      int in = add (m, "Input", "image");
-      set (m, in, "shape", cases[ci].shape);
-      int cv = add (m, "Conv2D", NULL);
-      set (m, cv, "filters", cases[ci].filters);
-      set (m, cv, "padding", cases[ci].padding);
-      set (m, cv, "activation", cases[ci].act);
-      int mp = add (m, "MaxPooling2D", NULL);
-      set (m, mp, "padding", "same");
-      int fl = add (m, "Flatten", NULL);
-      int d = add (m, "Dense", NULL);
-      set (m, d, "units", "3");
-      set (m, d, "activation", "softmax");
+      int in = test_add (m, "Input", "image");
+      test_set (m, in, "shape", cases[ci].shape);
+      int cv = test_add (m, "Conv2D", NULL);
+      test_set (m, cv, "filters", cases[ci].filters);
+      test_set (m, cv, "padding", cases[ci].padding);
+      test_set (m, cv, "activation", cases[ci].act);
+      int mp = test_add (m, "MaxPooling2D", NULL);
+      test_set (m, mp, "padding", "same");
+      int fl = test_add (m, "Flatten", NULL);
+      int d = test_add (m, "Dense", NULL);
+      test_set (m, d, "units", "3");
+      test_set (m, d, "activation", "softmax");
       int chain[] = { in, cv, mp, fl, d };
       finish_chain (m, chain, G_N_ELEMENTS (chain), 70 + ci);
       int batch = 5, relu = g_str_equal (cases[ci].act, "relu");
@@ -962,19 +937,19 @@ test_fused_bn_relu (void)
   for (int frozen = 0; frozen <= 1; frozen++)
     {
       g_autoptr (NnModel) m = nn_model_new ("bn-relu");
-      int in = add (m, "Input", "image");
-      set (m, in, "shape", "9, 9, 8");
-      int cv = add (m, "Conv2D", NULL);
-      set (m, cv, "filters", "16");
-      set (m, cv, "padding", "same");
-      int bn = add (m, "BatchNormalization", NULL);
-      int act = add (m, "Activation", NULL);
-      set (m, act, "activation", "relu");
-      int mp = add (m, "MaxPooling2D", NULL);
-      int fl = add (m, "Flatten", NULL);
-      int d = add (m, "Dense", NULL);
-      set (m, d, "units", "3");
-      set (m, d, "activation", "softmax");
+      int in = test_add (m, "Input", "image");
+      test_set (m, in, "shape", "9, 9, 8");
+      int cv = test_add (m, "Conv2D", NULL);
+      test_set (m, cv, "filters", "16");
+      test_set (m, cv, "padding", "same");
+      int bn = test_add (m, "BatchNormalization", NULL);
+      int act = test_add (m, "Activation", NULL);
+      test_set (m, act, "activation", "relu");
+      int mp = test_add (m, "MaxPooling2D", NULL);
+      int fl = test_add (m, "Flatten", NULL);
+      int d = test_add (m, "Dense", NULL);
+      test_set (m, d, "units", "3");
+      test_set (m, d, "activation", "softmax");
       int chain[] = { in, cv, bn, act, mp, fl, d };
       finish_chain (m, chain, G_N_ELEMENTS (chain), 61);
       if (frozen)
@@ -1071,7 +1046,7 @@ static void
 test_threads_same_numbers (void)
 {
   g_autoptr (NnModel) m = classic_convnet ();
-  set (m, 0, "shape", "20, 20, 3");
+  test_set (m, 0, "shape", "20, 20, 3");
   nn_model_add_output (m, (NnRef) { 8, 0 }, NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, 1.0,
                        NULL, 0);
   g_autoptr (GError) error = NULL;
@@ -1114,14 +1089,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  /* conv-layers-threads: the same on three threads (OpenBLAS on one, as
-   * nn_init leaves it) */
-  const char *threads = g_getenv ("DEEPSCOPE_TEST_THREADS");
-  if (threads)
-    {
-      openblas_set_num_threads (1);
-      nn_parallel_set_threads (atoi (threads));
-    }
+  test_threads_from_env ();
   g_test_add_func ("/engine/conv-layers/table", test_table);
   g_test_add_func ("/engine/conv-layers/conv2d-shapes", test_conv2d_shapes);
   g_test_add_func ("/engine/conv-layers/regularizer", test_regularizer);

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn.h"
+#include "test-util.h"
 #include "nn-conv-private.h"
 
 /* Linear-in-the-inputs checks: central differences are exact for a linear
@@ -78,6 +80,20 @@ static const NnOpInfo test_loss_info = {
   "test_loss", test_loss_shape, test_loss_forward, test_loss_backward
 };
 
+/* The engine's op table with the test loss in its free slot. */
+static const NnOpInfo *const *
+test_ops (void)
+{
+  static const NnOpInfo *ops[NN_N_OPS];
+  if (!ops[OP_TEST_LOSS])
+    {
+      g_assert_null (nn_op_table[OP_TEST_LOSS]);
+      memcpy (ops, nn_op_table, sizeof ops);
+      ops[OP_TEST_LOSS] = &test_loss_info;
+    }
+  return ops;
+}
+
 /* ---- helpers ----------------------------------------------------------- */
 
 typedef struct {
@@ -95,8 +111,7 @@ fixture_init (Fixture *f)
   memset (f, 0, sizeof *f);
   loss_scale = 1.0;
   f->g = nn_graph_new ();
-  nn_ops_register_conv ();
-  nn_op_register (OP_TEST_LOSS, &test_loss_info);
+  f->g->ops = test_ops ();
   nn_rng_seed (&f->rng, 42);
 }
 
@@ -169,13 +184,13 @@ fill_distinct (Fixture *f, float *v, size_t n)
 static void
 check_grads (Fixture *f, double eps, const char *what)
 {
-  double e = nn_graph_check_grad (f->g, f->loss, f->x, eps, 400);
+  double e = test_check_grad (f->g, f->loss, f->x, eps, 400);
   g_test_message ("%s: d/dx max relative error %.2e", what, e);
   g_assert_cmpfloat (e, <, GRAD_TOL);
   for (int k = 0; k < f->n_p; k++)
     if (f->pg[k])
       {
-        e = nn_graph_check_grad (f->g, f->loss, f->p[k], eps, 400);
+        e = test_check_grad (f->g, f->loss, f->p[k], eps, 400);
         g_test_message ("%s: d/dparam%d max relative error %.2e", what, k, e);
         g_assert_cmpfloat (e, <, GRAD_TOL);
       }
@@ -567,7 +582,7 @@ test_conv2d_batch_change (void)
   nn_graph_forward (f.g);
   for (size_t i = 0; i < per; i++)
     g_assert_cmpfloat_with_epsilon (n->value[i], full[i], 1e-6);
-  double e = nn_graph_check_grad (f.g, f.loss, f.p[0], EPS_LINEAR, 0);
+  double e = test_check_grad (f.g, f.loss, f.p[0], EPS_LINEAR, 0);
   g_assert_cmpfloat (e, <, GRAD_TOL);
   fixture_clear (&f);
 }
@@ -600,16 +615,16 @@ test_conv2d_partial_grads (void)
       if (frozen)
         {
           g_assert_null (f.pg[0]);
-          double e = nn_graph_check_grad (f.g, f.loss, f.x, EPS_LINEAR, 0);
+          double e = test_check_grad (f.g, f.loss, f.x, EPS_LINEAR, 0);
           g_assert_cmpfloat (e, <, GRAD_TOL);
         }
       else
         {
           g_assert_null (nn_graph_node (f.g, f.x)->grad);
-          double e = nn_graph_check_grad (f.g, f.loss, f.p[0], EPS_LINEAR, 0);
+          double e = test_check_grad (f.g, f.loss, f.p[0], EPS_LINEAR, 0);
           g_assert_cmpfloat (e, <, GRAD_TOL);
         }
-      double e = nn_graph_check_grad (f.g, f.loss, f.p[1], EPS_LINEAR, 0);
+      double e = test_check_grad (f.g, f.loss, f.p[1], EPS_LINEAR, 0);
       g_assert_cmpfloat (e, <, GRAD_TOL);
       fixture_clear (&f);
     }
@@ -1283,18 +1298,31 @@ test_chain (void)
   fixture_clear (&f);
 }
 
+/* ---- every op has a gradient check ---------------------------------------- */
+
+/* Set in main: the command line ran only some of the tests. */
+static gboolean subset;
+
+/* The gradient checks above went through the backward pass of every op of
+ * the convnet ops (the table after NN_OP_LAST_CORE): the other half is in test-ops.c, so together the two programs cover the
+ * whole table. Runs last. */
+static void
+test_grad_coverage (void)
+{
+  if (subset)
+    {
+      g_test_skip ("only some tests ran: the coverage check needs them all");
+      return;
+    }
+  test_assert_grad_checked (NN_OP_LAST_CORE, NN_N_OPS);
+}
+
 int
 main (int argc, char **argv)
 {
+  subset = test_args_select (argc, argv);
   g_test_init (&argc, &argv, NULL);
-  /* The conv-threads run splits the work over threads (OpenBLAS then runs
-   * on one, as nn_init leaves it). */
-  const char *threads = g_getenv ("DEEPSCOPE_TEST_THREADS");
-  if (threads)
-    {
-      openblas_set_num_threads (1);
-      nn_parallel_set_threads (atoi (threads));
-    }
+  test_threads_from_env ();
   g_test_add_func ("/engine/conv/out-size", test_out_size);
   g_test_add_func ("/engine/conv/conv2d", test_conv2d);
   g_test_add_func ("/engine/conv/winograd-matches-im2col", test_winograd_matches_im2col);
@@ -1314,5 +1342,6 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/conv/spatial-dropout", test_spatial_dropout);
   g_test_add_func ("/engine/conv/augment", test_augment_op);
   g_test_add_func ("/engine/conv/chain", test_chain);
+  g_test_add_func ("/engine/conv/coverage/grad-checks", test_grad_coverage);
   return g_test_run ();
 }

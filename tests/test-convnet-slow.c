@@ -14,14 +14,7 @@
 #include <sys/wait.h>
 
 #include "nn.h"
-
-static const char *
-sample (const char *name)
-{
-  static char buf[4096];
-  g_snprintf (buf, sizeof buf, "%s/%s", g_getenv ("DEEPSCOPE_SAMPLES"), name);
-  return buf;
-}
+#include "test-util.h"
 
 /* deepscope-cli train SAMPLE --json [extra]: one JSON object per stdout
  * line. */
@@ -30,7 +23,7 @@ cli_train (const char *name, const char *extra)
 {
   const char *cli = g_getenv ("DEEPSCOPE_CLI");
   g_assert_nonnull (cli);
-  const char *argv[] = { cli, "train", sample (name), "--json", "--quiet", extra, NULL };
+  const char *argv[] = { cli, "train", test_sample (name), "--json", "--quiet", extra, NULL };
   g_autofree char *out = NULL, *err = NULL;
   int status = -1;
   g_autoptr (GError) error = NULL;
@@ -179,7 +172,7 @@ test_transfer (void)
   g_autoptr (GError) error = NULL;
 
   /* step 1: the base learns classes 0-5 */
-  g_autoptr (NnModel) base = nn_model_load (sample ("transfer_base.json"), &error);
+  g_autoptr (NnModel) base = nn_model_load (test_sample ("transfer_base.json"), &error);
   g_assert_no_error (error);
   g_autoptr (NnDataset) ds_base = open_data (base);
   g_assert_cmpint (ds_base->n_classes, ==, 6);
@@ -190,7 +183,7 @@ test_transfer (void)
   g_assert_cmpfloat (base_acc, >=, 0.80);
 
   /* step 2: its convolutional base, frozen, under a new head for 6-9 */
-  g_autoptr (NnModel) head = nn_model_load (sample ("transfer_head.json"), &error);
+  g_autoptr (NnModel) head = nn_model_load (test_sample ("transfer_head.json"), &error);
   g_assert_no_error (error);
   g_assert_true (nn_model_init_weights (head, 2, &error));
   int hb = nn_model_find_layer (head, "conv_base"), tb = nn_model_find_layer (trained, "conv_base");

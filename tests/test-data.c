@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include "nn.h"
+#include "test-util.h"
 
 #define FASHION_DIR "/usr/share/datasets/fashion-mnist"
 
@@ -1580,24 +1581,6 @@ test_mutated_inputs (void)
 
 /* ------------------------------------------------------------------------ */
 
-static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
-      const char *name;
-      while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          remove_tree (child);
-        }
-      g_rmdir (path);
-    }
-  else
-    g_remove (path);
-}
-
 int
 main (int argc, char **argv)
 {
@@ -1627,7 +1610,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/data/mutated", test_mutated_inputs);
 
   int ret = g_test_run ();
-  remove_tree (tmpdir);
+  test_remove_tree (tmpdir);
   g_free (tmpdir);
   return ret;
 }

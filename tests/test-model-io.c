@@ -14,6 +14,7 @@
 #include <glib/gstdio.h>
 
 #include "nn-model-private.h"
+#include "test-util.h"
 
 /* ---- a layer type with a STRING setting ---------------------------------- */
 
@@ -39,24 +40,6 @@ static const NnLayerType note_type = {
 };
 
 /* ---- helpers ------------------------------------------------------------- */
-
-static int
-add (NnModel *m, const char *cls, const char *name)
-{
-  g_autoptr (GError) error = NULL;
-  int l = nn_model_add_layer (m, cls, name, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (l, >=, 0);
-  return l;
-}
-
-static void
-set (NnModel *m, int l, const char *pname, const char *text)
-{
-  g_autoptr (GError) error = NULL;
-  g_assert_true (nn_model_layer_set_param (m, l, pname, text, &error));
-  g_assert_no_error (error);
-}
 
 static int
 call (NnModel *m, int l, const NnRef *in, int n)
@@ -146,49 +129,49 @@ build_full_model (void)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (NnModel) inner = nn_model_new ("encoder_net");
-  int ii = add (inner, "Input", "enc_in");
-  set (inner, ii, "shape", "12");
-  int id = add (inner, "Dense", "enc_dense");
-  set (inner, id, "units", "5");
-  set (inner, id, "activation", "relu");
-  set (inner, id, "use_bias", "false");
-  set (inner, id, "kernel_initializer", "he_normal");
+  int ii = test_add (inner, "Input", "enc_in");
+  test_set (inner, ii, "shape", "12");
+  int id = test_add (inner, "Dense", "enc_dense");
+  test_set (inner, id, "units", "5");
+  test_set (inner, id, "activation", "relu");
+  test_set (inner, id, "use_bias", "false");
+  test_set (inner, id, "kernel_initializer", "he_normal");
   call1 (inner, id, ii, 0);
   nn_model_add_output (inner, (NnRef) { id, 0 }, NN_LOSS_NONE, 1.0, NULL, 0);
 
   NnModel *m = nn_model_new ("two_inputs");
-  int a = add (m, "Input", "a");
-  set (m, a, "shape", "8");
-  int b = add (m, "Input", "b");
-  set (m, b, "shape", "8");
-  int shared = add (m, "Dense", "shared");
-  set (m, shared, "units", "6");
-  set (m, shared, "activation", "tanh");
-  set (m, shared, "kernel_l2", "0.001");
-  set (m, shared, "bias_initializer", "ones");
+  int a = test_add (m, "Input", "a");
+  test_set (m, a, "shape", "8");
+  int b = test_add (m, "Input", "b");
+  test_set (m, b, "shape", "8");
+  int shared = test_add (m, "Dense", "shared");
+  test_set (m, shared, "units", "6");
+  test_set (m, shared, "activation", "tanh");
+  test_set (m, shared, "kernel_l2", "0.001");
+  test_set (m, shared, "bias_initializer", "ones");
   g_assert_cmpint (call1 (m, shared, a, 0), ==, 0);
   g_assert_cmpint (call1 (m, shared, b, 0), ==, 1);
-  int cat = add (m, "Concatenate", "concat");
+  int cat = test_add (m, "Concatenate", "concat");
   NnRef both[2] = { { shared, 0 }, { shared, 1 } };
   call (m, cat, both, 2);
-  int drop = add (m, "Dropout", "drop");
-  set (m, drop, "rate", "0.25");
+  int drop = test_add (m, "Dropout", "drop");
+  test_set (m, drop, "rate", "0.25");
   call1 (m, drop, cat, 0);
-  int rs = add (m, "Reshape", "reshape");
-  set (m, rs, "target_shape", "3, 4");
+  int rs = test_add (m, "Reshape", "reshape");
+  test_set (m, rs, "target_shape", "3, 4");
   call1 (m, rs, drop, 0);
-  int flat = add (m, "Flatten", "flat");
+  int flat = test_add (m, "Flatten", "flat");
   call1 (m, flat, rs, 0);
   int enc = nn_model_add_submodel (m, inner, "encoder", &error);
   g_assert_no_error (error);
   call1 (m, enc, flat, 0);
-  int cls = add (m, "Dense", "class");
-  set (m, cls, "units", "2");
-  set (m, cls, "activation", "softmax");
+  int cls = test_add (m, "Dense", "class");
+  test_set (m, cls, "units", "2");
+  test_set (m, cls, "activation", "softmax");
   call1 (m, cls, enc, 0);
-  int val = add (m, "Dense", "value");
-  set (m, val, "units", "1");
-  set (m, val, "kernel_l1", "0.125");
+  int val = test_add (m, "Dense", "value");
+  test_set (m, val, "units", "1");
+  test_set (m, val, "kernel_l1", "0.125");
   call1 (m, val, enc, 0);
   nn_model_layer_set_trainable (m, cls, FALSE);
   for (int i = 0; i < nn_model_get_n_layers (m); i++)
@@ -414,9 +397,9 @@ test_optimizers (void)
     for (int sched = NN_SCHEDULE_CONSTANT; sched <= NN_SCHEDULE_EXPONENTIAL; sched++)
       {
         g_autoptr (NnModel) m = nn_model_new ("opt");
-        int in = add (m, "Input", "x");
-        set (m, in, "shape", "3");
-        int d = add (m, "Dense", "y");
+        int in = test_add (m, "Input", "x");
+        test_set (m, in, "shape", "3");
+        int d = test_add (m, "Dense", "y");
         call1 (m, d, in, 0);
         NnOptimizerConfig *o = nn_model_get_optimizer (m);
         nn_optimizer_config_init (o, (NnOptimizerKind) kind);
@@ -445,19 +428,19 @@ static void
 test_editor_state (void)
 {
   g_autoptr (NnModel) m = nn_model_new ("draft");
-  int in = add (m, "Input", "in");
-  set (m, in, "shape", "4");
-  int spare = add (m, "Dense", "spare");
+  int in = test_add (m, "Input", "in");
+  test_set (m, in, "shape", "4");
+  int spare = test_add (m, "Dense", "spare");
   nn_model_layer_set_position (m, spare, 1e21, -0.0);
-  int sum = add (m, "Add", "sum");
+  int sum = test_add (m, "Add", "sum");
   g_assert_true (nn_model_connect (m, (NnRef) { in, 0 }, sum, 0, NULL));
-  int sh = add (m, "Dense", "sh");
+  int sh = test_add (m, "Dense", "sh");
   call1 (m, sh, in, 0);
   call1 (m, sh, in, 0);
   g_assert_true (nn_model_disconnect (m, sh, 0, 0));
-  int note = add (m, "TestNote", "note");
-  set (m, note, "note", "a \"quoted\" note\twith a tab");
-  set (m, note, "scale", "-2.5");
+  int note = test_add (m, "TestNote", "note");
+  test_set (m, note, "note", "a \"quoted\" note\twith a tab");
+  test_set (m, note, "scale", "-2.5");
   call1 (m, note, sh, 1);
   g_assert_false (nn_model_infer (m, NULL));
 
@@ -530,7 +513,7 @@ test_every_layer_type (void)
       const char *cls = nn_layer_type_get_name (type);
       if (g_str_equal (cls, "Model"))
         continue;
-      int l = add (m, cls, NULL);
+      int l = test_add (m, cls, NULL);
       for (guint k = 0; k < nn_layer_type_get_n_params (type); k++)
         {
           const NnParamSpec *spec = nn_layer_type_get_param (type, k);
@@ -564,7 +547,7 @@ test_every_layer_type (void)
               text = g_strdup ("some text");
               break;
             }
-          set (m, l, spec->name, text);
+          test_set (m, l, spec->name, text);
           n_set++;
         }
     }
@@ -624,8 +607,8 @@ test_nesting (void)
 
   /* A model whose layers have no weights at all still saves "weights". */
   g_autoptr (NnModel) none = nn_model_new ("no_params");
-  int in = add (none, "Input", "x");
-  int fl = add (none, "Flatten", "flat");
+  int in = test_add (none, "Input", "x");
+  int fl = test_add (none, "Flatten", "flat");
   call1 (none, fl, in, 0);
   g_assert_true (nn_model_init_weights (none, 1, NULL));
   g_autofree char *nj = to_json (none, TRUE);
@@ -689,9 +672,9 @@ test_deep_json (void)
 
   /* 300 brackets, escaped quotes and backslashes in a description. */
   g_autoptr (NnModel) m = nn_model_new ("brackets");
-  int in = add (m, "Input", "x");
-  set (m, in, "shape", "3");
-  int d = add (m, "Dense", "dense");
+  int in = test_add (m, "Input", "x");
+  test_set (m, in, "shape", "3");
+  int d = test_add (m, "Dense", "dense");
   call1 (m, d, in, 0);
   g_autofree char *many = deep_text ("\"\\", "[{\"", 100);
   g_autofree char *desc = g_strconcat (many, "\\", NULL);
@@ -716,14 +699,14 @@ static char *
 small_model_json (gboolean with_weights)
 {
   g_autoptr (NnModel) m = nn_model_new ("small");
-  int in = add (m, "Input", "x");
-  set (m, in, "shape", "3");
-  int d = add (m, "Dense", "dense");
-  set (m, d, "units", "4");
+  int in = test_add (m, "Input", "x");
+  test_set (m, in, "shape", "3");
+  int d = test_add (m, "Dense", "dense");
+  test_set (m, d, "units", "4");
   call1 (m, d, in, 0);
-  int d2 = add (m, "Dense", "last");
-  set (m, d2, "units", "2");
-  set (m, d2, "activation", "softmax");
+  int d2 = test_add (m, "Dense", "last");
+  test_set (m, d2, "units", "2");
+  test_set (m, d2, "activation", "softmax");
   call1 (m, d2, d, 0);
   NnMetric acc = NN_METRIC_ACCURACY;
   nn_model_add_output (m, (NnRef) { d2, 0 }, NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, 1.0,
@@ -1027,7 +1010,7 @@ static void
 test_unwritable_values (void)
 {
   g_autoptr (NnModel) m = nn_model_new ("nan");
-  int in = add (m, "Input", "x");
+  int in = test_add (m, "Input", "x");
   nn_model_layer_set_position (m, in, NAN, 0);
   g_autoptr (GError) error = NULL;
   char *json = nn_model_to_json (m, TRUE, &error);
@@ -1386,8 +1369,13 @@ main (int argc, char **argv)
 {
   nn_init (argc, argv);
   g_test_init (&argc, &argv, NULL);
-  nn_layers_register_all ();
-  nn_layer_register (&note_type);
+  /* The engine's layer table and the test's own type after it. */
+  static const NnLayerType *types[128];
+  guint n_types = nn_layer_table_size;
+  g_assert_cmpuint (n_types, <, G_N_ELEMENTS (types));
+  memcpy (types, nn_layer_table, n_types * sizeof *types);
+  types[n_types++] = &note_type;
+  nn_layer_table_replace (types, n_types);
   g_test_add_func ("/engine/model-io/round-trip", test_round_trip);
   g_test_add_func ("/engine/model-io/optimizers", test_optimizers);
   g_test_add_func ("/engine/model-io/editor-state", test_editor_state);

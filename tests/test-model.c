@@ -6,34 +6,9 @@
 #include <string.h>
 
 #include "nn.h"
+#include "test-util.h"
 #include "nn-model-private.h"
 #include "nn-data-private.h"
-
-static int
-add (NnModel *m, const char *cls, const char *name)
-{
-  g_autoptr (GError) error = NULL;
-  int i = nn_model_add_layer (m, cls, name, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (i, >=, 0);
-  return i;
-}
-
-static void
-set (NnModel *m, int layer, const char *p, const char *v)
-{
-  g_autoptr (GError) error = NULL;
-  g_assert_true (nn_model_layer_set_param (m, layer, p, v, &error));
-  g_assert_no_error (error);
-}
-
-static void
-connect_layers (NnModel *m, int src, int dst)
-{
-  g_autoptr (GError) error = NULL;
-  g_assert_true (nn_model_connect (m, (NnRef) { src, 0 }, dst, -1, &error));
-  g_assert_no_error (error);
-}
 
 static void
 assert_shape (NnModel *m, int layer, int call, const char *want)
@@ -67,17 +42,17 @@ static void
 test_mlp_shapes_and_summary (void)
 {
   g_autoptr (NnModel) m = nn_model_new ("mlp");
-  int in = add (m, "Input", "image");
-  int f = add (m, "Flatten", NULL);
-  int d1 = add (m, "Dense", NULL);
-  int d2 = add (m, "Dense", NULL);
-  set (m, d1, "units", "512");
-  set (m, d1, "activation", "relu");
-  set (m, d2, "units", "10");
-  set (m, d2, "activation", "softmax");
-  connect_layers (m, in, f);
-  connect_layers (m, f, d1);
-  connect_layers (m, d1, d2);
+  int in = test_add (m, "Input", "image");
+  int f = test_add (m, "Flatten", NULL);
+  int d1 = test_add (m, "Dense", NULL);
+  int d2 = test_add (m, "Dense", NULL);
+  test_set (m, d1, "units", "512");
+  test_set (m, d1, "activation", "relu");
+  test_set (m, d2, "units", "10");
+  test_set (m, d2, "activation", "softmax");
+  test_connect (m, in, f);
+  test_connect (m, f, d1);
+  test_connect (m, d1, d2);
   g_autoptr (GError) error = NULL;
   g_assert_true (nn_model_infer (m, &error));
   assert_shape (m, in, 0, "(batch, 28, 28, 1)");
@@ -106,10 +81,10 @@ static void
 test_errors_name_the_fix (void)
 {
   g_autoptr (NnModel) m = nn_model_new ("bad");
-  int in = add (m, "Input", "image");
-  set (m, in, "shape", "28, 28");
-  int d = add (m, "Dense", "dense");
-  connect_layers (m, in, d);
+  int in = test_add (m, "Input", "image");
+  test_set (m, in, "shape", "28, 28");
+  int d = test_add (m, "Dense", "dense");
+  test_connect (m, in, d);
   g_autoptr (GError) error = NULL;
   g_assert_false (nn_model_infer (m, &error));
   g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE);
@@ -122,8 +97,8 @@ test_errors_name_the_fix (void)
 
   /* Unconnected layer. */
   g_autoptr (NnModel) m2 = nn_model_new ("loose");
-  add (m2, "Input", NULL);
-  int lone = add (m2, "Dense", NULL);
+  test_add (m2, "Input", NULL);
+  int lone = test_add (m2, "Dense", NULL);
   g_assert_false (nn_model_infer (m2, &error));
   g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH);
   g_assert_nonnull (strstr (nn_model_layer_get_error (m2, lone), "not connected"));
@@ -131,13 +106,13 @@ test_errors_name_the_fix (void)
 
   /* Add with mismatched shapes. */
   g_autoptr (NnModel) m3 = nn_model_new ("add");
-  int a = add (m3, "Input", "a");
-  int b = add (m3, "Input", "b");
-  set (m3, a, "shape", "4");
-  set (m3, b, "shape", "5");
-  int s = add (m3, "Add", "sum");
-  connect_layers (m3, a, s);
-  connect_layers (m3, b, s);
+  int a = test_add (m3, "Input", "a");
+  int b = test_add (m3, "Input", "b");
+  test_set (m3, a, "shape", "4");
+  test_set (m3, b, "shape", "5");
+  int s = test_add (m3, "Add", "sum");
+  test_connect (m3, a, s);
+  test_connect (m3, b, s);
   g_assert_false (nn_model_infer (m3, &error));
   g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE);
   g_assert_cmpstr (error->message, ==,
@@ -146,16 +121,16 @@ test_errors_name_the_fix (void)
 
   /* Reshape that cannot fit. */
   g_autoptr (NnModel) m4 = nn_model_new ("reshape");
-  int i4 = add (m4, "Input", NULL);
-  set (m4, i4, "shape", "6");
-  int r = add (m4, "Reshape", "r");
-  set (m4, r, "target_shape", "4, -1");
-  connect_layers (m4, i4, r);
+  int i4 = test_add (m4, "Input", NULL);
+  test_set (m4, i4, "shape", "6");
+  int r = test_add (m4, "Reshape", "r");
+  test_set (m4, r, "target_shape", "4, -1");
+  test_connect (m4, i4, r);
   g_assert_false (nn_model_infer (m4, &error));
   g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE);
   g_assert_nonnull (strstr (error->message, "Reshape cannot turn (batch, 6)"));
   g_clear_error (&error);
-  set (m4, r, "target_shape", "3, -1");
+  test_set (m4, r, "target_shape", "3, -1");
   g_assert_true (nn_model_infer (m4, &error));
   assert_shape (m4, r, 0, "(batch, 3, 2)");
 
@@ -164,7 +139,7 @@ test_errors_name_the_fix (void)
   g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG);
   g_clear_error (&error);
   g_autoptr (NnModel) m5 = nn_model_new ("p");
-  int d5 = add (m5, "Dense", NULL);
+  int d5 = test_add (m5, "Dense", NULL);
   g_assert_false (nn_model_layer_set_param (m5, d5, "units", "0", &error));
   g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG);
   g_assert_nonnull (strstr (error->message, "units must be between 1 and 65536"));
@@ -185,12 +160,12 @@ static void
 test_cycles_refused (void)
 {
   g_autoptr (NnModel) m = nn_model_new ("cycle");
-  int in = add (m, "Input", NULL);
-  set (m, in, "shape", "4");
-  int a = add (m, "Dense", NULL);
-  int b = add (m, "Add", NULL);
-  connect_layers (m, in, a);
-  connect_layers (m, a, b);
+  int in = test_add (m, "Input", NULL);
+  test_set (m, in, "shape", "4");
+  int a = test_add (m, "Dense", NULL);
+  int b = test_add (m, "Add", NULL);
+  test_connect (m, in, a);
+  test_connect (m, a, b);
   g_autoptr (GError) error = NULL;
   g_assert_false (nn_model_connect (m, (NnRef) { b, 0 }, a, -1, &error));
   g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH);
@@ -204,26 +179,26 @@ static void
 test_shared_layer_and_graph (void)
 {
   g_autoptr (NnModel) m = nn_model_new ("siamese");
-  int a = add (m, "Input", "a");
-  int b = add (m, "Input", "b");
-  set (m, a, "shape", "8");
-  set (m, b, "shape", "8");
-  int sh = add (m, "Dense", "shared");
-  set (m, sh, "units", "16");
+  int a = test_add (m, "Input", "a");
+  int b = test_add (m, "Input", "b");
+  test_set (m, a, "shape", "8");
+  test_set (m, b, "shape", "8");
+  int sh = test_add (m, "Dense", "shared");
+  test_set (m, sh, "units", "16");
   g_autoptr (GError) error = NULL;
   NnRef ra = { a, 0 }, rb = { b, 0 };
   g_assert_cmpint (nn_model_call (m, sh, &ra, 1, &error), ==, 0);
   g_assert_cmpint (nn_model_call (m, sh, &rb, 1, &error), ==, 1);
-  int cat = add (m, "Concatenate", "cat");
+  int cat = test_add (m, "Concatenate", "cat");
   NnRef both[2] = { { sh, 0 }, { sh, 1 } };
   g_assert_cmpint (nn_model_call (m, cat, both, 2, &error), ==, 0);
-  int o1 = add (m, "Dense", "o1");
-  set (m, o1, "units", "1");
-  set (m, o1, "activation", "sigmoid");
-  int o2 = add (m, "Dense", "o2");
-  set (m, o2, "units", "3");
-  connect_layers (m, cat, o1);
-  connect_layers (m, cat, o2);
+  int o1 = test_add (m, "Dense", "o1");
+  test_set (m, o1, "units", "1");
+  test_set (m, o1, "activation", "sigmoid");
+  int o2 = test_add (m, "Dense", "o2");
+  test_set (m, o2, "units", "3");
+  test_connect (m, cat, o1);
+  test_connect (m, cat, o2);
   g_assert_true (nn_model_infer (m, &error));
   assert_shape (m, cat, 0, "(batch, 32)");
   /* One set of weights for the two calls. */
@@ -236,8 +211,8 @@ test_shared_layer_and_graph (void)
   g_assert_nonnull (strstr (s, "shared[0][0], shared[1][0]"));
 
   /* Calling the shared layer on an input of another shape is an error on it. */
-  int c = add (m, "Input", "c");
-  set (m, c, "shape", "5");
+  int c = test_add (m, "Input", "c");
+  test_set (m, c, "shape", "5");
   NnRef rc = { c, 0 };
   g_assert_cmpint (nn_model_call (m, sh, &rc, 1, &error), ==, 2);
   g_assert_false (nn_model_infer (m, &error));
@@ -249,23 +224,23 @@ test_model_as_layer (void)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (NnModel) inner = nn_model_new ("encoder");
-  int i = add (inner, "Input", "x");
-  set (inner, i, "shape", "6");
-  int d = add (inner, "Dense", "code");
-  set (inner, d, "units", "3");
-  connect_layers (inner, i, d);
+  int i = test_add (inner, "Input", "x");
+  test_set (inner, i, "shape", "6");
+  int d = test_add (inner, "Dense", "code");
+  test_set (inner, d, "units", "3");
+  test_connect (inner, i, d);
 
   g_autoptr (NnModel) m = nn_model_new ("outer");
-  int a = add (m, "Input", "a");
-  int b = add (m, "Input", "b");
-  set (m, a, "shape", "6");
-  set (m, b, "shape", "6");
+  int a = test_add (m, "Input", "a");
+  int b = test_add (m, "Input", "b");
+  test_set (m, a, "shape", "6");
+  test_set (m, b, "shape", "6");
   int enc = nn_model_add_submodel (m, inner, NULL, &error);
   g_assert_no_error (error);
   NnRef ra = { a, 0 }, rb = { b, 0 };
   nn_model_call (m, enc, &ra, 1, &error);
   nn_model_call (m, enc, &rb, 1, &error);
-  int sum = add (m, "Add", NULL);
+  int sum = test_add (m, "Add", NULL);
   NnRef both[2] = { { enc, 0 }, { enc, 1 } };
   nn_model_call (m, sum, both, 2, &error);
   g_assert_true (nn_model_infer (m, &error));
@@ -284,14 +259,14 @@ static void
 test_remove_layer_renumbers (void)
 {
   g_autoptr (NnModel) m = nn_model_new ("edit");
-  int in = add (m, "Input", NULL);
-  set (m, in, "shape", "4");
-  int a = add (m, "Dense", "a");
-  int b = add (m, "Dense", "b");
-  int c = add (m, "Dense", "c");
-  connect_layers (m, in, a);
-  connect_layers (m, a, b);
-  connect_layers (m, b, c);
+  int in = test_add (m, "Input", NULL);
+  test_set (m, in, "shape", "4");
+  int a = test_add (m, "Dense", "a");
+  int b = test_add (m, "Dense", "b");
+  int c = test_add (m, "Dense", "c");
+  test_connect (m, in, a);
+  test_connect (m, a, b);
+  test_connect (m, b, c);
   g_autoptr (GError) error = NULL;
   g_assert_true (nn_model_remove_layer (m, b, &error));
   g_assert_cmpint (nn_model_get_n_layers (m), ==, 3);
@@ -300,7 +275,7 @@ test_remove_layer_renumbers (void)
   g_assert_cmpint (nn_model_call_get_n_inputs (m, c, 0), ==, 0);
   g_assert_false (nn_model_infer (m, &error));
   g_clear_error (&error);
-  connect_layers (m, a, c);
+  test_connect (m, a, c);
   g_assert_true (nn_model_infer (m, &error));
   g_assert_true (nn_model_disconnect (m, c, 0, 0));
   g_assert_cmpint (nn_model_call_get_n_inputs (m, c, 0), ==, 0);
@@ -310,10 +285,10 @@ static void
 test_copy_is_deep (void)
 {
   g_autoptr (NnModel) m = nn_model_new ("orig");
-  int in = add (m, "Input", NULL);
-  set (m, in, "shape", "3");
-  int d = add (m, "Dense", NULL);
-  connect_layers (m, in, d);
+  int in = test_add (m, "Input", NULL);
+  test_set (m, in, "shape", "3");
+  int d = test_add (m, "Dense", NULL);
+  test_connect (m, in, d);
   g_autoptr (GError) error = NULL;
   g_assert_true (nn_model_init_weights (m, 1, &error));
   g_autoptr (NnModel) c = nn_model_copy (m);
@@ -323,7 +298,7 @@ test_copy_is_deep (void)
   nn_model_layer_get_weight (c, d, 0, &w2);
   g_assert_true (w1.data != w2.data);
   g_assert_cmpmem (w1.data, w1.size * 4, w2.data, w2.size * 4);
-  set (c, d, "units", "7");
+  test_set (c, d, "units", "7");
   g_assert_cmpint (nn_model_layer_get_param (m, d, "units")->i, ==, 32);
 }
 
@@ -335,37 +310,37 @@ test_compiled_gradients (void)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (NnModel) inner = nn_model_new ("inner");
-  int ii = add (inner, "Input", NULL);
-  set (inner, ii, "shape", "5");
-  int id = add (inner, "Dense", NULL);
-  set (inner, id, "units", "4");
-  set (inner, id, "activation", "tanh");
-  connect_layers (inner, ii, id);
+  int ii = test_add (inner, "Input", NULL);
+  test_set (inner, ii, "shape", "5");
+  int id = test_add (inner, "Dense", NULL);
+  test_set (inner, id, "units", "4");
+  test_set (inner, id, "activation", "tanh");
+  test_connect (inner, ii, id);
 
   g_autoptr (NnModel) m = nn_model_new ("graph");
-  int a = add (m, "Input", "a");
-  int b = add (m, "Input", "b");
-  set (m, a, "shape", "5");
-  set (m, b, "shape", "5");
+  int a = test_add (m, "Input", "a");
+  int b = test_add (m, "Input", "b");
+  test_set (m, a, "shape", "5");
+  test_set (m, b, "shape", "5");
   int enc = nn_model_add_submodel (m, inner, "enc", &error);
   NnRef ra = { a, 0 }, rb = { b, 0 };
   nn_model_call (m, enc, &ra, 1, &error);
   nn_model_call (m, enc, &rb, 1, &error);
-  int cat = add (m, "Concatenate", NULL);
+  int cat = test_add (m, "Concatenate", NULL);
   NnRef both[2] = { { enc, 0 }, { enc, 1 } };
   nn_model_call (m, cat, both, 2, &error);
-  int h = add (m, "Dense", "h");
-  set (m, h, "units", "6");
-  set (m, h, "activation", "sigmoid");
-  set (m, h, "kernel_l2", "0.01");
-  connect_layers (m, cat, h);
-  int o1 = add (m, "Dense", "o1");
-  set (m, o1, "units", "3");
-  set (m, o1, "activation", "softmax");
-  int o2 = add (m, "Dense", "o2");
-  set (m, o2, "units", "2");
-  connect_layers (m, h, o1);
-  connect_layers (m, h, o2);
+  int h = test_add (m, "Dense", "h");
+  test_set (m, h, "units", "6");
+  test_set (m, h, "activation", "sigmoid");
+  test_set (m, h, "kernel_l2", "0.01");
+  test_connect (m, cat, h);
+  int o1 = test_add (m, "Dense", "o1");
+  test_set (m, o1, "units", "3");
+  test_set (m, o1, "activation", "softmax");
+  int o2 = test_add (m, "Dense", "o2");
+  test_set (m, o2, "units", "2");
+  test_connect (m, h, o1);
+  test_connect (m, h, o2);
   NnMetric acc = NN_METRIC_ACCURACY;
   nn_model_add_output (m, (NnRef) { o1, 0 }, NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, 1.0, &acc, 1);
   nn_model_add_output (m, (NnRef) { o2, 0 }, NN_LOSS_MSE, 0.5, NULL, 0);
@@ -409,17 +384,17 @@ static void
 test_deep_residual_stack (void)
 {
   g_autoptr (NnModel) m = nn_model_new ("resnet");
-  int prev = add (m, "Input", NULL);
-  set (m, prev, "shape", "8");
+  int prev = test_add (m, "Input", NULL);
+  test_set (m, prev, "shape", "8");
   gint64 t0 = g_get_monotonic_time ();
   for (int b = 0; b < 40; b++)
     {
-      int d = add (m, "Dense", NULL);
-      set (m, d, "units", "8");
-      connect_layers (m, prev, d);
-      int a = add (m, "Add", NULL);
-      connect_layers (m, prev, a);
-      connect_layers (m, d, a);
+      int d = test_add (m, "Dense", NULL);
+      test_set (m, d, "units", "8");
+      test_connect (m, prev, d);
+      int a = test_add (m, "Add", NULL);
+      test_connect (m, prev, a);
+      test_connect (m, d, a);
       prev = a;
     }
   g_autoptr (GError) error = NULL;
@@ -439,13 +414,13 @@ static NnModel *
 conv_output_model (const char *activation, int *conv)
 {
   NnModel *m = nn_model_new ("pixels");
-  int in = add (m, "Input", NULL);
-  set (m, in, "shape", "6, 6, 1");
-  *conv = add (m, "Conv2D", "conv2d_2");
-  set (m, *conv, "filters", "3");
-  set (m, *conv, "kernel_size", "3, 3");
-  set (m, *conv, "activation", activation);
-  connect_layers (m, in, *conv);
+  int in = test_add (m, "Input", NULL);
+  test_set (m, in, "shape", "6, 6, 1");
+  *conv = test_add (m, "Conv2D", "conv2d_2");
+  test_set (m, *conv, "filters", "3");
+  test_set (m, *conv, "kernel_size", "3, 3");
+  test_set (m, *conv, "activation", activation);
+  test_connect (m, in, *conv);
   return m;
 }
 
@@ -528,12 +503,12 @@ test_loss_needs_matching_output (void)
 
   /* Global average pooling makes it (batch, classes): accepted. */
   g_autoptr (NnModel) pooled = conv_output_model ("relu", &conv);
-  int gap = add (pooled, "GlobalAveragePooling2D", NULL);
-  connect_layers (pooled, conv, gap);
-  int d = add (pooled, "Dense", NULL);
-  set (pooled, d, "units", "3");
-  set (pooled, d, "activation", "softmax");
-  connect_layers (pooled, gap, d);
+  int gap = test_add (pooled, "GlobalAveragePooling2D", NULL);
+  test_connect (pooled, conv, gap);
+  int d = test_add (pooled, "Dense", NULL);
+  test_set (pooled, d, "units", "3");
+  test_set (pooled, d, "activation", "softmax");
+  test_connect (pooled, gap, d);
   g_assert_true (nn_model_infer (pooled, &error));
   g_assert_no_error (error);
   g_assert_true (nn_model_evaluate (pooled, labels, NULL, 0, 4, &scores, &error));

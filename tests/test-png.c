@@ -9,6 +9,7 @@
 #include <zlib.h>
 
 #include "nn.h"
+#include "test-util.h"
 
 typedef struct {
   char *dir;
@@ -23,27 +24,9 @@ tmp_setup (Tmp *t, gconstpointer data)
 }
 
 static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
-      const char *n;
-      while (d && (n = g_dir_read_name (d)))
-        {
-          g_autofree char *p = g_build_filename (path, n, NULL);
-          remove_tree (p);
-        }
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
-}
-
-static void
 tmp_teardown (Tmp *t, gconstpointer data)
 {
-  remove_tree (t->dir);
+  test_remove_tree (t->dir);
   g_free (t->dir);
 }
 

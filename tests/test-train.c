@@ -241,7 +241,7 @@ test_kfold (void)
   g_autoptr (NnModel) m = spirals_mlp (8);
   NnFitConfig cfg;
   nn_fit_config_init (&cfg);
-  cfg.epochs = 3;
+  cfg.epochs = 20;
   cfg.batch_size = 16;
   cfg.kfold = 4;
   cfg.kfold_iterations = 2;
@@ -251,11 +251,12 @@ test_kfold (void)
   run_to_end (t, &c);
   g_assert_true (nn_trainer_join (t, &error));
   g_assert_cmpint (c.folds, ==, 8);
-  g_assert_cmpint (c.epochs, ==, 24);
+  g_assert_cmpint (c.epochs, ==, 160);
   gboolean found;
   double mean = nn_event_get (c.finished, "val_accuracy", &found);
   g_assert_true (found);
-  g_assert_cmpfloat (mean, >, 0.5);
+  g_test_message ("K-fold mean val_accuracy %.4f", mean);
+  g_assert_cmpfloat (mean, >=, 0.8);
   nn_event_free (c.finished);
 }
 

@@ -1,0 +1,870 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* nn-data-csv.c: tables from CSV files.
+ *
+ * The dialect is RFC 4180 with the usual leniencies: a header row, comma
+ * separators, fields in double quotes may hold commas, line breaks and ""
+ * for a quote; CRLF, LF or CR line ends; blank lines are skipped; spaces
+ * around unquoted fields are trimmed; a UTF-8 byte-order mark is ignored.
+ *
+ * Numeric columns become one float feature each; any other column becomes
+ * one 0/1 feature per distinct value ("color=red"), values sorted. Missing
+ * cells ("", NA, NaN, ?) are dropped, imputed or reported; so are inf,
+ * -inf, Infinity and nan in a column that is otherwise numeric, since a
+ * float feature cannot hold them. The test split is the tail of the file,
+ * like Keras's validation_split, so a file sorted by time keeps its future
+ * for testing. Every error names the line.
+ *
+ * A field longer than 1 MiB or a line (a record, with its quoted line
+ * breaks) longer than 16 MiB stops the load: no table of features has
+ * fields that long, and the bound keeps a damaged or hostile file from
+ * being copied into ever larger strings. */
+#define G_LOG_DOMAIN "nn-data"
+
+#include "nn-data-private.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Integer targets with at most this many distinct values are classes. */
+#define CSV_MAX_AUTO_CLASSES 20
+#define CSV_DEFAULT_TEST     0.2
+/* Longest field and longest record, in bytes (quotes and separators of a
+ * record count, a field's surrounding quotes do not). */
+#define CSV_MAX_FIELD        (1u << 20)
+#define CSV_MAX_LINE         (16u << 20)
+
+typedef struct {
+  GStringChunk *chunk;
+  GPtrArray    *fields;   /* const char *, row-major, n_cols per record */
+  GArray       *lines;    /* int: line on which each record starts */
+  int           n_cols;
+} CsvTable;
+
+static void
+csv_table_clear (CsvTable *t)
+{
+  g_clear_pointer (&t->chunk, g_string_chunk_free);
+  g_clear_pointer (&t->fields, g_ptr_array_unref);
+  g_clear_pointer (&t->lines, g_array_unref);
+}
+
+static inline gboolean
+is_blank (char c)
+{
+  return c == ' ' || c == '\t';
+}
+
+static void
+field_too_long (GError     **error,
+                const char  *path,
+                int          line,
+                guint        column)
+{
+  g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
+               "%s, line %d, column %u: the field is longer than 1 MiB (%u bytes), the "
+               "longest a CSV field may be; this does not look like a table",
+               path, line, column, CSV_MAX_FIELD);
+}
+
+static gboolean
+csv_parse (const char    *path,
+           const char    *buf,
+           size_t         len,
+           CsvTable      *t,
+           GCancellable  *cancel,
+           GError       **error)
+{
+  size_t i = 0;
+  int line = 1;
+  gboolean ok = FALSE;
+  GString *field = g_string_new (NULL);
+  GPtrArray *row = g_ptr_array_new ();
+
+  /* Chunks of at most 16 MiB: one allocation the size of a huge file
+   * could fail and abort where the parse itself would stop cleanly. */
+  t->chunk = g_string_chunk_new (CLAMP (len, 64, CSV_MAX_LINE));
+  t->fields = g_ptr_array_new ();
+  t->lines = g_array_new (FALSE, FALSE, sizeof (int));
+  t->n_cols = 0;
+
+  if (len >= 3 && memcmp (buf, "\xEF\xBB\xBF", 3) == 0)
+    i = 3;
+
+  while (i < len)
+    {
+      int rec_line = line;
+      size_t rec_start = i;
+      gboolean blank = TRUE;
+      g_ptr_array_set_size (row, 0);
+
+      for (;;)
+        {
+          gboolean quoted = FALSE;
+          int field_line = line;
+          g_string_truncate (field, 0);
+
+          size_t j = i;
+          while (j < len && is_blank (buf[j]))
+            j++;
+          if (j < len && buf[j] == '"')
+            {
+              int quote_line = line;
+              quoted = TRUE;
+              i = j + 1;
+              for (;;)
+                {
+                  if (field->len > CSV_MAX_FIELD)
+                    {
+                      field_too_long (error, path, field_line, row->len + 1);
+                      goto out;
+                    }
+                  if (i >= len)
+                    {
+                      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
+                                   "%s, line %d: a quote opens a field that never closes",
+                                   path, quote_line);
+                      goto out;
+                    }
+                  char c = buf[i];
+                  if (c == '"')
+                    {
+                      if (i + 1 < len && buf[i + 1] == '"')
+                        {
+                          g_string_append_c (field, '"');
+                          i += 2;
+                          continue;
+                        }
+                      i++;
+                      break;
+                    }
+                  if (c == '\n')
+                    line++;
+                  g_string_append_c (field, c);
+                  i++;
+                }
+              while (i < len && is_blank (buf[i]))
+                i++;
+              if (i < len && buf[i] != ',' && buf[i] != '\n' && buf[i] != '\r')
+                {
+                  g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
+                               "%s, line %d: text after a closing quote (a quote inside "
+                               "a quoted field is written \"\")", path, line);
+                  goto out;
+                }
+            }
+          else
+            {
+              size_t s = i;
+              while (i < len && buf[i] != ',' && buf[i] != '\n' && buf[i] != '\r')
+                i++;
+              size_t e = i;
+              while (s < e && is_blank (buf[s]))
+                s++;
+              while (e > s && is_blank (buf[e - 1]))
+                e--;
+              if (e - s > CSV_MAX_FIELD)
+                {
+                  field_too_long (error, path, field_line, row->len + 1);
+                  goto out;
+                }
+              g_string_append_len (field, buf + s, e - s);
+            }
+          if (i - rec_start > CSV_MAX_LINE)
+            {
+              g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
+                           "%s, line %d: the line is longer than 16 MiB (%u bytes), the "
+                           "longest a CSV line may be; this does not look like a table",
+                           path, rec_line, CSV_MAX_LINE);
+              goto out;
+            }
+
+          if (quoted || field->len > 0)
+            blank = FALSE;
+          g_ptr_array_add (row, g_string_chunk_insert_len (t->chunk, field->str, field->len));
+
+          if (i < len && buf[i] == ',')
+            {
+              blank = FALSE;
+              i++;
+              continue;
+            }
+          if (i < len && buf[i] == '\r')
+            {
+              i++;
+              if (i < len && buf[i] == '\n')
+                i++;
+              line++;
+            }
+          else if (i < len && buf[i] == '\n')
+            {
+              i++;
+              line++;
+            }
+          break;
+        }
+
+      if (blank)
+        continue;
+
+      if (t->n_cols == 0)
+        t->n_cols = (int) row->len;
+      else if ((int) row->len != t->n_cols)
+        {
+          g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
+                       "%s, line %d: %u fields, but the header (line %d) has %d",
+                       path, rec_line, row->len, g_array_index (t->lines, int, 0), t->n_cols);
+          goto out;
+        }
+      for (guint k = 0; k < row->len; k++)
+        g_ptr_array_add (t->fields, row->pdata[k]);
+      g_array_append_val (t->lines, rec_line);
+
+      if ((t->lines->len & 4095) == 0 && nn_data_cancelled (cancel, error))
+        goto out;
+    }
+  ok = TRUE;
+
+out:
+  g_string_free (field, TRUE);
+  g_ptr_array_unref (row);
+  return ok;
+}
+
+static gboolean
+is_missing (const char *s)
+{
+  return s[0] == '\0'
+         || g_ascii_strcasecmp (s, "NA") == 0
+         || g_ascii_strcasecmp (s, "NaN") == 0
+         || g_str_equal (s, "?");
+}
+
+/* inf, Infinity, nan in any case, with or without a sign: what C, NumPy
+ * and spreadsheets print for non-finite numbers. */
+static gboolean
+is_non_finite (const char *s)
+{
+  if (*s == '+' || *s == '-')
+    s++;
+  return g_ascii_strcasecmp (s, "inf") == 0
+         || g_ascii_strcasecmp (s, "infinity") == 0
+         || g_ascii_strcasecmp (s, "nan") == 0;
+}
+
+/* A number that fits a float and nothing else. */
+static gboolean
+parse_number (const char *s,
+              double     *out)
+{
+  char *end = NULL;
+  double v = g_ascii_strtod (s, &end);
+  if (end == s || *end != '\0' || !(fabs (v) <= FLT_MAX))
+    return FALSE;
+  *out = v;
+  return TRUE;
+}
+
+/* Missing in a column: non-finite numbers count only where the column is
+ * numeric, so "inf" stays a category among words. */
+static gboolean
+cell_is_missing (const char *s,
+                 gboolean    numeric_column)
+{
+  return is_missing (s) || (numeric_column && is_non_finite (s));
+}
+
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+static int
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return (x > y) - (x < y);
+}
+
+/* One column over the kept rows. */
+typedef struct {
+  const char  *name;
+  gboolean     numeric;
+  gboolean     integer;      /* numeric and every value a whole number */
+  double      *num;          /* per kept row; NAN where missing */
+  /* Categorical (or a classified target): sorted distinct values. */
+  int          n_cat;
+  char       **cat_names;    /* borrowed from the table's chunk or owned text */
+  double      *cat_values;   /* numeric classes: sorted values */
+  int         *cat;          /* per kept row; -1 where missing */
+} CsvColumn;
+
+static void
+csv_column_clear (CsvColumn *c)
+{
+  g_free (c->num);
+  g_free (c->cat_names);
+  g_free (c->cat_values);
+  g_free (c->cat);
+}
+
+/* Fills c from the kept rows of column `col`. as_classes: build classes
+ * (numeric ones sorted by value) even for a numeric column. numeric_column:
+ * the column is numeric over all rows, so its non-finite cells are missing. */
+static void
+csv_column_build (CsvColumn       *c,
+                  const CsvTable  *t,
+                  int              col,
+                  const size_t    *rows,
+                  size_t           n_rows,
+                  gboolean         as_classes,
+                  gboolean         numeric_column)
+{
+  const char *const *f = (const char *const *) t->fields->pdata;
+  const int nc = t->n_cols;
+
+  c->numeric = TRUE;
+  c->integer = TRUE;
+  c->num = g_new (double, MAX (n_rows, 1));
+  for (size_t r = 0; r < n_rows; r++)
+    {
+      const char *s = f[(rows[r] + 1) * nc + col];
+      double v;
+      if (cell_is_missing (s, numeric_column))
+        c->num[r] = NAN;
+      else if (parse_number (s, &v))
+        {
+          c->num[r] = v;
+          if (v != floor (v) || fabs (v) > 1e9)
+            c->integer = FALSE;
+        }
+      else
+        {
+          c->numeric = FALSE;
+          c->integer = FALSE;
+        }
+    }
+
+  if (c->numeric && !as_classes)
+    return;
+
+  c->cat = g_new (int, MAX (n_rows, 1));
+  if (c->numeric)
+    {
+      /* Classes from numbers: "1" and "1.0" are the same class. */
+      GArray *vals = g_array_new (FALSE, FALSE, sizeof (double));
+      for (size_t r = 0; r < n_rows; r++)
+        if (!isnan (c->num[r]))
+          g_array_append_val (vals, c->num[r]);
+      g_array_sort (vals, compare_doubles);
+      size_t k = 0;
+      for (guint i = 0; i < vals->len; i++)
+        if (k == 0 || g_array_index (vals, double, i) != g_array_index (vals, double, k - 1))
+          g_array_index (vals, double, k++) = g_array_index (vals, double, i);
+      c->n_cat = (int) k;
+      c->cat_values = g_new (double, MAX (k, 1));
+      memcpy (c->cat_values, vals->data, k * sizeof (double));
+      g_array_unref (vals);
+      for (size_t r = 0; r < n_rows; r++)
+        {
+          c->cat[r] = -1;
+          if (isnan (c->num[r]))
+            continue;
+          const double *hit = bsearch (&c->num[r], c->cat_values, k, sizeof (double),
+                                       compare_doubles);
+          c->cat[r] = (int) (hit - c->cat_values);
+        }
+      return;
+    }
+
+  GHashTable *seen = g_hash_table_new (g_str_hash, g_str_equal);
+  GPtrArray *names = g_ptr_array_new ();
+  for (size_t r = 0; r < n_rows; r++)
+    {
+      const char *s = f[(rows[r] + 1) * nc + col];
+      if (!cell_is_missing (s, numeric_column) && g_hash_table_add (seen, (gpointer) s))
+        g_ptr_array_add (names, (gpointer) s);
+    }
+  g_ptr_array_sort (names, compare_strings);
+  for (guint i = 0; i < names->len; i++)
+    g_hash_table_insert (seen, names->pdata[i], GINT_TO_POINTER (i + 1));
+  c->n_cat = (int) names->len;
+  for (size_t r = 0; r < n_rows; r++)
+    {
+      const char *s = f[(rows[r] + 1) * nc + col];
+      c->cat[r] = cell_is_missing (s, numeric_column)
+                    ? -1 : GPOINTER_TO_INT (g_hash_table_lookup (seen, s)) - 1;
+    }
+  c->cat_names = (char **) g_ptr_array_free (names, FALSE);
+  g_hash_table_unref (seen);
+}
+
+/* One CSV load, step by step: parse (the table, column names, target),
+ * rows (missing cells, which rows stay, the split), columns (per-column
+ * values, the task), then assemble (features, target, the dataset). */
+typedef struct {
+  const char         *path;
+  const NnCsvOptions *opt;
+  char               *contents;
+  CsvTable            t;
+  int                 n_cols;
+  size_t              n_rows;       /* data rows, the header not counted */
+  const char *const  *f;            /* cells, row-major, the header first */
+  char              **col_names;    /* n_cols + NULL: header cells or in owned */
+  GPtrArray          *owned;
+  int                 target;
+  gboolean           *numeric;      /* per column */
+  size_t             *rows;         /* the data rows kept */
+  size_t              n_keep, n_train, n_test;
+  CsvColumn          *cols;
+  gboolean            classify;
+} CsvLoad;
+
+static void
+csv_load_clear (CsvLoad *l)
+{
+  if (l->cols != NULL)
+    for (int c = 0; c < l->n_cols; c++)
+      csv_column_clear (&l->cols[c]);
+  g_free (l->cols);
+  g_free (l->rows);
+  g_free (l->numeric);
+  g_free (l->col_names);
+  g_clear_pointer (&l->owned, g_ptr_array_unref);
+  csv_table_clear (&l->t);
+  g_free (l->contents);
+}
+
+/* Reads and parses the file; names the columns (header cells, "column N"
+ * for blank ones) and finds the target column. */
+static gboolean
+csv_load_parse (CsvLoad *l, GCancellable *cancel, GError **error)
+{
+  const char *path = l->path;
+  gsize len = 0;
+  g_autoptr(GError) local = NULL;
+  if (!g_file_get_contents (path, &l->contents, &len, &local))
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_IO,
+                   "Cannot read %s: %s", path, local->message);
+      return FALSE;
+    }
+  CsvTable *t = &l->t;
+  if (!csv_parse (path, l->contents, len, t, cancel, error))
+    return FALSE;
+  if (t->lines->len == 0)
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
+                   "%s is empty: a CSV file needs a header line and data rows", path);
+      return FALSE;
+    }
+  if (t->lines->len == 1)
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
+                   "%s has a header (line %d) but no data rows",
+                   path, g_array_index (t->lines, int, 0));
+      return FALSE;
+    }
+
+  int n_cols = l->n_cols = t->n_cols;
+  l->n_rows = t->lines->len - 1;
+  l->f = (const char *const *) t->fields->pdata;
+  const char *const *header = l->f;
+  l->col_names = g_new0 (char *, n_cols + 1);
+  l->owned = g_ptr_array_new_with_free_func (g_free);
+  for (int c = 0; c < n_cols; c++)
+    {
+      if (header[c][0] != '\0')
+        l->col_names[c] = (char *) header[c];
+      else
+        {
+          l->col_names[c] = g_strdup_printf ("column %d", c + 1);
+          g_ptr_array_add (l->owned, l->col_names[c]);
+        }
+    }
+
+  /* Target column. */
+  l->target = n_cols - 1;
+  if (l->opt->target != NULL)
+    {
+      l->target = -1;
+      for (int c = 0; c < n_cols && l->target < 0; c++)
+        if (g_str_equal (l->col_names[c], l->opt->target))
+          l->target = c;
+      for (int c = 0; c < n_cols && l->target < 0; c++)
+        if (g_ascii_strcasecmp (l->col_names[c], l->opt->target) == 0)
+          l->target = c;
+      if (l->target < 0)
+        {
+          g_autofree char *list = g_strjoinv (", ", l->col_names);
+          g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
+                       "%s, line %d: no column “%s” for the target; columns: %s",
+                       path, g_array_index (t->lines, int, 0), l->opt->target, list);
+          return FALSE;
+        }
+    }
+  if (n_cols < 2)
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
+                   "%s, line %d: a single column; the table needs features and a target",
+                   path, g_array_index (t->lines, int, 0));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Which columns are numeric, the missing cells (counted into
+ * *n_missing_out, an error under missing=error), the rows that stay, and
+ * the train/test split. */
+static gboolean
+csv_load_rows (CsvLoad *l, int *n_missing_out, GCancellable *cancel, GError **error)
+{
+  const char *path = l->path;
+  const NnCsvOptions *opt = l->opt;
+  int n_cols = l->n_cols;
+  size_t n_rows = l->n_rows;
+  const char *const *f = l->f;
+
+  /* A column is numeric when each cell is missing, a number or a
+   * non-finite number (inf, nan); there the non-finite cells are missing
+   * values, since a float feature cannot hold them, rather than making the
+   * whole column categorical. */
+  l->numeric = g_new (gboolean, n_cols);
+  for (int c = 0; c < n_cols; c++)
+    {
+      l->numeric[c] = TRUE;
+      for (size_t r = 0; r < n_rows && l->numeric[c]; r++)
+        {
+          const char *s = f[(r + 1) * n_cols + c];
+          double v;
+          l->numeric[c] = is_missing (s) || is_non_finite (s) || parse_number (s, &v);
+        }
+    }
+
+  /* Missing cells: count them, report the first, or decide which rows go. */
+  g_autofree gboolean *missing = g_new (gboolean, n_rows * n_cols);
+  int n_missing = 0;
+  for (size_t r = 0; r < n_rows; r++)
+    for (int c = 0; c < n_cols; c++)
+      {
+        const char *s = f[(r + 1) * n_cols + c];
+        gboolean m = cell_is_missing (s, l->numeric[c]);
+        missing[r * n_cols + c] = m;
+        n_missing += m;
+        if (m && opt->missing == NN_MISSING_ERROR)
+          {
+            if (is_missing (s))
+              g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_MISSING,
+                           "%s, line %d, column “%s”: missing value; choose what to do "
+                           "with missing values (missing=drop, mean or zero)",
+                           path, g_array_index (l->t.lines, int, r + 1), l->col_names[c]);
+            else
+              g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_MISSING,
+                           "%s, line %d, column “%s”: “%s” is not a finite number, so in "
+                           "this numeric column it is a missing value; choose what to do "
+                           "with missing values (missing=drop, mean or zero)",
+                           path, g_array_index (l->t.lines, int, r + 1), l->col_names[c], s);
+            if (n_missing_out != NULL)
+              *n_missing_out = n_missing;
+            return FALSE;
+          }
+      }
+  if (n_missing_out != NULL)
+    *n_missing_out = n_missing;
+
+  l->rows = g_new (size_t, n_rows);
+  size_t n_keep = 0;
+  for (size_t r = 0; r < n_rows; r++)
+    {
+      gboolean drop = missing[r * n_cols + l->target];
+      /* A made-up label would teach the model something false, so a row
+       * without a target goes even when features are imputed. */
+      if (opt->missing == NN_MISSING_DROP)
+        for (int c = 0; c < n_cols && !drop; c++)
+          drop = missing[r * n_cols + c];
+      if (!drop)
+        l->rows[n_keep++] = r;
+    }
+  if (n_keep == 0)
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
+                   "%s: all %zu rows (lines %d to %d) have missing values and were dropped",
+                   path, n_rows, g_array_index (l->t.lines, int, 1),
+                   g_array_index (l->t.lines, int, n_rows));
+      return FALSE;
+    }
+  if (nn_data_cancelled (cancel, error))
+    return FALSE;
+
+  double frac = opt->test_fraction;
+  if (frac == 0.0)
+    frac = CSV_DEFAULT_TEST;
+  size_t n_test = frac > 0 && frac < 1 ? (size_t) floor (n_keep * frac + 0.5) : 0;
+  l->n_test = MIN (n_test, n_keep - 1);
+  l->n_keep = n_keep;
+  l->n_train = n_keep - l->n_test;
+  return TRUE;
+}
+
+/* Every column's values over the kept rows, and the task: classification
+ * or regression (guessed from the target when auto_task is set). */
+static gboolean
+csv_load_columns (CsvLoad *l, gboolean auto_task, GError **error)
+{
+  int n_cols = l->n_cols, target = l->target;
+  size_t n_keep = l->n_keep;
+  const size_t *rows = l->rows;
+  const char *const *f = l->f;
+  l->cols = g_new0 (CsvColumn, n_cols);
+  for (int c = 0; c < n_cols; c++)
+    {
+      l->cols[c].name = l->col_names[c];
+      csv_column_build (&l->cols[c], &l->t, c, rows, n_keep, FALSE, l->numeric[c]);
+    }
+
+  /* Target: decide the task, then build classes if it is classification. */
+  CsvColumn *tc = &l->cols[target];
+  gboolean classify = l->opt->classify;
+  if (auto_task)
+    {
+      classify = !tc->numeric;
+      if (tc->numeric && tc->integer)
+        {
+          CsvColumn probe = { 0 };
+          csv_column_build (&probe, &l->t, target, rows, n_keep, TRUE, l->numeric[target]);
+          classify = probe.n_cat <= CSV_MAX_AUTO_CLASSES;
+          csv_column_clear (&probe);
+        }
+    }
+  if (!classify && !tc->numeric)
+    {
+      size_t r = 0;
+      double v;
+      while (r < n_keep && parse_number (f[(rows[r] + 1) * n_cols + target], &v))
+        r++;
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
+                   "%s, line %d: target “%s” holds “%s”, not a number; use task=classify",
+                   l->path, g_array_index (l->t.lines, int, rows[MIN (r, n_keep - 1)] + 1),
+                   tc->name, f[(rows[MIN (r, n_keep - 1)] + 1) * n_cols + target]);
+      return FALSE;
+    }
+  if (classify && tc->cat == NULL)
+    {
+      csv_column_clear (tc);
+      memset (tc, 0, sizeof *tc);
+      tc->name = l->col_names[target];
+      csv_column_build (tc, &l->t, target, rows, n_keep, TRUE, l->numeric[target]);
+    }
+  l->classify = classify;
+  return TRUE;
+}
+
+/* The features array: one feature per numeric column, one 0/1 indicator
+ * per value of a categorical one (*one_hot_out marks those), missing
+ * values imputed as opt->missing says. */
+static NnArray *
+csv_load_features (CsvLoad *l, gboolean **one_hot_out, GError **error)
+{
+  const NnCsvOptions *opt = l->opt;
+  size_t n_keep = l->n_keep, n_train = l->n_train;
+  size_t n_feat = 0;
+  for (int c = 0; c < l->n_cols; c++)
+    if (c != l->target)
+      n_feat += l->cols[c].numeric ? 1 : (size_t) l->cols[c].n_cat;
+  if (n_feat == 0)
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
+                   "%s: the feature columns hold no values", l->path);
+      return NULL;
+    }
+  if (n_feat > G_MAXINT)
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
+                   "%s: %zu features are too many", l->path, n_feat);
+      return NULL;
+    }
+
+  int xshape[1] = { (int) n_feat };
+  g_autoptr(NnArray) x = nn_array_new ("features", NN_DTYPE_F32, 1, xshape, n_keep, error);
+  if (x == NULL)
+    return NULL;
+  x->feature_names = g_new0 (char *, n_feat);
+  g_autofree gboolean *one_hot = g_new0 (gboolean, n_feat);
+  float *xd = x->data;
+
+  size_t fo = 0;
+  for (int c = 0; c < l->n_cols; c++)
+    {
+      if (c == l->target)
+        continue;
+      CsvColumn *col = &l->cols[c];
+      if (col->numeric)
+        {
+          /* Imputation uses the training rows only, like normalization. */
+          double fill = 0;
+          if (opt->missing == NN_MISSING_MEAN)
+            {
+              double sum = 0;
+              size_t cnt = 0;
+              for (size_t r = 0; r < n_train; r++)
+                if (!isnan (col->num[r]))
+                  sum += col->num[r], cnt++;
+              fill = cnt > 0 ? sum / cnt : 0;
+            }
+          for (size_t r = 0; r < n_keep; r++)
+            xd[r * n_feat + fo] = (float) (isnan (col->num[r]) ? fill : col->num[r]);
+          x->feature_names[fo] = g_strdup (col->name);
+          fo++;
+        }
+      else
+        {
+          /* Missing category: "mean" takes the training split's most
+           * common value, "zero" leaves every indicator at 0. */
+          int fill = -1;
+          if (opt->missing == NN_MISSING_MEAN)
+            {
+              g_autofree size_t *count = g_new0 (size_t, MAX (col->n_cat, 1));
+              for (size_t r = 0; r < n_train; r++)
+                if (col->cat[r] >= 0)
+                  count[col->cat[r]]++;
+              for (int k = 0; k < col->n_cat; k++)
+                if (fill < 0 || count[k] > count[fill])
+                  fill = k;
+            }
+          for (size_t r = 0; r < n_keep; r++)
+            {
+              int k = col->cat[r] >= 0 ? col->cat[r] : fill;
+              if (k >= 0)
+                xd[r * n_feat + fo + k] = 1.f;
+            }
+          for (int k = 0; k < col->n_cat; k++)
+            {
+              x->feature_names[fo + k] = g_strdup_printf ("%s=%s", col->name, col->cat_names[k]);
+              one_hot[fo + k] = TRUE;
+            }
+          fo += col->n_cat;
+        }
+    }
+  g_assert (fo == n_feat);
+  *one_hot_out = g_steal_pointer (&one_hot);
+  return g_steal_pointer (&x);
+}
+
+/* The target array: class indices (I32) with their names, or values. */
+static NnArray *
+csv_load_target (CsvLoad *l, int *n_classes_out, char ***class_names_out, GError **error)
+{
+  CsvColumn *tc = &l->cols[l->target];
+  size_t n_keep = l->n_keep;
+  NnArray *y;
+  if (l->classify)
+    {
+      y = nn_array_new (tc->name, NN_DTYPE_I32, 0, NULL, n_keep, error);
+      if (y == NULL)
+        return NULL;
+      gint32 *yd = y->data;
+      for (size_t r = 0; r < n_keep; r++)
+        yd[r] = tc->cat[r];
+      int n_classes = tc->n_cat;
+      char **class_names = g_new0 (char *, n_classes + 1);
+      for (int k = 0; k < n_classes; k++)
+        class_names[k] = tc->cat_names != NULL ? g_strdup (tc->cat_names[k])
+                                               : g_strdup_printf ("%g", tc->cat_values[k]);
+      *n_classes_out = n_classes;
+      *class_names_out = class_names;
+    }
+  else
+    {
+      int yshape[1] = { 1 };
+      y = nn_array_new (tc->name, NN_DTYPE_F32, 1, yshape, n_keep, error);
+      if (y == NULL)
+        return NULL;
+      float *yd = y->data;
+      for (size_t r = 0; r < n_keep; r++)
+        yd[r] = (float) tc->num[r];
+      *n_classes_out = 0;
+      *class_names_out = NULL;
+    }
+  return y;
+}
+
+NnDataset *
+nn_csv_load_full (const char          *path,
+                  const NnCsvOptions  *opt,
+                  gboolean             auto_task,
+                  NnNorm               norm,
+                  int                 *n_missing_out,
+                  GCancellable        *cancel,
+                  GError             **error)
+{
+  static const NnCsvOptions defaults = { NULL, NN_MISSING_ERROR, FALSE, 0.0 };
+  NnDataset *result = NULL;
+  g_autoptr(NnArray) x = NULL;
+  g_autoptr(NnArray) y = NULL;
+  g_autofree gboolean *one_hot = NULL;
+  g_autofree char *base = NULL;
+  int n_classes = 0;
+  char **class_names = NULL;
+
+  if (opt == NULL)
+    {
+      opt = &defaults;
+      auto_task = TRUE;
+    }
+  if (n_missing_out != NULL)
+    *n_missing_out = 0;
+
+  CsvLoad l = { .path = path, .opt = opt };
+  if (!csv_load_parse (&l, cancel, error)
+      || !csv_load_rows (&l, n_missing_out, cancel, error)
+      || !csv_load_columns (&l, auto_task, error))
+    goto out;
+  x = csv_load_features (&l, &one_hot, error);
+  if (x == NULL)
+    goto out;
+  y = csv_load_target (&l, &n_classes, &class_names, error);
+  if (y == NULL)
+    goto out;
+
+  base = g_path_get_basename (path);
+  NnDataset *ds = nn_dataset_alloc (base, 1, 1);
+  ds->n = l.n_keep;
+  ds->inputs[0] = g_steal_pointer (&x);
+  ds->targets[0] = g_steal_pointer (&y);
+  ds->n_classes = n_classes;
+  ds->class_names = class_names;
+  nn_dataset_split_tail (ds, l.n_test);
+
+  if (norm != NN_NORM_NONE)
+    {
+      nn_dataset_normalize (ds, 0, norm);
+      /* Indicators already are 0/1; scaling them would only blur that. */
+      NnArray *a = ds->inputs[0];
+      for (size_t j = 0; j < a->sample_size; j++)
+        if (one_hot[j])
+          {
+            a->scale[j] = 1.f;
+            a->offset[j] = 0.f;
+          }
+    }
+  result = ds;
+
+out:
+  csv_load_clear (&l);
+  return result;
+}
+
+NnDataset *
+nn_csv_load (const char          *path,
+             const NnCsvOptions  *opt,
+             int                 *n_missing_out,
+             GError             **error)
+{
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  return nn_csv_load_full (path, opt, FALSE, NN_NORM_MEANSTD, n_missing_out, NULL, error);
+}

@@ -1,0 +1,516 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* nn-data-open.c: nn_dataset_open, the dataset spec parser: a name or a
+ * path with options ("spirals:n=500:seed=3", "data.csv:target=y"), handed
+ * to the loader that fits, then the options every spec takes (normalize). */
+#define G_LOG_DOMAIN "nn-data"
+
+#include "nn-data-private.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define FASHION_MNIST_DIR "/usr/share/datasets/fashion-mnist"
+
+static const char *const fashion_mnist_classes[] = {
+  "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+  "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+};
+
+/* ------------------------------------------------------------------------ */
+/* Specs: "name[:key=value]..."                                             */
+/* ------------------------------------------------------------------------ */
+
+typedef struct {
+  char  *name;
+  GPtrArray *keys;    /* char*, owned */
+  GPtrArray *values;  /* char*, owned */
+} Spec;
+
+static void
+spec_clear (Spec *s)
+{
+  g_free (s->name);
+  g_clear_pointer (&s->keys, g_ptr_array_unref);
+  g_clear_pointer (&s->values, g_ptr_array_unref);
+}
+
+/* Segments that contain '=' are options; the segments before the first
+ * option make up the name, so a path with ':' in it still works. */
+static gboolean
+spec_parse (const char  *text,
+            Spec        *s,
+            GError     **error)
+{
+  g_auto(GStrv) parts = g_strsplit (text, ":", -1);
+  GString *name = g_string_new (NULL);
+  s->keys = g_ptr_array_new_with_free_func (g_free);
+  s->values = g_ptr_array_new_with_free_func (g_free);
+
+  gboolean in_options = FALSE;
+  for (int i = 0; parts[i] != NULL; i++)
+    {
+      const char *eq = strchr (parts[i], '=');
+      if (i > 0 && eq != NULL)
+        in_options = TRUE;
+      if (!in_options)
+        {
+          if (i > 0)
+            g_string_append_c (name, ':');
+          g_string_append (name, parts[i]);
+          continue;
+        }
+      if (eq == NULL || eq == parts[i])
+        {
+          g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
+                       "“%s” in “%s” is not an option: options are written key=value",
+                       parts[i], text);
+          g_string_free (name, TRUE);
+          return FALSE;
+        }
+      g_ptr_array_add (s->keys, g_strstrip (g_strndup (parts[i], eq - parts[i])));
+      g_ptr_array_add (s->values, g_strstrip (g_strdup (eq + 1)));
+    }
+  s->name = g_strstrip (g_string_free (name, FALSE));
+  if (s->name[0] == '\0')
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
+                   "The dataset spec “%s” names no dataset", text);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The last value given for key, or NULL. */
+static const char *
+spec_get (const Spec *s,
+          const char *key)
+{
+  for (guint i = s->keys->len; i > 0; i--)
+    if (g_str_equal (g_ptr_array_index (s->keys, i - 1), key))
+      return g_ptr_array_index (s->values, i - 1);
+  return NULL;
+}
+
+static gboolean
+spec_check_keys (const Spec         *s,
+                 const char         *what,
+                 const char *const  *accepted,
+                 GError            **error)
+{
+  for (guint i = 0; i < s->keys->len; i++)
+    {
+      const char *key = g_ptr_array_index (s->keys, i);
+      if (g_strv_contains (accepted, key))
+        continue;
+      /* Every loader also takes normalize (nn_dataset_open reads it for
+       * all but CSV); CSV's older name for it, norm, is not advertised. */
+      GString *list = g_string_new (NULL);
+      for (int k = 0; accepted[k]; k++)
+        if (!g_str_equal (accepted[k], "norm") && !g_str_equal (accepted[k], "normalize"))
+          g_string_append_printf (list, "%s, ", accepted[k]);
+      g_string_append (list, "normalize");
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
+                   "Unknown option “%s” for %s; accepted: %s", key, what, list->str);
+      g_string_free (list, TRUE);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+spec_get_uint (const Spec  *s,
+               const char  *key,
+               guint64      def,
+               guint64      min,
+               guint64      max,
+               guint64     *out,
+               GError     **error)
+{
+  const char *v = spec_get (s, key);
+  *out = def;
+  if (v == NULL)
+    return TRUE;
+  if (!g_ascii_string_to_unsigned (v, 10, min, max, out, NULL))
+    {
+      if (max == G_MAXUINT64)
+        g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
+                     "Option “%s” must be a whole number, not “%s”", key, v);
+      else
+        g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
+                     "Option “%s” must be a whole number from %" G_GUINT64_FORMAT
+                     " to %" G_GUINT64_FORMAT ", not “%s”", key, min, max, v);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+spec_get_double (const Spec  *s,
+                 const char  *key,
+                 double       def,
+                 double       min,
+                 double       max,
+                 double      *out,
+                 GError     **error)
+{
+  const char *v = spec_get (s, key);
+  *out = def;
+  if (v == NULL)
+    return TRUE;
+  char *end = NULL;
+  double d = g_ascii_strtod (v, &end);
+  if (end == v || *end != '\0' || !isfinite (d) || d < min || d > max)
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
+                   "Option “%s” must be a number from %g to %g, not “%s”",
+                   key, min, max, v);
+      return FALSE;
+    }
+  *out = d;
+  return TRUE;
+}
+
+/* Index of the value of key within choices, def if absent. */
+static gboolean
+spec_get_choice (const Spec         *s,
+                 const char         *key,
+                 const char *const  *choices,
+                 int                 def,
+                 int                *out,
+                 GError            **error)
+{
+  const char *v = spec_get (s, key);
+  *out = def;
+  if (v == NULL)
+    return TRUE;
+  for (int i = 0; choices[i] != NULL; i++)
+    if (g_ascii_strcasecmp (v, choices[i]) == 0)
+      {
+        *out = i;
+        return TRUE;
+      }
+  g_autofree char *list = g_strjoinv ("|", (char **) choices);
+  g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
+               "Option “%s” must be one of %s, not “%s”", key, list, v);
+  return FALSE;
+}
+
+/* Applies :classes=a,b,... and :limit=N to an image-classification set. */
+static gboolean
+apply_classes_limit (NnDataset   *ds,
+                     const Spec  *s,
+                     GError     **error)
+{
+  const char *classes = spec_get (s, "classes");
+  if (classes != NULL)
+    {
+      g_auto(GStrv) parts = g_strsplit (classes, ",", -1);
+      int k = (int) g_strv_length (parts);
+      g_autofree int *list = g_new (int, MAX (k, 1));
+      for (int i = 0; i < k; i++)
+        {
+          gint64 c;
+          g_strstrip (parts[i]);
+          if (!g_ascii_string_to_signed (parts[i], 10, 0, G_MAXINT, &c, NULL))
+            {
+              g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
+                           "Option “classes” takes class numbers separated by commas "
+                           "(e.g. classes=5,7), not “%s”", classes);
+              return FALSE;
+            }
+          list[i] = (int) c;
+        }
+      if (k < 2)
+        {
+          g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
+                       "Option “classes” needs at least two classes, not “%s”", classes);
+          return FALSE;
+        }
+      if (!nn_dataset_keep_classes (ds, 0, list, k, error))
+        return FALSE;
+    }
+
+  guint64 limit;
+  if (!spec_get_uint (s, "limit", G_MAXUINT32, 1, G_MAXUINT32, &limit, error))
+    return FALSE;
+  nn_dataset_limit_train (ds, (size_t) limit);
+  return TRUE;
+}
+
+static NnDataset *
+open_fashion_mnist (const Spec    *s,
+                    GCancellable  *cancel,
+                    GError       **error)
+{
+  static const char *const keys[] = { "classes", "limit", "dir", NULL };
+  if (!spec_check_keys (s, "fashion-mnist", keys, error))
+    return NULL;
+
+  const char *dir = spec_get (s, "dir");
+  if (dir == NULL)
+    dir = g_getenv ("DEEPSCOPE_FASHION_MNIST_DIR");
+  if (dir == NULL || dir[0] == '\0')
+    dir = FASHION_MNIST_DIR;
+  if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_IO,
+                   "Fashion-MNIST is not in %s: install the dataset-fashion-mnist "
+                   "package, or point DEEPSCOPE_FASHION_MNIST_DIR or :dir= at its files",
+                   dir);
+      return NULL;
+    }
+
+  g_autoptr(NnDataset) ds = nn_idx_load_dir (dir, "fashion-mnist", fashion_mnist_classes,
+                                             G_N_ELEMENTS (fashion_mnist_classes), TRUE,
+                                             cancel, error);
+  if (ds == NULL || !apply_classes_limit (ds, s, error))
+    return NULL;
+  return g_steal_pointer (&ds);
+}
+
+static NnDataset *
+open_idx_dir (const Spec    *s,
+              GCancellable  *cancel,
+              GError       **error)
+{
+  static const char *const keys[] = { "classes", "limit", NULL };
+  g_autofree char *base = g_path_get_basename (s->name);
+  if (!spec_check_keys (s, base, keys, error))
+    return NULL;
+  g_autoptr(NnDataset) ds = nn_idx_load_dir (s->name, base, NULL, 0, FALSE, cancel, error);
+  if (ds == NULL || !apply_classes_limit (ds, s, error))
+    return NULL;
+  return g_steal_pointer (&ds);
+}
+
+static const char *const toy_names[] = { "spirals", "moons", "circles", "xor", "blobs", NULL };
+
+static NnDataset *
+open_toy (NnToyKind     kind,
+          const Spec   *s,
+          GError      **error)
+{
+  static const char *const keys[] = { "n", "noise", "seed", "classes", NULL };
+  if (!spec_check_keys (s, toy_names[kind], keys, error))
+    return NULL;
+
+  guint64 n, seed, classes;
+  double noise;
+  if (!spec_get_uint (s, "n", 1000, 4, 10000000, &n, error)
+      || !spec_get_double (s, "noise", -1.0, 0.0, 10.0, &noise, error)
+      || !spec_get_uint (s, "seed", 1, 0, G_MAXUINT64, &seed, error)
+      || !spec_get_uint (s, "classes", 0, 2, 32, &classes, error))
+    return NULL;
+  return nn_dataset_new_toy (kind, (size_t) n, noise, (int) classes, seed, error);
+}
+
+/* A folder with one sub-folder of PNG images per class:
+ * DIR[:size=HxW][:channels=1|3][:skip=true|false][:test=F][:seed=S] */
+static NnDataset *
+open_png_dir (const Spec    *s,
+              GCancellable  *cancel,
+              GError       **error)
+{
+  static const char *const keys[] = { "size", "channels", "skip", "test", "seed", NULL };
+  if (!spec_check_keys (s, "a PNG folder", keys, error))
+    return NULL;
+  NnPngOptions opt;
+  nn_png_options_init (&opt);
+  const char *size = spec_get (s, "size");
+  if (size != NULL)
+    {
+      unsigned h = 0, w = 0;
+      char tail;
+      if (sscanf (size, "%ux%u%c", &h, &w, &tail) != 2 || h < 1 || w < 1 || h > 4096 || w > 4096)
+        {
+          g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
+                       "size must be HEIGHTxWIDTH between 1x1 and 4096x4096, like 64x64, not “%s”",
+                       size);
+          return NULL;
+        }
+      opt.height = (int) h;
+      opt.width = (int) w;
+    }
+  guint64 channels, seed;
+  double test;
+  static const char *const bools[] = { "false", "true", NULL };
+  int skip = 1;
+  if (!spec_get_choice (s, "skip", bools, 1, &skip, error)
+      || !spec_get_uint (s, "channels", 0, 0, 3, &channels, error)
+      || !spec_get_uint (s, "seed", 1, 0, G_MAXUINT64, &seed, error)
+      || !spec_get_double (s, "test", 0.2, 0.0, 0.9, &test, error))
+    return NULL;
+  if (channels == 2)
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN, "channels must be 1 or 3");
+      return NULL;
+    }
+  opt.channels = (int) channels;
+  opt.skip_bad = skip == 1;
+  opt.seed = seed;
+  opt.test_fraction = test;
+  return nn_png_folder_load (s->name, &opt, NULL, cancel, error);
+}
+
+static NnDataset *
+open_regression (const Spec   *s,
+                 GError      **error)
+{
+  static const char *const keys[] = { "n", "features", "noise", "seed", NULL };
+  if (!spec_check_keys (s, "regression", keys, error))
+    return NULL;
+  guint64 n, features, seed;
+  double noise;
+  if (!spec_get_uint (s, "n", 1000, 2, 10000000, &n, error)
+      || !spec_get_uint (s, "features", 8, 1, 4096, &features, error)
+      || !spec_get_double (s, "noise", 0.1, 0.0, 10.0, &noise, error)
+      || !spec_get_uint (s, "seed", 1, 0, G_MAXUINT64, &seed, error))
+    return NULL;
+  return nn_dataset_new_regression ((size_t) n, (int) features, noise, seed, error);
+}
+
+static NnDataset *
+open_twoinput (const Spec   *s,
+               GError      **error)
+{
+  static const char *const keys[] = { "n", "seed", NULL };
+  if (!spec_check_keys (s, "twoinput", keys, error))
+    return NULL;
+  guint64 n, seed;
+  if (!spec_get_uint (s, "n", 1000, 2, 10000000, &n, error)
+      || !spec_get_uint (s, "seed", 1, 0, G_MAXUINT64, &seed, error))
+    return NULL;
+  return nn_dataset_new_twoinput ((size_t) n, seed, error);
+}
+
+static NnDataset *
+open_csv (const Spec    *s,
+          GCancellable  *cancel,
+          GError       **error)
+{
+  /* "norm" is the older name of "normalize" (model files written before
+   * one option served every dataset); CSV features default to meanstd. */
+  static const char *const keys[] = { "target", "missing", "task", "normalize", "norm", "test",
+                                      NULL };
+  static const char *const missing_choices[] = { "error", "drop", "mean", "zero", NULL };
+  static const NnMissing missing_values[] = {
+    NN_MISSING_ERROR, NN_MISSING_DROP, NN_MISSING_MEAN, NN_MISSING_ZERO,
+  };
+  static const char *const task_choices[] = { "auto", "classify", "regress", NULL };
+  static const char *const norm_choices[] = { "none", "meanstd", "minmax", NULL };
+  static const NnNorm norm_values[] = { NN_NORM_NONE, NN_NORM_MEANSTD, NN_NORM_MINMAX };
+
+  g_autofree char *base = g_path_get_basename (s->name);
+  if (!spec_check_keys (s, base, keys, error))
+    return NULL;
+
+  int missing, task, norm;
+  double test;
+  const char *norm_key = spec_get (s, "normalize") ? "normalize" : "norm";
+  if (spec_get (s, "normalize") && spec_get (s, "norm"))
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
+                   "%s: give normalize once (norm is its older name)", base);
+      return NULL;
+    }
+  if (!spec_get_choice (s, "missing", missing_choices, 0, &missing, error)
+      || !spec_get_choice (s, "task", task_choices, 0, &task, error)
+      || !spec_get_choice (s, norm_key, norm_choices, 1, &norm, error)
+      || !spec_get_double (s, "test", 0.2, 0.0, 0.9, &test, error))
+    return NULL;
+
+  NnCsvOptions opt = {
+    .target = spec_get (s, "target"),
+    .missing = missing_values[missing],
+    .classify = task == 1,
+    .test_fraction = test,
+  };
+  /* test=0 asks for no test split; the struct's 0 means "default". */
+  if (test == 0.0)
+    opt.test_fraction = -1.0;
+  return nn_csv_load_full (s->name, &opt, task == 0, norm_values[norm], NULL, cancel, error);
+}
+
+NnDataset *
+nn_dataset_open (const char    *spec,
+                 GCancellable  *cancel,
+                 GError       **error)
+{
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (spec == NULL || spec[0] == '\0')
+    {
+      g_set_error_literal (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
+                           "No dataset given: use fashion-mnist, spirals, moons, circles, "
+                           "xor, blobs, regression, twoinput, a .csv file or a folder of IDX files");
+      return NULL;
+    }
+
+  Spec s = { 0 };
+  NnDataset *ds = NULL;
+  if (!spec_parse (spec, &s, error))
+    goto out;
+
+  /* ":normalize=meanstd|minmax" applies to every dataset: it is taken out
+   * before the loader sees its own options; the CSV loader, which
+   * normalizes by default, reads it itself. */
+  gboolean csv = g_str_has_suffix (s.name, ".csv") || g_str_has_suffix (s.name, ".CSV");
+  NnNorm norm = NN_NORM_NONE;
+  for (guint k = 0; k < s.keys->len && !csv; k++)
+    if (g_str_equal (s.keys->pdata[k], "normalize"))
+      {
+        const char *v = s.values->pdata[k];
+        if (g_str_equal (v, "meanstd"))
+          norm = NN_NORM_MEANSTD;
+        else if (g_str_equal (v, "minmax"))
+          norm = NN_NORM_MINMAX;
+        else if (!g_str_equal (v, "none"))
+          {
+            g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
+                         "normalize must be meanstd, minmax or none, not “%s”", v);
+            goto out;
+          }
+        g_ptr_array_remove_index (s.keys, k);
+        g_ptr_array_remove_index (s.values, k);
+        break;
+      }
+
+  if (g_str_equal (s.name, "fashion-mnist"))
+    ds = open_fashion_mnist (&s, cancel, error);
+  else if (g_strv_contains (toy_names, s.name))
+    {
+      NnToyKind kind = 0;
+      while (!g_str_equal (toy_names[kind], s.name))
+        kind++;
+      ds = open_toy (kind, &s, error);
+    }
+  else if (g_str_equal (s.name, "regression"))
+    ds = open_regression (&s, error);
+  else if (g_str_equal (s.name, "twoinput"))
+    ds = open_twoinput (&s, error);
+  else if (csv)
+    ds = open_csv (&s, cancel, error);
+  else if (g_file_test (s.name, G_FILE_TEST_IS_DIR) && nn_png_folder_detect (s.name))
+    ds = open_png_dir (&s, cancel, error);
+  else if (g_file_test (s.name, G_FILE_TEST_IS_DIR))
+    ds = open_idx_dir (&s, cancel, error);
+  else
+    g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
+                 "Unknown dataset “%s”: use fashion-mnist, spirals, moons, circles, xor, "
+                 "blobs, regression, twoinput, a .csv file or a folder of IDX files",
+                 s.name);
+
+  if (ds != NULL && norm != NN_NORM_NONE)
+    for (int k = 0; k < ds->n_inputs; k++)
+      nn_dataset_normalize (ds, k, norm);
+  if (ds != NULL)
+    {
+      g_free (ds->spec);
+      ds->spec = g_strdup (spec);
+    }
+
+out:
+  spec_clear (&s);
+  return ds;
+}

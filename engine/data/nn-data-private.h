@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Dataset internals shared by nn-data.c (splits, gather, normalization),
+ * nn-data-open.c (spec parsing), nn-data-idx.c, nn-data-csv.c,
+ * nn-data-png.c and nn-data-toy.c. */
+#pragma once
+
+#include "nn.h"
+
+/* IDX files never hold more elements than this (and our shapes are int). */
+#define NN_DATA_MAX_ELEMENTS (((guint64) 1 << 31) - 1)
+
+size_t      nn_dtype_size            (NnDType dtype);
+
+/* A zero-filled array; data comes from g_try_malloc so that a size the
+ * machine cannot hold is a GError (NN_DATA_ERROR_SIZE), not an abort. */
+NnArray    *nn_array_new             (const char *name, NnDType dtype, int ndim,
+                                      const int *shape, size_t n, GError **error);
+/* Sets scale to `scale` and offset to `offset` for every feature. */
+void        nn_array_set_uniform_scale (NnArray *a, float scale, float offset);
+
+/* An empty dataset with room for the given number of arrays. */
+NnDataset  *nn_dataset_alloc         (const char *name, int n_inputs, int n_targets);
+/* Holds out the last n_test samples (the rest train). */
+void        nn_dataset_split_tail    (NnDataset *ds, size_t n_test);
+/* Keeps the samples whose keep[i] is TRUE (in order), in every array and in
+ * both splits. */
+void        nn_dataset_compact       (NnDataset *ds, const gboolean *keep);
+/* Keeps only the samples of target `target` whose class is one of
+ * classes[0..k) and renumbers them 0..k-1 in that order. */
+gboolean    nn_dataset_keep_classes  (NnDataset *ds, int target, const int *classes,
+                                      int k, GError **error);
+/* Keeps the first `limit` training samples (the test split stays whole). */
+void        nn_dataset_limit_train   (NnDataset *ds, size_t limit);
+
+/* Sets a CANCELLED error and returns TRUE if cancel was triggered. */
+gboolean    nn_data_cancelled        (GCancellable *cancel, GError **error);
+
+NnArray    *nn_idx_load_cancellable  (const char *path, GCancellable *cancel, GError **error);
+/* Loads DIR/{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]; train then
+ * test. class_names NULL: "0".."K-1". require_test: fail without t10k. */
+NnDataset  *nn_idx_load_dir          (const char *dir, const char *name,
+                                      const char *const *class_names, int n_class_names,
+                                      gboolean require_test, GCancellable *cancel,
+                                      GError **error);
+
+/* CSV with the task guessed when auto_task is set (opt->classify ignored). */
+NnDataset  *nn_csv_load_full         (const char *path, const NnCsvOptions *opt,
+                                      gboolean auto_task, NnNorm norm, int *n_missing_out,
+                                      GCancellable *cancel, GError **error);
+
+NnDataset  *nn_dataset_new_twoinput  (size_t n, guint64 seed, GError **error);

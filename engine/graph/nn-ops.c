@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The op table: every op's description, indexed by op type. Each op file
+ * exports its description (shape rule, forward, backward); adding an op is
+ * its file, its NN_OP_ value in nn-graph-private.h and one line here.
+ * Nothing registers anything at start-up: the table is constant data. */
+#include "nn-graph-private.h"
+
+extern const NnOpInfo nn_op_matmul_bias_info;        /* nn-op-matmul.c */
+extern const NnOpInfo nn_op_add_info;                /* nn-op-elementwise.c */
+extern const NnOpInfo nn_op_mul_info;
+extern const NnOpInfo nn_op_scale_info;
+extern const NnOpInfo nn_op_relu_info;
+extern const NnOpInfo nn_op_sigmoid_info;
+extern const NnOpInfo nn_op_tanh_info;
+extern const NnOpInfo nn_op_dropout_info;
+extern const NnOpInfo nn_op_weight_penalty_info;
+extern const NnOpInfo nn_op_concat_info;             /* nn-op-shape.c */
+extern const NnOpInfo nn_op_reshape_info;
+extern const NnOpInfo nn_op_softmax_info;            /* nn-op-softmax.c */
+extern const NnOpInfo nn_op_bce_info;                /* nn-op-loss.c */
+extern const NnOpInfo nn_op_cce_info;
+extern const NnOpInfo nn_op_sparse_cce_info;
+extern const NnOpInfo nn_op_mse_info;
+extern const NnOpInfo nn_op_mae_info;
+extern const NnOpInfo nn_op_conv2d_info;             /* nn-op-conv2d.c */
+extern const NnOpInfo nn_op_depthwise_conv2d_info;   /* nn-op-depthwise.c */
+extern const NnOpInfo nn_op_conv2d_transpose_info;
+extern const NnOpInfo nn_op_max_pool2d_info;         /* nn-op-pool.c */
+extern const NnOpInfo nn_op_avg_pool2d_info;
+extern const NnOpInfo nn_op_global_avg_pool2d_info;
+extern const NnOpInfo nn_op_global_max_pool2d_info;
+extern const NnOpInfo nn_op_upsample2d_info;         /* nn-op-resample.c */
+extern const NnOpInfo nn_op_zero_pad2d_info;
+extern const NnOpInfo nn_op_batchnorm_info;          /* nn-op-batchnorm.c */
+extern const NnOpInfo nn_op_spatial_dropout2d_info;  /* nn-op-spatial-dropout.c */
+extern const NnOpInfo nn_op_augment_info;            /* nn-op-augment.c */
+
+/* NN_OP_INPUT and NN_OP_PARAM have no description: the graph fills their
+ * values itself. */
+const NnOpInfo *const nn_op_table[NN_N_OPS] = {
+  [NN_OP_MATMUL_BIAS]        = &nn_op_matmul_bias_info,
+  [NN_OP_ADD]                = &nn_op_add_info,
+  [NN_OP_MUL]                = &nn_op_mul_info,
+  [NN_OP_CONCAT]             = &nn_op_concat_info,
+  [NN_OP_RESHAPE]            = &nn_op_reshape_info,
+  [NN_OP_RELU]               = &nn_op_relu_info,
+  [NN_OP_SIGMOID]            = &nn_op_sigmoid_info,
+  [NN_OP_TANH]               = &nn_op_tanh_info,
+  [NN_OP_SOFTMAX]            = &nn_op_softmax_info,
+  [NN_OP_DROPOUT]            = &nn_op_dropout_info,
+  [NN_OP_SCALE]              = &nn_op_scale_info,
+  [NN_OP_BCE]                = &nn_op_bce_info,
+  [NN_OP_CCE]                = &nn_op_cce_info,
+  [NN_OP_SPARSE_CCE]         = &nn_op_sparse_cce_info,
+  [NN_OP_MSE]                = &nn_op_mse_info,
+  [NN_OP_MAE]                = &nn_op_mae_info,
+  [NN_OP_WEIGHT_PENALTY]     = &nn_op_weight_penalty_info,
+  [NN_OP_CONV2D]             = &nn_op_conv2d_info,
+  [NN_OP_DEPTHWISE_CONV2D]   = &nn_op_depthwise_conv2d_info,
+  [NN_OP_CONV2D_TRANSPOSE]   = &nn_op_conv2d_transpose_info,
+  [NN_OP_MAX_POOL2D]         = &nn_op_max_pool2d_info,
+  [NN_OP_AVG_POOL2D]         = &nn_op_avg_pool2d_info,
+  [NN_OP_GLOBAL_AVG_POOL2D]  = &nn_op_global_avg_pool2d_info,
+  [NN_OP_GLOBAL_MAX_POOL2D]  = &nn_op_global_max_pool2d_info,
+  [NN_OP_UPSAMPLE2D]         = &nn_op_upsample2d_info,
+  [NN_OP_ZERO_PAD2D]         = &nn_op_zero_pad2d_info,
+  [NN_OP_BATCHNORM]          = &nn_op_batchnorm_info,
+  [NN_OP_SPATIAL_DROPOUT2D]  = &nn_op_spatial_dropout2d_info,
+  [NN_OP_AUGMENT]            = &nn_op_augment_info,
+};
+
+const NnOpInfo *
+nn_op_info (NnOpType op)
+{
+  return (unsigned) op < NN_N_OPS ? nn_op_table[op] : NULL;
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The layer table: each layer type is described once, here and in its
+ * nn-layer-*.c file: parameters (for the property panel, JSON and docs), the
+ * shape rule, the weight variables, and how it lowers to ops. */
+#pragma once
+
+#include "nn.h"
+#include "nn-graph-private.h"
+
+#define NN_MAX_WEIGHTS 8
+
+typedef struct {
+  int ndim;
+  int d[NN_MAX_DIMS];     /* per sample: no batch axis */
+} NnShape;
+
+typedef enum {
+  NN_INIT_ZEROS,
+  NN_INIT_ONES,
+  NN_INIT_GLOROT_UNIFORM,
+  NN_INIT_GLOROT_NORMAL,
+  NN_INIT_HE_NORMAL,
+  NN_INIT_HE_UNIFORM,
+  NN_INIT_LECUN_NORMAL,
+  NN_INIT_RANDOM_NORMAL,  /* stddev 0.05 as in Keras */
+  NN_INIT_ORTHOGONAL,
+  NN_N_INITS
+} NnInit;
+
+extern const char *const nn_init_names[];   /* NULL-terminated, Keras names */
+extern const char *const nn_activation_names[]; /* "linear", "relu", "sigmoid", "tanh", "softmax", NULL */
+
+typedef struct {
+  const char *name;       /* "kernel", "bias", "moving_mean" */
+  int         ndim;
+  int         shape[NN_MAX_DIMS];
+  NnInit      init;
+  int         fan_in, fan_out; /* for Glorot/He; 0: derive from shape */
+  int         trainable;  /* 0 for statistics such as moving averages */
+  float       l1, l2;     /* weight penalties */
+} NnWeightSpec;
+
+typedef struct _NnLayer NnLayer;
+
+typedef struct {
+  int     n_in;
+  NnRef  *in;          /* owned */
+  NnShape shape;       /* output shape after inference */
+  int     shape_ok;
+} NnCall;
+
+/* One layer of a model (nn-model.c edits it; the layer table reads it). */
+struct _NnLayer {
+  const NnLayerType *type;
+  char       *name;
+  NnValue    *cfg;          /* type->n_params values, in spec order */
+  gboolean    trainable;
+  double      x, y;         /* editor position */
+  NnModel    *sub;          /* class "Model": the inner model (owned) */
+  NnCall     *calls;
+  int         n_calls;
+  char       *error;        /* last inference error on this layer */
+  /* Weights (after inference): specs and offsets into the model's flat
+   * parameter array. Shapes come from the first call. */
+  int          n_weights;
+  NnWeightSpec wspec[NN_MAX_WEIGHTS];
+  size_t       woff[NN_MAX_WEIGHTS];
+};
+
+/* Given to lowering functions. */
+typedef struct {
+  NnGraph *g;
+  int      training;   /* graph built for training (dropout active) */
+  int      frozen;     /* inside a non-trainable Model layer */
+} NnLowerCtx;
+
+struct _NnLayerType {
+  const char          *name;       /* Keras class_name */
+  NnLayerGroup         group;
+  const char          *help;       /* one line */
+  int                  min_inputs; /* Input: 0 */
+  int                  max_inputs; /* -1: any */
+  const NnParamSpec   *params;
+  int                  n_params;
+  /* Shape rule on per-sample shapes. The message names the layer and the fix;
+   * use nn_layer_shape_error for the common form. */
+  gboolean (*infer)   (const NnLayer *l, const NnShape *in, int n_in, NnShape *out,
+                       GError **error);
+  /* Weight variables for these input shapes (0 if none). */
+  int      (*weights) (const NnLayer *l, const NnShape *in, int n_in, NnWeightSpec *out);
+  /* Adds ops for one call; w holds the param node of each weight. Returns
+   * the output node. */
+  int      (*lower)   (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in,
+                       const int *w);
+};
+
+/* The layer table (nn-layers.c), constant data: every type in palette
+ * order; each nn-layer-*.c exports its types. */
+extern const NnLayerType *const nn_layer_table[];
+extern const guint              nn_layer_table_size;
+/* For test programs only: the lookups (nn_layer_types_get, _count,
+ * nn_layer_type_lookup) read `table` instead, until called with NULL. Call
+ * it before any model exists. */
+void     nn_layer_table_replace (const NnLayerType *const *table, guint n);
+
+/* Config access by parameter name (the layer's own spec must have it). */
+int          nn_layer_int     (const NnLayer *l, const char *pname);
+double       nn_layer_float   (const NnLayer *l, const char *pname);
+gboolean     nn_layer_bool    (const NnLayer *l, const char *pname);
+const char  *nn_layer_enum    (const NnLayer *l, const char *pname);   /* choice text */
+int          nn_layer_shape   (const NnLayer *l, const char *pname, int *dims); /* returns n */
+const char  *nn_layer_string  (const NnLayer *l, const char *pname);
+const char  *nn_layer_name    (const NnLayer *l);
+const NnLayerType *nn_layer_type (const NnLayer *l);
+NnModel     *nn_layer_submodel(const NnLayer *l);
+
+/* Sets *error to "LAYER expects ... but gets ...; FIX" (fix may be NULL). */
+void     nn_layer_shape_error   (GError **error, const NnLayer *l, const char *expects,
+                                 const NnShape *got, const char *fix);
+char    *nn_shape_text          (const NnShape *s);   /* "(batch, 28, 28)" */
+NnInit   nn_init_parse          (const char *s);
+
+/* Lowering helpers shared by layers. */
+int      nn_lower_activation    (NnLowerCtx *ctx, int node, const char *activation);

@@ -1,0 +1,652 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Lowering a model to the op graph: inputs, weights as parameter nodes,
+ * every layer call through its table entry, then targets, losses (fused
+ * with a final softmax or sigmoid when it is numerically better), loss
+ * weights and weight penalties summed into one scalar. */
+#include <string.h>
+
+#include "nn-model-private.h"
+#include "nn-conv-private.h"
+
+extern const NnLayerType nn_model_layer_type;
+
+typedef struct {
+  NnCompiled *c;
+  NnLowerCtx  lower;
+  int         flags;
+  GArray     *segments;    /* NnParamSegment, grads as offsets until the end */
+  size_t      n_grads;
+  GArray     *dropouts;    /* pairs: node, layer (top-level only) */
+  GArray     *node_layer;  /* int per node: the top-level layer that added it, or -1 */
+} Compiler;
+
+/* Records that nodes from..n_nodes-1 belong to top-level layer li. */
+static void
+note_nodes (Compiler *cc, int from, int li)
+{
+  int none = -1;
+  while ((int) cc->node_layer->len < cc->lower.g->n_nodes)
+    g_array_append_val (cc->node_layer, none);
+  for (int n = from; n < cc->lower.g->n_nodes; n++)
+    g_array_index (cc->node_layer, int, n) = li;
+}
+
+static gboolean lower_model (Compiler *cc, NnModel *m, const int *inputs, int **call_nodes,
+                             gboolean top, GError **error);
+
+static int
+lower_call (Compiler *cc, NnModel *m, int li, int ci, int **call_nodes, int **w_nodes,
+            gboolean top, GError **error)
+{
+  NnLayer *l = m->layers[li];
+  if (call_nodes[li][ci] >= 0)
+    return call_nodes[li][ci];
+  NnCall *call = &l->calls[ci];
+  int in[64];
+  for (int s = 0; s < call->n_in && s < 64; s++)
+    {
+      in[s] = lower_call (cc, m, call->in[s].layer, call->in[s].call, call_nodes, w_nodes, top,
+                          error);
+      if (in[s] < 0)
+        return -1;
+    }
+  NnGraph *g = cc->lower.g;
+  int before = g->n_nodes;
+  int out;
+  if (l->type == &nn_model_layer_type)
+    {
+      NnModel *sub = l->sub;
+      int **sub_nodes = g_new0 (int *, sub->n_layers);
+      for (int i = 0; i < sub->n_layers; i++)
+        {
+          sub_nodes[i] = g_new (int, sub->layers[i]->n_calls);
+          for (int k = 0; k < sub->layers[i]->n_calls; k++)
+            sub_nodes[i][k] = -1;
+        }
+      /* A frozen Model layer freezes everything inside it. */
+      int saved = cc->flags, saved_frozen = cc->lower.frozen;
+      if (!l->trainable)
+        {
+          cc->flags &= ~NN_COMPILE_TRAIN;
+          cc->lower.frozen = 1;
+        }
+      gboolean ok = lower_model (cc, sub, in, sub_nodes, FALSE, error);
+      cc->flags = saved;
+      cc->lower.frozen = saved_frozen;
+      NnRef r = sub->outputs[0].ref;
+      out = ok ? sub_nodes[r.layer][r.call] : -1;
+      for (int i = 0; i < sub->n_layers; i++)
+        g_free (sub_nodes[i]);
+      g_free (sub_nodes);
+      if (!ok)
+        return -1;
+    }
+  else
+    {
+      if (!w_nodes[li] && l->n_weights)
+        {
+          w_nodes[li] = g_new (int, l->n_weights);
+          for (int k = 0; k < l->n_weights; k++)
+            {
+              NnWeightSpec *ws = &l->wspec[k];
+              gboolean train = (cc->flags & NN_COMPILE_TRAIN) && l->trainable && ws->trainable;
+              size_t n = nn_shape_size (ws->ndim, ws->shape);
+              w_nodes[li][k] = nn_graph_add_param (g, ws->ndim, ws->shape, m->params + l->woff[k],
+                                                   NULL);
+              g_autofree char *label = g_strdup_printf ("%s/%s", l->name, ws->name);
+              nn_graph_set_label (g, w_nodes[li][k], label);
+              NnParamSegment seg = { m->params + l->woff[k], NULL, n, train };
+              /* A Model layer called twice reaches the same weights twice:
+               * both param nodes then share one gradient. */
+              gboolean seen = FALSE;
+              for (guint s = 0; s < cc->segments->len && !seen; s++)
+                seen = g_array_index (cc->segments, NnParamSegment, s).value == seg.value;
+              if (seen)
+                continue;
+              if (train)
+                {
+                  /* The grad pointer is an offset until the flat array exists. */
+                  seg.grad = (float *) (uintptr_t) (cc->n_grads + 1);
+                  cc->n_grads += n;
+                }
+              g_array_append_val (cc->segments, seg);
+            }
+        }
+      out = l->type->lower (&cc->lower, l, in, call->n_in, w_nodes[li]);
+    }
+  nn_graph_update_shapes (g, before);
+  if (top)
+    note_nodes (cc, before, li);
+  /* Layers whose rate may change mid-run (Dropout, SpatialDropout2D) keep
+   * it in fp[0] of the op they add. */
+  gboolean runtime_rate = FALSE;
+  for (int p = 0; p < l->type->n_params; p++)
+    runtime_rate |= l->type->params[p].runtime && g_str_equal (l->type->params[p].name, "rate");
+  if (top && l->type->lower && runtime_rate && call->n_in > 0 && out != in[0])
+    {
+      int pair[2] = { out, li };
+      g_array_append_vals (cc->dropouts, pair, 2);
+    }
+  call_nodes[li][ci] = out;
+  return out;
+}
+
+static gboolean
+lower_model (Compiler *cc, NnModel *m, const int *inputs, int **call_nodes, gboolean top,
+             GError **error)
+{
+  int **w_nodes = g_new0 (int *, MAX (m->n_layers, 1));
+  for (int k = 0; k < nn_model_get_n_inputs (m); k++)
+    call_nodes[nn_model_get_input_layer (m, k)][0] = inputs[k];
+  gboolean ok = TRUE;
+  for (int i = 0; ok && i < m->n_layers; i++)
+    for (int c = 0; ok && c < m->layers[i]->n_calls; c++)
+      if (m->layers[i]->type->max_inputs != 0)
+        ok = lower_call (cc, m, i, c, call_nodes, w_nodes, top, error) >= 0;
+  for (int i = 0; i < m->n_layers; i++)
+    g_free (w_nodes[i]);
+  g_free (w_nodes);
+  return ok;
+}
+
+/* A training graph runs a Conv2D and the MaxPooling2D that is its only
+ * reader as one op (nn-op-conv2d.c): the pooling and its backward then
+ * work on each image while its convolution output is still in cache, and
+ * the convolution's gradient is never zeroed or written whole. Inference
+ * graphs keep them apart, since nn_model_run may read any layer's output.
+ * The conv's shape rule undoes the fusion where Winograd runs instead.
+ * Likewise a ReLU that is a batch norm's only reader runs inside it.
+ * DEEPSCOPE_NO_FUSION=1 turns both off, to compare. */
+static void
+fuse_conv_pool (NnCompiled *c)
+{
+  const char *e = g_getenv ("DEEPSCOPE_NO_FUSION");
+  if (e && *e && *e != '0')
+    return;
+  NnGraph *g = c->g;
+  int *readers = g_new0 (int, g->n_nodes);
+  for (int i = 0; i < g->n_nodes; i++)
+    for (int k = 0; k < g->nodes[i].n_in; k++)
+      readers[g->nodes[i].in[k]]++;
+  for (int o = 0; o < c->n_outputs; o++)
+    readers[c->output_nodes[o]] += 2; /* read by the caller too */
+  for (int i = 0; i < g->n_nodes; i++)
+    {
+      NnNode *p = &g->nodes[i];
+      if (p->op != NN_OP_MAX_POOL2D || p->n_in != 1)
+        continue;
+      NnNode *conv = &g->nodes[p->in[0]];
+      if (conv->op != NN_OP_CONV2D || readers[p->in[0]] != 1 || conv->keep)
+        continue;
+      conv->ip[NN_CONV_POOL] = i + 1;
+      conv->sets_own_grad = 1;
+      p->computed_by_input = 1;
+    }
+  /* BatchNormalization -> ReLU: the batch norm writes the ReLU's output
+   * and reads its gradient (nn-op-batchnorm.c); its own are never used */
+  for (int i = 0; i < g->n_nodes; i++)
+    {
+      NnNode *r = &g->nodes[i];
+      if (r->op != NN_OP_RELU || r->n_in != 1)
+        continue;
+      NnNode *bn = &g->nodes[r->in[0]];
+      if (bn->op != NN_OP_BATCHNORM || readers[r->in[0]] != 1 || bn->keep)
+        continue;
+      bn->ip[1] = i + 1;
+      bn->sets_own_grad = 1;
+      r->computed_by_input = 1;
+    }
+  g_free (readers);
+}
+
+/* The model's Input layers as batched input nodes, and call_nodes with -1
+ * for every layer call not lowered yet. */
+static void
+compile_inputs (NnCompiled *c, NnModel *m, int flags)
+{
+  NnGraph *g = c->g;
+  c->n_inputs = nn_model_get_n_inputs (m);
+  c->input_nodes = g_new (int, MAX (c->n_inputs, 1));
+  for (int k = 0; k < c->n_inputs; k++)
+    {
+      NnLayer *l = m->layers[nn_model_get_input_layer (m, k)];
+      c->input_nodes[k] = nn_graph_add_input (g, l->calls[0].shape.ndim, l->calls[0].shape.d, 1);
+      g->nodes[c->input_nodes[k]].needs_grad = (flags & NN_COMPILE_INPUT_GRADS) != 0;
+      nn_graph_set_label (g, c->input_nodes[k], l->name);
+    }
+  nn_graph_update_shapes (g, 0);
+
+  c->call_nodes = g_new0 (int *, MAX (m->n_layers, 1));
+  for (int i = 0; i < m->n_layers; i++)
+    {
+      c->call_nodes[i] = g_new (int, m->layers[i]->n_calls);
+      for (int k = 0; k < m->layers[i]->n_calls; k++)
+        c->call_nodes[i][k] = -1;
+    }
+}
+
+/* Outputs, targets and losses: appends each output's (weighted) loss node
+ * to terms. */
+static void
+compile_losses (NnCompiled *c, NnModel *m, GArray *terms)
+{
+  NnGraph *g = c->g;
+  c->n_outputs = m->n_outputs;
+  c->output_nodes = g_new (int, c->n_outputs);
+  c->target_nodes = g_new (int, c->n_outputs);
+  c->loss_nodes = g_new (int, c->n_outputs);
+  for (int o = 0; o < c->n_outputs; o++)
+    {
+      NnOutput *out = &m->outputs[o];
+      int pred = c->call_nodes[out->ref.layer][out->ref.call];
+      c->output_nodes[o] = pred;
+      c->target_nodes[o] = c->loss_nodes[o] = -1;
+      if (out->loss == NN_LOSS_NONE)
+        continue;
+      NnShape *ps = &m->layers[out->ref.layer]->calls[out->ref.call].shape;
+      static const NnOpType loss_op[] = {
+        0, NN_OP_BCE, NN_OP_CCE, NN_OP_SPARSE_CCE, NN_OP_MSE, NN_OP_MAE
+      };
+      gboolean sparse = out->loss == NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
+      int target = nn_graph_add_input (g, sparse ? 0 : ps->ndim, ps->d, 1);
+      nn_graph_update_shapes (g, target);
+      g_autofree char *tl = g_strdup_printf ("%s/target", m->layers[out->ref.layer]->name);
+      nn_graph_set_label (g, target, tl);
+      int src = pred, from_logits = 0;
+      NnOpType pop = g->nodes[pred].op;
+      /* Cross-entropy on logits is exact where log(softmax) would underflow. */
+      if ((pop == NN_OP_SOFTMAX && (out->loss == NN_LOSS_CATEGORICAL_CROSSENTROPY || sparse))
+          || (pop == NN_OP_SIGMOID && out->loss == NN_LOSS_BINARY_CROSSENTROPY))
+        {
+          src = g->nodes[pred].in[0];
+          from_logits = 1;
+        }
+      int ins[2] = { src, target };
+      int ln = nn_graph_add (g, loss_op[out->loss], ins, 2);
+      g->nodes[ln].ip[0] = from_logits;
+      nn_graph_update_shapes (g, ln);
+      c->target_nodes[o] = target;
+      c->loss_nodes[o] = ln;
+      int term = ln;
+      if (out->loss_weight != 1.0)
+        {
+          term = nn_graph_add (g, NN_OP_SCALE, &ln, 1);
+          g->nodes[term].fp[0] = (float) out->loss_weight;
+          nn_graph_update_shapes (g, term);
+        }
+      g_array_append_val (terms, term);
+    }
+}
+
+/* Weight penalties, appended to terms. A training graph keeps one on every
+ * kernel of a layer that has kernel_l1/kernel_l2 parameters, even at zero,
+ * so that they can change while training runs. */
+static void
+compile_penalties (NnCompiled *c, NnModel *m, GArray *terms)
+{
+  NnGraph *g = c->g;
+  GArray *pens = g_array_new (FALSE, FALSE, sizeof (int));
+  for (int i = 0; i < m->n_layers; i++)
+    {
+      NnLayer *l = m->layers[i];
+      gboolean adjustable = FALSE;
+      for (int p = 0; p < l->type->n_params; p++)
+        adjustable |= g_str_equal (l->type->params[p].name, "kernel_l2");
+      for (int k = 0; k < l->n_weights; k++)
+        {
+          NnWeightSpec *ws = &l->wspec[k];
+          gboolean runtime = c->training && adjustable && g_str_equal (ws->name, "kernel");
+          if (ws->l1 <= 0 && ws->l2 <= 0 && !runtime)
+            continue;
+          /* Find the weight's param node by its value pointer. */
+          for (int n = 0; n < g->n_nodes; n++)
+            if (g->nodes[n].op == NN_OP_PARAM && g->nodes[n].value == m->params + l->woff[k])
+              {
+                int pen = nn_graph_add (g, NN_OP_WEIGHT_PENALTY, &n, 1);
+                g->nodes[pen].fp[0] = ws->l1;
+                g->nodes[pen].fp[1] = ws->l2;
+                nn_graph_update_shapes (g, pen);
+                g_array_append_val (terms, pen);
+                int pair[2] = { pen, i };
+                g_array_append_vals (pens, pair, 2);
+                break;
+              }
+        }
+    }
+  c->n_penalty = (int) pens->len / 2;
+  c->penalty_nodes = g_new (int, MAX (c->n_penalty, 1));
+  c->penalty_layers = g_new (int, MAX (c->n_penalty, 1));
+  for (int k = 0; k < c->n_penalty; k++)
+    {
+      c->penalty_nodes[k] = g_array_index (pens, int, 2 * k);
+      c->penalty_layers[k] = g_array_index (pens, int, 2 * k + 1);
+    }
+  g_array_free (pens, TRUE);
+}
+
+/* The total loss: the one term, or their sum; -1 without any. */
+static void
+compile_total_loss (NnCompiled *c, GArray *terms)
+{
+  NnGraph *g = c->g;
+  c->loss_node = -1;
+  if (terms->len == 1)
+    c->loss_node = g_array_index (terms, int, 0);
+  else if (terms->len > 1)
+    {
+      c->loss_node = nn_graph_add (g, NN_OP_ADD, (int *) terms->data, (int) terms->len);
+      nn_graph_update_shapes (g, c->loss_node);
+    }
+}
+
+static guint64
+sat_add64 (guint64 a, guint64 b)
+{
+  return a > G_MAXUINT64 - b ? G_MAXUINT64 : a + b;
+}
+
+/* Sets error on top-level layer li (the message shown on its node too). */
+static void
+memory_error (NnModel *m, int li, GError **error, const char *format, ...) G_GNUC_PRINTF (4, 5);
+
+static void
+memory_error (NnModel *m, int li, GError **error, const char *format, ...)
+{
+  va_list ap;
+  va_start (ap, format);
+  g_autofree char *msg = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  if (li < 0)
+    {
+      g_set_error_literal (error, NN_MODEL_ERROR, NN_MODEL_ERROR_MEMORY, msg);
+      return;
+    }
+  NnLayer *l = m->layers[li];
+  g_free (l->error);
+  l->error = g_strdup (msg);
+  g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_MEMORY, "%s: %s", l->name, msg);
+}
+
+/* Bytes per weight float that compiling adds: its gradient and the
+ * optimizer's moments (one, Adam two) when training. */
+static guint64
+grad_bytes_per_float (const NnModel *m, int flags)
+{
+  if (!(flags & NN_COMPILE_TRAIN))
+    return 0;
+  return sizeof (float) * (m->opt.kind == NN_OPT_ADAM ? 3 : 2);
+}
+
+/* The weights, their gradients and the optimizer's moments against the
+ * limit; on success *fixed gets their bytes. The error goes on the layer
+ * whose weights, added in layer order, take the total over. */
+static gboolean
+check_weight_memory (NnCompiled *c, int flags, guint64 limit, const char *source,
+                     guint64 *fixed, GError **error)
+{
+  NnModel *m = c->model;
+  gint64 all = nn_model_count_params (m, NULL, NULL);
+  guint64 per = grad_bytes_per_float (m, flags);
+  guint64 total = sat_add64 ((guint64) all * sizeof (float), (guint64) c->n_grads * per);
+  *fixed = total;
+  if (total <= limit)
+    return TRUE;
+  g_autofree char *lim = nn_format_bytes (limit);
+  g_autofree char *tot = nn_format_bytes (total);
+  guint64 sum = 0;
+  int culprit = m->n_layers - 1;
+  for (int i = 0; i < m->n_layers; i++)
+    {
+      NnLayer *l = m->layers[i];
+      gint64 tr = 0, floats = 0;
+      if (l->sub)
+        {
+          gint64 st = 0, sn = 0;
+          nn_model_count_params (l->sub, &st, &sn);
+          floats = st + sn;
+          tr = l->trainable ? st : 0;
+        }
+      else
+        for (int k = 0; k < l->n_weights; k++)
+          {
+            gint64 n = (gint64) nn_shape_size (l->wspec[k].ndim, l->wspec[k].shape);
+            floats += n;
+            tr += l->trainable && l->wspec[k].trainable ? n : 0;
+          }
+      sum = sat_add64 (sum, (guint64) floats * sizeof (float) + (guint64) tr * per);
+      if (sum > limit)
+        {
+          culprit = i;
+          break;
+        }
+    }
+  memory_error (m, culprit, error,
+                "the weights with their gradients and the optimizer's state take the model to "
+                "%s; the limit is %s (%s); %s", tot, lim, source,
+                culprit >= 0 ? nn_layer_smaller_hint (m->layers[culprit]) : "make it smaller");
+  return FALSE;
+}
+
+/* Allocates the graph's arenas for max_batch within what the limit leaves
+ * after the weights; the error goes on the layer whose node takes the
+ * total over. */
+static gboolean
+alloc_within_limit (Compiler *cc, int max_batch, guint64 limit, const char *source,
+                    guint64 fixed, GError **error)
+{
+  NnCompiled *c = cc->c;
+  NnModel *m = c->model;
+  NnGraph *g = c->g;
+  guint64 left = limit - fixed;
+  size_t budget = left >= G_MAXSIZE ? 0 : MAX ((size_t) left, 1);
+  size_t needed = 0;
+  int over = -1;
+  if (nn_graph_alloc_within (g, max_batch, budget, &needed, &over))
+    return TRUE;
+  if (over < 0)
+    {
+      g_autofree char *need = nn_format_bytes (needed);
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_MEMORY,
+                   "Not enough memory for a batch of %d samples (%s of activations): close other "
+                   "programs or use a smaller batch", max_batch, need);
+      return FALSE;
+    }
+  /* Nodes past the layers: inputs, targets, losses and penalties. */
+  int li = over < (int) cc->node_layer->len ? g_array_index (cc->node_layer, int, over) : -1;
+  for (int k = 0; li < 0 && k < c->n_inputs; k++)
+    if (c->input_nodes[k] == over)
+      li = nn_model_get_input_layer (m, k);
+  for (int o = 0; li < 0 && o < c->n_outputs; o++)
+    if (over >= c->target_nodes[o] && c->target_nodes[o] >= 0)
+      li = m->outputs[o].ref.layer;
+  if (li < 0 && c->n_outputs > 0)
+    li = m->outputs[c->n_outputs - 1].ref.layer;
+  g_autofree char *lim = nn_format_bytes (limit);
+  g_autofree char *fix = nn_format_bytes (fixed);
+  g_autofree char *act = needed == G_MAXSIZE ? g_strdup ("more than memory can address")
+                                             : nn_format_bytes (needed);
+  g_autofree char *tot = nn_format_bytes (sat_add64 (fixed, needed));
+  memory_error (m, li, error,
+                "with a batch of %d the model needs %s (%s for weights and optimizer state, %s "
+                "for activations, gradients and scratch), and this layer's activations take it "
+                "over the limit of %s (%s); use a smaller batch, or %s", max_batch,
+                needed == G_MAXSIZE ? act : tot, fix, act, lim, source,
+                li >= 0 ? nn_layer_smaller_hint (m->layers[li]) : "smaller layers");
+  return FALSE;
+}
+
+/* The flat gradient array (segments get their real pointers, param nodes
+ * their gradients) and the dropout nodes; takes cc's arrays. The weights,
+ * their gradients and the optimizer's moments are checked against the
+ * memory limit first (*fixed gets their bytes). */
+static gboolean
+compile_gradients (NnCompiled *c, Compiler *cc, int flags, guint64 limit, const char *source,
+                   guint64 *fixed, GError **error)
+{
+  NnGraph *g = c->g;
+  c->n_grads = cc->n_grads;
+  if (!check_weight_memory (c, flags, limit, source, fixed, error))
+    return FALSE;
+  c->grads = g_try_new0 (float, MAX (c->n_grads, 1));
+  if (!c->grads)
+    {
+      g_autofree char *need = nn_format_bytes ((guint64) c->n_grads * sizeof (float));
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_MEMORY,
+                   "Not enough memory for the %s of gradients: close other programs or make the "
+                   "model smaller", need);
+      return FALSE;
+    }
+  c->n_segments = (int) cc->segments->len;
+  c->segments = (NnParamSegment *) g_array_free (cc->segments, FALSE);
+  cc->segments = NULL;
+  for (int s = 0; s < c->n_segments; s++)
+    if (c->segments[s].grad)
+      c->segments[s].grad = c->grads + ((uintptr_t) c->segments[s].grad - 1);
+  for (int n = 0; n < g->n_nodes; n++)
+    if (g->nodes[n].op == NN_OP_PARAM)
+      for (int s = 0; s < c->n_segments; s++)
+        if (c->segments[s].value == g->nodes[n].value)
+          {
+            g->nodes[n].grad = c->segments[s].grad;
+            g->nodes[n].needs_grad = c->segments[s].grad != NULL;
+          }
+  c->n_dropout = (int) cc->dropouts->len / 2;
+  c->dropout_nodes = g_new (int, MAX (c->n_dropout, 1));
+  c->dropout_layers = g_new (int, MAX (c->n_dropout, 1));
+  for (int k = 0; k < c->n_dropout; k++)
+    {
+      c->dropout_nodes[k] = g_array_index (cc->dropouts, int, 2 * k);
+      c->dropout_layers[k] = g_array_index (cc->dropouts, int, 2 * k + 1);
+    }
+  g_array_free (cc->dropouts, TRUE);
+  cc->dropouts = NULL;
+  return TRUE;
+}
+
+/* An inference graph reuses activation buffers (nn-graph-private.h). What
+ * callers read after a forward keeps its own: the outputs (evaluate reads
+ * them after forwarding to the loss) and the targets, losses, weights and
+ * penalties after them (nodes from first_extra on: scalars and inputs,
+ * cheap). The layer calls' nodes (call_nodes) are not kept: nn_model_run
+ * forwards exactly to the node it then reads, and forward_to always leaves
+ * that node right. DEEPSCOPE_NO_BUFFER_REUSE=1 turns reuse off, to
+ * compare. */
+static void
+compile_share_buffers (NnCompiled *c, int first_extra)
+{
+  NnGraph *g = c->g;
+  const char *e = g_getenv ("DEEPSCOPE_NO_BUFFER_REUSE");
+  g->share_buffers = !(e && *e && *e != '0');
+  for (int o = 0; o < c->n_outputs; o++)
+    g->nodes[c->output_nodes[o]].keep = 1;
+  for (int n = first_extra; n < g->n_nodes; n++)
+    g->nodes[n].keep = 1;
+}
+
+NnCompiled *
+nn_compile (NnModel *m, int max_batch, int flags, NnRng *rng, GError **error)
+{
+  nn_model_auto_outputs (m);
+  if (!nn_model_infer (m, error))
+    return NULL;
+  if (!nn_model_has_weights (m) && !nn_model_init_weights (m, 0, error))
+    return NULL;
+  if (m->n_outputs == 0)
+    {
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
+                   "The model has no output: connect a layer after the Input");
+      return NULL;
+    }
+
+  NnCompiled *c = g_new0 (NnCompiled, 1);
+  Compiler cc = { c, { nn_graph_new (), flags & NN_COMPILE_TRAIN }, flags,
+                  g_array_new (FALSE, FALSE, sizeof (NnParamSegment)), 0,
+                  g_array_new (FALSE, FALSE, sizeof (int)),
+                  g_array_new (FALSE, FALSE, sizeof (int)) };
+  const char *source;
+  guint64 limit = nn_memory_limit (&source), fixed = 0;
+  NnGraph *g = cc.lower.g;
+  c->model = m;
+  c->g = g;
+  c->training = flags & NN_COMPILE_TRAIN;
+  g->max_batch = g->batch = max_batch;
+  g->training = c->training;
+  g->rng = rng;
+
+  compile_inputs (c, m, flags);
+  if (!lower_model (&cc, m, c->input_nodes, c->call_nodes, TRUE, error))
+    {
+      g_array_free (cc.segments, TRUE);
+      g_array_free (cc.dropouts, TRUE);
+      g_array_free (cc.node_layer, TRUE);
+      nn_compiled_free (c);
+      return NULL;
+    }
+
+  int first_extra = g->n_nodes;
+  GArray *terms = g_array_new (FALSE, FALSE, sizeof (int));
+  compile_losses (c, m, terms);
+  compile_penalties (c, m, terms);
+  compile_total_loss (c, terms);
+  g_array_free (terms, TRUE);
+  if (!compile_gradients (c, &cc, flags, limit, source, &fixed, error))
+    {
+      if (cc.segments)
+        g_array_free (cc.segments, TRUE);
+      if (cc.dropouts)
+        g_array_free (cc.dropouts, TRUE);
+      g_array_free (cc.node_layer, TRUE);
+      nn_compiled_free (c);
+      return NULL;
+    }
+
+  if (!(flags & (NN_COMPILE_TRAIN | NN_COMPILE_INPUT_GRADS)))
+    compile_share_buffers (c, first_extra);
+  if (flags & NN_COMPILE_TRAIN)
+    fuse_conv_pool (c);
+  gboolean ok = alloc_within_limit (&cc, max_batch, limit, source, fixed, error);
+  g_array_free (cc.node_layer, TRUE);
+  if (!ok)
+    {
+      nn_compiled_free (c);
+      return NULL;
+    }
+  return c;
+}
+
+void
+nn_compiled_sync_runtime (NnCompiled *c)
+{
+  for (int k = 0; k < c->n_dropout; k++)
+    c->g->nodes[c->dropout_nodes[k]].fp[0] =
+      (float) nn_layer_float (c->model->layers[c->dropout_layers[k]], "rate");
+  for (int k = 0; k < c->n_penalty; k++)
+    {
+      NnLayer *l = c->model->layers[c->penalty_layers[k]];
+      c->g->nodes[c->penalty_nodes[k]].fp[0] = (float) nn_layer_float (l, "kernel_l1");
+      c->g->nodes[c->penalty_nodes[k]].fp[1] = (float) nn_layer_float (l, "kernel_l2");
+    }
+}
+
+void
+nn_compiled_free (NnCompiled *c)
+{
+  if (!c)
+    return;
+  if (c->call_nodes)
+    for (int i = 0; i < c->model->n_layers; i++)
+      g_free (c->call_nodes[i]);
+  g_free (c->call_nodes);
+  nn_graph_free (c->g);
+  g_free (c->input_nodes);
+  g_free (c->output_nodes);
+  g_free (c->target_nodes);
+  g_free (c->loss_nodes);
+  g_free (c->grads);
+  g_free (c->segments);
+  g_free (c->dropout_nodes);
+  g_free (c->dropout_layers);
+  g_free (c->penalty_nodes);
+  g_free (c->penalty_layers);
+  g_free (c);
+}

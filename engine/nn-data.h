@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* nn-data.h: datasets (engine/data): the spec parser, IDX, CSV, PNG folders,
+ * generated sets, splits and normalization. Include nn.h. */
+#pragma once
+
+#include <glib.h>
+#include <gio/gio.h>
+
+#include "nn-tensor.h"
+#include "nn-errors.h"
+
+G_BEGIN_DECLS
+
+/* ------------------------------------------------------------------------ */
+/* Datasets                                                                 */
+/* ------------------------------------------------------------------------ */
+
+typedef enum { NN_DTYPE_U8, NN_DTYPE_F32, NN_DTYPE_I32 } NnDType;
+
+/* One array of samples: n samples of a per-sample shape. Values read as
+ * raw * scale[f] + offset[f] (f: index within a sample; scale/offset NULL
+ * means 1 and 0). Images stay uint8 and are converted per batch: their
+ * loaders fill scale with 1/255 and offset with 0 for every feature (there
+ * is no separate uniform scale); nn_dataset_normalize overwrites both. */
+typedef struct {
+  char    *name;
+  NnDType  dtype;
+  int      ndim;
+  int      shape[NN_MAX_DIMS];
+  size_t   sample_size;       /* product of shape */
+  size_t   n;
+  void    *data;
+  float   *scale, *offset;    /* per feature, sample_size each, or NULL */
+  char   **feature_names;     /* sample_size names ("age", "color=red"), or NULL */
+} NnArray;
+
+typedef enum { NN_SPLIT_TRAIN, NN_SPLIT_TEST, NN_SPLIT_ALL } NnSplit;
+
+typedef struct {
+  char     *name;              /* "fashion-mnist" */
+  char     *spec;              /* the spec it was opened with */
+  int       n_inputs, n_targets;
+  NnArray **inputs;
+  NnArray **targets;
+  size_t    n;                 /* samples */
+  int       n_classes;         /* 0 for regression */
+  char    **class_names;       /* n_classes, or NULL */
+  /* Test split: these sample indices (ascending) are held out; the rest train. */
+  guint32  *test_idx;
+  size_t    n_test;
+  guint32  *train_idx;
+  size_t    n_train;
+} NnDataset;
+
+void        nn_dataset_free          (NnDataset *ds);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NnDataset, nn_dataset_free)
+
+/* Opens a dataset from a spec: a name with options or a path.
+ *   fashion-mnist[:classes=5,7][:limit=N][:dir=PATH]
+ *     (dir defaults to $DEEPSCOPE_FASHION_MNIST_DIR, then
+ *     /usr/share/datasets/fashion-mnist; train then t10k, test = t10k;
+ *     classes keeps those labels and renumbers them 0..k-1; limit keeps the
+ *     first N training samples)
+ *   spirals|moons|circles|xor|blobs[:n=N][:noise=F][:seed=S][:classes=K]
+ *     (n 1000, seed 1, noise 0.2 rad for spirals else 0.1, K 2 or 3 for
+ *     blobs; moons and xor have 2 classes; test = last 20% after shuffling)
+ *   regression[:n=N][:features=F][:noise=F][:seed=S]
+ *   twoinput[:n=N][:seed=S]
+ *     (inputs "a", "b" (8) each; targets "class" (I32, 2 classes), "value" (1))
+ *   PATH.csv[:target=COL][:missing=drop|mean|zero|error][:task=classify|regress]
+ *           [:norm=meanstd|minmax|none][:test=F]
+ *     (task defaults to classify when the target is not numeric or holds
+ *     at most 20 distinct integers; missing defaults to error)
+ *   DIR with train-images-idx3-ubyte(.gz) and friends (IDX), options as
+ *     fashion-mnist without dir
+ * Every spec also takes :normalize=meanstd|minmax|none, which normalizes
+ * every input from the training split after loading.
+ * Normalization and the test split are part of each loader's defaults. */
+NnDataset  *nn_dataset_open          (const char *spec, GCancellable *cancel, GError **error);
+
+/* IDX (plain or gzip): one array. */
+NnArray    *nn_idx_load              (const char *path, GError **error);
+void        nn_array_free            (NnArray *a);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NnArray, nn_array_free)
+
+typedef enum { NN_MISSING_ERROR, NN_MISSING_DROP, NN_MISSING_MEAN, NN_MISSING_ZERO } NnMissing;
+typedef struct {
+  const char *target;          /* target column name; NULL: last column */
+  NnMissing   missing;
+  gboolean    classify;        /* target is a class label (else regression) */
+  double      test_fraction;   /* held out at the end, in [0, 1); 0: default 0.2 */
+} NnCsvOptions;
+/* Numeric features are normalized (mean/std, training split); one-hot
+ * columns of categorical features stay 0/1. A missing target drops its row
+ * under every strategy but error. opt NULL: last column, missing error,
+ * task guessed as for nn_dataset_open. */
+NnDataset  *nn_csv_load              (const char *path, const NnCsvOptions *opt,
+                                      int *n_missing_out, GError **error);
+
+typedef enum { NN_TOY_SPIRALS, NN_TOY_MOONS, NN_TOY_CIRCLES, NN_TOY_XOR, NN_TOY_BLOBS } NnToyKind;
+/* noise < 0 and n_classes 0 pick the kind's defaults (see nn_dataset_open). */
+NnDataset  *nn_dataset_new_toy       (NnToyKind kind, size_t n, double noise, int n_classes,
+                                      guint64 seed, GError **error);
+NnDataset  *nn_dataset_new_regression(size_t n, int features, double noise, guint64 seed,
+                                      GError **error);
+
+/* A folder of PNG images with one sub-folder per class; class names are the
+ * sub-folder names in sorted order. Gray, RGB, RGBA (alpha dropped),
+ * palette and 16-bit PNGs are converted to 8 bits and resized (bilinear up,
+ * area average down). Images stay uint8 (scale 1/255). Samples are shuffled
+ * with `seed`, then the last test_fraction is the test split. */
+typedef struct {
+  int      height, width;      /* 0: the size of the first image */
+  int      channels;           /* 1 or 3; 0: 1 when every image is gray, else 3 */
+  gboolean skip_bad;           /* skip unreadable files instead of failing */
+  double   test_fraction;      /* in [0, 1); default 0.2 */
+  guint64  seed;               /* default 1 */
+} NnPngOptions;
+void        nn_png_options_init      (NnPngOptions *opt);
+/* skipped_out (may be NULL): "path: reason" strings of every file that was
+ * not loaded (with skip_bad FALSE the load fails on the first such file). */
+NnDataset  *nn_png_folder_load       (const char *dir, const NnPngOptions *opt,
+                                      GPtrArray **skipped_out, GCancellable *cancel,
+                                      GError **error);
+/* TRUE when dir has a sub-folder holding a *.png file (for nn_dataset_open). */
+gboolean    nn_png_folder_detect     (const char *dir);
+/* One PNG as 8-bit pixels (h, w, channels), channels 1 or 3 (0: the file's:
+ * 1 for gray, else 3); g_free the result. */
+guint8     *nn_png_read              (const char *path, int channels, int *width, int *height,
+                                      int *channels_out, GError **error);
+/* Writes 8-bit gray (1), RGB (3) or RGBA (4) pixels as a PNG, atomically. */
+gboolean    nn_png_write             (const char *path, const guint8 *pixels, int width,
+                                      int height, int channels, GError **error);
+
+typedef enum { NN_NORM_NONE, NN_NORM_MEANSTD, NN_NORM_MINMAX } NnNorm;
+/* Sets per-feature scale/offset of input i from the training split only
+ * (mean/std with std floored at 1e-7, or min/max to [0, 1]); NONE clears
+ * them (raw values). */
+void        nn_dataset_normalize     (NnDataset *ds, int input, NnNorm norm);
+/* Replaces integer class target t by a one-hot float array (n, C), C =
+ * n_classes (or the largest label + 1 when n_classes is 0). */
+gboolean    nn_dataset_one_hot       (NnDataset *ds, int target, GError **error);
+
+/* Copies samples idx[0..n) of a, converted to float, into out (n * sample_size). */
+void        nn_array_gather          (const NnArray *a, const guint32 *idx, size_t n, float *out);
+float       nn_array_get             (const NnArray *a, size_t sample, size_t feature);
+
+G_END_DECLS

@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* nn-model.h: the layer table (engine/layers) and models (engine/model):
+ * editing, shape inference, weights, files. Include nn.h. */
+#pragma once
+
+#include <glib.h>
+
+#include "nn-tensor.h"
+#include "nn-errors.h"
+
+G_BEGIN_DECLS
+
+/* g_autoptr for the core's tensors (nn-tensor.h itself has no GLib). */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NnTensor, nn_tensor_free)
+
+/* ------------------------------------------------------------------------ */
+/* The layer table                                                          */
+/* ------------------------------------------------------------------------ */
+
+typedef enum {
+  NN_PARAM_INT,
+  NN_PARAM_FLOAT,
+  NN_PARAM_BOOL,
+  NN_PARAM_ENUM,     /* one of spec->choices */
+  NN_PARAM_SHAPE,    /* a tuple of ints, e.g. (28, 28, 1) or kernel (3, 3) */
+  NN_PARAM_STRING,
+} NnParamType;
+
+typedef struct {
+  NnParamType type;
+  int         i;                    /* INT, BOOL, ENUM (index into choices) */
+  double      f;                    /* FLOAT */
+  int         n;                    /* SHAPE: number of entries */
+  int         shape[NN_MAX_DIMS];   /* SHAPE */
+  char       *s;                    /* STRING (owned) */
+} NnValue;
+
+typedef struct {
+  const char  *name;        /* Keras config key, e.g. "units" */
+  NnParamType  type;
+  const char  *def;         /* default as text: "32", "0.5", "true", "relu", "3,3", "" */
+  double       min, max;    /* INT/FLOAT range; SHAPE entries' range */
+  const char *const *choices; /* ENUM: NULL-terminated */
+  const char  *help;        /* one line */
+  int          min_len, max_len; /* SHAPE: allowed tuple lengths */
+  int          runtime;     /* may change while training (e.g. dropout rate) */
+} NnParamSpec;
+
+typedef enum {
+  NN_GROUP_INPUT,
+  NN_GROUP_CORE,
+  NN_GROUP_CONVOLUTION,
+  NN_GROUP_POOLING,
+  NN_GROUP_NORMALIZATION,
+  NN_GROUP_REGULARIZATION,
+  NN_GROUP_SEQUENCE,
+  NN_GROUP_MERGE,
+  NN_GROUP_GENERATIVE,
+  NN_GROUP_MODEL,
+  NN_N_GROUPS
+} NnLayerGroup;
+
+typedef struct _NnLayerType NnLayerType;  /* defined in nn-layer-private.h */
+
+const char          *nn_layer_group_name     (NnLayerGroup g);
+guint                nn_layer_types_count    (void);
+const NnLayerType   *nn_layer_types_get      (guint i);
+const NnLayerType   *nn_layer_type_lookup    (const char *class_name);
+const char          *nn_layer_type_get_name  (const NnLayerType *t);  /* "Dense" */
+const char          *nn_layer_type_get_help  (const NnLayerType *t);
+NnLayerGroup         nn_layer_type_get_group (const NnLayerType *t);
+int                  nn_layer_type_get_min_inputs (const NnLayerType *t);
+int                  nn_layer_type_get_max_inputs (const NnLayerType *t); /* -1: any */
+guint                nn_layer_type_get_n_params   (const NnLayerType *t);
+const NnParamSpec   *nn_layer_type_get_param      (const NnLayerType *t, guint i);
+
+/* ------------------------------------------------------------------------ */
+/* Models: a DAG of layers with Keras functional-API semantics              */
+/* ------------------------------------------------------------------------ */
+
+typedef struct _NnModel NnModel;
+
+/* A tensor in the model: output `call` of layer `layer` (index). */
+typedef struct { int layer; int call; } NnRef;
+
+typedef enum {
+  NN_LOSS_NONE,
+  NN_LOSS_BINARY_CROSSENTROPY,
+  NN_LOSS_CATEGORICAL_CROSSENTROPY,
+  NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY,
+  NN_LOSS_MSE,
+  NN_LOSS_MAE,
+  NN_N_LOSSES
+} NnLoss;
+
+typedef enum {
+  NN_METRIC_ACCURACY,          /* picks binary/categorical/sparse by the loss */
+  NN_METRIC_BINARY_ACCURACY,
+  NN_METRIC_CATEGORICAL_ACCURACY,
+  NN_METRIC_SPARSE_CATEGORICAL_ACCURACY,
+  NN_METRIC_MAE,
+  NN_METRIC_MSE,
+  NN_N_METRICS
+} NnMetric;
+
+const char *nn_loss_name   (NnLoss l);             /* Keras names */
+gboolean    nn_loss_parse  (const char *s, NnLoss *out);
+const char *nn_metric_name (NnMetric m);           /* history key: "accuracy", "mae" */
+gboolean    nn_metric_parse(const char *s, NnMetric *out);
+
+typedef enum { NN_OPT_SGD, NN_OPT_RMSPROP, NN_OPT_ADAM, NN_N_OPTIMIZERS } NnOptimizerKind;
+typedef enum { NN_SCHEDULE_CONSTANT, NN_SCHEDULE_STEP, NN_SCHEDULE_EXPONENTIAL } NnScheduleKind;
+
+typedef struct {
+  NnOptimizerKind kind;
+  double learning_rate;
+  double momentum;        /* SGD */
+  gboolean nesterov;      /* SGD */
+  double rho;             /* RMSprop, default 0.9 */
+  double beta_1, beta_2;  /* Adam */
+  double epsilon;         /* RMSprop/Adam, default 1e-7 */
+  NnScheduleKind schedule;
+  int    decay_steps;     /* schedule period in optimizer steps */
+  double decay_rate;      /* step: lr *= rate every decay_steps; exp: lr*rate^(t/decay_steps) */
+} NnOptimizerConfig;
+
+void        nn_optimizer_config_init (NnOptimizerConfig *c, NnOptimizerKind kind);
+const char *nn_optimizer_name        (NnOptimizerKind k);   /* "RMSprop" */
+gboolean    nn_optimizer_parse       (const char *s, NnOptimizerKind *out);
+double      nn_optimizer_lr_at       (const NnOptimizerConfig *c, long step);
+
+NnModel    *nn_model_new             (const char *name);
+void        nn_model_free            (NnModel *m);
+NnModel    *nn_model_copy            (const NnModel *m);   /* deep, weights included */
+const char *nn_model_get_name        (const NnModel *m);
+void        nn_model_set_name        (NnModel *m, const char *name);
+
+/* Layers. Names are unique; name NULL picks "dense_3"-style names. */
+int         nn_model_add_layer       (NnModel *m, const char *class_name,
+                                      const char *name, GError **error);
+gboolean    nn_model_remove_layer    (NnModel *m, int layer, GError **error);
+int         nn_model_get_n_layers    (const NnModel *m);
+int         nn_model_find_layer      (const NnModel *m, const char *name);
+const char *nn_model_layer_get_name  (const NnModel *m, int layer);
+gboolean    nn_model_layer_set_name  (NnModel *m, int layer, const char *name, GError **error);
+const NnLayerType *nn_model_layer_get_type (const NnModel *m, int layer);
+const NnValue *nn_model_layer_get_param (const NnModel *m, int layer, const char *pname);
+/* Sets a parameter from its text form ("64", "relu", "3,3"); validates. */
+gboolean    nn_model_layer_set_param (NnModel *m, int layer, const char *pname,
+                                      const char *text, GError **error);
+char       *nn_model_layer_dup_param_text (const NnModel *m, int layer, const char *pname);
+gboolean    nn_model_layer_get_trainable (const NnModel *m, int layer);
+void        nn_model_layer_set_trainable (NnModel *m, int layer, gboolean trainable);
+/* Editor position, saved in the model file. */
+void        nn_model_layer_get_position (const NnModel *m, int layer, double *x, double *y);
+void        nn_model_layer_set_position (NnModel *m, int layer, double x, double y);
+/* For a "Model" layer: the inner model (borrowed). */
+NnModel    *nn_model_layer_get_submodel (const NnModel *m, int layer);
+/* Adds a layer of class "Model" wrapping a copy of `inner`. */
+int         nn_model_add_submodel    (NnModel *m, const NnModel *inner,
+                                      const char *name, GError **error);
+
+/* Calls: a layer called on inputs produces one output tensor per call.
+ * Calling a layer twice shares its weights. */
+int         nn_model_layer_get_n_calls (const NnModel *m, int layer);
+int         nn_model_call_get_n_inputs (const NnModel *m, int layer, int call);
+NnRef       nn_model_call_get_input    (const NnModel *m, int layer, int call, int slot);
+/* Creates a new call of `layer` on `inputs`; returns the call index. */
+int         nn_model_call                (NnModel *m, int layer, const NnRef *inputs,
+                                          int n_inputs, GError **error);
+/* Editor-level edges on a layer's first call (creating it if needed). */
+gboolean    nn_model_connect             (NnModel *m, NnRef src, int dst_layer,
+                                          int dst_slot, GError **error);
+gboolean    nn_model_disconnect          (NnModel *m, int dst_layer, int dst_call, int dst_slot);
+
+/* Inputs are the Input layers in order of addition; outputs are set here. */
+int         nn_model_get_n_inputs    (const NnModel *m);
+int         nn_model_get_input_layer (const NnModel *m, int i);
+int         nn_model_get_n_outputs   (const NnModel *m);
+NnRef       nn_model_get_output      (const NnModel *m, int i);
+/* Adds an output with its loss, weight and metrics; returns its index. */
+int         nn_model_add_output      (NnModel *m, NnRef ref, NnLoss loss, double loss_weight,
+                                      const NnMetric *metrics, int n_metrics);
+void        nn_model_clear_outputs   (NnModel *m);
+/* When no output is set: makes every unconsumed layer call an output with a
+ * loss and metric guessed from its activation (softmax: sparse categorical
+ * cross-entropy + accuracy; sigmoid: binary cross-entropy + accuracy; else
+ * MSE + MAE). Returns the number of outputs. */
+int         nn_model_auto_outputs    (NnModel *m);
+NnLoss      nn_model_output_get_loss (const NnModel *m, int i);
+double      nn_model_output_get_loss_weight (const NnModel *m, int i);
+int         nn_model_output_get_n_metrics (const NnModel *m, int i);
+NnMetric    nn_model_output_get_metric (const NnModel *m, int i, int k);
+void        nn_model_output_set_loss (NnModel *m, int i, NnLoss loss, double weight);
+void        nn_model_output_set_metrics (NnModel *m, int i, const NnMetric *metrics, int n);
+
+/* Compile settings stored in the model file. */
+NnOptimizerConfig *nn_model_get_optimizer (NnModel *m);
+/* The dataset the model is meant for ("fashion-mnist", "spirals:n=1000"). */
+const char *nn_model_get_dataset     (const NnModel *m);
+void        nn_model_set_dataset     (NnModel *m, const char *spec);
+/* Free-form training defaults saved with the model (epochs, batch_size,
+ * validation_split, kfold) and a description; NULL/0 when unset. */
+typedef struct {
+  int    epochs;
+  int    batch_size;
+  double validation_split;
+  int    kfold;            /* >1: K-fold cross-validation */
+  int    kfold_iterations; /* iterated K-fold with shuffling */
+  guint64 seed;
+  int    early_stopping_patience; /* 0: off */
+  char  *description;
+  char  *title;
+} NnTrainDefaults;
+NnTrainDefaults *nn_model_get_defaults (NnModel *m);
+
+/* Shape inference. Runs on the whole graph; returns FALSE with the first
+ * error, and records per-layer errors that the editor shows on nodes. */
+gboolean    nn_model_infer           (NnModel *m, GError **error);
+/* Output shape of a call without the batch axis; FALSE if unknown. */
+gboolean    nn_model_get_shape       (const NnModel *m, NnRef ref, int *ndim, int *shape);
+/* The message of the inference error on this layer, or NULL (borrowed). */
+const char *nn_model_layer_get_error (const NnModel *m, int layer);
+/* Parameter counts (valid after a successful infer). */
+gint64      nn_model_layer_count_params (const NnModel *m, int layer);
+gint64      nn_model_count_params    (const NnModel *m, gint64 *trainable, gint64 *non_trainable);
+/* Keras-style summary text. */
+char       *nn_model_summary         (NnModel *m, GError **error);
+
+/* Weights: allocated (and initialized with `seed`) on demand. */
+gboolean    nn_model_init_weights    (NnModel *m, guint64 seed, GError **error);
+gboolean    nn_model_has_weights     (const NnModel *m);
+/* Flat weights of one layer and its variables (borrowed; valid until the
+ * model changes). */
+int         nn_model_layer_get_n_weights (const NnModel *m, int layer);
+const char *nn_model_layer_get_weight    (const NnModel *m, int layer, int k,
+                                          NnTensor *view /* out: a view */);
+
+/* Memory limit, in bytes, for a model's weights (checked by shape
+ * inference) and for a compiled model: weights, gradients, optimizer state
+ * and the activations of a batch (checked by nn_compile). A model that needs
+ * more is refused with NN_MODEL_ERROR_MEMORY on the layer that goes over,
+ * instead of an allocation that fails or exhausts the machine. 0 restores
+ * the default: $DEEPSCOPE_MEMORY_LIMIT ("2G", "512M", "1.5GiB" or bytes),
+ * else half of the machine's physical memory. */
+void        nn_set_memory_limit      (guint64 bytes);
+guint64     nn_get_memory_limit      (void);
+
+/* Files: JSON with architecture, compile settings, editor positions and
+ * weights (float32 LE, base64, SHA-256). Save is atomic. */
+NnModel    *nn_model_load            (const char *path, GError **error);
+NnModel    *nn_model_load_from_data  (const char *json, gssize len, GError **error);
+gboolean    nn_model_save            (NnModel *m, const char *path, gboolean with_weights,
+                                      GError **error);
+char       *nn_model_to_json         (NnModel *m, gboolean with_weights, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NnModel, nn_model_free)
+
+G_END_DECLS

@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Inference: nn_model_evaluate, nn_model_predict and nn_model_run, and the
+ * feeding and measuring the trainer shares with them (nn-train-private.h).
+ * Needs no trainer: inspectors call it on a model of their own. */
+#include <math.h>
+#include <string.h>
+
+#include "nn-train-private.h"
+
+/* ---- scores ---------------------------------------------------------------- */
+
+
+void
+nn_scores_clear (NnScores *s)
+{
+  for (int k = 0; k < s->n_values; k++)
+    g_clear_pointer (&s->keys[k], g_free);
+  s->n_values = 0;
+}
+
+double
+nn_scores_get (const NnScores *s, const char *key, gboolean *found)
+{
+  for (int k = 0; k < s->n_values; k++)
+    if (g_str_equal (s->keys[k], key))
+      {
+        if (found)
+          *found = TRUE;
+        return s->values[k];
+      }
+  if (found)
+    *found = FALSE;
+  return NAN;
+}
+
+void
+nn_scores_set (NnScores *s, const char *key, double v)
+{
+  for (int k = 0; k < s->n_values; k++)
+    if (g_str_equal (s->keys[k], key))
+      {
+        s->values[k] = v;
+        return;
+      }
+  if (s->n_values < NN_MAX_HISTORY_KEYS)
+    {
+      s->keys[s->n_values] = g_strdup (key);
+      s->values[s->n_values++] = v;
+    }
+}
+
+/* ---- feeding data and measuring ------------------------------------------- */
+
+static size_t
+per_sample (const NnNode *n)
+{
+  return n->batched && n->shape[0] ? n->size / (size_t) n->shape[0] : n->size;
+}
+
+/* Checks that the dataset fits the compiled model before anything runs. */
+gboolean
+nn_eval_check_data (NnCompiled *c, NnDataset *ds, gboolean need_targets, GError **error)
+{
+  NnModel *m = c->model;
+  NnGraph *g = c->g;
+  if (ds->n_inputs != c->n_inputs)
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                   "The model has %d input%s but the dataset “%s” gives %d",
+                   c->n_inputs, c->n_inputs == 1 ? "" : "s", ds->name, ds->n_inputs);
+      return FALSE;
+    }
+  for (int k = 0; k < c->n_inputs; k++)
+    {
+      NnNode *in = &g->nodes[c->input_nodes[k]];
+      if (per_sample (in) != ds->inputs[k]->sample_size)
+        {
+          g_autofree char *want = nn_shape_to_string (in->ndim - 1, in->shape + 1, 1);
+          g_autofree char *got = nn_shape_to_string (ds->inputs[k]->ndim, ds->inputs[k]->shape, 1);
+          g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                       "Input “%s” expects %s but the dataset gives %s: set the Input shape to match",
+                       m->layers[nn_model_get_input_layer (m, k)]->name, want, got);
+          return FALSE;
+        }
+    }
+  if (!need_targets)
+    return TRUE;
+  for (int o = 0; o < c->n_outputs; o++)
+    {
+      if (c->target_nodes[o] < 0)
+        continue;
+      const char *oname = m->layers[m->outputs[o].ref.layer]->name;
+      if (o >= ds->n_targets)
+        {
+          g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                       "Output “%s” needs targets, but the dataset “%s” has only %d target%s",
+                       oname, ds->name, ds->n_targets, ds->n_targets == 1 ? "" : "s");
+          return FALSE;
+        }
+      NnNode *t = &g->nodes[c->target_nodes[o]];
+      NnArray *a = ds->targets[o];
+      NnLoss loss = m->outputs[o].loss;
+      if (per_sample (t) != a->sample_size)
+        {
+          NnNode *p = &g->nodes[c->output_nodes[o]];
+          if (loss == NN_LOSS_CATEGORICAL_CROSSENTROPY && a->sample_size == 1
+              && p->ndim > (p->batched ? 2 : 1))
+            /* Sparse labels need a (batch, classes) output too (shape
+             * inference refuses more axes), so the advice is the layers. */
+            g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                         "Output “%s” uses categorical_crossentropy on %d axes, but the dataset "
+                         "gives one class number per sample: add Flatten and Dense (or "
+                         "GlobalAveragePooling2D) before the output and use "
+                         "sparse_categorical_crossentropy", oname, p->ndim - (p->batched ? 1 : 0));
+          else if (loss == NN_LOSS_CATEGORICAL_CROSSENTROPY && a->sample_size == 1)
+            g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                         "Output “%s” uses categorical_crossentropy, which needs one-hot targets "
+                         "(%zu values per sample), but the dataset gives one class number per "
+                         "sample: use sparse_categorical_crossentropy", oname, per_sample (t));
+          else
+            g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                         "Output “%s” produces %zu value%s per sample but the dataset's targets "
+                         "have %zu: make the last layer's units match",
+                         oname, per_sample (p), per_sample (p) == 1 ? "" : "s", a->sample_size);
+          return FALSE;
+        }
+      if (loss == NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY && ds->n_classes > 0
+          && (int) per_sample (&g->nodes[c->output_nodes[o]]) < ds->n_classes)
+        {
+          g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                       "Output “%s” has %zu units but the dataset has %d classes: give the last "
+                       "Dense layer %d units", oname, per_sample (&g->nodes[c->output_nodes[o]]),
+                       ds->n_classes, ds->n_classes);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+void
+nn_eval_feed (NnCompiled *c, NnDataset *ds, const guint32 *idx, int n, gboolean targets)
+{
+  NnGraph *g = c->g;
+  nn_graph_set_batch (g, n);
+  for (int k = 0; k < c->n_inputs; k++)
+    nn_array_gather (ds->inputs[k], idx, (size_t) n, g->nodes[c->input_nodes[k]].value);
+  if (targets)
+    for (int o = 0; o < c->n_outputs; o++)
+      if (c->target_nodes[o] >= 0)
+        nn_array_gather (ds->targets[o], idx, (size_t) n, g->nodes[c->target_nodes[o]].value);
+}
+
+/* Running sums for the loss and the metrics of every output. */
+static NnMetric
+resolve_metric (NnMetric k, NnLoss loss, size_t units, size_t target_size)
+{
+  if (k != NN_METRIC_ACCURACY)
+    return k;
+  if (loss == NN_LOSS_BINARY_CROSSENTROPY || units == 1)
+    return NN_METRIC_BINARY_ACCURACY;
+  if (target_size == 1)
+    return NN_METRIC_SPARSE_CATEGORICAL_ACCURACY;
+  return NN_METRIC_CATEGORICAL_ACCURACY;
+}
+
+void
+nn_eval_accumulate (NnCompiled *c, NnEvalAcc *acc, int n)
+{
+  NnGraph *g = c->g;
+  NnModel *m = c->model;
+  if (c->loss_node >= 0)
+    acc->loss_sum += (double) g->nodes[c->loss_node].value[0] * n;
+  for (int o = 0; o < c->n_outputs && o < 16; o++)
+    {
+      if (c->target_nodes[o] < 0)
+        continue;
+      acc->out_loss[o] += (double) g->nodes[c->loss_nodes[o]].value[0] * n;
+      NnNode *p = &g->nodes[c->output_nodes[o]];
+      NnNode *t = &g->nodes[c->target_nodes[o]];
+      size_t units = per_sample (p), ts = per_sample (t);
+      for (int k = 0; k < m->outputs[o].n_metrics; k++)
+        {
+          NnMetric mk = resolve_metric (m->outputs[o].metrics[k], m->outputs[o].loss, units, ts);
+          double s = 0;
+          for (int b = 0; b < n; b++)
+            {
+              const float *pv = p->value + (size_t) b * units, *tv = t->value + (size_t) b * ts;
+              switch (mk)
+                {
+                case NN_METRIC_BINARY_ACCURACY:
+                  for (size_t j = 0; j < units; j++)
+                    s += ((pv[j] > 0.5f) == (tv[j] > 0.5f)) / (double) units;
+                  break;
+                case NN_METRIC_SPARSE_CATEGORICAL_ACCURACY:
+                case NN_METRIC_CATEGORICAL_ACCURACY:
+                  {
+                    size_t best = 0, want = 0;
+                    for (size_t j = 1; j < units; j++)
+                      if (pv[j] > pv[best])
+                        best = j;
+                    if (mk == NN_METRIC_SPARSE_CATEGORICAL_ACCURACY)
+                      want = (size_t) tv[0];
+                    else
+                      for (size_t j = 1; j < ts; j++)
+                        if (tv[j] > tv[want])
+                          want = j;
+                    s += best == want;
+                    break;
+                  }
+                case NN_METRIC_MAE:
+                case NN_METRIC_MSE:
+                  {
+                    double e = 0;
+                    for (size_t j = 0; j < units && j < ts; j++)
+                      {
+                        double d = (double) pv[j] - tv[j];
+                        e += mk == NN_METRIC_MAE ? fabs (d) : d * d;
+                      }
+                    s += e / (double) units;
+                    break;
+                  }
+                default:
+                  break;
+                }
+            }
+          acc->metric[o][k] += s;
+        }
+    }
+  acc->count += n;
+}
+
+/* Writes "loss", "accuracy" ... (prefix "val_" for validation) into s. */
+void
+nn_eval_acc_to_scores (NnCompiled *c, const NnEvalAcc *acc, const char *prefix, NnScores *s)
+{
+  NnModel *m = c->model;
+  double cnt = acc->count > 0 ? acc->count : 1;
+  g_autofree char *lk = g_strconcat (prefix, "loss", NULL);
+  nn_scores_set (s, lk, acc->loss_sum / cnt);
+  int n_loss_outputs = 0;
+  for (int o = 0; o < c->n_outputs; o++)
+    n_loss_outputs += c->target_nodes[o] >= 0;
+  for (int o = 0; o < c->n_outputs && o < 16; o++)
+    {
+      if (c->target_nodes[o] < 0)
+        continue;
+      const char *oname = m->layers[m->outputs[o].ref.layer]->name;
+      gboolean multi = n_loss_outputs > 1;
+      if (multi)
+        {
+          g_autofree char *k = g_strdup_printf ("%s%s_loss", prefix, oname);
+          nn_scores_set (s, k, acc->out_loss[o] / cnt);
+        }
+      for (int k = 0; k < m->outputs[o].n_metrics; k++)
+        {
+          g_autofree char *key = multi
+            ? g_strdup_printf ("%s%s_%s", prefix, oname, nn_metric_name (m->outputs[o].metrics[k]))
+            : g_strdup_printf ("%s%s", prefix, nn_metric_name (m->outputs[o].metrics[k]));
+          nn_scores_set (s, key, acc->metric[o][k] / cnt);
+        }
+    }
+}
+
+/* Inference (evaluate, predict, run) goes through the model this many
+ * samples at a time, whatever batch the caller asked for: the results are
+ * the same (each sample's forward is its own) and the activations of a
+ * slice stay small (a convnet's first layer at batch 1000 would hold
+ * 86 MB), and in cache. */
+#define INFER_SLICE 128
+
+static int
+infer_batch (int requested, size_t n)
+{
+  size_t bs = (size_t) MAX (requested, 1);
+  bs = MIN (bs, n);
+  return (int) MIN (bs, (size_t) INFER_SLICE);
+}
+
+/* Evaluates on idx in inference mode; FALSE if *stop became set. */
+gboolean
+nn_eval_run (NnCompiled *c, NnDataset *ds, const guint32 *idx, size_t n, const char *prefix,
+             NnScores *out, const gint *stop)
+{
+  NnGraph *g = c->g;
+  int saved = g->training;
+  g->training = 0;
+  NnEvalAcc acc = { 0 };
+  int bs = g->max_batch;
+  for (size_t i = 0; i < n; i += (size_t) bs)
+    {
+      if (stop && g_atomic_int_get (stop))
+        {
+          g->training = saved;
+          return FALSE;
+        }
+      int b = (int) MIN ((size_t) bs, n - i);
+      nn_eval_feed (c, ds, idx + i, b, TRUE);
+      if (c->loss_node >= 0)
+        nn_graph_forward_to (g, c->loss_node);
+      else
+        nn_graph_forward (g);
+      nn_eval_accumulate (c, &acc, b);
+    }
+  g->training = saved;
+  nn_eval_acc_to_scores (c, &acc, prefix, out);
+  return TRUE;
+}
+
+gboolean
+nn_model_evaluate (NnModel *m, NnDataset *ds, const guint32 *idx, size_t n, int batch_size,
+                   NnScores *out, GError **error)
+{
+  g_return_val_if_fail (m && ds && out, FALSE);
+  if (!idx)
+    {
+      idx = ds->test_idx;
+      n = ds->n_test;
+    }
+  if (n == 0)
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                   "There are no samples to evaluate on (the dataset has no test split)");
+      return FALSE;
+    }
+  int bs = infer_batch (batch_size, n);
+  NnCompiled *c = nn_compile (m, bs, 0, NULL, error);
+  if (!c)
+    return FALSE;
+  gboolean ok = nn_eval_check_data (c, ds, TRUE, error);
+  if (ok)
+    nn_eval_run (c, ds, idx, n, "", out, NULL);
+  nn_compiled_free (c);
+  return ok;
+}
+
+NnTensor *
+nn_model_predict (NnModel *m, NnDataset *ds, const guint32 *idx, size_t n, int output,
+                  int batch_size, GError **error)
+{
+  g_return_val_if_fail (m && ds && idx, NULL);
+  if (n == 0)
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG, "No samples to predict");
+      return NULL;
+    }
+  int bs = infer_batch (batch_size, n);
+  NnCompiled *c = nn_compile (m, bs, 0, NULL, error);
+  if (!c)
+    return NULL;
+  if (output < 0 || output >= c->n_outputs)
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                   "The model has no output number %d", output);
+      nn_compiled_free (c);
+      return NULL;
+    }
+  if (!nn_eval_check_data (c, ds, FALSE, error))
+    {
+      nn_compiled_free (c);
+      return NULL;
+    }
+  NnNode *p = &c->g->nodes[c->output_nodes[output]];
+  int shape[NN_MAX_DIMS] = { (int) n };
+  memcpy (shape + 1, p->shape + 1, sizeof (int) * (size_t) (p->ndim - 1));
+  NnTensor *t = nn_tensor_new (p->ndim, shape);
+  size_t ps = per_sample (p);
+  for (size_t i = 0; i < n; i += (size_t) bs)
+    {
+      int b = (int) MIN ((size_t) bs, n - i);
+      nn_eval_feed (c, ds, idx + i, b, FALSE);
+      nn_graph_forward_to (c->g, c->output_nodes[output]);
+      memcpy (t->data + i * ps, p->value, (size_t) b * ps * sizeof (float));
+    }
+  nn_compiled_free (c);
+  return t;
+}
+
+NnTensor *
+nn_model_run (NnModel *m, NnTensor *const *inputs, int n_inputs, NnRef ref, GError **error)
+{
+  g_return_val_if_fail (m && inputs, NULL);
+  if (!nn_model_infer (m, error))
+    return NULL;
+  if (n_inputs != nn_model_get_n_inputs (m))
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                   "The model takes %d inputs, not %d", nn_model_get_n_inputs (m), n_inputs);
+      return NULL;
+    }
+  if (ref.layer < 0 || ref.layer >= m->n_layers || ref.call < 0
+      || ref.call >= m->layers[ref.layer]->n_calls)
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG, "No such layer output");
+      return NULL;
+    }
+  int n = n_inputs ? inputs[0]->shape[0] : 0;
+  for (int k = 0; k < n_inputs; k++)
+    {
+      NnCall *c = &m->layers[nn_model_get_input_layer (m, k)]->calls[0];
+      size_t per = nn_shape_size (c->shape.ndim, c->shape.d);
+      if (inputs[k]->ndim < 1 || inputs[k]->shape[0] != n || inputs[k]->size != per * (size_t) n)
+        {
+          g_autofree char *want = nn_shape_text (&c->shape);
+          g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                       "Input %d must hold %d samples of shape %s", k + 1, n, want);
+          return NULL;
+        }
+    }
+  if (n <= 0)
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG, "No samples to run");
+      return NULL;
+    }
+  int bs = infer_batch (n, (size_t) n);
+  NnCompiled *c = nn_compile (m, bs, 0, NULL, error);
+  if (!c)
+    return NULL;
+  int node = c->call_nodes[ref.layer][ref.call];
+  NnNode *out = &c->g->nodes[node];
+  size_t per_out = per_sample (out);
+  int shape[NN_MAX_DIMS] = { n };
+  memcpy (shape + 1, out->shape + 1, sizeof (int) * (size_t) (out->ndim - 1));
+  NnTensor *t = nn_tensor_new (MAX (out->ndim, 1), shape);
+  for (int i = 0; i < n; i += bs)
+    {
+      int b = MIN (bs, n - i);
+      nn_graph_set_batch (c->g, b);
+      for (int k = 0; k < n_inputs; k++)
+        {
+          NnNode *in = &c->g->nodes[c->input_nodes[k]];
+          size_t per = per_sample (in);
+          memcpy (in->value, inputs[k]->data + (size_t) i * per, (size_t) b * per * sizeof (float));
+        }
+      nn_graph_forward_to (c->g, node);
+      memcpy (t->data + (size_t) i * per_out, out->value, (size_t) b * per_out * sizeof (float));
+    }
+  nn_compiled_free (c);
+  return t;
+}
