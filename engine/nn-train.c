@@ -495,6 +495,7 @@ struct _NnTrainer {
   gpointer        notify_data;
   GDestroyNotify  notify_destroy;
   gint            stop, paused, steps_requested, running;
+  gint            pace_us;         /* >0: at least this long per batch */
   GMutex          lock;
   GCond           cond;
   double          lr_request;      /* >0: new base learning rate (under lock) */
@@ -615,6 +616,34 @@ nn_trainer_step (NnTrainer *t)
   g_atomic_int_inc (&t->steps_requested);
   g_cond_broadcast (&t->cond);
   g_mutex_unlock (&t->lock);
+}
+
+void
+nn_trainer_set_pace (NnTrainer *t, int step_us)
+{
+  g_mutex_lock (&t->lock);
+  g_atomic_int_set (&t->pace_us, MAX (step_us, 0));
+  g_cond_broadcast (&t->cond);
+  g_mutex_unlock (&t->lock);
+}
+
+/* With a pace, waits out the rest of the batch's time (until stop or
+ * pause); returns the microseconds waited. */
+static gint64
+wait_for_pace (NnTrainer *t, gint64 batch_start)
+{
+  gint64 w0 = g_get_monotonic_time ();
+  g_mutex_lock (&t->lock);
+  for (;;)
+    {
+      int pace = g_atomic_int_get (&t->pace_us);
+      if (pace <= 0 || g_atomic_int_get (&t->stop) || g_atomic_int_get (&t->paused)
+          || g_get_monotonic_time () >= batch_start + pace)
+        break;
+      g_cond_wait_until (&t->cond, &t->lock, batch_start + pace);
+    }
+  g_mutex_unlock (&t->lock);
+  return g_get_monotonic_time () - w0;
 }
 
 void
@@ -908,7 +937,10 @@ fit_one (NnTrainer *t, NnModel *m, guint32 *train_idx, size_t n_train, const gui
               stopped = TRUE;
               break;
             }
-          paused_us += g_get_monotonic_time () - p0;
+          gint64 b0 = g_get_monotonic_time ();
+          paused_us += b0 - p0;
+          /* Resumed rather than stepped: a batch like any other. */
+          stepping = stepping && g_atomic_int_get (&t->paused);
           g_mutex_lock (&t->lock);
           if (t->lr_request > 0)
             {
@@ -965,7 +997,10 @@ fit_one (NnTrainer *t, NnModel *m, guint32 *train_idx, size_t n_train, const gui
           step++;
 
           gint64 now = g_get_monotonic_time ();
-          if (stepping || b == batches - 1 || now - last_batch_event > 30000)
+          /* A step or a paced batch is meant to be watched: each one posts
+           * its loss and its weights. */
+          gboolean watched = stepping || g_atomic_int_get (&t->pace_us) > 0;
+          if (watched || b == batches - 1 || now - last_batch_event > 30000)
             {
               last_batch_event = now;
               NnEvent *e = event_new (t, NN_EVENT_BATCH);
@@ -980,7 +1015,8 @@ fit_one (NnTrainer *t, NnModel *m, guint32 *train_idx, size_t n_train, const gui
               e->samples_per_s = secs > 0 ? (start + (size_t) n) / secs : 0;
               push (t, e);
             }
-          if (cfg->snapshot_every > 0 && step % cfg->snapshot_every == 0)
+          if ((cfg->snapshot_every > 0 && step % cfg->snapshot_every == 0)
+              || (watched && cfg->snapshot_every >= 0))
             {
               NnEvent *e = event_new (t, NN_EVENT_SNAPSHOT);
               e->epoch = epoch;
@@ -995,6 +1031,8 @@ fit_one (NnTrainer *t, NnModel *m, guint32 *train_idx, size_t n_train, const gui
               b++;
               break;
             }
+          if (!stepping)
+            paused_us += wait_for_pace (t, b0);
         }
       if (!ok)
         break;
