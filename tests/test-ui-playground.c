@@ -241,11 +241,51 @@ test_all_units (Ui            *ui,
   g_assert_cmpuint (ds_playground_get_n_units (ui->pg), ==, 128);
 }
 
+static gboolean
+run_ended (gpointer data)
+{
+  return !ds_training_run_is_live (data);
+}
+
+/* Not a test: DEEPSCOPE_SCREENSHOT=FILE.png trains the spirals with x1²,
+ * x2² and sin πx1 on and writes the window as the README shows it. */
+static int
+screenshot (const char *path)
+{
+  Ui ui = { 0 };
+  GdkPaintable *paintable;
+  g_autoptr(GtkSnapshot) snap = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  GskRenderer *renderer;
+  NnFeature on[] = { NN_FEATURE_X1_SQ, NN_FEATURE_X2_SQ, NN_FEATURE_SIN_X1 };
+
+  ui_setup (&ui, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (on); i++)
+    press (GTK_WIDGET (ds_playground_get_feature_button (ui.pg, on[i])));
+  g_assert_true (ui_wait_for (store_ready, ds_document_get_dataset_store (ui.doc), 10000));
+  press (ds_train_view_get_button (ui.train, "start"));
+  g_assert_true (ui_wait_for (run_ended, ds_train_view_get_current_run (ui.train), 120000));
+  ui_spin (1500);
+  paintable = gtk_widget_paintable_new (GTK_WIDGET (ui.window));
+  gdk_paintable_snapshot (paintable, snap, gtk_widget_get_width (GTK_WIDGET (ui.window)),
+                          gtk_widget_get_height (GTK_WIDGET (ui.window)));
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snap));
+  renderer = gtk_native_get_renderer (GTK_NATIVE (ui.window));
+  texture = gsk_renderer_render_texture (renderer, node, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_object_unref (paintable);
+  ui_teardown (&ui, NULL);
+  return 0;
+}
+
 int
 main (int    argc,
       char **argv)
 {
   ui_test_init (&argc, &argv);
+  if (g_getenv ("DEEPSCOPE_SCREENSHOT"))
+    return screenshot (g_getenv ("DEEPSCOPE_SCREENSHOT"));
   g_test_add ("/ui/playground/step-slowest", Ui, NULL, ui_setup, test_step_slowest, ui_teardown);
   g_test_add ("/ui/playground/feature-toggle", Ui, NULL, ui_setup, test_feature_toggle, ui_teardown);
   g_test_add ("/ui/playground/units-buttons", Ui, NULL, ui_setup, test_units_buttons, ui_teardown);
