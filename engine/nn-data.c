@@ -1229,7 +1229,8 @@ nn_dataset_open (const char    *spec,
   /* ":features=x1,x1sq,..." likewise: computed from the 2-D points before
    * any normalization. */
   guint features = 0;
-  for (guint k = 0; k < s.keys->len; k++)
+  /* (regression's own features=N is the number of its inputs.) */
+  for (guint k = 0; k < s.keys->len && !g_str_equal (s.name, "regression"); k++)
     if (g_str_equal (s.keys->pdata[k], "features"))
       {
         if (!nn_features_parse (s.values->pdata[k], &features, error))

@@ -1630,7 +1630,7 @@ test_toy_features (void)
   g_assert_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN);
   g_assert_nonnull (strstr (error->message, "x3"));
   g_clear_error (&error);
-  g_assert_null (nn_dataset_open ("regression:features=4:features=x1", NULL, &error));
+  g_assert_null (nn_dataset_open ("twoinput:features=x1", NULL, &error));
   g_assert_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN);
   g_test_message ("%s", error->message);
   g_clear_error (&error);
