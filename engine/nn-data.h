@@ -50,6 +50,9 @@ typedef struct {
   size_t    n_test;
   guint32  *train_idx;
   size_t    n_train;
+  /* With :features=, the 2-D points the features of inputs[0] were
+   * computed from (for pictures), else NULL. */
+  NnArray  *points;
 } NnDataset;
 
 void        nn_dataset_free          (NnDataset *ds);
@@ -61,9 +64,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (NnDataset, nn_dataset_free)
  *     /usr/share/datasets/fashion-mnist; train then t10k, test = t10k;
  *     classes keeps those labels and renumbers them 0..k-1; limit keeps the
  *     first N training samples)
- *   spirals|moons|circles|xor|blobs[:n=N][:noise=F][:seed=S][:classes=K]
+ *   spirals|moons|circles|xor|blobs[:n=N][:noise=F][:seed=S][:classes=K][:test=F]
  *     (n 1000, seed 1, noise 0.2 rad for spirals else 0.1, K 2 or 3 for
- *     blobs; moons and xor have 2 classes; test = last 20% after shuffling)
+ *     blobs; moons and xor have 2 classes; test = the last F (0.2) after
+ *     shuffling)
+ *   plane|gaussians[:n=N][:noise=F][:seed=S][:test=F]
+ *     (regression over points in [-1, 1]²: (x1 + x2) / 2, or Gaussian bumps
+ *     up and down; noise 0.05 added to the value)
  *   regression[:n=N][:features=F][:noise=F][:seed=S]
  *   twoinput[:n=N][:seed=S]
  *     (inputs "a", "b" (8) each; targets "class" (I32, 2 classes), "value" (1))
@@ -74,7 +81,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (NnDataset, nn_dataset_free)
  *   DIR with train-images-idx3-ubyte(.gz) and friends (IDX), options as
  *     fashion-mnist without dir
  * Every spec also takes :normalize=meanstd|minmax|none, which normalizes
- * every input from the training split after loading.
+ * every input from the training split after loading, and a set of 2-D
+ * points takes :features=x1,x2,x1sq,x2sq,x1x2,sinx1,sinx2 (any of them),
+ * which replaces its input by those features (nn_dataset_apply_features),
+ * before any normalization.
  * Normalization and the test split are part of each loader's defaults. */
 NnDataset  *nn_dataset_open          (const char *spec, GCancellable *cancel, GError **error);
 
@@ -103,6 +113,26 @@ NnDataset  *nn_dataset_new_toy       (NnToyKind kind, size_t n, double noise, in
                                       guint64 seed, GError **error);
 NnDataset  *nn_dataset_new_regression(size_t n, int features, double noise, guint64 seed,
                                       GError **error);
+
+/* Features of 2-D points (x1, x2), as the playground offers them: x1, x2,
+ * x1², x2², x1·x2, sin(π x1), sin(π x2). A set of features is a bit mask of
+ * 1 << NnFeature; its columns come in the enum's order. */
+typedef enum {
+  NN_FEATURE_X1, NN_FEATURE_X2, NN_FEATURE_X1_SQ, NN_FEATURE_X2_SQ, NN_FEATURE_X1_X2,
+  NN_FEATURE_SIN_X1, NN_FEATURE_SIN_X2, NN_N_FEATURES
+} NnFeature;
+#define NN_FEATURES_XY ((1u << NN_FEATURE_X1) | (1u << NN_FEATURE_X2))
+/* The spec token of a feature: "x1", "x1sq", "sinx2". */
+const char *nn_feature_name          (NnFeature f);
+/* "x1,x2,x1sq" → mask; FALSE naming an unknown token or an empty list. */
+gboolean    nn_features_parse        (const char *text, guint *mask_out, GError **error);
+char       *nn_features_to_string    (guint mask);
+int         nn_features_count        (guint mask);
+/* The features of n points xy (n, 2) into out (n, count). */
+void        nn_features_compute      (guint mask, const float *xy, size_t n, float *out);
+/* Replaces the one 2-D input of ds by its features; the points move to
+ * ds->points. */
+gboolean    nn_dataset_apply_features(NnDataset *ds, guint mask, GError **error);
 
 /* A folder of PNG images with one sub-folder per class; class names are the
  * sub-folder names in sorted order. Gray, RGB, RGBA (alpha dropped),

@@ -114,6 +114,11 @@ void        nn_trainer_resume        (NnTrainer *t);
 /* Runs exactly one batch while paused. */
 void        nn_trainer_step          (NnTrainer *t);
 void        nn_trainer_set_lr        (NnTrainer *t, double lr);
+/* Paces training for watching: each batch takes at least step_us
+ * microseconds (0: full speed) and posts its loss and a weight snapshot
+ * (unless snapshot_every < 0), as a step does. The wait counts as paused
+ * time. May be called before start and at any time while it runs. */
+void        nn_trainer_set_pace      (NnTrainer *t, int step_us);
 /* Changes a parameter marked `runtime` in the layer table (dropout rate) or
  * a weight penalty (kernel_l1, kernel_l2) of layer `layer` while training
  * runs; applied before the next batch and reported as NN_EVENT_PARAM_CHANGED.

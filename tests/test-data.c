@@ -1581,6 +1581,48 @@ test_mutated_inputs (void)
 
 /* ------------------------------------------------------------------------ */
 
+static void
+test_toy_features (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NnDataset) plain = nn_dataset_open ("spirals:n=200", NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr(NnDataset) ds = nn_dataset_open ("spirals:n=200:features=x1x2,x1sq,sinx2,x1",
+                                             NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (ds->points);
+  g_assert_cmpint (ds->inputs[0]->shape[0], ==, 4);
+  g_assert_cmpstr (ds->inputs[0]->feature_names[0], ==, "x1");
+  g_assert_cmpstr (ds->inputs[0]->feature_names[1], ==, "x1sq");
+  g_assert_cmpstr (ds->inputs[0]->feature_names[2], ==, "x1x2");
+  g_assert_cmpstr (ds->inputs[0]->feature_names[3], ==, "sinx2");
+  for (size_t i = 0; i < ds->n; i += 17)
+    {
+      double x = nn_array_get (plain->inputs[0], i, 0), y = nn_array_get (plain->inputs[0], i, 1);
+      g_assert_cmpfloat (nn_array_get (ds->points, i, 0), ==, x);
+      g_assert_cmpfloat_with_epsilon (nn_array_get (ds->inputs[0], i, 0), x, 1e-6);
+      g_assert_cmpfloat_with_epsilon (nn_array_get (ds->inputs[0], i, 1), x * x, 1e-6);
+      g_assert_cmpfloat_with_epsilon (nn_array_get (ds->inputs[0], i, 2), x * y, 1e-6);
+      g_assert_cmpfloat_with_epsilon (nn_array_get (ds->inputs[0], i, 3), sin (G_PI * y), 1e-6);
+    }
+  g_assert_cmpint (ds->n_test, ==, plain->n_test);
+
+  g_assert_null (nn_dataset_open ("spirals:features=x3", NULL, &error));
+  g_assert_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN);
+  g_assert_nonnull (strstr (error->message, "x3"));
+  g_clear_error (&error);
+  g_assert_null (nn_dataset_open ("twoinput:features=x1", NULL, &error));
+  g_assert_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN);
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+
+  guint mask = 0;
+  g_assert_true (nn_features_parse ("sinx1, x2", &mask, NULL));
+  g_autofree char *text = nn_features_to_string (mask);
+  g_assert_cmpstr (text, ==, "x2,sinx1");
+  g_assert_cmpint (nn_features_count (mask), ==, 2);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1603,6 +1645,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/data/csv/long-fields", test_csv_long_fields);
   g_test_add_func ("/engine/data/toy/sets", test_toy);
   g_test_add_func ("/engine/data/toy/classes", test_toy_shapes_of_classes);
+  g_test_add_func ("/engine/data/toy/features", test_toy_features);
   g_test_add_func ("/engine/data/regression-twoinput", test_regression_twoinput);
   g_test_add_func ("/engine/data/normalize", test_normalize_train_only);
   g_test_add_func ("/engine/data/one-hot", test_one_hot);

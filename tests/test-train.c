@@ -189,6 +189,92 @@ test_stop_within_one_batch (void)
   (void) probe;
 }
 
+typedef struct {
+  int batches, snapshots;
+  long last_snapshot_step;
+} Watched;
+
+static void
+count_watched (NnTrainer *t, const NnEvent *e, gpointer data)
+{
+  Watched *w = data;
+  if (e->kind == NN_EVENT_BATCH)
+    w->batches++;
+  else if (e->kind == NN_EVENT_SNAPSHOT && e->epoch >= 0 && e->snapshot != NULL)
+    {
+      w->snapshots++;
+      w->last_snapshot_step = e->step;
+    }
+}
+
+/* A batch run by Step posts the weights it made (the playground redraws
+ * after every step), even with per-epoch snapshots; a paced run posts
+ * every batch's loss and weights and takes at least its pace per batch. */
+static void
+test_step_and_pace_post_snapshots (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnDataset) ds = nn_dataset_open ("spirals:n=20000", NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (NnModel) m = spirals_mlp (8);
+  NnFitConfig cfg;
+  nn_fit_config_init (&cfg);
+  cfg.epochs = 1000;
+  cfg.batch_size = 10;   /* 1600 batches per epoch: no epoch ends below */
+  cfg.snapshot_every = 0;
+  g_autoptr (NnTrainer) t = nn_trainer_new ();
+  g_assert_true (nn_trainer_start (t, m, ds, &cfg, &error));
+  nn_trainer_pause (t);
+  g_usleep (50000);
+  Collected c = { 0 };
+  collect (t, &c);
+  Watched w = { 0 };
+
+  for (int k = 0; k < 3; k++)
+    {
+      int before = w.snapshots;
+      long step_before = w.last_snapshot_step;
+      NnEvent *e;
+
+      nn_trainer_step (t);
+      for (int i = 0; i < 3000 && w.snapshots == before; i++)
+        {
+          while ((e = nn_trainer_pop_event (t)))
+            {
+              count_watched (t, e, &w);
+              nn_event_free (e);
+            }
+          g_usleep (1000);
+        }
+      g_test_message ("step %d: %d snapshots, the last after step %ld", k + 1, w.snapshots,
+                      w.last_snapshot_step);
+      g_assert_cmpint (w.snapshots, ==, before + 1);
+      g_assert_cmpint (w.last_snapshot_step, >, step_before);
+    }
+
+  /* 20 ms a batch: 10 batches take at least 200 ms, each with a snapshot. */
+  nn_trainer_set_pace (t, 20000);
+  Watched p = { 0 };
+  gint64 t0 = g_get_monotonic_time ();
+  nn_trainer_resume (t);
+  while (p.snapshots < 10)
+    {
+      NnEvent *e;
+      while ((e = nn_trainer_pop_event (t)))
+        {
+          count_watched (t, e, &p);
+          nn_event_free (e);
+        }
+      g_usleep (1000);
+    }
+  gint64 dt = g_get_monotonic_time () - t0;
+  g_test_message ("10 paced batches in %.0f ms, %d batch events", dt / 1000.0, p.batches);
+  g_assert_cmpint (dt, >=, 9 * 20000);
+  g_assert_cmpint (p.batches, >=, 10);
+  nn_trainer_request_stop (t);
+  g_assert_true (nn_trainer_join (t, &error));
+}
+
 static void
 test_early_stopping_restores_best (void)
 {
@@ -734,6 +820,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/train/spirals-converges", test_spirals_converges);
   g_test_add_func ("/train/stop-within-one-batch", test_stop_within_one_batch);
+  g_test_add_func ("/train/step-and-pace-post-snapshots", test_step_and_pace_post_snapshots);
   g_test_add_func ("/train/early-stopping-restores-best", test_early_stopping_restores_best);
   g_test_add_func ("/train/kfold", test_kfold);
   g_test_add_func ("/train/nan-stops", test_nan_stops);

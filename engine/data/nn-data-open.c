@@ -291,18 +291,44 @@ open_toy (NnToyKind     kind,
           const Spec   *s,
           GError      **error)
 {
-  static const char *const keys[] = { "n", "noise", "seed", "classes", NULL };
+  static const char *const keys[] = { "n", "noise", "seed", "classes", "test", NULL };
   if (!spec_check_keys (s, toy_names[kind], keys, error))
     return NULL;
 
   guint64 n, seed, classes;
-  double noise;
+  double noise, test;
   if (!spec_get_uint (s, "n", 1000, 4, 10000000, &n, error)
       || !spec_get_double (s, "noise", -1.0, 0.0, 10.0, &noise, error)
       || !spec_get_uint (s, "seed", 1, 0, G_MAXUINT64, &seed, error)
-      || !spec_get_uint (s, "classes", 0, 2, 32, &classes, error))
+      || !spec_get_uint (s, "classes", 0, 2, 32, &classes, error)
+      || !spec_get_double (s, "test", 0.2, 0.05, 0.95, &test, error))
     return NULL;
-  return nn_dataset_new_toy (kind, (size_t) n, noise, (int) classes, seed, error);
+  NnDataset *ds = nn_dataset_new_toy (kind, (size_t) n, noise, (int) classes, seed, error);
+  /* test=F holds out that share (the playground's training/test ratio). */
+  if (ds != NULL)
+    nn_dataset_split_tail (ds, (size_t) floor ((double) ds->n * test + 0.5));
+  return ds;
+}
+
+/* plane|gaussians[:n=N][:noise=F][:seed=S][:test=F]: regression over the plane. */
+static NnDataset *
+open_toy_regression (const Spec   *s,
+                     GError      **error)
+{
+  static const char *const keys[] = { "n", "noise", "seed", "test", NULL };
+  if (!spec_check_keys (s, s->name, keys, error))
+    return NULL;
+  guint64 n, seed;
+  double noise, test;
+  if (!spec_get_uint (s, "n", 1000, 4, 10000000, &n, error)
+      || !spec_get_double (s, "noise", 0.05, 0.0, 10.0, &noise, error)
+      || !spec_get_uint (s, "seed", 1, 0, G_MAXUINT64, &seed, error)
+      || !spec_get_double (s, "test", 0.2, 0.05, 0.95, &test, error))
+    return NULL;
+  NnDataset *ds = nn_dataset_new_toy_regression (s->name, (size_t) n, noise, seed, error);
+  if (ds != NULL)
+    nn_dataset_split_tail (ds, (size_t) floor ((double) ds->n * test + 0.5));
+  return ds;
 }
 
 /* A folder with one sub-folder of PNG images per class:
@@ -443,7 +469,8 @@ nn_dataset_open (const char    *spec,
     {
       g_set_error_literal (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
                            "No dataset given: use fashion-mnist, spirals, moons, circles, "
-                           "xor, blobs, regression, twoinput, a .csv file or a folder of IDX files");
+                           "xor, blobs, plane, gaussians, regression, twoinput, a .csv file or a "
+                           "folder of IDX files");
       return NULL;
     }
 
@@ -476,6 +503,20 @@ nn_dataset_open (const char    *spec,
         break;
       }
 
+  /* ":features=x1,x1sq,..." likewise: computed from the 2-D points before
+   * any normalization. (regression's own features=N is the number of its
+   * inputs.) */
+  guint features = 0;
+  for (guint k = 0; k < s.keys->len && !g_str_equal (s.name, "regression"); k++)
+    if (g_str_equal (s.keys->pdata[k], "features"))
+      {
+        if (!nn_features_parse (s.values->pdata[k], &features, error))
+          goto out;
+        g_ptr_array_remove_index (s.keys, k);
+        g_ptr_array_remove_index (s.values, k);
+        break;
+      }
+
   if (g_str_equal (s.name, "fashion-mnist"))
     ds = open_fashion_mnist (&s, cancel, error);
   else if (g_strv_contains (toy_names, s.name))
@@ -485,6 +526,8 @@ nn_dataset_open (const char    *spec,
         kind++;
       ds = open_toy (kind, &s, error);
     }
+  else if (g_str_equal (s.name, "plane") || g_str_equal (s.name, "gaussians"))
+    ds = open_toy_regression (&s, error);
   else if (g_str_equal (s.name, "regression"))
     ds = open_regression (&s, error);
   else if (g_str_equal (s.name, "twoinput"))
@@ -498,9 +541,12 @@ nn_dataset_open (const char    *spec,
   else
     g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
                  "Unknown dataset “%s”: use fashion-mnist, spirals, moons, circles, xor, "
-                 "blobs, regression, twoinput, a .csv file or a folder of IDX files",
+                 "blobs, plane, gaussians, regression, twoinput, a .csv file or a folder "
+                 "of IDX files",
                  s.name);
 
+  if (ds != NULL && features != 0 && !nn_dataset_apply_features (ds, features, error))
+    g_clear_pointer (&ds, nn_dataset_free);
   if (ds != NULL && norm != NN_NORM_NONE)
     for (int k = 0; k < ds->n_inputs; k++)
       nn_dataset_normalize (ds, k, norm);

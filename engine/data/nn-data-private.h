@@ -49,3 +49,7 @@ NnDataset  *nn_csv_load_full         (const char *path, const NnCsvOptions *opt,
                                       GCancellable *cancel, GError **error);
 
 NnDataset  *nn_dataset_new_twoinput  (size_t n, guint64 seed, GError **error);
+/* "plane" (the value (x1 + x2) / 2) or "gaussians" (bumps up and down) over
+ * points in [-1, 1]²: regression sets for the playground. */
+NnDataset  *nn_dataset_new_toy_regression (const char *kind, size_t n, double noise,
+                                           guint64 seed, GError **error);

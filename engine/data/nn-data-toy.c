@@ -278,3 +278,208 @@ nn_dataset_new_twoinput (size_t    n,
   nn_dataset_split_tail (ds, test_count (n));
   return ds;
 }
+
+/* ---- features of 2-D points ---------------------------------------------- */
+
+/* Token, in the order of the columns they make. sin takes π x: the points
+ * lie in about [-1, 1], where sin x alone would be nearly x. */
+static const char *const feature_tokens[NN_N_FEATURES] = {
+  "x1", "x2", "x1sq", "x2sq", "x1x2", "sinx1", "sinx2",
+};
+
+const char *
+nn_feature_name (NnFeature f)
+{
+  g_return_val_if_fail (f < NN_N_FEATURES, NULL);
+  return feature_tokens[f];
+}
+
+gboolean
+nn_features_parse (const char  *text,
+                   guint       *mask_out,
+                   GError     **error)
+{
+  g_auto(GStrv) parts = g_strsplit (text, ",", -1);
+  guint mask = 0;
+
+  for (int i = 0; parts[i] != NULL; i++)
+    {
+      int f;
+
+      g_strstrip (parts[i]);
+      for (f = 0; f < NN_N_FEATURES; f++)
+        if (g_ascii_strcasecmp (parts[i], feature_tokens[f]) == 0)
+          break;
+      if (f == NN_N_FEATURES)
+        {
+          g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
+                       "Unknown feature “%s” in features=%s: use x1, x2, x1sq, x2sq, x1x2, "
+                       "sinx1 or sinx2, separated by commas", parts[i], text);
+          return FALSE;
+        }
+      mask |= 1u << f;
+    }
+  if (mask == 0)
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
+                   "features= names no feature: give at least one of x1, x2, x1sq, x2sq, "
+                   "x1x2, sinx1, sinx2");
+      return FALSE;
+    }
+  *mask_out = mask;
+  return TRUE;
+}
+
+char *
+nn_features_to_string (guint mask)
+{
+  GString *s = g_string_new (NULL);
+
+  for (int f = 0; f < NN_N_FEATURES; f++)
+    if (mask & (1u << f))
+      g_string_append_printf (s, "%s%s", s->len ? "," : "", feature_tokens[f]);
+  return g_string_free (s, FALSE);
+}
+
+int
+nn_features_count (guint mask)
+{
+  int n = 0;
+
+  for (int f = 0; f < NN_N_FEATURES; f++)
+    n += (mask >> f) & 1;
+  return n;
+}
+
+void
+nn_features_compute (guint        mask,
+                     const float *xy,
+                     size_t       n,
+                     float       *out)
+{
+  int width = nn_features_count (mask);
+
+  for (size_t i = 0; i < n; i++)
+    {
+      double x = xy[2 * i], y = xy[2 * i + 1];
+      double v[NN_N_FEATURES] = {
+        x, y, x * x, y * y, x * y, sin (G_PI * x), sin (G_PI * y),
+      };
+      float *o = out + i * (size_t) width;
+
+      for (int f = 0, k = 0; f < NN_N_FEATURES; f++)
+        if (mask & (1u << f))
+          o[k++] = (float) v[f];
+    }
+}
+
+gboolean
+nn_dataset_apply_features (NnDataset  *ds,
+                           guint       mask,
+                           GError    **error)
+{
+  NnArray *pts;
+  int width = nn_features_count (mask);
+  int shape[1] = { width };
+  g_autoptr(NnArray) x = NULL;
+  g_autofree float *xy = NULL;
+
+  g_return_val_if_fail (ds != NULL, FALSE);
+  pts = ds->n_inputs == 1 ? ds->inputs[0] : NULL;
+  if (pts == NULL || pts->ndim != 1 || pts->shape[0] != 2 || ds->points != NULL)
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
+                   "features= needs a dataset of 2-D points (spirals, moons, circles, xor, "
+                   "blobs, plane, gaussians); %s has %s", ds->name,
+                   ds->points != NULL ? "its features already" : "other inputs");
+      return FALSE;
+    }
+  if (width < 1)
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
+                   "features= names no feature: give at least one of x1, x2, x1sq, x2sq, "
+                   "x1x2, sinx1, sinx2");
+      return FALSE;
+    }
+  x = nn_array_new ("features", NN_DTYPE_F32, 1, shape, ds->n, error);
+  if (x == NULL)
+    return FALSE;
+  xy = g_new (float, 2 * MAX (ds->n, 1));
+  for (size_t i = 0; i < ds->n; i++)
+    {
+      xy[2 * i] = nn_array_get (pts, i, 0);
+      xy[2 * i + 1] = nn_array_get (pts, i, 1);
+    }
+  nn_features_compute (mask, xy, ds->n, x->data);
+  x->feature_names = g_new0 (char *, width);
+  for (int f = 0, k = 0; f < NN_N_FEATURES; f++)
+    if (mask & (1u << f))
+      x->feature_names[k++] = g_strdup (feature_tokens[f]);
+  /* The points stay, for pictures; the model reads the features. */
+  ds->points = pts;
+  ds->inputs[0] = g_steal_pointer (&x);
+  return TRUE;
+}
+
+/* ---- regression over the plane ------------------------------------------- */
+
+NnDataset *
+nn_dataset_new_toy_regression (const char  *kind,
+                               size_t       n,
+                               double       noise,
+                               guint64      seed,
+                               GError     **error)
+{
+  /* Multi-Gaussian: bumps up (+) and down (-), as TensorFlow Playground's. */
+  static const double centres[][3] = {
+    { -0.55, 0.55, 1 }, { 0.55, 0.55, -1 }, { -0.55, -0.55, -1 }, { 0.55, -0.55, 1 },
+    { 0.0, 0.0, 1 }, { 0.0, 0.85, -1 },
+  };
+  gboolean plane = g_str_equal (kind, "plane");
+
+  g_return_val_if_fail (plane || g_str_equal (kind, "gaussians"), NULL);
+  if (n < 2 || n > TOY_MAX_N)
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
+                   "%s takes 2 to %zu samples, not %zu", kind, TOY_MAX_N, n);
+      return NULL;
+    }
+  if (noise < 0)
+    noise = 0.1;
+
+  int xshape[1] = { 2 }, yshape[1] = { 1 };
+  g_autoptr(NnArray) x = nn_array_new ("points", NN_DTYPE_F32, 1, xshape, n, error);
+  if (x == NULL)
+    return NULL;
+  g_autoptr(NnArray) y = nn_array_new ("value", NN_DTYPE_F32, 1, yshape, n, error);
+  if (y == NULL)
+    return NULL;
+
+  NnRng rng;
+  nn_rng_seed (&rng, seed);
+  float *xy = x->data, *v = y->data;
+  for (size_t i = 0; i < n; i++)
+    {
+      double px = 2 * nn_rng_uniform (&rng) - 1, py = 2 * nn_rng_uniform (&rng) - 1, t = 0;
+
+      if (plane)
+        t = (px + py) / 2;
+      else
+        for (size_t k = 0; k < G_N_ELEMENTS (centres); k++)
+          {
+            double dx = px - centres[k][0], dy = py - centres[k][1];
+            t += centres[k][2] * exp (-(dx * dx + dy * dy) / (2 * 0.06));
+          }
+      xy[2 * i] = (float) px;
+      xy[2 * i + 1] = (float) py;
+      /* Noise in the value, as a share of its range of about [-1, 1]. */
+      v[i] = (float) (CLAMP (t, -1, 1) + noise * nn_rng_normal (&rng));
+    }
+
+  NnDataset *ds = nn_dataset_alloc (kind, 1, 1);
+  ds->n = n;
+  ds->inputs[0] = g_steal_pointer (&x);
+  ds->targets[0] = g_steal_pointer (&y);
+  nn_dataset_split_tail (ds, test_count (n));
+  return ds;
+}

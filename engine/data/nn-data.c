@@ -316,6 +316,7 @@ nn_dataset_free (NnDataset *ds)
     nn_array_free (ds->inputs[i]);
   for (int i = 0; i < ds->n_targets; i++)
     nn_array_free (ds->targets[i]);
+  nn_array_free (ds->points);
   g_free (ds->inputs);
   g_free (ds->targets);
   if (ds->class_names != NULL)

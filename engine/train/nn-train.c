@@ -69,6 +69,7 @@ struct _NnTrainer {
   gpointer        notify_data;
   GDestroyNotify  notify_destroy;
   gint            stop, paused, steps_requested, running;
+  gint            pace_us;         /* >0: at least this long per batch */
   GMutex          lock;
   GCond           cond;
   double          lr_request;      /* >0: new base learning rate (under lock) */
@@ -189,6 +190,34 @@ nn_trainer_step (NnTrainer *t)
   g_atomic_int_inc (&t->steps_requested);
   g_cond_broadcast (&t->cond);
   g_mutex_unlock (&t->lock);
+}
+
+void
+nn_trainer_set_pace (NnTrainer *t, int step_us)
+{
+  g_mutex_lock (&t->lock);
+  g_atomic_int_set (&t->pace_us, MAX (step_us, 0));
+  g_cond_broadcast (&t->cond);
+  g_mutex_unlock (&t->lock);
+}
+
+/* With a pace, waits out the rest of the batch's time (until stop or
+ * pause); returns the microseconds waited. */
+static gint64
+wait_for_pace (NnTrainer *t, gint64 batch_start)
+{
+  gint64 w0 = g_get_monotonic_time ();
+  g_mutex_lock (&t->lock);
+  for (;;)
+    {
+      int pace = g_atomic_int_get (&t->pace_us);
+      if (pace <= 0 || g_atomic_int_get (&t->stop) || g_atomic_int_get (&t->paused)
+          || g_get_monotonic_time () >= batch_start + pace)
+        break;
+      g_cond_wait_until (&t->cond, &t->lock, batch_start + pace);
+    }
+  g_mutex_unlock (&t->lock);
+  return g_get_monotonic_time () - w0;
 }
 
 void
@@ -518,7 +547,10 @@ fit_batch (Fit *f, int epoch, int b, NnEvalAcc *acc, gint64 e0, gint64 paused_us
   f->step++;
 
   gint64 now = g_get_monotonic_time ();
-  if (stepping || b == f->batches - 1 || now - f->last_batch_event > 30000)
+  /* A step or a paced batch is meant to be watched: each one posts its
+   * loss and its weights. */
+  gboolean watched = stepping || g_atomic_int_get (&t->pace_us) > 0;
+  if (watched || b == f->batches - 1 || now - f->last_batch_event > 30000)
     {
       f->last_batch_event = now;
       NnEvent *e = event_new (t, NN_EVENT_BATCH);
@@ -533,7 +565,8 @@ fit_batch (Fit *f, int epoch, int b, NnEvalAcc *acc, gint64 e0, gint64 paused_us
       e->samples_per_s = secs > 0 ? (start + (size_t) n) / secs : 0;
       push (t, e);
     }
-  if (cfg->snapshot_every > 0 && f->step % cfg->snapshot_every == 0)
+  if ((cfg->snapshot_every > 0 && f->step % cfg->snapshot_every == 0)
+      || (watched && cfg->snapshot_every >= 0))
     {
       NnEvent *e = event_new (t, NN_EVENT_SNAPSHOT);
       e->epoch = epoch;
@@ -564,7 +597,10 @@ fit_epoch (Fit *f, int epoch, NnEvalAcc *acc, double *train_secs, GError **error
           f->stopped = TRUE;
           break;
         }
-      paused_us += g_get_monotonic_time () - p0;
+      gint64 b0 = g_get_monotonic_time ();
+      paused_us += b0 - p0;
+      /* Resumed rather than stepped: a batch like any other. */
+      stepping = stepping && g_atomic_int_get (&t->paused);
       fit_take_lr_request (f, epoch);
       apply_param_requests (t, f->m, f->c, epoch, f->step, f->fold);
       if (!fit_batch (f, epoch, b, acc, e0, paused_us, stepping, error))
@@ -574,6 +610,8 @@ fit_epoch (Fit *f, int epoch, NnEvalAcc *acc, double *train_secs, GError **error
           f->stopped = TRUE;
           break;
         }
+      if (!stepping)
+        paused_us += wait_for_pace (t, b0);
     }
   *train_secs = (g_get_monotonic_time () - e0 - paused_us) / 1e6;
   return TRUE;

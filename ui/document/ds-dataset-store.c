@@ -59,7 +59,9 @@ ds_dataset_is_2d (DsDataset *self)
 
   g_return_val_if_fail (self != NULL, FALSE);
   ds = self->dataset;
-  return ds->n_inputs == 1 && ds->inputs[0]->ndim == 1 && ds->inputs[0]->shape[0] == 2;
+  /* Points with features computed from them (":features=") count too. */
+  return ds->n_inputs == 1
+         && (ds->points != NULL || (ds->inputs[0]->ndim == 1 && ds->inputs[0]->shape[0] == 2));
 }
 
 /* ---- DsDatasetStore ------------------------------------------------------- */

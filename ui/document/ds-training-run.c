@@ -23,6 +23,7 @@ struct _DsTrainingRun
   GArray        *markers;      /* DsRunMarker */
   GArray        *histograms;   /* DsRunHistograms */
   NnModel       *snapshot;
+  int            pace_us;        /* nn_trainer_set_pace */
   NnModel       *result;
   GError        *error;
   char          *end_text;
@@ -577,6 +578,7 @@ start (DsTrainingRun  *self,
    * itself until FINISHED is drained, and dispose joins the worker). */
   nn_trainer_set_notify (self->trainer, notify_cb, self, NULL);
   self->start_paused = paused;
+  nn_trainer_set_pace (self->trainer, self->pace_us);
   if (!nn_trainer_start (self->trainer, model, ds_dataset_get (self->dataset), &self->cfg, error))
     {
       g_clear_pointer (&self->trainer, nn_trainer_free);
@@ -657,6 +659,16 @@ ds_training_run_set_lr (DsTrainingRun *self,
   g_return_if_fail (lr > 0);
   if (self->trainer)
     nn_trainer_set_lr (self->trainer, lr);
+}
+
+void
+ds_training_run_set_pace (DsTrainingRun *self,
+                          int            step_us)
+{
+  g_return_if_fail (DS_IS_TRAINING_RUN (self));
+  self->pace_us = MAX (step_us, 0);
+  if (self->trainer)
+    nn_trainer_set_pace (self->trainer, self->pace_us);
 }
 
 gboolean

@@ -65,6 +65,10 @@ void           ds_training_run_stop           (DsTrainingRun     *self);
  * trainer applies it). */
 void           ds_training_run_set_lr         (DsTrainingRun     *self,
                                                double             lr);
+/* Each batch takes at least step_us microseconds and posts a snapshot
+ * (0: full speed); see nn_trainer_set_pace. Before or during the run. */
+void           ds_training_run_set_pace       (DsTrainingRun     *self,
+                                               int                step_us);
 gboolean       ds_training_run_set_param      (DsTrainingRun     *self,
                                                const char        *layer,
                                                const char        *param,

@@ -447,6 +447,15 @@ show_toast_action (GSimpleAction *action,
   ds_window_add_toast (data, g_variant_get_string (param, NULL));
 }
 
+/* A view asks for another (the playground's "Open in Build View"). */
+static void
+show_view_action (GSimpleAction *action,
+                  GVariant      *param,
+                  gpointer       data)
+{
+  ds_window_set_visible_view (data, g_variant_get_string (param, NULL));
+}
+
 static const GActionEntry win_entries[] = {
   { "new", new_action },
   { "open", open_action },
@@ -457,6 +466,7 @@ static const GActionEntry win_entries[] = {
   { "undo", undo_action },
   { "redo", redo_action },
   { "show-toast", show_toast_action, "s" },
+  { "show-view", show_view_action, "s" },
 };
 
 /* ---- closing ------------------------------------------------------------- */

@@ -7,8 +7,25 @@
 G_BEGIN_DECLS
 
 /* Decision maps computed so far (tests). */
-guint      ds_playground_get_n_updates (DsPlayground  *self);
-/* Hidden units drawn (tests). */
-guint      ds_playground_get_n_units   (DsPlayground  *self);
+guint            ds_playground_get_n_updates      (DsPlayground *self);
+/* Hidden units with a map (tests). */
+guint            ds_playground_get_n_units        (DsPlayground *self);
+/* Hidden units shown as widgets. */
+guint            ds_playground_get_n_unit_widgets (DsPlayground *self);
+/* A checksum of the last decision map's values, or NULL. */
+char            *ds_playground_dup_map_checksum   (DsPlayground *self);
+/* The last map's training (FALSE) or test (TRUE) loss, or NAN. */
+double           ds_playground_get_loss           (DsPlayground *self,
+                                                   gboolean      test);
+GtkDropDown     *ds_playground_get_speed_drop     (DsPlayground *self);
+GtkToggleButton *ds_playground_get_feature_button (DsPlayground *self,
+                                                   NnFeature     feature);
+/* The +/- units button of a hidden layer, or NULL. */
+GtkWidget       *ds_playground_get_units_button   (DsPlayground *self,
+                                                   const char   *layer,
+                                                   int           delta);
+/* The add (delta > 0) or remove hidden layer button. */
+GtkWidget       *ds_playground_get_layer_button   (DsPlayground *self,
+                                                   int           delta);
 
 G_END_DECLS

@@ -1,4 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+/* DsPlayground: TensorFlow Playground's picture of a small network, on the
+ * document's model. A strip of settings on top (speed, activation, learning
+ * rate, regularization, batch size, noise, the share of training data, the
+ * dataset); below, the input features as toggles, the hidden layers as
+ * columns of unit maps joined by their weights, with +/- for layers and
+ * units, and on the right the output map with the training and test loss.
+ * Every control edits the document's model (one undo step each); the
+ * pictures come from ds-playground-map.c on a worker thread. */
 #define G_LOG_DOMAIN "deepscope"
 
 #include <math.h>
@@ -7,35 +15,48 @@
 #include <adwaita.h>
 
 #include "ds-colors.h"
+#include "ds-playground-map.h"
 #include "ds-playground-private.h"
 
-/* Resolution of the decision map and of each hidden-unit map. */
-#define MAP_RES   112
-#define UNIT_RES  36
-#define MAX_UNITS 48
-/* Leave the trainer the CPU between two maps. */
+/* Leave the trainer the CPU between two maps at full speed. */
 #define MIN_INTERVAL_US 90000
+#define UNIT_SIZE       40
+#define UNIT_SPACING    6
+#define MAX_HIDDEN      6
+#define MAX_UNITS       256
+/* One batch a frame at 60 frames a second. */
+#define FRAME_US        16667
 
+static const int speeds[] = { 1, 2, 5, 20, 0 };
+static const char *const speed_names[] = {
+  "1 batch a frame", "2 batches a frame", "5 batches a frame", "20 batches a frame",
+  "Full speed", NULL,
+};
+static const char *const rates[] = {
+  "0.00001", "0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10", NULL,
+};
+static const char *const reg_rates[] = {
+  "0", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10", NULL,
+};
+static const char *const reg_names[] = { "None", "L1", "L2", NULL };
+static const char *const dataset_specs[] = {
+  "spirals", "moons", "circles", "xor", "blobs", "plane", "gaussians", NULL,
+};
+static const char *const dataset_names[] = {
+  "Spirals", "Moons", "Circles", "XOR", "Blobs", "Plane (regression)",
+  "Gaussians (regression)", NULL,
+};
+static const char *const feature_labels[NN_N_FEATURES] = {
+  "x₁", "x₂", "x₁²", "x₂²", "x₁x₂", "sin πx₁", "sin πx₂",
+};
+
+/* The plain chain the playground edits: Input → Dense… → Dense (output). */
 typedef struct
 {
-  int    layer;
-  char  *name;
-  int    units;        /* of the layer */
-  int    shown;        /* drawn: at most MAX_UNITS */
-  float *act;          /* (UNIT_RES², units) */
-} Hidden;
-
-typedef struct
-{
-  NnModel *model;      /* owned copy of a snapshot */
-  double   x0, x1, y0, y1;
-  int      out_layer;
-  int      out_dim;
-  gboolean softmax_out;  /* outputs are probabilities already */
-  GArray  *hidden;     /* Hidden, act filled by the worker */
-  float   *out;        /* (MAP_RES², out_dim) */
-  char    *caption;
-} MapJob;
+  int     input;
+  GArray *hidden;   /* int: layer indices, input side first */
+  int     output;
+} Chain;
 
 struct _DsPlayground
 {
@@ -44,25 +65,55 @@ struct _DsPlayground
   /* Template widgets */
   GtkStack        *stack;
   AdwStatusPage   *empty_page;
+  GtkFlowBox      *strip;
+  GtkButton       *remove_layer_button;
+  GtkButton       *add_layer_button;
+  GtkLabel        *layers_label;
+  GtkButton       *build_button;
+  GtkBox          *network_box;
+  GtkBox          *features_box;
+  GtkDrawingArea  *edges_area;
   GtkDrawingArea  *map_area;
+  GtkLabel        *test_loss_label;
+  GtkLabel        *train_loss_label;
   GtkLabel        *caption;
   GtkCheckButton  *test_check;
   GtkCheckButton  *discrete_check;
-  GtkBox          *units_box;
+
+  /* Strip widgets (made in code) */
+  GtkDropDown     *speed_drop;
+  GtkCheckButton  *continuous_check;
+  GtkDropDown     *dataset_drop;
+  GtkDropDown     *activation_drop;
+  GtkDropDown     *lr_drop;
+  GtkDropDown     *reg_drop;
+  GtkDropDown     *reg_rate_drop;
+  GtkSpinButton   *batch_spin;
+  GtkSpinButton   *noise_spin;
+  GtkSpinButton   *ratio_spin;
+  GtkToggleButton *feature_buttons[NN_N_FEATURES];
+
+  /* Borrowed */
+  DsDocument      *document;
 
   /* Owned */
-  DsDataset       *dataset;
+  DsDataset       *dataset;       /* the points shown */
   DsTrainingRun   *run;
   GCancellable    *cancellable;
-  MapJob          *result;        /* the last finished map */
+  DsMapJob        *result;        /* the last finished map */
   cairo_surface_t *map_surface;
-  GPtrArray       *unit_areas;    /* one GtkDrawingArea per hidden layer */
-  GPtrArray       *unit_labels;
+  GPtrArray       *columns;       /* GtkBox per hidden layer */
+  GPtrArray       *unit_areas;    /* GtkDrawingArea per unit, all layers */
+  char            *shape_key;     /* the hidden layers the columns show */
+  char           **activations;   /* the Dense activations but softmax */
   gboolean         busy;
   gboolean         dirty;
+  gboolean         updating;      /* model → widgets: ignore their signals */
   gint64           last_start;
   guint            timeout_id;
   guint            n_updates;
+  int              hover_hidden;  /* the unit under the pointer, or -1 */
+  int              hover_unit;
   double           x0, x1, y0, y1;  /* the plane shown */
   gboolean         available;
 };
@@ -70,163 +121,400 @@ struct _DsPlayground
 G_DEFINE_FINAL_TYPE (DsPlayground, ds_playground, GTK_TYPE_WIDGET)
 
 static void schedule_update (DsPlayground *self);
+static void sync_from_model (DsPlayground *self);
 
-static void
-map_job_free (MapJob *job)
+/* ---- the model ------------------------------------------------------------ */
+
+static NnModel *
+doc_model (DsPlayground *self)
 {
-  if (job == NULL)
-    return;
-  g_clear_pointer (&job->model, nn_model_free);
-  if (job->hidden)
+  return self->document ? ds_document_get_model (self->document) : NULL;
+}
+
+static gboolean
+is_dense (NnModel *m,
+          int      l)
+{
+  const NnLayerType *t = nn_model_layer_get_type (m, l);
+
+  return t && g_strcmp0 (nn_layer_type_get_name (t), "Dense") == 0;
+}
+
+/* TRUE when m is Input → Dense… → Dense, one call each, one output: the
+ * models the playground edits. */
+static gboolean
+chain_find (NnModel *m,
+            Chain   *c)
+{
+  int l;
+
+  c->hidden = g_array_new (FALSE, FALSE, sizeof (int));
+  c->input = c->output = -1;
+  if (m == NULL || nn_model_get_n_inputs (m) != 1)
+    return FALSE;
+  c->input = nn_model_get_input_layer (m, 0);
+  /* The output: the one Dense layer nothing reads. */
+  for (l = 0; l < nn_model_get_n_layers (m); l++)
     {
-      for (guint i = 0; i < job->hidden->len; i++)
+      gboolean read = FALSE;
+
+      for (int k = 0; k < nn_model_get_n_layers (m) && !read; k++)
+        for (int s = 0; nn_model_layer_get_n_calls (m, k) > 0
+                        && s < nn_model_call_get_n_inputs (m, k, 0); s++)
+          read |= nn_model_call_get_input (m, k, 0, s).layer == l;
+      if (!read && l != c->input)
         {
-          Hidden *h = &g_array_index (job->hidden, Hidden, i);
-          g_free (h->name);
-          g_free (h->act);
+          if (c->output >= 0)
+            return FALSE;
+          c->output = l;
         }
-      g_array_unref (job->hidden);
     }
-  g_free (job->out);
-  g_free (job->caption);
-  g_free (job);
-}
+  if (c->output < 0 || !is_dense (m, c->output))
+    return FALSE;
+  for (l = c->output;;)
+    {
+      NnRef src;
 
-/* ---- the worker ----------------------------------------------------------- */
-
-static NnTensor *
-grid_tensor (int    res,
-             double x0,
-             double x1,
-             double y0,
-             double y1)
-{
-  int shape[2] = { res * res, 2 };
-  NnTensor *t = nn_tensor_new (2, shape);
-
-  /* Row 0 is the top of the picture: the largest y. */
-  for (int r = 0; r < res; r++)
-    for (int c = 0; c < res; c++)
-      {
-        float *p = t->data + 2 * ((size_t) r * res + c);
-        p[0] = (float) (x0 + (c + 0.5) / res * (x1 - x0));
-        p[1] = (float) (y1 - (r + 0.5) / res * (y1 - y0));
-      }
-  return t;
+      if (nn_model_layer_get_n_calls (m, l) != 1 || nn_model_call_get_n_inputs (m, l, 0) != 1)
+        return FALSE;
+      src = nn_model_call_get_input (m, l, 0, 0);
+      if (src.layer == c->input)
+        break;
+      if (!is_dense (m, src.layer) || c->hidden->len >= (guint) nn_model_get_n_layers (m))
+        return FALSE;
+      g_array_prepend_val (c->hidden, src.layer);
+      l = src.layer;
+    }
+  return (int) c->hidden->len + 2 == nn_model_get_n_layers (m);
 }
 
 static void
-map_thread (GTask        *task,
-            gpointer      source,
-            gpointer      task_data,
-            GCancellable *cancellable)
+chain_clear (Chain *c)
 {
-  MapJob *job = task_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(NnTensor) grid = grid_tensor (MAP_RES, job->x0, job->x1, job->y0, job->y1);
-  g_autoptr(NnTensor) small = grid_tensor (UNIT_RES, job->x0, job->x1, job->y0, job->y1);
-  g_autoptr(NnTensor) out = NULL;
-  NnTensor *in[1] = { grid };
+  g_clear_pointer (&c->hidden, g_array_unref);
+}
 
-  out = nn_model_run (job->model, in, 1, (NnRef) { job->out_layer, 0 }, &error);
-  if (out == NULL)
+/* The document's dataset spec (or the store's), never NULL. */
+static const char *
+current_spec (DsPlayground *self)
+{
+  NnModel *m = doc_model (self);
+  const char *spec = m ? nn_model_get_dataset (m) : NULL;
+
+  if ((spec == NULL || *spec == '\0') && self->document)
+    spec = ds_dataset_store_get_spec (ds_document_get_dataset_store (self->document));
+  return spec ? spec : "spirals";
+}
+
+/* spec with option key set to value (NULL: removed). */
+static char *
+spec_with (const char *spec,
+           const char *key,
+           const char *value)
+{
+  g_auto(GStrv) parts = g_strsplit (spec, ":", -1);
+  g_autofree char *prefix = g_strconcat (key, "=", NULL);
+  GString *s = g_string_new (parts[0]);
+
+  for (int i = 1; parts[i]; i++)
+    if (!g_str_has_prefix (parts[i], prefix))
+      g_string_append_printf (s, ":%s", parts[i]);
+  if (value)
+    g_string_append_printf (s, ":%s=%s", key, value);
+  return g_string_free (s, FALSE);
+}
+
+/* The value of option key in spec (owned), or NULL. */
+static char *
+spec_get (const char *spec,
+          const char *key)
+{
+  g_auto(GStrv) parts = g_strsplit (spec, ":", -1);
+  g_autofree char *prefix = g_strconcat (key, "=", NULL);
+  char *value = NULL;
+
+  for (int i = 1; parts[i]; i++)
+    if (g_str_has_prefix (parts[i], prefix))
+      {
+        g_free (value);
+        value = g_strdup (parts[i] + strlen (prefix));
+      }
+  return value;
+}
+
+static guint
+spec_features (const char *spec)
+{
+  g_autofree char *text = spec_get (spec, "features");
+  guint mask = NN_FEATURES_XY;
+
+  if (text && !nn_features_parse (text, &mask, NULL))
+    mask = NN_FEATURES_XY;
+  return mask;
+}
+
+/* Records an edit of the document's model as one undo step; a live run of
+ * the old model stops (its pictures would no longer match). */
+static void
+commit (DsPlayground *self,
+        DsChange      what,
+        const char   *label,
+        const char   *merge_key)
+{
+  if (self->run && ds_training_run_is_live (self->run))
+    ds_training_run_stop (self->run);
+  ds_document_commit (self->document, what, label, merge_key);
+}
+
+/* A new dataset spec: into the model, and loading. */
+static void
+set_spec (DsPlayground *self,
+          const char   *spec,
+          const char   *label)
+{
+  DsDatasetStore *store = ds_document_get_dataset_store (self->document);
+  NnModel *m = doc_model (self);
+  g_autofree char *width = g_strdup_printf ("%d", nn_features_count (spec_features (spec)));
+  g_autofree char *copy = g_strdup (spec);
+
+  nn_model_set_dataset (m, copy);
+  if (nn_model_get_n_inputs (m) == 1)
+    nn_model_layer_set_param (m, nn_model_get_input_layer (m, 0), "shape", width, NULL);
+  commit (self, DS_CHANGE_PARAMS, label, NULL);
+  ds_dataset_store_load (store, copy, ds_dataset_store_get_flags (store));
+}
+
+/* ---- edits ---------------------------------------------------------------- */
+
+static void
+feature_toggled_cb (GtkToggleButton *button,
+                    DsPlayground    *self)
+{
+  guint mask = 0;
+  g_autofree char *list = NULL;
+  g_autofree char *spec = NULL;
+
+  if (self->updating || self->document == NULL)
+    return;
+  for (int f = 0; f < NN_N_FEATURES; f++)
+    if (gtk_toggle_button_get_active (self->feature_buttons[f]))
+      mask |= 1u << f;
+  if (mask == 0)
     {
-      g_task_return_error (task, g_steal_pointer (&error));
+      /* The model needs at least one input. */
+      self->updating = TRUE;
+      gtk_toggle_button_set_active (button, TRUE);
+      self->updating = FALSE;
       return;
     }
-  job->out_dim = (int) (out->size / ((size_t) MAP_RES * MAP_RES));
-  job->out = g_steal_pointer (&out->data);
-  out->owns_data = 0;
+  list = nn_features_to_string (mask);
+  spec = spec_with (current_spec (self), "features", mask == NN_FEATURES_XY ? NULL : list);
+  set_spec (self, spec, "Choose Input Features");
+}
 
-  in[0] = small;
-  for (guint i = 0; i < job->hidden->len && !g_cancellable_is_cancelled (cancellable); i++)
-    {
-      Hidden *h = &g_array_index (job->hidden, Hidden, i);
-      g_autoptr(NnTensor) act = nn_model_run (job->model, in, 1, (NnRef) { h->layer, 0 }, NULL);
+static void
+units_cb (GtkButton    *button,
+          DsPlayground *self)
+{
+  NnModel *m = doc_model (self);
+  int layer = nn_model_find_layer (m, g_object_get_data (G_OBJECT (button), "ds-layer"));
+  int delta = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "ds-delta"));
+  const NnValue *v;
+  g_autofree char *text = NULL;
+  g_autofree char *label = NULL;
 
-      if (act && act->size == (size_t) UNIT_RES * UNIT_RES * h->units)
-        {
-          h->act = act->data;
-          act->owns_data = 0;
-          act->data = NULL;
-        }
-    }
-  if (g_task_return_error_if_cancelled (task))
+  if (layer < 0 || (v = nn_model_layer_get_param (m, layer, "units")) == NULL)
     return;
-  g_task_return_boolean (task, TRUE);
+  if (v->i + delta < 1 || v->i + delta > MAX_UNITS)
+    return;
+  text = g_strdup_printf ("%d", v->i + delta);
+  if (!nn_model_layer_set_param (m, layer, "units", text, NULL))
+    return;
+  label = g_strdup_printf ("%s Units of %s", delta > 0 ? "Add" : "Remove",
+                           nn_model_layer_get_name (m, layer));
+  commit (self, DS_CHANGE_PARAMS, label, NULL);
+}
+
+static void
+add_layer_cb (DsPlayground *self)
+{
+  NnModel *m = doc_model (self);
+  Chain c;
+  int prev, layer;
+  double x, y, ox, oy;
+  g_autofree char *units = NULL;
+  g_autofree char *act = NULL;
+
+  if (m == NULL || !chain_find (m, &c) || c.hidden->len >= MAX_HIDDEN)
+    {
+      chain_clear (&c);
+      return;
+    }
+  prev = c.hidden->len ? g_array_index (c.hidden, int, c.hidden->len - 1) : c.input;
+  units = c.hidden->len ? nn_model_layer_dup_param_text (m, prev, "units") : g_strdup ("4");
+  act = c.hidden->len ? nn_model_layer_dup_param_text (m, prev, "activation") : g_strdup ("relu");
+  layer = nn_model_add_layer (m, "Dense", NULL, NULL);
+  if (layer < 0
+      || !nn_model_layer_set_param (m, layer, "units", units, NULL)
+      || !nn_model_layer_set_param (m, layer, "activation", act, NULL)
+      || !nn_model_disconnect (m, c.output, 0, 0)
+      || !nn_model_connect (m, (NnRef) { prev, 0 }, layer, 0, NULL)
+      || !nn_model_connect (m, (NnRef) { layer, 0 }, c.output, 0, NULL))
+    {
+      ds_document_revert (self->document);
+      chain_clear (&c);
+      return;
+    }
+  /* In the Build view: where the output was, the output one step on. */
+  nn_model_layer_get_position (m, prev, &x, &y);
+  nn_model_layer_get_position (m, c.output, &ox, &oy);
+  nn_model_layer_set_position (m, layer, ox, oy);
+  nn_model_layer_set_position (m, c.output, ox + (ox - x > 0 ? ox - x : 240), oy);
+  chain_clear (&c);
+  commit (self, DS_CHANGE_STRUCTURE, "Add Hidden Layer", NULL);
+}
+
+static void
+remove_layer_cb (DsPlayground *self)
+{
+  NnModel *m = doc_model (self);
+  Chain c;
+  int last, prev;
+  g_autofree char *out_name = NULL;
+  g_autofree char *prev_name = NULL;
+  double x, y;
+
+  if (m == NULL || !chain_find (m, &c) || c.hidden->len == 0)
+    {
+      chain_clear (&c);
+      return;
+    }
+  last = g_array_index (c.hidden, int, c.hidden->len - 1);
+  prev = c.hidden->len > 1 ? g_array_index (c.hidden, int, c.hidden->len - 2) : c.input;
+  out_name = g_strdup (nn_model_layer_get_name (m, c.output));
+  prev_name = g_strdup (nn_model_layer_get_name (m, prev));
+  nn_model_layer_get_position (m, last, &x, &y);
+  chain_clear (&c);
+  if (!nn_model_remove_layer (m, last, NULL)
+      || !nn_model_connect (m, (NnRef) { nn_model_find_layer (m, prev_name), 0 },
+                            nn_model_find_layer (m, out_name), 0, NULL))
+    {
+      ds_document_revert (self->document);
+      return;
+    }
+  nn_model_layer_set_position (m, nn_model_find_layer (m, out_name), x, y);
+  commit (self, DS_CHANGE_STRUCTURE, "Remove Hidden Layer", NULL);
+}
+
+static void
+activation_cb (DsPlayground *self)
+{
+  NnModel *m = doc_model (self);
+  guint i = gtk_drop_down_get_selected (self->activation_drop);
+  Chain c;
+
+  if (self->updating || m == NULL || i >= g_strv_length (self->activations))
+    return;
+  if (chain_find (m, &c))
+    {
+      for (guint k = 0; k < c.hidden->len; k++)
+        nn_model_layer_set_param (m, g_array_index (c.hidden, int, k), "activation",
+                                  self->activations[i], NULL);
+      commit (self, DS_CHANGE_PARAMS, "Change Activation", NULL);
+    }
+  chain_clear (&c);
+}
+
+static void
+lr_cb (DsPlayground *self)
+{
+  NnModel *m = doc_model (self);
+  guint i = gtk_drop_down_get_selected (self->lr_drop);
+  double lr;
+
+  if (self->updating || m == NULL || i >= g_strv_length ((char **) rates))
+    return;
+  lr = g_ascii_strtod (rates[i], NULL);
+  nn_model_get_optimizer (m)->learning_rate = lr;
+  /* A live run takes it at once, as the Train view's field does. */
+  if (self->run && ds_training_run_is_live (self->run))
+    ds_training_run_set_lr (self->run, lr);
+  ds_document_commit (self->document, DS_CHANGE_PARAMS, "Change Learning Rate", NULL);
+}
+
+static void
+regularization_cb (DsPlayground *self)
+{
+  NnModel *m = doc_model (self);
+  guint kind = gtk_drop_down_get_selected (self->reg_drop);
+  guint r = gtk_drop_down_get_selected (self->reg_rate_drop);
+  const char *rate = r < g_strv_length ((char **) reg_rates) ? reg_rates[r] : "0";
+  gboolean live = self->run && ds_training_run_is_live (self->run);
+
+  if (self->updating || m == NULL)
+    return;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->reg_rate_drop), kind != 0);
+  /* Every Dense kernel is penalized, as in TensorFlow Playground; a live
+   * run takes the new penalty before its next batch. */
+  for (int l = 0; l < nn_model_get_n_layers (m); l++)
+    if (is_dense (m, l))
+      {
+        const char *l1 = kind == 1 ? rate : "0", *l2 = kind == 2 ? rate : "0";
+
+        nn_model_layer_set_param (m, l, "kernel_l1", l1, NULL);
+        nn_model_layer_set_param (m, l, "kernel_l2", l2, NULL);
+        if (live)
+          {
+            ds_training_run_set_param (self->run, nn_model_layer_get_name (m, l), "kernel_l1", l1, NULL);
+            ds_training_run_set_param (self->run, nn_model_layer_get_name (m, l), "kernel_l2", l2, NULL);
+          }
+      }
+  ds_document_commit (self->document, DS_CHANGE_PARAMS, "Change Regularization", NULL);
+}
+
+static void
+batch_cb (DsPlayground *self)
+{
+  NnModel *m = doc_model (self);
+
+  if (self->updating || m == NULL)
+    return;
+  nn_model_get_defaults (m)->batch_size = gtk_spin_button_get_value_as_int (self->batch_spin);
+  ds_document_commit (self->document, DS_CHANGE_PARAMS, "Change Batch Size", "playground-batch");
+}
+
+static void
+data_option_cb (DsPlayground *self)
+{
+  g_autofree char *spec = NULL;
+  g_autofree char *noise = NULL;
+  g_autofree char *test = NULL;
+  g_autofree char *base = NULL;
+  guint d = gtk_drop_down_get_selected (self->dataset_drop);
+
+  if (self->updating || self->document == NULL || d >= g_strv_length ((char **) dataset_specs))
+    return;
+  /* The dataset's name first, then the options the strip sets. */
+  base = spec_with (current_spec (self), "noise", NULL);
+  spec = g_strconcat (dataset_specs[d], strchr (base, ':') ? strchr (base, ':') : "", NULL);
+  noise = g_strdup_printf ("%g", gtk_spin_button_get_value (self->noise_spin));
+  g_free (base);
+  base = spec_with (spec, "noise", noise);
+  test = g_strdup_printf ("%g", 1 - gtk_spin_button_get_value (self->ratio_spin) / 100.0);
+  g_free (spec);
+  spec = spec_with (base, "test", test);
+  if (g_strcmp0 (spec, current_spec (self)) != 0)
+    set_spec (self, spec, "Change Dataset");
+}
+
+static void
+open_build_cb (DsPlayground *self)
+{
+  /* The window switches views: the Build view shows the same model. */
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.show-view", "s", "build");
 }
 
 /* ---- pictures ------------------------------------------------------------- */
-
-static gboolean
-discrete (DsPlayground *self)
-{
-  return gtk_check_button_get_active (self->discrete_check);
-}
-
-/* Probabilities of each class at one map cell. */
-static int
-cell_probs (const MapJob *job,
-            int           cell,
-            double       *p,
-            int           max_classes)
-{
-  const float *o = job->out + (size_t) cell * job->out_dim;
-  int n;
-
-  if (job->out_dim == 1)
-    {
-      double v = o[0];
-
-      /* One unit: a sigmoid probability of class 1. */
-      v = job->softmax_out ? v : 1 / (1 + exp (-v));
-      p[0] = 1 - v;
-      p[1] = v;
-      return 2;
-    }
-  n = MIN (job->out_dim, max_classes);
-  if (job->softmax_out)
-    for (int k = 0; k < n; k++)
-      p[k] = o[k];
-  else
-    {
-      double mx = -INFINITY, sum = 0;
-
-      for (int k = 0; k < n; k++)
-        mx = MAX (mx, o[k]);
-      for (int k = 0; k < n; k++)
-        sum += (p[k] = exp (o[k] - mx));
-      for (int k = 0; k < n; k++)
-        p[k] /= sum;
-    }
-  return n;
-}
-
-static void
-paint_map (DsPlayground *self)
-{
-  MapJob *job = self->result;
-  guint32 *px;
-  int stride;
-
-  g_clear_pointer (&self->map_surface, cairo_surface_destroy);
-  if (job == NULL || job->out == NULL)
-    return;
-  self->map_surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, MAP_RES, MAP_RES);
-  cairo_surface_flush (self->map_surface);
-  px = (guint32 *) cairo_image_surface_get_data (self->map_surface);
-  stride = cairo_image_surface_get_stride (self->map_surface) / 4;
-
-  for (int r = 0; r < MAP_RES; r++)
-    for (int c = 0; c < MAP_RES; c++)
-      {
-        double p[16];
-        int n = cell_probs (job, r * MAP_RES + c, p, 16);
-
-        px[r * stride + c] = ds_colors_decision_pixel (p, n, discrete (self));
-      }
-  cairo_surface_mark_dirty (self->map_surface);
-}
 
 static int
 point_class (NnDataset *ds,
@@ -240,13 +528,95 @@ point_class (NnDataset *ds,
   if (t->sample_size == 1)
     {
       double v = nn_array_get (t, i, 0);
-      return ds->n_classes > 0 ? (int) v : (v > 0.5);
+
+      if (ds->n_classes == 0)
+        return v > 0;   /* regression: orange above zero */
+      return (int) v;
     }
   /* One-hot */
   for (size_t k = 1; k < t->sample_size; k++)
     if (nn_array_get (t, i, k) > nn_array_get (t, i, (size_t) best))
       best = (int) k;
   return best;
+}
+
+/* The point colours: classes, or for regression the target's value. */
+static void
+point_rgb (NnDataset *ds,
+           size_t     i,
+           double    *rgb)
+{
+  if (ds->n_classes == 0 && ds->n_targets > 0)
+    {
+      guint32 px = ds_colors_diverging_pixel (CLAMP (nn_array_get (ds->targets[0], i, 0), -1, 1));
+
+      rgb[0] = ((px >> 16) & 0xff) / 255.0 * 0.8;
+      rgb[1] = ((px >> 8) & 0xff) / 255.0 * 0.8;
+      rgb[2] = (px & 0xff) / 255.0 * 0.8;
+      return;
+    }
+  ds_colors_class_rgb (point_class (ds, i), rgb);
+}
+
+static void
+paint_surface (cairo_t         *cr,
+               cairo_surface_t *s,
+               int              res,
+               int              width,
+               int              height)
+{
+  cairo_save (cr);
+  cairo_scale (cr, (double) width / res, (double) height / res);
+  cairo_set_source_surface (cr, s, 0, 0);
+  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_BILINEAR);
+  cairo_pattern_set_extend (cairo_get_source (cr), CAIRO_EXTEND_PAD);
+  cairo_paint (cr);
+  cairo_restore (cr);
+}
+
+static void
+draw_points (DsPlayground *self,
+             cairo_t      *cr,
+             int           width,
+             int           height)
+{
+  NnDataset *ds = ds_dataset_get (self->dataset);
+  const NnArray *pts = ds->points ? ds->points : ds->inputs[0];
+  gboolean show_test = gtk_check_button_get_active (self->test_check);
+  g_autofree guint8 *is_test = g_new0 (guint8, MAX (ds->n, 1));
+  /* A few thousand points at most: more hide the map. */
+  size_t step = MAX ((size_t) 1, ds->n / 3000);
+
+  for (size_t i = 0; i < ds->n_test; i++)
+    is_test[ds->test_idx[i]] = 1;
+  for (size_t i = 0; i < ds->n; i += step)
+    {
+      double x = (nn_array_get (pts, i, 0) - self->x0) / (self->x1 - self->x0) * width;
+      double y = (self->y1 - nn_array_get (pts, i, 1)) / (self->y1 - self->y0) * height;
+      double rgb[3];
+
+      if (is_test[i] && !show_test)
+        continue;
+      point_rgb (ds, i, rgb);
+      cairo_new_sub_path (cr);
+      cairo_arc (cr, x, y, 3.4, 0, 2 * G_PI);
+      cairo_set_source_rgb (cr, 1, 1, 1);
+      cairo_set_line_width (cr, is_test[i] ? 3 : 1);
+      if (is_test[i])
+        {
+          cairo_stroke_preserve (cr);
+          cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
+          cairo_set_line_width (cr, 1.6);
+          cairo_stroke (cr);
+        }
+      else
+        {
+          cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
+          cairo_fill_preserve (cr);
+          cairo_set_source_rgb (cr, 1, 1, 1);
+          cairo_stroke (cr);
+        }
+    }
 }
 
 static void
@@ -257,28 +627,23 @@ draw_map (GtkDrawingArea *area,
           gpointer        data)
 {
   DsPlayground *self = data;
-  NnDataset *ds = self->dataset ? ds_dataset_get (self->dataset) : NULL;
-  gboolean show_test = gtk_check_button_get_active (self->test_check);
-  g_autofree guint8 *is_test = NULL;
-  size_t step;
+  cairo_surface_t *unit = NULL;
+  gboolean dead = FALSE;
 
-  /* The plane's background, then the map scaled up smoothly. */
   cairo_rectangle (cr, 0, 0, width, height);
   cairo_set_source_rgb (cr, 1, 1, 1);
   cairo_fill (cr);
-  if (self->map_surface)
+  /* Hovering a unit shows its map here, large. */
+  if (self->hover_hidden >= 0 && self->result
+      && (guint) self->hover_hidden < self->result->hidden->len)
+    unit = ds_map_job_paint_unit (self->result, self->hover_hidden, self->hover_unit, &dead);
+  if (unit)
     {
-      cairo_pattern_t *pattern;
-
-      cairo_save (cr);
-      cairo_scale (cr, (double) width / MAP_RES, (double) height / MAP_RES);
-      cairo_set_source_surface (cr, self->map_surface, 0, 0);
-      pattern = cairo_get_source (cr);
-      cairo_pattern_set_filter (pattern, CAIRO_FILTER_BILINEAR);
-      cairo_pattern_set_extend (pattern, CAIRO_EXTEND_PAD);
-      cairo_paint (cr);
-      cairo_restore (cr);
+      paint_surface (cr, unit, DS_UNIT_RES, width, height);
+      cairo_surface_destroy (unit);
     }
+  else if (self->map_surface)
+    paint_surface (cr, self->map_surface, DS_MAP_RES, width, height);
 
   /* Axes through the origin when it is in view. */
   cairo_set_source_rgba (cr, 0, 0, 0, 0.12);
@@ -297,45 +662,9 @@ draw_map (GtkDrawingArea *area,
     }
   cairo_stroke (cr);
 
-  if (ds == NULL || !self->available)
-    return;
+  if (self->dataset && self->available && unit == NULL)
+    draw_points (self, cr, width, height);
 
-  is_test = g_new0 (guint8, ds->n);
-  for (size_t i = 0; i < ds->n_test; i++)
-    is_test[ds->test_idx[i]] = 1;
-  /* A few thousand points at most: more hide the map. */
-  step = MAX ((size_t) 1, ds->n / 3000);
-  for (size_t i = 0; i < ds->n; i += step)
-    {
-      double x = (nn_array_get (ds->inputs[0], i, 0) - self->x0) / (self->x1 - self->x0) * width;
-      double y = (self->y1 - nn_array_get (ds->inputs[0], i, 1)) / (self->y1 - self->y0) * height;
-      double rgb[3];
-
-      if (is_test[i] && !show_test)
-        continue;
-      ds_colors_class_rgb (point_class (ds, i), rgb);
-      cairo_new_sub_path (cr);
-      cairo_arc (cr, x, y, 3.4, 0, 2 * G_PI);
-      if (is_test[i])
-        {
-          cairo_set_source_rgb (cr, 1, 1, 1);
-          cairo_set_line_width (cr, 3);
-          cairo_stroke_preserve (cr);
-          cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
-          cairo_set_line_width (cr, 1.6);
-          cairo_stroke (cr);
-        }
-      else
-        {
-          cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
-          cairo_fill_preserve (cr);
-          cairo_set_source_rgb (cr, 1, 1, 1);
-          cairo_set_line_width (cr, 1);
-          cairo_stroke (cr);
-        }
-    }
-
-  /* A thin frame. */
   cairo_rectangle (cr, 0.5, 0.5, width - 1, height - 1);
   cairo_set_source_rgba (cr, 0, 0, 0, 0.15);
   cairo_set_line_width (cr, 1);
@@ -352,123 +681,512 @@ draw_unit (GtkDrawingArea *area,
 {
   DsPlayground *self = g_object_get_data (G_OBJECT (area), "ds-playground");
   guint index = GPOINTER_TO_UINT (data) >> 16, u = GPOINTER_TO_UINT (data) & 0xffff;
-  cairo_surface_t *s;
-  guint32 *px;
-  int stride;
-  double amax = 1e-6;
-  Hidden *h;
+  cairo_surface_t *s = NULL;
+  gboolean dead = FALSE;
 
-  if (self == NULL || self->result == NULL || index >= self->result->hidden->len)
-    return;
-  h = &g_array_index (self->result->hidden, Hidden, index);
-  if (h->act == NULL || (int) u >= h->units)
-    return;
-
-  for (int k = 0; k < UNIT_RES * UNIT_RES; k++)
-    amax = MAX (amax, fabs (h->act[(size_t) k * h->units + u]));
-  s = cairo_image_surface_create (CAIRO_FORMAT_RGB24, UNIT_RES, UNIT_RES);
-  cairo_surface_flush (s);
-  px = (guint32 *) cairo_image_surface_get_data (s);
-  stride = cairo_image_surface_get_stride (s) / 4;
-  for (int r = 0; r < UNIT_RES; r++)
-    for (int c = 0; c < UNIT_RES; c++)
-      {
-        double v = h->act[(size_t) (r * UNIT_RES + c) * h->units + u] / amax;
-
-        /* Diverging: blue below zero, orange above, white at zero. */
-        px[r * stride + c] = ds_colors_diverging_pixel (v);
-      }
-  cairo_surface_mark_dirty (s);
-
-  cairo_save (cr);
-  cairo_scale (cr, (double) width / UNIT_RES, (double) height / UNIT_RES);
-  cairo_set_source_surface (cr, s, 0, 0);
-  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_BILINEAR);
-  cairo_pattern_set_extend (cairo_get_source (cr), CAIRO_EXTEND_PAD);
-  cairo_paint (cr);
-  cairo_restore (cr);
+  if (self && self->result && index < self->result->hidden->len)
+    s = ds_map_job_paint_unit (self->result, index, (int) u, &dead);
+  if (s == NULL)
+    {
+      cairo_rectangle (cr, 0, 0, width, height);
+      cairo_set_source_rgb (cr, 0.96, 0.96, 0.96);
+      cairo_fill (cr);
+    }
+  else
+    {
+      paint_surface (cr, s, DS_UNIT_RES, width, height);
+      cairo_surface_destroy (s);
+    }
   cairo_rectangle (cr, 0.5, 0.5, width - 1, height - 1);
-  cairo_set_source_rgba (cr, 0, 0, 0, amax <= 1e-6 ? 0.3 : 0.15);
+  cairo_set_source_rgba (cr, 0, 0, 0, dead ? 0.3 : 0.15);
   cairo_set_line_width (cr, 1);
   cairo_stroke (cr);
-  if (amax <= 1e-6)
+  if (dead)
     {
       /* A unit that is zero everywhere (a dead ReLU) is crossed out. */
       cairo_move_to (cr, 4, 4);
       cairo_line_to (cr, width - 4, height - 4);
       cairo_stroke (cr);
     }
-  cairo_surface_destroy (s);
+}
+
+/* The middle of a widget's left (side 0) or right (side 1) edge in the
+ * network box's coordinates. */
+static gboolean
+edge_point (DsPlayground *self,
+            GtkWidget    *w,
+            int           side,
+            double       *x,
+            double       *y)
+{
+  graphene_point_t p;
+
+  if (!gtk_widget_compute_point (w, GTK_WIDGET (self->edges_area),
+                                 &GRAPHENE_POINT_INIT (side ? gtk_widget_get_width (w) : 0,
+                                                       gtk_widget_get_height (w) / 2.0), &p))
+    return FALSE;
+  *x = p.x;
+  *y = p.y;
+  return TRUE;
+}
+
+/* The weights as edges: width by |w|, orange for positive, blue for
+ * negative, as in TensorFlow Playground. */
+static void
+draw_edges (GtkDrawingArea *area,
+            cairo_t        *cr,
+            int             width,
+            int             height,
+            gpointer        data)
+{
+  DsPlayground *self = data;
+  g_autoptr(GPtrArray) from = g_ptr_array_new ();
+  DsMapJob *job = self->result;
+
+  if (job == NULL || self->columns->len != job->hidden->len)
+    return;
+  for (int f = 0; f < NN_N_FEATURES; f++)
+    if (gtk_toggle_button_get_active (self->feature_buttons[f]))
+      g_ptr_array_add (from, self->feature_buttons[f]);
+  for (guint i = 0; i < job->hidden->len; i++)
+    {
+      DsMapHidden *h = &g_array_index (job->hidden, DsMapHidden, i);
+      g_autoptr(GPtrArray) to = g_ptr_array_new ();
+      int in = 0, units = 0;
+      double max_abs;
+      const float *k = ds_map_job_kernel (job, h->layer, &in, &units, &max_abs);
+
+      for (guint u = 0; u < self->unit_areas->len; u++)
+        if ((GPOINTER_TO_UINT (g_object_get_data (self->unit_areas->pdata[u], "ds-unit")) >> 16) == i)
+          g_ptr_array_add (to, self->unit_areas->pdata[u]);
+      if (k && in == (int) from->len && units == (int) to->len && max_abs > 0)
+        for (int a = 0; a < in; a++)
+          for (int b = 0; b < units; b++)
+            {
+              double w = k[(size_t) a * units + b] / max_abs, x0, y0, x1, y1, rgb[3];
+              guint32 px = ds_colors_diverging_pixel (w);
+
+              if (!edge_point (self, from->pdata[a], 1, &x0, &y0)
+                  || !edge_point (self, to->pdata[b], 0, &x1, &y1))
+                continue;
+              rgb[0] = ((px >> 16) & 0xff) / 255.0;
+              rgb[1] = ((px >> 8) & 0xff) / 255.0;
+              rgb[2] = (px & 0xff) / 255.0;
+              cairo_set_source_rgba (cr, rgb[0], rgb[1], rgb[2], 0.35 + 0.6 * fabs (w));
+              cairo_set_line_width (cr, 0.4 + 3.6 * fabs (w));
+              cairo_move_to (cr, x0 + 2, y0);
+              cairo_curve_to (cr, (x0 + x1) / 2, y0, (x0 + x1) / 2, y1, x1 - 2, y1);
+              cairo_stroke (cr);
+            }
+      g_ptr_array_set_size (from, 0);
+      g_ptr_array_extend (from, to, NULL, NULL);
+    }
+}
+
+/* ---- the network ---------------------------------------------------------- */
+
+static void
+unit_enter_cb (GtkEventControllerMotion *motion,
+               double                    x,
+               double                    y,
+               DsPlayground             *self)
+{
+  GtkWidget *area = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (motion));
+  guint data = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (area), "ds-unit"));
+
+  self->hover_hidden = (int) (data >> 16);
+  self->hover_unit = (int) (data & 0xffff);
+  gtk_widget_queue_draw (GTK_WIDGET (self->map_area));
 }
 
 static void
-rebuild_units (DsPlayground *self)
+unit_leave_cb (GtkEventControllerMotion *motion,
+               DsPlayground             *self)
 {
-  MapJob *job = self->result;
-  gboolean same = job && job->hidden->len == self->unit_areas->len;
+  self->hover_hidden = -1;
+  gtk_widget_queue_draw (GTK_WIDGET (self->map_area));
+}
 
-  if (same)
+static GtkWidget *
+units_button (DsPlayground *self,
+              const char   *layer,
+              int           delta)
+{
+  GtkWidget *b = gtk_button_new_from_icon_name (delta > 0 ? "list-add-symbolic" : "list-remove-symbolic");
+  g_autofree char *tip = g_strdup_printf ("%s a unit %s %s", delta > 0 ? "Add" : "Remove",
+                                          delta > 0 ? "to" : "from", layer);
+
+  gtk_widget_add_css_class (b, "circular");
+  gtk_widget_add_css_class (b, "flat");
+  gtk_widget_set_tooltip_text (b, tip);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (b), GTK_ACCESSIBLE_PROPERTY_LABEL, tip, -1);
+  g_object_set_data_full (G_OBJECT (b), "ds-layer", g_strdup (layer), g_free);
+  g_object_set_data (G_OBJECT (b), "ds-delta", GINT_TO_POINTER (delta));
+  g_signal_connect (b, "clicked", G_CALLBACK (units_cb), self);
+  return b;
+}
+
+static GtkWidget *
+make_unit (DsPlayground *self,
+           guint         index,
+           const char   *name,
+           int           u)
+{
+  GtkWidget *area = gtk_drawing_area_new ();
+  g_autofree char *tip = g_strdup_printf ("%s, unit %d: hover to see it large", name, u + 1);
+  GtkEventController *motion = gtk_event_controller_motion_new ();
+  guint data = (index << 16) | (guint) u;
+
+  g_object_set_data (G_OBJECT (area), "ds-playground", self);
+  g_object_set_data (G_OBJECT (area), "ds-unit", GUINT_TO_POINTER (data));
+  gtk_drawing_area_set_content_width (GTK_DRAWING_AREA (area), UNIT_SIZE);
+  gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (area), UNIT_SIZE);
+  gtk_widget_set_halign (area, GTK_ALIGN_START);
+  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (area), draw_unit, GUINT_TO_POINTER (data), NULL);
+  gtk_widget_set_tooltip_text (area, tip);
+  g_signal_connect (motion, "enter", G_CALLBACK (unit_enter_cb), self);
+  g_signal_connect (motion, "leave", G_CALLBACK (unit_leave_cb), self);
+  gtk_widget_add_controller (area, motion);
+  return area;
+}
+
+/* Gives a column `units` unit maps, adding or removing at its end only, so
+ * the units above stay where they are. */
+static void
+column_set_units (DsPlayground *self,
+                  GtkWidget    *column,
+                  guint         index,
+                  const char   *name,
+                  int           units)
+{
+  GtkLabel *count_label = g_object_get_data (G_OBJECT (column), "ds-count");
+  int have = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (column), "ds-units"));
+  g_autofree char *count = g_strdup_printf (g_dngettext (NULL, "%d unit", "%d units", units), units);
+
+  gtk_label_set_text (count_label, count);
+  units = MIN (units, MAX_UNITS);
+  for (; have > units; have--)
+    gtk_box_remove (GTK_BOX (column), gtk_widget_get_last_child (column));
+  for (; have < units; have++)
+    gtk_box_append (GTK_BOX (column), make_unit (self, index, name, have));
+  g_object_set_data (G_OBJECT (column), "ds-units", GINT_TO_POINTER (units));
+}
+
+static GtkWidget *
+make_column (DsPlayground *self,
+             const char   *name,
+             gboolean      editable)
+{
+  GtkWidget *column = gtk_box_new (GTK_ORIENTATION_VERTICAL, UNIT_SPACING);
+  GtkWidget *header = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  GtkWidget *title = gtk_label_new (name);
+  GtkWidget *count_label = gtk_label_new ("");
+
+  gtk_widget_set_size_request (header, -1, 52);
+  gtk_label_set_xalign (GTK_LABEL (title), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (title), PANGO_ELLIPSIZE_END);
+  gtk_label_set_max_width_chars (GTK_LABEL (title), 12);
+  gtk_widget_add_css_class (title, "heading");
+  gtk_widget_add_css_class (count_label, "dim-label");
+  gtk_widget_add_css_class (count_label, "caption");
+  gtk_label_set_width_chars (GTK_LABEL (count_label), 9);
+  gtk_label_set_xalign (GTK_LABEL (count_label), 0);
+  gtk_box_append (GTK_BOX (header), title);
+  if (editable)
     {
-      for (guint i = 0; i < self->unit_areas->len; i++)
-        {
-          GtkWidget *child;
-
-          for (child = gtk_widget_get_first_child (self->unit_areas->pdata[i]); child;
-               child = gtk_widget_get_next_sibling (child))
-            gtk_widget_queue_draw (gtk_flow_box_child_get_child (GTK_FLOW_BOX_CHILD (child)));
-        }
-      return;
+      gtk_box_append (GTK_BOX (row), units_button (self, name, -1));
+      gtk_box_append (GTK_BOX (row), units_button (self, name, +1));
     }
-  for (guint i = 0; i < self->unit_areas->len; i++)
+  gtk_box_append (GTK_BOX (row), count_label);
+  gtk_box_append (GTK_BOX (header), row);
+  gtk_box_append (GTK_BOX (column), header);
+  g_object_set_data (G_OBJECT (column), "ds-count", count_label);
+  return column;
+}
+
+/* Columns for the hidden layers of the document's model (or of the map's
+ * model when the playground cannot edit it), rebuilt only when the layers
+ * or their sizes change, so nothing moves between two redraws. */
+static void
+rebuild_network (DsPlayground *self)
+{
+  NnModel *m = doc_model (self);
+  Chain c;
+  gboolean editable = m && chain_find (m, &c);
+  g_autoptr(GString) key = g_string_new (editable ? "e" : "r");
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) sizes = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autofree char *layers = NULL;
+
+  if (editable)
+    for (guint i = 0; i < c.hidden->len; i++)
+      {
+        int l = g_array_index (c.hidden, int, i);
+        const NnValue *v = nn_model_layer_get_param (m, l, "units");
+        int units = v ? v->i : 0;
+
+        g_ptr_array_add (names, g_strdup (nn_model_layer_get_name (m, l)));
+        g_array_append_val (sizes, units);
+      }
+  else if (self->result)
+    for (guint i = 0; i < self->result->hidden->len; i++)
+      {
+        DsMapHidden *h = &g_array_index (self->result->hidden, DsMapHidden, i);
+
+        g_ptr_array_add (names, g_strdup (h->name));
+        g_array_append_val (sizes, h->units);
+      }
+  if (m)
+    chain_clear (&c);
+  for (guint i = 0; i < names->len; i++)
+    g_string_append_printf (key, "|%s", (char *) names->pdata[i]);
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->add_layer_button), editable && names->len < MAX_HIDDEN);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->remove_layer_button), editable && names->len > 0);
+  layers = editable
+    ? g_strdup_printf (g_dngettext (NULL, "%u hidden layer", "%u hidden layers", names->len), names->len)
+    : g_strdup ("Not a plain stack of Dense layers: edit it in the Build view");
+  gtk_label_set_text (self->layers_label, layers);
+
+  /* New columns only when the layers change; units change in place. */
+  if (g_strcmp0 (key->str, self->shape_key) != 0)
     {
-      gtk_box_remove (self->units_box, self->unit_labels->pdata[i]);
-      gtk_box_remove (self->units_box, self->unit_areas->pdata[i]);
+      g_free (self->shape_key);
+      self->shape_key = g_strdup (key->str);
+      for (guint i = 0; i < self->columns->len; i++)
+        gtk_box_remove (self->network_box, self->columns->pdata[i]);
+      g_ptr_array_set_size (self->columns, 0);
+      self->hover_hidden = -1;
+      for (guint i = 0; i < names->len; i++)
+        {
+          GtkWidget *column = make_column (self, names->pdata[i], editable);
+
+          gtk_box_append (self->network_box, column);
+          g_ptr_array_add (self->columns, column);
+        }
     }
   g_ptr_array_set_size (self->unit_areas, 0);
-  g_ptr_array_set_size (self->unit_labels, 0);
-  if (job == NULL)
-    return;
-
-  for (guint i = 0; i < job->hidden->len; i++)
+  for (guint i = 0; i < names->len; i++)
     {
-      Hidden *h = &g_array_index (job->hidden, Hidden, i);
-      g_autofree char *text = h->shown < h->units
-        ? g_strdup_printf ("%s · first %d of %d units", h->name, h->shown, h->units)
-        : g_strdup_printf ("%s · %d units", h->name, h->units);
-      GtkWidget *label = gtk_label_new (text);
-      GtkWidget *flow = gtk_flow_box_new ();
+      GtkWidget *column = self->columns->pdata[i];
 
-      gtk_label_set_xalign (GTK_LABEL (label), 0);
-      gtk_widget_add_css_class (label, "heading");
-      gtk_widget_set_margin_top (label, 12);
-      gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (flow), GTK_SELECTION_NONE);
-      gtk_flow_box_set_homogeneous (GTK_FLOW_BOX (flow), TRUE);
-      gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (flow), 16);
-      gtk_flow_box_set_column_spacing (GTK_FLOW_BOX (flow), 0);
-      gtk_flow_box_set_row_spacing (GTK_FLOW_BOX (flow), 0);
-      gtk_accessible_update_property (GTK_ACCESSIBLE (flow), GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
-      for (int u = 0; u < h->shown; u++)
+      column_set_units (self, column, i, names->pdata[i], g_array_index (sizes, int, i));
+      for (GtkWidget *c = gtk_widget_get_next_sibling (gtk_widget_get_first_child (column)); c;
+           c = gtk_widget_get_next_sibling (c))
         {
-          GtkWidget *area = gtk_drawing_area_new ();
-          g_autofree char *tip = g_strdup_printf ("%s, unit %d", h->name, u + 1);
-
-          g_object_set_data (G_OBJECT (area), "ds-playground", self);
-          gtk_drawing_area_set_content_width (GTK_DRAWING_AREA (area), 48);
-          gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (area), 48);
-          gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (area), draw_unit,
-                                          GUINT_TO_POINTER ((i << 16) | (guint) u), NULL);
-          gtk_widget_set_tooltip_text (area, tip);
-          gtk_flow_box_append (GTK_FLOW_BOX (flow), area);
-          gtk_widget_set_can_focus (gtk_widget_get_parent (area), FALSE);
+          g_ptr_array_add (self->unit_areas, c);
+          gtk_widget_queue_draw (c);
         }
-      gtk_box_append (self->units_box, label);
-      gtk_box_append (self->units_box, flow);
-      g_ptr_array_add (self->unit_labels, label);
-      g_ptr_array_add (self->unit_areas, flow);
+    }
+  gtk_widget_queue_draw (GTK_WIDGET (self->edges_area));
+}
+
+/* ---- the strip and the features ------------------------------------------ */
+
+static void
+strip_add (DsPlayground *self,
+           const char   *title,
+           GtkWidget    *control)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *label = gtk_label_new (title);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_widget_add_css_class (label, "caption-heading");
+  gtk_widget_add_css_class (label, "dim-label");
+  gtk_widget_set_valign (control, GTK_ALIGN_CENTER);
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_box_append (GTK_BOX (box), control);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (control), GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
+  gtk_flow_box_append (self->strip, box);
+  gtk_widget_set_can_focus (gtk_widget_get_parent (box), FALSE);
+}
+
+static GtkDropDown *
+strip_drop (DsPlayground      *self,
+            const char        *title,
+            const char *const *items,
+            GCallback          changed)
+{
+  GtkDropDown *drop = GTK_DROP_DOWN (gtk_drop_down_new_from_strings (items));
+
+  strip_add (self, title, GTK_WIDGET (drop));
+  g_signal_connect_swapped (drop, "notify::selected", changed, self);
+  return drop;
+}
+
+static GtkSpinButton *
+strip_spin (DsPlayground *self,
+            const char   *title,
+            double        lo,
+            double        hi,
+            double        step,
+            int           digits,
+            GCallback     changed)
+{
+  GtkSpinButton *spin = GTK_SPIN_BUTTON (gtk_spin_button_new_with_range (lo, hi, step));
+
+  gtk_spin_button_set_digits (spin, (guint) digits);
+  strip_add (self, title, GTK_WIDGET (spin));
+  g_signal_connect_swapped (spin, "value-changed", changed, self);
+  return spin;
+}
+
+static void
+speed_cb (DsPlayground *self)
+{
+  if (self->run)
+    ds_training_run_set_pace (self->run, ds_playground_get_pace (self));
+  schedule_update (self);
+}
+
+static void
+build_strip (DsPlayground *self)
+{
+  const NnLayerType *dense = nn_layer_type_lookup ("Dense");
+  g_autoptr(GStrvBuilder) acts = g_strv_builder_new ();
+
+  for (guint i = 0; dense && i < nn_layer_type_get_n_params (dense); i++)
+    {
+      const NnParamSpec *p = nn_layer_type_get_param (dense, i);
+
+      if (g_str_equal (p->name, "activation"))
+        for (int k = 0; p->choices[k]; k++)
+          if (!g_str_equal (p->choices[k], "softmax"))
+            g_strv_builder_add (acts, p->choices[k]);
+    }
+  self->activations = g_strv_builder_end (acts);
+
+  self->speed_drop = strip_drop (self, "Speed", speed_names, G_CALLBACK (speed_cb));
+  gtk_drop_down_set_selected (self->speed_drop, G_N_ELEMENTS (speeds) - 1);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->speed_drop),
+                               "How fast training runs: slow enough to watch the boundary move after every batch, or at full speed");
+  self->continuous_check = GTK_CHECK_BUTTON (gtk_check_button_new_with_label ("Run continuously"));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->continuous_check),
+                               "Train until you stop it rather than for the number of epochs set");
+  strip_add (self, "Epochs", GTK_WIDGET (self->continuous_check));
+  self->dataset_drop = strip_drop (self, "Data", dataset_names, G_CALLBACK (data_option_cb));
+  self->activation_drop = strip_drop (self, "Activation", (const char *const *) self->activations,
+                                      G_CALLBACK (activation_cb));
+  self->lr_drop = strip_drop (self, "Learning rate", rates, G_CALLBACK (lr_cb));
+  self->reg_drop = strip_drop (self, "Regularization", reg_names, G_CALLBACK (regularization_cb));
+  self->reg_rate_drop = strip_drop (self, "Regularization rate", reg_rates, G_CALLBACK (regularization_cb));
+  self->batch_spin = strip_spin (self, "Batch size", 1, 256, 1, 0, G_CALLBACK (batch_cb));
+  self->noise_spin = strip_spin (self, "Noise", 0, 1, 0.05, 2, G_CALLBACK (data_option_cb));
+  self->ratio_spin = strip_spin (self, "Training data %", 10, 90, 10, 0, G_CALLBACK (data_option_cb));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->ratio_spin),
+                               "The share of the points the model trains on; the rest test it");
+}
+
+static void
+build_features (DsPlayground *self)
+{
+  for (int f = 0; f < NN_N_FEATURES; f++)
+    {
+      GtkWidget *b = gtk_toggle_button_new_with_label (feature_labels[f]);
+      g_autofree char *tip = g_strdup_printf ("Feed %s to the model (dataset option features=%s)",
+                                              feature_labels[f], nn_feature_name (f));
+
+      gtk_widget_set_size_request (b, 76, UNIT_SIZE);
+      gtk_widget_set_tooltip_text (b, tip);
+      gtk_widget_set_halign (b, GTK_ALIGN_START);
+      g_signal_connect (b, "toggled", G_CALLBACK (feature_toggled_cb), self);
+      gtk_box_append (self->features_box, b);
+      self->feature_buttons[f] = GTK_TOGGLE_BUTTON (b);
     }
 }
 
+static guint
+index_of (const char *const *list,
+          const char        *value,
+          guint              fallback)
+{
+  for (guint i = 0; list[i]; i++)
+    if (g_strcmp0 (list[i], value) == 0)
+      return i;
+  return fallback;
+}
+
+static guint
+nearest_rate (const char *const *list,
+              double             v)
+{
+  guint best = 0;
+
+  for (guint i = 1; list[i]; i++)
+    if (fabs (log10 (g_ascii_strtod (list[i], NULL) + 1e-9) - log10 (v + 1e-9))
+        < fabs (log10 (g_ascii_strtod (list[best], NULL) + 1e-9) - log10 (v + 1e-9)))
+      best = i;
+  return best;
+}
+
+/* The strip and the feature toggles show the document's model. */
+static void
+sync_from_model (DsPlayground *self)
+{
+  NnModel *m = doc_model (self);
+  const char *spec = current_spec (self);
+  g_auto(GStrv) parts = g_strsplit (spec, ":", 2);
+  g_autofree char *noise = spec_get (spec, "noise");
+  g_autofree char *test = spec_get (spec, "test");
+  guint features = spec_features (spec);
+  double l1 = 0, l2 = 0;
+  Chain c;
+
+  if (m == NULL)
+    return;
+  self->updating = TRUE;
+  for (int f = 0; f < NN_N_FEATURES; f++)
+    gtk_toggle_button_set_active (self->feature_buttons[f], (features >> f) & 1);
+  gtk_drop_down_set_selected (self->dataset_drop, index_of (dataset_specs, parts[0], 0));
+  gtk_spin_button_set_value (self->noise_spin,
+                             noise ? g_ascii_strtod (noise, NULL) : g_str_equal (parts[0], "spirals") ? 0.2 : 0.1);
+  gtk_spin_button_set_value (self->ratio_spin, 100 * (1 - (test ? g_ascii_strtod (test, NULL) : 0.2)));
+  gtk_drop_down_set_selected (self->lr_drop, nearest_rate (rates, nn_model_get_optimizer (m)->learning_rate));
+  gtk_spin_button_set_value (self->batch_spin,
+                             nn_model_get_defaults (m)->batch_size > 0 ? nn_model_get_defaults (m)->batch_size : 32);
+  if (chain_find (m, &c) && c.hidden->len > 0)
+    {
+      g_autofree char *act = nn_model_layer_dup_param_text (m, g_array_index (c.hidden, int, 0), "activation");
+
+      gtk_drop_down_set_selected (self->activation_drop, index_of ((const char *const *) self->activations, act, 0));
+    }
+  for (int l = 0; l < nn_model_get_n_layers (m); l++)
+    if (is_dense (m, l))
+      {
+        const NnValue *v1 = nn_model_layer_get_param (m, l, "kernel_l1");
+        const NnValue *v2 = nn_model_layer_get_param (m, l, "kernel_l2");
+
+        l1 = MAX (l1, v1 ? v1->f : 0);
+        l2 = MAX (l2, v2 ? v2->f : 0);
+      }
+  gtk_drop_down_set_selected (self->reg_drop, l1 > 0 ? 1 : l2 > 0 ? 2 : 0);
+  gtk_drop_down_set_selected (self->reg_rate_drop, nearest_rate (reg_rates, MAX (l1, l2)));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->reg_rate_drop), l1 > 0 || l2 > 0);
+  chain_clear (&c);
+  self->updating = FALSE;
+  rebuild_network (self);
+}
+
 /* ---- scheduling ----------------------------------------------------------- */
+
+static gboolean
+run_live (DsPlayground *self)
+{
+  return self->run && ds_training_run_is_live (self->run);
+}
+
+static void
+set_loss_label (GtkLabel   *label,
+                const char *what,
+                double      v)
+{
+  g_autofree char *text = isfinite (v) ? g_strdup_printf ("%s %.3f", what, v)
+                                       : g_strdup_printf ("%s –", what);
+
+  gtk_label_set_text (label, text);
+}
 
 static void
 map_done_cb (GObject      *source,
@@ -479,12 +1197,13 @@ map_done_cb (GObject      *source,
   GTask *task = G_TASK (res);
   /* The job is ours in every outcome: the task holds it without a
    * destroy function. */
-  MapJob *job = g_task_get_task_data (task);
+  DsMapJob *job = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
+  g_autofree char *caption = g_strdup (g_object_get_data (G_OBJECT (task), "ds-caption"));
 
   if (!g_task_propagate_boolean (task, &error))
     {
-      map_job_free (job);
+      ds_map_job_free (job);
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
           self->busy = FALSE;
@@ -493,115 +1212,82 @@ map_done_cb (GObject      *source,
       return;
     }
   self->busy = FALSE;
-  map_job_free (self->result);
+  ds_map_job_free (self->result);
   self->result = job;
   self->n_updates++;
-  paint_map (self);
-  rebuild_units (self);
-  gtk_label_set_text (self->caption, self->result->caption);
+  g_clear_pointer (&self->map_surface, cairo_surface_destroy);
+  self->map_surface = ds_map_job_paint (job, gtk_check_button_get_active (self->discrete_check));
+  rebuild_network (self);
+  gtk_label_set_text (self->caption, caption);
+  set_loss_label (self->test_loss_label, "Test loss", job->test_loss);
+  set_loss_label (self->train_loss_label, "Training loss", job->train_loss);
   gtk_widget_queue_draw (GTK_WIDGET (self->map_area));
+  gtk_widget_queue_draw (GTK_WIDGET (self->edges_area));
   if (self->dirty)
     schedule_update (self);
 }
 
-static gboolean
-is_output (NnModel *m,
-           int      layer)
+static void
+map_thread (GTask        *task,
+            gpointer      source,
+            gpointer      task_data,
+            GCancellable *cancellable)
 {
-  for (int i = 0; i < nn_model_get_n_outputs (m); i++)
-    if (nn_model_get_output (m, i).layer == layer)
-      return TRUE;
-  return FALSE;
+  GError *error = NULL;
+
+  if (ds_map_job_run (task_data, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
 }
 
-static MapJob *
-make_job (DsPlayground *self,
-          NnModel      *snapshot)
+static char *
+make_caption (DsPlayground *self,
+              gboolean      from_run)
 {
-  MapJob *job;
-  NnModel *m;
-  int ndim, shape[NN_MAX_DIMS];
-  g_autofree char *act = NULL;
+  GString *s;
 
-  if (nn_model_get_n_inputs (snapshot) != 1 || nn_model_get_n_outputs (snapshot) < 1)
-    return NULL;
-  if (!nn_model_get_shape (snapshot, (NnRef) { nn_model_get_input_layer (snapshot, 0), 0 }, &ndim, shape)
-      || ndim != 1 || shape[0] != 2)
-    return NULL;
-
-  job = g_new0 (MapJob, 1);
-  job->model = m = nn_model_copy (snapshot);
-  job->x0 = self->x0;
-  job->x1 = self->x1;
-  job->y0 = self->y0;
-  job->y1 = self->y1;
-  job->out_layer = nn_model_get_output (m, 0).layer;
-  act = nn_model_layer_dup_param_text (m, job->out_layer, "activation");
-  job->softmax_out = g_strcmp0 (act, "softmax") == 0 || g_strcmp0 (act, "sigmoid") == 0;
-  job->hidden = g_array_new (FALSE, TRUE, sizeof (Hidden));
-  for (int l = 0; l < nn_model_get_n_layers (m); l++)
-    {
-      const NnLayerType *t = nn_model_layer_get_type (m, l);
-      Hidden h = { 0 };
-
-      if (t == NULL || g_strcmp0 (nn_layer_type_get_name (t), "Dense") != 0 || is_output (m, l)
-          || nn_model_layer_get_n_calls (m, l) < 1)
-        continue;
-      if (!nn_model_get_shape (m, (NnRef) { l, 0 }, &ndim, shape) || ndim != 1)
-        continue;
-      h.layer = l;
-      h.name = g_strdup (nn_model_layer_get_name (m, l));
-      h.units = shape[0];
-      h.shown = MIN (shape[0], MAX_UNITS);
-      g_array_append_val (job->hidden, h);
-    }
-
-  if (self->run)
-    {
-      g_autoptr(GString) s = g_string_new (ds_training_run_get_name (self->run));
-      int epoch = ds_training_run_get_epochs_done (self->run);
-      DsMetricSeries *acc = ds_training_run_get_series (self->run, "val_accuracy");
-
-      if (acc == NULL)
-        acc = ds_training_run_get_series (self->run, "accuracy");
-      g_string_append_printf (s, " · epoch %d", epoch);
-      if (acc && ds_metric_series_get_n_points (acc) > 0)
-        {
-          guint n;
-          const DsPoint *p = ds_metric_series_get_points (acc, &n);
-
-          g_string_append_printf (s, " · %s %.3f", ds_metric_series_get_key (acc), p[n - 1].y);
-        }
-      job->caption = g_string_free (g_steal_pointer (&s), FALSE);
-    }
-  else
-    job->caption = g_strdup ("");
-  return job;
+  if (!from_run)
+    return g_strdup (nn_model_has_weights (doc_model (self))
+                     ? "The document’s model" : "Untrained: weights drawn from seed 1");
+  s = g_string_new (ds_training_run_get_name (self->run));
+  g_string_append_printf (s, " · epoch %d · step %ld", MAX (ds_training_run_get_epoch (self->run), 1),
+                          ds_training_run_get_step (self->run));
+  return g_string_free (s, FALSE);
 }
 
 static void
 start_job (DsPlayground *self)
 {
-  NnModel *snapshot = NULL;
+  gboolean from_run = run_live (self);
+  NnModel *model = NULL;
+  DsDataset *dataset = self->dataset;
   g_autoptr(GTask) task = NULL;
-  MapJob *job;
+  g_autoptr(GError) error = NULL;
+  DsMapJob *job;
 
   self->dirty = FALSE;
-  if (self->run)
-    snapshot = ds_training_run_get_result (self->run);
-  if (snapshot == NULL && self->run)
-    snapshot = ds_training_run_get_snapshot (self->run);
-  if (snapshot == NULL || !self->available)
+  if (from_run)
+    {
+      model = ds_training_run_get_snapshot (self->run);
+      if (model == NULL)
+        model = ds_training_run_get_model (self->run);
+      dataset = ds_training_run_get_dataset (self->run);
+    }
+  else
+    model = doc_model (self);
+  if (model == NULL || dataset == NULL || !self->available || nn_model_get_n_layers (model) == 0)
     return;
-  job = make_job (self, snapshot);
+  job = ds_map_job_new (model, dataset, self->x0, self->x1, self->y0, self->y1, &error);
   if (job == NULL)
     {
-      gtk_label_set_text (self->caption, "The model must take one input of 2 numbers");
+      gtk_label_set_text (self->caption, error->message);
       return;
     }
   self->busy = TRUE;
   self->last_start = g_get_monotonic_time ();
   task = g_task_new (self, self->cancellable, map_done_cb, NULL);
+  g_object_set_data_full (G_OBJECT (task), "ds-caption", make_caption (self, from_run), g_free);
   g_task_set_task_data (task, job, NULL);
   g_task_run_in_thread (task, map_thread);
 }
@@ -622,7 +1308,7 @@ schedule_update (DsPlayground *self)
 {
   gint64 wait;
 
-  if (!self->available || self->run == NULL)
+  if (!self->available)
     return;
   /* One map at a time: snapshots that arrive meanwhile collapse into the
    * next map, which uses the latest one. */
@@ -633,7 +1319,9 @@ schedule_update (DsPlayground *self)
     }
   if (self->timeout_id)
     return;
-  wait = self->last_start + MIN_INTERVAL_US - g_get_monotonic_time ();
+  /* Watched training (a pace, a step) redraws after every batch. */
+  wait = self->last_start + (ds_playground_get_pace (self) > 0 || !run_live (self) ? 0 : MIN_INTERVAL_US)
+         - g_get_monotonic_time ();
   if (wait > 0)
     self->timeout_id = g_timeout_add ((guint) (wait / 1000) + 1, timeout_cb, self);
   else
@@ -643,8 +1331,46 @@ schedule_update (DsPlayground *self)
 static void
 options_cb (DsPlayground *self)
 {
-  paint_map (self);
+  if (self->result)
+    {
+      g_clear_pointer (&self->map_surface, cairo_surface_destroy);
+      self->map_surface = ds_map_job_paint (self->result, gtk_check_button_get_active (self->discrete_check));
+    }
   gtk_widget_queue_draw (GTK_WIDGET (self->map_area));
+}
+
+/* The points shown: the live run's, else the document's store's. */
+static void
+follow_dataset (DsPlayground *self)
+{
+  DsDataset *ds = NULL;
+
+  if (run_live (self))
+    ds = ds_training_run_get_dataset (self->run);
+  else if (self->document)
+    ds = ds_dataset_store_get_dataset (ds_document_get_dataset_store (self->document));
+  if (ds == NULL && self->run)
+    ds = ds_training_run_get_dataset (self->run);
+  if (ds)
+    ds_playground_set_dataset (self, ds);
+}
+
+static void
+document_changed_cb (DsPlayground *self,
+                     guint         what)
+{
+  if (what == DS_CHANGE_POSITIONS)
+    return;
+  sync_from_model (self);
+  if (!run_live (self))
+    schedule_update (self);
+}
+
+static void
+run_state_cb (DsPlayground *self)
+{
+  follow_dataset (self);
+  schedule_update (self);
 }
 
 /* ---- GObject -------------------------------------------------------------- */
@@ -654,6 +1380,7 @@ ds_playground_dispose (GObject *object)
 {
   DsPlayground *self = DS_PLAYGROUND (object);
 
+  ds_playground_set_document (self, NULL);
   if (self->run)
     g_signal_handlers_disconnect_by_data (self->run, self);
   g_clear_object (&self->run);
@@ -674,9 +1401,11 @@ ds_playground_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->dataset, ds_dataset_unref);
   g_clear_pointer (&self->map_surface, cairo_surface_destroy);
-  map_job_free (self->result);
+  ds_map_job_free (self->result);
+  g_ptr_array_unref (self->columns);
   g_ptr_array_unref (self->unit_areas);
-  g_ptr_array_unref (self->unit_labels);
+  g_free (self->shape_key);
+  g_strfreev (self->activations);
   G_OBJECT_CLASS (ds_playground_parent_class)->finalize (object);
 }
 
@@ -693,12 +1422,24 @@ ds_playground_class_init (DsPlaygroundClass *klass)
                                                "/io/github/deepscope/Deepscope/ui/ds-playground.ui");
   gtk_widget_class_bind_template_child (widget_class, DsPlayground, stack);
   gtk_widget_class_bind_template_child (widget_class, DsPlayground, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, DsPlayground, strip);
+  gtk_widget_class_bind_template_child (widget_class, DsPlayground, remove_layer_button);
+  gtk_widget_class_bind_template_child (widget_class, DsPlayground, add_layer_button);
+  gtk_widget_class_bind_template_child (widget_class, DsPlayground, layers_label);
+  gtk_widget_class_bind_template_child (widget_class, DsPlayground, build_button);
+  gtk_widget_class_bind_template_child (widget_class, DsPlayground, network_box);
+  gtk_widget_class_bind_template_child (widget_class, DsPlayground, features_box);
+  gtk_widget_class_bind_template_child (widget_class, DsPlayground, edges_area);
   gtk_widget_class_bind_template_child (widget_class, DsPlayground, map_area);
+  gtk_widget_class_bind_template_child (widget_class, DsPlayground, test_loss_label);
+  gtk_widget_class_bind_template_child (widget_class, DsPlayground, train_loss_label);
   gtk_widget_class_bind_template_child (widget_class, DsPlayground, caption);
   gtk_widget_class_bind_template_child (widget_class, DsPlayground, test_check);
   gtk_widget_class_bind_template_child (widget_class, DsPlayground, discrete_check);
-  gtk_widget_class_bind_template_child (widget_class, DsPlayground, units_box);
   gtk_widget_class_bind_template_callback (widget_class, options_cb);
+  gtk_widget_class_bind_template_callback (widget_class, add_layer_cb);
+  gtk_widget_class_bind_template_callback (widget_class, remove_layer_cb);
+  gtk_widget_class_bind_template_callback (widget_class, open_build_cb);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "playground");
 }
@@ -707,11 +1448,17 @@ static void
 ds_playground_init (DsPlayground *self)
 {
   self->cancellable = g_cancellable_new ();
+  self->columns = g_ptr_array_new ();
   self->unit_areas = g_ptr_array_new ();
-  self->unit_labels = g_ptr_array_new ();
+  self->hover_hidden = -1;
   gtk_widget_init_template (GTK_WIDGET (self));
+  build_strip (self);
+  build_features (self);
   gtk_drawing_area_set_draw_func (self->map_area, draw_map, self, NULL);
+  gtk_drawing_area_set_draw_func (self->edges_area, draw_edges, self, NULL);
   gtk_stack_set_visible_child_name (self->stack, "empty");
+  set_loss_label (self->test_loss_label, "Test loss", NAN);
+  set_loss_label (self->train_loss_label, "Training loss", NAN);
 }
 
 GtkWidget *
@@ -721,10 +1468,35 @@ ds_playground_new (void)
 }
 
 void
+ds_playground_set_document (DsPlayground *self,
+                            DsDocument   *document)
+{
+  g_return_if_fail (DS_IS_PLAYGROUND (self));
+
+  if (self->document == document)
+    return;
+  if (self->document)
+    {
+      g_signal_handlers_disconnect_by_data (self->document, self);
+      g_signal_handlers_disconnect_by_data (ds_document_get_dataset_store (self->document), self);
+    }
+  self->document = document;
+  if (document == NULL)
+    return;
+  g_signal_connect_swapped (document, "changed", G_CALLBACK (document_changed_cb), self);
+  g_signal_connect_swapped (ds_document_get_dataset_store (document), "notify::dataset",
+                            G_CALLBACK (run_state_cb), self);
+  sync_from_model (self);
+  follow_dataset (self);
+  schedule_update (self);
+}
+
+void
 ds_playground_set_dataset (DsPlayground *self,
                            DsDataset    *dataset)
 {
   NnDataset *ds;
+  const NnArray *pts;
   double lo[2] = { INFINITY, INFINITY }, hi[2] = { -INFINITY, -INFINITY };
   double span, cx, cy;
 
@@ -741,10 +1513,11 @@ ds_playground_set_dataset (DsPlayground *self,
     return;
 
   ds = ds_dataset_get (dataset);
+  pts = ds->points ? ds->points : ds->inputs[0];
   for (size_t i = 0; i < ds->n; i++)
     for (int f = 0; f < 2; f++)
       {
-        double v = nn_array_get (ds->inputs[0], i, (size_t) f);
+        double v = nn_array_get (pts, i, (size_t) f);
 
         if (isfinite (v))
           {
@@ -762,19 +1535,7 @@ ds_playground_set_dataset (DsPlayground *self,
   self->x1 = cx + span / 2;
   self->y0 = cy - span / 2;
   self->y1 = cy + span / 2;
-
-  map_job_free (self->result);
-  self->result = NULL;
-  g_clear_pointer (&self->map_surface, cairo_surface_destroy);
-  rebuild_units (self);
-  gtk_label_set_text (self->caption, self->run ? "" : "Train a model to see its decision boundary");
   gtk_widget_queue_draw (GTK_WIDGET (self->map_area));
-  schedule_update (self);
-}
-
-static void
-snapshot_cb (DsPlayground *self)
-{
   schedule_update (self);
 }
 
@@ -791,11 +1552,32 @@ ds_playground_set_run (DsPlayground  *self,
   g_set_object (&self->run, run);
   if (run)
     {
-      g_signal_connect_swapped (run, "snapshot", G_CALLBACK (snapshot_cb), self);
-      g_signal_connect_swapped (run, "ended", G_CALLBACK (snapshot_cb), self);
-      ds_playground_set_dataset (self, ds_training_run_get_dataset (run));
+      ds_training_run_set_pace (run, ds_playground_get_pace (self));
+      g_signal_connect_swapped (run, "snapshot", G_CALLBACK (schedule_update), self);
+      g_signal_connect_swapped (run, "ended", G_CALLBACK (run_state_cb), self);
     }
+  follow_dataset (self);
   schedule_update (self);
+}
+
+void
+ds_playground_adjust_config (DsPlayground *self,
+                             NnFitConfig  *cfg)
+{
+  g_return_if_fail (DS_IS_PLAYGROUND (self));
+  /* Until the person stops it: as many epochs as anyone will wait for. */
+  if (gtk_check_button_get_active (self->continuous_check))
+    cfg->epochs = 1000000;
+}
+
+int
+ds_playground_get_pace (DsPlayground *self)
+{
+  guint i;
+
+  g_return_val_if_fail (DS_IS_PLAYGROUND (self), 0);
+  i = gtk_drop_down_get_selected (self->speed_drop);
+  return i < G_N_ELEMENTS (speeds) && speeds[i] > 0 ? FRAME_US / speeds[i] : 0;
 }
 
 gboolean
@@ -803,13 +1585,6 @@ ds_playground_get_available (DsPlayground *self)
 {
   g_return_val_if_fail (DS_IS_PLAYGROUND (self), FALSE);
   return self->available;
-}
-
-guint
-ds_playground_get_n_updates (DsPlayground *self)
-{
-  g_return_val_if_fail (DS_IS_PLAYGROUND (self), 0);
-  return self->n_updates;
 }
 
 int
@@ -824,11 +1599,11 @@ ds_playground_get_class_at (DsPlayground *self,
 
   if (self->result == NULL || self->result->out == NULL)
     return -1;
-  c = (int) floor ((x - self->x0) / (self->x1 - self->x0) * MAP_RES);
-  r = (int) floor ((self->y1 - y) / (self->y1 - self->y0) * MAP_RES);
-  if (c < 0 || c >= MAP_RES || r < 0 || r >= MAP_RES)
+  c = (int) floor ((x - self->x0) / (self->x1 - self->x0) * DS_MAP_RES);
+  r = (int) floor ((self->y1 - y) / (self->y1 - self->y0) * DS_MAP_RES);
+  if (c < 0 || c >= DS_MAP_RES || r < 0 || r >= DS_MAP_RES)
     return -1;
-  n = cell_probs (self->result, r * MAP_RES + c, p, 16);
+  n = ds_map_job_cell (self->result, r * DS_MAP_RES + c, p, 16);
   for (int k = 0; k < n; k++)
     if (p[k] > best)
       {
@@ -836,6 +1611,15 @@ ds_playground_get_class_at (DsPlayground *self,
         arg = k;
       }
   return arg;
+}
+
+/* ---- tests ---------------------------------------------------------------- */
+
+guint
+ds_playground_get_n_updates (DsPlayground *self)
+{
+  g_return_val_if_fail (DS_IS_PLAYGROUND (self), 0);
+  return self->n_updates;
 }
 
 guint
@@ -846,7 +1630,77 @@ ds_playground_get_n_units (DsPlayground *self)
   g_return_val_if_fail (DS_IS_PLAYGROUND (self), 0);
   if (self->result)
     for (guint i = 0; i < self->result->hidden->len; i++)
-      if (g_array_index (self->result->hidden, Hidden, i).act)
-        n += (guint) g_array_index (self->result->hidden, Hidden, i).shown;
+      if (g_array_index (self->result->hidden, DsMapHidden, i).act)
+        n += (guint) g_array_index (self->result->hidden, DsMapHidden, i).units;
   return n;
+}
+
+guint
+ds_playground_get_n_unit_widgets (DsPlayground *self)
+{
+  g_return_val_if_fail (DS_IS_PLAYGROUND (self), 0);
+  return self->unit_areas->len;
+}
+
+char *
+ds_playground_dup_map_checksum (DsPlayground *self)
+{
+  g_return_val_if_fail (DS_IS_PLAYGROUND (self), NULL);
+  if (self->result == NULL || self->result->out == NULL)
+    return NULL;
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA1, (const guchar *) self->result->out,
+                                      sizeof (float) * DS_MAP_RES * DS_MAP_RES * self->result->out_dim);
+}
+
+double
+ds_playground_get_loss (DsPlayground *self,
+                        gboolean      test)
+{
+  g_return_val_if_fail (DS_IS_PLAYGROUND (self), NAN);
+  if (self->result == NULL)
+    return NAN;
+  return test ? self->result->test_loss : self->result->train_loss;
+}
+
+GtkDropDown *
+ds_playground_get_speed_drop (DsPlayground *self)
+{
+  g_return_val_if_fail (DS_IS_PLAYGROUND (self), NULL);
+  return self->speed_drop;
+}
+
+GtkToggleButton *
+ds_playground_get_feature_button (DsPlayground *self,
+                                  NnFeature     feature)
+{
+  g_return_val_if_fail (DS_IS_PLAYGROUND (self), NULL);
+  g_return_val_if_fail (feature < NN_N_FEATURES, NULL);
+  return self->feature_buttons[feature];
+}
+
+GtkWidget *
+ds_playground_get_units_button (DsPlayground *self,
+                                const char   *layer,
+                                int           delta)
+{
+  g_return_val_if_fail (DS_IS_PLAYGROUND (self), NULL);
+  for (guint i = 0; i < self->columns->len; i++)
+    {
+      GtkWidget *header = gtk_widget_get_first_child (self->columns->pdata[i]);
+      GtkWidget *row = gtk_widget_get_last_child (header);
+
+      for (GtkWidget *b = gtk_widget_get_first_child (row); b; b = gtk_widget_get_next_sibling (b))
+        if (GTK_IS_BUTTON (b) && g_strcmp0 (g_object_get_data (G_OBJECT (b), "ds-layer"), layer) == 0
+            && GPOINTER_TO_INT (g_object_get_data (G_OBJECT (b), "ds-delta")) == delta)
+          return b;
+    }
+  return NULL;
+}
+
+GtkWidget *
+ds_playground_get_layer_button (DsPlayground *self,
+                                int           delta)
+{
+  g_return_val_if_fail (DS_IS_PLAYGROUND (self), NULL);
+  return GTK_WIDGET (delta > 0 ? self->add_layer_button : self->remove_layer_button);
 }

@@ -575,6 +575,7 @@ begin_run (DsTrainView *self,
   gboolean ok;
 
   _ds_train_view_fill_config (self, &cfg);
+  ds_playground_adjust_config (self->playground, &cfg);
   name = g_strdup_printf ("Run %u", self->run_counter + 1);
   run = ds_training_run_new (name, _ds_train_view_model (self), dataset, &cfg,
                              gtk_switch_get_active (self->keep_switch));
@@ -826,6 +827,7 @@ ds_train_view_document_changed (DsView     *view,
         g_signal_handlers_disconnect_by_data (run, self);
       }
   self->document = ds_view_get_document (view);
+  ds_playground_set_document (self->playground, self->document);
   g_clear_object (&self->store);
   gtk_flow_box_bind_model (self->run_list, runs_model (self), create_chip, self, NULL);
   if (self->document == NULL)
