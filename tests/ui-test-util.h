@@ -18,6 +18,11 @@ static inline void
 ui_test_init (int    *argc,
               char ***argv)
 {
+  /* As the app's main does: OpenBLAS on one thread beside the engine's own
+   * pool. Left to itself OpenBLAS starts its own threads, and its exit
+   * handler can wait forever for one of them (seen as a test that passed
+   * every case and then never exited). */
+  nn_init (*argc, *argv);
   g_test_init (argc, argv, NULL);
   if (!gtk_init_check ())
     {
