@@ -59,6 +59,15 @@ typedef enum {
   NN_OP_BATCHNORM,
   NN_OP_SPATIAL_DROPOUT2D,
   NN_OP_AUGMENT,        /* random image augmentation while training (nn-augment.c) */
+  /* more activations (nn-op-elementwise.c), tf.keras 2.x definitions */
+  NN_OP_LEAKY_RELU,     /* alpha 0.3, the LeakyReLU layer's */
+  NN_OP_ELU,            /* alpha 1.0 */
+  NN_OP_SELU,
+  NN_OP_GELU,           /* exact (erf), not the tanh approximation */
+  NN_OP_SWISH,          /* also named silu */
+  NN_OP_SOFTPLUS,
+  NN_OP_HARD_SIGMOID,   /* clip(0.2 x + 0.5, 0, 1) */
+  NN_OP_EXPONENTIAL,
   NN_N_OPS = 64
 } NnOpType;
 
