@@ -114,9 +114,14 @@ drag_from_palette (Ui         *ui,
   LayerCount c = { ui, nn_model_get_n_layers (model_of (ui)) + 1 };
 
   g_assert_nonnull (row);
+  /* A row scrolled out of the palette's view is mapped but not under the
+   * pointer: search for it, so it is among the first rows. */
+  ds_palette_set_search (ui->palette, class_name);
+  ui_spin (100);
   g_assert_true (gtk_widget_get_mapped (row));
   ui_xtest_drag (row, 40, gtk_widget_get_height (row) / 2.0, GTK_WIDGET (ui->canvas), x, y);
   g_assert_true (ui_wait_for (has_n_layers, &c, 3000));
+  ds_palette_set_search (ui->palette, "");
 }
 
 typedef struct { Ui *ui; int layer, other; double x, y; } LayerCond;
@@ -169,6 +174,175 @@ wait_connected (Ui *ui, int src, int dst)
 {
   LayerCond c = { ui, src, dst, 0, 0 };
   return ui_wait_for (connected_cond, &c, 5000);
+}
+
+/* Adds a layer at (x, y) through the canvas and connects src to it. */
+static int
+add_at (Ui         *ui,
+        const char *class_name,
+        double      x,
+        double      y,
+        int         src)
+{
+  g_autoptr(GError) error = NULL;
+  int l = ds_graph_canvas_add_layer (ui->canvas, class_name, x, y, &error);
+
+  g_assert_no_error (error);
+  if (src >= 0)
+    {
+      g_assert_true (ds_graph_canvas_connect (ui->canvas, src, l, &error));
+      g_assert_no_error (error);
+    }
+  return l;
+}
+
+static int
+input_of (NnModel *m,
+          int      layer)
+{
+  if (nn_model_layer_get_n_calls (m, layer) == 0 || nn_model_call_get_n_inputs (m, layer, 0) == 0)
+    return -1;
+  return nn_model_call_get_input (m, layer, 0, 0).layer;
+}
+
+/* No two nodes overlap, ports included. */
+static void
+assert_no_overlap (NnModel *m)
+{
+  for (int a = 0; a < nn_model_get_n_layers (m); a++)
+    for (int b = a + 1; b < nn_model_get_n_layers (m); b++)
+      {
+        double ax, ay, bx, by;
+
+        nn_model_layer_get_position (m, a, &ax, &ay);
+        nn_model_layer_get_position (m, b, &bx, &by);
+        if (fabs (ax - bx) < DS_NODE_WIDTH + 2 * DS_PORT_RADIUS
+            && fabs (ay - by) < DS_NODE_HEIGHT + 2 * DS_PORT_RADIUS)
+          g_error ("%s at (%g, %g) overlaps %s at (%g, %g)",
+                   nn_model_layer_get_name (m, a), ax, ay, nn_model_layer_get_name (m, b), bx, by);
+      }
+}
+
+/* Double-click on a palette row with a middle layer selected inserts the
+ * new layer after it, re-wiring what it fed, as one undo step, and never
+ * makes a second output. */
+static void
+test_insert_after_selection (void)
+{
+  Ui ui;
+  NnModel *m;
+  int in, d1, d2, added, wrong;
+  g_autofree char *before = NULL;
+  g_autofree char *after_undo = NULL;
+  g_autoptr(GError) error = NULL;
+
+  ui_open (&ui);
+  in = add_at (&ui, "Input", 0, 0, -1);
+  g_assert_true (nn_model_layer_set_param (model_of (&ui), in, "shape", "6", &error));
+  ds_document_commit (ui.doc, DS_CHANGE_PARAMS, "Set shape", NULL);
+  d1 = add_at (&ui, "Dense", 272, 0, in);
+  d2 = add_at (&ui, "Dense", 544, 0, d1);
+  g_assert_cmpint (nn_model_get_n_outputs (model_of (&ui)), ==, 1);
+  before = json_of (&ui);
+
+  ds_graph_canvas_select_layer (ui.canvas, d1, FALSE);
+  g_signal_emit_by_name (ds_palette_get_row (ui.palette, "Dropout"), "activate");
+  ui_spin (50);
+  m = model_of (&ui);
+  g_assert_cmpint (nn_model_get_n_layers (m), ==, 4);
+  added = ds_graph_canvas_get_selected_layer (ui.canvas);
+  g_assert_cmpstr (nn_layer_type_get_name (nn_model_layer_get_type (m, added)), ==, "Dropout");
+  g_test_message ("after insert: %s reads %d, %s reads %d, %d outputs",
+                  nn_model_layer_get_name (m, added), input_of (m, added),
+                  nn_model_layer_get_name (m, d2), input_of (m, d2), nn_model_get_n_outputs (m));
+  g_assert_cmpint (input_of (m, added), ==, d1);
+  g_assert_cmpint (input_of (m, d2), ==, added);
+  g_assert_cmpint (nn_model_get_n_outputs (m), ==, 1);
+  g_assert_cmpint (nn_model_get_output (m, 0).layer, ==, d2);
+  assert_no_overlap (m);
+
+  /* One action, one undo step. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (ui.window), "win.undo", NULL));
+  ui_spin (20);
+  after_undo = json_of (&ui);
+  g_assert_cmpstr (after_undo, ==, before);
+
+  /* An Input cannot go after anything: added alone, nothing re-wired, no
+   * new output. */
+  ds_graph_canvas_select_layer (ui.canvas, d1, FALSE);
+  wrong = ds_graph_canvas_append_layer (ui.canvas, "Input", &error);
+  g_assert_no_error (error);
+  m = model_of (&ui);
+  g_assert_cmpint (input_of (m, d2), ==, d1);
+  g_assert_cmpint (nn_model_get_n_outputs (m), ==, 1);
+  g_assert_cmpint (input_of (m, wrong), ==, -1);
+  assert_no_overlap (m);
+  ui_close (&ui);
+}
+
+/* A drop on an edge inserts the layer there; a drop near a free output
+ * port connects to it; a drop on a node's port lands beside, never on
+ * another node. Each with the real pointer, each one undo step. */
+static void
+test_drop_smart (void)
+{
+  Ui ui;
+  NnModel *m;
+  int in, d1, d2, in2, added, n;
+  double wx, wy, p[2];
+  g_autofree char *before = NULL;
+  g_autofree char *after_undo = NULL;
+  g_autoptr(GError) error = NULL;
+
+  ui_open (&ui);
+  in = add_at (&ui, "Input", 0, 0, -1);
+  g_assert_true (nn_model_layer_set_param (model_of (&ui), in, "shape", "6", &error));
+  ds_document_commit (ui.doc, DS_CHANGE_PARAMS, "Set shape", NULL);
+  d1 = add_at (&ui, "Dense", 240, 0, in);
+  d2 = add_at (&ui, "Dense", 640, 0, d1);
+  in2 = add_at (&ui, "Input", 0, 296, -1);
+  ds_graph_canvas_zoom_fit (ui.canvas);
+  ui_spin (50);
+  before = json_of (&ui);
+
+  /* On the edge d1 -> d2, mid-way. */
+  ds_graph_canvas_model_to_widget (ui.canvas, (240 + DS_NODE_WIDTH + 640) / 2.0,
+                                   DS_NODE_HEIGHT / 2, &wx, &wy);
+  g_test_message ("dropping on the edge at %.0f, %.0f (zoom %.2f, canvas %d x %d)", wx, wy,
+                  ds_graph_canvas_get_zoom (ui.canvas), gtk_widget_get_width (GTK_WIDGET (ui.canvas)),
+                  gtk_widget_get_height (GTK_WIDGET (ui.canvas)));
+  drag_from_palette (&ui, "Dropout", wx, wy);
+  m = model_of (&ui);
+  added = nn_model_get_n_layers (m) - 1;
+  g_test_message ("edge drop: %s reads %d, %s reads %d", nn_model_layer_get_name (m, added),
+                  input_of (m, added), nn_model_layer_get_name (m, d2), input_of (m, d2));
+  g_assert_cmpint (input_of (m, added), ==, d1);
+  g_assert_cmpint (input_of (m, d2), ==, added);
+  g_assert_cmpint (nn_model_get_n_outputs (m), ==, 1);
+  assert_no_overlap (m);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (ui.window), "win.undo", NULL));
+  ui_spin (20);
+  after_undo = json_of (&ui);
+  g_assert_cmpstr (after_undo, ==, before);
+
+  /* Just right of in2's free output port: connected to it. */
+  ds_graph_canvas_model_to_widget (ui.canvas, DS_NODE_WIDTH + 48 + DS_NODE_WIDTH / 2,
+                                   296 + DS_NODE_HEIGHT / 2 + 16, &wx, &wy);
+  drag_from_palette (&ui, "Dense", wx, wy);
+  m = model_of (&ui);
+  added = nn_model_get_n_layers (m) - 1;
+  g_test_message ("port drop: %s reads %d", nn_model_layer_get_name (m, added), input_of (m, added));
+  g_assert_cmpint (input_of (m, added), ==, in2);
+  assert_no_overlap (m);
+
+  /* Centred on d1's output port: it lands clear of every node. */
+  n = nn_model_get_n_layers (m);
+  g_assert_true (ds_graph_canvas_get_port (ui.canvas, d1, TRUE, &p[0], &p[1]));
+  drag_from_palette (&ui, "Flatten", p[0], p[1]);
+  m = model_of (&ui);
+  g_assert_cmpint (nn_model_get_n_layers (m), ==, n + 1);
+  assert_no_overlap (m);
+  ui_close (&ui);
 }
 
 /* Three layers dragged from the palette with the real pointer, connected by
@@ -996,6 +1170,8 @@ main (int   argc,
 
   g_test_add_func ("/ui/undo-stack", test_undo_stack);
   g_test_add_func ("/ui/build/drop-and-connect", test_drop_and_connect);
+  g_test_add_func ("/ui/build/insert-after-selection", test_insert_after_selection);
+  g_test_add_func ("/ui/build/drop-smart", test_drop_smart);
   g_test_add_func ("/ui/build/undo-redo", test_undo_redo);
   g_test_add_func ("/ui/build/invalid-connection", test_invalid_connection);
   g_test_add_func ("/ui/build/save-reopen", test_save_reopen);

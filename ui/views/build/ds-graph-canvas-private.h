@@ -64,6 +64,8 @@ void _ds_graph_canvas_widget_to_model (DsGraphCanvas *self, double wx, double wy
 void _ds_graph_canvas_connect_selected (DsGraphCanvas *self);
 void _ds_graph_canvas_move_selection_by (DsGraphCanvas *self, double dx, double dy);
 void _ds_graph_canvas_select_next (DsGraphCanvas *self, int dir);
+/* Tells the person when an edit made more outputs than n_before. */
+void _ds_graph_canvas_note_outputs (DsGraphCanvas *self, int n_before);
 
 /* For the tests. */
 guint       ds_graph_canvas_get_n_selected   (DsGraphCanvas *self);
