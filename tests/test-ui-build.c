@@ -927,6 +927,41 @@ test_recover_dialog (void)
 
 /* The palette filters by name, help text and group; activating a row (Enter
  * or double click) appends that layer after the selected one, connected. */
+/* Every palette description shows in full: wrapped to the pane's width,
+ * never ellipsized or wider than its label. */
+static void
+test_palette_descriptions (void)
+{
+  Ui ui;
+  guint n = 0;
+
+  ui_open (&ui);
+  for (guint i = 0; i < nn_layer_types_count (); i++)
+    {
+      const char *name = nn_layer_type_get_name (nn_layer_types_get (i));
+      GtkWidget *row = ds_palette_get_row (ui.palette, name);
+      GtkWidget *box = gtk_list_box_row_get_child (GTK_LIST_BOX_ROW (row));
+      GtkWidget *text = gtk_widget_get_last_child (box);
+      GtkWidget *help = gtk_widget_get_last_child (text);
+      PangoLayout *layout;
+      int lw, lh;
+
+      g_assert_true (GTK_IS_LABEL (help));
+      g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (help)), ==,
+                       nn_layer_type_get_help (nn_layer_types_get (i)));
+      layout = gtk_label_get_layout (GTK_LABEL (help));
+      pango_layout_get_pixel_size (layout, &lw, &lh);
+      if (pango_layout_is_ellipsized (layout) || lw > gtk_widget_get_width (help)
+          || lh > gtk_widget_get_height (help))
+        g_error ("%s's description is cut: %d x %d px of text in a %d x %d px label%s", name,
+                 lw, lh, gtk_widget_get_width (help), gtk_widget_get_height (help),
+                 pango_layout_is_ellipsized (layout) ? ", ellipsized" : "");
+      n++;
+    }
+  g_assert_cmpuint (n, >, 20);
+  ui_close (&ui);
+}
+
 static void
 test_palette (void)
 {
@@ -1177,6 +1212,7 @@ main (int   argc,
   g_test_add_func ("/ui/build/save-reopen", test_save_reopen);
   g_test_add_func ("/ui/build/keyboard", test_keyboard);
   g_test_add_func ("/ui/build/palette", test_palette);
+  g_test_add_func ("/ui/build/palette-descriptions", test_palette_descriptions);
   g_test_add_func ("/ui/build/pointer-editing", test_pointer_editing);
   g_test_add_func ("/ui/build/autosave", test_autosave);
   g_test_add_func ("/ui/build/recover-dialog", test_recover_dialog);
