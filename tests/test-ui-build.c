@@ -31,10 +31,12 @@ typedef struct
 } Ui;
 
 static void
-ui_open (Ui *ui)
+ui_open_sized (Ui  *ui,
+               int  width,
+               int  height)
 {
   ui->window = ds_window_new (NULL);
-  gtk_window_set_default_size (GTK_WINDOW (ui->window), 1280, 800);
+  gtk_window_set_default_size (GTK_WINDOW (ui->window), width, height);
   gtk_window_present (GTK_WINDOW (ui->window));
   ui->view = DS_BUILD_VIEW (ds_window_get_view (ui->window, "build"));
   g_assert_nonnull (ui->view);
@@ -44,6 +46,12 @@ ui_open (Ui *ui)
   ui->doc = ds_window_get_document (ui->window);
   g_assert_true (ui_wait_for (ui_widget_allocated, ui->canvas, 5000));
   ui_spin (100);
+}
+
+static void
+ui_open (Ui *ui)
+{
+  ui_open_sized (ui, 1280, 800);
 }
 
 static void
@@ -342,6 +350,112 @@ test_drop_smart (void)
   m = model_of (&ui);
   g_assert_cmpint (nn_model_get_n_layers (m), ==, n + 1);
   assert_no_overlap (m);
+  ui_close (&ui);
+}
+
+typedef struct { Ui *ui; int width; } WidthCond;
+
+static gboolean
+canvas_wider_cond (gpointer data)
+{
+  WidthCond *c = data;
+  return gtk_widget_get_width (GTK_WIDGET (c->ui->canvas)) > c->width;
+}
+
+/* The model's bounds in canvas widget coordinates. */
+static void
+widget_bounds (Ui     *ui,
+               double *x0,
+               double *y0,
+               double *x1,
+               double *y1)
+{
+  double mx0, my0, mx1, my1;
+
+  g_assert_true (ds_scene_get_bounds (ds_graph_canvas_get_scene (ui->canvas), &mx0, &my0, &mx1, &my1));
+  ds_graph_canvas_model_to_widget (ui->canvas, mx0, my0, x0, y0);
+  ds_graph_canvas_model_to_widget (ui->canvas, mx1, my1, x1, y1);
+}
+
+static const char *
+activation_of (DsScene    *scene,
+               NnModel    *m,
+               const char *layer)
+{
+  return ds_scene_get_node (scene, ds_scene_find_layer (scene, nn_model_find_layer (m, layer)))->activation;
+}
+
+/* On a 1280x720 screen the convnet sample opens with every text at least
+ * 11 px, laid out in rows that fit the canvas's width, each layer showing
+ * its activation; the presentation mode enlarges it; Arrange lays a long
+ * chain out in rows at a readable zoom. */
+static void
+test_legible_canvas (void)
+{
+  Ui ui;
+  g_autofree char *path = g_build_filename (g_getenv ("DEEPSCOPE_SAMPLES"), "fashion_convnet.json", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+  DsScene *scene;
+  double zoom, px, x0, y0, x1, y1;
+  int w, prev;
+  WidthCond wc;
+
+  ui_open_sized (&ui, 1280, 720);
+  g_assert_true (ds_document_load (ui.doc, file, &error));
+  g_assert_no_error (error);
+  ui_spin (200);
+  scene = ds_graph_canvas_get_scene (ui.canvas);
+  zoom = ds_graph_canvas_get_zoom (ui.canvas);
+  px = ds_scene_min_text_px (scene, zoom);
+  w = gtk_widget_get_width (GTK_WIDGET (ui.canvas));
+  widget_bounds (&ui, &x0, &y0, &x1, &y1);
+  g_test_message ("convnet at 1280x720: zoom %.0f%%, smallest text %.1f px, canvas %d px wide, "
+                  "model from x %.0f to %.0f", 100 * zoom, px, w, x0, x1);
+  g_assert_cmpfloat (px, >=, 11.0);
+  g_assert_cmpfloat (x0, >=, 0);
+  g_assert_cmpfloat (x1, <=, w);
+  g_assert_cmpstr (activation_of (scene, model_of (&ui), "conv1"), ==, "relu");
+  g_assert_cmpstr (activation_of (scene, model_of (&ui), "classes"), ==, "softmax");
+  g_assert_null (activation_of (scene, model_of (&ui), "pool1"));
+
+  /* Presentation: only the canvas, the model larger. */
+  wc = (WidthCond) { &ui, w };
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (ui.view), "build.presentation", NULL));
+  g_assert_true (ds_build_view_get_presentation (ui.view));
+  g_assert_true (ui_wait_for (canvas_wider_cond, &wc, 5000));
+  ui_spin (200);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (ui.palette)));
+  g_test_message ("presentation: zoom %.0f%%, smallest text %.1f px",
+                  100 * ds_graph_canvas_get_zoom (ui.canvas),
+                  ds_scene_min_text_px (ds_graph_canvas_get_scene (ui.canvas),
+                                        ds_graph_canvas_get_zoom (ui.canvas)));
+  g_assert_cmpfloat (ds_graph_canvas_get_zoom (ui.canvas), >, 1.25 * zoom);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (ui.view), "build.presentation", NULL));
+  g_assert_false (ds_build_view_get_presentation (ui.view));
+  ui_spin (200);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (ui.palette)));
+  ui_close (&ui);
+
+  /* A chain of twelve built by hand, then arranged. */
+  ui_open_sized (&ui, 1280, 720);
+  prev = add_at (&ui, "Input", 0, 0, -1);
+  g_assert_true (nn_model_layer_set_param (model_of (&ui), prev, "shape", "6", &error));
+  ds_document_commit (ui.doc, DS_CHANGE_PARAMS, "Set shape", NULL);
+  for (int i = 1; i < 12; i++)
+    prev = add_at (&ui, "Dense", 272.0 * i, 0, prev);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (ui.view), "build.auto-layout", NULL));
+  ui_spin (100);
+  zoom = ds_graph_canvas_get_zoom (ui.canvas);
+  px = ds_scene_min_text_px (ds_graph_canvas_get_scene (ui.canvas), zoom);
+  w = gtk_widget_get_width (GTK_WIDGET (ui.canvas));
+  widget_bounds (&ui, &x0, &y0, &x1, &y1);
+  g_test_message ("arranged chain of 12: zoom %.0f%%, smallest text %.1f px, x %.0f to %.0f of %d",
+                  100 * zoom, px, x0, x1, w);
+  g_assert_cmpfloat (px, >=, 11.0);
+  g_assert_cmpfloat (x0, >=, 0);
+  g_assert_cmpfloat (x1, <=, w);
+  assert_no_overlap (model_of (&ui));
   ui_close (&ui);
 }
 
@@ -1207,6 +1321,7 @@ main (int   argc,
   g_test_add_func ("/ui/build/drop-and-connect", test_drop_and_connect);
   g_test_add_func ("/ui/build/insert-after-selection", test_insert_after_selection);
   g_test_add_func ("/ui/build/drop-smart", test_drop_smart);
+  g_test_add_func ("/ui/build/legible-canvas", test_legible_canvas);
   g_test_add_func ("/ui/build/undo-redo", test_undo_redo);
   g_test_add_func ("/ui/build/invalid-connection", test_invalid_connection);
   g_test_add_func ("/ui/build/save-reopen", test_save_reopen);

@@ -779,7 +779,10 @@ ds_graph_canvas_auto_layout (DsGraphCanvas *self)
   g_autofree int *depth = NULL;
   g_autofree double *order = NULL;
   g_autofree int *by_depth = NULL;
-  int max_depth = 0;
+  g_autofree int *rank_size = NULL;
+  g_autofree int *slot = NULL;
+  g_autofree double *row_top = NULL;
+  int max_depth = 0, per_row;
   gboolean changed = TRUE;
 
   g_return_if_fail (DS_IS_GRAPH_CANVAS (self));
@@ -816,6 +819,8 @@ ds_graph_canvas_auto_layout (DsGraphCanvas *self)
   for (int l = 0; l < n; l++)
     order[l] = l;
   by_depth = g_new0 (int, n);
+  rank_size = g_new0 (int, max_depth + 1);
+  slot = g_new0 (int, n);
   for (int d = 0; d <= max_depth; d++)
     {
       int k = 0;
@@ -848,18 +853,41 @@ ds_graph_canvas_auto_layout (DsGraphCanvas *self)
             by_depth[j] = by_depth[j - 1];
             by_depth[j - 1] = t;
           }
+      rank_size[d] = k;
       for (int i = 0; i < k; i++)
         {
           int l = by_depth[i];
-          double col_h = k * DS_NODE_HEIGHT + (k - 1) * SIB_GAP;
 
           order[l] = i;
-          nn_model_layer_set_position (m, l, d * (DS_NODE_WIDTH + RANK_GAP),
-                                       _ds_graph_canvas_snap (-col_h / 2 + i * (DS_NODE_HEIGHT + SIB_GAP)));
+          slot[l] = i;
         }
     }
+
+  /* A model wider than the view is laid out in rows, as text is, rather
+   * than shrunk below a readable size: ranks 0..per_row-1 on the first
+   * row, the next ones below. */
+  per_row = _ds_graph_canvas_ranks_per_row (self);
+  row_top = g_new0 (double, max_depth / MAX (per_row, 1) + 2);
+  for (int d = 0; d <= max_depth; d++)
+    {
+      int row = d / per_row;
+      double col_h = rank_size[d] * DS_NODE_HEIGHT + (rank_size[d] - 1) * SIB_GAP;
+
+      row_top[row + 1] = MAX (row_top[row + 1], row_top[row] + col_h + ROW_GAP);
+    }
+  for (int l = 0; l < n; l++)
+    {
+      int d = depth[l], row = d / per_row;
+      double y = row_top[row] + slot[l] * (DS_NODE_HEIGHT + SIB_GAP);
+
+      /* One row centres each rank on the axis, as before. */
+      if (max_depth < per_row)
+        y -= (rank_size[d] * DS_NODE_HEIGHT + (rank_size[d] - 1) * SIB_GAP) / 2;
+      nn_model_layer_set_position (m, l, (d % per_row) * (DS_NODE_WIDTH + RANK_GAP),
+                                   _ds_graph_canvas_snap (y));
+    }
   ds_document_commit (self->document, DS_CHANGE_POSITIONS, "Arrange Layers", NULL);
-  ds_graph_canvas_zoom_fit (self);
+  _ds_graph_canvas_fit_readable (self);
 }
 
 void

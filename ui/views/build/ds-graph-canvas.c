@@ -294,8 +294,9 @@ ds_graph_canvas_set_zoom (DsGraphCanvas *self,
 }
 
 /* readable: never below the zoom where every text shows; a model too wide
- * for that is shown from its inputs (left) and scrolls. Used when a model
- * is opened; the Zoom to Fit command shows it all. */
+ * or tall for that is shown from its top-left corner and scrolls. Used
+ * when a model is opened; the Zoom to Fit command shows it all. In
+ * presentation mode a fit magnifies up to PRESENTATION_ZOOM_MAX. */
 static void
 fit (DsGraphCanvas *self,
      gboolean       readable)
@@ -303,7 +304,7 @@ fit (DsGraphCanvas *self,
   int w = gtk_widget_get_width (GTK_WIDGET (self));
   int h = gtk_widget_get_height (GTK_WIDGET (self));
   double x0, y0, x1, y1, zoom;
-  const double margin = 48;
+  const double margin = FIT_MARGIN;
 
   if (w <= 0 || h <= 0)
     {
@@ -319,20 +320,60 @@ fit (DsGraphCanvas *self,
     }
   else
     {
-      /* Never magnify past 100 %: a small model should look normal size. */
+      /* Never magnify past 100 %: a small model should look normal size
+       * (except on a projector). */
       zoom = MIN ((w - 2 * margin) / (x1 - x0), (h - 2 * margin) / (y1 - y0));
-      zoom = CLAMP (zoom, ZOOM_MIN, 1.0);
+      zoom = CLAMP (zoom, ZOOM_MIN, self->presentation ? PRESENTATION_ZOOM_MAX : 1.0);
       if (readable && zoom < READABLE_ZOOM)
-        {
-          zoom = READABLE_ZOOM;
-          self->off_x = margin - x0 * zoom;
-        }
+        zoom = READABLE_ZOOM;
+      self->zoom = zoom;
+      if ((x1 - x0) * zoom > w - 2 * margin)
+        self->off_x = margin - x0 * zoom;
       else
         self->off_x = w / 2.0 - (x0 + x1) / 2 * zoom;
-      self->zoom = zoom;
-      self->off_y = h / 2.0 - (y0 + y1) / 2 * zoom;
+      if ((y1 - y0) * zoom > h - 2 * margin)
+        self->off_y = margin - y0 * zoom;
+      else
+        self->off_y = h / 2.0 - (y0 + y1) / 2 * zoom;
     }
   zoom_changed (self);
+}
+
+/* How many ranks of nodes fit side by side in the view at the readable
+ * zoom (auto layout wraps a wider model into rows). */
+int
+_ds_graph_canvas_ranks_per_row (DsGraphCanvas *self)
+{
+  int w = gtk_widget_get_width (GTK_WIDGET (self));
+  double avail = (w - 2 * FIT_MARGIN) / READABLE_ZOOM;
+
+  if (w <= 0)
+    return G_MAXINT;
+  return MAX (1, (int) floor ((avail + RANK_GAP) / (DS_NODE_WIDTH + RANK_GAP)));
+}
+
+void
+ds_graph_canvas_set_presentation (DsGraphCanvas *self,
+                                  gboolean       presentation)
+{
+  g_return_if_fail (DS_IS_GRAPH_CANVAS (self));
+  self->presentation = !!presentation;
+  /* Fit once the new size is known (the panes around it change). */
+  self->needs_fit = TRUE;
+  gtk_widget_queue_resize (GTK_WIDGET (self));
+}
+
+gboolean
+ds_graph_canvas_get_presentation (DsGraphCanvas *self)
+{
+  g_return_val_if_fail (DS_IS_GRAPH_CANVAS (self), FALSE);
+  return self->presentation;
+}
+
+void
+_ds_graph_canvas_fit_readable (DsGraphCanvas *self)
+{
+  fit (self, TRUE);
 }
 
 void
