@@ -459,6 +459,129 @@ test_legible_canvas (void)
   ui_close (&ui);
 }
 
+/* The accelerator the shortcuts window shows for a title (first of its
+ * space-separated list). */
+static char *
+shortcut_for (const char *title)
+{
+  g_autoptr(GtkBuilder) b = gtk_builder_new_from_resource ("/io/github/deepscope/Deepscope/gtk/help-overlay.ui");
+  GSList *objects = gtk_builder_get_objects (b);
+  char *accel = NULL;
+
+  for (GSList *l = objects; l; l = l->next)
+    if (GTK_IS_SHORTCUTS_SHORTCUT (l->data))
+      {
+        g_autofree char *t = NULL;
+        g_autofree char *a = NULL;
+
+        g_object_get (l->data, "title", &t, "accelerator", &a, NULL);
+        if (g_strcmp0 (t, title) == 0)
+          accel = g_steal_pointer (&a);
+      }
+  g_slist_free (objects);
+  return accel;
+}
+
+static char *
+menu_accel_for (GMenuModel *menu,
+                const char *action)
+{
+  for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
+    {
+      g_autofree char *a = NULL;
+      g_autofree char *accel = NULL;
+      GMenuModel *section = g_menu_model_get_item_link (menu, i, G_MENU_LINK_SECTION);
+
+      if (section)
+        {
+          char *found = menu_accel_for (section, action);
+
+          g_object_unref (section);
+          if (found)
+            return found;
+          continue;
+        }
+      if (g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_ACTION, "s", &a)
+          && g_strcmp0 (a, action) == 0
+          && g_menu_model_get_item_attribute (menu, i, "accel", "s", &accel))
+        return g_steal_pointer (&accel);
+    }
+  return NULL;
+}
+
+/* No tooltip covers a node just dropped (until the pointer leaves it) or
+ * an open context menu; the menu and the shortcuts window name the same
+ * Delete key, and both Delete and BackSpace delete. */
+static void
+test_tooltips_and_delete_key (void)
+{
+  Ui ui;
+  int in, dense;
+  double cx, cy, ix, iy;
+  g_autofree char *tip = NULL;
+  g_autofree char *overlay = NULL;
+  g_autofree char *menu = NULL;
+  g_auto(GStrv) keys = NULL;
+
+  ui_open (&ui);
+  in = add_at (&ui, "Input", 0, 0, -1);
+  ds_graph_canvas_set_zoom (ui.canvas, 1.0);
+  node_centre (&ui, in, &ix, &iy);
+  drag_from_palette (&ui, "Dense", ix + 20, iy + 200);
+  dense = nn_model_get_n_layers (model_of (&ui)) - 1;
+  node_centre (&ui, dense, &cx, &cy);
+  tip = ds_graph_canvas_dup_tooltip_text (ui.canvas, cx, cy, FALSE);
+  g_test_message ("tooltip over the node just dropped: %s", tip ? tip : "(none)");
+  g_assert_null (tip);
+  tip = ds_graph_canvas_dup_tooltip_text (ui.canvas, ix, iy, FALSE);
+  g_assert_nonnull (tip);
+  g_clear_pointer (&tip, g_free);
+  /* Once the pointer has left it, the node has its tooltip again. */
+  ui_xtest_click (GTK_WIDGET (ui.canvas), ix, iy);
+  ui_spin (100);
+  tip = ds_graph_canvas_dup_tooltip_text (ui.canvas, cx, cy, FALSE);
+  g_assert_nonnull (strstr (tip, "Dense"));
+  g_clear_pointer (&tip, g_free);
+
+  /* An open context menu: no tooltip anywhere. */
+  gtk_popover_popup (GTK_POPOVER (ui.canvas->menu));
+  ui_spin (100);
+  tip = ds_graph_canvas_dup_tooltip_text (ui.canvas, ix, iy, FALSE);
+  g_test_message ("tooltip with the menu open: %s", tip ? tip : "(none)");
+  g_assert_null (tip);
+  gtk_popover_popdown (GTK_POPOVER (ui.canvas->menu));
+  ui_spin (100);
+
+  /* The menu's key is the shortcuts window's, and every key listed
+   * there deletes. */
+  overlay = shortcut_for ("Delete the selection");
+  menu = menu_accel_for (gtk_popover_menu_get_menu_model (GTK_POPOVER_MENU (ui.canvas->menu)),
+                         "canvas.delete");
+  g_test_message ("shortcuts window: %s; menu: %s", overlay, menu ? menu : "(none)");
+  g_assert_nonnull (overlay);
+  g_assert_nonnull (menu);
+  keys = g_strsplit (overlay, " ", -1);
+  g_assert_cmpstr (menu, ==, keys[0]);
+  g_assert_cmpstr (keys[0], ==, "Delete");
+  g_assert_cmpstr (keys[1], ==, "BackSpace");
+  ds_graph_canvas_select_layer (ui.canvas, dense, FALSE);
+  gtk_widget_grab_focus (GTK_WIDGET (ui.canvas));
+  ui_xtest_key (GTK_WIDGET (ui.canvas), XK_BackSpace, FALSE);
+  {
+    LayerCount c = { &ui, 1 };
+
+    g_assert_true (ui_wait_for (has_n_layers, &c, 3000));
+  }
+  ds_graph_canvas_select_layer (ui.canvas, in, FALSE);
+  ui_xtest_key (GTK_WIDGET (ui.canvas), XK_Delete, FALSE);
+  {
+    LayerCount c = { &ui, 0 };
+
+    g_assert_true (ui_wait_for (has_n_layers, &c, 3000));
+  }
+  ui_close (&ui);
+}
+
 /* Three layers dragged from the palette with the real pointer, connected by
  * dragging from output ports to the next nodes; the shapes follow. */
 static void
@@ -1322,6 +1445,7 @@ main (int   argc,
   g_test_add_func ("/ui/build/insert-after-selection", test_insert_after_selection);
   g_test_add_func ("/ui/build/drop-smart", test_drop_smart);
   g_test_add_func ("/ui/build/legible-canvas", test_legible_canvas);
+  g_test_add_func ("/ui/build/tooltips-and-delete-key", test_tooltips_and_delete_key);
   g_test_add_func ("/ui/build/undo-redo", test_undo_redo);
   g_test_add_func ("/ui/build/invalid-connection", test_invalid_connection);
   g_test_add_func ("/ui/build/save-reopen", test_save_reopen);

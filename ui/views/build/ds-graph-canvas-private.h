@@ -46,6 +46,7 @@ struct _DsGraphCanvas
   int             sel_edge_call, sel_edge_slot;
   GArray         *move_start;    /* MoveStart, during a move */
   GtkWidget      *menu;
+  char           *quiet_node;    /* just dropped under the pointer: no tooltip */
 
   DsSceneOverlay  overlay;
   double          zoom, off_x, off_y;
@@ -83,5 +84,8 @@ guint       ds_graph_canvas_get_n_selected   (DsGraphCanvas *self);
  * such layer. */
 gboolean    ds_graph_canvas_get_port         (DsGraphCanvas *self, int layer, gboolean output,
                                               double *wx, double *wy);
+/* The tooltip the canvas shows at widget point (x, y), or NULL for none. */
+char       *ds_graph_canvas_dup_tooltip_text (DsGraphCanvas *self, double x, double y,
+                                              gboolean keyboard_mode);
 /* The scene drawn now (borrowed; replaced on every model change). */
 DsScene    *ds_graph_canvas_get_scene        (DsGraphCanvas *self);
