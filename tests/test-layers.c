@@ -66,6 +66,9 @@ model_around (const NnLayerType *t, const char *input_shape)
   test_connect (m, layer, flat);
   int out = test_add (m, "Dense", NULL);
   test_set (m, out, "units", "1");
+  /* A regression head: with relu (the default) a head that is negative on
+   * every sample would pass no gradient back to the layer under test. */
+  test_set (m, out, "activation", "linear");
   test_connect (m, flat, out);
   nn_model_add_output (m, (NnRef) { out, 0 }, NN_LOSS_MSE, 1.0, NULL, 0);
   return m;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 
 #include "nn-model-private.h"
 #include "test-util.h"
@@ -171,6 +172,7 @@ build_full_model (void)
   call1 (m, cls, enc, 0);
   int val = test_add (m, "Dense", "value");
   test_set (m, val, "units", "1");
+  test_set (m, val, "activation", "linear");   /* a regression output */
   test_set (m, val, "kernel_l1", "0.125");
   call1 (m, val, enc, 0);
   nn_model_layer_set_trainable (m, cls, FALSE);
@@ -796,11 +798,11 @@ test_malformed_layers (void)
                      "layer “x”", "“shape” must be an array of whole numbers");
   expect_edit_error (json, "\"shape\" : [3]", "\"shape\" : []", NN_MODEL_ERROR_CONFIG,
                      "layer “x”", "shape needs");
-  expect_edit_error (json, "\"units\" : 4,\n          \"activation\" : \"linear\",\n          \"use_bias\" : true",
-                     "\"units\" : 4,\n          \"activation\" : \"linear\",\n          \"use_bias\" : 1",
+  expect_edit_error (json, "\"units\" : 4,\n          \"activation\" : \"relu\",\n          \"use_bias\" : true",
+                     "\"units\" : 4,\n          \"activation\" : \"relu\",\n          \"use_bias\" : 1",
                      NN_MODEL_ERROR_CONFIG, "“use_bias” must be true or false", NULL);
-  expect_edit_error (json, "\"activation\" : \"softmax\"", "\"activation\" : \"softplus\"",
-                     NN_MODEL_ERROR_CONFIG, "layer “last”", "softplus");
+  expect_edit_error (json, "\"activation\" : \"softmax\"", "\"activation\" : \"mish\"",
+                     NN_MODEL_ERROR_CONFIG, "layer “last”", "mish");
   expect_edit_error (json, "[\"dense\", 0, 0]", "[\"hidden\", 0, 0]", NN_MODEL_ERROR_GRAPH,
                      "layer “last”", "“hidden”, which is not a layer");
   expect_edit_error (json, "[\"dense\", 0, 0]", "[\"dense\", 2, 0]", NN_MODEL_ERROR_GRAPH,
@@ -1312,6 +1314,114 @@ test_save_stale_tmp (void)
   g_rmdir (dir);
 }
 
+/* Counts layers (at any depth: Model layers hold their own) whose type has
+ * an activation but whose config does not state one. */
+static int
+count_unstated_activations (JsonNode *node, GString *names)
+{
+  int n = 0;
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *a = json_node_get_array (node);
+      for (guint i = 0; i < json_array_get_length (a); i++)
+        n += count_unstated_activations (json_array_get_element (a, i), names);
+      return n;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return 0;
+  JsonObject *o = json_node_get_object (node);
+  if (json_object_has_member (o, "class_name") && json_object_has_member (o, "config"))
+    {
+      const NnLayerType *t = nn_layer_type_lookup (json_object_get_string_member (o, "class_name"));
+      JsonObject *cfg = json_object_get_object_member (o, "config");
+      for (guint k = 0; t && k < nn_layer_type_get_n_params (t); k++)
+        if (g_str_equal (nn_layer_type_get_param (t, k)->name, "activation")
+            && !json_object_has_member (cfg, "activation"))
+          {
+            g_string_append_printf (names, " %s", json_object_get_string_member (o, "name"));
+            n++;
+          }
+    }
+  GList *members = json_object_get_members (o);
+  for (GList *l = members; l; l = l->next)
+    n += count_unstated_activations (json_object_get_member (o, l->data), names);
+  g_list_free (members);
+  return n;
+}
+
+/* Dense and Conv2D default to relu (a teaching default; Keras says
+ * linear), so a file that leaves the activation out would load
+ * differently from before: every sample states its activations and loads
+ * with them. */
+static void
+test_samples_state_activations (void)
+{
+  const char *dir = g_getenv ("DEEPSCOPE_SAMPLES");
+  g_autoptr(GDir) d = NULL;
+  const char *file;
+  int n_files = 0;
+
+  g_assert_nonnull (dir);
+  d = g_dir_open (dir, 0, NULL);
+  g_assert_nonnull (d);
+  while ((file = g_dir_read_name (d)))
+    {
+      g_autofree char *path = g_build_filename (dir, file, NULL);
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GString) names = g_string_new (NULL);
+      g_autoptr(NnModel) m = NULL;
+
+      if (!g_str_has_suffix (file, ".json"))
+        continue;
+      g_assert_true (json_parser_load_from_file (parser, path, &error));
+      g_assert_no_error (error);
+      if (count_unstated_activations (json_parser_get_root (parser), names) > 0)
+        g_error ("%s leaves the activation of%s to the default", file, names->str);
+      m = nn_model_load (path, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (m);
+      n_files++;
+    }
+  g_assert_cmpint (n_files, >=, 10);
+}
+
+static void
+test_activation_defaults (void)
+{
+  g_autoptr(NnModel) m = nn_model_new ("defaults");
+  const char *relu_types[] = { "Dense", "Conv2D" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (relu_types); i++)
+    {
+      int l = nn_model_add_layer (m, relu_types[i], NULL, NULL);
+      g_autofree char *act = NULL;
+
+      g_assert_cmpint (l, >=, 0);
+      act = nn_model_layer_dup_param_text (m, l, "activation");
+      g_assert_cmpstr (act, ==, "relu");
+    }
+  /* Every activation a course meets can be chosen and saved by name. */
+  {
+    const char *names[] = { "leaky_relu", "elu", "selu", "gelu", "swish", "silu",
+                            "softplus", "hard_sigmoid", "exponential" };
+    int l = nn_model_find_layer (m, "dense");
+
+    if (l < 0)
+      l = 0;
+    for (guint k = 0; k < G_N_ELEMENTS (names); k++)
+      {
+        g_autoptr(GError) error = NULL;
+        g_autofree char *back = NULL;
+
+        g_assert_true (nn_model_layer_set_param (m, l, "activation", names[k], &error));
+        g_assert_no_error (error);
+        back = nn_model_layer_dup_param_text (m, l, "activation");
+        g_assert_cmpstr (back, ==, names[k]);
+      }
+  }
+}
+
 /* A save killed while writing (here by SIGXFSZ, the file size limit's
  * signal, half-way through the text) leaves the old file whole and its
  * temporary file behind; the next save removes that and replaces the file. */
@@ -1398,5 +1508,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/model-io/save-not-regular", test_save_not_regular);
   g_test_add_func ("/engine/model-io/save-stale-tmp", test_save_stale_tmp);
   g_test_add_func ("/engine/model-io/save-killed", test_save_killed);
+  g_test_add_func ("/engine/model-io/samples-state-activations", test_samples_state_activations);
+  g_test_add_func ("/engine/model-io/activation-defaults", test_activation_defaults);
   return g_test_run ();
 }

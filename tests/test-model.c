@@ -144,7 +144,7 @@ test_errors_name_the_fix (void)
   g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG);
   g_assert_nonnull (strstr (error->message, "units must be between 1 and 65536"));
   g_clear_error (&error);
-  g_assert_false (nn_model_layer_set_param (m5, d5, "activation", "swish", &error));
+  g_assert_false (nn_model_layer_set_param (m5, d5, "activation", "mish", &error));
   g_assert_nonnull (strstr (error->message, "choose one of: linear, relu"));
   g_clear_error (&error);
   g_assert_false (nn_model_layer_set_param (m5, d5, "nope", "1", &error));

@@ -490,6 +490,75 @@ test_activations (void)
     }
 }
 
+/* The activations of tf.keras 2.x beyond the first four, with Keras's
+ * default parameters, in float64. */
+static double
+ref_act_more (NnOpType t, double x)
+{
+  const double selu_a = 1.6732632423543772848170429916717;
+  const double selu_s = 1.0507009873554804934193349852946;
+  switch ((int) t)
+    {
+    case NN_OP_LEAKY_RELU: return x > 0 ? x : 0.3 * x;
+    case NN_OP_ELU: return x > 0 ? x : exp (x) - 1;
+    case NN_OP_SELU: return selu_s * (x > 0 ? x : selu_a * (exp (x) - 1));
+    case NN_OP_GELU: return 0.5 * x * (1 + erf (x / sqrt (2.0)));
+    case NN_OP_SWISH: return x / (1 + exp (-x));
+    case NN_OP_SOFTPLUS: return log1p (exp (x));
+    case NN_OP_HARD_SIGMOID: return fmin (1, fmax (0, 0.2 * x + 0.5));
+    case NN_OP_EXPONENTIAL: return exp (x);
+    default: g_assert_not_reached ();
+    }
+}
+
+static void
+test_activations_more (void)
+{
+  const NnOpType types[] = {
+    NN_OP_LEAKY_RELU, NN_OP_ELU, NN_OP_SELU, NN_OP_GELU, NN_OP_SWISH,
+    NN_OP_SOFTPLUS, NN_OP_HARD_SIGMOID, NN_OP_EXPONENTIAL,
+  };
+  const char *names[] = {
+    "leaky_relu dx", "elu dx", "selu dx", "gelu dx", "swish dx", "softplus dx",
+    "hard_sigmoid dx", "exponential dx",
+  };
+  for (guint t = 0; t < G_N_ELEMENTS (types); t++)
+    {
+      Fx fx;
+      fx_init (&fx, 70 + t);
+      int s[] = { 2, 5 };
+      int x = input (&fx, 2, s, 1);
+      int y = op1 (&fx, types[t], x);
+      int loss = probe_loss (&fx, y, 2, s, NULL);
+      alloc (&fx, 6);
+      /* Both signs, away from the kinks (0 for the ReLU family, +-2.5 for
+       * hard_sigmoid) by more than eps. */
+      fill_away (&fx, node (&fx, x)->value, node (&fx, x)->capacity, 0.1f, 2.3f);
+      for (int batch = 6; batch >= 1; batch -= 5)
+        {
+          nn_graph_set_batch (fx.g, batch);
+          nn_graph_forward (fx.g);
+          NnNode *xn = node (&fx, x), *yn = node (&fx, y);
+          g_assert_cmpuint (yn->size, ==, (size_t) batch * 10);
+          for (size_t i = 0; i < yn->size; i++)
+            assert_close (yn->value[i], ref_act_more (types[t], xn->value[i]), FWD_TOL);
+          assert_grad_ok (&fx, loss, x, 1e-2, names[t]);
+        }
+      /* Far out: finite limits, never NaN (exponential overflows to inf,
+       * as e^200 does in float32). */
+      NnNode *xn = node (&fx, x), *yn = node (&fx, y);
+      xn->value[0] = -200.0f;
+      xn->value[1] = 200.0f;
+      nn_graph_forward (fx.g);
+      g_assert_false (isnan (yn->value[0]));
+      g_assert_false (isnan (yn->value[1]));
+      assert_close (yn->value[0], ref_act_more (types[t], -200.0), FWD_TOL);
+      if (types[t] != NN_OP_EXPONENTIAL)
+        assert_close (yn->value[1], ref_act_more (types[t], 200.0), FWD_TOL);
+      fx_clear (&fx);
+    }
+}
+
 /* ---- DROPOUT ------------------------------------------------------------ */
 
 static void
@@ -1434,6 +1503,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/ops/mul", test_mul);
   g_test_add_func ("/engine/ops/scale", test_scale);
   g_test_add_func ("/engine/ops/activations", test_activations);
+  g_test_add_func ("/engine/ops/activations/more", test_activations_more);
   g_test_add_func ("/engine/ops/dropout/inference", test_dropout_inference);
   g_test_add_func ("/engine/ops/dropout/training", test_dropout_training);
   g_test_add_func ("/engine/ops/dropout/stream", test_dropout_stream);

@@ -18,6 +18,7 @@ one_weight_model (NnOptimizerKind kind)
   int d = nn_model_add_layer (m, "Dense", "d", &error);
   nn_model_layer_set_param (m, d, "units", "1", &error);
   nn_model_layer_set_param (m, d, "use_bias", "false", &error);
+  nn_model_layer_set_param (m, d, "activation", "linear", &error);
   nn_model_connect (m, (NnRef) { in, 0 }, d, 0, &error);
   nn_model_add_output (m, (NnRef) { d, 0 }, NN_LOSS_MSE, 1.0, NULL, 0);
   nn_optimizer_config_init (nn_model_get_optimizer (m), kind);

@@ -31,10 +31,12 @@ typedef struct
 } Ui;
 
 static void
-ui_open (Ui *ui)
+ui_open_sized (Ui  *ui,
+               int  width,
+               int  height)
 {
   ui->window = ds_window_new (NULL);
-  gtk_window_set_default_size (GTK_WINDOW (ui->window), 1280, 800);
+  gtk_window_set_default_size (GTK_WINDOW (ui->window), width, height);
   gtk_window_present (GTK_WINDOW (ui->window));
   ui->view = DS_BUILD_VIEW (ds_window_get_view (ui->window, "build"));
   g_assert_nonnull (ui->view);
@@ -44,6 +46,12 @@ ui_open (Ui *ui)
   ui->doc = ds_window_get_document (ui->window);
   g_assert_true (ui_wait_for (ui_widget_allocated, ui->canvas, 5000));
   ui_spin (100);
+}
+
+static void
+ui_open (Ui *ui)
+{
+  ui_open_sized (ui, 1280, 800);
 }
 
 static void
@@ -114,9 +122,14 @@ drag_from_palette (Ui         *ui,
   LayerCount c = { ui, nn_model_get_n_layers (model_of (ui)) + 1 };
 
   g_assert_nonnull (row);
+  /* A row scrolled out of the palette's view is mapped but not under the
+   * pointer: search for it, so it is among the first rows. */
+  ds_palette_set_search (ui->palette, class_name);
+  ui_spin (100);
   g_assert_true (gtk_widget_get_mapped (row));
   ui_xtest_drag (row, 40, gtk_widget_get_height (row) / 2.0, GTK_WIDGET (ui->canvas), x, y);
   g_assert_true (ui_wait_for (has_n_layers, &c, 3000));
+  ds_palette_set_search (ui->palette, "");
 }
 
 typedef struct { Ui *ui; int layer, other; double x, y; } LayerCond;
@@ -169,6 +182,404 @@ wait_connected (Ui *ui, int src, int dst)
 {
   LayerCond c = { ui, src, dst, 0, 0 };
   return ui_wait_for (connected_cond, &c, 5000);
+}
+
+/* Adds a layer at (x, y) through the canvas and connects src to it. */
+static int
+add_at (Ui         *ui,
+        const char *class_name,
+        double      x,
+        double      y,
+        int         src)
+{
+  g_autoptr(GError) error = NULL;
+  int l = ds_graph_canvas_add_layer (ui->canvas, class_name, x, y, &error);
+
+  g_assert_no_error (error);
+  if (src >= 0)
+    {
+      g_assert_true (ds_graph_canvas_connect (ui->canvas, src, l, &error));
+      g_assert_no_error (error);
+    }
+  return l;
+}
+
+static int
+input_of (NnModel *m,
+          int      layer)
+{
+  if (nn_model_layer_get_n_calls (m, layer) == 0 || nn_model_call_get_n_inputs (m, layer, 0) == 0)
+    return -1;
+  return nn_model_call_get_input (m, layer, 0, 0).layer;
+}
+
+/* No two nodes overlap, ports included. */
+static void
+assert_no_overlap (NnModel *m)
+{
+  for (int a = 0; a < nn_model_get_n_layers (m); a++)
+    for (int b = a + 1; b < nn_model_get_n_layers (m); b++)
+      {
+        double ax, ay, bx, by;
+
+        nn_model_layer_get_position (m, a, &ax, &ay);
+        nn_model_layer_get_position (m, b, &bx, &by);
+        if (fabs (ax - bx) < DS_NODE_WIDTH + 2 * DS_PORT_RADIUS
+            && fabs (ay - by) < DS_NODE_HEIGHT + 2 * DS_PORT_RADIUS)
+          g_error ("%s at (%g, %g) overlaps %s at (%g, %g)",
+                   nn_model_layer_get_name (m, a), ax, ay, nn_model_layer_get_name (m, b), bx, by);
+      }
+}
+
+/* Double-click on a palette row with a middle layer selected inserts the
+ * new layer after it, re-wiring what it fed, as one undo step, and never
+ * makes a second output. */
+static void
+test_insert_after_selection (void)
+{
+  Ui ui;
+  NnModel *m;
+  int in, d1, d2, added, wrong;
+  g_autofree char *before = NULL;
+  g_autofree char *after_undo = NULL;
+  g_autoptr(GError) error = NULL;
+
+  ui_open (&ui);
+  in = add_at (&ui, "Input", 0, 0, -1);
+  g_assert_true (nn_model_layer_set_param (model_of (&ui), in, "shape", "6", &error));
+  ds_document_commit (ui.doc, DS_CHANGE_PARAMS, "Set shape", NULL);
+  d1 = add_at (&ui, "Dense", 272, 0, in);
+  d2 = add_at (&ui, "Dense", 544, 0, d1);
+  g_assert_cmpint (nn_model_get_n_outputs (model_of (&ui)), ==, 1);
+  before = json_of (&ui);
+
+  ds_graph_canvas_select_layer (ui.canvas, d1, FALSE);
+  g_signal_emit_by_name (ds_palette_get_row (ui.palette, "Dropout"), "activate");
+  ui_spin (50);
+  m = model_of (&ui);
+  g_assert_cmpint (nn_model_get_n_layers (m), ==, 4);
+  added = ds_graph_canvas_get_selected_layer (ui.canvas);
+  g_assert_cmpstr (nn_layer_type_get_name (nn_model_layer_get_type (m, added)), ==, "Dropout");
+  g_test_message ("after insert: %s reads %d, %s reads %d, %d outputs",
+                  nn_model_layer_get_name (m, added), input_of (m, added),
+                  nn_model_layer_get_name (m, d2), input_of (m, d2), nn_model_get_n_outputs (m));
+  g_assert_cmpint (input_of (m, added), ==, d1);
+  g_assert_cmpint (input_of (m, d2), ==, added);
+  g_assert_cmpint (nn_model_get_n_outputs (m), ==, 1);
+  g_assert_cmpint (nn_model_get_output (m, 0).layer, ==, d2);
+  assert_no_overlap (m);
+
+  /* One action, one undo step. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (ui.window), "win.undo", NULL));
+  ui_spin (20);
+  after_undo = json_of (&ui);
+  g_assert_cmpstr (after_undo, ==, before);
+
+  /* An Input cannot go after anything: added alone, nothing re-wired, no
+   * new output. */
+  ds_graph_canvas_select_layer (ui.canvas, d1, FALSE);
+  wrong = ds_graph_canvas_append_layer (ui.canvas, "Input", &error);
+  g_assert_no_error (error);
+  m = model_of (&ui);
+  g_assert_cmpint (input_of (m, d2), ==, d1);
+  g_assert_cmpint (nn_model_get_n_outputs (m), ==, 1);
+  g_assert_cmpint (input_of (m, wrong), ==, -1);
+  assert_no_overlap (m);
+  ui_close (&ui);
+}
+
+/* A drop on an edge inserts the layer there; a drop near a free output
+ * port connects to it; a drop on a node's port lands beside, never on
+ * another node. Each with the real pointer, each one undo step. */
+static void
+test_drop_smart (void)
+{
+  Ui ui;
+  NnModel *m;
+  int in, d1, d2, in2, added, n;
+  double wx, wy, p[2];
+  g_autofree char *before = NULL;
+  g_autofree char *after_undo = NULL;
+  g_autoptr(GError) error = NULL;
+
+  ui_open (&ui);
+  in = add_at (&ui, "Input", 0, 0, -1);
+  g_assert_true (nn_model_layer_set_param (model_of (&ui), in, "shape", "6", &error));
+  ds_document_commit (ui.doc, DS_CHANGE_PARAMS, "Set shape", NULL);
+  d1 = add_at (&ui, "Dense", 240, 0, in);
+  d2 = add_at (&ui, "Dense", 640, 0, d1);
+  in2 = add_at (&ui, "Input", 0, 296, -1);
+  ds_graph_canvas_zoom_fit (ui.canvas);
+  ui_spin (50);
+  before = json_of (&ui);
+
+  /* On the edge d1 -> d2, mid-way. */
+  ds_graph_canvas_model_to_widget (ui.canvas, (240 + DS_NODE_WIDTH + 640) / 2.0,
+                                   DS_NODE_HEIGHT / 2, &wx, &wy);
+  g_test_message ("dropping on the edge at %.0f, %.0f (zoom %.2f, canvas %d x %d)", wx, wy,
+                  ds_graph_canvas_get_zoom (ui.canvas), gtk_widget_get_width (GTK_WIDGET (ui.canvas)),
+                  gtk_widget_get_height (GTK_WIDGET (ui.canvas)));
+  drag_from_palette (&ui, "Dropout", wx, wy);
+  m = model_of (&ui);
+  added = nn_model_get_n_layers (m) - 1;
+  g_test_message ("edge drop: %s reads %d, %s reads %d", nn_model_layer_get_name (m, added),
+                  input_of (m, added), nn_model_layer_get_name (m, d2), input_of (m, d2));
+  g_assert_cmpint (input_of (m, added), ==, d1);
+  g_assert_cmpint (input_of (m, d2), ==, added);
+  g_assert_cmpint (nn_model_get_n_outputs (m), ==, 1);
+  assert_no_overlap (m);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (ui.window), "win.undo", NULL));
+  ui_spin (20);
+  after_undo = json_of (&ui);
+  g_assert_cmpstr (after_undo, ==, before);
+
+  /* Just right of in2's free output port: connected to it. */
+  ds_graph_canvas_model_to_widget (ui.canvas, DS_NODE_WIDTH + 48 + DS_NODE_WIDTH / 2,
+                                   296 + DS_NODE_HEIGHT / 2 + 16, &wx, &wy);
+  drag_from_palette (&ui, "Dense", wx, wy);
+  m = model_of (&ui);
+  added = nn_model_get_n_layers (m) - 1;
+  g_test_message ("port drop: %s reads %d", nn_model_layer_get_name (m, added), input_of (m, added));
+  g_assert_cmpint (input_of (m, added), ==, in2);
+  assert_no_overlap (m);
+
+  /* Centred on d1's output port: it lands clear of every node. */
+  n = nn_model_get_n_layers (m);
+  g_assert_true (ds_graph_canvas_get_port (ui.canvas, d1, TRUE, &p[0], &p[1]));
+  drag_from_palette (&ui, "Flatten", p[0], p[1]);
+  m = model_of (&ui);
+  g_assert_cmpint (nn_model_get_n_layers (m), ==, n + 1);
+  assert_no_overlap (m);
+  ui_close (&ui);
+}
+
+typedef struct { Ui *ui; int width; } WidthCond;
+
+static gboolean
+canvas_wider_cond (gpointer data)
+{
+  WidthCond *c = data;
+  return gtk_widget_get_width (GTK_WIDGET (c->ui->canvas)) > c->width;
+}
+
+/* The model's bounds in canvas widget coordinates. */
+static void
+widget_bounds (Ui     *ui,
+               double *x0,
+               double *y0,
+               double *x1,
+               double *y1)
+{
+  double mx0, my0, mx1, my1;
+
+  g_assert_true (ds_scene_get_bounds (ds_graph_canvas_get_scene (ui->canvas), &mx0, &my0, &mx1, &my1));
+  ds_graph_canvas_model_to_widget (ui->canvas, mx0, my0, x0, y0);
+  ds_graph_canvas_model_to_widget (ui->canvas, mx1, my1, x1, y1);
+}
+
+static const char *
+activation_of (DsScene    *scene,
+               NnModel    *m,
+               const char *layer)
+{
+  return ds_scene_get_node (scene, ds_scene_find_layer (scene, nn_model_find_layer (m, layer)))->activation;
+}
+
+/* On a 1280x720 screen the convnet sample opens with every text at least
+ * 11 px, laid out in rows that fit the canvas's width, each layer showing
+ * its activation; the presentation mode enlarges it; Arrange lays a long
+ * chain out in rows at a readable zoom. */
+static void
+test_legible_canvas (void)
+{
+  Ui ui;
+  g_autofree char *path = g_build_filename (g_getenv ("DEEPSCOPE_SAMPLES"), "fashion_convnet.json", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+  DsScene *scene;
+  double zoom, px, x0, y0, x1, y1;
+  int w, prev;
+  WidthCond wc;
+
+  ui_open_sized (&ui, 1280, 720);
+  g_assert_true (ds_document_load (ui.doc, file, &error));
+  g_assert_no_error (error);
+  ui_spin (200);
+  scene = ds_graph_canvas_get_scene (ui.canvas);
+  zoom = ds_graph_canvas_get_zoom (ui.canvas);
+  px = ds_scene_min_text_px (scene, zoom);
+  w = gtk_widget_get_width (GTK_WIDGET (ui.canvas));
+  widget_bounds (&ui, &x0, &y0, &x1, &y1);
+  g_test_message ("convnet at 1280x720: zoom %.0f%%, smallest text %.1f px, canvas %d px wide, "
+                  "model from x %.0f to %.0f", 100 * zoom, px, w, x0, x1);
+  g_assert_cmpfloat (px, >=, 11.0);
+  g_assert_cmpfloat (x0, >=, 0);
+  g_assert_cmpfloat (x1, <=, w);
+  g_assert_cmpstr (activation_of (scene, model_of (&ui), "conv1"), ==, "relu");
+  g_assert_cmpstr (activation_of (scene, model_of (&ui), "classes"), ==, "softmax");
+  g_assert_null (activation_of (scene, model_of (&ui), "pool1"));
+
+  /* Presentation: only the canvas, the model larger. */
+  wc = (WidthCond) { &ui, w };
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (ui.view), "build.presentation", NULL));
+  g_assert_true (ds_build_view_get_presentation (ui.view));
+  g_assert_true (ui_wait_for (canvas_wider_cond, &wc, 5000));
+  ui_spin (200);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (ui.palette)));
+  g_test_message ("presentation: zoom %.0f%%, smallest text %.1f px",
+                  100 * ds_graph_canvas_get_zoom (ui.canvas),
+                  ds_scene_min_text_px (ds_graph_canvas_get_scene (ui.canvas),
+                                        ds_graph_canvas_get_zoom (ui.canvas)));
+  g_assert_cmpfloat (ds_graph_canvas_get_zoom (ui.canvas), >, 1.25 * zoom);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (ui.view), "build.presentation", NULL));
+  g_assert_false (ds_build_view_get_presentation (ui.view));
+  ui_spin (200);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (ui.palette)));
+  ui_close (&ui);
+
+  /* A chain of twelve built by hand, then arranged. */
+  ui_open_sized (&ui, 1280, 720);
+  prev = add_at (&ui, "Input", 0, 0, -1);
+  g_assert_true (nn_model_layer_set_param (model_of (&ui), prev, "shape", "6", &error));
+  ds_document_commit (ui.doc, DS_CHANGE_PARAMS, "Set shape", NULL);
+  for (int i = 1; i < 12; i++)
+    prev = add_at (&ui, "Dense", 272.0 * i, 0, prev);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (ui.view), "build.auto-layout", NULL));
+  ui_spin (100);
+  zoom = ds_graph_canvas_get_zoom (ui.canvas);
+  px = ds_scene_min_text_px (ds_graph_canvas_get_scene (ui.canvas), zoom);
+  w = gtk_widget_get_width (GTK_WIDGET (ui.canvas));
+  widget_bounds (&ui, &x0, &y0, &x1, &y1);
+  g_test_message ("arranged chain of 12: zoom %.0f%%, smallest text %.1f px, x %.0f to %.0f of %d",
+                  100 * zoom, px, x0, x1, w);
+  g_assert_cmpfloat (px, >=, 11.0);
+  g_assert_cmpfloat (x0, >=, 0);
+  g_assert_cmpfloat (x1, <=, w);
+  assert_no_overlap (model_of (&ui));
+  ui_close (&ui);
+}
+
+/* The accelerator the shortcuts window shows for a title (first of its
+ * space-separated list). */
+static char *
+shortcut_for (const char *title)
+{
+  g_autoptr(GtkBuilder) b = gtk_builder_new_from_resource ("/io/github/deepscope/Deepscope/gtk/help-overlay.ui");
+  GSList *objects = gtk_builder_get_objects (b);
+  char *accel = NULL;
+
+  for (GSList *l = objects; l; l = l->next)
+    if (GTK_IS_SHORTCUTS_SHORTCUT (l->data))
+      {
+        g_autofree char *t = NULL;
+        g_autofree char *a = NULL;
+
+        g_object_get (l->data, "title", &t, "accelerator", &a, NULL);
+        if (g_strcmp0 (t, title) == 0)
+          accel = g_steal_pointer (&a);
+      }
+  g_slist_free (objects);
+  return accel;
+}
+
+static char *
+menu_accel_for (GMenuModel *menu,
+                const char *action)
+{
+  for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
+    {
+      g_autofree char *a = NULL;
+      g_autofree char *accel = NULL;
+      GMenuModel *section = g_menu_model_get_item_link (menu, i, G_MENU_LINK_SECTION);
+
+      if (section)
+        {
+          char *found = menu_accel_for (section, action);
+
+          g_object_unref (section);
+          if (found)
+            return found;
+          continue;
+        }
+      if (g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_ACTION, "s", &a)
+          && g_strcmp0 (a, action) == 0
+          && g_menu_model_get_item_attribute (menu, i, "accel", "s", &accel))
+        return g_steal_pointer (&accel);
+    }
+  return NULL;
+}
+
+/* No tooltip covers a node just dropped (until the pointer leaves it) or
+ * an open context menu; the menu and the shortcuts window name the same
+ * Delete key, and both Delete and BackSpace delete. */
+static void
+test_tooltips_and_delete_key (void)
+{
+  Ui ui;
+  int in, dense;
+  double cx, cy, ix, iy;
+  g_autofree char *tip = NULL;
+  g_autofree char *overlay = NULL;
+  g_autofree char *menu = NULL;
+  g_auto(GStrv) keys = NULL;
+
+  ui_open (&ui);
+  in = add_at (&ui, "Input", 0, 0, -1);
+  ds_graph_canvas_set_zoom (ui.canvas, 1.0);
+  node_centre (&ui, in, &ix, &iy);
+  drag_from_palette (&ui, "Dense", ix + 20, iy + 200);
+  dense = nn_model_get_n_layers (model_of (&ui)) - 1;
+  node_centre (&ui, dense, &cx, &cy);
+  tip = ds_graph_canvas_dup_tooltip_text (ui.canvas, cx, cy, FALSE);
+  g_test_message ("tooltip over the node just dropped: %s", tip ? tip : "(none)");
+  g_assert_null (tip);
+  tip = ds_graph_canvas_dup_tooltip_text (ui.canvas, ix, iy, FALSE);
+  g_assert_nonnull (tip);
+  g_clear_pointer (&tip, g_free);
+  /* Once the pointer has left it, the node has its tooltip again. */
+  ui_xtest_click (GTK_WIDGET (ui.canvas), ix, iy);
+  ui_spin (100);
+  tip = ds_graph_canvas_dup_tooltip_text (ui.canvas, cx, cy, FALSE);
+  g_assert_nonnull (strstr (tip, "Dense"));
+  g_clear_pointer (&tip, g_free);
+
+  /* An open context menu: no tooltip anywhere. */
+  gtk_popover_popup (GTK_POPOVER (ui.canvas->menu));
+  ui_spin (100);
+  tip = ds_graph_canvas_dup_tooltip_text (ui.canvas, ix, iy, FALSE);
+  g_test_message ("tooltip with the menu open: %s", tip ? tip : "(none)");
+  g_assert_null (tip);
+  gtk_popover_popdown (GTK_POPOVER (ui.canvas->menu));
+  ui_spin (100);
+
+  /* The menu's key is the shortcuts window's, and every key listed
+   * there deletes. */
+  overlay = shortcut_for ("Delete the selection");
+  menu = menu_accel_for (gtk_popover_menu_get_menu_model (GTK_POPOVER_MENU (ui.canvas->menu)),
+                         "canvas.delete");
+  g_test_message ("shortcuts window: %s; menu: %s", overlay, menu ? menu : "(none)");
+  g_assert_nonnull (overlay);
+  g_assert_nonnull (menu);
+  keys = g_strsplit (overlay, " ", -1);
+  g_assert_cmpstr (menu, ==, keys[0]);
+  g_assert_cmpstr (keys[0], ==, "Delete");
+  g_assert_cmpstr (keys[1], ==, "BackSpace");
+  ds_graph_canvas_select_layer (ui.canvas, dense, FALSE);
+  gtk_widget_grab_focus (GTK_WIDGET (ui.canvas));
+  ui_xtest_key (GTK_WIDGET (ui.canvas), XK_BackSpace, FALSE);
+  {
+    LayerCount c = { &ui, 1 };
+
+    g_assert_true (ui_wait_for (has_n_layers, &c, 3000));
+  }
+  ds_graph_canvas_select_layer (ui.canvas, in, FALSE);
+  ui_xtest_key (GTK_WIDGET (ui.canvas), XK_Delete, FALSE);
+  {
+    LayerCount c = { &ui, 0 };
+
+    g_assert_true (ui_wait_for (has_n_layers, &c, 3000));
+  }
+  ui_close (&ui);
 }
 
 /* Three layers dragged from the palette with the real pointer, connected by
@@ -753,6 +1164,41 @@ test_recover_dialog (void)
 
 /* The palette filters by name, help text and group; activating a row (Enter
  * or double click) appends that layer after the selected one, connected. */
+/* Every palette description shows in full: wrapped to the pane's width,
+ * never ellipsized or wider than its label. */
+static void
+test_palette_descriptions (void)
+{
+  Ui ui;
+  guint n = 0;
+
+  ui_open (&ui);
+  for (guint i = 0; i < nn_layer_types_count (); i++)
+    {
+      const char *name = nn_layer_type_get_name (nn_layer_types_get (i));
+      GtkWidget *row = ds_palette_get_row (ui.palette, name);
+      GtkWidget *box = gtk_list_box_row_get_child (GTK_LIST_BOX_ROW (row));
+      GtkWidget *text = gtk_widget_get_last_child (box);
+      GtkWidget *help = gtk_widget_get_last_child (text);
+      PangoLayout *layout;
+      int lw, lh;
+
+      g_assert_true (GTK_IS_LABEL (help));
+      g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (help)), ==,
+                       nn_layer_type_get_help (nn_layer_types_get (i)));
+      layout = gtk_label_get_layout (GTK_LABEL (help));
+      pango_layout_get_pixel_size (layout, &lw, &lh);
+      if (pango_layout_is_ellipsized (layout) || lw > gtk_widget_get_width (help)
+          || lh > gtk_widget_get_height (help))
+        g_error ("%s's description is cut: %d x %d px of text in a %d x %d px label%s", name,
+                 lw, lh, gtk_widget_get_width (help), gtk_widget_get_height (help),
+                 pango_layout_is_ellipsized (layout) ? ", ellipsized" : "");
+      n++;
+    }
+  g_assert_cmpuint (n, >, 20);
+  ui_close (&ui);
+}
+
 static void
 test_palette (void)
 {
@@ -996,11 +1442,16 @@ main (int   argc,
 
   g_test_add_func ("/ui/undo-stack", test_undo_stack);
   g_test_add_func ("/ui/build/drop-and-connect", test_drop_and_connect);
+  g_test_add_func ("/ui/build/insert-after-selection", test_insert_after_selection);
+  g_test_add_func ("/ui/build/drop-smart", test_drop_smart);
+  g_test_add_func ("/ui/build/legible-canvas", test_legible_canvas);
+  g_test_add_func ("/ui/build/tooltips-and-delete-key", test_tooltips_and_delete_key);
   g_test_add_func ("/ui/build/undo-redo", test_undo_redo);
   g_test_add_func ("/ui/build/invalid-connection", test_invalid_connection);
   g_test_add_func ("/ui/build/save-reopen", test_save_reopen);
   g_test_add_func ("/ui/build/keyboard", test_keyboard);
   g_test_add_func ("/ui/build/palette", test_palette);
+  g_test_add_func ("/ui/build/palette-descriptions", test_palette_descriptions);
   g_test_add_func ("/ui/build/pointer-editing", test_pointer_editing);
   g_test_add_func ("/ui/build/autosave", test_autosave);
   g_test_add_func ("/ui/build/recover-dialog", test_recover_dialog);

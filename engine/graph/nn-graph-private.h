@@ -44,6 +44,15 @@ typedef enum {
   NN_OP_MSE,
   NN_OP_MAE,
   NN_OP_WEIGHT_PENALTY, /* input a param; y = fp[0] sum|w| + fp[1] sum w^2 */
+  /* more activations (nn-op-elementwise.c), tf.keras 2.x definitions */
+  NN_OP_LEAKY_RELU,     /* alpha 0.3, the LeakyReLU layer's */
+  NN_OP_ELU,            /* alpha 1.0 */
+  NN_OP_SELU,
+  NN_OP_GELU,           /* exact (erf), not the tanh approximation */
+  NN_OP_SWISH,          /* also named silu */
+  NN_OP_SOFTPLUS,
+  NN_OP_HARD_SIGMOID,   /* clip(0.2 x + 0.5, 0, 1) */
+  NN_OP_EXPONENTIAL,
   /* the convnet ops follow in nn-op-conv*.c, nn-op-pool.c, ... */
   NN_OP_LAST_CORE,
   /* convnet ops (nn-op-conv2d.c, nn-op-pool.c, nn-op-resample.c, nn-op-batchnorm.c);

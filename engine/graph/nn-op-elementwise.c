@@ -6,6 +6,17 @@
  *   RELU    y = max(x, 0)             dx += dy [y > 0]
  *   SIGMOID y = 1 / (1 + e^-x)        dx += dy y (1 - y)
  *   TANH    y = tanh x                dx += dy (1 - y^2)
+ * The activations below follow tf.keras 2.x (tf.keras.activations and the
+ * LeakyReLU layer), with their default parameters:
+ *   LEAKY_RELU  y = x > 0 ? x : 0.3 x                  dx += dy (x > 0 ? 1 : 0.3)
+ *   ELU         y = x > 0 ? x : e^x - 1                dx += dy (x > 0 ? 1 : y + 1)
+ *   SELU        y = s (x > 0 ? x : a (e^x - 1))        dx += dy (x > 0 ? s : y + s a)
+ *   GELU        y = x Phi(x), Phi(x) = (1 + erf(x / sqrt 2)) / 2
+ *                                                      dx += dy (Phi(x) + x phi(x))
+ *   SWISH       y = x sigmoid(x)                       dx += dy s (1 + x (1 - s))
+ *   SOFTPLUS    y = log(1 + e^x)                       dx += dy sigmoid(x)
+ *   HARD_SIGMOID y = clip(0.2 x + 0.5, 0, 1)          dx += dy (|x| < 2.5 ? 0.2 : 0)
+ *   EXPONENTIAL y = e^x                                dx += dy y
  *   DROPOUT y = x m, m in {0, 1/(1-rate)} (training only)   dx += dy m
  *   WEIGHT_PENALTY y = l1 sum|w| + l2 sum w^2   dw += dy (l1 sign w + 2 l2 w) */
 #include <assert.h>
@@ -245,6 +256,181 @@ tanh_backward (NnGraph *g, NnNode *n)
       dx[i] += dy[i] * (1.0f - y[i] * y[i]);
 }
 
+/* ---- More activations (tf.keras 2.x) ------------------------------------ */
+
+/* LeakyReLU's default alpha in Keras 2 (Keras 3 says negative_slope 0.2). */
+#define LEAKY_ALPHA 0.3f
+#define ELU_ALPHA 1.0f
+#define SELU_ALPHA 1.67326324235437728481704299167f
+#define SELU_SCALE 1.05070098735548049341933498529f
+
+static void
+leaky_relu_forward (NnGraph *g, NnNode *n)
+{
+  const float *restrict x = nn_in (g, n, 0)->value;
+  float *restrict y = n->value;
+  for (size_t i = 0; i < n->size; i++)
+    y[i] = x[i] > 0.0f ? x[i] : LEAKY_ALPHA * x[i];
+}
+
+static void
+leaky_relu_backward (NnGraph *g, NnNode *n)
+{
+  float *restrict dx = nn_in (g, n, 0)->grad;
+  const float *restrict x = nn_in (g, n, 0)->value, *restrict dy = n->grad;
+  if (dx)
+    for (size_t i = 0; i < n->size; i++)
+      dx[i] += dy[i] * (x[i] > 0.0f ? 1.0f : LEAKY_ALPHA);
+}
+
+static void
+elu_forward (NnGraph *g, NnNode *n)
+{
+  const float *restrict x = nn_in (g, n, 0)->value;
+  float *restrict y = n->value;
+  for (size_t i = 0; i < n->size; i++)
+    y[i] = x[i] > 0.0f ? x[i] : ELU_ALPHA * expm1f (x[i]);
+}
+
+static void
+elu_backward (NnGraph *g, NnNode *n)
+{
+  float *restrict dx = nn_in (g, n, 0)->grad;
+  const float *restrict x = nn_in (g, n, 0)->value, *restrict y = n->value;
+  const float *restrict dy = n->grad;
+  if (dx)
+    for (size_t i = 0; i < n->size; i++)
+      dx[i] += dy[i] * (x[i] > 0.0f ? 1.0f : y[i] + ELU_ALPHA);
+}
+
+static void
+selu_forward (NnGraph *g, NnNode *n)
+{
+  const float *restrict x = nn_in (g, n, 0)->value;
+  float *restrict y = n->value;
+  for (size_t i = 0; i < n->size; i++)
+    y[i] = SELU_SCALE * (x[i] > 0.0f ? x[i] : SELU_ALPHA * expm1f (x[i]));
+}
+
+static void
+selu_backward (NnGraph *g, NnNode *n)
+{
+  float *restrict dx = nn_in (g, n, 0)->grad;
+  const float *restrict x = nn_in (g, n, 0)->value, *restrict y = n->value;
+  const float *restrict dy = n->grad;
+  if (dx)
+    for (size_t i = 0; i < n->size; i++)
+      dx[i] += dy[i] * (x[i] > 0.0f ? SELU_SCALE : y[i] + SELU_SCALE * SELU_ALPHA);
+}
+
+static void
+gelu_forward (NnGraph *g, NnNode *n)
+{
+  const float *restrict x = nn_in (g, n, 0)->value;
+  float *restrict y = n->value;
+  for (size_t i = 0; i < n->size; i++)
+    y[i] = 0.5f * x[i] * (1.0f + erff (x[i] * (float) M_SQRT1_2));
+}
+
+static void
+gelu_backward (NnGraph *g, NnNode *n)
+{
+  float *restrict dx = nn_in (g, n, 0)->grad;
+  const float *restrict x = nn_in (g, n, 0)->value, *restrict dy = n->grad;
+  /* 1 / sqrt(2 pi) */
+  const float inv_sqrt_2pi = 0.398942280401432677939946059934f;
+  if (dx)
+    for (size_t i = 0; i < n->size; i++)
+      {
+        float cdf = 0.5f * (1.0f + erff (x[i] * (float) M_SQRT1_2));
+        float pdf = inv_sqrt_2pi * expf (-0.5f * x[i] * x[i]);
+        dx[i] += dy[i] * (cdf + x[i] * pdf);
+      }
+}
+
+static void
+swish_forward (NnGraph *g, NnNode *n)
+{
+  const float *restrict x = nn_in (g, n, 0)->value;
+  float *restrict y = n->value;
+  for (size_t i = 0; i < n->size; i++)
+    y[i] = x[i] / (1.0f + expf (-x[i]));
+}
+
+static void
+swish_backward (NnGraph *g, NnNode *n)
+{
+  float *restrict dx = nn_in (g, n, 0)->grad;
+  const float *restrict x = nn_in (g, n, 0)->value, *restrict dy = n->grad;
+  if (dx)
+    for (size_t i = 0; i < n->size; i++)
+      {
+        float s = 1.0f / (1.0f + expf (-x[i]));
+        dx[i] += dy[i] * s * (1.0f + x[i] * (1.0f - s));
+      }
+}
+
+static void
+softplus_forward (NnGraph *g, NnNode *n)
+{
+  const float *restrict x = nn_in (g, n, 0)->value;
+  float *restrict y = n->value;
+  /* log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no overflow for large x. */
+  for (size_t i = 0; i < n->size; i++)
+    y[i] = (x[i] > 0.0f ? x[i] : 0.0f) + log1pf (expf (-fabsf (x[i])));
+}
+
+static void
+softplus_backward (NnGraph *g, NnNode *n)
+{
+  float *restrict dx = nn_in (g, n, 0)->grad;
+  const float *restrict x = nn_in (g, n, 0)->value, *restrict dy = n->grad;
+  if (dx)
+    for (size_t i = 0; i < n->size; i++)
+      dx[i] += dy[i] / (1.0f + expf (-x[i]));
+}
+
+static void
+hard_sigmoid_forward (NnGraph *g, NnNode *n)
+{
+  const float *restrict x = nn_in (g, n, 0)->value;
+  float *restrict y = n->value;
+  for (size_t i = 0; i < n->size; i++)
+    {
+      float v = 0.2f * x[i] + 0.5f;
+      y[i] = v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
+    }
+}
+
+static void
+hard_sigmoid_backward (NnGraph *g, NnNode *n)
+{
+  float *restrict dx = nn_in (g, n, 0)->grad;
+  const float *restrict x = nn_in (g, n, 0)->value, *restrict dy = n->grad;
+  if (dx)
+    for (size_t i = 0; i < n->size; i++)
+      dx[i] += x[i] > -2.5f && x[i] < 2.5f ? 0.2f * dy[i] : 0.0f;
+}
+
+static void
+exponential_forward (NnGraph *g, NnNode *n)
+{
+  const float *restrict x = nn_in (g, n, 0)->value;
+  float *restrict y = n->value;
+  for (size_t i = 0; i < n->size; i++)
+    y[i] = expf (x[i]);
+}
+
+static void
+exponential_backward (NnGraph *g, NnNode *n)
+{
+  float *restrict dx = nn_in (g, n, 0)->grad;
+  const float *restrict y = n->value, *restrict dy = n->grad;
+  if (dx)
+    for (size_t i = 0; i < n->size; i++)
+      dx[i] += dy[i] * y[i];
+}
+
 /* ---- DROPOUT ------------------------------------------------------------ */
 
 /* Inverted dropout: kept units are scaled by 1/(1-rate) at training time so
@@ -380,3 +566,11 @@ const NnOpInfo nn_op_sigmoid_info = { "sigmoid", same_shape, sigmoid_forward, si
 const NnOpInfo nn_op_tanh_info = { "tanh", same_shape, tanh_forward, tanh_backward };
 const NnOpInfo nn_op_dropout_info = { "dropout", dropout_shape, dropout_forward, dropout_backward };
 const NnOpInfo nn_op_weight_penalty_info = { "weight_penalty", scalar_shape, penalty_forward, penalty_backward };
+const NnOpInfo nn_op_leaky_relu_info = { "leaky_relu", same_shape, leaky_relu_forward, leaky_relu_backward };
+const NnOpInfo nn_op_elu_info = { "elu", same_shape, elu_forward, elu_backward };
+const NnOpInfo nn_op_selu_info = { "selu", same_shape, selu_forward, selu_backward };
+const NnOpInfo nn_op_gelu_info = { "gelu", same_shape, gelu_forward, gelu_backward };
+const NnOpInfo nn_op_swish_info = { "swish", same_shape, swish_forward, swish_backward };
+const NnOpInfo nn_op_softplus_info = { "softplus", same_shape, softplus_forward, softplus_backward };
+const NnOpInfo nn_op_hard_sigmoid_info = { "hard_sigmoid", same_shape, hard_sigmoid_forward, hard_sigmoid_backward };
+const NnOpInfo nn_op_exponential_info = { "exponential", same_shape, exponential_forward, exponential_backward };

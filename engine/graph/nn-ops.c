@@ -14,6 +14,14 @@ extern const NnOpInfo nn_op_sigmoid_info;
 extern const NnOpInfo nn_op_tanh_info;
 extern const NnOpInfo nn_op_dropout_info;
 extern const NnOpInfo nn_op_weight_penalty_info;
+extern const NnOpInfo nn_op_leaky_relu_info;
+extern const NnOpInfo nn_op_elu_info;
+extern const NnOpInfo nn_op_selu_info;
+extern const NnOpInfo nn_op_gelu_info;
+extern const NnOpInfo nn_op_swish_info;
+extern const NnOpInfo nn_op_softplus_info;
+extern const NnOpInfo nn_op_hard_sigmoid_info;
+extern const NnOpInfo nn_op_exponential_info;
 extern const NnOpInfo nn_op_concat_info;             /* nn-op-shape.c */
 extern const NnOpInfo nn_op_reshape_info;
 extern const NnOpInfo nn_op_softmax_info;            /* nn-op-softmax.c */
@@ -55,6 +63,14 @@ const NnOpInfo *const nn_op_table[NN_N_OPS] = {
   [NN_OP_MSE]                = &nn_op_mse_info,
   [NN_OP_MAE]                = &nn_op_mae_info,
   [NN_OP_WEIGHT_PENALTY]     = &nn_op_weight_penalty_info,
+  [NN_OP_LEAKY_RELU]         = &nn_op_leaky_relu_info,
+  [NN_OP_ELU]                = &nn_op_elu_info,
+  [NN_OP_SELU]               = &nn_op_selu_info,
+  [NN_OP_GELU]               = &nn_op_gelu_info,
+  [NN_OP_SWISH]              = &nn_op_swish_info,
+  [NN_OP_SOFTPLUS]           = &nn_op_softplus_info,
+  [NN_OP_HARD_SIGMOID]       = &nn_op_hard_sigmoid_info,
+  [NN_OP_EXPONENTIAL]        = &nn_op_exponential_info,
   [NN_OP_CONV2D]             = &nn_op_conv2d_info,
   [NN_OP_DEPTHWISE_CONV2D]   = &nn_op_depthwise_conv2d_info,
   [NN_OP_CONV2D_TRANSPOSE]   = &nn_op_conv2d_transpose_info,

@@ -11,7 +11,11 @@
 #include "nn-conv-private.h"
 #include "nn-layer-private.h"
 
-static const char *const activations[] = { "linear", "relu", "sigmoid", "tanh", "softmax", NULL };
+/* New names go at the end: a layer keeps its choice as an index. */
+static const char *const activations[] = {
+  "linear", "relu", "sigmoid", "tanh", "softmax", "leaky_relu", "elu", "selu", "gelu",
+  "swish", "silu", "softplus", "hard_sigmoid", "exponential", NULL
+};
 static const char *const paddings[] = { "valid", "same", NULL };
 static const char *const interpolations[] = { "nearest", NULL };
 
@@ -189,7 +193,8 @@ static const NnParamSpec conv2d_params[] = {
   P_STRIDES,
   P_PADDING,
   P_DILATION,
-  P_ACTIVATION ("linear"),
+  /* relu, as for Dense: a new hidden layer should be nonlinear. */
+  P_ACTIVATION ("relu"),
   P_USE_BIAS,
   P_INIT ("kernel_initializer", "glorot_uniform", "How the kernel starts"),
   P_INIT ("bias_initializer", "zeros", "How the biases start"),

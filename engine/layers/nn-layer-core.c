@@ -5,7 +5,11 @@
 
 #include "nn-layer-private.h"
 
-static const char *const activations[] = { "linear", "relu", "sigmoid", "tanh", "softmax", NULL };
+/* New names go at the end: a layer keeps its choice as an index. */
+static const char *const activations[] = {
+  "linear", "relu", "sigmoid", "tanh", "softmax", "leaky_relu", "elu", "selu", "gelu",
+  "swish", "silu", "softplus", "hard_sigmoid", "exponential", NULL
+};
 
 #define P_ACTIVATION(def) \
   { "activation", NN_PARAM_ENUM, def, 0, 0, activations, "Function applied to the output" }
@@ -38,7 +42,10 @@ const NnLayerType nn_layer_input_type = {
 
 static const NnParamSpec dense_params[] = {
   { "units", NN_PARAM_INT, "32", 1, 65536, NULL, "Number of output units" },
-  P_ACTIVATION ("linear"),
+  /* relu, not Keras's linear: a new hidden layer should be nonlinear (a
+   * stack of linear layers is one linear layer); the output layer's
+   * activation is set for the task. */
+  P_ACTIVATION ("relu"),
   { "use_bias", NN_PARAM_BOOL, "true", 0, 0, NULL, "Add a learned bias to each unit" },
   P_INIT ("kernel_initializer", "glorot_uniform", "How the weights start"),
   P_INIT ("bias_initializer", "zeros", "How the biases start"),
@@ -114,7 +121,7 @@ activation_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, co
 
 const NnLayerType nn_layer_activation_type = {
   .name = "Activation", .group = NN_GROUP_CORE,
-  .help = "Applies a function element by element (relu, sigmoid, tanh, softmax)",
+  .help = "Applies a function element by element (relu, sigmoid, tanh, softmax, gelu, …)",
   .min_inputs = 1, .max_inputs = 1,
   .params = activation_params, .n_params = G_N_ELEMENTS (activation_params),
   .infer = same_infer, .lower = activation_lower,

@@ -28,7 +28,7 @@ typedef enum {
 } NnInit;
 
 extern const char *const nn_init_names[];   /* NULL-terminated, Keras names */
-extern const char *const nn_activation_names[]; /* "linear", "relu", "sigmoid", "tanh", "softmax", NULL */
+extern const char *const nn_activation_names[]; /* "linear", "relu", ..., "exponential", NULL */
 
 typedef struct {
   const char *name;       /* "kernel", "bias", "moving_mean" */

@@ -13,7 +13,8 @@ const char *const nn_init_names[] = {
 };
 
 const char *const nn_activation_names[] = {
-  "linear", "relu", "sigmoid", "tanh", "softmax", NULL
+  "linear", "relu", "sigmoid", "tanh", "softmax", "leaky_relu", "elu", "selu", "gelu",
+  "swish", "silu", "softplus", "hard_sigmoid", "exponential", NULL
 };
 
 /* A test's own table (nn_layer_table_replace), or NULL: nn_layer_table. */
@@ -314,6 +315,10 @@ nn_lower_activation (NnLowerCtx *ctx, int node, const char *act)
   static const struct { const char *name; NnOpType op; } map[] = {
     { "relu", NN_OP_RELU }, { "sigmoid", NN_OP_SIGMOID },
     { "tanh", NN_OP_TANH }, { "softmax", NN_OP_SOFTMAX },
+    { "leaky_relu", NN_OP_LEAKY_RELU }, { "elu", NN_OP_ELU }, { "selu", NN_OP_SELU },
+    { "gelu", NN_OP_GELU }, { "swish", NN_OP_SWISH }, { "silu", NN_OP_SWISH },
+    { "softplus", NN_OP_SOFTPLUS }, { "hard_sigmoid", NN_OP_HARD_SIGMOID },
+    { "exponential", NN_OP_EXPONENTIAL },
   };
   if (!act || g_str_equal (act, "linear"))
     return node;

@@ -19,12 +19,21 @@ struct _DsBuildView
   GtkListBox    *errors_list;
   GtkLabel      *zoom_label;
   GtkLabel      *title_label;
+  GtkWidget     *side_pane;
 
   /* Borrowed */
   DsDocument    *document;      /* ds_view_get_document () */
 };
 
 G_DEFINE_FINAL_TYPE (DsBuildView, ds_build_view, DS_TYPE_VIEW)
+
+enum {
+  PROP_0,
+  PROP_PRESENTATION,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 static void
 show_message (DsBuildView *self,
@@ -171,6 +180,51 @@ action_cb (GtkWidget  *widget,
     gtk_widget_grab_focus (GTK_WIDGET (self->canvas));
 }
 
+void
+ds_build_view_set_presentation (DsBuildView *self,
+                                gboolean     presentation)
+{
+  g_return_if_fail (DS_IS_BUILD_VIEW (self));
+  /* Only the canvas, as large as the window allows, and the model fitted
+   * to it (up to 250 %): what a projector needs. */
+  gtk_widget_set_visible (GTK_WIDGET (self->palette), !presentation);
+  gtk_widget_set_visible (self->side_pane, !presentation);
+  gtk_widget_set_visible (GTK_WIDGET (self->summary), !presentation);
+  ds_graph_canvas_set_presentation (self->canvas, presentation);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRESENTATION]);
+}
+
+gboolean
+ds_build_view_get_presentation (DsBuildView *self)
+{
+  g_return_val_if_fail (DS_IS_BUILD_VIEW (self), FALSE);
+  return ds_graph_canvas_get_presentation (self->canvas);
+}
+
+static void
+ds_build_view_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  if (prop_id == PROP_PRESENTATION)
+    g_value_set_boolean (value, ds_build_view_get_presentation (DS_BUILD_VIEW (object)));
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+}
+
+static void
+ds_build_view_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  if (prop_id == PROP_PRESENTATION)
+    ds_build_view_set_presentation (DS_BUILD_VIEW (object), g_value_get_boolean (value));
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+}
+
 static void
 ds_build_view_document_changed (DsView     *view,
                                 DsDocument *old_document)
@@ -252,6 +306,13 @@ ds_build_view_class_init (DsBuildViewClass *klass)
   };
 
   object_class->dispose = ds_build_view_dispose;
+  object_class->get_property = ds_build_view_get_property;
+  object_class->set_property = ds_build_view_set_property;
+  /* The toggle button follows it (build.presentation is a property action). */
+  properties[PROP_PRESENTATION] =
+    g_param_spec_boolean ("presentation", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
   view_class->document_changed = ds_build_view_document_changed;
 
   g_type_ensure (DS_TYPE_PALETTE);
@@ -270,6 +331,7 @@ ds_build_view_class_init (DsBuildViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DsBuildView, errors_list);
   gtk_widget_class_bind_template_child (widget_class, DsBuildView, zoom_label);
   gtk_widget_class_bind_template_child (widget_class, DsBuildView, title_label);
+  gtk_widget_class_bind_template_child (widget_class, DsBuildView, side_pane);
   gtk_widget_class_bind_template_callback (widget_class, error_row_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, selection_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, layer_activated_cb);
@@ -279,6 +341,7 @@ ds_build_view_class_init (DsBuildViewClass *klass)
 
   for (guint i = 0; i < G_N_ELEMENTS (actions); i++)
     gtk_widget_class_install_action (widget_class, actions[i], NULL, action_cb);
+  gtk_widget_class_install_property_action (widget_class, "build.presentation", "presentation");
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_plus, GDK_CONTROL_MASK, "build.zoom-in", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_equal, GDK_CONTROL_MASK, "build.zoom-in", NULL);
@@ -290,6 +353,7 @@ ds_build_view_class_init (DsBuildViewClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "build.auto-layout", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "build.find-layer", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_g, GDK_CONTROL_MASK, "build.focus-canvas", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "build.presentation", NULL);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "buildview");

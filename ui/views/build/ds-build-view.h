@@ -17,5 +17,9 @@ G_BEGIN_DECLS
 #define DS_TYPE_BUILD_VIEW (ds_build_view_get_type ())
 G_DECLARE_FINAL_TYPE (DsBuildView, ds_build_view, DS, BUILD_VIEW, DsView)
 
+/* Presentation mode (F5, property "presentation"): only the canvas, the
+ * model fitted large, for a projector. */
+void     ds_build_view_set_presentation (DsBuildView *self, gboolean presentation);
+gboolean ds_build_view_get_presentation (DsBuildView *self);
 
 G_END_DECLS

@@ -22,19 +22,17 @@ cmp_int_desc (gconstpointer a,
 
 /* ---- editing ------------------------------------------------------------- */
 
-int
-ds_graph_canvas_add_layer (DsGraphCanvas  *self,
-                           const char     *class_name,
-                           double          x,
-                           double          y,
-                           GError        **error)
+/* Adds a layer at (x, y) and selects it, without recording an undo step:
+ * the caller commits once for the whole user action. */
+static int
+add_layer_uncommitted (DsGraphCanvas  *self,
+                       const char     *class_name,
+                       double          x,
+                       double          y,
+                       GError        **error)
 {
   NnModel *m = _ds_graph_canvas_model (self);
-  g_autofree char *label = NULL;
   int layer;
-
-  g_return_val_if_fail (DS_IS_GRAPH_CANVAS (self), -1);
-  g_return_val_if_fail (class_name != NULL, -1);
 
   if (m == NULL)
     {
@@ -46,11 +44,240 @@ ds_graph_canvas_add_layer (DsGraphCanvas  *self,
     return -1;
   nn_model_layer_set_position (m, layer, _ds_graph_canvas_snap (x), _ds_graph_canvas_snap (y));
   g_ptr_array_set_size (self->selection, 0);
+  g_clear_pointer (&self->sel_edge_dst, g_free);
   g_ptr_array_add (self->selection, g_strdup (nn_model_layer_get_name (m, layer)));
-  label = g_strdup_printf ("Add %s", class_name);
+  return layer;
+}
+
+/* Records one undo step for an edit that added `name`, tells the person
+ * about every output the edit made (each gets its own loss, which nobody
+ * should get without knowing), and returns the layer's index. */
+static int
+commit_added (DsGraphCanvas *self,
+              const char    *name,
+              const char    *label,
+              int            n_outputs_before)
+{
+  NnModel *m;
+  int n_outputs;
+
   ds_document_commit (self->document, DS_CHANGE_STRUCTURE, label, NULL);
   _ds_graph_canvas_selection_changed (self);
-  return nn_model_find_layer (_ds_graph_canvas_model (self), g_ptr_array_index (self->selection, 0));
+  m = _ds_graph_canvas_model (self);
+  n_outputs = nn_model_get_n_outputs (m);
+  if (n_outputs > n_outputs_before && n_outputs > 1)
+    _ds_graph_canvas_note_outputs (self, n_outputs_before);
+  return nn_model_find_layer (m, name);
+}
+
+void
+_ds_graph_canvas_note_outputs (DsGraphCanvas *self,
+                               int            n_before)
+{
+  NnModel *m = _ds_graph_canvas_model (self);
+  int n = nn_model_get_n_outputs (m);
+  NnRef r;
+  g_autofree char *text = NULL;
+
+  if (n <= n_before || n < 2)
+    return;
+  r = nn_model_get_output (m, n - 1);
+  text = g_strdup_printf (g_dngettext (NULL,
+                                       "%s is now a model output too: the model has %d output, "
+                                       "each with its own loss. Connect it onward if it should "
+                                       "not be one.",
+                                       "%s is now a model output too: the model has %d outputs, "
+                                       "each with its own loss. Connect it onward if it should "
+                                       "not be one.", n),
+                          nn_model_layer_get_name (m, r.layer), n);
+  _ds_graph_canvas_message (self, text);
+}
+
+int
+ds_graph_canvas_add_layer (DsGraphCanvas  *self,
+                           const char     *class_name,
+                           double          x,
+                           double          y,
+                           GError        **error)
+{
+  g_autofree char *label = NULL;
+  g_autofree char *name = NULL;
+  int layer;
+
+  g_return_val_if_fail (DS_IS_GRAPH_CANVAS (self), -1);
+  g_return_val_if_fail (class_name != NULL, -1);
+
+  layer = add_layer_uncommitted (self, class_name, x, y, error);
+  if (layer < 0)
+    return -1;
+  name = g_strdup (nn_model_layer_get_name (_ds_graph_canvas_model (self), layer));
+  label = g_strdup_printf ("Add %s", class_name);
+  return commit_added (self, name, label, nn_model_get_n_outputs (_ds_graph_canvas_model (self)));
+}
+
+/* TRUE when a node at (x, y) would keep a clear gap from every node but
+ * `except` (-1 for none). */
+static gboolean
+spot_is_free (DsGraphCanvas *self,
+              int            except,
+              double         x,
+              double         y)
+{
+  NnModel *m = _ds_graph_canvas_model (self);
+
+  for (int l = 0; m && l < nn_model_get_n_layers (m); l++)
+    {
+      double nx, ny;
+
+      if (l == except)
+        continue;
+      nn_model_layer_get_position (m, l, &nx, &ny);
+      /* The gap keeps ports and edge ends visible, not only the cards. */
+      if (fabs (nx - x) < DS_NODE_WIDTH + 2 * GRID && fabs (ny - y) < DS_NODE_HEIGHT + 2 * GRID)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Moves `layer` to the free spot nearest to where it is: rings of grid
+ * steps around it, nearest first, below before above. */
+static void
+move_to_free_spot (DsGraphCanvas *self,
+                   int            layer)
+{
+  NnModel *m = _ds_graph_canvas_model (self);
+  double x0, y0, best_x, best_y, best_d = G_MAXDOUBLE;
+
+  nn_model_layer_get_position (m, layer, &x0, &y0);
+  if (spot_is_free (self, layer, x0, y0))
+    return;
+  best_x = x0;
+  best_y = y0;
+  for (int ring = 1; ring <= 64 && best_d == G_MAXDOUBLE; ring++)
+    for (int iy = -ring; iy <= ring; iy++)
+      for (int ix = -ring; ix <= ring; ix++)
+        {
+          double x = x0 + ix * 2 * GRID, y = y0 + iy * 2 * GRID;
+          /* Vertical moves cost less: the data flows left to right. */
+          double d = (ix * 2.0) * (ix * 2.0) + iy * iy - (iy > 0 ? 0.5 : 0);
+
+          if ((abs (ix) != ring && abs (iy) != ring) || d >= best_d
+              || !spot_is_free (self, layer, x, y))
+            continue;
+          best_d = d;
+          best_x = x;
+          best_y = y;
+        }
+  nn_model_layer_set_position (m, layer, best_x, best_y);
+}
+
+/* Every layer fed, directly or not, by `layer` (its downstream). */
+static gboolean *
+downstream_of (NnModel *m,
+               int      layer)
+{
+  int n = nn_model_get_n_layers (m);
+  gboolean *down = g_new0 (gboolean, MAX (n, 1));
+  gboolean changed = TRUE;
+
+  down[layer] = TRUE;
+  while (changed)
+    {
+      changed = FALSE;
+      for (int l = 0; l < n; l++)
+        for (int c = 0; !down[l] && c < nn_model_layer_get_n_calls (m, l); c++)
+          for (int s = 0; s < nn_model_call_get_n_inputs (m, l, c); s++)
+            {
+              NnRef r = nn_model_call_get_input (m, l, c, s);
+
+              if (r.layer >= 0 && r.layer < n && down[r.layer])
+                {
+                  down[l] = changed = TRUE;
+                  break;
+                }
+            }
+    }
+  down[layer] = FALSE;
+  return down;
+}
+
+/* Puts `layer` between `src` and the layers src feeds (their first call,
+ * the one the editor draws): src -> layer -> each former consumer, in the
+ * same input slot. */
+static gboolean
+insert_after (NnModel  *m,
+              int       src,
+              int       layer,
+              GError  **error)
+{
+  int n = nn_model_get_n_layers (m);
+
+  for (int l = 0; l < n; l++)
+    {
+      if (l == layer || nn_model_layer_get_n_calls (m, l) == 0)
+        continue;
+      for (int s = 0; s < nn_model_call_get_n_inputs (m, l, 0); s++)
+        {
+          NnRef r = nn_model_call_get_input (m, l, 0, s);
+
+          if (r.layer == src && !nn_model_connect (m, (NnRef) { layer, 0 }, l, s, error))
+            return FALSE;
+        }
+    }
+  return nn_model_connect (m, (NnRef) { src, 0 }, layer, 0, error);
+}
+
+static gboolean
+takes_inputs (const char *class_name)
+{
+  const NnLayerType *t = nn_layer_type_lookup (class_name);
+
+  return t != NULL && nn_layer_type_get_max_inputs (t) != 0;
+}
+
+/* The layer whose output port is nearest to model point (x, y) within
+ * `radius` and feeds nothing yet, or -1. */
+static int
+free_output_near (DsGraphCanvas *self,
+                  double         x,
+                  double         y,
+                  double         radius)
+{
+  NnModel *m = _ds_graph_canvas_model (self);
+  int n = nn_model_get_n_layers (m), best = -1;
+  g_autofree gboolean *read = g_new0 (gboolean, MAX (n, 1));
+  double best_d2 = radius * radius;
+
+  for (int l = 0; l < n; l++)
+    for (int c = 0; c < nn_model_layer_get_n_calls (m, l); c++)
+      for (int s = 0; s < nn_model_call_get_n_inputs (m, l, c); s++)
+        {
+          NnRef r = nn_model_call_get_input (m, l, c, s);
+
+          if (r.layer >= 0 && r.layer < n)
+            read[r.layer] = TRUE;
+        }
+  for (int l = 0; l < n; l++)
+    {
+      double px, py, d2;
+
+      if (read[l])
+        continue;
+      /* An unconnected layer has no output yet (Input layers always do). */
+      if (nn_model_layer_get_n_calls (m, l) == 0
+          && nn_layer_type_get_max_inputs (nn_model_layer_get_type (m, l)) != 0)
+        continue;
+      nn_model_layer_get_position (m, l, &px, &py);
+      px += DS_NODE_WIDTH;
+      py += DS_NODE_HEIGHT / 2;
+      d2 = (x - px) * (x - px) + (y - py) * (y - py);
+      if (d2 < best_d2)
+        {
+          best_d2 = d2;
+          best = l;
+        }
+    }
+  return best;
 }
 
 int
@@ -60,27 +287,76 @@ ds_graph_canvas_drop_layer (DsGraphCanvas  *self,
                             double          wy,
                             GError        **error)
 {
+  NnModel *m = _ds_graph_canvas_model (self);
+  g_autofree char *name = NULL;
+  g_autofree char *label = NULL;
+  int n_outputs, edge = -1, src = -1, dst = -1, slot = 0, layer;
   double mx, my;
 
   g_return_val_if_fail (DS_IS_GRAPH_CANVAS (self), -1);
+  g_return_val_if_fail (class_name != NULL, -1);
+  if (m == NULL)
+    return add_layer_uncommitted (self, class_name, 0, 0, error);
   _ds_graph_canvas_widget_to_model (self, wx, wy, &mx, &my);
-  return ds_graph_canvas_add_layer (self, class_name, mx - DS_NODE_WIDTH / 2,
-                                    my - DS_NODE_HEIGHT / 2, error);
-}
+  n_outputs = nn_model_get_n_outputs (m);
 
-static gboolean
-spot_is_free (DsGraphCanvas *self,
-              double         x,
-              double         y)
-{
-  for (int i = 0; self->scene && i < ds_scene_get_n_nodes (self->scene); i++)
+  /* Where it lands decides what it joins: an edge under the pointer gets
+   * the layer inserted into it; else a free output port within reach of
+   * its input port feeds it. */
+  if (takes_inputs (class_name) && self->scene != NULL
+      && ds_scene_hit_node (self->scene, mx, my) < 0)
     {
-      DsSceneNode *n = ds_scene_get_node (self->scene, i);
+      edge = ds_scene_hit_edge (self->scene, mx, my, MAX (10, 10 / self->zoom));
+      if (edge >= 0)
+        {
+          DsSceneEdge *e = ds_scene_get_edge (self->scene, edge);
 
-      if (fabs (n->x - x) < DS_NODE_WIDTH && fabs (n->y - y) < DS_NODE_HEIGHT)
-        return FALSE;
+          src = ds_scene_get_node (self->scene, e->src)->layer;
+          dst = ds_scene_get_node (self->scene, e->dst)->layer;
+          slot = e->call == 0 ? e->slot : -1;
+          if (slot < 0)
+            edge = -1;
+        }
+      if (edge < 0)
+        src = free_output_near (self, mx - DS_NODE_WIDTH / 2, my, DS_NODE_WIDTH / 2 + RANK_GAP);
     }
-  return TRUE;
+
+  layer = add_layer_uncommitted (self, class_name, mx - DS_NODE_WIDTH / 2,
+                                 my - DS_NODE_HEIGHT / 2, error);
+  if (layer < 0)
+    return -1;
+  name = g_strdup (nn_model_layer_get_name (m, layer));
+  if (src >= 0)
+    {
+      g_autoptr(GError) local = NULL;
+      gboolean ok = nn_model_connect (m, (NnRef) { src, 0 }, layer, 0, &local);
+
+      if (ok && edge >= 0)
+        ok = nn_model_connect (m, (NnRef) { layer, 0 }, dst, slot, &local);
+      if (!ok)
+        {
+          /* The layer stays, unconnected: the drop itself was fine. */
+          _ds_graph_canvas_message (self, local->message);
+          ds_document_revert (self->document);
+          m = _ds_graph_canvas_model (self);   /* revert replaced it */
+          layer = add_layer_uncommitted (self, class_name, mx - DS_NODE_WIDTH / 2,
+                                         my - DS_NODE_HEIGHT / 2, error);
+          if (layer < 0)
+            return -1;
+          g_free (name);
+          name = g_strdup (nn_model_layer_get_name (m, layer));
+          src = -1;
+        }
+    }
+  move_to_free_spot (self, layer);
+  if (src >= 0 && edge >= 0)
+    label = g_strdup_printf ("Insert %s between %s and %s", class_name,
+                             nn_model_layer_get_name (m, src), nn_model_layer_get_name (m, dst));
+  else if (src >= 0)
+    label = g_strdup_printf ("Add %s after %s", class_name, nn_model_layer_get_name (m, src));
+  else
+    label = g_strdup_printf ("Add %s", class_name);
+  return commit_added (self, name, label, n_outputs);
 }
 
 int
@@ -90,17 +366,23 @@ ds_graph_canvas_append_layer (DsGraphCanvas  *self,
 {
   int sel = ds_graph_canvas_get_selected_layer (self);
   NnModel *m = _ds_graph_canvas_model (self);
+  g_autofree char *name = NULL;
+  g_autofree char *label = NULL;
+  g_autofree char *sel_name = NULL;
   double x = 0, y = 0;
-  int layer;
+  int layer, n_outputs;
 
   g_return_val_if_fail (DS_IS_GRAPH_CANVAS (self), -1);
+  g_return_val_if_fail (class_name != NULL, -1);
   if (m == NULL)
     return -1;
 
+  n_outputs = nn_model_get_n_outputs (m);
   if (sel >= 0)
     {
       nn_model_layer_get_position (m, sel, &x, &y);
       x += DS_NODE_WIDTH + RANK_GAP;
+      sel_name = g_strdup (nn_model_layer_get_name (m, sel));
     }
   else if (self->scene && ds_scene_get_n_nodes (self->scene) > 0)
     {
@@ -110,25 +392,42 @@ ds_graph_canvas_append_layer (DsGraphCanvas  *self,
       x = x1 + RANK_GAP;
       y = y0;
     }
-  while (!spot_is_free (self, x, y))
-    y += DS_NODE_HEIGHT + SIB_GAP;
 
-  layer = ds_graph_canvas_add_layer (self, class_name, x, y, error);
-  if (layer < 0)
-    return -1;
-  if (sel >= 0)
+  if (sel >= 0 && takes_inputs (class_name))
     {
-      const NnLayerType *t = nn_layer_type_lookup (class_name);
+      g_autofree gboolean *down = downstream_of (m, sel);
 
-      if (t && nn_layer_type_get_max_inputs (t) != 0)
-        {
-          g_autoptr(GError) local = NULL;
+      /* Make room: what the selection feeds moves one place right. */
+      for (int l = 0; l < nn_model_get_n_layers (m); l++)
+        if (down[l])
+          {
+            double lx, ly;
 
-          if (!ds_graph_canvas_connect (self, sel, layer, &local))
-            _ds_graph_canvas_message (self, local->message);
-          ds_graph_canvas_select_layer (self, layer, FALSE);
-        }
+            nn_model_layer_get_position (m, l, &lx, &ly);
+            if (lx >= x - DS_NODE_WIDTH / 2)
+              nn_model_layer_set_position (m, l, lx + DS_NODE_WIDTH + RANK_GAP, ly);
+          }
     }
+  layer = add_layer_uncommitted (self, class_name, x, y, error);
+  if (layer < 0)
+    {
+      ds_document_revert (self->document);
+      return -1;
+    }
+  name = g_strdup (nn_model_layer_get_name (m, layer));
+  if (sel >= 0 && takes_inputs (class_name))
+    {
+      if (!insert_after (m, sel, layer, error))
+        {
+          ds_document_revert (self->document);
+          return -1;
+        }
+      label = g_strdup_printf ("Insert %s after %s", class_name, sel_name);
+    }
+  else
+    label = g_strdup_printf ("Add %s", class_name);
+  move_to_free_spot (self, layer);
+  layer = commit_added (self, name, label, n_outputs);
   _ds_graph_canvas_reveal_node (self, layer);
   return layer;
 }
@@ -141,12 +440,13 @@ ds_graph_canvas_connect (DsGraphCanvas  *self,
 {
   NnModel *m = _ds_graph_canvas_model (self);
   const NnLayerType *t;
-  int max, slot = 0;
+  int max, slot = 0, n_outputs;
   g_autofree char *label = NULL;
 
   g_return_val_if_fail (DS_IS_GRAPH_CANVAS (self), FALSE);
   g_return_val_if_fail (m != NULL, FALSE);
 
+  n_outputs = nn_model_get_n_outputs (m);
   if (src < 0 || dst < 0 || src >= nn_model_get_n_layers (m) || dst >= nn_model_get_n_layers (m))
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH, "No such layer");
@@ -192,6 +492,7 @@ ds_graph_canvas_connect (DsGraphCanvas  *self,
   label = g_strdup_printf ("Connect %s to %s", nn_model_layer_get_name (m, src),
                            nn_model_layer_get_name (m, dst));
   ds_document_commit (self->document, DS_CHANGE_STRUCTURE, label, NULL);
+  _ds_graph_canvas_note_outputs (self, n_outputs);
   return TRUE;
 }
 
@@ -478,7 +779,10 @@ ds_graph_canvas_auto_layout (DsGraphCanvas *self)
   g_autofree int *depth = NULL;
   g_autofree double *order = NULL;
   g_autofree int *by_depth = NULL;
-  int max_depth = 0;
+  g_autofree int *rank_size = NULL;
+  g_autofree int *slot = NULL;
+  g_autofree double *row_top = NULL;
+  int max_depth = 0, per_row;
   gboolean changed = TRUE;
 
   g_return_if_fail (DS_IS_GRAPH_CANVAS (self));
@@ -515,6 +819,8 @@ ds_graph_canvas_auto_layout (DsGraphCanvas *self)
   for (int l = 0; l < n; l++)
     order[l] = l;
   by_depth = g_new0 (int, n);
+  rank_size = g_new0 (int, max_depth + 1);
+  slot = g_new0 (int, n);
   for (int d = 0; d <= max_depth; d++)
     {
       int k = 0;
@@ -547,18 +853,41 @@ ds_graph_canvas_auto_layout (DsGraphCanvas *self)
             by_depth[j] = by_depth[j - 1];
             by_depth[j - 1] = t;
           }
+      rank_size[d] = k;
       for (int i = 0; i < k; i++)
         {
           int l = by_depth[i];
-          double col_h = k * DS_NODE_HEIGHT + (k - 1) * SIB_GAP;
 
           order[l] = i;
-          nn_model_layer_set_position (m, l, d * (DS_NODE_WIDTH + RANK_GAP),
-                                       _ds_graph_canvas_snap (-col_h / 2 + i * (DS_NODE_HEIGHT + SIB_GAP)));
+          slot[l] = i;
         }
     }
+
+  /* A model wider than the view is laid out in rows, as text is, rather
+   * than shrunk below a readable size: ranks 0..per_row-1 on the first
+   * row, the next ones below. */
+  per_row = _ds_graph_canvas_ranks_per_row (self);
+  row_top = g_new0 (double, max_depth / MAX (per_row, 1) + 2);
+  for (int d = 0; d <= max_depth; d++)
+    {
+      int row = d / per_row;
+      double col_h = rank_size[d] * DS_NODE_HEIGHT + (rank_size[d] - 1) * SIB_GAP;
+
+      row_top[row + 1] = MAX (row_top[row + 1], row_top[row] + col_h + ROW_GAP);
+    }
+  for (int l = 0; l < n; l++)
+    {
+      int d = depth[l], row = d / per_row;
+      double y = row_top[row] + slot[l] * (DS_NODE_HEIGHT + SIB_GAP);
+
+      /* One row centres each rank on the axis, as before. */
+      if (max_depth < per_row)
+        y -= (rank_size[d] * DS_NODE_HEIGHT + (rank_size[d] - 1) * SIB_GAP) / 2;
+      nn_model_layer_set_position (m, l, (d % per_row) * (DS_NODE_WIDTH + RANK_GAP),
+                                   _ds_graph_canvas_snap (y));
+    }
   ds_document_commit (self->document, DS_CHANGE_POSITIONS, "Arrange Layers", NULL);
-  ds_graph_canvas_zoom_fit (self);
+  _ds_graph_canvas_fit_readable (self);
 }
 
 void

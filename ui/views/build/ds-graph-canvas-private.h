@@ -12,7 +12,13 @@
 #define GRID       8.0      /* positions snap to this */
 #define RANK_GAP  96.0      /* horizontal space between a layer and the next */
 #define SIB_GAP   32.0      /* vertical space between layers of one rank */
-#define READABLE_ZOOM 0.6   /* a new view never starts smaller */
+#define ROW_GAP   64.0      /* vertical space between rows of a wide model */
+/* A view never starts smaller than this: the scene's smallest text
+ * (DS_SCENE_MIN_TEXT_PX at zoom 1) stays at least 11 px. Wide models are
+ * laid out in rows instead of being shrunk. */
+#define READABLE_ZOOM 1.0
+#define PRESENTATION_ZOOM_MAX 2.5
+#define FIT_MARGIN 24.0
 
 typedef enum {
   DRAG_NONE,
@@ -40,10 +46,12 @@ struct _DsGraphCanvas
   int             sel_edge_call, sel_edge_slot;
   GArray         *move_start;    /* MoveStart, during a move */
   GtkWidget      *menu;
+  char           *quiet_node;    /* just dropped under the pointer: no tooltip */
 
   DsSceneOverlay  overlay;
   double          zoom, off_x, off_y;
   gboolean        needs_fit;
+  gboolean        presentation;  /* fit may magnify, for a projector */
   DragMode        drag;
   double          drag_x, drag_y;    /* widget point where the drag began */
   double          pan_x, pan_y;      /* offset when a pan began */
@@ -64,6 +72,11 @@ void _ds_graph_canvas_widget_to_model (DsGraphCanvas *self, double wx, double wy
 void _ds_graph_canvas_connect_selected (DsGraphCanvas *self);
 void _ds_graph_canvas_move_selection_by (DsGraphCanvas *self, double dx, double dy);
 void _ds_graph_canvas_select_next (DsGraphCanvas *self, int dir);
+int _ds_graph_canvas_ranks_per_row (DsGraphCanvas *self);
+/* Shows the model as big as fits, never below the readable zoom. */
+void _ds_graph_canvas_fit_readable (DsGraphCanvas *self);
+/* Tells the person when an edit made more outputs than n_before. */
+void _ds_graph_canvas_note_outputs (DsGraphCanvas *self, int n_before);
 
 /* For the tests. */
 guint       ds_graph_canvas_get_n_selected   (DsGraphCanvas *self);
@@ -71,5 +84,8 @@ guint       ds_graph_canvas_get_n_selected   (DsGraphCanvas *self);
  * such layer. */
 gboolean    ds_graph_canvas_get_port         (DsGraphCanvas *self, int layer, gboolean output,
                                               double *wx, double *wy);
+/* The tooltip the canvas shows at widget point (x, y), or NULL for none. */
+char       *ds_graph_canvas_dup_tooltip_text (DsGraphCanvas *self, double x, double y,
+                                              gboolean keyboard_mode);
 /* The scene drawn now (borrowed; replaced on every model change). */
 DsScene    *ds_graph_canvas_get_scene        (DsGraphCanvas *self);

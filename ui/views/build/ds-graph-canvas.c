@@ -294,8 +294,9 @@ ds_graph_canvas_set_zoom (DsGraphCanvas *self,
 }
 
 /* readable: never below the zoom where every text shows; a model too wide
- * for that is shown from its inputs (left) and scrolls. Used when a model
- * is opened; the Zoom to Fit command shows it all. */
+ * or tall for that is shown from its top-left corner and scrolls. Used
+ * when a model is opened; the Zoom to Fit command shows it all. In
+ * presentation mode a fit magnifies up to PRESENTATION_ZOOM_MAX. */
 static void
 fit (DsGraphCanvas *self,
      gboolean       readable)
@@ -303,7 +304,7 @@ fit (DsGraphCanvas *self,
   int w = gtk_widget_get_width (GTK_WIDGET (self));
   int h = gtk_widget_get_height (GTK_WIDGET (self));
   double x0, y0, x1, y1, zoom;
-  const double margin = 48;
+  const double margin = FIT_MARGIN;
 
   if (w <= 0 || h <= 0)
     {
@@ -319,20 +320,60 @@ fit (DsGraphCanvas *self,
     }
   else
     {
-      /* Never magnify past 100 %: a small model should look normal size. */
+      /* Never magnify past 100 %: a small model should look normal size
+       * (except on a projector). */
       zoom = MIN ((w - 2 * margin) / (x1 - x0), (h - 2 * margin) / (y1 - y0));
-      zoom = CLAMP (zoom, ZOOM_MIN, 1.0);
+      zoom = CLAMP (zoom, ZOOM_MIN, self->presentation ? PRESENTATION_ZOOM_MAX : 1.0);
       if (readable && zoom < READABLE_ZOOM)
-        {
-          zoom = READABLE_ZOOM;
-          self->off_x = margin - x0 * zoom;
-        }
+        zoom = READABLE_ZOOM;
+      self->zoom = zoom;
+      if ((x1 - x0) * zoom > w - 2 * margin)
+        self->off_x = margin - x0 * zoom;
       else
         self->off_x = w / 2.0 - (x0 + x1) / 2 * zoom;
-      self->zoom = zoom;
-      self->off_y = h / 2.0 - (y0 + y1) / 2 * zoom;
+      if ((y1 - y0) * zoom > h - 2 * margin)
+        self->off_y = margin - y0 * zoom;
+      else
+        self->off_y = h / 2.0 - (y0 + y1) / 2 * zoom;
     }
   zoom_changed (self);
+}
+
+/* How many ranks of nodes fit side by side in the view at the readable
+ * zoom (auto layout wraps a wider model into rows). */
+int
+_ds_graph_canvas_ranks_per_row (DsGraphCanvas *self)
+{
+  int w = gtk_widget_get_width (GTK_WIDGET (self));
+  double avail = (w - 2 * FIT_MARGIN) / READABLE_ZOOM;
+
+  if (w <= 0)
+    return G_MAXINT;
+  return MAX (1, (int) floor ((avail + RANK_GAP) / (DS_NODE_WIDTH + RANK_GAP)));
+}
+
+void
+ds_graph_canvas_set_presentation (DsGraphCanvas *self,
+                                  gboolean       presentation)
+{
+  g_return_if_fail (DS_IS_GRAPH_CANVAS (self));
+  self->presentation = !!presentation;
+  /* Fit once the new size is known (the panes around it change). */
+  self->needs_fit = TRUE;
+  gtk_widget_queue_resize (GTK_WIDGET (self));
+}
+
+gboolean
+ds_graph_canvas_get_presentation (DsGraphCanvas *self)
+{
+  g_return_val_if_fail (DS_IS_GRAPH_CANVAS (self), FALSE);
+  return self->presentation;
+}
+
+void
+_ds_graph_canvas_fit_readable (DsGraphCanvas *self)
+{
+  fit (self, TRUE);
 }
 
 void
@@ -718,6 +759,13 @@ motion_cb (GtkEventControllerMotion *controller,
   if (self->scene == NULL || self->drag != DRAG_NONE)
     return;
   _ds_graph_canvas_widget_to_model (self, x, y, &mx, &my);
+  if (self->quiet_node != NULL)
+    {
+      int node = ds_scene_hit_node (self->scene, mx, my);
+
+      if (node < 0 || g_strcmp0 (ds_scene_get_node (self->scene, node)->name, self->quiet_node) != 0)
+        g_clear_pointer (&self->quiet_node, g_free);
+    }
   port = ds_scene_hit_output_port (self->scene, mx, my, port_radius (self));
   if (port != self->overlay.hover_port)
     {
@@ -736,19 +784,75 @@ drop_cb (GtkDropTarget *target,
 {
   g_autoptr(GError) error = NULL;
   const char *class_name;
+  int layer;
 
   if (!G_VALUE_HOLDS_STRING (value) || (class_name = g_value_get_string (value)) == NULL)
     return FALSE;
   /* Text dropped from elsewhere is not a layer: refuse it quietly. */
   if (nn_layer_type_lookup (class_name) == NULL)
     return FALSE;
-  if (ds_graph_canvas_drop_layer (self, class_name, x, y, &error) < 0)
+  layer = ds_graph_canvas_drop_layer (self, class_name, x, y, &error);
+  if (layer < 0)
     {
       _ds_graph_canvas_message (self, error->message);
       return FALSE;
     }
+  g_free (self->quiet_node);
+  self->quiet_node = g_strdup (nn_model_layer_get_name (_ds_graph_canvas_model (self), layer));
+  gtk_widget_trigger_tooltip_query (GTK_WIDGET (self));
   gtk_widget_grab_focus (GTK_WIDGET (self));
   return TRUE;
+}
+
+char *
+ds_graph_canvas_dup_tooltip_text (DsGraphCanvas *self,
+                                  double         x,
+                                  double         y,
+                                  gboolean       keyboard_mode)
+{
+  double mx, my;
+  int node, edge;
+
+  g_return_val_if_fail (DS_IS_GRAPH_CANVAS (self), NULL);
+  /* Nothing over an open menu, nor during a drag. */
+  if (self->scene == NULL || self->drag != DRAG_NONE || gtk_widget_get_visible (self->menu))
+    return NULL;
+  if (keyboard_mode)
+    node = self->overlay.focus_node;
+  else
+    {
+      _ds_graph_canvas_widget_to_model (self, x, y, &mx, &my);
+      if (ds_scene_hit_output_port (self->scene, mx, my, port_radius (self)) >= 0)
+        return g_strdup ("Drag to a layer to connect this output to it");
+      node = ds_scene_hit_node (self->scene, mx, my);
+      /* A node just dropped under the pointer stays uncovered until the
+       * pointer leaves it: the person wants to see what was added. */
+      if (node >= 0 && g_strcmp0 (ds_scene_get_node (self->scene, node)->name, self->quiet_node) == 0)
+        return NULL;
+      if (node < 0)
+        {
+          edge = ds_scene_hit_edge (self->scene, mx, my, MAX (6, 6 / self->zoom));
+          if (edge >= 0)
+            {
+              DsSceneEdge *e = ds_scene_get_edge (self->scene, edge);
+
+              return g_strdup_printf ("%s → %s\nCarries %s", ds_scene_get_node (self->scene, e->src)->name,
+                                      ds_scene_get_node (self->scene, e->dst)->name,
+                                      e->label ? e->label : "an unknown shape");
+            }
+        }
+    }
+  if (node < 0)
+    return NULL;
+  {
+    DsSceneNode *n = ds_scene_get_node (self->scene, node);
+    const NnLayerType *t = nn_layer_type_lookup (n->type_name);
+
+    if (n->error)
+      return g_strdup (n->error);
+    return g_strdup_printf ("%s (%s)\n%s", n->name, n->type_name,
+                            t ? nn_layer_type_get_help (t) : "");
+  }
 }
 
 static gboolean
@@ -759,51 +863,11 @@ query_tooltip_cb (GtkWidget     *widget,
                   GtkTooltip    *tooltip,
                   DsGraphCanvas *self)
 {
-  double mx, my;
-  int node, edge;
+  g_autofree char *text = ds_graph_canvas_dup_tooltip_text (self, x, y, keyboard_mode);
 
-  if (self->scene == NULL || self->drag != DRAG_NONE)
+  if (text == NULL)
     return FALSE;
-  if (keyboard_mode)
-    node = self->overlay.focus_node;
-  else
-    {
-      _ds_graph_canvas_widget_to_model (self, x, y, &mx, &my);
-      if (ds_scene_hit_output_port (self->scene, mx, my, port_radius (self)) >= 0)
-        {
-          gtk_tooltip_set_text (tooltip, "Drag to a layer to connect this output to it");
-          return TRUE;
-        }
-      node = ds_scene_hit_node (self->scene, mx, my);
-      if (node < 0)
-        {
-          edge = ds_scene_hit_edge (self->scene, mx, my, MAX (6, 6 / self->zoom));
-          if (edge >= 0)
-            {
-              DsSceneEdge *e = ds_scene_get_edge (self->scene, edge);
-              g_autofree char *text =
-                g_strdup_printf ("%s → %s\nCarries %s", ds_scene_get_node (self->scene, e->src)->name,
-                                 ds_scene_get_node (self->scene, e->dst)->name,
-                                 e->label ? e->label : "an unknown shape");
-              gtk_tooltip_set_text (tooltip, text);
-              return TRUE;
-            }
-        }
-    }
-  if (node < 0)
-    return FALSE;
-  {
-    DsSceneNode *n = ds_scene_get_node (self->scene, node);
-    const NnLayerType *t = nn_layer_type_lookup (n->type_name);
-    g_autofree char *text = NULL;
-
-    if (n->error)
-      text = g_strdup (n->error);
-    else
-      text = g_strdup_printf ("%s (%s)\n%s", n->name, n->type_name,
-                              t ? nn_layer_type_get_help (t) : "");
-    gtk_tooltip_set_text (tooltip, text);
-  }
+  gtk_tooltip_set_text (tooltip, text);
   return TRUE;
 }
 
@@ -827,6 +891,8 @@ context_menu_cb (GtkGestureClick *gesture,
     }
   gtk_popover_set_pointing_to (GTK_POPOVER (self->menu), &(GdkRectangle) { x, y, 1, 1 });
   gtk_popover_popup (GTK_POPOVER (self->menu));
+  /* Asks again, which hides a tooltip shown before the menu opened. */
+  gtk_widget_trigger_tooltip_query (GTK_WIDGET (self));
 }
 
 static void
@@ -984,6 +1050,7 @@ ds_graph_canvas_finalize (GObject *object)
   g_ptr_array_unref (self->selection);
   g_array_unref (self->move_start);
   g_free (self->sel_edge_dst);
+  g_free (self->quiet_node);
   G_OBJECT_CLASS (ds_graph_canvas_parent_class)->finalize (object);
 }
 
@@ -1194,7 +1261,14 @@ ds_graph_canvas_init (DsGraphCanvas *self)
   g_menu_append_section (menu, NULL, G_MENU_MODEL (section));
   g_clear_object (&section);
   section = g_menu_new ();
-  g_menu_append (section, "Delete", "canvas.delete");
+  {
+    /* Delete and BackSpace both delete; the menu names the one the
+     * shortcuts window lists first. */
+    g_autoptr(GMenuItem) item = g_menu_item_new ("Delete", "canvas.delete");
+
+    g_menu_item_set_attribute (item, "accel", "s", "Delete");
+    g_menu_append_item (section, item);
+  }
   g_menu_append_section (menu, NULL, G_MENU_MODEL (section));
   self->menu = gtk_popover_menu_new_from_model (G_MENU_MODEL (menu));
   gtk_popover_set_has_arrow (GTK_POPOVER (self->menu), FALSE);

@@ -54,6 +54,10 @@ void        ds_graph_canvas_auto_layout      (DsGraphCanvas *self);
 double      ds_graph_canvas_get_zoom         (DsGraphCanvas *self);
 void        ds_graph_canvas_set_zoom         (DsGraphCanvas *self, double zoom);
 void        ds_graph_canvas_zoom_fit         (DsGraphCanvas *self);
+/* Presentation (projector) mode: fits may magnify up to 250 %; the next
+ * size change fits the model. */
+void        ds_graph_canvas_set_presentation (DsGraphCanvas *self, gboolean presentation);
+gboolean    ds_graph_canvas_get_presentation (DsGraphCanvas *self);
 
 /* Where a model point is drawn, in widget coordinates. */
 void        ds_graph_canvas_model_to_widget  (DsGraphCanvas *self, double mx, double my,

@@ -134,6 +134,8 @@ node_clear (gpointer data)
   g_free (n->shape_text);
   g_free (n->params_text);
   g_free (n->error);
+  g_free (n->activation);
+  g_clear_object (&n->act_layout);
   g_clear_object (&n->name_layout);
   g_clear_object (&n->type_layout);
   g_clear_object (&n->shape_layout);
@@ -254,6 +256,12 @@ ds_scene_new (NnModel      *model,
       else
         node.params_text = g_strdup (error ? "hover for details" : "not connected");
 
+      /* What a layer computes at its end shows on it: a course talks
+       * about relu and softmax as much as about shapes. */
+      for (guint k = 0; type && k < nn_layer_type_get_n_params (type); k++)
+        if (g_str_equal (nn_layer_type_get_param (type, k)->name, "activation"))
+          node.activation = nn_model_layer_dup_param_text (model, i, "activation");
+
       node.name_layout = make_layout (context, node.name, "Sans 10",
                                       DS_NODE_WIDTH - 2 * PAD - STRIP, TRUE);
       {
@@ -263,13 +271,25 @@ ds_scene_new (NnModel      *model,
                                 ? g_strdup (node.type_name)
                                 : g_strdup_printf ("%s · %s", node.type_name, node.params_text);
 
-        node.type_layout = make_layout (context, meta, "Sans 8",
+        node.type_layout = make_layout (context, meta, "Sans 8.5",
                                         DS_NODE_WIDTH - 2 * PAD - STRIP, FALSE);
       }
-      node.shape_layout = make_layout (context,
-                                       error ? "shape error" : node.shape_text ? node.shape_text : "—",
-                                       error ? "Sans Bold 9" : "Monospace 9",
-                                       DS_NODE_WIDTH - 2 * PAD - STRIP, FALSE);
+      {
+        double shape_w = DS_NODE_WIDTH - 2 * PAD - STRIP;
+
+        if (node.activation)
+          {
+            int aw;
+
+            node.act_layout = make_layout (context, node.activation, "Sans Bold 8.5",
+                                           shape_w / 2, FALSE);
+            pango_layout_get_pixel_size (node.act_layout, &aw, NULL);
+            shape_w -= aw + 6;
+          }
+        node.shape_layout = make_layout (context,
+                                         error ? "shape error" : node.shape_text ? node.shape_text : "—",
+                                         error ? "Sans Bold 9" : "Monospace 9", shape_w, FALSE);
+      }
       g_array_append_val (scene->nodes, node);
     }
 
@@ -297,7 +317,7 @@ ds_scene_new (NnModel      *model,
               if (nn_model_get_shape (model, ref, &ndim, shape))
                 {
                   e.label = compact_shape_text (ndim, shape);
-                  e.label_layout = make_layout (context, e.label, "Monospace 7.5", -1, FALSE);
+                  e.label_layout = make_layout (context, e.label, "Monospace 8.5", -1, FALSE);
                 }
               g_array_append_val (scene->edges, e);
             }
@@ -335,6 +355,7 @@ same_look (const DsSceneNode *a,
          && g_strcmp0 (a->shape_text, b->shape_text) == 0
          && g_strcmp0 (a->params_text, b->params_text) == 0
          && g_strcmp0 (a->error, b->error) == 0
+         && g_strcmp0 (a->activation, b->activation) == 0
          && a->group == b->group && a->max_inputs == b->max_inputs;
 }
 
@@ -464,6 +485,36 @@ ds_scene_get_bounds (const DsScene *scene,
       *y1 = MAX (*y1, n->y + DS_NODE_HEIGHT);
     }
   return TRUE;
+}
+
+double
+ds_scene_min_text_px (const DsScene *scene,
+                      double         zoom)
+{
+  double res = pango_cairo_context_get_resolution (scene->context);
+  double min = G_MAXDOUBLE;
+
+  if (res <= 0)
+    res = 96;
+  for (guint i = 0; i < scene->nodes->len; i++)
+    {
+      const DsSceneNode *n = &g_array_index (scene->nodes, DsSceneNode, i);
+      PangoLayout *layouts[] = { n->name_layout, n->type_layout, n->shape_layout, n->act_layout };
+
+      for (guint k = 0; k < G_N_ELEMENTS (layouts); k++)
+        if (layouts[k])
+          min = MIN (min, pango_font_description_get_size (pango_layout_get_font_description (layouts[k]))
+                          / (double) PANGO_SCALE * res / 72.0);
+    }
+  for (guint i = 0; i < scene->edges->len; i++)
+    {
+      const DsSceneEdge *e = &g_array_index (scene->edges, DsSceneEdge, i);
+
+      if (e->label_layout)
+        min = MIN (min, pango_font_description_get_size (pango_layout_get_font_description (e->label_layout))
+                        / (double) PANGO_SCALE * res / 72.0);
+    }
+  return min * zoom;
 }
 
 /* ---- hit tests --------------------------------------------------------- */
@@ -1048,6 +1099,18 @@ draw_node_texts (cairo_t            *cr,
     return;
   cairo_move_to (cr, x + STRIP + PAD, y + SHAPE_Y);
   pango_cairo_show_layout (cr, node->shape_layout);
+  if (node->act_layout)
+    {
+      int aw;
+      GdkRGBA color;
+
+      /* In the layer's group colour, right-aligned on the shape line. */
+      pango_layout_get_pixel_size (node->act_layout, &aw, NULL);
+      node_color (node, style, &color);
+      set_rgba (cr, &color);
+      cairo_move_to (cr, x + DS_NODE_WIDTH - PAD - aw, y + SHAPE_Y + 1);
+      pango_cairo_show_layout (cr, node->act_layout);
+    }
   set_rgba (cr, &style->dim);
   cairo_move_to (cr, x + STRIP + PAD, y + META_Y);
   pango_cairo_show_layout (cr, node->type_layout);

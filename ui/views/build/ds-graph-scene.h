@@ -20,6 +20,11 @@ G_BEGIN_DECLS
 #define DS_NODE_WIDTH   176.0
 #define DS_NODE_HEIGHT   72.0
 #define DS_PORT_RADIUS    5.5
+/* The smallest text the scene draws (edge labels, the type line), in
+ * pixels at zoom 1 on a 96 dpi screen: 8.5 pt. Projected or not, text
+ * below 11 px is hard to read, so the canvas opens at a zoom that keeps
+ * this at least 11 px. */
+#define DS_SCENE_MIN_TEXT_PX 11.33
 
 typedef struct {
   int           layer;         /* index in the model */
@@ -27,6 +32,7 @@ typedef struct {
   char         *type_name;
   char         *shape_text;    /* "(26, 26, 32)", or NULL when unknown */
   char         *params_text;   /* "320 parameters" */
+  char         *activation;    /* "relu", or NULL for layers without one */
   char         *error;         /* inference error, or NULL */
   NnLayerGroup  group;
   int           max_inputs;    /* 0: no input port (Input layers) */
@@ -36,6 +42,7 @@ typedef struct {
   PangoLayout  *type_layout;    /* "Dense · 5,130 params" */
   PangoLayout  *shape_layout;
   PangoLayout  *params_layout;  /* unused (NULL) */
+  PangoLayout  *act_layout;     /* the activation, right of the shape */
   void         *sprite;         /* private: the drawn card, a cairo_surface_t */
   double        sprite_scale;   /* private: device pixels per unit of sprite */
 } DsSceneNode;
@@ -93,6 +100,10 @@ int           ds_scene_find_layer      (const DsScene *scene, int layer);
 gboolean      ds_scene_render          (DsScene *scene, cairo_t *cr, int width, int height,
                                         double zoom, double off_x, double off_y,
                                         const DsSceneStyle *style, const DsSceneOverlay *ov);
+
+/* The smallest text of the scene in pixels at the given zoom, from the
+ * layouts' fonts and the context's resolution (for the tests). */
+double        ds_scene_min_text_px     (const DsScene *scene, double zoom);
 
 /* Hit tests in model units; return node/edge indices or -1. */
 int           ds_scene_hit_node        (const DsScene *scene, double x, double y);

@@ -165,16 +165,24 @@ make_row (const NnLayerType *t)
   gtk_widget_add_css_class (dot, css_class);
 
   gtk_label_set_xalign (GTK_LABEL (title), 0);
+  gtk_label_set_wrap (GTK_LABEL (title), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (title), PANGO_WRAP_WORD_CHAR);
   gtk_widget_add_css_class (title, "palette-title");
   gtk_label_set_xalign (GTK_LABEL (help), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (help), PANGO_ELLIPSIZE_END);
-  gtk_label_set_single_line_mode (GTK_LABEL (help), TRUE);
+  /* The whole description, on as many lines as the pane's width needs: a
+   * cut-off sentence explains nothing. width-chars keeps the label from
+   * asking for a pane wide enough for one line. */
+  gtk_label_set_wrap (GTK_LABEL (help), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (help), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_width_chars (GTK_LABEL (help), 12);
+  gtk_label_set_max_width_chars (GTK_LABEL (help), 12);
   gtk_widget_add_css_class (help, "dim-label");
   gtk_widget_add_css_class (help, "caption");
 
   gtk_box_append (GTK_BOX (text), title);
   gtk_box_append (GTK_BOX (text), help);
   gtk_widget_set_hexpand (text, TRUE);
+  gtk_widget_set_size_request (text, 1, -1);
   gtk_box_append (GTK_BOX (box), dot);
   gtk_box_append (GTK_BOX (box), text);
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
