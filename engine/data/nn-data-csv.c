@@ -68,6 +68,164 @@ field_too_long (GError     **error,
                path, line, column, CSV_MAX_FIELD);
 }
 
+/* The reader's place in the file while it parses. */
+typedef struct {
+  const char *path;
+  const char *buf;
+  size_t      len;
+  size_t      i;          /* next byte */
+  int         line;       /* line of buf[i] */
+  GString    *field;      /* the field being read */
+  GPtrArray  *row;        /* the record's fields, in the table's chunk */
+} CsvParser;
+
+/* Reads a quoted field from its opening quote at buf[j] up to what follows
+ * its closing quote. */
+static gboolean
+csv_parse_quoted (CsvParser  *p,
+                  size_t      j,
+                  int         field_line,
+                  GError    **error)
+{
+  const char *buf = p->buf;
+  size_t len = p->len;
+  int quote_line = p->line;
+  p->i = j + 1;
+  for (;;)
+    {
+      if (p->field->len > CSV_MAX_FIELD)
+        {
+          field_too_long (error, p->path, field_line, p->row->len + 1);
+          return FALSE;
+        }
+      if (p->i >= len)
+        {
+          g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
+                       "%s, line %d: a quote opens a field that never closes",
+                       p->path, quote_line);
+          return FALSE;
+        }
+      char c = buf[p->i];
+      if (c == '"')
+        {
+          if (p->i + 1 < len && buf[p->i + 1] == '"')
+            {
+              g_string_append_c (p->field, '"');
+              p->i += 2;
+              continue;
+            }
+          p->i++;
+          break;
+        }
+      if (c == '\n')
+        p->line++;
+      g_string_append_c (p->field, c);
+      p->i++;
+    }
+  while (p->i < len && is_blank (buf[p->i]))
+    p->i++;
+  if (p->i < len && buf[p->i] != ',' && buf[p->i] != '\n' && buf[p->i] != '\r')
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
+                   "%s, line %d: text after a closing quote (a quote inside "
+                   "a quoted field is written \"\")", p->path, p->line);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Reads an unquoted field up to the next separator or line end, without
+ * the blanks around it. */
+static gboolean
+csv_parse_unquoted (CsvParser  *p,
+                    int         field_line,
+                    GError    **error)
+{
+  const char *buf = p->buf;
+  size_t s = p->i;
+  while (p->i < p->len && buf[p->i] != ',' && buf[p->i] != '\n' && buf[p->i] != '\r')
+    p->i++;
+  size_t e = p->i;
+  while (s < e && is_blank (buf[s]))
+    s++;
+  while (e > s && is_blank (buf[e - 1]))
+    e--;
+  if (e - s > CSV_MAX_FIELD)
+    {
+      field_too_long (error, p->path, field_line, p->row->len + 1);
+      return FALSE;
+    }
+  g_string_append_len (p->field, buf + s, e - s);
+  return TRUE;
+}
+
+/* Reads one record (its fields into p->row) and its line end; *blank tells
+ * whether it was a blank line. */
+static gboolean
+csv_parse_record (CsvParser     *p,
+                  GStringChunk  *chunk,
+                  gboolean      *blank,
+                  GError       **error)
+{
+  const char *buf = p->buf;
+  size_t len = p->len;
+  int rec_line = p->line;
+  size_t rec_start = p->i;
+
+  *blank = TRUE;
+  g_ptr_array_set_size (p->row, 0);
+  for (;;)
+    {
+      gboolean quoted = FALSE;
+      int field_line = p->line;
+      g_string_truncate (p->field, 0);
+
+      size_t j = p->i;
+      while (j < len && is_blank (buf[j]))
+        j++;
+      if (j < len && buf[j] == '"')
+        {
+          quoted = TRUE;
+          if (!csv_parse_quoted (p, j, field_line, error))
+            return FALSE;
+        }
+      else if (!csv_parse_unquoted (p, field_line, error))
+        return FALSE;
+      if (p->i - rec_start > CSV_MAX_LINE)
+        {
+          g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
+                       "%s, line %d: the line is longer than 16 MiB (%u bytes), the "
+                       "longest a CSV line may be; this does not look like a table",
+                       p->path, rec_line, CSV_MAX_LINE);
+          return FALSE;
+        }
+
+      if (quoted || p->field->len > 0)
+        *blank = FALSE;
+      g_ptr_array_add (p->row, g_string_chunk_insert_len (chunk, p->field->str, p->field->len));
+
+      if (p->i < len && buf[p->i] == ',')
+        {
+          *blank = FALSE;
+          p->i++;
+          continue;
+        }
+      if (p->i < len && buf[p->i] == '\r')
+        {
+          p->i++;
+          if (p->i < len && buf[p->i] == '\n')
+            p->i++;
+          p->line++;
+        }
+      else if (p->i < len && buf[p->i] == '\n')
+        {
+          p->i++;
+          p->line++;
+        }
+      return TRUE;
+    }
+}
+
 static gboolean
 csv_parse (const char    *path,
            const char    *buf,
@@ -76,11 +234,10 @@ csv_parse (const char    *path,
            GCancellable  *cancel,
            GError       **error)
 {
-  size_t i = 0;
-  int line = 1;
   gboolean ok = FALSE;
-  GString *field = g_string_new (NULL);
-  GPtrArray *row = g_ptr_array_new ();
+  CsvParser p = { .path = path, .buf = buf, .len = len, .i = 0, .line = 1 };
+  p.field = g_string_new (NULL);
+  p.row = g_ptr_array_new ();
 
   /* Chunks of at most 16 MiB: one allocation the size of a huge file
    * could fail and abort where the parse itself would stop cleanly. */
@@ -90,124 +247,18 @@ csv_parse (const char    *path,
   t->n_cols = 0;
 
   if (len >= 3 && memcmp (buf, "\xEF\xBB\xBF", 3) == 0)
-    i = 3;
+    p.i = 3;
 
-  while (i < len)
+  while (p.i < len)
     {
-      int rec_line = line;
-      size_t rec_start = i;
-      gboolean blank = TRUE;
-      g_ptr_array_set_size (row, 0);
-
-      for (;;)
-        {
-          gboolean quoted = FALSE;
-          int field_line = line;
-          g_string_truncate (field, 0);
-
-          size_t j = i;
-          while (j < len && is_blank (buf[j]))
-            j++;
-          if (j < len && buf[j] == '"')
-            {
-              int quote_line = line;
-              quoted = TRUE;
-              i = j + 1;
-              for (;;)
-                {
-                  if (field->len > CSV_MAX_FIELD)
-                    {
-                      field_too_long (error, path, field_line, row->len + 1);
-                      goto out;
-                    }
-                  if (i >= len)
-                    {
-                      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                                   "%s, line %d: a quote opens a field that never closes",
-                                   path, quote_line);
-                      goto out;
-                    }
-                  char c = buf[i];
-                  if (c == '"')
-                    {
-                      if (i + 1 < len && buf[i + 1] == '"')
-                        {
-                          g_string_append_c (field, '"');
-                          i += 2;
-                          continue;
-                        }
-                      i++;
-                      break;
-                    }
-                  if (c == '\n')
-                    line++;
-                  g_string_append_c (field, c);
-                  i++;
-                }
-              while (i < len && is_blank (buf[i]))
-                i++;
-              if (i < len && buf[i] != ',' && buf[i] != '\n' && buf[i] != '\r')
-                {
-                  g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                               "%s, line %d: text after a closing quote (a quote inside "
-                               "a quoted field is written \"\")", path, line);
-                  goto out;
-                }
-            }
-          else
-            {
-              size_t s = i;
-              while (i < len && buf[i] != ',' && buf[i] != '\n' && buf[i] != '\r')
-                i++;
-              size_t e = i;
-              while (s < e && is_blank (buf[s]))
-                s++;
-              while (e > s && is_blank (buf[e - 1]))
-                e--;
-              if (e - s > CSV_MAX_FIELD)
-                {
-                  field_too_long (error, path, field_line, row->len + 1);
-                  goto out;
-                }
-              g_string_append_len (field, buf + s, e - s);
-            }
-          if (i - rec_start > CSV_MAX_LINE)
-            {
-              g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                           "%s, line %d: the line is longer than 16 MiB (%u bytes), the "
-                           "longest a CSV line may be; this does not look like a table",
-                           path, rec_line, CSV_MAX_LINE);
-              goto out;
-            }
-
-          if (quoted || field->len > 0)
-            blank = FALSE;
-          g_ptr_array_add (row, g_string_chunk_insert_len (t->chunk, field->str, field->len));
-
-          if (i < len && buf[i] == ',')
-            {
-              blank = FALSE;
-              i++;
-              continue;
-            }
-          if (i < len && buf[i] == '\r')
-            {
-              i++;
-              if (i < len && buf[i] == '\n')
-                i++;
-              line++;
-            }
-          else if (i < len && buf[i] == '\n')
-            {
-              i++;
-              line++;
-            }
-          break;
-        }
-
+      int rec_line = p.line;
+      gboolean blank;
+      if (!csv_parse_record (&p, t->chunk, &blank, error))
+        goto out;
       if (blank)
         continue;
 
+      GPtrArray *row = p.row;
       if (t->n_cols == 0)
         t->n_cols = (int) row->len;
       else if ((int) row->len != t->n_cols)
@@ -227,8 +278,8 @@ csv_parse (const char    *path,
   ok = TRUE;
 
 out:
-  g_string_free (field, TRUE);
-  g_ptr_array_unref (row);
+  g_string_free (p.field, TRUE);
+  g_ptr_array_unref (p.row);
   return ok;
 }
 
