@@ -408,7 +408,13 @@ open_data (NnModel *m, const Options *o, GError **error)
                    "The model names no dataset: pass --data NAME|PATH");
       return NULL;
     }
-  return nn_dataset_open (spec, NULL, error);
+  NnDataset *ds = nn_dataset_open (spec, NULL, error);
+  /* What the loader decided on the user's behalf (a CSV's invalid cells,
+   * its categorical columns, the task), before any figure it explains. */
+  for (const char *const *note = ds && !o->quiet ? nn_dataset_get_notes (ds) : NULL;
+       note && *note; note++)
+    fprintf (stderr, "Note: %s\n", *note);
+  return ds;
 }
 
 static void

@@ -53,10 +53,17 @@ typedef struct {
   /* With :features=, the 2-D points the features of inputs[0] were
    * computed from (for pictures), else NULL. */
   NnArray  *points;
+  char    **notes;             /* what the loader noticed, NULL-terminated, or NULL */
 } NnDataset;
 
 void        nn_dataset_free          (NnDataset *ds);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NnDataset, nn_dataset_free)
+/* What the loader noticed and decided, one sentence each, for the user: a
+ * CSV's cells that are not numbers in a numeric column ("column “weight”:
+ * 1 cell not a number (line 17: “abc”), treated as missing; ..."), the
+ * columns taken as categorical and why, the task of its target. Borrowed;
+ * NULL-terminated, empty when there is nothing to say (never NULL). */
+const char *const *nn_dataset_get_notes (const NnDataset *ds);
 
 /* Opens a dataset from a spec: a name with options or a path.
  *   fashion-mnist[:classes=5,7][:limit=N][:dir=PATH]
@@ -77,7 +84,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (NnDataset, nn_dataset_free)
  *   PATH.csv[:target=COL][:missing=drop|mean|zero|error][:task=classify|regress]
  *           [:norm=meanstd|minmax|none][:test=F]
  *     (task defaults to classify when the target is not numeric or holds
- *     at most 20 distinct integers; missing defaults to error)
+ *     at most 20 distinct integers; missing defaults to error; a column
+ *     is numeric when at least 90 % of its filled cells are numbers, and
+ *     its other cells are then missing values; see nn_dataset_get_notes)
  *   DIR with train-images-idx3-ubyte(.gz) and friends (IDX), options as
  *     fashion-mnist without dir
  * Every spec also takes :normalize=meanstd|minmax|none, which normalizes
@@ -103,7 +112,9 @@ typedef struct {
 /* Numeric features are normalized (mean/std, training split); one-hot
  * columns of categorical features stay 0/1. A missing target drops its row
  * under every strategy but error. opt NULL: last column, missing error,
- * task guessed as for nn_dataset_open. */
+ * task guessed as for nn_dataset_open. *n_missing_out counts the missing
+ * cells, with the cells of numeric columns that are not numbers a float
+ * holds (words, inf, nan). */
 NnDataset  *nn_csv_load              (const char *path, const NnCsvOptions *opt,
                                       int *n_missing_out, GError **error);
 

@@ -970,6 +970,19 @@ test_csv_errors (void)
   g_assert_error (error, NN_DATA_ERROR, NN_DATA_ERROR_CANCELLED);
 }
 
+/* The note of ds that holds `needle`, or NULL. */
+static const char *
+find_note (const NnDataset *ds,
+           const char      *needle)
+{
+  const char *const *notes = nn_dataset_get_notes (ds);
+  g_assert_nonnull (notes);
+  for (int i = 0; notes[i] != NULL; i++)
+    if (strstr (notes[i], needle) != NULL)
+      return notes[i];
+  return NULL;
+}
+
 /* inf, -Infinity and -nan in a numeric column are missing values, handled
  * by the missing= policy; the column stays one numeric feature. In a column
  * of words "inf" is just another category. */
@@ -1032,6 +1045,14 @@ test_csv_non_finite (void)
   g_assert_cmpfloat (raw_f32 (m->inputs[0], 4, 0), ==, 9.f);
   for (size_t i = 0; i < m->n * m->inputs[0]->sample_size; i++)
     g_assert_true (isfinite (((const float *) m->inputs[0]->data)[i]));
+  /* The notes name the non-finite cells of each numeric column. */
+  const char *note = find_note (m, "column “a”: 2 cells not finite "
+                                   "(line 3: “inf”; line 5: “-INF”)");
+  g_assert_nonnull (note);
+  g_assert_nonnull (strstr (note, "missing=mean"));
+  g_assert_nonnull (find_note (m, "column “y”: 2 cells not finite (line 4: “-Infinity”; "
+                                  "line 6: “-nan”), treated as missing; their rows are left out"));
+  g_assert_nonnull (find_note (m, "column “b” treated as categorical"));
 
   /* The spec form with zero. */
   g_autoptr(NnDataset) z = csv_open ("nonfinite2.csv", text, ":target=y:missing=zero:task=regress",
@@ -1039,6 +1060,122 @@ test_csv_non_finite (void)
   g_assert_no_error (error);
   g_assert_cmpuint (z->n, ==, 5);
   g_assert_cmpfloat (raw_f32 (z->inputs[0], 1, 0), ==, 0.f);
+}
+
+/* One word among the numbers of a column (11 of 12 cells are numbers): the
+ * column stays one numeric feature and the word is an invalid cell handled
+ * like a missing value, refused by missing=error with its line, column and
+ * text. Before, the column became 12 categories. */
+static void
+test_csv_bad_cell (void)
+{
+  g_autoptr(GError) error = NULL;
+  /* Data rows on lines 2..13; "abc" on line 5. 12 rows: 10 train, 2 test. */
+  const char *text =
+    "weight,y\n"
+    "1,0.5\n2,1.5\n3,2.5\nabc,3.5\n5,4.5\n6,5.5\n"
+    "7,6.5\n8,7.5\n9,8.5\n10,9.5\n11,10.5\n12,11.5\n";
+
+  g_assert_null (csv_open ("badcell.csv", text, "", &error));
+  g_assert_error (error, NN_DATA_ERROR, NN_DATA_ERROR_MISSING);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "line 5, column “weight”"));
+  g_assert_nonnull (strstr (error->message, "“abc” is not a number"));
+  g_assert_nonnull (strstr (error->message, "missing=drop"));
+  g_clear_error (&error);
+
+  /* mean: one feature, the gap filled with the mean of the training rows
+   * (1, 2, 3, 5, .., 10: 51 / 9). */
+  g_autoptr(NnDataset) m = csv_open ("badcell-mean.csv", text, ":missing=mean:norm=none",
+                                     &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (m->n, ==, 12);
+  g_assert_cmpint (m->inputs[0]->shape[0], ==, 1);
+  g_assert_cmpstr (m->inputs[0]->feature_names[0], ==, "weight");
+  g_assert_cmpfloat_with_epsilon (raw_f32 (m->inputs[0], 3, 0), 51.0 / 9, 1e-5);
+  g_assert_cmpfloat (raw_f32 (m->inputs[0], 4, 0), ==, 5.f);
+  const char *note = find_note (m, "column “weight”");
+  g_assert_nonnull (note);
+  g_test_message ("%s", note);
+  g_assert_nonnull (strstr (note, "1 cell not a number (line 5: “abc”), treated as missing"));
+  g_assert_nonnull (strstr (note, "missing=mean"));
+
+  /* drop: the row goes. */
+  g_autoptr(NnDataset) d = csv_open ("badcell-drop.csv", text, ":missing=drop", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (d->n, ==, 11);
+  g_assert_cmpint (d->inputs[0]->shape[0], ==, 1);
+  note = find_note (d, "column “weight”");
+  g_assert_nonnull (note);
+  g_assert_nonnull (strstr (note, "missing=drop"));
+
+  /* A word in a numeric target: its row goes, under every policy but
+   * error, like a missing target. */
+  const char *target =
+    "x,y\n"
+    "1,0.5\n2,1.5\n3,2.5\n4,n/a\n5,4.5\n6,5.5\n"
+    "7,6.5\n8,7.5\n9,8.5\n10,9.5\n11,10.5\n12,11.5\n";
+  g_autoptr(NnDataset) t = csv_open ("badtarget.csv", target, ":missing=zero", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (t->n, ==, 11);
+  g_assert_cmpint (t->n_classes, ==, 0);
+  g_assert_cmpfloat (raw_f32 (t->targets[0], 3, 0), ==, 4.5f);
+  note = find_note (t, "column “y”");
+  g_assert_nonnull (note);
+  g_assert_nonnull (strstr (note, "line 5: “n/a”"));
+}
+
+/* The rule's edge: a column is numeric when at least 90 % of its filled
+ * cells are numbers. 9 numbers and a word: numeric; 8 and a word:
+ * categorical, and the notes say which columns are categorical and why. */
+static void
+test_csv_numeric_threshold (void)
+{
+  g_autoptr(GError) error = NULL;
+  /* a: 9 of 10 numbers (90 %); b: 8 of 9 filled (89 %), one empty; city:
+   * words. Data rows on lines 2..11. */
+  const char *text =
+    "a,b,city,y\n"
+    "1,1,paris,0.5\n2,2,rome,1.5\n3,x,oslo,2.5\n4,4,paris,3.5\nw,5,rome,4.5\n"
+    "6,6,oslo,5.5\n7,7,paris,6.5\n8,8,rome,7.5\n9,,oslo,8.5\n10,10,paris,9.5\n";
+  g_autoptr(NnDataset) ds = csv_open ("edge.csv", text, ":missing=zero:norm=none", &error);
+  g_assert_no_error (error);
+  NnArray *x = ds->inputs[0];
+  /* a (1) + b's 9 distinct values (1, 10, 2, 4, .., 8, x) + 3 cities */
+  g_assert_cmpint (x->shape[0], ==, 1 + 9 + 3);
+  g_assert_cmpstr (x->feature_names[0], ==, "a");
+  g_assert_cmpstr (x->feature_names[1], ==, "b=1");
+  g_assert_cmpstr (x->feature_names[10], ==, "city=oslo");
+  g_assert_cmpfloat (raw_f32 (x, 4, 0), ==, 0.f);   /* "w" under missing=zero */
+
+  const char *na = find_note (ds, "column “a”");
+  g_assert_nonnull (na);
+  g_test_message ("%s", na);
+  g_assert_nonnull (strstr (na, "1 cell not a number (line 6: “w”)"));
+  const char *nb = find_note (ds, "column “b” treated as categorical");
+  g_assert_nonnull (nb);
+  g_test_message ("%s", nb);
+  g_assert_nonnull (strstr (nb, "9 distinct values"));
+  g_assert_nonnull (strstr (nb, "8 of its 9 filled cells are numbers"));
+  g_assert_nonnull (strstr (nb, "90 %"));
+  g_assert_nonnull (strstr (nb, "line 4: “x”"));
+  const char *nc = find_note (ds, "column “city” treated as categorical");
+  g_assert_nonnull (nc);
+  g_test_message ("%s", nc);
+  g_assert_nonnull (strstr (nc, "3 distinct values"));
+  g_assert_nonnull (strstr (nc, "no cell is a number"));
+  /* a numeric column with nothing wrong has no note */
+  g_autoptr(NnDataset) clean = csv_open ("clean.csv", "p,q\n1,2\n3,4\n5,6\n", "", &error);
+  g_assert_no_error (error);
+  g_assert_null (find_note (clean, "column “p”"));
+  /* the target's task is told */
+  g_assert_nonnull (find_note (clean, "target “q”"));
+
+  /* Datasets that are not tables have nothing to say. */
+  g_autoptr(NnDataset) toy = nn_dataset_open ("moons:n=20", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (nn_dataset_get_notes (toy));
+  g_assert_null (nn_dataset_get_notes (toy)[0]);
 }
 
 /* Fields and lines have a length limit (1 MiB, 16 MiB): a field one byte
@@ -1643,6 +1780,8 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/data/csv/errors", test_csv_errors);
   g_test_add_func ("/engine/data/csv/non-finite", test_csv_non_finite);
   g_test_add_func ("/engine/data/csv/long-fields", test_csv_long_fields);
+  g_test_add_func ("/engine/data/csv/bad-cell", test_csv_bad_cell);
+  g_test_add_func ("/engine/data/csv/numeric-threshold", test_csv_numeric_threshold);
   g_test_add_func ("/engine/data/toy/sets", test_toy);
   g_test_add_func ("/engine/data/toy/classes", test_toy_shapes_of_classes);
   g_test_add_func ("/engine/data/toy/features", test_toy_features);

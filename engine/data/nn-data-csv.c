@@ -7,12 +7,17 @@
  * around unquoted fields are trimmed; a UTF-8 byte-order mark is ignored.
  *
  * Numeric columns become one float feature each; any other column becomes
- * one 0/1 feature per distinct value ("color=red"), values sorted. Missing
- * cells ("", NA, NaN, ?) are dropped, imputed or reported; so are inf,
- * -inf, Infinity and nan in a column that is otherwise numeric, since a
- * float feature cannot hold them. The test split is the tail of the file,
- * like Keras's validation_split, so a file sorted by time keeps its future
- * for testing. Every error names the line.
+ * one 0/1 feature per distinct value ("color=red"), values sorted. A
+ * column is numeric when at least 90 % of its filled cells are numbers
+ * (inf, -inf, Infinity and nan count as numbers there): one stray word
+ * must not turn a column of measurements into hundreds of categories.
+ * Missing cells ("", NA, NaN, ?) are dropped, imputed or reported; so are
+ * the cells of a numeric column that a float feature cannot hold (words,
+ * non-finite numbers, numbers beyond a float's range). The dataset's notes
+ * (nn_dataset_get_notes) tell the user about those cells, with their
+ * lines, and which columns were taken as categorical and why. The test
+ * split is the tail of the file, like Keras's validation_split, so a file
+ * sorted by time keeps its future for testing. Every error names the line.
  *
  * A field longer than 1 MiB or a line (a record, with its quoted line
  * breaks) longer than 16 MiB stops the load: no table of features has
@@ -29,6 +34,12 @@
 
 /* Integer targets with at most this many distinct values are classes. */
 #define CSV_MAX_AUTO_CLASSES 20
+/* A column is numeric when at least this share (percent) of its filled
+ * cells are numbers; its other cells are invalid, handled like missing
+ * values. 90: a column needs 10 filled cells to forgive one word. */
+#define CSV_NUMERIC_PERCENT  90
+/* Cells a note quotes as examples. */
+#define CSV_NOTE_EXAMPLES    3
 #define CSV_DEFAULT_TEST     0.2
 /* Longest field and longest record, in bytes (quotes and separators of a
  * record count, a field's surrounding quotes do not). */
@@ -68,6 +79,164 @@ field_too_long (GError     **error,
                path, line, column, CSV_MAX_FIELD);
 }
 
+/* The reader's place in the file while it parses. */
+typedef struct {
+  const char *path;
+  const char *buf;
+  size_t      len;
+  size_t      i;          /* next byte */
+  int         line;       /* line of buf[i] */
+  GString    *field;      /* the field being read */
+  GPtrArray  *row;        /* the record's fields, in the table's chunk */
+} CsvParser;
+
+/* Reads a quoted field from its opening quote at buf[j] up to what follows
+ * its closing quote. */
+static gboolean
+csv_parse_quoted (CsvParser  *p,
+                  size_t      j,
+                  int         field_line,
+                  GError    **error)
+{
+  const char *buf = p->buf;
+  size_t len = p->len;
+  int quote_line = p->line;
+  p->i = j + 1;
+  for (;;)
+    {
+      if (p->field->len > CSV_MAX_FIELD)
+        {
+          field_too_long (error, p->path, field_line, p->row->len + 1);
+          return FALSE;
+        }
+      if (p->i >= len)
+        {
+          g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
+                       "%s, line %d: a quote opens a field that never closes",
+                       p->path, quote_line);
+          return FALSE;
+        }
+      char c = buf[p->i];
+      if (c == '"')
+        {
+          if (p->i + 1 < len && buf[p->i + 1] == '"')
+            {
+              g_string_append_c (p->field, '"');
+              p->i += 2;
+              continue;
+            }
+          p->i++;
+          break;
+        }
+      if (c == '\n')
+        p->line++;
+      g_string_append_c (p->field, c);
+      p->i++;
+    }
+  while (p->i < len && is_blank (buf[p->i]))
+    p->i++;
+  if (p->i < len && buf[p->i] != ',' && buf[p->i] != '\n' && buf[p->i] != '\r')
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
+                   "%s, line %d: text after a closing quote (a quote inside "
+                   "a quoted field is written \"\")", p->path, p->line);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Reads an unquoted field up to the next separator or line end, without
+ * the blanks around it. */
+static gboolean
+csv_parse_unquoted (CsvParser  *p,
+                    int         field_line,
+                    GError    **error)
+{
+  const char *buf = p->buf;
+  size_t s = p->i;
+  while (p->i < p->len && buf[p->i] != ',' && buf[p->i] != '\n' && buf[p->i] != '\r')
+    p->i++;
+  size_t e = p->i;
+  while (s < e && is_blank (buf[s]))
+    s++;
+  while (e > s && is_blank (buf[e - 1]))
+    e--;
+  if (e - s > CSV_MAX_FIELD)
+    {
+      field_too_long (error, p->path, field_line, p->row->len + 1);
+      return FALSE;
+    }
+  g_string_append_len (p->field, buf + s, e - s);
+  return TRUE;
+}
+
+/* Reads one record (its fields into p->row) and its line end; *blank tells
+ * whether it was a blank line. */
+static gboolean
+csv_parse_record (CsvParser     *p,
+                  GStringChunk  *chunk,
+                  gboolean      *blank,
+                  GError       **error)
+{
+  const char *buf = p->buf;
+  size_t len = p->len;
+  int rec_line = p->line;
+  size_t rec_start = p->i;
+
+  *blank = TRUE;
+  g_ptr_array_set_size (p->row, 0);
+  for (;;)
+    {
+      gboolean quoted = FALSE;
+      int field_line = p->line;
+      g_string_truncate (p->field, 0);
+
+      size_t j = p->i;
+      while (j < len && is_blank (buf[j]))
+        j++;
+      if (j < len && buf[j] == '"')
+        {
+          quoted = TRUE;
+          if (!csv_parse_quoted (p, j, field_line, error))
+            return FALSE;
+        }
+      else if (!csv_parse_unquoted (p, field_line, error))
+        return FALSE;
+      if (p->i - rec_start > CSV_MAX_LINE)
+        {
+          g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
+                       "%s, line %d: the line is longer than 16 MiB (%u bytes), the "
+                       "longest a CSV line may be; this does not look like a table",
+                       p->path, rec_line, CSV_MAX_LINE);
+          return FALSE;
+        }
+
+      if (quoted || p->field->len > 0)
+        *blank = FALSE;
+      g_ptr_array_add (p->row, g_string_chunk_insert_len (chunk, p->field->str, p->field->len));
+
+      if (p->i < len && buf[p->i] == ',')
+        {
+          *blank = FALSE;
+          p->i++;
+          continue;
+        }
+      if (p->i < len && buf[p->i] == '\r')
+        {
+          p->i++;
+          if (p->i < len && buf[p->i] == '\n')
+            p->i++;
+          p->line++;
+        }
+      else if (p->i < len && buf[p->i] == '\n')
+        {
+          p->i++;
+          p->line++;
+        }
+      return TRUE;
+    }
+}
+
 static gboolean
 csv_parse (const char    *path,
            const char    *buf,
@@ -76,11 +245,10 @@ csv_parse (const char    *path,
            GCancellable  *cancel,
            GError       **error)
 {
-  size_t i = 0;
-  int line = 1;
   gboolean ok = FALSE;
-  GString *field = g_string_new (NULL);
-  GPtrArray *row = g_ptr_array_new ();
+  CsvParser p = { .path = path, .buf = buf, .len = len, .i = 0, .line = 1 };
+  p.field = g_string_new (NULL);
+  p.row = g_ptr_array_new ();
 
   /* Chunks of at most 16 MiB: one allocation the size of a huge file
    * could fail and abort where the parse itself would stop cleanly. */
@@ -90,124 +258,18 @@ csv_parse (const char    *path,
   t->n_cols = 0;
 
   if (len >= 3 && memcmp (buf, "\xEF\xBB\xBF", 3) == 0)
-    i = 3;
+    p.i = 3;
 
-  while (i < len)
+  while (p.i < len)
     {
-      int rec_line = line;
-      size_t rec_start = i;
-      gboolean blank = TRUE;
-      g_ptr_array_set_size (row, 0);
-
-      for (;;)
-        {
-          gboolean quoted = FALSE;
-          int field_line = line;
-          g_string_truncate (field, 0);
-
-          size_t j = i;
-          while (j < len && is_blank (buf[j]))
-            j++;
-          if (j < len && buf[j] == '"')
-            {
-              int quote_line = line;
-              quoted = TRUE;
-              i = j + 1;
-              for (;;)
-                {
-                  if (field->len > CSV_MAX_FIELD)
-                    {
-                      field_too_long (error, path, field_line, row->len + 1);
-                      goto out;
-                    }
-                  if (i >= len)
-                    {
-                      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                                   "%s, line %d: a quote opens a field that never closes",
-                                   path, quote_line);
-                      goto out;
-                    }
-                  char c = buf[i];
-                  if (c == '"')
-                    {
-                      if (i + 1 < len && buf[i + 1] == '"')
-                        {
-                          g_string_append_c (field, '"');
-                          i += 2;
-                          continue;
-                        }
-                      i++;
-                      break;
-                    }
-                  if (c == '\n')
-                    line++;
-                  g_string_append_c (field, c);
-                  i++;
-                }
-              while (i < len && is_blank (buf[i]))
-                i++;
-              if (i < len && buf[i] != ',' && buf[i] != '\n' && buf[i] != '\r')
-                {
-                  g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                               "%s, line %d: text after a closing quote (a quote inside "
-                               "a quoted field is written \"\")", path, line);
-                  goto out;
-                }
-            }
-          else
-            {
-              size_t s = i;
-              while (i < len && buf[i] != ',' && buf[i] != '\n' && buf[i] != '\r')
-                i++;
-              size_t e = i;
-              while (s < e && is_blank (buf[s]))
-                s++;
-              while (e > s && is_blank (buf[e - 1]))
-                e--;
-              if (e - s > CSV_MAX_FIELD)
-                {
-                  field_too_long (error, path, field_line, row->len + 1);
-                  goto out;
-                }
-              g_string_append_len (field, buf + s, e - s);
-            }
-          if (i - rec_start > CSV_MAX_LINE)
-            {
-              g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                           "%s, line %d: the line is longer than 16 MiB (%u bytes), the "
-                           "longest a CSV line may be; this does not look like a table",
-                           path, rec_line, CSV_MAX_LINE);
-              goto out;
-            }
-
-          if (quoted || field->len > 0)
-            blank = FALSE;
-          g_ptr_array_add (row, g_string_chunk_insert_len (t->chunk, field->str, field->len));
-
-          if (i < len && buf[i] == ',')
-            {
-              blank = FALSE;
-              i++;
-              continue;
-            }
-          if (i < len && buf[i] == '\r')
-            {
-              i++;
-              if (i < len && buf[i] == '\n')
-                i++;
-              line++;
-            }
-          else if (i < len && buf[i] == '\n')
-            {
-              i++;
-              line++;
-            }
-          break;
-        }
-
+      int rec_line = p.line;
+      gboolean blank;
+      if (!csv_parse_record (&p, t->chunk, &blank, error))
+        goto out;
       if (blank)
         continue;
 
+      GPtrArray *row = p.row;
       if (t->n_cols == 0)
         t->n_cols = (int) row->len;
       else if ((int) row->len != t->n_cols)
@@ -227,8 +289,8 @@ csv_parse (const char    *path,
   ok = TRUE;
 
 out:
-  g_string_free (field, TRUE);
-  g_ptr_array_unref (row);
+  g_string_free (p.field, TRUE);
+  g_ptr_array_unref (p.row);
   return ok;
 }
 
@@ -266,13 +328,44 @@ parse_number (const char *s,
   return TRUE;
 }
 
-/* Missing in a column: non-finite numbers count only where the column is
- * numeric, so "inf" stays a category among words. */
+/* What a cell holds, as a numeric column sees it. */
+typedef enum {
+  CELL_MISSING,       /* "", NA, NaN, ? */
+  CELL_NUMBER,        /* a number a float holds */
+  CELL_NON_FINITE,    /* inf, -Infinity, nan */
+  CELL_TOO_LARGE,     /* a number beyond a float's range: 1e39 */
+  CELL_WORD,          /* anything else */
+  CELL_N_KINDS
+} CsvCellKind;
+
+/* How many cells of a column are of each kind, over every data row. */
+typedef struct {
+  size_t n[CELL_N_KINDS];
+} CsvKinds;
+
+static CsvCellKind
+cell_kind (const char *s)
+{
+  double v;
+  if (is_missing (s))
+    return CELL_MISSING;
+  if (parse_number (s, &v))
+    return CELL_NUMBER;
+  if (is_non_finite (s))
+    return CELL_NON_FINITE;
+  char *end = NULL;
+  g_ascii_strtod (s, &end);
+  return end != s && *end == '\0' ? CELL_TOO_LARGE : CELL_WORD;
+}
+
+/* Missing in a column: in a numeric column every cell that is not a number
+ * a float holds (so "inf" or a stray word is a gap to fill), in another
+ * only the missing markers (so "inf" stays a category among words). */
 static gboolean
 cell_is_missing (const char *s,
                  gboolean    numeric_column)
 {
-  return is_missing (s) || (numeric_column && is_non_finite (s));
+  return numeric_column ? cell_kind (s) != CELL_NUMBER : is_missing (s);
 }
 
 static int
@@ -314,7 +407,8 @@ csv_column_clear (CsvColumn *c)
 
 /* Fills c from the kept rows of column `col`. as_classes: build classes
  * (numeric ones sorted by value) even for a numeric column. numeric_column:
- * the column is numeric over all rows, so its non-finite cells are missing. */
+ * the column is numeric over all rows, so its cells that are not numbers a
+ * float holds are missing. */
 static void
 csv_column_build (CsvColumn       *c,
                   const CsvTable  *t,
@@ -422,6 +516,8 @@ typedef struct {
   size_t              n_keep, n_train, n_test;
   CsvColumn          *cols;
   gboolean            classify;
+  CsvKinds           *kinds;        /* per column: its cells of each kind */
+  GPtrArray          *notes;        /* char *: for the user (nn_dataset_get_notes) */
 } CsvLoad;
 
 static void
@@ -433,6 +529,8 @@ csv_load_clear (CsvLoad *l)
   g_free (l->cols);
   g_free (l->rows);
   g_free (l->numeric);
+  g_free (l->kinds);
+  g_clear_pointer (&l->notes, g_ptr_array_unref);
   g_free (l->col_names);
   g_clear_pointer (&l->owned, g_ptr_array_unref);
   csv_table_clear (&l->t);
@@ -517,6 +615,72 @@ csv_load_parse (CsvLoad *l, GCancellable *cancel, GError **error)
   return TRUE;
 }
 
+/* Counts each column's cells of each kind and decides which columns are
+ * numeric: those whose filled cells are numbers (non-finite ones included)
+ * in at least CSV_NUMERIC_PERCENT %. There the other cells are missing
+ * values, since a float feature cannot hold them, rather than making the
+ * whole column categorical. */
+static void
+csv_load_scan (CsvLoad *l)
+{
+  int n_cols = l->n_cols;
+  l->kinds = g_new0 (CsvKinds, n_cols);
+  l->numeric = g_new (gboolean, n_cols);
+  for (size_t r = 0; r < l->n_rows; r++)
+    for (int c = 0; c < n_cols; c++)
+      l->kinds[c].n[cell_kind (l->f[(r + 1) * n_cols + c])]++;
+  for (int c = 0; c < n_cols; c++)
+    {
+      const size_t *k = l->kinds[c].n;
+      size_t numbers = k[CELL_NUMBER] + k[CELL_NON_FINITE];
+      size_t filled = numbers + k[CELL_TOO_LARGE] + k[CELL_WORD];
+      /* numbers / filled >= PERCENT / 100, in integers */
+      l->numeric[c] = numbers == filled || 100 * numbers >= CSV_NUMERIC_PERCENT * filled;
+    }
+}
+
+/* The error for the missing cell s (data row r, column c) under
+ * missing=error, in the words that fit what the cell holds. */
+static void
+csv_missing_error (CsvLoad *l, size_t r, int c, const char *s, GError **error)
+{
+  const char *fix = "choose what to do with missing values (missing=drop, mean or zero)";
+  int line = g_array_index (l->t.lines, int, r + 1);
+  const size_t *k = l->kinds[c].n;
+  switch (cell_kind (s))
+    {
+    case CELL_NON_FINITE:
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_MISSING,
+                   "%s, line %d, column “%s”: “%s” is not a finite number, so in "
+                   "this numeric column it is a missing value; %s",
+                   l->path, line, l->col_names[c], s, fix);
+      break;
+    case CELL_TOO_LARGE:
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_MISSING,
+                   "%s, line %d, column “%s”: “%s” is beyond a float's range (%g), so in "
+                   "this numeric column it is a missing value; correct it or %s",
+                   l->path, line, l->col_names[c], s, FLT_MAX, fix);
+      break;
+    case CELL_WORD:
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_MISSING,
+                   "%s, line %d, column “%s”: “%s” is not a number, but %zu of the "
+                   "column's %zu filled cells are (%d %% or more make a numeric column), so "
+                   "it is a missing value; correct it or %s",
+                   l->path, line, l->col_names[c], s,
+                   k[CELL_NUMBER] + k[CELL_NON_FINITE],
+                   k[CELL_NUMBER] + k[CELL_NON_FINITE] + k[CELL_TOO_LARGE] + k[CELL_WORD],
+                   CSV_NUMERIC_PERCENT, fix);
+      break;
+    case CELL_MISSING:
+    case CELL_NUMBER:
+    case CELL_N_KINDS:
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_MISSING,
+                   "%s, line %d, column “%s”: missing value; %s",
+                   l->path, line, l->col_names[c], fix);
+      break;
+    }
+}
+
 /* Which columns are numeric, the missing cells (counted into
  * *n_missing_out, an error under missing=error), the rows that stay, and
  * the train/test split. */
@@ -529,21 +693,7 @@ csv_load_rows (CsvLoad *l, int *n_missing_out, GCancellable *cancel, GError **er
   size_t n_rows = l->n_rows;
   const char *const *f = l->f;
 
-  /* A column is numeric when each cell is missing, a number or a
-   * non-finite number (inf, nan); there the non-finite cells are missing
-   * values, since a float feature cannot hold them, rather than making the
-   * whole column categorical. */
-  l->numeric = g_new (gboolean, n_cols);
-  for (int c = 0; c < n_cols; c++)
-    {
-      l->numeric[c] = TRUE;
-      for (size_t r = 0; r < n_rows && l->numeric[c]; r++)
-        {
-          const char *s = f[(r + 1) * n_cols + c];
-          double v;
-          l->numeric[c] = is_missing (s) || is_non_finite (s) || parse_number (s, &v);
-        }
-    }
+  csv_load_scan (l);
 
   /* Missing cells: count them, report the first, or decide which rows go. */
   g_autofree gboolean *missing = g_new (gboolean, n_rows * n_cols);
@@ -557,17 +707,7 @@ csv_load_rows (CsvLoad *l, int *n_missing_out, GCancellable *cancel, GError **er
         n_missing += m;
         if (m && opt->missing == NN_MISSING_ERROR)
           {
-            if (is_missing (s))
-              g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_MISSING,
-                           "%s, line %d, column “%s”: missing value; choose what to do "
-                           "with missing values (missing=drop, mean or zero)",
-                           path, g_array_index (l->t.lines, int, r + 1), l->col_names[c]);
-            else
-              g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_MISSING,
-                           "%s, line %d, column “%s”: “%s” is not a finite number, so in "
-                           "this numeric column it is a missing value; choose what to do "
-                           "with missing values (missing=drop, mean or zero)",
-                           path, g_array_index (l->t.lines, int, r + 1), l->col_names[c], s);
+            csv_missing_error (l, r, c, s, error);
             if (n_missing_out != NULL)
               *n_missing_out = n_missing;
             return FALSE;
@@ -661,6 +801,136 @@ csv_load_columns (CsvLoad *l, gboolean auto_task, GError **error)
     }
   l->classify = classify;
   return TRUE;
+}
+
+/* ---- notes for the user ------------------------------------------------ */
+
+/* A cell as a note quotes it: valid UTF-8, at most 40 characters. */
+static char *
+note_quote (const char *cell)
+{
+  g_autofree char *valid = g_utf8_make_valid (cell, -1);
+  if (g_utf8_strlen (valid, -1) <= 40)
+    return g_steal_pointer (&valid);
+  g_autofree char *head = g_utf8_substring (valid, 0, 39);
+  return g_strconcat (head, "…", NULL);
+}
+
+/* "line 5: “abc”; line 9: “x”; and 2 more": the first `max` cells of
+ * column c whose kind is in kinds (a mask), `count` of them in all. */
+static char *
+note_examples (const CsvLoad *l, int c, guint kinds, size_t count, size_t max)
+{
+  GString *s = g_string_new (NULL);
+  size_t shown = 0;
+  for (size_t r = 0; r < l->n_rows && shown < max; r++)
+    {
+      const char *cell = l->f[(r + 1) * l->n_cols + c];
+      if (!(kinds & (1u << cell_kind (cell))))
+        continue;
+      g_autofree char *q = note_quote (cell);
+      g_string_append_printf (s, "%sline %d: “%s”", shown ? "; " : "",
+                              g_array_index (l->t.lines, int, r + 1), q);
+      shown++;
+    }
+  if (count > shown)
+    g_string_append_printf (s, "; and %zu more", count - shown);
+  return g_string_free (s, FALSE);
+}
+
+/* "column “weight”: 1 cell not a number (line 17: “abc”), treated as
+ * missing; filled with ...": the cells of `kind` in numeric column c. */
+static void
+note_invalid_cells (CsvLoad *l, int c, CsvCellKind kind)
+{
+  size_t count = l->kinds[c].n[kind];
+  if (count == 0)
+    return;
+  const char *what =
+    kind == CELL_WORD ? (count == 1 ? "cell not a number" : "cells not numbers")
+    : kind == CELL_NON_FINITE ? (count == 1 ? "cell not finite" : "cells not finite")
+    : (count == 1 ? "cell beyond a float's range" : "cells beyond a float's range");
+  const char *then;
+  if (c == l->target)
+    then = count == 1 ? "its row is left out, as a row without a target"
+                      : "their rows are left out, as rows without a target";
+  else if (l->opt->missing == NN_MISSING_DROP)
+    then = count == 1 ? "its row is dropped (missing=drop)"
+                      : "their rows are dropped (missing=drop)";
+  else if (l->opt->missing == NN_MISSING_MEAN)
+    then = "filled with the column's mean over the training rows (missing=mean)";
+  else
+    then = "filled with 0 (missing=zero)";
+  g_autofree char *examples = note_examples (l, c, 1u << kind, count, CSV_NOTE_EXAMPLES);
+  g_ptr_array_add (l->notes, g_strdup_printf ("column “%s”: %zu %s (%s), treated as missing; %s",
+                                              l->col_names[c], count, what, examples, then));
+}
+
+/* Why column c is not numeric: "no cell is a number", or "only 8 of its 9
+ * filled cells are numbers, fewer than 90 %; line 4: “x”". */
+static char *
+note_why_categorical (const CsvLoad *l, int c)
+{
+  const size_t *k = l->kinds[c].n;
+  size_t numbers = k[CELL_NUMBER] + k[CELL_NON_FINITE];
+  size_t others = k[CELL_WORD] + k[CELL_TOO_LARGE];
+  if (numbers == 0)
+    return g_strdup ("no cell is a number");
+  g_autofree char *example = note_examples (l, c, (1u << CELL_WORD) | (1u << CELL_TOO_LARGE),
+                                            1, 1);
+  return g_strdup_printf ("only %zu of its %zu filled cells are numbers, fewer than the %d %% "
+                          "a numeric column needs; %s", numbers, numbers + others,
+                          CSV_NUMERIC_PERCENT, example);
+}
+
+/* What the target became: classes (and why) or values to regress. */
+static char *
+note_target (const CsvLoad *l, gboolean auto_task)
+{
+  const CsvColumn *tc = &l->cols[l->target];
+  const char *name = l->col_names[l->target];
+  if (!l->classify)
+    return g_strdup_printf ("target “%s”: regression, one number per row%s", name,
+                            auto_task ? "" : " (task=regress)");
+  if (tc->cat_names != NULL)
+    {
+      g_autofree char *why = note_why_categorical (l, l->target);
+      return g_strdup_printf ("target “%s” treated as categorical: %d classes (%s)", name,
+                              tc->n_cat, why);
+    }
+  if (!auto_task)
+    return g_strdup_printf ("target “%s”: %d classes (task=classify)", name, tc->n_cat);
+  return g_strdup_printf ("target “%s”: %d classes, since its values are whole numbers with "
+                          "at most %d distinct values (task=regress predicts them as numbers)",
+                          name, tc->n_cat, CSV_MAX_AUTO_CLASSES);
+}
+
+/* The notes a user reads about this load (nn_dataset_get_notes): cells a
+ * numeric column could not use, columns taken as categorical and why, the
+ * target's task. */
+static void
+csv_load_notes (CsvLoad *l, gboolean auto_task)
+{
+  l->notes = g_ptr_array_new_with_free_func (g_free);
+  for (int c = 0; c < l->n_cols; c++)
+    {
+      if (l->numeric[c])
+        {
+          note_invalid_cells (l, c, CELL_WORD);
+          note_invalid_cells (l, c, CELL_TOO_LARGE);
+          note_invalid_cells (l, c, CELL_NON_FINITE);
+        }
+      else if (c != l->target && !l->cols[c].numeric)
+        {
+          g_autofree char *why = note_why_categorical (l, c);
+          int n = l->cols[c].n_cat;
+          g_ptr_array_add (l->notes,
+                           g_strdup_printf ("column “%s” treated as categorical: %d distinct "
+                                            "value%s, one 0/1 feature each (%s)",
+                                            l->col_names[c], n, n == 1 ? "" : "s", why));
+        }
+    }
+  g_ptr_array_add (l->notes, note_target (l, auto_task));
 }
 
 /* The features array: one feature per numeric column, one 0/1 indicator
@@ -823,6 +1093,7 @@ nn_csv_load_full (const char          *path,
       || !csv_load_rows (&l, n_missing_out, cancel, error)
       || !csv_load_columns (&l, auto_task, error))
     goto out;
+  csv_load_notes (&l, auto_task);
   x = csv_load_features (&l, &one_hot, error);
   if (x == NULL)
     goto out;
@@ -837,6 +1108,8 @@ nn_csv_load_full (const char          *path,
   ds->targets[0] = g_steal_pointer (&y);
   ds->n_classes = n_classes;
   ds->class_names = class_names;
+  g_ptr_array_add (l.notes, NULL);
+  ds->notes = (char **) g_ptr_array_free (g_steal_pointer (&l.notes), FALSE);
   nn_dataset_split_tail (ds, l.n_test);
 
   if (norm != NN_NORM_NONE)

@@ -185,6 +185,283 @@ idx_type_name (int t)
     }
 }
 
+/* Reads and checks the header: type, number of axes, the axes' sizes and
+ * their product (at most NN_DATA_MAX_ELEMENTS). */
+static gboolean
+idx_read_header (IdxReader  *r,
+                 int        *type,
+                 int        *ndim,
+                 guint32    *dims,
+                 guint64    *total,
+                 GError    **error)
+{
+  const char *path = r->path;
+  guint8 head[4 + 4 * IDX_MAX_NDIM];
+  size_t got;
+
+  if (!idx_reader_read (r, head, 4, &got, error))
+    return FALSE;
+  if (got == 0 && r->gz)
+    {
+      if (r->stream_end)
+        g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
+                     "%s is an empty gzip file", path);
+      else
+        g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_TRUNCATED,
+                     "%s is truncated: the gzip stream ends before any data", path);
+      return FALSE;
+    }
+  if (got < 4)
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_TRUNCATED,
+                   "%s ends inside its IDX header (%zu of 4 bytes)", path, got);
+      return FALSE;
+    }
+  if (head[0] != 0 || head[1] != 0)
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
+                   "%s is not an IDX file: it starts with %02x %02x, not 00 00",
+                   path, head[0], head[1]);
+      return FALSE;
+    }
+  *type = head[2];
+  *ndim = head[3];
+  if (*type != IDX_TYPE_U8 && *type != IDX_TYPE_F32)
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
+                   "%s holds IDX type 0x%02x (%s); only uint8 (0x08) and float32 (0x0D) are read",
+                   path, *type, idx_type_name (*type));
+      return FALSE;
+    }
+  if (*ndim < 1 || *ndim > IDX_MAX_NDIM)
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
+                   "%s declares %d dimensions; IDX files here have 1 to %d",
+                   path, *ndim, IDX_MAX_NDIM);
+      return FALSE;
+    }
+  if (!idx_reader_read (r, head + 4, 4 * (size_t) *ndim, &got, error))
+    return FALSE;
+  if (got < 4 * (size_t) *ndim)
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_TRUNCATED,
+                   "%s ends inside its IDX header", path);
+      return FALSE;
+    }
+
+  *total = 1;
+  for (int i = 0; i < *ndim; i++)
+    {
+      guint32 be;
+      memcpy (&be, head + 4 + 4 * i, 4);
+      dims[i] = GUINT32_FROM_BE (be);
+      if (dims[i] == 0)
+        {
+          g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
+                       "%s: dimension %d is 0", path, i);
+          return FALSE;
+        }
+      /* Checked after each factor, so the product cannot overflow. */
+      *total *= dims[i];
+      if (*total > NN_DATA_MAX_ELEMENTS)
+        {
+          g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
+                       "%s declares more than %" G_GUINT64_FORMAT " values, which is not a "
+                       "dataset this program can hold", path, NN_DATA_MAX_ELEMENTS);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* Checks the declared data size against the file before anything that big
+ * is allocated: exactly what follows the header in a plain file, at most
+ * deflate's largest expansion of the compressed bytes in a gzip file. */
+static gboolean
+idx_check_data_size (const IdxReader  *r,
+                     size_t            header_len,
+                     size_t            bytes,
+                     GError          **error)
+{
+  const char *path = r->path;
+
+  if (!r->gz)
+    {
+      size_t avail = r->src_len - header_len;
+      if (avail < bytes)
+        {
+          g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_TRUNCATED,
+                       "%s is truncated: its header declares %zu bytes of data but "
+                       "only %zu follow", path, bytes, avail);
+          return FALSE;
+        }
+      if (avail > bytes)
+        {
+          g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
+                       "%s has %zu bytes after the %zu its header declares",
+                       path, avail - bytes, bytes);
+          return FALSE;
+        }
+    }
+  else if ((guint64) bytes / DEFLATE_MAX_RATIO > r->src_len)
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
+                   "%s declares %zu bytes of data, more than %zu compressed bytes can hold",
+                   path, bytes, r->src_len);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Drives a gzip stream to its end, after the declared data: that is where
+ * the CRC is checked and where extra data would show. */
+static gboolean
+idx_check_gzip_end (IdxReader  *r,
+                    size_t      bytes,
+                    GError    **error)
+{
+  guint8 extra[64];
+  size_t n_extra = 0, got;
+  do
+    {
+      if (!idx_reader_read (r, extra, sizeof extra, &got, error))
+        return FALSE;
+      n_extra += got;
+    }
+  while (got == sizeof extra && n_extra < (1u << 20));
+  if (n_extra > 0)
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
+                   "%s has %s%zu bytes after the %zu its header declares",
+                   r->path, got == sizeof extra ? "more than " : "", n_extra, bytes);
+      return FALSE;
+    }
+  if (!r->stream_end)
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_TRUNCATED,
+                   "%s is truncated: the gzip stream ends early", r->path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Reads the `bytes` bytes of values into a new buffer. Plain: the exact
+ * size is known and checked. Gzip: start with a guess and grow, never
+ * beyond the declared size. */
+static guint8 *
+idx_read_values (IdxReader     *r,
+                 size_t         bytes,
+                 GCancellable  *cancel,
+                 GError       **error)
+{
+  const char *path = r->path;
+  size_t cap = r->gz ? MIN (bytes, MAX ((size_t) IDX_CHUNK, 4 * r->src_len)) : bytes;
+  g_autofree guint8 *data = g_try_malloc (cap);
+  if (data == NULL)
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
+                   "Not enough memory for %s (%zu MB)", path, cap >> 20);
+      return NULL;
+    }
+  size_t have = 0, got;
+  while (have < bytes)
+    {
+      if (nn_data_cancelled (cancel, error))
+        return NULL;
+      if (have == cap)
+        {
+          size_t ncap = MIN (bytes, cap * 2);
+          guint8 *p = g_try_realloc (data, ncap);
+          if (p == NULL)
+            {
+              g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
+                           "Not enough memory for %s (%zu MB)", path, ncap >> 20);
+              return NULL;
+            }
+          data = p;
+          cap = ncap;
+        }
+      size_t want = MIN (cap - have, (size_t) IDX_CHUNK);
+      if (!idx_reader_read (r, data + have, want, &got, error))
+        return NULL;
+      have += got;
+      if (got < want)
+        break;
+    }
+  if (have < bytes)
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_TRUNCATED,
+                   "%s is truncated: its header declares %zu bytes of data but "
+                   "only %zu follow", path, bytes, have);
+      return NULL;
+    }
+  if (r->gz && !idx_check_gzip_end (r, bytes, error))
+    return NULL;
+  return g_steal_pointer (&data);
+}
+
+/* "train-labels-idx1-ubyte.gz" is called "train-labels-idx1-ubyte". */
+static char *
+idx_array_name (const char *path)
+{
+  char *name = g_path_get_basename (path);
+  char *dot = strrchr (name, '.');
+  if (dot != NULL && g_str_equal (dot, ".gz") && dot != name)
+    *dot = '\0';
+  dot = strrchr (name, '.');
+  if (dot != NULL && dot != name)
+    *dot = '\0';
+  return name;
+}
+
+/* The array of the values read, taking `data`. Per-sample shape: (n, H, W)
+ * images gain a channel axis (channels-last), (n) labels become one int32
+ * scalar per sample. */
+static NnArray *
+idx_array_new (const char     *path,
+               int             type,
+               int             ndim,
+               const guint32  *dims,
+               guint64         total,
+               guint8         *data,
+               GError        **error)
+{
+  g_autofree guint8 *owned = data;
+  g_autofree char *name = idx_array_name (path);
+  int shape[NN_MAX_DIMS], sdim = 0;
+  for (int i = 1; i < ndim; i++)
+    shape[sdim++] = (int) dims[i];
+  if (ndim == 3)
+    shape[sdim++] = 1;
+
+  if (type == IDX_TYPE_U8 && ndim == 1)
+    {
+      NnArray *labels = nn_array_new (name, NN_DTYPE_I32, 0, shape, dims[0], error);
+      if (labels == NULL)
+        return NULL;
+      gint32 *lab = labels->data;
+      for (size_t i = 0; i < dims[0]; i++)
+        lab[i] = owned[i];
+      return labels;
+    }
+
+  NnArray *result = g_new0 (NnArray, 1);
+  result->name = g_steal_pointer (&name);
+  result->dtype = type == IDX_TYPE_U8 ? NN_DTYPE_U8 : NN_DTYPE_F32;
+  result->ndim = sdim;
+  memcpy (result->shape, shape, sizeof (int) * sdim);
+  result->n = dims[0];
+  result->sample_size = (size_t) total / dims[0];
+  if (type == IDX_TYPE_F32)
+    {
+      guint32 *w = (guint32 *) owned;
+      for (size_t i = 0; i < total; i++)
+        w[i] = GUINT32_FROM_BE (w[i]);
+    }
+  result->data = g_steal_pointer (&owned);
+  return result;
+}
+
 static NnArray *
 idx_load_from_memory (const char    *path,
                       const guint8  *src,
@@ -193,10 +470,11 @@ idx_load_from_memory (const char    *path,
                       GCancellable  *cancel,
                       GError       **error)
 {
-  g_autofree char *name = g_path_get_basename (path);
   NnArray *result = NULL;
-  guint8 *data = NULL;
   IdxReader r;
+  int type, ndim;
+  guint32 dims[IDX_MAX_NDIM];
+  guint64 total;
 
   if (src_len == 0)
     {
@@ -208,226 +486,16 @@ idx_load_from_memory (const char    *path,
     return NULL;
   r.mapped = mapped && ((guintptr) src % (guintptr) sysconf (_SC_PAGESIZE)) == 0;
 
-  guint8 head[4 + 4 * IDX_MAX_NDIM];
-  size_t got;
-  if (!idx_reader_read (&r, head, 4, &got, error))
-    goto out;
-  if (got == 0 && r.gz)
+  if (idx_read_header (&r, &type, &ndim, dims, &total, error))
     {
-      if (r.stream_end)
-        g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
-                     "%s is an empty gzip file", path);
-      else
-        g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_TRUNCATED,
-                     "%s is truncated: the gzip stream ends before any data", path);
-      goto out;
+      size_t bytes = (size_t) total * (type == IDX_TYPE_U8 ? 1 : 4);
+      size_t header_len = 4 + 4 * (size_t) ndim;
+      guint8 *data = NULL;
+      if (idx_check_data_size (&r, header_len, bytes, error)
+          && (data = idx_read_values (&r, bytes, cancel, error)) != NULL)
+        result = idx_array_new (path, type, ndim, dims, total, data, error);
     }
-  if (got < 4)
-    {
-      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_TRUNCATED,
-                   "%s ends inside its IDX header (%zu of 4 bytes)", path, got);
-      goto out;
-    }
-  if (head[0] != 0 || head[1] != 0)
-    {
-      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                   "%s is not an IDX file: it starts with %02x %02x, not 00 00",
-                   path, head[0], head[1]);
-      goto out;
-    }
-  int type = head[2], ndim = head[3];
-  if (type != IDX_TYPE_U8 && type != IDX_TYPE_F32)
-    {
-      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                   "%s holds IDX type 0x%02x (%s); only uint8 (0x08) and float32 (0x0D) are read",
-                   path, type, idx_type_name (type));
-      goto out;
-    }
-  if (ndim < 1 || ndim > IDX_MAX_NDIM)
-    {
-      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                   "%s declares %d dimensions; IDX files here have 1 to %d",
-                   path, ndim, IDX_MAX_NDIM);
-      goto out;
-    }
-  if (!idx_reader_read (&r, head + 4, 4 * (size_t) ndim, &got, error))
-    goto out;
-  if (got < 4 * (size_t) ndim)
-    {
-      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_TRUNCATED,
-                   "%s ends inside its IDX header", path);
-      goto out;
-    }
-
-  guint32 dims[IDX_MAX_NDIM];
-  guint64 total = 1;
-  for (int i = 0; i < ndim; i++)
-    {
-      guint32 be;
-      memcpy (&be, head + 4 + 4 * i, 4);
-      dims[i] = GUINT32_FROM_BE (be);
-      if (dims[i] == 0)
-        {
-          g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                       "%s: dimension %d is 0", path, i);
-          goto out;
-        }
-      /* Checked after each factor, so the product cannot overflow. */
-      total *= dims[i];
-      if (total > NN_DATA_MAX_ELEMENTS)
-        {
-          g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                       "%s declares more than %" G_GUINT64_FORMAT " values, which is not a "
-                       "dataset this program can hold", path, NN_DATA_MAX_ELEMENTS);
-          goto out;
-        }
-    }
-
-  size_t esize = type == IDX_TYPE_U8 ? 1 : 4;
-  size_t bytes = (size_t) total * esize;
-  size_t header_len = 4 + 4 * (size_t) ndim;
-
-  if (!r.gz)
-    {
-      size_t avail = src_len - header_len;
-      if (avail < bytes)
-        {
-          g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_TRUNCATED,
-                       "%s is truncated: its header declares %zu bytes of data but "
-                       "only %zu follow", path, bytes, avail);
-          goto out;
-        }
-      if (avail > bytes)
-        {
-          g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                       "%s has %zu bytes after the %zu its header declares",
-                       path, avail - bytes, bytes);
-          goto out;
-        }
-    }
-  else if ((guint64) bytes / DEFLATE_MAX_RATIO > src_len)
-    {
-      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                   "%s declares %zu bytes of data, more than %zu compressed bytes can hold",
-                   path, bytes, src_len);
-      goto out;
-    }
-
-  /* Plain: the exact size is known and checked. Gzip: start with a guess
-   * and grow, never beyond the declared size. */
-  size_t cap = r.gz ? MIN (bytes, MAX ((size_t) IDX_CHUNK, 4 * src_len)) : bytes;
-  data = g_try_malloc (cap);
-  if (data == NULL)
-    {
-      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                   "Not enough memory for %s (%zu MB)", path, cap >> 20);
-      goto out;
-    }
-  size_t have = 0;
-  while (have < bytes)
-    {
-      if (nn_data_cancelled (cancel, error))
-        goto out;
-      if (have == cap)
-        {
-          size_t ncap = MIN (bytes, cap * 2);
-          guint8 *p = g_try_realloc (data, ncap);
-          if (p == NULL)
-            {
-              g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                           "Not enough memory for %s (%zu MB)", path, ncap >> 20);
-              goto out;
-            }
-          data = p;
-          cap = ncap;
-        }
-      size_t want = MIN (cap - have, (size_t) IDX_CHUNK);
-      if (!idx_reader_read (&r, data + have, want, &got, error))
-        goto out;
-      have += got;
-      if (got < want)
-        break;
-    }
-  if (have < bytes)
-    {
-      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_TRUNCATED,
-                   "%s is truncated: its header declares %zu bytes of data but "
-                   "only %zu follow", path, bytes, have);
-      goto out;
-    }
-  if (r.gz)
-    {
-      /* Drive the stream to its end: that is where the CRC is checked and
-       * where extra data would show. */
-      guint8 extra[64];
-      size_t n_extra = 0;
-      do
-        {
-          if (!idx_reader_read (&r, extra, sizeof extra, &got, error))
-            goto out;
-          n_extra += got;
-        }
-      while (got == sizeof extra && n_extra < (1u << 20));
-      if (n_extra > 0)
-        {
-          g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                       "%s has %s%zu bytes after the %zu its header declares",
-                       path, got == sizeof extra ? "more than " : "", n_extra, bytes);
-          goto out;
-        }
-      if (!r.stream_end)
-        {
-          g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_TRUNCATED,
-                       "%s is truncated: the gzip stream ends early", path);
-          goto out;
-        }
-    }
-
-  /* Per-sample shape: (n, H, W) images gain a channel axis (channels-last),
-   * (n) labels become one int32 scalar per sample. */
-  int shape[NN_MAX_DIMS], sdim = 0;
-  for (int i = 1; i < ndim; i++)
-    shape[sdim++] = (int) dims[i];
-  if (ndim == 3)
-    shape[sdim++] = 1;
-
-  /* "train-labels-idx1-ubyte.gz" is called "train-labels-idx1-ubyte". */
-  char *dot = strrchr (name, '.');
-  if (dot != NULL && g_str_equal (dot, ".gz") && dot != name)
-    *dot = '\0';
-  dot = strrchr (name, '.');
-  if (dot != NULL && dot != name)
-    *dot = '\0';
-
-  if (type == IDX_TYPE_U8 && ndim == 1)
-    {
-      result = nn_array_new (name, NN_DTYPE_I32, 0, shape, dims[0], error);
-      if (result == NULL)
-        goto out;
-      gint32 *lab = result->data;
-      for (size_t i = 0; i < dims[0]; i++)
-        lab[i] = data[i];
-      goto out;
-    }
-
-  result = g_new0 (NnArray, 1);
-  result->name = g_steal_pointer (&name);
-  result->dtype = type == IDX_TYPE_U8 ? NN_DTYPE_U8 : NN_DTYPE_F32;
-  result->ndim = sdim;
-  memcpy (result->shape, shape, sizeof (int) * sdim);
-  result->n = dims[0];
-  result->sample_size = (size_t) total / dims[0];
-  if (type == IDX_TYPE_F32)
-    {
-      guint32 *w = (guint32 *) data;
-      for (size_t i = 0; i < total; i++)
-        w[i] = GUINT32_FROM_BE (w[i]);
-    }
-  result->data = g_steal_pointer (&data);
-
-out:
   idx_reader_clear (&r);
-  g_free (data);
   return result;
 }
 

@@ -63,8 +63,90 @@ typedef struct {
   gboolean color;             /* RGB, RGBA or a palette with colours */
 } PngInfo;
 
+/* Opens path and reads its 8-byte signature: NULL (and the file closed)
+ * unless it is a PNG. */
+static FILE *
+open_png (const char *path, const char *name, GError **error)
+{
+  FILE *f = fopen (path, "rb");
+  if (!f)
+    {
+      int e = errno;
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_IO, "%s: cannot open: %s", name,
+                   g_strerror (e));
+      return NULL;
+    }
+  guint8 sig[8];
+  size_t got = fread (sig, 1, sizeof sig, f);
+  if (got == 0)
+    g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY, "%s: the file is empty", name);
+  else if (got < sizeof sig || png_sig_cmp (sig, 0, sizeof sig) != 0)
+    g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT, "%s: not a PNG image", name);
+  else
+    return f;
+  fclose (f);
+  return NULL;
+}
+
+/* The error for what libpng reported: a header that lies about its size
+ * shows up as libpng's user-limit error; everything else is a damaged
+ * file. */
+static void
+set_decode_error (const PngErr *err, const char *name, GError **error)
+{
+  if (strstr (err->message, "exceeds user limit") || strstr (err->warning, "exceeds user limit")
+      || strstr (err->warning, "too large"))
+    g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
+                 "%s: the image declares a size over %dx%d pixels (%s)", name, MAX_SIDE,
+                 MAX_SIDE, err->warning[0] ? err->warning : err->message);
+  else if (g_str_equal (err->message, "Read Error"))
+    g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
+                 "%s: damaged PNG (the file ends too early: truncated)", name);
+  else
+    g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT, "%s: damaged PNG (%s)", name,
+                 err->message);
+}
+
+/* To 8-bit gray or RGB without alpha: palettes expanded, low bit depths
+ * widened, 16 bits cut to their high byte, alpha and tRNS dropped (the
+ * colour values are kept as they are, like PIL's convert). Called inside
+ * png_load's setjmp: libpng may jump out of it. */
+static void
+request_8bit_gray_or_rgb (png_structp png, int color_type, int depth)
+{
+  if (color_type == PNG_COLOR_TYPE_PALETTE)
+    png_set_palette_to_rgb (png);
+  if (!(color_type & PNG_COLOR_MASK_COLOR) && depth < 8)
+    png_set_expand_gray_1_2_4_to_8 (png);
+  if (depth == 16)
+    png_set_strip_16 (png);
+  if (color_type & PNG_COLOR_MASK_ALPHA)
+    png_set_strip_alpha (png);
+  png_set_interlace_handling (png);
+}
+
+/* npx pixels of `channels` (1 or 3) in src as `want` channels, in a new
+ * buffer; NULL when out of memory. */
+static guint8 *
+convert_channels (const guint8 *src, size_t npx, int want)
+{
+  guint8 *conv = g_try_malloc (npx * (size_t) want);
+  if (!conv)
+    return NULL;
+  if (want == 3)
+    for (size_t i = 0; i < npx; i++)
+      conv[3 * i] = conv[3 * i + 1] = conv[3 * i + 2] = src[i];
+  else
+    /* ITU-R 601 luma, as PIL and Keras' color_mode="grayscale" */
+    for (size_t i = 0; i < npx; i++)
+      conv[i] = (guint8) ((299u * src[3 * i] + 587u * src[3 * i + 1] + 114u * src[3 * i + 2]
+                           + 500u) / 1000u);
+  return conv;
+}
+
 /* Reads the header into *info (pixels NULL) or the whole image as 8-bit
- * gray (color FALSE) or RGB into a new buffer (*pixels). */
+ * gray (color FALSE) or RGB into a new buffer (*pixels). Every libpng call
+ * happens inside this function's setjmp. */
 static gboolean
 png_load (const char *path, gboolean header_only, int want_channels, PngInfo *info,
           guint8 **pixels, GError **error)
@@ -78,26 +160,9 @@ png_load (const char *path, gboolean header_only, int want_channels, PngInfo *in
   g_autofree char *name = g_filename_display_name (path);
   gboolean ok = FALSE;
 
-  f = fopen (path, "rb");
+  f = open_png (path, name, error);
   if (!f)
-    {
-      int e = errno;
-      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_IO, "%s: cannot open: %s", name,
-                   g_strerror (e));
-      return FALSE;
-    }
-  guint8 sig[8];
-  size_t got = fread (sig, 1, sizeof sig, f);
-  if (got == 0)
-    {
-      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY, "%s: the file is empty", name);
-      goto out;
-    }
-  if (got < sizeof sig || png_sig_cmp (sig, 0, sizeof sig) != 0)
-    {
-      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT, "%s: not a PNG image", name);
-      goto out;
-    }
+    return FALSE;
   png = png_create_read_struct (PNG_LIBPNG_VER_STRING, &err, png_error_cb, png_warning_cb);
   if (png)
     pinfo = png_create_info_struct (png);
@@ -108,31 +173,18 @@ png_load (const char *path, gboolean header_only, int want_channels, PngInfo *in
     }
   if (setjmp (err.jmp))
     {
-      /* A header that lies about its size shows up as libpng's user-limit
-       * error; everything else is a damaged file. */
-      if (strstr (err.message, "exceeds user limit") || strstr (err.warning, "exceeds user limit")
-          || strstr (err.warning, "too large"))
-        g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                     "%s: the image declares a size over %dx%d pixels (%s)", name, MAX_SIDE,
-                     MAX_SIDE, err.warning[0] ? err.warning : err.message);
-      else if (g_str_equal (err.message, "Read Error"))
-        g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                     "%s: damaged PNG (the file ends too early: truncated)", name);
-      else
-        g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT, "%s: damaged PNG (%s)", name,
-                     err.message);
+      set_decode_error (&err, name, error);
       goto out;
     }
   png_set_user_limits (png, MAX_SIDE, MAX_SIDE);
   /* ancillary chunks (text, ICC profiles) are not ours to bound: cap them */
   png_set_chunk_malloc_max (png, 8 << 20);
   png_init_io (png, f);
-  png_set_sig_bytes (png, sizeof sig);
+  png_set_sig_bytes (png, 8);
   png_read_info (png, pinfo);
 
   png_uint_32 w = png_get_image_width (png, pinfo), h = png_get_image_height (png, pinfo);
   int color_type = png_get_color_type (png, pinfo);
-  int depth = png_get_bit_depth (png, pinfo);
   if ((guint64) w * h > MAX_PIXELS)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
@@ -150,18 +202,7 @@ png_load (const char *path, gboolean header_only, int want_channels, PngInfo *in
       goto out;
     }
 
-  /* To 8-bit gray or RGB without alpha: palettes expanded, low bit depths
-   * widened, 16 bits cut to their high byte, alpha and tRNS dropped (the
-   * colour values are kept as they are, like PIL's convert). */
-  if (color_type == PNG_COLOR_TYPE_PALETTE)
-    png_set_palette_to_rgb (png);
-  if (!(color_type & PNG_COLOR_MASK_COLOR) && depth < 8)
-    png_set_expand_gray_1_2_4_to_8 (png);
-  if (depth == 16)
-    png_set_strip_16 (png);
-  if (color_type & PNG_COLOR_MASK_ALPHA)
-    png_set_strip_alpha (png);
-  png_set_interlace_handling (png);
+  request_8bit_gray_or_rgb (png, color_type, png_get_bit_depth (png, pinfo));
   png_read_update_info (png, pinfo);
   int channels = png_get_channels (png, pinfo);
   size_t rowbytes = png_get_rowbytes (png, pinfo);
@@ -188,21 +229,12 @@ png_load (const char *path, gboolean header_only, int want_channels, PngInfo *in
   int want = want_channels ? want_channels : channels;
   if (want != channels)
     {
-      size_t npx = (size_t) w * h;
-      guint8 *conv = g_try_malloc (npx * (size_t) want);
+      guint8 *conv = convert_channels (buf, (size_t) w * h, want);
       if (!conv)
         {
           g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE, "%s: out of memory", name);
           goto out;
         }
-      if (want == 3)
-        for (size_t i = 0; i < npx; i++)
-          conv[3 * i] = conv[3 * i + 1] = conv[3 * i + 2] = buf[i];
-      else
-        /* ITU-R 601 luma, as PIL and Keras' color_mode="grayscale" */
-        for (size_t i = 0; i < npx; i++)
-          conv[i] = (guint8) ((299u * buf[3 * i] + 587u * buf[3 * i + 1] + 114u * buf[3 * i + 2]
-                               + 500u) / 1000u);
       g_free (buf);
       buf = conv;
     }
@@ -215,8 +247,7 @@ out:
     png_destroy_read_struct (&png, pinfo ? &pinfo : NULL, NULL);
   g_free (rows);
   g_free (buf);
-  if (f)
-    fclose (f);
+  fclose (f);
   return ok;
 }
 
@@ -484,94 +515,163 @@ bad_file (GPtrArray *skipped, GError *err, gboolean skip, GError **first)
   return skip;
 }
 
-/* Pass 2 on the files that passed pass 1: pixels straight into the array,
- * then the shuffle and the split. NULL with *first_bad or *error set. */
-static NnDataset *
-assemble (const char *dir, const char *dname, const NnPngOptions *popt, GArray *entries,
-          GPtrArray *classes, GPtrArray *skipped, GCancellable *cancel, GError **first_bad,
-          GError **error)
+/* The output size and channels: the options', else the first image's size
+ * and colour if any image has colour. */
+static gboolean
+output_geometry (const char *dname, const NnPngOptions *opt, GArray *entries, int *oh, int *ow,
+                 int *ch, GError **error)
 {
-  NnPngOptions opt = *popt;
   Entry *first = &g_array_index (entries, Entry, 0);
-  int oh = opt.height ? opt.height : first->info.height;
-  int ow = opt.width ? opt.width : first->info.width;
-  if (oh > MAX_OUT_SIDE || ow > MAX_OUT_SIDE)
+  *oh = opt->height ? opt->height : first->info.height;
+  *ow = opt->width ? opt->width : first->info.width;
+  if (*oh > MAX_OUT_SIDE || *ow > MAX_OUT_SIDE)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
                    "%s: the images are %dx%d; choose a size of at most %d pixels a side",
-                   dname, ow, oh, MAX_OUT_SIDE);
-      return NULL;
+                   dname, *ow, *oh, MAX_OUT_SIDE);
+      return FALSE;
     }
-  int ch = opt.channels;
-  if (!ch)
+  *ch = opt->channels;
+  if (!*ch)
     {
-      ch = 1;
+      *ch = 1;
       for (guint i = 0; i < entries->len; i++)
         if (g_array_index (entries, Entry, i).info.color)
-          ch = 3;
+          *ch = 3;
     }
+  return TRUE;
+}
+
+/* The resizing taps and scratch for one source size; images mostly share
+ * one size, so they are rebuilt rarely. */
+typedef struct {
+  int    oh, ow, ch;   /* output */
+  int    th, tw;       /* source size the taps are for; 0 before the first */
+  Taps  *tx, *ty;
+  float *tmp;          /* th * ow * ch floats; NULL when out of memory */
+} Resizer;
+
+static void
+resizer_clear (Resizer *rs)
+{
+  if (rs->tx)
+    taps_free (rs->tx, rs->ow), taps_free (rs->ty, rs->oh);
+  rs->tx = rs->ty = NULL;
+  g_clear_pointer (&rs->tmp, g_free);
+}
+
+/* Ready for sources of th x tw; FALSE when out of memory. */
+static gboolean
+resizer_prepare (Resizer *rs, int th, int tw)
+{
+  if (tw != rs->tw || th != rs->th)
+    {
+      resizer_clear (rs);
+      rs->tw = tw;
+      rs->th = th;
+      rs->tx = taps_new (tw, rs->ow);
+      rs->ty = taps_new (th, rs->oh);
+      rs->tmp = g_try_new (float, (size_t) th * rs->ow * rs->ch);
+    }
+  return rs->tmp != NULL;
+}
+
+/* Pass 2 on the files that passed pass 1, in the order perm: pixels
+ * straight into images, labels beside them. Returns how many were kept;
+ * *fail is set (cancelled, out of memory) or *first_bad (a bad file that is
+ * not skipped) when the pass stops early. */
+static size_t
+decode_all (const char *dname, const NnPngOptions *opt, GArray *entries, const guint32 *perm,
+            NnArray *images, NnArray *labels, GPtrArray *skipped, GCancellable *cancel,
+            GError **first_bad, GError **fail)
+{
+  Resizer rs = { .oh = images->shape[0], .ow = images->shape[1], .ch = images->shape[2] };
+  size_t kept = 0, sample = (size_t) rs.oh * rs.ow * rs.ch;
+  for (size_t i = 0; i < entries->len; i++)
+    {
+      Entry *e = &g_array_index (entries, Entry, perm[i]);
+      if (nn_data_cancelled (cancel, fail))
+        break;
+      guint8 *px = NULL;
+      GError *err = NULL;
+      if (!png_load (e->path, FALSE, rs.ch, &e->info, &px, &err))
+        {
+          if (!bad_file (skipped, err, opt->skip_bad, first_bad))
+            break;
+          continue;
+        }
+      if (!resizer_prepare (&rs, e->info.height, e->info.width))
+        {
+          g_free (px);
+          g_set_error (fail, NN_DATA_ERROR, NN_DATA_ERROR_SIZE, "%s: out of memory", dname);
+          break;
+        }
+      resize (px, rs.th, rs.tw, (guint8 *) images->data + kept * sample, rs.oh, rs.ow, rs.ch,
+              rs.tx, rs.ty, rs.tmp);
+      ((gint32 *) labels->data)[kept] = e->label;
+      kept++;
+      g_free (px);
+    }
+  resizer_clear (&rs);
+  return kept;
+}
+
+/* The dataset of the images kept, named after dir, the test split its
+ * tail. */
+static NnDataset *
+dataset_new (const char *dir, NnArray *images, NnArray *labels, size_t kept,
+             GPtrArray *classes, double test_fraction)
+{
+  /* files skipped in pass 2 leave unused room at the end */
+  images->n = labels->n = kept;
+  nn_array_set_uniform_scale (images, 1.f / 255.f, 0.f);
+
+  g_autofree char *base = g_path_get_basename (dir);
+  NnDataset *ds = nn_dataset_alloc (base, 1, 1);
+  ds->inputs[0] = images;
+  ds->targets[0] = labels;
+  ds->n = kept;
+  ds->n_classes = (int) classes->len;
+  ds->class_names = g_new0 (char *, classes->len + 1);
+  for (guint c = 0; c < classes->len; c++)
+    ds->class_names[c] = g_filename_display_name (classes->pdata[c]);
+  size_t n_test = (size_t) floor (test_fraction * (double) kept);
+  if (n_test >= kept)
+    n_test = kept - 1;
+  nn_dataset_split_tail (ds, n_test);
+  return ds;
+}
+
+/* Pass 2 on the files that passed pass 1: pixels straight into the array,
+ * then the shuffle and the split. NULL with *first_bad or *error set. */
+static NnDataset *
+assemble (const char *dir, const char *dname, const NnPngOptions *opt, GArray *entries,
+          GPtrArray *classes, GPtrArray *skipped, GCancellable *cancel, GError **first_bad,
+          GError **error)
+{
+  int oh, ow, ch;
+  if (!output_geometry (dname, opt, entries, &oh, &ow, &ch, error))
+    return NULL;
 
   /* Shuffled with the seed so that the test split (the tail) and a
    * validation split mix every class: the files are taken in that order. */
   size_t n = entries->len;
   NnRng rng;
-  nn_rng_seed (&rng, opt.seed);
+  nn_rng_seed (&rng, opt->seed);
   g_autofree guint32 *perm = g_new (guint32, n);
   for (size_t i = 0; i < n; i++)
     perm[i] = (guint32) i;
   nn_rng_shuffle (&rng, perm, n);
 
-  /* Pass 2: pixels, straight into the array. */
   int shape[3] = { oh, ow, ch };
   g_autoptr (NnArray) images = nn_array_new ("images", NN_DTYPE_U8, 3, shape, n, error);
   g_autoptr (NnArray) labels = images ? nn_array_new ("labels", NN_DTYPE_I32, 0, NULL, n, error)
                                       : NULL;
   if (!labels)
     return NULL;
-  size_t kept = 0, sample = (size_t) oh * ow * ch;
-  Taps *tx = NULL, *ty = NULL;
-  int tw = 0, th = 0;
-  float *tmp = NULL;
   GError *fail = NULL;
-  for (size_t i = 0; i < n; i++)
-    {
-      Entry *e = &g_array_index (entries, Entry, perm[i]);
-      if (nn_data_cancelled (cancel, &fail))
-        break;
-      guint8 *px = NULL;
-      GError *err = NULL;
-      if (!png_load (e->path, FALSE, ch, &e->info, &px, &err))
-        {
-          if (!bad_file (skipped, err, opt.skip_bad, first_bad))
-            break;
-          continue;
-        }
-      if (e->info.width != tw || e->info.height != th)
-        {
-          /* images mostly share one size: the taps are rebuilt rarely */
-          if (tx)
-            taps_free (tx, ow), taps_free (ty, oh);
-          tw = e->info.width;
-          th = e->info.height;
-          tx = taps_new (tw, ow);
-          ty = taps_new (th, oh);
-          g_free (tmp);
-          tmp = g_try_new (float, (size_t) th * ow * ch);
-        }
-      if (!tmp)
-        {
-          g_free (px);
-          g_set_error (&fail, NN_DATA_ERROR, NN_DATA_ERROR_SIZE, "%s: out of memory", dname);
-          break;
-        }
-      resize (px, th, tw, (guint8 *) images->data + kept * sample, oh, ow, ch, tx, ty, tmp);
-      ((gint32 *) labels->data)[kept] = e->label;
-      kept++;
-      g_free (px);
-    }
-  if (tx)
-    taps_free (tx, ow), taps_free (ty, oh);
-  g_free (tmp);
+  size_t kept = decode_all (dname, opt, entries, perm, images, labels, skipped, cancel,
+                            first_bad, &fail);
   if (fail)
     {
       g_propagate_error (error, fail);
@@ -586,26 +686,44 @@ assemble (const char *dir, const char *dname, const NnPngOptions *popt, GArray *
                    (char *) skipped->pdata[0]);
       return NULL;
     }
+  return dataset_new (dir, g_steal_pointer (&images), g_steal_pointer (&labels), kept, classes,
+                      opt->test_fraction);
+}
 
-  /* files skipped in this pass leave unused room at the end */
-  images->n = labels->n = kept;
-  nn_array_set_uniform_scale (images, 1.f / 255.f, 0.f);
-
-  g_autofree char *base = g_path_get_basename (dir);
-  NnDataset *ds = nn_dataset_alloc (base, 1, 1);
-  ds->inputs[0] = g_steal_pointer (&images);
-  ds->targets[0] = g_steal_pointer (&labels);
-  ds->n = kept;
-  ds->n_classes = (int) classes->len;
-  ds->class_names = g_new0 (char *, classes->len + 1);
+/* Pass 1: every file's header. Files that pass go into entries; a bad one
+ * is skipped or sets *first_bad. FALSE when the pass stops. */
+static gboolean
+scan_headers (const char *dir, const char *dname, GPtrArray *classes, const NnPngOptions *opt,
+              GArray *entries, GPtrArray *skipped, GCancellable *cancel, GError **first_bad,
+              GError **error)
+{
   for (guint c = 0; c < classes->len; c++)
-    ds->class_names[c] = g_filename_display_name (classes->pdata[c]);
-  size_t n_test = (size_t) floor (opt.test_fraction * (double) kept);
-  if (n_test >= kept)
-    n_test = kept - 1;
-  nn_dataset_split_tail (ds, n_test);
-
-  return ds;
+    {
+      g_autoptr (GError) local = NULL;
+      g_autofree char *sub = g_build_filename (dir, classes->pdata[c], NULL);
+      g_autoptr (GPtrArray) files = list_dir (sub, FALSE, &local);
+      if (!files)
+        {
+          g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_IO, "%s: %s", dname, local->message);
+          return FALSE;
+        }
+      for (guint i = 0; i < files->len; i++)
+        {
+          if (nn_data_cancelled (cancel, error))
+            return FALSE;
+          Entry e = { g_build_filename (sub, files->pdata[i], NULL), (int) c };
+          GError *err = NULL;
+          if (png_load (e.path, TRUE, 0, &e.info, NULL, &err))
+            g_array_append_val (entries, e);
+          else
+            {
+              g_free (e.path);
+              if (!bad_file (skipped, err, opt->skip_bad, first_bad))
+                return FALSE;
+            }
+        }
+    }
+  return TRUE;
 }
 
 NnDataset *
@@ -654,32 +772,8 @@ nn_png_folder_load (const char *dir, const NnPngOptions *opt_in, GPtrArray **ski
       return NULL;
     }
 
-  /* Pass 1: headers. */
-  for (guint c = 0; c < classes->len; c++)
-    {
-      g_autofree char *sub = g_build_filename (dir, classes->pdata[c], NULL);
-      g_autoptr (GPtrArray) files = list_dir (sub, FALSE, &local);
-      if (!files)
-        {
-          g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_IO, "%s: %s", dname, local->message);
-          goto out;
-        }
-      for (guint i = 0; i < files->len; i++)
-        {
-          if (nn_data_cancelled (cancel, error))
-            goto out;
-          Entry e = { g_build_filename (sub, files->pdata[i], NULL), (int) c };
-          GError *err = NULL;
-          if (png_load (e.path, TRUE, 0, &e.info, NULL, &err))
-            g_array_append_val (entries, e);
-          else
-            {
-              g_free (e.path);
-              if (!bad_file (skipped, err, opt.skip_bad, &first_bad))
-                goto out;
-            }
-        }
-    }
+  if (!scan_headers (dir, dname, classes, &opt, entries, skipped, cancel, &first_bad, error))
+    goto out;
   if (entries->len == 0)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,

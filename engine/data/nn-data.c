@@ -327,7 +327,16 @@ nn_dataset_free (NnDataset *ds)
     }
   g_free (ds->test_idx);
   g_free (ds->train_idx);
+  g_strfreev (ds->notes);
   g_free (ds);
+}
+
+const char *const *
+nn_dataset_get_notes (const NnDataset *ds)
+{
+  static const char *const none[] = { NULL };
+  g_return_val_if_fail (ds != NULL, none);
+  return ds->notes != NULL ? (const char *const *) ds->notes : none;
 }
 
 void

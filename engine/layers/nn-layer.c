@@ -83,133 +83,173 @@ nn_value_clear (NnValue *v)
   g_clear_pointer (&v->s, g_free);
 }
 
+static gboolean
+value_bad_number (const NnParamSpec *spec, const char *t, GError **error)
+{
+  g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
+               "%s must be a %s, not “%s”", spec->name,
+               spec->type == NN_PARAM_INT ? "whole number" : "number", t);
+  return FALSE;
+}
+
+static gboolean
+value_out_of_range (const NnParamSpec *spec, const char *t, GError **error)
+{
+  g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
+               "%s must be between %g and %g, not %s", spec->name, spec->min, spec->max, t);
+  return FALSE;
+}
+
+static gboolean
+value_parse_int (const NnParamSpec *spec, const char *t, NnValue *v, GError **error)
+{
+  char *end = NULL;
+  gint64 x = g_ascii_strtoll (t, &end, 10);
+  if (!*t || *end)
+    return value_bad_number (spec, t, error);
+  if (x < spec->min || x > spec->max)
+    return value_out_of_range (spec, t, error);
+  v->i = (int) x;
+  return TRUE;
+}
+
+static gboolean
+value_parse_float (const NnParamSpec *spec, const char *t, NnValue *v, GError **error)
+{
+  char *end = NULL;
+  double x = g_ascii_strtod (t, &end);
+  if (!*t || *end || !isfinite (x))
+    return value_bad_number (spec, t, error);
+  if (x < spec->min || x > spec->max)
+    return value_out_of_range (spec, t, error);
+  v->f = x;
+  return TRUE;
+}
+
+static gboolean
+value_parse_bool (const NnParamSpec *spec, const char *t, NnValue *v, GError **error)
+{
+  if (!g_ascii_strcasecmp (t, "true") || g_str_equal (t, "1"))
+    v->i = 1;
+  else if (!g_ascii_strcasecmp (t, "false") || g_str_equal (t, "0"))
+    v->i = 0;
+  else
+    {
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
+                   "%s must be true or false, not “%s”", spec->name, t);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+value_parse_enum (const NnParamSpec *spec, const char *t, NnValue *v, GError **error)
+{
+  int k;
+  for (k = 0; spec->choices[k]; k++)
+    if (!g_ascii_strcasecmp (spec->choices[k], t))
+      break;
+  if (!spec->choices[k])
+    {
+      g_autofree char *list = g_strjoinv (", ", (char **) spec->choices);
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
+                   "%s cannot be “%s”; choose one of: %s", spec->name, t, list);
+      return FALSE;
+    }
+  v->i = k;
+  return TRUE;
+}
+
+/* Accepts "3,3", "(3, 3)", "[3, 3]" and "" for an empty tuple; t is
+ * changed (its closing bracket cut), text is what the user wrote. */
+static gboolean
+value_parse_shape (const NnParamSpec *spec, char *t, const char *text, NnValue *v,
+                   GError **error)
+{
+  g_auto (GStrv) parts = NULL;
+  char *p = t, *end = NULL;
+  if (*p == '(' || *p == '[')
+    p++;
+  size_t len = strlen (p);
+  if (len && (p[len - 1] == ')' || p[len - 1] == ']'))
+    p[len - 1] = 0;
+  parts = g_strsplit (p, ",", -1);
+  v->n = 0;
+  for (int k = 0; parts[k]; k++)
+    {
+      char *s = g_strstrip (parts[k]);
+      if (!*s && !parts[k + 1])
+        break;              /* trailing comma: "(5,)" */
+      if (v->n >= NN_MAX_DIMS)
+        {
+          g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
+                       "%s has more than %d entries", spec->name, NN_MAX_DIMS);
+          return FALSE;
+        }
+      gint64 x = g_ascii_strtoll (s, &end, 10);
+      if (!*s || *end)
+        {
+          g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
+                       "%s must be whole numbers separated by commas, like “3, 3”, not “%s”",
+                       spec->name, text);
+          return FALSE;
+        }
+      if (x < spec->min || x > spec->max)
+        {
+          g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
+                       "each entry of %s must be between %g and %g, not %" G_GINT64_FORMAT,
+                       spec->name, spec->min, spec->max, x);
+          return FALSE;
+        }
+      v->shape[v->n++] = (int) x;
+    }
+  if (v->n < spec->min_len || (spec->max_len && v->n > spec->max_len))
+    {
+      if (spec->min_len == spec->max_len)
+        g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
+                     "%s needs %d entries, not %d", spec->name, spec->min_len, v->n);
+      else
+        g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
+                     "%s needs %d to %d entries, not %d", spec->name, spec->min_len,
+                     spec->max_len, v->n);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 nn_value_parse (const NnParamSpec *spec, const char *text, NnValue *out, GError **error)
 {
   NnValue v = { .type = spec->type };
   g_autofree char *t = g_strstrip (g_strdup (text ? text : ""));
-  char *end = NULL;
+  gboolean ok = TRUE;
 
   switch (spec->type)
     {
     case NN_PARAM_INT:
-      {
-        gint64 x = g_ascii_strtoll (t, &end, 10);
-        if (!*t || *end)
-          goto bad_number;
-        if (x < spec->min || x > spec->max)
-          goto out_of_range;
-        v.i = (int) x;
-        break;
-      }
+      ok = value_parse_int (spec, t, &v, error);
+      break;
     case NN_PARAM_FLOAT:
-      {
-        double x = g_ascii_strtod (t, &end);
-        if (!*t || *end || !isfinite (x))
-          goto bad_number;
-        if (x < spec->min || x > spec->max)
-          goto out_of_range;
-        v.f = x;
-        break;
-      }
+      ok = value_parse_float (spec, t, &v, error);
+      break;
     case NN_PARAM_BOOL:
-      if (!g_ascii_strcasecmp (t, "true") || g_str_equal (t, "1"))
-        v.i = 1;
-      else if (!g_ascii_strcasecmp (t, "false") || g_str_equal (t, "0"))
-        v.i = 0;
-      else
-        {
-          g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                       "%s must be true or false, not “%s”", spec->name, t);
-          return FALSE;
-        }
+      ok = value_parse_bool (spec, t, &v, error);
       break;
     case NN_PARAM_ENUM:
-      {
-        int k;
-        for (k = 0; spec->choices[k]; k++)
-          if (!g_ascii_strcasecmp (spec->choices[k], t))
-            break;
-        if (!spec->choices[k])
-          {
-            g_autofree char *list = g_strjoinv (", ", (char **) spec->choices);
-            g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                         "%s cannot be “%s”; choose one of: %s", spec->name, t, list);
-            return FALSE;
-          }
-        v.i = k;
-        break;
-      }
+      ok = value_parse_enum (spec, t, &v, error);
+      break;
     case NN_PARAM_SHAPE:
-      {
-        g_auto (GStrv) parts = NULL;
-        char *p = t;
-        /* Accept "3,3", "(3, 3)", "[3, 3]" and "" for an empty tuple. */
-        if (*p == '(' || *p == '[')
-          p++;
-        size_t len = strlen (p);
-        if (len && (p[len - 1] == ')' || p[len - 1] == ']'))
-          p[len - 1] = 0;
-        parts = g_strsplit (p, ",", -1);
-        v.n = 0;
-        for (int k = 0; parts[k]; k++)
-          {
-            char *s = g_strstrip (parts[k]);
-            if (!*s && !parts[k + 1])
-              break;              /* trailing comma: "(5,)" */
-            if (v.n >= NN_MAX_DIMS)
-              {
-                g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                             "%s has more than %d entries", spec->name, NN_MAX_DIMS);
-                return FALSE;
-              }
-            gint64 x = g_ascii_strtoll (s, &end, 10);
-            if (!*s || *end)
-              {
-                g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                             "%s must be whole numbers separated by commas, like “3, 3”, not “%s”",
-                             spec->name, text);
-                return FALSE;
-              }
-            if (x < spec->min || x > spec->max)
-              {
-                g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                             "each entry of %s must be between %g and %g, not %" G_GINT64_FORMAT,
-                             spec->name, spec->min, spec->max, x);
-                return FALSE;
-              }
-            v.shape[v.n++] = (int) x;
-          }
-        if (v.n < spec->min_len || (spec->max_len && v.n > spec->max_len))
-          {
-            if (spec->min_len == spec->max_len)
-              g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                           "%s needs %d entries, not %d", spec->name, spec->min_len, v.n);
-            else
-              g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                           "%s needs %d to %d entries, not %d", spec->name, spec->min_len,
-                           spec->max_len, v.n);
-            return FALSE;
-          }
-        break;
-      }
+      ok = value_parse_shape (spec, t, text, &v, error);
+      break;
     case NN_PARAM_STRING:
       v.s = g_strdup (t);
       break;
     }
+  if (!ok)
+    return FALSE;
   nn_value_clear (out);
   *out = v;
   return TRUE;
-
-bad_number:
-  g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-               "%s must be a %s, not “%s”", spec->name,
-               spec->type == NN_PARAM_INT ? "whole number" : "number", t);
-  return FALSE;
-out_of_range:
-  g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-               "%s must be between %g and %g, not %s", spec->name, spec->min, spec->max, t);
-  return FALSE;
 }
 
 char *

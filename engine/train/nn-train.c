@@ -834,97 +834,119 @@ fit_one (NnTrainer *t, NnModel *m, guint32 *train_idx, size_t n_train, const gui
   return ok;
 }
 
-static gpointer
-worker (gpointer data)
+/* Fold [lo, hi) of order goes to va, the other samples to tr. */
+static void
+kfold_split (const guint32 *order, size_t n, size_t lo, size_t hi, guint32 *tr, size_t *ntr,
+             guint32 *va, size_t *nva)
 {
-  NnTrainer *t = data;
+  *ntr = *nva = 0;
+  for (size_t i = 0; i < n; i++)
+    if (i >= lo && i < hi)
+      va[(*nva)++] = order[i];
+    else
+      tr[(*ntr)++] = order[i];
+}
+
+/* Trains fold f of iteration it on a fresh copy of proto, which replaces
+ * t->model, with weights from the fold's own seed. */
+static gboolean
+kfold_fit_fold (NnTrainer *t, const NnModel *proto, int it, int f, guint32 *tr, size_t ntr,
+                const guint32 *va, size_t nva, NnScores *fold_scores, GError **error)
+{
+  NnFitConfig *cfg = &t->cfg;
+  NnModel *next = nn_model_copy (proto), *old;
+  g_mutex_lock (&t->lock);
+  old = t->model;
+  t->model = next;
+  g_mutex_unlock (&t->lock);
+  nn_model_free (old);
+  if (!nn_model_init_weights (t->model, cfg->seed + 1000u * (guint64) it + (guint64) f, error))
+    return FALSE;
+  return fit_one (t, t->model, tr, ntr, va, nva, it * cfg->kfold + f, fold_scores, error);
+}
+
+/* sum += s, key by key (a key sum lacks starts at 0). */
+static void
+scores_add (NnScores *sum, const NnScores *s)
+{
+  for (int k = 0; k < s->n_values; k++)
+    {
+      gboolean had;
+      double prev = nn_scores_get (sum, s->keys[k], &had);
+      nn_scores_set (sum, s->keys[k], (had ? prev : 0) + s->values[k]);
+    }
+}
+
+/* K-fold cross-validation, kfold_iterations times over a new shuffle: one
+ * FOLD event per fold; the FINISHED event returned holds the mean scores. */
+static NnEvent *
+worker_kfold (NnTrainer *t, GError **error)
+{
+  NnFitConfig *cfg = &t->cfg;
+  int k = cfg->kfold, iters = MAX (cfg->kfold_iterations, 1);
+  size_t n = t->ds->n_train;
+  guint32 *order = g_memdup2 (t->ds->train_idx, n * sizeof (guint32));
+  guint32 *tr = g_new (guint32, n), *va = g_new (guint32, n);
+  NnScores sum = { 0 }, fold_scores = { 0 };
+  int folds_done = 0;
+  gboolean ok = TRUE;
+  /* The model given to start stays in t->model until the first fold
+   * replaces it, so a stop before that still hands back a model. */
+  g_mutex_lock (&t->lock);
+  NnModel *proto = nn_model_copy (t->model);
+  g_mutex_unlock (&t->lock);
+  for (int it = 0; ok && it < iters && !g_atomic_int_get (&t->stop); it++)
+    {
+      nn_rng_shuffle (&t->rng, order, n);
+      for (int f = 0; ok && f < k && !g_atomic_int_get (&t->stop); f++)
+        {
+          size_t ntr, nva;
+          kfold_split (order, n, n * (size_t) f / (size_t) k, n * (size_t) (f + 1) / (size_t) k,
+                       tr, &ntr, va, &nva);
+          ok = kfold_fit_fold (t, proto, it, f, tr, ntr, va, nva, &fold_scores, error);
+          if (!ok || g_atomic_int_get (&t->stop))
+            break;
+          NnEvent *e = event_new (t, NN_EVENT_FOLD);
+          e->fold = it * k + f;
+          event_set_scores (e, &fold_scores);
+          push (t, e);
+          scores_add (&sum, &fold_scores);
+          folds_done++;
+        }
+    }
+  NnEvent *e = event_new (t, NN_EVENT_FINISHED);
+  if (ok && folds_done)
+    {
+      for (int s = 0; s < sum.n_values; s++)
+        sum.values[s] /= folds_done;
+      event_set_scores (e, &sum);
+      e->text = g_strdup_printf ("%d-fold cross-validation: mean of %d folds", k, folds_done);
+    }
+  nn_scores_clear (&sum);
+  nn_scores_clear (&fold_scores);
+  nn_model_free (proto);
+  g_free (order);
+  g_free (tr);
+  g_free (va);
+  if (!ok)
+    e->error = g_error_copy (*error);
+  else if (g_atomic_int_get (&t->stop))
+    {
+      /* Replaces the "mean of N folds" text of the folds done. */
+      g_free (e->text);
+      e->text = g_strdup ("Stopped");
+    }
+  return e;
+}
+
+/* One training run on the training split less the validation split; the
+ * FINISHED event returned holds the final scores. */
+static NnEvent *
+worker_fit (NnTrainer *t, GError **error)
+{
   NnFitConfig *cfg = &t->cfg;
   NnDataset *ds = t->ds;
-  GError *error = NULL;
-  gboolean ok = TRUE;
-  push (t, event_new (t, NN_EVENT_STARTED));
-
-  if (cfg->kfold > 1)
-    {
-      int k = cfg->kfold, iters = MAX (cfg->kfold_iterations, 1);
-      size_t n = ds->n_train;
-      guint32 *order = g_memdup2 (ds->train_idx, n * sizeof (guint32));
-      guint32 *tr = g_new (guint32, n), *va = g_new (guint32, n);
-      NnScores sum = { 0 }, fold_scores = { 0 };
-      int folds_done = 0;
-      /* The model given to start stays in t->model until the first fold
-       * replaces it, so a stop before that still hands back a model. */
-      g_mutex_lock (&t->lock);
-      NnModel *proto = nn_model_copy (t->model);
-      g_mutex_unlock (&t->lock);
-      for (int it = 0; ok && it < iters && !g_atomic_int_get (&t->stop); it++)
-        {
-          nn_rng_shuffle (&t->rng, order, n);
-          for (int f = 0; ok && f < k && !g_atomic_int_get (&t->stop); f++)
-            {
-              size_t lo = n * (size_t) f / (size_t) k, hi = n * (size_t) (f + 1) / (size_t) k;
-              size_t ntr = 0, nva = 0;
-              for (size_t i = 0; i < n; i++)
-                if (i >= lo && i < hi)
-                  va[nva++] = order[i];
-                else
-                  tr[ntr++] = order[i];
-              NnModel *next = nn_model_copy (proto), *old;
-              g_mutex_lock (&t->lock);
-              old = t->model;
-              t->model = next;
-              g_mutex_unlock (&t->lock);
-              nn_model_free (old);
-              ok = nn_model_init_weights (t->model, cfg->seed + 1000u * (guint64) it + (guint64) f,
-                                          &error);
-              if (ok)
-                ok = fit_one (t, t->model, tr, ntr, va, nva, it * k + f, &fold_scores, &error);
-              if (!ok || g_atomic_int_get (&t->stop))
-                break;
-              NnEvent *e = event_new (t, NN_EVENT_FOLD);
-              e->fold = it * k + f;
-              event_set_scores (e, &fold_scores);
-              push (t, e);
-              for (int s = 0; s < fold_scores.n_values; s++)
-                {
-                  gboolean had;
-                  double prev = nn_scores_get (&sum, fold_scores.keys[s], &had);
-                  nn_scores_set (&sum, fold_scores.keys[s],
-                                 (had ? prev : 0) + fold_scores.values[s]);
-                }
-              folds_done++;
-            }
-        }
-      NnEvent *e = event_new (t, NN_EVENT_FINISHED);
-      if (ok && folds_done)
-        {
-          for (int s = 0; s < sum.n_values; s++)
-            sum.values[s] /= folds_done;
-          event_set_scores (e, &sum);
-          e->text = g_strdup_printf ("%d-fold cross-validation: mean of %d folds", k, folds_done);
-        }
-      nn_scores_clear (&sum);
-      nn_scores_clear (&fold_scores);
-      nn_model_free (proto);
-      g_free (order);
-      g_free (tr);
-      g_free (va);
-      if (!ok)
-        e->error = g_error_copy (error);
-      else if (g_atomic_int_get (&t->stop))
-        {
-          /* Replaces the "mean of N folds" text of the folds done. */
-          g_free (e->text);
-          e->text = g_strdup ("Stopped");
-        }
-      g_mutex_lock (&t->lock);
-      t->error = error;
-      g_mutex_unlock (&t->lock);
-      g_atomic_int_set (&t->running, 0);
-      push (t, e);
-      return NULL;
-    }
-
+  gboolean ok;
   size_t n = ds->n_train;
   size_t n_val = (size_t) (n * CLAMP (cfg->validation_split, 0.0, 0.95));
   size_t n_tr = n - n_val;
@@ -934,20 +956,31 @@ worker (gpointer data)
   NnScores final = { 0 };
   if (n_tr == 0)
     {
-      g_set_error (&error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
                    "There are no training samples left: lower the validation split");
       ok = FALSE;
     }
   else
-    ok = fit_one (t, t->model, tr, n_tr, va, n_val, -1, &final, &error);
+    ok = fit_one (t, t->model, tr, n_tr, va, n_val, -1, &final, error);
   g_free (tr);
   NnEvent *e = event_new (t, NN_EVENT_FINISHED);
   event_set_scores (e, &final);
   nn_scores_clear (&final);
   if (!ok)
-    e->error = g_error_copy (error);
+    e->error = g_error_copy (*error);
   else
     e->text = g_strdup (g_atomic_int_get (&t->stop) ? "Stopped" : "Finished");
+  return e;
+}
+
+static gpointer
+worker (gpointer data)
+{
+  NnTrainer *t = data;
+  GError *error = NULL;
+  push (t, event_new (t, NN_EVENT_STARTED));
+
+  NnEvent *e = t->cfg.kfold > 1 ? worker_kfold (t, &error) : worker_fit (t, &error);
   g_mutex_lock (&t->lock);
   t->error = error;
   g_mutex_unlock (&t->lock);
