@@ -227,6 +227,99 @@ test_dataset_after_new (Ui            *ui,
   g_assert_false (ds_document_get_dirty (doc));
 }
 
+
+static guint
+n_points (DsTrainingRun *run,
+          const char    *key)
+{
+  DsMetricSeries *s = ds_training_run_get_series (run, key);
+
+  return s ? ds_metric_series_get_n_points (s) : 0;
+}
+
+/* Two runs saved, the file opened in another window: the Train view lists
+ * both, finished and marked as loaded, with their curves and colours; a
+ * new run there is the third, in the third colour, and the next save keeps
+ * all three. */
+static void
+test_runs_reopen (Ui            *ui,
+                  gconstpointer  data)
+{
+  DsDocument *doc = ds_window_get_document (ui->window);
+  g_autofree char *path = g_build_filename (ui->dir, "runs.json", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(NnModel) saved = NULL;
+  Ui other = { 0 };
+  GListModel *runs;
+
+  pick_moons (ui);
+  build_mlp (doc);
+  train (ui, 3);
+  train (ui, 2);
+  g_assert_true (ds_window_save_to (ui->window, file, &error));
+  g_assert_no_error (error);
+
+  saved = nn_model_load_with_runs (path, &records, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (records->len, ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      NnRunRecord *r = records->pdata[i];
+
+      g_assert_cmpuint (r->color, ==, i);
+      g_assert_cmpstr (r->origin, ==, "deepscope");
+      g_assert_cmpstr (r->dataset, ==, "moons:n=1000");
+      g_assert_cmpint (r->epochs_done, ==, i == 0 ? 3 : 2);
+      g_assert_cmpuint (nn_run_record_get_series (r, "loss")->x->len, ==, i == 0 ? 3 : 2);
+      g_assert_nonnull (nn_run_record_get_series (r, "val_loss"));
+      g_assert_cmpuint (nn_run_record_get_series (r, "batch/loss")->x->len, >, 0);
+    }
+
+  /* Reopened elsewhere. */
+  other.window = ds_window_new (NULL);
+  gtk_window_set_default_size (GTK_WINDOW (other.window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (other.window));
+  other.data = DS_DATA_VIEW (ds_window_get_view (other.window, "data"));
+  other.train = DS_TRAIN_VIEW (ds_window_get_view (other.window, "train"));
+  ui_spin (100);
+  g_assert_true (ds_window_open (other.window, file) == other.window);
+  show (&other, "train");
+  runs = ds_train_view_get_runs (other.train);
+  g_assert_cmpuint (g_list_model_get_n_items (runs), ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(DsTrainingRun) run = g_list_model_get_item (runs, i);
+
+      g_assert_true (ds_training_run_get_loaded (run));
+      g_assert_cmpint (ds_training_run_get_state (run), ==, DS_RUN_FINISHED);
+      g_assert_cmpuint (ds_training_run_get_color_index (run), ==, i);
+      g_assert_cmpuint (n_points (run, "loss"), ==, i == 0 ? 3 : 2);
+      g_assert_cmpuint (n_points (run, "batch/loss"), >, 0);
+      g_assert_cmpint (ds_training_run_get_epochs_done (run), ==, i == 0 ? 3 : 2);
+    }
+  g_assert_nonnull (ds_train_view_get_plot (other.train, "loss"));
+  g_assert_nonnull (ds_train_view_get_plot (other.train, "accuracy"));
+
+  {
+    DsTrainingRun *third = train (&other, 1);
+
+    g_assert_cmpstr (ds_training_run_get_name (third), ==, "Run 3");
+    g_assert_cmpuint (ds_training_run_get_color_index (third), ==, 2);
+    g_assert_false (ds_training_run_get_loaded (third));
+  }
+  g_assert_true (ds_window_save_to (other.window, file, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&records, g_ptr_array_unref);
+  g_clear_pointer (&saved, nn_model_free);
+  saved = nn_model_load_with_runs (path, &records, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (records->len, ==, 3);
+  g_assert_cmpstr (((NnRunRecord *) records->pdata[2])->name, ==, "Run 3");
+  ui_close_window_checked (other.window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -234,5 +327,6 @@ main (int   argc,
   ui_test_init (&argc, &argv);
   g_test_add ("/ui/persist/dataset-after-new", Ui, NULL, ui_setup, test_dataset_after_new,
               ui_teardown);
+  g_test_add ("/ui/persist/runs-reopen", Ui, NULL, ui_setup, test_runs_reopen, ui_teardown);
   return g_test_run ();
 }
