@@ -44,7 +44,34 @@ typedef struct {
   NnEvent   *finished;
   NnScores   fold_sum;
   int        folds;
+  /* The history saved with --save. */
+  NnRunRecord *record;
+  int        fold;            /* of the last event, -1 outside K-fold */
+  double     lr;
 } Run;
+
+/* What --help and a usage error print above and below the options. */
+static const char commands_text[] =
+  "Commands:\n"
+  "  train MODEL.json      train on the model's dataset (or --data), print the history and the\n"
+  "                        test scores; --save OUT.json writes the trained model with this run\n"
+  "                        added to the runs already in the file\n"
+  "  evaluate MODEL.json   loss and metrics on the test split\n"
+  "  predict MODEL.json    the first --count test samples: predicted class, confidence and the\n"
+  "                        true label (--json: the outputs, argmax, class names, label)\n"
+  "  summary MODEL.json    the layers, their output shapes and parameter counts\n"
+  "  layers                every layer type, its group and what it does";
+
+static const char datasets_text[] =
+  "Datasets (--data, or the model's own):\n"
+  "  fashion-mnist[:classes=5,7][:limit=N][:dir=PATH]\n"
+  "  spirals|moons|circles|xor|blobs[:n=N][:noise=F][:seed=S][:classes=K]\n"
+  "  regression[:n=N][:features=F][:noise=F][:seed=S]\n"
+  "  twoinput[:n=N][:seed=S]\n"
+  "  PATH.csv[:target=COL][:missing=error|drop|mean|zero][:task=auto|classify|regress][:test=F]\n"
+  "  DIR                   a folder of IDX files (train-images-idx3-ubyte and friends), with the\n"
+  "                        options of fashion-mnist but dir\n"
+  "  Every spec also takes :normalize=meanstd|minmax|none. Example: --data moons:n=500:noise=0.2\n";
 
 static void
 usage (FILE *f)
@@ -56,9 +83,10 @@ usage (FILE *f)
          "  deepscope-cli evaluate MODEL.json [--data NAME|PATH] [--batch B] [--json]\n"
          "  deepscope-cli predict MODEL.json [--data NAME|PATH] [--count N] [--json]\n"
          "  deepscope-cli summary MODEL.json\n"
-         "  deepscope-cli layers\n"
-         "\nDatasets: fashion-mnist[:classes=5,7], spirals, moons, circles, xor, blobs,\n"
-         "regression, twoinput, a .csv file, or a folder of IDX files.\n", f);
+         "  deepscope-cli layers\n\n", f);
+  fputs (commands_text, f);
+  fputs ("\n\n", f);
+  fputs (datasets_text, f);
 }
 
 static gboolean
@@ -83,6 +111,8 @@ parse_args (int *argc, char ***argv, Options *o, GError **error)
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("COMMAND MODEL.json");
   g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_set_summary (ctx, commands_text);
+  g_option_context_set_description (ctx, datasets_text);
   g_option_context_set_help_enabled (ctx, TRUE);
   return g_option_context_parse (ctx, argc, argv, error);
 }
@@ -283,6 +313,73 @@ progress (Run *r, const NnEvent *e)
   fflush (stderr);
 }
 
+/* x of an event on the history's axis: epochs, folds laid end to end. */
+static double
+run_x (Run *r, const NnEvent *e, double within)
+{
+  return (double) MAX (e->fold, 0) * r->epochs + e->epoch + within;
+}
+
+/* Keeps the curves and changes of the run, as the app's Train view does. */
+static void
+record_event (Run *r, const NnEvent *e)
+{
+  NnRunRecord *rec = r->record;
+
+  if (e->fold != r->fold && e->fold >= 0 && e->kind != NN_EVENT_FOLD
+      && e->kind != NN_EVENT_FINISHED)
+    {
+      g_autofree char *text = g_strdup_printf ("Fold %d", e->fold + 1);
+      r->fold = e->fold;
+      nn_run_record_add_marker (rec, run_x (r, e, 0) - e->epoch, text);
+    }
+  if (e->seconds > 0)
+    rec->seconds = e->seconds;
+  switch (e->kind)
+    {
+    case NN_EVENT_BATCH:
+      if (e->batches_per_epoch > 0)
+        {
+          double x = run_x (r, e, (double) e->batch / e->batches_per_epoch);
+          nn_run_record_append (rec, "batch/loss", x, e->loss);
+          nn_run_record_append (rec, "batch/lr", x, e->lr);
+        }
+      break;
+    case NN_EVENT_EPOCH:
+      for (int k = 0; k < e->n_values; k++)
+        nn_run_record_append (rec, e->keys[k], run_x (r, e, 1), e->values[k]);
+      nn_run_record_append (rec, "lr", run_x (r, e, 1), e->lr);
+      rec->epochs_done = e->epoch + 1;
+      break;
+    case NN_EVENT_LR_CHANGED:
+      {
+        g_autofree char *text = g_strdup_printf ("lr %g → %g", r->lr, e->lr);
+        nn_run_record_add_marker (rec, run_x (r, e, 0), text);
+        r->lr = e->lr;
+      }
+      break;
+    case NN_EVENT_PARAM_CHANGED:
+      nn_run_record_add_marker (rec, run_x (r, e, 0), e->text ? e->text : "Setting changed");
+      break;
+    case NN_EVENT_WARNING:
+      if (e->text && g_str_has_prefix (e->text, "Early stopping"))
+        {
+          g_free (rec->end_text);
+          rec->end_text = g_strdup (e->text);
+        }
+      break;
+    case NN_EVENT_FINISHED:
+      if (e->error || !rec->end_text || g_strcmp0 (e->text, "Stopped") == 0)
+        {
+          g_free (rec->end_text);
+          rec->end_text = g_strdup (e->error ? e->error->message : e->text ? e->text : "Finished");
+        }
+      break;
+    default:
+      break;
+    }
+}
+
 static gboolean
 drain_cb (gpointer data)
 {
@@ -291,6 +388,7 @@ drain_cb (gpointer data)
   g_atomic_int_set (&r->pending, 0);
   while ((e = nn_trainer_pop_event (r->trainer)))
     {
+      record_event (r, e);
       switch (e->kind)
         {
         case NN_EVENT_BATCH:
@@ -398,6 +496,8 @@ sigint_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The dataset, with the preprocessing the model keeps for it (one-hot
+ * targets). */
 static NnDataset *
 open_data (NnModel *m, const Options *o, GError **error)
 {
@@ -408,13 +508,41 @@ open_data (NnModel *m, const Options *o, GError **error)
                    "The model names no dataset: pass --data NAME|PATH");
       return NULL;
     }
-  NnDataset *ds = nn_dataset_open (spec, NULL, error);
+  g_autoptr (NnDataset) ds = nn_dataset_open (spec, NULL, error);
   /* What the loader decided on the user's behalf (a CSV's invalid cells,
    * its categorical columns, the task), before any figure it explains. */
   for (const char *const *note = ds && !o->quiet ? nn_dataset_get_notes (ds) : NULL;
        note && *note; note++)
     fprintf (stderr, "Note: %s\n", *note);
-  return ds;
+  if (ds && (nn_model_get_dataset_flags (m) & NN_DATASET_ONE_HOT) && ds->n_classes > 0
+      && ds->n_targets > 0 && ds->targets[0]->dtype == NN_DTYPE_I32
+      && !nn_dataset_one_hot (ds, 0, error))
+    return NULL;
+  return g_steal_pointer (&ds);
+}
+
+/* A record of this run, numbered and coloured after the file's runs. */
+static NnRunRecord *
+new_record (NnModel *m, GPtrArray *runs, const Options *o, const NnFitConfig *cfg)
+{
+  guint next = runs->len;
+  for (guint i = 0; i < runs->len; i++)
+    next = MAX (next, ((NnRunRecord *) runs->pdata[i])->color + 1);
+  g_autofree char *name = g_strdup_printf ("Run %u", next + 1);
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  NnRunRecord *rec = nn_run_record_new (name);
+  rec->origin = g_strdup ("deepscope-cli");
+  rec->started = g_date_time_format (now, "%Y-%m-%dT%H:%M:%SZ");
+  rec->color = next;
+  rec->dataset = g_strdup (o->data ? o->data : nn_model_get_dataset (m));
+  rec->dataset_flags = nn_model_get_dataset_flags (m);
+  rec->optimizer = *nn_model_get_optimizer (m);
+  rec->epochs = cfg->epochs;
+  rec->batch_size = cfg->batch_size;
+  rec->validation_split = cfg->validation_split;
+  rec->kfold = cfg->kfold > 1 ? cfg->kfold : 0;
+  rec->seed = cfg->seed;
+  return rec;
 }
 
 static void
@@ -439,7 +567,7 @@ print_scores_line (const char *prefix, const NnScores *s, gboolean json)
 }
 
 static int
-cmd_train (NnModel *m, Options *o, GError **error)
+cmd_train (NnModel *m, GPtrArray *runs, Options *o, GError **error)
 {
   g_autoptr (NnDataset) ds = open_data (m, o, error);
   if (!ds)
@@ -478,6 +606,9 @@ cmd_train (NnModel *m, Options *o, GError **error)
   r.opt = o;
   r.tty = isatty (STDERR_FILENO);
   r.epochs = cfg.epochs;
+  r.fold = -1;
+  r.lr = nn_model_get_optimizer (m)->learning_rate;
+  r.record = new_record (m, runs, o, &cfg);
   nn_trainer_set_notify (r.trainer, notify_cb, &r, NULL);
   guint sig = g_unix_signal_add (SIGINT, sigint_cb, &r);
   if (!o->quiet && !o->json)
@@ -521,12 +652,18 @@ cmd_train (NnModel *m, Options *o, GError **error)
             print_scores_line ("test_", &test, o->json);
         }
       nn_scores_clear (&test);
-      if (rc == 0 && o->save && !nn_model_save (trained, o->save, TRUE, error))
+      /* The file names what it trained on, and keeps its runs and this one. */
+      if (rc == 0 && o->save && !nn_model_get_dataset (trained))
+        nn_model_set_dataset (trained, o->data);
+      if (rc == 0 && o->save)
+        g_ptr_array_add (runs, g_steal_pointer (&r.record));
+      if (rc == 0 && o->save && !nn_model_save_with_runs (trained, o->save, TRUE, runs, error))
         rc = 1;
       else if (rc == 0 && o->save && !o->quiet && !o->json)
         fprintf (stderr, "Saved %s\n", o->save);
     }
   g_clear_pointer (&r.finished, nn_event_free);
+  g_clear_pointer (&r.record, nn_run_record_free);
   nn_trainer_free (r.trainer);
   g_main_loop_unref (r.loop);
   nn_fit_config_clear (&cfg);
@@ -549,6 +686,123 @@ cmd_evaluate (NnModel *m, Options *o, GError **error)
   return 0;
 }
 
+/* The true class of a sample (a class number, or the largest of one-hot
+ * targets), or -1 without classes. */
+static int
+true_class (const NnDataset *ds, guint32 sample)
+{
+  if (ds->n_classes <= 0 || ds->n_targets <= 0)
+    return -1;
+  const NnArray *t = ds->targets[0];
+  if (t->sample_size == 1)
+    return (int) nn_array_get (t, sample, 0);
+  size_t best = 0;
+  for (size_t j = 1; j < t->sample_size; j++)
+    if (nn_array_get (t, sample, j) > nn_array_get (t, sample, best))
+      best = j;
+  return (int) best;
+}
+
+/* A class as people read it: the dataset's name, else its number. */
+static char *
+class_text (const NnDataset *ds, int k)
+{
+  if (ds->class_names && k >= 0 && k < ds->n_classes && ds->class_names[k])
+    return g_strdup (ds->class_names[k]);
+  return g_strdup_printf ("%d", k);
+}
+
+/* The predicted class of one row of outputs and its probability, or -1
+ * when the output is not a class (regression). */
+static int
+predicted_class (const NnDataset *ds, const float *row, size_t per, double *p)
+{
+  if (ds->n_classes <= 1)
+    return -1;
+  if (per == 1)   /* one sigmoid unit: class 1 from 0.5 */
+    {
+      *p = row[0] >= 0.5f ? row[0] : 1 - row[0];
+      return row[0] >= 0.5f ? 1 : 0;
+    }
+  size_t best = 0;
+  for (size_t j = 1; j < per; j++)
+    if (row[j] > row[best])
+      best = j;
+  *p = row[best];
+  return (int) best;
+}
+
+static void
+print_prediction_json (const NnDataset *ds, guint32 sample, const float *row, size_t per)
+{
+  GString *line = g_string_new (NULL);
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  double p = 0;
+  int k = predicted_class (ds, row, per, &p), truth = true_class (ds, sample);
+
+  g_string_append_printf (line, "{\"sample\": %u, \"prediction\": [", sample);
+  for (size_t j = 0; j < per; j++)
+    g_string_append_printf (line, "%s%s", j ? ", " : "",
+                            isfinite (row[j]) ? g_ascii_formatd (buf, sizeof buf, "%.6g", row[j])
+                                              : "null");
+  g_string_append (line, "]");
+  if (k >= 0)
+    {
+      g_autofree char *name = class_text (ds, k);
+      g_autofree char *quoted = g_strescape (name, NULL);
+      g_string_append_printf (line, ", \"argmax\": %d, \"class\": \"%s\"", k, quoted);
+    }
+  if (truth >= 0)
+    {
+      g_autofree char *name = class_text (ds, truth);
+      g_autofree char *quoted = g_strescape (name, NULL);
+      g_string_append_printf (line, ", \"label\": %d, \"true_class\": \"%s\"", truth, quoted);
+    }
+  else if (ds->n_targets > 0 && ds->targets[0]->sample_size == per)
+    {
+      g_string_append (line, ", \"target\": [");
+      for (size_t j = 0; j < per; j++)
+        g_string_append_printf (line, "%s%s", j ? ", " : "",
+                                g_ascii_formatd (buf, sizeof buf, "%.6g",
+                                                 nn_array_get (ds->targets[0], sample, j)));
+      g_string_append (line, "]");
+    }
+  g_string_append (line, "}\n");
+  fputs (line->str, stdout);
+  g_string_free (line, TRUE);
+}
+
+static void
+print_prediction_text (const NnDataset *ds, guint32 sample, const float *row, size_t per)
+{
+  double p = 0;
+  int k = predicted_class (ds, row, per, &p), truth = true_class (ds, sample);
+
+  if (k >= 0)
+    {
+      g_autofree char *name = class_text (ds, k);
+      printf ("sample %u: %s (%.1f%%)", sample, name, 100.0 * p);
+    }
+  else
+    {
+      printf ("sample %u:", sample);
+      for (size_t j = 0; j < per; j++)
+        printf (" %.4f", row[j]);
+    }
+  if (truth >= 0)
+    {
+      g_autofree char *name = class_text (ds, truth);
+      printf ("  true %s%s", name, k >= 0 && k != truth ? "  ✗" : "");
+    }
+  else if (ds->n_targets > 0 && ds->targets[0]->sample_size == per)
+    {
+      printf ("  true");
+      for (size_t j = 0; j < per; j++)
+        printf (" %.4f", nn_array_get (ds->targets[0], sample, j));
+    }
+  printf ("\n");
+}
+
 static int
 cmd_predict (NnModel *m, Options *o, GError **error)
 {
@@ -563,34 +817,10 @@ cmd_predict (NnModel *m, Options *o, GError **error)
   size_t per = p->size / n;
   for (size_t i = 0; i < n; i++)
     {
-      const float *row = p->data + i * per;
       if (o->json)
-        {
-          GString *line = g_string_new (NULL);
-          g_string_append_printf (line, "{\"sample\": %u, \"prediction\": [", idx[i]);
-          for (size_t j = 0; j < per; j++)
-            g_string_append_printf (line, "%s%.6g", j ? ", " : "", row[j]);
-          g_string_append (line, "]}\n");
-          fputs (line->str, stdout);
-          g_string_free (line, TRUE);
-        }
-      else if (ds->n_classes > 1 && per > 1)
-        {
-          size_t best = 0;
-          for (size_t j = 1; j < per; j++)
-            if (row[j] > row[best])
-              best = j;
-          printf ("sample %u: %s (%.1f%%)\n", idx[i],
-                  best < (size_t) ds->n_classes && ds->class_names ? ds->class_names[best] : "?",
-                  100.0 * row[best]);
-        }
+        print_prediction_json (ds, idx[i], p->data + i * per, per);
       else
-        {
-          printf ("sample %u:", idx[i]);
-          for (size_t j = 0; j < per; j++)
-            printf (" %.4f", row[j]);
-          printf ("\n");
-        }
+        print_prediction_text (ds, idx[i], p->data + i * per, per);
     }
   return 0;
 }
@@ -663,12 +893,15 @@ main (int argc, char **argv)
       options_clear (&o);
       return 0;
     }
-  g_autoptr (NnModel) m = nn_model_load (argv[2], &error);
+  /* Training keeps the file's runs to save them with its own. */
+  g_autoptr (GPtrArray) runs = NULL;
+  g_autoptr (NnModel) m = nn_model_load_with_runs (argv[2], cmd_bit == CMD_TRAIN ? &runs : NULL,
+                                                   &error);
   int rc = 1;
   if (!m)
     ;
   else if (cmd_bit == CMD_TRAIN)
-    rc = cmd_train (m, &o, &error);
+    rc = cmd_train (m, runs, &o, &error);
   else if (cmd_bit == CMD_EVALUATE)
     rc = cmd_evaluate (m, &o, &error);
   else if (cmd_bit == CMD_PREDICT)

@@ -199,6 +199,15 @@ NnOptimizerConfig *nn_model_get_optimizer (NnModel *m);
 /* The dataset the model is meant for ("fashion-mnist", "spirals:n=1000"). */
 const char *nn_model_get_dataset     (const NnModel *m);
 void        nn_model_set_dataset     (NnModel *m, const char *spec);
+/* Preprocessing applied to the model's dataset once it has loaded, saved
+ * with the spec ("preprocessing" in the file); the spec itself carries
+ * normalization (":normalize=meanstd"). */
+typedef enum {
+  NN_DATASET_ONE_HOT  = 1 << 0,  /* integer class targets become one-hot vectors */
+  NN_DATASET_SKIP_BAD = 1 << 1,  /* a folder of PNG images skips unreadable files */
+} NnDatasetFlags;
+NnDatasetFlags nn_model_get_dataset_flags (const NnModel *m);
+void        nn_model_set_dataset_flags (NnModel *m, NnDatasetFlags flags);
 /* Free-form training defaults saved with the model (epochs, batch_size,
  * validation_split, kfold) and a description; NULL/0 when unset. */
 typedef struct {
@@ -253,6 +262,72 @@ NnModel    *nn_model_load_from_data  (const char *json, gssize len, GError **err
 gboolean    nn_model_save            (NnModel *m, const char *path, gboolean with_weights,
                                       GError **error);
 char       *nn_model_to_json         (NnModel *m, gboolean with_weights, GError **error);
+
+/* ------------------------------------------------------------------------ */
+/* Training runs kept with a model file ("runs", MODEL-FORMAT.md)           */
+/* ------------------------------------------------------------------------ */
+
+/* One curve of a run: x in epochs (epoch e ends at e + 1, batch b of B at
+ * e + b / B; folds laid end to end), y NAN where it was not finite. */
+typedef struct {
+  char   *key;       /* "loss", "val_accuracy", "lr", "batch/loss" */
+  GArray *x;         /* double, increasing */
+  GArray *y;         /* double */
+} NnRunSeries;
+
+/* A setting changed during the run, at x epochs: "lr 0.01 → 0.001". */
+typedef struct {
+  double  x;
+  char   *text;
+} NnRunMarker;
+
+/* The history of one training run: where it came from, its settings, its
+ * curves and the changes made while it ran. */
+typedef struct {
+  char              *name;        /* "Run 1" */
+  char              *origin;      /* "deepscope", "deepscope-cli" */
+  char              *started;     /* ISO 8601 UTC ("2025-03-01T09:30:00Z"), or NULL */
+  char              *end_text;    /* "Finished", "Stopped", "Early stopping: …", or NULL */
+  guint              color;       /* the run's colour index in the app */
+  char              *dataset;     /* the spec it trained on, or NULL */
+  NnDatasetFlags     dataset_flags;
+  NnOptimizerConfig  optimizer;
+  int                epochs;      /* asked for (per fold) */
+  int                batch_size;
+  double             validation_split;
+  int                kfold;       /* 0: off */
+  guint64            seed;
+  int                epochs_done;
+  double             seconds;     /* training time */
+  GPtrArray         *series;      /* NnRunSeries, in order of first appearance */
+  GArray            *markers;     /* NnRunMarker */
+} NnRunRecord;
+
+/* At most this many points per series are written to a file: longer
+ * series (per-batch curves) are averaged over runs of consecutive points. */
+#define NN_RUN_MAX_POINTS 2000
+
+NnRunRecord *nn_run_record_new        (const char *name);
+void         nn_run_record_free       (NnRunRecord *r);
+/* Appends (x, y) to the series `key`, creating it. */
+void         nn_run_record_append     (NnRunRecord *r, const char *key, double x, double y);
+/* The series `key` (borrowed), created empty when there is none. */
+NnRunSeries *nn_run_record_ensure_series (NnRunRecord *r, const char *key);
+/* The series `key` (borrowed), or NULL. */
+NnRunSeries *nn_run_record_get_series (const NnRunRecord *r, const char *key);
+void         nn_run_record_add_marker (NnRunRecord *r, double x, const char *text);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NnRunRecord, nn_run_record_free)
+
+/* The file functions above, with the file's runs: *runs gets a new array
+ * of NnRunRecord (empty when the file has none); runs NULL writes none. */
+NnModel    *nn_model_load_with_runs  (const char *path, GPtrArray **runs, GError **error);
+NnModel    *nn_model_load_from_data_with_runs (const char *json, gssize len, GPtrArray **runs,
+                                               GError **error);
+gboolean    nn_model_save_with_runs  (NnModel *m, const char *path, gboolean with_weights,
+                                      GPtrArray *runs, GError **error);
+char       *nn_model_to_json_with_runs (NnModel *m, gboolean with_weights, GPtrArray *runs,
+                                        GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NnModel, nn_model_free)
 

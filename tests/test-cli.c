@@ -499,6 +499,158 @@ test_slow_fashion_mlp (void)
   g_assert_cmpfloat (acc, >=, 0.85);
 }
 
+
+/* Issue 18, item 13: --help names the commands and the dataset syntax. */
+static void
+test_help_lists_commands (void)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  const char *args[] = { "--help", NULL };
+  g_assert_cmpint (run (args, &out, &err), ==, 0);
+  const char *want[] = { "Commands:", "train MODEL.json", "evaluate MODEL.json",
+                         "predict MODEL.json", "summary MODEL.json", "layers",
+                         "Datasets (--data, or the model's own):", "fashion-mnist[:classes=",
+                         "spirals|moons|circles|xor|blobs[:n=N]", "PATH.csv[:target=COL]",
+                         ":normalize=meanstd|minmax|none", "--save" };
+  for (guint k = 0; k < G_N_ELEMENTS (want); k++)
+    if (!strstr (out, want[k]))
+      g_error ("--help lacks “%s”:\n%s", want[k], out);
+
+  /* No command: the same on stderr, exit 2. */
+  g_autofree char *out2 = NULL, *err2 = NULL;
+  const char *none[] = { NULL };
+  g_assert_cmpint (run (none, &out2, &err2), ==, 2);
+  g_assert_nonnull (strstr (err2, "Commands:"));
+  g_assert_nonnull (strstr (err2, "spirals|moons|circles|xor|blobs"));
+}
+
+/* predict shows the true label beside the prediction, and its JSON has
+ * the argmax and the class name (the dataset's names, else numbers). */
+static void
+test_predict_labels (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("deepscope-cli-XXXXXX", NULL);
+  g_autofree char *csv = g_build_filename (dir, "pets.csv", NULL);
+  g_autofree char *saved = g_build_filename (dir, "pets-model.json", NULL);
+  g_autoptr (GString) rows = g_string_new ("weight,ears,kind\n");
+  g_autoptr (GError) error = NULL;
+
+  for (int i = 0; i < 60; i++)
+    g_string_append_printf (rows, "%d,%d,%s\n", i % 2 ? 4 + i % 3 : 20 + i % 5, i % 2,
+                            i % 2 ? "cat" : "dog");
+  g_assert_true (g_file_set_contents (csv, rows->str, -1, &error));
+  g_autofree char *spec = g_strdup_printf ("%s:target=kind", csv);
+
+  /* A model for two features and two classes, trained on the CSV. */
+  g_autoptr (NnModel) m = nn_model_load (test_sample ("spirals_mlp.json"), &error);
+  g_assert_no_error (error);
+  nn_model_set_dataset (m, spec);
+  g_assert_true (nn_model_save (m, saved, FALSE, &error));
+  g_autofree char *o1 = NULL, *e1 = NULL;
+  const char *targs[] = { "train", saved, "--epochs", "3", "--quiet", "--save", saved, NULL };
+  g_assert_cmpint (run (targs, &o1, &e1), ==, 0);
+
+  g_autofree char *out = NULL, *err = NULL;
+  const char *pargs[] = { "predict", saved, "--count", "4", "--json", NULL };
+  g_assert_cmpint (run (pargs, &out, &err), ==, 0);
+  g_autoptr (GPtrArray) p = json_lines (out);
+  g_assert_cmpuint (p->len, ==, 4);
+  for (guint i = 0; i < p->len; i++)
+    {
+      JsonObject *o = obj (p, i);
+      JsonArray *pred = json_object_get_array_member (o, "prediction");
+      gint64 argmax = json_object_get_int_member (o, "argmax");
+      g_assert_cmpint (argmax, >=, 0);
+      g_assert_cmpint (argmax, <, 2);
+      double best = json_array_get_double_element (pred, (guint) argmax);
+      for (guint j = 0; j < json_array_get_length (pred); j++)
+        g_assert_cmpfloat (json_array_get_double_element (pred, j), <=, best);
+      const char *cls = json_object_get_string_member (o, "class");
+      const char *truth = json_object_get_string_member (o, "true_class");
+      gint64 label = json_object_get_int_member (o, "label");
+      g_assert_true (g_str_equal (cls, "cat") || g_str_equal (cls, "dog"));
+      g_assert_true (g_str_equal (truth, "cat") || g_str_equal (truth, "dog"));
+      g_assert_cmpint (label, >=, 0);
+      g_assert_cmpint (label, <, 2);
+    }
+  g_autofree char *tout = NULL, *terr = NULL;
+  const char *text[] = { "predict", saved, "--count", "2", NULL };
+  g_assert_cmpint (run (text, &tout, &terr), ==, 0);
+  g_assert_nonnull (strstr (tout, "true "));
+
+  /* A generated set names its classes by number. */
+  g_autofree char *sout = NULL, *serr = NULL;
+  const char *sargs[] = { "predict", saved, "--data", "moons:n=100", "--count", "2", "--json", NULL };
+  g_assert_cmpint (run (sargs, &sout, &serr), ==, 0);
+  g_autoptr (GPtrArray) sp = json_lines (sout);
+  const char *scls = json_object_get_string_member (obj (sp, 0), "class");
+  g_assert_true (g_str_equal (scls, "class 0") || g_str_equal (scls, "class 1"));
+  g_unlink (saved);
+  g_unlink (csv);
+  g_rmdir (dir);
+}
+
+/* train --save appends its run to the runs in the file: per-epoch and
+ * per-batch curves, settings and dataset; a model that names no dataset
+ * saves the one given with --data. */
+static void
+test_train_appends_run (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("deepscope-cli-XXXXXX", NULL);
+  g_autofree char *start = g_build_filename (dir, "start.json", NULL);
+  g_autofree char *one = g_build_filename (dir, "one.json", NULL);
+  g_autofree char *two = g_build_filename (dir, "two.json", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) runs = NULL;
+
+  g_autoptr (NnModel) m = nn_model_load (test_sample ("spirals_mlp.json"), &error);
+  g_assert_no_error (error);
+  nn_model_set_dataset (m, NULL);
+  g_assert_true (nn_model_save (m, start, FALSE, &error));
+
+  g_autofree char *o1 = NULL, *e1 = NULL;
+  const char *a1[] = { "train", start, "--data", "moons:n=400", "--epochs", "3", "--batch", "20",
+                       "--seed", "5", "--lr", "0.02", "--quiet", "--save", one, NULL };
+  g_assert_cmpint (run (a1, &o1, &e1), ==, 0);
+  g_autoptr (NnModel) m1 = nn_model_load_with_runs (one, &runs, &error);
+  g_assert_no_error (error);
+  /* Printed before: (NULL == "moons:n=400"). */
+  g_assert_cmpstr (nn_model_get_dataset (m1), ==, "moons:n=400");
+  g_assert_cmpuint (runs->len, ==, 1);
+  NnRunRecord *r = runs->pdata[0];
+  g_assert_cmpstr (r->name, ==, "Run 1");
+  g_assert_cmpstr (r->origin, ==, "deepscope-cli");
+  g_assert_nonnull (r->started);
+  g_assert_cmpstr (r->end_text, ==, "Finished");
+  g_assert_cmpstr (r->dataset, ==, "moons:n=400");
+  g_assert_cmpint (r->epochs, ==, 3);
+  g_assert_cmpint (r->epochs_done, ==, 3);
+  g_assert_cmpint (r->batch_size, ==, 20);
+  g_assert_cmpuint (r->seed, ==, 5);
+  g_assert_cmpfloat (r->optimizer.learning_rate, ==, 0.02);
+  g_assert_cmpuint (nn_run_record_get_series (r, "loss")->x->len, ==, 3);
+  g_assert_cmpfloat (g_array_index (nn_run_record_get_series (r, "loss")->x, double, 2), ==, 3.0);
+  g_assert_nonnull (nn_run_record_get_series (r, "val_loss"));
+  /* The trainer reports batches at most every few milliseconds: at least one per epoch. */
+  g_assert_cmpuint (nn_run_record_get_series (r, "batch/loss")->x->len, >=, 3);
+
+  g_autofree char *o2 = NULL, *e2 = NULL;
+  const char *a2[] = { "train", one, "--epochs", "2", "--quiet", "--save", two, NULL };
+  g_assert_cmpint (run (a2, &o2, &e2), ==, 0);
+  g_clear_pointer (&runs, g_ptr_array_unref);
+  g_autoptr (NnModel) m2 = nn_model_load_with_runs (two, &runs, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (runs->len, ==, 2);
+  g_assert_cmpstr (((NnRunRecord *) runs->pdata[0])->name, ==, "Run 1");
+  g_assert_cmpstr (((NnRunRecord *) runs->pdata[1])->name, ==, "Run 2");
+  g_assert_cmpuint (((NnRunRecord *) runs->pdata[1])->color, ==, 1);
+  g_assert_cmpint (((NnRunRecord *) runs->pdata[1])->epochs_done, ==, 2);
+  g_unlink (start);
+  g_unlink (one);
+  g_unlink (two);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -511,6 +663,9 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/divergence-warning", test_divergence_warning);
   g_test_add_func ("/cli/interrupt-kfold", test_interrupt_kfold);
   g_test_add_func ("/cli/train-refuses-pixel-softmax", test_train_refuses_pixel_softmax);
+  g_test_add_func ("/cli/help-lists-commands", test_help_lists_commands);
+  g_test_add_func ("/cli/predict-labels", test_predict_labels);
+  g_test_add_func ("/cli/train-appends-run", test_train_appends_run);
   if (g_test_slow ())
     g_test_add_func ("/cli/slow/fashion-mlp", test_slow_fashion_mlp);
   return g_test_run ();

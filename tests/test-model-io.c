@@ -1474,6 +1474,224 @@ test_save_killed (void)
   g_rmdir (dir);
 }
 
+
+/* ---- preprocessing and runs ---------------------------------------------- */
+
+static NnModel *
+small_model (void)
+{
+  g_autoptr (GError) error = NULL;
+  NnModel *m = nn_model_new ("small");
+  int in = nn_model_add_layer (m, "Input", "x", &error);
+  g_assert_true (nn_model_layer_set_param (m, in, "shape", "2", &error));
+  int d = nn_model_add_layer (m, "Dense", "out", &error);
+  g_assert_true (nn_model_layer_set_param (m, d, "units", "3", &error));
+  g_assert_true (nn_model_connect (m, (NnRef) { in, 0 }, d, 0, &error));
+  g_assert_no_error (error);
+  nn_model_add_output (m, (NnRef) { d, 0 }, NN_LOSS_MSE, 1.0, NULL, 0);
+  return m;
+}
+
+/* A run as the app keeps one: per-epoch and per-batch series (one value
+ * not finite), a marker, settings, its dataset. */
+static NnRunRecord *
+sample_run (const char *name, guint n_batches)
+{
+  NnRunRecord *r = nn_run_record_new (name);
+  r->origin = g_strdup ("deepscope");
+  r->started = g_strdup ("2025-03-01T09:30:00Z");
+  r->end_text = g_strdup ("Early stopping: val_loss did not improve for 3 epochs");
+  r->color = 4;
+  r->dataset = g_strdup ("spirals:n=500");
+  r->dataset_flags = NN_DATASET_ONE_HOT;
+  nn_optimizer_config_init (&r->optimizer, NN_OPT_ADAM);
+  r->optimizer.learning_rate = 0.003;
+  r->epochs = 5;
+  r->batch_size = 16;
+  r->validation_split = 0.25;
+  r->seed = 7;
+  r->epochs_done = 3;
+  r->seconds = 1.25;
+  for (int e = 0; e < 3; e++)
+    {
+      nn_run_record_append (r, "loss", e + 1, 1.0 / (e + 1));
+      nn_run_record_append (r, "val_loss", e + 1, e == 1 ? NAN : 1.5 / (e + 1));
+    }
+  for (guint b = 1; b <= n_batches; b++)
+    nn_run_record_append (r, "batch/loss", 3.0 * b / n_batches, 0.5 + 0.25 * sin (b));
+  nn_run_record_add_marker (r, 1.5, "lr 0.003 → 0.001");
+  return r;
+}
+
+/* The dataset's preprocessing and the runs survive a save and a load; a
+ * second save gives the same text; values keep float precision. */
+static void
+test_runs_round_trip (void)
+{
+  g_autoptr (NnModel) m = small_model ();
+  g_autoptr (GPtrArray) runs = g_ptr_array_new_with_free_func ((GDestroyNotify) nn_run_record_free);
+  g_autoptr (GPtrArray) back = NULL, again = NULL;
+  g_autoptr (GError) error = NULL;
+
+  nn_model_set_dataset (m, "spirals:n=500");
+  nn_model_set_dataset_flags (m, NN_DATASET_ONE_HOT | NN_DATASET_SKIP_BAD);
+  g_ptr_array_add (runs, sample_run ("Run 1", 40));
+  g_ptr_array_add (runs, sample_run ("Run 2", 10));
+  g_autofree char *json = nn_model_to_json_with_runs (m, FALSE, runs, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (json, "\"preprocessing\" : {\n    \"one_hot\" : true,\n"
+                                  "    \"skip_unreadable\" : true\n  }"));
+  g_assert_nonnull (strstr (json, "\"runs\" : ["));
+  g_assert_nonnull (strstr (json, "\"y\" : [1.5, null, 0.5]"));
+
+  g_autoptr (NnModel) m2 = nn_model_load_from_data_with_runs (json, -1, &back, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (nn_model_get_dataset (m2), ==, "spirals:n=500");
+  g_assert_cmpint (nn_model_get_dataset_flags (m2), ==, NN_DATASET_ONE_HOT | NN_DATASET_SKIP_BAD);
+  g_assert_cmpuint (back->len, ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      NnRunRecord *a = runs->pdata[i], *b = back->pdata[i];
+      g_assert_cmpstr (a->name, ==, b->name);
+      g_assert_cmpstr (b->origin, ==, "deepscope");
+      g_assert_cmpstr (b->started, ==, a->started);
+      g_assert_cmpstr (b->end_text, ==, a->end_text);
+      g_assert_cmpuint (b->color, ==, 4);
+      g_assert_cmpstr (b->dataset, ==, "spirals:n=500");
+      g_assert_cmpint (b->dataset_flags, ==, NN_DATASET_ONE_HOT);
+      g_assert_cmpint (b->optimizer.kind, ==, NN_OPT_ADAM);
+      g_assert_cmpfloat (b->optimizer.learning_rate, ==, 0.003);
+      g_assert_cmpint (b->epochs, ==, 5);
+      g_assert_cmpint (b->batch_size, ==, 16);
+      g_assert_cmpfloat (b->validation_split, ==, 0.25);
+      g_assert_cmpuint (b->seed, ==, 7);
+      g_assert_cmpint (b->epochs_done, ==, 3);
+      g_assert_cmpfloat (b->seconds, ==, 1.25);
+      g_assert_cmpuint (b->series->len, ==, 3);
+      for (guint k = 0; k < a->series->len; k++)
+        {
+          NnRunSeries *sa = a->series->pdata[k], *sb = b->series->pdata[k];
+          g_assert_cmpstr (sa->key, ==, sb->key);
+          g_assert_cmpuint (sa->x->len, ==, sb->x->len);
+          for (guint j = 0; j < sa->x->len; j++)
+            {
+              double ya = g_array_index (sa->y, double, j), yb = g_array_index (sb->y, double, j);
+              g_assert_cmpfloat_with_epsilon (g_array_index (sa->x, double, j),
+                                              g_array_index (sb->x, double, j), 1e-8);
+              if (isnan (ya))
+                g_assert_true (isnan (yb));
+              else
+                g_assert_cmpfloat_with_epsilon (ya, yb, 1e-6);
+            }
+        }
+      g_assert_cmpuint (b->markers->len, ==, 1);
+      g_assert_cmpfloat (g_array_index (b->markers, NnRunMarker, 0).x, ==, 1.5);
+      g_assert_cmpstr (g_array_index (b->markers, NnRunMarker, 0).text, ==, "lr 0.003 → 0.001");
+    }
+  g_autofree char *json2 = nn_model_to_json_with_runs (m2, FALSE, back, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json, ==, json2);
+
+  /* Through a file, and nn_model_load reads it without the runs. */
+  g_autofree char *dir = g_dir_make_tmp ("model-io-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "runs.json", NULL);
+  g_assert_true (nn_model_save_with_runs (m2, path, TRUE, back, &error));
+  g_assert_no_error (error);
+  g_autoptr (NnModel) m3 = nn_model_load_with_runs (path, &again, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (again->len, ==, 2);
+  g_autoptr (NnModel) m4 = nn_model_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (nn_model_get_dataset (m4), ==, "spirals:n=500");
+  g_remove (path);
+  g_rmdir (dir);
+}
+
+/* Files written before runs and preprocessing existed load: no runs, no
+ * preprocessing, and saving them writes neither runs nor extra members
+ * other than "preprocessing" beside a dataset. */
+static void
+test_runs_absent (void)
+{
+  g_autoptr (NnModel) m = small_model ();
+  g_autoptr (GPtrArray) runs = NULL;
+  g_autoptr (GError) error = NULL;
+
+  nn_model_set_dataset (m, "moons");
+  g_autofree char *json = to_json (m, FALSE);
+  g_autofree char *old = replace_once (json, "  \"preprocessing\" : {\n    \"one_hot\" : false,\n"
+                                             "    \"skip_unreadable\" : false\n  },\n", "");
+  g_autoptr (NnModel) m2 = nn_model_load_from_data_with_runs (old, -1, &runs, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (runs);
+  g_assert_cmpuint (runs->len, ==, 0);
+  g_assert_cmpint (nn_model_get_dataset_flags (m2), ==, 0);
+  g_assert_cmpstr (nn_model_get_dataset (m2), ==, "moons");
+  g_assert_null (strstr (json, "\"runs\""));
+}
+
+/* A per-batch series of 100 000 points is written as NN_RUN_MAX_POINTS
+ * averages that keep its start, end and mean. */
+static void
+test_runs_bounded (void)
+{
+  g_autoptr (NnModel) m = small_model ();
+  g_autoptr (GPtrArray) runs = g_ptr_array_new_with_free_func ((GDestroyNotify) nn_run_record_free);
+  g_autoptr (GPtrArray) back = NULL;
+  g_autoptr (GError) error = NULL;
+  const guint n = 100000;
+  NnRunRecord *r = nn_run_record_new ("Long");
+
+  for (guint b = 1; b <= n; b++)
+    nn_run_record_append (r, "batch/loss", 50.0 * b / n, b % 2 ? 1.0 : 3.0);
+  g_ptr_array_add (runs, r);
+  g_autofree char *json = nn_model_to_json_with_runs (m, FALSE, runs, &error);
+  g_assert_no_error (error);
+  g_test_message ("a run of %u batches: %zu bytes", n, strlen (json));
+  g_assert_cmpuint (strlen (json), <, 80000);
+  g_autoptr (NnModel) m2 = nn_model_load_from_data_with_runs (json, -1, &back, &error);
+  g_assert_no_error (error);
+  NnRunSeries *s = nn_run_record_get_series (back->pdata[0], "batch/loss");
+  g_assert_nonnull (s);
+  g_assert_cmpuint (s->x->len, ==, NN_RUN_MAX_POINTS);
+  for (guint i = 0; i < s->y->len; i++)
+    g_assert_cmpfloat_with_epsilon (g_array_index (s->y, double, i), 2.0, 1e-6);
+  g_assert_cmpfloat (g_array_index (s->x, double, 0), <, 0.05);
+  g_assert_cmpfloat (g_array_index (s->x, double, s->x->len - 1), >, 49.95);
+}
+
+static void
+test_runs_malformed (void)
+{
+  g_autoptr (NnModel) m = small_model ();
+  g_autoptr (GPtrArray) runs = g_ptr_array_new_with_free_func ((GDestroyNotify) nn_run_record_free);
+  g_autoptr (GError) error = NULL;
+
+  nn_model_set_dataset (m, "moons");
+  g_ptr_array_add (runs, sample_run ("Run 1", 4));
+  g_autofree char *json = nn_model_to_json_with_runs (m, FALSE, runs, &error);
+  g_assert_no_error (error);
+
+  expect_edit_error (json, "\"runs\" : [", "\"runs\" : 3, \"r\" : [", NN_MODEL_ERROR_FILE,
+                     "“runs” must be", NULL);
+  expect_edit_error (json, "\"one_hot\" : true", "\"one_hot\" : 1", NN_MODEL_ERROR_CONFIG,
+                     "run 1 (“Run 1”) “preprocessing”", "“one_hot” must be");
+  expect_edit_error (json, "\"skip_unreadable\" : false\n  }", "\"skip\" : false\n  }",
+                     NN_MODEL_ERROR_CONFIG, "“preprocessing” has no setting “skip”", NULL);
+  expect_edit_error (json, "\"y\" : [1.5, null, 0.5]", "\"y\" : [1.5, null]",
+                     NN_MODEL_ERROR_CONFIG, "“x” has 3 values but “y” has 2", NULL);
+  expect_edit_error (json, "\"x\" : [1.0, 2.0, 3.0],\n          \"y\" : [1.5",
+                     "\"x\" : [1.0, 3.0, 2.0],\n          \"y\" : [1.5", NN_MODEL_ERROR_CONFIG,
+                     "series 2 (“val_loss”): x must increase, but point 3 (2) follows 3", NULL);
+  expect_edit_error (json, "\"epochs_done\" : 3", "\"epochs_done\" : -1",
+                     NN_MODEL_ERROR_CONFIG, "“epochs_done” must be between 0", NULL);
+  expect_edit_error (json, "\"batch_size\" : 16,\n        \"validation_split\"",
+                     "\"batch\" : 16,\n        \"validation_split\"", NN_MODEL_ERROR_CONFIG,
+                     "“settings” has no setting “batch”", NULL);
+  expect_edit_error (json, "\"class_name\" : \"Adam\"", "\"class_name\" : \"Adagrad\"",
+                     NN_MODEL_ERROR_CONFIG, "no optimizer “Adagrad”", NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1510,5 +1728,9 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/model-io/save-killed", test_save_killed);
   g_test_add_func ("/engine/model-io/samples-state-activations", test_samples_state_activations);
   g_test_add_func ("/engine/model-io/activation-defaults", test_activation_defaults);
+  g_test_add_func ("/engine/model-io/runs-round-trip", test_runs_round_trip);
+  g_test_add_func ("/engine/model-io/runs-absent", test_runs_absent);
+  g_test_add_func ("/engine/model-io/runs-bounded", test_runs_bounded);
+  g_test_add_func ("/engine/model-io/runs-malformed", test_runs_malformed);
   return g_test_run ();
 }

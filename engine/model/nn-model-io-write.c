@@ -229,14 +229,8 @@ w_graph (Writer *w, NnModel *m)
 const char *const nn_schedule_names[] = { "constant", "step", "exponential", NULL };
 
 static void
-w_compile (Writer *w, NnModel *m)
+w_optimizer (Writer *w, const NnOptimizerConfig *o)
 {
-  const NnOptimizerConfig *o = nn_model_get_optimizer (m);
-  int n_out = nn_model_get_n_outputs (m);
-
-  w_key (w, "compile");
-  json_builder_begin_object (w->b);
-
   w_key (w, "optimizer");
   json_builder_begin_object (w->b);
   w_string (w, "class_name", nn_optimizer_name (o->kind));
@@ -254,6 +248,16 @@ w_compile (Writer *w, NnModel *m)
   w_double (w, "decay_rate", o->decay_rate, "decay_rate");
   json_builder_end_object (w->b);
   json_builder_end_object (w->b);
+}
+
+static void
+w_compile (Writer *w, NnModel *m)
+{
+  int n_out = nn_model_get_n_outputs (m);
+
+  w_key (w, "compile");
+  json_builder_begin_object (w->b);
+  w_optimizer (w, nn_model_get_optimizer (m));
 
   w_key (w, "loss");
   json_builder_begin_array (w->b);
@@ -299,6 +303,120 @@ w_training (Writer *w, NnModel *m)
   w_int (w, "seed", (gint64) MIN (d->seed, (guint64) G_MAXINT64));
   w_int (w, "early_stopping_patience", d->early_stopping_patience);
   json_builder_end_object (w->b);
+}
+
+static void
+w_preprocessing (Writer *w, NnDatasetFlags flags)
+{
+  w_key (w, "preprocessing");
+  json_builder_begin_object (w->b);
+  w_bool (w, "one_hot", (flags & NN_DATASET_ONE_HOT) != 0);
+  w_bool (w, "skip_unreadable", (flags & NN_DATASET_SKIP_BAD) != 0);
+  json_builder_end_object (w->b);
+}
+
+/* ---- runs ------------------------------------------------------------------ */
+
+/* A value with `digits` significant digits, so that the file holds what a
+ * float measured rather than 17 digits of noise; NaN becomes null. */
+static void
+w_rounded (Writer *w, double v, int digits)
+{
+  char fmt[8], buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (!isfinite (v))
+    {
+      json_builder_add_null_value (w->b);
+      return;
+    }
+  g_snprintf (fmt, sizeof fmt, "%%.%dg", digits);
+  json_builder_add_double_value (w->b, g_ascii_strtod (g_ascii_formatd (buf, sizeof buf, fmt, v),
+                                                       NULL));
+}
+
+static void
+w_run_series (Writer *w, const NnRunSeries *s)
+{
+  g_autoptr (GArray) x = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GArray) y = g_array_new (FALSE, FALSE, sizeof (double));
+
+  run_series_decimate (s, NN_RUN_MAX_POINTS, x, y);
+  json_builder_begin_object (w->b);
+  w_string (w, "key", s->key);
+  w_key (w, "x");
+  json_builder_begin_array (w->b);
+  for (guint i = 0; i < x->len; i++)
+    w_rounded (w, g_array_index (x, double, i), 9);
+  json_builder_end_array (w->b);
+  w_key (w, "y");
+  json_builder_begin_array (w->b);
+  for (guint i = 0; i < y->len; i++)
+    w_rounded (w, g_array_index (y, double, i), 7);
+  json_builder_end_array (w->b);
+  json_builder_end_object (w->b);
+}
+
+static void
+w_run (Writer *w, const NnRunRecord *r)
+{
+  json_builder_begin_object (w->b);
+  w_string (w, "name", r->name);
+  if (r->origin)
+    w_string (w, "origin", r->origin);
+  if (r->started)
+    w_string (w, "started", r->started);
+  if (r->end_text)
+    w_string (w, "ended", r->end_text);
+  w_int (w, "color", r->color);
+  if (r->dataset)
+    {
+      w_string (w, "dataset", r->dataset);
+      w_preprocessing (w, r->dataset_flags);
+    }
+  w_key (w, "settings");
+  json_builder_begin_object (w->b);
+  w_optimizer (w, &r->optimizer);
+  w_int (w, "epochs", r->epochs);
+  w_int (w, "batch_size", r->batch_size);
+  w_double (w, "validation_split", r->validation_split, "a run's validation_split");
+  w_int (w, "kfold", r->kfold);
+  w_int (w, "seed", (gint64) MIN (r->seed, (guint64) G_MAXINT64));
+  json_builder_end_object (w->b);
+  w_int (w, "epochs_done", r->epochs_done);
+  w_key (w, "seconds");
+  w_rounded (w, isfinite (r->seconds) ? r->seconds : 0, 6);
+
+  w_key (w, "series");
+  json_builder_begin_array (w->b);
+  for (guint i = 0; i < r->series->len; i++)
+    w_run_series (w, r->series->pdata[i]);
+  json_builder_end_array (w->b);
+
+  w_key (w, "markers");
+  json_builder_begin_array (w->b);
+  for (guint i = 0; i < r->markers->len; i++)
+    {
+      const NnRunMarker *mk = &g_array_index (r->markers, NnRunMarker, i);
+      json_builder_begin_object (w->b);
+      w_key (w, "x");
+      w_rounded (w, isfinite (mk->x) ? mk->x : 0, 9);
+      w_string (w, "text", mk->text);
+      json_builder_end_object (w->b);
+    }
+  json_builder_end_array (w->b);
+  json_builder_end_object (w->b);
+}
+
+static void
+w_runs (Writer *w, GPtrArray *runs)
+{
+  if (runs == NULL || runs->len == 0)
+    return;
+  w_key (w, "runs");
+  json_builder_begin_array (w->b);
+  for (guint i = 0; i < runs->len; i++)
+    w_run (w, runs->pdata[i]);
+  json_builder_end_array (w->b);
 }
 
 /* ---- output tidying ------------------------------------------------------ */
@@ -417,14 +535,15 @@ tidy_json (const char *s)
 /* ---- public: writing ----------------------------------------------------- */
 
 /**
- * nn_model_to_json:
+ * nn_model_to_json_with_runs:
  * @with_weights: include the weights (when the model has any)
+ * @runs: (nullable): NnRunRecord to write after the weights
  *
  * Returns: (transfer full): the model file's text, or NULL when a value
  * cannot be written (a non-finite number).
  */
 char *
-nn_model_to_json (NnModel *m, gboolean with_weights, GError **error)
+nn_model_to_json_with_runs (NnModel *m, gboolean with_weights, GPtrArray *runs, GError **error)
 {
   g_return_val_if_fail (m != NULL, NULL);
   g_autoptr (JsonBuilder) b = json_builder_new ();
@@ -440,7 +559,10 @@ nn_model_to_json (NnModel *m, gboolean with_weights, GError **error)
   if (d->description)
     w_string (&w, "description", d->description);
   if (nn_model_get_dataset (m))
-    w_string (&w, "dataset", nn_model_get_dataset (m));
+    {
+      w_string (&w, "dataset", nn_model_get_dataset (m));
+      w_preprocessing (&w, nn_model_get_dataset_flags (m));
+    }
   w_training (&w, m);
 
   w_key (&w, "config");
@@ -451,6 +573,7 @@ nn_model_to_json (NnModel *m, gboolean with_weights, GError **error)
   w_compile (&w, m);
   if (with_weights && m->has_weights)
     w_weights (&w, m);
+  w_runs (&w, runs);
   json_builder_end_object (b);
 
   if (w.error)
@@ -466,6 +589,12 @@ nn_model_to_json (NnModel *m, gboolean with_weights, GError **error)
   json_generator_set_root (gen, root);
   g_autofree char *raw = json_generator_to_data (gen, NULL);
   return tidy_json (raw);
+}
+
+char *
+nn_model_to_json (NnModel *m, gboolean with_weights, GError **error)
+{
+  return nn_model_to_json_with_runs (m, with_weights, NULL, error);
 }
 
 /* ---- saving --------------------------------------------------------------- */
@@ -721,12 +850,19 @@ save_text (const char *path, const char *text, GError **error)
  * same file left behind when they were killed are removed.
  */
 gboolean
-nn_model_save (NnModel *m, const char *path, gboolean with_weights, GError **error)
+nn_model_save_with_runs (NnModel *m, const char *path, gboolean with_weights, GPtrArray *runs,
+                         GError **error)
 {
   g_return_val_if_fail (m != NULL && path != NULL, FALSE);
-  g_autofree char *json = nn_model_to_json (m, with_weights, error);
+  g_autofree char *json = nn_model_to_json_with_runs (m, with_weights, runs, error);
   if (!json)
     return FALSE;
   return save_text (path, json, error);
+}
+
+gboolean
+nn_model_save (NnModel *m, const char *path, gboolean with_weights, GError **error)
+{
+  return nn_model_save_with_runs (m, path, with_weights, NULL, error);
 }
 

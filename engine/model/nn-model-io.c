@@ -23,9 +23,7 @@
  * the wrong JSON type gets the code of what it describes (FILE for the
  * file's structure, CONFIG for settings, WEIGHTS for the weights). */
 
-typedef enum { J_OBJECT, J_ARRAY, J_STRING, J_INT, J_NUMBER, J_BOOL } JKind;
-
-static gboolean
+gboolean
 is_kind (JsonNode *n, JKind k)
 {
   if (k == J_OBJECT)
@@ -50,7 +48,7 @@ is_kind (JsonNode *n, JKind k)
     }
 }
 
-static const char *
+const char *
 kind_name (JKind k)
 {
   static const char *const names[] = {
@@ -60,7 +58,7 @@ kind_name (JKind k)
 }
 
 /* What a node holds, for messages: "… must be a whole number, not a string". */
-static const char *
+const char *
 node_desc (JsonNode *n)
 {
   switch (json_node_get_node_type (n))
@@ -85,7 +83,7 @@ node_desc (JsonNode *n)
 /* Member `key` of `o`, which must be of kind `k`. `where` names the
  * object for messages ("layer “dense”"). Sets *out to NULL when an optional
  * member is absent. */
-static gboolean
+gboolean
 get_member (JsonObject *o, const char *key, JKind k, gboolean required, int code,
             const char *where, JsonNode **out, GError **error)
 {
@@ -109,7 +107,7 @@ get_member (JsonObject *o, const char *key, JKind k, gboolean required, int code
   return TRUE;
 }
 
-static gboolean
+gboolean
 get_int (JsonObject *o, const char *key, gint64 min, gint64 max, int code, const char *where,
          gint64 *out, GError **error)
 {
@@ -130,7 +128,7 @@ get_int (JsonObject *o, const char *key, gint64 min, gint64 max, int code, const
   return TRUE;
 }
 
-static gboolean
+gboolean
 get_int32 (JsonObject *o, const char *key, int min, int max, int code, const char *where,
            int *out, GError **error)
 {
@@ -142,7 +140,7 @@ get_int32 (JsonObject *o, const char *key, int min, int max, int code, const cha
 }
 
 /* A finite number in [min, max] (or (min, max] when min_open). */
-static gboolean
+gboolean
 get_double (JsonObject *o, const char *key, double min, gboolean min_open, double max,
             int code, const char *where, double *out, GError **error)
 {
@@ -164,7 +162,7 @@ get_double (JsonObject *o, const char *key, double min, gboolean min_open, doubl
   return TRUE;
 }
 
-static gboolean
+gboolean
 get_bool (JsonObject *o, const char *key, int code, const char *where, gboolean *out,
           GError **error)
 {
@@ -177,7 +175,7 @@ get_bool (JsonObject *o, const char *key, int code, const char *where, gboolean 
 }
 
 /* Optional string member: *out is borrowed from the document, or NULL. */
-static gboolean
+gboolean
 get_string (JsonObject *o, const char *key, gboolean required, int code, const char *where,
             const char **out, GError **error)
 {
@@ -190,7 +188,7 @@ get_string (JsonObject *o, const char *key, gboolean required, int code, const c
 
 /* Settings objects accept only the keys they define, so that a misspelt
  * setting is reported instead of silently taking its default. */
-static gboolean
+gboolean
 only_keys (JsonObject *o, const char *const *keys, int code, const char *where, GError **error)
 {
   JsonObjectIter it;
@@ -855,10 +853,10 @@ static const char *const optimizer_keys[] = {
   "schedule", "decay_steps", "decay_rate", NULL
 };
 
-static gboolean
-read_optimizer (NnModel *m, JsonObject *o, GError **error)
+gboolean
+read_optimizer_config (JsonObject *o, const char *where, NnOptimizerConfig *out, GError **error)
 {
-  const char *where = "the optimizer", *class_name, *schedule = NULL;
+  const char *class_name, *schedule = NULL;
   NnOptimizerKind kind;
   NnOptimizerConfig c;
   JsonNode *cfg_node;
@@ -904,8 +902,14 @@ read_optimizer (NnModel *m, JsonObject *o, GError **error)
           c.schedule = (NnScheduleKind) k;
         }
     }
-  *nn_model_get_optimizer (m) = c;
+  *out = c;
   return TRUE;
+}
+
+static gboolean
+read_optimizer (NnModel *m, JsonObject *o, GError **error)
+{
+  return read_optimizer_config (o, "the optimizer", nn_model_get_optimizer (m), error);
 }
 
 static const char *const compile_keys[] = {
@@ -1139,15 +1143,18 @@ check_json_depth (const char *text, gsize len, GError **error)
 /* ---- public: reading ----------------------------------------------------- */
 
 /**
- * nn_model_load_from_data:
+ * nn_model_load_from_data_with_runs:
  * @json: the file's text
  * @len: its length, or -1 when NUL-terminated
+ * @runs: (out) (optional): the file's training runs, a new array of
+ *   NnRunRecord (empty when it has none)
  *
  * Returns: (transfer full): the model, or NULL with @error set; nothing is
  * half-loaded.
  */
 NnModel *
-nn_model_load_from_data (const char *json, gssize len, GError **error)
+nn_model_load_from_data_with_runs (const char *json, gssize len, GPtrArray **runs,
+                                   GError **error)
 {
   g_return_val_if_fail (json != NULL || len == 0, NULL);
   g_autoptr (JsonParser) parser = json_parser_new ();
@@ -1227,7 +1234,11 @@ nn_model_load_from_data (const char *json, gssize len, GError **error)
   g_free (d->description);
   d->description = g_strdup (description);
   nn_model_set_dataset (m, dataset);
-  if (!read_weights_member (m, o, NULL, error))
+  NnDatasetFlags flags;
+  if (!read_preprocessing (o, "the file", &flags, error))
+    return NULL;
+  nn_model_set_dataset_flags (m, flags);
+  if (!read_weights_member (m, o, NULL, error) || !read_runs (o, runs, error))
     return NULL;
   /* Shapes for the editor; a model with errors still loads so that they
    * can be shown on its nodes. */
@@ -1236,13 +1247,26 @@ nn_model_load_from_data (const char *json, gssize len, GError **error)
 }
 
 /**
- * nn_model_load:
+ * nn_model_load_from_data:
+ *
+ * nn_model_load_from_data_with_runs() without the runs (they are checked
+ * all the same).
+ */
+NnModel *
+nn_model_load_from_data (const char *json, gssize len, GError **error)
+{
+  return nn_model_load_from_data_with_runs (json, len, NULL, error);
+}
+
+/**
+ * nn_model_load_with_runs:
+ * @runs: (out) (optional): as nn_model_load_from_data_with_runs()
  *
  * Returns: (transfer full): the model in the file at @path, or NULL with
  * @error set (messages start with the file's name).
  */
 NnModel *
-nn_model_load (const char *path, GError **error)
+nn_model_load_with_runs (const char *path, GPtrArray **runs, GError **error)
 {
   g_return_val_if_fail (path != NULL, NULL);
   g_autofree char *data = NULL;
@@ -1256,8 +1280,14 @@ nn_model_load (const char *path, GError **error)
                    err->message);
       return NULL;
     }
-  NnModel *m = nn_model_load_from_data (data, (gssize) len, error);
+  NnModel *m = nn_model_load_from_data_with_runs (data, (gssize) len, runs, error);
   if (!m)
     g_prefix_error (error, "%s: ", display);
   return m;
+}
+
+NnModel *
+nn_model_load (const char *path, GError **error)
+{
+  return nn_model_load_with_runs (path, NULL, error);
 }

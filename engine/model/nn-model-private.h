@@ -22,6 +22,7 @@ struct _NnModel {
   int                n_outputs;
   NnOptimizerConfig  opt;
   char              *dataset;
+  NnDatasetFlags     dataset_flags;
   NnTrainDefaults    defaults;
   /* Flat weights: one array for every layer of this model (a submodel keeps
    * its own). n_params counts floats. */

@@ -314,6 +314,14 @@ nn_model_set_dataset (NnModel *m, const char *spec)
   m->dataset = g_strdup (spec);
 }
 
+NnDatasetFlags nn_model_get_dataset_flags (const NnModel *m) { return m->dataset_flags; }
+
+void
+nn_model_set_dataset_flags (NnModel *m, NnDatasetFlags flags)
+{
+  m->dataset_flags = flags & (NN_DATASET_ONE_HOT | NN_DATASET_SKIP_BAD);
+}
+
 void
 nn_model_invalidate (NnModel *m)
 {

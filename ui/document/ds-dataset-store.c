@@ -5,9 +5,14 @@
 
 /* ---- DsDataset ------------------------------------------------------------ */
 
+/* A model saves the store's flags as its dataset's preprocessing. */
+G_STATIC_ASSERT ((int) DS_LOAD_ONE_HOT == (int) NN_DATASET_ONE_HOT);
+G_STATIC_ASSERT ((int) DS_LOAD_SKIP_BAD == (int) NN_DATASET_SKIP_BAD);
+
 struct _DsDataset
 {
-  NnDataset *dataset;
+  NnDataset   *dataset;
+  DsLoadFlags  flags;     /* the preprocessing it was loaded with */
 };
 
 static void
@@ -50,6 +55,20 @@ ds_dataset_get (DsDataset *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
   return self->dataset;
+}
+
+DsLoadFlags
+ds_dataset_get_flags (DsDataset *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->flags;
+}
+
+const char *
+ds_dataset_get_spec (DsDataset *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->dataset->spec;
 }
 
 gboolean
@@ -200,6 +219,7 @@ load_done_cb (GObject      *source,
   if (result)
     {
       self->dataset = ds_dataset_new_take (g_steal_pointer (&result->dataset));
+      self->dataset->flags = data->flags;
       self->skipped = g_steal_pointer (&result->skipped);
       self->load_seconds = (g_get_monotonic_time () - data->start) / 1e6;
       load_result_free (result);

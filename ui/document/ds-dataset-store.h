@@ -22,6 +22,8 @@ DsDataset  *ds_dataset_ref       (DsDataset *self);
 void        ds_dataset_unref     (DsDataset *self);
 /* The engine dataset (borrowed; read-only once shared). */
 NnDataset  *ds_dataset_get       (DsDataset *self);
+/* The spec it was opened with (borrowed), or NULL. */
+const char *ds_dataset_get_spec  (DsDataset *self);
 /* TRUE for a set with one input of two features (the 2-D playground). */
 gboolean    ds_dataset_is_2d     (DsDataset *self);
 
@@ -38,6 +40,10 @@ typedef enum {
   DS_LOAD_ONE_HOT    = 1 << 0,  /* integer class targets become one-hot vectors */
   DS_LOAD_SKIP_BAD   = 1 << 1,  /* a PNG folder skips unreadable images */
 } DsLoadFlags;
+
+/* The preprocessing a store loaded the dataset with (0 for one made
+ * with ds_dataset_new_take). The bits are NnDatasetFlags'. */
+DsLoadFlags ds_dataset_get_flags (DsDataset *self);
 
 /* Starts loading spec (see nn_dataset_open; a folder of PNG images by class
  * also works), cancelling any load in progress. Nothing happens when spec

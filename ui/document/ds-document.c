@@ -251,14 +251,38 @@ ds_document_dup_title (DsDocument *self)
   return g_file_get_basename (self->file);
 }
 
+/* The runs of another model go with it: live ones stop (their trained
+ * weights stay with them), and the new model's saved runs come in. */
+static void
+replace_runs (DsDocument *self,
+              GPtrArray  *records)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->runs));
+  g_autoptr(GPtrArray) loaded = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(DsTrainingRun) run = g_list_model_get_item (G_LIST_MODEL (self->runs), i);
+
+      if (ds_training_run_is_live (run))
+        ds_training_run_stop (run);
+    }
+  ds_document_set_current_run (self, NULL);
+  for (guint i = 0; records && i < records->len; i++)
+    g_ptr_array_add (loaded, ds_training_run_new_from_record (records->pdata[i]));
+  g_list_store_splice (self->runs, 0, n, loaded->pdata, loaded->len);
+}
+
 static void
 replace_model (DsDocument *self,
                NnModel    *model,
                GFile      *file,
-               gboolean    dirty)
+               gboolean    dirty,
+               GPtrArray  *runs)
 {
   g_autofree char *state = NULL;
 
+  replace_runs (self, runs);
   g_clear_pointer (&self->model, nn_model_free);
   self->model = model;
   nn_model_infer (self->model, NULL);
@@ -276,7 +300,7 @@ void
 ds_document_reset (DsDocument *self)
 {
   g_return_if_fail (DS_IS_DOCUMENT (self));
-  replace_model (self, nn_model_new ("model"), NULL, FALSE);
+  replace_model (self, nn_model_new ("model"), NULL, FALSE, NULL);
 }
 
 gboolean
@@ -285,6 +309,7 @@ ds_document_load (DsDocument  *self,
                   GError     **error)
 {
   g_autofree char *path = NULL;
+  g_autoptr(GPtrArray) runs = NULL;
   NnModel *model;
 
   g_return_val_if_fail (DS_IS_DOCUMENT (self), FALSE);
@@ -297,10 +322,10 @@ ds_document_load (DsDocument  *self,
                    "“%s” is not a local file", g_file_peek_path (file));
       return FALSE;
     }
-  model = nn_model_load (path, error);
+  model = nn_model_load_with_runs (path, &runs, error);
   if (model == NULL)
     return FALSE;
-  replace_model (self, model, file, FALSE);
+  replace_model (self, model, file, FALSE, runs);
   return TRUE;
 }
 
@@ -312,7 +337,39 @@ ds_document_take_model (DsDocument *self,
 {
   g_return_if_fail (DS_IS_DOCUMENT (self));
   g_return_if_fail (model != NULL);
-  replace_model (self, model, file, dirty);
+  replace_model (self, model, file, dirty, NULL);
+}
+
+/* A model that names no dataset takes the one it is shown with and trains
+ * on, so that its file names it (the Data view writes a person's choice
+ * itself; a preview after New or of a model without one it does not). */
+static void
+adopt_dataset (DsDocument     *self,
+               const char     *spec,
+               NnDatasetFlags  flags)
+{
+  const char *mine = nn_model_get_dataset (self->model);
+
+  if (spec == NULL || *spec == '\0' || (mine && *mine))
+    return;
+  nn_model_set_dataset (self->model, spec);
+  nn_model_set_dataset_flags (self->model, flags);
+  ds_document_commit (self, DS_CHANGE_PARAMS, "Choose Dataset", NULL);
+}
+
+GPtrArray *
+ds_document_dup_run_records (DsDocument *self)
+{
+  GPtrArray *records = g_ptr_array_new_with_free_func ((GDestroyNotify) nn_run_record_free);
+
+  g_return_val_if_fail (DS_IS_DOCUMENT (self), records);
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->runs)); i++)
+    {
+      g_autoptr(DsTrainingRun) run = g_list_model_get_item (G_LIST_MODEL (self->runs), i);
+
+      g_ptr_array_add (records, ds_training_run_dup_record (run));
+    }
+  return records;
 }
 
 gboolean
@@ -321,6 +378,8 @@ ds_document_save (DsDocument  *self,
                   GError     **error)
 {
   g_autofree char *path = NULL;
+  g_autoptr(GPtrArray) runs = NULL;
+  DsDataset *shown;
 
   g_return_val_if_fail (DS_IS_DOCUMENT (self), FALSE);
   g_return_val_if_fail (G_IS_FILE (file), FALSE);
@@ -332,7 +391,11 @@ ds_document_save (DsDocument  *self,
                    "Models can only be saved to local files");
       return FALSE;
     }
-  if (!nn_model_save (self->model, path, nn_model_has_weights (self->model), error))
+  shown = ds_dataset_store_get_loading (self->store) ? NULL : ds_dataset_store_get_dataset (self->store);
+  if (shown)
+    adopt_dataset (self, ds_dataset_get_spec (shown), (NnDatasetFlags) ds_dataset_get_flags (shown));
+  runs = ds_document_dup_run_records (self);
+  if (!nn_model_save_with_runs (self->model, path, nn_model_has_weights (self->model), runs, error))
     return FALSE;
   self->saved_serial = ds_undo_stack_get_serial (self->undo);
   if (g_set_object (&self->file, file))
@@ -538,6 +601,7 @@ ds_document_add_run (DsDocument    *self,
   g_return_if_fail (DS_IS_DOCUMENT (self));
   g_return_if_fail (DS_IS_TRAINING_RUN (run));
   g_list_store_append (self->runs, run);
+  adopt_dataset (self, ds_training_run_get_dataset_spec (run), ds_training_run_get_dataset_flags (run));
 }
 
 gboolean

@@ -33,10 +33,14 @@ gboolean     ds_document_get_dirty    (DsDocument *self);
 gboolean     ds_document_is_pristine  (DsDocument *self);
 char        *ds_document_dup_title    (DsDocument *self);
 
+/* Loads a model file with its saved runs, which replace the document's
+ * runs (live ones stop); ds_document_reset empties the runs too. */
 gboolean     ds_document_load         (DsDocument *self, GFile *file, GError **error);
 /* Takes the model; file may be NULL. dirty: start as unsaved (recovery). */
 void         ds_document_take_model   (DsDocument *self, NnModel *model, GFile *file,
                                        gboolean dirty);
+/* Saves the model, naming the dataset shown in the store when it names
+ * none, with its weights and the runs' histories. */
 gboolean     ds_document_save         (DsDocument *self, GFile *file, GError **error);
 void         ds_document_reset        (DsDocument *self);
 
@@ -70,7 +74,11 @@ DsDatasetStore *ds_document_get_dataset_store (DsDocument *self);
  * DsTrainingRun (borrowed). The Train view adds and removes runs; any view
  * may read them. Live runs stop when the document is disposed. */
 GListModel    *ds_document_get_runs        (DsDocument    *self);
-/* Appends run (the document takes a reference). */
+/* The runs' histories as the model file keeps them: a new array of
+ * NnRunRecord, oldest first (ds_document_save writes these). */
+GPtrArray     *ds_document_dup_run_records (DsDocument    *self);
+/* Appends run (the document takes a reference). A model that names no
+ * dataset takes the run's. */
 void           ds_document_add_run         (DsDocument    *self,
                                             DsTrainingRun *run);
 /* Removes run from the list (and as the current run); FALSE when it is

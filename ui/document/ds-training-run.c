@@ -46,6 +46,14 @@ struct _DsTrainingRun
   double         seconds;
   double         lr;
   guint          n_events;
+
+  /* For the saved history (ds_training_run_dup_record). */
+  gboolean       loaded;       /* read from a file: no trainer, weights or dataset */
+  char          *origin;       /* "deepscope", "deepscope-cli" */
+  char          *started;      /* ISO 8601 UTC, or NULL */
+  char          *dataset_spec;
+  NnDatasetFlags dataset_flags;
+  NnOptimizerConfig optimizer;
 };
 
 G_DEFINE_FINAL_TYPE (DsTrainingRun, ds_training_run, G_TYPE_OBJECT)
@@ -421,6 +429,9 @@ ds_training_run_finalize (GObject *object)
   g_clear_pointer (&self->result, nn_model_free);
   g_clear_error (&self->error);
   g_free (self->end_text);
+  g_free (self->origin);
+  g_free (self->started);
+  g_free (self->dataset_spec);
   G_OBJECT_CLASS (ds_training_run_parent_class)->finalize (object);
 }
 
@@ -546,6 +557,10 @@ ds_training_run_new (const char        *name,
   self->cfg.checkpoint_path = g_strdup (cfg->checkpoint_path);
   self->keep_weights = keep_weights;
   self->lr = nn_model_get_optimizer (self->model)->learning_rate;
+  self->origin = g_strdup ("deepscope");
+  self->dataset_spec = g_strdup (ds_dataset_get_spec (dataset));
+  self->dataset_flags = (NnDatasetFlags) ds_dataset_get_flags (dataset);
+  self->optimizer = *nn_model_get_optimizer (self->model);
   return self;
 }
 
@@ -572,6 +587,12 @@ start (DsTrainingRun  *self,
     if (!nn_model_init_weights (model, self->cfg.seed, error))
       return FALSE;
 
+  {
+    g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+
+    g_free (self->started);
+    self->started = g_date_time_format (now, "%Y-%m-%dT%H:%M:%SZ");
+  }
   self->context = g_main_context_ref_thread_default ();
   self->trainer = nn_trainer_new ();
   /* No reference in the notify data: the run outlives the worker (it holds
@@ -976,4 +997,115 @@ ds_training_run_dup_history_csv (DsTrainingRun *self)
       g_string_append_c (csv, '\n');
     }
   return g_string_free (csv, FALSE);
+}
+
+/* ---- saved runs ----------------------------------------------------------- */
+
+gboolean
+ds_training_run_get_loaded (DsTrainingRun *self)
+{
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), FALSE);
+  return self->loaded;
+}
+
+const char *
+ds_training_run_get_dataset_spec (DsTrainingRun *self)
+{
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), NULL);
+  return self->dataset_spec;
+}
+
+NnDatasetFlags
+ds_training_run_get_dataset_flags (DsTrainingRun *self)
+{
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), 0);
+  return self->dataset_flags;
+}
+
+DsTrainingRun *
+ds_training_run_new_from_record (const NnRunRecord *record)
+{
+  DsTrainingRun *self;
+
+  g_return_val_if_fail (record != NULL, NULL);
+
+  self = g_object_new (DS_TYPE_TRAINING_RUN, NULL);
+  self->name = g_strdup (record->name);
+  self->loaded = TRUE;
+  self->state = DS_RUN_FINISHED;
+  nn_fit_config_init (&self->cfg);
+  self->cfg.epochs = record->epochs;
+  self->cfg.batch_size = record->batch_size;
+  self->cfg.validation_split = record->validation_split;
+  self->cfg.kfold = record->kfold;
+  self->cfg.seed = record->seed;
+  self->optimizer = record->optimizer;
+  self->lr = record->optimizer.learning_rate;
+  self->origin = g_strdup (record->origin);
+  self->started = g_strdup (record->started);
+  self->end_text = g_strdup (record->end_text ? record->end_text : "Finished");
+  self->dataset_spec = g_strdup (record->dataset);
+  self->dataset_flags = record->dataset_flags;
+  self->color_index = record->color;
+  self->epoch = self->epochs_done = record->epochs_done;
+  self->seconds = record->seconds;
+
+  for (guint i = 0; i < record->series->len; i++)
+    {
+      const NnRunSeries *rs = record->series->pdata[i];
+      DsMetricSeries *s = ensure_series (self, rs->key);
+
+      for (guint k = 0; k < rs->x->len; k++)
+        ds_metric_series_append (s, g_array_index (rs->x, double, k),
+                                 g_array_index (rs->y, double, k));
+    }
+  for (guint i = 0; i < record->markers->len; i++)
+    {
+      const NnRunMarker *m = &g_array_index (record->markers, NnRunMarker, i);
+
+      add_marker (self, m->x, g_strdup (m->text));
+    }
+  return self;
+}
+
+NnRunRecord *
+ds_training_run_dup_record (DsTrainingRun *self)
+{
+  g_autoptr(NnRunRecord) r = NULL;
+
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), NULL);
+
+  r = nn_run_record_new (self->name);
+  r->origin = g_strdup (self->origin);
+  r->started = g_strdup (self->started);
+  r->end_text = g_strdup (self->end_text);
+  r->color = self->color_index;
+  r->dataset = g_strdup (self->dataset_spec);
+  r->dataset_flags = self->dataset_flags;
+  r->optimizer = self->optimizer;
+  r->epochs = self->cfg.epochs;
+  r->batch_size = self->cfg.batch_size;
+  r->validation_split = self->cfg.validation_split;
+  r->kfold = self->cfg.kfold > 1 ? self->cfg.kfold : 0;
+  r->seed = self->cfg.seed;
+  r->epochs_done = self->epochs_done;
+  r->seconds = self->seconds;
+  /* In order of first appearance, as the charts list them. */
+  for (guint k = 0; k + 1 < self->keys->len; k++)
+    {
+      const char *key = self->keys->pdata[k];
+      guint n;
+      const DsPoint *p = ds_metric_series_get_points (g_hash_table_lookup (self->series, key), &n);
+
+      nn_run_record_ensure_series (r, key);
+      for (guint i = 0; i < n; i++)
+        nn_run_record_append (r, key, p[i].x, p[i].y);
+    }
+  for (guint i = 0; i < self->markers->len; i++)
+    {
+      const DsRunMarker *m = &g_array_index (self->markers, DsRunMarker, i);
+
+      nn_run_record_add_marker (r, m->x, m->text);
+    }
+  return g_steal_pointer (&r);
 }

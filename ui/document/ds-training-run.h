@@ -129,4 +129,16 @@ int            ds_training_run_get_best_epoch (DsTrainingRun     *self,
 /* The history as CSV text: one row per epoch, one column per key. */
 char          *ds_training_run_dup_history_csv (DsTrainingRun    *self);
 
+/* A finished run read from a model file's "runs": its curves, markers and
+ * settings, with no trainer, weights, model or dataset (those getters
+ * return NULL). */
+DsTrainingRun *ds_training_run_new_from_record (const NnRunRecord *record);
+/* TRUE for a run made by ds_training_run_new_from_record. */
+gboolean       ds_training_run_get_loaded     (DsTrainingRun     *self);
+/* The history as a model file keeps it (a new record). */
+NnRunRecord   *ds_training_run_dup_record     (DsTrainingRun     *self);
+/* The spec of the dataset it trained on (borrowed), or NULL. */
+const char    *ds_training_run_get_dataset_spec (DsTrainingRun   *self);
+NnDatasetFlags ds_training_run_get_dataset_flags (DsTrainingRun  *self);
+
 G_END_DECLS

@@ -449,10 +449,14 @@ store_changed_cb (DsDataView *self)
     {
       NnModel *m = ds_document_get_model (self->document);
 
+      NnDatasetFlags flags = (NnDatasetFlags) ds_dataset_get_flags (ds);
+
       g_clear_pointer (&self->requested, g_free);
-      if (g_strcmp0 (nn_model_get_dataset (m), spec) != 0)
+      /* The preprocessing (one-hot targets, skipped images) goes with it. */
+      if (g_strcmp0 (nn_model_get_dataset (m), spec) != 0 || nn_model_get_dataset_flags (m) != flags)
         {
           nn_model_set_dataset (m, spec);
+          nn_model_set_dataset_flags (m, flags);
           ds_document_commit (self->document, DS_CHANGE_PARAMS, "Choose Dataset", NULL);
         }
     }
@@ -495,8 +499,14 @@ sync_from_model (DsDataView *self)
         }
       return;
     }
-  /* The model names its dataset (opened, or undone to an earlier one). */
+  /* The model names its dataset (opened, or undone to an earlier one),
+   * with its preprocessing. */
+  self->updating = TRUE;
+  gtk_switch_set_active (self->onehot_switch, (nn_model_get_dataset_flags (m) & NN_DATASET_ONE_HOT) != 0);
+  gtk_switch_set_active (self->skip_switch, (nn_model_get_dataset_flags (m) & NN_DATASET_SKIP_BAD) != 0);
+  self->updating = FALSE;
   if (g_strcmp0 (spec, ds_dataset_store_get_spec (self->store)) != 0
+      || (guint) ds_dataset_store_get_flags (self->store) != (guint) nn_model_get_dataset_flags (m)
       || (!ds_dataset_store_get_loading (self->store) && ds_dataset_store_get_dataset (self->store) == NULL
           && ds_dataset_store_get_error (self->store) == NULL))
     {

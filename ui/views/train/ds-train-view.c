@@ -249,15 +249,20 @@ run_summary (DsTrainingRun *run)
       return g_strdup ("failed");
     case DS_RUN_FINISHED:
     default:
-      for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
-        {
-          double v;
-          int best = ds_training_run_get_best_epoch (run, keys[i], &v);
+      {
+        /* A run read from the file says so: it has curves but no weights. */
+        const char *from = ds_training_run_get_loaded (run) ? "saved · " : "";
 
-          if (best > 0)
-            return g_strdup_printf ("best %s %.3g", keys[i], v);
-        }
-      return g_strdup ("ended");
+        for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+          {
+            double v;
+            int best = ds_training_run_get_best_epoch (run, keys[i], &v);
+
+            if (best > 0)
+              return g_strdup_printf ("%sbest %s %.3g", from, keys[i], v);
+          }
+        return g_strdup_printf ("%sended", from);
+      }
     }
 }
 
@@ -320,6 +325,14 @@ create_chip (gpointer item,
   gtk_widget_set_valign (swatch, GTK_ALIGN_CENTER);
   gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (swatch), draw_swatch, g_object_ref (run), g_object_unref);
   gtk_widget_add_css_class (name, "heading");
+  if (ds_training_run_get_loaded (run))
+    {
+      const char *spec = ds_training_run_get_dataset_spec (run);
+      g_autofree char *tip = g_strdup_printf ("Saved with the model: its curves, without its weights%s%s",
+                                              spec ? "; trained on " : "", spec ? spec : "");
+
+      gtk_widget_set_tooltip_text (name, tip);
+    }
   gtk_widget_add_css_class (detail, "dim-label");
   gtk_widget_add_css_class (detail, "numeric");
   gtk_widget_add_css_class (remove, "flat");
@@ -576,6 +589,13 @@ begin_run (DsTrainView *self,
 
   _ds_train_view_fill_config (self, &cfg);
   ds_playground_adjust_config (self->playground, &cfg);
+  /* After the runs a file brought: the next number and colour. */
+  for (guint i = 0; i < g_list_model_get_n_items (runs_model (self)); i++)
+    {
+      g_autoptr(DsTrainingRun) other = g_list_model_get_item (runs_model (self), i);
+
+      self->run_counter = MAX (self->run_counter, ds_training_run_get_color_index (other) + 1);
+    }
   name = g_strdup_printf ("Run %u", self->run_counter + 1);
   run = ds_training_run_new (name, _ds_train_view_model (self), dataset, &cfg,
                              gtk_switch_get_active (self->keep_switch));
