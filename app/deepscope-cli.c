@@ -65,7 +65,9 @@ static const char commands_text[] =
 static const char datasets_text[] =
   "Datasets (--data, or the model's own):\n"
   "  fashion-mnist[:classes=5,7][:limit=N][:dir=PATH]\n"
-  "  spirals|moons|circles|xor|blobs[:n=N][:noise=F][:seed=S][:classes=K]\n"
+  "  spirals|moons|circles|xor|blobs[:n=N][:noise=F][:seed=S][:classes=K][:test=F]\n"
+  "  plane|gaussians[:n=N][:noise=F][:seed=S][:test=F]   (regression in the plane)\n"
+  "  any 2-D set also takes :features=x1,x2,x1sq,x2sq,x1x2,sinx1,sinx2\n"
   "  regression[:n=N][:features=F][:noise=F][:seed=S]\n"
   "  twoinput[:n=N][:seed=S]\n"
   "  PATH.csv[:target=COL][:missing=error|drop|mean|zero][:task=auto|classify|regress][:test=F]\n"
