@@ -79,6 +79,7 @@ typedef struct
   double first_loss;          /* the first epoch's training loss */
   double rate;                /* harmonic mean of rates */
   double main_cpu;            /* app: the main thread's share of a core */
+  double server_cpu;          /* app: the X server's share of a core, or NAN */
   double frames;              /* app: frames painted per second */
   double others;              /* cores busy with other processes */
 } RunResult;
@@ -90,6 +91,7 @@ typedef struct
   DsTrainView  *view;
   GdkFrameClock *clock;
   guint         frames;
+  char         *server_stat;  /* /proc/PID/stat of the private Xvfb, or NULL */
   char         *model_path;   /* the file both sides train */
   char         *spec;         /* its dataset */
   int           batch;
@@ -203,6 +205,32 @@ print_threads (void)
       printf ("      thread %-7s %-16s %8.2f s CPU%s\n", tid, name ? name : "?", cpu,
               atoi (tid) == getpid () ? "  (main loop)" : "");
     }
+}
+
+/* The /proc stat file of the Xvfb that tests/run-headless.sh started for
+ * this process (its sibling), or NULL: its CPU is the app's drawing too. */
+static char *
+find_xvfb_stat (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc", 0, NULL);
+  const char *name;
+
+  if (!g_getenv ("DEEPSCOPE_BENCH_HEADLESS"))
+    return NULL;
+  while (dir && (name = g_dir_read_name (dir)))
+    {
+      g_autofree char *path = g_strdup_printf ("/proc/%s/stat", name);
+      g_autofree char *stat = NULL;
+      char *close;
+      int ppid = 0;
+
+      if (!g_ascii_isdigit (name[0]) || !g_file_get_contents (path, &stat, NULL, NULL)
+          || !(close = strrchr (stat, ')')) || sscanf (close + 2, "%*c %d", &ppid) != 1)
+        continue;
+      if (ppid == getppid () && strstr (stat, "(Xvfb)"))
+        return g_steal_pointer (&path);
+    }
+  return NULL;
 }
 
 /* ---- the neighbour ---------------------------------------------------------- */
@@ -385,7 +413,7 @@ app_run (Bench     *b,
          GError   **error)
 {
   DsTrainingRun *before, *run;
-  double main0, all0, main1, all1, busy0, t0, wall;
+  double main0, all0, main1, all1, busy0, server0, server1, t0, wall;
   gboolean timed_out = FALSE;
   guint timeout_id;
   gulong handler;
@@ -401,6 +429,7 @@ app_run (Bench     *b,
 
   before = ds_train_view_get_current_run (b->view);
   self_cpu_s (&main0, &all0);
+  server0 = b->server_stat ? stat_cpu_s (b->server_stat, NULL) : 0;
   busy0 = machine_busy_s ();
   b->frames = 0;
   t0 = now_s ();
@@ -428,9 +457,11 @@ app_run (Bench     *b,
   if (!timed_out)
     g_source_remove (timeout_id);
   self_cpu_s (&main1, &all1);
+  server1 = b->server_stat ? stat_cpu_s (b->server_stat, NULL) : 0;
   r->main_cpu = (main1 - main0) / wall;
+  r->server_cpu = b->server_stat ? (server1 - server0) / wall : NAN;
   r->frames = b->frames / wall;
-  r->others = MAX ((machine_busy_s () - busy0 - (all1 - all0)) / wall, 0);
+  r->others = MAX ((machine_busy_s () - busy0 - (all1 - all0) - (server1 - server0)) / wall, 0);
   g_signal_handler_disconnect (run, handler);
   if (timed_out)
     {
@@ -643,6 +674,7 @@ app_open (Bench   *b,
       return FALSE;
     }
   g_signal_connect (b->clock, "after-paint", G_CALLBACK (after_paint_cb), b);
+  b->server_stat = find_xvfb_stat ();
   return TRUE;
 }
 
@@ -680,9 +712,12 @@ print_run (int              round,
            const RunResult *cli,
            gboolean         app_first)
 {
-  printf ("round %d  %-16s app %8.0f (main thread %3.0f%% of a core, %4.0f frames/s)  "
-          "CLI %8.0f  app/CLI %5.2f  %s first; others used %.1f | %.1f cores\n",
-          round + 1, cases[c].name, app->rate, 100 * app->main_cpu, app->frames, cli->rate,
+  g_autofree char *server = isfinite (app->server_cpu)
+                            ? g_strdup_printf (", Xvfb %2.0f%%", 100 * app->server_cpu) : g_strdup ("");
+
+  printf ("round %d  %-16s app %8.0f (%3.0f frames/s; main thread %2.0f%% of a core%s)  "
+          "CLI %8.0f  app/CLI %5.2f  %s first; other programs %.1f | %.1f cores\n",
+          round + 1, cases[c].name, app->rate, app->frames, 100 * app->main_cpu, server, cli->rate,
           app->rate / cli->rate, app_first ? "app" : "CLI", app->others, cli->others);
   fflush (stdout);
 }
@@ -870,6 +905,7 @@ main (int   argc,
     g_rmdir (tmpdir);
   g_free (b.model_path);
   g_free (b.spec);
+  g_free (b.server_stat);
   g_free (o.cli);
   g_free (o.model);
   g_free (o.data);
