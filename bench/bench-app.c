@@ -92,6 +92,10 @@ typedef struct
   GdkFrameClock *clock;
   guint         frames;
   char         *server_stat;  /* /proc/PID/stat of the private Xvfb, or NULL */
+  RunResult    *current;      /* the app's run under way */
+  GHashTable   *threads0;     /* --verbose: its threads' CPU at its start */
+  GHashTable   *threads1;     /* and lately */
+  double        threads0_s, threads1_s;
   char         *model_path;   /* the file both sides train */
   char         *spec;         /* its dataset */
   int           batch;
@@ -188,35 +192,72 @@ children_cpu_s (void)
          + ru.ru_stime.tv_usec / 1e6;
 }
 
-/* Each thread of this process and the CPU it has used, as `top -H` would
- * list them (--verbose). */
-static void
-print_threads (void)
+typedef struct
 {
+  double  cpu;
+  char   *name;
+} ThreadCpu;
+
+static void
+thread_cpu_free (gpointer data)
+{
+  ThreadCpu *t = data;
+
+  g_free (t->name);
+  g_free (t);
+}
+
+/* CPU seconds each thread of this process has used so far, by thread id. */
+static GHashTable *
+threads_cpu (void)
+{
+  GHashTable *threads = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, thread_cpu_free);
   g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
   const char *tid;
 
   while (dir && (tid = g_dir_read_name (dir)))
     {
       g_autofree char *path = g_strdup_printf ("/proc/self/task/%s/stat", tid);
-      g_autofree char *name = NULL;
-      double cpu = stat_cpu_s (path, &name);
+      ThreadCpu *t = g_new0 (ThreadCpu, 1);
 
-      printf ("      thread %-7s %-16s %8.2f s CPU%s\n", tid, name ? name : "?", cpu,
-              atoi (tid) == getpid () ? "  (main loop)" : "");
+      t->cpu = stat_cpu_s (path, &t->name);
+      g_hash_table_insert (threads, g_strdup (tid), t);
+    }
+  return threads;
+}
+
+/* Each thread's share of a core between two readings `wall` seconds apart,
+ * as `top -H` shows it (--verbose): who competes with the trainer. */
+static void
+print_threads (GHashTable *before,
+               GHashTable *after,
+               double      wall)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, after);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      ThreadCpu *t = value, *t0 = g_hash_table_lookup (before, key);
+      double used = t->cpu - (t0 ? t0->cpu : 0);
+
+      if (used > 0)
+        printf ("      thread %-7s %-16s %5.1f%% of a core%s\n", (char *) key,
+                t->name ? t->name : "?", 100 * used / wall,
+                atoi (key) == getpid () ? "  (the main loop)" : "");
     }
 }
 
 /* The /proc stat file of the Xvfb that tests/run-headless.sh started for
- * this process (its sibling), or NULL: its CPU is the app's drawing too. */
+ * this process (its sibling), or NULL (a real display): its CPU is the
+ * app's drawing too. */
 static char *
 find_xvfb_stat (void)
 {
   g_autoptr(GDir) dir = g_dir_open ("/proc", 0, NULL);
   const char *name;
 
-  if (!g_getenv ("DEEPSCOPE_BENCH_HEADLESS"))
-    return NULL;
   while (dir && (name = g_dir_read_name (dir)))
     {
       g_autofree char *path = g_strdup_printf ("/proc/%s/stat", name);
@@ -281,12 +322,28 @@ result_finish (RunResult *r)
 static void
 epoch_ended_cb (DsTrainingRun *run,
                 int            epochs_done,
-                RunResult     *r)
+                Bench         *b)
 {
+  RunResult *r = b->current;
+
   /* The figure the Train view shows beside the progress bar, set from the
    * epoch's event just before this signal. */
   if (r->n_epochs < MAX_EPOCHS)
     r->rates[r->n_epochs++] = ds_training_run_get_samples_per_second (run);
+}
+
+/* --verbose: the threads' CPU every quarter second while the run is live,
+ * so the last reading still has the trainer's thread, which ends with the
+ * run. */
+static gboolean
+threads_sample_cb (gpointer data)
+{
+  Bench *b = data;
+
+  g_clear_pointer (&b->threads1, g_hash_table_unref);
+  b->threads1 = threads_cpu ();
+  b->threads1_s = now_s ();
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -415,7 +472,7 @@ app_run (Bench     *b,
   DsTrainingRun *before, *run;
   double main0, all0, main1, all1, busy0, server0, server1, t0, wall;
   gboolean timed_out = FALSE;
-  guint timeout_id;
+  guint timeout_id, sample_id = 0;
   gulong handler;
   gboolean ok;
 
@@ -448,7 +505,14 @@ app_run (Bench     *b,
       return FALSE;
     }
   g_object_ref (run);
-  handler = g_signal_connect (run, "epoch-ended", G_CALLBACK (epoch_ended_cb), r);
+  b->current = r;
+  if (b->o->verbose)
+    {
+      b->threads0 = threads_cpu ();
+      b->threads0_s = now_s ();
+      sample_id = g_timeout_add (250, threads_sample_cb, b);
+    }
+  handler = g_signal_connect (run, "epoch-ended", G_CALLBACK (epoch_ended_cb), b);
   timeout_id = g_timeout_add_seconds (1800, timeout_cb, &timed_out);
   ok = check_config (b, run, error);
   while (ds_training_run_is_live (run) && !timed_out)
@@ -466,12 +530,21 @@ app_run (Bench     *b,
   if (timed_out)
     {
       ds_training_run_stop (run);
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "The app's run did not end in 30 minutes");
+      if (ok)
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "The app's run did not end in 30 minutes");
       ok = FALSE;
     }
   ok = ok && app_collect (b, run, r, error);
-  if (ok && b->o->verbose)
-    print_threads ();
+  if (sample_id)
+    g_source_remove (sample_id);
+  if (b->threads1)
+    {
+      printf ("    the app's threads during the run:\n");
+      print_threads (b->threads0, b->threads1, b->threads1_s - b->threads0_s);
+    }
+  g_clear_pointer (&b->threads0, g_hash_table_unref);
+  g_clear_pointer (&b->threads1, g_hash_table_unref);
+  b->current = NULL;
   g_object_unref (run);
   return ok;
 }
@@ -822,7 +895,7 @@ run_all (Bench   *b,
           b->o->neighbours, b->o->neighbours == 1 ? "" : "es");
   printf ("machine: %ld cores online, engine pool %d threads, load average %.2f; app: %s, "
           "GSK_RENDERER=%s\n", sysconf (_SC_NPROCESSORS_ONLN), nn_blas_threads (), loadavg (),
-          g_getenv ("DEEPSCOPE_BENCH_HEADLESS") ? "under Xvfb" : "on this display",
+          b->server_stat ? "under a private Xvfb" : "on this display",
           g_getenv ("GSK_RENDERER") ? g_getenv ("GSK_RENDERER") : "(default)");
   for (int r = 0; r < b->o->rounds; r++)
     for (int c = 0; c < N_CASES; c++)
@@ -852,7 +925,7 @@ main (int   argc,
     { "neighbours", 0, 0, G_OPTION_ARG_INT, &o.neighbours,
       "CPU-burning processes in the loaded cases (default 1)", "K" },
     { "quick", 0, 0, G_OPTION_ARG_NONE, &o.quick, "A smoke run: 1 round, 1 epoch, 2000 images", NULL },
-    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &o.verbose, "The app's threads and their CPU after each run", NULL },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &o.verbose, "The app's threads and their share of a core during each run", NULL },
     { "cli", 0, 0, G_OPTION_ARG_FILENAME, &o.cli, "deepscope-cli to run", "PATH" },
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &o.model, "The model file", "MODEL.json" },
     { "data", 0, 0, G_OPTION_ARG_STRING, &o.data, "The dataset (default: the model's)", "NAME" },
