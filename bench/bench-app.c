@@ -844,6 +844,8 @@ run_case (Bench     *b,
   neighbours_stop (pids, b->o->neighbours);
   if (ok)
     print_run (round, c, app, cli, app_first);
+  if (ok && b->o->verbose)
+    printf ("    first-epoch training loss: app %.6f, CLI %.6f\n", app->first_loss, cli->first_loss);
   return ok && check_same_work (app, cli, error);
 }
 
