@@ -16,7 +16,7 @@
  * its epochs' rates (all epochs have the same number of samples): samples
  * over training time.
  *
- *   bench-app [--rounds R] [--epochs E] [--limit N] [--neighbours K] [--quick]
+ *   bench-app [--rounds R] [--epochs E] [--limit N] [--neighbours K] [--verbose] [--quick]
  */
 #define G_LOG_DOMAIN "bench-app"
 
@@ -92,6 +92,7 @@ typedef struct
   GdkFrameClock *clock;
   guint         frames;
   char         *server_stat;  /* /proc/PID/stat of the private Xvfb, or NULL */
+  pid_t         neighbours[16]; /* the spinning processes of a loaded case */
   RunResult    *current;      /* the app's run under way */
   GHashTable   *threads0;     /* --verbose: its threads' CPU at its start */
   GHashTable   *threads1;     /* and lately */
@@ -307,6 +308,23 @@ neighbours_stop (pid_t *pids,
       }
 }
 
+/* CPU seconds the neighbours have used so far: left out of "other
+ * programs", which is meant to show the load nobody asked for. */
+static double
+neighbours_cpu_s (Bench *b)
+{
+  double sum = 0;
+
+  for (int i = 0; i < b->o->neighbours; i++)
+    if (b->neighbours[i] > 0)
+      {
+        g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int) b->neighbours[i]);
+
+        sum += stat_cpu_s (path, NULL);
+      }
+  return sum;
+}
+
 /* ---- the app side ------------------------------------------------------------- */
 
 static void
@@ -487,7 +505,7 @@ app_run (Bench     *b,
   before = ds_train_view_get_current_run (b->view);
   self_cpu_s (&main0, &all0);
   server0 = b->server_stat ? stat_cpu_s (b->server_stat, NULL) : 0;
-  busy0 = machine_busy_s ();
+  busy0 = machine_busy_s () - neighbours_cpu_s (b);
   b->frames = 0;
   t0 = now_s ();
   if (!gtk_widget_activate_action (GTK_WIDGET (b->view), "train.start", NULL))
@@ -525,7 +543,8 @@ app_run (Bench     *b,
   r->main_cpu = (main1 - main0) / wall;
   r->server_cpu = b->server_stat ? (server1 - server0) / wall : NAN;
   r->frames = b->frames / wall;
-  r->others = MAX ((machine_busy_s () - busy0 - (all1 - all0) - (server1 - server0)) / wall, 0);
+  r->others = MAX ((machine_busy_s () - neighbours_cpu_s (b) - busy0 - (all1 - all0)
+                    - (server1 - server0)) / wall, 0);
   g_signal_handler_disconnect (run, handler);
   if (timed_out)
     {
@@ -607,7 +626,7 @@ cli_run (Bench     *b,
   double busy0, child0, t0, wall;
 
   memset (r, 0, sizeof *r);
-  busy0 = machine_busy_s ();
+  busy0 = machine_busy_s () - neighbours_cpu_s (b);
   child0 = children_cpu_s ();
   t0 = now_s ();
   proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, error);
@@ -619,7 +638,8 @@ cli_run (Bench     *b,
   if (!g_subprocess_communicate_utf8_finish (proc, result, &out, &err, error))
     return FALSE;
   wall = now_s () - t0;
-  r->others = MAX ((machine_busy_s () - busy0 - (children_cpu_s () - child0)) / wall, 0);
+  r->others = MAX ((machine_busy_s () - neighbours_cpu_s (b) - busy0
+                    - (children_cpu_s () - child0)) / wall, 0);
   if (!g_subprocess_get_if_exited (proc) || g_subprocess_get_exit_status (proc) != 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s train failed: %s", b->o->cli,
@@ -823,17 +843,21 @@ run_case (Bench     *b,
           RunResult *cli,
           GError   **error)
 {
-  pid_t pids[16] = { 0 };
   gboolean app_first = (round + c) % 2 == 0;
   gboolean ok = TRUE;
 
   if (cases[c].loaded)
     {
       for (int k = 0; k < b->o->neighbours; k++)
-        if ((pids[k] = neighbour_start ()) < 0)
+        if ((b->neighbours[k] = neighbour_start ()) < 0)
           {
-            neighbours_stop (pids, k);
-            g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "fork failed: %s", g_strerror (errno));
+            int saved = errno;
+
+            b->neighbours[k] = 0;
+            neighbours_stop (b->neighbours, k);
+            g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                         "Could not start the neighbour process (fork: %s); try --neighbours 0",
+                         g_strerror (saved));
             return FALSE;
           }
       g_usleep (200000);
@@ -841,7 +865,7 @@ run_case (Bench     *b,
   for (int turn = 0; turn < 2 && ok; turn++)
     ok = (turn == 0) == app_first ? app_run (b, cases[c].per_batch, app, error)
                                   : cli_run (b, cli, error);
-  neighbours_stop (pids, b->o->neighbours);
+  neighbours_stop (b->neighbours, b->o->neighbours);
   if (ok)
     print_run (round, c, app, cli, app_first);
   if (ok && b->o->verbose)
