@@ -737,6 +737,50 @@ is_consumed (const NnModel *m, NnRef r)
   return FALSE;
 }
 
+NnLoss
+nn_model_suggest_loss (const NnModel *m, NnRef output, NnMetric *metric, GError **error)
+{
+  g_return_val_if_fail (m != NULL, NN_LOSS_NONE);
+  g_return_val_if_fail (output.layer >= 0 && output.layer < m->n_layers, NN_LOSS_NONE);
+  const NnLayer *l = m->layers[output.layer];
+  int k = param_index (l, "activation");
+  const char *act = k >= 0 ? l->type->params[k].choices[l->cfg[k].i] : "linear";
+  const NnCall *c = output.call >= 0 && output.call < l->n_calls ? &l->calls[output.call] : NULL;
+  /* Units: the last axis of the inferred shape, 0 when not known yet. */
+  int units = c && c->shape_ok && c->shape.ndim > 0 ? c->shape.d[c->shape.ndim - 1] : 0;
+  NnMetric dummy;
+
+  if (metric == NULL)
+    metric = &dummy;
+  if (g_str_equal (act, "softmax") && units != 1)
+    {
+      *metric = NN_METRIC_ACCURACY;
+      return NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
+    }
+  if (g_str_equal (act, "sigmoid"))
+    {
+      /* One unit: yes or no; several: one yes or no per unit. */
+      *metric = NN_METRIC_ACCURACY;
+      return NN_LOSS_BINARY_CROSSENTROPY;
+    }
+  if (g_str_equal (act, "linear"))
+    {
+      *metric = NN_METRIC_MAE;
+      return NN_LOSS_MSE;
+    }
+  if (g_str_equal (act, "softmax"))
+    g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
+                 "The output layer %s has one unit under softmax, which always gives 1: "
+                 "give it one unit per class, or use sigmoid for a yes-or-no output", l->name);
+  else
+    g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
+                 "The output layer %s ends in %s, which suits no loss: set its activation to "
+                 "softmax (one class of several), sigmoid (yes or no) or linear (a number), "
+                 "or choose its loss by hand", l->name, act);
+  *metric = 0;
+  return NN_LOSS_NONE;
+}
+
 int
 nn_model_auto_outputs (NnModel *m)
 {
@@ -752,17 +796,9 @@ nn_model_auto_outputs (NnModel *m)
           NnRef r = { i, c };
           if (l->calls[c].n_in == 0 || is_consumed (m, r))
             continue;
-          int k = param_index (l, "activation");
-          const char *act = k >= 0 ? l->type->params[k].choices[l->cfg[k].i] : "linear";
           NnMetric metric;
-          NnLoss loss;
-          if (g_str_equal (act, "softmax"))
-            loss = NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, metric = NN_METRIC_ACCURACY;
-          else if (g_str_equal (act, "sigmoid"))
-            loss = NN_LOSS_BINARY_CROSSENTROPY, metric = NN_METRIC_ACCURACY;
-          else
-            loss = NN_LOSS_MSE, metric = NN_METRIC_MAE;
-          nn_model_add_output (m, r, loss, 1.0, &metric, 1);
+          NnLoss loss = nn_model_suggest_loss (m, r, &metric, NULL);
+          nn_model_add_output (m, r, loss, 1.0, &metric, loss == NN_LOSS_NONE ? 0 : 1);
         }
     }
   return m->n_outputs;

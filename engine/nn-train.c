@@ -1244,6 +1244,43 @@ worker (gpointer data)
   return NULL;
 }
 
+/* A model with no loss at all would train on nothing (loss 0 every epoch):
+ * its outputs take the loss their activation suggests, and where none
+ * suits the start is refused with the reason. Outputs left without a loss
+ * beside one that has a loss are meant so (an extra output to inspect). */
+static gboolean
+choose_losses (NnModel *m, GError **error)
+{
+  int n = nn_model_get_n_outputs (m);
+
+  for (int i = 0; i < n; i++)
+    if (nn_model_output_get_loss (m, i) != NN_LOSS_NONE)
+      return TRUE;
+  for (int i = 0; i < n; i++)
+    {
+      GError *why = NULL;
+      NnMetric metric;
+      NnLoss loss = nn_model_suggest_loss (m, nn_model_get_output (m, i), &metric, &why);
+
+      if (loss == NN_LOSS_NONE)
+        {
+          g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                       "The model has no loss to train with. %s", why->message);
+          g_error_free (why);
+          return FALSE;
+        }
+      nn_model_output_set_loss (m, i, loss, nn_model_output_get_loss_weight (m, i));
+      nn_model_output_set_metrics (m, i, &metric, 1);
+    }
+  if (n == 0)
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                   "The model has no output to train: connect its last layer");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 nn_trainer_start (NnTrainer *t, NnModel *model, NnDataset *ds, const NnFitConfig *cfg,
                   GError **error)
@@ -1289,6 +1326,8 @@ nn_trainer_start (NnTrainer *t, NnModel *model, NnDataset *ds, const NnFitConfig
   t->model = nn_model_copy (model);
   nn_model_auto_outputs (t->model);
   if (!nn_model_infer (t->model, error))
+    return FALSE;
+  if (!choose_losses (t->model, error))
     return FALSE;
   if (!nn_model_has_weights (t->model) && !nn_model_init_weights (t->model, cfg->seed, error))
     return FALSE;

@@ -34,12 +34,23 @@ _ds_train_view_set_status (DsTrainView *self,
                            const char  *text,
                            gboolean     error)
 {
+  self->status_from_model = FALSE;
   gtk_label_set_text (self->status_label, text ? text : "");
   gtk_widget_set_visible (GTK_WIDGET (self->status_label), text != NULL && *text);
   if (error)
     gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "error");
   else
     gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "error");
+}
+
+/* An error about the model as it is: it goes when the model no longer has
+ * it (an undo, a fix in the Build view) rather than stay stale. */
+void
+_ds_train_view_set_model_error (DsTrainView *self,
+                                const char  *text)
+{
+  _ds_train_view_set_status (self, text, TRUE);
+  self->status_from_model = TRUE;
 }
 
 NnModel *
@@ -63,12 +74,46 @@ runs_model (DsTrainView *self)
 
 /* ---- model → widgets ------------------------------------------------------ */
 
+/* Why the model cannot train as it is, or NULL: no layers, a shape error,
+ * or no loss (with the reason from the output's activation). */
+static char *
+model_problem (DsTrainView *self)
+{
+  NnModel *m = _ds_train_view_model (self);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) why = NULL;
+  gboolean any_loss = FALSE;
+
+  if (nn_model_get_n_layers (m) == 0)
+    return g_strdup ("There is no model to train: build one in the Build view or open a sample");
+  if (!nn_model_infer (m, &error))
+    return g_strdup (error->message);
+  for (int i = 0; i < nn_model_get_n_outputs (m); i++)
+    any_loss |= nn_model_output_get_loss (m, i) != NN_LOSS_NONE;
+  if (any_loss || nn_model_get_n_outputs (m) == 0)
+    return NULL;
+  /* The first output's reason (every output has none). */
+  nn_model_suggest_loss (m, nn_model_get_output (m, 0), NULL, &why);
+  if (why)
+    return g_strdup_printf ("The model has no loss to train with. %s", why->message);
+  return g_strdup ("The model has no loss to train with: choose one under Outputs");
+}
+
 static void
 document_changed_cb (DsTrainView *self,
                      guint        what)
 {
   if (what == DS_CHANGE_POSITIONS)
     return;
+  if (self->status_from_model)
+    {
+      g_autofree char *problem = model_problem (self);
+
+      if (problem)
+        _ds_train_view_set_model_error (self, problem);
+      else
+        _ds_train_view_set_status (self, NULL, FALSE);
+    }
   _ds_train_view_sync_from_model (self);
   if (what & DS_CHANGE_REPLACED && _ds_train_view_current (self) == NULL)
     rebuild_plots (self);
@@ -503,7 +548,7 @@ run_ended_cb (DsTrainView   *self,
 
   if (error)
     {
-      _ds_train_view_set_status (self, error->message, TRUE);
+      _ds_train_view_set_model_error (self, error->message);
       _ds_train_view_toast (self, error->message);
     }
   else
@@ -590,7 +635,7 @@ begin_run (DsTrainView *self,
   ok = paused ? ds_training_run_start_paused (run, &error) : ds_training_run_start (run, &error);
   if (!ok)
     {
-      _ds_train_view_set_status (self, error->message, TRUE);
+      _ds_train_view_set_model_error (self, error->message);
       update_actions (self);
       return;
     }
@@ -658,15 +703,16 @@ static void
 start (DsTrainView *self,
        gboolean     paused)
 {
-  NnModel *m = _ds_train_view_model (self);
   const char *spec = wanted_spec (self);
   DsDataset *ds = ds_dataset_store_get_dataset (self->store);
+  g_autofree char *problem = NULL;
 
   if (_ds_train_view_current (self) && ds_training_run_is_live (_ds_train_view_current (self)))
     return;
-  if (nn_model_get_n_layers (m) == 0)
+  problem = model_problem (self);
+  if (problem)
     {
-      _ds_train_view_set_status (self, "There is no model to train: build one in the Build view or open a sample", TRUE);
+      _ds_train_view_set_model_error (self, problem);
       return;
     }
   if (spec == NULL)
