@@ -505,6 +505,7 @@ struct _NnTrainer {
   GError         *error;
   NnRng           rng;
   gint64          t0;
+  gint64          waited_us;       /* worker only: time spent paused since t0 */
 };
 
 NnTrainer *
@@ -556,7 +557,8 @@ event_new (NnTrainer *t, NnEventKind kind)
   NnEvent *e = g_new0 (NnEvent, 1);
   e->kind = kind;
   e->fold = -1;
-  e->seconds = (g_get_monotonic_time () - t->t0) / 1e6;
+  /* Running time: a paused trainer's clock stands still. */
+  e->seconds = (g_get_monotonic_time () - t->t0 - t->waited_us) / 1e6;
   return e;
 }
 
@@ -672,6 +674,7 @@ wait_if_paused (NnTrainer *t)
 {
   if (!g_atomic_int_get (&t->paused))
     return !g_atomic_int_get (&t->stop);
+  gint64 w0 = g_get_monotonic_time ();
   g_mutex_lock (&t->lock);
   while (g_atomic_int_get (&t->paused) && !g_atomic_int_get (&t->stop)
          && g_atomic_int_get (&t->steps_requested) == 0)
@@ -679,6 +682,7 @@ wait_if_paused (NnTrainer *t)
   if (g_atomic_int_get (&t->steps_requested) > 0)
     g_atomic_int_add (&t->steps_requested, -1);
   g_mutex_unlock (&t->lock);
+  t->waited_us += g_get_monotonic_time () - w0;
   return !g_atomic_int_get (&t->stop);
 }
 
@@ -1339,11 +1343,13 @@ nn_trainer_start (NnTrainer *t, NnModel *model, NnDataset *ds, const NnFitConfig
   g_clear_error (&t->error);
   nn_rng_seed (&t->rng, cfg->seed);
   g_atomic_int_set (&t->stop, 0);
-  g_atomic_int_set (&t->paused, 0);
+  /* Set before the worker exists, so a paused start runs no batch early. */
+  g_atomic_int_set (&t->paused, cfg->start_paused ? 1 : 0);
   g_atomic_int_set (&t->steps_requested, 0);
   g_atomic_int_set (&t->running, 1);
   t->lr_request = 0;
   t->t0 = g_get_monotonic_time ();
+  t->waited_us = 0;
   t->thread = g_thread_new ("deepscope-fit", worker, t);
   return TRUE;
 }

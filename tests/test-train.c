@@ -768,6 +768,53 @@ test_no_loss_chosen_or_refused (void)
   nn_fit_config_clear (&cfg);
 }
 
+/* Stepping a paused trainer: a paused start runs no batch before the
+ * first step, and the clock counts running time only, not the pauses
+ * between steps. */
+static void
+test_step_clock (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnDataset) ds = nn_dataset_open ("spirals:n=2000", NULL, &error);
+  g_autoptr (NnModel) m = spirals_mlp (8);
+  g_autoptr (NnTrainer) t = nn_trainer_new ();
+  NnFitConfig cfg;
+  long last_step = 0;
+  double last_seconds = -1;
+
+  g_assert_no_error (error);
+  nn_fit_config_init (&cfg);
+  cfg.epochs = 1000;
+  cfg.start_paused = TRUE;
+  g_assert_true (nn_trainer_start (t, m, ds, &cfg, &error));
+  for (int i = 0; i < 3; i++)
+    {
+      NnEvent *e;
+
+      nn_trainer_step (t);
+      /* Paused between steps: 0.3 s that the clock must not count. */
+      g_usleep (300000);
+      while ((e = nn_trainer_pop_event (t)))
+        {
+          if (e->kind == NN_EVENT_BATCH)
+            {
+              last_step = e->step;
+              last_seconds = e->seconds;
+            }
+          nn_event_free (e);
+        }
+      g_assert_cmpint (last_step, ==, i + 1);
+    }
+  g_test_message ("3 steps over 0.9 s: the clock says %.3f s", last_seconds);
+  /* Three batches of a small MLP take milliseconds, even on a busy
+   * machine; 0.6 s or more would be the pauses. */
+  g_assert_cmpfloat (last_seconds, >=, 0);
+  g_assert_cmpfloat (last_seconds, <, 0.3);
+  nn_trainer_request_stop (t);
+  nn_trainer_join (t, NULL);
+  nn_fit_config_clear (&cfg);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -786,5 +833,6 @@ main (int argc, char **argv)
   g_test_add_func ("/train/divergence-warns", test_divergence_warns);
   g_test_add_func ("/train/kfold-more-folds-than-samples", test_kfold_more_folds_than_samples);
   g_test_add_func ("/train/no-loss-chosen-or-refused", test_no_loss_chosen_or_refused);
+  g_test_add_func ("/train/step-clock", test_step_clock);
   return g_test_run ();
 }

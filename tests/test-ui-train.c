@@ -732,6 +732,40 @@ test_new_model_loss (Ui            *ui,
   g_assert_cmpfloat (points[0].y, >, 0.01);
 }
 
+/* Step from nothing, then twice more with pauses between: three batches
+ * exactly, and the progress shows the running time (seconds of batches,
+ * not of waiting) with no samples/s taken over single steps. */
+static void
+test_step_clock (Ui            *ui,
+                 gconstpointer  data)
+{
+  StoreWait sw = { ds_data_view_get_store (ui->data), "spirals" };
+  DsTrainingRun *run;
+  const char *text;
+
+  open_sample (ui, "spirals_mlp.json");
+  g_assert_true (ui_wait_for (store_has, &sw, 5000));
+  show (ui, "train");
+  for (long i = 1; i <= 3; i++)
+    {
+      StepWait w = { NULL, i - 1 };
+
+      press (ds_train_view_get_button (ui->train, "step"));
+      run = ds_train_view_get_current_run (ui->train);
+      g_assert_nonnull (run);
+      w.run = run;
+      g_assert_true (ui_wait_for (step_passed, &w, 5000));
+      ui_spin (700);
+      g_assert_cmpint (ds_training_run_get_step (run), ==, i);
+    }
+  g_assert_cmpint (ds_training_run_get_state (run), ==, DS_RUN_PAUSED);
+  text = gtk_label_get_text (ui->train->speed_label);
+  g_test_message ("after 3 steps over %.1f s: “%s”, clock %.3f s", 3 * 0.95, text,
+                  ds_training_run_get_seconds (run));
+  g_assert_cmpfloat (ds_training_run_get_seconds (run), <, 0.5);
+  g_assert_cmpstr (text, ==, "0:00 of training");
+}
+
 static void
 test_log_ticks (void)
 {
@@ -991,6 +1025,7 @@ main (int   argc,
   g_test_add_func ("/ui/train/log-ticks", test_log_ticks);
   g_test_add ("/ui/train/spirals-live", Ui, NULL, ui_setup, test_spirals_live, ui_teardown);
   g_test_add ("/ui/train/new-model-loss", Ui, NULL, ui_setup, test_new_model_loss, ui_teardown);
+  g_test_add ("/ui/train/step-clock", Ui, NULL, ui_setup, test_step_clock, ui_teardown);
   g_test_add ("/ui/train/schedule", Ui, NULL, ui_setup, test_schedule, ui_teardown);
   g_test_add ("/ui/train/plot-zoom-log-export", Ui, NULL, ui_setup, test_plot_interaction, ui_teardown);
   g_test_add ("/ui/train/main-loop-stalls", Ui, NULL, ui_setup, test_stalls, ui_teardown);

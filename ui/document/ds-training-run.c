@@ -577,16 +577,16 @@ start (DsTrainingRun  *self,
    * itself until FINISHED is drained, and dispose joins the worker). */
   nn_trainer_set_notify (self->trainer, notify_cb, self, NULL);
   self->start_paused = paused;
+  /* Step from nothing runs exactly one batch: the trainer starts paused
+   * rather than being paused after its worker began. */
+  self->cfg.start_paused = paused;
   if (!nn_trainer_start (self->trainer, model, ds_dataset_get (self->dataset), &self->cfg, error))
     {
       g_clear_pointer (&self->trainer, nn_trainer_free);
       return FALSE;
     }
   if (paused)
-    {
-      nn_trainer_pause (self->trainer);
-      nn_trainer_step (self->trainer);
-    }
+    nn_trainer_step (self->trainer);
   g_object_ref (self);
   self->self_ref = TRUE;
   set_state (self, paused ? DS_RUN_PAUSED : DS_RUN_RUNNING);

@@ -450,7 +450,15 @@ update_progress (DsTrainView *self)
     fraction = 1;
 
   left = ds_training_run_get_seconds_left (run);
-  if (ds_training_run_get_samples_per_second (run) > 0)
+  if (ds_training_run_get_state (run) == DS_RUN_PAUSED)
+    {
+      /* The clock counts running time only; a rate over single steps
+       * would measure the batch, not the training: none while paused. */
+      double secs = ds_training_run_get_seconds (run);
+
+      speed = g_strdup_printf ("%d:%02d of training", (int) secs / 60, (int) secs % 60);
+    }
+  else if (ds_training_run_get_samples_per_second (run) > 0)
     {
       g_autofree char *rate = ds_format_count ((gint64) llround (ds_training_run_get_samples_per_second (run)));
 
