@@ -8,7 +8,7 @@
 #include "ds-graph-canvas-private.h"
 #include "ds-sample-gallery-private.h"
 #include "ds-util.h"
-#include "ds-window.h"
+#include "ds-window-private.h"
 #include "ui-test-util.h"
 
 static guint
@@ -121,6 +121,35 @@ test_software_gl (void)
     g_unsetenv ("GSK_RENDERER");
 }
 
+/* The Recent menu shows a file name with an underscore as it is
+ * ("fashion_mlp.json", not "fashionmlp.json"): menu labels take "_" as a
+ * mnemonic, so the label doubles it. */
+static void
+test_recent_underscore (void)
+{
+  g_autoptr(DsApplication) app = ds_application_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) file = g_file_new_for_path ("/tmp/fashion_mlp.json");
+  g_autofree char *label = NULL;
+  DsWindow *window;
+  GMenuModel *recent;
+
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  ds_application_add_recent (app, file);
+  window = ds_window_new (GTK_APPLICATION (app));
+  gtk_window_present (GTK_WINDOW (window));
+  ui_spin (50);
+  recent = ds_window_get_recent_menu (window);
+  g_assert_cmpint (g_menu_model_get_n_items (recent), >=, 1);
+  g_assert_true (g_menu_model_get_item_attribute (recent, 0, G_MENU_ATTRIBUTE_LABEL, "s", &label));
+  g_test_message ("menu label “%s”", label);
+  /* Shown with use-underline: "__" is one literal "_". */
+  g_assert_cmpstr (label, ==, "fashion__mlp.json");
+  ui_close_window_checked (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -128,5 +157,6 @@ main (int   argc,
   ui_test_init (&argc, &argv);
   g_test_add_func ("/ui/gallery/open-every-sample", test_open_every_sample);
   g_test_add_func ("/ui/gallery/software-gl", test_software_gl);
+  g_test_add_func ("/ui/gallery/recent-underscore", test_recent_underscore);
   return g_test_run ();
 }
