@@ -1101,7 +1101,16 @@ nn_model_summary (NnModel *m, GError **error)
   for (int i = 0; i < m->n_layers; i++)
     graph |= m->layers[i]->n_calls > 1 || m->layers[i]->calls[0].n_in > 1
              || (m->layers[i]->type->max_inputs == 0 && i > 0);
-  const int w_name = 29, w_shape = 26, w_params = 11;
+  /* Keras's column widths, widened to the longest entry plus a space so
+   * that "max_pooling2d_1 (MaxPooling2D)" never runs into its shape. */
+  int w_name = 29, w_shape = 26, w_params = 11;
+  for (int i = 0; i < m->n_layers; i++)
+    for (int c = 0; c < m->layers[i]->n_calls; c++)
+      {
+        g_autofree char *shape = keras_shape (&m->layers[i]->calls[c].shape);
+        w_name = MAX (w_name, (int) (strlen (m->layers[i]->name) + strlen (m->layers[i]->type->name) + 5));
+        w_shape = MAX (w_shape, (int) strlen (shape) + 1);
+      }
   int width = w_name + w_shape + w_params + (graph ? 24 : 0);
   g_autofree char *rule = g_strnfill (width, '_');
   g_autofree char *dbl = g_strnfill (width, '=');
