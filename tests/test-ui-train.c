@@ -18,11 +18,13 @@
 
 #include "ds-application.h"
 #include "ds-colors.h"
+#include "ds-build-view-private.h"
 #include "ds-data-view-private.h"
 #include "ds-export.h"
 #include "ds-histogram-view-private.h"
 #include "ds-playground-private.h"
 #include "ds-plot-private.h"
+#include "ds-summary-private.h"
 #include "ds-train-view-private.h"
 #include "ds-training-run-private.h"
 #include "ds-window.h"
@@ -720,8 +722,8 @@ test_new_model_loss (Ui            *ui,
   m = ds_document_get_model (doc);
   g_assert_cmpint (nn_model_output_get_loss (m, 0), ==, NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY);
 
-  /* It trains with a loss that is not zero. */
-  gtk_spin_button_set_value (find_spin (GTK_WIDGET (ui->train), "Epochs"), 2);
+  /* It trains with a loss that is not zero; one epoch reads "1 epoch". */
+  gtk_spin_button_set_value (find_spin (GTK_WIDGET (ui->train), "Epochs"), 1);
   press (ds_train_view_get_button (ui->train, "start"));
   g_assert_null (ds_train_view_get_status (ui->train));
   run = ds_train_view_get_current_run (ui->train);
@@ -730,6 +732,22 @@ test_new_model_loss (Ui            *ui,
   points = ds_metric_series_get_points (ds_training_run_get_series (run, "loss"), &n);
   g_test_message ("first epoch loss %g", points[0].y);
   g_assert_cmpfloat (points[0].y, >, 0.01);
+  g_assert_true (ui_wait_for (run_ended, run, 10000));
+  ui_spin (400);
+  g_test_message ("progress: %s", gtk_label_get_text (ui->train->epoch_label));
+  g_assert_true (g_str_has_suffix (gtk_label_get_text (ui->train->epoch_label), " after 1 epoch"));
+
+  /* The Build view's totals: "1 layer", not "1 layers". */
+  {
+    DsSummary *summary = ds_build_view_get_summary (DS_BUILD_VIEW (ds_window_get_view (ui->window, "build")));
+
+    ds_document_reset (doc);
+    m = ds_document_get_model (doc);
+    add_layer (m, "Input", "points", -1);
+    ds_document_commit (doc, DS_CHANGE_STRUCTURE, "Add", NULL);
+    g_test_message ("summary: %s", ds_summary_get_totals (summary));
+    g_assert_true (g_str_has_prefix (ds_summary_get_totals (summary), "1 layer ·"));
+  }
 }
 
 /* Step from nothing, then twice more with pauses between: three batches

@@ -285,11 +285,13 @@ run_summary (DsTrainingRun *run)
     case DS_RUN_READY:
       return g_strdup ("starting");
     case DS_RUN_RUNNING:
-      return g_strdup_printf ("%d of %d epochs", ds_training_run_get_epochs_done (run),
-                              ds_training_run_get_config (run)->epochs);
+      return g_strdup_printf (g_dngettext (NULL, "%d of %d epoch", "%d of %d epochs",
+                                           ds_training_run_get_config (run)->epochs),
+                              ds_training_run_get_epochs_done (run), ds_training_run_get_config (run)->epochs);
     case DS_RUN_PAUSED:
-      return g_strdup_printf ("paused · %d of %d epochs", ds_training_run_get_epochs_done (run),
-                              ds_training_run_get_config (run)->epochs);
+      return g_strdup_printf (g_dngettext (NULL, "paused · %d of %d epoch", "paused · %d of %d epochs",
+                                           ds_training_run_get_config (run)->epochs),
+                              ds_training_run_get_epochs_done (run), ds_training_run_get_config (run)->epochs);
     case DS_RUN_FAILED:
       return g_strdup ("failed");
     case DS_RUN_FINISHED:
@@ -429,7 +431,9 @@ update_progress (DsTrainView *self)
         }
       break;
     case DS_RUN_FINISHED:
-      head = g_strdup_printf ("%s · %s after %d epochs", ds_training_run_get_name (run),
+      head = g_strdup_printf (g_dngettext (NULL, "%s · %s after %d epoch", "%s · %s after %d epochs",
+                                           ds_training_run_get_epochs_done (run)),
+                              ds_training_run_get_name (run),
                               ds_training_run_get_end_text (run) ? ds_training_run_get_end_text (run) : "Finished",
                               ds_training_run_get_epochs_done (run));
       break;
