@@ -622,6 +622,12 @@ set_param (DsDocument *doc,
 }
 
 static gboolean
+run_tested (gpointer data)
+{
+  return ds_training_run_get_test_scores (data) != NULL;
+}
+
+static gboolean
 run_has_loss (gpointer data)
 {
   DsMetricSeries *s = ds_training_run_get_series (data, "loss");
@@ -733,9 +739,21 @@ test_new_model_loss (Ui            *ui,
   g_test_message ("first epoch loss %g", points[0].y);
   g_assert_cmpfloat (points[0].y, >, 0.01);
   g_assert_true (ui_wait_for (run_ended, run, 10000));
+  /* The test split's figures follow, evaluated off the main loop. */
+  g_assert_true (ui_wait_for (run_tested, run, 10000));
   ui_spin (400);
   g_test_message ("progress: %s", gtk_label_get_text (ui->train->epoch_label));
-  g_assert_true (g_str_has_suffix (gtk_label_get_text (ui->train->epoch_label), " after 1 epoch"));
+  g_assert_nonnull (strstr (gtk_label_get_text (ui->train->epoch_label), " after 1 epoch · test loss "));
+  g_assert_nonnull (strstr (gtk_label_get_text (ui->train->epoch_label), "· accuracy "));
+  {
+    const NnScores *test = ds_training_run_get_test_scores (run);
+    gboolean found = FALSE;
+    double loss = nn_scores_get (test, "loss", &found);
+
+    g_assert_true (found);
+    g_assert_cmpfloat (loss, >, 0);
+    g_assert_true (isfinite (loss));
+  }
 
   /* The Build view's totals: "1 layer", not "1 layers". */
   {

@@ -26,6 +26,9 @@ struct _DsTrainingRun
   NnModel       *result;
   GError        *error;
   char          *end_text;
+  NnScores       test_scores;  /* the result on the test split, once known */
+  gboolean       tested;
+  gboolean       testing;      /* the evaluation runs on a worker thread */
 
   /* Set from the worker thread through the atomic flag only. */
   gint           pending;
@@ -65,6 +68,7 @@ enum {
   ENDED,
   SERIES_ADDED,
   MARKERS_CHANGED,
+  TESTED,
   N_SIGNALS
 };
 
@@ -254,6 +258,94 @@ apply_histograms (DsTrainingRun *self,
   g_signal_emit (self, signals[HISTOGRAMS], 0);
 }
 
+typedef struct
+{
+  NnModel   *model;     /* a copy of the result: the thread's own */
+  DsDataset *dataset;
+} TestJob;
+
+static void
+test_job_free (gpointer data)
+{
+  TestJob *job = data;
+
+  nn_model_free (job->model);
+  ds_dataset_unref (job->dataset);
+  g_free (job);
+}
+
+static void
+scores_free (gpointer data)
+{
+  nn_scores_clear (data);
+  g_free (data);
+}
+
+static void
+test_thread (GTask        *task,
+             gpointer      source,
+             gpointer      data,
+             GCancellable *cancellable)
+{
+  TestJob *job = data;
+  g_autoptr(GError) error = NULL;
+  NnScores *scores = g_new0 (NnScores, 1);
+
+  if (!nn_model_evaluate (job->model, ds_dataset_get (job->dataset), NULL, 0, 256, scores, &error))
+    {
+      scores_free (scores);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_pointer (task, scores, scores_free);
+}
+
+static void
+test_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      data)
+{
+  DsTrainingRun *self = DS_TRAINING_RUN (source);
+  g_autoptr(GError) error = NULL;
+  NnScores *scores = g_task_propagate_pointer (G_TASK (result), &error);
+
+  self->testing = FALSE;
+  if (scores == NULL)
+    {
+      g_autofree char *text = g_strdup_printf ("The test split could not be evaluated: %s", error->message);
+
+      g_signal_emit (self, signals[MESSAGE], 0, text, TRUE);
+      return;
+    }
+  nn_scores_clear (&self->test_scores);
+  self->test_scores = *scores;
+  g_free (scores);
+  self->tested = TRUE;
+  g_signal_emit (self, signals[TESTED], 0);
+}
+
+/* The test split's loss and metrics for the weights the run ended with
+ * (the best ones when early stopping restored them), on a worker thread:
+ * a large test split takes a while. K-fold runs have no single result. */
+static void
+start_test (DsTrainingRun *self)
+{
+  NnDataset *ds = ds_dataset_get (self->dataset);
+  g_autoptr(GTask) task = NULL;
+  TestJob *job;
+
+  if (self->result == NULL || ds->n_test == 0 || self->cfg.kfold > 1
+      || !nn_model_has_weights (self->result))
+    return;
+  job = g_new0 (TestJob, 1);
+  job->model = nn_model_copy (self->result);
+  job->dataset = ds_dataset_ref (self->dataset);
+  task = g_task_new (self, NULL, test_done_cb, NULL);
+  g_task_set_task_data (task, job, test_job_free);
+  self->testing = TRUE;
+  g_task_run_in_thread (task, test_thread);
+}
+
 /* May drop the run's last reference (the one it held while it ran). */
 static void
 apply_finished (DsTrainingRun *self,
@@ -277,6 +369,8 @@ apply_finished (DsTrainingRun *self,
                                           : e->text ? e->text : "Finished");
     }
   set_state (self, e->error ? DS_RUN_FAILED : DS_RUN_FINISHED);
+  if (e->error == NULL)
+    start_test (self);
   g_signal_emit (self, signals[ENDED], 0);
   if (self->self_ref)
     {
@@ -420,6 +514,7 @@ ds_training_run_finalize (GObject *object)
   g_clear_pointer (&self->result, nn_model_free);
   g_clear_error (&self->error);
   g_free (self->end_text);
+  nn_scores_clear (&self->test_scores);
   G_OBJECT_CLASS (ds_training_run_parent_class)->finalize (object);
 }
 
@@ -505,6 +600,9 @@ ds_training_run_class_init (DsTrainingRunClass *klass)
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
   signals[MARKERS_CHANGED] =
     g_signal_new ("markers-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[TESTED] =
+    g_signal_new ("tested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
@@ -964,4 +1062,18 @@ ds_training_run_dup_history_csv (DsTrainingRun *self)
       g_string_append_c (csv, '\n');
     }
   return g_string_free (csv, FALSE);
+}
+
+gboolean
+ds_training_run_is_testing (DsTrainingRun *self)
+{
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), FALSE);
+  return self->testing;
+}
+
+const NnScores *
+ds_training_run_get_test_scores (DsTrainingRun *self)
+{
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), NULL);
+  return self->tested ? &self->test_scores : NULL;
 }

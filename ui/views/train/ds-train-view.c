@@ -275,6 +275,23 @@ draw_swatch (GtkDrawingArea *area,
   cairo_fill (cr);
 }
 
+/* "test loss 0.312 · accuracy 0.886", "testing…", or NULL. */
+static char *
+test_text (DsTrainingRun *run)
+{
+  const NnScores *scores = ds_training_run_get_test_scores (run);
+  GString *text;
+
+  if (ds_training_run_is_testing (run))
+    return g_strdup ("testing…");
+  if (scores == NULL || scores->n_values == 0)
+    return NULL;
+  text = g_string_new ("test");
+  for (int k = 0; k < scores->n_values; k++)
+    g_string_append_printf (text, "%s %s %.3g", k ? " ·" : "", scores->keys[k], scores->values[k]);
+  return g_string_free (text, FALSE);
+}
+
 static char *
 run_summary (DsTrainingRun *run)
 {
@@ -315,8 +332,15 @@ update_chip (GtkWidget *chip)
   GtkLabel *detail = g_object_get_data (G_OBJECT (chip), "ds-detail");
   GtkWidget *remove = g_object_get_data (G_OBJECT (chip), "ds-remove");
   g_autofree char *text = run_summary (run);
+  g_autofree char *test = test_text (run);
 
-  gtk_label_set_text (detail, text);
+  if (test)
+    {
+      g_autofree char *both = g_strdup_printf ("%s · %s", text, test);
+      gtk_label_set_text (detail, both);
+    }
+  else
+    gtk_label_set_text (detail, text);
   gtk_widget_set_sensitive (remove, !ds_training_run_is_live (run));
 }
 
@@ -387,6 +411,7 @@ create_chip (gpointer item,
   g_object_set_data (G_OBJECT (box), "ds-remove", remove);
   g_signal_connect_object (run, "notify::state", G_CALLBACK (update_chip), box, G_CONNECT_SWAPPED);
   g_signal_connect_object (run, "epoch-ended", G_CALLBACK (update_chip), box, G_CONNECT_SWAPPED);
+  g_signal_connect_object (run, "tested", G_CALLBACK (update_chip), box, G_CONNECT_SWAPPED);
   update_chip (box);
   return box;
 }
@@ -436,6 +461,15 @@ update_progress (DsTrainView *self)
                               ds_training_run_get_name (run),
                               ds_training_run_get_end_text (run) ? ds_training_run_get_end_text (run) : "Finished",
                               ds_training_run_get_epochs_done (run));
+      {
+        g_autofree char *test = test_text (run);
+
+        if (test)
+          {
+            g_autofree char *tmp = g_steal_pointer (&head);
+            head = g_strdup_printf ("%s · %s", tmp, test);
+          }
+      }
       break;
     case DS_RUN_FAILED:
     default:
@@ -643,6 +677,7 @@ begin_run (DsTrainView *self,
   g_signal_connect_object (run, "ended", G_CALLBACK (run_ended_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (run, "message", G_CALLBACK (run_message_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (run, "series-added", G_CALLBACK (run_series_added_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (run, "tested", G_CALLBACK (update_actions), self, G_CONNECT_SWAPPED);
 
   ok = paused ? ds_training_run_start_paused (run, &error) : ds_training_run_start (run, &error);
   if (!ok)
