@@ -742,9 +742,11 @@ test_new_model_loss (Ui            *ui,
   /* The test split's figures follow, evaluated off the main loop. */
   g_assert_true (ui_wait_for (run_tested, run, 10000));
   ui_spin (400);
-  g_test_message ("progress: %s", gtk_label_get_text (ui->train->epoch_label));
-  g_assert_nonnull (strstr (gtk_label_get_text (ui->train->epoch_label), " after 1 epoch · test loss "));
-  g_assert_nonnull (strstr (gtk_label_get_text (ui->train->epoch_label), "· accuracy "));
+  g_test_message ("progress: %s | %s", gtk_label_get_text (ui->train->epoch_label),
+                  gtk_label_get_text (ui->train->speed_label));
+  g_assert_true (g_str_has_suffix (gtk_label_get_text (ui->train->epoch_label), " after 1 epoch"));
+  g_assert_true (g_str_has_prefix (gtk_label_get_text (ui->train->speed_label), "test loss "));
+  g_assert_nonnull (strstr (gtk_label_get_text (ui->train->speed_label), "· accuracy "));
   {
     const NnScores *test = ds_training_run_get_test_scores (run);
     gboolean found = FALSE;

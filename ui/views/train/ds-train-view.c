@@ -461,15 +461,6 @@ update_progress (DsTrainView *self)
                               ds_training_run_get_name (run),
                               ds_training_run_get_end_text (run) ? ds_training_run_get_end_text (run) : "Finished",
                               ds_training_run_get_epochs_done (run));
-      {
-        g_autofree char *test = test_text (run);
-
-        if (test)
-          {
-            g_autofree char *tmp = g_steal_pointer (&head);
-            head = g_strdup_printf ("%s · %s", tmp, test);
-          }
-      }
       break;
     case DS_RUN_FAILED:
     default:
@@ -495,6 +486,14 @@ update_progress (DsTrainView *self)
       double secs = ds_training_run_get_seconds (run);
 
       speed = g_strdup_printf ("%d:%02d of training", (int) secs / 60, (int) secs % 60);
+    }
+  else if (ds_training_run_get_state (run) == DS_RUN_FINISHED && test_text (run))
+    {
+      /* Once it has ended, the test figures matter more than the speed. */
+      g_autofree char *test = test_text (run);
+      double secs = ds_training_run_get_seconds (run);
+
+      speed = g_strdup_printf ("%s · %d:%02d elapsed", test, (int) secs / 60, (int) secs % 60);
     }
   else if (ds_training_run_get_samples_per_second (run) > 0)
     {
