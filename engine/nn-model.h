@@ -182,10 +182,16 @@ NnRef       nn_model_get_output      (const NnModel *m, int i);
 int         nn_model_add_output      (NnModel *m, NnRef ref, NnLoss loss, double loss_weight,
                                       const NnMetric *metrics, int n_metrics);
 void        nn_model_clear_outputs   (NnModel *m);
-/* When no output is set: makes every unconsumed layer call an output with a
- * loss and metric guessed from its activation (softmax: sparse categorical
- * cross-entropy + accuracy; sigmoid: binary cross-entropy + accuracy; else
- * MSE + MAE). Returns the number of outputs. */
+/* The loss and metric that suit output `output` from its layer's activation
+ * and units: softmax (2+ units): sparse categorical cross-entropy + accuracy;
+ * sigmoid: binary cross-entropy + accuracy; linear or no activation: MSE +
+ * MAE. Any other (relu, tanh, softmax on one unit): NN_LOSS_NONE, with an
+ * error naming the layer and the fix. Units come from inferred shapes. */
+NnLoss      nn_model_suggest_loss    (const NnModel *m, NnRef output, NnMetric *metric,
+                                      GError **error);
+/* When no output is set: makes every unconsumed layer call an output with
+ * the loss and metric of nn_model_suggest_loss (none where none suits).
+ * Returns the number of outputs. */
 int         nn_model_auto_outputs    (NnModel *m);
 NnLoss      nn_model_output_get_loss (const NnModel *m, int i);
 double      nn_model_output_get_loss_weight (const NnModel *m, int i);

@@ -91,6 +91,7 @@ typedef struct {
   int      snapshot_every;     /* batches between weight snapshots (0: per epoch, <0: never) */
   gboolean histograms;         /* post NN_EVENT_HISTOGRAMS every epoch */
   int      max_steps;          /* stop after this many steps (0: no limit) */
+  gboolean start_paused;       /* wait for nn_trainer_step/_resume before the first batch */
 } NnFitConfig;
 
 void        nn_fit_config_init  (NnFitConfig *c);

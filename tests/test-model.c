@@ -197,6 +197,7 @@ test_shared_layer_and_graph (void)
   test_set (m, o1, "activation", "sigmoid");
   int o2 = test_add (m, "Dense", "o2");
   test_set (m, o2, "units", "3");
+  test_set (m, o2, "activation", "linear");
   test_connect (m, cat, o1);
   test_connect (m, cat, o2);
   g_assert_true (nn_model_infer (m, &error));
@@ -554,12 +555,57 @@ test_loss_needs_matching_output (void)
     }
 }
 
+/* The summary's columns line up whatever the names' lengths: every row's
+ * shape starts under "Output Shape" and its parameter count under
+ * "Param #", with a space before each. */
+static void
+test_summary_long_names (void)
+{
+  g_autoptr (NnModel) m = nn_model_new ("long");
+  int in = test_add (m, "Input", "image");
+  int p = test_add (m, "MaxPooling2D", "max_pooling2d_with_a_long_name_1");
+  int f = test_add (m, "Flatten", "flatten");
+  g_autoptr (GError) error = NULL;
+  test_connect (m, in, p);
+  test_connect (m, p, f);
+  g_autofree char *s = nn_model_summary (m, &error);
+  g_assert_no_error (error);
+  g_test_message ("\n%s", s);
+  g_auto (GStrv) lines = g_strsplit (s, "\n", -1);
+  int shape_col = -1, params_col = -1, rows = 0;
+  for (guint i = 0; lines[i]; i++)
+    {
+      const char *l = lines[i];
+      const char *shape = strstr (l, "(None");
+      if (strstr (l, "Output Shape"))
+        {
+          shape_col = (int) (strstr (l, "Output Shape") - l);
+          params_col = (int) (strstr (l, "Param #") - l);
+          continue;
+        }
+      if (shape == NULL)
+        continue;
+      rows++;
+      g_assert_cmpint (shape_col, >, 0);
+      g_assert_cmpint ((int) (shape - l), ==, shape_col);
+      g_assert_cmpint (l[shape_col - 1], ==, ' ');
+      /* The count is the first digit after the shape. */
+      const char *count = strchr (shape, ')') + 1;
+      while (*count == ' ')
+        count++;
+      g_assert_cmpint ((int) (count - l), ==, params_col);
+    }
+  g_assert_cmpint (rows, ==, 3);
+  g_assert_nonnull (strstr (s, "Total params"));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/model/table", test_table);
   g_test_add_func ("/model/mlp-shapes-summary", test_mlp_shapes_and_summary);
+  g_test_add_func ("/model/summary-long-names", test_summary_long_names);
   g_test_add_func ("/model/errors-name-the-fix", test_errors_name_the_fix);
   g_test_add_func ("/model/cycles-refused", test_cycles_refused);
   g_test_add_func ("/model/shared-layer-graph", test_shared_layer_and_graph);

@@ -813,6 +813,130 @@ test_categorical_on_axes_advice (void)
   g_assert_nonnull (strstr (error->message, "add Flatten and Dense"));
 }
 
+/* A model whose only output has no loss does not train on nothing: the
+ * trainer takes the loss its activation suggests, or refuses with the
+ * reason where none suits. */
+static void
+test_no_loss_chosen_or_refused (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnDataset) ds = nn_dataset_open ("spirals:n=200", NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (NnModel) m = spirals_mlp (4);
+  int out = nn_model_find_layer (m, "out");
+  NnMetric metric = 0;
+  NnFitConfig cfg;
+
+  /* The rule itself. */
+  g_assert_true (nn_model_infer (m, &error));
+  g_assert_cmpint (nn_model_suggest_loss (m, (NnRef) { out, 0 }, &metric, &error), ==,
+                   NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY);
+  g_assert_cmpint (metric, ==, NN_METRIC_ACCURACY);
+  g_assert_true (nn_model_layer_set_param (m, out, "activation", "linear", &error));
+  g_assert_true (nn_model_infer (m, &error));
+  g_assert_cmpint (nn_model_suggest_loss (m, (NnRef) { out, 0 }, &metric, &error), ==, NN_LOSS_MSE);
+  g_assert_cmpint (metric, ==, NN_METRIC_MAE);
+  g_assert_true (nn_model_layer_set_param (m, out, "activation", "sigmoid", &error));
+  g_assert_true (nn_model_layer_set_param (m, out, "units", "1", &error));
+  g_assert_true (nn_model_infer (m, &error));
+  g_assert_cmpint (nn_model_suggest_loss (m, (NnRef) { out, 0 }, &metric, &error), ==,
+                   NN_LOSS_BINARY_CROSSENTROPY);
+  g_assert_cmpint (metric, ==, NN_METRIC_ACCURACY);
+  g_assert_true (nn_model_layer_set_param (m, out, "activation", "softmax", &error));
+  g_assert_true (nn_model_infer (m, &error));
+  g_assert_cmpint (nn_model_suggest_loss (m, (NnRef) { out, 0 }, &metric, &error), ==, NN_LOSS_NONE);
+  g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG);
+  g_assert_nonnull (strstr (error->message, "out has one unit"));
+  g_clear_error (&error);
+
+  /* Softmax over two classes, loss none: trains with cross-entropy. */
+  g_assert_true (nn_model_layer_set_param (m, out, "units", "2", &error));
+  nn_model_output_set_loss (m, 0, NN_LOSS_NONE, 1.0);
+  nn_model_output_set_metrics (m, 0, NULL, 0);
+  nn_fit_config_init (&cfg);
+  cfg.epochs = 1;
+  {
+    g_autoptr (NnTrainer) t = nn_trainer_new ();
+    g_autoptr (NnModel) trained = NULL;
+    Collected c = { 0 };
+
+    g_assert_true (nn_trainer_start (t, m, ds, &cfg, &error));
+    run_to_end (t, &c);
+    g_assert_true (nn_trainer_join (t, &error));
+    g_assert_cmpint (c.epochs, ==, 1);
+    g_assert_nonnull (c.finished);
+    double loss = 0;
+    for (int k = 0; k < c.finished->n_values; k++)
+      if (g_str_equal (c.finished->keys[k], "loss"))
+        loss = c.finished->values[k];
+    /* Untrained cross-entropy over two classes is about ln 2; none is 0. */
+    g_assert_cmpfloat (loss, >, 0.01);
+    trained = nn_trainer_dup_model (t);
+    g_assert_cmpint (nn_model_output_get_loss (trained, 0), ==,
+                     NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY);
+    nn_event_free (c.finished);
+  }
+
+  /* A relu output suits no loss: refused before any epoch, naming it. */
+  g_assert_true (nn_model_layer_set_param (m, out, "activation", "relu", &error));
+  {
+    g_autoptr (NnTrainer) t = nn_trainer_new ();
+
+    g_assert_false (nn_trainer_start (t, m, ds, &cfg, &error));
+    g_assert_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG);
+    g_test_message ("%s", error->message);
+    g_assert_nonnull (strstr (error->message, "out ends in relu"));
+  }
+  nn_fit_config_clear (&cfg);
+}
+
+/* Stepping a paused trainer: a paused start runs no batch before the
+ * first step, and the clock counts running time only, not the pauses
+ * between steps. */
+static void
+test_step_clock (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnDataset) ds = nn_dataset_open ("spirals:n=2000", NULL, &error);
+  g_autoptr (NnModel) m = spirals_mlp (8);
+  g_autoptr (NnTrainer) t = nn_trainer_new ();
+  NnFitConfig cfg;
+  long last_step = 0;
+  double last_seconds = -1;
+
+  g_assert_no_error (error);
+  nn_fit_config_init (&cfg);
+  cfg.epochs = 1000;
+  cfg.start_paused = TRUE;
+  g_assert_true (nn_trainer_start (t, m, ds, &cfg, &error));
+  for (int i = 0; i < 3; i++)
+    {
+      NnEvent *e;
+
+      nn_trainer_step (t);
+      /* Paused between steps: 0.3 s that the clock must not count. */
+      g_usleep (300000);
+      while ((e = nn_trainer_pop_event (t)))
+        {
+          if (e->kind == NN_EVENT_BATCH)
+            {
+              last_step = e->step;
+              last_seconds = e->seconds;
+            }
+          nn_event_free (e);
+        }
+      g_assert_cmpint (last_step, ==, i + 1);
+    }
+  g_test_message ("3 steps over 0.9 s: the clock says %.3f s", last_seconds);
+  /* Three batches of a small MLP take milliseconds, even on a busy
+   * machine; 0.6 s or more would be the pauses. */
+  g_assert_cmpfloat (last_seconds, >=, 0);
+  g_assert_cmpfloat (last_seconds, <, 0.3);
+  nn_trainer_request_stop (t);
+  nn_trainer_join (t, NULL);
+  nn_fit_config_clear (&cfg);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -832,5 +956,7 @@ main (int argc, char **argv)
   g_test_add_func ("/train/divergence-warns", test_divergence_warns);
   g_test_add_func ("/train/kfold-more-folds-than-samples", test_kfold_more_folds_than_samples);
   g_test_add_func ("/train/categorical-on-axes-advice", test_categorical_on_axes_advice);
+  g_test_add_func ("/train/no-loss-chosen-or-refused", test_no_loss_chosen_or_refused);
+  g_test_add_func ("/train/step-clock", test_step_clock);
   return g_test_run ();
 }

@@ -2,13 +2,17 @@
 /* The sample gallery lists every model in $DEEPSCOPE_SAMPLES and opens each
  * one without error, under a private X server (tests/run-headless.sh). */
 #include <adwaita.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "ds-application.h"
+#include "ds-autosave.h"
 #include "ds-build-view-private.h"
 #include "ds-graph-canvas-private.h"
 #include "ds-sample-gallery-private.h"
 #include "ds-util.h"
-#include "ds-window.h"
+#include "ds-window-private.h"
 #include "ui-test-util.h"
 
 static guint
@@ -121,6 +125,119 @@ test_software_gl (void)
     g_unsetenv ("GSK_RENDERER");
 }
 
+/* The Recent menu shows a file name with an underscore as it is
+ * ("fashion_mlp.json", not "fashionmlp.json"): menu labels take "_" as a
+ * mnemonic, so the label doubles it. */
+static void
+test_recent_underscore (void)
+{
+  g_autoptr(DsApplication) app = ds_application_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) file = g_file_new_for_path ("/tmp/fashion_mlp.json");
+  g_autofree char *label = NULL;
+  DsWindow *window;
+  GMenuModel *recent;
+
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  ds_application_add_recent (app, file);
+  window = ds_window_new (GTK_APPLICATION (app));
+  gtk_window_present (GTK_WINDOW (window));
+  ui_spin (50);
+  recent = ds_window_get_recent_menu (window);
+  g_assert_cmpint (g_menu_model_get_n_items (recent), >=, 1);
+  g_assert_true (g_menu_model_get_item_attribute (recent, 0, G_MENU_ATTRIBUTE_LABEL, "s", &label));
+  g_test_message ("menu label “%s”", label);
+  /* Shown with use-underline: "__" is one literal "_". */
+  g_assert_cmpstr (label, ==, "fashion__mlp.json");
+  ui_close_window_checked (window);
+}
+
+static gboolean
+path_listed (GPtrArray  *paths,
+             const char *path)
+{
+  for (guint i = 0; i < paths->len; i++)
+    if (g_str_equal (paths->pdata[i], path))
+      return TRUE;
+  return FALSE;
+}
+
+/* A second instance started while the first has unsaved work does not
+ * offer the first's autosave copy, nor remove it: only a dead instance's
+ * copies are orphans. The first instance is a child process that writes
+ * its copy, then waits; killed, it leaves the copy, which is then offered
+ * and can be removed. */
+static void
+test_autosave_live_instance (void)
+{
+  int to_parent[2], to_child[2];
+  char path[4096] = { 0 };
+  ssize_t got = 0, n;
+  pid_t child;
+  int status;
+
+  g_assert_cmpint (pipe (to_parent), ==, 0);
+  g_assert_cmpint (pipe (to_child), ==, 0);
+  child = fork ();
+  g_assert_cmpint (child, >=, 0);
+  if (child == 0)
+    {
+      /* The other instance: GObjects only, no display. */
+      DsDocument *doc = ds_document_new ();
+      DsAutosave *autosave = ds_autosave_new (doc, 0);
+      NnModel *m = ds_document_get_model (doc);
+      const char *p;
+      char c;
+
+      close (to_parent[0]);
+      close (to_child[1]);
+      nn_model_add_layer (m, "Input", "image", NULL);
+      ds_document_commit (doc, DS_CHANGE_STRUCTURE, "Add", NULL);
+      if (!ds_autosave_save_now (autosave, NULL))
+        _exit (2);
+      p = ds_autosave_get_path (autosave);
+      if (write (to_parent[1], p, strlen (p)) < 0)
+        _exit (3);
+      close (to_parent[1]);
+      /* Alive until the parent says; then gone without cleaning up. */
+      if (read (to_child[0], &c, 1) < 0)
+        _exit (4);
+      _exit (0);
+    }
+  close (to_parent[1]);
+  close (to_child[0]);
+  while ((n = read (to_parent[0], path + got, sizeof path - 1 - (size_t) got)) > 0)
+    got += n;
+  close (to_parent[0]);
+  g_assert_cmpint (got, >, 0);
+  g_test_message ("the other instance's copy: %s", path);
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  /* While it lives: not offered, and not removed when asked to. */
+  {
+    g_autoptr(GPtrArray) orphans = ds_autosave_find_orphans ();
+
+    g_assert_false (path_listed (orphans, path));
+    g_assert_false (ds_autosave_remove_orphan (path));
+    g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+  }
+
+  /* It dies (as in a crash: the copy stays): now the copy is offered. */
+  close (to_child[1]);
+  g_assert_cmpint (waitpid (child, &status, 0), ==, child);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+  {
+    g_autoptr(GPtrArray) orphans = ds_autosave_find_orphans ();
+
+    g_assert_true (path_listed (orphans, path));
+    g_assert_true (ds_autosave_remove_orphan (path));
+    g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -128,5 +245,7 @@ main (int   argc,
   ui_test_init (&argc, &argv);
   g_test_add_func ("/ui/gallery/open-every-sample", test_open_every_sample);
   g_test_add_func ("/ui/gallery/software-gl", test_software_gl);
+  g_test_add_func ("/ui/gallery/recent-underscore", test_recent_underscore);
+  g_test_add_func ("/ui/gallery/autosave-live-instance", test_autosave_live_instance);
   return g_test_run ();
 }

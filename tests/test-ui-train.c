@@ -18,11 +18,13 @@
 
 #include "ds-application.h"
 #include "ds-colors.h"
+#include "ds-build-view-private.h"
 #include "ds-data-view-private.h"
 #include "ds-export.h"
 #include "ds-histogram-view-private.h"
 #include "ds-playground-private.h"
 #include "ds-plot-private.h"
+#include "ds-summary-private.h"
 #include "ds-train-view-private.h"
 #include "ds-training-run-private.h"
 #include "ds-window.h"
@@ -589,6 +591,220 @@ test_plot_interaction (Ui            *ui,
 /* A log axis spanning less than a decade (a decaying learning rate) gets
  * ticks at nice values, not at evenly spaced logarithms; a wide one keeps
  * 1, 2 and 5 times powers of ten. */
+static int
+add_layer (NnModel    *m,
+           const char *type,
+           const char *name,
+           int         after)
+{
+  g_autoptr(GError) error = NULL;
+  int l = nn_model_add_layer (m, type, name, &error);
+
+  g_assert_no_error (error);
+  if (after >= 0)
+    g_assert_true (nn_model_connect (m, (NnRef) { after, 0 }, l, 0, &error));
+  g_assert_no_error (error);
+  return l;
+}
+
+static void
+set_param (DsDocument *doc,
+           const char *layer,
+           const char *param,
+           const char *value)
+{
+  NnModel *m = ds_document_get_model (doc);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (nn_model_layer_set_param (m, nn_model_find_layer (m, layer), param, value, &error));
+  ds_document_commit (doc, DS_CHANGE_PARAMS, "Change", NULL);
+  ui_spin (50);
+}
+
+static gboolean
+run_tested (gpointer data)
+{
+  return ds_training_run_get_test_scores (data) != NULL;
+}
+
+static gboolean
+run_has_loss (gpointer data)
+{
+  DsMetricSeries *s = ds_training_run_get_series (data, "loss");
+
+  return s && ds_metric_series_get_n_points (s) > 0;
+}
+
+/* A model built from New: the output's activation picks the loss and
+ * metric, shown in the Train view; a loss the person chose stays; an
+ * output that suits no loss refuses Train with the reason next to the
+ * button, and that error goes when undo removes the layer it names. */
+static void
+test_new_model_loss (Ui            *ui,
+                     gconstpointer  data)
+{
+  DsDocument *doc = ds_window_get_document (ui->window);
+  NnModel *m;
+  AdwComboRow *loss_row, *metric_row;
+  const char *description;
+  DsTrainingRun *run;
+  const DsPoint *points;
+  guint n;
+  int in, hidden, extra;
+
+  pick_spirals (ui);
+  ds_document_reset (doc);
+  m = ds_document_get_model (doc);
+  in = add_layer (m, "Input", "points", -1);
+  g_assert_true (nn_model_layer_set_param (m, in, "shape", "2", NULL));
+  hidden = add_layer (m, "Dense", "hidden", in);
+  g_assert_true (nn_model_layer_set_param (m, hidden, "units", "16", NULL));
+  g_assert_true (nn_model_layer_set_param (m, hidden, "activation", "relu", NULL));
+  int out = add_layer (m, "Dense", "out", hidden);
+  g_assert_true (nn_model_layer_set_param (m, out, "activation", "linear", NULL));
+  ds_document_commit (doc, DS_CHANGE_STRUCTURE, "Build", NULL);
+  show (ui, "train");
+  m = ds_document_get_model (doc);
+
+  /* A linear output: MSE and MAE, said to come from it. */
+  loss_row = find_combo (GTK_WIDGET (ui->train), "Loss");
+  metric_row = find_combo (GTK_WIDGET (ui->train), "Metric");
+  g_assert_nonnull (loss_row);
+  g_assert_nonnull (metric_row);
+  g_assert_cmpint (nn_model_output_get_loss (m, 0), ==, NN_LOSS_MSE);
+  g_assert_cmpuint (adw_combo_row_get_selected (loss_row), ==, NN_LOSS_MSE);
+  g_assert_cmpuint (adw_combo_row_get_selected (metric_row), ==, 2);   /* MAE */
+  description = adw_preferences_group_get_description (ui->train->outputs_group);
+  g_test_message ("linear: %s", description);
+  g_assert_cmpstr (description, ==, "Chosen from the linear output of out");
+
+  /* Softmax over two units: sparse cross-entropy and accuracy. */
+  set_param (doc, "out", "units", "2");
+  set_param (doc, "out", "activation", "softmax");
+  m = ds_document_get_model (doc);
+  g_assert_cmpint (nn_model_output_get_loss (m, 0), ==, NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY);
+  g_assert_cmpuint (adw_combo_row_get_selected (loss_row), ==, NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY);
+  g_assert_cmpuint (adw_combo_row_get_selected (metric_row), ==, 1);   /* Accuracy */
+  g_assert_cmpstr (adw_preferences_group_get_description (ui->train->outputs_group), ==,
+                   "Chosen from the softmax output of out");
+
+  /* A relu layer appended becomes the output: no loss suits it, Train is
+   * refused with the reason, and no run starts. */
+  m = ds_document_get_model (doc);
+  extra = add_layer (m, "Dense", "extra", nn_model_find_layer (m, "out"));
+  g_assert_true (nn_model_layer_set_param (m, extra, "activation", "relu", NULL));
+  ds_document_commit (doc, DS_CHANGE_STRUCTURE, "Add extra", NULL);
+  ui_spin (50);
+  m = ds_document_get_model (doc);
+  g_assert_cmpint (nn_model_output_get_loss (m, 0), ==, NN_LOSS_NONE);
+  g_assert_nonnull (strstr (adw_preferences_group_get_description (ui->train->outputs_group),
+                            "extra ends in relu"));
+  press (ds_train_view_get_button (ui->train, "start"));
+  ui_spin (100);
+  g_test_message ("refused: %s", ds_train_view_get_status (ui->train));
+  g_assert_nonnull (ds_train_view_get_status (ui->train));
+  g_assert_nonnull (strstr (ds_train_view_get_status (ui->train), "no loss to train with"));
+  g_assert_nonnull (strstr (ds_train_view_get_status (ui->train), "extra ends in relu"));
+  g_assert_cmpuint (g_list_model_get_n_items (ds_train_view_get_runs (ui->train)), ==, 0);
+
+  /* Undo removes "extra": its error goes with it. */
+  g_assert_true (ds_document_undo (doc));
+  ui_spin (50);
+  g_assert_null (ds_train_view_get_status (ui->train));
+  m = ds_document_get_model (doc);
+  g_assert_cmpint (nn_model_find_layer (m, "extra"), <, 0);
+  g_assert_cmpint (nn_model_output_get_loss (m, 0), ==, NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY);
+
+  /* A loss chosen by hand stays when the activation changes. */
+  adw_combo_row_set_selected (loss_row, NN_LOSS_CATEGORICAL_CROSSENTROPY);
+  ui_spin (50);
+  set_param (doc, "out", "activation", "sigmoid");
+  m = ds_document_get_model (doc);
+  g_assert_cmpint (nn_model_output_get_loss (m, 0), ==, NN_LOSS_CATEGORICAL_CROSSENTROPY);
+  description = adw_preferences_group_get_description (ui->train->outputs_group);
+  g_assert_true (description == NULL || *description == '\0');
+  g_assert_true (ds_document_undo (doc));
+  g_assert_true (ds_document_undo (doc));
+  ui_spin (50);
+  m = ds_document_get_model (doc);
+  g_assert_cmpint (nn_model_output_get_loss (m, 0), ==, NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY);
+
+  /* It trains with a loss that is not zero; one epoch reads "1 epoch". */
+  gtk_spin_button_set_value (find_spin (GTK_WIDGET (ui->train), "Epochs"), 1);
+  press (ds_train_view_get_button (ui->train, "start"));
+  g_assert_null (ds_train_view_get_status (ui->train));
+  run = ds_train_view_get_current_run (ui->train);
+  g_assert_nonnull (run);
+  g_assert_true (ui_wait_for (run_has_loss, run, 10000));
+  points = ds_metric_series_get_points (ds_training_run_get_series (run, "loss"), &n);
+  g_test_message ("first epoch loss %g", points[0].y);
+  g_assert_cmpfloat (points[0].y, >, 0.01);
+  g_assert_true (ui_wait_for (run_ended, run, 10000));
+  /* The test split's figures follow, evaluated off the main loop. */
+  g_assert_true (ui_wait_for (run_tested, run, 10000));
+  ui_spin (400);
+  g_test_message ("progress: %s | %s", gtk_label_get_text (ui->train->epoch_label),
+                  gtk_label_get_text (ui->train->speed_label));
+  g_assert_true (g_str_has_suffix (gtk_label_get_text (ui->train->epoch_label), " after 1 epoch"));
+  g_assert_true (g_str_has_prefix (gtk_label_get_text (ui->train->speed_label), "test loss "));
+  g_assert_nonnull (strstr (gtk_label_get_text (ui->train->speed_label), "· accuracy "));
+  {
+    const NnScores *test = ds_training_run_get_test_scores (run);
+    gboolean found = FALSE;
+    double loss = nn_scores_get (test, "loss", &found);
+
+    g_assert_true (found);
+    g_assert_cmpfloat (loss, >, 0);
+    g_assert_true (isfinite (loss));
+  }
+
+  /* The Build view's totals: "1 layer", not "1 layers". */
+  {
+    DsSummary *summary = ds_build_view_get_summary (DS_BUILD_VIEW (ds_window_get_view (ui->window, "build")));
+
+    ds_document_reset (doc);
+    m = ds_document_get_model (doc);
+    add_layer (m, "Input", "points", -1);
+    ds_document_commit (doc, DS_CHANGE_STRUCTURE, "Add", NULL);
+    g_test_message ("summary: %s", ds_summary_get_totals (summary));
+    g_assert_true (g_str_has_prefix (ds_summary_get_totals (summary), "1 layer ·"));
+  }
+}
+
+/* Step from nothing, then twice more with pauses between: three batches
+ * exactly, and the progress shows the running time (seconds of batches,
+ * not of waiting) with no samples/s taken over single steps. */
+static void
+test_step_clock (Ui            *ui,
+                 gconstpointer  data)
+{
+  StoreWait sw = { ds_data_view_get_store (ui->data), "spirals" };
+  DsTrainingRun *run;
+  const char *text;
+
+  open_sample (ui, "spirals_mlp.json");
+  g_assert_true (ui_wait_for (store_has, &sw, 5000));
+  show (ui, "train");
+  for (long i = 1; i <= 3; i++)
+    {
+      StepWait w = { NULL, i - 1 };
+
+      press (ds_train_view_get_button (ui->train, "step"));
+      run = ds_train_view_get_current_run (ui->train);
+      g_assert_nonnull (run);
+      w.run = run;
+      g_assert_true (ui_wait_for (step_passed, &w, 5000));
+      ui_spin (700);
+      g_assert_cmpint (ds_training_run_get_step (run), ==, i);
+    }
+  g_assert_cmpint (ds_training_run_get_state (run), ==, DS_RUN_PAUSED);
+  text = gtk_label_get_text (ui->train->speed_label);
+  g_test_message ("after 3 steps over %.1f s: “%s”, clock %.3f s", 3 * 0.95, text,
+                  ds_training_run_get_seconds (run));
+  g_assert_cmpfloat (ds_training_run_get_seconds (run), <, 0.5);
+  g_assert_cmpstr (text, ==, "0:00 of training");
+}
+
 static void
 test_log_ticks (void)
 {
@@ -847,6 +1063,8 @@ main (int   argc,
   g_test_add_func ("/ui/train/series", test_series);
   g_test_add_func ("/ui/train/log-ticks", test_log_ticks);
   g_test_add ("/ui/train/spirals-live", Ui, NULL, ui_setup, test_spirals_live, ui_teardown);
+  g_test_add ("/ui/train/new-model-loss", Ui, NULL, ui_setup, test_new_model_loss, ui_teardown);
+  g_test_add ("/ui/train/step-clock", Ui, NULL, ui_setup, test_step_clock, ui_teardown);
   g_test_add ("/ui/train/schedule", Ui, NULL, ui_setup, test_schedule, ui_teardown);
   g_test_add ("/ui/train/plot-zoom-log-export", Ui, NULL, ui_setup, test_plot_interaction, ui_teardown);
   g_test_add ("/ui/train/main-loop-stalls", Ui, NULL, ui_setup, test_stalls, ui_teardown);

@@ -865,24 +865,48 @@ is_auto_output (const NnModel *m, NnRef r)
   return l->type->max_inputs != 0 && l->calls[r.call].n_in > 0 && !is_consumed (m, r);
 }
 
-/* The loss and metric guessed from a layer's activation. */
-static NnLoss
-guess_loss (const NnLayer *l, NnMetric *metric)
+NnLoss
+nn_model_suggest_loss (const NnModel *m, NnRef output, NnMetric *metric, GError **error)
 {
+  g_return_val_if_fail (m != NULL, NN_LOSS_NONE);
+  g_return_val_if_fail (output.layer >= 0 && output.layer < m->n_layers, NN_LOSS_NONE);
+  const NnLayer *l = m->layers[output.layer];
   int k = param_index (l, "activation");
   const char *act = k >= 0 ? l->type->params[k].choices[l->cfg[k].i] : "linear";
-  if (g_str_equal (act, "softmax"))
+  const NnCall *c = output.call >= 0 && output.call < l->n_calls ? &l->calls[output.call] : NULL;
+  /* Units: the last axis of the inferred shape, 0 when not known yet. */
+  int units = c && c->shape_ok && c->shape.ndim > 0 ? c->shape.d[c->shape.ndim - 1] : 0;
+  NnMetric dummy;
+
+  if (metric == NULL)
+    metric = &dummy;
+  if (g_str_equal (act, "softmax") && units != 1)
     {
       *metric = NN_METRIC_ACCURACY;
       return NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
     }
   if (g_str_equal (act, "sigmoid"))
     {
+      /* One unit: yes or no; several: one yes or no per unit. */
       *metric = NN_METRIC_ACCURACY;
       return NN_LOSS_BINARY_CROSSENTROPY;
     }
-  *metric = NN_METRIC_MAE;
-  return NN_LOSS_MSE;
+  if (g_str_equal (act, "linear"))
+    {
+      *metric = NN_METRIC_MAE;
+      return NN_LOSS_MSE;
+    }
+  if (g_str_equal (act, "softmax"))
+    g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
+                 "The output layer %s has one unit under softmax, which always gives 1: "
+                 "give it one unit per class, or use sigmoid for a yes-or-no output", l->name);
+  else
+    g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
+                 "The output layer %s ends in %s, which suits no loss: set its activation to "
+                 "softmax (one class of several), sigmoid (yes or no) or linear (a number), "
+                 "or choose its loss by hand", l->name, act);
+  *metric = 0;
+  return NN_LOSS_NONE;
 }
 
 int
@@ -897,8 +921,8 @@ nn_model_auto_outputs (NnModel *m)
         if (!is_auto_output (m, r))
           continue;
         NnMetric metric;
-        NnLoss loss = guess_loss (m->layers[i], &metric);
-        nn_model_add_output (m, r, loss, 1.0, &metric, 1);
+        NnLoss loss = nn_model_suggest_loss (m, r, &metric, NULL);
+        nn_model_add_output (m, r, loss, 1.0, &metric, loss == NN_LOSS_NONE ? 0 : 1);
       }
   return m->n_outputs;
 }
@@ -988,7 +1012,7 @@ check_losses (InferCtx *ctx)
         if (!call->shape_ok)
           continue;
         if (m->n_outputs == 0 && is_auto_output (m, r))
-          loss = guess_loss (m->layers[i], &metric);
+          loss = nn_model_suggest_loss (m, r, &metric, NULL);
         for (int o = 0; o < m->n_outputs; o++)
           if (m->outputs[o].ref.layer == i && m->outputs[o].ref.call == c
               && m->outputs[o].loss != NN_LOSS_NONE)
@@ -1357,7 +1381,16 @@ nn_model_summary (NnModel *m, GError **error)
   for (int i = 0; i < m->n_layers; i++)
     graph |= m->layers[i]->n_calls > 1 || m->layers[i]->calls[0].n_in > 1
              || (m->layers[i]->type->max_inputs == 0 && i > 0);
-  const int w_name = 29, w_shape = 26, w_params = 11;
+  /* Keras's column widths, widened to the longest entry plus a space so
+   * that "max_pooling2d_1 (MaxPooling2D)" never runs into its shape. */
+  int w_name = 29, w_shape = 26, w_params = 11;
+  for (int i = 0; i < m->n_layers; i++)
+    for (int c = 0; c < m->layers[i]->n_calls; c++)
+      {
+        g_autofree char *shape = keras_shape (&m->layers[i]->calls[c].shape);
+        w_name = MAX (w_name, (int) (strlen (m->layers[i]->name) + strlen (m->layers[i]->type->name) + 5));
+        w_shape = MAX (w_shape, (int) strlen (shape) + 1);
+      }
   int width = w_name + w_shape + w_params + (graph ? 24 : 0);
   g_autofree char *rule = g_strnfill (width, '_');
   g_autofree char *dbl = g_strnfill (width, '=');

@@ -80,6 +80,7 @@ struct _NnTrainer {
   GError         *error;
   NnRng           rng;
   gint64          t0;
+  gint64          waited_us;       /* worker only: time spent paused since t0 */
 };
 
 NnTrainer *
@@ -131,7 +132,8 @@ event_new (NnTrainer *t, NnEventKind kind)
   NnEvent *e = g_new0 (NnEvent, 1);
   e->kind = kind;
   e->fold = -1;
-  e->seconds = (g_get_monotonic_time () - t->t0) / 1e6;
+  /* Running time: a paused trainer's clock stands still. */
+  e->seconds = (g_get_monotonic_time () - t->t0 - t->waited_us) / 1e6;
   return e;
 }
 
@@ -275,6 +277,7 @@ wait_if_paused (NnTrainer *t)
 {
   if (!g_atomic_int_get (&t->paused))
     return !g_atomic_int_get (&t->stop);
+  gint64 w0 = g_get_monotonic_time ();
   g_mutex_lock (&t->lock);
   while (g_atomic_int_get (&t->paused) && !g_atomic_int_get (&t->stop)
          && g_atomic_int_get (&t->steps_requested) == 0)
@@ -282,6 +285,7 @@ wait_if_paused (NnTrainer *t)
   if (g_atomic_int_get (&t->steps_requested) > 0)
     g_atomic_int_add (&t->steps_requested, -1);
   g_mutex_unlock (&t->lock);
+  t->waited_us += g_get_monotonic_time () - w0;
   return !g_atomic_int_get (&t->stop);
 }
 
@@ -989,6 +993,43 @@ worker (gpointer data)
   return NULL;
 }
 
+/* A model with no loss at all would train on nothing (loss 0 every epoch):
+ * its outputs take the loss their activation suggests, and where none
+ * suits the start is refused with the reason. Outputs left without a loss
+ * beside one that has a loss are meant so (an extra output to inspect). */
+static gboolean
+choose_losses (NnModel *m, GError **error)
+{
+  int n = nn_model_get_n_outputs (m);
+
+  for (int i = 0; i < n; i++)
+    if (nn_model_output_get_loss (m, i) != NN_LOSS_NONE)
+      return TRUE;
+  for (int i = 0; i < n; i++)
+    {
+      GError *why = NULL;
+      NnMetric metric;
+      NnLoss loss = nn_model_suggest_loss (m, nn_model_get_output (m, i), &metric, &why);
+
+      if (loss == NN_LOSS_NONE)
+        {
+          g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                       "The model has no loss to train with. %s", why->message);
+          g_error_free (why);
+          return FALSE;
+        }
+      nn_model_output_set_loss (m, i, loss, nn_model_output_get_loss_weight (m, i));
+      nn_model_output_set_metrics (m, i, &metric, 1);
+    }
+  if (n == 0)
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                   "The model has no output to train: connect its last layer");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 nn_trainer_start (NnTrainer *t, NnModel *model, NnDataset *ds, const NnFitConfig *cfg,
                   GError **error)
@@ -1035,6 +1076,8 @@ nn_trainer_start (NnTrainer *t, NnModel *model, NnDataset *ds, const NnFitConfig
   nn_model_auto_outputs (t->model);
   if (!nn_model_infer (t->model, error))
     return FALSE;
+  if (!choose_losses (t->model, error))
+    return FALSE;
   if (!nn_model_has_weights (t->model) && !nn_model_init_weights (t->model, cfg->seed, error))
     return FALSE;
   nn_fit_config_clear (&t->cfg);
@@ -1045,11 +1088,13 @@ nn_trainer_start (NnTrainer *t, NnModel *model, NnDataset *ds, const NnFitConfig
   g_clear_error (&t->error);
   nn_rng_seed (&t->rng, cfg->seed);
   g_atomic_int_set (&t->stop, 0);
-  g_atomic_int_set (&t->paused, 0);
+  /* Set before the worker exists, so a paused start runs no batch early. */
+  g_atomic_int_set (&t->paused, cfg->start_paused ? 1 : 0);
   g_atomic_int_set (&t->steps_requested, 0);
   g_atomic_int_set (&t->running, 1);
   t->lr_request = 0;
   t->t0 = g_get_monotonic_time ();
+  t->waited_us = 0;
   t->thread = g_thread_new ("deepscope-fit", worker, t);
   return TRUE;
 }

@@ -16,6 +16,8 @@ struct _DsDocument
   DsDatasetStore *store;
   GListStore  *runs;            /* DsTrainingRun, oldest first */
   DsTrainingRun *current;
+  GHashTable  *auto_losses;     /* output layer name → loss + 1 it was given
+                                 * automatically (it follows the layer) */
 };
 
 G_DEFINE_FINAL_TYPE (DsDocument, ds_document, G_TYPE_OBJECT)
@@ -38,6 +40,8 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
+
+static void follow_losses (DsDocument *self);
 
 static char *
 snapshot (NnModel *model)
@@ -99,6 +103,7 @@ ds_document_finalize (GObject *object)
   g_clear_pointer (&self->model, nn_model_free);
   g_clear_object (&self->file);
   g_clear_object (&self->undo);
+  g_clear_pointer (&self->auto_losses, g_hash_table_unref);
   G_OBJECT_CLASS (ds_document_parent_class)->finalize (object);
 }
 
@@ -197,6 +202,7 @@ ds_document_init (DsDocument *self)
 {
   g_autofree char *state = NULL;
 
+  self->auto_losses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->undo = ds_undo_stack_new (200);
   g_signal_connect_object (self->undo, "notify", G_CALLBACK (undo_notify_cb), self,
                            G_CONNECT_SWAPPED);
@@ -286,6 +292,8 @@ replace_model (DsDocument *self,
   g_clear_pointer (&self->model, nn_model_free);
   self->model = model;
   nn_model_infer (self->model, NULL);
+  g_hash_table_remove_all (self->auto_losses);
+  follow_losses (self);
   state = snapshot (self->model);
   ds_undo_stack_reset (self->undo, state);
   self->saved_serial = dirty ? 0 : ds_undo_stack_get_serial (self->undo);
@@ -404,20 +412,76 @@ ds_document_save (DsDocument  *self,
   return TRUE;
 }
 
+/* Output i's loss and first metric as one number for the record. */
+static int
+loss_key (NnModel *m,
+          int      i)
+{
+  int metric = nn_model_output_get_n_metrics (m, i) > 0 ? (int) nn_model_output_get_metric (m, i, 0) + 1 : 0;
+
+  return 1 + (int) nn_model_output_get_loss (m, i) + 64 * metric;
+}
+
+/* Whether output i's loss is the document's automatic choice: none yet
+ * and never chosen, or the loss and metric it was last given
+ * automatically (a metric the person picked makes it theirs too). */
+static gboolean
+loss_is_automatic (DsDocument *self,
+                   int         i)
+{
+  NnModel *m = self->model;
+  const char *name = nn_model_layer_get_name (m, nn_model_get_output (m, i).layer);
+  gpointer given;
+
+  if (!g_hash_table_lookup_extended (self->auto_losses, name, NULL, &given))
+    return nn_model_output_get_loss (m, i) == NN_LOSS_NONE;
+  return GPOINTER_TO_INT (given) == loss_key (m, i);
+}
+
+/* Automatic losses follow their output layer: a new model's softmax output
+ * gets cross-entropy and accuracy, a linear one MSE and MAE, and a change
+ * of activation or units changes them again; a loss the person chose
+ * stays. Where no loss suits, the output has none and the Train view says
+ * why. Needs inferred shapes (units). */
+static void
+follow_losses (DsDocument *self)
+{
+  NnModel *m = self->model;
+
+  for (int i = 0; i < nn_model_get_n_outputs (m); i++)
+    {
+      const char *name = nn_model_layer_get_name (m, nn_model_get_output (m, i).layer);
+
+      if (loss_is_automatic (self, i))
+        {
+          NnMetric metric;
+          NnLoss loss = nn_model_suggest_loss (m, nn_model_get_output (m, i), &metric, NULL);
+
+          nn_model_output_set_loss (m, i, loss, nn_model_output_get_loss_weight (m, i));
+          nn_model_output_set_metrics (m, i, &metric, loss == NN_LOSS_NONE ? 0 : 1);
+          g_hash_table_insert (self->auto_losses, g_strdup (name), GINT_TO_POINTER (loss_key (m, i)));
+        }
+    }
+  /* Layers that are no longer outputs stay in the record: an undo may
+   * make them outputs again, automatic as they were. */
+}
+
 /* Outputs follow the graph: every connected layer that nothing reads from is
  * an output, as in a Keras Model(inputs, outputs) built from the sinks.
  * Outputs that stay keep their loss and metrics; new ones copy the first
- * old output's settings. */
+ * old output's settings, or start automatic when that one was. */
 static void
-sync_outputs (NnModel *m)
+sync_outputs (DsDocument *self)
 {
+  NnModel *m = self->model;
   int n = nn_model_get_n_layers (m);
   g_autofree gboolean *read = g_new0 (gboolean, MAX (n, 1));
   g_autofree int *sinks = g_new0 (int, MAX (n, 1));
   int n_sinks = 0, n_old = nn_model_get_n_outputs (m);
   gboolean same;
 
-  typedef struct { NnRef ref; NnLoss loss; double weight; int n_metrics; NnMetric metrics[8]; } Old;
+  typedef struct { NnRef ref; NnLoss loss; double weight; int n_metrics; NnMetric metrics[8];
+                   gboolean automatic; } Old;
   g_autofree Old *old = g_new0 (Old, MAX (n_old, 1));
 
   for (int l = 0; l < n; l++)
@@ -451,21 +515,36 @@ sync_outputs (NnModel *m)
       old[i].n_metrics = MIN (nn_model_output_get_n_metrics (m, i), 8);
       for (int k = 0; k < old[i].n_metrics; k++)
         old[i].metrics[k] = nn_model_output_get_metric (m, i, k);
+      old[i].automatic = loss_is_automatic (self, i);
     }
   nn_model_clear_outputs (m);
   for (int i = 0; i < n_sinks; i++)
     {
       const Old *o = n_old > 0 ? &old[0] : NULL;
+      gboolean kept = FALSE;
 
       for (int k = 0; k < n_old; k++)
         if (old[k].ref.layer == sinks[i])
-          o = &old[k];
-      if (o != NULL)
+          o = &old[k], kept = TRUE;
+      if (o != NULL && (kept || !o->automatic))
         nn_model_add_output (m, (NnRef) { sinks[i], 0 }, o->loss, o->weight,
                              o->metrics, o->n_metrics);
       else
-        nn_model_add_output (m, (NnRef) { sinks[i], 0 }, NN_LOSS_NONE, 1.0, NULL, 0);
+        {
+          /* A new output: automatic, whatever its name held before. */
+          g_hash_table_remove (self->auto_losses, nn_model_layer_get_name (m, sinks[i]));
+          nn_model_add_output (m, (NnRef) { sinks[i], 0 }, NN_LOSS_NONE, 1.0, NULL, 0);
+        }
     }
+}
+
+gboolean
+ds_document_output_loss_is_automatic (DsDocument *self,
+                                      int         output)
+{
+  g_return_val_if_fail (DS_IS_DOCUMENT (self), FALSE);
+  g_return_val_if_fail (output >= 0 && output < nn_model_get_n_outputs (self->model), FALSE);
+  return loss_is_automatic (self, output);
 }
 
 void
@@ -479,10 +558,13 @@ ds_document_commit (DsDocument *self,
   g_return_if_fail (DS_IS_DOCUMENT (self));
 
   if (what & DS_CHANGE_STRUCTURE)
-    sync_outputs (self->model);
+    sync_outputs (self);
   /* Errors are recorded on the layers; the views show them there. */
   if (what & (DS_CHANGE_STRUCTURE | DS_CHANGE_PARAMS))
-    nn_model_infer (self->model, NULL);
+    {
+      nn_model_infer (self->model, NULL);
+      follow_losses (self);
+    }
   state = snapshot (self->model);
   if (ds_undo_stack_push (self->undo, state, label, merge_key))
     {

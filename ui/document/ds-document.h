@@ -49,6 +49,10 @@ void         ds_document_reset        (DsDocument *self);
  * ::changed. See ds_undo_stack_push for merge_key. */
 void         ds_document_commit       (DsDocument *self, DsChange what,
                                        const char *label, const char *merge_key);
+/* TRUE when output `output`'s loss and metric are the ones its layer's
+ * activation suggests (nn_model_suggest_loss) and follow it on every
+ * commit; FALSE once the person chose them (or the file named them). */
+gboolean     ds_document_output_loss_is_automatic (DsDocument *self, int output);
 /* Emits ::changed for a change not recorded in the history (positions
  * during a drag, before the commit at its end). */
 void         ds_document_notify_live  (DsDocument *self, DsChange what);

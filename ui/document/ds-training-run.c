@@ -27,6 +27,9 @@ struct _DsTrainingRun
   NnModel       *result;
   GError        *error;
   char          *end_text;
+  NnScores       test_scores;  /* the result on the test split, once known */
+  gboolean       tested;
+  gboolean       testing;      /* the evaluation runs on a worker thread */
 
   /* Set from the worker thread through the atomic flag only. */
   gint           pending;
@@ -74,6 +77,7 @@ enum {
   ENDED,
   SERIES_ADDED,
   MARKERS_CHANGED,
+  TESTED,
   N_SIGNALS
 };
 
@@ -263,6 +267,94 @@ apply_histograms (DsTrainingRun *self,
   g_signal_emit (self, signals[HISTOGRAMS], 0);
 }
 
+typedef struct
+{
+  NnModel   *model;     /* a copy of the result: the thread's own */
+  DsDataset *dataset;
+} TestJob;
+
+static void
+test_job_free (gpointer data)
+{
+  TestJob *job = data;
+
+  nn_model_free (job->model);
+  ds_dataset_unref (job->dataset);
+  g_free (job);
+}
+
+static void
+scores_free (gpointer data)
+{
+  nn_scores_clear (data);
+  g_free (data);
+}
+
+static void
+test_thread (GTask        *task,
+             gpointer      source,
+             gpointer      data,
+             GCancellable *cancellable)
+{
+  TestJob *job = data;
+  g_autoptr(GError) error = NULL;
+  NnScores *scores = g_new0 (NnScores, 1);
+
+  if (!nn_model_evaluate (job->model, ds_dataset_get (job->dataset), NULL, 0, 256, scores, &error))
+    {
+      scores_free (scores);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_pointer (task, scores, scores_free);
+}
+
+static void
+test_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      data)
+{
+  DsTrainingRun *self = DS_TRAINING_RUN (source);
+  g_autoptr(GError) error = NULL;
+  NnScores *scores = g_task_propagate_pointer (G_TASK (result), &error);
+
+  self->testing = FALSE;
+  if (scores == NULL)
+    {
+      g_autofree char *text = g_strdup_printf ("The test split could not be evaluated: %s", error->message);
+
+      g_signal_emit (self, signals[MESSAGE], 0, text, TRUE);
+      return;
+    }
+  nn_scores_clear (&self->test_scores);
+  self->test_scores = *scores;
+  g_free (scores);
+  self->tested = TRUE;
+  g_signal_emit (self, signals[TESTED], 0);
+}
+
+/* The test split's loss and metrics for the weights the run ended with
+ * (the best ones when early stopping restored them), on a worker thread:
+ * a large test split takes a while. K-fold runs have no single result. */
+static void
+start_test (DsTrainingRun *self)
+{
+  NnDataset *ds = ds_dataset_get (self->dataset);
+  g_autoptr(GTask) task = NULL;
+  TestJob *job;
+
+  if (self->result == NULL || ds->n_test == 0 || self->cfg.kfold > 1
+      || !nn_model_has_weights (self->result))
+    return;
+  job = g_new0 (TestJob, 1);
+  job->model = nn_model_copy (self->result);
+  job->dataset = ds_dataset_ref (self->dataset);
+  task = g_task_new (self, NULL, test_done_cb, NULL);
+  g_task_set_task_data (task, job, test_job_free);
+  self->testing = TRUE;
+  g_task_run_in_thread (task, test_thread);
+}
+
 /* May drop the run's last reference (the one it held while it ran). */
 static void
 apply_finished (DsTrainingRun *self,
@@ -286,6 +378,8 @@ apply_finished (DsTrainingRun *self,
                                           : e->text ? e->text : "Finished");
     }
   set_state (self, e->error ? DS_RUN_FAILED : DS_RUN_FINISHED);
+  if (e->error == NULL)
+    start_test (self);
   g_signal_emit (self, signals[ENDED], 0);
   if (self->self_ref)
     {
@@ -432,6 +526,7 @@ ds_training_run_finalize (GObject *object)
   g_free (self->origin);
   g_free (self->started);
   g_free (self->dataset_spec);
+  nn_scores_clear (&self->test_scores);
   G_OBJECT_CLASS (ds_training_run_parent_class)->finalize (object);
 }
 
@@ -518,6 +613,9 @@ ds_training_run_class_init (DsTrainingRunClass *klass)
   signals[MARKERS_CHANGED] =
     g_signal_new ("markers-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[TESTED] =
+    g_signal_new ("tested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -600,16 +698,16 @@ start (DsTrainingRun  *self,
   nn_trainer_set_notify (self->trainer, notify_cb, self, NULL);
   self->start_paused = paused;
   nn_trainer_set_pace (self->trainer, self->pace_us);
+  /* Step from nothing runs exactly one batch: the trainer starts paused
+   * rather than being paused after its worker began. */
+  self->cfg.start_paused = paused;
   if (!nn_trainer_start (self->trainer, model, ds_dataset_get (self->dataset), &self->cfg, error))
     {
       g_clear_pointer (&self->trainer, nn_trainer_free);
       return FALSE;
     }
   if (paused)
-    {
-      nn_trainer_pause (self->trainer);
-      nn_trainer_step (self->trainer);
-    }
+    nn_trainer_step (self->trainer);
   g_object_ref (self);
   self->self_ref = TRUE;
   set_state (self, paused ? DS_RUN_PAUSED : DS_RUN_RUNNING);
@@ -1108,4 +1206,18 @@ ds_training_run_dup_record (DsTrainingRun *self)
       nn_run_record_add_marker (r, m->x, m->text);
     }
   return g_steal_pointer (&r);
+}
+
+gboolean
+ds_training_run_is_testing (DsTrainingRun *self)
+{
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), FALSE);
+  return self->testing;
+}
+
+const NnScores *
+ds_training_run_get_test_scores (DsTrainingRun *self)
+{
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), NULL);
+  return self->tested ? &self->test_scores : NULL;
 }

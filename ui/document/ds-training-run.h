@@ -126,6 +126,14 @@ int            ds_training_run_get_best_epoch (DsTrainingRun     *self,
                                                const char        *key,
                                                double            *value);
 
+/* After a run ends, its trained (or best restored) weights are evaluated
+ * on the dataset's test split on a worker thread; ::tested is emitted when
+ * the scores are known. TRUE while that evaluation runs. */
+gboolean       ds_training_run_is_testing     (DsTrainingRun     *self);
+/* The test split's loss and metrics ("loss", "accuracy", ...), or NULL
+ * (not yet known, no test split, K-fold, stopped before training). */
+const NnScores *ds_training_run_get_test_scores (DsTrainingRun   *self);
+
 /* The history as CSV text: one row per epoch, one column per key. */
 char          *ds_training_run_dup_history_csv (DsTrainingRun    *self);
 

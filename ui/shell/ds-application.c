@@ -148,7 +148,8 @@ recovery_response_cb (AdwMessageDialog *dialog,
           ds_document_take_model (ds_window_get_document (target), m, origin, TRUE);
           ds_window_autosave_now (target, NULL);
         }
-      ds_autosave_remove (path);
+      /* Never a live instance's copy, even if one took it up since. */
+      ds_autosave_remove_orphan (path);
     }
 }
 

@@ -2,6 +2,8 @@
 #define G_LOG_DOMAIN "deepscope"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 
 #include <glib/gstdio.h>
 #include <unistd.h>
@@ -17,12 +19,10 @@ struct _DsAutosave
   guint64     saved_serial;
   guint       timeout_id;
   gboolean    written;
+  int         lock_fd;    /* flock'ed for this object's life: the copy is ours */
 };
 
 G_DEFINE_FINAL_TYPE (DsAutosave, ds_autosave, G_TYPE_OBJECT)
-
-/* Paths written by live DsAutosave objects of this process: not orphans. */
-static GHashTable *live_paths;
 
 char *
 ds_autosave_dup_dir (void)
@@ -34,6 +34,32 @@ static char *
 origin_path (const char *path)
 {
   return g_strconcat (path, ".origin", NULL);
+}
+
+static char *
+lock_path (const char *path)
+{
+  return g_strconcat (path, ".lock", NULL);
+}
+
+/* Takes the lock of a copy: an open descriptor holding an exclusive flock
+ * on its lock file, or -1 when a live instance (this process included,
+ * through another descriptor) holds it. A copy without a lock file is an
+ * orphan's: the lock is created and taken. */
+static int
+take_lock (const char *path)
+{
+  g_autofree char *lpath = lock_path (path);
+  int fd = g_open (lpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+  if (fd < 0)
+    return -1;
+  if (flock (fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      close (fd);
+      return -1;
+    }
+  return fd;
 }
 
 void
@@ -139,6 +165,7 @@ ds_autosave_find_orphans (void)
   g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
   GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
   const char *name;
+  int lock;
 
   if (d == NULL)
     return out;
@@ -149,12 +176,32 @@ ds_autosave_find_orphans (void)
       if (!g_str_has_prefix (name, "autosave-") || !g_str_has_suffix (name, ".json"))
         continue;
       path = g_build_filename (dir, name, NULL);
-      if (live_paths && g_hash_table_contains (live_paths, path))
+      /* Only a dead instance's copies: a live one (another window of this
+       * process, or another process) holds the lock. */
+      lock = take_lock (path);
+      if (lock < 0)
         continue;
+      close (lock);
       g_ptr_array_add (out, g_steal_pointer (&path));
     }
   g_ptr_array_sort (out, cmp_mtime_desc);
   return out;
+}
+
+gboolean
+ds_autosave_remove_orphan (const char *path)
+{
+  g_autofree char *lpath = lock_path (path);
+  int lock = take_lock (path);
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  if (lock < 0)
+    return FALSE;
+  /* Removed under the lock, then the lock file itself. */
+  ds_autosave_remove (path);
+  g_unlink (lpath);
+  close (lock);
+  return TRUE;
 }
 
 NnModel *
@@ -184,8 +231,16 @@ ds_autosave_finalize (GObject *object)
 
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   g_clear_weak_pointer (&self->document);
-  if (live_paths)
-    g_hash_table_remove (live_paths, self->path);
+  if (self->lock_fd >= 0)
+    {
+      g_autofree char *lpath = lock_path (self->path);
+
+      /* A copy left behind (not discarded) stays to be offered; its
+       * lock file, released, says it is nobody's now. */
+      if (!g_file_test (self->path, G_FILE_TEST_EXISTS))
+        g_unlink (lpath);
+      close (self->lock_fd);
+    }
   g_free (self->path);
   G_OBJECT_CLASS (ds_autosave_parent_class)->finalize (object);
 }
@@ -201,12 +256,19 @@ ds_autosave_init (DsAutosave *self)
 {
   static guint counter;
   g_autofree char *dir = ds_autosave_dup_dir ();
-  g_autofree char *name = g_strdup_printf ("autosave-%d-%u.json", (int) getpid (), ++counter);
+  /* The random part keeps a later process that gets a dead one's pid off
+   * its copies. */
+  g_autofree char *name = g_strdup_printf ("autosave-%d-%u-%08x.json", (int) getpid (), ++counter,
+                                           g_random_int ());
 
   self->path = g_build_filename (dir, name, NULL);
-  if (live_paths == NULL)
-    live_paths = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_hash_table_add (live_paths, g_strdup (self->path));
+  /* The lock is held from now until this object goes (the window closes,
+   * or the process ends, when the kernel releases it): while it is held
+   * no other instance offers or removes the copy. */
+  g_mkdir_with_parents (dir, 0700);
+  self->lock_fd = take_lock (self->path);
+  if (self->lock_fd < 0)
+    g_warning ("Cannot lock the autosave copy %s: another instance may offer it", self->path);
 }
 
 DsAutosave *

@@ -25,10 +25,15 @@ const char *ds_autosave_get_path   (DsAutosave *self);
 
 /* $XDG_CACHE_HOME/deepscope */
 char       *ds_autosave_dup_dir    (void);
-/* Copies left by earlier runs (not by a live DsAutosave), newest first. */
+/* Copies of dead instances, newest first: each copy has a lock file that
+ * its DsAutosave holds (flock) for its life, so the copies of live windows,
+ * in this process or another, are never listed. */
 GPtrArray  *ds_autosave_find_orphans (void);
 /* Loads a copy; *origin gets the file it was a copy of (or NULL). */
 NnModel    *ds_autosave_load       (const char *path, GFile **origin, GError **error);
 void        ds_autosave_remove     (const char *path);
+/* Removes a dead instance's copy (and its lock file); FALSE, removing
+ * nothing, when a live instance holds its lock. */
+gboolean    ds_autosave_remove_orphan (const char *path);
 
 G_END_DECLS

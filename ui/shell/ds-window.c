@@ -12,7 +12,7 @@
 #include "ds-sample-gallery.h"
 #include "ds-train-view.h"
 #include "ds-util.h"
-#include "ds-window.h"
+#include "ds-window-private.h"
 
 struct _DsWindow
 {
@@ -124,7 +124,11 @@ refresh_recent (DsWindow *self)
   for (guint i = 0; recent && recent[i] && i < 8; i++)
     {
       g_autoptr(GFile) file = g_file_new_for_path (recent[i]);
-      g_autofree char *label = g_file_get_basename (file);
+      g_autofree char *name = g_file_get_basename (file);
+      /* Menu labels take "_" as a mnemonic: "fashion_mlp.json" would
+       * read "fashionmlp.json". Doubled, it shows as itself. */
+      g_auto(GStrv) parts = g_strsplit (name, "_", -1);
+      g_autofree char *label = g_strjoinv ("__", parts);
       g_autoptr(GMenuItem) item = g_menu_item_new (label, NULL);
 
       g_menu_item_set_action_and_target (item, "win.open-recent", "s", recent[i]);
@@ -644,4 +648,11 @@ ds_window_new (GtkApplication *app)
   self->autosave = ds_autosave_new (self->document, interval);
   refresh_recent (self);
   return self;
+}
+
+GMenuModel *
+ds_window_get_recent_menu (DsWindow *self)
+{
+  g_return_val_if_fail (DS_IS_WINDOW (self), NULL);
+  return G_MENU_MODEL (self->recent_section);
 }

@@ -357,7 +357,9 @@ rebuild (DsHistogramView *self)
   last = &g_array_index (all, DsRunHistograms, all->len - 1);
 
   {
-    g_autofree char *text = g_strdup_printf ("%s · %u epochs · one ridge per epoch, the newest in front",
+    g_autofree char *text = g_strdup_printf (g_dngettext (NULL, "%s · %u epoch · one ridge per epoch, the newest in front",
+                                                          "%s · %u epochs · one ridge per epoch, the newest in front",
+                                                          all->len),
                                              ds_training_run_get_name (self->run), all->len);
     gtk_label_set_text (self->caption, text);
   }

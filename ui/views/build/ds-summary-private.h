@@ -8,5 +8,7 @@ G_BEGIN_DECLS
 
 /* The text shown (summary or error), for tests. */
 char       *ds_summary_dup_text      (DsSummary *self);
+/* The totals line above it ("3 layers · 1,234 parameters"). */
+const char *ds_summary_get_totals    (DsSummary *self);
 
 G_END_DECLS

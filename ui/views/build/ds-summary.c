@@ -57,11 +57,15 @@ update_idle (gpointer data)
     if (frozen > 0)
       {
         g_autofree char *fr = ds_format_count (frozen);
-        label = g_strdup_printf ("%d layers · %s parameters (%s trainable, %s frozen)",
+        label = g_strdup_printf (g_dngettext (NULL, "%d layer · %s parameters (%s trainable, %s frozen)",
+                                              "%d layers · %s parameters (%s trainable, %s frozen)",
+                                              nn_model_get_n_layers (m)),
                                  nn_model_get_n_layers (m), t, tr, fr);
       }
     else
-      label = g_strdup_printf ("%d layers · %s parameters", nn_model_get_n_layers (m), t);
+      label = g_strdup_printf (g_dngettext (NULL, "%d layer · %s parameters", "%d layers · %s parameters",
+                                            nn_model_get_n_layers (m)),
+                               nn_model_get_n_layers (m), t);
     gtk_label_set_text (self->totals, label);
   }
   return G_SOURCE_REMOVE;
@@ -109,6 +113,18 @@ ds_summary_dup_text (DsSummary *self)
   buffer = gtk_text_view_get_buffer (self->view);
   gtk_text_buffer_get_bounds (buffer, &a, &b);
   return gtk_text_buffer_get_text (buffer, &a, &b, FALSE);
+}
+
+const char *
+ds_summary_get_totals (DsSummary *self)
+{
+  g_return_val_if_fail (DS_IS_SUMMARY (self), NULL);
+  if (self->idle_id)
+    {
+      g_source_remove (self->idle_id);
+      update_idle (self);
+    }
+  return gtk_label_get_text (self->totals);
 }
 
 static void

@@ -522,7 +522,8 @@ describe_array (const NnArray *a,
   if (target && a->dtype == NN_DTYPE_I32)
     return g_strdup_printf ("%s · class numbers 0 to %d", shape, MAX (n_classes - 1, 0));
   if (target && n_classes > 0 && a->ndim == 1 && a->shape[0] == n_classes)
-    return g_strdup_printf ("%s · one-hot over %d classes", shape, n_classes);
+    return g_strdup_printf (g_dngettext (NULL, "%s · one-hot over %d class", "%s · one-hot over %d classes",
+                                         n_classes), shape, n_classes);
   switch (a->dtype)
     {
     case NN_DTYPE_U8:
@@ -577,15 +578,20 @@ show_summary (DsDataView *self,
         title[0] = g_ascii_toupper (title[0]);
     }
   gtk_label_set_text (self->title_label, title);
-  g_string_printf (stats, "%s samples · %s for training · %s for testing", n_all, n_train, n_test);
+  g_string_printf (stats, g_dngettext (NULL, "%s sample · %s for training · %s for testing",
+                                       "%s samples · %s for training · %s for testing", ds->n),
+                   n_all, n_train, n_test);
   if (ds->n_classes > 0)
-    g_string_append_printf (stats, " · %d classes", ds->n_classes);
+    g_string_append_printf (stats, g_dngettext (NULL, " · %d class", " · %d classes", ds->n_classes),
+                            ds->n_classes);
   else
     g_string_append (stats, " · regression");
   if (ds_dataset_store_get_dataset (self->store) == self->shown)
     g_string_append_printf (stats, " · loaded in %.1f s", ds_dataset_store_get_load_seconds (self->store));
   if (ds_dataset_store_get_skipped (self->store) && ds_dataset_store_get_skipped (self->store)->len)
-    g_string_append_printf (stats, " · %u files skipped", ds_dataset_store_get_skipped (self->store)->len);
+    g_string_append_printf (stats, g_dngettext (NULL, " · %u file skipped", " · %u files skipped",
+                                                ds_dataset_store_get_skipped (self->store)->len),
+                            ds_dataset_store_get_skipped (self->store)->len);
   gtk_label_set_text (self->stats_label, stats->str);
   gtk_label_set_text (self->test_label, n_test);
 }

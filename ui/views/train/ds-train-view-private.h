@@ -80,12 +80,14 @@ struct _DsTrainView
   gboolean             pending_paused;
   guint                run_counter;
   guint                progress_id;
+  gboolean             status_from_model; /* the status is a model error */
 };
 
 NnModel * _ds_train_view_model (DsTrainView *self);
 DsTrainingRun * _ds_train_view_current (DsTrainView *self);
 void _ds_train_view_toast (DsTrainView *self, const char *text);
 void _ds_train_view_set_status (DsTrainView *self, const char *text, gboolean error);
+void _ds_train_view_set_model_error (DsTrainView *self, const char *text);
 void _ds_train_view_sync_from_model (DsTrainView *self);
 void _ds_train_view_fill_config (DsTrainView *self, NnFitConfig *cfg);
 void _ds_train_view_choose_checkpoint (DsTrainView *self);

@@ -236,6 +236,35 @@ rebuild_rows (DsTrainView *self)
   g_object_unref (losses);
 }
 
+/* Under the Outputs heading: where each automatic loss comes from, or why
+ * an output has none, so the choice is seen before Train is pressed. */
+static void
+describe_losses (DsTrainView *self)
+{
+  NnModel *m = _ds_train_view_model (self);
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (int i = 0; self->document && i < nn_model_get_n_outputs (m); i++)
+    {
+      NnRef ref = nn_model_get_output (m, i);
+      const char *name = nn_model_layer_get_name (m, ref.layer);
+      g_autofree char *act = nn_model_layer_get_param (m, ref.layer, "activation")
+                             ? nn_model_layer_dup_param_text (m, ref.layer, "activation")
+                             : g_strdup ("linear");
+      g_autoptr(GError) why = NULL;
+
+      if (!ds_document_output_loss_is_automatic (self->document, i))
+        continue;
+      if (text->len)
+        g_string_append_c (text, '\n');
+      if (nn_model_output_get_loss (m, i) != NN_LOSS_NONE)
+        g_string_append_printf (text, "Chosen from the %s output of %s", act, name);
+      else if (nn_model_suggest_loss (m, ref, NULL, &why) == NN_LOSS_NONE && why)
+        g_string_append (text, why->message);
+    }
+  adw_preferences_group_set_description (self->outputs_group, text->len ? text->str : NULL);
+}
+
 static void
 sync_rows (DsTrainView *self)
 {
@@ -267,6 +296,8 @@ sync_rows (DsTrainView *self)
             msel = k;
       adw_combo_row_set_selected (self->output_rows->pdata[r + 1], msel);
     }
+
+  describe_losses (self);
 
   for (guint i = 0; i < self->live_rows->len; i++)
     {

@@ -34,12 +34,23 @@ _ds_train_view_set_status (DsTrainView *self,
                            const char  *text,
                            gboolean     error)
 {
+  self->status_from_model = FALSE;
   gtk_label_set_text (self->status_label, text ? text : "");
   gtk_widget_set_visible (GTK_WIDGET (self->status_label), text != NULL && *text);
   if (error)
     gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "error");
   else
     gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "error");
+}
+
+/* An error about the model as it is: it goes when the model no longer has
+ * it (an undo, a fix in the Build view) rather than stay stale. */
+void
+_ds_train_view_set_model_error (DsTrainView *self,
+                                const char  *text)
+{
+  _ds_train_view_set_status (self, text, TRUE);
+  self->status_from_model = TRUE;
 }
 
 NnModel *
@@ -63,12 +74,46 @@ runs_model (DsTrainView *self)
 
 /* ---- model → widgets ------------------------------------------------------ */
 
+/* Why the model cannot train as it is, or NULL: no layers, a shape error,
+ * or no loss (with the reason from the output's activation). */
+static char *
+model_problem (DsTrainView *self)
+{
+  NnModel *m = _ds_train_view_model (self);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) why = NULL;
+  gboolean any_loss = FALSE;
+
+  if (nn_model_get_n_layers (m) == 0)
+    return g_strdup ("There is no model to train: build one in the Build view or open a sample");
+  if (!nn_model_infer (m, &error))
+    return g_strdup (error->message);
+  for (int i = 0; i < nn_model_get_n_outputs (m); i++)
+    any_loss |= nn_model_output_get_loss (m, i) != NN_LOSS_NONE;
+  if (any_loss || nn_model_get_n_outputs (m) == 0)
+    return NULL;
+  /* The first output's reason (every output has none). */
+  nn_model_suggest_loss (m, nn_model_get_output (m, 0), NULL, &why);
+  if (why)
+    return g_strdup_printf ("The model has no loss to train with. %s", why->message);
+  return g_strdup ("The model has no loss to train with: choose one under Outputs");
+}
+
 static void
 document_changed_cb (DsTrainView *self,
                      guint        what)
 {
   if (what == DS_CHANGE_POSITIONS)
     return;
+  if (self->status_from_model)
+    {
+      g_autofree char *problem = model_problem (self);
+
+      if (problem)
+        _ds_train_view_set_model_error (self, problem);
+      else
+        _ds_train_view_set_status (self, NULL, FALSE);
+    }
   _ds_train_view_sync_from_model (self);
   if (what & DS_CHANGE_REPLACED && _ds_train_view_current (self) == NULL)
     rebuild_plots (self);
@@ -230,6 +275,23 @@ draw_swatch (GtkDrawingArea *area,
   cairo_fill (cr);
 }
 
+/* "test loss 0.312 · accuracy 0.886", "testing…", or NULL. */
+static char *
+test_text (DsTrainingRun *run)
+{
+  const NnScores *scores = ds_training_run_get_test_scores (run);
+  GString *text;
+
+  if (ds_training_run_is_testing (run))
+    return g_strdup ("testing…");
+  if (scores == NULL || scores->n_values == 0)
+    return NULL;
+  text = g_string_new ("test");
+  for (int k = 0; k < scores->n_values; k++)
+    g_string_append_printf (text, "%s %s %.3g", k ? " ·" : "", scores->keys[k], scores->values[k]);
+  return g_string_free (text, FALSE);
+}
+
 static char *
 run_summary (DsTrainingRun *run)
 {
@@ -240,11 +302,13 @@ run_summary (DsTrainingRun *run)
     case DS_RUN_READY:
       return g_strdup ("starting");
     case DS_RUN_RUNNING:
-      return g_strdup_printf ("%d of %d epochs", ds_training_run_get_epochs_done (run),
-                              ds_training_run_get_config (run)->epochs);
+      return g_strdup_printf (g_dngettext (NULL, "%d of %d epoch", "%d of %d epochs",
+                                           ds_training_run_get_config (run)->epochs),
+                              ds_training_run_get_epochs_done (run), ds_training_run_get_config (run)->epochs);
     case DS_RUN_PAUSED:
-      return g_strdup_printf ("paused · %d of %d epochs", ds_training_run_get_epochs_done (run),
-                              ds_training_run_get_config (run)->epochs);
+      return g_strdup_printf (g_dngettext (NULL, "paused · %d of %d epoch", "paused · %d of %d epochs",
+                                           ds_training_run_get_config (run)->epochs),
+                              ds_training_run_get_epochs_done (run), ds_training_run_get_config (run)->epochs);
     case DS_RUN_FAILED:
       return g_strdup ("failed");
     case DS_RUN_FINISHED:
@@ -273,8 +337,15 @@ update_chip (GtkWidget *chip)
   GtkLabel *detail = g_object_get_data (G_OBJECT (chip), "ds-detail");
   GtkWidget *remove = g_object_get_data (G_OBJECT (chip), "ds-remove");
   g_autofree char *text = run_summary (run);
+  g_autofree char *test = test_text (run);
 
-  gtk_label_set_text (detail, text);
+  if (test)
+    {
+      g_autofree char *both = g_strdup_printf ("%s · %s", text, test);
+      gtk_label_set_text (detail, both);
+    }
+  else
+    gtk_label_set_text (detail, text);
   gtk_widget_set_sensitive (remove, !ds_training_run_is_live (run));
 }
 
@@ -353,6 +424,7 @@ create_chip (gpointer item,
   g_object_set_data (G_OBJECT (box), "ds-remove", remove);
   g_signal_connect_object (run, "notify::state", G_CALLBACK (update_chip), box, G_CONNECT_SWAPPED);
   g_signal_connect_object (run, "epoch-ended", G_CALLBACK (update_chip), box, G_CONNECT_SWAPPED);
+  g_signal_connect_object (run, "tested", G_CALLBACK (update_chip), box, G_CONNECT_SWAPPED);
   update_chip (box);
   return box;
 }
@@ -397,7 +469,9 @@ update_progress (DsTrainView *self)
         }
       break;
     case DS_RUN_FINISHED:
-      head = g_strdup_printf ("%s · %s after %d epochs", ds_training_run_get_name (run),
+      head = g_strdup_printf (g_dngettext (NULL, "%s · %s after %d epoch", "%s · %s after %d epochs",
+                                           ds_training_run_get_epochs_done (run)),
+                              ds_training_run_get_name (run),
                               ds_training_run_get_end_text (run) ? ds_training_run_get_end_text (run) : "Finished",
                               ds_training_run_get_epochs_done (run));
       break;
@@ -418,7 +492,23 @@ update_progress (DsTrainView *self)
     fraction = 1;
 
   left = ds_training_run_get_seconds_left (run);
-  if (ds_training_run_get_samples_per_second (run) > 0)
+  if (ds_training_run_get_state (run) == DS_RUN_PAUSED)
+    {
+      /* The clock counts running time only; a rate over single steps
+       * would measure the batch, not the training: none while paused. */
+      double secs = ds_training_run_get_seconds (run);
+
+      speed = g_strdup_printf ("%d:%02d of training", (int) secs / 60, (int) secs % 60);
+    }
+  else if (ds_training_run_get_state (run) == DS_RUN_FINISHED && test_text (run))
+    {
+      /* Once it has ended, the test figures matter more than the speed. */
+      g_autofree char *test = test_text (run);
+      double secs = ds_training_run_get_seconds (run);
+
+      speed = g_strdup_printf ("%s · %d:%02d elapsed", test, (int) secs / 60, (int) secs % 60);
+    }
+  else if (ds_training_run_get_samples_per_second (run) > 0)
     {
       g_autofree char *rate = ds_format_count ((gint64) llround (ds_training_run_get_samples_per_second (run)));
 
@@ -516,7 +606,7 @@ run_ended_cb (DsTrainView   *self,
 
   if (error)
     {
-      _ds_train_view_set_status (self, error->message, TRUE);
+      _ds_train_view_set_model_error (self, error->message);
       _ds_train_view_toast (self, error->message);
     }
   else
@@ -607,11 +697,12 @@ begin_run (DsTrainView *self,
   g_signal_connect_object (run, "ended", G_CALLBACK (run_ended_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (run, "message", G_CALLBACK (run_message_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (run, "series-added", G_CALLBACK (run_series_added_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (run, "tested", G_CALLBACK (update_actions), self, G_CONNECT_SWAPPED);
 
   ok = paused ? ds_training_run_start_paused (run, &error) : ds_training_run_start (run, &error);
   if (!ok)
     {
-      _ds_train_view_set_status (self, error->message, TRUE);
+      _ds_train_view_set_model_error (self, error->message);
       update_actions (self);
       return;
     }
@@ -679,15 +770,16 @@ static void
 start (DsTrainView *self,
        gboolean     paused)
 {
-  NnModel *m = _ds_train_view_model (self);
   const char *spec = wanted_spec (self);
   DsDataset *ds = ds_dataset_store_get_dataset (self->store);
+  g_autofree char *problem = NULL;
 
   if (_ds_train_view_current (self) && ds_training_run_is_live (_ds_train_view_current (self)))
     return;
-  if (nn_model_get_n_layers (m) == 0)
+  problem = model_problem (self);
+  if (problem)
     {
-      _ds_train_view_set_status (self, "There is no model to train: build one in the Build view or open a sample", TRUE);
+      _ds_train_view_set_model_error (self, problem);
       return;
     }
   if (spec == NULL)

@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ds-window-private.h: DsWindow accessors that only the tests use. */
+#pragma once
+
+#include "ds-window.h"
+
+/* The Recent section of the Open menu (borrowed). */
+GMenuModel *ds_window_get_recent_menu (DsWindow *self);
