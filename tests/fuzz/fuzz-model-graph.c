@@ -446,6 +446,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     return 0;
   g_autofree char *summary = nn_model_summary (m, NULL);
   g_assert (summary != NULL);
+  /* FUZZ_DUMP=1: print the model, to see what a crashing input built */
+  if (g_getenv ("FUZZ_DUMP") != NULL)
+    {
+      g_autofree char *text = nn_model_to_json (m, FALSE, NULL);
+      g_printerr ("%s\n", text ? text : summary);
+    }
 
   run_training_step (m, &bd.b);
   run_inference (m, &bd.b);
