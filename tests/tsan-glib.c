@@ -14,7 +14,7 @@
  *
  * In a program not built with -fsanitize=thread (a shell the tests start)
  * the TSan entry points are absent (weak, NULL) and the wrappers only pass
- * the calls on. */
+ * the calls on (this library is not instrumented itself). */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <glib.h>
@@ -103,78 +103,83 @@ gboolean
   return signalled;
 }
 
-/* ---- GAsyncQueue: what one thread pushes, the popping thread sees -------- */
+/* ---- GAsyncQueue ------------------------------------------------------- */
+
+/* The queue's own mutex is locked inside libglib, so its ordering is marked
+ * here on the queue itself, while that mutex is held: an acquire after
+ * every lock, a release before every unlock. Push and pop run as lock,
+ * the unlocked operation, unlock, so that what libglib allocates and frees
+ * inside them (its list nodes: malloc by the pusher, free by the popper)
+ * falls inside the marked section too. A blocking pop polls try_pop. */
+
+void
+(g_async_queue_lock) (GAsyncQueue *queue)
+{
+  REAL (g_async_queue_lock);
+  real_g_async_queue_lock (queue);
+  acquire (queue);
+}
+
+void
+(g_async_queue_unlock) (GAsyncQueue *queue)
+{
+  REAL (g_async_queue_unlock);
+  release (queue);
+  real_g_async_queue_unlock (queue);
+}
 
 void
 (g_async_queue_push) (GAsyncQueue *queue, gpointer data)
 {
-  REAL (g_async_queue_push);
-  release (queue);
-  real_g_async_queue_push (queue, data);
+  REAL (g_async_queue_push_unlocked);
+  g_async_queue_lock (queue);
+  real_g_async_queue_push_unlocked (queue, data);
+  g_async_queue_unlock (queue);
 }
 
 void
 (g_async_queue_push_front) (GAsyncQueue *queue, gpointer data)
 {
-  REAL (g_async_queue_push_front);
-  release (queue);
-  real_g_async_queue_push_front (queue, data);
-}
-
-void
-(g_async_queue_push_unlocked) (GAsyncQueue *queue, gpointer data)
-{
-  REAL (g_async_queue_push_unlocked);
-  release (queue);
-  real_g_async_queue_push_unlocked (queue, data);
-}
-
-gpointer
-(g_async_queue_pop) (GAsyncQueue *queue)
-{
-  REAL (g_async_queue_pop);
-  gpointer data = real_g_async_queue_pop (queue);
-  acquire (queue);
-  return data;
+  REAL (g_async_queue_push_front_unlocked);
+  g_async_queue_lock (queue);
+  real_g_async_queue_push_front_unlocked (queue, data);
+  g_async_queue_unlock (queue);
 }
 
 gpointer
 (g_async_queue_try_pop) (GAsyncQueue *queue)
 {
-  REAL (g_async_queue_try_pop);
-  gpointer data = real_g_async_queue_try_pop (queue);
-  if (data != NULL)
-    acquire (queue);
+  REAL (g_async_queue_try_pop_unlocked);
+  g_async_queue_lock (queue);
+  gpointer data = real_g_async_queue_try_pop_unlocked (queue);
+  g_async_queue_unlock (queue);
   return data;
+}
+
+/* timeout in microseconds; G_MAXUINT64: for ever */
+static gpointer
+poll_pop (GAsyncQueue *queue, guint64 timeout)
+{
+  gint64 end = timeout == G_MAXUINT64 ? G_MAXINT64 : g_get_monotonic_time () + (gint64) timeout;
+  for (;;)
+    {
+      gpointer data = g_async_queue_try_pop (queue);
+      if (data != NULL || g_get_monotonic_time () >= end)
+        return data;
+      g_usleep (100);
+    }
+}
+
+gpointer
+(g_async_queue_pop) (GAsyncQueue *queue)
+{
+  return poll_pop (queue, G_MAXUINT64);
 }
 
 gpointer
 (g_async_queue_timeout_pop) (GAsyncQueue *queue, guint64 timeout)
 {
-  REAL (g_async_queue_timeout_pop);
-  gpointer data = real_g_async_queue_timeout_pop (queue, timeout);
-  if (data != NULL)
-    acquire (queue);
-  return data;
-}
-
-gpointer
-(g_async_queue_pop_unlocked) (GAsyncQueue *queue)
-{
-  REAL (g_async_queue_pop_unlocked);
-  gpointer data = real_g_async_queue_pop_unlocked (queue);
-  acquire (queue);
-  return data;
-}
-
-gpointer
-(g_async_queue_try_pop_unlocked) (GAsyncQueue *queue)
-{
-  REAL (g_async_queue_try_pop_unlocked);
-  gpointer data = real_g_async_queue_try_pop_unlocked (queue);
-  if (data != NULL)
-    acquire (queue);
-  return data;
+  return poll_pop (queue, timeout);
 }
 
 /* ---- g_once_init: the value set once is seen by every later reader ------ */
