@@ -5,8 +5,9 @@
  * The spec is opened in a private folder holding one small dataset of each
  * kind a path can name: "mnist" (IDX files, plain and gzip; also what
  * fashion-mnist opens, through DEEPSCOPE_FASHION_MNIST_DIR), "table.csv"
- * and "pngs" (a PNG class folder). Specs with '/' or ".." are skipped, so
- * the loader never reads outside that folder; so are sizes above a few
+ * and "pngs" (a PNG class folder). Specs with '/' or ".." or an empty
+ * dir= (which means /usr/share/datasets/fashion-mnist) are skipped, so the
+ * loader never reads outside that folder; so are sizes above a few
  * thousand samples or pixels, which only make a run slow (every size goes
  * through the same code; their limits are the engine tests' business). */
 #include "fuzz-common.h"
@@ -120,6 +121,9 @@ spec_wanted (const char *spec)
         continue;
       g_autofree char *key = g_strstrip (g_strndup (parts[i], eq - parts[i]));
       g_autofree char *value = g_strstrip (g_strdup (eq + 1));
+      /* an empty dir= makes fashion-mnist read the system's copy */
+      if (g_str_equal (key, "dir") && value[0] == '\0')
+        return FALSE;
       guint64 v;
       if ((g_str_equal (key, "n") || g_str_equal (key, "limit"))
           && g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT64, &v, NULL) && v > MAX_SAMPLES)
