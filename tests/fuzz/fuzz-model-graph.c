@@ -65,7 +65,10 @@ draw_value (FuzzBytes *b, const NnParamSpec *spec)
         return g_strdup_printf ("%.0f", spec->min - 1);
       if (mode == 15)
         return g_strdup_printf ("%.0f", spec->max + 1);
-      return g_strdup_printf ("%.0f", spec->min + fuzz_below (b, (unsigned) MIN (spec->max - spec->min + 1, MAX_SIDE)));
+      {
+        unsigned span = (unsigned) MIN (spec->max - spec->min + 1, MAX_SIDE);
+        return g_strdup_printf ("%.0f", spec->min + fuzz_below (b, span));
+      }
     case NN_PARAM_FLOAT:
       if (mode == 13)
         return g_strdup_printf ("%.17g", spec->max);
@@ -87,7 +90,8 @@ draw_value (FuzzBytes *b, const NnParamSpec *spec)
       }
     case NN_PARAM_SHAPE:
       {
-        int len = spec->min_len + (int) fuzz_below (b, (unsigned) (spec->max_len - spec->min_len + 1));
+        int span = spec->max_len - spec->min_len + 1;
+        int len = spec->min_len + (int) fuzz_below (b, (unsigned) span);
         if (mode == 13)
           return g_strdup_printf ("%.0f", spec->max);
         if (mode == 14)
