@@ -179,6 +179,13 @@ png_load (const char *path, gboolean header_only, int want_channels, PngInfo *in
   png_set_user_limits (png, MAX_SIDE, MAX_SIDE);
   /* ancillary chunks (text, ICC profiles) are not ours to bound: cap them */
   png_set_chunk_malloc_max (png, 8 << 20);
+  /* ... and skip the metadata nobody reads: libpng 1.6.39 allocates a text
+   * chunk's declared length (up to 2 GB, from a 100-byte file) before
+   * reading it, whatever the cap above; skipped chunks are read through a
+   * small buffer. */
+  static const png_byte skipped_chunks[] = "tEXt\0zTXt\0iTXt\0iCCP\0sPLT\0eXIf\0pCAL\0sCAL\0";
+  png_set_keep_unknown_chunks (png, PNG_HANDLE_CHUNK_NEVER, skipped_chunks,
+                               (int) (sizeof skipped_chunks - 1) / 5);
   png_init_io (png, f);
   png_set_sig_bytes (png, 8);
   png_read_info (png, pinfo);

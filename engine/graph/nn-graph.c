@@ -404,7 +404,9 @@ nn_graph_alloc_within (NnGraph *g, int max_batch, size_t budget, size_t *needed,
       if (g->shared)
         {
           n->value = g->value_arena + voff[i];
-          n->aux = n->aux_size ? g->aux_arena : NULL;
+          /* aux is never NULL, even with no scratch: kernels form
+           * pointers aux + offset, and NULL + 0 is undefined behaviour */
+          n->aux = g->aux_arena;
           continue;
         }
       n->value = g->value_arena + vo;
@@ -414,7 +416,7 @@ nn_graph_alloc_within (NnGraph *g, int max_batch, size_t budget, size_t *needed,
           n->grad = g->grad_arena + go;
           go += value_len (n);
         }
-      n->aux = n->aux_size ? g->aux_arena + ao : NULL;
+      n->aux = g->aux_arena + ao;
       ao += (n->aux_size + 15) / 16 * 16;
     }
   free (voff);
