@@ -30,6 +30,14 @@ typedef struct
   DsDocument    *doc;
 } Ui;
 
+static gboolean
+preview_loaded (gpointer doc)
+{
+  DsDatasetStore *store = ds_document_get_dataset_store (doc);
+
+  return !ds_dataset_store_get_loading (store) && ds_dataset_store_get_dataset (store) != NULL;
+}
+
 static void
 ui_open_sized (Ui  *ui,
                int  width,
@@ -45,6 +53,10 @@ ui_open_sized (Ui  *ui,
   ui->props = ds_build_view_get_properties (ui->view);
   ui->doc = ds_window_get_document (ui->window);
   g_assert_true (ui_wait_for (ui_widget_allocated, ui->canvas, 5000));
+  /* The dataset a new document shows (the Data view's preview) sets the
+   * output layer's units and activation: wait for it, so that every test
+   * sees the same model whatever the machine's load. */
+  g_assert_true (ui_wait_for (preview_loaded, ui->doc, 30000));
   ui_spin (100);
 }
 
@@ -629,10 +641,11 @@ test_drop_and_connect (void)
   g_assert_cmpint (nn_model_call_get_input (m, dense, 0, 0).layer, ==, flat);
   assert_shape (m, in, 3, (int[]) { 28, 28, 1 });
   assert_shape (m, flat, 1, (int[]) { 784 });
-  assert_shape (m, dense, 1, (int[]) { 32 });
+  /* The new document shows a set of two classes: the output is set for it. */
+  assert_shape (m, dense, 1, (int[]) { 1 });
   g_assert_null (nn_model_layer_get_error (m, dense));
   g_assert_cmpint (ds_scene_get_n_edges (ds_graph_canvas_get_scene (ui.canvas)), ==, 2);
-  g_assert_cmpstr (ds_scene_get_node (ds_graph_canvas_get_scene (ui.canvas), dense)->shape_text, ==, "(32)");
+  g_assert_cmpstr (ds_scene_get_node (ds_graph_canvas_get_scene (ui.canvas), dense)->shape_text, ==, "(1)");
   /* The dangling Dense became the model's output. */
   g_assert_cmpint (nn_model_get_n_outputs (m), ==, 1);
   g_assert_cmpint (nn_model_get_output (m, 0).layer, ==, dense);
@@ -643,7 +656,7 @@ test_drop_and_connect (void)
   g_assert_true (wait_selected (&ui, dense));
   units = ds_properties_get_editor (ui.props, "units");
   g_assert_true (GTK_IS_SPIN_BUTTON (units));
-  g_assert_cmpfloat (gtk_spin_button_get_value (GTK_SPIN_BUTTON (units)), ==, 32);
+  g_assert_cmpfloat (gtk_spin_button_get_value (GTK_SPIN_BUTTON (units)), ==, 1);
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (units), 64);
   ui_spin (50);
   assert_shape (model_of (&ui), dense, 1, (int[]) { 64 });
@@ -682,7 +695,7 @@ test_undo_redo (void)
   g_assert_true (GTK_IS_ENTRY (editor));
   gtk_editable_set_text (GTK_EDITABLE (editor), "4");
   g_signal_emit_by_name (editor, "activate");
-  assert_shape (model_of (&ui), dense, 1, (int[]) { 32 });
+  assert_shape (model_of (&ui), dense, 1, (int[]) { 1 });   /* set for two classes */
   g_ptr_array_add (states, json_of (&ui));
 
   ds_graph_canvas_select_layer (ui.canvas, dense, FALSE);
@@ -691,7 +704,7 @@ test_undo_redo (void)
   g_ptr_array_add (states, json_of (&ui));
   editor = ds_properties_get_editor (ui.props, "activation");
   g_assert_true (GTK_IS_DROP_DOWN (editor));
-  gtk_drop_down_set_selected (GTK_DROP_DOWN (editor), 2);   /* sigmoid */
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (editor), 3);   /* tanh (sigmoid is the task's) */
   g_ptr_array_add (states, json_of (&ui));
   editor = ds_properties_get_editor (ui.props, "use_bias");
   g_assert_true (GTK_IS_SWITCH (editor));
@@ -1240,7 +1253,7 @@ test_palette (void)
     nn_model_layer_get_position (m, added, &xa, &ya);
     g_assert_cmpfloat (xa, >=, xi + DS_NODE_WIDTH);
   }
-  assert_shape (m, added, 1, (int[]) { 32 });
+  assert_shape (m, added, 1, (int[]) { 1 });   /* the output, set for two classes */
   ui_close (&ui);
 }
 
@@ -1433,6 +1446,227 @@ test_undo_stack (void)
   g_assert_null (ds_undo_stack_undo (u));
 }
 
+/* ---- the output layer set by the task ------------------------------------ */
+
+static gboolean
+store_holds (gpointer data)
+{
+  gpointer *args = data;
+  DsDataset *ds = ds_dataset_store_get_dataset (args[0]);
+
+  return ds != NULL && g_strcmp0 (ds_dataset_get_spec (ds), args[1]) == 0;
+}
+
+/* Loads spec into the document's store and waits for it. */
+static void
+load_dataset (Ui         *ui,
+              const char *spec)
+{
+  DsDatasetStore *store = ds_document_get_dataset_store (ui->doc);
+  gpointer args[2] = { store, (gpointer) spec };
+
+  ds_dataset_store_load (store, spec, 0);
+  g_assert_true (ui_wait_for (store_holds, args, 60000));
+  g_assert_null (ds_dataset_store_get_error (store));
+}
+
+static char *
+param_of (Ui         *ui,
+          int         layer,
+          const char *pname)
+{
+  return nn_model_layer_dup_param_text (model_of (ui), layer, pname);
+}
+
+static void
+assert_dense (Ui         *ui,
+              int         layer,
+              const char *units,
+              const char *activation)
+{
+  g_autofree char *u = param_of (ui, layer, "units");
+  g_autofree char *a = param_of (ui, layer, "activation");
+
+  g_test_message ("%s: Dense(%s, %s), expected Dense(%s, %s)",
+                  nn_model_layer_get_name (model_of (ui), layer), u, a, units, activation);
+  g_assert_cmpstr (u, ==, units);
+  g_assert_cmpstr (a, ==, activation);
+}
+
+/* Input (shape) -> Flatten, then Dense appended after the Flatten by a
+ * double-click in the palette; returns the Dense. */
+static int
+build_to_output (Ui         *ui,
+                 const char *shape,
+                 int        *flatten)
+{
+  g_autoptr(GError) error = NULL;
+  int in = add_at (ui, "Input", 0, 0, -1);
+
+  g_assert_true (nn_model_layer_set_param (model_of (ui), in, "shape", shape, &error));
+  ds_document_commit (ui->doc, DS_CHANGE_PARAMS, "Set shape", NULL);
+  *flatten = add_at (ui, "Flatten", 272, 0, in);
+  ds_graph_canvas_select_layer (ui->canvas, *flatten, FALSE);
+  g_signal_emit_by_name (ds_palette_get_row (ui->palette, "Dense"), "activate");
+  ui_spin (50);
+  return ds_graph_canvas_get_selected_layer (ui->canvas);
+}
+
+/* Fashion-MNIST: the Dense appended as the output is Dense(10, softmax),
+ * said so in the properties, in the append's one undo step; a Dense
+ * appended after it takes over, and the first gets its defaults back. */
+static void
+test_output_task_classes (void)
+{
+  Ui ui;
+  int flatten, out, out2;
+  g_autofree char *before = NULL;
+  g_autofree char *after_undo = NULL;
+
+  ui_open (&ui);
+  load_dataset (&ui, "fashion-mnist:limit=100");
+  out = build_to_output (&ui, "28,28", &flatten);
+  g_assert_cmpint (out, >=, 0);
+  assert_dense (&ui, out, "10", "softmax");
+  g_assert_cmpint (nn_model_get_n_outputs (model_of (&ui)), ==, 1);
+  g_assert_cmpint (nn_model_get_output (model_of (&ui), 0).layer, ==, out);
+  g_test_message ("note: %s", ds_properties_get_task_note (ui.props));
+  g_assert_cmpstr (ds_properties_get_task_note (ui.props), ==,
+                   "Set by the task: 10 classes → softmax");
+
+  /* One undo step: the append and the task's values together. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (ui.window), "win.undo", NULL));
+  ui_spin (20);
+  g_assert_cmpint (nn_model_get_n_layers (model_of (&ui)), ==, 2);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (ui.window), "win.redo", NULL));
+  ui_spin (20);
+  assert_dense (&ui, out, "10", "softmax");
+
+  /* Appended after the output, a Dense becomes the output; the old one is
+   * a hidden layer again, with what it had. */
+  ds_graph_canvas_select_layer (ui.canvas, out, FALSE);
+  before = json_of (&ui);
+  g_signal_emit_by_name (ds_palette_get_row (ui.palette, "Dense"), "activate");
+  ui_spin (50);
+  out2 = ds_graph_canvas_get_selected_layer (ui.canvas);
+  g_assert_cmpint (out2, !=, out);
+  assert_dense (&ui, out2, "10", "softmax");
+  assert_dense (&ui, out, "32", "relu");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (ui.window), "win.undo", NULL));
+  ui_spin (20);
+  after_undo = json_of (&ui);
+  g_assert_cmpstr (after_undo, ==, before);
+  ui_close (&ui);
+}
+
+/* Two classes as labels 0/1: Dense(1, sigmoid); values: linear, one unit
+ * per target value. */
+static void
+test_output_task_binary_regression (void)
+{
+  Ui ui;
+  int flatten, out;
+
+  ui_open (&ui);
+  load_dataset (&ui, "moons:n=200");
+  out = build_to_output (&ui, "2", &flatten);
+  assert_dense (&ui, out, "1", "sigmoid");
+  g_assert_cmpstr (ds_properties_get_task_note (ui.props), ==,
+                   "Set by the task: 2 classes → 1 unit, sigmoid");
+  ui_close (&ui);
+
+  ui_open (&ui);
+  load_dataset (&ui, "plane:n=200");
+  out = build_to_output (&ui, "2", &flatten);
+  assert_dense (&ui, out, "1", "linear");
+  g_assert_cmpstr (ds_properties_get_task_note (ui.props), ==,
+                   "Set by the task: 1 target value → linear");
+  ui_close (&ui);
+}
+
+/* What the person set stays: an activation chosen in the properties
+ * survives a new dataset and a re-append; units chosen on a hidden layer
+ * survive its becoming the output, whose default activation the task
+ * still sets. A newly chosen dataset resets what the task set, in the
+ * choice's undo step. */
+static void
+test_output_task_respects_choice (void)
+{
+  Ui ui;
+  NnModel *m;
+  GtkWidget *editor;
+  int flatten, out, hidden;
+  g_autofree char *hidden_name = NULL;
+  guint tanh_index = 0;
+  const NnParamSpec *spec = NULL;
+  const NnLayerType *t = nn_layer_type_lookup ("Dense");
+
+  ui_open (&ui);
+  load_dataset (&ui, "fashion-mnist:limit=100");
+  out = build_to_output (&ui, "28,28", &flatten);
+  assert_dense (&ui, out, "10", "softmax");
+
+  /* A newly chosen dataset (as the Data view writes it, once loaded)
+   * changes what the task set, in the same undo step. */
+  load_dataset (&ui, "moons:n=200");
+  m = model_of (&ui);
+  nn_model_set_dataset (m, "moons:n=200");
+  ds_document_commit (ui.doc, DS_CHANGE_PARAMS, "Choose Dataset", NULL);
+  ui_spin (20);
+  assert_dense (&ui, out, "1", "sigmoid");
+  g_assert_cmpstr (ds_document_get_undo_label (ui.doc), ==, "Choose Dataset");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (ui.window), "win.undo", NULL));
+  ui_spin (20);
+  assert_dense (&ui, out, "10", "softmax");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (ui.window), "win.redo", NULL));
+  ui_spin (20);
+  assert_dense (&ui, out, "1", "sigmoid");
+
+  /* The person picks tanh in the properties: the task leaves it. */
+  for (guint p = 0; p < nn_layer_type_get_n_params (t); p++)
+    if (g_str_equal (nn_layer_type_get_param (t, p)->name, "activation"))
+      spec = nn_layer_type_get_param (t, p);
+  g_assert_nonnull (spec);
+  while (!g_str_equal (spec->choices[tanh_index], "tanh"))
+    tanh_index++;
+  ds_graph_canvas_select_layer (ui.canvas, out, FALSE);
+  editor = ds_properties_get_editor (ui.props, "activation");
+  g_assert_nonnull (editor);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (editor), tanh_index);
+  ui_spin (20);
+  assert_dense (&ui, out, "1", "tanh");
+  g_assert_null (ds_properties_get_task_note (ui.props));
+  load_dataset (&ui, "fashion-mnist:limit=100");
+  nn_model_set_dataset (model_of (&ui), "fashion-mnist:limit=100");
+  ds_document_commit (ui.doc, DS_CHANGE_PARAMS, "Choose Dataset", NULL);
+  ui_spin (20);
+  /* The units were still the task's; the activation is the person's. */
+  assert_dense (&ui, out, "10", "tanh");
+
+  /* A hidden Dense whose units the person set becomes the output when the
+   * layer after it goes: its units stay, its default activation follows
+   * the task. */
+  ds_graph_canvas_select_layer (ui.canvas, flatten, FALSE);
+  g_signal_emit_by_name (ds_palette_get_row (ui.palette, "Dense"), "activate");
+  ui_spin (50);
+  hidden = ds_graph_canvas_get_selected_layer (ui.canvas);
+  hidden_name = g_strdup (nn_model_layer_get_name (model_of (&ui), hidden));
+  assert_dense (&ui, hidden, "32", "relu");
+  editor = ds_properties_get_editor (ui.props, "units");
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (editor), 64);
+  ui_spin (20);
+  assert_dense (&ui, hidden, "64", "relu");
+  ds_graph_canvas_select_layer (ui.canvas, out, FALSE);
+  ds_graph_canvas_delete_selection (ui.canvas);
+  ui_spin (20);
+  m = model_of (&ui);
+  hidden = nn_model_find_layer (m, hidden_name);
+  g_assert_cmpint (nn_model_get_n_outputs (m), ==, 1);
+  g_assert_cmpint (nn_model_get_output (m, 0).layer, ==, hidden);
+  assert_dense (&ui, hidden, "64", "softmax");
+  ui_close (&ui);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1456,5 +1690,8 @@ main (int   argc,
   g_test_add_func ("/ui/build/autosave", test_autosave);
   g_test_add_func ("/ui/build/recover-dialog", test_recover_dialog);
   g_test_add_func ("/ui/build/close-prompt", test_close_prompt);
+  g_test_add_func ("/ui/build/output-task/classes", test_output_task_classes);
+  g_test_add_func ("/ui/build/output-task/binary-regression", test_output_task_binary_regression);
+  g_test_add_func ("/ui/build/output-task/respects-choice", test_output_task_respects_choice);
   return g_test_run ();
 }

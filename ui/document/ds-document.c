@@ -718,3 +718,22 @@ ds_document_set_current_run (DsDocument    *self,
   if (g_set_object (&self->current, run))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CURRENT_RUN]);
 }
+
+void
+ds_document_amend (DsDocument *self,
+                   DsChange    what)
+{
+  g_autofree char *state = NULL;
+
+  g_return_if_fail (DS_IS_DOCUMENT (self));
+
+  if (what & (DS_CHANGE_STRUCTURE | DS_CHANGE_PARAMS))
+    nn_model_infer (self->model, NULL);
+  state = snapshot (self->model);
+  if (ds_undo_stack_amend (self->undo, state))
+    {
+      self->edited = TRUE;
+      notify_state (self);
+    }
+  g_signal_emit (self, signals[CHANGED], 0, (guint) what);
+}

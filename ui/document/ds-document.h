@@ -96,3 +96,10 @@ void           ds_document_set_current_run (DsDocument    *self,
                                             DsTrainingRun *run);
 
 G_END_DECLS
+
+G_BEGIN_DECLS
+/* Like ds_document_commit, but folds the change into the edit just
+ * recorded instead of adding an undo step: for a change that edit caused
+ * (the output layer set for a newly chosen dataset). */
+void         ds_document_amend        (DsDocument *self, DsChange what);
+G_END_DECLS

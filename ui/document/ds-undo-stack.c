@@ -277,3 +277,22 @@ ds_undo_stack_get_serial (DsUndoStack *self)
     return 0;
   return g_array_index (self->entries, Entry, self->current).serial;
 }
+
+gboolean
+ds_undo_stack_amend (DsUndoStack *self,
+                     const char  *state)
+{
+  Entry *top;
+
+  g_return_val_if_fail (DS_IS_UNDO_STACK (self), FALSE);
+  g_return_val_if_fail (state != NULL, FALSE);
+  if (self->entries->len == 0)
+    return FALSE;
+  top = &g_array_index (self->entries, Entry, self->current);
+  g_free (top->state);
+  top->state = g_strdup (state);
+  top->size = strlen (state);
+  top->serial = self->next_serial++;
+  notify_all (self);
+  return TRUE;
+}

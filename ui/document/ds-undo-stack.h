@@ -35,3 +35,9 @@ const char  *ds_undo_stack_redo        (DsUndoStack *self);
 guint64      ds_undo_stack_get_serial  (DsUndoStack *self);
 
 G_END_DECLS
+
+G_BEGIN_DECLS
+/* Replaces the current state, keeping its label and what can be redone:
+ * a change that completes the edit just recorded. FALSE when empty. */
+gboolean     ds_undo_stack_amend       (DsUndoStack *self, const char *state);
+G_END_DECLS

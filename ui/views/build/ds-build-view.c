@@ -4,6 +4,7 @@
 #include <adwaita.h>
 
 #include "ds-build-view-private.h"
+#include "ds-output-task.h"
 
 struct _DsBuildView
 {
@@ -20,6 +21,9 @@ struct _DsBuildView
   GtkLabel      *zoom_label;
   GtkLabel      *title_label;
   GtkWidget     *side_pane;
+
+  /* Owned */
+  char          *dataset_spec;  /* the model's dataset at the last change */
 
   /* Borrowed */
   DsDocument    *document;      /* ds_view_get_document () */
@@ -96,6 +100,29 @@ error_row_activated_cb (DsBuildView   *self,
   gtk_widget_grab_focus (GTK_WIDGET (self->canvas));
 }
 
+/* A dataset just chosen (the Data view writes it into the model once it has
+ * loaded) sets the output layer for its task, in the same undo step as the
+ * choice; open, undo and redo bring their own outputs. */
+static void
+dataset_chosen (DsBuildView *self,
+                guint        what)
+{
+  NnModel *m = ds_document_get_model (self->document);
+  const char *spec = nn_model_get_dataset (m);
+  DsDataset *ds;
+
+  if (g_strcmp0 (spec, self->dataset_spec) == 0)
+    return;
+  g_free (self->dataset_spec);
+  self->dataset_spec = g_strdup (spec);
+  if (what & DS_CHANGE_REPLACED)
+    return;
+  ds = ds_dataset_store_get_dataset (ds_document_get_dataset_store (self->document));
+  if (ds != NULL && g_strcmp0 (ds_dataset_get_spec (ds), spec) == 0
+      && ds_output_task_apply (self->document))
+    ds_document_amend (self->document, DS_CHANGE_PARAMS);
+}
+
 static void
 document_changed_cb (DsBuildView *self,
                      guint        what)
@@ -105,6 +132,7 @@ document_changed_cb (DsBuildView *self,
   gtk_widget_set_visible (self->empty, nn_model_get_n_layers (m) == 0);
   if (what != DS_CHANGE_POSITIONS)
     update_errors (self);
+  dataset_chosen (self, what);
 }
 
 /* The header shows the view switcher, not the file: name it on the canvas,
@@ -233,6 +261,7 @@ ds_build_view_document_changed (DsView     *view,
   DsDocument *document = ds_view_get_document (view);
 
   self->document = document;
+  g_clear_pointer (&self->dataset_spec, g_free);
   if (document == NULL)
     return;
   ds_graph_canvas_set_document (self->canvas, document);
@@ -286,6 +315,7 @@ ds_build_view_dispose (GObject *object)
   DsBuildView *self = DS_BUILD_VIEW (object);
 
   ds_view_set_document (DS_VIEW (self), NULL);
+  g_clear_pointer (&self->dataset_spec, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (object), DS_TYPE_BUILD_VIEW);
   /* The root of the template is not bound to a field, so
    * gtk_widget_dispose_template leaves it: unparent it here. */

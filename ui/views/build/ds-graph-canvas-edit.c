@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ds-graph-canvas-private.h"
+#include "ds-output-task.h"
 
 /* Copied layers live here, in a model of their own, so that paste works
  * across windows and after the originals are gone. */
@@ -21,6 +22,17 @@ cmp_int_desc (gconstpointer a,
 }
 
 /* ---- editing ------------------------------------------------------------- */
+
+/* Records a structural edit as one undo step, with the output layer's units
+ * and activation set for the dataset's task (a Dense that becomes the
+ * output, or stops being it) in the same step. */
+static void
+commit_structure (DsGraphCanvas *self,
+                  const char    *label)
+{
+  ds_output_task_apply (self->document);
+  ds_document_commit (self->document, DS_CHANGE_STRUCTURE, label, NULL);
+}
 
 /* Adds a layer at (x, y) and selects it, without recording an undo step:
  * the caller commits once for the whole user action. */
@@ -61,7 +73,7 @@ commit_added (DsGraphCanvas *self,
   NnModel *m;
   int n_outputs;
 
-  ds_document_commit (self->document, DS_CHANGE_STRUCTURE, label, NULL);
+  commit_structure (self, label);
   _ds_graph_canvas_selection_changed (self);
   m = _ds_graph_canvas_model (self);
   n_outputs = nn_model_get_n_outputs (m);
@@ -491,7 +503,7 @@ ds_graph_canvas_connect (DsGraphCanvas  *self,
     }
   label = g_strdup_printf ("Connect %s to %s", nn_model_layer_get_name (m, src),
                            nn_model_layer_get_name (m, dst));
-  ds_document_commit (self->document, DS_CHANGE_STRUCTURE, label, NULL);
+  commit_structure (self, label);
   _ds_graph_canvas_note_outputs (self, n_outputs);
   return TRUE;
 }
@@ -544,7 +556,7 @@ ds_graph_canvas_delete_selection (DsGraphCanvas *self)
       if (dst >= 0 && nn_model_disconnect (m, dst, self->sel_edge_call, self->sel_edge_slot))
         {
           g_clear_pointer (&self->sel_edge_dst, g_free);
-          ds_document_commit (self->document, DS_CHANGE_STRUCTURE, "Remove Connection", NULL);
+          commit_structure (self, "Remove Connection");
           _ds_graph_canvas_selection_changed (self);
         }
       return;
@@ -564,8 +576,7 @@ ds_graph_canvas_delete_selection (DsGraphCanvas *self)
   if (changed)
     {
       g_ptr_array_set_size (self->selection, 0);
-      ds_document_commit (self->document, DS_CHANGE_STRUCTURE,
-                          layers->len > 1 ? "Delete Layers" : "Delete Layer", NULL);
+      commit_structure (self, layers->len > 1 ? "Delete Layers" : "Delete Layer");
       _ds_graph_canvas_selection_changed (self);
     }
 }
@@ -688,7 +699,7 @@ paste_from (DsGraphCanvas *self,
   for (int i = 0; i < n; i++)
     g_ptr_array_add (self->selection, g_strdup (nn_model_layer_get_name (m, idx[i])));
   g_clear_pointer (&self->sel_edge_dst, g_free);
-  ds_document_commit (self->document, DS_CHANGE_STRUCTURE, label, NULL);
+  commit_structure (self, label);
   _ds_graph_canvas_selection_changed (self);
 }
 

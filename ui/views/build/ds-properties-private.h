@@ -10,5 +10,7 @@ G_BEGIN_DECLS
  * or GtkEntry), or NULL; for tests. */
 GtkWidget  *ds_properties_get_editor    (DsProperties *self, const char *pname);
 int         ds_properties_get_layer     (DsProperties *self);
+/* The "Set by the task: …" note shown for the layer, or NULL. */
+const char *ds_properties_get_task_note (DsProperties *self);
 
 G_END_DECLS

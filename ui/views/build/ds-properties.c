@@ -6,6 +6,7 @@
 
 #include <adwaita.h>
 
+#include "ds-output-task.h"
 #include "ds-properties-private.h"
 #include "ds-util.h"
 
@@ -20,6 +21,7 @@ struct _DsProperties
 
   /* Borrowed */
   GtkWidget  *box;
+  GtkWidget  *task_note;      /* "Set by the task: …", in box */
   gboolean    committing;     /* our own edit: don't rebuild under the user */
 };
 
@@ -58,6 +60,15 @@ ds_properties_get_editor (DsProperties *self,
   return g_hash_table_lookup (self->editors, pname);
 }
 
+const char *
+ds_properties_get_task_note (DsProperties *self)
+{
+  g_return_val_if_fail (DS_IS_PROPERTIES (self), NULL);
+  if (self->task_note == NULL || !gtk_widget_get_visible (self->task_note))
+    return NULL;
+  return gtk_label_get_text (GTK_LABEL (self->task_note));
+}
+
 static void
 mark_error (GtkWidget  *editor,
             const char *message)
@@ -72,6 +83,21 @@ mark_error (GtkWidget  *editor,
       gtk_widget_remove_css_class (editor, "error");
       gtk_widget_set_tooltip_text (editor, NULL);
     }
+}
+
+/* The note under the layer's title while the task sets its units and
+ * activation; gone once the person sets them. */
+static void
+update_task_note (DsProperties *self)
+{
+  const char *note = NULL;
+
+  if (self->task_note == NULL)
+    return;
+  if (self->document != NULL)
+    note = ds_output_task_get_note (self->document, current_layer (self));
+  gtk_label_set_text (GTK_LABEL (self->task_note), note ? note : "");
+  gtk_widget_set_visible (self->task_note, note != NULL);
 }
 
 /* Sets one parameter from text and records the edit; consecutive changes of
@@ -116,6 +142,7 @@ apply (DsProperties *self,
   self->committing = TRUE;
   ds_document_commit (self->document, DS_CHANGE_PARAMS, label, key);
   self->committing = FALSE;
+  update_task_note (self);
   return TRUE;
 }
 
@@ -343,6 +370,7 @@ clear (DsProperties *self)
   GtkWidget *child;
 
   g_hash_table_remove_all (self->editors);
+  self->task_note = NULL;
   while ((child = gtk_widget_get_first_child (self->box)))
     gtk_box_remove (GTK_BOX (self->box), child);
 }
@@ -390,6 +418,14 @@ rebuild (DsProperties *self)
       gtk_widget_set_margin_bottom (label, 12);
       adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), label);
     }
+
+  self->task_note = gtk_label_new (NULL);
+  gtk_label_set_wrap (GTK_LABEL (self->task_note), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (self->task_note), 0);
+  gtk_widget_add_css_class (self->task_note, "dim-label");
+  gtk_widget_set_margin_bottom (self->task_note, 12);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), self->task_note);
+  update_task_note (self);
 
   name_row = adw_entry_row_new ();
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (name_row), "Name");
@@ -485,6 +521,7 @@ ds_properties_dispose (GObject *object)
   if (self->box)
     {
       g_hash_table_remove_all (self->editors);
+      self->task_note = NULL;
       gtk_widget_unparent (self->box);
       self->box = NULL;
     }
