@@ -9,6 +9,8 @@ main (int   argc,
 {
   g_autoptr(DsApplication) app = NULL;
 
+  /* Training fills the cores; the window's frames come first. */
+  nn_set_compute_nice (DS_COMPUTE_NICE);
   /* First: it may re-execute the program with a better BLAS kernel. */
   nn_init (argc, argv);
   app = ds_application_new ();

@@ -20,6 +20,14 @@ extern "C" {
  * right OPENBLAS_CORETYPE (unless the user set one). Returns normally
  * otherwise. */
 void         nn_init                    (int argc, char **argv);
+/* An interactive program (the app) calls this before nn_init: the engine's
+ * compute threads (its pool and the trainer's thread) then run `nice`
+ * steps (0 to 19) nicer than the rest, so the main loop gets a core the
+ * moment it has a frame to draw while training fills both. */
+void         nn_set_compute_nice        (int nice);
+/* Gives the calling thread that lower priority (the pool's threads and the
+ * trainer's thread call it as they start). */
+void         nn_compute_thread_enter    (void);
 const char  *nn_blas_core_name          (void);
 /* Threads the engine computes on: the usable cores, or the user's
  * OPENBLAS_NUM_THREADS (OpenBLAS itself then runs on one thread). */

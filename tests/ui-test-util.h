@@ -22,6 +22,7 @@ ui_test_init (int    *argc,
    * pool. Left to itself OpenBLAS starts its own threads, and its exit
    * handler can wait forever for one of them (seen as a test that passed
    * every case and then never exited). */
+  nn_set_compute_nice (DS_COMPUTE_NICE);
   nn_init (*argc, *argv);
   g_test_init (argc, argv, NULL);
   if (!gtk_init_check ())

@@ -11,6 +11,9 @@
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -88,9 +91,30 @@ run_tasks (uint32_t gen, int thread)
     }
 }
 
+/* How much nicer than the rest of the program the compute threads run
+ * (nn_set_compute_nice); 0 leaves them alone. */
+static atomic_int compute_nice;
+
+void
+nn_set_compute_nice (int nice)
+{
+  atomic_store (&compute_nice, nice < 0 ? 0 : nice > 19 ? 19 : nice);
+}
+
+void
+nn_compute_thread_enter (void)
+{
+  int nice = atomic_load (&compute_nice);
+  /* Linux keeps a nice value per thread: PRIO_PROCESS with a thread id
+   * changes that thread alone. A failure leaves it as it was. */
+  if (nice > 0)
+    (void) setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), nice);
+}
+
 static void *
 worker_main (void *arg)
 {
+  nn_compute_thread_enter ();
   int index = (int) (intptr_t) arg;
   my_index = index;
   uint32_t seen = (uint32_t) (atomic_load (&pool.word) >> 32);

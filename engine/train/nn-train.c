@@ -982,6 +982,7 @@ worker (gpointer data)
 {
   NnTrainer *t = data;
   GError *error = NULL;
+  nn_compute_thread_enter ();
   push (t, event_new (t, NN_EVENT_STARTED));
 
   NnEvent *e = t->cfg.kfold > 1 ? worker_kfold (t, &error) : worker_fit (t, &error);

@@ -7,6 +7,11 @@
 
 G_BEGIN_DECLS
 
+/* How much nicer than the main loop the engine computes in the app
+ * (nn_set_compute_nice): while training fills both cores, a frame still
+ * gets one at once. */
+#define DS_COMPUTE_NICE 5
+
 #define DS_APP_ID "io.github.deepscope.Deepscope"
 
 #define DS_TYPE_APPLICATION (ds_application_get_type ())
