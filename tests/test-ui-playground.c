@@ -241,6 +241,362 @@ test_all_units (Ui            *ui,
   g_assert_cmpuint (ds_playground_get_n_units (ui->pg), ==, 128);
 }
 
+/* ---- the strip -------------------------------------------------------------- */
+
+static guint
+drop_index (GtkWidget  *drop,
+            const char *text)
+{
+  GListModel *items = gtk_drop_down_get_model (GTK_DROP_DOWN (drop));
+
+  for (guint i = 0; i < g_list_model_get_n_items (items); i++)
+    if (g_strcmp0 (gtk_string_list_get_string (GTK_STRING_LIST (items), i), text) == 0)
+      return i;
+  g_error ("no item %s", text);
+  return 0;
+}
+
+static void
+drop_choose (Ui         *ui,
+             const char *control,
+             const char *text)
+{
+  GtkWidget *drop = ds_playground_get_control (ui->pg, control);
+
+  g_assert_nonnull (drop);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (drop), drop_index (drop, text));
+  ui_spin (50);
+}
+
+static char *
+layer_param (DsDocument *doc,
+             const char *layer,
+             const char *param)
+{
+  NnModel *m = ds_document_get_model (doc);
+
+  return nn_model_layer_dup_param_text (m, nn_model_find_layer (m, layer), param);
+}
+
+static double
+layer_value (DsDocument *doc,
+             const char *layer,
+             const char *param)
+{
+  NnModel *m = ds_document_get_model (doc);
+  const NnValue *v = nn_model_layer_get_param (m, nn_model_find_layer (m, layer), param);
+
+  g_assert_nonnull (v);
+  return v->f;
+}
+
+/* Activation: every hidden Dense layer takes it, the output keeps its own,
+ * the map follows; undo is one step. */
+static void
+test_strip_activation (Ui            *ui,
+                       gconstpointer  data)
+{
+  g_autofree char *before = ds_playground_dup_map_checksum (ui->pg);
+  g_autofree char *out_act = layer_param (ui->doc, "arm", "activation");
+  MapWait w = { ui->pg, before };
+
+  drop_choose (ui, "activation", "tanh");
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *act = layer_param (ui->doc, i ? "hidden_2" : "hidden_1", "activation");
+
+      g_assert_cmpstr (act, ==, "tanh");
+    }
+  {
+    g_autofree char *act = layer_param (ui->doc, "arm", "activation");
+
+    g_assert_cmpstr (act, ==, out_act);
+  }
+  g_assert_true (ui_wait_for (map_changed, &w, 10000));
+  ds_document_undo (ui->doc);
+  {
+    g_autofree char *act = layer_param (ui->doc, "hidden_2", "activation");
+
+    g_assert_cmpstr (act, !=, "tanh");
+  }
+}
+
+/* Learning rate: the model's optimizer, and a run started then uses it. */
+static void
+test_strip_learning_rate (Ui            *ui,
+                          gconstpointer  data)
+{
+  drop_choose (ui, "learning-rate", "0.3");
+  g_assert_cmpfloat_with_epsilon (nn_model_get_optimizer (ds_document_get_model (ui->doc))->learning_rate,
+                                  0.3, 1e-12);
+  drop_choose (ui, "learning-rate", "0.001");
+  g_assert_cmpfloat_with_epsilon (nn_model_get_optimizer (ds_document_get_model (ui->doc))->learning_rate,
+                                  0.001, 1e-12);
+}
+
+/* Regularization None/L1/L2 and its rate: every Dense kernel's penalty. */
+static void
+test_strip_regularization (Ui            *ui,
+                           gconstpointer  data)
+{
+  static const char *const layers[] = { "hidden_1", "hidden_2", "arm" };
+
+  g_assert_false (gtk_widget_get_sensitive (ds_playground_get_control (ui->pg, "regularization-rate")));
+  drop_choose (ui, "regularization", "L1");
+  g_assert_true (gtk_widget_get_sensitive (ds_playground_get_control (ui->pg, "regularization-rate")));
+  drop_choose (ui, "regularization-rate", "0.01");
+  for (guint i = 0; i < G_N_ELEMENTS (layers); i++)
+    {
+      g_assert_cmpfloat_with_epsilon (layer_value (ui->doc, layers[i], "kernel_l1"), 0.01, 1e-9);
+      g_assert_cmpfloat (layer_value (ui->doc, layers[i], "kernel_l2"), ==, 0);
+    }
+  drop_choose (ui, "regularization", "L2");
+  for (guint i = 0; i < G_N_ELEMENTS (layers); i++)
+    {
+      g_assert_cmpfloat (layer_value (ui->doc, layers[i], "kernel_l1"), ==, 0);
+      g_assert_cmpfloat_with_epsilon (layer_value (ui->doc, layers[i], "kernel_l2"), 0.01, 1e-9);
+    }
+  drop_choose (ui, "regularization-rate", "0.3");
+  g_assert_cmpfloat_with_epsilon (layer_value (ui->doc, "hidden_1", "kernel_l2"), 0.3, 1e-9);
+  drop_choose (ui, "regularization", "None");
+  for (guint i = 0; i < G_N_ELEMENTS (layers); i++)
+    {
+      g_assert_cmpfloat (layer_value (ui->doc, layers[i], "kernel_l1"), ==, 0);
+      g_assert_cmpfloat (layer_value (ui->doc, layers[i], "kernel_l2"), ==, 0);
+    }
+  g_assert_false (gtk_widget_get_sensitive (ds_playground_get_control (ui->pg, "regularization-rate")));
+}
+
+/* Batch size: the model's default, and the run that Step starts uses it. */
+static void
+test_strip_batch_size (Ui            *ui,
+                       gconstpointer  data)
+{
+  GtkSpinButton *spin = GTK_SPIN_BUTTON (ds_playground_get_control (ui->pg, "batch-size"));
+  DsTrainingRun *run;
+
+  gtk_spin_button_set_value (spin, 17);
+  ui_spin (50);
+  g_assert_cmpint (nn_model_get_defaults (ds_document_get_model (ui->doc))->batch_size, ==, 17);
+  gtk_drop_down_set_selected (ds_playground_get_speed_drop (ui->pg), 0);
+  press (ds_train_view_get_button (ui->train, "step"));
+  run = ds_train_view_get_current_run (ui->train);
+  g_assert_nonnull (run);
+  g_assert_cmpint (ds_training_run_get_config (run)->batch_size, ==, 17);
+}
+
+static gboolean
+store_spec_is (gpointer data)
+{
+  Ui *ui = data;
+  DsDatasetStore *store = ds_document_get_dataset_store (ui->doc);
+
+  return store_ready (store)
+         && g_strcmp0 (ds_dataset_store_get_spec (store), nn_model_get_dataset (ds_document_get_model (ui->doc))) == 0;
+}
+
+static NnDataset *
+store_dataset (Ui *ui)
+{
+  g_assert_true (ui_wait_for (store_spec_is, ui, 10000));
+  return ds_dataset_get (ds_dataset_store_get_dataset (ds_document_get_dataset_store (ui->doc)));
+}
+
+/* Noise, the training share and the dataset go into the model's dataset
+ * spec and the loaded points; plane and gaussians are regression sets. */
+static void
+test_strip_data (Ui            *ui,
+                 gconstpointer  data)
+{
+  static const char *const sets[][2] = {
+    { "Plane (regression)", "plane" }, { "Gaussians (regression)", "gaussians" }, { "Moons", "moons" },
+  };
+  GtkSpinButton *noise = GTK_SPIN_BUTTON (ds_playground_get_control (ui->pg, "noise"));
+  GtkSpinButton *share = GTK_SPIN_BUTTON (ds_playground_get_control (ui->pg, "training-share"));
+  NnModel *m = ds_document_get_model (ui->doc);
+  NnDataset *ds;
+
+  gtk_spin_button_set_value (noise, 0.35);
+  ui_spin (50);
+  g_assert_nonnull (strstr (nn_model_get_dataset (m), ":noise=0.35"));
+  gtk_spin_button_set_value (share, 60);
+  ui_spin (50);
+  g_test_message ("spec %s", nn_model_get_dataset (m));
+  g_assert_nonnull (strstr (nn_model_get_dataset (m), ":test=0.4"));
+  ds = store_dataset (ui);
+  g_assert_cmpuint (ds->n_test, ==, (size_t) floor (ds->n * 0.4 + 0.5));
+  g_assert_cmpuint (ds->n_train, ==, ds->n - ds->n_test);
+
+  for (guint i = 0; i < G_N_ELEMENTS (sets); i++)
+    {
+      g_autofree char *before = ds_playground_dup_map_checksum (ui->pg);
+      MapWait w = { ui->pg, before };
+      g_autofree char *prefix = g_strdup_printf ("%s:", sets[i][1]);
+
+      drop_choose (ui, "dataset", sets[i][0]);
+      g_test_message ("spec %s", nn_model_get_dataset (m));
+      g_assert_true (g_str_has_prefix (nn_model_get_dataset (m), prefix));
+      /* The strip's options stay with the new set. */
+      g_assert_nonnull (strstr (nn_model_get_dataset (m), ":noise=0.35"));
+      g_assert_nonnull (strstr (nn_model_get_dataset (m), ":test=0.4"));
+      ds = store_dataset (ui);
+      g_assert_cmpint (ds->n_classes, ==, i < 2 ? 0 : 2);
+      g_assert_cmpuint (ds->n_test, ==, (size_t) floor (ds->n * 0.4 + 0.5));
+      g_assert_true (ds_playground_get_available (ui->pg));
+      g_assert_true (ui_wait_for (map_changed, &w, 10000));
+    }
+}
+
+static gboolean
+widget_mapped (gpointer data)
+{
+  return gtk_widget_get_mapped (data);
+}
+
+/* "Open in Build View" shows the Build view of the same window. */
+static void
+test_open_build (Ui            *ui,
+                 gconstpointer  data)
+{
+  GtkWidget *build = ds_window_get_view (ui->window, "build");
+
+  g_assert_false (gtk_widget_get_mapped (build));
+  press (ds_playground_get_control (ui->pg, "build"));
+  g_assert_true (ui_wait_for (widget_mapped, build, 5000));
+  g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (ui->pg)));
+}
+
+/* ---- hover and stability ------------------------------------------------------ */
+
+/* A checksum of what widget draws now. */
+static char *
+render_checksum (GtkWidget *widget)
+{
+  GdkPaintable *paintable = gtk_widget_paintable_new (widget);
+  g_autoptr(GtkSnapshot) snap = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
+  g_autofree guchar *pixels = g_malloc ((size_t) w * h * 4);
+
+  gdk_paintable_snapshot (paintable, snap, w, h);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snap));
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)), node, NULL);
+  gdk_texture_download (texture, pixels, (size_t) w * 4);
+  g_object_unref (paintable);
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA1, pixels, (size_t) w * h * 4);
+}
+
+static void
+pointer_to (GtkWidget *widget,
+            double     x,
+            double     y)
+{
+  Display *dpy = ui_xdisplay (widget);
+  int rx, ry;
+
+  ui_screen_point (widget, x, y, &rx, &ry);
+  XTestFakeMotionEvent (dpy, -1, rx, ry, CurrentTime);
+  XFlush (dpy);
+  ui_spin (200);
+}
+
+/* Hovering a unit shows its map large in place of the decision map;
+ * leaving it brings the decision map back. */
+static void
+test_hover_unit (Ui            *ui,
+                 gconstpointer  data)
+{
+  GtkWidget *map = ds_playground_get_control (ui->pg, "map");
+  GtkWidget *unit = ds_playground_get_unit_widget (ui->pg, 0, 2);
+  g_autofree char *plain = NULL;
+  g_autofree char *hovered = NULL;
+  g_autofree char *other = NULL;
+  g_autofree char *back = NULL;
+  int hidden = -1, u = -1;
+
+  g_assert_nonnull (unit);
+  pointer_to (map, 1, 1);
+  plain = render_checksum (map);
+  pointer_to (unit, 20, 20);
+  g_assert_true (ds_playground_get_hover (ui->pg, &hidden, &u));
+  g_assert_cmpint (hidden, ==, 0);
+  g_assert_cmpint (u, ==, 2);
+  hovered = render_checksum (map);
+  g_assert_cmpstr (hovered, !=, plain);
+  /* Another unit, another picture. */
+  pointer_to (ds_playground_get_unit_widget (ui->pg, 1, 0), 20, 20);
+  g_assert_true (ds_playground_get_hover (ui->pg, &hidden, &u));
+  g_assert_cmpint (hidden, ==, 1);
+  other = render_checksum (map);
+  g_assert_cmpstr (other, !=, hovered);
+  pointer_to (map, 1, 1);
+  g_assert_false (ds_playground_get_hover (ui->pg, &hidden, &u));
+  back = render_checksum (map);
+  g_assert_cmpstr (back, ==, plain);
+}
+
+typedef struct
+{
+  GtkWidget      *widget;
+  graphene_rect_t bounds;
+} Place;
+
+static void
+place_take (Place     *p,
+            GtkWidget *widget,
+            GtkWidget *root)
+{
+  p->widget = widget;
+  g_assert_nonnull (widget);
+  g_assert_true (gtk_widget_compute_bounds (widget, root, &p->bounds));
+}
+
+/* Several redraws while training (a map after each Step) move neither the
+ * map nor the unit columns: the same widgets at the same places. */
+static void
+test_no_shift (Ui            *ui,
+               gconstpointer  data)
+{
+  GtkWidget *root = GTK_WIDGET (ui->window);
+  Place before[5];
+  GtkWidget *step = ds_train_view_get_button (ui->train, "step");
+
+  gtk_drop_down_set_selected (ds_playground_get_speed_drop (ui->pg), 0);
+  /* The first Step starts a run: the caption and the losses change text. */
+  press (step);
+  ui_spin (300);
+  place_take (&before[0], ds_playground_get_control (ui->pg, "map"), root);
+  place_take (&before[1], ds_playground_get_unit_widget (ui->pg, 0, 0), root);
+  place_take (&before[2], ds_playground_get_unit_widget (ui->pg, 0, 5), root);
+  place_take (&before[3], ds_playground_get_unit_widget (ui->pg, 1, 0), root);
+  place_take (&before[4], ds_playground_get_unit_widget (ui->pg, 1, 5), root);
+  for (int k = 0; k < 4; k++)
+    {
+      g_autofree char *sum = ds_playground_dup_map_checksum (ui->pg);
+      MapWait w = { ui->pg, sum };
+
+      press (step);
+      g_assert_true (ui_wait_for (map_changed, &w, 10000));
+      ui_spin (100);
+      for (guint i = 0; i < G_N_ELEMENTS (before); i++)
+        {
+          Place now;
+
+          place_take (&now, before[i].widget, root);
+          g_assert_true (i == 0 || now.widget == ds_playground_get_unit_widget (ui->pg, i < 3 ? 0 : 1,
+                                                                                 i % 2 ? 0 : 5));
+          g_assert_cmpfloat (now.bounds.origin.x, ==, before[i].bounds.origin.x);
+          g_assert_cmpfloat (now.bounds.origin.y, ==, before[i].bounds.origin.y);
+          g_assert_cmpfloat (now.bounds.size.width, ==, before[i].bounds.size.width);
+          g_assert_cmpfloat (now.bounds.size.height, ==, before[i].bounds.size.height);
+        }
+    }
+  g_test_message ("map at %.0f,%.0f %.0fx%.0f after 4 redraws", before[0].bounds.origin.x,
+                  before[0].bounds.origin.y, before[0].bounds.size.width, before[0].bounds.size.height);
+}
+
 static gboolean
 run_ended (gpointer data)
 {
@@ -290,5 +646,13 @@ main (int    argc,
   g_test_add ("/ui/playground/feature-toggle", Ui, NULL, ui_setup, test_feature_toggle, ui_teardown);
   g_test_add ("/ui/playground/units-buttons", Ui, NULL, ui_setup, test_units_buttons, ui_teardown);
   g_test_add ("/ui/playground/all-units", Ui, NULL, ui_setup, test_all_units, ui_teardown);
+  g_test_add ("/ui/playground/strip-activation", Ui, NULL, ui_setup, test_strip_activation, ui_teardown);
+  g_test_add ("/ui/playground/strip-learning-rate", Ui, NULL, ui_setup, test_strip_learning_rate, ui_teardown);
+  g_test_add ("/ui/playground/strip-regularization", Ui, NULL, ui_setup, test_strip_regularization, ui_teardown);
+  g_test_add ("/ui/playground/strip-batch-size", Ui, NULL, ui_setup, test_strip_batch_size, ui_teardown);
+  g_test_add ("/ui/playground/strip-data", Ui, NULL, ui_setup, test_strip_data, ui_teardown);
+  g_test_add ("/ui/playground/open-build", Ui, NULL, ui_setup, test_open_build, ui_teardown);
+  g_test_add ("/ui/playground/hover-unit", Ui, NULL, ui_setup, test_hover_unit, ui_teardown);
+  g_test_add ("/ui/playground/no-shift", Ui, NULL, ui_setup, test_no_shift, ui_teardown);
   return g_test_run ();
 }

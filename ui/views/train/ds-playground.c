@@ -448,11 +448,20 @@ regularization_cb (DsPlayground *self)
   NnModel *m = doc_model (self);
   guint kind = gtk_drop_down_get_selected (self->reg_drop);
   guint r = gtk_drop_down_get_selected (self->reg_rate_drop);
-  const char *rate = r < g_strv_length ((char **) reg_rates) ? reg_rates[r] : "0";
+  const char *rate;
   gboolean live = self->run && ds_training_run_is_live (self->run);
 
   if (self->updating || m == NULL)
     return;
+  /* L1 or L2 at rate 0 would be no penalty, and the strip would show None
+   * again: a kind chosen starts at the smallest rate. */
+  if (kind != 0 && r == 0)
+    {
+      self->updating = TRUE;
+      gtk_drop_down_set_selected (self->reg_rate_drop, r = 1);
+      self->updating = FALSE;
+    }
+  rate = r < g_strv_length ((char **) reg_rates) ? reg_rates[r] : "0";
   gtk_widget_set_sensitive (GTK_WIDGET (self->reg_rate_drop), kind != 0);
   /* Every Dense kernel is penalized, as in TensorFlow Playground; a live
    * run takes the new penalty before its next batch. */
@@ -1703,4 +1712,53 @@ ds_playground_get_layer_button (DsPlayground *self,
 {
   g_return_val_if_fail (DS_IS_PLAYGROUND (self), NULL);
   return GTK_WIDGET (delta > 0 ? self->add_layer_button : self->remove_layer_button);
+}
+
+GtkWidget *
+ds_playground_get_control (DsPlayground *self,
+                           const char   *name)
+{
+  const struct { const char *name; gpointer widget; } controls[] = {
+    { "activation", self->activation_drop }, { "learning-rate", self->lr_drop },
+    { "regularization", self->reg_drop }, { "regularization-rate", self->reg_rate_drop },
+    { "batch-size", self->batch_spin }, { "noise", self->noise_spin },
+    { "training-share", self->ratio_spin }, { "dataset", self->dataset_drop },
+    { "build", self->build_button }, { "map", self->map_area },
+    { "network", self->network_box },
+  };
+
+  g_return_val_if_fail (DS_IS_PLAYGROUND (self), NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (controls); i++)
+    if (g_strcmp0 (controls[i].name, name) == 0)
+      return controls[i].widget;
+  return NULL;
+}
+
+gboolean
+ds_playground_get_hover (DsPlayground *self,
+                         int          *hidden,
+                         int          *unit)
+{
+  g_return_val_if_fail (DS_IS_PLAYGROUND (self), FALSE);
+  *hidden = self->hover_hidden;
+  *unit = self->hover_unit;
+  return self->hover_hidden >= 0;
+}
+
+GtkWidget *
+ds_playground_get_unit_widget (DsPlayground *self,
+                               guint         hidden,
+                               guint         unit)
+{
+  guint k = 0;
+
+  g_return_val_if_fail (DS_IS_PLAYGROUND (self), NULL);
+  for (guint i = 0; i < self->unit_areas->len; i++)
+    {
+      guint data = GPOINTER_TO_UINT (g_object_get_data (self->unit_areas->pdata[i], "ds-unit"));
+
+      if (data >> 16 == hidden && k++ == unit)
+        return self->unit_areas->pdata[i];
+    }
+  return NULL;
 }
