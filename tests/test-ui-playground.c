@@ -13,6 +13,7 @@
 #include "ds-application.h"
 #include "ds-data-view-private.h"
 #include "ds-playground-private.h"
+#include "ds-playground-surface.h"
 #include "ds-train-view-private.h"
 #include "ds-training-run-private.h"
 #include "ds-window.h"
@@ -597,6 +598,169 @@ test_no_shift (Ui            *ui,
                   before[0].bounds.origin.y, before[0].bounds.size.width, before[0].bounds.size.height);
 }
 
+/* ---- the loss surface --------------------------------------------------------- */
+
+static double
+train_loss (NnModel   *m,
+            NnDataset *ds)
+{
+  NnScores s = { 0 };
+  double v;
+
+  g_assert_true (nn_model_evaluate (m, ds, ds->train_idx, ds->n_train, 256, &s, NULL));
+  v = nn_scores_get (&s, "loss", NULL);
+  nn_scores_clear (&s);
+  return v;
+}
+
+/* A linear regression on plane without noise: the loss is lowest (zero)
+ * at kernel (0.5, 0.5). The surface around (0.2, 0.9) matches the loss
+ * evaluated point by point, its centre is the model's loss to 1e-5 and
+ * its lowest cell is the grid point nearest (0.5, 0.5); the gradient that
+ * picks the default weights matches central differences. */
+static void
+test_surface_plane (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NnModel) m = nn_model_new ("plane_linear");
+  g_autoptr(DsDataset) dataset = ds_dataset_new_take (nn_dataset_open ("plane:noise=0:n=300", NULL, &error));
+  NnDataset *ds = ds_dataset_get (dataset);
+  int input = nn_model_add_layer (m, "Input", "points", NULL);
+  int dense = nn_model_add_layer (m, "Dense", "value", NULL);
+  NnWeightRef w[2] = { { dense, 0, 0 }, { dense, 0, 1 } };
+  NnTensor kernel, bias;
+  DsSurfaceJob *job;
+  double step[2], best = INFINITY, centre;
+  int best_cell = -1, r, k;
+  float grad[2];
+
+  g_assert_no_error (error);
+  g_assert_true (nn_model_layer_set_param (m, input, "shape", "2", NULL));
+  g_assert_true (nn_model_layer_set_param (m, dense, "units", "1", NULL));
+  g_assert_true (nn_model_layer_set_param (m, dense, "activation", "linear", NULL));
+  g_assert_true (nn_model_connect (m, (NnRef) { input, 0 }, dense, 0, NULL));
+  nn_model_add_output (m, (NnRef) { dense, 0 }, NN_LOSS_MSE, 1, NULL, 0);
+  g_assert_true (nn_model_infer (m, NULL));
+  g_assert_true (nn_model_init_weights (m, 1, NULL));
+  nn_model_layer_get_weight (m, dense, 0, &kernel);
+  nn_model_layer_get_weight (m, dense, 1, &bias);
+  kernel.data[0] = 0.2f;
+  kernel.data[1] = 0.9f;
+  bias.data[0] = 0;
+  centre = train_loss (m, ds);
+
+  /* The gradient: d/dw mean (w.x - y)^2, against central differences. */
+  g_assert_true (nn_model_weight_gradient (m, ds, ds->train_idx, ds->n_train, dense, 0, grad, &error));
+  g_assert_no_error (error);
+  for (int i = 0; i < 2; i++)
+    {
+      float keep = kernel.data[i];
+      double up, down;
+
+      kernel.data[i] = keep + 1e-3f;
+      up = train_loss (m, ds);
+      kernel.data[i] = keep - 1e-3f;
+      down = train_loss (m, ds);
+      kernel.data[i] = keep;
+      g_test_message ("gradient %d: %.5f, central differences %.5f", i, grad[i], (up - down) / 2e-3);
+      g_assert_cmpfloat_with_epsilon (grad[i], (up - down) / 2e-3, 2e-3);
+    }
+
+  job = ds_surface_job_new (m, dataset, w, &error);
+  g_assert_no_error (error);
+  g_assert_true (ds_surface_job_run (job, NULL, &error));
+  g_assert_no_error (error);
+  g_test_message ("centre %.6f (evaluated %.6f), range %.4f to %.4f", job->centre, centre, job->lo, job->hi);
+  g_assert_cmpfloat_with_epsilon (job->centre, centre, 1e-5);
+  g_assert_cmpfloat_with_epsilon (job->value[0], 0.2, 1e-6);
+  g_assert_cmpfloat_with_epsilon (job->value[1], 0.9, 1e-6);
+  /* Every cell is the loss evaluated with the two weights set there. */
+  for (int i = 0; i < 2; i++)
+    step[i] = 2 * job->span[i] / (DS_SURFACE_RES - 1);
+  for (r = 0; r < DS_SURFACE_RES; r++)
+    for (k = 0; k < DS_SURFACE_RES; k++)
+      {
+        double v;
+
+        kernel.data[0] = (float) (0.2f + job->span[0] * (2.0 * k / (DS_SURFACE_RES - 1) - 1));
+        kernel.data[1] = (float) (0.9f + job->span[1] * (1 - 2.0 * r / (DS_SURFACE_RES - 1)));
+        v = train_loss (m, ds);
+        g_assert_cmpfloat_with_epsilon (job->loss[r * DS_SURFACE_RES + k], v, 1e-5 * MAX (1, v));
+        if (v < best)
+          {
+            best = v;
+            best_cell = r * DS_SURFACE_RES + k;
+          }
+      }
+  g_assert_cmpint (job->min_cell, ==, best_cell);
+  r = job->min_cell / DS_SURFACE_RES;
+  k = job->min_cell % DS_SURFACE_RES;
+  g_test_message ("lowest %.6f at w = (%.3f, %.3f)", job->lo,
+                  0.2 + job->span[0] * (2.0 * k / (DS_SURFACE_RES - 1) - 1),
+                  0.9 + job->span[1] * (1 - 2.0 * r / (DS_SURFACE_RES - 1)));
+  g_assert_cmpfloat (fabs (0.2 + job->span[0] * (2.0 * k / (DS_SURFACE_RES - 1) - 1) - 0.5), <=, step[0] / 2 + 1e-6);
+  g_assert_cmpfloat (fabs (0.9 + job->span[1] * (1 - 2.0 * r / (DS_SURFACE_RES - 1)) - 0.5), <=, step[1] / 2 + 1e-6);
+  g_assert_cmpfloat (job->lo, <, job->centre);
+  ds_surface_job_free (job);
+
+  /* Without a choice: the two kernel weights, by gradient. */
+  kernel.data[0] = 0.2f;
+  kernel.data[1] = 0.9f;
+  job = ds_surface_job_new (m, dataset, NULL, &error);
+  g_assert_true (ds_surface_job_run (job, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (job->w[0].layer, ==, dense);
+  g_assert_cmpuint (job->w[0].index, ==, 0);
+  g_assert_cmpuint (job->w[1].index, ==, 1);
+  ds_surface_job_free (job);
+
+  /* The same weight twice is refused in words. */
+  w[1].index = 0;
+  job = ds_surface_job_new (m, dataset, w, &error);
+  g_assert_false (ds_surface_job_run (job, NULL, &error));
+  g_assert_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG);
+  g_test_message ("%s", error->message);
+  ds_surface_job_free (job);
+}
+
+static gboolean
+has_surface (gpointer data)
+{
+  Ui *ui = data;
+
+  return ds_playground_get_n_surfaces (ui->pg) > 0;
+}
+
+/* The playground shows the loss surface of the model it maps: its centre
+ * is the training loss shown beside the map; at the slowest speed a Step
+ * brings a new one. */
+static void
+test_surface_shown (Ui            *ui,
+                    gconstpointer  data)
+{
+  const DsSurfaceJob *job;
+  guint n;
+
+  g_assert_true (ui_wait_for (has_surface, ui, 60000));
+  job = ds_playground_get_surface (ui->pg);
+  g_test_message ("surface centre %.6f, map's training loss %.6f", job->centre,
+                  ds_playground_get_loss (ui->pg, FALSE));
+  g_assert_cmpfloat_with_epsilon (job->centre, ds_playground_get_loss (ui->pg, FALSE), 1e-5);
+  g_assert_cmpstr (nn_model_layer_get_name (job->model, job->w[0].layer), ==, "hidden_1");
+  n = ds_playground_get_n_surfaces (ui->pg);
+  gtk_drop_down_set_selected (ds_playground_get_speed_drop (ui->pg), 0);
+  press (ds_train_view_get_button (ui->train, "step"));
+  ui_spin (200);
+  g_assert_true (ui_wait_for (has_surface, ui, 1));
+  {
+    gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+    while (ds_playground_get_n_surfaces (ui->pg) <= n && g_get_monotonic_time () < end)
+      g_main_context_iteration (NULL, TRUE);
+  }
+  g_assert_cmpuint (ds_playground_get_n_surfaces (ui->pg), >, n);
+}
+
 static gboolean
 run_ended (gpointer data)
 {
@@ -653,6 +817,8 @@ main (int    argc,
   g_test_add ("/ui/playground/strip-data", Ui, NULL, ui_setup, test_strip_data, ui_teardown);
   g_test_add ("/ui/playground/open-build", Ui, NULL, ui_setup, test_open_build, ui_teardown);
   g_test_add ("/ui/playground/hover-unit", Ui, NULL, ui_setup, test_hover_unit, ui_teardown);
+  g_test_add_func ("/ui/playground/surface-plane", test_surface_plane);
+  g_test_add ("/ui/playground/surface-shown", Ui, NULL, ui_setup, test_surface_shown, ui_teardown);
   g_test_add ("/ui/playground/no-shift", Ui, NULL, ui_setup, test_no_shift, ui_teardown);
   return g_test_run ();
 }

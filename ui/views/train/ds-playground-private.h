@@ -41,5 +41,8 @@ gboolean         ds_playground_get_hover          (DsPlayground *self,
 GtkWidget       *ds_playground_get_unit_widget    (DsPlayground *self,
                                                    guint         hidden,
                                                    guint         unit);
+/* Loss surfaces computed so far, and the last one (a DsSurfaceJob). */
+guint            ds_playground_get_n_surfaces     (DsPlayground *self);
+gconstpointer    ds_playground_get_surface        (DsPlayground *self);
 
 G_END_DECLS
