@@ -159,4 +159,26 @@ NnTensor   *nn_model_run             (NnModel *m, NnTensor *const *inputs, int n
 NnTensor   *nn_model_predict         (NnModel *m, NnDataset *ds, const guint32 *idx, size_t n,
                                       int output, int batch_size, GError **error);
 
+/* One weight of a model: element `index` of weight variable `var` of layer
+ * `layer` (a Dense layer's kernel is variable 0, (in, units) row-major). */
+typedef struct {
+  int    layer;
+  int    var;
+  size_t index;
+} NnWeightRef;
+/* The loss on samples idx over a res x res grid (res odd) of two weights
+ * moved around their values: cell (r, k) holds the loss with w[0] at its
+ * value + span[0] (2k/(res-1) - 1) and w[1] at its value + span[1]
+ * (1 - 2r/(res-1)), so the centre is the model as it is and row 0 the top.
+ * The weights are put back. FALSE with G_IO_ERROR_CANCELLED if cancel was
+ * cancelled, or with the reason. */
+gboolean    nn_model_loss_surface    (NnModel *m, NnDataset *ds, const guint32 *idx, size_t n,
+                                      const NnWeightRef w[2], const double span[2], int res,
+                                      float *out, GCancellable *cancel, GError **error);
+/* The gradient of the loss on samples idx (their mean, as a training step
+ * computes it) with respect to weight variable `var` of `layer`, into grad
+ * (that variable's size). */
+gboolean    nn_model_weight_gradient (NnModel *m, NnDataset *ds, const guint32 *idx, size_t n,
+                                      int layer, int var, float *grad, GError **error);
+
 G_END_DECLS

@@ -1760,6 +1760,129 @@ test_toy_features (void)
   g_assert_cmpint (nn_features_count (mask), ==, 2);
 }
 
+/* plane and gaussians: two coordinates in [-1, 1] in, one value out, no
+ * classes; without noise plane's value is (x1 + x2) / 2 exactly and the
+ * Gaussians' bumps sit where they are placed (up at (-0.55, 0.55), down at
+ * (0.55, 0.55)). */
+static void
+test_toy_regression (void)
+{
+  static const char *const kinds[] = { "plane", "gaussians" };
+
+  for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *spec = g_strdup_printf ("%s:noise=0:n=600", kinds[k]);
+      g_autoptr(NnDataset) ds = nn_dataset_open (spec, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (ds->n, ==, 600);
+      g_assert_cmpint (ds->n_classes, ==, 0);
+      g_assert_cmpint (ds->n_inputs, ==, 1);
+      g_assert_cmpint (ds->n_targets, ==, 1);
+      NnArray *x = ds->inputs[0], *y = ds->targets[0];
+      g_assert_cmpint (x->dtype, ==, NN_DTYPE_F32);
+      g_assert_cmpint (x->ndim, ==, 1);
+      g_assert_cmpint (x->shape[0], ==, 2);
+      g_assert_cmpint (y->dtype, ==, NN_DTYPE_F32);
+      g_assert_cmpint (y->ndim, ==, 1);
+      g_assert_cmpint (y->shape[0], ==, 1);
+      /* The default share held out for testing: a fifth, the tail. */
+      g_assert_cmpuint (ds->n_test, ==, 120);
+      g_assert_cmpuint (ds->n_train, ==, 480);
+      g_assert_cmpuint (ds->test_idx[0], ==, 480);
+
+      double lo = INFINITY, hi = -INFINITY, up = -INFINITY, down = INFINITY;
+      for (size_t i = 0; i < ds->n; i++)
+        {
+          double px = nn_array_get (x, i, 0), py = nn_array_get (x, i, 1), v = nn_array_get (y, i, 0);
+
+          g_assert_cmpfloat (px, >=, -1);
+          g_assert_cmpfloat (px, <=, 1);
+          g_assert_cmpfloat (py, >=, -1);
+          g_assert_cmpfloat (py, <=, 1);
+          g_assert_cmpfloat (v, >=, -1);
+          g_assert_cmpfloat (v, <=, 1);
+          lo = MIN (lo, v);
+          hi = MAX (hi, v);
+          if (k == 0)
+            g_assert_cmpfloat_with_epsilon (v, (px + py) / 2, 1e-6);
+          else if (hypot (px + 0.55, py - 0.55) < 0.15)
+            up = MAX (up, v);
+          else if (hypot (px - 0.55, py - 0.55) < 0.15)
+            down = MIN (down, v);
+        }
+      g_test_message ("%s: values from %.3f to %.3f", kinds[k], lo, hi);
+      /* The values use the range, not a corner of it. */
+      g_assert_cmpfloat (lo, <, -0.5);
+      g_assert_cmpfloat (hi, >, 0.5);
+      if (k == 1)
+        {
+          g_assert_cmpfloat (up, >, 0.7);
+          g_assert_cmpfloat (down, <, -0.7);
+        }
+
+      /* noise=F adds that much (a standard deviation) to each value. */
+      g_autofree char *noisy_spec = g_strdup_printf ("%s:noise=0.2:n=600", kinds[k]);
+      g_autoptr(NnDataset) noisy = nn_dataset_open (noisy_spec, NULL, &error);
+      g_assert_no_error (error);
+      double ss = 0;
+      for (size_t i = 0; i < ds->n; i++)
+        {
+          g_assert_cmpfloat (nn_array_get (noisy->inputs[0], i, 0), ==, nn_array_get (x, i, 0));
+          ss += pow (nn_array_get (noisy->targets[0], i, 0) - nn_array_get (y, i, 0), 2);
+        }
+      g_test_message ("%s: noise 0.2 gives a spread of %.3f", kinds[k], sqrt (ss / ds->n));
+      g_assert_cmpfloat (fabs (sqrt (ss / ds->n) - 0.2), <, 0.03);
+
+      /* A regression set has no classes to ask for. */
+      g_autofree char *bad = g_strdup_printf ("%s:classes=3", kinds[k]);
+      g_assert_null (nn_dataset_open (bad, NULL, &error));
+      g_assert_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN);
+      g_test_message ("%s", error->message);
+      g_clear_error (&error);
+    }
+}
+
+/* :test=F holds out that share of the samples (rounded), the last ones,
+ * for classification and regression sets alike; outside 0.05..0.95 it is
+ * refused with the range. */
+static void
+test_toy_test_share (void)
+{
+  static const struct { const char *spec; size_t n_test; } cases[] = {
+    { "spirals:n=500:test=0.3", 150 }, { "moons:n=500:test=0.05", 25 },
+    { "blobs:n=333:test=0.5", 167 }, { "plane:n=500:test=0.4", 200 },
+    { "gaussians:n=1000:test=0.95", 950 }, { "xor:n=10:test=0.25", 3 },
+  };
+
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(NnDataset) ds = nn_dataset_open (cases[c].spec, NULL, &error);
+      g_assert_no_error (error);
+      g_test_message ("%s: %zu test, %zu training", cases[c].spec, ds->n_test, ds->n_train);
+      g_assert_cmpuint (ds->n_test, ==, cases[c].n_test);
+      g_assert_cmpuint (ds->n_train + ds->n_test, ==, ds->n);
+      for (size_t i = 0; i < ds->n_test; i++)
+        g_assert_cmpuint (ds->test_idx[i], ==, ds->n - ds->n_test + i);
+      for (size_t i = 0; i < ds->n_train; i++)
+        g_assert_cmpuint (ds->train_idx[i], ==, i);
+    }
+
+  static const char *const bad[] = {
+    "spirals:test=0.99", "plane:test=0", "gaussians:test=-0.2", "moons:test=half",
+  };
+  for (guint c = 0; c < G_N_ELEMENTS (bad); c++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_assert_null (nn_dataset_open (bad[c], NULL, &error));
+      g_assert_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN);
+      g_assert_nonnull (strstr (error->message, "test"));
+      g_assert_nonnull (strstr (error->message, "0.05 to 0.95"));
+      g_test_message ("%s: %s", bad[c], error->message);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1785,6 +1908,8 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/data/toy/sets", test_toy);
   g_test_add_func ("/engine/data/toy/classes", test_toy_shapes_of_classes);
   g_test_add_func ("/engine/data/toy/features", test_toy_features);
+  g_test_add_func ("/engine/data/toy/regression", test_toy_regression);
+  g_test_add_func ("/engine/data/toy/test-share", test_toy_test_share);
   g_test_add_func ("/engine/data/regression-twoinput", test_regression_twoinput);
   g_test_add_func ("/engine/data/normalize", test_normalize_train_only);
   g_test_add_func ("/engine/data/one-hot", test_one_hot);

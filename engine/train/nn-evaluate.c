@@ -437,3 +437,156 @@ nn_model_run (NnModel *m, NnTensor *const *inputs, int n_inputs, NnRef ref, GErr
   nn_compiled_free (c);
   return t;
 }
+
+/* ---- loss surfaces --------------------------------------------------------- */
+
+/* The float that w names in m's flat weights, or NULL with the reason. */
+static float *
+weight_at (NnModel *m, const NnWeightRef *w, GError **error)
+{
+  if (w->layer < 0 || w->layer >= m->n_layers)
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                   "There is no layer number %d: the model has %d layers", w->layer, m->n_layers);
+      return NULL;
+    }
+  NnLayer *l = m->layers[w->layer];
+  if (w->var < 0 || w->var >= l->n_weights)
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                   "Layer “%s” has %d weight variable%s, not one numbered %d", l->name,
+                   l->n_weights, l->n_weights == 1 ? "" : "s", w->var);
+      return NULL;
+    }
+  size_t size = nn_shape_size (l->wspec[w->var].ndim, l->wspec[w->var].shape);
+  if (w->index >= size)
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                   "“%s/%s” holds %zu weights: pick one from 0 to %zu, not %zu", l->name,
+                   l->wspec[w->var].name, size, size - 1, w->index);
+      return NULL;
+    }
+  return m->params + l->woff[w->var] + w->index;
+}
+
+/* A model compiled for inference on idx, checked against ds. */
+static NnCompiled *
+compile_for (NnModel *m, NnDataset *ds, size_t n, int flags, NnRng *rng, GError **error)
+{
+  if (n == 0)
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                   "There are no samples to measure the loss on: the training split is empty");
+      return NULL;
+    }
+  NnCompiled *c = nn_compile (m, infer_batch (INFER_SLICE, n), flags, rng, error);
+  if (c == NULL)
+    return NULL;
+  if (!nn_eval_check_data (c, ds, TRUE, error))
+    {
+      nn_compiled_free (c);
+      return NULL;
+    }
+  if (c->loss_node < 0)
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                   "The model has no loss: choose one for its output");
+      nn_compiled_free (c);
+      return NULL;
+    }
+  return c;
+}
+
+gboolean
+nn_model_loss_surface (NnModel *m, NnDataset *ds, const guint32 *idx, size_t n,
+                       const NnWeightRef w[2], const double span[2], int res, float *out,
+                       GCancellable *cancel, GError **error)
+{
+  g_return_val_if_fail (m && ds && idx && w && span && out, FALSE);
+  if (res < 3 || res > 255 || res % 2 == 0)
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                   "A loss surface takes an odd grid size from 3 to 255 (the centre is a "
+                   "point of the grid), not %d", res);
+      return FALSE;
+    }
+  NnCompiled *c = compile_for (m, ds, n, 0, NULL, error);
+  if (c == NULL)
+    return FALSE;
+  float *p0 = weight_at (m, &w[0], error), *p1 = p0 ? weight_at (m, &w[1], error) : NULL;
+  if (p1 == NULL || p0 == p1)
+    {
+      if (p1)
+        g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                     "A loss surface needs two different weights; both are weight %zu of “%s”",
+                     w[0].index, m->layers[w[0].layer]->name);
+      nn_compiled_free (c);
+      return FALSE;
+    }
+  float v0 = *p0, v1 = *p1;
+  gboolean ok = TRUE;
+  for (int r = 0; r < res && ok; r++)
+    for (int k = 0; k < res && ok; k++)
+      {
+        NnScores s = { 0 };
+        /* Row 0 is the top: the second weight at its largest. */
+        *p0 = (float) (v0 + span[0] * (2.0 * k / (res - 1) - 1));
+        *p1 = (float) (v1 + span[1] * (1 - 2.0 * r / (res - 1)));
+        if (g_cancellable_set_error_if_cancelled (cancel, error))
+          ok = FALSE;
+        else
+          {
+            nn_eval_run (c, ds, idx, n, "", &s, NULL);
+            out[(size_t) r * res + k] = (float) nn_scores_get (&s, "loss", NULL);
+            nn_scores_clear (&s);
+          }
+      }
+  *p0 = v0;
+  *p1 = v1;
+  nn_compiled_free (c);
+  return ok;
+}
+
+gboolean
+nn_model_weight_gradient (NnModel *m, NnDataset *ds, const guint32 *idx, size_t n, int layer,
+                          int var, float *grad, GError **error)
+{
+  g_return_val_if_fail (m && ds && idx && grad, FALSE);
+  NnRng rng;
+  nn_rng_seed (&rng, 1);
+  NnCompiled *c = compile_for (m, ds, n, NN_COMPILE_TRAIN, &rng, error);
+  if (c == NULL)
+    return FALSE;
+  NnWeightRef w = { layer, var, 0 };
+  float *p = weight_at (m, &w, error);
+  const NnParamSegment *seg = NULL;
+  for (int s = 0; p && s < c->n_segments; s++)
+    if (c->segments[s].value == p)
+      seg = &c->segments[s];
+  if (p == NULL || seg == NULL || seg->grad == NULL)
+    {
+      if (p)
+        g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                     "Layer “%s” is frozen: its weights get no gradient (make it trainable)",
+                     m->layers[layer]->name);
+      nn_compiled_free (c);
+      return FALSE;
+    }
+  g_autofree double *sum = g_new0 (double, seg->n);
+  int bs = c->g->max_batch;
+  for (size_t i = 0; i < n; i += (size_t) bs)
+    {
+      int b = (int) MIN ((size_t) bs, n - i);
+      nn_eval_feed (c, ds, idx + i, b, TRUE);
+      nn_graph_forward_to (c->g, c->loss_node);
+      memset (c->grads, 0, c->n_grads * sizeof (float));
+      nn_graph_backward (c->g, c->loss_node);
+      /* Each slice's loss is its mean: weigh it by its share. */
+      for (size_t j = 0; j < seg->n; j++)
+        sum[j] += (double) seg->grad[j] * b / (double) n;
+    }
+  for (size_t j = 0; j < seg->n; j++)
+    grad[j] = (float) sum[j];
+  nn_compiled_free (c);
+  return TRUE;
+}

@@ -28,4 +28,21 @@ GtkWidget       *ds_playground_get_units_button   (DsPlayground *self,
 GtkWidget       *ds_playground_get_layer_button   (DsPlayground *self,
                                                    int           delta);
 
+/* A control by name: "activation", "learning-rate", "regularization",
+ * "regularization-rate", "batch-size", "noise", "training-share",
+ * "dataset", "build", "map", "network", "surface", or NULL. */
+GtkWidget       *ds_playground_get_control        (DsPlayground *self,
+                                                   const char   *name);
+/* The unit whose map the big map shows (hovered), or FALSE. */
+gboolean         ds_playground_get_hover          (DsPlayground *self,
+                                                   int          *hidden,
+                                                   int          *unit);
+/* The unit map widgets of hidden layer `hidden`, top first (borrowed). */
+GtkWidget       *ds_playground_get_unit_widget    (DsPlayground *self,
+                                                   guint         hidden,
+                                                   guint         unit);
+/* Loss surfaces computed so far, and the last one (a DsSurfaceJob). */
+guint            ds_playground_get_n_surfaces     (DsPlayground *self);
+gconstpointer    ds_playground_get_surface        (DsPlayground *self);
+
 G_END_DECLS

@@ -17,6 +17,7 @@
 #include "ds-colors.h"
 #include "ds-playground-map.h"
 #include "ds-playground-private.h"
+#include "ds-playground-surface.h"
 
 /* Leave the trainer the CPU between two maps at full speed. */
 #define MIN_INTERVAL_US 90000
@@ -79,6 +80,8 @@ struct _DsPlayground
   GtkLabel        *caption;
   GtkCheckButton  *test_check;
   GtkCheckButton  *discrete_check;
+  GtkDrawingArea  *surface_area;
+  GtkLabel        *surface_caption;
 
   /* Strip widgets (made in code) */
   GtkDropDown     *speed_drop;
@@ -116,6 +119,11 @@ struct _DsPlayground
   int              hover_unit;
   double           x0, x1, y0, y1;  /* the plane shown */
   gboolean         available;
+  DsSurfaceJob    *surface;       /* the last finished loss surface */
+  cairo_surface_t *surface_image;
+  gboolean         surface_busy;
+  gboolean         surface_dirty;
+  guint            n_surfaces;
 };
 
 G_DEFINE_FINAL_TYPE (DsPlayground, ds_playground, GTK_TYPE_WIDGET)
@@ -448,11 +456,20 @@ regularization_cb (DsPlayground *self)
   NnModel *m = doc_model (self);
   guint kind = gtk_drop_down_get_selected (self->reg_drop);
   guint r = gtk_drop_down_get_selected (self->reg_rate_drop);
-  const char *rate = r < g_strv_length ((char **) reg_rates) ? reg_rates[r] : "0";
+  const char *rate;
   gboolean live = self->run && ds_training_run_is_live (self->run);
 
   if (self->updating || m == NULL)
     return;
+  /* L1 or L2 at rate 0 would be no penalty, and the strip would show None
+   * again: a kind chosen starts at the smallest rate. */
+  if (kind != 0 && r == 0)
+    {
+      self->updating = TRUE;
+      gtk_drop_down_set_selected (self->reg_rate_drop, r = 1);
+      self->updating = FALSE;
+    }
+  rate = r < g_strv_length ((char **) reg_rates) ? reg_rates[r] : "0";
   gtk_widget_set_sensitive (GTK_WIDGET (self->reg_rate_drop), kind != 0);
   /* Every Dense kernel is penalized, as in TensorFlow Playground; a live
    * run takes the new penalty before its next batch. */
@@ -1188,6 +1205,141 @@ set_loss_label (GtkLabel   *label,
   gtk_label_set_text (label, text);
 }
 
+static void surface_start (DsPlayground *self);
+
+static void
+surface_done_cb (GObject      *source,
+                 GAsyncResult *res,
+                 gpointer      user_data)
+{
+  DsPlayground *self = DS_PLAYGROUND (source);
+  GTask *task = G_TASK (res);
+  DsSurfaceJob *job = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+  g_autofree char *text = NULL;
+  const char *inputs[NN_N_FEATURES + 1] = { NULL };
+  int n = 0;
+
+  if (!g_task_propagate_boolean (task, &error))
+    {
+      ds_surface_job_free (job);
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      self->surface_busy = FALSE;
+      gtk_label_set_text (self->surface_caption, error->message);
+      return;
+    }
+  self->surface_busy = FALSE;
+  ds_surface_job_free (self->surface);
+  self->surface = job;
+  self->n_surfaces++;
+  g_clear_pointer (&self->surface_image, cairo_surface_destroy);
+  self->surface_image = ds_surface_job_paint (job);
+  for (int f = 0; f < NN_N_FEATURES; f++)
+    if (gtk_toggle_button_get_active (self->feature_buttons[f]))
+      inputs[n++] = feature_labels[f];
+  a = ds_surface_job_describe (job, 0, inputs);
+  b = ds_surface_job_describe (job, 1, inputs);
+  text = g_strdup_printf ("→ %s (±%.2g)\n↑ %s (±%.2g)\nLoss %.3f here (ring), lowest %.3f (cross)",
+                          a, job->span[0], b, job->span[1], job->centre, job->lo);
+  gtk_label_set_text (self->surface_caption, text);
+  gtk_widget_queue_draw (GTK_WIDGET (self->surface_area));
+  if (self->surface_dirty)
+    surface_start (self);
+}
+
+static void
+surface_thread (GTask        *task,
+                gpointer      source,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (ds_surface_job_run (task_data, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+/* The loss surface around the last map's weights, on a worker thread; at
+ * full speed only once the run has ended (the trainer keeps the CPU). */
+static void
+surface_start (DsPlayground *self)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  DsSurfaceJob *job;
+
+  self->surface_dirty = FALSE;
+  if (self->result == NULL)
+    return;
+  if (self->surface_busy)
+    {
+      self->surface_dirty = TRUE;
+      return;
+    }
+  if (run_live (self) && ds_playground_get_pace (self) == 0)
+    return;
+  job = ds_surface_job_new (self->result->model, self->result->dataset, NULL, &error);
+  if (job == NULL)
+    {
+      gtk_label_set_text (self->surface_caption, error->message);
+      return;
+    }
+  self->surface_busy = TRUE;
+  task = g_task_new (self, self->cancellable, surface_done_cb, NULL);
+  g_task_set_task_data (task, job, NULL);
+  g_task_run_in_thread (task, surface_thread);
+}
+
+static void
+draw_surface (GtkDrawingArea *area,
+              cairo_t        *cr,
+              int             width,
+              int             height,
+              gpointer        data)
+{
+  DsPlayground *self = data;
+  DsSurfaceJob *job = self->surface;
+  double cell = (double) width / DS_SURFACE_RES, x, y;
+
+  cairo_rectangle (cr, 0, 0, width, height);
+  cairo_set_source_rgb (cr, 0.94, 0.94, 0.94);
+  cairo_fill (cr);
+  if (job == NULL || self->surface_image == NULL)
+    return;
+  cairo_save (cr);
+  cairo_scale (cr, (double) width / DS_SURFACE_RES, (double) height / DS_SURFACE_RES);
+  cairo_set_source_surface (cr, self->surface_image, 0, 0);
+  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
+  cairo_paint (cr);
+  cairo_restore (cr);
+  /* The current weights: a ring at the centre. */
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_set_line_width (cr, 2.5);
+  cairo_arc (cr, width / 2.0, height / 2.0, MAX (cell * 0.8, 4), 0, 2 * G_PI);
+  cairo_stroke (cr);
+  /* The lowest point of the grid: a cross. */
+  if (job->min_cell >= 0)
+    {
+      x = (job->min_cell % DS_SURFACE_RES + 0.5) * cell;
+      y = (job->min_cell / DS_SURFACE_RES + 0.5) * (double) height / DS_SURFACE_RES;
+      cairo_move_to (cr, x - 5, y - 5);
+      cairo_line_to (cr, x + 5, y + 5);
+      cairo_move_to (cr, x + 5, y - 5);
+      cairo_line_to (cr, x - 5, y + 5);
+      cairo_set_line_width (cr, 2);
+      cairo_stroke (cr);
+    }
+  cairo_rectangle (cr, 0.5, 0.5, width - 1, height - 1);
+  cairo_set_source_rgba (cr, 0, 0, 0, 0.15);
+  cairo_set_line_width (cr, 1);
+  cairo_stroke (cr);
+}
+
 static void
 map_done_cb (GObject      *source,
              GAsyncResult *res,
@@ -1223,6 +1375,7 @@ map_done_cb (GObject      *source,
   set_loss_label (self->train_loss_label, "Training loss", job->train_loss);
   gtk_widget_queue_draw (GTK_WIDGET (self->map_area));
   gtk_widget_queue_draw (GTK_WIDGET (self->edges_area));
+  surface_start (self);
   if (self->dirty)
     schedule_update (self);
 }
@@ -1401,7 +1554,9 @@ ds_playground_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->dataset, ds_dataset_unref);
   g_clear_pointer (&self->map_surface, cairo_surface_destroy);
+  g_clear_pointer (&self->surface_image, cairo_surface_destroy);
   ds_map_job_free (self->result);
+  ds_surface_job_free (self->surface);
   g_ptr_array_unref (self->columns);
   g_ptr_array_unref (self->unit_areas);
   g_free (self->shape_key);
@@ -1436,6 +1591,8 @@ ds_playground_class_init (DsPlaygroundClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DsPlayground, caption);
   gtk_widget_class_bind_template_child (widget_class, DsPlayground, test_check);
   gtk_widget_class_bind_template_child (widget_class, DsPlayground, discrete_check);
+  gtk_widget_class_bind_template_child (widget_class, DsPlayground, surface_area);
+  gtk_widget_class_bind_template_child (widget_class, DsPlayground, surface_caption);
   gtk_widget_class_bind_template_callback (widget_class, options_cb);
   gtk_widget_class_bind_template_callback (widget_class, add_layer_cb);
   gtk_widget_class_bind_template_callback (widget_class, remove_layer_cb);
@@ -1456,6 +1613,7 @@ ds_playground_init (DsPlayground *self)
   build_features (self);
   gtk_drawing_area_set_draw_func (self->map_area, draw_map, self, NULL);
   gtk_drawing_area_set_draw_func (self->edges_area, draw_edges, self, NULL);
+  gtk_drawing_area_set_draw_func (self->surface_area, draw_surface, self, NULL);
   gtk_stack_set_visible_child_name (self->stack, "empty");
   set_loss_label (self->test_loss_label, "Test loss", NAN);
   set_loss_label (self->train_loss_label, "Training loss", NAN);
@@ -1703,4 +1861,67 @@ ds_playground_get_layer_button (DsPlayground *self,
 {
   g_return_val_if_fail (DS_IS_PLAYGROUND (self), NULL);
   return GTK_WIDGET (delta > 0 ? self->add_layer_button : self->remove_layer_button);
+}
+
+GtkWidget *
+ds_playground_get_control (DsPlayground *self,
+                           const char   *name)
+{
+  const struct { const char *name; gpointer widget; } controls[] = {
+    { "activation", self->activation_drop }, { "learning-rate", self->lr_drop },
+    { "regularization", self->reg_drop }, { "regularization-rate", self->reg_rate_drop },
+    { "batch-size", self->batch_spin }, { "noise", self->noise_spin },
+    { "training-share", self->ratio_spin }, { "dataset", self->dataset_drop },
+    { "build", self->build_button }, { "map", self->map_area },
+    { "network", self->network_box }, { "surface", self->surface_area },
+  };
+
+  g_return_val_if_fail (DS_IS_PLAYGROUND (self), NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (controls); i++)
+    if (g_strcmp0 (controls[i].name, name) == 0)
+      return controls[i].widget;
+  return NULL;
+}
+
+gboolean
+ds_playground_get_hover (DsPlayground *self,
+                         int          *hidden,
+                         int          *unit)
+{
+  g_return_val_if_fail (DS_IS_PLAYGROUND (self), FALSE);
+  *hidden = self->hover_hidden;
+  *unit = self->hover_unit;
+  return self->hover_hidden >= 0;
+}
+
+GtkWidget *
+ds_playground_get_unit_widget (DsPlayground *self,
+                               guint         hidden,
+                               guint         unit)
+{
+  guint k = 0;
+
+  g_return_val_if_fail (DS_IS_PLAYGROUND (self), NULL);
+  for (guint i = 0; i < self->unit_areas->len; i++)
+    {
+      guint data = GPOINTER_TO_UINT (g_object_get_data (self->unit_areas->pdata[i], "ds-unit"));
+
+      if (data >> 16 == hidden && k++ == unit)
+        return self->unit_areas->pdata[i];
+    }
+  return NULL;
+}
+
+guint
+ds_playground_get_n_surfaces (DsPlayground *self)
+{
+  g_return_val_if_fail (DS_IS_PLAYGROUND (self), 0);
+  return self->n_surfaces;
+}
+
+gconstpointer
+ds_playground_get_surface (DsPlayground *self)
+{
+  g_return_val_if_fail (DS_IS_PLAYGROUND (self), NULL);
+  return self->surface;
 }
