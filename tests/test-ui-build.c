@@ -17,6 +17,7 @@
 #include "ds-properties-private.h"
 #include "ds-summary-private.h"
 #include "ds-undo-stack.h"
+#include "ds-util.h"
 #include "ds-window.h"
 #include "ui-test-util.h"
 
@@ -1667,6 +1668,50 @@ test_output_task_respects_choice (void)
   ui_close (&ui);
 }
 
+/* At 1280x720 the summary pane under the canvas is too short for the
+ * whole table: its header line carries the totals the table ends with
+ * (total, trainable and non-trainable), whole and on screen. */
+static void
+test_summary_totals (void)
+{
+  Ui ui;
+  g_autofree char *path = g_build_filename (g_getenv ("DEEPSCOPE_SAMPLES"), "transfer_head.json", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+  DsSummary *summary;
+  GtkLabel *label;
+  graphene_rect_t bounds;
+  gint64 trainable, frozen, total;
+  g_autofree char *t = NULL, *tr = NULL, *fr = NULL, *want = NULL;
+
+  ui_open_sized (&ui, 1280, 720);
+  g_assert_true (ds_document_load (ui.doc, file, &error));
+  g_assert_no_error (error);
+  ui_spin (300);
+  summary = ds_build_view_get_summary (ui.view);
+  label = ds_summary_get_totals_label (summary);
+  total = nn_model_count_params (model_of (&ui), &trainable, &frozen);
+  g_assert_cmpint (frozen, >, 0);
+  t = ds_format_count (total);
+  tr = ds_format_count (trainable);
+  fr = ds_format_count (frozen);
+  want = g_strdup_printf ("Total params: %s · Trainable: %s · Non-trainable: %s", t, tr, fr);
+  g_test_message ("totals: %s", ds_summary_get_totals (summary));
+  g_assert_nonnull (strstr (ds_summary_get_totals (summary), want));
+  /* Shown whole, inside the window. */
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (label)));
+  g_assert_false (pango_layout_is_ellipsized (gtk_label_get_layout (label)));
+  g_assert_true (gtk_widget_compute_bounds (GTK_WIDGET (label), GTK_WIDGET (ui.view), &bounds));
+  g_test_message ("totals at x %.0f..%.0f, y %.0f..%.0f of the %d x %d view", bounds.origin.x,
+                  bounds.origin.x + bounds.size.width, bounds.origin.y, bounds.origin.y + bounds.size.height,
+                  gtk_widget_get_width (GTK_WIDGET (ui.view)), gtk_widget_get_height (GTK_WIDGET (ui.view)));
+  g_assert_cmpfloat (bounds.size.height, >, 0);
+  g_assert_cmpfloat (bounds.origin.x, >=, 0);
+  g_assert_cmpfloat (bounds.origin.x + bounds.size.width, <=, gtk_widget_get_width (GTK_WIDGET (ui.view)));
+  g_assert_cmpfloat (bounds.origin.y + bounds.size.height, <=, gtk_widget_get_height (GTK_WIDGET (ui.view)));
+  ui_close (&ui);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1693,5 +1738,6 @@ main (int   argc,
   g_test_add_func ("/ui/build/output-task/classes", test_output_task_classes);
   g_test_add_func ("/ui/build/output-task/binary-regression", test_output_task_binary_regression);
   g_test_add_func ("/ui/build/output-task/respects-choice", test_output_task_respects_choice);
+  g_test_add_func ("/ui/build/summary-totals", test_summary_totals);
   return g_test_run ();
 }

@@ -458,6 +458,127 @@ test_ensure (Ui            *ui,
   ensured_clear (&e);
 }
 
+/* Switching to CSV before a file is chosen shows an empty page asking for
+ * one, not the previous source's samples and "Fits the model"; once a
+ * file loads, its preview and verdict appear. */
+static void
+test_csv_empty_state (Ui            *ui,
+                      gconstpointer  data)
+{
+  DsDatasetStore *store = ds_data_view_get_store (ui->view);
+  g_autofree char *good = write_file (ui, "people.csv", "age,height,label\n31,1.80,a\n44,1.62,b\n27,1.75,b\n"
+                                                        "52,1.70,a\n38,1.66,b\n");
+
+  /* A model with an input, so that the view judges whether data fits. */
+  nn_model_add_layer (ds_document_get_model (ds_window_get_document (ui->window)), "Input", "points", NULL);
+  ds_document_commit (ds_window_get_document (ui->window), DS_CHANGE_STRUCTURE, "Add", NULL);
+  /* The points first: shown, with a verdict on the model. */
+  adw_combo_row_set_selected (ds_data_view_get_source_row (ui->view), 1);
+  adw_combo_row_set_selected (ds_data_view_get_shape_row (ui->view), 1);
+  g_assert_true (ui_wait_for (settled_on, &(SpecWait) { store, "moons:n=1000", 0 }, 5000));
+  ui_spin (50);
+  g_assert_null (ds_data_view_get_empty_title (ui->view));
+  g_assert_nonnull (ds_data_view_get_fit_title (ui->view));
+
+  /* CSV with no file: nothing of the moons is left on show. */
+  adw_combo_row_set_selected (ds_data_view_get_source_row (ui->view), 2);
+  ui_spin (400);
+  g_test_message ("empty page: %s; verdict: %s", ds_data_view_get_empty_title (ui->view),
+                  ds_data_view_get_fit_title (ui->view));
+  g_assert_cmpstr (ds_data_view_get_empty_title (ui->view), ==, "Choose a CSV File");
+  g_assert_null (ds_data_view_get_fit_title (ui->view));
+  /* The model keeps the dataset it had. */
+  g_assert_cmpstr (nn_model_get_dataset (ds_document_get_model (ds_window_get_document (ui->window))), ==,
+                   "moons:n=1000");
+
+  ds_data_view_choose_csv (ui->view, good);
+  g_assert_true (ui_wait_for (settled_on, &(SpecWait) { store, good, 0 }, 5000));
+  ui_spin (50);
+  g_assert_null (ds_data_view_get_empty_title (ui->view));
+  g_assert_nonnull (ds_data_view_get_fit_title (ui->view));
+}
+
+static gboolean
+strv_has (char       **v,
+          const char  *a,
+          const char  *b)
+{
+  for (guint i = 0; v[i]; i++)
+    if (strstr (v[i], a) && (b == NULL || strstr (v[i], b)))
+      return TRUE;
+  return FALSE;
+}
+
+/* A numeric column with one bad cell and a column of words: the loader's
+ * notes are listed beside the CSV source (the bad cell with its line, the
+ * word column taken as categorical and why, the target's task), and leave
+ * with a source that has no file yet. */
+static void
+test_csv_notes (Ui            *ui,
+                gconstpointer  data)
+{
+  DsDatasetStore *store = ds_data_view_get_store (ui->view);
+  g_autoptr(GString) csv = g_string_new ("size,colour,label\n");
+  g_autofree char *path = NULL;
+  g_auto(GStrv) notes = NULL;
+  const char *colours[] = { "red", "green", "blue" };
+
+  for (int i = 0; i < 30; i++)
+    g_string_append_printf (csv, "%s,%s,%d\n", i == 6 ? "abc" : (i % 2 ? "1.5" : "2.25"), colours[i % 3], i % 2);
+  path = write_file (ui, "shop.csv", csv->str);
+  /* Fill the bad cell with the column's mean. */
+  adw_combo_row_set_selected (ui->view->missing_row, 2);
+  ds_data_view_choose_csv (ui->view, path);
+  g_assert_true (ui_wait_for (settled, store, 5000));
+  ui_spin (50);
+  g_assert_null (ds_data_view_get_error_text (ui->view));
+  g_assert_nonnull (ds_dataset_store_get_dataset (store));
+
+  notes = ds_data_view_dup_notes (ui->view);
+  for (guint i = 0; notes[i]; i++)
+    g_test_message ("note: %s", notes[i]);
+  g_assert_cmpuint (g_strv_length (notes), ==, 3);
+  /* Line 8: the header is line 1 and "abc" the 7th row. */
+  g_assert_true (strv_has (notes, "“size”", "line 8: “abc”"));
+  g_assert_true (strv_has (notes, "“colour” treated as categorical", "no cell is a number"));
+  g_assert_true (strv_has (notes, "target “label”", NULL));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (ui->view->notes_group)));
+
+  /* Another source with nothing chosen: no notes of a file not shown. */
+  adw_combo_row_set_selected (ds_data_view_get_source_row (ui->view), 3);
+  ui_spin (50);
+  g_clear_pointer (&notes, g_strfreev);
+  notes = ds_data_view_dup_notes (ui->view);
+  g_assert_cmpuint (g_strv_length (notes), ==, 0);
+}
+
+/* Class names under the thumbnails and the class bars are shown whole:
+ * "Ankle boot" wraps rather than ending in "Ankle b…". */
+static void
+test_captions (Ui            *ui,
+               gconstpointer  data)
+{
+  DsDatasetStore *store = ds_data_view_get_store (ui->view);
+  g_autofree char *dir = g_build_filename (ui->dir, "clothes", NULL);
+  const char *names[] = { "Ankle boot", "T-shirt top", "Pullover", "Sneaker" };
+
+  for (guint k = 0; k < G_N_ELEMENTS (names); k++)
+    for (int i = 0; i < 3; i++)
+      {
+        g_autofree char *name = g_strdup_printf ("%d.png", i);
+
+        write_png (dir, names[k], name, (int) (k % 2));
+      }
+  ds_data_view_choose_folder (ui->view, dir);
+  g_assert_true (ui_wait_for (settled, store, 10000));
+  g_assert_true (ui_wait_for (drawn, ui->view, 2000));
+  ui_spin (100);
+  g_assert_cmpuint (ds_data_view_get_n_drawn (ui->view), ==, 12);
+  g_test_message ("captions shortened: %u", ds_data_view_get_n_clipped (ui->view));
+  g_assert_cmpuint (ds_data_view_get_n_clipped (ui->view), ==, 0);
+  remove_tree (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -469,5 +590,8 @@ main (int   argc,
   g_test_add ("/ui/data/fashion-grid", Ui, NULL, ui_setup, test_fashion_grid, ui_teardown);
   g_test_add ("/ui/data/cancel", Ui, NULL, ui_setup, test_cancel, ui_teardown);
   g_test_add ("/ui/data/ensure", Ui, NULL, ui_setup, test_ensure, ui_teardown);
+  g_test_add ("/ui/data/csv-empty-state", Ui, NULL, ui_setup, test_csv_empty_state, ui_teardown);
+  g_test_add ("/ui/data/csv-notes", Ui, NULL, ui_setup, test_csv_notes, ui_teardown);
+  g_test_add ("/ui/data/captions", Ui, NULL, ui_setup, test_captions, ui_teardown);
   return g_test_run ();
 }

@@ -2,6 +2,7 @@
 /* The sample gallery lists every model in $DEEPSCOPE_SAMPLES and opens each
  * one without error, under a private X server (tests/run-headless.sh). */
 #include <adwaita.h>
+#include <math.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include "ds-application.h"
 #include "ds-autosave.h"
 #include "ds-build-view-private.h"
+#include "ds-colors.h"
 #include "ds-graph-canvas-private.h"
 #include "ds-sample-gallery-private.h"
 #include "ds-util.h"
@@ -238,6 +240,81 @@ test_autosave_live_instance (void)
   }
 }
 
+/* Whether a pixel of colour c fills part of the surface. */
+static gboolean
+has_colour (cairo_surface_t *surface,
+            const GdkRGBA   *c)
+{
+  guint32 want = 0xff000000u | ((guint32) lround (c->red * 255) << 16)
+                 | ((guint32) lround (c->green * 255) << 8) | (guint32) lround (c->blue * 255);
+  int w = cairo_image_surface_get_width (surface), h = cairo_image_surface_get_height (surface);
+  int stride = cairo_image_surface_get_stride (surface) / 4;
+  const guint32 *px = (const guint32 *) cairo_image_surface_get_data (surface);
+
+  cairo_surface_flush (surface);
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      if (px[y * stride + x] == want)
+        return TRUE;
+  return FALSE;
+}
+
+/* The gallery is a course: the dense networks first, then the convnets,
+ * each with one line on what it teaches and a thumbnail of its graph (a
+ * box per layer in its group's colour). */
+static void
+test_course (void)
+{
+  static const char *const order[] = {
+    "spirals_mlp", "fashion_mlp", "fashion_binary", "regression_kfold", "two_inputs_two_outputs",
+    "fashion_convnet", "fashion_convnet_bn", "fashion_small", "fashion_small_augmented",
+    "transfer_base", "transfer_head",
+  };
+  GtkWidget *gallery = ds_sample_gallery_new (NULL);
+  DsSampleGallery *g = DS_SAMPLE_GALLERY (gallery);
+  GdkRGBA conv, nested;
+  guint n = ds_sample_gallery_get_n_samples (g);
+
+  ds_colors_group (NN_GROUP_CONVOLUTION, &conv);
+  ds_colors_group (NN_GROUP_MODEL, &nested);
+  g_assert_cmpuint (n, >=, G_N_ELEMENTS (order));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *base = g_path_get_basename (ds_sample_gallery_get_path (g, i));
+      const char *teaches = ds_sample_gallery_get_teaches (g, i);
+      g_autoptr(NnModel) m = nn_model_load (ds_sample_gallery_get_path (g, i), NULL);
+      cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 168, 60);
+      cairo_t *cr = cairo_create (surface);
+      guint boxes;
+
+      g_test_message ("%u. %s: %s", i + 1, base, teaches);
+      if (i < G_N_ELEMENTS (order))
+        {
+          g_autofree char *want = g_strconcat (order[i], ".json", NULL);
+
+          g_assert_cmpstr (base, ==, want);
+        }
+      /* One line: no paragraph, no line break. */
+      g_assert_nonnull (teaches);
+      g_assert_cmpuint (strlen (teaches), >, 20);
+      g_assert_cmpuint (g_utf8_strlen (teaches, -1), <=, 100);
+      g_assert_null (strchr (teaches, '\n'));
+
+      g_assert_nonnull (m);
+      boxes = ds_sample_gallery_draw_thumbnail (g, i, cr, 168, 60);
+      g_assert_cmpuint (boxes, ==, (guint) nn_model_get_n_layers (m));
+      /* Convnets show their convolutions in the group's colour; the
+       * dense networks have none, and transfer learning keeps its
+       * convolutions inside a Model layer, in that group's colour. */
+      g_assert_true (has_colour (surface, &conv) == (i >= 5 && i < 9));
+      if (i == 9 || i == 10)
+        g_assert_true (has_colour (surface, &nested));
+      cairo_destroy (cr);
+      cairo_surface_destroy (surface);
+    }
+  gtk_window_destroy (GTK_WINDOW (gallery));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -247,5 +324,6 @@ main (int   argc,
   g_test_add_func ("/ui/gallery/software-gl", test_software_gl);
   g_test_add_func ("/ui/gallery/recent-underscore", test_recent_underscore);
   g_test_add_func ("/ui/gallery/autosave-live-instance", test_autosave_live_instance);
+  g_test_add_func ("/ui/gallery/course", test_course);
   return g_test_run ();
 }

@@ -1,16 +1,81 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "deepscope"
 
+#include <math.h>
+
+#include "ds-colors.h"
 #include "ds-sample-gallery-private.h"
 #include "ds-util.h"
 #include "nn.h"
 
+/* The samples as a course: dense networks first, from a boundary in the
+ * plane to a graph with two inputs and two outputs, then convnets, from
+ * the classic one to transfer learning. Each with one line on what it
+ * teaches; the file's own description stays as the row's tooltip. */
+typedef enum
+{
+  PART_DENSE,
+  PART_CONV,
+  PART_OTHER,     /* samples the course does not know, by file name */
+} Part;
+
+static const struct
+{
+  const char *name;   /* file name without .json */
+  Part        part;
+  const char *teaches;
+} course[] = {
+  { "spirals_mlp", PART_DENSE,
+    "Hidden layers bend a decision boundary around data that no straight line separates" },
+  { "fashion_mlp", PART_DENSE,
+    "A first image classifier: flatten the pixels, one hidden Dense layer, softmax over ten classes" },
+  { "fashion_binary", PART_DENSE,
+    "Two classes, one sigmoid unit and binary cross-entropy; overfitting on the validation curve" },
+  { "regression_kfold", PART_DENSE,
+    "Predicting a number: a linear output, MSE loss, MAE metric and K-fold cross-validation" },
+  { "two_inputs_two_outputs", PART_DENSE,
+    "A graph, not a stack: one layer shared by two inputs, two outputs with their own losses" },
+  { "fashion_convnet", PART_CONV,
+    "Convolutions and pooling: a sixth of the dense network's weights, and better accuracy" },
+  { "fashion_convnet_bn", PART_CONV,
+    "Batch normalization, separable convolutions and global average pooling" },
+  { "fashion_small", PART_CONV,
+    "Little data: a convnet that learns its 2,000 training images by heart" },
+  { "fashion_small_augmented", PART_CONV,
+    "The same little data with augmentation and dropout: less overfitting" },
+  { "transfer_base", PART_CONV,
+    "Transfer learning, step 1: train a convolutional base to reuse" },
+  { "transfer_head", PART_CONV,
+    "Transfer learning, step 2: a new classifier on the frozen base, then fine-tuning" },
+};
+
+static const char *const part_titles[] = {
+  "Dense Networks",
+  "Convolutional Networks",
+  "More Samples",
+};
+
+/* A model's graph as the thumbnail draws it: each layer in the column of
+ * its depth (the longest path from an input) and a row in that column. */
 typedef struct
 {
-  char *path;
-  char *title;
-  char *description;
-  char *error;
+  int           n;
+  int           n_cols, n_rows;
+  int          *col, *row;        /* per layer */
+  NnLayerGroup *group;            /* per layer */
+  GArray       *edges;            /* int pairs: source layer, destination layer */
+} Thumb;
+
+typedef struct
+{
+  char   *path;
+  char   *title;
+  char   *description;
+  char   *teaches;
+  char   *error;
+  guint   rank;                   /* place in the course; after it, G_MAXUINT */
+  Part    part;
+  Thumb   thumb;
 } Sample;
 
 struct _DsSampleGallery
@@ -43,15 +108,182 @@ sample_clear (gpointer data)
   g_free (s->path);
   g_free (s->title);
   g_free (s->description);
+  g_free (s->teaches);
   g_free (s->error);
+  g_free (s->thumb.col);
+  g_free (s->thumb.row);
+  g_free (s->thumb.group);
+  g_clear_pointer (&s->thumb.edges, g_array_unref);
 }
 
 static int
 cmp_sample (gconstpointer a,
             gconstpointer b)
 {
-  return g_strcmp0 (((const Sample *) a)->path, ((const Sample *) b)->path);
+  const Sample *x = a, *y = b;
+
+  if (x->rank != y->rank)
+    return x->rank < y->rank ? -1 : 1;
+  return g_strcmp0 (x->path, y->path);
 }
+
+/* The course's place and line for file name, or the first sentence of
+ * the description for a sample the course does not list. */
+static void
+place_in_course (Sample     *s,
+                 const char *name)
+{
+  g_autofree char *stem = g_strndup (name, strlen (name) - strlen (".json"));
+  const char *d = s->description ? s->description : "";
+  const char *end;
+
+  for (guint k = 0; k < G_N_ELEMENTS (course); k++)
+    if (g_str_equal (course[k].name, stem))
+      {
+        s->rank = k;
+        s->part = course[k].part;
+        s->teaches = g_strdup (course[k].teaches);
+        return;
+      }
+  s->rank = G_MAXUINT;
+  s->part = PART_OTHER;
+  end = strstr (d, ". ");
+  s->teaches = end ? g_strndup (d, (gsize) (end - d + 1)) : g_strdup (d);
+}
+
+/* Columns by depth: an Input is at 0, any other layer one past its
+ * deepest input (relaxed until nothing moves, so file order does not
+ * matter); rows in a column in layer order. */
+static void
+thumb_build (Thumb   *t,
+             NnModel *m)
+{
+  g_autofree int *per_col = NULL;
+  gboolean moved = TRUE;
+
+  t->n = nn_model_get_n_layers (m);
+  t->col = g_new0 (int, MAX (t->n, 1));
+  t->row = g_new0 (int, MAX (t->n, 1));
+  t->group = g_new0 (NnLayerGroup, MAX (t->n, 1));
+  t->edges = g_array_new (FALSE, FALSE, 2 * sizeof (int));
+  for (int l = 0; l < t->n; l++)
+    {
+      const NnLayerType *type = nn_model_layer_get_type (m, l);
+
+      t->group[l] = type ? nn_layer_type_get_group (type) : NN_GROUP_MODEL;
+      for (int c = 0; c < nn_model_layer_get_n_calls (m, l); c++)
+        for (int k = 0; k < nn_model_call_get_n_inputs (m, l, c); k++)
+          {
+            NnRef in = nn_model_call_get_input (m, l, c, k);
+            int e[2] = { in.layer, l };
+
+            if (in.layer >= 0 && in.layer < t->n)
+              g_array_append_val (t->edges, e);
+          }
+    }
+  for (int pass = 0; moved && pass <= t->n; pass++)
+    {
+      moved = FALSE;
+      for (guint k = 0; k < t->edges->len; k++)
+        {
+          int *e = &g_array_index (t->edges, int, 2 * k);
+
+          if (t->col[e[1]] < t->col[e[0]] + 1)
+            {
+              t->col[e[1]] = t->col[e[0]] + 1;
+              moved = TRUE;
+            }
+        }
+    }
+  t->n_cols = 0;
+  for (int l = 0; l < t->n; l++)
+    t->n_cols = MAX (t->n_cols, t->col[l] + 1);
+  per_col = g_new0 (int, MAX (t->n_cols, 1));
+  t->n_rows = 0;
+  for (int l = 0; l < t->n; l++)
+    {
+      t->row[l] = per_col[t->col[l]]++;
+      t->n_rows = MAX (t->n_rows, per_col[t->col[l]]);
+    }
+}
+
+/* Where layer l's box lies in a width × height thumbnail; a column with
+ * fewer rows is centred. */
+static void
+thumb_box (const Thumb      *t,
+           const int        *rows_in_col,
+           int               l,
+           double            width,
+           double            height,
+           graphene_rect_t  *box)
+{
+  double cw = width / MAX (t->n_cols, 1);
+  double rh = height / MAX (t->n_rows, 1);
+  double bw = MIN (cw * 0.62, 22), bh = MIN (rh * 0.7, 26);
+  double y0 = (height - rows_in_col[t->col[l]] * rh) / 2;
+
+  graphene_rect_init (box, cw * t->col[l] + (cw - bw) / 2, y0 + rh * t->row[l] + (rh - bh) / 2, bw, bh);
+}
+
+static guint
+thumb_draw (const Thumb *t,
+            cairo_t     *cr,
+            double       width,
+            double       height,
+            const GdkRGBA *fg)
+{
+  g_autofree int *rows_in_col = g_new0 (int, MAX (t->n_cols, 1));
+  guint drawn = 0;
+
+  for (int l = 0; l < t->n; l++)
+    rows_in_col[t->col[l]]++;
+
+  /* Edges under the boxes, from the right of one to the left of the next. */
+  cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.45);
+  cairo_set_line_width (cr, 1);
+  for (guint k = 0; k < t->edges->len; k++)
+    {
+      const int *e = &g_array_index (t->edges, int, 2 * k);
+      graphene_rect_t a, b;
+
+      thumb_box (t, rows_in_col, e[0], width, height, &a);
+      thumb_box (t, rows_in_col, e[1], width, height, &b);
+      cairo_move_to (cr, a.origin.x + a.size.width, a.origin.y + a.size.height / 2);
+      cairo_line_to (cr, b.origin.x, b.origin.y + b.size.height / 2);
+      cairo_stroke (cr);
+    }
+  for (int l = 0; l < t->n; l++)
+    {
+      graphene_rect_t r;
+      GdkRGBA color;
+
+      thumb_box (t, rows_in_col, l, width, height, &r);
+      ds_colors_group (t->group[l], &color);
+      gdk_cairo_set_source_rgba (cr, &color);
+      cairo_rectangle (cr, round (r.origin.x), round (r.origin.y), round (r.size.width), round (r.size.height));
+      cairo_fill_preserve (cr);
+      cairo_set_source_rgba (cr, 0, 0, 0, 0.25);
+      cairo_stroke (cr);
+      drawn++;
+    }
+  return drawn;
+}
+
+static void
+draw_thumb_cb (GtkDrawingArea *area,
+               cairo_t        *cr,
+               int             width,
+               int             height,
+               gpointer        data)
+{
+  GdkRGBA fg;
+
+  gtk_style_context_get_color (gtk_widget_get_style_context (GTK_WIDGET (area)), &fg);
+  thumb_draw (data, cr, width, height, &fg);
+}
+
+#define THUMB_WIDTH  168
+#define THUMB_HEIGHT 60
 
 static GtkWidget *
 make_row (const Sample *s,
@@ -60,8 +292,27 @@ make_row (const Sample *s,
   GtkWidget *row = adw_action_row_new ();
   GtkWidget *icon;
 
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), s->title);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), s->error ? s->error : s->description);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), s->error ? s->error : s->teaches);
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 2);
+  if (s->error == NULL)
+    {
+      GtkWidget *thumb = gtk_drawing_area_new ();
+
+      gtk_drawing_area_set_content_width (GTK_DRAWING_AREA (thumb), THUMB_WIDTH);
+      gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (thumb), THUMB_HEIGHT);
+      gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (thumb), draw_thumb_cb, (gpointer) &s->thumb, NULL);
+      gtk_widget_set_valign (thumb, GTK_ALIGN_CENTER);
+      gtk_widget_set_margin_top (thumb, 6);
+      gtk_widget_set_margin_bottom (thumb, 6);
+      gtk_widget_add_css_class (thumb, "sample-thumb");
+      gtk_accessible_update_property (GTK_ACCESSIBLE (thumb), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      "The model's layers", -1);
+      adw_action_row_add_prefix (ADW_ACTION_ROW (row), thumb);
+      if (s->description && *s->description)
+        gtk_widget_set_tooltip_text (row, s->description);
+    }
   if (s->error)
     {
       icon = gtk_image_new_from_icon_name ("dialog-error-symbolic");
@@ -90,9 +341,10 @@ ds_sample_gallery_reload (DsSampleGallery *self)
 
   g_return_if_fail (DS_IS_SAMPLE_GALLERY (self));
 
-  g_array_set_size (self->samples, 0);
+  /* The rows draw from the samples: they go first. */
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->list))))
     gtk_list_box_remove (self->list, child);
+  g_array_set_size (self->samples, 0);
 
   d = g_dir_open (dir, 0, &error);
   while (d && (name = g_dir_read_name (d)))
@@ -117,7 +369,9 @@ ds_sample_gallery_reload (DsSampleGallery *self)
           s.title = g_strdup (def && def->title && *def->title ? def->title
                                                                 : nn_model_get_name (m));
           s.description = g_strdup (def && def->description ? def->description : "");
+          thumb_build (&s.thumb, m);
         }
+      place_in_course (&s, name);
       g_array_append_val (self->samples, s);
     }
   g_array_sort (self->samples, cmp_sample);
@@ -167,6 +421,63 @@ ds_sample_gallery_activate (DsSampleGallery *self,
   g_return_if_fail (DS_IS_SAMPLE_GALLERY (self));
   g_return_if_fail (i < self->samples->len);
   g_signal_emit (self, signals[SAMPLE_ACTIVATED], 0, g_array_index (self->samples, Sample, i).path);
+}
+
+const char *
+ds_sample_gallery_get_teaches (DsSampleGallery *self,
+                               guint            i)
+{
+  g_return_val_if_fail (DS_IS_SAMPLE_GALLERY (self), NULL);
+  g_return_val_if_fail (i < self->samples->len, NULL);
+  return g_array_index (self->samples, Sample, i).teaches;
+}
+
+guint
+ds_sample_gallery_draw_thumbnail (DsSampleGallery *self,
+                                  guint            i,
+                                  cairo_t         *cr,
+                                  int              width,
+                                  int              height)
+{
+  const Sample *s;
+  GdkRGBA fg = { 0, 0, 0, 1 };
+
+  g_return_val_if_fail (DS_IS_SAMPLE_GALLERY (self), 0);
+  g_return_val_if_fail (i < self->samples->len, 0);
+  s = &g_array_index (self->samples, Sample, i);
+  if (s->error)
+    return 0;
+  return thumb_draw (&s->thumb, cr, width, height, &fg);
+}
+
+/* A heading above the first row of each part of the course. */
+static void
+header_cb (GtkListBoxRow *row,
+           GtkListBoxRow *before,
+           gpointer       data)
+{
+  DsSampleGallery *self = data;
+  guint i = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (row), "ds-index"));
+  Part part = g_array_index (self->samples, Sample, i).part;
+  GtkWidget *label;
+
+  if (before)
+    {
+      guint j = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (before), "ds-index"));
+
+      if (g_array_index (self->samples, Sample, j).part == part)
+        {
+          gtk_list_box_row_set_header (row, NULL);
+          return;
+        }
+    }
+  label = gtk_label_new (part_titles[part]);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_widget_add_css_class (label, "heading");
+  gtk_widget_set_margin_top (label, before ? 18 : 0);
+  gtk_widget_set_margin_bottom (label, 6);
+  gtk_widget_set_margin_start (label, 6);
+  gtk_list_box_row_set_header (row, label);
 }
 
 static void
@@ -222,6 +533,7 @@ ds_sample_gallery_init (DsSampleGallery *self)
   self->samples = g_array_new (FALSE, TRUE, sizeof (Sample));
   g_array_set_clear_func (self->samples, sample_clear);
   gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_list_box_set_header_func (self->list, header_cb, self, NULL);
 }
 
 GtkWidget *

@@ -492,7 +492,9 @@ ds_graph_canvas_connect (DsGraphCanvas  *self,
       else
         {
           g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                       "%s takes at most %d inputs", nn_model_layer_get_name (m, dst), max);
+                       g_dngettext (NULL, "%s takes at most %d input", "%s takes at most %d inputs",
+                                    (gulong) max),
+                       nn_model_layer_get_name (m, dst), max);
           return FALSE;
         }
     }

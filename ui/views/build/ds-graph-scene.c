@@ -249,9 +249,10 @@ ds_scene_new (NnModel      *model,
           gint64 count = nn_model_layer_count_params (model, i);
           g_autofree char *c = compact_count (count);
 
+          /* The plural follows the count, not its compact text. */
           node.params_text = count == 0 ? g_strdup ("no weights")
-                           : count == 1 ? g_strdup ("1 param")
-                           : g_strdup_printf ("%s params", c);
+                           : g_strdup_printf (g_dngettext (NULL, "%s param", "%s params",
+                                                           (gulong) MIN (count, G_MAXLONG)), c);
         }
       else
         node.params_text = g_strdup (error ? "hover for details" : "not connected");

@@ -50,22 +50,19 @@ update_idle (gpointer data)
 
   total = nn_model_count_params (m, &trainable, &frozen);
   {
+    /* The summary text ends with these totals, below the layers: the
+     * header line carries them too, so a pane too short for the whole
+     * table still shows them without scrolling. */
     g_autofree char *t = ds_format_count (total);
     g_autofree char *tr = ds_format_count (trainable);
+    g_autofree char *fr = ds_format_count (frozen);
     g_autofree char *label = NULL;
 
-    if (frozen > 0)
-      {
-        g_autofree char *fr = ds_format_count (frozen);
-        label = g_strdup_printf (g_dngettext (NULL, "%d layer · %s parameters (%s trainable, %s frozen)",
-                                              "%d layers · %s parameters (%s trainable, %s frozen)",
-                                              nn_model_get_n_layers (m)),
-                                 nn_model_get_n_layers (m), t, tr, fr);
-      }
-    else
-      label = g_strdup_printf (g_dngettext (NULL, "%d layer · %s parameters", "%d layers · %s parameters",
-                                            nn_model_get_n_layers (m)),
-                               nn_model_get_n_layers (m), t);
+    label = g_strdup_printf (g_dngettext (NULL,
+                                          "%d layer · Total params: %s · Trainable: %s · Non-trainable: %s",
+                                          "%d layers · Total params: %s · Trainable: %s · Non-trainable: %s",
+                                          nn_model_get_n_layers (m)),
+                             nn_model_get_n_layers (m), t, tr, fr);
     gtk_label_set_text (self->totals, label);
   }
   return G_SOURCE_REMOVE;
@@ -113,6 +110,13 @@ ds_summary_dup_text (DsSummary *self)
   buffer = gtk_text_view_get_buffer (self->view);
   gtk_text_buffer_get_bounds (buffer, &a, &b);
   return gtk_text_buffer_get_text (buffer, &a, &b, FALSE);
+}
+
+GtkLabel *
+ds_summary_get_totals_label (DsSummary *self)
+{
+  g_return_val_if_fail (DS_IS_SUMMARY (self), NULL);
+  return self->totals;
 }
 
 const char *

@@ -17,7 +17,7 @@
 /* Thumbnails of image datasets. */
 #define THUMB 60
 #define THUMB_GAP 14
-#define THUMB_LABEL 16
+#define THUMB_LABEL 30   /* two lines of captions */
 
 static gboolean
 is_image_set (NnDataset *ds)
@@ -72,6 +72,33 @@ draw_text (cairo_t              *cr,
   pango_layout_get_pixel_size (layout, &w, &h);
   cairo_move_to (cr, round (x - w * xalign), round (y));
   pango_cairo_show_layout (cr, layout);
+}
+
+/* A caption centred under a thumbnail or a bar, within width: a name too
+ * long for one line ("Ankle boot") wraps onto a second, and only a longer
+ * one is shortened with "…" (counted, for the tests). */
+static void
+draw_caption (guint       *n_clipped,
+              cairo_t     *cr,
+              PangoLayout *layout,
+              const char  *text,
+              double       cx,
+              double       y,
+              double       width)
+{
+  pango_layout_set_text (layout, text, -1);
+  pango_layout_set_width (layout, (int) (width * PANGO_SCALE));
+  pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
+  pango_layout_set_height (layout, -2);
+  pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
+  pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
+  if (pango_layout_is_ellipsized (layout))
+    (*n_clipped)++;
+  cairo_move_to (cr, round (cx - width / 2), round (y));
+  pango_cairo_show_layout (cr, layout);
+  /* The layout goes on to draw one-line labels. */
+  pango_layout_set_height (layout, -1);
+  pango_layout_set_alignment (layout, PANGO_ALIGN_LEFT);
 }
 
 static PangoLayout *
@@ -188,8 +215,8 @@ draw_images (DsDataView *self,
           cairo_rectangle (cr, x, y + THUMB - 3, THUMB, 3);
           cairo_fill (cr);
           cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.8);
-          draw_text (cr, layout, class_name (ds, c, nbuf, sizeof nbuf), x + THUMB / 2.0, y + THUMB + 1,
-                     0.5, THUMB + THUMB_GAP - 2);
+          draw_caption (&self->n_clipped, cr, layout, class_name (ds, c, nbuf, sizeof nbuf), x + THUMB / 2.0, y + THUMB + 1,
+                        THUMB + THUMB_GAP - 2);
         }
       self->n_drawn++;
     }
@@ -405,6 +432,7 @@ draw_samples (GtkDrawingArea *area,
   NnDataset *ds = self->shown ? ds_dataset_get (self->shown) : NULL;
 
   self->n_drawn = 0;
+  self->n_clipped = 0;
   if (ds == NULL || ds->n_inputs == 0 || ds->n == 0)
     return;
   if (is_image_set (ds))
@@ -431,6 +459,7 @@ draw_classes (GtkDrawingArea *area,
   GdkRGBA fg;
   char buf[64];
 
+  self->n_clipped_bars = 0;
   if (ds == NULL || ds->n_classes <= 0)
     return;
   n = MIN (ds->n_classes, 64);
@@ -488,7 +517,7 @@ draw_classes (GtkDrawingArea *area,
       if (bw >= 28)
         draw_text (cr, layout, count, x + bw / 2, base - htr - hte - 15, 0.5, -1);
       g_snprintf (buf, sizeof buf, "%s", class_name (ds, c, nbuf, sizeof nbuf));
-      draw_text (cr, layout, buf, x + bw / 2, base + 4, 0.5, bw + gap - 2);
+      draw_caption (&self->n_clipped_bars, cr, layout, buf, x + bw / 2, base + 3, bw + gap - 2);
     }
 }
 
@@ -545,7 +574,20 @@ static void
 show_empty (DsDataView *self)
 {
   const GError *error = self->store ? ds_dataset_store_get_error (self->store) : NULL;
+  const char *description = NULL;
+  const char *missing = _ds_data_view_missing_choice (self, &description);
 
+  if (missing)
+    {
+      /* The source has nothing to load yet: what was loaded before
+       * belongs to another source, and so does its error. */
+      adw_status_page_set_icon_name (self->empty_page, "ds-data-symbolic");
+      adw_status_page_set_title (self->empty_page, missing);
+      adw_status_page_set_description (self->empty_page, description);
+      gtk_stack_set_visible_child_name (self->preview_stack, "empty");
+      gtk_label_set_text (self->test_label, "");
+      return;
+    }
   adw_status_page_set_icon_name (self->empty_page, error ? "dialog-error-symbolic" : "ds-data-symbolic");
   adw_status_page_set_title (self->empty_page, error ? "Could Not Load the Dataset" : "Choose a Dataset");
   adw_status_page_set_description (self->empty_page,
@@ -719,8 +761,15 @@ _ds_data_view_update_preview (DsDataView *self)
 {
   NnDataset *ds = self->shown ? ds_dataset_get (self->shown) : NULL;
   NnModel *m = self->document ? ds_document_get_model (self->document) : NULL;
+  const char *unused;
 
+  /* Until the chosen source has a file, the store still holds the last
+   * source's dataset: it is not this source's, so neither its samples
+   * nor whether it fits the model are shown. */
+  if (_ds_data_view_missing_choice (self, &unused))
+    ds = NULL;
   show_shapes (self, ds, m);
+  _ds_data_view_update_notes (self);
   if (ds == NULL)
     {
       show_empty (self);

@@ -21,6 +21,7 @@ struct _DsDataView
   GtkWidget           *toy_group;
   GtkWidget           *fashion_group;
   GtkWidget           *csv_group;
+  AdwPreferencesGroup *notes_group;
   GtkWidget           *folder_group;
   GtkWidget           *custom_group;
   AdwComboRow         *shape_row;
@@ -79,6 +80,9 @@ struct _DsDataView
   guint32             *order;          /* sample order of the preview */
   size_t               n_order;
   guint                n_drawn;
+  guint                n_clipped;      /* captions drawn shortened: thumbnails */
+  guint                n_clipped_bars; /* and under the class bars */
+  GPtrArray           *note_rows;      /* rows in notes_group */
   gboolean             updating;       /* model → widgets */
 };
 
@@ -104,3 +108,21 @@ void            ds_data_view_choose_folder   (DsDataView *self,
 const char     *ds_data_view_get_error_text  (DsDataView *self);
 /* Samples drawn in the preview (thumbnails or points; tests). */
 guint           ds_data_view_get_n_drawn     (DsDataView *self);
+/* Captions of the last drawing (thumbnails and class bars) that did not
+ * fit and were shortened with "…". */
+guint           ds_data_view_get_n_clipped   (DsDataView *self);
+/* The empty preview's title ("Choose a CSV File"), or NULL when a
+ * dataset is shown. */
+const char     *ds_data_view_get_empty_title (DsDataView *self);
+/* The verdict on whether the samples fit the model ("Fits the model"),
+ * or NULL when none is shown. */
+const char     *ds_data_view_get_fit_title   (DsDataView *self);
+/* The loader's notes shown beside the source, as a NULL-terminated
+ * array of their texts (free with g_strfreev). */
+char          **ds_data_view_dup_notes       (DsDataView *self);
+/* NULL when the source chosen has something to load; else the empty
+ * preview's title and, in description, what to do (a CSV file or a
+ * folder not chosen yet, an empty spec). */
+const char     *_ds_data_view_missing_choice (DsDataView  *self,
+                                              const char **description);
+void            _ds_data_view_update_notes   (DsDataView *self);

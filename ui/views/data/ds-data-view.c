@@ -148,6 +148,58 @@ ds_data_view_dup_spec (DsDataView *self)
   return g_string_free (s, FALSE);
 }
 
+const char *
+_ds_data_view_missing_choice (DsDataView  *self,
+                              const char **description)
+{
+  g_autofree char *spec = ds_data_view_dup_spec (self);
+
+  if (spec)
+    return NULL;
+  switch (adw_combo_row_get_selected (self->source_row))
+    {
+    case SOURCE_CSV:
+      *description = "A table with one sample per line and a header line naming the columns: "
+                     "press Choose… beside File";
+      return "Choose a CSV File";
+    case SOURCE_FOLDER:
+      *description = "PNG images in one sub-folder per class: press Choose… beside Folder";
+      return "Choose a Folder of Images";
+    default:
+      *description = "Type a dataset spec and press Enter, e.g. blobs:classes=4:n=600";
+      return "Enter a Dataset Spec";
+    }
+}
+
+/* The loader's notes on the dataset shown (CSV: unreadable cells, columns
+ * taken as categories and why, the target's task), one row each. */
+void
+_ds_data_view_update_notes (DsDataView *self)
+{
+  const char *const *notes = NULL;
+  const char *unused;
+
+  for (guint i = 0; i < self->note_rows->len; i++)
+    adw_preferences_group_remove (self->notes_group, self->note_rows->pdata[i]);
+  g_ptr_array_set_size (self->note_rows, 0);
+  if (self->shown && _ds_data_view_missing_choice (self, &unused) == NULL)
+    notes = nn_dataset_get_notes (ds_dataset_get (self->shown));
+  for (guint i = 0; notes && notes[i]; i++)
+    {
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *icon = gtk_image_new_from_icon_name ("dialog-information-symbolic");
+
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), notes[i]);
+      adw_action_row_set_title_lines (ADW_ACTION_ROW (row), 0);
+      gtk_widget_set_valign (icon, GTK_ALIGN_CENTER);
+      adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+      adw_preferences_group_add (self->notes_group, row);
+      g_ptr_array_add (self->note_rows, row);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->notes_group), self->note_rows->len > 0);
+}
+
 static int
 index_of (const char *const *names,
           guint              n,
@@ -410,6 +462,10 @@ static void
 source_changed_cb (DsDataView *self)
 {
   _ds_data_view_update_visibility (self);
+  /* A source with nothing chosen yet (no CSV file) shows an empty page
+   * at once, not the previous source's samples and verdict. */
+  if (!self->updating && self->store)
+    _ds_data_view_update_preview (self);
   option_changed_cb (self);
 }
 
@@ -636,6 +692,7 @@ ds_data_view_finalize (GObject *object)
   g_free (self->folder_path);
   g_free (self->requested);
   g_free (self->order);
+  g_ptr_array_unref (self->note_rows);
   G_OBJECT_CLASS (ds_data_view_parent_class)->finalize (object);
 }
 
@@ -660,6 +717,7 @@ ds_data_view_class_init (DsDataViewClass *klass)
   BIND (toy_group);
   BIND (fashion_group);
   BIND (csv_group);
+  BIND (notes_group);
   BIND (folder_group);
   BIND (custom_group);
   BIND (shape_row);
@@ -726,6 +784,7 @@ static void
 ds_data_view_init (DsDataView *self)
 {
   self->shuffle_seed = 1;
+  self->note_rows = g_ptr_array_new ();
   self->updating = TRUE;
   gtk_widget_init_template (GTK_WIDGET (self));
   _ds_data_view_init_preview (self);
@@ -810,4 +869,47 @@ ds_data_view_get_n_drawn (DsDataView *self)
 {
   g_return_val_if_fail (DS_IS_DATA_VIEW (self), 0);
   return self->n_drawn;
+}
+
+guint
+ds_data_view_get_n_clipped (DsDataView *self)
+{
+  g_return_val_if_fail (DS_IS_DATA_VIEW (self), 0);
+  return self->n_clipped + self->n_clipped_bars;
+}
+
+const char *
+ds_data_view_get_empty_title (DsDataView *self)
+{
+  g_return_val_if_fail (DS_IS_DATA_VIEW (self), NULL);
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->preview_stack), "empty") != 0)
+    return NULL;
+  return adw_status_page_get_title (self->empty_page);
+}
+
+const char *
+ds_data_view_get_fit_title (DsDataView *self)
+{
+  g_return_val_if_fail (DS_IS_DATA_VIEW (self), NULL);
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->shapes_list)); row;
+       row = gtk_widget_get_next_sibling (row))
+    {
+      const char *title = adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row));
+
+      if (g_str_has_suffix (title, "the model"))
+        return title;
+    }
+  return NULL;
+}
+
+char **
+ds_data_view_dup_notes (DsDataView *self)
+{
+  g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
+
+  g_return_val_if_fail (DS_IS_DATA_VIEW (self), NULL);
+  if (gtk_widget_get_visible (GTK_WIDGET (self->notes_group)))
+    for (guint i = 0; i < self->note_rows->len; i++)
+      g_strv_builder_add (b, adw_preferences_row_get_title (self->note_rows->pdata[i]));
+  return g_strv_builder_end (b);
 }
