@@ -91,6 +91,15 @@ usage (FILE *f)
   fputs (datasets_text, f);
 }
 
+/* After a usage error: the message stays the last thing in view, and one
+ * line says where the rest is. */
+static void
+usage_hint (void)
+{
+  fputs ("Run “deepscope-cli --help” for the commands, their options and the dataset syntax.\n",
+         stderr);
+}
+
 static gboolean
 parse_args (int *argc, char ***argv, Options *o, GError **error)
 {
@@ -192,7 +201,7 @@ check_options (Options *o, const char *cmd, guint cmd_bit, GError **error)
     if (used[k].given && !(used[k].commands & cmd_bit))
       {
         g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                     "--%s is not an option of “%s”: leave it out (see the usage below)",
+                     "--%s is not an option of “%s”: leave it out",
                      used[k].name, cmd);
         return FALSE;
       }
@@ -837,7 +846,7 @@ main (int argc, char **argv)
   if (!parse_args (&argc, &argv, &o, &error))
     {
       fprintf (stderr, "deepscope-cli: %s\n", error->message);
-      usage (stderr);
+      usage_hint ();
       options_clear (&o);
       return 2;
     }
@@ -861,8 +870,9 @@ main (int argc, char **argv)
     }
   if (!cmd_bit)
     {
-      fprintf (stderr, "deepscope-cli: unknown command “%s”\n", cmd);
-      usage (stderr);
+      fprintf (stderr, "deepscope-cli: unknown command “%s”: use train, evaluate, predict, "
+               "summary or layers\n", cmd);
+      usage_hint ();
       options_clear (&o);
       return 2;
     }
@@ -873,14 +883,14 @@ main (int argc, char **argv)
       else
         fprintf (stderr, "deepscope-cli: %s takes one model file%s\n", cmd,
                  argc > 3 ? ", and every option starts with --" : "");
-      usage (stderr);
+      usage_hint ();
       options_clear (&o);
       return 2;
     }
   if (!check_options (&o, cmd, cmd_bit, &error))
     {
       fprintf (stderr, "deepscope-cli: %s\n", error->message);
-      usage (stderr);
+      usage_hint ();
       options_clear (&o);
       return 2;
     }

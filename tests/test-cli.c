@@ -254,6 +254,12 @@ test_bad_options (void)
       if (b->also)
         g_assert_nonnull (strstr (err, b->also));
       g_assert_cmpstr (out, ==, "");
+      /* The message and a one-line pointer to --help: not buried under the
+       * whole usage text. */
+      int lines = 0;
+      for (const char *c = err; *c; c++)
+        lines += *c == '\n';
+      g_assert_cmpint (lines, <=, 2);
       g_assert_false (g_file_test (saved, G_FILE_TEST_EXISTS));
     }
   g_test_message ("%u bad command lines refused", (guint) G_N_ELEMENTS (bad_lines));
