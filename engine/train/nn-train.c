@@ -553,7 +553,9 @@ fit_batch (Fit *f, int epoch, int b, NnEvalAcc *acc, gint64 e0, gint64 paused_us
   gint64 now = g_get_monotonic_time ();
   /* A step or a paced batch is meant to be watched: each one posts its
    * loss and its weights. */
-  gboolean watched = stepping || g_atomic_int_get (&t->pace_us) > 0;
+  gboolean watched = stepping || g_atomic_int_get (&t->pace_us) > 0
+                     /* the batch a pause stops at: its number is shown */
+                     || g_atomic_int_get (&t->paused);
   if (watched || b == f->batches - 1 || now - f->last_batch_event > 30000)
     {
       f->last_batch_event = now;
