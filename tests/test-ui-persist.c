@@ -15,6 +15,7 @@
 #include "ds-train-view-private.h"
 #include "ds-training-run-private.h"
 #include "ds-window.h"
+#include "ds-window-private.h"
 #include "ui-test-util.h"
 
 typedef struct
@@ -220,6 +221,9 @@ test_dataset_after_new (Ui            *ui,
 
   g_assert_true (ds_window_save_to (ui->window, file, &error));
   g_assert_no_error (error);
+  /* Saving says so (nothing else on screen changes but the title). */
+  g_assert_nonnull (ds_window_get_last_toast (ui->window));
+  g_assert_true (g_str_has_prefix (ds_window_get_last_toast (ui->window), "Saved “"));
   saved = nn_model_load (path, &error);
   g_assert_no_error (error);
   /* Printed before the fix: the saved model names no dataset (NULL). */

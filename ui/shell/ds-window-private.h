@@ -6,3 +6,5 @@
 
 /* The Recent section of the Open menu (borrowed). */
 GMenuModel *ds_window_get_recent_menu (DsWindow *self);
+/* What the last toast said, or NULL (borrowed). */
+const char *ds_window_get_last_toast (DsWindow *self);
