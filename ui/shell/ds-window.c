@@ -20,6 +20,7 @@ struct _DsWindow
 
   /* Template widgets */
   AdwToastOverlay      *toasts;
+  char                 *last_toast;      /* what the last toast said (for tests) */
   AdwViewStack         *stack;
   AdwViewSwitcherTitle *switcher_title;
   AdwSplitButton       *open_button;
@@ -68,6 +69,15 @@ ds_window_add_toast (DsWindow   *self,
   toast = adw_toast_new (message);
   adw_toast_set_timeout (toast, 4);
   adw_toast_overlay_add_toast (self->toasts, toast);
+  g_free (self->last_toast);
+  self->last_toast = g_strdup (message);
+}
+
+const char *
+ds_window_get_last_toast (DsWindow *self)
+{
+  g_return_val_if_fail (DS_IS_WINDOW (self), NULL);
+  return self->last_toast;
 }
 
 static void
@@ -187,6 +197,13 @@ ds_window_save_to (DsWindow  *self,
 
   if (!ds_document_save (self->document, file, error))
     return FALSE;
+  {
+    /* Saving changes nothing on screen but the title: say it happened. */
+    g_autofree char *base = g_file_get_basename (file);
+    g_autofree char *text = g_strdup_printf ("Saved “%s”", base);
+
+    ds_window_add_toast (self, text);
+  }
   ds_autosave_save_now (self->autosave, NULL);
   if (app_of (self))
     ds_application_add_recent (app_of (self), file);
@@ -569,6 +586,7 @@ ds_window_finalize (GObject *object)
   g_clear_object (&self->autosave);
   g_clear_object (&self->document);
   g_clear_object (&self->recent_section);
+  g_free (self->last_toast);
   G_OBJECT_CLASS (ds_window_parent_class)->finalize (object);
 }
 
