@@ -1418,6 +1418,9 @@ draw_feature (GtkDrawingArea *area,
 static void
 build_features (DsPlayground *self)
 {
+  /* One width for every toggle, so the maps stand in one column. */
+  g_autoptr(GtkSizeGroup) group = gtk_size_group_new (GTK_SIZE_GROUP_HORIZONTAL);
+
   for (int f = 0; f < NN_N_FEATURES; f++)
     {
       GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
@@ -1429,6 +1432,7 @@ build_features (DsPlayground *self)
                                                   feature_labels[f]);
 
       gtk_widget_set_size_request (b, 64, UNIT_SIZE);
+      gtk_size_group_add_widget (group, b);
       gtk_widget_set_tooltip_text (b, tip);
       gtk_widget_set_halign (row, GTK_ALIGN_START);
       g_signal_connect (b, "toggled", G_CALLBACK (feature_toggled_cb), self);
