@@ -846,7 +846,8 @@ render_pixel (GtkWidget *widget,
   return pixels[(size_t) y * w + x] & 0xffffff;
 }
 
-/* Clicks the point at t along an edge of the diagram. */
+/* Clicks an edge of the diagram where it runs farthest from every other
+ * edge of its layer (the edges cross: a click on a crossing is ambiguous). */
 static void
 click_edge (Ui    *ui,
             guint  hidden,
@@ -854,11 +855,30 @@ click_edge (Ui    *ui,
             int    unit)
 {
   GtkWidget *edges = ds_playground_get_control (ui->pg, "edges");
-  double x, y;
+  /* The units near the top: the ones the clicks are for, on screen. */
+  int units = MIN (units_of (ui->doc, "hidden_1"), 12);
+  double best = -1, bx = 0, by = 0;
 
-  g_assert_true (ds_playground_get_edge_point (ui->pg, hidden, in, unit, 0.35, &x, &y));
-  g_test_message ("edge %u: %d → %d at (%.1f, %.1f)", hidden, in, unit, x, y);
-  ui_xtest_click (edges, x, y);
+  for (double t = 0.2; t <= 0.81; t += 0.1)
+    {
+      double x, y, clear = G_MAXDOUBLE;
+
+      g_assert_true (ds_playground_get_edge_point (ui->pg, hidden, in, unit, t, &x, &y));
+      for (int a = 0; a < 2; a++)
+        for (int b = 0; b < units; b++)
+          for (int k = 0; k <= 32 && (a != in || b != unit); k++)
+            {
+              double ox, oy;
+
+              if (ds_playground_get_edge_point (ui->pg, hidden, a, b, k / 32.0, &ox, &oy))
+                clear = MIN (clear, hypot (ox - x, oy - y));
+            }
+      if (clear > best)
+        best = clear, bx = x, by = y;
+    }
+  g_test_message ("edge %u: %d → %d at (%.1f, %.1f), %.1f px from the others", hidden, in, unit, bx, by, best);
+  g_assert_cmpfloat (best, >, 2.5);
+  ui_xtest_click (edges, bx, by);
 }
 
 /* A first click on an edge picks weight A and highlights it, a second
