@@ -315,6 +315,56 @@ test_course (void)
   gtk_window_destroy (GTK_WINDOW (gallery));
 }
 
+/* A document with a finished run, autosaved and recovered as the recovery
+ * offer does it: the recovered document shows the run, with its curve. */
+static void
+test_autosave_keeps_runs (void)
+{
+  g_autoptr(DsDocument) doc = ds_document_new ();
+  g_autoptr(DsDocument) back = ds_document_new ();
+  g_autoptr(DsAutosave) autosave = ds_autosave_new (doc, 0);
+  g_autoptr(NnRunRecord) record = nn_run_record_new ("Run 1");
+  g_autoptr(DsTrainingRun) run = NULL;
+  g_autoptr(DsTrainingRun) got = NULL;
+  g_autoptr(GPtrArray) runs = NULL;
+  g_autoptr(GFile) origin = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  GListModel *list;
+  NnModel *m;
+
+  record->origin = g_strdup ("deepscope");
+  record->end_text = g_strdup ("Finished");
+  record->epochs = 3;
+  record->epochs_done = 3;
+  for (int i = 1; i <= 3; i++)
+    nn_run_record_append (record, "loss", i, 1.0 / i);
+  run = ds_training_run_new_from_record (record);
+  ds_document_add_run (doc, run);
+  nn_model_add_layer (ds_document_get_model (doc), "Input", "image", NULL);
+  ds_document_commit (doc, DS_CHANGE_STRUCTURE, "Add", NULL);
+  g_assert_true (ds_document_get_dirty (doc));
+  g_assert_true (ds_autosave_save_now (autosave, &error));
+  g_assert_no_error (error);
+  path = g_strdup (ds_autosave_get_path (autosave));
+
+  m = ds_autosave_load_with_runs (path, &runs, &origin, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (m);
+  g_test_message ("runs in the autosave copy: %u", runs->len);
+  g_assert_cmpuint (runs->len, ==, 1);
+  ds_document_take_model_with_runs (back, m, origin, TRUE, runs);
+  list = ds_document_get_runs (back);
+  g_assert_cmpuint (g_list_model_get_n_items (list), ==, 1);
+  got = g_list_model_get_item (list, 0);
+  g_assert_cmpstr (ds_training_run_get_name (got), ==, "Run 1");
+  g_assert_cmpint (ds_training_run_get_state (got), ==, DS_RUN_FINISHED);
+  g_assert_cmpuint (ds_metric_series_get_n_points (ds_training_run_get_series (got, "loss")), ==, 3);
+  g_assert_true (ds_document_get_dirty (back));
+  ds_autosave_discard (autosave);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -325,5 +375,6 @@ main (int   argc,
   g_test_add_func ("/ui/gallery/recent-underscore", test_recent_underscore);
   g_test_add_func ("/ui/gallery/autosave-live-instance", test_autosave_live_instance);
   g_test_add_func ("/ui/gallery/course", test_course);
+  g_test_add_func ("/ui/gallery/autosave-keeps-runs", test_autosave_keeps_runs);
   return g_test_run ();
 }

@@ -233,6 +233,32 @@ test_units_buttons (Ui            *ui,
   g_assert_true (nn_model_infer (ds_document_get_model (ui->doc), NULL));
 }
 
+/* The count beside a hidden layer's +/- buttons. */
+static const char *
+units_count_text (Ui *ui)
+{
+  GtkWidget *minus = ds_playground_get_units_button (ui->pg, "hidden_1", -1);
+
+  g_assert_nonnull (minus);
+  return gtk_label_get_text (GTK_LABEL (gtk_widget_get_last_child (gtk_widget_get_parent (minus))));
+}
+
+/* The unit count speaks in plural forms: "1 unit", "2 units". */
+static void
+test_units_plural (Ui            *ui,
+                   gconstpointer  data)
+{
+  NnModel *m = ds_document_get_model (ui->doc);
+
+  g_assert_true (nn_model_layer_set_param (m, nn_model_find_layer (m, "hidden_1"), "units", "2", NULL));
+  ds_document_commit (ui->doc, DS_CHANGE_STRUCTURE, "Units", NULL);
+  ui_spin (100);
+  g_assert_cmpstr (units_count_text (ui), ==, "2 units");
+  press (ds_playground_get_units_button (ui->pg, "hidden_1", -1));
+  g_assert_cmpint (units_of (ui->doc, "hidden_1"), ==, 1);
+  g_assert_cmpstr (units_count_text (ui), ==, "1 unit");
+}
+
 /* Every unit of the 64-unit layers is shown (not the first 48). */
 static void
 test_all_units (Ui            *ui,
@@ -761,6 +787,217 @@ test_surface_shown (Ui            *ui,
   g_assert_cmpuint (ds_playground_get_n_surfaces (ui->pg), >, n);
 }
 
+
+/* ---- picking the surface's weights, feature maps ---------------------------- */
+
+static gboolean
+edges_drawn (gpointer data)
+{
+  double x, y;
+
+  return ds_playground_get_edge_point (data, 0, 1, 0, 0.35, &x, &y);
+}
+
+static gboolean
+surfaces_past (gpointer data)
+{
+  gpointer *d = data;
+
+  return ds_playground_get_n_surfaces (d[0]) > GPOINTER_TO_UINT (d[1]);
+}
+
+/* Waits for a loss surface newer than the n-th, computed from scratch. */
+static void
+wait_surface_after (Ui    *ui,
+                    guint  n)
+{
+  gpointer d[2] = { ui->pg, GUINT_TO_POINTER (n) };
+
+  g_assert_true (ui_wait_for (surfaces_past, d, 60000));
+}
+
+/* The pixel (x, y) of what widget draws, as 0xRRGGBB. */
+static guint32
+render_pixel (GtkWidget *widget,
+              int        x,
+              int        y)
+{
+  GdkPaintable *paintable;
+  g_autoptr(GtkSnapshot) snap = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  int w, h;
+  g_autofree guint32 *pixels = NULL;
+
+  /* Drawn after the last size change. */
+  ui_spin (300);
+  paintable = gtk_widget_paintable_new (widget);
+  w = gtk_widget_get_width (widget);
+  h = gtk_widget_get_height (widget);
+  pixels = g_new (guint32, (size_t) w * h);
+
+  gdk_paintable_snapshot (paintable, snap, w, h);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snap));
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)), node, NULL);
+  /* GDK_MEMORY_DEFAULT: B, G, R, A bytes, one 32-bit word per pixel. */
+  gdk_texture_download (texture, (guchar *) pixels, (size_t) w * 4);
+  g_object_unref (paintable);
+  return pixels[(size_t) y * w + x] & 0xffffff;
+}
+
+/* Clicks an edge of the diagram where it runs farthest from every other
+ * edge of its layer (the edges cross: a click on a crossing is ambiguous). */
+static void
+click_edge (Ui    *ui,
+            guint  hidden,
+            int    in,
+            int    unit)
+{
+  GtkWidget *edges = ds_playground_get_control (ui->pg, "edges");
+  /* The units near the top: the ones the clicks are for, on screen. */
+  int units = MIN (units_of (ui->doc, "hidden_1"), 12);
+  double best = -1, bx = 0, by = 0;
+
+  for (double t = 0.2; t <= 0.81; t += 0.1)
+    {
+      double x, y, clear = G_MAXDOUBLE;
+
+      g_assert_true (ds_playground_get_edge_point (ui->pg, hidden, in, unit, t, &x, &y));
+      for (int a = 0; a < 2; a++)
+        for (int b = 0; b < units; b++)
+          for (int k = 0; k <= 32 && (a != in || b != unit); k++)
+            {
+              double ox, oy;
+
+              if (ds_playground_get_edge_point (ui->pg, hidden, a, b, k / 32.0, &ox, &oy))
+                clear = MIN (clear, hypot (ox - x, oy - y));
+            }
+      if (clear > best)
+        best = clear, bx = x, by = y;
+    }
+  g_test_message ("edge %u: %d → %d at (%.1f, %.1f), %.1f px from the others", hidden, in, unit, bx, by, best);
+  g_assert_cmpfloat (best, >, 2.5);
+  ui_xtest_click (edges, bx, by);
+}
+
+/* A first click on an edge picks weight A and highlights it, a second
+ * weight B, and the loss surface follows those two; "Largest gradient"
+ * goes back to the default pair. */
+static void
+test_surface_pick_edges (Ui            *ui,
+                         gconstpointer  data)
+{
+  GtkWidget *edges = ds_playground_get_control (ui->pg, "edges");
+  GtkWidget *gradient = ds_playground_get_control (ui->pg, "largest-gradient");
+  int units = units_of (ui->doc, "hidden_1");
+  const DsSurfaceJob *job;
+  guint32 plain, one;
+  NnWeightRef w[2];
+  double x, y;
+  guint n;
+
+  g_assert_nonnull (gradient);
+  g_assert_cmpint (units, >=, 3);
+  g_assert_true (ui_wait_for (has_surface, ui, 60000));
+  job = ds_playground_get_surface (ui->pg);
+  g_assert_false (job->chosen);
+  g_assert_false (gtk_widget_get_sensitive (gradient));
+  g_assert_true (ui_wait_for (edges_drawn, ui->pg, 5000));
+  n = ds_playground_get_n_surfaces (ui->pg);
+  /* A picked edge carries its letter in a disc at its middle: a pixel of
+   * the disc, above the letter. */
+  g_assert_true (ds_playground_get_edge_point (ui->pg, 0, 0, 2, 0.5, &x, &y));
+  plain = render_pixel (edges, (int) x, (int) y - 6);
+
+  /* A: x1 → unit 3 of hidden_1; highlighted, the surface not yet moved. */
+  click_edge (ui, 0, 0, 2);
+  g_assert_cmpint (ds_playground_get_picked (ui->pg, w), ==, 1);
+  g_assert_cmpuint (w[0].index, ==, 0 * units + 2);
+  g_assert_cmpint (w[0].var, ==, 0);
+  one = render_pixel (edges, (int) x, (int) y - 6);
+  g_test_message ("the middle of edge A: %06x before, %06x picked", plain, one);
+  g_assert_cmpuint (one, !=, plain);
+  /* The text colour, dark in the light theme. */
+  g_assert_cmpuint (((one >> 16) & 0xff) + ((one >> 8) & 0xff) + (one & 0xff), <, 200);
+  g_assert_true (gtk_widget_get_sensitive (gradient));
+
+  /* B: x2 → unit 1: the surface is recomputed along A and B. */
+  click_edge (ui, 0, 1, 0);
+  g_assert_cmpint (ds_playground_get_picked (ui->pg, w), ==, 2);
+  g_assert_cmpuint (w[1].index, ==, 1 * units + 0);
+  wait_surface_after (ui, n);
+  job = ds_playground_get_surface (ui->pg);
+  while (!job->chosen)
+    {
+      /* One started before the second click may end first. */
+      n = ds_playground_get_n_surfaces (ui->pg);
+      wait_surface_after (ui, n);
+      job = ds_playground_get_surface (ui->pg);
+    }
+  g_assert_cmpstr (nn_model_layer_get_name (job->model, job->w[0].layer), ==, "hidden_1");
+  g_assert_cmpuint (job->w[0].index, ==, 2);
+  g_assert_cmpuint (job->w[1].index, ==, (guint) units);
+  g_test_message ("surface along A and B: loss %.4f at the centre, %.4f lowest", job->centre, job->lo);
+
+  /* Back to the largest gradient. */
+  n = ds_playground_get_n_surfaces (ui->pg);
+  press (gradient);
+  g_assert_cmpint (ds_playground_get_picked (ui->pg, w), ==, 0);
+  wait_surface_after (ui, n);
+  job = ds_playground_get_surface (ui->pg);
+  g_assert_false (job->chosen);
+  g_assert_false (gtk_widget_get_sensitive (gradient));
+}
+
+static gboolean
+is_orange (guint32 px)
+{
+  return (int) (px >> 16) - (int) (px & 0xff) > 20;
+}
+
+static gboolean
+is_blue (guint32 px)
+{
+  return (int) (px & 0xff) - (int) (px >> 16) > 20;
+}
+
+/* Beside each feature's toggle a small map of its value over the plane,
+ * orange above zero and blue below as the unit maps: x1 rises to the
+ * right, x2 upwards, x1² is high at both sides and low in the middle. */
+static void
+test_feature_maps (Ui            *ui,
+                   gconstpointer  data)
+{
+  GtkWidget *x1 = ds_playground_get_feature_map (ui->pg, NN_FEATURE_X1);
+  GtkWidget *x2 = ds_playground_get_feature_map (ui->pg, NN_FEATURE_X2);
+  GtkWidget *sq = ds_playground_get_feature_map (ui->pg, NN_FEATURE_X1_SQ);
+  int w, h;
+
+  g_assert_nonnull (x1);
+  g_assert_true (ui_wait_for (ui_widget_allocated, x1, 5000));
+  w = gtk_widget_get_width (x1);
+  h = gtk_widget_get_height (x1);
+  g_assert_cmpint (w, >=, 24);
+  /* Beside its toggle, on the same row. */
+  {
+    graphene_rect_t a, b;
+
+    g_assert_true (gtk_widget_compute_bounds (x1, GTK_WIDGET (ui->window), &a));
+    g_assert_true (gtk_widget_compute_bounds (GTK_WIDGET (ds_playground_get_feature_button (ui->pg, NN_FEATURE_X1)),
+                                              GTK_WIDGET (ui->window), &b));
+    g_assert_cmpfloat (fabs ((a.origin.y + a.size.height / 2) - (b.origin.y + b.size.height / 2)), <, 4);
+  }
+  g_test_message ("x1 map: left %06x, right %06x", render_pixel (x1, 4, h / 2), render_pixel (x1, w - 5, h / 2));
+  g_assert_true (is_blue (render_pixel (x1, 4, h / 2)));
+  g_assert_true (is_orange (render_pixel (x1, w - 5, h / 2)));
+  g_assert_true (is_orange (render_pixel (x2, w / 2, 4)));
+  g_assert_true (is_blue (render_pixel (x2, w / 2, h - 5)));
+  g_assert_true (is_orange (render_pixel (sq, 4, h / 2)));
+  g_assert_true (is_orange (render_pixel (sq, w - 5, h / 2)));
+  g_assert_false (is_orange (render_pixel (sq, w / 2, h / 2)));
+}
+
 static gboolean
 run_ended (gpointer data)
 {
@@ -810,6 +1047,7 @@ main (int    argc,
   g_test_add ("/ui/playground/feature-toggle", Ui, NULL, ui_setup, test_feature_toggle, ui_teardown);
   g_test_add ("/ui/playground/units-buttons", Ui, NULL, ui_setup, test_units_buttons, ui_teardown);
   g_test_add ("/ui/playground/all-units", Ui, NULL, ui_setup, test_all_units, ui_teardown);
+  g_test_add ("/ui/playground/units-plural", Ui, NULL, ui_setup, test_units_plural, ui_teardown);
   g_test_add ("/ui/playground/strip-activation", Ui, NULL, ui_setup, test_strip_activation, ui_teardown);
   g_test_add ("/ui/playground/strip-learning-rate", Ui, NULL, ui_setup, test_strip_learning_rate, ui_teardown);
   g_test_add ("/ui/playground/strip-regularization", Ui, NULL, ui_setup, test_strip_regularization, ui_teardown);
@@ -820,5 +1058,7 @@ main (int    argc,
   g_test_add_func ("/ui/playground/surface-plane", test_surface_plane);
   g_test_add ("/ui/playground/surface-shown", Ui, NULL, ui_setup, test_surface_shown, ui_teardown);
   g_test_add ("/ui/playground/no-shift", Ui, NULL, ui_setup, test_no_shift, ui_teardown);
+  g_test_add ("/ui/playground/surface-pick-edges", Ui, NULL, ui_setup, test_surface_pick_edges, ui_teardown);
+  g_test_add ("/ui/playground/feature-maps", Ui, NULL, ui_setup, test_feature_maps, ui_teardown);
   return g_test_run ();
 }

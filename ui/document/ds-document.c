@@ -348,6 +348,18 @@ ds_document_take_model (DsDocument *self,
   replace_model (self, model, file, dirty, NULL);
 }
 
+void
+ds_document_take_model_with_runs (DsDocument *self,
+                                  NnModel    *model,
+                                  GFile      *file,
+                                  gboolean    dirty,
+                                  GPtrArray  *runs)
+{
+  g_return_if_fail (DS_IS_DOCUMENT (self));
+  g_return_if_fail (model != NULL);
+  replace_model (self, model, file, dirty, runs);
+}
+
 /* A model that names no dataset takes the one it is shown with and trains
  * on, so that its file names it (the Data view writes a person's choice
  * itself; a preview after New or of a model without one it does not). */

@@ -39,6 +39,9 @@ gboolean     ds_document_load         (DsDocument *self, GFile *file, GError **e
 /* Takes the model; file may be NULL. dirty: start as unsaved (recovery). */
 void         ds_document_take_model   (DsDocument *self, NnModel *model, GFile *file,
                                        gboolean dirty);
+/* The same, and the runs (NnRunRecord, may be NULL) replace the document's. */
+void         ds_document_take_model_with_runs (DsDocument *self, NnModel *model, GFile *file,
+                                               gboolean dirty, GPtrArray *runs);
 /* Saves the model, naming the dataset shown in the store when it names
  * none, with its weights and the runs' histories. */
 gboolean     ds_document_save         (DsDocument *self, GFile *file, GError **error);

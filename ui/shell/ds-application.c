@@ -130,7 +130,8 @@ recovery_response_cb (AdwMessageDialog *dialog,
         {
           g_autoptr(GError) error = NULL;
           g_autoptr(GFile) origin = NULL;
-          NnModel *m = ds_autosave_load (path, &origin, &error);
+          g_autoptr(GPtrArray) runs = NULL;
+          NnModel *m = ds_autosave_load_with_runs (path, &runs, &origin, &error);
           DsWindow *target = window;
 
           if (m == NULL)
@@ -145,7 +146,8 @@ recovery_response_cb (AdwMessageDialog *dialog,
               gtk_window_present (GTK_WINDOW (target));
             }
           /* Recovered work is unsaved work: it keeps its file but is dirty. */
-          ds_document_take_model (ds_window_get_document (target), m, origin, TRUE);
+          ds_document_take_model_with_runs (ds_window_get_document (target), m, origin, TRUE,
+                                            runs);
           ds_window_autosave_now (target, NULL);
         }
       /* Never a live instance's copy, even if one took it up since. */

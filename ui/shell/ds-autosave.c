@@ -76,6 +76,7 @@ ds_autosave_save_now (DsAutosave  *self,
                       GError     **error)
 {
   NnModel *m;
+  g_autoptr(GPtrArray) runs = NULL;
   g_autofree char *dir = NULL;
   g_autofree char *origin = NULL;
   GFile *file;
@@ -104,7 +105,10 @@ ds_autosave_save_now (DsAutosave  *self,
       return FALSE;
     }
   m = ds_document_get_model (self->document);
-  if (!nn_model_save (m, self->path, nn_model_has_weights (m), error))
+  /* The runs' histories go with the copy, as with a save: recovered work
+   * shows the curves it had. */
+  runs = ds_document_dup_run_records (self->document);
+  if (!nn_model_save_with_runs (m, self->path, nn_model_has_weights (m), runs, error))
     return FALSE;
   /* Where the work came from, so recovery can offer to save it there. */
   file = ds_document_get_file (self->document);
@@ -205,16 +209,23 @@ ds_autosave_remove_orphan (const char *path)
 }
 
 NnModel *
-ds_autosave_load (const char  *path,
-                  GFile      **origin,
-                  GError     **error)
+ds_autosave_load_with_runs (const char  *path,
+                            GPtrArray  **runs,
+                            GFile      **origin,
+                            GError     **error)
 {
-  g_autofree char *opath = origin_path (path);
+  g_autofree char *opath = NULL;
   g_autofree char *uri = NULL;
-  NnModel *m = nn_model_load (path, error);
+  g_autoptr(GPtrArray) records = NULL;
+  NnModel *m;
 
+  g_return_val_if_fail (path != NULL, NULL);
+  opath = origin_path (path);
+  m = nn_model_load_with_runs (path, &records, error);
   if (m == NULL)
     return NULL;
+  if (runs)
+    *runs = g_steal_pointer (&records);
   if (origin)
     {
       *origin = NULL;
@@ -222,6 +233,14 @@ ds_autosave_load (const char  *path,
         *origin = g_file_new_for_uri (g_strstrip (uri));
     }
   return m;
+}
+
+NnModel *
+ds_autosave_load (const char  *path,
+                  GFile      **origin,
+                  GError     **error)
+{
+  return ds_autosave_load_with_runs (path, NULL, origin, error);
 }
 
 static void

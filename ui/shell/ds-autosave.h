@@ -31,6 +31,10 @@ char       *ds_autosave_dup_dir    (void);
 GPtrArray  *ds_autosave_find_orphans (void);
 /* Loads a copy; *origin gets the file it was a copy of (or NULL). */
 NnModel    *ds_autosave_load       (const char *path, GFile **origin, GError **error);
+/* The same, with the copy's training runs: *runs (when not NULL) gets a
+ * new array of NnRunRecord, empty when it kept none. */
+NnModel    *ds_autosave_load_with_runs (const char *path, GPtrArray **runs, GFile **origin,
+                                        GError **error);
 void        ds_autosave_remove     (const char *path);
 /* Removes a dead instance's copy (and its lock file); FALSE, removing
  * nothing, when a live instance holds its lock. */

@@ -301,6 +301,43 @@ ds_map_job_paint_unit (const DsMapJob *job,
   return s;
 }
 
+cairo_surface_t *
+ds_map_paint_feature (NnFeature f,
+                      double    x0,
+                      double    x1,
+                      double    y0,
+                      double    y1)
+{
+  const int n = DS_UNIT_RES * DS_UNIT_RES;
+  g_autofree float *xy = g_new (float, (size_t) n * 2);
+  g_autofree float *v = g_new (float, n);
+  cairo_surface_t *s;
+  double amax = 1e-6;
+  guint32 *px;
+  int stride;
+
+  g_return_val_if_fail (f < NN_N_FEATURES, NULL);
+  /* The cells' centres, as the decision map places them (row 0 the top). */
+  for (int r = 0; r < DS_UNIT_RES; r++)
+    for (int c = 0; c < DS_UNIT_RES; c++)
+      {
+        xy[2 * (r * DS_UNIT_RES + c)] = (float) (x0 + (c + 0.5) / DS_UNIT_RES * (x1 - x0));
+        xy[2 * (r * DS_UNIT_RES + c) + 1] = (float) (y1 - (r + 0.5) / DS_UNIT_RES * (y1 - y0));
+      }
+  nn_features_compute (1u << f, xy, n, v);
+  for (int k = 0; k < n; k++)
+    amax = MAX (amax, fabs (v[k]));
+  s = cairo_image_surface_create (CAIRO_FORMAT_RGB24, DS_UNIT_RES, DS_UNIT_RES);
+  cairo_surface_flush (s);
+  px = (guint32 *) cairo_image_surface_get_data (s);
+  stride = cairo_image_surface_get_stride (s) / 4;
+  for (int r = 0; r < DS_UNIT_RES; r++)
+    for (int c = 0; c < DS_UNIT_RES; c++)
+      px[r * stride + c] = ds_colors_diverging_pixel (v[r * DS_UNIT_RES + c] / amax);
+  cairo_surface_mark_dirty (s);
+  return s;
+}
+
 const float *
 ds_map_job_kernel (const DsMapJob *job,
                    int             layer,

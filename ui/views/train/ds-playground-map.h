@@ -73,6 +73,14 @@ cairo_surface_t *ds_map_job_paint_unit (const DsMapJob *job,
                                         guint           hidden,
                                         int             unit,
                                         gboolean       *dead);
+/* Feature f's value over the plane [x0, x1] × [y0, y1] as an image
+ * (DS_UNIT_RES square), coloured as the unit maps are: blue below zero,
+ * orange above, scaled by its largest |value| there. */
+cairo_surface_t *ds_map_paint_feature  (NnFeature       f,
+                                        double          x0,
+                                        double          x1,
+                                        double          y0,
+                                        double          y1);
 /* The kernel (in, units) of Dense layer `layer` (borrowed), its shape and
  * its largest |weight|, or NULL. */
 const float *ds_map_job_kernel     (const DsMapJob *job,

@@ -30,7 +30,8 @@ GtkWidget       *ds_playground_get_layer_button   (DsPlayground *self,
 
 /* A control by name: "activation", "learning-rate", "regularization",
  * "regularization-rate", "batch-size", "noise", "training-share",
- * "dataset", "build", "map", "network", "surface", or NULL. */
+ * "dataset", "build", "map", "network", "surface", "edges",
+ * "largest-gradient", or NULL. */
 GtkWidget       *ds_playground_get_control        (DsPlayground *self,
                                                    const char   *name);
 /* The unit whose map the big map shows (hovered), or FALSE. */
@@ -44,5 +45,22 @@ GtkWidget       *ds_playground_get_unit_widget    (DsPlayground *self,
 /* Loss surfaces computed so far, and the last one (a DsSurfaceJob). */
 guint            ds_playground_get_n_surfaces     (DsPlayground *self);
 gconstpointer    ds_playground_get_surface        (DsPlayground *self);
+/* The weights picked for the loss surface by clicking edges (0, 1 or 2),
+ * into w. */
+int              ds_playground_get_picked         (DsPlayground *self,
+                                                   NnWeightRef   w[2]);
+/* The point at t (0..1) along the drawn edge from input (or unit) `in` to
+ * unit `unit` of hidden layer `hidden`, in the edges area's coordinates;
+ * FALSE when it is not drawn. */
+gboolean         ds_playground_get_edge_point     (DsPlayground *self,
+                                                   guint         hidden,
+                                                   int           in,
+                                                   int           unit,
+                                                   double        t,
+                                                   double       *x,
+                                                   double       *y);
+/* The small map beside a feature's toggle. */
+GtkWidget       *ds_playground_get_feature_map    (DsPlayground *self,
+                                                   NnFeature     feature);
 
 G_END_DECLS

@@ -59,6 +59,15 @@ typedef struct
   int     output;
 } Chain;
 
+/* An edge of the network diagram: kernel row `in`, column `unit` of the
+ * Dense layer of hidden column `hidden`. */
+typedef struct
+{
+  guint hidden;
+  int   in;
+  int   unit;
+} PickedEdge;
+
 struct _DsPlayground
 {
   GtkWidget        parent_instance;
@@ -82,6 +91,8 @@ struct _DsPlayground
   GtkCheckButton  *discrete_check;
   GtkDrawingArea  *surface_area;
   GtkLabel        *surface_caption;
+  GtkWidget       *network_overlay;
+  GtkButton       *gradient_button;
 
   /* Strip widgets (made in code) */
   GtkDropDown     *speed_drop;
@@ -95,6 +106,7 @@ struct _DsPlayground
   GtkSpinButton   *noise_spin;
   GtkSpinButton   *ratio_spin;
   GtkToggleButton *feature_buttons[NN_N_FEATURES];
+  GtkWidget       *feature_maps[NN_N_FEATURES];
 
   /* Borrowed */
   DsDocument      *document;
@@ -124,6 +136,8 @@ struct _DsPlayground
   gboolean         surface_busy;
   gboolean         surface_dirty;
   guint            n_surfaces;
+  PickedEdge       picked[2];     /* edges clicked for the loss surface */
+  int              n_picked;      /* 0: the two with the largest gradient */
 };
 
 G_DEFINE_FINAL_TYPE (DsPlayground, ds_playground, GTK_TYPE_WIDGET)
@@ -747,16 +761,28 @@ edge_point (DsPlayground *self,
   return TRUE;
 }
 
-/* The weights as edges: width by |w|, orange for positive, blue for
- * negative, as in TensorFlow Playground. */
-static void
-draw_edges (GtkDrawingArea *area,
-            cairo_t        *cr,
-            int             width,
-            int             height,
-            gpointer        data)
+/* One drawn weight: where it goes and its value over the layer's largest
+ * |weight|; (x0, y0) and (x1, y1) in the edges area's coordinates. */
+typedef struct
 {
-  DsPlayground *self = data;
+  PickedEdge id;
+  int        layer;   /* in the map's model */
+  int        units;
+  double     w;
+  double     x0, y0, x1, y1;
+} Edge;
+
+typedef void (*EdgeFunc) (DsPlayground *self,
+                          const Edge   *e,
+                          gpointer      data);
+
+/* Calls func for each edge the diagram draws, from the inputs (the
+ * feature maps) to the first hidden column, then column to column. */
+static void
+edges_foreach (DsPlayground *self,
+               EdgeFunc      func,
+               gpointer      data)
+{
   g_autoptr(GPtrArray) from = g_ptr_array_new ();
   DsMapJob *job = self->result;
 
@@ -764,7 +790,7 @@ draw_edges (GtkDrawingArea *area,
     return;
   for (int f = 0; f < NN_N_FEATURES; f++)
     if (gtk_toggle_button_get_active (self->feature_buttons[f]))
-      g_ptr_array_add (from, self->feature_buttons[f]);
+      g_ptr_array_add (from, self->feature_maps[f]);
   for (guint i = 0; i < job->hidden->len; i++)
     {
       DsMapHidden *h = &g_array_index (job->hidden, DsMapHidden, i);
@@ -780,24 +806,281 @@ draw_edges (GtkDrawingArea *area,
         for (int a = 0; a < in; a++)
           for (int b = 0; b < units; b++)
             {
-              double w = k[(size_t) a * units + b] / max_abs, x0, y0, x1, y1, rgb[3];
-              guint32 px = ds_colors_diverging_pixel (w);
+              Edge e = { { i, a, b }, h->layer, units, k[(size_t) a * units + b] / max_abs };
 
-              if (!edge_point (self, from->pdata[a], 1, &x0, &y0)
-                  || !edge_point (self, to->pdata[b], 0, &x1, &y1))
+              if (!edge_point (self, from->pdata[a], 1, &e.x0, &e.y0)
+                  || !edge_point (self, to->pdata[b], 0, &e.x1, &e.y1))
                 continue;
-              rgb[0] = ((px >> 16) & 0xff) / 255.0;
-              rgb[1] = ((px >> 8) & 0xff) / 255.0;
-              rgb[2] = (px & 0xff) / 255.0;
-              cairo_set_source_rgba (cr, rgb[0], rgb[1], rgb[2], 0.35 + 0.6 * fabs (w));
-              cairo_set_line_width (cr, 0.4 + 3.6 * fabs (w));
-              cairo_move_to (cr, x0 + 2, y0);
-              cairo_curve_to (cr, (x0 + x1) / 2, y0, (x0 + x1) / 2, y1, x1 - 2, y1);
-              cairo_stroke (cr);
+              func (self, &e, data);
             }
       g_ptr_array_set_size (from, 0);
       g_ptr_array_extend (from, to, NULL, NULL);
     }
+}
+
+/* The point at t (0..1) along an edge's curve: a cubic Bézier from 2 px
+ * right of its start to 2 px left of its end, level at both ends. */
+static void
+edge_at (const Edge *e,
+         double      t,
+         double     *x,
+         double     *y)
+{
+  double xs = e->x0 + 2, xe = e->x1 - 2, xm = (e->x0 + e->x1) / 2, s = 1 - t;
+
+  *x = s * s * s * xs + 3 * s * s * t * xm + 3 * s * t * t * xm + t * t * t * xe;
+  *y = (s * s * s + 3 * s * s * t) * e->y0 + (3 * s * t * t + t * t * t) * e->y1;
+}
+
+static void
+edge_path (cairo_t    *cr,
+           const Edge *e)
+{
+  cairo_move_to (cr, e->x0 + 2, e->y0);
+  cairo_curve_to (cr, (e->x0 + e->x1) / 2, e->y0, (e->x0 + e->x1) / 2, e->y1, e->x1 - 2, e->y1);
+}
+
+static gboolean
+edge_same (const PickedEdge *a,
+           const PickedEdge *b)
+{
+  return a->hidden == b->hidden && a->in == b->in && a->unit == b->unit;
+}
+
+static void
+draw_edge_cb (DsPlayground *self,
+              const Edge   *e,
+              gpointer      data)
+{
+  cairo_t *cr = data;
+  guint32 px = ds_colors_diverging_pixel (e->w);
+
+  cairo_set_source_rgba (cr, ((px >> 16) & 0xff) / 255.0, ((px >> 8) & 0xff) / 255.0,
+                         (px & 0xff) / 255.0, 0.35 + 0.6 * fabs (e->w));
+  cairo_set_line_width (cr, 0.4 + 3.6 * fabs (e->w));
+  edge_path (cr, e);
+  cairo_stroke (cr);
+}
+
+/* The edges picked for the loss surface: drawn over the others in the
+ * text colour, each with its letter (A, then B) at its middle. */
+static void
+draw_picked_cb (DsPlayground *self,
+                const Edge   *e,
+                gpointer      data)
+{
+  cairo_t *cr = data;
+  GdkRGBA fg;
+
+  gtk_style_context_get_color (gtk_widget_get_style_context (GTK_WIDGET (self->edges_area)), &fg);
+  for (int k = 0; k < self->n_picked; k++)
+    if (edge_same (&self->picked[k], &e->id))
+      {
+        const char *letter = k == 0 ? "A" : "B";
+        cairo_text_extents_t ext;
+        double x, y;
+
+        gdk_cairo_set_source_rgba (cr, &fg);
+        cairo_set_line_width (cr, 3);
+        edge_path (cr, e);
+        cairo_stroke (cr);
+        edge_at (e, 0.5, &x, &y);
+        cairo_arc (cr, x, y, 8, 0, 2 * G_PI);
+        cairo_fill (cr);
+        cairo_set_font_size (cr, 11);
+        cairo_text_extents (cr, letter, &ext);
+        cairo_set_source_rgb (cr, 1, 1, 1);
+        if (fg.red + fg.green + fg.blue > 1.5)
+          cairo_set_source_rgb (cr, 0, 0, 0);
+        cairo_move_to (cr, x - ext.x_bearing - ext.width / 2, y - ext.y_bearing - ext.height / 2);
+        cairo_show_text (cr, letter);
+      }
+}
+
+/* The weights as edges: width by |w|, orange for positive, blue for
+ * negative, as in TensorFlow Playground. */
+static void
+draw_edges (GtkDrawingArea *area,
+            cairo_t        *cr,
+            int             width,
+            int             height,
+            gpointer        data)
+{
+  DsPlayground *self = data;
+
+  edges_foreach (self, draw_edge_cb, cr);
+  if (self->n_picked > 0)
+    edges_foreach (self, draw_picked_cb, cr);
+}
+
+/* ---- picking two weights by their edges ------------------------------------ */
+
+/* How near (px) a click must be to an edge to pick it. */
+#define EDGE_HIT 6.0
+
+typedef struct
+{
+  double x, y;
+  double best;
+  Edge   hit;
+  gboolean found;
+} EdgeHit;
+
+static double
+segment_distance (double px,
+                  double py,
+                  double ax,
+                  double ay,
+                  double bx,
+                  double by)
+{
+  double dx = bx - ax, dy = by - ay, len = dx * dx + dy * dy;
+  double t = len > 0 ? CLAMP (((px - ax) * dx + (py - ay) * dy) / len, 0, 1) : 0;
+
+  return hypot (px - (ax + t * dx), py - (ay + t * dy));
+}
+
+static void
+hit_cb (DsPlayground *self,
+        const Edge   *e,
+        gpointer      data)
+{
+  EdgeHit *h = data;
+  double ax, ay, bx, by;
+
+  edge_at (e, 0, &ax, &ay);
+  for (int i = 1; i <= 32; i++, ax = bx, ay = by)
+    {
+      double d;
+
+      edge_at (e, i / 32.0, &bx, &by);
+      d = segment_distance (h->x, h->y, ax, ay, bx, by);
+      if (d < h->best)
+        {
+          h->best = d;
+          h->hit = *e;
+          h->found = TRUE;
+        }
+    }
+}
+
+/* The weight an edge stands for in the map's model, while the model still
+ * has that edge. */
+static gboolean
+picked_ref (DsPlayground *self,
+            int           k,
+            NnWeightRef  *w)
+{
+  const PickedEdge *p = &self->picked[k];
+  const DsMapHidden *h;
+  int in = 0, units = 0;
+  double max_abs;
+
+  if (self->result == NULL || p->hidden >= self->result->hidden->len)
+    return FALSE;
+  h = &g_array_index (self->result->hidden, DsMapHidden, p->hidden);
+  if (ds_map_job_kernel (self->result, h->layer, &in, &units, &max_abs) == NULL
+      || p->in >= in || p->unit >= units)
+    return FALSE;
+  *w = (NnWeightRef) { h->layer, 0, (size_t) p->in * units + p->unit };
+  return TRUE;
+}
+
+/* The labels of the inputs the model reads, in order, NULL-terminated. */
+static void
+active_inputs (DsPlayground *self,
+               const char   *inputs[NN_N_FEATURES + 1])
+{
+  int n = 0;
+
+  for (int f = 0; f < NN_N_FEATURES; f++)
+    if (gtk_toggle_button_get_active (self->feature_buttons[f]))
+      inputs[n++] = feature_labels[f];
+  inputs[n] = NULL;
+}
+
+static void
+reset_picks (DsPlayground *self)
+{
+  self->n_picked = 0;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->gradient_button), FALSE);
+  gtk_widget_queue_draw (GTK_WIDGET (self->edges_area));
+}
+
+static void surface_start (DsPlayground *self);
+
+/* A first edge picks weight A, a second one weight B and the surface
+ * follows them; a third starts a new pair. */
+static void
+pick_edge (DsPlayground *self,
+           const Edge   *e)
+{
+  if (self->n_picked == 1 && edge_same (&self->picked[0], &e->id))
+    return;
+  if (self->n_picked == 1)
+    self->picked[self->n_picked++] = e->id;
+  else
+    {
+      self->picked[0] = e->id;
+      self->n_picked = 1;
+    }
+  gtk_widget_set_sensitive (GTK_WIDGET (self->gradient_button), TRUE);
+  gtk_widget_queue_draw (GTK_WIDGET (self->edges_area));
+  if (self->n_picked == 2)
+    {
+      surface_start (self);
+      return;
+    }
+  {
+    const char *inputs[NN_N_FEATURES + 1];
+    DsSurfaceJob tmp = { .model = self->result->model };
+    g_autofree char *a = NULL;
+    g_autofree char *text = NULL;
+
+    active_inputs (self, inputs);
+    tmp.w[0] = (NnWeightRef) { e->layer, 0, (size_t) e->id.in * e->units + e->id.unit };
+    a = ds_surface_job_describe (&tmp, 0, inputs);
+    text = g_strdup_printf ("Weight A: %s\nClick another edge for weight B", a);
+    gtk_label_set_text (self->surface_caption, text);
+  }
+}
+
+static gboolean
+pick_at (DsPlayground *self,
+         double        x,
+         double        y)
+{
+  EdgeHit h = { x, y, EDGE_HIT };
+
+  edges_foreach (self, hit_cb, &h);
+  if (!h.found)
+    return FALSE;
+  pick_edge (self, &h.hit);
+  return TRUE;
+}
+
+static void
+network_pressed_cb (GtkGestureClick *gesture,
+                    int              n_press,
+                    double           x,
+                    double           y,
+                    DsPlayground    *self)
+{
+  graphene_point_t p;
+
+  if (n_press != 1
+      || !gtk_widget_compute_point (self->network_overlay, GTK_WIDGET (self->edges_area),
+                                    &GRAPHENE_POINT_INIT (x, y), &p))
+    return;
+  if (pick_at (self, p.x, p.y))
+    gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+}
+
+static void
+gradient_cb (DsPlayground *self)
+{
+  reset_picks (self);
+  surface_start (self);
 }
 
 /* ---- the network ---------------------------------------------------------- */
@@ -1096,21 +1379,75 @@ build_strip (DsPlayground *self)
                                "The share of the points the model trains on; the rest test it");
 }
 
+/* A feature's value over the plane, faded while the model does not read
+ * it. */
+static void
+draw_feature (GtkDrawingArea *area,
+              cairo_t        *cr,
+              int             width,
+              int             height,
+              gpointer        data)
+{
+  DsPlayground *self = g_object_get_data (G_OBJECT (area), "ds-playground");
+  NnFeature f = GPOINTER_TO_INT (data);
+  cairo_surface_t *s = NULL;
+
+  if (self && self->x1 > self->x0 && self->y1 > self->y0)
+    s = ds_map_paint_feature (f, self->x0, self->x1, self->y0, self->y1);
+  if (s == NULL)
+    {
+      cairo_rectangle (cr, 0, 0, width, height);
+      cairo_set_source_rgb (cr, 0.96, 0.96, 0.96);
+      cairo_fill (cr);
+    }
+  else
+    {
+      cairo_push_group (cr);
+      paint_surface (cr, s, DS_UNIT_RES, width, height);
+      cairo_pop_group_to_source (cr);
+      cairo_paint_with_alpha (cr, gtk_toggle_button_get_active (self->feature_buttons[f]) ? 1 : 0.3);
+      cairo_surface_destroy (s);
+    }
+  cairo_rectangle (cr, 0.5, 0.5, width - 1, height - 1);
+  cairo_set_source_rgba (cr, 0, 0, 0, 0.15);
+  cairo_set_line_width (cr, 1);
+  cairo_stroke (cr);
+}
+
+/* Each feature's toggle, with its map beside it (the edges start there). */
 static void
 build_features (DsPlayground *self)
 {
+  /* One width for every toggle, so the maps stand in one column. */
+  g_autoptr(GtkSizeGroup) group = gtk_size_group_new (GTK_SIZE_GROUP_HORIZONTAL);
+
   for (int f = 0; f < NN_N_FEATURES; f++)
     {
+      GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
       GtkWidget *b = gtk_toggle_button_new_with_label (feature_labels[f]);
+      GtkWidget *area = gtk_drawing_area_new ();
       g_autofree char *tip = g_strdup_printf ("Feed %s to the model (dataset option features=%s)",
                                               feature_labels[f], nn_feature_name (f));
+      g_autofree char *map_tip = g_strdup_printf ("%s over the plane: orange above zero, blue below",
+                                                  feature_labels[f]);
 
-      gtk_widget_set_size_request (b, 76, UNIT_SIZE);
+      gtk_widget_set_size_request (b, 64, UNIT_SIZE);
+      gtk_size_group_add_widget (group, b);
       gtk_widget_set_tooltip_text (b, tip);
-      gtk_widget_set_halign (b, GTK_ALIGN_START);
+      gtk_widget_set_halign (row, GTK_ALIGN_START);
       g_signal_connect (b, "toggled", G_CALLBACK (feature_toggled_cb), self);
-      gtk_box_append (self->features_box, b);
+      g_object_set_data (G_OBJECT (area), "ds-playground", self);
+      gtk_drawing_area_set_content_width (GTK_DRAWING_AREA (area), UNIT_SIZE);
+      gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (area), UNIT_SIZE);
+      gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (area), draw_feature, GINT_TO_POINTER (f), NULL);
+      gtk_widget_set_tooltip_text (area, map_tip);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (area), GTK_ACCESSIBLE_PROPERTY_LABEL, map_tip, -1);
+      g_signal_connect_swapped (b, "toggled", G_CALLBACK (gtk_widget_queue_draw), area);
+      gtk_box_append (GTK_BOX (row), b);
+      gtk_box_append (GTK_BOX (row), area);
+      gtk_box_append (self->features_box, row);
       self->feature_buttons[f] = GTK_TOGGLE_BUTTON (b);
+      self->feature_maps[f] = area;
     }
 }
 
@@ -1205,8 +1542,6 @@ set_loss_label (GtkLabel   *label,
   gtk_label_set_text (label, text);
 }
 
-static void surface_start (DsPlayground *self);
-
 static void
 surface_done_cb (GObject      *source,
                  GAsyncResult *res,
@@ -1220,7 +1555,6 @@ surface_done_cb (GObject      *source,
   g_autofree char *b = NULL;
   g_autofree char *text = NULL;
   const char *inputs[NN_N_FEATURES + 1] = { NULL };
-  int n = 0;
 
   if (!g_task_propagate_boolean (task, &error))
     {
@@ -1237,13 +1571,12 @@ surface_done_cb (GObject      *source,
   self->n_surfaces++;
   g_clear_pointer (&self->surface_image, cairo_surface_destroy);
   self->surface_image = ds_surface_job_paint (job);
-  for (int f = 0; f < NN_N_FEATURES; f++)
-    if (gtk_toggle_button_get_active (self->feature_buttons[f]))
-      inputs[n++] = feature_labels[f];
+  active_inputs (self, inputs);
   a = ds_surface_job_describe (job, 0, inputs);
   b = ds_surface_job_describe (job, 1, inputs);
-  text = g_strdup_printf ("→ %s (±%.2g)\n↑ %s (±%.2g)\nLoss %.3f here (ring), lowest %.3f (cross)",
-                          a, job->span[0], b, job->span[1], job->centre, job->lo);
+  text = g_strdup_printf ("→ %s%s (±%.2g)\n↑ %s%s (±%.2g)\nLoss %.3f here (ring), lowest %.3f (cross)",
+                          job->chosen ? "A: " : "", a, job->span[0], job->chosen ? "B: " : "", b,
+                          job->span[1], job->centre, job->lo);
   gtk_label_set_text (self->surface_caption, text);
   gtk_widget_queue_draw (GTK_WIDGET (self->surface_area));
   if (self->surface_dirty)
@@ -1272,10 +1605,20 @@ surface_start (DsPlayground *self)
   g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
   DsSurfaceJob *job;
+  NnWeightRef w[2];
+  gboolean chosen;
 
   self->surface_dirty = FALSE;
   if (self->result == NULL)
     return;
+  /* Picked edges the model no longer has (a layer or unit removed) give
+   * way to the largest gradient. */
+  for (int k = 0; k < self->n_picked; k++)
+    if (!picked_ref (self, k, &w[k]))
+      {
+        reset_picks (self);
+        break;
+      }
   if (self->surface_busy)
     {
       self->surface_dirty = TRUE;
@@ -1283,7 +1626,8 @@ surface_start (DsPlayground *self)
     }
   if (run_live (self) && ds_playground_get_pace (self) == 0)
     return;
-  job = ds_surface_job_new (self->result->model, self->result->dataset, NULL, &error);
+  chosen = self->n_picked == 2;
+  job = ds_surface_job_new (self->result->model, self->result->dataset, chosen ? w : NULL, &error);
   if (job == NULL)
     {
       gtk_label_set_text (self->surface_caption, error->message);
@@ -1593,10 +1937,13 @@ ds_playground_class_init (DsPlaygroundClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DsPlayground, discrete_check);
   gtk_widget_class_bind_template_child (widget_class, DsPlayground, surface_area);
   gtk_widget_class_bind_template_child (widget_class, DsPlayground, surface_caption);
+  gtk_widget_class_bind_template_child (widget_class, DsPlayground, network_overlay);
+  gtk_widget_class_bind_template_child (widget_class, DsPlayground, gradient_button);
   gtk_widget_class_bind_template_callback (widget_class, options_cb);
   gtk_widget_class_bind_template_callback (widget_class, add_layer_cb);
   gtk_widget_class_bind_template_callback (widget_class, remove_layer_cb);
   gtk_widget_class_bind_template_callback (widget_class, open_build_cb);
+  gtk_widget_class_bind_template_callback (widget_class, gradient_cb);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "playground");
 }
@@ -1604,6 +1951,8 @@ ds_playground_class_init (DsPlaygroundClass *klass)
 static void
 ds_playground_init (DsPlayground *self)
 {
+  GtkGesture *click;
+
   self->cancellable = g_cancellable_new ();
   self->columns = g_ptr_array_new ();
   self->unit_areas = g_ptr_array_new ();
@@ -1614,6 +1963,9 @@ ds_playground_init (DsPlayground *self)
   gtk_drawing_area_set_draw_func (self->map_area, draw_map, self, NULL);
   gtk_drawing_area_set_draw_func (self->edges_area, draw_edges, self, NULL);
   gtk_drawing_area_set_draw_func (self->surface_area, draw_surface, self, NULL);
+  click = gtk_gesture_click_new ();
+  g_signal_connect (click, "pressed", G_CALLBACK (network_pressed_cb), self);
+  gtk_widget_add_controller (self->network_overlay, GTK_EVENT_CONTROLLER (click));
   gtk_stack_set_visible_child_name (self->stack, "empty");
   set_loss_label (self->test_loss_label, "Test loss", NAN);
   set_loss_label (self->train_loss_label, "Training loss", NAN);
@@ -1694,6 +2046,8 @@ ds_playground_set_dataset (DsPlayground *self,
   self->y0 = cy - span / 2;
   self->y1 = cy + span / 2;
   gtk_widget_queue_draw (GTK_WIDGET (self->map_area));
+  for (int f = 0; f < NN_N_FEATURES; f++)
+    gtk_widget_queue_draw (self->feature_maps[f]);
   schedule_update (self);
 }
 
@@ -1874,6 +2228,7 @@ ds_playground_get_control (DsPlayground *self,
     { "training-share", self->ratio_spin }, { "dataset", self->dataset_drop },
     { "build", self->build_button }, { "map", self->map_area },
     { "network", self->network_box }, { "surface", self->surface_area },
+    { "edges", self->edges_area }, { "largest-gradient", self->gradient_button },
   };
 
   g_return_val_if_fail (DS_IS_PLAYGROUND (self), NULL);
@@ -1924,4 +2279,64 @@ ds_playground_get_surface (DsPlayground *self)
 {
   g_return_val_if_fail (DS_IS_PLAYGROUND (self), NULL);
   return self->surface;
+}
+
+int
+ds_playground_get_picked (DsPlayground *self,
+                          NnWeightRef   w[2])
+{
+  g_return_val_if_fail (DS_IS_PLAYGROUND (self), 0);
+  for (int k = 0; k < self->n_picked; k++)
+    if (!picked_ref (self, k, &w[k]))
+      return k;
+  return self->n_picked;
+}
+
+typedef struct
+{
+  PickedEdge id;
+  double     t;
+  double     x, y;
+  gboolean   found;
+} EdgeFind;
+
+static void
+find_cb (DsPlayground *self,
+         const Edge   *e,
+         gpointer      data)
+{
+  EdgeFind *f = data;
+
+  if (!f->found && edge_same (&f->id, &e->id))
+    {
+      edge_at (e, f->t, &f->x, &f->y);
+      f->found = TRUE;
+    }
+}
+
+gboolean
+ds_playground_get_edge_point (DsPlayground *self,
+                              guint         hidden,
+                              int           in,
+                              int           unit,
+                              double        t,
+                              double       *x,
+                              double       *y)
+{
+  EdgeFind f = { { hidden, in, unit }, t };
+
+  g_return_val_if_fail (DS_IS_PLAYGROUND (self), FALSE);
+  edges_foreach (self, find_cb, &f);
+  *x = f.x;
+  *y = f.y;
+  return f.found;
+}
+
+GtkWidget *
+ds_playground_get_feature_map (DsPlayground *self,
+                               NnFeature     feature)
+{
+  g_return_val_if_fail (DS_IS_PLAYGROUND (self), NULL);
+  g_return_val_if_fail (feature < NN_N_FEATURES, NULL);
+  return self->feature_maps[feature];
 }
