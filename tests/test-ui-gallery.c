@@ -365,6 +365,46 @@ test_autosave_keeps_runs (void)
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
 }
 
+/* Closing a window with unsaved changes and choosing Discard: the window
+ * goes only once the dialog has, so the dialog never reaches back into a
+ * freed window (GLib warned "instance with invalid (NULL) class pointer"
+ * four times on quit, fatal here under G_DEBUG=fatal-warnings). */
+static void
+test_discard_on_close (void)
+{
+  DsWindow *window = ds_window_new (NULL);
+  GtkWidget *dialog = NULL;
+  GListModel *tops;
+  g_autoptr (GError) error = NULL;
+  DsDocument *doc;
+  NnModel *m;
+  int in;
+
+  gtk_window_present (GTK_WINDOW (window));
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
+  doc = ds_window_get_document (window);
+  m = ds_document_get_model (doc);
+  in = nn_model_add_layer (m, "Input", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (in, >=, 0);
+  ds_document_commit (doc, DS_CHANGE_STRUCTURE, "Add Input", NULL);
+  g_assert_true (ds_document_get_dirty (doc));
+  gtk_window_close (GTK_WINDOW (window));
+  ui_spin (200);
+  tops = gtk_window_get_toplevels ();
+  for (guint i = 0; i < g_list_model_get_n_items (tops); i++)
+    {
+      g_autoptr (GObject) w = g_list_model_get_item (tops, i);
+      if (ADW_IS_MESSAGE_DIALOG (w))
+        dialog = GTK_WIDGET (w);
+    }
+  g_assert_nonnull (dialog);
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "discard");
+  for (int i = 0; i < 100 && window; i++)
+    ui_spin (20);
+  g_assert_null (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -376,5 +416,6 @@ main (int   argc,
   g_test_add_func ("/ui/gallery/autosave-live-instance", test_autosave_live_instance);
   g_test_add_func ("/ui/gallery/course", test_course);
   g_test_add_func ("/ui/gallery/autosave-keeps-runs", test_autosave_keeps_runs);
+  g_test_add_func ("/ui/gallery/discard-on-close", test_discard_on_close);
   return g_test_run ();
 }

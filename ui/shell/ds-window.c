@@ -492,17 +492,34 @@ static const GActionEntry win_entries[] = {
 
 /* ---- closing ------------------------------------------------------------- */
 
+static gboolean
+save_idle (gpointer data)
+{
+  run_save (data);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+close_discarding_idle (gpointer data)
+{
+  ds_window_close_discarding (data);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 close_response_cb (AdwMessageDialog *dialog,
                    const char       *response,
                    DsWindow         *self)
 {
+  /* The dialog closes itself after this handler: the window goes after
+   * it, or the dialog's closing would reach back into a freed window. */
   if (g_str_equal (response, "discard"))
-    ds_window_close_discarding (self);
+    g_idle_add_full (G_PRIORITY_DEFAULT, close_discarding_idle, g_object_ref (self),
+                     g_object_unref);
   else if (g_str_equal (response, "save"))
     {
       self->close_after_save = TRUE;
-      run_save (self);
+      g_idle_add_full (G_PRIORITY_DEFAULT, save_idle, g_object_ref (self), g_object_unref);
     }
 }
 

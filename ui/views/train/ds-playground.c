@@ -1990,7 +1990,10 @@ ds_playground_set_document (DsPlayground *self,
       g_signal_handlers_disconnect_by_data (self->document, self);
       g_signal_handlers_disconnect_by_data (ds_document_get_dataset_store (self->document), self);
     }
-  self->document = document;
+  /* Owned: a window that quits may finalize its document before this
+   * widget is disposed, and the disconnections above must not then reach
+   * a freed document. */
+  g_set_object (&self->document, document);
   if (document == NULL)
     return;
   g_signal_connect_swapped (document, "changed", G_CALLBACK (document_changed_cb), self);
