@@ -10,7 +10,9 @@
 
 static GMutex lock;
 static GCond cond;
-static int guarded, ready, racy;
+static int guarded, ready;
+/* volatile: every write stays a write (a loop of them must not fold into one) */
+static volatile int racy;
 
 static gpointer
 handover_thread (gpointer queue)
@@ -54,11 +56,16 @@ test_handover_not_reported (void)
   g_async_queue_unref (queue);
 }
 
+/* Both threads write racy many times with no ordering between them, so
+ * the writes overlap in time whichever thread starts first (a single
+ * write each went unreported in one run out of several). */
+#define RACY_WRITES 200000
+
 static gpointer
 racy_thread (gpointer data)
 {
-  racy++;
-  g_usleep (100000);
+  for (int i = 0; i < RACY_WRITES; i++)
+    racy++;
   return NULL;
 }
 
@@ -68,7 +75,8 @@ test_race_still_reported (void)
   if (g_test_subprocess ())
     {
       GThread *t = g_thread_new ("racy", racy_thread, NULL);
-      racy++;
+      for (int i = 0; i < RACY_WRITES; i++)
+        racy++;
       g_thread_join (t);
       return;
     }
