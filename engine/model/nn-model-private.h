@@ -41,6 +41,16 @@ gboolean  nn_value_parse (const NnParamSpec *spec, const char *text, NnValue *ou
 char     *nn_value_to_text (const NnParamSpec *spec, const NnValue *v);
 void      nn_value_clear (NnValue *v);
 
+/* ---- model internals shared with nn-model-infer.c (nn-model.c) -------- */
+
+/* Whether l is a Model layer (a submodel). */
+gboolean  is_model_layer (const NnLayer *l);
+/* FALSE with a GRAPH error when r names no call of m. */
+gboolean  check_ref (const NnModel *m, NnRef r, GError **error);
+/* Calls that nn_model_auto_outputs makes outputs: unconsumed calls of
+ * layers that take inputs. */
+gboolean  is_auto_output (const NnModel *m, NnRef r);
+
 /* ---- lowering (nn-compile.c) ---------------------------------------- */
 
 typedef struct {
