@@ -1,10 +1,181 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* ds-playground-private.h: DsPlayground accessors that only the tests use. */
+/* ds-playground-private.h: DsPlayground's instance struct and the functions its
+ * files share, and the accessors that only the tests use. */
 #pragma once
 
 #include "ds-playground.h"
+#include "ds-playground-map.h"
+#include "ds-playground-surface.h"
 
 G_BEGIN_DECLS
+
+#define UNIT_SIZE       40
+#define UNIT_SPACING    6
+#define MAX_HIDDEN      6
+#define MAX_UNITS       256
+
+static const int speeds[] = { 1, 2, 5, 20, 0 };
+static const char *const speed_names[] = {
+  "1 batch a frame", "2 batches a frame", "5 batches a frame", "20 batches a frame",
+  "Full speed", NULL,
+};
+static const char *const rates[] = {
+  "0.00001", "0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10", NULL,
+};
+static const char *const reg_rates[] = {
+  "0", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10", NULL,
+};
+static const char *const reg_names[] = { "None", "L1", "L2", NULL };
+static const char *const dataset_specs[] = {
+  "spirals", "moons", "circles", "xor", "blobs", "plane", "gaussians", NULL,
+};
+static const char *const dataset_names[] = {
+  "Spirals", "Moons", "Circles", "XOR", "Blobs", "Plane (regression)",
+  "Gaussians (regression)", NULL,
+};
+static const char *const feature_labels[NN_N_FEATURES] = {
+  "x₁", "x₂", "x₁²", "x₂²", "x₁x₂", "sin πx₁", "sin πx₂",
+};
+
+/* The plain chain the playground edits: Input → Dense… → Dense (output). */
+typedef struct
+{
+  int     input;
+  GArray *hidden;   /* int: layer indices, input side first */
+  int     output;
+} Chain;
+
+/* An edge of the network diagram: kernel row `in`, column `unit` of the
+ * Dense layer of hidden column `hidden`. */
+typedef struct
+{
+  guint hidden;
+  int   in;
+  int   unit;
+} PickedEdge;
+
+struct _DsPlayground
+{
+  GtkWidget        parent_instance;
+
+  /* Template widgets */
+  GtkStack        *stack;
+  AdwStatusPage   *empty_page;
+  GtkFlowBox      *strip;
+  GtkButton       *remove_layer_button;
+  GtkButton       *add_layer_button;
+  GtkLabel        *layers_label;
+  GtkButton       *build_button;
+  GtkBox          *network_box;
+  GtkBox          *features_box;
+  GtkDrawingArea  *edges_area;
+  GtkDrawingArea  *map_area;
+  GtkLabel        *test_loss_label;
+  GtkLabel        *train_loss_label;
+  GtkLabel        *caption;
+  GtkCheckButton  *test_check;
+  GtkCheckButton  *discrete_check;
+  GtkDrawingArea  *surface_area;
+  GtkLabel        *surface_caption;
+  GtkWidget       *network_overlay;
+  GtkButton       *gradient_button;
+
+  /* Strip widgets (made in code) */
+  GtkDropDown     *speed_drop;
+  GtkCheckButton  *continuous_check;
+  GtkDropDown     *dataset_drop;
+  GtkDropDown     *activation_drop;
+  GtkDropDown     *lr_drop;
+  GtkDropDown     *reg_drop;
+  GtkDropDown     *reg_rate_drop;
+  GtkSpinButton   *batch_spin;
+  GtkSpinButton   *noise_spin;
+  GtkSpinButton   *ratio_spin;
+  GtkToggleButton *feature_buttons[NN_N_FEATURES];
+  GtkWidget       *feature_maps[NN_N_FEATURES];
+
+  /* Borrowed */
+  DsDocument      *document;
+
+  /* Owned */
+  DsDataset       *dataset;       /* the points shown */
+  DsTrainingRun   *run;
+  GCancellable    *cancellable;
+  DsMapJob        *result;        /* the last finished map */
+  cairo_surface_t *map_surface;
+  GPtrArray       *columns;       /* GtkBox per hidden layer */
+  GPtrArray       *unit_areas;    /* GtkDrawingArea per unit, all layers */
+  char            *shape_key;     /* the hidden layers the columns show */
+  char           **activations;   /* the Dense activations but softmax */
+  gboolean         busy;
+  gboolean         dirty;
+  gboolean         updating;      /* model → widgets: ignore their signals */
+  gint64           last_start;
+  guint            timeout_id;
+  guint            n_updates;
+  int              hover_hidden;  /* the unit under the pointer, or -1 */
+  int              hover_unit;
+  double           x0, x1, y0, y1;  /* the plane shown */
+  gboolean         available;
+  DsSurfaceJob    *surface;       /* the last finished loss surface */
+  cairo_surface_t *surface_image;
+  gboolean         surface_busy;
+  gboolean         surface_dirty;
+  guint            n_surfaces;
+  PickedEdge       picked[2];     /* edges clicked for the loss surface */
+  int              n_picked;      /* 0: the two with the largest gradient */
+};
+
+
+/* Shared between the playground's files: in ds-playground.c. */
+void paint_surface (cairo_t         *cr,
+                    cairo_surface_t *s,
+                    int              res,
+                    int              width,
+                    int              height);
+void surface_start (DsPlayground *self);
+void schedule_update (DsPlayground *self);
+
+/* In ds-playground-edit.c. */
+NnModel *doc_model (DsPlayground *self);
+gboolean is_dense (NnModel *m,
+                   int      l);
+gboolean chain_find (NnModel *m,
+                     Chain   *c);
+void chain_clear (Chain *c);
+const char *current_spec (DsPlayground *self);
+char *spec_get (const char *spec,
+                const char *key);
+guint spec_features (const char *spec);
+void feature_toggled_cb (GtkToggleButton *button,
+                         DsPlayground    *self);
+void units_cb (GtkButton    *button,
+               DsPlayground *self);
+void add_layer_cb (DsPlayground *self);
+void remove_layer_cb (DsPlayground *self);
+void open_build_cb (DsPlayground *self);
+void build_strip (DsPlayground *self);
+
+/* In ds-playground-network.c. */
+void draw_edges (GtkDrawingArea *area,
+                 cairo_t        *cr,
+                 int             width,
+                 int             height,
+                 gpointer        data);
+gboolean picked_ref (DsPlayground *self,
+                     int           k,
+                     NnWeightRef  *w);
+void active_inputs (DsPlayground *self,
+                    const char   *inputs[NN_N_FEATURES + 1]);
+void reset_picks (DsPlayground *self);
+void network_pressed_cb (GtkGestureClick *gesture,
+                         int              n_press,
+                         double           x,
+                         double           y,
+                         DsPlayground    *self);
+void gradient_cb (DsPlayground *self);
+void rebuild_network (DsPlayground *self);
+void build_features (DsPlayground *self);
 
 /* Decision maps computed so far (tests). */
 guint            ds_playground_get_n_updates      (DsPlayground *self);
