@@ -554,6 +554,10 @@ app_run (Bench     *b,
       ok = FALSE;
     }
   ok = ok && app_collect (b, run, r, error);
+  /* The run evaluates its test split on a worker thread once it ends: let
+   * that finish outside the clock, before the next run or the CLI. */
+  while (ds_training_run_is_testing (run))
+    g_main_context_iteration (NULL, TRUE);
   if (sample_id)
     g_source_remove (sample_id);
   if (b->threads1)

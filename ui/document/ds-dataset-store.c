@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "deepscope"
 
 #include "ds-dataset-store.h"
+#include "ds-jobs.h"
 
 /* ---- DsDataset ------------------------------------------------------------ */
 
@@ -359,7 +360,7 @@ ds_dataset_store_load (DsDatasetStore *self,
   task = g_task_new (self, self->cancellable, load_done_cb, NULL);
   g_task_set_source_tag (task, ds_dataset_store_load);
   g_task_set_task_data (task, data, (GDestroyNotify) load_data_free);
-  g_task_run_in_thread (task, load_thread);
+  ds_jobs_run_in_thread (task, load_thread);
 
   g_object_freeze_notify (G_OBJECT (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SPEC]);

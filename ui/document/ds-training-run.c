@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ds-training-run-private.h"
+#include "ds-jobs.h"
 
 struct _DsTrainingRun
 {
@@ -352,7 +353,7 @@ start_test (DsTrainingRun *self)
   task = g_task_new (self, NULL, test_done_cb, NULL);
   g_task_set_task_data (task, job, test_job_free);
   self->testing = TRUE;
-  g_task_run_in_thread (task, test_thread);
+  ds_jobs_run_in_thread (task, test_thread);
 }
 
 /* May drop the run's last reference (the one it held while it ran). */

@@ -7,6 +7,7 @@
 #include "ds-autosave.h"
 #include "ds-build-view.h"
 #include "ds-resources.h"
+#include "ds-jobs.h"
 #include "ds-util.h"
 #include "ds-window.h"
 
@@ -37,6 +38,7 @@ ds_ui_init (void)
         g_resources_register (res);
       g_type_ensure (DS_TYPE_WINDOW);
       g_type_ensure (DS_TYPE_BUILD_VIEW);
+      ds_jobs_wait_at_exit ();
       g_once_init_leave (&done, 1);
     }
 }

@@ -14,6 +14,7 @@
 
 #include <adwaita.h>
 
+#include "ds-jobs.h"
 #include "ds-colors.h"
 #include "ds-playground-map.h"
 #include "ds-playground-private.h"
@@ -370,7 +371,7 @@ surface_start (DsPlayground *self)
   self->surface_busy = TRUE;
   task = g_task_new (self, self->cancellable, surface_done_cb, NULL);
   g_task_set_task_data (task, job, NULL);
-  g_task_run_in_thread (task, surface_thread);
+  ds_jobs_run_in_thread (task, surface_thread);
 }
 
 static void
@@ -520,7 +521,7 @@ start_job (DsPlayground *self)
   task = g_task_new (self, self->cancellable, map_done_cb, NULL);
   g_object_set_data_full (G_OBJECT (task), "ds-caption", make_caption (self, from_run), g_free);
   g_task_set_task_data (task, job, NULL);
-  g_task_run_in_thread (task, map_thread);
+  ds_jobs_run_in_thread (task, map_thread);
 }
 
 static gboolean
