@@ -8,6 +8,7 @@
  *   nn-model.h    the layer table and models (engine/layers, engine/model)
  *   nn-data.h     datasets (engine/data)
  *   nn-train.h    training and inference (engine/train)
+ *   nn-inspect.h  activations, filters, explanations, confusion (engine/inspect)
  *
  * The engine has two halves: a numeric core (tensors, op graph, kernels) in
  * plain C11 + CBLAS, and services (model files, datasets, trainer) on GLib,
@@ -25,3 +26,4 @@
 #include "nn-model.h"
 #include "nn-data.h"
 #include "nn-train.h"
+#include "nn-inspect.h"
