@@ -78,6 +78,15 @@ NnTensor      *nn_inspector_input_gradient (NnInspector *in, const NnTensor *inp
                                             const NnTensor *seed, NnTensor **probe_value,
                                             GError **error);
 
+/* The primitive under Grad-CAM and saliency: runs inputs forward to output
+ * 0, seeds d/d(output 0) with output_seed (n, units), runs backward no
+ * further than needed, and returns d/d(probe output), (n, probe shape...);
+ * for the Input probe that is d/d(inputs). *probe_value and *output_value
+ * (may be NULL) get the probe's output and output 0. */
+NnTensor      *nn_inspector_probe_gradient (NnInspector *in, const NnTensor *inputs, int probe,
+                                            const NnTensor *output_seed, NnTensor **probe_value,
+                                            NnTensor **output_value, GError **error);
+
 typedef enum {
   NN_EXPLAIN_GRADCAM,     /* ReLU(Σ_k α_k A_k), α_k = mean over positions of ∂score/∂A_k */
   NN_EXPLAIN_SALIENCY,    /* max over channels of |∂score/∂input| */
