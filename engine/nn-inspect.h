@@ -79,10 +79,14 @@ NnTensor      *nn_inspector_input_gradient (NnInspector *in, const NnTensor *inp
                                             GError **error);
 
 /* The primitive under Grad-CAM and saliency: runs inputs forward to output
- * 0, seeds d/d(output 0) with output_seed (n, units), runs backward no
- * further than needed, and returns d/d(probe output), (n, probe shape...);
- * for the Input probe that is d/d(inputs). *probe_value and *output_value
- * (may be NULL) get the probe's output and output 0. */
+ * 0, seeds d/d(the class scores) with output_seed (n, units), runs backward
+ * no further than needed, and returns d/d(probe output), (n, probe
+ * shape...); for the Input probe that is d/d(inputs). The class scores are
+ * the logits: output 0 before its final softmax or sigmoid (as in the
+ * Grad-CAM paper, and what makes Grad-CAM equal CAM on a global-pooling
+ * model); output 0 itself when it ends in neither. *probe_value and
+ * *output_value (may be NULL) get the probe's output and output 0 (after its
+ * activation: probabilities). */
 NnTensor      *nn_inspector_probe_gradient (NnInspector *in, const NnTensor *inputs, int probe,
                                             const NnTensor *output_seed, NnTensor **probe_value,
                                             NnTensor **output_value, GError **error);
@@ -105,9 +109,10 @@ typedef struct {
 
 void           nn_explain_config_init      (NnExplainConfig *c);  /* Grad-CAM, defaults */
 
-/* Why one input (1, input shape...) gets class `class_index`'s score (the
- * output-0 value of that unit: a probability after softmax or sigmoid; for
- * one sigmoid unit class 0 scores 1 - p). Returns a map (H, W):
+/* Why one input (1, input shape...) gets class `class_index`. Gradients
+ * (Grad-CAM, saliency) are of the class's logit (see probe_gradient; for
+ * one sigmoid unit class 1's logit is z and class 0's is -z); occlusion
+ * measures the class's probability. Returns a map (H, W):
  * - Grad-CAM: at the probe's resolution, ReLU'd and divided by its maximum
  *   (all zeros when the maximum is 0), values in [0, 1];
  * - saliency: at the input's resolution, divided by its maximum, in [0, 1];
@@ -115,7 +120,7 @@ void           nn_explain_config_init      (NnExplainConfig *c);  /* Grad-CAM, d
  *   the score with the patch, averaged over the patches covering each
  *   pixel: raw drops, negative where covering raised the score.
  * *class_out (may be NULL) gets the class explained, *score the class's
- * score on the unoccluded input. A model whose output 0 is not a
+ * probability on the input as given. A model whose output 0 is not a
  * classification, or a Grad-CAM probe that is not spatial, is refused with
  * a message naming the layer. */
 NnTensor      *nn_inspector_explain        (NnInspector *in, const NnTensor *input,
