@@ -21,7 +21,7 @@ slow_job (GTask        *task,
   g_atomic_int_set (&job_done, 1);
   /* Written from the job itself: a process that exits under it never
    * prints this. */
-  printf ("job finished\n");
+  printf ("# job finished\n");
   fflush (stdout);
   g_task_return_boolean (task, TRUE);
 }

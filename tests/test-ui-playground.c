@@ -470,7 +470,10 @@ test_strip_data (Ui            *ui,
       g_assert_cmpint (ds->n_classes, ==, i < 2 ? 0 : 2);
       g_assert_cmpuint (ds->n_test, ==, (size_t) floor (ds->n * 0.4 + 0.5));
       g_assert_true (ds_playground_get_available (ui->pg));
-      g_assert_true (ui_wait_for (map_changed, &w, 10000));
+      if (!ui_wait_for (map_changed, &w, 20000))
+        g_error ("The map did not change after choosing %s: caption “%s”, busy %d, dirty %d, "
+                 "%u maps so far", sets[i][1], gtk_label_get_text (ui->pg->caption), ui->pg->busy,
+                 ui->pg->dirty, ui->pg->n_updates);
     }
 }
 
