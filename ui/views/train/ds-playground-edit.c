@@ -13,14 +13,14 @@
 /* ---- the model ------------------------------------------------------------ */
 
 NnModel *
-doc_model (DsPlayground *self)
+_ds_playground_doc_model (DsPlayground *self)
 {
   return self->document ? ds_document_get_model (self->document) : NULL;
 }
 
 gboolean
-is_dense (NnModel *m,
-          int      l)
+_ds_playground_is_dense (NnModel *m,
+                         int      l)
 {
   const NnLayerType *t = nn_model_layer_get_type (m, l);
 
@@ -30,8 +30,8 @@ is_dense (NnModel *m,
 /* TRUE when m is Input → Dense… → Dense, one call each, one output: the
  * models the playground edits. */
 gboolean
-chain_find (NnModel *m,
-            Chain   *c)
+_ds_playground_chain_find (NnModel *m,
+                           Chain   *c)
 {
   int l;
 
@@ -56,7 +56,7 @@ chain_find (NnModel *m,
           c->output = l;
         }
     }
-  if (c->output < 0 || !is_dense (m, c->output))
+  if (c->output < 0 || !_ds_playground_is_dense (m, c->output))
     return FALSE;
   for (l = c->output;;)
     {
@@ -67,7 +67,7 @@ chain_find (NnModel *m,
       src = nn_model_call_get_input (m, l, 0, 0);
       if (src.layer == c->input)
         break;
-      if (!is_dense (m, src.layer) || c->hidden->len >= (guint) nn_model_get_n_layers (m))
+      if (!_ds_playground_is_dense (m, src.layer) || c->hidden->len >= (guint) nn_model_get_n_layers (m))
         return FALSE;
       g_array_prepend_val (c->hidden, src.layer);
       l = src.layer;
@@ -76,16 +76,16 @@ chain_find (NnModel *m,
 }
 
 void
-chain_clear (Chain *c)
+_ds_playground_chain_clear (Chain *c)
 {
   g_clear_pointer (&c->hidden, g_array_unref);
 }
 
 /* The document's dataset spec (or the store's), never NULL. */
 const char *
-current_spec (DsPlayground *self)
+_ds_playground_current_spec (DsPlayground *self)
 {
-  NnModel *m = doc_model (self);
+  NnModel *m = _ds_playground_doc_model (self);
   const char *spec = m ? nn_model_get_dataset (m) : NULL;
 
   if ((spec == NULL || *spec == '\0') && self->document)
@@ -113,8 +113,8 @@ spec_with (const char *spec,
 
 /* The value of option key in spec (owned), or NULL. */
 char *
-spec_get (const char *spec,
-          const char *key)
+_ds_playground_spec_get (const char *spec,
+                         const char *key)
 {
   g_auto(GStrv) parts = g_strsplit (spec, ":", -1);
   g_autofree char *prefix = g_strconcat (key, "=", NULL);
@@ -130,9 +130,9 @@ spec_get (const char *spec,
 }
 
 guint
-spec_features (const char *spec)
+_ds_playground_spec_features (const char *spec)
 {
-  g_autofree char *text = spec_get (spec, "features");
+  g_autofree char *text = _ds_playground_spec_get (spec, "features");
   guint mask = NN_FEATURES_XY;
 
   if (text && !nn_features_parse (text, &mask, NULL))
@@ -160,8 +160,8 @@ set_spec (DsPlayground *self,
           const char   *label)
 {
   DsDatasetStore *store = ds_document_get_dataset_store (self->document);
-  NnModel *m = doc_model (self);
-  g_autofree char *width = g_strdup_printf ("%d", nn_features_count (spec_features (spec)));
+  NnModel *m = _ds_playground_doc_model (self);
+  g_autofree char *width = g_strdup_printf ("%d", nn_features_count (_ds_playground_spec_features (spec)));
   g_autofree char *copy = g_strdup (spec);
 
   nn_model_set_dataset (m, copy);
@@ -174,8 +174,8 @@ set_spec (DsPlayground *self,
 /* ---- edits ---------------------------------------------------------------- */
 
 void
-feature_toggled_cb (GtkToggleButton *button,
-                    DsPlayground    *self)
+_ds_playground_feature_toggled_cb (GtkToggleButton *button,
+                                   DsPlayground    *self)
 {
   guint mask = 0;
   g_autofree char *list = NULL;
@@ -195,15 +195,15 @@ feature_toggled_cb (GtkToggleButton *button,
       return;
     }
   list = nn_features_to_string (mask);
-  spec = spec_with (current_spec (self), "features", mask == NN_FEATURES_XY ? NULL : list);
+  spec = spec_with (_ds_playground_current_spec (self), "features", mask == NN_FEATURES_XY ? NULL : list);
   set_spec (self, spec, "Choose Input Features");
 }
 
 void
-units_cb (GtkButton    *button,
-          DsPlayground *self)
+_ds_playground_units_cb (GtkButton    *button,
+                         DsPlayground *self)
 {
-  NnModel *m = doc_model (self);
+  NnModel *m = _ds_playground_doc_model (self);
   int layer = nn_model_find_layer (m, g_object_get_data (G_OBJECT (button), "ds-layer"));
   int delta = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "ds-delta"));
   const NnValue *v;
@@ -223,18 +223,18 @@ units_cb (GtkButton    *button,
 }
 
 void
-add_layer_cb (DsPlayground *self)
+_ds_playground_add_layer_cb (DsPlayground *self)
 {
-  NnModel *m = doc_model (self);
+  NnModel *m = _ds_playground_doc_model (self);
   Chain c;
   int prev, layer;
   double x, y, ox, oy;
   g_autofree char *units = NULL;
   g_autofree char *act = NULL;
 
-  if (m == NULL || !chain_find (m, &c) || c.hidden->len >= MAX_HIDDEN)
+  if (m == NULL || !_ds_playground_chain_find (m, &c) || c.hidden->len >= MAX_HIDDEN)
     {
-      chain_clear (&c);
+      _ds_playground_chain_clear (&c);
       return;
     }
   prev = c.hidden->len ? g_array_index (c.hidden, int, c.hidden->len - 1) : c.input;
@@ -249,7 +249,7 @@ add_layer_cb (DsPlayground *self)
       || !nn_model_connect (m, (NnRef) { layer, 0 }, c.output, 0, NULL))
     {
       ds_document_revert (self->document);
-      chain_clear (&c);
+      _ds_playground_chain_clear (&c);
       return;
     }
   /* In the Build view: where the output was, the output one step on. */
@@ -257,23 +257,23 @@ add_layer_cb (DsPlayground *self)
   nn_model_layer_get_position (m, c.output, &ox, &oy);
   nn_model_layer_set_position (m, layer, ox, oy);
   nn_model_layer_set_position (m, c.output, ox + (ox - x > 0 ? ox - x : 240), oy);
-  chain_clear (&c);
+  _ds_playground_chain_clear (&c);
   commit (self, DS_CHANGE_STRUCTURE, "Add Hidden Layer", NULL);
 }
 
 void
-remove_layer_cb (DsPlayground *self)
+_ds_playground_remove_layer_cb (DsPlayground *self)
 {
-  NnModel *m = doc_model (self);
+  NnModel *m = _ds_playground_doc_model (self);
   Chain c;
   int last, prev;
   g_autofree char *out_name = NULL;
   g_autofree char *prev_name = NULL;
   double x, y;
 
-  if (m == NULL || !chain_find (m, &c) || c.hidden->len == 0)
+  if (m == NULL || !_ds_playground_chain_find (m, &c) || c.hidden->len == 0)
     {
-      chain_clear (&c);
+      _ds_playground_chain_clear (&c);
       return;
     }
   last = g_array_index (c.hidden, int, c.hidden->len - 1);
@@ -281,7 +281,7 @@ remove_layer_cb (DsPlayground *self)
   out_name = g_strdup (nn_model_layer_get_name (m, c.output));
   prev_name = g_strdup (nn_model_layer_get_name (m, prev));
   nn_model_layer_get_position (m, last, &x, &y);
-  chain_clear (&c);
+  _ds_playground_chain_clear (&c);
   if (!nn_model_remove_layer (m, last, NULL)
       || !nn_model_connect (m, (NnRef) { nn_model_find_layer (m, prev_name), 0 },
                             nn_model_find_layer (m, out_name), 0, NULL))
@@ -296,26 +296,26 @@ remove_layer_cb (DsPlayground *self)
 static void
 activation_cb (DsPlayground *self)
 {
-  NnModel *m = doc_model (self);
+  NnModel *m = _ds_playground_doc_model (self);
   guint i = gtk_drop_down_get_selected (self->activation_drop);
   Chain c;
 
   if (self->updating || m == NULL || i >= g_strv_length (self->activations))
     return;
-  if (chain_find (m, &c))
+  if (_ds_playground_chain_find (m, &c))
     {
       for (guint k = 0; k < c.hidden->len; k++)
         nn_model_layer_set_param (m, g_array_index (c.hidden, int, k), "activation",
                                   self->activations[i], NULL);
       commit (self, DS_CHANGE_PARAMS, "Change Activation", NULL);
     }
-  chain_clear (&c);
+  _ds_playground_chain_clear (&c);
 }
 
 static void
 lr_cb (DsPlayground *self)
 {
-  NnModel *m = doc_model (self);
+  NnModel *m = _ds_playground_doc_model (self);
   guint i = gtk_drop_down_get_selected (self->lr_drop);
   double lr;
 
@@ -332,7 +332,7 @@ lr_cb (DsPlayground *self)
 static void
 regularization_cb (DsPlayground *self)
 {
-  NnModel *m = doc_model (self);
+  NnModel *m = _ds_playground_doc_model (self);
   guint kind = gtk_drop_down_get_selected (self->reg_drop);
   guint r = gtk_drop_down_get_selected (self->reg_rate_drop);
   const char *rate;
@@ -353,7 +353,7 @@ regularization_cb (DsPlayground *self)
   /* Every Dense kernel is penalized, as in TensorFlow Playground; a live
    * run takes the new penalty before its next batch. */
   for (int l = 0; l < nn_model_get_n_layers (m); l++)
-    if (is_dense (m, l))
+    if (_ds_playground_is_dense (m, l))
       {
         const char *l1 = kind == 1 ? rate : "0", *l2 = kind == 2 ? rate : "0";
 
@@ -371,7 +371,7 @@ regularization_cb (DsPlayground *self)
 static void
 batch_cb (DsPlayground *self)
 {
-  NnModel *m = doc_model (self);
+  NnModel *m = _ds_playground_doc_model (self);
 
   if (self->updating || m == NULL)
     return;
@@ -391,7 +391,7 @@ data_option_cb (DsPlayground *self)
   if (self->updating || self->document == NULL || d >= g_strv_length ((char **) dataset_specs))
     return;
   /* The dataset's name first, then the options the strip sets. */
-  base = spec_with (current_spec (self), "noise", NULL);
+  base = spec_with (_ds_playground_current_spec (self), "noise", NULL);
   spec = g_strconcat (dataset_specs[d], strchr (base, ':') ? strchr (base, ':') : "", NULL);
   noise = g_strdup_printf ("%g", gtk_spin_button_get_value (self->noise_spin));
   g_free (base);
@@ -399,12 +399,12 @@ data_option_cb (DsPlayground *self)
   test = g_strdup_printf ("%g", 1 - gtk_spin_button_get_value (self->ratio_spin) / 100.0);
   g_free (spec);
   spec = spec_with (base, "test", test);
-  if (g_strcmp0 (spec, current_spec (self)) != 0)
+  if (g_strcmp0 (spec, _ds_playground_current_spec (self)) != 0)
     set_spec (self, spec, "Change Dataset");
 }
 
 void
-open_build_cb (DsPlayground *self)
+_ds_playground_open_build_cb (DsPlayground *self)
 {
   /* The window switches views: the Build view shows the same model. */
   gtk_widget_activate_action (GTK_WIDGET (self), "win.show-view", "s", "build");
@@ -466,11 +466,11 @@ speed_cb (DsPlayground *self)
 {
   if (self->run)
     ds_training_run_set_pace (self->run, ds_playground_get_pace (self));
-  schedule_update (self);
+  _ds_playground_schedule_update (self);
 }
 
 void
-build_strip (DsPlayground *self)
+_ds_playground_build_strip (DsPlayground *self)
 {
   const NnLayerType *dense = nn_layer_type_lookup ("Dense");
   g_autoptr(GStrvBuilder) acts = g_strv_builder_new ();

@@ -36,7 +36,7 @@ draw_unit (GtkDrawingArea *area,
     }
   else
     {
-      paint_surface (cr, s, DS_UNIT_RES, width, height);
+      _ds_playground_paint_surface (cr, s, DS_UNIT_RES, width, height);
       cairo_surface_destroy (s);
     }
   cairo_rectangle (cr, 0.5, 0.5, width - 1, height - 1);
@@ -211,11 +211,11 @@ draw_picked_cb (DsPlayground *self,
 /* The weights as edges: width by |w|, orange for positive, blue for
  * negative, as in TensorFlow Playground. */
 void
-draw_edges (GtkDrawingArea *area,
-            cairo_t        *cr,
-            int             width,
-            int             height,
-            gpointer        data)
+_ds_playground_draw_edges (GtkDrawingArea *area,
+                           cairo_t        *cr,
+                           int             width,
+                           int             height,
+                           gpointer        data)
 {
   DsPlayground *self = data;
 
@@ -278,9 +278,9 @@ hit_cb (DsPlayground *self,
 /* The weight an edge stands for in the map's model, while the model still
  * has that edge. */
 gboolean
-picked_ref (DsPlayground *self,
-            int           k,
-            NnWeightRef  *w)
+_ds_playground_picked_ref (DsPlayground *self,
+                           int           k,
+                           NnWeightRef  *w)
 {
   const PickedEdge *p = &self->picked[k];
   const DsMapHidden *h;
@@ -299,8 +299,8 @@ picked_ref (DsPlayground *self,
 
 /* The labels of the inputs the model reads, in order, NULL-terminated. */
 void
-active_inputs (DsPlayground *self,
-               const char   *inputs[NN_N_FEATURES + 1])
+_ds_playground_active_inputs (DsPlayground *self,
+                              const char   *inputs[NN_N_FEATURES + 1])
 {
   int n = 0;
 
@@ -311,7 +311,7 @@ active_inputs (DsPlayground *self,
 }
 
 void
-reset_picks (DsPlayground *self)
+_ds_playground_reset_picks (DsPlayground *self)
 {
   self->n_picked = 0;
   gtk_widget_set_sensitive (GTK_WIDGET (self->gradient_button), FALSE);
@@ -337,7 +337,7 @@ pick_edge (DsPlayground *self,
   gtk_widget_queue_draw (GTK_WIDGET (self->edges_area));
   if (self->n_picked == 2)
     {
-      surface_start (self);
+      _ds_playground_surface_start (self);
       return;
     }
   {
@@ -346,7 +346,7 @@ pick_edge (DsPlayground *self,
     g_autofree char *a = NULL;
     g_autofree char *text = NULL;
 
-    active_inputs (self, inputs);
+    _ds_playground_active_inputs (self, inputs);
     tmp.w[0] = (NnWeightRef) { e->layer, 0, (size_t) e->id.in * e->units + e->id.unit };
     a = ds_surface_job_describe (&tmp, 0, inputs);
     text = g_strdup_printf ("Weight A: %s\nClick another edge for weight B", a);
@@ -369,11 +369,11 @@ pick_at (DsPlayground *self,
 }
 
 void
-network_pressed_cb (GtkGestureClick *gesture,
-                    int              n_press,
-                    double           x,
-                    double           y,
-                    DsPlayground    *self)
+_ds_playground_network_pressed_cb (GtkGestureClick *gesture,
+                                   int              n_press,
+                                   double           x,
+                                   double           y,
+                                   DsPlayground    *self)
 {
   graphene_point_t p;
 
@@ -386,10 +386,10 @@ network_pressed_cb (GtkGestureClick *gesture,
 }
 
 void
-gradient_cb (DsPlayground *self)
+_ds_playground_gradient_cb (DsPlayground *self)
 {
-  reset_picks (self);
-  surface_start (self);
+  _ds_playground_reset_picks (self);
+  _ds_playground_surface_start (self);
 }
 
 /* ---- the network ---------------------------------------------------------- */
@@ -431,7 +431,7 @@ units_button (DsPlayground *self,
   gtk_accessible_update_property (GTK_ACCESSIBLE (b), GTK_ACCESSIBLE_PROPERTY_LABEL, tip, -1);
   g_object_set_data_full (G_OBJECT (b), "ds-layer", g_strdup (layer), g_free);
   g_object_set_data (G_OBJECT (b), "ds-delta", GINT_TO_POINTER (delta));
-  g_signal_connect (b, "clicked", G_CALLBACK (units_cb), self);
+  g_signal_connect (b, "clicked", G_CALLBACK (_ds_playground_units_cb), self);
   return b;
 }
 
@@ -518,11 +518,11 @@ make_column (DsPlayground *self,
  * model when the playground cannot edit it), rebuilt only when the layers
  * or their sizes change, so nothing moves between two redraws. */
 void
-rebuild_network (DsPlayground *self)
+_ds_playground_rebuild_network (DsPlayground *self)
 {
-  NnModel *m = doc_model (self);
+  NnModel *m = _ds_playground_doc_model (self);
   Chain c;
-  gboolean editable = m && chain_find (m, &c);
+  gboolean editable = m && _ds_playground_chain_find (m, &c);
   g_autoptr(GString) key = g_string_new (editable ? "e" : "r");
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GArray) sizes = g_array_new (FALSE, FALSE, sizeof (int));
@@ -547,7 +547,7 @@ rebuild_network (DsPlayground *self)
         g_array_append_val (sizes, h->units);
       }
   if (m)
-    chain_clear (&c);
+    _ds_playground_chain_clear (&c);
   for (guint i = 0; i < names->len; i++)
     g_string_append_printf (key, "|%s", (char *) names->pdata[i]);
 
@@ -615,7 +615,7 @@ draw_feature (GtkDrawingArea *area,
   else
     {
       cairo_push_group (cr);
-      paint_surface (cr, s, DS_UNIT_RES, width, height);
+      _ds_playground_paint_surface (cr, s, DS_UNIT_RES, width, height);
       cairo_pop_group_to_source (cr);
       cairo_paint_with_alpha (cr, gtk_toggle_button_get_active (self->feature_buttons[f]) ? 1 : 0.3);
       cairo_surface_destroy (s);
@@ -628,7 +628,7 @@ draw_feature (GtkDrawingArea *area,
 
 /* Each feature's toggle, with its map beside it (the edges start there). */
 void
-build_features (DsPlayground *self)
+_ds_playground_build_features (DsPlayground *self)
 {
   /* One width for every toggle, so the maps stand in one column. */
   g_autoptr(GtkSizeGroup) group = gtk_size_group_new (GTK_SIZE_GROUP_HORIZONTAL);
@@ -647,7 +647,7 @@ build_features (DsPlayground *self)
       gtk_size_group_add_widget (group, b);
       gtk_widget_set_tooltip_text (b, tip);
       gtk_widget_set_halign (row, GTK_ALIGN_START);
-      g_signal_connect (b, "toggled", G_CALLBACK (feature_toggled_cb), self);
+      g_signal_connect (b, "toggled", G_CALLBACK (_ds_playground_feature_toggled_cb), self);
       g_object_set_data (G_OBJECT (area), "ds-playground", self);
       gtk_drawing_area_set_content_width (GTK_DRAWING_AREA (area), UNIT_SIZE);
       gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (area), UNIT_SIZE);
@@ -669,7 +669,7 @@ ds_playground_get_picked (DsPlayground *self,
 {
   g_return_val_if_fail (DS_IS_PLAYGROUND (self), 0);
   for (int k = 0; k < self->n_picked; k++)
-    if (!picked_ref (self, k, &w[k]))
+    if (!_ds_playground_picked_ref (self, k, &w[k]))
       return k;
   return self->n_picked;
 }

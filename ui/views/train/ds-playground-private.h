@@ -128,54 +128,54 @@ struct _DsPlayground
 
 
 /* Shared between the playground's files: in ds-playground.c. */
-void paint_surface (cairo_t         *cr,
-                    cairo_surface_t *s,
-                    int              res,
-                    int              width,
-                    int              height);
-void surface_start (DsPlayground *self);
-void schedule_update (DsPlayground *self);
+void _ds_playground_paint_surface (cairo_t         *cr,
+                                   cairo_surface_t *s,
+                                   int              res,
+                                   int              width,
+                                   int              height);
+void _ds_playground_surface_start (DsPlayground *self);
+void _ds_playground_schedule_update (DsPlayground *self);
 
 /* In ds-playground-edit.c. */
-NnModel *doc_model (DsPlayground *self);
-gboolean is_dense (NnModel *m,
-                   int      l);
-gboolean chain_find (NnModel *m,
-                     Chain   *c);
-void chain_clear (Chain *c);
-const char *current_spec (DsPlayground *self);
-char *spec_get (const char *spec,
-                const char *key);
-guint spec_features (const char *spec);
-void feature_toggled_cb (GtkToggleButton *button,
-                         DsPlayground    *self);
-void units_cb (GtkButton    *button,
-               DsPlayground *self);
-void add_layer_cb (DsPlayground *self);
-void remove_layer_cb (DsPlayground *self);
-void open_build_cb (DsPlayground *self);
-void build_strip (DsPlayground *self);
+NnModel *_ds_playground_doc_model (DsPlayground *self);
+gboolean _ds_playground_is_dense (NnModel *m,
+                                  int      l);
+gboolean _ds_playground_chain_find (NnModel *m,
+                                    Chain   *c);
+void _ds_playground_chain_clear (Chain *c);
+const char *_ds_playground_current_spec (DsPlayground *self);
+char *_ds_playground_spec_get (const char *spec,
+                               const char *key);
+guint _ds_playground_spec_features (const char *spec);
+void _ds_playground_feature_toggled_cb (GtkToggleButton *button,
+                                        DsPlayground    *self);
+void _ds_playground_units_cb (GtkButton    *button,
+                              DsPlayground *self);
+void _ds_playground_add_layer_cb (DsPlayground *self);
+void _ds_playground_remove_layer_cb (DsPlayground *self);
+void _ds_playground_open_build_cb (DsPlayground *self);
+void _ds_playground_build_strip (DsPlayground *self);
 
 /* In ds-playground-network.c. */
-void draw_edges (GtkDrawingArea *area,
-                 cairo_t        *cr,
-                 int             width,
-                 int             height,
-                 gpointer        data);
-gboolean picked_ref (DsPlayground *self,
-                     int           k,
-                     NnWeightRef  *w);
-void active_inputs (DsPlayground *self,
-                    const char   *inputs[NN_N_FEATURES + 1]);
-void reset_picks (DsPlayground *self);
-void network_pressed_cb (GtkGestureClick *gesture,
-                         int              n_press,
-                         double           x,
-                         double           y,
-                         DsPlayground    *self);
-void gradient_cb (DsPlayground *self);
-void rebuild_network (DsPlayground *self);
-void build_features (DsPlayground *self);
+void _ds_playground_draw_edges (GtkDrawingArea *area,
+                                cairo_t        *cr,
+                                int             width,
+                                int             height,
+                                gpointer        data);
+gboolean _ds_playground_picked_ref (DsPlayground *self,
+                                    int           k,
+                                    NnWeightRef  *w);
+void _ds_playground_active_inputs (DsPlayground *self,
+                                   const char   *inputs[NN_N_FEATURES + 1]);
+void _ds_playground_reset_picks (DsPlayground *self);
+void _ds_playground_network_pressed_cb (GtkGestureClick *gesture,
+                                        int              n_press,
+                                        double           x,
+                                        double           y,
+                                        DsPlayground    *self);
+void _ds_playground_gradient_cb (DsPlayground *self);
+void _ds_playground_rebuild_network (DsPlayground *self);
+void _ds_playground_build_features (DsPlayground *self);
 
 /* Decision maps computed so far (tests). */
 guint            ds_playground_get_n_updates      (DsPlayground *self);

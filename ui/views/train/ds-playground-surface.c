@@ -10,8 +10,8 @@
 #define N_BANDS 12
 
 static gboolean
-is_dense (NnModel *m,
-          int      l)
+_ds_playground_is_dense (NnModel *m,
+                         int      l)
 {
   const NnLayerType *t = nn_model_layer_get_type (m, l);
 
@@ -27,7 +27,7 @@ first_dense (NnModel *m)
   int first = -1;
 
   for (int l = 0; l < nn_model_get_n_layers (m); l++)
-    if (is_dense (m, l))
+    if (_ds_playground_is_dense (m, l))
       {
         if (first < 0)
           first = l;

@@ -74,11 +74,11 @@ point_rgb (NnDataset *ds,
 }
 
 void
-paint_surface (cairo_t         *cr,
-               cairo_surface_t *s,
-               int              res,
-               int              width,
-               int              height)
+_ds_playground_paint_surface (cairo_t         *cr,
+                              cairo_surface_t *s,
+                              int              res,
+                              int              width,
+                              int              height)
 {
   cairo_save (cr);
   cairo_scale (cr, (double) width / res, (double) height / res);
@@ -154,11 +154,11 @@ draw_map (GtkDrawingArea *area,
     unit = ds_map_job_paint_unit (self->result, self->hover_hidden, self->hover_unit, &dead);
   if (unit)
     {
-      paint_surface (cr, unit, DS_UNIT_RES, width, height);
+      _ds_playground_paint_surface (cr, unit, DS_UNIT_RES, width, height);
       cairo_surface_destroy (unit);
     }
   else if (self->map_surface)
-    paint_surface (cr, self->map_surface, DS_MAP_RES, width, height);
+    _ds_playground_paint_surface (cr, self->map_surface, DS_MAP_RES, width, height);
 
   /* Axes through the origin when it is in view. */
   cairo_set_source_rgba (cr, 0, 0, 0, 0.12);
@@ -214,12 +214,12 @@ nearest_rate (const char *const *list,
 static void
 sync_from_model (DsPlayground *self)
 {
-  NnModel *m = doc_model (self);
-  const char *spec = current_spec (self);
+  NnModel *m = _ds_playground_doc_model (self);
+  const char *spec = _ds_playground_current_spec (self);
   g_auto(GStrv) parts = g_strsplit (spec, ":", 2);
-  g_autofree char *noise = spec_get (spec, "noise");
-  g_autofree char *test = spec_get (spec, "test");
-  guint features = spec_features (spec);
+  g_autofree char *noise = _ds_playground_spec_get (spec, "noise");
+  g_autofree char *test = _ds_playground_spec_get (spec, "test");
+  guint features = _ds_playground_spec_features (spec);
   double l1 = 0, l2 = 0;
   Chain c;
 
@@ -235,14 +235,14 @@ sync_from_model (DsPlayground *self)
   gtk_drop_down_set_selected (self->lr_drop, nearest_rate (rates, nn_model_get_optimizer (m)->learning_rate));
   gtk_spin_button_set_value (self->batch_spin,
                              nn_model_get_defaults (m)->batch_size > 0 ? nn_model_get_defaults (m)->batch_size : 32);
-  if (chain_find (m, &c) && c.hidden->len > 0)
+  if (_ds_playground_chain_find (m, &c) && c.hidden->len > 0)
     {
       g_autofree char *act = nn_model_layer_dup_param_text (m, g_array_index (c.hidden, int, 0), "activation");
 
       gtk_drop_down_set_selected (self->activation_drop, index_of ((const char *const *) self->activations, act, 0));
     }
   for (int l = 0; l < nn_model_get_n_layers (m); l++)
-    if (is_dense (m, l))
+    if (_ds_playground_is_dense (m, l))
       {
         const NnValue *v1 = nn_model_layer_get_param (m, l, "kernel_l1");
         const NnValue *v2 = nn_model_layer_get_param (m, l, "kernel_l2");
@@ -253,9 +253,9 @@ sync_from_model (DsPlayground *self)
   gtk_drop_down_set_selected (self->reg_drop, l1 > 0 ? 1 : l2 > 0 ? 2 : 0);
   gtk_drop_down_set_selected (self->reg_rate_drop, nearest_rate (reg_rates, MAX (l1, l2)));
   gtk_widget_set_sensitive (GTK_WIDGET (self->reg_rate_drop), l1 > 0 || l2 > 0);
-  chain_clear (&c);
+  _ds_playground_chain_clear (&c);
   self->updating = FALSE;
-  rebuild_network (self);
+  _ds_playground_rebuild_network (self);
 }
 
 /* ---- scheduling ----------------------------------------------------------- */
@@ -306,7 +306,7 @@ surface_done_cb (GObject      *source,
   self->n_surfaces++;
   g_clear_pointer (&self->surface_image, cairo_surface_destroy);
   self->surface_image = ds_surface_job_paint (job);
-  active_inputs (self, inputs);
+  _ds_playground_active_inputs (self, inputs);
   a = ds_surface_job_describe (job, 0, inputs);
   b = ds_surface_job_describe (job, 1, inputs);
   text = g_strdup_printf ("→ %s%s (±%.2g)\n↑ %s%s (±%.2g)\nLoss %.3f here (ring), lowest %.3f (cross)",
@@ -315,7 +315,7 @@ surface_done_cb (GObject      *source,
   gtk_label_set_text (self->surface_caption, text);
   gtk_widget_queue_draw (GTK_WIDGET (self->surface_area));
   if (self->surface_dirty)
-    surface_start (self);
+    _ds_playground_surface_start (self);
 }
 
 static void
@@ -335,7 +335,7 @@ surface_thread (GTask        *task,
 /* The loss surface around the last map's weights, on a worker thread; at
  * full speed only once the run has ended (the trainer keeps the CPU). */
 void
-surface_start (DsPlayground *self)
+_ds_playground_surface_start (DsPlayground *self)
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
@@ -349,9 +349,9 @@ surface_start (DsPlayground *self)
   /* Picked edges the model no longer has (a layer or unit removed) give
    * way to the largest gradient. */
   for (int k = 0; k < self->n_picked; k++)
-    if (!picked_ref (self, k, &w[k]))
+    if (!_ds_playground_picked_ref (self, k, &w[k]))
       {
-        reset_picks (self);
+        _ds_playground_reset_picks (self);
         break;
       }
   if (self->surface_busy)
@@ -448,15 +448,15 @@ map_done_cb (GObject      *source,
   self->n_updates++;
   g_clear_pointer (&self->map_surface, cairo_surface_destroy);
   self->map_surface = ds_map_job_paint (job, gtk_check_button_get_active (self->discrete_check));
-  rebuild_network (self);
+  _ds_playground_rebuild_network (self);
   gtk_label_set_text (self->caption, caption);
   set_loss_label (self->test_loss_label, "Test loss", job->test_loss);
   set_loss_label (self->train_loss_label, "Training loss", job->train_loss);
   gtk_widget_queue_draw (GTK_WIDGET (self->map_area));
   gtk_widget_queue_draw (GTK_WIDGET (self->edges_area));
-  surface_start (self);
+  _ds_playground_surface_start (self);
   if (self->dirty)
-    schedule_update (self);
+    _ds_playground_schedule_update (self);
 }
 
 static void
@@ -480,7 +480,7 @@ make_caption (DsPlayground *self,
   GString *s;
 
   if (!from_run)
-    return g_strdup (nn_model_has_weights (doc_model (self))
+    return g_strdup (nn_model_has_weights (_ds_playground_doc_model (self))
                      ? "The document’s model" : "Untrained: weights drawn from seed 1");
   s = g_string_new (ds_training_run_get_name (self->run));
   g_string_append_printf (s, " · epoch %d · step %ld", MAX (ds_training_run_get_epoch (self->run), 1),
@@ -507,7 +507,7 @@ start_job (DsPlayground *self)
       dataset = ds_training_run_get_dataset (self->run);
     }
   else
-    model = doc_model (self);
+    model = _ds_playground_doc_model (self);
   if (model == NULL || dataset == NULL || !self->available || nn_model_get_n_layers (model) == 0)
     return;
   job = ds_map_job_new (model, dataset, self->x0, self->x1, self->y0, self->y1, &error);
@@ -536,7 +536,7 @@ timeout_cb (gpointer data)
 }
 
 void
-schedule_update (DsPlayground *self)
+_ds_playground_schedule_update (DsPlayground *self)
 {
   gint64 wait;
 
@@ -595,14 +595,14 @@ document_changed_cb (DsPlayground *self,
     return;
   sync_from_model (self);
   if (!run_live (self))
-    schedule_update (self);
+    _ds_playground_schedule_update (self);
 }
 
 static void
 run_state_cb (DsPlayground *self)
 {
   follow_dataset (self);
-  schedule_update (self);
+  _ds_playground_schedule_update (self);
 }
 
 /* ---- GObject -------------------------------------------------------------- */
@@ -675,10 +675,14 @@ ds_playground_class_init (DsPlaygroundClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DsPlayground, network_overlay);
   gtk_widget_class_bind_template_child (widget_class, DsPlayground, gradient_button);
   gtk_widget_class_bind_template_callback (widget_class, options_cb);
-  gtk_widget_class_bind_template_callback (widget_class, add_layer_cb);
-  gtk_widget_class_bind_template_callback (widget_class, remove_layer_cb);
-  gtk_widget_class_bind_template_callback (widget_class, open_build_cb);
-  gtk_widget_class_bind_template_callback (widget_class, gradient_cb);
+  gtk_widget_class_bind_template_callback_full (widget_class, "add_layer_cb",
+                                                G_CALLBACK (_ds_playground_add_layer_cb));
+  gtk_widget_class_bind_template_callback_full (widget_class, "remove_layer_cb",
+                                                G_CALLBACK (_ds_playground_remove_layer_cb));
+  gtk_widget_class_bind_template_callback_full (widget_class, "open_build_cb",
+                                                G_CALLBACK (_ds_playground_open_build_cb));
+  gtk_widget_class_bind_template_callback_full (widget_class, "gradient_cb",
+                                                G_CALLBACK (_ds_playground_gradient_cb));
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "playground");
 }
@@ -693,13 +697,13 @@ ds_playground_init (DsPlayground *self)
   self->unit_areas = g_ptr_array_new ();
   self->hover_hidden = -1;
   gtk_widget_init_template (GTK_WIDGET (self));
-  build_strip (self);
-  build_features (self);
+  _ds_playground_build_strip (self);
+  _ds_playground_build_features (self);
   gtk_drawing_area_set_draw_func (self->map_area, draw_map, self, NULL);
-  gtk_drawing_area_set_draw_func (self->edges_area, draw_edges, self, NULL);
+  gtk_drawing_area_set_draw_func (self->edges_area, _ds_playground_draw_edges, self, NULL);
   gtk_drawing_area_set_draw_func (self->surface_area, draw_surface, self, NULL);
   click = gtk_gesture_click_new ();
-  g_signal_connect (click, "pressed", G_CALLBACK (network_pressed_cb), self);
+  g_signal_connect (click, "pressed", G_CALLBACK (_ds_playground_network_pressed_cb), self);
   gtk_widget_add_controller (self->network_overlay, GTK_EVENT_CONTROLLER (click));
   gtk_stack_set_visible_child_name (self->stack, "empty");
   set_loss_label (self->test_loss_label, "Test loss", NAN);
@@ -736,7 +740,7 @@ ds_playground_set_document (DsPlayground *self,
                             G_CALLBACK (run_state_cb), self);
   sync_from_model (self);
   follow_dataset (self);
-  schedule_update (self);
+  _ds_playground_schedule_update (self);
 }
 
 void
@@ -786,7 +790,7 @@ ds_playground_set_dataset (DsPlayground *self,
   gtk_widget_queue_draw (GTK_WIDGET (self->map_area));
   for (int f = 0; f < NN_N_FEATURES; f++)
     gtk_widget_queue_draw (self->feature_maps[f]);
-  schedule_update (self);
+  _ds_playground_schedule_update (self);
 }
 
 void
@@ -803,11 +807,11 @@ ds_playground_set_run (DsPlayground  *self,
   if (run)
     {
       ds_training_run_set_pace (run, ds_playground_get_pace (self));
-      g_signal_connect_swapped (run, "snapshot", G_CALLBACK (schedule_update), self);
+      g_signal_connect_swapped (run, "snapshot", G_CALLBACK (_ds_playground_schedule_update), self);
       g_signal_connect_swapped (run, "ended", G_CALLBACK (run_state_cb), self);
     }
   follow_dataset (self);
-  schedule_update (self);
+  _ds_playground_schedule_update (self);
 }
 
 void
