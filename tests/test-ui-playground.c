@@ -66,26 +66,11 @@ ui_setup (Ui            *ui,
   g_assert_true (ui_wait_for (has_map, ui->pg, 10000));
 }
 
-static gboolean
-no_live_run (gpointer data)
-{
-  DsTrainingRun *run = ds_train_view_get_current_run (data);
-
-  return run == NULL || !ds_training_run_is_live (run);
-}
-
 static void
 ui_teardown (Ui            *ui,
              gconstpointer  data)
 {
-  DsTrainingRun *run = ds_train_view_get_current_run (ui->train);
-
-  if (run && ds_training_run_is_live (run))
-    {
-      ds_training_run_stop (run);
-      g_assert_true (ui_wait_for (no_live_run, ui->train, 5000));
-    }
-  ui_close_window_checked (ui->window);
+  ui_stop_run_and_close (ui->window);
 }
 
 static gboolean clicked_flag;

@@ -148,6 +148,30 @@ ui_close_window_checked (DsWindow *window)
 }
 
 static inline gboolean
+ui_no_live_run (gpointer data)
+{
+  DsTrainingRun *run = ds_document_get_current_run (data);
+
+  return run == NULL || !ds_training_run_is_live (run);
+}
+
+/* A test's teardown: stops the current run if it still trains (checking
+ * that it ends within 5 s), then ui_close_window_checked. */
+static inline void
+ui_stop_run_and_close (DsWindow *window)
+{
+  DsDocument *doc = ds_window_get_document (window);
+  DsTrainingRun *run = ds_document_get_current_run (doc);
+
+  if (run && ds_training_run_is_live (run))
+    {
+      ds_training_run_stop (run);
+      g_assert_true (ui_wait_for (ui_no_live_run, doc, 5000));
+    }
+  ui_close_window_checked (window);
+}
+
+static inline gboolean
 ui_widget_allocated (gpointer widget)
 {
   return gtk_widget_get_mapped (widget) && gtk_widget_get_width (widget) > 0;
