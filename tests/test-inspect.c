@@ -583,6 +583,47 @@ test_probe_gradient_inner (void)
     }
 }
 
+/* Batches larger than a graph's largest one (large samples) go through it
+ * a slice at a time: the same gradients as one sample at a time. */
+static void
+test_gradient_slices (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) m = small_conv_model ();
+  g_autoptr (NnInspector) in = nn_inspector_new (m, &error);
+  g_assert_no_error (error);
+  /* as if a sample took a third of the gradient graph's memory */
+  in->grad_max = 2;
+  NnRng rng;
+  nn_rng_seed (&rng, 81);
+  int n = 5, c1 = nn_inspector_find_probe (in, "c1");
+  const NnProbe *p = nn_inspector_get_probe (in, c1);
+  g_autoptr (NnTensor) x = random_input (in, n, &rng);
+  int shape[NN_MAX_DIMS + 1] = { n }, oshape[2] = { n, 3 };
+  memcpy (shape + 1, p->shape, sizeof (int) * p->ndim);
+  g_autoptr (NnTensor) seed = random_like (p->ndim + 1, shape, &rng);
+  g_autoptr (NnTensor) oseed = random_like (2, oshape, &rng);
+  g_autoptr (NnTensor) gx = nn_inspector_input_gradient (in, x, c1, seed, NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (NnTensor) g1 = nn_inspector_probe_gradient (in, x, c1, oseed, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (in->grad_batch, ==, 2);
+  size_t px = x->size / n, pp = seed->size / n;
+  for (int i = 0; i < n; i++)
+    {
+      shape[0] = oshape[0] = 1;
+      g_autoptr (NnTensor) xi = nn_tensor_new_view (x->data + i * px, x->ndim, (int[]) { 1, 6, 6, 2 });
+      g_autoptr (NnTensor) si = nn_tensor_new_view (seed->data + i * pp, p->ndim + 1, shape);
+      g_autoptr (NnTensor) oi = nn_tensor_new_view (oseed->data + i * 3, 2, oshape);
+      g_autoptr (NnTensor) gxi = nn_inspector_input_gradient (in, xi, c1, si, NULL, &error);
+      g_assert_no_error (error);
+      g_autoptr (NnTensor) g1i = nn_inspector_probe_gradient (in, xi, c1, oi, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpmem (gxi->data, px * sizeof (float), gx->data + i * px, px * sizeof (float));
+      g_assert_cmpmem (g1i->data, pp * sizeof (float), g1->data + i * pp, pp * sizeof (float));
+    }
+}
+
 /* nn_graph_backward_seeded sets the seed, runs backward from `from` down
  * to stop + 1 and no further: x <- a = 2x <- b = 3a <- c = 5b. */
 static void
@@ -746,6 +787,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/inspect/gradient/probe", test_probe_gradient);
   g_test_add_func ("/engine/inspect/gradient/probe-inner", test_probe_gradient_inner);
   g_test_add_func ("/engine/inspect/gradient/seeded", test_backward_seeded);
+  g_test_add_func ("/engine/inspect/gradient/slices", test_gradient_slices);
   g_test_add_func ("/engine/inspect/dead-units", test_dead_units);
   g_test_add_func ("/engine/inspect/errors", test_errors);
   return g_test_run ();
