@@ -10,13 +10,13 @@
 
 /* Activations and nn_model_run run the same kernels on the same batch of
  * one; a relative difference above this is a bug, not rounding. */
-#define ACT_TOL     1e-6
+#define ACT_TOL 1e-6
 /* Central differences in float: the analytic gradient against (f(x+h) -
  * f(x-h)) / 2h with f summed in double. */
-#define FD_EPS      1e-2
-#define FD_TOL      1e-2
+#define FD_EPS 1e-2
+#define FD_TOL 1e-2
 /* The chain rule through a probe: two float backward passes. */
-#define CHAIN_TOL   1e-4
+#define CHAIN_TOL 1e-4
 
 /* Gives every weight of m (and of the models nested in it) seeded values
  * away from their initial ones, so that batch norms have statistics and
@@ -222,7 +222,7 @@ test_activations_nested (void)
           int l = nn_model_find_layer (sub, p->layer_name);
           g_assert_cmpint (l, >=, 0);
           /* the Model layer's input is the outer Input here */
-          want = nn_model_run (sub, xs, 1, (NnRef) { l, 0 }, &error);
+          want = nn_model_run (sub, xs, 1, (NnRef){ l, 0 }, &error);
           nested++;
         }
       else
@@ -254,7 +254,8 @@ test_activations_nested (void)
   for (int k = cam + 1; k < n; k++)
     g_assert_false (nn_inspector_get_probe (in, k)->spatial);
   g_test_message ("%d nested probes and %d top-level ones equal nn_model_run; Grad-CAM "
-                  "default %s", nested, top, cp->path);
+                  "default %s",
+                  nested, top, cp->path);
   nn_tensors_free (acts, n);
 }
 
@@ -375,8 +376,7 @@ test_input_gradient (void)
       memcpy (shape + 1, p->shape, sizeof (int) * p->ndim);
       g_autoptr (NnTensor) seed = random_like (p->ndim + 1, shape, &rng);
       NnTensor *value = NULL;
-      g_autoptr (NnTensor) grad = nn_inspector_input_gradient (in, x, probe, seed, &value,
-                                                               &error);
+      g_autoptr (NnTensor) grad = nn_inspector_input_gradient (in, x, probe, seed, &value, &error);
       g_assert_no_error (error);
       g_assert_cmpuint (grad->size, ==, x->size);
       /* the probe's value is its activation */
@@ -431,8 +431,7 @@ test_probe_gradient (void)
     }
   int input = nn_inspector_find_probe (in, "x"), c1 = nn_inspector_find_probe (in, "c1");
   NnTensor *out = NULL, *value = NULL;
-  g_autoptr (NnTensor) gx = nn_inspector_probe_gradient (in, x, input, seed, &value, &out,
-                                                         &error);
+  g_autoptr (NnTensor) gx = nn_inspector_probe_gradient (in, x, input, seed, &value, &out, &error);
   g_assert_no_error (error);
   g_assert_cmpfloat (rel_diff (value, x), ==, 0);
   g_autoptr (NnTensor) p = nn_inspector_predict (in, x, &error);
@@ -549,8 +548,8 @@ test_probe_gradient_inner (void)
     {
       int probe = nn_inspector_find_probe (in, paths[k]);
       NnTensor *value = NULL;
-      g_autoptr (NnTensor) grad = nn_inspector_probe_gradient (in, x, probe, seed, &value, NULL,
-                                                               &error);
+      g_autoptr (NnTensor)
+          grad = nn_inspector_probe_gradient (in, x, probe, seed, &value, NULL, &error);
       g_assert_no_error (error);
       /* the gradient graph still holds this forward pass */
       NnCompiled *c = in->grad;
@@ -574,7 +573,8 @@ test_probe_gradient_inner (void)
           checked++;
         }
       g_test_message ("probe gradient at %s: relative error %.2e over %d elements (%d of them "
-                      "zero after the ReLU)", paths[k], worst, checked, zeros);
+                      "zero after the ReLU)",
+                      paths[k], worst, checked, zeros);
       g_assert_cmpint (checked, >=, 20);
       g_assert_cmpfloat (worst, <, FD_TOL);
       if (k == 0)
@@ -612,7 +612,8 @@ test_gradient_slices (void)
   for (int i = 0; i < n; i++)
     {
       shape[0] = oshape[0] = 1;
-      g_autoptr (NnTensor) xi = nn_tensor_new_view (x->data + i * px, x->ndim, (int[]) { 1, 6, 6, 2 });
+      g_autoptr (NnTensor)
+          xi = nn_tensor_new_view (x->data + i * px, x->ndim, (int[]){ 1, 6, 6, 2 });
       g_autoptr (NnTensor) si = nn_tensor_new_view (seed->data + i * pp, p->ndim + 1, shape);
       g_autoptr (NnTensor) oi = nn_tensor_new_view (oseed->data + i * 3, 2, oshape);
       g_autoptr (NnTensor) gxi = nn_inspector_input_gradient (in, xi, c1, si, NULL, &error);

@@ -210,7 +210,8 @@ nn_inspector_new (const NnModel *m, GError **error)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
                    "The model “%s” has no weights to inspect: train it first, or open a model "
-                   "file saved with its weights", nn_model_get_name (m));
+                   "file saved with its weights",
+                   nn_model_get_name (m));
       return NULL;
     }
   g_autoptr (NnInspector) in = g_new0 (NnInspector, 1);
@@ -222,7 +223,8 @@ nn_inspector_new (const NnModel *m, GError **error)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
                    "The weights of the model “%s” do not fit its layers any more: train it "
-                   "again", nn_model_get_name (m));
+                   "again",
+                   nn_model_get_name (m));
       return NULL;
     }
   int n_inputs = nn_model_get_n_inputs (in->model);
@@ -230,7 +232,8 @@ nn_inspector_new (const NnModel *m, GError **error)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
                    "The model “%s” has %d inputs; inspecting takes a model with exactly one "
-                   "Input layer", nn_model_get_name (m), n_inputs);
+                   "Input layer",
+                   nn_model_get_name (m), n_inputs);
       return NULL;
     }
   in->fwd_max = in->grad_max = 1;
@@ -337,7 +340,7 @@ nn_inspector_check_input (NnInspector *in, const NnTensor *t, int want_n, const 
   gboolean ok = t && t->ndim == in->input_ndim + 1 && t->shape[0] >= 1
                 && (want_n <= 0 || t->shape[0] == want_n)
                 && memcmp (t->shape + 1, in->input_shape, sizeof (int) * (size_t) in->input_ndim)
-                     == 0
+                       == 0
                 && t->size == (size_t) t->shape[0] * in->input_size && t->data;
   if (ok)
     return TRUE;
@@ -348,7 +351,8 @@ nn_inspector_check_input (NnInspector *in, const NnTensor *t, int want_n, const 
   g_autofree char *got = t ? nn_shape_to_string (t->ndim, t->shape, 0) : g_strdup ("nothing");
   g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
                "%s has shape %s but the model “%s” expects %s: convert it to the model's input "
-               "shape", what, got, nn_model_get_name (in->model), exp);
+               "shape",
+               what, got, nn_model_get_name (in->model), exp);
   return FALSE;
 }
 
@@ -381,7 +385,8 @@ check_seed (NnInspector *in, const NnTensor *seed, int n, int ndim, const int *s
                               : g_strdup ("nothing");
   g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
                "The gradient seed has shape %s but %s is %s: give one value per element of it "
-               "for each input", got, of, exp);
+               "for each input",
+               got, of, exp);
   return FALSE;
 }
 
@@ -457,8 +462,7 @@ nn_tensors_free (NnTensor **t, int n)
 }
 
 gboolean
-nn_inspector_dead_units (NnInspector *in, const NnTensor *inputs, double *fractions,
-                         GError **error)
+nn_inspector_dead_units (NnInspector *in, const NnTensor *inputs, double *fractions, GError **error)
 {
   g_return_val_if_fail (in != NULL && fractions != NULL, FALSE);
   if (!nn_inspector_check_input (in, inputs, 0, "The input", error))
@@ -586,8 +590,7 @@ nn_inspector_probe_gradient (NnInspector *in, const NnTensor *inputs, int probe,
       /* From the logits down to the probe, no further; a probe after the
        * logits (the output layer itself) gets zeros: the logits do not
        * depend on it. */
-      nn_graph_backward_seeded (c->g, logits, output_seed->data + (size_t) i * in->n_units,
-                                node);
+      nn_graph_backward_seeded (c->g, logits, output_seed->data + (size_t) i * in->n_units, node);
       copy_rows (grad, i, nn_graph_node (c->g, node)->grad, b);
       if (value)
         copy_rows (value, i, nn_graph_node (c->g, node)->value, b);
