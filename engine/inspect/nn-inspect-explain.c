@@ -76,7 +76,7 @@ check_input (NnInspector *in, const NnTensor *input, GError **error)
       g_autofree char *want = nn_shape_to_string (ndim, shape, 0);
       g_autofree char *got = nn_shape_to_string (input->ndim, input->shape, 0);
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The input to explain must be one sample of shape (1, %s), not %s: "
+                   "The input to explain must be one sample of shape (1, %s, not %s: "
                    "convert it to the model's input shape first", want + 1, got);
       return FALSE;
     }

@@ -108,6 +108,23 @@ blur (float *images, int n, const Geom *g, float sigma, float *tmp)
     }
 }
 
+/* One step up the gradient g of one image, divided by its root mean
+ * square; FALSE (and no step) when g is zero everywhere. */
+static gboolean
+ascend (float *img, const float *g, size_t per, float step_size)
+{
+  double ss = 0;
+  for (size_t i = 0; i < per; i++)
+    ss += (double) g[i] * g[i];
+  double rms = sqrt (ss / (double) per);
+  if (!(rms > 0) || !isfinite (rms))
+    return FALSE;
+  float s = (float) (step_size / rms);
+  for (size_t i = 0; i < per; i++)
+    img[i] += s * g[i];
+  return TRUE;
+}
+
 /* Each image rescaled to [0, 1] (a flat image to 0.5). */
 static void
 rescale (NnTensor *t, int n)
@@ -142,6 +159,32 @@ channel_means (const NnTensor *value, const int *channels, int n, double *means)
         s += v[p * (size_t) k_n + (size_t) channels[b]];
       means[b] = s / (double) positions;
     }
+}
+
+/* An inspector of a copy of the model in which the probe's layer has no
+ * activation, when that activation is a ReLU: on it the mean of a channel
+ * before its ReLU can be climbed where the channel itself is zero at every
+ * position and gives no gradient. NULL when the probe has no such layer
+ * (its image is then moved by noise instead). */
+static NnInspector *
+pre_relu_twin (NnInspector *in, const NnProbe *pr)
+{
+  g_autoptr (NnModel) copy = nn_model_copy (nn_inspector_get_model (in));
+  g_auto (GStrv) parts = g_strsplit (pr->path, "/", -1);
+  NnModel *m = copy;
+  int layer = -1;
+  for (int i = 0; parts[i] != NULL; i++)
+    {
+      if (m == NULL || (layer = nn_model_find_layer (m, parts[i])) < 0)
+        return NULL;
+      if (parts[i + 1] != NULL)
+        m = nn_model_layer_get_submodel (m, layer);
+    }
+  g_autofree char *act = nn_model_layer_dup_param_text (m, layer, "activation");
+  if (act == NULL || !g_str_equal (act, "relu")
+      || !nn_model_layer_set_param (m, layer, "activation", "linear", NULL))
+    return NULL;
+  return nn_inspector_new (copy, NULL);
 }
 
 /* Hands the images to progress (rescaled unless raw); FALSE cancels. */
@@ -275,6 +318,9 @@ nn_inspector_filters (NnInspector          *in,
   g_autofree float *tmp = g_new (float, geom.per);
   g_autofree float *kick = g_new (float, n);
   g_autofree double *start = g_new0 (double, n);
+  g_autofree int *dead = g_new (int, n);
+  g_autoptr (NnInspector) twin = NULL;
+  gboolean twin_tried = FALSE;
   for (int b = 0; b < n; b++)
     kick[b] = MAX (cfg->noise, KICK_MIN);
 
@@ -303,29 +349,55 @@ nn_inspector_filters (NnInspector          *in,
           channel_means (value, channels, n, start);
           nn_tensor_free (value);
         }
+      int n_dead = 0;
       for (int b = 0; b < n; b++)
         {
           float *img = images->data + (size_t) b * geom.per;
-          const float *g = grad->data + (size_t) b * geom.per;
-          double ss = 0;
-          for (size_t i = 0; i < geom.per; i++)
-            ss += (double) g[i] * g[i];
-          double rms = sqrt (ss / (double) geom.per);
-          if (rms > 0 && isfinite (rms))
+          if (!ascend (img, grad->data + (size_t) b * geom.per, geom.per, cfg->step_size))
+            dead[n_dead++] = b;
+        }
+      if (n_dead > 0 && twin == NULL && !twin_tried)
+        {
+          twin = pre_relu_twin (in, pr);
+          twin_tried = TRUE;
+        }
+      if (n_dead > 0 && twin != NULL)
+        {
+          /* The channel is zero everywhere (a ReLU below its threshold at
+           * every position), so its gradient says nothing: climb its mean
+           * before the ReLU instead, the dead images as one batch. */
+          int dshape[NN_MAX_DIMS] = { n_dead };
+          memcpy (dshape + 1, in_shape, sizeof (int) * (size_t) in_ndim);
+          g_autoptr (NnTensor) d_img = nn_tensor_new (in_ndim + 1, dshape);
+          dshape[0] = n_dead;
+          memcpy (dshape + 1, pr->shape, sizeof (int) * (size_t) pr->ndim);
+          g_autoptr (NnTensor) d_seed = nn_tensor_new (pr->ndim + 1, dshape);
+          for (int i = 0; i < n_dead; i++)
             {
-              float s = (float) (cfg->step_size / rms);
-              for (size_t i = 0; i < geom.per; i++)
-                img[i] += s * g[i];
+              memcpy (d_img->data + (size_t) i * geom.per,
+                      images->data + (size_t) dead[i] * geom.per, geom.per * sizeof (float));
+              memcpy (d_seed->data + (size_t) i * probe_per,
+                      seed->data + (size_t) dead[i] * probe_per, probe_per * sizeof (float));
             }
-          else
-            {
-              /* The channel is zero everywhere (a ReLU below its threshold
-               * at every position), so the gradient says nothing: new
-               * noise, stronger each time, until it responds. */
-              for (size_t i = 0; i < geom.per; i++)
-                img[i] += kick[b] * (2.0f * nn_rng_uniform (&rng) - 1.0f);
-              kick[b] = MIN (2.0f * kick[b], KICK_MAX);
-            }
+          g_autoptr (NnTensor) d_grad = nn_inspector_input_gradient (twin, d_img, probe, d_seed,
+                                                                     NULL, error);
+          if (d_grad == NULL)
+            return NULL;
+          int still = 0;
+          for (int i = 0; i < n_dead; i++)
+            if (!ascend (images->data + (size_t) dead[i] * geom.per,
+                         d_grad->data + (size_t) i * geom.per, geom.per, cfg->step_size))
+              dead[still++] = dead[i];
+          n_dead = still;
+        }
+      for (int i = 0; i < n_dead; i++)
+        {
+          /* nothing to climb at all: new noise, stronger each time */
+          int b = dead[i];
+          float *img = images->data + (size_t) b * geom.per;
+          for (size_t j = 0; j < geom.per; j++)
+            img[j] += kick[b] * (2.0f * nn_rng_uniform (&rng) - 1.0f);
+          kick[b] = MIN (2.0f * kick[b], KICK_MAX);
         }
       roll (images->data, n, &geom, -dy, -dx, tmp);
       if (cfg->blur > 0.0f && (step + 1) % 4 == 0)
