@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "nn.h"
+#include "nn-graph-private.h"
+#include "nn-inspect-private.h"
 
 /* Occluded copies go through the model this many at a time. */
 #define OCCLUSION_BATCH 64
@@ -142,14 +144,54 @@ normalize_by_max (NnTensor *map)
     nn_tensor_fill (map, 0.0f);
 }
 
+/* d(class logit)/d(probe output), (1, probe shape...), in one forward pass
+ * of the inspector's gradient graph and the backward from the logits down
+ * to the probe only: the same pass gives the class (class_index -1: the
+ * predicted one) and its probability, so no separate prediction runs.
+ * *probe_value (may be NULL) gets the probe's output. */
+static NnTensor *
+class_gradient (NnInspector *in, const NnTensor *input, int probe, int class_index, int units,
+                int *cls, double *base, NnTensor **probe_value, GError **error)
+{
+  NnCompiled *c = nn_inspector_gradient_graph (in, 1, error);
+  if (c == NULL)
+    return NULL;
+  int node = nn_inspector_probe_node (in, c, probe);
+  int logits = nn_inspector_logits_node (in, c), out = c->output_nodes[0];
+  NnNode *x = nn_graph_node (c->g, c->input_nodes[0]);
+  nn_graph_set_batch (c->g, 1);
+  memcpy (x->value, input->data, input->size * sizeof (float));
+  nn_graph_forward_to (c->g, MAX (out, node));
+  const float *row = nn_graph_node (c->g, out)->value;
+  *cls = class_index >= 0 ? class_index : predicted_class (row, units);
+  *base = class_probability (row, units, *cls);
+  g_autoptr (NnTensor) seed = logit_seed (units, *cls);
+  nn_graph_backward_seeded (c->g, logits, seed->data, node);
+
+  const NnProbe *pr = nn_inspector_get_probe (in, probe);
+  int shape[NN_MAX_DIMS + 1] = { 1 };
+  memcpy (shape + 1, pr->shape, sizeof (int) * (size_t) pr->ndim);
+  NnTensor *grad = nn_tensor_new (pr->ndim + 1, shape);
+  NnNode *p = nn_graph_node (c->g, node);
+  /* a probe the logits do not depend on has no gradient: zeros */
+  if (p->grad != NULL)
+    memcpy (grad->data, p->grad, grad->size * sizeof (float));
+  if (probe_value != NULL)
+    {
+      *probe_value = nn_tensor_new (pr->ndim + 1, shape);
+      memcpy ((*probe_value)->data, p->value, grad->size * sizeof (float));
+    }
+  return grad;
+}
+
 /* Grad-CAM: α_k = mean over positions of ∂logit/∂A_k; map = ReLU(Σ_k α_k A_k). */
 static NnTensor *
-explain_gradcam (NnInspector *in, const NnTensor *input, int probe, const NnTensor *seed,
-                 GError **error)
+explain_gradcam (NnInspector *in, const NnTensor *input, int probe, int class_index, int units,
+                 int *cls, double *base, GError **error)
 {
   NnTensor *a = NULL;
-  g_autoptr (NnTensor) g = nn_inspector_probe_gradient (in, input, probe, seed, &a, NULL,
-                                                        error);
+  g_autoptr (NnTensor) g = class_gradient (in, input, probe, class_index, units, cls, base, &a,
+                                           error);
   g_autoptr (NnTensor) act = a;
   if (g == NULL)
     return NULL;
@@ -178,7 +220,8 @@ explain_gradcam (NnInspector *in, const NnTensor *input, int probe, const NnTens
 
 /* Saliency: max over channels of |∂logit/∂input|. */
 static NnTensor *
-explain_saliency (NnInspector *in, const NnTensor *input, const NnTensor *seed, GError **error)
+explain_saliency (NnInspector *in, const NnTensor *input, int class_index, int units, int *cls,
+                  double *base, GError **error)
 {
   int probe = input_probe (in);
   if (probe < 0)
@@ -191,8 +234,8 @@ explain_saliency (NnInspector *in, const NnTensor *input, const NnTensor *seed, 
                                                                       0)));
       return NULL;
     }
-  g_autoptr (NnTensor) g = nn_inspector_probe_gradient (in, input, probe, seed, NULL, NULL,
-                                                        error);
+  g_autoptr (NnTensor) g = class_gradient (in, input, probe, class_index, units, cls, base, NULL,
+                                           error);
   if (g == NULL)
     return NULL;
   int h, w, c;
@@ -370,23 +413,22 @@ nn_inspector_explain (NnInspector           *in,
         }
     }
 
-  /* The class and its probability on the input as given. */
-  g_autoptr (NnTensor) out = nn_inspector_predict (in, input, error);
-  if (out == NULL)
-    return NULL;
-  int cls = cfg->class_index >= 0 ? cfg->class_index : predicted_class (out->data, units);
-  double base = class_probability (out->data, units, cls);
-
+  int cls = -1;
+  double base = NAN;
   NnTensor *map = NULL;
-  if (cfg->kind == NN_EXPLAIN_OCCLUSION)
-    map = explain_occlusion (in, input, cfg, cls, units, base, error);
+  if (cfg->kind == NN_EXPLAIN_GRADCAM)
+    map = explain_gradcam (in, input, probe, cfg->class_index, units, &cls, &base, error);
+  else if (cfg->kind == NN_EXPLAIN_SALIENCY)
+    map = explain_saliency (in, input, cfg->class_index, units, &cls, &base, error);
   else
     {
-      g_autoptr (NnTensor) seed = logit_seed (units, cls);
-      if (cfg->kind == NN_EXPLAIN_GRADCAM)
-        map = explain_gradcam (in, input, probe, seed, error);
-      else
-        map = explain_saliency (in, input, seed, error);
+      /* The class and its probability on the input as given. */
+      g_autoptr (NnTensor) out = nn_inspector_predict (in, input, error);
+      if (out == NULL)
+        return NULL;
+      cls = cfg->class_index >= 0 ? cfg->class_index : predicted_class (out->data, units);
+      base = class_probability (out->data, units, cls);
+      map = explain_occlusion (in, input, cfg, cls, units, base, error);
     }
   if (map == NULL)
     return NULL;
