@@ -167,7 +167,10 @@ NnTensor      *nn_inspector_filters        (NnInspector *in, int probe, const in
                                             double *gains, GError **error);
 
 /* The confusion of output 0 over samples idx of ds (NULL: the test split),
- * and what each sample was given. */
+ * and what each sample was given. A sample is predicted as nn_model_evaluate
+ * counts accuracy: the first largest probability, or for one sigmoid unit
+ * class 1 when p > 0.5; its truth is its class number or the largest entry
+ * of its one-hot target. */
 typedef struct {
   int       n_classes;
   char    **class_names;  /* n_classes (the dataset's, or "0", "1", ...) */
@@ -182,7 +185,8 @@ typedef struct {
   float    *confidence;   /* per sample: the probability given to the predicted class */
 } NnConfusion;
 
-/* progress (may be NULL) as for the filters, with images NULL: FALSE cancels. */
+/* progress (may be NULL) as for the filters, with images NULL, after each
+ * batch of samples (step: batches done, steps: batches): FALSE cancels. */
 NnConfusion   *nn_confusion_compute        (NnModel *m, NnDataset *ds, const guint32 *idx,
                                             size_t n, NnFilterProgress progress,
                                             gpointer user_data, GError **error);
