@@ -74,8 +74,7 @@ cam_model (gboolean nested)
   test_set (m, out, "activation", "softmax");
   test_connect (m, gap, out);
   NnMetric acc = NN_METRIC_ACCURACY;
-  nn_model_add_output (m, (NnRef) { out, 0 }, NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, 1.0,
-                       &acc, 1);
+  nn_model_add_output (m, (NnRef){ out, 0 }, NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, 1.0, &acc, 1);
   return take_weights (m, 7);
 }
 
@@ -98,7 +97,7 @@ dense_model (const char *shape, int units, const char *activation, NnLoss loss)
   test_set (m, out, "activation", activation);
   test_connect (m, prev, out);
   NnMetric acc = loss == NN_LOSS_MSE ? NN_METRIC_MAE : NN_METRIC_ACCURACY;
-  nn_model_add_output (m, (NnRef) { out, 0 }, loss, 1.0, &acc, 1);
+  nn_model_add_output (m, (NnRef){ out, 0 }, loss, 1.0, &acc, 1);
   return take_weights (m, 3);
 }
 
@@ -160,9 +159,9 @@ check_gradcam_is_cam (gboolean nested)
   NnTensor **acts = nn_inspector_activations (in, x, &pred, &error);
   g_assert_no_error (error);
   g_autoptr (NnTensor) prediction = pred;
-  const NnTensor *a = acts[conv];                         /* (1, 8, 8, 4) */
+  const NnTensor *a = acts[conv]; /* (1, 8, 8, 4) */
   g_assert_cmpint (a->size, ==, 8 * 8 * 4);
-  NnTensor kernel;                                        /* (4, 3) */
+  NnTensor kernel; /* (4, 3) */
   const NnModel *im = nn_inspector_get_model (in);
   nn_model_layer_get_weight (im, nn_model_find_layer (im, "out"), 0, &kernel);
   g_assert_cmpint (kernel.size, ==, 4 * 3);
@@ -234,7 +233,7 @@ test_saliency_linear (void)
   g_autoptr (NnInspector) in = inspector (m);
   g_assert_cmpint (nn_inspector_get_n_classes (in), ==, 2);
   g_autoptr (NnTensor) x = random_input (in, 5, -1.0f, 1.0f);
-  NnTensor w;                                             /* (60, 1) */
+  NnTensor w; /* (60, 1) */
   const NnModel *im = nn_inspector_get_model (in);
   nn_model_layer_get_weight (im, nn_model_find_layer (im, "out"), 0, &w);
   g_assert_cmpint (w.size, ==, 60);
@@ -266,9 +265,9 @@ test_saliency_linear (void)
 
 #define OCC_SIZE 12
 #define OCC_Y0 3
-#define OCC_Y1 5    /* rows 3 and 4 */
+#define OCC_Y1 5 /* rows 3 and 4 */
 #define OCC_X0 8
-#define OCC_X1 10   /* columns 8 and 9 */
+#define OCC_X1 10 /* columns 8 and 9 */
 
 static gboolean
 in_region (int y, int x)
@@ -281,9 +280,9 @@ in_region (int y, int x)
 static void
 test_occlusion_region (void)
 {
-  g_autoptr (NnModel) m = dense_model ("12,12,1", 2, "softmax",
-                                       NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY);
-  NnTensor w;                                             /* (144, 2) */
+  g_autoptr (NnModel)
+      m = dense_model ("12,12,1", 2, "softmax", NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY);
+  NnTensor w; /* (144, 2) */
   nn_model_layer_get_weight (m, nn_model_find_layer (m, "out"), 0, &w);
   NnTensor b;
   nn_model_layer_get_weight (m, nn_model_find_layer (m, "out"), 1, &b);
@@ -354,11 +353,11 @@ test_occlusion_region (void)
 /* ---- filters ------------------------------------------------------------------- */
 
 typedef struct {
-  NnTensor *first;      /* the images of step 0 */
-  NnTensor *last;       /* the images of the last report */
-  int       reports;
-  int       last_step;
-  int       cancel_at;  /* report number that returns FALSE; -1: never */
+  NnTensor *first; /* the images of step 0 */
+  NnTensor *last;  /* the images of the last report */
+  int reports;
+  int last_step;
+  int cancel_at; /* report number that returns FALSE; -1: never */
 } Progress;
 
 static gboolean
@@ -455,8 +454,8 @@ test_filters_gain (void)
       g_assert_cmpint (p.reports, ==, cfg.steps + 1);
       g_assert_cmpint (images->shape[0], ==, k_n);
       /* raw: the images the progress saw last are the ones returned */
-      g_assert_cmpmem (images->data, images->size * sizeof (float),
-                       p.last->data, p.last->size * sizeof (float));
+      g_assert_cmpmem (images->data, images->size * sizeof (float), p.last->data,
+                       p.last->size * sizeof (float));
       double lowest = G_MAXDOUBLE;
       int lowest_k = -1, checked = -1;
       for (int k = 0; k < k_n; k++)
@@ -482,8 +481,8 @@ test_filters_gain (void)
           double start = activation_mean (in, p.first, k, probe, k);
           double final = activation_mean (in, images, k, probe, k);
           double gain = final / MAX (start, 1e-6);
-          g_test_message ("%s filter %d: mean %.4g -> %.4g, gain %.4g (returned %.4g)",
-                          layers[l], k, start, final, gain, gains[k]);
+          g_test_message ("%s filter %d: mean %.4g -> %.4g, gain %.4g (returned %.4g)", layers[l],
+                          k, start, final, gain, gains[k]);
           g_assert_cmpfloat (gain, >=, MIN_GAIN);
           if (start > 1e-3)
             g_assert_cmpfloat (fabs (gain - gains[k]), <=, 1e-3 * gains[k]);
@@ -512,8 +511,8 @@ test_filters_display (void)
   cfg.jitter = 2;
   cfg.blur = 0.7f;
   Progress p = { .cancel_at = -1 };
-  g_autoptr (NnTensor) a = nn_inspector_filters (in, probe, channels, 3, &cfg, progress_cb, &p,
-                                                 NULL, &error);
+  g_autoptr (NnTensor)
+      a = nn_inspector_filters (in, probe, channels, 3, &cfg, progress_cb, &p, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (a->ndim, ==, 4);
   g_assert_cmpint (a->shape[0], ==, 3);
@@ -523,14 +522,14 @@ test_filters_display (void)
       NnTensor *shown[] = { a, p.last };
       for (int s = 0; s < 2; s++)
         {
-          g_autoptr (NnTensor) img = nn_tensor_new_view (shown[s]->data + b * 784, 1,
-                                                         (int[]) { 784 });
+          g_autoptr (NnTensor)
+              img = nn_tensor_new_view (shown[s]->data + b * 784, 1, (int[]){ 784 });
           g_assert_cmpfloat (nn_tensor_min (img), ==, 0.0f);
           g_assert_cmpfloat (nn_tensor_max (img), ==, 1.0f);
         }
     }
-  g_autoptr (NnTensor) again = nn_inspector_filters (in, probe, channels, 3, &cfg, NULL, NULL,
-                                                     NULL, &error);
+  g_autoptr (NnTensor)
+      again = nn_inspector_filters (in, probe, channels, 3, &cfg, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpmem (a->data, a->size * sizeof (float), again->data, again->size * sizeof (float));
   progress_clear (&p);
@@ -546,8 +545,7 @@ test_filters_cancel (void)
   g_autoptr (GError) error = NULL;
   Progress p = { .cancel_at = 2 };
   double gains[4] = { -1, -1, -1, -1 };
-  NnTensor *t = nn_inspector_filters (in, probe, channels, 4, NULL, progress_cb, &p, gains,
-                                      &error);
+  NnTensor *t = nn_inspector_filters (in, probe, channels, 4, NULL, progress_cb, &p, gains, &error);
   g_assert_null (t);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_cmpint (p.reports, ==, 3);
@@ -559,9 +557,8 @@ test_filters_cancel (void)
 /* ---- confusion ----------------------------------------------------------------- */
 
 /* Eight points, three classes; the model predicts argmax (x1, x2, 0.5). */
-static const float tiny_x[8][2] = {
-  { 1, 0 }, { 0.9f, 0.1f }, { 0, 1 }, { 0, 0 }, { 2, 0 }, { 0, 0.2f }, { 0.1f, 3 }, { 0.2f, 0.1f }
-};
+static const float tiny_x[8][2] = { { 1, 0 }, { 0.9f, 0.1f }, { 0, 1 },    { 0, 0 },
+                                    { 2, 0 }, { 0, 0.2f },    { 0.1f, 3 }, { 0.2f, 0.1f } };
 static const int tiny_y[8] = { 0, 0, 1, 1, 2, 2, 0, 1 };
 
 static NnDataset *
@@ -569,9 +566,9 @@ tiny_dataset (void)
 {
   g_autoptr (GError) error = NULL;
   NnDataset *ds = nn_dataset_alloc ("tiny", 1, 1);
-  ds->inputs[0] = nn_array_new ("x", NN_DTYPE_F32, 1, (int[]) { 2 }, 8, &error);
+  ds->inputs[0] = nn_array_new ("x", NN_DTYPE_F32, 1, (int[]){ 2 }, 8, &error);
   g_assert_no_error (error);
-  ds->targets[0] = nn_array_new ("y", NN_DTYPE_I32, 1, (int[]) { 1 }, 8, &error);
+  ds->targets[0] = nn_array_new ("y", NN_DTYPE_I32, 1, (int[]){ 1 }, 8, &error);
   g_assert_no_error (error);
   memcpy (ds->inputs[0]->data, tiny_x, sizeof tiny_x);
   memcpy (ds->targets[0]->data, tiny_y, sizeof tiny_y);
@@ -593,7 +590,7 @@ tiny_model (void)
   int out = nn_model_find_layer (m, "out");
   nn_model_layer_get_weight (m, out, 0, &w);
   nn_model_layer_get_weight (m, out, 1, &b);
-  const float kernel[6] = { 1, 0, 0, 0, 1, 0 };             /* (2, 3) */
+  const float kernel[6] = { 1, 0, 0, 0, 1, 0 }; /* (2, 3) */
   const float bias[3] = { 0, 0, 0.5f };
   memcpy (w.data, kernel, sizeof kernel);
   memcpy (b.data, bias, sizeof bias);
@@ -612,9 +609,7 @@ test_confusion_tiny (void)
   g_assert_cmpint (c->n_classes, ==, 3);
   g_assert_cmpuint (c->n, ==, 8);
   g_assert_cmpstr (c->class_names[2], ==, "two");
-  const guint32 want[9] = { 2, 1, 0,
-                            0, 1, 2,
-                            1, 0, 1 };
+  const guint32 want[9] = { 2, 1, 0, 0, 1, 2, 1, 0, 1 };
   g_assert_cmpmem (c->counts, sizeof want, want, sizeof want);
   g_assert_cmpfloat (c->accuracy, ==, 0.5);
   const double precision[3] = { 2.0 / 3, 1.0 / 2, 1.0 / 3 };
@@ -727,12 +722,11 @@ test_confusion_evaluate (void)
 {
   g_autoptr (GError) error = NULL;
   /* softmax, class numbers, then one-hot targets */
-  g_autoptr (NnDataset) blobs = nn_dataset_open ("blobs:n=3000:classes=3:noise=0.5", NULL,
-                                                 &error);
+  g_autoptr (NnDataset) blobs = nn_dataset_open ("blobs:n=3000:classes=3:noise=0.5", NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (blobs->n_test, >, 512);
-  g_autoptr (NnModel) soft = dense_model ("2", 3, "softmax",
-                                          NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY);
+  g_autoptr (NnModel)
+      soft = dense_model ("2", 3, "softmax", NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY);
   check_confusion_evaluate (soft, blobs);
   g_assert_true (nn_dataset_one_hot (blobs, 0, &error));
   g_assert_no_error (error);
@@ -800,10 +794,10 @@ test_misuse (void)
   assert_config_error (&error, "0 to 2");
   /* wrong input shape */
   nn_explain_config_init (&cfg);
-  g_autoptr (NnTensor) bad = nn_tensor_new (4, (int[]) { 1, 7, 8, 1 });
+  g_autoptr (NnTensor) bad = nn_tensor_new (4, (int[]){ 1, 7, 8, 1 });
   g_assert_null (nn_inspector_explain (in, bad, &cfg, NULL, NULL, &error));
   assert_config_error (&error, "(1, 8, 8, 1)");
-  g_autoptr (NnTensor) two = nn_tensor_new (4, (int[]) { 2, 8, 8, 1 });
+  g_autoptr (NnTensor) two = nn_tensor_new (4, (int[]){ 2, 8, 8, 1 });
   g_assert_null (nn_inspector_explain (in, two, &cfg, NULL, NULL, &error));
   assert_config_error (&error, "one sample");
   /* occlusion with a negative patch */
@@ -814,8 +808,8 @@ test_misuse (void)
 
   /* filters: not an image, bad channels, bad settings */
   int ch[] = { 0, 4 };
-  g_assert_null (nn_inspector_filters (in, nn_inspector_find_probe (in, "out"), ch, 1, NULL,
-                                       NULL, NULL, NULL, &error));
+  g_assert_null (nn_inspector_filters (in, nn_inspector_find_probe (in, "out"), ch, 1, NULL, NULL,
+                                       NULL, NULL, &error));
   assert_config_error (&error, "“out”");
   int conv = nn_inspector_find_probe (in, "conv");
   g_assert_null (nn_inspector_filters (in, conv, ch, 2, NULL, NULL, NULL, NULL, &error));
@@ -835,8 +829,8 @@ test_misuse (void)
   assert_config_error (&error, "step size");
 
   /* a model with no spatial layer: no default Grad-CAM layer */
-  g_autoptr (NnModel) flat = dense_model ("4", 3, "softmax",
-                                          NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY);
+  g_autoptr (NnModel)
+      flat = dense_model ("4", 3, "softmax", NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY);
   g_autoptr (NnInspector) fin = inspector (flat);
   g_autoptr (NnTensor) fx = random_input (fin, 1, 0, 1);
   nn_explain_config_init (&cfg);

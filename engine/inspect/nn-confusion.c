@@ -53,16 +53,18 @@ classifier_units (NnModel *m, GError **error)
   NnLoss loss = nn_model_output_get_loss (m, 0);
   int units = (int) nn_shape_size (ndim, shape);
   gboolean classifies = ndim == 1
-    && ((loss == NN_LOSS_BINARY_CROSSENTROPY && units == 1)
-        || ((loss == NN_LOSS_CATEGORICAL_CROSSENTROPY
-             || loss == NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY) && units >= 2));
+                        && ((loss == NN_LOSS_BINARY_CROSSENTROPY && units == 1)
+                            || ((loss == NN_LOSS_CATEGORICAL_CROSSENTROPY
+                                 || loss == NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY)
+                                && units >= 2));
   if (!classifies)
     {
       g_autofree char *text = nn_shape_to_string (ndim, shape, 0);
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
                    "Output “%s” (%s, loss %s) does not classify: a confusion matrix needs a "
                    "softmax output of 2 or more units or one sigmoid unit with a "
-                   "cross-entropy loss", name, text, nn_loss_name (loss));
+                   "cross-entropy loss",
+                   name, text, nn_loss_name (loss));
       return 0;
     }
   return units;
@@ -90,13 +92,8 @@ true_class (const NnArray *a, size_t i, int n_classes, gboolean sigmoid)
 }
 
 NnConfusion *
-nn_confusion_compute (NnModel         *m,
-                      NnDataset       *ds,
-                      const guint32   *idx,
-                      size_t           n,
-                      NnFilterProgress progress,
-                      gpointer         user_data,
-                      GError         **error)
+nn_confusion_compute (NnModel *m, NnDataset *ds, const guint32 *idx, size_t n,
+                      NnFilterProgress progress, gpointer user_data, GError **error)
 {
   g_return_val_if_fail (m != NULL, NULL);
   g_return_val_if_fail (ds != NULL, NULL);
@@ -121,15 +118,13 @@ nn_confusion_compute (NnModel         *m,
   if (n == 0 || idx == NULL)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "There are no samples to count: the dataset “%s” has no test split",
-                   ds->name);
+                   "There are no samples to count: the dataset “%s” has no test split", ds->name);
       return NULL;
     }
   if (ds->n_targets < 1)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The dataset “%s” has no targets to compare the predictions with",
-                   ds->name);
+                   "The dataset “%s” has no targets to compare the predictions with", ds->name);
       return NULL;
     }
   const NnArray *t = ds->targets[0];
@@ -156,7 +151,8 @@ nn_confusion_compute (NnModel         *m,
   c->class_names = g_new0 (char *, n_classes);
   for (int k = 0; k < n_classes; k++)
     c->class_names[k] = ds->class_names != NULL && k < ds->n_classes && ds->class_names[k]
-      ? g_strdup (ds->class_names[k]) : g_strdup_printf ("%d", k);
+                            ? g_strdup (ds->class_names[k])
+                            : g_strdup_printf ("%d", k);
   c->n = n;
   c->counts = g_new0 (guint32, (size_t) n_classes * (size_t) n_classes);
   c->precision = g_new (double, n_classes);
@@ -170,8 +166,8 @@ nn_confusion_compute (NnModel         *m,
   for (size_t first = 0; first < n; first += CONFUSION_BATCH)
     {
       size_t b_n = MIN ((size_t) CONFUSION_BATCH, n - first);
-      g_autoptr (NnTensor) p = nn_model_predict (m, ds, idx + first, b_n, 0, CONFUSION_BATCH,
-                                                 error);
+      g_autoptr (NnTensor)
+          p = nn_model_predict (m, ds, idx + first, b_n, 0, CONFUSION_BATCH, error);
       if (p == NULL)
         return NULL;
       for (size_t b = 0; b < b_n; b++)
@@ -198,8 +194,8 @@ nn_confusion_compute (NnModel         *m,
             {
               g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
                            "Sample %u of the dataset “%s” has class %g, outside 0 to %d of "
-                           "output “%s”", idx[i], ds->name, nn_array_get (t, idx[i], 0),
-                           n_classes - 1,
+                           "output “%s”",
+                           idx[i], ds->name, nn_array_get (t, idx[i], 0), n_classes - 1,
                            nn_model_layer_get_name (m, nn_model_get_output (m, 0).layer));
               return NULL;
             }
@@ -265,8 +261,7 @@ nn_confusion_most_wrong (const NnConfusion *c, size_t *positions, size_t max)
 }
 
 size_t
-nn_confusion_cell (const NnConfusion *c, int truth, int predicted, size_t *positions,
-                   size_t max)
+nn_confusion_cell (const NnConfusion *c, int truth, int predicted, size_t *positions, size_t max)
 {
   g_return_val_if_fail (c != NULL, 0);
   g_return_val_if_fail (positions != NULL || max == 0, 0);

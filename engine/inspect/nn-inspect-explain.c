@@ -79,7 +79,8 @@ check_input (NnInspector *in, const NnTensor *input, GError **error)
       g_autofree char *got = nn_shape_to_string (input->ndim, input->shape, 0);
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
                    "The input to explain must be one sample of shape (1, %s, not %s: "
-                   "convert it to the model's input shape first", want + 1, got);
+                   "convert it to the model's input shape first",
+                   want + 1, got);
       return FALSE;
     }
   return TRUE;
@@ -123,7 +124,7 @@ input_probe (NnInspector *in)
 static NnTensor *
 logit_seed (int units, int c)
 {
-  NnTensor *seed = nn_tensor_new (2, (int[]) { 1, units });
+  NnTensor *seed = nn_tensor_new (2, (int[]){ 1, units });
   if (units == 1)
     seed->data[0] = c == 1 ? 1.0f : -1.0f;
   else
@@ -190,8 +191,8 @@ explain_gradcam (NnInspector *in, const NnTensor *input, int probe, int class_in
                  int *cls, double *base, GError **error)
 {
   NnTensor *a = NULL;
-  g_autoptr (NnTensor) g = class_gradient (in, input, probe, class_index, units, cls, base, &a,
-                                           error);
+  g_autoptr (NnTensor)
+      g = class_gradient (in, input, probe, class_index, units, cls, base, &a, error);
   g_autoptr (NnTensor) act = a;
   if (g == NULL)
     return NULL;
@@ -206,7 +207,7 @@ explain_gradcam (NnInspector *in, const NnTensor *input, int probe, int class_in
       alpha[k] += g->data[p * (size_t) k_n + (size_t) k];
   for (int k = 0; k < k_n; k++)
     alpha[k] /= (double) hw;
-  NnTensor *map = nn_tensor_new (2, (int[]) { h, w });
+  NnTensor *map = nn_tensor_new (2, (int[]){ h, w });
   for (size_t p = 0; p < hw; p++)
     {
       double s = 0;
@@ -226,21 +227,21 @@ explain_saliency (NnInspector *in, const NnTensor *input, int class_index, int u
   int probe = input_probe (in);
   if (probe < 0)
     {
-      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The inspector lists no probe for the model's input layer “%s”, which the "
-                   "saliency map needs",
-                   nn_model_layer_get_name (nn_inspector_get_model (in),
-                                            nn_model_get_input_layer (nn_inspector_get_model (in),
-                                                                      0)));
+      g_set_error (
+          error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+          "The inspector lists no probe for the model's input layer “%s”, which the "
+          "saliency map needs",
+          nn_model_layer_get_name (nn_inspector_get_model (in),
+                                   nn_model_get_input_layer (nn_inspector_get_model (in), 0)));
       return NULL;
     }
-  g_autoptr (NnTensor) g = class_gradient (in, input, probe, class_index, units, cls, base, NULL,
-                                           error);
+  g_autoptr (NnTensor)
+      g = class_gradient (in, input, probe, class_index, units, cls, base, NULL, error);
   if (g == NULL)
     return NULL;
   int h, w, c;
   input_hwc (in, &h, &w, &c);
-  NnTensor *map = nn_tensor_new (2, (int[]) { h, w });
+  NnTensor *map = nn_tensor_new (2, (int[]){ h, w });
   for (size_t p = 0; p < (size_t) h * (size_t) w; p++)
     {
       float mx = 0.0f;
@@ -277,7 +278,8 @@ explain_occlusion (NnInspector *in, const NnTensor *input, const NnExplainConfig
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
                    "The occlusion patch (%d) and stride (%d) must not be negative: use 0 for "
-                   "the defaults", cfg->patch, cfg->stride);
+                   "the defaults",
+                   cfg->patch, cfg->stride);
       return NULL;
     }
   int patch = cfg->patch > 0 ? cfg->patch : MAX (2, MIN (h, w) / 7);
@@ -293,8 +295,8 @@ explain_occlusion (NnInspector *in, const NnTensor *input, const NnExplainConfig
   int n_patches = ny * nx;
   size_t per = input->size;
 
-  g_autofree double *sum = g_new0 (double, (size_t) h * (size_t) w);
-  g_autofree int *count = g_new0 (int, (size_t) h * (size_t) w);
+  g_autofree double *sum = g_new0 (double, (size_t) h *(size_t) w);
+  g_autofree int *count = g_new0 (int, (size_t) h *(size_t) w);
   for (int first = 0; first < n_patches; first += OCCLUSION_BATCH)
     {
       int b_n = MIN (OCCLUSION_BATCH, n_patches - first);
@@ -319,8 +321,8 @@ explain_occlusion (NnInspector *in, const NnTensor *input, const NnExplainConfig
       for (int b = 0; b < b_n; b++)
         {
           int y0 = ys[(first + b) / nx], x0 = xs[(first + b) % nx];
-          double drop = base - class_probability (out->data + (size_t) b * (size_t) units,
-                                                  units, cls);
+          double drop = base
+                        - class_probability (out->data + (size_t) b * (size_t) units, units, cls);
           for (int y = y0; y < y0 + ph; y++)
             for (int x = x0; x < x0 + pw; x++)
               {
@@ -329,19 +331,15 @@ explain_occlusion (NnInspector *in, const NnTensor *input, const NnExplainConfig
               }
         }
     }
-  NnTensor *map = nn_tensor_new (2, (int[]) { h, w });
+  NnTensor *map = nn_tensor_new (2, (int[]){ h, w });
   for (size_t p = 0; p < (size_t) h * (size_t) w; p++)
     map->data[p] = count[p] ? (float) (sum[p] / count[p]) : 0.0f;
   return map;
 }
 
 NnTensor *
-nn_inspector_explain (NnInspector           *in,
-                      const NnTensor        *input,
-                      const NnExplainConfig *cfg,
-                      int                   *class_out,
-                      double                *score,
-                      GError               **error)
+nn_inspector_explain (NnInspector *in, const NnTensor *input, const NnExplainConfig *cfg,
+                      int *class_out, double *score, GError **error)
 {
   g_return_val_if_fail (in != NULL, NULL);
   g_return_val_if_fail (input != NULL, NULL);
@@ -360,15 +358,16 @@ nn_inspector_explain (NnInspector           *in,
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
                    "Output “%s” does not classify (it has no softmax or sigmoid): explanations "
-                   "need a class to explain", output_name (m));
+                   "need a class to explain",
+                   output_name (m));
       return NULL;
     }
   if (cfg->class_index < -1 || cfg->class_index >= n_classes)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
                    "Class %d is out of range: output “%s” has %d classes, 0 to %d (or -1 for "
-                   "the predicted one)", cfg->class_index, output_name (m), n_classes,
-                   n_classes - 1);
+                   "the predicted one)",
+                   cfg->class_index, output_name (m), n_classes, n_classes - 1);
       return NULL;
     }
   if (cfg->kind != NN_EXPLAIN_GRADCAM && cfg->kind != NN_EXPLAIN_SALIENCY
@@ -390,8 +389,8 @@ nn_inspector_explain (NnInspector           *in,
         {
           g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
                        "There is no layer number %d to explain at: the model has %d, 0 to %d "
-                       "(or -1 for the last convolutional one)", cfg->probe, n_probes,
-                       n_probes - 1);
+                       "(or -1 for the last convolutional one)",
+                       cfg->probe, n_probes, n_probes - 1);
           return NULL;
         }
       if (probe < 0)
@@ -408,7 +407,8 @@ nn_inspector_explain (NnInspector           *in,
           g_autofree char *shape = nn_shape_to_string (pr->ndim, pr->shape, 0);
           g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
                        "Layer “%s” gives %s, not an image (height, width, channels): pick a "
-                       "convolutional layer for Grad-CAM", pr->path, shape);
+                       "convolutional layer for Grad-CAM",
+                       pr->path, shape);
           return NULL;
         }
     }

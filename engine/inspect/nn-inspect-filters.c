@@ -32,8 +32,8 @@ nn_filter_config_init (NnFilterConfig *c)
 
 /* An image's geometry as (H, W, C). */
 typedef struct {
-  int    h, w, c;
-  size_t per;      /* H * W * C */
+  int h, w, c;
+  size_t per; /* H * W * C */
 } Geom;
 
 /* Rolls each image of images (n, H, W, C) by (dy, dx), wrapping around. */
@@ -87,8 +87,7 @@ blur (float *images, int n, const Geom *g, float sigma, float *tmp)
               for (int i = -r; i <= r; i++)
                 {
                   int xx = CLAMP (x + i, 0, g->w - 1);
-                  s += k[i + r] * img[(size_t) y * row + (size_t) xx * (size_t) g->c
-                                      + (size_t) ch];
+                  s += k[i + r] * img[(size_t) y * row + (size_t) xx * (size_t) g->c + (size_t) ch];
                 }
               tmp[(size_t) y * row + (size_t) x * (size_t) g->c + (size_t) ch] = s;
             }
@@ -100,8 +99,7 @@ blur (float *images, int n, const Geom *g, float sigma, float *tmp)
               for (int i = -r; i <= r; i++)
                 {
                   int yy = CLAMP (y + i, 0, g->h - 1);
-                  s += k[i + r] * tmp[(size_t) yy * row + (size_t) x * (size_t) g->c
-                                      + (size_t) ch];
+                  s += k[i + r] * tmp[(size_t) yy * row + (size_t) x * (size_t) g->c + (size_t) ch];
                 }
               img[(size_t) y * row + (size_t) x * (size_t) g->c + (size_t) ch] = s;
             }
@@ -189,8 +187,8 @@ pre_relu_twin (NnInspector *in, const NnProbe *pr)
 
 /* Hands the images to progress (rescaled unless raw); FALSE cancels. */
 static gboolean
-report (NnFilterProgress progress, gpointer user_data, int step, int steps,
-        const NnTensor *images, int n, gboolean raw)
+report (NnFilterProgress progress, gpointer user_data, int step, int steps, const NnTensor *images,
+        int n, gboolean raw)
 {
   if (progress == NULL)
     return TRUE;
@@ -210,7 +208,8 @@ check_config (const NnFilterConfig *cfg, GError **error)
   else if (!(cfg->step_size > 0.0f) || !isfinite (cfg->step_size))
     g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
                  "The step size of filter visualization must be a positive number, not %g "
-                 "(the default is 0.2)", cfg->step_size);
+                 "(the default is 0.2)",
+                 cfg->step_size);
   else if (cfg->jitter < 0)
     g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
                  "The jitter must be 0 (off) or a number of pixels, not %d", cfg->jitter);
@@ -226,15 +225,9 @@ check_config (const NnFilterConfig *cfg, GError **error)
 }
 
 NnTensor *
-nn_inspector_filters (NnInspector          *in,
-                      int                   probe,
-                      const int            *channels,
-                      int                   n_channels,
-                      const NnFilterConfig *cfg,
-                      NnFilterProgress      progress,
-                      gpointer              user_data,
-                      double               *gains,
-                      GError              **error)
+nn_inspector_filters (NnInspector *in, int probe, const int *channels, int n_channels,
+                      const NnFilterConfig *cfg, NnFilterProgress progress, gpointer user_data,
+                      double *gains, GError **error)
 {
   g_return_val_if_fail (in != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -251,8 +244,8 @@ nn_inspector_filters (NnInspector          *in,
   if (probe < 0 || probe >= n_probes)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "There is no layer number %d to visualize: the model has %d, 0 to %d",
-                   probe, n_probes, n_probes - 1);
+                   "There is no layer number %d to visualize: the model has %d, 0 to %d", probe,
+                   n_probes, n_probes - 1);
       return NULL;
     }
   const NnProbe *pr = nn_inspector_get_probe (in, probe);
@@ -261,23 +254,24 @@ nn_inspector_filters (NnInspector          *in,
       g_autofree char *shape = nn_shape_to_string (pr->ndim, pr->shape, 0);
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
                    "Layer “%s” gives %s, not an image (height, width, channels): pick a "
-                   "convolutional layer to see its filters", pr->path, shape);
+                   "convolutional layer to see its filters",
+                   pr->path, shape);
       return NULL;
     }
   int k_n = pr->shape[pr->ndim - 1];
   if (channels == NULL || n_channels < 1)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "Name at least one channel of layer “%s” to visualize (it has %d)",
-                   pr->path, k_n);
+                   "Name at least one channel of layer “%s” to visualize (it has %d)", pr->path,
+                   k_n);
       return NULL;
     }
   for (int b = 0; b < n_channels; b++)
     if (channels[b] < 0 || channels[b] >= k_n)
       {
         g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                     "Layer “%s” has %d channels, 0 to %d: there is no channel %d",
-                     pr->path, k_n, k_n - 1, channels[b]);
+                     "Layer “%s” has %d channels, 0 to %d: there is no channel %d", pr->path, k_n,
+                     k_n - 1, channels[b]);
         return NULL;
       }
 
@@ -312,8 +306,9 @@ nn_inspector_filters (NnInspector          *in,
   size_t positions = probe_per / (size_t) k_n;
   for (int b = 0; b < n; b++)
     for (size_t p = 0; p < positions; p++)
-      seed->data[(size_t) b * probe_per + p * (size_t) k_n + (size_t) channels[b]]
-        = 1.0f / (float) positions;
+      seed->data[(size_t) b * probe_per + p * (size_t) k_n + (size_t) channels[b]] = 1.0f
+                                                                                     / (float)
+                                                                                         positions;
 
   g_autofree float *tmp = g_new (float, geom.per);
   g_autofree float *kick = g_new (float, n);
@@ -340,8 +335,7 @@ nn_inspector_filters (NnInspector          *in,
         }
       NnTensor *value = NULL;
       g_autoptr (NnTensor) grad = nn_inspector_input_gradient (in, images, probe, seed,
-                                                               step == 0 ? &value : NULL,
-                                                               error);
+                                                               step == 0 ? &value : NULL, error);
       if (grad == NULL)
         return NULL;
       if (value != NULL)
@@ -379,8 +373,8 @@ nn_inspector_filters (NnInspector          *in,
               memcpy (d_seed->data + (size_t) i * probe_per,
                       seed->data + (size_t) dead[i] * probe_per, probe_per * sizeof (float));
             }
-          g_autoptr (NnTensor) d_grad = nn_inspector_input_gradient (twin, d_img, probe, d_seed,
-                                                                     NULL, error);
+          g_autoptr (NnTensor)
+              d_grad = nn_inspector_input_gradient (twin, d_img, probe, d_seed, NULL, error);
           if (d_grad == NULL)
             return NULL;
           int still = 0;
@@ -410,8 +404,8 @@ nn_inspector_filters (NnInspector          *in,
     {
       /* The means on the final images: one more forward pass. */
       NnTensor *value = NULL;
-      g_autoptr (NnTensor) grad = nn_inspector_input_gradient (in, images, probe, seed, &value,
-                                                               error);
+      g_autoptr (NnTensor)
+          grad = nn_inspector_input_gradient (in, images, probe, seed, &value, error);
       if (grad == NULL)
         return NULL;
       g_autofree double *final = g_new (double, n);
