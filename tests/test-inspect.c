@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "test-util.h"
+#include "nn-inspect-private.h"
 
 /* Activations and nn_model_run run the same kernels on the same batch of
  * one; a relative difference above this is a bug, not rounding. */
@@ -511,6 +512,167 @@ test_dead_units (void)
   g_test_message ("dead units of hidden: %.4f", fractions[hp]);
 }
 
+/* The gradient at an inner probe against central differences taken on the
+ * probe's own value: perturb one element of c1's (or c2's) output in the
+ * gradient graph, run the ops after it up to the logits, and difference
+ * seed . logits. At a ReLU convolution this is the gradient of its output
+ * after the ReLU: nonzero also where the output is zero. */
+static double
+logits_from_probe (NnCompiled *c, int node, int logits, const NnTensor *seed)
+{
+  NnGraph *g = c->g;
+  for (int i = node + 1; i <= logits; i++)
+    {
+      NnNode *n = nn_graph_node (g, i);
+      if (n->op != NN_OP_INPUT && n->op != NN_OP_PARAM)
+        g->ops[n->op]->forward (g, n);
+    }
+  NnNode *z = nn_graph_node (g, logits);
+  return dot (z->value, seed->data, seed->size);
+}
+
+static void
+test_probe_gradient_inner (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) m = small_conv_model ();
+  g_autoptr (NnInspector) in = nn_inspector_new (m, &error);
+  g_assert_no_error (error);
+  NnRng rng;
+  nn_rng_seed (&rng, 71);
+  int n = 2;
+  g_autoptr (NnTensor) x = random_input (in, n, &rng);
+  int oshape[2] = { n, 3 };
+  g_autoptr (NnTensor) seed = random_like (2, oshape, &rng);
+  const char *paths[] = { "c1", "c2" };
+  for (guint k = 0; k < G_N_ELEMENTS (paths); k++)
+    {
+      int probe = nn_inspector_find_probe (in, paths[k]);
+      NnTensor *value = NULL;
+      g_autoptr (NnTensor) grad = nn_inspector_probe_gradient (in, x, probe, seed, &value, NULL,
+                                                               &error);
+      g_assert_no_error (error);
+      /* the gradient graph still holds this forward pass */
+      NnCompiled *c = in->grad;
+      int node = nn_inspector_probe_node (in, c, probe);
+      int logits = nn_inspector_logits_node (in, c);
+      NnNode *pn = nn_graph_node (c->g, node);
+      g_assert_cmpuint (pn->size, ==, grad->size);
+      double worst = 0;
+      int zeros = 0, checked = 0;
+      for (size_t i = 0; i < pn->size; i += pn->size / 23 + 1)
+        {
+          float orig = pn->value[i];
+          zeros += orig == 0.0f;
+          pn->value[i] = orig + (float) FD_EPS;
+          double fp = logits_from_probe (c, node, logits, seed);
+          pn->value[i] = orig - (float) FD_EPS;
+          double fm = logits_from_probe (c, node, logits, seed);
+          pn->value[i] = orig;
+          double num = (fp - fm) / (2 * FD_EPS), a = grad->data[i];
+          worst = fmax (worst, fabs (a - num) / fmax (fmax (fabs (a), fabs (num)), 1e-2));
+          checked++;
+        }
+      g_test_message ("probe gradient at %s: relative error %.2e over %d elements (%d of them "
+                      "zero after the ReLU)", paths[k], worst, checked, zeros);
+      g_assert_cmpint (checked, >=, 20);
+      g_assert_cmpfloat (worst, <, FD_TOL);
+      if (k == 0)
+        g_assert_cmpint (zeros, >, 0);
+      nn_tensor_free (value);
+    }
+}
+
+/* Batches larger than a graph's largest one (large samples) go through it
+ * a slice at a time: the same gradients as one sample at a time. */
+static void
+test_gradient_slices (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) m = small_conv_model ();
+  g_autoptr (NnInspector) in = nn_inspector_new (m, &error);
+  g_assert_no_error (error);
+  /* as if a sample took a third of the gradient graph's memory */
+  in->grad_max = 2;
+  NnRng rng;
+  nn_rng_seed (&rng, 81);
+  int n = 5, c1 = nn_inspector_find_probe (in, "c1");
+  const NnProbe *p = nn_inspector_get_probe (in, c1);
+  g_autoptr (NnTensor) x = random_input (in, n, &rng);
+  int shape[NN_MAX_DIMS + 1] = { n }, oshape[2] = { n, 3 };
+  memcpy (shape + 1, p->shape, sizeof (int) * p->ndim);
+  g_autoptr (NnTensor) seed = random_like (p->ndim + 1, shape, &rng);
+  g_autoptr (NnTensor) oseed = random_like (2, oshape, &rng);
+  g_autoptr (NnTensor) gx = nn_inspector_input_gradient (in, x, c1, seed, NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (NnTensor) g1 = nn_inspector_probe_gradient (in, x, c1, oseed, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (in->grad_batch, ==, 2);
+  size_t px = x->size / n, pp = seed->size / n;
+  for (int i = 0; i < n; i++)
+    {
+      shape[0] = oshape[0] = 1;
+      g_autoptr (NnTensor) xi = nn_tensor_new_view (x->data + i * px, x->ndim, (int[]) { 1, 6, 6, 2 });
+      g_autoptr (NnTensor) si = nn_tensor_new_view (seed->data + i * pp, p->ndim + 1, shape);
+      g_autoptr (NnTensor) oi = nn_tensor_new_view (oseed->data + i * 3, 2, oshape);
+      g_autoptr (NnTensor) gxi = nn_inspector_input_gradient (in, xi, c1, si, NULL, &error);
+      g_assert_no_error (error);
+      g_autoptr (NnTensor) g1i = nn_inspector_probe_gradient (in, xi, c1, oi, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpmem (gxi->data, px * sizeof (float), gx->data + i * px, px * sizeof (float));
+      g_assert_cmpmem (g1i->data, pp * sizeof (float), g1->data + i * pp, pp * sizeof (float));
+    }
+}
+
+/* nn_graph_backward_seeded sets the seed, runs backward from `from` down
+ * to stop + 1 and no further: x <- a = 2x <- b = 3a <- c = 5b. */
+static void
+test_backward_seeded (void)
+{
+  NnGraph *g = nn_graph_new ();
+  int shape[1] = { 4 };
+  int x = nn_graph_add_input (g, 1, shape, 1);
+  nn_graph_node (g, x)->needs_grad = 1;
+  int a = nn_graph_add (g, NN_OP_SCALE, &x, 1);
+  nn_graph_node (g, a)->fp[0] = 2;
+  int b = nn_graph_add (g, NN_OP_SCALE, &a, 1);
+  nn_graph_node (g, b)->fp[0] = 3;
+  int c = nn_graph_add (g, NN_OP_SCALE, &b, 1);
+  nn_graph_node (g, c)->fp[0] = 5;
+  g_assert_true (nn_graph_alloc (g, 1));
+  for (int i = 0; i < 4; i++)
+    nn_graph_node (g, x)->value[i] = (float) i;
+  nn_graph_forward (g);
+  const float seed[4] = { 1, -2, 0.5f, 4 };
+  /* stop at a: b's backward runs, a's does not (x keeps what it had) */
+  for (int i = 0; i < 4; i++)
+    {
+      nn_graph_node (g, x)->grad[i] = 7;
+      nn_graph_node (g, c)->grad[i] = 9;
+    }
+  nn_graph_backward_seeded (g, b, seed, a);
+  for (int i = 0; i < 4; i++)
+    {
+      g_assert_cmpfloat (nn_graph_node (g, b)->grad[i], ==, seed[i]);
+      g_assert_cmpfloat (nn_graph_node (g, a)->grad[i], ==, 3 * seed[i]);
+      g_assert_cmpfloat (nn_graph_node (g, x)->grad[i], ==, 7);
+      g_assert_cmpfloat (nn_graph_node (g, c)->grad[i], ==, 9);
+    }
+  /* down to the input */
+  nn_graph_backward_seeded (g, b, seed, x);
+  for (int i = 0; i < 4; i++)
+    g_assert_cmpfloat (nn_graph_node (g, x)->grad[i], ==, 6 * seed[i]);
+  /* a node after the seeded one does not affect it: zero */
+  nn_graph_backward_seeded (g, a, seed, c);
+  for (int i = 0; i < 4; i++)
+    g_assert_cmpfloat (nn_graph_node (g, c)->grad[i], ==, 0);
+  /* the seeded node itself */
+  nn_graph_backward_seeded (g, c, seed, c);
+  for (int i = 0; i < 4; i++)
+    g_assert_cmpfloat (nn_graph_node (g, c)->grad[i], ==, seed[i]);
+  nn_graph_free (g);
+}
+
 /* Every misuse returns NULL/FALSE with an NN_TRAIN_ERROR_CONFIG in words. */
 static void
 test_errors (void)
@@ -623,6 +785,9 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/inspect/predict/batch", test_predict_batch);
   g_test_add_func ("/engine/inspect/gradient/input", test_input_gradient);
   g_test_add_func ("/engine/inspect/gradient/probe", test_probe_gradient);
+  g_test_add_func ("/engine/inspect/gradient/probe-inner", test_probe_gradient_inner);
+  g_test_add_func ("/engine/inspect/gradient/seeded", test_backward_seeded);
+  g_test_add_func ("/engine/inspect/gradient/slices", test_gradient_slices);
   g_test_add_func ("/engine/inspect/dead-units", test_dead_units);
   g_test_add_func ("/engine/inspect/errors", test_errors);
   return g_test_run ();

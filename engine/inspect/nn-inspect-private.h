@@ -9,13 +9,17 @@
 #include "nn.h"
 #include "nn-model-private.h"
 
-/* Inference goes through the model this many samples at a time whatever
- * the caller asks for (as nn_model_run does with 128): same results, a
- * bounded amount of memory, since every probe keeps its values. */
+/* Inference goes through the model at most this many samples at a time
+ * whatever the caller asks for (as nn_model_run does with 128): same
+ * results, a bounded amount of memory, since every probe keeps its values. */
 #define NN_INSPECT_FORWARD_BATCH  32
 /* The gradient graph's largest batch: a filter grid of 64 or 128
  * channels runs as one batch. */
 #define NN_INSPECT_GRADIENT_BATCH 128
+/* Fewer when a sample's activations are large (a 224 x 224 image through
+ * wide layers): the graphs' activations stay under these many bytes. */
+#define NN_INSPECT_FORWARD_BYTES  ((size_t) 256 << 20)
+#define NN_INSPECT_GRADIENT_BYTES ((size_t) 1 << 30)
 
 struct _NnInspector {
   NnModel    *model;          /* owned copy, weights included */
@@ -34,6 +38,9 @@ struct _NnInspector {
   int         fwd_batch;
   NnCompiled *grad;
   int         grad_batch;
+  /* The largest batches either graph is compiled for (the limits above,
+   * or fewer for large samples). */
+  int         fwd_max, grad_max;
 };
 
 /* FALSE with NN_TRAIN_ERROR_CONFIG unless t is (n, input shape...) with n
@@ -45,9 +52,10 @@ gboolean    nn_inspector_check_input  (NnInspector *in, const NnTensor *t, int w
  * one of in's probes. */
 gboolean    nn_inspector_check_probe  (NnInspector *in, int probe, GError **error);
 /* The inference graph, compiled for at least batch samples (at most
- * NN_INSPECT_FORWARD_BATCH), or NULL with the compiler's error. */
+ * fwd_max: callers go through their samples fwd_batch at a time), or NULL
+ * with the compiler's error. */
 NnCompiled *nn_inspector_forward_graph  (NnInspector *in, int batch, GError **error);
-/* The gradient graph, likewise (at most NN_INSPECT_GRADIENT_BATCH). */
+/* The gradient graph, likewise (at most grad_max; grad_batch at a time). */
 NnCompiled *nn_inspector_gradient_graph (NnInspector *in, int batch, GError **error);
 /* The node of probe in c (either graph). */
 int         nn_inspector_probe_node   (NnInspector *in, NnCompiled *c, int probe);

@@ -91,7 +91,7 @@ compile (NnInspector *in, int batch, int flags, GError **error)
 NnCompiled *
 nn_inspector_forward_graph (NnInspector *in, int batch, GError **error)
 {
-  batch = CLAMP (batch, 1, NN_INSPECT_FORWARD_BATCH);
+  batch = CLAMP (batch, 1, MAX (in->fwd_max, 1));
   if (in->fwd && in->fwd_batch >= batch)
     return in->fwd;
   NnCompiled *c = compile (in, batch, 0, error);
@@ -106,7 +106,7 @@ nn_inspector_forward_graph (NnInspector *in, int batch, GError **error)
 NnCompiled *
 nn_inspector_gradient_graph (NnInspector *in, int batch, GError **error)
 {
-  batch = CLAMP (batch, 1, NN_INSPECT_GRADIENT_BATCH);
+  batch = CLAMP (batch, 1, MAX (in->grad_max, 1));
   if (in->grad && in->grad_batch >= batch)
     return in->grad;
   /* The old graph goes first: the two need not fit in memory together. */
@@ -186,6 +186,22 @@ list_probes (NnInspector *in, NnCompiled *c)
     }
 }
 
+/* fwd_max and grad_max from one sample's activations in c (batch 1): the
+ * inference graph holds the probes' values and what shares the rest, the
+ * gradient graph a value and a gradient for every node. */
+static void
+set_batch_limits (NnInspector *in, NnCompiled *c)
+{
+  size_t all = 0;
+  for (int i = 0; i < c->g->n_nodes; i++)
+    if (!c->g->nodes[i].external)
+      all += c->g->nodes[i].capacity;
+  size_t fwd = MAX (c->g->value_arena_size, 1) * sizeof (float);
+  size_t grad = MAX (all, 1) * 2 * sizeof (float);
+  in->fwd_max = (int) CLAMP (NN_INSPECT_FORWARD_BYTES / fwd, 1, NN_INSPECT_FORWARD_BATCH);
+  in->grad_max = (int) CLAMP (NN_INSPECT_GRADIENT_BYTES / grad, 1, NN_INSPECT_GRADIENT_BATCH);
+}
+
 NnInspector *
 nn_inspector_new (const NnModel *m, GError **error)
 {
@@ -217,9 +233,11 @@ nn_inspector_new (const NnModel *m, GError **error)
                    "Input layer", nn_model_get_name (m), n_inputs);
       return NULL;
     }
+  in->fwd_max = in->grad_max = 1;
   NnCompiled *c = nn_inspector_forward_graph (in, 1, error);
   if (!c)
     return NULL;
+  set_batch_limits (in, c);
   NnNode *x = nn_graph_node (c->g, c->input_nodes[0]);
   in->input_ndim = x->ndim - 1;
   memcpy (in->input_shape, x->shape + 1, sizeof (int) * (size_t) in->input_ndim);
