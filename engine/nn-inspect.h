@@ -130,21 +130,28 @@ NnTensor      *nn_inspector_explain        (NnInspector *in, const NnTensor *inp
 
 /* Filter visualization: the input that maximizes the mean of one channel
  * of a probe's output, by gradient ascent from grey (0.5) plus small noise,
- * the gradient divided by its root mean square each step. */
+ * the gradient divided by its root mean square each step. An image whose
+ * gradient is zero everywhere (its channel is a ReLU below threshold at
+ * every position, as on grey) gets fresh noise instead, stronger each time,
+ * until the channel responds. */
 typedef struct {
   int      steps;         /* default 40 */
-  float    step_size;     /* default 0.05, in the model's input units (not clipped while
+  float    step_size;     /* default 0.2, in the model's input units (not clipped while
                              ascending; the returned images are rescaled for display) */
-  int      jitter;        /* roll the image by up to this many pixels before each step; 0: off */
+  int      jitter;        /* roll the image by up to this many pixels before each step
+                             but the first; 0: off */
   float    blur;          /* Gaussian blur sigma (pixels) every 4 steps; 0: off */
   float    noise;         /* the starting noise's amplitude, default 0.02 */
   guint64  seed;
+  gboolean raw;           /* TRUE: the images (returned and given to progress) in the
+                             model's input units, not rescaled; default FALSE */
 } NnFilterConfig;
 
 void           nn_filter_config_init       (NnFilterConfig *c);
 
-/* Called after each step with the images so far (n_channels, input
- * shape...): returning FALSE cancels. */
+/* Called with step 0 and the starting images, then after each step (1 to
+ * steps) with the images so far (n_channels, input shape...), rescaled as
+ * the result is: returning FALSE cancels. */
 typedef gboolean (*NnFilterProgress) (int step, int steps, const NnTensor *images,
                                       gpointer user_data);
 
@@ -160,7 +167,10 @@ NnTensor      *nn_inspector_filters        (NnInspector *in, int probe, const in
                                             double *gains, GError **error);
 
 /* The confusion of output 0 over samples idx of ds (NULL: the test split),
- * and what each sample was given. */
+ * and what each sample was given. A sample is predicted as nn_model_evaluate
+ * counts accuracy: the first largest probability, or for one sigmoid unit
+ * class 1 when p > 0.5; its truth is its class number or the largest entry
+ * of its one-hot target. */
 typedef struct {
   int       n_classes;
   char    **class_names;  /* n_classes (the dataset's, or "0", "1", ...) */
@@ -175,7 +185,8 @@ typedef struct {
   float    *confidence;   /* per sample: the probability given to the predicted class */
 } NnConfusion;
 
-/* progress (may be NULL) as for the filters, with images NULL: FALSE cancels. */
+/* progress (may be NULL) as for the filters, with images NULL, after each
+ * batch of samples (step: batches done, steps: batches): FALSE cancels. */
 NnConfusion   *nn_confusion_compute        (NnModel *m, NnDataset *ds, const guint32 *idx,
                                             size_t n, NnFilterProgress progress,
                                             gpointer user_data, GError **error);
