@@ -70,6 +70,7 @@ static const char datasets_text[] =
   "  any 2-D set also takes :features=x1,x2,x1sq,x2sq,x1x2,sinx1,sinx2\n"
   "  regression[:n=N][:features=F][:noise=F][:seed=S]\n"
   "  twoinput[:n=N][:seed=S]\n"
+  "  shapes[:n=N][:size=S][:noise=F][:seed=S][:test=F]   (S×S images: a square, cross or ring)\n"
   "  PATH.csv[:target=COL][:missing=error|drop|mean|zero][:task=auto|classify|regress][:test=F]\n"
   "  DIR                   a folder of IDX files (train-images-idx3-ubyte and friends), with the\n"
   "                        options of fashion-mnist but dir\n"

@@ -54,6 +54,10 @@ typedef struct {
    * computed from (for pictures), else NULL. */
   NnArray  *points;
   char    **notes;             /* what the loader noticed, NULL-terminated, or NULL */
+  /* Per sample, the bounding box of the object the class names (x0, y0,
+   * x1, y1: inclusive pixel columns and rows), 4 ints each; NULL for
+   * datasets without boxes (only the generated "shapes" has them). */
+  int      *boxes;
 } NnDataset;
 
 void        nn_dataset_free          (NnDataset *ds);
@@ -64,6 +68,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (NnDataset, nn_dataset_free)
  * columns taken as categorical and why, the task of its target. Borrowed;
  * NULL-terminated, empty when there is nothing to say (never NULL). */
 const char *const *nn_dataset_get_notes (const NnDataset *ds);
+/* The bounding box of sample i of the test split (test TRUE) or of the
+ * training split into box: x0, y0, x1, y1, inclusive pixel columns and rows
+ * of the input image. FALSE (box untouched) when the dataset has no boxes
+ * or i is not in the split. */
+gboolean    nn_dataset_get_box       (const NnDataset *ds, gboolean test, size_t i, int box[4]);
 
 /* Opens a dataset from a spec: a name with options or a path.
  *   fashion-mnist[:classes=5,7][:limit=N][:dir=PATH]
@@ -81,6 +90,11 @@ const char *const *nn_dataset_get_notes (const NnDataset *ds);
  *   regression[:n=N][:features=F][:noise=F][:seed=S]
  *   twoinput[:n=N][:seed=S]
  *     (inputs "a", "b" (8) each; targets "class" (I32, 2 classes), "value" (1))
+ *   shapes[:n=N][:size=S][:noise=F][:seed=S][:test=F]
+ *     (n 2000 gray S×S images (S 32, from 16 to 256) of uniform noise in
+ *     [0, F] (F 0.35, at most 0.75) holding one bright shape (0.8 to 1, 7 to
+ *     11 px) at a random place, never cut by the border: classes "square",
+ *     "cross", "ring", balanced; each sample's box, nn_dataset_get_box)
  *   PATH.csv[:target=COL][:missing=drop|mean|zero|error][:task=classify|regress]
  *           [:norm=meanstd|minmax|none][:test=F]
  *     (task defaults to classify when the target is not numeric or holds

@@ -331,6 +331,36 @@ open_toy_regression (const Spec   *s,
   return ds;
 }
 
+/* shapes[:n=N][:size=S][:noise=F][:seed=S][:test=F][:classes=a,b][:limit=N]:
+ * the generated localization set (nn-data-shapes.c). The generator checks
+ * the sizes itself, so that its message says why they are limited. */
+static NnDataset *
+open_shapes (const Spec   *s,
+             GError      **error)
+{
+  static const char *const keys[] = { "n", "size", "noise", "seed", "test", "classes", "limit",
+                                      NULL };
+  if (!spec_check_keys (s, "shapes", keys, error))
+    return NULL;
+  guint64 n, size, seed;
+  double noise, test;
+  if (!spec_get_uint (s, "n", 2000, 0, G_MAXUINT64, &n, error)
+      || !spec_get_uint (s, "size", 32, 0, G_MAXUINT64, &size, error)
+      || !spec_get_double (s, "noise", 0.35, 0.0, 0.75, &noise, error)
+      || !spec_get_uint (s, "seed", 1, 0, G_MAXUINT64, &seed, error)
+      || !spec_get_double (s, "test", 0.2, 0.05, 0.95, &test, error))
+    return NULL;
+  g_autoptr(NnDataset) ds = nn_dataset_new_shapes ((size_t) MIN (n, G_MAXSIZE),
+                                                   (int) MIN (size, G_MAXINT), noise, seed,
+                                                   error);
+  if (ds == NULL)
+    return NULL;
+  nn_dataset_split_tail (ds, (size_t) floor ((double) ds->n * test + 0.5));
+  if (!apply_classes_limit (ds, s, error))
+    return NULL;
+  return g_steal_pointer (&ds);
+}
+
 /* A folder with one sub-folder of PNG images per class:
  * DIR[:size=HxW][:channels=1|3][:skip=true|false][:test=F][:seed=S] */
 static NnDataset *
@@ -469,8 +499,8 @@ nn_dataset_open (const char    *spec,
     {
       g_set_error_literal (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
                            "No dataset given: use fashion-mnist, spirals, moons, circles, "
-                           "xor, blobs, plane, gaussians, regression, twoinput, a .csv file or a "
-                           "folder of IDX files");
+                           "xor, blobs, plane, gaussians, regression, twoinput, shapes, a .csv "
+                           "file or a folder of IDX files");
       return NULL;
     }
 
@@ -532,6 +562,8 @@ nn_dataset_open (const char    *spec,
     ds = open_regression (&s, error);
   else if (g_str_equal (s.name, "twoinput"))
     ds = open_twoinput (&s, error);
+  else if (g_str_equal (s.name, "shapes"))
+    ds = open_shapes (&s, error);
   else if (csv)
     ds = open_csv (&s, cancel, error);
   else if (g_file_test (s.name, G_FILE_TEST_IS_DIR) && nn_png_folder_detect (s.name))
@@ -541,8 +573,8 @@ nn_dataset_open (const char    *spec,
   else
     g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
                  "Unknown dataset “%s”: use fashion-mnist, spirals, moons, circles, xor, "
-                 "blobs, plane, gaussians, regression, twoinput, a .csv file or a folder "
-                 "of IDX files",
+                 "blobs, plane, gaussians, regression, twoinput, shapes, a .csv file or a "
+                 "folder of IDX files",
                  s.name);
 
   if (ds != NULL && features != 0 && !nn_dataset_apply_features (ds, features, error))

@@ -53,3 +53,8 @@ NnDataset  *nn_dataset_new_twoinput  (size_t n, guint64 seed, GError **error);
  * points in [-1, 1]²: regression sets for the playground. */
 NnDataset  *nn_dataset_new_toy_regression (const char *kind, size_t n, double noise,
                                            guint64 seed, GError **error);
+
+/* "shapes": n gray size × size images of noise in [0, noise] holding one
+ * square, cross or ring each, with its bounding box (ds->boxes). */
+NnDataset  *nn_dataset_new_shapes    (size_t n, int size, double noise, guint64 seed,
+                                      GError **error);

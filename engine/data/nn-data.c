@@ -328,6 +328,7 @@ nn_dataset_free (NnDataset *ds)
   g_free (ds->test_idx);
   g_free (ds->train_idx);
   g_strfreev (ds->notes);
+  g_free (ds->boxes);
   g_free (ds);
 }
 
@@ -337,6 +338,22 @@ nn_dataset_get_notes (const NnDataset *ds)
   static const char *const none[] = { NULL };
   g_return_val_if_fail (ds != NULL, none);
   return ds->notes != NULL ? (const char *const *) ds->notes : none;
+}
+
+gboolean
+nn_dataset_get_box (const NnDataset *ds,
+                    gboolean         test,
+                    size_t           i,
+                    int              box[4])
+{
+  g_return_val_if_fail (ds != NULL, FALSE);
+  g_return_val_if_fail (box != NULL, FALSE);
+
+  if (ds->boxes == NULL || i >= (test ? ds->n_test : ds->n_train))
+    return FALSE;
+  memcpy (box, ds->boxes + 4 * (size_t) (test ? ds->test_idx : ds->train_idx)[i],
+          4 * sizeof (int));
+  return TRUE;
 }
 
 void
@@ -401,6 +418,10 @@ nn_dataset_compact (NnDataset      *ds,
     array_compact (ds->inputs[i], keep, n_keep);
   for (int i = 0; i < ds->n_targets; i++)
     array_compact (ds->targets[i], keep, n_keep);
+  if (ds->boxes != NULL)
+    for (size_t i = 0, j = 0; i < ds->n; i++)
+      if (keep[i])
+        memmove (ds->boxes + 4 * j++, ds->boxes + 4 * i, 4 * sizeof (int));
 
   guint32 *train = g_new (guint32, MAX (n_keep, 1));
   guint32 *test = g_new (guint32, MAX (n_keep, 1));
