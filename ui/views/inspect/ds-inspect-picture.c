@@ -107,9 +107,9 @@ ds_inspect_picture_measure (GtkWidget      *widget,
                             int            *natural_baseline)
 {
   DsInspectPicture *self = DS_INSPECT_PICTURE (widget);
-
-  *minimum = MIN (self->size, 16);
-  *natural = self->size;
+  /* A fixed size: boxes hand out minimum heights, and a picture shrunk
+   * to a few pixels shows nothing. */
+  *minimum = *natural = self->size;
 }
 
 static void

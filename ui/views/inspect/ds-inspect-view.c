@@ -82,7 +82,8 @@ pick_model (DsInspectView *self,
   DsTrainingRun *run = doc ? ds_document_get_current_run (doc) : NULL;
   NnModel *model = doc ? ds_document_get_model (doc) : NULL;
 
-  watch_run (self, run && ds_training_run_is_live (run) ? run : NULL);
+  /* Watched before it starts too: its first snapshot makes it live here. */
+  watch_run (self, run);
   if (run && ds_training_run_is_live (run))
     {
       if (ds_training_run_get_snapshot (run))
