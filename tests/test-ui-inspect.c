@@ -312,6 +312,7 @@ test_draw (Ui            *ui,
   for (int k = 0; k < 10; k++)
     change = MAX (change, fabs (ds_inspect_bars_get_value (bars, k) - before[k]));
   g_assert_cmpfloat (change, >, 1e-3);
+  gtk_stack_set_visible_child_name (ui->view->source_stack, "draw");
   screenshot (ui, "draw");
 
   ds_inspect_canvas_clear (canvas);
@@ -424,6 +425,7 @@ test_live (Ui            *ui,
   g_autoptr(DsDataset) ds = NULL;
   DsDatasetStore *store = ds_document_get_dataset_store (ui->doc);
   Advance a = { ds_inspect_view_get_subject (ui->view), 0 };
+  Computed c = { ui->view, 0 };
   NnFitConfig cfg;
 
   show_trained (ui);
@@ -441,7 +443,11 @@ test_live (Ui            *ui,
   g_assert_no_error (error);
   g_assert_true (ui_wait_for (generation_advanced, &a, 60000));
   g_assert_true (g_str_has_prefix (ds_inspect_subject_get_model_text (a.subject), "Run 2, epoch "));
+  c.n = ds_inspect_view_get_n_computed (ui->view);
   g_assert_true (ds_inspect_subject_open_test_sample (a.subject, 3));
+  /* Shown while the run trains, though its weights move on meanwhile. */
+  g_assert_true (ui_wait_for (computed_past, &c, 60000));
+  g_assert_cmpint (ds_inspect_bars_get_n (ds_inspect_view_get_bars (ui->view)), ==, 10);
   screenshot (ui, "live");
   ds_training_run_stop (run);
   g_assert_true (ui_wait_for (run_ended, run, 10000));

@@ -90,10 +90,20 @@ ds_inspect_picture_snapshot (GtkWidget   *widget,
   int height = gtk_widget_get_height (widget);
   cairo_t *cr;
 
-  if (self->surface == NULL || width < 1 || height < 1)
+  if (width < 1 || height < 1)
     return;
   cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  draw (widget, cr, width, height);
+  if (self->surface == NULL)
+    {
+      /* Empty: a faint dashed frame where the picture will go. */
+      cairo_set_source_rgba (cr, 0.5, 0.5, 0.5, 0.5);
+      cairo_set_line_width (cr, 1);
+      cairo_set_dash (cr, (double[]) { 4, 4 }, 2, 0);
+      cairo_rectangle (cr, 0.5, 0.5, width - 1, height - 1);
+      cairo_stroke (cr);
+    }
+  else
+    draw (widget, cr, width, height);
   cairo_destroy (cr);
 }
 

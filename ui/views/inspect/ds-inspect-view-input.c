@@ -383,7 +383,6 @@ channel_activated_cb (DsInspectView *self,
 
       gtk_label_set_text (self->channel_label, title);
       ds_inspect_picture_set_export_name (self->channel_picture, name);
-      gtk_widget_set_visible (GTK_WIDGET (self->channel_picture), TRUE);
     }
 }
 
@@ -629,7 +628,6 @@ _ds_inspect_view_build_input (DsInspectView *self)
   ds_inspect_picture_set_export_name (self->input_picture, "input");
   self->input_label = GTK_LABEL (gtk_label_new ("Pick an input below"));
   self->channel_picture = DS_INSPECT_PICTURE (ds_inspect_picture_new (160));
-  gtk_widget_set_visible (GTK_WIDGET (self->channel_picture), FALSE);
   self->channel_label = GTK_LABEL (gtk_label_new ("Click a channel to enlarge it here"));
   gtk_widget_add_css_class (GTK_WIDGET (self->channel_label), "dim-label");
   gtk_box_append (GTK_BOX (pictures), captioned (GTK_WIDGET (self->input_picture),

@@ -87,7 +87,19 @@ act_done_cb (GObject      *source,
   if (g_cancellable_is_cancelled (self->cancellable))
     return;
   current = job->generation == ds_inspect_subject_get_generation (self->subject);
-  if (current && error)
+  if (!current && !error && job->input_serial == self->input_serial
+      && self->probes_generation != 0
+      && job->n_values == ds_inspect_activations_get_n_layers (self->activations))
+    {
+      /* Weights a few seconds old (a live run moved on while this ran):
+       * shown all the same, or a slow machine would show nothing while a
+       * run trains; the newer model's turn comes next. */
+      ds_inspect_activations_take_values (self->activations, g_steal_pointer (&job->values),
+                                          job->n_values);
+      _ds_inspect_view_show_result (self, job->prediction);
+      self->n_computed++;
+    }
+  else if (current && error)
     {
       /* The model cannot be inspected (not a classifier's input, a shape
        * the engine refuses): the page says why. */
@@ -448,9 +460,9 @@ _ds_inspect_view_model_changed_jobs (DsInspectView *self)
   NnModel *model = ds_inspect_subject_get_model (self->subject);
 
   g_clear_pointer (&self->inspector, nn_inspector_free);
-  self->probes_generation = 0;
   if (model == NULL)
     {
+      self->probes_generation = 0;
       ds_inspect_activations_set_probes (self->activations, NULL,
                                          ds_inspect_subject_get_model_text (self->subject));
       ds_inspect_bars_set (self->bars, 0, NULL, NULL, -1);

@@ -298,7 +298,7 @@ build (DsInspectView *self)
   self->main_stack = GTK_STACK (gtk_stack_new ());
   gtk_widget_set_vexpand (GTK_WIDGET (self->main_stack), TRUE);
   self->empty_page = ADW_STATUS_PAGE (adw_status_page_new ());
-  adw_status_page_set_icon_name (self->empty_page, "ds-inspect-symbolic");
+  adw_status_page_set_icon_name (self->empty_page, "edit-find-symbolic");
   adw_status_page_set_title (self->empty_page, "Nothing to Inspect");
   gtk_stack_add_named (self->main_stack, GTK_WIDGET (self->empty_page), "empty");
 
