@@ -135,6 +135,8 @@ ds_inspect_canvas_snapshot (GtkWidget   *widget,
   cr = gtk_snapshot_append_cairo (snapshot,
                                   &GRAPHENE_RECT_INIT (0, 0, gtk_widget_get_width (widget),
                                                        gtk_widget_get_height (widget)));
+  /* Cells edge to edge: antialiased edges would draw a grid of seams. */
+  cairo_set_antialias (cr, CAIRO_ANTIALIAS_NONE);
   cairo_set_source_rgb (cr, 0, 0, 0);
   cairo_rectangle (cr, x0, y0, cell * self->width, cell * self->height);
   cairo_fill (cr);
