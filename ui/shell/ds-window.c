@@ -9,6 +9,7 @@
 #include "ds-autosave.h"
 #include "ds-build-view.h"
 #include "ds-data-view.h"
+#include "ds-inspect-view.h"
 #include "ds-sample-gallery.h"
 #include "ds-train-view.h"
 #include "ds-util.h"
@@ -648,6 +649,7 @@ ds_window_init (DsWindow *self)
   add_view (self, DS_TYPE_DATA_VIEW, "data", "Data", "ds-data-symbolic");
   add_view (self, DS_TYPE_BUILD_VIEW, "build", "Build", "ds-build-symbolic");
   add_view (self, DS_TYPE_TRAIN_VIEW, "train", "Train", "ds-train-symbolic");
+  add_view (self, DS_TYPE_INSPECT_VIEW, "inspect", "Inspect", "ds-inspect-symbolic");
   /* A new window opens on the builder, as before the Data view existed. */
   ds_window_set_visible_view (self, "build");
 

@@ -173,3 +173,27 @@ ds_colors_ridge (double   t,
   line->blue = 0.0;
   line->alpha = 0.55 + 0.4 * t;
 }
+
+guint32
+ds_colors_activation_pixel (double u)
+{
+  /* Viridis at nine stops, interpolated linearly. */
+  static const guint8 stops[9][3] = {
+    { 68, 1, 84 }, { 71, 44, 122 }, { 59, 81, 139 }, { 44, 113, 142 }, { 33, 144, 141 },
+    { 39, 173, 129 }, { 92, 200, 99 }, { 170, 220, 50 }, { 253, 231, 37 },
+  };
+  double x, f;
+  int i;
+  guint32 rgb = 0;
+
+  if (!(u > 0))
+    u = 0;
+  if (u > 1)
+    u = 1;
+  x = u * 8;
+  i = MIN ((int) x, 7);
+  f = x - i;
+  for (int k = 0; k < 3; k++)
+    rgb = (rgb << 8) | (guint32) lround (stops[i][k] + f * (stops[i + 1][k] - stops[i][k]));
+  return rgb;
+}

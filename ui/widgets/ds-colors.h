@@ -48,4 +48,9 @@ void     ds_colors_ridge           (double         t,
                                     GdkRGBA       *fill,
                                     GdkRGBA       *line);
 
+/* The Inspect view's activations: an RGB24 pixel for u in 0..1 (the lowest
+ * value of a layer to its highest), dark blue through teal to yellow
+ * (viridis-like: ordered in lightness, readable in grey print). */
+guint32  ds_colors_activation_pixel (double        u);
+
 G_END_DECLS

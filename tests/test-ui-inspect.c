@@ -1,0 +1,475 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The Inspect view under a private X server (tests/run-headless.sh), with
+ * the small Fashion-MNIST convnet sample trained for one epoch on 500
+ * images: a test image gives every layer's activations and a prediction
+ * whose probabilities sum to one; drawing on the canvas changes the
+ * prediction, and after a burst of strokes the chart shows the latest
+ * drawing's prediction; a PNG is converted to the model's input with the
+ * conversion in words; a model without weights says why there is nothing
+ * to inspect; a live run is followed, its generation advancing.
+ * DEEPSCOPE_SCREENSHOTS=DIR also writes the window as PNGs there. */
+#include <math.h>
+#include <string.h>
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+
+#include "ds-application.h"
+#include "ds-inspect-view-private.h"
+#include "ds-training-run.h"
+#include "ds-window.h"
+#include "ui-test-util.h"
+
+#define SPEC "fashion-mnist:limit=500"
+
+typedef struct
+{
+  DsWindow      *window;
+  DsDocument    *doc;
+  DsInspectView *view;
+} Ui;
+
+static NnModel *trained;   /* fashion_small after one epoch, made once */
+
+static char *
+sample_path (const char *name)
+{
+  const char *dir = g_getenv ("DEEPSCOPE_SAMPLES");
+
+  g_assert_nonnull (dir);
+  return g_build_filename (dir, name, NULL);
+}
+
+static NnModel *
+load_sample (const char *name)
+{
+  g_autofree char *path = sample_path (name);
+  g_autoptr(GError) error = NULL;
+  NnModel *m = nn_model_load (path, &error);
+
+  g_assert_no_error (error);
+  return m;
+}
+
+static void
+ui_setup (Ui            *ui,
+          gconstpointer  data)
+{
+  ui->window = ds_window_new (NULL);
+  gtk_window_set_default_size (GTK_WINDOW (ui->window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (ui->window));
+  ui->doc = ds_window_get_document (ui->window);
+  ui->view = DS_INSPECT_VIEW (ds_window_get_view (ui->window, "inspect"));
+  g_assert_nonnull (ui->view);
+  ui_spin (100);
+}
+
+static void
+ui_teardown (Ui            *ui,
+             gconstpointer  data)
+{
+  ui_close_window_checked (ui->window);
+}
+
+static void
+screenshot (Ui         *ui,
+            const char *name)
+{
+  const char *dir = g_getenv ("DEEPSCOPE_SCREENSHOTS");
+  GtkSnapshot *snap;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = NULL;
+  GdkPaintable *paintable;
+
+  if (dir == NULL)
+    return;
+  paintable = gtk_widget_paintable_new (GTK_WIDGET (ui->window));
+  /* The paintable is empty while the window waits for a new layout. */
+  for (int tries = 0; node == NULL && tries < 50; tries++)
+    {
+      ui_spin (200);
+      snap = gtk_snapshot_new ();
+      gdk_paintable_snapshot (paintable, snap, gtk_widget_get_width (GTK_WIDGET (ui->window)),
+                              gtk_widget_get_height (GTK_WIDGET (ui->window)));
+      node = gtk_snapshot_free_to_node (g_steal_pointer (&snap));
+    }
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (ui->window)),
+                                         node, NULL);
+  path = g_strdup_printf ("%s/inspect-%s.png", dir, name);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_object_unref (paintable);
+}
+
+static gboolean
+run_ended (gpointer data)
+{
+  return !ds_training_run_is_live (data);
+}
+
+/* fashion_small trained for one epoch on SPEC, through a training run as
+ * the Train view starts it. */
+static NnModel *
+train_once (void)
+{
+  g_autoptr(NnModel) model = load_sample ("fashion_small.json");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DsDataset) ds = NULL;
+  g_autoptr(DsTrainingRun) run = NULL;
+  NnDataset *raw;
+  NnFitConfig cfg;
+
+  if (trained)
+    return nn_model_copy (trained);
+  raw = nn_dataset_open (SPEC, NULL, &error);
+  g_assert_no_error (error);
+  ds = ds_dataset_new_take (raw);
+  nn_model_set_dataset (model, SPEC);
+  nn_fit_config_init (&cfg);
+  cfg.epochs = 1;
+  cfg.batch_size = 32;
+  cfg.validation_split = 0;
+  cfg.seed = 1;
+  run = ds_training_run_new ("Run 1", model, ds, &cfg, FALSE);
+  g_assert_true (ds_training_run_start (run, &error));
+  g_assert_no_error (error);
+  g_assert_true (ui_wait_for (run_ended, run, 120000));
+  g_assert_nonnull (ds_training_run_get_result (run));
+  trained = nn_model_copy (ds_training_run_get_result (run));
+  nn_model_set_dataset (trained, SPEC);
+  nn_fit_config_clear (&cfg);
+  return nn_model_copy (trained);
+}
+
+static gboolean
+dataset_ready (gpointer data)
+{
+  DsInspectView *view = data;
+
+  return ds_inspect_subject_get_dataset (ds_inspect_view_get_subject (view)) != NULL
+         && ds_inspect_view_get_n_thumbs (view) > 0;
+}
+
+/* The trained model in the document, the Inspect view shown and its
+ * dataset (named by the model) loaded. */
+static void
+show_trained (Ui *ui)
+{
+  ds_document_take_model (ui->doc, train_once (), NULL, FALSE);
+  ds_window_set_visible_view (ui->window, "inspect");
+  g_assert_true (ui_wait_for (dataset_ready, ui->view, 60000));
+}
+
+typedef struct
+{
+  DsInspectView *view;
+  guint          n;
+} Computed;
+
+static gboolean
+computed_past (gpointer data)
+{
+  Computed *c = data;
+
+  return ds_inspect_view_get_n_computed (c->view) > c->n;
+}
+
+static double
+bars_sum (DsInspectBars *bars)
+{
+  double sum = 0;
+
+  for (int c = 0; c < ds_inspect_bars_get_n (bars); c++)
+    sum += ds_inspect_bars_get_value (bars, c);
+  return sum;
+}
+
+/* Picking a test image shows one row per probe with its channels, and a
+ * prediction over the ten classes summing to one, the true class marked. */
+static void
+test_test_image (Ui            *ui,
+                 gconstpointer  data)
+{
+  DsInspectSubject *subject = ds_inspect_view_get_subject (ui->view);
+  DsInspectActivations *acts = ds_inspect_view_get_activations (ui->view);
+  DsInspectBars *bars = ds_inspect_view_get_bars (ui->view);
+  g_autoptr(NnInspector) in = NULL;
+  g_autoptr(GError) error = NULL;
+  Computed c = { ui->view, 0 };
+  int conv = -1;
+
+  show_trained (ui);
+  g_assert_cmpstr (ds_inspect_subject_get_model_text (subject), ==,
+                   "The model as opened, with its saved weights");
+  /* The browser's first page, and a filter that needs no prediction:
+   * Fashion-MNIST's test split holds 1,000 pictures of each class. */
+  g_assert_cmpuint (ds_inspect_view_get_n_thumbs (ui->view), ==, DS_INSPECT_PAGE_SIZE);
+  ds_inspect_view_set_filter (ui->view, 2 + 9);
+  g_assert_cmpuint (ds_inspect_view_get_n_shown (ui->view), ==, 1000);
+  ds_inspect_view_set_filter (ui->view, 0);
+  g_assert_cmpuint (ds_inspect_view_get_n_shown (ui->view), ==, 10000);
+
+  c.n = ds_inspect_view_get_n_computed (ui->view);
+  g_assert_true (ds_inspect_subject_open_test_sample (subject, 17));
+  g_assert_true (ui_wait_for (computed_past, &c, 30000));
+
+  in = nn_inspector_new (ds_inspect_subject_get_model (subject), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ds_inspect_activations_get_n_layers (acts), ==, nn_inspector_get_n_probes (in));
+  for (int i = 0; i < nn_inspector_get_n_probes (in); i++)
+    {
+      const NnProbe *p = nn_inspector_get_probe (in, i);
+      g_autofree char *header = ds_inspect_activations_dup_header (acts, i);
+
+      g_assert_true (g_str_has_prefix (header, p->path));
+      g_assert_cmpint (ds_inspect_activations_get_n_channels (acts, i), >, 0);
+      if (p->spatial && p->ndim == 3)
+        g_assert_cmpint (ds_inspect_activations_get_n_channels (acts, i), ==, p->shape[2]);
+      if (p->conv && conv < 0)
+        conv = i;
+    }
+  g_assert_cmpint (ds_inspect_bars_get_n (bars), ==, 10);
+  g_assert_cmpfloat_with_epsilon (bars_sum (bars), 1.0, 1e-4);
+  g_assert_cmpint (ds_inspect_bars_get_truth (bars), >=, 0);
+  g_assert_cmpint (ds_inspect_bars_get_top (bars), >=, 0);
+
+  /* A channel clicked is enlarged beside the input. */
+  g_assert_cmpint (conv, >=, 0);
+  g_assert_cmpint (ds_inspect_picture_get_width (ds_inspect_view_get_channel_picture (ui->view)),
+                   ==, 0);
+  ds_inspect_activations_activate_channel (acts, conv, 0);
+  g_assert_cmpint (ds_inspect_picture_get_width (ds_inspect_view_get_channel_picture (ui->view)),
+                   ==, nn_inspector_get_probe (in, conv)->shape[1]);
+  screenshot (ui, "activations");
+}
+
+/* What the test computes itself: the model's prediction of the input the
+ * view shows. */
+static NnTensor *
+predict_input (DsInspectView *view)
+{
+  DsInspectSubject *subject = ds_inspect_view_get_subject (view);
+  g_autoptr(NnInspector) in = NULL;
+  g_autoptr(GError) error = NULL;
+  NnTensor *p;
+
+  in = nn_inspector_new (ds_inspect_subject_get_model (subject), &error);
+  g_assert_no_error (error);
+  p = nn_inspector_predict (in, ds_inspect_subject_get_input (subject), &error);
+  g_assert_no_error (error);
+  return p;
+}
+
+static gboolean
+shows_latest (gpointer data)
+{
+  DsInspectView *view = data;
+  DsInspectBars *bars = ds_inspect_view_get_bars (view);
+  g_autoptr(NnTensor) p = predict_input (view);
+
+  if (ds_inspect_bars_get_n (bars) != (int) p->size)
+    return FALSE;
+  for (int c = 0; c < (int) p->size; c++)
+    if (fabs (ds_inspect_bars_get_value (bars, c) - p->data[c]) > 1e-5)
+      return FALSE;
+  return TRUE;
+}
+
+/* Drawing changes the prediction; a burst of strokes is coalesced, and
+ * the chart ends on the latest drawing's prediction. */
+static void
+test_draw (Ui            *ui,
+           gconstpointer  data)
+{
+  DsInspectCanvas *canvas = ds_inspect_view_get_canvas (ui->view);
+  DsInspectBars *bars = ds_inspect_view_get_bars (ui->view);
+  double before[10], change = 0;
+  Computed c = { ui->view, 0 };
+  guint burst;
+
+  show_trained (ui);
+  g_assert_null (ds_inspect_view_get_canvas_reason (ui->view));
+  /* A vertical bar, like a pair of trousers' leg. */
+  c.n = ds_inspect_view_get_n_computed (ui->view);
+  ds_inspect_canvas_stroke (canvas, 12, 3, 12, 25);
+  ds_inspect_canvas_stroke (canvas, 16, 3, 16, 25);
+  g_assert_true (ui_wait_for (computed_past, &c, 30000));
+  g_assert_true (ui_wait_for (shows_latest, ui->view, 30000));
+  g_assert_cmpint (ds_inspect_bars_get_n (bars), ==, 10);
+  g_assert_cmpfloat_with_epsilon (bars_sum (bars), 1.0, 1e-4);
+  for (int k = 0; k < 10; k++)
+    before[k] = ds_inspect_bars_get_value (bars, k);
+
+  /* A burst of twenty strokes without spinning the main loop between:
+   * far fewer computations than strokes, ending on the last drawing. */
+  c.n = burst = ds_inspect_view_get_n_computed (ui->view);
+  for (int i = 0; i < 20; i++)
+    ds_inspect_canvas_stroke (canvas, 4, 6 + i, 24, 6 + i);
+  g_assert_true (ui_wait_for (computed_past, &c, 30000));
+  g_assert_true (ui_wait_for (shows_latest, ui->view, 30000));
+  g_assert_cmpuint (ds_inspect_view_get_n_computed (ui->view) - burst, <, 20);
+  for (int k = 0; k < 10; k++)
+    change = MAX (change, fabs (ds_inspect_bars_get_value (bars, k) - before[k]));
+  g_assert_cmpfloat (change, >, 1e-3);
+  gtk_stack_set_visible_child_name (ui->view->source_stack, "draw");
+  screenshot (ui, "draw");
+
+  ds_inspect_canvas_clear (canvas);
+  g_assert_true (ui_wait_for (shows_latest, ui->view, 30000));
+}
+
+/* A PNG is converted to the model's input shape, in words. */
+static void
+test_png (Ui            *ui,
+          gconstpointer  data)
+{
+  g_autofree char *dir = g_dir_make_tmp ("inspect-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "shape.png", NULL);
+  g_autofree guint8 *px = g_new0 (guint8, 40 * 30 * 3);
+  g_autoptr(GError) error = NULL;
+  Computed c = { ui->view, 0 };
+
+  for (int y = 8; y < 22; y++)
+    for (int x = 10; x < 30; x++)
+      px[(y * 40 + x) * 3] = px[(y * 40 + x) * 3 + 1] = 255;
+  g_assert_true (nn_png_write (path, px, 40, 30, 3, &error));
+  show_trained (ui);
+  c.n = ds_inspect_view_get_n_computed (ui->view);
+  g_assert_true (ds_inspect_view_open_png (ui->view, path, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (ds_inspect_view_get_conversion (ui->view), ==, "RGB 40×30 → grey 28×28");
+  g_assert_cmpstr (ds_inspect_subject_get_input_label (ds_inspect_view_get_subject (ui->view)),
+                   ==, "shape.png");
+  g_assert_true (ui_wait_for (computed_past, &c, 30000));
+  g_assert_true (ui_wait_for (shows_latest, ui->view, 30000));
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* A model without weights: the reason, in words, and no pages. */
+static void
+test_no_weights (Ui            *ui,
+                 gconstpointer  data)
+{
+  g_autofree char *path = sample_path ("fashion_small.json");
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  DsInspectSubject *subject = ds_inspect_view_get_subject (ui->view);
+
+  g_assert_true (ds_window_open (ui->window, file) == ui->window);
+  ds_window_set_visible_view (ui->window, "inspect");
+  ui_spin (200);
+  g_assert_null (ds_inspect_subject_get_model (subject));
+  g_assert_nonnull (strstr (ds_inspect_subject_get_model_text (subject),
+                            "has not been trained yet"));
+  g_assert_cmpint (ds_inspect_activations_get_n_layers (ds_inspect_view_get_activations (ui->view)),
+                   ==, 0);
+  screenshot (ui, "no-weights");
+}
+
+/* A model whose input is not a 28×28 grey picture: the canvas gives way
+ * to the reason, and the activations still work. */
+static void
+test_not_drawable (Ui            *ui,
+                   gconstpointer  data)
+{
+  g_autoptr(NnModel) model = load_sample ("spirals_mlp.json");
+  g_autoptr(GError) error = NULL;
+  DsInspectSubject *subject = ds_inspect_view_get_subject (ui->view);
+  int shape[2] = { 1, 2 };
+  g_autoptr(NnTensor) x = nn_tensor_new (2, shape);
+  Computed c = { ui->view, 0 };
+
+  g_assert_true (nn_model_init_weights (model, 1, &error));
+  nn_model_set_dataset (model, NULL);
+  ds_document_take_model (ui->doc, g_steal_pointer (&model), NULL, FALSE);
+  ds_window_set_visible_view (ui->window, "inspect");
+  ui_spin (200);
+  g_assert_nonnull (ds_inspect_subject_get_model (subject));
+  g_assert_nonnull (strstr (ds_inspect_view_get_canvas_reason (ui->view), "28×28"));
+  c.n = ds_inspect_view_get_n_computed (ui->view);
+  x->data[0] = 0.3f;
+  x->data[1] = -0.5f;
+  ds_inspect_subject_set_input (subject, x, "A point", -1);
+  g_assert_true (ui_wait_for (computed_past, &c, 30000));
+  g_assert_cmpint (ds_inspect_activations_get_n_layers (ds_inspect_view_get_activations (ui->view)),
+                   >, 1);
+  g_assert_cmpfloat_with_epsilon (bars_sum (ds_inspect_view_get_bars (ui->view)), 1.0, 1e-4);
+}
+
+typedef struct
+{
+  DsInspectSubject *subject;
+  guint             generation;
+} Advance;
+
+static gboolean
+generation_advanced (gpointer data)
+{
+  Advance *a = data;
+  const char *text = ds_inspect_subject_get_model_text (a->subject);
+
+  return ds_inspect_subject_get_generation (a->subject) >= a->generation + 2
+         && text && strstr (text, "(live)") && ds_inspect_subject_get_model (a->subject);
+}
+
+/* A live run is followed: the model text says so and the generation
+ * advances with its snapshots. */
+static void
+test_live (Ui            *ui,
+           gconstpointer  data)
+{
+  g_autoptr(NnModel) model = train_once ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DsTrainingRun) run = NULL;
+  g_autoptr(DsDataset) ds = NULL;
+  DsDatasetStore *store = ds_document_get_dataset_store (ui->doc);
+  Advance a = { ds_inspect_view_get_subject (ui->view), 0 };
+  Computed c = { ui->view, 0 };
+  NnFitConfig cfg;
+
+  show_trained (ui);
+  ds = ds_dataset_ref (ds_dataset_store_get_dataset (store));
+  nn_fit_config_init (&cfg);
+  cfg.epochs = 50;
+  cfg.batch_size = 32;
+  cfg.validation_split = 0;
+  cfg.snapshot_every = 2;
+  run = ds_training_run_new ("Run 2", model, ds, &cfg, TRUE);
+  ds_document_add_run (ui->doc, run);
+  ds_document_set_current_run (ui->doc, run);
+  a.generation = ds_inspect_subject_get_generation (a.subject);
+  g_assert_true (ds_training_run_start (run, &error));
+  g_assert_no_error (error);
+  g_assert_true (ui_wait_for (generation_advanced, &a, 60000));
+  g_assert_true (g_str_has_prefix (ds_inspect_subject_get_model_text (a.subject), "Run 2, epoch "));
+  c.n = ds_inspect_view_get_n_computed (ui->view);
+  g_assert_true (ds_inspect_subject_open_test_sample (a.subject, 3));
+  /* Shown while the run trains, though its weights move on meanwhile. */
+  g_assert_true (ui_wait_for (computed_past, &c, 60000));
+  g_assert_cmpint (ds_inspect_bars_get_n (ds_inspect_view_get_bars (ui->view)), ==, 10);
+  screenshot (ui, "live");
+  ds_training_run_stop (run);
+  g_assert_true (ui_wait_for (run_ended, run, 10000));
+  ui_spin (300);
+  g_assert_null (strstr (ds_inspect_subject_get_model_text (a.subject), "(live)"));
+  nn_fit_config_clear (&cfg);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int ret;
+
+  ui_test_init (&argc, &argv);
+  g_test_add ("/ui/inspect/no-weights", Ui, NULL, ui_setup, test_no_weights, ui_teardown);
+  g_test_add ("/ui/inspect/not-drawable", Ui, NULL, ui_setup, test_not_drawable, ui_teardown);
+  g_test_add ("/ui/inspect/test-image", Ui, NULL, ui_setup, test_test_image, ui_teardown);
+  g_test_add ("/ui/inspect/draw", Ui, NULL, ui_setup, test_draw, ui_teardown);
+  g_test_add ("/ui/inspect/png", Ui, NULL, ui_setup, test_png, ui_teardown);
+  g_test_add ("/ui/inspect/live", Ui, NULL, ui_setup, test_live, ui_teardown);
+  ret = g_test_run ();
+  g_clear_pointer (&trained, nn_model_free);
+  return ret;
+}

@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "deepscope"
+
+#include <cairo.h>
+#include <cairo-svg.h>
+
+#include "ds-file-chooser.h"
+#include "ds-inspect-export.h"
+
+typedef struct
+{
+  char                 *name;
+  DsInspectSizeFunc     size;
+  DsInspectDrawFunc     draw;
+  GtkFileChooserNative *chooser;
+  DsExportFormat        format;
+  GtkWidget            *menu;     /* GtkPopoverMenu, a child of the widget */
+} Hook;
+
+#define HOOK_KEY "ds-inspect-export"
+
+static void
+hook_free (gpointer data)
+{
+  Hook *hook = data;
+
+  ds_file_chooser_clear (&hook->chooser);
+  g_free (hook->name);
+  g_free (hook);
+}
+
+typedef struct
+{
+  GOutputStream *stream;
+  GError        *error;
+} Sink;
+
+static cairo_status_t
+write_cb (void                *closure,
+          const unsigned char *data,
+          unsigned int         length)
+{
+  Sink *sink = closure;
+
+  if (sink->error)
+    return CAIRO_STATUS_WRITE_ERROR;
+  if (!g_output_stream_write_all (sink->stream, data, length, NULL, NULL, &sink->error))
+    return CAIRO_STATUS_WRITE_ERROR;
+  return CAIRO_STATUS_SUCCESS;
+}
+
+/**
+ * ds_inspect_export_draw:
+ *
+ * Draws onto a PNG (twice the pixels, for print and dense screens) or SVG
+ * surface on white, into a temporary file renamed over @path once
+ * complete, so a failed export leaves nothing half written.
+ */
+gboolean
+ds_inspect_export_draw (GtkWidget          *widget,
+                        DsInspectDrawFunc   draw,
+                        int                 width,
+                        int                 height,
+                        DsExportFormat      format,
+                        const char         *path,
+                        GError            **error)
+{
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GFileOutputStream) out = NULL;
+  cairo_surface_t *surface;
+  cairo_status_t status;
+  Sink sink = { 0 };
+  cairo_t *cr;
+
+  g_return_val_if_fail (draw != NULL, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (width < 1 || height < 1)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           "There is no picture to export yet: pick an input first");
+      return FALSE;
+    }
+  file = g_file_new_for_path (path);
+  out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION, NULL, error);
+  if (out == NULL)
+    return FALSE;
+  sink.stream = G_OUTPUT_STREAM (out);
+  if (format == DS_EXPORT_SVG)
+    surface = cairo_svg_surface_create_for_stream (write_cb, &sink, width, height);
+  else
+    surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width * 2, height * 2);
+  cr = cairo_create (surface);
+  if (format != DS_EXPORT_SVG)
+    cairo_scale (cr, 2, 2);
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_paint (cr);
+  draw (widget, cr, width, height);
+  cairo_destroy (cr);
+  if (format != DS_EXPORT_SVG)
+    status = cairo_surface_write_to_png_stream (surface, write_cb, &sink);
+  else
+    {
+      cairo_surface_finish (surface);
+      status = cairo_surface_status (surface);
+    }
+  cairo_surface_destroy (surface);
+  if (sink.error == NULL && status != CAIRO_STATUS_SUCCESS)
+    g_set_error (&sink.error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot draw the picture: %s",
+                 cairo_status_to_string (status));
+  if (sink.error)
+    {
+      g_autoptr(GCancellable) cancel = g_cancellable_new ();
+
+      g_propagate_error (error, sink.error);
+      /* Closing with a cancelled operation abandons the temporary file. */
+      g_cancellable_cancel (cancel);
+      g_output_stream_close (G_OUTPUT_STREAM (out), cancel, NULL);
+      return FALSE;
+    }
+  return g_output_stream_close (G_OUTPUT_STREAM (out), NULL, error);
+}
+
+gboolean
+ds_inspect_export_widget (GtkWidget      *widget,
+                          DsExportFormat  format,
+                          const char     *path,
+                          GError        **error)
+{
+  Hook *hook;
+  int w = 0, h = 0;
+
+  g_return_val_if_fail (GTK_IS_WIDGET (widget), FALSE);
+  hook = g_object_get_data (G_OBJECT (widget), HOOK_KEY);
+  g_return_val_if_fail (hook != NULL, FALSE);
+
+  if (!hook->size (widget, &w, &h))
+    w = h = 0;
+  return ds_inspect_export_draw (widget, hook->draw, w, h, format, path, error);
+}
+
+static void
+chosen_cb (GFile    *file,
+           gpointer  user_data)
+{
+  GtkWidget *widget = user_data;
+  Hook *hook = g_object_get_data (G_OBJECT (widget), HOOK_KEY);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = file ? g_file_get_path (file) : NULL;
+
+  if (hook == NULL || path == NULL)
+    return;
+  if (!ds_inspect_export_widget (widget, hook->format, path, &error))
+    {
+      g_autofree char *text = g_strdup_printf ("Could not export the picture: %s", error->message);
+
+      if (!gtk_widget_activate_action (widget, "win.show-toast", "s", text))
+        g_message ("%s", text);
+    }
+}
+
+static void
+export_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  Hook *hook = g_object_get_data (G_OBJECT (widget), HOOK_KEY);
+  g_autofree char *current = NULL;
+  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+  int w, h;
+
+  if (hook == NULL || !hook->size (widget, &w, &h))
+    return;
+  hook->format = g_str_equal (g_variant_get_string (param, NULL), "svg") ? DS_EXPORT_SVG
+                                                                         : DS_EXPORT_PNG;
+  current = g_strdup_printf ("%s.%s", hook->name, ds_export_format_extension (hook->format));
+  gtk_file_filter_add_suffix (filter, ds_export_format_extension (hook->format));
+  ds_file_chooser_show (&hook->chooser, widget, "Export Picture", GTK_FILE_CHOOSER_ACTION_SAVE,
+                        "_Export", current, filter, chosen_cb, widget);
+}
+
+static void
+pressed_cb (GtkGestureClick *gesture,
+            int              n_press,
+            double           x,
+            double           y,
+            GtkWidget       *widget)
+{
+  Hook *hook = g_object_get_data (G_OBJECT (widget), HOOK_KEY);
+  int w, h;
+
+  if (hook == NULL || !hook->size (widget, &w, &h))
+    return;
+  gtk_popover_set_pointing_to (GTK_POPOVER (hook->menu),
+                               &(GdkRectangle) { (int) x, (int) y, 1, 1 });
+  gtk_popover_popup (GTK_POPOVER (hook->menu));
+}
+
+static void
+unrealize_cb (GtkWidget *widget)
+{
+  Hook *hook = g_object_get_data (G_OBJECT (widget), HOOK_KEY);
+
+  /* The popover is a child the widget's class does not know of. */
+  if (hook && hook->menu)
+    g_clear_pointer (&hook->menu, gtk_widget_unparent);
+}
+
+static void
+ensure_menu (GtkWidget *widget,
+             Hook      *hook)
+{
+  g_autoptr(GMenu) menu = g_menu_new ();
+
+  g_menu_append (menu, "Export as _PNG…", "inspect-export.export::png");
+  g_menu_append (menu, "Export as _SVG…", "inspect-export.export::svg");
+  hook->menu = gtk_popover_menu_new_from_model (G_MENU_MODEL (menu));
+  gtk_widget_set_parent (hook->menu, widget);
+  gtk_popover_set_has_arrow (GTK_POPOVER (hook->menu), FALSE);
+}
+
+static void
+activate_export_cb (GSimpleAction *action,
+                    GVariant      *param,
+                    gpointer       widget)
+{
+  export_action (widget, "export", param);
+}
+
+static void
+realize_cb (GtkWidget *widget)
+{
+  Hook *hook = g_object_get_data (G_OBJECT (widget), HOOK_KEY);
+
+  if (hook && hook->menu == NULL)
+    ensure_menu (widget, hook);
+}
+
+void
+ds_inspect_export_attach (GtkWidget         *widget,
+                          const char        *name,
+                          DsInspectSizeFunc  size,
+                          DsInspectDrawFunc  draw)
+{
+  g_autoptr(GSimpleActionGroup) group = g_simple_action_group_new ();
+  g_autoptr(GSimpleAction) action = g_simple_action_new ("export", G_VARIANT_TYPE_STRING);
+  GtkGesture *click = gtk_gesture_click_new ();
+  Hook *hook = g_new0 (Hook, 1);
+
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+
+  hook->name = g_strdup (name);
+  hook->size = size;
+  hook->draw = draw;
+  g_object_set_data_full (G_OBJECT (widget), HOOK_KEY, hook, hook_free);
+
+  g_signal_connect (action, "activate", G_CALLBACK (activate_export_cb), widget);
+  g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (action));
+  gtk_widget_insert_action_group (widget, "inspect-export", G_ACTION_GROUP (group));
+
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
+  g_signal_connect (click, "pressed", G_CALLBACK (pressed_cb), widget);
+  gtk_widget_add_controller (widget, GTK_EVENT_CONTROLLER (click));
+  g_signal_connect (widget, "realize", G_CALLBACK (realize_cb), NULL);
+  g_signal_connect (widget, "unrealize", G_CALLBACK (unrealize_cb), NULL);
+}
+
+void
+ds_inspect_export_set_name (GtkWidget  *widget,
+                            const char *name)
+{
+  Hook *hook = g_object_get_data (G_OBJECT (widget), HOOK_KEY);
+
+  g_return_if_fail (hook != NULL);
+  g_free (hook->name);
+  hook->name = g_strdup (name);
+}

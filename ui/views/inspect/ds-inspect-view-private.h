@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* DsInspectView internals shared by ds-inspect-view.c (the GObject, the
+ * layout, which model is inspected), ds-inspect-view-input.c (the test
+ * images, PNG files and the drawing canvas) and ds-inspect-view-jobs.c
+ * (the computations on worker threads), and accessors for the tests. */
+#pragma once
+
+#include <adwaita.h>
+
+#include "ds-inspect-activations.h"
+#include "ds-inspect-bars.h"
+#include "ds-inspect-canvas.h"
+#include "ds-inspect-picture.h"
+#include "ds-inspect-subject.h"
+#include "ds-inspect-view.h"
+
+/* Test images per page of the browser. */
+#define DS_INSPECT_PAGE_SIZE 20
+/* Seconds between two models while following a live run. */
+#define DS_INSPECT_FOLLOW_SECONDS 3
+
+struct _DsInspectView
+{
+  DsView                parent_instance;
+
+  /* Widgets (children of the view, made in init) */
+  GtkWidget            *root;
+  GtkLabel             *model_label;
+  GtkStack             *main_stack;       /* "empty" | "content" */
+  AdwStatusPage        *empty_page;
+  DsInspectPicture     *input_picture;
+  GtkLabel             *input_label;
+  GtkLabel             *conversion_label;
+  DsInspectPicture     *channel_picture;
+  GtkLabel             *channel_label;
+  DsInspectBars        *bars;
+  GtkLabel             *prediction_label;
+  GtkStack             *source_stack;     /* "browse" | "draw" */
+  GtkDropDown          *filter_drop;
+  GtkStringList        *filter_items;
+  GtkFlowBox           *thumbs;
+  GtkLabel             *page_label;
+  GtkWidget            *prev_button;
+  GtkWidget            *next_button;
+  GtkProgressBar       *pred_progress;
+  GtkLabel             *browse_why;
+  GtkWidget            *draw_box;
+  DsInspectCanvas      *canvas;
+  GtkLabel             *draw_why;
+  GtkStack             *pages;
+  DsInspectActivations *activations;
+
+  /* Owned */
+  DsInspectSubject     *subject;
+  DsTrainingRun        *run;              /* the run followed, or NULL */
+  guint                 follow_id;        /* a pending follow of the live run */
+  gint64                last_follow;      /* when the model last changed (µs) */
+  gboolean              stale;            /* something changed while unmapped */
+  GCancellable         *cancellable;      /* every job; cancelled at dispose */
+  GCancellable         *ensure_cancellable;
+  GtkFileChooserNative *chooser;
+  char                 *canvas_reason;    /* why drawing is off, or NULL */
+  int                   in_shape[3];      /* the model's input (H, W, C), or 0s */
+
+  /* Activations and prediction of the input: one job at a time. */
+  NnInspector          *inspector;        /* idle, for the current generation */
+  guint                 probes_generation;
+  gboolean              act_running;
+  gboolean              act_dirty;
+  guint                 input_serial;
+  guint                 n_computed;       /* results shown (tests) */
+
+  /* The test split's predictions, computed in batches. */
+  gboolean              pred_running;
+  guint                 pred_generation;
+  gsize                 pred_done;
+  int                  *pred;             /* n_test, -1 while unknown */
+  int                  *truth;            /* n_test, -1 when unknown */
+  gsize                 n_test;
+  GArray               *shown;            /* guint32 positions passing the filter */
+  guint                 page;
+};
+
+/* ds-inspect-view.c */
+void _ds_inspect_view_toast            (DsInspectView *self, const char *text);
+/* ds-inspect-view-input.c */
+GtkWidget *_ds_inspect_view_build_input (DsInspectView *self);
+void _ds_inspect_view_dataset_changed  (DsInspectView *self);
+void _ds_inspect_view_input_changed    (DsInspectView *self);
+void _ds_inspect_view_model_shape      (DsInspectView *self);
+void _ds_inspect_view_refilter         (DsInspectView *self);
+void _ds_inspect_view_show_result      (DsInspectView *self, const NnTensor *prediction);
+/* ds-inspect-view-jobs.c */
+void _ds_inspect_view_compute          (DsInspectView *self);
+void _ds_inspect_view_model_changed_jobs (DsInspectView *self);
+void _ds_inspect_view_start_predictions (DsInspectView *self);
+/* Feature f's value for pixel byte b (0..255), as the dataset reads it. */
+float _ds_inspect_view_pixel_value     (DsInspectView *self, size_t f, double b);
+
+/* For the tests. */
+DsInspectSubject     *ds_inspect_view_get_subject     (DsInspectView *self);
+DsInspectActivations *ds_inspect_view_get_activations (DsInspectView *self);
+DsInspectBars        *ds_inspect_view_get_bars        (DsInspectView *self);
+DsInspectCanvas      *ds_inspect_view_get_canvas      (DsInspectView *self);
+DsInspectPicture     *ds_inspect_view_get_channel_picture (DsInspectView *self);
+/* Inputs whose activations and prediction have been shown. */
+guint                 ds_inspect_view_get_n_computed  (DsInspectView *self);
+/* Test-split predictions known so far. */
+gsize                 ds_inspect_view_get_n_predicted (DsInspectView *self);
+/* The browser's items on this page (positions in the test split). */
+guint                 ds_inspect_view_get_n_thumbs    (DsInspectView *self);
+/* Filters: 0 all, 1 wrong only, 2 + c true class c, 2 + C + c predicted c. */
+void                  ds_inspect_view_set_filter      (DsInspectView *self,
+                                                       guint          filter);
+guint                 ds_inspect_view_get_n_shown     (DsInspectView *self);
+/* Why drawing is off, or NULL when the canvas is shown. */
+const char           *ds_inspect_view_get_canvas_reason (DsInspectView *self);
+/* Opens a PNG as the input, as "Open PNG…" does. */
+gboolean              ds_inspect_view_open_png        (DsInspectView *self,
+                                                       const char    *path,
+                                                       GError       **error);
+const char           *ds_inspect_view_get_conversion  (DsInspectView *self);
+/* Shows a page: "activations", "filters", "heatmaps", "errors". */
+void                  ds_inspect_view_show_page       (DsInspectView *self,
+                                                       const char    *name);
+/* Follows the document's runs now (instead of within 3 s). */
+void                  ds_inspect_view_refresh         (DsInspectView *self);

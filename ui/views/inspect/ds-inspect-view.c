@@ -1,0 +1,438 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* DsInspectView: the GObject, its layout, and which model it inspects:
+ * the document's current run (a live run's latest snapshot, refreshed
+ * every few seconds; an ended run's result), else the document's model
+ * when it has weights, else a reason in words. */
+#define G_LOG_DOMAIN "deepscope"
+
+#include "ds-file-chooser.h"
+#include "ds-inspect-view-private.h"
+
+G_DEFINE_FINAL_TYPE (DsInspectView, ds_inspect_view, DS_TYPE_VIEW)
+
+void
+_ds_inspect_view_toast (DsInspectView *self,
+                        const char    *text)
+{
+  if (!gtk_widget_activate_action (GTK_WIDGET (self), "win.show-toast", "s", text))
+    g_message ("%s", text);
+}
+
+/* ---- which model ---------------------------------------------------------- */
+
+static void follow (DsInspectView *self);
+
+static gboolean
+follow_timeout_cb (gpointer data)
+{
+  DsInspectView *self = data;
+
+  self->follow_id = 0;
+  follow (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* A live run's new snapshot: taken at most every DS_INSPECT_FOLLOW_SECONDS,
+ * so the pages' recomputations never crowd the trainer. */
+static void
+snapshot_cb (DsInspectView *self)
+{
+  gint64 wait = self->last_follow + DS_INSPECT_FOLLOW_SECONDS * G_USEC_PER_SEC
+                - g_get_monotonic_time ();
+
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    {
+      self->stale = TRUE;
+      return;
+    }
+  if (self->follow_id)
+    return;
+  if (wait <= 0)
+    follow (self);
+  else
+    self->follow_id = g_timeout_add ((guint) (wait / 1000) + 1, follow_timeout_cb, self);
+}
+
+static void
+watch_run (DsInspectView *self,
+           DsTrainingRun *run)
+{
+  if (self->run == run)
+    return;
+  if (self->run)
+    g_signal_handlers_disconnect_by_data (self->run, self);
+  g_set_object (&self->run, run);
+  if (run)
+    {
+      g_signal_connect_swapped (run, "snapshot", G_CALLBACK (snapshot_cb), self);
+      g_signal_connect_swapped (run, "ended", G_CALLBACK (follow), self);
+    }
+}
+
+static const char *no_model_text =
+  "The model has not been trained yet: train it in the Train view, or open a model file "
+  "with weights";
+
+/* The model to inspect now and the words for where it comes from. */
+static NnModel *
+pick_model (DsInspectView *self,
+            char         **text)
+{
+  DsDocument *doc = ds_view_get_document (DS_VIEW (self));
+  DsTrainingRun *run = doc ? ds_document_get_current_run (doc) : NULL;
+  NnModel *model = doc ? ds_document_get_model (doc) : NULL;
+
+  /* Watched before it starts too: its first snapshot makes it live here. */
+  watch_run (self, run);
+  if (run && ds_training_run_is_live (run))
+    {
+      if (ds_training_run_get_snapshot (run))
+        {
+          *text = g_strdup_printf ("%s, epoch %d (live)", ds_training_run_get_name (run),
+                                   MAX (1, ds_training_run_get_epoch (run)));
+          return ds_training_run_get_snapshot (run);
+        }
+      *text = g_strdup_printf ("%s has started: its first weights arrive after its first "
+                               "batch", ds_training_run_get_name (run));
+      return NULL;
+    }
+  if (run && ds_training_run_get_result (run))
+    {
+      int epochs = ds_training_run_get_epochs_done (run);
+
+      *text = g_strdup_printf ("%s, after %d epoch%s", ds_training_run_get_name (run), epochs,
+                               epochs == 1 ? "" : "s");
+      return ds_training_run_get_result (run);
+    }
+  if (model && nn_model_get_n_layers (model) > 0 && nn_model_has_weights (model))
+    {
+      *text = g_strdup ("The model as opened, with its saved weights");
+      return model;
+    }
+  *text = g_strdup (model && nn_model_get_n_layers (model) == 0
+                    ? "There is no model yet: open a sample or a model file, or build one "
+                      "in the Build view, then train it"
+                    : no_model_text);
+  return NULL;
+}
+
+/* The dataset the pages use: the run's, else the one the Data view shows. */
+static DsDataset *
+pick_dataset (DsInspectView *self)
+{
+  DsDocument *doc = ds_view_get_document (DS_VIEW (self));
+  DsTrainingRun *run = doc ? ds_document_get_current_run (doc) : NULL;
+
+  if (run && ds_training_run_get_dataset (run))
+    return ds_training_run_get_dataset (run);
+  return doc ? ds_dataset_store_get_dataset (ds_document_get_dataset_store (doc)) : NULL;
+}
+
+static void
+ensure_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  g_autoptr(DsDataset) ds = NULL;
+  g_autoptr(GError) error = NULL;
+
+  ds = ds_dataset_store_ensure_finish (DS_DATASET_STORE (source), result, &error);
+  if (ds == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  ds_inspect_view_refresh (data);
+}
+
+/* A model that names its dataset gets it loaded, once the view is shown. */
+static void
+ensure_dataset (DsInspectView *self,
+                NnModel       *model)
+{
+  DsDocument *doc = ds_view_get_document (DS_VIEW (self));
+  DsDatasetStore *store = doc ? ds_document_get_dataset_store (doc) : NULL;
+  const char *spec = model ? nn_model_get_dataset (model) : NULL;
+
+  if (store == NULL || spec == NULL || *spec == '\0' || ds_dataset_store_get_loading (store)
+      || ds_dataset_store_get_spec (store) != NULL || self->ensure_cancellable)
+    return;
+  self->ensure_cancellable = g_cancellable_new ();
+  ds_dataset_store_ensure_async (store, spec, self->ensure_cancellable, ensure_done_cb, self);
+}
+
+static void
+follow (DsInspectView *self)
+{
+  g_autofree char *text = NULL;
+  NnModel *model;
+  DsDataset *dataset;
+
+  g_clear_handle_id (&self->follow_id, g_source_remove);
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    {
+      self->stale = TRUE;
+      return;
+    }
+  self->stale = FALSE;
+  model = pick_model (self, &text);
+  dataset = pick_dataset (self);
+  if (dataset == NULL)
+    ensure_dataset (self, model);
+  if (dataset != ds_inspect_subject_get_dataset (self->subject))
+    ds_inspect_subject_set_dataset (self->subject, dataset);
+  self->last_follow = g_get_monotonic_time ();
+  ds_inspect_subject_set_model (self->subject, model, text);
+}
+
+void
+ds_inspect_view_refresh (DsInspectView *self)
+{
+  g_return_if_fail (DS_IS_INSPECT_VIEW (self));
+  follow (self);
+}
+
+static void
+document_changed_cb (DsInspectView *self,
+                     guint          what)
+{
+  /* Moving boxes on the canvas changes nothing here. */
+  if (what == DS_CHANGE_POSITIONS)
+    return;
+  if (self->run == NULL)
+    follow (self);
+}
+
+static void
+ds_inspect_view_document_changed (DsView     *view,
+                                  DsDocument *old_document)
+{
+  DsInspectView *self = DS_INSPECT_VIEW (view);
+  DsDocument *doc = ds_view_get_document (view);
+
+  watch_run (self, NULL);
+  if (self->ensure_cancellable)
+    {
+      g_cancellable_cancel (self->ensure_cancellable);
+      g_clear_object (&self->ensure_cancellable);
+    }
+  if (doc)
+    {
+      g_signal_connect_swapped (doc, "changed", G_CALLBACK (document_changed_cb), self);
+      g_signal_connect_swapped (doc, "notify::current-run", G_CALLBACK (follow), self);
+      g_signal_connect_swapped (ds_document_get_dataset_store (doc), "notify::dataset",
+                                G_CALLBACK (follow), self);
+    }
+  follow (self);
+}
+
+/* ---- the subject's signals ------------------------------------------------ */
+
+static void
+subject_model_changed_cb (DsInspectView *self)
+{
+  NnModel *model = ds_inspect_subject_get_model (self->subject);
+  const char *text = ds_inspect_subject_get_model_text (self->subject);
+
+  gtk_label_set_text (self->model_label, text ? text : "");
+  if (model == NULL)
+    {
+      adw_status_page_set_description (self->empty_page, text ? text : no_model_text);
+      gtk_stack_set_visible_child_name (self->main_stack, "empty");
+    }
+  else
+    gtk_stack_set_visible_child_name (self->main_stack, "content");
+  _ds_inspect_view_model_shape (self);
+  _ds_inspect_view_model_changed_jobs (self);
+}
+
+static void
+map_cb (DsInspectView *self)
+{
+  /* What happened while hidden is caught up with now. */
+  if (self->stale || ds_inspect_subject_get_generation (self->subject) == 0)
+    follow (self);
+}
+
+/* ---- layout --------------------------------------------------------------- */
+
+static GtkWidget *
+build_pages (DsInspectView *self)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *switcher = gtk_stack_switcher_new ();
+
+  self->pages = GTK_STACK (gtk_stack_new ());
+  gtk_widget_set_vexpand (GTK_WIDGET (self->pages), TRUE);
+  gtk_widget_set_hexpand (GTK_WIDGET (self->pages), TRUE);
+  self->activations = DS_INSPECT_ACTIVATIONS (ds_inspect_activations_new ());
+  gtk_stack_add_titled (self->pages, GTK_WIDGET (self->activations), "activations", "Activations");
+  /* merge i-panels: gtk_stack_add_titled (self->pages, ds_inspect_filters_new (self->subject), "filters", "Filters"); */
+  /* merge i-panels: gtk_stack_add_titled (self->pages, ds_inspect_heatmaps_new (self->subject), "heatmaps", "Heat maps"); */
+  /* merge i-panels: gtk_stack_add_titled (self->pages, ds_inspect_errors_new (self->subject), "errors", "Errors"); */
+  gtk_stack_switcher_set_stack (GTK_STACK_SWITCHER (switcher), self->pages);
+  gtk_widget_set_halign (switcher, GTK_ALIGN_CENTER);
+  gtk_widget_set_margin_top (switcher, 6);
+  gtk_box_append (GTK_BOX (box), switcher);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->pages));
+  return box;
+}
+
+static void
+build (DsInspectView *self)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *paned = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
+  GtkWidget *left = gtk_scrolled_window_new ();
+  /* The pages first: the input panel listens to the activations page. */
+  GtkWidget *pages = build_pages (self);
+
+  self->model_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_widget_add_css_class (GTK_WIDGET (self->model_label), "heading");
+  gtk_label_set_xalign (self->model_label, 0);
+  gtk_label_set_wrap (self->model_label, TRUE);
+  gtk_widget_set_margin_start (GTK_WIDGET (self->model_label), 12);
+  gtk_widget_set_margin_end (GTK_WIDGET (self->model_label), 12);
+  gtk_widget_set_margin_top (GTK_WIDGET (self->model_label), 8);
+  gtk_widget_set_margin_bottom (GTK_WIDGET (self->model_label), 8);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->model_label));
+  gtk_box_append (GTK_BOX (box), gtk_separator_new (GTK_ORIENTATION_HORIZONTAL));
+
+  self->main_stack = GTK_STACK (gtk_stack_new ());
+  gtk_widget_set_vexpand (GTK_WIDGET (self->main_stack), TRUE);
+  self->empty_page = ADW_STATUS_PAGE (adw_status_page_new ());
+  adw_status_page_set_icon_name (self->empty_page, "edit-find-symbolic");
+  adw_status_page_set_title (self->empty_page, "Nothing to Inspect");
+  gtk_stack_add_named (self->main_stack, GTK_WIDGET (self->empty_page), "empty");
+
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (left), GTK_POLICY_NEVER,
+                                  GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (left), _ds_inspect_view_build_input (self));
+  gtk_widget_set_size_request (left, 380, -1);
+  gtk_paned_set_start_child (GTK_PANED (paned), left);
+  gtk_paned_set_resize_start_child (GTK_PANED (paned), FALSE);
+  gtk_paned_set_shrink_start_child (GTK_PANED (paned), FALSE);
+  gtk_paned_set_end_child (GTK_PANED (paned), pages);
+  gtk_stack_add_named (self->main_stack, paned, "content");
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->main_stack));
+
+  self->root = box;
+  gtk_widget_set_parent (box, GTK_WIDGET (self));
+}
+
+/* ---- GObject -------------------------------------------------------------- */
+
+static void
+ds_inspect_view_dispose (GObject *object)
+{
+  DsInspectView *self = DS_INSPECT_VIEW (object);
+
+  /* Stop listening before the widgets go. */
+  ds_view_set_document (DS_VIEW (self), NULL);
+  watch_run (self, NULL);
+  g_clear_handle_id (&self->follow_id, g_source_remove);
+  g_cancellable_cancel (self->cancellable);
+  if (self->ensure_cancellable)
+    g_cancellable_cancel (self->ensure_cancellable);
+  g_clear_object (&self->ensure_cancellable);
+  ds_file_chooser_clear (&self->chooser);
+  if (self->subject)
+    g_signal_handlers_disconnect_by_data (self->subject, self);
+  g_clear_pointer (&self->root, gtk_widget_unparent);
+  G_OBJECT_CLASS (ds_inspect_view_parent_class)->dispose (object);
+}
+
+static void
+ds_inspect_view_finalize (GObject *object)
+{
+  DsInspectView *self = DS_INSPECT_VIEW (object);
+
+  g_clear_object (&self->subject);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->inspector, nn_inspector_free);
+  g_clear_pointer (&self->pred, g_free);
+  g_clear_pointer (&self->truth, g_free);
+  g_clear_pointer (&self->shown, g_array_unref);
+  g_free (self->canvas_reason);
+  G_OBJECT_CLASS (ds_inspect_view_parent_class)->finalize (object);
+}
+
+static void
+ds_inspect_view_class_init (DsInspectViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  DsViewClass *view_class = DS_VIEW_CLASS (klass);
+
+  object_class->dispose = ds_inspect_view_dispose;
+  object_class->finalize = ds_inspect_view_finalize;
+  view_class->document_changed = ds_inspect_view_document_changed;
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "inspectview");
+}
+
+static void
+ds_inspect_view_init (DsInspectView *self)
+{
+  self->subject = ds_inspect_subject_new ();
+  self->cancellable = g_cancellable_new ();
+  self->shown = g_array_new (FALSE, FALSE, sizeof (guint32));
+  build (self);
+  g_signal_connect_swapped (self->subject, "model-changed",
+                            G_CALLBACK (subject_model_changed_cb), self);
+  g_signal_connect_swapped (self->subject, "dataset-changed",
+                            G_CALLBACK (_ds_inspect_view_dataset_changed), self);
+  g_signal_connect_swapped (self->subject, "input-changed",
+                            G_CALLBACK (_ds_inspect_view_input_changed), self);
+  g_signal_connect_swapped (self, "map", G_CALLBACK (map_cb), self);
+  subject_model_changed_cb (self);
+}
+
+/* ---- for the tests -------------------------------------------------------- */
+
+DsInspectSubject *
+ds_inspect_view_get_subject (DsInspectView *self)
+{
+  g_return_val_if_fail (DS_IS_INSPECT_VIEW (self), NULL);
+  return self->subject;
+}
+
+DsInspectActivations *
+ds_inspect_view_get_activations (DsInspectView *self)
+{
+  g_return_val_if_fail (DS_IS_INSPECT_VIEW (self), NULL);
+  return self->activations;
+}
+
+DsInspectBars *
+ds_inspect_view_get_bars (DsInspectView *self)
+{
+  g_return_val_if_fail (DS_IS_INSPECT_VIEW (self), NULL);
+  return self->bars;
+}
+
+DsInspectCanvas *
+ds_inspect_view_get_canvas (DsInspectView *self)
+{
+  g_return_val_if_fail (DS_IS_INSPECT_VIEW (self), NULL);
+  return self->canvas;
+}
+
+DsInspectPicture *
+ds_inspect_view_get_channel_picture (DsInspectView *self)
+{
+  g_return_val_if_fail (DS_IS_INSPECT_VIEW (self), NULL);
+  return self->channel_picture;
+}
+
+guint
+ds_inspect_view_get_n_computed (DsInspectView *self)
+{
+  g_return_val_if_fail (DS_IS_INSPECT_VIEW (self), 0);
+  return self->n_computed;
+}
+
+void
+ds_inspect_view_show_page (DsInspectView *self,
+                           const char    *name)
+{
+  g_return_if_fail (DS_IS_INSPECT_VIEW (self));
+  gtk_stack_set_visible_child_name (self->pages, name);
+}
