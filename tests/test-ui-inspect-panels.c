@@ -295,7 +295,6 @@ test_heatmap_class (Ui            *ui,
   g_assert_cmpint (predicted, >=, 0);
   g_assert_cmpint (first->ndim, ==, 2);
   g_assert_cmpfloat (nn_tensor_max (first), <=, 1.0 + 1e-6);
-  maybe_screenshot (ui, "inspect-heatmaps.png");
 
   /* Another class, chosen by name in the dropdown (row 0: the predicted). */
   w.c = (predicted + 5) % 10;
@@ -366,6 +365,13 @@ test_heatmap_opacity (Ui            *ui,
   g_test_message ("opacity 0.1 → 0.9: %d of %d pixels changed", changed, w * h);
   /* The image under the map is most of the picture. */
   g_assert_cmpint (changed, >, w * h / 5);
+  if (g_getenv ("DEEPSCOPE_SCREENSHOTS"))
+    {
+      gtk_range_set_value (ds_inspect_heatmaps_get_opacity (page), 0.5);
+      gtk_check_button_set_active (ds_inspect_heatmaps_get_side_check (page), TRUE);
+      g_assert_true (ui_wait_for (heatmap_ready, page, 30000));
+      maybe_screenshot (ui, "inspect-heatmaps.png");
+    }
   cairo_surface_destroy (a);
   cairo_surface_destroy (b);
 }

@@ -128,8 +128,12 @@ ds_inspect_heat_surface (const float    *map,
             }
           else
             {
-              ds_colors_heat_rgb ((v - lo) / (hi - lo), rgb);
-              a = opacity;
+              double t = CLAMP ((v - lo) / (hi - lo), 0, 1);
+
+              ds_colors_heat_rgb (t, rgb);
+              /* Low values veil the input less: where the map is near
+               * zero the picture stays readable. */
+              a = opacity * MIN (1, 0.15 + t);
             }
           /* Cairo's ARGB32 is premultiplied. */
           row[x] = ((guint32) to_byte (a) << 24) | ((guint32) to_byte (rgb[0] * a) << 16)

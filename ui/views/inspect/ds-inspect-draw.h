@@ -33,9 +33,9 @@ cairo_surface_t *ds_inspect_image_surface  (const float    *data,
                                             int             c,
                                             double          lo,
                                             double          hi);
-/* A map (H, W) under a colour map, to lay over an image: with HEAT every
- * pixel is opaque × opacity; with SIGNED the alpha grows with |v| so that
- * zero is clear. */
+/* A map (H, W) under a colour map, to lay over an image: the alpha is
+ * opacity where the map is high and fades towards its low end (HEAT) or
+ * towards zero (SIGNED), so that the input shows where the map is low. */
 cairo_surface_t *ds_inspect_heat_surface   (const float    *map,
                                             int             h,
                                             int             w,

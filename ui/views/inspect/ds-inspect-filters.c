@@ -5,6 +5,7 @@
 #define G_LOG_DOMAIN "deepscope"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ds-inspect-draw.h"
@@ -272,16 +273,31 @@ update_sensitivity (DsInspectFilters *self)
   gtk_widget_set_visible (GTK_WIDGET (self->progress), self->job != NULL);
 }
 
-static double
-mean_gain (DsInspectFilters *self)
+static int
+compare_double (gconstpointer a,
+                gconstpointer b)
 {
-  double sum = 0;
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+/* The median gain of the filters drawn: a channel dead on grey starts
+ * near the engine's 1e-6 floor and gains millions, which a mean would
+ * report instead of the typical filter. */
+static double
+median_gain (DsInspectFilters *self)
+{
+  g_autofree double *g = g_new (double, MAX (self->n_tiles, 1));
   int n = 0;
 
   for (int c = 0; c < self->n_tiles; c++)
     if (self->tiles[c] && isfinite (self->gains[c]))
-      sum += log (MAX (self->gains[c], 1e-6)), n++;
-  return n ? exp (sum / n) : NAN;
+      g[n++] = self->gains[c];
+  if (n == 0)
+    return NAN;
+  qsort (g, n, sizeof (double), compare_double);
+  return n % 2 ? g[n / 2] : (g[n / 2 - 1] + g[n / 2]) / 2;
 }
 
 static void
@@ -312,11 +328,11 @@ job_done_cb (GObject      *source,
     }
   if (ok)
     {
-      double g = mean_gain (self);
+      double g = median_gain (self);
 
       text = isfinite (g)
-             ? g_strdup_printf ("%s: each pattern raises its channel’s mean activation %.0f× on average (geometric mean over %d filters)",
-                                self->grid_caption, g, self->n_filled)
+             ? g_strdup_printf ("%s. Each picture is the input that excites its filter most; the number beside it is how many times its mean activation rose over the grey start (median ×%.0f).",
+                                self->grid_caption, g)
              : g_strdup (self->grid_caption);
     }
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -494,7 +510,9 @@ draw_grid (cairo_t  *cr,
         }
       if (tile >= 36)
         {
-          if (isfinite (self->gains[c]) && tile >= 56)
+          if (isfinite (self->gains[c]) && self->gains[c] >= 1000 && tile >= 56)
+            g_snprintf (label, sizeof label, "%d  ×1000+", c);
+          else if (isfinite (self->gains[c]) && tile >= 56)
             g_snprintf (label, sizeof label, "%d  ×%.0f", c, self->gains[c]);
           else
             g_snprintf (label, sizeof label, "%d", c);

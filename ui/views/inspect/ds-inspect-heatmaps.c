@@ -750,6 +750,12 @@ ds_inspect_heatmaps_get_method_drop (DsInspectHeatmaps *self)
   return self->method_drop;
 }
 
+GtkCheckButton *
+ds_inspect_heatmaps_get_side_check (DsInspectHeatmaps *self)
+{
+  return self->side_check;
+}
+
 GtkRange *
 ds_inspect_heatmaps_get_opacity (DsInspectHeatmaps *self)
 {

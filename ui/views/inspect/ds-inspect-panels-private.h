@@ -28,6 +28,7 @@ const NnTensor *ds_inspect_heatmaps_get_map        (DsInspectHeatmaps *self);
 int            ds_inspect_heatmaps_get_map_class   (DsInspectHeatmaps *self);
 GtkDropDown   *ds_inspect_heatmaps_get_class_drop  (DsInspectHeatmaps *self);
 GtkDropDown   *ds_inspect_heatmaps_get_method_drop (DsInspectHeatmaps *self);
+GtkCheckButton *ds_inspect_heatmaps_get_side_check (DsInspectHeatmaps *self);
 GtkRange      *ds_inspect_heatmaps_get_opacity     (DsInspectHeatmaps *self);
 GtkWidget     *ds_inspect_heatmaps_get_picture     (DsInspectHeatmaps *self);
 GtkLabel      *ds_inspect_heatmaps_get_message     (DsInspectHeatmaps *self);
