@@ -35,26 +35,20 @@ sample_path (const char *name)
   return g_build_filename (dir, name, NULL);
 }
 
-/* fashion_small for one epoch on 500 images, once per program. */
-static void
-ensure_trained (void)
+/* A sample trained for one epoch on 500 images. */
+static NnModel *
+train_sample (const char *name,
+              NnDataset  *ds)
 {
-  g_autofree char *path = NULL;
+  g_autofree char *path = sample_path (name);
   g_autoptr(NnModel) m = NULL;
   g_autoptr(NnTrainer) t = NULL;
   g_autoptr(GError) error = NULL;
-  NnDataset *ds;
+  NnModel *result;
   NnFitConfig cfg;
 
-  if (trained)
-    return;
-  path = sample_path ("fashion_small.json");
   m = nn_model_load (path, &error);
   g_assert_no_error (error);
-  ds = nn_dataset_open ("fashion-mnist:limit=500", NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (ds->n_test, >=, N_TEST);
-  ds->n_test = N_TEST;
   nn_fit_config_init (&cfg);
   cfg.epochs = 1;
   cfg.batch_size = 32;
@@ -66,9 +60,26 @@ ensure_trained (void)
   g_assert_true (nn_trainer_join (t, &error));
   g_assert_no_error (error);
   nn_fit_config_clear (&cfg);
-  trained = nn_trainer_dup_model (t);
-  g_assert_nonnull (trained);
-  g_assert_true (nn_model_has_weights (trained));
+  result = nn_trainer_dup_model (t);
+  g_assert_nonnull (result);
+  g_assert_true (nn_model_has_weights (result));
+  return result;
+}
+
+/* fashion_small (a convnet), once per program. */
+static void
+ensure_trained (void)
+{
+  g_autoptr(GError) error = NULL;
+  NnDataset *ds;
+
+  if (trained)
+    return;
+  ds = nn_dataset_open ("fashion-mnist:limit=500", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ds->n_test, >=, N_TEST);
+  ds->n_test = N_TEST;
+  trained = train_sample ("fashion_small.json", ds);
   dataset = ds_dataset_new_take (ds);
 }
 
@@ -486,6 +497,62 @@ test_export (Ui            *ui,
   g_rmdir (dir);
 }
 
+/* ---- a model without convolutions ----------------------------------------- */
+
+static gboolean
+message_has (gpointer data)
+{
+  gpointer *args = data;
+
+  return strstr (gtk_label_get_text (args[0]), args[1]) != NULL;
+}
+
+/* fashion_mlp (Flatten, Dense, Dense): the filters page says why it has
+ * nothing to draw, Grad-CAM says why it cannot run, and saliency and
+ * occlusion still explain the class. */
+static void
+test_dense_model (Ui            *ui,
+                  gconstpointer  data)
+{
+  g_autoptr(NnModel) mlp = train_sample ("fashion_mlp.json", ds_dataset_get (dataset));
+  GtkWidget *filters = ds_inspect_filters_new (ui->subject);
+  DsInspectHeatmaps *page = DS_INSPECT_HEATMAPS (ui->page);
+  gpointer args[2];
+
+  gtk_window_set_child (ui->window, NULL);
+  {
+    GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+
+    gtk_box_append (GTK_BOX (box), filters);
+    gtk_box_append (GTK_BOX (box), ui->page);
+    gtk_window_set_child (ui->window, box);
+  }
+  ds_inspect_subject_set_model (ui->subject, mlp, "Trained in the test (no convolutions)");
+  ui_spin (200);
+  args[0] = ds_inspect_filters_get_message (DS_INSPECT_FILTERS (filters));
+  args[1] = "no convolutional layer";
+  ui_wait_for (message_has, args, 5000);
+  g_test_message ("filters: %s", gtk_label_get_text (args[0]));
+  g_assert_true (message_has (args));
+  g_assert_false (ds_inspect_filters_is_busy (DS_INSPECT_FILTERS (filters)));
+  args[0] = ds_inspect_heatmaps_get_message (page);
+  args[1] = "Grad-CAM needs a layer";
+  ui_wait_for (message_has, args, 5000);
+  g_test_message ("heat maps: %s", gtk_label_get_text (args[0]));
+  g_assert_true (message_has (args));
+  g_assert_null (ds_inspect_heatmaps_get_map (page));
+
+  /* Saliency: a map at the input's resolution. */
+  gtk_drop_down_set_selected (ds_inspect_heatmaps_get_method_drop (page), 1);
+  g_assert_true (ui_wait_for (heatmap_ready, page, 30000));
+  g_assert_cmpint (ds_inspect_heatmaps_get_map (page)->shape[0], ==, 28);
+  g_assert_cmpint (ds_inspect_heatmaps_get_map (page)->shape[1], ==, 28);
+  /* Occlusion too. */
+  gtk_drop_down_set_selected (ds_inspect_heatmaps_get_method_drop (page), 2);
+  g_assert_true (ui_wait_for (heatmap_ready, page, 30000));
+  g_assert_cmpint (ds_inspect_heatmaps_get_map (page)->shape[0], ==, 28);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -503,6 +570,8 @@ main (int    argc,
               test_export, ui_teardown);
   g_test_add ("/ui/inspect-panels/filters/cancel", Ui, ds_inspect_filters_new, ui_setup,
               test_filters_cancel, ui_teardown);
+  g_test_add ("/ui/inspect-panels/dense-model", Ui, ds_inspect_heatmaps_new, ui_setup,
+              test_dense_model, ui_teardown);
   ret = g_test_run ();
   g_clear_pointer (&trained, nn_model_free);
   g_clear_pointer (&dataset, ds_dataset_unref);

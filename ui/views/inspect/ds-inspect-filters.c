@@ -84,6 +84,8 @@ struct _DsInspectFilters
 G_DEFINE_FINAL_TYPE (DsInspectFilters, ds_inspect_filters, GTK_TYPE_WIDGET)
 
 static void start_job (DsInspectFilters *self);
+static void clear_tiles (DsInspectFilters *self,
+                         int               n);
 
 /* ---- the job (worker side) ------------------------------------------------ */
 
@@ -316,15 +318,23 @@ job_done_cb (GObject      *source,
   if (self->job != job)
     return;
   self->job = NULL;
-  if (job->generation == ds_inspect_subject_get_generation (self->subject))
+  if (job->generation != ds_inspect_subject_get_generation (self->subject))
     {
-      drain (self, job);
-      /* The inspector stays for the next job on the same model. */
-      if (self->spare == NULL)
-        {
-          self->spare = g_steal_pointer (&job->inspector);
-          self->spare_generation = job->generation;
-        }
+      /* Patterns of a model that is gone: model_changed_cb has said what
+       * the new one offers. */
+      clear_tiles (self, 0);
+      gtk_widget_queue_draw (self->grid);
+      update_sensitivity (self);
+      if (self->dirty && gtk_widget_get_mapped (GTK_WIDGET (self)))
+        start_job (self);
+      return;
+    }
+  drain (self, job);
+  /* The inspector stays for the next job on the same model. */
+  if (self->spare == NULL)
+    {
+      self->spare = g_steal_pointer (&job->inspector);
+      self->spare_generation = job->generation;
     }
   if (ok)
     {
