@@ -215,6 +215,8 @@ example_new (DsInspectErrors *self,
   ex->image = sample_surface (self->dataset, c->index[position], NULL);
   g_object_set_data_full (G_OBJECT (picture), "ds-example", ex, (GDestroyNotify) example_free);
   ds_inspect_picture_set_size (DS_INSPECT_PICTURE (picture), THUMB, THUMB);
+  /* A flow box hands out minimum heights: thumbnails keep their size. */
+  gtk_widget_set_size_request (picture, THUMB, THUMB);
   ds_inspect_picture_set_export_name (DS_INSPECT_PICTURE (picture), name);
   gtk_widget_set_tooltip_text (picture, tip);
   gtk_widget_set_cursor_from_name (picture, "pointer");
@@ -870,6 +872,8 @@ ds_inspect_errors_init (DsInspectErrors *self)
   top = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   gtk_paned_set_start_child (GTK_PANED (pane), top);
   gtk_paned_set_resize_start_child (GTK_PANED (pane), TRUE);
+  /* The matrix first: the gallery scrolls. */
+  gtk_paned_set_position (GTK_PANED (pane), 440);
   self->matrix = ds_inspect_picture_new (draw_matrix, self);
   ds_inspect_picture_set_size (DS_INSPECT_PICTURE (self->matrix), 520, 420);
   ds_inspect_picture_set_export_name (DS_INSPECT_PICTURE (self->matrix), "confusion-matrix");
