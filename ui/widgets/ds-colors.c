@@ -197,3 +197,50 @@ ds_colors_activation_pixel (double u)
     rgb = (rgb << 8) | (guint32) lround (stops[i][k] + f * (stops[i + 1][k] - stops[i][k]));
   return rgb;
 }
+
+/* Piecewise-linear interpolation between n evenly spaced stops. */
+static void
+interpolate_stops (const guint32 *stops,
+                   int            n,
+                   double         t,
+                   double         rgb[3])
+{
+  double x = CLAMP (isfinite (t) ? t : 0, 0, 1) * (n - 1), f;
+  int i = MIN ((int) x, n - 2);
+
+  f = x - i;
+  for (int k = 0; k < 3; k++)
+    {
+      int shift = 16 - 8 * k;
+      double a = ((stops[i] >> shift) & 0xff) / 255.0;
+      double b = ((stops[i + 1] >> shift) & 0xff) / 255.0;
+
+      rgb[k] = a + f * (b - a);
+    }
+}
+
+/* Inferno's colours at t = 0, 0.1, ..., 1: perceptually even, readable in
+ * grey print and by people with red-green colour blindness. */
+static const guint32 heat_stops[] = {
+  0x000004, 0x160b39, 0x420a68, 0x6a176e, 0x932667, 0xbc3754,
+  0xdd513a, 0xf37819, 0xfca50a, 0xf6d746, 0xfcffa4,
+};
+
+/* ColorBrewer's RdBu, blue for negative values, from -1 to +1. */
+static const guint32 signed_stops[] = {
+  0x2166ac, 0x67a9cf, 0xd1e5f0, 0xf7f7f7, 0xfddbc7, 0xef8a62, 0xb2182b,
+};
+
+void
+ds_colors_heat_rgb (double t,
+                    double rgb[3])
+{
+  interpolate_stops (heat_stops, G_N_ELEMENTS (heat_stops), t, rgb);
+}
+
+void
+ds_colors_signed_rgb (double v,
+                      double rgb[3])
+{
+  interpolate_stops (signed_stops, G_N_ELEMENTS (signed_stops), (v + 1) / 2, rgb);
+}

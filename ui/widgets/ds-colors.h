@@ -47,6 +47,16 @@ guint32  ds_colors_diverging_pixel (double         v);
 void     ds_colors_ridge           (double         t,
                                     GdkRGBA       *fill,
                                     GdkRGBA       *line);
+/* A perceptual sequential heat map (inferno-like: black, purple, red,
+ * orange, pale yellow; lightness rises with t) for t in 0..1: Grad-CAM,
+ * saliency, activations. */
+void     ds_colors_heat_rgb        (double         t,
+                                    double         rgb[3]);
+/* A diverging map for signed values v in -1..1: deep blue at -1, near
+ * white at 0, deep red at +1 (occlusion: red where covering lowers the
+ * score). */
+void     ds_colors_signed_rgb      (double         v,
+                                    double         rgb[3]);
 
 /* The Inspect view's activations: an RGB24 pixel for u in 0..1 (the lowest
  * value of a layer to its highest), dark blue through teal to yellow

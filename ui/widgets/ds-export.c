@@ -60,22 +60,31 @@ write_cb (void                *closure,
   return CAIRO_STATUS_SUCCESS;
 }
 
-static void
-draw_grid (GPtrArray *plots,
-           int        columns,
-           int        width,
-           int        height,
-           cairo_t   *cr)
+typedef struct
 {
+  GPtrArray *plots;
+  int        columns;
+  int        width;
+  int        height;
+} Grid;
+
+static void
+draw_grid (cairo_t  *cr,
+           int       total_w,
+           int       total_h,
+           gpointer  data)
+{
+  Grid *g = data;
+
   cairo_set_source_rgb (cr, 1, 1, 1);
   cairo_paint (cr);
-  for (guint i = 0; i < plots->len; i++)
+  for (guint i = 0; i < g->plots->len; i++)
     {
       cairo_save (cr);
-      cairo_translate (cr, (i % columns) * width, (i / columns) * height);
-      cairo_rectangle (cr, 0, 0, width, height);
+      cairo_translate (cr, (i % g->columns) * g->width, (i / g->columns) * g->height);
+      cairo_rectangle (cr, 0, 0, g->width, g->height);
       cairo_clip (cr);
-      ds_plot_render (plots->pdata[i], cr, width, height);
+      ds_plot_render (g->plots->pdata[i], cr, g->width, g->height);
       cairo_restore (cr);
     }
 }
@@ -89,13 +98,8 @@ ds_export_plots (GPtrArray       *plots,
                  const char      *path,
                  GError         **error)
 {
-  g_autoptr(GFile) file = NULL;
-  g_autoptr(GFileOutputStream) out = NULL;
-  cairo_surface_t *surface;
-  cairo_status_t status;
-  Sink sink = { 0 };
-  int rows, total_w, total_h;
-  cairo_t *cr;
+  Grid grid = { plots, columns, width, height };
+  int rows;
 
   g_return_val_if_fail (plots != NULL, FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
@@ -105,11 +109,38 @@ ds_export_plots (GPtrArray       *plots,
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "There is no plot to export");
       return FALSE;
     }
-  columns = CLAMP (columns, 1, (int) plots->len);
-  rows = ((int) plots->len + columns - 1) / columns;
-  total_w = columns * width;
-  total_h = rows * height;
+  grid.columns = CLAMP (columns, 1, (int) plots->len);
+  rows = ((int) plots->len + grid.columns - 1) / grid.columns;
+  return ds_export_drawing (draw_grid, &grid, grid.columns * width, rows * height, format, path,
+                            error);
+}
 
+gboolean
+ds_export_drawing (DsExportDrawFunc   draw,
+                   gpointer           user_data,
+                   int                width,
+                   int                height,
+                   DsExportFormat     format,
+                   const char        *path,
+                   GError           **error)
+{
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GFileOutputStream) out = NULL;
+  cairo_surface_t *surface;
+  cairo_status_t status;
+  Sink sink = { 0 };
+  cairo_t *cr;
+
+  g_return_val_if_fail (draw != NULL, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (width < 1 || height < 1)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "A picture of %d × %d points cannot be exported: it needs at least 1 × 1",
+                   width, height);
+      return FALSE;
+    }
   /* Written to a temporary file renamed over the target when complete, so
    * a failed export never leaves half a picture behind. */
   file = g_file_new_for_path (path);
@@ -121,22 +152,22 @@ ds_export_plots (GPtrArray       *plots,
   switch (format)
     {
     case DS_EXPORT_SVG:
-      surface = cairo_svg_surface_create_for_stream (write_cb, &sink, total_w, total_h);
+      surface = cairo_svg_surface_create_for_stream (write_cb, &sink, width, height);
       break;
     case DS_EXPORT_PDF:
-      surface = cairo_pdf_surface_create_for_stream (write_cb, &sink, total_w, total_h);
+      surface = cairo_pdf_surface_create_for_stream (write_cb, &sink, width, height);
       break;
     case DS_EXPORT_PNG:
     default:
-      /* Twice the pixels: plots are read on high-density screens and in
-       * print. */
-      surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, total_w * 2, total_h * 2);
+      /* Twice the pixels: pictures are read on high-density screens and
+       * in print. */
+      surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width * 2, height * 2);
       break;
     }
   cr = cairo_create (surface);
   if (format == DS_EXPORT_PNG)
     cairo_scale (cr, 2, 2);
-  draw_grid (plots, columns, width, height, cr);
+  draw (cr, width, height, user_data);
   cairo_destroy (cr);
 
   if (format == DS_EXPORT_PNG)
@@ -149,7 +180,7 @@ ds_export_plots (GPtrArray       *plots,
   cairo_surface_destroy (surface);
 
   if (sink.error == NULL && status != CAIRO_STATUS_SUCCESS)
-    g_set_error (&sink.error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot draw the plots: %s",
+    g_set_error (&sink.error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot draw the picture: %s",
                  cairo_status_to_string (status));
   if (sink.error)
     {

@@ -29,6 +29,21 @@ gboolean  ds_export_plots          (GPtrArray       *plots,
                                     DsExportFormat   format,
                                     const char      *path,
                                     GError         **error);
+/* Draws one picture of width × height (in points) onto cr. */
+typedef void (*DsExportDrawFunc) (cairo_t  *cr,
+                                  int       width,
+                                  int       height,
+                                  gpointer  user_data);
+/* Any picture (the Inspect view's images, maps and grids) onto a file at
+ * path, atomically, as ds_export_plots does: PNG at twice the pixels, SVG
+ * and PDF as vectors. */
+gboolean  ds_export_drawing        (DsExportDrawFunc  draw,
+                                    gpointer          user_data,
+                                    int               width,
+                                    int               height,
+                                    DsExportFormat    format,
+                                    const char       *path,
+                                    GError          **error);
 /* The history of every run of runs (DsTrainingRun) as CSV: a run column,
  * the epoch, then one column per key in the union of the runs' keys. */
 char     *ds_export_history_to_csv (GListModel      *runs);

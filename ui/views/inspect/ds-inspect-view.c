@@ -6,6 +6,9 @@
 #define G_LOG_DOMAIN "deepscope"
 
 #include "ds-file-chooser.h"
+#include "ds-inspect-errors.h"
+#include "ds-inspect-filters.h"
+#include "ds-inspect-heatmaps.h"
 #include "ds-inspect-view-private.h"
 
 G_DEFINE_FINAL_TYPE (DsInspectView, ds_inspect_view, DS_TYPE_VIEW)
@@ -264,9 +267,9 @@ build_pages (DsInspectView *self)
   gtk_widget_set_hexpand (GTK_WIDGET (self->pages), TRUE);
   self->activations = DS_INSPECT_ACTIVATIONS (ds_inspect_activations_new ());
   gtk_stack_add_titled (self->pages, GTK_WIDGET (self->activations), "activations", "Activations");
-  /* merge i-panels: gtk_stack_add_titled (self->pages, ds_inspect_filters_new (self->subject), "filters", "Filters"); */
-  /* merge i-panels: gtk_stack_add_titled (self->pages, ds_inspect_heatmaps_new (self->subject), "heatmaps", "Heat maps"); */
-  /* merge i-panels: gtk_stack_add_titled (self->pages, ds_inspect_errors_new (self->subject), "errors", "Errors"); */
+  gtk_stack_add_titled (self->pages, ds_inspect_filters_new (self->subject), "filters", "Filters");
+  gtk_stack_add_titled (self->pages, ds_inspect_heatmaps_new (self->subject), "heatmaps", "Heat maps");
+  gtk_stack_add_titled (self->pages, ds_inspect_errors_new (self->subject), "errors", "Errors");
   gtk_stack_switcher_set_stack (GTK_STACK_SWITCHER (switcher), self->pages);
   gtk_widget_set_halign (switcher, GTK_ALIGN_CENTER);
   gtk_widget_set_margin_top (switcher, 6);
