@@ -178,6 +178,16 @@ void          nn_graph_forward_to (NnGraph *g, int last);
 /* Zeroes non-param grads, seeds d(loss)=1, runs backward down to node 0.
  * Param grads accumulate: the caller zeroes the flat grad array per step. */
 void          nn_graph_backward   (NnGraph *g, int loss);
+/* Reverse mode from any node, stopping early: sets node from's gradient to
+ * seed (from's size floats at the current batch), zeroes every other
+ * gradient it adds into, and runs the backward of nodes from down to
+ * stop + 1 only. Afterwards the gradients of stop and of the nodes between
+ * stop and from are complete (zero where from does not depend on them, and
+ * for stop > from); those below stop are not. Parameter gradients
+ * accumulate as in nn_graph_backward. Inspectors use it on inference
+ * graphs compiled with input gradients: from a layer's output down to the
+ * input, or from the logits down to one layer's output. */
+void          nn_graph_backward_seeded (NnGraph *g, int from, const float *seed, int stop);
 
 /* Helpers for kernels. */
 static inline NnNode *nn_in (NnGraph *g, NnNode *n, int k) { return &g->nodes[n->in[k]]; }

@@ -500,18 +500,11 @@ grad_touch (NnGraph *g, NnNode *n)
     nn_parallel_for ((int) ((z.n + z.per_task - 1) / z.per_task), zero_task, &z);
 }
 
-void
-nn_graph_backward (NnGraph *g, int loss)
+/* The backward passes of nodes from down to stop + 1 (this epoch). */
+static void
+backward_range (NnGraph *g, int from, int stop)
 {
-  if (++g->epoch == 0)
-    g->epoch = 1;
-  NnNode *l = &g->nodes[loss];
-  if (!l->grad)
-    return;
-  grad_touch (g, l);
-  for (size_t k = 0; k < l->size; k++)
-    l->grad[k] = 1.0f;
-  for (int i = loss; i >= 0; i--)
+  for (int i = from; i > stop; i--)
     {
       NnNode *n = &g->nodes[i];
       if (!n->grad || n->op == NN_OP_INPUT || n->op == NN_OP_PARAM)
@@ -527,10 +520,42 @@ nn_graph_backward (NnGraph *g, int loss)
       if (g->op_seconds)
         g->op_seconds[2 * i + 1] += seconds_now () - t;
     }
+}
+
+void
+nn_graph_backward (NnGraph *g, int loss)
+{
+  if (++g->epoch == 0)
+    g->epoch = 1;
+  NnNode *l = &g->nodes[loss];
+  if (!l->grad)
+    return;
+  grad_touch (g, l);
+  for (size_t k = 0; k < l->size; k++)
+    l->grad[k] = 1.0f;
+  backward_range (g, loss, -1);
   /* Every gradient is valid afterwards, also where no path from the loss
    * led (inputs and nodes past the loss). */
   for (int i = 0; i < g->n_nodes; i++)
     grad_touch (g, &g->nodes[i]);
+}
+
+void
+nn_graph_backward_seeded (NnGraph *g, int from, const float *seed, int stop)
+{
+  if (++g->epoch == 0)
+    g->epoch = 1;
+  NnNode *f = &g->nodes[from];
+  if (!f->grad)
+    return;
+  /* Marked as touched, so nothing zeroes the seed; a fused node
+   * (sets_own_grad) is seeded all the same: its gradient is read, not
+   * written, by its own backward. */
+  f->grad_epoch = g->epoch;
+  memcpy (f->grad, seed, f->size * sizeof (float));
+  backward_range (g, from, stop);
+  if (stop >= 0 && stop < g->n_nodes)
+    grad_touch (g, &g->nodes[stop]);
 }
 
 static double

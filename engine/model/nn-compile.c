@@ -18,7 +18,26 @@ typedef struct {
   size_t      n_grads;
   GArray     *dropouts;    /* pairs: node, layer (top-level only) */
   GArray     *node_layer;  /* int per node: the top-level layer that added it, or -1 */
+  /* NN_COMPILE_PROBES: the calls lowered so far (NnCompiledProbe), and
+   * where the lowering is: the path prefix ("" or "conv_base/"), the depth
+   * and the top-level call that holds the model being lowered. */
+  GArray     *probes;
+  char       *prefix;
+  int         depth;
+  NnRef       top_ref;
 } Compiler;
+
+/* Appends a probe for call ci of layer l of the model being lowered. */
+static void
+note_probe (Compiler *cc, const NnLayer *l, int li, int ci, int node, gboolean top)
+{
+  if (!cc->probes)
+    return;
+  NnCompiledProbe p = { NULL, node, l, cc->depth, top ? (NnRef) { li, ci } : cc->top_ref };
+  p.path = ci > 0 ? g_strdup_printf ("%s%s:%d", cc->prefix, l->name, ci)
+                  : g_strconcat (cc->prefix, l->name, NULL);
+  g_array_append_val (cc->probes, p);
+}
 
 /* Records that nodes from..n_nodes-1 belong to top-level layer li. */
 static void
@@ -70,7 +89,25 @@ lower_call (Compiler *cc, NnModel *m, int li, int ci, int **call_nodes, int **w_
           cc->flags &= ~NN_COMPILE_TRAIN;
           cc->lower.frozen = 1;
         }
+      /* Probes inside it are named after this call: "conv_base/conv1". */
+      char *saved_prefix = cc->prefix;
+      NnRef saved_top = cc->top_ref;
+      if (cc->probes)
+        {
+          cc->prefix = ci > 0 ? g_strdup_printf ("%s%s:%d/", saved_prefix, l->name, ci)
+                              : g_strconcat (saved_prefix, l->name, "/", NULL);
+          if (top)
+            cc->top_ref = (NnRef) { li, ci };
+          cc->depth++;
+        }
       gboolean ok = lower_model (cc, sub, in, sub_nodes, FALSE, error);
+      if (cc->probes)
+        {
+          g_free (cc->prefix);
+          cc->prefix = saved_prefix;
+          cc->top_ref = saved_top;
+          cc->depth--;
+        }
       cc->flags = saved;
       cc->lower.frozen = saved_frozen;
       NnRef r = sub->outputs[0].ref;
@@ -128,6 +165,7 @@ lower_call (Compiler *cc, NnModel *m, int li, int ci, int **call_nodes, int **w_
       g_array_append_vals (cc->dropouts, pair, 2);
     }
   call_nodes[li][ci] = out;
+  note_probe (cc, l, li, ci, out, top);
   return out;
 }
 
@@ -137,7 +175,11 @@ lower_model (Compiler *cc, NnModel *m, const int *inputs, int **call_nodes, gboo
 {
   int **w_nodes = g_new0 (int *, MAX (m->n_layers, 1));
   for (int k = 0; k < nn_model_get_n_inputs (m); k++)
-    call_nodes[nn_model_get_input_layer (m, k)][0] = inputs[k];
+    {
+      int li = nn_model_get_input_layer (m, k);
+      call_nodes[li][0] = inputs[k];
+      note_probe (cc, m->layers[li], li, 0, inputs[k], top);
+    }
   gboolean ok = TRUE;
   for (int i = 0; ok && i < m->n_layers; i++)
     for (int c = 0; ok && c < m->layers[i]->n_calls; c++)
@@ -562,7 +604,10 @@ nn_compile (NnModel *m, int max_batch, int flags, NnRng *rng, GError **error)
   Compiler cc = { c, { nn_graph_new (), flags & NN_COMPILE_TRAIN }, flags,
                   g_array_new (FALSE, FALSE, sizeof (NnParamSegment)), 0,
                   g_array_new (FALSE, FALSE, sizeof (int)),
-                  g_array_new (FALSE, FALSE, sizeof (int)) };
+                  g_array_new (FALSE, FALSE, sizeof (int)),
+                  flags & NN_COMPILE_PROBES ? g_array_new (FALSE, FALSE, sizeof (NnCompiledProbe))
+                                            : NULL,
+                  g_strdup (""), 0, { -1, -1 } };
   const char *source;
   guint64 limit = nn_memory_limit (&source), fixed = 0;
   NnGraph *g = cc.lower.g;
@@ -574,7 +619,14 @@ nn_compile (NnModel *m, int max_batch, int flags, NnRng *rng, GError **error)
   g->rng = rng;
 
   compile_inputs (c, m, flags);
-  if (!lower_model (&cc, m, c->input_nodes, c->call_nodes, TRUE, error))
+  gboolean lowered = lower_model (&cc, m, c->input_nodes, c->call_nodes, TRUE, error);
+  g_free (cc.prefix);
+  if (cc.probes)
+    {
+      c->n_probes = (int) cc.probes->len;
+      c->probes = (NnCompiledProbe *) g_array_free (cc.probes, FALSE);
+    }
+  if (!lowered)
     {
       g_array_free (cc.segments, TRUE);
       g_array_free (cc.dropouts, TRUE);
@@ -602,6 +654,11 @@ nn_compile (NnModel *m, int max_batch, int flags, NnRng *rng, GError **error)
 
   if (!(flags & (NN_COMPILE_TRAIN | NN_COMPILE_INPUT_GRADS)))
     compile_share_buffers (c, first_extra);
+  /* Inspectors read every probe after one forward pass: their values keep
+   * their own bytes (what lies between them, such as a Dense's product
+   * before its activation, may still share). */
+  for (int k = 0; k < c->n_probes; k++)
+    g->nodes[c->probes[k].node].keep = 1;
   if (flags & NN_COMPILE_TRAIN)
     fuse_conv_pool (c);
   gboolean ok = alloc_within_limit (&cc, max_batch, limit, source, fixed, error);
@@ -648,5 +705,8 @@ nn_compiled_free (NnCompiled *c)
   g_free (c->dropout_layers);
   g_free (c->penalty_nodes);
   g_free (c->penalty_layers);
+  for (int k = 0; k < c->n_probes; k++)
+    g_free (c->probes[k].path);
+  g_free (c->probes);
   g_free (c);
 }

@@ -60,6 +60,16 @@ typedef struct {
   int     trainable;
 } NnParamSegment;
 
+/* One layer call at any depth, nested models included (NN_COMPILE_PROBES). */
+typedef struct {
+  char          *path;   /* "conv2d_1"; inside a Model layer "conv_base/conv1"; a
+                            second call of a layer "dense:1" */
+  int            node;   /* the node holding the call's output */
+  const NnLayer *layer;
+  int            depth;  /* 0 at top level, 1 inside a Model layer, ... */
+  NnRef          top;    /* the top-level call that holds it (itself at depth 0) */
+} NnCompiledProbe;
+
 typedef struct {
   NnModel  *model;       /* borrowed */
   NnGraph  *g;
@@ -84,12 +94,19 @@ typedef struct {
   /* Weight-penalty nodes and their (top-level) layer (runtime L1/L2). */
   int      *penalty_nodes, *penalty_layers;
   int       n_penalty;
+  /* NN_COMPILE_PROBES: every layer call at every depth, in forward (node)
+   * order: each model's Input layers first, a Model layer's inner calls
+   * before the Model layer's own call. */
+  NnCompiledProbe *probes;
+  int       n_probes;
 } NnCompiled;
 
 /* Flags for nn_compile. */
 enum {
   NN_COMPILE_TRAIN       = 1 << 0,  /* dropout active, weight gradients, optimizer state */
   NN_COMPILE_INPUT_GRADS = 1 << 1,  /* gradients with respect to the model's inputs */
+  NN_COMPILE_PROBES      = 1 << 2,  /* list every call at every depth (probes) and keep
+                                       their values after a forward pass */
 };
 
 /* Lowers the model (inferred, with weights; initialised with seed 0 if it

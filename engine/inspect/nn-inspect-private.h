@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* What the files of engine/inspect share: the inspector's insides (its own
+ * copy of the model and the two graphs it compiles lazily) and the checks
+ * every entry point makes. nn-inspect.c owns them; Grad-CAM, saliency,
+ * occlusion, filters and the confusion matrix build on the public
+ * primitives (nn-inspect.h) and may read these. */
+#pragma once
+
+#include "nn.h"
+#include "nn-model-private.h"
+
+/* Inference goes through the model this many samples at a time whatever
+ * the caller asks for (as nn_model_run does with 128): same results, a
+ * bounded amount of memory, since every probe keeps its values. */
+#define NN_INSPECT_FORWARD_BATCH  32
+/* The gradient graph's largest batch: a filter grid of 64 or 128
+ * channels runs as one batch. */
+#define NN_INSPECT_GRADIENT_BATCH 128
+
+struct _NnInspector {
+  NnModel    *model;          /* owned copy, weights included */
+  NnProbe    *probes;
+  int         n_probes;
+  int        *probe_slot;     /* per probe: its index in NnCompiled.probes */
+  int         input_ndim;     /* the first input's per-sample shape */
+  int         input_shape[NN_MAX_DIMS];
+  size_t      input_size;     /* floats per sample */
+  int         n_units;        /* floats per sample of output 0 */
+  int         n_classes;
+  /* Inference graph (probes kept, no gradients), compiled at fwd_batch;
+   * gradient graph (input gradients, so every probe has one) at
+   * grad_batch. Each is recompiled when a larger batch is asked. */
+  NnCompiled *fwd;
+  int         fwd_batch;
+  NnCompiled *grad;
+  int         grad_batch;
+};
+
+/* FALSE with NN_TRAIN_ERROR_CONFIG unless t is (n, input shape...) with n
+ * >= 1 (n == want_n when want_n > 0); `what` names it in the message
+ * ("The input"). */
+gboolean    nn_inspector_check_input  (NnInspector *in, const NnTensor *t, int want_n,
+                                       const char *what, GError **error);
+/* FALSE with NN_TRAIN_ERROR_CONFIG naming the valid range unless probe is
+ * one of in's probes. */
+gboolean    nn_inspector_check_probe  (NnInspector *in, int probe, GError **error);
+/* The inference graph, compiled for at least batch samples (at most
+ * NN_INSPECT_FORWARD_BATCH), or NULL with the compiler's error. */
+NnCompiled *nn_inspector_forward_graph  (NnInspector *in, int batch, GError **error);
+/* The gradient graph, likewise (at most NN_INSPECT_GRADIENT_BATCH). */
+NnCompiled *nn_inspector_gradient_graph (NnInspector *in, int batch, GError **error);
+/* The node of probe in c (either graph). */
+int         nn_inspector_probe_node   (NnInspector *in, NnCompiled *c, int probe);
+/* The node of output 0's logits in c: the input of its final softmax or
+ * sigmoid, else output 0 itself. */
+int         nn_inspector_logits_node  (NnInspector *in, NnCompiled *c);
