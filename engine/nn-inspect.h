@@ -129,21 +129,28 @@ NnTensor      *nn_inspector_explain        (NnInspector *in, const NnTensor *inp
 
 /* Filter visualization: the input that maximizes the mean of one channel
  * of a probe's output, by gradient ascent from grey (0.5) plus small noise,
- * the gradient divided by its root mean square each step. */
+ * the gradient divided by its root mean square each step. An image whose
+ * gradient is zero everywhere (its channel is a ReLU below threshold at
+ * every position, as on grey) gets fresh noise instead, stronger each time,
+ * until the channel responds. */
 typedef struct {
   int      steps;         /* default 40 */
-  float    step_size;     /* default 0.05, in the model's input units (not clipped while
+  float    step_size;     /* default 0.2, in the model's input units (not clipped while
                              ascending; the returned images are rescaled for display) */
-  int      jitter;        /* roll the image by up to this many pixels before each step; 0: off */
+  int      jitter;        /* roll the image by up to this many pixels before each step
+                             but the first; 0: off */
   float    blur;          /* Gaussian blur sigma (pixels) every 4 steps; 0: off */
   float    noise;         /* the starting noise's amplitude, default 0.02 */
   guint64  seed;
+  gboolean raw;           /* TRUE: the images (returned and given to progress) in the
+                             model's input units, not rescaled; default FALSE */
 } NnFilterConfig;
 
 void           nn_filter_config_init       (NnFilterConfig *c);
 
-/* Called after each step with the images so far (n_channels, input
- * shape...): returning FALSE cancels. */
+/* Called with step 0 and the starting images, then after each step (1 to
+ * steps) with the images so far (n_channels, input shape...), rescaled as
+ * the result is: returning FALSE cancels. */
 typedef gboolean (*NnFilterProgress) (int step, int steps, const NnTensor *images,
                                       gpointer user_data);
 
