@@ -284,7 +284,7 @@ main (int argc, char **argv)
       opt.steps = 4;
       opt_reps = 5;
       opt.rounds = 1;
-      opt.warmup = 1;
+      opt.warmup = 2;
     }
   opt.steps = MAX (opt.steps, 1);
   opt.rounds = MAX (opt.rounds, 1);
@@ -381,19 +381,27 @@ main (int argc, char **argv)
     {
       g_autoptr (GError) terr = NULL;
       g_autofree char *cmd = g_strdup_printf ("check %d\n", opt.steps);
-      double v[3];
-      if (!bench_torch_ask (&torch, cmd, v, 3, &terr))
+      double v[4];
+      if (!bench_torch_ask (&torch, cmd, v, 4, &terr))
         {
           printf ("torch: failed: %s\n", terr->message);
           have_torch = FALSE;
         }
       else
         {
+          /* the engine's median gain over the filters alive at the start */
+          g_autofree double *alive = g_new (double, n);
+          int n_alive = 0;
+          for (int k = 0; k < n; k++)
+            if (start_means[k] > 0 && gains[k] > 0)
+              alive[n_alive++] = gains[k];
           printf ("check: conv2 means on the starting images, largest difference %.2g "
                   "(relative to the largest mean)\n", v[0]);
-          printf ("check: gains after %d steps, median engine %.4g, torch %.4g; median "
-                  "|log(torch / engine)| %.3f\n", opt.steps, bench_median (gains, n), v[1],
-                  v[2]);
+          printf ("check: gains after %d steps of the %d filters alive at the start on both "
+                  "sides (of %d): median engine %.4g, torch %.4g; median |log(torch / engine)| "
+                  "%.3g\n", opt.steps, (int) v[1], n, bench_median (alive, n_alive), v[2], v[3]);
+          printf ("       (the %d dead at the start get random noise, whose numbers differ "
+                  "between the two sides)\n", n - n_alive);
           if (!(v[0] < 1e-3))
             printf ("check: the two sides do not compute the same conv2: the comparison "
                     "below is not meaningful\n");

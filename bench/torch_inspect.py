@@ -19,10 +19,15 @@ DEEPSCOPE_BENCH_INSPECT_FILE: conv1's kernel (3, 3, 1, 32) and bias (32),
 conv2's kernel (3, 3, 32, 64) and bias (64), the starting images
 (64, 28, 28, 1), then the engine's 64 starting means and its 64 gains. It
 starts this script once and drives it over stdin/stdout:
-    check STEPS     -> "result START_DIFF MEDIAN_GAIN MEDIAN_ABS_LOG_RATIO"
+    check STEPS     -> "result START_DIFF ALIVE MEDIAN_GAIN MEDIAN_ABS_LOG_RATIO"
                        (conv2's means on the starting images against the
                        engine's, largest difference relative to the largest
-                       mean; the gains after STEPS steps, against the engine's)
+                       mean; then, over the ALIVE filters whose mean on the
+                       starting image is above 0 on both sides, the median
+                       gain after STEPS steps and the median of
+                       |log(gain / the engine's gain)|. A filter dead at the
+                       start gets random noise, whose numbers differ between
+                       the two sides, so its gain is not compared.)
     filters STEPS   -> "result SECONDS"   (the ascent alone, timed)
     quit
 """
@@ -130,10 +135,11 @@ class Bench:
         diff = np.max(np.abs(start - self.engine_start)) / max(np.max(np.abs(self.engine_start)),
                                                                GAIN_FLOOR)
         gains = final / np.maximum(start, GAIN_FLOOR)
-        both = (gains > 0) & (self.engine_gains > 0)
-        logs = np.abs(np.log(gains[both] / self.engine_gains[both]))
-        return [f"{diff:.6g}", f"{statistics.median(gains.tolist()):.6g}",
-                f"{statistics.median(logs.tolist()) if logs.size else math.nan:.6g}"]
+        alive = (start > 0) & (self.engine_start > 0) & (gains > 0) & (self.engine_gains > 0)
+        logs = np.abs(np.log(gains[alive] / self.engine_gains[alive]))
+        median_gain = statistics.median(gains[alive].tolist()) if logs.size else math.nan
+        median_log = statistics.median(logs.tolist()) if logs.size else math.nan
+        return [f"{diff:.6g}", f"{int(alive.sum())}", f"{median_gain:.6g}", f"{median_log:.6g}"]
 
     def time_filters(self, steps):
         t0 = time.perf_counter()

@@ -841,10 +841,16 @@ test_inspect_filters (void)
   g_assert_nonnull (strstr (out, "median gain"));
 }
 
-/* A heat map's JSON: the shape, values row-major in [0, 1] with the
- * maximum 1 (or all zero), the class explained and its probability. */
+typedef enum {
+  MAP_RAW,        /* occlusion's drops */
+  MAP_UNIT,       /* in [0, 1], the maximum 1 or all zero (no evidence for the class) */
+  MAP_PEAK,       /* in [0, 1], the maximum 1 */
+} MapRange;
+
+/* A heat map's JSON: the shape, values row-major in range, the class
+ * explained and its probability. */
 static JsonObject *
-check_map (JsonNode *root, const char *method, int h, int w, gboolean unit)
+check_map (JsonNode *root, const char *method, int h, int w, MapRange range)
 {
   JsonObject *o = json_node_get_object (root);
   g_assert_cmpstr (json_object_get_string_member (o, "method"), ==, method);
@@ -859,13 +865,15 @@ check_map (JsonNode *root, const char *method, int h, int w, gboolean unit)
       lo = MIN (lo, x);
       hi = MAX (hi, x);
     }
-  g_test_message ("%s: %dx%d, values %.4g to %.4g, class %s at %.4f", method, h, w, lo, hi,
+  g_test_message ("%s: %dx%d, values %.4g to %.9g, class %s at %.4f", method, h, w, lo, hi,
                   json_object_get_string_member (o, "class_name"),
                   json_object_get_double_member (o, "probability"));
-  if (unit)
+  if (range != MAP_RAW)
     {
       g_assert_cmpfloat (lo, >=, 0);
-      g_assert_true (hi == 1 || hi == 0);
+      /* the engine divides by the maximum, or multiplies by its reciprocal */
+      g_assert_cmpfloat (hi, <=, 1);
+      g_assert_true (fabs (hi - 1) < 1e-6 || (hi == 0 && range == MAP_UNIT));
     }
   g_assert_cmpfloat (json_object_get_double_member (o, "min"), ==, lo);
   g_assert_cmpfloat (json_object_get_double_member (o, "max"), ==, hi);
@@ -889,7 +897,7 @@ test_inspect_gradcam (void)
   const char *args[] = { "inspect", model, "gradcam", "--index", "7", "--out", png, "--json",
                          NULL };
   g_autoptr (JsonNode) root = inspect_json (args, NULL);
-  JsonObject *o = check_map (root, "gradcam", 5, 5, TRUE);
+  JsonObject *o = check_map (root, "gradcam", 5, 5, MAP_PEAK);
   g_assert_cmpstr (json_object_get_string_member (o, "layer"), ==, "pool2");
   g_assert_cmpint (json_object_get_int_member (o, "class"), ==,
                    json_object_get_int_member (o, "predicted"));
@@ -901,9 +909,15 @@ test_inspect_gradcam (void)
   const char *a2[] = { "inspect", model, "gradcam", "--index", "7", "--layer", "conv1",
                        "--class", "1", "--json", NULL };
   g_autoptr (JsonNode) r2 = inspect_json (a2, NULL);
-  JsonObject *o2 = check_map (r2, "gradcam", 26, 26, TRUE);
+  JsonObject *o2 = check_map (r2, "gradcam", 26, 26, MAP_UNIT);
   g_assert_cmpint (json_object_get_int_member (o2, "class"), ==, 1);
   g_assert_cmpstr (json_object_get_string_member (o2, "class_name"), ==, "Trouser");
+
+  /* the predicted class at conv1: some evidence for it somewhere */
+  const char *a4[] = { "inspect", model, "gradcam", "--index", "7", "--layer", "conv1", "--json",
+                       NULL };
+  g_autoptr (JsonNode) r4 = inspect_json (a4, NULL);
+  check_map (r4, "gradcam", 26, 26, MAP_PEAK);
 
   const char *a3[] = { "inspect", model, "gradcam", "--index", "7", "--layer", "conv1",
                        "--class", "trouser", "--json", NULL };
@@ -932,7 +946,7 @@ test_inspect_saliency (void)
   const char *args[] = { "inspect", model, "saliency", "--index", "2", "--class", "9",
                          "--out", png, "--json", NULL };
   g_autoptr (JsonNode) root = inspect_json (args, NULL);
-  JsonObject *o = check_map (root, "saliency", 28, 28, TRUE);
+  JsonObject *o = check_map (root, "saliency", 28, 28, MAP_PEAK);
   g_assert_cmpint (json_object_get_int_member (o, "class"), ==, 9);
   g_assert_false (json_object_has_member (o, "layer"));
   assert_png (png, 224, 224);
@@ -965,7 +979,7 @@ test_inspect_occlusion_image (void)
   g_test_message ("stderr: %s", err);
   g_assert_nonnull (strstr (err, "56x56 colour, converted from colour to gray (luma), "
                                  "resized from 56x56 to 28x28"));
-  JsonObject *o = check_map (root, "occlusion", 28, 28, FALSE);
+  JsonObject *o = check_map (root, "occlusion", 28, 28, MAP_RAW);
   JsonObject *input = json_object_get_object_member (o, "input");
   g_assert_cmpstr (json_object_get_string_member (input, "image"), ==, image);
   g_assert_false (json_object_has_member (input, "label"));
