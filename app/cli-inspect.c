@@ -1128,9 +1128,17 @@ run_explain (Ctx *c, GError **error)
   printf ("%s of class %s (%.1f%%)", titles[c->what], cname, 100 * score);
   if (layer)
     printf (" at %s", layer);
-  printf (": %dx%d, values %.4g to %.4g, peak at row %zu, column %zu\n\n", mh, mw, lo, hi,
-          peak / (size_t) mw, peak % (size_t) mw);
-  print_map_text (map->data, mh, mw, c->what == WHAT_OCCLUSION ? 0 : lo, hi);
+  if (!(hi > 0))
+    /* Grad-CAM's ReLU of a sum that is negative everywhere (as a Flatten
+     * head's weights can make it); an occlusion that never lowered it */
+    printf (": %dx%d, all zero: no place at this layer adds evidence for the class%s\n", mh, mw,
+            c->what == WHAT_GRADCAM ? "; an earlier layer (--layer) may show more" : "");
+  else
+    {
+      printf (": %dx%d, values %.4g to %.4g, peak at row %zu, column %zu\n\n", mh, mw, lo, hi,
+              peak / (size_t) mw, peak % (size_t) mw);
+      print_map_text (map->data, mh, mw, c->what == WHAT_OCCLUSION ? 0 : lo, hi);
+    }
   if (c->o->out)
     printf ("\nWrote %s: the map over the input\n", c->o->out);
   return 0;

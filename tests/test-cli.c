@@ -897,7 +897,11 @@ test_inspect_gradcam (void)
   const char *args[] = { "inspect", model, "gradcam", "--index", "7", "--out", png, "--json",
                          NULL };
   g_autoptr (JsonNode) root = inspect_json (args, NULL);
-  JsonObject *o = check_map (root, "gradcam", 5, 5, MAP_PEAK);
+  /* Grad-CAM may be all zero even for the predicted class: with a Flatten
+   * head, the weighted sum of the channels can be negative everywhere
+   * (checked in numpy on such a model), so the peak is asked of at least
+   * one of the maps below, not of each */
+  JsonObject *o = check_map (root, "gradcam", 5, 5, MAP_UNIT);
   g_assert_cmpstr (json_object_get_string_member (o, "layer"), ==, "pool2");
   g_assert_cmpint (json_object_get_int_member (o, "class"), ==,
                    json_object_get_int_member (o, "predicted"));
@@ -917,7 +921,9 @@ test_inspect_gradcam (void)
   const char *a4[] = { "inspect", model, "gradcam", "--index", "7", "--layer", "conv1", "--json",
                        NULL };
   g_autoptr (JsonNode) r4 = inspect_json (a4, NULL);
-  check_map (r4, "gradcam", 26, 26, MAP_PEAK);
+  JsonObject *o4 = check_map (r4, "gradcam", 26, 26, MAP_UNIT);
+  g_assert_cmpfloat (json_object_get_double_member (o, "max")
+                     + json_object_get_double_member (o4, "max"), >, 0.99);
 
   const char *a3[] = { "inspect", model, "gradcam", "--index", "7", "--layer", "conv1",
                        "--class", "trouser", "--json", NULL };
