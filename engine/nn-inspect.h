@@ -34,9 +34,10 @@ typedef struct {
 typedef struct _NnInspector NnInspector;
 
 /* Copies m (weights included: a model without weights is refused with
- * NN_TRAIN_ERROR_CONFIG, "train it first") and lists its probes. Only the
- * model's first input is inspected; its per-sample shape is the input
- * shape every call below expects. */
+ * NN_TRAIN_ERROR_CONFIG, "train it first") and lists its probes. A model
+ * with more than one Input layer is refused likewise (what the other
+ * inputs would hold is not the user's choice here); the input's per-sample
+ * shape is the shape every call below expects. */
 NnInspector   *nn_inspector_new            (const NnModel *m, GError **error);
 void           nn_inspector_free           (NnInspector *in);
 const NnModel *nn_inspector_get_model      (NnInspector *in);

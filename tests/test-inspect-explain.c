@@ -707,6 +707,7 @@ check_confusion_evaluate (NnModel *m, NnDataset *ds)
                   c->accuracy, acc);
   g_assert_cmpfloat_with_epsilon ((double) diag / (double) c->n, acc, ACC_TOL);
   g_assert_cmpfloat_with_epsilon (c->accuracy, acc, ACC_TOL);
+  nn_scores_clear (&sc);
   /* the model must be wrong sometimes for the order to mean anything */
   g_autofree size_t *pos = g_new (size_t, c->n);
   size_t n_wrong = nn_confusion_most_wrong (c, pos, c->n);
