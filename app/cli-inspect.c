@@ -450,7 +450,8 @@ add_number (JsonBuilder *b, double v)
 {
   char buf[G_ASCII_DTOSTR_BUF_SIZE];
   if (isfinite (v))
-    /* float precision is what the engine computes: no 17-digit noise */
+    /* float precision is what the engine computes: rounded to 7 digits,
+     * the 17 that json-glib prints read back as that decimal */
     json_builder_add_double_value (b, g_ascii_strtod (g_ascii_formatd (buf, sizeof buf, "%.7g",
                                                                        v), NULL));
   else
@@ -1125,7 +1126,7 @@ run_explain (Ctx *c, GError **error)
     [WHAT_GRADCAM] = "Grad-CAM", [WHAT_SALIENCY] = "Saliency (|d score / d input|)",
     [WHAT_OCCLUSION] = "Occlusion (probability drop under a gray patch)",
   };
-  printf ("%s of class %s (%.1f%%)", titles[c->what], cname, 100 * score);
+  printf ("%s for %s (%.1f%%)", titles[c->what], cname, 100 * score);
   if (layer)
     printf (" at %s", layer);
   if (!(hi > 0))

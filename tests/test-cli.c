@@ -939,7 +939,7 @@ test_inspect_gradcam (void)
   const char *targs[] = { "inspect", model, "gradcam", NULL };
   g_assert_cmpint (run (targs, &out, &err), ==, 0);
   g_test_message ("%s", out);
-  g_assert_nonnull (strstr (out, "Grad-CAM of class "));
+  g_assert_nonnull (strstr (out, "Grad-CAM for "));
   g_assert_nonnull (strstr (out, " at pool2: 5x5"));
 }
 
