@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "nn.h"
+#include "cli-inspect.h"
 
 /* Numbers arrive as text and are checked once the command is known: a value
  * out of range, with trailing characters or too big for its type is a usage
@@ -18,9 +19,11 @@ typedef struct {
   char    *data;
   char    *epochs_text, *batch_text, *seed_text, *split_text, *kfold_text, *lr_text, *count_text;
   char    *save;
+  /* inspect */
+  char    *index_text, *image, *layer, *class_text, *out;
   gboolean json, quiet, early_stopping;
   /* Parsed from the texts above; meaningful only where the text is set. */
-  int      epochs, batch, kfold, count;
+  int      epochs, batch, kfold, count, index;
   gint64   seed;
   double   validation_split;
   double   lr;
@@ -32,6 +35,7 @@ enum {
   CMD_PREDICT  = 1 << 2,
   CMD_SUMMARY  = 1 << 3,
   CMD_LAYERS   = 1 << 4,
+  CMD_INSPECT  = 1 << 5,
 };
 
 typedef struct {
@@ -60,7 +64,20 @@ static const char commands_text[] =
   "  predict MODEL.json    the first --count test samples: predicted class, confidence and the\n"
   "                        true label (--json: the outputs, argmax, class names, label)\n"
   "  summary MODEL.json    the layers, their output shapes and parameter counts\n"
-  "  layers                every layer type, its group and what it does";
+  "  layers                every layer type, its group and what it does\n"
+  "  inspect MODEL.json WHAT   a trained model, on test sample --index N (default 0) or\n"
+  "                        --image FILE.png; WHAT is one of\n"
+  "      activations       every layer's output range, mean and dead ReLU units; --out: a\n"
+  "                        layer's channels as a picture (--layer, default the first conv)\n"
+  "      filters           what each filter of --layer (default the first conv) responds to,\n"
+  "                        by gradient ascent; --out: the patterns\n"
+  "      gradcam           where the model looks for --class (default the predicted one), at\n"
+  "                        --layer (default the last image-like one); --out: over the input\n"
+  "      saliency          |d score / d input| for --class; --out: over the input\n"
+  "      occlusion         the probability drop under a sliding gray patch; --out: the map\n"
+  "      confusion         the confusion matrix on the test split, per-class precision and\n"
+  "                        recall, accuracy and the most confidently wrong examples\n"
+  "                        (--json: the numbers themselves, as one JSON object)";
 
 static const char datasets_text[] =
   "Datasets (--data, or the model's own):\n"
@@ -86,7 +103,11 @@ usage (FILE *f)
          "  deepscope-cli evaluate MODEL.json [--data NAME|PATH] [--batch B] [--json]\n"
          "  deepscope-cli predict MODEL.json [--data NAME|PATH] [--count N] [--json]\n"
          "  deepscope-cli summary MODEL.json\n"
-         "  deepscope-cli layers\n\n", f);
+         "  deepscope-cli layers\n"
+         "  deepscope-cli inspect MODEL.json\n"
+         "                {activations|filters|gradcam|saliency|occlusion|confusion}\n"
+         "                [--data NAME|PATH] [--index N | --image FILE.png] [--layer NAME]\n"
+         "                [--class C] [--out FILE.png] [--json]\n\n", f);
   fputs (commands_text, f);
   fputs ("\n\n", f);
   fputs (datasets_text, f);
@@ -117,6 +138,14 @@ parse_args (int *argc, char ***argv, Options *o, GError **error)
     { "early-stopping", 0, 0, G_OPTION_ARG_NONE, &o->early_stopping, "Stop when val_loss stalls", NULL },
     { "count", 0, 0, G_OPTION_ARG_STRING, &o->count_text, "Samples to predict (at least 1)", "N" },
     { "save", 0, 0, G_OPTION_ARG_FILENAME, &o->save, "Save the trained model", "OUT.json" },
+    { "index", 0, 0, G_OPTION_ARG_STRING, &o->index_text,
+      "inspect: the test sample (0 or more; default 0)", "N" },
+    { "image", 0, 0, G_OPTION_ARG_FILENAME, &o->image, "inspect: a PNG as the input",
+      "FILE.png" },
+    { "layer", 0, 0, G_OPTION_ARG_STRING, &o->layer, "inspect: the layer", "NAME" },
+    { "class", 0, 0, G_OPTION_ARG_STRING, &o->class_text,
+      "inspect: the class to explain (number or name)", "C" },
+    { "out", 0, 0, G_OPTION_ARG_FILENAME, &o->out, "inspect: write the picture", "FILE.png" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &o->json, "One JSON object per line on stdout", NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "No progress bar", NULL },
     { NULL }
@@ -141,6 +170,11 @@ options_clear (Options *o)
   g_free (o->lr_text);
   g_free (o->count_text);
   g_free (o->save);
+  g_free (o->index_text);
+  g_free (o->image);
+  g_free (o->layer);
+  g_free (o->class_text);
+  g_free (o->out);
 }
 
 /* A whole number from min to max, all of text (no sign games, no trailing
@@ -179,7 +213,7 @@ parse_real (const char *option, const char *text, const char *range, double *out
 static gboolean
 check_options (Options *o, const char *cmd, guint cmd_bit, GError **error)
 {
-  const guint data_cmds = CMD_TRAIN | CMD_EVALUATE | CMD_PREDICT;
+  const guint data_cmds = CMD_TRAIN | CMD_EVALUATE | CMD_PREDICT | CMD_INSPECT;
   const struct {
     const char *name;
     gboolean    given;
@@ -196,7 +230,12 @@ check_options (Options *o, const char *cmd, guint cmd_bit, GError **error)
     { "count", o->count_text != NULL, CMD_PREDICT },
     { "save", o->save != NULL, CMD_TRAIN },
     { "json", o->json, data_cmds },
-    { "quiet", o->quiet, CMD_TRAIN },
+    { "quiet", o->quiet, CMD_TRAIN | CMD_INSPECT },
+    { "index", o->index_text != NULL, CMD_INSPECT },
+    { "image", o->image != NULL, CMD_INSPECT },
+    { "layer", o->layer != NULL, CMD_INSPECT },
+    { "class", o->class_text != NULL, CMD_INSPECT },
+    { "out", o->out != NULL, CMD_INSPECT },
   };
   for (guint k = 0; k < G_N_ELEMENTS (used); k++)
     if (used[k].given && !(used[k].commands & cmd_bit))
@@ -237,6 +276,13 @@ check_options (Options *o, const char *cmd, guint cmd_bit, GError **error)
       if (!parse_whole ("count", o->count_text, 1, G_MAXINT, at_least_1, &v, error))
         return FALSE;
       o->count = (int) v;
+    }
+  if (o->index_text)
+    {
+      if (!parse_whole ("index", o->index_text, 0, G_MAXINT, "from 0 to the last sample of the "
+                        "test split", &v, error))
+        return FALSE;
+      o->index = (int) v;
     }
   if (o->seed_text
       && !parse_whole ("seed", o->seed_text, 0, G_MAXINT64, "from 0 to 9223372036854775807",
@@ -510,10 +556,10 @@ sigint_cb (gpointer data)
 
 /* The dataset, with the preprocessing the model keeps for it (one-hot
  * targets). */
-static NnDataset *
-open_data (NnModel *m, const Options *o, GError **error)
+NnDataset *
+cli_open_data (NnModel *m, const char *spec_or_null, gboolean quiet, GError **error)
 {
-  const char *spec = o->data ? o->data : nn_model_get_dataset (m);
+  const char *spec = spec_or_null ? spec_or_null : nn_model_get_dataset (m);
   if (!spec)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
@@ -523,7 +569,7 @@ open_data (NnModel *m, const Options *o, GError **error)
   g_autoptr (NnDataset) ds = nn_dataset_open (spec, NULL, error);
   /* What the loader decided on the user's behalf (a CSV's invalid cells,
    * its categorical columns, the task), before any figure it explains. */
-  for (const char *const *note = ds && !o->quiet ? nn_dataset_get_notes (ds) : NULL;
+  for (const char *const *note = ds && !quiet ? nn_dataset_get_notes (ds) : NULL;
        note && *note; note++)
     fprintf (stderr, "Note: %s\n", *note);
   if (ds && (nn_model_get_dataset_flags (m) & NN_DATASET_ONE_HOT) && ds->n_classes > 0
@@ -581,7 +627,7 @@ print_scores_line (const char *prefix, const NnScores *s, gboolean json)
 static int
 cmd_train (NnModel *m, GPtrArray *runs, Options *o, GError **error)
 {
-  g_autoptr (NnDataset) ds = open_data (m, o, error);
+  g_autoptr (NnDataset) ds = cli_open_data (m, o->data, o->quiet, error);
   if (!ds)
     return 1;
   NnTrainDefaults *d = nn_model_get_defaults (m);
@@ -685,7 +731,7 @@ cmd_train (NnModel *m, GPtrArray *runs, Options *o, GError **error)
 static int
 cmd_evaluate (NnModel *m, Options *o, GError **error)
 {
-  g_autoptr (NnDataset) ds = open_data (m, o, error);
+  g_autoptr (NnDataset) ds = cli_open_data (m, o->data, o->quiet, error);
   if (!ds)
     return 1;
   if (!nn_model_has_weights (m))
@@ -818,7 +864,7 @@ print_prediction_text (const NnDataset *ds, guint32 sample, const float *row, si
 static int
 cmd_predict (NnModel *m, Options *o, GError **error)
 {
-  g_autoptr (NnDataset) ds = open_data (m, o, error);
+  g_autoptr (NnDataset) ds = cli_open_data (m, o->data, o->quiet, error);
   if (!ds)
     return 1;
   size_t n = MIN ((size_t) (o->count_text ? o->count : 10), ds->n_test ? ds->n_test : ds->n);
@@ -856,7 +902,7 @@ main (int argc, char **argv)
     guint       bit;
   } commands[] = {
     { "train", CMD_TRAIN }, { "evaluate", CMD_EVALUATE }, { "predict", CMD_PREDICT },
-    { "summary", CMD_SUMMARY }, { "layers", CMD_LAYERS },
+    { "summary", CMD_SUMMARY }, { "layers", CMD_LAYERS }, { "inspect", CMD_INSPECT },
   };
   const char *cmd = argc >= 2 ? argv[1] : NULL;
   guint cmd_bit = 0;
@@ -872,15 +918,18 @@ main (int argc, char **argv)
   if (!cmd_bit)
     {
       fprintf (stderr, "deepscope-cli: unknown command “%s”: use train, evaluate, predict, "
-               "summary or layers\n", cmd);
+               "summary, layers or inspect\n", cmd);
       usage_hint ();
       options_clear (&o);
       return 2;
     }
-  if (argc != (cmd_bit == CMD_LAYERS ? 2 : 3))
+  if (argc != (cmd_bit == CMD_LAYERS ? 2 : cmd_bit == CMD_INSPECT ? 4 : 3))
     {
       if (cmd_bit == CMD_LAYERS)
         fprintf (stderr, "deepscope-cli: layers takes no other argument\n");
+      else if (cmd_bit == CMD_INSPECT)
+        fprintf (stderr, "deepscope-cli: inspect takes one model file and one of %s%s\n",
+                 cli_inspect_what, argc > 4 ? ", and every option starts with --" : "");
       else
         fprintf (stderr, "deepscope-cli: %s takes one model file%s\n", cmd,
                  argc > 3 ? ", and every option starts with --" : "");
@@ -888,7 +937,12 @@ main (int argc, char **argv)
       options_clear (&o);
       return 2;
     }
-  if (!check_options (&o, cmd, cmd_bit, &error))
+  CliInspectOptions io = {
+    .data = o.data, .image = o.image, .layer = o.layer, .class_text = o.class_text,
+    .out = o.out, .index_given = o.index_text != NULL, .json = o.json, .quiet = o.quiet,
+  };
+  if (!check_options (&o, cmd, cmd_bit, &error)
+      || (cmd_bit == CMD_INSPECT && !cli_inspect_check (argv[3], &io, &error)))
     {
       fprintf (stderr, "deepscope-cli: %s\n", error->message);
       usage_hint ();
@@ -919,6 +973,11 @@ main (int argc, char **argv)
     rc = cmd_evaluate (m, &o, &error);
   else if (cmd_bit == CMD_PREDICT)
     rc = cmd_predict (m, &o, &error);
+  else if (cmd_bit == CMD_INSPECT)
+    {
+      io.index = o.index;
+      rc = cli_inspect_run (m, argv[2], argv[3], &io, &error);
+    }
   else
     {
       g_autofree char *s = nn_model_summary (m, &error);

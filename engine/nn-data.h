@@ -183,6 +183,14 @@ gboolean    nn_png_folder_detect     (const char *dir);
  * 1 for gray, else 3); g_free the result. */
 guint8     *nn_png_read              (const char *path, int channels, int *width, int *height,
                                       int *channels_out, GError **error);
+/* One PNG as a model's input: (height, width, channels) 8-bit pixels,
+ * channels 1 or 3, converted (luma or gray copied to RGB) and resized as
+ * nn_png_folder_load does. *file_width, *file_height and *file_channels
+ * (may be NULL) get what the file held (channels 1: gray, 3: colour), so
+ * the caller can say what was converted. g_free the result. */
+guint8     *nn_png_read_sized        (const char *path, int height, int width, int channels,
+                                      int *file_width, int *file_height, int *file_channels,
+                                      GError **error);
 /* Writes 8-bit gray (1), RGB (3) or RGBA (4) pixels as a PNG, atomically. */
 gboolean    nn_png_write             (const char *path, const guint8 *pixels, int width,
                                       int height, int channels, GError **error);

@@ -679,6 +679,59 @@ test_dataset_open_spec (Tmp *t, gconstpointer data)
   g_assert_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN);
 }
 
+/* One file as a model's input: an RGB image 56 wide and 20 high read as
+ * 28x10 gray is its luma averaged over each 2x2 block; a gray one read as
+ * 3 channels is copied to R, G and B and enlarged; the file's size and
+ * colour come back for the caller to report. */
+static void
+test_read_sized (Tmp *t, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *p = g_build_filename (t->dir, "stripes.png", NULL);
+  const int w = 56, h = 20;
+  g_autofree guint8 *px = g_malloc ((size_t) w * h * 3);
+  /* columns alternate pure red and pure blue */
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        guint8 *q = px + ((size_t) y * w + x) * 3;
+        q[0] = x % 2 ? 0 : 255;
+        q[1] = 0;
+        q[2] = x % 2 ? 255 : 0;
+      }
+  g_assert_true (nn_png_write (p, px, w, h, 3, &error));
+  g_assert_no_error (error);
+
+  int fw = 0, fh = 0, fc = 0;
+  g_autofree guint8 *g = nn_png_read_sized (p, 10, 28, 1, &fw, &fh, &fc, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (fw, ==, 56);
+  g_assert_cmpint (fh, ==, 20);
+  g_assert_cmpint (fc, ==, 3);
+  /* luma of red 76, of blue 29: their mean, 52.5, rounds to 53 or 52 */
+  for (int i = 0; i < 28 * 10; i++)
+    g_assert_cmpint (abs ((int) g[i] - 53), <=, 1);
+
+  g_autofree char *q = g_build_filename (t->dir, "gray.png", NULL);
+  write_gray (q, 4, 4, 200);
+  g_autofree guint8 *c = nn_png_read_sized (q, 8, 8, 3, &fw, &fh, &fc, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (fw, ==, 4);
+  g_assert_cmpint (fc, ==, 1);
+  for (int i = 0; i < 8 * 8 * 3; i++)
+    g_assert_cmpint (c[i], ==, 200);
+
+  /* a shape no input has, and a file that is not a PNG, are errors */
+  g_assert_null (nn_png_read_sized (q, 8, 8, 2, NULL, NULL, NULL, &error));
+  g_assert_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE);
+  g_assert_nonnull (strstr (error->message, "3 (RGB)"));
+  g_clear_error (&error);
+  g_autofree char *bad = g_build_filename (t->dir, "not.png", NULL);
+  g_assert_true (g_file_set_contents (bad, "hello", -1, NULL));
+  g_assert_null (nn_png_read_sized (bad, 8, 8, 1, NULL, NULL, NULL, &error));
+  g_assert_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -695,5 +748,6 @@ main (int argc, char **argv)
               tmp_teardown);
   g_test_add ("/engine/png/dataset-open-spec", Tmp, NULL, tmp_setup, test_dataset_open_spec,
               tmp_teardown);
+  g_test_add ("/engine/png/read-sized", Tmp, NULL, tmp_setup, test_read_sized, tmp_teardown);
   return g_test_run ();
 }

@@ -445,6 +445,53 @@ resize (const guint8 *src, int sh, int sw, guint8 *dst, int dh, int dw, int c, c
         }
 }
 
+/* ---- one file as a model's input ---------------------------------------- */
+
+guint8 *
+nn_png_read_sized (const char *path, int height, int width, int channels, int *file_width,
+                   int *file_height, int *file_channels, GError **error)
+{
+  g_return_val_if_fail (path != NULL, NULL);
+  if (height < 1 || width < 1 || height > MAX_OUT_SIDE || width > MAX_OUT_SIDE
+      || (channels != 1 && channels != 3))
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
+                   "An image can be read as 1 to %d pixels a side with 1 (gray) or 3 (RGB) "
+                   "channels, not %dx%d with %d channels", MAX_OUT_SIDE, width, height,
+                   channels);
+      return NULL;
+    }
+  PngInfo info;
+  guint8 *px = NULL;
+  if (!png_load (path, FALSE, channels, &info, &px, error))
+    return NULL;
+  size_t out_size = (size_t) height * width * channels;
+  guint8 *dst = g_try_malloc (out_size);
+  float *tmp = g_try_new (float, (size_t) info.height * width * channels);
+  if (!dst || !tmp)
+    {
+      g_autofree char *name = g_filename_display_name (path);
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE, "%s: out of memory", name);
+      g_free (px);
+      g_free (dst);
+      g_free (tmp);
+      return NULL;
+    }
+  Taps *tx = taps_new (info.width, width), *ty = taps_new (info.height, height);
+  resize (px, info.height, info.width, dst, height, width, channels, tx, ty, tmp);
+  taps_free (tx, width);
+  taps_free (ty, height);
+  g_free (tmp);
+  g_free (px);
+  if (file_width)
+    *file_width = info.width;
+  if (file_height)
+    *file_height = info.height;
+  if (file_channels)
+    *file_channels = info.color ? 3 : 1;
+  return dst;
+}
+
 /* ---- folders ----------------------------------------------------------- */
 
 typedef struct {
