@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* fuzz-png: PNG images, one file (nn_png_read) and a class folder
- * (nn_png_folder_load: header pass, decode, channel conversion, resize).
+/* fuzz-png: PNG images, one file (nn_png_read, and nn_png_read_sized as a
+ * model's input) and a class folder (nn_png_folder_load: header pass,
+ * decode, channel conversion, resize).
  *
  * The input is the file. Its last byte also picks the options (a valid
  * PNG ends with IEND's CRC, and bytes after IEND are ignored by the
@@ -49,6 +50,25 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       volatile guint8 last = px[(size_t) w * h * c - 1];
       (void) last;
     }
+
+  /* One file as a model's input (the Inspect view's and the CLI's
+   * --image): converted and resized to a size the option byte picks. */
+  {
+    int rh = 1 + (int) ((o >> 3) % 7) * 5, rw = 1 + (int) ((o >> 5) % 5) * 7;
+    int rc = (o & 1) ? 3 : 1, fw = -1, fh = -1, fc = -1;
+    g_autoptr(GError) sized_error = NULL;
+    g_autofree guint8 *sized = nn_png_read_sized (input_path, rh, rw, rc, &fw, &fh, &fc,
+                                                  &sized_error);
+
+    fuzz_check_result (sized != NULL, sized_error);
+    if (sized != NULL)
+      {
+        volatile guint8 last = sized[(size_t) rh * rw * rc - 1];
+
+        (void) last;
+        g_assert (fw > 0 && fh > 0 && (fc == 1 || fc == 3));
+      }
+  }
 
   NnPngOptions opt;
   nn_png_options_init (&opt);
