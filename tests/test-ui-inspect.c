@@ -431,7 +431,8 @@ test_live (Ui            *ui,
   show_trained (ui);
   ds = ds_dataset_ref (ds_dataset_store_get_dataset (store));
   nn_fit_config_init (&cfg);
-  cfg.epochs = 50;
+  /* Long enough to be followed for a while: the test stops it. */
+  cfg.epochs = 100000;
   cfg.batch_size = 32;
   cfg.validation_split = 0;
   cfg.snapshot_every = 2;
@@ -441,7 +442,12 @@ test_live (Ui            *ui,
   a.generation = ds_inspect_subject_get_generation (a.subject);
   g_assert_true (ds_training_run_start (run, &error));
   g_assert_no_error (error);
-  g_assert_true (ui_wait_for (generation_advanced, &a, 60000));
+  if (!ui_wait_for (generation_advanced, &a, 60000))
+    g_error ("The view did not follow the run: generation %u (from %u), text “%s”, run at "
+             "step %ld, epoch %d, live %d", ds_inspect_subject_get_generation (a.subject),
+             a.generation, ds_inspect_subject_get_model_text (a.subject),
+             ds_training_run_get_step (run), ds_training_run_get_epoch (run),
+             ds_training_run_is_live (run));
   g_assert_true (g_str_has_prefix (ds_inspect_subject_get_model_text (a.subject), "Run 2, epoch "));
   c.n = ds_inspect_view_get_n_computed (ui->view);
   g_assert_true (ds_inspect_subject_open_test_sample (a.subject, 3));

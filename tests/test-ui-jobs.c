@@ -2,8 +2,13 @@
 /* The interface's background jobs: counted while they run, waited for,
  * and never cut off by the process exiting (a job still inside the engine
  * when the libraries tear down crashed the exit). */
+#define _GNU_SOURCE
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <gio/gio.h>
 
@@ -71,6 +76,50 @@ test_several (void)
   drain ();
 }
 
+static gint job_nice = -100;
+static gint job_policy = -1;
+
+static void
+nice_job (GTask        *task,
+          gpointer      source,
+          gpointer      task_data,
+          GCancellable *cancellable)
+{
+  g_usleep (100 * 1000);
+  g_atomic_int_set (&job_nice, getpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid)));
+  g_atomic_int_set (&job_policy, sched_getscheduler ((pid_t) syscall (SYS_gettid)));
+  g_task_return_int (task, 42);
+}
+
+static void
+nice_done (GObject      *source,
+           GAsyncResult *result,
+           gpointer      data)
+{
+  *(gssize *) data = g_task_propagate_int (G_TASK (result), NULL);
+}
+
+/* Background jobs run niced, are counted like the others, and return to
+ * the main context as a GTask does. */
+static void
+test_background (void)
+{
+  gssize value = 0;
+  g_autoptr(GTask) task = g_task_new (NULL, NULL, nice_done, &value);
+
+  ds_jobs_run_in_background (task, nice_job);
+  g_clear_object (&task);
+  g_assert_cmpint (ds_jobs_running (), ==, 1);
+  g_assert_true (ds_jobs_wait (-1));
+  g_assert_cmpint (g_atomic_int_get (&job_nice), >=, DS_JOBS_BACKGROUND_NICE);
+  g_assert_cmpint (g_atomic_int_get (&job_policy), ==, SCHED_OTHER);
+  while (value == 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (value, ==, 42);
+  /* The main thread keeps its own priority. */
+  g_assert_cmpint (getpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid)), <, DS_JOBS_BACKGROUND_NICE);
+}
+
 /* The process exits (as the app does when its last window closes) while a
  * job runs: the exit waits for it. */
 static void
@@ -94,6 +143,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/jobs/wait", test_wait);
   g_test_add_func ("/jobs/several", test_several);
+  g_test_add_func ("/jobs/background", test_background);
   g_test_add_func ("/jobs/exit-waits", test_exit_waits);
   return g_test_run ();
 }

@@ -5,8 +5,8 @@
  * that Pause holds the epoch count, that Stop ends the run within a
  * second, that a learning-rate change is marked, that a second run
  * overlays the first, and that the playground and the histograms follow.
- * A last test measures main-loop stalls while a Fashion-MNIST convnet
- * trains. */
+ * The last two measure main-loop stalls while a Fashion-MNIST convnet
+ * trains, the second with the Inspect view following the run. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +22,7 @@
 #include "ds-data-view-private.h"
 #include "ds-export.h"
 #include "ds-histogram-view-private.h"
+#include "ds-inspect-view-private.h"
 #include "ds-playground-private.h"
 #include "ds-plot-private.h"
 #include "ds-summary-private.h"
@@ -1040,6 +1041,134 @@ test_stalls (Ui            *ui,
                        "the wall-clock half was not checked");
 }
 
+static gboolean
+subject_has_model (gpointer data)
+{
+  return ds_inspect_subject_get_model (data) != NULL;
+}
+
+/* Samples per second the run trains while `view` is shown for `seconds`,
+ * from its step count; the frames are measured into s when it is given. */
+static double
+train_rate_while (Ui            *ui,
+                  DsTrainingRun *run,
+                  const char    *view,
+                  double         seconds,
+                  Stall         *s)
+{
+  DsInspectView *inspect = DS_INSPECT_VIEW (ds_window_get_view (ui->window, "inspect"));
+  static const char *const pages[] = { "activations", "heatmaps", "filters" };
+  long step0;
+  gint64 t0, end;
+  guint tick_id = 0;
+  int k = 0;
+
+  ds_window_set_visible_view (ui->window, view);
+  ui_spin (300);
+  if (s)
+    {
+      s->last = 0;
+      s->measuring = TRUE;
+      tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (ui->window), tick_cb, s, NULL);
+    }
+  step0 = ds_training_run_get_step (run);
+  t0 = g_get_monotonic_time ();
+  end = t0 + (gint64) (seconds * G_USEC_PER_SEC);
+  while (g_get_monotonic_time () < end)
+    {
+      ui_spin (1000);
+      /* A person looks at the pages that follow the run: activations,
+       * heat maps and filters. */
+      if (g_str_equal (view, "inspect"))
+        ds_inspect_view_show_page (inspect, pages[k++ % G_N_ELEMENTS (pages)]);
+    }
+  if (s)
+    {
+      s->measuring = FALSE;
+      gtk_widget_remove_tick_callback (GTK_WIDGET (ui->window), tick_id);
+    }
+  return (double) (ds_training_run_get_step (run) - step0) * ds_training_run_get_config (run)->batch_size
+         / ((g_get_monotonic_time () - t0) / (double) G_USEC_PER_SEC);
+}
+
+/* The Inspect view following a live run: training keeps at least 85 % of
+ * its speed with the Train view shown, and the frames keep coming. The
+ * rounds alternate the two views so that a change in the machine's load
+ * falls on both. */
+static void
+test_stalls_inspect (Ui            *ui,
+                     gconstpointer  data)
+{
+  StoreWait sw = { ds_data_view_get_store (ui->data), "fashion-mnist" };
+  DsInspectView *inspect = DS_INSPECT_VIEW (ds_window_get_view (ui->window, "inspect"));
+  DsInspectSubject *subject = ds_inspect_view_get_subject (inspect);
+  DsTrainingRun *run;
+  Stall s = { 0 };
+  guint64 machine0, machine1, process0, process1;
+  double train_rate = 0, inspect_rate = 0, others, seconds = 0;
+  gint64 t0;
+  guint generation;
+
+  open_sample (ui, "fashion_convnet.json");
+  g_assert_true (ui_wait_for (store_has, &sw, 30000));
+  {
+    NnModel *m = ds_document_get_model (ds_window_get_document (ui->window));
+
+    nn_model_set_dataset (m, "fashion-mnist:limit=2000");
+    ds_document_commit (ds_window_get_document (ui->window), DS_CHANGE_PARAMS, "Choose Dataset", NULL);
+  }
+  sw.prefix = "fashion-mnist:limit=2000";
+  g_assert_true (ui_wait_for (store_has, &sw, 30000));
+  show (ui, "train");
+  gtk_spin_button_set_value (find_spin (GTK_WIDGET (ui->train), "Epochs"), 1000);
+  press (ds_train_view_get_button (ui->train, "start"));
+  g_assert_true (ui_wait_for (run_started, ui->train, 30000));
+  run = ds_train_view_get_current_run (ui->train);
+  /* The view has a model from the run and a test image to look at. */
+  show (ui, "inspect");
+  ds_inspect_view_refresh (inspect);
+  g_assert_true (ui_wait_for (subject_has_model, subject, 10000));
+  g_assert_true (ds_inspect_subject_open_test_sample (subject, 0));
+  generation = ds_inspect_subject_get_generation (subject);
+
+  cpu_ticks (&machine0, &process0);
+  t0 = g_get_monotonic_time ();
+  for (int round = 0; round < 2; round++)
+    {
+      train_rate += train_rate_while (ui, run, "train", 4, NULL) / 2;
+      inspect_rate += train_rate_while (ui, run, "inspect", 4, &s) / 2;
+    }
+  seconds = (g_get_monotonic_time () - t0) / (double) G_USEC_PER_SEC;
+  cpu_ticks (&machine1, &process1);
+  others = (double) ((machine1 - machine0) - (process1 - process0)) / sysconf (_SC_CLK_TCK) / seconds;
+
+  g_test_message ("Inspect view following the run: %.0f samples/s against %.0f with the Train "
+                  "view (%.2f); %u frames, worst frame-clock gap %.1f ms (main thread busy at "
+                  "most %.1f ms of it), %u gaps over 33 ms; the view's model moved %u times; "
+                  "other programs used %.2f cores",
+                  inspect_rate, train_rate, inspect_rate / train_rate, s.ticks, s.worst / 1000.0,
+                  s.worst_busy / 1000.0, s.late, ds_inspect_subject_get_generation (subject) - generation,
+                  MAX (others, 0));
+  g_assert_true (ds_training_run_is_live (run));
+  /* It followed the run. */
+  g_assert_cmpuint (ds_inspect_subject_get_generation (subject), >, generation);
+  g_assert_cmpuint (s.ticks, >, 60);
+  /* The view's own work on the main thread fits in two refreshes. */
+  g_assert_cmpint (s.worst_busy, <, 33000);
+  if (others < 0.25)
+    {
+      /* With training on both cores the main thread sometimes waits a few
+       * milliseconds for one: at most two late frames in eight seconds, and
+       * none as late as the Train view's own bound. */
+      g_assert_cmpuint (s.late, <=, 2);
+      g_assert_cmpint (s.worst, <, 50000);
+      g_assert_cmpfloat (inspect_rate, >=, 0.85 * train_rate);
+    }
+  else
+    g_test_incomplete ("the machine was busy (other programs used more than a quarter of a core): "
+                       "the wall-clock gap and the throughput were not checked");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1053,5 +1182,7 @@ main (int   argc,
   g_test_add ("/ui/train/schedule", Ui, NULL, ui_setup, test_schedule, ui_teardown);
   g_test_add ("/ui/train/plot-zoom-log-export", Ui, NULL, ui_setup, test_plot_interaction, ui_teardown);
   g_test_add ("/ui/train/main-loop-stalls", Ui, NULL, ui_setup, test_stalls, ui_teardown);
+  g_test_add ("/ui/train/main-loop-stalls-inspect", Ui, NULL, ui_setup, test_stalls_inspect,
+              ui_teardown);
   return g_test_run ();
 }

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#include "ds-jobs.h"
-
+#define _GNU_SOURCE
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "ds-jobs.h"
 
 static GMutex lock;
 static GCond  cond;
@@ -44,6 +48,60 @@ ds_jobs_run_in_thread (GTask           *task,
   n_running++;
   g_mutex_unlock (&lock);
   g_task_run_in_thread (task, trampoline);
+}
+
+typedef struct
+{
+  GTask           *task;
+  GTaskThreadFunc  func;
+} BackgroundJob;
+
+static void
+background_run (gpointer data,
+                gpointer pool_data)
+{
+  static __thread gboolean niced;
+  BackgroundJob *job = data;
+
+  if (!niced)
+    {
+      /* Linux keeps a nice value per thread (PRIO_PROCESS with a thread
+       * id). A thread can always be made nicer, never less nice. */
+      id_t tid = (id_t) syscall (SYS_gettid);
+
+      if (getpriority (PRIO_PROCESS, tid) < DS_JOBS_BACKGROUND_NICE)
+        (void) setpriority (PRIO_PROCESS, tid, DS_JOBS_BACKGROUND_NICE);
+      niced = TRUE;
+    }
+  job->func (job->task, g_task_get_source_object (job->task), g_task_get_task_data (job->task),
+             g_task_get_cancellable (job->task));
+  g_object_unref (job->task);
+  g_free (job);
+  g_mutex_lock (&lock);
+  n_running--;
+  g_cond_broadcast (&cond);
+  g_mutex_unlock (&lock);
+}
+
+void
+ds_jobs_run_in_background (GTask           *task,
+                           GTaskThreadFunc  func)
+{
+  static GThreadPool *pool;
+  BackgroundJob *job;
+
+  g_return_if_fail (G_IS_TASK (task));
+  g_return_if_fail (func != NULL);
+
+  g_mutex_lock (&lock);
+  if (pool == NULL)
+    pool = g_thread_pool_new (background_run, NULL, 4, FALSE, NULL);
+  n_running++;
+  g_mutex_unlock (&lock);
+  job = g_new (BackgroundJob, 1);
+  job->task = g_object_ref (task);
+  job->func = func;
+  g_thread_pool_push (pool, job, NULL);
 }
 
 int

@@ -386,7 +386,7 @@ start_overlays (DsInspectErrors *self,
   self->overlay_job = job;
   task = g_task_new (self, self->cancellable, overlay_done_cb, NULL);
   g_task_set_task_data (task, job, NULL);
-  ds_jobs_run_in_thread (task, overlay_thread);
+  ds_jobs_run_in_background (task, overlay_thread);
 }
 
 static void
@@ -717,7 +717,7 @@ start_job (DsInspectErrors *self)
   self->poll_id = g_timeout_add (100, poll_cb, self);
   task = g_task_new (self, self->cancellable, job_done_cb, NULL);
   g_task_set_task_data (task, job, NULL);
-  ds_jobs_run_in_thread (task, confusion_thread);
+  ds_jobs_run_in_background (task, confusion_thread);
 }
 
 static void

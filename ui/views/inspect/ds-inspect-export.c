@@ -180,6 +180,19 @@ export_action (GtkWidget  *widget,
 }
 
 static void
+ensure_menu (GtkWidget *widget,
+             Hook      *hook)
+{
+  g_autoptr(GMenu) menu = g_menu_new ();
+
+  g_menu_append (menu, "Export as _PNG…", "inspect-export.export::png");
+  g_menu_append (menu, "Export as _SVG…", "inspect-export.export::svg");
+  hook->menu = gtk_popover_menu_new_from_model (G_MENU_MODEL (menu));
+  gtk_widget_set_parent (hook->menu, widget);
+  gtk_popover_set_has_arrow (GTK_POPOVER (hook->menu), FALSE);
+}
+
+static void
 pressed_cb (GtkGestureClick *gesture,
             int              n_press,
             double           x,
@@ -191,6 +204,10 @@ pressed_cb (GtkGestureClick *gesture,
 
   if (hook == NULL || !hook->size (widget, &w, &h))
     return;
+  /* Made on the first right click, not with the widget: a page of
+   * thumbnails would otherwise build twenty menus each time it fills. */
+  if (hook->menu == NULL)
+    ensure_menu (widget, hook);
   gtk_popover_set_pointing_to (GTK_POPOVER (hook->menu),
                                &(GdkRectangle) { (int) x, (int) y, 1, 1 });
   gtk_popover_popup (GTK_POPOVER (hook->menu));
@@ -207,33 +224,11 @@ unrealize_cb (GtkWidget *widget)
 }
 
 static void
-ensure_menu (GtkWidget *widget,
-             Hook      *hook)
-{
-  g_autoptr(GMenu) menu = g_menu_new ();
-
-  g_menu_append (menu, "Export as _PNG…", "inspect-export.export::png");
-  g_menu_append (menu, "Export as _SVG…", "inspect-export.export::svg");
-  hook->menu = gtk_popover_menu_new_from_model (G_MENU_MODEL (menu));
-  gtk_widget_set_parent (hook->menu, widget);
-  gtk_popover_set_has_arrow (GTK_POPOVER (hook->menu), FALSE);
-}
-
-static void
 activate_export_cb (GSimpleAction *action,
                     GVariant      *param,
                     gpointer       widget)
 {
   export_action (widget, "export", param);
-}
-
-static void
-realize_cb (GtkWidget *widget)
-{
-  Hook *hook = g_object_get_data (G_OBJECT (widget), HOOK_KEY);
-
-  if (hook && hook->menu == NULL)
-    ensure_menu (widget, hook);
 }
 
 void
@@ -261,7 +256,6 @@ ds_inspect_export_attach (GtkWidget         *widget,
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
   g_signal_connect (click, "pressed", G_CALLBACK (pressed_cb), widget);
   gtk_widget_add_controller (widget, GTK_EVENT_CONTROLLER (click));
-  g_signal_connect (widget, "realize", G_CALLBACK (realize_cb), NULL);
   g_signal_connect (widget, "unrealize", G_CALLBACK (unrealize_cb), NULL);
 }
 

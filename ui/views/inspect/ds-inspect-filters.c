@@ -457,7 +457,7 @@ start_job (DsInspectFilters *self)
 
   task = g_task_new (self, job->cancellable, job_done_cb, NULL);
   g_task_set_task_data (task, job, (GDestroyNotify) filter_job_unref);
-  ds_jobs_run_in_thread (task, filter_thread);
+  ds_jobs_run_in_background (task, filter_thread);
 }
 
 /* ---- drawing -------------------------------------------------------------- */

@@ -329,7 +329,7 @@ start_job (DsInspectHeatmaps *self)
   self->cancellable = g_cancellable_new ();
   task = g_task_new (self, self->cancellable, job_done_cb, NULL);
   g_task_set_task_data (task, job, NULL);
-  ds_jobs_run_in_thread (task, heat_thread);
+  ds_jobs_run_in_background (task, heat_thread);
 }
 
 static void

@@ -171,6 +171,44 @@ thumb_fill (DsInspectView    *self,
   ds_inspect_picture_set_image (picture, v, x->shape[1], x->shape[0], x->shape[2], lo, hi);
 }
 
+/* A thumbnail's caption and tooltip from what is known of its image. */
+static void
+thumb_caption (DsInspectView *self,
+               GtkWidget     *box,
+               guint32        position)
+{
+  GtkLabel *label = g_object_get_data (G_OBJECT (box), "caption");
+  g_autofree char *truth = self->truth[position] >= 0 ? class_name (self, self->truth[position])
+                                                        : g_strdup ("?");
+  g_autofree char *pred = self->pred[position] >= 0 ? class_name (self, self->pred[position])
+                                                      : NULL;
+  g_autofree char *t = g_markup_escape_text (truth, -1);
+  g_autofree char *markup = NULL;
+  g_autofree char *tip = NULL;
+  gboolean wrong = self->pred[position] >= 0 && self->pred[position] != self->truth[position];
+
+  if (wrong)
+    {
+      g_autofree char *p = g_markup_escape_text (pred, -1);
+
+      markup = g_strdup_printf ("<small>%s\n<span foreground=\"#c01c28\">→ %s</span></small>",
+                                t, p);
+    }
+  else
+    markup = g_strdup_printf ("<small>%s\n%s</small>", t, pred ? "✓" : "…");
+  /* Only what changed: setting a tooltip asks the X server where the
+   * pointer is, a round trip per thumbnail. */
+  if (g_strcmp0 (g_object_get_data (G_OBJECT (box), "markup"), markup) != 0)
+    {
+      gtk_label_set_markup (label, markup);
+      g_object_set_data_full (G_OBJECT (box), "markup", g_steal_pointer (&markup), g_free);
+    }
+  tip = g_strdup_printf ("Test image %u: %s, predicted %s", position, truth,
+                         pred ? pred : "(not yet)");
+  if (g_strcmp0 (gtk_widget_get_tooltip_text (box), tip) != 0)
+    gtk_widget_set_tooltip_text (box, tip);
+}
+
 static GtkWidget *
 thumb_new (DsInspectView *self,
            guint32        position)
@@ -178,40 +216,43 @@ thumb_new (DsInspectView *self,
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
   GtkWidget *picture = ds_inspect_picture_new (56);
   GtkWidget *label = gtk_label_new (NULL);
-  g_autofree char *truth = self->truth[position] >= 0 ? class_name (self, self->truth[position])
-                                                        : g_strdup ("?");
-  g_autofree char *pred = self->pred[position] >= 0 ? class_name (self, self->pred[position])
-                                                      : NULL;
-  g_autofree char *markup = NULL;
-  g_autofree char *tip = NULL;
-  gboolean wrong = self->pred[position] >= 0 && self->pred[position] != self->truth[position];
 
   thumb_fill (self, DS_INSPECT_PICTURE (picture), position);
-  markup = g_markup_printf_escaped ("<small>%s\n%s%s%s</small>", truth,
-                                    wrong ? "<span foreground=\"#c01c28\">→ " : "",
-                                    pred ? (wrong ? pred : "✓") : "…",
-                                    wrong ? "</span>" : "");
-  if (wrong)
-    {
-      /* The red span was escaped along with the names: build it again. */
-      g_autofree char *t = g_markup_escape_text (truth, -1);
-      g_autofree char *p = g_markup_escape_text (pred, -1);
-
-      g_free (markup);
-      markup = g_strdup_printf ("<small>%s\n<span foreground=\"#c01c28\">→ %s</span></small>",
-                                t, p);
-    }
-  gtk_label_set_markup (GTK_LABEL (label), markup);
   gtk_label_set_justify (GTK_LABEL (label), GTK_JUSTIFY_CENTER);
   gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
   gtk_label_set_max_width_chars (GTK_LABEL (label), 10);
-  tip = g_strdup_printf ("Test image %u: %s, predicted %s", position, truth,
-                         pred ? pred : "(not yet)");
-  gtk_widget_set_tooltip_text (box, tip);
   gtk_box_append (GTK_BOX (box), picture);
   gtk_box_append (GTK_BOX (box), label);
   g_object_set_data (G_OBJECT (box), "position", GUINT_TO_POINTER (position));
+  g_object_set_data (G_OBJECT (box), "caption", label);
+  thumb_caption (self, box, position);
   return box;
+}
+
+/* The thumbnail box of a flow-box child. */
+static GtkWidget *
+thumb_box (GtkWidget *child)
+{
+  return gtk_flow_box_child_get_child (GTK_FLOW_BOX_CHILD (child));
+}
+
+/* TRUE when the page shows exactly the images first..first+count of
+ * self->shown: then only the captions need to follow new predictions
+ * (rebuilding the thumbnails each time a batch of predictions arrives
+ * held frames up while a live run was followed). */
+static gboolean
+page_shows (DsInspectView *self,
+            guint          first,
+            guint          count)
+{
+  GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->thumbs));
+  guint i = 0;
+
+  for (; child && i < count; child = gtk_widget_get_next_sibling (child), i++)
+    if (GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (thumb_box (child)), "position"))
+        != g_array_index (self->shown, guint32, first + i))
+      return FALSE;
+  return child == NULL && i == count;
 }
 
 static void
@@ -222,10 +263,26 @@ fill_page (DsInspectView *self)
   g_autofree char *text = NULL;
   GtkWidget *child;
 
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->thumbs))))
-    gtk_flow_box_remove (self->thumbs, child);
-  for (guint i = first; i < MIN (n, first + DS_INSPECT_PAGE_SIZE); i++)
-    gtk_flow_box_append (self->thumbs, thumb_new (self, g_array_index (self->shown, guint32, i)));
+  guint count = first < n ? MIN (n - first, DS_INSPECT_PAGE_SIZE) : 0;
+
+  if (count > 0 && page_shows (self, first, count))
+    {
+      for (child = gtk_widget_get_first_child (GTK_WIDGET (self->thumbs)); child;
+           child = gtk_widget_get_next_sibling (child))
+        {
+          GtkWidget *box = thumb_box (child);
+
+          thumb_caption (self, box,
+                         GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (box), "position")));
+        }
+    }
+  else
+    {
+      while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->thumbs))))
+        gtk_flow_box_remove (self->thumbs, child);
+      for (guint i = first; i < first + count; i++)
+        gtk_flow_box_append (self->thumbs, thumb_new (self, g_array_index (self->shown, guint32, i)));
+    }
   if (n == 0)
     text = g_strdup (self->n_test ? "No test image matches" : "");
   else

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* DsInspectView's computations, each on a worker thread through
- * ds_jobs_run_in_thread with the view's cancellable, and each result
+ * ds_jobs_run_in_background with the view's cancellable, and each result
  * dropped when the subject's model generation (or input) has moved on:
  * - the activations and prediction of the input: one job at a time, a
  *   change meanwhile marks it dirty and the latest input goes next (so a
@@ -165,7 +165,7 @@ _ds_inspect_view_compute (DsInspectView *self)
   task = g_task_new (self, self->cancellable, act_done_cb, NULL);
   g_task_set_source_tag (task, _ds_inspect_view_compute);
   g_task_set_task_data (task, job, act_job_free);
-  ds_jobs_run_in_thread (task, act_thread);
+  ds_jobs_run_in_background (task, act_thread);
 }
 
 /* ---- dead units ----------------------------------------------------------- */
@@ -287,7 +287,7 @@ start_dead_units (DsInspectView *self)
   job->generation = ds_inspect_subject_get_generation (self->subject);
   task = g_task_new (self, self->cancellable, dead_done_cb, NULL);
   g_task_set_task_data (task, job, dead_job_free);
-  ds_jobs_run_in_thread (task, dead_thread);
+  ds_jobs_run_in_background (task, dead_thread);
 }
 
 /* ---- the test split's predictions ----------------------------------------- */
@@ -371,6 +371,34 @@ update_progress (DsInspectView *self)
   gtk_progress_bar_set_fraction (self->pred_progress, (double) self->pred_done / self->n_test);
 }
 
+/* Whether a batch of new predictions (test images start..start+n) changes
+ * what the browser shows: the captions of the images on its page, or,
+ * when it filters by prediction, which images it lists (then at most once
+ * a second, and once more at the end). Refiltering on every batch held
+ * frames up while a live run was followed. */
+static gboolean
+prediction_changes_page (DsInspectView *self,
+                         gsize          start,
+                         gsize          n)
+{
+  guint filter = gtk_drop_down_get_selected (self->filter_drop);
+  DsDataset *dataset = ds_inspect_subject_get_dataset (self->subject);
+  int n_classes = dataset ? ds_dataset_get (dataset)->n_classes : 0;
+  guint first = self->page * DS_INSPECT_PAGE_SIZE;
+
+  if (filter == 1 || (filter != GTK_INVALID_LIST_POSITION && (int) filter >= 2 + n_classes))
+    return self->pred_done >= self->n_test
+           || g_get_monotonic_time () - self->last_refilter > G_USEC_PER_SEC;
+  for (guint i = first; i < MIN (self->shown->len, first + DS_INSPECT_PAGE_SIZE); i++)
+    {
+      guint32 p = g_array_index (self->shown, guint32, i);
+
+      if (p >= start && p < start + n)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static void
 pred_done_cb (GObject      *source,
               GAsyncResult *result,
@@ -402,7 +430,11 @@ pred_done_cb (GObject      *source,
     self->pred[job->start + i] = job->pred[i];
   self->pred_done = job->start + job->n;
   update_progress (self);
-  _ds_inspect_view_refilter (self);
+  if (prediction_changes_page (self, job->start, job->n))
+    {
+      self->last_refilter = g_get_monotonic_time ();
+      _ds_inspect_view_refilter (self);
+    }
   if (self->pred_done < self->n_test)
     launch_batch (self, g_steal_pointer (&job->inspector), self->pred_done);
 }
@@ -425,7 +457,7 @@ launch_batch (DsInspectView *self,
   self->pred_running = TRUE;
   task = g_task_new (self, self->cancellable, pred_done_cb, NULL);
   g_task_set_task_data (task, job, pred_job_free);
-  ds_jobs_run_in_thread (task, pred_thread);
+  ds_jobs_run_in_background (task, pred_thread);
 }
 
 /**

@@ -55,6 +55,7 @@ struct _DsInspectView
   DsTrainingRun        *run;              /* the run followed, or NULL */
   guint                 follow_id;        /* a pending follow of the live run */
   gint64                last_follow;      /* when the model last changed (µs) */
+  gint64                last_refilter;    /* when predictions last refiltered the browser (µs) */
   gboolean              stale;            /* something changed while unmapped */
   GCancellable         *cancellable;      /* every job; cancelled at dispose */
   GCancellable         *ensure_cancellable;
