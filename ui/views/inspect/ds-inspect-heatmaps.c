@@ -179,6 +179,15 @@ rebuild_overlays (DsInspectHeatmaps *self)
   self->overlay_opacity = opacity;
 }
 
+static gboolean
+map_is_zero (const NnTensor *map)
+{
+  for (size_t i = 0; i < map->size; i++)
+    if (map->data[i] != 0)
+      return FALSE;
+  return TRUE;
+}
+
 static void
 describe (DsInspectHeatmaps *self)
 {
@@ -192,6 +201,11 @@ describe (DsInspectHeatmaps *self)
   name = ds_inspect_subject_dup_class_name (self->subject, job->class_out);
   if (job->errors[m] && !gtk_check_button_get_active (self->side_check))
     text = g_strdup (job->errors[m]);
+  else if (method_kinds[m] == NN_EXPLAIN_GRADCAM && job->maps[m] && map_is_zero (job->maps[m]))
+    text = g_strdup_printf ("Grad-CAM of “%s” is zero everywhere at this layer: its features "
+                            "weigh against the class at every place at once (common where a "
+                            "Flatten and Dense layers follow). Choose an earlier layer above, or "
+                            "Saliency or Occlusion.", name);
   else
     text = g_strdup_printf ("%s of “%s” (%s, %.0f %%): %s.", method_names[m], name,
                             job->class_index < 0 ? "predicted" : "chosen", 100 * job->score,
