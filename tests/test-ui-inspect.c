@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 
 #include "ds-application.h"
+#include "ds-inspect-export.h"
 #include "ds-inspect-view-private.h"
 #include "ds-training-run.h"
 #include "ds-window.h"
@@ -242,6 +243,35 @@ test_test_image (Ui            *ui,
   g_assert_cmpint (ds_inspect_picture_get_width (ds_inspect_view_get_channel_picture (ui->view)),
                    ==, nn_inspector_get_probe (in, conv)->shape[1]);
   screenshot (ui, "activations");
+
+  /* The prediction chart and the enlarged channel export as their menus
+   * would: a PNG and an SVG that say so in their first bytes. */
+  {
+    g_autofree char *dir = g_dir_make_tmp ("ds-inspect-export-XXXXXX", NULL);
+    GtkWidget *pictures[] = { GTK_WIDGET (bars),
+                              GTK_WIDGET (ds_inspect_view_get_channel_picture (ui->view)) };
+
+    for (guint i = 0; i < G_N_ELEMENTS (pictures); i++)
+      for (int f = 0; f < 2; f++)
+        {
+          g_autoptr(GError) error = NULL;
+          g_autofree char *path = g_strdup_printf ("%s/picture-%u.%s", dir, i, f ? "svg" : "png");
+          g_autofree char *bytes = NULL;
+          gsize len = 0;
+
+          g_assert_true (ds_inspect_export_widget (pictures[i], f ? DS_EXPORT_SVG : DS_EXPORT_PNG,
+                                                   path, &error));
+          g_assert_no_error (error);
+          g_assert_true (g_file_get_contents (path, &bytes, &len, NULL));
+          g_assert_cmpuint (len, >, 100);
+          if (f)
+            g_assert_nonnull (strstr (bytes, "<svg"));
+          else
+            g_assert_cmpmem (bytes, 4, "\x89PNG", 4);
+          g_remove (path);
+        }
+    g_rmdir (dir);
+  }
 }
 
 /* What the test computes itself: the model's prediction of the input the

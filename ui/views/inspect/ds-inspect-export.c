@@ -1,9 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "deepscope"
 
-#include <cairo.h>
-#include <cairo-svg.h>
-
 #include "ds-file-chooser.h"
 #include "ds-inspect-export.h"
 
@@ -31,30 +28,28 @@ hook_free (gpointer data)
 
 typedef struct
 {
-  GOutputStream *stream;
-  GError        *error;
-} Sink;
+  GtkWidget         *widget;
+  DsInspectDrawFunc  draw;
+} DrawData;
 
-static cairo_status_t
-write_cb (void                *closure,
-          const unsigned char *data,
-          unsigned int         length)
+static void
+draw_adapter (cairo_t  *cr,
+              int       width,
+              int       height,
+              gpointer  user_data)
 {
-  Sink *sink = closure;
+  DrawData *d = user_data;
 
-  if (sink->error)
-    return CAIRO_STATUS_WRITE_ERROR;
-  if (!g_output_stream_write_all (sink->stream, data, length, NULL, NULL, &sink->error))
-    return CAIRO_STATUS_WRITE_ERROR;
-  return CAIRO_STATUS_SUCCESS;
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_paint (cr);
+  d->draw (d->widget, cr, width, height);
 }
 
 /**
  * ds_inspect_export_draw:
  *
- * Draws onto a PNG (twice the pixels, for print and dense screens) or SVG
- * surface on white, into a temporary file renamed over @path once
- * complete, so a failed export leaves nothing half written.
+ * The widget's picture through ds_export_drawing: PNG at twice the pixels
+ * or SVG, written to a temporary file renamed over @path once complete.
  */
 gboolean
 ds_inspect_export_draw (GtkWidget          *widget,
@@ -65,12 +60,7 @@ ds_inspect_export_draw (GtkWidget          *widget,
                         const char         *path,
                         GError            **error)
 {
-  g_autoptr(GFile) file = NULL;
-  g_autoptr(GFileOutputStream) out = NULL;
-  cairo_surface_t *surface;
-  cairo_status_t status;
-  Sink sink = { 0 };
-  cairo_t *cr;
+  DrawData d = { widget, draw };
 
   g_return_val_if_fail (draw != NULL, FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
@@ -81,44 +71,7 @@ ds_inspect_export_draw (GtkWidget          *widget,
                            "There is no picture to export yet: pick an input first");
       return FALSE;
     }
-  file = g_file_new_for_path (path);
-  out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION, NULL, error);
-  if (out == NULL)
-    return FALSE;
-  sink.stream = G_OUTPUT_STREAM (out);
-  if (format == DS_EXPORT_SVG)
-    surface = cairo_svg_surface_create_for_stream (write_cb, &sink, width, height);
-  else
-    surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width * 2, height * 2);
-  cr = cairo_create (surface);
-  if (format != DS_EXPORT_SVG)
-    cairo_scale (cr, 2, 2);
-  cairo_set_source_rgb (cr, 1, 1, 1);
-  cairo_paint (cr);
-  draw (widget, cr, width, height);
-  cairo_destroy (cr);
-  if (format != DS_EXPORT_SVG)
-    status = cairo_surface_write_to_png_stream (surface, write_cb, &sink);
-  else
-    {
-      cairo_surface_finish (surface);
-      status = cairo_surface_status (surface);
-    }
-  cairo_surface_destroy (surface);
-  if (sink.error == NULL && status != CAIRO_STATUS_SUCCESS)
-    g_set_error (&sink.error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot draw the picture: %s",
-                 cairo_status_to_string (status));
-  if (sink.error)
-    {
-      g_autoptr(GCancellable) cancel = g_cancellable_new ();
-
-      g_propagate_error (error, sink.error);
-      /* Closing with a cancelled operation abandons the temporary file. */
-      g_cancellable_cancel (cancel);
-      g_output_stream_close (G_OUTPUT_STREAM (out), cancel, NULL);
-      return FALSE;
-    }
-  return g_output_stream_close (G_OUTPUT_STREAM (out), NULL, error);
+  return ds_export_drawing (draw_adapter, &d, width, height, format, path, error);
 }
 
 gboolean
