@@ -38,6 +38,11 @@ ds_ui_init (void)
         g_resources_register (res);
       g_type_ensure (DS_TYPE_WINDOW);
       g_type_ensure (DS_TYPE_BUILD_VIEW);
+      /* The application's resource base path gives the icon theme our
+       * icons; windows made without it (tests, benchmarks) need them too. */
+      if (gdk_display_get_default ())
+        gtk_icon_theme_add_resource_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
+                                          "/io/github/deepscope/Deepscope/icons");
       ds_jobs_wait_at_exit ();
       g_once_init_leave (&done, 1);
     }

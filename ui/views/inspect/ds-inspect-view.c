@@ -256,6 +256,17 @@ map_cb (DsInspectView *self)
 
 /* ---- layout --------------------------------------------------------------- */
 
+/* A page that scrolls when the window is smaller than it. */
+static GtkWidget *
+scrolled (GtkWidget *page)
+{
+  GtkWidget *scroller = gtk_scrolled_window_new ();
+
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), page);
+  gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scroller), FALSE);
+  return scroller;
+}
+
 static GtkWidget *
 build_pages (DsInspectView *self)
 {
@@ -267,9 +278,15 @@ build_pages (DsInspectView *self)
   gtk_widget_set_hexpand (GTK_WIDGET (self->pages), TRUE);
   self->activations = DS_INSPECT_ACTIVATIONS (ds_inspect_activations_new ());
   gtk_stack_add_titled (self->pages, GTK_WIDGET (self->activations), "activations", "Activations");
-  gtk_stack_add_titled (self->pages, ds_inspect_filters_new (self->subject), "filters", "Filters");
-  gtk_stack_add_titled (self->pages, ds_inspect_heatmaps_new (self->subject), "heatmaps", "Heat maps");
-  gtk_stack_add_titled (self->pages, ds_inspect_errors_new (self->subject), "errors", "Errors");
+  gtk_stack_add_titled (self->pages, scrolled (ds_inspect_filters_new (self->subject)), "filters",
+                        "Filters");
+  gtk_stack_add_titled (self->pages, scrolled (ds_inspect_heatmaps_new (self->subject)), "heatmaps",
+                        "Heat maps");
+  gtk_stack_add_titled (self->pages, scrolled (ds_inspect_errors_new (self->subject)), "errors",
+                        "Errors");
+  /* Each page as wide as it needs: the widest page must not widen the
+   * activations beyond what the window shows. */
+  gtk_stack_set_hhomogeneous (self->pages, FALSE);
   gtk_stack_switcher_set_stack (GTK_STACK_SWITCHER (switcher), self->pages);
   gtk_widget_set_halign (switcher, GTK_ALIGN_CENTER);
   gtk_widget_set_margin_top (switcher, 6);
