@@ -9,6 +9,7 @@
  *   nn-data.h     datasets (engine/data)
  *   nn-train.h    training and inference (engine/train)
  *   nn-inspect.h  activations, filters, explanations, confusion (engine/inspect)
+ *   nn-generate.h DeepDream, projections, variational autoencoders (engine/inspect)
  *
  * The engine has two halves: a numeric core (tensors, op graph, kernels) in
  * plain C11 + CBLAS, and services (model files, datasets, trainer) on GLib,
@@ -27,3 +28,4 @@
 #include "nn-data.h"
 #include "nn-train.h"
 #include "nn-inspect.h"
+#include "nn-generate.h"

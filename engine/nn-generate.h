@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* engine/inspect, generative side: DeepDream, projections of activations
+ * (PCA, t-SNE), and the parts of a variational autoencoder. Plain tensors
+ * out; no GTK. */
+#pragma once
+
+#include "nn-inspect.h"
+
+G_BEGIN_DECLS
+
+/* ---- DeepDream ------------------------------------------------------------ */
+
+typedef struct {
+  int      n_layers;
+  char   **layers;          /* probe paths (nn_inspector_find_probe), spatial probes */
+  double  *weights;         /* one per layer */
+  int      octaves;         /* default 3 */
+  double   octave_scale;    /* default 1.4: each octave's side is the last one's × this */
+  int      steps;           /* gradient-ascent steps per octave, default 20 */
+  double   step_size;       /* default 0.01, in the model's input units, the gradient
+                               divided by its mean absolute value */
+  double   max_loss;        /* an octave stops once its loss passes this; <= 0: no limit */
+} NnDreamConfig;
+
+/* Defaults; no layers (nn_dream then takes the last two convolutional
+ * layers, weight 1 each). */
+void      nn_dream_config_init  (NnDreamConfig *c);
+void      nn_dream_config_clear (NnDreamConfig *c);
+/* Adds a layer with its weight. */
+void      nn_dream_config_add_layer (NnDreamConfig *c, const char *path, double weight);
+
+/* Called after each step with the image so far at the current octave's
+ * size, (1, h, w, channels): returning FALSE stops the dream (nn_dream
+ * then returns NULL with G_IO_ERROR_CANCELLED). */
+typedef gboolean (*NnDreamProgress) (int octave, int n_octaves, int step, int steps,
+                                     double loss, const NnTensor *image, gpointer user_data);
+
+/* Dreams image (1, H, W, C) with model m: C must be the model's input
+ * channels; H and W may be any size of at least the model's smallest
+ * workable input (the convolutional part runs at every octave's size,
+ * whatever size the model was trained on; layers after the chosen ones
+ * are not run). Octaves go from the smallest (H, W / scale^(octaves-1))
+ * to the full size; the detail lost in each downscale is added back after
+ * each upscale, as in the Keras recipe. The loss is Σ weight × mean of the
+ * layer's activations squared over the interior (a border of 2 cells
+ * dropped). Returns the dreamed image, (1, H, W, C), in input units.
+ * loss_start and loss_end (may be NULL) get, per octave, the loss at its
+ * first and last step. */
+NnTensor *nn_dream              (const NnModel *m, const NnTensor *image,
+                                 const NnDreamConfig *cfg, NnDreamProgress progress,
+                                 gpointer user_data, double *loss_start, double *loss_end,
+                                 GError **error);
+
+/* ---- projections ---------------------------------------------------------- */
+
+typedef enum { NN_PROJECT_PCA, NN_PROJECT_TSNE } NnProjectMethod;
+
+typedef struct {
+  NnProjectMethod method;
+  int      dims;            /* 2 or 3 */
+  double   perplexity;      /* t-SNE, default 30 */
+  int      iterations;      /* t-SNE, default 1000 */
+  double   learning_rate;   /* t-SNE, default 200 */
+  guint64  seed;
+} NnProjectConfig;
+
+void      nn_project_config_init (NnProjectConfig *c);   /* PCA, 2-D */
+
+/* progress: (step, steps) after each t-SNE iteration (PCA: once);
+ * returning FALSE cancels (NULL, G_IO_ERROR_CANCELLED). */
+typedef gboolean (*NnProjectProgress) (int step, int steps, gpointer user_data);
+
+/* Projects points (n, d), n >= 2, to (n, dims). For PCA, explained (may
+ * be NULL) gets each component's share of the total variance, and the
+ * components are ordered by it; signs are fixed so each component's
+ * largest coordinate is positive. */
+NnTensor *nn_project            (const NnTensor *points, const NnProjectConfig *cfg,
+                                 NnProjectProgress progress, gpointer user_data,
+                                 double *explained, GError **error);
+
+/* A probe's output for a batch of inputs (n, input shape...), flattened
+ * to (n, features): what the projector projects. */
+NnTensor *nn_inspector_probe_values (NnInspector *in, const NnTensor *inputs, int probe,
+                                     GError **error);
+
+/* ---- variational autoencoders --------------------------------------------- */
+
+/* Where a VAE keeps its parts: the Sampling layer's call, the layers
+ * giving its mean and log-variance, the latent size, and the decoder (a
+ * Model layer called on the sample, so it can run on its own). */
+typedef struct {
+  NnRef    sampling;
+  NnRef    mean;
+  NnRef    log_var;
+  int      latent_dim;
+  int      decoder_layer;   /* a Model layer; -1 when the decoder is not one */
+} NnVaeParts;
+
+/* FALSE (with the reason in words) when m has no Sampling layer. */
+gboolean  nn_model_find_vae     (const NnModel *m, NnVaeParts *parts, GError **error);
+/* Decodes latent points z (n, latent_dim) with the VAE's decoder: (n,
+ * output shape...). */
+NnTensor *nn_vae_decode         (const NnModel *m, const NnVaeParts *parts, const NnTensor *z,
+                                 GError **error);
+/* The encoder's means for inputs (n, input shape...): (n, latent_dim). */
+NnTensor *nn_vae_encode         (const NnModel *m, const NnVaeParts *parts,
+                                 const NnTensor *inputs, GError **error);
+
+G_END_DECLS
