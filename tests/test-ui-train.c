@@ -1181,8 +1181,8 @@ main (int   argc,
   g_test_add ("/ui/train/step-clock", Ui, NULL, ui_setup, test_step_clock, ui_teardown);
   g_test_add ("/ui/train/schedule", Ui, NULL, ui_setup, test_schedule, ui_teardown);
   g_test_add ("/ui/train/plot-zoom-log-export", Ui, NULL, ui_setup, test_plot_interaction, ui_teardown);
-  g_test_add ("/ui/train/main-loop-stalls", Ui, NULL, ui_setup, test_stalls, ui_teardown);
-  g_test_add ("/ui/train/main-loop-stalls-inspect", Ui, NULL, ui_setup, test_stalls_inspect,
+  g_test_add ("/ui/train/stalls/train-view", Ui, NULL, ui_setup, test_stalls, ui_teardown);
+  g_test_add ("/ui/train/stalls/inspect-view", Ui, NULL, ui_setup, test_stalls_inspect,
               ui_teardown);
   return g_test_run ();
 }
