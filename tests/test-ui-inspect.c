@@ -244,6 +244,28 @@ test_test_image (Ui            *ui,
                    ==, nn_inspector_get_probe (in, conv)->shape[1]);
   screenshot (ui, "activations");
 
+  /* It follows the next input: its pixels are that input's channel. */
+  {
+    DsInspectPicture *enlarged = ds_inspect_view_get_channel_picture (ui->view);
+    int w = ds_inspect_picture_get_width (enlarged), h = ds_inspect_picture_get_height (enlarged);
+    g_autofree guint32 *before = g_new (guint32, (size_t) w * h);
+    Computed next = { ui->view, ds_inspect_view_get_n_computed (ui->view) };
+    int changed = 0;
+
+    for (int y = 0; y < h; y++)
+      for (int x = 0; x < w; x++)
+        before[y * w + x] = ds_inspect_picture_get_pixel (enlarged, x, y);
+    g_assert_true (ds_inspect_subject_open_test_sample (subject, 1));
+    g_assert_true (ui_wait_for (computed_past, &next, 30000));
+    g_assert_cmpint (ds_inspect_picture_get_width (enlarged), ==, w);
+    for (int y = 0; y < h; y++)
+      for (int x = 0; x < w; x++)
+        changed += ds_inspect_picture_get_pixel (enlarged, x, y) != before[y * w + x];
+    g_test_message ("the enlarged channel: %d of %d pixels changed with the next input", changed,
+                    w * h);
+    g_assert_cmpint (changed, >, w * h / 10);
+  }
+
   /* The prediction chart and the enlarged channel export as their menus
    * would: a PNG and an SVG that say so in their first bytes. */
   {

@@ -431,15 +431,33 @@ channel_activated_cb (DsInspectView *self,
                       int            layer,
                       int            channel)
 {
+  self->shown_layer = layer;
+  self->shown_channel = channel;
+  _ds_inspect_view_refresh_channel (self);
+}
+
+/* The enlarged channel follows the activations it shows (a new input, a
+ * live run's newer weights); gone when its layer is. */
+void
+_ds_inspect_view_refresh_channel (DsInspectView *self)
+{
   g_autofree char *title = NULL;
 
-  if (ds_inspect_activations_show_channel (self->activations, layer, channel,
-                                           self->channel_picture, &title))
+  if (self->shown_layer < 0)
+    return;
+  if (ds_inspect_activations_show_channel (self->activations, self->shown_layer,
+                                           self->shown_channel, self->channel_picture, &title))
     {
       g_autofree char *name = g_strdelimit (g_strdup (title), "/, ", '-');
 
       gtk_label_set_text (self->channel_label, title);
       ds_inspect_picture_set_export_name (self->channel_picture, name);
+    }
+  else
+    {
+      self->shown_layer = -1;
+      ds_inspect_picture_clear (self->channel_picture);
+      gtk_label_set_text (self->channel_label, "Click a channel to enlarge it here");
     }
 }
 

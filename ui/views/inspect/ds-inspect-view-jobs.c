@@ -96,6 +96,7 @@ act_done_cb (GObject      *source,
        * run trains; the newer model's turn comes next. */
       ds_inspect_activations_take_values (self->activations, g_steal_pointer (&job->values),
                                           job->n_values);
+      _ds_inspect_view_refresh_channel (self);
       _ds_inspect_view_show_result (self, job->prediction);
       self->n_computed++;
     }
@@ -120,6 +121,7 @@ act_done_cb (GObject      *source,
         {
           ds_inspect_activations_take_values (self->activations, g_steal_pointer (&job->values),
                                               job->n_values);
+          _ds_inspect_view_refresh_channel (self);
           _ds_inspect_view_show_result (self, job->prediction);
           self->n_computed++;
         }

@@ -33,6 +33,8 @@ struct _DsInspectView
   GtkLabel             *conversion_label;
   DsInspectPicture     *channel_picture;
   GtkLabel             *channel_label;
+  int                   shown_layer;      /* the enlarged channel, or -1 */
+  int                   shown_channel;
   DsInspectBars        *bars;
   GtkLabel             *prediction_label;
   GtkStack             *source_stack;     /* "browse" | "draw" */
@@ -91,6 +93,7 @@ void _ds_inspect_view_input_changed    (DsInspectView *self);
 void _ds_inspect_view_model_shape      (DsInspectView *self);
 void _ds_inspect_view_refilter         (DsInspectView *self);
 void _ds_inspect_view_show_result      (DsInspectView *self, const NnTensor *prediction);
+void _ds_inspect_view_refresh_channel  (DsInspectView *self);
 /* ds-inspect-view-jobs.c */
 void _ds_inspect_view_compute          (DsInspectView *self);
 void _ds_inspect_view_model_changed_jobs (DsInspectView *self);

@@ -391,6 +391,7 @@ ds_inspect_view_class_init (DsInspectViewClass *klass)
 static void
 ds_inspect_view_init (DsInspectView *self)
 {
+  self->shown_layer = -1;
   self->subject = ds_inspect_subject_new ();
   self->cancellable = g_cancellable_new ();
   self->shown = g_array_new (FALSE, FALSE, sizeof (guint32));
