@@ -266,6 +266,20 @@ test_test_image (Ui            *ui,
     g_assert_cmpint (changed, >, w * h / 10);
   }
 
+  /* A chosen class stays with strokes of one picture, not with the next
+   * picture. */
+  {
+    g_autoptr(NnTensor) copy = nn_tensor_copy (ds_inspect_subject_get_input (subject));
+
+    ds_inspect_subject_set_class (subject, 3);
+    ds_inspect_subject_set_input (subject, copy, "Drawn", -1);
+    ds_inspect_subject_set_class (subject, 3);
+    ds_inspect_subject_set_input (subject, copy, "Drawn", -1);
+    g_assert_cmpint (ds_inspect_subject_get_class (subject), ==, 3);
+    g_assert_true (ds_inspect_subject_open_test_sample (subject, 2));
+    g_assert_cmpint (ds_inspect_subject_get_class (subject), ==, -1);
+  }
+
   /* The prediction chart and the enlarged channel export as their menus
    * would: a PNG and an SVG that say so in their first bytes. */
   {

@@ -73,8 +73,12 @@ background_run (gpointer data,
         (void) setpriority (PRIO_PROCESS, tid, DS_JOBS_BACKGROUND_NICE);
       niced = TRUE;
     }
-  job->func (job->task, g_task_get_source_object (job->task), g_task_get_task_data (job->task),
-             g_task_get_cancellable (job->task));
+  /* A job cancelled while it waited for a thread (its window closed, its
+   * input changed) returns at once: under load a queue of them would
+   * otherwise keep what they hold alive for seconds. */
+  if (!g_task_return_error_if_cancelled (job->task))
+    job->func (job->task, g_task_get_source_object (job->task), g_task_get_task_data (job->task),
+               g_task_get_cancellable (job->task));
   g_object_unref (job->task);
   g_free (job);
   g_mutex_lock (&lock);

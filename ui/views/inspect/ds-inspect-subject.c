@@ -210,6 +210,8 @@ ds_inspect_subject_set_input (DsInspectSubject *self,
   g_return_if_fail (DS_IS_INSPECT_SUBJECT (self));
   g_return_if_fail (input == NULL || (input->ndim >= 1 && input->shape[0] == 1));
 
+  gboolean other = g_strcmp0 (label, self->input_label) != 0;
+
   g_clear_pointer (&self->input, nn_tensor_free);
   if (input)
     self->input = nn_tensor_copy (input);
@@ -217,6 +219,11 @@ ds_inspect_subject_set_input (DsInspectSubject *self,
   self->input_label = g_strdup (label);
   self->input_index = input ? index : -1;
   g_signal_emit (self, signals[INPUT_CHANGED], 0);
+  /* Another picture is explained for its own predicted class (a chosen
+   * "Pullover" on a shoe explained nothing); strokes of one drawing keep
+   * the class chosen. */
+  if (other && self->class_index != -1)
+    ds_inspect_subject_set_class (self, -1);
 }
 
 /**

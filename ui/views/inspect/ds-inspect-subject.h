@@ -63,7 +63,8 @@ gboolean          ds_inspect_subject_open_test_sample (DsInspectSubject *self,
                                                        gsize             index);
 
 /* The class the heat maps explain: -1 for the predicted one. Emits
- * ::class-changed. */
+ * ::class-changed. An input with another label (another picture, not
+ * another stroke of the same drawing) sets it back to -1. */
 int               ds_inspect_subject_get_class    (DsInspectSubject *self);
 void              ds_inspect_subject_set_class    (DsInspectSubject *self,
                                                    int               class_index);

@@ -501,6 +501,23 @@ _ds_inspect_view_model_changed_jobs (DsInspectView *self)
                                          ds_inspect_subject_get_model_text (self->subject));
       ds_inspect_bars_set (self->bars, 0, NULL, NULL, -1);
     }
+  else if (ds_inspect_subject_get_input (self->subject) == NULL)
+    {
+      /* A model and nothing to show it yet: the first test image, so the
+       * pages have something at once; else say what to do (the page
+       * still held the words of a model that was not there). */
+      DsDataset *dataset = ds_inspect_subject_get_dataset (self->subject);
+
+      if (dataset && ds_dataset_get (dataset)->n_test > 0
+          && ds_inspect_subject_open_test_sample (self->subject, 0))
+        {
+          _ds_inspect_view_start_predictions (self);
+          return;
+        }
+      ds_inspect_activations_set_probes (self->activations, NULL,
+                                         "Choose an input: a test image, a PNG file, or a "
+                                         "drawing.");
+    }
   _ds_inspect_view_compute (self);
   _ds_inspect_view_start_predictions (self);
 }
