@@ -287,6 +287,15 @@ show_cell (DsInspectErrors *self,
 
 /* ---- the Grad-CAM overlays of the gallery --------------------------------- */
 
+static gboolean
+map_is_zero (const NnTensor *map)
+{
+  for (size_t i = 0; i < map->size; i++)
+    if (map->data[i] != 0)
+      return FALSE;
+  return TRUE;
+}
+
 static void
 overlay_thread (GTask        *task,
                 gpointer      source,
@@ -313,9 +322,23 @@ overlay_thread (GTask        *task,
         break;
       nn_array_gather (a, &job->index[i], 1, input->data);
       nn_explain_config_init (&cfg);
-      /* Where the model saw its (wrong) answer. */
-      job->maps[i] = nn_inspector_explain (job->inspector, input, &cfg, NULL, NULL, &error);
-      g_clear_error (&error);
+      /* Where the model saw its (wrong) answer: at the last image-like
+       * layer, or, when its map is zero everywhere (common before a
+       * Flatten and Dense head), at the nearest earlier one that has a
+       * map. */
+      for (int p = nn_inspector_default_cam_probe (job->inspector); p >= 0; p--)
+        {
+          const NnProbe *probe = nn_inspector_get_probe (job->inspector, p);
+
+          if (!probe->spatial || g_str_equal (probe->layer_type, "Input"))
+            continue;
+          cfg.probe = p;
+          g_clear_pointer (&job->maps[i], nn_tensor_free);
+          job->maps[i] = nn_inspector_explain (job->inspector, input, &cfg, NULL, NULL, &error);
+          g_clear_error (&error);
+          if (job->maps[i] == NULL || !map_is_zero (job->maps[i]))
+            break;
+        }
     }
   g_task_return_boolean (task, TRUE);
 }
@@ -399,7 +422,7 @@ show_gallery (DsInspectErrors *self)
   flow_box_clear (self->gallery);
   self->n_overlays = 0;
   gtk_label_set_text (self->gallery_label,
-                      n ? "The most confidently wrong test images, with where the model looked for its answer (Grad-CAM). Click one to inspect it."
+                      n ? "The most confidently wrong test images, with where the model looked for its answer (Grad-CAM at the last image-like layer that has a map). Click one to inspect it."
                         : "No test image is wrong.");
   for (size_t i = 0; i < n; i++)
     {
