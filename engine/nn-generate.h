@@ -73,7 +73,8 @@ typedef gboolean (*NnProjectProgress) (int step, int steps, gpointer user_data);
 /* Projects points (n, d), n >= 2, to (n, dims). For PCA, explained (may
  * be NULL) gets each component's share of the total variance, and the
  * components are ordered by it; signs are fixed so each component's
- * largest coordinate is positive. */
+ * largest coordinate is positive. For t-SNE, explained gets NAN (its axes
+ * carry no share); the perplexity must be in (0, n - 1]. */
 NnTensor *nn_project            (const NnTensor *points, const NnProjectConfig *cfg,
                                  NnProjectProgress progress, gpointer user_data,
                                  double *explained, GError **error);

@@ -425,6 +425,32 @@ nn_inspector_predict (NnInspector *in, const NnTensor *inputs, GError **error)
   return t;
 }
 
+NnTensor *
+nn_inspector_probe_values (NnInspector *in, const NnTensor *inputs, int probe, GError **error)
+{
+  g_return_val_if_fail (in != NULL, NULL);
+  if (!nn_inspector_check_probe (in, probe, error)
+      || !nn_inspector_check_input (in, inputs, 0, "The input", error))
+    return NULL;
+  int n = inputs->shape[0];
+  NnCompiled *c = nn_inspector_forward_graph (in, n, error);
+  if (!c)
+    return NULL;
+  int node = nn_inspector_probe_node (in, c, probe);
+  const NnProbe *p = &in->probes[probe];
+  /* (n, features): the probe's per-sample shape flattened, as the
+   * projector wants one row of features per input */
+  int shape[2] = { n, (int) nn_shape_size (p->ndim, p->shape) };
+  NnTensor *t = nn_tensor_new (2, shape);
+  for (int i = 0; i < n; i += in->fwd_batch)
+    {
+      int b = MIN (in->fwd_batch, n - i);
+      forward_rows (c, inputs, i, b, node);
+      copy_rows (t, i, nn_graph_node (c->g, node)->value, b);
+    }
+  return t;
+}
+
 NnTensor **
 nn_inspector_activations (NnInspector *in, const NnTensor *input, NnTensor **prediction,
                           GError **error)
