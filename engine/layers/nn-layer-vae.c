@@ -16,8 +16,8 @@ sampling_infer (const NnLayer *l, const NnShape *in, int n_in, NnShape *out, GEr
   if (n_in != 2)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
-                   "%s needs two inputs, the mean and the log-variance (in that order), but "
-                   "gets %d; connect the z_mean and z_log_var layers to it", l->name, n_in);
+                   "Sampling needs two inputs, the mean and the log-variance (in that order), but "
+                   "gets %d; connect the z_mean and z_log_var layers to it", n_in);
       return FALSE;
     }
   if (in[0].ndim != 1)
@@ -31,9 +31,9 @@ sampling_infer (const NnLayer *l, const NnShape *in, int n_in, NnShape *out, GEr
       g_autofree char *a = nn_shape_text (&in[0]);
       g_autofree char *b = nn_shape_text (&in[1]);
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
-                   "%s needs a mean and a log-variance of one shape, but the mean is %s and "
+                   "Sampling needs a mean and a log-variance of one shape, but the mean is %s and "
                    "the log-variance %s; give both Dense layers the same units",
-                   l->name, a, b);
+                   a, b);
       return FALSE;
     }
   *out = in[0];
