@@ -107,7 +107,9 @@ gboolean    nn_dataset_get_box       (const NnDataset *ds, gboolean test, size_t
  * every input from the training split after loading, and a set of 2-D
  * points takes :features=x1,x2,x1sq,x2sq,x1x2,sinx1,sinx2 (any of them),
  * which replaces its input by those features (nn_dataset_apply_features),
- * before any normalization.
+ * before any normalization. Every spec but a CSV file's also takes
+ * :target=input, which makes the targets a copy of the one input (after
+ * normalization) and drops the labels: an autoencoder's data.
  * Normalization and the test split are part of each loader's defaults. */
 NnDataset  *nn_dataset_open          (const char *spec, GCancellable *cancel, GError **error);
 

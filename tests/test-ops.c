@@ -575,6 +575,63 @@ test_weight_penalty (void)
   fx_clear (&fx);
 }
 
+/* ---- SAMPLING, KL (variational autoencoders) --------------------------- */
+
+/* Sampling while training: z = mean + exp(log_var / 2) eps; the check
+ * replays the graph's generator, so every forward draws the same eps. */
+static void
+test_sampling_grad (void)
+{
+  Fx fx;
+  fx_init (&fx, 75);
+  int s[] = { 3 };
+  int m = input (&fx, 1, s, 1), v = input (&fx, 1, s, 1);
+  int z = op2 (&fx, NN_OP_SAMPLING, m, v);
+  int loss = probe_loss (&fx, z, 1, s, NULL);
+  fx.g->training = 1;
+  alloc (&fx, 4);
+  int zs[] = { 4, 3 };
+  assert_shape (&fx, z, 2, zs);
+  nn_graph_forward (fx.g);
+  /* z - mean is exp(log_var / 2) times the eps kept in aux. */
+  for (int i = 0; i < 12; i++)
+    assert_close (node (&fx, z)->value[i],
+                  node (&fx, m)->value[i]
+                  + exp (0.5 * node (&fx, v)->value[i]) * node (&fx, z)->aux[i], FWD_TOL);
+  assert_grad_ok (&fx, loss, m, LINEAR_EPS, "sampling dmean");
+  assert_grad_ok (&fx, loss, v, 1e-2, "sampling dlog_var");
+  /* Inference: the mean itself. */
+  fx.g->training = 0;
+  nn_graph_forward (fx.g);
+  for (int i = 0; i < 12; i++)
+    g_assert_cmpfloat (node (&fx, z)->value[i], ==, node (&fx, m)->value[i]);
+  fx_clear (&fx);
+}
+
+static void
+test_kl_grad (void)
+{
+  Fx fx;
+  fx_init (&fx, 76);
+  int s[] = { 3 };
+  int m = input (&fx, 1, s, 1), v = input (&fx, 1, s, 1);
+  int kl = op2 (&fx, NN_OP_KL, m, v);
+  alloc (&fx, 5);
+  int one[] = { 1 };
+  assert_shape (&fx, kl, 1, one);
+  nn_graph_forward (fx.g);
+  double want = 0;
+  for (int i = 0; i < 15; i++)
+    {
+      double mu = node (&fx, m)->value[i], lv = node (&fx, v)->value[i];
+      want += -0.5 * (1 + lv - mu * mu - exp (lv));
+    }
+  assert_close (node (&fx, kl)->value[0], want / 5, FWD_TOL);
+  assert_grad_ok (&fx, kl, m, 1e-2, "kl dmean");
+  assert_grad_ok (&fx, kl, v, 1e-2, "kl dlog_var");
+  fx_clear (&fx);
+}
+
 /* ---- CONCAT, RESHAPE ---------------------------------------------------- */
 
 static void
@@ -1161,6 +1218,8 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/ops/dropout/stream", test_dropout_stream);
   g_test_add_func ("/engine/ops/dropout/grad", test_dropout_grad);
   g_test_add_func ("/engine/ops/weight-penalty", test_weight_penalty);
+  g_test_add_func ("/engine/ops/sampling", test_sampling_grad);
+  g_test_add_func ("/engine/ops/kl", test_kl_grad);
   g_test_add_func ("/engine/ops/concat", test_concat);
   g_test_add_func ("/engine/ops/reshape", test_reshape);
   g_test_add_func ("/engine/ops/softmax", test_softmax);

@@ -488,6 +488,44 @@ open_csv (const Spec    *s,
   return nn_csv_load_full (s->name, &opt, task == 0, norm_values[norm], NULL, cancel, error);
 }
 
+/* ":target=input": the targets become a copy of the (first) input, as an
+ * autoencoder learns to give back what it is shown; the labels go (the
+ * dataset then has no classes). */
+static gboolean
+apply_target_input (NnDataset  *ds,
+                    GError    **error)
+{
+  NnArray *in = ds->inputs[0];
+  if (ds->n_inputs != 1)
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
+                   "target=input needs a dataset with one input, but “%s” has %d",
+                   ds->name, ds->n_inputs);
+      return FALSE;
+    }
+  NnArray *t = nn_array_new ("target", in->dtype, in->ndim, in->shape, in->n, error);
+  if (t == NULL)
+    return FALSE;
+  if (in->data != NULL)
+    memcpy (t->data, in->data, in->n * in->sample_size * nn_dtype_size (in->dtype));
+  if (in->scale != NULL)
+    t->scale = g_memdup2 (in->scale, in->sample_size * sizeof (float));
+  if (in->offset != NULL)
+    t->offset = g_memdup2 (in->offset, in->sample_size * sizeof (float));
+  for (int k = 0; k < ds->n_targets; k++)
+    nn_array_free (ds->targets[k]);
+  g_free (ds->targets);
+  ds->targets = g_new (NnArray *, 1);
+  ds->targets[0] = t;
+  ds->n_targets = 1;
+  if (ds->class_names != NULL)
+    for (int c = 0; c < ds->n_classes; c++)
+      g_free (ds->class_names[c]);
+  g_clear_pointer (&ds->class_names, g_free);
+  ds->n_classes = 0;
+  return TRUE;
+}
+
 NnDataset *
 nn_dataset_open (const char    *spec,
                  GCancellable  *cancel,
@@ -528,6 +566,24 @@ nn_dataset_open (const char    *spec,
                          "normalize must be meanstd, minmax or none, not “%s”", v);
             goto out;
           }
+        g_ptr_array_remove_index (s.keys, k);
+        g_ptr_array_remove_index (s.values, k);
+        break;
+      }
+
+  /* ":target=input" likewise (CSV's target names a column). */
+  gboolean target_input = FALSE;
+  for (guint k = 0; k < s.keys->len && !csv; k++)
+    if (g_str_equal (s.keys->pdata[k], "target"))
+      {
+        if (!g_str_equal (s.values->pdata[k], "input"))
+          {
+            g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
+                         "target can only be “input” here (an autoencoder's target), not "
+                         "“%s”", (const char *) s.values->pdata[k]);
+            goto out;
+          }
+        target_input = TRUE;
         g_ptr_array_remove_index (s.keys, k);
         g_ptr_array_remove_index (s.values, k);
         break;
@@ -582,6 +638,8 @@ nn_dataset_open (const char    *spec,
   if (ds != NULL && norm != NN_NORM_NONE)
     for (int k = 0; k < ds->n_inputs; k++)
       nn_dataset_normalize (ds, k, norm);
+  if (ds != NULL && target_input && !apply_target_input (ds, error))
+    g_clear_pointer (&ds, nn_dataset_free);
   if (ds != NULL)
     {
       g_free (ds->spec);

@@ -53,6 +53,10 @@ typedef enum {
   NN_OP_SOFTPLUS,
   NN_OP_HARD_SIGMOID,   /* clip(0.2 x + 0.5, 0, 1) */
   NN_OP_EXPONENTIAL,
+  /* variational autoencoders (nn-op-vae.c): inputs (mean, log_var) */
+  NN_OP_SAMPLING,       /* z = mean + exp(log_var / 2) eps while training; mean otherwise */
+  NN_OP_KL,             /* scalar: KL(N(mean, exp(log_var)) || N(0, 1)), summed over the
+                           latent axis, mean over the batch */
   /* the convnet ops follow in nn-op-conv*.c, nn-op-pool.c, ... */
   NN_OP_LAST_CORE,
   /* convnet ops (nn-op-conv2d.c, nn-op-pool.c, nn-op-resample.c, nn-op-batchnorm.c);

@@ -42,6 +42,8 @@ extern const NnOpInfo nn_op_zero_pad2d_info;
 extern const NnOpInfo nn_op_batchnorm_info;          /* nn-op-batchnorm.c */
 extern const NnOpInfo nn_op_spatial_dropout2d_info;  /* nn-op-spatial-dropout.c */
 extern const NnOpInfo nn_op_augment_info;            /* nn-op-augment.c */
+extern const NnOpInfo nn_op_sampling_info;           /* nn-op-vae.c */
+extern const NnOpInfo nn_op_kl_info;
 
 /* NN_OP_INPUT and NN_OP_PARAM have no description: the graph fills their
  * values itself. */
@@ -83,6 +85,8 @@ const NnOpInfo *const nn_op_table[NN_N_OPS] = {
   [NN_OP_BATCHNORM]          = &nn_op_batchnorm_info,
   [NN_OP_SPATIAL_DROPOUT2D]  = &nn_op_spatial_dropout2d_info,
   [NN_OP_AUGMENT]            = &nn_op_augment_info,
+  [NN_OP_SAMPLING]           = &nn_op_sampling_info,
+  [NN_OP_KL]                 = &nn_op_kl_info,
 };
 
 const NnOpInfo *

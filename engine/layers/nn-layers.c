@@ -32,6 +32,7 @@ extern const NnLayerType nn_layer_random_rotation_type;
 extern const NnLayerType nn_layer_random_zoom_type;
 extern const NnLayerType nn_layer_random_translation_type;
 extern const NnLayerType nn_layer_random_brightness_type;
+extern const NnLayerType nn_layer_sampling_type;                 /* nn-layer-vae.c */
 
 const NnLayerType *const nn_layer_table[] = {
   &nn_layer_input_type,
@@ -61,6 +62,7 @@ const NnLayerType *const nn_layer_table[] = {
   &nn_layer_random_zoom_type,
   &nn_layer_random_translation_type,
   &nn_layer_random_brightness_type,
+  &nn_layer_sampling_type,
 };
 
 const guint nn_layer_table_size = G_N_ELEMENTS (nn_layer_table);

@@ -366,6 +366,32 @@ compile_penalties (NnCompiled *c, NnModel *m, GArray *terms)
   g_array_free (pens, TRUE);
 }
 
+/* The KL terms of Sampling layers (their lowering added them, with beta in
+ * fp[0]), appended to terms weighted by beta. */
+static void
+compile_kl (NnCompiled *c, GArray *terms)
+{
+  NnGraph *g = c->g;
+  GArray *kls = g_array_new (FALSE, FALSE, sizeof (int));
+  int n_nodes = g->n_nodes;
+  for (int n = 0; n < n_nodes; n++)
+    {
+      if (g->nodes[n].op != NN_OP_KL)
+        continue;
+      g_array_append_val (kls, n);
+      int term = n;
+      if (g->nodes[n].fp[0] != 1.0f)
+        {
+          term = nn_graph_add (g, NN_OP_SCALE, &n, 1);
+          g->nodes[term].fp[0] = g->nodes[n].fp[0];
+          nn_graph_update_shapes (g, term);
+        }
+      g_array_append_val (terms, term);
+    }
+  c->n_kl = (int) kls->len;
+  c->kl_nodes = (int *) g_array_free (kls, FALSE);
+}
+
 /* The total loss: the one term, or their sum; -1 without any. */
 static void
 compile_total_loss (NnCompiled *c, GArray *terms)
@@ -639,6 +665,7 @@ nn_compile (NnModel *m, int max_batch, int flags, NnRng *rng, GError **error)
   GArray *terms = g_array_new (FALSE, FALSE, sizeof (int));
   compile_losses (c, m, terms);
   compile_penalties (c, m, terms);
+  compile_kl (c, terms);
   compile_total_loss (c, terms);
   g_array_free (terms, TRUE);
   if (!compile_gradients (c, &cc, flags, limit, source, &fixed, error))
@@ -705,6 +732,7 @@ nn_compiled_free (NnCompiled *c)
   g_free (c->dropout_layers);
   g_free (c->penalty_nodes);
   g_free (c->penalty_layers);
+  g_free (c->kl_nodes);
   for (int k = 0; k < c->n_probes; k++)
     g_free (c->probes[k].path);
   g_free (c->probes);

@@ -94,6 +94,10 @@ typedef struct {
   /* Weight-penalty nodes and their (top-level) layer (runtime L1/L2). */
   int      *penalty_nodes, *penalty_layers;
   int       n_penalty;
+  /* KL terms of Sampling layers (unweighted; beta scales what the loss
+   * adds), reported as kl_loss. */
+  int      *kl_nodes;
+  int       n_kl;
   /* NN_COMPILE_PROBES: every layer call at every depth, in forward (node)
    * order: each model's Input layers first, a Model layer's inner calls
    * before the Model layer's own call. */

@@ -170,6 +170,8 @@ nn_eval_accumulate (NnCompiled *c, NnEvalAcc *acc, int n)
   NnModel *m = c->model;
   if (c->loss_node >= 0)
     acc->loss_sum += (double) g->nodes[c->loss_node].value[0] * n;
+  for (int k = 0; k < c->n_kl; k++)
+    acc->kl_sum += (double) g->nodes[c->kl_nodes[k]].value[0] * n;
   for (int o = 0; o < c->n_outputs && o < 16; o++)
     {
       if (c->target_nodes[o] < 0)
@@ -237,6 +239,19 @@ nn_eval_acc_to_scores (NnCompiled *c, const NnEvalAcc *acc, const char *prefix, 
   double cnt = acc->count > 0 ? acc->count : 1;
   g_autofree char *lk = g_strconcat (prefix, "loss", NULL);
   nn_scores_set (s, lk, acc->loss_sum / cnt);
+  if (c->n_kl > 0)
+    {
+      g_autofree char *kk = g_strconcat (prefix, "kl_loss", NULL);
+      nn_scores_set (s, kk, acc->kl_sum / cnt);
+      /* What the outputs' losses add, beside the KL terms: the loss is
+       * their sum with the KL terms weighted by beta (and penalties). */
+      double rec = 0;
+      for (int o = 0; o < c->n_outputs && o < 16; o++)
+        if (c->target_nodes[o] >= 0)
+          rec += m->outputs[o].loss_weight * acc->out_loss[o] / cnt;
+      g_autofree char *rk = g_strconcat (prefix, "reconstruction_loss", NULL);
+      nn_scores_set (s, rk, rec);
+    }
   int n_loss_outputs = 0;
   for (int o = 0; o < c->n_outputs; o++)
     n_loss_outputs += c->target_nodes[o] >= 0;

@@ -11,6 +11,7 @@ typedef struct {
   double loss_sum;
   double out_loss[16];
   double metric[16][8];
+  double kl_sum;      /* Sampling layers' KL terms, unweighted */
   double count;
 } NnEvalAcc;
 

@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Variational autoencoders: the Sampling layer's KL term against its
+ * closed form and central differences, the identity at inference, seeded
+ * runs, nn_model_find_vae / nn_vae_encode / nn_vae_decode on the samples,
+ * the errors, and datasets with target=input. */
+#include <math.h>
+#include <string.h>
+
+#include "nn.h"
+#include "nn-model-private.h"
+#include "nn-data-private.h"
+#include "test-util.h"
+
+/* Forward against float64 references: float32 rounding only. */
+#define FWD_TOL 1e-5
+/* Max relative error between backward and central differences. */
+#define GRAD_TOL 1e-3
+
+/* Two Inputs (mean, log_var) of `latent` values → Sampling (beta) as the
+ * output, without a loss: the KL term is the model's whole loss. */
+static NnModel *
+sampling_model (int latent, const char *beta)
+{
+  NnModel *m = nn_model_new ("sampling");
+  g_autofree char *shape = g_strdup_printf ("%d", latent);
+  int mu = test_add (m, "Input", "mean");
+  int lv = test_add (m, "Input", "log_var");
+  int z = test_add (m, "Sampling", "z");
+  test_set (m, mu, "shape", shape);
+  test_set (m, lv, "shape", shape);
+  test_set (m, z, "beta", beta);
+  test_connect (m, mu, z);
+  test_connect (m, lv, z);
+  nn_model_add_output (m, (NnRef) { z, 0 }, NN_LOSS_NONE, 1.0, NULL, 0);
+  return m;
+}
+
+/* Known means and log-variances, one row per sample. */
+static const float known_mu[] = { 0.0f, 1.0f, -2.0f, 0.5f, 0.25f, -0.75f };
+static const float known_lv[] = { 0.0f, -1.0f, 0.5f, 1.5f, -0.2f, 0.0f };
+
+static void
+feed_known (NnCompiled *c)
+{
+  NnGraph *g = c->g;
+  memcpy (g->nodes[c->input_nodes[0]].value, known_mu, sizeof known_mu);
+  memcpy (g->nodes[c->input_nodes[1]].value, known_lv, sizeof known_lv);
+}
+
+/* -0.5 / B Σ_b Σ_d (1 + lv - mu² - exp(lv)): summed over the latent axis,
+ * mean over the batch. */
+static double
+known_kl (int batch, int latent)
+{
+  double s = 0;
+  for (int i = 0; i < batch * latent; i++)
+    s += 1.0 + known_lv[i] - (double) known_mu[i] * known_mu[i] - exp (known_lv[i]);
+  return -0.5 * s / batch;
+}
+
+static void
+test_kl_closed_form (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) m = sampling_model (2, "0.5");
+  NnRng rng;
+  nn_rng_seed (&rng, 3);
+  NnCompiled *c = nn_compile (m, 3, NN_COMPILE_TRAIN, &rng, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (c->n_kl, ==, 1);
+  feed_known (c);
+  nn_graph_forward (c->g);
+  double want = known_kl (3, 2);
+  /* By hand: rows (0,0 | 1,-1), (-2,0.5 | 0.5,1.5), (0.25,-0.2 | -0.75,0). */
+  g_test_message ("KL %.6f (closed form %.6f), loss %.6f", c->g->nodes[c->kl_nodes[0]].value[0],
+                  want, c->g->nodes[c->loss_node].value[0]);
+  g_assert_cmpfloat (fabs (c->g->nodes[c->kl_nodes[0]].value[0] - want), <, FWD_TOL * want);
+  /* The loss is beta × KL. */
+  g_assert_cmpfloat (fabs (c->g->nodes[c->loss_node].value[0] - 0.5 * want), <,
+                     FWD_TOL * want);
+  /* A zero mean with a unit variance costs nothing. */
+  float zeros[6] = { 0 };
+  memcpy (c->g->nodes[c->input_nodes[0]].value, zeros, sizeof zeros);
+  memcpy (c->g->nodes[c->input_nodes[1]].value, zeros, sizeof zeros);
+  nn_graph_forward (c->g);
+  g_assert_cmpfloat (c->g->nodes[c->kl_nodes[0]].value[0], ==, 0.0f);
+  nn_compiled_free (c);
+}
+
+static void
+test_kl_grad (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) m = sampling_model (2, "2");
+  NnRng rng;
+  nn_rng_seed (&rng, 4);
+  NnCompiled *c = nn_compile (m, 3, NN_COMPILE_TRAIN | NN_COMPILE_INPUT_GRADS, &rng, &error);
+  g_assert_no_error (error);
+  feed_known (c);
+  for (int k = 0; k < 2; k++)
+    {
+      double err = nn_graph_check_grad (c->g, c->loss_node, c->input_nodes[k], 1e-2, 0);
+      NnNode *in = &c->g->nodes[c->input_nodes[k]];
+      float gmax = 0;
+      for (size_t i = 0; i < in->size; i++)
+        gmax = fmaxf (gmax, fabsf (in->grad[i]));
+      g_test_message ("d(2 KL)/d%s: max rel err %.2e, max |grad| %.3g",
+                      k ? "log_var" : "mean", err, gmax);
+      g_assert_cmpfloat (err, <, GRAD_TOL);
+      g_assert_cmpfloat (gmax, >, 1e-3f);
+    }
+  nn_compiled_free (c);
+}
+
+static void
+test_inference_identity (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) m = sampling_model (2, "1");
+  int shape[] = { 3, 2 };
+  g_autoptr (NnTensor) mu = nn_tensor_new (2, shape);
+  g_autoptr (NnTensor) lv = nn_tensor_new (2, shape);
+  memcpy (mu->data, known_mu, sizeof known_mu);
+  memcpy (lv->data, known_lv, sizeof known_lv);
+  NnTensor *in[] = { mu, lv };
+  g_autoptr (NnTensor) z = nn_model_run (m, in, 2, (NnRef) { 2, 0 }, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (z->data, z->size * sizeof (float), mu->data, mu->size * sizeof (float));
+
+  /* While training it draws around the mean: not the mean itself. */
+  NnRng rng;
+  nn_rng_seed (&rng, 5);
+  NnCompiled *c = nn_compile (m, 3, NN_COMPILE_TRAIN, &rng, &error);
+  g_assert_no_error (error);
+  feed_known (c);
+  nn_graph_forward (c->g);
+  const float *zt = c->g->nodes[c->output_nodes[0]].value;
+  int differ = 0;
+  for (int i = 0; i < 6; i++)
+    differ += zt[i] != known_mu[i];
+  g_assert_cmpint (differ, ==, 6);
+  /* ... and with the same graph out of training mode, the mean again. */
+  c->g->training = 0;
+  nn_graph_forward (c->g);
+  g_assert_cmpmem (c->g->nodes[c->output_nodes[0]].value, sizeof known_mu, known_mu,
+                   sizeof known_mu);
+  nn_compiled_free (c);
+}
+
+static NnModel *
+load_sample (const char *name)
+{
+  g_autoptr (GError) error = NULL;
+  NnModel *m = nn_model_load (test_sample (name), &error);
+  g_assert_no_error (error);
+  g_assert_true (nn_model_init_weights (m, 1, &error));
+  g_assert_no_error (error);
+  return m;
+}
+
+/* Training the dense VAE on 64 generated images twice with seed 7: the
+ * same weights and the same history, to the bit. */
+static NnModel *
+train_once (NnDataset *ds, double *loss, double *kl)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) m = load_sample ("fashion_vae_dense.json");
+  g_autoptr (NnTrainer) t = nn_trainer_new ();
+  NnFitConfig cfg;
+  nn_fit_config_init (&cfg);
+  cfg.epochs = 2;
+  cfg.batch_size = 16;
+  cfg.validation_split = 0;
+  cfg.seed = 7;
+  cfg.snapshot_every = -1;
+  g_assert_true (nn_trainer_start (t, m, ds, &cfg, &error));
+  g_assert_no_error (error);
+  g_assert_true (nn_trainer_join (t, &error));
+  g_assert_no_error (error);
+  NnEvent *e;
+  while ((e = nn_trainer_pop_event (t)))
+    {
+      gboolean found = FALSE;
+      double v = nn_event_get (e, "kl_loss", &found);
+      if (found)
+        {
+          *kl = v;
+          *loss = nn_event_get (e, "loss", NULL);
+        }
+      nn_event_free (e);
+    }
+  nn_fit_config_clear (&cfg);
+  return nn_trainer_dup_model (t);
+}
+
+static void
+test_same_seed (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnDataset) ds = nn_dataset_open ("shapes:n=80:size=28:target=input", NULL, &error);
+  g_assert_no_error (error);
+  double l1 = 0, l2 = 0, k1 = -1, k2 = -2;
+  g_autoptr (NnModel) a = train_once (ds, &l1, &k1);
+  g_autoptr (NnModel) b = train_once (ds, &l2, &k2);
+  g_test_message ("loss %.6f, kl_loss %.6f", l1, k1);
+  /* The history holds kl_loss, and it is not zero: the codes moved. */
+  g_assert_cmpfloat (k1, >, 0);
+  g_assert_cmpfloat (l1, ==, l2);
+  g_assert_cmpfloat (k1, ==, k2);
+  g_assert_cmpuint (a->n_params, ==, b->n_params);
+  g_assert_cmpmem (a->params, a->n_params * sizeof (float), b->params,
+                   b->n_params * sizeof (float));
+}
+
+static void
+check_parts (const char *sample)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) m = load_sample (sample);
+  NnVaeParts parts;
+  g_assert_true (nn_model_find_vae (m, &parts, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (parts.latent_dim, ==, 2);
+  g_assert_cmpint (parts.sampling.layer, ==, nn_model_find_layer (m, "z"));
+  g_assert_cmpint (parts.mean.layer, ==, nn_model_find_layer (m, "z_mean"));
+  g_assert_cmpint (parts.log_var.layer, ==, nn_model_find_layer (m, "z_log_var"));
+  g_assert_cmpint (parts.decoder_layer, ==, nn_model_find_layer (m, "decoder"));
+
+  int ishape[] = { 5, 28, 28, 1 };
+  g_autoptr (NnTensor) x = nn_tensor_new (4, ishape);
+  NnRng rng;
+  nn_rng_seed (&rng, 9);
+  for (size_t i = 0; i < x->size; i++)
+    x->data[i] = nn_rng_uniform (&rng);
+  g_autoptr (NnTensor) mu = nn_vae_encode (m, &parts, x, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (mu->ndim, ==, 2);
+  g_assert_cmpint (mu->shape[0], ==, 5);
+  g_assert_cmpint (mu->shape[1], ==, 2);
+  /* The mean layer's output, as the whole model's run gives it. */
+  NnTensor *in[] = { x };
+  g_autoptr (NnTensor) direct = nn_model_run (m, in, 1, parts.mean, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (mu->data, mu->size * sizeof (float), direct->data,
+                   direct->size * sizeof (float));
+
+  g_autoptr (NnTensor) img = nn_vae_decode (m, &parts, mu, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (img->ndim, ==, 4);
+  g_assert_cmpint (img->shape[0], ==, 5);
+  g_assert_cmpint (img->shape[1], ==, 28);
+  g_assert_cmpint (img->shape[2], ==, 28);
+  g_assert_cmpint (img->shape[3], ==, 1);
+  for (size_t i = 0; i < img->size; i++)
+    g_assert_true (img->data[i] > 0.0f && img->data[i] < 1.0f);
+  /* Decoding the encoded means is what the whole model gives at inference
+   * (Sampling passes the mean on). */
+  g_autoptr (NnTensor) whole = nn_model_run (m, in, 1, nn_model_get_output (m, 0), &error);
+  g_assert_no_error (error);
+  for (size_t i = 0; i < img->size; i++)
+    g_assert_cmpfloat (fabsf (img->data[i] - whole->data[i]), <, 1e-6f);
+}
+
+static void
+test_parts_conv (void)
+{
+  check_parts ("fashion_vae_conv.json");
+}
+
+static void
+test_parts_dense (void)
+{
+  check_parts ("fashion_vae_dense.json");
+}
+
+static void
+test_errors (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) m = nn_model_load (test_sample ("fashion_mlp.json"), &error);
+  g_assert_no_error (error);
+  NnVaeParts parts;
+  g_assert_false (nn_model_find_vae (m, &parts, &error));
+  g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH);
+  g_assert_nonnull (strstr (error->message, "no Sampling layer"));
+  g_clear_error (&error);
+
+  /* A VAE whose decoder is not a Model layer cannot decode on its own. */
+  g_autoptr (NnModel) s = sampling_model (2, "1");
+  g_assert_true (nn_model_find_vae (s, &parts, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (parts.decoder_layer, ==, -1);
+  int zs[] = { 4, 2 };
+  g_autoptr (NnTensor) z = nn_tensor_new (2, zs);
+  g_assert_null (nn_vae_decode (s, &parts, z, &error));
+  g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH);
+  g_clear_error (&error);
+
+  /* Latent points of the wrong width. */
+  g_autoptr (NnModel) v = load_sample ("fashion_vae_dense.json");
+  g_assert_true (nn_model_find_vae (v, &parts, &error));
+  int ws[] = { 4, 3 };
+  g_autoptr (NnTensor) w = nn_tensor_new (2, ws);
+  g_assert_null (nn_vae_decode (v, &parts, w, &error));
+  g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE);
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+
+  /* A Sampling layer on inputs of two shapes. */
+  g_autoptr (NnModel) bad = sampling_model (2, "1");
+  test_set (bad, 1, "shape", "3");
+  g_assert_false (nn_model_infer (bad, &error));
+  g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE);
+  g_test_message ("%s", error->message);
+}
+
+static void
+test_round_trip (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) m = sampling_model (2, "0.25");
+  g_autofree char *json = nn_model_to_json (m, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (json, "\"Sampling\""));
+  g_autoptr (NnModel) back = nn_model_load_from_data (json, -1, &error);
+  g_assert_no_error (error);
+  int z = nn_model_find_layer (back, "z");
+  g_assert_cmpfloat (nn_model_layer_get_param (back, z, "beta")->f, ==, 0.25);
+}
+
+static void
+test_target_input (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnDataset) ds = nn_dataset_open ("shapes:n=20:size=16:target=input", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ds->n_targets, ==, 1);
+  g_assert_cmpint (ds->n_classes, ==, 0);
+  const NnArray *x = ds->inputs[0], *t = ds->targets[0];
+  g_assert_cmpint (t->ndim, ==, x->ndim);
+  g_assert_cmpmem (t->shape, sizeof (int) * (size_t) x->ndim, x->shape,
+                   sizeof (int) * (size_t) x->ndim);
+  size_t n = ds->n, per = x->sample_size;
+  guint32 *idx = g_new (guint32, n);
+  for (size_t i = 0; i < n; i++)
+    idx[i] = (guint32) i;
+  float *a = g_new (float, n * per), *b = g_new (float, n * per);
+  nn_array_gather (x, idx, n, a);
+  nn_array_gather (t, idx, n, b);
+  g_assert_cmpmem (a, n * per * sizeof (float), b, n * per * sizeof (float));
+  g_free (idx);
+  g_free (a);
+  g_free (b);
+
+  g_assert_null (nn_dataset_open ("shapes:n=20:target=label", NULL, &error));
+  g_assert_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN);
+  g_test_message ("%s", error->message);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  nn_init (argc, argv);
+  g_test_add_func ("/engine/vae/kl/closed-form", test_kl_closed_form);
+  g_test_add_func ("/engine/vae/kl/grad", test_kl_grad);
+  g_test_add_func ("/engine/vae/sampling/inference-identity", test_inference_identity);
+  g_test_add_func ("/engine/vae/same-seed", test_same_seed);
+  g_test_add_func ("/engine/vae/parts/conv", test_parts_conv);
+  g_test_add_func ("/engine/vae/parts/dense", test_parts_dense);
+  g_test_add_func ("/engine/vae/errors", test_errors);
+  g_test_add_func ("/engine/vae/round-trip", test_round_trip);
+  g_test_add_func ("/engine/vae/target-input", test_target_input);
+  return g_test_run ();
+}
