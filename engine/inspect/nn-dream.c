@@ -100,6 +100,19 @@ resized (const NnTensor *t, int h, int w)
   return r;
 }
 
+NnTensor *
+nn_image_resize (const NnTensor *images, int height, int width)
+{
+  g_return_val_if_fail (images != NULL && images->ndim == 4 && height > 0 && width > 0, NULL);
+  int shape[4] = { images->shape[0], height, width, images->shape[3] };
+  NnTensor *r = nn_tensor_new (4, shape);
+  size_t in = nn_shape_size (3, images->shape + 1), out = nn_shape_size (3, shape + 1);
+  for (int b = 0; b < shape[0]; b++)
+    resize_bilinear (images->data + b * in, images->shape[1], images->shape[2],
+                     r->data + b * out, height, width, shape[3]);
+  return r;
+}
+
 /* ---- the model cut down to the chosen layers ------------------------------ */
 
 /* Marks layer and every layer it reads from, through all its calls. */
