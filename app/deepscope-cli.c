@@ -11,6 +11,7 @@
 
 #include "nn.h"
 #include "cli-inspect.h"
+#include "cli-dream.h"
 
 /* Numbers arrive as text and are checked once the command is known: a value
  * out of range, with trailing characters or too big for its type is a usage
@@ -21,6 +22,8 @@ typedef struct {
   char    *save;
   /* inspect */
   char    *index_text, *image, *layer, *class_text, *out;
+  /* dream */
+  char    *layers, *octaves, *octave_scale, *steps, *step_size, *max_loss;
   gboolean json, quiet, early_stopping;
   /* Parsed from the texts above; meaningful only where the text is set. */
   int      epochs, batch, kfold, count, index;
@@ -36,6 +39,7 @@ enum {
   CMD_SUMMARY  = 1 << 3,
   CMD_LAYERS   = 1 << 4,
   CMD_INSPECT  = 1 << 5,
+  CMD_DREAM    = 1 << 6,
 };
 
 typedef struct {
@@ -77,7 +81,11 @@ static const char commands_text[] =
   "      occlusion         the probability drop under a sliding gray patch; --out: the map\n"
   "      confusion         the confusion matrix on the test split, per-class precision and\n"
   "                        recall, accuracy and the most confidently wrong examples\n"
-  "                        (--json: the numbers themselves, as one JSON object)";
+  "                        (--json: the numbers themselves, as one JSON object)\n"
+  "  dream MODEL.json      DeepDream: gradient ascent on the input of --layers' activations\n"
+  "                        (default the last two convolutions), octave by octave, from\n"
+  "                        --image FILE.png (at its own size) or test sample --index N\n"
+  "                        upscaled; writes --out OUT.png and prints each octave's loss";
 
 static const char datasets_text[] =
   "Datasets (--data, or the model's own):\n"
@@ -107,7 +115,10 @@ usage (FILE *f)
          "  deepscope-cli inspect MODEL.json\n"
          "                {activations|filters|gradcam|saliency|occlusion|confusion}\n"
          "                [--data NAME|PATH] [--index N | --image FILE.png] [--layer NAME]\n"
-         "                [--class C] [--out FILE.png] [--json]\n\n", f);
+         "                [--class C] [--out FILE.png] [--json]\n"
+         "  deepscope-cli dream MODEL.json --out OUT.png [--image IN.png | --index N]\n"
+         "                [--layers NAME:WEIGHT,...] [--octaves N] [--octave-scale S]\n"
+         "                [--steps N] [--step-size S] [--max-loss L] [--quiet]\n\n", f);
   fputs (commands_text, f);
   fputs ("\n\n", f);
   fputs (datasets_text, f);
@@ -146,6 +157,19 @@ parse_args (int *argc, char ***argv, Options *o, GError **error)
     { "class", 0, 0, G_OPTION_ARG_STRING, &o->class_text,
       "inspect: the class to explain (number or name)", "C" },
     { "out", 0, 0, G_OPTION_ARG_FILENAME, &o->out, "inspect: write the picture", "FILE.png" },
+    { "layers", 0, 0, G_OPTION_ARG_STRING, &o->layers,
+      "dream: the layers and their weights (default the last two convolutions)",
+      "NAME:WEIGHT,..." },
+    { "octaves", 0, 0, G_OPTION_ARG_STRING, &o->octaves, "dream: octaves (1 to 20; default 3)",
+      "N" },
+    { "octave-scale", 0, 0, G_OPTION_ARG_STRING, &o->octave_scale,
+      "dream: each octave's size over the last's (1 to 4; default 1.4)", "S" },
+    { "steps", 0, 0, G_OPTION_ARG_STRING, &o->steps,
+      "dream: gradient-ascent steps per octave (default 20)", "N" },
+    { "step-size", 0, 0, G_OPTION_ARG_STRING, &o->step_size,
+      "dream: the step, in input units (default 0.01)", "S" },
+    { "max-loss", 0, 0, G_OPTION_ARG_STRING, &o->max_loss,
+      "dream: an octave stops once its loss passes this (default: no limit)", "L" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &o->json, "One JSON object per line on stdout", NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "No progress bar", NULL },
     { NULL }
@@ -175,6 +199,12 @@ options_clear (Options *o)
   g_free (o->layer);
   g_free (o->class_text);
   g_free (o->out);
+  g_free (o->layers);
+  g_free (o->octaves);
+  g_free (o->octave_scale);
+  g_free (o->steps);
+  g_free (o->step_size);
+  g_free (o->max_loss);
 }
 
 /* A whole number from min to max, all of text (no sign games, no trailing
@@ -219,7 +249,7 @@ check_options (Options *o, const char *cmd, guint cmd_bit, GError **error)
     gboolean    given;
     guint       commands;
   } used[] = {
-    { "data", o->data != NULL, data_cmds },
+    { "data", o->data != NULL, data_cmds | CMD_DREAM },
     { "epochs", o->epochs_text != NULL, CMD_TRAIN },
     { "batch", o->batch_text != NULL, CMD_TRAIN | CMD_EVALUATE },
     { "seed", o->seed_text != NULL, CMD_TRAIN },
@@ -230,12 +260,18 @@ check_options (Options *o, const char *cmd, guint cmd_bit, GError **error)
     { "count", o->count_text != NULL, CMD_PREDICT },
     { "save", o->save != NULL, CMD_TRAIN },
     { "json", o->json, data_cmds },
-    { "quiet", o->quiet, CMD_TRAIN | CMD_INSPECT },
-    { "index", o->index_text != NULL, CMD_INSPECT },
-    { "image", o->image != NULL, CMD_INSPECT },
+    { "quiet", o->quiet, CMD_TRAIN | CMD_INSPECT | CMD_DREAM },
+    { "index", o->index_text != NULL, CMD_INSPECT | CMD_DREAM },
+    { "image", o->image != NULL, CMD_INSPECT | CMD_DREAM },
     { "layer", o->layer != NULL, CMD_INSPECT },
     { "class", o->class_text != NULL, CMD_INSPECT },
-    { "out", o->out != NULL, CMD_INSPECT },
+    { "out", o->out != NULL, CMD_INSPECT | CMD_DREAM },
+    { "layers", o->layers != NULL, CMD_DREAM },
+    { "octaves", o->octaves != NULL, CMD_DREAM },
+    { "octave-scale", o->octave_scale != NULL, CMD_DREAM },
+    { "steps", o->steps != NULL, CMD_DREAM },
+    { "step-size", o->step_size != NULL, CMD_DREAM },
+    { "max-loss", o->max_loss != NULL, CMD_DREAM },
   };
   for (guint k = 0; k < G_N_ELEMENTS (used); k++)
     if (used[k].given && !(used[k].commands & cmd_bit))
@@ -903,6 +939,7 @@ main (int argc, char **argv)
   } commands[] = {
     { "train", CMD_TRAIN }, { "evaluate", CMD_EVALUATE }, { "predict", CMD_PREDICT },
     { "summary", CMD_SUMMARY }, { "layers", CMD_LAYERS }, { "inspect", CMD_INSPECT },
+    { "dream", CMD_DREAM },
   };
   const char *cmd = argc >= 2 ? argv[1] : NULL;
   guint cmd_bit = 0;
@@ -918,7 +955,7 @@ main (int argc, char **argv)
   if (!cmd_bit)
     {
       fprintf (stderr, "deepscope-cli: unknown command “%s”: use train, evaluate, predict, "
-               "summary, layers or inspect\n", cmd);
+               "summary, layers, inspect or dream\n", cmd);
       usage_hint ();
       options_clear (&o);
       return 2;
@@ -941,12 +978,21 @@ main (int argc, char **argv)
     .data = o.data, .image = o.image, .layer = o.layer, .class_text = o.class_text,
     .out = o.out, .index_given = o.index_text != NULL, .json = o.json, .quiet = o.quiet,
   };
+  CliDreamOptions dopt = {
+    .data = o.data, .image = o.image, .out = o.out, .layers = o.layers, .octaves = o.octaves,
+    .octave_scale = o.octave_scale, .steps = o.steps, .step_size = o.step_size,
+    .max_loss = o.max_loss, .index_given = o.index_text != NULL, .quiet = o.quiet,
+  };
+  NnDreamConfig dcfg;
+  nn_dream_config_init (&dcfg);
   if (!check_options (&o, cmd, cmd_bit, &error)
-      || (cmd_bit == CMD_INSPECT && !cli_inspect_check (argv[3], &io, &error)))
+      || (cmd_bit == CMD_INSPECT && !cli_inspect_check (argv[3], &io, &error))
+      || (cmd_bit == CMD_DREAM && !cli_dream_check (&dopt, &dcfg, &error)))
     {
       fprintf (stderr, "deepscope-cli: %s\n", error->message);
       usage_hint ();
       options_clear (&o);
+      nn_dream_config_clear (&dcfg);
       return 2;
     }
   if (cmd_bit == CMD_LAYERS)
@@ -978,6 +1024,11 @@ main (int argc, char **argv)
       io.index = o.index;
       rc = cli_inspect_run (m, argv[2], argv[3], &io, &error);
     }
+  else if (cmd_bit == CMD_DREAM)
+    {
+      dopt.index = o.index;
+      rc = cli_dream_run (m, argv[2], &dopt, &dcfg, &error);
+    }
   else
     {
       g_autofree char *s = nn_model_summary (m, &error);
@@ -990,5 +1041,6 @@ main (int argc, char **argv)
   if (rc != 0 && error)
     fprintf (stderr, "deepscope-cli: %s\n", error->message);
   options_clear (&o);
+  nn_dream_config_clear (&dcfg);
   return rc;
 }

@@ -31,7 +31,8 @@ void      nn_dream_config_add_layer (NnDreamConfig *c, const char *path, double 
 
 /* Called after each step with the image so far at the current octave's
  * size, (1, h, w, channels): returning FALSE stops the dream (nn_dream
- * then returns NULL with G_IO_ERROR_CANCELLED). */
+ * then returns NULL with G_IO_ERROR_CANCELLED). octave counts from 0,
+ * step from 1; loss is the loss measured at that step, before its update. */
 typedef gboolean (*NnDreamProgress) (int octave, int n_octaves, int step, int steps,
                                      double loss, const NnTensor *image, gpointer user_data);
 
@@ -50,6 +51,12 @@ NnTensor *nn_dream              (const NnModel *m, const NnTensor *image,
                                  const NnDreamConfig *cfg, NnDreamProgress progress,
                                  gpointer user_data, double *loss_start, double *loss_end,
                                  GError **error);
+
+/* Bilinear resize of images (n, h, w, c) to (n, height, width, c): pixel
+ * centres aligned (as tf.image.resize and PyTorch's interpolate with
+ * align_corners=FALSE), no antialiasing; what nn_dream resizes octaves
+ * with, for showing a small dataset image at a size worth dreaming on. */
+NnTensor *nn_image_resize       (const NnTensor *images, int height, int width);
 
 /* ---- projections ---------------------------------------------------------- */
 

@@ -1157,6 +1157,148 @@ test_inspect_errors (void)
   g_unlink (mlp);
 }
 
+/* ---- dream ------------------------------------------------------------------- */
+
+/* "octave K/N  WxH  S steps  loss A -> B" lines of stdout: their count,
+ * and per octave its side and losses. */
+static int
+dream_octaves (const char *out, int *w, int *h, double *start, double *end, int max)
+{
+  g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
+  int n = 0;
+  for (int i = 0; lines[i]; i++)
+    {
+      int k, of, steps;
+      if (n < max
+          && sscanf (lines[i], "octave %d/%d %dx%d %d steps loss %lf -> %lf", &k, &of, &w[n],
+                     &h[n], &steps, &start[n], &end[n]) == 7)
+        n++;
+    }
+  return n;
+}
+
+/* A 64 x 48 gray PNG of soft stripes, dreamed at its own size with two
+ * octaves on fashion_small's conv2; then test sample 2 upscaled (28 x 8 =
+ * 224) with the default layers (conv1 and conv2). */
+static void
+test_dream (void)
+{
+  const char *model = trained_convnet ();
+  g_autofree char *in = g_build_filename (inspect_dir, "stripes.png", NULL);
+  g_autofree char *png = g_build_filename (inspect_dir, "dream.png", NULL);
+  guint8 px[48 * 64];
+  for (int y = 0; y < 48; y++)
+    for (int x = 0; x < 64; x++)
+      px[y * 64 + x] = (guint8) (128 + 90 * sin (0.25 * x + 0.1 * y));
+  g_autoptr (GError) error = NULL;
+  g_assert_true (nn_png_write (in, px, 64, 48, 1, &error));
+  g_assert_no_error (error);
+  const char *args[] = { "dream", model, "--image", in, "--out", png, "--layers", "conv2:1.5",
+                         "--octaves", "2", "--octave-scale", "1.5", "--steps", "8", NULL };
+  g_autofree char *out = NULL, *err = NULL;
+  int rc = run (args, &out, &err);
+  g_test_message ("%s%s", out, err);
+  g_assert_cmpint (rc, ==, 0);
+  int w[4], h[4];
+  double start[4], end[4];
+  g_assert_cmpint (dream_octaves (out, w, h, start, end, 4), ==, 2);
+  /* 64 / 1.5 = 42, 48 / 1.5 = 32; then the full size */
+  g_assert_cmpint (w[0], ==, 42);
+  g_assert_cmpint (h[0], ==, 32);
+  g_assert_cmpint (w[1], ==, 64);
+  g_assert_cmpint (h[1], ==, 48);
+  for (int k = 0; k < 2; k++)
+    g_assert_cmpfloat (end[k], >, start[k]);
+  int pw = 0, ph = 0, pc = 0;
+  g_autofree guint8 *dreamed = nn_png_read (png, 0, &pw, &ph, &pc, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (pw, ==, 64);
+  g_assert_cmpint (ph, ==, 48);
+  g_assert_cmpint (pc, ==, 1);
+  /* The picture changed: the mean pixel difference from the stripes. */
+  double diff = 0;
+  for (int i = 0; i < 64 * 48; i++)
+    diff += abs ((int) dreamed[i] - (int) px[i]);
+  g_test_message ("mean change %.1f of 255", diff / (64 * 48));
+  g_assert_cmpfloat (diff / (64 * 48), >, 2.0);
+
+  const char *a2[] = { "dream", model, "--index", "2", "--out", png, "--steps", "3", "--quiet",
+                       NULL };
+  g_autofree char *out2 = NULL, *err2 = NULL;
+  g_assert_cmpint (run (a2, &out2, &err2), ==, 0);
+  g_assert_cmpint (dream_octaves (out2, w, h, start, end, 4), ==, 3);
+  g_assert_cmpint (w[2], ==, 224);
+  g_assert_cmpint (h[2], ==, 224);
+  /* 224 / 1.4^2 = 114.3 */
+  g_assert_cmpint (w[0], ==, 114);
+  g_assert_cmpint (w[1], ==, 160);
+  g_autofree guint8 *big = nn_png_read (png, 0, &pw, &ph, &pc, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (pw, ==, 224);
+  g_unlink (in);
+  g_unlink (png);
+}
+
+typedef struct {
+  const char *args[10];
+  int         rc;
+  const char *names;
+  const char *also;
+} BadDream;
+
+static const BadDream bad_dream[] = {
+  { { "@U", "--out", "d.png" }, 1, "has no weights", "train it first" },
+  { { "@M" }, 2, "--out OUT.png", NULL },
+  { { "@M", "--out", "d.png", "--layers", "nosuch" }, 1, "no layer “nosuch”", "conv1, pool1" },
+  { { "@M", "--out", "d.png", "--layers", "classes:1" }, 1, "“classes” (Dense", "conv2" },
+  { { "@M", "--out", "d.png", "--layers", "conv1:x" }, 2, "--layers", "NAME:WEIGHT" },
+  { { "@M", "--out", "d.png", "--octaves", "0" }, 2, "--octaves", "1 to 20" },
+  { { "@M", "--out", "d.png", "--octave-scale", "0.5" }, 2, "--octave-scale", "1 to 4" },
+  { { "@M", "--out", "d.png", "--steps", "-3" }, 2, "--steps", NULL },
+  { { "@M", "--out", "d.png", "--step-size", "0" }, 2, "--step-size", "above 0" },
+  { { "@M", "--out", "d.png", "--max-loss", "many" }, 2, "--max-loss", NULL },
+  { { "@M", "--out", "d.png", "--image", "a.png", "--index", "1" }, 2, "--index and --image",
+    NULL },
+  { { "@M", "--out", "d.png", "--index", "10000" }, 1, "--index 10000", "0 to 9999" },
+  { { "@M", "--out", "d.png", "--image", "@T" }, 1, "too small", "at least" },
+  { { "@M", "--out", "d.png", "--class", "1" }, 2, "--class", "not an option of “dream”" },
+  { { "@M", "extra", "--out", "d.png" }, 2, "dream takes one model file", NULL },
+};
+
+static void
+test_dream_errors (void)
+{
+  const char *model = trained_convnet ();
+  g_autofree char *tiny = g_build_filename (inspect_dir, "tiny.png", NULL);
+  guint8 px[12 * 12] = { 0 };
+  g_autoptr (GError) error = NULL;
+  g_assert_true (nn_png_write (tiny, px, 12, 12, 1, &error));
+  g_autofree char *untrained = g_strdup (test_sample ("fashion_small.json"));
+  for (guint k = 0; k < G_N_ELEMENTS (bad_dream); k++)
+    {
+      const BadDream *b = &bad_dream[k];
+      const char *args[12];
+      int n = 0;
+      args[n++] = "dream";
+      for (int a = 0; b->args[a]; a++)
+        args[n++] = g_str_equal (b->args[a], "@M") ? model
+                    : g_str_equal (b->args[a], "@U") ? untrained
+                    : g_str_equal (b->args[a], "@T") ? tiny : b->args[a];
+      args[n] = NULL;
+      g_autofree char *line = g_strjoinv (" ", (char **) args);
+      g_autofree char *out = NULL, *err = NULL;
+      int rc = run (args, &out, &err);
+      g_test_message ("%s → %d: %s", line, rc, err);
+      g_assert_cmpint (rc, ==, b->rc);
+      g_assert_nonnull (strstr (err, b->names));
+      if (b->also)
+        g_assert_nonnull (strstr (err, b->also));
+      g_assert_cmpstr (out, ==, "");
+      g_assert_false (g_file_test ("d.png", G_FILE_TEST_EXISTS));
+    }
+  g_unlink (tiny);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1179,6 +1321,8 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/inspect/occlusion-image", test_inspect_occlusion_image);
   g_test_add_func ("/cli/inspect/confusion", test_inspect_confusion);
   g_test_add_func ("/cli/inspect/errors", test_inspect_errors);
+  g_test_add_func ("/cli/dream", test_dream);
+  g_test_add_func ("/cli/dream/errors", test_dream_errors);
   if (g_test_slow ())
     g_test_add_func ("/cli/slow/fashion-mlp", test_slow_fashion_mlp);
   int rc = g_test_run ();

@@ -192,6 +192,13 @@ void          nn_graph_backward   (NnGraph *g, int loss);
  * graphs compiled with input gradients: from a layer's output down to the
  * input, or from the logits down to one layer's output. */
 void          nn_graph_backward_seeded (NnGraph *g, int from, const float *seed, int stop);
+/* The same from several nodes at once: from[k] is seeded with seeds[k]
+ * (the sum of a node's seeds when it is listed twice), and the backward
+ * runs from the highest of them down to stop + 1, so a seed's gradient
+ * adds into the seeds of the nodes below it. One pass for a sum of
+ * objectives over several layers (DeepDream's). */
+void          nn_graph_backward_seeds (NnGraph *g, int n, const int *from,
+                                       const float *const *seeds, int stop);
 
 /* Helpers for kernels. */
 static inline NnNode *nn_in (NnGraph *g, NnNode *n, int k) { return &g->nodes[n->in[k]]; }

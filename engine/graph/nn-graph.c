@@ -558,6 +558,35 @@ nn_graph_backward_seeded (NnGraph *g, int from, const float *seed, int stop)
     grad_touch (g, &g->nodes[stop]);
 }
 
+void
+nn_graph_backward_seeds (NnGraph *g, int n, const int *from, const float *const *seeds, int stop)
+{
+  if (++g->epoch == 0)
+    g->epoch = 1;
+  int top = -1;
+  for (int k = 0; k < n; k++)
+    {
+      NnNode *f = &g->nodes[from[k]];
+      if (!f->grad)
+        continue;
+      /* A node seeded twice gets the sum of its seeds. */
+      if (f->grad_epoch == g->epoch)
+        for (size_t e = 0; e < f->size; e++)
+          f->grad[e] += seeds[k][e];
+      else
+        memcpy (f->grad, seeds[k], f->size * sizeof (float));
+      f->grad_epoch = g->epoch;
+      top = from[k] > top ? from[k] : top;
+    }
+  if (top < 0)
+    return;
+  /* The seeded nodes are marked touched, so a node above another adds its
+   * gradient into the lower one's seed instead of replacing it. */
+  backward_range (g, top, stop);
+  if (stop >= 0 && stop < g->n_nodes)
+    grad_touch (g, &g->nodes[stop]);
+}
+
 static double
 eval_loss (NnGraph *g, int loss, const NnRng *saved)
 {
