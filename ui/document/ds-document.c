@@ -35,6 +35,7 @@ enum {
 
 enum {
   CHANGED,
+  INSPECT_SAMPLE,
   N_SIGNALS
 };
 
@@ -194,6 +195,16 @@ ds_document_class_init (DsDocumentClass *klass)
    */
   signals[CHANGED] =
     g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+  /**
+   * DsDocument::inspect-sample:
+   * @index: a position in the dataset's test split
+   *
+   * A view asks for this test sample to be shown in the Inspect view (the
+   * projector's click): the window shows that view, which opens it.
+   */
+  signals[INSPECT_SAMPLE] =
+    g_signal_new ("inspect-sample", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
 }
 
@@ -748,4 +759,19 @@ ds_document_amend (DsDocument *self,
       notify_state (self);
     }
   g_signal_emit (self, signals[CHANGED], 0, (guint) what);
+}
+
+/**
+ * ds_document_inspect_sample:
+ * @index: a position in the test split of the dataset the views show
+ *
+ * Emits ::inspect-sample: one view asks for a sample to be opened in the
+ * Inspect view without knowing that view.
+ */
+void
+ds_document_inspect_sample (DsDocument *self,
+                            guint       index)
+{
+  g_return_if_fail (DS_IS_DOCUMENT (self));
+  g_signal_emit (self, signals[INSPECT_SAMPLE], 0, index);
 }

@@ -97,6 +97,10 @@ gboolean       ds_document_remove_run      (DsDocument    *self,
 DsTrainingRun *ds_document_get_current_run (DsDocument    *self);
 void           ds_document_set_current_run (DsDocument    *self,
                                             DsTrainingRun *run);
+/* Asks for test-split sample index to be shown in the Inspect view: emits
+ * ::inspect-sample (index), which the window and that view follow. */
+void           ds_document_inspect_sample  (DsDocument    *self,
+                                            guint          index);
 
 G_END_DECLS
 

@@ -9,6 +9,7 @@
 #include "ds-autosave.h"
 #include "ds-build-view.h"
 #include "ds-data-view.h"
+#include "ds-generate-view.h"
 #include "ds-inspect-view.h"
 #include "ds-sample-gallery.h"
 #include "ds-train-view.h"
@@ -43,6 +44,15 @@ app_of (DsWindow *self)
   GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
 
   return DS_IS_APPLICATION (app) ? DS_APPLICATION (app) : NULL;
+}
+
+/* A view asks for a test sample in the Inspect view (the projector's
+ * click): that view opens it; the window shows it. */
+static void
+inspect_sample_cb (DsWindow *self,
+                   guint     index)
+{
+  adw_view_stack_set_visible_child_name (self->stack, "inspect");
 }
 
 /* Adding a view is one line here: the widget type takes the document as
@@ -650,6 +660,7 @@ ds_window_init (DsWindow *self)
   add_view (self, DS_TYPE_BUILD_VIEW, "build", "Build", "ds-build-symbolic");
   add_view (self, DS_TYPE_TRAIN_VIEW, "train", "Train", "ds-train-symbolic");
   add_view (self, DS_TYPE_INSPECT_VIEW, "inspect", "Inspect", "ds-inspect-symbolic");
+  add_view (self, DS_TYPE_GENERATE_VIEW, "generate", "Generate", "ds-generate-symbolic");
   /* A new window opens on the builder, as before the Data view existed. */
   ds_window_set_visible_view (self, "build");
 
@@ -660,6 +671,7 @@ ds_window_init (DsWindow *self)
   g_menu_append_section (open_menu, "Recent", G_MENU_MODEL (self->recent_section));
 
   g_signal_connect_swapped (self->document, "notify::dirty", G_CALLBACK (document_notify_cb), self);
+  g_signal_connect_swapped (self->document, "inspect-sample", G_CALLBACK (inspect_sample_cb), self);
   g_signal_connect_swapped (self->document, "notify::title", G_CALLBACK (document_notify_cb), self);
   g_signal_connect_swapped (self->document, "notify::file", G_CALLBACK (document_notify_cb), self);
   g_signal_connect_swapped (self, "notify::is-active", G_CALLBACK (refresh_recent), self);

@@ -59,6 +59,7 @@ struct _DsInspectView
   gint64                last_follow;      /* when the model last changed (µs) */
   gint64                last_refilter;    /* when predictions last refiltered the browser (µs) */
   gboolean              stale;            /* something changed while unmapped */
+  gssize                pending_sample;   /* a test sample asked for (::inspect-sample), or -1 */
   GCancellable         *cancellable;      /* every job; cancelled at dispose */
   GCancellable         *ensure_cancellable;
   GtkFileChooserNative *chooser;

@@ -183,6 +183,20 @@ follow (DsInspectView *self)
     ds_inspect_subject_set_dataset (self->subject, dataset);
   self->last_follow = g_get_monotonic_time ();
   ds_inspect_subject_set_model (self->subject, model, text);
+  /* A sample another view asked for, once its dataset is here. */
+  if (self->pending_sample >= 0 && dataset != NULL
+      && ds_inspect_subject_open_test_sample (self->subject, (gsize) self->pending_sample))
+    self->pending_sample = -1;
+}
+
+/* Another view (the projector) asks for a test sample: opened now when
+ * shown, else when the window shows this view. */
+static void
+inspect_sample_cb (DsInspectView *self,
+                   guint          index)
+{
+  self->pending_sample = index;
+  follow (self);
 }
 
 void
@@ -220,6 +234,7 @@ ds_inspect_view_document_changed (DsView     *view,
     {
       g_signal_connect_swapped (doc, "changed", G_CALLBACK (document_changed_cb), self);
       g_signal_connect_swapped (doc, "notify::current-run", G_CALLBACK (follow), self);
+      g_signal_connect_swapped (doc, "inspect-sample", G_CALLBACK (inspect_sample_cb), self);
       g_signal_connect_swapped (ds_document_get_dataset_store (doc), "notify::dataset",
                                 G_CALLBACK (follow), self);
     }
@@ -250,7 +265,8 @@ static void
 map_cb (DsInspectView *self)
 {
   /* What happened while hidden is caught up with now. */
-  if (self->stale || ds_inspect_subject_get_generation (self->subject) == 0)
+  if (self->stale || self->pending_sample >= 0
+      || ds_inspect_subject_get_generation (self->subject) == 0)
     follow (self);
 }
 
@@ -395,6 +411,7 @@ ds_inspect_view_init (DsInspectView *self)
   self->subject = ds_inspect_subject_new ();
   self->cancellable = g_cancellable_new ();
   self->shown = g_array_new (FALSE, FALSE, sizeof (guint32));
+  self->pending_sample = -1;
   build (self);
   g_signal_connect_swapped (self->subject, "model-changed",
                             G_CALLBACK (subject_model_changed_cb), self);

@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The Generate view under a private X server (tests/run-headless.sh), with
+ * the small Fashion-MNIST convnet sample trained for one epoch on 500
+ * images: a DeepDream run shows intermediate octaves and can be stopped;
+ * the projector computes a PCA of a layer, hovering a point shows its
+ * image, clicking it opens it in the Inspect view; a model without
+ * convolutional layers says why on the DeepDream page.
+ * DEEPSCOPE_SCREENSHOTS=DIR also writes the window as PNGs there. */
+#include <math.h>
+#include <string.h>
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+
+#include "ds-application.h"
+#include "ds-generate-view-private.h"
+#include "ds-training-run.h"
+#include "ds-window.h"
+#include "ui-test-util.h"
+
+#define SPEC "fashion-mnist:limit=500"
+
+typedef struct
+{
+  DsWindow       *window;
+  DsDocument     *doc;
+  DsGenerateView *view;
+} Ui;
+
+static NnModel *trained;   /* fashion_small after one epoch, made once */
+
+static char *
+sample_path (const char *name)
+{
+  const char *dir = g_getenv ("DEEPSCOPE_SAMPLES");
+
+  g_assert_nonnull (dir);
+  return g_build_filename (dir, name, NULL);
+}
+
+static NnModel *
+load_sample (const char *name)
+{
+  g_autofree char *path = sample_path (name);
+  g_autoptr(GError) error = NULL;
+  NnModel *m = nn_model_load (path, &error);
+
+  g_assert_no_error (error);
+  return m;
+}
+
+static void
+ui_setup (Ui            *ui,
+          gconstpointer  data)
+{
+  ui->window = ds_window_new (NULL);
+  gtk_window_set_default_size (GTK_WINDOW (ui->window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (ui->window));
+  ui->doc = ds_window_get_document (ui->window);
+  ui->view = DS_GENERATE_VIEW (ds_window_get_view (ui->window, "generate"));
+  g_assert_nonnull (ui->view);
+  ui_spin (100);
+}
+
+static void
+ui_teardown (Ui            *ui,
+             gconstpointer  data)
+{
+  ui_close_window_checked (ui->window);
+}
+
+static void
+screenshot (Ui         *ui,
+            const char *name)
+{
+  const char *dir = g_getenv ("DEEPSCOPE_SCREENSHOTS");
+  GtkSnapshot *snap;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = NULL;
+  GdkPaintable *paintable;
+
+  if (dir == NULL)
+    return;
+  paintable = gtk_widget_paintable_new (GTK_WIDGET (ui->window));
+  /* The paintable is empty while the window waits for a new layout. */
+  for (int tries = 0; node == NULL && tries < 50; tries++)
+    {
+      ui_spin (200);
+      snap = gtk_snapshot_new ();
+      gdk_paintable_snapshot (paintable, snap, gtk_widget_get_width (GTK_WIDGET (ui->window)),
+                              gtk_widget_get_height (GTK_WIDGET (ui->window)));
+      node = gtk_snapshot_free_to_node (g_steal_pointer (&snap));
+    }
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (ui->window)),
+                                         node, NULL);
+  path = g_strdup_printf ("%s/generate-%s.png", dir, name);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_object_unref (paintable);
+}
+
+static gboolean
+run_ended (gpointer data)
+{
+  return !ds_training_run_is_live (data);
+}
+
+/* fashion_small trained for one epoch on SPEC, through a training run as
+ * the Train view starts it. */
+static NnModel *
+train_once (void)
+{
+  g_autoptr(NnModel) model = load_sample ("fashion_small.json");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DsDataset) ds = NULL;
+  g_autoptr(DsTrainingRun) run = NULL;
+  NnDataset *raw;
+  NnFitConfig cfg;
+
+  if (trained)
+    return nn_model_copy (trained);
+  raw = nn_dataset_open (SPEC, NULL, &error);
+  g_assert_no_error (error);
+  ds = ds_dataset_new_take (raw);
+  nn_model_set_dataset (model, SPEC);
+  nn_fit_config_init (&cfg);
+  cfg.epochs = 1;
+  cfg.batch_size = 32;
+  cfg.validation_split = 0;
+  cfg.seed = 1;
+  run = ds_training_run_new ("Run 1", model, ds, &cfg, FALSE);
+  g_assert_true (ds_training_run_start (run, &error));
+  g_assert_no_error (error);
+  g_assert_true (ui_wait_for (run_ended, run, 120000));
+  g_assert_nonnull (ds_training_run_get_result (run));
+  trained = nn_model_copy (ds_training_run_get_result (run));
+  nn_model_set_dataset (trained, SPEC);
+  nn_fit_config_clear (&cfg);
+  return nn_model_copy (trained);
+}
+
+static gboolean
+dataset_ready (gpointer data)
+{
+  DsGenerateView *view = data;
+
+  return view->dataset != NULL && ds_generate_view_get_model (view) != NULL;
+}
+
+static void
+show_trained (Ui *ui)
+{
+  ds_document_take_model (ui->doc, train_once (), NULL, FALSE);
+  ds_window_set_visible_view (ui->window, "generate");
+  g_assert_true (ui_wait_for (dataset_ready, ui->view, 60000));
+}
+
+static gboolean
+two_octaves_seen (gpointer data)
+{
+  return ds_generate_view_get_octaves_seen (data) >= 2;
+}
+
+static gboolean
+not_dreaming (gpointer data)
+{
+  return !ds_generate_view_is_dreaming (data);
+}
+
+/* A dream of three octaves shows pictures of the first octaves while it
+ * runs, each smaller than the full size; Stop ends it with the last step
+ * shown. */
+static void
+test_dream_cancel (Ui            *ui,
+                   gconstpointer  data)
+{
+  const NnTensor *shown;
+
+  show_trained (ui);
+  g_assert_null (ds_generate_view_get_dream_reason (ui->view));
+  g_assert_cmpuint (ds_generate_view_get_n_conv_layers (ui->view), >=, 2);
+  g_assert_true (ds_generate_view_dream_from_test (ui->view, 3));
+  shown = ds_generate_view_get_dreamed (ui->view);
+  g_assert_cmpint (shown->shape[1], ==, DS_GENERATE_DREAM_SIDE);
+  ds_generate_view_set_dream_settings (ui->view, 3, 1.4, 400, 0.01);
+  ds_generate_view_dream (ui->view);
+  g_assert_true (ds_generate_view_is_dreaming (ui->view));
+  g_assert_true (ui_wait_for (two_octaves_seen, ui->view, 120000));
+  g_assert_cmpuint (ds_generate_view_get_n_dream_frames (ui->view), >=, 2);
+  shown = ds_generate_view_get_dreamed (ui->view);
+  /* The second octave is 256 / 1.4 ≈ 183 pixels high. */
+  g_assert_cmpint (shown->shape[1], <, DS_GENERATE_DREAM_SIDE);
+  screenshot (ui, "dream");
+  ds_generate_view_stop_dream (ui->view);
+  g_assert_true (ui_wait_for (not_dreaming, ui->view, 30000));
+  g_assert_cmpstr (ds_generate_view_get_dream_status (ui->view), ==,
+                   "Stopped: the picture shows the last step");
+}
+
+static gboolean
+not_projecting (gpointer data)
+{
+  return !ds_generate_view_is_projecting (data);
+}
+
+static gboolean
+inspect_shown (gpointer data)
+{
+  Ui *ui = data;
+
+  return gtk_widget_get_mapped (ds_window_get_view (ui->window, "inspect"));
+}
+
+/* A PCA of the flattened layer over 500 test samples: one point each,
+ * shares of the variance that fall and sum to at most one; hovering a
+ * point shows its image and label. */
+static void
+test_projector_pca (Ui            *ui,
+                    gconstpointer  data)
+{
+  const double *ex;
+  const NnTensor *img;
+
+  show_trained (ui);
+  ds_generate_view_show_page (ui->view, "projector");
+  ds_generate_view_project (ui->view, 1, 500, TRUE, 2);
+  g_assert_true (ui_wait_for (not_projecting, ui->view, 120000));
+  g_assert_cmpint (ds_generate_view_get_n_points (ui->view), ==, 500);
+  ex = ds_generate_view_get_explained (ui->view);
+  g_assert_nonnull (ex);
+  g_assert_cmpfloat (ex[0], >, 0);
+  g_assert_cmpfloat (ex[0], >=, ex[1]);
+  g_assert_cmpfloat (ex[0] + ex[1], <=, 1 + 1e-6);
+  g_assert_null (ds_generate_view_get_hover_image (ui->view));
+  ds_generate_view_hover_point (ui->view, 7);
+  img = ds_generate_view_get_hover_image (ui->view);
+  g_assert_nonnull (img);
+  g_assert_cmpint (img->shape[0], ==, 1);
+  g_assert_true (g_str_has_prefix (ds_generate_view_get_hover_label (ui->view), "Test image 7: "));
+  screenshot (ui, "projector");
+  ds_generate_view_click_point (ui->view, 7);
+  g_assert_true (ui_wait_for (inspect_shown, ui, 10000));
+}
+
+/* A dense model (the MLP sample) with weights: the DeepDream page says why
+ * it cannot dream, and offers no layer. */
+static void
+test_no_conv (Ui            *ui,
+              gconstpointer  data)
+{
+  NnModel *m = load_sample ("fashion_mlp.json");
+  g_autoptr(GError) error = NULL;
+  const char *why;
+
+  g_assert_true (nn_model_init_weights (m, 1, &error));
+  g_assert_no_error (error);
+  ds_document_take_model (ui->doc, m, NULL, FALSE);
+  ds_window_set_visible_view (ui->window, "generate");
+  ui_spin (200);
+  g_assert_nonnull (ds_generate_view_get_model (ui->view));
+  why = ds_generate_view_get_dream_reason (ui->view);
+  g_assert_nonnull (why);
+  g_assert_nonnull (strstr (why, "no convolutional layer"));
+  g_assert_cmpuint (ds_generate_view_get_n_conv_layers (ui->view), ==, 0);
+  screenshot (ui, "no-conv");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int ret;
+
+  ui_test_init (&argc, &argv);
+  g_test_add ("/ui/generate/no-conv", Ui, NULL, ui_setup, test_no_conv, ui_teardown);
+  g_test_add ("/ui/generate/dream-cancel", Ui, NULL, ui_setup, test_dream_cancel, ui_teardown);
+  g_test_add ("/ui/generate/projector-pca", Ui, NULL, ui_setup, test_projector_pca, ui_teardown);
+  ret = g_test_run ();
+  g_clear_pointer (&trained, nn_model_free);
+  return ret;
+}

@@ -1,0 +1,475 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* DsGenerateView: the GObject, its layout, and which model it uses: the
+ * document's current run (a live run's latest snapshot, an ended run's
+ * result), else the document's model when it has weights, else a reason in
+ * words. The following rule is the Inspect view's (ds-inspect-view.c
+ * pick_model), repeated here because views do not share headers. */
+#define G_LOG_DOMAIN "deepscope"
+
+#include <math.h>
+
+#include "ds-file-chooser.h"
+#include "ds-generate-view-private.h"
+
+G_DEFINE_FINAL_TYPE (DsGenerateView, ds_generate_view, DS_TYPE_VIEW)
+
+void
+_ds_generate_view_toast (DsGenerateView *self,
+                         const char     *text)
+{
+  if (!gtk_widget_activate_action (GTK_WIDGET (self), "win.show-toast", "s", text))
+    g_message ("%s", text);
+}
+
+/* ---- helpers the pages share ------------------------------------------------ */
+
+cairo_surface_t *
+_ds_generate_image_surface (const float *data,
+                            int          h,
+                            int          w,
+                            int          c)
+{
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_RGB24, w, h);
+  guint8 *px = cairo_image_surface_get_data (s);
+  int stride = cairo_image_surface_get_stride (s);
+  size_t n = (size_t) h * w * c;
+  float lo = G_MAXFLOAT, hi = -G_MAXFLOAT;
+
+  for (size_t i = 0; i < n; i++)
+    {
+      lo = MIN (lo, data[i]);
+      hi = MAX (hi, data[i]);
+    }
+  if (hi <= lo)
+    hi = lo + 1;
+  cairo_surface_flush (s);
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        const float *p = data + ((size_t) y * w + x) * c;
+        guint32 rgb[3];
+
+        for (int k = 0; k < 3; k++)
+          {
+            float v = (p[c >= 3 ? k : 0] - lo) / (hi - lo);
+
+            rgb[k] = (guint32) CLAMP (v * 255 + 0.5, 0, 255);
+          }
+        *(guint32 *) (px + (size_t) y * stride + 4 * x) = rgb[0] << 16 | rgb[1] << 8 | rgb[2];
+      }
+  cairo_surface_mark_dirty (s);
+  return s;
+}
+
+gboolean
+_ds_generate_image_geometry (int        ndim,
+                             const int *shape,
+                             int       *h,
+                             int       *w,
+                             int       *c)
+{
+  if (ndim == 3 && shape[0] > 1 && shape[1] > 1)
+    {
+      *h = shape[0], *w = shape[1], *c = shape[2];
+      return TRUE;
+    }
+  if (ndim == 2 && shape[0] > 1 && shape[1] > 1)
+    {
+      *h = shape[0], *w = shape[1], *c = 1;
+      return TRUE;
+    }
+  if (ndim == 1)
+    {
+      int side = (int) (sqrt (shape[0]) + 0.5);
+
+      if (side > 1 && side * side == shape[0])
+        {
+          *h = *w = side, *c = 1;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+int
+_ds_generate_test_label (NnDataset *ds,
+                         gsize      pos)
+{
+  const NnArray *y;
+  guint32 sample;
+  int truth = -1;
+
+  if (ds == NULL || pos >= ds->n_test || ds->n_targets < 1 || ds->n_classes < 1)
+    return -1;
+  y = ds->targets[0];
+  sample = ds->test_idx[pos];
+  if (y->sample_size == 1)
+    truth = (int) nn_array_get (y, sample, 0);
+  else if ((int) y->sample_size == ds->n_classes)
+    {
+      float best = -G_MAXFLOAT;
+
+      for (size_t c = 0; c < y->sample_size; c++)
+        if (nn_array_get (y, sample, c) > best)
+          {
+            best = nn_array_get (y, sample, c);
+            truth = (int) c;
+          }
+    }
+  return truth >= 0 && truth < ds->n_classes ? truth : -1;
+}
+
+/* ---- which model ---------------------------------------------------------- */
+
+static void follow (DsGenerateView *self);
+
+static gboolean
+follow_timeout_cb (gpointer data)
+{
+  DsGenerateView *self = data;
+
+  self->follow_id = 0;
+  follow (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+snapshot_cb (DsGenerateView *self)
+{
+  gint64 wait = self->last_follow + DS_GENERATE_FOLLOW_SECONDS * G_USEC_PER_SEC
+                - g_get_monotonic_time ();
+
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    {
+      self->stale = TRUE;
+      return;
+    }
+  if (self->follow_id)
+    return;
+  if (wait <= 0)
+    follow (self);
+  else
+    self->follow_id = g_timeout_add ((guint) (wait / 1000) + 1, follow_timeout_cb, self);
+}
+
+static void
+watch_run (DsGenerateView *self,
+           DsTrainingRun  *run)
+{
+  if (self->run == run)
+    return;
+  if (self->run)
+    g_signal_handlers_disconnect_by_data (self->run, self);
+  g_set_object (&self->run, run);
+  if (run)
+    {
+      g_signal_connect_swapped (run, "snapshot", G_CALLBACK (snapshot_cb), self);
+      g_signal_connect_swapped (run, "ended", G_CALLBACK (follow), self);
+    }
+}
+
+static const char *no_model_text =
+  "The model has not been trained yet: train it in the Train view, or open a model file "
+  "with weights";
+
+static NnModel *
+pick_model (DsGenerateView *self,
+            char          **text)
+{
+  DsDocument *doc = ds_view_get_document (DS_VIEW (self));
+  DsTrainingRun *run = doc ? ds_document_get_current_run (doc) : NULL;
+  NnModel *model = doc ? ds_document_get_model (doc) : NULL;
+
+  watch_run (self, run);
+  if (run && ds_training_run_is_live (run))
+    {
+      if (ds_training_run_get_snapshot (run))
+        {
+          *text = g_strdup_printf ("%s, epoch %d (live)", ds_training_run_get_name (run),
+                                   MAX (1, ds_training_run_get_epoch (run)));
+          return ds_training_run_get_snapshot (run);
+        }
+      *text = g_strdup_printf ("%s has started: its first weights arrive after its first "
+                               "batch", ds_training_run_get_name (run));
+      return NULL;
+    }
+  if (run && ds_training_run_get_result (run))
+    {
+      int epochs = ds_training_run_get_epochs_done (run);
+
+      *text = g_strdup_printf ("%s, after %d epoch%s", ds_training_run_get_name (run), epochs,
+                               epochs == 1 ? "" : "s");
+      return ds_training_run_get_result (run);
+    }
+  if (model && nn_model_get_n_layers (model) > 0 && nn_model_has_weights (model))
+    {
+      *text = g_strdup ("The model as opened, with its saved weights");
+      return model;
+    }
+  *text = g_strdup (model && nn_model_get_n_layers (model) == 0
+                    ? "There is no model yet: open a sample or a model file, or build one "
+                      "in the Build view, then train it"
+                    : no_model_text);
+  return NULL;
+}
+
+static DsDataset *
+pick_dataset (DsGenerateView *self)
+{
+  DsDocument *doc = ds_view_get_document (DS_VIEW (self));
+  DsTrainingRun *run = doc ? ds_document_get_current_run (doc) : NULL;
+
+  if (run && ds_training_run_get_dataset (run))
+    return ds_training_run_get_dataset (run);
+  return doc ? ds_dataset_store_get_dataset (ds_document_get_dataset_store (doc)) : NULL;
+}
+
+static void
+ensure_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  g_autoptr(DsDataset) ds = NULL;
+  g_autoptr(GError) error = NULL;
+
+  ds = ds_dataset_store_ensure_finish (DS_DATASET_STORE (source), result, &error);
+  if (ds == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  follow (data);
+}
+
+static void
+ensure_dataset (DsGenerateView *self,
+                NnModel        *model)
+{
+  DsDocument *doc = ds_view_get_document (DS_VIEW (self));
+  DsDatasetStore *store = doc ? ds_document_get_dataset_store (doc) : NULL;
+  const char *spec = model ? nn_model_get_dataset (model) : NULL;
+
+  if (store == NULL || spec == NULL || *spec == '\0' || ds_dataset_store_get_loading (store)
+      || ds_dataset_store_get_spec (store) != NULL || self->ensure_cancellable)
+    return;
+  self->ensure_cancellable = g_cancellable_new ();
+  ds_dataset_store_ensure_async (store, spec, self->ensure_cancellable, ensure_done_cb, self);
+}
+
+static void
+follow (DsGenerateView *self)
+{
+  g_autofree char *text = NULL;
+  NnModel *model;
+  DsDataset *dataset;
+
+  g_clear_handle_id (&self->follow_id, g_source_remove);
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    {
+      self->stale = TRUE;
+      return;
+    }
+  self->stale = FALSE;
+  model = pick_model (self, &text);
+  dataset = pick_dataset (self);
+  if (dataset == NULL)
+    ensure_dataset (self, model);
+  if (dataset != self->dataset)
+    {
+      g_clear_pointer (&self->dataset, ds_dataset_unref);
+      if (dataset)
+        self->dataset = ds_dataset_ref (dataset);
+    }
+  self->last_follow = g_get_monotonic_time ();
+
+  g_clear_pointer (&self->model, nn_model_free);
+  if (model)
+    self->model = nn_model_copy (model);
+  g_free (self->model_text);
+  self->model_text = g_strdup (text);
+  self->generation++;
+
+  gtk_label_set_text (self->model_label, text ? text : "");
+  if (self->model == NULL)
+    {
+      adw_status_page_set_description (self->empty_page, text ? text : no_model_text);
+      gtk_stack_set_visible_child_name (self->main_stack, "empty");
+    }
+  else
+    gtk_stack_set_visible_child_name (self->main_stack, "content");
+  _ds_generate_dream_model_changed (self);
+  _ds_generate_projector_model_changed (self);
+}
+
+static void
+document_changed_cb (DsGenerateView *self,
+                     guint           what)
+{
+  if (what == DS_CHANGE_POSITIONS)
+    return;
+  if (self->run == NULL)
+    follow (self);
+}
+
+static void
+ds_generate_view_document_changed (DsView     *view,
+                                   DsDocument *old_document)
+{
+  DsGenerateView *self = DS_GENERATE_VIEW (view);
+  DsDocument *doc = ds_view_get_document (view);
+
+  watch_run (self, NULL);
+  if (self->ensure_cancellable)
+    {
+      g_cancellable_cancel (self->ensure_cancellable);
+      g_clear_object (&self->ensure_cancellable);
+    }
+  if (doc)
+    {
+      g_signal_connect_swapped (doc, "changed", G_CALLBACK (document_changed_cb), self);
+      g_signal_connect_swapped (doc, "notify::current-run", G_CALLBACK (follow), self);
+      g_signal_connect_swapped (ds_document_get_dataset_store (doc), "notify::dataset",
+                                G_CALLBACK (follow), self);
+    }
+  follow (self);
+}
+
+static void
+map_cb (DsGenerateView *self)
+{
+  if (self->stale || self->generation == 0)
+    follow (self);
+}
+
+/* ---- layout --------------------------------------------------------------- */
+
+static void
+build (DsGenerateView *self)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *pages_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *switcher = gtk_stack_switcher_new ();
+
+  self->model_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_widget_add_css_class (GTK_WIDGET (self->model_label), "heading");
+  gtk_label_set_xalign (self->model_label, 0);
+  gtk_label_set_wrap (self->model_label, TRUE);
+  gtk_widget_set_margin_start (GTK_WIDGET (self->model_label), 12);
+  gtk_widget_set_margin_end (GTK_WIDGET (self->model_label), 12);
+  gtk_widget_set_margin_top (GTK_WIDGET (self->model_label), 8);
+  gtk_widget_set_margin_bottom (GTK_WIDGET (self->model_label), 8);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->model_label));
+  gtk_box_append (GTK_BOX (box), gtk_separator_new (GTK_ORIENTATION_HORIZONTAL));
+
+  self->main_stack = GTK_STACK (gtk_stack_new ());
+  gtk_widget_set_vexpand (GTK_WIDGET (self->main_stack), TRUE);
+  self->empty_page = ADW_STATUS_PAGE (adw_status_page_new ());
+  adw_status_page_set_icon_name (self->empty_page, "ds-generate-symbolic");
+  adw_status_page_set_title (self->empty_page, "Nothing to Generate From");
+  gtk_stack_add_named (self->main_stack, GTK_WIDGET (self->empty_page), "empty");
+
+  self->pages = GTK_STACK (gtk_stack_new ());
+  gtk_widget_set_vexpand (GTK_WIDGET (self->pages), TRUE);
+  gtk_widget_set_hexpand (GTK_WIDGET (self->pages), TRUE);
+  gtk_stack_add_titled (self->pages, _ds_generate_dream_build (self), "dream", "DeepDream");
+  gtk_stack_add_titled (self->pages, _ds_generate_projector_build (self), "projector",
+                        "Projector");
+  gtk_stack_switcher_set_stack (GTK_STACK_SWITCHER (switcher), self->pages);
+  gtk_widget_set_halign (switcher, GTK_ALIGN_CENTER);
+  gtk_widget_set_margin_top (switcher, 6);
+  gtk_box_append (GTK_BOX (pages_box), switcher);
+  gtk_box_append (GTK_BOX (pages_box), GTK_WIDGET (self->pages));
+  gtk_stack_add_named (self->main_stack, pages_box, "content");
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->main_stack));
+
+  self->root = box;
+  gtk_widget_set_parent (box, GTK_WIDGET (self));
+}
+
+/* ---- GObject -------------------------------------------------------------- */
+
+static void
+ds_generate_view_dispose (GObject *object)
+{
+  DsGenerateView *self = DS_GENERATE_VIEW (object);
+
+  ds_view_set_document (DS_VIEW (self), NULL);
+  watch_run (self, NULL);
+  g_clear_handle_id (&self->follow_id, g_source_remove);
+  if (self->ensure_cancellable)
+    g_cancellable_cancel (self->ensure_cancellable);
+  g_clear_object (&self->ensure_cancellable);
+  _ds_generate_dream_dispose (self);
+  _ds_generate_projector_dispose (self);
+  ds_file_chooser_clear (&self->chooser);
+  g_clear_pointer (&self->root, gtk_widget_unparent);
+  G_OBJECT_CLASS (ds_generate_view_parent_class)->dispose (object);
+}
+
+static void
+ds_generate_view_finalize (GObject *object)
+{
+  DsGenerateView *self = DS_GENERATE_VIEW (object);
+
+  g_clear_pointer (&self->model, nn_model_free);
+  g_clear_pointer (&self->model_text, g_free);
+  g_clear_pointer (&self->dataset, ds_dataset_unref);
+  g_clear_pointer (&self->layer_checks, g_ptr_array_unref);
+  g_clear_pointer (&self->layer_spins, g_ptr_array_unref);
+  g_clear_pointer (&self->layer_paths, g_ptr_array_unref);
+  g_clear_pointer (&self->start, nn_tensor_free);
+  g_clear_pointer (&self->dreamed, nn_tensor_free);
+  g_clear_pointer (&self->points, nn_tensor_free);
+  g_clear_pointer (&self->hover_image, nn_tensor_free);
+  g_free (self->labels);
+  g_free (self->positions);
+  G_OBJECT_CLASS (ds_generate_view_parent_class)->finalize (object);
+}
+
+static void
+ds_generate_view_class_init (DsGenerateViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  DsViewClass *view_class = DS_VIEW_CLASS (klass);
+
+  object_class->dispose = ds_generate_view_dispose;
+  object_class->finalize = ds_generate_view_finalize;
+  view_class->document_changed = ds_generate_view_document_changed;
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "generateview");
+}
+
+static void
+ds_generate_view_init (DsGenerateView *self)
+{
+  self->layer_checks = g_ptr_array_new ();
+  self->layer_spins = g_ptr_array_new ();
+  self->layer_paths = g_ptr_array_new_with_free_func (g_free);
+  self->hover = -1;
+  self->pitch = 0.35;
+  self->yaw = 0.6;
+  build (self);
+  g_signal_connect_swapped (self, "map", G_CALLBACK (map_cb), self);
+}
+
+/* ---- for the tests -------------------------------------------------------- */
+
+const char *
+ds_generate_view_get_model_text (DsGenerateView *self)
+{
+  g_return_val_if_fail (DS_IS_GENERATE_VIEW (self), NULL);
+  return self->model_text;
+}
+
+NnModel *
+ds_generate_view_get_model (DsGenerateView *self)
+{
+  g_return_val_if_fail (DS_IS_GENERATE_VIEW (self), NULL);
+  return self->model;
+}
+
+void
+ds_generate_view_show_page (DsGenerateView *self,
+                            const char     *name)
+{
+  g_return_if_fail (DS_IS_GENERATE_VIEW (self));
+  gtk_stack_set_visible_child_name (self->pages, name);
+}
