@@ -174,6 +174,48 @@ test_pca_power_iteration (void)
   g_assert_cmpfloat (sum, <, 0.99); /* 12 features: three do not explain everything */
 }
 
+/* More features than points (a flattened convolution: 40 points of 300
+ * features): the Gram route gives the covariance's top components as the
+ * power iteration finds them, where a (300, 300) covariance would also do
+ * but a (21632, 21632) one would not fit. */
+static void
+test_pca_wide (void)
+{
+  const int n = 40, d = 300;
+  g_autofree double *scale = g_new (double, d);
+  for (int k = 0; k < d; k++)
+    scale[k] = k < 3 ? 8.0 / (k + 1) : 0.05;
+  g_autoptr (NnTensor) x = mixed_gaussian (n, d, scale, 5);
+  g_autoptr (GError) error = NULL;
+  NnProjectConfig cfg;
+  double explained[2] = { -1, -1 };
+  nn_project_config_init (&cfg);
+  g_autoptr (NnTensor) y = nn_project (x, &cfg, NULL, NULL, explained, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (y);
+  g_assert_cmpint (y->shape[0], ==, n);
+  g_assert_cmpint (y->shape[1], ==, 2);
+
+  g_autofree double *mean = g_new (double, d);
+  g_autofree double *c = covariance (x, mean);
+  g_autofree double *v = g_new (double, d);
+  double trace = 0;
+  for (int j = 0; j < d; j++)
+    trace += c[j * d + j];
+  for (int comp = 0; comp < 2; comp++)
+    {
+      double lambda = power_iteration (c, d, v);
+      double diff = component_diff (y, comp, x, mean, v);
+      g_test_message ("wide, component %d: share %g (PCA's %g), relative difference %g", comp,
+                      lambda / trace, explained[comp], diff);
+      g_assert_cmpfloat (diff, <=, 1e-3);
+      g_assert_cmpfloat (fabs (explained[comp] - lambda / trace), <=, 1e-4);
+      for (int j = 0; j < d; j++)
+        for (int k = 0; k < d; k++)
+          c[j * d + k] -= lambda * v[j] * v[k];
+    }
+}
+
 static void
 test_pca_rank2 (void)
 {
@@ -575,6 +617,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/engine/project/pca/power-iteration", test_pca_power_iteration);
   g_test_add_func ("/engine/project/pca/rank2", test_pca_rank2);
+  g_test_add_func ("/engine/project/pca/wide", test_pca_wide);
   g_test_add_func ("/engine/project/pca/fewer-features", test_pca_fewer_features);
   g_test_add_func ("/engine/project/tsne/blobs-2d", test_tsne_blobs_2d);
   g_test_add_func ("/engine/project/tsne/blobs-3d", test_tsne_blobs_3d);

@@ -169,44 +169,95 @@ centred (const NnTensor *points)
 
 /* ---- PCA ------------------------------------------------------------------ */
 
+/* The top k eigenpairs of the symmetric matrix a (s, s), ascending: w (k)
+ * and z (s, k). FALSE when LAPACK fails. */
+static gboolean
+top_eigen (double *a, int s, int k, double *w, double *z, int *info)
+{
+  int il = s - k + 1, iu = s, m = 0, lwork = -1, liwork = -1, iquery = 0;
+  double vl = 0, vu = 0, abstol = 0, query = 0;
+  g_autofree int *isuppz = g_new0 (int, 2 * (size_t) k);
+
+  *info = 0;
+  dsyevr_ ("V", "I", "U", &s, a, &s, &vl, &vu, &il, &iu, &abstol, &m, w, z, &s, isuppz, &query,
+           &lwork, &iquery, &liwork, info, 1, 1, 1);
+  lwork = MAX ((int) query, 26 * s);
+  liwork = MAX (iquery, 10 * s);
+  g_autofree double *work = g_new (double, (size_t) lwork);
+  g_autofree int *iwork = g_new (int, (size_t) liwork);
+  dsyevr_ ("V", "I", "U", &s, a, &s, &vl, &vu, &il, &iu, &abstol, &m, w, z, &s, isuppz, work,
+           &lwork, iwork, &liwork, info, 1, 1, 1);
+  return *info == 0 && m == k;
+}
+
 static NnTensor *
 project_pca (const NnTensor *points, int dims, double *explained, GError **error)
 {
-  int n = points->shape[0], d = points->shape[1], k = MIN (dims, d);
+  int n = points->shape[0], d = points->shape[1], k = MIN (dims, MIN (d, n));
   g_autofree float *x = centred (points);
-  /* covariance (d, d) = xᵀ x / (n - 1) */
-  g_autofree float *cov = g_new (float, (size_t) d * (size_t) d);
-  nn_sgemm (CblasTrans, CblasNoTrans, d, d, n, 1.0f / (float) (n - 1), x, d, x, d, 0.0f, cov, d);
   double total = 0;
   for (size_t i = 0; i < points->size; i++)
     total += (double) x[i] * x[i];
   total /= n - 1;
 
-  /* the top k eigenpairs, ascending (w[k - 1] the largest) */
-  g_autofree double *a = g_new (double, (size_t) d * (size_t) d);
-  for (size_t i = 0; i < (size_t) d * (size_t) d; i++)
-    a[i] = cov[i];
-  g_clear_pointer (&cov, g_free);
-  int il = d - k + 1, iu = d, m = 0, info = 0, lwork = -1, liwork = -1, iquery = 0;
-  double vl = 0, vu = 0, abstol = 0, query = 0;
   double w[3] = { 0 };
-  g_autofree double *z = g_new0 (double, (size_t) d * (size_t) k);
-  g_autofree int *isuppz = g_new0 (int, 2 * (size_t) k);
-  dsyevr_ ("V", "I", "U", &d, a, &d, &vl, &vu, &il, &iu, &abstol, &m, w, z, &d, isuppz, &query,
-           &lwork, &iquery, &liwork, &info, 1, 1, 1);
-  lwork = MAX ((int) query, 26 * d);
-  liwork = MAX (iquery, 10 * d);
-  g_autofree double *work = g_new (double, (size_t) lwork);
-  g_autofree int *iwork = g_new (int, (size_t) liwork);
-  dsyevr_ ("V", "I", "U", &d, a, &d, &vl, &vu, &il, &iu, &abstol, &m, w, z, &d, isuppz, work,
-           &lwork, iwork, &liwork, &info, 1, 1, 1);
-  if (info != 0 || m != k)
+  g_autofree double *z = g_new0 (double, (size_t) d * (size_t) MAX (k, 1));
+  int info = 0;
+  if (d <= n)
     {
-      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The eigen-decomposition of the points' covariance (%d × %d) failed (LAPACK "
-                   "dsyevr: info %d): check the points for huge values",
-                   d, d, info);
-      return NULL;
+      /* covariance (d, d) = xᵀ x / (n - 1) */
+      g_autofree float *cov = g_new (float, (size_t) d * (size_t) d);
+      nn_sgemm (CblasTrans, CblasNoTrans, d, d, n, 1.0f / (float) (n - 1), x, d, x, d, 0.0f, cov,
+                d);
+      g_autofree double *a = g_new (double, (size_t) d * (size_t) d);
+      for (size_t i = 0; i < (size_t) d * (size_t) d; i++)
+        a[i] = cov[i];
+      if (!top_eigen (a, d, k, w, z, &info))
+        {
+          g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                       "The eigen-decomposition of the points' covariance (%d × %d) failed "
+                       "(LAPACK dsyevr: info %d): check the points for huge values",
+                       d, d, info);
+          return NULL;
+        }
+    }
+  else
+    {
+      /* More features than points (a flattened convolution's output): the
+       * Gram matrix (n, n) = x xᵀ / (n - 1) has the same nonzero
+       * eigenvalues, and xᵀ u, normalized, is the covariance's
+       * eigenvector; a (d, d) covariance would not fit. */
+      g_autofree float *gram = g_new (float, (size_t) n * (size_t) n);
+      nn_sgemm (CblasNoTrans, CblasTrans, n, n, d, 1.0f / (float) (n - 1), x, d, x, d, 0.0f, gram,
+                n);
+      g_autofree double *a = g_new (double, (size_t) n * (size_t) n);
+      for (size_t i = 0; i < (size_t) n * (size_t) n; i++)
+        a[i] = gram[i];
+      g_autofree double *u = g_new0 (double, (size_t) n * (size_t) k);
+      if (!top_eigen (a, n, k, w, u, &info))
+        {
+          g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                       "The eigen-decomposition of the points' Gram matrix (%d × %d) failed "
+                       "(LAPACK dsyevr: info %d): check the points for huge values",
+                       n, n, info);
+          return NULL;
+        }
+      for (int c = 0; c < k; c++)
+        {
+          double *e = z + (size_t) c * (size_t) d, norm = 0;
+          for (int i = 0; i < n; i++)
+            {
+              double ui = u[(size_t) c * (size_t) n + (size_t) i];
+              const float *row = x + (size_t) i * (size_t) d;
+              for (int j = 0; j < d; j++)
+                e[j] += ui * row[j];
+            }
+          for (int j = 0; j < d; j++)
+            norm += e[j] * e[j];
+          norm = sqrt (norm);
+          for (int j = 0; j < d && norm > 0; j++)
+            e[j] /= norm;
+        }
     }
 
   /* v (d, dims): component c is eigenvector k - 1 - c, its largest
