@@ -99,7 +99,7 @@ ds_jobs_run_in_background (GTask           *task,
 
   g_mutex_lock (&lock);
   if (pool == NULL)
-    pool = g_thread_pool_new (background_run, NULL, 4, FALSE, NULL);
+    pool = g_thread_pool_new (background_run, NULL, 2, FALSE, NULL);
   n_running++;
   g_mutex_unlock (&lock);
   job = g_new (BackgroundJob, 1);

@@ -21,7 +21,7 @@ void     ds_jobs_run_in_thread (GTask *task, GTaskThreadFunc func);
 /* ds_jobs_run_in_thread for work that looks on while something else
  * trains (the Inspect view's pages): on threads of its own, at
  * DS_JOBS_BACKGROUND_NICE, so that a live run keeps its speed. At most
- * four run at once; the rest wait their turn. */
+ * two run at once (one a core); the rest wait their turn. */
 void     ds_jobs_run_in_background (GTask *task, GTaskThreadFunc func);
 /* Jobs whose func has not returned yet. */
 int      ds_jobs_running       (void);

@@ -10,12 +10,13 @@
 
 /* The samples as a course: dense networks first, from a boundary in the
  * plane to a graph with two inputs and two outputs, then convnets, from
- * the classic one to transfer learning. Each with one line on what it
+ * the classic one to transfer learning, then generative models. Each with one line on what it
  * teaches; the file's own description stays as the row's tooltip. */
 typedef enum
 {
   PART_DENSE,
   PART_CONV,
+  PART_GENERATIVE,
   PART_OTHER,     /* samples the course does not know, by file name */
 } Part;
 
@@ -47,11 +48,16 @@ static const struct
     "Transfer learning, step 1: train a convolutional base to reuse" },
   { "transfer_head", PART_CONV,
     "Transfer learning, step 2: a new classifier on the frozen base, then fine-tuning" },
+  { "fashion_vae_dense", PART_GENERATIVE,
+    "A variational autoencoder: images squeezed to two numbers and drawn again from them" },
+  { "fashion_vae_conv", PART_GENERATIVE,
+    "The convolutional VAE: a 2-D latent plane in which clothes morph into one another" },
 };
 
 static const char *const part_titles[] = {
   "Dense Networks",
   "Convolutional Networks",
+  "Generative Models",
   "More Samples",
 };
 
