@@ -209,12 +209,20 @@ ds_inspect_draw_color_bar (cairo_t        *cr,
 
   cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
   cairo_set_font_size (cr, 10);
+  /* Enough decimals that the five ticks read differently: a quarter of
+   * the range must show (occlusion drops of ±0.004 read "0.00" five
+   * times with two). */
+  double step = fabs (hi - lo) / 4;
+  int decimals = step > 0 ? CLAMP ((int) ceil (-log10 (step)) + 1, 0, 6) : 2;
+
   for (int k = 0; k <= 4; k++)
     {
       double v = lo + (hi - lo) * k / 4, ty = y + h - h * k / 4;
       char label[32];
 
-      g_snprintf (label, sizeof label, fabs (hi - lo) >= 10 ? "%.0f" : "%.2f", v);
+      if (fabs (v) < step * 1e-6)
+        v = 0;   /* no "-0.000" */
+      g_snprintf (label, sizeof label, "%.*f", decimals, v);
       cairo_set_source_rgba (cr, text->red, text->green, text->blue, 0.6);
       cairo_move_to (cr, x + w, ty);
       cairo_line_to (cr, x + w + 4, ty);

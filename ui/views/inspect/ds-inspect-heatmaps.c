@@ -206,6 +206,12 @@ describe (DsInspectHeatmaps *self)
                             "weigh against the class at every place at once (common where a "
                             "Flatten and Dense layers follow). Choose an earlier layer above, or "
                             "Saliency or Occlusion.", name);
+  else if (gtk_check_button_get_active (self->side_check))
+    text = g_strdup_printf ("Three explanations of “%s” (%s, %.0f %%) side by side: where the "
+                            "chosen layer's features raise its score (Grad-CAM), which pixels "
+                            "change it most (Saliency), and what covering each place costs it "
+                            "(Occlusion).", name, job->class_index < 0 ? "predicted" : "chosen",
+                            100 * job->score);
   else
     text = g_strdup_printf ("%s of “%s” (%s, %.0f %%): %s.", method_names[m], name,
                             job->class_index < 0 ? "predicted" : "chosen", 100 * job->score,
