@@ -406,7 +406,7 @@ ds_generate_view_save_dream (DsGenerateView *self,
   const NnTensor *t;
   int h, w, c;
   g_autofree guint8 *px = NULL;
-  float lo = G_MAXFLOAT, hi = -G_MAXFLOAT;
+  float lo = 0, hi = 1;
 
   g_return_val_if_fail (DS_IS_GENERATE_VIEW (self), FALSE);
   t = self->dreamed;
@@ -417,10 +417,7 @@ ds_generate_view_save_dream (DsGenerateView *self,
       return FALSE;
     }
   h = t->shape[1], w = t->shape[2], c = t->shape[3];
-  for (size_t i = 0; i < t->size; i++)
-    lo = MIN (lo, t->data[i]), hi = MAX (hi, t->data[i]);
-  if (hi <= lo)
-    hi = lo + 1;
+  /* 0..1 clipped, as the CLI writes it. */
   px = g_new (guint8, (size_t) h * w * (c >= 3 ? 3 : 1));
   for (size_t i = 0; i < (size_t) h * w; i++)
     for (int k = 0; k < (c >= 3 ? 3 : 1); k++)
@@ -466,7 +463,9 @@ draw_dream (cairo_t  *cr,
   if (t == NULL)
     return;
   h = t->shape[1], w = t->shape[2];
-  s = _ds_generate_image_surface (t->data, h, w, t->shape[3]);
+  /* In input units, clipped to 0..1 as the CLI writes it: stretching to
+   * the dream's own extremes washed the start picture out to grey. */
+  s = _ds_generate_image_surface (t->data, h, w, t->shape[3], FALSE);
   scale = MIN ((double) width / w, (double) height / h);
   cairo_save (cr);
   cairo_translate (cr, (width - w * scale) / 2, (height - h * scale) / 2);

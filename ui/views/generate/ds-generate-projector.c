@@ -379,7 +379,8 @@ hover_area_draw_cb (GtkDrawingArea *area,
 
   if (self->hover_image == NULL || self->img_h == 0)
     return;
-  s = _ds_generate_image_surface (self->hover_image->data, self->img_h, self->img_w, self->img_c);
+  s = _ds_generate_image_surface (self->hover_image->data, self->img_h, self->img_w, self->img_c,
+                                  TRUE);
   scale = MIN ((double) width / self->img_w, (double) height / self->img_h);
   cairo_translate (cr, (width - self->img_w * scale) / 2, (height - self->img_h * scale) / 2);
   cairo_scale (cr, scale, scale);

@@ -107,7 +107,10 @@ struct _DsGenerateView
 void      _ds_generate_view_toast             (DsGenerateView *self, const char *text);
 /* A Cairo image of data (H, W, C): grey for C = 1, RGB for 3, scaled from
  * its own minimum and maximum. */
-cairo_surface_t *_ds_generate_image_surface   (const float *data, int h, int w, int c);
+/* An image of data (h, w, c): values 0..1 as black..white, clipped (as the
+ * CLI writes a dream), or stretched from their own minimum to maximum. */
+cairo_surface_t *_ds_generate_image_surface   (const float *data, int h, int w, int c,
+                                               gboolean stretch);
 /* How an input shape reads as an image: (H, W, C), (H, W), or a square. */
 gboolean  _ds_generate_image_geometry         (int ndim, const int *shape, int *h, int *w,
                                                int *c);

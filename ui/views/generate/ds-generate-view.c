@@ -27,18 +27,23 @@ cairo_surface_t *
 _ds_generate_image_surface (const float *data,
                             int          h,
                             int          w,
-                            int          c)
+                            int          c,
+                            gboolean     stretch)
 {
   cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_RGB24, w, h);
   guint8 *px = cairo_image_surface_get_data (s);
   int stride = cairo_image_surface_get_stride (s);
   size_t n = (size_t) h * w * c;
-  float lo = G_MAXFLOAT, hi = -G_MAXFLOAT;
+  float lo = 0, hi = 1;
 
-  for (size_t i = 0; i < n; i++)
+  if (stretch)
     {
-      lo = MIN (lo, data[i]);
-      hi = MAX (hi, data[i]);
+      lo = G_MAXFLOAT, hi = -G_MAXFLOAT;
+      for (size_t i = 0; i < n; i++)
+        {
+          lo = MIN (lo, data[i]);
+          hi = MAX (hi, data[i]);
+        }
     }
   if (hi <= lo)
     hi = lo + 1;
