@@ -224,22 +224,11 @@ check_config (const NnFilterConfig *cfg, GError **error)
   return FALSE;
 }
 
-NnTensor *
-nn_inspector_filters (NnInspector *in, int probe, const int *channels, int n_channels,
-                      const NnFilterConfig *cfg, NnFilterProgress progress, gpointer user_data,
-                      double *gains, GError **error)
+/* The probe to visualize, or NULL with the reason: a spatial layer and
+ * channels it has. */
+static const NnProbe *
+check_request (NnInspector *in, int probe, const int *channels, int n_channels, GError **error)
 {
-  g_return_val_if_fail (in != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  NnFilterConfig defaults;
-  if (cfg == NULL)
-    {
-      nn_filter_config_init (&defaults);
-      cfg = &defaults;
-    }
-  if (!check_config (cfg, error))
-    return NULL;
   int n_probes = nn_inspector_get_n_probes (in);
   if (probe < 0 || probe >= n_probes)
     {
@@ -274,6 +263,100 @@ nn_inspector_filters (NnInspector *in, int probe, const int *channels, int n_cha
                      k_n - 1, channels[b]);
         return NULL;
       }
+  return pr;
+}
+
+/* The seed of each image's backward pass: d(mean of channel c_b over the
+ * probe's positions) / d(probe output), (n, probe shape...). */
+static NnTensor *
+mean_seed (const NnProbe *pr, const int *channels, int n)
+{
+  int shape[NN_MAX_DIMS] = { n };
+  int k_n = pr->shape[pr->ndim - 1];
+  memcpy (shape + 1, pr->shape, sizeof (int) * (size_t) pr->ndim);
+  NnTensor *seed = nn_tensor_new (pr->ndim + 1, shape);
+  size_t probe_per = seed->size / (size_t) n;
+  size_t positions = probe_per / (size_t) k_n;
+  for (int b = 0; b < n; b++)
+    for (size_t p = 0; p < positions; p++)
+      seed->data[(size_t) b * probe_per + p * (size_t) k_n + (size_t) channels[b]]
+          = 1.0f / (float) positions;
+  return seed;
+}
+
+/* The images whose channel is zero everywhere (a ReLU below its threshold
+ * at every position) get no gradient: climb the channel's mean before the
+ * ReLU instead, on twin, the dead images as one batch. Returns how many are
+ * still without a gradient (their indices first in dead), or -1 with error. */
+static int
+climb_dead (NnInspector *twin, const NnProbe *pr, int probe, NnTensor *images,
+            const NnTensor *seed, int *dead, int n_dead, const Geom *geom, float step_size,
+            GError **error)
+{
+  int n = images->shape[0];
+  size_t probe_per = seed->size / (size_t) n;
+  int dshape[NN_MAX_DIMS] = { n_dead };
+  memcpy (dshape + 1, images->shape + 1, sizeof (int) * (size_t) (images->ndim - 1));
+  g_autoptr (NnTensor) d_img = nn_tensor_new (images->ndim, dshape);
+  memcpy (dshape + 1, pr->shape, sizeof (int) * (size_t) pr->ndim);
+  g_autoptr (NnTensor) d_seed = nn_tensor_new (pr->ndim + 1, dshape);
+  for (int i = 0; i < n_dead; i++)
+    {
+      memcpy (d_img->data + (size_t) i * geom->per, images->data + (size_t) dead[i] * geom->per,
+              geom->per * sizeof (float));
+      memcpy (d_seed->data + (size_t) i * probe_per, seed->data + (size_t) dead[i] * probe_per,
+              probe_per * sizeof (float));
+    }
+  g_autoptr (NnTensor) d_grad = nn_inspector_input_gradient (twin, d_img, probe, d_seed, NULL,
+                                                             error);
+  if (d_grad == NULL)
+    return -1;
+  int still = 0;
+  for (int i = 0; i < n_dead; i++)
+    if (!ascend (images->data + (size_t) dead[i] * geom->per,
+                 d_grad->data + (size_t) i * geom->per, geom->per, step_size))
+      dead[still++] = dead[i];
+  return still;
+}
+
+/* gains[b]: channel c_b's mean on the final images over its mean at the
+ * start (floored): one more forward pass. */
+static gboolean
+final_gains (NnInspector *in, const NnTensor *images, int probe, const NnTensor *seed,
+             const int *channels, const double *start, double *gains, GError **error)
+{
+  int n = images->shape[0];
+  NnTensor *value = NULL;
+  g_autoptr (NnTensor) grad = nn_inspector_input_gradient (in, images, probe, seed, &value, error);
+  if (grad == NULL)
+    return FALSE;
+  g_autofree double *final = g_new (double, n);
+  channel_means (value, channels, n, final);
+  nn_tensor_free (value);
+  for (int b = 0; b < n; b++)
+    gains[b] = final[b] / MAX (start[b], GAIN_FLOOR);
+  return TRUE;
+}
+
+NnTensor *
+nn_inspector_filters (NnInspector *in, int probe, const int *channels, int n_channels,
+                      const NnFilterConfig *cfg, NnFilterProgress progress, gpointer user_data,
+                      double *gains, GError **error)
+{
+  g_return_val_if_fail (in != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  NnFilterConfig defaults;
+  if (cfg == NULL)
+    {
+      nn_filter_config_init (&defaults);
+      cfg = &defaults;
+    }
+  if (!check_config (cfg, error))
+    return NULL;
+  const NnProbe *pr = check_request (in, probe, channels, n_channels, error);
+  if (pr == NULL)
+    return NULL;
 
   int in_shape[NN_MAX_DIMS] = { 0 };
   int in_ndim = nn_inspector_get_input_shape (in, in_shape);
@@ -299,16 +382,7 @@ nn_inspector_filters (NnInspector *in, int probe, const int *channels, int n_cha
     images->data[i] = 0.5f + cfg->noise * (2.0f * nn_rng_uniform (&rng) - 1.0f);
 
   /* d(mean of channel c_b over the H' x W' positions) / d(probe output) */
-  shape[0] = n;
-  memcpy (shape + 1, pr->shape, sizeof (int) * (size_t) pr->ndim);
-  g_autoptr (NnTensor) seed = nn_tensor_new (pr->ndim + 1, shape);
-  size_t probe_per = seed->size / (size_t) n;
-  size_t positions = probe_per / (size_t) k_n;
-  for (int b = 0; b < n; b++)
-    for (size_t p = 0; p < positions; p++)
-      seed->data[(size_t) b * probe_per + p * (size_t) k_n + (size_t) channels[b]] = 1.0f
-                                                                                     / (float)
-                                                                                         positions;
+  g_autoptr (NnTensor) seed = mean_seed (pr, channels, n);
 
   g_autofree float *tmp = g_new (float, geom.per);
   g_autofree float *kick = g_new (float, n);
@@ -357,32 +431,10 @@ nn_inspector_filters (NnInspector *in, int probe, const int *channels, int n_cha
         }
       if (n_dead > 0 && twin != NULL)
         {
-          /* The channel is zero everywhere (a ReLU below its threshold at
-           * every position), so its gradient says nothing: climb its mean
-           * before the ReLU instead, the dead images as one batch. */
-          int dshape[NN_MAX_DIMS] = { n_dead };
-          memcpy (dshape + 1, in_shape, sizeof (int) * (size_t) in_ndim);
-          g_autoptr (NnTensor) d_img = nn_tensor_new (in_ndim + 1, dshape);
-          dshape[0] = n_dead;
-          memcpy (dshape + 1, pr->shape, sizeof (int) * (size_t) pr->ndim);
-          g_autoptr (NnTensor) d_seed = nn_tensor_new (pr->ndim + 1, dshape);
-          for (int i = 0; i < n_dead; i++)
-            {
-              memcpy (d_img->data + (size_t) i * geom.per,
-                      images->data + (size_t) dead[i] * geom.per, geom.per * sizeof (float));
-              memcpy (d_seed->data + (size_t) i * probe_per,
-                      seed->data + (size_t) dead[i] * probe_per, probe_per * sizeof (float));
-            }
-          g_autoptr (NnTensor)
-              d_grad = nn_inspector_input_gradient (twin, d_img, probe, d_seed, NULL, error);
-          if (d_grad == NULL)
+          n_dead = climb_dead (twin, pr, probe, images, seed, dead, n_dead, &geom,
+                               cfg->step_size, error);
+          if (n_dead < 0)
             return NULL;
-          int still = 0;
-          for (int i = 0; i < n_dead; i++)
-            if (!ascend (images->data + (size_t) dead[i] * geom.per,
-                         d_grad->data + (size_t) i * geom.per, geom.per, cfg->step_size))
-              dead[still++] = dead[i];
-          n_dead = still;
         }
       for (int i = 0; i < n_dead; i++)
         {
@@ -400,20 +452,8 @@ nn_inspector_filters (NnInspector *in, int probe, const int *channels, int n_cha
         goto cancelled;
     }
 
-  if (gains != NULL)
-    {
-      /* The means on the final images: one more forward pass. */
-      NnTensor *value = NULL;
-      g_autoptr (NnTensor)
-          grad = nn_inspector_input_gradient (in, images, probe, seed, &value, error);
-      if (grad == NULL)
-        return NULL;
-      g_autofree double *final = g_new (double, n);
-      channel_means (value, channels, n, final);
-      nn_tensor_free (value);
-      for (int b = 0; b < n; b++)
-        gains[b] = final[b] / MAX (start[b], GAIN_FLOOR);
-    }
+  if (gains != NULL && !final_gains (in, images, probe, seed, channels, start, gains, error))
+    return NULL;
   if (!cfg->raw)
     rescale (images, n);
   return g_steal_pointer (&images);
