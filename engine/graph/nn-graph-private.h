@@ -105,6 +105,11 @@ struct NnNode {
   int       ip[NN_OP_MAX_IPARAMS];
   float     fp[NN_OP_MAX_FPARAMS];
   char     *label;        /* for debugging and inspectors: "dense_1/kernel" */
+  /* Sequences (B, T, ...): the node holding this value's padding mask,
+   * shape (B, T), 1 for a real step and 0 for padding; -1 when it has
+   * none. Lowering metadata only: no op reads it, the ops that honour a
+   * mask take the mask node as an input. nn_graph_add sets -1. */
+  int       mask;
 };
 
 typedef struct {

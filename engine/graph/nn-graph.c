@@ -46,6 +46,7 @@ nn_graph_add (NnGraph *g, NnOpType op, const int *in, int n_in)
   NnNode *n = &g->nodes[g->n_nodes];
   memset (n, 0, sizeof *n);
   n->op = op;
+  n->mask = -1;
   n->n_in = n_in;
   if (n_in)
     {

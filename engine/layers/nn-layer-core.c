@@ -100,6 +100,7 @@ const NnLayerType nn_layer_dense_type = {
   .min_inputs = 1, .max_inputs = 1,
   .params = dense_params, .n_params = G_N_ELEMENTS (dense_params),
   .infer = dense_infer, .weights = dense_weights, .lower = dense_lower,
+  .keeps_mask = TRUE,
 };
 
 /* ---- Activation -------------------------------------------------------- */
@@ -125,6 +126,7 @@ const NnLayerType nn_layer_activation_type = {
   .min_inputs = 1, .max_inputs = 1,
   .params = activation_params, .n_params = G_N_ELEMENTS (activation_params),
   .infer = same_infer, .lower = activation_lower,
+  .keeps_mask = TRUE,
 };
 
 /* ---- Dropout ----------------------------------------------------------- */
@@ -150,6 +152,7 @@ const NnLayerType nn_layer_dropout_type = {
   .min_inputs = 1, .max_inputs = 1,
   .params = dropout_params, .n_params = G_N_ELEMENTS (dropout_params),
   .infer = same_infer, .lower = dropout_lower,
+  .keeps_mask = TRUE,
 };
 
 /* ---- Flatten and Reshape ----------------------------------------------- */

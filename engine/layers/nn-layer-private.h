@@ -92,6 +92,13 @@ struct _NnLayerType {
    * the output node. */
   int      (*lower)   (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in,
                        const int *w);
+  /* Masking (sequences): when set, the output carries its first input's
+   * padding mask (NnNode.mask) unless lower set one itself: layers that
+   * work step by step (Dense on the last axis, Activation, Dropout). A
+   * layer that makes a mask (Embedding with mask_zero) or consumes one
+   * (recurrent layers, 1-D global pooling) reads and sets NnNode.mask in
+   * its lower function; every other layer drops it. */
+  gboolean             keeps_mask;
 };
 
 /* The layer table (nn-layers.c), constant data: every type in palette

@@ -152,6 +152,8 @@ lower_call (Compiler *cc, NnModel *m, int li, int ci, int **call_nodes, int **w_
       out = l->type->lower (&cc->lower, l, in, call->n_in, w_nodes[li]);
     }
   nn_graph_update_shapes (g, before);
+  if (out >= 0 && call->n_in > 0 && l->type->keeps_mask && g->nodes[out].mask < 0)
+    g->nodes[out].mask = g->nodes[in[0]].mask;
   if (top)
     note_nodes (cc, before, li);
   /* Layers whose rate may change mid-run (Dropout, SpatialDropout2D) keep
