@@ -73,7 +73,7 @@ typedef enum {
   NN_OP_BATCHNORM,
   NN_OP_SPATIAL_DROPOUT2D,
   NN_OP_AUGMENT,        /* random image augmentation while training (nn-op-augment.c) */
-  NN_N_OPS = 64
+  NN_N_OPS = 96
 } NnOpType;
 
 typedef struct NnGraph NnGraph;
