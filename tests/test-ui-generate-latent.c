@@ -6,7 +6,8 @@
  * the walk's slider moves through the decodings, from image A's to image
  * B's; the concept slider changes the concept image; every picture
  * exports; a model that is no VAE says why.
- * DEEPSCOPE_SCREENSHOTS=DIR also writes the window as PNGs there. */
+ * DEEPSCOPE_SCREENSHOTS=DIR also writes the window as PNGs there;
+ * DEEPSCOPE_LATENT_MODEL=FILE uses that trained VAE instead of training. */
 #include <math.h>
 #include <string.h>
 
@@ -116,6 +117,16 @@ train_once (void)
 
   if (trained)
     return nn_model_copy (trained);
+  /* A VAE trained elsewhere (deepscope-cli train --save), for screenshots
+   * worth looking at. */
+  if (g_getenv ("DEEPSCOPE_LATENT_MODEL"))
+    {
+      trained = nn_model_load (g_getenv ("DEEPSCOPE_LATENT_MODEL"), &error);
+      g_assert_no_error (error);
+      g_assert_true (nn_model_has_weights (trained));
+      nn_model_set_dataset (trained, SPEC);
+      return nn_model_copy (trained);
+    }
   raw = nn_dataset_open (SPEC, NULL, &error);
   g_assert_no_error (error);
   ds = ds_dataset_new_take (raw);
