@@ -16,7 +16,7 @@
 /* The per-sample shapes tried, in order: each layer gets the first its
  * shape rule accepts (images for the convolutions and poolings, vectors
  * for Dense and friends). */
-static const char *const input_shapes[] = { "8,8,3", "12" };
+static const char *const input_shapes[] = { "8,8,3", "12", "6,4" };
 
 /* inner (the Model layer's model): Input (12) -> Dense 2. */
 static NnModel *
@@ -137,7 +137,10 @@ test_every_layer_type (void)
             g_error ("%s: no gradient reaches input %d: its backward pass is missing", cls, k);
         }
       g_test_message ("%-24s input (%s), loss %.4f", cls,
-                      nn_model_layer_get_param (m, 0, "shape")->n == 3 ? "8, 8, 3" : "12", loss);
+                      nn_model_layer_get_param (m, 0, "shape")->n == 3   ? "8, 8, 3"
+                      : nn_model_layer_get_param (m, 0, "shape")->n == 2 ? "6, 4"
+                                                                         : "12",
+                      loss);
       nn_compiled_free (c);
     }
 }

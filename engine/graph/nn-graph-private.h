@@ -73,6 +73,8 @@ typedef enum {
   NN_OP_BATCHNORM,
   NN_OP_SPATIAL_DROPOUT2D,
   NN_OP_AUGMENT,        /* random image augmentation while training (nn-op-augment.c) */
+  /* recurrent layers (nn-op-rnn.c; parameters in nn-rnn-private.h) */
+  NN_OP_RNN,            /* SimpleRNN, LSTM or GRU over a whole sequence */
   NN_N_OPS = 96
 } NnOpType;
 
