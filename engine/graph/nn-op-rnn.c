@@ -41,25 +41,65 @@
 /* ---- activations, vectorisable --------------------------------------------- */
 
 /* e^x to about 2 ulp: 2^n e^r, |r| <= ln 2 / 2, degree-7 polynomial
- * (Cephes's expf coefficients), branch-free so loops over it vectorise. */
+ * (Cephes's expf coefficients); n rounded by the 1.5 * 2^23 trick. The
+ * scalar form (loop tails) does the vector form's operations in the same
+ * order, so a value does not depend on where it lies in a row. */
+#define RNN_EXP_LO    -87.0f
+#define RNN_EXP_HI    88.0f
+#define RNN_LOG2E     1.44269504088896341f
+#define RNN_ROUND     12582912.0f
+#define RNN_LN2_HI    0.693359375f
+#define RNN_LN2_LO    -2.12194440e-4f
+#define RNN_P0        1.9875691500e-4f
+#define RNN_P1        1.3981999507e-3f
+#define RNN_P2        8.3334519073e-3f
+#define RNN_P3        4.1665795894e-2f
+#define RNN_P4        1.6666665459e-1f
+#define RNN_P5        5.0000001201e-1f
+
 static inline float
 rnn_exp (float x)
 {
-  x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;
-  float fx = x * 1.44269504088896341f;
-  int n = (int) (fx + (fx >= 0.0f ? 0.5f : -0.5f));
-  float fn = (float) n;
-  float r = x - fn * 0.693359375f;
-  r = r + fn * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
+  x = x < RNN_EXP_LO ? RNN_EXP_LO : x;
+  x = x > RNN_EXP_HI ? RNN_EXP_HI : x;
+  float fn = (x * RNN_LOG2E + RNN_ROUND) - RNN_ROUND;
+  float r = x - fn * RNN_LN2_HI;
+  r = r - fn * RNN_LN2_LO;
+  float p = RNN_P0;
+  p = p * r + RNN_P1;
+  p = p * r + RNN_P2;
+  p = p * r + RNN_P3;
+  p = p * r + RNN_P4;
+  p = p * r + RNN_P5;
   p = p * r * r + r + 1.0f;
-  union { uint32_t u; float f; } s = { .u = (uint32_t) (n + 127) << 23 };
+  union { uint32_t u; float f; } s = { .u = (uint32_t) ((int) fn + 127) << 23 };
   return p * s.f;
+}
+
+/* Lanes of a where m is set, else of b. */
+static inline __attribute__ ((always_inline)) v8f
+blend8 (v8i m, v8f a, v8f b)
+{
+  return (v8f) (((v8i) a & m) | ((v8i) b & ~m));
+}
+
+static inline __attribute__ ((always_inline)) v8f
+exp8 (v8f x)
+{
+  x = blend8 (x < bcast8 (RNN_EXP_LO), bcast8 (RNN_EXP_LO), x);
+  x = blend8 (x > bcast8 (RNN_EXP_HI), bcast8 (RNN_EXP_HI), x);
+  v8f fn = (x * bcast8 (RNN_LOG2E) + bcast8 (RNN_ROUND)) - bcast8 (RNN_ROUND);
+  v8f r = x - fn * bcast8 (RNN_LN2_HI);
+  r = r - fn * bcast8 (RNN_LN2_LO);
+  v8f p = bcast8 (RNN_P0);
+  p = p * r + bcast8 (RNN_P1);
+  p = p * r + bcast8 (RNN_P2);
+  p = p * r + bcast8 (RNN_P3);
+  p = p * r + bcast8 (RNN_P4);
+  p = p * r + bcast8 (RNN_P5);
+  p = p * r * r + r + bcast8 (1.0f);
+  v8i n = __builtin_convertvector (fn, v8i);
+  return p * (v8f) ((n + 127) << 23);
 }
 
 static inline float
@@ -68,21 +108,36 @@ rnn_sigmoid (float x)
   return 1.0f / (1.0f + rnn_exp (-x));
 }
 
+static inline __attribute__ ((always_inline)) v8f
+sigmoid8 (v8f x)
+{
+  return bcast8 (1.0f) / (bcast8 (1.0f) + exp8 (-x));
+}
+
 /* tanh: the odd Taylor series below |x| = 0.5 (relative error ~1e-8), else
  * (1 - e) / (1 + e) with e = e^-2|x| <= 0.37, which does not cancel. */
+#define RNN_T0 (6404582.0f / 10854718875.0f)
+#define RNN_T1 (-929569.0f / 638512875.0f)
+#define RNN_T2 (21844.0f / 6081075.0f)
+#define RNN_T3 (-1382.0f / 155925.0f)
+#define RNN_T4 (62.0f / 2835.0f)
+#define RNN_T5 (-17.0f / 315.0f)
+#define RNN_T6 (2.0f / 15.0f)
+#define RNN_T7 (-1.0f / 3.0f)
+
 static inline float
 rnn_tanh (float x)
 {
   float ax = x < 0.0f ? -x : x;
   float x2 = x * x;
-  float p = 6404582.0f / 10854718875.0f;
-  p = p * x2 - 929569.0f / 638512875.0f;
-  p = p * x2 + 21844.0f / 6081075.0f;
-  p = p * x2 - 1382.0f / 155925.0f;
-  p = p * x2 + 62.0f / 2835.0f;
-  p = p * x2 - 17.0f / 315.0f;
-  p = p * x2 + 2.0f / 15.0f;
-  p = p * x2 - 1.0f / 3.0f;
+  float p = RNN_T0;
+  p = p * x2 + RNN_T1;
+  p = p * x2 + RNN_T2;
+  p = p * x2 + RNN_T3;
+  p = p * x2 + RNN_T4;
+  p = p * x2 + RNN_T5;
+  p = p * x2 + RNN_T6;
+  p = p * x2 + RNN_T7;
   float small = x + x * x2 * p;
   float e = rnn_exp (-2.0f * ax);
   float big = (1.0f - e) / (1.0f + e);
@@ -90,29 +145,55 @@ rnn_tanh (float x)
   return ax < 0.5f ? small : big;
 }
 
+static inline __attribute__ ((always_inline)) v8f
+tanh8 (v8f x)
+{
+  v8i neg = x < bcast8 (0.0f);
+  v8f ax = blend8 (neg, -x, x);
+  v8f x2 = x * x;
+  v8f p = bcast8 (RNN_T0);
+  p = p * x2 + bcast8 (RNN_T1);
+  p = p * x2 + bcast8 (RNN_T2);
+  p = p * x2 + bcast8 (RNN_T3);
+  p = p * x2 + bcast8 (RNN_T4);
+  p = p * x2 + bcast8 (RNN_T5);
+  p = p * x2 + bcast8 (RNN_T6);
+  p = p * x2 + bcast8 (RNN_T7);
+  v8f small = x + x * x2 * p;
+  v8f e = exp8 (bcast8 (-2.0f) * ax);
+  v8f big = (bcast8 (1.0f) - e) / (bcast8 (1.0f) + e);
+  big = blend8 (neg, -big, big);
+  return blend8 (ax < bcast8 (0.5f), small, big);
+}
+
 /* p[0..n) = act (p[0..n)) */
 NN_CLONES static void
 act_apply (int act, float *restrict p, int n)
 {
+  int j = 0;
   switch (act)
     {
     case NN_RNN_ACT_TANH:
-      for (int j = 0; j < n; j++)
+      for (; j + 8 <= n; j += 8)
+        store8 (p + j, tanh8 (load8 (p + j)));
+      for (; j < n; j++)
         p[j] = rnn_tanh (p[j]);
       break;
     case NN_RNN_ACT_SIGMOID:
-      for (int j = 0; j < n; j++)
+      for (; j + 8 <= n; j += 8)
+        store8 (p + j, sigmoid8 (load8 (p + j)));
+      for (; j < n; j++)
         p[j] = rnn_sigmoid (p[j]);
       break;
     case NN_RNN_ACT_HARD_SIGMOID:
-      for (int j = 0; j < n; j++)
+      for (; j < n; j++)
         {
           float v = 0.2f * p[j] + 0.5f;
           p[j] = v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
         }
       break;
     case NN_RNN_ACT_RELU:
-      for (int j = 0; j < n; j++)
+      for (; j < n; j++)
         p[j] = p[j] > 0.0f ? p[j] : 0.0f;
       break;
     default:
