@@ -166,8 +166,9 @@ tanh8 (v8f x)
   return blend8 (ax < bcast8 (0.5f), small, big);
 }
 
-/* p[0..n) = act (p[0..n)) */
-NN_CLONES static void
+/* p[0..n) = act (p[0..n)). Inlined into the cloned step loops, so it is
+ * compiled for their target and costs no call per span. */
+static inline __attribute__ ((always_inline)) void
 act_apply (int act, float *restrict p, int n)
 {
   int j = 0;
@@ -202,7 +203,7 @@ act_apply (int act, float *restrict p, int n)
 }
 
 /* d[0..n) *= act' at the outputs y[0..n) */
-NN_CLONES static void
+static inline __attribute__ ((always_inline)) void
 act_grad (int act, const float *restrict y, float *restrict d, int n)
 {
   switch (act)
@@ -393,6 +394,10 @@ rnn_forward_rows (Rnn *r, int b0, int b1)
         {
         case NN_RNN_SIMPLE:
           sgemm1 (CblasNoTrans, nr, U, U, hin, U, r->r, U, 1.0f, as, U);
+          if (r->bias)
+            for (int b = 0; b < nr; b++)
+              for (int j = 0; j < U; j++)
+                as[(size_t) b * U + j] += r->bias[j];
           act_apply (r->act, as, nr * U);
           for (int b = 0; b < nr; b++)
             memcpy (hn + (size_t) b * U, (ms[b] != 0.0f ? as : hp) + (size_t) b * U,
@@ -414,6 +419,9 @@ rnn_forward_rows (Rnn *r, int b0, int b1)
                     memcpy (hnb, hpb, sizeof (float) * (size_t) U);
                     continue;
                   }
+                if (r->bias)
+                  for (int j = 0; j < GU; j++)
+                    ga[j] += r->bias[j];
                 act_apply (r->ract, ga, 2 * U);
                 act_apply (r->act, ga + 2 * U, U);
                 act_apply (r->ract, ga + 3 * U, U);
@@ -451,6 +459,9 @@ rnn_forward_rows (Rnn *r, int b0, int b1)
                     float *qb = qs + (size_t) b * U;
                     for (int j = 0; j < 2 * U; j++)
                       ga[j] += sb[j];
+                    if (r->bias)
+                      for (int j = 0; j < GU; j++)
+                        ga[j] += r->bias[j];
                     act_apply (r->ract, ga, 2 * U);
                     memcpy (qb, sb + 2 * U, sizeof (float) * (size_t) U);
                     for (int j = 0; j < U; j++)
@@ -466,6 +477,9 @@ rnn_forward_rows (Rnn *r, int b0, int b1)
                     float *ga = as + (size_t) b * GU;
                     const float *hb = hin + (size_t) b * U;
                     float *qb = qs + (size_t) b * U;
+                    if (r->bias)
+                      for (int j = 0; j < GU; j++)
+                        ga[j] += r->bias[j];
                     act_apply (r->ract, ga, 2 * U);
                     for (int j = 0; j < U; j++)
                       qb[j] = ga[U + j] * hb[j];
@@ -537,16 +551,10 @@ rnn_forward (NnGraph *g, NnNode *n)
           r.m[(size_t) s * B + b] = r.mask ? r.mask[(size_t) b * T + t] : 1.0f;
         }
     }
-  /* a = xd K + b, all steps at once */
+  /* a = xd K, all steps at once; the step loops add the input bias to each
+   * row while it is in cache */
   size_t rows = (size_t) T * B;
-  for (size_t i = 0; i < rows; i++)
-    {
-      if (r.bias)
-        memcpy (r.a + i * GU, r.bias, sizeof (float) * (size_t) GU);
-      else
-        memset (r.a + i * GU, 0, sizeof (float) * (size_t) GU);
-    }
-  nn_sgemm (CblasNoTrans, CblasNoTrans, (int) rows, GU, F, 1.0f, r.xd, F, r.k, GU, 1.0f, r.a,
+  nn_sgemm (CblasNoTrans, CblasNoTrans, (int) rows, GU, F, 1.0f, r.xd, F, r.k, GU, 0.0f, r.a,
             GU);
   memset (r.h, 0, sizeof (float) * (size_t) B * U);
   if (r.c)
