@@ -741,6 +741,69 @@ test_layer_stack_gradients (void)
   nn_compiled_free (c);
 }
 
+
+/* Embedding with mask_zero -> LSTM (sequences) -> GRU: the LSTM reads the
+ * mask and its output keeps it; the GRU reads it and consumes it; and a
+ * padded token changes neither the state nor the output. */
+static void
+test_layer_mask (void)
+{
+  g_autoptr (NnModel) m = nn_model_new ("masked");
+  int in = test_add (m, "Input", "ids");
+  test_set (m, in, "shape", "5");
+  int e = test_add (m, "Embedding", NULL);
+  test_set (m, e, "input_dim", "20");
+  test_set (m, e, "output_dim", "3");
+  test_set (m, e, "mask_zero", "true");
+  int l1 = test_add (m, "LSTM", NULL);
+  test_set (m, l1, "units", "4");
+  test_set (m, l1, "return_sequences", "true");
+  int l2 = test_add (m, "GRU", NULL);
+  test_set (m, l2, "units", "2");
+  test_connect (m, in, e);
+  test_connect (m, e, l1);
+  test_connect (m, l1, l2);
+  nn_model_add_output (m, (NnRef) { l2, 0 }, NN_LOSS_MSE, 1.0, NULL, 0);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (nn_model_init_weights (m, 3, &error));
+  g_assert_no_error (error);
+  NnRng rng;
+  nn_rng_seed (&rng, 3);
+  NnCompiled *c = nn_compile (m, 2, 0, &rng, &error);
+  g_assert_no_error (error);
+  NnGraph *g = c->g;
+  int rnn[2], n_rnn = 0;
+  for (int i = 0; i < g->n_nodes; i++)
+    if (g->nodes[i].op == NN_OP_RNN)
+      rnn[n_rnn++] = i;
+  g_assert_cmpint (n_rnn, ==, 2);
+  NnNode *a = &g->nodes[rnn[0]], *b = &g->nodes[rnn[1]];
+  g_assert_true (a->ip[NN_RNN_IP_MASK]);
+  g_assert_cmpint (a->mask, >=, 0);
+  g_assert_cmpint (a->in[a->n_in - 1], ==, a->mask);
+  g_assert_true (b->ip[NN_RNN_IP_MASK]);
+  g_assert_cmpint (b->in[b->n_in - 1], ==, a->mask);
+  g_assert_cmpint (b->mask, ==, -1);
+  /* ids 3 7 0 0 0 and 3 7 5 0 0: the padded steps leave the first
+   * sequence's output at what the two tokens gave */
+  const float ids[2][5] = { { 3, 7, 0, 0, 0 }, { 3, 7, 5, 0, 0 } };
+  NnNode *x = &g->nodes[c->input_nodes[0]];
+  memcpy (x->value, ids, sizeof ids);
+  nn_graph_forward (g);
+  float padded[2], second[2];
+  memcpy (padded, b->value, sizeof padded);
+  memcpy (second, b->value + 2, sizeof second);
+  const float short_ids[2][5] = { { 0, 0, 0, 3, 7 }, { 3, 7, 5, 0, 0 } };
+  memcpy (x->value, short_ids, sizeof short_ids);
+  nn_graph_forward (g);
+  for (int j = 0; j < 2; j++)
+    {
+      g_assert_cmpfloat (fabsf (b->value[j] - padded[j]), <, 1e-6);
+      g_assert_cmpfloat (b->value[2 + j], ==, second[j]);
+    }
+  nn_compiled_free (c);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -758,6 +821,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/rnn/layer/weights", test_layer_weights);
   g_test_add_func ("/engine/rnn/layer/shape-error", test_layer_shape_error);
   g_test_add_func ("/engine/rnn/layer/stack-gradients", test_layer_stack_gradients);
+  g_test_add_func ("/engine/rnn/layer/mask", test_layer_mask);
   int ret = g_test_run ();
   if (!selected && ret == 0)
     test_assert_grad_checked (NN_OP_RNN, NN_OP_RNN + 1);
