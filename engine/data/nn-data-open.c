@@ -557,6 +557,19 @@ nn_dataset_open (const char    *spec,
   if (!spec_parse (spec, &s, error))
     goto out;
 
+  /* Time series read their own options (their target names a column,
+   * their normalization comes from the training rows alone). */
+  if (nn_series_spec_matches (s.name, s.keys))
+    {
+      ds = nn_series_open (s.name, s.keys, s.values, cancel, error);
+      if (ds != NULL)
+        {
+          g_free (ds->spec);
+          ds->spec = g_strdup (spec);
+        }
+      goto out;
+    }
+
   /* ":normalize=meanstd|minmax" applies to every dataset: it is taken out
    * before the loader sees its own options; the CSV loader, which
    * normalizes by default, reads it itself. */
