@@ -330,6 +330,7 @@ nn_dataset_free (NnDataset *ds)
   g_strfreev (ds->notes);
   g_free (ds->boxes);
   nn_vocab_free (ds->vocab);
+  g_strfreev (ds->texts);
   g_free (ds);
 }
 
