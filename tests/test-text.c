@@ -544,6 +544,185 @@ test_fortunes_real (void)
   g_test_message ("%s", ds->notes[0]);
 }
 
+/* ------------------------------------------------------------------------ */
+/* GloVe and the vocabulary kept with a model                               */
+/* ------------------------------------------------------------------------ */
+
+/* Input (V) → Dense (D) without bias: the kernel (V, D) is a table like an
+ * embedding's. */
+static NnModel *
+table_model (int V,
+             int D)
+{
+  NnModel *m = nn_model_new ("table");
+  int in = test_add (m, "Input", "in");
+  g_autofree char *vs = g_strdup_printf ("%d", V);
+  g_autofree char *ds = g_strdup_printf ("%d", D);
+  test_set (m, in, "shape", vs);
+  int d = test_add (m, "Dense", "emb");
+  test_set (m, d, "units", ds);
+  test_set (m, d, "use_bias", "false");
+  test_connect (m, in, d);
+  nn_model_auto_outputs (m);
+  g_autoptr(GError) error = NULL;
+  g_assert_true (nn_model_infer (m, &error));
+  g_assert_true (nn_model_init_weights (m, 7, &error));
+  return m;
+}
+
+static float *
+table_of (NnModel *m)
+{
+  NnTensor view;
+  nn_model_layer_get_weight (m, nn_model_find_layer (m, "emb"), 0, &view);
+  return view.data;
+}
+
+static void
+test_glove (void)
+{
+  NnTextOptions opt;
+  nn_text_options_init (&opt);
+  static const char *const docs[] = { "cat dog cat fish", NULL };
+  g_autoptr(NnVocab) v = vocab_of (&opt, docs, 0);   /* "", [UNK], cat, dog, fish */
+  g_autofree char *dir = g_dir_make_tmp ("test-glove-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "vec.txt", NULL);
+  write_file (dir, "vec.txt", "the 0.1 0.2 0.3\ncat 1 2 3\r\nfish -1.5 0 2.5e-1\n\n", -1);
+
+  g_autoptr(NnModel) m = table_model (5, 3);
+  float *t = table_of (m);
+  float before[15];
+  memcpy (before, t, sizeof before);
+  int found = -1;
+  g_autoptr(GError) error = NULL;
+  g_assert_true (nn_model_import_glove (m, "emb", path, v, TRUE, &found, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (found, ==, 2);
+  g_assert_cmpfloat (t[2 * 3 + 0], ==, 1.f);
+  g_assert_cmpfloat (t[2 * 3 + 2], ==, 3.f);
+  g_assert_cmpfloat (t[4 * 3 + 0], ==, -1.5f);
+  g_assert_cmpfloat (t[4 * 3 + 2], ==, 0.25f);
+  /* dog (3), padding and [UNK] keep the initializer's values. */
+  g_assert_cmpmem (t + 9, 3 * sizeof (float), before + 9, 3 * sizeof (float));
+  g_assert_cmpmem (t, 6 * sizeof (float), before, 6 * sizeof (float));
+  g_assert_false (nn_model_layer_get_trainable (m, nn_model_find_layer (m, "emb")));
+  g_assert_nonnull (nn_model_get_vocab (m));
+
+  /* Export, then import into a fresh model: the same rows. */
+  g_autofree char *out = g_build_filename (dir, "out.txt", NULL);
+  g_assert_true (nn_model_export_glove (m, "emb", out, &error));
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (out, &text, NULL, NULL));
+  g_assert_true (g_str_has_prefix (text, "cat 1 2 3\ndog "));
+  g_autoptr(NnModel) m2 = table_model (5, 3);
+  g_assert_true (nn_model_import_glove (m2, "emb", out, v, FALSE, &found, &error));
+  g_assert_cmpint (found, ==, 3);
+  g_assert_cmpmem (table_of (m2) + 6, 9 * sizeof (float), t + 6, 9 * sizeof (float));
+
+  /* Malformed files load nothing. */
+  struct { const char *text; int code; const char *words; } bad[] = {
+    { "cat 1 2 3\nfish 1 2\n", NN_DATA_ERROR_FORMAT, "ragged" },
+    { "cat 1 2\nfish 1 2\n", NN_DATA_ERROR_SIZE, "vectors of 2 values but the embedding has 3" },
+    { "cat 1 2 3\nfish 1 x 3\n", NN_DATA_ERROR_FORMAT, "“x” is not a number" },
+    { "cat 1 2 nan\n", NN_DATA_ERROR_FORMAT, "not a number" },
+    { "", NN_DATA_ERROR_EMPTY, "holds no word vectors" },
+    { "\n\n", NN_DATA_ERROR_EMPTY, "holds no word vectors" },
+    { "cat\n", NN_DATA_ERROR_FORMAT, "not a word followed by numbers" },
+  };
+  for (guint k = 0; k < G_N_ELEMENTS (bad); k++)
+    {
+      write_file (dir, "bad.txt", bad[k].text, -1);
+      g_autofree char *bpath = g_build_filename (dir, "bad.txt", NULL);
+      float row[15];
+      memcpy (row, t, sizeof row);
+      float weights[15];
+      memcpy (weights, t, sizeof weights);
+      g_autoptr(GError) e = NULL;
+      g_assert_false (nn_glove_load (bpath, v, 3, weights, NULL, &e));
+      g_assert_error (e, NN_DATA_ERROR, bad[k].code);
+      if (strstr (e->message, bad[k].words) == NULL)
+        g_error ("“%s” does not say “%s”", e->message, bad[k].words);
+      g_assert_cmpmem (weights, sizeof weights, row, sizeof row);
+      /* Through the model: an error and the table untouched. */
+      g_autoptr(GError) e2 = NULL;
+      g_assert_false (nn_model_import_glove (m2, "emb", bpath, v, FALSE, NULL, &e2));
+      g_assert_nonnull (e2);
+    }
+  g_autoptr(GError) e3 = NULL;
+  g_assert_false (nn_model_import_glove (m2, "nosuch", path, v, FALSE, NULL, &e3));
+  g_assert_error (e3, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG);
+  g_autoptr(NnModel) small = table_model (4, 3);
+  g_autoptr(GError) e4 = NULL;
+  g_assert_false (nn_model_import_glove (small, "emb", path, v, FALSE, NULL, &e4));
+  g_assert_nonnull (strstr (e4->message, "set input_dim to 5"));
+  test_remove_tree (dir);
+}
+
+static void
+test_vocab_saved (void)
+{
+  NnTextOptions opt;
+  nn_text_options_init (&opt);
+  opt.mode = NN_TEXT_TFIDF;
+  opt.ngrams = 2;
+  opt.pad = NN_TEXT_PRE;
+  static const char *const docs[] = { "Ёж и ёжик", "ёж \"quoted\" word", NULL };
+  g_autoptr(NnVocab) v = vocab_of (&opt, docs, 0);
+  static const char *const labels[] = { "one", "two", NULL };
+  nn_vocab_set_labels (v, labels);
+  g_autoptr(NnModel) m = table_model (nn_vocab_size (v), 2);
+  nn_model_set_vocab (m, v);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *json = nn_model_to_json (m, TRUE, &error);
+  g_assert_no_error (error);
+  g_autoptr(NnModel) back = nn_model_load_from_data (json, -1, &error);
+  g_assert_no_error (error);
+  const NnVocab *w = nn_model_get_vocab (back);
+  g_assert_nonnull (w);
+  g_assert_cmpint (nn_vocab_size (w), ==, nn_vocab_size (v));
+  for (int k = 0; k < nn_vocab_size (v); k++)
+    {
+      g_assert_cmpstr (nn_vocab_token (w, k), ==, nn_vocab_token (v, k));
+      g_assert_cmpfloat_with_epsilon (nn_vocab_get_idf (w)[k], nn_vocab_get_idf (v)[k], 1e-6);
+    }
+  const NnTextOptions *o = nn_vocab_get_options (w);
+  g_assert_cmpint (o->mode, ==, NN_TEXT_TFIDF);
+  g_assert_cmpint (o->ngrams, ==, 2);
+  g_assert_cmpint (o->pad, ==, NN_TEXT_PRE);
+  g_assert_true (o->lower && o->strip && !o->chars);
+  g_assert_cmpstr (nn_vocab_get_labels (w)[1], ==, "two");
+  g_assert_null (nn_vocab_get_labels (w)[2]);
+  /* The same text gives the same vector through either. */
+  int size = nn_vocab_output_size (v);
+  g_autofree float *a = g_new (float, size);
+  g_autofree float *b = g_new (float, size);
+  g_assert_true (nn_vocab_vectorize (v, "ёжик и word", -1, "t", a, NULL, NULL));
+  g_assert_true (nn_vocab_vectorize (w, "ёжик и word", -1, "t", b, NULL, NULL));
+  g_assert_cmpmem (a, size * sizeof (float), b, size * sizeof (float));
+
+  /* Broken vocabularies are file errors. */
+  const char *breaks[][2] = {
+    { "\"index\" : [\"\", \"[UNK]\"", "\"index\" : [\"x\", \"[UNK]\"" },
+    { "\"mode\" : \"tfidf\"", "\"mode\" : \"bag\"" },
+    { "\"ngrams\" : 2", "\"ngrams\" : 7" },
+    { "\"quoted\", \"word\"", "\"quoted\", \"quoted\"" },
+    { "\"idf\" : [0.0", "\"idf\" : [-1.0" },
+  };
+  for (guint k = 0; k < G_N_ELEMENTS (breaks); k++)
+    {
+      if (strstr (json, breaks[k][0]) == NULL)
+        g_error ("%s not in %s", breaks[k][0], strstr (json, "\"vocabulary\""));
+      GString *s = g_string_new (json);
+      g_string_replace (s, breaks[k][0], breaks[k][1], 1);
+      g_autoptr(GError) e = NULL;
+      NnModel *bad = nn_model_load_from_data (s->str, -1, &e);
+      g_assert_null (bad);
+      g_assert_error (e, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE);
+      g_assert_nonnull (strstr (e->message, "vocabulary"));
+      g_string_free (s, TRUE);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -562,5 +741,7 @@ main (int   argc,
   g_test_add_func ("/engine/text/fortunes", test_fortunes);
   g_test_add_func ("/engine/text/chars-dataset", test_chars_dataset);
   g_test_add_func ("/engine/text/fortunes-real", test_fortunes_real);
+  g_test_add_func ("/engine/text/glove", test_glove);
+  g_test_add_func ("/engine/text/vocab-saved", test_vocab_saved);
   return g_test_run ();
 }

@@ -231,6 +231,7 @@ docs_to_dataset (Docs                    *d,
                                                     : "their end dropped"));
   g_ptr_array_add (notes, NULL);
   ds->notes = (char **) g_ptr_array_free (notes, FALSE);
+  nn_vocab_set_labels (vocab, (const char *const *) ds->class_names);
   ds->vocab = g_steal_pointer (&vocab);
   return ds;
 }
