@@ -76,6 +76,10 @@ typedef struct {
   NnArray  *labels;
   int       n_label_classes;
   char    **label_names;       /* n_label_classes, or NULL */
+  /* Text datasets of documents: each sample's text (n, in sample order),
+   * owned, NULL-terminated; NULL for other data (and for chars:, whose
+   * windows read back losslessly through the vocabulary). */
+  char    **texts;
 } NnDataset;
 
 void        nn_dataset_free          (NnDataset *ds);
@@ -212,6 +216,32 @@ NnDataset  *nn_series_dataset_new    (const char *name, const float *values, siz
  *     to the last column; every cell of those columns must be a number)
  *   DIR with train-images-idx3-ubyte(.gz) and friends (IDX), options as
  *     fashion-mnist without dir
+ *   fortunes:topics=A,B,...[:dir=PATH][text options]
+ *     (one sample per %-separated record of each topic file, class = topic
+ *     in the order given; dir defaults to $DEEPSCOPE_FORTUNES_DIR, then
+ *     /usr/share/games/fortunes (apt-get install fortunes))
+ *   text:DIR, or a DIR of class sub-folders holding .txt files[text options]
+ *     (one sample per file, class = its sub-folder, sorted by name)
+ *   text options: :mode=int|multi_hot|tfidf|count (int: I32 (length) token
+ *     ids, else F32 (vocabulary size)), :tokens=words|chars, :vocab=N (the
+ *     vocabulary's size with padding 0 and [UNK] 1; 10000 for words, every
+ *     character for chars), :length=T (200), :pad=post|pre,
+ *     :trunc=post|pre, :ngrams=1..3, :hash=N (the hashing trick, N
+ *     buckets), :lower=0|1 (1), :strip=0|1 (1: punctuation dropped),
+ *     :test=F (0.2), :seed=S (1). Texts are shuffled with the seed, the last
+ *     F held out, and the vocabulary (ds->vocab) built from the training
+ *     split only; ds->texts keeps each sample's text.
+ *   chars:FILE, chars:fortunes/TOPIC or chars:TOPIC1,TOPIC2[:dir=PATH]
+ *           [:length=T][:step=S][:vocab=N][:lower=0|1][:strip=0|1][:test=F]
+ *     (next-character prediction: windows of T (60) character ids every S
+ *     (3) characters (graphemes: a base with its combining marks), target
+ *     the next one's id (class = vocabulary index, class names = the
+ *     characters); the vocabulary is every character of the text; the
+ *     validation split is the windows of its last F (0.1), none shuffled
+ *     across; case and punctuation are kept unless asked)
+ *   Malformed text (no class folders, an empty or unreadable file, invalid
+ *   UTF-8 (named with its byte offset), an unknown topic) is an error and
+ *   nothing is loaded; text beyond 256 MB (64 MB for chars) is refused.
  * Every spec also takes :normalize=meanstd|minmax|none, which normalizes
  * every input from the training split after loading, and a set of 2-D
  * points takes :features=x1,x2,x1sq,x2sq,x1x2,sinx1,sinx2 (any of them),

@@ -1089,6 +1089,10 @@ nn_trainer_start (NnTrainer *t, NnModel *model, NnDataset *ds, const NnFitConfig
     }
   g_clear_pointer (&t->model, nn_model_free);
   t->model = nn_model_copy (model);
+  /* A model trained on text keeps the vocabulary it read it with, so that
+   * its file can vectorize raw text (predict --text). */
+  if (ds->vocab != NULL)
+    nn_model_set_vocab (t->model, ds->vocab);
   nn_model_auto_outputs (t->model);
   if (!nn_model_infer (t->model, error))
     return FALSE;
