@@ -761,14 +761,64 @@ backward_task (void *data, int task, int thread)
   rnn_backward_rows (r, b0, b1);
 }
 
+typedef struct {
+  const float *a;
+  size_t       rows;
+  int          cols, lda;
+  float       *out;
+} ColumnSums;
+
+/* Columns in blocks of 16, each summed over all rows in order: the split
+ * never changes a sum. */
+static void
+column_sums_task (void *data, int task, int thread)
+{
+  const ColumnSums *cs = data;
+  int j0 = task * 16, j1 = j0 + 16 < cs->cols ? j0 + 16 : cs->cols;
+  for (size_t i = 0; i < cs->rows; i++)
+    {
+      const float *row = cs->a + i * (size_t) cs->lda;
+      for (int j = j0; j < j1; j++)
+        cs->out[j] += row[j];
+    }
+}
+
+/* out[j] += sum over rows of a[i, j] */
 static void
 column_sums (const float *a, size_t rows, int cols, int lda, float *out)
 {
-  for (size_t i = 0; i < rows; i++)
+  ColumnSums cs = { a, rows, cols, lda, out };
+  nn_parallel_for ((cols + 15) / 16, column_sums_task, &cs);
+}
+
+typedef struct {
+  const Rnn *r;
+  float     *dx;
+} Scatter;
+
+/* dx (B, T, F) += the step-ordered gradient in xd, for batch rows of one
+ * task (times the input dropout mask) */
+static void
+scatter_task (void *data, int task, int thread)
+{
+  const Scatter *sc = data;
+  const Rnn *r = sc->r;
+  const int T = r->T, F = r->F, B = r->B;
+  int b0 = task * RNN_CHUNK, b1 = b0 + RNN_CHUNK < B ? b0 + RNN_CHUNK : B;
+  for (int s = 0; s < T; s++)
     {
-      const float *row = a + i * (size_t) lda;
-      for (int j = 0; j < cols; j++)
-        out[j] += row[j];
+      int t = rnn_tin (r, s);
+      for (int b = b0; b < b1; b++)
+        {
+          float *dx = sc->dx + ((size_t) b * T + t) * F;
+          const float *d = r->xd + ((size_t) s * B + b) * F;
+          if (r->drop_on)
+            for (int f = 0; f < F; f++)
+              dx[f] += d[f] * r->min[(size_t) b * F + f];
+          else
+            for (int f = 0; f < F; f++)
+              dx[f] += d[f];
+        }
     }
 }
 
@@ -819,21 +869,8 @@ rnn_backward (NnGraph *g, NnNode *n)
     {
       /* dx in step order into xd (read above for dK), then back in place */
       nn_sgemm (CblasNoTrans, CblasTrans, rows, F, GU, 1.0f, r.a, GU, r.k, GU, 0.0f, r.xd, F);
-      for (int s = 0; s < T; s++)
-        {
-          int t = rnn_tin (&r, s);
-          for (int b = 0; b < B; b++)
-            {
-              float *dx = xn->grad + ((size_t) b * T + t) * F;
-              const float *d = r.xd + ((size_t) s * B + b) * F;
-              if (r.drop_on)
-                for (int f = 0; f < F; f++)
-                  dx[f] += d[f] * r.min[(size_t) b * F + f];
-              else
-                for (int f = 0; f < F; f++)
-                  dx[f] += d[f];
-            }
-        }
+      Scatter sc = { &r, xn->grad };
+      nn_parallel_for (rnn_tasks (&r), scatter_task, &sc);
     }
 }
 
