@@ -237,6 +237,74 @@ torch_chunk (BenchTorch *t, int which, int n, double *dt, double *loss, GError *
   return TRUE;
 }
 
+
+/* ---- the same numbers as PyTorch ------------------------------------------------ */
+
+/* Weights and inputs both sides compute alike, in Keras's layouts: value k
+ * of array `which` (0 kernel, 1 recurrent kernel, 2 bias, 3 input). */
+static float
+check_value (int which, int k)
+{
+  return (float) (0.5 * sin (0.37 * k + 1.3 * which + 0.2));
+}
+
+#define CHECK_B 3
+#define CHECK_T 6
+#define CHECK_F 5
+#define CHECK_U 4
+
+/* One LSTM (cell 0), GRU (1) and GRU without reset_after (2) with the
+ * formula's weights over the formula's input, return_sequences: the
+ * engine's output against PyTorch's nn.LSTM / nn.GRU given the same
+ * weights converted from Keras's layout (torch_rnn.py "check CELL").
+ * PyTorch has no GRU with the reset gate before the product, so cell 2
+ * runs the engine only, against the formulas on the PyTorch side. Returns
+ * the largest difference, NAN on failure. */
+static double
+check_against_torch (BenchTorch *t, int cell, GError **error)
+{
+  g_autoptr (NnModel) m = nn_model_new ("check");
+  const char *in_kv[] = { "shape", G_STRINGIFY (CHECK_T) ", " G_STRINGIFY (CHECK_F), NULL };
+  const char *kv[] = { "units", G_STRINGIFY (CHECK_U), "return_sequences", "true",
+                       cell ? "reset_after" : NULL, cell == 2 ? "false" : "true", NULL };
+  int x = add (m, "Input", -1, in_kv, error);
+  int l = x >= 0 ? add (m, cell == 0 ? "LSTM" : "GRU", x, kv, error) : -1;
+  if (l < 0)
+    return NAN;
+  nn_model_add_output (m, (NnRef) { l, 0 }, NN_LOSS_MSE, 1.0, NULL, 0);
+  if (!nn_model_init_weights (m, 1, error))
+    return NAN;
+  for (int w = 0; w < nn_model_layer_get_n_weights (m, l); w++)
+    {
+      NnTensor v;
+      nn_model_layer_get_weight (m, l, w, &v);
+      for (size_t k = 0; k < v.size; k++)
+        v.data[k] = check_value (w, (int) k);
+    }
+  NnRng rng;
+  nn_rng_seed (&rng, 1);
+  NnCompiled *c = nn_compile (m, CHECK_B, 0, &rng, error);
+  if (!c)
+    return NAN;
+  NnNode *xn = &c->g->nodes[c->input_nodes[0]];
+  for (size_t k = 0; k < xn->size; k++)
+    xn->value[k] = check_value (3, (int) k);
+  nn_graph_forward (c->g);
+  NnNode *y = &c->g->nodes[c->call_nodes[l][0]];
+  int n = CHECK_B * CHECK_T * CHECK_U;
+  g_autofree double *v = g_new (double, n);
+  g_autofree char *cmd = g_strdup_printf ("check %d\n", cell);
+  double worst = NAN;
+  if (bench_torch_ask (t, cmd, v, n, error))
+    {
+      worst = 0;
+      for (int k = 0; k < n; k++)
+        worst = MAX (worst, fabs (v[k] - y->value[k]));
+    }
+  nn_compiled_free (c);
+  return worst;
+}
+
 /* ---- main ---------------------------------------------------------------------- */
 
 int
@@ -286,6 +354,21 @@ main (int argc, char **argv)
   gboolean have_torch = bench_torch_launch (&torch, &opt, BENCH_TORCH_SCRIPT, BATCH);
 
   int rc = 0;
+  if (have_torch)
+    for (int cell = 0; cell < 3; cell++)
+      {
+        static const char *const names[] = { "LSTM", "GRU", "GRU reset_after=false" };
+        double d = check_against_torch (&torch, cell, &error);
+        printf ("same numbers: %-22s largest difference from PyTorch %.2e%s\n", names[cell], d,
+                cell == 2 ? " (the formulas in numpy)" : "");
+        if (!(d < 1e-5))
+          {
+            g_printerr ("bench-rnn: %s differs from PyTorch by %g%s%s\n", names[cell], d,
+                        error ? ": " : "", error ? error->message : "");
+            g_clear_error (&error);
+            rc = 1;
+          }
+      }
   double med[N_MODELS], med_torch[N_MODELS], ratio[N_MODELS];
   double *dt = g_new (double, opt.steps), *dt_torch = g_new (double, opt.steps);
   double *r_eng = g_new (double, opt.rounds), *r_torch = g_new (double, opt.rounds);

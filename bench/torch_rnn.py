@@ -16,6 +16,10 @@ The data are random token ids (1..9999) and labels, a pool of 4 batches.
 
 bench-rnn starts this script once and drives it over stdin/stdout:
     steps MODEL N  ->  "result T1 ... TN LOSS"
+    check CELL     ->  "result Y1 ... Yn": a small LSTM (0), GRU (1) or GRU
+                       without reset_after (2) over an input, weights and
+                       input from a formula both sides share, in Keras's
+                       layouts; the outputs of every step (see check())
     quit
 Run by hand with --rounds N it measures model 0 on its own.
 """
@@ -140,6 +144,58 @@ class Bench:
         return times, loss
 
 
+CHECK_B, CHECK_T, CHECK_F, CHECK_U = 3, 6, 5, 4
+
+
+def check_values(which, shape):
+    """bench-rnn.c's check_value: 0.5 sin(0.37 k + 1.3 which + 0.2), k the flat index."""
+    k = np.arange(int(np.prod(shape)), dtype=np.float64)
+    return (0.5 * np.sin(0.37 * k + 1.3 * which + 0.2)).astype(np.float32).reshape(shape)
+
+
+def check(cell):
+    """Keras-layout weights converted to PyTorch's: transposed, and the GRU's
+    gates from Keras's z, r, h to PyTorch's r, z, n, its two bias rows to
+    bias_ih and bias_hh. PyTorch's GRU is Keras's reset_after=True; for
+    reset_after=False (cell 2) the formulas run in numpy (float64)."""
+    b, t, f, u = CHECK_B, CHECK_T, CHECK_F, CHECK_U
+    g = 4 if cell == 0 else 3
+    kernel = check_values(0, (f, g * u))
+    rec = check_values(1, (u, g * u))
+    bias = check_values(2, (g * u,) if cell != 1 else (2, g * u))
+    x = check_values(3, (b, t, f))
+    if cell == 2:
+        sig = lambda v: 1 / (1 + np.exp(-v))
+        k64, r64, b64 = kernel.astype(np.float64), rec.astype(np.float64), bias.astype(np.float64)
+        h = np.zeros((b, u))
+        out = []
+        for s in range(t):
+            a = x[:, s, :].astype(np.float64) @ k64 + b64
+            z = sig(a[:, :u] + h @ r64[:, :u])
+            r = sig(a[:, u:2 * u] + h @ r64[:, u:2 * u])
+            hh = np.tanh(a[:, 2 * u:] + (r * h) @ r64[:, 2 * u:])
+            h = z * h + (1 - z) * hh
+            out.append(h)
+        y = np.stack(out, axis=1)
+    else:
+        def torch_order(w):   # columns in Keras's gate blocks -> rows in PyTorch's
+            if cell == 0:
+                return w.T
+            return np.concatenate([w[:, u:2 * u].T, w[:, :u].T, w[:, 2 * u:].T])
+        rnn = nn.LSTM(f, u, batch_first=True) if cell == 0 else nn.GRU(f, u, batch_first=True)
+        with torch.no_grad():
+            rnn.weight_ih_l0.copy_(torch.from_numpy(np.ascontiguousarray(torch_order(kernel))))
+            rnn.weight_hh_l0.copy_(torch.from_numpy(np.ascontiguousarray(torch_order(rec))))
+            if cell == 0:
+                rnn.bias_ih_l0.copy_(torch.from_numpy(bias))
+                rnn.bias_hh_l0.zero_()
+            else:
+                rnn.bias_ih_l0.copy_(torch.from_numpy(torch_order(bias[0:1]).ravel()))
+                rnn.bias_hh_l0.copy_(torch.from_numpy(torch_order(bias[1:2]).ravel()))
+            y = rnn(torch.from_numpy(x))[0].numpy()
+    return [f"{v:.9g}" for v in np.asarray(y, dtype=np.float64).ravel()]
+
+
 def main():
     args = torch_common.parse_args(__doc__.splitlines()[0], batch=128, steps=20, warmup=3)
     bench = Bench(args.batch, args.seed)
@@ -162,7 +218,7 @@ def main():
         times, loss = bench.timed_steps(which, n)
         return [f"{t:.9f}" for t in times] + [f"{loss:.6f}"]
 
-    return torch_common.serve(info, {"steps": (2, steps)})
+    return torch_common.serve(info, {"steps": (2, steps), "check": (1, check)})
 
 
 if __name__ == "__main__":

@@ -252,6 +252,10 @@ typedef struct {
   float   *dc;    /* (B, U) LSTM: the cell's; GRU: dh z, the direct part */
   float   *tmp;   /* (B, U) */
   float   *s;     /* (B, G U) */
+  float   *db;    /* (tasks, G U + U) the bias gradient's sums per task of the
+                     step loop (the G U of dG, then the U of q's for a GRU
+                     with reset_after), added in task order */
+  float   *dbias; /* the bias's gradient, NULL when none is wanted */
 } Rnn;
 
 static int
@@ -286,6 +290,7 @@ rnn_layout (Rnn *r, float *p)
   TAKE (dc, B * U);
   TAKE (tmp, B * U);
   TAKE (s, B * GU);
+  TAKE (db, (B + RNN_CHUNK - 1) / RNN_CHUNK * (GU + U));
 #undef TAKE
   return off;
 }
@@ -586,6 +591,9 @@ rnn_backward_rows (Rnn *r, int b0, int b1)
   float *dh = r->dh + (size_t) b0 * U, *dc = r->dc + (size_t) b0 * U;
   float *tmp = r->tmp + (size_t) b0 * U, *sr = r->s + (size_t) b0 * GU;
   const float *mr = r->mrec ? r->mrec + (size_t) b0 * U : NULL;
+  float *db = r->dbias ? r->db + (size_t) (b0 / RNN_CHUNK) * (GU + U) : NULL;
+  if (db)
+    memset (db, 0, sizeof (float) * (size_t) (GU + U));
   memset (dc, 0, sizeof (float) * (size_t) nr * U);
   if (r->seq)
     memset (dh, 0, sizeof (float) * (size_t) nr * U);
@@ -750,6 +758,21 @@ rnn_backward_rows (Rnn *r, int b0, int b1)
                 dhb[j] += direct[j];
             }
         }
+      /* the bias's gradient, while the rows are in cache (masked rows
+       * are zero) */
+      if (db)
+        for (int b = 0; b < nr; b++)
+          {
+            const float *ga = as + (size_t) b * GU;
+            for (int j = 0; j < GU; j++)
+              db[j] += ga[j];
+            if (r->reset_after)
+              {
+                const float *qb = r->q + ((size_t) s * B + b0 + b) * U;
+                for (int j = 0; j < U; j++)
+                  db[GU + j] += qb[j];
+              }
+          }
     }
 }
 
@@ -761,14 +784,34 @@ backward_task (void *data, int task, int thread)
   rnn_backward_rows (r, b0, b1);
 }
 
+typedef struct {
+  const Rnn *r;
+  float     *dx;
+} Scatter;
+
+/* dx (B, T, F) += the step-ordered gradient in xd, for batch rows of one
+ * task (times the input dropout mask) */
 static void
-column_sums (const float *a, size_t rows, int cols, int lda, float *out)
+scatter_task (void *data, int task, int thread)
 {
-  for (size_t i = 0; i < rows; i++)
+  const Scatter *sc = data;
+  const Rnn *r = sc->r;
+  const int T = r->T, F = r->F, B = r->B;
+  int b0 = task * RNN_CHUNK, b1 = b0 + RNN_CHUNK < B ? b0 + RNN_CHUNK : B;
+  for (int s = 0; s < T; s++)
     {
-      const float *row = a + i * (size_t) lda;
-      for (int j = 0; j < cols; j++)
-        out[j] += row[j];
+      int t = rnn_tin (r, s);
+      for (int b = b0; b < b1; b++)
+        {
+          float *dx = sc->dx + ((size_t) b * T + t) * F;
+          const float *d = r->xd + ((size_t) s * B + b) * F;
+          if (r->drop_on)
+            for (int f = 0; f < F; f++)
+              dx[f] += d[f] * r->min[(size_t) b * F + f];
+          else
+            for (int f = 0; f < F; f++)
+              dx[f] += d[f];
+        }
     }
 }
 
@@ -780,9 +823,10 @@ rnn_backward (NnGraph *g, NnNode *n)
   const int B = r.B, T = r.T, F = r.F, U = r.U, GU = r.GU;
   if (B == 0)
     return;
-  nn_parallel_for (rnn_tasks (&r), backward_task, &r);
   NnNode *xn = nn_in (g, n, 0), *kn = nn_in (g, n, 1), *rn = nn_in (g, n, 2);
   NnNode *bn = n->ip[NN_RNN_IP_BIAS] ? nn_in (g, n, 3) : NULL;
+  r.dbias = bn ? bn->grad : NULL;
+  nn_parallel_for (rnn_tasks (&r), backward_task, &r);
   int rows = T * B;
   /* the state each step read: h_{s-1}, with recurrent dropout if on */
   const float *hin = r.rdrop_on ? r.hd : r.h;
@@ -806,34 +850,26 @@ rnn_backward (NnGraph *g, NnNode *n)
                       1.0f, rn->grad + 2 * U, GU);
         }
     }
-  if (bn && bn->grad)
-    {
-      column_sums (r.a, (size_t) rows, GU, GU, bn->grad);
-      if (r.reset_after)
-        {
-          column_sums (r.a, (size_t) rows, 2 * U, GU, bn->grad + GU);
-          column_sums (r.q, (size_t) rows, U, U, bn->grad + GU + 2 * U);
-        }
-    }
+  if (r.dbias)
+    for (int task = 0; task < rnn_tasks (&r); task++)
+      {
+        const float *d = r.db + (size_t) task * (GU + U);
+        for (int j = 0; j < GU; j++)
+          r.dbias[j] += d[j];
+        if (r.reset_after)
+          {
+            for (int j = 0; j < 2 * U; j++)
+              r.dbias[GU + j] += d[j];
+            for (int j = 0; j < U; j++)
+              r.dbias[GU + 2 * U + j] += d[GU + j];
+          }
+      }
   if (xn->grad)
     {
       /* dx in step order into xd (read above for dK), then back in place */
       nn_sgemm (CblasNoTrans, CblasTrans, rows, F, GU, 1.0f, r.a, GU, r.k, GU, 0.0f, r.xd, F);
-      for (int s = 0; s < T; s++)
-        {
-          int t = rnn_tin (&r, s);
-          for (int b = 0; b < B; b++)
-            {
-              float *dx = xn->grad + ((size_t) b * T + t) * F;
-              const float *d = r.xd + ((size_t) s * B + b) * F;
-              if (r.drop_on)
-                for (int f = 0; f < F; f++)
-                  dx[f] += d[f] * r.min[(size_t) b * F + f];
-              else
-                for (int f = 0; f < F; f++)
-                  dx[f] += d[f];
-            }
-        }
+      Scatter sc = { &r, xn->grad };
+      nn_parallel_for (rnn_tasks (&r), scatter_task, &sc);
     }
 }
 
