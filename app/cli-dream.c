@@ -11,9 +11,9 @@
 #include "cli-dream.h"
 #include "cli-inspect.h"
 
-/* A dataset image is upscaled by the smallest whole factor that makes its
- * shorter side at least this (a 28 × 28 image: 224 × 224). */
-#define DATASET_SIDE 224
+/* A dataset image is upscaled so that its shorter side is this (a 28 × 28
+ * image: 256 × 256, the size the Generate view dreams at). */
+#define DATASET_SIDE 256
 
 static gboolean
 bad_value (const char *option, const char *range, const char *text, GError **error)
@@ -209,11 +209,12 @@ load_image (NnModel *m, const char *path, const CliDreamOptions *o, int channels
     }
   *scale = (float) (sc / (double) per);
   *offset = (float) (off / (double) per);
-  int factor = (DATASET_SIDE + MIN (h, w) - 1) / MIN (h, w);
+  int big_h = (int) lround ((double) h * DATASET_SIDE / MIN (h, w));
+  int big_w = (int) lround ((double) w * DATASET_SIDE / MIN (h, w));
   if (!o->quiet)
     fprintf (stderr, "%s sample %d of %s: %dx%d, upscaled to %dx%d\n",
-             ds->n_test ? "test" : "training", index, ds->name, w, h, w * factor, h * factor);
-  return nn_image_resize (small, h * factor, w * factor);
+             ds->n_test ? "test" : "training", index, ds->name, w, h, big_w, big_h);
+  return nn_image_resize (small, big_h, big_w);
 }
 
 int

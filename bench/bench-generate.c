@@ -17,7 +17,10 @@
  * The convolutional VAE (samples/fashion_vae_conv.json, Keras'
  * initialisation, seed 1) on Fashion-MNIST with target=input: training
  * samples/s at batch 128 through the trainer (bench_fit_rate) against
- * bench/torch_vae.py (the same layers, loss and optimizer; goal >= 3x);
+ * bench/torch_vae.py (the same layers, loss and optimizer, starting from
+ * the engine's initial weights, which it reads from a file; goal >= 3x).
+ * A check first: one forward pass at inference (z = mean) on the first
+ * 128 training images, the loss and its KL term on both sides;
  * decoding the 15 x 15 latent grid in one batch (goal < 20 ms) and one
  * latent point through a decoder compiled once (goal < 1 ms, what a drag
  * on the latent plane costs), medians.
@@ -139,6 +142,90 @@ engine_dream (NnModel *m, const NnTensor *image, double *start, double *end, GEr
   return out ? t : NAN;
 }
 
+/* The file torch_vae.py reads (float32, native order): every weight of
+ * the conv VAE in its layers' order, the decoder's after the encoder's. */
+static char *
+write_vae_file (NnModel *m)
+{
+  static const struct { const char *layer; int k, ndim, shape[4]; gboolean dec; } w[] = {
+    { "conv1", 0, 4, { 3, 3, 1, 32 } }, { "conv1", 1, 1, { 32 } },
+    { "conv2", 0, 4, { 3, 3, 32, 64 } }, { "conv2", 1, 1, { 64 } },
+    { "dense", 0, 2, { 3136, 16 } }, { "dense", 1, 1, { 16 } },
+    { "z_mean", 0, 2, { 16, 2 } }, { "z_mean", 1, 1, { 2 } },
+    { "z_log_var", 0, 2, { 16, 2 } }, { "z_log_var", 1, 1, { 2 } },
+    { "dense", 0, 2, { 2, 3136 }, TRUE }, { "dense", 1, 1, { 3136 }, TRUE },
+    { "deconv1", 0, 4, { 3, 3, 64, 64 }, TRUE }, { "deconv1", 1, 1, { 64 }, TRUE },
+    { "deconv2", 0, 4, { 3, 3, 32, 64 }, TRUE }, { "deconv2", 1, 1, { 32 }, TRUE },
+    { "image_out", 0, 4, { 3, 3, 1, 32 }, TRUE }, { "image_out", 1, 1, { 1 }, TRUE },
+  };
+  int dl = nn_model_find_layer (m, "decoder");
+  NnModel *dec = dl >= 0 ? nn_model_layer_get_submodel (m, dl) : NULL;
+  char *path = NULL;
+  if (dec == NULL)
+    {
+      g_printerr ("bench-generate: %s has no decoder Model layer\n", nn_model_get_name (m));
+      return NULL;
+    }
+  int fd = g_file_open_tmp ("bench-generate-vae-XXXXXX.f32", &path, NULL);
+  if (fd < 0)
+    return NULL;
+  FILE *f = fdopen (fd, "wb");
+  gboolean ok = f != NULL;
+  for (guint i = 0; ok && i < G_N_ELEMENTS (w); i++)
+    ok = write_weight (f, w[i].dec ? dec : m, w[i].layer, w[i].k, w[i].ndim, w[i].shape);
+  ok = f && fclose (f) == 0 && ok;
+  if (!ok)
+    {
+      g_unlink (path);
+      g_clear_pointer (&path, g_free);
+    }
+  return path;
+}
+
+/* Relative difference of b from a. */
+static double
+rel_diff (double a, double b)
+{
+  return fabs (a - b) / MAX (fabs (a), 1e-12);
+}
+
+/* The check: the engine's loss, KL and reconstruction terms at inference
+ * on training images 0..n-1 against torch's on the same weights; prints
+ * them and returns the largest relative difference (NAN when it could not
+ * be made). */
+static double
+vae_check (NnModel *m, NnDataset *ds, BenchTorch *torch, int n)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree guint32 *idx = g_new (guint32, n);
+  NnScores sc = { 0 };
+  for (int i = 0; i < n; i++)
+    idx[i] = ds->train_idx[i];
+  if (!nn_model_evaluate (m, ds, idx, n, n, &sc, &error))
+    {
+      printf ("check: the engine's forward pass failed: %s\n", error->message);
+      return NAN;
+    }
+  double e[3] = { nn_scores_get (&sc, "loss", NULL), nn_scores_get (&sc, "kl_loss", NULL),
+                  nn_scores_get (&sc, "reconstruction_loss", NULL) };
+  nn_scores_clear (&sc);
+  double t[3];
+  g_autofree char *cmd = g_strdup_printf ("check %d\n", n);
+  if (!bench_torch_ask (torch, cmd, t, 3, &error))
+    {
+      printf ("check: torch failed: %s\n", error->message);
+      return NAN;
+    }
+  double worst = 0;
+  for (int k = 0; k < 3; k++)
+    worst = MAX (worst, rel_diff (e[k], t[k]));
+  printf ("check: one forward pass at inference on training images 0-%d, identical weights: "
+          "loss engine %.7f torch %.7f, kl_loss %.6f / %.6f, reconstruction_loss %.7f / %.7f; "
+          "largest relative difference %.2g (tolerance 1e-4): %s\n",
+          n - 1, e[0], t[0], e[1], t[1], e[2], t[2], worst, worst < 1e-4 ? "agree" : "DISAGREE");
+  return worst;
+}
+
 /* Seconds per call of decoding n points (n x n grid when grid), median of
  * rounds calls. */
 static double
@@ -193,7 +280,18 @@ bench_vae (void)
   memset (&torch, 0, sizeof torch);
   BenchOptions o = opt;
   o.script = NULL;
-  gboolean have_torch = bench_torch_launch (&torch, &o, BENCH_VAE_SCRIPT, VAE_BATCH);
+  g_autofree char *vae_file = opt.no_torch ? NULL : write_vae_file (m);
+  gboolean have_torch = FALSE;
+  if (!opt.no_torch && vae_file == NULL)
+    printf ("torch: skipped: the VAE's weights cannot be written for torch_vae.py\n");
+  else if (vae_file)
+    {
+      g_setenv ("DEEPSCOPE_BENCH_VAE_FILE", vae_file, TRUE);
+      have_torch = bench_torch_launch (&torch, &o, BENCH_VAE_SCRIPT, VAE_BATCH);
+    }
+  if (have_torch && !(vae_check (m, ds, &torch, VAE_BATCH) < 1e-4))
+    printf ("check: the two sides do not compute the same loss: the comparison below is not "
+            "meaningful\n");
   g_autofree double *r_engine = g_new (double, opt.rounds);
   g_autofree double *r_torch = g_new (double, opt.rounds);
   for (int r = 0; r < opt.rounds; r++)
@@ -215,7 +313,7 @@ bench_vae (void)
           else if (have_torch)
             {
               g_autoptr (GError) terr = NULL;
-              g_autofree char *cmd = g_strdup_printf ("train %d\n", steps);
+              g_autofree char *cmd = g_strdup_printf ("train %d %d\n", steps, warmup);
               if (!bench_torch_ask (&torch, cmd, &r_torch[r], 1, &terr))
                 {
                   printf ("torch: failed: %s\n", terr->message);
@@ -229,6 +327,11 @@ bench_vae (void)
       fflush (stdout);
     }
   bench_torch_stop (&torch);
+  if (vae_file)
+    {
+      g_unlink (vae_file);
+      g_unsetenv ("DEEPSCOPE_BENCH_VAE_FILE");
+    }
 
   NnVaeParts parts;
   if (!nn_model_find_vae (m, &parts, &error))

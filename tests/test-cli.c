@@ -1178,8 +1178,8 @@ dream_octaves (const char *out, int *w, int *h, double *start, double *end, int 
 }
 
 /* A 64 x 48 gray PNG of soft stripes, dreamed at its own size with two
- * octaves on fashion_small's conv2; then test sample 2 upscaled (28 x 8 =
- * 224) with the default layers (conv1 and conv2). */
+ * octaves on fashion_small's conv2; then test sample 2 upscaled to 256 x
+ * 256 (as the Generate view does) with the default layers (conv1 and conv2). */
 static void
 test_dream (void)
 {
@@ -1227,14 +1227,15 @@ test_dream (void)
   g_autofree char *out2 = NULL, *err2 = NULL;
   g_assert_cmpint (run (a2, &out2, &err2), ==, 0);
   g_assert_cmpint (dream_octaves (out2, w, h, start, end, 4), ==, 3);
-  g_assert_cmpint (w[2], ==, 224);
-  g_assert_cmpint (h[2], ==, 224);
-  /* 224 / 1.4^2 = 114.3 */
-  g_assert_cmpint (w[0], ==, 114);
-  g_assert_cmpint (w[1], ==, 160);
+  g_assert_cmpint (w[2], ==, 256);
+  g_assert_cmpint (h[2], ==, 256);
+  /* 256 / 1.4^2 = 130.6, 256 / 1.4 = 182.9 */
+  g_assert_cmpint (w[0], ==, 130);
+  g_assert_cmpint (w[1], ==, 182);
   g_autofree guint8 *big = nn_png_read (png, 0, &pw, &ph, &pc, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (pw, ==, 224);
+  g_assert_cmpint (pw, ==, 256);
+  g_assert_cmpint (ph, ==, 256);
   g_unlink (in);
   g_unlink (png);
 }

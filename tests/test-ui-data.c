@@ -314,6 +314,35 @@ test_image_folder (Ui            *ui,
   remove_tree (bad);
 }
 
+/* A dataset whose targets are its inputs (":target=input", an
+ * autoencoder's) is not called a regression in the summary line. */
+static void
+test_target_input_summary (Ui            *ui,
+                           gconstpointer  data)
+{
+  DsDatasetStore *store = ds_data_view_get_store (ui->view);
+  const char *text;
+
+  ds_dataset_store_load (store, "moons:n=200:target=input", 0);
+  g_assert_true (ui_wait_for (settled_on, &(SpecWait) { store, "moons:n=200:target=input", 0 },
+                              5000));
+  g_assert_null (ds_dataset_store_get_error (store));
+  ui_spin (100);
+  text = gtk_label_get_text (ui->view->stats_label);
+  g_test_message ("summary: %s", text);
+  g_assert_nonnull (strstr (text, "autoencoder (target = input)"));
+  g_assert_null (strstr (text, "regression"));
+
+  /* A true regression keeps its word. */
+  ds_dataset_store_load (store, "regression:n=200", 0);
+  g_assert_true (ui_wait_for (settled_on, &(SpecWait) { store, "regression:n=200", 0 }, 5000));
+  ui_spin (100);
+  text = gtk_label_get_text (ui->view->stats_label);
+  g_test_message ("summary: %s", text);
+  if (ds_dataset_store_get_error (store) == NULL)
+    g_assert_nonnull (strstr (text, "regression"));
+}
+
 static void
 test_fashion_grid (Ui            *ui,
                    gconstpointer  data)
@@ -593,5 +622,7 @@ main (int   argc,
   g_test_add ("/ui/data/csv-empty-state", Ui, NULL, ui_setup, test_csv_empty_state, ui_teardown);
   g_test_add ("/ui/data/csv-notes", Ui, NULL, ui_setup, test_csv_notes, ui_teardown);
   g_test_add ("/ui/data/captions", Ui, NULL, ui_setup, test_captions, ui_teardown);
+  g_test_add ("/ui/data/target-input-summary", Ui, NULL, ui_setup, test_target_input_summary,
+              ui_teardown);
   return g_test_run ();
 }

@@ -1174,11 +1174,31 @@ test_stalls_inspect (Ui            *ui,
                        "the throughput was not checked");
 }
 
+/* The charts' titles: a VAE's kl_loss reads "KL loss", not "Kl loss". */
+static void
+test_metric_titles (void)
+{
+  const char *cases[][2] = {
+    { "loss", "Loss" },
+    { "kl_loss", "KL loss" },
+    { "reconstruction_loss", "Reconstruction loss" },
+    { "accuracy", "Accuracy" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *title = _ds_train_view_metric_title (cases[i][0]);
+
+      g_assert_cmpstr (title, ==, cases[i][1]);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   ui_test_init (&argc, &argv);
+  g_test_add_func ("/ui/train/metric-titles", test_metric_titles);
   g_test_add_func ("/ui/train/series", test_series);
   g_test_add_func ("/ui/train/log-ticks", test_log_ticks);
   g_test_add ("/ui/train/spirals-live", Ui, NULL, ui_setup, test_spirals_live, ui_teardown);

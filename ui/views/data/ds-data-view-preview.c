@@ -746,6 +746,9 @@ show_summary (DsDataView *self,
   if (ds->n_classes > 0)
     g_string_append_printf (stats, g_dngettext (NULL, " · %d class", " · %d classes", ds->n_classes),
                             ds->n_classes);
+  else if (ds->labels || (ds->spec && strstr (ds->spec, "target=input")))
+    /* The targets are the inputs themselves: not a regression on a value. */
+    g_string_append (stats, " · autoencoder (target = input)");
   else
     g_string_append (stats, " · regression");
   if (ds_dataset_store_get_dataset (self->store) == self->shown)

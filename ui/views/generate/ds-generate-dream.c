@@ -257,6 +257,14 @@ set_start (DsGenerateView *self,
   if (image)
     self->dreamed = nn_tensor_copy (image);
   gtk_label_set_text (self->start_label, label ? label : "");
+  /* The last dream's status and losses describe a picture that is gone. */
+  if (self->dream_cancellable == NULL)
+    {
+      self->n_octave_loss = 0;
+      show_losses (self);
+      gtk_label_set_text (self->dream_status,
+                          image ? "Ready: press Dream to start from this image" : "");
+    }
   set_dreaming (self, self->dream_cancellable != NULL);
   gtk_widget_queue_draw (self->dream_area);
 }
@@ -342,10 +350,10 @@ test_image_cb (DsGenerateView *self)
                         "the Data view, or open a PNG");
 }
 
-static gboolean
-open_png (DsGenerateView *self,
-          const char     *path,
-          GError        **error)
+gboolean
+ds_generate_view_open_start_png (DsGenerateView *self,
+                                 const char     *path,
+                                 GError        **error)
 {
   int w, h, ch, c = model_channels (self);
   g_autofree guint8 *probe = NULL;
@@ -383,7 +391,7 @@ png_chosen_cb (GFile    *file,
   g_autofree char *path = file ? g_file_get_path (file) : NULL;
   g_autoptr(GError) error = NULL;
 
-  if (path && !open_png (self, path, &error))
+  if (path && !ds_generate_view_open_start_png (self, path, &error))
     _ds_generate_view_toast (self, error->message);
 }
 
@@ -426,16 +434,31 @@ ds_generate_view_save_dream (DsGenerateView *self,
   return nn_png_write (path, px, w, h, c >= 3 ? 3 : 1, error);
 }
 
+void
+ds_generate_view_save_dream_accept (DsGenerateView *self,
+                                    const char     *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  g_return_if_fail (DS_IS_GENERATE_VIEW (self));
+  if (!ds_generate_view_save_dream (self, path, &error))
+    {
+      _ds_generate_view_toast (self, error->message);
+      return;
+    }
+  text = g_strdup_printf ("Saved %s", path);
+  _ds_generate_view_toast (self, text);
+}
+
 static void
 save_chosen_cb (GFile    *file,
                 gpointer  data)
 {
-  DsGenerateView *self = data;
   g_autofree char *path = file ? g_file_get_path (file) : NULL;
-  g_autoptr(GError) error = NULL;
 
-  if (path && !ds_generate_view_save_dream (self, path, &error))
-    _ds_generate_view_toast (self, error->message);
+  if (path)
+    ds_generate_view_save_dream_accept (data, path);
 }
 
 static void

@@ -19,6 +19,7 @@ typedef struct
   NnTensor       *inputs;
   int             probe;
   NnProjectConfig cfg;
+  char           *layer;       /* the probe's path, for the caption */
   double          explained[3];
   DsGenerateView *view;
   GCancellable   *cancellable;
@@ -31,6 +32,7 @@ proj_job_free (ProjJob *job)
 {
   nn_model_free (job->model);
   nn_tensor_free (job->inputs);
+  g_free (job->layer);
   g_object_unref (job->view);
   g_object_unref (job->cancellable);
   g_free (job);
@@ -108,6 +110,8 @@ set_projecting (DsGenerateView *self,
   gtk_widget_set_sensitive (GTK_WIDGET (self->compute_button), !on);
   gtk_widget_set_sensitive (GTK_WIDGET (self->cancel_button), on);
   gtk_widget_set_visible (GTK_WIDGET (self->proj_progress), on);
+  /* Nothing to export until a projection is there. */
+  gtk_widget_set_sensitive (self->export_button, !on && self->points != NULL);
 }
 
 static void
@@ -126,18 +130,19 @@ proj_done_cb (GObject      *source,
       return;
     }
   g_clear_object (&self->proj_cancellable);
-  set_projecting (self, FALSE);
+  g_clear_pointer (&self->points, nn_tensor_free);
+  g_clear_pointer (&self->proj_caption, g_free);
   if (out == NULL)
     {
       gtk_label_set_text (self->proj_status,
                           g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
                           ? "Cancelled" : error->message);
-      g_clear_pointer (&self->points, nn_tensor_free);
+      set_projecting (self, FALSE);
       gtk_widget_queue_draw (self->scatter);
       return;
     }
-  g_clear_pointer (&self->points, nn_tensor_free);
   self->points = out;
+  set_projecting (self, FALSE);
   self->dims = job->cfg.dims;
   self->has_explained = job->cfg.method == NN_PROJECT_PCA;
   memcpy (self->explained, job->explained, sizeof self->explained);
@@ -156,6 +161,23 @@ proj_done_cb (GObject      *source,
                                              self->has_explained ? "PCA" : "t-SNE", self->dims);
     gtk_label_set_text (self->proj_status, text);
   }
+  /* The exported picture says what it shows. */
+  if (self->has_explained)
+    {
+      GString *c = g_string_new (NULL);
+
+      g_string_printf (c, "Layer %s · PCA %d-D (", job->layer, self->dims);
+      for (int k = 0; k < self->dims; k++)
+        g_string_append_printf (c, "%sPC%d %.1f %%", k ? ", " : "", k + 1,
+                                100 * self->explained[k]);
+      g_string_append_printf (c, ") · %d test samples", out->shape[0]);
+      self->proj_caption = g_string_free (c, FALSE);
+    }
+  else
+    self->proj_caption = g_strdup_printf ("Layer %s · t-SNE %d-D (perplexity %g, %d "
+                                          "iterations) · %d test samples",
+                                          job->layer, self->dims, job->cfg.perplexity,
+                                          job->cfg.iterations, out->shape[0]);
   self->hover = -1;
   gtk_widget_queue_draw (self->scatter);
 }
@@ -210,6 +232,9 @@ ds_generate_view_project (DsGenerateView *self,
     self->img_h = self->img_w = self->img_c = 0;
   job->model = nn_model_copy (self->model);
   job->probe = probe;
+  job->layer = g_strdup (gtk_string_list_get_string (self->probe_names, (guint) MAX (probe, 0)));
+  if (job->layer == NULL)
+    job->layer = g_strdup_printf ("%d", probe);
   nn_project_config_init (&job->cfg);
   job->cfg.method = pca ? NN_PROJECT_PCA : NN_PROJECT_TSNE;
   job->cfg.dims = dims == 3 ? 3 : 2;
@@ -286,6 +311,20 @@ point_xy (DsGenerateView *self,
 
 #define LEGEND_W 130
 #define PAD 16
+#define CAPTION_H 22
+
+/* The plot's width and height inside a width x height scatter: room is
+ * kept for the legend and, once there is one, the caption. */
+static void
+plot_size (DsGenerateView *self,
+           int             width,
+           int             height,
+           double         *pw,
+           double         *ph)
+{
+  *pw = width - LEGEND_W - 2 * PAD;
+  *ph = height - 2 * PAD - (self->proj_caption ? CAPTION_H : 0);
+}
 
 static void
 draw_scatter (cairo_t  *cr,
@@ -294,10 +333,11 @@ draw_scatter (cairo_t  *cr,
               gpointer  data)
 {
   DsGenerateView *self = data;
-  double pw = width - LEGEND_W - 2 * PAD, ph = height - 2 * PAD;
+  double pw, ph;
   NnDataset *ds = self->dataset ? ds_dataset_get (self->dataset) : NULL;
   int n;
 
+  plot_size (self, width, height, &pw, &ph);
   cairo_set_source_rgb (cr, 1, 1, 1);
   cairo_paint (cr);
   if (self->points == NULL || pw < 10 || ph < 10)
@@ -311,8 +351,32 @@ draw_scatter (cairo_t  *cr,
       if (self->labels[i] >= 0)
         ds_colors_class_rgb (self->labels[i], rgb);
       cairo_set_source_rgba (cr, rgb[0], rgb[1], rgb[2], self->dims == 3 ? 0.5 + 0.3 * z : 0.75);
-      cairo_arc (cr, PAD + u * pw, PAD + v * ph, i == self->hover ? 6 : 2.5, 0, 2 * G_PI);
+      cairo_arc (cr, PAD + u * pw, PAD + v * ph, 2.5, 0, 2 * G_PI);
       cairo_fill (cr);
+    }
+  /* The hovered point last, opaque and ringed: drawn in its turn it sank
+   * under the points after it, and in 3-D under its depth's transparency. */
+  if (self->hover >= 0 && self->hover < n)
+    {
+      double u, v, z, rgb[3] = { 0.5, 0.5, 0.5 };
+
+      point_xy (self, self->hover, &u, &v, &z);
+      if (self->labels[self->hover] >= 0)
+        ds_colors_class_rgb (self->labels[self->hover], rgb);
+      cairo_arc (cr, PAD + u * pw, PAD + v * ph, 6, 0, 2 * G_PI);
+      cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
+      cairo_fill_preserve (cr);
+      cairo_set_source_rgb (cr, 0.05, 0.05, 0.05);
+      cairo_set_line_width (cr, 2);
+      cairo_stroke (cr);
+    }
+  if (self->proj_caption)
+    {
+      cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+      cairo_set_font_size (cr, 12);
+      cairo_set_source_rgb (cr, 0.2, 0.2, 0.2);
+      cairo_move_to (cr, PAD, height - PAD / 2.0 - 4);
+      cairo_show_text (cr, self->proj_caption);
     }
   /* The legend. */
   cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
@@ -349,9 +413,10 @@ point_at (DsGenerateView *self,
           double          y)
 {
   int width = gtk_widget_get_width (self->scatter), height = gtk_widget_get_height (self->scatter);
-  double pw = width - LEGEND_W - 2 * PAD, ph = height - 2 * PAD, best = 64;
+  double pw, ph, best = 64;
   int found = -1;
 
+  plot_size (self, width, height, &pw, &ph);
   if (self->points == NULL)
     return -1;
   for (int i = 0; i < self->points->shape[0]; i++)
@@ -445,6 +510,14 @@ motion_cb (GtkEventControllerMotion *motion,
   ds_generate_view_hover_point (self, point_at (self, x, y));
 }
 
+/* The pointer left the scatter: nothing is hovered any more. */
+static void
+leave_cb (GtkEventControllerMotion *motion,
+          DsGenerateView           *self)
+{
+  ds_generate_view_hover_point (self, -1);
+}
+
 static void
 drag_begin_cb (GtkGestureDrag *drag,
                double          x,
@@ -488,24 +561,41 @@ ds_generate_view_export_scatter (DsGenerateView *self,
                                  GError        **error)
 {
   g_return_val_if_fail (DS_IS_GENERATE_VIEW (self), FALSE);
+  if (self->points == NULL)
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
+                   "There is no projection to export yet: choose a layer and press Compute");
+      return FALSE;
+    }
   return ds_export_drawing (draw_scatter, self, 720, 540, format, path, error);
+}
+
+void
+ds_generate_view_export_scatter_accept (DsGenerateView *self,
+                                        const char     *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  DsExportFormat format = g_str_has_suffix (path, ".svg") ? DS_EXPORT_SVG : DS_EXPORT_PNG;
+
+  g_return_if_fail (DS_IS_GENERATE_VIEW (self));
+  if (!ds_generate_view_export_scatter (self, format, path, &error))
+    {
+      _ds_generate_view_toast (self, error->message);
+      return;
+    }
+  text = g_strdup_printf ("Exported %s", path);
+  _ds_generate_view_toast (self, text);
 }
 
 static void
 export_chosen_cb (GFile    *file,
                   gpointer  data)
 {
-  DsGenerateView *self = data;
   g_autofree char *path = file ? g_file_get_path (file) : NULL;
-  g_autoptr(GError) error = NULL;
-  DsExportFormat format = DS_EXPORT_PNG;
 
-  if (path == NULL)
-    return;
-  if (g_str_has_suffix (path, ".svg"))
-    format = DS_EXPORT_SVG;
-  if (!ds_generate_view_export_scatter (self, format, path, &error))
-    _ds_generate_view_toast (self, error->message);
+  if (path)
+    ds_generate_view_export_scatter_accept (data, path);
 }
 
 static void
@@ -559,6 +649,8 @@ _ds_generate_projector_build (DsGenerateView *self)
   GtkWidget *right = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *export = gtk_button_new_with_mnemonic ("_Export…");
+
+  self->export_button = export;
   GtkEventController *motion = gtk_event_controller_motion_new ();
   GtkGesture *drag = gtk_gesture_drag_new ();
 
@@ -614,6 +706,7 @@ _ds_generate_projector_build (DsGenerateView *self)
   gtk_widget_set_vexpand (self->scatter, TRUE);
   gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self->scatter), scatter_draw_cb, self, NULL);
   g_signal_connect (motion, "motion", G_CALLBACK (motion_cb), self);
+  g_signal_connect (motion, "leave", G_CALLBACK (leave_cb), self);
   gtk_widget_add_controller (self->scatter, motion);
   g_signal_connect (drag, "drag-begin", G_CALLBACK (drag_begin_cb), self);
   g_signal_connect (drag, "drag-update", G_CALLBACK (drag_update_cb), self);
@@ -638,6 +731,7 @@ _ds_generate_projector_dispose (DsGenerateView *self)
   if (self->proj_cancellable)
     g_cancellable_cancel (self->proj_cancellable);
   g_clear_object (&self->proj_cancellable);
+  g_clear_pointer (&self->proj_caption, g_free);
 }
 
 /* ---- for the tests ---------------------------------------------------------- */
@@ -676,4 +770,31 @@ const NnTensor *
 ds_generate_view_get_hover_image (DsGenerateView *self)
 {
   return self->hover_image;
+}
+
+gboolean
+ds_generate_view_get_point_position (DsGenerateView *self,
+                                     int             i,
+                                     int             width,
+                                     int             height,
+                                     double         *x,
+                                     double         *y)
+{
+  double pw, ph, u, v, z;
+
+  g_return_val_if_fail (DS_IS_GENERATE_VIEW (self), FALSE);
+  if (self->points == NULL || i < 0 || i >= self->points->shape[0])
+    return FALSE;
+  plot_size (self, width, height, &pw, &ph);
+  point_xy (self, i, &u, &v, &z);
+  *x = PAD + u * pw;
+  *y = PAD + v * ph;
+  return TRUE;
+}
+
+const char *
+ds_generate_view_get_scatter_caption (DsGenerateView *self)
+{
+  g_return_val_if_fail (DS_IS_GENERATE_VIEW (self), NULL);
+  return self->proj_caption;
 }

@@ -104,6 +104,10 @@ struct _DsGenerateView
 
   /* Latent page (ds-generate-latent.c) */
   struct _DsGenerateLatent *latent;
+
+  char           *last_toast;        /* the last toast's text (for the tests) */
+  GtkWidget      *export_button;     /* the projector's Export… */
+  char           *proj_caption;      /* "layer · method · n samples", or NULL */
 };
 
 /* ds-generate-view.c */
@@ -169,5 +173,20 @@ gboolean    ds_generate_view_export_scatter   (DsGenerateView *self, DsExportFor
                                                const char *path, GError **error);
 gboolean    ds_generate_view_save_dream       (DsGenerateView *self, const char *path,
                                                GError **error);
+
+/* The last toast the view showed, or NULL. */
+const char *ds_generate_view_get_last_toast   (DsGenerateView *self);
+/* What accepting the Save / Export chooser on path does (writes, then
+ * confirms or explains in a toast). */
+void        ds_generate_view_save_dream_accept (DsGenerateView *self, const char *path);
+void        ds_generate_view_export_scatter_accept (DsGenerateView *self, const char *path);
+/* Opens a PNG as the dream's start, as the Open chooser does. */
+gboolean    ds_generate_view_open_start_png   (DsGenerateView *self, const char *path,
+                                               GError **error);
+/* Where point i of the projection is drawn in a width x height scatter. */
+gboolean    ds_generate_view_get_point_position (DsGenerateView *self, int i, int width,
+                                                 int height, double *x, double *y);
+/* The caption drawn under the scatter (layer, method, samples), or NULL. */
+const char *ds_generate_view_get_scatter_caption (DsGenerateView *self);
 
 G_END_DECLS

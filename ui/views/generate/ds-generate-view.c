@@ -18,6 +18,8 @@ void
 _ds_generate_view_toast (DsGenerateView *self,
                          const char     *text)
 {
+  g_free (self->last_toast);
+  self->last_toast = g_strdup (text);
   if (!gtk_widget_activate_action (GTK_WIDGET (self), "win.show-toast", "s", text))
     g_message ("%s", text);
 }
@@ -419,6 +421,7 @@ ds_generate_view_finalize (GObject *object)
 
   g_clear_pointer (&self->model, nn_model_free);
   g_clear_pointer (&self->model_text, g_free);
+  g_clear_pointer (&self->last_toast, g_free);
   g_clear_pointer (&self->dataset, ds_dataset_unref);
   g_clear_pointer (&self->layer_checks, g_ptr_array_unref);
   g_clear_pointer (&self->layer_spins, g_ptr_array_unref);
@@ -482,4 +485,11 @@ ds_generate_view_show_page (DsGenerateView *self,
 {
   g_return_if_fail (DS_IS_GENERATE_VIEW (self));
   gtk_stack_set_visible_child_name (self->pages, name);
+}
+
+const char *
+ds_generate_view_get_last_toast (DsGenerateView *self)
+{
+  g_return_val_if_fail (DS_IS_GENERATE_VIEW (self), NULL);
+  return self->last_toast;
 }

@@ -121,3 +121,5 @@ void             ds_train_view_set_plot_options   (DsTrainView *self,
                                                    double       smoothing,
                                                    gboolean     per_batch,
                                                    gboolean     log_scale);
+/* A chart's title for a history key ("kl_loss" -> "KL loss"), owned. */
+char            *_ds_train_view_metric_title      (const char  *key);

@@ -121,8 +121,8 @@ document_changed_cb (DsTrainView *self,
 
 /* ---- plots ---------------------------------------------------------------- */
 
-static char *
-metric_title (const char *key)
+char *
+_ds_train_view_metric_title (const char *key)
 {
   if (g_str_equal (key, "loss"))
     return g_strdup ("Loss");
@@ -134,6 +134,9 @@ metric_title (const char *key)
     return g_strdup ("Mean Absolute Error");
   if (g_str_equal (key, "mse"))
     return g_strdup ("Mean Squared Error");
+  /* A VAE's Kullback-Leibler term: an initialism, not a word. */
+  if (g_str_equal (key, "kl_loss"))
+    return g_strdup ("KL loss");
   return ds_pretty_param_name (key);
 }
 
@@ -219,7 +222,7 @@ rebuild_plots (DsTrainView *self)
     {
       GtkWidget *card = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
       GtkWidget *plot = ds_plot_new ();
-      g_autofree char *title = metric_title (keys->pdata[i]);
+      g_autofree char *title = _ds_train_view_metric_title (keys->pdata[i]);
 
       ds_plot_set_metric (DS_PLOT (plot), keys->pdata[i]);
       ds_plot_set_title (DS_PLOT (plot), title);
