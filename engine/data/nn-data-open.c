@@ -607,8 +607,9 @@ open_chars (const Spec    *s,
 }
 
 /* ":target=input": the targets become a copy of the (first) input, as an
- * autoencoder learns to give back what it is shown; the labels go (the
- * dataset then has no classes). */
+ * autoencoder learns to give back what it is shown; the dataset then has
+ * no classes to learn, but a class target is kept aside as ds->labels
+ * (with its names) for pictures coloured by class and concept vectors. */
 static gboolean
 apply_target_input (NnDataset  *ds,
                     GError    **error)
@@ -630,6 +631,15 @@ apply_target_input (NnDataset  *ds,
     t->scale = g_memdup2 (in->scale, in->sample_size * sizeof (float));
   if (in->offset != NULL)
     t->offset = g_memdup2 (in->offset, in->sample_size * sizeof (float));
+  /* A class target (one class number per sample) stays as the labels. */
+  if (ds->n_classes > 0 && ds->n_targets >= 1 && ds->targets[0]->sample_size == 1
+      && ds->targets[0]->n == in->n)
+    {
+      g_clear_pointer (&ds->labels, nn_array_free);
+      ds->labels = g_steal_pointer (&ds->targets[0]);
+      ds->n_label_classes = ds->n_classes;
+      ds->label_names = g_steal_pointer (&ds->class_names);
+    }
   for (int k = 0; k < ds->n_targets; k++)
     nn_array_free (ds->targets[k]);
   g_free (ds->targets);
@@ -665,6 +675,19 @@ nn_dataset_open (const char    *spec,
   NnDataset *ds = NULL;
   if (!spec_parse (spec, &s, error))
     goto out;
+
+  /* Time series read their own options (their target names a column,
+   * their normalization comes from the training rows alone). */
+  if (nn_series_spec_matches (s.name, s.keys))
+    {
+      ds = nn_series_open (s.name, s.keys, s.values, cancel, error);
+      if (ds != NULL)
+        {
+          g_free (ds->spec);
+          ds->spec = g_strdup (spec);
+        }
+      goto out;
+    }
 
   /* ":normalize=meanstd|minmax" applies to every dataset: it is taken out
    * before the loader sees its own options; the CSV loader, which

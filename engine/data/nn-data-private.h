@@ -82,3 +82,27 @@ NnDataset  *nn_fortunes_load         (const char *topics, const NnTextDataOption
 /* source: a file, "fortunes/TOPIC" or "TOPIC1,TOPIC2" (fortunes topics). */
 NnDataset  *nn_chars_load            (const char *source, const NnTextDataOptions *opt,
                                       GCancellable *cancel, GError **error);
+/* The cells of a CSV file as nn-data-csv.c parses them: fields row-major,
+ * n_cols per record, the header first; lines[r]: the line record r starts
+ * on. nn_csv_cells_clear frees it. */
+typedef struct {
+  char         *contents;
+  GStringChunk *chunk;
+  GPtrArray    *fields;
+  GArray       *lines;
+  int           n_cols;
+  size_t        n_records;
+} NnCsvCells;
+gboolean    nn_csv_read_cells        (const char *path, NnCsvCells *out, GCancellable *cancel,
+                                      GError **error);
+void        nn_csv_cells_clear       (NnCsvCells *c);
+
+/* Time series (nn-data-series.c): TRUE when the spec (its name and option
+ * keys) names a windowed series: seattle-temps, seattle-weather, series,
+ * or a .csv file with a window option. */
+gboolean    nn_series_spec_matches   (const char *name, const GPtrArray *keys);
+/* Opens it; keys and values: the spec's options (char *). */
+NnDataset  *nn_series_open           (const char *name, const GPtrArray *keys,
+                                      const GPtrArray *values, GCancellable *cancel,
+                                      GError **error);
+void        nn_series_free           (NnSeries *s);

@@ -24,6 +24,7 @@ typedef enum {
   NN_INIT_LECUN_NORMAL,
   NN_INIT_RANDOM_NORMAL,  /* stddev 0.05 as in Keras */
   NN_INIT_ORTHOGONAL,
+  NN_INIT_UNIFORM,        /* RandomUniform(-0.05, 0.05), Keras's "uniform" */
   NN_N_INITS
 } NnInit;
 
@@ -38,6 +39,8 @@ typedef struct {
   int         fan_in, fan_out; /* for Glorot/He; 0: derive from shape */
   int         trainable;  /* 0 for statistics such as moving averages */
   float       l1, l2;     /* weight penalties */
+  int         ones_lo, ones_hi; /* elements [lo, hi) start at 1 after init (LSTM's
+                                   unit_forget_bias: the forget gate's bias) */
 } NnWeightSpec;
 
 typedef struct _NnLayer NnLayer;

@@ -955,6 +955,11 @@ worker_fit (NnTrainer *t, GError **error)
   gboolean ok;
   size_t n = ds->n_train;
   size_t n_val = (size_t) (n * CLAMP (cfg->validation_split, 0.0, 0.95));
+  /* A dataset with its own validation split (a time series's later
+   * windows) brings it, as Keras's validation_data overrides
+   * validation_split. */
+  if (ds->n_val > 0 && ds->n_val < n)
+    n_val = ds->n_val;
   size_t n_tr = n - n_val;
   /* Like Keras: the validation samples are the last ones, before shuffling. */
   guint32 *tr = g_memdup2 (ds->train_idx, MAX (n_tr, 1) * sizeof (guint32));
@@ -1064,6 +1069,14 @@ nn_trainer_start (NnTrainer *t, NnModel *model, NnDataset *ds, const NnFitConfig
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
                    "The dataset “%s” has no training samples", ds->name);
+      return FALSE;
+    }
+  if (cfg->kfold > 1 && ds->series != NULL)
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                   "K-fold would validate “%s” on windows from before the ones it trains on; "
+                   "a time series validates on its own later split: set K-fold to 0",
+                   ds->name);
       return FALSE;
     }
   if (cfg->kfold > 1 && (size_t) cfg->kfold > ds->n_train)
