@@ -12,6 +12,7 @@
 #include "nn.h"
 #include "cli-inspect.h"
 #include "cli-dream.h"
+#include "cli-text.h"
 
 /* Numbers arrive as text and are checked once the command is known: a value
  * out of range, with trailing characters or too big for its type is a usage
@@ -25,6 +26,9 @@ typedef struct {
   /* dream */
   char    *layers, *octaves, *octave_scale, *steps, *step_size, *max_loss;
   gboolean json, quiet, early_stopping;
+  /* predict --text, embedding */
+  char    *text, *import, *export;
+  gboolean freeze;
   /* Parsed from the texts above; meaningful only where the text is set. */
   int      epochs, batch, kfold, count, index;
   gint64   seed;
@@ -40,6 +44,7 @@ enum {
   CMD_LAYERS   = 1 << 4,
   CMD_INSPECT  = 1 << 5,
   CMD_DREAM    = 1 << 6,
+  CMD_EMBEDDING = 1 << 7,
 };
 
 typedef struct {
@@ -67,6 +72,11 @@ static const char commands_text[] =
   "  evaluate MODEL.json   loss and metrics on the test split\n"
   "  predict MODEL.json    the first --count test samples: predicted class, confidence and the\n"
   "                        true label (--json: the outputs, argmax, class names, label)\n"
+  "  predict MODEL.json --text \"...\"   the class probabilities of a text, read with the\n"
+  "                        vocabulary saved in the model (--json: one object)\n"
+  "  embedding MODEL.json --layer NAME (--import glove.txt [--freeze] --out OUT.json |\n"
+  "                        --export vectors.txt)   GloVe word vectors into or out of an\n"
+  "                        embedding layer, for the words of the model's vocabulary\n"
   "  summary MODEL.json    the layers, their output shapes and parameter counts\n"
   "  layers                every layer type, its group and what it does\n"
   "  inspect MODEL.json WHAT   a trained model, on test sample --index N (default 0) or\n"
@@ -172,6 +182,14 @@ parse_args (int *argc, char ***argv, Options *o, GError **error)
       "dream: the step, in input units (default 0.01)", "S" },
     { "max-loss", 0, 0, G_OPTION_ARG_STRING, &o->max_loss,
       "dream: an octave stops once its loss passes this (default: no limit)", "L" },
+    { "text", 0, 0, G_OPTION_ARG_STRING, &o->text,
+      "predict: classify this text with the model's vocabulary", "TEXT" },
+    { "import", 0, 0, G_OPTION_ARG_FILENAME, &o->import,
+      "embedding: GloVe word vectors into --layer", "glove.txt" },
+    { "export", 0, 0, G_OPTION_ARG_FILENAME, &o->export,
+      "embedding: --layer's vectors as a GloVe text file", "vectors.txt" },
+    { "freeze", 0, 0, G_OPTION_ARG_NONE, &o->freeze, "embedding: freeze the imported layer",
+      NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &o->json, "One JSON object per line on stdout", NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "No progress bar", NULL },
     { NULL }
@@ -207,6 +225,9 @@ options_clear (Options *o)
   g_free (o->steps);
   g_free (o->step_size);
   g_free (o->max_loss);
+  g_free (o->text);
+  g_free (o->import);
+  g_free (o->export);
 }
 
 /* A whole number from min to max, all of text (no sign games, no trailing
@@ -251,7 +272,11 @@ check_options (Options *o, const char *cmd, guint cmd_bit, GError **error)
     gboolean    given;
     guint       commands;
   } used[] = {
-    { "data", o->data != NULL, data_cmds | CMD_DREAM },
+    { "data", o->data != NULL, data_cmds | CMD_DREAM | CMD_EMBEDDING },
+    { "text", o->text != NULL, CMD_PREDICT },
+    { "import", o->import != NULL, CMD_EMBEDDING },
+    { "export", o->export != NULL, CMD_EMBEDDING },
+    { "freeze", o->freeze, CMD_EMBEDDING },
     { "epochs", o->epochs_text != NULL, CMD_TRAIN },
     { "batch", o->batch_text != NULL, CMD_TRAIN | CMD_EVALUATE },
     { "seed", o->seed_text != NULL, CMD_TRAIN },
@@ -262,12 +287,12 @@ check_options (Options *o, const char *cmd, guint cmd_bit, GError **error)
     { "count", o->count_text != NULL, CMD_PREDICT },
     { "save", o->save != NULL, CMD_TRAIN },
     { "json", o->json, data_cmds },
-    { "quiet", o->quiet, CMD_TRAIN | CMD_INSPECT | CMD_DREAM },
+    { "quiet", o->quiet, CMD_TRAIN | CMD_INSPECT | CMD_DREAM | CMD_EMBEDDING },
     { "index", o->index_text != NULL, CMD_INSPECT | CMD_DREAM },
     { "image", o->image != NULL, CMD_INSPECT | CMD_DREAM },
-    { "layer", o->layer != NULL, CMD_INSPECT },
+    { "layer", o->layer != NULL, CMD_INSPECT | CMD_EMBEDDING },
     { "class", o->class_text != NULL, CMD_INSPECT },
-    { "out", o->out != NULL, CMD_INSPECT | CMD_DREAM },
+    { "out", o->out != NULL, CMD_INSPECT | CMD_DREAM | CMD_EMBEDDING },
     { "layers", o->layers != NULL, CMD_DREAM },
     { "octaves", o->octaves != NULL, CMD_DREAM },
     { "octave-scale", o->octave_scale != NULL, CMD_DREAM },
@@ -974,7 +999,7 @@ main (int argc, char **argv)
   } commands[] = {
     { "train", CMD_TRAIN }, { "evaluate", CMD_EVALUATE }, { "predict", CMD_PREDICT },
     { "summary", CMD_SUMMARY }, { "layers", CMD_LAYERS }, { "inspect", CMD_INSPECT },
-    { "dream", CMD_DREAM },
+    { "dream", CMD_DREAM }, { "embedding", CMD_EMBEDDING },
   };
   const char *cmd = argc >= 2 ? argv[1] : NULL;
   guint cmd_bit = 0;
@@ -990,7 +1015,7 @@ main (int argc, char **argv)
   if (!cmd_bit)
     {
       fprintf (stderr, "deepscope-cli: unknown command “%s”: use train, evaluate, predict, "
-               "summary, layers, inspect or dream\n", cmd);
+               "summary, layers, inspect, dream or embedding\n", cmd);
       usage_hint ();
       options_clear (&o);
       return 2;
@@ -1020,7 +1045,12 @@ main (int argc, char **argv)
   };
   NnDreamConfig dcfg;
   nn_dream_config_init (&dcfg);
+  CliEmbeddingOptions eopt = {
+    .data = o.data, .layer = o.layer, .import = o.import, .export = o.export, .out = o.out,
+    .freeze = o.freeze, .quiet = o.quiet,
+  };
   if (!check_options (&o, cmd, cmd_bit, &error)
+      || (cmd_bit == CMD_EMBEDDING && !cli_embedding_check (&eopt, &error))
       || (cmd_bit == CMD_INSPECT && !cli_inspect_check (argv[3], &io, &error))
       || (cmd_bit == CMD_DREAM && !cli_dream_check (&dopt, &dcfg, &error)))
     {
@@ -1052,8 +1082,12 @@ main (int argc, char **argv)
     rc = cmd_train (m, runs, &o, &error);
   else if (cmd_bit == CMD_EVALUATE)
     rc = cmd_evaluate (m, &o, &error);
+  else if (cmd_bit == CMD_PREDICT && o.text != NULL)
+    rc = cli_text_predict (m, o.text, o.json, &error);
   else if (cmd_bit == CMD_PREDICT)
     rc = cmd_predict (m, &o, &error);
+  else if (cmd_bit == CMD_EMBEDDING)
+    rc = cli_embedding_run (m, &eopt, &error);
   else if (cmd_bit == CMD_INSPECT)
     {
       io.index = o.index;
