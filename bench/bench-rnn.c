@@ -17,10 +17,19 @@
  * nn.Embedding, nn.LSTM / nn.GRU with batch_first, nn.Conv1d) runs in one
  * child process with the engine's OpenBLAS kernel and thread count, and the
  * two take turns in chunks of steps, round after round, so both see the same
- * machine load; ratios are taken per round before their median. */
+ * machine load; ratios are taken per round before their median.
+ *
+ * Beside the clock, each side's CPU time over its own steps is read (the
+ * engine's process with getrusage, all its threads; the PyTorch child's
+ * from /proc/PID/stat): on a machine shared with other work a side's wall
+ * time depends on what else ran, its CPU time much less, so the ratio of
+ * CPU time per step is printed too. It counts every thread's busy time,
+ * waiting spins included, on both sides. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "bench-common.h"
 
@@ -123,6 +132,40 @@ build_model (int which, guint64 seed, GError **error)
   return g_steal_pointer (&m);
 }
 
+/* ---- CPU time ----------------------------------------------------------------- */
+
+/* Seconds of CPU (user + system, all threads) this process has used. */
+static double
+cpu_self_s (void)
+{
+  struct rusage u;
+  getrusage (RUSAGE_SELF, &u);
+  return (double) u.ru_utime.tv_sec + u.ru_utime.tv_usec * 1e-6
+         + (double) u.ru_stime.tv_sec + u.ru_stime.tv_usec * 1e-6;
+}
+
+/* Seconds of CPU the process pid has used (fields 14 and 15 of
+ * /proc/PID/stat), NAN when unreadable. */
+static double
+cpu_pid_s (const char *pid)
+{
+  if (!pid)
+    return NAN;
+  g_autofree char *path = g_strdup_printf ("/proc/%s/stat", pid);
+  g_autofree char *text = NULL;
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return NAN;
+  const char *p = strrchr (text, ')');   /* the name may hold spaces */
+  if (!p)
+    return NAN;
+  g_auto (GStrv) f = g_strsplit (p + 2, " ", -1);
+  /* f[0] is field 3 (state): utime is f[11], stime f[12] */
+  if (g_strv_length (f) < 13)
+    return NAN;
+  return (g_ascii_strtod (f[11], NULL) + g_ascii_strtod (f[12], NULL))
+         / (double) sysconf (_SC_CLK_TCK);
+}
+
 /* ---- the engine's step through the private API ------------------------------ */
 
 typedef struct {
@@ -207,9 +250,9 @@ stepper_profile (Stepper *s, const char *name, int steps)
 {
   NnGraph *g = s->c->g;
   g->op_seconds = g_new0 (double, 2 * (size_t) g->n_nodes);
-  double t0 = bench_now_s ();
+  double t0 = bench_now_s (), c0 = cpu_self_s ();
   stepper_chunk (s, steps, NULL);
-  double total = bench_now_s () - t0;
+  double total = bench_now_s () - t0, cpu = cpu_self_s () - c0;
   printf ("\n%s: one step's time by op (ms per step, mean of %d steps):\n", name, steps);
   double k = 1e3 / steps;
   for (int i = 0; i < g->n_nodes; i++)
@@ -217,7 +260,8 @@ stepper_profile (Stepper *s, const char *name, int steps)
       printf ("  %-4d %-22s %-28s forward %8.3f  backward %8.3f\n", i,
               nn_op_info (g->nodes[i].op)->name, g->nodes[i].label ? g->nodes[i].label : "",
               g->op_seconds[2 * i] * k, g->op_seconds[2 * i + 1] * k);
-  printf ("  total %.3f ms per step (%.0f samples/s)\n", total * k, steps * BATCH / total);
+  printf ("  total %.3f ms per step (%.0f samples/s); CPU %.3f ms per step (%.0f samples per "
+          "CPU-second)\n", total * k, steps * BATCH / total, cpu * k, steps * BATCH / cpu);
   g_clear_pointer (&g->op_seconds, g_free);
 }
 
@@ -352,6 +396,7 @@ main (int argc, char **argv)
   printf ("engine: OpenBLAS core %s, %d threads\n", nn_blas_core_name (), nn_blas_threads ());
   BenchTorch torch;
   gboolean have_torch = bench_torch_launch (&torch, &opt, BENCH_TORCH_SCRIPT, BATCH);
+  const char *torch_pid = have_torch ? g_subprocess_get_identifier (torch.proc) : NULL;
 
   int rc = 0;
   if (have_torch)
@@ -370,12 +415,16 @@ main (int argc, char **argv)
           }
       }
   double med[N_MODELS], med_torch[N_MODELS], ratio[N_MODELS];
+  double cmed[N_MODELS], cmed_torch[N_MODELS], cratio[N_MODELS];
   double *dt = g_new (double, opt.steps), *dt_torch = g_new (double, opt.steps);
   double *r_eng = g_new (double, opt.rounds), *r_torch = g_new (double, opt.rounds);
   double *q = g_new (double, opt.rounds);
+  double *c_eng = g_new (double, opt.rounds), *c_torch = g_new (double, opt.rounds);
+  double *cq = g_new (double, opt.rounds);
   for (int which = 0; which < N_MODELS; which++)
     {
       med[which] = med_torch[which] = ratio[which] = NAN;
+      cmed[which] = cmed_torch[which] = cratio[which] = NAN;
       if (!wanted[which])
         continue;
       Stepper st;
@@ -394,6 +443,7 @@ main (int argc, char **argv)
         {
           double torch_loss = NAN;
           r_eng[r] = r_torch[r] = q[r] = NAN;
+          double cpu_eng = 0, cpu_torch = 0;
           stepper_chunk (&st, opt.warmup, NULL);
           if (have_torch && !torch_chunk (&torch, which, opt.warmup, NULL, &torch_loss, &error))
             {
@@ -407,14 +457,21 @@ main (int argc, char **argv)
               for (int turn = 0; turn < 2; turn++)
                 {
                   if (bench_engine_turn (turn, k + r))
-                    stepper_chunk (&st, n, dt + done);
-                  else if (have_torch
-                           && !torch_chunk (&torch, which, n, dt_torch + done, &torch_loss,
-                                            &error))
                     {
-                      printf ("torch: failed: %s\n", error->message);
-                      g_clear_error (&error);
-                      have_torch = FALSE;
+                      double c0 = cpu_self_s ();
+                      stepper_chunk (&st, n, dt + done);
+                      cpu_eng += cpu_self_s () - c0;
+                    }
+                  else if (have_torch)
+                    {
+                      double c0 = cpu_pid_s (torch_pid);
+                      if (!torch_chunk (&torch, which, n, dt_torch + done, &torch_loss, &error))
+                        {
+                          printf ("torch: failed: %s\n", error->message);
+                          g_clear_error (&error);
+                          have_torch = FALSE;
+                        }
+                      cpu_torch += cpu_pid_s (torch_pid) - c0;
                     }
                   g_usleep (opt.quick ? 1000 : 50000);
                 }
@@ -423,8 +480,13 @@ main (int argc, char **argv)
           if (have_torch)
             r_torch[r] = opt.steps * (double) BATCH / bench_sum (dt_torch, opt.steps);
           q[r] = r_eng[r] / r_torch[r];
+          c_eng[r] = opt.steps * (double) BATCH / cpu_eng;
+          c_torch[r] = have_torch ? opt.steps * (double) BATCH / cpu_torch : NAN;
+          cq[r] = c_eng[r] / c_torch[r];
           printf ("%-7s round %d: engine %7.0f  torch %7.0f samples/s;  losses %.4f / %.4f\n",
                   model_names[which], r + 1, r_eng[r], r_torch[r], st.loss, torch_loss);
+          printf ("%-7s         CPU: engine %7.1f  torch %7.1f ms per step (ratio %.2f)\n",
+                  "", cpu_eng * 1e3 / opt.steps, cpu_torch * 1e3 / opt.steps, cq[r]);
           fflush (stdout);
         }
       if (!isfinite (st.loss))
@@ -435,6 +497,9 @@ main (int argc, char **argv)
       med[which] = bench_median (r_eng, opt.rounds);
       med_torch[which] = bench_median (r_torch, opt.rounds);
       ratio[which] = bench_median (q, opt.rounds);
+      cmed[which] = bench_median (c_eng, opt.rounds);
+      cmed_torch[which] = bench_median (c_torch, opt.rounds);
+      cratio[which] = bench_median (cq, opt.rounds);
       stepper_clear (&st);
     }
 
@@ -448,12 +513,19 @@ main (int argc, char **argv)
         bench_ratio_line (what, med[which], med_torch[which], "samples/s", 3.0, TRUE);
         if (isfinite (ratio[which]))
           printf ("  %-22s per-round ratio %.2f\n", "", ratio[which]);
+        g_autofree char *cwhat = g_strdup_printf ("%s by CPU time", model_names[which]);
+        bench_ratio_line (cwhat, cmed[which], cmed_torch[which], "samples/CPU-s", 3.0, TRUE);
+        if (isfinite (cratio[which]))
+          printf ("  %-22s per-round ratio %.2f\n", "", cratio[which]);
       }
   g_free (dt);
   g_free (dt_torch);
   g_free (r_eng);
   g_free (r_torch);
   g_free (q);
+  g_free (c_eng);
+  g_free (c_torch);
+  g_free (cq);
   bench_torch_stop (&torch);
   return rc;
 }
