@@ -1,0 +1,445 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Character generation with a temperature (nn_textgen_*): the Keras book's
+ * loop. A window of T token ids goes in, the model's softmax over the
+ * vocabulary comes out, a token is drawn from it reweighted by the
+ * temperature, appended, and the window slides by one.
+ *
+ * Several temperatures are rows of one batch: one forward pass per step
+ * serves them all. The generator keeps its own copy of the model and one
+ * inference graph compiled for the largest batch asked so far; a step
+ * copies k windows into the input node, runs the graph up to the output
+ * and samples: no allocation, no compilation. */
+#include <gio/gio.h>
+#include <math.h>
+#include <string.h>
+
+#include "nn-inspect-private.h"
+
+/* Stream j's generator is seeded with seed + j times this (the golden
+ * ratio's fraction, so neighbouring streams' seeds share no bits). */
+#define STREAM_SEED_STEP 0x9E3779B97F4A7C15ull
+
+struct _NnTextGen {
+  NnModel    *model;        /* owned copy */
+  NnCompiled *c;
+  int         max_batch;    /* c's */
+  int         input_node, output_node;
+  int         window;       /* T */
+  int         n_tokens;     /* V */
+  char      **tokens;       /* V, owned */
+  GHashTable *lookup;       /* token → index, for the seed text */
+  /* The streams of the current start. */
+  int         k;
+  double      temperature[NN_TEXTGEN_MAX_STREAMS];
+  NnRng       rng[NN_TEXTGEN_MAX_STREAMS];
+  GString    *text[NN_TEXTGEN_MAX_STREAMS];
+  int        *ids;          /* (NN_TEXTGEN_MAX_STREAMS, T) windows */
+  float      *row;          /* V: one output row, padding and unknown zeroed */
+  int         steps;
+  gint        cancel;       /* atomic */
+};
+
+int
+nn_sample_temperature (const float *p, int n, double temperature, NnRng *rng)
+{
+  g_return_val_if_fail (p != NULL && n > 0 && rng != NULL, -1);
+  double u = nn_rng_uniform (rng);
+  int best = -1;
+  for (int i = 0; i < n; i++)
+    if (p[i] > 0 && (best < 0 || p[i] > p[best]))
+      best = i;
+  if (best < 0 || !(temperature > 0))
+    return best;
+  /* exp (log p_i / T) / Σ, computed as (p_i / p_max)^(1/T) so the largest
+   * weight is 1 and nothing overflows however small T is. */
+  double inv_t = 1.0 / temperature, pmax = p[best], sum = 0;
+  for (int i = 0; i < n; i++)
+    if (p[i] > 0)
+      sum += exp (log (p[i] / pmax) * inv_t);
+  double target = u * sum, acc = 0;
+  int last = best;
+  for (int i = 0; i < n; i++)
+    if (p[i] > 0)
+      {
+        acc += exp (log (p[i] / pmax) * inv_t);
+        last = i;
+        if (acc > target)
+          return i;
+      }
+  /* Rounding left target at the very top: the last candidate. */
+  return last;
+}
+
+/* ---- construction ----------------------------------------------------------- */
+
+/* Compiles g's model for batch, checking that its output is a softmax over
+ * the vocabulary; FALSE with why. */
+static gboolean
+compile_for (NnTextGen *g, int batch, GError **error)
+{
+  NnCompiled *c = nn_compile (g->model, batch, 0, NULL, error);
+  if (!c)
+    return FALSE;
+  int out = c->output_nodes[0];
+  NnNode *n = nn_graph_node (c->g, out);
+  size_t per = n->batched && n->shape[0] ? n->size / (size_t) n->shape[0] : n->size;
+  if (n->op != NN_OP_SOFTMAX || per != (size_t) g->n_tokens)
+    {
+      g_autofree char *shape = nn_shape_to_string (n->ndim - 1, n->shape + 1, 1);
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                   "The model “%s” does not end in a softmax over its %d-token vocabulary "
+                   "(its output is %s%s): a text generator's last layer is a Dense layer of "
+                   "%d units with the softmax activation",
+                   nn_model_get_name (g->model), g->n_tokens, shape,
+                   n->op == NN_OP_SOFTMAX ? ", a softmax" : ", not a softmax", g->n_tokens);
+      nn_compiled_free (c);
+      return FALSE;
+    }
+  g_clear_pointer (&g->c, nn_compiled_free);
+  g->c = c;
+  g->max_batch = batch;
+  g->input_node = c->input_nodes[0];
+  g->output_node = out;
+  return TRUE;
+}
+
+NnTextGen *
+nn_textgen_new_with_tokens (const NnModel *m, const char *const *tokens, int n_tokens,
+                            GError **error)
+{
+  g_return_val_if_fail (m != NULL && tokens != NULL, NULL);
+  if (n_tokens < 3)
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                   "A vocabulary of %d tokens leaves nothing to generate: it needs the "
+                   "padding, the unknown token and at least one character",
+                   n_tokens);
+      return NULL;
+    }
+  g_autoptr (NnModel) copy = nn_model_copy (m);
+  const char *name = nn_model_get_name (copy);
+  if (!nn_model_infer (copy, error))
+    return NULL;
+  if (!nn_model_has_weights (copy))
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                   "The model “%s” has no weights to generate with: train it first", name);
+      return NULL;
+    }
+  int ndim = 0, shape[NN_MAX_DIMS] = { 0 };
+  if (nn_model_get_n_inputs (copy) != 1
+      || !nn_model_get_shape (copy, (NnRef) { nn_model_get_input_layer (copy, 0), 0 }, &ndim,
+                              shape)
+      || ndim != 1)
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                   "The model “%s” does not take one window of token ids: a text "
+                   "generator has one Input of shape (T), the ids of T characters",
+                   name);
+      return NULL;
+    }
+  nn_model_auto_outputs (copy);
+  if (nn_model_get_n_outputs (copy) < 1)
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                   "The model “%s” has no output: a text generator's last layer is a "
+                   "softmax over the vocabulary", name);
+      return NULL;
+    }
+  g_autoptr (NnTextGen) g = g_new0 (NnTextGen, 1);
+  g->model = g_steal_pointer (&copy);
+  g->window = shape[0];
+  g->n_tokens = n_tokens;
+  if (!compile_for (g, 1, error))
+    return NULL;
+  g->tokens = g_new0 (char *, (size_t) n_tokens + 1);
+  g->lookup = g_hash_table_new (g_str_hash, g_str_equal);
+  for (int i = 0; i < n_tokens; i++)
+    {
+      g->tokens[i] = g_strdup (tokens[i] ? tokens[i] : "");
+      /* Padding and unknown are never looked up; the first of two equal
+       * tokens wins. */
+      if (i >= 2 && *g->tokens[i] && !g_hash_table_contains (g->lookup, g->tokens[i]))
+        g_hash_table_insert (g->lookup, g->tokens[i], GINT_TO_POINTER (i));
+    }
+  g->ids = g_new0 (int, (size_t) NN_TEXTGEN_MAX_STREAMS * (size_t) g->window);
+  g->row = g_new0 (float, (size_t) n_tokens);
+  return g_steal_pointer (&g);
+}
+
+NnTextGen *
+nn_textgen_new (const NnModel *m, GError **error)
+{
+  g_return_val_if_fail (m != NULL, NULL);
+  g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+               "The model “%s” has no vocabulary: a text generator needs the characters its "
+               "ids stand for; train it on a character dataset (chars:FILE or chars:TOPIC), "
+               "which saves its vocabulary with the model",
+               nn_model_get_name (m));
+  return NULL;
+}
+
+void
+nn_textgen_free (NnTextGen *g)
+{
+  if (!g)
+    return;
+  g_clear_pointer (&g->c, nn_compiled_free);
+  g_clear_pointer (&g->model, nn_model_free);
+  g_clear_pointer (&g->lookup, g_hash_table_unref);
+  if (g->tokens)
+    g_strfreev (g->tokens);
+  for (int j = 0; j < NN_TEXTGEN_MAX_STREAMS; j++)
+    if (g->text[j])
+      g_string_free (g->text[j], TRUE);
+  g_free (g->ids);
+  g_free (g->row);
+  g_free (g);
+}
+
+int
+nn_textgen_get_window (const NnTextGen *g)
+{
+  g_return_val_if_fail (g != NULL, 0);
+  return g->window;
+}
+
+int
+nn_textgen_get_n_tokens (const NnTextGen *g)
+{
+  g_return_val_if_fail (g != NULL, 0);
+  return g->n_tokens;
+}
+
+const char *
+nn_textgen_get_token (const NnTextGen *g, int index)
+{
+  g_return_val_if_fail (g != NULL && index >= 0 && index < g->n_tokens, "");
+  return g->tokens[index];
+}
+
+int
+nn_textgen_get_n_streams (const NnTextGen *g)
+{
+  g_return_val_if_fail (g != NULL, 0);
+  return g->k;
+}
+
+double
+nn_textgen_get_temperature (const NnTextGen *g, int stream)
+{
+  g_return_val_if_fail (g != NULL && stream >= 0 && stream < g->k, NAN);
+  return g->temperature[stream];
+}
+
+const char *
+nn_textgen_get_text (const NnTextGen *g, int stream)
+{
+  g_return_val_if_fail (g != NULL && stream >= 0 && stream < g->k, "");
+  return g->text[stream]->str;
+}
+
+/* ---- the seed text ----------------------------------------------------------- */
+
+/* text cut into characters: a base character and the combining marks
+ * after it are one. */
+static GPtrArray *
+split_characters (const char *text)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  const char *p = text, *start = NULL;
+  while (*p)
+    {
+      gunichar ch = g_utf8_get_char (p);
+      if (!start || !g_unichar_ismark (ch))
+        {
+          if (start)
+            g_ptr_array_add (out, g_strndup (start, (gsize) (p - start)));
+          start = p;
+        }
+      p = g_utf8_next_char (p);
+    }
+  if (start)
+    g_ptr_array_add (out, g_strndup (start, (gsize) (p - start)));
+  return out;
+}
+
+gboolean
+nn_textgen_start (NnTextGen *g, const char *seed_text, const double *temperatures, int k,
+                  guint64 seed, char **note, GError **error)
+{
+  g_return_val_if_fail (g != NULL && seed_text != NULL && temperatures != NULL, FALSE);
+  if (note)
+    *note = NULL;
+  if (k < 1 || k > NN_TEXTGEN_MAX_STREAMS)
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                   "%d temperatures asked: generate with 1 to %d at once", k,
+                   NN_TEXTGEN_MAX_STREAMS);
+      return FALSE;
+    }
+  for (int j = 0; j < k; j++)
+    if (!isfinite (temperatures[j]) || temperatures[j] < 0)
+      {
+        g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                     "The temperature %g is not a number of 0 or more: 0 always takes the "
+                     "likeliest character, 1 samples the model's own probabilities, above 1 "
+                     "flattens them",
+                     temperatures[j]);
+        return FALSE;
+      }
+  if (!g_utf8_validate (seed_text, -1, NULL))
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                   "The seed text is not valid UTF-8 text: give it as text");
+      return FALSE;
+    }
+  if (k > g->max_batch && !compile_for (g, MAX (k, g->max_batch), error))
+    return FALSE;
+  nn_graph_set_batch (g->c->g, k);
+
+  g_autoptr (GPtrArray) chars = split_characters (seed_text);
+  int n = (int) MIN (chars->len, (guint) G_MAXINT);
+  int T = g->window, first = MAX (0, n - T), pad = MAX (0, T - n);
+  g_autoptr (GString) unknown = g_string_new (NULL);
+  int n_unknown = 0;
+  int *w = g->ids;
+  for (int t = 0; t < pad; t++)
+    w[t] = 0;
+  for (int i = first; i < n; i++)
+    {
+      const char *ch = chars->pdata[i];
+      gpointer v = NULL;
+      int id = g_hash_table_lookup_extended (g->lookup, ch, NULL, &v) ? GPOINTER_TO_INT (v) : 1;
+      if (id == 1)
+        {
+          if (n_unknown < 5)
+            g_string_append_printf (unknown, "%s“%s”", n_unknown ? ", " : "",
+                                    g_str_equal (ch, "\n") ? "\\n" : ch);
+          n_unknown++;
+        }
+      w[pad + i - first] = id;
+    }
+  for (int j = 1; j < k; j++)
+    memcpy (g->ids + (size_t) j * T, g->ids, sizeof (int) * (size_t) T);
+
+  if (note)
+    {
+      g_autoptr (GString) s = g_string_new (NULL);
+      if (n_unknown)
+        g_string_append_printf (s, "%d character%s of the seed text %s not in the vocabulary "
+                                "(%s%s) and read%s as unknown",
+                                n_unknown, n_unknown == 1 ? "" : "s",
+                                n_unknown == 1 ? "is" : "are", unknown->str,
+                                n_unknown > 5 ? ", …" : "", n_unknown == 1 ? "s" : "");
+      if (pad && n)
+        g_string_append_printf (s, "%sthe seed text has %d character%s, fewer than the "
+                                "window's %d: the window starts with %d padding step%s",
+                                s->len ? "; " : "", n, n == 1 ? "" : "s", T, pad,
+                                pad == 1 ? "" : "s");
+      else if (pad)
+        g_string_append_printf (s, "%sthe seed text is empty: the window starts as %d "
+                                "padding steps", s->len ? "; " : "", T);
+      if (first)
+        g_string_append_printf (s, "%sthe seed text has %d characters: only its last %d "
+                                "(the window) are read",
+                                s->len ? "; " : "", n, T);
+      if (s->len)
+        {
+          s->str[0] = g_ascii_toupper (s->str[0]);
+          *note = g_string_free (g_steal_pointer (&s), FALSE);
+        }
+    }
+
+  g->k = k;
+  g->steps = 0;
+  for (int j = 0; j < k; j++)
+    {
+      g->temperature[j] = temperatures[j];
+      nn_rng_seed (&g->rng[j], seed + STREAM_SEED_STEP * (guint64) j);
+      if (g->text[j])
+        g_string_truncate (g->text[j], 0);
+      else
+        g->text[j] = g_string_sized_new (256);
+    }
+  g_atomic_int_set (&g->cancel, 0);
+  return TRUE;
+}
+
+/* ---- steps ------------------------------------------------------------------ */
+
+gboolean
+nn_textgen_next (NnTextGen *g, int *chosen, GError **error)
+{
+  g_return_val_if_fail (g != NULL && chosen != NULL, FALSE);
+  if (g->k == 0)
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                   "The generator has no seed text yet: start it first");
+      return FALSE;
+    }
+  int T = g->window, V = g->n_tokens;
+  NnGraph *gr = g->c->g;
+  float *in = nn_graph_node (gr, g->input_node)->value;   /* (k, T) */
+  for (size_t f = 0; f < (size_t) g->k * (size_t) T; f++)
+    in[f] = (float) g->ids[f];
+  nn_graph_forward_to (gr, g->output_node);
+  const float *out = nn_graph_node (gr, g->output_node)->value;   /* (k, V) */
+  for (int j = 0; j < g->k; j++)
+    {
+      memcpy (g->row, out + (size_t) j * V, sizeof (float) * (size_t) V);
+      /* Padding and unknown are not characters to write. */
+      g->row[0] = g->row[1] = 0;
+      int id = nn_sample_temperature (g->row, V, g->temperature[j], &g->rng[j]);
+      if (id < 0)
+        {
+          /* A softmax that gives every character 0 (a NaN, or all of it on
+           * padding): the likeliest character, as the argmax would. */
+          id = 2;
+          for (int i = 3; i < V; i++)
+            if (g->row[i] > g->row[id])
+              id = i;
+        }
+      chosen[j] = id;
+      int *w = g->ids + (size_t) j * T;
+      memmove (w, w + 1, sizeof (int) * (size_t) (T - 1));
+      w[T - 1] = id;
+      g_string_append (g->text[j], g->tokens[id]);
+    }
+  g->steps++;
+  return TRUE;
+}
+
+gboolean
+nn_textgen_run (NnTextGen *g, int length, NnTextGenCallback cb, gpointer user_data,
+                GError **error)
+{
+  g_return_val_if_fail (g != NULL && length >= 0, FALSE);
+  int chosen[NN_TEXTGEN_MAX_STREAMS];
+  for (int s = 0; s < length; s++)
+    {
+      if (g_atomic_int_get (&g->cancel))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                       "The generation was stopped after %d characters", s);
+          return FALSE;
+        }
+      if (!nn_textgen_next (g, chosen, error))
+        return FALSE;
+      for (int j = 0; cb && j < g->k; j++)
+        if (!cb (j, s, g->tokens[chosen[j]], user_data))
+          {
+            g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                         "The generation was stopped after %d characters", s + 1);
+            return FALSE;
+          }
+    }
+  return TRUE;
+}
+
+void
+nn_textgen_cancel (NnTextGen *g)
+{
+  g_return_if_fail (g != NULL);
+  g_atomic_int_set (&g->cancel, 1);
+}
