@@ -85,7 +85,7 @@ compile_for (NnTextGen *g, int batch, GError **error)
   size_t per = n->batched && n->shape[0] ? n->size / (size_t) n->shape[0] : n->size;
   if (n->op != NN_OP_SOFTMAX || per != (size_t) g->n_tokens)
     {
-      g_autofree char *shape = nn_shape_to_string (n->ndim - 1, n->shape + 1, 1);
+      g_autofree char *shape = nn_shape_to_string (n->ndim - 1, n->shape + 1, 0);
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
                    "The model “%s” does not end in a softmax over its %d-token vocabulary "
                    "(its output is %s%s): a text generator's last layer is a Dense layer of "
