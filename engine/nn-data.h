@@ -8,6 +8,7 @@
 
 #include "nn-tensor.h"
 #include "nn-errors.h"
+#include "nn-text.h"
 
 G_BEGIN_DECLS
 
@@ -58,6 +59,9 @@ typedef struct {
    * x1, y1: inclusive pixel columns and rows), 4 ints each; NULL for
    * datasets without boxes (only the generated "shapes" has them). */
   int      *boxes;
+  /* Text datasets: the vocabulary their inputs were encoded with (built
+   * from the training split; nn-text.h), owned; NULL for other data. */
+  NnVocab  *vocab;
 } NnDataset;
 
 void        nn_dataset_free          (NnDataset *ds);

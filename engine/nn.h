@@ -7,6 +7,7 @@
  *   nn-errors.h   the error domains
  *   nn-model.h    the layer table and models (engine/layers, engine/model)
  *   nn-data.h     datasets (engine/data)
+ *   nn-text.h     text vectorization, vocabularies, GloVe vectors (engine/data)
  *   nn-train.h    training and inference (engine/train)
  *   nn-inspect.h  activations, filters, explanations, confusion (engine/inspect)
  *   nn-generate.h DeepDream, projections, variational autoencoders (engine/inspect)
@@ -26,6 +27,7 @@
 #include "nn-errors.h"
 #include "nn-model.h"
 #include "nn-data.h"
+#include "nn-text.h"
 #include "nn-train.h"
 #include "nn-inspect.h"
 #include "nn-generate.h"

@@ -7,6 +7,7 @@
 
 #include "nn.h"
 #include "nn-data-private.h"
+#include "nn-inspect-private.h"
 #include "test-util.h"
 
 /* Grad-CAM and CAM agree this closely on a global-pooling model. */
@@ -418,6 +419,171 @@ activation_mean (NnInspector *in, const NnTensor *images, int b, int probe, int 
     s += a->data[p * (size_t) k_n + (size_t) ch];
   nn_tensors_free (acts, nn_inspector_get_n_probes (in));
   return s / (double) positions;
+}
+
+/* The sliced route of a filter grid (one channel per image, computed
+ * directly) gives the whole graph's gradient: Input (10, 10, 2) -> conv a
+ * (3 filters, 3x3 valid, relu) -> conv b (5 filters, 3x3, strides 2, same,
+ * relu) and conv c (4 filters, 2x2, dilation 2, linear) on a. A channel of
+ * b pushed below zero everywhere climbs its mean before the ReLU, as the
+ * same model with a linear b does. */
+#define SLICED_TOL 1e-5
+
+static NnModel *
+sliced_model (const char *a_activation, const char *b_activation)
+{
+  NnModel *m = nn_model_new ("sliced");
+  int in = test_add (m, "Input", "image");
+  test_set (m, in, "shape", "10,10,2");
+  int a = test_add (m, "Conv2D", "a");
+  test_set (m, a, "filters", "3");
+  test_set (m, a, "kernel_size", "3,3");
+  test_set (m, a, "activation", a_activation);
+  test_connect (m, in, a);
+  int b = test_add (m, "Conv2D", "b");
+  test_set (m, b, "filters", "5");
+  test_set (m, b, "kernel_size", "3,3");
+  test_set (m, b, "strides", "2,2");
+  test_set (m, b, "padding", "same");
+  test_set (m, b, "activation", b_activation);
+  test_connect (m, a, b);
+  int c = test_add (m, "Conv2D", "c");
+  test_set (m, c, "filters", "4");
+  test_set (m, c, "kernel_size", "2,2");
+  test_set (m, c, "dilation_rate", "2,2");
+  test_set (m, c, "activation", "linear");
+  test_connect (m, a, c);
+  g_assert_cmpint (nn_model_auto_outputs (m), ==, 2);
+  take_weights (m, 3);
+  /* channel 4 of b: zero everywhere after its ReLU */
+  NnTensor bias;
+  int bl = nn_model_find_layer (m, "b");
+  g_assert_cmpstr (nn_model_layer_get_weight (m, bl, 1, &bias), ==, "bias");
+  bias.data[4] = -100.0f;
+  return m;
+}
+
+static double
+max_rel_diff (const NnTensor *x, const NnTensor *y)
+{
+  g_assert_cmpuint (x->size, ==, y->size);
+  double top = 0, d = 0;
+  for (size_t i = 0; i < x->size; i++)
+    {
+      top = MAX (top, fabs (y->data[i]));
+      d = MAX (d, fabs ((double) x->data[i] - y->data[i]));
+    }
+  return d / MAX (top, 1e-12);
+}
+
+static void
+test_filters_sliced (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) m = sliced_model ("relu", "relu");
+  g_autoptr (NnInspector) in = inspector (m);
+  /* per layer, the model in which that layer alone is linear */
+  g_autoptr (NnModel) lin_a = sliced_model ("linear", "relu");
+  g_autoptr (NnModel) lin_b = sliced_model ("relu", "linear");
+  g_autoptr (NnInspector) twin_a = inspector (lin_a);
+  g_autoptr (NnInspector) twin_b = inspector (lin_b);
+  int dead_seen = 0;
+  const char *names[] = { "a", "b", "c" };
+  for (guint l = 0; l < G_N_ELEMENTS (names); l++)
+    {
+      int probe = nn_inspector_find_probe (in, names[l]);
+      const NnProbe *pr = nn_inspector_get_probe (in, probe);
+      int k_n = pr->shape[pr->ndim - 1], n = 2 * k_n;
+      g_autofree int *channels = g_new (int, n);
+      for (int b = 0; b < n; b++)
+        channels[b] = b % k_n;
+      NnSlicedConv sc;
+      g_assert_true (nn_sliced_conv_find (in, probe, n, &sc, &error));
+      g_assert_no_error (error);
+      g_assert_true (sc.ok);
+      g_test_message ("layer %s: relu %d", names[l], sc.relu);
+      g_assert_true (sc.relu == (l < 2));
+      int shape[4] = { n, 10, 10, 2 };
+      g_autoptr (NnTensor) images = nn_tensor_new (4, shape);
+      NnRng rng;
+      nn_rng_seed (&rng, 11 + l);
+      for (size_t i = 0; i < images->size; i++)
+        images->data[i] = nn_rng_uniform (&rng);
+      g_autofree double *means = g_new (double, n);
+      g_autoptr (NnTensor) fast = nn_sliced_conv_gradient (in, &sc, images, channels, means,
+                                                           &error);
+      g_assert_no_error (error);
+      /* the whole graph, seeded with d(mean of channel c_b) / d(output) */
+      int sshape[NN_MAX_DIMS] = { n };
+      memcpy (sshape + 1, pr->shape, sizeof (int) * (size_t) pr->ndim);
+      g_autoptr (NnTensor) seed = nn_tensor_new (pr->ndim + 1, sshape);
+      size_t per = seed->size / (size_t) n, positions = per / (size_t) k_n;
+      for (int b = 0; b < n; b++)
+        for (size_t p = 0; p < positions; p++)
+          seed->data[(size_t) b * per + p * (size_t) k_n + (size_t) channels[b]]
+              = 1.0f / (float) positions;
+      gboolean b_layer = g_str_equal (names[l], "b");
+      NnInspector *lin = l == 0 ? twin_a : twin_b;
+      NnTensor *value = NULL;
+      g_autoptr (NnTensor) full = nn_inspector_input_gradient (in, images, probe, seed, &value,
+                                                               &error);
+      g_assert_no_error (error);
+      /* the dead channel's images: the linear twin's gradient */
+      g_autoptr (NnTensor) twin = l < 2 ? nn_inspector_input_gradient (
+                                            lin, images, nn_inspector_find_probe (lin, names[l]),
+                                            seed, NULL, &error)
+                                      : NULL;
+      g_assert_no_error (error);
+      size_t per_in = images->size / (size_t) n;
+      for (int b = 0; b < n; b++)
+        {
+          double hand = 0;
+          for (size_t p = 0; p < positions; p++)
+            hand += value->data[(size_t) b * per + p * (size_t) k_n + (size_t) channels[b]];
+          hand /= (double) positions;
+          g_assert_cmpfloat_with_epsilon (means[b], hand, 1e-5);
+          /* a ReLU channel zero everywhere climbs before its ReLU */
+          gboolean dead = l < 2 && hand == 0;
+          dead_seen += dead;
+          const NnTensor *want = dead ? twin : full;
+          NnTensor got_one = { .ndim = 1, .shape = { (int) per_in }, .size = per_in,
+                               .data = fast->data + (size_t) b * per_in };
+          NnTensor want_one = { .ndim = 1, .shape = { (int) per_in }, .size = per_in,
+                                .data = want->data + (size_t) b * per_in };
+          double d = max_rel_diff (&got_one, &want_one);
+          if (!(d <= SLICED_TOL))
+            g_error ("layer %s, image %d (channel %d, mean %g): sliced gradient differs by %g",
+                     names[l], b, channels[b], means[b], d);
+        }
+      if (b_layer)
+        {
+          /* the dead channel's gradient is not zero: it can climb */
+          double s = 0;
+          for (size_t i = 0; i < per_in; i++)
+            s += fabs (fast->data[4 * per_in + i]);
+          g_assert_cmpfloat (s, >, 0);
+          g_assert_cmpfloat (means[4], ==, 0);
+        }
+      nn_tensor_free (value);
+    }
+  g_test_message ("%d images of dead channels climbed before their ReLU", dead_seen);
+  g_assert_cmpint (dead_seen, >=, 2);
+
+  /* the convnet sample's conv layers take the sliced route */
+  g_autoptr (NnModel) cn = nn_model_load (test_sample ("fashion_convnet.json"), &error);
+  g_assert_no_error (error);
+  take_weights (cn, 1);
+  g_autoptr (NnInspector) cin = inspector (cn);
+  const char *convs[] = { "conv1", "conv2" };
+  for (guint l = 0; l < G_N_ELEMENTS (convs); l++)
+    {
+      NnSlicedConv sc;
+      g_assert_true (nn_sliced_conv_find (cin, nn_inspector_find_probe (cin, convs[l]), 64, &sc,
+                                          &error));
+      g_assert_no_error (error);
+      if (!sc.ok)
+        g_error ("%s of the convnet sample does not take the sliced route", convs[l]);
+    }
 }
 
 /* The acceptance: every filter of the convnet sample's first two Conv2D
@@ -871,6 +1037,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/inspect/occlusion/region", test_occlusion_region);
   g_test_add_func ("/engine/inspect/filters/gain", test_filters_gain);
   g_test_add_func ("/engine/inspect/filters/display", test_filters_display);
+  g_test_add_func ("/engine/inspect/filters/sliced", test_filters_sliced);
   g_test_add_func ("/engine/inspect/filters/cancel", test_filters_cancel);
   g_test_add_func ("/engine/inspect/confusion/tiny", test_confusion_tiny);
   g_test_add_func ("/engine/inspect/confusion/evaluate", test_confusion_evaluate);

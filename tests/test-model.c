@@ -82,14 +82,16 @@ test_errors_name_the_fix (void)
 {
   g_autoptr (NnModel) m = nn_model_new ("bad");
   int in = test_add (m, "Input", "image");
-  test_set (m, in, "shape", "28, 28");
+  /* (28, 28) would be a sequence, which Dense takes step by step */
+  test_set (m, in, "shape", "28, 28, 1");
   int d = test_add (m, "Dense", "dense");
   test_connect (m, in, d);
   g_autoptr (GError) error = NULL;
   g_assert_false (nn_model_infer (m, &error));
   g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE);
   g_assert_cmpstr (error->message, ==,
-                   "dense: Dense expects (batch, features) but gets (batch, 28, 28); add Flatten before it");
+                   "dense: Dense expects (batch, features) or (batch, steps, features) but gets "
+                   "(batch, 28, 28, 1); add Flatten before it");
   /* The error is attached to the node that causes it, not to the Input. */
   g_assert_nonnull (nn_model_layer_get_error (m, d));
   g_assert_null (nn_model_layer_get_error (m, in));

@@ -329,6 +329,7 @@ nn_dataset_free (NnDataset *ds)
   g_free (ds->train_idx);
   g_strfreev (ds->notes);
   g_free (ds->boxes);
+  nn_vocab_free (ds->vocab);
   g_free (ds);
 }
 

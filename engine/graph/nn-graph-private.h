@@ -73,6 +73,11 @@ typedef enum {
   NN_OP_BATCHNORM,
   NN_OP_SPATIAL_DROPOUT2D,
   NN_OP_AUGMENT,        /* random image augmentation while training (nn-op-augment.c) */
+  /* sequences (nn-op-embedding.c, nn-op-seq.c; layout in nn-seq-private.h) */
+  NN_OP_EMBEDDING,
+  NN_OP_NOT_ZERO,
+  NN_OP_GLOBAL_POOL1D,
+  NN_OP_MASKED_LOSS,
   NN_N_OPS = 96
 } NnOpType;
 

@@ -44,6 +44,10 @@ extern const NnOpInfo nn_op_spatial_dropout2d_info;  /* nn-op-spatial-dropout.c 
 extern const NnOpInfo nn_op_augment_info;            /* nn-op-augment.c */
 extern const NnOpInfo nn_op_sampling_info;           /* nn-op-vae.c */
 extern const NnOpInfo nn_op_kl_info;
+extern const NnOpInfo nn_op_embedding_info;          /* nn-op-embedding.c */
+extern const NnOpInfo nn_op_not_zero_info;
+extern const NnOpInfo nn_op_global_pool1d_info;      /* nn-op-seq.c */
+extern const NnOpInfo nn_op_masked_loss_info;
 
 /* NN_OP_INPUT and NN_OP_PARAM have no description: the graph fills their
  * values itself. */
@@ -87,6 +91,10 @@ const NnOpInfo *const nn_op_table[NN_N_OPS] = {
   [NN_OP_AUGMENT]            = &nn_op_augment_info,
   [NN_OP_SAMPLING]           = &nn_op_sampling_info,
   [NN_OP_KL]                 = &nn_op_kl_info,
+  [NN_OP_EMBEDDING]          = &nn_op_embedding_info,
+  [NN_OP_NOT_ZERO]           = &nn_op_not_zero_info,
+  [NN_OP_GLOBAL_POOL1D]      = &nn_op_global_pool1d_info,
+  [NN_OP_MASKED_LOSS]        = &nn_op_masked_loss_info,
 };
 
 const NnOpInfo *

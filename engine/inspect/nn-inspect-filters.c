@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "nn.h"
+#include "nn-inspect-private.h"
 
 /* The most steps one call takes (a slip of the finger, not a choice). */
 #define MAX_STEPS 100000
@@ -393,6 +394,11 @@ nn_inspector_filters (NnInspector *in, int probe, const int *channels, int n_cha
   for (int b = 0; b < n; b++)
     kick[b] = MAX (cfg->noise, KICK_MIN);
 
+  /* A convolution's filters: each image computes only its own channel. */
+  NnSlicedConv sliced;
+  if (!nn_sliced_conv_find (in, probe, n, &sliced, error))
+    return NULL;
+
   if (!report (progress, user_data, 0, cfg->steps, images, n, cfg->raw))
     goto cancelled;
 
@@ -408,8 +414,13 @@ nn_inspector_filters (NnInspector *in, int probe, const int *channels, int n_cha
           roll (images->data, n, &geom, dy, dx, tmp);
         }
       NnTensor *value = NULL;
-      g_autoptr (NnTensor) grad = nn_inspector_input_gradient (in, images, probe, seed,
-                                                               step == 0 ? &value : NULL, error);
+      g_autoptr (NnTensor) grad = NULL;
+      if (sliced.ok)
+        grad = nn_sliced_conv_gradient (in, &sliced, images, channels, step == 0 ? start : NULL,
+                                        error);
+      else
+        grad = nn_inspector_input_gradient (in, images, probe, seed, step == 0 ? &value : NULL,
+                                            error);
       if (grad == NULL)
         return NULL;
       if (value != NULL)
@@ -424,12 +435,13 @@ nn_inspector_filters (NnInspector *in, int probe, const int *channels, int n_cha
           if (!ascend (img, grad->data + (size_t) b * geom.per, geom.per, cfg->step_size))
             dead[n_dead++] = b;
         }
-      if (n_dead > 0 && twin == NULL && !twin_tried)
+      /* (the sliced route has already climbed dead channels before their ReLU) */
+      if (n_dead > 0 && twin == NULL && !twin_tried && !sliced.ok)
         {
           twin = pre_relu_twin (in, pr);
           twin_tried = TRUE;
         }
-      if (n_dead > 0 && twin != NULL)
+      if (n_dead > 0 && twin != NULL && !sliced.ok)
         {
           n_dead = climb_dead (twin, pr, probe, images, seed, dead, n_dead, &geom,
                                cfg->step_size, error);
@@ -452,7 +464,18 @@ nn_inspector_filters (NnInspector *in, int probe, const int *channels, int n_cha
         goto cancelled;
     }
 
-  if (gains != NULL && !final_gains (in, images, probe, seed, channels, start, gains, error))
+  if (gains != NULL && sliced.ok)
+    {
+      g_autofree double *final = g_new (double, n);
+      g_autoptr (NnTensor) last = nn_sliced_conv_gradient (in, &sliced, images, channels, final,
+                                                           error);
+      if (last == NULL)
+        return NULL;
+      for (int b = 0; b < n; b++)
+        gains[b] = final[b] / MAX (start[b], GAIN_FLOOR);
+    }
+  else if (gains != NULL
+           && !final_gains (in, images, probe, seed, channels, start, gains, error))
     return NULL;
   if (!cfg->raw)
     rescale (images, n);

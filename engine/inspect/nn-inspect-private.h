@@ -62,3 +62,24 @@ int nn_inspector_probe_node (NnInspector *in, NnCompiled *c, int probe);
 /* The node of output 0's logits in c: the input of its final softmax or
  * sigmoid, else output 0 itself. */
 int nn_inspector_logits_node (NnInspector *in, NnCompiled *c);
+
+/* A filter grid whose layer is a convolution (nn-inspect-filters-conv.c):
+ * image b computes only channel c_b of it. */
+typedef struct {
+  gboolean ok;     /* the probe is a convolution this route handles */
+  gboolean relu;   /* its output goes through a ReLU */
+  int probe;
+  int conv, x, input; /* nodes of the gradient graph it was found in */
+} NnSlicedConv;
+/* Fills s (s->ok FALSE when probe is not a plain convolution with no
+ * activation or a ReLU); FALSE with error when the gradient graph does not
+ * compile for batch. */
+gboolean  nn_sliced_conv_find     (NnInspector *in, int probe, int batch, NnSlicedConv *s,
+                                   GError **error);
+/* For each image b of images (n, input shape...), the gradient of the mean
+ * of channel channels[b] of the layer's output with respect to the image
+ * (of its mean before the ReLU where that channel is zero everywhere), and
+ * that mean (after the ReLU) in means[b] (means may be NULL). */
+NnTensor *nn_sliced_conv_gradient (NnInspector *in, const NnSlicedConv *s,
+                                   const NnTensor *images, const int *channels, double *means,
+                                   GError **error);

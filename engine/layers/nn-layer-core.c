@@ -56,31 +56,34 @@ static const NnParamSpec dense_params[] = {
 static gboolean
 dense_infer (const NnLayer *l, const NnShape *in, int n_in, NnShape *out, GError **error)
 {
-  if (in[0].ndim != 1)
+  /* On sequences (batch, steps, features) it works on the last axis, step
+   * by step with the same weights, as in Keras; images are refused, since
+   * there Dense after Flatten is what is meant. */
+  if (in[0].ndim != 1 && in[0].ndim != 2)
     {
-      nn_layer_shape_error (error, l, "(batch, features)", &in[0],
-                            in[0].ndim > 1 ? "add Flatten before it" : NULL);
+      nn_layer_shape_error (error, l, "(batch, features) or (batch, steps, features)", &in[0],
+                            in[0].ndim > 2 ? "add Flatten before it" : NULL);
       return FALSE;
     }
-  out->ndim = 1;
-  out->d[0] = nn_layer_int (l, "units");
+  *out = in[0];
+  out->d[out->ndim - 1] = nn_layer_int (l, "units");
   return TRUE;
 }
 
 static int
 dense_weights (const NnLayer *l, const NnShape *in, int n_in, NnWeightSpec *w)
 {
-  int units = nn_layer_int (l, "units");
-  w[0] = (NnWeightSpec) { "kernel", 2, { in[0].d[0], units },
+  int units = nn_layer_int (l, "units"), f = in[0].d[in[0].ndim - 1];
+  w[0] = (NnWeightSpec) { "kernel", 2, { f, units },
                           nn_init_parse (nn_layer_enum (l, "kernel_initializer")),
-                          in[0].d[0], units, 1,
+                          f, units, 1,
                           (float) nn_layer_float (l, "kernel_l1"),
                           (float) nn_layer_float (l, "kernel_l2") };
   if (!nn_layer_bool (l, "use_bias"))
     return 1;
   w[1] = (NnWeightSpec) { "bias", 1, { units },
                           nn_init_parse (nn_layer_enum (l, "bias_initializer")),
-                          in[0].d[0], units, 1, 0, 0 };
+                          f, units, 1, 0, 0 };
   return 2;
 }
 

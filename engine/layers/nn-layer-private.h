@@ -24,6 +24,7 @@ typedef enum {
   NN_INIT_LECUN_NORMAL,
   NN_INIT_RANDOM_NORMAL,  /* stddev 0.05 as in Keras */
   NN_INIT_ORTHOGONAL,
+  NN_INIT_UNIFORM,        /* RandomUniform(-0.05, 0.05), Keras's "uniform" */
   NN_N_INITS
 } NnInit;
 

@@ -9,7 +9,7 @@
 
 const char *const nn_init_names[] = {
   "zeros", "ones", "glorot_uniform", "glorot_normal", "he_normal", "he_uniform",
-  "lecun_normal", "random_normal", "orthogonal", NULL
+  "lecun_normal", "random_normal", "orthogonal", "uniform", NULL
 };
 
 const char *const nn_activation_names[] = {

@@ -33,6 +33,13 @@ extern const NnLayerType nn_layer_random_zoom_type;
 extern const NnLayerType nn_layer_random_translation_type;
 extern const NnLayerType nn_layer_random_brightness_type;
 extern const NnLayerType nn_layer_sampling_type;                 /* nn-layer-vae.c */
+extern const NnLayerType nn_layer_embedding_type;                /* nn-layer-seq.c */
+extern const NnLayerType nn_layer_time_distributed_type;
+extern const NnLayerType nn_layer_conv1d_type;
+extern const NnLayerType nn_layer_max_pooling1d_type;
+extern const NnLayerType nn_layer_average_pooling1d_type;
+extern const NnLayerType nn_layer_global_max_pooling1d_type;
+extern const NnLayerType nn_layer_global_average_pooling1d_type;
 
 const NnLayerType *const nn_layer_table[] = {
   &nn_layer_input_type,
@@ -63,6 +70,13 @@ const NnLayerType *const nn_layer_table[] = {
   &nn_layer_random_translation_type,
   &nn_layer_random_brightness_type,
   &nn_layer_sampling_type,
+  &nn_layer_embedding_type,
+  &nn_layer_time_distributed_type,
+  &nn_layer_conv1d_type,
+  &nn_layer_max_pooling1d_type,
+  &nn_layer_average_pooling1d_type,
+  &nn_layer_global_max_pooling1d_type,
+  &nn_layer_global_average_pooling1d_type,
 };
 
 const guint nn_layer_table_size = G_N_ELEMENTS (nn_layer_table);

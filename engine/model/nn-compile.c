@@ -7,6 +7,7 @@
 
 #include "nn-model-private.h"
 #include "nn-conv-private.h"
+#include "nn-seq-private.h"
 
 extern const NnLayerType nn_model_layer_type;
 
@@ -305,8 +306,20 @@ compile_losses (NnCompiled *c, NnModel *m, GArray *terms)
           src = g->nodes[pred].in[0];
           from_logits = 1;
         }
-      int ins[2] = { src, target };
-      int ln = nn_graph_add (g, loss_op[out->loss], ins, 2);
+      int ins[3] = { src, target, g->nodes[pred].mask };
+      int ln;
+      if (ins[2] >= 0 && !sparse && ps->ndim == 2)
+        {
+          /* A sequence output with a padding mask: padded steps count
+           * neither in the loss nor in its mean (nn-seq-private.h). */
+          static const int kind[] = {
+            0, NN_MLOSS_BCE, NN_MLOSS_CCE, 0, NN_MLOSS_MSE, NN_MLOSS_MAE
+          };
+          ln = nn_graph_add (g, NN_OP_MASKED_LOSS, ins, 3);
+          g->nodes[ln].ip[NN_MLOSS_KIND] = kind[out->loss];
+        }
+      else
+        ln = nn_graph_add (g, loss_op[out->loss], ins, 2);
       g->nodes[ln].ip[0] = from_logits;
       nn_graph_update_shapes (g, ln);
       c->target_nodes[o] = target;

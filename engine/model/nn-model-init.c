@@ -138,6 +138,11 @@ init_weight (float *w, const NnWeightSpec *spec, NnRng *rng)
     case NN_INIT_ORTHOGONAL:
       init_orthogonal (w, spec, n, rng);
       break;
+    case NN_INIT_UNIFORM:
+      /* Keras's RandomUniform defaults (the Embedding's "uniform") */
+      for (size_t i = 0; i < n; i++)
+        w[i] = (float) ((2.0 * nn_rng_uniform (rng) - 1.0) * 0.05);
+      break;
     default:
       g_assert_not_reached ();
     }

@@ -10,6 +10,7 @@
 
 #define GAP        4
 #define STRIP_H    40
+#define HEAT_H     160   /* a heat strip's height for 20+ units */
 
 typedef struct
 {
@@ -68,7 +69,15 @@ layer_at (DsInspectActivations *self,
   return &g_array_index (self->layers, Layer, i);
 }
 
-/* Channels of a spatial layer, units of a flat one. */
+/* A sequence layer's output, (steps, units): drawn as a time x units heat
+ * strip, not as bars. */
+static gboolean
+layer_is_sequence (const Layer *l)
+{
+  return !l->spatial && l->ndim == 2;
+}
+
+/* Channels of a spatial layer, units of a flat or sequence one. */
 static int
 layer_channels (const Layer *l)
 {
@@ -76,7 +85,16 @@ layer_channels (const Layer *l)
     return 0;
   if (l->spatial)
     return l->shape[2];
+  if (layer_is_sequence (l))
+    return l->shape[1];
   return (int) (l->value->size);
+}
+
+/* Height of one unit's row in the heat strip: few units get tall rows. */
+static int
+heat_row (const Layer *l)
+{
+  return CLAMP (HEAT_H / MAX (l->shape[1], 1), 1, 8);
 }
 
 /* The side of one channel's tile: small maps are enlarged more. */
@@ -121,6 +139,8 @@ grid_height (const Layer *l,
 
   if (n == 0)
     return 0;
+  if (layer_is_sequence (l))
+    return l->shape[1] * heat_row (l);
   cols = grid_columns (l, width);
   if (l->spatial)
     return ((n + cols - 1) / cols) * (tile_size (l) + GAP);
@@ -176,6 +196,40 @@ draw_spatial (Layer   *l,
     }
 }
 
+/* Sequence outputs (steps, units): time runs left to right, one row per
+ * unit, each cell coloured by its value; the atlas is steps x units. */
+static void
+draw_heat_strip (Layer   *l,
+                 cairo_t *cr,
+                 int      width)
+{
+  int steps = l->shape[0], units = l->shape[1], stride;
+  guint32 *px;
+
+  if (l->atlas == NULL)
+    {
+      l->atlas = cairo_image_surface_create (CAIRO_FORMAT_RGB24, steps, units);
+      stride = cairo_image_surface_get_stride (l->atlas) / 4;
+      px = (guint32 *) cairo_image_surface_get_data (l->atlas);
+      for (int t = 0; t < steps; t++)
+        for (int u = 0; u < units; u++)
+          {
+            float v = l->value->data[(size_t) t * units + u];
+            double q = l->hi > l->lo ? (v - l->lo) / (l->hi - l->lo) : 0;
+
+            px[u * stride + t] = ds_colors_activation_pixel (q);
+          }
+      cairo_surface_mark_dirty (l->atlas);
+    }
+  cairo_save (cr);
+  cairo_scale (cr, (double) width / steps, heat_row (l));
+  cairo_set_source_surface (cr, l->atlas, 0, 0);
+  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
+  cairo_rectangle (cr, 0, 0, steps, units);
+  cairo_fill (cr);
+  cairo_restore (cr);
+}
+
 /* Flat outputs: one bar per unit, its height and colour its value, rows
  * wrapping when there are more units than fit. */
 static void
@@ -215,6 +269,8 @@ channels_draw (GtkWidget *widget,
     return;
   if (l->spatial)
     draw_spatial (l, cr, width);
+  else if (layer_is_sequence (l))
+    draw_heat_strip (l, cr, width);
   else
     draw_strip (l, cr, width);
 }
@@ -603,6 +659,17 @@ ds_inspect_activations_get_n_channels (DsInspectActivations *self,
   g_return_val_if_fail (DS_IS_INSPECT_ACTIVATIONS (self), 0);
   l = layer_at (self, layer);
   return l ? layer_channels (l) : 0;
+}
+
+gboolean
+ds_inspect_activations_is_heat_strip (DsInspectActivations *self,
+                                      int                   layer)
+{
+  Layer *l;
+
+  g_return_val_if_fail (DS_IS_INSPECT_ACTIVATIONS (self), FALSE);
+  l = layer_at (self, layer);
+  return l != NULL && layer_is_sequence (l);
 }
 
 guint

@@ -47,6 +47,10 @@ char      *ds_inspect_activations_dup_header (DsInspectActivations *self,
 /* Channels (spatial) or units (flat) of a layer; 0 before values arrive. */
 int        ds_inspect_activations_get_n_channels (DsInspectActivations *self,
                                                   int                   layer);
+/* Whether a layer's output, (steps, units), is drawn as a time x units
+ * heat strip. */
+gboolean   ds_inspect_activations_is_heat_strip (DsInspectActivations *self,
+                                                 int                   layer);
 /* How many values have been set (one per computed input). */
 guint      ds_inspect_activations_get_serial (DsInspectActivations *self);
 /* Acts as a click on a channel. */
