@@ -142,6 +142,11 @@ typedef struct _NnTextGen NnTextGen;
  * softmax over n_tokens classes. */
 NnTextGen *nn_textgen_new_with_tokens (const NnModel *m, const char *const *tokens,
                                        int n_tokens, GError **error);
+/* A generator for m with a character vocabulary (nn-text.h; copied): the
+ * seed text is then cut into tokens by the vocabulary's own tokenizer
+ * (its lower-casing included). NULL with the reason when vocab is a word
+ * vocabulary, or as nn_textgen_new_with_tokens. */
+NnTextGen *nn_textgen_new_with_vocab (const NnModel *m, const NnVocab *vocab, GError **error);
 /* A generator for m with the character vocabulary saved with it (a model
  * trained on a `chars:` dataset keeps it). NULL with the reason in words
  * when m has none, or for the reasons of nn_textgen_new_with_tokens. */

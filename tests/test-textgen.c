@@ -394,6 +394,43 @@ test_refusals (void)
   g_assert_cmpstr (nn_textgen_get_text (g, NN_TEXTGEN_MAX_STREAMS - 1), ==, "cde");
 }
 
+/* The vocabulary of nn-text.h: its tokenizer cuts the seed text (lower-
+ * casing it when the vocabulary does), and a word vocabulary is refused. */
+static void
+test_vocab (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) m = successor_model (10);
+  NnTextOptions opt;
+  nn_text_options_init (&opt);
+  opt.chars = TRUE;
+  opt.lower = TRUE;
+  opt.strip = FALSE;
+  g_autoptr (NnVocab) v = nn_vocab_new (&opt);
+  for (int i = 2; i < V; i++)
+    g_assert_cmpint (nn_vocab_add (v, tokens[i]), ==, i);
+  g_autoptr (NnTextGen) g = nn_textgen_new_with_vocab (m, v, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (g);
+  g_assert_cmpint (nn_textgen_get_n_tokens (g), ==, V);
+  const double t0 = 0;
+  g_autofree char *note = NULL;
+  /* "AB" reads as "ab": b → c. */
+  start (g, "AB", &t0, 1, 1, &note);
+  g_assert_null (strstr (note, "unknown"));
+  run (g, 3);
+  g_assert_cmpstr (nn_textgen_get_text (g, 0), ==, "cde");
+  /* Words: refused in words. */
+  NnTextOptions wopt;
+  nn_text_options_init (&wopt);
+  g_autoptr (NnVocab) w = nn_vocab_new (&wopt);
+  for (int i = 2; i < V; i++)
+    nn_vocab_add (w, tokens[i]);
+  g_assert_null (nn_textgen_new_with_vocab (m, w, &error));
+  g_assert_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG);
+  g_assert_nonnull (strstr (error->message, "holds words"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -405,5 +442,6 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/textgen/seed-and-batch", test_seed_and_batch);
   g_test_add_func ("/engine/textgen/stream-and-stop", test_stream_and_stop);
   g_test_add_func ("/engine/textgen/refusals", test_refusals);
+  g_test_add_func ("/engine/textgen/vocab", test_vocab);
   return g_test_run ();
 }

@@ -28,6 +28,7 @@ struct _NnTextGen {
   int         n_tokens;     /* V */
   char      **tokens;       /* V, owned */
   GHashTable *lookup;       /* token → index, for the seed text */
+  NnVocab    *vocab;        /* owned copy, or NULL: the seed text is cut by it */
   /* The streams of the current start. */
   int         k;
   double      temperature[NN_TEXTGEN_MAX_STREAMS];
@@ -168,6 +169,29 @@ nn_textgen_new_with_tokens (const NnModel *m, const char *const *tokens, int n_t
 }
 
 NnTextGen *
+nn_textgen_new_with_vocab (const NnModel *m, const NnVocab *vocab, GError **error)
+{
+  g_return_val_if_fail (m != NULL && vocab != NULL, NULL);
+  if (!nn_vocab_is_chars (vocab))
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                   "The vocabulary of “%s” holds words, not characters: the generator writes "
+                   "character by character; train a model on a character dataset "
+                   "(chars:FILE or chars:TOPIC)",
+                   nn_model_get_name (m));
+      return NULL;
+    }
+  int n = nn_vocab_size (vocab);
+  g_autofree const char **tokens = g_new0 (const char *, (size_t) MAX (n, 1));
+  for (int i = 0; i < n; i++)
+    tokens[i] = nn_vocab_token (vocab, i);
+  NnTextGen *g = nn_textgen_new_with_tokens (m, tokens, n, error);
+  if (g)
+    g->vocab = nn_vocab_copy (vocab);
+  return g;
+}
+
+NnTextGen *
 nn_textgen_new (const NnModel *m, GError **error)
 {
   g_return_val_if_fail (m != NULL, NULL);
@@ -187,6 +211,7 @@ nn_textgen_free (NnTextGen *g)
   g_clear_pointer (&g->c, nn_compiled_free);
   g_clear_pointer (&g->model, nn_model_free);
   g_clear_pointer (&g->lookup, g_hash_table_unref);
+  g_clear_pointer (&g->vocab, nn_vocab_free);
   if (g->tokens)
     g_strfreev (g->tokens);
   for (int j = 0; j < NN_TEXTGEN_MAX_STREAMS; j++)
@@ -298,7 +323,19 @@ nn_textgen_start (NnTextGen *g, const char *seed_text, const double *temperature
     return FALSE;
   nn_graph_set_batch (g->c->g, k);
 
-  g_autoptr (GPtrArray) chars = split_characters (seed_text);
+  g_autoptr (GPtrArray) chars = NULL;
+  if (g->vocab)
+    {
+      /* The vocabulary's tokenizer (graphemes, its lower-casing). */
+      NnTextOptions opt = *nn_vocab_get_options (g->vocab);
+      opt.ngrams = 1;
+      opt.hash_buckets = 0;
+      chars = nn_text_tokenize (&opt, seed_text, -1, "the seed text", error);
+      if (!chars)
+        return FALSE;
+    }
+  else
+    chars = split_characters (seed_text);
   int n = (int) MIN (chars->len, (guint) G_MAXINT);
   int T = g->window, first = MAX (0, n - T), pad = MAX (0, T - n);
   g_autoptr (GString) unknown = g_string_new (NULL);

@@ -30,6 +30,7 @@ typedef struct
 {
   gint            ref;
   NnModel        *model;
+  NnVocab        *vocab;      /* or NULL: the model's own */
   char           *seed_text;
   double          temps[NN_TEXTGEN_MAX_STREAMS];
   int             k;
@@ -57,6 +58,7 @@ text_job_unref (TextJob *job)
   if (!g_atomic_int_dec_and_test (&job->ref))
     return;
   nn_model_free (job->model);
+  g_clear_pointer (&job->vocab, nn_vocab_free);
   g_free (job->seed_text);
   g_object_unref (job->cancellable);
   g_object_unref (job->view);
@@ -93,6 +95,7 @@ typedef struct
   int             n_columns;
 
   /* Owned */
+  NnVocab        *vocab;      /* set by the tests, else NULL */
   char           *reason;
   TextJob        *job;        /* the running job, or NULL */
   GString        *generated[DS_GENERATE_TEXT_MAX_COLUMNS];
@@ -107,6 +110,7 @@ text_page_free (TextPage *p)
       text_job_unref (p->job);
     }
   g_free (p->reason);
+  g_clear_pointer (&p->vocab, nn_vocab_free);
   for (int i = 0; i < DS_GENERATE_TEXT_MAX_COLUMNS; i++)
     if (p->generated[i])
       g_string_free (p->generated[i], TRUE);
@@ -191,7 +195,7 @@ drain (TextPage *p,
         continue;
       g_string_append (p->generated[j], t);
       gtk_text_buffer_get_end_iter (buf, &end);
-      gtk_text_buffer_insert (buf, &end, t, -1);
+      gtk_text_buffer_insert_with_tags_by_name (buf, &end, t, -1, "generated", NULL);
       gtk_text_view_scroll_mark_onscreen (p->text[j], gtk_text_buffer_get_insert (buf));
     }
   if (note)
@@ -247,7 +251,8 @@ text_thread (GTask        *task,
 {
   TextJob *job = data;
   GError *error = NULL;
-  g_autoptr(NnTextGen) g = nn_textgen_new (job->model, &error);
+  g_autoptr(NnTextGen) g = job->vocab ? nn_textgen_new_with_vocab (job->model, job->vocab, &error)
+                                       : nn_textgen_new (job->model, &error);
   char *note = NULL;
 
   if (g == NULL
@@ -332,6 +337,18 @@ form_temperatures (TextPage *p,
   return n;
 }
 
+/* The vocabulary to read the model's ids with when the model carries none:
+ * the tests', else the dataset's (a character dataset's). */
+static const NnVocab *
+page_vocab (TextPage *p)
+{
+  NnDataset *ds = p->view->dataset ? ds_dataset_get (p->view->dataset) : NULL;
+
+  if (p->vocab)
+    return p->vocab;
+  return ds ? ds->vocab : NULL;
+}
+
 static void
 generate (TextPage *p)
 {
@@ -349,6 +366,8 @@ generate (TextPage *p)
   job = g_new0 (TextJob, 1);
   job->ref = 1;
   job->model = nn_model_copy (self->model);
+  if (page_vocab (p))
+    job->vocab = nn_vocab_copy (page_vocab (p));
   job->seed_text = g_strdup (gtk_editable_get_text (GTK_EDITABLE (p->seed_entry)));
   memcpy (job->temps, temps, sizeof (double) * (size_t) k);
   job->k = k;
@@ -424,7 +443,10 @@ build_column (TextPage *p,
   gtk_text_view_set_left_margin (GTK_TEXT_VIEW (tv), 6);
   gtk_text_view_set_right_margin (GTK_TEXT_VIEW (tv), 6);
   gtk_text_view_set_top_margin (GTK_TEXT_VIEW (tv), 6);
-  gtk_text_buffer_create_tag (buf, "seed", "foreground", "#888888", NULL);
+  /* A hyphen at a line break would read as a generated character. */
+  gtk_text_buffer_create_tag (buf, "seed", "foreground", "#888888", "insert-hyphens", FALSE,
+                              NULL);
+  gtk_text_buffer_create_tag (buf, "generated", "insert-hyphens", FALSE, NULL);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroll), tv);
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroll), GTK_POLICY_NEVER,
                                   GTK_POLICY_AUTOMATIC);
@@ -548,7 +570,10 @@ _ds_generate_text_model_changed (DsGenerateView *self)
   g_clear_pointer (&p->reason, g_free);
   if (self->model)
     {
-      g = nn_textgen_new (self->model, &error);
+      const NnVocab *v = page_vocab (p);
+
+      g = v ? nn_textgen_new_with_vocab (self->model, v, &error)
+            : nn_textgen_new (self->model, &error);
       if (g == NULL)
         p->reason = g_strdup_printf ("This model cannot write text. %s.", error->message);
     }
@@ -571,6 +596,19 @@ _ds_generate_text_dispose (DsGenerateView *self)
 }
 
 /* ---- for the tests ------------------------------------------------------------ */
+
+void
+ds_generate_view_set_text_vocab (DsGenerateView *self,
+                                 const NnVocab  *vocab)
+{
+  TextPage *p = get_page (self);
+
+  g_return_if_fail (p != NULL);
+  g_clear_pointer (&p->vocab, nn_vocab_free);
+  if (vocab)
+    p->vocab = nn_vocab_copy (vocab);
+  _ds_generate_text_model_changed (self);
+}
 
 const char *
 ds_generate_view_get_text_reason (DsGenerateView *self)
@@ -611,7 +649,9 @@ ds_generate_view_generate_text (DsGenerateView *self)
   TextPage *p = get_page (self);
 
   g_return_if_fail (p != NULL);
-  gtk_widget_activate (GTK_WIDGET (p->generate_button));
+  /* As a click does (an activation would click 250 ms later). */
+  if (gtk_widget_is_sensitive (GTK_WIDGET (p->generate_button)))
+    g_signal_emit_by_name (p->generate_button, "clicked");
 }
 
 void
@@ -620,7 +660,9 @@ ds_generate_view_stop_text (DsGenerateView *self)
   TextPage *p = get_page (self);
 
   g_return_if_fail (p != NULL);
-  gtk_widget_activate (GTK_WIDGET (p->stop_button));
+  /* As a click does (an activation would click 250 ms later). */
+  if (gtk_widget_is_sensitive (GTK_WIDGET (p->stop_button)))
+    g_signal_emit_by_name (p->stop_button, "clicked");
 }
 
 gboolean

@@ -18,6 +18,9 @@ void        _ds_generate_text_model_changed (DsGenerateView *self);
 void        _ds_generate_text_dispose       (DsGenerateView *self);
 
 /* For the tests */
+/* The vocabulary for a model that carries none (copied; NULL: the
+ * dataset's). */
+void        ds_generate_view_set_text_vocab (DsGenerateView *self, const NnVocab *vocab);
 /* Why the page cannot generate (no vocabulary, not a softmax...), or NULL. */
 const char *ds_generate_view_get_text_reason (DsGenerateView *self);
 /* The form's values: seed text, length, seed, and the temperatures (one:
