@@ -62,6 +62,13 @@ typedef struct {
   /* Text datasets: the vocabulary their inputs were encoded with (built
    * from the training split; nn-text.h), owned; NULL for other data. */
   NnVocab  *vocab;
+  /* With :target=input, the class labels the targets replaced: one class
+   * number per sample (n, 1), their count and names. Not a training target
+   * (n_classes is 0 and class_names NULL then): for colouring pictures and
+   * for a VAE's concept vectors. NULL and 0 otherwise. */
+  NnArray  *labels;
+  int       n_label_classes;
+  char    **label_names;       /* n_label_classes, or NULL */
 } NnDataset;
 
 void        nn_dataset_free          (NnDataset *ds);
@@ -77,6 +84,13 @@ const char *const *nn_dataset_get_notes (const NnDataset *ds);
  * of the input image. FALSE (box untouched) when the dataset has no boxes
  * or i is not in the split. */
 gboolean    nn_dataset_get_box       (const NnDataset *ds, gboolean test, size_t i, int box[4]);
+/* The class of sample (an index into the arrays, not a split position):
+ * from the labels a :target=input kept, else from a class target (one
+ * class number, or one-hot). -1 when the dataset has no classes or the
+ * value is out of range. *n_classes and *names (may be NULL) get the
+ * classes' count and their names (borrowed, may be NULL). */
+int         nn_dataset_get_label     (const NnDataset *ds, size_t sample, int *n_classes,
+                                      const char *const **names);
 
 /* Opens a dataset from a spec: a name with options or a path.
  *   fashion-mnist[:classes=5,7][:limit=N][:dir=PATH]
@@ -113,7 +127,8 @@ gboolean    nn_dataset_get_box       (const NnDataset *ds, gboolean test, size_t
  * which replaces its input by those features (nn_dataset_apply_features),
  * before any normalization. Every spec but a CSV file's also takes
  * :target=input, which makes the targets a copy of the one input (after
- * normalization) and drops the labels: an autoencoder's data.
+ * normalization): an autoencoder's data; its class labels move to
+ * ds->labels (no longer a target; nn_dataset_get_label).
  * Normalization and the test split are part of each loader's defaults. */
 NnDataset  *nn_dataset_open          (const char *spec, GCancellable *cancel, GError **error);
 

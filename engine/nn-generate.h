@@ -114,6 +114,51 @@ NnTensor *nn_vae_decode         (const NnModel *m, const NnVaeParts *parts, cons
 NnTensor *nn_vae_encode         (const NnModel *m, const NnVaeParts *parts,
                                  const NnTensor *inputs, GError **error);
 
+/* A VAE's decoder compiled once, for decoding again and again (a point
+ * dragged over the latent plane: one point costs one forward pass, no
+ * compiling). It holds its own copy of the decoder's weights; one thread
+ * at a time. */
+typedef struct _NnVaeDecoder NnVaeDecoder;
+
+/* Compiles m's decoder (parts from nn_model_find_vae) for batches of up
+ * to max_batch points (1 to 4096). */
+NnVaeDecoder *nn_vae_decoder_new   (const NnModel *m, const NnVaeParts *parts, int max_batch,
+                                    GError **error);
+void          nn_vae_decoder_free  (NnVaeDecoder *d);
+int           nn_vae_decoder_get_latent_dim (const NnVaeDecoder *d);
+int           nn_vae_decoder_get_max_batch  (const NnVaeDecoder *d);
+/* The shape of one decoded sample (without the batch axis); returns ndim. */
+int           nn_vae_decoder_get_output_shape (const NnVaeDecoder *d, int shape[NN_MAX_DIMS]);
+/* Decodes n points z (n × latent_dim floats, 1 <= n <= max_batch) into
+ * out (n × the output's size per sample). Allocates nothing. */
+void          nn_vae_decoder_run   (NnVaeDecoder *d, const float *z, int n, float *out);
+/* Decodes any number of points (n, latent_dim), max_batch at a time:
+ * (n, output shape...). */
+NnTensor     *nn_vae_decoder_decode (NnVaeDecoder *d, const NnTensor *z, GError **error);
+
+/* The latent points of the n × n grid over [-r, r]² of dims d1 (across,
+ * left to right) and d2 (down, +r on the top row, as the book's figure
+ * draws it), every other dimension at base (latent_dim values; NULL:
+ * zeros): (n × n, latent_dim), row by row from the top left. n from 1 to
+ * 64, r > 0, d1 != d2. */
+NnTensor     *nn_vae_grid_points   (int latent_dim, int n, double r, int d1, int d2,
+                                    const float *base, GError **error);
+/* The decoded grid, in one batched decode (d compiled for at least n × n
+ * points): (n × n, output shape...), in nn_vae_grid_points' order. */
+NnTensor     *nn_vae_decode_grid   (NnVaeDecoder *d, int n, double r, int d1, int d2,
+                                    const float *base, GError **error);
+/* steps (>= 2) latent points from a to b, both included, evenly:
+ * (steps, latent_dim). */
+NnTensor     *nn_vae_interpolate   (const float *a, const float *b, int latent_dim, int steps);
+/* The concept vector from class b to class a: the mean of the codes
+ * (n, latent_dim) labelled a minus the mean of those labelled b, into v
+ * (latent_dim). labels: n class numbers (-1: none). FALSE when a class has
+ * no code or a == b. */
+gboolean      nn_vae_concept_vector (const NnTensor *codes, const int *labels, int class_a,
+                                     int class_b, float *v, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NnVaeDecoder, nn_vae_decoder_free)
+
 /* ---- text generation ------------------------------------------------------ */
 
 /* Draws an index of p[0..n) (probabilities, >= 0) reweighted by the

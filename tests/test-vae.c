@@ -2,7 +2,8 @@
 /* Variational autoencoders: the Sampling layer's KL term against its
  * closed form and central differences, the identity at inference, seeded
  * runs, nn_model_find_vae / nn_vae_encode / nn_vae_decode on the samples,
- * the errors, and datasets with target=input. */
+ * the errors, datasets with target=input (and the labels they keep), the
+ * compiled decoder, the latent grid, interpolation and concept vectors. */
 #include <math.h>
 #include <string.h>
 
@@ -357,6 +358,283 @@ test_target_input (void)
   g_test_message ("%s", error->message);
 }
 
+/* :target=input keeps the class labels aside (ds->labels, with their
+ * names) without making them a target: each sample's label is the class
+ * the same spec gives without target=input. */
+static void
+test_target_input_labels (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnDataset) plain = nn_dataset_open ("shapes:n=30:size=16", NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (NnDataset) ae = nn_dataset_open ("shapes:n=30:size=16:target=input", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ae->n_classes, ==, 0);
+  g_assert_null (ae->class_names);
+  g_assert_cmpint (ae->n_targets, ==, 1);
+  g_assert_nonnull (ae->labels);
+  g_assert_cmpint (ae->labels->n, ==, ae->n);
+  g_assert_cmpint (ae->n_label_classes, ==, plain->n_classes);
+  for (int c = 0; c < plain->n_classes; c++)
+    g_assert_cmpstr (ae->label_names[c], ==, plain->class_names[c]);
+  int seen[3] = { 0 };
+  for (size_t i = 0; i < ae->n; i++)
+    {
+      int k = -1;
+      const char *const *names = NULL;
+      int want = nn_dataset_get_label (plain, i, NULL, NULL);
+      int got = nn_dataset_get_label (ae, i, &k, &names);
+      g_assert_cmpint (want, >=, 0);
+      g_assert_cmpint (got, ==, want);
+      g_assert_cmpint (k, ==, 3);
+      g_assert_cmpstr (names[got], ==, plain->class_names[want]);
+      seen[got]++;
+    }
+  /* Balanced classes: every one is there. */
+  for (int c = 0; c < 3; c++)
+    g_assert_cmpint (seen[c], >, 0);
+  g_assert_cmpint (nn_dataset_get_label (ae, ae->n, NULL, NULL), ==, -1);
+
+  /* A dataset without classes has no labels. */
+  g_autoptr (NnDataset) reg = nn_dataset_open ("plane:n=20", NULL, &error);
+  g_assert_no_error (error);
+  int k = -1;
+  g_assert_cmpint (nn_dataset_get_label (reg, 0, &k, NULL), ==, -1);
+  g_assert_cmpint (k, ==, 0);
+}
+
+/* Every float of a and b (same size) within tol. */
+static void
+assert_close (const float *a, const float *b, size_t n, float tol)
+{
+  float worst = 0;
+  for (size_t i = 0; i < n; i++)
+    worst = MAX (worst, fabsf (a[i] - b[i]));
+  if (worst > tol)
+    g_test_message ("largest difference %g", worst);
+  g_assert_cmpfloat (worst, <=, tol);
+}
+
+/* The compiled decoder against nn_vae_decode (a fresh compile, the
+ * decoder run by nn_model_run): a batch's rows do not depend on the batch.
+ * Float sums may be split differently at other batch sizes. */
+#define DECODE_TOL 1e-5f
+
+static void
+check_grid (const char *sample)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) m = load_sample (sample);
+  NnVaeParts parts;
+  g_assert_true (nn_model_find_vae (m, &parts, &error));
+  g_autoptr (NnVaeDecoder) d = nn_vae_decoder_new (m, &parts, 225, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (nn_vae_decoder_get_latent_dim (d), ==, 2);
+  int oshape[NN_MAX_DIMS];
+  g_assert_cmpint (nn_vae_decoder_get_output_shape (d, oshape), ==, 3);
+  g_assert_cmpint (oshape[0], ==, 28);
+  g_assert_cmpint (oshape[1], ==, 28);
+  g_assert_cmpint (oshape[2], ==, 1);
+  size_t per = 28 * 28;
+
+  g_autoptr (NnTensor) grid = nn_vae_decode_grid (d, 15, 2.0, 0, 1, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (grid->shape[0], ==, 225);
+  g_autoptr (NnTensor) z = nn_vae_grid_points (2, 15, 2.0, 0, 1, NULL, &error);
+  g_assert_no_error (error);
+  /* The book's layout: x from -r to r across, y from r down to -r. */
+  g_assert_cmpfloat (z->data[0], ==, -2.0f);
+  g_assert_cmpfloat (z->data[1], ==, 2.0f);
+  g_assert_cmpfloat (z->data[224 * 2], ==, 2.0f);
+  g_assert_cmpfloat (z->data[224 * 2 + 1], ==, -2.0f);
+  g_assert_cmpfloat (z->data[7 * 2], ==, 0.0f);
+  float one[28 * 28];
+  for (int i = 0; i < 225; i++)
+    {
+      int s1[2] = { 1, 2 };
+      g_autoptr (NnTensor) zi = nn_tensor_new (2, s1);
+      memcpy (zi->data, z->data + 2 * i, 2 * sizeof (float));
+      g_autoptr (NnTensor) want = nn_vae_decode (m, &parts, zi, &error);
+      g_assert_no_error (error);
+      assert_close (grid->data + (size_t) i * per, want->data, per, DECODE_TOL);
+      /* One point through the compiled decoder, as a drag decodes it. */
+      nn_vae_decoder_run (d, zi->data, 1, one);
+      assert_close (one, want->data, per, DECODE_TOL);
+    }
+  /* The corners differ: the grid is not one picture repeated. */
+  float diff = 0;
+  for (size_t k = 0; k < per; k++)
+    diff = MAX (diff, fabsf (grid->data[k] - grid->data[224 * per + k]));
+  g_assert_cmpfloat (diff, >, 1e-4);
+}
+
+static void
+test_grid_conv (void)
+{
+  check_grid ("fashion_vae_conv.json");
+}
+
+static void
+test_grid_dense (void)
+{
+  check_grid ("fashion_vae_dense.json");
+}
+
+/* More than two latent dims: the walked dims move, the others stay at
+ * the base point; and the refusals. */
+static void
+test_grid_points (void)
+{
+  g_autoptr (GError) error = NULL;
+  const float base[4] = { 0.5f, -1.0f, 3.0f, 0.25f };
+  g_autoptr (NnTensor) z = nn_vae_grid_points (4, 3, 1.0, 2, 0, base, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (z->shape[0], ==, 9);
+  g_assert_cmpint (z->shape[1], ==, 4);
+  for (int row = 0; row < 3; row++)
+    for (int col = 0; col < 3; col++)
+      {
+        const float *p = z->data + (row * 3 + col) * 4;
+        g_assert_cmpfloat (p[2], ==, -1.0f + col);
+        g_assert_cmpfloat (p[0], ==, 1.0f - row);
+        g_assert_cmpfloat (p[1], ==, base[1]);
+        g_assert_cmpfloat (p[3], ==, base[3]);
+      }
+  g_assert_null (nn_vae_grid_points (4, 3, 1.0, 1, 1, NULL, &error));
+  g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE);
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+  g_assert_null (nn_vae_grid_points (4, 3, 1.0, 0, 4, NULL, &error));
+  g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE);
+  g_clear_error (&error);
+  g_assert_null (nn_vae_grid_points (2, 0, 1.0, 0, 1, NULL, &error));
+  g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE);
+  g_clear_error (&error);
+  g_assert_null (nn_vae_grid_points (2, 15, 0.0, 0, 1, NULL, &error));
+  g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE);
+  g_clear_error (&error);
+
+  /* A grid larger than the decoder's batch is refused in words. */
+  g_autoptr (NnModel) m = load_sample ("fashion_vae_dense.json");
+  NnVaeParts parts;
+  g_assert_true (nn_model_find_vae (m, &parts, &error));
+  g_autoptr (NnVaeDecoder) d = nn_vae_decoder_new (m, &parts, 4, &error);
+  g_assert_no_error (error);
+  g_assert_null (nn_vae_decode_grid (d, 15, 2.0, 0, 1, NULL, &error));
+  g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE);
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+  g_assert_null (nn_vae_decoder_new (m, &parts, 0, &error));
+  g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE);
+  g_clear_error (&error);
+  /* No decoder to compile. */
+  g_autoptr (NnModel) s = sampling_model (2, "1");
+  g_assert_true (nn_model_find_vae (s, &parts, &error));
+  g_assert_null (nn_vae_decoder_new (s, &parts, 4, &error));
+  g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH);
+}
+
+/* The walk from a to b starts at a's decoding and ends at b's. */
+static void
+test_interpolate (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) m = load_sample ("fashion_vae_conv.json");
+  NnVaeParts parts;
+  g_assert_true (nn_model_find_vae (m, &parts, &error));
+  g_autoptr (NnVaeDecoder) d = nn_vae_decoder_new (m, &parts, 16, &error);
+  g_assert_no_error (error);
+  const float a[2] = { -1.5f, 0.7f }, b[2] = { 2.0f, -1.25f };
+  g_autoptr (NnTensor) z = nn_vae_interpolate (a, b, 2, 9);
+  g_assert_cmpint (z->shape[0], ==, 9);
+  g_assert_cmpmem (z->data, sizeof a, a, sizeof a);
+  g_assert_cmpmem (z->data + 16, sizeof b, b, sizeof b);
+  /* The middle point is the midpoint. */
+  g_assert_cmpfloat (fabsf (z->data[8] - 0.25f), <, 1e-6f);
+  g_assert_cmpfloat (fabsf (z->data[9] + 0.275f), <, 1e-6f);
+  g_autoptr (NnTensor) walk = nn_vae_decoder_decode (d, z, &error);
+  g_assert_no_error (error);
+  size_t per = 28 * 28;
+  int s1[2] = { 1, 2 };
+  g_autoptr (NnTensor) za = nn_tensor_new (2, s1);
+  g_autoptr (NnTensor) zb = nn_tensor_new (2, s1);
+  memcpy (za->data, a, sizeof a);
+  memcpy (zb->data, b, sizeof b);
+  g_autoptr (NnTensor) da = nn_vae_decode (m, &parts, za, &error);
+  g_autoptr (NnTensor) db = nn_vae_decode (m, &parts, zb, &error);
+  g_assert_no_error (error);
+  assert_close (walk->data, da->data, per, DECODE_TOL);
+  assert_close (walk->data + 8 * per, db->data, per, DECODE_TOL);
+  /* The middle frame is neither end. */
+  float to_a = 0, to_b = 0;
+  for (size_t k = 0; k < per; k++)
+    {
+      to_a = MAX (to_a, fabsf (walk->data[4 * per + k] - da->data[k]));
+      to_b = MAX (to_b, fabsf (walk->data[4 * per + k] - db->data[k]));
+    }
+  g_assert_cmpfloat (to_a, >, 1e-4);
+  g_assert_cmpfloat (to_b, >, 1e-4);
+}
+
+/* The concept vector from class b to class a over the test split: each
+ * class's samples encoded on their own, their means subtracted by hand. */
+static void
+test_concept_vector (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) m = load_sample ("fashion_vae_conv.json");
+  g_autoptr (NnDataset) ds = nn_dataset_open ("shapes:n=60:size=28:target=input", NULL, &error);
+  g_assert_no_error (error);
+  NnVaeParts parts;
+  g_assert_true (nn_model_find_vae (m, &parts, &error));
+  const NnArray *x = ds->inputs[0];
+  int n = (int) ds->n_test;
+  g_assert_cmpint (n, >=, 6);
+  int shape[4] = { n, 28, 28, 1 };
+  g_autoptr (NnTensor) in = nn_tensor_new (4, shape);
+  nn_array_gather (x, ds->test_idx, (size_t) n, in->data);
+  g_autofree int *labels = g_new (int, n);
+  for (int i = 0; i < n; i++)
+    labels[i] = nn_dataset_get_label (ds, ds->test_idx[i], NULL, NULL);
+  g_autoptr (NnTensor) codes = nn_vae_encode (m, &parts, in, &error);
+  g_assert_no_error (error);
+  float v[2];
+  g_assert_true (nn_vae_concept_vector (codes, labels, 0, 2, v, &error));
+  g_assert_no_error (error);
+
+  double mean[3][2] = { { 0 } };
+  for (int c = 0; c < 3; c += 2)
+    {
+      g_autoptr (GArray) idx = g_array_new (FALSE, FALSE, sizeof (guint32));
+      for (int i = 0; i < n; i++)
+        if (labels[i] == c)
+          g_array_append_val (idx, ds->test_idx[i]);
+      g_assert_cmpuint (idx->len, >, 0);
+      int s[4] = { (int) idx->len, 28, 28, 1 };
+      g_autoptr (NnTensor) xc = nn_tensor_new (4, s);
+      nn_array_gather (x, (guint32 *) idx->data, idx->len, xc->data);
+      g_autoptr (NnTensor) mu = nn_vae_encode (m, &parts, xc, &error);
+      g_assert_no_error (error);
+      for (guint i = 0; i < idx->len; i++)
+        for (int k = 0; k < 2; k++)
+          mean[c][k] += mu->data[i * 2 + k] / idx->len;
+    }
+  for (int k = 0; k < 2; k++)
+    {
+      g_test_message ("v[%d] = %.6f, by hand %.6f", k, v[k], mean[0][k] - mean[2][k]);
+      g_assert_cmpfloat (fabs (v[k] - (mean[0][k] - mean[2][k])), <, 1e-5);
+    }
+  /* The vector is not zero: the classes' codes differ. */
+  g_assert_cmpfloat (fabsf (v[0]) + fabsf (v[1]), >, 1e-6);
+
+  g_assert_false (nn_vae_concept_vector (codes, labels, 1, 1, v, &error));
+  g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE);
+  g_clear_error (&error);
+  g_assert_false (nn_vae_concept_vector (codes, labels, 0, 7, v, &error));
+  g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE);
+  g_test_message ("%s", error->message);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -371,5 +649,11 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/vae/errors", test_errors);
   g_test_add_func ("/engine/vae/round-trip", test_round_trip);
   g_test_add_func ("/engine/vae/target-input", test_target_input);
+  g_test_add_func ("/engine/vae/target-input/labels", test_target_input_labels);
+  g_test_add_func ("/engine/vae/grid/conv", test_grid_conv);
+  g_test_add_func ("/engine/vae/grid/dense", test_grid_dense);
+  g_test_add_func ("/engine/vae/grid/points", test_grid_points);
+  g_test_add_func ("/engine/vae/interpolate", test_interpolate);
+  g_test_add_func ("/engine/vae/concept-vector", test_concept_vector);
   return g_test_run ();
 }

@@ -489,8 +489,9 @@ open_csv (const Spec    *s,
 }
 
 /* ":target=input": the targets become a copy of the (first) input, as an
- * autoencoder learns to give back what it is shown; the labels go (the
- * dataset then has no classes). */
+ * autoencoder learns to give back what it is shown; the dataset then has
+ * no classes to learn, but a class target is kept aside as ds->labels
+ * (with its names) for pictures coloured by class and concept vectors. */
 static gboolean
 apply_target_input (NnDataset  *ds,
                     GError    **error)
@@ -512,6 +513,15 @@ apply_target_input (NnDataset  *ds,
     t->scale = g_memdup2 (in->scale, in->sample_size * sizeof (float));
   if (in->offset != NULL)
     t->offset = g_memdup2 (in->offset, in->sample_size * sizeof (float));
+  /* A class target (one class number per sample) stays as the labels. */
+  if (ds->n_classes > 0 && ds->n_targets >= 1 && ds->targets[0]->sample_size == 1
+      && ds->targets[0]->n == in->n)
+    {
+      g_clear_pointer (&ds->labels, nn_array_free);
+      ds->labels = g_steal_pointer (&ds->targets[0]);
+      ds->n_label_classes = ds->n_classes;
+      ds->label_names = g_steal_pointer (&ds->class_names);
+    }
   for (int k = 0; k < ds->n_targets; k++)
     nn_array_free (ds->targets[k]);
   g_free (ds->targets);

@@ -330,7 +330,49 @@ nn_dataset_free (NnDataset *ds)
   g_strfreev (ds->notes);
   g_free (ds->boxes);
   nn_vocab_free (ds->vocab);
+  nn_array_free (ds->labels);
+  if (ds->label_names != NULL)
+    {
+      for (int i = 0; i < ds->n_label_classes; i++)
+        g_free (ds->label_names[i]);
+      g_free (ds->label_names);
+    }
   g_free (ds);
+}
+
+int
+nn_dataset_get_label (const NnDataset     *ds,
+                      size_t               sample,
+                      int                 *n_classes,
+                      const char *const  **names)
+{
+  g_return_val_if_fail (ds != NULL, -1);
+  const NnArray *y = NULL;
+  int k = 0, label = -1;
+  const char *const *nm = NULL;
+  if (ds->labels != NULL && ds->n_label_classes > 0)
+    y = ds->labels, k = ds->n_label_classes, nm = (const char *const *) ds->label_names;
+  else if (ds->n_classes > 0 && ds->n_targets >= 1)
+    y = ds->targets[0], k = ds->n_classes, nm = (const char *const *) ds->class_names;
+  if (n_classes != NULL)
+    *n_classes = k;
+  if (names != NULL)
+    *names = nm;
+  if (y == NULL || sample >= y->n)
+    return -1;
+  if (y->sample_size == 1)
+    label = (int) nn_array_get (y, sample, 0);
+  else if ((int) y->sample_size == k)
+    {
+      float best = -G_MAXFLOAT;
+      for (size_t c = 0; c < y->sample_size; c++)
+        if (nn_array_get (y, sample, c) > best)
+          {
+            best = nn_array_get (y, sample, c);
+            label = (int) c;
+          }
+    }
+  return label >= 0 && label < k ? label : -1;
 }
 
 const char *const *

@@ -101,6 +101,9 @@ struct _DsGenerateView
   int             hover;             /* the point under the pointer, or -1 */
   NnTensor       *hover_image;       /* (1, input shape...) */
   int             img_h, img_w, img_c;
+
+  /* Latent page (ds-generate-latent.c) */
+  struct _DsGenerateLatent *latent;
 };
 
 /* ds-generate-view.c */

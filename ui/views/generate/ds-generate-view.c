@@ -9,6 +9,7 @@
 #include <math.h>
 
 #include "ds-file-chooser.h"
+#include "ds-generate-latent.h"
 #include "ds-generate-text.h"
 #include "ds-generate-view-private.h"
 
@@ -302,6 +303,7 @@ follow (DsGenerateView *self)
     gtk_stack_set_visible_child_name (self->main_stack, "content");
   _ds_generate_dream_model_changed (self);
   _ds_generate_projector_model_changed (self);
+  _ds_generate_latent_model_changed (self);
   _ds_generate_text_model_changed (self);
 }
 
@@ -378,6 +380,7 @@ build (DsGenerateView *self)
   gtk_stack_add_titled (self->pages, _ds_generate_dream_build (self), "dream", "DeepDream");
   gtk_stack_add_titled (self->pages, _ds_generate_projector_build (self), "projector",
                         "Projector");
+  gtk_stack_add_titled (self->pages, _ds_generate_latent_build (self), "latent", "Latent");
   gtk_stack_add_titled (self->pages, _ds_generate_text_build (self), "text", "Text");
   gtk_stack_switcher_set_stack (GTK_STACK_SWITCHER (switcher), self->pages);
   gtk_widget_set_halign (switcher, GTK_ALIGN_CENTER);
@@ -406,6 +409,7 @@ ds_generate_view_dispose (GObject *object)
   g_clear_object (&self->ensure_cancellable);
   _ds_generate_dream_dispose (self);
   _ds_generate_projector_dispose (self);
+  _ds_generate_latent_dispose (self);
   _ds_generate_text_dispose (self);
   ds_file_chooser_clear (&self->chooser);
   g_clear_pointer (&self->root, gtk_widget_unparent);
@@ -429,6 +433,7 @@ ds_generate_view_finalize (GObject *object)
   g_clear_pointer (&self->hover_image, nn_tensor_free);
   g_free (self->labels);
   g_free (self->positions);
+  _ds_generate_latent_free (self);
   G_OBJECT_CLASS (ds_generate_view_parent_class)->finalize (object);
 }
 
