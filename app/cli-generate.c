@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli-generate.h"
+#include "cli-inspect.h"
 
 #define MAX_LENGTH 1000000
 #define DEFAULT_LENGTH 400
@@ -104,11 +105,36 @@ count_cb (int stream, int step, const char *token, gpointer user_data)
   return TRUE;
 }
 
+/* The generator for m: with the vocabulary saved with the model, else with
+ * that of its character dataset (a `chars:` spec, loaded for it). */
+static NnTextGen *
+open_generator (NnModel *m, gboolean quiet, GError **error)
+{
+  g_autoptr (GError) own = NULL;
+  NnTextGen *g = nn_textgen_new (m, &own);
+  const char *spec = nn_model_get_dataset (m);
+  if (g || !spec || !g_str_has_prefix (spec, "chars:"))
+    {
+      if (!g)
+        g_propagate_error (error, g_steal_pointer (&own));
+      return g;
+    }
+  g_autoptr (NnDataset) ds = cli_open_data (m, NULL, quiet, error);
+  if (!ds)
+    return NULL;
+  if (!ds->vocab)
+    {
+      g_propagate_error (error, g_steal_pointer (&own));
+      return NULL;
+    }
+  return nn_textgen_new_with_vocab (m, ds->vocab, error);
+}
+
 int
 cli_generate_run (NnModel *m, const char *path, const CliGenerateOptions *o,
                   const CliGenerateConfig *cfg, GError **error)
 {
-  g_autoptr (NnTextGen) g = nn_textgen_new (m, error);
+  g_autoptr (NnTextGen) g = open_generator (m, o->quiet, error);
   if (!g)
     return 1;
   g_autofree char *note = NULL;
