@@ -78,6 +78,8 @@ typedef enum {
   NN_OP_NOT_ZERO,
   NN_OP_GLOBAL_POOL1D,
   NN_OP_MASKED_LOSS,
+  /* recurrent layers (nn-op-rnn.c; parameters in nn-rnn-private.h) */
+  NN_OP_RNN,            /* SimpleRNN, LSTM or GRU over a whole sequence */
   NN_N_OPS = 96
 } NnOpType;
 

@@ -39,6 +39,8 @@ typedef struct {
   int         fan_in, fan_out; /* for Glorot/He; 0: derive from shape */
   int         trainable;  /* 0 for statistics such as moving averages */
   float       l1, l2;     /* weight penalties */
+  int         ones_lo, ones_hi; /* elements [lo, hi) start at 1 after init (LSTM's
+                                   unit_forget_bias: the forget gate's bias) */
 } NnWeightSpec;
 
 typedef struct _NnLayer NnLayer;

@@ -40,6 +40,10 @@ extern const NnLayerType nn_layer_max_pooling1d_type;
 extern const NnLayerType nn_layer_average_pooling1d_type;
 extern const NnLayerType nn_layer_global_max_pooling1d_type;
 extern const NnLayerType nn_layer_global_average_pooling1d_type;
+extern const NnLayerType nn_layer_simple_rnn_type;               /* nn-layer-rnn.c */
+extern const NnLayerType nn_layer_lstm_type;
+extern const NnLayerType nn_layer_gru_type;
+extern const NnLayerType nn_layer_bidirectional_type;
 
 const NnLayerType *const nn_layer_table[] = {
   &nn_layer_input_type,
@@ -77,6 +81,10 @@ const NnLayerType *const nn_layer_table[] = {
   &nn_layer_average_pooling1d_type,
   &nn_layer_global_max_pooling1d_type,
   &nn_layer_global_average_pooling1d_type,
+  &nn_layer_simple_rnn_type,
+  &nn_layer_lstm_type,
+  &nn_layer_gru_type,
+  &nn_layer_bidirectional_type,
 };
 
 const guint nn_layer_table_size = G_N_ELEMENTS (nn_layer_table);

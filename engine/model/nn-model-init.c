@@ -146,6 +146,8 @@ init_weight (float *w, const NnWeightSpec *spec, NnRng *rng)
     default:
       g_assert_not_reached ();
     }
+  for (int i = MAX (spec->ones_lo, 0); i < spec->ones_hi && (size_t) i < n; i++)
+    w[i] = 1.0f;
 }
 
 static gboolean

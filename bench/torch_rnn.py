@@ -1,0 +1,169 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""PyTorch side of bench-rnn: the same recurrent text classifiers, data and batch.
+
+Models (batch 128, sequences of 500 token ids, binary cross-entropy on the
+logit, which is what the engine's sigmoid + binary cross-entropy computes,
+RMSprop with Keras' settings: lr 0.001, rho 0.9, eps 1e-7):
+    0 lstm     Embedding(10000, 32) -> LSTM(32) -> Linear(32, 1)
+    1 gru      Embedding(10000, 32) -> GRU(32) -> Linear(32, 1)
+    2 conv1d   Embedding(10000, 128) -> Conv1d(32, 7) relu -> MaxPool1d(5)
+               -> Conv1d(32, 7) relu -> global max -> Linear(32, 1)
+    3 lstm-x   (500, 32) floats -> LSTM(32) -> Linear(32, 1)
+Keras' initialisation: glorot-uniform input kernels, orthogonal recurrent
+kernels, zero biases with the LSTM's forget-gate bias at 1 (PyTorch has two
+bias vectors: b_ih takes it, b_hh stays 0), uniform(-0.05, 0.05) embeddings.
+The data are random token ids (1..9999) and labels, a pool of 4 batches.
+
+bench-rnn starts this script once and drives it over stdin/stdout:
+    steps MODEL N  ->  "result T1 ... TN LOSS"
+    quit
+Run by hand with --rounds N it measures model 0 on its own.
+"""
+
+import statistics
+import sys
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+import torch_common
+
+STEPS = 500
+VOCAB = 10000
+POOL = 4
+
+
+class LastStep(nn.Module):
+    """A recurrent layer's output at the last step, as Keras returns it without
+    return_sequences."""
+
+    def __init__(self, rnn):
+        super().__init__()
+        self.rnn = rnn
+
+    def forward(self, x):
+        y, _ = self.rnn(x)
+        return y[:, -1, :]
+
+
+class ChannelsFirst(nn.Module):
+    def forward(self, x):
+        return x.transpose(1, 2)
+
+
+class GlobalMax(nn.Module):
+    def forward(self, x):
+        return x.amax(dim=2)
+
+
+def keras_rnn_init_(rnn, units, lstm):
+    nn.init.xavier_uniform_(rnn.weight_ih_l0)
+    # Keras draws one orthogonal (units, gates * units) matrix; PyTorch keeps
+    # its transpose.
+    w = torch.empty(units, rnn.weight_hh_l0.shape[0])
+    nn.init.orthogonal_(w)
+    with torch.no_grad():
+        rnn.weight_hh_l0.copy_(w.t())
+        rnn.bias_ih_l0.zero_()
+        rnn.bias_hh_l0.zero_()
+        if lstm:
+            rnn.bias_ih_l0[units:2 * units] = 1.0
+
+
+def build(which):
+    layers = []
+    if which != 3:
+        emb = nn.Embedding(VOCAB, 128 if which == 2 else 32)
+        nn.init.uniform_(emb.weight, -0.05, 0.05)
+        layers.append(emb)
+    if which in (0, 3):
+        rnn = nn.LSTM(32, 32, batch_first=True)
+        keras_rnn_init_(rnn, 32, True)
+        layers.append(LastStep(rnn))
+    elif which == 1:
+        rnn = nn.GRU(32, 32, batch_first=True)
+        keras_rnn_init_(rnn, 32, False)
+        layers.append(LastStep(rnn))
+    else:
+        c1, c2 = nn.Conv1d(128, 32, 7), nn.Conv1d(32, 32, 7)
+        for c in (c1, c2):
+            nn.init.xavier_uniform_(c.weight)
+            nn.init.zeros_(c.bias)
+        layers += [ChannelsFirst(), c1, nn.ReLU(), nn.MaxPool1d(5), c2, nn.ReLU(), GlobalMax()]
+    out = nn.Linear(32, 1)
+    nn.init.xavier_uniform_(out.weight)
+    nn.init.zeros_(out.bias)
+    layers.append(out)
+    return nn.Sequential(*layers)
+
+
+class Bench:
+    def __init__(self, batch, seed):
+        torch.manual_seed(seed)
+        rng = np.random.default_rng(seed)
+        self.batch = batch
+        self.models = [build(k) for k in range(4)]
+        self.opts = [torch.optim.RMSprop(m.parameters(), lr=0.001, alpha=0.9, eps=1e-7)
+                     for m in self.models]
+        self.loss_fn = nn.BCEWithLogitsLoss()
+        ids = rng.integers(1, VOCAB, size=(POOL, batch, STEPS))
+        self.tokens = [torch.from_numpy(ids[k]).to(torch.int64) for k in range(POOL)]
+        self.floats = [torch.from_numpy(rng.uniform(-1, 1, size=(batch, STEPS, 32))
+                                        .astype(np.float32)) for _ in range(POOL)]
+        self.labels = [torch.from_numpy(rng.integers(0, 2, size=(batch, 1))
+                                        .astype(np.float32)) for _ in range(POOL)]
+        self.next = 0
+
+    def step(self, which):
+        k = self.next % POOL
+        self.next += 1
+        x = self.floats[k] if which == 3 else self.tokens[k]
+        model, opt = self.models[which], self.opts[which]
+        opt.zero_grad(set_to_none=True)
+        loss = self.loss_fn(model(x), self.labels[k])
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    def timed_steps(self, which, n):
+        self.models[which].train()
+        times = []
+        loss = 0.0
+        t = time.perf_counter()
+        for _ in range(n):
+            loss = self.step(which)
+            t1 = time.perf_counter()
+            times.append(t1 - t)
+            t = t1
+        return times, loss
+
+
+def main():
+    args = torch_common.parse_args(__doc__.splitlines()[0], batch=128, steps=20, warmup=3)
+    bench = Bench(args.batch, args.seed)
+    info = torch_common.describe()
+
+    if args.rounds > 0:
+        print(info)
+        rates = []
+        for r in range(args.rounds):
+            bench.timed_steps(0, args.warmup)
+            times, loss = bench.timed_steps(0, args.steps)
+            rates.append(args.steps * args.batch / sum(times))
+            print(f"round {r + 1}: {rates[-1]:.0f} samples/s (loss {loss:.4f})")
+        print(f"median: {statistics.median(rates):.0f} samples/s")
+        return 0
+
+    def steps(which, n):
+        if which < 0 or which > 3:
+            return ["nan"] * (n + 1)
+        times, loss = bench.timed_steps(which, n)
+        return [f"{t:.9f}" for t in times] + [f"{loss:.6f}"]
+
+    return torch_common.serve(info, {"steps": (2, steps)})
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Recurrent layers: SimpleRNN, LSTM, GRU and Bidirectional, with tf.keras
+ * 2.x's parameters, defaults and weight layouts (MODEL-FORMAT.md). Each
+ * lowers to one NN_OP_RNN per direction (nn-op-rnn.c), which honours the
+ * input's padding mask; with return_sequences the output keeps the mask,
+ * without it the mask is consumed. return_state is not offered: a layer
+ * call has one output. */
+#include <string.h>
+
+#include "nn-layer-private.h"
+#include "nn-rnn-private.h"
+
+/* In NnRnnAct order. */
+static const char *const rnn_activations[] = {
+  "tanh", "sigmoid", "hard_sigmoid", "relu", "linear", NULL
+};
+
+static const char *const rnn_cells[] = { "SimpleRNN", "LSTM", "GRU", NULL };
+
+static const char *const merge_modes[] = { "concat", "sum", "mul", "ave", NULL };
+
+#define P_UNITS \
+  { "units", NN_PARAM_INT, "32", 1, 4096, NULL, "Size of the state (and of each step's output)" }
+#define P_ACT \
+  { "activation", NN_PARAM_ENUM, "tanh", 0, 0, rnn_activations, \
+    "Function of the candidate state and of the output" }
+#define P_REC_ACT \
+  { "recurrent_activation", NN_PARAM_ENUM, "sigmoid", 0, 0, rnn_activations, \
+    "Function of the gates" }
+#define P_BIAS \
+  { "use_bias", NN_PARAM_BOOL, "true", 0, 0, NULL, "Add learned biases" }
+#define P_KINIT \
+  { "kernel_initializer", NN_PARAM_ENUM, "glorot_uniform", 0, 0, nn_init_names, \
+    "How the input weights start" }
+#define P_RINIT \
+  { "recurrent_initializer", NN_PARAM_ENUM, "orthogonal", 0, 0, nn_init_names, \
+    "How the state-to-state weights start" }
+#define P_BINIT \
+  { "bias_initializer", NN_PARAM_ENUM, "zeros", 0, 0, nn_init_names, "How the biases start" }
+#define P_FORGET \
+  { "unit_forget_bias", NN_PARAM_BOOL, "true", 0, 0, NULL, \
+    "Start the forget gate's bias at 1 (the cell remembers at first)" }
+#define P_RESET_AFTER \
+  { "reset_after", NN_PARAM_BOOL, "true", 0, 0, NULL, \
+    "Apply the reset gate after the state's product (Keras's and cuDNN's default)" }
+#define P_DROPOUT \
+  { "dropout", NN_PARAM_FLOAT, "0", 0, 0.99, NULL, \
+    "Fraction of the input features dropped while training (one mask per sequence)" }
+#define P_REC_DROPOUT \
+  { "recurrent_dropout", NN_PARAM_FLOAT, "0", 0, 0.99, NULL, \
+    "Fraction of the state dropped before its product while training (one mask per sequence)" }
+#define P_SEQUENCES \
+  { "return_sequences", NN_PARAM_BOOL, "false", 0, 0, NULL, \
+    "Output every step (batch, steps, units) instead of the last (batch, units)" }
+#define P_BACKWARDS \
+  { "go_backwards", NN_PARAM_BOOL, "false", 0, 0, NULL, \
+    "Read the sequence from its end; the outputs come in that order" }
+
+static const NnParamSpec simple_rnn_params[] = {
+  P_UNITS, P_ACT, P_BIAS, P_KINIT, P_RINIT, P_BINIT, P_DROPOUT, P_REC_DROPOUT, P_SEQUENCES,
+  P_BACKWARDS,
+};
+
+static const NnParamSpec lstm_params[] = {
+  P_UNITS, P_ACT, P_REC_ACT, P_BIAS, P_KINIT, P_RINIT, P_BINIT, P_FORGET, P_DROPOUT,
+  P_REC_DROPOUT, P_SEQUENCES, P_BACKWARDS,
+};
+
+static const NnParamSpec gru_params[] = {
+  P_UNITS, P_ACT, P_REC_ACT, P_BIAS, P_KINIT, P_RINIT, P_BINIT, P_DROPOUT, P_REC_DROPOUT,
+  P_SEQUENCES, P_BACKWARDS, P_RESET_AFTER,
+};
+
+static const NnParamSpec bidirectional_params[] = {
+  { "layer", NN_PARAM_ENUM, "LSTM", 0, 0, rnn_cells,
+    "The recurrent layer run in both directions" },
+  { "merge_mode", NN_PARAM_ENUM, "concat", 0, 0, merge_modes,
+    "How the two directions' outputs combine: side by side, sum, product, mean" },
+  P_UNITS, P_ACT, P_REC_ACT, P_BIAS, P_KINIT, P_RINIT, P_BINIT, P_FORGET, P_DROPOUT,
+  P_REC_DROPOUT, P_SEQUENCES, P_RESET_AFTER,
+};
+
+/* The cell a layer runs: its own type, or Bidirectional's choice. */
+static NnRnnCell
+layer_cell (const NnLayer *l)
+{
+  const char *name = l->type->name;
+  if (g_str_equal (name, "Bidirectional"))
+    name = nn_layer_enum (l, "layer");
+  if (g_str_equal (name, "LSTM"))
+    return NN_RNN_LSTM;
+  if (g_str_equal (name, "GRU"))
+    return NN_RNN_GRU;
+  return NN_RNN_SIMPLE;
+}
+
+static gboolean
+has_param (const NnLayer *l, const char *name)
+{
+  for (int p = 0; p < l->type->n_params; p++)
+    if (g_str_equal (l->type->params[p].name, name))
+      return TRUE;
+  return FALSE;
+}
+
+static int
+act_code (const NnLayer *l, const char *pname)
+{
+  if (!has_param (l, pname))
+    return NN_RNN_ACT_SIGMOID;
+  const char *s = nn_layer_enum (l, pname);
+  for (int k = 0; rnn_activations[k]; k++)
+    if (g_str_equal (rnn_activations[k], s))
+      return k;
+  return NN_RNN_ACT_TANH;
+}
+
+static gboolean
+is_bidirectional (const NnLayer *l)
+{
+  return g_str_equal (l->type->name, "Bidirectional");
+}
+
+static gboolean
+rnn_infer (const NnLayer *l, const NnShape *in, int n_in, NnShape *out, GError **error)
+{
+  if (in[0].ndim != 2)
+    {
+      nn_layer_shape_error (error, l, "a sequence (batch, steps, features)", &in[0],
+                            in[0].ndim == 1
+                              ? "put Embedding before it for token ids, or Reshape to "
+                                "(steps, features)"
+                              : "Reshape it to (steps, features)");
+      return FALSE;
+    }
+  int units = nn_layer_int (l, "units");
+  if (is_bidirectional (l) && g_str_equal (nn_layer_enum (l, "merge_mode"), "concat"))
+    units *= 2;
+  if (nn_layer_bool (l, "return_sequences"))
+    {
+      out->ndim = 2;
+      out->d[0] = in[0].d[0];
+      out->d[1] = units;
+    }
+  else
+    {
+      out->ndim = 1;
+      out->d[0] = units;
+    }
+  return TRUE;
+}
+
+/* One direction's kernel, recurrent kernel and bias, Keras's layouts:
+ * kernel (F, G U), recurrent_kernel (U, G U), bias (G U) or (2, 3 U) for a
+ * GRU with reset_after (the input bias, then the recurrent one). */
+static int
+direction_weights (const NnLayer *l, int features, const char *const names[3],
+                   NnWeightSpec *w)
+{
+  NnRnnCell cell = layer_cell (l);
+  int units = nn_layer_int (l, "units");
+  int gates = cell == NN_RNN_LSTM ? 4 : cell == NN_RNN_GRU ? 3 : 1;
+  int gu = gates * units;
+  w[0] = (NnWeightSpec) { names[0], 2, { features, gu },
+                          nn_init_parse (nn_layer_enum (l, "kernel_initializer")),
+                          features, gu, 1, 0, 0 };
+  w[1] = (NnWeightSpec) { names[1], 2, { units, gu },
+                          nn_init_parse (nn_layer_enum (l, "recurrent_initializer")),
+                          units, gu, 1, 0, 0 };
+  if (!nn_layer_bool (l, "use_bias"))
+    return 2;
+  gboolean two = cell == NN_RNN_GRU && nn_layer_bool (l, "reset_after");
+  w[2] = (NnWeightSpec) { names[2], two ? 2 : 1, { two ? 2 : gu, gu },
+                          nn_init_parse (nn_layer_enum (l, "bias_initializer")),
+                          two ? 2 : gu, gu, 1, 0, 0 };
+  if (!two)
+    w[2].shape[1] = 0;
+  if (cell == NN_RNN_LSTM && nn_layer_bool (l, "unit_forget_bias"))
+    {
+      w[2].ones_lo = units;
+      w[2].ones_hi = 2 * units;
+    }
+  return 3;
+}
+
+static int
+rnn_weights (const NnLayer *l, const NnShape *in, int n_in, NnWeightSpec *w)
+{
+  static const char *const plain[3] = { "kernel", "recurrent_kernel", "bias" };
+  static const char *const fwd[3] = {
+    "forward_kernel", "forward_recurrent_kernel", "forward_bias"
+  };
+  static const char *const bwd[3] = {
+    "backward_kernel", "backward_recurrent_kernel", "backward_bias"
+  };
+  int features = in[0].d[1];
+  if (!is_bidirectional (l))
+    return direction_weights (l, features, plain, w);
+  int nf = direction_weights (l, features, fwd, w);
+  int nb = direction_weights (l, features, bwd, w + nf);
+  return nf + nb;
+}
+
+/* One NN_OP_RNN over x with weights w[0..nw). */
+static int
+lower_direction (NnLowerCtx *ctx, const NnLayer *l, int x, const int *w, int nw,
+                 gboolean backwards, gboolean reverse_out)
+{
+  int ins[5], n_in = 0;
+  int mask = nn_graph_node (ctx->g, x)->mask;
+  ins[n_in++] = x;
+  for (int k = 0; k < nw; k++)
+    ins[n_in++] = w[k];
+  if (mask >= 0)
+    ins[n_in++] = mask;
+  int y = nn_graph_add (ctx->g, NN_OP_RNN, ins, n_in);
+  NnNode *n = nn_graph_node (ctx->g, y);
+  n->ip[NN_RNN_IP_CELL] = layer_cell (l);
+  n->ip[NN_RNN_IP_UNITS] = nn_layer_int (l, "units");
+  n->ip[NN_RNN_IP_ACT] = act_code (l, "activation");
+  n->ip[NN_RNN_IP_REC_ACT] = act_code (l, "recurrent_activation");
+  n->ip[NN_RNN_IP_SEQUENCES] = nn_layer_bool (l, "return_sequences");
+  n->ip[NN_RNN_IP_BACKWARDS] = backwards;
+  n->ip[NN_RNN_IP_RESET_AFTER] = has_param (l, "reset_after") && nn_layer_bool (l, "reset_after");
+  n->ip[NN_RNN_IP_BIAS] = nw == 3;
+  n->ip[NN_RNN_IP_MASK] = mask >= 0;
+  n->ip[NN_RNN_IP_REVERSE_OUT] = reverse_out;
+  n->fp[0] = (float) nn_layer_float (l, "dropout");
+  n->fp[1] = (float) nn_layer_float (l, "recurrent_dropout");
+  /* A mask is consumed unless every step is output. */
+  n->mask = n->ip[NN_RNN_IP_SEQUENCES] ? mask : -1;
+  return y;
+}
+
+static int
+rnn_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, const int *w)
+{
+  int nw = nn_layer_bool (l, "use_bias") ? 3 : 2;
+  if (!is_bidirectional (l))
+    return lower_direction (ctx, l, in[0], w, nw, nn_layer_bool (l, "go_backwards"), FALSE);
+  gboolean seq = nn_layer_bool (l, "return_sequences");
+  int f = lower_direction (ctx, l, in[0], w, nw, FALSE, FALSE);
+  /* Keras reverses the backward direction's outputs back to input order. */
+  int b = lower_direction (ctx, l, in[0], w + nw, nw, TRUE, seq);
+  int mask = nn_graph_node (ctx->g, f)->mask;
+  int pair[2] = { f, b };
+  const char *mode = nn_layer_enum (l, "merge_mode");
+  int y;
+  if (g_str_equal (mode, "concat"))
+    y = nn_graph_add (ctx->g, NN_OP_CONCAT, pair, 2);
+  else if (g_str_equal (mode, "mul"))
+    y = nn_graph_add (ctx->g, NN_OP_MUL, pair, 2);
+  else
+    {
+      y = nn_graph_add (ctx->g, NN_OP_ADD, pair, 2);
+      if (g_str_equal (mode, "ave"))
+        {
+          y = nn_graph_add (ctx->g, NN_OP_SCALE, &y, 1);
+          nn_graph_node (ctx->g, y)->fp[0] = 0.5f;
+        }
+    }
+  nn_graph_node (ctx->g, y)->mask = mask;
+  return y;
+}
+
+const NnLayerType nn_layer_simple_rnn_type = {
+  .name = "SimpleRNN", .group = NN_GROUP_SEQUENCE,
+  .help = "Recurrent layer: the state is a function of the input and the previous state",
+  .min_inputs = 1, .max_inputs = 1,
+  .params = simple_rnn_params, .n_params = G_N_ELEMENTS (simple_rnn_params),
+  .infer = rnn_infer, .weights = rnn_weights, .lower = rnn_lower,
+};
+
+const NnLayerType nn_layer_lstm_type = {
+  .name = "LSTM", .group = NN_GROUP_SEQUENCE,
+  .help = "Long short-term memory: a gated cell that keeps information over long sequences",
+  .min_inputs = 1, .max_inputs = 1,
+  .params = lstm_params, .n_params = G_N_ELEMENTS (lstm_params),
+  .infer = rnn_infer, .weights = rnn_weights, .lower = rnn_lower,
+};
+
+const NnLayerType nn_layer_gru_type = {
+  .name = "GRU", .group = NN_GROUP_SEQUENCE,
+  .help = "Gated recurrent unit: an LSTM's cheaper cousin with two gates",
+  .min_inputs = 1, .max_inputs = 1,
+  .params = gru_params, .n_params = G_N_ELEMENTS (gru_params),
+  .infer = rnn_infer, .weights = rnn_weights, .lower = rnn_lower,
+};
+
+const NnLayerType nn_layer_bidirectional_type = {
+  .name = "Bidirectional", .group = NN_GROUP_SEQUENCE,
+  .help = "Runs a recurrent layer forward and backward over the sequence and merges both",
+  .min_inputs = 1, .max_inputs = 1,
+  .params = bidirectional_params, .n_params = G_N_ELEMENTS (bidirectional_params),
+  .infer = rnn_infer, .weights = rnn_weights, .lower = rnn_lower,
+};
