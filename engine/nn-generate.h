@@ -226,6 +226,23 @@ gboolean   nn_textgen_next        (NnTextGen *g, int *chosen, GError **error);
  * included). */
 const char *nn_textgen_get_text   (const NnTextGen *g, int stream);
 
+/* The probabilities stream j's last character was drawn from (before
+ * the temperature; padding and unknown at 0): n_tokens values, valid until
+ * the next step. */
+const float *nn_textgen_get_probabilities (const NnTextGen *g, int stream);
+
+/* Stateful generation: for a model Input → Embedding → LSTM (tanh, sigmoid
+ * gates, last step only, forwards) → Dense (softmax), the LSTM's state is
+ * carried from one character to the next instead of re-running the whole
+ * window from a zero state: one step per character instead of T. The
+ * first character is drawn from the same probabilities as the window loop
+ * (the seed window is run once from zero); after it the model reads every
+ * character since the seed, not only the last T, so the text differs from
+ * the window loop's. FALSE with the reason when the model is not of that
+ * shape (the generator stays as it was). Takes effect at the next
+ * nn_textgen_start. */
+gboolean   nn_textgen_set_stateful (NnTextGen *g, gboolean stateful, GError **error);
+
 /* Called for each stream after each step with the token just chosen
  * (text borrowed); returning FALSE stops the run. */
 typedef gboolean (*NnTextGenCallback) (int stream, int step, const char *token,

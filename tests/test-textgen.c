@@ -431,6 +431,86 @@ test_vocab (void)
   g_assert_nonnull (strstr (error->message, "holds words"));
 }
 
+/* Input (12) → Embedding (V, 6) → LSTM (10) → Dense (V, softmax). */
+static NnModel *
+lstm_model (gboolean mask_zero)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) m = nn_model_new ("lstm");
+  int in = test_add (m, "Input", NULL);
+  test_set (m, in, "shape", "12");
+  int e = test_add (m, "Embedding", NULL);
+  g_autofree char *v = g_strdup_printf ("%d", V);
+  test_set (m, e, "input_dim", v);
+  test_set (m, e, "output_dim", "6");
+  test_set (m, e, "mask_zero", mask_zero ? "true" : "false");
+  int r = test_add (m, "LSTM", NULL);
+  test_set (m, r, "units", "10");
+  int d = test_add (m, "Dense", NULL);
+  test_set (m, d, "units", v);
+  test_set (m, d, "activation", "softmax");
+  test_connect (m, in, e);
+  test_connect (m, e, r);
+  test_connect (m, r, d);
+  g_assert_true (nn_model_init_weights (m, 2, &error));
+  g_assert_no_error (error);
+  /* Biases away from their zeros, so that a bias read wrong would show. */
+  NnTensor b;
+  nn_model_layer_get_weight (m, r, 2, &b);
+  for (size_t i = 0; i < b.size; i++)
+    b.data[i] += 0.3f * (float) sin ((double) i);
+  return g_steal_pointer (&m);
+}
+
+/* The stateful route's first character comes from the probabilities the
+ * window loop computes (the graph's LSTM) on the same window, padded or
+ * not, masked or not; later ones follow a state carried along. */
+static void
+test_stateful (void)
+{
+  g_autoptr (GError) error = NULL;
+  const double t1 = 1.0;
+  int chosen[1];
+  const char *seeds[] = { "abcdefabcdefab", "ab", "" };
+  for (int mask = 0; mask < 2; mask++)
+    for (guint s = 0; s < G_N_ELEMENTS (seeds); s++)
+      {
+        g_autoptr (NnModel) m = lstm_model (mask);
+        g_autoptr (NnTextGen) g = new_gen (m);
+        start (g, seeds[s], &t1, 1, 4, NULL);
+        g_assert_true (nn_textgen_next (g, chosen, &error));
+        g_autofree float *window = g_memdup2 (nn_textgen_get_probabilities (g, 0),
+                                              sizeof (float) * V);
+        g_assert_true (nn_textgen_set_stateful (g, TRUE, &error));
+        g_assert_no_error (error);
+        start (g, seeds[s], &t1, 1, 4, NULL);
+        g_assert_true (nn_textgen_next (g, chosen, &error));
+        const float *carried = nn_textgen_get_probabilities (g, 0);
+        double worst = 0, sum = 0;
+        for (int v = 0; v < V; v++)
+          {
+            worst = MAX (worst, fabs (window[v] - carried[v]));
+            sum += window[v];
+          }
+        g_test_message ("mask_zero %d, seed “%s”: largest difference %.2g", mask, seeds[s],
+                        worst);
+        g_assert_cmpfloat (sum, >, 0.5);
+        g_assert_cmpfloat (worst, <, 1e-5);
+        run (g, 40);
+        g_assert_cmpint (strlen (nn_textgen_get_text (g, 0)), ==, 41);
+      }
+  /* A model of another shape is refused and keeps the window loop. */
+  g_autoptr (NnModel) dense = successor_model (10);
+  g_autoptr (NnTextGen) g = new_gen (dense);
+  g_assert_false (nn_textgen_set_stateful (g, TRUE, &error));
+  g_assert_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG);
+  g_clear_error (&error);
+  const double t0 = 0;
+  start (g, "ab", &t0, 1, 1, NULL);
+  run (g, 3);
+  g_assert_cmpstr (nn_textgen_get_text (g, 0), ==, "cde");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -443,5 +523,6 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/textgen/stream-and-stop", test_stream_and_stop);
   g_test_add_func ("/engine/textgen/refusals", test_refusals);
   g_test_add_func ("/engine/textgen/vocab", test_vocab);
+  g_test_add_func ("/engine/textgen/stateful", test_stateful);
   return g_test_run ();
 }

@@ -19,6 +19,18 @@
  * ratio's fraction, so neighbouring streams' seeds share no bits). */
 #define STREAM_SEED_STEP 0x9E3779B97F4A7C15ull
 
+/* The stateful route's pieces: borrowed weights of the generator's model
+ * copy and the carried states. */
+typedef struct {
+  int          F, U, n_emb;
+  gboolean     mask_zero;
+  const float *emb;      /* (n_emb, F) */
+  const float *K, *R, *b;   /* (F, 4U), (U, 4U), (4U) or NULL */
+  const float *W, *wb;   /* (U, V), (V) or NULL */
+  float       *h, *c;    /* (NN_TEXTGEN_MAX_STREAMS, U) */
+  float       *z;        /* 4U */
+} Stateful;
+
 struct _NnTextGen {
   NnModel    *model;        /* owned copy */
   NnCompiled *c;
@@ -38,6 +50,9 @@ struct _NnTextGen {
   float      *row;          /* V: one output row, padding and unknown zeroed */
   int         steps;
   gint        cancel;       /* atomic */
+  float      *probs;        /* (NN_TEXTGEN_MAX_STREAMS, V): each stream's last row */
+  Stateful   *st;           /* the stateful route, or NULL */
+  gboolean    stateful;     /* st in use since the last start */
 };
 
 int
@@ -165,6 +180,7 @@ nn_textgen_new_with_tokens (const NnModel *m, const char *const *tokens, int n_t
     }
   g->ids = g_new0 (int, (size_t) NN_TEXTGEN_MAX_STREAMS * (size_t) g->window);
   g->row = g_new0 (float, (size_t) n_tokens);
+  g->probs = g_new0 (float, (size_t) NN_TEXTGEN_MAX_STREAMS * (size_t) n_tokens);
   return g_steal_pointer (&g);
 }
 
@@ -219,6 +235,14 @@ nn_textgen_free (NnTextGen *g)
       g_string_free (g->text[j], TRUE);
   g_free (g->ids);
   g_free (g->row);
+  g_free (g->probs);
+  if (g->st)
+    {
+      g_free (g->st->h);
+      g_free (g->st->c);
+      g_free (g->st->z);
+      g_free (g->st);
+    }
   g_free (g);
 }
 
@@ -262,6 +286,167 @@ nn_textgen_get_text (const NnTextGen *g, int stream)
 {
   g_return_val_if_fail (g != NULL && stream >= 0 && stream < g->k, "");
   return g->text[stream]->str;
+}
+
+/* ---- the stateful route ---------------------------------------------------- */
+
+static gboolean
+type_is (const NnModel *m, int layer, const char *name)
+{
+  return g_str_equal (nn_layer_type_get_name (nn_model_layer_get_type (m, layer)), name);
+}
+
+/* The layer fed by layer `from`'s call 0, or -1 (none, or several). */
+static int
+only_reader (const NnModel *m, int from)
+{
+  int found = -1;
+  for (int i = 0; i < nn_model_get_n_layers (m); i++)
+    {
+      NnLayer *l = nn_model_layer (m, i);
+      for (int c = 0; c < l->n_calls; c++)
+        for (int s = 0; s < l->calls[c].n_in; s++)
+          if (l->calls[c].in[s].layer == from)
+            {
+              if (found >= 0 || l->n_calls != 1)
+                return -1;
+              found = i;
+            }
+    }
+  return found;
+}
+
+gboolean
+nn_textgen_set_stateful (NnTextGen *g, gboolean stateful, GError **error)
+{
+  g_return_val_if_fail (g != NULL, FALSE);
+  if (!stateful)
+    {
+      g->stateful = FALSE;
+      if (g->st)
+        g->st->F = 0;   /* off until asked again */
+      return TRUE;
+    }
+  const NnModel *m = g->model;
+  int in = nn_model_get_input_layer (m, 0);
+  int emb = only_reader (m, in);
+  int rnn = emb >= 0 ? only_reader (m, emb) : -1;
+  int out = rnn >= 0 ? only_reader (m, rnn) : -1;
+  NnLayer *le = emb >= 0 ? nn_model_layer (m, emb) : NULL;
+  NnLayer *lr = rnn >= 0 ? nn_model_layer (m, rnn) : NULL;
+  NnLayer *lo = out >= 0 ? nn_model_layer (m, out) : NULL;
+  if (!lo || nn_model_get_n_layers (m) != 4 || !type_is (m, emb, "Embedding")
+      || !type_is (m, rnn, "LSTM") || !type_is (m, out, "Dense")
+      || !g_str_equal (nn_layer_enum (lr, "activation"), "tanh")
+      || !g_str_equal (nn_layer_enum (lr, "recurrent_activation"), "sigmoid")
+      || nn_layer_bool (lr, "return_sequences") || nn_layer_bool (lr, "go_backwards")
+      || !g_str_equal (nn_layer_enum (lo, "activation"), "softmax"))
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                   "The model “%s” cannot carry its state from one character to the next: "
+                   "that takes Input → Embedding → LSTM (tanh, sigmoid gates, the last step "
+                   "only, forwards) → Dense (softmax); it generates with the window loop",
+                   nn_model_get_name (m));
+      return FALSE;
+    }
+  Stateful *st = g->st ? g->st : g_new0 (Stateful, 1);
+  NnTensor v;
+  nn_model_layer_get_weight (m, emb, 0, &v);
+  st->n_emb = v.shape[0];
+  st->F = v.shape[1];
+  st->emb = v.data;
+  st->mask_zero = nn_layer_bool (le, "mask_zero");
+  st->U = nn_layer_int (lr, "units");
+  nn_model_layer_get_weight (m, rnn, 0, &v);
+  st->K = v.data;
+  nn_model_layer_get_weight (m, rnn, 1, &v);
+  st->R = v.data;
+  st->b = NULL;
+  if (nn_model_layer_get_n_weights (m, rnn) > 2)
+    {
+      nn_model_layer_get_weight (m, rnn, 2, &v);
+      st->b = v.data;
+    }
+  nn_model_layer_get_weight (m, out, 0, &v);
+  st->W = v.data;
+  st->wb = NULL;
+  if (nn_model_layer_get_n_weights (m, out) > 1)
+    {
+      nn_model_layer_get_weight (m, out, 1, &v);
+      st->wb = v.data;
+    }
+  if (!g->st)
+    {
+      st->h = g_new0 (float, (size_t) NN_TEXTGEN_MAX_STREAMS * (size_t) st->U);
+      st->c = g_new0 (float, (size_t) NN_TEXTGEN_MAX_STREAMS * (size_t) st->U);
+      st->z = g_new0 (float, 4 * (size_t) st->U);
+      g->st = st;
+    }
+  g->stateful = TRUE;
+  return TRUE;
+}
+
+static inline float
+sigmoidf (float x)
+{
+  return 1.0f / (1.0f + expf (-x));
+}
+
+/* One LSTM step of stream j on token id: [i f c o] = x K + h R + b. */
+static void
+stateful_step (Stateful *st, int j, int id)
+{
+  int U = st->U, G = 4 * U;
+  float *h = st->h + (size_t) j * U, *c = st->c + (size_t) j * U, *z = st->z;
+  if (id == 0 && st->mask_zero)
+    return;   /* a padded step leaves the state as it was */
+  if (st->b)
+    memcpy (z, st->b, sizeof (float) * (size_t) G);
+  else
+    memset (z, 0, sizeof (float) * (size_t) G);
+  const float *x = st->emb + (size_t) CLAMP (id, 0, st->n_emb - 1) * st->F;
+  for (int f = 0; f < st->F; f++)
+    {
+      const float *k = st->K + (size_t) f * G;
+      for (int q = 0; q < G; q++)
+        z[q] += x[f] * k[q];
+    }
+  for (int u = 0; u < U; u++)
+    {
+      const float *r = st->R + (size_t) u * G;
+      for (int q = 0; q < G; q++)
+        z[q] += h[u] * r[q];
+    }
+  for (int u = 0; u < U; u++)
+    {
+      float i = sigmoidf (z[u]), fg = sigmoidf (z[U + u]);
+      float cand = tanhf (z[2 * U + u]), o = sigmoidf (z[3 * U + u]);
+      c[u] = fg * c[u] + i * cand;
+      h[u] = o * tanhf (c[u]);
+    }
+}
+
+/* The softmax of stream j's state through the Dense layer into out (V). */
+static void
+stateful_probs (Stateful *st, int j, int V, float *out)
+{
+  const float *h = st->h + (size_t) j * st->U;
+  for (int v = 0; v < V; v++)
+    out[v] = st->wb ? st->wb[v] : 0;
+  for (int u = 0; u < st->U; u++)
+    {
+      const float *w = st->W + (size_t) u * V;
+      for (int v = 0; v < V; v++)
+        out[v] += h[u] * w[v];
+    }
+  float mx = out[0];
+  for (int v = 1; v < V; v++)
+    mx = MAX (mx, out[v]);
+  double sum = 0;
+  for (int v = 0; v < V; v++)
+    sum += out[v] = expf (out[v] - mx);
+  for (int v = 0; v < V; v++)
+    out[v] = (float) (out[v] / sum);
 }
 
 /* ---- the seed text ----------------------------------------------------------- */
@@ -388,6 +573,14 @@ nn_textgen_start (NnTextGen *g, const char *seed_text, const double *temperature
         }
     }
 
+  if (g->stateful)
+    for (int j = 0; j < k; j++)
+      {
+        memset (g->st->h + (size_t) j * g->st->U, 0, sizeof (float) * (size_t) g->st->U);
+        memset (g->st->c + (size_t) j * g->st->U, 0, sizeof (float) * (size_t) g->st->U);
+        for (int t = 0; t < T; t++)
+          stateful_step (g->st, j, g->ids[(size_t) j * T + t]);
+      }
   g->k = k;
   g->steps = 0;
   for (int j = 0; j < k; j++)
@@ -416,17 +609,25 @@ nn_textgen_next (NnTextGen *g, int *chosen, GError **error)
       return FALSE;
     }
   int T = g->window, V = g->n_tokens;
-  NnGraph *gr = g->c->g;
-  float *in = nn_graph_node (gr, g->input_node)->value;   /* (k, T) */
-  for (size_t f = 0; f < (size_t) g->k * (size_t) T; f++)
-    in[f] = (float) g->ids[f];
-  nn_graph_forward_to (gr, g->output_node);
-  const float *out = nn_graph_node (gr, g->output_node)->value;   /* (k, V) */
+  const float *out = NULL;   /* (k, V) */
+  if (!g->stateful)
+    {
+      NnGraph *gr = g->c->g;
+      float *in = nn_graph_node (gr, g->input_node)->value;   /* (k, T) */
+      for (size_t f = 0; f < (size_t) g->k * (size_t) T; f++)
+        in[f] = (float) g->ids[f];
+      nn_graph_forward_to (gr, g->output_node);
+      out = nn_graph_node (gr, g->output_node)->value;
+    }
   for (int j = 0; j < g->k; j++)
     {
-      memcpy (g->row, out + (size_t) j * V, sizeof (float) * (size_t) V);
+      if (out)
+        memcpy (g->row, out + (size_t) j * V, sizeof (float) * (size_t) V);
+      else
+        stateful_probs (g->st, j, V, g->row);
       /* Padding and unknown are not characters to write. */
       g->row[0] = g->row[1] = 0;
+      memcpy (g->probs + (size_t) j * V, g->row, sizeof (float) * (size_t) V);
       int id = nn_sample_temperature (g->row, V, g->temperature[j], &g->rng[j]);
       if (id < 0)
         {
@@ -441,6 +642,8 @@ nn_textgen_next (NnTextGen *g, int *chosen, GError **error)
       int *w = g->ids + (size_t) j * T;
       memmove (w, w + 1, sizeof (int) * (size_t) (T - 1));
       w[T - 1] = id;
+      if (g->stateful)
+        stateful_step (g->st, j, id);
       g_string_append (g->text[j], g->tokens[id]);
     }
   g->steps++;
@@ -472,6 +675,13 @@ nn_textgen_run (NnTextGen *g, int length, NnTextGenCallback cb, gpointer user_da
           }
     }
   return TRUE;
+}
+
+const float *
+nn_textgen_get_probabilities (const NnTextGen *g, int stream)
+{
+  g_return_val_if_fail (g != NULL && stream >= 0 && stream < g->k, NULL);
+  return g->probs + (size_t) stream * g->n_tokens;
 }
 
 void
