@@ -137,6 +137,8 @@ cli_generate_run (NnModel *m, const char *path, const CliGenerateOptions *o,
   g_autoptr (NnTextGen) g = open_generator (m, o->quiet, error);
   if (!g)
     return 1;
+  if (o->stateful && !nn_textgen_set_stateful (g, TRUE, error))
+    return 1;
   g_autofree char *note = NULL;
   guint64 seed = o->seed_given ? (guint64) o->seed : 1;
   if (!nn_textgen_start (g, o->seed_text, cfg->temperatures, cfg->n_temperatures, seed, &note,

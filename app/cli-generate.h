@@ -15,6 +15,7 @@ typedef struct {
   const char *temperatures;  /* --temperatures T1,T2,... */
   gboolean    seed_given;
   gint64      seed;          /* --seed S */
+  gboolean    stateful;      /* --stateful */
   gboolean    quiet;
 } CliGenerateOptions;
 

@@ -27,7 +27,7 @@ typedef struct {
   char    *layers, *octaves, *octave_scale, *steps, *step_size, *max_loss;
   /* generate */
   char    *gen_seed_text, *length, *temperature, *temperatures;
-  gboolean json, quiet, early_stopping;
+  gboolean json, quiet, early_stopping, stateful;
   /* Parsed from the texts above; meaningful only where the text is set. */
   int      epochs, batch, kfold, count, index;
   gint64   seed;
@@ -93,7 +93,8 @@ static const char commands_text[] =
   "  generate MODEL.json   a character model writes --length N characters (default 400)\n"
   "                        after --seed-text, drawn at --temperature T (default 0.5; 0: the\n"
   "                        likeliest) and streamed as they come; --temperatures T1,T2,...\n"
-  "                        writes one text per temperature; --seed S reproduces a text";
+  "                        writes one text per temperature; --seed S reproduces a text;\n"
+  "                        --stateful carries an LSTM's state instead of re-reading the window";
 
 static const char datasets_text[] =
   "Datasets (--data, or the model's own):\n"
@@ -128,7 +129,8 @@ usage (FILE *f)
          "                [--layers NAME:WEIGHT,...] [--octaves N] [--octave-scale S]\n"
          "                [--steps N] [--step-size S] [--max-loss L] [--quiet]\n"
          "  deepscope-cli generate MODEL.json --seed-text TEXT [--length N]\n"
-         "                [--temperature T | --temperatures T1,T2,...] [--seed S] [--quiet]\n\n", f);
+         "                [--temperature T | --temperatures T1,T2,...] [--seed S] [--stateful]\n"
+         "                [--quiet]\n\n", f);
   fputs (commands_text, f);
   fputs ("\n\n", f);
   fputs (datasets_text, f);
@@ -188,6 +190,8 @@ parse_args (int *argc, char ***argv, Options *o, GError **error)
       "generate: the sampling temperature (0 to 100; default 0.5)", "T" },
     { "temperatures", 0, 0, G_OPTION_ARG_STRING, &o->temperatures,
       "generate: several temperatures, one text each", "T1,T2,..." },
+    { "stateful", 0, 0, G_OPTION_ARG_NONE, &o->stateful,
+      "generate: carry the LSTM's state from character to character (one step each)", NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &o->json, "One JSON object per line on stdout", NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "No progress bar", NULL },
     { NULL }
@@ -298,6 +302,7 @@ check_options (Options *o, const char *cmd, guint cmd_bit, GError **error)
     { "length", o->length != NULL, CMD_GENERATE },
     { "temperature", o->temperature != NULL, CMD_GENERATE },
     { "temperatures", o->temperatures != NULL, CMD_GENERATE },
+    { "stateful", o->stateful, CMD_GENERATE },
   };
   for (guint k = 0; k < G_N_ELEMENTS (used); k++)
     if (used[k].given && !(used[k].commands & cmd_bit))
@@ -1014,6 +1019,7 @@ main (int argc, char **argv)
   CliGenerateOptions gopt = {
     .seed_text = o.gen_seed_text, .length = o.length, .temperature = o.temperature,
     .temperatures = o.temperatures, .seed_given = o.seed_text != NULL, .quiet = o.quiet,
+    .stateful = o.stateful,
   };
   CliGenerateConfig gcfg;
   if (!check_options (&o, cmd, cmd_bit, &error)

@@ -36,6 +36,7 @@ typedef struct
   int             k;
   int             length;
   guint64         seed;
+  gboolean        stateful;
   GCancellable   *cancellable;
   DsGenerateView *view;       /* a reference, for the posted characters */
   GMutex          lock;
@@ -85,6 +86,7 @@ typedef struct
   GtkRange       *temperature;
   GtkCheckButton *side_by_side;
   GtkEntry       *temps_entry;
+  GtkCheckButton *stateful;
   GtkButton      *generate_button;
   GtkButton      *stop_button;
   GtkLabel       *status;
@@ -255,7 +257,7 @@ text_thread (GTask        *task,
                                        : nn_textgen_new (job->model, &error);
   char *note = NULL;
 
-  if (g == NULL
+  if (g == NULL || (job->stateful && !nn_textgen_set_stateful (g, TRUE, &error))
       || !nn_textgen_start (g, job->seed_text, job->temps, job->k, job->seed, &note, &error))
     {
       g_task_return_error (task, error);
@@ -373,6 +375,8 @@ generate (TextPage *p)
   job->k = k;
   job->length = gtk_spin_button_get_value_as_int (p->length);
   job->seed = (guint64) gtk_spin_button_get_value (p->seed);
+  job->stateful = gtk_widget_get_sensitive (GTK_WIDGET (p->stateful))
+                  && gtk_check_button_get_active (p->stateful);
   job->cancellable = g_cancellable_new ();
   job->view = g_object_ref (self);
   g_mutex_init (&job->lock);
@@ -527,6 +531,14 @@ _ds_generate_text_build (DsGenerateView *self)
   gtk_grid_attach (GTK_GRID (grid), GTK_WIDGET (p->side_by_side), 0, 3, 2, 1);
   gtk_grid_attach (GTK_GRID (grid), GTK_WIDGET (p->temps_entry), 2, 3, 2, 1);
 
+  p->stateful = GTK_CHECK_BUTTON (gtk_check_button_new_with_label (
+    "Carry the LSTM's state from one character to the next (fast)"));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (p->stateful),
+                               "Off: each character re-reads the last window of characters "
+                               "from a fresh state, as the model was trained. On: one step "
+                               "per character, the model reading everything since the seed");
+  gtk_grid_attach (GTK_GRID (grid), GTK_WIDGET (p->stateful), 0, 4, 4, 1);
+
   p->generate_button = GTK_BUTTON (gtk_button_new_with_label ("Generate"));
   gtk_widget_add_css_class (GTK_WIDGET (p->generate_button), "suggested-action");
   p->stop_button = GTK_BUTTON (gtk_button_new_with_label ("Stop"));
@@ -539,7 +551,7 @@ _ds_generate_text_build (DsGenerateView *self)
   gtk_box_append (GTK_BOX (buttons), GTK_WIDGET (p->generate_button));
   gtk_box_append (GTK_BOX (buttons), GTK_WIDGET (p->stop_button));
   gtk_box_append (GTK_BOX (buttons), GTK_WIDGET (p->status));
-  gtk_grid_attach (GTK_GRID (grid), buttons, 0, 4, 4, 1);
+  gtk_grid_attach (GTK_GRID (grid), buttons, 0, 5, 4, 1);
 
   p->columns_box = GTK_BOX (gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12));
   gtk_box_set_homogeneous (p->columns_box, TRUE);
@@ -577,6 +589,8 @@ _ds_generate_text_model_changed (DsGenerateView *self)
       if (g == NULL)
         p->reason = g_strdup_printf ("This model cannot write text. %s.", error->message);
     }
+  gtk_widget_set_sensitive (GTK_WIDGET (p->stateful),
+                            g != NULL && nn_textgen_set_stateful (g, TRUE, NULL));
   gtk_label_set_text (p->why, p->reason ? p->reason : "");
   gtk_widget_set_visible (GTK_WIDGET (p->why), p->reason != NULL);
   gtk_widget_set_visible (p->form, p->reason == NULL);
