@@ -106,6 +106,8 @@ static const char datasets_text[] =
   "  twoinput[:n=N][:seed=S]\n"
   "  shapes[:n=N][:size=S][:noise=F][:seed=S][:test=F]   (S×S images: a square, cross or ring)\n"
   "  PATH.csv[:target=COL][:missing=error|drop|mean|zero][:task=auto|classify|regress][:test=F]\n"
+  "  seattle-temps|seattle-weather|series[:lookback=N][:step=S][:delay=D][:split=TRAIN,VAL]\n"
+  "  PATH.csv:window=N[:columns=a,b][:target=COL][:delay=D]   (time series, windowed)\n"
   "  DIR                   a folder of IDX files (train-images-idx3-ubyte and friends), with the\n"
   "                        options of fashion-mnist but dir\n"
   "  Every spec also takes :normalize=meanstd|minmax|none. Example: --data moons:n=500:noise=0.2\n";
@@ -691,6 +693,35 @@ print_scores_line (const char *prefix, const NnScores *s, gboolean json)
       printf ("%s%s: %.4f\n", prefix, s->keys[k], s->values[k]);
 }
 
+/* A time series's naive baselines beside the model's test MAE, both in
+ * the target's units and normalized (the model's own units). */
+static void
+print_baselines (const NnDataset *ds, const NnScores *test, gboolean json)
+{
+  NnBaselines b;
+  if (!nn_dataset_get_baselines (ds, &b))
+    return;
+  const char *unit = ds->series->unit ? ds->series->unit : "";
+  gboolean found = FALSE;
+  double mae = nn_scores_get (test, "mae", &found);
+  if (json)
+    {
+      printf ("{\"test_mae_units\": %.6g, \"baseline_last_mae\": %.6g, "
+              "\"baseline_last_mae_normalized\": %.6g, \"baseline_period_mae\": %.6g, "
+              "\"baseline_period_mae_normalized\": %.6g, \"baseline_period\": %d}\n",
+              found ? mae * b.target_std : NAN, b.test_last, b.test_last_norm,
+              b.test_period, b.test_period_norm, b.period);
+      return;
+    }
+  if (found)
+    printf ("test_mae in %s: %.4f%s\n", ds->series->unit ? "units" : "the target's units",
+            mae * b.target_std, unit);
+  printf ("baseline_last_mae: %.4f%s (%.4f normalized): the last value\n",
+          b.test_last, unit, b.test_last_norm);
+  printf ("baseline_period_mae: %.4f%s (%.4f normalized): the same time %d rows before\n",
+          b.test_period, unit, b.test_period_norm, b.period);
+}
+
 static int
 cmd_train (NnModel *m, GPtrArray *runs, Options *o, GError **error)
 {
@@ -774,7 +805,10 @@ cmd_train (NnModel *m, GPtrArray *runs, Options *o, GError **error)
           if (!nn_model_evaluate (trained, ds, NULL, 0, 256, &test, error))
             rc = 1;
           else
-            print_scores_line ("test_", &test, o->json);
+            {
+              print_scores_line ("test_", &test, o->json);
+              print_baselines (ds, &test, o->json);
+            }
         }
       nn_scores_clear (&test);
       /* The file names what it trained on, and keeps its runs and this one. */
@@ -807,6 +841,7 @@ cmd_evaluate (NnModel *m, Options *o, GError **error)
   if (!nn_model_evaluate (m, ds, NULL, 0, o->batch_text ? o->batch : 256, &s, error))
     return 1;
   print_scores_line ("test_", &s, o->json);
+  print_baselines (ds, &s, o->json);
   nn_scores_clear (&s);
   return 0;
 }

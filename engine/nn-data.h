@@ -59,6 +59,13 @@ typedef struct {
    * x1, y1: inclusive pixel columns and rows), 4 ints each; NULL for
    * datasets without boxes (only the generated "shapes" has them). */
   int      *boxes;
+  /* A time series's windows (nn-data-series.c), else NULL; owned. */
+  struct _NnSeries *series;
+  /* The last n_val samples of train_idx are the dataset's own validation
+   * split (a time series's, chronological); the trainer takes them in
+   * place of its validation_split, as Keras's validation_data overrides
+   * validation_split. 0: none. */
+  size_t    n_val;
   /* Text datasets: the vocabulary their inputs were encoded with (built
    * from the training split; nn-text.h), owned; NULL for other data. */
   NnVocab  *vocab;
@@ -69,6 +76,10 @@ typedef struct {
   NnArray  *labels;
   int       n_label_classes;
   char    **label_names;       /* n_label_classes, or NULL */
+  /* Text datasets of documents: each sample's text (n, in sample order),
+   * owned, NULL-terminated; NULL for other data (and for chars:, whose
+   * windows read back losslessly through the vocabulary). */
+  char    **texts;
 } NnDataset;
 
 void        nn_dataset_free          (NnDataset *ds);
@@ -91,6 +102,67 @@ gboolean    nn_dataset_get_box       (const NnDataset *ds, gboolean test, size_t
  * classes' count and their names (borrowed, may be NULL). */
 int         nn_dataset_get_label     (const NnDataset *ds, size_t sample, int *n_classes,
                                       const char *const **names);
+
+/* The naive forecasts of a time series, scored on its validation and test
+ * windows: "last", the target column's value at the window's last step;
+ * "period", its value at the same phase of the cycle one period (k periods,
+ * the fewest with k·period >= delay, so that the value is known when the
+ * forecast is made) before the target. MAE in the target's own units and
+ * in normalized units (divided by the training split's std). With delay
+ * equal to the period (24 hours ahead on hourly data) the two coincide. */
+typedef struct {
+  int    period;                          /* rows */
+  double val_last, val_period;            /* MAE, the target's units */
+  double test_last, test_period;
+  double val_last_norm, val_period_norm;  /* MAE, normalized units */
+  double test_last_norm, test_period_norm;
+  double target_mean, target_std;         /* training rows' statistics */
+} NnBaselines;
+
+/* A time series and how it was cut into windows. Sample i's inputs are the
+ * rows window_end[i] - (lookback - 1)·step, ..., window_end[i] (every
+ * step-th row) of every column, shape (lookback, n_columns); its target is
+ * the target column at row window_end[i] + delay. Rows [0, train_end) are
+ * the training split, [train_end, val_end) validation, the rest test; a
+ * window belongs to the split that holds both its first row and its
+ * target, so none straddles a boundary. Samples come in time order:
+ * training, validation, test. */
+typedef struct _NnSeries {
+  size_t      n_rows;
+  int         n_columns;
+  char      **columns;                    /* n_columns names + NULL */
+  int         target;                     /* column of the target */
+  float      *values;                     /* (n_rows, n_columns), original units */
+  char       *unit;                       /* "°F", or NULL when unknown */
+  int         lookback, step, delay, period;
+  size_t      train_end, val_end;         /* first validation row, first test row */
+  float      *mean, *std;                 /* per column, training rows only */
+  guint32    *window_end;                 /* per sample (ds->n) */
+  NnBaselines baselines;
+} NnSeries;
+
+/* The series behind a windowed dataset (borrowed), or NULL. */
+const NnSeries *nn_dataset_get_series    (const NnDataset *ds);
+/* The naive baselines of a windowed dataset into out; FALSE for a dataset
+ * that is not a time series. */
+gboolean    nn_dataset_get_baselines (const NnDataset *ds, NnBaselines *out);
+
+typedef struct {
+  int    lookback;                        /* steps per window (>= 1) */
+  int    step;                            /* rows between steps (>= 1) */
+  int    delay;                           /* rows from the last step to the target (>= 1) */
+  int    period;                          /* rows of the seasonal baseline's cycle (>= 1) */
+  double train_fraction, val_fraction;    /* of the rows; test gets the rest */
+  int    target;                          /* column of the target */
+  const char *unit;                       /* the values' unit, or NULL */
+} NnSeriesOptions;
+/* A windowed dataset from a series values (n_rows, n_columns) in time
+ * order, normalized with the training rows' mean and std (inputs and
+ * target: the model learns and reports in normalized units). FALSE with a
+ * GError naming the option to change when a split holds no whole window. */
+NnDataset  *nn_series_dataset_new    (const char *name, const float *values, size_t n_rows,
+                                      int n_columns, const char *const *columns,
+                                      const NnSeriesOptions *opt, GError **error);
 
 /* Opens a dataset from a spec: a name with options or a path.
  *   fashion-mnist[:classes=5,7][:limit=N][:dir=PATH]
@@ -119,8 +191,57 @@ int         nn_dataset_get_label     (const NnDataset *ds, size_t sample, int *n
  *     at most 20 distinct integers; missing defaults to error; a column
  *     is numeric when at least 90 % of its filled cells are numbers, and
  *     its other cells are then missing values; see nn_dataset_get_notes)
+ *   seattle-temps[:lookback=120][:step=1][:delay=24][:period=24][:split=0.5,0.25]
+ *                [:dir=PATH]
+ *     (time series: the hourly temperatures of Seattle in 2010, °F, 8759
+ *     rows, from Debian's python3-vega-datasets; dir defaults to
+ *     $DEEPSCOPE_VEGA_DIR, then /usr/lib/python3/dist-packages/vega_datasets/
+ *     _data. A sample is `lookback` steps taken every `step` rows (inputs
+ *     (lookback, columns)); its target is the target column `delay` rows
+ *     after the window's last step. split=TRAIN,VAL: the first TRAIN of the
+ *     rows train, the next VAL validate (the trainer's validation split,
+ *     nn_dataset_get_series), the rest test; never shuffled across. Inputs
+ *     and target are normalized with the training rows' mean and std only.
+ *     The naive baselines (nn_dataset_get_baselines) use `period`.)
+ *   seattle-weather[:target=temp_max][:columns=precipitation,temp_max,temp_min,wind]
+ *                  [:lookback=30][:step=1][:delay=1][:period=365][:split=..][:dir=PATH]
+ *     (daily, 2012-2015, °C and mm; the target column is an input too)
+ *   series[:n=8760][:noise=1][:seed=1][:lookback=120][:step=1][:delay=24][:period=24]
+ *         [:split=..]
+ *     (generated, hourly: 10 + 8 sin(yearly) + 4 sin(daily) + noise N(0,1)·F;
+ *     n from 16 to 10000000)
+ *   PATH.csv:window=LOOKBACK[:columns=a,b][:target=COL][:step=1][:delay=1][:period=24]
+ *            [:split=..]
+ *     (any CSV in time order: columns defaults to the target alone, target
+ *     to the last column; every cell of those columns must be a number)
  *   DIR with train-images-idx3-ubyte(.gz) and friends (IDX), options as
  *     fashion-mnist without dir
+ *   fortunes:topics=A,B,...[:dir=PATH][text options]
+ *     (one sample per %-separated record of each topic file, class = topic
+ *     in the order given; dir defaults to $DEEPSCOPE_FORTUNES_DIR, then
+ *     /usr/share/games/fortunes (apt-get install fortunes))
+ *   text:DIR, or a DIR of class sub-folders holding .txt files[text options]
+ *     (one sample per file, class = its sub-folder, sorted by name)
+ *   text options: :mode=int|multi_hot|tfidf|count (int: I32 (length) token
+ *     ids, else F32 (vocabulary size)), :tokens=words|chars, :vocab=N (the
+ *     vocabulary's size with padding 0 and [UNK] 1; 10000 for words, every
+ *     character for chars), :length=T (200), :pad=post|pre,
+ *     :trunc=post|pre, :ngrams=1..3, :hash=N (the hashing trick, N
+ *     buckets), :lower=0|1 (1), :strip=0|1 (1: punctuation dropped),
+ *     :test=F (0.2), :seed=S (1). Texts are shuffled with the seed, the last
+ *     F held out, and the vocabulary (ds->vocab) built from the training
+ *     split only; ds->texts keeps each sample's text.
+ *   chars:FILE, chars:fortunes/TOPIC or chars:TOPIC1,TOPIC2[:dir=PATH]
+ *           [:length=T][:step=S][:vocab=N][:lower=0|1][:strip=0|1][:test=F]
+ *     (next-character prediction: windows of T (60) character ids every S
+ *     (3) characters (graphemes: a base with its combining marks), target
+ *     the next one's id (class = vocabulary index, class names = the
+ *     characters); the vocabulary is every character of the text; the
+ *     validation split is the windows of its last F (0.1), none shuffled
+ *     across; case and punctuation are kept unless asked)
+ *   Malformed text (no class folders, an empty or unreadable file, invalid
+ *   UTF-8 (named with its byte offset), an unknown topic) is an error and
+ *   nothing is loaded; text beyond 256 MB (64 MB for chars) is refused.
  * Every spec also takes :normalize=meanstd|minmax|none, which normalizes
  * every input from the training split after loading, and a set of 2-D
  * points takes :features=x1,x2,x1sq,x2sq,x1x2,sinx1,sinx2 (any of them),

@@ -7,6 +7,7 @@
 
 #include "nn-tensor.h"
 #include "nn-errors.h"
+#include "nn-text.h"
 
 G_BEGIN_DECLS
 
@@ -205,6 +206,24 @@ NnOptimizerConfig *nn_model_get_optimizer (NnModel *m);
 /* The dataset the model is meant for ("fashion-mnist", "spirals:n=1000"). */
 const char *nn_model_get_dataset     (const NnModel *m);
 void        nn_model_set_dataset     (NnModel *m, const char *spec);
+/* The vocabulary text is vectorized with for this model (saved in the
+ * file as "vocabulary"; nn-text.h): borrowed, or NULL for models of other
+ * data. set copies it (NULL clears). */
+const NnVocab *nn_model_get_vocab    (const NnModel *m);
+void        nn_model_set_vocab       (NnModel *m, const NnVocab *vocab);
+/* Pre-trained word vectors (GloVe text format) into the table of the
+ * embedding layer named `layer` (its first weight, (input_dim,
+ * output_dim)): the rows of the vocabulary's words the file holds
+ * (vocab, or the model's when NULL; the model keeps a copy); other rows
+ * keep their values. freeze makes the layer untrainable. *n_found (may be
+ * NULL) gets the rows filled. A malformed file loads nothing. */
+gboolean    nn_model_import_glove    (NnModel *m, const char *layer, const char *path,
+                                      const NnVocab *vocab, gboolean freeze, int *n_found,
+                                      GError **error);
+/* The table of `layer` as a GloVe text file, one line per word of the
+ * model's vocabulary (padding and [UNK] left out). */
+gboolean    nn_model_export_glove    (NnModel *m, const char *layer, const char *path,
+                                      GError **error);
 /* Preprocessing applied to the model's dataset once it has loaded, saved
  * with the spec ("preprocessing" in the file); the spec itself carries
  * normalization (":normalize=meanstd"). */

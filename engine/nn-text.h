@@ -103,6 +103,11 @@ void        nn_vocab_set_idf         (NnVocab *v, const float *idf);
  * vocabulary size. */
 int         nn_vocab_output_size     (const NnVocab *v);
 
+/* The class names of the data the vocabulary was built for (a text
+ * classifier's labels), NULL-terminated, or NULL; set copies. */
+const char *const *nn_vocab_get_labels (const NnVocab *v);
+void        nn_vocab_set_labels      (NnVocab *v, const char *const *labels);
+
 /* Counting tokens to build a vocabulary. */
 typedef struct _NnVocabCounter NnVocabCounter;
 NnVocabCounter *nn_vocab_counter_new (void);

@@ -72,7 +72,8 @@ double      nn_event_get  (const NnEvent *e, const char *key, gboolean *found);
 typedef struct {
   int      epochs;
   int      batch_size;
-  double   validation_split;   /* fraction of training samples held out (last, like Keras) */
+  double   validation_split;   /* fraction of training samples held out (last, like Keras);
+                                * a dataset's own split (NnDataset.n_val) overrides it */
   gboolean shuffle;
   guint64  seed;
   int      kfold;              /* >1: K-fold; fit trains K models */

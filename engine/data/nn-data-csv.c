@@ -1141,3 +1141,41 @@ nn_csv_load (const char          *path,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
   return nn_csv_load_full (path, opt, FALSE, NN_NORM_MEANSTD, n_missing_out, NULL, error);
 }
+
+gboolean
+nn_csv_read_cells (const char    *path,
+                   NnCsvCells    *out,
+                   GCancellable  *cancel,
+                   GError       **error)
+{
+  gsize len = 0;
+  g_autoptr(GError) local = NULL;
+  memset (out, 0, sizeof *out);
+  if (!g_file_get_contents (path, &out->contents, &len, &local))
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_IO,
+                   "Cannot read %s: %s", path, local->message);
+      return FALSE;
+    }
+  CsvTable t = { 0 };
+  gboolean ok = csv_parse (path, out->contents, len, &t, cancel, error);
+  out->chunk = g_steal_pointer (&t.chunk);
+  out->fields = g_steal_pointer (&t.fields);
+  out->lines = g_steal_pointer (&t.lines);
+  out->n_cols = t.n_cols;
+  out->n_records = out->lines != NULL ? out->lines->len : 0;
+  if (!ok)
+    nn_csv_cells_clear (out);
+  return ok;
+}
+
+void
+nn_csv_cells_clear (NnCsvCells *c)
+{
+  g_clear_pointer (&c->chunk, g_string_chunk_free);
+  g_clear_pointer (&c->fields, g_ptr_array_unref);
+  g_clear_pointer (&c->lines, g_array_unref);
+  g_clear_pointer (&c->contents, g_free);
+  c->n_cols = 0;
+  c->n_records = 0;
+}

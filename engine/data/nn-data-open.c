@@ -488,6 +488,124 @@ open_csv (const Spec    *s,
   return nn_csv_load_full (s->name, &opt, task == 0, norm_values[norm], NULL, cancel, error);
 }
 
+/* Text datasets (nn-data-text.c): text:DIR or a folder of class folders of
+ * .txt files, fortunes:topics=..., chars:SOURCE. what names the spec for
+ * messages; chars selects the character-level defaults. */
+static gboolean
+text_options (const Spec         *s,
+              const char         *what,
+              gboolean            chars,
+              NnTextDataOptions  *opt,
+              GError            **error)
+{
+  static const char *const doc_keys[] = { "mode", "tokens", "vocab", "length", "ngrams", "hash",
+                                          "lower", "strip", "pad", "trunc", "test", "seed",
+                                          "dir", NULL };
+  static const char *const char_keys[] = { "length", "step", "vocab", "lower", "strip", "test",
+                                           "dir", NULL };
+  static const char *const modes[] = { "int", "multi_hot", "tfidf", "count", NULL };
+  static const NnTextMode mode_values[] = { NN_TEXT_INT, NN_TEXT_MULTI_HOT, NN_TEXT_TFIDF,
+                                            NN_TEXT_COUNT };
+  static const char *const token_kinds[] = { "words", "chars", NULL };
+  static const char *const sides[] = { "post", "pre", NULL };
+  static const char *const bools[] = { "0", "1", NULL };
+  if (!spec_check_keys (s, what, chars ? char_keys : doc_keys, error))
+    return FALSE;
+  nn_text_data_options_init (opt, chars);
+  int mode = 0, tokens = chars ? 1 : 0, pad = 0, trunc = 0;
+  int lower = opt->text.lower, strip = opt->text.strip;
+  guint64 vocab, length, ngrams, hash, seed, step;
+  double test;
+  if (!spec_get_choice (s, "mode", modes, 0, &mode, error)
+      || !spec_get_choice (s, "tokens", token_kinds, tokens, &tokens, error)
+      || !spec_get_choice (s, "lower", bools, lower, &lower, error)
+      || !spec_get_choice (s, "strip", bools, strip, &strip, error)
+      || !spec_get_choice (s, "pad", sides, 0, &pad, error)
+      || !spec_get_choice (s, "trunc", sides, 0, &trunc, error)
+      || !spec_get_uint (s, "vocab", 0, 3, 1000000, &vocab, error)
+      || !spec_get_uint (s, "length", (guint64) opt->text.length, 1, 100000, &length, error)
+      || !spec_get_uint (s, "ngrams", 1, 1, 3, &ngrams, error)
+      || !spec_get_uint (s, "hash", 0, 1, 1 << 20, &hash, error)
+      || !spec_get_uint (s, "step", 3, 1, 100000, &step, error)
+      || !spec_get_uint (s, "seed", 1, 0, G_MAXUINT64, &seed, error)
+      || !spec_get_double (s, "test", opt->test, 0.0, 0.9, &test, error))
+    return FALSE;
+  if (tokens == 1 && ngrams > 1)
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
+                   "%s: ngrams needs tokens=words (n-grams are of words)", what);
+      return FALSE;
+    }
+  opt->text.mode = mode_values[mode];
+  opt->text.chars = tokens == 1;
+  opt->text.lower = lower;
+  opt->text.strip = strip;
+  opt->text.pad = pad;
+  opt->text.trunc = trunc;
+  opt->text.length = (int) length;
+  opt->text.ngrams = (int) ngrams;
+  opt->text.hash_buckets = (int) hash;
+  opt->vocab = (int) vocab;
+  opt->seed = seed;
+  opt->step = (int) step;
+  opt->test = test;
+  opt->dir = spec_get (s, "dir");
+  return TRUE;
+}
+
+static NnDataset *
+open_text (const Spec    *s,
+           const char    *dir,
+           GCancellable  *cancel,
+           GError       **error)
+{
+  NnTextDataOptions opt;
+  if (!text_options (s, "a text folder", FALSE, &opt, error))
+    return NULL;
+  if (opt.dir != NULL)
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
+                   "dir is an option of fortunes; a text folder is named by its path");
+      return NULL;
+    }
+  return nn_text_folder_load (dir, &opt, cancel, error);
+}
+
+static NnDataset *
+open_fortunes (const Spec    *s,
+               GCancellable  *cancel,
+               GError       **error)
+{
+  NnTextDataOptions opt;
+  static const char *const extra[] = { "topics", NULL };
+  /* topics is fortunes' own; the rest are every text dataset's. */
+  Spec rest = { .name = s->name, .keys = g_ptr_array_new (), .values = g_ptr_array_new () };
+  for (guint k = 0; k < s->keys->len; k++)
+    if (!g_strv_contains (extra, s->keys->pdata[k]))
+      {
+        g_ptr_array_add (rest.keys, s->keys->pdata[k]);
+        g_ptr_array_add (rest.values, s->values->pdata[k]);
+      }
+  gboolean ok = text_options (&rest, "fortunes", FALSE, &opt, error);
+  g_ptr_array_unref (rest.keys);
+  g_ptr_array_unref (rest.values);
+  if (!ok)
+    return NULL;
+  return nn_fortunes_load (spec_get (s, "topics"), &opt, cancel, error);
+}
+
+static NnDataset *
+open_chars (const Spec    *s,
+            const char    *source,
+            GCancellable  *cancel,
+            GError       **error)
+{
+  NnTextDataOptions opt;
+  if (!text_options (s, "chars", TRUE, &opt, error))
+    return NULL;
+  return nn_chars_load (source, &opt, cancel, error);
+}
+
 /* ":target=input": the targets become a copy of the (first) input, as an
  * autoencoder learns to give back what it is shown; the dataset then has
  * no classes to learn, but a class target is kept aside as ds->labels
@@ -547,8 +665,9 @@ nn_dataset_open (const char    *spec,
     {
       g_set_error_literal (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
                            "No dataset given: use fashion-mnist, spirals, moons, circles, "
-                           "xor, blobs, plane, gaussians, regression, twoinput, shapes, a .csv "
-                           "file or a folder of IDX files");
+                           "xor, blobs, plane, gaussians, regression, twoinput, shapes, "
+                           "fortunes, text:DIR, chars:FILE, a .csv file or a folder of IDX "
+                           "files");
       return NULL;
     }
 
@@ -556,6 +675,19 @@ nn_dataset_open (const char    *spec,
   NnDataset *ds = NULL;
   if (!spec_parse (spec, &s, error))
     goto out;
+
+  /* Time series read their own options (their target names a column,
+   * their normalization comes from the training rows alone). */
+  if (nn_series_spec_matches (s.name, s.keys))
+    {
+      ds = nn_series_open (s.name, s.keys, s.values, cancel, error);
+      if (ds != NULL)
+        {
+          g_free (ds->spec);
+          ds->spec = g_strdup (spec);
+        }
+      goto out;
+    }
 
   /* ":normalize=meanstd|minmax" applies to every dataset: it is taken out
    * before the loader sees its own options; the CSV loader, which
@@ -630,17 +762,25 @@ nn_dataset_open (const char    *spec,
     ds = open_twoinput (&s, error);
   else if (g_str_equal (s.name, "shapes"))
     ds = open_shapes (&s, error);
+  else if (g_str_equal (s.name, "fortunes"))
+    ds = open_fortunes (&s, cancel, error);
+  else if (g_str_has_prefix (s.name, "text:"))
+    ds = open_text (&s, s.name + strlen ("text:"), cancel, error);
+  else if (g_str_has_prefix (s.name, "chars:"))
+    ds = open_chars (&s, s.name + strlen ("chars:"), cancel, error);
   else if (csv)
     ds = open_csv (&s, cancel, error);
   else if (g_file_test (s.name, G_FILE_TEST_IS_DIR) && nn_png_folder_detect (s.name))
     ds = open_png_dir (&s, cancel, error);
+  else if (g_file_test (s.name, G_FILE_TEST_IS_DIR) && nn_text_folder_detect (s.name))
+    ds = open_text (&s, s.name, cancel, error);
   else if (g_file_test (s.name, G_FILE_TEST_IS_DIR))
     ds = open_idx_dir (&s, cancel, error);
   else
     g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
                  "Unknown dataset “%s”: use fashion-mnist, spirals, moons, circles, xor, "
-                 "blobs, plane, gaussians, regression, twoinput, shapes, a .csv file or a "
-                 "folder of IDX files",
+                 "blobs, plane, gaussians, regression, twoinput, shapes, fortunes, text:DIR, "
+                 "chars:FILE, a .csv file or a folder of IDX files",
                  s.name);
 
   if (ds != NULL && features != 0 && !nn_dataset_apply_features (ds, features, error))

@@ -329,6 +329,7 @@ nn_dataset_free (NnDataset *ds)
   g_free (ds->train_idx);
   g_strfreev (ds->notes);
   g_free (ds->boxes);
+  nn_series_free (ds->series);
   nn_vocab_free (ds->vocab);
   nn_array_free (ds->labels);
   if (ds->label_names != NULL)
@@ -337,6 +338,7 @@ nn_dataset_free (NnDataset *ds)
         g_free (ds->label_names[i]);
       g_free (ds->label_names);
     }
+  g_strfreev (ds->texts);
   g_free (ds);
 }
 

@@ -271,6 +271,7 @@ struct _NnVocab {
   GPtrArray    *tokens;   /* char*, owned, in index order */
   GHashTable   *index;    /* token (borrowed from tokens) → index + 1 */
   float        *idf;      /* tokens->len values, or NULL */
+  char        **labels;   /* class names, or NULL */
 };
 
 NnVocab *
@@ -304,6 +305,7 @@ nn_vocab_free (NnVocab *v)
   g_hash_table_unref (v->index);
   g_ptr_array_unref (v->tokens);
   g_free (v->idf);
+  g_strfreev (v->labels);
   g_free (v);
 }
 
@@ -326,6 +328,7 @@ nn_vocab_copy (const NnVocab *v)
     g_hash_table_remove_all (c->index);
   if (v->idf != NULL)
     c->idf = g_memdup2 (v->idf, v->tokens->len * sizeof (float));
+  c->labels = g_strdupv (v->labels);
   return c;
 }
 
@@ -425,6 +428,23 @@ nn_vocab_set_idf (NnVocab     *v,
   g_clear_pointer (&v->idf, g_free);
   if (idf != NULL)
     v->idf = g_memdup2 (idf, v->tokens->len * sizeof (float));
+}
+
+const char *const *
+nn_vocab_get_labels (const NnVocab *v)
+{
+  g_return_val_if_fail (v != NULL, NULL);
+  return (const char *const *) v->labels;
+}
+
+void
+nn_vocab_set_labels (NnVocab           *v,
+                     const char *const *labels)
+{
+  g_return_if_fail (v != NULL);
+  char **copy = g_strdupv ((char **) labels);
+  g_strfreev (v->labels);
+  v->labels = copy;
 }
 
 int
@@ -841,7 +861,8 @@ nn_glove_save (const char    *path,
       for (int d = 0; d < dim; d++)
         {
           g_string_append_c (out, ' ');
-          g_string_append (out, g_ascii_formatd (buf, sizeof buf, "%.6g",
+          /* 9 significant digits: a float reads back exactly. */
+          g_string_append (out, g_ascii_formatd (buf, sizeof buf, "%.9g",
                                                  weights[(size_t) k * dim + d]));
         }
       g_string_append_c (out, '\n');

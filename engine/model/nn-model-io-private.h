@@ -66,3 +66,8 @@ gboolean    read_runs   (JsonObject *root, GPtrArray **runs, GError **error);
 /* The points of s to write: at most max_points, each the mean of a run of
  * consecutive points (y: of its finite values, else NAN). */
 void        run_series_decimate (const NnRunSeries *s, guint max_points, GArray *x, GArray *y);
+
+/* The "vocabulary" member (nn-model-io-vocab.c): written from v; read from
+ * root into *out (NULL when the file has none). */
+void        nn_io_write_vocab (JsonBuilder *b, const NnVocab *v);
+gboolean    nn_io_read_vocab  (JsonObject *root, NnVocab **out, GError **error);

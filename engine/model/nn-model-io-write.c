@@ -571,6 +571,8 @@ nn_model_to_json_with_runs (NnModel *m, gboolean with_weights, GPtrArray *runs, 
   json_builder_end_object (b);
 
   w_compile (&w, m);
+  if (m->vocab != NULL)
+    nn_io_write_vocab (b, m->vocab);
   if (with_weights && m->has_weights)
     w_weights (&w, m);
   w_runs (&w, runs);

@@ -1238,6 +1238,8 @@ nn_model_load_from_data_with_runs (const char *json, gssize len, GPtrArray **run
   if (!read_preprocessing (o, "the file", &flags, error))
     return NULL;
   nn_model_set_dataset_flags (m, flags);
+  if (!nn_io_read_vocab (o, &m->vocab, error))
+    return NULL;
   if (!read_weights_member (m, o, NULL, error) || !read_runs (o, runs, error))
     return NULL;
   /* Shapes for the editor; a model with errors still loads so that they

@@ -30,6 +30,7 @@ struct _NnModel {
   size_t             n_params;
   gboolean           has_weights;
   gboolean           inferred;   /* shapes valid for the current structure */
+  NnVocab           *vocab;      /* text inputs' vocabulary (nn-text.h), owned, or NULL */
 };
 
 NnLayer  *nn_model_layer (const NnModel *m, int i);

@@ -253,6 +253,7 @@ nn_model_free (NnModel *m)
   g_free (m->defaults.description);
   g_free (m->defaults.title);
   g_free (m->params);
+  nn_vocab_free (m->vocab);
   g_free (m);
 }
 
@@ -291,6 +292,7 @@ nn_model_copy (const NnModel *src)
     m->layers[i] = layer_copy (src->layers[i]);
   m->outputs = g_memdup2 (src->outputs, sizeof (NnOutput) * (size_t) src->n_outputs);
   m->params = src->params ? g_memdup2 (src->params, sizeof (float) * src->n_params) : NULL;
+  m->vocab = src->vocab ? nn_vocab_copy (src->vocab) : NULL;
   return m;
 }
 
@@ -315,6 +317,16 @@ nn_model_set_dataset (NnModel *m, const char *spec)
 }
 
 NnDatasetFlags nn_model_get_dataset_flags (const NnModel *m) { return m->dataset_flags; }
+
+const NnVocab *nn_model_get_vocab (const NnModel *m) { return m->vocab; }
+
+void
+nn_model_set_vocab (NnModel *m, const NnVocab *vocab)
+{
+  NnVocab *copy = vocab ? nn_vocab_copy (vocab) : NULL;
+  nn_vocab_free (m->vocab);
+  m->vocab = copy;
+}
 
 void
 nn_model_set_dataset_flags (NnModel *m, NnDatasetFlags flags)

@@ -955,6 +955,11 @@ worker_fit (NnTrainer *t, GError **error)
   gboolean ok;
   size_t n = ds->n_train;
   size_t n_val = (size_t) (n * CLAMP (cfg->validation_split, 0.0, 0.95));
+  /* A dataset with its own validation split (a time series's later
+   * windows) brings it, as Keras's validation_data overrides
+   * validation_split. */
+  if (ds->n_val > 0 && ds->n_val < n)
+    n_val = ds->n_val;
   size_t n_tr = n - n_val;
   /* Like Keras: the validation samples are the last ones, before shuffling. */
   guint32 *tr = g_memdup2 (ds->train_idx, MAX (n_tr, 1) * sizeof (guint32));
@@ -1066,6 +1071,14 @@ nn_trainer_start (NnTrainer *t, NnModel *model, NnDataset *ds, const NnFitConfig
                    "The dataset “%s” has no training samples", ds->name);
       return FALSE;
     }
+  if (cfg->kfold > 1 && ds->series != NULL)
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                   "K-fold would validate “%s” on windows from before the ones it trains on; "
+                   "a time series validates on its own later split: set K-fold to 0",
+                   ds->name);
+      return FALSE;
+    }
   if (cfg->kfold > 1 && (size_t) cfg->kfold > ds->n_train)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
@@ -1076,6 +1089,10 @@ nn_trainer_start (NnTrainer *t, NnModel *model, NnDataset *ds, const NnFitConfig
     }
   g_clear_pointer (&t->model, nn_model_free);
   t->model = nn_model_copy (model);
+  /* A model trained on text keeps the vocabulary it read it with, so that
+   * its file can vectorize raw text (predict --text). */
+  if (ds->vocab != NULL)
+    nn_model_set_vocab (t->model, ds->vocab);
   nn_model_auto_outputs (t->model);
   if (!nn_model_infer (t->model, error))
     return FALSE;

@@ -421,6 +421,124 @@ draw_scatter (DsDataView *self,
     scatter_legend (cr, layout, &fg, ds, &sc, width);
 }
 
+/* A time series: the target column over every row, the split boundaries,
+ * the window of the sample shown (order[0], so Shuffle picks another) and
+ * its target. */
+static void
+draw_series (DsDataView *self,
+             GtkWidget  *widget,
+             cairo_t    *cr,
+             int         width,
+             int         height,
+             NnDataset  *ds)
+{
+  const NnSeries *s = ds->series;
+  const int left = 56, right = 12, top = 26, bottom = 34;
+  double pw = width - left - right, ph = height - top - bottom;
+  g_autoptr(PangoLayout) layout = small_layout (widget, cr);
+  GdkRGBA fg;
+  char buf[96];
+  const char *unit = s->unit ? s->unit : "";
+  size_t n = s->n_rows;
+  int F = s->n_columns, c = s->target;
+
+  if (pw < 40 || ph < 40 || n < 2)
+    return;
+  gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
+  float lo = s->values[c], hi = lo;
+  for (size_t r = 0; r < n; r++)
+    {
+      lo = MIN (lo, s->values[r * F + c]);
+      hi = MAX (hi, s->values[r * F + c]);
+    }
+  if (hi <= lo)
+    hi = lo + 1;
+#define SX(r) (left + pw * (double) (r) / (double) (n - 1))
+#define SY(v) (top + ph * (1.0 - ((v) - lo) / (hi - lo)))
+
+  /* The splits: training, validation, test, with their names. */
+  static const char *const names[] = { "training", "validation", "test" };
+  size_t bounds[4] = { 0, s->train_end, s->val_end, n };
+  for (int k = 0; k < 3; k++)
+    {
+      if (bounds[k + 1] <= bounds[k])
+        continue;
+      cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.6);
+      draw_text (cr, layout, names[k], (SX (bounds[k]) + SX (bounds[k + 1] - 1)) / 2, 4, 0.5,
+                 SX (bounds[k + 1] - 1) - SX (bounds[k]));
+    }
+  cairo_save (cr);
+  cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.5);
+  cairo_set_line_width (cr, 1);
+  double dash[] = { 4, 3 };
+  cairo_set_dash (cr, dash, 2, 0);
+  for (int k = 1; k < 3; k++)
+    if (bounds[k] > 0 && bounds[k] < n)
+      {
+        cairo_move_to (cr, round (SX (bounds[k])) + 0.5, top);
+        cairo_line_to (cr, round (SX (bounds[k])) + 0.5, top + ph);
+      }
+  cairo_stroke (cr);
+  cairo_restore (cr);
+
+  /* The chosen window, shaded, and its target. */
+  size_t i = self->n_order > 0 ? self->order[0] : 0;
+  size_t end = s->window_end[i], first = end - (size_t) (s->lookback - 1) * s->step;
+  size_t t = end + (size_t) s->delay;
+  double x0 = SX (first), x1 = MAX (SX (end), x0 + 2);
+  cairo_set_source_rgba (cr, 0.21, 0.52, 0.89, 0.22);
+  cairo_rectangle (cr, x0, top, x1 - x0, ph);
+  cairo_fill (cr);
+
+  /* The series: per pixel column, the range of its rows. */
+  cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.85);
+  cairo_set_line_width (cr, 1);
+  int cols = (int) pw;
+  for (int px = 0; px < cols; px++)
+    {
+      size_t r0 = (size_t) ((double) px / cols * n), r1 = (size_t) ((double) (px + 1) / cols * n);
+      r1 = CLAMP (r1, r0 + 1, n);
+      float a = s->values[r0 * F + c], b = a;
+      for (size_t r = r0; r < r1; r++)
+        {
+          a = MIN (a, s->values[r * F + c]);
+          b = MAX (b, s->values[r * F + c]);
+        }
+      cairo_move_to (cr, left + px + 0.5, SY (b) - 0.5);
+      cairo_line_to (cr, left + px + 0.5, SY (a) + 0.5);
+    }
+  cairo_stroke (cr);
+  self->n_drawn = (guint) cols;
+
+  /* The window's steps over it, and the target it forecasts. */
+  cairo_set_source_rgba (cr, 0.21, 0.52, 0.89, 1);
+  for (int k = 0; k < s->lookback && s->lookback <= 400; k++)
+    {
+      size_t r = first + (size_t) k * s->step;
+      cairo_rectangle (cr, SX (r) - 1, SY (s->values[r * F + c]) - 1, 2, 2);
+    }
+  cairo_fill (cr);
+  cairo_set_source_rgba (cr, 0.88, 0.11, 0.14, 1);
+  cairo_arc (cr, SX (t), SY (s->values[t * F + c]), 4, 0, 2 * G_PI);
+  cairo_fill (cr);
+
+  /* Frame and labels. */
+  cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.15);
+  cairo_rectangle (cr, left + 0.5, top + 0.5, pw, ph);
+  cairo_stroke (cr);
+  cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.6);
+  g_snprintf (buf, sizeof buf, "%.4g%s", hi, unit);
+  draw_text (cr, layout, buf, left - 6, top, 1, left - 8);
+  g_snprintf (buf, sizeof buf, "%.4g%s", lo, unit);
+  draw_text (cr, layout, buf, left - 6, top + ph - 14, 1, left - 8);
+  g_snprintf (buf, sizeof buf, "“%s”, row 1 to %zu: window %zu, rows %zu-%zu (%d steps, every "
+              "%d), target row %zu (%d ahead) = %.4g%s", s->columns[c], n, i + 1, first + 1,
+              end + 1, s->lookback, s->step, t + 1, s->delay, s->values[t * F + c], unit);
+  draw_text (cr, layout, buf, left + pw / 2, top + ph + 6, 0.5, pw);
+#undef SX
+#undef SY
+}
+
 static void
 draw_samples (GtkDrawingArea *area,
               cairo_t        *cr,
@@ -437,6 +555,8 @@ draw_samples (GtkDrawingArea *area,
     return;
   if (is_image_set (ds))
     draw_images (self, GTK_WIDGET (area), cr, width, height, ds);
+  else if (ds->series != NULL)
+    draw_series (self, GTK_WIDGET (area), cr, width, height, ds);
   else if (ds->inputs[0]->ndim == 1)
     draw_scatter (self, GTK_WIDGET (area), cr, width, height, ds);
 }
@@ -779,6 +899,14 @@ _ds_data_view_update_preview (DsDataView *self)
   show_summary (self, ds);
   if (is_image_set (ds))
     show_image_samples (self);
+  else if (ds->series != NULL)
+    {
+      /* A time series: the series, one window (Shuffle picks another). */
+      gtk_label_set_text (self->samples_title, "Series");
+      gtk_widget_set_visible (self->axes_box, FALSE);
+      gtk_widget_set_visible (self->shuffle_button, TRUE);
+      gtk_drawing_area_set_content_height (self->samples_area, 320);
+    }
   else
     show_scatter_samples (self, ds);
   shuffle_order (self, ds);
