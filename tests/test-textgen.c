@@ -420,6 +420,17 @@ test_vocab (void)
   g_assert_null (strstr (note, "unknown"));
   run (g, 3);
   g_assert_cmpstr (nn_textgen_get_text (g, 0), ==, "cde");
+  /* The vocabulary saved with the model serves nn_textgen_new. */
+  g_assert_null (nn_textgen_new (m, &error));
+  g_assert_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG);
+  g_assert_nonnull (strstr (error->message, "no vocabulary"));
+  g_clear_error (&error);
+  nn_model_set_vocab (m, v);
+  g_autoptr (NnTextGen) own = nn_textgen_new (m, &error);
+  g_assert_no_error (error);
+  start (own, "Ab", &t0, 1, 1, NULL);
+  run (own, 2);
+  g_assert_cmpstr (nn_textgen_get_text (own, 0), ==, "cd");
   /* Words: refused in words. */
   NnTextOptions wopt;
   nn_text_options_init (&wopt);

@@ -211,6 +211,9 @@ NnTextGen *
 nn_textgen_new (const NnModel *m, GError **error)
 {
   g_return_val_if_fail (m != NULL, NULL);
+  const NnVocab *v = nn_model_get_vocab (m);
+  if (v)
+    return nn_textgen_new_with_vocab (m, v, error);
   g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
                "The model “%s” has no vocabulary: a text generator needs the characters its "
                "ids stand for; train it on a character dataset (chars:FILE or chars:TOPIC), "
