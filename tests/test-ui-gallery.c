@@ -269,6 +269,7 @@ test_course (void)
     "spirals_mlp", "fashion_mlp", "fashion_binary", "regression_kfold", "two_inputs_two_outputs",
     "fashion_convnet", "fashion_convnet_bn", "fashion_small", "fashion_small_augmented",
     "transfer_base", "transfer_head", "fashion_vae_dense", "fashion_vae_conv",
+    "fortunes_char_lstm",
   };
   GtkWidget *gallery = ds_sample_gallery_new (NULL);
   DsSampleGallery *g = DS_SAMPLE_GALLERY (gallery);
