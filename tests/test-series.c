@@ -413,6 +413,111 @@ test_generated (void)
   g_assert_cmpfloat_with_epsilon (bl.test_period, 2 / sqrt (G_PI), 0.2);
 }
 
+/* A small GRU forecaster on (12, 1) windows, compiled with MAE. */
+static const char small_forecaster[] =
+  "{\"format\": \"deepscope-model\", \"version\": 1, \"name\": \"small\","
+  " \"config\": {\"layers\": ["
+  "  {\"class_name\": \"Input\", \"name\": \"in\", \"config\": {\"shape\": [12, 1]},"
+  "   \"inbound_nodes\": []},"
+  "  {\"class_name\": \"GRU\", \"name\": \"gru\", \"config\": {\"units\": 4},"
+  "   \"inbound_nodes\": [[[\"in\", 0, 0]]]},"
+  "  {\"class_name\": \"Dense\", \"name\": \"out\","
+  "   \"config\": {\"units\": 1, \"activation\": \"linear\"},"
+  "   \"inbound_nodes\": [[[\"gru\", 0, 0]]]}],"
+  "  \"input_layers\": [[\"in\", 0, 0]], \"output_layers\": [[\"out\", 0, 0]]},"
+  " \"compile\": {\"optimizer\": {\"class_name\": \"RMSprop\","
+  "  \"config\": {\"learning_rate\": 0.001}}, \"loss\": [\"mae\"], \"metrics\": [[\"mae\"]]}}";
+
+static double
+scores_mae (NnModel *m, NnDataset *ds, const guint32 *idx, size_t n)
+{
+  g_autoptr(GError) error = NULL;
+  NnScores sc = { 0 };
+  gboolean found = FALSE;
+  g_assert_true (nn_model_evaluate (m, ds, idx, n, 64, &sc, &error));
+  g_assert_no_error (error);
+  double v = nn_scores_get (&sc, "mae", &found);
+  g_assert_true (found);
+  nn_scores_clear (&sc);
+  return v;
+}
+
+/* The trainer validates on the series's own validation windows (the last
+ * n_val of train_idx), not on the share its validation_split asks for:
+ * the epoch's val_mae is the trained model's MAE on exactly those. */
+static void
+test_trainer_validates_n_val (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NnDataset) ds = nn_dataset_open ("series:n=1200:lookback=12:delay=6", NULL,
+                                             &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ds->n_val, >, 0);
+  g_assert_cmpuint (ds->n_val, <, ds->n_train);
+  g_autoptr(NnModel) m = nn_model_load_from_data (small_forecaster, -1, &error);
+  g_assert_no_error (error);
+  g_assert_true (nn_model_init_weights (m, 1, &error));
+  g_assert_no_error (error);
+
+  g_autoptr(NnTrainer) t = nn_trainer_new ();
+  NnFitConfig cfg;
+  nn_fit_config_init (&cfg);
+  cfg.epochs = 1;
+  cfg.batch_size = 32;
+  /* Half the training windows: far more than the series's own split. */
+  cfg.validation_split = 0.5;
+  cfg.seed = 1;
+  cfg.snapshot_every = -1;
+  g_assert_true (nn_trainer_start (t, m, ds, &cfg, &error));
+  g_assert_no_error (error);
+  g_assert_true (nn_trainer_join (t, &error));
+  g_assert_no_error (error);
+  double val_mae = NAN;
+  NnEvent *e;
+  while ((e = nn_trainer_pop_event (t)))
+    {
+      gboolean found = FALSE;
+      double v = nn_event_get (e, "val_mae", &found);
+      if (e->kind == NN_EVENT_EPOCH && found)
+        val_mae = v;
+      nn_event_free (e);
+    }
+  g_assert_false (isnan (val_mae));
+
+  g_autoptr(NnModel) trained = nn_trainer_dup_model (t);
+  size_t n_tr = ds->n_train - ds->n_val;
+  double own = scores_mae (trained, ds, ds->train_idx + n_tr, ds->n_val);
+  size_t half = ds->n_train - (size_t) (ds->n_train * 0.5);
+  double split = scores_mae (trained, ds, ds->train_idx + half, ds->n_train - half);
+  g_test_message ("%zu training windows, %zu the series's validation: val_mae %.6f, MAE on "
+                  "them %.6f, on the last half %.6f", ds->n_train, ds->n_val, val_mae, own,
+                  split);
+  g_assert_cmpfloat (fabs (own - split), >, 1e-4);
+  g_assert_cmpfloat_with_epsilon (val_mae, own, 1e-5);
+}
+
+/* The messages for a missing or unknown spec name the time series and
+ * text specs too. */
+static void
+test_unknown_lists_specs (void)
+{
+  static const char *const specs[] = { "", "no-such-data" };
+  static const char *const names[] = {
+    "seattle-temps", "seattle-weather", "series", "PATH.csv:window=", "fortunes:topics=",
+    "text:DIR", "chars:FILE", "fashion-mnist",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (specs); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(NnDataset) ds = nn_dataset_open (specs[i], NULL, &error);
+      g_assert_null (ds);
+      g_assert_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN);
+      for (guint k = 0; k < G_N_ELEMENTS (names); k++)
+        if (strstr (error->message, names[k]) == NULL)
+          g_error ("“%s” does not name %s", error->message, names[k]);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -426,5 +531,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/series/malformed", test_malformed);
   g_test_add_func ("/engine/series/seattle", test_seattle);
   g_test_add_func ("/engine/series/generated", test_generated);
+  g_test_add_func ("/engine/series/trainer-validates-n-val", test_trainer_validates_n_val);
+  g_test_add_func ("/engine/series/unknown-lists-specs", test_unknown_lists_specs);
   return g_test_run ();
 }
