@@ -84,7 +84,6 @@ test_series_preview (void)
   guint cols = ds_data_view_get_n_drawn (view);
   g_assert_cmpuint (cols, >, 200);
   g_test_message ("series plot: %u columns", cols);
-  screenshot (window, "data-series");
   ui_close_window_checked (window);
 }
 
@@ -148,6 +147,9 @@ test_train_baselines (void)
     }
   ds = ds_dataset_get (ds_dataset_store_get_dataset (store));
   g_assert_true (nn_dataset_get_baselines (ds, &b));
+  ds_window_set_visible_view (window, "data");
+  g_assert_true (ui_wait_for (drawn, data, 5000));
+  screenshot (window, "data-series");
 
   ds_window_set_visible_view (window, "train");
   ui_spin (150);
