@@ -138,8 +138,8 @@ typedef enum {
  * rows window_end[i] - (lookback - 1)·step, ..., window_end[i] (every
  * step-th row) of every column, shape (lookback, n_columns) (twice the
  * columns with inputs BOTH); its target is the target column at row
- * window_end[i] + delay (minus its value at window_end[i] when relative). Rows [0, train_end) are
- * the training split, [train_end, val_end) validation, the rest test; a
+ * window_end[i] + delay (minus its value at window_end[i] when
+ * relative). Rows [0, train_end) are the training split, [train_end, val_end) validation, the rest test; a
  * window belongs to the split that holds both its first row and its
  * target, so none straddles a boundary. Samples come in time order:
  * training, validation, test. */
@@ -225,7 +225,16 @@ NnDataset  *nn_series_dataset_new    (const char *name, const float *values, siz
  *     rows train, the next VAL validate (the trainer's validation split,
  *     nn_dataset_get_series), the rest test; never shuffled across. Inputs
  *     and target are normalized with the training rows' mean and std only.
- *     The naive baselines (nn_dataset_get_baselines) use `period`.)
+ *     The naive baselines (nn_dataset_get_baselines) use `period`.
+ *     relative=1: the target is the change, value[end + delay] -
+ *     value[end], divided by the training rows' std of the changes over
+ *     `delay` rows (not centred: 0 is the last-value forecast, and MAE ×
+ *     NnBaselines.target_std is the forecast's MAE in °F).
+ *     inputs=levels|changes|both: each step's values (levels, the
+ *     default), their changes over the `delay` rows before them (divided
+ *     the same way; a window then reaches `delay` rows further back), or
+ *     both (levels' columns, then changes'). Every series spec below
+ *     takes relative= and inputs= too.)
  *   seattle-weather[:target=temp_max][:columns=precipitation,temp_max,temp_min,wind]
  *                  [:lookback=30][:step=1][:delay=1][:period=365][:split=..][:dir=PATH]
  *     (daily, 2012-2015, °C and mm; the target column is an input too)
