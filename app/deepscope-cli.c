@@ -741,6 +741,9 @@ print_baselines (const NnDataset *ds, const NnScores *test, gboolean json)
   if (found)
     printf ("test_mae in %s: %.4f%s\n", ds->series->unit ? "units" : "the target's units",
             mae * b.target_std, unit);
+  if (b.relative)
+    printf ("(the model forecasts the change from the last value, in steps of %.4g%s: "
+            "its MAE is the forecast's)\n", b.target_std, unit);
   printf ("baseline_last_mae: %.4f%s (%.4f normalized): the last value\n",
           b.test_last, unit, b.test_last_norm);
   printf ("baseline_period_mae: %.4f%s (%.4f normalized): the same time %d rows before\n",

@@ -116,14 +116,30 @@ typedef struct {
   double test_last, test_period;
   double val_last_norm, val_period_norm;  /* MAE, normalized units */
   double test_last_norm, test_period_norm;
-  double target_mean, target_std;         /* training rows' statistics */
+  double target_mean, target_std;         /* the target's normalization: normalized =
+                                           * (target - mean) / std; MAE normalized × std =
+                                           * MAE in the target's units */
+  gboolean relative;                      /* the target is the change from the last value
+                                           * (relative=1): mean 0, std that change's */
 } NnBaselines;
+
+/* What a window's steps hold, per column: the value (LEVELS, normalized
+ * with the training rows' mean and std), its change over the `delay` rows
+ * before it (CHANGES: value[r] - value[r - delay], divided by that
+ * change's std over the training rows, so a window reaches `delay` rows
+ * further back), or both (BOTH: the levels' columns, then the changes'). */
+typedef enum {
+  NN_SERIES_LEVELS,
+  NN_SERIES_CHANGES,
+  NN_SERIES_BOTH
+} NnSeriesInputs;
 
 /* A time series and how it was cut into windows. Sample i's inputs are the
  * rows window_end[i] - (lookback - 1)·step, ..., window_end[i] (every
- * step-th row) of every column, shape (lookback, n_columns); its target is
- * the target column at row window_end[i] + delay. Rows [0, train_end) are
- * the training split, [train_end, val_end) validation, the rest test; a
+ * step-th row) of every column, shape (lookback, n_columns) (twice the
+ * columns with inputs BOTH); its target is the target column at row
+ * window_end[i] + delay (minus its value at window_end[i] when
+ * relative). Rows [0, train_end) are the training split, [train_end, val_end) validation, the rest test; a
  * window belongs to the split that holds both its first row and its
  * target, so none straddles a boundary. Samples come in time order:
  * training, validation, test. */
@@ -139,6 +155,10 @@ typedef struct _NnSeries {
   float      *mean, *std;                 /* per column, training rows only */
   guint32    *window_end;                 /* per sample (ds->n) */
   NnBaselines baselines;
+  gboolean    relative;                   /* target = value[end + delay] - value[end] */
+  NnSeriesInputs inputs;                  /* what a window's steps hold */
+  float      *change_std;                 /* per column, with relative or changes: the
+                                           * training rows' std of value[r] - value[r - delay] */
 } NnSeries;
 
 /* The series behind a windowed dataset (borrowed), or NULL. */
@@ -155,6 +175,9 @@ typedef struct {
   double train_fraction, val_fraction;    /* of the rows; test gets the rest */
   int    target;                          /* column of the target */
   const char *unit;                       /* the values' unit, or NULL */
+  gboolean relative;                      /* target = the change from the window's last
+                                           * value, divided by its training std */
+  NnSeriesInputs inputs;                  /* LEVELS (0) unless asked */
 } NnSeriesOptions;
 /* A windowed dataset from a series values (n_rows, n_columns) in time
  * order, normalized with the training rows' mean and std (inputs and
@@ -202,7 +225,16 @@ NnDataset  *nn_series_dataset_new    (const char *name, const float *values, siz
  *     rows train, the next VAL validate (the trainer's validation split,
  *     nn_dataset_get_series), the rest test; never shuffled across. Inputs
  *     and target are normalized with the training rows' mean and std only.
- *     The naive baselines (nn_dataset_get_baselines) use `period`.)
+ *     The naive baselines (nn_dataset_get_baselines) use `period`.
+ *     relative=1: the target is the change, value[end + delay] -
+ *     value[end], divided by the training rows' std of the changes over
+ *     `delay` rows (not centred: 0 is the last-value forecast, and MAE ×
+ *     NnBaselines.target_std is the forecast's MAE in °F).
+ *     inputs=levels|changes|both: each step's values (levels, the
+ *     default), their changes over the `delay` rows before them (divided
+ *     the same way; a window then reaches `delay` rows further back), or
+ *     both (levels' columns, then changes'). Every series spec below
+ *     takes relative= and inputs= too.)
  *   seattle-weather[:target=temp_max][:columns=precipitation,temp_max,temp_min,wind]
  *                  [:lookback=30][:step=1][:delay=1][:period=365][:split=..][:dir=PATH]
  *     (daily, 2012-2015, °C and mm; the target column is an input too)

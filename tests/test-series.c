@@ -413,6 +413,233 @@ test_generated (void)
   g_assert_cmpfloat_with_epsilon (bl.test_period, 2 / sqrt (G_PI), 0.2);
 }
 
+/* relative=1 with inputs=both: the target is the change from the window's
+ * last value, divided by the std of the changes over `delay` rows in the
+ * training rows alone; each step holds its level, then its change over
+ * `delay` rows; the last-value baseline is the MAE of change 0. */
+static void
+test_relative (void)
+{
+  /* 60 rows of a bending curve (changes vary) in column a, a ramp in b;
+   * rows 0-29 train, 30-44 validate, 45-59 test. */
+  float v[120], w[120];
+  for (int r = 0; r < 60; r++)
+    {
+      v[2 * r] = 0.05f * (float) (r * r) + 3.f * sinf ((float) r);
+      v[2 * r + 1] = (float) r;
+    }
+  memcpy (w, v, sizeof v);
+  /* The same series with its test rows wildly different. */
+  for (int r = 45; r < 60; r++)
+    w[2 * r] = 1000.f * (float) (r % 3) - 77.f;
+  NnSeriesOptions o = options (3, 2, 3);
+  o.relative = TRUE;
+  o.inputs = NN_SERIES_BOTH;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NnDataset) ds = nn_series_dataset_new ("bend", v, 60, 2, ramp_cols, &o, &error);
+  g_assert_no_error (error);
+  g_autoptr(NnDataset) dw = nn_series_dataset_new ("bend", w, 60, 2, ramp_cols, &o, &error);
+  g_assert_no_error (error);
+  const NnSeries *s = nn_dataset_get_series (ds);
+  g_assert_true (s->relative);
+  g_assert_cmpint (ds->inputs[0]->shape[0], ==, 3);
+  g_assert_cmpint (ds->inputs[0]->shape[1], ==, 4);
+
+  /* A window reaches 4 rows back and its changes 3 more: the first
+   * training window ends at row 7, 30 - 7 - 3 = 20 of them; 15 - 10 = 5
+   * validation and 5 test windows. */
+  g_assert_cmpuint (s->window_end[0], ==, 7);
+  g_assert_cmpuint (ds->n, ==, 30);
+  g_assert_cmpuint (ds->n_val, ==, 5);
+  g_assert_cmpuint (ds->n_test, ==, 5);
+  g_assert_cmpuint (s->window_end[20], ==, 37);
+
+  /* The scale by hand: changes over 3 rows, rows 3..29 (training only). */
+  double sum = 0, sq = 0;
+  for (int r = 3; r < 30; r++)
+    sum += v[2 * r] - v[2 * (r - 3)];
+  double mean = sum / 27.0;
+  for (int r = 3; r < 30; r++)
+    {
+      double d = v[2 * r] - v[2 * (r - 3)] - mean;
+      sq += d * d;
+    }
+  double sd = sqrt (sq / 27.0);
+  NnBaselines b, bw;
+  g_assert_true (nn_dataset_get_baselines (ds, &b));
+  g_assert_true (nn_dataset_get_baselines (dw, &bw));
+  g_assert_true (b.relative);
+  g_assert_cmpfloat_with_epsilon (b.target_std, sd, 1e-5);
+  g_assert_cmpfloat (b.target_mean, ==, 0.0);
+  /* Statistics from the training split only: the test rows changed, the
+   * scales did not. */
+  g_assert_cmpfloat (bw.target_std, ==, b.target_std);
+  g_assert_cmpfloat (dw->series->change_std[1], ==, s->change_std[1]);
+  g_assert_cmpfloat (dw->series->std[0], ==, s->std[0]);
+  g_assert_cmpfloat (bw.test_last, !=, b.test_last);
+
+  double abs_change = 0, abs_norm = 0;
+  for (size_t i = 0; i < ds->n; i++)
+    {
+      size_t end = s->window_end[i];
+      /* The target: a at end + 3 minus a at end, by hand. */
+      float change = v[2 * (end + 3)] - v[2 * end];
+      g_assert_cmpfloat (raw (ds->targets[0], i, 0), ==, change);
+      float y;
+      guint32 idx = (guint32) i;
+      nn_array_gather (ds->targets[0], &idx, 1, &y);
+      g_assert_cmpfloat_with_epsilon (y, change / sd, 1e-4);
+      /* Steps end-4, end-2, end: levels a, b, then changes over 3 rows. */
+      for (int t = 0; t < 3; t++)
+        {
+          size_t r = end - 4 + 2 * (size_t) t;
+          g_assert_cmpfloat (raw (ds->inputs[0], i, 4 * t), ==, v[2 * r]);
+          g_assert_cmpfloat (raw (ds->inputs[0], i, 4 * t + 1), ==, v[2 * r + 1]);
+          g_assert_cmpfloat (raw (ds->inputs[0], i, 4 * t + 2), ==, v[2 * r] - v[2 * (r - 3)]);
+          g_assert_cmpfloat (raw (ds->inputs[0], i, 4 * t + 3), ==, 3.f);
+        }
+      if (i >= ds->n - ds->n_test)
+        {
+          abs_change += fabsf (change);
+          abs_norm += fabsf (y);
+        }
+    }
+  /* The last-value baseline is the MAE of a forecast of change 0, in the
+   * target's units and in the model's (normalized) units. */
+  g_assert_cmpuint (ds->n_test, >, 0);
+  g_assert_cmpfloat_with_epsilon (b.test_last, abs_change / ds->n_test, 1e-5);
+  g_assert_cmpfloat_with_epsilon (b.test_last_norm, abs_norm / ds->n_test, 1e-4);
+  g_assert_cmpstr (ds->inputs[0]->feature_names[2], ==, "a[t-4]-a[t-7]");
+  g_assert_cmpstr (ds->inputs[0]->feature_names[9], ==, "b[t-0]");
+
+  /* inputs=changes alone: one change per column; the default keeps the
+   * absolute target. */
+  o.inputs = NN_SERIES_CHANGES;
+  g_autoptr(NnDataset) dc = nn_series_dataset_new ("bend", v, 60, 2, ramp_cols, &o, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (dc->inputs[0]->shape[1], ==, 2);
+  size_t e0 = dc->series->window_end[0];
+  g_assert_cmpfloat (raw (dc->inputs[0], 0, 4), ==, v[2 * e0] - v[2 * (e0 - 3)]);
+
+  /* Specs: the options parse, and a wrong one names the choices. */
+  g_autoptr(NnDataset) sp = nn_dataset_open ("series:n=500:lookback=12:delay=6:relative=1"
+                                             ":inputs=changes", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (sp->series->relative);
+  g_assert_null (nn_dataset_open ("series:n=500:inputs=deltas", NULL, &error));
+  g_assert_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN);
+  g_assert_nonnull (strstr (error->message, "levels"));
+  g_clear_error (&error);
+  g_assert_null (nn_dataset_open ("series:n=500:relative=2", NULL, &error));
+  g_assert_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN);
+  g_clear_error (&error);
+}
+
+/* A small GRU forecaster on (12, 1) windows, compiled with MAE. */
+static const char small_forecaster[] =
+  "{\"format\": \"deepscope-model\", \"version\": 1, \"name\": \"small\","
+  " \"config\": {\"layers\": ["
+  "  {\"class_name\": \"Input\", \"name\": \"in\", \"config\": {\"shape\": [12, 1]},"
+  "   \"inbound_nodes\": []},"
+  "  {\"class_name\": \"GRU\", \"name\": \"gru\", \"config\": {\"units\": 4},"
+  "   \"inbound_nodes\": [[[\"in\", 0, 0]]]},"
+  "  {\"class_name\": \"Dense\", \"name\": \"out\","
+  "   \"config\": {\"units\": 1, \"activation\": \"linear\"},"
+  "   \"inbound_nodes\": [[[\"gru\", 0, 0]]]}],"
+  "  \"input_layers\": [[\"in\", 0, 0]], \"output_layers\": [[\"out\", 0, 0]]},"
+  " \"compile\": {\"optimizer\": {\"class_name\": \"RMSprop\","
+  "  \"config\": {\"learning_rate\": 0.001}}, \"loss\": [\"mae\"], \"metrics\": [[\"mae\"]]}}";
+
+static double
+scores_mae (NnModel *m, NnDataset *ds, const guint32 *idx, size_t n)
+{
+  g_autoptr(GError) error = NULL;
+  NnScores sc = { 0 };
+  gboolean found = FALSE;
+  g_assert_true (nn_model_evaluate (m, ds, idx, n, 64, &sc, &error));
+  g_assert_no_error (error);
+  double v = nn_scores_get (&sc, "mae", &found);
+  g_assert_true (found);
+  nn_scores_clear (&sc);
+  return v;
+}
+
+/* The trainer validates on the series's own validation windows (the last
+ * n_val of train_idx), not on the share its validation_split asks for:
+ * the epoch's val_mae is the trained model's MAE on exactly those. */
+static void
+test_trainer_validates_n_val (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NnDataset) ds = nn_dataset_open ("series:n=1200:lookback=12:delay=6", NULL,
+                                             &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ds->n_val, >, 0);
+  g_assert_cmpuint (ds->n_val, <, ds->n_train);
+  g_autoptr(NnModel) m = nn_model_load_from_data (small_forecaster, -1, &error);
+  g_assert_no_error (error);
+  g_assert_true (nn_model_init_weights (m, 1, &error));
+  g_assert_no_error (error);
+
+  g_autoptr(NnTrainer) t = nn_trainer_new ();
+  NnFitConfig cfg;
+  nn_fit_config_init (&cfg);
+  cfg.epochs = 1;
+  cfg.batch_size = 32;
+  /* Half the training windows: far more than the series's own split. */
+  cfg.validation_split = 0.5;
+  cfg.seed = 1;
+  cfg.snapshot_every = -1;
+  g_assert_true (nn_trainer_start (t, m, ds, &cfg, &error));
+  g_assert_no_error (error);
+  g_assert_true (nn_trainer_join (t, &error));
+  g_assert_no_error (error);
+  double val_mae = NAN;
+  NnEvent *e;
+  while ((e = nn_trainer_pop_event (t)))
+    {
+      gboolean found = FALSE;
+      double v = nn_event_get (e, "val_mae", &found);
+      if (e->kind == NN_EVENT_EPOCH && found)
+        val_mae = v;
+      nn_event_free (e);
+    }
+  g_assert_false (isnan (val_mae));
+
+  g_autoptr(NnModel) trained = nn_trainer_dup_model (t);
+  size_t n_tr = ds->n_train - ds->n_val;
+  double own = scores_mae (trained, ds, ds->train_idx + n_tr, ds->n_val);
+  size_t half = ds->n_train - (size_t) (ds->n_train * 0.5);
+  double split = scores_mae (trained, ds, ds->train_idx + half, ds->n_train - half);
+  g_test_message ("%zu training windows, %zu the series's validation: val_mae %.6f, MAE on "
+                  "them %.6f, on the last half %.6f", ds->n_train, ds->n_val, val_mae, own,
+                  split);
+  g_assert_cmpfloat (fabs (own - split), >, 1e-4);
+  g_assert_cmpfloat_with_epsilon (val_mae, own, 1e-5);
+}
+
+/* The messages for a missing or unknown spec name the time series and
+ * text specs too. */
+static void
+test_unknown_lists_specs (void)
+{
+  static const char *const specs[] = { "", "no-such-data" };
+  static const char *const names[] = {
+    "seattle-temps", "seattle-weather", "series", "PATH.csv:window=", "fortunes:topics=",
+    "text:DIR", "chars:FILE", "fashion-mnist",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (specs); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(NnDataset) ds = nn_dataset_open (specs[i], NULL, &error);
+      g_assert_null (ds);
+      g_assert_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN);
+      for (guint k = 0; k < G_N_ELEMENTS (names); k++)
+        if (strstr (error->message, names[k]) == NULL)
+          g_error ("“%s” does not name %s", error->message, names[k]);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -426,5 +653,8 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/series/malformed", test_malformed);
   g_test_add_func ("/engine/series/seattle", test_seattle);
   g_test_add_func ("/engine/series/generated", test_generated);
+  g_test_add_func ("/engine/series/relative", test_relative);
+  g_test_add_func ("/engine/series/trainer-validates-n-val", test_trainer_validates_n_val);
+  g_test_add_func ("/engine/series/unknown-lists-specs", test_unknown_lists_specs);
   return g_test_run ();
 }

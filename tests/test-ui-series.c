@@ -1,13 +1,51 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The Data view's time-series preview under a private X server: a
  * windowed series loads, its plot is drawn column by column, and Shuffle
- * shows another window of the same series. */
+ * shows another window of the same series. The Train view draws a
+ * series's naive forecasts beside the model's MAE.
+ * DEEPSCOPE_SCREENSHOTS=DIR also writes data-series.png and
+ * train-series.png there. */
+#include <math.h>
+#include <string.h>
 #include <adwaita.h>
 
 #include "ds-application.h"
 #include "ds-data-view-private.h"
+#include "ds-plot-private.h"
+#include "ds-train-view-private.h"
 #include "ds-window.h"
 #include "ui-test-util.h"
+
+static void
+screenshot (DsWindow   *window,
+            const char *name)
+{
+  const char *dir = g_getenv ("DEEPSCOPE_SCREENSHOTS");
+  GtkWidget *w = GTK_WIDGET (window);
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = NULL;
+  GdkPaintable *paintable;
+
+  if (dir == NULL)
+    return;
+  paintable = gtk_widget_paintable_new (w);
+  /* The paintable is empty while the window waits for a new layout. */
+  for (int tries = 0; node == NULL && tries < 50; tries++)
+    {
+      GtkSnapshot *snap = gtk_snapshot_new ();
+
+      ui_spin (200);
+      gdk_paintable_snapshot (paintable, snap, gtk_widget_get_width (w),
+                              gtk_widget_get_height (w));
+      node = gtk_snapshot_free_to_node (snap);
+    }
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (w)), node, NULL);
+  path = g_strdup_printf ("%s/%s.png", dir, name);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_object_unref (paintable);
+}
 
 static gboolean
 settled (gpointer data)
@@ -49,10 +87,104 @@ test_series_preview (void)
   ui_close_window_checked (window);
 }
 
+typedef struct
+{
+  DsTrainView *view;
+  int          epochs;
+} EpochWait;
+
+static gboolean
+epochs_reached (gpointer data)
+{
+  EpochWait *w = data;
+  DsTrainingRun *run = ds_train_view_get_current_run (w->view);
+
+  return run && ds_training_run_get_epochs_done (run) >= w->epochs;
+}
+
+static gboolean
+store_has_seattle (gpointer data)
+{
+  DsDatasetStore *store = data;
+
+  return settled (store) && ds_dataset_store_get_dataset (store)
+         && g_str_has_prefix (ds_dataset_store_get_spec (store), "seattle-temps");
+}
+
+/* The GRU forecaster sample trains from the Train view; its MAE chart
+ * holds the naive forecast's validation MAE (delay = period = 24: one line
+ * with both names) in the chart's normalized units, labelled in °F; the
+ * loss chart has none. */
+static void
+test_train_baselines (void)
+{
+  const char *samples = g_getenv ("DEEPSCOPE_SAMPLES");
+  g_autofree char *path = g_build_filename (samples, "seattle_gru.json", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  DsWindow *window = ds_window_new (NULL);
+  DsDataView *data;
+  DsTrainView *train;
+  DsDatasetStore *store;
+  NnBaselines b;
+  NnDataset *ds;
+  DsPlot *mae;
+  const char *label = NULL;
+  EpochWait ew;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  data = DS_DATA_VIEW (ds_window_get_view (window, "data"));
+  train = DS_TRAIN_VIEW (ds_window_get_view (window, "train"));
+  store = ds_data_view_get_store (data);
+  ui_spin (100);
+  g_assert_true (ds_window_open (window, file) == window);
+  if (!ui_wait_for (store_has_seattle, store, 30000))
+    {
+      /* apt-get install python3-vega-datasets */
+      g_test_skip ("seattle-temps did not load");
+      ui_close_window_checked (window);
+      return;
+    }
+  ds = ds_dataset_get (ds_dataset_store_get_dataset (store));
+  g_assert_true (nn_dataset_get_baselines (ds, &b));
+  ds_window_set_visible_view (window, "data");
+  g_assert_true (ui_wait_for (drawn, data, 5000));
+  screenshot (window, "data-series");
+
+  ds_window_set_visible_view (window, "train");
+  ui_spin (150);
+  gtk_widget_activate (ds_train_view_get_button (train, "start"));
+  ew.view = train;
+  ew.epochs = 3;
+  g_assert_true (ui_wait_for (epochs_reached, &ew, 120000));
+  ui_spin (300);
+  mae = ds_train_view_get_plot (train, "mae");
+  g_assert_nonnull (mae);
+  g_assert_cmpuint (ds_plot_get_n_references (mae), ==, 1);
+  g_assert_cmpfloat_with_epsilon (ds_plot_get_reference (mae, 0, &label), b.val_last_norm, 1e-9);
+  g_test_message ("MAE chart: “%s” at %.4f", label, ds_plot_get_reference (mae, 0, NULL));
+  g_assert_nonnull (strstr (label, "last value"));
+  g_assert_nonnull (strstr (label, "same time yesterday"));
+  g_assert_nonnull (strstr (label, "°F"));
+  g_assert_cmpuint (ds_plot_get_n_references (ds_train_view_get_plot (train, "loss")), ==, 0);
+  /* The line is in sight: the chart's range takes it in. */
+  {
+    double x0, x1, y0, y1;
+
+    ds_plot_get_view (mae, &x0, &x1, &y0, &y1);
+    g_assert_cmpfloat (y0, <=, b.val_last_norm);
+    g_assert_cmpfloat (y1, >=, b.val_last_norm);
+  }
+  ds_train_view_set_plot_options (train, 0, FALSE, TRUE);
+  screenshot (window, "train-series");
+  ui_stop_run_and_close (window);
+}
+
 int
 main (int argc, char **argv)
 {
   ui_test_init (&argc, &argv);
   g_test_add_func ("/ui/series/preview", test_series_preview);
+  g_test_add_func ("/ui/series/train-baselines", test_train_baselines);
   return g_test_run ();
 }

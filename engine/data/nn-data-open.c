@@ -654,6 +654,13 @@ apply_target_input (NnDataset  *ds,
   return TRUE;
 }
 
+/* Every spec nn_dataset_open knows, for the messages that list them. */
+#define KNOWN_DATASETS \
+  "fashion-mnist, spirals, moons, circles, xor, blobs, plane, gaussians, regression, " \
+  "twoinput, shapes, fortunes:topics=A,B, text:DIR, chars:FILE, seattle-temps, " \
+  "seattle-weather, series, PATH.csv:window=N (a time series), a .csv file, a folder " \
+  "of class sub-folders (images or text) or a folder of IDX files"
+
 NnDataset *
 nn_dataset_open (const char    *spec,
                  GCancellable  *cancel,
@@ -664,10 +671,7 @@ nn_dataset_open (const char    *spec,
   if (spec == NULL || spec[0] == '\0')
     {
       g_set_error_literal (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                           "No dataset given: use fashion-mnist, spirals, moons, circles, "
-                           "xor, blobs, plane, gaussians, regression, twoinput, shapes, "
-                           "fortunes, text:DIR, chars:FILE, a .csv file or a folder of IDX "
-                           "files");
+                           "No dataset given: use " KNOWN_DATASETS);
       return NULL;
     }
 
@@ -778,10 +782,7 @@ nn_dataset_open (const char    *spec,
     ds = open_idx_dir (&s, cancel, error);
   else
     g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                 "Unknown dataset “%s”: use fashion-mnist, spirals, moons, circles, xor, "
-                 "blobs, plane, gaussians, regression, twoinput, shapes, fortunes, text:DIR, "
-                 "chars:FILE, a .csv file or a folder of IDX files",
-                 s.name);
+                 "Unknown dataset “%s”: use " KNOWN_DATASETS, s.name);
 
   if (ds != NULL && features != 0 && !nn_dataset_apply_features (ds, features, error))
     g_clear_pointer (&ds, nn_dataset_free);

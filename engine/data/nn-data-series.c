@@ -44,6 +44,7 @@ nn_series_free (NnSeries *s)
   g_free (s->mean);
   g_free (s->std);
   g_free (s->window_end);
+  g_free (s->change_std);
   g_free (s);
 }
 
@@ -152,12 +153,15 @@ nn_series_dataset_new (const char                *name,
    * target: a window and its target need span + delay + 1 rows. */
   size_t span = (size_t) (opt->lookback - 1) * (size_t) opt->step;
   size_t delay = (size_t) opt->delay;
-  if (n_rows < span + delay + 1)
+  /* Changes read `delay` rows before each step: the window reaches that
+   * much further back, and those rows must be in its split too. */
+  size_t reach = span + (opt->inputs != NN_SERIES_LEVELS ? delay : 0);
+  if (n_rows < reach + delay + 1)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
                    "%s has %zu rows, too few for one window: lookback %d × step %d and a "
                    "delay of %d need %zu; lower lookback, step or delay",
-                   name, n_rows, opt->lookback, opt->step, opt->delay, span + delay + 1);
+                   name, n_rows, opt->lookback, opt->step, opt->delay, reach + delay + 1);
       return NULL;
     }
 
@@ -166,9 +170,9 @@ nn_series_dataset_new (const char                *name,
                                    + 0.5);
   train_end = MIN (train_end, n_rows);
   val_end = CLAMP (val_end, train_end, n_rows);
-  size_t n_tr = split_windows (0, train_end, span, delay);
-  size_t n_va = split_windows (train_end, val_end, span, delay);
-  size_t n_te = split_windows (val_end, n_rows, span, delay);
+  size_t n_tr = split_windows (0, train_end, reach, delay);
+  size_t n_va = split_windows (train_end, val_end, reach, delay);
+  size_t n_te = split_windows (val_end, n_rows, reach, delay);
   const char *empty = n_tr == 0 ? "training" : val_end > train_end && n_va == 0 ? "validation"
                       : n_rows > val_end && n_te == 0 ? "test" : NULL;
   if (empty != NULL)
@@ -182,7 +186,7 @@ nn_series_dataset_new (const char                *name,
                    : g_str_equal (empty, "validation") ? train_end + 1 : val_end + 1,
                    g_str_equal (empty, "training") ? train_end
                    : g_str_equal (empty, "validation") ? val_end : n_rows,
-                   opt->lookback, opt->step, opt->delay, span + delay + 1);
+                   opt->lookback, opt->step, opt->delay, reach + delay + 1);
       return NULL;
     }
   size_t n = n_tr + n_va + n_te;
@@ -205,7 +209,9 @@ nn_series_dataset_new (const char                *name,
         }
 
   int F = n_columns;
-  int in_shape[2] = { opt->lookback, F };
+  /* Input columns per step: the levels, their changes, or both. */
+  int W = opt->inputs == NN_SERIES_BOTH ? 2 * F : F;
+  int in_shape[2] = { opt->lookback, W };
   int t_shape[1] = { 1 };
   g_autoptr(NnArray) in = nn_array_new ("series", NN_DTYPE_F32, 2, in_shape, n, error);
   if (in == NULL)
@@ -237,6 +243,8 @@ nn_series_dataset_new (const char                *name,
   s->period = opt->period;
   s->train_end = train_end;
   s->val_end = val_end;
+  s->relative = opt->relative;
+  s->inputs = opt->inputs;
   s->window_end = g_new (guint32, n);
 
   /* Statistics of the training rows only; the second pass runs around the
@@ -258,45 +266,105 @@ nn_series_dataset_new (const char                *name,
       s->std[c] = (float) MAX (sqrt (sq / (double) train_end), 1e-7);
     }
 
-  /* Windows, split by split, in time order. */
+  /* Window ends, split by split, in time order. */
   const size_t lo[3] = { 0, train_end, val_end };
   const size_t counts[3] = { n_tr, n_va, n_te };
-  float *x = in->data, *y = tg->data;
   size_t k = 0;
   for (int sp = 0; sp < 3; sp++)
     for (size_t i = 0; i < counts[sp]; i++, k++)
-      {
-        size_t end = lo[sp] + span + i;
-        s->window_end[k] = (guint32) end;
-        for (int t = 0; t < opt->lookback; t++)
-          memcpy (x + (k * opt->lookback + t) * F,
-                  kept + (end - span + (size_t) t * opt->step) * F, F * sizeof (float));
-        y[k] = kept[(end + delay) * F + opt->target];
-      }
+      s->window_end[k] = (guint32) (lo[sp] + reach + i);
+
+  /* The scale of the changes over `delay` rows, per column, from the
+   * training rows alone (around their mean; the data keep 0 as "no
+   * change"): the target's when it is the change, the inputs' when they
+   * are changes, so both are in the same units. */
+  if (opt->relative || opt->inputs != NN_SERIES_LEVELS)
+    {
+      s->change_std = g_new0 (float, F);
+      for (int c = 0; c < F; c++)
+        {
+          double sum = 0, sq = 0, count = (double) (train_end - delay);
+          for (size_t r = delay; r < train_end; r++)
+            sum += kept[r * F + c] - kept[(r - delay) * F + c];
+          double mean = sum / count;
+          for (size_t r = delay; r < train_end; r++)
+            {
+              double d = kept[r * F + c] - kept[(r - delay) * F + c] - mean;
+              sq += d * d;
+            }
+          s->change_std[c] = (float) MAX (sqrt (sq / count), 1e-7);
+        }
+    }
+  double change_sd = s->change_std != NULL ? s->change_std[opt->target] : 1.0;
+
+  /* The windows: levels kept in the data's units (the array's scale and
+   * offset normalize them), changes stored as differences. */
+  float *x = in->data, *y = tg->data;
+  for (k = 0; k < n; k++)
+    {
+      size_t end = s->window_end[k];
+      for (int t = 0; t < opt->lookback; t++)
+        {
+          const float *row = kept + (end - span + (size_t) t * opt->step) * F;
+          float *dst = x + (k * opt->lookback + t) * W;
+          if (opt->inputs != NN_SERIES_CHANGES)
+            memcpy (dst, row, F * sizeof (float));
+          if (opt->inputs != NN_SERIES_LEVELS)
+            {
+              float *d = dst + (opt->inputs == NN_SERIES_BOTH ? F : 0);
+              for (int c = 0; c < F; c++)
+                d[c] = row[c] - row[c - (ptrdiff_t) delay * F];
+            }
+        }
+      y[k] = kept[(end + delay) * F + opt->target];
+      if (opt->relative)
+        y[k] -= kept[end * F + opt->target];
+    }
 
   in->scale = g_new (float, in->sample_size);
   in->offset = g_new (float, in->sample_size);
   in->feature_names = g_new0 (char *, in->sample_size);
   for (int t = 0; t < opt->lookback; t++)
-    for (int c = 0; c < F; c++)
+    for (int w = 0; w < W; w++)
       {
-        size_t j = (size_t) t * F + c;
-        in->scale[j] = 1.f / s->std[c];
-        in->offset[j] = -s->mean[c] / s->std[c];
-        in->feature_names[j] = g_strdup_printf ("%s[t-%zu]", s->columns[c],
-                                                (size_t) (opt->lookback - 1 - t) * opt->step);
+        size_t j = (size_t) t * W + w;
+        size_t lag = (size_t) (opt->lookback - 1 - t) * opt->step;
+        gboolean change = opt->inputs == NN_SERIES_CHANGES || w >= F;
+        int c = w % F;
+        if (change)
+          {
+            in->scale[j] = 1.f / s->change_std[c];
+            in->offset[j] = 0.f;
+            in->feature_names[j] = g_strdup_printf ("%s[t-%zu]-%s[t-%zu]", s->columns[c], lag,
+                                                    s->columns[c], lag + delay);
+          }
+        else
+          {
+            in->scale[j] = 1.f / s->std[c];
+            in->offset[j] = -s->mean[c] / s->std[c];
+            in->feature_names[j] = g_strdup_printf ("%s[t-%zu]", s->columns[c], lag);
+          }
       }
   tg->scale = g_new (float, 1);
   tg->offset = g_new (float, 1);
-  tg->scale[0] = 1.f / s->std[opt->target];
-  tg->offset[0] = -s->mean[opt->target] / s->std[opt->target];
+  if (opt->relative)
+    {
+      tg->scale[0] = (float) (1.0 / change_sd);
+      tg->offset[0] = 0.f;
+    }
+  else
+    {
+      tg->scale[0] = 1.f / s->std[opt->target];
+      tg->offset[0] = -s->mean[opt->target] / s->std[opt->target];
+    }
 
   /* Baselines on the validation and test windows. */
   NnBaselines *b = &s->baselines;
-  double sd = s->std[opt->target];
+  double sd = opt->relative ? change_sd : s->std[opt->target];
   b->period = opt->period;
-  b->target_mean = s->mean[opt->target];
+  b->target_mean = opt->relative ? 0.0 : s->mean[opt->target];
   b->target_std = sd;
+  b->relative = opt->relative;
   baseline_mae (s, s->window_end + n_tr, n_va, &b->val_last, &b->val_period);
   baseline_mae (s, s->window_end + n_tr + n_va, n_te, &b->test_last, &b->test_period);
   b->val_last_norm = b->val_last / sd;
@@ -324,7 +392,20 @@ nn_series_dataset_new (const char                *name,
     train_end + 1, val_end, n_te, val_end + 1, n_rows));
   g_ptr_array_add (notes, g_strdup_printf (
     "Normalized with the training rows' mean and std only (“%s”: mean %.4g%s, std %.4g%s)",
-    s->columns[opt->target], s->mean[opt->target], u, sd, u));
+    s->columns[opt->target], s->mean[opt->target], u, s->std[opt->target], u));
+  if (opt->relative)
+    g_ptr_array_add (notes, g_strdup_printf (
+      "The target is the change of “%s” over the %d rows after the window's last step "
+      "(the forecast is the last value plus it), divided by that change's std over the "
+      "training rows, %.4g%s: an MAE in these units times %.4g%s is the forecast's MAE, "
+      "and the last value is the forecast of change 0", s->columns[opt->target], opt->delay,
+      sd, u, sd, u));
+  if (opt->inputs != NN_SERIES_LEVELS)
+    g_ptr_array_add (notes, g_strdup_printf (
+      "Inputs: %seach step's change over the %d rows before it, divided by that change's "
+      "std over the training rows (“%s”: %.4g%s)",
+      opt->inputs == NN_SERIES_BOTH ? "the normalized values, then " : "", opt->delay,
+      s->columns[opt->target], s->change_std[opt->target], u));
   g_ptr_array_add (notes, g_strdup_printf (
     "Naive baselines, test MAE: last value %.4g%s (%.4g normalized), same time one period "
     "(%d rows) before %.4g%s (%.4g normalized); validation: %.4g%s and %.4g%s",
@@ -427,11 +508,30 @@ opts_window (const Opts       *o,
              NnSeriesOptions  *opt,
              GError          **error)
 {
+  int relative;
   if (!opts_int (o, "lookback", lookback, 1, SERIES_MAX_LOOKBACK, &opt->lookback, error)
       || !opts_int (o, "step", 1, 1, SERIES_MAX_ROWS, &opt->step, error)
       || !opts_int (o, "delay", delay, 1, SERIES_MAX_ROWS, &opt->delay, error)
-      || !opts_int (o, "period", period, 1, SERIES_MAX_ROWS, &opt->period, error))
+      || !opts_int (o, "period", period, 1, SERIES_MAX_ROWS, &opt->period, error)
+      || !opts_int (o, "relative", 0, 0, 1, &relative, error))
     return FALSE;
+  opt->relative = relative != 0;
+  const char *inputs = opts_get (o, "inputs");
+  opt->inputs = NN_SERIES_LEVELS;
+  if (inputs != NULL)
+    {
+      if (g_str_equal (inputs, "changes"))
+        opt->inputs = NN_SERIES_CHANGES;
+      else if (g_str_equal (inputs, "both"))
+        opt->inputs = NN_SERIES_BOTH;
+      else if (!g_str_equal (inputs, "levels"))
+        {
+          g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
+                       "Option “inputs” takes levels (the values), changes (each step's "
+                       "difference from the window's last value) or both, not “%s”", inputs);
+          return FALSE;
+        }
+    }
   opt->train_fraction = 0.5;
   opt->val_fraction = 0.25;
   const char *split = opts_get (o, "split");
@@ -719,7 +819,7 @@ nn_series_open (const char       *name,
   if (g_str_equal (name, "seattle-temps"))
     {
       static const char *const accepted[] = { "lookback", "step", "delay", "period", "split",
-                                              "dir", NULL };
+                                              "relative", "inputs", "dir", NULL };
       if (!opts_check (&o, name, accepted, error)
           || !opts_window (&o, 120, 24, 24, &opt, error)
           || vega_path (&o, "seattle-temps.csv", &path, error) == NULL)
@@ -729,7 +829,8 @@ nn_series_open (const char       *name,
   if (g_str_equal (name, "seattle-weather"))
     {
       static const char *const accepted[] = { "target", "columns", "lookback", "step", "delay",
-                                              "period", "split", "dir", NULL };
+                                              "period", "split", "relative", "inputs",
+                                              "dir", NULL };
       if (!opts_check (&o, name, accepted, error)
           || !opts_window (&o, 30, 1, 365, &opt, error)
           || vega_path (&o, "seattle-weather.csv", &path, error) == NULL)
@@ -740,7 +841,8 @@ nn_series_open (const char       *name,
   if (g_str_equal (name, "series"))
     {
       static const char *const accepted[] = { "n", "noise", "seed", "lookback", "step", "delay",
-                                              "period", "split", NULL };
+                                              "period", "split", "relative", "inputs",
+                                              NULL };
       if (!opts_check (&o, name, accepted, error)
           || !opts_window (&o, 120, 24, 24, &opt, error))
         return NULL;
@@ -749,7 +851,7 @@ nn_series_open (const char       *name,
 
   /* PATH.csv:window=LOOKBACK */
   static const char *const accepted[] = { "window", "columns", "target", "step", "delay",
-                                          "period", "split", NULL };
+                                          "period", "split", "relative", "inputs", NULL };
   g_autofree char *base = g_path_get_basename (name);
   int lookback;
   if (!opts_check (&o, base, accepted, error)

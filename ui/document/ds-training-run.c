@@ -958,6 +958,10 @@ ds_training_run_get_seconds_left (DsTrainingRun *self)
     return -1;
   ds = ds_dataset_get (self->dataset);
   n_train = ds->n_train * (1 - self->cfg.validation_split);
+  /* A dataset's own validation split overrides validation_split, as in
+   * the trainer (a time series's later windows). */
+  if (ds->n_val > 0 && ds->n_val < ds->n_train)
+    n_train = (double) (ds->n_train - ds->n_val);
   if (self->cfg.kfold > 1)
     n_train = ds->n_train * (1 - 1.0 / self->cfg.kfold);
   per_epoch = n_train / self->samples_per_s;

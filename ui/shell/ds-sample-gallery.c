@@ -10,13 +10,15 @@
 
 /* The samples as a course: dense networks first, from a boundary in the
  * plane to a graph with two inputs and two outputs, then convnets, from
- * the classic one to transfer learning, then generative models. Each with one line on what it
+ * the classic one to transfer learning, then generative models, then
+ * sequences (the temperature forecasters). Each with one line on what it
  * teaches; the file's own description stays as the row's tooltip. */
 typedef enum
 {
   PART_DENSE,
   PART_CONV,
   PART_GENERATIVE,
+  PART_SEQUENCE,
   PART_OTHER,     /* samples the course does not know, by file name */
 } Part;
 
@@ -54,12 +56,21 @@ static const struct
     "The convolutional VAE: a 2-D latent plane in which clothes morph into one another" },
   { "fortunes_char_lstm", PART_GENERATIVE,
     "A character LSTM writes fortunes; the temperature trades safe repetition for surprise" },
+  { "seattle_gru", PART_SEQUENCE,
+    "Forecasting a day ahead: a GRU with recurrent dropout against the naive “last value”" },
+  { "seattle_gru_stacked", PART_SEQUENCE,
+    "Stacked recurrent layers: the first returns its whole sequence for the second to read" },
+  { "seattle_gru_bidirectional", PART_SEQUENCE,
+    "A bidirectional GRU: reading the past backwards as well, which a forecast gains little from" },
+  { "seattle_conv_gru", PART_SEQUENCE,
+    "A month of hours: 1-D convolutions and pooling shorten the sequence before a GRU reads it" },
 };
 
 static const char *const part_titles[] = {
   "Dense Networks",
   "Convolutional Networks",
   "Generative Models",
+  "Sequences",
   "More Samples",
 };
 

@@ -343,6 +343,50 @@ path_curve (cairo_t     *cr,
   (void) last_y;
 }
 
+/* The reference lines: fine dashes across the plot, each label at the
+ * right end above its line (below it when the line above is too near). */
+void
+_ds_plot_layer_references (DsPlot        *self,
+                           cairo_t       *cr,
+                           const Frame   *f,
+                           const Palette *pal,
+                           PangoLayout   *small)
+{
+  static const double dash[] = { 2, 3 };
+  double last_y = -INFINITY;
+
+  for (guint r = 0; r < self->ref_values->len; r++)
+    {
+      double v = g_array_index (self->ref_values, double, r);
+      double t = self->log_scale ? (v > 0 ? log10 (v) : NAN) : v;
+      double ny = (t - self->vy0) / (self->vy1 - self->vy0);
+      double y;
+      int tw, th;
+
+      if (!isfinite (ny) || ny < 0 || ny > 1)
+        continue;
+      y = py (f, ny);
+      cairo_save (cr);
+      cairo_set_dash (cr, dash, 2, 0);
+      cairo_set_line_width (cr, 1.5);
+      _ds_plot_set_color (cr, &pal->fg, 0.6);
+      cairo_move_to (cr, f->x, y);
+      cairo_line_to (cr, f->x + f->w, y);
+      cairo_stroke (cr);
+      cairo_restore (cr);
+
+      pango_layout_set_text (small, self->ref_labels->pdata[r], -1);
+      pango_layout_get_pixel_size (small, &tw, &th);
+      _ds_plot_set_color (cr, &pal->fg, 0.8);
+      if (fabs (y - last_y) < th + 2 || y - th - 2 < f->y)
+        cairo_move_to (cr, f->x + f->w - tw - 4, y + 2);
+      else
+        cairo_move_to (cr, f->x + f->w - tw - 4, y - th - 2);
+      show_with_halo (cr, small, &pal->background);
+      last_y = y;
+    }
+}
+
 void
 _ds_plot_layer_curves (DsPlot        *self,
               cairo_t       *cr,

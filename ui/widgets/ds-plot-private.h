@@ -22,6 +22,8 @@ struct _DsPlot
   gboolean    per_batch;
   gboolean    log_scale;
   double      smoothing;
+  GArray     *ref_values;     /* double: reference lines, metric units */
+  GPtrArray  *ref_labels;     /* char *, one per value */
 
   /* The view in data units (y transformed by log10 when log_scale). */
   gboolean    zoomed;
@@ -79,6 +81,7 @@ double _ds_plot_text_width (PangoLayout *layout, const char *text);
 void _ds_plot_format_tick (DsPlot *self, char *buf, gsize size, double t, double step, gboolean y_axis);
 int _ds_plot_y_ticks (DsPlot *self, double height, double *ticks, int max_ticks, double *step_out);
 void _ds_plot_layer_grid (DsPlot *self, cairo_t *cr, const Frame *f, const Palette *pal, PangoLayout *small);
+void _ds_plot_layer_references (DsPlot *self, cairo_t *cr, const Frame *f, const Palette *pal, PangoLayout *small);
 void _ds_plot_layer_curves (DsPlot *self, cairo_t *cr, const Frame *f, GArray *norm);
 void _ds_plot_layer_best (DsPlot *self, cairo_t *cr, const Frame *f, const Palette *pal, GArray *norm, PangoLayout *small);
 void _ds_plot_layer_markers (DsPlot *self, cairo_t *cr, const Frame *f, const GdkRGBA *halo, PangoLayout *small);
@@ -98,4 +101,9 @@ void        ds_plot_get_view       (DsPlot     *self,
                                     double     *y0,
                                     double     *y1);
 gboolean    ds_plot_get_zoomed     (DsPlot     *self);
+/* The reference lines: their count, and value and label of line i. */
+guint       ds_plot_get_n_references (DsPlot   *self);
+double      ds_plot_get_reference    (DsPlot   *self,
+                                      guint     i,
+                                      const char **label);
 gboolean    ds_plot_get_log_scale  (DsPlot     *self);

@@ -120,6 +120,18 @@ auto_view (DsPlot *self,
     }
   if (ax0 > ax1 || !isfinite (ay0) || !isfinite (ay1))
     return FALSE;
+  /* The reference lines are what the curves are measured against: keep
+   * them in sight. */
+  for (guint r = 0; r < self->ref_values->len; r++)
+    {
+      double t = transform_y (self, g_array_index (self->ref_values, double, r));
+
+      if (isfinite (t))
+        {
+          ay0 = MIN (ay0, t);
+          ay1 = MAX (ay1, t);
+        }
+    }
 
   if (self->per_batch || g_strcmp0 (self->metric, "lr") == 0)
     {
@@ -277,6 +289,7 @@ draw (DsPlot        *self,
   _ds_plot_set_color (cr, &pal->fg, 0.55);
 
   _ds_plot_layer_markers (self, cr, &f, &pal->background, small);
+  _ds_plot_layer_references (self, cr, &f, pal, small);
   _ds_plot_layer_curves (self, cr, &f, norm);
   _ds_plot_layer_best (self, cr, &f, pal, norm, small);
   if (crosshair)
@@ -581,6 +594,8 @@ ds_plot_finalize (GObject *object)
   g_ptr_array_unref (self->connected);
   g_free (self->metric);
   g_free (self->title);
+  g_array_unref (self->ref_values);
+  g_ptr_array_unref (self->ref_labels);
   G_OBJECT_CLASS (ds_plot_parent_class)->finalize (object);
 }
 
@@ -715,6 +730,8 @@ ds_plot_init (DsPlot *self)
   GtkGesture *click = gtk_gesture_click_new ();
 
   self->connected = g_ptr_array_new_with_free_func (g_object_unref);  /* refs of the runs */
+  self->ref_values = g_array_new (FALSE, FALSE, sizeof (double));
+  self->ref_labels = g_ptr_array_new_with_free_func (g_free);
   self->cross_x = self->cross_y = -1;
   self->vx1 = self->vy1 = 1;
 
@@ -852,6 +869,52 @@ ds_plot_reset_view (DsPlot *self)
   g_return_if_fail (DS_IS_PLOT (self));
   set_zoomed (self, FALSE);
   gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+ds_plot_set_references (DsPlot            *self,
+                        guint              n,
+                        const double      *values,
+                        const char *const *labels)
+{
+  gboolean same;
+
+  g_return_if_fail (DS_IS_PLOT (self));
+  g_return_if_fail (n == 0 || (values != NULL && labels != NULL));
+
+  same = n == self->ref_values->len;
+  for (guint i = 0; same && i < n; i++)
+    same = g_array_index (self->ref_values, double, i) == values[i]
+           && g_strcmp0 (self->ref_labels->pdata[i], labels[i]) == 0;
+  if (same)
+    return;
+  g_array_set_size (self->ref_values, 0);
+  g_ptr_array_set_size (self->ref_labels, 0);
+  for (guint i = 0; i < n; i++)
+    {
+      g_array_append_val (self->ref_values, values[i]);
+      g_ptr_array_add (self->ref_labels, g_strdup (labels[i]));
+    }
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+guint
+ds_plot_get_n_references (DsPlot *self)
+{
+  g_return_val_if_fail (DS_IS_PLOT (self), 0);
+  return self->ref_values->len;
+}
+
+double
+ds_plot_get_reference (DsPlot      *self,
+                       guint        i,
+                       const char **label)
+{
+  g_return_val_if_fail (DS_IS_PLOT (self), NAN);
+  g_return_val_if_fail (i < self->ref_values->len, NAN);
+  if (label)
+    *label = self->ref_labels->pdata[i];
+  return g_array_index (self->ref_values, double, i);
 }
 
 gboolean

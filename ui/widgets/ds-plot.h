@@ -40,6 +40,13 @@ void        ds_plot_set_smoothing  (DsPlot     *self,
                                     double      smoothing);
 void        ds_plot_set_log_scale  (DsPlot     *self,
                                     gboolean    log_scale);
+/* Horizontal reference lines in the metric's units (a naive forecast's
+ * error, say), dashed and labelled at their right end; the y range takes
+ * them in. n 0 removes them. */
+void        ds_plot_set_references (DsPlot             *self,
+                                    guint               n,
+                                    const double       *values,
+                                    const char *const  *labels);
 /* Back to following the data. */
 void        ds_plot_reset_view     (DsPlot     *self);
 /* Zooms the x axis by factor (>1 zooms in) around fraction at of the

@@ -531,9 +531,10 @@ draw_series (DsDataView *self,
   draw_text (cr, layout, buf, left - 6, top, 1, left - 8);
   g_snprintf (buf, sizeof buf, "%.4g%s", lo, unit);
   draw_text (cr, layout, buf, left - 6, top + ph - 14, 1, left - 8);
-  g_snprintf (buf, sizeof buf, "“%s”, row 1 to %zu: window %zu, rows %zu-%zu (%d steps, every "
-              "%d), target row %zu (%d ahead) = %.4g%s", s->columns[c], n, i + 1, first + 1,
-              end + 1, s->lookback, s->step, t + 1, s->delay, s->values[t * F + c], unit);
+  /* Short enough for a narrow window: the rows are on the axis already. */
+  g_snprintf (buf, sizeof buf, "“%s”: window %zu, rows %zu-%zu (%d steps, every %d) → row %zu, "
+              "%d ahead = %.4g%s", s->columns[c], i + 1, first + 1, end + 1, s->lookback,
+              s->step, t + 1, s->delay, s->values[t * F + c], unit);
   draw_text (cr, layout, buf, left + pw / 2, top + ph + 6, 0.5, pw);
 #undef SX
 #undef SY
@@ -740,9 +741,19 @@ show_summary (DsDataView *self,
         title[0] = g_ascii_toupper (title[0]);
     }
   gtk_label_set_text (self->title_label, title);
-  g_string_printf (stats, g_dngettext (NULL, "%s sample · %s for training · %s for testing",
-                                       "%s samples · %s for training · %s for testing", ds->n),
-                   n_all, n_train, n_test);
+  if (ds->n_val > 0 && ds->n_val < ds->n_train)
+    {
+      /* A time series's own validation windows are not trained on. */
+      g_autofree char *n_fit = ds_format_count ((gint64) (ds->n_train - ds->n_val));
+      g_autofree char *n_val = ds_format_count ((gint64) ds->n_val);
+
+      g_string_printf (stats, "%s samples · %s for training · %s for validation · %s for testing",
+                       n_all, n_fit, n_val, n_test);
+    }
+  else
+    g_string_printf (stats, g_dngettext (NULL, "%s sample · %s for training · %s for testing",
+                                         "%s samples · %s for training · %s for testing", ds->n),
+                     n_all, n_train, n_test);
   if (ds->n_classes > 0)
     g_string_append_printf (stats, g_dngettext (NULL, " · %d class", " · %d classes", ds->n_classes),
                             ds->n_classes);

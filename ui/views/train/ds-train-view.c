@@ -202,6 +202,71 @@ apply_plot_options (DsTrainView *self,
   ds_plot_set_log_scale (plot, gtk_toggle_button_get_active (self->log_toggle) || lr);
 }
 
+/* What a naive forecast does "one period before" the target, in words. */
+static char *
+period_words (int period)
+{
+  if (period == 24)
+    return g_strdup ("same time yesterday");
+  if (period == 365)
+    return g_strdup ("same day last year");
+  return g_strdup_printf ("one period (%d steps) before", period);
+}
+
+/* A time series's naive forecasts beside the model's MAE: their
+ * validation MAE (what the dashed curves are) as lines on the MAE chart,
+ * in its normalized units, labelled with the error in the target's own
+ * units. The current run's dataset, else the one loaded. */
+static void
+update_references (DsTrainView *self)
+{
+  DsTrainingRun *run = _ds_train_view_current (self);
+  DsDataset *d = run ? ds_training_run_get_dataset (run) : NULL;
+  NnDataset *ds;
+  NnBaselines b;
+  const NnSeries *series;
+  double values[2];
+  g_autofree char *last = NULL;
+  g_autofree char *period = NULL;
+  g_autofree char *words = NULL;
+  const char *labels[2];
+  const char *unit;
+  guint n = 0;
+
+  if (d == NULL && self->store)
+    d = ds_dataset_store_get_dataset (self->store);
+  ds = d ? ds_dataset_get (d) : NULL;
+  if (ds && nn_dataset_get_baselines (ds, &b))
+    {
+      series = nn_dataset_get_series (ds);
+      unit = series && series->unit ? series->unit : "";
+      words = period_words (b.period);
+      if (fabs (b.val_last - b.val_period) < 1e-9)
+        {
+          /* delay = period: one forecast with two names. */
+          last = g_strdup_printf ("last value = %s: %.3g %s", words, b.val_last, unit);
+          values[n] = b.val_last_norm;
+          labels[n++] = last;
+        }
+      else
+        {
+          last = g_strdup_printf ("last value: %.3g %s", b.val_last, unit);
+          period = g_strdup_printf ("%s: %.3g %s", words, b.val_period, unit);
+          values[n] = b.val_last_norm;
+          labels[n++] = last;
+          values[n] = b.val_period_norm;
+          labels[n++] = period;
+        }
+    }
+  for (guint i = 0; i < self->plots->len; i++)
+    {
+      DsPlot *plot = self->plots->pdata[i];
+      gboolean mae = g_strcmp0 (ds_plot_get_metric (plot), "mae") == 0;
+
+      ds_plot_set_references (plot, mae ? n : 0, values, labels);
+    }
+}
+
 static void
 rebuild_plots (DsTrainView *self)
 {
@@ -212,7 +277,10 @@ rebuild_plots (DsTrainView *self)
   for (guint i = 0; same && i < keys->len; i++)
     same = g_str_equal (keys->pdata[i], ds_plot_get_metric (self->plots->pdata[i]));
   if (same)
-    return;
+    {
+      update_references (self);
+      return;
+    }
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->plot_grid))))
     gtk_grid_remove (self->plot_grid, child);
@@ -242,6 +310,7 @@ rebuild_plots (DsTrainView *self)
                        i + 1 == keys->len && i % 2 == 0 ? 2 : 1, 1);
       g_ptr_array_add (self->plots, plot);
     }
+  update_references (self);
 }
 
 static void
@@ -740,6 +809,7 @@ store_changed_cb (DsTrainView *self)
 
   if (_ds_train_view_current (self) == NULL && ds)
     ds_playground_set_dataset (self->playground, ds);
+  update_references (self);
 }
 
 static void
