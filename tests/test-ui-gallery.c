@@ -260,7 +260,7 @@ has_colour (cairo_surface_t *surface,
 }
 
 /* The gallery is a course: the dense networks first, then the convnets,
- * then the generative models, each with one line on what it teaches and a thumbnail of its graph (a
+ * then the generative models, then the text classifiers, each with one line on what it teaches and a thumbnail of its graph (a
  * box per layer in its group's colour). */
 static void
 test_course (void)
@@ -269,6 +269,7 @@ test_course (void)
     "spirals_mlp", "fashion_mlp", "fashion_binary", "regression_kfold", "two_inputs_two_outputs",
     "fashion_convnet", "fashion_convnet_bn", "fashion_small", "fashion_small_augmented",
     "transfer_base", "transfer_head", "fashion_vae_dense", "fashion_vae_conv",
+    "fortunes_bow", "fortunes_lstm", "fortunes_conv1d",
   };
   GtkWidget *gallery = ds_sample_gallery_new (NULL);
   DsSampleGallery *g = DS_SAMPLE_GALLERY (gallery);
@@ -306,7 +307,7 @@ test_course (void)
       /* Convnets show their convolutions in the group's colour; the
        * dense networks have none, and transfer learning keeps its
        * convolutions inside a Model layer, in that group's colour. */
-      g_assert_true (has_colour (surface, &conv) == ((i >= 5 && i < 9) || i == 12));
+      g_assert_true (has_colour (surface, &conv) == ((i >= 5 && i < 9) || i == 12 || i == 15));
       /* The VAEs keep their decoder in a Model layer. */
       if (i >= 9 && i <= 12)
         g_assert_true (has_colour (surface, &nested));

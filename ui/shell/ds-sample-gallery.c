@@ -10,13 +10,15 @@
 
 /* The samples as a course: dense networks first, from a boundary in the
  * plane to a graph with two inputs and two outputs, then convnets, from
- * the classic one to transfer learning, then generative models. Each with one line on what it
+ * the classic one to transfer learning, then generative models, then text
+ * and sequences (three classifiers of one fortunes set). Each with one line on what it
  * teaches; the file's own description stays as the row's tooltip. */
 typedef enum
 {
   PART_DENSE,
   PART_CONV,
   PART_GENERATIVE,
+  PART_SEQUENCE,
   PART_OTHER,     /* samples the course does not know, by file name */
 } Part;
 
@@ -52,12 +54,19 @@ static const struct
     "A variational autoencoder: images squeezed to two numbers and drawn again from them" },
   { "fashion_vae_conv", PART_GENERATIVE,
     "The convolutional VAE: a 2-D latent plane in which clothes morph into one another" },
+  { "fortunes_bow", PART_SEQUENCE,
+    "Text as a bag of words: which words a fortune holds, not their order, tell its topic" },
+  { "fortunes_lstm", PART_SEQUENCE,
+    "Words in order: an Embedding and an LSTM that reads each fortune, padding masked" },
+  { "fortunes_conv1d", PART_SEQUENCE,
+    "A 1-D convnet finds telling phrases anywhere in a text: Conv1D and global max pooling" },
 };
 
 static const char *const part_titles[] = {
   "Dense Networks",
   "Convolutional Networks",
   "Generative Models",
+  "Text and Sequences",
   "More Samples",
 };
 
