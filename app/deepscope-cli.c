@@ -12,6 +12,8 @@
 #include "nn.h"
 #include "cli-inspect.h"
 #include "cli-dream.h"
+#include "cli-text.h"
+#include "cli-generate.h"
 
 /* Numbers arrive as text and are checked once the command is known: a value
  * out of range, with trailing characters or too big for its type is a usage
@@ -24,7 +26,12 @@ typedef struct {
   char    *index_text, *image, *layer, *class_text, *out;
   /* dream */
   char    *layers, *octaves, *octave_scale, *steps, *step_size, *max_loss;
-  gboolean json, quiet, early_stopping;
+  /* predict --text, embedding */
+  char    *text, *import, *export;
+  gboolean freeze;
+  /* generate */
+  char    *gen_seed_text, *length, *temperature, *temperatures;
+  gboolean json, quiet, early_stopping, stateful;
   /* Parsed from the texts above; meaningful only where the text is set. */
   int      epochs, batch, kfold, count, index;
   gint64   seed;
@@ -40,6 +47,8 @@ enum {
   CMD_LAYERS   = 1 << 4,
   CMD_INSPECT  = 1 << 5,
   CMD_DREAM    = 1 << 6,
+  CMD_EMBEDDING = 1 << 7,
+  CMD_GENERATE = 1 << 8,
 };
 
 typedef struct {
@@ -67,6 +76,11 @@ static const char commands_text[] =
   "  evaluate MODEL.json   loss and metrics on the test split\n"
   "  predict MODEL.json    the first --count test samples: predicted class, confidence and the\n"
   "                        true label (--json: the outputs, argmax, class names, label)\n"
+  "  predict MODEL.json --text \"...\"   the class probabilities of a text, read with the\n"
+  "                        vocabulary saved in the model (--json: one object)\n"
+  "  embedding MODEL.json --layer NAME (--import glove.txt [--freeze] --out OUT.json |\n"
+  "                        --export vectors.txt)   GloVe word vectors into or out of an\n"
+  "                        embedding layer, for the words of the model's vocabulary\n"
   "  summary MODEL.json    the layers, their output shapes and parameter counts\n"
   "  layers                every layer type, its group and what it does\n"
   "  inspect MODEL.json WHAT   a trained model, on test sample --index N (default 0) or\n"
@@ -85,7 +99,12 @@ static const char commands_text[] =
   "  dream MODEL.json      DeepDream: gradient ascent on the input of --layers' activations\n"
   "                        (default the last two convolutions), octave by octave, from\n"
   "                        --image FILE.png (at its own size) or test sample --index N\n"
-  "                        upscaled; writes --out OUT.png and prints each octave's loss";
+  "                        upscaled; writes --out OUT.png and prints each octave's loss\n"
+  "  generate MODEL.json   a character model writes --length N characters (default 400)\n"
+  "                        after --seed-text, drawn at --temperature T (default 0.5; 0: the\n"
+  "                        likeliest) and streamed as they come; --temperatures T1,T2,...\n"
+  "                        writes one text per temperature; --seed S reproduces a text;\n"
+  "                        --stateful carries an LSTM's state instead of re-reading the window";
 
 static const char datasets_text[] =
   "Datasets (--data, or the model's own):\n"
@@ -120,7 +139,10 @@ usage (FILE *f)
          "                [--class C] [--out FILE.png] [--json]\n"
          "  deepscope-cli dream MODEL.json --out OUT.png [--image IN.png | --index N]\n"
          "                [--layers NAME:WEIGHT,...] [--octaves N] [--octave-scale S]\n"
-         "                [--steps N] [--step-size S] [--max-loss L] [--quiet]\n\n", f);
+         "                [--steps N] [--step-size S] [--max-loss L] [--quiet]\n"
+         "  deepscope-cli generate MODEL.json --seed-text TEXT [--length N]\n"
+         "                [--temperature T | --temperatures T1,T2,...] [--seed S] [--stateful]\n"
+         "                [--quiet]\n\n", f);
   fputs (commands_text, f);
   fputs ("\n\n", f);
   fputs (datasets_text, f);
@@ -172,6 +194,24 @@ parse_args (int *argc, char ***argv, Options *o, GError **error)
       "dream: the step, in input units (default 0.01)", "S" },
     { "max-loss", 0, 0, G_OPTION_ARG_STRING, &o->max_loss,
       "dream: an octave stops once its loss passes this (default: no limit)", "L" },
+    { "text", 0, 0, G_OPTION_ARG_STRING, &o->text,
+      "predict: classify this text with the model's vocabulary", "TEXT" },
+    { "import", 0, 0, G_OPTION_ARG_FILENAME, &o->import,
+      "embedding: GloVe word vectors into --layer", "glove.txt" },
+    { "export", 0, 0, G_OPTION_ARG_FILENAME, &o->export,
+      "embedding: --layer's vectors as a GloVe text file", "vectors.txt" },
+    { "freeze", 0, 0, G_OPTION_ARG_NONE, &o->freeze, "embedding: freeze the imported layer",
+      NULL },
+    { "seed-text", 0, 0, G_OPTION_ARG_STRING, &o->gen_seed_text,
+      "generate: the text the generated text follows", "TEXT" },
+    { "length", 0, 0, G_OPTION_ARG_STRING, &o->length,
+      "generate: characters to write (1 to 1000000; default 400)", "N" },
+    { "temperature", 0, 0, G_OPTION_ARG_STRING, &o->temperature,
+      "generate: the sampling temperature (0 to 100; default 0.5)", "T" },
+    { "temperatures", 0, 0, G_OPTION_ARG_STRING, &o->temperatures,
+      "generate: several temperatures, one text each", "T1,T2,..." },
+    { "stateful", 0, 0, G_OPTION_ARG_NONE, &o->stateful,
+      "generate: carry the LSTM's state from character to character (one step each)", NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &o->json, "One JSON object per line on stdout", NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "No progress bar", NULL },
     { NULL }
@@ -207,6 +247,13 @@ options_clear (Options *o)
   g_free (o->steps);
   g_free (o->step_size);
   g_free (o->max_loss);
+  g_free (o->text);
+  g_free (o->import);
+  g_free (o->export);
+  g_free (o->gen_seed_text);
+  g_free (o->length);
+  g_free (o->temperature);
+  g_free (o->temperatures);
 }
 
 /* A whole number from min to max, all of text (no sign games, no trailing
@@ -251,10 +298,14 @@ check_options (Options *o, const char *cmd, guint cmd_bit, GError **error)
     gboolean    given;
     guint       commands;
   } used[] = {
-    { "data", o->data != NULL, data_cmds | CMD_DREAM },
+    { "data", o->data != NULL, data_cmds | CMD_DREAM | CMD_EMBEDDING },
+    { "text", o->text != NULL, CMD_PREDICT },
+    { "import", o->import != NULL, CMD_EMBEDDING },
+    { "export", o->export != NULL, CMD_EMBEDDING },
+    { "freeze", o->freeze, CMD_EMBEDDING },
     { "epochs", o->epochs_text != NULL, CMD_TRAIN },
     { "batch", o->batch_text != NULL, CMD_TRAIN | CMD_EVALUATE },
-    { "seed", o->seed_text != NULL, CMD_TRAIN },
+    { "seed", o->seed_text != NULL, CMD_TRAIN | CMD_GENERATE },
     { "validation-split", o->split_text != NULL, CMD_TRAIN },
     { "kfold", o->kfold_text != NULL, CMD_TRAIN },
     { "lr", o->lr_text != NULL, CMD_TRAIN },
@@ -262,18 +313,23 @@ check_options (Options *o, const char *cmd, guint cmd_bit, GError **error)
     { "count", o->count_text != NULL, CMD_PREDICT },
     { "save", o->save != NULL, CMD_TRAIN },
     { "json", o->json, data_cmds },
-    { "quiet", o->quiet, CMD_TRAIN | CMD_INSPECT | CMD_DREAM },
+    { "quiet", o->quiet, CMD_TRAIN | CMD_INSPECT | CMD_DREAM | CMD_EMBEDDING | CMD_GENERATE },
     { "index", o->index_text != NULL, CMD_INSPECT | CMD_DREAM },
     { "image", o->image != NULL, CMD_INSPECT | CMD_DREAM },
-    { "layer", o->layer != NULL, CMD_INSPECT },
+    { "layer", o->layer != NULL, CMD_INSPECT | CMD_EMBEDDING },
     { "class", o->class_text != NULL, CMD_INSPECT },
-    { "out", o->out != NULL, CMD_INSPECT | CMD_DREAM },
+    { "out", o->out != NULL, CMD_INSPECT | CMD_DREAM | CMD_EMBEDDING },
     { "layers", o->layers != NULL, CMD_DREAM },
     { "octaves", o->octaves != NULL, CMD_DREAM },
     { "octave-scale", o->octave_scale != NULL, CMD_DREAM },
     { "steps", o->steps != NULL, CMD_DREAM },
     { "step-size", o->step_size != NULL, CMD_DREAM },
     { "max-loss", o->max_loss != NULL, CMD_DREAM },
+    { "seed-text", o->gen_seed_text != NULL, CMD_GENERATE },
+    { "length", o->length != NULL, CMD_GENERATE },
+    { "temperature", o->temperature != NULL, CMD_GENERATE },
+    { "temperatures", o->temperatures != NULL, CMD_GENERATE },
+    { "stateful", o->stateful, CMD_GENERATE },
   };
   for (guint k = 0; k < G_N_ELEMENTS (used); k++)
     if (used[k].given && !(used[k].commands & cmd_bit))
@@ -974,7 +1030,7 @@ main (int argc, char **argv)
   } commands[] = {
     { "train", CMD_TRAIN }, { "evaluate", CMD_EVALUATE }, { "predict", CMD_PREDICT },
     { "summary", CMD_SUMMARY }, { "layers", CMD_LAYERS }, { "inspect", CMD_INSPECT },
-    { "dream", CMD_DREAM },
+    { "dream", CMD_DREAM }, { "embedding", CMD_EMBEDDING }, { "generate", CMD_GENERATE },
   };
   const char *cmd = argc >= 2 ? argv[1] : NULL;
   guint cmd_bit = 0;
@@ -990,7 +1046,7 @@ main (int argc, char **argv)
   if (!cmd_bit)
     {
       fprintf (stderr, "deepscope-cli: unknown command “%s”: use train, evaluate, predict, "
-               "summary, layers, inspect or dream\n", cmd);
+               "summary, layers, inspect, dream, embedding or generate\n", cmd);
       usage_hint ();
       options_clear (&o);
       return 2;
@@ -1020,9 +1076,21 @@ main (int argc, char **argv)
   };
   NnDreamConfig dcfg;
   nn_dream_config_init (&dcfg);
+  CliEmbeddingOptions eopt = {
+    .data = o.data, .layer = o.layer, .import = o.import, .export = o.export, .out = o.out,
+    .freeze = o.freeze, .quiet = o.quiet,
+  };
+  CliGenerateOptions gopt = {
+    .seed_text = o.gen_seed_text, .length = o.length, .temperature = o.temperature,
+    .temperatures = o.temperatures, .seed_given = o.seed_text != NULL, .quiet = o.quiet,
+    .stateful = o.stateful,
+  };
+  CliGenerateConfig gcfg;
   if (!check_options (&o, cmd, cmd_bit, &error)
+      || (cmd_bit == CMD_EMBEDDING && !cli_embedding_check (&eopt, &error))
       || (cmd_bit == CMD_INSPECT && !cli_inspect_check (argv[3], &io, &error))
-      || (cmd_bit == CMD_DREAM && !cli_dream_check (&dopt, &dcfg, &error)))
+      || (cmd_bit == CMD_DREAM && !cli_dream_check (&dopt, &dcfg, &error))
+      || (cmd_bit == CMD_GENERATE && !cli_generate_check (&gopt, &gcfg, &error)))
     {
       fprintf (stderr, "deepscope-cli: %s\n", error->message);
       usage_hint ();
@@ -1052,8 +1120,12 @@ main (int argc, char **argv)
     rc = cmd_train (m, runs, &o, &error);
   else if (cmd_bit == CMD_EVALUATE)
     rc = cmd_evaluate (m, &o, &error);
+  else if (cmd_bit == CMD_PREDICT && o.text != NULL)
+    rc = cli_text_predict (m, o.text, o.json, &error);
   else if (cmd_bit == CMD_PREDICT)
     rc = cmd_predict (m, &o, &error);
+  else if (cmd_bit == CMD_EMBEDDING)
+    rc = cli_embedding_run (m, &eopt, &error);
   else if (cmd_bit == CMD_INSPECT)
     {
       io.index = o.index;
@@ -1063,6 +1135,11 @@ main (int argc, char **argv)
     {
       dopt.index = o.index;
       rc = cli_dream_run (m, argv[2], &dopt, &dcfg, &error);
+    }
+  else if (cmd_bit == CMD_GENERATE)
+    {
+      gopt.seed = o.seed;
+      rc = cli_generate_run (m, argv[2], &gopt, &gcfg, &error);
     }
   else
     {

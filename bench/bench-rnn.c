@@ -17,10 +17,28 @@
  * nn.Embedding, nn.LSTM / nn.GRU with batch_first, nn.Conv1d) runs in one
  * child process with the engine's OpenBLAS kernel and thread count, and the
  * two take turns in chunks of steps, round after round, so both see the same
- * machine load; ratios are taken per round before their median. */
+ * machine load; ratios are taken per round before their median.
+ *
+ * Beside the clock, each side's CPU time over its own steps is read (the
+ * engine's process with getrusage, all its threads; the PyTorch child's
+ * from /proc/PID/stat): on a machine shared with other work a side's wall
+ * time depends on what else ran, its CPU time much less, so the ratio of
+ * CPU time per step is printed too. It counts every thread's busy time,
+ * waiting spins included, on both sides.
+ *
+ * Character generation ("generate"), batch 1: Embedding (60, 32) → LSTM
+ * (128) → Dense (60, softmax) over a window of 60 ids, temperature 0.5,
+ * through nn_textgen (one compiled graph; each character runs the window
+ * through it), against torch_rnn.py's loop as the Keras book writes it
+ * (the window through the model under no_grad, numpy's reweighting and
+ * multinomial draw): characters/s, goal >= 3x; and the engine's stateful
+ * route (nn_textgen_set_stateful: the LSTM state carried, one step per
+ * character) against the same PyTorch loop. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "bench-common.h"
 
@@ -42,7 +60,7 @@ static const GOptionEntry entries[] = {
   { "warmup", 'w', 0, G_OPTION_ARG_INT, &opt.warmup, "Untimed steps before each round (3)", "N" },
   { "rounds", 'r', 0, G_OPTION_ARG_INT, &opt.rounds, "Rounds of each side, alternating (3)", "N" },
   { "chunk", 'c', 0, G_OPTION_ARG_INT, &opt_chunk, "Steps per turn, the sides alternating (5)", "N" },
-  { "models", 'm', 0, G_OPTION_ARG_STRING, &opt_models, "Comma-separated: lstm,gru,conv1d,lstm-x (all)", "LIST" },
+  { "models", 'm', 0, G_OPTION_ARG_STRING, &opt_models, "Comma-separated: lstm,gru,conv1d,lstm-x,generate (all)", "LIST" },
   { "quick", 'q', 0, G_OPTION_ARG_NONE, &opt.quick, "A few steps and one round: a smoke run", NULL },
   { "no-torch", 0, 0, G_OPTION_ARG_NONE, &opt.no_torch, "Measure the engine only", NULL },
   { "ops", 0, 0, G_OPTION_ARG_NONE, &opt.ops, "Also time every op of the step (engine)", NULL },
@@ -121,6 +139,40 @@ build_model (int which, guint64 seed, GError **error)
   if (!nn_model_infer (m, error) || !nn_model_init_weights (m, seed, error))
     return NULL;
   return g_steal_pointer (&m);
+}
+
+/* ---- CPU time ----------------------------------------------------------------- */
+
+/* Seconds of CPU (user + system, all threads) this process has used. */
+static double
+cpu_self_s (void)
+{
+  struct rusage u;
+  getrusage (RUSAGE_SELF, &u);
+  return (double) u.ru_utime.tv_sec + u.ru_utime.tv_usec * 1e-6
+         + (double) u.ru_stime.tv_sec + u.ru_stime.tv_usec * 1e-6;
+}
+
+/* Seconds of CPU the process pid has used (fields 14 and 15 of
+ * /proc/PID/stat), NAN when unreadable. */
+static double
+cpu_pid_s (const char *pid)
+{
+  if (!pid)
+    return NAN;
+  g_autofree char *path = g_strdup_printf ("/proc/%s/stat", pid);
+  g_autofree char *text = NULL;
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return NAN;
+  const char *p = strrchr (text, ')');   /* the name may hold spaces */
+  if (!p)
+    return NAN;
+  g_auto (GStrv) f = g_strsplit (p + 2, " ", -1);
+  /* f[0] is field 3 (state): utime is f[11], stime f[12] */
+  if (g_strv_length (f) < 13)
+    return NAN;
+  return (g_ascii_strtod (f[11], NULL) + g_ascii_strtod (f[12], NULL))
+         / (double) sysconf (_SC_CLK_TCK);
 }
 
 /* ---- the engine's step through the private API ------------------------------ */
@@ -207,9 +259,9 @@ stepper_profile (Stepper *s, const char *name, int steps)
 {
   NnGraph *g = s->c->g;
   g->op_seconds = g_new0 (double, 2 * (size_t) g->n_nodes);
-  double t0 = bench_now_s ();
+  double t0 = bench_now_s (), c0 = cpu_self_s ();
   stepper_chunk (s, steps, NULL);
-  double total = bench_now_s () - t0;
+  double total = bench_now_s () - t0, cpu = cpu_self_s () - c0;
   printf ("\n%s: one step's time by op (ms per step, mean of %d steps):\n", name, steps);
   double k = 1e3 / steps;
   for (int i = 0; i < g->n_nodes; i++)
@@ -217,7 +269,8 @@ stepper_profile (Stepper *s, const char *name, int steps)
       printf ("  %-4d %-22s %-28s forward %8.3f  backward %8.3f\n", i,
               nn_op_info (g->nodes[i].op)->name, g->nodes[i].label ? g->nodes[i].label : "",
               g->op_seconds[2 * i] * k, g->op_seconds[2 * i + 1] * k);
-  printf ("  total %.3f ms per step (%.0f samples/s)\n", total * k, steps * BATCH / total);
+  printf ("  total %.3f ms per step (%.0f samples/s); CPU %.3f ms per step (%.0f samples per "
+          "CPU-second)\n", total * k, steps * BATCH / total, cpu * k, steps * BATCH / cpu);
   g_clear_pointer (&g->op_seconds, g_free);
 }
 
@@ -305,6 +358,138 @@ check_against_torch (BenchTorch *t, int cell, GError **error)
   return worst;
 }
 
+/* ---- character generation -------------------------------------------------------- */
+
+#define GEN_VOCAB  60
+#define GEN_WINDOW 60
+#define GEN_TEMPERATURE 0.5
+
+/* Input (60 ids) → Embedding (60, 32) → LSTM (128) → Dense (60, softmax), and
+ * its generator over a vocabulary of padding, unknown and 58 characters. */
+static NnTextGen *
+gen_new (guint64 seed, GError **error)
+{
+  static const char chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ .,;!?\n";
+  g_autoptr (NnModel) m = nn_model_new ("chars");
+  g_autofree char *window = g_strdup_printf ("%d", GEN_WINDOW);
+  g_autofree char *vocab = g_strdup_printf ("%d", GEN_VOCAB);
+  const char *in_kv[] = { "shape", window, NULL };
+  const char *emb_kv[] = { "input_dim", vocab, "output_dim", "32", NULL };
+  const char *lstm_kv[] = { "units", "128", NULL };
+  const char *out_kv[] = { "units", vocab, "activation", "softmax", NULL };
+  int l = add (m, "Input", -1, in_kv, error);
+  if (l < 0 || (l = add (m, "Embedding", l, emb_kv, error)) < 0
+      || (l = add (m, "LSTM", l, lstm_kv, error)) < 0
+      || (l = add (m, "Dense", l, out_kv, error)) < 0 || !nn_model_init_weights (m, seed, error))
+    return NULL;
+  const char *tokens[GEN_VOCAB] = { "", "[UNK]" };
+  char one[GEN_VOCAB][2];
+  for (int i = 2; i < GEN_VOCAB; i++)
+    {
+      one[i][0] = chars[i - 2];
+      one[i][1] = 0;
+      tokens[i] = one[i];
+    }
+  return nn_textgen_new_with_tokens (m, tokens, GEN_VOCAB, error);
+}
+
+/* n characters on the engine's side: seconds. */
+static double
+gen_chars (NnTextGen *g, int n, GError **error)
+{
+  const double t = GEN_TEMPERATURE;
+  if (!nn_textgen_start (g, "the ", &t, 1, 1, NULL, error))
+    return NAN;
+  double t0 = bench_now_s ();
+  if (!nn_textgen_run (g, n, NULL, NULL, error))
+    return NAN;
+  return bench_now_s () - t0;
+}
+
+/* "generate N" -> "result SECONDS" */
+static double
+torch_gen_chars (BenchTorch *t, int n, GError **error)
+{
+  g_autofree char *cmd = g_strdup_printf ("generate %d\n", n);
+  double v = NAN;
+  if (!bench_torch_ask (t, cmd, &v, 1, error))
+    return NAN;
+  return v;
+}
+
+/* Rounds of n characters on each side, taking turns; the medians of
+ * characters/s and of the rounds' ratios. */
+static void
+bench_generation (BenchTorch *torch, gboolean *have_torch, double *med, double *med_torch,
+                  double *ratio, double *med_state, double *ratio_state)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnTextGen) g = gen_new (1, &error);
+  g_autoptr (NnTextGen) gs = g ? gen_new (1, &error) : NULL;
+  *med = *med_torch = *ratio = *med_state = *ratio_state = NAN;
+  if (!g || !gs || !nn_textgen_set_stateful (gs, TRUE, &error))
+    {
+      g_printerr ("bench-rnn: generate: %s\n", error->message);
+      return;
+    }
+  int n = opt.quick ? 5 : 200;
+  g_autofree double *r_eng = g_new (double, opt.rounds);
+  g_autofree double *r_torch = g_new (double, opt.rounds);
+  g_autofree double *q = g_new (double, opt.rounds);
+  g_autofree double *r_state = g_new (double, opt.rounds);
+  g_autofree double *q_state = g_new (double, opt.rounds);
+  gen_chars (g, opt.quick ? 1 : 20, NULL);
+  gen_chars (gs, opt.quick ? 1 : 20, NULL);
+  if (*have_torch && !isfinite (torch_gen_chars (torch, opt.quick ? 1 : 20, &error)))
+    {
+      printf ("torch: failed: %s\n", error ? error->message : "no time");
+      g_clear_error (&error);
+      *have_torch = FALSE;
+    }
+  for (int r = 0; r < opt.rounds; r++)
+    {
+      double de = NAN, dt = NAN;
+      for (int turn = 0; turn < 2; turn++)
+        {
+          if (bench_engine_turn (turn, r))
+            {
+              de = gen_chars (g, n, &error);
+              if (!isfinite (de))
+                {
+                  g_printerr ("bench-rnn: generate: %s\n", error ? error->message : "failed");
+                  return;
+                }
+            }
+          else if (*have_torch)
+            {
+              dt = torch_gen_chars (torch, n, &error);
+              if (!isfinite (dt))
+                {
+                  printf ("torch: failed: %s\n", error ? error->message : "no time");
+                  g_clear_error (&error);
+                  *have_torch = FALSE;
+                }
+            }
+        }
+      /* The stateful route writes 10 times as many: it is that much faster. */
+      double ds = gen_chars (gs, 10 * n, &error);
+      r_eng[r] = n / de;
+      r_torch[r] = *have_torch ? n / dt : NAN;
+      q[r] = r_eng[r] / r_torch[r];
+      r_state[r] = 10 * n / ds;
+      q_state[r] = r_state[r] / r_torch[r];
+      printf ("%-8s round %d: engine %7.0f  stateful %7.0f  torch %7.0f characters/s "
+              "(batch 1, window %d)\n", "generate", r + 1, r_eng[r], r_state[r], r_torch[r],
+              GEN_WINDOW);
+      fflush (stdout);
+    }
+  *med = bench_median (r_eng, opt.rounds);
+  *med_torch = bench_median (r_torch, opt.rounds);
+  *ratio = bench_median (q, opt.rounds);
+  *med_state = bench_median (r_state, opt.rounds);
+  *ratio_state = bench_median (q_state, opt.rounds);
+}
+
 /* ---- main ---------------------------------------------------------------------- */
 
 int
@@ -326,7 +511,7 @@ main (int argc, char **argv)
   opt_chunk = MAX (opt_chunk, 1);
   const guint64 seed = 1;
 
-  gboolean wanted[N_MODELS];
+  gboolean wanted[N_MODELS], wanted_gen = opt_models == NULL;
   for (int k = 0; k < N_MODELS; k++)
     wanted[k] = opt_models == NULL;
   if (opt_models)
@@ -335,11 +520,17 @@ main (int argc, char **argv)
       for (int i = 0; names[i]; i++)
         {
           int k = 0;
+          if (g_str_equal (g_strstrip (names[i]), "generate"))
+            {
+              wanted_gen = TRUE;
+              continue;
+            }
           while (k < N_MODELS && !g_str_equal (g_strstrip (names[i]), model_names[k]))
             k++;
           if (k == N_MODELS)
             {
-              g_printerr ("bench-rnn: no model “%s”; choose among lstm, gru, conv1d, lstm-x\n",
+              g_printerr ("bench-rnn: no model “%s”; choose among lstm, gru, conv1d, lstm-x, "
+                          "generate\n",
                           names[i]);
               return 2;
             }
@@ -352,6 +543,7 @@ main (int argc, char **argv)
   printf ("engine: OpenBLAS core %s, %d threads\n", nn_blas_core_name (), nn_blas_threads ());
   BenchTorch torch;
   gboolean have_torch = bench_torch_launch (&torch, &opt, BENCH_TORCH_SCRIPT, BATCH);
+  const char *torch_pid = have_torch ? g_subprocess_get_identifier (torch.proc) : NULL;
 
   int rc = 0;
   if (have_torch)
@@ -370,12 +562,16 @@ main (int argc, char **argv)
           }
       }
   double med[N_MODELS], med_torch[N_MODELS], ratio[N_MODELS];
+  double cmed[N_MODELS], cmed_torch[N_MODELS], cratio[N_MODELS];
   double *dt = g_new (double, opt.steps), *dt_torch = g_new (double, opt.steps);
   double *r_eng = g_new (double, opt.rounds), *r_torch = g_new (double, opt.rounds);
   double *q = g_new (double, opt.rounds);
+  double *c_eng = g_new (double, opt.rounds), *c_torch = g_new (double, opt.rounds);
+  double *cq = g_new (double, opt.rounds);
   for (int which = 0; which < N_MODELS; which++)
     {
       med[which] = med_torch[which] = ratio[which] = NAN;
+      cmed[which] = cmed_torch[which] = cratio[which] = NAN;
       if (!wanted[which])
         continue;
       Stepper st;
@@ -394,6 +590,7 @@ main (int argc, char **argv)
         {
           double torch_loss = NAN;
           r_eng[r] = r_torch[r] = q[r] = NAN;
+          double cpu_eng = 0, cpu_torch = 0;
           stepper_chunk (&st, opt.warmup, NULL);
           if (have_torch && !torch_chunk (&torch, which, opt.warmup, NULL, &torch_loss, &error))
             {
@@ -407,14 +604,21 @@ main (int argc, char **argv)
               for (int turn = 0; turn < 2; turn++)
                 {
                   if (bench_engine_turn (turn, k + r))
-                    stepper_chunk (&st, n, dt + done);
-                  else if (have_torch
-                           && !torch_chunk (&torch, which, n, dt_torch + done, &torch_loss,
-                                            &error))
                     {
-                      printf ("torch: failed: %s\n", error->message);
-                      g_clear_error (&error);
-                      have_torch = FALSE;
+                      double c0 = cpu_self_s ();
+                      stepper_chunk (&st, n, dt + done);
+                      cpu_eng += cpu_self_s () - c0;
+                    }
+                  else if (have_torch)
+                    {
+                      double c0 = cpu_pid_s (torch_pid);
+                      if (!torch_chunk (&torch, which, n, dt_torch + done, &torch_loss, &error))
+                        {
+                          printf ("torch: failed: %s\n", error->message);
+                          g_clear_error (&error);
+                          have_torch = FALSE;
+                        }
+                      cpu_torch += cpu_pid_s (torch_pid) - c0;
                     }
                   g_usleep (opt.quick ? 1000 : 50000);
                 }
@@ -423,8 +627,13 @@ main (int argc, char **argv)
           if (have_torch)
             r_torch[r] = opt.steps * (double) BATCH / bench_sum (dt_torch, opt.steps);
           q[r] = r_eng[r] / r_torch[r];
+          c_eng[r] = opt.steps * (double) BATCH / cpu_eng;
+          c_torch[r] = have_torch ? opt.steps * (double) BATCH / cpu_torch : NAN;
+          cq[r] = c_eng[r] / c_torch[r];
           printf ("%-7s round %d: engine %7.0f  torch %7.0f samples/s;  losses %.4f / %.4f\n",
                   model_names[which], r + 1, r_eng[r], r_torch[r], st.loss, torch_loss);
+          printf ("%-7s         CPU: engine %7.1f  torch %7.1f ms per step (ratio %.2f)\n",
+                  "", cpu_eng * 1e3 / opt.steps, cpu_torch * 1e3 / opt.steps, cq[r]);
           fflush (stdout);
         }
       if (!isfinite (st.loss))
@@ -435,7 +644,19 @@ main (int argc, char **argv)
       med[which] = bench_median (r_eng, opt.rounds);
       med_torch[which] = bench_median (r_torch, opt.rounds);
       ratio[which] = bench_median (q, opt.rounds);
+      cmed[which] = bench_median (c_eng, opt.rounds);
+      cmed_torch[which] = bench_median (c_torch, opt.rounds);
+      cratio[which] = bench_median (cq, opt.rounds);
       stepper_clear (&st);
+    }
+
+  double gen = NAN, gen_torch = NAN, gen_ratio = NAN, gen_state = NAN, gen_state_ratio = NAN;
+  if (wanted_gen)
+    {
+      bench_generation (&torch, &have_torch, &gen, &gen_torch, &gen_ratio, &gen_state,
+                        &gen_state_ratio);
+      if (!isfinite (gen))
+        rc = 1;
     }
 
   printf ("\nmedians over %d round%s (a ratio is the median of the rounds' engine/torch):\n",
@@ -448,12 +669,28 @@ main (int argc, char **argv)
         bench_ratio_line (what, med[which], med_torch[which], "samples/s", 3.0, TRUE);
         if (isfinite (ratio[which]))
           printf ("  %-22s per-round ratio %.2f\n", "", ratio[which]);
+        g_autofree char *cwhat = g_strdup_printf ("%s by CPU time", model_names[which]);
+        bench_ratio_line (cwhat, cmed[which], cmed_torch[which], "samples/CPU-s", 3.0, TRUE);
+        if (isfinite (cratio[which]))
+          printf ("  %-22s per-round ratio %.2f\n", "", cratio[which]);
       }
+  if (wanted_gen)
+    {
+      bench_ratio_line ("generation, batch 1", gen, gen_torch, "chars/s", 3.0, TRUE);
+      if (isfinite (gen_ratio))
+        printf ("  %-22s per-round ratio %.2f\n", "", gen_ratio);
+      bench_ratio_line ("generation, stateful", gen_state, gen_torch, "chars/s", 3.0, TRUE);
+      if (isfinite (gen_state_ratio))
+        printf ("  %-22s per-round ratio %.2f\n", "", gen_state_ratio);
+    }
   g_free (dt);
   g_free (dt_torch);
   g_free (r_eng);
   g_free (r_torch);
   g_free (q);
+  g_free (c_eng);
+  g_free (c_torch);
+  g_free (cq);
   bench_torch_stop (&torch);
   return rc;
 }

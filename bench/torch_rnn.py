@@ -14,12 +14,19 @@ kernels, zero biases with the LSTM's forget-gate bias at 1 (PyTorch has two
 bias vectors: b_ih takes it, b_hh stays 0), uniform(-0.05, 0.05) embeddings.
 The data are random token ids (1..9999) and labels, a pool of 4 batches.
 
+Character generation (the Keras book's loop, batch 1): Embedding(60, 32) ->
+LSTM(128) -> Linear(128, 60) -> softmax over a window of 60 ids; each
+character runs the whole window through the model under no_grad, reweights
+the probabilities with temperature 0.5 in numpy (log p / T, exp, normalise,
+multinomial), appends the id and slides the window.
+
 bench-rnn starts this script once and drives it over stdin/stdout:
     steps MODEL N  ->  "result T1 ... TN LOSS"
     check CELL     ->  "result Y1 ... Yn": a small LSTM (0), GRU (1) or GRU
                        without reset_after (2) over an input, weights and
                        input from a formula both sides share, in Keras's
                        layouts; the outputs of every step (see check())
+    generate N     ->  "result SECONDS" (N characters)
     quit
 Run by hand with --rounds N it measures model 0 on its own.
 """
@@ -101,6 +108,50 @@ def build(which):
     nn.init.zeros_(out.bias)
     layers.append(out)
     return nn.Sequential(*layers)
+
+
+GEN_VOCAB = 60
+GEN_WINDOW = 60
+
+
+class CharModel(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(GEN_VOCAB, 32)
+        self.rnn = nn.LSTM(32, 128, batch_first=True)
+        self.out = nn.Linear(128, GEN_VOCAB)
+        nn.init.uniform_(self.emb.weight, -0.05, 0.05)
+        keras_rnn_init_(self.rnn, 128, True)
+        nn.init.xavier_uniform_(self.out.weight)
+        nn.init.zeros_(self.out.bias)
+
+    def forward(self, x):
+        y, _ = self.rnn(self.emb(x))
+        return torch.softmax(self.out(y[:, -1, :]), dim=-1)
+
+
+class Generator:
+    def __init__(self, seed):
+        torch.manual_seed(seed)
+        self.model = CharModel().eval()
+        self.rng = np.random.default_rng(seed)
+        self.window = [0] * (GEN_WINDOW - 4) + [2, 3, 4, 5]
+
+    def sample(self, preds, temperature=0.5):
+        preds = np.asarray(preds).astype("float64")
+        preds = np.log(preds) / temperature
+        exp_preds = np.exp(preds)
+        preds = exp_preds / np.sum(exp_preds)
+        return int(np.argmax(self.rng.multinomial(1, preds, 1)))
+
+    def generate(self, n):
+        t = time.perf_counter()
+        with torch.no_grad():
+            for _ in range(n):
+                x = torch.tensor([self.window], dtype=torch.int64)
+                p = self.model(x)[0].numpy()
+                self.window = self.window[1:] + [self.sample(p)]
+        return time.perf_counter() - t
 
 
 class Bench:
@@ -218,7 +269,13 @@ def main():
         times, loss = bench.timed_steps(which, n)
         return [f"{t:.9f}" for t in times] + [f"{loss:.6f}"]
 
-    return torch_common.serve(info, {"steps": (2, steps), "check": (1, check)})
+    gen = Generator(args.seed)
+
+    def generate(n):
+        return [f"{gen.generate(n):.9f}"]
+
+    return torch_common.serve(info, {"steps": (2, steps), "check": (1, check),
+                                     "generate": (1, generate)})
 
 
 if __name__ == "__main__":

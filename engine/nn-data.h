@@ -69,6 +69,10 @@ typedef struct {
   /* Text datasets: the vocabulary their inputs were encoded with (built
    * from the training split; nn-text.h), owned; NULL for other data. */
   NnVocab  *vocab;
+  /* Text datasets of documents: each sample's text (n, in sample order),
+   * owned, NULL-terminated; NULL for other data (and for chars:, whose
+   * windows read back losslessly through the vocabulary). */
+  char    **texts;
   /* With :target=input, the class labels the targets replaced: one class
    * number per sample (n, 1), their count and names. Not a training target
    * (n_classes is 0 and class_names NULL then): for colouring pictures and
@@ -76,10 +80,6 @@ typedef struct {
   NnArray  *labels;
   int       n_label_classes;
   char    **label_names;       /* n_label_classes, or NULL */
-  /* Text datasets of documents: each sample's text (n, in sample order),
-   * owned, NULL-terminated; NULL for other data (and for chars:, whose
-   * windows read back losslessly through the vocabulary). */
-  char    **texts;
 } NnDataset;
 
 void        nn_dataset_free          (NnDataset *ds);

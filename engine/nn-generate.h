@@ -159,4 +159,104 @@ gboolean      nn_vae_concept_vector (const NnTensor *codes, const int *labels, i
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NnVaeDecoder, nn_vae_decoder_free)
 
+/* ---- text generation ------------------------------------------------------ */
+
+/* Draws an index of p[0..n) (probabilities, >= 0) reweighted by the
+ * temperature: p_i^(1/T) normalised, that is exp (log p_i / T), the
+ * softmax of the log-probabilities divided by T. T below 1 sharpens the
+ * distribution, above 1 flattens it; T <= 0 is its limit, the argmax
+ * (the first of equal maxima). One uniform number is drawn from rng in
+ * every case, so a stream's draws do not depend on its temperature.
+ * Returns -1 only when no p_i is above 0. */
+int        nn_sample_temperature (const float *p, int n, double temperature, NnRng *rng);
+
+/* A character generator: a model whose one input is a window of T token
+ * ids (per-sample shape (T), ids as floats) and whose first output is a
+ * softmax over the vocabulary, run as the Keras book does: predict the
+ * next token, sample it with a temperature, append it, slide the window.
+ * Several temperatures run as rows of one batch (one forward pass per
+ * step for all of them). One compiled graph serves every step: a step
+ * allocates nothing. Not thread-safe, except nn_textgen_cancel. */
+typedef struct _NnTextGen NnTextGen;
+
+/* A generator for model m (copied: m may change or go afterwards) with
+ * the vocabulary given as its tokens in index order: tokens[0] is the
+ * padding, tokens[1] the out-of-vocabulary token; neither is ever
+ * sampled. NULL with an error in words when m has no weights, more than
+ * one input or an input other than (T), or when its first output is not a
+ * softmax over n_tokens classes. */
+NnTextGen *nn_textgen_new_with_tokens (const NnModel *m, const char *const *tokens,
+                                       int n_tokens, GError **error);
+/* A generator for m with a character vocabulary (nn-text.h; copied): the
+ * seed text is then cut into tokens by the vocabulary's own tokenizer
+ * (its lower-casing included). NULL with the reason when vocab is a word
+ * vocabulary, or as nn_textgen_new_with_tokens. */
+NnTextGen *nn_textgen_new_with_vocab (const NnModel *m, const NnVocab *vocab, GError **error);
+/* A generator for m with the character vocabulary saved with it (a model
+ * trained on a `chars:` dataset keeps it). NULL with the reason in words
+ * when m has none, or for the reasons of nn_textgen_new_with_tokens. */
+NnTextGen *nn_textgen_new         (const NnModel *m, GError **error);
+void       nn_textgen_free        (NnTextGen *g);
+int        nn_textgen_get_window  (const NnTextGen *g);    /* T */
+int        nn_textgen_get_n_tokens (const NnTextGen *g);
+const char *nn_textgen_get_token  (const NnTextGen *g, int index);
+
+/* Starts k streams (1 to NN_TEXTGEN_MAX_STREAMS), stream j at
+ * temperatures[j], all from seed_text: it is cut into characters (a base
+ * character with the combining marks after it is one), each looked up in
+ * the vocabulary (unknown ones read as the out-of-vocabulary id); a text
+ * shorter than the window is left-padded with id 0, a longer one gives
+ * its last T characters. Stream j draws from its own generator seeded
+ * with seed and j, so stream 0 writes the same text whatever the other
+ * streams are. *note (may be NULL) gets NULL, or in words what became
+ * of the seed text (unknown characters, padding, characters cut).
+ * FALSE with the reason when a temperature is not a finite number. */
+#define NN_TEXTGEN_MAX_STREAMS 16
+gboolean   nn_textgen_start       (NnTextGen *g, const char *seed_text,
+                                   const double *temperatures, int k, guint64 seed,
+                                   char **note, GError **error);
+int        nn_textgen_get_n_streams (const NnTextGen *g);
+double     nn_textgen_get_temperature (const NnTextGen *g, int stream);
+
+/* One step of every stream (the pull API): one forward pass, then
+ * chosen[j] (k of them) gets stream j's next token id, whose text is
+ * nn_textgen_get_token. FALSE when nn_textgen_start was not called. */
+gboolean   nn_textgen_next        (NnTextGen *g, int *chosen, GError **error);
+/* What stream j has generated since nn_textgen_start (the seed text not
+ * included). */
+const char *nn_textgen_get_text   (const NnTextGen *g, int stream);
+
+/* The probabilities stream j's last character was drawn from (before
+ * the temperature; padding and unknown at 0): n_tokens values, valid until
+ * the next step. */
+const float *nn_textgen_get_probabilities (const NnTextGen *g, int stream);
+
+/* Stateful generation: for a model Input → Embedding → LSTM (tanh, sigmoid
+ * gates, last step only, forwards) → Dense (softmax), the LSTM's state is
+ * carried from one character to the next instead of re-running the whole
+ * window from a zero state: one step per character instead of T. The
+ * first character is drawn from the same probabilities as the window loop
+ * (the seed window is run once from zero); after it the model reads every
+ * character since the seed, not only the last T, so the text differs from
+ * the window loop's. FALSE with the reason when the model is not of that
+ * shape (the generator stays as it was). Takes effect at the next
+ * nn_textgen_start. */
+gboolean   nn_textgen_set_stateful (NnTextGen *g, gboolean stateful, GError **error);
+
+/* Called for each stream after each step with the token just chosen
+ * (text borrowed); returning FALSE stops the run. */
+typedef gboolean (*NnTextGenCallback) (int stream, int step, const char *token,
+                                       gpointer user_data);
+/* length steps of nn_textgen_next, calling cb (may be NULL) for every
+ * stream after each. FALSE with G_IO_ERROR_CANCELLED when cb returned
+ * FALSE or nn_textgen_cancel was called (checked before every step, so a
+ * run stops within one character). */
+gboolean   nn_textgen_run         (NnTextGen *g, int length, NnTextGenCallback cb,
+                                   gpointer user_data, GError **error);
+/* Asks a run in progress (on another thread) to stop before its next
+ * step; nn_textgen_start clears the request. */
+void       nn_textgen_cancel      (NnTextGen *g);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NnTextGen, nn_textgen_free)
+
 G_END_DECLS

@@ -269,6 +269,7 @@ test_course (void)
     "spirals_mlp", "fashion_mlp", "fashion_binary", "regression_kfold", "two_inputs_two_outputs",
     "fashion_convnet", "fashion_convnet_bn", "fashion_small", "fashion_small_augmented",
     "transfer_base", "transfer_head", "fashion_vae_dense", "fashion_vae_conv",
+    "fortunes_char_lstm",
     "fortunes_bow", "fortunes_lstm", "fortunes_conv1d",
   };
   GtkWidget *gallery = ds_sample_gallery_new (NULL);
@@ -307,7 +308,7 @@ test_course (void)
       /* Convnets show their convolutions in the group's colour; the
        * dense networks have none, and transfer learning keeps its
        * convolutions inside a Model layer, in that group's colour. */
-      g_assert_true (has_colour (surface, &conv) == ((i >= 5 && i < 9) || i == 12 || i == 15));
+      g_assert_true (has_colour (surface, &conv) == ((i >= 5 && i < 9) || i == 12 || i == 16));
       /* The VAEs keep their decoder in a Model layer. */
       if (i >= 9 && i <= 12)
         g_assert_true (has_colour (surface, &nested));

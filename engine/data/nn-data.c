@@ -331,6 +331,7 @@ nn_dataset_free (NnDataset *ds)
   g_free (ds->boxes);
   nn_series_free (ds->series);
   nn_vocab_free (ds->vocab);
+  g_strfreev (ds->texts);
   nn_array_free (ds->labels);
   if (ds->label_names != NULL)
     {
@@ -338,7 +339,6 @@ nn_dataset_free (NnDataset *ds)
         g_free (ds->label_names[i]);
       g_free (ds->label_names);
     }
-  g_strfreev (ds->texts);
   g_free (ds);
 }
 

@@ -54,6 +54,8 @@ static const struct
     "A variational autoencoder: images squeezed to two numbers and drawn again from them" },
   { "fashion_vae_conv", PART_GENERATIVE,
     "The convolutional VAE: a 2-D latent plane in which clothes morph into one another" },
+  { "fortunes_char_lstm", PART_GENERATIVE,
+    "A character LSTM writes fortunes; the temperature trades safe repetition for surprise" },
   { "fortunes_bow", PART_SEQUENCE,
     "Text as a bag of words: which words a fortune holds, not their order, tell its topic" },
   { "fortunes_lstm", PART_SEQUENCE,

@@ -10,6 +10,7 @@
 
 #include "ds-file-chooser.h"
 #include "ds-generate-latent.h"
+#include "ds-generate-text.h"
 #include "ds-generate-view-private.h"
 
 G_DEFINE_FINAL_TYPE (DsGenerateView, ds_generate_view, DS_TYPE_VIEW)
@@ -305,6 +306,7 @@ follow (DsGenerateView *self)
   _ds_generate_dream_model_changed (self);
   _ds_generate_projector_model_changed (self);
   _ds_generate_latent_model_changed (self);
+  _ds_generate_text_model_changed (self);
 }
 
 static void
@@ -381,6 +383,7 @@ build (DsGenerateView *self)
   gtk_stack_add_titled (self->pages, _ds_generate_projector_build (self), "projector",
                         "Projector");
   gtk_stack_add_titled (self->pages, _ds_generate_latent_build (self), "latent", "Latent");
+  gtk_stack_add_titled (self->pages, _ds_generate_text_build (self), "text", "Text");
   gtk_stack_switcher_set_stack (GTK_STACK_SWITCHER (switcher), self->pages);
   gtk_widget_set_halign (switcher, GTK_ALIGN_CENTER);
   gtk_widget_set_margin_top (switcher, 6);
@@ -409,6 +412,7 @@ ds_generate_view_dispose (GObject *object)
   _ds_generate_dream_dispose (self);
   _ds_generate_projector_dispose (self);
   _ds_generate_latent_dispose (self);
+  _ds_generate_text_dispose (self);
   ds_file_chooser_clear (&self->chooser);
   g_clear_pointer (&self->root, gtk_widget_unparent);
   G_OBJECT_CLASS (ds_generate_view_parent_class)->dispose (object);
