@@ -260,7 +260,7 @@ has_colour (cairo_surface_t *surface,
 }
 
 /* The gallery is a course: the dense networks first, then the convnets,
- * then the generative models, then the forecasters, each with one line on what it teaches and a thumbnail of its graph (a
+ * then the generative models, then text and sequences, each with one line on what it teaches and a thumbnail of its graph (a
  * box per layer in its group's colour). */
 static void
 test_course (void)
@@ -270,6 +270,7 @@ test_course (void)
     "fashion_convnet", "fashion_convnet_bn", "fashion_small", "fashion_small_augmented",
     "transfer_base", "transfer_head", "fashion_vae_dense", "fashion_vae_conv",
     "fortunes_char_lstm",
+    "fortunes_bow", "fortunes_lstm", "fortunes_conv1d",
     "seattle_gru", "seattle_gru_stacked", "seattle_gru_bidirectional", "seattle_conv_gru",
   };
   GtkWidget *gallery = ds_sample_gallery_new (NULL);
@@ -308,8 +309,8 @@ test_course (void)
       /* Convnets show their convolutions in the group's colour; the
        * dense networks have none, and transfer learning keeps its
        * convolutions inside a Model layer, in that group's colour; of
-       * the forecasters only the last has (1-D) convolutions. */
-      g_assert_true (has_colour (surface, &conv) == ((i >= 5 && i < 9) || i == 12 || i == 16));
+       * text and sequences, the Conv1D classifier and the last forecaster. */
+      g_assert_true (has_colour (surface, &conv) == ((i >= 5 && i < 9) || i == 12 || i == 16 || i == 20));
       /* The VAEs keep their decoder in a Model layer. */
       if (i >= 9 && i <= 12)
         g_assert_true (has_colour (surface, &nested));

@@ -10,8 +10,9 @@
 
 /* The samples as a course: dense networks first, from a boundary in the
  * plane to a graph with two inputs and two outputs, then convnets, from
- * the classic one to transfer learning, then generative models, then
- * sequences (the temperature forecasters). Each with one line on what it
+ * the classic one to transfer learning, then generative models, then text
+ * and sequences (three classifiers of one fortunes set, then the
+ * temperature forecasters). Each with one line on what it
  * teaches; the file's own description stays as the row's tooltip. */
 typedef enum
 {
@@ -56,6 +57,12 @@ static const struct
     "The convolutional VAE: a 2-D latent plane in which clothes morph into one another" },
   { "fortunes_char_lstm", PART_GENERATIVE,
     "A character LSTM writes fortunes; the temperature trades safe repetition for surprise" },
+  { "fortunes_bow", PART_SEQUENCE,
+    "Text as a bag of words: which words a fortune holds, not their order, tell its topic" },
+  { "fortunes_lstm", PART_SEQUENCE,
+    "Words in order: an Embedding and an LSTM that reads each fortune, padding masked" },
+  { "fortunes_conv1d", PART_SEQUENCE,
+    "A 1-D convnet finds telling phrases anywhere in a text: Conv1D and global max pooling" },
   { "seattle_gru", PART_SEQUENCE,
     "Forecasting a day ahead: a GRU with recurrent dropout against the naive “last value”" },
   { "seattle_gru_stacked", PART_SEQUENCE,
@@ -70,7 +77,7 @@ static const char *const part_titles[] = {
   "Dense Networks",
   "Convolutional Networks",
   "Generative Models",
-  "Sequences",
+  "Text and Sequences",
   "More Samples",
 };
 
