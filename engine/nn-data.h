@@ -80,10 +80,6 @@ typedef struct {
   NnArray  *labels;
   int       n_label_classes;
   char    **label_names;       /* n_label_classes, or NULL */
-  /* Text datasets of documents: each sample's text (n, in sample order),
-   * owned, NULL-terminated; NULL for other data (and for chars:, whose
-   * windows read back losslessly through the vocabulary). */
-  char    **texts;
 } NnDataset;
 
 void        nn_dataset_free          (NnDataset *ds);

@@ -106,26 +106,3 @@ NnDataset  *nn_series_open           (const char *name, const GPtrArray *keys,
                                       const GPtrArray *values, GCancellable *cancel,
                                       GError **error);
 void        nn_series_free           (NnSeries *s);
-/* Text datasets (nn-data-text.c), their options as nn_dataset_open reads
- * them. */
-typedef struct {
-  NnTextOptions text;     /* tokenizer and encoding */
-  int           vocab;    /* vocabulary size with padding and [UNK]; 0: the default */
-  double        test;     /* held-out share */
-  guint64       seed;     /* shuffle before the split (not for chars) */
-  int           step;     /* chars: stride of the windows */
-  const char   *dir;      /* fortunes: the folder of topic files; NULL: default */
-} NnTextDataOptions;
-
-/* Defaults for documents (chars FALSE) or for chars:. */
-void        nn_text_data_options_init (NnTextDataOptions *opt, gboolean chars);
-/* TRUE when dir has a sub-folder holding a *.txt file. */
-gboolean    nn_text_folder_detect    (const char *dir);
-NnDataset  *nn_text_folder_load      (const char *dir, const NnTextDataOptions *opt,
-                                      GCancellable *cancel, GError **error);
-/* topics: "science,work"; one sample per %-separated record. */
-NnDataset  *nn_fortunes_load         (const char *topics, const NnTextDataOptions *opt,
-                                      GCancellable *cancel, GError **error);
-/* source: a file, "fortunes/TOPIC" or "TOPIC1,TOPIC2" (fortunes topics). */
-NnDataset  *nn_chars_load            (const char *source, const NnTextDataOptions *opt,
-                                      GCancellable *cancel, GError **error);

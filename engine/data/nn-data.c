@@ -339,7 +339,6 @@ nn_dataset_free (NnDataset *ds)
         g_free (ds->label_names[i]);
       g_free (ds->label_names);
     }
-  g_strfreev (ds->texts);
   g_free (ds);
 }
 
