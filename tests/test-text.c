@@ -670,6 +670,7 @@ test_glove (void)
     { "cat 1 2\nfish 1 2\n", NN_DATA_ERROR_SIZE, "vectors of 2 values but the embedding has 3" },
     { "cat 1 2 3\nfish 1 x 3\n", NN_DATA_ERROR_FORMAT, "“x” is not a number" },
     { "cat 1 2 nan\n", NN_DATA_ERROR_FORMAT, "not a number" },
+    { "cat 1 2 1e39\n", NN_DATA_ERROR_FORMAT, "“1e39” is too large for a weight" },
     { "", NN_DATA_ERROR_EMPTY, "holds no word vectors" },
     { "\n\n", NN_DATA_ERROR_EMPTY, "holds no word vectors" },
     { "cat\n", NN_DATA_ERROR_FORMAT, "not a word followed by numbers" },
