@@ -1384,7 +1384,7 @@ test_predict_text (void)
    * is not UTF-8. */
   struct { const char *model; const char *text; const char *words; } bad[] = {
     { test_sample ("spirals_mlp.json"), "hello", "keeps no vocabulary" },
-    { trained, "caf\xe9", "not valid UTF-8" },
+    { trained, "caf\xe9", "--text is not UTF-8 text: invalid byte 0xe9" },
   };
   for (guint k = 0; k < G_N_ELEMENTS (bad); k++)
     {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <adwaita.h>
+#include <glib/gstdio.h>
 
 #include "ds-application.h"
 #include "ds-data-view-private.h"
