@@ -239,12 +239,21 @@ draw_chips (DsDataView  *self,
   const NnTextOptions *opt = nn_vocab_get_options (ds->vocab);
   gboolean ints = opt->mode == NN_TEXT_INT;
   int cut = ints ? opt->length : G_MAXINT;
-  const double pad = 5, gap = 4, row_h = 40;
+  const double pad = 5, gap = 4;
   double x = x0, y = y0;
+  int lh, sh;
   int row = 0;
   guint k;
   GString *line = g_string_new (NULL);
   TextStats *st = g_object_get_data (G_OBJECT (self), STATS_KEY);
+
+  /* A chip holds a line of each font (a fixed 40 px clipped the index
+   * under larger fonts). */
+  pango_layout_set_text (layout, "Ág", -1);
+  pango_layout_get_pixel_size (layout, NULL, &lh);
+  pango_layout_set_text (small, "0", -1);
+  pango_layout_get_pixel_size (small, NULL, &sh);
+  const double row_h = lh + sh + 6;
 
   for (k = 0; k < tokens->len && k < MAX_CHIPS; k++)
     {
@@ -352,7 +361,9 @@ draw_histogram (cairo_t       *cr,
 {
   const NnTextOptions *opt = nn_vocab_get_options (ds->vocab);
   gboolean ints = opt->mode == NN_TEXT_INT;
-  const double left = 44, bottom = 34, top = 18;
+  /* The title on the first line, the cut-off's label on the second, above
+   * the bars (it shared the title's line and ran over it). */
+  const double left = 44, bottom = 34, top = 38;
   double pw = width - left - 8, ph = height - top - bottom;
   guint bins[N_BINS] = { 0 };
   guint most = 1;
@@ -422,14 +433,14 @@ draw_histogram (cairo_t       *cr,
       cairo_set_source_rgba (cr, 0.88, 0.11, 0.14, 1);
       double tx = cx + 6, room = bx + pw - tx;
       if (room < 260)
-        put_text (cr, small, buf, cx - 6, by - 16, 1, cx - 6 - x0);
+        put_text (cr, small, buf, cx - 6, by - 18, 1, cx - 6 - x0);
       else
-        put_text (cr, small, buf, tx, by - 16, 0, room);
+        put_text (cr, small, buf, tx, by - 18, 0, room);
     }
   else
     {
       cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.6);
-      put_text (cr, small, "no cut-off: a bag of words counts every token", bx + pw, by - 16, 1, -1);
+      put_text (cr, small, "no cut-off: a bag of words counts every token", bx + pw, by - 18, 1, -1);
     }
   cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.6);
   put_text (cr, small, "tokens", bx + pw / 2, by + ph + 16, 0.5, -1);
