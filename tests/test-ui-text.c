@@ -93,12 +93,11 @@ check_tokens (NnDataset  *ds,
   return n;
 }
 
-static void
-test_text_folder_preview (void)
+/* A folder of 16 short reviews in pos/ and neg/. */
+static char *
+make_text_folder (void)
 {
-  g_autofree char *dir = g_dir_make_tmp ("test-ui-text-XXXXXX", NULL);
-  DsDataView *view;
-  DsWindow *window;
+  char *dir = g_dir_make_tmp ("test-ui-text-XXXXXX", NULL);
 
   for (int i = 0; i < 8; i++)
     {
@@ -109,6 +108,16 @@ test_text_folder_preview (void)
       write_text (dir, pos, pt);
       write_text (dir, neg, nt);
     }
+  return dir;
+}
+
+static void
+test_text_folder_preview (void)
+{
+  g_autofree char *dir = make_text_folder ();
+  DsDataView *view;
+  DsWindow *window;
+
   window = open_window (&view);
   DsDatasetStore *store = ds_data_view_get_store (view);
   g_autofree char *spec = g_strdup_printf ("%s:length=6:test=0.25", dir);
@@ -181,6 +190,126 @@ screenshot (DsWindow   *window,
   g_test_message ("wrote %s", path);
 }
 
+/* The preview's top scrolled into sight, for the screenshot. */
+static void
+scroll_to_preview (DsDataView *view)
+{
+  GtkWidget *sw = gtk_widget_get_ancestor (GTK_WIDGET (view->samples_title), GTK_TYPE_SCROLLED_WINDOW);
+  double x, y;
+
+  g_assert_nonnull (sw);
+  g_assert_true (gtk_widget_translate_coordinates (GTK_WIDGET (view->samples_title),
+                                                   gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (sw)),
+                                                   0, 0, &x, &y));
+  gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (sw)), y - 12);
+  ui_spin (200);
+}
+
+static guint
+source_index (DsDataView *view,
+              const char *name)
+{
+  GListModel *model = adw_combo_row_get_model (ds_data_view_get_source_row (view));
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    if (g_str_equal (gtk_string_list_get_string (GTK_STRING_LIST (model), i), name))
+      return i;
+  g_error ("the source chooser has no “%s”", name);
+  return 0;
+}
+
+static gboolean
+loaded_spec (gpointer data)
+{
+  DsDataView *view = data;
+  DsDatasetStore *store = ds_data_view_get_store (view);
+  const char *want = g_object_get_data (G_OBJECT (view), "want-spec");
+
+  return settled (store) && g_strcmp0 (ds_dataset_store_get_spec (store), want) == 0;
+}
+
+/* The source chooser offers fortunes topics and a folder of text files
+ * in words, and each loads a text dataset whose preview shows. */
+static void
+test_source_chooser (void)
+{
+  g_autofree char *dir = make_text_folder ();
+  DsDataView *view;
+  DsWindow *window = open_window (&view);
+  DsDatasetStore *store = ds_data_view_get_store (view);
+  AdwComboRow *source = ds_data_view_get_source_row (view);
+  guint custom = source_index (view, "Custom spec");
+
+  /* Both before "Custom spec", the last. */
+  g_assert_cmpuint (source_index (view, "Text by topic (fortunes)"), <, custom);
+  g_assert_cmpuint (source_index (view, "Folder of text files"), <, custom);
+
+  /* A folder of text files: nothing chosen yet says what to do. */
+  adw_combo_row_set_selected (source, source_index (view, "Folder of text files"));
+  ui_spin (100);
+  g_assert_cmpstr (ds_data_view_get_empty_title (view), ==, "Choose a Folder of Text Files");
+  ds_data_view_choose_text_folder (view, dir);
+  g_autofree char *want = g_strdup_printf ("text:%s", dir);
+  g_object_set_data (G_OBJECT (view), "want-spec", want);
+  g_assert_true (ui_wait_for (loaded_spec, view, 10000));
+  g_assert_null (ds_dataset_store_get_error (store));
+  NnDataset *ds = ds_dataset_get (ds_dataset_store_get_dataset (store));
+  g_assert_cmpint (ds->n_classes, ==, 2);
+  ui_spin (200);
+  g_assert_true (ui_wait_for (tokens_drawn, view, 3000));
+  g_autofree char *size = g_strdup_printf ("Vocabulary: %d tokens", nn_vocab_size (ds->vocab));
+  g_assert_nonnull (strstr (ds_data_view_get_text_vocab_line (view), size));
+  check_tokens (ds, ds_data_view_get_text_tokens (view));
+  /* The model names it once it loaded. */
+  NnModel *m = ds_document_get_model (ds_view_get_document (DS_VIEW (view)));
+  g_assert_cmpstr (nn_model_get_dataset (m), ==, want);
+
+  if (!g_file_test ("/usr/share/games/fortunes/science", G_FILE_TEST_EXISTS))
+    {
+      g_test_message ("the fortunes package is not installed: its topics not tried");
+      ui_close_window_checked (window);
+      remove_tree (dir);
+      return;
+    }
+  /* Fortunes by topic: four topics ticked at first; ticking a fifth and
+   * untying two reloads with the three. */
+  adw_combo_row_set_selected (source, source_index (view, "Text by topic (fortunes)"));
+  g_object_set_data (G_OBJECT (view), "want-spec",
+                     (gpointer) "fortunes:topics=politics,science,songs-poems,work");
+  g_assert_true (ui_wait_for (loaded_spec, view, 30000));
+  g_assert_null (ds_dataset_store_get_error (store));
+  ds = ds_dataset_get (ds_dataset_store_get_dataset (store));
+  g_assert_cmpint (ds->n_classes, ==, 4);
+  g_assert_cmpstr (ds->class_names[1], ==, "science");
+  ui_spin (200);
+  g_assert_true (ui_wait_for (tokens_drawn, view, 5000));
+  g_assert_nonnull (strstr (ds_data_view_get_text_vocab_line (view), "Vocabulary: 10,000 tokens"));
+  check_tokens (ds, ds_data_view_get_text_tokens (view));
+
+  gtk_check_button_set_active (ds_data_view_get_topic_check (view, "science"), FALSE);
+  gtk_check_button_set_active (ds_data_view_get_topic_check (view, "songs-poems"), FALSE);
+  gtk_check_button_set_active (ds_data_view_get_topic_check (view, "food"), TRUE);
+  gtk_spin_button_set_value (view->text_length_spin, 50);
+  g_object_set_data (G_OBJECT (view), "want-spec",
+                     (gpointer) "fortunes:topics=food,politics,work:length=50");
+  g_assert_true (ui_wait_for (loaded_spec, view, 30000));
+  g_assert_null (ds_dataset_store_get_error (store));
+  ds = ds_dataset_get (ds_dataset_store_get_dataset (store));
+  g_assert_cmpint (ds->n_classes, ==, 3);
+  ui_spin (200);
+  g_assert_true (ui_wait_for (tokens_drawn, view, 5000));
+  check_tokens (ds, ds_data_view_get_text_tokens (view));
+
+  /* No topic ticked: nothing to load, and the page says what to do. */
+  gtk_check_button_set_active (ds_data_view_get_topic_check (view, "food"), FALSE);
+  gtk_check_button_set_active (ds_data_view_get_topic_check (view, "politics"), FALSE);
+  gtk_check_button_set_active (ds_data_view_get_topic_check (view, "work"), FALSE);
+  ui_spin (400);
+  g_assert_cmpstr (ds_data_view_get_empty_title (view), ==, "Tick Some Topics");
+  ui_close_window_checked (window);
+  remove_tree (dir);
+}
+
 static void
 test_fortunes_preview (void)
 {
@@ -194,8 +323,18 @@ test_fortunes_preview (void)
     }
   window = open_window (&view);
   DsDatasetStore *store = ds_data_view_get_store (view);
-  ds_dataset_store_load (store, "fortunes:topics=science,work,politics,songs-poems", 0);
-  g_assert_true (ui_wait_for (settled, store, 30000));
+  /* Through the model, as a saved model names it: the source chooser
+   * shows its topics ticked. */
+  DsDocument *doc = ds_view_get_document (DS_VIEW (view));
+  nn_model_set_dataset (ds_document_get_model (doc), "fortunes:topics=science,work,politics,songs-poems");
+  ds_document_commit (doc, DS_CHANGE_PARAMS, "Choose Dataset", NULL);
+  g_object_set_data (G_OBJECT (view), "want-spec",
+                     (gpointer) "fortunes:topics=science,work,politics,songs-poems");
+  g_assert_true (ui_wait_for (loaded_spec, view, 30000));
+  g_assert_cmpuint (adw_combo_row_get_selected (ds_data_view_get_source_row (view)), ==,
+                    source_index (view, "Text by topic (fortunes)"));
+  g_assert_true (gtk_check_button_get_active (ds_data_view_get_topic_check (view, "songs-poems")));
+  g_assert_false (gtk_check_button_get_active (ds_data_view_get_topic_check (view, "food")));
   g_assert_null (ds_dataset_store_get_error (store));
   NnDataset *ds = ds_dataset_get (ds_dataset_store_get_dataset (store));
   ui_spin (300);
@@ -205,6 +344,7 @@ test_fortunes_preview (void)
   g_assert_nonnull (strstr (vocab, "Vocabulary: 10,000 tokens"));
   check_tokens (ds, ds_data_view_get_text_tokens (view));
   /* Scrolled so that the preview is in sight. */
+  scroll_to_preview (view);
   screenshot (window, "data-text");
   ui_close_window_checked (window);
 }
@@ -215,5 +355,6 @@ main (int argc, char **argv)
   ui_test_init (&argc, &argv);
   g_test_add_func ("/ui/text/folder-preview", test_text_folder_preview);
   g_test_add_func ("/ui/text/fortunes-preview", test_fortunes_preview);
+  g_test_add_func ("/ui/text/source-chooser", test_source_chooser);
   return g_test_run ();
 }
