@@ -343,6 +343,9 @@ test_fortunes_preview (void)
   g_test_message ("%s", vocab);
   g_assert_nonnull (strstr (vocab, "Vocabulary: 10,000 tokens"));
   check_tokens (ds, ds_data_view_get_text_tokens (view));
+  /* The histogram's title, cut-off label and axis labels each in a place
+   * of their own. */
+  g_assert_cmpuint (ds_data_view_get_text_overlaps (view), ==, 0);
   /* Scrolled so that the preview is in sight. */
   scroll_to_preview (view);
   screenshot (window, "data-text");

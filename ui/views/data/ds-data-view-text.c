@@ -30,6 +30,7 @@ typedef struct {
   guint64    train_tokens;  /* tokens of the training texts */
   guint64    covered;       /* of which the vocabulary holds (index >= 2) */
   size_t     n_cut;         /* training texts longer than the cut-off */
+  guint      n_overlaps;    /* histogram labels drawn over one another */
   char      *vocab_line;
   char      *tokens_line;
 } TextStats;
@@ -139,6 +140,10 @@ make_layout (GtkWidget *widget,
   return layout;
 }
 
+/* While the histogram is drawn: the rectangles of its labels, to count
+ * the ones drawn over another (main thread only). */
+static GArray *label_rects;
+
 /* Text at (x, y), one line, shortened with "…" past max_width (> 0);
  * returns its width. */
 static int
@@ -158,6 +163,11 @@ put_text (cairo_t     *cr,
   pango_layout_get_pixel_size (layout, &w, &h);
   cairo_move_to (cr, round (x - w * xalign), round (y));
   pango_cairo_show_layout (cr, layout);
+  if (label_rects != NULL)
+    {
+      cairo_rectangle_int_t r = { (int) round (x - w * xalign), (int) round (y), w, h };
+      g_array_append_val (label_rects, r);
+    }
   return w;
 }
 
@@ -371,6 +381,7 @@ draw_histogram (cairo_t       *cr,
 
   if (st->n_lengths == 0 || pw < 60 || ph < 30)
     return;
+  label_rects = g_array_new (FALSE, FALSE, sizeof (cairo_rectangle_int_t));
   /* The range: the longest text, but no further than twice the cut-off
    * (the long tail goes in the last bin). */
   int xmax = MAX (st->max_length, 1);
@@ -444,6 +455,19 @@ draw_histogram (cairo_t       *cr,
     }
   cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.6);
   put_text (cr, small, "tokens", bx + pw / 2, by + ph + 16, 0.5, -1);
+
+  st->n_overlaps = 0;
+  for (guint a = 0; a < label_rects->len; a++)
+    for (guint b = a + 1; b < label_rects->len; b++)
+      {
+        const cairo_rectangle_int_t *p = &g_array_index (label_rects, cairo_rectangle_int_t, a);
+        const cairo_rectangle_int_t *q = &g_array_index (label_rects, cairo_rectangle_int_t, b);
+
+        /* Touching lines (a pixel of leading) are not overlapping text. */
+        st->n_overlaps += p->x + 1 < q->x + q->width && q->x + 1 < p->x + p->width
+                          && p->y + 2 < q->y + q->height && q->y + 2 < p->y + p->height;
+      }
+  g_clear_pointer (&label_rects, g_array_unref);
 }
 
 void
@@ -548,6 +572,14 @@ ds_data_view_get_text_vocab_line (DsDataView *self)
   TextStats *st = g_object_get_data (G_OBJECT (self), STATS_KEY);
 
   return st ? st->vocab_line : NULL;
+}
+
+guint
+ds_data_view_get_text_overlaps (DsDataView *self)
+{
+  TextStats *st = g_object_get_data (G_OBJECT (self), STATS_KEY);
+
+  return st ? st->n_overlaps : 0;
 }
 
 const char *

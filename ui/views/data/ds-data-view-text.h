@@ -27,3 +27,6 @@ void        _ds_data_view_draw_text    (DsDataView *self,
  * before a text dataset was drawn. */
 const char *ds_data_view_get_text_vocab_line (DsDataView *self);
 const char *ds_data_view_get_text_tokens     (DsDataView *self);
+/* Labels of the last histogram drawn over one another (title, cut-off,
+ * axes); 0 when each has its own place. */
+guint       ds_data_view_get_text_overlaps   (DsDataView *self);
