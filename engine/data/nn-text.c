@@ -748,7 +748,8 @@ nn_glove_load (const char    *path,
       return FALSE;
     }
 
-  const char *end = p + (p != NULL ? len : 0);
+  /* An empty file maps to NULL: no offset may be applied to it. */
+  const char *end = p != NULL ? p + len : NULL;
   gsize line_no = 0, n_lines = 0;
   int found = 0;
   while (p != NULL && p < end)
