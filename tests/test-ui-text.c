@@ -248,6 +248,8 @@ test_source_chooser (void)
   adw_combo_row_set_selected (source, source_index (view, "Folder of text files"));
   ui_spin (100);
   g_assert_cmpstr (ds_data_view_get_empty_title (view), ==, "Choose a Folder of Text Files");
+  /* No normalization to choose: token ids are not rescaled. */
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (view->norm_row)));
   ds_data_view_choose_text_folder (view, dir);
   g_autofree char *want = g_strdup_printf ("text:%s", dir);
   g_object_set_data (G_OBJECT (view), "want-spec", want);

@@ -597,6 +597,9 @@ _ds_data_view_update_visibility (DsDataView *self)
   gtk_widget_set_visible (self->textdir_group, source == SOURCE_TEXT_FOLDER);
   gtk_widget_set_visible (self->text_options_group,
                           source == SOURCE_FORTUNES || source == SOURCE_TEXT_FOLDER);
+  /* Token ids are not rescaled: text specs refuse :normalize=. */
+  gtk_widget_set_visible (GTK_WIDGET (self->norm_row),
+                          source != SOURCE_FORTUNES && source != SOURCE_TEXT_FOLDER);
   gtk_widget_set_visible (self->blob_classes_row, adw_combo_row_get_selected (self->shape_row) == 4);
   gtk_widget_set_visible (self->test_fraction_row, source == SOURCE_CSV);
   gtk_widget_set_visible (GTK_WIDGET (self->augment_row), images);
