@@ -62,6 +62,16 @@ cli_text_predict (NnModel     *m,
   int shape[2] = { 1, size };
   g_autoptr (NnTensor) in = nn_tensor_new (2, shape);
   int n_tokens = 0;
+  const char *charset;
+  g_autofree char *converted = NULL;
+  /* The text comes as the terminal's bytes: from a locale that is not
+   * UTF-8 it is converted; invalid UTF-8 is refused by the vectorizer. */
+  if (!g_get_charset (&charset) && !g_utf8_validate (text, -1, NULL))
+    {
+      converted = g_convert (text, -1, "UTF-8", charset, NULL, NULL, NULL);
+      if (converted != NULL)
+        text = converted;
+    }
   if (!nn_vocab_vectorize (v, text, -1, "--text", in->data, &n_tokens, error))
     return 1;
   NnTensor *inputs[1] = { in };

@@ -194,7 +194,9 @@ parse_args (int *argc, char ***argv, Options *o, GError **error)
       "dream: the step, in input units (default 0.01)", "S" },
     { "max-loss", 0, 0, G_OPTION_ARG_STRING, &o->max_loss,
       "dream: an octave stops once its loss passes this (default: no limit)", "L" },
-    { "text", 0, 0, G_OPTION_ARG_STRING, &o->text,
+    /* Its bytes as given (no conversion by GOption, which only says
+     * "Invalid byte sequence"): cli_text_predict checks them in words. */
+    { "text", 0, 0, G_OPTION_ARG_FILENAME, &o->text,
       "predict: classify this text with the model's vocabulary", "TEXT" },
     { "import", 0, 0, G_OPTION_ARG_FILENAME, &o->import,
       "embedding: GloVe word vectors into --layer", "glove.txt" },

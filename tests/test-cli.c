@@ -1300,6 +1300,187 @@ test_dream_errors (void)
   g_unlink (tiny);
 }
 
+/* ---- text: predict --text, embedding --import/--export ------------------ */
+
+/* A folder of two classes of short reviews, and a model reading them:
+ * Input (6 ids) → Embedding (V 20, 4) → GlobalAveragePooling1D → Dense 2. */
+static char *
+text_setup (char **model_path)
+{
+  char *dir = g_dir_make_tmp ("deepscope-cli-text-XXXXXX", NULL);
+  for (int i = 0; i < 10; i++)
+    {
+      g_autofree char *p = g_strdup_printf ("%s/reviews/pos/%d.txt", dir, i);
+      g_autofree char *n = g_strdup_printf ("%s/reviews/neg/%d.txt", dir, i);
+      g_autofree char *pd = g_path_get_dirname (p);
+      g_autofree char *nd = g_path_get_dirname (n);
+      g_mkdir_with_parents (pd, 0755);
+      g_mkdir_with_parents (nd, 0755);
+      g_assert_true (g_file_set_contents (p, i % 2 ? "great film, loved it" : "good great fun", -1, NULL));
+      g_assert_true (g_file_set_contents (n, i % 2 ? "awful film, hated it" : "bad dull awful", -1, NULL));
+    }
+  g_autofree char *json = g_strdup_printf (
+    "{\"format\": \"deepscope-model\", \"version\": 1, \"name\": \"reviews\","
+    " \"dataset\": \"%s/reviews:length=6:vocab=20:test=0.2\","
+    " \"training\": {\"epochs\": 30, \"batch_size\": 4, \"validation_split\": 0, \"seed\": 1},"
+    " \"config\": {\"layers\": ["
+    "  {\"class_name\": \"Input\", \"name\": \"ids\", \"config\": {\"shape\": [6]}, \"inbound_nodes\": []},"
+    "  {\"class_name\": \"Embedding\", \"name\": \"emb\", \"config\": {\"input_dim\": 20,"
+    "   \"output_dim\": 4, \"mask_zero\": true}, \"inbound_nodes\": [[[\"ids\", 0, 0]]]},"
+    "  {\"class_name\": \"GlobalAveragePooling1D\", \"name\": \"pool\", \"config\": {},"
+    "   \"inbound_nodes\": [[[\"emb\", 0, 0]]]},"
+    "  {\"class_name\": \"Dense\", \"name\": \"out\", \"config\": {\"units\": 2,"
+    "   \"activation\": \"softmax\"}, \"inbound_nodes\": [[[\"pool\", 0, 0]]]}],"
+    "  \"input_layers\": [[\"ids\", 0, 0]], \"output_layers\": [[\"out\", 0, 0]]},"
+    " \"compile\": {\"optimizer\": {\"class_name\": \"Adam\", \"config\": {\"learning_rate\": 0.05}},"
+    "  \"loss\": [\"sparse_categorical_crossentropy\"], \"metrics\": [[\"accuracy\"]]}}", dir);
+  *model_path = g_build_filename (dir, "reviews.json", NULL);
+  g_assert_true (g_file_set_contents (*model_path, json, -1, NULL));
+  return dir;
+}
+
+static void
+test_predict_text (void)
+{
+  g_autofree char *model = NULL;
+  g_autofree char *dir = text_setup (&model);
+  g_autofree char *trained = g_build_filename (dir, "trained.json", NULL);
+  g_autofree char *out = NULL, *err = NULL;
+  const char *targs[] = { "train", model, "--quiet", "--save", trained, NULL };
+  int status = run (targs, &out, &err);
+  if (status != 0)
+    g_error ("train failed: %s", err);
+
+  /* Raw text through the saved vocabulary: both classes by name, the
+   * words it knows counted as tokens. */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  const char *pargs[] = { "predict", trained, "--text", "Loved it: a GREAT film!", NULL };
+  g_assert_cmpint (run (pargs, &out, &err), ==, 0);
+  g_test_message ("%s", out);
+  g_assert_true (g_str_has_prefix (out, "5 tokens\n"));
+  g_assert_nonnull (strstr (out, "pos "));
+  g_assert_nonnull (strstr (out, "neg "));
+  g_assert_true (strstr (out, "pos ") < strstr (out, "neg "));   /* the likelier first */
+
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  const char *jargs[] = { "predict", trained, "--text", "bad, dull and awful", "--json", NULL };
+  g_assert_cmpint (run (jargs, &out, &err), ==, 0);
+  g_autoptr (GPtrArray) lines = json_lines (out);
+  g_assert_cmpuint (lines->len, ==, 1);
+  JsonObject *o = obj (lines, 0);
+  g_assert_cmpint (json_object_get_int_member (o, "tokens"), ==, 4);
+  JsonArray *classes = json_object_get_array_member (o, "classes");
+  g_assert_cmpuint (json_array_get_length (classes), ==, 2);
+  JsonObject *best = json_array_get_object_element (classes, 0);
+  g_assert_cmpstr (json_object_get_string_member (best, "name"), ==, "neg");
+  double p0 = json_object_get_double_member (best, "p");
+  double p1 = json_object_get_double_member (json_array_get_object_element (classes, 1), "p");
+  g_assert_cmpfloat (fabs (p0 + p1 - 1), <, 1e-4);
+  g_assert_cmpfloat (p0, >, 0.5);
+
+  /* Errors: a model without a vocabulary, one without weights, text that
+   * is not UTF-8. */
+  struct { const char *model; const char *text; const char *words; } bad[] = {
+    { test_sample ("spirals_mlp.json"), "hello", "keeps no vocabulary" },
+    { trained, "caf\xe9", "--text is not UTF-8 text: invalid byte 0xe9" },
+  };
+  for (guint k = 0; k < G_N_ELEMENTS (bad); k++)
+    {
+      g_clear_pointer (&out, g_free);
+      g_clear_pointer (&err, g_free);
+      const char *eargs[] = { "predict", bad[k].model, "--text", bad[k].text, NULL };
+      g_assert_cmpint (run (eargs, &out, &err), !=, 0);
+      if (strstr (err, bad[k].words) == NULL)
+        g_error ("“%s” does not say “%s”", err, bad[k].words);
+    }
+  test_remove_tree (dir);
+}
+
+static void
+test_embedding_glove (void)
+{
+  g_autofree char *model = NULL;
+  g_autofree char *dir = text_setup (&model);
+  g_autofree char *glove = g_build_filename (dir, "glove.txt", NULL);
+  g_autofree char *ragged = g_build_filename (dir, "ragged.txt", NULL);
+  g_autofree char *with = g_build_filename (dir, "with-glove.json", NULL);
+  g_autofree char *vectors = g_build_filename (dir, "vectors.txt", NULL);
+  g_assert_true (g_file_set_contents (glove, "great 1 2 3 4\nfilm 0.5 0.5 0.5 0.5\n"
+                                      "zebra 9 9 9 9\nawful -1 -2 -3 -4\n", -1, NULL));
+  g_assert_true (g_file_set_contents (ragged, "great 1 2 3 4\nfilm 1 2\n", -1, NULL));
+  g_autofree char *out = NULL, *err = NULL;
+
+  /* Import (the words from the model's dataset), frozen, into a new file. */
+  const char *iargs[] = { "embedding", model, "--layer", "emb", "--import", glove, "--freeze",
+                          "--out", with, "--quiet", NULL };
+  int status = run (iargs, &out, &err);
+  if (status != 0)
+    g_error ("embedding --import failed: %s", err);
+  g_test_message ("%s", out);
+  g_assert_nonnull (strstr (out, "emb: 3 of "));
+  g_assert_nonnull (strstr (out, "layer frozen"));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) m = nn_model_load (with, &error);
+  g_assert_no_error (error);
+  int emb = nn_model_find_layer (m, "emb");
+  g_assert_false (nn_model_layer_get_trainable (m, emb));
+  const NnVocab *v = nn_model_get_vocab (m);
+  g_assert_nonnull (v);
+  NnTensor table;
+  nn_model_layer_get_weight (m, emb, 0, &table);
+  int great = nn_vocab_lookup (v, "great");
+  g_assert_cmpint (great, >=, 2);
+  g_assert_cmpfloat (table.data[great * 4 + 3], ==, 4.f);
+
+  /* Export: one line per word of the vocabulary, the imported rows as they
+   * were. */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  const char *eargs[] = { "embedding", with, "--layer", "emb", "--export", vectors, NULL };
+  g_assert_cmpint (run (eargs, &out, &err), ==, 0);
+  g_assert_nonnull (strstr (err, "Wrote "));
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (vectors, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, "great 1 2 3 4\n"));
+  g_assert_nonnull (strstr (text, "awful -1 -2 -3 -4\n"));
+  g_assert_null (strstr (text, "zebra"));
+  g_assert_null (strstr (text, "[UNK]"));
+  g_auto (GStrv) rows = g_strsplit (text, "\n", -1);
+  g_assert_cmpuint (g_strv_length (rows), ==, (guint) nn_vocab_size (v) - 2 + 1);
+
+  /* Errors, each in words, nothing written. */
+  g_autofree char *never = g_build_filename (dir, "never.json", NULL);
+  struct { const char *args[12]; const char *words; } bad[] = {
+    { { "embedding", model, "--import", glove, "--out", never, NULL }, "needs --layer NAME" },
+    { { "embedding", model, "--layer", "emb", NULL }, "one of --import glove.txt or --export" },
+    { { "embedding", model, "--layer", "emb", "--import", glove, "--export", vectors, NULL },
+      "one of --import" },
+    { { "embedding", model, "--layer", "emb", "--import", glove, NULL }, "--import needs --out" },
+    { { "embedding", with, "--layer", "emb", "--export", vectors, "--freeze", NULL },
+      "leave out --out and --freeze" },
+    { { "embedding", model, "--layer", "nosuch", "--import", glove, "--out", never, NULL },
+      "nosuch" },
+    { { "embedding", model, "--layer", "out", "--import", glove, "--out", never, NULL },
+      "out" },
+    { { "embedding", model, "--layer", "emb", "--import", ragged, "--out", never, NULL },
+      "ragged" },
+    { { "embedding", test_sample ("spirals_mlp.json"), "--layer", "arm", "--import", glove,
+        "--out", never, NULL }, "not text" },
+  };
+  for (guint k = 0; k < G_N_ELEMENTS (bad); k++)
+    {
+      g_clear_pointer (&out, g_free);
+      g_clear_pointer (&err, g_free);
+      g_assert_cmpint (run (bad[k].args, &out, &err), !=, 0);
+      if (strstr (err, bad[k].words) == NULL)
+        g_error ("case %u: “%s” does not say “%s”", k, err, bad[k].words);
+      g_assert_false (g_file_test (never, G_FILE_TEST_EXISTS));
+    }
+  test_remove_tree (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1324,6 +1505,8 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/inspect/errors", test_inspect_errors);
   g_test_add_func ("/cli/dream", test_dream);
   g_test_add_func ("/cli/dream/errors", test_dream_errors);
+  g_test_add_func ("/cli/predict-text", test_predict_text);
+  g_test_add_func ("/cli/embedding-glove", test_embedding_glove);
   if (g_test_slow ())
     g_test_add_func ("/cli/slow/fashion-mlp", test_slow_fashion_mlp);
   int rc = g_test_run ();

@@ -523,6 +523,33 @@ test_chars_dataset (void)
   g_autofree char *s5 = g_strdup_printf ("chars:%s:mode=tfidf", path);
   open_fails (s5, NN_DATA_ERROR_UNKNOWN, "Unknown option “mode”");
   open_fails ("chars:", NN_DATA_ERROR_UNKNOWN, "needs a text file");
+  /* normalize would rescale token ids: refused on every text spec, a
+   * folder of text files included. */
+  g_autofree char *s6 = g_strdup_printf ("chars:%s:normalize=meanstd", path);
+  open_fails (s6, NN_DATA_ERROR_UNKNOWN, "remove :normalize=");
+  g_autofree char *s7 = g_strdup_printf ("fortunes:topics=science,work:dir=%s:normalize=minmax",
+                                         fdir);
+  open_fails (s7, NN_DATA_ERROR_UNKNOWN, "normalize would rescale its token ids");
+  g_autofree char *tdir = make_text_folder ();
+  g_autofree char *s8 = g_strdup_printf ("%s:mode=tfidf:normalize=meanstd", tdir);
+  open_fails (s8, NN_DATA_ERROR_UNKNOWN, "is a text dataset");
+  g_autofree char *s9 = g_strdup_printf ("text:%s:normalize=meanstd", tdir);
+  open_fails (s9, NN_DATA_ERROR_UNKNOWN, "is a text dataset");
+  g_autofree char *s10 = g_strdup_printf ("text:%s:normalize=none", tdir);
+  g_autoptr(NnDataset) plain = open_ok (s10);
+  test_remove_tree (tdir);
+
+  /* Class names a person can read: a space is "␣", a newline "\n", other
+   * blanks their code point; the characters themselves stay in the
+   * vocabulary. */
+  write_file (dir, "blanks.txt", "a b\nc\u00a0d a b\nc\u00a0d a b\nc\u00a0d a b\nc\u00a0d", -1);
+  g_autofree char *s11 = g_strdup_printf ("chars:%s/blanks.txt:length=3:step=1:test=0.2", dir);
+  g_autoptr(NnDataset) bl = open_ok (s11);
+  g_assert_cmpstr (bl->class_names[nn_vocab_lookup (bl->vocab, " ")], ==, "␣");
+  g_assert_cmpstr (bl->class_names[nn_vocab_lookup (bl->vocab, "\n")], ==, "\\n");
+  g_assert_cmpstr (bl->class_names[nn_vocab_lookup (bl->vocab, "\u00a0")], ==, "U+00A0");
+  g_assert_cmpstr (bl->class_names[nn_vocab_lookup (bl->vocab, "a")], ==, "a");
+  g_assert_cmpstr (bl->class_names[0], ==, "(padding)");
   test_remove_tree (fdir);
   test_remove_tree (dir);
 }
@@ -548,8 +575,8 @@ test_fortunes_real (void)
 /* GloVe and the vocabulary kept with a model                               */
 /* ------------------------------------------------------------------------ */
 
-/* Input (V) → Dense (D) without bias: the kernel (V, D) is a table like an
- * embedding's. */
+/* Input (T = 4 token ids) → Embedding (V, D): the table GloVe vectors go
+ * into and come out of. */
 static NnModel *
 table_model (int V,
              int D)
@@ -558,14 +585,16 @@ table_model (int V,
   int in = test_add (m, "Input", "in");
   g_autofree char *vs = g_strdup_printf ("%d", V);
   g_autofree char *ds = g_strdup_printf ("%d", D);
-  test_set (m, in, "shape", vs);
-  int d = test_add (m, "Dense", "emb");
-  test_set (m, d, "units", ds);
-  test_set (m, d, "use_bias", "false");
-  test_connect (m, in, d);
+  test_set (m, in, "shape", "4");
+  int e = test_add (m, "Embedding", "emb");
+  test_set (m, e, "input_dim", vs);
+  test_set (m, e, "output_dim", ds);
+  test_set (m, e, "mask_zero", "true");
+  test_connect (m, in, e);
   nn_model_auto_outputs (m);
   g_autoptr(GError) error = NULL;
   g_assert_true (nn_model_infer (m, &error));
+  g_assert_no_error (error);
   g_assert_true (nn_model_init_weights (m, 7, &error));
   return m;
 }
@@ -607,6 +636,22 @@ test_glove (void)
   g_assert_cmpmem (t, 6 * sizeof (float), before, 6 * sizeof (float));
   g_assert_false (nn_model_layer_get_trainable (m, nn_model_find_layer (m, "emb")));
   g_assert_nonnull (nn_model_get_vocab (m));
+  /* The Embedding looks the imported rows up: "cat fish" as ids (2, 4, 0, 0)
+   * gives cat's and fish's vectors. */
+  int xs[2] = { 1, 4 };
+  g_autoptr(NnTensor) x = nn_tensor_new (2, xs);
+  x->data[0] = 2;
+  x->data[1] = 4;
+  g_autoptr(NnTensor) y = nn_model_run (m, &x, 1, (NnRef) { nn_model_find_layer (m, "emb"), 0 },
+                                        &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (y->ndim, ==, 3);
+  g_assert_cmpint (y->shape[1], ==, 4);
+  g_assert_cmpint (y->shape[2], ==, 3);
+  g_assert_cmpfloat (y->data[0], ==, 1.f);
+  g_assert_cmpfloat (y->data[2], ==, 3.f);
+  g_assert_cmpfloat (y->data[3], ==, -1.5f);
+  g_assert_cmpfloat (y->data[5], ==, 0.25f);
 
   /* Export, then import into a fresh model: the same rows. */
   g_autofree char *out = g_build_filename (dir, "out.txt", NULL);
@@ -625,6 +670,7 @@ test_glove (void)
     { "cat 1 2\nfish 1 2\n", NN_DATA_ERROR_SIZE, "vectors of 2 values but the embedding has 3" },
     { "cat 1 2 3\nfish 1 x 3\n", NN_DATA_ERROR_FORMAT, "“x” is not a number" },
     { "cat 1 2 nan\n", NN_DATA_ERROR_FORMAT, "not a number" },
+    { "cat 1 2 1e39\n", NN_DATA_ERROR_FORMAT, "“1e39” is too large for a weight" },
     { "", NN_DATA_ERROR_EMPTY, "holds no word vectors" },
     { "\n\n", NN_DATA_ERROR_EMPTY, "holds no word vectors" },
     { "cat\n", NN_DATA_ERROR_FORMAT, "not a word followed by numbers" },

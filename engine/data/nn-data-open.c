@@ -488,6 +488,18 @@ open_csv (const Spec    *s,
   return nn_csv_load_full (s->name, &opt, task == 0, norm_values[norm], NULL, cancel, error);
 }
 
+/* ":normalize=" on a text dataset: token ids are indices, not magnitudes,
+ * and the vectors predict makes from raw text are never rescaled. */
+static void
+refuse_text_normalize (const char  *name,
+                       GError     **error)
+{
+  g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
+               "%s is a text dataset: normalize would rescale its token ids (and the "
+               "vectors predict makes from raw text would no longer match them); remove "
+               ":normalize=", name);
+}
+
 /* Text datasets (nn-data-text.c): text:DIR or a folder of class folders of
  * .txt files, fortunes:topics=..., chars:SOURCE. what names the spec for
  * messages; chars selects the character-level defaults. */
@@ -749,6 +761,14 @@ nn_dataset_open (const char    *spec,
         break;
       }
 
+  if (norm != NN_NORM_NONE
+      && (g_str_equal (s.name, "fortunes") || g_str_has_prefix (s.name, "text:")
+          || g_str_has_prefix (s.name, "chars:")))
+    {
+      /* Refused before loading; a folder of text files is caught below. */
+      refuse_text_normalize (s.name, error);
+      goto out;
+    }
   if (g_str_equal (s.name, "fashion-mnist"))
     ds = open_fashion_mnist (&s, cancel, error);
   else if (g_strv_contains (toy_names, s.name))
@@ -784,6 +804,13 @@ nn_dataset_open (const char    *spec,
     g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
                  "Unknown dataset “%s”: use " KNOWN_DATASETS, s.name);
 
+  /* Token ids (and a vocabulary's bag-of-words, which predict rebuilds from
+   * raw text unscaled) must reach the model as they are. */
+  if (ds != NULL && norm != NN_NORM_NONE && ds->vocab != NULL)
+    {
+      refuse_text_normalize (s.name, error);
+      g_clear_pointer (&ds, nn_dataset_free);
+    }
   if (ds != NULL && features != 0 && !nn_dataset_apply_features (ds, features, error))
     g_clear_pointer (&ds, nn_dataset_free);
   if (ds != NULL && norm != NN_NORM_NONE)

@@ -97,13 +97,22 @@ docs_add (Docs        *d,
   return TRUE;
 }
 
+/* A token as a class or feature name a person can read: a space shows as
+ * "␣", a newline as "\\n", a tab as "\\t", any other blank, control or
+ * zero-width character as its code point ("U+00A0"). */
 static char *
 visible_token (const char *tok)
 {
+  if (g_str_equal (tok, " "))
+    return g_strdup ("␣");
   if (g_str_equal (tok, "\n"))
     return g_strdup ("\\n");
   if (g_str_equal (tok, "\t"))
     return g_strdup ("\\t");
+  gunichar c = g_utf8_get_char (tok);
+  if (tok[0] != '\0' && *g_utf8_next_char (tok) == '\0'
+      && (g_unichar_isspace (c) || g_unichar_iscntrl (c) || g_unichar_iszerowidth (c)))
+    return g_strdup_printf ("U+%04X", (unsigned) c);
   return g_strdup (tok);
 }
 

@@ -9,6 +9,7 @@
 #include "nn-data-private.h"
 #include "nn-text.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -747,7 +748,8 @@ nn_glove_load (const char    *path,
       return FALSE;
     }
 
-  const char *end = p + (p != NULL ? len : 0);
+  /* An empty file maps to NULL: no offset may be applied to it. */
+  const char *end = p != NULL ? p + len : NULL;
   gsize line_no = 0, n_lines = 0;
   int found = 0;
   while (p != NULL && p < end)
@@ -801,6 +803,14 @@ nn_glove_load (const char    *path,
               g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
                            "%s, line %" G_GSIZE_FORMAT " (“%s”): “%s” is not a number",
                            path, line_no, word, tok);
+              return FALSE;
+            }
+          if (fabs (x) > FLT_MAX)
+            {
+              g_autofree char *tok = g_strndup (s, MIN (e - s, 40));
+              g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
+                           "%s, line %" G_GSIZE_FORMAT " (“%s”): “%s” is too large for a "
+                           "weight (a float holds up to 3.4e38)", path, line_no, word, tok);
               return FALSE;
             }
           if (want && d < dim)

@@ -214,6 +214,24 @@ def spec_files():
         put('data-spec', 'spec-%02d' % i, s)
 
 
+def text_files():
+    # GloVe: a plain file (dim 3), CRLF and blank lines, a word not in the
+    # vocabulary, a mismatch (ends in 0xff), a ragged one
+    put('glove', 'plain', 'the 0.1 0.2 0.3\ncat 1 2 3\nfish -1.5 0 2.5e-1\n')
+    put('glove', 'crlf', 'cat 1 2\r\n\r\n\u0451\u0436 0.5 -0.5\r\nzebra 9 9\r\n')
+    put('glove', 'unicode', 'caf\u00e9 1\n\U0001f642 2\na,b 3\n')
+    put('glove', 'mismatch', b'cat 1 2 3\n\xff')
+    put('glove', 'ragged', 'cat 1 2 3\ndog 1 2\n')
+    # text: an option byte, a second one, then the text
+    texts = ['Good, great film! Loved it.\n\nBad awful film; hated it.',
+             '\u041f\u0440\u0438\u0432\u0435\u0442, \u043c\u0438\u0440!\n%\n'
+             'e\u0301t\u00e9 \U0001f44d\U0001f3fd don\'t\n%\nStop.\n',
+             'aaaa bbbb aaaa cccc\n%\ndddd\n%\n']
+    for i, t in enumerate(texts):
+        for o in (0x00, 0x07, 0x1a, 0x41, 0x80, 0xc0, 0xe5):
+            put('text', 'text-%d-%02x' % (i, o), bytes([o, 0x93]) + t.encode())
+
+
 def main():
     for target in os.listdir(CORPUS) if os.path.isdir(CORPUS) else []:
         shutil.rmtree(os.path.join(CORPUS, target))
@@ -223,6 +241,7 @@ def main():
     csv_files()
     png_files()
     spec_files()
+    text_files()
     # the graph target's bytes are choices: a few fixed patterns start it
     for i, data in enumerate([bytes(16), bytes(range(64)), bytes([7, 3] * 40),
                               bytes((i * 37 + 11) % 256 for i in range(128))]):

@@ -11,6 +11,7 @@
 #include <pango/pangocairo.h>
 
 #include "ds-data-view-private.h"
+#include "ds-data-view-text.h"
 #include "ds-colors.h"
 #include "ds-util.h"
 
@@ -558,6 +559,8 @@ draw_samples (GtkDrawingArea *area,
     draw_images (self, GTK_WIDGET (area), cr, width, height, ds);
   else if (ds->series != NULL)
     draw_series (self, GTK_WIDGET (area), cr, width, height, ds);
+  else if (_ds_data_view_is_text (ds))
+    _ds_data_view_draw_text (self, GTK_WIDGET (area), cr, width, height, ds);
   else if (ds->inputs[0]->ndim == 1)
     draw_scatter (self, GTK_WIDGET (area), cr, width, height, ds);
 }
@@ -921,6 +924,8 @@ _ds_data_view_update_preview (DsDataView *self)
       gtk_widget_set_visible (self->shuffle_button, TRUE);
       gtk_drawing_area_set_content_height (self->samples_area, 320);
     }
+  else if (_ds_data_view_is_text (ds))
+    _ds_data_view_show_text (self, ds);
   else
     show_scatter_samples (self, ds);
   shuffle_order (self, ds);

@@ -24,6 +24,12 @@ struct _DsDataView
   AdwPreferencesGroup *notes_group;
   GtkWidget           *folder_group;
   GtkWidget           *custom_group;
+  GtkWidget           *fortunes_group;
+  GtkFlowBox          *topics_box;
+  GtkWidget           *textdir_group;
+  AdwActionRow        *textdir_row;
+  GtkWidget           *text_options_group;
+  GtkSpinButton       *text_length_spin;
   AdwComboRow         *shape_row;
   GtkScale            *samples_scale;
   GtkScale            *noise_scale;
@@ -73,6 +79,7 @@ struct _DsDataView
   DsDataset           *shown;          /* what the preview shows */
   char                *csv_path;
   char                *folder_path;
+  char                *textdir_path;   /* folder of text files */
   char                *requested;      /* spec the person chose, not yet in the model */
   GtkFileChooserNative *chooser;       /* the one open, if any */
   guint                debounce_id;
@@ -101,6 +108,13 @@ AdwComboRow    *ds_data_view_get_shape_row   (DsDataView *self);
 /* Picks a CSV file as the file chooser does, and loads it. */
 void            ds_data_view_choose_csv      (DsDataView *self,
                                               const char *path);
+/* Picks a folder of text files by class as its chooser does, and loads
+ * it. */
+void            ds_data_view_choose_text_folder (DsDataView *self,
+                                                 const char *path);
+/* The fortunes topics offered, ticked or not, as check buttons (tests). */
+GtkCheckButton *ds_data_view_get_topic_check (DsDataView *self,
+                                              const char *topic);
 /* Picks a folder of images as the folder chooser does, and loads it. */
 void            ds_data_view_choose_folder   (DsDataView *self,
                                               const char *path);

@@ -5,6 +5,7 @@
 #define G_LOG_DOMAIN "deepscope"
 
 #include <math.h>
+#include <string.h>
 
 #include "ds-data-view-private.h"
 #include "ds-file-chooser.h"
@@ -14,8 +15,14 @@ enum {
   SOURCE_TOY,
   SOURCE_CSV,
   SOURCE_FOLDER,
+  SOURCE_FORTUNES,
+  SOURCE_TEXT_FOLDER,
   SOURCE_CUSTOM,
 };
+
+/* The topics ticked when the fortunes are first offered: four of similar
+ * size, the classifier samples' set. */
+static const char *const default_topics[] = { "politics", "science", "songs-poems", "work" };
 
 static const char *const toy_names[] = { "spirals", "moons", "circles", "xor", "blobs" };
 static const guint limit_values[] = { 0, 10000, 2000 };
@@ -25,7 +32,114 @@ static const char *const norm_names[] = { NULL, "none", "meanstd", "minmax" };
 
 G_DEFINE_FINAL_TYPE (DsDataView, ds_data_view, DS_TYPE_VIEW)
 
+static void option_changed_cb (DsDataView *self);
+static void topic_toggled_cb (DsDataView *self);
+
 /* ---- options ↔ spec ------------------------------------------------------- */
+
+static const char *
+fortunes_dir (void)
+{
+  const char *dir = g_getenv ("DEEPSCOPE_FORTUNES_DIR");
+
+  return dir && *dir ? dir : "/usr/share/games/fortunes";
+}
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* One check button per topic file of the fortunes package (a name without
+ * a dot: "science", not "science.dat"), sorted; a line saying how to
+ * install it when there are none. */
+static void
+fill_topics (DsDataView *self)
+{
+  g_autoptr(GDir) dir = g_dir_open (fortunes_dir (), 0, NULL);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *e;
+
+  while (dir && (e = g_dir_read_name (dir)))
+    {
+      g_autofree char *path = g_build_filename (fortunes_dir (), e, NULL);
+
+      if (strchr (e, '.') == NULL && g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        g_ptr_array_add (names, g_strdup (e));
+    }
+  g_ptr_array_sort (names, compare_names);
+  for (guint i = 0; i < names->len; i++)
+    {
+      GtkWidget *check = gtk_check_button_new_with_label (names->pdata[i]);
+
+      gtk_widget_set_name (check, names->pdata[i]);
+      for (guint k = 0; k < G_N_ELEMENTS (default_topics); k++)
+        if (g_str_equal (default_topics[k], names->pdata[i]))
+          gtk_check_button_set_active (GTK_CHECK_BUTTON (check), TRUE);
+      g_signal_connect_swapped (check, "toggled", G_CALLBACK (topic_toggled_cb), self);
+      gtk_flow_box_append (self->topics_box, check);
+    }
+  if (names->len == 0)
+    {
+      GtkWidget *label = gtk_label_new ("The fortunes package is not installed: "
+                                        "sudo apt-get install fortunes");
+
+      gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+      gtk_widget_add_css_class (label, "dim-label");
+      gtk_flow_box_append (self->topics_box, label);
+    }
+}
+
+GtkCheckButton *
+ds_data_view_get_topic_check (DsDataView *self,
+                              const char *topic)
+{
+  g_return_val_if_fail (DS_IS_DATA_VIEW (self), NULL);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->topics_box)); child;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *check = gtk_flow_box_child_get_child (GTK_FLOW_BOX_CHILD (child));
+
+      if (GTK_IS_CHECK_BUTTON (check) && g_strcmp0 (gtk_widget_get_name (check), topic) == 0)
+        return GTK_CHECK_BUTTON (check);
+    }
+  return NULL;
+}
+
+/* The ticked topics, comma-separated in the list's order; NULL for none. */
+static char *
+dup_topics (DsDataView *self)
+{
+  GString *s = g_string_new (NULL);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->topics_box)); child;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *check = gtk_flow_box_child_get_child (GTK_FLOW_BOX_CHILD (child));
+
+      if (GTK_IS_CHECK_BUTTON (check) && gtk_check_button_get_active (GTK_CHECK_BUTTON (check)))
+        g_string_append_printf (s, "%s%s", s->len ? "," : "", gtk_widget_get_name (check));
+    }
+  if (s->len == 0)
+    {
+      g_string_free (s, TRUE);
+      return NULL;
+    }
+  return g_string_free (s, FALSE);
+}
+
+static void
+append_text_length (DsDataView *self,
+                    GString    *s)
+{
+  int length = gtk_spin_button_get_value_as_int (self->text_length_spin);
+
+  if (length != 200)
+    g_string_append_printf (s, ":length=%d", length);
+}
 
 static double
 toy_default_noise (guint shape)
@@ -131,6 +245,31 @@ ds_data_view_dup_spec (DsDataView *self)
       g_string_append (s, self->folder_path);
       break;
 
+    case SOURCE_FORTUNES:
+      {
+        g_autofree char *topics = dup_topics (self);
+
+        if (topics == NULL)
+          {
+            g_string_free (s, TRUE);
+            return NULL;
+          }
+        /* No :normalize= here: text specs refuse it (token ids). */
+        g_string_append_printf (s, "fortunes:topics=%s", topics);
+        append_text_length (self, s);
+      }
+      break;
+
+    case SOURCE_TEXT_FOLDER:
+      if (self->textdir_path == NULL)
+        {
+          g_string_free (s, TRUE);
+          return NULL;
+        }
+      g_string_append_printf (s, "text:%s", self->textdir_path);
+      append_text_length (self, s);
+      break;
+
     case SOURCE_CUSTOM:
     default:
       {
@@ -165,6 +304,13 @@ _ds_data_view_missing_choice (DsDataView  *self,
     case SOURCE_FOLDER:
       *description = "PNG images in one sub-folder per class: press Choose… beside Folder";
       return "Choose a Folder of Images";
+    case SOURCE_FORTUNES:
+      *description = "Tick two or more topics on the left: each is a class, each of its "
+                     "quotations a sample";
+      return "Tick Some Topics";
+    case SOURCE_TEXT_FOLDER:
+      *description = ".txt files in one sub-folder per class: press Choose… beside Folder";
+      return "Choose a Folder of Text Files";
     default:
       *description = "Type a dataset spec and press Enter, e.g. blobs:classes=4:n=600";
       return "Enter a Dataset Spec";
@@ -336,6 +482,42 @@ show_csv_options (DsDataView *self,
   return known;
 }
 
+/* Text options the widgets have (:length=); FALSE for any other. */
+static gboolean
+show_text_options (DsDataView *self,
+                   char      **parts,
+                   guint       first)
+{
+  gboolean known = TRUE;
+
+  gtk_spin_button_set_value (self->text_length_spin, 200);
+  for (guint i = first; parts[i]; i++)
+    {
+      g_auto(GStrv) kv = g_strsplit (parts[i], "=", 2);
+
+      if (kv[1] != NULL && g_str_equal (kv[0], "length"))
+        gtk_spin_button_set_value (self->text_length_spin, g_ascii_strtod (kv[1], NULL));
+      else if (kv[1] != NULL && g_str_equal (kv[0], "topics") && first == 1)
+        {
+          g_auto(GStrv) topics = g_strsplit (kv[1], ",", -1);
+
+          for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->topics_box));
+               child; child = gtk_widget_get_next_sibling (child))
+            {
+              GtkWidget *check = gtk_flow_box_child_get_child (GTK_FLOW_BOX_CHILD (child));
+
+              if (GTK_IS_CHECK_BUTTON (check))
+                gtk_check_button_set_active (GTK_CHECK_BUTTON (check),
+                                             g_strv_contains ((const char *const *) topics,
+                                                              gtk_widget_get_name (check)));
+            }
+        }
+      else
+        known = FALSE;
+    }
+  return known;
+}
+
 static void
 show_spec (DsDataView *self,
            const char *spec)
@@ -364,6 +546,21 @@ show_spec (DsDataView *self,
     {
       source = SOURCE_CSV;
       known = show_csv_options (self, parts);
+    }
+  else if (g_str_equal (name, "fortunes"))
+    {
+      source = SOURCE_FORTUNES;
+      known = show_text_options (self, parts, 1);
+    }
+  else if (g_str_equal (name, "text") && parts[1] != NULL && *parts[1])
+    {
+      g_autofree char *base = g_path_get_basename (parts[1]);
+
+      source = SOURCE_TEXT_FOLDER;
+      g_free (self->textdir_path);
+      self->textdir_path = g_strdup (parts[1]);
+      adw_action_row_set_subtitle (self->textdir_row, base);
+      known = show_text_options (self, parts, 2);
     }
   else if (parts[1] == NULL && g_file_test (name, G_FILE_TEST_IS_DIR) && nn_png_folder_detect (name))
     {
@@ -396,6 +593,13 @@ _ds_data_view_update_visibility (DsDataView *self)
   gtk_widget_set_visible (self->csv_group, source == SOURCE_CSV);
   gtk_widget_set_visible (self->folder_group, source == SOURCE_FOLDER);
   gtk_widget_set_visible (self->custom_group, source == SOURCE_CUSTOM);
+  gtk_widget_set_visible (self->fortunes_group, source == SOURCE_FORTUNES);
+  gtk_widget_set_visible (self->textdir_group, source == SOURCE_TEXT_FOLDER);
+  gtk_widget_set_visible (self->text_options_group,
+                          source == SOURCE_FORTUNES || source == SOURCE_TEXT_FOLDER);
+  /* Token ids are not rescaled: text specs refuse :normalize=. */
+  gtk_widget_set_visible (GTK_WIDGET (self->norm_row),
+                          source != SOURCE_FORTUNES && source != SOURCE_TEXT_FOLDER);
   gtk_widget_set_visible (self->blob_classes_row, adw_combo_row_get_selected (self->shape_row) == 4);
   gtk_widget_set_visible (self->test_fraction_row, source == SOURCE_CSV);
   gtk_widget_set_visible (GTK_WIDGET (self->augment_row), images);
@@ -441,6 +645,16 @@ option_changed_cb (DsDataView *self)
   /* Sliders send many values: load once they rest. */
   g_clear_handle_id (&self->debounce_id, g_source_remove);
   self->debounce_id = g_timeout_add (250, debounce_cb, self);
+}
+
+static void
+topic_toggled_cb (DsDataView *self)
+{
+  /* The last topic unticked: the empty page says what to do at once, not
+   * the previous topics' preview. */
+  if (!self->updating && self->store)
+    _ds_data_view_update_preview (self);
+  option_changed_cb (self);
 }
 
 static void
@@ -625,6 +839,16 @@ folder_chosen_cb (GFile    *file,
 }
 
 static void
+text_folder_chosen_cb (GFile    *file,
+                       gpointer  data)
+{
+  g_autofree char *path = file ? g_file_get_path (file) : NULL;
+
+  if (path)
+    ds_data_view_choose_text_folder (DS_DATA_VIEW (data), path);
+}
+
+static void
 choose_action (GtkWidget  *widget,
                const char *action_name,
                GVariant   *parameter)
@@ -637,6 +861,13 @@ choose_action (GtkWidget  *widget,
       ds_file_chooser_show (&self->chooser, widget, "Choose a Folder of Images",
                             GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, "_Open", NULL, NULL,
                             folder_chosen_cb, self);
+      return;
+    }
+  if (g_str_equal (action_name, "data.choose-text-folder"))
+    {
+      ds_file_chooser_show (&self->chooser, widget, "Choose a Folder of Text Files",
+                            GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, "_Open", NULL, NULL,
+                            text_folder_chosen_cb, self);
       return;
     }
   filter = gtk_file_filter_new ();
@@ -690,6 +921,7 @@ ds_data_view_finalize (GObject *object)
   g_clear_pointer (&self->shown, ds_dataset_unref);
   g_free (self->csv_path);
   g_free (self->folder_path);
+  g_free (self->textdir_path);
   g_free (self->requested);
   g_free (self->order);
   g_ptr_array_unref (self->note_rows);
@@ -720,6 +952,12 @@ ds_data_view_class_init (DsDataViewClass *klass)
   BIND (notes_group);
   BIND (folder_group);
   BIND (custom_group);
+  BIND (fortunes_group);
+  BIND (topics_box);
+  BIND (textdir_group);
+  BIND (textdir_row);
+  BIND (text_options_group);
+  BIND (text_length_spin);
   BIND (shape_row);
   BIND (samples_scale);
   BIND (noise_scale);
@@ -775,6 +1013,7 @@ ds_data_view_class_init (DsDataViewClass *klass)
                                                 G_CALLBACK (_ds_data_view_augment_changed_cb));
   gtk_widget_class_install_action (widget_class, "data.choose-csv", NULL, choose_action);
   gtk_widget_class_install_action (widget_class, "data.choose-folder", NULL, choose_action);
+  gtk_widget_class_install_action (widget_class, "data.choose-text-folder", NULL, choose_action);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "dataview");
@@ -788,6 +1027,7 @@ ds_data_view_init (DsDataView *self)
   self->updating = TRUE;
   gtk_widget_init_template (GTK_WIDGET (self));
   _ds_data_view_init_preview (self);
+  fill_topics (self);
   /* Points in the plane are the first thing most people try. */
   adw_combo_row_set_selected (self->source_row, SOURCE_TOY);
   self->updating = FALSE;
@@ -850,6 +1090,26 @@ ds_data_view_choose_folder (DsDataView *self,
   adw_action_row_set_subtitle (self->folder_row, base);
   self->updating = TRUE;
   adw_combo_row_set_selected (self->source_row, SOURCE_FOLDER);
+  self->updating = FALSE;
+  _ds_data_view_update_visibility (self);
+  apply (self);
+}
+
+void
+ds_data_view_choose_text_folder (DsDataView *self,
+                                 const char *path)
+{
+  g_autofree char *base = NULL;
+
+  g_return_if_fail (DS_IS_DATA_VIEW (self));
+  g_return_if_fail (path != NULL);
+
+  base = g_path_get_basename (path);
+  g_free (self->textdir_path);
+  self->textdir_path = g_strdup (path);
+  adw_action_row_set_subtitle (self->textdir_row, base);
+  self->updating = TRUE;
+  adw_combo_row_set_selected (self->source_row, SOURCE_TEXT_FOLDER);
   self->updating = FALSE;
   _ds_data_view_update_visibility (self);
   apply (self);
