@@ -246,30 +246,67 @@ transpose_shape (NnGraph *g, NnNode *n)
   n->shape[3] = w->shape[2];
   Geom q = transpose_geom (g, n);
   size_t rows = (size_t) x->shape[0] * (size_t) x->shape[1] * (size_t) x->shape[2];
-  n->aux_size = nn_conv_chunk_rows (q.k, rows) * q.k;
+  /* One block of im2col rows per thread (the forward's tasks, each on whole
+   * images), which also serves the serial backward. */
+  n->aux_size = nn_conv_chunk_rows (q.k, rows) * q.k * (size_t) nn_parallel_threads ();
+}
+
+typedef struct {
+  NnNode *n, *x, *w;
+  Geom q;
+  const float *b;
+  int relu, cin, tasks;
+  size_t chunk, in_rows, out_img;
+} TransposeJob;
+
+/* Images [first, last): each image's col2im only adds into that image, so
+ * tasks on disjoint runs of images share nothing; every output sum adds
+ * its terms in the order of the serial loop (rows in order). */
+static void
+transpose_forward_task (void *data, int task, int thread)
+{
+  const TransposeJob *j = data;
+  size_t first, last;
+  nn_split_range ((size_t) j->n->shape[0], j->tasks, task, &first, &last);
+  if (first >= last)
+    return;
+  float *y = j->n->value + first * j->out_img;
+  size_t len = (last - first) * j->out_img;
+  memset (y, 0, len * sizeof (float));
+  float *col = j->n->aux + (size_t) thread * j->chunk * j->q.k;
+  size_t end = last * j->in_rows;
+  for (size_t r0 = first * j->in_rows; r0 < end; r0 += j->chunk)
+    {
+      size_t m = end - r0 < j->chunk ? end - r0 : j->chunk;
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) m, (int) j->q.k, j->cin, 1.0f,
+                   j->x->value + r0 * (size_t) j->cin, j->cin, j->w->value, j->cin, 0.0f, col,
+                   (int) j->q.k);
+      nn_col2im_add (&j->q, col, r0, r0 + m, j->n->value);
+    }
+  if (j->b || j->relu)
+    nn_conv_bias_act (y, len / (size_t) j->n->shape[3], (size_t) j->n->shape[3], j->b, j->relu);
 }
 
 static void
 transpose_forward (NnGraph *g, NnNode *n)
 {
-  NnNode *x = nn_in (g, n, 0), *w = nn_in (g, n, 1);
-  Geom q = transpose_geom (g, n);
-  int cin = x->shape[3];
-  size_t rows = (size_t) x->shape[0] * (size_t) x->shape[1] * (size_t) x->shape[2];
-  size_t chunk = nn_conv_chunk_rows (q.k, rows);
-  memset (n->value, 0, n->size * sizeof (float));
-  for (size_t r0 = 0; r0 < rows; r0 += chunk)
-    {
-      size_t m = rows - r0 < chunk ? rows - r0 : chunk;
-      nn_sgemm (CblasNoTrans, CblasTrans, (int) m, (int) q.k, cin,
-                   1.0f, x->value + r0 * (size_t) cin, cin, w->value, cin, 0.0f, n->aux,
-                   (int) q.k);
-      nn_col2im_add (&q, n->aux, r0, r0 + m, n->value);
-    }
-  const float *b = nn_conv_bias_value (g, n);
-  int relu = n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU;
-  if (b || relu)
-    nn_conv_bias_act (n->value, n->size / (size_t) n->shape[3], (size_t) n->shape[3], b, relu);
+  TransposeJob j = { 0 };
+  j.n = n;
+  j.x = nn_in (g, n, 0);
+  j.w = nn_in (g, n, 1);
+  j.q = transpose_geom (g, n);
+  j.cin = j.x->shape[3];
+  j.in_rows = (size_t) j.x->shape[1] * (size_t) j.x->shape[2];
+  j.out_img = (size_t) n->shape[1] * (size_t) n->shape[2] * (size_t) n->shape[3];
+  size_t rows = (size_t) n->shape[0] * j.in_rows;
+  j.chunk = nn_conv_chunk_rows (j.q.k, rows);
+  j.b = nn_conv_bias_value (g, n);
+  j.relu = n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU;
+  int threads = nn_parallel_threads ();
+  j.tasks = n->shape[0] < 4 * threads ? n->shape[0] : 4 * threads;
+  if (rows == 0 || j.tasks < 1)
+    return;
+  nn_parallel_for (j.tasks, transpose_forward_task, &j);
 }
 
 static void
