@@ -203,6 +203,7 @@ test_unknown_characters (void)
   g_assert_cmpstr (nn_textgen_get_text (g, 0), ==, "ab");
   /* Padding and unknown are never written, even by a model that prefers
    * them: after padding (id 0) the likeliest is id 1, unknown. */
+  g_clear_pointer (&note, g_free);
   start (g, "", &t0, 1, 1, &note);
   g_assert_nonnull (strstr (note, "empty"));
   run (g, 1);
