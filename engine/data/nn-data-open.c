@@ -673,6 +673,47 @@ apply_target_input (NnDataset  *ds,
   "seattle-weather, series, PATH.csv:window=N (a time series), a .csv file, a folder " \
   "of class sub-folders (images or text) or a folder of IDX files"
 
+/* The loader the spec's name asks for (its generic options already taken
+ * out), or NULL with the error. */
+static NnDataset *
+open_by_name (Spec *s, gboolean csv, GCancellable *cancel, GError **error)
+{
+  if (g_str_equal (s->name, "fashion-mnist"))
+    return open_fashion_mnist (s, cancel, error);
+  if (g_strv_contains (toy_names, s->name))
+    {
+      NnToyKind kind = 0;
+      while (!g_str_equal (toy_names[kind], s->name))
+        kind++;
+      return open_toy (kind, s, error);
+    }
+  if (g_str_equal (s->name, "plane") || g_str_equal (s->name, "gaussians"))
+    return open_toy_regression (s, error);
+  if (g_str_equal (s->name, "regression"))
+    return open_regression (s, error);
+  if (g_str_equal (s->name, "twoinput"))
+    return open_twoinput (s, error);
+  if (g_str_equal (s->name, "shapes"))
+    return open_shapes (s, error);
+  if (g_str_equal (s->name, "fortunes"))
+    return open_fortunes (s, cancel, error);
+  if (g_str_has_prefix (s->name, "text:"))
+    return open_text (s, s->name + strlen ("text:"), cancel, error);
+  if (g_str_has_prefix (s->name, "chars:"))
+    return open_chars (s, s->name + strlen ("chars:"), cancel, error);
+  if (csv)
+    return open_csv (s, cancel, error);
+  if (g_file_test (s->name, G_FILE_TEST_IS_DIR) && nn_png_folder_detect (s->name))
+    return open_png_dir (s, cancel, error);
+  if (g_file_test (s->name, G_FILE_TEST_IS_DIR) && nn_text_folder_detect (s->name))
+    return open_text (s, s->name, cancel, error);
+  if (g_file_test (s->name, G_FILE_TEST_IS_DIR))
+    return open_idx_dir (s, cancel, error);
+  g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
+               "Unknown dataset “%s”: use " KNOWN_DATASETS, s->name);
+  return NULL;
+}
+
 NnDataset *
 nn_dataset_open (const char    *spec,
                  GCancellable  *cancel,
@@ -769,40 +810,7 @@ nn_dataset_open (const char    *spec,
       refuse_text_normalize (s.name, error);
       goto out;
     }
-  if (g_str_equal (s.name, "fashion-mnist"))
-    ds = open_fashion_mnist (&s, cancel, error);
-  else if (g_strv_contains (toy_names, s.name))
-    {
-      NnToyKind kind = 0;
-      while (!g_str_equal (toy_names[kind], s.name))
-        kind++;
-      ds = open_toy (kind, &s, error);
-    }
-  else if (g_str_equal (s.name, "plane") || g_str_equal (s.name, "gaussians"))
-    ds = open_toy_regression (&s, error);
-  else if (g_str_equal (s.name, "regression"))
-    ds = open_regression (&s, error);
-  else if (g_str_equal (s.name, "twoinput"))
-    ds = open_twoinput (&s, error);
-  else if (g_str_equal (s.name, "shapes"))
-    ds = open_shapes (&s, error);
-  else if (g_str_equal (s.name, "fortunes"))
-    ds = open_fortunes (&s, cancel, error);
-  else if (g_str_has_prefix (s.name, "text:"))
-    ds = open_text (&s, s.name + strlen ("text:"), cancel, error);
-  else if (g_str_has_prefix (s.name, "chars:"))
-    ds = open_chars (&s, s.name + strlen ("chars:"), cancel, error);
-  else if (csv)
-    ds = open_csv (&s, cancel, error);
-  else if (g_file_test (s.name, G_FILE_TEST_IS_DIR) && nn_png_folder_detect (s.name))
-    ds = open_png_dir (&s, cancel, error);
-  else if (g_file_test (s.name, G_FILE_TEST_IS_DIR) && nn_text_folder_detect (s.name))
-    ds = open_text (&s, s.name, cancel, error);
-  else if (g_file_test (s.name, G_FILE_TEST_IS_DIR))
-    ds = open_idx_dir (&s, cancel, error);
-  else
-    g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                 "Unknown dataset “%s”: use " KNOWN_DATASETS, s.name);
+  ds = open_by_name (&s, csv, cancel, error);
 
   /* Token ids (and a vocabulary's bag-of-words, which predict rebuilds from
    * raw text unscaled) must reach the model as they are. */
