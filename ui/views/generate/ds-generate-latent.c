@@ -1246,29 +1246,16 @@ picture (GtkWidget        **slot,
   return box;
 }
 
-GtkWidget *
-_ds_generate_latent_build (DsGenerateView *self)
+/* The settings, the walk and the concept on the left, in a scrolled
+ * window. */
+static GtkWidget *
+build_settings (DsGenerateLatent *l)
 {
-  DsGenerateLatent *l = g_new0 (DsGenerateLatent, 1);
-  GtkWidget *paned = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
   GtkWidget *scroll = gtk_scrolled_window_new ();
   GtkWidget *left = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  GtkWidget *right = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
-  GtkWidget *planes = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
-  GtkWidget *pictures = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *export_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *walk_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-  GtkGesture *drag = gtk_gesture_drag_new ();
 
-  self->latent = l;
-  l->stack = GTK_STACK (gtk_stack_new ());
-  l->none_page = ADW_STATUS_PAGE (adw_status_page_new ());
-  adw_status_page_set_icon_name (l->none_page, "ds-generate-symbolic");
-  adw_status_page_set_title (l->none_page, "Not a Variational Autoencoder");
-  gtk_stack_add_named (l->stack, GTK_WIDGET (l->none_page), "none");
-
-  /* The settings, the walk and the concept on the left. */
   gtk_widget_set_margin_start (left, 12);
   gtk_widget_set_margin_end (left, 12);
   gtk_widget_set_margin_top (left, 8);
@@ -1356,7 +1343,19 @@ _ds_generate_latent_build (DsGenerateView *self)
                                   GTK_POLICY_AUTOMATIC);
   gtk_widget_set_size_request (scroll, 300, -1);
 
-  /* The grid and the scatter side by side, the decoded pictures below. */
+  return scroll;
+}
+
+/* The grid and the scatter side by side, the decoded pictures below. */
+static GtkWidget *
+build_pictures (DsGenerateView *self, DsGenerateLatent *l)
+{
+  GtkWidget *right = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
+  GtkWidget *planes = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  GtkWidget *pictures = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *walk_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkGesture *drag = gtk_gesture_drag_new ();
+
   l->grid_area = gtk_drawing_area_new ();
   gtk_widget_set_hexpand (l->grid_area, TRUE);
   gtk_widget_set_vexpand (l->grid_area, TRUE);
@@ -1395,12 +1394,13 @@ _ds_generate_latent_build (DsGenerateView *self)
   gtk_box_append (GTK_BOX (right), planes);
   gtk_box_append (GTK_BOX (right), pictures);
 
-  gtk_paned_set_start_child (GTK_PANED (paned), scroll);
-  gtk_paned_set_resize_start_child (GTK_PANED (paned), FALSE);
-  gtk_paned_set_shrink_start_child (GTK_PANED (paned), FALSE);
-  gtk_paned_set_end_child (GTK_PANED (paned), right);
-  gtk_stack_add_named (l->stack, paned, "content");
+  return right;
+}
 
+/* What each control of the page does. */
+static void
+connect_controls (DsGenerateView *self, DsGenerateLatent *l)
+{
   g_signal_connect_swapped (l->compute_button, "clicked",
                             G_CALLBACK (ds_generate_view_latent_compute), self);
   g_signal_connect_swapped (l->cancel_button, "clicked", G_CALLBACK (cancel_cb), self);
@@ -1418,6 +1418,30 @@ _ds_generate_latent_build (DsGenerateView *self)
   g_signal_connect_swapped (l->export_button, "clicked", G_CALLBACK (export_cb), self);
   g_signal_connect_swapped (self->pages, "notify::visible-child", G_CALLBACK (page_changed_cb),
                             self);
+}
+
+GtkWidget *
+_ds_generate_latent_build (DsGenerateView *self)
+{
+  DsGenerateLatent *l = g_new0 (DsGenerateLatent, 1);
+  GtkWidget *paned = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
+  GtkWidget *scroll, *right;
+
+  self->latent = l;
+  l->stack = GTK_STACK (gtk_stack_new ());
+  l->none_page = ADW_STATUS_PAGE (adw_status_page_new ());
+  adw_status_page_set_icon_name (l->none_page, "ds-generate-symbolic");
+  adw_status_page_set_title (l->none_page, "Not a Variational Autoencoder");
+  gtk_stack_add_named (l->stack, GTK_WIDGET (l->none_page), "none");
+  scroll = build_settings (l);
+  right = build_pictures (self, l);
+  gtk_paned_set_start_child (GTK_PANED (paned), scroll);
+  gtk_paned_set_resize_start_child (GTK_PANED (paned), FALSE);
+  gtk_paned_set_shrink_start_child (GTK_PANED (paned), FALSE);
+  gtk_paned_set_end_child (GTK_PANED (paned), right);
+  gtk_stack_add_named (l->stack, paned, "content");
+
+  connect_controls (self, l);
   set_busy (l, FALSE);
   gtk_stack_set_visible_child_name (l->stack, "none");
   return GTK_WIDGET (l->stack);
