@@ -11,455 +11,8 @@
  * code. Each new snapshot of a live run is encoded and decoded again. */
 #define G_LOG_DOMAIN "deepscope"
 
-#include <math.h>
-#include <string.h>
+#include "ds-generate-latent-private.h"
 
-#include "ds-colors.h"
-#include "ds-file-chooser.h"
-#include "ds-generate-latent.h"
-#include "ds-jobs.h"
-
-#define MAX_CODES 5000
-#define LEGEND_W 120
-#define PAD 14
-/* Side of the decoding drawn beside the pointer, in pixels. */
-#define THUMB 72
-
-struct _DsGenerateLatent
-{
-  /* Widgets */
-  GtkStack       *stack;
-  AdwStatusPage  *none_page;
-  GtkLabel       *status;
-  GtkSpinButton  *range;
-  GtkSpinButton  *grid_n;
-  GtkSpinButton  *n_samples;
-  GtkWidget      *dims_box;
-  GtkDropDown    *dim_x;
-  GtkDropDown    *dim_y;
-  GtkStringList  *dim_names;
-  GtkButton      *compute_button;
-  GtkButton      *cancel_button;
-  GtkProgressBar *progress;
-  GtkWidget      *grid_area;
-  GtkWidget      *scatter;
-  GtkWidget      *point_area;
-  GtkWidget      *walk_area;
-  GtkWidget      *strip_area;
-  GtkWidget      *concept_area;
-  GtkSpinButton  *walk_a;
-  GtkSpinButton  *walk_b;
-  GtkScale       *slider;
-  GtkToggleButton *play;
-  GtkDropDown    *class_a;
-  GtkDropDown    *class_b;
-  GtkStringList  *class_list;
-  GtkScale       *alpha;
-  GtkLabel       *concept_label;
-  GtkDropDown    *export_what;
-  GtkButton      *export_button;
-
-  /* Owned */
-  char           *reason;        /* why the model is no VAE, or NULL */
-  NnVaeParts      parts;
-  int             latent_dim;
-  NnVaeDecoder   *decoder;       /* DS_LATENT_STRIP points, main thread only */
-  int             out_h, out_w, out_c;
-  size_t          per_out;
-  GCancellable   *cancellable;
-  gboolean        pending;       /* the model changed while the page was hidden */
-  guint           codes_generation;  /* view generation the codes belong to */
-  NnTensor       *grid;          /* (n × n, output...) */
-  int             grid_side;
-  double          grid_range;
-  int             d1, d2;
-  NnTensor       *codes;         /* (n, latent_dim) */
-  int            *labels;        /* n, -1 when unknown */
-  guint32        *positions;     /* n, test-split positions */
-  int             n_classes;
-  char          **class_names;   /* n_classes, NULL-terminated */
-  float          *base;          /* latent_dim: where the dims not walked stay */
-  float          *z;             /* latent_dim scratch */
-  gboolean        has_point;
-  double          point_x, point_y;  /* the dragged point, latent units */
-  double          drag_x, drag_y;
-  NnTensor       *point_img;     /* (1, output...) */
-  NnTensor       *walk_img;
-  NnTensor       *strip;         /* (DS_LATENT_STRIP, output...) */
-  NnTensor       *concept_img;
-  float          *concept_v;     /* latent_dim, valid when has_concept */
-  gboolean        has_concept;
-  guint           play_id;
-  double          play_dir;
-};
-
-static DsGenerateLatent *
-lat (DsGenerateView *self)
-{
-  return self->latent;
-}
-
-/* ---- pictures ----------------------------------------------------------------- */
-
-static void
-draw_image (cairo_t     *cr,
-            const float *data,
-            int          h,
-            int          w,
-            int          c,
-            double       x,
-            double       y,
-            double       side)
-{
-  cairo_surface_t *s = _ds_generate_image_surface (data, h, w, c, FALSE);
-  double scale = side / MAX (h, w);
-
-  cairo_save (cr);
-  cairo_translate (cr, x, y);
-  cairo_scale (cr, scale, scale);
-  cairo_set_source_surface (cr, s, 0, 0);
-  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
-  cairo_paint (cr);
-  cairo_restore (cr);
-  cairo_surface_destroy (s);
-}
-
-static void
-draw_text (cairo_t    *cr,
-           double      x,
-           double      y,
-           const char *text)
-{
-  cairo_set_source_rgb (cr, 0.15, 0.15, 0.15);
-  cairo_move_to (cr, x, y);
-  cairo_show_text (cr, text);
-}
-
-static void
-draw_grid (cairo_t  *cr,
-           int       width,
-           int       height,
-           gpointer  data)
-{
-  DsGenerateLatent *l = lat (data);
-  double side = MIN (width, height) - 2 * PAD - 14, tile, x0, y0;
-  int n = l->grid_side;
-  char buf[64];
-
-  cairo_set_source_rgb (cr, 1, 1, 1);
-  cairo_paint (cr);
-  if (l->grid == NULL || n < 1 || side < 20)
-    return;
-  tile = side / n;
-  x0 = (width - side) / 2 + 7;
-  y0 = PAD;
-  for (int row = 0; row < n; row++)
-    for (int col = 0; col < n; col++)
-      draw_image (cr, l->grid->data + ((size_t) row * n + col) * l->per_out, l->out_h,
-                  l->out_w, l->out_c, x0 + col * tile, y0 + row * tile, tile);
-  cairo_set_source_rgb (cr, 0.6, 0.6, 0.6);
-  cairo_set_line_width (cr, 1);
-  cairo_rectangle (cr, x0 - 0.5, y0 - 0.5, side + 1, side + 1);
-  cairo_stroke (cr);
-  cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-  cairo_set_font_size (cr, 11);
-  g_snprintf (buf, sizeof buf, "z%d from %.3g to %.3g →", l->d1 + 1, -l->grid_range,
-              l->grid_range);
-  draw_text (cr, x0, y0 + side + 13, buf);
-  cairo_save (cr);
-  cairo_translate (cr, x0 - 4, y0 + side);
-  cairo_rotate (cr, -G_PI / 2);
-  g_snprintf (buf, sizeof buf, "z%d from %.3g to %.3g →", l->d2 + 1, -l->grid_range,
-              l->grid_range);
-  draw_text (cr, 0, 0, buf);
-  cairo_restore (cr);
-}
-
-static void
-grid_draw_cb (GtkDrawingArea *area,
-              cairo_t        *cr,
-              int             width,
-              int             height,
-              gpointer        data)
-{
-  draw_grid (cr, width, height, data);
-}
-
-/* The scatter's square: centre and half side in pixels, and the half side
- * in latent units (the grid's range, or the codes' extent when larger). */
-static void
-plane_geometry (DsGenerateLatent *l,
-                int               width,
-                int               height,
-                double           *cx,
-                double           *cy,
-                double           *half,
-                double           *extent)
-{
-  double e = l->grid_range > 0 ? l->grid_range : 1;
-
-  *half = MAX (10, MIN (width - LEGEND_W - 2 * PAD, height - 2 * PAD) / 2.0);
-  *cx = PAD + *half;
-  *cy = PAD + *half;
-  if (l->codes)
-    for (int i = 0; i < l->codes->shape[0]; i++)
-      {
-        const float *p = l->codes->data + (size_t) i * l->latent_dim;
-
-        e = MAX (e, fabs (p[l->d1]));
-        e = MAX (e, fabs (p[l->d2]));
-      }
-  *extent = e * 1.05;
-}
-
-static void
-to_screen (double  cx,
-           double  cy,
-           double  half,
-           double  extent,
-           double  zx,
-           double  zy,
-           double *x,
-           double *y)
-{
-  *x = cx + zx / extent * half;
-  *y = cy - zy / extent * half;
-}
-
-static void
-draw_scatter (cairo_t  *cr,
-              int       width,
-              int       height,
-              gpointer  data)
-{
-  DsGenerateLatent *l = lat (data);
-  double cx, cy, half, extent, x, y, x1, y1;
-  char buf[64];
-
-  cairo_set_source_rgb (cr, 1, 1, 1);
-  cairo_paint (cr);
-  if (l->reason != NULL || l->latent_dim < 1)
-    return;
-  plane_geometry (l, width, height, &cx, &cy, &half, &extent);
-  cairo_set_line_width (cr, 1);
-  cairo_set_source_rgb (cr, 0.85, 0.85, 0.85);
-  cairo_move_to (cr, cx - half, cy);
-  cairo_line_to (cr, cx + half, cy);
-  cairo_move_to (cr, cx, cy - half);
-  cairo_line_to (cr, cx, cy + half);
-  cairo_stroke (cr);
-  /* The grid's square. */
-  to_screen (cx, cy, half, extent, -l->grid_range, l->grid_range, &x, &y);
-  to_screen (cx, cy, half, extent, l->grid_range, -l->grid_range, &x1, &y1);
-  cairo_set_source_rgb (cr, 0.55, 0.55, 0.55);
-  cairo_set_dash (cr, (double[]) { 4, 3 }, 2, 0);
-  cairo_rectangle (cr, x, y, x1 - x, y1 - y);
-  cairo_stroke (cr);
-  cairo_set_dash (cr, NULL, 0, 0);
-  if (l->codes)
-    for (int i = 0; i < l->codes->shape[0]; i++)
-      {
-        const float *p = l->codes->data + (size_t) i * l->latent_dim;
-        double rgb[3] = { 0.5, 0.5, 0.5 };
-
-        if (l->labels[i] >= 0)
-          ds_colors_class_rgb (l->labels[i], rgb);
-        to_screen (cx, cy, half, extent, p[l->d1], p[l->d2], &x, &y);
-        cairo_set_source_rgba (cr, rgb[0], rgb[1], rgb[2], 0.7);
-        cairo_arc (cr, x, y, 2.2, 0, 2 * G_PI);
-        cairo_fill (cr);
-      }
-  /* The walk's ends and the concept's arrow. */
-  if (l->codes && l->codes->shape[0] > 0)
-    {
-      int a = gtk_spin_button_get_value_as_int (l->walk_a);
-      int b = gtk_spin_button_get_value_as_int (l->walk_b);
-      int n = l->codes->shape[0];
-
-      if (a < n && b < n)
-        {
-          const float *pa = l->codes->data + (size_t) a * l->latent_dim;
-          const float *pb = l->codes->data + (size_t) b * l->latent_dim;
-
-          to_screen (cx, cy, half, extent, pa[l->d1], pa[l->d2], &x, &y);
-          to_screen (cx, cy, half, extent, pb[l->d1], pb[l->d2], &x1, &y1);
-          cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
-          cairo_set_line_width (cr, 1.5);
-          cairo_move_to (cr, x, y);
-          cairo_line_to (cr, x1, y1);
-          cairo_stroke (cr);
-          cairo_arc (cr, x, y, 4, 0, 2 * G_PI);
-          cairo_stroke (cr);
-          cairo_arc (cr, x1, y1, 4, 0, 2 * G_PI);
-          cairo_fill (cr);
-          if (l->has_concept)
-            {
-              double alpha = gtk_range_get_value (GTK_RANGE (l->alpha));
-
-              to_screen (cx, cy, half, extent, pa[l->d1] + alpha * l->concept_v[l->d1],
-                         pa[l->d2] + alpha * l->concept_v[l->d2], &x1, &y1);
-              cairo_set_source_rgb (cr, 0.75, 0.1, 0.45);
-              cairo_move_to (cr, x, y);
-              cairo_line_to (cr, x1, y1);
-              cairo_stroke (cr);
-              cairo_arc (cr, x1, y1, 3.5, 0, 2 * G_PI);
-              cairo_fill (cr);
-            }
-        }
-    }
-  /* The dragged point and its decoding beside the pointer. */
-  if (l->has_point && l->point_img)
-    {
-      to_screen (cx, cy, half, extent, l->point_x, l->point_y, &x, &y);
-      cairo_set_source_rgb (cr, 0.9, 0.2, 0.1);
-      cairo_set_line_width (cr, 2);
-      cairo_arc (cr, x, y, 5, 0, 2 * G_PI);
-      cairo_stroke (cr);
-      x1 = x + 10 + THUMB > width - LEGEND_W ? x - 10 - THUMB : x + 10;
-      y1 = CLAMP (y - THUMB / 2.0, 0, MAX (0, height - THUMB));
-      draw_image (cr, l->point_img->data, l->out_h, l->out_w, l->out_c, x1, y1, THUMB);
-      cairo_set_source_rgb (cr, 0.9, 0.2, 0.1);
-      cairo_rectangle (cr, x1, y1, THUMB, THUMB);
-      cairo_stroke (cr);
-    }
-  /* Axis names and the legend. */
-  cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-  cairo_set_font_size (cr, 11);
-  g_snprintf (buf, sizeof buf, "z%d (±%.3g)", l->d1 + 1, extent);
-  draw_text (cr, cx + half - 70, cy - 4, buf);
-  g_snprintf (buf, sizeof buf, "z%d", l->d2 + 1);
-  draw_text (cr, cx + 4, cy - half + 10, buf);
-  for (int c = 0; c < l->n_classes && c < 20; c++)
-    {
-      double rgb[3];
-
-      ds_colors_class_rgb (c, rgb);
-      cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
-      cairo_arc (cr, width - LEGEND_W + 8, PAD + 17 * c + 6, 5, 0, 2 * G_PI);
-      cairo_fill (cr);
-      draw_text (cr, width - LEGEND_W + 18, PAD + 17 * c + 10,
-                 l->class_names && l->class_names[c] ? l->class_names[c] : "?");
-    }
-}
-
-static void
-scatter_draw_cb (GtkDrawingArea *area,
-                 cairo_t        *cr,
-                 int             width,
-                 int             height,
-                 gpointer        data)
-{
-  draw_scatter (cr, width, height, data);
-}
-
-/* One decoded image (1, output...) centred in the area, or a hint. */
-static void
-draw_one (cairo_t          *cr,
-          DsGenerateLatent *l,
-          const NnTensor   *img,
-          int               width,
-          int               height,
-          const char       *hint)
-{
-  double side = MIN (width, height);
-
-  cairo_set_source_rgb (cr, 1, 1, 1);
-  cairo_paint (cr);
-  if (img == NULL)
-    {
-      cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-      cairo_set_font_size (cr, 11);
-      draw_text (cr, 6, height / 2.0, hint);
-      return;
-    }
-  draw_image (cr, img->data, l->out_h, l->out_w, l->out_c, (width - side) / 2,
-              (height - side) / 2, side);
-}
-
-static void
-point_draw_cb (GtkDrawingArea *area,
-               cairo_t        *cr,
-               int             width,
-               int             height,
-               gpointer        data)
-{
-  DsGenerateLatent *l = lat (data);
-
-  draw_one (cr, l, l->point_img, width, height, "Drag on the plane");
-}
-
-static void
-walk_draw_cb (GtkDrawingArea *area,
-              cairo_t        *cr,
-              int             width,
-              int             height,
-              gpointer        data)
-{
-  DsGenerateLatent *l = lat (data);
-
-  draw_one (cr, l, l->walk_img, width, height, "No walk yet");
-}
-
-static void
-concept_draw_cb (GtkDrawingArea *area,
-                 cairo_t        *cr,
-                 int             width,
-                 int             height,
-                 gpointer        data)
-{
-  DsGenerateLatent *l = lat (data);
-
-  draw_one (cr, l, l->concept_img, width, height, "Pick two classes");
-}
-
-static void
-draw_strip (cairo_t  *cr,
-            int       width,
-            int       height,
-            gpointer  data)
-{
-  DsGenerateLatent *l = lat (data);
-  int n;
-  double side;
-
-  cairo_set_source_rgb (cr, 1, 1, 1);
-  cairo_paint (cr);
-  if (l->strip == NULL)
-    return;
-  n = l->strip->shape[0];
-  side = MIN ((double) width / n, height);
-  for (int i = 0; i < n; i++)
-    draw_image (cr, l->strip->data + (size_t) i * l->per_out, l->out_h, l->out_w, l->out_c,
-                i * side, (height - side) / 2, side);
-}
-
-static void
-strip_draw_cb (GtkDrawingArea *area,
-               cairo_t        *cr,
-               int             width,
-               int             height,
-               gpointer        data)
-{
-  draw_strip (cr, width, height, data);
-}
-
-static void
-draw_point_picture (cairo_t *cr, int width, int height, gpointer data)
-{
-  draw_one (cr, lat (data), lat (data)->point_img, width, height, "");
-}
-
-static void
-draw_concept_picture (cairo_t *cr, int width, int height, gpointer data)
-{
-  draw_one (cr, lat (data), lat (data)->concept_img, width, height, "");
-}
-
-static void
-draw_walk_picture (cairo_t *cr, int width, int height, gpointer data)
-{
-  draw_one (cr, lat (data), lat (data)->walk_img, width, height, "");
-}
 
 /* ---- decoding on the main thread ---------------------------------------------- */
 
@@ -592,7 +145,7 @@ ds_generate_view_latent_drag_to (DsGenerateView *self,
   l = lat (self);
   if (l->decoder == NULL)
     return;
-  plane_geometry (l, gtk_widget_get_width (l->scatter), gtk_widget_get_height (l->scatter), &cx,
+  _ds_latent_plane_geometry (l, gtk_widget_get_width (l->scatter), gtk_widget_get_height (l->scatter), &cx,
                   &cy, &half, &extent);
   l->point_x = CLAMP ((x - cx) / half, -1, 1) * extent;
   l->point_y = CLAMP ((cy - y) / half, -1, 1) * extent;
@@ -1051,17 +604,17 @@ ds_generate_view_export_latent (DsGenerateView *self,
   g_return_val_if_fail (DS_IS_GENERATE_VIEW (self), FALSE);
   l = lat (self);
   if (g_strcmp0 (what, "grid") == 0)
-    draw = draw_grid, have = l->grid;
+    draw = _ds_latent_draw_grid, have = l->grid;
   else if (g_strcmp0 (what, "scatter") == 0)
-    draw = draw_scatter, have = l->decoder, width = 660;
+    draw = _ds_latent_draw_scatter, have = l->decoder, width = 660;
   else if (g_strcmp0 (what, "point") == 0)
-    draw = draw_point_picture, have = l->point_img, width = height = 224;
+    draw = _ds_latent_draw_point_picture, have = l->point_img, width = height = 224;
   else if (g_strcmp0 (what, "strip") == 0)
-    draw = draw_strip, have = l->strip, width = 112 * DS_LATENT_STRIP, height = 112;
+    draw = _ds_latent_draw_strip, have = l->strip, width = 112 * DS_LATENT_STRIP, height = 112;
   else if (g_strcmp0 (what, "concept") == 0)
-    draw = draw_concept_picture, have = l->concept_img, width = height = 224;
+    draw = _ds_latent_draw_concept_picture, have = l->concept_img, width = height = 224;
   else if (g_strcmp0 (what, "walk") == 0)
-    draw = draw_walk_picture, have = l->walk_img, width = height = 224;
+    draw = _ds_latent_draw_walk_picture, have = l->walk_img, width = height = 224;
   if (draw == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
@@ -1360,12 +913,12 @@ build_pictures (DsGenerateView *self, DsGenerateLatent *l)
   gtk_widget_set_hexpand (l->grid_area, TRUE);
   gtk_widget_set_vexpand (l->grid_area, TRUE);
   gtk_widget_set_size_request (l->grid_area, 260, 260);
-  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (l->grid_area), grid_draw_cb, self, NULL);
+  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (l->grid_area), _ds_latent_grid_draw_cb, self, NULL);
   l->scatter = gtk_drawing_area_new ();
   gtk_widget_set_hexpand (l->scatter, TRUE);
   gtk_widget_set_vexpand (l->scatter, TRUE);
   gtk_widget_set_size_request (l->scatter, 300, 260);
-  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (l->scatter), scatter_draw_cb, self, NULL);
+  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (l->scatter), _ds_latent_scatter_draw_cb, self, NULL);
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (drag), GDK_BUTTON_PRIMARY);
   g_signal_connect (drag, "drag-begin", G_CALLBACK (drag_begin_cb), self);
   g_signal_connect (drag, "drag-update", G_CALLBACK (drag_update_cb), self);
@@ -1373,15 +926,15 @@ build_pictures (DsGenerateView *self, DsGenerateLatent *l)
   gtk_widget_set_tooltip_text (l->scatter, "Drag to decode the point under the pointer");
   gtk_box_append (GTK_BOX (planes), l->grid_area);
   gtk_box_append (GTK_BOX (planes), l->scatter);
-  gtk_box_append (GTK_BOX (pictures), picture (&l->point_area, point_draw_cb, self, 112,
+  gtk_box_append (GTK_BOX (pictures), picture (&l->point_area, _ds_latent_point_draw_cb, self, 112,
                                                "Under the pointer"));
-  gtk_box_append (GTK_BOX (walk_box), picture (&l->walk_area, walk_draw_cb, self, 112,
+  gtk_box_append (GTK_BOX (walk_box), picture (&l->walk_area, _ds_latent_walk_draw_cb, self, 112,
                                                "Walk A → B"));
   gtk_box_append (GTK_BOX (pictures), walk_box);
-  gtk_box_append (GTK_BOX (pictures), picture (&l->concept_area, concept_draw_cb, self, 112,
+  gtk_box_append (GTK_BOX (pictures), picture (&l->concept_area, _ds_latent_concept_draw_cb, self, 112,
                                                "A + α · concept"));
   {
-    GtkWidget *strip_box = picture (&l->strip_area, strip_draw_cb, self, 56,
+    GtkWidget *strip_box = picture (&l->strip_area, _ds_latent_strip_draw_cb, self, 56,
                                     "The walk in ten steps");
 
     gtk_widget_set_size_request (l->strip_area, 56 * DS_LATENT_STRIP, 56);
