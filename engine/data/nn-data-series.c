@@ -113,6 +113,224 @@ split_windows (size_t lo,
   return hi - lo - span - delay;
 }
 
+/* FALSE with the reason unless opt's numbers make sense. */
+static gboolean
+check_options (const char *name, const NnSeriesOptions *opt, GError **error)
+{
+  if (opt->lookback < 1 || opt->lookback > SERIES_MAX_LOOKBACK)
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
+                   "%s: lookback must be from 1 to %d steps, not %d",
+                   name, SERIES_MAX_LOOKBACK, opt->lookback);
+      return FALSE;
+    }
+  if (opt->step < 1 || opt->delay < 1 || opt->period < 1)
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
+                   "%s: step, delay and period must be at least 1 row (they are %d, %d, %d)",
+                   name, opt->step, opt->delay, opt->period);
+      return FALSE;
+    }
+  if (!(opt->train_fraction > 0) || !(opt->val_fraction >= 0)
+      || !(opt->train_fraction + opt->val_fraction <= 1.0 + 1e-9))
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
+                   "%s: split=TRAIN,VAL takes the training share of the rows (more than 0) "
+                   "and the validation share (0 or more), at most 1 together, not %g,%g",
+                   name, opt->train_fraction, opt->val_fraction);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* s's statistics from its training rows alone: each column's mean and
+ * std, and (with changes) the std of its changes over delay rows. */
+static void
+series_statistics (NnSeries *s, gboolean changes)
+{
+  const float *kept = s->values;
+  int F = s->n_columns;
+  size_t train_end = s->train_end, delay = (size_t) s->delay;
+
+  /* Statistics of the training rows only; the second pass runs around the
+   * mean (no cancellation for large offsets). */
+  s->mean = g_new0 (float, F);
+  s->std = g_new0 (float, F);
+  for (int c = 0; c < F; c++)
+    {
+      double sum = 0, sq = 0;
+      for (size_t r = 0; r < train_end; r++)
+        sum += kept[r * F + c];
+      double mean = sum / (double) train_end;
+      for (size_t r = 0; r < train_end; r++)
+        {
+          double d = kept[r * F + c] - mean;
+          sq += d * d;
+        }
+      s->mean[c] = (float) mean;
+      s->std[c] = (float) MAX (sqrt (sq / (double) train_end), 1e-7);
+    }
+
+  /* The scale of the changes over `delay` rows, per column, from the
+   * training rows alone (around their mean; the data keep 0 as "no
+   * change"): the target's when it is the change, the inputs' when they
+   * are changes, so both are in the same units. */
+  if (changes)
+    {
+      s->change_std = g_new0 (float, F);
+      for (int c = 0; c < F; c++)
+        {
+          double sum = 0, sq = 0, count = (double) (train_end - delay);
+          for (size_t r = delay; r < train_end; r++)
+            sum += kept[r * F + c] - kept[(r - delay) * F + c];
+          double mean = sum / count;
+          for (size_t r = delay; r < train_end; r++)
+            {
+              double d = kept[r * F + c] - kept[(r - delay) * F + c] - mean;
+              sq += d * d;
+            }
+          s->change_std[c] = (float) MAX (sqrt (sq / count), 1e-7);
+        }
+    }
+}
+
+/* The windows' values: levels kept in the data's units (the array's scale
+ * and offset normalize them), changes stored as differences; each target
+ * the level, or the change, delay rows after its window's last step. */
+static void
+fill_windows (const NnSeries *s, size_t n, size_t span, int W, float *x, float *y)
+{
+  const float *kept = s->values;
+  int F = s->n_columns;
+  size_t delay = (size_t) s->delay;
+  for (size_t k = 0; k < n; k++)
+    {
+      size_t end = s->window_end[k];
+      for (int t = 0; t < s->lookback; t++)
+        {
+          const float *row = kept + (end - span + (size_t) t * s->step) * F;
+          float *dst = x + (k * s->lookback + t) * W;
+          if (s->inputs != NN_SERIES_CHANGES)
+            memcpy (dst, row, F * sizeof (float));
+          if (s->inputs != NN_SERIES_LEVELS)
+            {
+              float *d = dst + (s->inputs == NN_SERIES_BOTH ? F : 0);
+              for (int c = 0; c < F; c++)
+                d[c] = row[c] - row[c - (ptrdiff_t) delay * F];
+            }
+        }
+      y[k] = kept[(end + delay) * F + s->target];
+      if (s->relative)
+        y[k] -= kept[end * F + s->target];
+    }
+
+}
+
+/* How the arrays' raw values become the model's: each input column's
+ * scale, offset and name, and the target's scale and offset. */
+static void
+set_scales (const NnSeries *s, NnArray *in, NnArray *tg, int W, double change_sd)
+{
+  int F = s->n_columns;
+  size_t delay = (size_t) s->delay;
+  in->scale = g_new (float, in->sample_size);
+  in->offset = g_new (float, in->sample_size);
+  in->feature_names = g_new0 (char *, in->sample_size);
+  for (int t = 0; t < s->lookback; t++)
+    for (int w = 0; w < W; w++)
+      {
+        size_t j = (size_t) t * W + w;
+        size_t lag = (size_t) (s->lookback - 1 - t) * s->step;
+        gboolean change = s->inputs == NN_SERIES_CHANGES || w >= F;
+        int c = w % F;
+        if (change)
+          {
+            in->scale[j] = 1.f / s->change_std[c];
+            in->offset[j] = 0.f;
+            in->feature_names[j] = g_strdup_printf ("%s[t-%zu]-%s[t-%zu]", s->columns[c], lag,
+                                                    s->columns[c], lag + delay);
+          }
+        else
+          {
+            in->scale[j] = 1.f / s->std[c];
+            in->offset[j] = -s->mean[c] / s->std[c];
+            in->feature_names[j] = g_strdup_printf ("%s[t-%zu]", s->columns[c], lag);
+          }
+      }
+  tg->scale = g_new (float, 1);
+  tg->offset = g_new (float, 1);
+  if (s->relative)
+    {
+      tg->scale[0] = (float) (1.0 / change_sd);
+      tg->offset[0] = 0.f;
+    }
+  else
+    {
+      tg->scale[0] = 1.f / s->std[s->target];
+      tg->offset[0] = -s->mean[s->target] / s->std[s->target];
+    }
+
+}
+
+/* What the loader did, for the user, one sentence each, NULL-terminated. */
+static char **
+series_notes (const NnSeries *s, const NnSeriesOptions *opt, size_t n, size_t n_tr, size_t n_va,
+              size_t n_te, double sd)
+{
+  const NnBaselines *b = &s->baselines;
+  size_t n_rows = s->n_rows, train_end = s->train_end, val_end = s->val_end;
+  int F = s->n_columns;
+  const char *u = s->unit != NULL ? s->unit : "";
+  GPtrArray *notes = g_ptr_array_new ();
+  g_ptr_array_add (notes, g_strdup_printf (
+    "%zu rows cut into %zu windows of %d steps (every %d rows) of %d column%s, each "
+    "forecasting “%s” %d rows after its last step: %zu train (rows 1-%zu), %zu validate "
+    "(rows %zu-%zu), %zu test (rows %zu-%zu)", n_rows, n, opt->lookback, opt->step, F,
+    F == 1 ? "" : "s", s->columns[opt->target], opt->delay, n_tr, train_end, n_va,
+    train_end + 1, val_end, n_te, val_end + 1, n_rows));
+  g_ptr_array_add (notes, g_strdup_printf (
+    "Normalized with the training rows' mean and std only (“%s”: mean %.4g%s, std %.4g%s)",
+    s->columns[opt->target], s->mean[opt->target], u, s->std[opt->target], u));
+  if (opt->relative)
+    g_ptr_array_add (notes, g_strdup_printf (
+      "The target is the change of “%s” over the %d rows after the window's last step "
+      "(the forecast is the last value plus it), divided by that change's std over the "
+      "training rows, %.4g%s: an MAE in these units times %.4g%s is the forecast's MAE, "
+      "and the last value is the forecast of change 0", s->columns[opt->target], opt->delay,
+      sd, u, sd, u));
+  if (opt->inputs != NN_SERIES_LEVELS)
+    g_ptr_array_add (notes, g_strdup_printf (
+      "Inputs: %seach step's change over the %d rows before it, divided by that change's "
+      "std over the training rows (“%s”: %.4g%s)",
+      opt->inputs == NN_SERIES_BOTH ? "the normalized values, then " : "", opt->delay,
+      s->columns[opt->target], s->change_std[opt->target], u));
+  g_ptr_array_add (notes, g_strdup_printf (
+    "Naive baselines, test MAE: last value %.4g%s (%.4g normalized), same time one period "
+    "(%d rows) before %.4g%s (%.4g normalized); validation: %.4g%s and %.4g%s",
+    b->test_last, u, b->test_last_norm, opt->period, b->test_period, u, b->test_period_norm,
+    b->val_last, u, b->val_period, u));
+  g_ptr_array_add (notes, NULL);
+  return (char **) g_ptr_array_free (notes, FALSE);
+}
+
+/* FALSE with the place unless every value is a finite number. */
+static gboolean
+check_finite (const char *name, const float *values, size_t n_rows, int n_columns,
+              const char *const *columns, GError **error)
+{
+  for (size_t r = 0; r < n_rows; r++)
+    for (int c = 0; c < n_columns; c++)
+      if (!isfinite (values[r * n_columns + c]))
+        {
+          g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
+                       "%s: row %zu of column “%s” is not a finite number; a time series "
+                       "needs a value in every row", name, r + 1,
+                       columns ? columns[c] : "?");
+          return FALSE;
+        }
+  return TRUE;
+}
+
 NnDataset *
 nn_series_dataset_new (const char                *name,
                        const float               *values,
@@ -125,29 +343,8 @@ nn_series_dataset_new (const char                *name,
   g_return_val_if_fail (values != NULL && n_columns > 0 && opt != NULL, NULL);
   g_return_val_if_fail (opt->target >= 0 && opt->target < n_columns, NULL);
 
-  if (opt->lookback < 1 || opt->lookback > SERIES_MAX_LOOKBACK)
-    {
-      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                   "%s: lookback must be from 1 to %d steps, not %d",
-                   name, SERIES_MAX_LOOKBACK, opt->lookback);
-      return NULL;
-    }
-  if (opt->step < 1 || opt->delay < 1 || opt->period < 1)
-    {
-      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                   "%s: step, delay and period must be at least 1 row (they are %d, %d, %d)",
-                   name, opt->step, opt->delay, opt->period);
-      return NULL;
-    }
-  if (!(opt->train_fraction > 0) || !(opt->val_fraction >= 0)
-      || !(opt->train_fraction + opt->val_fraction <= 1.0 + 1e-9))
-    {
-      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                   "%s: split=TRAIN,VAL takes the training share of the rows (more than 0) "
-                   "and the validation share (0 or more), at most 1 together, not %g,%g",
-                   name, opt->train_fraction, opt->val_fraction);
-      return NULL;
-    }
+  if (!check_options (name, opt, error))
+    return NULL;
 
   /* Rows a window covers before its last one, and the whole span with the
    * target: a window and its target need span + delay + 1 rows. */
@@ -197,16 +394,8 @@ nn_series_dataset_new (const char                *name,
       return NULL;
     }
 
-  for (size_t r = 0; r < n_rows; r++)
-    for (int c = 0; c < n_columns; c++)
-      if (!isfinite (values[r * n_columns + c]))
-        {
-          g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                       "%s: row %zu of column “%s” is not a finite number; a time series "
-                       "needs a value in every row", name, r + 1,
-                       columns ? columns[c] : "?");
-          return NULL;
-        }
+  if (!check_finite (name, values, n_rows, n_columns, columns, error))
+    return NULL;
 
   int F = n_columns;
   /* Input columns per step: the levels, their changes, or both. */
@@ -247,24 +436,7 @@ nn_series_dataset_new (const char                *name,
   s->inputs = opt->inputs;
   s->window_end = g_new (guint32, n);
 
-  /* Statistics of the training rows only; the second pass runs around the
-   * mean (no cancellation for large offsets). */
-  s->mean = g_new0 (float, F);
-  s->std = g_new0 (float, F);
-  for (int c = 0; c < F; c++)
-    {
-      double sum = 0, sq = 0;
-      for (size_t r = 0; r < train_end; r++)
-        sum += kept[r * F + c];
-      double mean = sum / (double) train_end;
-      for (size_t r = 0; r < train_end; r++)
-        {
-          double d = kept[r * F + c] - mean;
-          sq += d * d;
-        }
-      s->mean[c] = (float) mean;
-      s->std[c] = (float) MAX (sqrt (sq / (double) train_end), 1e-7);
-    }
+  series_statistics (s, opt->relative || opt->inputs != NN_SERIES_LEVELS);
 
   /* Window ends, split by split, in time order. */
   const size_t lo[3] = { 0, train_end, val_end };
@@ -274,89 +446,11 @@ nn_series_dataset_new (const char                *name,
     for (size_t i = 0; i < counts[sp]; i++, k++)
       s->window_end[k] = (guint32) (lo[sp] + reach + i);
 
-  /* The scale of the changes over `delay` rows, per column, from the
-   * training rows alone (around their mean; the data keep 0 as "no
-   * change"): the target's when it is the change, the inputs' when they
-   * are changes, so both are in the same units. */
-  if (opt->relative || opt->inputs != NN_SERIES_LEVELS)
-    {
-      s->change_std = g_new0 (float, F);
-      for (int c = 0; c < F; c++)
-        {
-          double sum = 0, sq = 0, count = (double) (train_end - delay);
-          for (size_t r = delay; r < train_end; r++)
-            sum += kept[r * F + c] - kept[(r - delay) * F + c];
-          double mean = sum / count;
-          for (size_t r = delay; r < train_end; r++)
-            {
-              double d = kept[r * F + c] - kept[(r - delay) * F + c] - mean;
-              sq += d * d;
-            }
-          s->change_std[c] = (float) MAX (sqrt (sq / count), 1e-7);
-        }
-    }
   double change_sd = s->change_std != NULL ? s->change_std[opt->target] : 1.0;
 
-  /* The windows: levels kept in the data's units (the array's scale and
-   * offset normalize them), changes stored as differences. */
-  float *x = in->data, *y = tg->data;
-  for (k = 0; k < n; k++)
-    {
-      size_t end = s->window_end[k];
-      for (int t = 0; t < opt->lookback; t++)
-        {
-          const float *row = kept + (end - span + (size_t) t * opt->step) * F;
-          float *dst = x + (k * opt->lookback + t) * W;
-          if (opt->inputs != NN_SERIES_CHANGES)
-            memcpy (dst, row, F * sizeof (float));
-          if (opt->inputs != NN_SERIES_LEVELS)
-            {
-              float *d = dst + (opt->inputs == NN_SERIES_BOTH ? F : 0);
-              for (int c = 0; c < F; c++)
-                d[c] = row[c] - row[c - (ptrdiff_t) delay * F];
-            }
-        }
-      y[k] = kept[(end + delay) * F + opt->target];
-      if (opt->relative)
-        y[k] -= kept[end * F + opt->target];
-    }
+  fill_windows (s, n, span, W, in->data, tg->data);
 
-  in->scale = g_new (float, in->sample_size);
-  in->offset = g_new (float, in->sample_size);
-  in->feature_names = g_new0 (char *, in->sample_size);
-  for (int t = 0; t < opt->lookback; t++)
-    for (int w = 0; w < W; w++)
-      {
-        size_t j = (size_t) t * W + w;
-        size_t lag = (size_t) (opt->lookback - 1 - t) * opt->step;
-        gboolean change = opt->inputs == NN_SERIES_CHANGES || w >= F;
-        int c = w % F;
-        if (change)
-          {
-            in->scale[j] = 1.f / s->change_std[c];
-            in->offset[j] = 0.f;
-            in->feature_names[j] = g_strdup_printf ("%s[t-%zu]-%s[t-%zu]", s->columns[c], lag,
-                                                    s->columns[c], lag + delay);
-          }
-        else
-          {
-            in->scale[j] = 1.f / s->std[c];
-            in->offset[j] = -s->mean[c] / s->std[c];
-            in->feature_names[j] = g_strdup_printf ("%s[t-%zu]", s->columns[c], lag);
-          }
-      }
-  tg->scale = g_new (float, 1);
-  tg->offset = g_new (float, 1);
-  if (opt->relative)
-    {
-      tg->scale[0] = (float) (1.0 / change_sd);
-      tg->offset[0] = 0.f;
-    }
-  else
-    {
-      tg->scale[0] = 1.f / s->std[opt->target];
-      tg->offset[0] = -s->mean[opt->target] / s->std[opt->target];
-    }
+  set_scales (s, in, tg, W, change_sd);
 
   /* Baselines on the validation and test windows. */
   NnBaselines *b = &s->baselines;
@@ -382,37 +476,7 @@ nn_series_dataset_new (const char                *name,
   nn_dataset_split_tail (ds, n_te);
   ds->n_val = n_va;
 
-  const char *u = s->unit != NULL ? s->unit : "";
-  GPtrArray *notes = g_ptr_array_new ();
-  g_ptr_array_add (notes, g_strdup_printf (
-    "%zu rows cut into %zu windows of %d steps (every %d rows) of %d column%s, each "
-    "forecasting “%s” %d rows after its last step: %zu train (rows 1-%zu), %zu validate "
-    "(rows %zu-%zu), %zu test (rows %zu-%zu)", n_rows, n, opt->lookback, opt->step, F,
-    F == 1 ? "" : "s", s->columns[opt->target], opt->delay, n_tr, train_end, n_va,
-    train_end + 1, val_end, n_te, val_end + 1, n_rows));
-  g_ptr_array_add (notes, g_strdup_printf (
-    "Normalized with the training rows' mean and std only (“%s”: mean %.4g%s, std %.4g%s)",
-    s->columns[opt->target], s->mean[opt->target], u, s->std[opt->target], u));
-  if (opt->relative)
-    g_ptr_array_add (notes, g_strdup_printf (
-      "The target is the change of “%s” over the %d rows after the window's last step "
-      "(the forecast is the last value plus it), divided by that change's std over the "
-      "training rows, %.4g%s: an MAE in these units times %.4g%s is the forecast's MAE, "
-      "and the last value is the forecast of change 0", s->columns[opt->target], opt->delay,
-      sd, u, sd, u));
-  if (opt->inputs != NN_SERIES_LEVELS)
-    g_ptr_array_add (notes, g_strdup_printf (
-      "Inputs: %seach step's change over the %d rows before it, divided by that change's "
-      "std over the training rows (“%s”: %.4g%s)",
-      opt->inputs == NN_SERIES_BOTH ? "the normalized values, then " : "", opt->delay,
-      s->columns[opt->target], s->change_std[opt->target], u));
-  g_ptr_array_add (notes, g_strdup_printf (
-    "Naive baselines, test MAE: last value %.4g%s (%.4g normalized), same time one period "
-    "(%d rows) before %.4g%s (%.4g normalized); validation: %.4g%s and %.4g%s",
-    b->test_last, u, b->test_last_norm, opt->period, b->test_period, u, b->test_period_norm,
-    b->val_last, u, b->val_period, u));
-  g_ptr_array_add (notes, NULL);
-  ds->notes = (char **) g_ptr_array_free (notes, FALSE);
+  ds->notes = series_notes (s, opt, n, n_tr, n_va, n_te, sd);
   return ds;
 }
 
