@@ -583,13 +583,142 @@ rnn_forward (NnGraph *g, NnNode *n)
 /* Steps T-1..0 for batch rows [b0, b1): turns a into dG (the gradient of
  * each step's pre-activations; for a GRU with reset_after, q into that of
  * hd R_h + rb_h), zero at masked steps. */
-NN_CLONES static void
+NN_CLONES /* Step s of an LSTM, batch row b0 + b: the gates' gradient into ga from
+ * dh (dhb), and dc (of the row) carried to the step before. */
+static inline void
+lstm_gates_grad (Rnn *r, int s, int b0, int b, float *ga, const float *dhb)
+{
+  const int B = r->B, U = r->U, GU = r->GU;
+  float *dc = r->dc + (size_t) b0 * U, *tmp = r->tmp + (size_t) b0 * U;
+  float *sr = r->s + (size_t) b0 * GU;
+{
+  const float *cpb = r->c + ((size_t) s * B + b0 + b) * U;
+  const float *cnb = r->c + ((size_t) (s + 1) * B + b0 + b) * U;
+  float *dcb = dc + (size_t) b * U, *tc = tmp + (size_t) b * U;
+  float *gy = sr + (size_t) b * GU;   /* the gates i, f, g, o */
+  float *di = ga, *df = ga + U, *dg = ga + 2 * U, *dout = ga + 3 * U;
+  const float *i = gy, *f = gy + U, *gc = gy + 2 * U, *o = gy + 3 * U;
+  memcpy (gy, ga, sizeof (float) * (size_t) GU);
+  memcpy (tc, cnb, sizeof (float) * (size_t) U);
+  act_apply (r->act, tc, U);
+  /* dc += dh o a'(c) (di as scratch); do = dh a(c) */
+  for (int j = 0; j < U; j++)
+    {
+      di[j] = dhb[j] * o[j];
+      dout[j] = dhb[j] * tc[j];
+    }
+  act_grad (r->act, tc, di, U);
+  for (int j = 0; j < U; j++)
+    {
+      float dct = dcb[j] + di[j];
+      di[j] = dct * gc[j];
+      df[j] = dct * cpb[j];
+      dg[j] = dct * i[j];
+      dcb[j] = dct * f[j];
+    }
+  act_grad (r->ract, i, di, U);
+  act_grad (r->ract, f, df, U);
+  act_grad (r->act, gc, dg, U);
+  act_grad (r->ract, o, dout, U);
+}
+}
+
+/* Step s of a GRU, batch row b0 + b: the gates' gradient into ga from dh
+ * (dhb), the part of dh that passes straight to h_{s-1} (into dc's row),
+ * and with reset_after the gradient of the recurrent product q. */
+static inline void
+gru_gates_grad (Rnn *r, int s, int b0, int b, float *ga, const float *dhb, const float *hp)
+{
+  const int B = r->B, U = r->U, GU = r->GU;
+  float *dc = r->dc + (size_t) b0 * U;
+  float *sr = r->s + (size_t) b0 * GU;
+{
+  float *z = ga, *rg = ga + U, *hh = ga + 2 * U;
+  const float *hpb = hp + (size_t) b * U;
+  float *direct = dc + (size_t) b * U;
+  float *qb = r->q + ((size_t) s * B + b0 + b) * U;
+  float *gy = sr + (size_t) b * GU;
+  memcpy (gy, ga, sizeof (float) * (size_t) GU);   /* z, r, hh */
+  for (int j = 0; j < U; j++)
+    {
+      float d = dhb[j];
+      direct[j] = d * z[j];
+      z[j] = d * (hpb[j] - hh[j]);
+      hh[j] = d * (1.0f - gy[j]);
+    }
+  act_grad (r->ract, gy, z, U);
+  act_grad (r->act, gy + 2 * U, hh, U);
+  if (r->reset_after)
+    {
+      /* dr = dah q; d(q) = dah r, into q */
+      for (int j = 0; j < U; j++)
+        {
+          rg[j] = hh[j] * qb[j];
+          qb[j] = hh[j] * gy[U + j];
+        }
+      act_grad (r->ract, gy + U, rg, U);
+    }
+}
+}
+
+/* Step s, rows b0 .. b0 + nr - 1: the gradient of h_{s-1} through the
+ * recurrent kernel into tmp, from the gates' gradients in as. */
+static inline void
+prev_h_grad (Rnn *r, int s, int b0, int nr, float *as, const float *ms, const float *hin)
+{
+  const int B = r->B, U = r->U, GU = r->GU;
+  float *tmp = r->tmp + (size_t) b0 * U, *sr = r->s + (size_t) b0 * GU;
+  switch (r->cell)
+    {
+    case NN_RNN_SIMPLE:
+    case NN_RNN_LSTM:
+      sgemm1 (CblasTrans, nr, U, GU, as, GU, r->r, GU, 0.0f, tmp, U);
+      break;
+    case NN_RNN_GRU:
+      if (r->reset_after)
+        {
+          const float *qs = r->q + ((size_t) s * B + b0) * U;
+          for (int b = 0; b < nr; b++)
+            {
+              memcpy (sr + (size_t) b * GU, as + (size_t) b * GU,
+                      sizeof (float) * 2 * (size_t) U);
+              memcpy (sr + (size_t) b * GU + 2 * U, qs + (size_t) b * U,
+                      sizeof (float) * (size_t) U);
+            }
+          sgemm1 (CblasTrans, nr, U, GU, sr, GU, r->r, GU, 0.0f, tmp, U);
+        }
+      else
+        {
+          /* dq = dah R_h^T; dr = dq hd; d(hd) = dq r + [dz dr] R_zr^T */
+          sgemm1 (CblasTrans, nr, U, U, as + 2 * U, GU, r->r + 2 * U, GU, 0.0f, tmp, U);
+          for (int b = 0; b < nr; b++)
+            {
+              if (ms[b] == 0.0f)
+                continue;
+              float *ga = as + (size_t) b * GU, *tb = tmp + (size_t) b * U;
+              const float *gyr = sr + (size_t) b * GU + U, *hb = hin + (size_t) b * U;
+              for (int j = 0; j < U; j++)
+                {
+                  ga[U + j] = tb[j] * hb[j];
+                  tb[j] *= gyr[j];
+                }
+              act_grad (r->ract, gyr, ga + U, U);
+            }
+          sgemm1 (CblasTrans, nr, U, 2 * U, as, GU, r->r, GU, 1.0f, tmp, U);
+        }
+      break;
+    default:
+      break;
+    }
+}
+
+static void
 rnn_backward_rows (Rnn *r, int b0, int b1)
 {
   const int B = r->B, T = r->T, U = r->U, GU = r->GU, nr = b1 - b0;
   const float *dy = r->n->grad;
   float *dh = r->dh + (size_t) b0 * U, *dc = r->dc + (size_t) b0 * U;
-  float *tmp = r->tmp + (size_t) b0 * U, *sr = r->s + (size_t) b0 * GU;
+  float *tmp = r->tmp + (size_t) b0 * U;
   const float *mr = r->mrec ? r->mrec + (size_t) b0 * U : NULL;
   float *db = r->dbias ? r->db + (size_t) (b0 / RNN_CHUNK) * (GU + U) : NULL;
   if (db)
@@ -635,113 +764,17 @@ rnn_backward_rows (Rnn *r, int b0, int b1)
               act_grad (r->act, hn + (size_t) b * U, ga, U);
               break;
             case NN_RNN_LSTM:
-              {
-                const float *cpb = r->c + ((size_t) s * B + b0 + b) * U;
-                const float *cnb = r->c + ((size_t) (s + 1) * B + b0 + b) * U;
-                float *dcb = dc + (size_t) b * U, *tc = tmp + (size_t) b * U;
-                float *gy = sr + (size_t) b * GU;   /* the gates i, f, g, o */
-                float *di = ga, *df = ga + U, *dg = ga + 2 * U, *dout = ga + 3 * U;
-                const float *i = gy, *f = gy + U, *gc = gy + 2 * U, *o = gy + 3 * U;
-                memcpy (gy, ga, sizeof (float) * (size_t) GU);
-                memcpy (tc, cnb, sizeof (float) * (size_t) U);
-                act_apply (r->act, tc, U);
-                /* dc += dh o a'(c) (di as scratch); do = dh a(c) */
-                for (int j = 0; j < U; j++)
-                  {
-                    di[j] = dhb[j] * o[j];
-                    dout[j] = dhb[j] * tc[j];
-                  }
-                act_grad (r->act, tc, di, U);
-                for (int j = 0; j < U; j++)
-                  {
-                    float dct = dcb[j] + di[j];
-                    di[j] = dct * gc[j];
-                    df[j] = dct * cpb[j];
-                    dg[j] = dct * i[j];
-                    dcb[j] = dct * f[j];
-                  }
-                act_grad (r->ract, i, di, U);
-                act_grad (r->ract, f, df, U);
-                act_grad (r->act, gc, dg, U);
-                act_grad (r->ract, o, dout, U);
-              }
+              lstm_gates_grad (r, s, b0, b, ga, dhb);
               break;
             case NN_RNN_GRU:
-              {
-                float *z = ga, *rg = ga + U, *hh = ga + 2 * U;
-                const float *hpb = hp + (size_t) b * U;
-                float *direct = dc + (size_t) b * U;
-                float *qb = r->q + ((size_t) s * B + b0 + b) * U;
-                float *gy = sr + (size_t) b * GU;
-                memcpy (gy, ga, sizeof (float) * (size_t) GU);   /* z, r, hh */
-                for (int j = 0; j < U; j++)
-                  {
-                    float d = dhb[j];
-                    direct[j] = d * z[j];
-                    z[j] = d * (hpb[j] - hh[j]);
-                    hh[j] = d * (1.0f - gy[j]);
-                  }
-                act_grad (r->ract, gy, z, U);
-                act_grad (r->act, gy + 2 * U, hh, U);
-                if (r->reset_after)
-                  {
-                    /* dr = dah q; d(q) = dah r, into q */
-                    for (int j = 0; j < U; j++)
-                      {
-                        rg[j] = hh[j] * qb[j];
-                        qb[j] = hh[j] * gy[U + j];
-                      }
-                    act_grad (r->ract, gy + U, rg, U);
-                  }
-              }
+              gru_gates_grad (r, s, b0, b, ga, dhb, hp);
               break;
             default:
               break;
             }
         }
       /* the gradient of h_{s-1} */
-      switch (r->cell)
-        {
-        case NN_RNN_SIMPLE:
-        case NN_RNN_LSTM:
-          sgemm1 (CblasTrans, nr, U, GU, as, GU, r->r, GU, 0.0f, tmp, U);
-          break;
-        case NN_RNN_GRU:
-          if (r->reset_after)
-            {
-              const float *qs = r->q + ((size_t) s * B + b0) * U;
-              for (int b = 0; b < nr; b++)
-                {
-                  memcpy (sr + (size_t) b * GU, as + (size_t) b * GU,
-                          sizeof (float) * 2 * (size_t) U);
-                  memcpy (sr + (size_t) b * GU + 2 * U, qs + (size_t) b * U,
-                          sizeof (float) * (size_t) U);
-                }
-              sgemm1 (CblasTrans, nr, U, GU, sr, GU, r->r, GU, 0.0f, tmp, U);
-            }
-          else
-            {
-              /* dq = dah R_h^T; dr = dq hd; d(hd) = dq r + [dz dr] R_zr^T */
-              sgemm1 (CblasTrans, nr, U, U, as + 2 * U, GU, r->r + 2 * U, GU, 0.0f, tmp, U);
-              for (int b = 0; b < nr; b++)
-                {
-                  if (ms[b] == 0.0f)
-                    continue;
-                  float *ga = as + (size_t) b * GU, *tb = tmp + (size_t) b * U;
-                  const float *gyr = sr + (size_t) b * GU + U, *hb = hin + (size_t) b * U;
-                  for (int j = 0; j < U; j++)
-                    {
-                      ga[U + j] = tb[j] * hb[j];
-                      tb[j] *= gyr[j];
-                    }
-                  act_grad (r->ract, gyr, ga + U, U);
-                }
-              sgemm1 (CblasTrans, nr, U, 2 * U, as, GU, r->r, GU, 1.0f, tmp, U);
-            }
-          break;
-        default:
-          break;
-        }
+      prev_h_grad (r, s, b0, nr, as, ms, hin);
       for (int b = 0; b < nr; b++)
         {
           if (ms[b] == 0.0f)
