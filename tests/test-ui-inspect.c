@@ -76,31 +76,7 @@ static void
 screenshot (Ui         *ui,
             const char *name)
 {
-  const char *dir = g_getenv ("DEEPSCOPE_SCREENSHOTS");
-  GtkSnapshot *snap;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  GdkPaintable *paintable;
-
-  if (dir == NULL)
-    return;
-  paintable = gtk_widget_paintable_new (GTK_WIDGET (ui->window));
-  /* The paintable is empty while the window waits for a new layout. */
-  for (int tries = 0; node == NULL && tries < 50; tries++)
-    {
-      ui_spin (200);
-      snap = gtk_snapshot_new ();
-      gdk_paintable_snapshot (paintable, snap, gtk_widget_get_width (GTK_WIDGET (ui->window)),
-                              gtk_widget_get_height (GTK_WIDGET (ui->window)));
-      node = gtk_snapshot_free_to_node (g_steal_pointer (&snap));
-    }
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (ui->window)),
-                                         node, NULL);
-  path = g_strdup_printf ("%s/inspect-%s.png", dir, name);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_object_unref (paintable);
+  ui_screenshot (ui->window, "inspect", name);
 }
 
 static gboolean

@@ -284,3 +284,37 @@ ui_xtest_key (GtkWidget *widget,
   XFlush (dpy);
   ui_spin (120);
 }
+
+/* With DEEPSCOPE_SCREENSHOTS=DIR, writes the window as DIR/PREFIX-NAME.png
+ * (the README's screenshots come from here); nothing otherwise. */
+static inline void
+ui_screenshot (DsWindow   *window,
+               const char *prefix,
+               const char *name)
+{
+  const char *dir = g_getenv ("DEEPSCOPE_SCREENSHOTS");
+  GtkSnapshot *snap;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = NULL;
+  GdkPaintable *paintable;
+
+  if (dir == NULL)
+    return;
+  paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
+  /* The paintable is empty while the window waits for a new layout. */
+  for (int tries = 0; node == NULL && tries < 50; tries++)
+    {
+      ui_spin (200);
+      snap = gtk_snapshot_new ();
+      gdk_paintable_snapshot (paintable, snap, gtk_widget_get_width (GTK_WIDGET (window)),
+                              gtk_widget_get_height (GTK_WIDGET (window)));
+      node = gtk_snapshot_free_to_node (g_steal_pointer (&snap));
+    }
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)),
+                                         node, NULL);
+  path = g_strdup_printf ("%s/%s-%s.png", dir, prefix, name);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_object_unref (paintable);
+}
