@@ -360,7 +360,7 @@ test_text (DsTrainingRun *run)
     return NULL;
   text = g_string_new ("test");
   for (int k = 0; k < scores->n_values; k++)
-    g_string_append_printf (text, "%s %s %.3g", k ? " ·" : "", scores->keys[k], scores->values[k]);
+    g_string_append_printf (text, "%s %s %.4g", k ? " ·" : "", scores->keys[k], scores->values[k]);
   return g_string_free (text, FALSE);
 }
 
@@ -395,7 +395,7 @@ run_summary (DsTrainingRun *run)
             int best = ds_training_run_get_best_epoch (run, keys[i], &v);
 
             if (best > 0)
-              return g_strdup_printf ("%sbest %s %.3g", from, keys[i], v);
+              return g_strdup_printf ("%sbest %s %.4g", from, keys[i], v);
           }
         return g_strdup_printf ("%sended", from);
       }
