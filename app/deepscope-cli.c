@@ -798,9 +798,16 @@ cmd_train (NnModel *m, GPtrArray *runs, Options *o, GError **error)
   nn_trainer_set_notify (r.trainer, notify_cb, &r, NULL);
   guint sig = g_unix_signal_add (SIGINT, sigint_cb, &r);
   if (!o->quiet && !o->json)
-    fprintf (stderr, "Training %s on %s: %zu training samples, %d epochs, batch %d%s\n",
-             nn_model_get_name (m), ds->name, ds->n_train, cfg.epochs, cfg.batch_size,
-             cfg.kfold > 1 ? " (K-fold)" : "");
+    {
+      /* A series validates on its own last windows, which are not trained on. */
+      g_autofree char *val = ds->n_val > 0 ? g_strdup_printf (" and %zu validation windows", ds->n_val)
+                                           : g_strdup ("");
+
+      fprintf (stderr, "Training %s on %s: %zu training samples%s, %d %s, batch %d%s\n",
+               nn_model_get_name (m), ds->name, ds->n_train - ds->n_val, val, cfg.epochs,
+               cfg.epochs == 1 ? "epoch" : "epochs", cfg.batch_size,
+               cfg.kfold > 1 ? " (K-fold)" : "");
+    }
   int rc = 0;
   if (!nn_trainer_start (r.trainer, m, ds, &cfg, error))
     rc = 1;

@@ -306,6 +306,29 @@ read_until (FILE *f, const char *prefix, GString *all)
   return FALSE;
 }
 
+/* A series validates on its own last windows: the header counts them
+ * apart from the training samples, and one epoch is "1 epoch". */
+static void
+test_train_series_header (void)
+{
+  const char *args[] = { "train", test_sample ("seattle_gru.json"), "--epochs", "1", NULL };
+  FILE *err = NULL;
+  g_autoptr (GString) all = g_string_new (NULL);
+  GPid pid = spawn_cli (args, &err);
+  int status = 0;
+
+  g_assert_true (read_until (err, "Training ", all));
+  kill (pid, SIGINT);
+  read_until (err, "\x01", all);
+  fclose (err);
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_spawn_close_pid (pid);
+  /* The loader's note says 4261 train and 2070 validate windows. */
+  g_assert_nonnull (strstr (all->str, "4261 train (rows"));
+  g_assert_nonnull (strstr (all->str, "2070 validate (rows"));
+  g_assert_nonnull (strstr (all->str, ": 4261 training samples and 2070 validation windows, 1 epoch, batch"));
+}
+
 /* Ctrl-C at any moment of a K-fold run (before the first batch, in fold 1,
  * during fold 2): the CLI ends with the model it has, evaluated and saved,
  * or with an error in words; never with a crash or a critical warning
@@ -789,6 +812,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/bad-options", test_bad_options);
   g_test_add_func ("/cli/divergence-warning", test_divergence_warning);
   g_test_add_func ("/cli/interrupt-kfold", test_interrupt_kfold);
+  g_test_add_func ("/cli/train-series-header", test_train_series_header);
   g_test_add_func ("/cli/train-refuses-pixel-softmax", test_train_refuses_pixel_softmax);
   g_test_add_func ("/cli/help-lists-commands", test_help_lists_commands);
   g_test_add_func ("/cli/predict-labels", test_predict_labels);
