@@ -153,6 +153,14 @@ test_train_baselines (void)
 
   ds_window_set_visible_view (window, "train");
   ui_spin (150);
+  /* The series validates on its own windows: the split is not offered. */
+  {
+    g_autofree char *count = g_strdup_printf ("own %zu validation windows", ds->n_val);
+
+    g_assert_cmpuint (ds->n_val, >, 0);
+    g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (train->val_spin)));
+    g_assert_nonnull (strstr (adw_action_row_get_subtitle (train->val_row), count));
+  }
   gtk_widget_activate (ds_train_view_get_button (train, "start"));
   ew.view = train;
   ew.epochs = 3;

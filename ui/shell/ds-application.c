@@ -310,6 +310,12 @@ ds_application_startup (GApplication *app)
     { "win.undo", { "<Control>z", NULL } },
     { "win.redo", { "<Control><Shift>z", "<Control>y", NULL } },
     { "window.close", { "<Control>w", NULL } },
+    /* The views in the switcher's order, as a browser's tabs. */
+    { "win.show-view::data", { "<Alt>1", NULL } },
+    { "win.show-view::build", { "<Alt>2", NULL } },
+    { "win.show-view::train", { "<Alt>3", NULL } },
+    { "win.show-view::inspect", { "<Alt>4", NULL } },
+    { "win.show-view::generate", { "<Alt>5", NULL } },
   };
 
   ds_ui_init ();

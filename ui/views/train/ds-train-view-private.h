@@ -28,6 +28,7 @@ struct _DsTrainView
   GtkSpinButton       *epochs_spin;
   GtkSpinButton       *batch_spin;
   GtkSpinButton       *val_spin;
+  AdwActionRow        *val_row;
   GtkSpinButton       *seed_spin;
   GtkSwitch           *keep_switch;
   AdwPreferencesGroup *outputs_group;

@@ -213,6 +213,21 @@ period_words (int period)
   return g_strdup_printf ("one period (%d steps) before", period);
 }
 
+/* A series validates on its own last windows (the trainer takes them in
+ * place of the split, as Keras's validation_data does): the split is then
+ * not used, and the row says so rather than showing an unused 0.20. */
+static void
+sync_validation_row (DsTrainView *self, NnDataset *ds)
+{
+  gboolean own = ds && ds->n_val > 0;
+  g_autofree char *text = own ? g_strdup_printf ("The series's own %zu validation windows are used",
+                                                 ds->n_val)
+                              : NULL;
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->val_spin), !own);
+  adw_action_row_set_subtitle (self->val_row, own ? text : "Fraction of the training samples held out");
+}
+
 /* A time series's naive forecasts beside the model's MAE: their
  * validation MAE (what the dashed curves are) as lines on the MAE chart,
  * in its normalized units, labelled with the error in the target's own
@@ -236,6 +251,7 @@ update_references (DsTrainView *self)
   if (d == NULL && self->store)
     d = ds_dataset_store_get_dataset (self->store);
   ds = d ? ds_dataset_get (d) : NULL;
+  sync_validation_row (self, ds);
   if (ds && nn_dataset_get_baselines (ds, &b))
     {
       series = nn_dataset_get_series (ds);
@@ -1098,6 +1114,7 @@ ds_train_view_class_init (DsTrainViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DsTrainView, epochs_spin);
   gtk_widget_class_bind_template_child (widget_class, DsTrainView, batch_spin);
   gtk_widget_class_bind_template_child (widget_class, DsTrainView, val_spin);
+  gtk_widget_class_bind_template_child (widget_class, DsTrainView, val_row);
   gtk_widget_class_bind_template_child (widget_class, DsTrainView, seed_spin);
   gtk_widget_class_bind_template_child (widget_class, DsTrainView, keep_switch);
   gtk_widget_class_bind_template_child (widget_class, DsTrainView, outputs_group);
