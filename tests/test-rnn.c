@@ -582,6 +582,41 @@ test_big_batch (void)
   net_clear (&big);
 }
 
+/* ---- the recurrent product at a few rows -------------------------------------- */
+
+/* nn_gemm_rows against a double-precision sum, for every row count it
+ * takes, with a width that runs wide blocks, single vectors and a scalar
+ * tail, and strided operands (the gates' columns of a wider matrix). */
+static void
+test_gemm_rows (void)
+{
+  const int n = 77, k = 19, lda = 23, ldb = 81, ldc = 80;
+  NnRng rng;
+  nn_rng_seed (&rng, 11);
+  float a[4 * 23], b[19 * 81], c[4 * 80], c0[4 * 80];
+  for (size_t i = 0; i < G_N_ELEMENTS (a); i++)
+    a[i] = 2.0f * nn_rng_uniform (&rng) - 1.0f;
+  for (size_t i = 0; i < G_N_ELEMENTS (b); i++)
+    b[i] = 2.0f * nn_rng_uniform (&rng) - 1.0f;
+  for (size_t i = 0; i < G_N_ELEMENTS (c0); i++)
+    c0[i] = 2.0f * nn_rng_uniform (&rng) - 1.0f;
+  for (int m = 1; m <= NN_GEMM_ROWS_MAX; m++)
+    {
+      memcpy (c, c0, sizeof c);
+      nn_gemm_rows (m, n, k, a, lda, b, ldb, c, ldc);
+      for (int r = 0; r < 4; r++)
+        for (int j = 0; j < ldc; j++)
+          {
+            double want = c0[r * ldc + j];
+            if (r < m && j < n)
+              for (int u = 0; u < k; u++)
+                want += (double) a[r * lda + u] * b[u * ldb + j];
+            /* rows past m and columns past n stay as they were */
+            g_assert_cmpfloat (fabs (c[r * ldc + j] - want), <, 1e-5);
+          }
+    }
+}
+
 /* ---- layers ------------------------------------------------------------------- */
 
 static NnModel *
@@ -818,6 +853,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/rnn/mask-padded", test_mask_padded);
   g_test_add_func ("/engine/rnn/dropout-inference", test_dropout_inference);
   g_test_add_func ("/engine/rnn/big-batch", test_big_batch);
+  g_test_add_func ("/engine/rnn/gemm-rows", test_gemm_rows);
   g_test_add_func ("/engine/rnn/layer/weights", test_layer_weights);
   g_test_add_func ("/engine/rnn/layer/shape-error", test_layer_shape_error);
   g_test_add_func ("/engine/rnn/layer/stack-gradients", test_layer_stack_gradients);

@@ -2,7 +2,8 @@
 /* Sequence layers that are not recurrent: Embedding (its ids, its mask,
  * its scatter-add gradient), Dense and TimeDistributed on (steps,
  * features), Conv1D (valid, same, causal, dilated, strided) and the 1-D
- * poolings against naive references and central differences; masking end
+ * poolings against naive references and central differences; the fused
+ * Embedding -> Conv1D op against the unfused ops; masking end
  * to end: a padded batch gives the outputs, loss and gradients of the
  * unpadded sequences run one by one. */
 #include <math.h>
@@ -298,6 +299,19 @@ conv1d_reference (const float *x, const float *w, const float *bias, int batch, 
         }
 }
 
+/* Conv1D's kernel_size, strides and dilation_rate as parameter strings. */
+typedef struct {
+  char k[8], s[8], d[8];
+} ConvArgs;
+
+static void
+conv_args (ConvArgs *a, int k, int s, int d)
+{
+  g_snprintf (a->k, sizeof a->k, "%d", k);
+  g_snprintf (a->s, sizeof a->s, "%d", s);
+  g_snprintf (a->d, sizeof a->d, "%d", d);
+}
+
 static void
 test_conv1d (void)
 {
@@ -316,13 +330,11 @@ test_conv1d (void)
   int batch = 2, steps = 9, f = 3, filters = 4;
   for (guint ci = 0; ci < G_N_ELEMENTS (cases); ci++)
     {
-      char ks[8], ss[8], ds[8];
-      g_snprintf (ks, sizeof ks, "%d", cases[ci].k);
-      g_snprintf (ss, sizeof ss, "%d", cases[ci].s);
-      g_snprintf (ds, sizeof ds, "%d", cases[ci].d);
+      ConvArgs a;
+      conv_args (&a, cases[ci].k, cases[ci].s, cases[ci].d);
       int l;
-      g_autoptr (NnModel) m = chain ("9, 3", &l, "Conv1D", "filters", "4", "kernel_size", ks,
-                                     "strides", ss, "dilation_rate", ds,
+      g_autoptr (NnModel) m = chain ("9, 3", &l, "Conv1D", "filters", "4", "kernel_size", a.k,
+                                     "strides", a.s, "dilation_rate", a.d,
                                      "padding", cases[ci].padding, "activation", "linear",
                                      NULL, NULL);
       NnCompiled *c = compile (m, batch, NN_COMPILE_TRAIN | NN_COMPILE_INPUT_GRADS,
@@ -442,6 +454,144 @@ test_pool1d (void)
       check_model_grads (c, cases[ci].cls);
       nn_compiled_free (c);
     }
+}
+
+/* ---- Embedding -> Conv1D, fused ------------------------------------------ */
+
+/* A training graph of m with the fusion on or off (DEEPSCOPE_NO_FUSION);
+ * the first compilation initializes the weights, a second one (the other
+ * way) shares them. */
+static NnCompiled *
+compile_fusion (NnModel *m, int batch, gboolean fuse, gboolean first)
+{
+  if (!fuse)
+    g_setenv ("DEEPSCOPE_NO_FUSION", "1", TRUE);
+  NnCompiled *c = NULL;
+  if (first)
+    c = compile (m, batch, NN_COMPILE_TRAIN, NN_LOSS_MSE);
+  else
+    {
+      g_autoptr (GError) error = NULL;
+      NnRng rng;
+      nn_rng_seed (&rng, 3);
+      c = nn_compile (m, batch, NN_COMPILE_TRAIN, &rng, &error);
+      g_assert_no_error (error);
+    }
+  g_unsetenv ("DEEPSCOPE_NO_FUSION");
+  return c;
+}
+
+/* Ids in [0, vocab) with one outside it (it reads zeros), and a target. */
+static void
+fill_ids_target (NnCompiled *c, int vocab, guint64 seed)
+{
+  NnRng rng;
+  nn_rng_seed (&rng, seed);
+  NnNode *x = in_node (c, 0), *t = &c->g->nodes[c->target_nodes[0]];
+  for (size_t i = 0; i < x->size; i++)
+    x->value[i] = (float) (nn_rng_next (&rng) % (guint64) vocab);
+  x->value[x->size / 2] = (float) vocab;
+  for (size_t i = 0; i < t->size; i++)
+    t->value[i] = 0.5f * nn_rng_uniform (&rng);
+}
+
+static void
+step_grads (NnCompiled *c)
+{
+  memset (c->grads, 0, sizeof (float) * c->n_grads);
+  nn_graph_forward (c->g);
+  nn_graph_backward (c->g, c->loss_node);
+}
+
+/* The fused op against the Embedding, reshapes and convolution it
+ * replaces (outputs, loss and every weight's gradient), over the Conv1D
+ * paddings, dilation and strides, with ReLU or none; then, without ReLU,
+ * against central differences. */
+static void
+test_embed_conv1d (void)
+{
+  static const struct {
+    const char *padding, *act;
+    int k, s, d;
+  } cases[] = {
+    { "valid", "relu", 3, 1, 1 },
+    { "valid", "linear", 3, 1, 1 },
+    { "same", "linear", 3, 1, 1 },
+    { "same", "relu", 4, 2, 1 },
+    { "same", "linear", 4, 2, 1 },
+    { "causal", "relu", 3, 1, 2 },
+    { "causal", "linear", 3, 1, 2 },
+    { "valid", "linear", 2, 1, 3 },
+    { "valid", "relu", 3, 2, 1 },
+  };
+  const int vocab = 7, batch = 3;
+  for (guint ci = 0; ci < G_N_ELEMENTS (cases); ci++)
+    {
+      ConvArgs a;
+      conv_args (&a, cases[ci].k, cases[ci].s, cases[ci].d);
+      int l;
+      g_autoptr (NnModel) m = chain ("9", &l, "Embedding", "input_dim", "7", "output_dim", "3",
+                                     NULL, "Conv1D", "filters", "4", "kernel_size", a.k,
+                                     "strides", a.s, "dilation_rate", a.d,
+                                     "padding", cases[ci].padding,
+                                     "activation", cases[ci].act, NULL, NULL);
+      NnCompiled *cf = compile_fusion (m, batch, TRUE, TRUE);
+      NnCompiled *cu = compile_fusion (m, batch, FALSE, FALSE);
+      g_assert_cmpint (count_ops (cf->g, NN_OP_EMBED_CONV1D), ==, 1);
+      g_assert_cmpint (count_ops (cu->g, NN_OP_EMBED_CONV1D), ==, 0);
+      g_assert_cmpuint (cf->n_grads, ==, cu->n_grads);
+      /* the same weights (the model's), a bias that is not zero */
+      NnTensor bv;
+      nn_model_layer_get_weight (m, l, 1, &bv);
+      for (int o = 0; o < 4; o++)
+        bv.data[o] = 0.1f * (float) (o - 1);
+      fill_ids_target (cf, vocab, 40 + ci);
+      fill_ids_target (cu, vocab, 40 + ci);
+      step_grads (cf);
+      step_grads (cu);
+      NnNode *yf = out_node (cf), *yu = out_node (cu);
+      g_assert_cmpuint (yf->size, ==, yu->size);
+      for (size_t i = 0; i < yf->size; i++)
+        assert_close (yf->value[i], yu->value[i], 1e-5);
+      assert_close (cf->g->nodes[cf->loss_node].value[0], cu->g->nodes[cu->loss_node].value[0],
+                    1e-5);
+      float gmax = 0.0f;
+      for (size_t i = 0; i < cf->n_grads; i++)
+        {
+          assert_close (cf->grads[i], cu->grads[i], 1e-5);
+          gmax = fmaxf (gmax, fabsf (cf->grads[i]));
+        }
+      g_assert_cmpfloat (gmax, >, 1e-3f);
+      g_autofree char *what = g_strdup_printf ("Embedding -> Conv1D %s %s k%d s%d d%d",
+                                               cases[ci].padding, cases[ci].act, cases[ci].k,
+                                               cases[ci].s, cases[ci].d);
+      /* central differences step over ReLU's kink; the ReLU cases are
+       * held to the unfused graph above */
+      if (g_str_equal (cases[ci].act, "linear"))
+        check_model_grads (cf, what);
+      nn_compiled_free (cf);
+      nn_compiled_free (cu);
+    }
+}
+
+/* No fusion where the Embedding's output is masked, or read by the
+ * inspectors (an inference graph keeps every layer's output). */
+static void
+test_embed_conv1d_fallback (void)
+{
+  int l;
+  g_autoptr (NnModel) m = chain ("9", &l, "Embedding", "input_dim", "7", "output_dim", "3",
+                                 "mask_zero", "true", NULL, "Conv1D", "filters", "2",
+                                 "kernel_size", "3", NULL, NULL);
+  NnCompiled *c = compile_fusion (m, 2, TRUE, TRUE);
+  g_assert_cmpint (count_ops (c->g, NN_OP_EMBED_CONV1D), ==, 0);
+  g_assert_cmpint (count_ops (c->g, NN_OP_EMBEDDING), ==, 1);
+  nn_compiled_free (c);
+  g_autoptr (NnModel) p = chain ("9", &l, "Embedding", "input_dim", "7", "output_dim", "3",
+                                 NULL, "Conv1D", "filters", "2", "kernel_size", "3", NULL, NULL);
+  c = compile (p, 2, 0, NN_LOSS_MSE);
+  g_assert_cmpint (count_ops (c->g, NN_OP_EMBED_CONV1D), ==, 0);
+  nn_compiled_free (c);
 }
 
 /* ---- masking end to end ------------------------------------------------- */
@@ -643,6 +793,7 @@ test_grad_coverage (void)
       return;
     }
   test_assert_grad_checked (NN_OP_EMBEDDING, NN_OP_MASKED_LOSS + 1);
+  test_assert_grad_checked (NN_OP_EMBED_CONV1D, NN_OP_EMBED_CONV1D + 1);
 }
 
 int
@@ -658,6 +809,8 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/seq/dense-steps", test_dense_steps);
   g_test_add_func ("/engine/seq/conv1d", test_conv1d);
   g_test_add_func ("/engine/seq/pool1d", test_pool1d);
+  g_test_add_func ("/engine/seq/embed-conv1d/fused", test_embed_conv1d);
+  g_test_add_func ("/engine/seq/embed-conv1d/fallback", test_embed_conv1d_fallback);
   g_test_add_func ("/engine/seq/mask/global-pool", test_mask_global_pool);
   g_test_add_func ("/engine/seq/mask/loss", test_mask_loss);
   g_test_add_func ("/engine/seq/mask/unmasked-loss", test_unmasked_loss);

@@ -80,6 +80,7 @@ typedef enum {
   NN_OP_MASKED_LOSS,
   /* recurrent layers (nn-op-rnn.c; parameters in nn-rnn-private.h) */
   NN_OP_RNN,            /* SimpleRNN, LSTM or GRU over a whole sequence */
+  NN_OP_EMBED_CONV1D,   /* Embedding -> Conv1D fused (nn-op-embed-conv1d.c) */
   NN_N_OPS = 96
 } NnOpType;
 
@@ -109,6 +110,9 @@ struct NnNode {
    * before reading it, so backward does not zero it. */
   int       computed_by_input;
   int       sets_own_grad;
+  /* Fused away (training graphs): no op reads this node any more, so it
+   * gets no value, gradient or scratch bytes and never runs. */
+  int       unused;
   int       ip[NN_OP_MAX_IPARAMS];
   float     fp[NN_OP_MAX_FPARAMS];
   char     *label;        /* for debugging and inspectors: "dense_1/kernel" */

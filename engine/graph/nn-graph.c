@@ -333,6 +333,12 @@ nn_graph_alloc_within (NnGraph *g, int max_batch, size_t budget, size_t *needed,
           any_grad |= n->grad != NULL;
           continue;
         }
+      if (n->unused)
+        {
+          n->capacity = n->aux_size = 0;
+          n->grad = NULL;
+          continue;
+        }
       n->capacity = n->size;
       n->grad = grows_grad (g, n) ? &sentinel : NULL;
       any_grad |= n->grad != NULL;
@@ -454,7 +460,7 @@ nn_graph_forward_to (NnGraph *g, int last)
   for (int i = 0; i <= last && i < g->n_nodes; i++)
     {
       NnNode *n = &g->nodes[i];
-      if (n->op == NN_OP_INPUT || n->op == NN_OP_PARAM || n->computed_by_input)
+      if (n->op == NN_OP_INPUT || n->op == NN_OP_PARAM || n->computed_by_input || n->unused)
         continue;
       double t = g->op_seconds ? seconds_now () : 0;
       g->ops[n->op]->forward (g, n);

@@ -23,16 +23,6 @@ embedding_shape (NnGraph *g, NnNode *n)
   n->shape[n->ndim++] = w->shape[1];
 }
 
-/* The row of W that id x reads, or -1 when x names none. */
-static inline long
-embedding_row (float x, int vocab)
-{
-  if (!(x >= 0.0f && x < (float) vocab))   /* NaN fails too */
-    return -1;
-  long r = (long) x;
-  return (float) r == x ? r : -1;
-}
-
 static void
 embedding_forward (NnGraph *g, NnNode *n)
 {
@@ -42,7 +32,7 @@ embedding_forward (NnGraph *g, NnNode *n)
   int bad = 0;
   for (size_t i = 0; i < ids->size; i++)
     {
-      long r = embedding_row (ids->value[i], vocab);
+      long r = nn_embedding_row (ids->value[i], vocab);
       float *y = n->value + i * d;
       if (r < 0)
         {
@@ -65,7 +55,7 @@ embedding_backward (NnGraph *g, NnNode *n)
   size_t d = (size_t) w->shape[1];
   for (size_t i = 0; i < ids->size; i++)
     {
-      long r = embedding_row (ids->value[i], vocab);
+      long r = nn_embedding_row (ids->value[i], vocab);
       if (r < 0)
         continue;
       float *restrict dw = w->grad + (size_t) r * d;

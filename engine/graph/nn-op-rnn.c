@@ -375,6 +375,19 @@ sgemm1 (CBLAS_TRANSPOSE tb, int m, int n, int k, const float *a, int lda, const 
 
 /* ---- forward ------------------------------------------------------------------- */
 
+/* c (m, n) += a (m, k) b (k, n): the recurrent product of one step. At a
+ * few rows (batch 1 when generating text) a register-blocked loop; sgemm
+ * would repack b on every step. */
+static void
+rec_product (int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c,
+             int ldc)
+{
+  if (m <= NN_GEMM_ROWS_MAX)
+    nn_gemm_rows (m, n, k, a, lda, b, ldb, c, ldc);
+  else
+    sgemm1 (CblasNoTrans, m, n, k, a, lda, b, ldb, 1.0f, c, ldc);
+}
+
 /* Steps 0..T-1 for batch rows [b0, b1), on one thread. */
 NN_CLONES static void
 rnn_forward_rows (Rnn *r, int b0, int b1)
@@ -398,7 +411,7 @@ rnn_forward_rows (Rnn *r, int b0, int b1)
       switch (r->cell)
         {
         case NN_RNN_SIMPLE:
-          sgemm1 (CblasNoTrans, nr, U, U, hin, U, r->r, U, 1.0f, as, U);
+          rec_product (nr, U, U, hin, U, r->r, U, as, U);
           if (r->bias)
             for (int b = 0; b < nr; b++)
               for (int j = 0; j < U; j++)
@@ -412,7 +425,7 @@ rnn_forward_rows (Rnn *r, int b0, int b1)
           {
             const float *cp = r->c + ((size_t) s * B + b0) * U;
             float *cn = r->c + ((size_t) (s + 1) * B + b0) * U;
-            sgemm1 (CblasNoTrans, nr, GU, U, hin, U, r->r, GU, 1.0f, as, GU);
+            rec_product (nr, GU, U, hin, U, r->r, GU, as, GU);
             for (int b = 0; b < nr; b++)
               {
                 float *ga = as + (size_t) b * GU;
@@ -456,7 +469,7 @@ rnn_forward_rows (Rnn *r, int b0, int b1)
                     else
                       memset (sr + (size_t) b * GU, 0, sizeof (float) * (size_t) GU);
                   }
-                sgemm1 (CblasNoTrans, nr, GU, U, hin, U, r->r, GU, 1.0f, sr, GU);
+                rec_product (nr, GU, U, hin, U, r->r, GU, sr, GU);
                 for (int b = 0; b < nr; b++)
                   {
                     float *ga = as + (size_t) b * GU;
@@ -476,7 +489,7 @@ rnn_forward_rows (Rnn *r, int b0, int b1)
               }
             else
               {
-                sgemm1 (CblasNoTrans, nr, 2 * U, U, hin, U, r->r, GU, 1.0f, as, GU);
+                rec_product (nr, 2 * U, U, hin, U, r->r, GU, as, GU);
                 for (int b = 0; b < nr; b++)
                   {
                     float *ga = as + (size_t) b * GU;
@@ -489,7 +502,7 @@ rnn_forward_rows (Rnn *r, int b0, int b1)
                     for (int j = 0; j < U; j++)
                       qb[j] = ga[U + j] * hb[j];
                   }
-                sgemm1 (CblasNoTrans, nr, U, U, qs, U, r->r + 2 * U, GU, 1.0f, as + 2 * U, GU);
+                rec_product (nr, U, U, qs, U, r->r + 2 * U, GU, as + 2 * U, GU);
                 for (int b = 0; b < nr; b++)
                   act_apply (r->act, as + (size_t) b * GU + 2 * U, U);
               }

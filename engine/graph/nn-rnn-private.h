@@ -37,3 +37,10 @@ typedef enum {
   NN_RNN_ACT_RELU,
   NN_RNN_ACT_LINEAR
 } NnRnnAct;
+
+/* c (m, n) += a (m, k) b (k, n), row-major, for 1 <= m <= NN_GEMM_ROWS_MAX
+ * (nn-gemm-rows.c): the recurrent product at a few batch rows, where an
+ * sgemm call costs more in packing than in arithmetic. */
+#define NN_GEMM_ROWS_MAX 4
+void nn_gemm_rows (int m, int n, int k, const float *a, int lda, const float *b, int ldb,
+                   float *c, int ldc);

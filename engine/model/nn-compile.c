@@ -200,8 +200,10 @@ lower_model (Compiler *cc, NnModel *m, const int *inputs, int **call_nodes, gboo
  * the convolution's gradient is never zeroed or written whole. Inference
  * graphs keep them apart, since nn_model_run may read any layer's output.
  * The conv's shape rule undoes the fusion where Winograd runs instead.
- * Likewise a ReLU that is a batch norm's only reader runs inside it.
- * DEEPSCOPE_NO_FUSION=1 turns both off, to compare. */
+ * Likewise a ReLU that is a batch norm's only reader runs inside it, and
+ * a Conv1D that is an Embedding's only reader (no mask) computes from the
+ * token ids through per-tap tables (nn-op-embed-conv1d.c).
+ * DEEPSCOPE_NO_FUSION=1 turns all three off, to compare. */
 static void
 fuse_conv_pool (NnCompiled *c)
 {
@@ -215,6 +217,8 @@ fuse_conv_pool (NnCompiled *c)
       readers[g->nodes[i].in[k]]++;
   for (int o = 0; o < c->n_outputs; o++)
     readers[c->output_nodes[o]] += 2; /* read by the caller too */
+  for (int i = 0; i < g->n_nodes; i++)
+    nn_embed_conv1d_fuse (g, i, readers);
   for (int i = 0; i < g->n_nodes; i++)
     {
       NnNode *p = &g->nodes[i];
