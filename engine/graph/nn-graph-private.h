@@ -80,6 +80,7 @@ typedef enum {
   NN_OP_MASKED_LOSS,
   /* recurrent layers (nn-op-rnn.c; parameters in nn-rnn-private.h) */
   NN_OP_RNN,            /* SimpleRNN, LSTM or GRU over a whole sequence */
+  NN_OP_SLICE,          /* part of each sample (nn-op-slice.c): a recurrent layer's states */
   NN_N_OPS = 96
 } NnOpType;
 

@@ -91,14 +91,19 @@ check_losses (InferCtx *ctx)
           continue;
         if (m->n_outputs == 0 && is_auto_output (m, r))
           loss = nn_model_suggest_loss (m, r, &metric, NULL);
-        for (int o = 0; o < m->n_outputs; o++)
-          if (m->outputs[o].ref.layer == i && m->outputs[o].ref.call == c
-              && m->outputs[o].loss != NN_LOSS_NONE)
-            loss = m->outputs[o].loss;
         GError *err = NULL;
         if (!check_loss_shape (&call->shape, loss, &err))
           layer_fail (ctx, i, err);
       }
+  for (int o = 0; o < m->n_outputs; o++)
+    {
+      NnRef r = m->outputs[o].ref;
+      NnCall *call = &m->layers[r.layer]->calls[r.call];
+      GError *err = NULL;
+      if (call->shape_ok && r.out < call->n_out
+          && !check_loss_shape (nn_call_shape (call, r.out), m->outputs[o].loss, &err))
+        layer_fail (ctx, r.layer, err);
+    }
 }
 
 static void
@@ -125,7 +130,17 @@ infer_call (InferCtx *ctx, int li, int ci)
       infer_call (ctx, r.layer, r.call);
       NnCall *src = &m->layers[r.layer]->calls[r.call];
       inputs_ok &= src->shape_ok;
-      in[s] = src->shape;
+      if (src->shape_ok && (r.out < 0 || r.out >= src->n_out))
+        {
+          layer_fail (ctx, li, g_error_new (NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
+                                            "reads output %d of %s, which has %d output%s: "
+                                            "turn return_state on there or connect output 0",
+                                            r.out, m->layers[r.layer]->name, src->n_out,
+                                            src->n_out == 1 ? "" : "s"));
+          inputs_ok = FALSE;
+        }
+      if (inputs_ok)
+        in[s] = *nn_call_shape (src, r.out);
     }
   ctx->state[li][ci] = 2;
   c->shape_ok = FALSE;
@@ -145,15 +160,19 @@ infer_call (InferCtx *ctx, int li, int ci)
     }
   GError *err = NULL;
   gboolean ok;
+  NnShape outs[NN_MAX_LAYER_OUTPUTS];
+  c->n_out = nn_model_layer_get_n_outputs (m, li);
   if (is_model_layer (l))
-    ok = nn_model_infer_submodel (l, in, n_in, &c->shape, &err);
+    ok = nn_model_infer_submodel (l, in, n_in, outs, &err);
   else
-    ok = l->type->infer (l, in, n_in, &c->shape, &err);
+    ok = l->type->infer (l, in, n_in, outs, &err);
   if (!ok)
     {
       layer_fail (ctx, li, err);
       return;
     }
+  for (int k = 0; k < c->n_out; k++)
+    *nn_call_shape (c, k) = outs[k];
   for (int d = 0; d < c->shape.ndim; d++)
     if (c->shape.d[d] <= 0)
       {
@@ -363,7 +382,7 @@ nn_model_infer_submodel (NnLayer *l, const NnShape *in, int n_in, NnShape *out, 
       return FALSE;
     }
   NnRef r = sub->outputs[0].ref;
-  *out = sub->layers[r.layer]->calls[r.call].shape;
+  *out = *nn_call_shape (&sub->layers[r.layer]->calls[r.call], r.out);
   return TRUE;
 }
 
@@ -373,10 +392,11 @@ nn_model_get_shape (const NnModel *m, NnRef r, int *ndim, int *shape)
   if (r.layer < 0 || r.layer >= m->n_layers || r.call < 0 || r.call >= m->layers[r.layer]->n_calls)
     return FALSE;
   NnCall *c = &m->layers[r.layer]->calls[r.call];
-  if (!c->shape_ok)
+  if (!c->shape_ok || r.out < 0 || r.out >= c->n_out)
     return FALSE;
-  *ndim = c->shape.ndim;
-  memcpy (shape, c->shape.d, sizeof (int) * (size_t) c->shape.ndim);
+  const NnShape *s = nn_call_shape (c, r.out);
+  *ndim = s->ndim;
+  memcpy (shape, s->d, sizeof (int) * (size_t) s->ndim);
   return TRUE;
 }
 

@@ -403,7 +403,8 @@ nn_model_run (NnModel *m, NnTensor *const *inputs, int n_inputs, NnRef ref, GErr
       return NULL;
     }
   if (ref.layer < 0 || ref.layer >= m->n_layers || ref.call < 0
-      || ref.call >= m->layers[ref.layer]->n_calls)
+      || ref.call >= m->layers[ref.layer]->n_calls || ref.out < 0
+      || ref.out >= m->layers[ref.layer]->calls[ref.call].n_out)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG, "No such layer output");
       return NULL;
@@ -430,7 +431,7 @@ nn_model_run (NnModel *m, NnTensor *const *inputs, int n_inputs, NnRef ref, GErr
   NnCompiled *c = nn_compile (m, bs, 0, NULL, error);
   if (!c)
     return NULL;
-  int node = c->call_nodes[ref.layer][ref.call];
+  int node = nn_compiled_ref_node (c, ref);
   NnNode *out = &c->g->nodes[node];
   size_t per_out = per_sample (out);
   int shape[NN_MAX_DIMS] = { n };

@@ -232,7 +232,8 @@ insert_after (NnModel  *m,
         {
           NnRef r = nn_model_call_get_input (m, l, 0, s);
 
-          if (r.layer == src && !nn_model_connect (m, (NnRef) { layer, 0 }, l, s, error))
+          if (r.layer == src && r.out == 0
+              && !nn_model_connect (m, (NnRef) { layer, 0 }, l, s, error))
             return FALSE;
         }
     }
@@ -634,7 +635,8 @@ copy_layers (NnModel    *from,
           for (int k = 0; k < n; k++)
             if (layers[k] == r.layer)
               {
-                if (!nn_model_connect (to, (NnRef) { new_index[k], 0 }, new_index[i], s, error))
+                if (!nn_model_connect (to, (NnRef) { new_index[k], 0, r.out }, new_index[i], s,
+                                       error))
                   return FALSE;
                 break;
               }
