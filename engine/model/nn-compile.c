@@ -330,7 +330,8 @@ compile_losses (NnCompiled *c, NnModel *m, GArray *terms)
         0, NN_OP_BCE, NN_OP_CCE, NN_OP_SPARSE_CCE, NN_OP_MSE, NN_OP_MAE
       };
       gboolean sparse = out->loss == NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
-      int target = nn_graph_add_input (g, sparse ? 0 : ps->ndim, ps->d, 1);
+      /* sparse: one class number per row, every axis but the classes' */
+      int target = nn_graph_add_input (g, sparse ? ps->ndim - 1 : ps->ndim, ps->d, 1);
       nn_graph_update_shapes (g, target);
       g_autofree char *tl = g_strdup_printf ("%s/target", m->layers[out->ref.layer]->name);
       nn_graph_set_label (g, target, tl);
@@ -345,12 +346,12 @@ compile_losses (NnCompiled *c, NnModel *m, GArray *terms)
         }
       int ins[3] = { src, target, g->nodes[pred].mask };
       int ln;
-      if (ins[2] >= 0 && !sparse && ps->ndim == 2)
+      if (ins[2] >= 0 && ps->ndim == 2)
         {
           /* A sequence output with a padding mask: padded steps count
            * neither in the loss nor in its mean (nn-seq-private.h). */
           static const int kind[] = {
-            0, NN_MLOSS_BCE, NN_MLOSS_CCE, 0, NN_MLOSS_MSE, NN_MLOSS_MAE
+            0, NN_MLOSS_BCE, NN_MLOSS_CCE, NN_MLOSS_SPARSE, NN_MLOSS_MSE, NN_MLOSS_MAE
           };
           ln = nn_graph_add (g, NN_OP_MASKED_LOSS, ins, 3);
           g->nodes[ln].ip[NN_MLOSS_KIND] = kind[out->loss];
@@ -658,7 +659,13 @@ compile_share_buffers (NnCompiled *c, int first_extra)
   const char *e = g_getenv ("DEEPSCOPE_NO_BUFFER_REUSE");
   g->share_buffers = !(e && *e && *e != '0');
   for (int o = 0; o < c->n_outputs; o++)
-    g->nodes[c->output_nodes[o]].keep = 1;
+    {
+      /* the metrics read a sequence output's mask too */
+      NnNode *out = &g->nodes[c->output_nodes[o]];
+      out->keep = 1;
+      if (out->mask >= 0)
+        g->nodes[out->mask].keep = 1;
+    }
   for (int n = first_extra; n < g->n_nodes; n++)
     g->nodes[n].keep = 1;
 }

@@ -35,10 +35,10 @@ gboolean nn_model_infer_submodel (NnLayer *l, const NnShape *in, int n_in, NnSha
  * loss (nn-op-loss.c) reads of the target, given that a dataset gives one
  * target per sample. The losses see the output as rows, every axis but the
  * last, of `last axis` values each:
- *   - sparse categorical cross-entropy reads one class number per row from a
- *     target of one number per sample, so a row must be a sample: the output
- *     must be (batch, classes) (a (batch, 26, 26, 10) output would read 676
- *     labels per sample from a target that holds one);
+ *   - sparse categorical cross-entropy reads one class number per row: the
+ *     output is (batch, classes) with one number per sample, or a sequence
+ *     (batch, steps, classes) with one per step (its target (batch, steps));
+ *     an image of classes is refused (its labels would be per pixel);
  *   - categorical cross-entropy reads a one-hot row per row, binary
  *     cross-entropy, MSE and MAE one value per output value: their target
  *     node has the output's shape, and the trainer checks that the dataset
@@ -51,7 +51,9 @@ check_loss_shape (const NnShape *s, NnLoss loss, GError **error)
   switch (loss)
     {
     case NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY:
-      if (s->ndim == 1)
+      /* (batch, classes), or a sequence (batch, steps, classes) with one
+       * class number per step */
+      if (s->ndim == 1 || s->ndim == 2)
         return TRUE;
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
                    "sparse categorical cross-entropy needs an output of shape (batch, classes) "

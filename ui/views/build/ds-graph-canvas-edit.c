@@ -481,7 +481,12 @@ ds_graph_canvas_connect (DsGraphCanvas  *self,
     }
   if (nn_model_layer_get_n_calls (m, dst) > 0)
     slot = nn_model_call_get_n_inputs (m, dst, 0);
-  if (max > 0 && slot >= max)
+  /* A recurrent layer's inputs after the sequence are initial states, the
+   * states of another recurrent layer (return_state, read from a file):
+   * an edge dropped from a layer's output replaces its sequence. */
+  if (t && nn_layer_type_get_group (t) == NN_GROUP_SEQUENCE && max > 1 && slot >= 1)
+    slot = 0;
+  else if (max > 0 && slot >= max)
     {
       /* A full single-input layer gets its input replaced, the natural
        * meaning of dropping a new edge on it. */
