@@ -81,8 +81,15 @@ const NnParamSpec   *nn_layer_type_get_param      (const NnLayerType *t, guint i
 
 typedef struct _NnModel NnModel;
 
-/* A tensor in the model: output `call` of layer `layer` (index). */
-typedef struct { int layer; int call; } NnRef;
+/* A tensor in the model: output `out` of call `call` of layer `layer`
+ * (indices). Most layers have one output per call (out 0); a recurrent
+ * layer with return_state has several (the output, then its final states,
+ * as in Keras). `(NnRef) { layer, call }` names output 0. */
+typedef struct { int layer; int call; int out; } NnRef;
+
+/* The most outputs one layer call can have (Bidirectional LSTM with
+ * return_state: the merged output and two states per direction). */
+#define NN_MAX_LAYER_OUTPUTS 5
 
 typedef enum {
   NN_LOSS_NONE,
@@ -161,7 +168,10 @@ NnModel    *nn_model_layer_get_submodel (const NnModel *m, int layer);
 int         nn_model_add_submodel    (NnModel *m, const NnModel *inner,
                                       const char *name, GError **error);
 
-/* Calls: a layer called on inputs produces one output tensor per call.
+/* Output tensors each call of `layer` produces (from its configuration:
+ * 1, or more for a recurrent layer with return_state). */
+int         nn_model_layer_get_n_outputs (const NnModel *m, int layer);
+/* Calls: a layer called on inputs produces its output tensors per call.
  * Calling a layer twice shares its weights. */
 int         nn_model_layer_get_n_calls (const NnModel *m, int layer);
 int         nn_model_call_get_n_inputs (const NnModel *m, int layer, int call);

@@ -87,11 +87,13 @@ typedef struct {
   gboolean  seq, backwards, reset_after, bias, reverse_out;
   const float *mask;     /* (B, T) or NULL */
   float     dropout, rdropout;
+  gboolean  states, init;  /* final states packed in the output; initial states fed */
 } Spec;
 
 typedef struct {
   NnGraph *g;
   int      x, mask, rnn, loss;
+  int      init[2];        /* h_0, c_0 inputs (Spec.init), else -1 */
   int      p[3];
   float   *pv[3], *pg[3];
   int      n_p;
@@ -142,12 +144,20 @@ net_build (Net *t, const Spec *s, guint64 seed, const float *const *values)
   int ks[] = { s->F, gu }, rs[] = { s->U, gu };
   gboolean two = s->cell == NN_RNN_GRU && s->reset_after;
   int bs[] = { two ? 2 : gu, gu };
-  int ins[5], n_in = 0;
+  int ins[7], n_in = 0;
   ins[n_in++] = t->x;
   ins[n_in++] = add_param (t, 2, ks, 0.6f);
   ins[n_in++] = add_param (t, 2, rs, 0.6f);
   if (s->bias)
     ins[n_in++] = add_param (t, two ? 2 : 1, two ? bs : bs + 1, 0.3f);
+  t->init[0] = t->init[1] = -1;
+  for (int k = 0; s->init && k < (s->cell == NN_RNN_LSTM ? 2 : 1); k++)
+    {
+      int us[] = { s->U };
+      t->init[k] = nn_graph_add_input (t->g, 1, us, 1);
+      nn_graph_node (t->g, t->init[k])->needs_grad = 1;
+      ins[n_in++] = t->init[k];
+    }
   if (values)
     for (int k = 0; k < t->n_p; k++)
       memcpy (t->pv[k], values[k],
@@ -172,12 +182,20 @@ net_build (Net *t, const Spec *s, guint64 seed, const float *const *values)
   n->ip[NN_RNN_IP_BIAS] = s->bias;
   n->ip[NN_RNN_IP_MASK] = s->mask != NULL;
   n->ip[NN_RNN_IP_REVERSE_OUT] = s->reverse_out;
+  n->ip[NN_RNN_IP_STATES] = s->states;
+  n->ip[NN_RNN_IP_INIT] = s->init;
   n->fp[0] = s->dropout;
   n->fp[1] = s->rdropout;
   t->loss = nn_graph_add (t->g, OP_TEST_LOSS, &t->rnn, 1);
   g_assert_true (nn_graph_alloc (t->g, s->B));
   NnNode *x = nn_graph_node (t->g, t->x);
   fill_uniform (&t->rng, x->value, x->size, -1.0f, 1.0f);
+  for (int k = 0; k < 2; k++)
+    if (t->init[k] >= 0)
+      {
+        NnNode *h0 = nn_graph_node (t->g, t->init[k]);
+        fill_uniform (&t->rng, h0->value, h0->size, -0.8f, 0.8f);
+      }
   if (s->mask)
     memcpy (nn_graph_node (t->g, t->mask)->value, s->mask,
             sizeof (float) * (size_t) s->B * (size_t) s->T);
@@ -200,9 +218,9 @@ check_grads (const Spec *s, const char *what)
   Net t;
   net_build (&t, s, 11, NULL);
   t.g->training = s->dropout > 0 || s->rdropout > 0;
-  int wrt[4] = { t.x, t.p[0], t.p[1], s->bias ? t.p[2] : -1 };
-  const char *names[4] = { "x", "kernel", "recurrent_kernel", "bias" };
-  for (int k = 0; k < 4; k++)
+  int wrt[6] = { t.x, t.p[0], t.p[1], s->bias ? t.p[2] : -1, t.init[0], t.init[1] };
+  const char *names[6] = { "x", "kernel", "recurrent_kernel", "bias", "h_0", "c_0" };
+  for (int k = 0; k < 6; k++)
     {
       if (wrt[k] < 0)
         continue;
@@ -262,6 +280,22 @@ grad_cases (NnRnnCell cell, gboolean reset_after, const char *name)
   s.B = 4;
   s.T = 5;
   check_grads (&s, name);
+  /* return_state and initial_state: the loss reads the final states packed
+   * after the output, and the gradient reaches the initial states; with
+   * and without a mask, recurrent dropout, sequences both ways */
+  for (int variant = 0; variant < 4; variant++)
+    {
+      Spec st = { .cell = cell, .B = 4, .T = 5, .F = 3, .U = 3, .act = NN_RNN_ACT_TANH,
+                  .ract = NN_RNN_ACT_SIGMOID, .reset_after = reset_after, .bias = TRUE,
+                  .states = TRUE, .init = TRUE };
+      st.seq = variant & 1;
+      st.mask = variant >= 2 ? mask : NULL;
+      st.backwards = variant == 3;
+      st.rdropout = variant == 2 ? 0.3f : 0.0f;
+      g_autofree char *what = g_strdup_printf ("%s states seq=%d mask=%d", name, st.seq,
+                                               st.mask != NULL);
+      check_grads (&st, what);
+    }
 }
 
 static void

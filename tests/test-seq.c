@@ -9,6 +9,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "nn-data-private.h"
 #include "nn-model-private.h"
 #include "nn-seq-private.h"
 #include "test-ops-fx.h"
@@ -703,14 +704,18 @@ static void
 test_mask_loss (void)
 {
   static const NnLoss losses[] = { NN_LOSS_CATEGORICAL_CROSSENTROPY, NN_LOSS_MSE,
-                                   NN_LOSS_BINARY_CROSSENTROPY, NN_LOSS_MAE };
+                                   NN_LOSS_BINARY_CROSSENTROPY, NN_LOSS_MAE,
+                                   NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY,
+                                   NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY };
   static const char *const cls[] = { "Dense", "TimeDistributed" };
   for (guint li = 0; li < G_N_ELEMENTS (losses); li++)
     {
       NnModel *ms[3];
       NnCompiled *cs[3];
       static const char *const lens[] = { "5", "3", "5" };
-      const char *act = losses[li] == NN_LOSS_CATEGORICAL_CROSSENTROPY ? "softmax"
+      gboolean sparse = losses[li] == NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
+      int tw = sparse ? 1 : 3;   /* target values per step */
+      const char *act = losses[li] == NN_LOSS_CATEGORICAL_CROSSENTROPY || sparse ? "softmax"
                         : losses[li] == NN_LOSS_BINARY_CROSSENTROPY ? "sigmoid" : "linear";
       for (int k = 0; k < 3; k++)
         {
@@ -726,15 +731,18 @@ test_mask_loss (void)
       feed (cs[0], 1, 0);
       feed (cs[1], 0, 0);
       feed (cs[2], 0, 1);
-      /* targets: one-hot rows; padded steps get targets far from anything
-       * (they must not matter) */
+      /* targets: one-hot rows (sparse: class numbers); padded steps get
+       * targets far from anything, or a class (they must not matter) */
       NnNode *t0 = &cs[0]->g->nodes[cs[0]->target_nodes[0]];
+      g_assert_cmpuint (t0->size, ==, (size_t) 10 * tw);
       for (int s = 0; s < 10; s++)
-        for (int j = 0; j < 3; j++)
-          t0->value[s * 3 + j] = (s == 3 || s == 4) ? 50.0f : (float) (j == (s * 7) % 3);
-      memcpy (cs[1]->g->nodes[cs[1]->target_nodes[0]].value, t0->value, 9 * sizeof (float));
-      memcpy (cs[2]->g->nodes[cs[2]->target_nodes[0]].value, t0->value + 15,
-              15 * sizeof (float));
+        for (int j = 0; j < tw; j++)
+          t0->value[s * tw + j] = sparse ? (float) ((s * 7) % 3)
+                                  : (s == 3 || s == 4) ? 50.0f : (float) (j == (s * 7) % 3);
+      memcpy (cs[1]->g->nodes[cs[1]->target_nodes[0]].value, t0->value,
+              3 * tw * sizeof (float));
+      memcpy (cs[2]->g->nodes[cs[2]->target_nodes[0]].value, t0->value + 5 * tw,
+              5 * tw * sizeof (float));
       double want_grad[1024] = { 0 };
       size_t n_grads = cs[0]->n_grads;
       g_assert_cmpuint (n_grads, <=, 1024);
@@ -749,10 +757,11 @@ test_mask_loss (void)
             want_grad[i] += w[k] * cs[k]->grads[i];
         }
       double got = cs[0]->g->nodes[cs[0]->loss_node].value[0];
-      g_test_message ("masked %s loss %.6f, lone runs weighted %.6f", act, got, want_loss);
+      g_test_message ("masked %s%s loss %.6f, lone runs weighted %.6f", act,
+                      sparse ? " (sparse targets)" : "", got, want_loss);
       assert_close (got, want_loss, 1e-5);
       for (size_t i = 0; i < n_grads; i++)
-        assert_close (cs[0]->grads[i], want_grad[i], 1e-4);
+        assert_close (cs[0]->grads[i], want_grad[i], sparse ? 1e-5 : 1e-4);
       /* the real steps' outputs are the lone runs' */
       for (int j = 0; j < 9; j++)
         assert_close (out_node (cs[0])->value[j], out_node (cs[1])->value[j], 1e-6);
@@ -766,6 +775,58 @@ test_mask_loss (void)
           nn_model_free (ms[k]);
         }
     }
+}
+
+/* Sparse targets on a masked sequence output: the accuracy counts real
+ * steps only, each once (padded steps get targets the model misses). */
+static void
+test_mask_sparse_metric (void)
+{
+  int l;
+  g_autoptr (NnModel) m = chain ("5", &l, "Embedding", "input_dim", "10", "output_dim", "4",
+                                 "mask_zero", "true", NULL, "Dense", "units", "3",
+                                 "activation", "softmax", NULL, NULL);
+  NnMetric acc = NN_METRIC_ACCURACY;
+  nn_model_add_output (m, (NnRef) { l, 0 }, NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, 1.0,
+                       &acc, 1);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (nn_model_init_weights (m, 5, &error));
+  g_autoptr (NnDataset) ds = nn_dataset_alloc ("padded", 1, 1);
+  int shape[1] = { 5 };
+  ds->inputs[0] = nn_array_new ("ids", NN_DTYPE_F32, 1, shape, 2, &error);
+  ds->targets[0] = nn_array_new ("next", NN_DTYPE_F32, 1, shape, 2, &error);
+  g_assert_no_error (error);
+  ds->n = 2;
+  ds->n_classes = 3;
+  const float ids[10] = { 1, 2, 3, 0, 0, 4, 5, 6, 7, 8 };
+  memcpy (ds->inputs[0]->data, ids, sizeof ids);
+  nn_dataset_split_tail (ds, 2);
+  NnTensor *in = nn_tensor_new (2, (int[]) { 2, 5 });
+  memcpy (in->data, ids, sizeof ids);
+  g_autoptr (NnTensor) p = nn_model_run (m, &in, 1, (NnRef) { l, 0 }, &error);
+  g_assert_no_error (error);
+  nn_tensor_free (in);
+  /* real steps: the predicted class at even steps, another at odd ones
+   * (4 of 8 right); padded steps: never the prediction */
+  float *t = ds->targets[0]->data;
+  for (int s = 0; s < 10; s++)
+    {
+      const float *row = p->data + s * 3;
+      int best = row[1] > row[0] ? 1 : 0;
+      best = row[2] > row[best] ? 2 : best;
+      gboolean padded = ids[s] == 0;
+      t[s] = (float) (!padded && s % 2 == 0 ? best : (best + 1) % 3);
+    }
+  NnScores sc;
+  nn_scores_clear (&sc);
+  g_assert_true (nn_model_evaluate (m, ds, NULL, 0, 2, &sc, &error));
+  g_assert_no_error (error);
+  gboolean found = FALSE;
+  double a = nn_scores_get (&sc, "accuracy", &found);
+  g_assert_true (found);
+  g_test_message ("masked sparse accuracy %.4f (4 of 8 real steps)", a);
+  assert_close (a, 4.0 / 8.0, 1e-9);
+  nn_scores_clear (&sc);
 }
 
 /* Without a mask, a sequence output keeps the plain loss op. */
@@ -814,6 +875,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/seq/mask/global-pool", test_mask_global_pool);
   g_test_add_func ("/engine/seq/mask/loss", test_mask_loss);
   g_test_add_func ("/engine/seq/mask/unmasked-loss", test_unmasked_loss);
+  g_test_add_func ("/engine/seq/mask/sparse-metric", test_mask_sparse_metric);
   g_test_add_func ("/engine/seq/coverage/grad-checks", test_grad_coverage);
   return g_test_run ();
 }

@@ -81,6 +81,7 @@ typedef enum {
   /* recurrent layers (nn-op-rnn.c; parameters in nn-rnn-private.h) */
   NN_OP_RNN,            /* SimpleRNN, LSTM or GRU over a whole sequence */
   NN_OP_EMBED_CONV1D,   /* Embedding -> Conv1D fused (nn-op-embed-conv1d.c) */
+  NN_OP_SLICE,          /* part of each sample (nn-op-slice.c): a recurrent layer's states */
   NN_N_OPS = 96
 } NnOpType;
 

@@ -2,7 +2,7 @@
 /* NN_OP_RNN: a whole recurrent layer over a sequence (SimpleRNN, LSTM, GRU),
  * forward and backward through time. Parameters: nn-rnn-private.h.
  *
- * Per step s (h_0 = 0, c_0 = 0; x_s the input step s reads, hd = h_{s-1}
+ * Per step s (h_0 and c_0 the initial state inputs, or 0; x_s the input step s reads, hd = h_{s-1}
  * with recurrent dropout, xd = x_s with input dropout; a = activation,
  * ra = recurrent_activation):
  *   SimpleRNN  h = a (xd K + b + hd R)
@@ -237,7 +237,10 @@ typedef struct {
   int      B, T, F, U, G, GU;
   int      cell, act, ract, seq, backwards, reset_after, reverse_out;
   int      drop_on, rdrop_on;
+  int      W, P;  /* values of the output in a row, and the row's length (the
+                     final states packed after it: NN_RNN_IP_STATES) */
   const float *x, *k, *r, *bias, *mask;
+  NnNode  *h0, *c0; /* initial states, or NULL (zeros) */
   float   *xd;    /* (T, B, F) inputs in step order, dropped; dx in backward */
   float   *a;     /* (T, B, G U) pre-activations, then gates; dG in backward */
   float   *h;     /* (T + 1, B, U) states, h[0] = 0 */
@@ -262,6 +265,13 @@ static int
 rnn_gates (int cell)
 {
   return cell == NN_RNN_LSTM ? 4 : cell == NN_RNN_GRU ? 3 : 1;
+}
+
+/* States a cell carries: h, and c for an LSTM. */
+static int
+rnn_n_states (int cell)
+{
+  return cell == NN_RNN_LSTM ? 2 : 1;
 }
 
 /* Floats of scratch for batch B; with p set, points r's buffers into p. */
@@ -323,8 +333,16 @@ rnn_setup (NnGraph *g, NnNode *n, Rnn *r)
   int next = 3;
   if (n->ip[NN_RNN_IP_BIAS])
     r->bias = nn_in (g, n, next++)->value;
+  if (n->ip[NN_RNN_IP_INIT])
+    {
+      r->h0 = nn_in (g, n, next++);
+      if (r->cell == NN_RNN_LSTM)
+        r->c0 = nn_in (g, n, next++);
+    }
   if (n->ip[NN_RNN_IP_MASK])
     r->mask = nn_in (g, n, next)->value;
+  r->W = r->seq ? r->T * r->U : r->U;
+  r->P = r->W + (n->ip[NN_RNN_IP_STATES] ? rnn_n_states (r->cell) * r->U : 0);
   rnn_layout (r, n->aux);
 }
 
@@ -338,6 +356,12 @@ rnn_shape (NnGraph *g, NnNode *n)
   n->shape[0] = x->shape[0];
   n->shape[1] = n->ip[NN_RNN_IP_SEQUENCES] ? x->shape[1] : units;
   n->shape[2] = units;
+  if (n->ip[NN_RNN_IP_STATES])
+    {
+      n->ndim = 2;
+      n->shape[1] = (n->ip[NN_RNN_IP_SEQUENCES] ? x->shape[1] * units : units)
+                    + rnn_n_states (n->ip[NN_RNN_IP_CELL]) * units;
+    }
   Rnn r = { .n = n, .B = x->shape[0], .T = x->shape[1], .F = x->shape[2], .U = units,
             .cell = n->ip[NN_RNN_IP_CELL] };
   r.G = rnn_gates (r.cell);
@@ -541,6 +565,30 @@ rnn_tasks (const Rnn *r)
   return (r->B + RNN_CHUNK - 1) / RNN_CHUNK;
 }
 
+/* The output rows: every step's state or the last, then (with
+ * NN_RNN_IP_STATES) the final h and c. */
+static void
+rnn_write_output (const Rnn *r)
+{
+  const int B = r->B, T = r->T, U = r->U;
+  const size_t ub = sizeof (float) * (size_t) U;
+  float *y = r->n->value;
+  for (int b = 0; b < B; b++)
+    {
+      float *row = y + (size_t) b * r->P;
+      if (r->seq)
+        for (int s = 0; s < T; s++)
+          memcpy (row + (size_t) rnn_pos (r, s) * U, r->h + ((size_t) (s + 1) * B + b) * U, ub);
+      else
+        memcpy (row, r->h + ((size_t) T * B + b) * U, ub);
+      if (r->P == r->W)
+        continue;
+      memcpy (row + r->W, r->h + ((size_t) T * B + b) * U, ub);
+      if (r->c)
+        memcpy (row + r->W + U, r->c + ((size_t) T * B + b) * U, ub);
+    }
+}
+
 static void
 rnn_forward (NnGraph *g, NnNode *n)
 {
@@ -574,21 +622,17 @@ rnn_forward (NnGraph *g, NnNode *n)
   size_t rows = (size_t) T * B;
   nn_sgemm (CblasNoTrans, CblasNoTrans, (int) rows, GU, F, 1.0f, r.xd, F, r.k, GU, 0.0f, r.a,
             GU);
-  memset (r.h, 0, sizeof (float) * (size_t) B * U);
-  if (r.c)
-    memset (r.c, 0, sizeof (float) * (size_t) B * U);
-  nn_parallel_for (rnn_tasks (&r), forward_task, &r);
-  /* the output */
-  if (r.seq)
-    for (int s = 0; s < T; s++)
-      {
-        int p = rnn_pos (&r, s);
-        for (int b = 0; b < B; b++)
-          memcpy (n->value + ((size_t) b * T + p) * U, r.h + ((size_t) (s + 1) * B + b) * U,
-                  sizeof (float) * (size_t) U);
-      }
+  size_t bu = sizeof (float) * (size_t) B * U;
+  if (r.h0)
+    memcpy (r.h, r.h0->value, bu);
   else
-    memcpy (n->value, r.h + (size_t) T * B * U, sizeof (float) * (size_t) B * U);
+    memset (r.h, 0, bu);
+  if (r.c && r.c0)
+    memcpy (r.c, r.c0->value, bu);
+  else if (r.c)
+    memset (r.c, 0, bu);
+  nn_parallel_for (rnn_tasks (&r), forward_task, &r);
+  rnn_write_output (&r);
 }
 
 /* ---- backward ------------------------------------------------------------------ */
@@ -725,6 +769,34 @@ prev_h_grad (Rnn *r, int s, int b0, int nr, float *as, const float *ms, const fl
     }
 }
 
+/* dh and dc of the final step for batch rows b0 .. b0 + nr - 1: the
+ * output's gradient when it is the last state, plus the gradients of the
+ * final states packed after it (return_state). */
+static void
+rnn_final_grads (Rnn *r, int b0, int nr)
+{
+  const int U = r->U;
+  const float *dy = r->n->grad;
+  float *dh = r->dh + (size_t) b0 * U, *dc = r->dc + (size_t) b0 * U;
+  memset (dc, 0, sizeof (float) * (size_t) nr * U);
+  memset (dh, 0, sizeof (float) * (size_t) nr * U);
+  for (int b = 0; b < nr; b++)
+    {
+      const float *row = dy + (size_t) (b0 + b) * r->P;
+      float *dhb = dh + (size_t) b * U, *dcb = dc + (size_t) b * U;
+      if (!r->seq)
+        for (int j = 0; j < U; j++)
+          dhb[j] = row[j];
+      if (r->P == r->W)
+        continue;
+      for (int j = 0; j < U; j++)
+        dhb[j] += row[r->W + j];
+      if (r->cell == NN_RNN_LSTM)
+        for (int j = 0; j < U; j++)
+          dcb[j] = row[r->W + U + j];
+    }
+}
+
 static void
 rnn_backward_rows (Rnn *r, int b0, int b1)
 {
@@ -736,11 +808,7 @@ rnn_backward_rows (Rnn *r, int b0, int b1)
   float *db = r->dbias ? r->db + (size_t) (b0 / RNN_CHUNK) * (GU + U) : NULL;
   if (db)
     memset (db, 0, sizeof (float) * (size_t) (GU + U));
-  memset (dc, 0, sizeof (float) * (size_t) nr * U);
-  if (r->seq)
-    memset (dh, 0, sizeof (float) * (size_t) nr * U);
-  else
-    memcpy (dh, dy + (size_t) b0 * U, sizeof (float) * (size_t) nr * U);
+  rnn_final_grads (r, b0, nr);
   for (int s = T - 1; s >= 0; s--)
     {
       const float *hp = r->h + ((size_t) s * B + b0) * U;
@@ -753,7 +821,7 @@ rnn_backward_rows (Rnn *r, int b0, int b1)
           int p = rnn_pos (r, s);
           for (int b = 0; b < nr; b++)
             {
-              const float *d = dy + ((size_t) (b0 + b) * T + p) * U;
+              const float *d = dy + (size_t) (b0 + b) * r->P + (size_t) p * U;
               float *dhb = dh + (size_t) b * U;
               for (int j = 0; j < U; j++)
                 dhb[j] += d[j];
@@ -873,6 +941,14 @@ rnn_backward (NnGraph *g, NnNode *n)
   NnNode *bn = n->ip[NN_RNN_IP_BIAS] ? nn_in (g, n, 3) : NULL;
   r.dbias = bn ? bn->grad : NULL;
   nn_parallel_for (rnn_tasks (&r), backward_task, &r);
+  /* dh and dc now hold the gradients of the states before the first step */
+  size_t bu = (size_t) B * U;
+  if (r.h0 && r.h0->grad)
+    for (size_t i = 0; i < bu; i++)
+      r.h0->grad[i] += r.dh[i];
+  if (r.c0 && r.c0->grad)
+    for (size_t i = 0; i < bu; i++)
+      r.c0->grad[i] += r.dc[i];
   int rows = T * B;
   /* the state each step read: h_{s-1}, with recurrent dropout if on */
   const float *hin = r.rdrop_on ? r.hd : r.h;

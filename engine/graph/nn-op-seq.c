@@ -137,6 +137,14 @@ clip_prob (float p)
   return p < EPS ? EPS : p > 1.0f - EPS ? 1.0f - EPS : p;
 }
 
+/* CCE on logits keeps each row's softmax for backward in the scratch. */
+static int
+keeps_probs (const NnNode *n)
+{
+  return n->ip[0] && (n->ip[NN_MLOSS_KIND] == NN_MLOSS_CCE
+                      || n->ip[NN_MLOSS_KIND] == NN_MLOSS_SPARSE);
+}
+
 static void
 mloss_shape (NnGraph *g, NnNode *n)
 {
@@ -144,17 +152,38 @@ mloss_shape (NnGraph *g, NnNode *n)
   n->batched = 0;
   n->ndim = 1;
   n->shape[0] = 1;
-  /* CCE on logits keeps each row's softmax for backward */
-  n->aux_size = n->ip[0] && n->ip[NN_MLOSS_KIND] == NN_MLOSS_CCE
-                ? nn_shape_size (p->ndim, p->shape) : 0;
+  /* sparse targets become a one-hot row (the last c floats) as each row
+   * is read */
+  n->aux_size = (keeps_probs (n) ? nn_shape_size (p->ndim, p->shape) : 0)
+                + (n->ip[NN_MLOSS_KIND] == NN_MLOSS_SPARSE ? (size_t) nn_node_cols (p) : 0);
 }
 
+/* Row r's target: its c values, or for sparse targets its class number as a
+ * one-hot row in the scratch's tail (NULL when the number is no class:
+ * the row then counts as padding). */
+static const float *
+row_target (NnNode *n, const NnNode *t, size_t r, size_t c)
+{
+  if (n->ip[NN_MLOSS_KIND] != NN_MLOSS_SPARSE)
+    return t->value + r * c;
+  float v = t->value[r];
+  if (!(v >= 0.0f && v < (float) c) || v != (float) (long) v)
+    return NULL;
+  float *hot = n->aux + n->aux_size - c;
+  memset (hot, 0, sizeof (float) * c);
+  hot[(size_t) v] = 1.0f;
+  return hot;
+}
+
+/* Real steps: the mask's sum, less the real steps whose sparse target is
+ * no class. */
 static double
-mask_total (const NnNode *mask)
+real_rows (NnNode *n, const NnNode *t, const NnNode *mask, size_t c)
 {
   double s = 0;
   for (size_t r = 0; r < mask->size; r++)
-    s += mask->value[r];
+    if (mask->value[r] != 0.0f && row_target (n, t, r, c))
+      s += mask->value[r];
   return s;
 }
 
@@ -179,6 +208,7 @@ row_loss (NnNode *n, const float *x, const float *z, float *prob, size_t c)
         }
       return s / (double) c;
     case NN_MLOSS_CCE:
+    case NN_MLOSS_SPARSE:
       if (logits)
         {
           float mx = x[0];
@@ -235,6 +265,7 @@ row_backward (NnNode *n, const float *x, const float *z, const float *prob, floa
           dx[j] += k * (x[j] - z[j]) / (x[j] * (1.0f - x[j]));
       break;
     case NN_MLOSS_CCE:
+    case NN_MLOSS_SPARSE:
       if (logits)
         {
           float zs = 0.0f;
@@ -283,13 +314,15 @@ mloss_forward (NnGraph *g, NnNode *n)
 {
   NnNode *p = nn_in (g, n, 0), *t = nn_in (g, n, 1), *mask = nn_in (g, n, 2);
   size_t c = (size_t) nn_node_cols (p), rows = mask->size;
-  double total = mask_total (mask), s = 0;
+  double total = real_rows (n, t, mask, c), s = 0;
+  int probs = keeps_probs (n);
   for (size_t r = 0; r < rows; r++)
     {
       float m = mask->value[r];
-      float *prob = n->aux_size ? n->aux + r * c : NULL;
-      if (m != 0.0f)
-        s += m * row_loss (n, p->value + r * c, t->value + r * c, prob, c);
+      float *prob = probs ? n->aux + r * c : NULL;
+      const float *z = m != 0.0f ? row_target (n, t, r, c) : NULL;
+      if (z)
+        s += m * row_loss (n, p->value + r * c, z, prob, c);
     }
   n->value[0] = total > 0 ? (float) (s / total) : 0.0f;
 }
@@ -301,17 +334,19 @@ mloss_backward (NnGraph *g, NnNode *n)
   if (!p->grad)
     return;
   size_t c = (size_t) nn_node_cols (p), rows = mask->size;
-  double total = mask_total (mask);
+  double total = real_rows (n, t, mask, c);
   if (total <= 0)
     return;
+  int probs = keeps_probs (n);
   for (size_t r = 0; r < rows; r++)
     {
       float m = mask->value[r];
-      if (m == 0.0f)
+      const float *z = m != 0.0f ? row_target (n, t, r, c) : NULL;
+      if (!z)
         continue;
-      const float *prob = n->aux_size ? n->aux + r * c : NULL;
-      row_backward (n, p->value + r * c, t->value + r * c, prob,
-                    (float) (n->grad[0] * m / total), p->grad + r * c, c);
+      const float *prob = probs ? n->aux + r * c : NULL;
+      row_backward (n, p->value + r * c, z, prob, (float) (n->grad[0] * m / total),
+                    p->grad + r * c, c);
     }
 }
 

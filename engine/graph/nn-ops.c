@@ -50,6 +50,7 @@ extern const NnOpInfo nn_op_global_pool1d_info;      /* nn-op-seq.c */
 extern const NnOpInfo nn_op_masked_loss_info;
 extern const NnOpInfo nn_op_rnn_info;                /* nn-op-rnn.c */
 extern const NnOpInfo nn_op_embed_conv1d_info;       /* nn-op-embed-conv1d.c */
+extern const NnOpInfo nn_op_slice_info;              /* nn-op-slice.c */
 
 /* NN_OP_INPUT and NN_OP_PARAM have no description: the graph fills their
  * values itself. */
@@ -99,6 +100,7 @@ const NnOpInfo *const nn_op_table[NN_N_OPS] = {
   [NN_OP_MASKED_LOSS]        = &nn_op_masked_loss_info,
   [NN_OP_RNN]                = &nn_op_rnn_info,
   [NN_OP_EMBED_CONV1D]       = &nn_op_embed_conv1d_info,
+  [NN_OP_SLICE]              = &nn_op_slice_info,
 };
 
 const NnOpInfo *

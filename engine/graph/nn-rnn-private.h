@@ -4,9 +4,16 @@
  *
  * Inputs: x (B, T, F), kernel (F, G U), recurrent_kernel (U, G U), then the
  * bias when ip[NN_RNN_IP_BIAS] ((G U), or (2, 3 U) for a GRU with
- * reset_after: input bias, recurrent bias), then the mask (B, T) when
- * ip[NN_RNN_IP_MASK]. G is 1 (SimpleRNN), 4 (LSTM: i, f, c, o) or 3 (GRU:
- * z, r, h), Keras's gate order. fp[0] = dropout, fp[1] = recurrent_dropout. */
+ * reset_after: input bias, recurrent bias), then the initial states when
+ * ip[NN_RNN_IP_INIT] (h_0 (B, U), and c_0 (B, U) for an LSTM), then the
+ * mask (B, T) when ip[NN_RNN_IP_MASK]. G is 1 (SimpleRNN), 4 (LSTM: i, f,
+ * c, o) or 3 (GRU: z, r, h), Keras's gate order. fp[0] = dropout, fp[1] =
+ * recurrent_dropout.
+ *
+ * Output: (B, T, U) with return_sequences, else (B, U); with
+ * ip[NN_RNN_IP_STATES] each row packs that output's values, then the final
+ * h (U), then the final c (U) for an LSTM: (B, W + U [+ U]), W = T U or U,
+ * which NN_OP_SLICE nodes take apart (return_state). */
 #pragma once
 
 enum {
@@ -19,8 +26,10 @@ enum {
   NN_RNN_IP_RESET_AFTER,  /* GRU: the reset gate multiplies h R (Keras's default) */
   NN_RNN_IP_BIAS,         /* a bias input follows the recurrent kernel */
   NN_RNN_IP_MASK,         /* a mask input comes last */
-  NN_RNN_IP_REVERSE_OUT   /* with go_backwards and sequences: the output in input
+  NN_RNN_IP_REVERSE_OUT,  /* with go_backwards and sequences: the output in input
                              order (Bidirectional's backward half); else in step order */
+  NN_RNN_IP_STATES,       /* the final states follow the output in each row */
+  NN_RNN_IP_INIT          /* initial state inputs follow the bias */
 };
 
 typedef enum {

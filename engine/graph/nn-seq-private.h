@@ -8,7 +8,8 @@
  * NN_OP_NOT_ZERO       in: ids (B, T); y (B, T) = ids != 0
  * NN_OP_GLOBAL_POOL1D  in: x (B, T, F), [mask (B, T)]; y (B, F);
  *                      ip[NN_GPOOL_MAX] 1: max, 0: mean, over the real steps
- * NN_OP_MASKED_LOSS    in: pred (B, T, C), target (B, T, C), mask (B, T);
+ * NN_OP_MASKED_LOSS    in: pred (B, T, C), target (B, T, C) (NN_MLOSS_SPARSE:
+ *                      (B, T) class numbers), mask (B, T);
  *                      ip[0] from_logits, ip[NN_MLOSS_KIND] a NN_MLOSS_*;
  *                      y (1) = sum over real steps of the step's loss / their
  *                      number (0 when there is none)
@@ -23,7 +24,7 @@
 enum { NN_EMBED_BAD = 1 };
 enum { NN_GPOOL_MAX = 0 };
 enum { NN_MLOSS_KIND = 1 };
-enum { NN_MLOSS_BCE, NN_MLOSS_CCE, NN_MLOSS_MSE, NN_MLOSS_MAE };
+enum { NN_MLOSS_BCE, NN_MLOSS_CCE, NN_MLOSS_MSE, NN_MLOSS_MAE, NN_MLOSS_SPARSE };
 enum {
   NN_EC_STRIDE,
   NN_EC_DIL,

@@ -145,7 +145,7 @@ nn_vae_decoder_new (const NnModel *m, const NnVaeParts *parts, int max_batch, GE
     }
   NnRef o = nn_model_get_output (d->model, 0);
   d->in_node = d->c->input_nodes[0];
-  d->out_node = d->c->call_nodes[o.layer][o.call];
+  d->out_node = nn_compiled_ref_node (d->c, o);
   const NnNode *on = &d->c->g->nodes[d->out_node];
   d->out_ndim = MAX (on->ndim - 1, 1);
   d->out_shape[0] = 1;

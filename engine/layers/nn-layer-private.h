@@ -48,9 +48,18 @@ typedef struct _NnLayer NnLayer;
 typedef struct {
   int     n_in;
   NnRef  *in;          /* owned */
-  NnShape shape;       /* output shape after inference */
+  NnShape shape;       /* output shape after inference (output 0) */
   int     shape_ok;
+  int     n_out;       /* outputs after inference (1 unless the type has n_outputs) */
+  NnShape more[NN_MAX_LAYER_OUTPUTS - 1]; /* shapes of outputs 1 .. n_out - 1 */
 } NnCall;
+
+/* The shape of output `out` of a call (out < NN_MAX_LAYER_OUTPUTS). */
+static inline NnShape *
+nn_call_shape (NnCall *c, int out)
+{
+  return out > 0 ? &c->more[out - 1] : &c->shape;
+}
 
 /* One layer of a model (nn-model.c edits it; the layer table reads it). */
 struct _NnLayer {
@@ -75,6 +84,9 @@ typedef struct {
   NnGraph *g;
   int      training;   /* graph built for training (dropout active) */
   int      frozen;     /* inside a non-trainable Model layer */
+  /* A layer with several outputs per call returns output 0's node and
+   * sets outs[k] to the node of output k (1 <= k < its n_outputs). */
+  int      outs[NN_MAX_LAYER_OUTPUTS];
 } NnLowerCtx;
 
 struct _NnLayerType {
@@ -85,7 +97,10 @@ struct _NnLayerType {
   int                  max_inputs; /* -1: any */
   const NnParamSpec   *params;
   int                  n_params;
-  /* Shape rule on per-sample shapes. The message names the layer and the fix;
+  /* Outputs per call from the configuration; NULL: one. */
+  int      (*n_outputs) (const NnLayer *l);
+  /* Shape rule on per-sample shapes: out[k] for each output (one unless
+   * n_outputs says more). The message names the layer and the fix;
    * use nn_layer_shape_error for the common form. */
   gboolean (*infer)   (const NnLayer *l, const NnShape *in, int n_in, NnShape *out,
                        GError **error);

@@ -3,8 +3,11 @@
  * 2.x's parameters, defaults and weight layouts (MODEL-FORMAT.md). Each
  * lowers to one NN_OP_RNN per direction (nn-op-rnn.c), which honours the
  * input's padding mask; with return_sequences the output keeps the mask,
- * without it the mask is consumed. return_state is not offered: a layer
- * call has one output. */
+ * without it the mask is consumed. With return_state a call has several
+ * outputs, as in Keras: the output, then the final h (and c for an LSTM),
+ * Bidirectional's forward states before its backward ones. Extra inputs
+ * after the sequence are the initial states, in that same order (Keras's
+ * initial_state). */
 #include <string.h>
 
 #include "nn-layer-private.h"
@@ -52,23 +55,27 @@ static const char *const merge_modes[] = { "concat", "sum", "mul", "ave", NULL }
 #define P_SEQUENCES \
   { "return_sequences", NN_PARAM_BOOL, "false", 0, 0, NULL, \
     "Output every step (batch, steps, units) instead of the last (batch, units)" }
+#define P_STATE \
+  { "return_state", NN_PARAM_BOOL, "false", 0, 0, NULL, \
+    "Also output the final state (h, and c for LSTM) as outputs 1 and on, e.g. for a decoder's " \
+    "initial state" }
 #define P_BACKWARDS \
   { "go_backwards", NN_PARAM_BOOL, "false", 0, 0, NULL, \
     "Read the sequence from its end; the outputs come in that order" }
 
 static const NnParamSpec simple_rnn_params[] = {
   P_UNITS, P_ACT, P_BIAS, P_KINIT, P_RINIT, P_BINIT, P_DROPOUT, P_REC_DROPOUT, P_SEQUENCES,
-  P_BACKWARDS,
+  P_STATE, P_BACKWARDS,
 };
 
 static const NnParamSpec lstm_params[] = {
   P_UNITS, P_ACT, P_REC_ACT, P_BIAS, P_KINIT, P_RINIT, P_BINIT, P_FORGET, P_DROPOUT,
-  P_REC_DROPOUT, P_SEQUENCES, P_BACKWARDS,
+  P_REC_DROPOUT, P_SEQUENCES, P_STATE, P_BACKWARDS,
 };
 
 static const NnParamSpec gru_params[] = {
   P_UNITS, P_ACT, P_REC_ACT, P_BIAS, P_KINIT, P_RINIT, P_BINIT, P_DROPOUT, P_REC_DROPOUT,
-  P_SEQUENCES, P_BACKWARDS, P_RESET_AFTER,
+  P_SEQUENCES, P_STATE, P_BACKWARDS, P_RESET_AFTER,
 };
 
 static const NnParamSpec bidirectional_params[] = {
@@ -77,7 +84,7 @@ static const NnParamSpec bidirectional_params[] = {
   { "merge_mode", NN_PARAM_ENUM, "concat", 0, 0, merge_modes,
     "How the two directions' outputs combine: side by side, sum, product, mean" },
   P_UNITS, P_ACT, P_REC_ACT, P_BIAS, P_KINIT, P_RINIT, P_BINIT, P_FORGET, P_DROPOUT,
-  P_REC_DROPOUT, P_SEQUENCES, P_RESET_AFTER,
+  P_REC_DROPOUT, P_SEQUENCES, P_STATE, P_RESET_AFTER,
 };
 
 /* The cell a layer runs: its own type, or Bidirectional's choice. */
@@ -121,9 +128,58 @@ is_bidirectional (const NnLayer *l)
   return g_str_equal (l->type->name, "Bidirectional");
 }
 
+/* States of one direction (h, and c for an LSTM), and of the layer. */
+static int
+direction_states (const NnLayer *l)
+{
+  return layer_cell (l) == NN_RNN_LSTM ? 2 : 1;
+}
+
+static int
+layer_states (const NnLayer *l)
+{
+  return direction_states (l) * (is_bidirectional (l) ? 2 : 1);
+}
+
+static int
+rnn_n_outputs (const NnLayer *l)
+{
+  return 1 + (nn_layer_bool (l, "return_state") ? layer_states (l) : 0);
+}
+
+/* Initial states given as extra inputs: as many as the layer's states,
+ * each (units). */
+static gboolean
+check_initial_states (const NnLayer *l, const NnShape *in, int n_in, GError **error)
+{
+  int want = layer_states (l), units = nn_layer_int (l, "units");
+  if (n_in != 1 && n_in != 1 + want)
+    {
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
+                   "%s takes the sequence, then optionally its %d initial state%s (%s), "
+                   "but has %d inputs", l->name, want, want == 1 ? "" : "s",
+                   want == 1 ? "h" : want == 2 ? (is_bidirectional (l) ? "forward h, backward h"
+                                                                        : "h, c")
+                                               : "forward h, c, backward h, c", n_in);
+      return FALSE;
+    }
+  for (int k = 1; k < n_in; k++)
+    if (in[k].ndim != 1 || in[k].d[0] != units)
+      {
+        g_autofree char *expects = g_strdup_printf ("an initial state (batch, %d) as input %d",
+                                                    units, k + 1);
+        nn_layer_shape_error (error, l, expects, &in[k],
+                              "connect a state of a recurrent layer with as many units");
+        return FALSE;
+      }
+  return TRUE;
+}
+
 static gboolean
 rnn_infer (const NnLayer *l, const NnShape *in, int n_in, NnShape *out, GError **error)
 {
+  if (!check_initial_states (l, in, n_in, error))
+    return FALSE;
   if (in[0].ndim != 2)
     {
       nn_layer_shape_error (error, l, "a sequence (batch, steps, features)", &in[0],
@@ -147,6 +203,8 @@ rnn_infer (const NnLayer *l, const NnShape *in, int n_in, NnShape *out, GError *
       out->ndim = 1;
       out->d[0] = units;
     }
+  for (int k = 1; k < rnn_n_outputs (l); k++)
+    out[k] = (NnShape) { 1, { nn_layer_int (l, "units") } };
   return TRUE;
 }
 
@@ -201,47 +259,89 @@ rnn_weights (const NnLayer *l, const NnShape *in, int n_in, NnWeightSpec *w)
   return nf + nb;
 }
 
-/* One NN_OP_RNN over x with weights w[0..nw). */
+/* Values [off, off + size of d) of each row of y, shaped d (per sample). */
 static int
-lower_direction (NnLowerCtx *ctx, const NnLayer *l, int x, const int *w, int nw,
-                 gboolean backwards, gboolean reverse_out)
+slice_rows (NnLowerCtx *ctx, int y, int off, int ndim, const int *d)
 {
-  int ins[5], n_in = 0;
+  int s = nn_graph_add (ctx->g, NN_OP_SLICE, &y, 1);
+  NnNode *n = nn_graph_node (ctx->g, s);
+  n->ip[0] = off;
+  n->ip[1] = ndim;
+  for (int k = 0; k < ndim; k++)
+    n->ip[2 + k] = d[k];
+  nn_graph_update_shapes (ctx->g, s);
+  return s;
+}
+
+/* One NN_OP_RNN over x with weights w[0..nw), from the initial states
+ * init (NULL: zeros). *out gets the output's node; with states set
+ * (return_state) the op packs the final states after the output and
+ * states[k] gets a slice for each. */
+static void
+lower_direction (NnLowerCtx *ctx, const NnLayer *l, int x, const int *w, int nw,
+                 const int *init, gboolean backwards, gboolean reverse_out, int *out,
+                 int *states)
+{
+  int ins[8], n_in = 0, ns = direction_states (l);
   int mask = nn_graph_node (ctx->g, x)->mask;
   ins[n_in++] = x;
   for (int k = 0; k < nw; k++)
     ins[n_in++] = w[k];
+  for (int k = 0; init && k < ns; k++)
+    ins[n_in++] = init[k];
   if (mask >= 0)
     ins[n_in++] = mask;
   int y = nn_graph_add (ctx->g, NN_OP_RNN, ins, n_in);
   NnNode *n = nn_graph_node (ctx->g, y);
+  gboolean seq = nn_layer_bool (l, "return_sequences");
+  int units = nn_layer_int (l, "units");
   n->ip[NN_RNN_IP_CELL] = layer_cell (l);
-  n->ip[NN_RNN_IP_UNITS] = nn_layer_int (l, "units");
+  n->ip[NN_RNN_IP_UNITS] = units;
   n->ip[NN_RNN_IP_ACT] = act_code (l, "activation");
   n->ip[NN_RNN_IP_REC_ACT] = act_code (l, "recurrent_activation");
-  n->ip[NN_RNN_IP_SEQUENCES] = nn_layer_bool (l, "return_sequences");
+  n->ip[NN_RNN_IP_SEQUENCES] = seq;
   n->ip[NN_RNN_IP_BACKWARDS] = backwards;
   n->ip[NN_RNN_IP_RESET_AFTER] = has_param (l, "reset_after") && nn_layer_bool (l, "reset_after");
   n->ip[NN_RNN_IP_BIAS] = nw == 3;
   n->ip[NN_RNN_IP_MASK] = mask >= 0;
   n->ip[NN_RNN_IP_REVERSE_OUT] = reverse_out;
+  n->ip[NN_RNN_IP_STATES] = states != NULL;
+  n->ip[NN_RNN_IP_INIT] = init != NULL;
   n->fp[0] = (float) nn_layer_float (l, "dropout");
   n->fp[1] = (float) nn_layer_float (l, "recurrent_dropout");
   /* A mask is consumed unless every step is output. */
-  n->mask = n->ip[NN_RNN_IP_SEQUENCES] ? mask : -1;
-  return y;
+  n->mask = seq ? mask : -1;
+  *out = y;
+  if (!states)
+    return;
+  n->mask = -1;
+  nn_graph_update_shapes (ctx->g, y);
+  int steps = nn_graph_node (ctx->g, x)->shape[1];
+  int d[2] = { seq ? steps : units, units };
+  *out = slice_rows (ctx, y, 0, seq ? 2 : 1, seq ? d : d + 1);
+  nn_graph_node (ctx->g, *out)->mask = seq ? mask : -1;
+  int width = seq ? steps * units : units;
+  for (int k = 0; k < ns; k++)
+    states[k] = slice_rows (ctx, y, width + k * units, 1, &units);
 }
 
 static int
 rnn_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, const int *w)
 {
-  int nw = nn_layer_bool (l, "use_bias") ? 3 : 2;
+  int nw = nn_layer_bool (l, "use_bias") ? 3 : 2, ns = direction_states (l), f, b;
+  const int *init = n_in > 1 ? in + 1 : NULL;
+  int *states = nn_layer_bool (l, "return_state") ? ctx->outs + 1 : NULL;
   if (!is_bidirectional (l))
-    return lower_direction (ctx, l, in[0], w, nw, nn_layer_bool (l, "go_backwards"), FALSE);
+    {
+      lower_direction (ctx, l, in[0], w, nw, init, nn_layer_bool (l, "go_backwards"), FALSE,
+                       &f, states);
+      return f;
+    }
   gboolean seq = nn_layer_bool (l, "return_sequences");
-  int f = lower_direction (ctx, l, in[0], w, nw, FALSE, FALSE);
+  lower_direction (ctx, l, in[0], w, nw, init, FALSE, FALSE, &f, states);
   /* Keras reverses the backward direction's outputs back to input order. */
-  int b = lower_direction (ctx, l, in[0], w + nw, nw, TRUE, seq);
+  lower_direction (ctx, l, in[0], w + nw, nw, init ? init + ns : NULL, TRUE, seq, &b,
+                   states ? states + ns : NULL);
   int mask = nn_graph_node (ctx->g, f)->mask;
   int pair[2] = { f, b };
   const char *mode = nn_layer_enum (l, "merge_mode");
@@ -266,31 +366,31 @@ rnn_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, const int
 const NnLayerType nn_layer_simple_rnn_type = {
   .name = "SimpleRNN", .group = NN_GROUP_SEQUENCE,
   .help = "Recurrent layer: the state is a function of the input and the previous state",
-  .min_inputs = 1, .max_inputs = 1,
+  .min_inputs = 1, .max_inputs = 2,
   .params = simple_rnn_params, .n_params = G_N_ELEMENTS (simple_rnn_params),
-  .infer = rnn_infer, .weights = rnn_weights, .lower = rnn_lower,
+  .n_outputs = rnn_n_outputs, .infer = rnn_infer, .weights = rnn_weights, .lower = rnn_lower,
 };
 
 const NnLayerType nn_layer_lstm_type = {
   .name = "LSTM", .group = NN_GROUP_SEQUENCE,
   .help = "Long short-term memory: a gated cell that keeps information over long sequences",
-  .min_inputs = 1, .max_inputs = 1,
+  .min_inputs = 1, .max_inputs = 3,
   .params = lstm_params, .n_params = G_N_ELEMENTS (lstm_params),
-  .infer = rnn_infer, .weights = rnn_weights, .lower = rnn_lower,
+  .n_outputs = rnn_n_outputs, .infer = rnn_infer, .weights = rnn_weights, .lower = rnn_lower,
 };
 
 const NnLayerType nn_layer_gru_type = {
   .name = "GRU", .group = NN_GROUP_SEQUENCE,
   .help = "Gated recurrent unit: an LSTM's cheaper cousin with two gates",
-  .min_inputs = 1, .max_inputs = 1,
+  .min_inputs = 1, .max_inputs = 2,
   .params = gru_params, .n_params = G_N_ELEMENTS (gru_params),
-  .infer = rnn_infer, .weights = rnn_weights, .lower = rnn_lower,
+  .n_outputs = rnn_n_outputs, .infer = rnn_infer, .weights = rnn_weights, .lower = rnn_lower,
 };
 
 const NnLayerType nn_layer_bidirectional_type = {
   .name = "Bidirectional", .group = NN_GROUP_SEQUENCE,
   .help = "Runs a recurrent layer forward and backward over the sequence and merges both",
-  .min_inputs = 1, .max_inputs = 1,
+  .min_inputs = 1, .max_inputs = 5,
   .params = bidirectional_params, .n_params = G_N_ELEMENTS (bidirectional_params),
-  .infer = rnn_infer, .weights = rnn_weights, .lower = rnn_lower,
+  .n_outputs = rnn_n_outputs, .infer = rnn_infer, .weights = rnn_weights, .lower = rnn_lower,
 };

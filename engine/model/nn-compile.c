@@ -54,6 +54,46 @@ note_nodes (Compiler *cc, int from, int li)
 static gboolean lower_model (Compiler *cc, NnModel *m, const int *inputs, int **call_nodes,
                              gboolean top, GError **error);
 
+/* call_nodes for model m: per layer, NN_MAX_LAYER_OUTPUTS entries per call,
+ * -1 until lowered (output k of call c at c + k n_calls). */
+static int **
+new_call_nodes (const NnModel *m)
+{
+  int **nodes = g_new0 (int *, MAX (m->n_layers, 1));
+  for (int i = 0; i < m->n_layers; i++)
+    {
+      int n = m->layers[i]->n_calls * NN_MAX_LAYER_OUTPUTS;
+      nodes[i] = g_new (int, MAX (n, 1));
+      for (int k = 0; k < n; k++)
+        nodes[i][k] = -1;
+    }
+  return nodes;
+}
+
+static void
+free_call_nodes (const NnModel *m, int **nodes)
+{
+  for (int i = 0; nodes && i < m->n_layers; i++)
+    g_free (nodes[i]);
+  g_free (nodes);
+}
+
+static inline int *
+ref_slot (const NnModel *m, int **call_nodes, NnRef r)
+{
+  return &call_nodes[r.layer][r.call + r.out * m->layers[r.layer]->n_calls];
+}
+
+int
+nn_compiled_ref_node (const NnCompiled *c, NnRef r)
+{
+  const NnModel *m = c->model;
+  if (r.layer < 0 || r.layer >= m->n_layers || r.call < 0 || r.call >= m->layers[r.layer]->n_calls
+      || r.out < 0 || r.out >= NN_MAX_LAYER_OUTPUTS)
+    return -1;
+  return *ref_slot (m, c->call_nodes, r);
+}
+
 static int
 lower_call (Compiler *cc, NnModel *m, int li, int ci, int **call_nodes, int **w_nodes,
             gboolean top, GError **error)
@@ -65,10 +105,17 @@ lower_call (Compiler *cc, NnModel *m, int li, int ci, int **call_nodes, int **w_
   int in[64];
   for (int s = 0; s < call->n_in && s < 64; s++)
     {
-      in[s] = lower_call (cc, m, call->in[s].layer, call->in[s].call, call_nodes, w_nodes, top,
-                          error);
-      if (in[s] < 0)
+      NnRef r = call->in[s];
+      if (lower_call (cc, m, r.layer, r.call, call_nodes, w_nodes, top, error) < 0)
         return -1;
+      in[s] = *ref_slot (m, call_nodes, r);
+      if (in[s] < 0)
+        {
+          g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
+                       "%s reads output %d of %s, which it does not have", l->name, r.out,
+                       m->layers[r.layer]->name);
+          return -1;
+        }
     }
   NnGraph *g = cc->lower.g;
   int before = g->n_nodes;
@@ -76,13 +123,7 @@ lower_call (Compiler *cc, NnModel *m, int li, int ci, int **call_nodes, int **w_
   if (l->type == &nn_model_layer_type)
     {
       NnModel *sub = l->sub;
-      int **sub_nodes = g_new0 (int *, sub->n_layers);
-      for (int i = 0; i < sub->n_layers; i++)
-        {
-          sub_nodes[i] = g_new (int, sub->layers[i]->n_calls);
-          for (int k = 0; k < sub->layers[i]->n_calls; k++)
-            sub_nodes[i][k] = -1;
-        }
+      int **sub_nodes = new_call_nodes (sub);
       /* A frozen Model layer freezes everything inside it. */
       int saved = cc->flags, saved_frozen = cc->lower.frozen;
       if (!l->trainable)
@@ -112,10 +153,8 @@ lower_call (Compiler *cc, NnModel *m, int li, int ci, int **call_nodes, int **w_
       cc->flags = saved;
       cc->lower.frozen = saved_frozen;
       NnRef r = sub->outputs[0].ref;
-      out = ok ? sub_nodes[r.layer][r.call] : -1;
-      for (int i = 0; i < sub->n_layers; i++)
-        g_free (sub_nodes[i]);
-      g_free (sub_nodes);
+      out = ok ? *ref_slot (sub, sub_nodes, r) : -1;
+      free_call_nodes (sub, sub_nodes);
       if (!ok)
         return -1;
     }
@@ -150,7 +189,11 @@ lower_call (Compiler *cc, NnModel *m, int li, int ci, int **call_nodes, int **w_
               g_array_append_val (cc->segments, seg);
             }
         }
+      for (int k = 0; k < NN_MAX_LAYER_OUTPUTS; k++)
+        cc->lower.outs[k] = -1;
       out = l->type->lower (&cc->lower, l, in, call->n_in, w_nodes[li]);
+      for (int k = 1; k < call->n_out; k++)
+        *ref_slot (m, call_nodes, (NnRef) { li, ci, k }) = cc->lower.outs[k];
     }
   nn_graph_update_shapes (g, before);
   if (out >= 0 && call->n_in > 0 && l->type->keeps_mask && g->nodes[out].mask < 0)
@@ -265,13 +308,7 @@ compile_inputs (NnCompiled *c, NnModel *m, int flags)
     }
   nn_graph_update_shapes (g, 0);
 
-  c->call_nodes = g_new0 (int *, MAX (m->n_layers, 1));
-  for (int i = 0; i < m->n_layers; i++)
-    {
-      c->call_nodes[i] = g_new (int, m->layers[i]->n_calls);
-      for (int k = 0; k < m->layers[i]->n_calls; k++)
-        c->call_nodes[i][k] = -1;
-    }
+  c->call_nodes = new_call_nodes (m);
 }
 
 /* Outputs, targets and losses: appends each output's (weighted) loss node
@@ -287,17 +324,18 @@ compile_losses (NnCompiled *c, NnModel *m, GArray *terms)
   for (int o = 0; o < c->n_outputs; o++)
     {
       NnOutput *out = &m->outputs[o];
-      int pred = c->call_nodes[out->ref.layer][out->ref.call];
+      int pred = nn_compiled_ref_node (c, out->ref);
       c->output_nodes[o] = pred;
       c->target_nodes[o] = c->loss_nodes[o] = -1;
       if (out->loss == NN_LOSS_NONE)
         continue;
-      NnShape *ps = &m->layers[out->ref.layer]->calls[out->ref.call].shape;
+      NnShape *ps = nn_call_shape (&m->layers[out->ref.layer]->calls[out->ref.call], out->ref.out);
       static const NnOpType loss_op[] = {
         0, NN_OP_BCE, NN_OP_CCE, NN_OP_SPARSE_CCE, NN_OP_MSE, NN_OP_MAE
       };
       gboolean sparse = out->loss == NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
-      int target = nn_graph_add_input (g, sparse ? 0 : ps->ndim, ps->d, 1);
+      /* sparse: one class number per row, every axis but the classes' */
+      int target = nn_graph_add_input (g, sparse ? ps->ndim - 1 : ps->ndim, ps->d, 1);
       nn_graph_update_shapes (g, target);
       g_autofree char *tl = g_strdup_printf ("%s/target", m->layers[out->ref.layer]->name);
       nn_graph_set_label (g, target, tl);
@@ -312,12 +350,12 @@ compile_losses (NnCompiled *c, NnModel *m, GArray *terms)
         }
       int ins[3] = { src, target, g->nodes[pred].mask };
       int ln;
-      if (ins[2] >= 0 && !sparse && ps->ndim == 2)
+      if (ins[2] >= 0 && ps->ndim == 2)
         {
           /* A sequence output with a padding mask: padded steps count
            * neither in the loss nor in its mean (nn-seq-private.h). */
           static const int kind[] = {
-            0, NN_MLOSS_BCE, NN_MLOSS_CCE, 0, NN_MLOSS_MSE, NN_MLOSS_MAE
+            0, NN_MLOSS_BCE, NN_MLOSS_CCE, NN_MLOSS_SPARSE, NN_MLOSS_MSE, NN_MLOSS_MAE
           };
           ln = nn_graph_add (g, NN_OP_MASKED_LOSS, ins, 3);
           g->nodes[ln].ip[NN_MLOSS_KIND] = kind[out->loss];
@@ -625,7 +663,13 @@ compile_share_buffers (NnCompiled *c, int first_extra)
   const char *e = g_getenv ("DEEPSCOPE_NO_BUFFER_REUSE");
   g->share_buffers = !(e && *e && *e != '0');
   for (int o = 0; o < c->n_outputs; o++)
-    g->nodes[c->output_nodes[o]].keep = 1;
+    {
+      /* the metrics read a sequence output's mask too */
+      NnNode *out = &g->nodes[c->output_nodes[o]];
+      out->keep = 1;
+      if (out->mask >= 0)
+        g->nodes[out->mask].keep = 1;
+    }
   for (int n = first_extra; n < g->n_nodes; n++)
     g->nodes[n].keep = 1;
 }
@@ -736,10 +780,7 @@ nn_compiled_free (NnCompiled *c)
 {
   if (!c)
     return;
-  if (c->call_nodes)
-    for (int i = 0; i < c->model->n_layers; i++)
-      g_free (c->call_nodes[i]);
-  g_free (c->call_nodes);
+  free_call_nodes (c->model, c->call_nodes);
   nn_graph_free (c->g);
   g_free (c->input_nodes);
   g_free (c->output_nodes);

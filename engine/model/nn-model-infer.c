@@ -35,10 +35,10 @@ gboolean nn_model_infer_submodel (NnLayer *l, const NnShape *in, int n_in, NnSha
  * loss (nn-op-loss.c) reads of the target, given that a dataset gives one
  * target per sample. The losses see the output as rows, every axis but the
  * last, of `last axis` values each:
- *   - sparse categorical cross-entropy reads one class number per row from a
- *     target of one number per sample, so a row must be a sample: the output
- *     must be (batch, classes) (a (batch, 26, 26, 10) output would read 676
- *     labels per sample from a target that holds one);
+ *   - sparse categorical cross-entropy reads one class number per row: the
+ *     output is (batch, classes) with one number per sample, or a sequence
+ *     (batch, steps, classes) with one per step (its target (batch, steps));
+ *     an image of classes is refused (its labels would be per pixel);
  *   - categorical cross-entropy reads a one-hot row per row, binary
  *     cross-entropy, MSE and MAE one value per output value: their target
  *     node has the output's shape, and the trainer checks that the dataset
@@ -51,7 +51,9 @@ check_loss_shape (const NnShape *s, NnLoss loss, GError **error)
   switch (loss)
     {
     case NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY:
-      if (s->ndim == 1)
+      /* (batch, classes), or a sequence (batch, steps, classes) with one
+       * class number per step */
+      if (s->ndim == 1 || s->ndim == 2)
         return TRUE;
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
                    "sparse categorical cross-entropy needs an output of shape (batch, classes) "
@@ -91,14 +93,19 @@ check_losses (InferCtx *ctx)
           continue;
         if (m->n_outputs == 0 && is_auto_output (m, r))
           loss = nn_model_suggest_loss (m, r, &metric, NULL);
-        for (int o = 0; o < m->n_outputs; o++)
-          if (m->outputs[o].ref.layer == i && m->outputs[o].ref.call == c
-              && m->outputs[o].loss != NN_LOSS_NONE)
-            loss = m->outputs[o].loss;
         GError *err = NULL;
         if (!check_loss_shape (&call->shape, loss, &err))
           layer_fail (ctx, i, err);
       }
+  for (int o = 0; o < m->n_outputs; o++)
+    {
+      NnRef r = m->outputs[o].ref;
+      NnCall *call = &m->layers[r.layer]->calls[r.call];
+      GError *err = NULL;
+      if (call->shape_ok && r.out < call->n_out
+          && !check_loss_shape (nn_call_shape (call, r.out), m->outputs[o].loss, &err))
+        layer_fail (ctx, r.layer, err);
+    }
 }
 
 static void
@@ -125,7 +132,17 @@ infer_call (InferCtx *ctx, int li, int ci)
       infer_call (ctx, r.layer, r.call);
       NnCall *src = &m->layers[r.layer]->calls[r.call];
       inputs_ok &= src->shape_ok;
-      in[s] = src->shape;
+      if (src->shape_ok && (r.out < 0 || r.out >= src->n_out))
+        {
+          layer_fail (ctx, li, g_error_new (NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
+                                            "reads output %d of %s, which has %d output%s: "
+                                            "turn return_state on there or connect output 0",
+                                            r.out, m->layers[r.layer]->name, src->n_out,
+                                            src->n_out == 1 ? "" : "s"));
+          inputs_ok = FALSE;
+        }
+      if (inputs_ok)
+        in[s] = *nn_call_shape (src, r.out);
     }
   ctx->state[li][ci] = 2;
   c->shape_ok = FALSE;
@@ -145,15 +162,19 @@ infer_call (InferCtx *ctx, int li, int ci)
     }
   GError *err = NULL;
   gboolean ok;
+  NnShape outs[NN_MAX_LAYER_OUTPUTS];
+  c->n_out = nn_model_layer_get_n_outputs (m, li);
   if (is_model_layer (l))
-    ok = nn_model_infer_submodel (l, in, n_in, &c->shape, &err);
+    ok = nn_model_infer_submodel (l, in, n_in, outs, &err);
   else
-    ok = l->type->infer (l, in, n_in, &c->shape, &err);
+    ok = l->type->infer (l, in, n_in, outs, &err);
   if (!ok)
     {
       layer_fail (ctx, li, err);
       return;
     }
+  for (int k = 0; k < c->n_out; k++)
+    *nn_call_shape (c, k) = outs[k];
   for (int d = 0; d < c->shape.ndim; d++)
     if (c->shape.d[d] <= 0)
       {
@@ -363,7 +384,7 @@ nn_model_infer_submodel (NnLayer *l, const NnShape *in, int n_in, NnShape *out, 
       return FALSE;
     }
   NnRef r = sub->outputs[0].ref;
-  *out = sub->layers[r.layer]->calls[r.call].shape;
+  *out = *nn_call_shape (&sub->layers[r.layer]->calls[r.call], r.out);
   return TRUE;
 }
 
@@ -373,10 +394,11 @@ nn_model_get_shape (const NnModel *m, NnRef r, int *ndim, int *shape)
   if (r.layer < 0 || r.layer >= m->n_layers || r.call < 0 || r.call >= m->layers[r.layer]->n_calls)
     return FALSE;
   NnCall *c = &m->layers[r.layer]->calls[r.call];
-  if (!c->shape_ok)
+  if (!c->shape_ok || r.out < 0 || r.out >= c->n_out)
     return FALSE;
-  *ndim = c->shape.ndim;
-  memcpy (shape, c->shape.d, sizeof (int) * (size_t) c->shape.ndim);
+  const NnShape *s = nn_call_shape (c, r.out);
+  *ndim = s->ndim;
+  memcpy (shape, s->d, sizeof (int) * (size_t) s->ndim);
   return TRUE;
 }
 

@@ -80,7 +80,7 @@ w_ref (Writer *w, const NnModel *m, NnRef r)
   json_builder_begin_array (w->b);
   json_builder_add_string_value (w->b, nn_model_layer_get_name (m, r.layer));
   json_builder_add_int_value (w->b, r.call);
-  json_builder_add_int_value (w->b, 0);
+  json_builder_add_int_value (w->b, r.out);
   json_builder_end_array (w->b);
 }
 

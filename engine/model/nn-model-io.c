@@ -380,14 +380,17 @@ read_ref (GraphReader *gr, JsonNode *n, const char *where, const char *what, NnR
                    where, what, call, name, gr->avail[li], gr->avail[li] == 1 ? "" : "s");
       return FALSE;
     }
-  if (tensor != 0)
+  int n_out = nn_model_layer_get_n_outputs (gr->m, li);
+  if (tensor < 0 || tensor >= n_out)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                   "%s: %s refers to tensor %" G_GINT64_FORMAT " of “%s”, but each call of a "
-                   "layer has one output tensor, number 0", where, what, tensor, name);
+                   "%s: %s refers to tensor %" G_GINT64_FORMAT " of “%s”, but each of its "
+                   "calls has %d output tensor%s, numbered from 0%s", where, what, tensor, name,
+                   n_out, n_out == 1 ? "" : "s",
+                   n_out == 1 ? " (a recurrent layer's states need return_state)" : "");
       return FALSE;
     }
-  *out = (NnRef) { li, (int) call };
+  *out = (NnRef) { li, (int) call, (int) tensor };
   return TRUE;
 }
 

@@ -87,7 +87,9 @@ typedef struct {
   size_t    n_grads;
   NnParamSegment *segments;
   int       n_segments;
-  /* Nodes of every layer call's output, for inspectors: [layer][call]. */
+  /* Nodes of every layer call's output, for inspectors: [layer][call] is
+   * output 0's; output k of call c is at [layer][c + k n_calls]
+   * (nn_compiled_ref_node), -1 where the layer has no such output. */
   int     **call_nodes;
   /* Dropout nodes and the layer each belongs to (runtime rate changes). */
   int      *dropout_nodes, *dropout_layers;
@@ -119,6 +121,8 @@ enum {
 NnCompiled *nn_compile       (NnModel *m, int max_batch, int flags, NnRng *rng,
                               GError **error);
 void        nn_compiled_free (NnCompiled *c);
+/* The node of a top-level tensor of the compiled model, or -1. */
+int         nn_compiled_ref_node (const NnCompiled *c, NnRef r);
 /* Updates runtime parameters (dropout rates) from the model's config. */
 void        nn_compiled_sync_runtime (NnCompiled *c);
 

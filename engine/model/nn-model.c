@@ -659,7 +659,25 @@ check_ref (const NnModel *m, NnRef r, GError **error)
                    "There is no output %d of layer %d", r.call, r.layer);
       return FALSE;
     }
+  int n_out = nn_model_layer_get_n_outputs (m, r.layer);
+  if (r.out < 0 || r.out >= n_out)
+    {
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
+                   "%s has %d output%s per call, so it has no output %d%s",
+                   m->layers[r.layer]->name, n_out, n_out == 1 ? "" : "s", r.out,
+                   n_out == 1 ? " (a recurrent layer has its states as outputs 1 and on "
+                                "with return_state on)" : "");
+      return FALSE;
+    }
   return TRUE;
+}
+
+int
+nn_model_layer_get_n_outputs (const NnModel *m, int layer)
+{
+  g_return_val_if_fail (m != NULL && layer >= 0 && layer < m->n_layers, 1);
+  const NnLayer *l = m->layers[layer];
+  return l->type->n_outputs ? l->type->n_outputs (l) : 1;
 }
 
 /* TRUE if `target` is reachable walking inputs upwards from (layer, call).

@@ -163,6 +163,44 @@ resolve_metric (NnMetric k, NnLoss loss, size_t units, size_t target_size)
   return NN_METRIC_CATEGORICAL_ACCURACY;
 }
 
+/* Metric mk of one row: predictions pv[0..units), targets tv[0..ts). */
+static double
+metric_row (NnMetric mk, const float *pv, size_t units, const float *tv, size_t ts)
+{
+  double s = 0;
+  switch (mk)
+    {
+    case NN_METRIC_BINARY_ACCURACY:
+      for (size_t j = 0; j < units; j++)
+        s += ((pv[j] > 0.5f) == (tv[j] > 0.5f)) / (double) units;
+      return s;
+    case NN_METRIC_SPARSE_CATEGORICAL_ACCURACY:
+    case NN_METRIC_CATEGORICAL_ACCURACY:
+      {
+        size_t best = 0, want = 0;
+        for (size_t j = 1; j < units; j++)
+          if (pv[j] > pv[best])
+            best = j;
+        if (mk == NN_METRIC_SPARSE_CATEGORICAL_ACCURACY)
+          return tv[0] >= 0.0f && (size_t) tv[0] == best;
+        for (size_t j = 1; j < ts; j++)
+          if (tv[j] > tv[want])
+            want = j;
+        return best == want;
+      }
+    case NN_METRIC_MAE:
+    case NN_METRIC_MSE:
+      for (size_t j = 0; j < units && j < ts; j++)
+        {
+          double d = (double) pv[j] - tv[j];
+          s += mk == NN_METRIC_MAE ? fabs (d) : d * d;
+        }
+      return s / (double) units;
+    default:
+      return 0;
+    }
+}
+
 void
 nn_eval_accumulate (NnCompiled *c, NnEvalAcc *acc, int n)
 {
@@ -179,53 +217,31 @@ nn_eval_accumulate (NnCompiled *c, NnEvalAcc *acc, int n)
       acc->out_loss[o] += (double) g->nodes[c->loss_nodes[o]].value[0] * n;
       NnNode *p = &g->nodes[c->output_nodes[o]];
       NnNode *t = &g->nodes[c->target_nodes[o]];
+      NnNode *mask = p->mask >= 0 ? &g->nodes[p->mask] : NULL;
       size_t units = per_sample (p), ts = per_sample (t);
       for (int k = 0; k < m->outputs[o].n_metrics; k++)
         {
           NnMetric mk = resolve_metric (m->outputs[o].metrics[k], m->outputs[o].loss, units, ts);
-          double s = 0;
+          /* Rows scored apart: the steps of a masked sequence (padded ones
+           * weigh 0) or of a sequence with a class number per step, else
+           * the sample. */
+          size_t rows = mask ? per_sample (mask)
+                        : mk == NN_METRIC_SPARSE_CATEGORICAL_ACCURACY ? MAX (ts, 1) : 1;
+          double s = 0, w = 0;
           for (int b = 0; b < n; b++)
-            {
-              const float *pv = p->value + (size_t) b * units, *tv = t->value + (size_t) b * ts;
-              switch (mk)
-                {
-                case NN_METRIC_BINARY_ACCURACY:
-                  for (size_t j = 0; j < units; j++)
-                    s += ((pv[j] > 0.5f) == (tv[j] > 0.5f)) / (double) units;
-                  break;
-                case NN_METRIC_SPARSE_CATEGORICAL_ACCURACY:
-                case NN_METRIC_CATEGORICAL_ACCURACY:
-                  {
-                    size_t best = 0, want = 0;
-                    for (size_t j = 1; j < units; j++)
-                      if (pv[j] > pv[best])
-                        best = j;
-                    if (mk == NN_METRIC_SPARSE_CATEGORICAL_ACCURACY)
-                      want = (size_t) tv[0];
-                    else
-                      for (size_t j = 1; j < ts; j++)
-                        if (tv[j] > tv[want])
-                          want = j;
-                    s += best == want;
-                    break;
-                  }
-                case NN_METRIC_MAE:
-                case NN_METRIC_MSE:
-                  {
-                    double e = 0;
-                    for (size_t j = 0; j < units && j < ts; j++)
-                      {
-                        double d = (double) pv[j] - tv[j];
-                        e += mk == NN_METRIC_MAE ? fabs (d) : d * d;
-                      }
-                    s += e / (double) units;
-                    break;
-                  }
-                default:
-                  break;
-                }
-            }
+            for (size_t r = 0; r < rows; r++)
+              {
+                double wr = mask ? mask->value[(size_t) b * rows + r] : 1.0;
+                if (wr == 0)
+                  continue;
+                s += wr * metric_row (mk, p->value + ((size_t) b * rows + r) * (units / rows),
+                                      units / rows,
+                                      t->value + ((size_t) b * rows + r) * (ts / rows),
+                                      ts / rows);
+                w += wr;
+              }
           acc->metric[o][k] += s;
+          acc->metric_n[o][k] += w;
         }
     }
   acc->count += n;
@@ -271,7 +287,8 @@ nn_eval_acc_to_scores (NnCompiled *c, const NnEvalAcc *acc, const char *prefix, 
           g_autofree char *key = multi
             ? g_strdup_printf ("%s%s_%s", prefix, oname, nn_metric_name (m->outputs[o].metrics[k]))
             : g_strdup_printf ("%s%s", prefix, nn_metric_name (m->outputs[o].metrics[k]));
-          nn_scores_set (s, key, acc->metric[o][k] / cnt);
+          double mn = acc->metric_n[o][k] > 0 ? acc->metric_n[o][k] : cnt;
+          nn_scores_set (s, key, acc->metric[o][k] / mn);
         }
     }
 }
@@ -403,7 +420,8 @@ nn_model_run (NnModel *m, NnTensor *const *inputs, int n_inputs, NnRef ref, GErr
       return NULL;
     }
   if (ref.layer < 0 || ref.layer >= m->n_layers || ref.call < 0
-      || ref.call >= m->layers[ref.layer]->n_calls)
+      || ref.call >= m->layers[ref.layer]->n_calls || ref.out < 0
+      || ref.out >= m->layers[ref.layer]->calls[ref.call].n_out)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG, "No such layer output");
       return NULL;
@@ -430,7 +448,7 @@ nn_model_run (NnModel *m, NnTensor *const *inputs, int n_inputs, NnRef ref, GErr
   NnCompiled *c = nn_compile (m, bs, 0, NULL, error);
   if (!c)
     return NULL;
-  int node = c->call_nodes[ref.layer][ref.call];
+  int node = nn_compiled_ref_node (c, ref);
   NnNode *out = &c->g->nodes[node];
   size_t per_out = per_sample (out);
   int shape[NN_MAX_DIMS] = { n };

@@ -11,6 +11,8 @@ typedef struct {
   double loss_sum;
   double out_loss[16];
   double metric[16][8];
+  double metric_n[16][8]; /* what each metric's sum is over: samples, or the
+                             real steps of a sequence output */
   double kl_sum;      /* Sampling layers' KL terms, unweighted */
   double count;
 } NnEvalAcc;

@@ -232,7 +232,8 @@ insert_after (NnModel  *m,
         {
           NnRef r = nn_model_call_get_input (m, l, 0, s);
 
-          if (r.layer == src && !nn_model_connect (m, (NnRef) { layer, 0 }, l, s, error))
+          if (r.layer == src && r.out == 0
+              && !nn_model_connect (m, (NnRef) { layer, 0 }, l, s, error))
             return FALSE;
         }
     }
@@ -480,7 +481,12 @@ ds_graph_canvas_connect (DsGraphCanvas  *self,
     }
   if (nn_model_layer_get_n_calls (m, dst) > 0)
     slot = nn_model_call_get_n_inputs (m, dst, 0);
-  if (max > 0 && slot >= max)
+  /* A recurrent layer's inputs after the sequence are initial states, the
+   * states of another recurrent layer (return_state, read from a file):
+   * an edge dropped from a layer's output replaces its sequence. */
+  if (t && nn_layer_type_get_group (t) == NN_GROUP_SEQUENCE && max > 1 && slot >= 1)
+    slot = 0;
+  else if (max > 0 && slot >= max)
     {
       /* A full single-input layer gets its input replaced, the natural
        * meaning of dropping a new edge on it. */
@@ -634,7 +640,8 @@ copy_layers (NnModel    *from,
           for (int k = 0; k < n; k++)
             if (layers[k] == r.layer)
               {
-                if (!nn_model_connect (to, (NnRef) { new_index[k], 0 }, new_index[i], s, error))
+                if (!nn_model_connect (to, (NnRef) { new_index[k], 0, r.out }, new_index[i], s,
+                                       error))
                   return FALSE;
                 break;
               }
