@@ -469,7 +469,7 @@ conv_results (const ConvCase *c, float *res[4], size_t sizes[4])
 /* Two ways of computing case c agree to float rounding (relative to the
  * largest value); frees the results. */
 static void
-assert_same_results (const char *how, const ConvCase *c, float *res[2][4], const size_t sizes[4])
+assert_same_results (const char *how, const char *name, float *res[2][4], const size_t sizes[4])
 {
   static const char *const what[] = { "output", "d/dx", "d/dkernel", "d/dbias" };
   for (int k = 0; k < 4; k++)
@@ -480,7 +480,7 @@ assert_same_results (const char *how, const ConvCase *c, float *res[2][4], const
           scale = fmax (scale, fabs (res[0][k][i]));
           diff = fmax (diff, fabs (res[0][k][i] - res[1][k][i]));
         }
-      g_test_message ("%s %s %s: max difference %.2e of %.2e", how, c->name, what[k], diff,
+      g_test_message ("%s %s %s: max difference %.2e of %.2e", how, name, what[k], diff,
                       scale);
       g_assert_cmpfloat (scale, >, 0);
       g_assert_cmpfloat (diff, <=, 1e-5 * scale);
@@ -510,7 +510,7 @@ test_winograd_matches_im2col (void)
           conv_results (&cases[t], res[wino], sizes);
         }
       nn_conv_set_winograd (1);
-      assert_same_results ("winograd", &cases[t], res, sizes);
+      assert_same_results ("winograd", cases[t].name, res, sizes);
     }
   nn_conv_set_direct (1);
 }
@@ -550,7 +550,7 @@ test_direct_matches_im2col (void)
           g_assert_cmpint (flags, ==, direct ? expected_direct (&cases[t]) : 0);
         }
       nn_conv_set_chunk_floats (0);
-      assert_same_results ("direct", &cases[t], res, sizes);
+      assert_same_results ("direct", cases[t].name, res, sizes);
     }
   nn_conv_set_winograd (1);
 }
@@ -754,6 +754,31 @@ ref_transpose (const TransposeCase *q, const float *x, const float *w, const flo
   return ref;
 }
 
+/* Case q's transpose op on a fresh fixture f (image, kernel, bias),
+ * allocated and filled: its node. */
+static int
+transpose_graph (Fixture *f, const TransposeCase *q)
+{
+  fixture_init (f);
+  add_image (f, q->h, q->w, q->cin);
+  int wshape[] = { q->k, q->k, q->cout, q->cin }, bshape[] = { q->cout };
+  int in[3] = { f->x, add_param (f, 4, wshape, -0.5f, 0.5f, TRUE), -1 };
+  if (q->bias)
+    in[2] = add_param (f, 1, bshape, -0.05f, 0.05f, TRUE);
+  int y = nn_graph_add (f->g, NN_OP_CONV2D_TRANSPOSE, in, q->bias ? 3 : 2);
+  NnNode *n = nn_graph_node (f->g, y);
+  n->ip[NN_CONV_STRIDE_H] = n->ip[NN_CONV_STRIDE_W] = q->s;
+  n->ip[NN_CONV_DIL_H] = n->ip[NN_CONV_DIL_W] = q->d;
+  n->ip[NN_CONV_SAME] = q->same;
+  n->ip[NN_CONV_HAS_BIAS] = q->bias;
+  n->ip[NN_CONV_ACT] = q->relu ? NN_CONV_ACT_RELU : NN_CONV_ACT_NONE;
+  finish (f, y, q->batch, -X_RANGE, X_RANGE);
+  return y;
+}
+
+/* Against the definition, and the gradient check. The "gather" cases (8+
+ * input, 16+ output channels) take the gather form of the forward, the
+ * others the scatter form (col2im). */
 static void
 test_conv_transpose (void)
 {
@@ -765,28 +790,20 @@ test_conv_transpose (void)
     { "transpose dilated",  1, 4, 4, 2, 3, 2, 1, 2, 0, 1, 0, 0 },
     { "transpose relu",     1, 2, 2, 2, 3, 2, 2, 1, 1, 1, 1, 0 },
     { "transpose chunked",  3, 5, 4, 2, 3, 2, 2, 1, 1, 1, 0, 40 },
+    { "gather same s2",     2, 5, 4, 8, 3, 16, 2, 1, 1, 1, 0, 0 },
+    { "gather valid s3 k4",  1, 3, 2, 8, 4, 16, 3, 1, 0, 1, 0, 0 },
+    { "gather dilated s2",  1, 5, 3, 8, 3, 16, 2, 2, 1, 0, 0, 0 },
+    { "gather k1 s3 chunked", 3, 4, 5, 8, 1, 17, 3, 1, 0, 1, 0, 40 },
   };
   for (guint t = 0; t < G_N_ELEMENTS (cases); t++)
     {
       const TransposeCase *q = &cases[t];
       Fixture f;
-      fixture_init (&f);
       nn_conv_set_chunk_floats (q->chunk);
-      add_image (&f, q->h, q->w, q->cin);
-      int wshape[] = { q->k, q->k, q->cout, q->cin }, bshape[] = { q->cout };
-      int in[3] = { f.x, add_param (&f, 4, wshape, -0.5f, 0.5f, TRUE), -1 };
-      if (q->bias)
-        in[2] = add_param (&f, 1, bshape, -0.05f, 0.05f, TRUE);
-      int y = nn_graph_add (f.g, NN_OP_CONV2D_TRANSPOSE, in, q->bias ? 3 : 2);
+      int y = transpose_graph (&f, q);
       NnNode *n = nn_graph_node (f.g, y);
-      n->ip[NN_CONV_STRIDE_H] = n->ip[NN_CONV_STRIDE_W] = q->s;
-      n->ip[NN_CONV_DIL_H] = n->ip[NN_CONV_DIL_W] = q->d;
-      n->ip[NN_CONV_SAME] = q->same;
-      n->ip[NN_CONV_HAS_BIAS] = q->bias;
-      n->ip[NN_CONV_ACT] = q->relu ? NN_CONV_ACT_RELU : NN_CONV_ACT_NONE;
-      finish (&f, y, q->batch, -X_RANGE, X_RANGE);
-      n = nn_graph_node (f.g, y);
       NnNode *x = nn_graph_node (f.g, f.x);
+      g_assert_cmpint (n->ip[NN_CONV_GATHER], ==, g_str_has_prefix (q->name, "gather"));
       int pt, pl;
       int oh = nn_conv_transpose_out_size (q->h, q->k, q->s, q->d, q->same, &pt);
       int ow = nn_conv_transpose_out_size (q->w, q->k, q->s, q->d, q->same, &pl);
@@ -812,6 +829,61 @@ test_conv_transpose (void)
       check_grads (&f, q->relu ? EPS_KINK : EPS_LINEAR, q->name);
       nn_conv_set_chunk_floats (0);
       fixture_clear (&f);
+    }
+}
+
+/* Case q's output and its gradients (x, kernel, bias), the forward in the
+ * gather form or not. */
+static void
+transpose_results (const TransposeCase *q, int gather, float *res[4], size_t sizes[4])
+{
+  Fixture f;
+  nn_conv_set_transpose_gather (gather);
+  nn_conv_set_chunk_floats (q->chunk);
+  int y = transpose_graph (&f, q);
+  NnNode *n = nn_graph_node (f.g, y);
+  g_assert_cmpint (n->ip[NN_CONV_GATHER], ==, gather);
+  nn_graph_forward (f.g);
+  nn_graph_backward (f.g, f.loss);
+  NnNode *x = nn_graph_node (f.g, f.x);
+  const float *src[4] = { n->value, x->grad, f.pg[0], f.pg[1] };
+  size_t len[4] = { n->size, x->size, (size_t) (q->k * q->k * q->cout * q->cin),
+                    (size_t) q->cout };
+  for (int k = 0; k < 4; k++)
+    {
+      res[k] = g_memdup2 (src[k], len[k] * sizeof (float));
+      sizes[k] = len[k];
+    }
+  nn_conv_set_chunk_floats (0);
+  nn_conv_set_transpose_gather (1);
+  fixture_clear (&f);
+}
+
+/* The gather form of the forward and the scatter form (col2im) compute the
+ * same transposed convolution: outputs and every gradient agree, over
+ * strides 1 to 3, both paddings, odd sizes, dilation, several blocks. */
+static void
+test_transpose_gather_matches_scatter (void)
+{
+  static const TransposeCase cases[] = {
+    { "s2 same",         3, 7, 7, 16, 3, 32, 2, 1, 1, 1, 1, 0 },
+    { "s2 valid odd",    2, 5, 3, 8, 3, 16, 2, 1, 0, 1, 0, 0 },
+    { "s1 same",         2, 6, 5, 12, 3, 16, 1, 1, 1, 1, 1, 0 },
+    { "s1 valid",        1, 5, 7, 8, 5, 24, 1, 1, 0, 1, 0, 0 },
+    { "s3 same",         2, 4, 5, 8, 3, 16, 3, 1, 1, 1, 1, 0 },
+    { "s3 valid k2",     2, 5, 4, 8, 2, 16, 3, 1, 0, 1, 0, 0 },
+    { "s3 same k5",      1, 3, 3, 8, 5, 16, 3, 1, 1, 1, 0, 0 },
+    { "s2 dilated",      2, 5, 6, 8, 3, 16, 2, 3, 0, 1, 1, 0 },
+    { "s2 even k4",      2, 4, 4, 8, 4, 16, 2, 1, 1, 1, 0, 0 },
+    { "s2 chunks",       4, 7, 5, 16, 3, 20, 2, 1, 1, 1, 1, 300 },
+  };
+  for (guint t = 0; t < G_N_ELEMENTS (cases); t++)
+    {
+      float *res[2][4];
+      size_t sizes[4];
+      for (int gather = 0; gather < 2; gather++)
+        transpose_results (&cases[t], gather, res[gather], sizes);
+      assert_same_results ("transpose gather", cases[t].name, res, sizes);
     }
 }
 
@@ -1332,6 +1404,8 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/conv/conv2d-partial-grads", test_conv2d_partial_grads);
   g_test_add_func ("/engine/conv/depthwise", test_depthwise);
   g_test_add_func ("/engine/conv/transpose", test_conv_transpose);
+  g_test_add_func ("/engine/conv/transpose-gather-matches-scatter",
+                   test_transpose_gather_matches_scatter);
   g_test_add_func ("/engine/conv/pooling", test_pooling);
   g_test_add_func ("/engine/conv/max-pool-inference", test_max_pool_inference);
   g_test_add_func ("/engine/conv/global-pooling", test_global_pooling);

@@ -159,13 +159,12 @@ load_sample (const char *name)
   return m;
 }
 
-/* Training the dense VAE on 64 generated images twice with seed 7: the
- * same weights and the same history, to the bit. */
+/* Trains m on ds (2 epochs of batches of 16, seed 7): the trained model,
+ * the last loss and kl_loss the history reports. */
 static NnModel *
-train_once (NnDataset *ds, double *loss, double *kl)
+train_model (NnModel *m, NnDataset *ds, double *loss, double *kl)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (NnModel) m = load_sample ("fashion_vae_dense.json");
   g_autoptr (NnTrainer) t = nn_trainer_new ();
   NnFitConfig cfg;
   nn_fit_config_init (&cfg);
@@ -192,6 +191,15 @@ train_once (NnDataset *ds, double *loss, double *kl)
     }
   nn_fit_config_clear (&cfg);
   return nn_trainer_dup_model (t);
+}
+
+/* Training the dense VAE on 64 generated images twice with seed 7: the
+ * same weights and the same history, to the bit. */
+static NnModel *
+train_once (NnDataset *ds, double *loss, double *kl)
+{
+  g_autoptr (NnModel) m = load_sample ("fashion_vae_dense.json");
+  return train_model (m, ds, loss, kl);
 }
 
 static void
@@ -635,6 +643,123 @@ test_concept_vector (void)
   g_test_message ("%s", error->message);
 }
 
+/* beta is a runtime parameter: set on the layer and synced into a graph
+ * compiled with another beta (1 first, which once added no scale), the
+ * loss becomes the new beta times the KL term, and its gradient follows
+ * (the trainer syncs its graph so when the Train view changes it). */
+static void
+test_runtime_beta (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) m = sampling_model (2, "1");
+  int z = nn_model_find_layer (m, "z");
+  const NnLayerType *type = nn_model_layer_get_type (m, z);
+  g_assert_true (type->params[0].runtime);
+  NnRng rng;
+  nn_rng_seed (&rng, 3);
+  NnCompiled *c = nn_compile (m, 3, NN_COMPILE_TRAIN | NN_COMPILE_INPUT_GRADS, &rng, &error);
+  g_assert_no_error (error);
+  NnGraph *g = c->g;
+  const double betas[] = { 1.0, 0.25, 3.0 };
+  double grad1 = 0;
+  for (guint k = 0; k < G_N_ELEMENTS (betas); k++)
+    {
+      g_autofree char *text = g_strdup_printf ("%g", betas[k]);
+      g_assert_true (nn_model_layer_set_param (m, z, "beta", text, &error));
+      nn_compiled_sync_runtime (c);
+      feed_known (c);
+      nn_graph_forward (g);
+      double kl = g->nodes[c->kl_nodes[0]].value[0];
+      g_assert_cmpfloat (fabs (g->nodes[c->loss_node].value[0] - betas[k] * kl), <, FWD_TOL * kl);
+      /* d loss / d mean[0] = beta · mean[0] / batch */
+      NnNode *mu = &g->nodes[c->input_nodes[0]];
+      memset (mu->grad, 0, mu->size * sizeof (float));
+      nn_graph_backward (g, c->loss_node);
+      double d = mu->grad[1];
+      if (k == 0)
+        grad1 = d;
+      g_assert_cmpfloat (fabs (d - betas[k] * grad1), <, 1e-5 * fabs (grad1));
+    }
+  g_assert_cmpfloat (fabs (grad1 - 1.0 / 3.0), <, 1e-5);
+  nn_compiled_free (c);
+}
+
+/* A VAE whose Sampling layer sits inside a Model layer (the encoder):
+ * image (16, 16, 1) → Flatten → encoder [Dense h → z_mean, z_log_var →
+ * Sampling z (beta)] → Dense 256 sigmoid → Reshape, binary cross-entropy. */
+static NnModel *
+nested_vae (const char *beta)
+{
+  g_autofree char *json = g_strdup_printf (
+    "{\"format\": \"deepscope-model\", \"version\": 1, \"name\": \"nested\","
+    " \"compile\": {\"optimizer\": {\"class_name\": \"Adam\", \"config\": {\"learning_rate\": 0.01}},"
+    "  \"loss\": [\"binary_crossentropy\"], \"loss_weights\": [1.0], \"metrics\": [[]]},"
+    " \"config\": {\"layers\": ["
+    "  {\"class_name\": \"Input\", \"name\": \"image\", \"config\": {\"shape\": [16, 16, 1]}, \"inbound_nodes\": []},"
+    "  {\"class_name\": \"Flatten\", \"name\": \"flat\", \"config\": {}, \"inbound_nodes\": [[[\"image\", 0, 0]]]},"
+    "  {\"class_name\": \"Model\", \"name\": \"encoder\", \"config\": {\"name\": \"encoder\", \"layers\": ["
+    "    {\"class_name\": \"Input\", \"name\": \"pixels\", \"config\": {\"shape\": [256]}, \"inbound_nodes\": []},"
+    "    {\"class_name\": \"Dense\", \"name\": \"h\", \"config\": {\"units\": 8, \"activation\": \"relu\"}, \"inbound_nodes\": [[[\"pixels\", 0, 0]]]},"
+    "    {\"class_name\": \"Dense\", \"name\": \"z_mean\", \"config\": {\"units\": 2}, \"inbound_nodes\": [[[\"h\", 0, 0]]]},"
+    "    {\"class_name\": \"Dense\", \"name\": \"z_log_var\", \"config\": {\"units\": 2}, \"inbound_nodes\": [[[\"h\", 0, 0]]]},"
+    "    {\"class_name\": \"Sampling\", \"name\": \"z\", \"config\": {\"beta\": %s}, \"inbound_nodes\": [[[\"z_mean\", 0, 0], [\"z_log_var\", 0, 0]]]}],"
+    "   \"input_layers\": [[\"pixels\", 0, 0]], \"output_layers\": [[\"z\", 0, 0]]}, \"inbound_nodes\": [[[\"flat\", 0, 0]]]},"
+    "  {\"class_name\": \"Dense\", \"name\": \"dec\", \"config\": {\"units\": 256, \"activation\": \"sigmoid\"}, \"inbound_nodes\": [[[\"encoder\", 0, 0]]]},"
+    "  {\"class_name\": \"Reshape\", \"name\": \"out\", \"config\": {\"target_shape\": [16, 16, 1]}, \"inbound_nodes\": [[[\"dec\", 0, 0]]]}],"
+    " \"input_layers\": [[\"image\", 0, 0]], \"output_layers\": [[\"out\", 0, 0]]}}", beta);
+  g_autoptr (GError) error = NULL;
+  NnModel *m = nn_model_load_from_data (json, -1, &error);
+  g_assert_no_error (error);
+  g_assert_true (nn_model_init_weights (m, 3, &error));
+  g_assert_no_error (error);
+  return m;
+}
+
+/* Sampling inside a nested Model layer: its KL term joins the loss,
+ * weighted by beta (the loss of one batch at inference is the
+ * reconstruction's plus beta times the KL term, which the beta-0 model
+ * leaves out), and training reports kl_loss. */
+static void
+test_nested_sampling (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) m = nested_vae ("0.5");
+  g_autoptr (NnModel) m0 = nested_vae ("0");
+  NnCompiled *c = nn_compile (m, 4, 0, NULL, &error);
+  NnCompiled *c0 = nn_compile (m0, 4, 0, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (c->n_kl, ==, 1);
+  g_assert_cmpint (c0->n_kl, ==, 1);
+  NnRng rng;
+  nn_rng_seed (&rng, 5);
+  float img[4 * 256];
+  for (int i = 0; i < 4 * 256; i++)
+    img[i] = nn_rng_uniform (&rng);
+  NnCompiled *cs[] = { c, c0 };
+  double loss[2];
+  for (int k = 0; k < 2; k++)
+    {
+      NnGraph *g = cs[k]->g;
+      nn_graph_set_batch (g, 4);
+      memcpy (g->nodes[cs[k]->input_nodes[0]].value, img, sizeof img);
+      memcpy (g->nodes[cs[k]->target_nodes[0]].value, img, sizeof img);
+      nn_graph_forward (g);
+      loss[k] = g->nodes[cs[k]->loss_node].value[0];
+    }
+  double kl = c->g->nodes[c->kl_nodes[0]].value[0];
+  g_test_message ("loss %.6f, beta 0 %.6f, kl %.6f", loss[0], loss[1], kl);
+  g_assert_cmpfloat (kl, >, 0);
+  g_assert_cmpfloat (fabs (loss[0] - (loss[1] + 0.5 * kl)), <, 1e-5 * fmax (1, loss[0]));
+  nn_compiled_free (c);
+  nn_compiled_free (c0);
+
+  g_autoptr (NnDataset) ds = nn_dataset_open ("shapes:n=32:size=16:target=input", NULL, &error);
+  g_assert_no_error (error);
+  double loss_end = 0, reported = -1;
+  g_autoptr (NnModel) trained = train_model (m, ds, &loss_end, &reported);
+  g_assert_cmpfloat (reported, >, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -644,6 +769,8 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/vae/kl/grad", test_kl_grad);
   g_test_add_func ("/engine/vae/sampling/inference-identity", test_inference_identity);
   g_test_add_func ("/engine/vae/same-seed", test_same_seed);
+  g_test_add_func ("/engine/vae/nested-sampling", test_nested_sampling);
+  g_test_add_func ("/engine/vae/runtime-beta", test_runtime_beta);
   g_test_add_func ("/engine/vae/parts/conv", test_parts_conv);
   g_test_add_func ("/engine/vae/parts/dense", test_parts_dense);
   g_test_add_func ("/engine/vae/errors", test_errors);

@@ -43,6 +43,7 @@ enum {
   NN_CONV_WINOGRAD,    /* Conv2D: runs as Winograd F(2x2, 3x3) */
   NN_CONV_POOL,        /* Conv2D: 1 + index of the max pooling it runs too (fused) */
   NN_CONV_DIRECT,      /* Conv2D: NN_DIRECT_* flags (nn-conv-direct.c) */
+  NN_CONV_GATHER,      /* Conv2DTranspose: forward in the gather form */
 };
 
 enum { NN_CONV_ACT_NONE, NN_CONV_ACT_RELU };
@@ -152,6 +153,11 @@ size_t nn_conv_chunk_rows       (size_t k, size_t rows);
  * DEEPSCOPE_NO_WINOGRAD=1 in the environment does the latter). Set it
  * before nn_graph_alloc: the scratch sizes depend on it. */
 void   nn_conv_set_winograd     (int on);
+/* Conv2DTranspose's forward in its gather form where it applies (on, the
+ * default) or always in its scatter form (col2im; tests, benchmarks;
+ * DEEPSCOPE_NO_TRANSPOSE_GATHER=1 in the environment does the latter).
+ * Set it before nn_graph_alloc: the scratch sizes depend on it. */
+void   nn_conv_set_transpose_gather (int on);
 
 /* Direct convolution (nn-conv-direct.c): rows of an im2col matrix read
  * where they lie in a channels-last batch src (b, ih, iw, c). Row r is

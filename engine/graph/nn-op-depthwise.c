@@ -1,13 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* DepthwiseConv2D and Conv2DTranspose.
+/* DepthwiseConv2D.
  *
  * NN_OP_DEPTHWISE_CONV2D: y[.., c*M+m] = sum_ij x[.., c] W[i, j, c, m] + b,
  * direct loops vectorised over channels (there is no big matrix product).
- *
- * NN_OP_CONV2D_TRANSPOSE: the data gradient of a convolution:
- *   y = col2im (x Wt^T) + b with Wt the (kh*kw*Cout, Cin) matrix of the
- *   Keras kernel (kh, kw, Cout, Cin); dx += im2col (dy) Wt,
- *   dWt += im2col (dy)^T x. */
+ * (Conv2DTranspose: nn-op-transpose.c.) */
 #include <string.h>
 
 #include "nn-conv-geom-private.h"
@@ -219,133 +215,8 @@ depthwise_backward (NnGraph *g, NnNode *n)
     }
 }
 
-/* ---- Conv2DTranspose --------------------------------------------------- */
-
-/* The convolution this op reverses reads y (the image) and has one im2col
- * row per position of x. */
-static Geom
-transpose_geom (NnGraph *g, NnNode *n)
-{
-  NnNode *x = nn_in (g, n, 0), *w = nn_in (g, n, 1);
-  return geom_make (n->shape, x->shape[1], x->shape[2], n, w->shape[0], w->shape[1]);
-}
-
-static void
-transpose_shape (NnGraph *g, NnNode *n)
-{
-  NnNode *x = nn_in (g, n, 0), *w = nn_in (g, n, 1);
-  int same = n->ip[NN_CONV_SAME];
-  n->ndim = 4;
-  n->shape[0] = x->shape[0];
-  n->shape[1] = nn_conv_transpose_out_size (x->shape[1], w->shape[0], n->ip[NN_CONV_STRIDE_H],
-                                            n->ip[NN_CONV_DIL_H], same,
-                                            &n->ip[NN_CONV_PAD_TOP]);
-  n->shape[2] = nn_conv_transpose_out_size (x->shape[2], w->shape[1], n->ip[NN_CONV_STRIDE_W],
-                                            n->ip[NN_CONV_DIL_W], same,
-                                            &n->ip[NN_CONV_PAD_LEFT]);
-  n->shape[3] = w->shape[2];
-  Geom q = transpose_geom (g, n);
-  size_t rows = (size_t) x->shape[0] * (size_t) x->shape[1] * (size_t) x->shape[2];
-  /* One block of im2col rows per thread (the forward's tasks, each on whole
-   * images), which also serves the serial backward. */
-  n->aux_size = nn_conv_chunk_rows (q.k, rows) * q.k * (size_t) nn_parallel_threads ();
-}
-
-typedef struct {
-  NnNode *n, *x, *w;
-  Geom q;
-  const float *b;
-  int relu, cin, tasks;
-  size_t chunk, in_rows, out_img;
-} TransposeJob;
-
-/* Images [first, last): each image's col2im only adds into that image, so
- * tasks on disjoint runs of images share nothing; every output sum adds
- * its terms in the order of the serial loop (rows in order). */
-static void
-transpose_forward_task (void *data, int task, int thread)
-{
-  const TransposeJob *j = data;
-  size_t first, last;
-  nn_split_range ((size_t) j->n->shape[0], j->tasks, task, &first, &last);
-  if (first >= last)
-    return;
-  float *y = j->n->value + first * j->out_img;
-  size_t len = (last - first) * j->out_img;
-  memset (y, 0, len * sizeof (float));
-  float *col = j->n->aux + (size_t) thread * j->chunk * j->q.k;
-  size_t end = last * j->in_rows;
-  for (size_t r0 = first * j->in_rows; r0 < end; r0 += j->chunk)
-    {
-      size_t m = end - r0 < j->chunk ? end - r0 : j->chunk;
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) m, (int) j->q.k, j->cin, 1.0f,
-                   j->x->value + r0 * (size_t) j->cin, j->cin, j->w->value, j->cin, 0.0f, col,
-                   (int) j->q.k);
-      nn_col2im_add (&j->q, col, r0, r0 + m, j->n->value);
-    }
-  if (j->b || j->relu)
-    nn_conv_bias_act (y, len / (size_t) j->n->shape[3], (size_t) j->n->shape[3], j->b, j->relu);
-}
-
-static void
-transpose_forward (NnGraph *g, NnNode *n)
-{
-  TransposeJob j = { 0 };
-  j.n = n;
-  j.x = nn_in (g, n, 0);
-  j.w = nn_in (g, n, 1);
-  j.q = transpose_geom (g, n);
-  j.cin = j.x->shape[3];
-  j.in_rows = (size_t) j.x->shape[1] * (size_t) j.x->shape[2];
-  j.out_img = (size_t) n->shape[1] * (size_t) n->shape[2] * (size_t) n->shape[3];
-  size_t rows = (size_t) n->shape[0] * j.in_rows;
-  j.chunk = nn_conv_chunk_rows (j.q.k, rows);
-  j.b = nn_conv_bias_value (g, n);
-  j.relu = n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU;
-  int threads = nn_parallel_threads ();
-  j.tasks = n->shape[0] < 4 * threads ? n->shape[0] : 4 * threads;
-  if (rows == 0 || j.tasks < 1)
-    return;
-  nn_parallel_for (j.tasks, transpose_forward_task, &j);
-}
-
-static void
-transpose_backward (NnGraph *g, NnNode *n)
-{
-  NnNode *x = nn_in (g, n, 0), *w = nn_in (g, n, 1);
-  Geom q = transpose_geom (g, n);
-  int cin = x->shape[3];
-  size_t rows = (size_t) x->shape[0] * (size_t) x->shape[1] * (size_t) x->shape[2];
-  size_t chunk = nn_conv_chunk_rows (q.k, rows);
-  /* A fused ReLU is applied to the gradient in place: this node's gradient
-   * is read by nobody after its own backward. */
-  if (n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU)
-    nn_conv_relu_mask (n->grad, n->value, n->size, n->grad);
-  float *db = nn_conv_bias_grad (g, n);
-  if (db)
-    nn_conv_sum_rows (n->grad, n->size / (size_t) n->shape[3], (size_t) n->shape[3], db);
-  if (!x->grad && !w->grad)
-    return;
-  for (size_t r0 = 0; r0 < rows; r0 += chunk)
-    {
-      size_t m = rows - r0 < chunk ? rows - r0 : chunk;
-      nn_im2col (&q, n->grad, r0, r0 + m, n->aux);
-      if (x->grad)
-        nn_sgemm (CblasNoTrans, CblasNoTrans, (int) m, cin, (int) q.k,
-                     1.0f, n->aux, (int) q.k, w->value, cin, 1.0f,
-                     x->grad + r0 * (size_t) cin, cin);
-      if (w->grad)
-        nn_sgemm (CblasTrans, CblasNoTrans, (int) q.k, cin, (int) m,
-                     1.0f, n->aux, (int) q.k, x->value + r0 * (size_t) cin, cin, 1.0f,
-                     w->grad, cin);
-    }
-}
-
 /* ---- the op description (nn-ops.c lists it) ---------------------------- */
 
 const NnOpInfo nn_op_depthwise_conv2d_info = {
   "depthwise_conv2d", depthwise_shape, depthwise_forward, depthwise_backward
-};
-const NnOpInfo nn_op_conv2d_transpose_info = {
-  "conv2d_transpose", transpose_shape, transpose_forward, transpose_backward
 };

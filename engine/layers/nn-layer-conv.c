@@ -436,10 +436,10 @@ transpose_weights (const NnLayer *l, const NnShape *in, int n_in, NnWeightSpec *
 static int
 transpose_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, const int *w)
 {
-  /* No fused ReLU here: its backward would mask this layer's own output
-   * gradient in place, which inspectors (Grad-CAM) read. */
+  /* A fused ReLU: the op masks the output gradient in a buffer of its
+   * own, leaving this layer's gradient as inspectors (Grad-CAM) read it. */
   return lower_conv_op (ctx, l, NN_OP_CONV2D_TRANSPOSE, in[0], w[0],
-                        nn_layer_bool (l, "use_bias") ? w[1] : -1, FALSE);
+                        nn_layer_bool (l, "use_bias") ? w[1] : -1, TRUE);
 }
 
 const NnLayerType nn_layer_conv2d_transpose_type = {

@@ -7,7 +7,7 @@
 
 static const NnParamSpec sampling_params[] = {
   { "beta", NN_PARAM_FLOAT, "1", 0, 1000, NULL,
-    "Weight of the KL term in the loss (0: a plain autoencoder with noise)" },
+    "Weight of the KL term in the loss (0: a plain autoencoder with noise)", .runtime = 1 },
 };
 
 static gboolean

@@ -26,7 +26,13 @@ typedef struct {
   char       *prefix;
   int         depth;
   NnRef       top_ref;
+  GArray     *kls;         /* KlLayer: each KL node and its Sampling layer, any depth */
 } Compiler;
+
+typedef struct {
+  int      node;
+  NnLayer *layer;
+} KlLayer;
 
 /* Appends a probe for call ci of layer l of the model being lowered. */
 static void
@@ -200,6 +206,16 @@ lower_call (Compiler *cc, NnModel *m, int li, int ci, int **call_nodes, int **w_
     g->nodes[out].mask = g->nodes[in[0]].mask;
   if (top)
     note_nodes (cc, before, li);
+  /* Sampling's KL term, whose beta may change mid-run (nested too: the
+   * Model layer around it is not its layer). */
+  for (int n = before; n < g->n_nodes && !is_model_layer (l); n++)
+    if (g->nodes[n].op == NN_OP_KL)
+      {
+        KlLayer k = { n, l };
+        if (!cc->kls)
+          cc->kls = g_array_new (FALSE, FALSE, sizeof (KlLayer));
+        g_array_append_val (cc->kls, k);
+      }
   /* Layers whose rate may change mid-run (Dropout, SpatialDropout2D) keep
    * it in fp[0] of the op they add. */
   gboolean runtime_rate = FALSE;
@@ -424,29 +440,27 @@ compile_penalties (NnCompiled *c, NnModel *m, GArray *terms)
 }
 
 /* The KL terms of Sampling layers (their lowering added them, with beta in
- * fp[0]), appended to terms weighted by beta. */
+ * fp[0]), appended to terms, each through a scale by its beta that
+ * nn_compiled_sync_runtime updates (beta changes without a recompile). */
 static void
-compile_kl (NnCompiled *c, GArray *terms)
+compile_kl (NnCompiled *c, GArray *kls, GArray *terms)
 {
   NnGraph *g = c->g;
-  GArray *kls = g_array_new (FALSE, FALSE, sizeof (int));
-  int n_nodes = g->n_nodes;
-  for (int n = 0; n < n_nodes; n++)
+  c->n_kl = kls ? (int) kls->len : 0;
+  c->kl_nodes = g_new (int, MAX (c->n_kl, 1));
+  c->kl_scale_nodes = g_new (int, MAX (c->n_kl, 1));
+  c->kl_layers = g_new (NnLayer *, MAX (c->n_kl, 1));
+  for (int k = 0; k < c->n_kl; k++)
     {
-      if (g->nodes[n].op != NN_OP_KL)
-        continue;
-      g_array_append_val (kls, n);
-      int term = n;
-      if (g->nodes[n].fp[0] != 1.0f)
-        {
-          term = nn_graph_add (g, NN_OP_SCALE, &n, 1);
-          g->nodes[term].fp[0] = g->nodes[n].fp[0];
-          nn_graph_update_shapes (g, term);
-        }
+      KlLayer *kl = &g_array_index (kls, KlLayer, k);
+      int term = nn_graph_add (g, NN_OP_SCALE, &kl->node, 1);
+      g->nodes[term].fp[0] = g->nodes[kl->node].fp[0];
+      nn_graph_update_shapes (g, term);
       g_array_append_val (terms, term);
+      c->kl_nodes[k] = kl->node;
+      c->kl_scale_nodes[k] = term;
+      c->kl_layers[k] = kl->layer;
     }
-  c->n_kl = (int) kls->len;
-  c->kl_nodes = (int *) g_array_free (kls, FALSE);
 }
 
 /* The total loss: the one term, or their sum; -1 without any. */
@@ -720,6 +734,8 @@ nn_compile (NnModel *m, int max_batch, int flags, NnRng *rng, GError **error)
       g_array_free (cc.segments, TRUE);
       g_array_free (cc.dropouts, TRUE);
       g_array_free (cc.node_layer, TRUE);
+      if (cc.kls)
+        g_array_free (cc.kls, TRUE);
       nn_compiled_free (c);
       return NULL;
     }
@@ -728,7 +744,9 @@ nn_compile (NnModel *m, int max_batch, int flags, NnRng *rng, GError **error)
   GArray *terms = g_array_new (FALSE, FALSE, sizeof (int));
   compile_losses (c, m, terms);
   compile_penalties (c, m, terms);
-  compile_kl (c, terms);
+  compile_kl (c, cc.kls, terms);
+  if (cc.kls)
+    g_array_free (cc.kls, TRUE);
   compile_total_loss (c, terms);
   g_array_free (terms, TRUE);
   if (!compile_gradients (c, &cc, flags, limit, source, &fixed, error))
@@ -773,6 +791,12 @@ nn_compiled_sync_runtime (NnCompiled *c)
       c->g->nodes[c->penalty_nodes[k]].fp[0] = (float) nn_layer_float (l, "kernel_l1");
       c->g->nodes[c->penalty_nodes[k]].fp[1] = (float) nn_layer_float (l, "kernel_l2");
     }
+  for (int k = 0; k < c->n_kl; k++)
+    {
+      float beta = (float) nn_layer_float (c->kl_layers[k], "beta");
+      c->g->nodes[c->kl_nodes[k]].fp[0] = beta;
+      c->g->nodes[c->kl_scale_nodes[k]].fp[0] = beta;
+    }
 }
 
 void
@@ -793,6 +817,8 @@ nn_compiled_free (NnCompiled *c)
   g_free (c->penalty_nodes);
   g_free (c->penalty_layers);
   g_free (c->kl_nodes);
+  g_free (c->kl_scale_nodes);
+  g_free (c->kl_layers);
   for (int k = 0; k < c->n_probes; k++)
     g_free (c->probes[k].path);
   g_free (c->probes);

@@ -97,9 +97,11 @@ typedef struct {
   /* Weight-penalty nodes and their (top-level) layer (runtime L1/L2). */
   int      *penalty_nodes, *penalty_layers;
   int       n_penalty;
-  /* KL terms of Sampling layers (unweighted; beta scales what the loss
-   * adds), reported as kl_loss. */
-  int      *kl_nodes;
+  /* KL terms of Sampling layers at any depth (unweighted; beta scales
+   * what the loss adds, through kl_scale_nodes), reported as kl_loss;
+   * their layers, whose beta nn_compiled_sync_runtime reads. */
+  int      *kl_nodes, *kl_scale_nodes;
+  NnLayer **kl_layers;
   int       n_kl;
   /* NN_COMPILE_PROBES: every layer call at every depth, in forward (node)
    * order: each model's Input layers first, a Model layer's inner calls
@@ -123,7 +125,8 @@ NnCompiled *nn_compile       (NnModel *m, int max_batch, int flags, NnRng *rng,
 void        nn_compiled_free (NnCompiled *c);
 /* The node of a top-level tensor of the compiled model, or -1. */
 int         nn_compiled_ref_node (const NnCompiled *c, NnRef r);
-/* Updates runtime parameters (dropout rates) from the model's config. */
+/* Updates runtime parameters (dropout rates, L1/L2, Sampling's beta)
+ * from the model's config. */
 void        nn_compiled_sync_runtime (NnCompiled *c);
 
 /* ---- optimizers (nn-optim.c) ------------------------------------------ */

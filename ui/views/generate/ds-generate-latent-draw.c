@@ -105,9 +105,9 @@ _ds_latent_plane_geometry (DsGenerateLatent *l,
 {
   double e = l->grid_range > 0 ? l->grid_range : 1;
 
-  *half = MAX (10, MIN (width - LEGEND_W - 2 * PAD, height - 2 * PAD) / 2.0);
+  *half = MAX (10, MIN (width - LEGEND_W - 2 * PAD, height - 2 * PAD - 2 * AXIS_H) / 2.0);
   *cx = PAD + *half;
-  *cy = PAD + *half;
+  *cy = PAD + AXIS_H + *half;
   if (l->codes)
     for (int i = 0; i < l->codes->shape[0]; i++)
       {
@@ -141,6 +141,7 @@ _ds_latent_draw_scatter (cairo_t  *cr,
 {
   DsGenerateLatent *l = lat (data);
   double cx, cy, half, extent, x, y, x1, y1;
+  cairo_text_extents_t te;
   char buf[64];
 
   cairo_set_source_rgb (cr, 1, 1, 1);
@@ -149,6 +150,10 @@ _ds_latent_draw_scatter (cairo_t  *cr,
     return;
   _ds_latent_plane_geometry (l, width, height, &cx, &cy, &half, &extent);
   cairo_set_line_width (cr, 1);
+  /* The plot's frame: the axis names go outside it. */
+  cairo_set_source_rgb (cr, 0.7, 0.7, 0.7);
+  cairo_rectangle (cr, cx - half - 0.5, cy - half - 0.5, 2 * half + 1, 2 * half + 1);
+  cairo_stroke (cr);
   cairo_set_source_rgb (cr, 0.85, 0.85, 0.85);
   cairo_move_to (cr, cx - half, cy);
   cairo_line_to (cr, cx + half, cy);
@@ -214,6 +219,16 @@ _ds_latent_draw_scatter (cairo_t  *cr,
             }
         }
     }
+  /* Axis names outside the frame, z1 under it (right-aligned), z2 over it;
+   * before the pointer's decoding, which may cover them while dragged. */
+  cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_set_font_size (cr, 11);
+  g_snprintf (buf, sizeof buf, "z%d → (plot ±%.3g)", l->d1 + 1, extent);
+  cairo_text_extents (cr, buf, &te);
+  draw_text (cr, cx + half - te.x_advance, cy + half + AXIS_H - 3, buf);
+  g_snprintf (buf, sizeof buf, "z%d ↑", l->d2 + 1);
+  draw_text (cr, cx - half, cy - half - 5, buf);
+  cairo_new_path (cr);
   /* The dragged point and its decoding beside the pointer. */
   if (l->has_point && l->point_img)
     {
@@ -229,13 +244,7 @@ _ds_latent_draw_scatter (cairo_t  *cr,
       cairo_rectangle (cr, x1, y1, THUMB, THUMB);
       cairo_stroke (cr);
     }
-  /* Axis names and the legend. */
-  cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-  cairo_set_font_size (cr, 11);
-  g_snprintf (buf, sizeof buf, "z%d (±%.3g)", l->d1 + 1, extent);
-  draw_text (cr, cx + half - 70, cy - 4, buf);
-  g_snprintf (buf, sizeof buf, "z%d", l->d2 + 1);
-  draw_text (cr, cx + 4, cy - half + 10, buf);
+  /* The legend. */
   for (int c = 0; c < l->n_classes && c < 20; c++)
     {
       double rgb[3];

@@ -15,6 +15,8 @@
 #define MAX_CODES 5000
 #define LEGEND_W 120
 #define PAD 14
+/* Room above and below the scatter's square for its axis names. */
+#define AXIS_H 16
 /* Side of the decoding drawn beside the pointer, in pixels. */
 #define THUMB 72
 
