@@ -179,6 +179,9 @@ test_test_image (Ui            *ui,
   show_trained (ui);
   g_assert_cmpstr (ds_inspect_subject_get_model_text (subject), ==,
                    "The model as opened, with its saved weights");
+  /* The header names the model and its data. */
+  g_assert_cmpstr (ds_inspect_view_get_header (ui->view), ==,
+                   "fashion_small on fashion-mnist · The model as opened, with its saved weights");
   /* The browser's first page, and a filter that needs no prediction:
    * Fashion-MNIST's test split holds 1,000 pictures of each class. */
   g_assert_cmpuint (ds_inspect_view_get_n_thumbs (ui->view), ==, DS_INSPECT_PAGE_SIZE);

@@ -126,6 +126,8 @@ gboolean              ds_inspect_view_open_png        (DsInspectView *self,
                                                        const char    *path,
                                                        GError       **error);
 const char           *ds_inspect_view_get_conversion  (DsInspectView *self);
+/* The header over the pages: the model, its dataset, its weights. */
+const char           *ds_inspect_view_get_header      (DsInspectView *self);
 /* The input source shown: "browse" (test images) or "draw". */
 const char           *ds_inspect_view_get_source      (DsInspectView *self);
 void                  ds_inspect_view_set_source      (DsInspectView *self,
