@@ -287,6 +287,28 @@ heatmap_class_ready (gpointer data)
   return heatmap_ready (w->page) && ds_inspect_heatmaps_get_map_class (w->page) == w->c;
 }
 
+/* While a drop-down's list is open its tooltip stays away (it covered the
+ * list), and comes back when the list closes. */
+static void
+assert_tooltip_quiet_while_open (GtkWidget *drop)
+{
+  GtkWidget *popover = NULL;
+
+  for (GtkWidget *c = gtk_widget_get_first_child (drop); c; c = gtk_widget_get_next_sibling (c))
+    if (GTK_IS_POPOVER (c))
+      popover = c;
+  g_assert_nonnull (popover);
+  g_assert_nonnull (gtk_widget_get_tooltip_text (drop));
+  g_assert_true (gtk_widget_get_has_tooltip (drop));
+  gtk_popover_popup (GTK_POPOVER (popover));
+  ui_spin (100);
+  g_assert_true (gtk_widget_get_visible (popover));
+  g_assert_false (gtk_widget_get_has_tooltip (drop));
+  gtk_popover_popdown (GTK_POPOVER (popover));
+  ui_spin (100);
+  g_assert_true (gtk_widget_get_has_tooltip (drop));
+}
+
 static void
 test_heatmap_class (Ui            *ui,
                     gconstpointer  data)
@@ -306,6 +328,9 @@ test_heatmap_class (Ui            *ui,
   g_assert_cmpint (predicted, >=, 0);
   g_assert_cmpint (first->ndim, ==, 2);
   g_assert_cmpfloat (nn_tensor_max (first), <=, 1.0 + 1e-6);
+
+  assert_tooltip_quiet_while_open (GTK_WIDGET (ds_inspect_heatmaps_get_class_drop (page)));
+  assert_tooltip_quiet_while_open (GTK_WIDGET (ds_inspect_heatmaps_get_method_drop (page)));
 
   /* Another class, chosen by name in the dropdown (row 0: the predicted). */
   w.c = (predicted + 5) % 10;

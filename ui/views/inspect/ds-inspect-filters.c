@@ -12,6 +12,7 @@
 #include "ds-inspect-filters.h"
 #include "ds-inspect-panels-private.h"
 #include "ds-jobs.h"
+#include "ds-util.h"
 
 /* Channels per engine call: small enough that the grid fills in steadily,
  * large enough that the batch keeps the engine busy. */
@@ -773,6 +774,7 @@ ds_inspect_filters_init (DsInspectFilters *self)
   self->layer_drop = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_object_ref (self->layer_names)), NULL));
   gtk_label_set_mnemonic_widget (GTK_LABEL (label), GTK_WIDGET (self->layer_drop));
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->layer_drop), "The convolutional layer whose filters are drawn");
+  ds_quiet_tooltip_while_open (GTK_WIDGET (self->layer_drop));
   g_signal_connect_swapped (self->layer_drop, "notify::selected", G_CALLBACK (layer_selected_cb), self);
   gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->layer_drop));
   self->compute_button = gtk_button_new_with_mnemonic ("_Compute");

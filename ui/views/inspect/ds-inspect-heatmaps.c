@@ -9,6 +9,7 @@
 #include "ds-inspect-heatmaps.h"
 #include "ds-inspect-panels-private.h"
 #include "ds-jobs.h"
+#include "ds-util.h"
 
 #define N_METHODS 3
 
@@ -700,6 +701,9 @@ ds_inspect_heatmaps_init (DsInspectHeatmaps *self)
   gtk_widget_set_size_request (GTK_WIDGET (self->opacity_scale), 120, -1);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->opacity_scale), "How much of the map covers the input");
   labelled (bar, "_Opacity", GTK_WIDGET (self->opacity_scale));
+  ds_quiet_tooltip_while_open (GTK_WIDGET (self->method_drop));
+  ds_quiet_tooltip_while_open (GTK_WIDGET (self->class_drop));
+  ds_quiet_tooltip_while_open (GTK_WIDGET (self->layer_drop));
 
   self->message = GTK_LABEL (gtk_label_new (NULL));
   gtk_label_set_wrap (self->message, TRUE);
