@@ -8,6 +8,7 @@
  * within a second; pictures export to valid PNG and SVG files.
  * DEEPSCOPE_SCREENSHOTS=DIR also writes each page to DIR/inspect-*.png. */
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -520,6 +521,28 @@ test_export (Ui            *ui,
   g_assert_nonnull (error);
   g_assert_false (g_file_test (bad, G_FILE_TEST_EXISTS));
   g_rmdir (dir);
+
+  /* Side by side, one explanation's export is that picture alone (a
+   * third of the width), not the whole page of three. */
+  {
+    GtkWidget *picture = ds_inspect_heatmaps_get_picture (page);
+    cairo_surface_t *whole, *one;
+
+    gtk_check_button_set_active (ds_inspect_heatmaps_get_side_check (page), TRUE);
+    g_assert_true (ui_wait_for (heatmap_ready, page, 30000));
+    ui_spin (200);
+    whole = export_png (picture, "whole.png");
+    ds_inspect_drawing_set_export_part (DS_INSPECT_DRAWING (picture), 2);
+    one = export_png (picture, "occlusion.png");
+    g_test_message ("side by side: whole %d×%d, one %d×%d", cairo_image_surface_get_width (whole),
+                    cairo_image_surface_get_height (whole), cairo_image_surface_get_width (one),
+                    cairo_image_surface_get_height (one));
+    g_assert_cmpint (cairo_image_surface_get_height (one), ==, cairo_image_surface_get_height (whole));
+    g_assert_cmpint (abs (3 * cairo_image_surface_get_width (one)
+                          - cairo_image_surface_get_width (whole)), <=, 6);
+    cairo_surface_destroy (whole);
+    cairo_surface_destroy (one);
+  }
 }
 
 /* ---- a model without convolutions ----------------------------------------- */

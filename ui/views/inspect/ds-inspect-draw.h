@@ -84,6 +84,15 @@ void             ds_inspect_drawing_set_size   (DsInspectDrawing *self,
 /* The file name the export offers, without its extension ("grad-cam"). */
 void             ds_inspect_drawing_set_export_name (DsInspectDrawing *self,
                                                      const char       *name);
+/* The picture is n_parts equal columns side by side, each a picture of
+ * its own (1, the default: one picture): a right click exports the column
+ * under the pointer alone. */
+void             ds_inspect_drawing_set_parts  (DsInspectDrawing *self,
+                                                int               n_parts);
+/* The column the next export writes, as a right click on it would choose
+ * (tests); -1: the whole. */
+void             ds_inspect_drawing_set_export_part (DsInspectDrawing *self,
+                                                     int               part);
 /* Draws the picture at its allocated size (its natural size when it has
  * none) onto a file; TRUE on success. */
 gboolean         ds_inspect_drawing_export     (DsInspectDrawing *self,

@@ -562,6 +562,9 @@ settings_changed_cb (DsInspectHeatmaps *self)
 
   gtk_widget_set_visible (GTK_WIDGET (self->layer_drop), gradcam);
   gtk_widget_set_visible (self->layer_label, gradcam);
+  /* Side by side, a right click exports the one explanation under it. */
+  ds_inspect_drawing_set_parts (DS_INSPECT_DRAWING (self->picture),
+                                gtk_check_button_get_active (self->side_check) ? N_METHODS : 1);
   if (!self->syncing)
     request (self);
 }
