@@ -463,6 +463,12 @@ test_filters_cancel (Ui            *ui,
   g_assert_cmpint (filled, >, 0);
   g_assert_cmpint (filled, <, total);
   g_assert_true (strstr (gtk_label_get_text (ds_inspect_filters_get_message (page)), "Stopped") != NULL);
+  /* The unfinished filters are marked (crossed out) and counted in words. */
+  g_assert_true (ds_inspect_filters_is_stopped (page));
+  g_assert_cmpint (ds_inspect_filters_get_n_unfinished (page), >, 0);
+  g_assert_true (strstr (gtk_label_get_text (ds_inspect_filters_get_message (page)),
+                         "crossed out were not") != NULL);
+  maybe_screenshot (ui, "inspect-filters-stopped.png");
   /* Still alive and drawable. */
   ui_spin (200);
   g_assert_true (gtk_widget_get_mapped (ds_inspect_filters_get_grid (page)));
