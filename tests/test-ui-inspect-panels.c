@@ -107,10 +107,10 @@ ui_setup (Ui            *ui,
   ui->window = GTK_WINDOW (gtk_window_new ());
   gtk_window_set_default_size (ui->window, 1100, 760);
   ui->page = page_new (ui->subject);
-  gtk_widget_set_margin_start (ui->page, 12);
-  gtk_widget_set_margin_end (ui->page, 12);
-  gtk_widget_set_margin_top (ui->page, 12);
-  gtk_widget_set_margin_bottom (ui->page, 12);
+  /* No margins of its own: the page keeps them, as in the window (the
+   * filters and heat-map pages once touched its edges). */
+  g_assert_cmpint (gtk_widget_get_margin_start (gtk_widget_get_first_child (ui->page)), ==, 12);
+  g_assert_cmpint (gtk_widget_get_margin_end (gtk_widget_get_first_child (ui->page)), ==, 12);
   gtk_window_set_child (ui->window, ui->page);
   gtk_window_present (ui->window);
   g_assert_true (ui_wait_for (ui_widget_allocated, ui->page, 5000));

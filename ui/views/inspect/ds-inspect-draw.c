@@ -237,6 +237,15 @@ ds_inspect_draw_color_bar (cairo_t        *cr,
 static gboolean picture_exporting (GtkWidget *widget);
 
 void
+ds_inspect_page_margins (GtkWidget *page)
+{
+  gtk_widget_set_margin_start (page, 12);
+  gtk_widget_set_margin_end (page, 12);
+  gtk_widget_set_margin_top (page, 12);
+  gtk_widget_set_margin_bottom (page, 12);
+}
+
+void
 ds_inspect_text_color (GtkWidget *widget,
                        GdkRGBA   *out)
 {

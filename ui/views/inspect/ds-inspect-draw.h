@@ -65,6 +65,8 @@ void             ds_inspect_draw_color_bar (cairo_t        *cr,
                                             const GdkRGBA  *text);
 /* The colour of text drawn in widget's picture: the theme's foreground,
  * or near black while a DsInspectDrawing exports itself. */
+/* The 12-pixel margins every Inspect page keeps from the window's edges. */
+void             ds_inspect_page_margins   (GtkWidget      *page);
 void             ds_inspect_text_color     (GtkWidget      *widget,
                                             GdkRGBA        *out);
 

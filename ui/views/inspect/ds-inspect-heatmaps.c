@@ -681,6 +681,7 @@ ds_inspect_heatmaps_init (DsInspectHeatmaps *self)
 
   self->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
   gtk_widget_set_parent (self->box, GTK_WIDGET (self));
+  ds_inspect_page_margins (self->box);
   bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   gtk_box_append (GTK_BOX (self->box), bar);
 
