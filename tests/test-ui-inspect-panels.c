@@ -520,6 +520,30 @@ test_export (Ui            *ui,
   g_assert_no_error (error);
   g_assert_true (ui_wait_for (heatmap_ready, page, 30000));
   check_exports (ds_inspect_heatmaps_get_picture (page), dir, "heat-map");
+  /* One map as tall as the page leaves its colour bar's last label room
+   * below it: the export's bottom rows are blank paper (the picture and
+   * the "0.00" under the bar ran into the edge). */
+  {
+    GtkWidget *picture = ds_inspect_heatmaps_get_picture (page);
+    cairo_surface_t *s;
+    int w, h, stride, ink = 0;
+
+    g_assert_cmpint (gtk_widget_get_height (picture) + 56, <, gtk_widget_get_width (picture));
+    s = export_png (picture, "single.png");
+    w = cairo_image_surface_get_width (s);
+    h = cairo_image_surface_get_height (s);
+    stride = cairo_image_surface_get_stride (s);
+    for (int y = h - 4; y < h; y++)
+      for (int x = 0; x < w; x++)
+        {
+          guint32 px = ((const guint32 *) (cairo_image_surface_get_data (s) + y * stride))[x];
+
+          ink += (px & 0xffffff) != 0xffffff;
+        }
+    g_test_message ("single map: %d×%d, %d inked pixels in the last 4 rows", w, h, ink);
+    g_assert_cmpint (ink, ==, 0);
+    cairo_surface_destroy (s);
+  }
   /* A folder that does not exist: an error naming it, no file. */
   bad = g_build_filename (dir, "no-such-folder", "map.png", NULL);
   g_assert_false (ds_inspect_drawing_export (DS_INSPECT_DRAWING (ds_inspect_heatmaps_get_picture (page)),

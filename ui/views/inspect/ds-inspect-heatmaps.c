@@ -376,8 +376,10 @@ draw_panel (DsInspectHeatmaps *self,
 {
   HeatJob *job = self->shown;
   NnTensor *map = job->maps[m];
-  const double bar_w = 12, bar_space = 56, title_h = 22;
-  double side = MIN (width - bar_space, height - title_h), x, y;
+  /* below the picture, room for the half of the colour bar's last label
+   * that hangs under its end (a tall picture's "0.00" was cut) */
+  const double bar_w = 12, bar_space = 56, title_h = 22, bottom = 8;
+  double side = MIN (width - bar_space, height - title_h - bottom), x, y;
   g_autofree char *name = ds_inspect_subject_dup_class_name (self->subject, job->class_out);
   g_autofree char *title = NULL;
   GdkRGBA fg;
