@@ -36,6 +36,26 @@ parse_number (const char *text, double *out)
   return TRUE;
 }
 
+gboolean
+cli_parse_steps (const char *steps, const char *step_size, int *n, double *size, GError **error)
+{
+  gint64 v;
+  double d;
+  if (steps)
+    {
+      if (!g_ascii_string_to_signed (steps, 10, 1, 100000, &v, NULL))
+        return bad_value ("steps", "a whole number from 1 to 100000", steps, error);
+      *n = (int) v;
+    }
+  if (step_size)
+    {
+      if (!parse_number (step_size, &d) || !(d > 0))
+        return bad_value ("step-size", "a number above 0", step_size, error);
+      *size = d;
+    }
+  return TRUE;
+}
+
 /* --layers NAME[:WEIGHT],... (weight 1 when left out). */
 static gboolean
 parse_layers (const char *text, NnDreamConfig *cfg, GError **error)
@@ -100,18 +120,8 @@ cli_dream_check (const CliDreamOptions *o, NnDreamConfig *cfg, GError **error)
         return bad_value ("octave-scale", "a number from 1 to 4", o->octave_scale, error);
       cfg->octave_scale = d;
     }
-  if (o->steps)
-    {
-      if (!g_ascii_string_to_signed (o->steps, 10, 1, 100000, &v, NULL))
-        return bad_value ("steps", "a whole number from 1 to 100000", o->steps, error);
-      cfg->steps = (int) v;
-    }
-  if (o->step_size)
-    {
-      if (!parse_number (o->step_size, &d) || !(d > 0))
-        return bad_value ("step-size", "a number above 0", o->step_size, error);
-      cfg->step_size = d;
-    }
+  if (!cli_parse_steps (o->steps, o->step_size, &cfg->steps, &cfg->step_size, error))
+    return FALSE;
   if (o->max_loss)
     {
       if (!parse_number (o->max_loss, &d))

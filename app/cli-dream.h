@@ -23,6 +23,11 @@ typedef struct {
   gboolean    quiet;
 } CliDreamOptions;
 
+/* --steps N (1 to 100000) into *n and --step-size S (above 0) into *size,
+ * each when given (not NULL), or FALSE with a G_OPTION_ERROR naming the
+ * option. dream and `inspect filters` share them. */
+gboolean cli_parse_steps (const char *steps, const char *step_size, int *n, double *size,
+                          GError **error);
 /* Fills cfg (initialised by the caller) from o, or FALSE with a
  * G_OPTION_ERROR naming the option (a usage error: exit 2). */
 gboolean cli_dream_check (const CliDreamOptions *o, NnDreamConfig *cfg, GError **error);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli-dream.h"
 #include "cli-inspect.h"
 
 const char cli_inspect_what[] = "activations|filters|gradcam|saliency|occlusion|confusion";
@@ -20,6 +21,7 @@ enum {
   OPT_LAYER = 1 << 3,
   OPT_CLASS = 1 << 4,
   OPT_OUT   = 1 << 5,
+  OPT_STEPS = 1 << 6,
 };
 
 typedef enum {
@@ -37,7 +39,7 @@ static const struct {
   guint       options;
 } whats[] = {
   [WHAT_ACTIVATIONS] = { "activations", OPT_DATA | OPT_INDEX | OPT_IMAGE | OPT_LAYER | OPT_OUT },
-  [WHAT_FILTERS]     = { "filters", OPT_LAYER | OPT_OUT },
+  [WHAT_FILTERS]     = { "filters", OPT_LAYER | OPT_OUT | OPT_STEPS },
   [WHAT_GRADCAM]     = { "gradcam", OPT_DATA | OPT_INDEX | OPT_IMAGE | OPT_LAYER | OPT_CLASS
                                     | OPT_OUT },
   [WHAT_SALIENCY]    = { "saliency", OPT_DATA | OPT_INDEX | OPT_IMAGE | OPT_CLASS | OPT_OUT },
@@ -84,6 +86,8 @@ cli_inspect_check (const char *what, const CliInspectOptions *o, GError **error)
     { "layer", o->layer != NULL, OPT_LAYER },
     { "class", o->class_text != NULL, OPT_CLASS },
     { "out", o->out != NULL, OPT_OUT },
+    { "steps", o->steps != NULL, OPT_STEPS },
+    { "step-size", o->step_size != NULL, OPT_STEPS },
   };
   for (guint k = 0; k < G_N_ELEMENTS (used); k++)
     if (used[k].given && !(whats[w].options & used[k].bit))
@@ -111,6 +115,10 @@ cli_inspect_check (const char *what, const CliInspectOptions *o, GError **error)
                      "--%s takes a value, not an empty text", texts[k].name);
         return FALSE;
       }
+  int steps;
+  double step_size;
+  if (!cli_parse_steps (o->steps, o->step_size, &steps, &step_size, error))
+    return FALSE;
   if (o->out && !g_str_has_suffix (o->out, ".png") && !g_str_has_suffix (o->out, ".PNG"))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
@@ -136,6 +144,8 @@ typedef struct {
   /* the one input of activations and the explanations */
   NnTensor                *input;      /* (1, input shape...) */
   char                    *input_text; /* "test sample 3 of fashion-mnist", "digit.png" */
+  char                    *conversion; /* --image: what was converted, "" when nothing */
+  int                      file_shape[3]; /* --image: the file's (height, width, channels) */
   int                      test_index; /* position in the test split, or -1 */
   int                      truth;      /* its true class, or -1 */
 } Ctx;
@@ -147,6 +157,7 @@ ctx_clear (Ctx *c)
   g_clear_pointer (&c->ds, nn_dataset_free);
   g_clear_pointer (&c->input, nn_tensor_free);
   g_clear_pointer (&c->input_text, g_free);
+  g_clear_pointer (&c->conversion, g_free);
 }
 
 static gboolean
@@ -362,7 +373,7 @@ load_input (Ctx *c, GError **error)
         {
           g_autofree char *want = shape_text (c->in_ndim, c->in_shape);
           g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                       "--image: %s's input is %s, not an image of 1 (gray) or 3 (RGB) "
+                       "--image: %s's input is %s, not an image of 1 (grey) or 3 (RGB) "
                        "channels; use --index to pick a sample of its dataset", c->path, want);
           return FALSE;
         }
@@ -384,16 +395,19 @@ load_input (Ctx *c, GError **error)
         }
       GString *did = g_string_new (NULL);
       if (fc != ch)
-        g_string_append (did, ch == 1 ? "converted from colour to gray (luma)"
-                                      : "converted from gray to RGB");
+        g_string_append (did, ch == 1 ? "converted from colour to grey (luma)"
+                                      : "converted from grey to RGB");
       if (fw != w || fh != h)
         g_string_append_printf (did, "%sresized from %dx%d to %dx%d (%s)", did->len ? ", " : "",
                                 fw, fh, w, h,
                                 fw * fh > w * h ? "area average" : "bilinear");
       if (!o->quiet)
-        fprintf (stderr, "%s: %dx%d %s%s%s\n", o->image, fw, fh, fc == 1 ? "gray" : "colour",
+        fprintf (stderr, "%s: %dx%d %s%s%s\n", o->image, fw, fh, fc == 1 ? "grey" : "colour",
                  did->len ? ", " : " (no conversion)", did->str);
-      g_string_free (did, TRUE);
+      c->conversion = g_string_free (did, FALSE);
+      c->file_shape[0] = fh;
+      c->file_shape[1] = fw;
+      c->file_shape[2] = fc;
       c->input_text = g_strdup (o->image);
       return TRUE;
     }
@@ -510,7 +524,12 @@ set_input (Ctx *c, JsonBuilder *b)
   json_builder_set_member_name (b, "input");
   json_builder_begin_object (b);
   if (c->o->image)
-    set_string (b, "image", c->o->image);
+    {
+      set_string (b, "image", c->o->image);
+      /* the file as it was, and what made it the model's input */
+      set_shape (b, "file_shape", 3, c->file_shape);
+      set_string (b, "conversion", *c->conversion ? c->conversion : "none");
+    }
   else
     {
       set_string (b, "dataset", c->ds->name);
@@ -601,7 +620,7 @@ grid_size (int n, int *cols, int *rows)
 }
 
 /* One input (h, w, ch) as display values in [0, 1] per pixel and colour:
- * gray or RGB, stretched over its own range. rgb gets h * w * 3. */
+ * grey or RGB, stretched over its own range. rgb gets h * w * 3. */
 static void
 input_to_display (const float *x, int h, int w, int ch, float *rgb)
 {
@@ -686,7 +705,7 @@ image_grid (const float *img, int n, int h, int w, int ch)
 
 /* The map (mh, mw), values in [0, 1], laid over the input (h, w, ch):
  * sampled bilinearly at the picture's resolution (a coarse Grad-CAM map is
- * stretched over the whole image), coloured, and blended over a gray-level
+ * stretched over the whole image), coloured, and blended over a grey-level
  * copy of the input more strongly where it is hot. */
 static Picture *
 overlay (const float *input, int h, int w, int ch, const float *map, int mh, int mw)
@@ -710,10 +729,10 @@ overlay (const float *input, int h, int w, int ch, const float *map, int mh, int
         guint8 heat[3];
         colormap (v, heat);
         const float *in = rgb + ((size_t) (y / s) * w + x / s) * 3;
-        double gray = (in[0] + in[1] + in[2]) / 3.0, a = 0.35 + 0.45 * CLAMP (v, 0, 1);
+        double grey = (in[0] + in[1] + in[2]) / 3.0, a = 0.35 + 0.45 * CLAMP (v, 0, 1);
         guint8 *o = picture_at (p, x, y);
         for (int k = 0; k < 3; k++)
-          o[k] = (guint8) lround ((1 - a) * 255 * gray + a * heat[k]);
+          o[k] = (guint8) lround ((1 - a) * 255 * grey + a * heat[k]);
       }
   return p;
 }
@@ -920,6 +939,10 @@ run_filters (Ctx *c, GError **error)
     channels[k] = k;
   NnFilterConfig cfg;
   nn_filter_config_init (&cfg);
+  /* checked by cli_inspect_check */
+  double step_size = cfg.step_size;
+  (void) cli_parse_steps (c->o->steps, c->o->step_size, &cfg.steps, &step_size, NULL);
+  cfg.step_size = (float) step_size;
   g_autofree double *gains = g_new (double, n);
   g_autoptr (NnTensor) images = nn_inspector_filters (c->in, probe, channels, n, &cfg,
                                                       tty () && !c->o->quiet && !c->o->json
@@ -972,8 +995,8 @@ run_filters (Ctx *c, GError **error)
       print_json (b);
       return 0;
     }
-  printf ("%s (%s, output %d channels): %d steps of gradient ascent from gray\n", pr->path,
-          pr->layer_type, n, cfg.steps);
+  printf ("%s (%s, output %d channels): %d step%s of gradient ascent (step size %g) from grey\n",
+          pr->path, pr->layer_type, n, cfg.steps, cfg.steps == 1 ? "" : "s", cfg.step_size);
   printf ("gain = the filter's mean activation on its pattern / on the starting image\n");
   for (int k = 0; k < n; k++)
     printf ("%s%4d %9.4g", k % 6 ? "   " : k ? "\n" : "", k, gains[k]);
@@ -1124,7 +1147,7 @@ run_explain (Ctx *c, GError **error)
   printf ("\nPrediction: %s (%.1f%%)\n", pname, 100 * prob[predicted]);
   static const char *titles[] = {
     [WHAT_GRADCAM] = "Grad-CAM", [WHAT_SALIENCY] = "Saliency (|d score / d input|)",
-    [WHAT_OCCLUSION] = "Occlusion (probability drop under a gray patch)",
+    [WHAT_OCCLUSION] = "Occlusion (probability drop under a grey patch)",
   };
   printf ("%s for %s (%.1f%%)", titles[c->what], cname, 100 * score);
   if (layer)

@@ -15,6 +15,8 @@ typedef struct {
   const char *layer;       /* --layer NAME, or NULL */
   const char *class_text;  /* --class: a class number or name, or NULL */
   const char *out;         /* --out FILE.png, or NULL */
+  const char *steps;       /* filters: --steps N, or NULL */
+  const char *step_size;   /* filters: --step-size S, or NULL */
   gboolean    index_given;
   int         index;       /* --index N (at least 0), 0 when not given */
   gboolean    json;

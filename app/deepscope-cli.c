@@ -137,6 +137,7 @@ usage (FILE *f)
          "                {activations|filters|gradcam|saliency|occlusion|confusion}\n"
          "                [--data NAME|PATH] [--index N | --image FILE.png] [--layer NAME]\n"
          "                [--class C] [--out FILE.png] [--json]\n"
+         "                (filters also [--steps N] [--step-size S])\n"
          "  deepscope-cli dream MODEL.json --out OUT.png [--image IN.png | --index N]\n"
          "                [--layers NAME:WEIGHT,...] [--octaves N] [--octave-scale S]\n"
          "                [--steps N] [--step-size S] [--max-loss L] [--quiet]\n"
@@ -189,9 +190,9 @@ parse_args (int *argc, char ***argv, Options *o, GError **error)
     { "octave-scale", 0, 0, G_OPTION_ARG_STRING, &o->octave_scale,
       "dream: each octave's size over the last's (1 to 4; default 1.4)", "S" },
     { "steps", 0, 0, G_OPTION_ARG_STRING, &o->steps,
-      "dream: gradient-ascent steps per octave (default 20)", "N" },
+      "dream: gradient-ascent steps per octave (default 20); inspect filters: steps (default 40)", "N" },
     { "step-size", 0, 0, G_OPTION_ARG_STRING, &o->step_size,
-      "dream: the step, in input units (default 0.01)", "S" },
+      "dream: the step, in input units (default 0.01); inspect filters: the step (default 0.2)", "S" },
     { "max-loss", 0, 0, G_OPTION_ARG_STRING, &o->max_loss,
       "dream: an octave stops once its loss passes this (default: no limit)", "L" },
     /* Its bytes as given (no conversion by GOption, which only says
@@ -324,8 +325,8 @@ check_options (Options *o, const char *cmd, guint cmd_bit, GError **error)
     { "layers", o->layers != NULL, CMD_DREAM },
     { "octaves", o->octaves != NULL, CMD_DREAM },
     { "octave-scale", o->octave_scale != NULL, CMD_DREAM },
-    { "steps", o->steps != NULL, CMD_DREAM },
-    { "step-size", o->step_size != NULL, CMD_DREAM },
+    { "steps", o->steps != NULL, CMD_DREAM | CMD_INSPECT },
+    { "step-size", o->step_size != NULL, CMD_DREAM | CMD_INSPECT },
     { "max-loss", o->max_loss != NULL, CMD_DREAM },
     { "seed-text", o->gen_seed_text != NULL, CMD_GENERATE },
     { "length", o->length != NULL, CMD_GENERATE },
@@ -1079,7 +1080,8 @@ main (int argc, char **argv)
     }
   CliInspectOptions io = {
     .data = o.data, .image = o.image, .layer = o.layer, .class_text = o.class_text,
-    .out = o.out, .index_given = o.index_text != NULL, .json = o.json, .quiet = o.quiet,
+    .out = o.out, .steps = o.steps, .step_size = o.step_size,
+    .index_given = o.index_text != NULL, .json = o.json, .quiet = o.quiet,
   };
   CliDreamOptions dopt = {
     .data = o.data, .image = o.image, .out = o.out, .layers = o.layers, .octaves = o.octaves,

@@ -22,8 +22,9 @@ extern "C" {
 void         nn_init                    (int argc, char **argv);
 /* An interactive program (the app) calls this before nn_init: the engine's
  * compute threads (its pool and the trainer's thread) then run `nice`
- * steps (0 to 19) nicer than the rest, so the main loop gets a core the
- * moment it has a frame to draw while training fills both. */
+ * steps (0 to 19) nicer than the rest, and as SCHED_BATCH (a waking
+ * compute thread never preempts the thread on its core), so the main loop
+ * gets a core the moment it has a frame to draw while training fills both. */
 void         nn_set_compute_nice        (int nice);
 /* Gives the calling thread that lower priority (the pool's threads and the
  * trainer's thread call it as they start). */

@@ -189,8 +189,23 @@ test_inspect_filters (void)
   g_autofree char *out = NULL, *err = NULL;
   const char *targs[] = { "inspect", model, "filters", "--layer", "conv2", NULL };
   g_assert_cmpint (run (targs, &out, &err), ==, 0);
-  g_assert_nonnull (strstr (out, "conv2 (Conv2D, output 64 channels)"));
+  g_assert_nonnull (strstr (out, "conv2 (Conv2D, output 64 channels): 40 steps of gradient "
+                                 "ascent (step size 0.2) from grey"));
   g_assert_nonnull (strstr (out, "median gain"));
+
+  /* --steps and --step-size reach the ascent: one small step gains less
+   * than forty */
+  const char *sargs[] = { "inspect", model, "filters", "--steps", "1", "--step-size", "0.05",
+                          "--json", NULL };
+  g_autoptr (JsonNode) one = inspect_json (sargs, NULL);
+  JsonObject *so = json_node_get_object (one);
+  g_assert_cmpint (json_object_get_int_member (so, "steps"), ==, 1);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (so, "step_size"), 0.05, 1e-6);
+  JsonArray *one_gains = json_object_get_array_member (so, "gains");
+  double below = 0;
+  for (guint k = 0; k < 32; k++)
+    below += json_array_get_double_element (one_gains, k) < json_array_get_double_element (gains, k);
+  g_assert_cmpfloat (below, >=, 28);
 }
 
 typedef enum {
@@ -311,7 +326,7 @@ test_inspect_saliency (void)
 }
 
 /* Occlusion of a PNG given with --image: 56x56 colour, converted to the
- * model's 28x28 gray and said so; raw drops at the input's resolution. */
+ * model's 28x28 grey and said so, on stderr and in the JSON; raw drops at the input's resolution. */
 static void
 test_inspect_occlusion_image (void)
 {
@@ -335,11 +350,17 @@ test_inspect_occlusion_image (void)
   g_autofree char *err = NULL;
   g_autoptr (JsonNode) root = inspect_json (args, &err);
   g_test_message ("stderr: %s", err);
-  g_assert_nonnull (strstr (err, "56x56 colour, converted from colour to gray (luma), "
+  g_assert_nonnull (strstr (err, "56x56 colour, converted from colour to grey (luma), "
                                  "resized from 56x56 to 28x28"));
   JsonObject *o = check_map (root, "occlusion", 28, 28, MAP_RAW);
   JsonObject *input = json_object_get_object_member (o, "input");
   g_assert_cmpstr (json_object_get_string_member (input, "image"), ==, image);
+  g_assert_nonnull (strstr (json_object_get_string_member (input, "conversion"),
+                            "converted from colour to grey (luma), resized from 56x56 to 28x28"));
+  JsonArray *file_shape = json_object_get_array_member (input, "file_shape");
+  g_assert_cmpuint (json_array_get_length (file_shape), ==, 3);
+  g_assert_cmpint (json_array_get_int_element (file_shape, 0), ==, 56);
+  g_assert_cmpint (json_array_get_int_element (file_shape, 2), ==, 3);
   g_assert_false (json_object_has_member (input, "label"));
   /* drops of a probability: within [-1, 1], some of them not zero */
   g_assert_cmpfloat (json_object_get_double_member (o, "min"), >=, -1);
@@ -464,6 +485,9 @@ static const BadInspect bad_inspect[] = {
   { { "@M", "gradcam", "--index", "1", "--image", "a.png" }, 2, "--index and --image", NULL },
   { { "@M", "filters", "--class", "1" }, 2, "--class", "not an option of “inspect filters”" },
   { { "@M", "filters", "--index", "1" }, 2, "--index", "not an option" },
+  { { "@M", "filters", "--steps", "0" }, 2, "--steps", "from 1 to 100000" },
+  { { "@M", "filters", "--step-size", "-1" }, 2, "--step-size", "above 0" },
+  { { "@M", "gradcam", "--steps", "5" }, 2, "--steps", "not an option of “inspect gradcam”" },
   { { "@M", "confusion", "--out", "c.png" }, 2, "--out", "not an option" },
   { { "@M", "saliency", "--layer", "conv1" }, 2, "--layer", "not an option" },
   { { "@M", "gradcam", "--out", "cam.jpg" }, 2, "--out", ".png" },
@@ -471,7 +495,7 @@ static const BadInspect bad_inspect[] = {
   { { "@M", "activations", "--count", "3" }, 2, "--count", "not an option of “inspect”" },
   { { "@S", "gradcam" }, 1, "no layer with an image-like output", "saliency" },
   { { "@S", "filters" }, 1, "no layer with an image-like output", NULL },
-  { { "@S", "occlusion", "--image", "x.png" }, 1, "not an image of 1 (gray) or 3 (RGB)", NULL },
+  { { "@S", "occlusion", "--image", "x.png" }, 1, "not an image of 1 (grey) or 3 (RGB)", NULL },
 };
 
 static void
@@ -529,7 +553,7 @@ dream_octaves (const char *out, int *w, int *h, double *start, double *end, int 
   return n;
 }
 
-/* A 64 x 48 gray PNG of soft stripes, dreamed at its own size with two
+/* A 64 x 48 grey PNG of soft stripes, dreamed at its own size with two
  * octaves on fashion_small's conv2; then test sample 2 upscaled to 256 x
  * 256 (as the Generate view does) with the default layers (conv1 and conv2). */
 static void

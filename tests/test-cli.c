@@ -97,6 +97,13 @@ test_two_outputs_and_kfold (void)
       folds++;
   g_assert_cmpint (folds, ==, 4);
   g_assert_true (json_object_has_member (obj (k, k->len - 2), "mean_val_mae"));
+
+  /* One epoch is said in the singular. */
+  g_autofree char *oout = NULL, *oerr = NULL;
+  const char *oargs[] = { "train", test_sample ("two_inputs_two_outputs.json"), "--epochs", "1",
+                          NULL };
+  g_assert_cmpint (run (oargs, &oout, &oerr), ==, 0);
+  g_assert_nonnull (strstr (oerr, " training samples, 1 epoch, batch "));
 }
 
 static void

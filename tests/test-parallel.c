@@ -3,11 +3,17 @@
  * exactly once on a valid thread index, loops from two threads at once and
  * loops inside loops run (alone) and finish, and nn_sgemm split by rows or
  * by columns matches one plain sgemm for every transpose combination. */
+#define _GNU_SOURCE
 #include <glib.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <math.h>
 #include <string.h>
 
 #include "nn-parallel-private.h"
+#include "nn-tensor.h"
 
 #define N_TASKS 1000
 
@@ -197,6 +203,41 @@ test_sgemm_split (void)
     }
 }
 
+typedef struct
+{
+  int nice, policy;
+} Priority;
+
+static gpointer
+enter_thread (gpointer data)
+{
+  Priority *p = data;
+  id_t tid = (id_t) syscall (SYS_gettid);
+  nn_compute_thread_enter ();
+  p->nice = getpriority (PRIO_PROCESS, tid);
+  p->policy = sched_getscheduler (0);
+  return NULL;
+}
+
+/* A compute thread of an interactive program runs nicer than the rest
+ * and as SCHED_BATCH, so that it never preempts the main loop on waking;
+ * with no nice asked for it is left alone. */
+static void
+test_compute_priority (void)
+{
+  Priority p;
+
+  nn_set_compute_nice (0);
+  g_thread_join (g_thread_new ("plain", enter_thread, &p));
+  g_assert_cmpint (p.policy, ==, SCHED_OTHER);
+  g_assert_cmpint (p.nice, ==, getpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid)));
+  nn_set_compute_nice (5);
+  g_thread_join (g_thread_new ("niced", enter_thread, &p));
+  g_assert_cmpint (p.policy, ==, SCHED_BATCH);
+  g_assert_cmpint (p.nice, >=, 5);
+  nn_set_compute_nice (0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -207,5 +248,6 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/parallel/nested", test_nested);
   g_test_add_func ("/engine/parallel/two-callers", test_two_callers);
   g_test_add_func ("/engine/parallel/sgemm-split", test_sgemm_split);
+  g_test_add_func ("/engine/parallel/compute-priority", test_compute_priority);
   return g_test_run ();
 }

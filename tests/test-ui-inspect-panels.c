@@ -8,6 +8,7 @@
  * within a second; pictures export to valid PNG and SVG files.
  * DEEPSCOPE_SCREENSHOTS=DIR also writes each page to DIR/inspect-*.png. */
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -106,10 +107,10 @@ ui_setup (Ui            *ui,
   ui->window = GTK_WINDOW (gtk_window_new ());
   gtk_window_set_default_size (ui->window, 1100, 760);
   ui->page = page_new (ui->subject);
-  gtk_widget_set_margin_start (ui->page, 12);
-  gtk_widget_set_margin_end (ui->page, 12);
-  gtk_widget_set_margin_top (ui->page, 12);
-  gtk_widget_set_margin_bottom (ui->page, 12);
+  /* No margins of its own: the page keeps them, as in the window (the
+   * filters and heat-map pages once touched its edges). */
+  g_assert_cmpint (gtk_widget_get_margin_start (gtk_widget_get_first_child (ui->page)), ==, 12);
+  g_assert_cmpint (gtk_widget_get_margin_end (gtk_widget_get_first_child (ui->page)), ==, 12);
   gtk_window_set_child (ui->window, ui->page);
   gtk_window_present (ui->window);
   g_assert_true (ui_wait_for (ui_widget_allocated, ui->page, 5000));
@@ -287,6 +288,28 @@ heatmap_class_ready (gpointer data)
   return heatmap_ready (w->page) && ds_inspect_heatmaps_get_map_class (w->page) == w->c;
 }
 
+/* While a drop-down's list is open its tooltip stays away (it covered the
+ * list), and comes back when the list closes. */
+static void
+assert_tooltip_quiet_while_open (GtkWidget *drop)
+{
+  GtkWidget *popover = NULL;
+
+  for (GtkWidget *c = gtk_widget_get_first_child (drop); c; c = gtk_widget_get_next_sibling (c))
+    if (GTK_IS_POPOVER (c))
+      popover = c;
+  g_assert_nonnull (popover);
+  g_assert_nonnull (gtk_widget_get_tooltip_text (drop));
+  g_assert_true (gtk_widget_get_has_tooltip (drop));
+  gtk_popover_popup (GTK_POPOVER (popover));
+  ui_spin (100);
+  g_assert_true (gtk_widget_get_visible (popover));
+  g_assert_false (gtk_widget_get_has_tooltip (drop));
+  gtk_popover_popdown (GTK_POPOVER (popover));
+  ui_spin (100);
+  g_assert_true (gtk_widget_get_has_tooltip (drop));
+}
+
 static void
 test_heatmap_class (Ui            *ui,
                     gconstpointer  data)
@@ -306,6 +329,9 @@ test_heatmap_class (Ui            *ui,
   g_assert_cmpint (predicted, >=, 0);
   g_assert_cmpint (first->ndim, ==, 2);
   g_assert_cmpfloat (nn_tensor_max (first), <=, 1.0 + 1e-6);
+
+  assert_tooltip_quiet_while_open (GTK_WIDGET (ds_inspect_heatmaps_get_class_drop (page)));
+  assert_tooltip_quiet_while_open (GTK_WIDGET (ds_inspect_heatmaps_get_method_drop (page)));
 
   /* Another class, chosen by name in the dropdown (row 0: the predicted). */
   w.c = (predicted + 5) % 10;
@@ -437,6 +463,12 @@ test_filters_cancel (Ui            *ui,
   g_assert_cmpint (filled, >, 0);
   g_assert_cmpint (filled, <, total);
   g_assert_true (strstr (gtk_label_get_text (ds_inspect_filters_get_message (page)), "Stopped") != NULL);
+  /* The unfinished filters are marked (crossed out) and counted in words. */
+  g_assert_true (ds_inspect_filters_is_stopped (page));
+  g_assert_cmpint (ds_inspect_filters_get_n_unfinished (page), >, 0);
+  g_assert_true (strstr (gtk_label_get_text (ds_inspect_filters_get_message (page)),
+                         "crossed out were not") != NULL);
+  maybe_screenshot (ui, "inspect-filters-stopped.png");
   /* Still alive and drawable. */
   ui_spin (200);
   g_assert_true (gtk_widget_get_mapped (ds_inspect_filters_get_grid (page)));
@@ -488,6 +520,30 @@ test_export (Ui            *ui,
   g_assert_no_error (error);
   g_assert_true (ui_wait_for (heatmap_ready, page, 30000));
   check_exports (ds_inspect_heatmaps_get_picture (page), dir, "heat-map");
+  /* One map as tall as the page leaves its colour bar's last label room
+   * below it: the export's bottom rows are blank paper (the picture and
+   * the "0.00" under the bar ran into the edge). */
+  {
+    GtkWidget *picture = ds_inspect_heatmaps_get_picture (page);
+    cairo_surface_t *s;
+    int w, h, stride, ink = 0;
+
+    g_assert_cmpint (gtk_widget_get_height (picture) + 56, <, gtk_widget_get_width (picture));
+    s = export_png (picture, "single.png");
+    w = cairo_image_surface_get_width (s);
+    h = cairo_image_surface_get_height (s);
+    stride = cairo_image_surface_get_stride (s);
+    for (int y = h - 4; y < h; y++)
+      for (int x = 0; x < w; x++)
+        {
+          guint32 px = ((const guint32 *) (cairo_image_surface_get_data (s) + y * stride))[x];
+
+          ink += (px & 0xffffff) != 0xffffff;
+        }
+    g_test_message ("single map: %d×%d, %d inked pixels in the last 4 rows", w, h, ink);
+    g_assert_cmpint (ink, ==, 0);
+    cairo_surface_destroy (s);
+  }
   /* A folder that does not exist: an error naming it, no file. */
   bad = g_build_filename (dir, "no-such-folder", "map.png", NULL);
   g_assert_false (ds_inspect_drawing_export (DS_INSPECT_DRAWING (ds_inspect_heatmaps_get_picture (page)),
@@ -495,6 +551,28 @@ test_export (Ui            *ui,
   g_assert_nonnull (error);
   g_assert_false (g_file_test (bad, G_FILE_TEST_EXISTS));
   g_rmdir (dir);
+
+  /* Side by side, one explanation's export is that picture alone (a
+   * third of the width), not the whole page of three. */
+  {
+    GtkWidget *picture = ds_inspect_heatmaps_get_picture (page);
+    cairo_surface_t *whole, *one;
+
+    gtk_check_button_set_active (ds_inspect_heatmaps_get_side_check (page), TRUE);
+    g_assert_true (ui_wait_for (heatmap_ready, page, 30000));
+    ui_spin (200);
+    whole = export_png (picture, "whole.png");
+    ds_inspect_drawing_set_export_part (DS_INSPECT_DRAWING (picture), 2);
+    one = export_png (picture, "occlusion.png");
+    g_test_message ("side by side: whole %d×%d, one %d×%d", cairo_image_surface_get_width (whole),
+                    cairo_image_surface_get_height (whole), cairo_image_surface_get_width (one),
+                    cairo_image_surface_get_height (one));
+    g_assert_cmpint (cairo_image_surface_get_height (one), ==, cairo_image_surface_get_height (whole));
+    g_assert_cmpint (abs (3 * cairo_image_surface_get_width (one)
+                          - cairo_image_surface_get_width (whole)), <=, 6);
+    cairo_surface_destroy (whole);
+    cairo_surface_destroy (one);
+  }
 }
 
 /* ---- a model without convolutions ----------------------------------------- */

@@ -179,6 +179,9 @@ test_test_image (Ui            *ui,
   show_trained (ui);
   g_assert_cmpstr (ds_inspect_subject_get_model_text (subject), ==,
                    "The model as opened, with its saved weights");
+  /* The header names the model and its data. */
+  g_assert_cmpstr (ds_inspect_view_get_header (ui->view), ==,
+                   "fashion_small on fashion-mnist · The model as opened, with its saved weights");
   /* The browser's first page, and a filter that needs no prediction:
    * Fashion-MNIST's test split holds 1,000 pictures of each class. */
   g_assert_cmpuint (ds_inspect_view_get_n_thumbs (ui->view), ==, DS_INSPECT_PAGE_SIZE);
@@ -385,6 +388,20 @@ test_png (Ui            *ui,
                    ==, "shape.png");
   g_assert_true (ui_wait_for (computed_past, &c, 30000));
   g_assert_true (ui_wait_for (shows_latest, ui->view, 30000));
+
+  /* The same shape dark on white, opened from the Draw page: flagged as
+   * the reverse of the training pictures (light on dark), and the Draw
+   * toggle lets go, since the drawing is no longer the input. */
+  for (int i = 0; i < 40 * 30 * 3; i++)
+    px[i] = 255 - px[i];
+  g_assert_true (nn_png_write (path, px, 40, 30, 3, &error));
+  ds_inspect_view_set_source (ui->view, "draw");
+  g_assert_true (ds_inspect_view_open_png (ui->view, path, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (ds_inspect_view_get_conversion (ui->view), ==,
+                   "RGB 40×30 → grey 28×28\nDark on light, the reverse of the training "
+                   "pictures (light on dark): the prediction may mean little");
+  g_assert_cmpstr (ds_inspect_view_get_source (ui->view), ==, "browse");
   g_unlink (path);
   g_rmdir (dir);
 }
@@ -478,6 +495,9 @@ test_live (Ui            *ui,
   cfg.batch_size = 32;
   cfg.validation_split = 0;
   cfg.snapshot_every = 2;
+  /* The person looks at the wrong ones: the filter stays as the run
+   * starts and its snapshots arrive. */
+  ds_inspect_view_set_filter (ui->view, 1);
   run = ds_training_run_new ("Run 2", model, ds, &cfg, TRUE);
   ds_document_add_run (ui->doc, run);
   ds_document_set_current_run (ui->doc, run);
@@ -491,6 +511,7 @@ test_live (Ui            *ui,
              ds_training_run_get_step (run), ds_training_run_get_epoch (run),
              ds_training_run_is_live (run));
   g_assert_true (g_str_has_prefix (ds_inspect_subject_get_model_text (a.subject), "Run 2, epoch "));
+  g_assert_cmpuint (ds_inspect_view_get_filter (ui->view), ==, 1);
   c.n = ds_inspect_view_get_n_computed (ui->view);
   g_assert_true (ds_inspect_subject_open_test_sample (a.subject, 3));
   /* Shown while the run trains, though its weights move on meanwhile. */

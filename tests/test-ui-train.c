@@ -1089,8 +1089,8 @@ train_rate_while (Ui            *ui,
 }
 
 /* The Inspect view following a live run: training keeps at least 85 % of
- * its speed with the Train view shown (the median of three rounds), and the
- * frames keep coming. The rounds alternate the two views so that a change
+ * its speed with the Train view shown (the median of three rounds), and no
+ * frame waits more than 33 ms. The rounds alternate the two views so that a change
  * in the machine's load falls on both. */
 static void
 test_stalls_inspect (Ui            *ui,
@@ -1163,15 +1163,19 @@ test_stalls_inspect (Ui            *ui,
   g_assert_cmpint (s.worst_busy, <, 33000);
   if (others < 0.25)
     {
-      /* The wall-clock gaps are reported, not asserted: with training on
-       * both cores the main thread sometimes waits for one (29 to 61 ms at
-       * worst in runs here, against at most 20 ms of its own work, which
-       * is asserted above). */
+      /* On a machine this program has to itself, no frame waits longer
+       * than two refreshes: the gap between two frame-clock ticks, with a
+       * frame requested all along (the tick callback). The compute
+       * threads run nicer and as SCHED_BATCH (nn_compute_thread_enter),
+       * so the main loop and the X server get a core as they wake; at
+       * nice 5 alone, the main thread waited 24 to 61 ms at worst for a
+       * core that training filled. */
+      g_assert_cmpint (s.worst, <, 33000);
       g_assert_cmpfloat (median, >=, 0.85);
     }
   else
     g_test_incomplete ("the machine was busy (other programs used more than a quarter of a core): "
-                       "the throughput was not checked");
+                       "the frame gaps and the throughput were not checked");
 }
 
 /* The charts' titles: a VAE's kl_loss reads "KL loss", not "Kl loss". */

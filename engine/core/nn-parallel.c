@@ -108,7 +108,14 @@ nn_compute_thread_enter (void)
   /* Linux keeps a nice value per thread: PRIO_PROCESS with a thread id
    * changes that thread alone. A failure leaves it as it was. */
   if (nice > 0)
-    (void) setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), nice);
+    {
+      (void) setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), nice);
+      /* SCHED_BATCH: a compute thread that wakes does not preempt the
+       * thread on its core (the main loop, the X server); it waits for
+       * the scheduler's next turn. Its nice value still counts. */
+      struct sched_param sp = { 0 };
+      (void) sched_setscheduler (0, SCHED_BATCH, &sp);
+    }
 }
 
 static void *

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define _GNU_SOURCE
+#include <sched.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -69,8 +70,12 @@ background_run (gpointer data,
        * id). A thread can always be made nicer, never less nice. */
       id_t tid = (id_t) syscall (SYS_gettid);
 
+      struct sched_param sp = { 0 };
+
       if (getpriority (PRIO_PROCESS, tid) < DS_JOBS_BACKGROUND_NICE)
         (void) setpriority (PRIO_PROCESS, tid, DS_JOBS_BACKGROUND_NICE);
+      /* Nor does it preempt the main loop when it wakes (SCHED_BATCH). */
+      (void) sched_setscheduler (0, SCHED_BATCH, &sp);
       niced = TRUE;
     }
   /* A job cancelled while it waited for a thread (its window closed, its

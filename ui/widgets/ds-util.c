@@ -114,3 +114,38 @@ ds_prefer_cairo_on_software_gl (void)
   gdk_gl_context_clear_current ();
   return chose;
 }
+
+static void
+popover_shown_cb (GtkWidget *popover,
+                  GtkWidget *owner)
+{
+  gtk_widget_set_has_tooltip (owner, FALSE);
+}
+
+static void
+popover_hidden_cb (GtkWidget *popover,
+                   GtkWidget *owner)
+{
+  /* Only an owner that has something to say gets its tooltip back. */
+  if (gtk_widget_get_tooltip_text (owner) || gtk_widget_get_tooltip_markup (owner))
+    gtk_widget_set_has_tooltip (owner, TRUE);
+}
+
+void
+ds_quiet_tooltip_for_popover (GtkWidget *owner,
+                              GtkWidget *popover)
+{
+  g_return_if_fail (GTK_IS_WIDGET (owner));
+  g_return_if_fail (GTK_IS_POPOVER (popover));
+  g_signal_connect_object (popover, "show", G_CALLBACK (popover_shown_cb), owner, 0);
+  g_signal_connect_object (popover, "hide", G_CALLBACK (popover_hidden_cb), owner, 0);
+}
+
+void
+ds_quiet_tooltip_while_open (GtkWidget *owner)
+{
+  g_return_if_fail (GTK_IS_WIDGET (owner));
+  for (GtkWidget *c = gtk_widget_get_first_child (owner); c; c = gtk_widget_get_next_sibling (c))
+    if (GTK_IS_POPOVER (c))
+      ds_quiet_tooltip_for_popover (owner, c);
+}

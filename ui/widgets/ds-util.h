@@ -22,5 +22,11 @@ guint  ds_ms_until_tick      (gint64 period_us);
 /* With software OpenGL (no GPU), sets GSK_RENDERER=cairo for the windows
  * realized from now on, unless GSK_RENDERER is set; TRUE if it did. */
 gboolean ds_prefer_cairo_on_software_gl (void);
+/* While popover is open (owner's drop-down list, its right-click menu),
+ * owner shows no tooltip: it would cover the very menu it explains. */
+void   ds_quiet_tooltip_for_popover (GtkWidget *owner, GtkWidget *popover);
+/* The same for every popover among owner's children (a GtkDropDown's
+ * list): call once the owner is built. */
+void   ds_quiet_tooltip_while_open  (GtkWidget *owner);
 
 G_END_DECLS

@@ -10,6 +10,7 @@
 #include "ds-colors.h"
 #include "ds-file-chooser.h"
 #include "ds-inspect-draw.h"
+#include "ds-util.h"
 
 gboolean
 ds_inspect_image_geometry (int        ndim,
@@ -236,6 +237,15 @@ ds_inspect_draw_color_bar (cairo_t        *cr,
 static gboolean picture_exporting (GtkWidget *widget);
 
 void
+ds_inspect_page_margins (GtkWidget *page)
+{
+  gtk_widget_set_margin_start (page, 12);
+  gtk_widget_set_margin_end (page, 12);
+  gtk_widget_set_margin_top (page, 12);
+  gtk_widget_set_margin_bottom (page, 12);
+}
+
+void
 ds_inspect_text_color (GtkWidget *widget,
                        GdkRGBA   *out)
 {
@@ -263,6 +273,8 @@ struct _DsInspectDrawing
   int                   height;
   DsExportFormat        export_format;
   gboolean              exporting;
+  int                   n_parts;     /* equal columns, each a picture of its own */
+  int                   export_part; /* the column the menu was opened on, or -1 */
 };
 
 G_DEFINE_FINAL_TYPE (DsInspectDrawing, ds_inspect_drawing, GTK_TYPE_WIDGET)
@@ -340,7 +352,13 @@ popup_menu (DsInspectDrawing *self,
       gtk_popover_set_has_arrow (GTK_POPOVER (self->menu), FALSE);
       gtk_widget_set_halign (self->menu, GTK_ALIGN_START);
       gtk_widget_set_parent (self->menu, GTK_WIDGET (self));
+      ds_quiet_tooltip_for_popover (GTK_WIDGET (self), self->menu);
     }
+  /* A picture of several side by side exports the one clicked. */
+  self->export_part = -1;
+  if (self->n_parts > 1 && gtk_widget_get_width (GTK_WIDGET (self)) > 0)
+    self->export_part = CLAMP ((int) (x * self->n_parts / gtk_widget_get_width (GTK_WIDGET (self))),
+                               0, self->n_parts - 1);
   gtk_popover_set_pointing_to (GTK_POPOVER (self->menu), &(GdkRectangle) { (int) x, (int) y, 1, 1 });
   gtk_popover_popup (GTK_POPOVER (self->menu));
 }
@@ -465,6 +483,8 @@ ds_inspect_drawing_init (DsInspectDrawing *self)
   GtkGesture *press = gtk_gesture_long_press_new ();
 
   self->width = self->height = 240;
+  self->n_parts = 1;
+  self->export_part = -1;
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (secondary), GDK_BUTTON_SECONDARY);
   g_signal_connect (secondary, "pressed", G_CALLBACK (secondary_pressed_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (secondary));
@@ -524,11 +544,37 @@ export_draw (cairo_t  *cr,
              gpointer  data)
 {
   DsInspectDrawing *self = data;
+  int k = self->export_part;
 
   /* Exports stand alone: white paper behind the picture. */
   cairo_set_source_rgb (cr, 1, 1, 1);
   cairo_paint (cr);
+  if (k >= 0)
+    {
+      /* one column of the whole: the whole drawn shifted under a clip */
+      cairo_rectangle (cr, 0, 0, width, height);
+      cairo_clip (cr);
+      cairo_translate (cr, -k * (double) width, 0);
+      width *= self->n_parts;
+    }
   self->draw (cr, width, height, self->user_data);
+}
+
+void
+ds_inspect_drawing_set_parts (DsInspectDrawing *self,
+                              int               n_parts)
+{
+  g_return_if_fail (DS_IS_INSPECT_DRAWING (self));
+  self->n_parts = MAX (1, n_parts);
+  self->export_part = -1;
+}
+
+void
+ds_inspect_drawing_set_export_part (DsInspectDrawing *self,
+                                    int               part)
+{
+  g_return_if_fail (DS_IS_INSPECT_DRAWING (self));
+  self->export_part = part >= 0 && part < self->n_parts && self->n_parts > 1 ? part : -1;
 }
 
 gboolean
@@ -547,6 +593,10 @@ ds_inspect_drawing_export (DsInspectDrawing *self,
   h = gtk_widget_get_height (GTK_WIDGET (self));
   if (w < 1 || h < 1)
     w = self->width, h = self->height;
+  if (self->export_part >= self->n_parts)
+    self->export_part = -1;
+  if (self->export_part >= 0)
+    w = MAX (1, w / self->n_parts);
   self->exporting = TRUE;
   ok = ds_export_drawing (export_draw, self, w, h, format, path, error);
   self->exporting = FALSE;

@@ -65,6 +65,8 @@ void             ds_inspect_draw_color_bar (cairo_t        *cr,
                                             const GdkRGBA  *text);
 /* The colour of text drawn in widget's picture: the theme's foreground,
  * or near black while a DsInspectDrawing exports itself. */
+/* The 12-pixel margins every Inspect page keeps from the window's edges. */
+void             ds_inspect_page_margins   (GtkWidget      *page);
 void             ds_inspect_text_color     (GtkWidget      *widget,
                                             GdkRGBA        *out);
 
@@ -84,6 +86,15 @@ void             ds_inspect_drawing_set_size   (DsInspectDrawing *self,
 /* The file name the export offers, without its extension ("grad-cam"). */
 void             ds_inspect_drawing_set_export_name (DsInspectDrawing *self,
                                                      const char       *name);
+/* The picture is n_parts equal columns side by side, each a picture of
+ * its own (1, the default: one picture): a right click exports the column
+ * under the pointer alone. */
+void             ds_inspect_drawing_set_parts  (DsInspectDrawing *self,
+                                                int               n_parts);
+/* The column the next export writes, as a right click on it would choose
+ * (tests); -1: the whole. */
+void             ds_inspect_drawing_set_export_part (DsInspectDrawing *self,
+                                                     int               part);
 /* Draws the picture at its allocated size (its natural size when it has
  * none) onto a file; TRUE on success. */
 gboolean         ds_inspect_drawing_export     (DsInspectDrawing *self,

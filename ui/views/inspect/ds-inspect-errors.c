@@ -869,6 +869,7 @@ ds_inspect_errors_init (DsInspectErrors *self)
   self->cancellable = g_cancellable_new ();
   self->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
   gtk_widget_set_parent (self->box, GTK_WIDGET (self));
+  ds_inspect_page_margins (self->box);
 
   bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   gtk_box_append (GTK_BOX (self->box), bar);

@@ -3,6 +3,7 @@
 
 #include "ds-file-chooser.h"
 #include "ds-inspect-export.h"
+#include "ds-util.h"
 
 typedef struct
 {
@@ -143,6 +144,7 @@ ensure_menu (GtkWidget *widget,
   hook->menu = gtk_popover_menu_new_from_model (G_MENU_MODEL (menu));
   gtk_widget_set_parent (hook->menu, widget);
   gtk_popover_set_has_arrow (GTK_POPOVER (hook->menu), FALSE);
+  ds_quiet_tooltip_for_popover (widget, hook->menu);
 }
 
 static void

@@ -12,6 +12,7 @@
 #include "ds-inspect-filters.h"
 #include "ds-inspect-panels-private.h"
 #include "ds-jobs.h"
+#include "ds-util.h"
 
 /* Channels per engine call: small enough that the grid fills in steadily,
  * large enough that the batch keeps the engine busy. */
@@ -77,6 +78,7 @@ struct _DsInspectFilters
   int               in_h, in_w, in_c;
   gboolean          has_input_image;
   gboolean          dirty;         /* the model changed while unmapped or busy */
+  gboolean          stopped;       /* the grid was cancelled: unfinished tiles are marked */
   gboolean          refilling;     /* the dropdown is being rebuilt */
   guint             follow_id;
 };
@@ -346,7 +348,16 @@ job_done_cb (GObject      *source,
              : g_strdup (self->grid_caption);
     }
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    text = g_strdup_printf ("Stopped: %d of %d filters shown", self->n_filled, self->n_tiles);
+    {
+      int unfinished = ds_inspect_filters_get_n_unfinished (self);
+
+      self->stopped = TRUE;
+      gtk_widget_queue_draw (self->grid);
+      text = g_strdup_printf ("Stopped: %d of %d filters finished; the %d crossed out were not "
+                              "(those drawn are where their ascent stopped). Compute draws "
+                              "them all again.",
+                              self->n_tiles - unfinished, self->n_tiles, unfinished);
+    }
   else
     text = g_strdup_printf ("The filters could not be computed: %s", error->message);
   set_message (self, text);
@@ -365,6 +376,7 @@ clear_tiles (DsInspectFilters *self,
   g_free (self->gains);
   self->n_tiles = n;
   self->n_filled = 0;
+  self->stopped = FALSE;
   self->tiles = g_new0 (cairo_surface_t *, MAX (n, 1));
   self->gains = g_new (double, MAX (n, 1));
   for (int c = 0; c < n; c++)
@@ -488,6 +500,29 @@ grid_layout (int     n,
   *cols = MAX (1, (int) (w / 18));
 }
 
+/* A tile whose ascent was cancelled before it finished: veiled and
+ * crossed out. */
+static void
+draw_unfinished (cairo_t       *cr,
+                 const GdkRGBA *fg,
+                 double         x,
+                 double         y,
+                 double         tile)
+{
+  cairo_save (cr);
+  cairo_set_source_rgba (cr, 0.5, 0.5, 0.5, 0.55);
+  cairo_rectangle (cr, x, y, tile, tile);
+  cairo_fill (cr);
+  cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.6);
+  cairo_set_line_width (cr, MAX (1, tile / 28));
+  cairo_move_to (cr, x + 2, y + 2);
+  cairo_line_to (cr, x + tile - 2, y + tile - 2);
+  cairo_move_to (cr, x + tile - 2, y + 2);
+  cairo_line_to (cr, x + 2, y + tile - 2);
+  cairo_stroke (cr);
+  cairo_restore (cr);
+}
+
 static void
 draw_grid (cairo_t  *cr,
            int       width,
@@ -518,9 +553,13 @@ draw_grid (cairo_t  *cr,
           cairo_rectangle (cr, x, y, tile, tile);
           cairo_fill (cr);
         }
+      if (self->stopped && !isfinite (self->gains[c]))
+        draw_unfinished (cr, &fg, x, y, tile);
       if (tile >= 36)
         {
-          if (isfinite (self->gains[c]) && self->gains[c] >= 1000 && tile >= 56)
+          if (self->stopped && !isfinite (self->gains[c]) && tile >= 56)
+            g_snprintf (label, sizeof label, "%d  stopped", c);
+          else if (isfinite (self->gains[c]) && self->gains[c] >= 1000 && tile >= 56)
             g_snprintf (label, sizeof label, "%d  ×1000+", c);
           else if (isfinite (self->gains[c]) && tile >= 56)
             g_snprintf (label, sizeof label, "%d  ×%.0f", c, self->gains[c]);
@@ -766,6 +805,7 @@ ds_inspect_filters_init (DsInspectFilters *self)
 
   self->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
   gtk_widget_set_parent (self->box, GTK_WIDGET (self));
+  ds_inspect_page_margins (self->box);
   bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   gtk_box_append (GTK_BOX (self->box), bar);
   label = gtk_label_new_with_mnemonic ("_Layer");
@@ -773,6 +813,7 @@ ds_inspect_filters_init (DsInspectFilters *self)
   self->layer_drop = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_object_ref (self->layer_names)), NULL));
   gtk_label_set_mnemonic_widget (GTK_LABEL (label), GTK_WIDGET (self->layer_drop));
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->layer_drop), "The convolutional layer whose filters are drawn");
+  ds_quiet_tooltip_while_open (GTK_WIDGET (self->layer_drop));
   g_signal_connect_swapped (self->layer_drop, "notify::selected", G_CALLBACK (layer_selected_cb), self);
   gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->layer_drop));
   self->compute_button = gtk_button_new_with_mnemonic ("_Compute");
@@ -851,6 +892,22 @@ ds_inspect_filters_get_progress (DsInspectFilters *self,
 {
   *filled = self->n_filled;
   *total = self->n_tiles;
+}
+
+int
+ds_inspect_filters_get_n_unfinished (DsInspectFilters *self)
+{
+  int n = 0;
+
+  for (int c = 0; c < self->n_tiles; c++)
+    n += !isfinite (self->gains[c]);
+  return n;
+}
+
+gboolean
+ds_inspect_filters_is_stopped (DsInspectFilters *self)
+{
+  return self->stopped;
 }
 
 GtkWidget *

@@ -9,6 +9,7 @@
 #include "ds-inspect-heatmaps.h"
 #include "ds-inspect-panels-private.h"
 #include "ds-jobs.h"
+#include "ds-util.h"
 
 #define N_METHODS 3
 
@@ -375,8 +376,10 @@ draw_panel (DsInspectHeatmaps *self,
 {
   HeatJob *job = self->shown;
   NnTensor *map = job->maps[m];
-  const double bar_w = 12, bar_space = 56, title_h = 22;
-  double side = MIN (width - bar_space, height - title_h), x, y;
+  /* below the picture, room for the half of the colour bar's last label
+   * that hangs under its end (a tall picture's "0.00" was cut) */
+  const double bar_w = 12, bar_space = 56, title_h = 22, bottom = 8;
+  double side = MIN (width - bar_space, height - title_h - bottom), x, y;
   g_autofree char *name = ds_inspect_subject_dup_class_name (self->subject, job->class_out);
   g_autofree char *title = NULL;
   GdkRGBA fg;
@@ -561,6 +564,9 @@ settings_changed_cb (DsInspectHeatmaps *self)
 
   gtk_widget_set_visible (GTK_WIDGET (self->layer_drop), gradcam);
   gtk_widget_set_visible (self->layer_label, gradcam);
+  /* Side by side, a right click exports the one explanation under it. */
+  ds_inspect_drawing_set_parts (DS_INSPECT_DRAWING (self->picture),
+                                gtk_check_button_get_active (self->side_check) ? N_METHODS : 1);
   if (!self->syncing)
     request (self);
 }
@@ -677,6 +683,7 @@ ds_inspect_heatmaps_init (DsInspectHeatmaps *self)
 
   self->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
   gtk_widget_set_parent (self->box, GTK_WIDGET (self));
+  ds_inspect_page_margins (self->box);
   bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   gtk_box_append (GTK_BOX (self->box), bar);
 
@@ -700,6 +707,9 @@ ds_inspect_heatmaps_init (DsInspectHeatmaps *self)
   gtk_widget_set_size_request (GTK_WIDGET (self->opacity_scale), 120, -1);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->opacity_scale), "How much of the map covers the input");
   labelled (bar, "_Opacity", GTK_WIDGET (self->opacity_scale));
+  ds_quiet_tooltip_while_open (GTK_WIDGET (self->method_drop));
+  ds_quiet_tooltip_while_open (GTK_WIDGET (self->class_drop));
+  ds_quiet_tooltip_while_open (GTK_WIDGET (self->layer_drop));
 
   self->message = GTK_LABEL (gtk_label_new (NULL));
   gtk_label_set_wrap (self->message, TRUE);

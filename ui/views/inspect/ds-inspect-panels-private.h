@@ -15,6 +15,10 @@ gboolean       ds_inspect_filters_is_busy          (DsInspectFilters  *self);
 void           ds_inspect_filters_get_progress     (DsInspectFilters  *self,
                                                     int               *filled,
                                                     int               *total);
+/* Filters whose ascent has not finished (no gain yet). */
+int            ds_inspect_filters_get_n_unfinished (DsInspectFilters *self);
+/* TRUE when the grid was cancelled, its unfinished tiles crossed out. */
+gboolean       ds_inspect_filters_is_stopped       (DsInspectFilters *self);
 GtkWidget     *ds_inspect_filters_get_cancel_button (DsInspectFilters *self);
 GtkWidget     *ds_inspect_filters_get_compute_button (DsInspectFilters *self);
 GtkWidget     *ds_inspect_filters_get_grid         (DsInspectFilters  *self);

@@ -102,6 +102,34 @@ dataset_usable (DsInspectView *self,
   return *why == NULL;
 }
 
+/* TRUE when list holds exactly the texts of items (NULL-terminated). */
+static gboolean
+same_items (GtkStringList *list,
+            GPtrArray     *items)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (list));
+
+  if (n + 1 != items->len)
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    if (g_strcmp0 (gtk_string_list_get_string (list, i), g_ptr_array_index (items, i)) != 0)
+      return FALSE;
+  return TRUE;
+}
+
+/* The position of text among items, else 0 (all test images). */
+static guint
+find_item (GPtrArray  *items,
+           const char *text)
+{
+  for (guint i = 0; text && i + 1 < items->len; i++)
+    if (g_str_equal (g_ptr_array_index (items, i), text))
+      return i;
+  return 0;
+}
+
+static void filter_changed_cb (DsInspectView *self);
+
 void
 _ds_inspect_view_dataset_changed (DsInspectView *self)
 {
@@ -136,11 +164,21 @@ _ds_inspect_view_dataset_changed (DsInspectView *self)
     g_ptr_array_add (items, g_strdup_printf ("Predicted: %s",
                                              ds->class_names ? ds->class_names[c] : "?"));
   g_ptr_array_add (items, NULL);
-  gtk_string_list_splice (self->filter_items, 0,
-                          g_list_model_get_n_items (G_LIST_MODEL (self->filter_items)),
-                          (const char * const *) items->pdata);
-  gtk_drop_down_set_selected (self->filter_drop, 0);
-  self->page = 0;
+  /* A new model with the same classes (a live run's next snapshot, a run
+   * that starts) keeps the filter and the page the person chose. */
+  if (!same_items (self->filter_items, items))
+    {
+      guint keep = find_item (items, gtk_string_list_get_string (self->filter_items,
+                                                                  gtk_drop_down_get_selected (self->filter_drop)));
+
+      g_signal_handlers_block_by_func (self->filter_drop, filter_changed_cb, self);
+      gtk_string_list_splice (self->filter_items, 0,
+                              g_list_model_get_n_items (G_LIST_MODEL (self->filter_items)),
+                              (const char * const *) items->pdata);
+      gtk_drop_down_set_selected (self->filter_drop, keep);
+      g_signal_handlers_unblock_by_func (self->filter_drop, filter_changed_cb, self);
+      self->page = 0;
+    }
   _ds_inspect_view_refilter (self);
   _ds_inspect_view_start_predictions (self);
 }
@@ -517,6 +555,75 @@ resize (const guint8 *src,
       }
 }
 
+/* The mean of an (h, w, c) picture's outermost pixels: its background. */
+static double
+border_mean (const float *v,
+             int          h,
+             int          w,
+             int          c)
+{
+  double sum = 0;
+  int n = 0;
+
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      if (y == 0 || x == 0 || y == h - 1 || x == w - 1)
+        for (int k = 0; k < c; k++, n++)
+          sum += v[((size_t) y * w + x) * c + k];
+  return n ? sum / n : 0;
+}
+
+/* Whether the training pictures have a dark background (the first 32 test
+ * images' borders, in the model's input units); FALSE when unknown. */
+static gboolean
+training_background (DsInspectView *self,
+                     gboolean      *dark)
+{
+  DsDataset *dataset = ds_inspect_subject_get_dataset (self->subject);
+  NnDataset *ds = dataset ? ds_dataset_get (dataset) : NULL;
+  const NnArray *x = ds ? ds->inputs[0] : NULL;
+  size_t n = ds ? MIN (ds->n_test, 32) : 0;
+  g_autofree float *v = NULL;
+  double sum = 0;
+
+  if (n == 0 || x->ndim != 3 || memcmp (x->shape, self->in_shape, sizeof (int) * 3) != 0)
+    return FALSE;
+  v = g_new (float, x->sample_size);
+  for (size_t i = 0; i < n; i++)
+    {
+      nn_array_gather (x, &ds->test_idx[i], 1, v);
+      sum += border_mean (v, x->shape[0], x->shape[1], x->shape[2]);
+    }
+  *dark = sum / n < 0.5 * (_ds_inspect_view_pixel_value (self, 0, 0)
+                           + _ds_inspect_view_pixel_value (self, 0, 255));
+  return TRUE;
+}
+
+/* "Grey 40×30 → grey 28×28", and a warning when the picture's background
+ * is the reverse of the training pictures' (dark on light against light on
+ * dark): the model then sees what it never learnt. bytes: the converted
+ * picture, 0 to 255. */
+static char *
+conversion_text (DsInspectView *self,
+                 const float   *bytes,
+                 int            ch,
+                 int            w,
+                 int            h)
+{
+  int th = self->in_shape[0], tw = self->in_shape[1], tc = self->in_shape[2];
+  gboolean train_dark, dark = border_mean (bytes, th, tw, tc) < 127.5;
+  GString *text = g_string_new (NULL);
+
+  g_string_append_printf (text, "%s %d×%d → %s %d×%d", ch == 1 ? "Grey" : "RGB", w, h,
+                          tc == 1 ? "grey" : "RGB", tw, th);
+  if (training_background (self, &train_dark) && dark != train_dark)
+    g_string_append_printf (text, "\n%s, the reverse of the training pictures (%s): "
+                            "the prediction may mean little",
+                            dark ? "Light on dark" : "Dark on light",
+                            train_dark ? "light on dark" : "dark on light");
+  return g_string_free (text, FALSE);
+}
+
 gboolean
 ds_inspect_view_open_png (DsInspectView *self,
                           const char    *path,
@@ -559,12 +666,28 @@ ds_inspect_view_open_png (DsInspectView *self,
   t = nn_tensor_new (4, shape);
   for (size_t i = 0; i < t->size; i++)
     t->data[i] = _ds_inspect_view_pixel_value (self, i, bytes[i]);
-  text = g_strdup_printf ("%s %d×%d → %s %d×%d", ch == 1 ? "Grey" : "RGB", w, h,
-                          tc == 1 ? "grey" : "RGB", tw, th);
+  text = conversion_text (self, bytes, ch, w, h);
   gtk_label_set_text (self->conversion_label, text);
+  /* The picture is the input now, not the drawing. */
+  gtk_stack_set_visible_child_name (self->source_stack, "browse");
   base = g_path_get_basename (path);
   ds_inspect_subject_set_input (self->subject, t, base, -1);
   return TRUE;
+}
+
+const char *
+ds_inspect_view_get_source (DsInspectView *self)
+{
+  g_return_val_if_fail (DS_IS_INSPECT_VIEW (self), NULL);
+  return gtk_stack_get_visible_child_name (self->source_stack);
+}
+
+void
+ds_inspect_view_set_source (DsInspectView *self,
+                            const char    *name)
+{
+  g_return_if_fail (DS_IS_INSPECT_VIEW (self));
+  gtk_stack_set_visible_child_name (self->source_stack, name);
 }
 
 const char *
@@ -712,6 +835,8 @@ _ds_inspect_view_build_input (DsInspectView *self)
   gtk_widget_set_halign (pictures, GTK_ALIGN_CENTER);
   self->conversion_label = GTK_LABEL (gtk_label_new (NULL));
   gtk_widget_add_css_class (GTK_WIDGET (self->conversion_label), "dim-label");
+  gtk_label_set_wrap (self->conversion_label, TRUE);
+  gtk_label_set_justify (self->conversion_label, GTK_JUSTIFY_CENTER);
 
   self->prediction_label = GTK_LABEL (gtk_label_new (NULL));
   gtk_label_set_xalign (self->prediction_label, 0);
@@ -771,6 +896,13 @@ ds_inspect_view_set_filter (DsInspectView *self,
 {
   g_return_if_fail (DS_IS_INSPECT_VIEW (self));
   gtk_drop_down_set_selected (self->filter_drop, filter);
+}
+
+guint
+ds_inspect_view_get_filter (DsInspectView *self)
+{
+  g_return_val_if_fail (DS_IS_INSPECT_VIEW (self), 0);
+  return gtk_drop_down_get_selected (self->filter_drop);
 }
 
 guint

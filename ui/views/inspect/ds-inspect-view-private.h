@@ -117,6 +117,7 @@ guint                 ds_inspect_view_get_n_thumbs    (DsInspectView *self);
 /* Filters: 0 all, 1 wrong only, 2 + c true class c, 2 + C + c predicted c. */
 void                  ds_inspect_view_set_filter      (DsInspectView *self,
                                                        guint          filter);
+guint                 ds_inspect_view_get_filter      (DsInspectView *self);
 guint                 ds_inspect_view_get_n_shown     (DsInspectView *self);
 /* Why drawing is off, or NULL when the canvas is shown. */
 const char           *ds_inspect_view_get_canvas_reason (DsInspectView *self);
@@ -125,6 +126,12 @@ gboolean              ds_inspect_view_open_png        (DsInspectView *self,
                                                        const char    *path,
                                                        GError       **error);
 const char           *ds_inspect_view_get_conversion  (DsInspectView *self);
+/* The header over the pages: the model, its dataset, its weights. */
+const char           *ds_inspect_view_get_header      (DsInspectView *self);
+/* The input source shown: "browse" (test images) or "draw". */
+const char           *ds_inspect_view_get_source      (DsInspectView *self);
+void                  ds_inspect_view_set_source      (DsInspectView *self,
+                                                       const char    *name);
 /* Shows a page: "activations", "filters", "heatmaps", "errors". */
 void                  ds_inspect_view_show_page       (DsInspectView *self,
                                                        const char    *name);

@@ -243,13 +243,42 @@ ds_inspect_view_document_changed (DsView     *view,
 
 /* ---- the subject's signals ------------------------------------------------ */
 
+/* The header: which model, on which data, and where its weights come
+ * from ("fashion_small on fashion-mnist · Run 2, epoch 3 (live)"). */
+static void
+update_header (DsInspectView *self)
+{
+  NnModel *model = ds_inspect_subject_get_model (self->subject);
+  DsDataset *dataset = ds_inspect_subject_get_dataset (self->subject);
+  const char *text = ds_inspect_subject_get_model_text (self->subject);
+  const char *name = model ? nn_model_get_name (model) : NULL;
+  g_autoptr(GString) header = g_string_new (NULL);
+
+  if (name && *name)
+    {
+      g_string_append (header, name);
+      if (dataset && ds_dataset_get (dataset)->name)
+        g_string_append_printf (header, " on %s", ds_dataset_get (dataset)->name);
+    }
+  if (text && *text)
+    g_string_append_printf (header, "%s%s", header->len ? " · " : "", text);
+  gtk_label_set_text (self->model_label, header->str);
+}
+
+const char *
+ds_inspect_view_get_header (DsInspectView *self)
+{
+  g_return_val_if_fail (DS_IS_INSPECT_VIEW (self), NULL);
+  return gtk_label_get_text (self->model_label);
+}
+
 static void
 subject_model_changed_cb (DsInspectView *self)
 {
   NnModel *model = ds_inspect_subject_get_model (self->subject);
   const char *text = ds_inspect_subject_get_model_text (self->subject);
 
-  gtk_label_set_text (self->model_label, text ? text : "");
+  update_header (self);
   if (model == NULL)
     {
       adw_status_page_set_description (self->empty_page, text ? text : no_model_text);
@@ -417,6 +446,7 @@ ds_inspect_view_init (DsInspectView *self)
                             G_CALLBACK (subject_model_changed_cb), self);
   g_signal_connect_swapped (self->subject, "dataset-changed",
                             G_CALLBACK (_ds_inspect_view_dataset_changed), self);
+  g_signal_connect_swapped (self->subject, "dataset-changed", G_CALLBACK (update_header), self);
   g_signal_connect_swapped (self->subject, "input-changed",
                             G_CALLBACK (_ds_inspect_view_input_changed), self);
   g_signal_connect_swapped (self, "map", G_CALLBACK (map_cb), self);
