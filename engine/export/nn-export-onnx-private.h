@@ -18,6 +18,11 @@ typedef struct {
   char *name[2];            /* per layout, NULL until made */
   int   ndim;               /* per sample (no batch axis) */
   int   d[NN_MAX_DIMS];
+  /* A sequence's padding (Embedding with mask_zero), or NULL: which steps
+   * are real, float (batch, steps) of 0 and 1, and how many, int32
+   * (batch): ONNX's recurrent ops take lengths, so the padding must come
+   * after the real steps (the engine's text datasets pad at the end). */
+  char *mask, *lens;
 } OxValue;
 
 typedef struct {

@@ -5,12 +5,13 @@
  * read (steps, batch, features)). Keras's gates are i, f, c, o (LSTM) and
  * z, r, h (GRU); ONNX's are i, o, f, c and z, r, h; a GRU with reset_after
  * is ONNX's linear_before_reset = 1. */
+#include <float.h>
 #include <string.h>
 
 #include "nn-conv-private.h"
 #include "nn-export-onnx-private.h"
 
-enum { ONNX_INT64 = 7 };
+enum { ONNX_FLOAT = 1, ONNX_INT32 = 6, ONNX_INT64 = 7, ONNX_BOOL = 9 };
 
 static void
 transpose (OxCtx *c, const char *in, const char *out, const gint64 *perm, int n)
@@ -22,15 +23,38 @@ transpose (OxCtx *c, const char *in, const char *out, const gint64 *perm, int n)
 
 /* ---- Embedding ------------------------------------------------------------ */
 
+/* Which steps are real (id not 0) and how many, for mask_zero. */
+static void
+embedding_mask (OxCall *k, const char *ids)
+{
+  gint64 zero = 0, axis = 1;
+  g_autofree char *c_zero = ox_const_ints (k, "zero", &zero, 1);
+  g_autofree char *c_axis = ox_const_ints (k, "axis", &axis, 1);
+  g_autofree char *pad = ox_name (k, "is_padding");
+  g_autofree char *real = ox_name (k, "is_real");
+  g_autofree char *count = ox_name (k, "real_steps");
+  OxValue *out = k->out;
+  out->mask = ox_name (k, "mask");
+  out->lens = ox_name (k, "lengths");
+  ox_binary (k->c, "Equal", ids, c_zero, pad);
+  ox_unary (k->c, "Not", pad, real);
+  ox_node_begin (k->c, "Cast", (const char *const *) &real, 1,
+                 (const char *const *) &out->mask, 1);
+  ox_attr_int (k->c, "to", ONNX_FLOAT);
+  ox_node_end (k->c);
+  ox_node_begin (k->c, "ReduceSum", (const char *const[]) { out->mask, c_axis }, 2,
+                 (const char *const *) &count, 1);
+  ox_attr_int (k->c, "keepdims", 0);
+  ox_node_end (k->c);
+  ox_node_begin (k->c, "Cast", (const char *const *) &count, 1,
+                 (const char *const *) &out->lens, 1);
+  ox_attr_int (k->c, "to", ONNX_INT32);
+  ox_node_end (k->c);
+}
+
 static gboolean
 embedding (OxCall *k, GError **error)
 {
-  if (nn_layer_bool (k->l, "mask_zero"))
-    {
-      ox_unsupported (k, error, "mask_zero (later layers skipping the padding) has no ONNX "
-                      "mapping here; turn it off to export");
-      return FALSE;
-    }
   /* our ids are floats: whole numbers, cast to Gather's int64 */
   const char *x = ox_get (k->c, k->in[0], OX_LAST);
   g_autofree char *ids = ox_name (k, "ids");
@@ -40,6 +64,64 @@ embedding (OxCall *k, GError **error)
   g_autofree char *table = ox_weight_init (k, 0);
   k->out->name[OX_LAST] = ox_name (k, "out");
   ox_binary (k->c, "Gather", table, ids, k->out->name[OX_LAST]);
+  if (nn_layer_bool (k->l, "mask_zero"))
+    embedding_mask (k, ids);
+  return TRUE;
+}
+
+/* GlobalMaxPooling1D and GlobalAveragePooling1D over the real steps:
+ *   mean = sum_t m x / max (sum_t m, 1)
+ *   max  = max over real t (padding made -FLT_MAX), times min (sum_t m, 1):
+ *          0 when no step is real, as in the engine. */
+static gboolean
+masked_global_pool (OxCall *k, GError **error)
+{
+  gint64 one_axis = 1, last = -1;
+  float one = 1.0f, lowest = -FLT_MAX;
+  gboolean max = strstr (k->l->type->name, "Max") != NULL;
+  const char *x = ox_get (k->c, k->in[0], OX_LAST), *mask = k->in[0]->mask;
+  g_autofree char *c_axis = ox_const_ints (k, "axis", &one_axis, 1);
+  g_autofree char *c_last = ox_const_ints (k, "last", &last, 1);
+  g_autofree char *c_one = ox_const_floats (k, "one", &one, 1);
+  g_autofree char *m3 = ox_name (k, "mask3");        /* (batch, steps, 1) */
+  g_autofree char *count = ox_name (k, "count");     /* (batch, 1) */
+  g_autofree char *pooled = ox_name (k, "pooled");
+  g_autofree char *scale = ox_name (k, "scale");
+  ox_binary (k->c, "Unsqueeze", mask, c_last, m3);
+  ox_node_begin (k->c, "ReduceSum", (const char *const[]) { m3, c_axis }, 2,
+                 (const char *const *) &count, 1);
+  ox_attr_int (k->c, "keepdims", 0);
+  ox_node_end (k->c);
+  k->out->name[OX_LAST] = ox_name (k, "out");
+  if (max)
+    {
+      g_autofree char *c_low = ox_const_floats (k, "lowest", &lowest, 1);
+      g_autofree char *is_real = ox_name (k, "is_real");
+      g_autofree char *masked = ox_name (k, "masked");
+      ox_node_begin (k->c, "Cast", (const char *const *) &m3, 1,
+                     (const char *const *) &is_real, 1);
+      ox_attr_int (k->c, "to", ONNX_BOOL);
+      ox_node_end (k->c);
+      ox_node_begin (k->c, "Where", (const char *const[]) { is_real, x, c_low }, 3,
+                     (const char *const *) &masked, 1);
+      ox_node_end (k->c);
+      ox_node_begin (k->c, "ReduceMax", (const char *const *) &masked, 1,
+                     (const char *const *) &pooled, 1);
+      ox_attr_ints (k->c, "axes", &one_axis, 1);
+      ox_attr_int (k->c, "keepdims", 0);
+      ox_node_end (k->c);
+      ox_binary (k->c, "Min", count, c_one, scale);
+      ox_binary (k->c, "Mul", pooled, scale, k->out->name[OX_LAST]);
+      return TRUE;
+    }
+  g_autofree char *weighted = ox_name (k, "weighted");
+  ox_binary (k->c, "Mul", x, m3, weighted);
+  ox_node_begin (k->c, "ReduceSum", (const char *const[]) { weighted, c_axis }, 2,
+                 (const char *const *) &pooled, 1);
+  ox_attr_int (k->c, "keepdims", 0);
+  ox_node_end (k->c);
+  ox_binary (k->c, "Max", count, c_one, scale);
+  ox_binary (k->c, "Div", pooled, scale, k->out->name[OX_LAST]);
   return TRUE;
 }
 
@@ -236,6 +318,24 @@ rnn_input (OxCall *k, const Rnn *r)
   transpose (k->c, ox_get (k->c, k->in[0], OX_LAST), x, perm, 3);
   if (r->bidirectional || !nn_layer_bool (k->l, "go_backwards"))
     return x;
+  if (k->in[0]->lens)
+    {
+      /* padded: reverse each sequence's real steps only, which stay first
+       * (ReverseSequence counts them in int64, the recurrent ops in int32) */
+      char *rev = ox_name (k, "reversed");
+      g_autofree char *lens64 = ox_name (k, "lengths64");
+      ox_node_begin (k->c, "Cast", (const char *const *) &k->in[0]->lens, 1,
+                     (const char *const *) &lens64, 1);
+      ox_attr_int (k->c, "to", ONNX_INT64);
+      ox_node_end (k->c);
+      ox_node_begin (k->c, "ReverseSequence", (const char *const[]) { x, lens64 }, 2,
+                     (const char *const *) &rev, 1);
+      ox_attr_int (k->c, "batch_axis", 1);
+      ox_attr_int (k->c, "time_axis", 0);
+      ox_node_end (k->c);
+      g_free (x);
+      return rev;
+    }
   /* Keras's go_backwards reads the steps last to first and outputs in that
    * order: the same as a forward run over the reversed steps. */
   gint64 start = -1, end = G_MININT64, axis = 0, step = -1;
@@ -296,15 +396,26 @@ static gboolean
 recurrent (OxCall *k, GError **error)
 {
   Rnn r = rnn_info (k->l);
+  if (k->in[0]->lens && !r.bidirectional && nn_layer_bool (k->l, "go_backwards")
+      && nn_layer_bool (k->l, "return_sequences"))
+    {
+      /* its steps come out last to first, padding first: ONNX's recurrent
+       * ops put a padded sequence's real steps first */
+      ox_unsupported (k, error, "go_backwards with return_sequences on padded (mask_zero) "
+                      "sequences has no ONNX counterpart; turn one of them off");
+      return FALSE;
+    }
   char *w[3];
   g_autofree char *x = rnn_input (k, &r);
   rnn_weights (k, &r, w);
   g_autofree char *y = ox_name (k, "Y");
   g_autofree char *y_h = ox_name (k, "Y_h");
-  const char *ins[4] = { x, w[0], w[1], w[2] };
+  /* padded sequences: their lengths (the real steps come first) */
+  const char *lens = k->in[0]->lens;
+  const char *ins[5] = { x, w[0], w[1], w[2] ? w[2] : "", lens };
   const char *outs[2] = { y, y_h };
   const char *op = r.gates == 4 ? "LSTM" : r.gates == 3 ? "GRU" : "RNN";
-  ox_node_begin (k->c, op, ins, r.bias ? 4 : 3, outs, 2);
+  ox_node_begin (k->c, op, ins, lens ? 5 : r.bias ? 4 : 3, outs, 2);
   ox_attr_int (k->c, "hidden_size", r.units);
   ox_attr_string (k->c, "direction", r.bidirectional ? "bidirectional" : "forward");
   if (r.gates == 3)
@@ -313,7 +424,24 @@ recurrent (OxCall *k, GError **error)
   ox_node_end (k->c);
   for (int i = 0; i < 3; i++)
     g_free (w[i]);
-  return ok && rnn_output (k, &r, y, y_h, error);
+  if (!ok || !rnn_output (k, &r, y, y_h, error))
+    return FALSE;
+  if (lens && nn_layer_bool (k->l, "return_sequences"))
+    {
+      /* every step is output: the padding stays */
+      k->out->mask = g_strdup (k->in[0]->mask);
+      k->out->lens = g_strdup (lens);
+    }
+  return TRUE;
+}
+
+static gboolean
+global_pool1d (OxCall *k, GError **error)
+{
+  if (k->in[0]->mask)
+    return masked_global_pool (k, error);
+  OxLayerFn plain = ox_layer_lookup (k->l->type->name);
+  return plain (k, error);
 }
 
 OxLayerFn
@@ -323,6 +451,7 @@ ox_seq_lookup (const char *cls)
     { "Embedding", embedding }, { "Conv1D", conv1d }, { "MaxPooling1D", pool1d },
     { "AveragePooling1D", pool1d }, { "SimpleRNN", recurrent }, { "LSTM", recurrent },
     { "GRU", recurrent }, { "Bidirectional", recurrent },
+    { "GlobalMaxPooling1D", global_pool1d }, { "GlobalAveragePooling1D", global_pool1d },
   };
   for (guint i = 0; i < G_N_ELEMENTS (map); i++)
     if (g_str_equal (map[i].cls, cls))

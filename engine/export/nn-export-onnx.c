@@ -357,6 +357,8 @@ value_free (gpointer p)
   OxValue *v = p;
   g_free (v->name[0]);
   g_free (v->name[1]);
+  g_free (v->mask);
+  g_free (v->lens);
   g_free (v);
 }
 
@@ -376,12 +378,12 @@ layer_call (OxScope *s, int li, int ci, OxValue **in, int n_in, GError **error)
     }
   OxValue *out = value_new (s);
   OxCall k = { s->c, s->m, li, l, in, n_in, out };
-  OxLayerFn fn = ox_layer_lookup (l->type->name);
+  OxLayerFn fn = ox_seq_lookup (l->type->name);
   if (!fn)
-    fn = ox_seq_lookup (l->type->name);
+    fn = ox_layer_lookup (l->type->name);
   if (!fn)
     {
-      ox_unsupported (&k, error, "ONNX has no operator that does what it does");
+      ox_unsupported (&k, error, "the exporter has no ONNX mapping for this layer type");
       return NULL;
     }
   if (!nn_model_get_shape (s->m, (NnRef) { li, ci }, &out->ndim, out->d))
@@ -389,7 +391,15 @@ layer_call (OxScope *s, int li, int ci, OxValue **in, int n_in, GError **error)
       ox_unsupported (&k, error, "its output shape is unknown");
       return NULL;
     }
-  return fn (&k, error) ? out : NULL;
+  if (!fn (&k, error))
+    return NULL;
+  if (l->type->keeps_mask && !out->mask && in[0]->mask)
+    {
+      /* layers that work step by step pass the padding on */
+      out->mask = g_strdup (in[0]->mask);
+      out->lens = g_strdup (in[0]->lens);
+    }
+  return out;
 }
 
 static OxValue *
