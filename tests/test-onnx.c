@@ -393,8 +393,16 @@ test_merges_two_inputs (void)
   int seq_dense = add (m, "Dense", dn, t);
   int drop = add (m, "Dropout", NULL, sum);
   int f = add (m, "Flatten", NULL, drop);
+  /* one Dense called on both inputs: its weights written once, used twice */
+  const char *sh[] = { "units", "2", NULL };
+  int shared = add (m, "Dense", sh, a);
+  g_autoptr (GError) error = NULL;
+  NnRef in_b = { b, 0 };
+  int second = nn_model_call (m, shared, &in_b, 1, &error);
+  g_assert_no_error (error);
   output (m, seq_dense);
   output (m, f);
+  nn_model_add_output (m, (NnRef) { shared, second }, NN_LOSS_MSE, 1.0, NULL, 0);
   finish (m, "merges");
 }
 
@@ -535,6 +543,12 @@ test_refusals (void)
   const char *lb[] = { "units", "2", "go_backwards", "true", "return_sequences", "true", NULL };
   output (back, add (back, "LSTM", lb, e));
   assert_refused (back, NN_MODEL_ERROR, NN_MODEL_ERROR_UNKNOWN_LAYER, "lstm");
+
+  /* shapes that do not fit: the inference error, nothing written */
+  g_autoptr (NnModel) bad = nn_model_new ("bad_shapes");
+  const char *d2[] = { "units", "2", NULL };
+  output (bad, add (bad, "Dense", d2, input (bad, "4, 4, 1")));
+  assert_refused (bad, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE, "Flatten");
 
   /* no outputs */
   g_autoptr (NnModel) none = nn_model_new ("none");
