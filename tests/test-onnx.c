@@ -550,6 +550,17 @@ test_refusals (void)
   output (bad, add (bad, "Dense", d2, input (bad, "4, 4, 1")));
   assert_refused (bad, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE, "Flatten");
 
+  /* 537 million weights: 2.1 GB of float32, over protobuf's 2 GB; refused
+   * before any is made (the memory limit raised so that shape inference
+   * lets it through) */
+  nn_set_memory_limit ((guint64) 64 << 30);
+  g_autoptr (NnModel) huge = nn_model_new ("huge");
+  const char *wide[] = { "units", "65536", NULL };
+  output (huge, add (huge, "Dense", wide, input (huge, "8193")));
+  assert_refused (huge, NN_MODEL_ERROR, NN_MODEL_ERROR_MEMORY, "2 GB");
+  g_assert_false (nn_model_has_weights (huge));
+  nn_set_memory_limit (0);
+
   /* no outputs */
   g_autoptr (NnModel) none = nn_model_new ("none");
   input (none, "3");

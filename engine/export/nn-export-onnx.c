@@ -541,6 +541,17 @@ check_model (NnModel *model, GError **error)
                    nn_model_get_name (model));
       return FALSE;
     }
+  /* refused before any weight is made or written: the file would hold
+   * them all as float32 */
+  gint64 n = nn_model_count_params (model, NULL, NULL);
+  if ((guint64) n > MAX_FILE_BYTES / sizeof (float))
+    {
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_MEMORY,
+                   "%s has %" G_GINT64_FORMAT " weights, more than an ONNX file can hold "
+                   "(protobuf messages stop at 2 GB); use smaller layers",
+                   nn_model_get_name (model), n);
+      return FALSE;
+    }
   return nn_model_has_weights (model) || nn_model_init_weights (model, 0, error);
 }
 

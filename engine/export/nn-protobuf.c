@@ -116,6 +116,8 @@ nn_pb_write_bytes (NnPb       *pb,
                    const void *data,
                    gsize       len)
 {
+  /* GByteArray counts in guint; callers keep far below (ONNX: 2 GB) */
+  g_return_if_fail (len <= G_MAXUINT - pb->buf->len - 32);
   put_tag (pb, field, WIRE_LEN);
   put_varint (pb, len);
   if (len)
