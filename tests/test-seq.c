@@ -505,14 +505,15 @@ step_grads (NnCompiled *c)
 
 /* The fused op against the Embedding, reshapes and convolution it
  * replaces (outputs, loss and every weight's gradient), over the Conv1D
- * paddings, dilation and strides, with ReLU or none; then, without ReLU,
- * against central differences. */
+ * paddings, dilation and strides, with ReLU or none, with the Embedding
+ * frozen; then, without ReLU, against central differences. */
 static void
 test_embed_conv1d (void)
 {
   static const struct {
     const char *padding, *act;
     int k, s, d;
+    gboolean frozen;   /* the Embedding's weights: no gradient */
   } cases[] = {
     { "valid", "relu", 3, 1, 1 },
     { "valid", "linear", 3, 1, 1 },
@@ -523,6 +524,7 @@ test_embed_conv1d (void)
     { "causal", "linear", 3, 1, 2 },
     { "valid", "linear", 2, 1, 3 },
     { "valid", "relu", 3, 2, 1 },
+    { "same", "linear", 3, 1, 1, TRUE },
   };
   const int vocab = 7, batch = 3;
   for (guint ci = 0; ci < G_N_ELEMENTS (cases); ci++)
@@ -535,6 +537,7 @@ test_embed_conv1d (void)
                                      "strides", a.s, "dilation_rate", a.d,
                                      "padding", cases[ci].padding,
                                      "activation", cases[ci].act, NULL, NULL);
+      nn_model_layer_set_trainable (m, 1, !cases[ci].frozen);
       NnCompiled *cf = compile_fusion (m, batch, TRUE, TRUE);
       NnCompiled *cu = compile_fusion (m, batch, FALSE, FALSE);
       g_assert_cmpint (count_ops (cf->g, NN_OP_EMBED_CONV1D), ==, 1);
@@ -562,7 +565,8 @@ test_embed_conv1d (void)
           gmax = fmaxf (gmax, fabsf (cf->grads[i]));
         }
       g_assert_cmpfloat (gmax, >, 1e-3f);
-      g_autofree char *what = g_strdup_printf ("Embedding -> Conv1D %s %s k%d s%d d%d",
+      g_autofree char *what = g_strdup_printf ("Embedding%s -> Conv1D %s %s k%d s%d d%d",
+                                               cases[ci].frozen ? " (frozen)" : "",
                                                cases[ci].padding, cases[ci].act, cases[ci].k,
                                                cases[ci].s, cases[ci].d);
       /* central differences step over ReLU's kink; the ReLU cases are
