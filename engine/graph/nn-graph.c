@@ -293,7 +293,7 @@ node_over_budget (NnGraph *g, size_t budget)
   for (int i = 0; i < g->n_nodes; i++)
     {
       NnNode *n = &g->nodes[i];
-      if (n->external)
+      if (n->external || n->view)
         continue;
       sum = sat_add (sum, arena_bytes (value_len (n)));
       if (n->grad)
