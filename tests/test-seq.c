@@ -506,14 +506,15 @@ step_grads (NnCompiled *c)
 
 /* The fused op against the Embedding, reshapes and convolution it
  * replaces (outputs, loss and every weight's gradient), over the Conv1D
- * paddings, dilation and strides, with ReLU or none; then, without ReLU,
- * against central differences. */
+ * paddings, dilation and strides, with ReLU or none, with the Embedding
+ * frozen; then, without ReLU, against central differences. */
 static void
 test_embed_conv1d (void)
 {
   static const struct {
     const char *padding, *act;
     int k, s, d;
+    gboolean frozen;   /* the Embedding's weights: no gradient */
   } cases[] = {
     { "valid", "relu", 3, 1, 1 },
     { "valid", "linear", 3, 1, 1 },
@@ -524,6 +525,7 @@ test_embed_conv1d (void)
     { "causal", "linear", 3, 1, 2 },
     { "valid", "linear", 2, 1, 3 },
     { "valid", "relu", 3, 2, 1 },
+    { "same", "linear", 3, 1, 1, TRUE },
   };
   const int vocab = 7, batch = 3;
   for (guint ci = 0; ci < G_N_ELEMENTS (cases); ci++)
@@ -536,6 +538,7 @@ test_embed_conv1d (void)
                                      "strides", a.s, "dilation_rate", a.d,
                                      "padding", cases[ci].padding,
                                      "activation", cases[ci].act, NULL, NULL);
+      nn_model_layer_set_trainable (m, 1, !cases[ci].frozen);
       NnCompiled *cf = compile_fusion (m, batch, TRUE, TRUE);
       NnCompiled *cu = compile_fusion (m, batch, FALSE, FALSE);
       g_assert_cmpint (count_ops (cf->g, NN_OP_EMBED_CONV1D), ==, 1);
@@ -563,7 +566,8 @@ test_embed_conv1d (void)
           gmax = fmaxf (gmax, fabsf (cf->grads[i]));
         }
       g_assert_cmpfloat (gmax, >, 1e-3f);
-      g_autofree char *what = g_strdup_printf ("Embedding -> Conv1D %s %s k%d s%d d%d",
+      g_autofree char *what = g_strdup_printf ("Embedding%s -> Conv1D %s %s k%d s%d d%d",
+                                               cases[ci].frozen ? " (frozen)" : "",
                                                cases[ci].padding, cases[ci].act, cases[ci].k,
                                                cases[ci].s, cases[ci].d);
       /* central differences step over ReLU's kink; the ReLU cases are
@@ -573,6 +577,45 @@ test_embed_conv1d (void)
       nn_compiled_free (cf);
       nn_compiled_free (cu);
     }
+}
+
+/* Reshapes around the 1-D ops (sequence to image and back, so reshapes of
+ * reshapes) are views in a training graph: the same outputs and gradients
+ * as the copies DEEPSCOPE_NO_FUSION keeps. */
+static void
+test_reshape_views (void)
+{
+  int l;
+  g_autoptr (NnModel) m = chain ("9, 3", &l, "Conv1D", "filters", "4", "kernel_size", "3",
+                                 NULL, "MaxPooling1D", NULL, "Conv1D", "filters", "2",
+                                 "kernel_size", "2", "activation", "tanh", NULL, NULL);
+  NnCompiled *cv = compile_fusion (m, 2, TRUE, TRUE);
+  NnCompiled *cc = compile_fusion (m, 2, FALSE, FALSE);
+  int views = 0, chained = 0;
+  for (int i = 0; i < cv->g->n_nodes; i++)
+    {
+      NnNode *n = &cv->g->nodes[i];
+      views += n->view;
+      chained += n->view && cv->g->nodes[n->in[0]].view;
+      g_assert_false (cc->g->nodes[i].view);
+    }
+  g_assert_cmpint (views, >=, 4);
+  g_assert_cmpint (chained, >=, 1);
+  NnRng rng;
+  nn_rng_seed (&rng, 5);
+  NnNode *xv = in_node (cv, 0), *tv = &cv->g->nodes[cv->target_nodes[0]];
+  for (size_t i = 0; i < xv->size; i++)
+    xv->value[i] = in_node (cc, 0)->value[i] = 2.0f * nn_rng_uniform (&rng) - 1.0f;
+  for (size_t i = 0; i < tv->size; i++)
+    tv->value[i] = cc->g->nodes[cc->target_nodes[0]].value[i] = nn_rng_uniform (&rng);
+  step_grads (cv);
+  step_grads (cc);
+  for (size_t i = 0; i < out_node (cv)->size; i++)
+    assert_close (out_node (cv)->value[i], out_node (cc)->value[i], 1e-6);
+  for (size_t i = 0; i < cv->n_grads; i++)
+    assert_close (cv->grads[i], cc->grads[i], 1e-6);
+  nn_compiled_free (cv);
+  nn_compiled_free (cc);
 }
 
 /* No fusion where the Embedding's output is masked, or read by the
@@ -872,6 +915,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/seq/pool1d", test_pool1d);
   g_test_add_func ("/engine/seq/embed-conv1d/fused", test_embed_conv1d);
   g_test_add_func ("/engine/seq/embed-conv1d/fallback", test_embed_conv1d_fallback);
+  g_test_add_func ("/engine/seq/reshape-views", test_reshape_views);
   g_test_add_func ("/engine/seq/mask/global-pool", test_mask_global_pool);
   g_test_add_func ("/engine/seq/mask/loss", test_mask_loss);
   g_test_add_func ("/engine/seq/mask/unmasked-loss", test_unmasked_loss);

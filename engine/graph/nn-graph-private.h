@@ -114,6 +114,10 @@ struct NnNode {
   /* Fused away (training graphs): no op reads this node any more, so it
    * gets no value, gradient or scratch bytes and never runs. */
   int       unused;
+  /* A reshape that is a view (graphs with reshape_views): its value and
+   * gradient are its input's bytes, so forward and backward move nothing.
+   * nn_graph_alloc decides. */
+  int       view;
   int       ip[NN_OP_MAX_IPARAMS];
   float     fp[NN_OP_MAX_FPARAMS];
   char     *label;        /* for debugging and inspectors: "dense_1/kernel" */
@@ -148,6 +152,12 @@ struct NnGraph {
    * node after forward. Ignored when any node has a gradient. */
   int       share_buffers;
   int       shared;       /* the last nn_graph_alloc did share buffers */
+  /* Set before nn_graph_alloc to make every reshape whose input has a
+   * gradient exactly when it does a view of that input (NnNode.view): the
+   * training graphs. Off by default: a view's gradient is its input's, so
+   * seeding one (nn_graph_backward_seeded) would seed the other. Ignored
+   * when buffers are shared. */
+  int       reshape_views;
   unsigned  epoch;        /* backward passes so far */
   /* When set (2 per node), forward and backward add each op's seconds to
    * op_seconds[2 i] and [2 i + 1]; backward's include zeroing the

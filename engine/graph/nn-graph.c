@@ -293,7 +293,7 @@ node_over_budget (NnGraph *g, size_t budget)
   for (int i = 0; i < g->n_nodes; i++)
     {
       NnNode *n = &g->nodes[i];
-      if (n->external)
+      if (n->external || n->view)
         continue;
       sum = sat_add (sum, arena_bytes (value_len (n)));
       if (n->grad)
@@ -303,6 +303,19 @@ node_over_budget (NnGraph *g, size_t budget)
         return i;
     }
   return g->n_nodes - 1;
+}
+
+/* Whether reshape n can be a view of its input (before the arenas are
+ * placed; the input's gradient is decided already): not in a graph that
+ * shares buffers (a view would extend its input's life), and only when
+ * both or neither have a gradient. */
+static int
+is_view (NnGraph *g, NnNode *n)
+{
+  if (!g->reshape_views || g->share_buffers || n->op != NN_OP_RESHAPE)
+    return 0;
+  NnNode *x = &g->nodes[n->in[0]];
+  return !x->unused && (x->grad != NULL) == (n->grad != NULL);
 }
 
 int
@@ -342,6 +355,9 @@ nn_graph_alloc_within (NnGraph *g, int max_batch, size_t budget, size_t *needed,
       n->capacity = n->size;
       n->grad = grows_grad (g, n) ? &sentinel : NULL;
       any_grad |= n->grad != NULL;
+      n->view = is_view (g, n);
+      if (n->view)
+        continue;
       vsz = sat_add (vsz, n->capacity);
       if (n->grad)
         gsz = sat_add (gsz, n->capacity);
@@ -413,6 +429,14 @@ nn_graph_alloc_within (NnGraph *g, int max_batch, size_t budget, size_t *needed,
           n->value = g->value_arena + voff[i];
           /* aux is never NULL, even with no scratch: kernels form
            * pointers aux + offset, and NULL + 0 is undefined behaviour */
+          n->aux = g->aux_arena;
+          continue;
+        }
+      if (n->view)
+        {
+          /* in index order: the input's pointers are set already */
+          n->value = g->nodes[n->in[0]].value;
+          n->grad = g->nodes[n->in[0]].grad;
           n->aux = g->aux_arena;
           continue;
         }
@@ -498,6 +522,12 @@ grad_touch (NnGraph *g, NnNode *n)
   if (!n->grad || n->external || n->grad_epoch == g->epoch)
     return;
   n->grad_epoch = g->epoch;
+  if (n->view)
+    {
+      /* the bytes are the input's: zeroed once, for both */
+      grad_touch (g, &g->nodes[n->in[0]]);
+      return;
+    }
   if (n->sets_own_grad)
     return;
   ZeroJob z = { n->grad, n->size, (size_t) 64 * 1024 };

@@ -20,7 +20,7 @@
  *   dW_k += E_u^T dT_k      dE_u += sum_k dT_k W_k^T      dbias += sum dz
  * with dz = dy, times (y > 0) for a fused ReLU.
  *
- * ip[NN_EC_*] below. DEEPSCOPE_NO_FUSION=1 (nn-compile.c) keeps the
+ * ip[NN_EC_*]: nn-seq-private.h. DEEPSCOPE_NO_FUSION=1 (nn-compile.c) keeps the
  * Embedding, reshapes and convolution apart, to compare. */
 #include <cblas.h>
 #include <stdlib.h>

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Ops that move values without arithmetic.
  *   CONCAT  y = [x_0 | x_1 | ...] along the last axis;  dx_k += its slice of dy
- *   RESHAPE y = x with per-sample shape ip[1..ip[0]], batch axis kept; dx += dy */
+ *   RESHAPE y = x with per-sample shape ip[1..ip[0]], batch axis kept; dx += dy
+ *           (nothing to do for a view: the bytes are shared) */
 #include <string.h>
 
 #include "nn-graph-private.h"
@@ -66,17 +67,20 @@ reshape_shape (NnGraph *g, NnNode *n)
   n->ndim = k;
 }
 
-/* A copy rather than an alias: node buffers stay independent, and the copy
- * costs little next to the ops around it. */
+/* A copy, unless the node is a view (NnNode.view: training graphs), whose
+ * value and gradient are its input's bytes already. */
 static void
 reshape_forward (NnGraph *g, NnNode *n)
 {
-  memcpy (n->value, nn_in (g, n, 0)->value, n->size * sizeof (float));
+  if (!n->view)
+    memcpy (n->value, nn_in (g, n, 0)->value, n->size * sizeof (float));
 }
 
 static void
 reshape_backward (NnGraph *g, NnNode *n)
 {
+  if (n->view)
+    return;
   float *restrict dx = nn_in (g, n, 0)->grad;
   const float *restrict dy = n->grad;
   if (dx)

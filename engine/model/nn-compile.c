@@ -261,8 +261,9 @@ lower_model (Compiler *cc, NnModel *m, const int *inputs, int **call_nodes, gboo
  * The conv's shape rule undoes the fusion where Winograd runs instead.
  * Likewise a ReLU that is a batch norm's only reader runs inside it, and
  * a Conv1D that is an Embedding's only reader (no mask) computes from the
- * token ids through per-tap tables (nn-op-embed-conv1d.c).
- * DEEPSCOPE_NO_FUSION=1 turns all three off, to compare. */
+ * token ids through per-tap tables (nn-op-embed-conv1d.c). Reshapes are
+ * views of their inputs, not copies (NnGraph.reshape_views).
+ * DEEPSCOPE_NO_FUSION=1 turns all four off, to compare. */
 static void
 fuse_conv_pool (NnCompiled *c)
 {
@@ -270,6 +271,7 @@ fuse_conv_pool (NnCompiled *c)
   if (e && *e && *e != '0')
     return;
   NnGraph *g = c->g;
+  g->reshape_views = 1;
   int *readers = g_new0 (int, g->n_nodes);
   for (int i = 0; i < g->n_nodes; i++)
     for (int k = 0; k < g->nodes[i].n_in; k++)
