@@ -51,6 +51,11 @@ NnTensor *nn_dream              (const NnModel *m, const NnTensor *image,
                                  const NnDreamConfig *cfg, NnDreamProgress progress,
                                  gpointer user_data, double *loss_start, double *loss_end,
                                  GError **error);
+/* nn_dream keeps each octave size's compiled graph (up to four) for the
+ * next dream at that size, the weights copied in anew each time; off (or
+ * DEEPSCOPE_NO_DREAM_REUSE set in the environment) builds them every time
+ * and keeps nothing. The results are the same either way. */
+void      nn_dream_set_reuse    (gboolean on);
 
 /* Bilinear resize of images (n, h, w, c) to (n, height, width, c): pixel
  * centres aligned (as tf.image.resize and PyTorch's interpolate with

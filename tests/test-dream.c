@@ -239,6 +239,56 @@ test_dream_deterministic (void)
   nn_dream_config_clear (&cfg);
 }
 
+/* Octave graphs kept between dreams (nn_dream_set_reuse): a dream that
+ * reuses them gives the bits of one that builds everything anew, and a
+ * model whose weights changed in between is dreamed with its new weights. */
+static void
+dream_pair (NnModel *m, const NnTensor *img, const NnDreamConfig *cfg, NnTensor **built,
+            NnTensor **reused)
+{
+  g_autoptr (GError) error = NULL;
+  nn_dream_set_reuse (FALSE);
+  *built = nn_dream (m, img, cfg, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  nn_dream_set_reuse (TRUE);
+  /* the first keeps the graphs, the second runs on them */
+  g_autoptr (NnTensor) first = nn_dream (m, img, cfg, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  *reused = nn_dream (m, img, cfg, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (first->data, first->size * sizeof (float), (*built)->data,
+                   (*built)->size * sizeof (float));
+}
+
+static void
+test_dream_reuse (void)
+{
+  g_autoptr (NnModel) m = load_convnet (13);
+  g_autoptr (NnTensor) img = test_image (44, 52, 1, 14);
+  NnDreamConfig cfg;
+  nn_dream_config_init (&cfg);
+  cfg.steps = 4;
+  NnTensor *built, *reused;
+  dream_pair (m, img, &cfg, &built, &reused);
+  g_assert_cmpmem (reused->data, reused->size * sizeof (float), built->data,
+                   built->size * sizeof (float));
+  /* New weights for conv2: the kept graphs take them. */
+  NnTensor kernel = { 0 };
+  g_assert_nonnull (nn_model_layer_get_weight (m, nn_model_find_layer (m, "conv2"), 0, &kernel));
+  for (size_t i = 0; i < kernel.size; i++)
+    kernel.data[i] *= 1.5f;
+  NnTensor *built2, *reused2;
+  dream_pair (m, img, &cfg, &built2, &reused2);
+  g_assert_cmpmem (reused2->data, reused2->size * sizeof (float), built2->data,
+                   built2->size * sizeof (float));
+  g_assert_true (memcmp (built2->data, built->data, built->size * sizeof (float)) != 0);
+  nn_tensor_free (built);
+  nn_tensor_free (reused);
+  nn_tensor_free (built2);
+  nn_tensor_free (reused2);
+  nn_dream_config_clear (&cfg);
+}
+
 /* Runs nn_dream expecting a failure whose message holds `words`. */
 static void
 expect_error (const NnModel *m, const NnTensor *img, const NnDreamConfig *cfg, GQuark domain,
@@ -315,6 +365,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/dream/combined-seeds", test_dream_combined_seeds);
   g_test_add_func ("/engine/dream/cancel", test_dream_cancel);
   g_test_add_func ("/engine/dream/deterministic", test_dream_deterministic);
+  g_test_add_func ("/engine/dream/reuse", test_dream_reuse);
   g_test_add_func ("/engine/dream/errors", test_dream_errors);
   return g_test_run ();
 }

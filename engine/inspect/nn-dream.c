@@ -261,50 +261,166 @@ loss_and_seeds (NnGraph *g, const Targets *t, const int *nodes, float **seeds)
   return loss;
 }
 
+/* ---- the octaves' graphs, kept per size ------------------------------------- */
+
+/* What one octave size needs, ready to run: the inspector of the cut model
+ * at that size (it owns a copy of the model, whose weights its gradient
+ * graph reads), that graph, and the chosen layers' nodes. Kept after a
+ * dream for the next one at the same size (the view dreams again and
+ * again on one model): key says what it was built from, the cut model's
+ * structure, the size and the layers; the weights are copied in at every
+ * use, so a model trained further in between is dreamed as it now is. */
+typedef struct {
+  char        *key;
+  NnInspector *in;
+  NnCompiled  *cg;
+  int         *nodes;
+  int          last;
+} Setup;
+
+/* Setups kept; a dream takes one out while it runs (two dreams at once
+ * never share a graph) and puts it back after. */
+#define KEPT_SETUPS 4
+static GMutex setups_lock;
+static GQueue setups = G_QUEUE_INIT;
+static int setups_off = -1;
+
+void
+nn_dream_set_reuse (gboolean on)
+{
+  g_mutex_lock (&setups_lock);
+  setups_off = !on;
+  g_mutex_unlock (&setups_lock);
+}
+
+static void
+setup_free (Setup *s)
+{
+  if (!s)
+    return;
+  nn_inspector_free (s->in);
+  g_free (s->nodes);
+  g_free (s->key);
+  g_free (s);
+}
+
+static char *
+setup_key (NnModel *base, const Targets *t, int h, int w, int c)
+{
+  g_autofree char *json = nn_model_to_json (base, FALSE, NULL);
+  GString *k = g_string_new (json ? json : "?");
+  g_string_append_printf (k, "\n%d %d %d", h, w, c);
+  for (int i = 0; i < t->n; i++)
+    g_string_append_printf (k, "\n%s", t->paths[i]);
+  return g_string_free (k, FALSE);
+}
+
+static Setup *
+setup_build (const NnModel *base, const Targets *t, int h, int w, int c, GError **error)
+{
+  g_autoptr (NnModel) m = model_at_size (base, h, w, c, error);
+  if (!m)
+    return NULL;
+  Setup *s = g_new0 (Setup, 1);
+  s->in = nn_inspector_new (m, error);
+  s->cg = s->in ? nn_inspector_gradient_graph (s->in, 1, error) : NULL;
+  if (!s->cg)
+    {
+      setup_free (s);
+      return NULL;
+    }
+  s->nodes = g_new (int, t->n);
+  for (int k = 0; k < t->n; k++)
+    {
+      int p = nn_inspector_find_probe (s->in, t->paths[k]);
+      g_assert (p >= 0);
+      s->nodes[k] = nn_inspector_probe_node (s->in, s->cg, p);
+      s->last = MAX (s->last, s->nodes[k]);
+    }
+  nn_graph_set_batch (s->cg->g, 1);
+  return s;
+}
+
+/* The setup for size (h, w, c): a kept one with base's weights copied in,
+ * or a new one. */
+static Setup *
+setup_take (NnModel *base, const Targets *t, int h, int w, int c, GError **error)
+{
+  char *key = setup_key (base, t, h, w, c);
+  Setup *s = NULL;
+  g_mutex_lock (&setups_lock);
+  if (setups_off < 0)
+    setups_off = g_getenv ("DEEPSCOPE_NO_DREAM_REUSE") != NULL;
+  for (GList *l = setups.head; l && !s; l = l->next)
+    {
+      Setup *e = l->data;
+      if (g_str_equal (e->key, key) && e->in->model->n_params == base->n_params)
+        {
+          s = e;
+          g_queue_delete_link (&setups, l);
+        }
+    }
+  g_mutex_unlock (&setups_lock);
+  if (s)
+    {
+      memcpy (s->in->model->params, base->params, base->n_params * sizeof (float));
+      g_free (key);
+      return s;
+    }
+  s = setup_build (base, t, h, w, c, error);
+  if (s)
+    s->key = key;
+  else
+    g_free (key);
+  return s;
+}
+
+/* Puts s back for the next dream (or frees it with reuse off), the oldest
+ * kept one dropped beyond KEPT_SETUPS. */
+static void
+setup_give_back (Setup *s)
+{
+  Setup *drop = NULL;
+  g_mutex_lock (&setups_lock);
+  if (setups_off > 0)
+    drop = s;
+  else
+    {
+      g_queue_push_head (&setups, s);
+      if (setups.length > KEPT_SETUPS)
+        drop = g_queue_pop_tail (&setups);
+    }
+  g_mutex_unlock (&setups_lock);
+  setup_free (drop);
+}
+
 /* Runs the steps of octave o on img (1, h, w, c) in place. FALSE when
  * cancelled (error set) or when the model cannot run at this size. */
 static gboolean
-dream_octave (const NnModel *base, const Targets *t, NnTensor *img, int o, const NnDreamConfig *cfg,
+dream_octave (NnModel *base, const Targets *t, NnTensor *img, int o, const NnDreamConfig *cfg,
               NnDreamProgress progress, gpointer user_data, double *start, double *end,
               GError **error)
 {
-  int h = img->shape[1], w = img->shape[2], c = img->shape[3];
-  g_autoptr (NnModel) m = model_at_size (base, h, w, c, error);
-  if (!m)
+  Setup *su = setup_take (base, t, img->shape[1], img->shape[2], img->shape[3], error);
+  if (!su)
     return FALSE;
-  g_autoptr (NnInspector) in = nn_inspector_new (m, error);
-  if (!in)
-    return FALSE;
-  NnCompiled *cg = nn_inspector_gradient_graph (in, 1, error);
-  if (!cg)
-    return FALSE;
-  NnGraph *g = cg->g;
-  g_autofree int *nodes = g_new (int, t->n);
+  NnGraph *g = su->cg->g;
   g_autofree float **seeds = g_new0 (float *, t->n);
-  int last = 0;
   for (int k = 0; k < t->n; k++)
-    {
-      int p = nn_inspector_find_probe (in, t->paths[k]);
-      g_assert (p >= 0);
-      nodes[k] = nn_inspector_probe_node (in, cg, p);
-      last = MAX (last, nodes[k]);
-    }
-  nn_graph_set_batch (g, 1);
-  for (int k = 0; k < t->n; k++)
-    seeds[k] = g_new (float, nn_graph_node (g, nodes[k])->size);
-  int xi = cg->input_nodes[0];
+    seeds[k] = g_new (float, nn_graph_node (g, su->nodes[k])->size);
+  int xi = su->cg->input_nodes[0];
   NnNode *x = nn_graph_node (g, xi);
   g_assert (x->size == img->size);
   gboolean ok = TRUE;
   for (int s = 1; s <= cfg->steps; s++)
     {
       memcpy (x->value, img->data, img->size * sizeof (float));
-      nn_graph_forward_to (g, last);
-      double loss = loss_and_seeds (g, t, nodes, seeds);
+      nn_graph_forward_to (g, su->last);
+      double loss = loss_and_seeds (g, t, su->nodes, seeds);
       if (s == 1)
         *start = loss;
       *end = loss;
-      nn_graph_backward_seeds (g, t->n, nodes, (const float *const *) seeds, xi);
+      nn_graph_backward_seeds (g, t->n, su->nodes, (const float *const *) seeds, xi);
       /* The Keras recipe: the gradient over its mean absolute value, so a
        * step moves the image by step_size on average. */
       double mean = 0;
@@ -325,6 +441,7 @@ dream_octave (const NnModel *base, const Targets *t, NnTensor *img, int o, const
     }
   for (int k = 0; k < t->n; k++)
     g_free (seeds[k]);
+  setup_give_back (su);
   return ok;
 }
 

@@ -212,13 +212,18 @@ rebuild_rows (DsTrainView *self)
             pretty = g_strdup ("L2 weight penalty");
           else if (g_str_equal (spec->name, "rate"))
             pretty = g_strdup ("Dropout rate");
+          else if (g_str_equal (spec->name, "beta"))
+            pretty = g_strdup ("KL weight (beta)");
           else
             pretty = ds_pretty_param_name (spec->name);
           row = adw_action_row_new ();
           adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), nn_model_layer_get_name (m, l));
           adw_action_row_set_subtitle (ADW_ACTION_ROW (row), pretty);
-          spin = spin_for (spec->min, MIN (spec->max, 10), spec->runtime ? 0.05 : 0.0001,
-                           spec->runtime ? 2 : 4, 0);
+          /* Rates move in twentieths; penalties and a VAE's beta (often
+           * about 1/784) are small numbers that need their digits. */
+          gboolean coarse = g_str_equal (spec->name, "rate");
+          spin = spin_for (spec->min, MIN (spec->max, 10), coarse ? 0.05 : 0.0001,
+                           coarse ? 2 : g_str_equal (spec->name, "beta") ? 6 : 4, 0);
           gtk_accessible_update_property (GTK_ACCESSIBLE (spin), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                           pretty, -1);
           gtk_widget_set_tooltip_text (spin, spec->help);
