@@ -472,6 +472,16 @@ generation_advanced (gpointer data)
          && text && strstr (text, "(live)") && ds_inspect_subject_get_model (a->subject);
 }
 
+/* Some test images predicted wrong. */
+static gboolean
+some_wrong (gpointer data)
+{
+  DsInspectView *view = data;
+
+  ds_inspect_view_set_filter (view, 1);
+  return ds_inspect_view_get_n_shown (view) > 0;
+}
+
 /* A live run is followed: the model text says so and the generation
  * advances with its snapshots. */
 static void
@@ -496,8 +506,11 @@ test_live (Ui            *ui,
   cfg.validation_split = 0;
   cfg.snapshot_every = 2;
   /* The person looks at the wrong ones: the filter stays as the run
-   * starts and its snapshots arrive. */
+   * starts and its snapshots arrive, and the wrong ones stay listed (the
+   * last model's predictions) while the new model's come. */
+  g_assert_true (ui_wait_for (some_wrong, ui->view, 60000));
   ds_inspect_view_set_filter (ui->view, 1);
+  g_assert_cmpuint (ds_inspect_view_get_n_shown (ui->view), >, 0);
   run = ds_training_run_new ("Run 2", model, ds, &cfg, TRUE);
   ds_document_add_run (ui->doc, run);
   ds_document_set_current_run (ui->doc, run);
@@ -512,6 +525,7 @@ test_live (Ui            *ui,
              ds_training_run_is_live (run));
   g_assert_true (g_str_has_prefix (ds_inspect_subject_get_model_text (a.subject), "Run 2, epoch "));
   g_assert_cmpuint (ds_inspect_view_get_filter (ui->view), ==, 1);
+  g_assert_cmpuint (ds_inspect_view_get_n_shown (ui->view), >, 0);
   c.n = ds_inspect_view_get_n_computed (ui->view);
   g_assert_true (ds_inspect_subject_open_test_sample (a.subject, 3));
   /* Shown while the run trains, though its weights move on meanwhile. */

@@ -13,6 +13,8 @@
 
 /* ---- the model's input shape ---------------------------------------------- */
 
+static void test_split_changed (DsInspectView *self, gboolean same_data);
+
 static gboolean
 is_drawable (DsInspectView *self)
 {
@@ -47,7 +49,7 @@ _ds_inspect_view_model_shape (DsInspectView *self)
   gtk_widget_set_visible (GTK_WIDGET (self->draw_why), self->canvas_reason != NULL);
   gtk_label_set_text (self->draw_why, self->canvas_reason ? self->canvas_reason : "");
   /* Predictions and the filter follow the new model. */
-  _ds_inspect_view_dataset_changed (self);
+  test_split_changed (self, TRUE);
 }
 
 /* ---- the test split ------------------------------------------------------- */
@@ -130,8 +132,13 @@ find_item (GPtrArray  *items,
 
 static void filter_changed_cb (DsInspectView *self);
 
-void
-_ds_inspect_view_dataset_changed (DsInspectView *self)
+/* The test split's truths and predictions, the filter's choices, and new
+ * predictions started. same_data: only the model changed (a live run's
+ * next snapshot), so the last model's predictions stay until the new ones
+ * replace them, and "Wrong only" does not empty every few seconds. */
+static void
+test_split_changed (DsInspectView *self,
+                    gboolean       same_data)
 {
   DsDataset *dataset = ds_inspect_subject_get_dataset (self->subject);
   NnDataset *ds = dataset ? ds_dataset_get (dataset) : NULL;
@@ -139,22 +146,7 @@ _ds_inspect_view_dataset_changed (DsInspectView *self)
   g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_free);
   gboolean usable = dataset_usable (self, &why);
   int n_classes = usable ? ds->n_classes : 0;
-
-  g_clear_pointer (&self->pred, g_free);
-  g_clear_pointer (&self->truth, g_free);
-  self->n_test = usable ? ds->n_test : 0;
-  if (usable)
-    {
-      self->pred = g_new (int, self->n_test);
-      self->truth = g_new (int, self->n_test);
-      for (gsize i = 0; i < self->n_test; i++)
-        {
-          self->pred[i] = -1;
-          self->truth[i] = truth_of (ds, ds->test_idx[i]);
-        }
-    }
-  gtk_label_set_text (self->browse_why, why ? why : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->browse_why), why != NULL);
+  gboolean same, keep;
 
   g_ptr_array_add (items, g_strdup ("All test images"));
   g_ptr_array_add (items, g_strdup ("Wrong only"));
@@ -164,23 +156,50 @@ _ds_inspect_view_dataset_changed (DsInspectView *self)
     g_ptr_array_add (items, g_strdup_printf ("Predicted: %s",
                                              ds->class_names ? ds->class_names[c] : "?"));
   g_ptr_array_add (items, NULL);
-  /* A new model with the same classes (a live run's next snapshot, a run
-   * that starts) keeps the filter and the page the person chose. */
-  if (!same_items (self->filter_items, items))
+  same = same_items (self->filter_items, items);
+  keep = same && same_data && usable && self->pred && self->n_test == ds->n_test;
+
+  if (!keep)
+    g_clear_pointer (&self->pred, g_free);
+  g_clear_pointer (&self->truth, g_free);
+  self->n_test = usable ? ds->n_test : 0;
+  if (usable)
     {
-      guint keep = find_item (items, gtk_string_list_get_string (self->filter_items,
-                                                                  gtk_drop_down_get_selected (self->filter_drop)));
+      if (!keep)
+        self->pred = g_new (int, self->n_test);
+      self->truth = g_new (int, self->n_test);
+      for (gsize i = 0; i < self->n_test; i++)
+        {
+          if (!keep)
+            self->pred[i] = -1;
+          self->truth[i] = truth_of (ds, ds->test_idx[i]);
+        }
+    }
+  gtk_label_set_text (self->browse_why, why ? why : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->browse_why), why != NULL);
+  /* A new model with the same classes (a run starting, a live run's next
+   * snapshot) keeps the filter and the page the person chose. */
+  if (!same)
+    {
+      guint selected = gtk_drop_down_get_selected (self->filter_drop);
+      guint k = find_item (items, gtk_string_list_get_string (self->filter_items, selected));
 
       g_signal_handlers_block_by_func (self->filter_drop, filter_changed_cb, self);
       gtk_string_list_splice (self->filter_items, 0,
                               g_list_model_get_n_items (G_LIST_MODEL (self->filter_items)),
                               (const char * const *) items->pdata);
-      gtk_drop_down_set_selected (self->filter_drop, keep);
+      gtk_drop_down_set_selected (self->filter_drop, k);
       g_signal_handlers_unblock_by_func (self->filter_drop, filter_changed_cb, self);
       self->page = 0;
     }
   _ds_inspect_view_refilter (self);
   _ds_inspect_view_start_predictions (self);
+}
+
+void
+_ds_inspect_view_dataset_changed (DsInspectView *self)
+{
+  test_split_changed (self, FALSE);
 }
 
 static char *

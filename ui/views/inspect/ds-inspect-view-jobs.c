@@ -476,9 +476,9 @@ _ds_inspect_view_start_predictions (DsInspectView *self)
 
   self->pred_generation = ds_inspect_subject_get_generation (self->subject);
   self->pred_done = 0;
-  if (self->pred)
-    for (gsize i = 0; i < self->n_test; i++)
-      self->pred[i] = -1;
+  /* The last model's predictions (-1 when there were none) stay until
+   * this one's replace them: a live run's filtered pages do not empty at
+   * each snapshot. */
   update_progress (self);
   if (self->pred_running || model == NULL || self->pred == NULL
       || !dataset_fits (self, dataset) || !gtk_widget_get_mapped (GTK_WIDGET (self)))
