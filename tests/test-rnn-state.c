@@ -99,6 +99,10 @@ test_shapes (void)
     }
   int ndim, shape[NN_MAX_DIMS];
   g_assert_false (nn_model_get_shape (m, (NnRef) { enc, 0, 3 }, &ndim, shape));
+  /* the summary names each state Keras's way */
+  g_autofree char *summary = nn_model_summary (m, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (summary, "dec_in[0][0], encoder[0][1], encoder[0][2]"));
   /* a GRU and a SimpleRNN have one state; a Bidirectional LSTM four */
   g_autoptr (NnModel) g = encoder_decoder ("GRU", &enc, &dec, &dense);
   g_assert_true (nn_model_infer (g, &error));

@@ -542,8 +542,8 @@ nn_model_summary (NnModel *m, GError **error)
           for (int k = 0; graph && k < l->calls[c].n_in; k++)
             {
               NnRef r = l->calls[c].in[k];
-              g_string_append_printf (conn, "%s%s[%d][0]", k ? ", " : "",
-                                      m->layers[r.layer]->name, r.call);
+              g_string_append_printf (conn, "%s%s[%d][%d]", k ? ", " : "",
+                                      m->layers[r.layer]->name, r.call, r.out);
             }
           g_string_append_printf (s, " %-*s%-*s%-*s%s\n", w_name - 1, name, w_shape, shape,
                                   w_params, params, conn->str);
