@@ -342,6 +342,16 @@ test_file_round_trip (void)
   for (size_t i = 0; i < a->size; i++)
     g_assert_cmpfloat (a->data[i], ==, b->data[i]);
 
+  /* a tensor the encoder does not have */
+  g_autoptr (GString) t7 = g_string_new (flat);
+  g_assert_cmpint (g_string_replace (t7, "[\"encoder\",0,2]", "[\"encoder\",0,7]", 1), ==, 1);
+  g_autoptr (NnModel) none = nn_model_load_from_data (t7->str, -1, &error);
+  g_assert_null (none);
+  g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "tensor 7 of “encoder”"));
+  g_assert_nonnull (strstr (error->message, "3 output tensors"));
+  g_clear_error (&error);
   /* the states referred to once return_state is off */
   g_autoptr (GString) s = g_string_new (json);
   g_assert_cmpint (g_string_replace (s, "\"return_state\" : true", "\"return_state\" : false", 0),

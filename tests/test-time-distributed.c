@@ -212,6 +212,19 @@ test_file (void)
   g_assert_no_error (error);
   for (size_t i = 0; i < a->size; i++)
     g_assert_cmpfloat (a->data[i], ==, b->data[i]);
+  /* malformed inner models: no output_layers; a truncated file */
+  g_autoptr (GString) bad = g_string_new (json);
+  g_assert_cmpint (g_string_replace (bad, "\"output_layers\"", "\"outputs_layers\"", 1), ==, 1);
+  g_autoptr (NnModel) none = nn_model_load_from_data (bad->str, -1, &error);
+  g_assert_null (none);
+  g_assert_nonnull (error);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "frames"));
+  g_clear_error (&error);
+  g_autoptr (NnModel) cut = nn_model_load_from_data (json, (gssize) strlen (json) / 2, &error);
+  g_assert_null (cut);
+  g_assert_nonnull (error);
+  g_clear_error (&error);
   /* a model of two inputs cannot run on every step */
   g_autoptr (NnModel) two = nn_model_new ("two");
   add_layer (two, "Input", (const char *[]) { "shape", "3", NULL });
