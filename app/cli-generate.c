@@ -127,7 +127,7 @@ open_generator (NnModel *m, gboolean quiet, GError **error)
       g_propagate_error (error, g_steal_pointer (&own));
       return NULL;
     }
-  return nn_textgen_new_with_vocab (m, ds->vocab, error);
+  return nn_textgen_new_or_vocab (m, ds->vocab, error);
 }
 
 int

@@ -201,6 +201,12 @@ NnTextGen *nn_textgen_new_with_vocab (const NnModel *m, const NnVocab *vocab, GE
  * trained on a `chars:` dataset keeps it). NULL with the reason in words
  * when m has none, or for the reasons of nn_textgen_new_with_tokens. */
 NnTextGen *nn_textgen_new         (const NnModel *m, GError **error);
+/* As nn_textgen_new when m carries a vocabulary (the one it was trained
+ * with, so the seed text is read with its case and cap); else as
+ * nn_textgen_new_with_vocab with `fallback` (a character dataset's), or
+ * nn_textgen_new's error when that is NULL too. */
+NnTextGen *nn_textgen_new_or_vocab (const NnModel *m, const NnVocab *fallback,
+                                    GError **error);
 void       nn_textgen_free        (NnTextGen *g);
 int        nn_textgen_get_window  (const NnTextGen *g);    /* T */
 int        nn_textgen_get_n_tokens (const NnTextGen *g);

@@ -168,6 +168,12 @@ NnModel    *nn_model_layer_get_submodel (const NnModel *m, int layer);
 int         nn_model_add_submodel    (NnModel *m, const NnModel *inner,
                                       const char *name, GError **error);
 
+/* Adds a TimeDistributed layer ("layer": "Model") applying a copy of
+ * `inner` (one input) to every step of a sequence: its input (batch, steps,
+ * ...) runs through inner as steps × batch samples (the steps folded into
+ * the batch axis), its output is (batch, steps, inner's output). */
+int         nn_model_add_time_distributed (NnModel *m, const NnModel *inner,
+                                           const char *name, GError **error);
 /* Output tensors each call of `layer` produces (from its configuration:
  * 1, or more for a recurrent layer with return_state). */
 int         nn_model_layer_get_n_outputs (const NnModel *m, int layer);

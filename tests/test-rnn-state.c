@@ -99,6 +99,10 @@ test_shapes (void)
     }
   int ndim, shape[NN_MAX_DIMS];
   g_assert_false (nn_model_get_shape (m, (NnRef) { enc, 0, 3 }, &ndim, shape));
+  /* the summary names each state Keras's way */
+  g_autofree char *summary = nn_model_summary (m, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (summary, "dec_in[0][0], encoder[0][1], encoder[0][2]"));
   /* a GRU and a SimpleRNN have one state; a Bidirectional LSTM four */
   g_autoptr (NnModel) g = encoder_decoder ("GRU", &enc, &dec, &dense);
   g_assert_true (nn_model_infer (g, &error));
@@ -338,6 +342,16 @@ test_file_round_trip (void)
   for (size_t i = 0; i < a->size; i++)
     g_assert_cmpfloat (a->data[i], ==, b->data[i]);
 
+  /* a tensor the encoder does not have */
+  g_autoptr (GString) t7 = g_string_new (flat);
+  g_assert_cmpint (g_string_replace (t7, "[\"encoder\",0,2]", "[\"encoder\",0,7]", 1), ==, 1);
+  g_autoptr (NnModel) none = nn_model_load_from_data (t7->str, -1, &error);
+  g_assert_null (none);
+  g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "tensor 7 of “encoder”"));
+  g_assert_nonnull (strstr (error->message, "3 output tensors"));
+  g_clear_error (&error);
   /* the states referred to once return_state is off */
   g_autoptr (GString) s = g_string_new (json);
   g_assert_cmpint (g_string_replace (s, "\"return_state\" : true", "\"return_state\" : false", 0),

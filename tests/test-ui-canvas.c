@@ -232,6 +232,64 @@ test_legible_canvas (void)
   ui_close (&ui);
 }
 
+/* An encoder LSTM with return_state whose h and c start a decoder: the
+ * encoder shows three output ports, and the decoder's state edges leave
+ * from the second and third, one below the other. */
+static void
+test_state_ports (void)
+{
+  static const char json[] =
+    "{ \"format\": \"deepscope-model\", \"version\": 1, \"name\": \"seq2seq\", \"config\": {"
+    " \"layers\": ["
+    "  { \"class_name\": \"Input\", \"name\": \"enc_in\", \"config\": { \"shape\": [6, 3] },"
+    "    \"position\": [0, 0], \"inbound_nodes\": [] },"
+    "  { \"class_name\": \"Input\", \"name\": \"dec_in\", \"config\": { \"shape\": [4, 3] },"
+    "    \"position\": [0, 200], \"inbound_nodes\": [] },"
+    "  { \"class_name\": \"LSTM\", \"name\": \"encoder\","
+    "    \"config\": { \"units\": 8, \"return_state\": true }, \"position\": [280, 0],"
+    "    \"inbound_nodes\": [[[\"enc_in\", 0, 0]]] },"
+    "  { \"class_name\": \"LSTM\", \"name\": \"decoder\", \"config\": { \"units\": 8 },"
+    "    \"position\": [560, 200], \"inbound_nodes\": [[[\"dec_in\", 0, 0], [\"encoder\", 0, 1],"
+    "    [\"encoder\", 0, 2]]] } ],"
+    " \"input_layers\": [[\"enc_in\", 0, 0], [\"dec_in\", 0, 0]],"
+    " \"output_layers\": [[\"decoder\", 0, 0]] } }";
+  Ui ui;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("ui-states-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "seq2seq.json", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  DsScene *scene;
+  double y[3] = { 0 };
+
+  g_assert_true (g_file_set_contents (path, json, -1, &error));
+  ui_open_sized (&ui, 1280, 720);
+  g_assert_true (ds_document_load (ui.doc, file, &error));
+  g_assert_no_error (error);
+  ui_spin (200);
+  scene = ds_graph_canvas_get_scene (ui.canvas);
+  const DsSceneNode *enc = ds_scene_get_node (scene, ds_scene_find_layer (scene,
+                                              nn_model_find_layer (model_of (&ui), "encoder")));
+  g_assert_cmpint (enc->n_outputs, ==, 3);
+  for (int i = 0; i < ds_scene_get_n_edges (scene); i++)
+    {
+      DsSceneEdge *e = ds_scene_get_edge (scene, i);
+      double x;
+
+      if (ds_scene_get_node (scene, e->src) != enc)
+        continue;
+      g_assert_cmpint (e->src_out, ==, e->slot);
+      ds_scene_output_port_k (enc, e->src_out, &x, &y[e->src_out]);
+    }
+  ds_scene_output_port (enc, &(double) { 0 }, &y[0]);
+  g_test_message ("encoder ports at y %.1f, %.1f, %.1f", y[0], y[1], y[2]);
+  g_assert_cmpfloat (y[0], <, y[1]);
+  g_assert_cmpfloat (y[1], <, y[2]);
+  g_assert_cmpfloat (y[2], <, enc->y + DS_NODE_HEIGHT);
+  ui_close (&ui);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 /* Three layers dragged from the palette with the real pointer, connected by
  * dragging from output ports to the next nodes; the shapes follow. */
 static void
@@ -630,6 +688,7 @@ main (int   argc,
   g_test_add_func ("/ui/build/insert-after-selection", test_insert_after_selection);
   g_test_add_func ("/ui/build/drop-smart", test_drop_smart);
   g_test_add_func ("/ui/build/legible-canvas", test_legible_canvas);
+  g_test_add_func ("/ui/build/state-ports", test_state_ports);
   g_test_add_func ("/ui/build/pointer-editing", test_pointer_editing);
   g_test_add_func ("/ui/build/output-task/classes", test_output_task_classes);
   g_test_add_func ("/ui/build/output-task/binary-regression", test_output_task_binary_regression);

@@ -30,7 +30,10 @@ typedef enum {
   NN_OP_ADD,            /* y = sum of inputs (same shape) */
   NN_OP_MUL,            /* y = product of inputs (same shape) */
   NN_OP_CONCAT,         /* along the last axis */
-  NN_OP_RESHAPE,        /* ip[0]=ndim (without batch), ip[1..]=shape; batched */
+  NN_OP_RESHAPE,        /* ip[0]=ndim (without batch), ip[1..]=shape; batched;
+                           ip[NN_RESHAPE_FOLD] 1: the batch axis is the input's times
+                           ip[NN_RESHAPE_STEPS] (steps folded into the batch), 2: divided
+                           by it (unfolded); 0: the input's */
   NN_OP_RELU,
   NN_OP_SIGMOID,
   NN_OP_TANH,
@@ -84,6 +87,8 @@ typedef enum {
   NN_OP_SLICE,          /* part of each sample (nn-op-slice.c): a recurrent layer's states */
   NN_N_OPS = 96
 } NnOpType;
+
+enum { NN_RESHAPE_FOLD = NN_OP_MAX_IPARAMS - 2, NN_RESHAPE_STEPS = NN_OP_MAX_IPARAMS - 1 };
 
 typedef struct NnGraph NnGraph;
 typedef struct NnNode NnNode;

@@ -61,7 +61,11 @@ reshape_shape (NnGraph *g, NnNode *n)
   NnNode *x = nn_in (g, n, 0);
   int k = 0;
   if (x->batched)
-    n->shape[k++] = x->shape[0];
+    {
+      int steps = n->ip[NN_RESHAPE_STEPS] > 0 ? n->ip[NN_RESHAPE_STEPS] : 1;
+      n->shape[k++] = n->ip[NN_RESHAPE_FOLD] == 1 ? x->shape[0] * steps
+                      : n->ip[NN_RESHAPE_FOLD] == 2 ? x->shape[0] / steps : x->shape[0];
+    }
   for (int d = 0; d < n->ip[0]; d++)
     n->shape[k++] = n->ip[1 + d];
   n->ndim = k;

@@ -208,6 +208,15 @@ nn_textgen_new_with_vocab (const NnModel *m, const NnVocab *vocab, GError **erro
 }
 
 NnTextGen *
+nn_textgen_new_or_vocab (const NnModel *m, const NnVocab *fallback, GError **error)
+{
+  g_return_val_if_fail (m != NULL, NULL);
+  if (nn_model_get_vocab (m) == NULL && fallback != NULL)
+    return nn_textgen_new_with_vocab (m, fallback, error);
+  return nn_textgen_new (m, error);
+}
+
+NnTextGen *
 nn_textgen_new (const NnModel *m, GError **error)
 {
   g_return_val_if_fail (m != NULL, NULL);

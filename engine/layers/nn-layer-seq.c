@@ -19,7 +19,7 @@ static const char *const activations[] = {
 };
 static const char *const conv_paddings[] = { "valid", "same", "causal", NULL };
 static const char *const pool_paddings[] = { "valid", "same", NULL };
-static const char *const wrappable[] = { "Dense", NULL };
+static const char *const wrappable[] = { "Dense", "Model", NULL };
 
 #define P_ACTIVATION(def) \
   { "activation", NN_PARAM_ENUM, def, 0, 0, activations, "Function applied to the output" }
@@ -135,16 +135,19 @@ const NnLayerType nn_layer_embedding_type = {
   .infer = embedding_infer, .weights = embedding_weights, .lower = embedding_lower,
 };
 
-/* ---- TimeDistributed(Dense) -------------------------------------------- */
+/* ---- TimeDistributed ----------------------------------------------------- */
 
-/* The wrapped layer runs on every step with the same weights. Only Dense:
- * wrapping any layer would fold the steps into the batch axis, which a
- * graph built for one batch size does not allow; Dense on the last axis is
- * exactly what TimeDistributed(Dense) computes. */
+/* The wrapped layer runs on every step with the same weights. "Dense" keeps
+ * Dense's keys here and runs as Dense on the last axis, which is exactly
+ * what TimeDistributed(Dense) computes. "Model" wraps any model of one
+ * input (nn_model_add_time_distributed; the layer's submodel): the
+ * model code infers and lowers it, folding the steps into the batch axis
+ * around the inner model's ops (nn-compile.c), so Conv2D, Dropout,
+ * Flatten or a whole model run on every step. */
 static const NnParamSpec time_distributed_params[] = {
   { "layer", NN_PARAM_ENUM, "Dense", 0, 0, wrappable,
-    "The layer applied to every step (Dense only: others would need the steps folded "
-    "into the batch)" },
+    "The layer applied to every step: Dense, or a whole model (any layers) made into a "
+    "TimeDistributed layer from a saved model" },
   { "units", NN_PARAM_INT, "32", 1, 65536, NULL, "Number of output units" },
   P_ACTIVATION ("linear"),
   { "use_bias", NN_PARAM_BOOL, "true", 0, 0, NULL, "Add a learned bias to each unit" },
@@ -158,6 +161,14 @@ static gboolean
 time_distributed_infer (const NnLayer *l, const NnShape *in, int n_in, NnShape *out,
                         GError **error)
 {
+  if (g_str_equal (nn_layer_enum (l, "layer"), "Model"))
+    {
+      /* with a model the model code infers it; here there is none */
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
+                   "TimeDistributed has no model to apply: choose Dense, or make it from a "
+                   "saved model");
+      return FALSE;
+    }
   if (in[0].ndim < 2)
     {
       nn_layer_shape_error (error, l, "sequences (batch, steps, features)", &in[0],
@@ -199,8 +210,7 @@ time_distributed_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_
 
 const NnLayerType nn_layer_time_distributed_type = {
   .name = "TimeDistributed", .group = NN_GROUP_SEQUENCE,
-  .help = "Applies Dense to every step with the same weights (Dense only: other layers would "
-          "need the steps folded into the batch)",
+  .help = "Applies Dense, or a whole model of any layers, to every step with the same weights",
   .min_inputs = 1, .max_inputs = 1,
   .params = time_distributed_params, .n_params = G_N_ELEMENTS (time_distributed_params),
   .infer = time_distributed_infer, .weights = time_distributed_weights,

@@ -100,6 +100,35 @@ nn_compiled_ref_node (const NnCompiled *c, NnRef r)
   return *ref_slot (m, c->call_nodes, r);
 }
 
+/* x (B, T, ...) as (B T, ...) (mode 1), or x (B T, ...) as (B, T, ...)
+ * (mode 2), for TimeDistributed around a model. */
+static int
+fold_steps (NnGraph *g, int x, int mode, int steps)
+{
+  nn_graph_update_shapes (g, x);
+  const NnNode *xn = &g->nodes[x];
+  int y = nn_graph_add (g, NN_OP_RESHAPE, &x, 1);
+  NnNode *n = &g->nodes[y];
+  xn = &g->nodes[x];
+  n->ip[NN_RESHAPE_FOLD] = mode;
+  n->ip[NN_RESHAPE_STEPS] = steps;
+  if (mode == 1)
+    {
+      n->ip[0] = xn->ndim - 2;
+      for (int k = 2; k < xn->ndim; k++)
+        n->ip[k - 1] = xn->shape[k];
+    }
+  else
+    {
+      n->ip[0] = xn->ndim;
+      n->ip[1] = steps;
+      for (int k = 1; k < xn->ndim; k++)
+        n->ip[k + 1] = xn->shape[k];
+    }
+  nn_graph_update_shapes (g, y);
+  return y;
+}
+
 static int
 lower_call (Compiler *cc, NnModel *m, int li, int ci, int **call_nodes, int **w_nodes,
             gboolean top, GError **error)
@@ -126,9 +155,15 @@ lower_call (Compiler *cc, NnModel *m, int li, int ci, int **call_nodes, int **w_
   NnGraph *g = cc->lower.g;
   int before = g->n_nodes;
   int out;
-  if (l->type == &nn_model_layer_type)
+  if (l->sub)
     {
       NnModel *sub = l->sub;
+      /* TimeDistributed: every step a sample of the inner model */
+      int steps = l->type == &nn_model_layer_type ? 0 : g->nodes[in[0]].shape[1];
+      int sub_in[64];
+      memcpy (sub_in, in, sizeof (int) * (size_t) MIN (call->n_in, 64));
+      if (steps)
+        sub_in[0] = fold_steps (g, in[0], 1, steps);
       int **sub_nodes = new_call_nodes (sub);
       /* A frozen Model layer freezes everything inside it. */
       int saved = cc->flags, saved_frozen = cc->lower.frozen;
@@ -148,7 +183,7 @@ lower_call (Compiler *cc, NnModel *m, int li, int ci, int **call_nodes, int **w_
             cc->top_ref = (NnRef) { li, ci };
           cc->depth++;
         }
-      gboolean ok = lower_model (cc, sub, in, sub_nodes, FALSE, error);
+      gboolean ok = lower_model (cc, sub, sub_in, sub_nodes, FALSE, error);
       if (cc->probes)
         {
           g_free (cc->prefix);
@@ -163,6 +198,8 @@ lower_call (Compiler *cc, NnModel *m, int li, int ci, int **call_nodes, int **w_
       free_call_nodes (sub, sub_nodes);
       if (!ok)
         return -1;
+      if (steps)
+        out = fold_steps (g, out, 2, steps);
     }
   else
     {

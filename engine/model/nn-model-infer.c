@@ -108,6 +108,36 @@ check_losses (InferCtx *ctx)
     }
 }
 
+/* TimeDistributed around a model: the model sees one step of the
+ * sequence (batch, steps, ...) as a sample; the output gets the steps back. */
+static gboolean
+infer_time_distributed (NnLayer *l, const NnShape *in, int n_in, NnShape *out, GError **error)
+{
+  if (n_in != 1 || in[0].ndim < 2)
+    {
+      nn_layer_shape_error (error, l, "sequences (batch, steps, ...)", &in[0],
+                            "apply the inner model to (batch, ...) directly");
+      return FALSE;
+    }
+  NnShape step = { in[0].ndim - 1 };
+  memcpy (step.d, in[0].d + 1, sizeof (int) * (size_t) step.ndim);
+  NnShape inner;
+  if (!nn_model_infer_submodel (l, &step, 1, &inner, error))
+    return FALSE;
+  if (inner.ndim + 1 > NN_MAX_DIMS)
+    {
+      g_autofree char *s = nn_shape_text (&inner);
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
+                   "its inner model outputs %s per step: with the steps that is more than %d "
+                   "axes", s, NN_MAX_DIMS);
+      return FALSE;
+    }
+  out->ndim = inner.ndim + 1;
+  out->d[0] = in[0].d[0];
+  memcpy (out->d + 1, inner.d, sizeof (int) * (size_t) inner.ndim);
+  return TRUE;
+}
+
 static void
 infer_call (InferCtx *ctx, int li, int ci)
 {
@@ -166,6 +196,8 @@ infer_call (InferCtx *ctx, int li, int ci)
   c->n_out = nn_model_layer_get_n_outputs (m, li);
   if (is_model_layer (l))
     ok = nn_model_infer_submodel (l, in, n_in, outs, &err);
+  else if (l->sub)
+    ok = infer_time_distributed (l, in, n_in, outs, &err);
   else
     ok = l->type->infer (l, in, n_in, outs, &err);
   if (!ok)
@@ -200,7 +232,7 @@ infer_call (InferCtx *ctx, int li, int ci)
   /* Weights come from the first call; later calls (shared layers) must
    * need the same weights. */
   NnWeightSpec w[NN_MAX_WEIGHTS];
-  int nw = l->type->weights && !is_model_layer (l) ? l->type->weights (l, in, n_in, w) : 0;
+  int nw = l->type->weights && !l->sub ? l->type->weights (l, in, n_in, w) : 0;
   for (int k = 0; k < nw; k++)
     {
       size_t n = 1;
@@ -510,8 +542,8 @@ nn_model_summary (NnModel *m, GError **error)
           for (int k = 0; graph && k < l->calls[c].n_in; k++)
             {
               NnRef r = l->calls[c].in[k];
-              g_string_append_printf (conn, "%s%s[%d][0]", k ? ", " : "",
-                                      m->layers[r.layer]->name, r.call);
+              g_string_append_printf (conn, "%s%s[%d][%d]", k ? ", " : "",
+                                      m->layers[r.layer]->name, r.call, r.out);
             }
           g_string_append_printf (s, " %-*s%-*s%-*s%s\n", w_name - 1, name, w_shape, shape,
                                   w_params, params, conn->str);

@@ -444,13 +444,19 @@ read_layer (GraphReader *gr, JsonArray *layers, int i, int depth, GError **error
     }
 
   int li;
-  if (g_str_equal (class_name, "Model"))
+  /* TimeDistributed around a model holds the model's keys, as a Model layer */
+  gboolean sub = g_str_equal (class_name, "Model")
+                 || (g_str_equal (class_name, "TimeDistributed")
+                     && json_object_has_member (json_node_get_object (cfg), "layers"));
+  if (sub)
     {
       g_autoptr (NnModel) inner = read_submodel (json_node_get_object (cfg), name, depth + 1,
                                                  error);
       if (!inner)
         return FALSE;
-      li = nn_model_add_submodel (m, inner, name, &err);
+      li = g_str_equal (class_name, "Model") ? nn_model_add_submodel (m, inner, name, &err)
+                                             : nn_model_add_time_distributed (m, inner, name,
+                                                                              &err);
     }
   else
     li = nn_model_add_layer (m, class_name, name, &err);
@@ -460,8 +466,7 @@ read_layer (GraphReader *gr, JsonArray *layers, int i, int depth, GError **error
       return FALSE;
     }
   g_assert (li == i);
-  if (!g_str_equal (class_name, "Model")
-      && !read_layer_config (m, li, json_node_get_object (cfg), p->where, error))
+  if (!sub && !read_layer_config (m, li, json_node_get_object (cfg), p->where, error))
     return FALSE;
 
   gboolean trainable = TRUE;

@@ -453,6 +453,30 @@ nn_model_add_layer (NnModel *m, const char *class_name, const char *name, GError
 }
 
 int
+nn_model_add_time_distributed (NnModel *m, const NnModel *inner, const char *name,
+                               GError **error)
+{
+  if (nn_model_get_n_inputs (inner) != 1)
+    {
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
+                   "TimeDistributed applies a model with one input to every step, but “%s” "
+                   "has %d", inner->name, nn_model_get_n_inputs (inner));
+      return -1;
+    }
+  int li = nn_model_add_layer (m, "TimeDistributed", name, error);
+  if (li < 0)
+    return -1;
+  if (!nn_model_layer_set_param (m, li, "layer", "Model", error))
+    {
+      nn_model_remove_layer (m, li, NULL);
+      return -1;
+    }
+  m->layers[li]->sub = nn_model_copy (inner);
+  nn_model_invalidate (m);
+  return li;
+}
+
+int
 nn_model_add_submodel (NnModel *m, const NnModel *inner, const char *name, GError **error)
 {
   if (name && (!valid_name (name) || nn_model_find_layer (m, name) >= 0))

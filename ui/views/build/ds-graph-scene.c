@@ -237,6 +237,7 @@ ds_scene_new (NnModel      *model,
       node.type_name = g_strdup (type ? nn_layer_type_get_name (type) : "?");
       node.group = type ? nn_layer_type_get_group (type) : NN_GROUP_MODEL;
       node.max_inputs = type ? nn_layer_type_get_max_inputs (type) : 1;
+      node.n_outputs = type ? nn_model_layer_get_n_outputs (model, i) : 1;
       node.error = g_strdup (error);
       nn_model_layer_get_position (model, i, &node.x, &node.y);
 
@@ -311,6 +312,7 @@ ds_scene_new (NnModel      *model,
               if (ref.layer < 0 || ref.layer >= n)
                 continue;
               e.src = ref.layer;
+              e.src_out = ref.out;
               e.dst = dst;
               e.call = c;
               e.slot = s;
@@ -449,6 +451,19 @@ ds_scene_output_port (const DsSceneNode *node,
   *y = node->y + DS_NODE_HEIGHT / 2;
 }
 
+#define STATE_PORT_RADIUS 3.5
+
+void
+ds_scene_output_port_k (const DsSceneNode *node,
+                        int                out,
+                        double            *x,
+                        double            *y)
+{
+  ds_scene_output_port (node, x, y);
+  if (out > 0 && node->n_outputs > 1)
+    *y += out * (DS_NODE_HEIGHT / 2 - 6) / (node->n_outputs - 1);
+}
+
 void
 ds_scene_input_port (const DsSceneNode *node,
                      int                slot,
@@ -563,7 +578,7 @@ edge_geometry (const DsScene     *scene,
   const DsSceneNode *d = &g_array_index (scene->nodes, DsSceneNode, e->dst);
   double dx;
 
-  ds_scene_output_port (s, &p[0], &p[1]);
+  ds_scene_output_port_k (s, e->src_out, &p[0], &p[1]);
   ds_scene_input_port (d, e->slot, e->n_slots, &p[6], &p[7]);
   /* Horizontal tangents at both ends; longer ones when the edge runs
    * backwards so that it loops around instead of crossing the nodes. */
@@ -1202,6 +1217,25 @@ draw_nodes (DsScene              *scene,
       {
         blit_card (scene, cr, node, base, zoom, off_x, off_y, dev, style);
         draw_node_texts (cr, node, node->x, node->y, zoom, style);
+      })
+
+  /* A recurrent layer's state outputs (return_state): small ports below
+   * its output's. */
+  FOR_VISIBLE (
+    for (int k = 1; k < node->n_outputs; k++)
+      {
+        GdkRGBA color;
+        double px, py;
+
+        node_color (node, style, &color);
+        ds_scene_output_port_k (node, k, &px, &py);
+        cairo_new_path (cr);
+        cairo_arc (cr, px, py, STATE_PORT_RADIUS, 0, 2 * G_PI);
+        set_rgba (cr, &style->card);
+        cairo_fill_preserve (cr);
+        set_rgba (cr, &color);
+        cairo_set_line_width (cr, 1.5);
+        cairo_stroke (cr);
       })
 
   /* Selection, connection target and keyboard focus rings. */

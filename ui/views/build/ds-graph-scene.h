@@ -36,6 +36,7 @@ typedef struct {
   char         *error;         /* inference error, or NULL */
   NnLayerGroup  group;
   int           max_inputs;    /* 0: no input port (Input layers) */
+  int           n_outputs;     /* outputs per call: 1, or a recurrent layer's states too */
   double        x, y;          /* top-left corner, model units */
   gboolean      selected;
   PangoLayout  *name_layout;
@@ -49,6 +50,7 @@ typedef struct {
 
 typedef struct {
   int          src, dst;       /* node indices */
+  int          src_out;        /* which output of src (0, or a recurrent layer's state) */
   int          slot, n_slots;  /* where the edge enters dst */
   int          call;           /* dst's call the edge feeds */
   char        *label;          /* shape carried, or NULL */
@@ -111,6 +113,9 @@ int           ds_scene_hit_output_port (const DsScene *scene, double x, double y
 int           ds_scene_hit_edge        (const DsScene *scene, double x, double y, double tolerance);
 
 void          ds_scene_output_port     (const DsSceneNode *node, double *x, double *y);
+/* Output `out` of a node with several (return_state): output 0 in the
+ * middle of the right edge, the states below it, smaller. */
+void          ds_scene_output_port_k   (const DsSceneNode *node, int out, double *x, double *y);
 void          ds_scene_input_port      (const DsSceneNode *node, int slot, int n_slots,
                                         double *x, double *y);
 /* Bounding box of every node; FALSE when the scene is empty. */

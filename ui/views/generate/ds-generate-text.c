@@ -253,8 +253,7 @@ text_thread (GTask        *task,
 {
   TextJob *job = data;
   GError *error = NULL;
-  g_autoptr(NnTextGen) g = job->vocab ? nn_textgen_new_with_vocab (job->model, job->vocab, &error)
-                                       : nn_textgen_new (job->model, &error);
+  g_autoptr(NnTextGen) g = nn_textgen_new_or_vocab (job->model, job->vocab, &error);
   char *note = NULL;
 
   if (g == NULL || (job->stateful && !nn_textgen_set_stateful (g, TRUE, &error))
@@ -339,7 +338,9 @@ form_temperatures (TextPage *p,
   return n;
 }
 
-/* The vocabulary to read the model's ids with when the model carries none:
+/* The vocabulary to read the model's ids with when the model carries none
+ * (nn_textgen_new_or_vocab: the one saved with the model comes first, since
+ * the open dataset may be read with other options, another case or cap):
  * the tests', else the dataset's (a character dataset's). */
 static const NnVocab *
 page_vocab (TextPage *p)
@@ -582,10 +583,7 @@ _ds_generate_text_model_changed (DsGenerateView *self)
   g_clear_pointer (&p->reason, g_free);
   if (self->model)
     {
-      const NnVocab *v = page_vocab (p);
-
-      g = v ? nn_textgen_new_with_vocab (self->model, v, &error)
-            : nn_textgen_new (self->model, &error);
+      g = nn_textgen_new_or_vocab (self->model, page_vocab (p), &error);
       if (g == NULL)
         p->reason = g_strdup_printf ("This model cannot write text. %s.", error->message);
     }
