@@ -31,3 +31,4 @@
 #include "nn-train.h"
 #include "nn-inspect.h"
 #include "nn-generate.h"
+#include "nn-export.h"
