@@ -40,6 +40,12 @@ int         nn_keras_layer_weights (NnModel *m, int layer, GPtrArray *names, GAr
  * them. */
 gboolean    nn_export_tfjs        (NnModel *m, const char *dir, GError **error);
 
+/* Keras script: DIR/model.py (the model with Keras's functional API, layer
+ * configs from nn_keras_layer_config, compile settings, the dataset and
+ * training, a USE_DISTRIBUTED switch) and DIR/weights.npz (numpy: one
+ * float32 array per weight, named as in TF.js, "dense/kernel"). */
+gboolean    nn_export_keras       (NnModel *m, const char *dir, GError **error);
+
 /* Reads a TF.js Layers model.json (its shards beside it) or a Keras
  * model.to_json() text. For the latter the weights are optional: a TF.js
  * weights manifest (JSON: the "weightsManifest" array, or an object holding

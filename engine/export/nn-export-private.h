@@ -103,3 +103,7 @@ nn_json_array_string (JsonArray *a, guint i)
   return n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING
          ? json_node_get_string (n) : NULL;
 }
+
+/* A numpy .npz of the arrays `views` (NnTensor) named `names` (each
+ * stored as NAME.npy). */
+gboolean    nn_npz_write (const char *path, GPtrArray *names, GArray *views, GError **error);

@@ -180,7 +180,8 @@ copy_init (JsonBuilder *b, const NnModel *m, int l, const char *key)
     put_double (b, k->ka, k->a);
   if (k->kb)
     put_double (b, k->kb, k->b);
-  put_null (b, "seed");
+  if (!g_str_equal (k->keras, "Zeros") && !g_str_equal (k->keras, "Ones"))
+    put_null (b, "seed");
   json_builder_end_object (b);
   json_builder_end_object (b);
 }
