@@ -2,7 +2,8 @@
 /* File > Import Keras Model…: a TF.js Layers model opens as a new, unsaved
  * model in the Build view, laid out automatically (no two layers at one
  * place), with its weights; a file that is no Keras model leaves the
- * document as it was. DEEPSCOPE_SCREENSHOTS=DIR writes the window. */
+ * document as it was. File > Export… asks for the format first.
+ * DEEPSCOPE_SCREENSHOTS=DIR writes the window and the dialog. */
 #include "ui-test-util.h"
 #include "test-util.h"
 
@@ -45,10 +46,36 @@ test_import (void)
   test_remove_tree (dir);
 }
 
+/* File > Export… asks for the format (three) before the folder. */
+static void
+test_export_dialog (void)
+{
+  DsWindow *window = ds_window_new (NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  ui_spin (200);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.export", NULL));
+  ui_spin (300);
+  AdwMessageDialog *dialog = NULL;
+  g_autoptr(GList) tops = gtk_window_list_toplevels ();
+  for (GList *l = tops; l; l = l->next)
+    if (ADW_IS_MESSAGE_DIALOG (l->data))
+      dialog = l->data;
+  g_assert_nonnull (dialog);
+  GtkWidget *formats = adw_message_dialog_get_extra_child (dialog);
+  g_assert_true (GTK_IS_DROP_DOWN (formats));
+  g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (GTK_DROP_DOWN (formats))),
+                    ==, 3);
+  ui_screenshot ((DsWindow *) dialog, "export", "dialog");
+  adw_message_dialog_response (dialog, "cancel");
+  ui_spin (100);
+  ui_close_window_checked (window);
+}
+
 int
 main (int argc, char **argv)
 {
   ui_test_init (&argc, &argv);
   g_test_add_func ("/ui/import/keras", test_import);
+  g_test_add_func ("/ui/import/export-dialog", test_export_dialog);
   return g_test_run ();
 }
