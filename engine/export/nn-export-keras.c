@@ -11,8 +11,9 @@
 
 static void py_value (GString *s, const char *key, JsonNode *v);
 
+/* key=value, ... of cfg, joined by sep (", ", or one per line). */
 static void
-py_kwargs (GString *s, JsonObject *cfg, gboolean skip_dtype)
+py_kwargs (GString *s, JsonObject *cfg, gboolean skip_dtype, const char *sep)
 {
   gboolean first = TRUE;
   g_autoptr (GList) keys = json_object_get_members (cfg);
@@ -21,7 +22,7 @@ py_kwargs (GString *s, JsonObject *cfg, gboolean skip_dtype)
       const char *key = k->data;
       if (skip_dtype && g_str_equal (key, "dtype"))
         continue;
-      g_string_append_printf (s, "%s%s=", first ? "" : ", ", key);
+      g_string_append_printf (s, "%s%s=", first ? "" : sep, key);
       py_value (s, key, json_object_get_member (cfg, key));
       first = FALSE;
     }
@@ -37,7 +38,7 @@ py_object (GString *s, const char *key, JsonObject *o)
   g_string_append_printf (s, "%s.%s(", ns, nn_json_string (o, "class_name", "?"));
   JsonObject *cfg = nn_json_object (o, "config");
   if (cfg)
-    py_kwargs (s, cfg, TRUE);
+    py_kwargs (s, cfg, TRUE, ", ");
   g_string_append (s, ")");
 }
 
@@ -65,8 +66,13 @@ py_value (GString *s, const char *key, JsonNode *v)
     g_string_append_printf (s, "%" G_GINT64_FORMAT, json_node_get_int (v));
   else if (json_node_get_value_type (v) == G_TYPE_DOUBLE)
     {
+      /* the shortest text that reads back to the same double */
       char buf[G_ASCII_DTOSTR_BUF_SIZE];
-      g_ascii_dtostr (buf, sizeof buf, json_node_get_double (v));
+      double d = json_node_get_double (v);
+      for (int digits = 15; digits <= 17; digits++)
+        if (g_ascii_strtod (g_ascii_formatd (buf, sizeof buf, digits == 15 ? "%.15g"
+                                             : digits == 16 ? "%.16g" : "%.17g", d), NULL) == d)
+          break;
       g_string_append (s, buf);
       if (!strpbrk (buf, ".eEn"))
         g_string_append (s, ".0");
@@ -123,10 +129,10 @@ emit_layer_object (GString *s, NnModel *m, int l, GError **error)
   const char *cls = nn_json_string (o, "class_name", "");
   if (g_str_equal (cls, "InputLayer"))
     return TRUE;
-  g_string_append_printf (s, "    %s_layer = %s%s(", var,
+  g_string_append_printf (s, "    %s_layer = %s%s(\n        ", var,
                           g_str_equal (cls, "Sampling") ? "" : "layers.", cls);
-  py_kwargs (s, nn_json_object (o, "config"), TRUE);
-  g_string_append (s, ")\n");
+  py_kwargs (s, nn_json_object (o, "config"), TRUE, ",\n        ");
+  g_string_append (s, ",\n    )\n");
   return TRUE;
 }
 
