@@ -218,17 +218,17 @@ test_refusals (void)
  * MaxPooling2D, BatchNormalization, Dense, Dropout, two inputs, two
  * outputs, random weights) imports with TF.js's predictions. */
 static void
-test_import_made_by_tfjs (void)
+import_made_by_tfjs (const char *kind, int inputs, int outputs)
 {
   g_autofree char *dir = g_dir_make_tmp ("import-tfjs-XXXXXX", NULL);
-  const char *make_args[] = { dir, NULL };
+  const char *make_args[] = { dir, kind, NULL };
   export_run_node ("tfjs-make.mjs", make_args);
   g_autofree char *json = g_build_filename (dir, "model.json", NULL);
   g_autoptr (GError) error = NULL;
   g_autoptr (NnModel) m = nn_import_keras (json, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (nn_model_get_n_inputs (m), ==, 2);
-  g_assert_cmpint (nn_model_get_n_outputs (m), ==, 2);
+  g_assert_cmpint (nn_model_get_n_inputs (m), ==, inputs);
+  g_assert_cmpint (nn_model_get_n_outputs (m), ==, outputs);
   g_autoptr (GString) files = g_string_new (NULL);
   g_autoptr (GPtrArray) ins = export_random_inputs (m, EXPORT_SAMPLES, 21, dir, files);
   g_autofree char *prefix = g_build_filename (dir, "out", NULL);
@@ -236,9 +236,17 @@ test_import_made_by_tfjs (void)
   const char *args[] = { dir, n, files->str, prefix, NULL };
   export_run_node ("tfjs-predict.mjs", args);
   double d = export_compare_outputs (m, ins, prefix);
-  g_test_message ("made by TF.js, imported: largest relative difference %.3g", d);
+  g_test_message ("made by TF.js (%s), imported: largest relative difference %.3g",
+                  kind ? kind : "functional", d);
   g_assert_cmpfloat (d, <=, TOLERANCE);
   test_remove_tree (dir);
+}
+
+static void
+test_import_made_by_tfjs (void)
+{
+  import_made_by_tfjs (NULL, 2, 2);
+  import_made_by_tfjs ("sequential", 1, 1);
 }
 
 int

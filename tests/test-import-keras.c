@@ -166,8 +166,8 @@ test_malformed_topology (void)
   expect_edit_refused ("[null,28,28,1]",
                        "[null, 2000000000, 2000000000, 1]", "image");
   expect_edit_refused ("\"filters\":32", "\"filters\" : 1e12", "filters");
-  expect_edit_refused ("\"class_name\":\"Functional\"", "\"class_name\":\"Sequential\"",
-                       "Sequential");
+  expect_edit_refused ("\"class_name\":\"Functional\"", "\"class_name\":\"Graph\"",
+                       "not a Functional, Model or Sequential model");
 }
 
 /* Rewrites the shard: keeps `keep` bytes (G_MAXSIZE: all) and appends

@@ -429,8 +429,7 @@ put_model_config (JsonBuilder *b, JsonObject *cfg, int depth, GError **error)
   JsonArray *ins = nn_json_array (cfg, "input_layers");
   JsonArray *outs = nn_json_array (cfg, "output_layers");
   if (layers == NULL || ins == NULL || outs == NULL)
-    return refuse (error, &c, "layers, input_layers or output_layers is missing (a Sequential "
-                   "model? only functional models are read)");
+    return refuse (error, &c, "layers, input_layers or output_layers is missing");
   g_autoptr (GHashTable) nested = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint k = 0; k < json_array_get_length (layers); k++)
     {
@@ -455,18 +454,115 @@ put_model_config (JsonBuilder *b, JsonObject *cfg, int depth, GError **error)
   return TRUE;
 }
 
+/* A Sequential config as the functional one it stands for: an InputLayer
+ * (NAME_input, or the list's own InputLayer) from the first layer's
+ * batch_input_shape, then each layer called on the one before. */
+static JsonNode *
+sequential_to_functional (JsonObject *cfg, GError **error)
+{
+  JsonArray *layers = nn_json_array (cfg, "layers");
+  const char *name = nn_json_string (cfg, "name", "sequential");
+  JsonObject *first = layers && json_array_get_length (layers)
+                      ? nn_json_array_object (layers, 0) : NULL;
+  JsonObject *fc = nn_json_object (first, "config");
+  JsonNode *shape = nn_json_member (fc, "batch_input_shape");
+  if (shape == NULL || !JSON_NODE_HOLDS_ARRAY (shape))
+    {
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE,
+                   "Sequential model “%s”: its first layer has no batch_input_shape, so its "
+                   "input size is unknown", name);
+      return NULL;
+    }
+  gboolean has_input = g_str_equal (nn_json_string (first, "class_name", ""), "InputLayer");
+  g_autofree char *in_name = has_input ? g_strdup (nn_json_string (fc, "name", "input"))
+                                       : g_strdup_printf ("%s_input", name);
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "name");
+  json_builder_add_string_value (b, name);
+  json_builder_set_member_name (b, "layers");
+  json_builder_begin_array (b);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "class_name");
+  json_builder_add_string_value (b, "InputLayer");
+  json_builder_set_member_name (b, "name");
+  json_builder_add_string_value (b, in_name);
+  json_builder_set_member_name (b, "config");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "batch_input_shape");
+  json_builder_add_value (b, json_node_copy (shape));
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "inbound_nodes");
+  json_builder_begin_array (b);
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  const char *prev = in_name;
+  for (guint i = has_input; i < json_array_get_length (layers); i++)
+    {
+      JsonObject *lo = nn_json_array_object (layers, i);
+      const char *lname = nn_json_string (nn_json_object (lo, "config"), "name", NULL);
+      if (lname == NULL)
+        {
+          g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE,
+                       "Sequential model “%s”: layer %u has no name", name, i);
+          return NULL;
+        }
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "class_name");
+      json_builder_add_string_value (b, nn_json_string (lo, "class_name", ""));
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, lname);
+      json_builder_set_member_name (b, "config");
+      json_builder_add_value (b, json_node_copy (nn_json_member (lo, "config")));
+      json_builder_set_member_name (b, "inbound_nodes");
+      json_builder_begin_array (b);
+      json_builder_begin_array (b);
+      json_builder_begin_array (b);
+      json_builder_add_string_value (b, prev);
+      json_builder_add_int_value (b, 0);
+      json_builder_add_int_value (b, 0);
+      json_builder_end_array (b);
+      json_builder_end_array (b);
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+      prev = lname;
+    }
+  json_builder_end_array (b);
+  const char *ends[2][2] = { { "input_layers", in_name }, { "output_layers", prev } };
+  for (int k = 0; k < 2; k++)
+    {
+      json_builder_set_member_name (b, ends[k][0]);
+      json_builder_begin_array (b);
+      json_builder_begin_array (b);
+      json_builder_add_string_value (b, ends[k][1]);
+      json_builder_add_int_value (b, 0);
+      json_builder_add_int_value (b, 0);
+      json_builder_end_array (b);
+      json_builder_end_array (b);
+    }
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
 /* The Deepscope model file text for a Keras model_config object. */
 char *
 nn_import_keras_topology (JsonObject *model_config, GError **error)
 {
   const char *cls = nn_json_string (model_config, "class_name", "");
   JsonObject *cfg = nn_json_object (model_config, "config");
-  if (cfg == NULL || nn_keras_class_ours (cls) == NULL
-      || !g_str_equal (nn_keras_class_ours (cls), "Model"))
+  g_autoptr (JsonNode) seq = NULL;
+  if (cfg && g_str_equal (cls, "Sequential"))
+    {
+      if ((seq = sequential_to_functional (cfg, error)) == NULL)
+        return NULL;
+      cfg = json_node_get_object (seq);
+    }
+  else if (cfg == NULL || nn_keras_class_ours (cls) == NULL
+           || !g_str_equal (nn_keras_class_ours (cls), "Model"))
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE,
-                   "the model is a %s, not a functional model (Functional or Model); "
-                   "Sequential models are not read", *cls ? cls : "thing without class_name");
+                   "the model is a %s, not a Functional, Model or Sequential model",
+                   *cls ? cls : "thing without class_name");
       return NULL;
     }
   g_autoptr (JsonBuilder) b = json_builder_new ();

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Builds a Keras functional model with TensorFlow.js itself, random weights
 // (batch-norm statistics included), and saves it as a TF.js Layers folder:
-//   node tfjs-make.mjs DIR
+//   node tfjs-make.mjs DIR [sequential]
 // writes DIR/model.json and DIR/group1-shard1of1.bin from model.toJSON()
 // and the weights (the file:// handler would need tfjs-node). Two inputs:
 // an image (12x12x2) through Conv2D, MaxPooling2D, BatchNormalization and
@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 
-const dir = process.argv[2];
+const [dir, kind] = process.argv.slice(2);
 await tf.setBackend('cpu');
 tf.util.seedrandom?.(7);
 
@@ -27,7 +27,15 @@ const joined = tf.layers.concatenate({ name: 'join' }).apply([x, y]);
 const hidden = tf.layers.dense({ units: 8, activation: 'relu', name: 'hidden' }).apply(joined);
 const classes = tf.layers.dense({ units: 3, activation: 'softmax', name: 'classes' }).apply(hidden);
 const score = tf.layers.dense({ units: 1, name: 'score' }).apply(hidden);
-const model = tf.model({ inputs: [image, extra], outputs: [classes, score], name: 'made_by_tfjs' });
+// With "sequential": a tf.sequential stack (Keras's Sequential) instead.
+const model = kind === 'sequential'
+  ? tf.sequential({ name: 'stack', layers: [
+    tf.layers.dense({ inputShape: [7], units: 5, activation: 'relu', name: 'first' }),
+    tf.layers.batchNormalization({ name: 'norm' }),
+    tf.layers.dropout({ rate: 0.5, name: 'drop_s' }),
+    tf.layers.dense({ units: 3, activation: 'softmax', name: 'last' }),
+  ] })
+  : tf.model({ inputs: [image, extra], outputs: [classes, score], name: 'made_by_tfjs' });
 
 // Random weights everywhere, moving variances positive.
 model.weights.forEach((w) => {
