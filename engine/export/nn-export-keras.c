@@ -338,6 +338,8 @@ emit_main (GString *s, NnModel *m)
     "def load_dataset():\n"
     "    \"\"\"The dataset the model was made for: %s%s.\"\"\"\n", spec,
     nn_model_get_dataset_flags (m) & NN_DATASET_ONE_HOT ? " (targets one-hot)" : "");
+  if (strstr (spec, "normalize=") && !strstr (spec, "normalize=none"))
+    g_string_append (s, "    # Not repeated here: the spec's normalization; apply it to the arrays below.\n");
   if (g_str_has_prefix (spec, "fashion-mnist"))
     g_string_append_printf (s,
       "    (x_train, y_train), (x_test, y_test) = keras.datasets.fashion_mnist.load_data()\n"
