@@ -454,6 +454,17 @@ put_model_config (JsonBuilder *b, JsonObject *cfg, int depth, GError **error)
   return TRUE;
 }
 
+/* [name, 0, 0] */
+static void
+add_first_ref (JsonBuilder *b, const char *name)
+{
+  json_builder_begin_array (b);
+  json_builder_add_string_value (b, name);
+  json_builder_add_int_value (b, 0);
+  json_builder_add_int_value (b, 0);
+  json_builder_end_array (b);
+}
+
 /* A Sequential config as the functional one it stands for: an InputLayer
  * (NAME_input, or the list's own InputLayer) from the first layer's
  * batch_input_shape, then each layer called on the one before. */
@@ -517,11 +528,7 @@ sequential_to_functional (JsonObject *cfg, GError **error)
       json_builder_set_member_name (b, "inbound_nodes");
       json_builder_begin_array (b);
       json_builder_begin_array (b);
-      json_builder_begin_array (b);
-      json_builder_add_string_value (b, prev);
-      json_builder_add_int_value (b, 0);
-      json_builder_add_int_value (b, 0);
-      json_builder_end_array (b);
+      add_first_ref (b, prev);
       json_builder_end_array (b);
       json_builder_end_array (b);
       json_builder_end_object (b);
@@ -533,11 +540,7 @@ sequential_to_functional (JsonObject *cfg, GError **error)
     {
       json_builder_set_member_name (b, ends[k][0]);
       json_builder_begin_array (b);
-      json_builder_begin_array (b);
-      json_builder_add_string_value (b, ends[k][1]);
-      json_builder_add_int_value (b, 0);
-      json_builder_add_int_value (b, 0);
-      json_builder_end_array (b);
+      add_first_ref (b, ends[k][1]);
       json_builder_end_array (b);
     }
   json_builder_end_object (b);
