@@ -14,6 +14,7 @@
 #include "cli-dream.h"
 #include "cli-text.h"
 #include "cli-generate.h"
+#include "cli-export.h"
 
 /* Numbers arrive as text and are checked once the command is known: a value
  * out of range, with trailing characters or too big for its type is a usage
@@ -29,6 +30,8 @@ typedef struct {
   /* predict --text, embedding */
   char    *text, *import, *export;
   gboolean freeze;
+  /* export, import */
+  char    *format, *weights;
   /* generate */
   char    *gen_seed_text, *length, *temperature, *temperatures;
   gboolean json, quiet, early_stopping, stateful;
@@ -49,6 +52,8 @@ enum {
   CMD_DREAM    = 1 << 6,
   CMD_EMBEDDING = 1 << 7,
   CMD_GENERATE = 1 << 8,
+  CMD_EXPORT   = 1 << 9,
+  CMD_IMPORT   = 1 << 10,
 };
 
 typedef struct {
@@ -104,7 +109,12 @@ static const char commands_text[] =
   "                        after --seed-text, drawn at --temperature T (default 0.5; 0: the\n"
   "                        likeliest) and streamed as they come; --temperatures T1,T2,...\n"
   "                        writes one text per temperature; --seed S reproduces a text;\n"
-  "                        --stateful carries an LSTM's state instead of re-reading the window";
+  "                        --stateful carries an LSTM's state instead of re-reading the window\n"
+  "  export MODEL.json --format keras|tfjs|onnx --out DIR   the model (weights included) for\n"
+  "                        other engines: keras, a Keras script with weights.npz; tfjs,\n"
+  "                        TensorFlow.js Layers (model.json and a weight shard); onnx\n"
+  "  import PATH --out MODEL.json   a TF.js Layers model.json, or a Keras model.to_json()\n"
+  "                        file with --weights MANIFEST.json (TF.js format), as a Deepscope model";
 
 static const char datasets_text[] =
   "Datasets (--data, or the model's own):\n"
@@ -215,6 +225,10 @@ parse_args (int *argc, char ***argv, Options *o, GError **error)
       "generate: several temperatures, one text each", "T1,T2,..." },
     { "stateful", 0, 0, G_OPTION_ARG_NONE, &o->stateful,
       "generate: carry the LSTM's state from character to character (one step each)", NULL },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &o->format, "export: keras, tfjs or onnx",
+      "FORMAT" },
+    { "weights", 0, 0, G_OPTION_ARG_FILENAME, &o->weights,
+      "import: the weights manifest (TF.js format) of a Keras model JSON", "MANIFEST.json" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &o->json, "One JSON object per line on stdout", NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "No progress bar", NULL },
     { NULL }
@@ -257,6 +271,8 @@ options_clear (Options *o)
   g_free (o->length);
   g_free (o->temperature);
   g_free (o->temperatures);
+  g_free (o->format);
+  g_free (o->weights);
 }
 
 /* A whole number from min to max, all of text (no sign games, no trailing
@@ -316,12 +332,15 @@ check_options (Options *o, const char *cmd, guint cmd_bit, GError **error)
     { "count", o->count_text != NULL, CMD_PREDICT },
     { "save", o->save != NULL, CMD_TRAIN },
     { "json", o->json, data_cmds },
-    { "quiet", o->quiet, CMD_TRAIN | CMD_INSPECT | CMD_DREAM | CMD_EMBEDDING | CMD_GENERATE },
+    { "quiet", o->quiet, CMD_TRAIN | CMD_INSPECT | CMD_DREAM | CMD_EMBEDDING | CMD_GENERATE
+                         | CMD_IMPORT },
     { "index", o->index_text != NULL, CMD_INSPECT | CMD_DREAM },
     { "image", o->image != NULL, CMD_INSPECT | CMD_DREAM },
     { "layer", o->layer != NULL, CMD_INSPECT | CMD_EMBEDDING },
     { "class", o->class_text != NULL, CMD_INSPECT },
-    { "out", o->out != NULL, CMD_INSPECT | CMD_DREAM | CMD_EMBEDDING },
+    { "out", o->out != NULL, CMD_INSPECT | CMD_DREAM | CMD_EMBEDDING | CMD_EXPORT | CMD_IMPORT },
+    { "format", o->format != NULL, CMD_EXPORT },
+    { "weights", o->weights != NULL, CMD_IMPORT },
     { "layers", o->layers != NULL, CMD_DREAM },
     { "octaves", o->octaves != NULL, CMD_DREAM },
     { "octave-scale", o->octave_scale != NULL, CMD_DREAM },
@@ -1044,6 +1063,7 @@ main (int argc, char **argv)
     { "train", CMD_TRAIN }, { "evaluate", CMD_EVALUATE }, { "predict", CMD_PREDICT },
     { "summary", CMD_SUMMARY }, { "layers", CMD_LAYERS }, { "inspect", CMD_INSPECT },
     { "dream", CMD_DREAM }, { "embedding", CMD_EMBEDDING }, { "generate", CMD_GENERATE },
+    { "export", CMD_EXPORT }, { "import", CMD_IMPORT },
   };
   const char *cmd = argc >= 2 ? argv[1] : NULL;
   guint cmd_bit = 0;
@@ -1059,7 +1079,7 @@ main (int argc, char **argv)
   if (!cmd_bit)
     {
       fprintf (stderr, "deepscope-cli: unknown command “%s”: use train, evaluate, predict, "
-               "summary, layers, inspect, dream, embedding or generate\n", cmd);
+               "summary, layers, inspect, dream, embedding, generate, export or import\n", cmd);
       usage_hint ();
       options_clear (&o);
       return 2;
@@ -1104,7 +1124,8 @@ main (int argc, char **argv)
       || (cmd_bit == CMD_EMBEDDING && !cli_embedding_check (&eopt, &error))
       || (cmd_bit == CMD_INSPECT && !cli_inspect_check (argv[3], &io, &error))
       || (cmd_bit == CMD_DREAM && !cli_dream_check (&dopt, &dcfg, &error))
-      || (cmd_bit == CMD_GENERATE && !cli_generate_check (&gopt, &gcfg, &error)))
+      || (cmd_bit == CMD_GENERATE && !cli_generate_check (&gopt, &gcfg, &error))
+      || (cmd_bit == CMD_EXPORT && !cli_export_check (o.format, o.out, &error)))
     {
       fprintf (stderr, "deepscope-cli: %s\n", error->message);
       usage_hint ();
@@ -1122,6 +1143,19 @@ main (int argc, char **argv)
         }
       options_clear (&o);
       return 0;
+    }
+  if (cmd_bit == CMD_IMPORT)
+    {
+      int irc = cli_import_run (argv[2], o.weights, o.out, o.quiet, &error);
+      if (irc != 0)
+        {
+          fprintf (stderr, "deepscope-cli: %s\n", error->message);
+          if (irc == 2)
+            usage_hint ();
+        }
+      options_clear (&o);
+      nn_dream_config_clear (&dcfg);
+      return irc;
     }
   /* Training keeps the file's runs to save them with its own. */
   g_autoptr (GPtrArray) runs = NULL;
@@ -1150,6 +1184,8 @@ main (int argc, char **argv)
       dopt.index = o.index;
       rc = cli_dream_run (m, argv[2], &dopt, &dcfg, &error);
     }
+  else if (cmd_bit == CMD_EXPORT)
+    rc = cli_export_run (m, o.format, o.out, &error);
   else if (cmd_bit == CMD_GENERATE)
     {
       gopt.seed = o.seed;

@@ -32,3 +32,4 @@
 #include "nn-inspect.h"
 #include "nn-generate.h"
 #include "nn-onnx.h"
+#include "nn-export.h"

@@ -32,7 +32,7 @@ run (const char *const *args, char **out, char **err)
 }
 
 /* Parses every stdout line as a JSON object. */
-static GPtrArray *
+static G_GNUC_UNUSED GPtrArray *
 json_lines (const char *out)
 {
   GPtrArray *objs = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
@@ -51,7 +51,7 @@ json_lines (const char *out)
   return objs;
 }
 
-static JsonObject *
+static G_GNUC_UNUSED JsonObject *
 obj (GPtrArray *a, guint i)
 {
   return json_node_get_object (a->pdata[i]);

@@ -488,6 +488,153 @@ show_view_action (GSimpleAction *action,
   ds_window_set_visible_view (data, g_variant_get_string (param, NULL));
 }
 
+/* ---- Keras export and import --------------------------------------------- */
+
+static const char *const export_formats[] = { "keras", "tfjs", "onnx" };
+
+static void
+export_folder_cb (GtkNativeDialog *dialog,
+                  int              response,
+                  DsWindow        *self)
+{
+  const char *format = g_object_get_data (G_OBJECT (dialog), "format");
+  g_autoptr(GFile) folder = response == GTK_RESPONSE_ACCEPT
+                            ? gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog)) : NULL;
+  g_autofree char *path = folder ? g_file_get_path (folder) : NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean ok = FALSE;
+
+  if (path)
+    {
+      g_autoptr(NnModel) copy = nn_model_copy (ds_document_get_model (self->document));
+
+      if (g_str_equal (format, "onnx"))
+        ok = nn_export_onnx (copy, path, &error);
+      else
+        ok = g_str_equal (format, "tfjs") ? nn_export_tfjs (copy, path, &error)
+                                          : nn_export_keras (copy, path, &error);
+    }
+  if (ok)
+    {
+      g_autofree char *text = g_strdup_printf ("Exported to “%s”", path);
+      ds_window_add_toast (self, text);
+    }
+  else if (error)
+    show_error_dialog (self, "Could Not Export", error->message);
+  g_clear_object (&self->chooser);
+}
+
+static void
+export_format_cb (AdwMessageDialog *dialog,
+                  const char       *response,
+                  DsWindow         *self)
+{
+  GtkDropDown *formats = g_object_get_data (G_OBJECT (dialog), "formats");
+
+  if (!g_str_equal (response, "choose"))
+    return;
+  g_clear_object (&self->chooser);
+  self->chooser = gtk_file_chooser_native_new ("Export Into Folder", GTK_WINDOW (self),
+                                               GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
+                                               "_Export", "_Cancel");
+  g_object_set_data (G_OBJECT (self->chooser), "format",
+                     (gpointer) export_formats[gtk_drop_down_get_selected (formats)]);
+  g_signal_connect (self->chooser, "response", G_CALLBACK (export_folder_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+}
+
+static void
+export_action (GSimpleAction *action,
+               GVariant      *param,
+               gpointer       data)
+{
+  DsWindow *self = data;
+  static const char *const names[] = {
+    "Keras script (model.py and weights.npz)", "TensorFlow.js Layers (model.json)",
+    "ONNX", NULL
+  };
+  GtkWidget *dialog = adw_message_dialog_new (
+    GTK_WINDOW (self), "Export Model",
+    "The model and its weights, for other engines: a Keras script that rebuilds, "
+    "compiles and trains it, or TensorFlow.js for a web page. Choose the format, "
+    "then the folder to write into.");
+  GtkWidget *formats = gtk_drop_down_new_from_strings (names);
+
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), formats);
+  g_object_set_data (G_OBJECT (dialog), "formats", formats);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", "_Cancel",
+                                    "choose", "_Choose Folder…", NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "choose",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "choose");
+  g_signal_connect (dialog, "response", G_CALLBACK (export_format_cb), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* Opens a TF.js Layers model.json or Keras model JSON as a new, unsaved
+ * model, laid out in the Build view. */
+DsWindow *
+ds_window_import_keras (DsWindow *self,
+                        GFile    *file)
+{
+  g_autofree char *path = g_file_get_path (file);
+  g_autoptr(GError) error = NULL;
+  NnModel *model = path ? nn_import_keras (path, NULL, &error) : NULL;
+  DsWindow *target = self;
+  GtkWidget *build;
+
+  if (model == NULL)
+    {
+      show_error_dialog (self, "Could Not Import the Keras Model",
+                         error ? error->message : "not a local file");
+      return NULL;
+    }
+  if (ds_document_get_dirty (self->document))
+    {
+      target = ds_window_new (gtk_window_get_application (GTK_WINDOW (self)));
+      gtk_window_present (GTK_WINDOW (target));
+    }
+  ds_document_take_model (target->document, model, NULL, TRUE);
+  ds_window_set_visible_view (target, "build");
+  build = adw_view_stack_get_child_by_name (target->stack, "build");
+  gtk_widget_activate_action (build, "build.auto-layout", NULL);
+  return target;
+}
+
+static void
+import_response_cb (GtkNativeDialog *dialog,
+                    int              response,
+                    DsWindow        *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+
+      if (file)
+        ds_window_import_keras (self, file);
+    }
+  g_clear_object (&self->chooser);
+}
+
+static void
+import_action (GSimpleAction *action,
+               GVariant      *param,
+               gpointer       data)
+{
+  DsWindow *self = data;
+  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+
+  g_clear_object (&self->chooser);
+  self->chooser = gtk_file_chooser_native_new ("Import Keras Model", GTK_WINDOW (self),
+                                               GTK_FILE_CHOOSER_ACTION_OPEN, "_Import",
+                                               "_Cancel");
+  gtk_file_filter_set_name (filter, "TF.js or Keras model (*.json)");
+  gtk_file_filter_add_pattern (filter, "*.json");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), filter);
+  g_signal_connect (self->chooser, "response", G_CALLBACK (import_response_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+}
+
 static const GActionEntry win_entries[] = {
   { "new", new_action },
   { "open", open_action },
@@ -499,6 +646,8 @@ static const GActionEntry win_entries[] = {
   { "redo", redo_action },
   { "show-toast", show_toast_action, "s" },
   { "show-view", show_view_action, "s" },
+  { "export", export_action },
+  { "import-keras", import_action },
 };
 
 /* ---- closing ------------------------------------------------------------- */

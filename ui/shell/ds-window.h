@@ -22,6 +22,9 @@ gboolean    ds_window_load             (DsWindow *self, GFile *file, GError **er
 /* Loads here, or in a new window when this one has unsaved work. Returns
  * the window that shows the file, or NULL on error. */
 DsWindow   *ds_window_open             (DsWindow *self, GFile *file);
+/* Imports a TF.js Layers model.json or Keras model JSON as a new, unsaved
+ * model and lays it out in the Build view (errors in a dialog). */
+DsWindow   *ds_window_import_keras     (DsWindow *self, GFile *file);
 /* Saves to the document's file (asks for one if it has none). */
 gboolean    ds_window_save_to          (DsWindow *self, GFile *file, GError **error);
 void        ds_window_add_toast        (DsWindow *self, const char *message);

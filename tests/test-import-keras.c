@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Import of Keras models (TF.js Layers model.json, Keras model.to_json()):
+ * the round trip export -> import -> Deepscope file -> load gives the same
+ * predictions, and malformed files (truncated shard, shape mismatch,
+ * unknown class, wrong format or version, empty, huge dimensions, settings
+ * the engine lacks) are refused with an error in words and nothing made. */
+#include <json-glib/json-glib.h>
+
+#include "export-test-util.h"
+
+/* Largest relative difference of a's and b's predictions on the same
+ * random inputs, over every output. */
+static double
+predictions_diff (NnModel *a, NnModel *b)
+{
+  g_autofree char *dir = g_dir_make_tmp ("import-in-XXXXXX", NULL);
+  g_autoptr (GString) files = g_string_new (NULL);
+  g_autoptr (GPtrArray) ins = export_random_inputs (a, 50, 5, dir, files);
+  double worst = 0;
+  g_assert_cmpint (nn_model_get_n_outputs (a), ==, nn_model_get_n_outputs (b));
+  for (int k = 0; k < nn_model_get_n_outputs (a); k++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (NnTensor) ya = nn_model_run (a, (NnTensor *const *) ins->pdata, ins->len,
+                                              nn_model_get_output (a, k), &error);
+      g_assert_no_error (error);
+      g_autoptr (NnTensor) yb = nn_model_run (b, (NnTensor *const *) ins->pdata, ins->len,
+                                              nn_model_get_output (b, k), &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (ya->size, ==, yb->size);
+      worst = fmax (worst, export_rel_diff (ya->data, yb->data, ya->size));
+    }
+  test_remove_tree (dir);
+  return worst;
+}
+
+/* export to TF.js -> import -> save as a Deepscope file -> load: the same
+ * predictions as the model exported. */
+static void
+round_trip (NnModel *m)
+{
+  g_autoptr (GError) error = NULL;
+  g_assert_true (nn_model_infer (m, &error));
+  g_assert_true (nn_model_init_weights (m, 3, &error));
+  export_perturb_weights (m, 3);
+  g_autofree char *dir = g_dir_make_tmp ("import-rt-XXXXXX", NULL);
+  g_assert_true (nn_export_tfjs (m, dir, &error));
+  g_autofree char *json = g_build_filename (dir, "model.json", NULL);
+  g_autoptr (NnModel) imported = nn_import_keras (json, NULL, &error);
+  g_assert_no_error (error);
+  g_autofree char *saved = g_build_filename (dir, "saved.json", NULL);
+  g_assert_true (nn_model_save (imported, saved, TRUE, &error));
+  g_autoptr (NnModel) back = nn_model_load (saved, &error);
+  g_assert_no_error (error);
+  double d = predictions_diff (m, back);
+  g_test_message ("%s: round trip difference %.3g", nn_model_get_name (m), d);
+  g_assert_cmpfloat (d, <=, 1e-6);
+  test_remove_tree (dir);
+}
+
+static void
+test_round_trip_samples (void)
+{
+  static const char *const samples[] = {
+    "fashion_convnet_bn.json", "transfer_head.json", "two_inputs_two_outputs.json",
+    "fortunes_lstm.json", "fortunes_conv1d.json", "fashion_vae_conv.json",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (samples); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (NnModel) m = nn_model_load (test_sample (samples[i]), &error);
+      g_assert_no_error (error);
+      round_trip (m);
+    }
+}
+
+/* Bidirectional, TimeDistributed, a shared layer, ZeroPadding2D. */
+static void
+test_round_trip_layers (void)
+{
+  static const char *const models[] = {
+    "{\"format\": \"deepscope-model\", \"version\": 1, \"name\": \"bi\", \"config\": {\"layers\": ["
+    "{\"class_name\": \"Input\", \"name\": \"x\", \"config\": {\"shape\": [6, 3]}, \"inbound_nodes\": []},"
+    "{\"class_name\": \"TimeDistributed\", \"name\": \"td\", \"config\": {\"units\": 4}, "
+    " \"inbound_nodes\": [[[\"x\", 0, 0]]]},"
+    "{\"class_name\": \"Bidirectional\", \"name\": \"bi\", \"config\": {\"layer\": \"GRU\", \"units\": 3, \"reset_after\": false}, "
+    " \"inbound_nodes\": [[[\"td\", 0, 0]]]}],"
+    "\"input_layers\": [[\"x\", 0, 0]], \"output_layers\": [[\"bi\", 0, 0]]}}",
+    "{\"format\": \"deepscope-model\", \"version\": 1, \"name\": \"shared\", \"config\": {\"layers\": ["
+    "{\"class_name\": \"Input\", \"name\": \"a\", \"config\": {\"shape\": [4, 4, 1]}, \"inbound_nodes\": []},"
+    "{\"class_name\": \"Input\", \"name\": \"b\", \"config\": {\"shape\": [4, 4, 1]}, \"inbound_nodes\": []},"
+    "{\"class_name\": \"ZeroPadding2D\", \"name\": \"pad\", \"config\": {\"padding\": [1, 0, 2, 1]}, "
+    " \"inbound_nodes\": [[[\"a\", 0, 0]], [[\"b\", 0, 0]]]},"
+    "{\"class_name\": \"Conv2D\", \"name\": \"conv\", \"config\": {\"filters\": 2, \"kernel_l2\": 0.01}, "
+    " \"inbound_nodes\": [[[\"pad\", 0, 0]], [[\"pad\", 1, 0]]]},"
+    "{\"class_name\": \"Add\", \"name\": \"sum\", \"config\": {}, "
+    " \"inbound_nodes\": [[[\"conv\", 0, 0], [\"conv\", 1, 0]]]}],"
+    "\"input_layers\": [[\"a\", 0, 0], [\"b\", 0, 0]], \"output_layers\": [[\"sum\", 0, 0]]}}",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (models); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (NnModel) m = nn_model_load_from_data (models[i], -1, &error);
+      g_assert_no_error (error);
+      round_trip (m);
+    }
+}
+
+/* ---- malformed files ---------------------------------------------------- */
+
+/* A small model exported to DIR (model.json and its shard). */
+static char *
+export_small (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) m = nn_model_load (test_sample ("fashion_convnet_bn.json"), &error);
+  g_assert_no_error (error);
+  char *dir = g_dir_make_tmp ("import-bad-XXXXXX", NULL);
+  g_assert_true (nn_export_tfjs (m, dir, &error));
+  return dir;
+}
+
+/* Replaces the first `from` in DIR/model.json by `to`, imports, expects an
+ * error holding `expect`. */
+static void
+expect_edit_refused (const char *from, const char *to, const char *expect)
+{
+  g_autofree char *dir = export_small ();
+  g_autofree char *path = g_build_filename (dir, "model.json", NULL);
+  /* compact text: "key":value, no spaces */
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_assert_true (json_parser_load_from_file (p, path, NULL));
+  g_autofree char *text = json_to_string (json_parser_get_root (p), FALSE);
+  char *at = strstr (text, from);
+  if (at == NULL)
+    g_error ("“%s” not in %s", from, text);
+  *at = '\0';
+  g_autofree char *edited = g_strconcat (text, to, at + strlen (from), NULL);
+  g_assert_true (g_file_set_contents (path, edited, -1, NULL));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) m = nn_import_keras (path, NULL, &error);
+  g_assert_null (m);
+  g_assert_nonnull (error);
+  g_test_message ("%s", error->message);
+  if (strstr (error->message, expect) == NULL)
+    g_error ("“%s” not in “%s”", expect, error->message);
+  test_remove_tree (dir);
+}
+
+static void
+test_malformed_topology (void)
+{
+  expect_edit_refused ("\"class_name\":\"Conv2D\"", "\"class_name\":\"LocallyConnected2D\"",
+                       "Keras class LocallyConnected2D has no Deepscope equivalent");
+  expect_edit_refused ("\"format\":\"layers-model\"", "\"format\":\"graph-model\"",
+                       "only TF.js Layers models");
+  expect_edit_refused ("\"keras_version\":\"2.15.0\"", "\"keras_version\":\"3.1.0\"",
+                       "not Keras 3");
+  expect_edit_refused ("\"data_format\":\"channels_last\"",
+                       "\"data_format\":\"channels_first\"", "channels_first is not supported");
+  expect_edit_refused ("\"groups\":1", "\"groups\" : 2", "groups other than 1");
+  expect_edit_refused ("\"kernel_constraint\":null",
+                       "\"kernel_constraint\" : {\"class_name\": \"MaxNorm\"}",
+                       "kernel_constraint is not supported");
+  /* huge dimensions: refused by the engine's limits, not allocated */
+  expect_edit_refused ("[null,28,28,1]",
+                       "[null, 2000000000, 2000000000, 1]", "image");
+  expect_edit_refused ("\"filters\":32", "\"filters\" : 1e12", "filters");
+  expect_edit_refused ("\"class_name\":\"Functional\"", "\"class_name\":\"Graph\"",
+                       "not a Functional, Model or Sequential model");
+}
+
+/* Rewrites the shard: keeps `keep` bytes (G_MAXSIZE: all) and appends
+ * `extra` bytes. */
+static void
+expect_shard_refused (gsize keep, gsize extra, const char *expect)
+{
+  g_autofree char *dir = export_small ();
+  g_autofree char *bin = g_build_filename (dir, "group1-shard1of1.bin", NULL);
+  g_autofree char *data = NULL;
+  gsize len;
+  g_assert_true (g_file_get_contents (bin, &data, &len, NULL));
+  keep = MIN (keep, len);
+  g_autofree char *out = g_malloc0 (keep + extra + 1);
+  memcpy (out, data, keep);
+  g_assert_true (g_file_set_contents (bin, out, keep + extra, NULL));
+  g_autofree char *json = g_build_filename (dir, "model.json", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) m = nn_import_keras (json, NULL, &error);
+  g_assert_null (m);
+  g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_WEIGHTS);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, expect));
+  test_remove_tree (dir);
+}
+
+static void
+test_malformed_weights (void)
+{
+  expect_shard_refused (100, 0, "truncated shard");
+  expect_shard_refused (0, 0, "truncated shard");
+  expect_shard_refused (G_MAXSIZE, 8, "longer than described");
+  expect_edit_refused ("\"shape\":[3,3,1,32]",
+                       "\"shape\" : [3, 3, 32, 1]", "shape (3, 3, 32, 1) in the file, the layer needs (3, 3, 1, 32)");
+  expect_edit_refused ("\"name\":\"conv1/kernel\"", "\"name\" : \"conv9/kernel\"",
+                       "weight “conv1/kernel” is missing");
+  expect_edit_refused ("\"dtype\":\"float32\"}", "\"dtype\":\"int32\"}", "only float32");
+  expect_edit_refused ("\"group1-shard1of1.bin\"", "\"../group1-shard1of1.bin\"",
+                       "not a file name beside the model");
+}
+
+static void
+test_malformed_files (void)
+{
+  static const char *const texts[] = { "", "{", "[]", "{\"format\": \"layers-model\"}",
+                                       "{\"class_name\": 3}", "{\"class_name\": \"Functional\", "
+                                       "\"config\": {\"layers\": 1}}" };
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (NnModel) m = nn_import_keras_from_data (texts[i], -1, ".", NULL, &error);
+      g_assert_null (m);
+      g_assert_nonnull (error);
+      g_test_message ("“%s”: %s", texts[i], error->message);
+    }
+  g_autoptr (GError) error = NULL;
+  g_assert_null (nn_import_keras ("/nonexistent/model.json", NULL, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+}
+
+/* A Keras model.to_json() text with a separate weights manifest. */
+static void
+test_keras_json_with_manifest (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) m = nn_model_load (test_sample ("two_inputs_two_outputs.json"), &error);
+  g_assert_no_error (error);
+  g_assert_true (nn_model_infer (m, &error));
+  g_assert_true (nn_model_init_weights (m, 9, &error));
+  export_perturb_weights (m, 9);
+  g_autofree char *dir = g_dir_make_tmp ("import-keras-XXXXXX", NULL);
+  g_assert_true (nn_export_tfjs (m, dir, &error));
+  /* split model.json into to_json()'s text and a manifest file */
+  g_autofree char *json = g_build_filename (dir, "model.json", NULL);
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_assert_true (json_parser_load_from_file (p, json, &error));
+  JsonObject *root = json_node_get_object (json_parser_get_root (p));
+  JsonObject *topo = json_object_get_object_member (root, "modelTopology");
+  JsonNode *cfg = json_object_get_member (topo, "model_config");
+  g_autofree char *cfg_text = json_to_string (cfg, FALSE);
+  g_autofree char *man_text = json_to_string (json_object_get_member (root, "weightsManifest"),
+                                              FALSE);
+  g_autofree char *keras = g_build_filename (dir, "keras.json", NULL);
+  g_autofree char *man = g_build_filename (dir, "weights_manifest.json", NULL);
+  g_assert_true (g_file_set_contents (keras, cfg_text, -1, NULL));
+  g_assert_true (g_file_set_contents (man, man_text, -1, NULL));
+  g_autoptr (NnModel) with = nn_import_keras (keras, man, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (predictions_diff (m, with), ==, 0);
+  /* without weights: the structure, fresh weights */
+  g_autoptr (NnModel) without = nn_import_keras (keras, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (nn_model_get_n_layers (without), ==, nn_model_get_n_layers (m));
+  g_assert_cmpfloat (predictions_diff (m, without), >, 1e-3);
+  test_remove_tree (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  nn_init (argc, argv);
+  g_test_add_func ("/import/keras/round-trip-samples", test_round_trip_samples);
+  g_test_add_func ("/import/keras/round-trip-layers", test_round_trip_layers);
+  g_test_add_func ("/import/keras/keras-json", test_keras_json_with_manifest);
+  g_test_add_func ("/import/keras/malformed-files", test_malformed_files);
+  g_test_add_func ("/import/keras/malformed-topology", test_malformed_topology);
+  g_test_add_func ("/import/keras/malformed-weights", test_malformed_weights);
+  return g_test_run ();
+}
