@@ -177,6 +177,10 @@ int         nn_model_add_time_distributed (NnModel *m, const NnModel *inner,
 /* Output tensors each call of `layer` produces (from its configuration:
  * 1, or more for a recurrent layer with return_state). */
 int         nn_model_layer_get_n_outputs (const NnModel *m, int layer);
+/* The name of the first layer (nested models searched too) that passes
+ * recurrent states: several outputs (return_state), or a recurrent layer
+ * called on more than its sequence (initial_state); NULL if none. */
+const char *nn_model_find_state_layer (NnModel *m);
 /* Calls: a layer called on inputs produces its output tensors per call.
  * Calling a layer twice shares its weights. */
 int         nn_model_layer_get_n_calls (const NnModel *m, int layer);

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "nn.h"
 #include "test-util.h"
 #include "nn-model-private.h"
 
@@ -400,6 +401,33 @@ test_errors (void)
   g_assert_nonnull (strstr (nn_model_layer_get_error (m, dec), "initial state (batch, 32)"));
 }
 
+/* The exports do not write states yet: each refuses the encoder-decoder
+ * naming the layer, and writes nothing (a model that lost its states
+ * would run, from zeros). */
+static void
+test_exports_refuse_states (void)
+{
+  gboolean (*exports[]) (NnModel *, const char *, GError **) = {
+    nn_export_tfjs, nn_export_keras, nn_export_onnx
+  };
+
+  for (guint k = 0; k < G_N_ELEMENTS (exports); k++)
+    {
+      int enc, dec, dense;
+      g_autoptr (NnModel) m = encoder_decoder ("LSTM", &enc, &dec, &dense);
+      g_autoptr (GError) error = NULL;
+      g_autofree char *dir = g_dir_make_tmp ("rnn-state-export-XXXXXX", NULL);
+      g_autofree char *out = g_build_filename (dir, "out", NULL);
+
+      g_assert_cmpstr (nn_model_find_state_layer (m), ==, "encoder");
+      g_assert_false (exports[k] (m, out, &error));
+      g_assert_nonnull (error);
+      g_assert_nonnull (strstr (error->message, "“encoder” passes recurrent states"));
+      g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+      test_remove_tree (dir);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -413,6 +441,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/rnn-state/bidirectional", test_bidirectional_initial_state);
   g_test_add_func ("/engine/rnn-state/file", test_file_round_trip);
   g_test_add_func ("/engine/rnn-state/errors", test_errors);
+  g_test_add_func ("/engine/rnn-state/exports-refuse-states", test_exports_refuse_states);
   int ret = g_test_run ();
   if (!selected && ret == 0)
     test_assert_grad_checked (NN_OP_SLICE, NN_OP_SLICE + 1);

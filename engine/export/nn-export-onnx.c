@@ -541,6 +541,14 @@ check_model (NnModel *model, GError **error)
                    nn_model_get_name (model));
       return FALSE;
     }
+  const char *states = nn_model_find_state_layer (model);
+  if (states)
+    {
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_UNKNOWN_LAYER,
+                   "layer “%s” passes recurrent states (return_state or initial_state), "
+                   "which the ONNX export does not write yet", states);
+      return FALSE;
+    }
   /* refused before any weight is made or written: the file would hold
    * them all as float32 */
   gint64 n = nn_model_count_params (model, NULL, NULL);

@@ -153,8 +153,20 @@ shard_bytes (GArray *views)
 gboolean
 nn_export_prepare (NnModel *m, const char *dir, GError **error)
 {
-  if (!nn_model_infer (m, error)
-      || (!nn_model_has_weights (m) && !nn_model_init_weights (m, 1, error)))
+  const char *states;
+
+  if (!nn_model_infer (m, error))
+    return FALSE;
+  /* Keras writes them as output indices and extra inbound tensors; the
+   * mapping does not yet, and a model that silently lost them would run. */
+  if ((states = nn_model_find_state_layer (m)))
+    {
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_UNKNOWN_LAYER,
+                   "layer “%s” passes recurrent states (return_state or initial_state), "
+                   "which the Keras and TensorFlow.js exports do not write yet", states);
+      return FALSE;
+    }
+  if (!nn_model_has_weights (m) && !nn_model_init_weights (m, 1, error))
     return FALSE;
   if (g_mkdir_with_parents (dir, 0755) != 0)
     {

@@ -704,6 +704,29 @@ nn_model_layer_get_n_outputs (const NnModel *m, int layer)
   return l->type->n_outputs ? l->type->n_outputs (l) : 1;
 }
 
+const char *
+nn_model_find_state_layer (NnModel *m)
+{
+  static const char *const recurrent[] = { "SimpleRNN", "LSTM", "GRU", "Bidirectional", NULL };
+
+  g_return_val_if_fail (m != NULL, NULL);
+  for (int l = 0; l < m->n_layers; l++)
+    {
+      NnModel *inner = nn_model_layer_get_submodel (m, l);
+      const char *found = inner ? nn_model_find_state_layer (inner) : NULL;
+      gboolean rnn = g_strv_contains (recurrent, nn_layer_type_get_name (m->layers[l]->type));
+
+      if (found)
+        return found;
+      if (nn_model_layer_get_n_outputs (m, l) > 1)
+        return nn_model_layer_get_name (m, l);
+      for (int c = 0; rnn && c < nn_model_layer_get_n_calls (m, l); c++)
+        if (nn_model_call_get_n_inputs (m, l, c) > 1)
+          return nn_model_layer_get_name (m, l);
+    }
+  return NULL;
+}
+
 /* TRUE if `target` is reachable walking inputs upwards from (layer, call).
  * Each layer call is visited once, so stacked residual blocks stay linear. */
 static gboolean
