@@ -860,7 +860,7 @@ test_mask_sparse_metric (void)
       gboolean padded = ids[s] == 0;
       t[s] = (float) (!padded && s % 2 == 0 ? best : (best + 1) % 3);
     }
-  NnScores sc;
+  NnScores sc = { 0 };
   nn_scores_clear (&sc);
   g_assert_true (nn_model_evaluate (m, ds, NULL, 0, 2, &sc, &error));
   g_assert_no_error (error);
