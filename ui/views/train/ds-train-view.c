@@ -230,8 +230,9 @@ sync_validation_row (DsTrainView *self, NnDataset *ds)
 
 /* A time series's naive forecasts beside the model's MAE: their
  * validation MAE (what the dashed curves are) as lines on the MAE chart,
- * in its normalized units, labelled with the error in the target's own
- * units. The current run's dataset, else the one loaded. */
+ * in its normalized units, labelled with that value and, in brackets, the
+ * error in the target's own units (the curves are normalized too). The
+ * current run's dataset, else the one loaded. */
 static void
 update_references (DsTrainView *self)
 {
@@ -260,14 +261,16 @@ update_references (DsTrainView *self)
       if (fabs (b.val_last - b.val_period) < 1e-9)
         {
           /* delay = period: one forecast with two names. */
-          last = g_strdup_printf ("last value = %s: %.3g %s", words, b.val_last, unit);
+          last = g_strdup_printf ("last value = %s: %.3g (%.3g %s)", words, b.val_last_norm,
+                                  b.val_last, unit);
           values[n] = b.val_last_norm;
           labels[n++] = last;
         }
       else
         {
-          last = g_strdup_printf ("last value: %.3g %s", b.val_last, unit);
-          period = g_strdup_printf ("%s: %.3g %s", words, b.val_period, unit);
+          last = g_strdup_printf ("last value: %.3g (%.3g %s)", b.val_last_norm, b.val_last, unit);
+          period = g_strdup_printf ("%s: %.3g (%.3g %s)", words, b.val_period_norm, b.val_period,
+                                    unit);
           values[n] = b.val_last_norm;
           labels[n++] = last;
           values[n] = b.val_period_norm;
