@@ -30,6 +30,7 @@ struct _DsGenerateView
   GtkStack       *main_stack;
   AdwStatusPage  *empty_page;
   GtkStack       *pages;
+  const char     *suggested_page;    /* the page the last model was made for */
 
   /* DeepDream page */
   GtkLabel       *dream_why;         /* why there is no dream (no conv layer) */

@@ -262,6 +262,25 @@ ensure_dataset (DsGenerateView *self,
   ds_dataset_store_ensure_async (store, spec, self->ensure_cancellable, ensure_done_cb, self);
 }
 
+/* The page a model is made for: the Text page for a character model (its
+ * vocabulary, or before training its dataset, reads characters), the
+ * Latent page for a VAE, else DeepDream. */
+static const char *
+suggested_page (const NnModel *m)
+{
+  const NnVocab *v = m ? nn_model_get_vocab (m) : NULL;
+  const char *spec = m ? nn_model_get_dataset (m) : NULL;
+  NnVaeParts parts;
+
+  if (m == NULL)
+    return NULL;
+  if ((v && nn_vocab_is_chars (v)) || (spec && g_str_has_prefix (spec, "chars:")))
+    return "text";
+  if (nn_model_find_vae (m, &parts, NULL))
+    return "latent";
+  return "dream";
+}
+
 static void
 follow (DsGenerateView *self)
 {
@@ -303,6 +322,16 @@ follow (DsGenerateView *self)
     }
   else
     gtk_stack_set_visible_child_name (self->main_stack, "content");
+  /* Opening another kind of model shows its page; a run's snapshots of
+   * the same model leave the page the person chose. */
+  {
+    const char *page = suggested_page (self->model);
+
+    if (page && g_strcmp0 (page, self->suggested_page) != 0)
+      gtk_stack_set_visible_child_name (self->pages, page);
+    if (page)
+      self->suggested_page = page;
+  }
   _ds_generate_dream_model_changed (self);
   _ds_generate_projector_model_changed (self);
   _ds_generate_latent_model_changed (self);
