@@ -1042,20 +1042,11 @@ cmd_predict (NnModel *m, Options *o, GError **error)
   return 0;
 }
 
-int
-main (int argc, char **argv)
+/* The command argv[1] names (a CMD_ bit), after checking it takes the
+ * number of arguments given; 0, having said why on stderr, otherwise. */
+static guint
+command_bit (int argc, char **argv)
 {
-  nn_init (argc, argv);
-  setlocale (LC_ALL, "");
-  Options o = { 0 };
-  g_autoptr (GError) error = NULL;
-  if (!parse_args (&argc, &argv, &o, &error))
-    {
-      fprintf (stderr, "deepscope-cli: %s\n", error->message);
-      usage_hint ();
-      options_clear (&o);
-      return 2;
-    }
   static const struct {
     const char *name;
     guint       bit;
@@ -1073,16 +1064,14 @@ main (int argc, char **argv)
   if (!cmd)
     {
       usage (stderr);
-      options_clear (&o);
-      return 2;
+      return 0;
     }
   if (!cmd_bit)
     {
       fprintf (stderr, "deepscope-cli: unknown command “%s”: use train, evaluate, predict, "
                "summary, layers, inspect, dream, embedding, generate, export or import\n", cmd);
       usage_hint ();
-      options_clear (&o);
-      return 2;
+      return 0;
     }
   if (argc != (cmd_bit == CMD_LAYERS ? 2 : cmd_bit == CMD_INSPECT ? 4 : 3))
     {
@@ -1095,114 +1084,167 @@ main (int argc, char **argv)
         fprintf (stderr, "deepscope-cli: %s takes one model file%s\n", cmd,
                  argc > 3 ? ", and every option starts with --" : "");
       usage_hint ();
-      options_clear (&o);
-      return 2;
+      return 0;
     }
-  CliInspectOptions io = {
-    .data = o.data, .image = o.image, .layer = o.layer, .class_text = o.class_text,
-    .out = o.out, .steps = o.steps, .step_size = o.step_size,
-    .index_given = o.index_text != NULL, .json = o.json, .quiet = o.quiet,
+  return cmd_bit;
+}
+
+/* The options of the commands that have their own files (cli-*.c), taken
+ * from the parsed command line. */
+typedef struct {
+  CliInspectOptions   io;
+  CliDreamOptions     dopt;
+  NnDreamConfig       dcfg;
+  CliEmbeddingOptions eopt;
+  CliGenerateOptions  gopt;
+  CliGenerateConfig   gcfg;
+} CommandOptions;
+
+static void
+command_options_init (CommandOptions *c, const Options *o)
+{
+  c->io = (CliInspectOptions) {
+    .data = o->data, .image = o->image, .layer = o->layer, .class_text = o->class_text,
+    .out = o->out, .steps = o->steps, .step_size = o->step_size,
+    .index_given = o->index_text != NULL, .json = o->json, .quiet = o->quiet,
   };
-  CliDreamOptions dopt = {
-    .data = o.data, .image = o.image, .out = o.out, .layers = o.layers, .octaves = o.octaves,
-    .octave_scale = o.octave_scale, .steps = o.steps, .step_size = o.step_size,
-    .max_loss = o.max_loss, .index_given = o.index_text != NULL, .quiet = o.quiet,
+  c->dopt = (CliDreamOptions) {
+    .data = o->data, .image = o->image, .out = o->out, .layers = o->layers, .octaves = o->octaves,
+    .octave_scale = o->octave_scale, .steps = o->steps, .step_size = o->step_size,
+    .max_loss = o->max_loss, .index_given = o->index_text != NULL, .quiet = o->quiet,
   };
-  NnDreamConfig dcfg;
-  nn_dream_config_init (&dcfg);
-  CliEmbeddingOptions eopt = {
-    .data = o.data, .layer = o.layer, .import = o.import, .export = o.export, .out = o.out,
-    .freeze = o.freeze, .quiet = o.quiet,
+  nn_dream_config_init (&c->dcfg);
+  c->eopt = (CliEmbeddingOptions) {
+    .data = o->data, .layer = o->layer, .import = o->import, .export = o->export, .out = o->out,
+    .freeze = o->freeze, .quiet = o->quiet,
   };
-  CliGenerateOptions gopt = {
-    .seed_text = o.gen_seed_text, .length = o.length, .temperature = o.temperature,
-    .temperatures = o.temperatures, .seed_given = o.seed_text != NULL, .quiet = o.quiet,
-    .stateful = o.stateful,
+  c->gopt = (CliGenerateOptions) {
+    .seed_text = o->gen_seed_text, .length = o->length, .temperature = o->temperature,
+    .temperatures = o->temperatures, .seed_given = o->seed_text != NULL, .quiet = o->quiet,
+    .stateful = o->stateful,
   };
-  CliGenerateConfig gcfg;
-  if (!check_options (&o, cmd, cmd_bit, &error)
-      || (cmd_bit == CMD_EMBEDDING && !cli_embedding_check (&eopt, &error))
-      || (cmd_bit == CMD_INSPECT && !cli_inspect_check (argv[3], &io, &error))
-      || (cmd_bit == CMD_DREAM && !cli_dream_check (&dopt, &dcfg, &error))
-      || (cmd_bit == CMD_GENERATE && !cli_generate_check (&gopt, &gcfg, &error))
-      || (cmd_bit == CMD_EXPORT && !cli_export_check (o.format, o.out, &error)))
+}
+
+/* Every option check of the command; FALSE with the reason. The index
+ * and the seed are known once check_options has read them. */
+static gboolean
+command_options_check (CommandOptions *c, Options *o, char **argv, guint cmd_bit,
+                       GError **error)
+{
+  if (!check_options (o, argv[1], cmd_bit, error))
+    return FALSE;
+  c->io.index = o->index;
+  c->dopt.index = o->index;
+  c->gopt.seed = o->seed;
+  return (cmd_bit != CMD_EMBEDDING || cli_embedding_check (&c->eopt, error))
+         && (cmd_bit != CMD_INSPECT || cli_inspect_check (argv[3], &c->io, error))
+         && (cmd_bit != CMD_DREAM || cli_dream_check (&c->dopt, &c->dcfg, error))
+         && (cmd_bit != CMD_GENERATE || cli_generate_check (&c->gopt, &c->gcfg, error))
+         && (cmd_bit != CMD_EXPORT || cli_export_check (o->format, o->out, error));
+}
+
+static int
+list_layers (void)
+{
+  for (guint i = 0; i < nn_layer_types_count (); i++)
+    {
+      const NnLayerType *t = nn_layer_types_get (i);
+      printf ("%-24s %-15s %s\n", nn_layer_type_get_name (t),
+              nn_layer_group_name (nn_layer_type_get_group (t)), nn_layer_type_get_help (t));
+    }
+  return 0;
+}
+
+static int
+print_summary (NnModel *m, GError **error)
+{
+  g_autofree char *s = nn_model_summary (m, error);
+  if (s == NULL)
+    return 1;
+  fputs (s, stdout);
+  return 0;
+}
+
+/* Runs a command that reads the model file argv[2]: its exit status. */
+static int
+run_on_model (char **argv, guint cmd_bit, Options *o, CommandOptions *c, GError **error)
+{
+  /* Training keeps the file's runs to save them with its own. */
+  g_autoptr (GPtrArray) runs = NULL;
+  g_autoptr (NnModel) m = nn_model_load_with_runs (argv[2], cmd_bit == CMD_TRAIN ? &runs : NULL,
+                                                   error);
+  if (!m)
+    return 1;
+  switch (cmd_bit)
+    {
+    case CMD_TRAIN:
+      return cmd_train (m, runs, o, error);
+    case CMD_EVALUATE:
+      return cmd_evaluate (m, o, error);
+    case CMD_PREDICT:
+      return o->text ? cli_text_predict (m, o->text, o->json, error) : cmd_predict (m, o, error);
+    case CMD_EMBEDDING:
+      return cli_embedding_run (m, &c->eopt, error);
+    case CMD_INSPECT:
+      return cli_inspect_run (m, argv[2], argv[3], &c->io, error);
+    case CMD_DREAM:
+      return cli_dream_run (m, argv[2], &c->dopt, &c->dcfg, error);
+    case CMD_EXPORT:
+      return cli_export_run (m, o->format, o->out, error);
+    case CMD_GENERATE:
+      return cli_generate_run (m, argv[2], &c->gopt, &c->gcfg, error);
+    default:
+      return print_summary (m, error);
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  nn_init (argc, argv);
+  setlocale (LC_ALL, "");
+  Options o = { 0 };
+  CommandOptions c;
+  g_autoptr (GError) error = NULL;
+  guint cmd_bit;
+  int rc;
+
+  if (!parse_args (&argc, &argv, &o, &error))
     {
       fprintf (stderr, "deepscope-cli: %s\n", error->message);
       usage_hint ();
       options_clear (&o);
-      nn_dream_config_clear (&dcfg);
       return 2;
     }
-  if (cmd_bit == CMD_LAYERS)
+  if (!(cmd_bit = command_bit (argc, argv)))
     {
-      for (guint i = 0; i < nn_layer_types_count (); i++)
-        {
-          const NnLayerType *t = nn_layer_types_get (i);
-          printf ("%-24s %-15s %s\n", nn_layer_type_get_name (t),
-                  nn_layer_group_name (nn_layer_type_get_group (t)), nn_layer_type_get_help (t));
-        }
       options_clear (&o);
-      return 0;
+      return 2;
     }
-  if (cmd_bit == CMD_IMPORT)
+  command_options_init (&c, &o);
+  if (!command_options_check (&c, &o, argv, cmd_bit, &error))
     {
-      int irc = cli_import_run (argv[2], o.weights, o.out, o.quiet, &error);
-      if (irc != 0)
-        {
-          fprintf (stderr, "deepscope-cli: %s\n", error->message);
-          if (irc == 2)
-            usage_hint ();
-        }
-      options_clear (&o);
-      nn_dream_config_clear (&dcfg);
-      return irc;
+      fprintf (stderr, "deepscope-cli: %s\n", error->message);
+      usage_hint ();
+      rc = 2;
     }
-  /* Training keeps the file's runs to save them with its own. */
-  g_autoptr (GPtrArray) runs = NULL;
-  g_autoptr (NnModel) m = nn_model_load_with_runs (argv[2], cmd_bit == CMD_TRAIN ? &runs : NULL,
-                                                   &error);
-  int rc = 1;
-  if (!m)
-    ;
-  else if (cmd_bit == CMD_TRAIN)
-    rc = cmd_train (m, runs, &o, &error);
-  else if (cmd_bit == CMD_EVALUATE)
-    rc = cmd_evaluate (m, &o, &error);
-  else if (cmd_bit == CMD_PREDICT && o.text != NULL)
-    rc = cli_text_predict (m, o.text, o.json, &error);
-  else if (cmd_bit == CMD_PREDICT)
-    rc = cmd_predict (m, &o, &error);
-  else if (cmd_bit == CMD_EMBEDDING)
-    rc = cli_embedding_run (m, &eopt, &error);
-  else if (cmd_bit == CMD_INSPECT)
+  else if (cmd_bit == CMD_LAYERS)
+    rc = list_layers ();
+  else if (cmd_bit == CMD_IMPORT)
     {
-      io.index = o.index;
-      rc = cli_inspect_run (m, argv[2], argv[3], &io, &error);
-    }
-  else if (cmd_bit == CMD_DREAM)
-    {
-      dopt.index = o.index;
-      rc = cli_dream_run (m, argv[2], &dopt, &dcfg, &error);
-    }
-  else if (cmd_bit == CMD_EXPORT)
-    rc = cli_export_run (m, o.format, o.out, &error);
-  else if (cmd_bit == CMD_GENERATE)
-    {
-      gopt.seed = o.seed;
-      rc = cli_generate_run (m, argv[2], &gopt, &gcfg, &error);
+      rc = cli_import_run (argv[2], o.weights, o.out, o.quiet, &error);
+      if (rc != 0)
+        fprintf (stderr, "deepscope-cli: %s\n", error->message);
+      if (rc == 2)
+        usage_hint ();
     }
   else
     {
-      g_autofree char *s = nn_model_summary (m, &error);
-      if (s)
-        {
-          fputs (s, stdout);
-          rc = 0;
-        }
+      rc = run_on_model (argv, cmd_bit, &o, &c, &error);
+      if (rc != 0 && error)
+        fprintf (stderr, "deepscope-cli: %s\n", error->message);
     }
-  if (rc != 0 && error)
-    fprintf (stderr, "deepscope-cli: %s\n", error->message);
   options_clear (&o);
-  nn_dream_config_clear (&dcfg);
+  nn_dream_config_clear (&c.dcfg);
   return rc;
 }
