@@ -560,7 +560,7 @@ check_model (NnModel *model, GError **error)
                    nn_model_get_name (model), n);
       return FALSE;
     }
-  return nn_model_has_weights (model) || nn_model_init_weights (model, 0, error);
+  return nn_model_has_weights (model) || nn_model_init_weights (model, 1, error);
 }
 
 static gboolean
