@@ -17,9 +17,9 @@ G_BEGIN_DECLS
  * standard ONNX operators (opset 13), its weights as initializers (the
  * model's own, or initialized with seed 1 when it has none, as the Keras
  * and TF.js exports do), one graph input per Input layer (float, batch
- * axis "batch") and one graph output per model output, named after their layers. Images stay channels-last
- * (batch, height, width, channels) at the inputs and outputs, as in the
- * engine. Padded sequences (Embedding with mask_zero) give the recurrent
+ * axis "batch") and one graph output per model output, named after their
+ * layers. Images stay channels-last (batch, height, width, channels) at
+ * the inputs and outputs, as in the engine. Padded sequences (Embedding with mask_zero) give the recurrent
  * layers their lengths, which supposes the padding comes after the real
  * steps, as the engine's text datasets put it. A layer with no ONNX
  * mapping (or a setting with none, such as a recurrent layer with a linear
