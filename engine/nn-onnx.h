@@ -19,12 +19,12 @@ G_BEGIN_DECLS
  * and TF.js exports do), one graph input per Input layer (float, batch
  * axis "batch") and one graph output per model output, named after their
  * layers. Images stay channels-last (batch, height, width, channels) at
- * the inputs and outputs, as in the engine. Padded sequences (Embedding with mask_zero) give the recurrent
- * layers their lengths, which supposes the padding comes after the real
- * steps, as the engine's text datasets put it. A layer with no ONNX
- * mapping (or a setting with none, such as a recurrent layer with a linear
- * activation) is refused with an error naming it
- * (NN_MODEL_ERROR_UNKNOWN_LAYER) and nothing is written. */
+ * the inputs and outputs, as in the engine. Padded sequences (Embedding
+ * with mask_zero) give the recurrent layers their lengths, which supposes
+ * the padding comes after the real steps, as the engine's text datasets
+ * put it. A layer with no ONNX mapping (or a setting with none, such as a
+ * recurrent layer with a linear activation) is refused with an error
+ * naming it (NN_MODEL_ERROR_UNKNOWN_LAYER) and nothing is written. */
 gboolean nn_export_onnx (NnModel *model, const char *dir, GError **error);
 
 G_END_DECLS
