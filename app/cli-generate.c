@@ -164,8 +164,10 @@ cli_generate_run (NnModel *m, const char *path, const CliGenerateOptions *o,
     return 1;
   if (!o->quiet)
     fputc ('\n', stderr);
+  /* Each block reads as one text, the seed and what followed it, as the
+   * Generate view's columns do. */
   for (int j = 0; j < cfg->n_temperatures; j++)
-    printf ("%s--- temperature %g ---\n%s\n", j ? "\n" : "", cfg->temperatures[j],
-            nn_textgen_get_text (g, j));
+    printf ("%s--- temperature %g ---\n%s%s\n", j ? "\n" : "", cfg->temperatures[j],
+            o->seed_text, nn_textgen_get_text (g, j));
   return 0;
 }

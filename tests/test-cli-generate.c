@@ -135,14 +135,22 @@ test_generate (void)
   g_assert_cmpint (run (gen_st, &st, &err3), ==, 0);
   g_assert_cmpstr (err3, ==, "");
   g_assert_cmpuint (strspn (st, "abcd "), ==, 30);
-  /* Several temperatures: one block each, under its temperature. */
+  /* Several temperatures: one block each, under its temperature, the
+   * seed text first and then 20 characters of the vocabulary. */
   g_autofree char *many = NULL, *err4 = NULL;
-  const char *gen_k[] = { "generate", trained, "--seed-text", "x", "--length", "20",
+  const char *gen_k[] = { "generate", trained, "--seed-text", "dcba ", "--length", "20",
                           "--temperatures", "0.2,1.5", "--quiet", NULL };
   g_assert_cmpint (run (gen_k, &many, &err4), ==, 0);
   g_test_message ("%s", many);
-  g_assert_true (g_str_has_prefix (many, "--- temperature 0.2 ---\n"));
-  g_assert_nonnull (strstr (many, "\n--- temperature 1.5 ---\n"));
+  const char *first = "--- temperature 0.2 ---\ndcba ";
+  const char *second = "\n\n--- temperature 1.5 ---\ndcba ";
+  g_assert_true (g_str_has_prefix (many, first));
+  g_assert_cmpuint (strspn (many + strlen (first), "abcd "), ==, 20);
+  g_assert_cmpint (many[strlen (first) + 20], ==, '\n');
+  const char *block2 = strstr (many, second);
+  g_assert_nonnull (block2);
+  g_assert_cmpuint (strspn (block2 + strlen (second), "abcd "), ==, 20);
+  g_assert_cmpstr (block2 + strlen (second) + 20, ==, "\n");
   /* "x" is not in the vocabulary: said so on stderr unless --quiet. */
   g_autofree char *o5 = NULL, *err5 = NULL;
   const char *gen_x[] = { "generate", trained, "--seed-text", "x", "--length", "5", NULL };

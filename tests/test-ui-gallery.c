@@ -2,6 +2,7 @@
 /* The sample gallery lists every model in $DEEPSCOPE_SAMPLES and opens each
  * one without error, under a private X server (tests/run-headless.sh). */
 #include <adwaita.h>
+#include <glib/gstdio.h>
 #include <math.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -15,6 +16,7 @@
 #include "ds-sample-gallery-private.h"
 #include "ds-util.h"
 #include "ds-window-private.h"
+#include "test-util.h"
 #include "ui-test-util.h"
 
 static guint
@@ -166,6 +168,69 @@ path_listed (GPtrArray  *paths,
   return FALSE;
 }
 
+/* Another instance, in a child process (GObjects only, no display): its
+ * DsAutosave, with a copy of unsaved work written when copy is TRUE. It
+ * sends its copy's path (path, size bytes) and lives until the parent
+ * closes *release, then goes without cleaning up, as in a crash. */
+static pid_t
+start_other_instance (gboolean  copy,
+                      char     *path,
+                      gsize     size,
+                      int      *release)
+{
+  int to_parent[2], to_child[2];
+  ssize_t got = 0, n;
+  pid_t child;
+
+  g_assert_cmpint (pipe (to_parent), ==, 0);
+  g_assert_cmpint (pipe (to_child), ==, 0);
+  child = fork ();
+  g_assert_cmpint (child, >=, 0);
+  if (child == 0)
+    {
+      DsDocument *doc = ds_document_new ();
+      DsAutosave *autosave = ds_autosave_new (doc, 0);
+      const char *p;
+      char c;
+
+      close (to_parent[0]);
+      close (to_child[1]);
+      nn_model_add_layer (ds_document_get_model (doc), "Input", "image", NULL);
+      ds_document_commit (doc, DS_CHANGE_STRUCTURE, "Add", NULL);
+      if (copy && !ds_autosave_save_now (autosave, NULL))
+        _exit (2);
+      p = ds_autosave_get_path (autosave);
+      if (write (to_parent[1], p, strlen (p)) < 0)
+        _exit (3);
+      close (to_parent[1]);
+      if (read (to_child[0], &c, 1) < 0)
+        _exit (4);
+      _exit (0);
+    }
+  close (to_parent[1]);
+  close (to_child[0]);
+  memset (path, 0, size);
+  while ((n = read (to_parent[0], path + got, size - 1 - (gsize) got)) > 0)
+    got += n;
+  close (to_parent[0]);
+  g_assert_cmpint (got, >, 0);
+  *release = to_child[1];
+  return child;
+}
+
+/* Ends the instance start_other_instance started, as a crash would. */
+static void
+end_other_instance (pid_t child,
+                    int   release)
+{
+  int status;
+
+  close (release);
+  g_assert_cmpint (waitpid (child, &status, 0), ==, child);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+}
+
 /* A second instance started while the first has unsaved work does not
  * offer the first's autosave copy, nor remove it: only a dead instance's
  * copies are orphans. The first instance is a child process that writes
@@ -174,46 +239,10 @@ path_listed (GPtrArray  *paths,
 static void
 test_autosave_live_instance (void)
 {
-  int to_parent[2], to_child[2];
-  char path[4096] = { 0 };
-  ssize_t got = 0, n;
-  pid_t child;
-  int status;
+  char path[4096];
+  int release;
+  pid_t child = start_other_instance (TRUE, path, sizeof path, &release);
 
-  g_assert_cmpint (pipe (to_parent), ==, 0);
-  g_assert_cmpint (pipe (to_child), ==, 0);
-  child = fork ();
-  g_assert_cmpint (child, >=, 0);
-  if (child == 0)
-    {
-      /* The other instance: GObjects only, no display. */
-      DsDocument *doc = ds_document_new ();
-      DsAutosave *autosave = ds_autosave_new (doc, 0);
-      NnModel *m = ds_document_get_model (doc);
-      const char *p;
-      char c;
-
-      close (to_parent[0]);
-      close (to_child[1]);
-      nn_model_add_layer (m, "Input", "image", NULL);
-      ds_document_commit (doc, DS_CHANGE_STRUCTURE, "Add", NULL);
-      if (!ds_autosave_save_now (autosave, NULL))
-        _exit (2);
-      p = ds_autosave_get_path (autosave);
-      if (write (to_parent[1], p, strlen (p)) < 0)
-        _exit (3);
-      close (to_parent[1]);
-      /* Alive until the parent says; then gone without cleaning up. */
-      if (read (to_child[0], &c, 1) < 0)
-        _exit (4);
-      _exit (0);
-    }
-  close (to_parent[1]);
-  close (to_child[0]);
-  while ((n = read (to_parent[0], path + got, sizeof path - 1 - (size_t) got)) > 0)
-    got += n;
-  close (to_parent[0]);
-  g_assert_cmpint (got, >, 0);
   g_test_message ("the other instance's copy: %s", path);
   g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
 
@@ -227,10 +256,7 @@ test_autosave_live_instance (void)
   }
 
   /* It dies (as in a crash: the copy stays): now the copy is offered. */
-  close (to_child[1]);
-  g_assert_cmpint (waitpid (child, &status, 0), ==, child);
-  g_assert_true (WIFEXITED (status));
-  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+  end_other_instance (child, release);
   {
     g_autoptr(GPtrArray) orphans = ds_autosave_find_orphans ();
 
@@ -238,6 +264,118 @@ test_autosave_live_instance (void)
     g_assert_true (ds_autosave_remove_orphan (path));
     g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
   }
+}
+
+/* How many files of the autosave directory start with the name of path
+ * (the copy, its origin and its lock file). */
+static guint
+count_files_of (const char *path)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *base = g_path_get_basename (path);
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  while (d && (name = g_dir_read_name (d)))
+    n += g_str_has_prefix (name, base);
+  return n;
+}
+
+/* A normal close leaves no lock file behind, even while something still
+ * holds the autosave object; a lock file left by an instance killed
+ * before it wrote a copy is removed at the next start, but never a live
+ * instance's. */
+static void
+test_autosave_no_stale_lock (void)
+{
+  g_autoptr(DsDocument) doc = ds_document_new ();
+  DsAutosave *autosave = ds_autosave_new (doc, 0);
+  g_autofree char *lock = g_strconcat (ds_autosave_get_path (autosave), ".lock", NULL);
+  g_autofree char *path = g_strdup (ds_autosave_get_path (autosave));
+  char child_path[4096];
+  int release;
+  pid_t child;
+
+  nn_model_add_layer (ds_document_get_model (doc), "Input", "image", NULL);
+  ds_document_commit (doc, DS_CHANGE_STRUCTURE, "Add", NULL);
+  g_assert_true (ds_autosave_save_now (autosave, NULL));
+  g_assert_true (g_file_test (lock, G_FILE_TEST_EXISTS));
+  /* The clean close: the copy and its lock file go at once. */
+  ds_autosave_discard (autosave);
+  g_assert_cmpuint (count_files_of (path), ==, 0);
+  /* Written again after all (a save): locked again, not an orphan. */
+  g_assert_true (ds_autosave_save_now (autosave, NULL));
+  g_assert_true (g_file_test (lock, G_FILE_TEST_EXISTS));
+  {
+    g_autoptr(GPtrArray) orphans = ds_autosave_find_orphans ();
+
+    g_assert_false (path_listed (orphans, path));
+  }
+  ds_autosave_discard (autosave);
+  g_object_unref (autosave);
+  g_assert_cmpuint (count_files_of (path), ==, 0);
+
+  /* Another instance, killed before its first copy: only its lock file. */
+  child = start_other_instance (FALSE, child_path, sizeof child_path, &release);
+  g_free (lock);
+  lock = g_strconcat (child_path, ".lock", NULL);
+  /* Alive: its lock stays. */
+  g_ptr_array_unref (ds_autosave_find_orphans ());
+  g_assert_true (g_file_test (lock, G_FILE_TEST_EXISTS));
+  end_other_instance (child, release);
+  /* Dead: the next look for orphans removes it. */
+  g_assert_true (g_file_test (lock, G_FILE_TEST_EXISTS));
+  g_ptr_array_unref (ds_autosave_find_orphans ());
+  g_assert_false (g_file_test (lock, G_FILE_TEST_EXISTS));
+}
+
+static gboolean
+has_lock_file (gpointer data)
+{
+  g_autoptr(GDir) d = g_dir_open (data, 0, NULL);
+  const char *name;
+
+  while (d && (name = g_dir_read_name (d)))
+    if (g_str_has_suffix (name, ".lock"))
+      return TRUE;
+  return FALSE;
+}
+
+/* The application ended as a session or a terminal ends it (SIGTERM,
+ * SIGINT) closes its windows: it exits normally and leaves nothing in the
+ * cache (the default action of the signal left the lock file). */
+static void
+test_app_terminated (gconstpointer data)
+{
+  int signum = GPOINTER_TO_INT (data);
+  const char *app = g_getenv ("DEEPSCOPE_APP");
+  g_autofree char *cache = g_dir_make_tmp ("ds-term-XXXXXX", NULL);
+  g_autofree char *dir = g_build_filename (cache, "deepscope", NULL);
+  g_auto(GStrv) env = g_get_environ ();
+  char *argv[] = { (char *) app, NULL };
+  g_autoptr(GError) error = NULL;
+  GPid pid;
+  int status = -1;
+
+  g_assert_nonnull (app);
+  env = g_environ_setenv (env, "XDG_CACHE_HOME", cache, TRUE);
+  g_assert_true (g_spawn_async (NULL, argv, env, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid,
+                                &error));
+  g_assert_no_error (error);
+  /* Its window's lock is taken once the window is made. */
+  g_assert_true (ui_wait_for (has_lock_file, dir, 60000));
+  ui_spin (500);
+  g_assert_cmpint (kill (pid, signum), ==, 0);
+  for (int i = 0; i < 300 && waitpid (pid, &status, WNOHANG) == 0; i++)
+    g_usleep (100000);
+  g_spawn_close_pid (pid);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+  g_assert_false (has_lock_file (dir));
+  /* Nothing else either. */
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+  test_remove_tree (cache);
 }
 
 /* Whether a pixel of colour c fills part of the surface. */
@@ -419,6 +557,9 @@ main (int   argc,
   g_test_add_func ("/ui/gallery/software-gl", test_software_gl);
   g_test_add_func ("/ui/gallery/recent-underscore", test_recent_underscore);
   g_test_add_func ("/ui/gallery/autosave-live-instance", test_autosave_live_instance);
+  g_test_add_func ("/ui/gallery/autosave-no-stale-lock", test_autosave_no_stale_lock);
+  g_test_add_data_func ("/ui/gallery/app-sigterm", GINT_TO_POINTER (SIGTERM), test_app_terminated);
+  g_test_add_data_func ("/ui/gallery/app-sigint", GINT_TO_POINTER (SIGINT), test_app_terminated);
   g_test_add_func ("/ui/gallery/course", test_course);
   g_test_add_func ("/ui/gallery/autosave-keeps-runs", test_autosave_keeps_runs);
   g_test_add_func ("/ui/gallery/discard-on-close", test_discard_on_close);

@@ -3,6 +3,10 @@
 
 #include "config.h"
 
+#include <signal.h>
+
+#include <glib-unix.h>
+
 #include "ds-application.h"
 #include "ds-autosave.h"
 #include "ds-build-view.h"
@@ -18,6 +22,7 @@ struct _DsApplication
   GSettings      *settings;       /* NULL when the schema is missing */
   char          **recent;         /* fallback store without settings */
   gboolean        recovery_done;
+  guint           signal_ids[3];  /* SIGTERM, SIGINT, SIGHUP */
 };
 
 G_DEFINE_FINAL_TYPE (DsApplication, ds_application, ADW_TYPE_APPLICATION)
@@ -289,6 +294,32 @@ new_window_action (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (new_window (data)));
 }
 
+/* Ended from outside (a logout, kill, Ctrl+C in a terminal): unsaved work
+ * stays as its autosave copy, offered at the next start; every other
+ * window closes as Quit closes it, so nothing is left in the cache. */
+static gboolean
+terminate_cb (gpointer data)
+{
+  GList *copy = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (data)));
+
+  for (GList *l = copy; l; l = l->next)
+    {
+      DsWindow *window = DS_IS_WINDOW (l->data) ? l->data : NULL;
+      g_autoptr(GError) error = NULL;
+
+      if (window == NULL || !ds_document_get_dirty (ds_window_get_document (window)))
+        {
+          gtk_window_close (GTK_WINDOW (l->data));
+          continue;
+        }
+      if (!ds_window_autosave_now (window, &error))
+        g_printerr ("Unsaved work could not be copied: %s\n", error->message);
+      gtk_window_destroy (GTK_WINDOW (window));
+    }
+  g_list_free (copy);
+  return G_SOURCE_CONTINUE;
+}
+
 static const GActionEntry app_entries[] = {
   { "quit", quit_action },
   { "about", about_action },
@@ -327,6 +358,9 @@ ds_application_startup (GApplication *app)
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
     gtk_application_set_accels_for_action (GTK_APPLICATION (app), accels[i].action, accels[i].accels);
   gtk_window_set_default_icon_name (DS_APP_ID);
+  self->signal_ids[0] = g_unix_signal_add (SIGTERM, terminate_cb, app);
+  self->signal_ids[1] = g_unix_signal_add (SIGINT, terminate_cb, app);
+  self->signal_ids[2] = g_unix_signal_add (SIGHUP, terminate_cb, app);
 }
 
 static void
@@ -334,6 +368,8 @@ ds_application_finalize (GObject *object)
 {
   DsApplication *self = DS_APPLICATION (object);
 
+  for (guint i = 0; i < G_N_ELEMENTS (self->signal_ids); i++)
+    g_clear_handle_id (&self->signal_ids[i], g_source_remove);
   g_clear_object (&self->settings);
   g_strfreev (self->recent);
   G_OBJECT_CLASS (ds_application_parent_class)->finalize (object);

@@ -3,7 +3,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 
 #include <glib/gstdio.h>
 #include <unistd.h>
@@ -50,16 +52,45 @@ static int
 take_lock (const char *path)
 {
   g_autofree char *lpath = lock_path (path);
-  int fd = g_open (lpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 
-  if (fd < 0)
-    return -1;
-  if (flock (fd, LOCK_EX | LOCK_NB) != 0)
+  /* A lock file is removed by whoever holds its flock (a clean close, or
+   * the sweep of a dead instance's): the flock taken on a file unlinked
+   * meanwhile guards nothing, so the lock is taken on the file the name
+   * leads to now. */
+  for (int tries = 0; tries < 8; tries++)
     {
+      int fd = g_open (lpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+      GStatBuf named;
+      struct stat held;
+
+      if (fd < 0)
+        return -1;
+      if (flock (fd, LOCK_EX | LOCK_NB) != 0)
+        {
+          close (fd);
+          return -1;
+        }
+      if (fstat (fd, &held) == 0 && g_stat (lpath, &named) == 0
+          && held.st_ino == named.st_ino && held.st_dev == named.st_dev)
+        return fd;
       close (fd);
-      return -1;
     }
-  return fd;
+  return -1;
+}
+
+/* Gives a lock up and removes its file (the copy is gone). */
+static void
+drop_lock (const char *path,
+           int        *fd)
+{
+  g_autofree char *lpath = lock_path (path);
+
+  if (*fd < 0)
+    return;
+  /* Unlinked while held: nobody can take it in between. */
+  g_unlink (lpath);
+  close (*fd);
+  *fd = -1;
 }
 
 void
@@ -104,6 +135,9 @@ ds_autosave_save_now (DsAutosave  *self,
                    "Cannot create %s: %s", dir, g_strerror (errno));
       return FALSE;
     }
+  /* Given up by a discard: a copy written again is ours again. */
+  if (self->lock_fd < 0)
+    self->lock_fd = take_lock (self->path);
   m = ds_document_get_model (self->document);
   /* The runs' histories go with the copy, as with a save: recovered work
    * shows the curves it had. */
@@ -141,6 +175,8 @@ ds_autosave_discard (DsAutosave *self)
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   ds_autosave_remove (self->path);
   self->written = FALSE;
+  /* A clean close leaves nothing behind, whenever this object goes. */
+  drop_lock (self->path, &self->lock_fd);
 }
 
 const char *
@@ -162,6 +198,27 @@ cmp_mtime_desc (gconstpointer a,
   return (sb.st_mtime > sa.st_mtime) - (sb.st_mtime < sa.st_mtime);
 }
 
+/* The lock file name of a dead instance that left no copy (killed
+ * between copies, or before the lock went with a clean close) is removed;
+ * a live instance's is kept, as it holds it. */
+static void
+remove_stale_lock (const char *dir,
+                   const char *name)
+{
+  g_autofree char *copy = g_strndup (name, strlen (name) - strlen (".lock"));
+  g_autofree char *path = g_build_filename (dir, copy, NULL);
+  int lock;
+
+  if (g_file_test (path, G_FILE_TEST_EXISTS))
+    return;
+  lock = take_lock (path);
+  /* Taken: nobody holds it; and a copy written since is a dead one's. */
+  if (lock >= 0 && !g_file_test (path, G_FILE_TEST_EXISTS))
+    drop_lock (path, &lock);
+  else if (lock >= 0)
+    close (lock);
+}
+
 GPtrArray *
 ds_autosave_find_orphans (void)
 {
@@ -177,6 +234,11 @@ ds_autosave_find_orphans (void)
     {
       g_autofree char *path = NULL;
 
+      if (g_str_has_prefix (name, "autosave-") && g_str_has_suffix (name, ".json.lock"))
+        {
+          remove_stale_lock (dir, name);
+          continue;
+        }
       if (!g_str_has_prefix (name, "autosave-") || !g_str_has_suffix (name, ".json"))
         continue;
       path = g_build_filename (dir, name, NULL);
@@ -250,16 +312,12 @@ ds_autosave_finalize (GObject *object)
 
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   g_clear_weak_pointer (&self->document);
-  if (self->lock_fd >= 0)
-    {
-      g_autofree char *lpath = lock_path (self->path);
-
-      /* A copy left behind (not discarded) stays to be offered; its
-       * lock file, released, says it is nobody's now. */
-      if (!g_file_test (self->path, G_FILE_TEST_EXISTS))
-        g_unlink (lpath);
-      close (self->lock_fd);
-    }
+  /* A copy left behind (not discarded) stays to be offered; its lock
+   * file, released, says it is nobody's now. */
+  if (!g_file_test (self->path, G_FILE_TEST_EXISTS))
+    drop_lock (self->path, &self->lock_fd);
+  else if (self->lock_fd >= 0)
+    close (self->lock_fd);
   g_free (self->path);
   G_OBJECT_CLASS (ds_autosave_parent_class)->finalize (object);
 }

@@ -19,7 +19,7 @@ DsAutosave *ds_autosave_new        (DsDocument *doc, guint interval_s);
 /* Writes the copy now if the document changed since the last one; removes
  * it if there is nothing unsaved. */
 gboolean    ds_autosave_save_now   (DsAutosave *self, GError **error);
-/* Removes the copy and stops (clean close). */
+/* Removes the copy and its lock file, and stops (clean close). */
 void        ds_autosave_discard    (DsAutosave *self);
 const char *ds_autosave_get_path   (DsAutosave *self);
 
@@ -27,7 +27,8 @@ const char *ds_autosave_get_path   (DsAutosave *self);
 char       *ds_autosave_dup_dir    (void);
 /* Copies of dead instances, newest first: each copy has a lock file that
  * its DsAutosave holds (flock) for its life, so the copies of live windows,
- * in this process or another, are never listed. */
+ * in this process or another, are never listed. The lock files of dead
+ * instances that left no copy (a killed process) are removed. */
 GPtrArray  *ds_autosave_find_orphans (void);
 /* Loads a copy; *origin gets the file it was a copy of (or NULL). */
 NnModel    *ds_autosave_load       (const char *path, GFile **origin, GError **error);
