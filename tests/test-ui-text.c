@@ -354,6 +354,136 @@ test_fortunes_preview (void)
   ui_close_window_checked (window);
 }
 
+/* Moves the page to another source (a folder of text files, none chosen:
+ * it loads nothing) and back to the fortunes. */
+static void
+leave_and_come_back (DsDataView *view)
+{
+  AdwComboRow *source = ds_data_view_get_source_row (view);
+  guint fortunes = source_index (view, "Text by topic (fortunes)");
+
+  adw_combo_row_set_selected (source, source_index (view, "Folder of text files"));
+  ui_spin (50);
+  adw_combo_row_set_selected (source, fortunes);
+  ui_spin (50);
+}
+
+/* Opens samples/name in a new window, shows the Data view and waits for
+ * the sample's dataset; returns the window. */
+static DsWindow *
+open_sample (const char  *name,
+             DsDataView **view)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("DEEPSCOPE_SAMPLES"), name, NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  DsWindow *window = open_window (view);
+  NnModel *m;
+
+  g_assert_true (ds_window_open (window, file) == window);
+  m = ds_document_get_model (ds_window_get_document (window));
+  g_object_set_data_full (G_OBJECT (*view), "want-spec", g_strdup (nn_model_get_dataset (m)), g_free);
+  g_assert_true (ui_wait_for (loaded_spec, *view, 60000));
+  g_assert_null (ds_dataset_store_get_error (ds_data_view_get_store (*view)));
+  return window;
+}
+
+/* Each fortunes sample opened and its text page passed through (another
+ * source and back, a topic unticked and ticked again, the words per text
+ * changed and changed back): the spec comes back byte for byte, with its
+ * topics' order (the class numbers) and the options the page has no
+ * control for (:mode=int:vocab=10000), and the model keeps it. The page
+ * rebuilt it in alphabetical order without them, and showed such specs as
+ * "Custom spec". */
+static void
+test_sample_specs_kept (void)
+{
+  const char *samples[] = { "fortunes_bow.json", "fortunes_lstm.json", "fortunes_conv1d.json",
+                            "fortunes_char_lstm.json" };
+
+  if (!g_file_test ("/usr/share/games/fortunes/science", G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("the fortunes package is not installed");
+      return;
+    }
+  for (guint k = 0; k < G_N_ELEMENTS (samples); k++)
+    {
+      DsDataView *view;
+      DsWindow *window = open_sample (samples[k], &view);
+      NnModel *m = ds_document_get_model (ds_window_get_document (window));
+      g_autofree char *spec = g_strdup (nn_model_get_dataset (m));
+      g_autofree char *shown = ds_data_view_dup_spec (view);
+
+      g_test_message ("%s: %s", samples[k], spec);
+      g_assert_cmpstr (shown, ==, spec);
+      if (g_str_has_prefix (spec, "fortunes:"))
+        {
+          int length = gtk_spin_button_get_value_as_int (view->text_length_spin);
+          GtkCheckButton *science = ds_data_view_get_topic_check (view, "science");
+          g_autofree char *again = NULL;
+
+          g_assert_cmpuint (adw_combo_row_get_selected (ds_data_view_get_source_row (view)), ==,
+                            source_index (view, "Text by topic (fortunes)"));
+          g_assert_cmpstr (gtk_label_get_text (view->topics_label), ==,
+                           "Class numbers: 0 science · 1 work · 2 politics · 3 songs-poems");
+          g_assert_true (gtk_widget_get_visible (GTK_WIDGET (view->text_kept_row)));
+          leave_and_come_back (view);
+          gtk_check_button_set_active (science, FALSE);
+          gtk_check_button_set_active (science, TRUE);
+          gtk_spin_button_set_value (view->text_length_spin, length + 10);
+          gtk_spin_button_set_value (view->text_length_spin, length);
+          again = ds_data_view_dup_spec (view);
+          g_assert_cmpstr (again, ==, spec);
+        }
+      /* Loaded again as the page asks (after its pause), the model's spec
+       * is the same. */
+      ui_spin (600);
+      g_assert_true (ui_wait_for (loaded_spec, view, 60000));
+      g_assert_cmpstr (nn_model_get_dataset (m), ==, spec);
+      ui_close_window_checked (window);
+    }
+}
+
+/* A model with trained weights: unticking a topic renumbers the classes,
+ * and the page says so next to the topics; ticking it again puts it back
+ * in its place and the warning goes. A topic added comes last. */
+static void
+test_renumbering_warning (void)
+{
+  DsDataView *view;
+  DsWindow *window;
+  NnModel *m;
+  GtkCheckButton *work;
+
+  if (!g_file_test ("/usr/share/games/fortunes/science", G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("the fortunes package is not installed");
+      return;
+    }
+  window = open_sample ("fortunes_conv1d.json", &view);
+  m = ds_document_get_model (ds_window_get_document (window));
+  work = ds_data_view_get_topic_check (view, "work");
+  /* Without weights there is nothing to renumber. */
+  gtk_check_button_set_active (work, FALSE);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (view->topics_warning)));
+  gtk_check_button_set_active (work, TRUE);
+  g_assert_true (nn_model_init_weights (m, 1, NULL));
+
+  gtk_check_button_set_active (work, FALSE);
+  g_assert_cmpstr (gtk_label_get_text (view->topics_label), ==,
+                   "Class numbers: 0 science · 1 politics · 2 songs-poems");
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (view->topics_warning)));
+  g_assert_nonnull (strstr (gtk_label_get_text (view->topics_warning),
+                            "The trained weights number the classes 0 science · 1 work · "
+                            "2 politics · 3 songs-poems"));
+  gtk_check_button_set_active (work, TRUE);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (view->topics_warning)));
+  gtk_check_button_set_active (ds_data_view_get_topic_check (view, "food"), TRUE);
+  g_assert_cmpstr (gtk_label_get_text (view->topics_label), ==,
+                   "Class numbers: 0 science · 1 work · 2 politics · 3 songs-poems · 4 food");
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (view->topics_warning)));
+  ui_close_window_checked (window);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -361,5 +491,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/text/folder-preview", test_text_folder_preview);
   g_test_add_func ("/ui/text/fortunes-preview", test_fortunes_preview);
   g_test_add_func ("/ui/text/source-chooser", test_source_chooser);
+  g_test_add_func ("/ui/text/sample-specs-kept", test_sample_specs_kept);
+  g_test_add_func ("/ui/text/renumbering-warning", test_renumbering_warning);
   return g_test_run ();
 }

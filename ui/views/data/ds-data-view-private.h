@@ -9,6 +9,17 @@
 
 #include "ds-data-view.h"
 
+/* The source chooser's entries, in its order. */
+enum {
+  SOURCE_FASHION,
+  SOURCE_TOY,
+  SOURCE_CSV,
+  SOURCE_FOLDER,
+  SOURCE_FORTUNES,
+  SOURCE_TEXT_FOLDER,
+  SOURCE_CUSTOM,
+};
+
 struct _DsDataView
 {
   DsView               parent_instance;
@@ -26,6 +37,9 @@ struct _DsDataView
   GtkWidget           *custom_group;
   GtkWidget           *fortunes_group;
   GtkFlowBox          *topics_box;
+  GtkLabel            *topics_label;   /* the ticked topics' class numbers */
+  GtkLabel            *topics_warning; /* they differ from the trained weights' */
+  AdwActionRow        *text_kept_row;  /* the spec's options the page keeps */
   GtkWidget           *textdir_group;
   AdwActionRow        *textdir_row;
   GtkWidget           *text_options_group;
@@ -81,6 +95,10 @@ struct _DsDataView
   char                *folder_path;
   char                *textdir_path;   /* folder of text files */
   char                *requested;      /* spec the person chose, not yet in the model */
+  char                *text_spec_shown; /* the model's text spec last shown */
+  char               **text_parts;     /* its options, kept in their order */
+  gboolean             text_parts_fortunes; /* of fortunes (else of a text folder) */
+  int                  text_length_shown;   /* the words per text it set */
   GtkFileChooserNative *chooser;       /* the one open, if any */
   guint                debounce_id;
   guint32              shuffle_seed;

@@ -560,6 +560,12 @@ void
 _ds_data_view_show_text (DsDataView *self,
                          NnDataset  *ds)
 {
+  TextStats *st = g_object_get_data (G_OBJECT (self), STATS_KEY);
+
+  /* Another dataset: the last one's counts go (the tests' getters say
+   * nothing until this one is drawn). */
+  if (st != NULL && st->ds != ds)
+    g_object_set_data (G_OBJECT (self), STATS_KEY, NULL);
   gtk_label_set_text (self->samples_title, ds->texts != NULL ? "Tokenization" : "Windows of Characters");
   gtk_widget_set_visible (self->axes_box, FALSE);
   gtk_widget_set_visible (self->shuffle_button, TRUE);

@@ -7,18 +7,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "ds-data-view-private.h"
+#include "ds-data-view-textspec.h"
 #include "ds-file-chooser.h"
-
-enum {
-  SOURCE_FASHION,
-  SOURCE_TOY,
-  SOURCE_CSV,
-  SOURCE_FOLDER,
-  SOURCE_FORTUNES,
-  SOURCE_TEXT_FOLDER,
-  SOURCE_CUSTOM,
-};
 
 /* The topics ticked when the fortunes are first offered: four of similar
  * size, the classifier samples' set. */
@@ -107,38 +97,6 @@ ds_data_view_get_topic_check (DsDataView *self,
         return GTK_CHECK_BUTTON (check);
     }
   return NULL;
-}
-
-/* The ticked topics, comma-separated in the list's order; NULL for none. */
-static char *
-dup_topics (DsDataView *self)
-{
-  GString *s = g_string_new (NULL);
-
-  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->topics_box)); child;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *check = gtk_flow_box_child_get_child (GTK_FLOW_BOX_CHILD (child));
-
-      if (GTK_IS_CHECK_BUTTON (check) && gtk_check_button_get_active (GTK_CHECK_BUTTON (check)))
-        g_string_append_printf (s, "%s%s", s->len ? "," : "", gtk_widget_get_name (check));
-    }
-  if (s->len == 0)
-    {
-      g_string_free (s, TRUE);
-      return NULL;
-    }
-  return g_string_free (s, FALSE);
-}
-
-static void
-append_text_length (DsDataView *self,
-                    GString    *s)
-{
-  int length = gtk_spin_button_get_value_as_int (self->text_length_spin);
-
-  if (length != 200)
-    g_string_append_printf (s, ":length=%d", length);
 }
 
 static double
@@ -246,18 +204,13 @@ ds_data_view_dup_spec (DsDataView *self)
       break;
 
     case SOURCE_FORTUNES:
-      {
-        g_autofree char *topics = dup_topics (self);
-
-        if (topics == NULL)
-          {
-            g_string_free (s, TRUE);
-            return NULL;
-          }
-        /* No :normalize= here: text specs refuse it (token ids). */
-        g_string_append_printf (s, "fortunes:topics=%s", topics);
-        append_text_length (self, s);
-      }
+      /* No :normalize= here: text specs refuse it (token ids). */
+      g_string_append (s, "fortunes");
+      if (!_ds_data_view_append_text_spec (self, s, TRUE))
+        {
+          g_string_free (s, TRUE);
+          return NULL;
+        }
       break;
 
     case SOURCE_TEXT_FOLDER:
@@ -267,7 +220,7 @@ ds_data_view_dup_spec (DsDataView *self)
           return NULL;
         }
       g_string_append_printf (s, "text:%s", self->textdir_path);
-      append_text_length (self, s);
+      _ds_data_view_append_text_spec (self, s, FALSE);
       break;
 
     case SOURCE_CUSTOM:
@@ -482,42 +435,6 @@ show_csv_options (DsDataView *self,
   return known;
 }
 
-/* Text options the widgets have (:length=); FALSE for any other. */
-static gboolean
-show_text_options (DsDataView *self,
-                   char      **parts,
-                   guint       first)
-{
-  gboolean known = TRUE;
-
-  gtk_spin_button_set_value (self->text_length_spin, 200);
-  for (guint i = first; parts[i]; i++)
-    {
-      g_auto(GStrv) kv = g_strsplit (parts[i], "=", 2);
-
-      if (kv[1] != NULL && g_str_equal (kv[0], "length"))
-        gtk_spin_button_set_value (self->text_length_spin, g_ascii_strtod (kv[1], NULL));
-      else if (kv[1] != NULL && g_str_equal (kv[0], "topics") && first == 1)
-        {
-          g_auto(GStrv) topics = g_strsplit (kv[1], ",", -1);
-
-          for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->topics_box));
-               child; child = gtk_widget_get_next_sibling (child))
-            {
-              GtkWidget *check = gtk_flow_box_child_get_child (GTK_FLOW_BOX_CHILD (child));
-
-              if (GTK_IS_CHECK_BUTTON (check))
-                gtk_check_button_set_active (GTK_CHECK_BUTTON (check),
-                                             g_strv_contains ((const char *const *) topics,
-                                                              gtk_widget_get_name (check)));
-            }
-        }
-      else
-        known = FALSE;
-    }
-  return known;
-}
-
 static void
 show_spec (DsDataView *self,
            const char *spec)
@@ -531,6 +448,8 @@ show_spec (DsDataView *self,
   self->updating = TRUE;
   gtk_editable_set_text (GTK_EDITABLE (self->spec_row), spec);
   set_norm_from (self, NULL);
+  g_free (self->text_spec_shown);
+  self->text_spec_shown = g_strdup (spec);
 
   if (g_str_equal (name, "fashion-mnist"))
     {
@@ -550,7 +469,7 @@ show_spec (DsDataView *self,
   else if (g_str_equal (name, "fortunes"))
     {
       source = SOURCE_FORTUNES;
-      known = show_text_options (self, parts, 1);
+      known = _ds_data_view_show_text_spec (self, parts, 1, TRUE);
     }
   else if (g_str_equal (name, "text") && parts[1] != NULL && *parts[1])
     {
@@ -560,7 +479,7 @@ show_spec (DsDataView *self,
       g_free (self->textdir_path);
       self->textdir_path = g_strdup (parts[1]);
       adw_action_row_set_subtitle (self->textdir_row, base);
-      known = show_text_options (self, parts, 2);
+      known = _ds_data_view_show_text_spec (self, parts, 2, FALSE);
     }
   else if (parts[1] == NULL && g_file_test (name, G_FILE_TEST_IS_DIR) && nn_png_folder_detect (name))
     {
@@ -654,6 +573,7 @@ topic_toggled_cb (DsDataView *self)
    * the previous topics' preview. */
   if (!self->updating && self->store)
     _ds_data_view_update_preview (self);
+  _ds_data_view_update_text_notes (self);
   option_changed_cb (self);
 }
 
@@ -676,6 +596,7 @@ static void
 source_changed_cb (DsDataView *self)
 {
   _ds_data_view_update_visibility (self);
+  _ds_data_view_update_text_notes (self);
   /* A source with nothing chosen yet (no CSV file) shows an empty page
    * at once, not the previous source's samples and verdict. */
   if (!self->updating && self->store)
@@ -795,6 +716,8 @@ document_changed_cb (DsDataView *self,
   if (what == DS_CHANGE_POSITIONS)
     return;
   sync_from_model (self);
+  /* A run trained: the weights' class numbers are its topics'. */
+  _ds_data_view_update_text_notes (self);
   if (self->shown)
     _ds_data_view_update_preview (self);
 }
@@ -922,6 +845,8 @@ ds_data_view_finalize (GObject *object)
   g_free (self->csv_path);
   g_free (self->folder_path);
   g_free (self->textdir_path);
+  g_free (self->text_spec_shown);
+  g_strfreev (self->text_parts);
   g_free (self->requested);
   g_free (self->order);
   g_ptr_array_unref (self->note_rows);
@@ -954,6 +879,9 @@ ds_data_view_class_init (DsDataViewClass *klass)
   BIND (custom_group);
   BIND (fortunes_group);
   BIND (topics_box);
+  BIND (topics_label);
+  BIND (topics_warning);
+  BIND (text_kept_row);
   BIND (textdir_group);
   BIND (textdir_row);
   BIND (text_options_group);

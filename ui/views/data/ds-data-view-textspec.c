@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* DsDataView's text sources ↔ their spec: the fortunes topics and the
+ * words per text the page shows, and every other option of the spec it
+ * was given (:mode=int:vocab=10000 …) kept as written, in its place. The
+ * topics keep the spec's order, which is the order of the class numbers:
+ * a page passed through unchanged gives back the spec byte for byte. What
+ * the page changes is said next to the control: the class numbers the
+ * ticked topics give, and, for a model with trained weights, that they
+ * differ from those it was trained with. */
+#define G_LOG_DOMAIN "deepscope"
+
+#include <string.h>
+
+#include "ds-data-view-textspec.h"
+#include "ds-training-run.h"
+
+#define DEFAULT_LENGTH 200
+
+/* The key of a spec part ("mode" of "mode=int"), owned. */
+static char *
+part_key (const char *part)
+{
+  const char *eq = strchr (part, '=');
+
+  return eq ? g_strndup (part, (gsize) (eq - part)) : g_strdup (part);
+}
+
+/* The value of the kept part `key`, or NULL (borrowed). */
+static const char *
+kept_value (DsDataView *self,
+            const char *key)
+{
+  gsize n = strlen (key);
+
+  for (guint i = 0; self->text_parts && self->text_parts[i]; i++)
+    if (strncmp (self->text_parts[i], key, n) == 0 && self->text_parts[i][n] == '=')
+      return self->text_parts[i] + n + 1;
+  return NULL;
+}
+
+/* The topics of a spec's "topics=" value, as a list of names. */
+static GPtrArray *
+split_topics (const char *value)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  g_auto(GStrv) names = g_strsplit (value ? value : "", ",", -1);
+
+  for (guint i = 0; names[i]; i++)
+    if (*names[i] != '\0')
+      g_ptr_array_add (out, g_strdup (names[i]));
+  return out;
+}
+
+static gboolean
+listed (GPtrArray  *names,
+        const char *name)
+{
+  for (guint i = 0; i < names->len; i++)
+    if (g_str_equal (names->pdata[i], name))
+      return TRUE;
+  return FALSE;
+}
+
+/* The ticked topics in class order: the spec's topics still ticked (and
+ * any the page has no box for), in the spec's order, then the topics
+ * ticked since, in the list's order. Empty for none. */
+static GPtrArray *
+ordered_topics (DsDataView *self)
+{
+  g_autoptr(GPtrArray) kept = split_topics (self->text_parts_fortunes ? kept_value (self, "topics")
+                                                                       : NULL);
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < kept->len; i++)
+    {
+      GtkCheckButton *check = ds_data_view_get_topic_check (self, kept->pdata[i]);
+
+      if ((check == NULL || gtk_check_button_get_active (check)) && !listed (out, kept->pdata[i]))
+        g_ptr_array_add (out, g_strdup (kept->pdata[i]));
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->topics_box)); child;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *check = gtk_flow_box_child_get_child (GTK_FLOW_BOX_CHILD (child));
+      const char *name = gtk_widget_get_name (check);
+
+      if (GTK_IS_CHECK_BUTTON (check) && gtk_check_button_get_active (GTK_CHECK_BUTTON (check))
+          && !listed (out, name))
+        g_ptr_array_add (out, g_strdup (name));
+    }
+  return out;
+}
+
+static char *
+join_names (GPtrArray  *names,
+            const char *sep)
+{
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; i < names->len; i++)
+    g_string_append_printf (s, "%s%s", i ? sep : "", (const char *) names->pdata[i]);
+  return g_string_free (s, FALSE);
+}
+
+gboolean
+_ds_data_view_show_text_spec (DsDataView *self,
+                              char      **parts,
+                              guint       first,
+                              gboolean    fortunes)
+{
+  g_autoptr(GPtrArray) topics = NULL;
+
+  g_strfreev (self->text_parts);
+  self->text_parts = g_strdupv (parts + first);
+  self->text_parts_fortunes = fortunes;
+  gtk_spin_button_set_value (self->text_length_spin, DEFAULT_LENGTH);
+  if (kept_value (self, "length"))
+    gtk_spin_button_set_value (self->text_length_spin, g_ascii_strtod (kept_value (self, "length"), NULL));
+  self->text_length_shown = gtk_spin_button_get_value_as_int (self->text_length_spin);
+  if (fortunes)
+    {
+      topics = split_topics (kept_value (self, "topics"));
+      for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->topics_box)); child;
+           child = gtk_widget_get_next_sibling (child))
+        {
+          GtkWidget *check = gtk_flow_box_child_get_child (GTK_FLOW_BOX_CHILD (child));
+
+          if (GTK_IS_CHECK_BUTTON (check))
+            gtk_check_button_set_active (GTK_CHECK_BUTTON (check),
+                                         listed (topics, gtk_widget_get_name (check)));
+        }
+    }
+  _ds_data_view_update_text_notes (self);
+  return TRUE;
+}
+
+gboolean
+_ds_data_view_append_text_spec (DsDataView *self,
+                                GString    *s,
+                                gboolean    fortunes)
+{
+  g_autoptr(GPtrArray) topics = fortunes ? ordered_topics (self) : NULL;
+  g_autofree char *joined = topics ? join_names (topics, ",") : NULL;
+  int length = gtk_spin_button_get_value_as_int (self->text_length_spin);
+  gboolean mine = self->text_parts != NULL && self->text_parts_fortunes == fortunes;
+  gboolean put_topics = FALSE, put_length = FALSE;
+  g_autoptr(GString) rest = g_string_new (NULL);
+
+  if (fortunes && topics->len == 0)
+    return FALSE;
+  /* The spec's options in their places: the page's two with its values
+   * (as written while unchanged), the others as they were. */
+  for (guint i = 0; mine && self->text_parts[i]; i++)
+    {
+      g_autofree char *key = part_key (self->text_parts[i]);
+
+      if (fortunes && g_str_equal (key, "topics"))
+        {
+          g_string_append_printf (rest, ":topics=%s", joined);
+          put_topics = TRUE;
+        }
+      else if (g_str_equal (key, "length") && length != self->text_length_shown)
+        {
+          g_string_append_printf (rest, ":length=%d", length);
+          put_length = TRUE;
+        }
+      else
+        {
+          g_string_append_printf (rest, ":%s", self->text_parts[i]);
+          put_length |= g_str_equal (key, "length");
+        }
+    }
+  if (fortunes && !put_topics)
+    g_string_append_printf (s, ":topics=%s", joined);
+  g_string_append (s, rest->str);
+  if (!put_length && length != DEFAULT_LENGTH)
+    g_string_append_printf (s, ":length=%d", length);
+  return TRUE;
+}
+
+/* The topics the model's weights were trained with: those of its last
+ * training run's spec, else of the spec it was opened with; NULL when it
+ * has no weights or they were not trained on fortunes topics. */
+static GPtrArray *
+dup_trained_topics (DsDataView *self)
+{
+  NnModel *m = self->document ? ds_document_get_model (self->document) : NULL;
+  GListModel *runs = self->document ? ds_document_get_runs (self->document) : NULL;
+  guint n = runs ? g_list_model_get_n_items (runs) : 0;
+  g_autoptr(DsTrainingRun) last = n ? g_list_model_get_item (runs, n - 1) : NULL;
+  const char *spec = last ? ds_training_run_get_dataset_spec (last) : self->text_spec_shown;
+  const char *at;
+
+  if (m == NULL || !nn_model_has_weights (m) || spec == NULL
+      || !g_str_has_prefix (spec, "fortunes:") || (at = strstr (spec, ":topics=")) == NULL)
+    return NULL;
+  {
+    g_autofree char *value = g_strndup (at + 8, strcspn (at + 8, ":"));
+
+    return split_topics (value);
+  }
+}
+
+static char *
+numbered (GPtrArray *topics)
+{
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; i < topics->len; i++)
+    g_string_append_printf (s, "%s%u %s", i ? " · " : "", i, (const char *) topics->pdata[i]);
+  return g_string_free (s, FALSE);
+}
+
+/* The other options of the spec, which the page keeps as they are. */
+static char *
+dup_kept_options (DsDataView *self,
+                  gboolean    fortunes)
+{
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; self->text_parts && self->text_parts_fortunes == fortunes
+                    && self->text_parts[i]; i++)
+    {
+      g_autofree char *key = part_key (self->text_parts[i]);
+
+      if (!g_str_equal (key, "length") && !(fortunes && g_str_equal (key, "topics")))
+        g_string_append_printf (s, ":%s", self->text_parts[i]);
+    }
+  return g_string_free (s, FALSE);
+}
+
+void
+_ds_data_view_update_text_notes (DsDataView *self)
+{
+  g_autoptr(GPtrArray) topics = ordered_topics (self);
+  g_autoptr(GPtrArray) trained = dup_trained_topics (self);
+  gboolean fortunes = adw_combo_row_get_selected (self->source_row) == SOURCE_FORTUNES;
+  g_autofree char *kept = dup_kept_options (self, fortunes);
+  gboolean same = trained != NULL && trained->len == topics->len;
+
+  for (guint i = 0; same && i < topics->len; i++)
+    same = g_str_equal (trained->pdata[i], topics->pdata[i]);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->topics_label), topics->len > 0);
+  if (topics->len > 0)
+    {
+      g_autofree char *list = numbered (topics);
+      g_autofree char *text = g_strdup_printf ("Class numbers: %s", list);
+
+      gtk_label_set_text (self->topics_label, text);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->topics_warning), trained != NULL && !same);
+  if (trained != NULL && !same)
+    {
+      g_autofree char *list = numbered (trained);
+      g_autofree char *text = g_strdup_printf (
+        "The trained weights number the classes %s. These topics number them otherwise and "
+        "build another vocabulary: its scores and predictions mean nothing until the model is "
+        "trained again.", list);
+
+      gtk_label_set_text (self->topics_warning, text);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->text_kept_row), *kept != '\0');
+  adw_action_row_set_subtitle (self->text_kept_row, *kept ? kept + 1 : "");
+}

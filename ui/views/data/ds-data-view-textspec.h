@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* DsDataView's text sources ↔ their spec (ds-data-view-textspec.c): the
+ * topics and words per text the page shows, every other option kept as
+ * the spec wrote it, and the notes next to the topics. */
+#pragma once
+
+#include "ds-data-view-private.h"
+
+/* Shows a text spec's options, parts[first..] (after "fortunes", or after
+ * "text:DIR" when fortunes is FALSE), and keeps them to give them back. */
+gboolean _ds_data_view_show_text_spec   (DsDataView *self,
+                                         char      **parts,
+                                         guint       first,
+                                         gboolean    fortunes);
+/* Appends the options (":topics=…:mode=int:length=100") to s, the kept
+ * ones in their places; FALSE, appending nothing, when no topic is
+ * ticked (fortunes). */
+gboolean _ds_data_view_append_text_spec (DsDataView *self,
+                                         GString    *s,
+                                         gboolean    fortunes);
+/* The class numbers of the ticked topics, the warning when they differ
+ * from those the model's weights were trained with, and the options kept
+ * from the spec. */
+void     _ds_data_view_update_text_notes (DsDataView *self);
