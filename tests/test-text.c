@@ -333,6 +333,31 @@ test_text_folder (void)
         in_train |= strchr (ds->texts[ds->train_idx[j]], digit[0]) != NULL;
       g_assert_cmpint (nn_vocab_lookup (ds->vocab, digit) >= 2, ==, in_train);
     }
+  /* The note on the texts cut counts them all and, named as such, the
+   * training texts (the Data view's histogram counts those). */
+  {
+    size_t cut = 0, cut_train = 0;
+
+    for (size_t i = 0; i < ds->n; i++)
+      {
+        g_autoptr(GPtrArray) t = nn_text_tokenize (nn_vocab_get_options (ds->vocab), ds->texts[i],
+                                                   -1, "text", NULL);
+        gboolean in_train = FALSE;
+
+        for (size_t j = 0; j < ds->n_train; j++)
+          in_train |= ds->train_idx[j] == i;
+        cut += t->len > 4;
+        cut_train += t->len > 4 && in_train;
+      }
+    g_autofree char *said = g_strdup_printf ("%zu of the %zu texts (%zu of the %zu training texts) "
+                                             "are longer than 4 tokens and were cut", cut, ds->n,
+                                             cut_train, ds->n_train);
+    g_assert_cmpuint (cut_train, <, cut);
+    g_assert_nonnull (ds->notes[0]);
+    g_assert_nonnull (ds->notes[1]);
+    g_test_message ("%s", ds->notes[1]);
+    g_assert_true (g_str_has_prefix (ds->notes[1], said));
+  }
   /* The same folder, found without the text: prefix, the same split. */
   g_autofree char *spec2 = g_strdup_printf ("%s:length=4:test=0.25:seed=3", dir);
   g_autoptr(NnDataset) ds2 = open_ok (spec2);

@@ -93,6 +93,22 @@ check_tokens (NnDataset  *ds,
   return n;
 }
 
+/* Loads spec into the view's store and waits until its preview is drawn;
+ * returns the dataset (borrowed). */
+static NnDataset *
+load_and_draw (DsDataView *view,
+               const char *spec)
+{
+  DsDatasetStore *store = ds_data_view_get_store (view);
+
+  ds_dataset_store_load (store, spec, 0);
+  g_assert_true (ui_wait_for (settled, store, 10000));
+  g_assert_null (ds_dataset_store_get_error (store));
+  ui_spin (200);
+  g_assert_true (ui_wait_for (tokens_drawn, view, 3000));
+  return ds_dataset_get (ds_dataset_store_get_dataset (store));
+}
+
 /* A folder of 16 short reviews in pos/ and neg/. */
 static char *
 make_text_folder (void)
@@ -119,15 +135,9 @@ test_text_folder_preview (void)
   DsWindow *window;
 
   window = open_window (&view);
-  DsDatasetStore *store = ds_data_view_get_store (view);
   g_autofree char *spec = g_strdup_printf ("%s:length=6:test=0.25", dir);
-  ds_dataset_store_load (store, spec, 0);
-  g_assert_true (ui_wait_for (settled, store, 10000));
-  g_assert_null (ds_dataset_store_get_error (store));
-  NnDataset *ds = ds_dataset_get (ds_dataset_store_get_dataset (store));
+  NnDataset *ds = load_and_draw (view, spec);
   g_assert_nonnull (ds->vocab);
-  ui_spin (200);
-  g_assert_true (ui_wait_for (tokens_drawn, view, 3000));
 
   /* The vocabulary: its size and its coverage of the training tokens. */
   const char *vocab = ds_data_view_get_text_vocab_line (view);
@@ -157,6 +167,36 @@ test_text_folder_preview (void)
   check_tokens (ds, ds_data_view_get_text_tokens (view));
   ui_close_window_checked (window);
   remove_tree (dir);
+}
+
+/* Texts of 40 short lines each (a poem's shape): the preview shows four
+ * of them, so the vocabulary and the histogram keep their room. Pango's
+ * line limit applied per paragraph, and such a text filled the area. */
+static void
+test_long_text_bounded (void)
+{
+  char *dir = g_dir_make_tmp ("test-ui-text-XXXXXX", NULL);
+  DsDataView *view;
+  DsWindow *window;
+
+  for (int i = 0; i < 8; i++)
+    {
+      g_autoptr(GString) text = g_string_new (NULL);
+      g_autofree char *name = g_strdup_printf ("%s/%d.txt", i % 2 ? "long" : "short", i);
+
+      for (int l = 0; l < 40; l++)
+        g_string_append_printf (text, "Line %d of poem %d,\n", l, i);
+      write_text (dir, name, text->str);
+    }
+  window = open_window (&view);
+  g_autofree char *spec = g_strdup_printf ("%s:length=20", dir);
+  load_and_draw (view, spec);
+  g_test_message ("histogram: %d px", ds_data_view_get_text_histogram_height (view));
+  g_assert_cmpint (ds_data_view_get_text_histogram_height (view), >=, 80);
+  g_assert_cmpuint (ds_data_view_get_text_overlaps (view), ==, 0);
+  ui_close_window_checked (window);
+  remove_tree (dir);
+  g_free (dir);
 }
 
 static void
@@ -492,6 +532,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/text/fortunes-preview", test_fortunes_preview);
   g_test_add_func ("/ui/text/source-chooser", test_source_chooser);
   g_test_add_func ("/ui/text/sample-specs-kept", test_sample_specs_kept);
+  g_test_add_func ("/ui/text/long-text-bounded", test_long_text_bounded);
   g_test_add_func ("/ui/text/renumbering-warning", test_renumbering_warning);
   return g_test_run ();
 }

@@ -187,7 +187,7 @@ docs_to_dataset (Docs                    *d,
   g_autoptr(NnArray) labels = nn_array_new ("class", NN_DTYPE_I32, 0, NULL, n, error);
   if (labels == NULL)
     return NULL;
-  size_t kept_tokens = 0, all_tokens = 0, cut = 0;
+  size_t kept_tokens = 0, all_tokens = 0, cut = 0, cut_train = 0;
   for (size_t i = 0; i < n; i++)
     {
       GPtrArray *t = tokens->pdata[i];
@@ -195,6 +195,7 @@ docs_to_dataset (Docs                    *d,
         {
           int real = nn_vocab_encode_ids (vocab, t, width, (gint32 *) in->data + i * width);
           cut += real > width;
+          cut_train += real > width && i < n_train;
         }
       else
         nn_vocab_encode_bag (vocab, t, opt->text.mode, (float *) in->data + i * width);
@@ -233,11 +234,13 @@ docs_to_dataset (Docs                    *d,
     name, n, ds->n_classes, nn_vocab_size (vocab), opt->text.chars ? "characters" : "tokens",
     n_train, all_tokens ? 100.0 * (double) kept_tokens / (double) all_tokens : 0.0,
     all_tokens));
+  /* Both counts, named: the Data view's histogram shows the training
+   * split's. */
   if (ints && cut > 0)
     g_ptr_array_add (notes, g_strdup_printf (
-      "%zu of the %zu texts are longer than %d tokens and were cut (%s); :length= changes it",
-      cut, n, width, opt->text.trunc == NN_TEXT_PRE ? "their start dropped"
-                                                    : "their end dropped"));
+      "%zu of the %zu texts (%zu of the %zu training texts) are longer than %d tokens and were "
+      "cut (%s); :length= changes it", cut, n, cut_train, n_train, width,
+      opt->text.trunc == NN_TEXT_PRE ? "their start dropped" : "their end dropped"));
   g_ptr_array_add (notes, NULL);
   ds->notes = (char **) g_ptr_array_free (notes, FALSE);
   nn_vocab_set_labels (vocab, (const char *const *) ds->class_names);

@@ -20,6 +20,10 @@
 #define N_BINS 40
 #define MAX_CHIPS 400
 #define CHIP_ROWS 5
+#define TEXT_LINES 4
+/* The preview's height: room for the text, five rows of tokens and a
+ * histogram of at least about 100 px under the default font. */
+#define TEXT_AREA_HEIGHT 640
 
 typedef struct {
   NnDataset *ds;            /* which dataset these are of (not a reference) */
@@ -31,6 +35,7 @@ typedef struct {
   guint64    covered;       /* of which the vocabulary holds (index >= 2) */
   size_t     n_cut;         /* training texts longer than the cut-off */
   guint      n_overlaps;    /* histogram labels drawn over one another */
+  int        hist_height;   /* of the histogram's bars as last drawn; 0: none */
   char      *vocab_line;
   char      *tokens_line;
 } TextStats;
@@ -233,6 +238,54 @@ in_training (NnDataset *ds,
   return TRUE;
 }
 
+/* The sample's text, TEXT_LINES lines at most whatever its length, the
+ * last ending in "…" when there is more (a negative Pango height would
+ * limit each paragraph, and a poem of short lines pushed the vocabulary
+ * and the histogram out of the area). Returns the y below it. */
+static double
+draw_sample_text (cairo_t       *cr,
+                  PangoLayout   *layout,
+                  const GdkRGBA *fg,
+                  const char    *text,
+                  double         x0,
+                  double         y,
+                  double         width)
+{
+  int lh, th;
+
+  pango_layout_set_text (layout, "Ág", -1);
+  pango_layout_get_pixel_size (layout, NULL, &lh);
+  pango_layout_set_text (layout, text, -1);
+  pango_layout_set_width (layout, (int) (width * PANGO_SCALE));
+  pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
+  /* Cut after the last line shown, with "…": Pango marks a cut inside a
+   * paragraph, not the paragraphs left out after one. */
+  if (pango_layout_get_line_count (layout) > TEXT_LINES)
+    {
+      PangoLayoutLine *last = pango_layout_get_line_readonly (layout, TEXT_LINES - 1);
+      g_autofree char *cut = g_strndup (text, (gsize) (last->start_index + last->length));
+
+      g_strchomp (cut);
+      g_autofree char *shown = g_strconcat (cut, " …", NULL);
+      pango_layout_set_text (layout, shown, -1);
+    }
+  /* Room for TEXT_LINES lines and half of one more: never the next. */
+  pango_layout_set_height (layout, (TEXT_LINES * lh + lh / 2) * PANGO_SCALE);
+  pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
+  pango_layout_get_pixel_size (layout, NULL, &th);
+  th = MIN (th, TEXT_LINES * lh + lh / 2);
+  cairo_save (cr);
+  cairo_rectangle (cr, x0, y, width, th);
+  cairo_clip (cr);
+  cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.95);
+  cairo_move_to (cr, x0, y);
+  pango_cairo_show_layout (cr, layout);
+  cairo_restore (cr);
+  pango_layout_set_height (layout, -1);
+  pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_NONE);
+  return y + th;
+}
+
 /* The tokens as chips, each over its index: returns the y below them. */
 static double
 draw_chips (DsDataView  *self,
@@ -379,8 +432,10 @@ draw_histogram (cairo_t       *cr,
   guint most = 1;
   char buf[160];
 
+  st->hist_height = 0;
   if (st->n_lengths == 0 || pw < 60 || ph < 30)
     return;
+  st->hist_height = (int) ph;
   label_rects = g_array_new (FALSE, FALSE, sizeof (cairo_rectangle_int_t));
   /* The range: the longest text, but no further than twice the cut-off
    * (the long tail goes in the last bin). */
@@ -438,15 +493,29 @@ draw_histogram (cairo_t       *cr,
       cairo_line_to (cr, cx, by + ph);
       cairo_stroke (cr);
       cairo_restore (cr);
-      g_snprintf (buf, sizeof buf, "cut-off :length=%d · %zu of %zu texts (%.1f %%) are longer "
-                  "and cut", opt->length, st->n_cut, st->n_lengths,
+      g_autofree char *n_cut = ds_format_count ((gint64) st->n_cut);
+      g_autofree char *n_all = ds_format_count ((gint64) st->n_lengths);
+      int tw;
+
+      /* The training texts, said so: the loader's note counts all texts
+       * too. */
+      g_snprintf (buf, sizeof buf, "cut-off :length=%d · %s of the %s training texts (%.1f %%) "
+                  "are cut", opt->length, n_cut, n_all,
                   100.0 * (double) st->n_cut / (double) st->n_lengths);
+      pango_layout_set_width (small, -1);
+      pango_layout_set_ellipsize (small, PANGO_ELLIPSIZE_NONE);
+      pango_layout_set_text (small, buf, -1);
+      pango_layout_get_pixel_size (small, &tw, NULL);
       cairo_set_source_rgba (cr, 0.88, 0.11, 0.14, 1);
-      double tx = cx + 6, room = bx + pw - tx;
-      if (room < 260)
-        put_text (cr, small, buf, cx - 6, by - 18, 1, cx - 6 - x0);
-      else
+      /* Right of the line if it fits there, else left of it, else over
+       * the whole width (its own line, above the line's top). */
+      double tx = cx + 6, room = bx + pw - tx, room_left = cx - 6 - x0;
+      if (room >= tw)
         put_text (cr, small, buf, tx, by - 18, 0, room);
+      else if (room_left >= tw)
+        put_text (cr, small, buf, cx - 6, by - 18, 1, room_left);
+      else
+        put_text (cr, small, buf, bx + pw, by - 18, 1, bx + pw - x0);
     }
   else
     {
@@ -511,23 +580,8 @@ _ds_data_view_draw_text (DsDataView *self,
     y += 18;
   }
 
-  /* The text, up to four lines. */
   if (ds->texts != NULL && ds->texts[i] != NULL)
-    {
-      int th;
-
-      pango_layout_set_text (layout, ds->texts[i], -1);
-      pango_layout_set_width (layout, (int) (w * PANGO_SCALE));
-      pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
-      pango_layout_set_height (layout, -4);
-      pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
-      pango_layout_get_pixel_size (layout, NULL, &th);
-      cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.95);
-      cairo_move_to (cr, x0, y);
-      pango_cairo_show_layout (cr, layout);
-      pango_layout_set_height (layout, -1);
-      y += th + 12;
-    }
+    y = draw_sample_text (cr, layout, &fg, ds->texts[i], x0, y, w) + 12;
 
   /* Tokens → indices. */
   cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.75);
@@ -569,7 +623,8 @@ _ds_data_view_show_text (DsDataView *self,
   gtk_label_set_text (self->samples_title, ds->texts != NULL ? "Tokenization" : "Windows of Characters");
   gtk_widget_set_visible (self->axes_box, FALSE);
   gtk_widget_set_visible (self->shuffle_button, TRUE);
-  gtk_drawing_area_set_content_height (self->samples_area, ds->texts != NULL ? 560 : 360);
+  gtk_drawing_area_set_content_height (self->samples_area,
+                                       ds->texts != NULL ? TEXT_AREA_HEIGHT : 360);
 }
 
 const char *
@@ -594,4 +649,12 @@ ds_data_view_get_text_tokens (DsDataView *self)
   TextStats *st = g_object_get_data (G_OBJECT (self), STATS_KEY);
 
   return st ? st->tokens_line : NULL;
+}
+
+int
+ds_data_view_get_text_histogram_height (DsDataView *self)
+{
+  TextStats *st = g_object_get_data (G_OBJECT (self), STATS_KEY);
+
+  return st ? st->hist_height : 0;
 }

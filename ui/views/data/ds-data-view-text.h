@@ -30,3 +30,6 @@ const char *ds_data_view_get_text_tokens     (DsDataView *self);
 /* Labels of the last histogram drawn over one another (title, cut-off,
  * axes); 0 when each has its own place. */
 guint       ds_data_view_get_text_overlaps   (DsDataView *self);
+/* The height in pixels of the last histogram's bars; 0 when none was
+ * drawn (no room left below the text and its tokens). */
+int         ds_data_view_get_text_histogram_height (DsDataView *self);
