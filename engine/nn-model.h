@@ -177,6 +177,11 @@ int         nn_model_add_time_distributed (NnModel *m, const NnModel *inner,
 /* Output tensors each call of `layer` produces (from its configuration:
  * 1, or more for a recurrent layer with return_state). */
 int         nn_model_layer_get_n_outputs (const NnModel *m, int layer);
+/* The name of recurrent state k of `layer` (0-based; output k + 1 with
+ * return_state, input k + 1 as its initial state), in Keras's order: "h",
+ * "c" (an LSTM); "forward h", "backward h" (a Bidirectional GRU). NULL for
+ * a layer without states or k out of range. */
+const char *nn_model_layer_get_state_name (const NnModel *m, int layer, int k);
 /* The name of the first layer (nested models searched too) that passes
  * recurrent states: several outputs (return_state), or a recurrent layer
  * called on more than its sequence (initial_state); NULL if none. */

@@ -29,6 +29,32 @@ test_summary (void)
   g_assert_nonnull (strstr (out, "hidden (Dense)"));
 }
 
+/* A layer with several outputs (an LSTM with return_state) shows each
+ * one's shape, its states named. */
+static void
+test_summary_states (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("deepscope-cli-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "states.json", NULL);
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) m = nn_model_new ("states");
+  int in = test_add (m, "Input", "seq");
+  int lstm = test_add (m, "LSTM", "encoder");
+  test_set (m, in, "shape", "7, 3");
+  test_set (m, lstm, "units", "5");
+  test_set (m, lstm, "return_state", "true");
+  test_connect (m, in, lstm);
+  g_assert_true (nn_model_save (m, path, FALSE, &error));
+  g_assert_no_error (error);
+  const char *args[] = { "summary", path, NULL };
+  g_assert_cmpint (run (args, &out, &err), ==, 0);
+  /* the widest shapes set the column's width, one space before the count */
+  g_assert_nonnull (strstr (out, "encoder (LSTM)              (None, 5) · h (None, 5) · c (None, 5) 180"));
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 static void
 test_train_spirals_json (void)
 {
@@ -813,6 +839,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/cli/summary", test_summary);
+  g_test_add_func ("/cli/summary-states", test_summary_states);
   g_test_add_func ("/cli/train-spirals-json", test_train_spirals_json);
   g_test_add_func ("/cli/two-outputs-and-kfold", test_two_outputs_and_kfold);
   g_test_add_func ("/cli/errors-in-words", test_errors_in_words);

@@ -104,6 +104,35 @@ test_shapes (void)
   g_autofree char *summary = nn_model_summary (m, &error);
   g_assert_no_error (error);
   g_assert_nonnull (strstr (summary, "dec_in[0][0], encoder[0][1], encoder[0][2]"));
+  /* every output's shape, the states named; the columns stay aligned
+   * (the parameter count starts where it does on the other rows) */
+  g_assert_nonnull (strstr (summary, "(None, 4) · h (None, 4) · c (None, 4)"));
+  g_assert_cmpstr (nn_model_layer_get_state_name (m, enc, 1), ==, "c");
+  g_assert_null (nn_model_layer_get_state_name (m, enc, 2));
+  g_assert_null (nn_model_layer_get_state_name (m, dense, 0));
+  {
+    /* the encoder's parameter count starts under "Param #", counted in
+     * characters (a "·" is two bytes) */
+    g_auto (GStrv) lines = g_strsplit (summary, "\n", -1);
+    glong header = -1, count = -1;
+    for (int k = 0; lines[k]; k++)
+      {
+        const char *p = strstr (lines[k], "Param #");
+        const char *shapes = strstr (lines[k], "c (None, 4)");
+        if (p)
+          header = g_utf8_pointer_to_offset (lines[k], p);
+        if (shapes)
+          {
+            shapes += strlen ("c (None, 4)");
+            while (*shapes == ' ')
+              shapes++;
+            count = g_utf8_pointer_to_offset (lines[k], shapes);
+            g_assert_true (g_ascii_isdigit (*shapes));
+          }
+      }
+    g_assert_cmpint (header, >, 0);
+    g_assert_cmpint (count, ==, header);
+  }
   /* a GRU and a SimpleRNN have one state; a Bidirectional LSTM four */
   g_autoptr (NnModel) g = encoder_decoder ("GRU", &enc, &dec, &dense);
   g_assert_true (nn_model_infer (g, &error));

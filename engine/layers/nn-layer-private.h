@@ -99,6 +99,10 @@ struct _NnLayerType {
   int                  n_params;
   /* Outputs per call from the configuration; NULL: one. */
   int      (*n_outputs) (const NnLayer *l);
+  /* The name of recurrent state k (0-based: output k + 1 with
+   * return_state, input k + 1 as an initial state): "h", "c"; NULL for a
+   * type without states. */
+  const char *(*state_name) (const NnLayer *l, int k);
   /* Shape rule on per-sample shapes: out[k] for each output (one unless
    * n_outputs says more). The message names the layer and the fix;
    * use nn_layer_shape_error for the common form. */

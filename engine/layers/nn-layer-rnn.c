@@ -147,6 +147,21 @@ rnn_n_outputs (const NnLayer *l)
   return 1 + (nn_layer_bool (l, "return_state") ? layer_states (l) : 0);
 }
 
+/* Keras's order: h (and c) of one direction, then the backward one's. */
+static const char *
+rnn_state_name (const NnLayer *l, int k)
+{
+  static const char *const one[] = { "h", "c" };
+  static const char *const two[] = { "forward h", "forward c", "backward h", "backward c" };
+  int per = direction_states (l);
+
+  if (k < 0 || k >= layer_states (l))
+    return NULL;
+  if (!is_bidirectional (l))
+    return one[k];
+  return two[(k / per) * 2 + k % per];
+}
+
 /* Initial states given as extra inputs: as many as the layer's states,
  * each (units). */
 static gboolean
@@ -368,7 +383,8 @@ const NnLayerType nn_layer_simple_rnn_type = {
   .help = "Recurrent layer: the state is a function of the input and the previous state",
   .min_inputs = 1, .max_inputs = 2,
   .params = simple_rnn_params, .n_params = G_N_ELEMENTS (simple_rnn_params),
-  .n_outputs = rnn_n_outputs, .infer = rnn_infer, .weights = rnn_weights, .lower = rnn_lower,
+  .n_outputs = rnn_n_outputs, .state_name = rnn_state_name,
+  .infer = rnn_infer, .weights = rnn_weights, .lower = rnn_lower,
 };
 
 const NnLayerType nn_layer_lstm_type = {
@@ -376,7 +392,8 @@ const NnLayerType nn_layer_lstm_type = {
   .help = "Long short-term memory: a gated cell that keeps information over long sequences",
   .min_inputs = 1, .max_inputs = 3,
   .params = lstm_params, .n_params = G_N_ELEMENTS (lstm_params),
-  .n_outputs = rnn_n_outputs, .infer = rnn_infer, .weights = rnn_weights, .lower = rnn_lower,
+  .n_outputs = rnn_n_outputs, .state_name = rnn_state_name,
+  .infer = rnn_infer, .weights = rnn_weights, .lower = rnn_lower,
 };
 
 const NnLayerType nn_layer_gru_type = {
@@ -384,7 +401,8 @@ const NnLayerType nn_layer_gru_type = {
   .help = "Gated recurrent unit: an LSTM's cheaper cousin with two gates",
   .min_inputs = 1, .max_inputs = 2,
   .params = gru_params, .n_params = G_N_ELEMENTS (gru_params),
-  .n_outputs = rnn_n_outputs, .infer = rnn_infer, .weights = rnn_weights, .lower = rnn_lower,
+  .n_outputs = rnn_n_outputs, .state_name = rnn_state_name,
+  .infer = rnn_infer, .weights = rnn_weights, .lower = rnn_lower,
 };
 
 const NnLayerType nn_layer_bidirectional_type = {
@@ -392,5 +410,6 @@ const NnLayerType nn_layer_bidirectional_type = {
   .help = "Runs a recurrent layer forward and backward over the sequence and merges both",
   .min_inputs = 1, .max_inputs = 5,
   .params = bidirectional_params, .n_params = G_N_ELEMENTS (bidirectional_params),
-  .n_outputs = rnn_n_outputs, .infer = rnn_infer, .weights = rnn_weights, .lower = rnn_lower,
+  .n_outputs = rnn_n_outputs, .state_name = rnn_state_name,
+  .infer = rnn_infer, .weights = rnn_weights, .lower = rnn_lower,
 };

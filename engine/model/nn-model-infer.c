@@ -504,6 +504,34 @@ keras_shape (const NnShape *s)
   return g_string_free (str, FALSE);
 }
 
+/* Every output's shape of call c of layer i: "(None, 32)", and with
+ * return_state its states' too, named: "(None, 32) · h (None, 32) · c
+ * (None, 32)". */
+static char *
+call_shapes (const NnModel *m, int i, int c)
+{
+  NnCall *call = &m->layers[i]->calls[c];
+  GString *s = g_string_new (NULL);
+  for (int k = 0; k < MAX (call->n_out, 1); k++)
+    {
+      g_autofree char *shape = keras_shape (nn_call_shape (call, k));
+      const char *name = k > 0 ? nn_model_layer_get_state_name (m, i, k - 1) : NULL;
+      if (k > 0)
+        g_string_append (s, " · ");
+      if (name)
+        g_string_append_printf (s, "%s ", name);
+      g_string_append (s, shape);
+    }
+  return g_string_free (s, FALSE);
+}
+
+/* The display width of UTF-8 text (the summary's columns hold "·"). */
+static int
+text_width (const char *text)
+{
+  return (int) g_utf8_strlen (text, -1);
+}
+
 char *
 nn_model_summary (NnModel *m, GError **error)
 {
@@ -519,9 +547,9 @@ nn_model_summary (NnModel *m, GError **error)
   for (int i = 0; i < m->n_layers; i++)
     for (int c = 0; c < m->layers[i]->n_calls; c++)
       {
-        g_autofree char *shape = keras_shape (&m->layers[i]->calls[c].shape);
+        g_autofree char *shape = call_shapes (m, i, c);
         w_name = MAX (w_name, (int) (strlen (m->layers[i]->name) + strlen (m->layers[i]->type->name) + 5));
-        w_shape = MAX (w_shape, (int) strlen (shape) + 1);
+        w_shape = MAX (w_shape, text_width (shape) + 1);
       }
   int width = w_name + w_shape + w_params + (graph ? 24 : 0);
   g_autofree char *rule = g_strnfill (width, '_');
@@ -536,7 +564,7 @@ nn_model_summary (NnModel *m, GError **error)
       for (int c = 0; c < l->n_calls; c++)
         {
           g_autofree char *name = g_strdup_printf ("%s (%s)", l->name, l->type->name);
-          g_autofree char *shape = keras_shape (&l->calls[c].shape);
+          g_autofree char *shape = call_shapes (m, i, c);
           g_autofree char *params = thousands (c == 0 ? nn_model_layer_count_params (m, i) : 0);
           GString *conn = g_string_new (NULL);
           for (int k = 0; graph && k < l->calls[c].n_in; k++)
@@ -545,7 +573,9 @@ nn_model_summary (NnModel *m, GError **error)
               g_string_append_printf (conn, "%s%s[%d][%d]", k ? ", " : "",
                                       m->layers[r.layer]->name, r.call, r.out);
             }
-          g_string_append_printf (s, " %-*s%-*s%-*s%s\n", w_name - 1, name, w_shape, shape,
+          /* printf pads bytes, not characters: "·" takes two. */
+          int pad = w_shape + (int) strlen (shape) - text_width (shape);
+          g_string_append_printf (s, " %-*s%-*s%-*s%s\n", w_name - 1, name, pad, shape,
                                   w_params, params, conn->str);
           g_string_free (conn, TRUE);
         }

@@ -705,6 +705,14 @@ nn_model_layer_get_n_outputs (const NnModel *m, int layer)
 }
 
 const char *
+nn_model_layer_get_state_name (const NnModel *m, int layer, int k)
+{
+  g_return_val_if_fail (m != NULL && layer >= 0 && layer < m->n_layers, NULL);
+  const NnLayer *l = m->layers[layer];
+  return l->type->state_name ? l->type->state_name (l, k) : NULL;
+}
+
+const char *
 nn_model_find_state_layer (NnModel *m)
 {
   static const char *const recurrent[] = { "SimpleRNN", "LSTM", "GRU", "Bidirectional", NULL };

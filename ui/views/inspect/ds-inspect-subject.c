@@ -263,7 +263,9 @@ ds_inspect_subject_open_test_sample (DsInspectSubject *self,
   t = nn_tensor_new (x->ndim + 1, shape);
   nn_array_gather (x, &sample, 1, t->data);
 
-  label = g_strdup_printf ("Test image %" G_GSIZE_FORMAT, index);
+  label = g_strdup_printf ("Test %s %" G_GSIZE_FORMAT,
+                           ds->vocab ? "text" : ds->series ? "window"
+                           : x->ndim == 3 ? "image" : "sample", index);
   if (ds->n_targets > 0 && ds->n_classes > 0)
     {
       const NnArray *y = ds->targets[0];

@@ -21,6 +21,26 @@ is_drawable (DsInspectView *self)
   return self->in_shape[0] == 28 && self->in_shape[1] == 28 && self->in_shape[2] == 1;
 }
 
+/* Pictures in the picture frames; anything else in words or a plot, with
+ * no PNG to open and nothing to draw, and the browser one text a line. */
+static void
+show_input_kind (DsInspectView *self)
+{
+  gboolean picture;
+
+  self->input_kind = _ds_inspect_view_input_kind (self);
+  picture = self->input_kind == DS_INSPECT_INPUT_PICTURE;
+  gtk_stack_set_visible_child_name (self->input_stack, picture ? "picture" : "other");
+  gtk_widget_set_visible (self->sources, picture);
+  if (!picture)
+    gtk_stack_set_visible_child_name (self->source_stack, "browse");
+  gtk_flow_box_set_min_children_per_line (self->thumbs,
+                                          self->input_kind == DS_INSPECT_INPUT_TEXT ? 1 : 4);
+  gtk_flow_box_set_max_children_per_line (self->thumbs,
+                                          self->input_kind == DS_INSPECT_INPUT_TEXT ? 1 : 5);
+  _ds_inspect_view_show_other_input (self, NULL);
+}
+
 void
 _ds_inspect_view_model_shape (DsInspectView *self)
 {
@@ -28,11 +48,17 @@ _ds_inspect_view_model_shape (DsInspectView *self)
   int ndim = 0, shape[NN_MAX_DIMS] = { 0 };
 
   memset (self->in_shape, 0, sizeof self->in_shape);
+  self->in_ndim = 0;
   if (model && nn_model_get_n_inputs (model) > 0
       && nn_model_get_shape (model, (NnRef) { nn_model_get_input_layer (model, 0), 0 },
-                             &ndim, shape)
-      && ndim == 3)
-    memcpy (self->in_shape, shape, sizeof self->in_shape);
+                             &ndim, shape))
+    {
+      self->in_ndim = ndim;
+      memcpy (self->in_dims, shape, sizeof (int) * ndim);
+      if (ndim == 3)
+        memcpy (self->in_shape, shape, sizeof self->in_shape);
+    }
+  show_input_kind (self);
 
   g_clear_pointer (&self->canvas_reason, g_free);
   if (model == NULL)
@@ -86,19 +112,20 @@ dataset_usable (DsInspectView *self,
                      "images.");
   else if (ds->n_test == 0 || ds->n_inputs < 1)
     *why = g_strdup ("The dataset has no test split to browse.");
-  else if (self->in_shape[0] == 0)
-    *why = g_strdup ("The model does not take pictures, so there are no test images to show.");
+  else if (self->in_ndim == 0)
+    *why = g_strdup ("The model has no input to show test samples for.");
   else
     {
       x = ds->inputs[0];
-      if (x->ndim != 3 || x->shape[0] != self->in_shape[0] || x->shape[1] != self->in_shape[1]
-          || x->shape[2] != self->in_shape[2])
+      if (x->ndim != self->in_ndim
+          || memcmp (x->shape, self->in_dims, sizeof (int) * self->in_ndim) != 0)
         {
           g_autofree char *a = nn_shape_to_string (x->ndim, x->shape, 0);
-          g_autofree char *b = nn_shape_to_string (3, self->in_shape, 0);
+          g_autofree char *b = nn_shape_to_string (self->in_ndim, self->in_dims, 0);
 
-          *why = g_strdup_printf ("The dataset's pictures are %s but the model takes %s: "
-                                  "choose the model's dataset in the Data view.", a, b);
+          *why = g_strdup_printf ("The dataset's %s are %s but the model takes %s: "
+                                  "choose the model's dataset in the Data view.",
+                                  _ds_inspect_view_input_noun (self), a, b);
         }
     }
   return *why == NULL;
@@ -148,7 +175,7 @@ test_split_changed (DsInspectView *self,
   int n_classes = usable ? ds->n_classes : 0;
   gboolean same, keep;
 
-  g_ptr_array_add (items, g_strdup ("All test images"));
+  g_ptr_array_add (items, g_strdup_printf ("All test %s", _ds_inspect_view_input_noun (self)));
   g_ptr_array_add (items, g_strdup ("Wrong only"));
   for (int c = 0; c < n_classes; c++)
     g_ptr_array_add (items, g_strdup_printf ("True: %s", ds->class_names ? ds->class_names[c] : "?"));
@@ -199,6 +226,8 @@ test_split_changed (DsInspectView *self,
 void
 _ds_inspect_view_dataset_changed (DsInspectView *self)
 {
+  /* A text model's vocabulary may come with its dataset. */
+  show_input_kind (self);
   test_split_changed (self, FALSE);
 }
 
@@ -243,16 +272,20 @@ thumb_caption (DsInspectView *self,
   g_autofree char *markup = NULL;
   g_autofree char *tip = NULL;
   gboolean wrong = self->pred[position] >= 0 && self->pred[position] != self->truth[position];
+  /* A text's caption stands beside it on its line. */
+  const char *sep = self->input_kind == DS_INSPECT_INPUT_TEXT ? " " : "\n";
 
-  if (wrong)
+  if (self->truth[position] < 0)
+    markup = g_strdup_printf ("<small>#%u</small>", position);
+  else if (wrong)
     {
       g_autofree char *p = g_markup_escape_text (pred, -1);
 
-      markup = g_strdup_printf ("<small>%s\n<span foreground=\"#c01c28\">→ %s</span></small>",
-                                t, p);
+      markup = g_strdup_printf ("<small>%s%s<span foreground=\"#c01c28\">→ %s</span></small>",
+                                t, sep, p);
     }
   else
-    markup = g_strdup_printf ("<small>%s\n%s</small>", t, pred ? "✓" : "…");
+    markup = g_strdup_printf ("<small>%s%s%s</small>", t, sep, pred ? "✓" : "…");
   /* Only what changed: setting a tooltip asks the X server where the
    * pointer is, a round trip per thumbnail. */
   if (g_strcmp0 (g_object_get_data (G_OBJECT (box), "markup"), markup) != 0)
@@ -260,7 +293,9 @@ thumb_caption (DsInspectView *self,
       gtk_label_set_markup (label, markup);
       g_object_set_data_full (G_OBJECT (box), "markup", g_steal_pointer (&markup), g_free);
     }
-  tip = g_strdup_printf ("Test image %u: %s, predicted %s", position, truth,
+  tip = g_strdup_printf ("Test %.*s %u: %s, predicted %s",
+                         (int) strlen (_ds_inspect_view_input_noun (self)) - 1,
+                         _ds_inspect_view_input_noun (self), position, truth,
                          pred ? pred : "(not yet)");
   if (g_strcmp0 (gtk_widget_get_tooltip_text (box), tip) != 0)
     gtk_widget_set_tooltip_text (box, tip);
@@ -270,16 +305,30 @@ static GtkWidget *
 thumb_new (DsInspectView *self,
            guint32        position)
 {
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-  GtkWidget *picture = ds_inspect_picture_new (56);
+  gboolean text = self->input_kind == DS_INSPECT_INPUT_TEXT;
+  GtkWidget *box = gtk_box_new (text ? GTK_ORIENTATION_HORIZONTAL : GTK_ORIENTATION_VERTICAL,
+                                text ? 8 : 2);
+  GtkWidget *picture;
   GtkWidget *label = gtk_label_new (NULL);
 
-  thumb_fill (self, DS_INSPECT_PICTURE (picture), position);
+  if (self->input_kind == DS_INSPECT_INPUT_PICTURE)
+    {
+      picture = ds_inspect_picture_new (56);
+      thumb_fill (self, DS_INSPECT_PICTURE (picture), position);
+    }
+  else
+    picture = _ds_inspect_view_thumb_other (self, position);
   gtk_label_set_justify (GTK_LABEL (label), GTK_JUSTIFY_CENTER);
   gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_label_set_max_width_chars (GTK_LABEL (label), 10);
-  gtk_box_append (GTK_BOX (box), picture);
-  gtk_box_append (GTK_BOX (box), label);
+  gtk_label_set_max_width_chars (GTK_LABEL (label), text ? 22 : 10);
+  if (text)
+    {
+      /* The topics in a column of their own. */
+      gtk_label_set_width_chars (GTK_LABEL (label), 14);
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+    }
+  gtk_box_append (GTK_BOX (box), text ? label : picture);
+  gtk_box_append (GTK_BOX (box), text ? picture : label);
   g_object_set_data (G_OBJECT (box), "position", GUINT_TO_POINTER (position));
   g_object_set_data (G_OBJECT (box), "caption", label);
   thumb_caption (self, box, position);
@@ -432,6 +481,8 @@ _ds_inspect_view_input_changed (DsInspectView *self)
                         index < 0 ? gtk_label_get_text (self->conversion_label) : "");
   else
     gtk_label_set_text (self->conversion_label, "");
+  if (self->input_kind != DS_INSPECT_INPUT_PICTURE)
+    _ds_inspect_view_show_other_input (self, input);
   if (input && input->ndim == 4 && (input->shape[3] == 1 || input->shape[3] == 3))
     {
       /* Shown as the dataset's pixels would be: byte 0 black, 255 white. */
@@ -458,6 +509,16 @@ _ds_inspect_view_show_result (DsInspectView  *self,
   g_autofree char *top = NULL;
   g_autofree char *text = NULL;
 
+  DsDataset *dataset = ds_inspect_subject_get_dataset (self->subject);
+
+  if (n == 1 && dataset && ds_dataset_get (dataset)->n_classes == 0)
+    {
+      /* One value: a regression, no classes to chart. */
+      text = _ds_inspect_view_regression_text (self, prediction);
+      ds_inspect_bars_set (self->bars, 0, NULL, NULL, -1);
+      gtk_label_set_text (self->prediction_label, text);
+      return;
+    }
   if (n == 1)
     {
       /* One sigmoid unit: two classes. */
@@ -852,6 +913,10 @@ _ds_inspect_view_build_input (DsInspectView *self)
   gtk_box_append (GTK_BOX (pictures), captioned (GTK_WIDGET (self->channel_picture),
                                                  self->channel_label));
   gtk_widget_set_halign (pictures, GTK_ALIGN_CENTER);
+  self->input_stack = GTK_STACK (gtk_stack_new ());
+  gtk_stack_set_vhomogeneous (self->input_stack, FALSE);
+  gtk_stack_add_named (self->input_stack, pictures, "picture");
+  gtk_stack_add_named (self->input_stack, _ds_inspect_view_build_other_input (self), "other");
   self->conversion_label = GTK_LABEL (gtk_label_new (NULL));
   gtk_widget_add_css_class (GTK_WIDGET (self->conversion_label), "dim-label");
   gtk_label_set_wrap (self->conversion_label, TRUE);
@@ -874,11 +939,12 @@ _ds_inspect_view_build_input (DsInspectView *self)
   gtk_box_append (GTK_BOX (sources), switcher);
   gtk_box_append (GTK_BOX (sources), open);
 
-  gtk_box_append (GTK_BOX (box), pictures);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->input_stack));
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->conversion_label));
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->prediction_label));
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->bars));
   gtk_box_append (GTK_BOX (box), gtk_separator_new (GTK_ORIENTATION_HORIZONTAL));
+  self->sources = sources;
   gtk_box_append (GTK_BOX (box), sources);
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->source_stack));
   gtk_widget_set_margin_start (box, 12);

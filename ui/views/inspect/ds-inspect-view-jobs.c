@@ -367,8 +367,8 @@ update_progress (DsInspectView *self)
   gtk_widget_set_visible (GTK_WIDGET (self->pred_progress), !done && self->n_test > 0);
   if (self->n_test == 0)
     return;
-  text = g_strdup_printf ("Predicting the test images: %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT,
-                          self->pred_done, self->n_test);
+  text = g_strdup_printf ("Predicting the test %s: %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT,
+                          _ds_inspect_view_input_noun (self), self->pred_done, self->n_test);
   gtk_progress_bar_set_text (self->pred_progress, text);
   gtk_progress_bar_set_fraction (self->pred_progress, (double) self->pred_done / self->n_test);
 }

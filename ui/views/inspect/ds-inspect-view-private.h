@@ -10,9 +10,19 @@
 #include "ds-inspect-activations.h"
 #include "ds-inspect-bars.h"
 #include "ds-inspect-canvas.h"
+#include "ds-inspect-draw.h"
 #include "ds-inspect-picture.h"
 #include "ds-inspect-subject.h"
 #include "ds-inspect-view.h"
+
+/* What the model takes, and so how its input is shown. */
+typedef enum
+{
+  DS_INSPECT_INPUT_PICTURE,   /* (H, W, C): a picture */
+  DS_INSPECT_INPUT_TEXT,      /* token ids or a bag of words, with a vocabulary */
+  DS_INSPECT_INPUT_SERIES,    /* (steps, columns): a line plot */
+  DS_INSPECT_INPUT_VALUES,    /* anything else: its numbers */
+} DsInspectInputKind;
 
 /* Test images per page of the browser. */
 #define DS_INSPECT_PAGE_SIZE 20
@@ -26,6 +36,18 @@ struct _DsInspectView
   /* Widgets (children of the view, made in init) */
   GtkWidget            *root;
   GtkLabel             *model_label;
+  GtkStack             *input_stack;      /* "picture" | "other" */
+  GtkWidget            *sources;          /* the source switcher and Open PNG */
+  GtkLabel             *other_title;
+  GtkWidget            *text_frame;
+  GtkLabel             *text_label;       /* the record's own text */
+  GtkWidget            *tokens_box;
+  GtkLabel             *tokens_label;     /* the tokens the model reads */
+  GtkLabel             *tokens_caption;
+  GtkWidget            *series_box;
+  DsInspectDrawing     *series_plot;
+  GtkLabel             *series_caption;
+  GtkLabel             *values_label;
   GtkStack             *main_stack;       /* "empty" | "content" */
   AdwStatusPage        *empty_page;
   DsInspectPicture     *input_picture;
@@ -65,6 +87,11 @@ struct _DsInspectView
   GtkFileChooserNative *chooser;
   char                 *canvas_reason;    /* why drawing is off, or NULL */
   int                   in_shape[3];      /* the model's input (H, W, C), or 0s */
+  int                   in_ndim;          /* the model's input shape, any rank (0: none) */
+  int                   in_dims[NN_MAX_DIMS];
+  DsInspectInputKind    input_kind;
+  float                *series_values;    /* the series input shown (steps, cols), or NULL */
+  int                   series_steps, series_cols;
 
   /* Activations and prediction of the input: one job at a time. */
   NnInspector          *inspector;        /* idle, for the current generation */
@@ -95,6 +122,14 @@ void _ds_inspect_view_model_shape      (DsInspectView *self);
 void _ds_inspect_view_refilter         (DsInspectView *self);
 void _ds_inspect_view_show_result      (DsInspectView *self, const NnTensor *prediction);
 void _ds_inspect_view_refresh_channel  (DsInspectView *self);
+/* ds-inspect-view-text.c */
+DsInspectInputKind _ds_inspect_view_input_kind (DsInspectView *self);
+/* "images", "texts", "windows", "samples" */
+const char *_ds_inspect_view_input_noun (DsInspectView *self);
+GtkWidget *_ds_inspect_view_build_other_input (DsInspectView *self);
+void _ds_inspect_view_show_other_input (DsInspectView *self, const NnTensor *input);
+GtkWidget *_ds_inspect_view_thumb_other (DsInspectView *self, guint32 position);
+char *_ds_inspect_view_regression_text (DsInspectView *self, const NnTensor *prediction);
 /* ds-inspect-view-jobs.c */
 void _ds_inspect_view_compute          (DsInspectView *self);
 void _ds_inspect_view_model_changed_jobs (DsInspectView *self);
@@ -135,5 +170,14 @@ void                  ds_inspect_view_set_source      (DsInspectView *self,
 /* Shows a page: "activations", "filters", "heatmaps", "errors". */
 void                  ds_inspect_view_show_page       (DsInspectView *self,
                                                        const char    *name);
+/* What the input is (a picture, a text, a series window, numbers). */
+DsInspectInputKind    ds_inspect_view_get_input_kind  (DsInspectView *self);
+/* The text shown of a text model's input (the record's own text, else its
+ * decoded tokens), or NULL when none is shown. */
+const char           *ds_inspect_view_get_input_text  (DsInspectView *self);
+/* The tokens the model reads, as shown (padding and [UNK] marked). */
+const char           *ds_inspect_view_get_input_tokens (DsInspectView *self);
+/* The prediction in words ("Predicted: work (48 %), wrong"). */
+const char           *ds_inspect_view_get_prediction_text (DsInspectView *self);
 /* Follows the document's runs now (instead of within 3 s). */
 void                  ds_inspect_view_refresh         (DsInspectView *self);

@@ -416,6 +416,7 @@ ds_inspect_view_finalize (GObject *object)
   g_clear_pointer (&self->truth, g_free);
   g_clear_pointer (&self->shown, g_array_unref);
   g_free (self->canvas_reason);
+  g_free (self->series_values);
   G_OBJECT_CLASS (ds_inspect_view_parent_class)->finalize (object);
 }
 

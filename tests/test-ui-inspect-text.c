@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The Inspect view of models that do not take pictures, under a private X
+ * server: a fortunes topic classifier shows test record N's own text (the
+ * dataset's record, character for character) and the tokens it reads,
+ * padding and [UNK] marked; a bag-of-words one the words present; the
+ * browser lists texts one a line; a Seattle forecaster's window is a line
+ * plot with the forecast in degrees. No picture frame shown stays empty.
+ * Needs the fortunes package (and python3-vega-datasets for the forecaster),
+ * else those cases are skipped. DEEPSCOPE_SCREENSHOTS=DIR writes
+ * DIR/inspect-text.png and DIR/inspect-series.png. */
+#include <string.h>
+
+#include <adwaita.h>
+
+#include "ds-application.h"
+#include "ds-inspect-picture.h"
+#include "ds-inspect-view-private.h"
+#include "ds-window.h"
+#include "ui-test-util.h"
+
+typedef struct
+{
+  DsWindow      *window;
+  DsDocument    *doc;
+  DsInspectView *view;
+} Ui;
+
+static void
+ui_setup (Ui            *ui,
+          gconstpointer  data)
+{
+  ui->window = ds_window_new (NULL);
+  gtk_window_set_default_size (GTK_WINDOW (ui->window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (ui->window));
+  ui->doc = ds_window_get_document (ui->window);
+  ui->view = DS_INSPECT_VIEW (ds_window_get_view (ui->window, "inspect"));
+  ui_spin (100);
+}
+
+static void
+ui_teardown (Ui            *ui,
+             gconstpointer  data)
+{
+  ui_close_window_checked (ui->window);
+}
+
+static gboolean
+have_fortunes (void)
+{
+  return g_file_test ("/usr/share/games/fortunes/science", G_FILE_TEST_EXISTS);
+}
+
+/* A sample with weights from seed 1: what it predicts does not matter. */
+static NnModel *
+sample_with_weights (const char *name)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("DEEPSCOPE_SAMPLES"), name, NULL);
+  g_autoptr(GError) error = NULL;
+  NnModel *m = nn_model_load (path, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (nn_model_init_weights (m, 1, &error));
+  g_assert_no_error (error);
+  return m;
+}
+
+static gboolean
+browser_ready (gpointer data)
+{
+  DsInspectView *view = data;
+
+  return ds_inspect_subject_get_dataset (ds_inspect_view_get_subject (view)) != NULL
+         && ds_inspect_view_get_n_thumbs (view) > 0;
+}
+
+static void
+show_sample (Ui         *ui,
+             const char *name)
+{
+  ds_document_take_model (ui->doc, sample_with_weights (name), NULL, FALSE);
+  ds_window_set_visible_view (ui->window, "inspect");
+  g_assert_true (ui_wait_for (browser_ready, ui->view, 120000));
+}
+
+typedef struct
+{
+  DsInspectView *view;
+  guint          n;
+} Computed;
+
+static gboolean
+computed_past (gpointer data)
+{
+  Computed *c = data;
+
+  return ds_inspect_view_get_n_computed (c->view) > c->n;
+}
+
+/* Opens test sample index and waits for its prediction. */
+static void
+open_test (Ui    *ui,
+           gsize  index)
+{
+  Computed c = { ui->view, ds_inspect_view_get_n_computed (ui->view) };
+
+  g_assert_true (ds_inspect_subject_open_test_sample (ds_inspect_view_get_subject (ui->view),
+                                                      index));
+  g_assert_true (ui_wait_for (computed_past, &c, 60000));
+  ui_spin (300);
+}
+
+/* Every picture frame on screen shows something: counts those drawn. */
+static guint
+assert_no_empty_picture (GtkWidget *widget)
+{
+  guint n = 0;
+
+  if (!gtk_widget_is_drawable (widget))
+    return 0;
+  if (DS_IS_INSPECT_PICTURE (widget))
+    {
+      g_assert_cmpint (ds_inspect_picture_get_width (DS_INSPECT_PICTURE (widget)), >, 0);
+      n++;
+    }
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    n += assert_no_empty_picture (c);
+  return n;
+}
+
+static NnDataset *
+dataset_of (Ui *ui)
+{
+  return ds_dataset_get (ds_inspect_subject_get_dataset (ds_inspect_view_get_subject (ui->view)));
+}
+
+static void
+test_lstm_text (Ui            *ui,
+                gconstpointer  data)
+{
+  const gsize n = 5;
+  NnDataset *ds;
+  const char *tokens;
+
+  if (!have_fortunes ())
+    {
+      g_test_skip ("the fortunes package is not installed");
+      return;
+    }
+  show_sample (ui, "fortunes_lstm.json");
+  g_assert_cmpint (ds_inspect_view_get_input_kind (ui->view), ==, DS_INSPECT_INPUT_TEXT);
+  open_test (ui, n);
+  ds = dataset_of (ui);
+  g_assert_nonnull (ds->texts);
+  /* the record itself, not a decoding of it */
+  g_assert_cmpstr (ds_inspect_view_get_input_text (ui->view), ==, ds->texts[ds->test_idx[n]]);
+  tokens = ds_inspect_view_get_input_tokens (ui->view);
+  g_test_message ("tokens: %s", tokens);
+  g_assert_nonnull (tokens);
+  g_assert_cmpuint (strlen (tokens), >, 0);
+  /* fortunes are shorter than 100 words: the rest is padding, said so */
+  g_assert_nonnull (strstr (tokens, "[padding × "));
+  g_assert_nonnull (strstr (ds_inspect_view_get_prediction_text (ui->view), "Predicted: "));
+  /* the browser lists texts; no picture frame is left blank */
+  g_assert_cmpstr (ds_inspect_view_get_header (ui->view), !=, "");
+  g_assert_cmpuint (assert_no_empty_picture (GTK_WIDGET (ui->view)), ==, 0);
+  ui_screenshot (ui->window, "inspect", "text");
+  /* the next record replaces it */
+  open_test (ui, n + 1);
+  g_assert_cmpstr (ds_inspect_view_get_input_text (ui->view), ==, ds->texts[ds->test_idx[n + 1]]);
+}
+
+/* Words no text of the training split has are [UNK]: a record with one. */
+static void
+test_unknown_marked (Ui            *ui,
+                     gconstpointer  data)
+{
+  NnDataset *ds;
+  gssize found = -1;
+  int length;
+
+  if (!have_fortunes ())
+    {
+      g_test_skip ("the fortunes package is not installed");
+      return;
+    }
+  show_sample (ui, "fortunes_lstm.json");
+  ds = dataset_of (ui);
+  length = ds->inputs[0]->shape[0];
+  for (gsize i = 0; i < ds->n_test && found < 0; i++)
+    for (int t = 0; t < length; t++)
+      if (nn_array_get (ds->inputs[0], ds->test_idx[i], t) == 1)
+        {
+          found = (gssize) i;
+          break;
+        }
+  g_assert_cmpint (found, >=, 0);
+  open_test (ui, found);
+  g_assert_nonnull (strstr (ds_inspect_view_get_input_tokens (ui->view), "[UNK]"));
+}
+
+static void
+test_bag_of_words (Ui            *ui,
+                   gconstpointer  data)
+{
+  NnDataset *ds;
+
+  if (!have_fortunes ())
+    {
+      g_test_skip ("the fortunes package is not installed");
+      return;
+    }
+  show_sample (ui, "fortunes_bow.json");
+  g_assert_cmpint (ds_inspect_view_get_input_kind (ui->view), ==, DS_INSPECT_INPUT_TEXT);
+  open_test (ui, 2);
+  ds = dataset_of (ui);
+  g_assert_cmpstr (ds_inspect_view_get_input_text (ui->view), ==, ds->texts[ds->test_idx[2]]);
+  /* the words present, comma-separated; no padding in a bag */
+  g_assert_nonnull (strstr (ds_inspect_view_get_input_tokens (ui->view), ", "));
+  g_assert_null (strstr (ds_inspect_view_get_input_tokens (ui->view), "padding"));
+  g_assert_cmpuint (assert_no_empty_picture (GTK_WIDGET (ui->view)), ==, 0);
+}
+
+static void
+test_series_window (Ui            *ui,
+                    gconstpointer  data)
+{
+  const char *text;
+
+  if (!g_file_test ("/usr/lib/python3/dist-packages/vega_datasets/_data/seattle-temps.csv",
+                    G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("python3-vega-datasets is not installed");
+      return;
+    }
+  show_sample (ui, "seattle_gru.json");
+  g_assert_cmpint (ds_inspect_view_get_input_kind (ui->view), ==, DS_INSPECT_INPUT_SERIES);
+  open_test (ui, 10);
+  text = ds_inspect_view_get_prediction_text (ui->view);
+  g_test_message ("%s", text);
+  /* a forecast in the target's unit beside the truth, not a class */
+  g_assert_nonnull (strstr (text, "°F"));
+  g_assert_nonnull (strstr (text, "true"));
+  g_assert_null (ds_inspect_view_get_input_text (ui->view));
+  g_assert_cmpuint (assert_no_empty_picture (GTK_WIDGET (ui->view)), ==, 0);
+  ui_screenshot (ui->window, "inspect", "series");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  ui_test_init (&argc, &argv);
+  g_test_add ("/ui/inspect-text/lstm", Ui, NULL, ui_setup, test_lstm_text, ui_teardown);
+  g_test_add ("/ui/inspect-text/unknown", Ui, NULL, ui_setup, test_unknown_marked, ui_teardown);
+  g_test_add ("/ui/inspect-text/bag-of-words", Ui, NULL, ui_setup, test_bag_of_words,
+              ui_teardown);
+  g_test_add ("/ui/inspect-text/series", Ui, NULL, ui_setup, test_series_window, ui_teardown);
+  return g_test_run ();
+}
