@@ -236,6 +236,11 @@ void        nn_model_set_dataset     (NnModel *m, const char *spec);
  * data. set copies it (NULL clears). */
 const NnVocab *nn_model_get_vocab    (const NnModel *m);
 void        nn_model_set_vocab       (NnModel *m, const NnVocab *vocab);
+/* The vocabulary alone as a JSON file at path (the object the model
+ * file's "vocabulary" member holds: "tokens", "index", ...), written
+ * beside every export; TRUE without writing when the model has none. */
+gboolean    nn_model_write_vocab     (const NnModel *m, const char *path, GError **error);
+#define NN_VOCAB_FILE "vocab.json"   /* its name beside an export */
 /* Pre-trained word vectors (GloVe text format) into the table of the
  * embedding layer named `layer` (its first weight, (input_dim,
  * output_dim)): the rows of the vocabulary's words the file holds

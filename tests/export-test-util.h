@@ -159,3 +159,60 @@ export_compare_outputs (NnModel *m, GPtrArray *ins, const char *prefix)
     }
   return worst;
 }
+
+/* Models that pass recurrent states (Keras's return_state and
+ * initial_state): an encoder LSTM whose final h and c start a decoder LSTM
+ * (its c also an output of the model); a GRU whose state feeds a Dense; a
+ * Bidirectional LSTM's four states starting a Bidirectional decoder. GRUs
+ * have reset_after false, which TF.js runs. */
+static const char *const export_state_models[] = {
+  "{\"format\": \"deepscope-model\", \"version\": 1, \"name\": \"seq2seq\", \"config\": {"
+  "\"layers\": ["
+  "{\"class_name\": \"Input\", \"name\": \"enc_in\", \"config\": {\"shape\": [5, 3]}, "
+  " \"inbound_nodes\": []},"
+  "{\"class_name\": \"Input\", \"name\": \"dec_in\", \"config\": {\"shape\": [4, 2]}, "
+  " \"inbound_nodes\": []},"
+  "{\"class_name\": \"LSTM\", \"name\": \"encoder\", \"config\": {\"units\": 4, "
+  " \"return_state\": true}, \"inbound_nodes\": [[[\"enc_in\", 0, 0]]]},"
+  "{\"class_name\": \"LSTM\", \"name\": \"decoder\", \"config\": {\"units\": 4, "
+  " \"return_sequences\": true}, "
+  " \"inbound_nodes\": [[[\"dec_in\", 0, 0], [\"encoder\", 0, 1], [\"encoder\", 0, 2]]]},"
+  "{\"class_name\": \"Flatten\", \"name\": \"flat\", \"config\": {}, "
+  " \"inbound_nodes\": [[[\"decoder\", 0, 0]]]},"
+  "{\"class_name\": \"Dense\", \"name\": \"out\", \"config\": {\"units\": 3, "
+  " \"activation\": \"softmax\"}, \"inbound_nodes\": [[[\"flat\", 0, 0]]]}],"
+  "\"input_layers\": [[\"enc_in\", 0, 0], [\"dec_in\", 0, 0]], "
+  "\"output_layers\": [[\"out\", 0, 0], [\"encoder\", 0, 2]]}}",
+  "{\"format\": \"deepscope-model\", \"version\": 1, \"name\": \"gru_state\", \"config\": {"
+  "\"layers\": ["
+  "{\"class_name\": \"Input\", \"name\": \"x\", \"config\": {\"shape\": [6, 3]}, "
+  " \"inbound_nodes\": []},"
+  "{\"class_name\": \"GRU\", \"name\": \"gru\", \"config\": {\"units\": 5, "
+  " \"return_state\": true, \"return_sequences\": true, \"reset_after\": false}, "
+  " \"inbound_nodes\": [[[\"x\", 0, 0]]]},"
+  "{\"class_name\": \"Dense\", \"name\": \"head\", \"config\": {\"units\": 2}, "
+  " \"inbound_nodes\": [[[\"gru\", 0, 1]]]}],"
+  "\"input_layers\": [[\"x\", 0, 0]], \"output_layers\": [[\"head\", 0, 0]]}}",
+  "{\"format\": \"deepscope-model\", \"version\": 1, \"name\": \"bi_states\", \"config\": {"
+  "\"layers\": ["
+  "{\"class_name\": \"Input\", \"name\": \"enc_in\", \"config\": {\"shape\": [4, 2]}, "
+  " \"inbound_nodes\": []},"
+  "{\"class_name\": \"Input\", \"name\": \"dec_in\", \"config\": {\"shape\": [3, 2]}, "
+  " \"inbound_nodes\": []},"
+  "{\"class_name\": \"Bidirectional\", \"name\": \"enc\", \"config\": {\"units\": 3, "
+  " \"return_state\": true}, \"inbound_nodes\": [[[\"enc_in\", 0, 0]]]},"
+  "{\"class_name\": \"Bidirectional\", \"name\": \"dec\", \"config\": {\"units\": 3, "
+  " \"merge_mode\": \"sum\"}, \"inbound_nodes\": [[[\"dec_in\", 0, 0], [\"enc\", 0, 1], "
+  " [\"enc\", 0, 2], [\"enc\", 0, 3], [\"enc\", 0, 4]]]}],"
+  "\"input_layers\": [[\"enc_in\", 0, 0], [\"dec_in\", 0, 0]], "
+  "\"output_layers\": [[\"dec\", 0, 0], [\"enc\", 0, 3]]}}",
+};
+
+static inline NnModel *
+export_state_model (guint i)
+{
+  g_autoptr (GError) error = NULL;
+  NnModel *m = nn_model_load_from_data (export_state_models[i], -1, &error);
+  g_assert_no_error (error);
+  return m;
+}

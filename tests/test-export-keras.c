@@ -70,11 +70,9 @@ compare_configs (NnModel *m, JsonObject *script, GHashTable *seen)
 }
 
 static void
-check_sample (const char *sample)
+check_model (NnModel *m, const char *sample)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (NnModel) m = nn_model_load (test_sample (sample), &error);
-  g_assert_no_error (error);
   g_assert_true (nn_model_infer (m, &error));
   g_assert_true (nn_model_init_weights (m, 4, &error));
   export_perturb_weights (m, 4);
@@ -130,6 +128,26 @@ check_sample (const char *sample)
 }
 
 static void
+check_sample (const char *sample)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) m = nn_model_load (test_sample (sample), &error);
+  g_assert_no_error (error);
+  check_model (m, sample);
+}
+
+/* Recurrent states: return_state unpacked, initial_state=[...]. */
+static void
+test_states (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (export_state_models); i++)
+    {
+      g_autoptr (NnModel) m = export_state_model (i);
+      check_model (m, nn_model_get_name (m));
+    }
+}
+
+static void
 test_samples (void)
 {
   static const char *const samples[] = {
@@ -152,5 +170,6 @@ main (int argc, char **argv)
       return 77;
     }
   g_test_add_func ("/export/keras/samples", test_samples);
+  g_test_add_func ("/export/keras/states", test_states);
   return g_test_run ();
 }

@@ -188,6 +188,20 @@ test_topology (void)
   g_assert_cmpfloat (diff, <=, TOLERANCE);
 }
 
+/* Recurrent states (return_state, initial_state): TF.js runs them as the
+ * engine does. */
+static void
+test_states (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (export_state_models); i++)
+    {
+      g_autoptr (NnModel) m = export_state_model (i);
+      double diff = tfjs_round (m, 31 + i);
+      g_test_message ("%s: largest relative difference %.3g", nn_model_get_name (m), diff);
+      g_assert_cmpfloat (diff, <=, TOLERANCE);
+    }
+}
+
 /* What TF.js lacks is refused with the layer's name, and no file is made. */
 static void
 test_refusals (void)
@@ -263,6 +277,7 @@ main (int argc, char **argv)
   g_test_add_func ("/export/tfjs/refusals", test_refusals);
   g_test_add_func ("/export/tfjs/import-made-by-tfjs", test_import_made_by_tfjs);
   g_test_add_func ("/export/tfjs/topology", test_topology);
+  g_test_add_func ("/export/tfjs/states", test_states);
   g_test_add_func ("/export/tfjs/layers", test_layers);
   g_test_add_func ("/export/tfjs/samples", test_samples);
   return g_test_run ();

@@ -4,6 +4,7 @@
  * predictions, and malformed files (truncated shard, shape mismatch,
  * unknown class, wrong format or version, empty, huge dimensions, settings
  * the engine lacks) are refused with an error in words and nothing made. */
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
 #include "export-test-util.h"
@@ -104,6 +105,86 @@ test_round_trip_layers (void)
       g_assert_no_error (error);
       round_trip (m);
     }
+}
+
+/* Recurrent states: tensor indices and initial states read back. */
+static void
+test_round_trip_states (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (export_state_models); i++)
+    {
+      g_autoptr (NnModel) m = export_state_model (i);
+      round_trip (m);
+    }
+}
+
+/* ---- the vocabulary beside the exports ---------------------------------- */
+
+/* A character model's vocabulary, Unicode included, goes to DIR/vocab.json
+ * beside each export, equal to the model's (every token in index order,
+ * the tokenizer's options); model.json points to it in
+ * userDefinedMetadata, model.py has its loader; a model without one
+ * writes none. */
+static void
+test_vocabulary (void)
+{
+  static const char *const tokens[] = { "a", "é", "ж", "\xf0\x9f\x98\x80", " ", "\"" };
+  gboolean (*exports[]) (NnModel *, const char *, GError **) = {
+    nn_export_tfjs, nn_export_keras, nn_export_onnx
+  };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) m = nn_model_load (test_sample ("fortunes_char_lstm.json"), &error);
+  g_assert_no_error (error);
+  NnTextOptions opt;
+  nn_text_options_init (&opt);
+  opt.chars = TRUE;
+  opt.lower = FALSE;
+  g_autoptr (NnVocab) v = nn_vocab_new (&opt);
+  for (guint i = 0; i < G_N_ELEMENTS (tokens); i++)
+    nn_vocab_add (v, tokens[i]);
+  g_autoptr (NnModel) plain = nn_model_copy (m);
+  nn_model_set_vocab (m, v);
+  g_autofree char *dir = g_dir_make_tmp ("export-vocab-XXXXXX", NULL);
+  for (guint k = 0; k < G_N_ELEMENTS (exports); k++)
+    {
+      g_assert_true (exports[k] (m, dir, &error));
+      g_assert_no_error (error);
+      g_autofree char *path = g_build_filename (dir, NN_VOCAB_FILE, NULL);
+      g_autoptr (JsonParser) p = json_parser_new ();
+      g_assert_true (json_parser_load_from_file (p, path, &error));
+      JsonObject *o = json_node_get_object (json_parser_get_root (p));
+      g_assert_cmpstr (json_object_get_string_member (o, "tokens"), ==, "chars");
+      g_assert_false (json_object_get_boolean_member (o, "lower"));
+      JsonArray *index = json_object_get_array_member (o, "index");
+      g_assert_cmpint (json_array_get_length (index), ==, nn_vocab_size (v));
+      g_assert_cmpint (nn_vocab_size (v), ==, 2 + G_N_ELEMENTS (tokens));
+      for (int i = 0; i < nn_vocab_size (v); i++)
+        g_assert_cmpstr (json_array_get_string_element (index, i), ==, nn_vocab_token (v, i));
+      g_assert_cmpint (g_remove (path), ==, 0);
+    }
+  g_autofree char *json = g_build_filename (dir, "model.json", NULL);
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_assert_true (json_parser_load_from_file (p, json, &error));
+  JsonObject *meta = json_object_get_object_member (json_node_get_object (json_parser_get_root (p)),
+                                                    "userDefinedMetadata");
+  g_assert_cmpstr (json_object_get_string_member (meta, "vocabulary"), ==, NN_VOCAB_FILE);
+  g_autofree char *py_path = g_build_filename (dir, "model.py", NULL);
+  g_autofree char *py = NULL;
+  g_assert_true (g_file_get_contents (py_path, &py, NULL, NULL));
+  g_assert_nonnull (strstr (py, "def load_vocabulary(path=\"vocab.json\"):"));
+  test_remove_tree (dir);
+
+  /* no vocabulary: no file, no pointer */
+  g_autofree char *bare = g_dir_make_tmp ("export-vocab-XXXXXX", NULL);
+  for (guint k = 0; k < G_N_ELEMENTS (exports); k++)
+    g_assert_true (exports[k] (plain, bare, &error));
+  g_autofree char *none = g_build_filename (bare, NN_VOCAB_FILE, NULL);
+  g_assert_false (g_file_test (none, G_FILE_TEST_EXISTS));
+  g_autofree char *json2 = g_build_filename (bare, "model.json", NULL);
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (json2, &text, NULL, NULL));
+  g_assert_null (strstr (text, "userDefinedMetadata"));
+  test_remove_tree (bare);
 }
 
 /* ---- malformed files ---------------------------------------------------- */
@@ -272,6 +353,8 @@ main (int argc, char **argv)
   nn_init (argc, argv);
   g_test_add_func ("/import/keras/round-trip-samples", test_round_trip_samples);
   g_test_add_func ("/import/keras/round-trip-layers", test_round_trip_layers);
+  g_test_add_func ("/import/keras/round-trip-states", test_round_trip_states);
+  g_test_add_func ("/export/vocabulary", test_vocabulary);
   g_test_add_func ("/import/keras/keras-json", test_keras_json_with_manifest);
   g_test_add_func ("/import/keras/malformed-files", test_malformed_files);
   g_test_add_func ("/import/keras/malformed-topology", test_malformed_topology);

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "test-util.h"
+#include "export-test-util.h"
 #include "nn-layer-private.h"
 
 #define N_SAMPLES 100
@@ -465,6 +465,22 @@ test_recurrent (void)
   finish (m, "recurrent");
 }
 
+/* Recurrent states: ONNX's initial_h, initial_c in and Y_h, Y_c out; the
+ * GRU also with reset_after (linear_before_reset). */
+static void
+test_states (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (export_state_models); i++)
+    {
+      g_autoptr (NnModel) m = export_state_model (i);
+      finish (m, nn_model_get_name (m));
+    }
+  g_autoptr (NnModel) g = export_state_model (1);
+  g_assert_true (nn_model_layer_set_param (g, nn_model_find_layer (g, "gru"), "reset_after",
+                                           "true", NULL));
+  finish (g, "gru_state reset_after");
+}
+
 /* Padding skipped (mask_zero): step-by-step layers pass it on, recurrent
  * layers read the lengths, the 1-D global poolings the real steps. */
 static void
@@ -636,6 +652,7 @@ main (int argc, char **argv)
   g_test_add_func ("/export/onnx/sequences", test_sequences);
   g_test_add_func ("/export/onnx/recurrent", test_recurrent);
   g_test_add_func ("/export/onnx/masked", test_masked);
+  g_test_add_func ("/export/onnx/states", test_states);
   g_test_add_func ("/export/onnx/nested", test_nested);
   g_test_add_func ("/export/onnx/unmapped", test_unmapped);
   g_test_add_func ("/export/onnx/refusals", test_refusals);

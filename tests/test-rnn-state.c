@@ -4,8 +4,9 @@
  * forward states before its backward ones) and initial states given as
  * extra inputs (an encoder-decoder). The states' values against the
  * output they must equal, gradients through them against central
- * differences, a file round trip with ["layer", 0, k] references, and the
- * errors of wrong references and wrong initial states. */
+ * differences, a file round trip with ["layer", 0, k] references, the
+ * errors of wrong references and wrong initial states, and the exports'
+ * form of the states. */
 #include <math.h>
 #include <string.h>
 
@@ -335,6 +336,34 @@ test_bidirectional_initial_state (void)
   nn_compiled_free (c);
 }
 
+/* A copy of text without its white space. */
+static char *
+strip_space (const char *text)
+{
+  char *flat = g_strdup (text), *w = flat;
+  for (const char *q = text; *q; q++)
+    if (!g_ascii_isspace (*q))
+      *w++ = *q;
+  *w = 0;
+  return flat;
+}
+
+/* The encoder-decoder m and its copy `back` give the same output "out" on
+ * random inputs from seed. */
+static void
+assert_same_predictions (NnModel *m, NnModel *back, guint64 seed)
+{
+  NnRng rng;
+  nn_rng_seed (&rng, seed);
+  g_autoptr (NnTensor) x = random_tensor (&rng, 2, 5, 3);
+  g_autoptr (NnTensor) y = random_tensor (&rng, 2, 4, 2);
+  NnTensor *ins[2] = { x, y };
+  g_autoptr (NnTensor) a = run_ref (m, ins, 2, (NnRef) { nn_model_find_layer (m, "out"), 0 });
+  g_autoptr (NnTensor) b = run_ref (back, ins, 2, (NnRef) { nn_model_find_layer (back, "out"), 0 });
+  for (size_t i = 0; i < a->size; i++)
+    g_assert_cmpfloat (a->data[i], ==, b->data[i]);
+}
+
 /* The file names each state as Keras does, ["encoder", 0, k], and reads
  * back the same model. */
 static void
@@ -346,12 +375,7 @@ test_file_round_trip (void)
   g_assert_true (nn_model_init_weights (m, 4, &error));
   g_autofree char *json = nn_model_to_json (m, TRUE, &error);
   g_assert_no_error (error);
-  g_autofree char *flat = g_strdup (json);
-  char *w = flat;
-  for (const char *q = json; *q; q++)
-    if (!g_ascii_isspace (*q))
-      *w++ = *q;
-  *w = 0;
+  g_autofree char *flat = strip_space (json);
   g_assert_nonnull (strstr (flat, "[\"encoder\",0,1]"));
   g_assert_nonnull (strstr (flat, "[\"encoder\",0,2]"));
   g_autoptr (NnModel) back = nn_model_load_from_data (json, -1, &error);
@@ -362,15 +386,7 @@ test_file_round_trip (void)
   NnRef r = nn_model_call_get_input (back, d2, 0, 2);
   g_assert_cmpint (r.layer, ==, nn_model_find_layer (back, "encoder"));
   g_assert_cmpint (r.out, ==, 2);
-  NnRng rng;
-  nn_rng_seed (&rng, 1);
-  g_autoptr (NnTensor) x = random_tensor (&rng, 2, 5, 3);
-  g_autoptr (NnTensor) y = random_tensor (&rng, 2, 4, 2);
-  NnTensor *ins[2] = { x, y };
-  g_autoptr (NnTensor) a = run_ref (m, ins, 2, (NnRef) { dense, 0 });
-  g_autoptr (NnTensor) b = run_ref (back, ins, 2, (NnRef) { nn_model_find_layer (back, "out"), 0 });
-  for (size_t i = 0; i < a->size; i++)
-    g_assert_cmpfloat (a->data[i], ==, b->data[i]);
+  assert_same_predictions (m, back, 1);
 
   /* a tensor the encoder does not have */
   g_autoptr (GString) t7 = g_string_new (flat);
@@ -430,31 +446,54 @@ test_errors (void)
   g_assert_nonnull (strstr (nn_model_layer_get_error (m, dec), "initial state (batch, 32)"));
 }
 
-/* The exports do not write states yet: each refuses the encoder-decoder
- * naming the layer, and writes nothing (a model that lost its states
- * would run, from zeros). */
-static void
-test_exports_refuse_states (void)
+/* Text of DIR/FILE without its white space. */
+static char *
+flat_file (const char *dir, const char *file)
 {
-  gboolean (*exports[]) (NnModel *, const char *, GError **) = {
-    nn_export_tfjs, nn_export_keras, nn_export_onnx
-  };
+  g_autofree char *path = g_build_filename (dir, file, NULL);
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  return strip_space (text);
+}
 
-  for (guint k = 0; k < G_N_ELEMENTS (exports); k++)
-    {
-      int enc, dec, dense;
-      g_autoptr (NnModel) m = encoder_decoder ("LSTM", &enc, &dec, &dense);
-      g_autoptr (GError) error = NULL;
-      g_autofree char *dir = g_dir_make_tmp ("rnn-state-export-XXXXXX", NULL);
-      g_autofree char *out = g_build_filename (dir, "out", NULL);
+/* The exports write the states as Keras does: return_state in the
+ * encoder's config, the decoder called on its sequence then the encoder's
+ * tensors 1 and 2 (TF.js), `initial_state=[...]` (the Keras script), and an
+ * ONNX file; the TF.js file imports back to the same model. (Runtimes
+ * check the predictions: tests/test-export-tfjs.c, tests/test-onnx.c.) */
+static void
+test_exports_write_states (void)
+{
+  int enc, dec, dense;
+  g_autoptr (NnModel) m = encoder_decoder ("LSTM", &enc, &dec, &dense);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("rnn-state-export-XXXXXX", NULL);
+  g_assert_cmpstr (nn_model_find_state_layer (m), ==, "encoder");
+  g_assert_true (nn_export_tfjs (m, dir, &error));
+  g_assert_no_error (error);
+  g_assert_true (nn_export_keras (m, dir, &error));
+  g_assert_no_error (error);
+  g_assert_true (nn_export_onnx (m, dir, &error));
+  g_assert_no_error (error);
+  g_autofree char *json = flat_file (dir, "model.json");
+  g_assert_nonnull (strstr (json, "\"return_state\":true"));
+  g_assert_nonnull (strstr (json, "[[\"dec_in\",0,0,{}],[\"encoder\",0,1,{}],"
+                                  "[\"encoder\",0,2,{}]]"));
+  g_autofree char *py = flat_file (dir, "model.py");
+  g_assert_nonnull (strstr (py, "encoder,encoder_h,encoder_c=encoder_layer(enc_in)"));
+  g_assert_nonnull (strstr (py, "decoder=decoder_layer(dec_in,initial_state=[encoder_h,"
+                                "encoder_c])"));
+  g_autofree char *onnx = g_build_filename (dir, "model.onnx", NULL);
+  g_assert_true (g_file_test (onnx, G_FILE_TEST_IS_REGULAR));
 
-      g_assert_cmpstr (nn_model_find_state_layer (m), ==, "encoder");
-      g_assert_false (exports[k] (m, out, &error));
-      g_assert_nonnull (error);
-      g_assert_nonnull (strstr (error->message, "“encoder” passes recurrent states"));
-      g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
-      test_remove_tree (dir);
-    }
+  g_autofree char *path = g_build_filename (dir, "model.json", NULL);
+  g_autoptr (NnModel) back = nn_import_keras (path, NULL, &error);
+  g_assert_no_error (error);
+  int d2 = nn_model_find_layer (back, "decoder");
+  g_assert_cmpint (nn_model_call_get_n_inputs (back, d2, 0), ==, 3);
+  g_assert_cmpint (nn_model_call_get_input (back, d2, 0, 2).out, ==, 2);
+  assert_same_predictions (m, back, 2);
+  test_remove_tree (dir);
 }
 
 int
@@ -470,7 +509,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/rnn-state/bidirectional", test_bidirectional_initial_state);
   g_test_add_func ("/engine/rnn-state/file", test_file_round_trip);
   g_test_add_func ("/engine/rnn-state/errors", test_errors);
-  g_test_add_func ("/engine/rnn-state/exports-refuse-states", test_exports_refuse_states);
+  g_test_add_func ("/engine/rnn-state/exports-write-states", test_exports_write_states);
   int ret = g_test_run ();
   if (!selected && ret == 0)
     test_assert_grad_checked (NN_OP_SLICE, NN_OP_SLICE + 1);

@@ -136,6 +136,69 @@ emit_layer_object (GString *s, NnModel *m, int l, GError **error)
   return TRUE;
 }
 
+static gboolean
+is_recurrent (NnModel *m, int l)
+{
+  static const char *const rnn[] = { "SimpleRNN", "LSTM", "GRU", "Bidirectional", NULL };
+  return g_strv_contains (rnn, nn_layer_type_get_name (nn_model_layer_get_type (m, l)));
+}
+
+/* The Python name of tensor r: the call's output, or its state r.out
+ * (NAME_h, NAME_c; NAME_forward_h, ... for a Bidirectional). */
+static char *
+py_tensor (NnModel *m, NnRef r)
+{
+  g_autofree char *base = py_name (nn_model_layer_get_name (m, r.layer), r.call);
+  if (r.out == 0)
+    return g_steal_pointer (&base);
+  const char *type = nn_layer_type_get_name (nn_model_layer_get_type (m, r.layer));
+  g_autofree char *cell = g_str_equal (type, "Bidirectional")
+                          ? nn_model_layer_dup_param_text (m, r.layer, "layer") : g_strdup (type);
+  int per_dir = g_str_equal (cell, "LSTM") ? 2 : 1, k = r.out - 1;
+  return g_strdup_printf ("%s%s_%s", base,
+                          g_str_equal (type, "Bidirectional")
+                          ? (k < per_dir ? "_forward" : "_backward") : "",
+                          k % per_dir ? "c" : "h");
+}
+
+/* The inputs of call c of layer l as call arguments ("x", "[a, b]", or
+ * "x, initial_state=[h, c]" for a recurrent layer's states), or NULL when
+ * one of them is not computed yet. */
+static char *
+call_args (NnModel *m, int l, int c, GHashTable *done)
+{
+  int k = nn_model_call_get_n_inputs (m, l, c);
+  gboolean rnn = is_recurrent (m, l);
+  gboolean list = !rnn && nn_layer_type_get_max_inputs (nn_model_layer_get_type (m, l)) != 1;
+  g_autoptr (GString) args = g_string_new (list ? "[" : "");
+  for (int j = 0; j < k; j++)
+    {
+      g_autofree char *in = py_tensor (m, nn_model_call_get_input (m, l, c, j));
+      if (!g_hash_table_contains (done, in))
+        return NULL;
+      g_string_append_printf (args, "%s%s", j == 0 ? "" : rnn && j == 1 ? ", initial_state=["
+                                                                    : ", ", in);
+    }
+  g_string_append (args, list || (rnn && k > 1) ? "]" : "");
+  return g_string_free (g_steal_pointer (&args), FALSE);
+}
+
+/* `out = layer(inputs)` for call c of layer l (`out, out_h, out_c = ...`
+ * with return_state); marks its tensors done. */
+static void
+emit_call (GString *s, NnModel *m, int l, int c, const char *args, GHashTable *done)
+{
+  g_autofree char *var = py_name (nn_model_layer_get_name (m, l), 0);
+  g_string_append (s, "    ");
+  for (int o = 0; o < nn_model_layer_get_n_outputs (m, l); o++)
+    {
+      char *out = py_tensor (m, (NnRef) { l, c, o });
+      g_string_append_printf (s, "%s%s", o ? ", " : "", out);
+      g_hash_table_add (done, out);
+    }
+  g_string_append_printf (s, " = %s_layer(%s)\n", var, args);
+}
+
 /* `out = layer(inputs)` for every call, in an order where inputs come first. */
 static void
 emit_calls (GString *s, NnModel *m)
@@ -159,24 +222,13 @@ emit_calls (GString *s, NnModel *m)
       for (int l = 0; l < n; l++)
         for (int c = 0; c < nn_model_layer_get_n_calls (m, l); c++)
           {
-            int k = nn_model_call_get_n_inputs (m, l, c);
             g_autofree char *out = py_name (nn_model_layer_get_name (m, l), c);
-            gboolean ready = k > 0 && !g_hash_table_contains (done, out);
-            g_autoptr (GString) args = g_string_new (NULL);
-            for (int j = 0; ready && j < k; j++)
-              {
-                NnRef r = nn_model_call_get_input (m, l, c, j);
-                g_autofree char *in = py_name (nn_model_layer_get_name (m, r.layer), r.call);
-                ready = g_hash_table_contains (done, in);
-                g_string_append_printf (args, "%s%s", j ? ", " : "", in);
-              }
-            if (!ready)
+            if (nn_model_call_get_n_inputs (m, l, c) == 0 || g_hash_table_contains (done, out))
               continue;
-            g_autofree char *var = py_name (nn_model_layer_get_name (m, l), 0);
-            gboolean list = nn_layer_type_get_max_inputs (nn_model_layer_get_type (m, l)) != 1;
-            g_string_append_printf (s, "    %s = %s_layer(%s%s%s)\n", out, var, list ? "[" : "",
-                                    args->str, list ? "]" : "");
-            g_hash_table_add (done, g_steal_pointer (&out));
+            g_autofree char *args = call_args (m, l, c, done);
+            if (args == NULL)
+              continue;
+            emit_call (s, m, l, c, args, done);
             progress = TRUE;
           }
     }
@@ -207,8 +259,7 @@ emit_model (GString *s, NnModel *m, const char *fn, const char *name, GError **e
   g_string_append (s, "], outputs=[");
   for (int i = 0; i < nn_model_get_n_outputs (m); i++)
     {
-      NnRef r = nn_model_get_output (m, i);
-      g_autofree char *v = py_name (nn_model_layer_get_name (m, r.layer), r.call);
+      g_autofree char *v = py_tensor (m, nn_model_get_output (m, i));
       g_string_append_printf (s, "%s%s", i ? ", " : "", v);
     }
   g_string_append_printf (s, "], name=\"%s\")\n\n\n", name);
@@ -284,6 +335,22 @@ emit_weights (GString *s, GPtrArray *names)
     "    arrays = np.load(path)\n"
     "    for name, keys in WEIGHTS.items():\n"
     "        find_layer(model, name).set_weights([arrays[k] for k in keys])\n\n\n");
+}
+
+/* The text model's vocabulary, vocab.json beside the script. */
+static void
+emit_vocab (GString *s, NnModel *m)
+{
+  if (nn_model_get_vocab (m) == NULL)
+    return;
+  g_string_append (s,
+    "def load_vocabulary(path=\"" NN_VOCAB_FILE "\"):\n"
+    "    \"\"\"The vocabulary the text was encoded with: \"index\" lists the tokens by\n"
+    "    id (0 padding, 1 out of vocabulary); \"tokens\", \"lower\", \"strip\",\n"
+    "    \"length\" ... how text is split and encoded.\"\"\"\n"
+    "    import json\n"
+    "    with open(path, encoding=\"utf-8\") as f:\n"
+    "        return json.load(f)\n\n\n");
 }
 
 static void
@@ -401,9 +468,12 @@ nn_export_keras (NnModel *model, const char *dir, GError **error)
   g_autoptr (GArray) views = g_array_new (FALSE, FALSE, sizeof (NnTensor));
   nn_keras_model_weights (m, names, views);
   emit_weights (s, names);
+  emit_vocab (s, m);
   emit_compile (s, m);
   emit_main (s, m);
   g_autofree char *py = g_build_filename (dir, "model.py", NULL);
   g_autofree char *npz = g_build_filename (dir, "weights.npz", NULL);
-  return nn_npz_write (npz, names, views, error) && g_file_set_contents (py, s->str, -1, error);
+  g_autofree char *vocab = g_build_filename (dir, NN_VOCAB_FILE, NULL);
+  return nn_npz_write (npz, names, views, error) && g_file_set_contents (py, s->str, -1, error)
+         && nn_model_write_vocab (m, vocab, error);
 }

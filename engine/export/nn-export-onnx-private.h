@@ -33,7 +33,9 @@ typedef struct {
 } OxCtx;
 
 /* One layer call: its model and layer, its inputs and where its output goes
- * (the mapping sets out->name[] and out's shape is already filled in). */
+ * (the mapping sets out->name[] and out's shape is already filled in), and
+ * a recurrent layer's final states (return_state: outputs 1 and on, each
+ * (batch, units), which the mapping names too). */
 typedef struct {
   OxCtx         *c;
   const NnModel *m;
@@ -42,6 +44,8 @@ typedef struct {
   OxValue      **in;
   int            n_in;
   OxValue       *out;
+  OxValue      **states;
+  int            n_states;
 } OxCall;
 
 /* A fresh name "prefix+layer/what_N". */

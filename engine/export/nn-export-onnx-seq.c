@@ -392,6 +392,87 @@ rnn_output (OxCall *k, const Rnn *r, const char *y, const char *y_h, GError **er
   return TRUE;
 }
 
+/* ONNX's initial_h (which 0) or initial_c (which 1), (dirs, batch, U),
+ * from our initial states, inputs 1 and on: each direction's h (and c),
+ * forward first. */
+static char *
+rnn_initial (OxCall *k, const Rnn *r, int which)
+{
+  int per_dir = r->gates == 4 ? 2 : 1, dirs = r->bidirectional ? 2 : 1;
+  gint64 zero = 0;
+  g_autofree char *axis = ox_const_ints (k, "axis", &zero, 1);
+  char *parts[2];
+  for (int d = 0; d < dirs; d++)
+    {
+      parts[d] = ox_name (k, which ? "initial_c" : "initial_h");
+      ox_binary (k->c, "Unsqueeze", ox_get (k->c, k->in[1 + d * per_dir + which], OX_LAST),
+                 axis, parts[d]);
+    }
+  if (dirs == 1)
+    return parts[0];
+  char *both = ox_name (k, which ? "initial_c" : "initial_h");
+  ox_node_begin (k->c, "Concat", (const char *const *) parts, 2, (const char *const *) &both, 1);
+  ox_attr_int (k->c, "axis", 0);
+  ox_node_end (k->c);
+  g_free (parts[0]);
+  g_free (parts[1]);
+  return both;
+}
+
+/* Our final states (return_state) from Y_h and Y_c (dirs, batch, U):
+ * state j is direction j / per_dir's h or c, (batch, U). */
+static void
+rnn_states (OxCall *k, const Rnn *r, const char *y_h, const char *y_c)
+{
+  int per_dir = r->gates == 4 ? 2 : 1;
+  gint64 zero = 0;
+  g_autofree char *axis = ox_const_ints (k, "axis", &zero, 1);
+  for (int j = 0; j < k->n_states; j++)
+    {
+      gint64 d = j / per_dir, end = d + 1;
+      g_autofree char *c_start = ox_const_ints (k, "start", &d, 1);
+      g_autofree char *c_end = ox_const_ints (k, "end", &end, 1);
+      g_autofree char *dir = ox_name (k, "state_dir");
+      const char *src = j % per_dir ? y_c : y_h;
+      ox_node_begin (k->c, "Slice", (const char *const[]) { src, c_start, c_end, axis }, 4,
+                     (const char *const *) &dir, 1);
+      ox_node_end (k->c);
+      k->states[j]->name[OX_LAST] = ox_name (k, j % per_dir ? "state_c" : "state_h");
+      ox_binary (k->c, "Squeeze", dir, axis, k->states[j]->name[OX_LAST]);
+    }
+}
+
+/* The LSTM, GRU or RNN node: X, W, R, B, sequence_lens, initial_h,
+ * initial_c in; Y, Y_h (and Y_c) out. */
+static gboolean
+rnn_node (OxCall *k, const Rnn *r, const char *x, const char *y, const char *y_h,
+          const char *y_c, GError **error)
+{
+  char *w[3];
+  rnn_weights (k, r, w);
+  g_autofree char *h0 = k->n_in > 1 ? rnn_initial (k, r, 0) : NULL;
+  g_autofree char *c0 = k->n_in > 1 && r->gates == 4 ? rnn_initial (k, r, 1) : NULL;
+  /* padded sequences: their lengths (the real steps come first) */
+  const char *lens = k->in[0]->lens;
+  const char *ins[7] = { x, w[0], w[1], w[2] ? w[2] : "", lens ? lens : "", h0 ? h0 : "",
+                         c0 ? c0 : "" };
+  int n_in = 7;
+  while (!*ins[n_in - 1])
+    n_in--;
+  const char *outs[3] = { y, y_h, y_c };
+  const char *op = r->gates == 4 ? "LSTM" : r->gates == 3 ? "GRU" : "RNN";
+  ox_node_begin (k->c, op, ins, n_in, outs, y_c ? 3 : 2);
+  ox_attr_int (k->c, "hidden_size", r->units);
+  ox_attr_string (k->c, "direction", r->bidirectional ? "bidirectional" : "forward");
+  if (r->gates == 3)
+    ox_attr_int (k->c, "linear_before_reset", r->reset_after);
+  gboolean ok = rnn_activations (k, r, error);
+  ox_node_end (k->c);
+  for (int i = 0; i < 3; i++)
+    g_free (w[i]);
+  return ok;
+}
+
 static gboolean
 recurrent (OxCall *k, GError **error)
 {
@@ -405,32 +486,18 @@ recurrent (OxCall *k, GError **error)
                       "sequences has no ONNX counterpart; turn one of them off");
       return FALSE;
     }
-  char *w[3];
   g_autofree char *x = rnn_input (k, &r);
-  rnn_weights (k, &r, w);
   g_autofree char *y = ox_name (k, "Y");
   g_autofree char *y_h = ox_name (k, "Y_h");
-  /* padded sequences: their lengths (the real steps come first) */
-  const char *lens = k->in[0]->lens;
-  const char *ins[5] = { x, w[0], w[1], w[2] ? w[2] : "", lens };
-  const char *outs[2] = { y, y_h };
-  const char *op = r.gates == 4 ? "LSTM" : r.gates == 3 ? "GRU" : "RNN";
-  ox_node_begin (k->c, op, ins, lens ? 5 : r.bias ? 4 : 3, outs, 2);
-  ox_attr_int (k->c, "hidden_size", r.units);
-  ox_attr_string (k->c, "direction", r.bidirectional ? "bidirectional" : "forward");
-  if (r.gates == 3)
-    ox_attr_int (k->c, "linear_before_reset", r.reset_after);
-  gboolean ok = rnn_activations (k, &r, error);
-  ox_node_end (k->c);
-  for (int i = 0; i < 3; i++)
-    g_free (w[i]);
-  if (!ok || !rnn_output (k, &r, y, y_h, error))
+  g_autofree char *y_c = r.gates == 4 && k->n_states ? ox_name (k, "Y_c") : NULL;
+  if (!rnn_node (k, &r, x, y, y_h, y_c, error) || !rnn_output (k, &r, y, y_h, error))
     return FALSE;
-  if (lens && nn_layer_bool (k->l, "return_sequences"))
+  rnn_states (k, &r, y_h, y_c);
+  if (k->in[0]->lens && nn_layer_bool (k->l, "return_sequences"))
     {
       /* every step is output: the padding stays */
       k->out->mask = g_strdup (k->in[0]->mask);
-      k->out->lens = g_strdup (lens);
+      k->out->lens = g_strdup (k->in[0]->lens);
     }
   return TRUE;
 }

@@ -18,7 +18,7 @@
 /* Field numbers of onnx.proto. */
 enum {
   MODEL_IR_VERSION = 1, MODEL_PRODUCER = 2, MODEL_PRODUCER_VERSION = 3, MODEL_GRAPH = 7,
-  MODEL_OPSET = 8, MODEL_DOC = 6,
+  MODEL_OPSET = 8, MODEL_DOC = 6, MODEL_METADATA = 14, ENTRY_KEY = 1, ENTRY_VALUE = 2,
   OPSET_DOMAIN = 1, OPSET_VERSION = 2,
   GRAPH_NODE = 1, GRAPH_NAME = 2, GRAPH_INITIALIZER = 5, GRAPH_INPUT = 11, GRAPH_OUTPUT = 12,
   NODE_INPUT = 1, NODE_OUTPUT = 2, NODE_OP_TYPE = 4, NODE_ATTRIBUTE = 5,
@@ -336,12 +336,12 @@ ox_unsupported (OxCall *k, GError **error, const char *why)
 typedef struct {
   OxCtx          *c;
   const NnModel  *m;
-  OxValue      ***vals;     /* [layer][call], NULL until computed */
+  OxValue      ***vals;     /* [layer][call * NN_MAX_LAYER_OUTPUTS + out], NULL until made */
   OxValue *const *inputs;   /* one per model input */
   GPtrArray      *owned;    /* every OxValue made */
 } OxScope;
 
-static OxValue *scope_value (OxScope *s, int li, int ci, GError **error);
+static OxValue *scope_value (OxScope *s, NnRef r, GError **error);
 
 static OxValue *
 value_new (OxScope *s)
@@ -365,8 +365,10 @@ value_free (gpointer p)
 static OxValue *export_model (OxScope *parent, const NnModel *m, OxValue *const *inputs,
                               const char *prefix, GError **error);
 
-static OxValue *
-layer_call (OxScope *s, int li, int ci, OxValue **in, int n_in, GError **error)
+/* Call ci of layer li on `in`: its output tensors into outs[0..]. */
+static gboolean
+layer_call (OxScope *s, int li, int ci, OxValue **in, int n_in, OxValue **outs,
+            GError **error)
 {
   const NnLayer *l = nn_model_layer (s->m, li);
   if (l->sub)
@@ -374,59 +376,63 @@ layer_call (OxScope *s, int li, int ci, OxValue **in, int n_in, GError **error)
       g_autofree char *prefix = ci > 0
         ? g_strdup_printf ("%s%s:%d/", s->c->prefix, l->name, ci)
         : g_strdup_printf ("%s%s/", s->c->prefix, l->name);
-      return export_model (s, l->sub, in, prefix, error);
+      return (outs[0] = export_model (s, l->sub, in, prefix, error)) != NULL;
     }
-  OxValue *out = value_new (s);
-  OxCall k = { s->c, s->m, li, l, in, n_in, out };
+  int n_out = nn_model_layer_get_n_outputs (s->m, li);
+  for (int o = 0; o < n_out; o++)
+    outs[o] = value_new (s);
+  OxValue *out = outs[0];
+  OxCall k = { s->c, s->m, li, l, in, n_in, out, outs + 1, n_out - 1 };
   OxLayerFn fn = ox_seq_lookup (l->type->name);
   if (!fn)
     fn = ox_layer_lookup (l->type->name);
   if (!fn)
     {
       ox_unsupported (&k, error, "the exporter has no ONNX mapping for this layer type");
-      return NULL;
+      return FALSE;
     }
-  if (!nn_model_get_shape (s->m, (NnRef) { li, ci }, &out->ndim, out->d))
-    {
-      ox_unsupported (&k, error, "its output shape is unknown");
-      return NULL;
-    }
+  for (int o = 0; o < n_out; o++)
+    if (!nn_model_get_shape (s->m, (NnRef) { li, ci, o }, &outs[o]->ndim, outs[o]->d))
+      {
+        ox_unsupported (&k, error, "its output shape is unknown");
+        return FALSE;
+      }
   if (!fn (&k, error))
-    return NULL;
+    return FALSE;
   if (l->type->keeps_mask && !out->mask && in[0]->mask)
     {
       /* layers that work step by step pass the padding on */
       out->mask = g_strdup (in[0]->mask);
       out->lens = g_strdup (in[0]->lens);
     }
-  return out;
+  return TRUE;
 }
 
 static OxValue *
-scope_value (OxScope *s, int li, int ci, GError **error)
+scope_value (OxScope *s, NnRef r, GError **error)
 {
-  if (s->vals[li][ci])
-    return s->vals[li][ci];
-  const NnLayer *l = nn_model_layer (s->m, li);
-  OxValue *v = NULL;
+  OxValue **slot = &s->vals[r.layer][r.call * NN_MAX_LAYER_OUTPUTS];
+  if (slot[0])
+    return slot[r.out];
+  const NnLayer *l = nn_model_layer (s->m, r.layer);
   if (l->type->min_inputs == 0)
     {
       for (int i = 0; i < nn_model_get_n_inputs (s->m); i++)
-        if (nn_model_get_input_layer (s->m, i) == li)
-          v = s->inputs[i];
-      g_assert (v);
+        if (nn_model_get_input_layer (s->m, i) == r.layer)
+          slot[0] = s->inputs[i];
+      g_assert (slot[0]);
+      return slot[r.out];
     }
-  else
-    {
-      int n_in = l->calls[ci].n_in;
-      g_autofree OxValue **in = g_new0 (OxValue *, MAX (n_in, 1));
-      for (int k = 0; k < n_in; k++)
-        if (!(in[k] = scope_value (s, l->calls[ci].in[k].layer, l->calls[ci].in[k].call, error)))
-          return NULL;
-      if (!(v = layer_call (s, li, ci, in, n_in, error)))
-        return NULL;
-    }
-  return s->vals[li][ci] = v;
+  int n_in = l->calls[r.call].n_in;
+  g_autofree OxValue **in = g_new0 (OxValue *, MAX (n_in, 1));
+  for (int k = 0; k < n_in; k++)
+    if (!(in[k] = scope_value (s, l->calls[r.call].in[k], error)))
+      return NULL;
+  OxValue *outs[NN_MAX_LAYER_OUTPUTS] = { NULL };
+  if (!layer_call (s, r.layer, r.call, in, n_in, outs, error))
+    return NULL;
+  memcpy (slot, outs, sizeof outs);
+  return slot[r.out];
 }
 
 static void
@@ -434,7 +440,7 @@ scope_init (OxScope *s, OxCtx *c, const NnModel *m, OxValue *const *inputs, GPtr
 {
   *s = (OxScope) { c, m, g_new0 (OxValue **, m->n_layers), inputs, owned };
   for (int i = 0; i < m->n_layers; i++)
-    s->vals[i] = g_new0 (OxValue *, MAX (m->layers[i]->n_calls, 1));
+    s->vals[i] = g_new0 (OxValue *, MAX (m->layers[i]->n_calls, 1) * NN_MAX_LAYER_OUTPUTS);
 }
 
 static void
@@ -460,7 +466,7 @@ export_model (OxScope *parent, const NnModel *m, OxValue *const *inputs, const c
     g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
                  "the model %s has no outputs to export", m->name ? m->name : "");
   else
-    out = scope_value (&s, m->outputs[0].ref.layer, m->outputs[0].ref.call, error);
+    out = scope_value (&s, m->outputs[0].ref, error);
   s.c->prefix = saved;
   scope_clear (&s);
   return out;
@@ -515,7 +521,7 @@ write_graph (OxCtx *c, NnModel *model, GPtrArray *owned, GError **error)
   for (int i = 0; ok && i < nn_model_get_n_outputs (model); i++)
     {
       NnRef r = nn_model_get_output (model, i);
-      OxValue *v = scope_value (&s, r.layer, r.call, error);
+      OxValue *v = scope_value (&s, r, error);
       if (!(ok = v != NULL))
         break;
       const char *lname = nn_model_layer_get_name (model, r.layer);
@@ -541,14 +547,6 @@ check_model (NnModel *model, GError **error)
                    nn_model_get_name (model));
       return FALSE;
     }
-  const char *states = nn_model_find_state_layer (model);
-  if (states)
-    {
-      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_UNKNOWN_LAYER,
-                   "layer “%s” passes recurrent states (return_state or initial_state), "
-                   "which the ONNX export does not write yet", states);
-      return FALSE;
-    }
   /* refused before any weight is made or written: the file would hold
    * them all as float32 */
   gint64 n = nn_model_count_params (model, NULL, NULL);
@@ -563,8 +561,9 @@ check_model (NnModel *model, GError **error)
   return nn_model_has_weights (model) || nn_model_init_weights (model, 1, error);
 }
 
+/* DIR/model.onnx, and DIR/vocab.json for a text model. */
 static gboolean
-write_file (const char *dir, const guint8 *data, gsize len, GError **error)
+write_file (NnModel *model, const char *dir, const guint8 *data, gsize len, GError **error)
 {
   if (g_mkdir_with_parents (dir, 0755) != 0)
     {
@@ -574,8 +573,10 @@ write_file (const char *dir, const guint8 *data, gsize len, GError **error)
       return FALSE;
     }
   g_autofree char *path = g_build_filename (dir, "model.onnx", NULL);
+  g_autofree char *vocab = g_build_filename (dir, NN_VOCAB_FILE, NULL);
   g_autoptr (GError) err = NULL;
-  if (!g_file_set_contents (path, (const char *) data, (gssize) len, &err))
+  if (!g_file_set_contents (path, (const char *) data, (gssize) len, &err)
+      || !nn_model_write_vocab (model, vocab, &err))
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE, "cannot write %s: %s", path,
                    err->message);
@@ -608,6 +609,14 @@ nn_export_onnx (NnModel *model, const char *dir, GError **error)
   nn_pb_write_string (pb, OPSET_DOMAIN, "");
   nn_pb_write_int64 (pb, OPSET_VERSION, NN_ONNX_OPSET);
   nn_pb_end (pb);
+  if (nn_model_get_vocab (model))
+    {
+      /* where the text model's vocabulary is: metadata_props */
+      nn_pb_begin (pb, MODEL_METADATA);
+      nn_pb_write_string (pb, ENTRY_KEY, "vocabulary");
+      nn_pb_write_string (pb, ENTRY_VALUE, NN_VOCAB_FILE);
+      nn_pb_end (pb);
+    }
   gsize len;
   const guint8 *data = nn_pb_get_data (pb, &len);
   if (len > MAX_FILE_BYTES)
@@ -618,5 +627,5 @@ nn_export_onnx (NnModel *model, const char *dir, GError **error)
                    nn_model_get_name (model), size);
       return FALSE;
     }
-  return write_file (dir, data, len, error);
+  return write_file (model, dir, data, len, error);
 }

@@ -98,10 +98,19 @@ weights_manifest (GPtrArray *names, GArray *views)
 }
 
 static char *
-model_json (JsonNode *config, JsonNode *manifest)
+model_json (JsonNode *config, JsonNode *manifest, gboolean vocab)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
+  if (vocab)
+    {
+      /* TF.js hands it to the page as model.getUserDefinedMetadata () */
+      json_builder_set_member_name (b, "userDefinedMetadata");
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "vocabulary");
+      json_builder_add_string_value (b, NN_VOCAB_FILE);
+      json_builder_end_object (b);
+    }
   json_builder_set_member_name (b, "format");
   json_builder_add_string_value (b, "layers-model");
   json_builder_set_member_name (b, "generatedBy");
@@ -153,19 +162,8 @@ shard_bytes (GArray *views)
 gboolean
 nn_export_prepare (NnModel *m, const char *dir, GError **error)
 {
-  const char *states;
-
   if (!nn_model_infer (m, error))
     return FALSE;
-  /* Keras writes them as output indices and extra inbound tensors; the
-   * mapping does not yet, and a model that silently lost them would run. */
-  if ((states = nn_model_find_state_layer (m)))
-    {
-      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_UNKNOWN_LAYER,
-                   "layer “%s” passes recurrent states (return_state or initial_state), "
-                   "which the Keras and TensorFlow.js exports do not write yet", states);
-      return FALSE;
-    }
   if (!nn_model_has_weights (m) && !nn_model_init_weights (m, 1, error))
     return FALSE;
   if (g_mkdir_with_parents (dir, 0755) != 0)
@@ -192,12 +190,14 @@ nn_export_tfjs (NnModel *model, const char *dir, GError **error)
   g_autoptr (GArray) views = g_array_new (FALSE, FALSE, sizeof (NnTensor));
   nn_keras_model_weights (m, names, views);
   g_autoptr (JsonNode) manifest = weights_manifest (names, views);
-  g_autofree char *text = model_json (config, manifest);
+  g_autofree char *text = model_json (config, manifest, nn_model_get_vocab (m) != NULL);
   g_autoptr (GBytes) shard = shard_bytes (views);
   g_autofree char *json_path = g_build_filename (dir, "model.json", NULL);
   g_autofree char *bin_path = g_build_filename (dir, TFJS_SHARD, NULL);
+  g_autofree char *vocab_path = g_build_filename (dir, NN_VOCAB_FILE, NULL);
   gsize len;
   const char *data = g_bytes_get_data (shard, &len);
   return g_file_set_contents (bin_path, data, len, error)
-         && g_file_set_contents (json_path, text, -1, error);
+         && g_file_set_contents (json_path, text, -1, error)
+         && nn_model_write_vocab (m, vocab_path, error);
 }

@@ -52,7 +52,7 @@ check_unsupported (JsonObject *cfg, Conv *c, GError **error)
   const char *df = nn_json_string (cfg, "data_format", "channels_last");
   if (!g_str_equal (df, "channels_last"))
     return refuse (error, c, "data_format %s is not supported (only channels_last)", df);
-  static const char *const must_be_false[] = { "return_state", "stateful", NULL };
+  static const char *const must_be_false[] = { "stateful", NULL };
   for (int i = 0; must_be_false[i]; i++)
     if (nn_json_bool (cfg, must_be_false[i], FALSE))
       return refuse (error, c, "%s=true is not supported", must_be_false[i]);
@@ -301,13 +301,14 @@ put_ref (Conv *c, JsonNode *ref, GHashTable *nested, GError **error)
   const char *name = nn_json_array_string (a, 0);
   if (g_hash_table_contains (nested, name))
     node--;
-  if (tensor != 0 || node < 0 || node > G_MAXINT)
+  /* a tensor past the layer's outputs is the model reader's error */
+  if (tensor < 0 || tensor >= NN_MAX_LAYER_OUTPUTS || node < 0 || node > G_MAXINT)
     return refuse (error, c, "it reads output %" G_GINT64_FORMAT " of node %" G_GINT64_FORMAT
-                   " of “%s”; Deepscope layers have one output per call", tensor, node, name);
+                   " of “%s”, which no Deepscope layer has", tensor, node, name);
   json_builder_begin_array (c->b);
   json_builder_add_string_value (c->b, name);
   json_builder_add_int_value (c->b, node);
-  json_builder_add_int_value (c->b, 0);
+  json_builder_add_int_value (c->b, tensor);
   json_builder_end_array (c->b);
   return TRUE;
 }

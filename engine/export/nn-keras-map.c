@@ -530,7 +530,7 @@ rnn_keys (JsonBuilder *b, NnModel *m, int l, const char *cell)
   copy_double (b, m, l, "dropout");
   copy_double (b, m, l, "recurrent_dropout");
   copy_bool (b, m, l, "return_sequences");
-  put_bool (b, "return_state", FALSE);
+  copy_bool (b, m, l, "return_state");
   put_bool (b, "stateful", FALSE);
   put_bool (b, "unroll", FALSE);
   put_bool (b, "time_major", FALSE);

@@ -13,7 +13,8 @@ add_ref (JsonBuilder *b, NnModel *m, NnRef r, gboolean kwargs)
   /* A nested Functional model's node 0 is the one that built it, inside;
    * Keras numbers its calls from 1 */
   json_builder_add_int_value (b, r.call + (nn_model_layer_get_submodel (m, r.layer) != NULL));
-  json_builder_add_int_value (b, 0);
+  /* the tensor: 0, or a recurrent layer's state (return_state) */
+  json_builder_add_int_value (b, r.out);
   if (kwargs)
     {
       json_builder_begin_object (b);
@@ -22,7 +23,8 @@ add_ref (JsonBuilder *b, NnModel *m, NnRef r, gboolean kwargs)
   json_builder_end_array (b);
 }
 
-/* "inbound_nodes": one list of tensor references per call. */
+/* "inbound_nodes": one list of tensor references per call (a recurrent
+ * layer's initial states follow its sequence, as Keras writes them). */
 static gboolean
 build_inbound (JsonBuilder *b, NnModel *m, int l, GError **error)
 {

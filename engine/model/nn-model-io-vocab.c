@@ -356,3 +356,24 @@ nn_model_export_glove (NnModel     *m,
     }
   return TRUE;
 }
+
+gboolean
+nn_model_write_vocab (const NnModel *m, const char *path, GError **error)
+{
+  const NnVocab *v = nn_model_get_vocab (m);
+  if (v == NULL)
+    return TRUE;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  nn_io_write_vocab (b, v);
+  json_builder_end_object (b);
+  /* the member's value alone: {"tokens": ..., "index": [...]} */
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  JsonNode *vocab = json_object_get_member (json_node_get_object (root), "vocabulary");
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  json_generator_set_root (gen, vocab);
+  json_generator_set_pretty (gen, TRUE);
+  json_generator_set_indent (gen, 1);
+  g_autofree char *text = json_generator_to_data (gen, NULL);
+  return g_file_set_contents (path, text, -1, error);
+}
