@@ -193,10 +193,10 @@ NnDataset  *nn_series_dataset_new    (const char *name, const float *values, siz
  *     /usr/share/datasets/fashion-mnist; train then t10k, test = t10k;
  *     classes keeps those labels and renumbers them 0..k-1; limit keeps the
  *     first N training samples)
- *   spirals|moons|circles|xor|blobs[:n=N][:noise=F][:seed=S][:classes=K][:test=F]
- *     (n 1000, seed 1, noise 0.2 rad for spirals else 0.1, K 2 or 3 for
- *     blobs; moons and xor have 2 classes; test = the last F (0.2) after
- *     shuffling)
+ *   spirals|moons|circles|xor|blobs|ring[:n=N][:noise=F][:seed=S][:classes=K][:test=F]
+ *     (n 1000, seed 1, noise 0.2 rad for spirals, 0.05 for ring, else 0.1;
+ *     K 3 for blobs, 8 for ring (its modes), else 2; moons and xor have 2
+ *     classes; test = the last F (0.2) after shuffling)
  *   plane|gaussians[:n=N][:noise=F][:seed=S][:test=F]
  *     (regression over points in [-1, 1]²: (x1 + x2) / 2, or Gaussian bumps
  *     up and down; noise 0.05 added to the value)
@@ -306,7 +306,12 @@ typedef struct {
 NnDataset  *nn_csv_load              (const char *path, const NnCsvOptions *opt,
                                       int *n_missing_out, GError **error);
 
-typedef enum { NN_TOY_SPIRALS, NN_TOY_MOONS, NN_TOY_CIRCLES, NN_TOY_XOR, NN_TOY_BLOBS } NnToyKind;
+typedef enum {
+  NN_TOY_SPIRALS, NN_TOY_MOONS, NN_TOY_CIRCLES, NN_TOY_XOR, NN_TOY_BLOBS,
+  NN_TOY_RING   /* K Gaussians (8) of std noise (0.05) centred at radius NN_TOY_RING_RADIUS,
+                 * angles 2 pi k / K (a GAN's classic target; class k = mode k) */
+} NnToyKind;
+#define NN_TOY_RING_RADIUS 0.8
 /* noise < 0 and n_classes 0 pick the kind's defaults (see nn_dataset_open). */
 NnDataset  *nn_dataset_new_toy       (NnToyKind kind, size_t n, double noise, int n_classes,
                                       guint64 seed, GError **error);

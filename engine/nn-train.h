@@ -51,6 +51,7 @@ typedef struct {
   char  *text;
   GError *error;
   NnModel *snapshot;         /* SNAPSHOT: a copy of the model with weights */
+  NnModel *snapshot_aux;     /* SNAPSHOT of a GAN's run: the discriminator (snapshot: G) */
   /* HISTOGRAMS: one per weight variable ("dense_1/kernel"), of the weights
    * and of the last batch's gradients (frozen weights: g_bins all zero). */
   int    n_histograms;

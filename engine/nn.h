@@ -9,6 +9,7 @@
  *   nn-data.h     datasets (engine/data)
  *   nn-text.h     text vectorization, vocabularies, GloVe vectors (engine/data)
  *   nn-train.h    training and inference (engine/train)
+ *   nn-gan.h      generative adversarial networks (engine/train)
  *   nn-inspect.h  activations, filters, explanations, confusion (engine/inspect)
  *   nn-generate.h DeepDream, projections, variational autoencoders (engine/inspect)
  *
@@ -29,6 +30,7 @@
 #include "nn-data.h"
 #include "nn-text.h"
 #include "nn-train.h"
+#include "nn-gan.h"
 #include "nn-inspect.h"
 #include "nn-generate.h"
 #include "nn-onnx.h"

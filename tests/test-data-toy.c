@@ -484,6 +484,32 @@ test_toy_test_share (void)
     }
 }
 
+/* ring: sample i of class k lies near mode k, at angle 2 pi k / K on the
+ * circle of radius NN_TOY_RING_RADIUS; the noise is the asked std. */
+static void
+test_toy_ring (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnDataset) ds = nn_dataset_open ("ring:n=4000:noise=0.05", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ds->n_classes, ==, 8);
+  const float *xy = ds->inputs[0]->data;
+  const gint32 *k = ds->targets[0]->data;
+  double sq = 0;
+  for (size_t i = 0; i < ds->n; i++)
+    {
+      double a = 2 * G_PI * k[i] / 8;
+      double dx = xy[2 * i] - NN_TOY_RING_RADIUS * cos (a);
+      double dy = xy[2 * i + 1] - NN_TOY_RING_RADIUS * sin (a);
+      g_assert_cmpfloat (hypot (dx, dy), <, 6 * 0.05);
+      sq += dx * dx + dy * dy;
+    }
+  double sigma = sqrt (sq / (2.0 * ds->n));
+  g_assert_cmpfloat (fabs (sigma - 0.05), <, 0.003);
+  g_assert_null (nn_dataset_open ("ring:classes=40", NULL, &error));
+  g_assert_nonnull (error);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -494,6 +520,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/data/toy/features", test_toy_features);
   g_test_add_func ("/engine/data/toy/regression", test_toy_regression);
   g_test_add_func ("/engine/data/toy/test-share", test_toy_test_share);
+  g_test_add_func ("/engine/data/toy/ring", test_toy_ring);
   g_test_add_func ("/engine/data/regression-twoinput", test_regression_twoinput);
   g_test_add_func ("/engine/data/one-hot", test_one_hot);
   g_test_add_func ("/engine/data/gather", test_gather);

@@ -284,7 +284,8 @@ open_idx_dir (const Spec    *s,
   return g_steal_pointer (&ds);
 }
 
-static const char *const toy_names[] = { "spirals", "moons", "circles", "xor", "blobs", NULL };
+static const char *const toy_names[] = { "spirals", "moons", "circles", "xor", "blobs", "ring",
+                                          NULL };
 
 static NnDataset *
 open_toy (NnToyKind     kind,

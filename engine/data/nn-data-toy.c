@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* nn-data-toy.c: generated datasets. Two-feature classification sets
- * (spirals, moons, circles, XOR, blobs) that fit in [-1, 1]² and can be
+ * (spirals, moons, circles, XOR, blobs, a ring of Gaussians) that fit in [-1, 1]² and can be
  * drawn with their decision boundary, a smooth non-linear regression and a
  * two-input/two-output set. Everything comes from one seeded NnRng: the same
  * seed gives the same samples in the same order. */
@@ -22,7 +22,7 @@ test_count (size_t n)
 static int
 toy_default_classes (NnToyKind kind)
 {
-  return kind == NN_TOY_BLOBS ? 3 : 2;
+  return kind == NN_TOY_BLOBS ? 3 : kind == NN_TOY_RING ? 8 : 2;
 }
 
 /* One point of class k of K; t is the class's running sample count so
@@ -79,6 +79,13 @@ toy_point (NnToyKind  kind,
         y = sy * nn_rng_uniform (rng) + noise * nn_rng_normal (rng);
       }
       break;
+    case NN_TOY_RING:
+      {
+        double a = 2 * G_PI * k / K;
+        x = NN_TOY_RING_RADIUS * cos (a) + noise * nn_rng_normal (rng);
+        y = NN_TOY_RING_RADIUS * sin (a) + noise * nn_rng_normal (rng);
+      }
+      break;
     case NN_TOY_BLOBS:
     default:
       {
@@ -109,14 +116,14 @@ nn_dataset_new_toy (NnToyKind   kind,
                     guint64     seed,
                     GError    **error)
 {
-  static const char *const names[] = { "spirals", "moons", "circles", "xor", "blobs" };
-  g_return_val_if_fail (kind <= NN_TOY_BLOBS, NULL);
+  static const char *const names[] = { "spirals", "moons", "circles", "xor", "blobs", "ring" };
+  g_return_val_if_fail (kind <= NN_TOY_RING, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (n_classes <= 0)
     n_classes = toy_default_classes (kind);
   if (noise < 0)
-    noise = kind == NN_TOY_SPIRALS ? 0.2 : 0.1;
+    noise = kind == NN_TOY_SPIRALS ? 0.2 : kind == NN_TOY_RING ? 0.05 : 0.1;
   if ((kind == NN_TOY_MOONS || kind == NN_TOY_XOR) && n_classes != 2)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,

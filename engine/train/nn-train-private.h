@@ -6,6 +6,49 @@
 
 #include "nn-model-private.h"
 
+/* The trainer (nn-train.c); nn-gan.c runs a GAN on the same thread,
+ * queue and commands. */
+struct _NnTrainer {
+  GThread        *thread;
+  GAsyncQueue    *events;
+  NnTrainerNotify notify;
+  gpointer        notify_data;
+  GDestroyNotify  notify_destroy;
+  gint            stop, paused, steps_requested, running;
+  gint            pace_us;         /* >0: at least this long per batch */
+  GMutex          lock;
+  GCond           cond;
+  double          lr_request;      /* >0: new base learning rate (under lock) */
+  GPtrArray      *param_requests;  /* "layer\nparam\nvalue" strings (under lock) */
+  NnModel        *model;           /* the worker's copy; ours after join */
+  NnDataset      *ds;              /* borrowed: the caller keeps it alive */
+  NnFitConfig     cfg;
+  NnGan          *gan;             /* a GAN's run (nn-gan.c), else NULL; model is its G */
+  NnModel        *model_aux;       /* a GAN's discriminator; ours after join */
+  NnGanConfig     gan_cfg;
+  GError         *error;
+  NnRng           rng;
+  gint64          t0;
+  gint64          waited_us;       /* worker only: time spent paused since t0 */
+};
+
+/* An event stamped with the running time; pushed (and notified) by push. */
+NnEvent *nn_trainer_event_new      (NnTrainer *t, NnEventKind kind);
+void     nn_trainer_push           (NnTrainer *t, NnEvent *e);
+/* Blocks while paused (a step request lets one batch through); FALSE when
+ * asked to stop. */
+gboolean nn_trainer_wait_if_paused (NnTrainer *t);
+/* With a pace, waits out the rest of the batch's time (until stop or
+ * pause); returns the microseconds waited. */
+gint64   nn_trainer_wait_for_pace  (NnTrainer *t, gint64 batch_start);
+/* TRUE when no run is going (a finished one is joined); FALSE with
+ * NN_TRAIN_ERROR_BUSY while one runs. */
+gboolean nn_trainer_check_idle     (NnTrainer *t, GError **error);
+/* Starts the worker thread on what t holds (t->gan set: a GAN's run). */
+void     nn_trainer_launch         (NnTrainer *t, guint64 seed, gboolean start_paused);
+/* The GAN worker's run (nn-gan.c): the FINISHED event to post. */
+NnEvent *nn_gan_worker             (NnTrainer *t, GError **error);
+
 /* Per-output sums over the batches of one pass. */
 typedef struct {
   double loss_sum;

@@ -20,6 +20,7 @@ nn_event_free (NnEvent *e)
   g_free (e->text);
   g_clear_error (&e->error);
   g_clear_pointer (&e->snapshot, nn_model_free);
+  g_clear_pointer (&e->snapshot_aux, nn_model_free);
   for (int k = 0; k < e->n_histograms; k++)
     g_free (e->histograms[k].name);
   g_free (e->histograms);
@@ -62,26 +63,6 @@ nn_fit_config_clear (NnFitConfig *c)
 
 /* ---- the trainer ------------------------------------------------------------ */
 
-struct _NnTrainer {
-  GThread        *thread;
-  GAsyncQueue    *events;
-  NnTrainerNotify notify;
-  gpointer        notify_data;
-  GDestroyNotify  notify_destroy;
-  gint            stop, paused, steps_requested, running;
-  gint            pace_us;         /* >0: at least this long per batch */
-  GMutex          lock;
-  GCond           cond;
-  double          lr_request;      /* >0: new base learning rate (under lock) */
-  GPtrArray      *param_requests;  /* "layer\nparam\nvalue" strings (under lock) */
-  NnModel        *model;           /* the worker's copy; ours after join */
-  NnDataset      *ds;              /* borrowed: the caller keeps it alive */
-  NnFitConfig     cfg;
-  GError         *error;
-  NnRng           rng;
-  gint64          t0;
-  gint64          waited_us;       /* worker only: time spent paused since t0 */
-};
 
 NnTrainer *
 nn_trainer_new (void)
@@ -109,6 +90,8 @@ nn_trainer_free (NnTrainer *t)
   if (t->notify_destroy)
     t->notify_destroy (t->notify_data);
   g_clear_pointer (&t->model, nn_model_free);
+  g_clear_pointer (&t->model_aux, nn_model_free);
+  g_clear_pointer (&t->gan, nn_gan_free);
   g_clear_error (&t->error);
   nn_fit_config_clear (&t->cfg);
   g_mutex_clear (&t->lock);
@@ -126,8 +109,8 @@ nn_trainer_set_notify (NnTrainer *t, NnTrainerNotify notify, gpointer data, GDes
   t->notify_destroy = destroy;
 }
 
-static NnEvent *
-event_new (NnTrainer *t, NnEventKind kind)
+NnEvent *
+nn_trainer_event_new (NnTrainer *t, NnEventKind kind)
 {
   NnEvent *e = g_new0 (NnEvent, 1);
   e->kind = kind;
@@ -137,8 +120,8 @@ event_new (NnTrainer *t, NnEventKind kind)
   return e;
 }
 
-static void
-push (NnTrainer *t, NnEvent *e)
+void
+nn_trainer_push (NnTrainer *t, NnEvent *e)
 {
   g_async_queue_push (t->events, e);
   if (t->notify)
@@ -205,8 +188,8 @@ nn_trainer_set_pace (NnTrainer *t, int step_us)
 
 /* With a pace, waits out the rest of the batch's time (until stop or
  * pause); returns the microseconds waited. */
-static gint64
-wait_for_pace (NnTrainer *t, gint64 batch_start)
+gint64
+nn_trainer_wait_for_pace (NnTrainer *t, gint64 batch_start)
 {
   gint64 w0 = g_get_monotonic_time ();
   g_mutex_lock (&t->lock);
@@ -272,8 +255,8 @@ gboolean nn_trainer_is_running (NnTrainer *t) { return g_atomic_int_get (&t->run
 gboolean nn_trainer_is_paused (NnTrainer *t) { return g_atomic_int_get (&t->paused); }
 
 /* Blocks while paused; returns FALSE when asked to stop. */
-static gboolean
-wait_if_paused (NnTrainer *t)
+gboolean
+nn_trainer_wait_if_paused (NnTrainer *t)
 {
   if (!g_atomic_int_get (&t->paused))
     return !g_atomic_int_get (&t->stop);
@@ -360,12 +343,12 @@ apply_param_requests (NnTrainer *t, NnModel *m, NnCompiled *c, int epoch, long s
        * and keeps the weights. */
       nn_model_infer (m, NULL);
       nn_compiled_sync_runtime (c);
-      NnEvent *e = event_new (t, NN_EVENT_PARAM_CHANGED);
+      NnEvent *e = nn_trainer_event_new (t, NN_EVENT_PARAM_CHANGED);
       e->epoch = epoch;
       e->step = step;
       e->fold = fold;
       e->text = g_strdup_printf ("%s.%s = %s", parts[0], parts[1], parts[2]);
-      push (t, e);
+      nn_trainer_push (t, e);
     }
   g_ptr_array_unref (reqs);
 }
@@ -396,7 +379,7 @@ histogram_fill (const float *x, size_t n, double *lo, double *hi, guint32 *bins)
 static NnEvent *
 histograms_event (NnTrainer *t, NnModel *m, NnCompiled *c)
 {
-  NnEvent *e = event_new (t, NN_EVENT_HISTOGRAMS);
+  NnEvent *e = nn_trainer_event_new (t, NN_EVENT_HISTOGRAMS);
   int n = 0;
   for (int i = 0; i < m->n_layers; i++)
     n += m->layers[i]->n_weights;
@@ -493,13 +476,13 @@ fit_take_lr_request (Fit *f, int epoch)
     {
       f->sched.learning_rate = t->lr_request / f->lr_scale;
       t->lr_request = 0;
-      NnEvent *e = event_new (t, NN_EVENT_LR_CHANGED);
+      NnEvent *e = nn_trainer_event_new (t, NN_EVENT_LR_CHANGED);
       e->epoch = epoch;
       e->step = f->step;
       e->lr = fit_lr (f);
       e->fold = f->fold;
       g_mutex_unlock (&t->lock);
-      push (t, e);
+      nn_trainer_push (t, e);
     }
   else
     g_mutex_unlock (&t->lock);
@@ -531,7 +514,7 @@ fit_batch (Fit *f, int epoch, int b, NnEvalAcc *acc, gint64 e0, gint64 paused_us
   double window_mean;
   if (divergence_add (&f->div, loss, &window_mean))
     {
-      NnEvent *we = event_new (t, NN_EVENT_WARNING);
+      NnEvent *we = nn_trainer_event_new (t, NN_EVENT_WARNING);
       we->epoch = epoch;
       we->step = f->step;
       we->fold = f->fold;
@@ -541,7 +524,7 @@ fit_batch (Fit *f, int epoch, int b, NnEvalAcc *acc, gint64 e0, gint64 paused_us
                                   "batch's %g; the learning rate (%g) is probably too "
                                   "high: lower it and start again", window_mean,
                                   epoch + 1, b + 1, DIVERGE_FACTOR, f->div.first, fit_lr (f));
-      push (t, we);
+      nn_trainer_push (t, we);
     }
   nn_eval_accumulate (c, acc, n);
   memset (c->grads, 0, c->n_grads * sizeof (float));
@@ -559,7 +542,7 @@ fit_batch (Fit *f, int epoch, int b, NnEvalAcc *acc, gint64 e0, gint64 paused_us
   if (watched || b == f->batches - 1 || now - f->last_batch_event > 30000)
     {
       f->last_batch_event = now;
-      NnEvent *e = event_new (t, NN_EVENT_BATCH);
+      NnEvent *e = nn_trainer_event_new (t, NN_EVENT_BATCH);
       e->epoch = epoch;
       e->fold = f->fold;
       e->step = f->step;
@@ -569,17 +552,17 @@ fit_batch (Fit *f, int epoch, int b, NnEvalAcc *acc, gint64 e0, gint64 paused_us
       e->lr = lr;
       double secs = (now - e0 - paused_us) / 1e6;
       e->samples_per_s = secs > 0 ? (start + (size_t) n) / secs : 0;
-      push (t, e);
+      nn_trainer_push (t, e);
     }
   if ((cfg->snapshot_every > 0 && f->step % cfg->snapshot_every == 0)
       || (watched && cfg->snapshot_every >= 0))
     {
-      NnEvent *e = event_new (t, NN_EVENT_SNAPSHOT);
+      NnEvent *e = nn_trainer_event_new (t, NN_EVENT_SNAPSHOT);
       e->epoch = epoch;
       e->step = f->step;
       e->fold = f->fold;
       e->snapshot = nn_model_copy (f->m);
-      push (t, e);
+      nn_trainer_push (t, e);
     }
   return TRUE;
 }
@@ -598,7 +581,7 @@ fit_epoch (Fit *f, int epoch, NnEvalAcc *acc, double *train_secs, GError **error
     {
       gint64 p0 = g_get_monotonic_time ();
       gboolean stepping = g_atomic_int_get (&t->paused);
-      if (!wait_if_paused (t))
+      if (!nn_trainer_wait_if_paused (t))
         {
           f->stopped = TRUE;
           break;
@@ -617,7 +600,7 @@ fit_epoch (Fit *f, int epoch, NnEvalAcc *acc, double *train_secs, GError **error
           break;
         }
       if (!stepping)
-        paused_us += wait_for_pace (t, b0);
+        paused_us += nn_trainer_wait_for_pace (t, b0);
     }
   *train_secs = (g_get_monotonic_time () - e0 - paused_us) / 1e6;
   return TRUE;
@@ -668,9 +651,9 @@ fit_callbacks (Fit *f, int epoch, NnEvent *e, double lr_now)
           g_autoptr (GError) err = NULL;
           if (!nn_model_save (f->m, cfg->checkpoint_path, TRUE, &err))
             {
-              NnEvent *we = event_new (t, NN_EVENT_WARNING);
+              NnEvent *we = nn_trainer_event_new (t, NN_EVENT_WARNING);
               we->text = g_strdup_printf ("Checkpoint not saved: %s", err->message);
-              push (t, we);
+              nn_trainer_push (t, we);
             }
         }
       return;
@@ -683,14 +666,14 @@ fit_callbacks (Fit *f, int epoch, NnEvent *e, double lr_now)
       if (new_lr < lr_now)
         {
           f->lr_scale *= new_lr / lr_now;
-          NnEvent *le = event_new (t, NN_EVENT_LR_CHANGED);
+          NnEvent *le = nn_trainer_event_new (t, NN_EVENT_LR_CHANGED);
           le->epoch = epoch;
           le->step = f->step;
           le->lr = new_lr;
           le->fold = f->fold;
           le->text = g_strdup_printf ("ReduceLROnPlateau: learning rate %g → %g",
                                       lr_now, new_lr);
-          push (t, le);
+          nn_trainer_push (t, le);
         }
       w->lr_wait = 0;
     }
@@ -704,7 +687,7 @@ fit_end_epoch (Fit *f, int epoch, const NnEvalAcc *acc, double train_secs)
   NnTrainer *t = f->t;
   NnFitConfig *cfg = &t->cfg;
   double lr_now = fit_lr (f);
-  NnEvent *e = event_new (t, NN_EVENT_EPOCH);
+  NnEvent *e = nn_trainer_event_new (t, NN_EVENT_EPOCH);
   e->epoch = epoch;
   e->fold = f->fold;
   e->step = f->step;
@@ -714,32 +697,32 @@ fit_end_epoch (Fit *f, int epoch, const NnEvalAcc *acc, double train_secs)
   e->loss = nn_scores_get (&f->scores, "loss", NULL);
   event_set_scores (e, &f->scores);
   fit_callbacks (f, epoch, e, lr_now);
-  push (t, e);
+  nn_trainer_push (t, e);
   if (cfg->histograms)
     {
       NnEvent *he = histograms_event (t, f->m, f->c);
       he->epoch = epoch;
       he->step = f->step;
       he->fold = f->fold;
-      push (t, he);
+      nn_trainer_push (t, he);
     }
   if (cfg->snapshot_every == 0)
     {
-      NnEvent *se = event_new (t, NN_EVENT_SNAPSHOT);
+      NnEvent *se = nn_trainer_event_new (t, NN_EVENT_SNAPSHOT);
       se->epoch = epoch;
       se->step = f->step;
       se->fold = f->fold;
       se->snapshot = nn_model_copy (f->m);
-      push (t, se);
+      nn_trainer_push (t, se);
     }
   if (f->want_watch && cfg->early_stopping && f->w.wait >= cfg->patience)
     {
-      NnEvent *we = event_new (t, NN_EVENT_WARNING);
+      NnEvent *we = nn_trainer_event_new (t, NN_EVENT_WARNING);
       we->epoch = epoch;
       we->text = g_strdup_printf ("Early stopping: %s has not improved for %d epochs; the best "
                                   "was %g at epoch %d", f->w.monitor, f->w.wait, f->w.best,
                                   f->w.best_epoch + 1);
-      push (t, we);
+      nn_trainer_push (t, we);
       return TRUE;
     }
   return FALSE;
@@ -912,15 +895,15 @@ worker_kfold (NnTrainer *t, GError **error)
           ok = kfold_fit_fold (t, proto, it, f, tr, ntr, va, nva, &fold_scores, error);
           if (!ok || g_atomic_int_get (&t->stop))
             break;
-          NnEvent *e = event_new (t, NN_EVENT_FOLD);
+          NnEvent *e = nn_trainer_event_new (t, NN_EVENT_FOLD);
           e->fold = it * k + f;
           event_set_scores (e, &fold_scores);
-          push (t, e);
+          nn_trainer_push (t, e);
           scores_add (&sum, &fold_scores);
           folds_done++;
         }
     }
-  NnEvent *e = event_new (t, NN_EVENT_FINISHED);
+  NnEvent *e = nn_trainer_event_new (t, NN_EVENT_FINISHED);
   if (ok && folds_done)
     {
       for (int s = 0; s < sum.n_values; s++)
@@ -974,7 +957,7 @@ worker_fit (NnTrainer *t, GError **error)
   else
     ok = fit_one (t, t->model, tr, n_tr, va, n_val, -1, &final, error);
   g_free (tr);
-  NnEvent *e = event_new (t, NN_EVENT_FINISHED);
+  NnEvent *e = nn_trainer_event_new (t, NN_EVENT_FINISHED);
   event_set_scores (e, &final);
   nn_scores_clear (&final);
   if (!ok)
@@ -990,14 +973,16 @@ worker (gpointer data)
   NnTrainer *t = data;
   GError *error = NULL;
   nn_compute_thread_enter ();
-  push (t, event_new (t, NN_EVENT_STARTED));
+  nn_trainer_push (t, nn_trainer_event_new (t, NN_EVENT_STARTED));
 
-  NnEvent *e = t->cfg.kfold > 1 ? worker_kfold (t, &error) : worker_fit (t, &error);
+  NnEvent *e = t->gan               ? nn_gan_worker (t, &error)
+                : t->cfg.kfold > 1 ? worker_kfold (t, &error)
+                                   : worker_fit (t, &error);
   g_mutex_lock (&t->lock);
   t->error = error;
   g_mutex_unlock (&t->lock);
   g_atomic_int_set (&t->running, 0);
-  push (t, e);
+  nn_trainer_push (t, e);
   return NULL;
 }
 
@@ -1043,15 +1028,8 @@ nn_trainer_start (NnTrainer *t, NnModel *model, NnDataset *ds, const NnFitConfig
                   GError **error)
 {
   g_return_val_if_fail (t && model && ds && cfg, FALSE);
-  if (t->thread)
-    {
-      if (g_atomic_int_get (&t->running))
-        {
-          g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_BUSY, "Training is already running");
-          return FALSE;
-        }
-      nn_trainer_join (t, NULL);
-    }
+  if (!nn_trainer_check_idle (t, error))
+    return FALSE;
   if (cfg->epochs < 1 || cfg->batch_size < 1)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
@@ -1105,18 +1083,40 @@ nn_trainer_start (NnTrainer *t, NnModel *model, NnDataset *ds, const NnFitConfig
   t->cfg.monitor = g_strdup (cfg->monitor);
   t->cfg.checkpoint_path = g_strdup (cfg->checkpoint_path);
   t->ds = ds;
+  g_clear_pointer (&t->gan, nn_gan_free);
+  g_clear_pointer (&t->model_aux, nn_model_free);
+  nn_trainer_launch (t, cfg->seed, cfg->start_paused);
+  return TRUE;
+}
+
+gboolean
+nn_trainer_check_idle (NnTrainer *t, GError **error)
+{
+  if (!t->thread)
+    return TRUE;
+  if (g_atomic_int_get (&t->running))
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_BUSY, "Training is already running");
+      return FALSE;
+    }
+  nn_trainer_join (t, NULL);
+  return TRUE;
+}
+
+void
+nn_trainer_launch (NnTrainer *t, guint64 seed, gboolean start_paused)
+{
   g_clear_error (&t->error);
-  nn_rng_seed (&t->rng, cfg->seed);
+  nn_rng_seed (&t->rng, seed);
   g_atomic_int_set (&t->stop, 0);
   /* Set before the worker exists, so a paused start runs no batch early. */
-  g_atomic_int_set (&t->paused, cfg->start_paused ? 1 : 0);
+  g_atomic_int_set (&t->paused, start_paused ? 1 : 0);
   g_atomic_int_set (&t->steps_requested, 0);
   g_atomic_int_set (&t->running, 1);
   t->lr_request = 0;
   t->t0 = g_get_monotonic_time ();
   t->waited_us = 0;
   t->thread = g_thread_new ("deepscope-fit", worker, t);
-  return TRUE;
 }
 
 gboolean

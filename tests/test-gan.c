@@ -1,0 +1,386 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Adversarial training (nn-gan.h): each step moves only its own model, a
+ * seed gives the same run bit for bit (on the trainer's thread too), the
+ * losses stay finite with every labelling option, and mismatched models
+ * are refused in words. */
+#include <math.h>
+#include <string.h>
+
+#include "test-util.h"
+
+#define LATENT 4
+
+/* Latent (LATENT) -> Dense 16 -> BatchNormalization -> ReLU -> Dense 2:
+ * batch norm, so that a discriminator step that ran G in training mode
+ * without putting its statistics back would show. */
+static NnModel *
+ring_generator (void)
+{
+  NnModel *m = nn_model_new ("generator");
+  int in = test_add (m, "Input", "z");
+  test_set (m, in, "shape", G_STRINGIFY (LATENT));
+  int h = test_add (m, "Dense", NULL);
+  test_set (m, h, "units", "16");
+  test_connect (m, in, h);
+  int bn = test_add (m, "BatchNormalization", NULL);
+  test_connect (m, h, bn);
+  int act = test_add (m, "Activation", NULL);
+  test_set (m, act, "activation", "relu");
+  test_connect (m, bn, act);
+  int out = test_add (m, "Dense", "point");
+  test_set (m, out, "units", "2");
+  test_connect (m, act, out);
+  nn_optimizer_config_init (nn_model_get_optimizer (m), NN_OPT_ADAM);
+  nn_model_get_optimizer (m)->learning_rate = 1e-3;
+  return m;
+}
+
+/* Point (2) -> Dense 16 LeakyReLU -> Dropout 0.2 -> Dense 1 sigmoid. */
+static NnModel *
+ring_discriminator (const char *out_activation, const char *out_units)
+{
+  NnModel *m = nn_model_new ("discriminator");
+  int in = test_add (m, "Input", "point");
+  test_set (m, in, "shape", "2");
+  int h = test_add (m, "Dense", NULL);
+  test_set (m, h, "units", "16");
+  test_set (m, h, "activation", "leaky_relu");
+  test_connect (m, in, h);
+  int drop = test_add (m, "Dropout", NULL);
+  test_set (m, drop, "rate", "0.2");
+  test_connect (m, h, drop);
+  int out = test_add (m, "Dense", "real");
+  test_set (m, out, "units", out_units);
+  test_set (m, out, "activation", out_activation);
+  test_connect (m, drop, out);
+  nn_optimizer_config_init (nn_model_get_optimizer (m), NN_OPT_ADAM);
+  nn_model_get_optimizer (m)->learning_rate = 1e-3;
+  return m;
+}
+
+static NnDataset *
+ring_data (void)
+{
+  g_autoptr (GError) error = NULL;
+  NnDataset *ds = nn_dataset_open ("ring:n=512", NULL, &error);
+  g_assert_no_error (error);
+  return ds;
+}
+
+/* Every weight of m, variables in layer order (trainable or not). */
+static GArray *
+weights_dup (NnModel *m)
+{
+  GArray *w = g_array_new (FALSE, FALSE, sizeof (float));
+  for (int l = 0; l < nn_model_get_n_layers (m); l++)
+    for (int k = 0; k < nn_model_layer_get_n_weights (m, l); k++)
+      {
+        NnTensor view;
+        g_assert_nonnull (nn_model_layer_get_weight (m, l, k, &view));
+        g_array_append_vals (w, view.data, (guint) view.size);
+      }
+  return w;
+}
+
+static gboolean
+weights_equal (GArray *a, GArray *b)
+{
+  return a->len == b->len && memcmp (a->data, b->data, a->len * sizeof (float)) == 0;
+}
+
+/* The ring models, their data and a config of batch bs. */
+typedef struct {
+  NnModel    *g, *d;
+  NnDataset  *ds;
+  NnGanConfig cfg;
+} Ring;
+
+static void
+ring_init (Ring *r, int bs)
+{
+  r->g = ring_generator ();
+  r->d = ring_discriminator ("sigmoid", "1");
+  r->ds = ring_data ();
+  nn_gan_config_init (&r->cfg);
+  r->cfg.batch_size = bs;
+}
+
+static void
+ring_clear (Ring *r)
+{
+  nn_model_free (r->g);
+  nn_model_free (r->d);
+  nn_dataset_free (r->ds);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Ring, ring_clear)
+
+static NnGan *
+gan_new (NnModel *g, NnModel *d, NnDataset *ds, const NnGanConfig *cfg)
+{
+  g_autoptr (GError) error = NULL;
+  NnGan *gan = nn_gan_new (g, d, ds, cfg, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (gan);
+  return gan;
+}
+
+static void
+test_gan_steps_move_one_model (void)
+{
+  g_auto (Ring) r;
+  ring_init (&r, 32);
+  g_autoptr (NnGan) gan = gan_new (r.g, r.d, r.ds, &r.cfg);
+  g_autoptr (GError) error = NULL;
+  NnGanStats st;
+  for (int round = 0; round < 3; round++)
+    {
+      g_autoptr (GArray) g0 = weights_dup (nn_gan_get_generator (gan));
+      g_autoptr (GArray) d0 = weights_dup (nn_gan_get_discriminator (gan));
+      g_assert_true (nn_gan_d_step (gan, &st, &error));
+      g_assert_no_error (error);
+      g_autoptr (GArray) g1 = weights_dup (nn_gan_get_generator (gan));
+      g_autoptr (GArray) d1 = weights_dup (nn_gan_get_discriminator (gan));
+      g_assert_true (weights_equal (g0, g1));
+      g_assert_false (weights_equal (d0, d1));
+
+      g_assert_true (nn_gan_g_step (gan, &st, &error));
+      g_assert_no_error (error);
+      g_autoptr (GArray) g2 = weights_dup (nn_gan_get_generator (gan));
+      g_autoptr (GArray) d2 = weights_dup (nn_gan_get_discriminator (gan));
+      g_assert_true (weights_equal (d1, d2));
+      g_assert_false (weights_equal (g1, g2));
+    }
+  g_assert_cmpint (nn_gan_get_steps (gan), ==, 3);
+}
+
+/* n steps from scratch; the final weights of both and the last stats. */
+static void
+run_steps (guint64 seed, int n, GArray **gw, GArray **dw, NnGanStats *st)
+{
+  g_auto (Ring) r;
+  ring_init (&r, 16);
+  r.cfg.seed = seed;
+  r.cfg.d_steps = 2;
+  r.cfg.label_flip = 0.05;
+  g_autoptr (NnGan) gan = gan_new (r.g, r.d, r.ds, &r.cfg);
+  g_autoptr (GError) error = NULL;
+  for (int k = 0; k < n; k++)
+    g_assert_true (nn_gan_step (gan, st, &error));
+  g_assert_no_error (error);
+  *gw = weights_dup (nn_gan_get_generator (gan));
+  *dw = weights_dup (nn_gan_get_discriminator (gan));
+}
+
+static void
+test_gan_reproducible (void)
+{
+  g_autoptr (GArray) ga = NULL, da = NULL, gb = NULL, db = NULL, gc = NULL, dc = NULL;
+  NnGanStats a, b, c;
+  run_steps (7, 20, &ga, &da, &a);
+  run_steps (7, 20, &gb, &db, &b);
+  run_steps (8, 20, &gc, &dc, &c);
+  g_assert_true (weights_equal (ga, gb));
+  g_assert_true (weights_equal (da, db));
+  g_assert_true (memcmp (&a, &b, sizeof a) == 0);
+  g_assert_false (weights_equal (ga, gc));
+  g_assert_false (weights_equal (da, dc));
+}
+
+static void
+test_gan_finite (void)
+{
+  g_auto (Ring) r;
+  ring_init (&r, 32);
+  r.cfg.d_steps = 3;
+  r.cfg.label_smoothing = 0.1;
+  r.cfg.label_flip = 0.05;
+  r.cfg.label_noise = 0.05;
+  g_autoptr (NnGan) gan = gan_new (r.g, r.d, r.ds, &r.cfg);
+  g_autoptr (GError) error = NULL;
+  for (int k = 0; k < 60; k++)
+    {
+      NnGanStats st;
+      g_assert_true (nn_gan_step (gan, &st, &error));
+      g_assert_no_error (error);
+      g_assert_true (isfinite (st.d_loss) && st.d_loss > 0);
+      g_assert_true (isfinite (st.g_loss) && st.g_loss > 0);
+      g_assert_cmpfloat (st.d_acc_real, >=, 0);
+      g_assert_cmpfloat (st.d_acc_real, <=, 1);
+      g_assert_cmpfloat (st.d_acc_fake, >=, 0);
+      g_assert_cmpfloat (st.d_acc_fake, <=, 1);
+    }
+  g_assert_cmpint (nn_gan_get_steps (gan), ==, 60);
+}
+
+static void
+expect_refused (NnModel *g, NnModel *d, NnDataset *ds, const NnGanConfig *cfg, const char *words)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnGan) gan = nn_gan_new (g, d, ds, cfg, &error);
+  g_assert_null (gan);
+  g_assert_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG);
+  if (!strstr (error->message, words))
+    g_error ("“%s” does not say “%s”", error->message, words);
+}
+
+static void
+test_gan_refused (void)
+{
+  g_autoptr (NnModel) g = ring_generator ();
+  g_autoptr (NnModel) d = ring_discriminator ("sigmoid", "1");
+  g_autoptr (NnModel) d_softmax = ring_discriminator ("softmax", "2");
+  g_autoptr (NnModel) d_linear = ring_discriminator ("linear", "1");
+  g_autoptr (NnDataset) ds = ring_data ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnDataset) wide = nn_dataset_open ("regression:n=64:features=3", NULL, &error);
+  g_assert_no_error (error);
+  NnGanConfig cfg;
+  nn_gan_config_init (&cfg);
+  expect_refused (g, d_softmax, ds, &cfg, "one unit with a sigmoid");
+  expect_refused (g, d_linear, ds, &cfg, "one unit with a sigmoid");
+  expect_refused (g, d, wide, &cfg, "holds samples of 3 values");
+  /* G makes 3 values, D reads 2 */
+  g_autoptr (NnModel) g3 = ring_generator ();
+  test_set (g3, nn_model_find_layer (g3, "point"), "units", "3");
+  expect_refused (g3, d, ds, &cfg, "makes samples of shape");
+  NnGanConfig bad = cfg;
+  bad.d_steps = 0;
+  expect_refused (g, d, ds, &bad, "discriminator steps");
+  bad = cfg;
+  bad.label_smoothing = 0.7;
+  expect_refused (g, d, ds, &bad, "Label smoothing");
+  bad = cfg;
+  bad.label_flip = NAN;
+  expect_refused (g, d, ds, &bad, "Label smoothing");
+  bad = cfg;
+  bad.batch_size = 0;
+  expect_refused (g, d, ds, &bad, "batch size");
+  /* a generator with two inputs */
+  g_autoptr (NnModel) g2 = ring_generator ();
+  int extra = test_add (g2, "Input", "extra");
+  test_set (g2, extra, "shape", "2");
+  int cat = test_add (g2, "Concatenate", NULL);
+  test_connect (g2, nn_model_find_layer (g2, "point"), cat);
+  test_connect (g2, extra, cat);
+  int out = test_add (g2, "Dense", NULL);
+  test_set (g2, out, "units", "2");
+  test_connect (g2, cat, out);
+  expect_refused (g2, d, ds, &cfg, "exactly one input");
+}
+
+typedef struct {
+  int batches, snapshots, with_aux, finished;
+  char *text;
+} Seen;
+
+static void
+drain (NnTrainer *t, Seen *seen)
+{
+  NnEvent *e;
+  while ((e = nn_trainer_pop_event (t)))
+    {
+      if (e->kind == NN_EVENT_BATCH)
+        {
+          seen->batches++;
+          gboolean found[4];
+          const char *keys[] = { "d_loss", "g_loss", "d_acc_real", "d_acc_fake" };
+          for (int k = 0; k < 4; k++)
+            {
+              double v = nn_event_get (e, keys[k], &found[k]);
+              g_assert_true (found[k] && isfinite (v));
+            }
+          g_assert_cmpfloat (e->loss, ==, nn_event_get (e, "g_loss", NULL));
+        }
+      if (e->kind == NN_EVENT_SNAPSHOT)
+        {
+          seen->snapshots++;
+          seen->with_aux += e->snapshot && e->snapshot_aux;
+        }
+      if (e->kind == NN_EVENT_FINISHED)
+        {
+          seen->finished++;
+          g_free (seen->text);
+          seen->text = g_strdup (e->text);
+        }
+      nn_event_free (e);
+    }
+}
+
+/* The trainer's thread runs the same steps as nn_gan_step, bit for bit. */
+static void
+test_gan_trainer (void)
+{
+  g_auto (Ring) r;
+  ring_init (&r, 16);
+  r.cfg.steps = 25;
+  r.cfg.snapshot_every = 10;
+  g_autoptr (NnTrainer) t = nn_trainer_new ();
+  g_autoptr (GError) error = NULL;
+  g_assert_true (nn_trainer_start_gan (t, r.g, r.d, r.ds, &r.cfg, &error));
+  g_assert_no_error (error);
+  g_assert_true (nn_trainer_join (t, &error));
+  g_assert_no_error (error);
+  Seen seen = { 0 };
+  drain (t, &seen);
+  g_assert_cmpint (seen.batches, >=, 1);
+  g_assert_cmpint (seen.snapshots, ==, 3);   /* steps 10, 20 and the end */
+  g_assert_cmpint (seen.with_aux, ==, 3);
+  g_assert_cmpint (seen.finished, ==, 1);
+  g_assert_cmpstr (seen.text, ==, "Finished");
+  g_free (seen.text);
+
+  g_autoptr (NnModel) tg = nn_trainer_dup_model (t);
+  g_autoptr (NnModel) td = nn_trainer_dup_discriminator (t);
+  g_autoptr (NnGan) gan = gan_new (r.g, r.d, r.ds, &r.cfg);
+  NnGanStats st;
+  for (int k = 0; k < r.cfg.steps; k++)
+    g_assert_true (nn_gan_step (gan, &st, &error));
+  g_autoptr (GArray) a = weights_dup (tg), b = weights_dup (nn_gan_get_generator (gan));
+  g_autoptr (GArray) c = weights_dup (td), e = weights_dup (nn_gan_get_discriminator (gan));
+  g_assert_true (weights_equal (a, b));
+  g_assert_true (weights_equal (c, e));
+}
+
+/* A paused start runs nothing; one step runs one generator step; stop ends it. */
+static void
+test_gan_trainer_step_stop (void)
+{
+  g_auto (Ring) r;
+  ring_init (&r, 16);
+  r.cfg.steps = 1000000;
+  r.cfg.start_paused = TRUE;
+  g_autoptr (NnTrainer) t = nn_trainer_new ();
+  g_autoptr (GError) error = NULL;
+  g_assert_true (nn_trainer_start_gan (t, r.g, r.d, r.ds, &r.cfg, &error));
+  nn_trainer_step (t);
+  Seen seen = { 0 };
+  for (int k = 0; k < 2000 && seen.batches == 0; k++)
+    {
+      g_usleep (5000);
+      drain (t, &seen);
+    }
+  g_assert_cmpint (seen.batches, ==, 1);
+  g_assert_cmpint (seen.with_aux, ==, 1);   /* a step is watched: its snapshot */
+  nn_trainer_request_stop (t);
+  g_assert_true (nn_trainer_join (t, &error));
+  drain (t, &seen);
+  g_assert_cmpint (seen.batches, ==, 1);
+  g_assert_cmpstr (seen.text, ==, "Stopped");
+  g_free (seen.text);
+  g_autoptr (NnModel) td = nn_trainer_dup_discriminator (t);
+  g_assert_nonnull (td);
+}
+
+int
+main (int argc, char **argv)
+{
+  nn_init (argc, argv);
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/engine/gan/steps-move-one-model", test_gan_steps_move_one_model);
+  g_test_add_func ("/engine/gan/reproducible", test_gan_reproducible);
+  g_test_add_func ("/engine/gan/finite", test_gan_finite);
+  g_test_add_func ("/engine/gan/refused", test_gan_refused);
+  g_test_add_func ("/engine/gan/trainer", test_gan_trainer);
+  g_test_add_func ("/engine/gan/trainer-step-stop", test_gan_trainer_step_stop);
+  return g_test_run ();
+}
