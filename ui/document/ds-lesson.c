@@ -525,6 +525,22 @@ ds_lesson_load (const char *path,
   return ok ? g_steal_pointer (&lesson) : NULL;
 }
 
+gboolean
+ds_lesson_file_is_lesson (GFile *file)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *path = g_file_get_path (file);
+  JsonNode *root;
+
+  if (!path || !g_str_has_suffix (path, ".json") || !json_parser_load_from_file (parser, path, NULL))
+    return FALSE;
+  root = json_parser_get_root (parser);
+  return root && JSON_NODE_HOLDS_OBJECT (root)
+         && g_strcmp0 (json_object_get_string_member_with_default (json_node_get_object (root),
+                                                                   "format", ""),
+                       "deepscope-lesson") == 0;
+}
+
 void
 ds_lesson_free (DsLesson *self)
 {

@@ -6,7 +6,7 @@
  * malformed files run without a display. */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 #include "nn.h"
 
@@ -55,6 +55,9 @@ typedef struct _DsLesson DsLesson;
  * error, nothing is returned and the message starts "FILE:LINE: ". */
 DsLesson           *ds_lesson_load          (const char *path, GError **error);
 void                ds_lesson_free          (DsLesson *self);
+/* TRUE when file is a local JSON file that says it is a lesson (its
+ * "format"), so that opening it from the command line starts the lesson. */
+gboolean            ds_lesson_file_is_lesson (GFile *file);
 const char         *ds_lesson_get_path      (DsLesson *self);
 const char         *ds_lesson_get_title     (DsLesson *self);
 const char         *ds_lesson_get_chapter   (DsLesson *self);
