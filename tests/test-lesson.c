@@ -66,6 +66,7 @@ static const char good[] = HEAD
   "    { \"do\": \"Grow\", \"check\": { \"layer_param\": { \"layer\": \"hidden\", "
   "\"param\": \"units\", \"at_most\": 64 } } },\n"
   "    { \"do\": \"Run\", \"check\": { \"run_epochs\": { \"at_least\": 2 } } },\n"
+  "    { \"do\": \"Again\", \"check\": { \"run_count\": { \"at_least\": 2 } } },\n"
   "    { \"do\": \"Read\" }\n"
   "  ]\n}\n";
 
@@ -82,14 +83,14 @@ test_good (Fixture      *f,
   g_assert_cmpstr (ds_lesson_get_title (lesson), ==, "T");
   g_assert_cmpstr (ds_lesson_get_model_path (lesson), ==, f->mlp);
   g_assert_null (ds_lesson_get_dataset (lesson));
-  g_assert_cmpuint (ds_lesson_get_n_steps (lesson), ==, 6);
+  g_assert_cmpuint (ds_lesson_get_n_steps (lesson), ==, 7);
   s = ds_lesson_get_step (lesson, 1);
   g_assert_cmpstr (s->todo, ==, "Add Dropout");
   g_assert_cmpstr (s->watch, ==, "w");
   g_assert_cmpint (s->check->kind, ==, DS_CHECK_MODEL_HAS_LAYER);
   g_assert_cmpstr (s->check->layer, ==, "hidden");
   g_assert_cmpstr (ds_lesson_get_step (lesson, 0)->show_me, ==, "build:palette");
-  g_assert_null (ds_lesson_get_step (lesson, 5)->check);
+  g_assert_null (ds_lesson_get_step (lesson, 6)->check);
 }
 
 /* Each malformed file: its error code and the line the message names. */
@@ -134,6 +135,8 @@ static const Bad bad_files[] = {
   { HEAD "  \"steps\": [\n    { \"do\": \"x\", \"chek\": {} }\n  ]\n}",
     DS_LESSON_ERROR_INVALID, 7, "chek" },
   { HEAD "  \"steps\": [\n    { \"do\": 3 }\n  ]\n}", DS_LESSON_ERROR_INVALID, 7, "text" },
+  { HEAD "  \"steps\": [\n    { \"do\": \"x\", \"check\": { \"run_count\": { \"at_most\": 2 } } }\n"
+    "  ]\n}", DS_LESSON_ERROR_INVALID, 7, "run_count has an unknown field \"at_most\"" },
   { HEAD "  \"steps\": [\n    { \"do\": \"x\", \"check\": { \"view\": \"build\",\n"
     "      \"run_epochs\": { \"at_least\": 1 } } }\n  ]\n}", DS_LESSON_ERROR_INVALID, 7,
     "one condition" },
@@ -196,6 +199,8 @@ fake_metric (const char *key,
     *best = 0.86;
   else if (g_str_equal (key, "epochs"))
     *best = 1;
+  else if (g_str_equal (key, "runs"))
+    *best = GPOINTER_TO_INT (data);
   else
     return FALSE;
   return TRUE;
@@ -232,8 +237,12 @@ test_checks (Fixture      *f,
   g_assert_false (ds_lesson_check_holds (ds_lesson_get_step (lesson, 2)->check, &state));
   g_assert_false (ds_lesson_check_holds (ds_lesson_get_step (lesson, 4)->check, &state));
   state.metric = fake_metric;
+  state.metric_data = GINT_TO_POINTER (1);
   g_assert_true (ds_lesson_check_holds (ds_lesson_get_step (lesson, 2)->check, &state));
   g_assert_false (ds_lesson_check_holds (ds_lesson_get_step (lesson, 4)->check, &state));
+  g_assert_false (ds_lesson_check_holds (ds_lesson_get_step (lesson, 5)->check, &state));
+  state.metric_data = GINT_TO_POINTER (2);
+  g_assert_true (ds_lesson_check_holds (ds_lesson_get_step (lesson, 5)->check, &state));
 
   /* hidden's units: 512, then 64 (at most 64: a smaller model). */
   g_assert_false (ds_lesson_check_holds (ds_lesson_get_step (lesson, 3)->check, &state));

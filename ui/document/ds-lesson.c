@@ -280,19 +280,21 @@ read_run_metric (Reader        *r,
   return TRUE;
 }
 
+/* run_epochs and run_count: {"at_least": N}. */
 static gboolean
-read_run_epochs (Reader        *r,
+read_run_count_or_epochs (Reader        *r,
                  JsonObject    *o,
                  DsLessonCheck *c,
                  GError       **error)
 {
   static const char *const known[] = { "at_least", NULL };
+  const char *where = c->kind == DS_CHECK_RUN_EPOCHS ? "run_epochs" : "run_count";
 
-  if (!check_members (r, o, known, "run_epochs", error)
+  if (!check_members (r, o, known, where, error)
       || !get_number (r, o, "at_least", &c->has_at_least, &c->at_least, error))
     return FALSE;
   if (!c->has_at_least)
-    return fail (r, o, DS_LESSON_ERROR_MISSING, error, "run_epochs needs \"at_least\"");
+    return fail (r, o, DS_LESSON_ERROR_MISSING, error, "%s needs \"at_least\"", where);
   return TRUE;
 }
 
@@ -339,7 +341,8 @@ read_check (Reader     *r,
     }
   if (!JSON_NODE_HOLDS_OBJECT (node)
       && (g_str_equal (cond, "model_has_layer") || g_str_equal (cond, "layer_param")
-          || g_str_equal (cond, "run_metric") || g_str_equal (cond, "run_epochs")))
+          || g_str_equal (cond, "run_metric") || g_str_equal (cond, "run_epochs")
+          || g_str_equal (cond, "run_count")))
     {
       fail (r, o, DS_LESSON_ERROR_INVALID, error, "\"%s\" must be an object", cond);
       return NULL;
@@ -352,11 +355,13 @@ read_check (Reader     *r,
   else if (g_str_equal (cond, "run_metric"))
     c->kind = DS_CHECK_RUN_METRIC, ok = read_run_metric (r, args, c, error);
   else if (g_str_equal (cond, "run_epochs"))
-    c->kind = DS_CHECK_RUN_EPOCHS, ok = read_run_epochs (r, args, c, error);
+    c->kind = DS_CHECK_RUN_EPOCHS, ok = read_run_count_or_epochs (r, args, c, error);
+  else if (g_str_equal (cond, "run_count"))
+    c->kind = DS_CHECK_RUN_COUNT, ok = read_run_count_or_epochs (r, args, c, error);
   else
     ok = fail (r, o, DS_LESSON_ERROR_CONDITION, error,
                "unknown condition \"%s\" (model_has_layer, layer_param, run_metric, "
-               "run_epochs, view)", cond);
+               "run_epochs, run_count, view)", cond);
   return ok ? g_steal_pointer (&c) : NULL;
 }
 
@@ -682,6 +687,9 @@ ds_lesson_check_holds (const DsLessonCheck *check,
              && in_bounds (check, best);
     case DS_CHECK_RUN_EPOCHS:
       return state->metric && state->metric ("epochs", &best, state->metric_data)
+             && in_bounds (check, best);
+    case DS_CHECK_RUN_COUNT:
+      return state->metric && state->metric ("runs", &best, state->metric_data)
              && in_bounds (check, best);
     case DS_CHECK_VIEW:
       return g_strcmp0 (state->view, check->name) == 0;

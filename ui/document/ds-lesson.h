@@ -28,6 +28,7 @@ typedef enum {
   DS_CHECK_LAYER_PARAM,          /* layer `layer`'s `param` compares with a number */
   DS_CHECK_RUN_METRIC,           /* a run's best `name` is at least / at most */
   DS_CHECK_RUN_EPOCHS,           /* a run has finished at least `at_least` epochs */
+  DS_CHECK_RUN_COUNT,            /* the document has at least `at_least` runs */
   DS_CHECK_VIEW,                 /* the view shown is `view` */
 } DsCheckKind;
 
@@ -74,9 +75,9 @@ const DsLessonStep *ds_lesson_get_step      (DsLesson *self, guint i);
  * errors appended to errors (may be NULL) as strings. */
 GPtrArray          *ds_lesson_load_dir      (const char *dir, GPtrArray *errors);
 
-/* The best value of history key `key` over the document's runs, or for
- * key "epochs" the most epochs a run has finished; FALSE when no run has
- * it. */
+/* The best value of history key `key` over the document's runs; for key
+ * "epochs" the most epochs a run has finished, for "runs" the number of
+ * runs. FALSE when no run has it. */
 typedef gboolean (*DsLessonMetricFunc) (const char *key, double *best, gpointer data);
 
 typedef struct {

@@ -31,7 +31,7 @@ enum { SHOW_ME, CLOSE, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 /* The best value of key over the document's runs ("epochs": the most
- * epochs finished). */
+ * epochs finished; "runs": how many there are). */
 static gboolean
 runs_metric (const char *key,
              double     *best,
@@ -42,6 +42,11 @@ runs_metric (const char *key,
   gboolean maximize = epochs || ds_metric_key_maximizes (key);
   gboolean found = FALSE;
 
+  if (g_str_equal (key, "runs"))
+    {
+      *best = g_list_model_get_n_items (runs);
+      return *best > 0;
+    }
   for (guint i = 0; i < g_list_model_get_n_items (runs); i++)
     {
       g_autoptr(DsTrainingRun) run = g_list_model_get_item (runs, i);
