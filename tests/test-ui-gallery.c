@@ -19,20 +19,6 @@
 #include "test-util.h"
 #include "ui-test-util.h"
 
-static guint
-count_json (const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-  guint n = 0;
-
-  g_assert_nonnull (d);
-  while ((name = g_dir_read_name (d)))
-    if (g_str_has_suffix (name, ".json"))
-      n++;
-  return n;
-}
-
 static gboolean
 is_hidden (gpointer widget)
 {
@@ -58,7 +44,7 @@ test_open_every_sample (void)
   gallery = ds_window_show_samples (window);
   n = ds_sample_gallery_get_n_samples (DS_SAMPLE_GALLERY (gallery));
   g_assert_cmpuint (n, >, 0);
-  g_assert_cmpuint (n, ==, count_json (dir));
+  g_assert_cmpuint (n, ==, ui_count_files (dir, ".json"));
   /* Reading every sample takes a while: one gallery serves all the opens
    * (activating a sample closes it; the object stays ours). */
   g_object_ref (gallery);

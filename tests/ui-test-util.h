@@ -59,6 +59,21 @@ ui_wait_for (UiCond   cond,
   return cond (data);
 }
 
+/* Files in dir whose names end in suffix. */
+static inline guint
+ui_count_files (const char *dir,
+                const char *suffix)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  g_assert_nonnull (d);
+  while ((name = g_dir_read_name (d)))
+    n += g_str_has_suffix (name, suffix) ? 1 : 0;
+  return n;
+}
+
 /* ---- leaks ---------------------------------------------------------------- */
 
 /* Objects watched through weak pointers until they are finalized. */

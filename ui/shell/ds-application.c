@@ -13,6 +13,7 @@
 #include "ds-resources.h"
 #include "ds-jobs.h"
 #include "ds-util.h"
+#include "ds-lesson.h"
 #include "ds-window.h"
 
 struct _DsApplication
@@ -250,7 +251,10 @@ ds_application_open (GApplication  *app,
       else
         window = new_window (self);
       present_first (self, window);
-      ds_window_open (window, files[i]);
+      if (ds_lesson_file_is_lesson (files[i]))
+        ds_window_open_lesson (window, g_file_peek_path (files[i]));
+      else
+        ds_window_open (window, files[i]);
     }
 }
 

@@ -11,6 +11,8 @@
 #include "ds-data-view.h"
 #include "ds-generate-view.h"
 #include "ds-inspect-view.h"
+#include "ds-lesson-library.h"
+#include "ds-lesson-panel.h"
 #include "ds-sample-gallery.h"
 #include "ds-train-view.h"
 #include "ds-util.h"
@@ -26,6 +28,8 @@ struct _DsWindow
   AdwViewStack         *stack;
   AdwViewSwitcherTitle *switcher_title;
   AdwSplitButton       *open_button;
+  AdwFlap              *lesson_flap;
+  DsLessonPanel        *lesson_panel;    /* the flap's child */
 
   /* Owned */
   DsDocument           *document;
@@ -173,21 +177,29 @@ ds_window_load (DsWindow  *self,
   return TRUE;
 }
 
+/* Never replace unsaved work: what opens goes to a window of its own. */
+static DsWindow *
+window_for_open (DsWindow *self)
+{
+  DsWindow *target;
+
+  if (!ds_document_get_dirty (self->document))
+    return self;
+  target = ds_window_new (gtk_window_get_application (GTK_WINDOW (self)));
+  gtk_window_present (GTK_WINDOW (target));
+  return target;
+}
+
 DsWindow *
 ds_window_open (DsWindow *self,
                 GFile    *file)
 {
   g_autoptr(GError) error = NULL;
-  DsWindow *target = self;
+  DsWindow *target;
 
   g_return_val_if_fail (DS_IS_WINDOW (self), NULL);
 
-  /* Never replace unsaved work: that goes to a window of its own. */
-  if (ds_document_get_dirty (self->document))
-    {
-      target = ds_window_new (gtk_window_get_application (GTK_WINDOW (self)));
-      gtk_window_present (GTK_WINDOW (target));
-    }
+  target = window_for_open (self);
   if (!ds_window_load (target, file, &error))
     {
       g_autofree char *name = g_file_get_basename (file);
@@ -635,6 +647,175 @@ import_action (GSimpleAction *action,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
 }
 
+/* ---- lessons ------------------------------------------------------------- */
+
+static void
+lesson_close_cb (DsWindow *self)
+{
+  adw_flap_set_reveal_flap (self->lesson_flap, FALSE);
+  ds_lesson_panel_take_lesson (self->lesson_panel, NULL);
+}
+
+static void
+lesson_show_me_cb (DsWindow   *self,
+                   const char *target)
+{
+  ds_window_show_me (self, target);
+}
+
+static void
+visible_view_cb (DsWindow *self)
+{
+  ds_lesson_panel_set_view (self->lesson_panel, adw_view_stack_get_visible_child_name (self->stack));
+}
+
+static void
+lessons_init (DsWindow *self)
+{
+  self->lesson_panel = DS_LESSON_PANEL (ds_lesson_panel_new (self->document));
+  adw_flap_set_flap (self->lesson_flap, GTK_WIDGET (self->lesson_panel));
+  g_signal_connect_swapped (self->lesson_panel, "close", G_CALLBACK (lesson_close_cb), self);
+  g_signal_connect_swapped (self->lesson_panel, "show-me", G_CALLBACK (lesson_show_me_cb), self);
+  g_signal_connect_swapped (self->stack, "notify::visible-child-name",
+                            G_CALLBACK (visible_view_cb), self);
+  visible_view_cb (self);
+}
+
+/* The lesson's model (with its dataset when the lesson names one) as a new
+ * unsaved document, and the panel beside the views. */
+static gboolean
+start_lesson (DsWindow  *self,
+              DsLesson  *lesson,
+              GError   **error)
+{
+  NnModel *model = nn_model_load (ds_lesson_get_model_path (lesson), error);
+
+  if (!model)
+    return FALSE;
+  if (ds_lesson_get_dataset (lesson))
+    nn_model_set_dataset (model, ds_lesson_get_dataset (lesson));
+  ds_document_take_model (self->document, model, NULL, FALSE);
+  ds_window_set_visible_view (self, "build");
+  ds_lesson_panel_take_lesson (self->lesson_panel, lesson);
+  adw_flap_set_reveal_flap (self->lesson_flap, TRUE);
+  return TRUE;
+}
+
+DsWindow *
+ds_window_open_lesson (DsWindow   *self,
+                       const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  DsLesson *lesson;
+  DsWindow *target = self;
+
+  g_return_val_if_fail (DS_IS_WINDOW (self), NULL);
+
+  lesson = ds_lesson_load (path, &error);
+  if (lesson)
+    target = window_for_open (self);
+  if (!lesson || !start_lesson (target, lesson, &error))
+    {
+      g_autofree char *name = g_path_get_basename (path);
+      g_autofree char *heading = g_strdup_printf ("Could Not Open the Lesson “%s”", name);
+
+      if (lesson)
+        ds_lesson_free (lesson);
+      show_error_dialog (target, heading, error->message);
+      return NULL;
+    }
+  return target;
+}
+
+GtkWidget *
+ds_window_get_lesson_panel (DsWindow *self)
+{
+  g_return_val_if_fail (DS_IS_WINDOW (self), NULL);
+  return adw_flap_get_reveal_flap (self->lesson_flap) ? GTK_WIDGET (self->lesson_panel) : NULL;
+}
+
+static gboolean
+unhighlight_cb (gpointer data)
+{
+  gtk_widget_remove_css_class (data, "lesson-highlight");
+  g_object_unref (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* The widget of `view` whose builder id (or widget name) is id. */
+static GtkWidget *
+find_control (GtkWidget  *root,
+              const char *id)
+{
+  const char *bid = GTK_IS_BUILDABLE (root) ? gtk_buildable_get_buildable_id (GTK_BUILDABLE (root))
+                                            : NULL;
+
+  if (g_strcmp0 (bid, id) == 0 || g_strcmp0 (gtk_widget_get_name (root), id) == 0)
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_control (c, id);
+
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+GtkWidget *
+ds_window_show_me (DsWindow   *self,
+                   const char *target)
+{
+  g_auto(GStrv) parts = g_strsplit (target, ":", 2);
+  GtkWidget *view, *control;
+
+  g_return_val_if_fail (DS_IS_WINDOW (self), NULL);
+
+  view = parts[0] && parts[1] ? ds_window_get_view (self, parts[0]) : NULL;
+  control = view ? find_control (view, parts[1]) : NULL;
+  if (!control)
+    {
+      g_autofree char *text = g_strdup_printf ("This lesson points at “%s”, which this version "
+                                               "does not have", target);
+      ds_window_add_toast (self, text);
+      return NULL;
+    }
+  ds_window_set_visible_view (self, parts[0]);
+  gtk_widget_add_css_class (control, "lesson-highlight");
+  gtk_widget_grab_focus (control);
+  g_timeout_add_seconds (3, unhighlight_cb, g_object_ref (control));
+  return control;
+}
+
+static void
+lesson_activated_cb (DsLessonLibrary *library,
+                     const char      *path,
+                     DsWindow        *self)
+{
+  if (ds_window_open_lesson (self, path))
+    gtk_window_close (GTK_WINDOW (library));
+}
+
+GtkWidget *
+ds_window_show_lessons (DsWindow *self)
+{
+  GtkWidget *library;
+
+  g_return_val_if_fail (DS_IS_WINDOW (self), NULL);
+  library = ds_lesson_library_new (GTK_WINDOW (self), NULL);
+  g_signal_connect_object (library, "lesson-activated", G_CALLBACK (lesson_activated_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (library));
+  return library;
+}
+
+static void
+lessons_action (GSimpleAction *action,
+                GVariant      *param,
+                gpointer       data)
+{
+  ds_window_show_lessons (data);
+}
+
 static const GActionEntry win_entries[] = {
   { "new", new_action },
   { "open", open_action },
@@ -648,6 +829,7 @@ static const GActionEntry win_entries[] = {
   { "show-view", show_view_action, "s" },
   { "export", export_action },
   { "import-keras", import_action },
+  { "lessons", lessons_action },
 };
 
 /* ---- closing ------------------------------------------------------------- */
@@ -786,6 +968,7 @@ ds_window_class_init (DsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DsWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, DsWindow, switcher_title);
   gtk_widget_class_bind_template_child (widget_class, DsWindow, open_button);
+  gtk_widget_class_bind_template_child (widget_class, DsWindow, lesson_flap);
 }
 
 static void
@@ -815,6 +998,7 @@ ds_window_init (DsWindow *self)
 
   open_menu = G_MENU (adw_split_button_get_menu_model (self->open_button));
   g_menu_append (sample_section, "Open _Sample…", "win.open-sample");
+  g_menu_append (sample_section, "_Lessons…", "win.lessons");
   g_menu_append_section (open_menu, NULL, G_MENU_MODEL (sample_section));
   self->recent_section = g_menu_new ();
   g_menu_append_section (open_menu, "Recent", G_MENU_MODEL (self->recent_section));
@@ -824,6 +1008,7 @@ ds_window_init (DsWindow *self)
   g_signal_connect_swapped (self->document, "notify::title", G_CALLBACK (document_notify_cb), self);
   g_signal_connect_swapped (self->document, "notify::file", G_CALLBACK (document_notify_cb), self);
   g_signal_connect_swapped (self, "notify::is-active", G_CALLBACK (refresh_recent), self);
+  lessons_init (self);
   update_title (self);
 }
 

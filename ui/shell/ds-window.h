@@ -30,6 +30,18 @@ gboolean    ds_window_save_to          (DsWindow *self, GFile *file, GError **er
 void        ds_window_add_toast        (DsWindow *self, const char *message);
 /* Shows the sample gallery and returns it (a DsSampleGallery). */
 GtkWidget  *ds_window_show_samples     (DsWindow *self);
+/* Shows the lesson library and returns it (a DsLessonLibrary). */
+GtkWidget  *ds_window_show_lessons     (DsWindow *self);
+/* Opens a lesson file: its model as a new unsaved document (here, or in a
+ * new window when this one has unsaved work) and its steps in the side
+ * panel. Returns that window, or NULL after showing why it failed. */
+DsWindow   *ds_window_open_lesson      (DsWindow *self, const char *path);
+/* The lesson panel (a DsLessonPanel) while a lesson is open, else NULL. */
+GtkWidget  *ds_window_get_lesson_panel (DsWindow *self);
+/* "view:control": shows the view and highlights the control (its builder
+ * id or widget name) for a few seconds; returns it, or NULL (and a toast)
+ * when there is none. */
+GtkWidget  *ds_window_show_me          (DsWindow *self, const char *target);
 /* Writes the autosave copy now (tests; otherwise on a timer). */
 gboolean    ds_window_autosave_now     (DsWindow *self, GError **error);
 /* Closes without asking (unsaved work is dropped, autosave removed). */

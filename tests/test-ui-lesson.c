@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Lessons in the window: the library lists every lesson file; a lesson
+ * opens its model and the side panel; steps tick as the document and the
+ * view change; "Show me" finds every control the shipped lessons name. */
+#include <glib/gstdio.h>
+
+#include "ds-lesson-library.h"
+#include "ds-lesson-panel.h"
+#include "ds-window-private.h"
+#include "ui-test-util.h"
+
+static DsWindow *
+new_window (void)
+{
+  DsWindow *window = ds_window_new (NULL);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (ui_wait_for (ui_widget_allocated, window, 5000));
+  return window;
+}
+
+/* A lesson on the binary sample whose first steps the test performs: the
+ * Data view, a Dropout after dense_1, then a step the person ticks. */
+static const char lesson_text[] =
+  "{ \"format\": \"deepscope-lesson\", \"title\": \"Test\", \"chapter\": \"0\",\n"
+  "  \"model\": \"MODEL\",\n"
+  "  \"steps\": [\n"
+  "    { \"do\": \"Look at the data\", \"check\": { \"view\": \"data\" } },\n"
+  "    { \"do\": \"Add Dropout\", \"show_me\": \"build:palette\",\n"
+  "      \"check\": { \"model_has_layer\": { \"type\": \"Dropout\", \"after\": \"dense_1\" } } },\n"
+  "    { \"do\": \"Think\" }\n"
+  "  ] }\n";
+
+static void
+insert_dropout (DsDocument *doc)
+{
+  NnModel *m = ds_document_get_model (doc);
+  int dense_1 = nn_model_find_layer (m, "dense_1");
+  int dense_2 = nn_model_find_layer (m, "dense_2");
+  int dropout = nn_model_add_layer (m, "Dropout", NULL, NULL);
+
+  g_assert_cmpint (dropout, >=, 0);
+  nn_model_disconnect (m, dense_2, 0, 0);
+  g_assert_true (nn_model_connect (m, (NnRef) { dense_1, 0, 0 }, dropout, 0, NULL));
+  g_assert_true (nn_model_connect (m, (NnRef) { dropout, 0, 0 }, dense_2, 0, NULL));
+  ds_document_commit (doc, DS_CHANGE_STRUCTURE, "Add Dropout", NULL);
+}
+
+static void
+test_steps_tick (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ui-lesson-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "test.json", NULL);
+  g_autofree char *model = g_build_filename (g_getenv ("DEEPSCOPE_SAMPLES"), "fashion_binary.json",
+                                             NULL);
+  g_autoptr(GString) text = g_string_new (lesson_text);
+  DsWindow *window = new_window ();
+  DsLessonPanel *panel;
+  GtkWidget *palette;
+
+  g_string_replace (text, "MODEL", model, 0);
+  g_assert_true (g_file_set_contents (path, text->str, -1, NULL));
+  g_assert_null (ds_window_get_lesson_panel (window));
+  g_assert_true (ds_window_open_lesson (window, path) == window);
+  panel = DS_LESSON_PANEL (ds_window_get_lesson_panel (window));
+  g_assert_nonnull (panel);
+  g_assert_cmpint (nn_model_get_n_layers (ds_document_get_model (ds_window_get_document (window))),
+                   ==, 5);
+  g_assert_false (ds_lesson_panel_get_step_done (panel, 0));
+  g_assert_false (ds_lesson_panel_get_step_done (panel, 1));
+
+  /* Step 1: the Data view. */
+  ds_window_set_visible_view (window, "data");
+  ui_spin (50);
+  g_assert_true (ds_lesson_panel_get_step_done (panel, 0));
+  g_assert_false (ds_lesson_panel_get_step_done (panel, 1));
+
+  /* Step 2: "Show me" opens the Build view on the palette; the Dropout
+   * edit ticks the step; a tick stays when the view changes back. */
+  palette = ds_window_show_me (window, "build:palette");
+  g_assert_nonnull (palette);
+  g_assert_true (gtk_widget_has_css_class (palette, "lesson-highlight"));
+  ui_spin (50);
+  g_assert_true (gtk_widget_get_mapped (ds_window_get_view (window, "build")));
+  g_assert_false (gtk_widget_get_mapped (ds_window_get_view (window, "data")));
+  insert_dropout (ds_window_get_document (window));
+  g_assert_true (ds_lesson_panel_get_step_done (panel, 1));
+  g_assert_true (ds_lesson_panel_get_step_done (panel, 0));
+  g_assert_false (ds_lesson_panel_get_step_done (panel, 2));
+
+  /* A target that does not exist: a toast, no crash. */
+  g_assert_null (ds_window_show_me (window, "build:no_such_control"));
+  g_assert_nonnull (ds_window_get_last_toast (window));
+
+  g_unlink (path);
+  g_rmdir (dir);
+  ds_window_close_discarding (window);
+  ui_spin (50);
+}
+
+/* The library lists every shipped lesson with no errors; each opens, and
+ * every "Show me" target it names exists. */
+static void
+test_library_and_targets (void)
+{
+  g_autofree char *dir = g_build_filename (g_getenv ("DEEPSCOPE_SAMPLES"), "lessons", NULL);
+  DsWindow *window = new_window ();
+  GtkWidget *library = g_object_ref (ds_window_show_lessons (window));
+  guint n = ds_lesson_library_get_n_lessons (DS_LESSON_LIBRARY (library));
+
+  g_assert_cmpuint (ds_lesson_library_get_n_errors (DS_LESSON_LIBRARY (library)), ==, 0);
+  g_assert_cmpuint (n, ==, ui_count_files (dir, ".json"));
+  g_assert_cmpuint (n, >, 0);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *path = g_strdup (ds_lesson_library_get_path (DS_LESSON_LIBRARY (library), i));
+      DsWindow *target;
+      DsLesson *lesson;
+
+      g_test_message ("lesson %s", path);
+      target = ds_window_open_lesson (window, path);
+      g_assert_true (target == window);
+      lesson = ds_lesson_panel_get_lesson (DS_LESSON_PANEL (ds_window_get_lesson_panel (window)));
+      g_assert_cmpstr (ds_lesson_get_path (lesson), ==, path);
+      for (guint s = 0; s < ds_lesson_get_n_steps (lesson); s++)
+        if (ds_lesson_get_step (lesson, s)->show_me)
+          g_assert_nonnull (ds_window_show_me (window, ds_lesson_get_step (lesson, s)->show_me));
+      ui_spin (20);
+    }
+  /* Activating a row opens its lesson and closes the library. */
+  ds_lesson_library_activate (DS_LESSON_LIBRARY (library), 0);
+  ui_spin (50);
+  g_assert_false (gtk_widget_get_visible (library));
+  g_object_unref (library);
+  ds_window_close_discarding (window);
+  ui_spin (50);
+}
+
+int
+main (int argc, char *argv[])
+{
+  ui_test_init (&argc, &argv);
+  g_test_add_func ("/ui/lesson/steps-tick", test_steps_tick);
+  g_test_add_func ("/ui/lesson/library-and-targets", test_library_and_targets);
+  return g_test_run ();
+}

@@ -1,0 +1,705 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "deepscope"
+
+#include <string.h>
+
+#include <json-glib/json-glib.h>
+
+#include "ds-lesson.h"
+
+G_DEFINE_QUARK (ds-lesson-error-quark, ds_lesson_error)
+
+struct _DsLesson
+{
+  char      *path;
+  char      *title;
+  char      *chapter;
+  char      *summary;
+  char      *model_path;
+  char      *dataset;
+  GPtrArray *steps;              /* DsLessonStep */
+};
+
+static const char *const view_names[] = { "data", "build", "train", "inspect", "generate", NULL };
+
+/* While a file is read: where each object starts, for errors with lines. */
+typedef struct
+{
+  const char *path;
+  GArray     *open_lines;        /* lines of the objects not closed yet */
+  GHashTable *object_lines;      /* JsonObject* -> line of its "{" */
+  const NnModel *model;          /* NULL until the model has loaded */
+} Reader;
+
+static void
+object_start_cb (JsonParser *parser,
+                 Reader     *r)
+{
+  guint line = json_parser_get_current_line (parser);
+
+  g_array_append_val (r->open_lines, line);
+}
+
+static void
+object_end_cb (JsonParser *parser,
+               JsonObject *object,
+               Reader     *r)
+{
+  guint line;
+
+  g_assert (r->open_lines->len > 0);
+  line = g_array_index (r->open_lines, guint, r->open_lines->len - 1);
+  g_array_set_size (r->open_lines, r->open_lines->len - 1);
+  g_hash_table_insert (r->object_lines, json_object_ref (object), GUINT_TO_POINTER (line));
+}
+
+static guint
+line_of (Reader     *r,
+         JsonObject *o)
+{
+  return GPOINTER_TO_UINT (g_hash_table_lookup (r->object_lines, o));
+}
+
+static gboolean G_GNUC_PRINTF (5, 6)
+fail (Reader        *r,
+      JsonObject    *o,
+      DsLessonError  code,
+      GError       **error,
+      const char    *format,
+      ...)
+{
+  g_autofree char *what = NULL;
+  va_list args;
+
+  va_start (args, format);
+  what = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (error, DS_LESSON_ERROR, code, "%s:%u: %s", r->path, line_of (r, o), what);
+  return FALSE;
+}
+
+/* Member `key` of o as a string: NULL (no error) when absent and optional. */
+static gboolean
+get_string (Reader      *r,
+            JsonObject  *o,
+            const char  *key,
+            gboolean     required,
+            char       **out,
+            GError     **error)
+{
+  JsonNode *node = json_object_get_member (o, key);
+
+  *out = NULL;
+  if (!node)
+    {
+      if (required)
+        return fail (r, o, DS_LESSON_ERROR_MISSING, error, "\"%s\" is missing", key);
+      return TRUE;
+    }
+  if (json_node_get_value_type (node) != G_TYPE_STRING)
+    return fail (r, o, DS_LESSON_ERROR_INVALID, error, "\"%s\" must be a text", key);
+  if (required && !*json_node_get_string (node))
+    return fail (r, o, DS_LESSON_ERROR_MISSING, error, "\"%s\" is empty", key);
+  *out = g_strdup (json_node_get_string (node));
+  return TRUE;
+}
+
+static gboolean
+get_number (Reader     *r,
+            JsonObject *o,
+            const char *key,
+            gboolean   *has,
+            double     *out,
+            GError    **error)
+{
+  JsonNode *node = json_object_get_member (o, key);
+  GType t;
+
+  *has = FALSE;
+  if (!node)
+    return TRUE;
+  t = json_node_get_value_type (node);
+  if (t != G_TYPE_DOUBLE && t != G_TYPE_INT64)
+    return fail (r, o, DS_LESSON_ERROR_INVALID, error, "\"%s\" must be a number", key);
+  *has = TRUE;
+  *out = json_node_get_double (node);
+  return TRUE;
+}
+
+/* Members of o other than those in `known` are a mistake (a misspelt key
+ * would otherwise be a check that never runs). */
+static gboolean
+check_members (Reader            *r,
+               JsonObject        *o,
+               const char *const *known,
+               const char        *where,
+               GError           **error)
+{
+  g_autoptr(GList) members = json_object_get_members (o);
+
+  for (GList *l = members; l; l = l->next)
+    if (!g_strv_contains (known, l->data))
+      return fail (r, o, DS_LESSON_ERROR_INVALID, error, "%s has an unknown field \"%s\"",
+                   where, (const char *) l->data);
+  return TRUE;
+}
+
+static void
+check_free (DsLessonCheck *c)
+{
+  if (!c)
+    return;
+  g_free (c->type);
+  g_free (c->layer);
+  g_free (c->name);
+  g_free (c);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsLessonCheck, check_free)
+
+static void
+step_free (gpointer data)
+{
+  DsLessonStep *s = data;
+
+  g_free (s->todo);
+  g_free (s->watch);
+  g_free (s->why);
+  g_free (s->show_me);
+  check_free (s->check);
+  g_free (s);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsLessonStep, step_free)
+
+static gboolean
+layer_exists (Reader     *r,
+              JsonObject *o,
+              const char *layer,
+              GError    **error)
+{
+  if (nn_model_find_layer (r->model, layer) < 0)
+    return fail (r, o, DS_LESSON_ERROR_REFERENCE, error,
+                 "the model has no layer \"%s\"", layer);
+  return TRUE;
+}
+
+static gboolean
+read_has_layer (Reader        *r,
+                JsonObject    *o,
+                DsLessonCheck *c,
+                GError       **error)
+{
+  static const char *const known[] = { "type", "after", NULL };
+
+  if (!check_members (r, o, known, "model_has_layer", error)
+      || !get_string (r, o, "type", TRUE, &c->type, error)
+      || !get_string (r, o, "after", FALSE, &c->layer, error))
+    return FALSE;
+  if (!nn_layer_type_lookup (c->type))
+    return fail (r, o, DS_LESSON_ERROR_REFERENCE, error, "there is no layer type \"%s\"", c->type);
+  return !c->layer || layer_exists (r, o, c->layer, error);
+}
+
+static gboolean
+has_param (const NnLayerType *t,
+           const char        *name)
+{
+  for (guint i = 0; i < nn_layer_type_get_n_params (t); i++)
+    if (g_str_equal (nn_layer_type_get_param (t, i)->name, name))
+      return TRUE;
+  return FALSE;
+}
+
+/* at_least and/or at_most: at least one of them. */
+static gboolean
+read_bounds (Reader        *r,
+             JsonObject    *o,
+             DsLessonCheck *c,
+             const char    *where,
+             GError       **error)
+{
+  if (!get_number (r, o, "at_least", &c->has_at_least, &c->at_least, error)
+      || !get_number (r, o, "at_most", &c->has_at_most, &c->at_most, error))
+    return FALSE;
+  if (!c->has_at_least && !c->has_at_most)
+    return fail (r, o, DS_LESSON_ERROR_MISSING, error,
+                 "%s needs \"at_least\" or \"at_most\"", where);
+  return TRUE;
+}
+
+static gboolean
+read_layer_param (Reader        *r,
+                  JsonObject    *o,
+                  DsLessonCheck *c,
+                  GError       **error)
+{
+  static const char *const known[] = { "layer", "param", "at_least", "at_most", NULL };
+  int layer;
+
+  if (!check_members (r, o, known, "layer_param", error)
+      || !get_string (r, o, "layer", TRUE, &c->layer, error)
+      || !get_string (r, o, "param", TRUE, &c->name, error)
+      || !read_bounds (r, o, c, "layer_param", error)
+      || !layer_exists (r, o, c->layer, error))
+    return FALSE;
+  layer = nn_model_find_layer (r->model, c->layer);
+  if (!has_param (nn_model_layer_get_type (r->model, layer), c->name))
+    return fail (r, o, DS_LESSON_ERROR_REFERENCE, error, "layer \"%s\" has no parameter \"%s\"",
+                 c->layer, c->name);
+  return TRUE;
+}
+
+/* "loss", "accuracy", "mae", … with or without "val_". */
+static gboolean
+is_metric_key (const char *key)
+{
+  NnMetric m;
+
+  if (g_str_has_prefix (key, "val_"))
+    key += 4;
+  return g_str_equal (key, "loss") || nn_metric_parse (key, &m);
+}
+
+static gboolean
+read_run_metric (Reader        *r,
+                 JsonObject    *o,
+                 DsLessonCheck *c,
+                 GError       **error)
+{
+  static const char *const known[] = { "name", "at_least", "at_most", NULL };
+
+  if (!check_members (r, o, known, "run_metric", error)
+      || !get_string (r, o, "name", TRUE, &c->name, error)
+      || !read_bounds (r, o, c, "run_metric", error))
+    return FALSE;
+  if (!is_metric_key (c->name))
+    return fail (r, o, DS_LESSON_ERROR_REFERENCE, error,
+                 "\"%s\" is not a metric a run records (loss, accuracy, mae, mse, "
+                 "or one of them after val_)", c->name);
+  return TRUE;
+}
+
+/* run_epochs and run_count: {"at_least": N}. */
+static gboolean
+read_run_count_or_epochs (Reader        *r,
+                 JsonObject    *o,
+                 DsLessonCheck *c,
+                 GError       **error)
+{
+  static const char *const known[] = { "at_least", NULL };
+  const char *where = c->kind == DS_CHECK_RUN_EPOCHS ? "run_epochs" : "run_count";
+
+  if (!check_members (r, o, known, where, error)
+      || !get_number (r, o, "at_least", &c->has_at_least, &c->at_least, error))
+    return FALSE;
+  if (!c->has_at_least)
+    return fail (r, o, DS_LESSON_ERROR_MISSING, error, "%s needs \"at_least\"", where);
+  return TRUE;
+}
+
+static gboolean
+read_view (Reader        *r,
+           JsonObject    *o,
+           JsonNode      *node,
+           DsLessonCheck *c,
+           GError       **error)
+{
+  if (json_node_get_value_type (node) != G_TYPE_STRING)
+    return fail (r, o, DS_LESSON_ERROR_INVALID, error, "\"view\" must be a view's name");
+  c->name = g_strdup (json_node_get_string (node));
+  if (!ds_lesson_is_view_name (c->name))
+    return fail (r, o, DS_LESSON_ERROR_REFERENCE, error,
+                 "there is no view \"%s\" (data, build, train, inspect, generate)", c->name);
+  return TRUE;
+}
+
+/* A check object holds exactly one condition. */
+static DsLessonCheck *
+read_check (Reader     *r,
+            JsonObject *o,
+            GError    **error)
+{
+  g_autoptr(DsLessonCheck) c = g_new0 (DsLessonCheck, 1);
+  g_autoptr(GList) members = json_object_get_members (o);
+  const char *cond;
+  JsonNode *node;
+  JsonObject *args;
+  gboolean ok;
+
+  if (g_list_length (members) != 1)
+    {
+      fail (r, o, DS_LESSON_ERROR_INVALID, error, "a check holds exactly one condition");
+      return NULL;
+    }
+  cond = members->data;
+  node = json_object_get_member (o, cond);
+  if (g_str_equal (cond, "view"))
+    {
+      c->kind = DS_CHECK_VIEW;
+      return read_view (r, o, node, c, error) ? g_steal_pointer (&c) : NULL;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (node)
+      && (g_str_equal (cond, "model_has_layer") || g_str_equal (cond, "layer_param")
+          || g_str_equal (cond, "run_metric") || g_str_equal (cond, "run_epochs")
+          || g_str_equal (cond, "run_count")))
+    {
+      fail (r, o, DS_LESSON_ERROR_INVALID, error, "\"%s\" must be an object", cond);
+      return NULL;
+    }
+  args = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+  if (g_str_equal (cond, "model_has_layer"))
+    c->kind = DS_CHECK_MODEL_HAS_LAYER, ok = read_has_layer (r, args, c, error);
+  else if (g_str_equal (cond, "layer_param"))
+    c->kind = DS_CHECK_LAYER_PARAM, ok = read_layer_param (r, args, c, error);
+  else if (g_str_equal (cond, "run_metric"))
+    c->kind = DS_CHECK_RUN_METRIC, ok = read_run_metric (r, args, c, error);
+  else if (g_str_equal (cond, "run_epochs"))
+    c->kind = DS_CHECK_RUN_EPOCHS, ok = read_run_count_or_epochs (r, args, c, error);
+  else if (g_str_equal (cond, "run_count"))
+    c->kind = DS_CHECK_RUN_COUNT, ok = read_run_count_or_epochs (r, args, c, error);
+  else
+    ok = fail (r, o, DS_LESSON_ERROR_CONDITION, error,
+               "unknown condition \"%s\" (model_has_layer, layer_param, run_metric, "
+               "run_epochs, run_count, view)", cond);
+  return ok ? g_steal_pointer (&c) : NULL;
+}
+
+/* "view:control": the view must exist; the control is looked up by the
+ * window when the person asks. */
+static gboolean
+check_show_me (Reader     *r,
+               JsonObject *o,
+               const char *target,
+               GError    **error)
+{
+  const char *colon = strchr (target, ':');
+  g_autofree char *view = colon ? g_strndup (target, colon - target) : NULL;
+
+  if (!colon || !colon[1] || !ds_lesson_is_view_name (view))
+    return fail (r, o, DS_LESSON_ERROR_REFERENCE, error,
+                 "\"show_me\" must be \"VIEW:CONTROL\" with a view among data, build, train, "
+                 "inspect, generate (not \"%s\")", target);
+  return TRUE;
+}
+
+static DsLessonStep *
+read_step (Reader     *r,
+           JsonNode   *node,
+           guint       i,
+           GError    **error)
+{
+  static const char *const known[] = { "do", "watch", "why", "check", "show_me", NULL };
+  g_autoptr(DsLessonStep) s = g_new0 (DsLessonStep, 1);
+  g_autofree char *where = g_strdup_printf ("step %u", i + 1);
+  JsonObject *o;
+  JsonNode *check;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, DS_LESSON_ERROR, DS_LESSON_ERROR_INVALID,
+                   "%s: step %u is not an object", r->path, i + 1);
+      return NULL;
+    }
+  o = json_node_get_object (node);
+  if (!check_members (r, o, known, where, error)
+      || !get_string (r, o, "do", TRUE, &s->todo, error)
+      || !get_string (r, o, "watch", FALSE, &s->watch, error)
+      || !get_string (r, o, "why", FALSE, &s->why, error)
+      || !get_string (r, o, "show_me", FALSE, &s->show_me, error)
+      || (s->show_me && !check_show_me (r, o, s->show_me, error)))
+    return NULL;
+  check = json_object_get_member (o, "check");
+  if (check && !JSON_NODE_HOLDS_OBJECT (check))
+    {
+      fail (r, o, DS_LESSON_ERROR_INVALID, error, "the \"check\" of %s must be an object", where);
+      return NULL;
+    }
+  if (check && !(s->check = read_check (r, json_node_get_object (check), error)))
+    return NULL;
+  return g_steal_pointer (&s);
+}
+
+static gboolean
+read_model (Reader     *r,
+            JsonObject *root,
+            DsLesson   *lesson,
+            NnModel   **model,
+            GError    **error)
+{
+  g_autofree char *rel = NULL;
+  g_autofree char *dir = g_path_get_dirname (r->path);
+  g_autoptr(GError) local = NULL;
+
+  if (!get_string (r, root, "model", TRUE, &rel, error))
+    return FALSE;
+  lesson->model_path = g_path_is_absolute (rel) ? g_strdup (rel)
+                                                : g_canonicalize_filename (rel, dir);
+  *model = nn_model_load (lesson->model_path, &local);
+  if (!*model)
+    return fail (r, root, DS_LESSON_ERROR_REFERENCE, error, "its model %s does not load: %s",
+                 rel, local->message);
+  r->model = *model;
+  return TRUE;
+}
+
+static gboolean
+read_lesson (Reader     *r,
+             JsonNode   *root_node,
+             DsLesson   *lesson,
+             GError    **error)
+{
+  static const char *const known[] = { "format", "title", "chapter", "summary", "model",
+                                       "dataset", "steps", NULL };
+  g_autoptr(NnModel) model = NULL;
+  g_autofree char *format = NULL;
+  JsonObject *root;
+  JsonNode *steps;
+
+  if (!JSON_NODE_HOLDS_OBJECT (root_node))
+    {
+      g_set_error (error, DS_LESSON_ERROR, DS_LESSON_ERROR_PARSE,
+                   "%s:1: a lesson is a JSON object", r->path);
+      return FALSE;
+    }
+  root = json_node_get_object (root_node);
+  if (!check_members (r, root, known, "the lesson", error)
+      || !get_string (r, root, "format", TRUE, &format, error))
+    return FALSE;
+  if (!g_str_equal (format, "deepscope-lesson"))
+    return fail (r, root, DS_LESSON_ERROR_PARSE, error,
+                 "\"format\" is \"%s\", not \"deepscope-lesson\"", format);
+  if (!get_string (r, root, "title", TRUE, &lesson->title, error)
+      || !get_string (r, root, "chapter", TRUE, &lesson->chapter, error)
+      || !get_string (r, root, "summary", FALSE, &lesson->summary, error)
+      || !get_string (r, root, "dataset", FALSE, &lesson->dataset, error)
+      || !read_model (r, root, lesson, &model, error))
+    return FALSE;
+  steps = json_object_get_member (root, "steps");
+  if (!steps || !JSON_NODE_HOLDS_ARRAY (steps)
+      || json_array_get_length (json_node_get_array (steps)) == 0)
+    return fail (r, root, DS_LESSON_ERROR_MISSING, error, "\"steps\" must be a non-empty list");
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (steps)); i++)
+    {
+      DsLessonStep *s = read_step (r, json_array_get_element (json_node_get_array (steps), i),
+                                   i, error);
+      if (!s)
+        return FALSE;
+      g_ptr_array_add (lesson->steps, s);
+    }
+  return TRUE;
+}
+
+DsLesson *
+ds_lesson_load (const char *path,
+                GError    **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(DsLesson) lesson = g_new0 (DsLesson, 1);
+  g_autoptr(GError) local = NULL;
+  Reader r = { path, g_array_new (FALSE, FALSE, sizeof (guint)),
+               g_hash_table_new_full (NULL, NULL, (GDestroyNotify) json_object_unref, NULL),
+               NULL };
+  gboolean ok;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  lesson->path = g_strdup (path);
+  lesson->steps = g_ptr_array_new_with_free_func (step_free);
+  g_signal_connect (parser, "object-start", G_CALLBACK (object_start_cb), &r);
+  g_signal_connect (parser, "object-end", G_CALLBACK (object_end_cb), &r);
+  if (!json_parser_load_from_file (parser, path, &local))
+    {
+      /* json-glib names the file and line ("FILE:3:14: …") when it can. */
+      if (g_str_has_prefix (local->message, path))
+        g_set_error_literal (error, DS_LESSON_ERROR, DS_LESSON_ERROR_PARSE, local->message);
+      else
+        g_set_error (error, DS_LESSON_ERROR, DS_LESSON_ERROR_PARSE, "%s:1: %s", path,
+                     local->message);
+      ok = FALSE;
+    }
+  else if (!json_parser_get_root (parser))
+    {
+      g_set_error (error, DS_LESSON_ERROR, DS_LESSON_ERROR_PARSE, "%s:1: the file is empty", path);
+      ok = FALSE;
+    }
+  else
+    ok = read_lesson (&r, json_parser_get_root (parser), lesson, error);
+  g_array_unref (r.open_lines);
+  g_hash_table_unref (r.object_lines);
+  return ok ? g_steal_pointer (&lesson) : NULL;
+}
+
+gboolean
+ds_lesson_file_is_lesson (GFile *file)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *path = g_file_get_path (file);
+  JsonNode *root;
+
+  if (!path || !g_str_has_suffix (path, ".json") || !json_parser_load_from_file (parser, path, NULL))
+    return FALSE;
+  root = json_parser_get_root (parser);
+  return root && JSON_NODE_HOLDS_OBJECT (root)
+         && g_strcmp0 (json_object_get_string_member_with_default (json_node_get_object (root),
+                                                                   "format", ""),
+                       "deepscope-lesson") == 0;
+}
+
+void
+ds_lesson_free (DsLesson *self)
+{
+  if (!self)
+    return;
+  g_free (self->path);
+  g_free (self->title);
+  g_free (self->chapter);
+  g_free (self->summary);
+  g_free (self->model_path);
+  g_free (self->dataset);
+  g_clear_pointer (&self->steps, g_ptr_array_unref);
+  g_free (self);
+}
+
+const char *ds_lesson_get_path (DsLesson *self) { return self->path; }
+const char *ds_lesson_get_title (DsLesson *self) { return self->title; }
+const char *ds_lesson_get_chapter (DsLesson *self) { return self->chapter; }
+const char *ds_lesson_get_summary (DsLesson *self) { return self->summary; }
+const char *ds_lesson_get_model_path (DsLesson *self) { return self->model_path; }
+const char *ds_lesson_get_dataset (DsLesson *self) { return self->dataset; }
+guint ds_lesson_get_n_steps (DsLesson *self) { return self->steps->len; }
+
+const DsLessonStep *
+ds_lesson_get_step (DsLesson *self,
+                    guint     i)
+{
+  g_return_val_if_fail (i < self->steps->len, NULL);
+  return g_ptr_array_index (self->steps, i);
+}
+
+static int
+lesson_compare (gconstpointer a,
+                gconstpointer b)
+{
+  DsLesson *x = *(DsLesson **) a, *y = *(DsLesson **) b;
+  int c = g_strcmp0 (x->chapter, y->chapter);
+
+  return c ? c : g_strcmp0 (x->path, y->path);
+}
+
+GPtrArray *
+ds_lesson_load_dir (const char *dir,
+                    GPtrArray  *errors)
+{
+  GPtrArray *lessons = g_ptr_array_new_with_free_func ((GDestroyNotify) ds_lesson_free);
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d && (name = g_dir_read_name (d)))
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autoptr(GError) error = NULL;
+      DsLesson *lesson;
+
+      if (!g_str_has_suffix (name, ".json"))
+        continue;
+      lesson = ds_lesson_load (path, &error);
+      if (lesson)
+        g_ptr_array_add (lessons, lesson);
+      else if (errors)
+        g_ptr_array_add (errors, g_strdup (error->message));
+    }
+  g_ptr_array_sort (lessons, lesson_compare);
+  return lessons;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Checks                                                                   */
+/* ------------------------------------------------------------------------ */
+
+static gboolean
+in_bounds (const DsLessonCheck *c,
+           double               v)
+{
+  return (!c->has_at_least || v >= c->at_least) && (!c->has_at_most || v <= c->at_most);
+}
+
+/* A layer of c->type, fed (first input of its first call) by c->layer
+ * when that is set. */
+static gboolean
+model_has_layer (const DsLessonCheck *c,
+                 const NnModel       *m)
+{
+  int after = c->layer ? nn_model_find_layer (m, c->layer) : -1;
+
+  if (c->layer && after < 0)
+    return FALSE;
+  for (int i = 0; i < nn_model_get_n_layers (m); i++)
+    {
+      if (!g_str_equal (nn_layer_type_get_name (nn_model_layer_get_type (m, i)), c->type))
+        continue;
+      if (!c->layer)
+        return TRUE;
+      if (nn_model_layer_get_n_calls (m, i) > 0 && nn_model_call_get_n_inputs (m, i, 0) > 0
+          && nn_model_call_get_input (m, i, 0, 0).layer == after)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+layer_param_holds (const DsLessonCheck *c,
+                   const NnModel       *m)
+{
+  int layer = nn_model_find_layer (m, c->layer);
+  const NnValue *v = layer >= 0 ? nn_model_layer_get_param (m, layer, c->name) : NULL;
+
+  if (!v)
+    return FALSE;
+  switch (v->type)
+    {
+    case NN_PARAM_INT:
+    case NN_PARAM_BOOL:
+      return in_bounds (c, v->i);
+    case NN_PARAM_FLOAT:
+      return in_bounds (c, v->f);
+    default:
+      return FALSE;
+    }
+}
+
+gboolean
+ds_lesson_check_holds (const DsLessonCheck *check,
+                       const DsLessonState *state)
+{
+  double best;
+
+  g_return_val_if_fail (check != NULL && state != NULL, FALSE);
+
+  switch (check->kind)
+    {
+    case DS_CHECK_MODEL_HAS_LAYER:
+      return state->model && model_has_layer (check, state->model);
+    case DS_CHECK_LAYER_PARAM:
+      return state->model && layer_param_holds (check, state->model);
+    case DS_CHECK_RUN_METRIC:
+      return state->metric && state->metric (check->name, &best, state->metric_data)
+             && in_bounds (check, best);
+    case DS_CHECK_RUN_EPOCHS:
+      return state->metric && state->metric ("epochs", &best, state->metric_data)
+             && in_bounds (check, best);
+    case DS_CHECK_RUN_COUNT:
+      return state->metric && state->metric ("runs", &best, state->metric_data)
+             && in_bounds (check, best);
+    case DS_CHECK_VIEW:
+      return g_strcmp0 (state->view, check->name) == 0;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+gboolean
+ds_lesson_is_view_name (const char *name)
+{
+  return name && g_strv_contains (view_names, name);
+}

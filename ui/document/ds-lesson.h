@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ds-lesson.h: a lesson file (samples/lessons/FORMAT.md): its title and
+ * chapter, the model and dataset it opens, and its steps, each with an
+ * optional check on the model, the runs or the visible view. Parsing and
+ * checking use GLib, json-glib and the engine only (no GTK): the tests of
+ * malformed files run without a display. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "nn.h"
+
+G_BEGIN_DECLS
+
+#define DS_LESSON_ERROR (ds_lesson_error_quark ())
+GQuark ds_lesson_error_quark (void);
+
+typedef enum {
+  DS_LESSON_ERROR_PARSE,         /* not JSON, or not a lesson object */
+  DS_LESSON_ERROR_MISSING,       /* a required field is absent or empty */
+  DS_LESSON_ERROR_INVALID,       /* a field has the wrong type or value */
+  DS_LESSON_ERROR_CONDITION,     /* an unknown check condition */
+  DS_LESSON_ERROR_REFERENCE,     /* a layer, type, view or file that does not exist */
+} DsLessonError;
+
+typedef enum {
+  DS_CHECK_MODEL_HAS_LAYER,      /* a layer of `type` (fed by layer `after`) */
+  DS_CHECK_LAYER_PARAM,          /* layer `layer`'s `param` compares with a number */
+  DS_CHECK_RUN_METRIC,           /* a run's best `name` is at least / at most */
+  DS_CHECK_RUN_EPOCHS,           /* a run has finished at least `at_least` epochs */
+  DS_CHECK_RUN_COUNT,            /* the document has at least `at_least` runs */
+  DS_CHECK_VIEW,                 /* the view shown is `view` */
+} DsCheckKind;
+
+typedef struct {
+  DsCheckKind kind;
+  char       *type;              /* MODEL_HAS_LAYER: a class name */
+  char       *layer;             /* MODEL_HAS_LAYER: "after"; LAYER_PARAM: the layer */
+  char       *name;              /* LAYER_PARAM: the parameter; RUN_METRIC: the key; VIEW */
+  gboolean    has_at_least, has_at_most;
+  double      at_least, at_most;
+} DsLessonCheck;
+
+typedef struct {
+  char          *todo;           /* "do": what to do */
+  char          *watch;          /* what to watch (may be NULL) */
+  char          *why;            /* why (may be NULL) */
+  char          *show_me;        /* "view:control" (may be NULL) */
+  DsLessonCheck *check;          /* may be NULL: the person ticks the step */
+} DsLessonStep;
+
+typedef struct _DsLesson DsLesson;
+
+/* Reads and validates a lesson file; the model it names (relative to the
+ * file's folder) is loaded to check the layers the steps refer to. On
+ * error, nothing is returned and the message starts "FILE:LINE: ". */
+DsLesson           *ds_lesson_load          (const char *path, GError **error);
+void                ds_lesson_free          (DsLesson *self);
+/* TRUE when file is a local JSON file that says it is a lesson (its
+ * "format"), so that opening it from the command line starts the lesson. */
+gboolean            ds_lesson_file_is_lesson (GFile *file);
+const char         *ds_lesson_get_path      (DsLesson *self);
+const char         *ds_lesson_get_title     (DsLesson *self);
+const char         *ds_lesson_get_chapter   (DsLesson *self);
+const char         *ds_lesson_get_summary   (DsLesson *self);
+/* The model file's absolute path. */
+const char         *ds_lesson_get_model_path (DsLesson *self);
+/* A dataset spec that replaces the model's, or NULL. */
+const char         *ds_lesson_get_dataset   (DsLesson *self);
+guint               ds_lesson_get_n_steps   (DsLesson *self);
+const DsLessonStep *ds_lesson_get_step      (DsLesson *self, guint i);
+
+/* Every lesson file (*.json) in dir, sorted by chapter then file name:
+ * a new array of DsLesson. Files that fail to load are left out and their
+ * errors appended to errors (may be NULL) as strings. */
+GPtrArray          *ds_lesson_load_dir      (const char *dir, GPtrArray *errors);
+
+/* The best value of history key `key` over the document's runs; for key
+ * "epochs" the most epochs a run has finished, for "runs" the number of
+ * runs. FALSE when no run has it. */
+typedef gboolean (*DsLessonMetricFunc) (const char *key, double *best, gpointer data);
+
+typedef struct {
+  const NnModel      *model;     /* the document's model (may be NULL) */
+  const char         *view;      /* the visible view's name (may be NULL) */
+  DsLessonMetricFunc  metric;    /* may be NULL: no runs */
+  gpointer            metric_data;
+} DsLessonState;
+
+/* TRUE when the check holds in state. */
+gboolean            ds_lesson_check_holds   (const DsLessonCheck *check,
+                                             const DsLessonState *state);
+/* The views a check or a "Show me" target may name. */
+gboolean            ds_lesson_is_view_name  (const char *name);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsLesson, ds_lesson_free)
+
+G_END_DECLS
