@@ -206,7 +206,7 @@ ds_data_view_dup_spec (DsDataView *self)
     case SOURCE_FORTUNES:
       /* No :normalize= here: text specs refuse it (token ids). */
       g_string_append (s, "fortunes");
-      if (!_ds_data_view_append_text_spec (self, s, TRUE))
+      if (!_ds_data_view_append_text_spec (self, s, DS_TEXT_FORTUNES))
         {
           g_string_free (s, TRUE);
           return NULL;
@@ -220,7 +220,21 @@ ds_data_view_dup_spec (DsDataView *self)
           return NULL;
         }
       g_string_append_printf (s, "text:%s", self->textdir_path);
-      _ds_data_view_append_text_spec (self, s, FALSE);
+      _ds_data_view_append_text_spec (self, s, DS_TEXT_FOLDER);
+      break;
+
+    case SOURCE_CHARS:
+      {
+        g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->chars_source_row))));
+
+        if (*text == '\0')
+          {
+            g_string_free (s, TRUE);
+            return NULL;
+          }
+        g_string_append_printf (s, "chars:%s", text);
+        _ds_data_view_append_text_spec (self, s, DS_TEXT_CHARS);
+      }
       break;
 
     case SOURCE_CUSTOM:
@@ -264,6 +278,10 @@ _ds_data_view_missing_choice (DsDataView  *self,
     case SOURCE_TEXT_FOLDER:
       *description = ".txt files in one sub-folder per class: press Choose… beside Folder";
       return "Choose a Folder of Text Files";
+    case SOURCE_CHARS:
+      *description = "A fortunes topic (work) or the path of a plain text file: type it beside "
+                     "Text and press Enter";
+      return "Name a Text";
     default:
       *description = "Type a dataset spec and press Enter, e.g. blobs:classes=4:n=600";
       return "Enter a Dataset Spec";
@@ -469,7 +487,7 @@ show_spec (DsDataView *self,
   else if (g_str_equal (name, "fortunes"))
     {
       source = SOURCE_FORTUNES;
-      known = _ds_data_view_show_text_spec (self, parts, 1, TRUE);
+      known = _ds_data_view_show_text_spec (self, parts, 1, DS_TEXT_FORTUNES);
     }
   else if (g_str_equal (name, "text") && parts[1] != NULL && *parts[1])
     {
@@ -479,7 +497,13 @@ show_spec (DsDataView *self,
       g_free (self->textdir_path);
       self->textdir_path = g_strdup (parts[1]);
       adw_action_row_set_subtitle (self->textdir_row, base);
-      known = _ds_data_view_show_text_spec (self, parts, 2, FALSE);
+      known = _ds_data_view_show_text_spec (self, parts, 2, DS_TEXT_FOLDER);
+    }
+  else if (g_str_equal (name, "chars") && parts[1] != NULL && *parts[1])
+    {
+      source = SOURCE_CHARS;
+      gtk_editable_set_text (GTK_EDITABLE (self->chars_source_row), parts[1]);
+      known = _ds_data_view_show_text_spec (self, parts, 2, DS_TEXT_CHARS);
     }
   else if (parts[1] == NULL && g_file_test (name, G_FILE_TEST_IS_DIR) && nn_png_folder_detect (name))
     {
@@ -514,11 +538,12 @@ _ds_data_view_update_visibility (DsDataView *self)
   gtk_widget_set_visible (self->custom_group, source == SOURCE_CUSTOM);
   gtk_widget_set_visible (self->fortunes_group, source == SOURCE_FORTUNES);
   gtk_widget_set_visible (self->textdir_group, source == SOURCE_TEXT_FOLDER);
+  gtk_widget_set_visible (self->chars_group, source == SOURCE_CHARS);
   gtk_widget_set_visible (self->text_options_group,
                           source == SOURCE_FORTUNES || source == SOURCE_TEXT_FOLDER);
   /* Token ids are not rescaled: text specs refuse :normalize=. */
-  gtk_widget_set_visible (GTK_WIDGET (self->norm_row),
-                          source != SOURCE_FORTUNES && source != SOURCE_TEXT_FOLDER);
+  gtk_widget_set_visible (GTK_WIDGET (self->norm_row), source != SOURCE_FORTUNES
+                          && source != SOURCE_TEXT_FOLDER && source != SOURCE_CHARS);
   gtk_widget_set_visible (self->blob_classes_row, adw_combo_row_get_selected (self->shape_row) == 4);
   gtk_widget_set_visible (self->test_fraction_row, source == SOURCE_CSV);
   gtk_widget_set_visible (GTK_WIDGET (self->augment_row), images);
@@ -882,6 +907,11 @@ ds_data_view_class_init (DsDataViewClass *klass)
   BIND (topics_label);
   BIND (topics_warning);
   BIND (text_kept_row);
+  BIND (chars_group);
+  BIND (chars_source_row);
+  BIND (chars_length_spin);
+  BIND (chars_step_spin);
+  BIND (chars_kept_row);
   BIND (textdir_group);
   BIND (textdir_row);
   BIND (text_options_group);
