@@ -123,135 +123,145 @@ append_norm (DsDataView *self,
     }
 }
 
+static void
+append_fashion_spec (DsDataView *self,
+                     GString    *s)
+{
+  guint limit = adw_combo_row_get_selected (self->limit_row);
+  g_autofree char *classes = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->classes_row))));
+
+  g_string_append (s, "fashion-mnist");
+  if (limit < G_N_ELEMENTS (limit_values) && limit_values[limit])
+    g_string_append_printf (s, ":limit=%u", limit_values[limit]);
+  if (*classes)
+    {
+      g_strdelimit (classes, " ;", ',');
+      g_string_append_printf (s, ":classes=%s", classes);
+    }
+  append_norm (self, s, FALSE);
+}
+
+static void
+append_toy_spec (DsDataView *self,
+                 GString    *s)
+{
+  guint shape = MIN (adw_combo_row_get_selected (self->shape_row), G_N_ELEMENTS (toy_names) - 1);
+  int n = (int) lround (gtk_range_get_value (GTK_RANGE (self->samples_scale)));
+  double noise = gtk_range_get_value (GTK_RANGE (self->noise_scale));
+  int seed = gtk_spin_button_get_value_as_int (self->toy_seed_spin);
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_string_append (s, toy_names[shape]);
+  g_string_append_printf (s, ":n=%d", n);
+  if (fabs (noise - toy_default_noise (shape)) > 1e-9)
+    g_string_append_printf (s, ":noise=%s", g_ascii_formatd (buf, sizeof buf, "%.2f", noise));
+  if (seed != 1)
+    g_string_append_printf (s, ":seed=%d", seed);
+  if (shape == 4 && gtk_spin_button_get_value_as_int (self->blob_classes_spin) != 3)
+    g_string_append_printf (s, ":classes=%d", gtk_spin_button_get_value_as_int (self->blob_classes_spin));
+  append_norm (self, s, FALSE);
+}
+
+/* FALSE when no file is chosen. */
+static gboolean
+append_csv_spec (DsDataView *self,
+                 GString    *s)
+{
+  const char *target = gtk_editable_get_text (GTK_EDITABLE (self->target_row));
+  guint missing = adw_combo_row_get_selected (self->missing_row);
+  guint task = adw_combo_row_get_selected (self->task_row);
+  double test = gtk_spin_button_get_value (self->test_spin);
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (self->csv_path == NULL)
+    return FALSE;
+  g_string_append (s, self->csv_path);
+  if (target && *target)
+    g_string_append_printf (s, ":target=%s", target);
+  if (missing > 0 && missing < G_N_ELEMENTS (missing_names))
+    g_string_append_printf (s, ":missing=%s", missing_names[missing]);
+  if (task > 0 && task < G_N_ELEMENTS (task_names))
+    g_string_append_printf (s, ":task=%s", task_names[task]);
+  append_norm (self, s, TRUE);
+  if (fabs (test - 0.2) > 1e-9)
+    g_string_append_printf (s, ":test=%s", g_ascii_formatd (buf, sizeof buf, "%.2f", test));
+  return TRUE;
+}
+
+/* The text of an entry, stripped, appended after prefix; FALSE when it
+ * is empty. */
+static gboolean
+append_entry (GString     *s,
+              const char  *prefix,
+              GtkEditable *entry)
+{
+  g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
+
+  if (*text == '\0')
+    return FALSE;
+  g_string_append_printf (s, "%s%s", prefix, text);
+  return TRUE;
+}
+
+/* The text sources (no :normalize= here: text specs refuse it, token
+ * ids); FALSE when nothing is chosen. */
+static gboolean
+append_text_source_spec (DsDataView *self,
+                         GString    *s,
+                         guint       source)
+{
+  switch (source)
+    {
+    case SOURCE_FORTUNES:
+      g_string_append (s, "fortunes");
+      return _ds_data_view_append_text_spec (self, s, DS_TEXT_FORTUNES);
+    case SOURCE_TEXT_FOLDER:
+      if (self->textdir_path == NULL)
+        return FALSE;
+      g_string_append_printf (s, "text:%s", self->textdir_path);
+      return _ds_data_view_append_text_spec (self, s, DS_TEXT_FOLDER);
+    default:
+      return append_entry (s, "chars:", GTK_EDITABLE (self->chars_source_row))
+             && _ds_data_view_append_text_spec (self, s, DS_TEXT_CHARS);
+    }
+}
+
 char *
 ds_data_view_dup_spec (DsDataView *self)
 {
-  GString *s = g_string_new (NULL);
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  g_autoptr(GString) s = g_string_new (NULL);
+  guint source;
+  gboolean ok = TRUE;
 
   g_return_val_if_fail (DS_IS_DATA_VIEW (self), NULL);
 
-  switch (adw_combo_row_get_selected (self->source_row))
+  switch ((source = adw_combo_row_get_selected (self->source_row)))
     {
     case SOURCE_FASHION:
-      {
-        guint limit = adw_combo_row_get_selected (self->limit_row);
-        g_autofree char *classes = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->classes_row))));
-
-        g_string_append (s, "fashion-mnist");
-        if (limit < G_N_ELEMENTS (limit_values) && limit_values[limit])
-          g_string_append_printf (s, ":limit=%u", limit_values[limit]);
-        if (*classes)
-          {
-            g_strdelimit (classes, " ;", ',');
-            g_string_append_printf (s, ":classes=%s", classes);
-          }
-        append_norm (self, s, FALSE);
-      }
+      append_fashion_spec (self, s);
       break;
-
     case SOURCE_TOY:
-      {
-        guint shape = MIN (adw_combo_row_get_selected (self->shape_row), G_N_ELEMENTS (toy_names) - 1);
-        int n = (int) lround (gtk_range_get_value (GTK_RANGE (self->samples_scale)));
-        double noise = gtk_range_get_value (GTK_RANGE (self->noise_scale));
-        int seed = gtk_spin_button_get_value_as_int (self->toy_seed_spin);
-
-        g_string_append (s, toy_names[shape]);
-        g_string_append_printf (s, ":n=%d", n);
-        if (fabs (noise - toy_default_noise (shape)) > 1e-9)
-          g_string_append_printf (s, ":noise=%s", g_ascii_formatd (buf, sizeof buf, "%.2f", noise));
-        if (seed != 1)
-          g_string_append_printf (s, ":seed=%d", seed);
-        if (shape == 4 && gtk_spin_button_get_value_as_int (self->blob_classes_spin) != 3)
-          g_string_append_printf (s, ":classes=%d", gtk_spin_button_get_value_as_int (self->blob_classes_spin));
-        append_norm (self, s, FALSE);
-      }
+      append_toy_spec (self, s);
       break;
-
     case SOURCE_CSV:
-      {
-        const char *target = gtk_editable_get_text (GTK_EDITABLE (self->target_row));
-        guint missing = adw_combo_row_get_selected (self->missing_row);
-        guint task = adw_combo_row_get_selected (self->task_row);
-        double test = gtk_spin_button_get_value (self->test_spin);
-
-        if (self->csv_path == NULL)
-          {
-            g_string_free (s, TRUE);
-            return NULL;
-          }
-        g_string_append (s, self->csv_path);
-        if (target && *target)
-          g_string_append_printf (s, ":target=%s", target);
-        if (missing > 0 && missing < G_N_ELEMENTS (missing_names))
-          g_string_append_printf (s, ":missing=%s", missing_names[missing]);
-        if (task > 0 && task < G_N_ELEMENTS (task_names))
-          g_string_append_printf (s, ":task=%s", task_names[task]);
-        append_norm (self, s, TRUE);
-        if (fabs (test - 0.2) > 1e-9)
-          g_string_append_printf (s, ":test=%s", g_ascii_formatd (buf, sizeof buf, "%.2f", test));
-      }
+      ok = append_csv_spec (self, s);
       break;
-
     case SOURCE_FOLDER:
-      if (self->folder_path == NULL)
-        {
-          g_string_free (s, TRUE);
-          return NULL;
-        }
-      g_string_append (s, self->folder_path);
+      ok = self->folder_path != NULL;
+      if (ok)
+        g_string_append (s, self->folder_path);
       break;
-
     case SOURCE_FORTUNES:
-      /* No :normalize= here: text specs refuse it (token ids). */
-      g_string_append (s, "fortunes");
-      if (!_ds_data_view_append_text_spec (self, s, DS_TEXT_FORTUNES))
-        {
-          g_string_free (s, TRUE);
-          return NULL;
-        }
-      break;
-
     case SOURCE_TEXT_FOLDER:
-      if (self->textdir_path == NULL)
-        {
-          g_string_free (s, TRUE);
-          return NULL;
-        }
-      g_string_append_printf (s, "text:%s", self->textdir_path);
-      _ds_data_view_append_text_spec (self, s, DS_TEXT_FOLDER);
-      break;
-
     case SOURCE_CHARS:
-      {
-        g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->chars_source_row))));
-
-        if (*text == '\0')
-          {
-            g_string_free (s, TRUE);
-            return NULL;
-          }
-        g_string_append_printf (s, "chars:%s", text);
-        _ds_data_view_append_text_spec (self, s, DS_TEXT_CHARS);
-      }
+      ok = append_text_source_spec (self, s, source);
       break;
-
     case SOURCE_CUSTOM:
     default:
-      {
-        g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->spec_row))));
-
-        if (*text == '\0')
-          {
-            g_string_free (s, TRUE);
-            return NULL;
-          }
-        g_string_append (s, text);
-      }
+      ok = append_entry (s, "", GTK_EDITABLE (self->spec_row));
       break;
     }
-  return g_string_free (s, FALSE);
+  return ok ? g_string_free (g_steal_pointer (&s), FALSE) : NULL;
 }
 
 const char *
