@@ -348,6 +348,21 @@ test_source_chooser (void)
   gtk_check_button_set_active (ds_data_view_get_topic_check (view, "work"), FALSE);
   ui_spin (400);
   g_assert_cmpstr (ds_data_view_get_empty_title (view), ==, "Tick Some Topics");
+
+  /* Characters of a text: nothing named yet says what to do; a topic
+   * named loads its windows, the window's length changed as asked. */
+  adw_combo_row_set_selected (source, source_index (view, "Characters of a text"));
+  ui_spin (100);
+  g_assert_cmpstr (ds_data_view_get_empty_title (view), ==, "Name a Text");
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (view->norm_row)));
+  gtk_editable_set_text (GTK_EDITABLE (view->chars_source_row), "work");
+  gtk_spin_button_set_value (view->chars_length_spin, 40);
+  g_signal_emit_by_name (view->chars_source_row, "apply");
+  g_object_set_data (G_OBJECT (view), "want-spec", (gpointer) "chars:work:length=40");
+  g_assert_true (ui_wait_for (loaded_spec, view, 30000));
+  g_assert_null (ds_dataset_store_get_error (store));
+  ds = ds_dataset_get (ds_dataset_store_get_dataset (store));
+  g_assert_cmpint (ds->inputs[0]->shape[0], ==, 40);
   ui_close_window_checked (window);
   remove_tree (dir);
 }
