@@ -348,6 +348,21 @@ test_source_chooser (void)
   gtk_check_button_set_active (ds_data_view_get_topic_check (view, "work"), FALSE);
   ui_spin (400);
   g_assert_cmpstr (ds_data_view_get_empty_title (view), ==, "Tick Some Topics");
+
+  /* Characters of a text: nothing named yet says what to do; a topic
+   * named loads its windows, the window's length changed as asked. */
+  adw_combo_row_set_selected (source, source_index (view, "Characters of a text"));
+  ui_spin (100);
+  g_assert_cmpstr (ds_data_view_get_empty_title (view), ==, "Name a Text");
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (view->norm_row)));
+  gtk_editable_set_text (GTK_EDITABLE (view->chars_source_row), "work");
+  gtk_spin_button_set_value (view->chars_length_spin, 40);
+  g_signal_emit_by_name (view->chars_source_row, "apply");
+  g_object_set_data (G_OBJECT (view), "want-spec", (gpointer) "chars:work:length=40");
+  g_assert_true (ui_wait_for (loaded_spec, view, 30000));
+  g_assert_null (ds_dataset_store_get_error (store));
+  ds = ds_dataset_get (ds_dataset_store_get_dataset (store));
+  g_assert_cmpint (ds->inputs[0]->shape[0], ==, 40);
   ui_close_window_checked (window);
   remove_tree (dir);
 }
@@ -395,17 +410,29 @@ test_fortunes_preview (void)
 }
 
 /* Moves the page to another source (a folder of text files, none chosen:
- * it loads nothing) and back to the fortunes. */
+ * it loads nothing) and back to its source, `name`, which it asserts. */
 static void
-leave_and_come_back (DsDataView *view)
+leave_and_come_back (DsDataView *view,
+                     const char *name)
 {
   AdwComboRow *source = ds_data_view_get_source_row (view);
-  guint fortunes = source_index (view, "Text by topic (fortunes)");
+  guint back = source_index (view, name);
 
+  g_assert_cmpuint (adw_combo_row_get_selected (source), ==, back);
   adw_combo_row_set_selected (source, source_index (view, "Folder of text files"));
   ui_spin (50);
-  adw_combo_row_set_selected (source, fortunes);
+  adw_combo_row_set_selected (source, back);
   ui_spin (50);
+}
+
+/* Changes spin and changes it back. */
+static void
+nudge (GtkSpinButton *spin)
+{
+  int value = gtk_spin_button_get_value_as_int (spin);
+
+  gtk_spin_button_set_value (spin, value + 10);
+  gtk_spin_button_set_value (spin, value);
 }
 
 /* Opens samples/name in a new window, shows the Data view and waits for
@@ -428,12 +455,12 @@ open_sample (const char  *name,
 }
 
 /* Each fortunes sample opened and its text page passed through (another
- * source and back, a topic unticked and ticked again, the words per text
- * changed and changed back): the spec comes back byte for byte, with its
- * topics' order (the class numbers) and the options the page has no
- * control for (:mode=int:vocab=10000), and the model keeps it. The page
- * rebuilt it in alphabetical order without them, and showed such specs as
- * "Custom spec". */
+ * source and back, a topic unticked and ticked again, the numbers changed
+ * and changed back): the spec comes back byte for byte, with its topics'
+ * order (the class numbers) and the options the page has no control for
+ * (:mode=int:vocab=10000), and the model keeps it. The page rebuilt it in
+ * alphabetical order without them, and showed such specs (and the
+ * character model's) as "Custom spec". */
 static void
 test_sample_specs_kept (void)
 {
@@ -457,23 +484,31 @@ test_sample_specs_kept (void)
       g_assert_cmpstr (shown, ==, spec);
       if (g_str_has_prefix (spec, "fortunes:"))
         {
-          int length = gtk_spin_button_get_value_as_int (view->text_length_spin);
           GtkCheckButton *science = ds_data_view_get_topic_check (view, "science");
-          g_autofree char *again = NULL;
 
-          g_assert_cmpuint (adw_combo_row_get_selected (ds_data_view_get_source_row (view)), ==,
-                            source_index (view, "Text by topic (fortunes)"));
           g_assert_cmpstr (gtk_label_get_text (view->topics_label), ==,
                            "Class numbers: 0 science · 1 work · 2 politics · 3 songs-poems");
           g_assert_true (gtk_widget_get_visible (GTK_WIDGET (view->text_kept_row)));
-          leave_and_come_back (view);
+          leave_and_come_back (view, "Text by topic (fortunes)");
           gtk_check_button_set_active (science, FALSE);
           gtk_check_button_set_active (science, TRUE);
-          gtk_spin_button_set_value (view->text_length_spin, length + 10);
-          gtk_spin_button_set_value (view->text_length_spin, length);
-          again = ds_data_view_dup_spec (view);
-          g_assert_cmpstr (again, ==, spec);
+          nudge (view->text_length_spin);
         }
+      else
+        {
+          /* chars:work:length=60:step=3:lower=1:vocab=48 */
+          g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (view->chars_source_row)), ==,
+                           "work");
+          g_assert_cmpint (gtk_spin_button_get_value_as_int (view->chars_length_spin), ==, 60);
+          g_assert_cmpstr (adw_action_row_get_subtitle (view->chars_kept_row), ==,
+                           "lower=1:vocab=48");
+          leave_and_come_back (view, "Characters of a text");
+          nudge (view->chars_length_spin);
+          nudge (view->chars_step_spin);
+        }
+      g_free (shown);
+      shown = ds_data_view_dup_spec (view);
+      g_assert_cmpstr (shown, ==, spec);
       /* Loaded again as the page asks (after its pause), the model's spec
        * is the same. */
       ui_spin (600);

@@ -300,11 +300,19 @@ new_window_action (GSimpleAction *action,
 
 /* Ended from outside (a logout, kill, Ctrl+C in a terminal): unsaved work
  * stays as its autosave copy, offered at the next start; every other
- * window closes as Quit closes it, so nothing is left in the cache. */
+ * window closes as Quit closes it, so nothing is left in the cache. A
+ * second signal ends the process at once (the handlers go, and GLib puts
+ * the default actions back). */
 static gboolean
 terminate_cb (gpointer data)
 {
+  DsApplication *self = DS_APPLICATION (data);
   GList *copy = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (data)));
+
+  /* This source included: removing it here is allowed, and it is then
+   * never dispatched again whatever this returns. */
+  for (guint i = 0; i < G_N_ELEMENTS (self->signal_ids); i++)
+    g_clear_handle_id (&self->signal_ids[i], g_source_remove);
 
   for (GList *l = copy; l; l = l->next)
     {

@@ -17,6 +17,7 @@ enum {
   SOURCE_FOLDER,
   SOURCE_FORTUNES,
   SOURCE_TEXT_FOLDER,
+  SOURCE_CHARS,
   SOURCE_CUSTOM,
 };
 
@@ -40,6 +41,11 @@ struct _DsDataView
   GtkLabel            *topics_label;   /* the ticked topics' class numbers */
   GtkLabel            *topics_warning; /* they differ from the trained weights' */
   AdwActionRow        *text_kept_row;  /* the spec's options the page keeps */
+  GtkWidget           *chars_group;
+  AdwEntryRow         *chars_source_row; /* a fortunes topic or a file */
+  GtkSpinButton       *chars_length_spin;
+  GtkSpinButton       *chars_step_spin;
+  AdwActionRow        *chars_kept_row;
   GtkWidget           *textdir_group;
   AdwActionRow        *textdir_row;
   GtkWidget           *text_options_group;
@@ -97,8 +103,7 @@ struct _DsDataView
   char                *requested;      /* spec the person chose, not yet in the model */
   char                *text_spec_shown; /* the model's text spec last shown */
   char               **text_parts;     /* its options, kept in their order */
-  gboolean             text_parts_fortunes; /* of fortunes (else of a text folder) */
-  int                  text_length_shown;   /* the words per text it set */
+  int                  text_parts_kind;     /* DsTextKind they are of */
   GtkFileChooserNative *chooser;       /* the one open, if any */
   guint                debounce_id;
   guint32              shuffle_seed;

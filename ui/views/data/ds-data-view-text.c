@@ -592,10 +592,21 @@ _ds_data_view_draw_text (DsDataView *self,
   y = draw_chips (self, cr, layout, small, &fg, ds, tokens, x0, y, w);
   y += 12;
 
-  /* The vocabulary. */
-  cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.85);
-  put_text (cr, small, st->vocab_line, x0, y, 0, w);
-  y += 24;
+  /* The vocabulary, wrapped rather than cut when narrow (its coverage
+   * comes last). */
+  {
+    int vh;
+
+    pango_layout_set_text (small, st->vocab_line, -1);
+    pango_layout_set_width (small, (int) (w * PANGO_SCALE));
+    pango_layout_set_ellipsize (small, PANGO_ELLIPSIZE_NONE);
+    pango_layout_set_wrap (small, PANGO_WRAP_WORD_CHAR);
+    pango_layout_get_pixel_size (small, NULL, &vh);
+    cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.85);
+    cairo_move_to (cr, x0, y);
+    pango_cairo_show_layout (cr, small);
+    y += vh + 10;
+  }
 
   if (st->lengths != NULL)
     draw_histogram (cr, small, &fg, ds, st, x0, y, w, height - y - 4);

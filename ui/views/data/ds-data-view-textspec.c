@@ -67,8 +67,8 @@ listed (GPtrArray  *names,
 static GPtrArray *
 ordered_topics (DsDataView *self)
 {
-  g_autoptr(GPtrArray) kept = split_topics (self->text_parts_fortunes ? kept_value (self, "topics")
-                                                                       : NULL);
+  g_autoptr(GPtrArray) kept = split_topics (self->text_parts_kind == DS_TEXT_FORTUNES
+                                                  ? kept_value (self, "topics") : NULL);
   GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
 
   for (guint i = 0; i < kept->len; i++)
@@ -102,24 +102,57 @@ join_names (GPtrArray  *names,
   return g_string_free (s, FALSE);
 }
 
+/* The numbers the page shows for a kind of text spec: their keys,
+ * widgets and the loader's defaults. */
+typedef struct {
+  const char    *key;
+  GtkSpinButton *spin;
+  int            fallback;
+} NumOption;
+
+static guint
+num_options (DsDataView *self,
+             DsTextKind  kind,
+             NumOption   out[2])
+{
+  if (kind == DS_TEXT_CHARS)
+    {
+      out[0] = (NumOption) { "length", self->chars_length_spin, 60 };
+      out[1] = (NumOption) { "step", self->chars_step_spin, 3 };
+      return 2;
+    }
+  out[0] = (NumOption) { "length", self->text_length_spin, DEFAULT_LENGTH };
+  return 1;
+}
+
+#define SHOWN_KEY "ds-shown-value"
+
 gboolean
 _ds_data_view_show_text_spec (DsDataView *self,
                               char      **parts,
                               guint       first,
-                              gboolean    fortunes)
+                              DsTextKind  kind)
 {
-  g_autoptr(GPtrArray) topics = NULL;
+  NumOption num[2];
+  guint n = num_options (self, kind, num);
 
   g_strfreev (self->text_parts);
   self->text_parts = g_strdupv (parts + first);
-  self->text_parts_fortunes = fortunes;
-  gtk_spin_button_set_value (self->text_length_spin, DEFAULT_LENGTH);
-  if (kept_value (self, "length"))
-    gtk_spin_button_set_value (self->text_length_spin, g_ascii_strtod (kept_value (self, "length"), NULL));
-  self->text_length_shown = gtk_spin_button_get_value_as_int (self->text_length_spin);
-  if (fortunes)
+  self->text_parts_kind = kind;
+  for (guint k = 0; k < n; k++)
     {
-      topics = split_topics (kept_value (self, "topics"));
+      const char *v = kept_value (self, num[k].key);
+
+      gtk_spin_button_set_value (num[k].spin, v ? g_ascii_strtod (v, NULL) : num[k].fallback);
+      /* What it showed, to know later whether it changed (a value beyond
+       * its range shows clamped, and stays as written while unchanged). */
+      g_object_set_data (G_OBJECT (num[k].spin), SHOWN_KEY,
+                         GINT_TO_POINTER (gtk_spin_button_get_value_as_int (num[k].spin)));
+    }
+  if (kind == DS_TEXT_FORTUNES)
+    {
+      g_autoptr(GPtrArray) topics = split_topics (kept_value (self, "topics"));
+
       for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->topics_box)); child;
            child = gtk_widget_get_next_sibling (child))
         {
@@ -134,47 +167,70 @@ _ds_data_view_show_text_spec (DsDataView *self,
   return TRUE;
 }
 
+/* Appends part (of the kept spec) to rest, with the page's value when it
+ * is one of the numbers and the page changed it; sets put[k] for it. */
+static void
+append_kept_part (GString    *rest,
+                  const char *part,
+                  NumOption  *num,
+                  guint       n,
+                  gboolean   *put)
+{
+  g_autofree char *key = part_key (part);
+
+  for (guint k = 0; k < n; k++)
+    if (g_str_equal (key, num[k].key))
+      {
+        int value = gtk_spin_button_get_value_as_int (num[k].spin);
+
+        put[k] = TRUE;
+        if (value != GPOINTER_TO_INT (g_object_get_data (G_OBJECT (num[k].spin), SHOWN_KEY)))
+          {
+            g_string_append_printf (rest, ":%s=%d", key, value);
+            return;
+          }
+      }
+  g_string_append_printf (rest, ":%s", part);
+}
+
 gboolean
 _ds_data_view_append_text_spec (DsDataView *self,
                                 GString    *s,
-                                gboolean    fortunes)
+                                DsTextKind  kind)
 {
+  gboolean fortunes = kind == DS_TEXT_FORTUNES;
   g_autoptr(GPtrArray) topics = fortunes ? ordered_topics (self) : NULL;
   g_autofree char *joined = topics ? join_names (topics, ",") : NULL;
-  int length = gtk_spin_button_get_value_as_int (self->text_length_spin);
-  gboolean mine = self->text_parts != NULL && self->text_parts_fortunes == fortunes;
-  gboolean put_topics = FALSE, put_length = FALSE;
+  gboolean mine = self->text_parts != NULL && self->text_parts_kind == kind;
+  gboolean put_topics = FALSE, put[2] = { FALSE, FALSE };
   g_autoptr(GString) rest = g_string_new (NULL);
+  NumOption num[2];
+  guint n = num_options (self, kind, num);
 
   if (fortunes && topics->len == 0)
     return FALSE;
-  /* The spec's options in their places: the page's two with its values
-   * (as written while unchanged), the others as they were. */
+  /* The spec's options in their places: the page's with its values (as
+   * written while unchanged), the others as they were. */
   for (guint i = 0; mine && self->text_parts[i]; i++)
     {
-      g_autofree char *key = part_key (self->text_parts[i]);
-
-      if (fortunes && g_str_equal (key, "topics"))
+      if (fortunes && g_str_has_prefix (self->text_parts[i], "topics="))
         {
           g_string_append_printf (rest, ":topics=%s", joined);
           put_topics = TRUE;
         }
-      else if (g_str_equal (key, "length") && length != self->text_length_shown)
-        {
-          g_string_append_printf (rest, ":length=%d", length);
-          put_length = TRUE;
-        }
       else
-        {
-          g_string_append_printf (rest, ":%s", self->text_parts[i]);
-          put_length |= g_str_equal (key, "length");
-        }
+        append_kept_part (rest, self->text_parts[i], num, n, put);
     }
   if (fortunes && !put_topics)
     g_string_append_printf (s, ":topics=%s", joined);
   g_string_append (s, rest->str);
-  if (!put_length && length != DEFAULT_LENGTH)
-    g_string_append_printf (s, ":length=%d", length);
+  for (guint k = 0; k < n; k++)
+    {
+      int value = gtk_spin_button_get_value_as_int (num[k].spin);
+
+      if (!put[k] && value != num[k].fallback)
+        g_string_append_printf (s, ":%s=%d", num[k].key, value);
+    }
   return TRUE;
 }
 
@@ -214,16 +270,20 @@ numbered (GPtrArray *topics)
 /* The other options of the spec, which the page keeps as they are. */
 static char *
 dup_kept_options (DsDataView *self,
-                  gboolean    fortunes)
+                  DsTextKind  kind)
 {
   GString *s = g_string_new (NULL);
+  NumOption num[2];
+  guint n = num_options (self, kind, num);
 
-  for (guint i = 0; self->text_parts && self->text_parts_fortunes == fortunes
-                    && self->text_parts[i]; i++)
+  for (guint i = 0; self->text_parts && self->text_parts_kind == kind && self->text_parts[i]; i++)
     {
       g_autofree char *key = part_key (self->text_parts[i]);
+      gboolean shown = kind == DS_TEXT_FORTUNES && g_str_equal (key, "topics");
 
-      if (!g_str_equal (key, "length") && !(fortunes && g_str_equal (key, "topics")))
+      for (guint k = 0; k < n; k++)
+        shown |= g_str_equal (key, num[k].key);
+      if (!shown)
         g_string_append_printf (s, ":%s", self->text_parts[i]);
     }
   return g_string_free (s, FALSE);
@@ -234,8 +294,11 @@ _ds_data_view_update_text_notes (DsDataView *self)
 {
   g_autoptr(GPtrArray) topics = ordered_topics (self);
   g_autoptr(GPtrArray) trained = dup_trained_topics (self);
-  gboolean fortunes = adw_combo_row_get_selected (self->source_row) == SOURCE_FORTUNES;
-  g_autofree char *kept = dup_kept_options (self, fortunes);
+  guint source = adw_combo_row_get_selected (self->source_row);
+  DsTextKind kind = source == SOURCE_FORTUNES ? DS_TEXT_FORTUNES
+                    : source == SOURCE_CHARS  ? DS_TEXT_CHARS : DS_TEXT_FOLDER;
+  AdwActionRow *kept_row = kind == DS_TEXT_CHARS ? self->chars_kept_row : self->text_kept_row;
+  g_autofree char *kept = dup_kept_options (self, kind);
   gboolean same = trained != NULL && trained->len == topics->len;
 
   for (guint i = 0; same && i < topics->len; i++)
@@ -260,6 +323,8 @@ _ds_data_view_update_text_notes (DsDataView *self)
 
       gtk_label_set_text (self->topics_warning, text);
     }
-  gtk_widget_set_visible (GTK_WIDGET (self->text_kept_row), *kept != '\0');
-  adw_action_row_set_subtitle (self->text_kept_row, *kept ? kept + 1 : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->text_kept_row), FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->chars_kept_row), FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (kept_row), *kept != '\0');
+  adw_action_row_set_subtitle (kept_row, *kept ? kept + 1 : "");
 }

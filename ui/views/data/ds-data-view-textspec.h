@@ -6,18 +6,25 @@
 
 #include "ds-data-view-private.h"
 
+typedef enum {
+  DS_TEXT_NONE,
+  DS_TEXT_FORTUNES,   /* fortunes:topics=… */
+  DS_TEXT_FOLDER,     /* text:DIR */
+  DS_TEXT_CHARS,      /* chars:SOURCE */
+} DsTextKind;
+
 /* Shows a text spec's options, parts[first..] (after "fortunes", or after
- * "text:DIR" when fortunes is FALSE), and keeps them to give them back. */
+ * "text:DIR" or "chars:SOURCE"), and keeps them to give them back. */
 gboolean _ds_data_view_show_text_spec   (DsDataView *self,
                                          char      **parts,
                                          guint       first,
-                                         gboolean    fortunes);
+                                         DsTextKind  kind);
 /* Appends the options (":topics=…:mode=int:length=100") to s, the kept
  * ones in their places; FALSE, appending nothing, when no topic is
  * ticked (fortunes). */
 gboolean _ds_data_view_append_text_spec (DsDataView *self,
                                          GString    *s,
-                                         gboolean    fortunes);
+                                         DsTextKind  kind);
 /* The class numbers of the ticked topics, the warning when they differ
  * from those the model's weights were trained with, and the options kept
  * from the spec. */

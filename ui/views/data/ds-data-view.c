@@ -123,121 +123,145 @@ append_norm (DsDataView *self,
     }
 }
 
+static void
+append_fashion_spec (DsDataView *self,
+                     GString    *s)
+{
+  guint limit = adw_combo_row_get_selected (self->limit_row);
+  g_autofree char *classes = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->classes_row))));
+
+  g_string_append (s, "fashion-mnist");
+  if (limit < G_N_ELEMENTS (limit_values) && limit_values[limit])
+    g_string_append_printf (s, ":limit=%u", limit_values[limit]);
+  if (*classes)
+    {
+      g_strdelimit (classes, " ;", ',');
+      g_string_append_printf (s, ":classes=%s", classes);
+    }
+  append_norm (self, s, FALSE);
+}
+
+static void
+append_toy_spec (DsDataView *self,
+                 GString    *s)
+{
+  guint shape = MIN (adw_combo_row_get_selected (self->shape_row), G_N_ELEMENTS (toy_names) - 1);
+  int n = (int) lround (gtk_range_get_value (GTK_RANGE (self->samples_scale)));
+  double noise = gtk_range_get_value (GTK_RANGE (self->noise_scale));
+  int seed = gtk_spin_button_get_value_as_int (self->toy_seed_spin);
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_string_append (s, toy_names[shape]);
+  g_string_append_printf (s, ":n=%d", n);
+  if (fabs (noise - toy_default_noise (shape)) > 1e-9)
+    g_string_append_printf (s, ":noise=%s", g_ascii_formatd (buf, sizeof buf, "%.2f", noise));
+  if (seed != 1)
+    g_string_append_printf (s, ":seed=%d", seed);
+  if (shape == 4 && gtk_spin_button_get_value_as_int (self->blob_classes_spin) != 3)
+    g_string_append_printf (s, ":classes=%d", gtk_spin_button_get_value_as_int (self->blob_classes_spin));
+  append_norm (self, s, FALSE);
+}
+
+/* FALSE when no file is chosen. */
+static gboolean
+append_csv_spec (DsDataView *self,
+                 GString    *s)
+{
+  const char *target = gtk_editable_get_text (GTK_EDITABLE (self->target_row));
+  guint missing = adw_combo_row_get_selected (self->missing_row);
+  guint task = adw_combo_row_get_selected (self->task_row);
+  double test = gtk_spin_button_get_value (self->test_spin);
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (self->csv_path == NULL)
+    return FALSE;
+  g_string_append (s, self->csv_path);
+  if (target && *target)
+    g_string_append_printf (s, ":target=%s", target);
+  if (missing > 0 && missing < G_N_ELEMENTS (missing_names))
+    g_string_append_printf (s, ":missing=%s", missing_names[missing]);
+  if (task > 0 && task < G_N_ELEMENTS (task_names))
+    g_string_append_printf (s, ":task=%s", task_names[task]);
+  append_norm (self, s, TRUE);
+  if (fabs (test - 0.2) > 1e-9)
+    g_string_append_printf (s, ":test=%s", g_ascii_formatd (buf, sizeof buf, "%.2f", test));
+  return TRUE;
+}
+
+/* The text of an entry, stripped, appended after prefix; FALSE when it
+ * is empty. */
+static gboolean
+append_entry (GString     *s,
+              const char  *prefix,
+              GtkEditable *entry)
+{
+  g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
+
+  if (*text == '\0')
+    return FALSE;
+  g_string_append_printf (s, "%s%s", prefix, text);
+  return TRUE;
+}
+
+/* The text sources (no :normalize= here: text specs refuse it, token
+ * ids); FALSE when nothing is chosen. */
+static gboolean
+append_text_source_spec (DsDataView *self,
+                         GString    *s,
+                         guint       source)
+{
+  switch (source)
+    {
+    case SOURCE_FORTUNES:
+      g_string_append (s, "fortunes");
+      return _ds_data_view_append_text_spec (self, s, DS_TEXT_FORTUNES);
+    case SOURCE_TEXT_FOLDER:
+      if (self->textdir_path == NULL)
+        return FALSE;
+      g_string_append_printf (s, "text:%s", self->textdir_path);
+      return _ds_data_view_append_text_spec (self, s, DS_TEXT_FOLDER);
+    default:
+      return append_entry (s, "chars:", GTK_EDITABLE (self->chars_source_row))
+             && _ds_data_view_append_text_spec (self, s, DS_TEXT_CHARS);
+    }
+}
+
 char *
 ds_data_view_dup_spec (DsDataView *self)
 {
-  GString *s = g_string_new (NULL);
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  g_autoptr(GString) s = g_string_new (NULL);
+  guint source;
+  gboolean ok = TRUE;
 
   g_return_val_if_fail (DS_IS_DATA_VIEW (self), NULL);
 
-  switch (adw_combo_row_get_selected (self->source_row))
+  switch ((source = adw_combo_row_get_selected (self->source_row)))
     {
     case SOURCE_FASHION:
-      {
-        guint limit = adw_combo_row_get_selected (self->limit_row);
-        g_autofree char *classes = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->classes_row))));
-
-        g_string_append (s, "fashion-mnist");
-        if (limit < G_N_ELEMENTS (limit_values) && limit_values[limit])
-          g_string_append_printf (s, ":limit=%u", limit_values[limit]);
-        if (*classes)
-          {
-            g_strdelimit (classes, " ;", ',');
-            g_string_append_printf (s, ":classes=%s", classes);
-          }
-        append_norm (self, s, FALSE);
-      }
+      append_fashion_spec (self, s);
       break;
-
     case SOURCE_TOY:
-      {
-        guint shape = MIN (adw_combo_row_get_selected (self->shape_row), G_N_ELEMENTS (toy_names) - 1);
-        int n = (int) lround (gtk_range_get_value (GTK_RANGE (self->samples_scale)));
-        double noise = gtk_range_get_value (GTK_RANGE (self->noise_scale));
-        int seed = gtk_spin_button_get_value_as_int (self->toy_seed_spin);
-
-        g_string_append (s, toy_names[shape]);
-        g_string_append_printf (s, ":n=%d", n);
-        if (fabs (noise - toy_default_noise (shape)) > 1e-9)
-          g_string_append_printf (s, ":noise=%s", g_ascii_formatd (buf, sizeof buf, "%.2f", noise));
-        if (seed != 1)
-          g_string_append_printf (s, ":seed=%d", seed);
-        if (shape == 4 && gtk_spin_button_get_value_as_int (self->blob_classes_spin) != 3)
-          g_string_append_printf (s, ":classes=%d", gtk_spin_button_get_value_as_int (self->blob_classes_spin));
-        append_norm (self, s, FALSE);
-      }
+      append_toy_spec (self, s);
       break;
-
     case SOURCE_CSV:
-      {
-        const char *target = gtk_editable_get_text (GTK_EDITABLE (self->target_row));
-        guint missing = adw_combo_row_get_selected (self->missing_row);
-        guint task = adw_combo_row_get_selected (self->task_row);
-        double test = gtk_spin_button_get_value (self->test_spin);
-
-        if (self->csv_path == NULL)
-          {
-            g_string_free (s, TRUE);
-            return NULL;
-          }
-        g_string_append (s, self->csv_path);
-        if (target && *target)
-          g_string_append_printf (s, ":target=%s", target);
-        if (missing > 0 && missing < G_N_ELEMENTS (missing_names))
-          g_string_append_printf (s, ":missing=%s", missing_names[missing]);
-        if (task > 0 && task < G_N_ELEMENTS (task_names))
-          g_string_append_printf (s, ":task=%s", task_names[task]);
-        append_norm (self, s, TRUE);
-        if (fabs (test - 0.2) > 1e-9)
-          g_string_append_printf (s, ":test=%s", g_ascii_formatd (buf, sizeof buf, "%.2f", test));
-      }
+      ok = append_csv_spec (self, s);
       break;
-
     case SOURCE_FOLDER:
-      if (self->folder_path == NULL)
-        {
-          g_string_free (s, TRUE);
-          return NULL;
-        }
-      g_string_append (s, self->folder_path);
+      ok = self->folder_path != NULL;
+      if (ok)
+        g_string_append (s, self->folder_path);
       break;
-
     case SOURCE_FORTUNES:
-      /* No :normalize= here: text specs refuse it (token ids). */
-      g_string_append (s, "fortunes");
-      if (!_ds_data_view_append_text_spec (self, s, TRUE))
-        {
-          g_string_free (s, TRUE);
-          return NULL;
-        }
-      break;
-
     case SOURCE_TEXT_FOLDER:
-      if (self->textdir_path == NULL)
-        {
-          g_string_free (s, TRUE);
-          return NULL;
-        }
-      g_string_append_printf (s, "text:%s", self->textdir_path);
-      _ds_data_view_append_text_spec (self, s, FALSE);
+    case SOURCE_CHARS:
+      ok = append_text_source_spec (self, s, source);
       break;
-
     case SOURCE_CUSTOM:
     default:
-      {
-        g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->spec_row))));
-
-        if (*text == '\0')
-          {
-            g_string_free (s, TRUE);
-            return NULL;
-          }
-        g_string_append (s, text);
-      }
+      ok = append_entry (s, "", GTK_EDITABLE (self->spec_row));
       break;
     }
-  return g_string_free (s, FALSE);
+  return ok ? g_string_free (g_steal_pointer (&s), FALSE) : NULL;
 }
 
 const char *
@@ -264,6 +288,10 @@ _ds_data_view_missing_choice (DsDataView  *self,
     case SOURCE_TEXT_FOLDER:
       *description = ".txt files in one sub-folder per class: press Choose… beside Folder";
       return "Choose a Folder of Text Files";
+    case SOURCE_CHARS:
+      *description = "A fortunes topic (work) or the path of a plain text file: type it beside "
+                     "Text and press Enter";
+      return "Name a Text";
     default:
       *description = "Type a dataset spec and press Enter, e.g. blobs:classes=4:n=600";
       return "Enter a Dataset Spec";
@@ -469,7 +497,7 @@ show_spec (DsDataView *self,
   else if (g_str_equal (name, "fortunes"))
     {
       source = SOURCE_FORTUNES;
-      known = _ds_data_view_show_text_spec (self, parts, 1, TRUE);
+      known = _ds_data_view_show_text_spec (self, parts, 1, DS_TEXT_FORTUNES);
     }
   else if (g_str_equal (name, "text") && parts[1] != NULL && *parts[1])
     {
@@ -479,7 +507,13 @@ show_spec (DsDataView *self,
       g_free (self->textdir_path);
       self->textdir_path = g_strdup (parts[1]);
       adw_action_row_set_subtitle (self->textdir_row, base);
-      known = _ds_data_view_show_text_spec (self, parts, 2, FALSE);
+      known = _ds_data_view_show_text_spec (self, parts, 2, DS_TEXT_FOLDER);
+    }
+  else if (g_str_equal (name, "chars") && parts[1] != NULL && *parts[1])
+    {
+      source = SOURCE_CHARS;
+      gtk_editable_set_text (GTK_EDITABLE (self->chars_source_row), parts[1]);
+      known = _ds_data_view_show_text_spec (self, parts, 2, DS_TEXT_CHARS);
     }
   else if (parts[1] == NULL && g_file_test (name, G_FILE_TEST_IS_DIR) && nn_png_folder_detect (name))
     {
@@ -514,11 +548,12 @@ _ds_data_view_update_visibility (DsDataView *self)
   gtk_widget_set_visible (self->custom_group, source == SOURCE_CUSTOM);
   gtk_widget_set_visible (self->fortunes_group, source == SOURCE_FORTUNES);
   gtk_widget_set_visible (self->textdir_group, source == SOURCE_TEXT_FOLDER);
+  gtk_widget_set_visible (self->chars_group, source == SOURCE_CHARS);
   gtk_widget_set_visible (self->text_options_group,
                           source == SOURCE_FORTUNES || source == SOURCE_TEXT_FOLDER);
   /* Token ids are not rescaled: text specs refuse :normalize=. */
-  gtk_widget_set_visible (GTK_WIDGET (self->norm_row),
-                          source != SOURCE_FORTUNES && source != SOURCE_TEXT_FOLDER);
+  gtk_widget_set_visible (GTK_WIDGET (self->norm_row), source != SOURCE_FORTUNES
+                          && source != SOURCE_TEXT_FOLDER && source != SOURCE_CHARS);
   gtk_widget_set_visible (self->blob_classes_row, adw_combo_row_get_selected (self->shape_row) == 4);
   gtk_widget_set_visible (self->test_fraction_row, source == SOURCE_CSV);
   gtk_widget_set_visible (GTK_WIDGET (self->augment_row), images);
@@ -882,6 +917,11 @@ ds_data_view_class_init (DsDataViewClass *klass)
   BIND (topics_label);
   BIND (topics_warning);
   BIND (text_kept_row);
+  BIND (chars_group);
+  BIND (chars_source_row);
+  BIND (chars_length_spin);
+  BIND (chars_step_spin);
+  BIND (chars_kept_row);
   BIND (textdir_group);
   BIND (textdir_row);
   BIND (text_options_group);
