@@ -127,6 +127,15 @@ assert_no_empty_picture (GtkWidget *widget)
   return n;
 }
 
+static gboolean
+all_predicted (gpointer data)
+{
+  DsInspectView *view = data;
+  DsDataset *ds = ds_inspect_subject_get_dataset (ds_inspect_view_get_subject (view));
+
+  return ds && ds_inspect_view_get_n_predicted (view) == ds_dataset_get (ds)->n_test;
+}
+
 static NnDataset *
 dataset_of (Ui *ui)
 {
@@ -161,9 +170,23 @@ test_lstm_text (Ui            *ui,
   g_assert_nonnull (strstr (tokens, "[padding × "));
   g_assert_nonnull (strstr (ds_inspect_view_get_prediction_text (ui->view), "Predicted: "));
   /* the browser lists texts; no picture frame is left blank */
-  g_assert_cmpstr (ds_inspect_view_get_header (ui->view), !=, "");
+  /* the browser's texts get their predictions, and "Wrong only" works */
+  g_assert_true (ui_wait_for (all_predicted, ui->view, 60000));
+  ds_inspect_view_set_filter (ui->view, 1);
+  g_assert_cmpuint (ds_inspect_view_get_n_shown (ui->view), >, 0);
+  g_assert_cmpuint (ds_inspect_view_get_n_shown (ui->view), <, ds->n_test);
+  ds_inspect_view_set_filter (ui->view, 0);
   g_assert_cmpuint (assert_no_empty_picture (GTK_WIDGET (ui->view)), ==, 0);
   ui_screenshot (ui->window, "inspect", "text");
+  /* the other pages, for the README's pictures */
+  for (int k = 0; g_getenv ("DEEPSCOPE_SCREENSHOTS") && k < 3; k++)
+    {
+      const char *pages[] = { "filters", "heatmaps", "errors" };
+      ds_inspect_view_show_page (ui->view, pages[k]);
+      ui_spin (k == 2 ? 8000 : 1500);
+      ui_screenshot (ui->window, "inspect-text", pages[k]);
+    }
+  ds_inspect_view_show_page (ui->view, "activations");
   /* the next record replaces it */
   open_test (ui, n + 1);
   g_assert_cmpstr (ds_inspect_view_get_input_text (ui->view), ==, ds->texts[ds->test_idx[n + 1]]);
@@ -241,6 +264,10 @@ test_series_window (Ui            *ui,
   g_assert_nonnull (strstr (text, "°F"));
   g_assert_nonnull (strstr (text, "true"));
   g_assert_null (ds_inspect_view_get_input_text (ui->view));
+  /* the windows are predicted too; no "Wrong only" for a regression */
+  g_assert_true (ui_wait_for (all_predicted, ui->view, 60000));
+  ds_inspect_view_set_filter (ui->view, 1);
+  g_assert_cmpuint (ds_inspect_view_get_filter (ui->view), ==, GTK_INVALID_LIST_POSITION);
   g_assert_cmpuint (assert_no_empty_picture (GTK_WIDGET (ui->view)), ==, 0);
   ui_screenshot (ui->window, "inspect", "series");
 }
