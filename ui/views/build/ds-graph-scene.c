@@ -135,6 +135,7 @@ node_clear (gpointer data)
   g_free (n->params_text);
   g_free (n->error);
   g_free (n->activation);
+  g_strfreev (n->state_names);
   g_clear_object (&n->act_layout);
   g_clear_object (&n->name_layout);
   g_clear_object (&n->type_layout);
@@ -211,6 +212,25 @@ make_layout (PangoContext *context,
   return layout;
 }
 
+/* A recurrent layer's states' names, NULL-terminated, or NULL. */
+static char **
+state_names (NnModel *model,
+             int      layer)
+{
+  GPtrArray *names = g_ptr_array_new ();
+  const char *name;
+
+  for (int k = 0; (name = nn_model_layer_get_state_name (model, layer, k)); k++)
+    g_ptr_array_add (names, g_strdup (name));
+  if (names->len == 0)
+    {
+      g_ptr_array_free (names, TRUE);
+      return NULL;
+    }
+  g_ptr_array_add (names, NULL);
+  return (char **) g_ptr_array_free (names, FALSE);
+}
+
 DsScene *
 ds_scene_new (NnModel      *model,
               PangoContext *context)
@@ -238,6 +258,9 @@ ds_scene_new (NnModel      *model,
       node.group = type ? nn_layer_type_get_group (type) : NN_GROUP_MODEL;
       node.max_inputs = type ? nn_layer_type_get_max_inputs (type) : 1;
       node.n_outputs = type ? nn_model_layer_get_n_outputs (model, i) : 1;
+      node.n_in_slots = nn_model_layer_get_n_calls (model, i) > 0
+                        ? nn_model_call_get_n_inputs (model, i, 0) : 0;
+      node.state_names = state_names (model, i);
       node.error = g_strdup (error);
       nn_model_layer_get_position (model, i, &node.x, &node.y);
 
@@ -451,8 +474,6 @@ ds_scene_output_port (const DsSceneNode *node,
   *y = node->y + DS_NODE_HEIGHT / 2;
 }
 
-#define STATE_PORT_RADIUS 3.5
-
 void
 ds_scene_output_port_k (const DsSceneNode *node,
                         int                out,
@@ -460,8 +481,53 @@ ds_scene_output_port_k (const DsSceneNode *node,
                         double            *y)
 {
   ds_scene_output_port (node, x, y);
-  if (out > 0 && node->n_outputs > 1)
-    *y += out * (DS_NODE_HEIGHT / 2 - 6) / (node->n_outputs - 1);
+  if (out > 0)
+    *y += out * DS_STATE_PORT_STEP;
+}
+
+/* The states a node's inputs after the first are (its initial states). */
+static int
+n_state_inputs (const DsSceneNode *node)
+{
+  return node->state_names ? MIN (node->n_in_slots - 1, (int) g_strv_length (node->state_names))
+                           : 0;
+}
+
+int
+ds_scene_hit_state_port (const DsScene *scene,
+                         double         x,
+                         double         y,
+                         double         radius,
+                         int           *k,
+                         gboolean      *input)
+{
+  for (int i = (int) scene->nodes->len - 1; i >= 0; i--)
+    {
+      const DsSceneNode *n = &g_array_index (scene->nodes, DsSceneNode, i);
+      double px, py;
+
+      for (int out = 1; out < n->n_outputs; out++)
+        {
+          ds_scene_output_port_k (n, out, &px, &py);
+          if ((x - px) * (x - px) + (y - py) * (y - py) <= radius * radius)
+            {
+              *k = out;
+              *input = FALSE;
+              return i;
+            }
+        }
+      for (int slot = 1; slot <= n_state_inputs (n); slot++)
+        {
+          ds_scene_input_port (n, slot, n->n_in_slots, &px, &py);
+          if ((x - px) * (x - px) + (y - py) * (y - py) <= radius * radius)
+            {
+              *k = slot;
+              *input = TRUE;
+              return i;
+            }
+        }
+    }
+  return -1;
 }
 
 void
@@ -1052,6 +1118,71 @@ draw_card (cairo_t            *cr,
   cairo_stroke (cr);
 }
 
+/* One state port with its name beside it: right of an output's port,
+ * left of an input's. */
+static void
+draw_state_port (cairo_t            *cr,
+                 const DsSceneStyle *style,
+                 const GdkRGBA      *color,
+                 double              px,
+                 double              py,
+                 const char         *name,
+                 gboolean            input)
+{
+  g_autoptr(PangoLayout) layout = pango_cairo_create_layout (cr);
+  g_autoptr(PangoFontDescription) font = pango_font_description_from_string ("Sans 8.5");
+  int tw, th;
+  double tx, ty;
+
+  cairo_new_path (cr);
+  cairo_arc (cr, px, py, DS_PORT_RADIUS, 0, 2 * G_PI);
+  set_rgba (cr, &style->card);
+  cairo_fill_preserve (cr);
+  set_rgba (cr, color);
+  cairo_set_line_width (cr, 2);
+  cairo_stroke (cr);
+  pango_font_description_set_absolute_size (font, DS_SCENE_MIN_TEXT_PX * PANGO_SCALE);
+  pango_layout_set_font_description (layout, font);
+  pango_layout_set_text (layout, name, -1);
+  pango_layout_get_pixel_size (layout, &tw, &th);
+  /* Above the edge that leaves (or enters) the port, on the edge labels'
+   * background so that a crossing edge does not hide it. */
+  tx = input ? px - DS_PORT_RADIUS - 4 - tw : px + DS_PORT_RADIUS + 4;
+  ty = py - th - 1;
+  cairo_new_path (cr);
+  rounded_rect (cr, tx - 2, ty, tw + 4, th, 3);
+  set_rgba (cr, &style->label_bg);
+  cairo_fill (cr);
+  cairo_move_to (cr, tx, ty);
+  set_rgba (cr, &style->fg);
+  pango_cairo_show_layout (cr, layout);
+}
+
+static void
+draw_state_ports (cairo_t            *cr,
+                  const DsSceneNode  *node,
+                  const DsSceneStyle *style)
+{
+  GdkRGBA color;
+  double px, py;
+
+  if (node->state_names == NULL)
+    return;
+  node_color (node, style, &color);
+  for (int k = 1; k < node->n_outputs && node->state_names[k - 1]; k++)
+    {
+      ds_scene_output_port_k (node, k, &px, &py);
+      draw_state_port (cr, style, &color, px, py, node->state_names[k - 1], FALSE);
+    }
+  for (int slot = 1; slot <= n_state_inputs (node); slot++)
+    {
+      g_autofree char *name = g_strdup_printf ("initial %s", node->state_names[slot - 1]);
+
+      ds_scene_input_port (node, slot, node->n_in_slots, &px, &py);
+      draw_state_port (cr, style, &color, px, py, name, TRUE);
+    }
+}
+
 static int
 node_kind (const DsSceneNode *node)
 {
@@ -1219,24 +1350,10 @@ draw_nodes (DsScene              *scene,
         draw_node_texts (cr, node, node->x, node->y, zoom, style);
       })
 
-  /* A recurrent layer's state outputs (return_state): small ports below
-   * its output's. */
-  FOR_VISIBLE (
-    for (int k = 1; k < node->n_outputs; k++)
-      {
-        GdkRGBA color;
-        double px, py;
-
-        node_color (node, style, &color);
-        ds_scene_output_port_k (node, k, &px, &py);
-        cairo_new_path (cr);
-        cairo_arc (cr, px, py, STATE_PORT_RADIUS, 0, 2 * G_PI);
-        set_rgba (cr, &style->card);
-        cairo_fill_preserve (cr);
-        set_rgba (cr, &color);
-        cairo_set_line_width (cr, 1.5);
-        cairo_stroke (cr);
-      })
+  /* A recurrent layer's states: its outputs (return_state) below its
+   * output's port, its initial states as inputs after the sequence, each
+   * as large as a main port and named. */
+  FOR_VISIBLE (draw_state_ports (cr, node, style);)
 
   /* Selection, connection target and keyboard focus rings. */
   FOR_VISIBLE (
