@@ -13,6 +13,9 @@
 #include <adwaita.h>
 
 #include "ds-application.h"
+#include "ds-inspect-filters.h"
+#include "ds-inspect-heatmaps.h"
+#include "ds-inspect-panels-private.h"
 #include "ds-inspect-picture.h"
 #include "ds-inspect-view-private.h"
 #include "ds-training-run.h"
@@ -171,6 +174,23 @@ all_predicted (gpointer data)
   return ds && ds_inspect_view_get_n_predicted (view) == ds_dataset_get (ds)->n_test;
 }
 
+/* The first widget of type under root (depth first), or NULL. */
+static GtkWidget *
+find_widget (GtkWidget *root,
+             GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_widget (c, type);
+
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
 static NnDataset *
 dataset_of (Ui *ui)
 {
@@ -213,6 +233,19 @@ test_lstm_text (Ui            *ui,
   ds_inspect_view_set_filter (ui->view, 0);
   g_assert_cmpuint (assert_no_empty_picture (GTK_WIDGET (ui->view)), ==, 0);
   ui_screenshot (ui->window, "inspect", "text");
+  /* the pages that need a picture say why they have none */
+  {
+    GtkWidget *filters = find_widget (GTK_WIDGET (ui->view), DS_TYPE_INSPECT_FILTERS);
+    GtkWidget *heatmaps = find_widget (GTK_WIDGET (ui->view), DS_TYPE_INSPECT_HEATMAPS);
+
+    ds_inspect_view_show_page (ui->view, "heatmaps");
+    ui_spin (500);
+    g_assert_true (g_str_has_prefix (gtk_label_get_text (ds_inspect_filters_get_message (DS_INSPECT_FILTERS (filters))),
+                                     "This model reads text"));
+    g_assert_nonnull (strstr (gtk_label_get_text (ds_inspect_heatmaps_get_message (DS_INSPECT_HEATMAPS (heatmaps))),
+                              "this model reads text"));
+    ds_inspect_view_show_page (ui->view, "activations");
+  }
   /* the other pages, for the README's pictures */
   for (int k = 0; g_getenv ("DEEPSCOPE_SCREENSHOTS") && k < 3; k++)
     {
