@@ -335,6 +335,13 @@ test_series_window (Ui            *ui,
   g_assert_true (ui_wait_for (all_predicted, ui->view, 60000));
   g_assert_cmpuint (assert_no_empty_picture (GTK_WIDGET (ui->view)), ==, 0);
   ui_screenshot (ui->window, "inspect", "series");
+  /* no filter patterns for a series, said in words */
+  {
+    GtkWidget *filters = find_widget (GTK_WIDGET (ui->view), DS_TYPE_INSPECT_FILTERS);
+
+    g_assert_true (g_str_has_prefix (gtk_label_get_text (ds_inspect_filters_get_message (DS_INSPECT_FILTERS (filters))),
+                                     "This model reads a time series"));
+  }
   /* the windows are predicted too; no "Wrong only" for a regression */
   ds_inspect_view_set_filter (ui->view, 1);
   g_assert_cmpuint (ds_inspect_view_get_filter (ui->view), ==, GTK_INVALID_LIST_POSITION);

@@ -585,15 +585,16 @@ refill_layers (DsInspectFilters *self)
   guint row = gtk_drop_down_get_selected (self->layer_drop), select = 0;
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   DsDataset *dataset;
-  gboolean text;
+  gboolean text, series;
 
   if (row < n_old)
     keep = g_strdup (gtk_string_list_get_string (self->layer_names, row));
   /* Word ids are no picture: no patterns to draw, nor settings for them. */
   dataset = ds_inspect_subject_get_dataset (self->subject);
   text = dataset && ds_dataset_get (dataset)->vocab && ds_dataset_get (dataset)->inputs[0]->ndim == 1;
+  series = dataset && ds_dataset_get (dataset)->series;
   for (int b = 0; b < 2; b++)
-    gtk_widget_set_visible (self->bars[b], !text);
+    gtk_widget_set_visible (self->bars[b], !text && !series);
   g_array_set_size (self->conv_probes, 0);
   g_array_set_size (self->conv_channels, 0);
   g_clear_pointer (&self->spare, nn_inspector_free);
@@ -625,6 +626,8 @@ refill_layers (DsInspectFilters *self)
       g_ptr_array_add (names, NULL);
       if (text)
         set_message (self, "This model reads text (word ids), not pictures: a filter’s pattern is the picture that excites it most, so there is none to draw. The Activations page shows how each layer, Conv1D filters included, responds word by word (its heat strips).");
+      else if (series)
+        set_message (self, "This model reads a time series (steps × columns), not pictures: a filter’s pattern is the picture that excites it most, so there is none to draw. The Activations page shows how each layer, Conv1D filters included, responds step by step (its heat strips).");
       else if (!self->has_input_image)
         set_message (self, "The model’s input is not an image (height × width × channels), so its filters cannot be drawn as pictures");
       else if (self->conv_probes->len == 0)
