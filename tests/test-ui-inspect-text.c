@@ -311,6 +311,42 @@ test_bag_of_words (Ui            *ui,
   g_assert_cmpuint (assert_no_empty_picture (GTK_WIDGET (ui->view)), ==, 0);
 }
 
+/* A character model's windows keep no text of their own: the text shown
+ * is its characters, read back through the vocabulary. */
+static void
+test_char_window (Ui            *ui,
+                  gconstpointer  data)
+{
+  NnDataset *ds;
+  const char *text;
+  int length;
+
+  if (!have_fortunes ())
+    {
+      g_test_skip ("the fortunes package is not installed");
+      return;
+    }
+  show_sample (ui, "fortunes_char_lstm.json");
+  g_assert_cmpint (ds_inspect_view_get_input_kind (ui->view), ==, DS_INSPECT_INPUT_TEXT);
+  open_test (ui, 3);
+  ds = dataset_of (ui);
+  g_assert_null (ds->texts);
+  text = ds_inspect_view_get_input_text (ui->view);
+  g_test_message ("%s", text);
+  g_assert_nonnull (text);
+  length = ds->inputs[0]->shape[0];
+  /* one character per step (none of them padding in a window) */
+  g_assert_cmpint (g_utf8_strlen (text, -1), ==, length);
+  for (int t = 0; t < length; t++)
+    {
+      int id = (int) nn_array_get (ds->inputs[0], ds->test_idx[3], t);
+      const char *c = g_utf8_offset_to_pointer (text, t);
+
+      g_assert_true (g_str_has_prefix (c, id == 1 ? "[UNK]" : nn_vocab_token (ds->vocab, id)));
+    }
+  g_assert_cmpuint (assert_no_empty_picture (GTK_WIDGET (ui->view)), ==, 0);
+}
+
 static void
 test_series_window (Ui            *ui,
                     gconstpointer  data)
@@ -356,6 +392,7 @@ main (int    argc,
   g_test_add ("/ui/inspect-text/unknown", Ui, NULL, ui_setup, test_unknown_marked, ui_teardown);
   g_test_add ("/ui/inspect-text/bag-of-words", Ui, NULL, ui_setup, test_bag_of_words,
               ui_teardown);
+  g_test_add ("/ui/inspect-text/chars", Ui, NULL, ui_setup, test_char_window, ui_teardown);
   g_test_add ("/ui/inspect-text/series", Ui, NULL, ui_setup, test_series_window, ui_teardown);
   return g_test_run ();
 }
