@@ -141,8 +141,16 @@ test_shapes (void)
   int bi = test_add (g, "Bidirectional", NULL);
   test_set (g, bi, "return_state", "true");
   g_assert_cmpint (nn_model_layer_get_n_outputs (g, bi), ==, 5);
+  /* named in Keras's order: each direction's h (and c), forward first */
+  const char *bi_lstm[] = { "forward h", "forward c", "backward h", "backward c" };
+  for (int k = 0; k < 4; k++)
+    g_assert_cmpstr (nn_model_layer_get_state_name (g, bi, k), ==, bi_lstm[k]);
+  g_assert_null (nn_model_layer_get_state_name (g, bi, 4));
   test_set (g, bi, "layer", "SimpleRNN");
   g_assert_cmpint (nn_model_layer_get_n_outputs (g, bi), ==, 3);
+  g_assert_cmpstr (nn_model_layer_get_state_name (g, bi, 1), ==, "backward h");
+  g_assert_cmpstr (nn_model_layer_get_state_name (g, enc, 0), ==, "h");
+  g_assert_null (nn_model_layer_get_state_name (g, enc, 1));
 }
 
 /* Without return_sequences the output is the last state: output 0 equals

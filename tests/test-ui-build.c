@@ -3,6 +3,8 @@
  * server (tests/run-headless.sh), driven by real pointer and keyboard input
  * through XTest where it matters (palette drags, port-to-port connection,
  * keyboard operation of the canvas). */
+#include <stdarg.h>
+
 #include "ui-build-util.h"
 
 /* The accelerator the shortcuts window shows for a title (first of its
@@ -858,6 +860,97 @@ test_summary_totals (void)
   ui_close (&ui);
 }
 
+/* Adds a layer of type at (x, y), its parameters set from pairs. */
+static int
+add_layer (NnModel    *m,
+           const char *type,
+           const char *name,
+           double      x,
+           double      y,
+           ...)
+{
+  g_autoptr(GError) error = NULL;
+  int l = nn_model_add_layer (m, type, name, &error);
+  va_list ap;
+  const char *key;
+
+  g_assert_no_error (error);
+  nn_model_layer_set_position (m, l, x, y);
+  va_start (ap, y);
+  while ((key = va_arg (ap, const char *)))
+    g_assert_true (nn_model_layer_set_param (m, l, key, va_arg (ap, const char *), NULL));
+  va_end (ap);
+  return l;
+}
+
+/* An encoder LSTM with return_state whose h and c start a decoder LSTM:
+ * the states are ports as large as the main ones, named on the canvas
+ * ("h", "c"; "initial h", "initial c"), with a tooltip each; the summary
+ * shows every output's shape. Screenshots at three zooms with
+ * DEEPSCOPE_SCREENSHOTS. */
+static void
+test_state_ports (void)
+{
+  Ui ui;
+  g_autoptr(GError) error = NULL;
+  NnModel *m = nn_model_new ("seq2seq");
+  int ein = add_layer (m, "Input", "enc_in", 40, 60, "shape", "5, 3", NULL);
+  int din = add_layer (m, "Input", "dec_in", 40, 260, "shape", "4, 2", NULL);
+  int enc = add_layer (m, "LSTM", "encoder", 300, 60, "units", "4", "return_state", "true", NULL);
+  int dec = add_layer (m, "LSTM", "decoder", 560, 200, "units", "4", NULL);
+  DsScene *scene;
+  DsSceneNode *node;
+  double px, py, wx, wy;
+  g_autofree char *summary = NULL;
+  const double zooms[] = { 1.0, 0.6, 1.8 };
+  const char *names[] = { "states", "states-out", "states-in" };
+
+  g_assert_true (nn_model_connect (m, (NnRef) { ein, 0 }, enc, -1, &error));
+  g_assert_true (nn_model_connect (m, (NnRef) { din, 0 }, dec, -1, &error));
+  for (int k = 1; k <= 2; k++)
+    g_assert_true (nn_model_connect (m, (NnRef) { enc, 0, k }, dec, -1, &error));
+  g_assert_no_error (error);
+  ui_open (&ui);
+  ds_document_take_model (ui.doc, m, NULL, FALSE);
+  ui_spin (300);
+  scene = ds_graph_canvas_get_scene (ui.canvas);
+  node = ds_scene_get_node (scene, ds_scene_find_layer (scene, enc));
+  g_assert_nonnull (node->state_names);
+  g_assert_cmpstr (node->state_names[0], ==, "h");
+  g_assert_cmpstr (node->state_names[1], ==, "c");
+
+  /* the encoder's c port: its tooltip names it and its shape */
+  ds_scene_output_port_k (node, 2, &px, &py);
+  ds_graph_canvas_model_to_widget (ui.canvas, px, py, &wx, &wy);
+  {
+    g_autofree char *tip = ds_graph_canvas_dup_tooltip_text (ui.canvas, wx, wy, FALSE);
+
+    g_test_message ("%s", tip);
+    g_assert_true (g_str_has_prefix (tip, "c: encoder’s final cell state"));
+  }
+  /* the decoder's initial h: where it comes from */
+  node = ds_scene_get_node (scene, ds_scene_find_layer (scene, dec));
+  g_assert_cmpint (node->n_in_slots, ==, 3);
+  ds_scene_input_port (node, 1, node->n_in_slots, &px, &py);
+  ds_graph_canvas_model_to_widget (ui.canvas, px, py, &wx, &wy);
+  {
+    g_autofree char *tip = ds_graph_canvas_dup_tooltip_text (ui.canvas, wx, wy, FALSE);
+
+    g_test_message ("%s", tip);
+    g_assert_true (g_str_has_prefix (tip, "initial h: "));
+    g_assert_nonnull (strstr (tip, "encoder’s final h"));
+  }
+  summary = ds_summary_dup_text (ds_build_view_get_summary (ui.view));
+  g_assert_nonnull (strstr (summary, "(None, 4) · h (None, 4) · c (None, 4)"));
+  for (int z = 0; z < 3; z++)
+    {
+      ds_graph_canvas_set_zoom (ui.canvas, zooms[z]);
+      ui_spin (400);
+      ui_screenshot (ui.window, "build", names[z]);
+    }
+  ui_close (&ui);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -877,5 +970,6 @@ main (int   argc,
   g_test_add_func ("/ui/build/recover-dialog", test_recover_dialog);
   g_test_add_func ("/ui/build/close-prompt", test_close_prompt);
   g_test_add_func ("/ui/build/summary-totals", test_summary_totals);
+  g_test_add_func ("/ui/build/state-ports", test_state_ports);
   return g_test_run ();
 }

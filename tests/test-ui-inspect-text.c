@@ -13,8 +13,12 @@
 #include <adwaita.h>
 
 #include "ds-application.h"
+#include "ds-inspect-filters.h"
+#include "ds-inspect-heatmaps.h"
+#include "ds-inspect-panels-private.h"
 #include "ds-inspect-picture.h"
 #include "ds-inspect-view-private.h"
+#include "ds-training-run.h"
 #include "ds-window.h"
 #include "ui-test-util.h"
 
@@ -50,7 +54,41 @@ have_fortunes (void)
   return g_file_test ("/usr/share/games/fortunes/science", G_FILE_TEST_EXISTS);
 }
 
-/* A sample with weights from seed 1: what it predicts does not matter. */
+static gboolean
+run_ended (gpointer data)
+{
+  return !ds_training_run_is_live (data);
+}
+
+/* m trained for a few epochs on its dataset, as the Train view does: for
+ * the screenshots, whose predictions should mean something. */
+static NnModel *
+trained (NnModel *m)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DsDataset) ds = ds_dataset_new_take (nn_dataset_open (nn_model_get_dataset (m),
+                                                                  NULL, &error));
+  g_autoptr(DsTrainingRun) run = NULL;
+  NnFitConfig cfg;
+  NnModel *result;
+
+  g_assert_no_error (error);
+  nn_fit_config_init (&cfg);
+  cfg.epochs = 4;
+  cfg.seed = 1;
+  run = ds_training_run_new ("Run 1", m, ds, &cfg, FALSE);
+  g_assert_true (ds_training_run_start (run, &error));
+  g_assert_no_error (error);
+  g_assert_true (ui_wait_for (run_ended, run, 240000));
+  result = nn_model_copy (ds_training_run_get_result (run));
+  nn_model_set_dataset (result, nn_model_get_dataset (m));
+  nn_fit_config_clear (&cfg);
+  nn_model_free (m);
+  return result;
+}
+
+/* A sample with weights from seed 1 (what it predicts does not matter),
+ * trained a little for the screenshots. */
 static NnModel *
 sample_with_weights (const char *name)
 {
@@ -61,7 +99,7 @@ sample_with_weights (const char *name)
   g_assert_no_error (error);
   g_assert_true (nn_model_init_weights (m, 1, &error));
   g_assert_no_error (error);
-  return m;
+  return g_getenv ("DEEPSCOPE_SCREENSHOTS") ? trained (m) : m;
 }
 
 static gboolean
@@ -127,6 +165,32 @@ assert_no_empty_picture (GtkWidget *widget)
   return n;
 }
 
+static gboolean
+all_predicted (gpointer data)
+{
+  DsInspectView *view = data;
+  DsDataset *ds = ds_inspect_subject_get_dataset (ds_inspect_view_get_subject (view));
+
+  return ds && ds_inspect_view_get_n_predicted (view) == ds_dataset_get (ds)->n_test;
+}
+
+/* The first widget of type under root (depth first), or NULL. */
+static GtkWidget *
+find_widget (GtkWidget *root,
+             GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_widget (c, type);
+
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
 static NnDataset *
 dataset_of (Ui *ui)
 {
@@ -161,9 +225,36 @@ test_lstm_text (Ui            *ui,
   g_assert_nonnull (strstr (tokens, "[padding × "));
   g_assert_nonnull (strstr (ds_inspect_view_get_prediction_text (ui->view), "Predicted: "));
   /* the browser lists texts; no picture frame is left blank */
-  g_assert_cmpstr (ds_inspect_view_get_header (ui->view), !=, "");
+  /* the browser's texts get their predictions, and "Wrong only" works */
+  g_assert_true (ui_wait_for (all_predicted, ui->view, 60000));
+  ds_inspect_view_set_filter (ui->view, 1);
+  g_assert_cmpuint (ds_inspect_view_get_n_shown (ui->view), >, 0);
+  g_assert_cmpuint (ds_inspect_view_get_n_shown (ui->view), <, ds->n_test);
+  ds_inspect_view_set_filter (ui->view, 0);
   g_assert_cmpuint (assert_no_empty_picture (GTK_WIDGET (ui->view)), ==, 0);
   ui_screenshot (ui->window, "inspect", "text");
+  /* the pages that need a picture say why they have none */
+  {
+    GtkWidget *filters = find_widget (GTK_WIDGET (ui->view), DS_TYPE_INSPECT_FILTERS);
+    GtkWidget *heatmaps = find_widget (GTK_WIDGET (ui->view), DS_TYPE_INSPECT_HEATMAPS);
+
+    ds_inspect_view_show_page (ui->view, "heatmaps");
+    ui_spin (500);
+    g_assert_true (g_str_has_prefix (gtk_label_get_text (ds_inspect_filters_get_message (DS_INSPECT_FILTERS (filters))),
+                                     "This model reads text"));
+    g_assert_nonnull (strstr (gtk_label_get_text (ds_inspect_heatmaps_get_message (DS_INSPECT_HEATMAPS (heatmaps))),
+                              "this model reads text"));
+    ds_inspect_view_show_page (ui->view, "activations");
+  }
+  /* the other pages, for the README's pictures */
+  for (int k = 0; g_getenv ("DEEPSCOPE_SCREENSHOTS") && k < 3; k++)
+    {
+      const char *pages[] = { "filters", "heatmaps", "errors" };
+      ds_inspect_view_show_page (ui->view, pages[k]);
+      ui_spin (k == 2 ? 8000 : 1500);
+      ui_screenshot (ui->window, "inspect-text", pages[k]);
+    }
+  ds_inspect_view_show_page (ui->view, "activations");
   /* the next record replaces it */
   open_test (ui, n + 1);
   g_assert_cmpstr (ds_inspect_view_get_input_text (ui->view), ==, ds->texts[ds->test_idx[n + 1]]);
@@ -220,6 +311,42 @@ test_bag_of_words (Ui            *ui,
   g_assert_cmpuint (assert_no_empty_picture (GTK_WIDGET (ui->view)), ==, 0);
 }
 
+/* A character model's windows keep no text of their own: the text shown
+ * is its characters, read back through the vocabulary. */
+static void
+test_char_window (Ui            *ui,
+                  gconstpointer  data)
+{
+  NnDataset *ds;
+  const char *text;
+  int length;
+
+  if (!have_fortunes ())
+    {
+      g_test_skip ("the fortunes package is not installed");
+      return;
+    }
+  show_sample (ui, "fortunes_char_lstm.json");
+  g_assert_cmpint (ds_inspect_view_get_input_kind (ui->view), ==, DS_INSPECT_INPUT_TEXT);
+  open_test (ui, 3);
+  ds = dataset_of (ui);
+  g_assert_null (ds->texts);
+  text = ds_inspect_view_get_input_text (ui->view);
+  g_test_message ("%s", text);
+  g_assert_nonnull (text);
+  length = ds->inputs[0]->shape[0];
+  /* one character per step (none of them padding in a window) */
+  g_assert_cmpint (g_utf8_strlen (text, -1), ==, length);
+  for (int t = 0; t < length; t++)
+    {
+      int id = (int) nn_array_get (ds->inputs[0], ds->test_idx[3], t);
+      const char *c = g_utf8_offset_to_pointer (text, t);
+
+      g_assert_true (g_str_has_prefix (c, id == 1 ? "[UNK]" : nn_vocab_token (ds->vocab, id)));
+    }
+  g_assert_cmpuint (assert_no_empty_picture (GTK_WIDGET (ui->view)), ==, 0);
+}
+
 static void
 test_series_window (Ui            *ui,
                     gconstpointer  data)
@@ -241,8 +368,19 @@ test_series_window (Ui            *ui,
   g_assert_nonnull (strstr (text, "°F"));
   g_assert_nonnull (strstr (text, "true"));
   g_assert_null (ds_inspect_view_get_input_text (ui->view));
+  g_assert_true (ui_wait_for (all_predicted, ui->view, 60000));
   g_assert_cmpuint (assert_no_empty_picture (GTK_WIDGET (ui->view)), ==, 0);
   ui_screenshot (ui->window, "inspect", "series");
+  /* no filter patterns for a series, said in words */
+  {
+    GtkWidget *filters = find_widget (GTK_WIDGET (ui->view), DS_TYPE_INSPECT_FILTERS);
+
+    g_assert_true (g_str_has_prefix (gtk_label_get_text (ds_inspect_filters_get_message (DS_INSPECT_FILTERS (filters))),
+                                     "This model reads a time series"));
+  }
+  /* the windows are predicted too; no "Wrong only" for a regression */
+  ds_inspect_view_set_filter (ui->view, 1);
+  g_assert_cmpuint (ds_inspect_view_get_filter (ui->view), ==, GTK_INVALID_LIST_POSITION);
 }
 
 int
@@ -254,6 +392,7 @@ main (int    argc,
   g_test_add ("/ui/inspect-text/unknown", Ui, NULL, ui_setup, test_unknown_marked, ui_teardown);
   g_test_add ("/ui/inspect-text/bag-of-words", Ui, NULL, ui_setup, test_bag_of_words,
               ui_teardown);
+  g_test_add ("/ui/inspect-text/chars", Ui, NULL, ui_setup, test_char_window, ui_teardown);
   g_test_add ("/ui/inspect-text/series", Ui, NULL, ui_setup, test_series_window, ui_teardown);
   return g_test_run ();
 }

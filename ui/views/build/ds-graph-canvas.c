@@ -804,6 +804,40 @@ drop_cb (GtkDropTarget *target,
   return TRUE;
 }
 
+/* What a recurrent layer's state port is: "h: encoder’s final hidden
+ * state (32), its output 1 …" or "initial h: …, from encoder’s h". */
+static char *
+state_port_tooltip (DsGraphCanvas     *self,
+                    const DsSceneNode *n,
+                    int                k,
+                    gboolean           input)
+{
+  NnModel *model = _ds_graph_canvas_model (self);
+  const char *name = n->state_names[k - 1];
+  const char *what = g_str_has_suffix (name, "c") ? "cell state" : "hidden state";
+  int ndim, shape[NN_MAX_DIMS];
+  g_autofree char *shape_text = NULL;
+
+  if (input)
+    {
+      NnRef src = nn_model_call_get_input (model, n->layer, 0, k);
+      const char *from = src.layer >= 0 ? nn_model_layer_get_name (model, src.layer) : NULL;
+      const char *from_state = from && src.out > 0
+                               ? nn_model_layer_get_state_name (model, src.layer, src.out - 1)
+                               : NULL;
+
+      return g_strdup_printf ("initial %s: the %s %s starts from, instead of zeros%s%s%s%s",
+                              name, what, n->name, from ? ": here " : "", from ? from : "",
+                              from_state ? "’s final " : "", from_state ? from_state : "");
+    }
+  if (nn_model_get_shape (model, (NnRef) { n->layer, 0, k }, &ndim, shape))
+    shape_text = nn_shape_to_string (ndim, shape, 1);
+  return g_strdup_printf ("%s: %s’s final %s %s, its output %d (return_state): it can be "
+                          "another recurrent layer’s initial %s, as an encoder’s starts its "
+                          "decoder",
+                          name, n->name, what, shape_text ? shape_text : "", k, name);
+}
+
 char *
 ds_graph_canvas_dup_tooltip_text (DsGraphCanvas *self,
                                   double         x,
@@ -811,7 +845,8 @@ ds_graph_canvas_dup_tooltip_text (DsGraphCanvas *self,
                                   gboolean       keyboard_mode)
 {
   double mx, my;
-  int node, edge;
+  int node, edge, k;
+  gboolean input;
 
   g_return_val_if_fail (DS_IS_GRAPH_CANVAS (self), NULL);
   /* Nothing over an open menu, nor during a drag. */
@@ -824,6 +859,9 @@ ds_graph_canvas_dup_tooltip_text (DsGraphCanvas *self,
       _ds_graph_canvas_widget_to_model (self, x, y, &mx, &my);
       if (ds_scene_hit_output_port (self->scene, mx, my, port_radius (self)) >= 0)
         return g_strdup ("Drag to a layer to connect this output to it");
+      if ((node = ds_scene_hit_state_port (self->scene, mx, my, port_radius (self), &k,
+                                           &input)) >= 0)
+        return state_port_tooltip (self, ds_scene_get_node (self->scene, node), k, input);
       node = ds_scene_hit_node (self->scene, mx, my);
       /* A node just dropped under the pointer stays uncovered until the
        * pointer leaves it: the person wants to see what was added. */

@@ -6,7 +6,7 @@
 
 #include <pango/pangocairo.h>
 
-#include "ds-graph-scene.h"
+#include "ds-graph-scene-private.h"
 #include "ds-colors.h"
 #include "ds-util.h"
 
@@ -135,6 +135,7 @@ node_clear (gpointer data)
   g_free (n->params_text);
   g_free (n->error);
   g_free (n->activation);
+  g_strfreev (n->state_names);
   g_clear_object (&n->act_layout);
   g_clear_object (&n->name_layout);
   g_clear_object (&n->type_layout);
@@ -211,6 +212,25 @@ make_layout (PangoContext *context,
   return layout;
 }
 
+/* A recurrent layer's states' names, NULL-terminated, or NULL. */
+static char **
+state_names (NnModel *model,
+             int      layer)
+{
+  GPtrArray *names = g_ptr_array_new ();
+  const char *name;
+
+  for (int k = 0; (name = nn_model_layer_get_state_name (model, layer, k)); k++)
+    g_ptr_array_add (names, g_strdup (name));
+  if (names->len == 0)
+    {
+      g_ptr_array_free (names, TRUE);
+      return NULL;
+    }
+  g_ptr_array_add (names, NULL);
+  return (char **) g_ptr_array_free (names, FALSE);
+}
+
 DsScene *
 ds_scene_new (NnModel      *model,
               PangoContext *context)
@@ -238,6 +258,9 @@ ds_scene_new (NnModel      *model,
       node.group = type ? nn_layer_type_get_group (type) : NN_GROUP_MODEL;
       node.max_inputs = type ? nn_layer_type_get_max_inputs (type) : 1;
       node.n_outputs = type ? nn_model_layer_get_n_outputs (model, i) : 1;
+      node.n_in_slots = nn_model_layer_get_n_calls (model, i) > 0
+                        ? nn_model_call_get_n_inputs (model, i, 0) : 0;
+      node.state_names = state_names (model, i);
       node.error = g_strdup (error);
       nn_model_layer_get_position (model, i, &node.x, &node.y);
 
@@ -442,44 +465,6 @@ ds_scene_find_layer (const DsScene *scene,
   return -1;
 }
 
-void
-ds_scene_output_port (const DsSceneNode *node,
-                      double            *x,
-                      double            *y)
-{
-  *x = node->x + DS_NODE_WIDTH;
-  *y = node->y + DS_NODE_HEIGHT / 2;
-}
-
-#define STATE_PORT_RADIUS 3.5
-
-void
-ds_scene_output_port_k (const DsSceneNode *node,
-                        int                out,
-                        double            *x,
-                        double            *y)
-{
-  ds_scene_output_port (node, x, y);
-  if (out > 0 && node->n_outputs > 1)
-    *y += out * (DS_NODE_HEIGHT / 2 - 6) / (node->n_outputs - 1);
-}
-
-void
-ds_scene_input_port (const DsSceneNode *node,
-                     int                slot,
-                     int                n_slots,
-                     double            *x,
-                     double            *y)
-{
-  /* Several inputs enter one above the other, in slot order, so a merge
-   * layer shows which input is first. */
-  *x = node->x;
-  if (n_slots <= 1)
-    *y = node->y + DS_NODE_HEIGHT / 2;
-  else
-    *y = node->y + DS_NODE_HEIGHT * (slot + 1) / (n_slots + 1);
-}
-
 gboolean
 ds_scene_get_bounds (const DsScene *scene,
                      double        *x0,
@@ -546,24 +531,6 @@ ds_scene_hit_node (const DsScene *scene,
       const DsSceneNode *n = &g_array_index (scene->nodes, DsSceneNode, i);
 
       if (x >= n->x && x <= n->x + DS_NODE_WIDTH && y >= n->y && y <= n->y + DS_NODE_HEIGHT)
-        return i;
-    }
-  return -1;
-}
-
-int
-ds_scene_hit_output_port (const DsScene *scene,
-                          double         x,
-                          double         y,
-                          double         radius)
-{
-  for (int i = (int) scene->nodes->len - 1; i >= 0; i--)
-    {
-      const DsSceneNode *n = &g_array_index (scene->nodes, DsSceneNode, i);
-      double px, py;
-
-      ds_scene_output_port (n, &px, &py);
-      if ((x - px) * (x - px) + (y - py) * (y - py) <= radius * radius)
         return i;
     }
   return -1;
@@ -649,15 +616,15 @@ ds_scene_hit_edge (const DsScene *scene,
 
 /* ---- drawing ----------------------------------------------------------- */
 
-static void
-set_rgba (cairo_t       *cr,
+void
+_ds_scene_set_rgba (cairo_t       *cr,
           const GdkRGBA *c)
 {
   cairo_set_source_rgba (cr, c->red, c->green, c->blue, c->alpha);
 }
 
-static void
-rounded_rect (cairo_t *cr,
+void
+_ds_scene_rounded_rect (cairo_t *cr,
               double   x,
               double   y,
               double   w,
@@ -713,7 +680,7 @@ draw_grid (cairo_t            *cr,
   cairo_matrix_t matrix;
   cairo_t *tcr;
 
-  set_rgba (cr, &style->background);
+  _ds_scene_set_rgba (cr, &style->background);
   cairo_paint (cr);
   /* Dots closer than 10 px turn into noise: double the spacing until not. */
   while (step < 10)
@@ -724,7 +691,7 @@ draw_grid (cairo_t            *cr,
   dot = CLAMP (1.5 * zoom, 1, 2);
   surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, tile, tile);
   tcr = cairo_create (surface);
-  set_rgba (tcr, &style->grid);
+  _ds_scene_set_rgba (tcr, &style->grid);
   cairo_rectangle (tcr, 0, 0, dot, dot);
   cairo_fill (tcr);
   cairo_destroy (tcr);
@@ -801,7 +768,7 @@ draw_edge_lines (DsScene            *scene,
         }
       if (!any)
         continue;
-      set_rgba (cr, selected ? &style->accent : &style->edge);
+      _ds_scene_set_rgba (cr, selected ? &style->accent : &style->edge);
       cairo_set_line_width (cr, selected ? 3 : 1.75);
       cairo_stroke (cr);
 
@@ -858,13 +825,13 @@ label_image (DsScene            *scene,
       if (li->image != NULL)
         scene->budget--;
       cairo_scale (scr, target, target);
-      rounded_rect (scr, 1, 1, lw + 12, lh + 4, (lh + 4) / 2.0);
-      set_rgba (scr, &style->label_bg);
+      _ds_scene_rounded_rect (scr, 1, 1, lw + 12, lh + 4, (lh + 4) / 2.0);
+      _ds_scene_set_rgba (scr, &style->label_bg);
       cairo_fill_preserve (scr);
-      set_rgba (scr, &style->card_border);
+      _ds_scene_set_rgba (scr, &style->card_border);
       cairo_set_line_width (scr, 1);
       cairo_stroke (scr);
-      set_rgba (scr, &style->dim);
+      _ds_scene_set_rgba (scr, &style->dim);
       cairo_move_to (scr, 7, 3);
       pango_cairo_show_layout (scr, e->label_layout);
       cairo_destroy (scr);
@@ -923,7 +890,7 @@ draw_edge_labels (DsScene            *scene,
       mid[2 * i + 1] = my - lh / 2.0;
       if (direct)
         {
-          rounded_rect (cr, mx - lw / 2.0 - 6, my - lh / 2.0 - 2, lw + 12, lh + 4, (lh + 4) / 2.0);
+          _ds_scene_rounded_rect (cr, mx - lw / 2.0 - 6, my - lh / 2.0 - 2, lw + 12, lh + 4, (lh + 4) / 2.0);
           show[i] = TRUE;
           continue;
         }
@@ -937,13 +904,13 @@ draw_edge_labels (DsScene            *scene,
     }
   if (!direct)
     return;
-  set_rgba (cr, &style->label_bg);
+  _ds_scene_set_rgba (cr, &style->label_bg);
   cairo_fill_preserve (cr);
-  set_rgba (cr, &style->card_border);
+  _ds_scene_set_rgba (cr, &style->card_border);
   cairo_set_line_width (cr, 1);
   cairo_stroke (cr);
 
-  set_rgba (cr, &style->dim);
+  _ds_scene_set_rgba (cr, &style->dim);
   for (guint i = 0; i < scene->edges->len; i++)
     if (show[i])
       {
@@ -984,8 +951,8 @@ add_strip (cairo_t *cr,
   cairo_close_path (cr);
 }
 
-static void
-node_color (const DsSceneNode  *n,
+void
+_ds_scene_node_color (const DsSceneNode  *n,
             const DsSceneStyle *style,
             GdkRGBA            *out)
 {
@@ -1012,29 +979,29 @@ draw_card (cairo_t            *cr,
     ds_colors_group (kind - 1, &color);
 
   /* Soft two-step shadow: cheaper than a blur and enough at this size. */
-  rounded_rect (cr, 0, 2, w, h, RADIUS);
-  rounded_rect (cr, -0.5, 0.5, w + 1, h + 1, RADIUS);
-  set_rgba (cr, &style->shadow);
+  _ds_scene_rounded_rect (cr, 0, 2, w, h, RADIUS);
+  _ds_scene_rounded_rect (cr, -0.5, 0.5, w + 1, h + 1, RADIUS);
+  _ds_scene_set_rgba (cr, &style->shadow);
   cairo_fill (cr);
 
-  rounded_rect (cr, 0, 0, w, h, RADIUS);
-  set_rgba (cr, err ? &style->error_bg : &style->card);
+  _ds_scene_rounded_rect (cr, 0, 0, w, h, RADIUS);
+  _ds_scene_set_rgba (cr, err ? &style->error_bg : &style->card);
   cairo_fill (cr);
   add_strip (cr, 0, 0, h);
-  set_rgba (cr, &color);
+  _ds_scene_set_rgba (cr, &color);
   cairo_fill (cr);
 
   if (err)
     {
-      rounded_rect (cr, 1, 1, w - 2, h - 2, RADIUS - 1);
+      _ds_scene_rounded_rect (cr, 1, 1, w - 2, h - 2, RADIUS - 1);
       cairo_set_line_width (cr, 2);
-      set_rgba (cr, &style->error);
+      _ds_scene_set_rgba (cr, &style->error);
     }
   else
     {
-      rounded_rect (cr, 0.5, 0.5, w - 1, h - 1, RADIUS - 0.5);
+      _ds_scene_rounded_rect (cr, 0.5, 0.5, w - 1, h - 1, RADIUS - 0.5);
       cairo_set_line_width (cr, 1);
-      set_rgba (cr, &style->card_border);
+      _ds_scene_set_rgba (cr, &style->card_border);
     }
   cairo_stroke (cr);
 
@@ -1045,9 +1012,9 @@ draw_card (cairo_t            *cr,
     }
   cairo_new_sub_path (cr);
   cairo_arc (cr, w, h / 2, DS_PORT_RADIUS, 0, 2 * G_PI);
-  set_rgba (cr, &style->card);
+  _ds_scene_set_rgba (cr, &style->card);
   cairo_fill_preserve (cr);
-  set_rgba (cr, &color);
+  _ds_scene_set_rgba (cr, &color);
   cairo_set_line_width (cr, 2);
   cairo_stroke (cr);
 }
@@ -1108,7 +1075,7 @@ draw_node_texts (cairo_t            *cr,
 {
   if (zoom < NAME_ZOOM)
     return;
-  set_rgba (cr, node->error ? &style->error : &style->fg);
+  _ds_scene_set_rgba (cr, node->error ? &style->error : &style->fg);
   cairo_move_to (cr, x + STRIP + PAD, y + NAME_Y);
   pango_cairo_show_layout (cr, node->name_layout);
   if (zoom < DETAIL_ZOOM)
@@ -1122,12 +1089,12 @@ draw_node_texts (cairo_t            *cr,
 
       /* In the layer's group colour, right-aligned on the shape line. */
       pango_layout_get_pixel_size (node->act_layout, &aw, NULL);
-      node_color (node, style, &color);
-      set_rgba (cr, &color);
+      _ds_scene_node_color (node, style, &color);
+      _ds_scene_set_rgba (cr, &color);
       cairo_move_to (cr, x + DS_NODE_WIDTH - PAD - aw, y + SHAPE_Y + 1);
       pango_cairo_show_layout (cr, node->act_layout);
     }
-  set_rgba (cr, &style->dim);
+  _ds_scene_set_rgba (cr, &style->dim);
   cairo_move_to (cr, x + STRIP + PAD, y + META_Y);
   pango_cairo_show_layout (cr, node->type_layout);
 }
@@ -1219,24 +1186,10 @@ draw_nodes (DsScene              *scene,
         draw_node_texts (cr, node, node->x, node->y, zoom, style);
       })
 
-  /* A recurrent layer's state outputs (return_state): small ports below
-   * its output's. */
-  FOR_VISIBLE (
-    for (int k = 1; k < node->n_outputs; k++)
-      {
-        GdkRGBA color;
-        double px, py;
-
-        node_color (node, style, &color);
-        ds_scene_output_port_k (node, k, &px, &py);
-        cairo_new_path (cr);
-        cairo_arc (cr, px, py, STATE_PORT_RADIUS, 0, 2 * G_PI);
-        set_rgba (cr, &style->card);
-        cairo_fill_preserve (cr);
-        set_rgba (cr, &color);
-        cairo_set_line_width (cr, 1.5);
-        cairo_stroke (cr);
-      })
+  /* A recurrent layer's states: its outputs (return_state) below its
+   * output's port, its initial states as inputs after the sequence, each
+   * as large as a main port and named. */
+  FOR_VISIBLE (_ds_scene_draw_state_ports (cr, node, style);)
 
   /* Selection, connection target and keyboard focus rings. */
   FOR_VISIBLE (
@@ -1245,8 +1198,8 @@ draw_nodes (DsScene              *scene,
     if (strong || ov->focus_node == (int) i)
       {
         cairo_new_path (cr);
-        rounded_rect (cr, node->x - 3.5, node->y - 3.5, w + 7, h + 7, RADIUS + 3);
-        set_rgba (cr, &style->accent);
+        _ds_scene_rounded_rect (cr, node->x - 3.5, node->y - 3.5, w + 7, h + 7, RADIUS + 3);
+        _ds_scene_set_rgba (cr, &style->accent);
         cairo_set_line_width (cr, strong ? 2.5 : 1.5);
         if (!strong)
           cairo_set_dash (cr, (double[]) { 4, 3 }, 2, 0);
@@ -1261,11 +1214,11 @@ draw_nodes (DsScene              *scene,
         GdkRGBA color;
         double px, py;
 
-        node_color (node, style, &color);
+        _ds_scene_node_color (node, style, &color);
         ds_scene_output_port (node, &px, &py);
         cairo_new_path (cr);
         cairo_arc (cr, px, py, DS_PORT_RADIUS, 0, 2 * G_PI);
-        set_rgba (cr, &color);
+        _ds_scene_set_rgba (cr, &color);
         cairo_fill (cr);
       })
 
@@ -1353,7 +1306,7 @@ ds_scene_render (DsScene              *scene,
       ds_scene_output_port (s, &sx, &sy);
       dx = MAX (30, fabs (ov->connect_x - sx) / 2);
       cairo_new_path (cr);
-      set_rgba (cr, &style->accent);
+      _ds_scene_set_rgba (cr, &style->accent);
       cairo_set_line_width (cr, 2.5);
       cairo_set_dash (cr, (double[]) { 6, 4 }, 2, 0);
       cairo_move_to (cr, sx, sy);
@@ -1375,9 +1328,9 @@ ds_scene_render (DsScene              *scene,
       fill.alpha = 0.15;
       cairo_new_path (cr);
       cairo_rectangle (cr, x, y, w, h);
-      set_rgba (cr, &fill);
+      _ds_scene_set_rgba (cr, &fill);
       cairo_fill_preserve (cr);
-      set_rgba (cr, &style->accent);
+      _ds_scene_set_rgba (cr, &style->accent);
       cairo_set_line_width (cr, 1 / zoom);
       cairo_stroke (cr);
     }

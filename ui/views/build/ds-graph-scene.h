@@ -37,6 +37,8 @@ typedef struct {
   NnLayerGroup  group;
   int           max_inputs;    /* 0: no input port (Input layers) */
   int           n_outputs;     /* outputs per call: 1, or a recurrent layer's states too */
+  char        **state_names;   /* a recurrent layer's states ("h", "c"), NULL-terminated, or NULL */
+  int           n_in_slots;    /* inputs of its first call (initial states after the sequence) */
   double        x, y;          /* top-left corner, model units */
   gboolean      selected;
   PangoLayout  *name_layout;
@@ -114,8 +116,15 @@ int           ds_scene_hit_edge        (const DsScene *scene, double x, double y
 
 void          ds_scene_output_port     (const DsSceneNode *node, double *x, double *y);
 /* Output `out` of a node with several (return_state): output 0 in the
- * middle of the right edge, the states below it, smaller. */
+ * middle of the right edge, the states below it, as large, one port
+ * every DS_STATE_PORT_STEP units. */
+#define DS_STATE_PORT_STEP 16.0
 void          ds_scene_output_port_k   (const DsSceneNode *node, int out, double *x, double *y);
+/* The node whose state port (an output k >= 1, or an input slot k >= 1 of
+ * a recurrent layer given initial states) is within radius of (x, y), or
+ * -1; *k gets the state's index + 1 and *input whether it is an input. */
+int           ds_scene_hit_state_port  (const DsScene *scene, double x, double y, double radius,
+                                        int *k, gboolean *input);
 void          ds_scene_input_port      (const DsSceneNode *node, int slot, int n_slots,
                                         double *x, double *y);
 /* Bounding box of every node; FALSE when the scene is empty. */

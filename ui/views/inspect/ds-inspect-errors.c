@@ -193,26 +193,56 @@ example_clicked_cb (DsInspectDrawing *picture,
   ds_inspect_subject_open_test_sample (ex->page->subject, ex->position);
 }
 
-static GtkWidget *
-example_new (DsInspectErrors *self,
-             gsize            position,
-             const char      *caption,
-             Example        **out)
+static void
+text_example_clicked_cb (GtkButton       *button,
+                         DsInspectErrors *self)
 {
-  const NnConfusion *c = self->confusion;
+  gsize position = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (button), "ds-position"));
+
+  ds_inspect_subject_open_test_sample (self->subject, position);
+}
+
+/* A text's example: the start of its text, as a button that opens it. */
+static GtkWidget *
+text_example_new (DsInspectErrors *self,
+                  gsize            position,
+                  const char      *text,
+                  const char      *tip)
+{
+  GtkWidget *button = gtk_button_new ();
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_max_width_chars (GTK_LABEL (label), 22);
+  gtk_label_set_width_chars (GTK_LABEL (label), 22);
+  gtk_label_set_lines (GTK_LABEL (label), 4);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_yalign (GTK_LABEL (label), 0);
+  gtk_widget_add_css_class (label, "caption");
+  gtk_button_set_child (GTK_BUTTON (button), label);
+  gtk_widget_set_size_request (button, -1, THUMB);
+  gtk_widget_set_tooltip_text (button, tip);
+  g_object_set_data (G_OBJECT (button), "ds-position", GSIZE_TO_POINTER (position));
+  g_signal_connect (button, "clicked", G_CALLBACK (text_example_clicked_cb), self);
+  return button;
+}
+
+/* An image's example: its picture (and later its Grad-CAM), clickable. */
+static GtkWidget *
+image_example_new (DsInspectErrors *self,
+                   gsize            position,
+                   const char      *tip,
+                   Example        **out)
+{
   Example *ex = g_new0 (Example, 1);
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
   GtkWidget *picture = ds_inspect_drawing_new (draw_example, ex);
-  g_autofree char *truth = ds_inspect_subject_dup_class_name (self->subject, c->truth[position]);
-  g_autofree char *predicted = ds_inspect_subject_dup_class_name (self->subject, c->predicted[position]);
-  g_autofree char *tip = g_strdup_printf ("Test image %u: true %s, predicted %s (%.0f %%). Click to inspect it.",
-                                          (guint) position, truth, predicted,
-                                          100.0 * c->confidence[position]);
   g_autofree char *name = g_strdup_printf ("test-%u", (guint) position);
 
   ex->page = self;
   ex->position = position;
-  ex->image = sample_surface (self->dataset, c->index[position], NULL);
+  ex->image = sample_surface (self->dataset, self->confusion->index[position], NULL);
   g_object_set_data_full (G_OBJECT (picture), "ds-example", ex, (GDestroyNotify) example_free);
   ds_inspect_drawing_set_size (DS_INSPECT_DRAWING (picture), THUMB, THUMB);
   /* A flow box hands out minimum heights: thumbnails keep their size. */
@@ -221,6 +251,31 @@ example_new (DsInspectErrors *self,
   gtk_widget_set_tooltip_text (picture, tip);
   gtk_widget_set_cursor_from_name (picture, "pointer");
   g_signal_connect (picture, "clicked", G_CALLBACK (example_clicked_cb), ex);
+  *out = ex;
+  return picture;
+}
+
+static GtkWidget *
+example_new (DsInspectErrors *self,
+             gsize            position,
+             const char      *caption,
+             Example        **out)
+{
+  const NnConfusion *c = self->confusion;
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  g_autofree char *truth = ds_inspect_subject_dup_class_name (self->subject, c->truth[position]);
+  g_autofree char *predicted = ds_inspect_subject_dup_class_name (self->subject, c->predicted[position]);
+  /* A text has no picture to draw: its words instead. */
+  g_autofree char *text = ds_inspect_subject_dup_sample_text (self->subject, c->index[position],
+                                                              100);
+  g_autofree char *tip = g_strdup_printf ("Test %s %u: true %s, predicted %s (%.0f %%). Click to inspect it.",
+                                          text ? "text" : "image", (guint) position, truth,
+                                          predicted, 100.0 * c->confidence[position]);
+  Example *ex = NULL;
+  GtkWidget *picture = text ? text_example_new (self, position, g_strdelimit (text, "\n\t", ' '),
+                                                tip)
+                            : image_example_new (self, position, tip, &ex);
+
   gtk_box_append (GTK_BOX (box), picture);
   if (caption)
     {
@@ -245,6 +300,19 @@ flow_box_clear (GtkFlowBox *box)
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (box))))
     gtk_flow_box_remove (box, child);
 }
+
+/* What the test split holds: "texts" for a text dataset, else "images"
+ * ("text", "image" for one). */
+static const char *
+noun_of (DsInspectErrors *self,
+         gboolean         plural)
+{
+  DsDataset *ds = ds_inspect_subject_get_dataset (self->subject);
+  gboolean text = ds && ds_dataset_get (ds)->vocab;
+
+  return text ? (plural ? "texts" : "text") : (plural ? "images" : "image");
+}
+
 
 /* The cell's examples, in test-split order. */
 static void
@@ -272,14 +340,14 @@ show_cell (DsInspectErrors *self,
   t = ds_inspect_subject_dup_class_name (self->subject, truth);
   p = ds_inspect_subject_dup_class_name (self->subject, predicted);
   if (total == 0)
-    text = g_strdup_printf ("No test image of %s was predicted as %s.", t, p);
+    text = g_strdup_printf ("No test %s of %s was predicted as %s.", noun_of (self, FALSE), t, p);
   else if (n < total)
-    text = g_strdup_printf ("True %s, predicted %s: the first %zu of %zu test images. Click one to inspect it.",
-                            t, p, n, total);
+    text = g_strdup_printf ("True %s, predicted %s: the first %zu of %zu test %s. Click one to inspect it.",
+                            t, p, n, total, noun_of (self, TRUE));
   else
-    text = g_strdup_printf (g_dngettext (NULL, "True %s, predicted %s: %zu test image. Click it to inspect it.",
-                                         "True %s, predicted %s: %zu test images. Click one to inspect it.", n),
-                            t, p, n);
+    text = g_strdup_printf (g_dngettext (NULL, "True %s, predicted %s: %zu test %s. Click it to inspect it.",
+                                         "True %s, predicted %s: %zu test %s. Click one to inspect it.", n),
+                            t, p, n, noun_of (self, n != 1));
   gtk_label_set_text (self->cell_label, text);
   for (size_t i = 0; i < n; i++)
     gtk_flow_box_append (self->examples, example_new (self, positions[i], NULL, NULL));
@@ -394,7 +462,9 @@ start_overlays (DsInspectErrors *self,
   if (nn_inspector_default_cam_probe (inspector) < 0)
     {
       gtk_label_set_text (self->gallery_label,
-                          "The most confidently wrong test images (no Grad-CAM: the model has no layer whose output is still an image). Click one to inspect it.");
+                          g_str_equal (noun_of (self, TRUE), "texts")
+                          ? "The most confidently wrong test texts. Click one to inspect it."
+                          : "The most confidently wrong test images (no Grad-CAM: the model has no layer whose output is still an image). Click one to inspect it.");
       nn_inspector_free (inspector);
       return;
     }
@@ -583,7 +653,7 @@ draw_matrix (cairo_t  *cr,
                        l.y0 + self->selected_truth * l.cell - 1, l.cell + 1, l.cell + 1);
       cairo_stroke (cr);
     }
-  footer = g_strdup_printf ("Accuracy %.2f %% on %zu test images", 100 * c->accuracy, c->n);
+  footer = g_strdup_printf ("Accuracy %.2f %% on %zu test %s", 100 * c->accuracy, c->n, noun_of (self, TRUE));
   cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
   cairo_set_font_size (cr, 11);
   cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.9);
@@ -644,8 +714,8 @@ job_done_cb (GObject      *source,
       self->confusion = g_steal_pointer (&job->result);
       self->dataset = ds_dataset_ref (job->dataset);
       self->generation = job->generation;
-      text = g_strdup_printf ("Accuracy %.2f %% on the %zu images of the test split. Rows: the true class; columns: the predicted one. Click a cell to see its examples.",
-                              100 * self->confusion->accuracy, self->confusion->n);
+      text = g_strdup_printf ("Accuracy %.2f %% on the %zu %s of the test split. Rows: the true class; columns: the predicted one. Click a cell to see its examples.",
+                              100 * self->confusion->accuracy, self->confusion->n, noun_of (self, TRUE));
       set_message (self, text);
       gtk_widget_queue_draw (self->matrix);
       show_cell (self, -1, -1);

@@ -50,6 +50,7 @@ struct _DsInspectFilters
 
   /* Widgets */
   GtkWidget        *box;
+  GtkWidget        *bars[2];       /* the settings' two rows */
   GtkDropDown      *layer_drop;
   GtkSpinButton    *steps_spin;
   GtkSpinButton    *step_size_spin;
@@ -583,9 +584,17 @@ refill_layers (DsInspectFilters *self)
   g_autofree char *keep = NULL;
   guint row = gtk_drop_down_get_selected (self->layer_drop), select = 0;
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  DsDataset *dataset;
+  gboolean text, series;
 
   if (row < n_old)
     keep = g_strdup (gtk_string_list_get_string (self->layer_names, row));
+  /* Word ids are no picture: no patterns to draw, nor settings for them. */
+  dataset = ds_inspect_subject_get_dataset (self->subject);
+  text = dataset && ds_dataset_get (dataset)->vocab && ds_dataset_get (dataset)->inputs[0]->ndim == 1;
+  series = dataset && ds_dataset_get (dataset)->series;
+  for (int b = 0; b < 2; b++)
+    gtk_widget_set_visible (self->bars[b], !text && !series);
   g_array_set_size (self->conv_probes, 0);
   g_array_set_size (self->conv_channels, 0);
   g_clear_pointer (&self->spare, nn_inspector_free);
@@ -615,7 +624,11 @@ refill_layers (DsInspectFilters *self)
                                                    probe->layer_type, channels));
         }
       g_ptr_array_add (names, NULL);
-      if (!self->has_input_image)
+      if (text)
+        set_message (self, "This model reads text (word ids), not pictures: a filter’s pattern is the picture that excites it most, so there is none to draw. The Activations page shows how each layer, Conv1D filters included, responds word by word (its heat strips).");
+      else if (series)
+        set_message (self, "This model reads a time series (steps × columns), not pictures: a filter’s pattern is the picture that excites it most, so there is none to draw. The Activations page shows how each layer, Conv1D filters included, responds step by step (its heat strips).");
+      else if (!self->has_input_image)
         set_message (self, "The model’s input is not an image (height × width × channels), so its filters cannot be drawn as pictures");
       else if (self->conv_probes->len == 0)
         set_message (self, "This model has no convolutional layer (Conv2D, DepthwiseConv2D, SeparableConv2D or Conv2DTranspose): filter patterns need one. Dense layers have no filters to draw; the Activations page shows what they do.");
@@ -806,7 +819,7 @@ ds_inspect_filters_init (DsInspectFilters *self)
   self->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
   gtk_widget_set_parent (self->box, GTK_WIDGET (self));
   ds_inspect_page_margins (self->box);
-  bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  bar = self->bars[0] = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   gtk_box_append (GTK_BOX (self->box), bar);
   label = gtk_label_new_with_mnemonic ("_Layer");
   gtk_box_append (GTK_BOX (bar), label);
@@ -836,7 +849,7 @@ ds_inspect_filters_init (DsInspectFilters *self)
   gtk_widget_set_hexpand (GTK_WIDGET (self->follow_check), TRUE);
   gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->follow_check));
 
-  bar2 = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  bar2 = self->bars[1] = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   gtk_box_append (GTK_BOX (self->box), bar2);
   self->steps_spin = add_spin (bar2, "Steps", "Gradient-ascent steps per filter", 1, 500, 10, 0, cfg.steps);
   self->step_size_spin = add_spin (bar2, "Step size", "How far each step moves the image, in the model’s input units",

@@ -49,6 +49,7 @@ struct _DsInspectHeatmaps
 
   /* Widgets */
   GtkWidget        *box;
+  GtkWidget        *bar;             /* the settings */
   GtkDropDown      *method_drop;
   GtkDropDown      *class_drop;
   GtkDropDown      *layer_drop;
@@ -287,9 +288,15 @@ static gboolean
 explain_nothing (DsInspectHeatmaps *self)
 {
   int m = main_method (self);
+  DsDataset *ds = ds_inspect_subject_get_dataset (self->subject);
+  /* Word ids are no picture: no map to lay over them, nor settings. */
+  gboolean text = ds && ds_dataset_get (ds)->vocab && ds_dataset_get (ds)->inputs[0]->ndim == 1;
 
+  gtk_widget_set_visible (self->bar, !text);
   if (ds_inspect_subject_get_model (self->subject) == NULL)
     set_message (self, ds_inspect_subject_get_model_text (self->subject));
+  else if (text)
+    set_message (self, "Heat maps are laid over a picture, and this model reads text (word ids): there is no picture to explain. The Activations page shows how each layer responds word by word (its heat strips), and the Errors page which texts it gets wrong.");
   else if (self->n_classes == 0)
     set_message (self, "This model’s output is a value, not a class (a regression): heat maps explain why an input gets a class, so there is nothing to show here.");
   else if (ds_inspect_subject_get_input (self->subject) == NULL)
@@ -684,7 +691,7 @@ ds_inspect_heatmaps_init (DsInspectHeatmaps *self)
   self->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
   gtk_widget_set_parent (self->box, GTK_WIDGET (self));
   ds_inspect_page_margins (self->box);
-  bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  bar = self->bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   gtk_box_append (GTK_BOX (self->box), bar);
 
   self->method_drop = GTK_DROP_DOWN (gtk_drop_down_new_from_strings ((const char *[]) { "Grad-CAM", "Saliency", "Occlusion", NULL }));

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "deepscope"
 
+#include <math.h>
+
 #include "ds-inspect-subject.h"
 
 struct _DsInspectSubject
@@ -316,6 +318,61 @@ ds_inspect_subject_set_class (DsInspectSubject *self,
     return;
   self->class_index = class_index;
   g_signal_emit (self, signals[CLASS_CHANGED], 0);
+}
+
+/* The text of token ids (padding left out, [UNK] for unknown words): words
+ * joined by spaces, characters as they are; stops past max_chars. */
+static void
+append_decoded (GString       *text,
+                const NnVocab *v,
+                const float   *ids,
+                size_t         n,
+                glong          max_chars)
+{
+  gboolean chars = nn_vocab_is_chars (v);
+
+  for (size_t i = 0; i < n && g_utf8_strlen (text->str, -1) <= max_chars; i++)
+    {
+      int id = (int) lroundf (ids[i]);
+      const char *token = id == 1 ? "[UNK]" : nn_vocab_token (v, id);
+
+      if (id > 0 && token)
+        g_string_append_printf (text, "%s%s", text->len && !chars ? " " : "", token);
+    }
+}
+
+char *
+ds_inspect_subject_dup_sample_text (DsInspectSubject *self,
+                                    guint32           sample,
+                                    glong             max_chars)
+{
+  NnDataset *ds;
+  const NnArray *x;
+  GString *text;
+
+  g_return_val_if_fail (DS_IS_INSPECT_SUBJECT (self), NULL);
+  ds = self->dataset ? ds_dataset_get (self->dataset) : NULL;
+  if (ds == NULL || ds->vocab == NULL || ds->n_inputs < 1 || sample >= ds->n)
+    return NULL;
+  if (max_chars < 0)
+    max_chars = G_MAXLONG - 1;
+  x = ds->inputs[0];
+  text = g_string_new (NULL);
+  if (ds->texts)
+    g_string_append (text, ds->texts[sample]);
+  else if (nn_vocab_get_options (ds->vocab)->mode == NN_TEXT_INT)
+    {
+      g_autofree float *ids = g_new (float, x->sample_size);
+
+      nn_array_gather (x, &sample, 1, ids);
+      append_decoded (text, ds->vocab, ids, x->sample_size, max_chars);
+    }
+  if (g_utf8_strlen (text->str, -1) > max_chars)
+    {
+      g_string_truncate (text, g_utf8_offset_to_pointer (text->str, max_chars) - text->str);
+      g_string_append (text, "…");
+    }
+  return g_string_free (text, FALSE);
 }
 
 /**

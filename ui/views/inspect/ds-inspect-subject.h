@@ -68,6 +68,15 @@ gboolean          ds_inspect_subject_open_test_sample (DsInspectSubject *self,
 int               ds_inspect_subject_get_class    (DsInspectSubject *self);
 void              ds_inspect_subject_set_class    (DsInspectSubject *self,
                                                    int               class_index);
+/* The text of dataset sample `sample` (an index into its arrays, not a
+ * split position) when the dataset is text: the record's own text, else
+ * its token ids decoded through the vocabulary (words joined by spaces,
+ * padding left out, [UNK] for unknown words), cut after max_chars
+ * characters with "…" (-1: whole). NULL for data that is not text. Free
+ * it. */
+char             *ds_inspect_subject_dup_sample_text (DsInspectSubject *self,
+                                                      guint32           sample,
+                                                      glong             max_chars);
 /* The name of class c (the dataset's class name, else "Class c"); free it. */
 char             *ds_inspect_subject_dup_class_name (DsInspectSubject *self,
                                                      int               c);

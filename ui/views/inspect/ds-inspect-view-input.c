@@ -176,7 +176,9 @@ test_split_changed (DsInspectView *self,
   gboolean same, keep;
 
   g_ptr_array_add (items, g_strdup_printf ("All test %s", _ds_inspect_view_input_noun (self)));
-  g_ptr_array_add (items, g_strdup ("Wrong only"));
+  /* A regression's answers are never just right or wrong. */
+  if (n_classes > 0)
+    g_ptr_array_add (items, g_strdup ("Wrong only"));
   for (int c = 0; c < n_classes; c++)
     g_ptr_array_add (items, g_strdup_printf ("True: %s", ds->class_names ? ds->class_names[c] : "?"));
   for (int c = 0; c < n_classes; c++)

@@ -11,6 +11,8 @@
 
 #include <math.h>
 
+#include <string.h>
+
 #include "ds-inspect-view-private.h"
 #include "ds-jobs.h"
 
@@ -266,11 +268,11 @@ dataset_fits (DsInspectView *self,
   NnDataset *ds = dataset ? ds_dataset_get (dataset) : NULL;
   const NnArray *x;
 
-  if (ds == NULL || ds->n_inputs < 1 || ds->n_test == 0 || self->in_shape[0] == 0)
+  if (ds == NULL || ds->n_inputs < 1 || ds->n_test == 0 || self->in_ndim == 0)
     return FALSE;
   x = ds->inputs[0];
-  return x->ndim == 3 && x->shape[0] == self->in_shape[0] && x->shape[1] == self->in_shape[1]
-         && x->shape[2] == self->in_shape[2];
+  return x->ndim == self->in_ndim
+         && memcmp (x->shape, self->in_dims, sizeof (int) * self->in_ndim) == 0;
 }
 
 static void

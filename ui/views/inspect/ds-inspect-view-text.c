@@ -71,41 +71,21 @@ _ds_inspect_view_input_noun (DsInspectView *self)
     }
 }
 
-/* The dataset's own text of test-split position `index`, or NULL. */
-static const char *
-record_text (DsInspectView *self,
-             gssize         index)
+/* The text of test-split position `index` (its record, else its tokens
+ * decoded), or NULL. */
+static char *
+sample_text (DsInspectView *self,
+             gssize         index,
+             glong          max_chars)
 {
   NnDataset *ds = dataset_of (self);
 
-  if (ds == NULL || ds->texts == NULL || index < 0 || (gsize) index >= ds->n_test)
+  if (ds == NULL || index < 0 || (gsize) index >= ds->n_test)
     return NULL;
-  return ds->texts[ds->test_idx[index]];
+  return ds_inspect_subject_dup_sample_text (self->subject, ds->test_idx[index], max_chars);
 }
 
 /* ---- text ----------------------------------------------------------------- */
-
-/* The text of token ids (padding left out, [UNK] for unknown words): words
- * joined by spaces, characters as they are; stops past max_chars. */
-static char *
-decode_ids (const NnVocab *v,
-            const float   *ids,
-            size_t         n,
-            glong          max_chars)
-{
-  gboolean chars = nn_vocab_is_chars (v);
-  GString *text = g_string_new (NULL);
-
-  for (size_t i = 0; i < n && g_utf8_strlen (text->str, -1) < max_chars; i++)
-    {
-      int id = (int) lroundf (ids[i]);
-      const char *token = id == 1 ? "[UNK]" : nn_vocab_token (v, id);
-
-      if (id > 0 && token)
-        g_string_append_printf (text, "%s%s", text->len && !chars ? " " : "", token);
-    }
-  return g_string_free (text, FALSE);
-}
 
 /* Appends token (escaped), out-of-vocabulary marked. */
 static void
@@ -221,10 +201,10 @@ show_text (DsInspectView  *self,
            const NnTensor *input)
 {
   const NnVocab *v = vocab_of (self);
-  const char *record = record_text (self, ds_inspect_subject_get_input_index (self->subject));
+  g_autofree char *record = sample_text (self, ds_inspect_subject_get_input_index (self->subject),
+                                         -1);
   g_autofree char *markup = NULL;
   g_autofree char *caption = NULL;
-  g_autofree char *decoded = NULL;
 
   if (v && nn_vocab_output_size (v) == (int) input->size)
     markup = nn_vocab_get_options (v)->mode == NN_TEXT_INT ? ids_markup (v, input, &caption)
@@ -234,11 +214,9 @@ show_text (DsInspectView  *self,
                       caption ? caption : "The vocabulary does not match the input: the "
                                           "tokens cannot be decoded.");
   /* Without the record's own text (a character model's windows), the
-   * tokens are the text. */
-  if (record == NULL && markup && nn_vocab_get_options (v)->mode == NN_TEXT_INT)
-    decoded = decode_ids (v, input->data, input->size, G_MAXLONG);
-  gtk_label_set_text (self->text_label, record ? record : decoded ? decoded : "");
-  gtk_widget_set_visible (self->text_frame, record != NULL || decoded != NULL);
+   * decoded tokens are the text. */
+  gtk_label_set_text (self->text_label, record ? record : "");
+  gtk_widget_set_visible (self->text_frame, record != NULL && *record);
 }
 
 /* ---- series --------------------------------------------------------------- */
@@ -515,33 +493,6 @@ draw_mini_series (cairo_t  *cr,
     }
 }
 
-/* A line of the text (its record, else its decoded tokens). */
-static char *
-snippet (DsInspectView  *self,
-         guint32         position,
-         const float    *v,
-         size_t          n)
-{
-  const char *record = record_text (self, position);
-  const NnVocab *voc = vocab_of (self);
-  GString *text = g_string_new (NULL);
-
-  if (record)
-    g_string_append (text, record);
-  else if (voc && nn_vocab_get_options (voc)->mode == NN_TEXT_INT)
-    {
-      g_autofree char *decoded = decode_ids (voc, v, n, SNIPPET_CHARS + 1);
-
-      g_string_append (text, decoded);
-    }
-  g_strdelimit (text->str, "\n\t", ' ');
-  if (g_utf8_strlen (text->str, -1) > SNIPPET_CHARS)
-    {
-      g_string_truncate (text, g_utf8_offset_to_pointer (text->str, SNIPPET_CHARS) - text->str);
-      g_string_append (text, "…");
-    }
-  return g_string_free (text, FALSE);
-}
 
 GtkWidget *
 _ds_inspect_view_thumb_other (DsInspectView *self,
@@ -568,9 +519,9 @@ _ds_inspect_view_thumb_other (DsInspectView *self,
     }
   if (self->input_kind == DS_INSPECT_INPUT_TEXT)
     {
-      g_autofree char *text = snippet (self, position, v, x->sample_size);
+      g_autofree char *text = sample_text (self, position, SNIPPET_CHARS);
 
-      widget = gtk_label_new (text);
+      widget = gtk_label_new (text ? g_strdelimit (text, "\n\t", ' ') : "");
     }
   else
     {
