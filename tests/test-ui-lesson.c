@@ -3,7 +3,10 @@
  * opens its model and the side panel; steps tick as the document and the
  * view change; "Show me" finds every control the shipped lessons name. */
 #include <glib/gstdio.h>
+#include <string.h>
 
+#include "ds-build-view-private.h"
+#include "ds-graph-canvas.h"
 #include "ds-lesson-library.h"
 #include "ds-lesson-panel.h"
 #include "ds-window-private.h"
@@ -137,11 +140,89 @@ test_library_and_targets (void)
   ui_spin (50);
 }
 
+/* The first widget under root named name, or NULL. */
+static GtkWidget *
+find_named (GtkWidget  *root,
+            const char *name)
+{
+  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_named (c, name);
+
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+/* Some AdwPreferencesGroup under root has a description containing text. */
+static gboolean
+has_group_describing (GtkWidget  *root,
+                      const char *text)
+{
+  if (ADW_IS_PREFERENCES_GROUP (root)
+      && adw_preferences_group_get_description (ADW_PREFERENCES_GROUP (root))
+      && strstr (adw_preferences_group_get_description (ADW_PREFERENCES_GROUP (root)), text))
+    return TRUE;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    if (has_group_describing (c, text))
+      return TRUE;
+  return FALSE;
+}
+
+/* The palette's tooltip and the properties panel show the help table's
+ * formulas: the layer's, and its activation's. */
+static void
+test_formulas_in_build (void)
+{
+  g_autofree char *model = g_build_filename (g_getenv ("DEEPSCOPE_SAMPLES"), "fashion_mlp.json",
+                                             NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (model);
+  DsWindow *window = new_window ();
+  GtkWidget *view = ds_window_get_view (window, "build");
+  GtkWidget *row = find_named (view, "Dense");
+  DsGraphCanvas *canvas;
+  NnModel *m;
+
+  g_assert_nonnull (row);
+  g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (row), "y = f(W·x + b)"));
+  g_assert_true (ds_window_load (window, file, NULL));
+  m = ds_document_get_model (ds_window_get_document (window));
+  canvas = ds_build_view_get_canvas (DS_BUILD_VIEW (view));
+  g_assert_false (has_group_describing (view, "y = f(W·x + b)"));
+  ds_graph_canvas_select_layer (canvas, nn_model_find_layer (m, "hidden"), FALSE);
+  ui_spin (50);
+  g_assert_true (has_group_describing (view, "y = f(W·x + b)"));
+  g_assert_true (has_group_describing (view, "relu: f(x) = max(0, x)"));
+  ds_graph_canvas_select_layer (canvas, nn_model_find_layer (m, "flatten"), FALSE);
+  ui_spin (50);
+  g_assert_false (has_group_describing (view, "y = f(W·x + b)"));
+  g_assert_true (has_group_describing (view, "(B, d₁, …, dₙ) → (B, d₁·…·dₙ)"));
+
+  /* A formula with "<" in it (the description is markup). */
+  {
+    g_autofree char *convnet = g_build_filename (g_getenv ("DEEPSCOPE_SAMPLES"),
+                                                 "fashion_convnet.json", NULL);
+    g_autoptr(GFile) file2 = g_file_new_for_path (convnet);
+
+    g_assert_true (ds_window_load (window, file2, NULL));
+    m = ds_document_get_model (ds_window_get_document (window));
+    ds_graph_canvas_select_layer (canvas, nn_model_find_layer (m, "pool1"), FALSE);
+    ui_spin (50);
+    g_assert_true (has_group_describing (view, "max_{u,v < p}"));
+  }
+  ds_window_close_discarding (window);
+  ui_spin (50);
+}
+
 int
 main (int argc, char *argv[])
 {
   ui_test_init (&argc, &argv);
   g_test_add_func ("/ui/lesson/steps-tick", test_steps_tick);
   g_test_add_func ("/ui/lesson/library-and-targets", test_library_and_targets);
+  g_test_add_func ("/ui/lesson/formulas-in-build", test_formulas_in_build);
   return g_test_run ();
 }

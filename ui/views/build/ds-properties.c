@@ -375,6 +375,26 @@ clear (DsProperties *self)
     gtk_box_remove (GTK_BOX (self->box), child);
 }
 
+
+/* The layer's one-line help, its formula from the help table, and the
+ * formula of its activation when it has one ("relu: f(x) = max(0, x)"). */
+static char *
+layer_about (NnModel *m,
+             int      layer)
+{
+  const NnLayerType *t = nn_model_layer_get_type (m, layer);
+  const NnHelp *h = nn_help_lookup (NN_HELP_LAYER, nn_layer_type_get_name (t));
+  g_autofree char *act = nn_model_layer_dup_param_text (m, layer, "activation");
+  const NnHelp *a = act ? nn_help_lookup (NN_HELP_ACTIVATION, act) : NULL;
+  GString *s = g_string_new (nn_layer_type_get_help (t));
+
+  if (h)
+    g_string_append_printf (s, "\n%s\n%s", h->formula, h->text);
+  if (a && !g_str_equal (act, "linear"))
+    g_string_append_printf (s, "\n%s: %s", act, a->formula);
+  return g_string_free (s, FALSE);
+}
+
 static void
 rebuild (DsProperties *self)
 {
@@ -404,7 +424,13 @@ rebuild (DsProperties *self)
 
   group = adw_preferences_group_new ();
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), nn_layer_type_get_name (t));
-  adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group), nn_layer_type_get_help (t));
+  {
+    /* The description is markup; formulas have "<" (max_{u < p}). */
+    g_autofree char *about = layer_about (m, layer);
+    g_autofree char *escaped = g_markup_escape_text (about, -1);
+
+    adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group), escaped);
+  }
   gtk_box_append (GTK_BOX (self->box), group);
 
   error = nn_model_layer_get_error (m, layer);
