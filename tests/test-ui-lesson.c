@@ -157,7 +157,8 @@ find_named (GtkWidget  *root,
   return NULL;
 }
 
-/* Some AdwPreferencesGroup under root has a description containing text. */
+/* Some AdwPreferencesGroup under root has a description containing text
+ * (libadwaita returns the text shown, markup parsed). */
 static gboolean
 has_group_describing (GtkWidget  *root,
                       const char *text)
@@ -201,7 +202,7 @@ test_formulas_in_build (void)
   g_assert_false (has_group_describing (view, "y = f(W·x + b)"));
   g_assert_true (has_group_describing (view, "(B, d₁, …, dₙ) → (B, d₁·…·dₙ)"));
 
-  /* A formula with "<" in it (the description is markup). */
+  /* A formula with "<" in it, escaped: the description is markup. */
   {
     g_autofree char *convnet = g_build_filename (g_getenv ("DEEPSCOPE_SAMPLES"),
                                                  "fashion_convnet.json", NULL);
