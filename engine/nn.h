@@ -27,6 +27,7 @@
 #include "nn-augment.h"
 #include "nn-errors.h"
 #include "nn-model.h"
+#include "nn-help.h"
 #include "nn-data.h"
 #include "nn-text.h"
 #include "nn-train.h"

@@ -3,7 +3,10 @@
  * opens its model and the side panel; steps tick as the document and the
  * view change; "Show me" finds every control the shipped lessons name. */
 #include <glib/gstdio.h>
+#include <string.h>
 
+#include "ds-build-view-private.h"
+#include "ds-graph-canvas.h"
 #include "ds-lesson-library.h"
 #include "ds-lesson-panel.h"
 #include "ds-window-private.h"
@@ -137,11 +140,242 @@ test_library_and_targets (void)
   ui_spin (50);
 }
 
+/* The first widget under root named name, or NULL. */
+static GtkWidget *
+find_named (GtkWidget  *root,
+            const char *name)
+{
+  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_named (c, name);
+
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+/* Some AdwPreferencesGroup under root has a description containing text
+ * (libadwaita returns the text shown, markup parsed). */
+static gboolean
+has_group_describing (GtkWidget  *root,
+                      const char *text)
+{
+  if (ADW_IS_PREFERENCES_GROUP (root)
+      && adw_preferences_group_get_description (ADW_PREFERENCES_GROUP (root))
+      && strstr (adw_preferences_group_get_description (ADW_PREFERENCES_GROUP (root)), text))
+    return TRUE;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    if (has_group_describing (c, text))
+      return TRUE;
+  return FALSE;
+}
+
+/* The palette's tooltip and the properties panel show the help table's
+ * formulas: the layer's, and its activation's. */
+static void
+test_formulas_in_build (void)
+{
+  g_autofree char *model = g_build_filename (g_getenv ("DEEPSCOPE_SAMPLES"), "fashion_mlp.json",
+                                             NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (model);
+  DsWindow *window = new_window ();
+  GtkWidget *view = ds_window_get_view (window, "build");
+  GtkWidget *row = find_named (view, "Dense");
+  DsGraphCanvas *canvas;
+  NnModel *m;
+
+  g_assert_nonnull (row);
+  g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (row), "y = f(W·x + b)"));
+  g_assert_true (ds_window_load (window, file, NULL));
+  m = ds_document_get_model (ds_window_get_document (window));
+  canvas = ds_build_view_get_canvas (DS_BUILD_VIEW (view));
+  g_assert_false (has_group_describing (view, "y = f(W·x + b)"));
+  ds_graph_canvas_select_layer (canvas, nn_model_find_layer (m, "hidden"), FALSE);
+  ui_spin (50);
+  g_assert_true (has_group_describing (view, "y = f(W·x + b)"));
+  g_assert_true (has_group_describing (view, "relu: f(x) = max(0, x)"));
+  ds_graph_canvas_select_layer (canvas, nn_model_find_layer (m, "flatten"), FALSE);
+  ui_spin (50);
+  g_assert_false (has_group_describing (view, "y = f(W·x + b)"));
+  g_assert_true (has_group_describing (view, "(B, d₁, …, dₙ) → (B, d₁·…·dₙ)"));
+
+  /* A formula with "<" in it, escaped: the description is markup. */
+  {
+    g_autofree char *convnet = g_build_filename (g_getenv ("DEEPSCOPE_SAMPLES"),
+                                                 "fashion_convnet.json", NULL);
+    g_autoptr(GFile) file2 = g_file_new_for_path (convnet);
+
+    g_assert_true (ds_window_load (window, file2, NULL));
+    m = ds_document_get_model (ds_window_get_document (window));
+    ds_graph_canvas_select_layer (canvas, nn_model_find_layer (m, "pool1"), FALSE);
+    ui_spin (50);
+    g_assert_true (has_group_describing (view, "max_{u,v < p}"));
+  }
+  ds_window_close_discarding (window);
+  ui_spin (50);
+}
+
+/* ---- walking whole lessons (slow) ------------------------------------------ */
+
+/* Inserts a layer of type after layer `after`: what after fed, the new
+ * layer feeds. */
+static void
+perform_insert (DsDocument *doc,
+                const char *type,
+                const char *after)
+{
+  NnModel *m = ds_document_get_model (doc);
+  int a = nn_model_find_layer (m, after);
+  int n = nn_model_get_n_layers (m);
+  int added = nn_model_add_layer (m, type, NULL, NULL);
+
+  g_assert_cmpint (added, >=, 0);
+  for (int i = 0; i < n; i++)
+    if (i != a && nn_model_layer_get_n_calls (m, i) > 0 && nn_model_call_get_n_inputs (m, i, 0) > 0
+        && nn_model_call_get_input (m, i, 0, 0).layer == a)
+      {
+        nn_model_disconnect (m, i, 0, 0);
+        g_assert_true (nn_model_connect (m, (NnRef) { added, 0, 0 }, i, 0, NULL));
+      }
+  g_assert_true (nn_model_connect (m, (NnRef) { a, 0, 0 }, added, 0, NULL));
+  ds_document_commit (doc, DS_CHANGE_STRUCTURE, "Insert", NULL);
+}
+
+static gboolean
+no_live_run (gpointer data)
+{
+  GListModel *runs = ds_document_get_runs (data);
+
+  for (guint i = 0; i < g_list_model_get_n_items (runs); i++)
+    {
+      g_autoptr(DsTrainingRun) run = g_list_model_get_item (runs, i);
+
+      if (ds_training_run_is_live (run))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+typedef struct { DsLessonPanel *panel; guint step; } StepWait;
+
+static gboolean
+step_done (gpointer data)
+{
+  StepWait *w = data;
+
+  return ds_lesson_panel_get_step_done (w->panel, w->step);
+}
+
+/* Starts a run with the Train button (after the one before has ended);
+ * when the step points at the epochs ("set Epochs to N"), N is the
+ * check's count. */
+static void
+perform_train (DsWindow           *window,
+               const DsLessonStep *step)
+{
+  const DsLessonCheck *check = step->check;
+  GtkWidget *start;
+
+  g_assert_true (ui_wait_for (no_live_run, ds_window_get_document (window), 120000));
+  if (check->kind == DS_CHECK_RUN_EPOCHS && g_strcmp0 (step->show_me, "train:epochs_spin") == 0)
+    gtk_spin_button_set_value (GTK_SPIN_BUTTON (ds_window_show_me (window, "train:epochs_spin")),
+                               check->at_least);
+  start = ds_window_show_me (window, "train:start_button");
+  g_assert_nonnull (start);
+  gtk_widget_activate (start);
+}
+
+/* What a person would do for step s: show the view, insert the layer, set
+ * the parameter, train; a step without a check is ticked. */
+static void
+perform_step (DsWindow           *window,
+              DsLessonPanel      *panel,
+              const DsLessonStep *step,
+              guint               s)
+{
+  const DsLessonCheck *c = step->check;
+  DsDocument *doc = ds_window_get_document (window);
+  g_autofree char *value = NULL;
+
+  if (!c)
+    {
+      ds_lesson_panel_tick_step (panel, s);
+      return;
+    }
+  switch (c->kind)
+    {
+    case DS_CHECK_VIEW:
+      ds_window_set_visible_view (window, c->name);
+      break;
+    case DS_CHECK_MODEL_HAS_LAYER:
+      perform_insert (doc, c->type, c->layer);
+      break;
+    case DS_CHECK_LAYER_PARAM:
+      value = g_strdup_printf ("%g", c->has_at_most ? c->at_most : c->at_least);
+      g_assert_true (nn_model_layer_set_param (ds_document_get_model (doc),
+                                               nn_model_find_layer (ds_document_get_model (doc),
+                                                                    c->layer),
+                                               c->name, value, NULL));
+      ds_document_commit (doc, DS_CHANGE_PARAMS, "Set", NULL);
+      break;
+    case DS_CHECK_RUN_EPOCHS:
+    case DS_CHECK_RUN_COUNT:
+      perform_train (window, step);
+      break;
+    case DS_CHECK_RUN_METRIC:
+      /* The run of an earlier step reaches it, or one started here. */
+      if (g_list_model_get_n_items (ds_document_get_runs (doc)) == 0)
+        perform_train (window, step);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* Every shipped lesson, step by step, by its own actions: each step ticks
+ * (within 2 minutes of training); the wall time of each lesson is printed. */
+static void
+test_walk_every_lesson (void)
+{
+  g_autofree char *dir = g_build_filename (g_getenv ("DEEPSCOPE_SAMPLES"), "lessons", NULL);
+  g_autoptr(GPtrArray) lessons = ds_lesson_load_dir (dir, NULL);
+
+  for (guint i = 0; i < lessons->len; i++)
+    {
+      DsWindow *window = new_window ();
+      DsLesson *lesson = lessons->pdata[i];
+      gint64 t0 = g_get_monotonic_time ();
+      DsLessonPanel *panel;
+
+      g_assert_true (ds_window_open_lesson (window, ds_lesson_get_path (lesson)) == window);
+      panel = DS_LESSON_PANEL (ds_window_get_lesson_panel (window));
+      for (guint s = 0; s < ds_lesson_get_n_steps (lesson); s++)
+        {
+          StepWait w = { panel, s };
+
+          perform_step (window, panel, ds_lesson_get_step (lesson, s), s);
+          if (!ui_wait_for (step_done, &w, 120000))
+            g_error ("%s: step %u did not tick", ds_lesson_get_path (lesson), s + 1);
+        }
+      g_assert_true (ui_wait_for (no_live_run, ds_window_get_document (window), 120000));
+      g_printerr ("# lesson %s: %.1f s\n", ds_lesson_get_path (lesson),
+                  (g_get_monotonic_time () - t0) / 1e6);
+      ds_window_close_discarding (window);
+      ui_spin (100);
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
   ui_test_init (&argc, &argv);
   g_test_add_func ("/ui/lesson/steps-tick", test_steps_tick);
   g_test_add_func ("/ui/lesson/library-and-targets", test_library_and_targets);
+  g_test_add_func ("/ui/lesson/formulas-in-build", test_formulas_in_build);
+  if (g_test_slow ())
+    g_test_add_func ("/ui/lesson/walk-every-lesson", test_walk_every_lesson);
   return g_test_run ();
 }

@@ -364,3 +364,12 @@ ds_lesson_panel_get_step_done (DsLessonPanel *self,
   g_return_val_if_fail (self->lesson && i < ds_lesson_get_n_steps (self->lesson), FALSE);
   return self->done[i];
 }
+
+void
+ds_lesson_panel_tick_step (DsLessonPanel *self,
+                           guint          i)
+{
+  g_return_if_fail (DS_IS_LESSON_PANEL (self));
+  g_return_if_fail (i < self->ticks->len);
+  gtk_check_button_set_active (self->ticks->pdata[i], TRUE);
+}

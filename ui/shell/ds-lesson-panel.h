@@ -23,6 +23,8 @@ DsLesson   *ds_lesson_panel_get_lesson   (DsLessonPanel *self);
 void        ds_lesson_panel_set_view     (DsLessonPanel *self, const char *view);
 /* Step i has been ticked (its check held once, or the person ticked it). */
 gboolean    ds_lesson_panel_get_step_done (DsLessonPanel *self, guint i);
+/* Ticks step i as the person would (a step without a check). */
+void        ds_lesson_panel_tick_step    (DsLessonPanel *self, guint i);
 /* Evaluates the checks of the steps not done yet, in order, up to the
  * first that does not hold or has no check (done on every change of the
  * document, its runs and the view, and on a tick by hand). */

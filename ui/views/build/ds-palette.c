@@ -186,7 +186,14 @@ make_row (const NnLayerType *t)
   gtk_box_append (GTK_BOX (box), dot);
   gtk_box_append (GTK_BOX (box), text);
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
-  gtk_widget_set_tooltip_text (row, nn_layer_type_get_help (t));
+  {
+    /* The tooltip adds what the layer computes (the help table's formula). */
+    g_autofree char *formula = nn_help_dup_text (NN_HELP_LAYER, nn_layer_type_get_name (t));
+    g_autofree char *tip = g_strdup_printf ("%s\n\n%s", nn_layer_type_get_help (t),
+                                            formula ? formula : "");
+
+    gtk_widget_set_tooltip_text (row, formula ? tip : nn_layer_type_get_help (t));
+  }
   gtk_accessible_update_property (GTK_ACCESSIBLE (row),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, nn_layer_type_get_name (t),
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, nn_layer_type_get_help (t),

@@ -375,6 +375,34 @@ clear (DsProperties *self)
     gtk_box_remove (GTK_BOX (self->box), child);
 }
 
+
+/* The layer's one-line help, its formula from the help table in bold, and
+ * the formula of its activation when it has one ("relu: f(x) = max(0, x)"),
+ * as markup (the group's description is markup; formulas have "<"). */
+static char *
+layer_about (NnModel *m,
+             int      layer)
+{
+  const NnLayerType *t = nn_model_layer_get_type (m, layer);
+  const NnHelp *h = nn_help_lookup (NN_HELP_LAYER, nn_layer_type_get_name (t));
+  g_autofree char *act = nn_model_layer_dup_param_text (m, layer, "activation");
+  const NnHelp *a = act ? nn_help_lookup (NN_HELP_ACTIVATION, act) : NULL;
+  GString *s = g_string_new (NULL);
+  g_autofree char *help = g_markup_escape_text (nn_layer_type_get_help (t), -1);
+  g_autofree char *formula = h ? g_markup_printf_escaped ("\n<b>%s</b>\n%s", h->formula, h->text)
+                               : NULL;
+  g_autofree char *activation = a && !g_str_equal (act, "linear")
+                                ? g_markup_printf_escaped ("\n%s: <b>%s</b>", act, a->formula)
+                                : NULL;
+
+  g_string_append (s, help);
+  if (formula)
+    g_string_append (s, formula);
+  if (activation)
+    g_string_append (s, activation);
+  return g_string_free (s, FALSE);
+}
+
 static void
 rebuild (DsProperties *self)
 {
@@ -404,7 +432,11 @@ rebuild (DsProperties *self)
 
   group = adw_preferences_group_new ();
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), nn_layer_type_get_name (t));
-  adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group), nn_layer_type_get_help (t));
+  {
+    g_autofree char *about = layer_about (m, layer);
+
+    adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (group), about);
+  }
   gtk_box_append (GTK_BOX (self->box), group);
 
   error = nn_model_layer_get_error (m, layer);
