@@ -36,6 +36,9 @@ cli_export_run (NnModel *m, const char *format, const char *out, GError **error)
     ok = nn_export_keras (m, out, error);
   else
     ok = nn_export_onnx (m, out, error);
+  g_autofree char *note = ok && g_str_equal (format, "tfjs") ? nn_export_tfjs_note (m) : NULL;
+  if (note)
+    printf ("note: %s\n", note);
   if (ok)
     printf ("%s: %s\n", format, out);
   return ok ? 0 : 1;

@@ -39,6 +39,11 @@ int         nn_keras_layer_weights (NnModel *m, int layer, GPtrArray *names, GAr
  * (seed 1) when the model has none. Layers TF.js lacks are refused, naming
  * them. */
 gboolean    nn_export_tfjs        (NnModel *m, const char *dir, GError **error);
+/* What the TF.js export of m leaves out, in words (the augmentation
+ * layers and SpatialDropout2D, identities at inference that TF.js lacks:
+ * their consumers read their inputs), or NULL when nothing; model.json
+ * holds it as userDefinedMetadata.note. */
+char       *nn_export_tfjs_note   (NnModel *m);
 
 /* Keras script: DIR/model.py (the model with Keras's functional API, layer
  * configs from nn_keras_layer_config, compile settings, the dataset and

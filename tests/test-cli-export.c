@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* deepscope-cli export and import end to end: usage errors exit 2 naming
- * the option; tfjs, keras and onnx write their files;
+ * the option; tfjs, keras and onnx write their files (tfjs notes the
+ * augmentation layers it leaves out);
  * an exported model imports back with the same weights; a refused layer
  * and a bad file exit 1 saying why. */
 #include <string.h>
@@ -73,9 +74,25 @@ test_round_trip (void)
                                    k, &vb);
         g_assert_cmpmem (va.data, va.size * 4, vb.data, vb.size * 4);
       }
-  /* refused: a layer TF.js lacks; a file that is no model */
-  expect ((const char *[]) { "export", test_sample ("seattle_gru.json"), "--format", "tfjs",
-                             "--out", tfjs, NULL }, 1, "reset_after");
+  /* augmentation left out of TF.js, with a note */
+  g_autofree char *aug = g_build_filename (dir, "aug", NULL);
+  const char *aug_args[] = { "export", test_sample ("fashion_small_augmented.json"), "--format",
+                             "tfjs", "--out", aug, NULL };
+  g_autofree char *out = NULL, *err = NULL;
+  g_assert_cmpint (run (aug_args, &out, &err), ==, 0);
+  g_assert_nonnull (strstr (out, "note: left out of the TensorFlow.js export: "));
+  /* refused: a layer TF.js lacks (GRU with reset_after, Keras's default); a
+   * file that is no model */
+  static const char gru[] =
+    "{\"format\": \"deepscope-model\", \"version\": 1, \"name\": \"g\", \"config\": {"
+    "\"layers\": [{\"class_name\": \"Input\", \"name\": \"x\", \"config\": {\"shape\": [4, 2]}, "
+    "\"inbound_nodes\": []}, {\"class_name\": \"GRU\", \"name\": \"gru\", \"config\": {}, "
+    "\"inbound_nodes\": [[[\"x\", 0, 0]]]}], \"input_layers\": [[\"x\", 0, 0]], "
+    "\"output_layers\": [[\"gru\", 0, 0]]}}";
+  g_autofree char *gru_path = g_build_filename (dir, "gru.json", NULL);
+  g_assert_true (g_file_set_contents (gru_path, gru, -1, NULL));
+  expect ((const char *[]) { "export", gru_path, "--format", "tfjs", "--out", tfjs, NULL }, 1,
+          "reset_after");
   expect ((const char *[]) { "import", model, "--out", back, NULL }, 1,
           "only TF.js Layers models");
   remove_tree (dir);

@@ -481,6 +481,22 @@ test_states (void)
   finish (g, "gru_state reset_after");
 }
 
+/* A text model: its ONNX file names vocab.json in metadata_props, which the
+ * checker and ONNX Runtime accept. */
+static void
+test_vocabulary (void)
+{
+  g_autoptr (NnModel) m = nn_model_new ("with_vocabulary");
+  const char *d[] = { "units", "3", "activation", "softmax", NULL };
+  output (m, add (m, "Dense", d, input (m, "4")));
+  NnTextOptions opt;
+  nn_text_options_init (&opt);
+  g_autoptr (NnVocab) v = nn_vocab_new (&opt);
+  nn_vocab_add (v, "word");
+  nn_model_set_vocab (m, v);
+  finish (m, "vocabulary");
+}
+
 /* Padding skipped (mask_zero): step-by-step layers pass it on, recurrent
  * layers read the lengths, the 1-D global poolings the real steps. */
 static void
@@ -653,6 +669,7 @@ main (int argc, char **argv)
   g_test_add_func ("/export/onnx/recurrent", test_recurrent);
   g_test_add_func ("/export/onnx/masked", test_masked);
   g_test_add_func ("/export/onnx/states", test_states);
+  g_test_add_func ("/export/onnx/vocabulary", test_vocabulary);
   g_test_add_func ("/export/onnx/nested", test_nested);
   g_test_add_func ("/export/onnx/unmapped", test_unmapped);
   g_test_add_func ("/export/onnx/refusals", test_refusals);

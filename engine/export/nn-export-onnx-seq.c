@@ -426,6 +426,8 @@ rnn_states (OxCall *k, const Rnn *r, const char *y_h, const char *y_c)
 {
   int per_dir = r->gates == 4 ? 2 : 1;
   gint64 zero = 0;
+  if (k->n_states == 0)
+    return;
   g_autofree char *axis = ox_const_ints (k, "axis", &zero, 1);
   for (int j = 0; j < k->n_states; j++)
     {

@@ -19,6 +19,13 @@ gboolean    nn_keras_build_layer    (JsonBuilder *b, NnModel *m, int l, GError *
 /* The same for a Model layer: a nested Functional model. */
 gboolean    nn_keras_build_submodel (JsonBuilder *b, NnModel *m, int l, GError **error);
 
+/* Layers that are identities at inference (augmentation, SpatialDropout2D)
+ * and TF.js lacks: its export leaves them out. */
+gboolean    nn_keras_inference_identity (NnModel *m, int l);
+/* nn_keras_model_config, with `skip`: those layers left out, their
+ * consumers reading their inputs. */
+JsonNode   *nn_keras_model_config_full (NnModel *m, gboolean skip, GError **error);
+
 /* Every weight of the model, nested models' included, in TF.js's order
  * (layer by layer, inner models where they stand): names and views. */
 void        nn_keras_model_weights  (NnModel *m, GPtrArray *names, GArray *views);

@@ -10,19 +10,37 @@
 
 #define TFJS_SHARD "group1-shard1of1.bin"
 
+/* Names of the layers left out (nn_keras_inference_identity), nested
+ * models' too, appended to `names`. */
+static void
+left_out (NnModel *m, GString *names)
+{
+  for (int l = 0; l < nn_model_get_n_layers (m); l++)
+    if (nn_model_layer_get_submodel (m, l))
+      left_out (nn_model_layer_get_submodel (m, l), names);
+    else if (nn_keras_inference_identity (m, l))
+      g_string_append_printf (names, "%s%s", names->len ? ", " : "", nn_model_layer_get_name (m, l));
+}
+
+char *
+nn_export_tfjs_note (NnModel *m)
+{
+  g_autoptr (GString) names = g_string_new (NULL);
+  left_out (m, names);
+  if (names->len == 0)
+    return NULL;
+  return g_strdup_printf ("left out of the TensorFlow.js export: %s (augmentation and "
+                          "SpatialDropout2D layers are identities at inference, which "
+                          "TensorFlow.js lacks; the Keras and ONNX exports keep them)",
+                          names->str);
+}
+
 /* Why TF.js cannot run layer `l`, or NULL when it can. */
 static char *
 tfjs_refusal (NnModel *m, int l)
 {
-  static const char *const absent[] = {
-    "SpatialDropout2D", "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation",
-    "RandomBrightness", NULL
-  };
   const char *cls = nn_layer_type_get_name (nn_model_layer_get_type (m, l));
   const char *name = nn_model_layer_get_name (m, l);
-  if (g_strv_contains (absent, cls))
-    return g_strdup_printf ("layer “%s”: TensorFlow.js has no %s layer (the Keras export "
-                            "keeps it)", name, cls);
   g_autofree char *cell = g_str_equal (cls, "Bidirectional")
                           ? nn_model_layer_dup_param_text (m, l, "layer") : g_strdup (cls);
   if (g_str_equal (cell, "GRU") && nn_model_layer_get_param (m, l, "reset_after")->i)
@@ -97,20 +115,34 @@ weights_manifest (GPtrArray *names, GArray *views)
   return json_builder_get_root (b);
 }
 
-static char *
-model_json (JsonNode *config, JsonNode *manifest, gboolean vocab)
+/* "userDefinedMetadata": where the vocabulary is, what was left out (TF.js
+ * hands it to a page as model.getUserDefinedMetadata ()). */
+static void
+user_metadata (JsonBuilder *b, gboolean vocab, const char *note)
 {
-  g_autoptr (JsonBuilder) b = json_builder_new ();
+  if (!vocab && !note)
+    return;
+  json_builder_set_member_name (b, "userDefinedMetadata");
   json_builder_begin_object (b);
   if (vocab)
     {
-      /* TF.js hands it to the page as model.getUserDefinedMetadata () */
-      json_builder_set_member_name (b, "userDefinedMetadata");
-      json_builder_begin_object (b);
       json_builder_set_member_name (b, "vocabulary");
       json_builder_add_string_value (b, NN_VOCAB_FILE);
-      json_builder_end_object (b);
     }
+  if (note)
+    {
+      json_builder_set_member_name (b, "note");
+      json_builder_add_string_value (b, note);
+    }
+  json_builder_end_object (b);
+}
+
+static char *
+model_json (JsonNode *config, JsonNode *manifest, gboolean vocab, const char *note)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  user_metadata (b, vocab, note);
   json_builder_set_member_name (b, "format");
   json_builder_add_string_value (b, "layers-model");
   json_builder_set_member_name (b, "generatedBy");
@@ -183,14 +215,15 @@ nn_export_tfjs (NnModel *model, const char *dir, GError **error)
     return FALSE;
   g_autoptr (NnModel) m = nn_model_copy (model);
   nn_keras_unique_names (m);
-  g_autoptr (JsonNode) config = nn_keras_model_config (m, error);
+  g_autoptr (JsonNode) config = nn_keras_model_config_full (m, TRUE, error);
   if (config == NULL)
     return FALSE;
   g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GArray) views = g_array_new (FALSE, FALSE, sizeof (NnTensor));
   nn_keras_model_weights (m, names, views);
   g_autoptr (JsonNode) manifest = weights_manifest (names, views);
-  g_autofree char *text = model_json (config, manifest, nn_model_get_vocab (m) != NULL);
+  g_autofree char *note = nn_export_tfjs_note (m);
+  g_autofree char *text = model_json (config, manifest, nn_model_get_vocab (m) != NULL, note);
   g_autoptr (GBytes) shard = shard_bytes (views);
   g_autofree char *json_path = g_build_filename (dir, "model.json", NULL);
   g_autofree char *bin_path = g_build_filename (dir, TFJS_SHARD, NULL);

@@ -5,6 +5,25 @@
  * the model in TF.js's order. */
 #include "nn-export-private.h"
 
+gboolean
+nn_keras_inference_identity (NnModel *m, int l)
+{
+  static const char *const identities[] = {
+    "SpatialDropout2D", "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation",
+    "RandomBrightness", NULL
+  };
+  return g_strv_contains (identities, nn_layer_type_get_name (nn_model_layer_get_type (m, l)));
+}
+
+/* With `skip`, a reference to a layer left out is one to its input. */
+static NnRef
+resolve (NnModel *m, NnRef r, gboolean skip)
+{
+  while (skip && nn_keras_inference_identity (m, r.layer))
+    r = nn_model_call_get_input (m, r.layer, r.call, 0);
+  return r;
+}
+
 static void
 add_ref (JsonBuilder *b, NnModel *m, NnRef r, gboolean kwargs)
 {
@@ -26,7 +45,7 @@ add_ref (JsonBuilder *b, NnModel *m, NnRef r, gboolean kwargs)
 /* "inbound_nodes": one list of tensor references per call (a recurrent
  * layer's initial states follow its sequence, as Keras writes them). */
 static gboolean
-build_inbound (JsonBuilder *b, NnModel *m, int l, GError **error)
+build_inbound (JsonBuilder *b, NnModel *m, int l, gboolean skip, GError **error)
 {
   gboolean is_input = nn_model_layer_get_n_calls (m, l) == 1
                       && nn_model_call_get_n_inputs (m, l, 0) == 0
@@ -45,7 +64,7 @@ build_inbound (JsonBuilder *b, NnModel *m, int l, GError **error)
         }
       json_builder_begin_array (b);
       for (int s = 0; s < n; s++)
-        add_ref (b, m, nn_model_call_get_input (m, l, c, s), TRUE);
+        add_ref (b, m, resolve (m, nn_model_call_get_input (m, l, c, s), skip), TRUE);
       json_builder_end_array (b);
     }
   json_builder_end_array (b);
@@ -53,24 +72,32 @@ build_inbound (JsonBuilder *b, NnModel *m, int l, GError **error)
 }
 
 static gboolean build_model_members (JsonBuilder *b, NnModel *m, const char *name,
-                                     GError **error);
+                                     gboolean skip, GError **error);
 
-gboolean
-nn_keras_build_submodel (JsonBuilder *b, NnModel *m, int l, GError **error)
+static gboolean
+build_submodel (JsonBuilder *b, NnModel *m, int l, gboolean skip, GError **error)
 {
   NnModel *inner = nn_model_layer_get_submodel (m, l);
   json_builder_set_member_name (b, "class_name");
   json_builder_add_string_value (b, "Functional");
   json_builder_set_member_name (b, "config");
   json_builder_begin_object (b);
-  if (!build_model_members (b, inner, nn_model_layer_get_name (m, l), error))
+  if (!build_model_members (b, inner, nn_model_layer_get_name (m, l), skip, error))
     return FALSE;
   json_builder_end_object (b);
   return TRUE;
 }
 
+gboolean
+nn_keras_build_submodel (JsonBuilder *b, NnModel *m, int l, GError **error)
+{
+  return build_submodel (b, m, l, FALSE, error);
+}
+
+/* The layers; with `skip`, those left out (nn_keras_inference_identity)
+ * are not written and their consumers read their inputs instead. */
 static gboolean
-build_layers (JsonBuilder *b, NnModel *m, GError **error)
+build_layers (JsonBuilder *b, NnModel *m, gboolean skip, GError **error)
 {
   json_builder_set_member_name (b, "layers");
   json_builder_begin_array (b);
@@ -78,12 +105,14 @@ build_layers (JsonBuilder *b, NnModel *m, GError **error)
     {
       gboolean nested = g_str_equal (nn_layer_type_get_name (nn_model_layer_get_type (m, l)),
                                      "Model");
+      if (skip && nn_keras_inference_identity (m, l))
+        continue;
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "name");
       json_builder_add_string_value (b, nn_model_layer_get_name (m, l));
-      if (!(nested ? nn_keras_build_submodel (b, m, l, error)
+      if (!(nested ? build_submodel (b, m, l, skip, error)
                    : nn_keras_build_layer (b, m, l, error))
-          || !build_inbound (b, m, l, error))
+          || !build_inbound (b, m, l, skip, error))
         return FALSE;
       json_builder_end_object (b);
     }
@@ -93,11 +122,12 @@ build_layers (JsonBuilder *b, NnModel *m, GError **error)
 
 /* name, layers, input_layers, output_layers into an open object. */
 static gboolean
-build_model_members (JsonBuilder *b, NnModel *m, const char *name, GError **error)
+build_model_members (JsonBuilder *b, NnModel *m, const char *name, gboolean skip,
+                     GError **error)
 {
   json_builder_set_member_name (b, "name");
   json_builder_add_string_value (b, name);
-  if (!build_layers (b, m, error))
+  if (!build_layers (b, m, skip, error))
     return FALSE;
   if (nn_model_get_n_outputs (m) == 0)
     {
@@ -113,13 +143,19 @@ build_model_members (JsonBuilder *b, NnModel *m, const char *name, GError **erro
   json_builder_set_member_name (b, "output_layers");
   json_builder_begin_array (b);
   for (int i = 0; i < nn_model_get_n_outputs (m); i++)
-    add_ref (b, m, nn_model_get_output (m, i), FALSE);
+    add_ref (b, m, resolve (m, nn_model_get_output (m, i), skip), FALSE);
   json_builder_end_array (b);
   return TRUE;
 }
 
 JsonNode *
 nn_keras_model_config (NnModel *m, GError **error)
+{
+  return nn_keras_model_config_full (m, FALSE, error);
+}
+
+JsonNode *
+nn_keras_model_config_full (NnModel *m, gboolean skip, GError **error)
 {
   if (!nn_model_infer (m, error))
     return NULL;
@@ -129,7 +165,7 @@ nn_keras_model_config (NnModel *m, GError **error)
   json_builder_add_string_value (b, "Functional");
   json_builder_set_member_name (b, "config");
   json_builder_begin_object (b);
-  if (!build_model_members (b, m, nn_model_get_name (m), error))
+  if (!build_model_members (b, m, nn_model_get_name (m), skip, error))
     return NULL;
   json_builder_end_object (b);
   json_builder_end_object (b);
