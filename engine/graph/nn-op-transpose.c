@@ -4,7 +4,8 @@
  * adds x[i] W[k] into output pixel i * s - pad + k * dil.
  *
  * Forward, gather form (strides up to TG_MAX_STRIDE, kernels up to
- * TG_MAX_TAPS a side, 8+ input and 16+ output channels): the output pixels are split by parity (oy mod sh,
+ * TG_MAX_TAPS a side, 8+ input channels, 16+ output channels or one):
+ * the output pixels are split by parity (oy mod sh,
  * ox mod sw); the pixels of one parity read the input through a fixed
  * subset of the kernel's taps at fixed offsets, a small stride-1
  * convolution. Each runs on the direct kernel (nn-conv-direct.c: no im2col
@@ -108,7 +109,8 @@ tg_windows (const TgPlan *p, int cls, const float *x)
 
 /* The gather form's sizes, or p->gather = 0 where the direct kernel does
  * not take a parity's windows (too few channels, too many taps) or would
- * waste most of its 16-column panels (fewer than 16 output channels). */
+ * waste most of its 16-column panels (2 to 15 output channels; one
+ * channel has the kernel's one-column form). */
 static void
 tg_plan_gather (TgPlan *p, const NnNode *n, size_t batch)
 {
@@ -124,7 +126,7 @@ tg_plan_gather (TgPlan *p, const NnNode *n, size_t batch)
       tg_axis (n->shape[2], p->q.kw, p->q.sw, p->q.dw, p->q.pl, r, &p->aw[r]);
       wmax = TG_MAX (wmax, p->aw[r].n_out);
     }
-  if (p->cout < 16)
+  if (p->cout < 16 && p->cout != 1)
     {
       p->gather = 0;
       return;
