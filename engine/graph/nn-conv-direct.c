@@ -210,14 +210,15 @@ kernel_6x1 (int nseg, int seglen, const float *const *a, const float *b, float *
     }
 }
 
-/* Stores rows [0, rows) and columns [0, cols) of acc into out: act (acc +
- * bias), or out += acc. */
+/* Stores rows [0, rows) and columns [0, cols) of acc into the rows at
+ * orow[i] + col: act (acc + bias), or out += acc. */
 NN_CLONES static void
-store_block (const float *acc, int rows, int cols, float *out, size_t ldo, const float *bias,
-             int relu, int add)
+store_block (const float *acc, int rows, int cols, float *const *orow, size_t col,
+             const float *bias, int relu, int add)
 {
-  for (int i = 0; i < rows; i++, acc += NR, out += ldo)
+  for (int i = 0; i < rows; i++, acc += NR)
     {
+      float *out = orow[i] + col;
       if (cols == NR)
         {
           v8f a0 = load8 (acc), a1 = load8 (acc + 8);
@@ -260,9 +261,24 @@ store_block (const float *acc, int rows, int cols, float *out, size_t ldo, const
     }
 }
 
+/* Where place puts the row at (b, oy, ox) of the windows' grid. */
+static inline size_t
+place_offset (const NnPlace *pl, size_t b, int oy, int ox)
+{
+  return b * pl->sb + (size_t) oy * pl->sy + (size_t) ox * pl->sx;
+}
+
 void
 nn_direct_rows (const NnWindows *w, size_t r0, size_t m, const float *packed, int n,
                 const float *bias, int relu, int add, float *out, size_t ldo)
+{
+  NnPlace pl = { out, (size_t) w->oh * (size_t) w->ow * ldo, (size_t) w->ow * ldo, ldo };
+  nn_direct_rows_placed (w, r0, m, packed, n, bias, relu, add, &pl);
+}
+
+void
+nn_direct_rows_placed (const NnWindows *w, size_t r0, size_t m, const float *packed, int n,
+                       const float *bias, int relu, int add, const NnPlace *place)
 {
   size_t ohw = (size_t) w->oh * (size_t) w->ow;
   size_t img = (size_t) w->ih * (size_t) w->iw * (size_t) w->c;
@@ -273,20 +289,24 @@ nn_direct_rows (const NnWindows *w, size_t r0, size_t m, const float *packed, in
   /* where row r0 is */
   size_t b = r0 / ohw, rem = r0 % ohw;
   int oy = (int) (rem / (size_t) w->ow), ox = (int) (rem % (size_t) w->ow);
+  /* row r0 goes to place->out; the others where their offset says */
+  size_t first = place_offset (place, b, oy, ox);
   for (size_t i0 = 0; i0 < m; i0 += MR)
     {
       int rows = m - i0 < MR ? (int) (m - i0) : MR;
-      /* Each row's window corner; whether every row's kernel rows lie
-       * whole inside the image horizontally (then a kernel row is one
-       * run, with no horizontal dilation). */
+      /* Each row's window corner and output; whether every row's kernel
+       * rows lie whole inside the image horizontally (then a kernel row
+       * is one run, with no horizontal dilation). */
       int h0[MR] = { 0 }, w0[MR] = { 0 };
       const float *xb[MR] = { 0 };
+      float *orow[MR] = { 0 };
       int merged = w->dw == 1;
       for (int i = 0; i < MR; i++)
         {
           if (i < rows)
             {
               xb[i] = w->src + b * img;
+              orow[i] = place->out + (place_offset (place, b, oy, ox) - first);
               h0[i] = oy * w->sh - w->pt;
               w0[i] = ox * w->sw - w->pl;
               if (w0[i] < 0 || w0[i] + w_ext >= w->iw)
@@ -331,13 +351,13 @@ nn_direct_rows (const NnWindows *w, size_t r0, size_t m, const float *packed, in
       if (n == 1)
         {
           kernel_6x1 (nseg, seglen, a, packed, acc);
-          store_block (acc, rows, 1, out + i0 * ldo, ldo, bias, relu, add);
+          store_block (acc, rows, 1, orow, 0, bias, relu, add);
           continue;
         }
       for (int p0 = 0; p0 < n; p0 += NR)
         {
           kernel_6x16 (nseg, seglen, a, packed + (size_t) p0 * k, acc);
-          store_block (acc, rows, n - p0 < NR ? n - p0 : NR, out + i0 * ldo + (size_t) p0, ldo,
+          store_block (acc, rows, n - p0 < NR ? n - p0 : NR, orow, (size_t) p0,
                        bias ? bias + p0 : NULL, relu, add);
         }
     }
