@@ -100,7 +100,10 @@ NnTensor *nn_inspector_probe_values (NnInspector *in, const NnTensor *inputs, in
 
 /* Where a VAE keeps its parts: the Sampling layer's call, the layers
  * giving its mean and log-variance, the latent size, and the decoder (a
- * Model layer called on the sample, so it can run on its own). */
+ * Model layer called on the sample, so it can run on its own). A Sampling
+ * inside a Model layer (an encoder built as a submodel, at any depth):
+ * sampling and mean are that Model layer's output carrying the sample (at
+ * inference the Sampling passes its mean), log_var is { -1 }. */
 typedef struct {
   NnRef    sampling;
   NnRef    mean;

@@ -149,6 +149,10 @@ int         nn_model_add_layer       (NnModel *m, const char *class_name,
 gboolean    nn_model_remove_layer    (NnModel *m, int layer, GError **error);
 int         nn_model_get_n_layers    (const NnModel *m);
 int         nn_model_find_layer      (const NnModel *m, const char *name);
+/* The layer at `path`, a layer's name or the names of the Model layers
+ * around it first ("encoder/z"): its index in *owner, which is m or a
+ * model nested in it (borrowed); -1 (and *owner NULL) when there is none. */
+int         nn_model_find_layer_path (NnModel *m, const char *path, NnModel **owner);
 const char *nn_model_layer_get_name  (const NnModel *m, int layer);
 gboolean    nn_model_layer_set_name  (NnModel *m, int layer, const char *name, GError **error);
 const NnLayerType *nn_model_layer_get_type (const NnModel *m, int layer);

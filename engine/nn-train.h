@@ -123,8 +123,8 @@ void        nn_trainer_set_lr        (NnTrainer *t, double lr);
  * time. May be called before start and at any time while it runs. */
 void        nn_trainer_set_pace      (NnTrainer *t, int step_us);
 /* Changes a parameter marked `runtime` in the layer table (dropout rate) or
- * a weight penalty (kernel_l1, kernel_l2) of layer `layer` while training
- * runs; applied before the next batch and reported as NN_EVENT_PARAM_CHANGED.
+ * a weight penalty (kernel_l1, kernel_l2) of layer `layer` (a name, or a
+ * path through Model layers such as "encoder/z") while training runs; applied before the next batch and reported as NN_EVENT_PARAM_CHANGED.
  * FALSE if the parameter cannot change mid-run or the value is invalid. */
 gboolean    nn_trainer_set_param     (NnTrainer *t, const char *layer, const char *param,
                                       const char *text, GError **error);

@@ -293,6 +293,10 @@ static const ConvCase conv_cases[] = {
   { "direct valid dilated", 2, 9, 7, 16, 3, 2, 8, 2, 1, 2, 1, 0, 1, 0, 0 },
   { "direct even kernel",   2, 5, 6, 10, 4, 2, 9, 1, 1, 1, 1, 1, 1, 0, 0 },
   { "direct 5x5 chunks",    3, 8, 7, 8, 5, 5, 16, 1, 1, 1, 1, 1, 1, 0, 400 },
+  /* a one-channel first layer: the input gradient on the one-column
+   * kernel (runs of 32 and 12 floats: a tail past the eight-float steps) */
+  { "one channel same",     2, 9, 8, 1, 3, 3, 32, 1, 1, 1, 1, 1, 1, 0, 0 },
+  { "one channel 12 out",   1, 7, 9, 1, 3, 3, 12, 1, 1, 1, 1, 1, 1, 0, 0 },
 };
 
 /* The direct-kernel flags case c is meant to get: the forward pass with 8+
@@ -304,10 +308,14 @@ expected_direct (const ConvCase *c)
 {
   int taps = c->kh * c->kw;
   /* 1x1 stride 1 reads x as it is; short rows have their own loops */
-  if ((taps == 1 && c->sh == 1 && c->sw == 1 && !c->same) || taps * c->cin <= 32)
-    return 0;
   int oh = nn_conv_out_size (c->h, c->kh, c->sh, c->dh, c->same, NULL);
   int ow = nn_conv_out_size (c->w, c->kw, c->sw, c->dw, c->same, NULL);
+  /* a one-channel image's gradient with short rows: the one-column kernel */
+  if (c->cin == 1 && taps > 1 && taps <= 32 && c->sh == 1 && c->sw == 1 && c->cout >= 8
+      && taps <= NN_DIRECT_MAX_TAPS && 10 * c->h * c->w <= 11 * oh * ow)
+    return NN_DIRECT_DX;
+  if ((taps == 1 && c->sh == 1 && c->sw == 1 && !c->same) || taps * c->cin <= 32)
+    return 0;
   int flags = 0;
   if (c->cin >= 8 && taps <= NN_DIRECT_MAX_TAPS)
     flags |= NN_DIRECT_FORWARD;
@@ -395,10 +403,12 @@ test_conv2d (void)
       g_assert_cmpint (nn_winograd_applies (nn_graph_node (f.g, f.x), nn_graph_node (f.g, in[1]),
                                             n, n->ip),
                        ==, g_str_has_prefix (c->name, "winograd"));
-      /* the direct cases are meant to take that path, the others not */
+      /* the direct cases are meant to take that path, the others not (a
+       * one-channel image's gradient has the one-column kernel) */
       int direct = g_str_has_prefix (c->name, "direct");
+      int one = g_str_has_prefix (c->name, "one channel");
       g_assert_cmpint (!!(n->ip[NN_CONV_DIRECT] & NN_DIRECT_FORWARD), ==, direct);
-      g_assert_cmpint (n->ip[NN_CONV_DIRECT], ==, direct ? expected_direct (c) : 0);
+      g_assert_cmpint (n->ip[NN_CONV_DIRECT], ==, direct || one ? expected_direct (c) : 0);
       if (c->chunk_floats && !g_str_has_prefix (c->name, "winograd"))
         /* the case is meant to run several chunks */
         g_assert_cmpuint (nn_conv_chunk_rows ((size_t) (c->kh * c->kw * c->cin),
@@ -536,6 +546,9 @@ test_direct_matches_im2col (void)
     /* 4 input channels: im2col forward, direct gradients */
     { "4 channels 5x5",  2, 9, 9, 4, 5, 5, 16, 1, 1, 1, 1, 1, 1, 1, 0 },
     { "chunks",          6, 18, 17, 32, 3, 3, 48, 1, 1, 1, 1, 1, 1, 1, 3000 },
+    /* DeepDream's first layer: a one-channel image's gradient */
+    { "one channel valid", 1, 64, 60, 1, 3, 3, 32, 1, 1, 1, 1, 0, 1, 1, 0 },
+    { "one channel 5x5",   2, 11, 13, 1, 5, 5, 16, 1, 1, 1, 1, 1, 1, 0, 0 },
   };
   nn_conv_set_winograd (0);
   for (guint t = 0; t < G_N_ELEMENTS (cases); t++)
@@ -552,6 +565,68 @@ test_direct_matches_im2col (void)
       nn_conv_set_chunk_floats (0);
       assert_same_results ("direct", cases[t].name, res, sizes);
     }
+  nn_conv_set_winograd (1);
+}
+
+/* The input gradient of a graph of 1 or 2 images with a frozen kernel and
+ * no bias (DeepDream's: split by rows of dx over the threads, ReLU mask
+ * first), on 16 channels and on one (the one-column kernel), against
+ * im2col + col2im; without the ReLU (whose kinks a finite step may cross)
+ * the gradient is also checked by finite differences. */
+static void
+test_direct_split_rows (void)
+{
+  static const struct { int batch, h, w, cin, cout, relu, same; } cases[] = {
+    { 1, 21, 19, 16, 24, 1, 1 }, { 2, 12, 14, 16, 16, 0, 1 }, { 1, 64, 60, 1, 32, 1, 0 },
+    { 1, 9, 11, 1, 8, 0, 1 },
+  };
+  nn_conv_set_winograd (0);
+  for (guint t = 0; t < G_N_ELEMENTS (cases); t++)
+    {
+      float *dx[2] = { NULL, NULL };
+      size_t size = 0;
+      for (int direct = 0; direct < 2; direct++)
+        {
+          nn_conv_set_direct (direct);
+          Fixture f;
+          fixture_init (&f);
+          add_image (&f, cases[t].h, cases[t].w, cases[t].cin);
+          int wshape[] = { 3, 3, cases[t].cin, cases[t].cout };
+          int in[] = { f.x, add_param (&f, 4, wshape, -0.5f, 0.5f, FALSE) };
+          int y = nn_graph_add (f.g, NN_OP_CONV2D, in, 2);
+          NnNode *n = nn_graph_node (f.g, y);
+          n->ip[NN_CONV_STRIDE_H] = n->ip[NN_CONV_STRIDE_W] = 1;
+          n->ip[NN_CONV_DIL_H] = n->ip[NN_CONV_DIL_W] = 1;
+          n->ip[NN_CONV_ACT] = cases[t].relu ? NN_CONV_ACT_RELU : NN_CONV_ACT_NONE;
+          n->ip[NN_CONV_SAME] = cases[t].same;
+          finish (&f, y, cases[t].batch, -1.0f, 1.0f);
+          n = nn_graph_node (f.g, y);
+          g_assert_cmpint (n->ip[NN_CONV_DIRECT] & NN_DIRECT_DX, ==, direct ? NN_DIRECT_DX : 0);
+          nn_graph_forward (f.g);
+          nn_graph_backward (f.g, f.loss);
+          NnNode *x = nn_graph_node (f.g, f.x);
+          dx[direct] = g_memdup2 (x->grad, x->size * sizeof (float));
+          size = x->size;
+          if (direct && !cases[t].relu)
+            {
+              double e = test_check_grad (f.g, f.loss, f.x, EPS_LINEAR, 400);
+              g_assert_cmpfloat (e, <, GRAD_TOL);
+            }
+          fixture_clear (&f);
+        }
+      double top = 0, worst = 0;
+      for (size_t i = 0; i < size; i++)
+        {
+          top = fmax (top, fabs (dx[0][i]));
+          worst = fmax (worst, fabs (dx[0][i] - dx[1][i]));
+        }
+      g_test_message ("case %u: largest dx %.4g, largest difference %.3g", t, top, worst);
+      g_assert_cmpfloat (top, >, 0);
+      g_assert_cmpfloat (worst, <, 1e-5 * top);
+      g_free (dx[0]);
+      g_free (dx[1]);
+    }
+  nn_conv_set_direct (1);
   nn_conv_set_winograd (1);
 }
 
@@ -876,6 +951,11 @@ test_transpose_gather_matches_scatter (void)
     { "s2 dilated",      2, 5, 6, 8, 3, 16, 2, 3, 0, 1, 1, 0 },
     { "s2 even k4",      2, 4, 4, 8, 4, 16, 2, 1, 1, 1, 0, 0 },
     { "s2 chunks",       4, 7, 5, 16, 3, 20, 2, 1, 1, 1, 1, 300 },
+    /* one output channel (a decoder's image): the one-column kernel, runs
+     * of 96, 48 and 36 floats (tails past its eight-float steps) */
+    { "one channel s1 same", 3, 9, 8, 32, 3, 1, 1, 1, 1, 1, 0, 0 },
+    { "one channel s2 relu", 2, 5, 6, 16, 3, 1, 2, 1, 1, 1, 1, 0 },
+    { "one channel s1 valid", 1, 6, 7, 12, 3, 1, 1, 1, 0, 1, 0, 0 },
   };
   for (guint t = 0; t < G_N_ELEMENTS (cases); t++)
     {
@@ -1400,6 +1480,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/conv/conv2d", test_conv2d);
   g_test_add_func ("/engine/conv/winograd-matches-im2col", test_winograd_matches_im2col);
   g_test_add_func ("/engine/conv/direct-matches-im2col", test_direct_matches_im2col);
+  g_test_add_func ("/engine/conv/direct-split-rows", test_direct_split_rows);
   g_test_add_func ("/engine/conv/conv2d-batch-change", test_conv2d_batch_change);
   g_test_add_func ("/engine/conv/conv2d-partial-grads", test_conv2d_partial_grads);
   g_test_add_func ("/engine/conv/depthwise", test_depthwise);

@@ -355,6 +355,35 @@ test_dream_errors (void)
   expect_error (mlp, img, &cfg, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG, "has no convolutional layer");
 }
 
+/* The graph a dream runs (the inspector's gradient graph at batch 1)
+ * computes no weight gradient: no parameter has one; the three
+ * convolutions and the image have theirs. */
+static void
+test_dream_no_weight_grads (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) m = load_convnet (3);
+  g_autoptr (NnInspector) in = nn_inspector_new (m, &error);
+  g_assert_no_error (error);
+  NnCompiled *c = nn_inspector_gradient_graph (in, 1, &error);
+  g_assert_no_error (error);
+  NnGraph *g = c->g;
+  int params = 0, convs = 0;
+  for (int i = 0; i < g->n_nodes; i++)
+    {
+      NnNode *n = nn_graph_node (g, i);
+      if (n->op == NN_OP_PARAM)
+        {
+          g_assert_null (n->grad);
+          params++;
+        }
+      convs += n->op == NN_OP_CONV2D && n->grad != NULL;
+    }
+  g_assert_cmpint (params, >, 0);
+  g_assert_cmpint (convs, ==, 3);
+  g_assert_nonnull (nn_graph_node (g, c->input_nodes[0])->grad);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -367,5 +396,6 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/dream/deterministic", test_dream_deterministic);
   g_test_add_func ("/engine/dream/reuse", test_dream_reuse);
   g_test_add_func ("/engine/dream/errors", test_dream_errors);
+  g_test_add_func ("/engine/dream/no-weight-grads", test_dream_no_weight_grads);
   return g_test_run ();
 }

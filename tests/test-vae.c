@@ -159,6 +159,18 @@ load_sample (const char *name)
   return m;
 }
 
+/* Two epochs of batches of 16, no validation, seed 7, no snapshots. */
+static void
+short_fit (NnFitConfig *cfg)
+{
+  nn_fit_config_init (cfg);
+  cfg->epochs = 2;
+  cfg->batch_size = 16;
+  cfg->validation_split = 0;
+  cfg->seed = 7;
+  cfg->snapshot_every = -1;
+}
+
 /* Trains m on ds (2 epochs of batches of 16, seed 7): the trained model,
  * the last loss and kl_loss the history reports. */
 static NnModel *
@@ -167,12 +179,7 @@ train_model (NnModel *m, NnDataset *ds, double *loss, double *kl)
   g_autoptr (GError) error = NULL;
   g_autoptr (NnTrainer) t = nn_trainer_new ();
   NnFitConfig cfg;
-  nn_fit_config_init (&cfg);
-  cfg.epochs = 2;
-  cfg.batch_size = 16;
-  cfg.validation_split = 0;
-  cfg.seed = 7;
-  cfg.snapshot_every = -1;
+  short_fit (&cfg);
   g_assert_true (nn_trainer_start (t, m, ds, &cfg, &error));
   g_assert_no_error (error);
   g_assert_true (nn_trainer_join (t, &error));
@@ -221,6 +228,19 @@ test_same_seed (void)
                    b->n_params * sizeof (float));
 }
 
+/* n grey images (n, side, side, 1) of uniform noise, seed 9. */
+static NnTensor *
+random_images (int n, int side)
+{
+  int shape[] = { n, side, side, 1 };
+  NnTensor *x = nn_tensor_new (4, shape);
+  NnRng rng;
+  nn_rng_seed (&rng, 9);
+  for (size_t i = 0; i < x->size; i++)
+    x->data[i] = nn_rng_uniform (&rng);
+  return x;
+}
+
 static void
 check_parts (const char *sample)
 {
@@ -235,12 +255,7 @@ check_parts (const char *sample)
   g_assert_cmpint (parts.log_var.layer, ==, nn_model_find_layer (m, "z_log_var"));
   g_assert_cmpint (parts.decoder_layer, ==, nn_model_find_layer (m, "decoder"));
 
-  int ishape[] = { 5, 28, 28, 1 };
-  g_autoptr (NnTensor) x = nn_tensor_new (4, ishape);
-  NnRng rng;
-  nn_rng_seed (&rng, 9);
-  for (size_t i = 0; i < x->size; i++)
-    x->data[i] = nn_rng_uniform (&rng);
+  g_autoptr (NnTensor) x = random_images (5, 28);
   g_autoptr (NnTensor) mu = nn_vae_encode (m, &parts, x, &error);
   g_assert_no_error (error);
   g_assert_cmpint (mu->ndim, ==, 2);
@@ -684,6 +699,31 @@ test_runtime_beta (void)
   nn_compiled_free (c);
 }
 
+/* The start of the nested VAEs below (model `name`): image (16, 16, 1) →
+ * Flatten → encoder [pixels → Dense h (8, relu) → ...]. */
+#define NESTED_HEAD(name) \
+  "{\"format\": \"deepscope-model\", \"version\": 1, \"name\": \"" name "\"," \
+  " \"compile\": {\"optimizer\": {\"class_name\": \"Adam\", \"config\": {\"learning_rate\": 0.01}}," \
+  "  \"loss\": [\"binary_crossentropy\"], \"loss_weights\": [1.0], \"metrics\": [[]]}," \
+  " \"config\": {\"layers\": [" \
+  "  {\"class_name\": \"Input\", \"name\": \"image\", \"config\": {\"shape\": [16, 16, 1]}, \"inbound_nodes\": []}," \
+  "  {\"class_name\": \"Flatten\", \"name\": \"flat\", \"config\": {}, \"inbound_nodes\": [[[\"image\", 0, 0]]]}," \
+  "  {\"class_name\": \"Model\", \"name\": \"encoder\", \"config\": {\"name\": \"encoder\", \"layers\": [" \
+  "    {\"class_name\": \"Input\", \"name\": \"pixels\", \"config\": {\"shape\": [256]}, \"inbound_nodes\": []}," \
+  "    {\"class_name\": \"Dense\", \"name\": \"h\", \"config\": {\"units\": 8, \"activation\": \"relu\"}, \"inbound_nodes\": [[[\"pixels\", 0, 0]]]},"
+
+/* The model of json, with weights from seed 3. */
+static NnModel *
+load_with_weights (const char *json)
+{
+  g_autoptr (GError) error = NULL;
+  NnModel *m = nn_model_load_from_data (json, -1, &error);
+  g_assert_no_error (error);
+  g_assert_true (nn_model_init_weights (m, 3, &error));
+  g_assert_no_error (error);
+  return m;
+}
+
 /* A VAE whose Sampling layer sits inside a Model layer (the encoder):
  * image (16, 16, 1) → Flatten → encoder [Dense h → z_mean, z_log_var →
  * Sampling z (beta)] → Dense 256 sigmoid → Reshape, binary cross-entropy. */
@@ -691,15 +731,7 @@ static NnModel *
 nested_vae (const char *beta)
 {
   g_autofree char *json = g_strdup_printf (
-    "{\"format\": \"deepscope-model\", \"version\": 1, \"name\": \"nested\","
-    " \"compile\": {\"optimizer\": {\"class_name\": \"Adam\", \"config\": {\"learning_rate\": 0.01}},"
-    "  \"loss\": [\"binary_crossentropy\"], \"loss_weights\": [1.0], \"metrics\": [[]]},"
-    " \"config\": {\"layers\": ["
-    "  {\"class_name\": \"Input\", \"name\": \"image\", \"config\": {\"shape\": [16, 16, 1]}, \"inbound_nodes\": []},"
-    "  {\"class_name\": \"Flatten\", \"name\": \"flat\", \"config\": {}, \"inbound_nodes\": [[[\"image\", 0, 0]]]},"
-    "  {\"class_name\": \"Model\", \"name\": \"encoder\", \"config\": {\"name\": \"encoder\", \"layers\": ["
-    "    {\"class_name\": \"Input\", \"name\": \"pixels\", \"config\": {\"shape\": [256]}, \"inbound_nodes\": []},"
-    "    {\"class_name\": \"Dense\", \"name\": \"h\", \"config\": {\"units\": 8, \"activation\": \"relu\"}, \"inbound_nodes\": [[[\"pixels\", 0, 0]]]},"
+    NESTED_HEAD ("nested")
     "    {\"class_name\": \"Dense\", \"name\": \"z_mean\", \"config\": {\"units\": 2}, \"inbound_nodes\": [[[\"h\", 0, 0]]]},"
     "    {\"class_name\": \"Dense\", \"name\": \"z_log_var\", \"config\": {\"units\": 2}, \"inbound_nodes\": [[[\"h\", 0, 0]]]},"
     "    {\"class_name\": \"Sampling\", \"name\": \"z\", \"config\": {\"beta\": %s}, \"inbound_nodes\": [[[\"z_mean\", 0, 0], [\"z_log_var\", 0, 0]]]}],"
@@ -707,12 +739,7 @@ nested_vae (const char *beta)
     "  {\"class_name\": \"Dense\", \"name\": \"dec\", \"config\": {\"units\": 256, \"activation\": \"sigmoid\"}, \"inbound_nodes\": [[[\"encoder\", 0, 0]]]},"
     "  {\"class_name\": \"Reshape\", \"name\": \"out\", \"config\": {\"target_shape\": [16, 16, 1]}, \"inbound_nodes\": [[[\"dec\", 0, 0]]]}],"
     " \"input_layers\": [[\"image\", 0, 0]], \"output_layers\": [[\"out\", 0, 0]]}}", beta);
-  g_autoptr (GError) error = NULL;
-  NnModel *m = nn_model_load_from_data (json, -1, &error);
-  g_assert_no_error (error);
-  g_assert_true (nn_model_init_weights (m, 3, &error));
-  g_assert_no_error (error);
-  return m;
+  return load_with_weights (json);
 }
 
 /* Sampling inside a nested Model layer: its KL term joins the loss,
@@ -760,6 +787,161 @@ test_nested_sampling (void)
   g_assert_cmpfloat (reported, >, 0);
 }
 
+/* The encoder and the decoder both Model layers, the Sampling inside the
+ * encoder, two levels down (encoder [Dense h → inner [z_mean, z_log_var →
+ * Sampling z]]): image (16, 16, 1) → Flatten → encoder → decoder [Dense
+ * 256 sigmoid] → Reshape. */
+static NnModel *
+nested_parts_vae (void)
+{
+  return load_with_weights (
+    NESTED_HEAD ("nested2")
+    "    {\"class_name\": \"Model\", \"name\": \"inner\", \"config\": {\"name\": \"inner\", \"layers\": ["
+    "      {\"class_name\": \"Input\", \"name\": \"hidden\", \"config\": {\"shape\": [8]}, \"inbound_nodes\": []},"
+    "      {\"class_name\": \"Dense\", \"name\": \"z_mean\", \"config\": {\"units\": 3}, \"inbound_nodes\": [[[\"hidden\", 0, 0]]]},"
+    "      {\"class_name\": \"Dense\", \"name\": \"z_log_var\", \"config\": {\"units\": 3}, \"inbound_nodes\": [[[\"hidden\", 0, 0]]]},"
+    "      {\"class_name\": \"Sampling\", \"name\": \"z\", \"config\": {\"beta\": 1}, \"inbound_nodes\": [[[\"z_mean\", 0, 0], [\"z_log_var\", 0, 0]]]}],"
+    "     \"input_layers\": [[\"hidden\", 0, 0]], \"output_layers\": [[\"z\", 0, 0]]}, \"inbound_nodes\": [[[\"h\", 0, 0]]]}],"
+    "   \"input_layers\": [[\"pixels\", 0, 0]], \"output_layers\": [[\"inner\", 0, 0]]}, \"inbound_nodes\": [[[\"flat\", 0, 0]]]},"
+    "  {\"class_name\": \"Model\", \"name\": \"decoder\", \"config\": {\"name\": \"decoder\", \"layers\": ["
+    "    {\"class_name\": \"Input\", \"name\": \"latent\", \"config\": {\"shape\": [3]}, \"inbound_nodes\": []},"
+    "    {\"class_name\": \"Dense\", \"name\": \"d\", \"config\": {\"units\": 256, \"activation\": \"sigmoid\"}, \"inbound_nodes\": [[[\"latent\", 0, 0]]]}],"
+    "   \"input_layers\": [[\"latent\", 0, 0]], \"output_layers\": [[\"d\", 0, 0]]}, \"inbound_nodes\": [[[\"encoder\", 0, 0]]]},"
+    "  {\"class_name\": \"Reshape\", \"name\": \"out\", \"config\": {\"target_shape\": [16, 16, 1]}, \"inbound_nodes\": [[[\"decoder\", 0, 0]]]}],"
+    " \"input_layers\": [[\"image\", 0, 0]], \"output_layers\": [[\"out\", 0, 0]]}}");
+}
+
+/* nn_model_find_vae finds a Sampling inside Model layers (the Latent
+ * explorer then works on such a VAE): the encoder's output is the sample,
+ * the decoder the Model layer called on it; encoding gives the means (the
+ * inner model's z_mean, run on its own), decoding the decoder's
+ * images. A nested model with a Sampling that no output leads to is not
+ * taken for a VAE. */
+static void
+test_parts_nested (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) m = nested_parts_vae ();
+  NnVaeParts parts;
+  g_assert_true (nn_model_find_vae (m, &parts, &error));
+  g_assert_no_error (error);
+  int enc = nn_model_find_layer (m, "encoder");
+  g_assert_cmpint (parts.sampling.layer, ==, enc);
+  g_assert_cmpint (parts.mean.layer, ==, enc);
+  g_assert_cmpint (parts.log_var.layer, ==, -1);
+  g_assert_cmpint (parts.latent_dim, ==, 3);
+  g_assert_cmpint (parts.decoder_layer, ==, nn_model_find_layer (m, "decoder"));
+
+  g_autoptr (NnTensor) images = random_images (5, 16);
+  g_autoptr (NnTensor) codes = nn_vae_encode (m, &parts, images, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (codes->shape[0], ==, 5);
+  g_assert_cmpint (codes->shape[1], ==, 3);
+  /* The means by hand: flat pixels → encoder's h → inner's z_mean. */
+  NnModel *encoder = nn_model_layer_get_submodel (m, enc);
+  NnModel *inner = nn_model_layer_get_submodel (encoder, nn_model_find_layer (encoder, "inner"));
+  int ps[] = { 5, 256 };
+  g_autoptr (NnTensor) pixels = nn_tensor_new (2, ps);
+  memcpy (pixels->data, images->data, images->size * sizeof (float));
+  NnTensor *in[1] = { pixels };
+  g_autoptr (NnTensor) h = nn_model_run (encoder, in, 1,
+                                         (NnRef) { nn_model_find_layer (encoder, "h"), 0, 0 },
+                                         &error);
+  g_assert_no_error (error);
+  in[0] = h;
+  g_autoptr (NnTensor) mean = nn_model_run (inner, in, 1,
+                                            (NnRef) { nn_model_find_layer (inner, "z_mean"), 0, 0 },
+                                            &error);
+  g_assert_no_error (error);
+  double worst = 0;
+  for (size_t i = 0; i < mean->size; i++)
+    worst = fmax (worst, fabs (mean->data[i] - codes->data[i]));
+  g_assert_cmpfloat (worst, <, 1e-6);
+  g_assert_cmpfloat (fabs (mean->data[0]), >, 0);
+
+  g_autoptr (NnTensor) decoded = nn_vae_decode (m, &parts, codes, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (decoded->shape[0], ==, 5);
+  g_assert_cmpint (decoded->shape[1], ==, 256);
+  g_autoptr (NnVaeDecoder) d = nn_vae_decoder_new (m, &parts, 5, &error);
+  g_assert_no_error (error);
+  g_autoptr (NnTensor) again = nn_vae_decoder_decode (d, codes, &error);
+  g_assert_no_error (error);
+  for (size_t i = 0; i < decoded->size; i++)
+    g_assert_cmpfloat (fabs (again->data[i] - decoded->data[i]), <, 1e-6);
+
+  /* The inner model's sample no longer leaves the encoder: no VAE. */
+  nn_model_clear_outputs (encoder);
+  nn_model_add_output (encoder, (NnRef) { nn_model_find_layer (encoder, "h"), 0, 0 }, NN_LOSS_MSE,
+                       1.0, NULL, 0);
+  g_assert_false (nn_model_find_vae (m, &parts, &error));
+  g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH);
+}
+
+/* beta of a Sampling inside a Model layer changes mid-run by its path:
+ * the trainer finds "encoder/z", the graph takes the new beta (0: the
+ * loss is the reconstruction term alone from then on, while kl_loss is
+ * still reported) and the trained model keeps it. Requested while the run
+ * waits before its first batch, so every epoch trains with it. */
+static void
+test_nested_runtime_beta (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) m = nested_vae ("0.5");
+  g_autoptr (NnDataset) ds = nn_dataset_open ("shapes:n=32:size=16:target=input", NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (NnTrainer) t = nn_trainer_new ();
+  NnFitConfig cfg;
+  short_fit (&cfg);
+  cfg.start_paused = TRUE;
+  g_assert_true (nn_trainer_start (t, m, ds, &cfg, &error));
+  g_assert_no_error (error);
+  g_assert_false (nn_trainer_set_param (t, "encoder/nothing", "beta", "0", &error));
+  g_assert_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG);
+  g_clear_error (&error);
+  g_assert_true (nn_trainer_set_param (t, "encoder/z", "beta", "0", &error));
+  g_assert_no_error (error);
+  nn_trainer_resume (t);
+  g_assert_true (nn_trainer_join (t, &error));
+  g_assert_no_error (error);
+  gboolean changed = FALSE;
+  int epochs = 0;
+  NnEvent *e;
+  while ((e = nn_trainer_pop_event (t)))
+    {
+      if (e->kind == NN_EVENT_PARAM_CHANGED)
+        {
+          g_assert_cmpstr (e->text, ==, "encoder/z.beta = 0");
+          changed = TRUE;
+        }
+      gboolean found = FALSE;
+      double kl = nn_event_get (e, "kl_loss", &found);
+      if (e->kind == NN_EVENT_EPOCH && found)
+        {
+          double loss = nn_event_get (e, "loss", NULL);
+          double rec = nn_event_get (e, "reconstruction_loss", NULL);
+          g_test_message ("epoch %d: loss %.6f, reconstruction %.6f, kl %.6f", e->epoch, loss,
+                          rec, kl);
+          g_assert_cmpfloat (kl, >, 0);
+          g_assert_cmpfloat (fabs (loss - rec), <, 1e-6 * fmax (1, loss));
+          epochs++;
+        }
+      nn_event_free (e);
+    }
+  g_assert_true (changed);
+  g_assert_cmpint (epochs, ==, 2);
+  g_autoptr (NnModel) trained = nn_trainer_dup_model (t);
+  NnModel *owner = NULL;
+  int z = nn_model_find_layer_path (trained, "encoder/z", &owner);
+  g_assert_cmpint (z, >=, 0);
+  g_assert_true (owner == nn_model_layer_get_submodel (trained, nn_model_find_layer (trained, "encoder")));
+  g_autofree char *beta = nn_model_layer_dup_param_text (owner, z, "beta");
+  g_assert_cmpfloat (g_ascii_strtod (beta, NULL), ==, 0);
+  g_assert_cmpint (nn_model_find_layer_path (trained, "encoder/z/x", &owner), ==, -1);
+  g_assert_null (owner);
+  nn_fit_config_clear (&cfg);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -771,8 +953,10 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/vae/same-seed", test_same_seed);
   g_test_add_func ("/engine/vae/nested-sampling", test_nested_sampling);
   g_test_add_func ("/engine/vae/runtime-beta", test_runtime_beta);
+  g_test_add_func ("/engine/vae/runtime-beta/nested", test_nested_runtime_beta);
   g_test_add_func ("/engine/vae/parts/conv", test_parts_conv);
   g_test_add_func ("/engine/vae/parts/dense", test_parts_dense);
+  g_test_add_func ("/engine/vae/parts/nested", test_parts_nested);
   g_test_add_func ("/engine/vae/errors", test_errors);
   g_test_add_func ("/engine/vae/round-trip", test_round_trip);
   g_test_add_func ("/engine/vae/target-input", test_target_input);

@@ -41,10 +41,13 @@
 /* Runs of zeros for taps outside the image. */
 static const float zeros[NN_DIRECT_MAX_RUN];
 
+/* One column (n = 1) is packed as it is, k floats: its kernel reads eight
+ * taps' floats at a time instead of a panel of sixteen columns, fifteen
+ * of them zeros. */
 size_t
 nn_direct_packed_floats (size_t k, size_t n)
 {
-  return k * ((n + NR - 1) / NR * NR);
+  return n == 1 ? k : k * ((n + NR - 1) / NR * NR);
 }
 
 /* Panel p holds rows 0..k-1 of columns 16p..16p+15 of the (k, n) matrix
@@ -52,6 +55,11 @@ nn_direct_packed_floats (size_t k, size_t n)
 NN_CLONES void
 nn_direct_pack (const float *b, size_t k, size_t n, float *packed)
 {
+  if (n == 1)
+    {
+      memcpy (packed, b, k * sizeof (float));
+      return;
+    }
   for (size_t p0 = 0; p0 < n; p0 += NR)
     {
       size_t w = n - p0 < NR ? n - p0 : NR;
@@ -74,6 +82,12 @@ void
 nn_direct_pack_flipped (const float *w, int kh, int kw, int ci, int co, float *packed)
 {
   size_t taps = (size_t) kh * (size_t) kw, k = taps * (size_t) co;
+  if (ci == 1)
+    {
+      for (size_t t = 0; t < k; t++)
+        packed[t] = w[(taps - 1 - t / (size_t) co) * (size_t) co + t % (size_t) co];
+      return;
+    }
   for (size_t p0 = 0; p0 < (size_t) ci; p0 += NR)
     {
       size_t width = (size_t) ci - p0 < NR ? (size_t) ci - p0 : NR;
@@ -160,14 +174,51 @@ kernel_6x16 (int nseg, int seglen, const float *const *a, const float *b, float 
   store8 (acc + 88, c51);
 }
 
-/* Stores rows [0, rows) and columns [0, cols) of acc into out: act (acc +
- * bias), or out += acc. */
+/* acc[i] = the dot product of row i's runs with the one column b (runs
+ * of seglen floats, b advancing seglen floats a run): six rows' eight
+ * lanes each, summed across at the end. */
 NN_CLONES static void
-store_block (const float *acc, int rows, int cols, float *out, size_t ldo, const float *bias,
-             int relu, int add)
+kernel_6x1 (int nseg, int seglen, const float *const *a, const float *b, float *acc)
 {
-  for (int i = 0; i < rows; i++, acc += NR, out += ldo)
+  v8f c0 = { 0 }, c1 = { 0 }, c2 = { 0 }, c3 = { 0 }, c4 = { 0 }, c5 = { 0 };
+  float tail[MR] = { 0 };
+  int vec = seglen & ~7;
+  for (int s = 0; s < nseg; s++, a += MR, b += seglen)
     {
+      const float *p0 = a[0], *p1 = a[1], *p2 = a[2], *p3 = a[3], *p4 = a[4], *p5 = a[5];
+      for (int t = 0; t < vec; t += 8)
+        {
+          v8f bv = load8 (b + t);
+          c0 += load8 (p0 + t) * bv;
+          c1 += load8 (p1 + t) * bv;
+          c2 += load8 (p2 + t) * bv;
+          c3 += load8 (p3 + t) * bv;
+          c4 += load8 (p4 + t) * bv;
+          c5 += load8 (p5 + t) * bv;
+        }
+      for (int t = vec; t < seglen; t++)
+        for (int i = 0; i < MR; i++)
+          tail[i] += a[i][t] * b[t];
+    }
+  v8f c[MR] = { c0, c1, c2, c3, c4, c5 };
+  for (int i = 0; i < MR; i++)
+    {
+      float v = tail[i];
+      for (int l = 0; l < 8; l++)
+        v += c[i][l];
+      acc[i * NR] = v;
+    }
+}
+
+/* Stores rows [0, rows) and columns [0, cols) of acc into the rows at
+ * orow[i] + col: act (acc + bias), or out += acc. */
+NN_CLONES static void
+store_block (const float *acc, int rows, int cols, float *const *orow, size_t col,
+             const float *bias, int relu, int add)
+{
+  for (int i = 0; i < rows; i++, acc += NR)
+    {
+      float *out = orow[i] + col;
       if (cols == NR)
         {
           v8f a0 = load8 (acc), a1 = load8 (acc + 8);
@@ -210,9 +261,24 @@ store_block (const float *acc, int rows, int cols, float *out, size_t ldo, const
     }
 }
 
+/* Where place puts the row at (b, oy, ox) of the windows' grid. */
+static inline size_t
+place_offset (const NnPlace *pl, size_t b, int oy, int ox)
+{
+  return b * pl->sb + (size_t) oy * pl->sy + (size_t) ox * pl->sx;
+}
+
 void
 nn_direct_rows (const NnWindows *w, size_t r0, size_t m, const float *packed, int n,
                 const float *bias, int relu, int add, float *out, size_t ldo)
+{
+  NnPlace pl = { out, (size_t) w->oh * (size_t) w->ow * ldo, (size_t) w->ow * ldo, ldo };
+  nn_direct_rows_placed (w, r0, m, packed, n, bias, relu, add, &pl);
+}
+
+void
+nn_direct_rows_placed (const NnWindows *w, size_t r0, size_t m, const float *packed, int n,
+                       const float *bias, int relu, int add, const NnPlace *place)
 {
   size_t ohw = (size_t) w->oh * (size_t) w->ow;
   size_t img = (size_t) w->ih * (size_t) w->iw * (size_t) w->c;
@@ -223,20 +289,24 @@ nn_direct_rows (const NnWindows *w, size_t r0, size_t m, const float *packed, in
   /* where row r0 is */
   size_t b = r0 / ohw, rem = r0 % ohw;
   int oy = (int) (rem / (size_t) w->ow), ox = (int) (rem % (size_t) w->ow);
+  /* row r0 goes to place->out; the others where their offset says */
+  size_t first = place_offset (place, b, oy, ox);
   for (size_t i0 = 0; i0 < m; i0 += MR)
     {
       int rows = m - i0 < MR ? (int) (m - i0) : MR;
-      /* Each row's window corner; whether every row's kernel rows lie
-       * whole inside the image horizontally (then a kernel row is one
-       * run, with no horizontal dilation). */
+      /* Each row's window corner and output; whether every row's kernel
+       * rows lie whole inside the image horizontally (then a kernel row
+       * is one run, with no horizontal dilation). */
       int h0[MR] = { 0 }, w0[MR] = { 0 };
       const float *xb[MR] = { 0 };
+      float *orow[MR] = { 0 };
       int merged = w->dw == 1;
       for (int i = 0; i < MR; i++)
         {
           if (i < rows)
             {
               xb[i] = w->src + b * img;
+              orow[i] = place->out + (place_offset (place, b, oy, ox) - first);
               h0[i] = oy * w->sh - w->pt;
               w0[i] = ox * w->sw - w->pl;
               if (w0[i] < 0 || w0[i] + w_ext >= w->iw)
@@ -278,10 +348,16 @@ nn_direct_rows (const NnWindows *w, size_t r0, size_t m, const float *packed, in
                                 : xb[i] + ((size_t) y * (size_t) w->iw + (size_t) x) * c;
             }
         }
+      if (n == 1)
+        {
+          kernel_6x1 (nseg, seglen, a, packed, acc);
+          store_block (acc, rows, 1, orow, 0, bias, relu, add);
+          continue;
+        }
       for (int p0 = 0; p0 < n; p0 += NR)
         {
           kernel_6x16 (nseg, seglen, a, packed + (size_t) p0 * k, acc);
-          store_block (acc, rows, n - p0 < NR ? n - p0 : NR, out + i0 * ldo + (size_t) p0, ldo,
+          store_block (acc, rows, n - p0 < NR ? n - p0 : NR, orow, (size_t) p0,
                        bias ? bias + p0 : NULL, relu, add);
         }
     }

@@ -198,6 +198,17 @@ void   nn_direct_weight_grad   (const float *src, const size_t *rowoff, const si
 void   nn_direct_rows          (const NnWindows *w, size_t r0, size_t m, const float *packed,
                                 int n, const float *bias, int relu, int add, float *out,
                                 size_t ldo);
+/* Where nn_direct_rows_placed stores its rows: row r0 at out, the row at
+ * (b, oy, ox) of the windows' grid sb b + sy oy + sx ox floats after the
+ * place of (0, 0, 0) (a transposed convolution's parity: every sw-th
+ * pixel of every sh-th output row). */
+typedef struct {
+  float *out;
+  size_t sb, sy, sx;
+} NnPlace;
+void   nn_direct_rows_placed   (const NnWindows *w, size_t r0, size_t m, const float *packed,
+                                int n, const float *bias, int relu, int add,
+                                const NnPlace *place);
 /* Turns the direct path of NN_OP_CONV2D on or off (tests, benchmarks;
  * DEEPSCOPE_NO_DIRECT=1 in the environment does the latter). Set it
  * before nn_graph_alloc: the scratch sizes depend on it. */

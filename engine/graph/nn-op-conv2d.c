@@ -318,6 +318,16 @@ direct_choose (NnGraph *g, NnNode *n, const Geom *q, int cout, int x_grad)
       else
         flags |= NN_DIRECT_DW;
     }
+  else if (!direct_off && q->c == 1 && q->k > 1 && x_grad && nn_conv_will_have_grad (g, n))
+    {
+      /* A one-channel image's gradient (DeepDream's, saliency's): one
+       * column, dz's windows against the flipped kernel, on the direct
+       * kernel's one-column form; not col2im. */
+      NnWindows b = dx_windows (q, cout, NULL);
+      size_t in_px = (size_t) q->ih * (size_t) q->iw, out_px = (size_t) q->oh * (size_t) q->ow;
+      if (q->sh == 1 && q->sw == 1 && nn_direct_applies (&b) && 10 * in_px <= 11 * out_px)
+        flags |= NN_DIRECT_DX;
+    }
   n->ip[NN_CONV_DIRECT] = flags;
   return flags;
 }
@@ -453,6 +463,31 @@ zbuffer (int argmax, const NnNode *n, int direct, int relu)
   return argmax || (direct & NN_DIRECT_DX && relu && !n->ip[NN_CONV_POOL]);
 }
 
+/* A graph of fewer images than backward tasks (its largest batch: a
+ * shape, not the thread count) whose backward is only an input gradient
+ * on the direct windows (no kernel or bias gradient, no fused pooling:
+ * DeepDream, one image at a time) splits by rows of the input gradient
+ * instead of by images, so every core works on the one image: each input
+ * row is one task's, and no sum crosses tasks. Its masked output gradient
+ * is one buffer for the batch (thread 0's block, sized for it). */
+static int
+split_rows (NnGraph *g, const NnNode *n, int direct)
+{
+  return g->max_batch < NN_CONV_TASKS && direct & NN_DIRECT_DX && !n->ip[NN_CONV_POOL]
+         && !nn_in (g, (NnNode *) n, 1)->grad && !nn_conv_bias_grad (g, (NnNode *) n);
+}
+
+/* The per-thread gradient buffer's rows: conv_zrows, or the whole batch's
+ * with split_rows. */
+static size_t
+zbuffer_rows (NnGraph *g, const NnNode *n, const Geom *q, size_t chunk, int argmax, int direct,
+              int relu)
+{
+  size_t z = conv_zrows (q, chunk, zbuffer (argmax, n, direct, relu));
+  size_t all = (size_t) n->shape[0] * (size_t) q->oh * (size_t) q->ow;
+  return relu && split_rows (g, n, direct) && z < all ? all : z;
+}
+
 static void
 conv2d_shape (NnGraph *g, NnNode *n)
 {
@@ -488,8 +523,7 @@ conv2d_shape (NnGraph *g, NnNode *n)
   size_t rows = (size_t) n->shape[0] * (size_t) q.oh * (size_t) q.ow;
   size_t chunk = conv_rows_per_chunk (&q, cout, rows);
   ConvScratch cs = conv_scratch (&q, cout, chunk, nn_conv_will_have_grad (g, n), x->grad != NULL, relu,
-                                 conv_zrows (&q, chunk, zbuffer (argmax, n, direct, relu)),
-                                 direct);
+                                 zbuffer_rows (g, n, &q, chunk, argmax, direct, relu), direct);
   n->aux_size = cs.total * (size_t) nn_parallel_threads () + cs.partial * NN_CONV_TASKS + cs.packed;
   /* the argmax bytes of the pooled output, after the partial sums */
   if (argmax)
@@ -538,7 +572,7 @@ conv_job (NnGraph *g, NnNode *n)
   j.relu = n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU;
   j.direct = n->ip[NN_CONV_DIRECT];
   int argmax = pool_argmax (g, n);
-  j.zrows = conv_zrows (&j.q, j.chunk, zbuffer (argmax, n, j.direct, j.relu));
+  j.zrows = zbuffer_rows (g, n, &j.q, j.chunk, argmax, j.direct, j.relu);
   j.cs = conv_scratch (&j.q, j.cout, j.chunk, has_grad, j.x->grad != NULL, j.relu, j.zrows,
                        j.direct);
   j.tasks = j.batch < NN_CONV_TASKS ? j.batch : NN_CONV_TASKS;
@@ -886,6 +920,44 @@ conv2d_sum_tasks (void *data, size_t lo, size_t hi)
     }
 }
 
+/* split_rows: rows of dz masked by the ReLU (into thread 0's buffer), then
+ * rows of dx, each a task's. */
+#define SPLIT_FLOATS ((size_t) 1 << 15)
+
+static void
+split_mask_task (void *data, int task, int thread)
+{
+  const ConvJob *j = data;
+  NnNode *n = j->n;
+  size_t lo = (size_t) task * SPLIT_FLOATS, len = n->size - lo < SPLIT_FLOATS ? n->size - lo
+                                                                            : SPLIT_FLOATS;
+  nn_conv_relu_mask (n->grad + lo, n->value + lo, len, n->aux + j->cs.dz + lo);
+}
+
+static void
+split_dx_task (void *data, int task, int thread)
+{
+  const ConvJob *j = data;
+  const float *dz = j->relu ? j->n->aux + j->cs.dz : j->n->grad;
+  NnWindows w = dx_windows (&j->q, j->cout, dz);
+  size_t rows = (size_t) j->batch * (size_t) j->q.ih * (size_t) j->q.iw, lo, hi;
+  nn_split_range (rows, NN_CONV_TASKS, task, &lo, &hi);
+  if (hi > lo)
+    nn_direct_rows (&w, lo, hi - lo, j->packed_dx, j->q.c, NULL, 0, 1,
+                    j->x->grad + lo * (size_t) j->q.c, (size_t) j->q.c);
+}
+
+static void
+conv2d_backward_split (ConvJob *j)
+{
+  if (!j->x->grad)
+    return;
+  nn_direct_pack_flipped (j->w->value, j->q.kh, j->q.kw, j->q.c, j->cout, j->packed_dx);
+  if (j->relu)
+    nn_parallel_for ((int) ((j->n->size + SPLIT_FLOATS - 1) / SPLIT_FLOATS), split_mask_task, j);
+  nn_parallel_for (NN_CONV_TASKS, split_dx_task, j);
+}
+
 static void
 conv2d_backward (NnGraph *g, NnNode *n)
 {
@@ -909,6 +981,11 @@ conv2d_backward (NnGraph *g, NnNode *n)
   ConvJob j = conv_job (g, n);
   if (j.rows == 0)
     return;
+  if (split_rows (g, n, j.direct))
+    {
+      conv2d_backward_split (&j);
+      return;
+    }
   if (j.direct & NN_DIRECT_DX && j.x->grad)
     nn_direct_pack_flipped (j.w->value, j.q.kh, j.q.kw, j.q.c, j.cout, j.packed_dx);
   if (j.direct & NN_DIRECT_DX_SCATTER && j.x->grad)

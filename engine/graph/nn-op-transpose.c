@@ -4,13 +4,14 @@
  * adds x[i] W[k] into output pixel i * s - pad + k * dil.
  *
  * Forward, gather form (strides up to TG_MAX_STRIDE, kernels up to
- * TG_MAX_TAPS a side, 8+ input and 16+ output channels): the output pixels are split by parity (oy mod sh,
+ * TG_MAX_TAPS a side, 8+ input channels, 16+ output channels or one):
+ * the output pixels are split by parity (oy mod sh,
  * ox mod sw); the pixels of one parity read the input through a fixed
  * subset of the kernel's taps at fixed offsets, a small stride-1
  * convolution. Each runs on the direct kernel (nn-conv-direct.c: no im2col
- * matrix, no sgemm packing) into a per-thread block, whose rows are then
- * written once to their pixels with the bias and the fused ReLU: no
- * col2im, no zeroing of the output. Parities whose windows the direct
+ * matrix, no sgemm packing), which stores its rows straight to their
+ * pixels (every sw-th of every sh-th row) with the bias and the fused
+ * ReLU: no col2im, no zeroing of the output, no second pass. Parities whose windows the direct
  * kernel does not take (fewer than 8 input channels) use the scatter form.
  * Forward, scatter form (other shapes): y = col2im (x Wt^T) + b with Wt
  * the (kh*kw*Cout, Cin) matrix of the kernel.
@@ -41,7 +42,6 @@ typedef struct {
   int gather, cin, cout, classes;
   TgAxis ah[TG_MAX_STRIDE], aw[TG_MAX_STRIDE];
   size_t kmax;         /* floats of the longest window (taps * Cin) */
-  size_t gchunk;       /* rows of a parity per block */
   size_t packed;       /* floats of the packed kernels, the unpacked one's too */
   size_t forward;      /* floats of forward scratch */
   size_t backward;     /* floats of the backward's im2col block */
@@ -108,23 +108,17 @@ tg_windows (const TgPlan *p, int cls, const float *x)
 
 /* The gather form's sizes, or p->gather = 0 where the direct kernel does
  * not take a parity's windows (too few channels, too many taps) or would
- * waste most of its 16-column panels (fewer than 16 output channels). */
+ * waste most of its 16-column panels (2 to 15 output channels; one
+ * channel has the kernel's one-column form). */
 static void
-tg_plan_gather (TgPlan *p, const NnNode *n, size_t batch)
+tg_plan_gather (TgPlan *p, const NnNode *n)
 {
-  int hmax = 0, wmax = 0;
   p->classes = p->q.sh * p->q.sw;
   for (int r = 0; r < p->q.sh; r++)
-    {
-      tg_axis (n->shape[1], p->q.kh, p->q.sh, p->q.dh, p->q.pt, r, &p->ah[r]);
-      hmax = TG_MAX (hmax, p->ah[r].n_out);
-    }
+    tg_axis (n->shape[1], p->q.kh, p->q.sh, p->q.dh, p->q.pt, r, &p->ah[r]);
   for (int r = 0; r < p->q.sw; r++)
-    {
-      tg_axis (n->shape[2], p->q.kw, p->q.sw, p->q.dw, p->q.pl, r, &p->aw[r]);
-      wmax = TG_MAX (wmax, p->aw[r].n_out);
-    }
-  if (p->cout < 16)
+    tg_axis (n->shape[2], p->q.kw, p->q.sw, p->q.dw, p->q.pl, r, &p->aw[r]);
+  if (p->cout < 16 && p->cout != 1)
     {
       p->gather = 0;
       return;
@@ -142,8 +136,7 @@ tg_plan_gather (TgPlan *p, const NnNode *n, size_t batch)
       p->packed += nn_direct_packed_floats (k, (size_t) p->cout);
     }
   p->packed += p->kmax * (size_t) p->cout;
-  p->gchunk = nn_conv_chunk_rows ((size_t) p->cout, batch * (size_t) hmax * (size_t) wmax);
-  p->forward = p->packed + p->gchunk * (size_t) p->cout * (size_t) nn_parallel_threads ();
+  p->forward = p->packed;
 }
 
 static TgPlan
@@ -160,7 +153,7 @@ transpose_plan (NnGraph *g, NnNode *n)
   p.backward = nn_conv_chunk_rows (p.q.k, rows) * p.q.k;
   p.gather = n->ip[NN_CONV_GATHER];
   if (p.gather)
-    tg_plan_gather (&p, n, batch);
+    tg_plan_gather (&p, n);
   if (!p.gather)
     p.forward = p.backward * (size_t) nn_parallel_threads ();
   p.mask_off = TG_MAX (p.forward, p.backward);
@@ -197,7 +190,7 @@ typedef struct {
   const TgPlan *p;
   NnNode *n;
   const float *x, *b;
-  float *packed, *scratch;
+  float *packed;
   size_t pack_off[TG_MAX_STRIDE * TG_MAX_STRIDE];
   int relu, runs;
 } GatherJob;
@@ -259,23 +252,9 @@ tg_next (TgPos *p, int nh, int nw)
   p->b++;
 }
 
-/* dst = act (src + b) over n channels, one pass (b NULL: no bias, src
- * NULL: a parity no tap reaches, the bias alone). */
-static inline void
-store_pixel (float *restrict dst, const float *restrict src, const float *restrict b, size_t n,
-             int relu)
-{
-  for (size_t co = 0; co < n; co++)
-    {
-      float v = (src ? src[co] : 0.0f) + (b ? b[co] : 0.0f);
-      dst[co] = relu && v < 0.0f ? 0.0f : v;
-    }
-}
-
-/* Rows [r0, r0 + m) of parity cls to their output pixels, bias and ReLU
- * on the way (acc NULL: a parity no tap reaches, the bias alone). */
-NN_CLONES static void
-gather_store (const GatherJob *j, int cls, size_t r0, size_t m, const float *acc)
+/* Rows [r0, r0 + m) of a parity no tap reaches: act (b), or zeros. */
+static void
+gather_store_bias (const GatherJob *j, int cls, size_t r0, size_t m)
 {
   const TgPlan *p = j->p;
   int ry = cls / p->q.sw, rx = cls % p->q.sw;
@@ -287,8 +266,12 @@ gather_store (const GatherJob *j, int cls, size_t r0, size_t m, const float *acc
     {
       size_t oy = (size_t) ry + (size_t) p->q.sh * (size_t) pos.ty;
       size_t ox = (size_t) rx + (size_t) p->q.sw * (size_t) pos.tx;
-      store_pixel (j->n->value + ((pos.b * oh + oy) * ow + ox) * cout,
-                   acc ? acc + r * cout : NULL, j->b, cout, j->relu);
+      float *dst = j->n->value + ((pos.b * oh + oy) * ow + ox) * cout;
+      for (size_t co = 0; co < cout; co++)
+        {
+          float v = j->b ? j->b[co] : 0.0f;
+          dst[co] = j->relu && v < 0.0f ? 0.0f : v;
+        }
     }
 }
 
@@ -303,16 +286,23 @@ gather_task (void *data, int task, int thread)
   size_t first, last;
   nn_split_range ((size_t) j->n->shape[0], j->runs, task / p->classes, &first, &last);
   size_t per = (size_t) w.oh * (size_t) w.ow, end = last * per;
-  float *acc = j->scratch + (size_t) thread * p->gchunk * (size_t) p->cout;
-  int taps = w.kh > 0 && w.kw > 0;
-  for (size_t r0 = first * per; r0 < end; r0 += p->gchunk)
+  if (w.kh == 0 || w.kw == 0)
     {
-      size_t m = end - r0 < p->gchunk ? end - r0 : p->gchunk;
-      if (taps)
-        nn_direct_rows (&w, r0, m, j->packed + j->pack_off[cls], p->cout, NULL, 0, 0, acc,
-                        (size_t) p->cout);
-      gather_store (j, cls, r0, m, taps ? acc : NULL);
+      /* no tap reaches this parity: the bias alone */
+      gather_store_bias (j, cls, first * per, end - first * per);
+      return;
     }
+  /* The parity's rows straight to their pixels, bias and ReLU as they
+   * are stored: row (b, ty, tx) is pixel (b, ry + sh ty, rx + sw tx). */
+  size_t cout = (size_t) p->cout, ow = (size_t) j->n->shape[2];
+  size_t img = (size_t) j->n->shape[1] * ow * cout;
+  int ry = cls / p->q.sw, rx = cls % p->q.sw;
+  TgPos pos = tg_pos (first * per, w.oh, w.ow);
+  size_t r0_pixel = (size_t) (ry + p->q.sh * pos.ty) * ow + (size_t) (rx + p->q.sw * pos.tx);
+  NnPlace pl = { j->n->value + pos.b * img + r0_pixel * cout, img,
+                 (size_t) p->q.sh * ow * cout, (size_t) p->q.sw * cout };
+  nn_direct_rows_placed (&w, first * per, end - first * per, j->packed + j->pack_off[cls],
+                         p->cout, j->b, j->relu, 0, &pl);
 }
 
 static void
@@ -326,7 +316,6 @@ gather_forward (NnGraph *g, NnNode *n, const TgPlan *p)
   j.b = nn_conv_bias_value (g, n);
   j.relu = n->ip[NN_CONV_ACT] == NN_CONV_ACT_RELU;
   j.packed = n->aux;
-  j.scratch = n->aux + p->packed;
   int threads = nn_parallel_threads ();
   j.runs = n->shape[0] < 4 * threads ? n->shape[0] : 4 * threads;
   if (j.runs < 1)

@@ -9,6 +9,49 @@
 
 #include "nn-inspect-private.h"
 
+/* Whether r, a tensor of m, is the output of a Sampling layer called on
+ * a mean and a log-variance, there or inside the Model layer giving it. */
+static gboolean
+is_sampling_output (const NnModel *m, NnRef r)
+{
+  if (r.layer < 0 || r.layer >= nn_model_get_n_layers (m))
+    return FALSE;
+  NnModel *sub = nn_model_layer_get_submodel (m, r.layer);
+  if (sub)
+    return r.out < nn_model_get_n_outputs (sub)
+           && is_sampling_output (sub, nn_model_get_output (sub, r.out));
+  return g_str_equal (nn_layer_type_get_name (nn_model_layer_get_type (m, r.layer)), "Sampling")
+         && nn_model_layer_get_n_calls (m, r.layer) > r.call
+         && nn_model_call_get_n_inputs (m, r.layer, r.call) == 2;
+}
+
+/* The top-level tensor that is a Sampling layer's output: the layer's
+ * own, else an output of a Model layer (an encoder) that leads to one;
+ * layer -1 when there is none. */
+static NnRef
+find_sampling (const NnModel *m)
+{
+  int n = nn_model_get_n_layers (m);
+  for (int i = 0; i < n; i++)
+    if (!nn_model_layer_get_submodel (m, i) && is_sampling_output (m, (NnRef) { i, 0, 0 }))
+      return (NnRef) { i, 0, 0 };
+  for (int i = 0; i < n; i++)
+    {
+      NnModel *sub = nn_model_layer_get_submodel (m, i);
+      for (int c = 0; sub && c < nn_model_layer_get_n_calls (m, i); c++)
+        for (int o = 0; o < nn_model_get_n_outputs (sub); o++)
+          if (is_sampling_output (m, (NnRef) { i, c, o }))
+            return (NnRef) { i, c, o };
+    }
+  return (NnRef) { -1, 0, 0 };
+}
+
+static gboolean
+same_ref (NnRef a, NnRef b)
+{
+  return a.layer == b.layer && a.call == b.call && a.out == b.out;
+}
+
 gboolean
 nn_model_find_vae (const NnModel *m, NnVaeParts *parts, GError **error)
 {
@@ -16,13 +59,8 @@ nn_model_find_vae (const NnModel *m, NnVaeParts *parts, GError **error)
   NnModel *mm = (NnModel *) m; /* inference fills shapes, nothing else */
   memset (parts, 0, sizeof *parts);
   parts->decoder_layer = -1;
-  int sampling = -1;
-  for (int i = 0; i < nn_model_get_n_layers (m) && sampling < 0; i++)
-    if (g_str_equal (nn_layer_type_get_name (nn_model_layer_get_type (m, i)), "Sampling")
-        && nn_model_layer_get_n_calls (m, i) > 0
-        && nn_model_call_get_n_inputs (m, i, 0) == 2)
-      sampling = i;
-  if (sampling < 0)
+  NnRef sampling = find_sampling (m);
+  if (sampling.layer < 0)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
                    "“%s” is not a variational autoencoder: it has no Sampling layer called on "
@@ -32,15 +70,25 @@ nn_model_find_vae (const NnModel *m, NnVaeParts *parts, GError **error)
     }
   if (!nn_model_infer (mm, error))
     return FALSE;
-  parts->sampling = (NnRef) { sampling, 0 };
-  parts->mean = nn_model_call_get_input (m, sampling, 0, 0);
-  parts->log_var = nn_model_call_get_input (m, sampling, 0, 1);
+  parts->sampling = sampling;
+  if (nn_model_layer_get_submodel (m, sampling.layer))
+    {
+      /* Inside an encoder: at inference the Sampling passes its mean, so
+       * the encoder's output is the mean; the log-variance stays inside. */
+      parts->mean = sampling;
+      parts->log_var = (NnRef) { -1, 0, 0 };
+    }
+  else
+    {
+      parts->mean = nn_model_call_get_input (m, sampling.layer, 0, 0);
+      parts->log_var = nn_model_call_get_input (m, sampling.layer, 0, 1);
+    }
   int ndim = 0, shape[NN_MAX_DIMS];
   if (!nn_model_get_shape (m, parts->sampling, &ndim, shape) || ndim != 1)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
                    "%s gives no latent vector (batch, latent); give it the outputs of two Dense "
-                   "layers", nn_model_layer_get_name (m, sampling));
+                   "layers", nn_model_layer_get_name (m, sampling.layer));
       return FALSE;
     }
   parts->latent_dim = shape[0];
@@ -50,11 +98,9 @@ nn_model_find_vae (const NnModel *m, NnVaeParts *parts, GError **error)
       if (!nn_model_layer_get_submodel (m, i))
         continue;
       for (int c = 0; c < nn_model_layer_get_n_calls (m, i); c++)
-        {
-          NnRef in = nn_model_call_get_input (m, i, c, 0);
-          if (nn_model_call_get_n_inputs (m, i, c) == 1 && in.layer == sampling && in.call == 0)
-            parts->decoder_layer = i;
-        }
+        if (nn_model_call_get_n_inputs (m, i, c) == 1
+            && same_ref (nn_model_call_get_input (m, i, c, 0), sampling))
+          parts->decoder_layer = i;
     }
   return TRUE;
 }

@@ -353,6 +353,25 @@ nn_model_find_layer (const NnModel *m, const char *name)
   return -1;
 }
 
+int
+nn_model_find_layer_path (NnModel *m, const char *path, NnModel **owner)
+{
+  g_return_val_if_fail (m != NULL && path != NULL && owner != NULL, -1);
+  *owner = NULL;
+  const char *slash = strchr (path, '/');
+  if (slash == NULL)
+    {
+      int li = nn_model_find_layer (m, path);
+      if (li >= 0)
+        *owner = m;
+      return li;
+    }
+  g_autofree char *outer = g_strndup (path, (gsize) (slash - path));
+  int li = nn_model_find_layer (m, outer);
+  NnModel *sub = li >= 0 ? nn_model_layer_get_submodel (m, li) : NULL;
+  return sub ? nn_model_find_layer_path (sub, slash + 1, owner) : -1;
+}
+
 static gboolean
 valid_name (const char *name)
 {

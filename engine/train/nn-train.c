@@ -221,9 +221,9 @@ nn_trainer_set_param (NnTrainer *t, const char *layer, const char *param, const 
   /* The worker replaces t->model between folds under the lock; layer types
    * are static, so the type can be used after unlocking. */
   g_mutex_lock (&t->lock);
-  NnModel *m = t->model;
-  int li = m ? nn_model_find_layer (m, layer) : -1;
-  const NnLayerType *type = li >= 0 ? m->layers[li]->type : NULL;
+  NnModel *m = t->model, *owner = NULL;
+  int li = m ? nn_model_find_layer_path (m, layer, &owner) : -1;
+  const NnLayerType *type = li >= 0 ? owner->layers[li]->type : NULL;
   g_mutex_unlock (&t->lock);
   if (li < 0)
     {
@@ -336,8 +336,11 @@ apply_param_requests (NnTrainer *t, NnModel *m, NnCompiled *c, int epoch, long s
   for (guint k = 0; k < reqs->len; k++)
     {
       g_auto (GStrv) parts = g_strsplit (reqs->pdata[k], "\n", 3);
-      int li = nn_model_find_layer (m, parts[0]);
-      if (li < 0 || !nn_model_layer_set_param (m, li, parts[1], parts[2], NULL))
+      /* A layer inside a Model layer by its path (a Sampling in the
+       * encoder: "encoder/z"); the compiled graph keeps its layer. */
+      NnModel *owner = NULL;
+      int li = nn_model_find_layer_path (m, parts[0], &owner);
+      if (li < 0 || !nn_model_layer_set_param (owner, li, parts[1], parts[2], NULL))
         continue;
       /* Same layout: the structure did not change, so inference is cheap
        * and keeps the weights. */
