@@ -371,6 +371,53 @@ test_gan_trainer_step_stop (void)
   g_assert_nonnull (td);
 }
 
+/* The coverage measure itself, on points placed by hand. */
+static void
+test_gan_ring_coverage_measure (void)
+{
+  float xy[2 * 4] = { 0.8f, 0.0f, 0.0f, 0.8f + 0.1f, 0.0f, 0.0f, -0.8f, 0.0f };
+  int counts[4];
+  double within = nn_gan_ring_coverage (xy, 4, 4, 0.8, 0.05, counts);
+  g_assert_cmpfloat (within, ==, 0.75);   /* the centre point is 0.8 from every mode */
+  g_assert_cmpint (counts[0], ==, 2);     /* (0.8, 0) and the centre (ties: the first) */
+  g_assert_cmpint (counts[1], ==, 1);
+  g_assert_cmpint (counts[2], ==, 1);
+  g_assert_cmpint (counts[3], ==, 0);
+}
+
+/* Diversity: identical samples score 0; two samples d apart in every
+ * value score d. */
+static void
+test_gan_diversity (void)
+{
+  float same[3 * 4] = { 1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4 };
+  g_assert_cmpfloat (nn_gan_diversity (same, 3, 4), ==, 0);
+  float apart[2 * 4] = { 0, 0, 0, 0, 0.5f, -0.5f, 0.5f, -0.5f };
+  g_assert_cmpfloat (fabs (nn_gan_diversity (apart, 2, 4) - 0.5), <, 1e-9);
+  g_assert_cmpfloat (nn_gan_diversity (apart, 1, 4), ==, 0);
+}
+
+/* The generator run in inference mode gives the same points as G(z) of
+ * nn_model_run, and a different seed different latent points. */
+static void
+test_gan_generate (void)
+{
+  g_autoptr (NnModel) g = ring_generator ();
+  g_autoptr (GError) error = NULL;
+  g_assert_true (nn_model_init_weights (g, 3, &error));
+  g_autoptr (NnTensor) z = nn_gan_latent_points (5, LATENT, 1);
+  g_autoptr (NnTensor) z2 = nn_gan_latent_points (5, LATENT, 1);
+  g_autoptr (NnTensor) z3 = nn_gan_latent_points (5, LATENT, 2);
+  g_assert_true (memcmp (z->data, z2->data, z->size * sizeof (float)) == 0);
+  g_assert_false (memcmp (z->data, z3->data, z->size * sizeof (float)) == 0);
+  g_autoptr (NnTensor) xy = nn_gan_generate (g, z, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (xy->shape[0], ==, 5);
+  g_assert_cmpint (xy->shape[1], ==, 2);
+  g_autoptr (NnTensor) again = nn_gan_generate (g, z, &error);
+  g_assert_true (memcmp (xy->data, again->data, xy->size * sizeof (float)) == 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -382,5 +429,8 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/gan/refused", test_gan_refused);
   g_test_add_func ("/engine/gan/trainer", test_gan_trainer);
   g_test_add_func ("/engine/gan/trainer-step-stop", test_gan_trainer_step_stop);
+  g_test_add_func ("/engine/gan/ring-coverage", test_gan_ring_coverage_measure);
+  g_test_add_func ("/engine/gan/diversity", test_gan_diversity);
+  g_test_add_func ("/engine/gan/generate", test_gan_generate);
   return g_test_run ();
 }
