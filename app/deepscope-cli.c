@@ -139,7 +139,7 @@ static const char datasets_text[] =
   "  PATH.csv:window=N[:columns=a,b][:target=COL][:delay=D]   (time series, windowed)\n"
   "  DIR                   a folder of IDX files (train-images-idx3-ubyte and friends), with the\n"
   "                        options of fashion-mnist but dir\n"
-  "  Every spec also takes :normalize=meanstd|minmax|none. Example: --data moons:n=500:noise=0.2\n";
+  "  Every spec also takes :normalize=meanstd|minmax|symmetric|none. Example: --data moons:n=500:noise=0.2\n";
 
 static void
 usage (FILE *f)

@@ -418,6 +418,74 @@ test_gan_generate (void)
   g_assert_true (memcmp (xy->data, again->data, xy->size * sizeof (float)) == 0);
 }
 
+/* normalize=symmetric: each value v of [0, 1] becomes 2 v - 1. */
+static void
+test_gan_symmetric_data (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnDataset) a = nn_dataset_open ("shapes:n=8:size=16", NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (NnDataset) b = nn_dataset_open ("shapes:n=8:size=16:normalize=symmetric", NULL,
+                                             &error);
+  g_assert_no_error (error);
+  size_t m = a->inputs[0]->sample_size;
+  g_autofree float *x = g_new (float, 8 * m), *y = g_new (float, 8 * m);
+  guint32 idx[8] = { 0, 1, 2, 3, 4, 5, 6, 7 };
+  nn_array_gather (a->inputs[0], idx, 8, x);
+  nn_array_gather (b->inputs[0], idx, 8, y);
+  float lo = 1, hi = -1;
+  for (size_t i = 0; i < 8 * m; i++)
+    {
+      g_assert_cmpfloat (fabsf (y[i] - (2 * x[i] - 1)), <, 1e-6f);
+      lo = MIN (lo, y[i]);
+      hi = MAX (hi, y[i]);
+    }
+  g_assert_cmpfloat (lo, <, -0.5);
+  g_assert_cmpfloat (hi, >, 0.5);
+  g_assert_null (nn_dataset_open ("shapes:n=8:normalize=tanh", NULL, &error));
+  g_assert_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN);
+}
+
+/* The DCGAN samples (strided convolutions, dropout, Conv2DTranspose, tanh)
+ * step on 28 x 28 images in [-1, 1], each step moving its own model only. */
+static void
+test_gan_dcgan_samples (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) g = nn_model_load (test_sample ("fashion_dcgan_generator.json"), &error);
+  g_assert_no_error (error);
+  g_autoptr (NnModel) d = nn_model_load (test_sample ("fashion_dcgan_discriminator.json"),
+                                         &error);
+  g_assert_no_error (error);
+  g_autoptr (NnDataset) ds = nn_dataset_open ("shapes:n=32:size=28:normalize=symmetric", NULL,
+                                              &error);
+  g_assert_no_error (error);
+  NnGanConfig cfg;
+  nn_gan_config_init (&cfg);
+  cfg.batch_size = 8;
+  g_autoptr (NnGan) gan = gan_new (g, d, ds, &cfg);
+  NnGanStats st;
+  g_autoptr (GArray) g0 = weights_dup (nn_gan_get_generator (gan));
+  g_assert_true (nn_gan_d_step (gan, &st, &error));
+  g_autoptr (GArray) g1 = weights_dup (nn_gan_get_generator (gan));
+  g_autoptr (GArray) d1 = weights_dup (nn_gan_get_discriminator (gan));
+  g_assert_true (weights_equal (g0, g1));
+  g_assert_true (nn_gan_g_step (gan, &st, &error));
+  g_assert_no_error (error);
+  g_autoptr (GArray) d2 = weights_dup (nn_gan_get_discriminator (gan));
+  g_autoptr (GArray) g2 = weights_dup (nn_gan_get_generator (gan));
+  g_assert_true (weights_equal (d1, d2));
+  g_assert_false (weights_equal (g1, g2));
+  g_assert_true (isfinite (st.g_loss) && isfinite (st.d_loss));
+  g_autoptr (NnTensor) z = nn_gan_latent_points (4, nn_gan_get_latent_dim (gan), 1);
+  g_autoptr (NnTensor) img = nn_gan_generate (nn_gan_get_generator (gan), z, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (img->ndim, ==, 4);
+  g_assert_cmpint (img->shape[1], ==, 28);
+  for (size_t i = 0; i < img->size; i++)
+    g_assert_true (img->data[i] >= -1 && img->data[i] <= 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -432,5 +500,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/gan/ring-coverage", test_gan_ring_coverage_measure);
   g_test_add_func ("/engine/gan/diversity", test_gan_diversity);
   g_test_add_func ("/engine/gan/generate", test_gan_generate);
+  g_test_add_func ("/engine/gan/symmetric-data", test_gan_symmetric_data);
+  g_test_add_func ("/engine/gan/dcgan-samples", test_gan_dcgan_samples);
   return g_test_run ();
 }
