@@ -15,6 +15,7 @@
 #include "cli-text.h"
 #include "cli-generate.h"
 #include "cli-export.h"
+#include "cli-gan.h"
 
 /* Numbers arrive as text and are checked once the command is known: a value
  * out of range, with trailing characters or too big for its type is a usage
@@ -32,6 +33,8 @@ typedef struct {
   gboolean freeze;
   /* export, import */
   char    *format, *weights;
+  /* gan */
+  char    *out_dir, *d_steps, *label_smoothing, *label_flip, *label_noise;
   /* generate */
   char    *gen_seed_text, *length, *temperature, *temperatures;
   gboolean json, quiet, early_stopping, stateful;
@@ -54,6 +57,7 @@ enum {
   CMD_GENERATE = 1 << 8,
   CMD_EXPORT   = 1 << 9,
   CMD_IMPORT   = 1 << 10,
+  CMD_GAN      = 1 << 11,
 };
 
 typedef struct {
@@ -113,13 +117,18 @@ static const char commands_text[] =
   "  export MODEL.json --format keras|tfjs|onnx --out DIR   the model (weights included) for\n"
   "                        other engines: keras, a Keras script with weights.npz; tfjs,\n"
   "                        TensorFlow.js Layers (model.json and a weight shard); onnx\n"
+  "  gan GENERATOR.json DISCRIMINATOR.json --out-dir DIR   a GAN trained for --steps N\n"
+  "                        (default 2000) generator steps on the discriminator's dataset (or\n"
+  "                        --data), --d-steps K discriminator steps each (default 1), with\n"
+  "                        --label-smoothing S, --label-flip P, --label-noise A (0 to 0.5);\n"
+  "                        writes DIR/generator.json, DIR/discriminator.json, DIR/samples.png\n"
   "  import PATH --out MODEL.json   a TF.js Layers model.json, or a Keras model.to_json()\n"
   "                        file with --weights MANIFEST.json (TF.js format), as a Deepscope model";
 
 static const char datasets_text[] =
   "Datasets (--data, or the model's own):\n"
   "  fashion-mnist[:classes=5,7][:limit=N][:dir=PATH]\n"
-  "  spirals|moons|circles|xor|blobs[:n=N][:noise=F][:seed=S][:classes=K][:test=F]\n"
+  "  spirals|moons|circles|xor|blobs|ring[:n=N][:noise=F][:seed=S][:classes=K][:test=F]\n"
   "  plane|gaussians[:n=N][:noise=F][:seed=S][:test=F]   (regression in the plane)\n"
   "  any 2-D set also takes :features=x1,x2,x1sq,x2sq,x1x2,sinx1,sinx2\n"
   "  regression[:n=N][:features=F][:noise=F][:seed=S]\n"
@@ -130,7 +139,7 @@ static const char datasets_text[] =
   "  PATH.csv:window=N[:columns=a,b][:target=COL][:delay=D]   (time series, windowed)\n"
   "  DIR                   a folder of IDX files (train-images-idx3-ubyte and friends), with the\n"
   "                        options of fashion-mnist but dir\n"
-  "  Every spec also takes :normalize=meanstd|minmax|none. Example: --data moons:n=500:noise=0.2\n";
+  "  Every spec also takes :normalize=meanstd|minmax|symmetric|none. Example: --data moons:n=500:noise=0.2\n";
 
 static void
 usage (FILE *f)
@@ -153,7 +162,10 @@ usage (FILE *f)
          "                [--steps N] [--step-size S] [--max-loss L] [--quiet]\n"
          "  deepscope-cli generate MODEL.json --seed-text TEXT [--length N]\n"
          "                [--temperature T | --temperatures T1,T2,...] [--seed S] [--stateful]\n"
-         "                [--quiet]\n\n", f);
+         "                [--quiet]\n"
+         "  deepscope-cli gan GENERATOR.json DISCRIMINATOR.json --out-dir DIR [--steps N]\n"
+         "                [--d-steps K] [--batch B] [--seed S] [--data NAME|PATH]\n"
+         "                [--label-smoothing S] [--label-flip P] [--label-noise A] [--quiet]\n\n", f);
   fputs (commands_text, f);
   fputs ("\n\n", f);
   fputs (datasets_text, f);
@@ -229,6 +241,16 @@ parse_args (int *argc, char ***argv, Options *o, GError **error)
       "FORMAT" },
     { "weights", 0, 0, G_OPTION_ARG_FILENAME, &o->weights,
       "import: the weights manifest (TF.js format) of a Keras model JSON", "MANIFEST.json" },
+    { "out-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->out_dir,
+      "gan: the folder for the trained models and samples.png", "DIR" },
+    { "d-steps", 0, 0, G_OPTION_ARG_STRING, &o->d_steps,
+      "gan: discriminator steps per generator step (1 to 100; default 1)", "K" },
+    { "label-smoothing", 0, 0, G_OPTION_ARG_STRING, &o->label_smoothing,
+      "gan: real samples labelled 1 - S (0 to 0.5)", "S" },
+    { "label-flip", 0, 0, G_OPTION_ARG_STRING, &o->label_flip,
+      "gan: the chance of a swapped discriminator label (0 to 0.5)", "P" },
+    { "label-noise", 0, 0, G_OPTION_ARG_STRING, &o->label_noise,
+      "gan: uniform noise up to A on the discriminator's labels (0 to 0.5)", "A" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &o->json, "One JSON object per line on stdout", NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "No progress bar", NULL },
     { NULL }
@@ -273,6 +295,11 @@ options_clear (Options *o)
   g_free (o->temperatures);
   g_free (o->format);
   g_free (o->weights);
+  g_free (o->out_dir);
+  g_free (o->d_steps);
+  g_free (o->label_smoothing);
+  g_free (o->label_flip);
+  g_free (o->label_noise);
 }
 
 /* A whole number from min to max, all of text (no sign games, no trailing
@@ -317,14 +344,14 @@ check_options (Options *o, const char *cmd, guint cmd_bit, GError **error)
     gboolean    given;
     guint       commands;
   } used[] = {
-    { "data", o->data != NULL, data_cmds | CMD_DREAM | CMD_EMBEDDING },
+    { "data", o->data != NULL, data_cmds | CMD_DREAM | CMD_EMBEDDING | CMD_GAN },
     { "text", o->text != NULL, CMD_PREDICT },
     { "import", o->import != NULL, CMD_EMBEDDING },
     { "export", o->export != NULL, CMD_EMBEDDING },
     { "freeze", o->freeze, CMD_EMBEDDING },
     { "epochs", o->epochs_text != NULL, CMD_TRAIN },
-    { "batch", o->batch_text != NULL, CMD_TRAIN | CMD_EVALUATE },
-    { "seed", o->seed_text != NULL, CMD_TRAIN | CMD_GENERATE },
+    { "batch", o->batch_text != NULL, CMD_TRAIN | CMD_EVALUATE | CMD_GAN },
+    { "seed", o->seed_text != NULL, CMD_TRAIN | CMD_GENERATE | CMD_GAN },
     { "validation-split", o->split_text != NULL, CMD_TRAIN },
     { "kfold", o->kfold_text != NULL, CMD_TRAIN },
     { "lr", o->lr_text != NULL, CMD_TRAIN },
@@ -333,7 +360,7 @@ check_options (Options *o, const char *cmd, guint cmd_bit, GError **error)
     { "save", o->save != NULL, CMD_TRAIN },
     { "json", o->json, data_cmds },
     { "quiet", o->quiet, CMD_TRAIN | CMD_INSPECT | CMD_DREAM | CMD_EMBEDDING | CMD_GENERATE
-                         | CMD_IMPORT },
+                         | CMD_IMPORT | CMD_GAN },
     { "index", o->index_text != NULL, CMD_INSPECT | CMD_DREAM },
     { "image", o->image != NULL, CMD_INSPECT | CMD_DREAM },
     { "layer", o->layer != NULL, CMD_INSPECT | CMD_EMBEDDING },
@@ -344,7 +371,12 @@ check_options (Options *o, const char *cmd, guint cmd_bit, GError **error)
     { "layers", o->layers != NULL, CMD_DREAM },
     { "octaves", o->octaves != NULL, CMD_DREAM },
     { "octave-scale", o->octave_scale != NULL, CMD_DREAM },
-    { "steps", o->steps != NULL, CMD_DREAM | CMD_INSPECT },
+    { "steps", o->steps != NULL, CMD_DREAM | CMD_INSPECT | CMD_GAN },
+    { "out-dir", o->out_dir != NULL, CMD_GAN },
+    { "d-steps", o->d_steps != NULL, CMD_GAN },
+    { "label-smoothing", o->label_smoothing != NULL, CMD_GAN },
+    { "label-flip", o->label_flip != NULL, CMD_GAN },
+    { "label-noise", o->label_noise != NULL, CMD_GAN },
     { "step-size", o->step_size != NULL, CMD_DREAM | CMD_INSPECT },
     { "max-loss", o->max_loss != NULL, CMD_DREAM },
     { "seed-text", o->gen_seed_text != NULL, CMD_GENERATE },
@@ -1054,7 +1086,7 @@ command_bit (int argc, char **argv)
     { "train", CMD_TRAIN }, { "evaluate", CMD_EVALUATE }, { "predict", CMD_PREDICT },
     { "summary", CMD_SUMMARY }, { "layers", CMD_LAYERS }, { "inspect", CMD_INSPECT },
     { "dream", CMD_DREAM }, { "embedding", CMD_EMBEDDING }, { "generate", CMD_GENERATE },
-    { "export", CMD_EXPORT }, { "import", CMD_IMPORT },
+    { "export", CMD_EXPORT }, { "import", CMD_IMPORT }, { "gan", CMD_GAN },
   };
   const char *cmd = argc >= 2 ? argv[1] : NULL;
   guint cmd_bit = 0;
@@ -1069,17 +1101,20 @@ command_bit (int argc, char **argv)
   if (!cmd_bit)
     {
       fprintf (stderr, "deepscope-cli: unknown command “%s”: use train, evaluate, predict, "
-               "summary, layers, inspect, dream, embedding, generate, export or import\n", cmd);
+               "summary, layers, inspect, dream, embedding, generate, export, import or gan\n", cmd);
       usage_hint ();
       return 0;
     }
-  if (argc != (cmd_bit == CMD_LAYERS ? 2 : cmd_bit == CMD_INSPECT ? 4 : 3))
+  if (argc != (cmd_bit == CMD_LAYERS ? 2 : cmd_bit & (CMD_INSPECT | CMD_GAN) ? 4 : 3))
     {
       if (cmd_bit == CMD_LAYERS)
         fprintf (stderr, "deepscope-cli: layers takes no other argument\n");
       else if (cmd_bit == CMD_INSPECT)
         fprintf (stderr, "deepscope-cli: inspect takes one model file and one of %s%s\n",
                  cli_inspect_what, argc > 4 ? ", and every option starts with --" : "");
+      else if (cmd_bit == CMD_GAN)
+        fprintf (stderr, "deepscope-cli: gan takes two model files, the generator and the "
+                 "discriminator%s\n", argc > 4 ? ", and every option starts with --" : "");
       else
         fprintf (stderr, "deepscope-cli: %s takes one model file%s\n", cmd,
                  argc > 3 ? ", and every option starts with --" : "");
@@ -1098,6 +1133,7 @@ typedef struct {
   CliEmbeddingOptions eopt;
   CliGenerateOptions  gopt;
   CliGenerateConfig   gcfg;
+  CliGanOptions       nopt;
 } CommandOptions;
 
 static void
@@ -1123,6 +1159,11 @@ command_options_init (CommandOptions *c, const Options *o)
     .temperatures = o->temperatures, .seed_given = o->seed_text != NULL, .quiet = o->quiet,
     .stateful = o->stateful,
   };
+  c->nopt = (CliGanOptions) {
+    .data = o->data, .out_dir = o->out_dir, .steps = o->steps, .d_steps = o->d_steps,
+    .label_smoothing = o->label_smoothing, .label_flip = o->label_flip,
+    .label_noise = o->label_noise, .seed_given = o->seed_text != NULL, .quiet = o->quiet,
+  };
 }
 
 /* Every option check of the command; FALSE with the reason. The index
@@ -1136,6 +1177,8 @@ command_options_check (CommandOptions *c, Options *o, char **argv, guint cmd_bit
   c->io.index = o->index;
   c->dopt.index = o->index;
   c->gopt.seed = o->seed;
+  c->nopt.seed = o->seed;
+  c->nopt.batch = o->batch_text ? o->batch : 0;
   return (cmd_bit != CMD_EMBEDDING || cli_embedding_check (&c->eopt, error))
          && (cmd_bit != CMD_INSPECT || cli_inspect_check (argv[3], &c->io, error))
          && (cmd_bit != CMD_DREAM || cli_dream_check (&c->dopt, &c->dcfg, error))
@@ -1230,6 +1273,14 @@ main (int argc, char **argv)
     }
   else if (cmd_bit == CMD_LAYERS)
     rc = list_layers ();
+  else if (cmd_bit == CMD_GAN)
+    {
+      rc = cli_gan_run (argv[2], argv[3], &c.nopt, &error);
+      if (rc != 0)
+        fprintf (stderr, "deepscope-cli: %s\n", error->message);
+      if (rc == 2)
+        usage_hint ();
+    }
   else if (cmd_bit == CMD_IMPORT)
     {
       rc = cli_import_run (argv[2], o.weights, o.out, o.quiet, &error);

@@ -274,8 +274,9 @@ NnDataset  *nn_series_dataset_new    (const char *name, const float *values, siz
  *   Malformed text (no class folders, an empty or unreadable file, invalid
  *   UTF-8 (named with its byte offset), an unknown topic) is an error and
  *   nothing is loaded; text beyond 256 MB (64 MB for chars) is refused.
- * Every spec also takes :normalize=meanstd|minmax|none, which normalizes
- * every input from the training split after loading, and a set of 2-D
+ * Every spec also takes :normalize=meanstd|minmax|symmetric|none, which
+ * normalizes every input from the training split after loading (symmetric:
+ * 2 v - 1, images in [-1, 1] for a tanh generator), and a set of 2-D
  * points takes :features=x1,x2,x1sq,x2sq,x1x2,sinx1,sinx2 (any of them),
  * which replaces its input by those features (nn_dataset_apply_features),
  * before any normalization. Every spec but a CSV file's also takes
@@ -374,7 +375,9 @@ guint8     *nn_png_read_sized        (const char *path, int height, int width, i
 gboolean    nn_png_write             (const char *path, const guint8 *pixels, int width,
                                       int height, int channels, GError **error);
 
-typedef enum { NN_NORM_NONE, NN_NORM_MEANSTD, NN_NORM_MINMAX } NnNorm;
+/* SYMMETRIC: values v in [0, 1] as the loader gives them (images) become
+ * 2 v - 1, in [-1, 1] (a tanh generator's range). */
+typedef enum { NN_NORM_NONE, NN_NORM_MEANSTD, NN_NORM_MINMAX, NN_NORM_SYMMETRIC } NnNorm;
 /* Sets per-feature scale/offset of input i from the training split only
  * (mean/std with std floored at 1e-7, or min/max to [0, 1]); NONE clears
  * them (raw values). */

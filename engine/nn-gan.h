@@ -72,6 +72,20 @@ NnTensor   *nn_gan_latent_points     (int n, int latent_dim, guint64 seed);
  * with an error when it has not exactly one input. */
 int         nn_gan_model_latent_dim  (NnModel *generator, GError **error);
 
+/* G(z) for latent points z (n, latent_dim): (n, sample...) in inference
+ * mode; NULL with the reason. */
+NnTensor   *nn_gan_generate          (NnModel *generator, const NnTensor *z, GError **error);
+/* How n samples of `size` floats spread: the mean distance over their
+ * pairs, divided by sqrt (size) (a root mean square per value). A grid that
+ * collapsed to one mode scores near 0. */
+double      nn_gan_diversity         (const float *x, int n, size_t size);
+/* Points xy (n, 2) against a ring of `modes` Gaussians of std sigma at
+ * `radius` (mode k at angle 2 pi k / modes, as the "ring" dataset): counts
+ * [modes] gets how many points lie nearest each mode; returns the fraction
+ * of points within 3 sigma of their nearest mode. */
+double      nn_gan_ring_coverage     (const float *xy, size_t n, int modes, double radius,
+                                      double sigma, int *counts);
+
 /* Runs a GAN on the trainer's thread: events as for fit, with one
  * NN_EVENT_BATCH per generator step (a fast run posts one every 30 ms) whose
  * loss is g_loss and whose values are d_loss, g_loss, d_acc_real and

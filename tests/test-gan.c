@@ -371,6 +371,121 @@ test_gan_trainer_step_stop (void)
   g_assert_nonnull (td);
 }
 
+/* The coverage measure itself, on points placed by hand. */
+static void
+test_gan_ring_coverage_measure (void)
+{
+  float xy[2 * 4] = { 0.8f, 0.0f, 0.0f, 0.8f + 0.1f, 0.0f, 0.0f, -0.8f, 0.0f };
+  int counts[4];
+  double within = nn_gan_ring_coverage (xy, 4, 4, 0.8, 0.05, counts);
+  g_assert_cmpfloat (within, ==, 0.75);   /* the centre point is 0.8 from every mode */
+  g_assert_cmpint (counts[0], ==, 2);     /* (0.8, 0) and the centre (ties: the first) */
+  g_assert_cmpint (counts[1], ==, 1);
+  g_assert_cmpint (counts[2], ==, 1);
+  g_assert_cmpint (counts[3], ==, 0);
+}
+
+/* Diversity: identical samples score 0; two samples d apart in every
+ * value score d. */
+static void
+test_gan_diversity (void)
+{
+  float same[3 * 4] = { 1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4 };
+  g_assert_cmpfloat (nn_gan_diversity (same, 3, 4), ==, 0);
+  float apart[2 * 4] = { 0, 0, 0, 0, 0.5f, -0.5f, 0.5f, -0.5f };
+  g_assert_cmpfloat (fabs (nn_gan_diversity (apart, 2, 4) - 0.5), <, 1e-9);
+  g_assert_cmpfloat (nn_gan_diversity (apart, 1, 4), ==, 0);
+}
+
+/* The generator run in inference mode gives the same points as G(z) of
+ * nn_model_run, and a different seed different latent points. */
+static void
+test_gan_generate (void)
+{
+  g_autoptr (NnModel) g = ring_generator ();
+  g_autoptr (GError) error = NULL;
+  g_assert_true (nn_model_init_weights (g, 3, &error));
+  g_autoptr (NnTensor) z = nn_gan_latent_points (5, LATENT, 1);
+  g_autoptr (NnTensor) z2 = nn_gan_latent_points (5, LATENT, 1);
+  g_autoptr (NnTensor) z3 = nn_gan_latent_points (5, LATENT, 2);
+  g_assert_true (memcmp (z->data, z2->data, z->size * sizeof (float)) == 0);
+  g_assert_false (memcmp (z->data, z3->data, z->size * sizeof (float)) == 0);
+  g_autoptr (NnTensor) xy = nn_gan_generate (g, z, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (xy->shape[0], ==, 5);
+  g_assert_cmpint (xy->shape[1], ==, 2);
+  g_autoptr (NnTensor) again = nn_gan_generate (g, z, &error);
+  g_assert_true (memcmp (xy->data, again->data, xy->size * sizeof (float)) == 0);
+}
+
+/* normalize=symmetric: each value v of [0, 1] becomes 2 v - 1. */
+static void
+test_gan_symmetric_data (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnDataset) a = nn_dataset_open ("shapes:n=8:size=16", NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (NnDataset) b = nn_dataset_open ("shapes:n=8:size=16:normalize=symmetric", NULL,
+                                             &error);
+  g_assert_no_error (error);
+  size_t m = a->inputs[0]->sample_size;
+  g_autofree float *x = g_new (float, 8 * m), *y = g_new (float, 8 * m);
+  guint32 idx[8] = { 0, 1, 2, 3, 4, 5, 6, 7 };
+  nn_array_gather (a->inputs[0], idx, 8, x);
+  nn_array_gather (b->inputs[0], idx, 8, y);
+  float lo = 1, hi = -1;
+  for (size_t i = 0; i < 8 * m; i++)
+    {
+      g_assert_cmpfloat (fabsf (y[i] - (2 * x[i] - 1)), <, 1e-6f);
+      lo = MIN (lo, y[i]);
+      hi = MAX (hi, y[i]);
+    }
+  g_assert_cmpfloat (lo, <, -0.5);
+  g_assert_cmpfloat (hi, >, 0.5);
+  g_assert_null (nn_dataset_open ("shapes:n=8:normalize=tanh", NULL, &error));
+  g_assert_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN);
+}
+
+/* The DCGAN samples (strided convolutions, dropout, Conv2DTranspose, tanh)
+ * step on 28 x 28 images in [-1, 1], each step moving its own model only. */
+static void
+test_gan_dcgan_samples (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) g = nn_model_load (test_sample ("fashion_dcgan_generator.json"), &error);
+  g_assert_no_error (error);
+  g_autoptr (NnModel) d = nn_model_load (test_sample ("fashion_dcgan_discriminator.json"),
+                                         &error);
+  g_assert_no_error (error);
+  g_autoptr (NnDataset) ds = nn_dataset_open ("shapes:n=32:size=28:normalize=symmetric", NULL,
+                                              &error);
+  g_assert_no_error (error);
+  NnGanConfig cfg;
+  nn_gan_config_init (&cfg);
+  cfg.batch_size = 8;
+  g_autoptr (NnGan) gan = gan_new (g, d, ds, &cfg);
+  NnGanStats st;
+  g_autoptr (GArray) g0 = weights_dup (nn_gan_get_generator (gan));
+  g_assert_true (nn_gan_d_step (gan, &st, &error));
+  g_autoptr (GArray) g1 = weights_dup (nn_gan_get_generator (gan));
+  g_autoptr (GArray) d1 = weights_dup (nn_gan_get_discriminator (gan));
+  g_assert_true (weights_equal (g0, g1));
+  g_assert_true (nn_gan_g_step (gan, &st, &error));
+  g_assert_no_error (error);
+  g_autoptr (GArray) d2 = weights_dup (nn_gan_get_discriminator (gan));
+  g_autoptr (GArray) g2 = weights_dup (nn_gan_get_generator (gan));
+  g_assert_true (weights_equal (d1, d2));
+  g_assert_false (weights_equal (g1, g2));
+  g_assert_true (isfinite (st.g_loss) && isfinite (st.d_loss));
+  g_autoptr (NnTensor) z = nn_gan_latent_points (4, nn_gan_get_latent_dim (gan), 1);
+  g_autoptr (NnTensor) img = nn_gan_generate (nn_gan_get_generator (gan), z, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (img->ndim, ==, 4);
+  g_assert_cmpint (img->shape[1], ==, 28);
+  for (size_t i = 0; i < img->size; i++)
+    g_assert_true (img->data[i] >= -1 && img->data[i] <= 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -382,5 +497,10 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/gan/refused", test_gan_refused);
   g_test_add_func ("/engine/gan/trainer", test_gan_trainer);
   g_test_add_func ("/engine/gan/trainer-step-stop", test_gan_trainer_step_stop);
+  g_test_add_func ("/engine/gan/ring-coverage", test_gan_ring_coverage_measure);
+  g_test_add_func ("/engine/gan/diversity", test_gan_diversity);
+  g_test_add_func ("/engine/gan/generate", test_gan_generate);
+  g_test_add_func ("/engine/gan/symmetric-data", test_gan_symmetric_data);
+  g_test_add_func ("/engine/gan/dcgan-samples", test_gan_dcgan_samples);
   return g_test_run ();
 }

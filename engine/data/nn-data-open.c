@@ -760,10 +760,12 @@ nn_dataset_open (const char    *spec,
           norm = NN_NORM_MEANSTD;
         else if (g_str_equal (v, "minmax"))
           norm = NN_NORM_MINMAX;
+        else if (g_str_equal (v, "symmetric"))
+          norm = NN_NORM_SYMMETRIC;
         else if (!g_str_equal (v, "none"))
           {
             g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                         "normalize must be meanstd, minmax or none, not “%s”", v);
+                         "normalize must be meanstd, minmax, symmetric or none, not “%s”", v);
             goto out;
           }
         g_ptr_array_remove_index (s.keys, k);

@@ -682,6 +682,18 @@ nn_dataset_normalize (NnDataset *ds,
       g_clear_pointer (&a->offset, g_free);
       return;
     }
+  if (norm == NN_NORM_SYMMETRIC)
+    {
+      /* on top of the loader's own scale: 2 (scale v + offset) - 1 */
+      if (a->scale == NULL)
+        nn_array_set_uniform_scale (a, 1.f, 0.f);
+      for (size_t j = 0; j < m; j++)
+        {
+          a->scale[j] *= 2.f;
+          a->offset[j] = 2.f * a->offset[j] - 1.f;
+        }
+      return;
+    }
 
   /* Statistics come from the training split only: the test samples must
    * not leak into what the model sees while it learns. */

@@ -548,3 +548,64 @@ nn_trainer_dup_discriminator (NnTrainer *t)
   g_mutex_unlock (&t->lock);
   return m;
 }
+
+/* ---- looking at what G makes ---------------------------------------------- */
+
+NnTensor *
+nn_gan_generate (NnModel *generator, const NnTensor *z, GError **error)
+{
+  g_return_val_if_fail (generator && z, NULL);
+  nn_model_auto_outputs (generator);
+  if (nn_gan_model_latent_dim (generator, error) <= 0)
+    return NULL;
+  NnTensor *in = (NnTensor *) z;
+  return nn_model_run (generator, &in, 1, nn_model_get_output (generator, 0), error);
+}
+
+double
+nn_gan_diversity (const float *x, int n, size_t size)
+{
+  g_return_val_if_fail (x && size > 0, 0);
+  if (n < 2)
+    return 0;
+  double sum = 0;
+  for (int i = 0; i < n; i++)
+    for (int j = i + 1; j < n; j++)
+      {
+        double d2 = 0;
+        for (size_t k = 0; k < size; k++)
+          {
+            double d = (double) x[(size_t) i * size + k] - x[(size_t) j * size + k];
+            d2 += d * d;
+          }
+        sum += sqrt (d2 / (double) size);
+      }
+  return sum / ((double) n * (n - 1) / 2);
+}
+
+double
+nn_gan_ring_coverage (const float *xy, size_t n, int modes, double radius, double sigma,
+                      int *counts)
+{
+  g_return_val_if_fail (xy && modes > 0 && counts, 0);
+  memset (counts, 0, sizeof (int) * (size_t) modes);
+  size_t near = 0;
+  for (size_t i = 0; i < n; i++)
+    {
+      int best = 0;
+      double best_d = INFINITY;
+      for (int k = 0; k < modes; k++)
+        {
+          double a = 2 * G_PI * k / modes;
+          double d = hypot (xy[2 * i] - radius * cos (a), xy[2 * i + 1] - radius * sin (a));
+          if (d < best_d)
+            {
+              best_d = d;
+              best = k;
+            }
+        }
+      counts[best]++;
+      near += best_d <= 3 * sigma;
+    }
+  return n ? (double) near / (double) n : 0;
+}

@@ -24,6 +24,9 @@ struct _DsTrainingRun
   GArray        *markers;      /* DsRunMarker */
   GArray        *histograms;   /* DsRunHistograms */
   NnModel       *snapshot;
+  NnGanConfig   *gan;          /* a GAN's run: model is G, discriminator D */
+  NnModel       *discriminator;
+  NnModel       *aux;          /* a GAN's latest discriminator (snapshot or result) */
   int            pace_us;        /* nn_trainer_set_pace */
   NnModel       *result;
   GError        *error;
@@ -169,6 +172,13 @@ apply_batch (DsTrainingRun *self,
 
       ds_metric_series_append (ensure_series (self, "batch/loss"), x, e->loss);
       ds_metric_series_append (ensure_series (self, "batch/lr"), x, e->lr);
+      /* a GAN's figures: "batch/d_loss", "batch/d_acc_real", ... */
+      for (int k = 0; k < e->n_values; k++)
+        {
+          g_autofree char *key = g_strconcat ("batch/", e->keys[k], NULL);
+
+          ds_metric_series_append (ensure_series (self, key), x, e->values[k]);
+        }
     }
 }
 
@@ -249,6 +259,11 @@ apply_snapshot (DsTrainingRun *self,
 {
   if (e->snapshot == NULL)
     return;
+  if (e->snapshot_aux)
+    {
+      g_clear_pointer (&self->aux, nn_model_free);
+      self->aux = g_steal_pointer (&e->snapshot_aux);
+    }
   g_clear_pointer (&self->snapshot, nn_model_free);
   self->snapshot = g_steal_pointer (&e->snapshot);
   g_signal_emit (self, signals[SNAPSHOT], 0);
@@ -344,7 +359,7 @@ start_test (DsTrainingRun *self)
   g_autoptr(GTask) task = NULL;
   TestJob *job;
 
-  if (self->result == NULL || ds->n_test == 0 || self->cfg.kfold > 1
+  if (self->result == NULL || ds->n_test == 0 || self->cfg.kfold > 1 || self->gan
       || !nn_model_has_weights (self->result))
     return;
   job = g_new0 (TestJob, 1);
@@ -366,6 +381,11 @@ apply_finished (DsTrainingRun *self,
   /* FINISHED is the worker's last push: the join does not wait. */
   nn_trainer_join (self->trainer, &error);
   self->result = nn_trainer_dup_model (self->trainer);
+  if (self->gan)
+    {
+      g_clear_pointer (&self->aux, nn_model_free);
+      self->aux = nn_trainer_dup_discriminator (self->trainer);
+    }
   g_clear_pointer (&self->trainer, nn_trainer_free);
   if (e->error)
     {
@@ -522,6 +542,9 @@ ds_training_run_finalize (GObject *object)
   g_array_unref (self->histograms);
   g_clear_pointer (&self->snapshot, nn_model_free);
   g_clear_pointer (&self->result, nn_model_free);
+  g_clear_pointer (&self->gan, g_free);
+  g_clear_pointer (&self->discriminator, nn_model_free);
+  g_clear_pointer (&self->aux, nn_model_free);
   g_clear_error (&self->error);
   g_free (self->end_text);
   g_free (self->origin);
@@ -702,7 +725,12 @@ start (DsTrainingRun  *self,
   /* Step from nothing runs exactly one batch: the trainer starts paused
    * rather than being paused after its worker began. */
   self->cfg.start_paused = paused;
-  if (!nn_trainer_start (self->trainer, model, ds_dataset_get (self->dataset), &self->cfg, error))
+  if (self->gan)
+    self->gan->start_paused = paused;
+  if (self->gan ? !nn_trainer_start_gan (self->trainer, model, self->discriminator,
+                                         ds_dataset_get (self->dataset), self->gan, error)
+                : !nn_trainer_start (self->trainer, model, ds_dataset_get (self->dataset),
+                                     &self->cfg, error))
     {
       g_clear_pointer (&self->trainer, nn_trainer_free);
       return FALSE;
@@ -1018,6 +1046,34 @@ ds_training_run_get_snapshot (DsTrainingRun *self)
 {
   g_return_val_if_fail (DS_IS_TRAINING_RUN (self), NULL);
   return self->snapshot;
+}
+
+DsTrainingRun *
+ds_training_run_new_gan (const char        *name,
+                         NnModel           *generator,
+                         NnModel           *discriminator,
+                         DsDataset         *dataset,
+                         const NnGanConfig *cfg)
+{
+  NnFitConfig fit;
+  DsTrainingRun *self;
+
+  g_return_val_if_fail (discriminator != NULL && cfg != NULL, NULL);
+  nn_fit_config_init (&fit);
+  fit.seed = cfg->seed;
+  fit.batch_size = cfg->batch_size;
+  fit.snapshot_every = cfg->snapshot_every;
+  self = ds_training_run_new (name, generator, dataset, &fit, TRUE);
+  self->gan = g_memdup2 (cfg, sizeof *cfg);
+  self->discriminator = nn_model_copy (discriminator);
+  return self;
+}
+
+NnModel *
+ds_training_run_get_discriminator (DsTrainingRun *self)
+{
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), NULL);
+  return self->aux;
 }
 
 NnModel *

@@ -51,6 +51,19 @@ DsTrainingRun *ds_training_run_new            (const char        *name,
                                                DsDataset         *dataset,
                                                const NnFitConfig *cfg,
                                                gboolean           keep_weights);
+/* A GAN's run (nn-gan.h): generator trained against discriminator on the
+ * dataset's first input. Its batch events add the series "batch/d_loss",
+ * "batch/g_loss", "batch/d_acc_real" and "batch/d_acc_fake"; snapshots and
+ * the result are the generator's, ds_training_run_get_discriminator the
+ * discriminator's. Weights the models have are kept. */
+DsTrainingRun *ds_training_run_new_gan        (const char        *name,
+                                               NnModel           *generator,
+                                               NnModel           *discriminator,
+                                               DsDataset         *dataset,
+                                               const NnGanConfig *cfg);
+/* A GAN's latest discriminator (a snapshot's, then the result's; borrowed),
+ * or NULL. */
+NnModel       *ds_training_run_get_discriminator (DsTrainingRun   *self);
 gboolean       ds_training_run_start          (DsTrainingRun     *self,
                                                GError           **error);
 /* Starts paused and runs one batch (the Step button before a start). */

@@ -9,6 +9,7 @@
 #include <math.h>
 
 #include "ds-file-chooser.h"
+#include "ds-generate-gan.h"
 #include "ds-generate-latent.h"
 #include "ds-generate-text.h"
 #include "ds-generate-view-private.h"
@@ -315,7 +316,9 @@ follow (DsGenerateView *self)
   self->generation++;
 
   gtk_label_set_text (self->model_label, text ? text : "");
-  if (self->model == NULL)
+  /* The GAN page trains models of its own: it needs none from the document. */
+  if (self->model == NULL
+      && g_strcmp0 (gtk_stack_get_visible_child_name (self->pages), "gan") != 0)
     {
       adw_status_page_set_description (self->empty_page, text ? text : no_model_text);
       gtk_stack_set_visible_child_name (self->main_stack, "empty");
@@ -380,6 +383,14 @@ map_cb (DsGenerateView *self)
 
 /* ---- layout --------------------------------------------------------------- */
 
+/* The GAN page needs no trained model: the empty page's button leads there. */
+static void
+show_gan_cb (DsGenerateView *self)
+{
+  gtk_stack_set_visible_child_name (self->pages, "gan");
+  gtk_stack_set_visible_child_name (self->main_stack, "content");
+}
+
 static void
 build (DsGenerateView *self)
 {
@@ -403,6 +414,14 @@ build (DsGenerateView *self)
   self->empty_page = ADW_STATUS_PAGE (adw_status_page_new ());
   adw_status_page_set_icon_name (self->empty_page, "ds-generate-symbolic");
   adw_status_page_set_title (self->empty_page, "Nothing to Generate From");
+  {
+    GtkWidget *gan = gtk_button_new_with_label ("Train a GAN");
+
+    gtk_widget_set_halign (gan, GTK_ALIGN_CENTER);
+    gtk_widget_add_css_class (gan, "pill");
+    g_signal_connect_swapped (gan, "clicked", G_CALLBACK (show_gan_cb), self);
+    adw_status_page_set_child (self->empty_page, gan);
+  }
   gtk_stack_add_named (self->main_stack, GTK_WIDGET (self->empty_page), "empty");
 
   self->pages = GTK_STACK (gtk_stack_new ());
@@ -413,6 +432,7 @@ build (DsGenerateView *self)
                         "Projector");
   gtk_stack_add_titled (self->pages, _ds_generate_latent_build (self), "latent", "Latent");
   gtk_stack_add_titled (self->pages, _ds_generate_text_build (self), "text", "Text");
+  gtk_stack_add_titled (self->pages, _ds_generate_gan_build (self), "gan", "GAN");
   gtk_stack_switcher_set_stack (GTK_STACK_SWITCHER (switcher), self->pages);
   gtk_widget_set_halign (switcher, GTK_ALIGN_CENTER);
   gtk_widget_set_margin_top (switcher, 6);
@@ -442,6 +462,7 @@ ds_generate_view_dispose (GObject *object)
   _ds_generate_projector_dispose (self);
   _ds_generate_latent_dispose (self);
   _ds_generate_text_dispose (self);
+  _ds_generate_gan_dispose (self);
   ds_file_chooser_clear (&self->chooser);
   g_clear_pointer (&self->root, gtk_widget_unparent);
   G_OBJECT_CLASS (ds_generate_view_parent_class)->dispose (object);
@@ -517,7 +538,10 @@ ds_generate_view_show_page (DsGenerateView *self,
                             const char     *name)
 {
   g_return_if_fail (DS_IS_GENERATE_VIEW (self));
-  gtk_stack_set_visible_child_name (self->pages, name);
+  if (g_str_equal (name, "gan"))
+    show_gan_cb (self);
+  else
+    gtk_stack_set_visible_child_name (self->pages, name);
 }
 
 const char *

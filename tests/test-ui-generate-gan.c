@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The Generate view's GAN page under a private X server
+ * (tests/run-headless.sh), with the ring samples it opens by itself: the
+ * generated points are refreshed while the GAN trains, Stop halts it (no
+ * step and no picture after), both models save; a run to its end leaves
+ * the points on the ring's modes in the picture (a screenshot with
+ * DEEPSCOPE_SCREENSHOTS=DIR). */
+#include <math.h>
+#include <string.h>
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+
+#include "ds-application.h"
+#include "ds-generate-gan.h"
+#include "ds-generate-view-private.h"
+#include "ds-window.h"
+#include "ui-test-util.h"
+
+typedef struct
+{
+  DsWindow       *window;
+  DsGenerateView *view;
+} Ui;
+
+static void
+ui_setup (Ui *ui, gconstpointer data)
+{
+  ui->window = ds_window_new (NULL);
+  gtk_window_set_default_size (GTK_WINDOW (ui->window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (ui->window));
+  ds_window_set_visible_view (ui->window, "generate");
+  ui->view = DS_GENERATE_VIEW (ds_window_get_view (ui->window, "generate"));
+  g_assert_nonnull (ui->view);
+  ui_spin (100);
+  ds_generate_view_show_page (ui->view, "gan");
+  ui_spin (100);
+}
+
+static void
+ui_teardown (Ui *ui, gconstpointer data)
+{
+  ui_close_window_checked (ui->window);
+}
+
+typedef struct
+{
+  DsGenerateView *view;
+  guint           updates;
+} Wait;
+
+static gboolean
+updated (gpointer data)
+{
+  Wait *w = data;
+
+  return ds_generate_view_gan_get_n_updates (w->view) >= w->updates;
+}
+
+static gboolean
+not_training (gpointer data)
+{
+  return !ds_generate_view_gan_is_training (data);
+}
+
+static NnTensor *
+samples_copy (DsGenerateView *view)
+{
+  const NnTensor *s = ds_generate_view_gan_get_samples (view);
+
+  g_assert_nonnull (s);
+  return nn_tensor_copy (s);
+}
+
+static void
+test_updates_and_stop (Ui *ui, gconstpointer data)
+{
+  Wait w = { ui->view, 1 };
+
+  ds_generate_view_gan_train (ui->view, 1000000);
+  g_assert_true (ds_generate_view_gan_is_training (ui->view));
+  g_assert_true (ui_wait_for (updated, &w, 60000));
+  g_autoptr(NnTensor) first = samples_copy (ui->view);
+  g_assert_cmpint (first->shape[0], ==, DS_GAN_POINTS);
+  w.updates = 4;
+  g_assert_true (ui_wait_for (updated, &w, 60000));
+  g_autoptr(NnTensor) later = samples_copy (ui->view);
+  /* the same latent points through a generator 75 steps further on */
+  g_assert_false (memcmp (first->data, later->data, first->size * sizeof (float)) == 0);
+  g_assert_cmpfloat (ds_generate_view_gan_get_diversity (ui->view), >, 0);
+
+  ds_generate_view_gan_stop (ui->view);
+  g_assert_true (ui_wait_for (not_training, ui->view, 30000));
+  g_assert_cmpstr (ds_generate_view_gan_get_status (ui->view), ==, "Stopped");
+  long step = ds_generate_view_gan_get_step (ui->view);
+  guint n = ds_generate_view_gan_get_n_updates (ui->view);
+  g_assert_cmpint (step, >=, 75);
+  g_assert_cmpint (step, <, 1000000);
+  ui_spin (500);
+  g_assert_cmpint (ds_generate_view_gan_get_step (ui->view), ==, step);
+  g_assert_cmpuint (ds_generate_view_gan_get_n_updates (ui->view), ==, n);
+
+  g_autofree char *dir = g_dir_make_tmp ("ui-gan-XXXXXX", NULL);
+  g_autoptr(GError) error = NULL;
+  g_assert_true (ds_generate_view_gan_save (ui->view, dir, &error));
+  g_assert_no_error (error);
+  const char *files[] = { "generator.json", "discriminator.json" };
+  for (int k = 0; k < 2; k++)
+    {
+      g_autofree char *path = g_build_filename (dir, files[k], NULL);
+      g_autoptr(NnModel) m = nn_model_load (path, &error);
+      g_assert_no_error (error);
+      g_assert_true (nn_model_has_weights (m));
+      g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
+/* Pause holds the step count; Resume goes on. */
+static void
+test_pause (Ui *ui, gconstpointer data)
+{
+  Wait w = { ui->view, 1 };
+
+  ds_generate_view_gan_train (ui->view, 1000000);
+  g_assert_true (ui_wait_for (updated, &w, 60000));
+  ds_generate_view_gan_pause (ui->view);
+  ui_spin (300);
+  long step = ds_generate_view_gan_get_step (ui->view);
+  ui_spin (400);
+  g_assert_cmpint (ds_generate_view_gan_get_step (ui->view), ==, step);
+  ds_generate_view_gan_pause (ui->view);   /* Resume */
+  w.updates = ds_generate_view_gan_get_n_updates (ui->view) + 2;
+  g_assert_true (ui_wait_for (updated, &w, 60000));
+  g_assert_cmpint (ds_generate_view_gan_get_step (ui->view), >, step);
+  ds_generate_view_gan_stop (ui->view);
+  g_assert_true (ui_wait_for (not_training, ui->view, 30000));
+}
+
+/* A whole short run: it ends by itself with "Finished". */
+static void
+test_run_to_end (Ui *ui, gconstpointer data)
+{
+  int steps = g_getenv ("DEEPSCOPE_SCREENSHOTS") ? 4000 : 200;
+
+  ds_generate_view_gan_train (ui->view, steps);
+  g_assert_true (ui_wait_for (not_training, ui->view, 600000));
+  g_assert_cmpstr (ds_generate_view_gan_get_status (ui->view), ==, "Finished");
+  g_assert_cmpint (ds_generate_view_gan_get_step (ui->view), ==, steps);
+  ui_screenshot (ui->window, "generate", "gan");
+}
+
+int
+main (int argc, char **argv)
+{
+  ui_test_init (&argc, &argv);
+  g_test_add ("/ui/generate-gan/updates-and-stop", Ui, NULL, ui_setup, test_updates_and_stop,
+              ui_teardown);
+  g_test_add ("/ui/generate-gan/pause", Ui, NULL, ui_setup, test_pause, ui_teardown);
+  g_test_add ("/ui/generate-gan/run-to-end", Ui, NULL, ui_setup, test_run_to_end, ui_teardown);
+  return g_test_run ();
+}

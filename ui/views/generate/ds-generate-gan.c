@@ -1,0 +1,741 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The GAN page: a generator and a discriminator (the ring samples until the
+ * person opens others) trained adversarially as a DsTrainingRun on the
+ * trainer's thread. Live: both losses and D's accuracy on real and on
+ * generated samples; at every snapshot, what G makes of fixed latent
+ * points: for 2-D data the points over D's decision map (GAN Lab's view),
+ * for images a grid and its diversity (nn_gan_diversity). The page's state
+ * hangs on the view (g_object_set_data_full). */
+#define G_LOG_DOMAIN "deepscope"
+
+#include <math.h>
+
+#include "ds-colors.h"
+#include "ds-file-chooser.h"
+#include "ds-generate-gan.h"
+#include "ds-generate-view-private.h"
+#include "ds-util.h"
+
+#define PAGE_KEY      "ds-generate-gan-page"
+#define MAP_CELLS     64      /* D's decision map: cells per side */
+#define MAP_SPAN      1.25    /* the plane shown: [-span, span]² */
+#define LATENT_SEED   1
+#define SNAPSHOT_EVERY 25     /* generator steps between pictures */
+#define CHART_TITLE   18      /* pixels above each chart panel for its title */
+#define CHART_SMOOTHING 0.8
+
+typedef struct
+{
+  DsGenerateView *view;
+  NnModel        *g, *d;           /* the pair to train (their files' models) */
+  char           *g_name, *d_name;
+  DsTrainingRun  *run;
+  GtkLabel       *g_label, *d_label, *status, *figures;
+  GtkSpinButton  *steps, *d_steps, *smoothing, *flip;
+  GtkWidget      *train, *pause, *stop, *save, *chart, *picture;
+  gboolean        choosing_g;
+  GtkFileChooserNative *chooser;
+  NnTensor       *z;               /* the fixed latent points */
+  NnTensor       *samples;         /* what G made of them */
+  NnTensor       *real;            /* up to DS_GAN_POINTS real points (2-D data) */
+  float           map[MAP_CELLS * MAP_CELLS];
+  gboolean        has_map;
+  double          diversity;
+  guint           n_updates;
+  char           *status_text;
+} GanPage;
+
+static GanPage *
+page_of (DsGenerateView *self)
+{
+  return g_object_get_data (G_OBJECT (self), PAGE_KEY);
+}
+
+static void
+stop_run (GanPage *p)
+{
+  if (p->run == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (p->run, p);
+  ds_training_run_stop (p->run);
+  g_clear_object (&p->run);
+}
+
+static void
+gan_page_free (GanPage *p)
+{
+  stop_run (p);
+  nn_model_free (p->g);
+  nn_model_free (p->d);
+  g_free (p->g_name);
+  g_free (p->d_name);
+  g_clear_pointer (&p->z, nn_tensor_free);
+  g_clear_pointer (&p->samples, nn_tensor_free);
+  g_clear_pointer (&p->real, nn_tensor_free);
+  g_free (p->status_text);
+  g_free (p);
+}
+
+static void
+set_status (GanPage    *p,
+            const char *text)
+{
+  g_free (p->status_text);
+  p->status_text = g_strdup (text);
+  gtk_label_set_text (p->status, text);
+}
+
+/* The dataset's first input as the picture reads it: 2 values (points) or
+ * an image (h, w, c). */
+static gboolean
+is_plane (const NnModel *d)
+{
+  int ndim = 0, shape[NN_MAX_DIMS];
+
+  return d && nn_model_get_shape (d, (NnRef) { nn_model_get_input_layer (d, 0), 0, 0 },
+                                  &ndim, shape)
+         && ndim == 1 && shape[0] == 2;
+}
+
+static void
+update_buttons (GanPage *p)
+{
+  gboolean live = p->run && ds_training_run_is_live (p->run);
+  gboolean paused = live && ds_training_run_get_state (p->run) == DS_RUN_PAUSED;
+
+  gtk_widget_set_sensitive (p->train, !live && p->g && p->d);
+  gtk_widget_set_sensitive (p->pause, live);
+  gtk_button_set_label (GTK_BUTTON (p->pause), paused ? "Resume" : "Pause");
+  gtk_widget_set_sensitive (p->stop, live);
+  gtk_widget_set_sensitive (p->save, p->run && ds_training_run_get_discriminator (p->run));
+  gtk_label_set_text (p->g_label, p->g_name ? p->g_name : "none");
+  gtk_label_set_text (p->d_label, p->d_name ? p->d_name : "none");
+}
+
+/* ---- the picture ------------------------------------------------------------ */
+
+/* D's probability of "real" over the plane shown, row 0 at the top. */
+static void
+compute_map (GanPage *p,
+             NnModel *d)
+{
+  int shape[2] = { MAP_CELLS * MAP_CELLS, 2 };
+  g_autoptr(NnTensor) grid = nn_tensor_new (2, shape);
+  g_autoptr(NnTensor) out = NULL;
+
+  for (int r = 0; r < MAP_CELLS; r++)
+    for (int c = 0; c < MAP_CELLS; c++)
+      {
+        float *xy = grid->data + 2 * (r * MAP_CELLS + c);
+
+        xy[0] = (float) (-MAP_SPAN + (c + 0.5) * 2 * MAP_SPAN / MAP_CELLS);
+        xy[1] = (float) (MAP_SPAN - (r + 0.5) * 2 * MAP_SPAN / MAP_CELLS);
+      }
+  out = nn_model_run (d, &grid, 1, nn_model_get_output (d, 0), NULL);
+  p->has_map = out != NULL;
+  if (out)
+    memcpy (p->map, out->data, sizeof p->map);
+}
+
+/* What the run's latest generator makes of the fixed latent points, and
+ * for 2-D data the latest discriminator's map. */
+static void
+refresh_picture (GanPage *p)
+{
+  NnModel *g = ds_training_run_get_snapshot (p->run);
+  NnModel *d = ds_training_run_get_discriminator (p->run);
+  NnTensor *fake;
+
+  if (!g && ds_training_run_get_result (p->run))
+    g = ds_training_run_get_result (p->run);
+  if (!g || !p->z || !(fake = nn_gan_generate (g, p->z, NULL)))
+    return;
+  g_clear_pointer (&p->samples, nn_tensor_free);
+  p->samples = fake;
+  p->diversity = nn_gan_diversity (fake->data, fake->shape[0], fake->size / fake->shape[0]);
+  if (d && is_plane (d))
+    compute_map (p, d);
+  p->n_updates++;
+  gtk_widget_queue_draw (p->picture);
+}
+
+static void
+plane_xy (int width, int height, double x, double y, double *px, double *py)
+{
+  double side = MIN (width, height);
+
+  *px = (width - side) / 2 + (x + MAP_SPAN) / (2 * MAP_SPAN) * side;
+  *py = (height - side) / 2 + (MAP_SPAN - y) / (2 * MAP_SPAN) * side;
+}
+
+static void
+draw_points (cairo_t *cr, const NnTensor *t, int n, int width, int height, double r, double g,
+             double b)
+{
+  cairo_set_source_rgb (cr, r, g, b);
+  for (int i = 0; i < n; i++)
+    {
+      double x, y;
+
+      plane_xy (width, height, t->data[2 * i], t->data[2 * i + 1], &x, &y);
+      cairo_rectangle (cr, x - 1.5, y - 1.5, 3, 3);
+    }
+  cairo_fill (cr);
+}
+
+/* GAN Lab's view: pale green where D says real, pale purple where it says
+ * generated; real points green, generated ones purple. */
+static void
+draw_plane (GanPage *p, cairo_t *cr, int width, int height)
+{
+  double x0, y0, x1, y1;
+
+  plane_xy (width, height, -MAP_SPAN, MAP_SPAN, &x0, &y0);
+  plane_xy (width, height, MAP_SPAN, -MAP_SPAN, &x1, &y1);
+  if (p->has_map)
+    {
+      double cell = (x1 - x0) / MAP_CELLS;
+
+      for (int r = 0; r < MAP_CELLS; r++)
+        for (int c = 0; c < MAP_CELLS; c++)
+          {
+            double v = CLAMP (p->map[r * MAP_CELLS + c], 0, 1);
+
+            cairo_set_source_rgb (cr, (v * 196 + (1 - v) * 226) / 255,
+                                  (v * 232 + (1 - v) * 206) / 255,
+                                  (v * 196 + (1 - v) * 238) / 255);
+            cairo_rectangle (cr, x0 + c * cell, y0 + r * cell, cell + 0.5, cell + 0.5);
+            cairo_fill (cr);
+          }
+    }
+  if (p->real)
+    draw_points (cr, p->real, p->real->shape[0], width, height, 0.12, 0.51, 0.24);
+  if (p->samples && p->samples->ndim == 2 && p->samples->shape[1] == 2)
+    draw_points (cr, p->samples, p->samples->shape[0], width, height, 0.47, 0.16, 0.63);
+}
+
+static void
+draw_grid (GanPage *p, cairo_t *cr, int width, int height)
+{
+  int h, w, c, cols = (int) ceil (sqrt (DS_GAN_IMAGES));
+  const NnTensor *s = p->samples;
+
+  if (!s || !_ds_generate_image_geometry (s->ndim - 1, s->shape + 1, &h, &w, &c))
+    return;
+  double tile = MIN (width, height) / (double) cols;
+  size_t per = s->size / s->shape[0];
+  g_autofree float *img = g_new (float, per);
+
+  for (int k = 0; k < s->shape[0] && k < cols * cols; k++)
+    {
+      /* tanh images are in [-1, 1] */
+      for (size_t i = 0; i < per; i++)
+        img[i] = (s->data[k * per + i] + 1) / 2;
+      cairo_surface_t *surf = _ds_generate_image_surface (img, h, w, c, FALSE);
+      cairo_save (cr);
+      cairo_translate (cr, (k % cols) * tile + 1, (k / cols) * tile + 1);
+      cairo_scale (cr, (tile - 2) / w, (tile - 2) / h);
+      cairo_set_source_surface (cr, surf, 0, 0);
+      cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
+      cairo_paint (cr);
+      cairo_restore (cr);
+      cairo_surface_destroy (surf);
+    }
+}
+
+static void
+draw_picture_cb (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer data)
+{
+  GanPage *p = data;
+
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_paint (cr);
+  if (is_plane (p->d))
+    draw_plane (p, cr, width, height);
+  else
+    draw_grid (p, cr, width, height);
+}
+
+/* ---- the charts ------------------------------------------------------------- */
+
+static void
+draw_series (cairo_t *cr, DsTrainingRun *run, const char *key, double x_max, double y_max,
+             double top, double w, double h, double r, double g, double b)
+{
+  DsMetricSeries *s = ds_training_run_get_series (run, key);
+  guint n = 0;
+  const DsPoint *pts = s ? ds_metric_series_get_points (s, &n) : NULL;
+
+  if (n < 2)
+    return;
+  /* per-batch figures are noisy: drawn smoothed, as TensorBoard does */
+  g_autofree double *ys = g_new (double, n);
+  ds_smooth_ema (pts, n, CHART_SMOOTHING, ys);
+  cairo_new_path (cr);
+  cairo_set_source_rgb (cr, r, g, b);
+  cairo_set_line_width (cr, 1.5);
+  for (guint i = 0; i < n; i++)
+    {
+      double y = isfinite (ys[i]) ? CLAMP (ys[i] / y_max, 0, 1) : 1;
+
+      cairo_line_to (cr, 40 + pts[i].x / x_max * (w - 48), top + h - y * h);
+    }
+  cairo_stroke (cr);
+}
+
+static void
+draw_panel_frame (cairo_t *cr, double top, double w, double h, const char *title,
+                  const char *y_top)
+{
+  cairo_set_source_rgb (cr, 0.6, 0.6, 0.6);
+  cairo_set_line_width (cr, 1);
+  cairo_rectangle (cr, 40.5, top + 0.5, w - 48, h);
+  cairo_stroke (cr);
+  cairo_set_source_rgb (cr, 0.25, 0.25, 0.25);
+  cairo_move_to (cr, 40, top - 5);
+  cairo_show_text (cr, title);
+  cairo_move_to (cr, 4, top + 10);
+  cairo_show_text (cr, y_top);
+  cairo_move_to (cr, 4, top + h);
+  cairo_show_text (cr, "0");
+  cairo_new_path (cr);
+}
+
+/* Top: d_loss (red) and g_loss (blue), 0 to 3; bottom: D's accuracy on
+ * real (green) and generated (purple) batches, 0 to 1; each over the whole
+ * run so far. */
+static void
+draw_chart_cb (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer data)
+{
+  GanPage *p = data;
+  double h = (height - 2 * CHART_TITLE - 8) / 2.0, x_max = 1, top2 = 2 * CHART_TITLE + h + 4;
+  DsMetricSeries *s = p->run ? ds_training_run_get_series (p->run, "batch/g_loss") : NULL;
+  double x0, x1, y0, y1;
+
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_paint (cr);
+  cairo_set_font_size (cr, 11);
+  draw_panel_frame (cr, CHART_TITLE, width, h, "d_loss (red), g_loss (blue)", "3");
+  draw_panel_frame (cr, top2, width, h, "D accuracy: real (green), generated (purple)", "1");
+  if (!s || !ds_metric_series_get_bounds (s, FALSE, &x0, &x1, &y0, &y1))
+    return;
+  x_max = MAX (x1, 1e-9);
+  draw_series (cr, p->run, "batch/d_loss", x_max, 3, CHART_TITLE, width, h, 0.8, 0.2, 0.2);
+  draw_series (cr, p->run, "batch/g_loss", x_max, 3, CHART_TITLE, width, h, 0.2, 0.35, 0.8);
+  draw_series (cr, p->run, "batch/d_acc_real", x_max, 1, top2, width, h, 0.12, 0.51, 0.24);
+  draw_series (cr, p->run, "batch/d_acc_fake", x_max, 1, top2, width, h, 0.47, 0.16, 0.63);
+}
+
+/* ---- the run ------------------------------------------------------------------ */
+
+static double
+series_last (DsTrainingRun *run, const char *key)
+{
+  DsMetricSeries *s = ds_training_run_get_series (run, key);
+  guint n = 0;
+  const DsPoint *pts = s ? ds_metric_series_get_points (s, &n) : NULL;
+
+  return n ? pts[n - 1].y : NAN;
+}
+
+static void
+progress_cb (GanPage *p)
+{
+  g_autofree char *text = g_strdup_printf (
+    "Step %ld of %d · d_loss %.3f · g_loss %.3f · D accuracy: real %.2f, generated %.2f",
+    ds_training_run_get_step (p->run), gtk_spin_button_get_value_as_int (p->steps),
+    series_last (p->run, "batch/d_loss"), series_last (p->run, "batch/g_loss"),
+    series_last (p->run, "batch/d_acc_real"), series_last (p->run, "batch/d_acc_fake"));
+  g_autofree char *div = is_plane (p->d) ? NULL
+                         : g_strdup_printf (" · diversity of the grid %.3f", p->diversity);
+
+  g_autofree char *all = g_strconcat (text, div, NULL);
+  gtk_label_set_text (p->figures, all);
+  gtk_widget_queue_draw (p->chart);
+  update_buttons (p);
+}
+
+static void
+ended_cb (GanPage *p)
+{
+  const GError *e = ds_training_run_get_error (p->run);
+
+  refresh_picture (p);
+  progress_cb (p);
+  set_status (p, e ? e->message : ds_training_run_get_end_text (p->run));
+}
+
+static void
+state_cb (GanPage *p)
+{
+  update_buttons (p);
+}
+
+/* The real points drawn under the generated ones (2-D data). */
+static void
+take_real_points (GanPage *p, NnDataset *ds)
+{
+  int shape[2] = { 0, 2 };
+
+  g_clear_pointer (&p->real, nn_tensor_free);
+  if (!is_plane (p->d) || ds->n_inputs < 1 || ds->inputs[0]->sample_size != 2)
+    return;
+  shape[0] = (int) MIN (ds->n_train, (size_t) DS_GAN_POINTS);
+  p->real = nn_tensor_new (2, shape);
+  nn_array_gather (ds->inputs[0], ds->train_idx, (size_t) shape[0], p->real->data);
+}
+
+static gboolean
+start_run (GanPage *p, GError **error)
+{
+  const char *spec = nn_model_get_dataset (p->d);
+  g_autoptr(NnDataset) ds = NULL;
+  g_autoptr(DsDataset) dataset = NULL;
+  NnTrainDefaults *def = nn_model_get_defaults (p->d);
+  NnGanConfig cfg;
+  int latent;
+
+  if (!spec)
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                   "The discriminator names no dataset: its file's \"dataset\" is the real data");
+      return FALSE;
+    }
+  if (!(ds = nn_dataset_open (spec, NULL, error)))
+    return FALSE;
+  if ((latent = nn_gan_model_latent_dim (p->g, error)) <= 0)
+    return FALSE;
+  nn_gan_config_init (&cfg);
+  cfg.steps = gtk_spin_button_get_value_as_int (p->steps);
+  cfg.d_steps = gtk_spin_button_get_value_as_int (p->d_steps);
+  cfg.label_smoothing = gtk_spin_button_get_value (p->smoothing);
+  cfg.label_flip = gtk_spin_button_get_value (p->flip);
+  cfg.batch_size = def->batch_size > 0 ? def->batch_size : 64;
+  cfg.seed = def->seed ? def->seed : 1;
+  cfg.snapshot_every = SNAPSHOT_EVERY;
+  take_real_points (p, ds);
+  dataset = ds_dataset_new_take (g_steal_pointer (&ds));
+  stop_run (p);
+  p->run = ds_training_run_new_gan ("GAN", p->g, p->d, dataset, &cfg);
+  g_signal_connect_swapped (p->run, "progress", G_CALLBACK (progress_cb), p);
+  g_signal_connect_swapped (p->run, "snapshot", G_CALLBACK (refresh_picture), p);
+  g_signal_connect_swapped (p->run, "ended", G_CALLBACK (ended_cb), p);
+  g_signal_connect_swapped (p->run, "notify::state", G_CALLBACK (state_cb), p);
+  g_clear_pointer (&p->z, nn_tensor_free);
+  p->z = nn_gan_latent_points (is_plane (p->d) ? DS_GAN_POINTS : DS_GAN_IMAGES, latent,
+                               LATENT_SEED);
+  g_clear_pointer (&p->samples, nn_tensor_free);
+  p->has_map = FALSE;
+  p->n_updates = 0;
+  if (!ds_training_run_start (p->run, error))
+    {
+      g_clear_object (&p->run);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+train_clicked_cb (GanPage *p)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!start_run (p, &error))
+    {
+      set_status (p, error->message);
+      return;
+    }
+  set_status (p, "Training: the picture follows every 25 generator steps");
+  update_buttons (p);
+}
+
+static void
+pause_clicked_cb (GanPage *p)
+{
+  if (!p->run || !ds_training_run_is_live (p->run))
+    return;
+  if (ds_training_run_get_state (p->run) == DS_RUN_PAUSED)
+    ds_training_run_resume (p->run);
+  else
+    ds_training_run_pause (p->run);
+  update_buttons (p);
+}
+
+static void
+stop_clicked_cb (GanPage *p)
+{
+  if (p->run)
+    ds_training_run_stop (p->run);
+}
+
+/* ---- files ---------------------------------------------------------------- */
+
+static gboolean
+open_model (GanPage *p, const char *path, gboolean is_generator, GError **error)
+{
+  NnModel *m = nn_model_load (path, error);
+
+  if (!m)
+    return FALSE;
+  if (is_generator)
+    {
+      nn_model_free (p->g);
+      p->g = m;
+      g_free (p->g_name);
+      p->g_name = g_path_get_basename (path);
+    }
+  else
+    {
+      nn_model_free (p->d);
+      p->d = m;
+      g_free (p->d_name);
+      p->d_name = g_path_get_basename (path);
+    }
+  update_buttons (p);
+  return TRUE;
+}
+
+static void
+opened_cb (GFile *file, gpointer data)
+{
+  GanPage *p = data;
+  g_autofree char *path = file ? g_file_get_path (file) : NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (path && !open_model (p, path, p->choosing_g, &error))
+    _ds_generate_view_toast (p->view, error->message);
+}
+
+static void
+choose (GanPage *p, gboolean generator)
+{
+  p->choosing_g = generator;
+  ds_file_chooser_show (&p->chooser, GTK_WIDGET (p->view),
+                        generator ? "Open a Generator" : "Open a Discriminator",
+                        GTK_FILE_CHOOSER_ACTION_OPEN, "_Open", NULL, NULL, opened_cb, p);
+}
+
+static void open_g_cb (GanPage *p) { choose (p, TRUE); }
+static void open_d_cb (GanPage *p) { choose (p, FALSE); }
+
+static gboolean
+save_models (GanPage *p, const char *dir, GError **error)
+{
+  NnModel *g = p->run ? ds_training_run_get_result (p->run) : NULL;
+  NnModel *d = p->run ? ds_training_run_get_discriminator (p->run) : NULL;
+  g_autofree char *gp = g_build_filename (dir, "generator.json", NULL);
+  g_autofree char *dp = g_build_filename (dir, "discriminator.json", NULL);
+
+  if (!g)
+    g = p->run ? ds_training_run_get_snapshot (p->run) : NULL;
+  if (!g || !d)
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                   "Nothing trained yet: press Train first");
+      return FALSE;
+    }
+  return nn_model_save (g, gp, TRUE, error) && nn_model_save (d, dp, TRUE, error);
+}
+
+static void
+save_chosen_cb (GFile *file, gpointer data)
+{
+  GanPage *p = data;
+  g_autofree char *dir = file ? g_file_get_path (file) : NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  if (!dir)
+    return;
+  text = save_models (p, dir, &error)
+         ? g_strdup_printf ("Saved generator.json and discriminator.json in %s", dir)
+         : g_strdup (error->message);
+  _ds_generate_view_toast (p->view, text);
+}
+
+static void
+save_clicked_cb (GanPage *p)
+{
+  ds_file_chooser_show (&p->chooser, GTK_WIDGET (p->view), "Save Both Models in a Folder",
+                        GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, "_Save", NULL, NULL,
+                        save_chosen_cb, p);
+}
+
+/* ---- layout ------------------------------------------------------------------- */
+
+static GtkWidget *
+button (const char *label, GCallback cb, GanPage *p)
+{
+  GtkWidget *b = gtk_button_new_with_label (label);
+
+  g_signal_connect_swapped (b, "clicked", cb, p);
+  return b;
+}
+
+static GtkSpinButton *
+spin (GtkWidget *box, const char *label, double lo, double hi, double step, double value,
+      int digits)
+{
+  GtkWidget *s = gtk_spin_button_new_with_range (lo, hi, step);
+
+  gtk_spin_button_set_digits (GTK_SPIN_BUTTON (s), digits);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (s), value);
+  gtk_box_append (GTK_BOX (box), gtk_label_new (label));
+  gtk_box_append (GTK_BOX (box), s);
+  return GTK_SPIN_BUTTON (s);
+}
+
+static GtkWidget *
+build_models_row (GanPage *p)
+{
+  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+
+  p->g_label = GTK_LABEL (gtk_label_new (NULL));
+  p->d_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_box_append (GTK_BOX (row), gtk_label_new ("Generator:"));
+  gtk_box_append (GTK_BOX (row), GTK_WIDGET (p->g_label));
+  gtk_box_append (GTK_BOX (row), button ("Open…", G_CALLBACK (open_g_cb), p));
+  gtk_box_append (GTK_BOX (row), gtk_label_new ("  Discriminator:"));
+  gtk_box_append (GTK_BOX (row), GTK_WIDGET (p->d_label));
+  gtk_box_append (GTK_BOX (row), button ("Open…", G_CALLBACK (open_d_cb), p));
+  return row;
+}
+
+static GtkWidget *
+build_controls_row (GanPage *p)
+{
+  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+
+  p->steps = spin (row, "Steps", 1, 1000000, 100, 2000, 0);
+  p->d_steps = spin (row, "D steps per G step", 1, 100, 1, 1, 0);
+  p->smoothing = spin (row, "Label smoothing", 0, 0.5, 0.05, 0, 2);
+  p->flip = spin (row, "Label flips", 0, 0.5, 0.01, 0, 2);
+  p->train = button ("Train", G_CALLBACK (train_clicked_cb), p);
+  gtk_widget_add_css_class (p->train, "suggested-action");
+  p->pause = button ("Pause", G_CALLBACK (pause_clicked_cb), p);
+  p->stop = button ("Stop", G_CALLBACK (stop_clicked_cb), p);
+  p->save = button ("Save Models…", G_CALLBACK (save_clicked_cb), p);
+  gtk_box_append (GTK_BOX (row), p->train);
+  gtk_box_append (GTK_BOX (row), p->pause);
+  gtk_box_append (GTK_BOX (row), p->stop);
+  gtk_box_append (GTK_BOX (row), p->save);
+  return row;
+}
+
+static GtkWidget *
+area (GtkDrawingAreaDrawFunc draw, GanPage *p, int width)
+{
+  GtkWidget *a = gtk_drawing_area_new ();
+
+  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (a), draw, p, NULL);
+  gtk_widget_set_size_request (a, width, 320);
+  gtk_widget_set_hexpand (a, TRUE);
+  gtk_widget_set_vexpand (a, TRUE);
+  gtk_widget_add_css_class (a, "card");
+  return a;
+}
+
+static void
+open_default_pair (GanPage *p)
+{
+  g_autofree char *dir = ds_dup_samples_dir ();
+  g_autofree char *g = g_build_filename (dir, "gan_ring_generator.json", NULL);
+  g_autofree char *d = g_build_filename (dir, "gan_ring_discriminator.json", NULL);
+
+  if (!open_model (p, g, TRUE, NULL) || !open_model (p, d, FALSE, NULL))
+    set_status (p, "Open a generator and a discriminator (the ring samples were not found)");
+}
+
+GtkWidget *
+_ds_generate_gan_build (DsGenerateView *self)
+{
+  GanPage *p = g_new0 (GanPage, 1);
+  GtkWidget *page = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
+  GtkWidget *panes = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+
+  p->view = self;
+  g_object_set_data_full (G_OBJECT (self), PAGE_KEY, p, (GDestroyNotify) gan_page_free);
+  gtk_widget_set_margin_start (page, 12);
+  gtk_widget_set_margin_end (page, 12);
+  gtk_widget_set_margin_bottom (page, 12);
+  gtk_box_append (GTK_BOX (page), build_models_row (p));
+  gtk_box_append (GTK_BOX (page), build_controls_row (p));
+  p->figures = GTK_LABEL (gtk_label_new ("Press Train: G learns to make samples that D "
+                                         "takes for real ones"));
+  gtk_label_set_xalign (p->figures, 0);
+  gtk_label_set_wrap (p->figures, TRUE);
+  gtk_box_append (GTK_BOX (page), GTK_WIDGET (p->figures));
+  p->chart = area (draw_chart_cb, p, 360);
+  p->picture = area (draw_picture_cb, p, 320);
+  gtk_box_append (GTK_BOX (panes), p->chart);
+  gtk_box_append (GTK_BOX (panes), p->picture);
+  gtk_box_append (GTK_BOX (page), panes);
+  p->status = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (p->status, 0);
+  gtk_label_set_wrap (p->status, TRUE);
+  gtk_widget_add_css_class (GTK_WIDGET (p->status), "dim-label");
+  gtk_box_append (GTK_BOX (page), GTK_WIDGET (p->status));
+  open_default_pair (p);
+  update_buttons (p);
+  return page;
+}
+
+void
+_ds_generate_gan_dispose (DsGenerateView *self)
+{
+  GanPage *p = page_of (self);
+
+  if (p)
+    {
+      stop_run (p);
+      ds_file_chooser_clear (&p->chooser);
+    }
+}
+
+/* ---- for the tests -------------------------------------------------------------- */
+
+gboolean
+ds_generate_view_gan_open (DsGenerateView *self, const char *path, gboolean is_generator,
+                           GError **error)
+{
+  return open_model (page_of (self), path, is_generator, error);
+}
+
+void
+ds_generate_view_gan_train (DsGenerateView *self, int steps)
+{
+  GanPage *p = page_of (self);
+
+  gtk_spin_button_set_value (p->steps, steps);
+  train_clicked_cb (p);
+}
+
+void ds_generate_view_gan_pause (DsGenerateView *self) { pause_clicked_cb (page_of (self)); }
+void ds_generate_view_gan_stop (DsGenerateView *self) { stop_clicked_cb (page_of (self)); }
+
+gboolean
+ds_generate_view_gan_is_training (DsGenerateView *self)
+{
+  GanPage *p = page_of (self);
+
+  return p->run && ds_training_run_is_live (p->run);
+}
+
+long
+ds_generate_view_gan_get_step (DsGenerateView *self)
+{
+  GanPage *p = page_of (self);
+
+  return p->run ? ds_training_run_get_step (p->run) : 0;
+}
+
+guint ds_generate_view_gan_get_n_updates (DsGenerateView *self) { return page_of (self)->n_updates; }
+const NnTensor *ds_generate_view_gan_get_samples (DsGenerateView *self) { return page_of (self)->samples; }
+double ds_generate_view_gan_get_diversity (DsGenerateView *self) { return page_of (self)->diversity; }
+const char *ds_generate_view_gan_get_status (DsGenerateView *self) { return page_of (self)->status_text; }
+
+gboolean
+ds_generate_view_gan_save (DsGenerateView *self, const char *dir, GError **error)
+{
+  return save_models (page_of (self), dir, error);
+}
