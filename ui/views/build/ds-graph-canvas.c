@@ -471,6 +471,45 @@ port_radius (DsGraphCanvas *self)
   return MAX (DS_PORT_RADIUS + 4, 8 / self->zoom);
 }
 
+/* The node whose output port (main or state) is under model point
+ * (mx, my), with *out the output, or -1. */
+static int
+hit_any_output (DsGraphCanvas *self,
+                double         mx,
+                double         my,
+                int           *out)
+{
+  int node = ds_scene_hit_output_port (self->scene, mx, my, port_radius (self));
+  gboolean input = FALSE;
+
+  *out = 0;
+  if (node >= 0)
+    return node;
+  node = ds_scene_hit_state_port (self->scene, mx, my, port_radius (self), out, &input);
+  if (node >= 0 && input)
+    node = -1;
+  if (node < 0)
+    *out = 0;
+  return node;
+}
+
+/* Where a connection dragged to (mx, my) goes: an initial-state port
+ * (*slot its input slot), else the node under the pointer (*slot -1). */
+static int
+hit_input_target (DsGraphCanvas *self,
+                  double         mx,
+                  double         my,
+                  int           *slot)
+{
+  gboolean input = FALSE;
+  int node = ds_scene_hit_state_port (self->scene, mx, my, port_radius (self), slot, &input);
+
+  if (node >= 0 && input)
+    return node;
+  *slot = -1;
+  return ds_scene_hit_node (self->scene, mx, my);
+}
+
 static void
 drag_begin_cb (GtkGestureDrag *gesture,
                double          x,
@@ -479,7 +518,7 @@ drag_begin_cb (GtkGestureDrag *gesture,
 {
   GdkModifierType mods = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (gesture));
   double mx, my;
-  int node, port, edge;
+  int node, port, edge, out;
 
   gtk_widget_grab_focus (GTK_WIDGET (self));
   self->drag = DRAG_NONE;
@@ -490,12 +529,14 @@ drag_begin_cb (GtkGestureDrag *gesture,
     return;
   _ds_graph_canvas_widget_to_model (self, x, y, &mx, &my);
 
-  port = ds_scene_hit_output_port (self->scene, mx, my, port_radius (self));
+  port = hit_any_output (self, mx, my, &out);
   if (port >= 0)
     {
       self->drag = DRAG_CONNECT;
       self->overlay.connecting = TRUE;
       self->overlay.connect_src = port;
+      self->overlay.connect_src_out = out;
+      self->overlay.connect_slot = -1;
       self->overlay.connect_x = mx;
       self->overlay.connect_y = my;
       self->overlay.connect_target = -1;
@@ -583,7 +624,7 @@ drag_update_cb (GtkGestureDrag *gesture,
 
     case DRAG_CONNECT:
       {
-        int target = ds_scene_hit_node (self->scene, mx, my);
+        int slot = -1, target = hit_input_target (self, mx, my, &slot);
 
         if (target == self->overlay.connect_src
             || (target >= 0 && ds_scene_get_node (self->scene, target)->max_inputs == 0))
@@ -591,6 +632,7 @@ drag_update_cb (GtkGestureDrag *gesture,
         self->overlay.connect_x = mx;
         self->overlay.connect_y = my;
         self->overlay.connect_target = target;
+        self->overlay.connect_slot = target >= 0 ? slot : -1;
         gtk_widget_queue_draw (GTK_WIDGET (self));
       }
       break;
@@ -659,6 +701,7 @@ drag_end_cb (GtkGestureDrag *gesture,
     case DRAG_CONNECT:
       {
         int src = self->overlay.connect_src, dst = self->overlay.connect_target;
+        int out = self->overlay.connect_src_out, slot = self->overlay.connect_slot;
 
         self->overlay.connecting = FALSE;
         self->overlay.connect_src = -1;
@@ -670,7 +713,7 @@ drag_end_cb (GtkGestureDrag *gesture,
             int sl = ds_scene_get_node (self->scene, src)->layer;
             int dl = ds_scene_get_node (self->scene, dst)->layer;
 
-            if (!ds_graph_canvas_connect (self, sl, dl, &error))
+            if (!ds_graph_canvas_connect_port (self, sl, out, dl, slot, &error))
               _ds_graph_canvas_message (self, error->message);
           }
       }

@@ -24,7 +24,19 @@ ds_scene_output_port_k (const DsSceneNode *node,
                         double            *y)
 {
   ds_scene_output_port (node, x, y);
-  if (out > 0)
+  if (out <= 0)
+    return;
+  /* Too many states to hang below the middle (a Bidirectional LSTM's
+   * four): the first half goes above output 0, the rest below it, one
+   * port every step, so that each port stays on the card. */
+  if (DS_NODE_HEIGHT / 2 + (node->n_outputs - 1) * DS_STATE_PORT_STEP > DS_NODE_HEIGHT - DS_PORT_RADIUS)
+    {
+      int n_states = node->n_outputs - 1, above = n_states / 2;
+      double step = DS_NODE_HEIGHT / (2 * ((n_states + 1) / 2) + 2);
+
+      *y += out <= above ? -(above - out + 1) * step : (out - above) * step;
+    }
+  else
     *y += out * DS_STATE_PORT_STEP;
 }
 

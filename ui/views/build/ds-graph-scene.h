@@ -71,6 +71,8 @@ typedef struct {
   double   rb_x0, rb_y0, rb_x1, rb_y1;     /* model units */
   gboolean connecting;
   int      connect_src;                   /* node index */
+  int      connect_src_out;               /* its output dragged from (0, or a state) */
+  int      connect_slot;                  /* input port under the pointer, or -1 */
   double   connect_x, connect_y;          /* pointer, model units */
   int      connect_target;                /* node under the pointer or -1 */
   int      hover_port;                    /* node whose output port is hovered or -1 */
@@ -117,7 +119,8 @@ int           ds_scene_hit_edge        (const DsScene *scene, double x, double y
 void          ds_scene_output_port     (const DsSceneNode *node, double *x, double *y);
 /* Output `out` of a node with several (return_state): output 0 in the
  * middle of the right edge, the states below it, as large, one port
- * every DS_STATE_PORT_STEP units. */
+ * every DS_STATE_PORT_STEP units; when they would not fit on the card
+ * (four states), all outputs spread evenly over the right edge. */
 #define DS_STATE_PORT_STEP 16.0
 void          ds_scene_output_port_k   (const DsSceneNode *node, int out, double *x, double *y);
 /* The node whose state port (an output k >= 1, or an input slot k >= 1 of
