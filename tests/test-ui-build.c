@@ -883,6 +883,27 @@ add_layer (NnModel    *m,
   return l;
 }
 
+/* enc_in (5, 3) → encoder LSTM(4, return_state); dec_in (4, 2) → decoder
+ * LSTM(4) at (dec_x, dec_y), its initial states left to the caller. */
+static NnModel *
+seq2seq_model (double dec_x,
+               double dec_y,
+               int   *ein,
+               int   *enc,
+               int   *dec)
+{
+  NnModel *m = nn_model_new ("seq2seq");
+  int din;
+
+  *ein = add_layer (m, "Input", "enc_in", 40, 60, "shape", "5, 3", NULL);
+  din = add_layer (m, "Input", "dec_in", 40, 260, "shape", "4, 2", NULL);
+  *enc = add_layer (m, "LSTM", "encoder", 300, 60, "units", "4", "return_state", "true", NULL);
+  *dec = add_layer (m, "LSTM", "decoder", dec_x, dec_y, "units", "4", NULL);
+  g_assert_true (nn_model_connect (m, (NnRef) { *ein, 0 }, *enc, -1, NULL));
+  g_assert_true (nn_model_connect (m, (NnRef) { din, 0 }, *dec, -1, NULL));
+  return m;
+}
+
 /* An encoder LSTM with return_state whose h and c start a decoder LSTM:
  * the states are ports as large as the main ones, named on the canvas
  * ("h", "c"; "initial h", "initial c"), with a tooltip each; the summary
@@ -893,11 +914,8 @@ test_state_ports (void)
 {
   Ui ui;
   g_autoptr(GError) error = NULL;
-  NnModel *m = nn_model_new ("seq2seq");
-  int ein = add_layer (m, "Input", "enc_in", 40, 60, "shape", "5, 3", NULL);
-  int din = add_layer (m, "Input", "dec_in", 40, 260, "shape", "4, 2", NULL);
-  int enc = add_layer (m, "LSTM", "encoder", 300, 60, "units", "4", "return_state", "true", NULL);
-  int dec = add_layer (m, "LSTM", "decoder", 560, 200, "units", "4", NULL);
+  int ein, enc, dec;
+  NnModel *m = seq2seq_model (560, 200, &ein, &enc, &dec);
   DsScene *scene;
   DsSceneNode *node;
   double px, py, wx, wy;
@@ -905,8 +923,6 @@ test_state_ports (void)
   const double zooms[] = { 1.0, 0.6, 1.8 };
   const char *names[] = { "states", "states-out", "states-in" };
 
-  g_assert_true (nn_model_connect (m, (NnRef) { ein, 0 }, enc, -1, &error));
-  g_assert_true (nn_model_connect (m, (NnRef) { din, 0 }, dec, -1, &error));
   for (int k = 1; k <= 2; k++)
     g_assert_true (nn_model_connect (m, (NnRef) { enc, 0, k }, dec, -1, &error));
   g_assert_no_error (error);
@@ -987,20 +1003,15 @@ test_state_drag (void)
 {
   Ui ui;
   g_autoptr(GError) error = NULL;
-  NnModel *m = nn_model_new ("seq2seq");
-  int ein = add_layer (m, "Input", "enc_in", 40, 60, "shape", "5, 3", NULL);
-  int din = add_layer (m, "Input", "dec_in", 40, 260, "shape", "4, 2", NULL);
-  int enc = add_layer (m, "LSTM", "encoder", 300, 60, "units", "4", "return_state", "true", NULL);
-  int dec = add_layer (m, "LSTM", "decoder", 600, 240, "units", "4", NULL);
-  int small = add_layer (m, "LSTM", "small", 600, 40, "units", "3", NULL);
+  int ein, enc, dec;
+  NnModel *m = seq2seq_model (600, 240, &ein, &enc, &dec);
+  int small = add_layer (m, "LSTM", "small", 600, 440, "units", "3", NULL);
   DsScene *scene;
   DsSceneNode *node;
   double px, py, wx, wy, cx, cy;
   NnTensor *in[2];
   NnTensor *y;
 
-  g_assert_true (nn_model_connect (m, (NnRef) { ein, 0 }, enc, -1, &error));
-  g_assert_true (nn_model_connect (m, (NnRef) { din, 0 }, dec, -1, &error));
   g_assert_true (nn_model_connect (m, (NnRef) { ein, 0 }, small, -1, &error));
   ui_open (&ui);
   ds_document_take_model (ui.doc, m, NULL, FALSE);
