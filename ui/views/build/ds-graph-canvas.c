@@ -471,45 +471,6 @@ port_radius (DsGraphCanvas *self)
   return MAX (DS_PORT_RADIUS + 4, 8 / self->zoom);
 }
 
-/* The node whose output port (main or state) is under model point
- * (mx, my), with *out the output, or -1. */
-static int
-hit_any_output (DsGraphCanvas *self,
-                double         mx,
-                double         my,
-                int           *out)
-{
-  int node = ds_scene_hit_output_port (self->scene, mx, my, port_radius (self));
-  gboolean input = FALSE;
-
-  *out = 0;
-  if (node >= 0)
-    return node;
-  node = ds_scene_hit_state_port (self->scene, mx, my, port_radius (self), out, &input);
-  if (node >= 0 && input)
-    node = -1;
-  if (node < 0)
-    *out = 0;
-  return node;
-}
-
-/* Where a connection dragged to (mx, my) goes: an initial-state port
- * (*slot its input slot), else the node under the pointer (*slot -1). */
-static int
-hit_input_target (DsGraphCanvas *self,
-                  double         mx,
-                  double         my,
-                  int           *slot)
-{
-  gboolean input = FALSE;
-  int node = ds_scene_hit_state_port (self->scene, mx, my, port_radius (self), slot, &input);
-
-  if (node >= 0 && input)
-    return node;
-  *slot = -1;
-  return ds_scene_hit_node (self->scene, mx, my);
-}
-
 static void
 drag_begin_cb (GtkGestureDrag *gesture,
                double          x,
@@ -529,7 +490,7 @@ drag_begin_cb (GtkGestureDrag *gesture,
     return;
   _ds_graph_canvas_widget_to_model (self, x, y, &mx, &my);
 
-  port = hit_any_output (self, mx, my, &out);
+  port = ds_scene_hit_any_output (self->scene, mx, my, port_radius (self), &out);
   if (port >= 0)
     {
       self->drag = DRAG_CONNECT;
@@ -624,7 +585,7 @@ drag_update_cb (GtkGestureDrag *gesture,
 
     case DRAG_CONNECT:
       {
-        int slot = -1, target = hit_input_target (self, mx, my, &slot);
+        int slot = -1, target = ds_scene_hit_input_target (self->scene, mx, my, port_radius (self), &slot);
 
         if (target == self->overlay.connect_src
             || (target >= 0 && ds_scene_get_node (self->scene, target)->max_inputs == 0))

@@ -128,6 +128,14 @@ void          ds_scene_output_port_k   (const DsSceneNode *node, int out, double
  * -1; *k gets the state's index + 1 and *input whether it is an input. */
 int           ds_scene_hit_state_port  (const DsScene *scene, double x, double y, double radius,
                                         int *k, gboolean *input);
+/* Where a connection drag starts: the node whose output port, main or
+ * state, is within radius (*out: 0 or the state's index + 1), or -1. */
+int           ds_scene_hit_any_output  (const DsScene *scene, double x, double y, double radius,
+                                        int *out);
+/* Where it ends: a node's initial-state port (*slot its input slot), else
+ * the node under (x, y) (*slot -1), or -1. */
+int           ds_scene_hit_input_target (const DsScene *scene, double x, double y, double radius,
+                                         int *slot);
 void          ds_scene_input_port      (const DsSceneNode *node, int slot, int n_slots,
                                         double *x, double *y);
 /* Bounding box of every node; FALSE when the scene is empty. */
