@@ -883,6 +883,27 @@ add_layer (NnModel    *m,
   return l;
 }
 
+/* enc_in (5, 3) → encoder LSTM(4, return_state); dec_in (4, 2) → decoder
+ * LSTM(4) at (dec_x, dec_y), its initial states left to the caller. */
+static NnModel *
+seq2seq_model (double dec_x,
+               double dec_y,
+               int   *ein,
+               int   *enc,
+               int   *dec)
+{
+  NnModel *m = nn_model_new ("seq2seq");
+  int din;
+
+  *ein = add_layer (m, "Input", "enc_in", 40, 60, "shape", "5, 3", NULL);
+  din = add_layer (m, "Input", "dec_in", 40, 260, "shape", "4, 2", NULL);
+  *enc = add_layer (m, "LSTM", "encoder", 300, 60, "units", "4", "return_state", "true", NULL);
+  *dec = add_layer (m, "LSTM", "decoder", dec_x, dec_y, "units", "4", NULL);
+  g_assert_true (nn_model_connect (m, (NnRef) { *ein, 0 }, *enc, -1, NULL));
+  g_assert_true (nn_model_connect (m, (NnRef) { din, 0 }, *dec, -1, NULL));
+  return m;
+}
+
 /* An encoder LSTM with return_state whose h and c start a decoder LSTM:
  * the states are ports as large as the main ones, named on the canvas
  * ("h", "c"; "initial h", "initial c"), with a tooltip each; the summary
@@ -893,11 +914,8 @@ test_state_ports (void)
 {
   Ui ui;
   g_autoptr(GError) error = NULL;
-  NnModel *m = nn_model_new ("seq2seq");
-  int ein = add_layer (m, "Input", "enc_in", 40, 60, "shape", "5, 3", NULL);
-  int din = add_layer (m, "Input", "dec_in", 40, 260, "shape", "4, 2", NULL);
-  int enc = add_layer (m, "LSTM", "encoder", 300, 60, "units", "4", "return_state", "true", NULL);
-  int dec = add_layer (m, "LSTM", "decoder", 560, 200, "units", "4", NULL);
+  int ein, enc, dec;
+  NnModel *m = seq2seq_model (560, 200, &ein, &enc, &dec);
   DsScene *scene;
   DsSceneNode *node;
   double px, py, wx, wy;
@@ -905,8 +923,6 @@ test_state_ports (void)
   const double zooms[] = { 1.0, 0.6, 1.8 };
   const char *names[] = { "states", "states-out", "states-in" };
 
-  g_assert_true (nn_model_connect (m, (NnRef) { ein, 0 }, enc, -1, &error));
-  g_assert_true (nn_model_connect (m, (NnRef) { din, 0 }, dec, -1, &error));
   for (int k = 1; k <= 2; k++)
     g_assert_true (nn_model_connect (m, (NnRef) { enc, 0, k }, dec, -1, &error));
   g_assert_no_error (error);
@@ -951,6 +967,153 @@ test_state_ports (void)
   ui_close (&ui);
 }
 
+/* The states' ref on the decoder's input `slot`: encoder's output k. */
+static gboolean
+state_ref_is (Ui  *ui,
+              int  dec,
+              int  slot,
+              int  enc,
+              int  out)
+{
+  NnModel *m = model_of (ui);
+  NnRef r;
+
+  if (nn_model_call_get_n_inputs (m, dec, 0) <= slot)
+    return FALSE;
+  r = nn_model_call_get_input (m, dec, 0, slot);
+  return r.layer == enc && r.out == out;
+}
+
+typedef struct { Ui *ui; int dec, slot, enc, out; } StateRef;
+
+static gboolean
+state_ref_cond (gpointer data)
+{
+  StateRef *c = data;
+
+  return state_ref_is (c->ui, c->dec, c->slot, c->enc, c->out);
+}
+
+/* Real pointer drags from the encoder's h and c ports onto the decoder
+ * wire its initial states (h first: c first is refused in words), the
+ * model then runs; undo removes the edge; a Bidirectional LSTM's four
+ * state ports all sit on its card. */
+static void
+test_state_drag (void)
+{
+  Ui ui;
+  g_autoptr(GError) error = NULL;
+  int ein, enc, dec;
+  NnModel *m = seq2seq_model (600, 240, &ein, &enc, &dec);
+  int small = add_layer (m, "LSTM", "small", 600, 440, "units", "3", NULL);
+  DsScene *scene;
+  DsSceneNode *node;
+  double px, py, wx, wy, cx, cy;
+  NnTensor *in[2];
+  NnTensor *y;
+
+  g_assert_true (nn_model_connect (m, (NnRef) { ein, 0 }, small, -1, &error));
+  ui_open (&ui);
+  ds_document_take_model (ui.doc, m, NULL, FALSE);
+  ui_spin (300);
+  scene = ds_graph_canvas_get_scene (ui.canvas);
+  node = ds_scene_get_node (scene, ds_scene_find_layer (scene, enc));
+  node_centre (&ui, dec, &cx, &cy);
+
+  /* c before h: refused, nothing changes */
+  ds_scene_output_port_k (node, 2, &px, &py);
+  ds_graph_canvas_model_to_widget (ui.canvas, px, py, &wx, &wy);
+  ui_xtest_drag (GTK_WIDGET (ui.canvas), wx, wy, GTK_WIDGET (ui.canvas), cx, cy);
+  ui_spin (300);
+  g_assert_cmpint (nn_model_call_get_n_inputs (model_of (&ui), dec, 0), ==, 1);
+  g_assert_false (ds_graph_canvas_connect_port (ui.canvas, enc, 2, dec, -1, &error));
+  g_assert_nonnull (strstr (error->message, "initial h before its initial c"));
+  g_clear_error (&error);
+  /* h and c (4 units) into an LSTM of 3 units: h alone waits for c, c
+   * completes the states and its shape is refused */
+  g_assert_true (ds_graph_canvas_connect_port (ui.canvas, enc, 1, small, -1, &error));
+  g_assert_no_error (error);
+  g_assert_false (ds_graph_canvas_connect_port (ui.canvas, enc, 2, small, -1, &error));
+  g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE);
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+  g_assert_cmpint (nn_model_call_get_n_inputs (model_of (&ui), small, 0), ==, 2);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (ui.window), "win.undo", NULL));
+  g_assert_cmpint (nn_model_call_get_n_inputs (model_of (&ui), small, 0), ==, 1);
+
+  /* h onto the decoder's card, then c onto it */
+  for (int k = 1; k <= 2; k++)
+    {
+      scene = ds_graph_canvas_get_scene (ui.canvas);
+      node = ds_scene_get_node (scene, ds_scene_find_layer (scene, enc));
+      ds_scene_output_port_k (node, k, &px, &py);
+      ds_graph_canvas_model_to_widget (ui.canvas, px, py, &wx, &wy);
+      node_centre (&ui, dec, &cx, &cy);
+      ui_xtest_drag (GTK_WIDGET (ui.canvas), wx, wy, GTK_WIDGET (ui.canvas), cx, cy);
+      g_assert_true (ui_wait_for (state_ref_cond, &(StateRef) { &ui, dec, k, enc, k }, 5000));
+    }
+  scene = ds_graph_canvas_get_scene (ui.canvas);
+  node = ds_scene_get_node (scene, ds_scene_find_layer (scene, dec));
+  g_assert_cmpint (node->n_in_slots, ==, 3);
+
+  m = model_of (&ui);
+  in[0] = nn_tensor_new (3, (int[]) { 1, 5, 3 });
+  in[1] = nn_tensor_new (3, (int[]) { 1, 4, 2 });
+  y = nn_model_run (m, in, 2, (NnRef) { dec, 0 }, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (y->shape[0], ==, 1);
+  g_assert_cmpint (y->shape[1], ==, 4);
+  nn_tensor_free (y);
+  nn_tensor_free (in[0]);
+  nn_tensor_free (in[1]);
+  ui_screenshot (ui.window, "build", "states-dragged");
+
+  /* undo removes the c edge only */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (ui.window), "win.undo", NULL));
+  ui_spin (100);
+  g_assert_cmpint (nn_model_call_get_n_inputs (model_of (&ui), dec, 0), ==, 2);
+  g_assert_true (state_ref_is (&ui, dec, 1, enc, 1));
+  ui_close (&ui);
+}
+
+/* Every port of a Bidirectional LSTM with return_state (four states)
+ * lies on its card, and no two overlap. */
+static void
+test_bidirectional_ports (void)
+{
+  Ui ui;
+  g_autoptr(GError) error = NULL;
+  NnModel *m = nn_model_new ("bi");
+  int in = add_layer (m, "Input", "seq", 40, 60, "shape", "5, 3", NULL);
+  int bi = add_layer (m, "Bidirectional", "bi", 300, 60, "layer", "LSTM", "units", "4",
+                      "return_state", "true", NULL);
+  DsScene *scene;
+  DsSceneNode *node;
+  double prev = -1;
+
+  g_assert_true (nn_model_connect (m, (NnRef) { in, 0 }, bi, -1, &error));
+  ui_open (&ui);
+  ds_document_take_model (ui.doc, m, NULL, FALSE);
+  ui_spin (300);
+  scene = ds_graph_canvas_get_scene (ui.canvas);
+  node = ds_scene_get_node (scene, ds_scene_find_layer (scene, bi));
+  g_assert_cmpint (node->n_outputs, ==, 5);
+  for (int k = 1; k <= 4; k++)
+    {
+      double px, py, y0;
+
+      ds_scene_output_port_k (node, k, &px, &py);
+      ds_scene_output_port_k (node, 0, &px, &y0);
+      g_assert_cmpfloat (py - DS_PORT_RADIUS, >=, node->y);
+      g_assert_cmpfloat (py + DS_PORT_RADIUS, <=, node->y + DS_NODE_HEIGHT);
+      g_assert_cmpfloat (fabs (py - y0), >=, 2 * DS_PORT_RADIUS);
+      g_assert_cmpfloat (py, >=, prev + 2 * DS_PORT_RADIUS);
+      prev = k == 2 ? y0 : py;
+    }
+  ui_screenshot (ui.window, "build", "states-bidirectional");
+  ui_close (&ui);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -971,5 +1134,7 @@ main (int   argc,
   g_test_add_func ("/ui/build/close-prompt", test_close_prompt);
   g_test_add_func ("/ui/build/summary-totals", test_summary_totals);
   g_test_add_func ("/ui/build/state-ports", test_state_ports);
+  g_test_add_func ("/ui/build/state-drag", test_state_drag);
+  g_test_add_func ("/ui/build/bidirectional-ports", test_bidirectional_ports);
   return g_test_run ();
 }

@@ -445,24 +445,145 @@ ds_graph_canvas_append_layer (DsGraphCanvas  *self,
   return layer;
 }
 
+/* The input slot an edge from src's output `out` takes on dst when the
+ * drop names none: a state (out >= 1) dropped on a recurrent layer is its
+ * initial state of the same index; otherwise the next free input, a full
+ * single-input layer getting its input replaced. -1 with error if none. */
+static int
+pick_slot (NnModel  *m,
+           int       out,
+           int       dst,
+           GError  **error)
+{
+  const NnLayerType *t = nn_model_layer_get_type (m, dst);
+  int max = t ? nn_layer_type_get_max_inputs (t) : 1;
+  int slot = nn_model_layer_get_n_calls (m, dst) > 0 ? nn_model_call_get_n_inputs (m, dst, 0) : 0;
+
+  /* A recurrent layer's inputs after the sequence are initial states: an
+   * edge from a layer's main output replaces its sequence. */
+  if (t && nn_layer_type_get_group (t) == NN_GROUP_SEQUENCE && max > 1)
+    return out >= 1 ? out : 0;
+  if (max > 0 && slot >= max)
+    {
+      if (max == 1)
+        {
+          nn_model_disconnect (m, dst, 0, 0);
+          return 0;
+        }
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
+                   g_dngettext (NULL, "%s takes at most %d input", "%s takes at most %d inputs",
+                                (gulong) max),
+                   nn_model_layer_get_name (m, dst), max);
+      return -1;
+    }
+  return slot;
+}
+
+/* An initial state goes after the sequence and the states before it. */
+static gboolean
+check_state_slot (NnModel  *m,
+                  int       dst,
+                  int       slot,
+                  GError  **error)
+{
+  int n_in = nn_model_layer_get_n_calls (m, dst) > 0 ? nn_model_call_get_n_inputs (m, dst, 0) : 0;
+  const char *name = nn_model_layer_get_state_name (m, dst, slot - 1);
+
+  if (slot < 1)
+    return TRUE;
+  if (name == NULL)
+    g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH, "%s takes no initial state %d",
+                 nn_model_layer_get_name (m, dst), slot);
+  else if (n_in == 0)
+    g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
+                 "%s needs its sequence input before its initial %s",
+                 nn_model_layer_get_name (m, dst), name);
+  else if (slot > n_in)
+    g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
+                 "Connect %s’s initial %s before its initial %s", nn_model_layer_get_name (m, dst),
+                 nn_model_layer_get_state_name (m, dst, n_in - 1), name);
+  else
+    return TRUE;
+  return FALSE;
+}
+
+/* A recurrent layer given some of its initial states but not all (h
+ * before c): an error until the next drop completes them. */
+static gboolean
+states_incomplete (NnModel *m,
+                   int      dst)
+{
+  int n_states = 0;
+  int n_in = nn_model_layer_get_n_calls (m, dst) > 0 ? nn_model_call_get_n_inputs (m, dst, 0) : 0;
+
+  while (nn_model_layer_get_state_name (m, dst, n_states))
+    n_states++;
+  return n_in > 1 && n_in - 1 < n_states;
+}
+
+/* After a state edge: FALSE with the reason when dst's shapes do not
+ * follow (an h of the wrong size, a state where a layer wants more
+ * dimensions) and did before. Incomplete states are not refused: the drop
+ * that completes them is checked. */
+static gboolean
+check_state_shapes (NnModel  *m,
+                    int       dst,
+                    gboolean  had_error,
+                    GError  **error)
+{
+  const char *why;
+
+  nn_model_infer (m, NULL);
+  why = nn_model_layer_get_error (m, dst);
+  if (had_error || why == NULL || states_incomplete (m, dst))
+    return TRUE;
+  g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE, "%s", why);
+  return FALSE;
+}
+
+static char *
+port_text (NnModel    *m,
+           int         layer,
+           int         k,
+           const char *prefix)
+{
+  const char *state = k >= 1 ? nn_model_layer_get_state_name (m, layer, k - 1) : NULL;
+
+  return state ? g_strdup_printf ("%s’s %s%s", nn_model_layer_get_name (m, layer), prefix, state)
+               : g_strdup (nn_model_layer_get_name (m, layer));
+}
+
 gboolean
 ds_graph_canvas_connect (DsGraphCanvas  *self,
                          int             src,
                          int             dst,
                          GError        **error)
 {
+  return ds_graph_canvas_connect_port (self, src, 0, dst, -1, error);
+}
+
+gboolean
+ds_graph_canvas_connect_port (DsGraphCanvas  *self,
+                              int             src,
+                              int             out,
+                              int             dst,
+                              int             slot,
+                              GError        **error)
+{
   NnModel *m = _ds_graph_canvas_model (self);
   const NnLayerType *t;
-  int max, slot = 0, n_outputs;
-  g_autofree char *label = NULL;
+  int n_outputs;
+  gboolean had_error;
+  g_autofree char *label = NULL, *from = NULL, *to = NULL;
 
   g_return_val_if_fail (DS_IS_GRAPH_CANVAS (self), FALSE);
   g_return_val_if_fail (m != NULL, FALSE);
 
   n_outputs = nn_model_get_n_outputs (m);
-  if (src < 0 || dst < 0 || src >= nn_model_get_n_layers (m) || dst >= nn_model_get_n_layers (m))
+  if (src < 0 || dst < 0 || src >= nn_model_get_n_layers (m) || dst >= nn_model_get_n_layers (m)
+      || out < 0 || out >= nn_model_layer_get_n_outputs (m, src))
     {
-      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH, "No such layer");
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH, "No such layer or output");
       return FALSE;
     }
   if (src == dst)
@@ -472,45 +593,26 @@ ds_graph_canvas_connect (DsGraphCanvas  *self,
       return FALSE;
     }
   t = nn_model_layer_get_type (m, dst);
-  max = t ? nn_layer_type_get_max_inputs (t) : 1;
-  if (max == 0)
+  if (t && nn_layer_type_get_max_inputs (t) == 0)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
                    "%s is an Input layer: it takes no inputs", nn_model_layer_get_name (m, dst));
       return FALSE;
     }
-  if (nn_model_layer_get_n_calls (m, dst) > 0)
-    slot = nn_model_call_get_n_inputs (m, dst, 0);
-  /* A recurrent layer's inputs after the sequence are initial states, the
-   * states of another recurrent layer (return_state, read from a file):
-   * an edge dropped from a layer's output replaces its sequence. */
-  if (t && nn_layer_type_get_group (t) == NN_GROUP_SEQUENCE && max > 1 && slot >= 1)
-    slot = 0;
-  else if (max > 0 && slot >= max)
-    {
-      /* A full single-input layer gets its input replaced, the natural
-       * meaning of dropping a new edge on it. */
-      if (max == 1)
-        {
-          nn_model_disconnect (m, dst, 0, 0);
-          slot = 0;
-        }
-      else
-        {
-          g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                       g_dngettext (NULL, "%s takes at most %d input", "%s takes at most %d inputs",
-                                    (gulong) max),
-                       nn_model_layer_get_name (m, dst), max);
-          return FALSE;
-        }
-    }
-  if (!nn_model_connect (m, (NnRef) { src, 0 }, dst, slot, error))
+  nn_model_infer (m, NULL);
+  had_error = nn_model_layer_get_error (m, dst) != NULL && !states_incomplete (m, dst);
+  if (slot < 0)
+    slot = pick_slot (m, out, dst, error);
+  if (slot < 0 || !check_state_slot (m, dst, slot, error)
+      || !nn_model_connect (m, (NnRef) { src, 0, out }, dst, slot, error)
+      || ((out >= 1 || slot >= 1) && !check_state_shapes (m, dst, had_error, error)))
     {
       ds_document_revert (self->document);
       return FALSE;
     }
-  label = g_strdup_printf ("Connect %s to %s", nn_model_layer_get_name (m, src),
-                           nn_model_layer_get_name (m, dst));
+  from = port_text (m, src, out, "");
+  to = port_text (m, dst, slot, "initial ");
+  label = g_strdup_printf ("Connect %s to %s", from, to);
   commit_structure (self, label);
   _ds_graph_canvas_note_outputs (self, n_outputs);
   return TRUE;

@@ -479,7 +479,7 @@ drag_begin_cb (GtkGestureDrag *gesture,
 {
   GdkModifierType mods = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (gesture));
   double mx, my;
-  int node, port, edge;
+  int node, port, edge, out;
 
   gtk_widget_grab_focus (GTK_WIDGET (self));
   self->drag = DRAG_NONE;
@@ -490,12 +490,14 @@ drag_begin_cb (GtkGestureDrag *gesture,
     return;
   _ds_graph_canvas_widget_to_model (self, x, y, &mx, &my);
 
-  port = ds_scene_hit_output_port (self->scene, mx, my, port_radius (self));
+  port = ds_scene_hit_any_output (self->scene, mx, my, port_radius (self), &out);
   if (port >= 0)
     {
       self->drag = DRAG_CONNECT;
       self->overlay.connecting = TRUE;
       self->overlay.connect_src = port;
+      self->overlay.connect_src_out = out;
+      self->overlay.connect_slot = -1;
       self->overlay.connect_x = mx;
       self->overlay.connect_y = my;
       self->overlay.connect_target = -1;
@@ -583,7 +585,7 @@ drag_update_cb (GtkGestureDrag *gesture,
 
     case DRAG_CONNECT:
       {
-        int target = ds_scene_hit_node (self->scene, mx, my);
+        int slot = -1, target = ds_scene_hit_input_target (self->scene, mx, my, port_radius (self), &slot);
 
         if (target == self->overlay.connect_src
             || (target >= 0 && ds_scene_get_node (self->scene, target)->max_inputs == 0))
@@ -591,6 +593,7 @@ drag_update_cb (GtkGestureDrag *gesture,
         self->overlay.connect_x = mx;
         self->overlay.connect_y = my;
         self->overlay.connect_target = target;
+        self->overlay.connect_slot = target >= 0 ? slot : -1;
         gtk_widget_queue_draw (GTK_WIDGET (self));
       }
       break;
@@ -659,6 +662,7 @@ drag_end_cb (GtkGestureDrag *gesture,
     case DRAG_CONNECT:
       {
         int src = self->overlay.connect_src, dst = self->overlay.connect_target;
+        int out = self->overlay.connect_src_out, slot = self->overlay.connect_slot;
 
         self->overlay.connecting = FALSE;
         self->overlay.connect_src = -1;
@@ -670,7 +674,7 @@ drag_end_cb (GtkGestureDrag *gesture,
             int sl = ds_scene_get_node (self->scene, src)->layer;
             int dl = ds_scene_get_node (self->scene, dst)->layer;
 
-            if (!ds_graph_canvas_connect (self, sl, dl, &error))
+            if (!ds_graph_canvas_connect_port (self, sl, out, dl, slot, &error))
               _ds_graph_canvas_message (self, error->message);
           }
       }

@@ -33,6 +33,13 @@ int         ds_graph_canvas_append_layer     (DsGraphCanvas *self, const char *c
 /* Connects src's output to dst's next free input, as a port drag does. */
 gboolean    ds_graph_canvas_connect          (DsGraphCanvas *self, int src_layer,
                                               int dst_layer, GError **error);
+/* Connects src's output `out` (0, or a recurrent layer's state k + 1) to
+ * dst's input `slot` (-1: as a drop on the card picks it: a state onto a
+ * recurrent layer becomes its initial state of the same index). One undo
+ * step; FALSE with the reason (a missing earlier state, a shape that does
+ * not follow) and nothing changed otherwise. */
+gboolean    ds_graph_canvas_connect_port     (DsGraphCanvas *self, int src_layer, int out,
+                                              int dst_layer, int slot, GError **error);
 
 /* Renames a layer, keeping it selected if it was. */
 gboolean    ds_graph_canvas_rename_layer     (DsGraphCanvas *self, int layer, const char *name,

@@ -24,7 +24,19 @@ ds_scene_output_port_k (const DsSceneNode *node,
                         double            *y)
 {
   ds_scene_output_port (node, x, y);
-  if (out > 0)
+  if (out <= 0)
+    return;
+  /* Too many states to hang below the middle (a Bidirectional LSTM's
+   * four): the first half goes above output 0, the rest below it, one
+   * port every step, so that each port stays on the card. */
+  if (DS_NODE_HEIGHT / 2 + (node->n_outputs - 1) * DS_STATE_PORT_STEP >= DS_NODE_HEIGHT)
+    {
+      int n_states = node->n_outputs - 1, above = n_states / 2;
+      double step = DS_NODE_HEIGHT / (2 * ((n_states + 1) / 2) + 2);
+
+      *y += out <= above ? -(above - out + 1) * step : (out - above) * step;
+    }
+  else
     *y += out * DS_STATE_PORT_STEP;
 }
 
@@ -170,4 +182,40 @@ _ds_scene_draw_state_ports (cairo_t            *cr,
       ds_scene_input_port (node, slot, node->n_in_slots, &px, &py);
       draw_state_port (cr, style, &color, px, py, name, TRUE);
     }
+}
+
+int
+ds_scene_hit_any_output (const DsScene *scene,
+                         double         x,
+                         double         y,
+                         double         radius,
+                         int           *out)
+{
+  int node = ds_scene_hit_output_port (scene, x, y, radius);
+  gboolean input = FALSE;
+
+  *out = 0;
+  if (node >= 0)
+    return node;
+  node = ds_scene_hit_state_port (scene, x, y, radius, out, &input);
+  if (node >= 0 && !input)
+    return node;
+  *out = 0;
+  return -1;
+}
+
+int
+ds_scene_hit_input_target (const DsScene *scene,
+                           double         x,
+                           double         y,
+                           double         radius,
+                           int           *slot)
+{
+  gboolean input = FALSE;
+  int node = ds_scene_hit_state_port (scene, x, y, radius, slot, &input);
+
+  if (node >= 0 && input)
+    return node;
+  *slot = -1;
+  return ds_scene_hit_node (scene, x, y);
 }

@@ -119,6 +119,8 @@ ds_scene_overlay_init (DsSceneOverlay *ov)
 {
   memset (ov, 0, sizeof *ov);
   ov->connect_src = -1;
+  ov->connect_src_out = 0;
+  ov->connect_slot = -1;
   ov->connect_target = -1;
   ov->hover_port = -1;
   ov->focus_node = -1;
@@ -1303,7 +1305,7 @@ ds_scene_render (DsScene              *scene,
       const DsSceneNode *s = &g_array_index (scene->nodes, DsSceneNode, ov->connect_src);
       double sx, sy, dx;
 
-      ds_scene_output_port (s, &sx, &sy);
+      ds_scene_output_port_k (s, ov->connect_src_out, &sx, &sy);
       dx = MAX (30, fabs (ov->connect_x - sx) / 2);
       cairo_new_path (cr);
       _ds_scene_set_rgba (cr, &style->accent);

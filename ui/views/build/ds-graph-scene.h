@@ -71,6 +71,8 @@ typedef struct {
   double   rb_x0, rb_y0, rb_x1, rb_y1;     /* model units */
   gboolean connecting;
   int      connect_src;                   /* node index */
+  int      connect_src_out;               /* its output dragged from (0, or a state) */
+  int      connect_slot;                  /* input port under the pointer, or -1 */
   double   connect_x, connect_y;          /* pointer, model units */
   int      connect_target;                /* node under the pointer or -1 */
   int      hover_port;                    /* node whose output port is hovered or -1 */
@@ -117,7 +119,8 @@ int           ds_scene_hit_edge        (const DsScene *scene, double x, double y
 void          ds_scene_output_port     (const DsSceneNode *node, double *x, double *y);
 /* Output `out` of a node with several (return_state): output 0 in the
  * middle of the right edge, the states below it, as large, one port
- * every DS_STATE_PORT_STEP units. */
+ * every DS_STATE_PORT_STEP units; when they would not fit on the card
+ * (four states), all outputs spread evenly over the right edge. */
 #define DS_STATE_PORT_STEP 16.0
 void          ds_scene_output_port_k   (const DsSceneNode *node, int out, double *x, double *y);
 /* The node whose state port (an output k >= 1, or an input slot k >= 1 of
@@ -125,6 +128,14 @@ void          ds_scene_output_port_k   (const DsSceneNode *node, int out, double
  * -1; *k gets the state's index + 1 and *input whether it is an input. */
 int           ds_scene_hit_state_port  (const DsScene *scene, double x, double y, double radius,
                                         int *k, gboolean *input);
+/* Where a connection drag starts: the node whose output port, main or
+ * state, is within radius (*out: 0 or the state's index + 1), or -1. */
+int           ds_scene_hit_any_output  (const DsScene *scene, double x, double y, double radius,
+                                        int *out);
+/* Where it ends: a node's initial-state port (*slot its input slot), else
+ * the node under (x, y) (*slot -1), or -1. */
+int           ds_scene_hit_input_target (const DsScene *scene, double x, double y, double radius,
+                                         int *slot);
 void          ds_scene_input_port      (const DsSceneNode *node, int slot, int n_slots,
                                         double *x, double *y);
 /* Bounding box of every node; FALSE when the scene is empty. */
