@@ -60,6 +60,7 @@ test_optimizer_caption (void)
                nn_optimizer_name ((NnOptimizerKind) adw_combo_row_get_selected (optimizer)), TRUE);
   before = g_strdup (adw_action_row_get_subtitle (ADW_ACTION_ROW (optimizer)));
   g_test_message ("sample's optimizer: %s", before);
+  ui_screenshot (window, "train-help", "settings");
   for (guint k = 0; k < NN_N_OPTIMIZERS; k++)
     {
       adw_combo_row_set_selected (optimizer, k);
@@ -124,6 +125,7 @@ check_chart_help (const char *page,
   target = gtk_actionable_get_action_target_value (GTK_ACTIONABLE (link));
   g_test_message ("%s: “%s” → %s", page, gtk_label_get_text (label), g_variant_get_string (target, NULL));
   g_assert_false (lesson_open (window));
+  ui_screenshot (window, "train-help", page);
   g_assert_true (gtk_widget_is_sensitive (link));
   gtk_widget_activate (link);
   g_assert_true (ui_wait_for (lesson_open, window, 5000));
