@@ -13,6 +13,21 @@
 #include "nn-help.h"
 #include "ui-test-util.h"
 
+/* The application's style sheet, as the application loads it, so the
+ * screenshots look as the app does. */
+static void
+load_app_style (void)
+{
+  static GtkCssProvider *provider;
+
+  if (provider)
+    return;
+  provider = gtk_css_provider_new ();
+  gtk_css_provider_load_from_resource (provider, "/io/github/deepscope/Deepscope/style.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (provider),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+}
+
 static DsWindow *
 open_window (const char *sample)
 {
@@ -152,6 +167,7 @@ main (int    argc,
       char **argv)
 {
   ui_test_init (&argc, &argv);
+  load_app_style ();
   g_test_add_func ("/ui/train-help/optimizer-caption", test_optimizer_caption);
   g_test_add_func ("/ui/train-help/curves", test_curves_help);
   g_test_add_func ("/ui/train-help/histograms", test_histograms_help);
