@@ -104,6 +104,18 @@ test_optimizer_caption (void)
   assert_help (GTK_WIDGET (ui_find_combo (GTK_WIDGET (train), "Loss")), NN_HELP_LOSS,
                "sparse_categorical_crossentropy", FALSE);
   assert_help (GTK_WIDGET (ui_find_combo (GTK_WIDGET (train), "Metric")), NN_HELP_METRIC, "accuracy", TRUE);
+  if (g_getenv ("DEEPSCOPE_SCREENSHOTS"))
+    {
+      GtkWidget *scroller = gtk_widget_get_ancestor (GTK_WIDGET (train->early_row), GTK_TYPE_SCROLLED_WINDOW);
+      GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+      double x, y;
+
+      g_assert_true (gtk_widget_translate_coordinates (GTK_WIDGET (ui_find_combo (GTK_WIDGET (train), "Metric")),
+                                                       gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scroller)),
+                                                       0, 0, &x, &y));
+      gtk_adjustment_set_value (adj, y - 200);
+      ui_screenshot (window, "train-help", "outputs");
+    }
   assert_help (GTK_WIDGET (train->early_row), NN_HELP_CALLBACK, "EarlyStopping", FALSE);
   assert_help (GTK_WIDGET (train->plateau_row), NN_HELP_CALLBACK, "ReduceLROnPlateau", FALSE);
   assert_help (GTK_WIDGET (train->checkpoint_row), NN_HELP_CALLBACK, "ModelCheckpoint", FALSE);
