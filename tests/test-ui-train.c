@@ -210,23 +210,6 @@ find_spin (GtkWidget  *root,
   return NULL;
 }
 
-static AdwComboRow *
-find_combo (GtkWidget  *root,
-            const char *title)
-{
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
-    {
-      AdwComboRow *found;
-
-      if (ADW_IS_COMBO_ROW (c)
-          && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (c)), title) == 0)
-        return ADW_COMBO_ROW (c);
-      if ((found = find_combo (c, title)))
-        return found;
-    }
-  return NULL;
-}
-
 /* The learning-rate schedule: the convnet sample's exponential decay is
  * shown, can be switched off and back through the form, and undo restores
  * it; the decay rows show only with a schedule. */
@@ -241,7 +224,7 @@ test_schedule (Ui            *ui,
 
   open_sample (ui, "fashion_convnet.json");
   show (ui, "train");
-  schedule = find_combo (GTK_WIDGET (ui->train), "Schedule");
+  schedule = ui_find_combo (GTK_WIDGET (ui->train), "Schedule");
   period = find_spin (GTK_WIDGET (ui->train), "Decay period");
   factor = find_spin (GTK_WIDGET (ui->train), "Decay factor");
   g_assert_nonnull (schedule);
@@ -653,8 +636,8 @@ test_new_model_loss (Ui            *ui,
   m = ds_document_get_model (doc);
 
   /* A linear output: MSE and MAE, said to come from it. */
-  loss_row = find_combo (GTK_WIDGET (ui->train), "Loss");
-  metric_row = find_combo (GTK_WIDGET (ui->train), "Metric");
+  loss_row = ui_find_combo (GTK_WIDGET (ui->train), "Loss");
+  metric_row = ui_find_combo (GTK_WIDGET (ui->train), "Metric");
   g_assert_nonnull (loss_row);
   g_assert_nonnull (metric_row);
   g_assert_cmpint (nn_model_output_get_loss (m, 0), ==, NN_LOSS_MSE);

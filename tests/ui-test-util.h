@@ -192,6 +192,24 @@ ui_widget_allocated (gpointer widget)
   return gtk_widget_get_mapped (widget) && gtk_widget_get_width (widget) > 0;
 }
 
+/* The first combo row titled title under root, or NULL. */
+static inline AdwComboRow *
+ui_find_combo (GtkWidget  *root,
+               const char *title)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      AdwComboRow *found;
+
+      if (ADW_IS_COMBO_ROW (c)
+          && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (c)), title) == 0)
+        return ADW_COMBO_ROW (c);
+      if ((found = ui_find_combo (c, title)))
+        return found;
+    }
+  return NULL;
+}
+
 static inline Display *
 ui_xdisplay (GtkWidget *widget)
 {

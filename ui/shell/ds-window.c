@@ -816,6 +816,20 @@ lessons_action (GSimpleAction *action,
   ds_window_show_lessons (data);
 }
 
+/* A lesson of the samples' lessons folder by file name: the charts' "how
+ * to read this" links. */
+static void
+open_lesson_action (GSimpleAction *action,
+                    GVariant      *param,
+                    gpointer       data)
+{
+  g_autofree char *samples = ds_dup_samples_dir ();
+  g_autofree char *name = g_path_get_basename (g_variant_get_string (param, NULL));
+  g_autofree char *path = g_build_filename (samples, "lessons", name, NULL);
+
+  ds_window_open_lesson (data, path);
+}
+
 static const GActionEntry win_entries[] = {
   { "new", new_action },
   { "open", open_action },
@@ -830,6 +844,7 @@ static const GActionEntry win_entries[] = {
   { "export", export_action },
   { "import-keras", import_action },
   { "lessons", lessons_action },
+  { "open-lesson", open_lesson_action, "s" },
 };
 
 /* ---- closing ------------------------------------------------------------- */

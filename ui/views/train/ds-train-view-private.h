@@ -60,6 +60,10 @@ struct _DsTrainView
   GtkGrid             *plot_grid;
   GtkFlowBox          *run_list;
   DsHistogramView     *histogram_view;
+  GtkLabel            *curves_help_label;     /* "How to read this" lines */
+  GtkWidget           *curves_lesson_button;  /* and their lessons */
+  GtkLabel            *histograms_help_label;
+  GtkWidget           *histograms_lesson_button;
   DsPlayground        *playground;
 
   /* Borrowed */
@@ -96,6 +100,7 @@ void _ds_train_view_optimizer_changed_cb (DsTrainView *self);
 void _ds_train_view_lr_changed_cb (DsTrainView *self);
 void _ds_train_view_schedule_changed_cb (DsTrainView *self);
 void _ds_train_view_defaults_changed_cb (DsTrainView *self);
+void _ds_train_view_update_help (DsTrainView *self);
 
 /* For the tests. */
 /* Every run of this window, oldest first (a GListModel of DsTrainingRun). */

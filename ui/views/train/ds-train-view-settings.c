@@ -8,6 +8,44 @@
 #include "ds-file-chooser.h"
 #include "ds-train-view-private.h"
 #include "ds-util.h"
+#include "nn-help.h"
+
+/* ---- help ----------------------------------------------------------------- */
+
+static const char *const schedule_names[] = { "constant", "step", "exponential" };
+
+/* The shared help table's text for a choice as the widget's tooltip, and
+ * its formula as the row's subtitle when the row has one to show. */
+static void
+show_help (GtkWidget  *row,
+           NnHelpKind  kind,
+           const char *name,
+           gboolean    caption)
+{
+  const NnHelp *help = name ? nn_help_lookup (kind, name) : NULL;
+  g_autofree char *text = name ? nn_help_dup_text (kind, name) : NULL;
+
+  gtk_widget_set_tooltip_text (row, text);
+  if (caption)
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), help ? help->formula : "");
+}
+
+/* The optimizer's and the schedule's formulas under their choices, the
+ * callbacks' in their tooltips. */
+void
+_ds_train_view_update_help (DsTrainView *self)
+{
+  guint opt = adw_combo_row_get_selected (self->optimizer_row);
+  guint sched = adw_combo_row_get_selected (self->schedule_row);
+
+  show_help (GTK_WIDGET (self->optimizer_row), NN_HELP_OPTIMIZER,
+             opt < NN_N_OPTIMIZERS ? nn_optimizer_name ((NnOptimizerKind) opt) : NULL, TRUE);
+  show_help (GTK_WIDGET (self->schedule_row), NN_HELP_SCHEDULE,
+             sched < G_N_ELEMENTS (schedule_names) ? schedule_names[sched] : NULL, TRUE);
+  show_help (GTK_WIDGET (self->early_row), NN_HELP_CALLBACK, "EarlyStopping", FALSE);
+  show_help (GTK_WIDGET (self->plateau_row), NN_HELP_CALLBACK, "ReduceLROnPlateau", FALSE);
+  show_help (GTK_WIDGET (self->checkpoint_row), NN_HELP_CALLBACK, "ModelCheckpoint", FALSE);
+}
 
 /* ---- model → widgets ---------------------------------------------------- */
 
@@ -44,6 +82,7 @@ loss_selected_cb (AdwComboRow *row,
   int output = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (row), "ds-output"));
   guint sel = adw_combo_row_get_selected (row);
 
+  show_help (GTK_WIDGET (row), NN_HELP_LOSS, sel < NN_N_LOSSES ? nn_loss_name ((NnLoss) sel) : NULL, FALSE);
   if (self->updating || output >= nn_model_get_n_outputs (m) || sel == GTK_INVALID_LIST_POSITION)
     return;
   nn_model_output_set_loss (m, output, (NnLoss) sel, nn_model_output_get_loss_weight (m, output));
@@ -59,6 +98,8 @@ metric_selected_cb (AdwComboRow *row,
   int output = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (row), "ds-output"));
   guint sel = adw_combo_row_get_selected (row);
 
+  show_help (GTK_WIDGET (row), NN_HELP_METRIC,
+             sel > 0 && sel < G_N_ELEMENTS (metric_values) ? nn_metric_name (metric_values[sel]) : NULL, TRUE);
   if (self->updating || output >= nn_model_get_n_outputs (m) || sel >= G_N_ELEMENTS (metric_values))
     return;
   nn_model_output_set_metrics (m, output, &metric_values[sel], sel == 0 ? 0 : 1);
@@ -345,6 +386,7 @@ _ds_train_view_sync_from_model (DsTrainView *self)
   if (d->early_stopping_patience > 0)
     gtk_spin_button_set_value (self->patience_spin, d->early_stopping_patience);
   sync_rows (self);
+  _ds_train_view_update_help (self);
   self->updating = FALSE;
 }
 
@@ -356,6 +398,7 @@ _ds_train_view_optimizer_changed_cb (DsTrainView *self)
   NnOptimizerConfig *opt;
   guint sel = adw_combo_row_get_selected (self->optimizer_row);
 
+  _ds_train_view_update_help (self);
   if (self->updating || self->document == NULL || sel >= NN_N_OPTIMIZERS)
     return;
   opt = nn_model_get_optimizer (_ds_train_view_model (self));
@@ -395,6 +438,7 @@ _ds_train_view_schedule_changed_cb (DsTrainView *self)
   NnOptimizerConfig *opt;
   guint sel = adw_combo_row_get_selected (self->schedule_row);
 
+  _ds_train_view_update_help (self);
   if (self->updating || self->document == NULL || sel > NN_SCHEDULE_EXPONENTIAL)
     return;
   opt = nn_model_get_optimizer (_ds_train_view_model (self));

@@ -1149,6 +1149,10 @@ ds_train_view_class_init (DsTrainViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DsTrainView, plot_grid);
   gtk_widget_class_bind_template_child (widget_class, DsTrainView, run_list);
   gtk_widget_class_bind_template_child (widget_class, DsTrainView, histogram_view);
+  gtk_widget_class_bind_template_child (widget_class, DsTrainView, curves_help_label);
+  gtk_widget_class_bind_template_child (widget_class, DsTrainView, curves_lesson_button);
+  gtk_widget_class_bind_template_child (widget_class, DsTrainView, histograms_help_label);
+  gtk_widget_class_bind_template_child (widget_class, DsTrainView, histograms_lesson_button);
   gtk_widget_class_bind_template_child (widget_class, DsTrainView, playground);
   /* The settings form's handlers live in ds-train-view-settings.c. */
   gtk_widget_class_bind_template_callback_full (widget_class, "optimizer_changed_cb",
