@@ -198,6 +198,18 @@ model_at_size (const NnModel *base, int h, int w, int c, GError **error)
   return g_steal_pointer (&m);
 }
 
+NnModel *
+nn_inspect_cut_model (const NnModel *src, const int *layers, int n, GError **error)
+{
+  return cut_model (src, layers, n, error);
+}
+
+NnModel *
+nn_inspect_model_at_size (const NnModel *base, int h, int w, int c, GError **error)
+{
+  return model_at_size (base, h, w, c, error);
+}
+
 /* The smallest square side at which base still runs, or 0 when none up to
  * the largest Input (2^20 values) does. Sizes that run form a range
  * upwards (valid convolutions and pooling only shrink), so a bisection
