@@ -74,7 +74,7 @@ parse_options (int *argc, char ***argv, StyleOptions *o, GError **error)
       "the content layer (default the last style layer)", "L" },
     { "content-weight", 0, 0, G_OPTION_ARG_STRING, &o->content_weight, "default 1", "W" },
     { "style-weight", 0, 0, G_OPTION_ARG_STRING, &o->style_weight, "default 1e6", "W" },
-    { "tv-weight", 0, 0, G_OPTION_ARG_STRING, &o->tv_weight, "default 1e-3", "W" },
+    { "tv-weight", 0, 0, G_OPTION_ARG_STRING, &o->tv_weight, "default 1e-4", "W" },
     { "iterations", 0, 0, G_OPTION_ARG_STRING, &o->iterations, "Adam steps (default 200)", "N" },
     { "learning-rate", 0, 0, G_OPTION_ARG_STRING, &o->lr, "Adam's (default 0.02)", "R" },
     { "size", 0, 0, G_OPTION_ARG_STRING, &o->size,

@@ -17,7 +17,7 @@ typedef struct {
   char    *content_layer;    /* NULL: the last style layer */
   double   content_weight;   /* default 1 */
   double   style_weight;     /* default 1e6; shared equally by the style layers */
-  double   tv_weight;        /* default 1e-3 */
+  double   tv_weight;        /* default 1e-4 */
   int      iterations;       /* default 200 */
   double   learning_rate;    /* Adam's, in input units; default 0.02 */
 } NnStyleConfig;

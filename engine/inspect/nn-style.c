@@ -27,7 +27,7 @@ nn_style_config_init (NnStyleConfig *c)
   memset (c, 0, sizeof *c);
   c->content_weight = 1.0;
   c->style_weight = 1e6;
-  c->tv_weight = 1e-3;
+  c->tv_weight = 1e-4;
   c->iterations = 200;
   c->learning_rate = 0.02;
 }
