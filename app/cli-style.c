@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli-dream.h"
 #include "cli-style.h"
 
 /* The random filters' seed: the same network every run. */
@@ -31,14 +32,6 @@ options_clear (StyleOptions *o)
     g_clear_pointer (s[k], g_free);
 }
 
-static gboolean
-bad_value (const char *option, const char *range, const char *text, GError **error)
-{
-  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--%s takes %s, not “%s”",
-               option, range, text);
-  return FALSE;
-}
-
 /* A finite number of 0 or more, all of text, into *out when text is given. */
 static gboolean
 parse_weight (const char *option, const char *text, gboolean above_zero, double *out,
@@ -51,7 +44,7 @@ parse_weight (const char *option, const char *text, gboolean above_zero, double 
   double v = g_ascii_strtod (text, &end);
   if (!*text || g_ascii_isspace (*text) || *end || errno == ERANGE || !isfinite (v) || v < 0
       || (above_zero && v == 0))
-    return bad_value (option, above_zero ? "a number above 0" : "a number of 0 or more", text,
+    return cli_bad_value (option, above_zero ? "a number above 0" : "a number of 0 or more", text,
                       error);
   *out = v;
   return TRUE;
@@ -119,13 +112,13 @@ check_options (const StyleOptions *o, NnStyleConfig *cfg, int *size, GError **er
   if (o->iterations)
     {
       if (!g_ascii_string_to_signed (o->iterations, 10, 1, 100000, &v, NULL))
-        return bad_value ("iterations", "a whole number from 1 to 100000", o->iterations, error);
+        return cli_bad_value ("iterations", "a whole number from 1 to 100000", o->iterations, error);
       cfg->iterations = (int) v;
     }
   if (o->size)
     {
       if (!g_ascii_string_to_signed (o->size, 10, 8, MAX_SIZE, &v, NULL))
-        return bad_value ("size", "a whole number of pixels from 8 to 2048", o->size, error);
+        return cli_bad_value ("size", "a whole number of pixels from 8 to 2048", o->size, error);
       *size = (int) v;
     }
   if (!parse_weight ("content-weight", o->content_weight, FALSE, &cfg->content_weight, error)
@@ -137,7 +130,7 @@ check_options (const StyleOptions *o, NnStyleConfig *cfg, int *size, GError **er
     {
       nn_style_config_set_styles (cfg, o->style_layers);
       if (cfg->n_style == 0)
-        return bad_value ("style-layers", "layer names separated by commas", o->style_layers,
+        return cli_bad_value ("style-layers", "layer names separated by commas", o->style_layers,
                           error);
     }
   if (o->content_layer)
