@@ -91,3 +91,7 @@ NnTensor *nn_sliced_conv_gradient (NnInspector *in, const NnSlicedConv *s,
  * why) when a layer's weights would depend on the size. */
 NnModel *nn_inspect_cut_model     (const NnModel *src, const int *layers, int n, GError **error);
 NnModel *nn_inspect_model_at_size (const NnModel *base, int h, int w, int c, GError **error);
+/* The paths of in's probes with an image-like output, the Input left out,
+ * "conv1, conv2" (empty when none): the layers dreams and style transfer
+ * can use. */
+char    *nn_inspect_image_layer_names (NnInspector *in);

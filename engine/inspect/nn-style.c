@@ -221,17 +221,6 @@ check_config (const NnStyleConfig *cfg, GError **error)
   return what == NULL;
 }
 
-/* The names of in's layers a style or content loss can use. */
-static char *
-usable_names (NnInspector *in)
-{
-  GString *s = g_string_new (NULL);
-  for (int k = 0; k < in->n_probes; k++)
-    if (in->probes[k].spatial && !g_str_equal (in->probes[k].layer_type, "Input"))
-      g_string_append_printf (s, "%s%s", s->len ? ", " : "", in->probes[k].path);
-  return g_string_free (s, FALSE);
-}
-
 /* The probe of in named path, or -1 with why. */
 static int
 usable_probe (NnInspector *in, const char *path, const char *role, GError **error)
@@ -239,7 +228,7 @@ usable_probe (NnInspector *in, const char *path, const char *role, GError **erro
   int k = nn_inspector_find_probe (in, path);
   if (k >= 0 && in->probes[k].spatial && !g_str_equal (in->probes[k].layer_type, "Input"))
     return k;
-  g_autofree char *names = usable_names (in);
+  g_autofree char *names = nn_inspect_image_layer_names (in);
   g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
                k < 0 ? "The model “%s” has no layer “%s” to use as a %s layer: choose one of %s"
                      : "The model “%s”'s layer “%s” cannot be a %s layer: it must have an "
