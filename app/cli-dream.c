@@ -15,8 +15,8 @@
  * image: 256 × 256, the size the Generate view dreams at). */
 #define DATASET_SIDE 256
 
-static gboolean
-bad_value (const char *option, const char *range, const char *text, GError **error)
+gboolean
+cli_bad_value (const char *option, const char *range, const char *text, GError **error)
 {
   g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--%s takes %s, not “%s”",
                option, range, text);
@@ -44,13 +44,13 @@ cli_parse_steps (const char *steps, const char *step_size, int *n, double *size,
   if (steps)
     {
       if (!g_ascii_string_to_signed (steps, 10, 1, 100000, &v, NULL))
-        return bad_value ("steps", "a whole number from 1 to 100000", steps, error);
+        return cli_bad_value ("steps", "a whole number from 1 to 100000", steps, error);
       *n = (int) v;
     }
   if (step_size)
     {
       if (!parse_number (step_size, &d) || !(d > 0))
-        return bad_value ("step-size", "a number above 0", step_size, error);
+        return cli_bad_value ("step-size", "a number above 0", step_size, error);
       *size = d;
     }
   return TRUE;
@@ -71,14 +71,14 @@ parse_layers (const char *text, NnDreamConfig *cfg, GError **error)
         {
           *colon = '\0';
           if (!parse_number (colon + 1, &w))
-            return bad_value ("layers", range, text, error);
+            return cli_bad_value ("layers", range, text, error);
         }
       if (!*items[i])
-        return bad_value ("layers", range, text, error);
+        return cli_bad_value ("layers", range, text, error);
       nn_dream_config_add_layer (cfg, items[i], w);
     }
   if (cfg->n_layers == 0)
-    return bad_value ("layers", range, text, error);
+    return cli_bad_value ("layers", range, text, error);
   return TRUE;
 }
 
@@ -111,13 +111,13 @@ cli_dream_check (const CliDreamOptions *o, NnDreamConfig *cfg, GError **error)
   if (o->octaves)
     {
       if (!g_ascii_string_to_signed (o->octaves, 10, 1, 20, &v, NULL))
-        return bad_value ("octaves", "a whole number from 1 to 20", o->octaves, error);
+        return cli_bad_value ("octaves", "a whole number from 1 to 20", o->octaves, error);
       cfg->octaves = (int) v;
     }
   if (o->octave_scale)
     {
       if (!parse_number (o->octave_scale, &d) || d < 1 || d > 4)
-        return bad_value ("octave-scale", "a number from 1 to 4", o->octave_scale, error);
+        return cli_bad_value ("octave-scale", "a number from 1 to 4", o->octave_scale, error);
       cfg->octave_scale = d;
     }
   if (!cli_parse_steps (o->steps, o->step_size, &cfg->steps, &cfg->step_size, error))
@@ -125,7 +125,7 @@ cli_dream_check (const CliDreamOptions *o, NnDreamConfig *cfg, GError **error)
   if (o->max_loss)
     {
       if (!parse_number (o->max_loss, &d))
-        return bad_value ("max-loss", "a number (0 or less: no limit)", o->max_loss, error);
+        return cli_bad_value ("max-loss", "a number (0 or less: no limit)", o->max_loss, error);
       cfg->max_loss = d;
     }
   return TRUE;

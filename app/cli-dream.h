@@ -23,6 +23,9 @@ typedef struct {
   gboolean    quiet;
 } CliDreamOptions;
 
+/* Sets a G_OPTION_ERROR "--option takes RANGE, not “TEXT”"; FALSE. */
+gboolean cli_bad_value   (const char *option, const char *range, const char *text,
+                          GError **error);
 /* --steps N (1 to 100000) into *n and --step-size S (above 0) into *size,
  * each when given (not NULL), or FALSE with a G_OPTION_ERROR naming the
  * option. dream and `inspect filters` share them. */

@@ -12,6 +12,7 @@
 #include "nn.h"
 #include "cli-inspect.h"
 #include "cli-dream.h"
+#include "cli-style.h"
 #include "cli-text.h"
 #include "cli-generate.h"
 #include "cli-export.h"
@@ -109,6 +110,10 @@ static const char commands_text[] =
   "                        (default the last two convolutions), octave by octave, from\n"
   "                        --image FILE.png (at its own size) or test sample --index N\n"
   "                        upscaled; writes --out OUT.png and prints each octave's loss\n"
+  "  style --content C.png --style S.png --out OUT.png\n"
+  "                        neural style transfer from the content picture, with --model\n"
+  "                        MODEL.json's convolutions or --random-filters (the default) as\n"
+  "                        the features; `deepscope-cli style --help` lists its options\n"
   "  generate MODEL.json   a character model writes --length N characters (default 400)\n"
   "                        after --seed-text, drawn at --temperature T (default 0.5; 0: the\n"
   "                        likeliest) and streamed as they come; --temperatures T1,T2,...\n"
@@ -1252,6 +1257,9 @@ main (int argc, char **argv)
   guint cmd_bit;
   int rc;
 
+  /* style reads two pictures, not a model file: its own options. */
+  if (argc > 1 && g_str_equal (argv[1], "style"))
+    return cli_style_main (argc, argv);
   if (!parse_args (&argc, &argv, &o, &error))
     {
       fprintf (stderr, "deepscope-cli: %s\n", error->message);

@@ -12,6 +12,7 @@
  *   nn-gan.h      generative adversarial networks (engine/train)
  *   nn-inspect.h  activations, filters, explanations, confusion (engine/inspect)
  *   nn-generate.h DeepDream, projections, variational autoencoders (engine/inspect)
+ *   nn-style.h    neural style transfer (engine/inspect)
  *
  * The engine has two halves: a numeric core (tensors, op graph, kernels) in
  * plain C11 + CBLAS, and services (model files, datasets, trainer) on GLib,
@@ -34,5 +35,6 @@
 #include "nn-gan.h"
 #include "nn-inspect.h"
 #include "nn-generate.h"
+#include "nn-style.h"
 #include "nn-onnx.h"
 #include "nn-export.h"

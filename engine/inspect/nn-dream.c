@@ -198,6 +198,18 @@ model_at_size (const NnModel *base, int h, int w, int c, GError **error)
   return g_steal_pointer (&m);
 }
 
+NnModel *
+nn_inspect_cut_model (const NnModel *src, const int *layers, int n, GError **error)
+{
+  return cut_model (src, layers, n, error);
+}
+
+NnModel *
+nn_inspect_model_at_size (const NnModel *base, int h, int w, int c, GError **error)
+{
+  return model_at_size (base, h, w, c, error);
+}
+
 /* The smallest square side at which base still runs, or 0 when none up to
  * the largest Input (2^20 values) does. Sizes that run form a range
  * upwards (valid convolutions and pooling only shrink), so a bisection
@@ -478,9 +490,8 @@ check_config (const NnDreamConfig *cfg, GError **error)
   return FALSE;
 }
 
-/* The names of in's layers DeepDream can use, "conv1, conv2". */
-static char *
-dreamable_names (NnInspector *in)
+char *
+nn_inspect_image_layer_names (NnInspector *in)
 {
   GString *s = g_string_new (NULL);
   for (int k = 0; k < in->n_probes; k++)
@@ -522,7 +533,7 @@ choose_targets (NnInspector *in, const NnDreamConfig *cfg, Targets *t, int *tops
   for (int i = 0; i < cfg->n_layers; i++)
     {
       int k = nn_inspector_find_probe (in, cfg->layers[i]);
-      g_autofree char *names = dreamable_names (in);
+      g_autofree char *names = nn_inspect_image_layer_names (in);
       if (k < 0)
         {
           g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,

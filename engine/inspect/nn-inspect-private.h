@@ -83,3 +83,15 @@ gboolean  nn_sliced_conv_find     (NnInspector *in, int probe, int batch, NnSlic
 NnTensor *nn_sliced_conv_gradient (NnInspector *in, const NnSlicedConv *s,
                                    const NnTensor *images, const int *channels, double *means,
                                    GError **error);
+
+/* From nn-dream.c, for the generators that run a convnet's first layers
+ * at any image size (DeepDream, style transfer). A copy of src keeping
+ * only the layers the top-level layers[0..n-1] depend on, with their
+ * weights; and a copy of that whose Input is (h, w, c), refused (NULL with
+ * why) when a layer's weights would depend on the size. */
+NnModel *nn_inspect_cut_model     (const NnModel *src, const int *layers, int n, GError **error);
+NnModel *nn_inspect_model_at_size (const NnModel *base, int h, int w, int c, GError **error);
+/* The paths of in's probes with an image-like output, the Input left out,
+ * "conv1, conv2" (empty when none): the layers dreams and style transfer
+ * can use. */
+char    *nn_inspect_image_layer_names (NnInspector *in);
