@@ -12,7 +12,7 @@ G_BEGIN_DECLS
  * returns. */
 void     ds_jobs_run_in_thread (GTask *task, GTaskThreadFunc func);
 /* The nice value of background jobs' threads. Training computes at
- * DS_COMPUTE_NICE (5): at 19 a background job gets about a twentieth of
+ * DS_COMPUTE_NICE (10): at 19 a background job gets about a seventh of
  * what a training thread gets when both want a core (it still moves on,
  * unlike under SCHED_IDLE, which starves it while training runs), and
  * everything when training does not run. */

@@ -9,8 +9,10 @@ G_BEGIN_DECLS
 
 /* How much nicer than the main loop the engine computes in the app
  * (nn_set_compute_nice): while training fills both cores, a frame still
- * gets one at once. */
-#define DS_COMPUTE_NICE 5
+ * gets one at once. With the Inspect view following a run, 10 kept the
+ * worst frame gap at 21.7-28.9 ms in five quiet runs of ui-train-stalls
+ * where 5 gave 29.2-45.6 ms, training at the same pace. */
+#define DS_COMPUTE_NICE 10
 
 #define DS_APP_ID "io.github.deepscope.Deepscope"
 
