@@ -512,8 +512,8 @@ test_help_lists_commands (void)
   const char *want[] = { "Commands:", "train MODEL.json", "evaluate MODEL.json",
                          "predict MODEL.json", "summary MODEL.json", "layers",
                          "Datasets (--data, or the model's own):", "fashion-mnist[:classes=",
-                         "spirals|moons|circles|xor|blobs[:n=N]", "PATH.csv[:target=COL]",
-                         ":normalize=meanstd|minmax|none", "--save" };
+                         "spirals|moons|circles|xor|blobs|ring[:n=N]", "PATH.csv[:target=COL]",
+                         ":normalize=meanstd|minmax|symmetric|none", "--save" };
   for (guint k = 0; k < G_N_ELEMENTS (want); k++)
     if (!strstr (out, want[k]))
       g_error ("--help lacks “%s”:\n%s", want[k], out);
