@@ -559,6 +559,47 @@ test_renumbering_warning (void)
   ui_close_window_checked (window);
 }
 
+/* Five topics ticked for a model that scores four classes: the verdict
+ * says the samples do not fit and why; four topics again fit. */
+static gboolean
+fit_title_is (gpointer data)
+{
+  DsDataView *view = data;
+
+  return g_strcmp0 (ds_data_view_get_fit_title (view), g_object_get_data (G_OBJECT (view), "want-fit")) == 0;
+}
+
+static void
+test_classes_fit (void)
+{
+  DsDataView *view;
+  DsWindow *window;
+  GtkCheckButton *food;
+  const char *why;
+
+  if (!g_file_test ("/usr/share/games/fortunes/science", G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("the fortunes package is not installed");
+      return;
+    }
+  window = open_sample ("fortunes_conv1d.json", &view);
+  g_assert_cmpstr (ds_data_view_get_fit_title (view), ==, "Fits the model");
+  food = ds_data_view_get_topic_check (view, "food");
+  gtk_check_button_set_active (food, TRUE);
+  g_object_set_data (G_OBJECT (view), "want-fit", (gpointer) "Does not fit the model");
+  g_assert_true (ui_wait_for (fit_title_is, view, 60000));
+  why = ds_data_view_get_fit_detail (view);
+  g_test_message ("%s", why);
+  g_assert_nonnull (strstr (why, "scores 4 classes; these samples have 5"));
+  g_assert_nonnull (strstr (why, "Tick 4 topics, or set its units to 5"));
+  ds_window_set_visible_view (window, "data");
+  screenshot (window, "data-classes-misfit");
+  gtk_check_button_set_active (food, FALSE);
+  g_object_set_data (G_OBJECT (view), "want-fit", (gpointer) "Fits the model");
+  g_assert_true (ui_wait_for (fit_title_is, view, 60000));
+  ui_close_window_checked (window);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -569,5 +610,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/text/sample-specs-kept", test_sample_specs_kept);
   g_test_add_func ("/ui/text/long-text-bounded", test_long_text_bounded);
   g_test_add_func ("/ui/text/renumbering-warning", test_renumbering_warning);
+  g_test_add_func ("/ui/text/classes-fit", test_classes_fit);
   return g_test_run ();
 }

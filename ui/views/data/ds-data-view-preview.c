@@ -775,8 +775,39 @@ show_summary (DsDataView *self,
   gtk_label_set_text (self->test_label, n_test);
 }
 
-/* Whether the samples fit the model's inputs: a row saying so, or which
- * input takes what. */
+/* When the samples have classes and the model's first output scores
+ * classes (a softmax under categorical cross-entropy), and the numbers
+ * differ: what does not fit, in words; else NULL. */
+static char *
+classes_misfit (NnDataset *ds,
+                NnModel   *m)
+{
+  int ndim, shape[NN_MAX_DIMS];
+  NnLoss loss;
+  NnRef out;
+
+  if (ds->n_classes <= 0 || nn_model_get_n_outputs (m) < 1)
+    return NULL;
+  loss = nn_model_output_get_loss (m, 0);
+  if (loss != NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY && loss != NN_LOSS_CATEGORICAL_CROSSENTROPY)
+    return NULL;
+  out = nn_model_get_output (m, 0);
+  if (!nn_model_get_shape (m, out, &ndim, shape) || ndim < 1 || shape[ndim - 1] <= 0
+      || shape[ndim - 1] == ds->n_classes)
+    return NULL;
+  if (ds->spec && g_str_has_prefix (ds->spec, "fortunes:"))
+    return g_strdup_printf ("The model’s output “%s” scores %d classes; these samples have %d (numbers 0 to %d). "
+                            "Tick %d topics, or set its units to %d in the Build view",
+                            nn_model_layer_get_name (m, out.layer), shape[ndim - 1], ds->n_classes,
+                            ds->n_classes - 1, shape[ndim - 1], ds->n_classes);
+  return g_strdup_printf ("The model’s output “%s” scores %d classes; these samples have %d (numbers 0 to %d). "
+                          "Set its units to %d in the Build view",
+                          nn_model_layer_get_name (m, out.layer), shape[ndim - 1], ds->n_classes,
+                          ds->n_classes - 1, ds->n_classes);
+}
+
+/* Whether the samples fit the model's inputs and its number of classes:
+ * a row saying so, or which input takes what. */
 static void
 show_fit (DsDataView *self,
           NnDataset  *ds,
@@ -802,6 +833,8 @@ show_fit (DsDataView *self,
                                     nn_model_layer_get_name (m, layer), want, have);
         }
     }
+  if (fits && (detail = classes_misfit (ds, m)))
+    fits = FALSE;
   if (fits)
     add_shape_row (self, "emblem-ok-symbolic", "Fits the model",
                    "The model’s inputs take samples of these shapes", FALSE);

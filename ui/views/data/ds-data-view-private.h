@@ -154,6 +154,8 @@ const char     *ds_data_view_get_empty_title (DsDataView *self);
 /* The verdict on whether the samples fit the model ("Fits the model"),
  * or NULL when none is shown. */
 const char     *ds_data_view_get_fit_title   (DsDataView *self);
+/* The verdict's explanation (its subtitle), or NULL when none is shown. */
+const char     *ds_data_view_get_fit_detail  (DsDataView *self);
 /* The loader's notes shown beside the source, as a NULL-terminated
  * array of their texts (free with g_strfreev). */
 char          **ds_data_view_dup_notes       (DsDataView *self);
