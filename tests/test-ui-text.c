@@ -600,6 +600,38 @@ test_classes_fit (void)
   ui_close_window_checked (window);
 }
 
+/* Windows of characters overlap: the vocabulary line counts each
+ * training character of the text once (the first window's and each next
+ * window's new ones), and the loader's note names the held-out windows
+ * as the header does, "for testing". */
+static void
+test_chars_counted_once (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("test-ui-chars-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "t.txt", NULL);
+  g_autofree char *spec = NULL, *want = NULL;
+  GString *text = g_string_new (NULL);
+  DsDataView *view;
+  DsWindow *window = open_window (&view);
+  NnDataset *ds;
+
+  for (int i = 0; i < 200; i++)
+    g_string_append_c (text, "ab cd\tef\n"[i % 9]);
+  g_assert_true (g_file_set_contents (path, text->str, 200, NULL));
+  g_string_free (text, TRUE);
+  spec = g_strdup_printf ("chars:%s:length=4:step=2", path);
+  ds = load_and_draw (view, spec);
+  g_assert_cmpuint (ds->n_train, >, 10);
+  /* Windows 0 .. n_train - 1 start every 2 characters and hold 4. */
+  want = g_strdup_printf ("of the %zu training characters", (ds->n_train - 1) * 2 + 4);
+  g_test_message ("%s", ds_data_view_get_text_vocab_line (view));
+  g_assert_nonnull (strstr (ds_data_view_get_text_vocab_line (view), want));
+  g_assert_nonnull (strstr (ds->notes[0], "for testing"));
+  ui_close_window_checked (window);
+  g_remove (path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -611,5 +643,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/text/long-text-bounded", test_long_text_bounded);
   g_test_add_func ("/ui/text/renumbering-warning", test_renumbering_warning);
   g_test_add_func ("/ui/text/classes-fit", test_classes_fit);
+  g_test_add_func ("/ui/text/chars-counted-once", test_chars_counted_once);
   return g_test_run ();
 }

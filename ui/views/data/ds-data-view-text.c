@@ -97,11 +97,16 @@ get_stats (DsDataView *self,
     }
   else if (ds->inputs[0]->dtype == NN_DTYPE_I32)
     {
-      /* Windows of ids (chars:): the ids themselves. */
+      /* Windows of ids (chars:), training window w starting at character
+       * w·step of the text: the first window's characters and each other's
+       * last step, so that a character of the text counts once. */
       const NnArray *a = ds->inputs[0];
+      const char *sp = ds->spec ? strstr (ds->spec, ":step=") : NULL;
+      size_t step = sp ? (size_t) MAX (atoi (sp + 6), 1) : 3;
+      size_t fresh = MIN (step, a->sample_size);
 
       for (size_t k = 0; k < ds->n_train; k++)
-        for (size_t t = 0; t < a->sample_size; t++)
+        for (size_t t = ds->train_idx[k] == 0 ? 0 : a->sample_size - fresh; t < a->sample_size; t++)
           {
             gint32 id = ((const gint32 *) a->data)[ds->train_idx[k] * a->sample_size + t];
 
@@ -573,8 +578,14 @@ _ds_data_view_draw_text (DsDataView *self,
       g_snprintf (buf, sizeof buf, "Text %s of %s%s%s%s · %s", pos, all, cname ? " · class “" : "",
                   cname ? cname : "", cname ? "”" : "", in_training (ds, i) ? "training" : "test");
     else
-      g_snprintf (buf, sizeof buf, "Window %s of %s · the next character, its target: “%s” · %s",
-                  pos, all, cname ? cname : "?", in_training (ds, i) ? "training" : "test");
+      {
+        /* The loader names a tab and a newline "\\t" and "\\n": drawn as in the windows. */
+        g_autofree char *shown = shown_token (g_strcmp0 (cname, "\\t") == 0 ? "\t"
+                                              : g_strcmp0 (cname, "\\n") == 0 ? "\n" : cname ? cname : "?");
+
+        g_snprintf (buf, sizeof buf, "Window %s of %s · the next character, its target: “%s” · %s",
+                    pos, all, shown, in_training (ds, i) ? "training" : "test");
+      }
     cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.6);
     put_text (cr, small, buf, x0, y, 0, w);
     y += 18;
