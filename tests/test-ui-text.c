@@ -627,6 +627,11 @@ test_chars_counted_once (void)
   g_test_message ("%s", ds_data_view_get_text_vocab_line (view));
   g_assert_nonnull (strstr (ds_data_view_get_text_vocab_line (view), want));
   g_assert_nonnull (strstr (ds->notes[0], "for testing"));
+  /* The card fits what it holds (a window and two lines): no empty area. */
+  ui_spin (300);
+  g_test_message ("preview height %d", gtk_drawing_area_get_content_height (view->samples_area));
+  g_assert_cmpint (gtk_drawing_area_get_content_height (view->samples_area), <, 300);
+  screenshot (window, "data-chars");
   ui_close_window_checked (window);
   g_remove (path);
   g_rmdir (dir);

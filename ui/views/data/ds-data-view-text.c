@@ -182,6 +182,9 @@ put_text (cairo_t     *cr,
 }
 
 /* A token as it is drawn: blanks made visible. */
+static void fit_height (DsDataView *self,
+                        int         height);
+
 static char *
 shown_token (const char *tok)
 {
@@ -629,6 +632,37 @@ _ds_data_view_draw_text (DsDataView *self,
                   "cut-off", opt->length);
       cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.6);
       put_text (cr, small, buf, x0, y, 0, w);
+      /* The card as tall as what it holds: no empty area under it. */
+      fit_height (self, (int) ceil (y) + 24);
+    }
+}
+
+/* Sets the preview's height to height once this drawing is done (not
+ * from within it), when it differs by more than a pixel. */
+static gboolean
+apply_height (gpointer data)
+{
+  DsDataView *self = data;
+  int want = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (self), "ds-text-height"));
+
+  g_object_set_data (G_OBJECT (self), "ds-text-height-idle", NULL);
+  if (want > 0 && abs (gtk_drawing_area_get_content_height (self->samples_area) - want) > 1)
+    gtk_drawing_area_set_content_height (self->samples_area, want);
+  g_object_unref (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+fit_height (DsDataView *self,
+            int         height)
+{
+  if (abs (gtk_drawing_area_get_content_height (self->samples_area) - height) <= 1)
+    return;
+  g_object_set_data (G_OBJECT (self), "ds-text-height", GINT_TO_POINTER (height));
+  if (g_object_get_data (G_OBJECT (self), "ds-text-height-idle") == NULL)
+    {
+      g_object_set_data (G_OBJECT (self), "ds-text-height-idle", GINT_TO_POINTER (1));
+      g_idle_add (apply_height, g_object_ref (self));
     }
 }
 
