@@ -51,7 +51,14 @@ class_name (NnDataset *ds,
             gsize      size)
 {
   if (ds->class_names && c >= 0 && c < ds->n_classes && ds->class_names[c])
-    return ds->class_names[c];
+    {
+      /* Characters: the loader's "\\t" and "\\n" drawn as in the windows. */
+      if (ds->vocab && nn_vocab_is_chars (ds->vocab) && g_str_equal (ds->class_names[c], "\\t"))
+        return "⇥";
+      if (ds->vocab && nn_vocab_is_chars (ds->vocab) && g_str_equal (ds->class_names[c], "\\n"))
+        return "↵";
+      return ds->class_names[c];
+    }
   g_snprintf (buf, size, "%d", c);
   return buf;
 }
