@@ -188,11 +188,43 @@ test_train_baselines (void)
   ui_stop_run_and_close (window);
 }
 
+/* A daily cycle of amplitude 10 on a slow rise, a year of hourly rows in
+ * 784 pixel columns (about 11 rows each): every column's band spans the
+ * whole cycle and its mean follows the rise, not the cycle. */
+static void
+test_series_columns (void)
+{
+  enum { N = 8760, COLS = 784 };
+  g_autofree float *v = g_new (float, N);
+  float mn[COLS], mx[COLS], mean[COLS];
+  NnSeries s = { 0 };
+
+  for (int r = 0; r < N; r++)
+    v[r] = 50.0f + 10.0f * (float) r / N + 10.0f * (float) sin (2 * G_PI * r / 24.0);
+  s.n_rows = N;
+  s.n_columns = 1;
+  s.values = v;
+  s.period = 24;
+  _ds_series_columns (&s, COLS, mn, mx, mean);
+  for (int px = 0; px < COLS; px++)
+    {
+      double trend = 50.0 + 10.0 * ((px + 0.5) / COLS);
+
+      g_assert_cmpfloat (mx[px] - mn[px], >, 19.0);
+      g_assert_cmpfloat (fabs (mean[px] - trend), <, 0.8);
+    }
+  /* Without a period a column spans its own rows only: a narrower band. */
+  s.period = 0;
+  _ds_series_columns (&s, COLS, mn, mx, mean);
+  g_assert_cmpfloat (mx[COLS / 2] - mn[COLS / 2], <, 19.0);
+}
+
 int
 main (int argc, char **argv)
 {
   ui_test_init (&argc, &argv);
   g_test_add_func ("/ui/series/preview", test_series_preview);
+  g_test_add_func ("/ui/series/columns", test_series_columns);
   g_test_add_func ("/ui/series/train-baselines", test_train_baselines);
   return g_test_run ();
 }

@@ -559,6 +559,84 @@ test_renumbering_warning (void)
   ui_close_window_checked (window);
 }
 
+/* Five topics ticked for a model that scores four classes: the verdict
+ * says the samples do not fit and why; four topics again fit. */
+static gboolean
+fit_title_is (gpointer data)
+{
+  DsDataView *view = data;
+
+  return g_strcmp0 (ds_data_view_get_fit_title (view), g_object_get_data (G_OBJECT (view), "want-fit")) == 0;
+}
+
+static void
+test_classes_fit (void)
+{
+  DsDataView *view;
+  DsWindow *window;
+  GtkCheckButton *food;
+  const char *why;
+
+  if (!g_file_test ("/usr/share/games/fortunes/science", G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("the fortunes package is not installed");
+      return;
+    }
+  window = open_sample ("fortunes_conv1d.json", &view);
+  g_assert_cmpstr (ds_data_view_get_fit_title (view), ==, "Fits the model");
+  food = ds_data_view_get_topic_check (view, "food");
+  gtk_check_button_set_active (food, TRUE);
+  g_object_set_data (G_OBJECT (view), "want-fit", (gpointer) "Does not fit the model");
+  g_assert_true (ui_wait_for (fit_title_is, view, 60000));
+  why = ds_data_view_get_fit_detail (view);
+  g_test_message ("%s", why);
+  g_assert_nonnull (strstr (why, "scores 4 classes; these samples have 5"));
+  g_assert_nonnull (strstr (why, "Tick 4 topics, or set its units to 5"));
+  ds_window_set_visible_view (window, "data");
+  screenshot (window, "data-classes-misfit");
+  gtk_check_button_set_active (food, FALSE);
+  g_object_set_data (G_OBJECT (view), "want-fit", (gpointer) "Fits the model");
+  g_assert_true (ui_wait_for (fit_title_is, view, 60000));
+  ui_close_window_checked (window);
+}
+
+/* Windows of characters overlap: the vocabulary line counts each
+ * training character of the text once (the first window's and each next
+ * window's new ones), and the loader's note names the held-out windows
+ * as the header does, "for testing". */
+static void
+test_chars_counted_once (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("test-ui-chars-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "t.txt", NULL);
+  g_autofree char *spec = NULL, *want = NULL;
+  GString *text = g_string_new (NULL);
+  DsDataView *view;
+  DsWindow *window = open_window (&view);
+  NnDataset *ds;
+
+  for (int i = 0; i < 200; i++)
+    g_string_append_c (text, "ab cd\tef\n"[i % 9]);
+  g_assert_true (g_file_set_contents (path, text->str, 200, NULL));
+  g_string_free (text, TRUE);
+  spec = g_strdup_printf ("chars:%s:length=4:step=2", path);
+  ds = load_and_draw (view, spec);
+  g_assert_cmpuint (ds->n_train, >, 10);
+  /* Windows 0 .. n_train - 1 start every 2 characters and hold 4. */
+  want = g_strdup_printf ("of the %zu training characters", (ds->n_train - 1) * 2 + 4);
+  g_test_message ("%s", ds_data_view_get_text_vocab_line (view));
+  g_assert_nonnull (strstr (ds_data_view_get_text_vocab_line (view), want));
+  g_assert_nonnull (strstr (ds->notes[0], "for testing"));
+  /* The card fits what it holds (a window and two lines): no empty area. */
+  ui_spin (300);
+  g_test_message ("preview height %d", gtk_drawing_area_get_content_height (view->samples_area));
+  g_assert_cmpint (gtk_drawing_area_get_content_height (view->samples_area), <, 300);
+  screenshot (window, "data-chars");
+  ui_close_window_checked (window);
+  g_remove (path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -569,5 +647,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/text/sample-specs-kept", test_sample_specs_kept);
   g_test_add_func ("/ui/text/long-text-bounded", test_long_text_bounded);
   g_test_add_func ("/ui/text/renumbering-warning", test_renumbering_warning);
+  g_test_add_func ("/ui/text/classes-fit", test_classes_fit);
+  g_test_add_func ("/ui/text/chars-counted-once", test_chars_counted_once);
   return g_test_run ();
 }

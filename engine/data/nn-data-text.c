@@ -762,7 +762,7 @@ nn_chars_load (const char               *source,
   char **notes = g_new0 (char *, 2);
   notes[0] = g_strdup_printf (
     "%s: %zu characters, %d distinct (with padding and [UNK]); windows of %d every %d "
-    "characters: %zu to train on, %zu from the last %.0f %% of the text to validate",
+    "characters: %zu to train on, %zu from the last %.0f %% of the text for testing",
     name, m, V, T, step, n_train, n_test, opt->test * 100.0);
   ds->notes = notes;
   ds->vocab = g_steal_pointer (&vocab);

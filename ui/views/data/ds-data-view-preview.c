@@ -51,7 +51,14 @@ class_name (NnDataset *ds,
             gsize      size)
 {
   if (ds->class_names && c >= 0 && c < ds->n_classes && ds->class_names[c])
-    return ds->class_names[c];
+    {
+      /* Characters: the loader's "\\t" and "\\n" drawn as in the windows. */
+      if (ds->vocab && nn_vocab_is_chars (ds->vocab) && g_str_equal (ds->class_names[c], "\\t"))
+        return "⇥";
+      if (ds->vocab && nn_vocab_is_chars (ds->vocab) && g_str_equal (ds->class_names[c], "\\n"))
+        return "↵";
+      return ds->class_names[c];
+    }
   g_snprintf (buf, size, "%d", c);
   return buf;
 }
@@ -422,6 +429,73 @@ draw_scatter (DsDataView *self,
     scatter_legend (cr, layout, &fg, ds, &sc, width);
 }
 
+void
+_ds_series_columns (const NnSeries *s,
+                    int             cols,
+                    float          *mn,
+                    float          *mx,
+                    float          *mean)
+{
+  size_t n = s->n_rows;
+  int F = s->n_columns, c = s->target;
+
+  for (int px = 0; px < cols; px++)
+    {
+      /* Rows [r0, r0 + w), centred on the column, moved inside the series
+       * at its ends so that they too span a whole period. */
+      size_t w = (size_t) ceil (MAX ((double) n / cols, s->period > 0 ? s->period : 1));
+      double mid = ((double) px + 0.5) / cols * n;
+      size_t r0, r1;
+      double sum = 0;
+
+      w = MIN (w, n);
+      r0 = (size_t) CLAMP (mid - w / 2.0, 0.0, (double) (n - w));
+      r1 = r0 + w;
+      mn[px] = mx[px] = s->values[r0 * F + c];
+      for (size_t r = r0; r < r1; r++)
+        {
+          mn[px] = MIN (mn[px], s->values[r * F + c]);
+          mx[px] = MAX (mx[px], s->values[r * F + c]);
+          sum += s->values[r * F + c];
+        }
+      mean[px] = (float) (sum / (double) (r1 - r0));
+    }
+}
+
+/* The target column of s drawn in cols pixel columns from x = left: a
+ * light band from each column's least to greatest value and a line
+ * through its mean (_ds_series_columns). */
+static void
+series_envelope (cairo_t        *cr,
+                 const GdkRGBA  *fg,
+                 const NnSeries *s,
+                 int             cols,
+                 double          left,
+                 double          top,
+                 double          ph,
+                 float           lo,
+                 float           hi)
+{
+  g_autofree float *mn = g_new (float, cols), *mx = g_new (float, cols), *mean = g_new (float, cols);
+
+  _ds_series_columns (s, cols, mn, mx, mean);
+#define EY(v) (top + ph * (1.0 - ((v) - lo) / (hi - lo)))
+  cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.2);
+  for (int px = 0; px < cols; px++)
+    cairo_line_to (cr, left + px + 0.5, EY (mx[px]) - 0.5);
+  for (int px = cols - 1; px >= 0; px--)
+    cairo_line_to (cr, left + px + 0.5, EY (mn[px]) + 0.5);
+  cairo_close_path (cr);
+  cairo_fill (cr);
+  cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.85);
+  cairo_set_line_width (cr, 1.5);
+  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
+  for (int px = 0; px < cols; px++)
+    cairo_line_to (cr, left + px + 0.5, EY (mean[px]));
+  cairo_stroke (cr);
+#undef EY
+}
+
 /* A time series: the target column over every row, the split boundaries,
  * the window of the sample shown (order[0], so Shuffle picks another) and
  * its target. */
@@ -491,24 +565,9 @@ draw_series (DsDataView *self,
   cairo_rectangle (cr, x0, top, x1 - x0, ph);
   cairo_fill (cr);
 
-  /* The series: per pixel column, the range of its rows. */
-  cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.85);
-  cairo_set_line_width (cr, 1);
+  /* The series: its envelope and mean per pixel column. */
   int cols = (int) pw;
-  for (int px = 0; px < cols; px++)
-    {
-      size_t r0 = (size_t) ((double) px / cols * n), r1 = (size_t) ((double) (px + 1) / cols * n);
-      r1 = CLAMP (r1, r0 + 1, n);
-      float a = s->values[r0 * F + c], b = a;
-      for (size_t r = r0; r < r1; r++)
-        {
-          a = MIN (a, s->values[r * F + c]);
-          b = MAX (b, s->values[r * F + c]);
-        }
-      cairo_move_to (cr, left + px + 0.5, SY (b) - 0.5);
-      cairo_line_to (cr, left + px + 0.5, SY (a) + 0.5);
-    }
-  cairo_stroke (cr);
+  series_envelope (cr, &fg, s, cols, left, top, ph, lo, hi);
   self->n_drawn = (guint) cols;
 
   /* The window's steps over it, and the target it forecasts. */
@@ -775,8 +834,39 @@ show_summary (DsDataView *self,
   gtk_label_set_text (self->test_label, n_test);
 }
 
-/* Whether the samples fit the model's inputs: a row saying so, or which
- * input takes what. */
+/* When the samples have classes and the model's first output scores
+ * classes (a softmax under categorical cross-entropy), and the numbers
+ * differ: what does not fit, in words; else NULL. */
+static char *
+classes_misfit (NnDataset *ds,
+                NnModel   *m)
+{
+  int ndim, shape[NN_MAX_DIMS];
+  NnLoss loss;
+  NnRef out;
+
+  if (ds->n_classes <= 0 || nn_model_get_n_outputs (m) < 1)
+    return NULL;
+  loss = nn_model_output_get_loss (m, 0);
+  if (loss != NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY && loss != NN_LOSS_CATEGORICAL_CROSSENTROPY)
+    return NULL;
+  out = nn_model_get_output (m, 0);
+  if (!nn_model_get_shape (m, out, &ndim, shape) || ndim < 1 || shape[ndim - 1] <= 0
+      || shape[ndim - 1] == ds->n_classes)
+    return NULL;
+  if (ds->spec && g_str_has_prefix (ds->spec, "fortunes:"))
+    return g_strdup_printf ("The model’s output “%s” scores %d classes; these samples have %d (numbers 0 to %d). "
+                            "Tick %d topics, or set its units to %d in the Build view",
+                            nn_model_layer_get_name (m, out.layer), shape[ndim - 1], ds->n_classes,
+                            ds->n_classes - 1, shape[ndim - 1], ds->n_classes);
+  return g_strdup_printf ("The model’s output “%s” scores %d classes; these samples have %d (numbers 0 to %d). "
+                          "Set its units to %d in the Build view",
+                          nn_model_layer_get_name (m, out.layer), shape[ndim - 1], ds->n_classes,
+                          ds->n_classes - 1, ds->n_classes);
+}
+
+/* Whether the samples fit the model's inputs and its number of classes:
+ * a row saying so, or which input takes what. */
 static void
 show_fit (DsDataView *self,
           NnDataset  *ds,
@@ -802,6 +892,8 @@ show_fit (DsDataView *self,
                                     nn_model_layer_get_name (m, layer), want, have);
         }
     }
+  if (fits && (detail = classes_misfit (ds, m)))
+    fits = FALSE;
   if (fits)
     add_shape_row (self, "emblem-ok-symbolic", "Fits the model",
                    "The model’s inputs take samples of these shapes", FALSE);

@@ -151,9 +151,20 @@ guint           ds_data_view_get_n_clipped   (DsDataView *self);
 /* The empty preview's title ("Choose a CSV File"), or NULL when a
  * dataset is shown. */
 const char     *ds_data_view_get_empty_title (DsDataView *self);
+/* A time series's target column in cols pixel columns: each column's
+ * least, greatest and mean value. A column spans at least one period of
+ * rows (a day of hourly rows), centred, so a cycle shorter than a column
+ * reads as the band's width rather than as a dense zig-zag. */
+void            _ds_series_columns           (const NnSeries *s,
+                                              int             cols,
+                                              float          *mn,
+                                              float          *mx,
+                                              float          *mean);
 /* The verdict on whether the samples fit the model ("Fits the model"),
  * or NULL when none is shown. */
 const char     *ds_data_view_get_fit_title   (DsDataView *self);
+/* The verdict's explanation (its subtitle), or NULL when none is shown. */
+const char     *ds_data_view_get_fit_detail  (DsDataView *self);
 /* The loader's notes shown beside the source, as a NULL-terminated
  * array of their texts (free with g_strfreev). */
 char          **ds_data_view_dup_notes       (DsDataView *self);

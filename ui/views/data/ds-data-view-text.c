@@ -97,11 +97,16 @@ get_stats (DsDataView *self,
     }
   else if (ds->inputs[0]->dtype == NN_DTYPE_I32)
     {
-      /* Windows of ids (chars:): the ids themselves. */
+      /* Windows of ids (chars:), training window w starting at character
+       * w·step of the text: the first window's characters and each other's
+       * last step, so that a character of the text counts once. */
       const NnArray *a = ds->inputs[0];
+      const char *sp = ds->spec ? strstr (ds->spec, ":step=") : NULL;
+      size_t step = sp ? (size_t) MAX (atoi (sp + 6), 1) : 3;
+      size_t fresh = MIN (step, a->sample_size);
 
       for (size_t k = 0; k < ds->n_train; k++)
-        for (size_t t = 0; t < a->sample_size; t++)
+        for (size_t t = ds->train_idx[k] == 0 ? 0 : a->sample_size - fresh; t < a->sample_size; t++)
           {
             gint32 id = ((const gint32 *) a->data)[ds->train_idx[k] * a->sample_size + t];
 
@@ -177,6 +182,9 @@ put_text (cairo_t     *cr,
 }
 
 /* A token as it is drawn: blanks made visible. */
+static void fit_height (DsDataView *self,
+                        int         height);
+
 static char *
 shown_token (const char *tok)
 {
@@ -573,8 +581,14 @@ _ds_data_view_draw_text (DsDataView *self,
       g_snprintf (buf, sizeof buf, "Text %s of %s%s%s%s · %s", pos, all, cname ? " · class “" : "",
                   cname ? cname : "", cname ? "”" : "", in_training (ds, i) ? "training" : "test");
     else
-      g_snprintf (buf, sizeof buf, "Window %s of %s · the next character, its target: “%s” · %s",
-                  pos, all, cname ? cname : "?", in_training (ds, i) ? "training" : "test");
+      {
+        /* The loader names a tab and a newline "\\t" and "\\n": drawn as in the windows. */
+        g_autofree char *shown = shown_token (g_strcmp0 (cname, "\\t") == 0 ? "\t"
+                                              : g_strcmp0 (cname, "\\n") == 0 ? "\n" : cname ? cname : "?");
+
+        g_snprintf (buf, sizeof buf, "Window %s of %s · the next character, its target: “%s” · %s",
+                    pos, all, shown, in_training (ds, i) ? "training" : "test");
+      }
     cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.6);
     put_text (cr, small, buf, x0, y, 0, w);
     y += 18;
@@ -618,6 +632,37 @@ _ds_data_view_draw_text (DsDataView *self,
                   "cut-off", opt->length);
       cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.6);
       put_text (cr, small, buf, x0, y, 0, w);
+      /* The card as tall as what it holds: no empty area under it. */
+      fit_height (self, (int) ceil (y) + 24);
+    }
+}
+
+/* Sets the preview's height to height once this drawing is done (not
+ * from within it), when it differs by more than a pixel. */
+static gboolean
+apply_height (gpointer data)
+{
+  DsDataView *self = data;
+  int want = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (self), "ds-text-height"));
+
+  g_object_set_data (G_OBJECT (self), "ds-text-height-idle", NULL);
+  if (want > 0 && abs (gtk_drawing_area_get_content_height (self->samples_area) - want) > 1)
+    gtk_drawing_area_set_content_height (self->samples_area, want);
+  g_object_unref (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+fit_height (DsDataView *self,
+            int         height)
+{
+  if (abs (gtk_drawing_area_get_content_height (self->samples_area) - height) <= 1)
+    return;
+  g_object_set_data (G_OBJECT (self), "ds-text-height", GINT_TO_POINTER (height));
+  if (g_object_get_data (G_OBJECT (self), "ds-text-height-idle") == NULL)
+    {
+      g_object_set_data (G_OBJECT (self), "ds-text-height-idle", GINT_TO_POINTER (1));
+      g_idle_add (apply_height, g_object_ref (self));
     }
 }
 

@@ -1115,19 +1115,35 @@ ds_data_view_get_empty_title (DsDataView *self)
   return adw_status_page_get_title (self->empty_page);
 }
 
+/* The row of the verdict on the model, or NULL. */
+static GtkWidget *
+fit_row (DsDataView *self)
+{
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->shapes_list)); row;
+       row = gtk_widget_get_next_sibling (row))
+    if (g_str_has_suffix (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), "the model"))
+      return row;
+  return NULL;
+}
+
 const char *
 ds_data_view_get_fit_title (DsDataView *self)
 {
-  g_return_val_if_fail (DS_IS_DATA_VIEW (self), NULL);
-  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->shapes_list)); row;
-       row = gtk_widget_get_next_sibling (row))
-    {
-      const char *title = adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row));
+  GtkWidget *row;
 
-      if (g_str_has_suffix (title, "the model"))
-        return title;
-    }
-  return NULL;
+  g_return_val_if_fail (DS_IS_DATA_VIEW (self), NULL);
+  row = fit_row (self);
+  return row ? adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)) : NULL;
+}
+
+const char *
+ds_data_view_get_fit_detail (DsDataView *self)
+{
+  GtkWidget *row;
+
+  g_return_val_if_fail (DS_IS_DATA_VIEW (self), NULL);
+  row = fit_row (self);
+  return row ? adw_action_row_get_subtitle (ADW_ACTION_ROW (row)) : NULL;
 }
 
 char **
