@@ -13,6 +13,7 @@
 #include <adwaita.h>
 
 #include "ds-application.h"
+#include "ds-inspect-bars.h"
 #include "ds-inspect-filters.h"
 #include "ds-inspect-heatmaps.h"
 #include "ds-inspect-panels-private.h"
@@ -311,6 +312,48 @@ test_bag_of_words (Ui            *ui,
   g_assert_cmpuint (assert_no_empty_picture (GTK_WIDGET (ui->view)), ==, 0);
 }
 
+/* A character model's prediction: its heading names the next character,
+ * its chart the 10 likeliest of its dozens of classes, likeliest first, and
+ * a space, newline or tab class is a visible glyph wherever it is named. */
+static void
+assert_char_prediction (Ui        *ui,
+                        NnDataset *ds)
+{
+  DsInspectBars *bars = ds_inspect_view_get_bars (ui->view);
+  DsInspectSubject *subject = ds_inspect_view_get_subject (ui->view);
+  const char *label = ds_inspect_subject_get_input_label (subject);
+  int n_rows = ds_inspect_bars_get_n_rows (bars);
+  gboolean space = FALSE;
+
+  g_test_message ("%s; %d classes", label, ds->n_classes);
+  g_assert_true (g_str_has_prefix (label, "Test window 3 → next character ‘"));
+  g_assert_cmpint (ds->n_classes, >, 12);
+  g_assert_cmpint (ds_inspect_bars_get_n (bars), ==, ds->n_classes);
+  g_assert_cmpint (n_rows, ==, 10);
+  g_assert_cmpint (ds_inspect_bars_get_row_class (bars, 0), ==, ds_inspect_bars_get_top (bars));
+  for (int r = 1; r < n_rows; r++)
+    g_assert_cmpfloat (ds_inspect_bars_get_value (bars, ds_inspect_bars_get_row_class (bars, r - 1)),
+                       >=, ds_inspect_bars_get_value (bars, ds_inspect_bars_get_row_class (bars, r)));
+  for (int c = 0; c < ds->n_classes; c++)
+    {
+      g_autofree char *name = ds_inspect_subject_dup_class_name (subject, c);
+
+      g_assert_false (g_str_equal (name, " ") || g_str_equal (name, "\\n")
+                      || g_str_equal (name, "\\t") || strchr (name, '\n') || strchr (name, '\t'));
+      space = space || g_str_equal (name, "␣");
+    }
+  g_assert_true (space);
+  {
+    g_autofree char *newline = ds_inspect_visible_char ("\\n");
+    g_autofree char *tab = ds_inspect_visible_char ("\t");
+    g_autofree char *a = ds_inspect_visible_char ("a");
+
+    g_assert_cmpstr (newline, ==, "↵");
+    g_assert_cmpstr (tab, ==, "⇥");
+    g_assert_cmpstr (a, ==, "a");
+  }
+}
+
 /* A character model's windows keep no text of their own: the text shown
  * is its characters, read back through the vocabulary. */
 static void
@@ -345,6 +388,8 @@ test_char_window (Ui            *ui,
       g_assert_true (g_str_has_prefix (c, id == 1 ? "[UNK]" : nn_vocab_token (ds->vocab, id)));
     }
   g_assert_cmpuint (assert_no_empty_picture (GTK_WIDGET (ui->view)), ==, 0);
+  assert_char_prediction (ui, ds);
+  ui_screenshot (ui->window, "inspect", "chars");
 }
 
 static void
