@@ -192,6 +192,26 @@ find_widget (GtkWidget *root,
   return NULL;
 }
 
+/* Every drawn widget under root lies within the window's width: counts
+ * the widgets checked. */
+static guint
+assert_no_overflow (GtkWidget *root,
+                    GtkWidget *window)
+{
+  graphene_rect_t r;
+  guint n = 1;
+
+  if (!gtk_widget_is_drawable (root))
+    return 0;
+  g_assert_true (gtk_widget_compute_bounds (root, window, &r));
+  if (r.origin.x + r.size.width > gtk_widget_get_width (window) + 0.5)
+    g_error ("%s runs off the window's right edge: %.0f + %.0f > %d",
+             G_OBJECT_TYPE_NAME (root), r.origin.x, r.size.width, gtk_widget_get_width (window));
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    n += assert_no_overflow (c, window);
+  return n;
+}
+
 static NnDataset *
 dataset_of (Ui *ui)
 {
@@ -310,6 +330,22 @@ test_bag_of_words (Ui            *ui,
   g_assert_nonnull (strstr (ds_inspect_view_get_input_tokens (ui->view), ", "));
   g_assert_null (strstr (ds_inspect_view_get_input_tokens (ui->view), "padding"));
   g_assert_cmpuint (assert_no_empty_picture (GTK_WIDGET (ui->view)), ==, 0);
+  /* Heat maps say in words why there is none, no Grad-CAM settings, and
+   * nothing runs off the 1280-pixel window */
+  {
+    GtkWidget *heatmaps = find_widget (GTK_WIDGET (ui->view), DS_TYPE_INSPECT_HEATMAPS);
+    GtkLabel *message;
+    graphene_rect_t r;
+
+    ds_inspect_view_show_page (ui->view, "heatmaps");
+    ui_spin (500);
+    message = ds_inspect_heatmaps_get_message (DS_INSPECT_HEATMAPS (heatmaps));
+    g_assert_nonnull (strstr (gtk_label_get_text (message), "this model reads text (a bag of words"));
+    g_assert_cmpuint (assert_no_overflow (heatmaps, GTK_WIDGET (ui->window)), >, 0);
+    g_assert_true (gtk_widget_compute_bounds (GTK_WIDGET (message), GTK_WIDGET (ui->window), &r));
+    g_assert_cmpfloat (r.size.width, >, 0);
+    ui_screenshot (ui->window, "inspect-bow", "heatmaps");
+  }
 }
 
 /* A character model's prediction: its heading names the next character,
