@@ -14,6 +14,7 @@
 
 #include "ds-application.h"
 #include "ds-inspect-bars.h"
+#include "ds-inspect-errors.h"
 #include "ds-inspect-filters.h"
 #include "ds-inspect-heatmaps.h"
 #include "ds-inspect-panels-private.h"
@@ -212,6 +213,46 @@ assert_no_overflow (GtkWidget *root,
   return n;
 }
 
+static gboolean
+errors_done (gpointer data)
+{
+  DsInspectErrors *errors = data;
+
+  return ds_inspect_errors_get_confusion (errors) != NULL && !ds_inspect_errors_is_busy (errors);
+}
+
+/* The Errors page of a text model counts texts, and lists the wrong ones
+ * by their words: no picture (of the word ids as grey squares) at all. */
+static void
+assert_errors_in_words (Ui *ui)
+{
+  DsInspectErrors *errors = DS_INSPECT_ERRORS (find_widget (GTK_WIDGET (ui->view),
+                                                            DS_TYPE_INSPECT_ERRORS));
+  GtkWidget *gallery = GTK_WIDGET (ds_inspect_errors_get_gallery (errors));
+  const char *message;
+  guint n = 0;
+
+  ds_inspect_view_show_page (ui->view, "errors");
+  g_assert_true (ui_wait_for (errors_done, errors, 120000));
+  ui_spin (300);
+  message = gtk_label_get_text (ds_inspect_errors_get_message (errors));
+  g_test_message ("%s", message);
+  g_assert_nonnull (strstr (message, " texts of the test split"));
+  g_assert_null (strstr (message, "image"));
+  for (GtkWidget *c = gtk_widget_get_first_child (gallery); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *label = find_widget (c, GTK_TYPE_LABEL);
+
+      g_assert_null (find_widget (c, DS_TYPE_INSPECT_PICTURE));
+      g_assert_nonnull (label);
+      g_assert_cmpuint (strlen (gtk_label_get_text (GTK_LABEL (label))), >, 0);
+      n++;
+    }
+  /* an untrained model is wrong on most texts */
+  g_assert_cmpuint (n, >, 0);
+  ds_inspect_view_show_page (ui->view, "activations");
+}
+
 static NnDataset *
 dataset_of (Ui *ui)
 {
@@ -267,6 +308,7 @@ test_lstm_text (Ui            *ui,
                               "this model reads text"));
     ds_inspect_view_show_page (ui->view, "activations");
   }
+  assert_errors_in_words (ui);
   /* the other pages, for the README's pictures */
   for (int k = 0; g_getenv ("DEEPSCOPE_SCREENSHOTS") && k < 3; k++)
     {
