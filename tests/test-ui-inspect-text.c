@@ -467,6 +467,9 @@ test_char_window (Ui            *ui,
     }
   g_assert_cmpuint (assert_no_empty_picture (GTK_WIDGET (ui->view)), ==, 0);
   assert_char_prediction (ui, ds);
+  /* its windows are predicted too, and called windows */
+  g_assert_true (ui_wait_for (all_predicted, ui->view, 120000));
+  g_assert_cmpstr (gtk_string_list_get_string (ui->view->filter_items, 0), ==, "All test windows");
   ui_screenshot (ui->window, "inspect", "chars");
 }
 
