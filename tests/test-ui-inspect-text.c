@@ -13,6 +13,8 @@
 #include <adwaita.h>
 
 #include "ds-application.h"
+#include "ds-inspect-bars.h"
+#include "ds-inspect-errors.h"
 #include "ds-inspect-filters.h"
 #include "ds-inspect-heatmaps.h"
 #include "ds-inspect-panels-private.h"
@@ -191,6 +193,66 @@ find_widget (GtkWidget *root,
   return NULL;
 }
 
+/* Every drawn widget under root lies within the window's width: counts
+ * the widgets checked. */
+static guint
+assert_no_overflow (GtkWidget *root,
+                    GtkWidget *window)
+{
+  graphene_rect_t r;
+  guint n = 1;
+
+  if (!gtk_widget_is_drawable (root))
+    return 0;
+  g_assert_true (gtk_widget_compute_bounds (root, window, &r));
+  if (r.origin.x + r.size.width > gtk_widget_get_width (window) + 0.5)
+    g_error ("%s runs off the window's right edge: %.0f + %.0f > %d",
+             G_OBJECT_TYPE_NAME (root), r.origin.x, r.size.width, gtk_widget_get_width (window));
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    n += assert_no_overflow (c, window);
+  return n;
+}
+
+static gboolean
+errors_done (gpointer data)
+{
+  DsInspectErrors *errors = data;
+
+  return ds_inspect_errors_get_confusion (errors) != NULL && !ds_inspect_errors_is_busy (errors);
+}
+
+/* The Errors page of a text model counts texts, and lists the wrong ones
+ * by their words: no picture (of the word ids as grey squares) at all. */
+static void
+assert_errors_in_words (Ui *ui)
+{
+  DsInspectErrors *errors = DS_INSPECT_ERRORS (find_widget (GTK_WIDGET (ui->view),
+                                                            DS_TYPE_INSPECT_ERRORS));
+  GtkWidget *gallery = GTK_WIDGET (ds_inspect_errors_get_gallery (errors));
+  const char *message;
+  guint n = 0;
+
+  ds_inspect_view_show_page (ui->view, "errors");
+  g_assert_true (ui_wait_for (errors_done, errors, 120000));
+  ui_spin (300);
+  message = gtk_label_get_text (ds_inspect_errors_get_message (errors));
+  g_test_message ("%s", message);
+  g_assert_nonnull (strstr (message, " texts of the test split"));
+  g_assert_null (strstr (message, "image"));
+  for (GtkWidget *c = gtk_widget_get_first_child (gallery); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *label = find_widget (c, GTK_TYPE_LABEL);
+
+      g_assert_null (find_widget (c, DS_TYPE_INSPECT_PICTURE));
+      g_assert_nonnull (label);
+      g_assert_cmpuint (strlen (gtk_label_get_text (GTK_LABEL (label))), >, 0);
+      n++;
+    }
+  /* an untrained model is wrong on most texts */
+  g_assert_cmpuint (n, >, 0);
+  ds_inspect_view_show_page (ui->view, "activations");
+}
+
 static NnDataset *
 dataset_of (Ui *ui)
 {
@@ -246,6 +308,7 @@ test_lstm_text (Ui            *ui,
                               "this model reads text"));
     ds_inspect_view_show_page (ui->view, "activations");
   }
+  assert_errors_in_words (ui);
   /* the other pages, for the README's pictures */
   for (int k = 0; g_getenv ("DEEPSCOPE_SCREENSHOTS") && k < 3; k++)
     {
@@ -309,6 +372,64 @@ test_bag_of_words (Ui            *ui,
   g_assert_nonnull (strstr (ds_inspect_view_get_input_tokens (ui->view), ", "));
   g_assert_null (strstr (ds_inspect_view_get_input_tokens (ui->view), "padding"));
   g_assert_cmpuint (assert_no_empty_picture (GTK_WIDGET (ui->view)), ==, 0);
+  /* Heat maps say in words why there is none, no Grad-CAM settings, and
+   * nothing runs off the 1280-pixel window */
+  {
+    GtkWidget *heatmaps = find_widget (GTK_WIDGET (ui->view), DS_TYPE_INSPECT_HEATMAPS);
+    GtkLabel *message;
+    graphene_rect_t r;
+
+    ds_inspect_view_show_page (ui->view, "heatmaps");
+    ui_spin (500);
+    message = ds_inspect_heatmaps_get_message (DS_INSPECT_HEATMAPS (heatmaps));
+    g_assert_nonnull (strstr (gtk_label_get_text (message), "this model reads text (a bag of words"));
+    g_assert_cmpuint (assert_no_overflow (heatmaps, GTK_WIDGET (ui->window)), >, 0);
+    g_assert_true (gtk_widget_compute_bounds (GTK_WIDGET (message), GTK_WIDGET (ui->window), &r));
+    g_assert_cmpfloat (r.size.width, >, 0);
+    ui_screenshot (ui->window, "inspect-bow", "heatmaps");
+  }
+}
+
+/* A character model's prediction: its heading names the next character,
+ * its chart the 10 likeliest of its dozens of classes, likeliest first, and
+ * a space, newline or tab class is a visible glyph wherever it is named. */
+static void
+assert_char_prediction (Ui        *ui,
+                        NnDataset *ds)
+{
+  DsInspectBars *bars = ds_inspect_view_get_bars (ui->view);
+  DsInspectSubject *subject = ds_inspect_view_get_subject (ui->view);
+  const char *label = ds_inspect_subject_get_input_label (subject);
+  int n_rows = ds_inspect_bars_get_n_rows (bars);
+  gboolean space = FALSE;
+
+  g_test_message ("%s; %d classes", label, ds->n_classes);
+  g_assert_true (g_str_has_prefix (label, "Test window 3 → next character ‘"));
+  g_assert_cmpint (ds->n_classes, >, 12);
+  g_assert_cmpint (ds_inspect_bars_get_n (bars), ==, ds->n_classes);
+  g_assert_cmpint (n_rows, ==, 10);
+  g_assert_cmpint (ds_inspect_bars_get_row_class (bars, 0), ==, ds_inspect_bars_get_top (bars));
+  for (int r = 1; r < n_rows; r++)
+    g_assert_cmpfloat (ds_inspect_bars_get_value (bars, ds_inspect_bars_get_row_class (bars, r - 1)),
+                       >=, ds_inspect_bars_get_value (bars, ds_inspect_bars_get_row_class (bars, r)));
+  for (int c = 0; c < ds->n_classes; c++)
+    {
+      g_autofree char *name = ds_inspect_subject_dup_class_name (subject, c);
+
+      g_assert_false (g_str_equal (name, " ") || g_str_equal (name, "\\n")
+                      || g_str_equal (name, "\\t") || strchr (name, '\n') || strchr (name, '\t'));
+      space = space || g_str_equal (name, "␣");
+    }
+  g_assert_true (space);
+  {
+    g_autofree char *newline = ds_inspect_visible_char ("\\n");
+    g_autofree char *tab = ds_inspect_visible_char ("\t");
+    g_autofree char *a = ds_inspect_visible_char ("a");
+
+    g_assert_cmpstr (newline, ==, "↵");
+    g_assert_cmpstr (tab, ==, "⇥");
+    g_assert_cmpstr (a, ==, "a");
+  }
 }
 
 /* A character model's windows keep no text of their own: the text shown
@@ -345,6 +466,11 @@ test_char_window (Ui            *ui,
       g_assert_true (g_str_has_prefix (c, id == 1 ? "[UNK]" : nn_vocab_token (ds->vocab, id)));
     }
   g_assert_cmpuint (assert_no_empty_picture (GTK_WIDGET (ui->view)), ==, 0);
+  assert_char_prediction (ui, ds);
+  /* its windows are predicted too, and called windows */
+  g_assert_true (ui_wait_for (all_predicted, ui->view, 120000));
+  g_assert_cmpstr (gtk_string_list_get_string (ui->view->filter_items, 0), ==, "All test windows");
+  ui_screenshot (ui->window, "inspect", "chars");
 }
 
 static void

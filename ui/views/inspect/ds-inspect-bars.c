@@ -10,6 +10,10 @@
 #define ROW_HEIGHT  20
 #define NAME_WIDTH  96
 #define VALUE_WIDTH 48
+/* Past MAX_ALL classes, only the MAX_SHOWN likeliest are drawn, sorted,
+ * and a last row counts the rest. */
+#define MAX_ALL     12
+#define MAX_SHOWN   10
 
 struct _DsInspectBars
 {
@@ -21,9 +25,56 @@ struct _DsInspectBars
   char     **names;
   int        top;
   int        truth;
+  int        n_rows;   /* class rows drawn (n, or MAX_SHOWN) */
+  int       *order;    /* the class of each row drawn */
 };
 
 G_DEFINE_FINAL_TYPE (DsInspectBars, ds_inspect_bars, GTK_TYPE_WIDGET)
+
+/* The rows a chart of n classes draws: every class, or the likeliest
+ * MAX_SHOWN and a row counting the rest. */
+static int
+n_lines (DsInspectBars *self)
+{
+  return self->n_rows + (self->n_rows < self->n);
+}
+
+/* The last row of a chart that does not draw every class: how many are
+ * left out, and the true class's probability when it is one of them. */
+static void
+render_more (DsInspectBars *self,
+             cairo_t       *cr,
+             int            width,
+             const GdkRGBA *fg)
+{
+  g_autofree char *text = NULL;
+  gboolean truth_shown = self->truth < 0;
+  PangoLayout *layout;
+  PangoFontDescription *font;
+  int tw, th;
+
+  if (self->n_rows >= self->n)
+    return;
+  for (int row = 0; row < self->n_rows; row++)
+    truth_shown = truth_shown || self->order[row] == self->truth;
+  if (truth_shown)
+    text = g_strdup_printf ("+ %d more", self->n - self->n_rows);
+  else
+    text = g_strdup_printf ("+ %d more (true: %s, %.1f %%)", self->n - self->n_rows,
+                            self->names[self->truth], 100.0 * self->p[self->truth]);
+  layout = pango_cairo_create_layout (cr);
+  font = pango_font_description_from_string ("Sans Italic 9");
+  pango_layout_set_font_description (layout, font);
+  pango_font_description_free (font);
+  pango_layout_set_text (layout, text, -1);
+  pango_layout_set_width (layout, MAX (1, width - NAME_WIDTH - 6) * PANGO_SCALE);
+  pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
+  pango_layout_get_pixel_size (layout, &tw, &th);
+  cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.7 * fg->alpha);
+  cairo_move_to (cr, NAME_WIDTH + 6, self->n_rows * ROW_HEIGHT + (ROW_HEIGHT - th) / 2.0);
+  pango_cairo_show_layout (cr, layout);
+  g_object_unref (layout);
+}
 
 /* Draws the chart with `fg` for text (the theme's, or black on export). */
 static void
@@ -36,9 +87,10 @@ render (DsInspectBars *self,
   double rgb[3], bar_w = MAX (20, width - NAME_WIDTH - VALUE_WIDTH - 12);
 
   ds_colors_class_rgb (1, rgb);
-  for (int c = 0; c < self->n; c++)
+  for (int row = 0; row < self->n_rows; row++)
     {
-      double y = c * ROW_HEIGHT;
+      int c = self->order[row];
+      double y = row * ROW_HEIGHT;
       g_autofree char *value = g_strdup_printf ("%.1f %%", 100.0 * self->p[c]);
       g_autofree char *name = g_strdup_printf ("%s%s", c == self->truth ? "✓ " : "",
                                                self->names[c]);
@@ -82,6 +134,7 @@ render (DsInspectBars *self,
       pango_cairo_show_layout (cr, layout);
     }
   g_clear_object (&layout);
+  render_more (self, cr, width, fg);
 }
 
 static void
@@ -103,7 +156,7 @@ export_size (GtkWidget *widget,
   DsInspectBars *self = DS_INSPECT_BARS (widget);
 
   *width = 360;
-  *height = self->n * ROW_HEIGHT;
+  *height = n_lines (self) * ROW_HEIGHT;
   return self->n > 0;
 }
 
@@ -120,7 +173,7 @@ ds_inspect_bars_snapshot (GtkWidget   *widget,
     return;
   gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
   cr = gtk_snapshot_append_cairo (snapshot,
-                                  &GRAPHENE_RECT_INIT (0, 0, width, self->n * ROW_HEIGHT));
+                                  &GRAPHENE_RECT_INIT (0, 0, width, n_lines (self) * ROW_HEIGHT));
   render (self, cr, width, &fg);
   cairo_destroy (cr);
 }
@@ -142,7 +195,7 @@ ds_inspect_bars_measure (GtkWidget      *widget,
       *natural = 320;
     }
   else
-    *minimum = *natural = self->n * ROW_HEIGHT;
+    *minimum = *natural = n_lines (self) * ROW_HEIGHT;
 }
 
 static void
@@ -150,7 +203,9 @@ clear (DsInspectBars *self)
 {
   g_clear_pointer (&self->p, g_free);
   g_clear_pointer (&self->names, g_strfreev);
+  g_clear_pointer (&self->order, g_free);
   self->n = 0;
+  self->n_rows = 0;
   self->top = -1;
   self->truth = -1;
 }
@@ -188,6 +243,35 @@ ds_inspect_bars_new (void)
   return g_object_new (DS_TYPE_INSPECT_BARS, NULL);
 }
 
+static int
+by_probability (gconstpointer a,
+                gconstpointer b,
+                gpointer      data)
+{
+  const float *p = data;
+  int i = *(const int *) a, j = *(const int *) b;
+
+  if (p[i] != p[j])
+    return p[i] > p[j] ? -1 : 1;
+  return i - j;
+}
+
+/* Every class in its own order, or past MAX_ALL the likeliest MAX_SHOWN,
+ * likeliest first. */
+static void
+sort_rows (DsInspectBars *self)
+{
+  self->order = g_new (int, self->n + 1);
+  for (int c = 0; c < self->n; c++)
+    self->order[c] = c;
+  self->n_rows = self->n;
+  if (self->n > MAX_ALL)
+    {
+      g_qsort_with_data (self->order, self->n, sizeof (int), by_probability, self->p);
+      self->n_rows = MAX_SHOWN;
+    }
+}
+
 void
 ds_inspect_bars_set (DsInspectBars      *self,
                      int                 n,
@@ -195,12 +279,12 @@ ds_inspect_bars_set (DsInspectBars      *self,
                      const char * const *names,
                      int                 truth)
 {
-  gboolean resized;
+  int old_lines;
 
   g_return_if_fail (DS_IS_INSPECT_BARS (self));
   g_return_if_fail (n == 0 || probabilities != NULL);
 
-  resized = n != self->n;
+  old_lines = n_lines (self);
   clear (self);
   self->n = MAX (n, 0);
   self->p = g_new0 (float, self->n + 1);
@@ -213,7 +297,8 @@ ds_inspect_bars_set (DsInspectBars      *self,
         self->top = c;
     }
   self->truth = truth >= 0 && truth < self->n ? truth : -1;
-  if (resized)
+  sort_rows (self);
+  if (n_lines (self) != old_lines)
     gtk_widget_queue_resize (GTK_WIDGET (self));
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
@@ -232,6 +317,22 @@ ds_inspect_bars_get_value (DsInspectBars *self,
   g_return_val_if_fail (DS_IS_INSPECT_BARS (self), 0);
   g_return_val_if_fail (c >= 0 && c < self->n, 0);
   return self->p[c];
+}
+
+int
+ds_inspect_bars_get_n_rows (DsInspectBars *self)
+{
+  g_return_val_if_fail (DS_IS_INSPECT_BARS (self), 0);
+  return self->n_rows;
+}
+
+int
+ds_inspect_bars_get_row_class (DsInspectBars *self,
+                               int            row)
+{
+  g_return_val_if_fail (DS_IS_INSPECT_BARS (self), -1);
+  g_return_val_if_fail (row >= 0 && row < self->n_rows, -1);
+  return self->order[row];
 }
 
 int

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ds-inspect-bars.h: the prediction as a horizontal bar chart, one bar per
  * class with its name and probability, the top class marked and the true
- * class (when known) marked apart. */
+ * class (when known) marked apart; with many classes, only the likeliest. */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -22,6 +22,11 @@ void        ds_inspect_bars_set       (DsInspectBars      *self,
 int         ds_inspect_bars_get_n     (DsInspectBars      *self);
 double      ds_inspect_bars_get_value (DsInspectBars      *self,
                                        int                 c);
+/* The class rows drawn: all n in class order, or past 12 classes the 10
+ * likeliest, likeliest first (a last row counts the others). */
+int         ds_inspect_bars_get_n_rows     (DsInspectBars *self);
+int         ds_inspect_bars_get_row_class  (DsInspectBars *self,
+                                            int            row);
 /* The marked top class, or -1. */
 int         ds_inspect_bars_get_top   (DsInspectBars      *self);
 int         ds_inspect_bars_get_truth (DsInspectBars      *self);

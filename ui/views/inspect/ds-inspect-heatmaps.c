@@ -295,6 +295,8 @@ explain_nothing (DsInspectHeatmaps *self)
   gtk_widget_set_visible (self->bar, !text);
   if (ds_inspect_subject_get_model (self->subject) == NULL)
     set_message (self, ds_inspect_subject_get_model_text (self->subject));
+  else if (text && nn_vocab_get_options (ds_dataset_get (ds)->vocab)->mode != NN_TEXT_INT)
+    set_message (self, "Heat maps are laid over a picture, and this model reads text (a bag of words, their order lost): there is no picture to explain. The Activations page shows how each layer responds, and the Errors page which texts it gets wrong.");
   else if (text)
     set_message (self, "Heat maps are laid over a picture, and this model reads text (word ids): there is no picture to explain. The Activations page shows how each layer responds word by word (its heat strips), and the Errors page which texts it gets wrong.");
   else if (self->n_classes == 0)

@@ -266,7 +266,7 @@ ds_inspect_subject_open_test_sample (DsInspectSubject *self,
   nn_array_gather (x, &sample, 1, t->data);
 
   label = g_strdup_printf ("Test %s %" G_GSIZE_FORMAT,
-                           ds->vocab ? "text" : ds->series ? "window"
+                           ds->vocab && nn_vocab_is_chars (ds->vocab) ? "window" : ds->vocab ? "text" : ds->series ? "window"
                            : x->ndim == 3 ? "image" : "sample", index);
   if (ds->n_targets > 0 && ds->n_classes > 0)
     {
@@ -291,7 +291,10 @@ ds_inspect_subject_open_test_sample (DsInspectSubject *self,
           g_autofree char *name = ds_inspect_subject_dup_class_name (self, truth);
           g_autofree char *plain = g_steal_pointer (&label);
 
-          label = g_strdup_printf ("%s: %s", plain, name);
+          if (ds->vocab && nn_vocab_is_chars (ds->vocab))
+            label = g_strdup_printf ("%s → next character ‘%s’", plain, name);
+          else
+            label = g_strdup_printf ("%s: %s", plain, name);
         }
     }
   ds_inspect_subject_set_input (self, t, label, (gssize) index);
@@ -390,6 +393,21 @@ ds_inspect_subject_dup_class_name (DsInspectSubject *self,
 
   ds = self->dataset ? ds_dataset_get (self->dataset) : NULL;
   if (ds && ds->class_names && c >= 0 && c < ds->n_classes && ds->class_names[c])
-    return g_strdup (ds->class_names[c]);
+    return ds_inspect_visible_char (ds->class_names[c]);
   return g_strdup_printf ("Class %d", c);
+}
+
+char *
+ds_inspect_visible_char (const char *name)
+{
+  static const char *const glyphs[][2] = {
+    { " ", "␣" }, { "\n", "↵" }, { "\t", "⇥" }, { "\r", "␍" },
+    /* the dataset's own names for them */
+    { "\\n", "↵" }, { "\\t", "⇥" }, { "\\r", "␍" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (glyphs); i++)
+    if (g_str_equal (name, glyphs[i][0]))
+      return g_strdup (glyphs[i][1]);
+  return g_strdup (name);
 }

@@ -77,7 +77,12 @@ void              ds_inspect_subject_set_class    (DsInspectSubject *self,
 char             *ds_inspect_subject_dup_sample_text (DsInspectSubject *self,
                                                       guint32           sample,
                                                       glong             max_chars);
-/* The name of class c (the dataset's class name, else "Class c"); free it. */
+/* A character class's name as shown: a space as ␣, a newline as ↵, a tab
+ * as ⇥, a carriage return as ␍ (also when written "\\n", "\\t", "\\r", as the
+ * dataset names them); any other name as it is. Free it. */
+char             *ds_inspect_visible_char (const char *name);
+/* The name of class c (the dataset's class name, a blank character shown
+ * as ds_inspect_visible_char() does, else "Class c"); free it. */
 char             *ds_inspect_subject_dup_class_name (DsInspectSubject *self,
                                                      int               c);
 

@@ -179,11 +179,12 @@ test_split_changed (DsInspectView *self,
   /* A regression's answers are never just right or wrong. */
   if (n_classes > 0)
     g_ptr_array_add (items, g_strdup ("Wrong only"));
-  for (int c = 0; c < n_classes; c++)
-    g_ptr_array_add (items, g_strdup_printf ("True: %s", ds->class_names ? ds->class_names[c] : "?"));
-  for (int c = 0; c < n_classes; c++)
-    g_ptr_array_add (items, g_strdup_printf ("Predicted: %s",
-                                             ds->class_names ? ds->class_names[c] : "?"));
+  for (int k = 0; k < 2 * n_classes; k++)
+    {
+      g_autofree char *name = ds_inspect_subject_dup_class_name (self->subject, k % n_classes);
+
+      g_ptr_array_add (items, g_strdup_printf (k < n_classes ? "True: %s" : "Predicted: %s", name));
+    }
   g_ptr_array_add (items, NULL);
   same = same_items (self->filter_items, items);
   keep = same && same_data && usable && self->pred && self->n_test == ds->n_test;

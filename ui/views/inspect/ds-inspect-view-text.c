@@ -62,7 +62,8 @@ _ds_inspect_view_input_noun (DsInspectView *self)
     case DS_INSPECT_INPUT_PICTURE:
       return "images";
     case DS_INSPECT_INPUT_TEXT:
-      return "texts";
+      /* a character model's inputs are windows of one text */
+      return vocab_of (self) && nn_vocab_is_chars (vocab_of (self)) ? "windows" : "texts";
     case DS_INSPECT_INPUT_SERIES:
       return "windows";
     case DS_INSPECT_INPUT_VALUES:
