@@ -44,6 +44,8 @@ gboolean    nn_export_tfjs        (NnModel *m, const char *dir, GError **error);
  * their consumers read their inputs), or NULL when nothing; model.json
  * holds it as userDefinedMetadata.note. */
 char       *nn_export_tfjs_note   (NnModel *m);
+/* The names of those layers, ", "-separated, or NULL when none. */
+char       *nn_export_tfjs_left_out (NnModel *m);
 
 /* Keras script: DIR/model.py (the model with Keras's functional API, layer
  * configs from nn_keras_layer_config, compile settings, the dataset and

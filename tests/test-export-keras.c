@@ -159,6 +159,97 @@ test_samples (void)
     check_sample (samples[i]);
 }
 
+/* A text model's export: load_dataset () reads the vocabulary
+ * (load_vocabulary ()) and encodes raw texts with encode_texts (), whose
+ * ids, run by python3 on the script's own functions, equal the engine's. */
+static const char *const vocab_texts[] = {
+  "Don't panic: the answer is 42!", "The answer, the question; and THE towel.",
+  "An unknown-word xyzzy (never counted) snake_case", "",
+};
+
+static void
+check_text_export (gboolean pre)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) m = nn_model_load (test_sample ("fortunes_lstm.json"), &error);
+  g_assert_no_error (error);
+  NnTextOptions opt;
+  nn_text_options_init (&opt);
+  opt.length = 6;
+  opt.pad = opt.trunc = pre ? NN_TEXT_PRE : NN_TEXT_POST;
+  g_autoptr (NnVocabCounter) c = nn_vocab_counter_new ();
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr (GPtrArray) t = nn_text_tokenize (&opt, vocab_texts[i], -1, "t", &error);
+      g_assert_no_error (error);
+      nn_vocab_counter_add (c, t);
+    }
+  g_autoptr (NnVocab) v = nn_vocab_counter_build (c, &opt, 0);
+  nn_model_set_vocab (m, v);
+  g_autofree char *dir = g_dir_make_tmp ("export-keras-vocab-XXXXXX", NULL);
+  g_assert_true (nn_export_keras (m, dir, &error));
+  g_assert_no_error (error);
+  g_autofree char *py = g_build_filename (dir, "model.py", NULL);
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (py, &text, NULL, NULL));
+  const char *fn = strstr (text, "def load_dataset():");
+  g_assert_nonnull (fn);
+  g_assert_nonnull (strstr (fn, "vocab = load_vocabulary()"));
+  g_assert_nonnull (strstr (fn, "encode_texts(x_train, vocab)"));
+
+  /* The script's two functions, run on the texts (TensorFlow aside). */
+  static const char prog[] =
+    "import ast, json, os, py_compile, sys\n"
+    "import numpy as np\n"
+    "d = sys.argv[1]\n"
+    "py_compile.compile(os.path.join(d, 'model.py'), doraise=True)\n"
+    "tree = ast.parse(open(os.path.join(d, 'model.py')).read())\n"
+    "keep = [n for n in tree.body if isinstance(n, ast.FunctionDef)\n"
+    "        and n.name in ('load_vocabulary', 'encode_texts')]\n"
+    "env = {'np': np}\n"
+    "exec(compile(ast.Module(body=keep, type_ignores=[]), 'model.py', 'exec'), env)\n"
+    "os.chdir(d)\n"
+    "texts = np.array(json.loads(sys.argv[2]))\n"
+    "print(json.dumps(env['encode_texts'](texts, env['load_vocabulary']()).tolist()))\n";
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_array (b);
+  for (guint i = 0; i < G_N_ELEMENTS (vocab_texts); i++)
+    json_builder_add_string_value (b, vocab_texts[i]);
+  json_builder_end_array (b);
+  g_autoptr (JsonNode) arr = json_builder_get_root (b);
+  g_autofree char *texts = json_to_string (arr, FALSE);
+  const char *argv[] = { PYTHON, "-c", prog, dir, texts, NULL };
+  g_autofree char *out = NULL, *err = NULL;
+  int status;
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, 0, NULL, NULL, &out, &err, &status,
+                               &error));
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("encode_texts failed:\n%s", err);
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_assert_true (json_parser_load_from_data (p, out, -1, &error));
+  JsonArray *rows = json_node_get_array (json_parser_get_root (p));
+  g_assert_cmpuint (json_array_get_length (rows), ==, G_N_ELEMENTS (vocab_texts));
+  g_assert_cmpint (nn_vocab_output_size (v), ==, 6);
+  for (guint i = 0; i < G_N_ELEMENTS (vocab_texts); i++)
+    {
+      float want[6];
+      JsonArray *row = json_array_get_array_element (rows, i);
+      g_assert_true (nn_vocab_vectorize (v, vocab_texts[i], -1, "t", want, NULL, &error));
+      g_assert_cmpuint (json_array_get_length (row), ==, 6);
+      for (guint k = 0; k < 6; k++)
+        g_assert_cmpint (json_array_get_int_element (row, k), ==, (gint64) want[k]);
+    }
+  g_test_message ("encode_texts (pad %s): %s", pre ? "pre" : "post", out);
+  test_remove_tree (dir);
+}
+
+static void
+test_vocabulary (void)
+{
+  check_text_export (FALSE);
+  check_text_export (TRUE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -171,5 +262,6 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/export/keras/samples", test_samples);
   g_test_add_func ("/export/keras/states", test_states);
+  g_test_add_func ("/export/keras/vocabulary", test_vocabulary);
   return g_test_run ();
 }

@@ -4,6 +4,9 @@
  * place), with its weights; a file that is no Keras model leaves the
  * document as it was. File > Export… asks for the format first.
  * DEEPSCOPE_SCREENSHOTS=DIR writes the window and the dialog. */
+#include <string.h>
+
+#include "ds-window-private.h"
 #include "ui-test-util.h"
 #include "test-util.h"
 
@@ -71,11 +74,47 @@ test_export_dialog (void)
   ui_close_window_checked (window);
 }
 
+/* A TF.js export's toast names the layers it left out (the augmentation
+ * layers), as the command line's note does; a Keras export's does not. */
+static void
+test_export_note (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) file = g_file_new_for_path (test_sample ("fashion_small_augmented.json"));
+  g_autofree char *dir = g_dir_make_tmp ("ui-export-note-XXXXXX", NULL);
+  DsWindow *window = ds_window_new (NULL);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  ui_spin (200);
+  g_assert_true (ds_window_load (window, file, &error));
+  g_assert_no_error (error);
+  g_autoptr(NnModel) copy = nn_model_copy (ds_document_get_model (ds_window_get_document (window)));
+  g_autofree char *left = nn_export_tfjs_left_out (copy);
+  g_autofree char *base = g_path_get_basename (dir);
+  g_assert_cmpstr (left, ==, "flip, shift");
+  g_assert_true (ds_window_export_to (window, "tfjs", dir, &error));
+  g_assert_no_error (error);
+  const char *toast = ds_window_get_last_toast (window);
+  g_test_message ("toast: %s", toast);
+  g_assert_nonnull (strstr (toast, base));
+  g_assert_nonnull (strstr (toast, "without flip, shift:"));
+  g_assert_nonnull (strstr (toast, "TensorFlow.js lacks"));
+  ui_spin (300);
+  ui_screenshot (window, "export", "tfjs-note");
+  g_assert_true (ds_window_export_to (window, "keras", dir, &error));
+  g_assert_null (strstr (ds_window_get_last_toast (window), "without"));
+  ds_window_close_discarding (window);
+  ui_spin (100);
+  test_remove_tree (dir);
+}
+
 int
 main (int argc, char **argv)
 {
   ui_test_init (&argc, &argv);
   g_test_add_func ("/ui/import/keras", test_import);
   g_test_add_func ("/ui/import/export-dialog", test_export_dialog);
+  g_test_add_func ("/ui/import/export-note", test_export_note);
   return g_test_run ();
 }

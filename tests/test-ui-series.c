@@ -115,6 +115,32 @@ store_has_seattle (gpointer data)
  * holds the naive forecast's validation MAE (delay = period = 24: one line
  * with both names) in the chart's normalized units, labelled in °F; the
  * loss chart has none. */
+/* The chart's labels (reference lines, best points): at least n_min of
+ * them, inside the plot, none overlapping another. */
+static void
+assert_labels_apart (DsPlot *plot,
+                     guint   n_min)
+{
+  guint n = ds_plot_get_n_labels (plot);
+
+  g_assert_cmpuint (n, >=, n_min);
+  for (guint i = 0; i < n; i++)
+    {
+      const LabelRect *a = ds_plot_get_label (plot, i);
+
+      g_test_message ("%s label %u: %.0f,%.0f %.0fx%.0f, crosses %u", ds_plot_get_metric (plot), i,
+                      a->x, a->y, a->w, a->h, a->crossings);
+      g_assert_cmpfloat (a->w, >, 0);
+      for (guint j = i + 1; j < n; j++)
+        {
+          const LabelRect *b = ds_plot_get_label (plot, j);
+
+          g_assert_false (a->x < b->x + b->w && b->x < a->x + a->w && a->y < b->y + b->h
+                          && b->y < a->y + a->h);
+        }
+    }
+}
+
 static void
 test_train_baselines (void)
 {
@@ -184,6 +210,18 @@ test_train_baselines (void)
     g_assert_cmpfloat (y1, >=, b.val_last_norm);
   }
   ds_train_view_set_plot_options (train, 0, FALSE, TRUE);
+  ui_spin (300);
+  assert_labels_apart (mae, 2);
+  assert_labels_apart (ds_train_view_get_plot (train, "loss"), 1);
+  /* The learning rate's chart is short; the measured ones take the height. */
+  {
+    GtkWidget *lr = GTK_WIDGET (ds_train_view_get_plot (train, "lr"));
+
+    g_assert_nonnull (lr);
+    g_test_message ("heights: lr %d, mae %d", gtk_widget_get_height (lr),
+                    gtk_widget_get_height (GTK_WIDGET (mae)));
+    g_assert_cmpint (gtk_widget_get_height (lr) * 2, <, gtk_widget_get_height (GTK_WIDGET (mae)));
+  }
   screenshot (window, "train-series");
   ui_stop_run_and_close (window);
 }

@@ -350,7 +350,36 @@ emit_vocab (GString *s, NnModel *m)
     "    \"length\" ... how text is split and encoded.\"\"\"\n"
     "    import json\n"
     "    with open(path, encoding=\"utf-8\") as f:\n"
-    "        return json.load(f)\n\n\n");
+    "        return json.load(f)\n\n\n"
+    "def encode_texts(texts, vocab):\n"
+    "    \"\"\"Token ids (len(texts), length) of raw texts, as Deepscope encodes them\n"
+    "    in mode \"int\": word or character tokens, lower-cased and without\n"
+    "    punctuation as the vocabulary says, 1 for a token out of vocabulary, 0\n"
+    "    padding. (Deepscope also keeps grapheme clusters whole.)\"\"\"\n"
+    "    import re\n"
+    "    if vocab[\"mode\"] != \"int\" or vocab.get(\"ngrams\", 1) > 1 or vocab.get(\"hash\", 0):\n"
+    "        raise ValueError(\"encode these texts in Deepscope (mode %s, n-grams or hashing)\"\n"
+    "                         % vocab[\"mode\"])\n"
+    "    ids = {t: i for i, t in enumerate(vocab[\"index\"]) if i > 1}\n"
+    "    seqs = []\n"
+    "    for text in texts:\n"
+    "        text = str(text).lower() if vocab[\"lower\"] else str(text)\n"
+    "        if vocab[\"tokens\"] == \"chars\":\n"
+    "            toks = [c for c in text if c != \"\\0\"]\n"
+    "        else:\n"
+    "            toks = re.findall(r\"[^\\W_]+(?:'[^\\W_]+)*|[^\\s\\w]|_\", text)\n"
+    "        if vocab[\"strip\"]:\n"
+    "            toks = [t.replace(\"'\", \"\") for t in toks if not re.fullmatch(r\"[^\\w\\s]|_\", t)]\n"
+    "        seqs.append([ids.get(t, 1) for t in toks])\n"
+    "    n = vocab[\"length\"] or max([len(q) for q in seqs] + [1])\n"
+    "    out = np.zeros((len(seqs), n), dtype=\"int32\")\n"
+    "    for r, q in enumerate(seqs):\n"
+    "        q = (q[-n:] if vocab[\"trunc\"] == \"pre\" else q[:n]) if len(q) > n else q\n"
+    "        if vocab[\"pad\"] == \"pre\":\n"
+    "            out[r, n - len(q):] = q\n"
+    "        else:\n"
+    "            out[r, :len(q)] = q\n"
+    "    return out\n\n\n");
 }
 
 static void
@@ -418,6 +447,17 @@ emit_main (GString *s, NnModel *m)
       nn_model_get_dataset_flags (m) & NN_DATASET_ONE_HOT
       ? "    y_train, y_test = keras.utils.to_categorical(y_train), keras.utils.to_categorical(y_test)\n"
       : "");
+  else if (nn_model_get_vocab (m))
+    g_string_append (s,
+      "    # Deepscope reads these texts itself; put its arrays in data.npz\n"
+      "    # (x_train, y_train, x_test, y_test) beside this script: x as token ids,\n"
+      "    # or as the raw texts (strings), encoded here with the model's vocabulary.\n"
+      "    data = np.load(\"data.npz\")\n"
+      "    vocab = load_vocabulary()\n"
+      "    x_train, x_test = data[\"x_train\"], data[\"x_test\"]\n"
+      "    if x_train.dtype.kind in \"US\":\n"
+      "        x_train, x_test = encode_texts(x_train, vocab), encode_texts(x_test, vocab)\n"
+      "    return (x_train, data[\"y_train\"]), (x_test, data[\"y_test\"])\n\n\n");
   else
     g_string_append (s,
       "    # Deepscope generates or reads this dataset itself; put its arrays in\n"

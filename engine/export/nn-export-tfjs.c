@@ -23,16 +23,23 @@ left_out (NnModel *m, GString *names)
 }
 
 char *
+nn_export_tfjs_left_out (NnModel *m)
+{
+  GString *names = g_string_new (NULL);
+  left_out (m, names);
+  return g_string_free (names, names->len == 0);
+}
+
+char *
 nn_export_tfjs_note (NnModel *m)
 {
-  g_autoptr (GString) names = g_string_new (NULL);
-  left_out (m, names);
-  if (names->len == 0)
+  g_autofree char *names = nn_export_tfjs_left_out (m);
+  if (names == NULL)
     return NULL;
   return g_strdup_printf ("left out of the TensorFlow.js export: %s (augmentation and "
                           "SpatialDropout2D layers are identities at inference, which "
                           "TensorFlow.js lacks; the Keras and ONNX exports keep them)",
-                          names->str);
+                          names);
 }
 
 /* Why TF.js cannot run layer `l`, or NULL when it can. */

@@ -8,3 +8,7 @@
 GMenuModel *ds_window_get_recent_menu (DsWindow *self);
 /* What the last toast said, or NULL (borrowed). */
 const char *ds_window_get_last_toast (DsWindow *self);
+/* File ▸ Export without its dialogs: format "keras", "tfjs" or "onnx"
+ * into the folder path. */
+gboolean    ds_window_export_to (DsWindow *self, const char *format, const char *path,
+                                 GError **error);

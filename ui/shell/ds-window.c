@@ -504,6 +504,38 @@ show_view_action (GSimpleAction *action,
 
 static const char *const export_formats[] = { "keras", "tfjs", "onnx" };
 
+/* Exports the document's model as format ("keras", "tfjs", "onnx") into
+ * the folder path; the toast says where, and what a TF.js export left out
+ * (as the command line's note does). FALSE with error on failure. */
+gboolean
+ds_window_export_to (DsWindow   *self,
+                     const char *format,
+                     const char *path,
+                     GError    **error)
+{
+  g_autoptr(NnModel) copy = nn_model_copy (ds_document_get_model (self->document));
+  g_autofree char *left = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *text = NULL;
+  gboolean ok;
+
+  if (g_str_equal (format, "onnx"))
+    ok = nn_export_onnx (copy, path, error);
+  else
+    ok = g_str_equal (format, "tfjs") ? nn_export_tfjs (copy, path, error)
+                                      : nn_export_keras (copy, path, error);
+  if (!ok)
+    return FALSE;
+  /* The command line's note, short enough for a toast's one line. */
+  left = g_str_equal (format, "tfjs") ? nn_export_tfjs_left_out (copy) : NULL;
+  base = g_path_get_basename (path);
+  text = left ? g_strdup_printf ("Exported to “%s” without %s: identities at inference, which "
+                                 "TensorFlow.js lacks (Keras and ONNX keep them)", base, left)
+              : g_strdup_printf ("Exported to “%s”", path);
+  ds_window_add_toast (self, text);
+  return TRUE;
+}
+
 static void
 export_folder_cb (GtkNativeDialog *dialog,
                   int              response,
@@ -514,24 +546,8 @@ export_folder_cb (GtkNativeDialog *dialog,
                             ? gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog)) : NULL;
   g_autofree char *path = folder ? g_file_get_path (folder) : NULL;
   g_autoptr(GError) error = NULL;
-  gboolean ok = FALSE;
 
-  if (path)
-    {
-      g_autoptr(NnModel) copy = nn_model_copy (ds_document_get_model (self->document));
-
-      if (g_str_equal (format, "onnx"))
-        ok = nn_export_onnx (copy, path, &error);
-      else
-        ok = g_str_equal (format, "tfjs") ? nn_export_tfjs (copy, path, &error)
-                                          : nn_export_keras (copy, path, &error);
-    }
-  if (ok)
-    {
-      g_autofree char *text = g_strdup_printf ("Exported to “%s”", path);
-      ds_window_add_toast (self, text);
-    }
-  else if (error)
+  if (path && !ds_window_export_to (self, format, path, &error))
     show_error_dialog (self, "Could Not Export", error->message);
   g_clear_object (&self->chooser);
 }

@@ -343,25 +343,125 @@ path_curve (cairo_t     *cr,
   (void) last_y;
 }
 
-/* The reference lines: fine dashes across the plot, each label at the
- * right end above its line (below it when the line above is too near). */
+/* ---- label placement -------------------------------------------------- */
+
+/* Whether the segment (ax, ay)-(bx, by) meets the box, grown by 2 px. */
+static gboolean
+segment_meets_box (double ax, double ay, double bx, double by, const LabelRect *r)
+{
+  double x0 = r->x - 2, y0 = r->y - 2, x1 = r->x + r->w + 2, y1 = r->y + r->h + 2;
+  double len = hypot (bx - ax, by - ay);
+  int steps;
+
+  if (MAX (ax, bx) < x0 || MIN (ax, bx) > x1 || MAX (ay, by) < y0 || MIN (ay, by) > y1)
+    return FALSE;
+  steps = MAX (1, (int) ceil (len / 2));
+  for (int i = 0; i <= steps; i++)
+    {
+      double x = ax + (bx - ax) * i / steps, y = ay + (by - ay) * i / steps;
+
+      if (x >= x0 && x <= x1 && y >= y0 && y <= y1)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* How many curves and reference lines the box crosses. */
+static guint
+box_crossings (DsPlot *self, const Frame *f, GArray *norm, const LabelRect *r)
+{
+  guint n = 0;
+
+  for (guint c = 0; norm && c < norm->len; c++)
+    {
+      const NormCurve *nc = &g_array_index (norm, NormCurve, c);
+      const double *ys = nc->sy ? nc->sy : nc->ny;
+      gboolean hit = FALSE;
+
+      for (guint i = 0; !hit && i + 1 < nc->n; i++)
+        if (isfinite (ys[i]) && isfinite (ys[i + 1]))
+          hit = segment_meets_box (px (f, nc->nx[i]), py (f, ys[i]), px (f, nc->nx[i + 1]),
+                                   py (f, ys[i + 1]), r);
+      if (!hit && nc->n == 1 && isfinite (ys[0]))
+        hit = segment_meets_box (px (f, nc->nx[0]), py (f, ys[0]), px (f, nc->nx[0]),
+                                 py (f, ys[0]), r);
+      n += hit;
+    }
+  for (guint k = 0; k < self->ref_values->len; k++)
+    {
+      double v = g_array_index (self->ref_values, double, k);
+      double t = self->log_scale ? (v > 0 ? log10 (v) : NAN) : v;
+      double y = py (f, (t - self->vy0) / (self->vy1 - self->vy0));
+
+      n += isfinite (y) && y > r->y - 2 && y < r->y + r->h + 2;
+    }
+  return n;
+}
+
+static gboolean
+boxes_overlap (const LabelRect *a, const LabelRect *b)
+{
+  return a->x < b->x + b->w && b->x < a->x + a->w && a->y < b->y + b->h && b->y < a->y + a->h;
+}
+
+/* Picks, among the candidate top-left corners, the first box inside the
+ * plot that overlaps no placed label and crosses the fewest curves (the
+ * first candidate when none is inside and clear), records it and returns
+ * it. */
+static LabelRect
+place_label (DsPlot *self, const Frame *f, GArray *norm, double w, double h,
+             const double (*cand)[2], guint n_cand)
+{
+  LabelRect best = { cand[0][0], cand[0][1], w, h, G_MAXUINT };
+  guint best_score = G_MAXUINT;
+
+  for (guint i = 0; i < n_cand; i++)
+    {
+      LabelRect r = { cand[i][0], cand[i][1], w, h, 0 };
+      guint score;
+
+      if (r.x < f->x || r.y < f->y || r.x + w > f->x + f->w || r.y + h > f->y + f->h)
+        continue;
+      score = 0;
+      for (guint k = 0; k < self->label_rects->len; k++)
+        score += boxes_overlap (&r, &g_array_index (self->label_rects, LabelRect, k)) ? 1000 : 0;
+      r.crossings = box_crossings (self, f, norm, &r);
+      score += r.crossings;
+      if (score < best_score)
+        {
+          best = r;
+          best_score = score;
+        }
+      if (score == 0)
+        break;
+    }
+  if (best.crossings == G_MAXUINT)
+    best.crossings = box_crossings (self, f, norm, &best);
+  g_array_append_val (self->label_rects, best);
+  return best;
+}
+
+/* The reference lines: fine dashes across the plot, each label beside its
+ * line, where it crosses no curve and no other label: at the right end,
+ * else the left, else the middle; above the line, else below. */
 void
 _ds_plot_layer_references (DsPlot        *self,
                            cairo_t       *cr,
                            const Frame   *f,
                            const Palette *pal,
+                           GArray        *norm,
                            PangoLayout   *small)
 {
   static const double dash[] = { 2, 3 };
-  double last_y = -INFINITY;
 
   for (guint r = 0; r < self->ref_values->len; r++)
     {
       double v = g_array_index (self->ref_values, double, r);
       double t = self->log_scale ? (v > 0 ? log10 (v) : NAN) : v;
       double ny = (t - self->vy0) / (self->vy1 - self->vy0);
-      double y;
+      double y, right, mid;
       int tw, th;
+      LabelRect box;
 
       if (!isfinite (ny) || ny < 0 || ny > 1)
         continue;
@@ -377,13 +477,19 @@ _ds_plot_layer_references (DsPlot        *self,
 
       pango_layout_set_text (small, self->ref_labels->pdata[r], -1);
       pango_layout_get_pixel_size (small, &tw, &th);
+      right = f->x + f->w - tw - 4;
+      mid = f->x + (f->w - tw) / 2;
+      {
+        const double cand[][2] = {
+          { right, y - th - 3 }, { right, y + 3 }, { f->x + 4, y - th - 3 }, { f->x + 4, y + 3 },
+          { mid, y - th - 3 }, { mid, y + 3 },
+        };
+
+        box = place_label (self, f, norm, tw, th, cand, G_N_ELEMENTS (cand));
+      }
       _ds_plot_set_color (cr, &pal->fg, 0.8);
-      if (fabs (y - last_y) < th + 2 || y - th - 2 < f->y)
-        cairo_move_to (cr, f->x + f->w - tw - 4, y + 2);
-      else
-        cairo_move_to (cr, f->x + f->w - tw - 4, y - th - 2);
+      cairo_move_to (cr, round (box.x), round (box.y));
       show_with_halo (cr, small, &pal->background);
-      last_y = y;
     }
 }
 
@@ -481,17 +587,24 @@ _ds_plot_layer_best (DsPlot        *self,
       format_value (value, sizeof value, p[nc->best].y);
       g_snprintf (label, sizeof label, "best %s · epoch %.0f", value, p[nc->best].x);
       _ds_plot_set_color (cr, &nc->curve->color, 1);
-      /* Below the point when it sits near the top, else above it; left of
-       * it near the right edge. */
       {
         int tw, th;
-        double ty, tx;
+        LabelRect box;
 
         pango_layout_set_text (small, label, -1);
         pango_layout_get_pixel_size (small, &tw, &th);
-        tx = x > f->x + f->w - tw - 12 ? x - 8 - tw : x + 8;
-        ty = y < f->y + 24 ? y + 8 : y - 8 - th;
-        cairo_move_to (cr, round (tx), round (ty));
+        {
+          /* Beside the ring, then farther above or below it. */
+          const double cand[][2] = {
+            { x - 8 - tw, y - 8 - th }, { x + 8, y - 8 - th }, { x - 8 - tw, y + 8 },
+            { x + 8, y + 8 }, { x - tw / 2.0, y - 10 - th }, { x - tw / 2.0, y + 10 },
+            { x - 8 - tw, y - 10 - 2 * th }, { x - 8 - tw, y + 10 + th },
+            { x - 8 - tw, y - 12 - 3 * th }, { x - 8 - tw, y + 12 + 2 * th },
+          };
+
+          box = place_label (self, f, norm, tw, th, cand, G_N_ELEMENTS (cand));
+        }
+        cairo_move_to (cr, round (box.x), round (box.y));
         show_with_halo (cr, small, &pal->background);
       }
     }

@@ -24,6 +24,8 @@ struct _DsPlot
   double      smoothing;
   GArray     *ref_values;     /* double: reference lines, metric units */
   GPtrArray  *ref_labels;     /* char *, one per value */
+  gboolean    compact;        /* a short chart (a set value, not a measure) */
+  GArray     *label_rects;    /* LabelRect: labels placed by the last drawing */
 
   /* The view in data units (y transformed by log10 when log_scale). */
   gboolean    zoomed;
@@ -73,6 +75,13 @@ typedef struct
   double x, y, w, h;   /* the plot area in pixels */
 } Frame;
 
+/* A text label's box in widget pixels, and how many curves it crosses. */
+typedef struct
+{
+  double x, y, w, h;
+  guint  crossings;
+} LabelRect;
+
 double _ds_plot_untransform_y (DsPlot *self, double t);
 void _ds_plot_set_color (cairo_t *cr, const GdkRGBA *c, double alpha);
 PangoLayout *_ds_plot_make_layout (DsPlot *self, cairo_t *cr, double scale, gboolean bold);
@@ -81,7 +90,7 @@ double _ds_plot_text_width (PangoLayout *layout, const char *text);
 void _ds_plot_format_tick (DsPlot *self, char *buf, gsize size, double t, double step, gboolean y_axis);
 int _ds_plot_y_ticks (DsPlot *self, double height, double *ticks, int max_ticks, double *step_out);
 void _ds_plot_layer_grid (DsPlot *self, cairo_t *cr, const Frame *f, const Palette *pal, PangoLayout *small);
-void _ds_plot_layer_references (DsPlot *self, cairo_t *cr, const Frame *f, const Palette *pal, PangoLayout *small);
+void _ds_plot_layer_references (DsPlot *self, cairo_t *cr, const Frame *f, const Palette *pal, GArray *norm, PangoLayout *small);
 void _ds_plot_layer_curves (DsPlot *self, cairo_t *cr, const Frame *f, GArray *norm);
 void _ds_plot_layer_best (DsPlot *self, cairo_t *cr, const Frame *f, const Palette *pal, GArray *norm, PangoLayout *small);
 void _ds_plot_layer_markers (DsPlot *self, cairo_t *cr, const Frame *f, const GdkRGBA *halo, PangoLayout *small);
@@ -107,3 +116,8 @@ double      ds_plot_get_reference    (DsPlot   *self,
                                       guint     i,
                                       const char **label);
 gboolean    ds_plot_get_log_scale  (DsPlot     *self);
+/* The labels of the last drawing (reference lines, best points): their
+ * count, and the box of label i. */
+guint       ds_plot_get_n_labels   (DsPlot     *self);
+const LabelRect *ds_plot_get_label (DsPlot     *self,
+                                    guint       i);

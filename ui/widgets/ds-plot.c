@@ -289,7 +289,8 @@ draw (DsPlot        *self,
   _ds_plot_set_color (cr, &pal->fg, 0.55);
 
   _ds_plot_layer_markers (self, cr, &f, &pal->background, small);
-  _ds_plot_layer_references (self, cr, &f, pal, small);
+  g_array_set_size (self->label_rects, 0);
+  _ds_plot_layer_references (self, cr, &f, pal, norm, small);
   _ds_plot_layer_curves (self, cr, &f, norm);
   _ds_plot_layer_best (self, cr, &f, pal, norm, small);
   if (crosshair)
@@ -596,6 +597,7 @@ ds_plot_finalize (GObject *object)
   g_free (self->title);
   g_array_unref (self->ref_values);
   g_ptr_array_unref (self->ref_labels);
+  g_array_unref (self->label_rects);
   G_OBJECT_CLASS (ds_plot_parent_class)->finalize (object);
 }
 
@@ -671,6 +673,8 @@ ds_plot_measure (GtkWidget      *widget,
                  int            *minimum_baseline,
                  int            *natural_baseline)
 {
+  DsPlot *self = DS_PLOT (widget);
+
   if (orientation == GTK_ORIENTATION_HORIZONTAL)
     {
       *minimum = 220;
@@ -678,8 +682,8 @@ ds_plot_measure (GtkWidget      *widget,
     }
   else
     {
-      *minimum = 170;
-      *natural = 260;
+      *minimum = self->compact ? 120 : 170;
+      *natural = self->compact ? 130 : 260;
     }
 }
 
@@ -732,6 +736,7 @@ ds_plot_init (DsPlot *self)
   self->connected = g_ptr_array_new_with_free_func (g_object_unref);  /* refs of the runs */
   self->ref_values = g_array_new (FALSE, FALSE, sizeof (double));
   self->ref_labels = g_ptr_array_new_with_free_func (g_free);
+  self->label_rects = g_array_new (FALSE, FALSE, sizeof (LabelRect));
   self->cross_x = self->cross_y = -1;
   self->vx1 = self->vy1 = 1;
 
@@ -1028,4 +1033,31 @@ ds_plot_get_n_points (DsPlot *self)
   for (guint c = 0; c < curves->len; c++)
     n += ds_metric_series_get_n_points (g_array_index (curves, Curve, c).series);
   return n;
+}
+
+/* A short chart, for a value that is set rather than measured (the
+ * learning rate): it needs no more height than its ticks. */
+void
+ds_plot_set_compact (DsPlot   *self,
+                     gboolean  compact)
+{
+  g_return_if_fail (DS_IS_PLOT (self));
+  if (self->compact == !!compact)
+    return;
+  self->compact = !!compact;
+  gtk_widget_queue_resize (GTK_WIDGET (self));
+}
+
+guint
+ds_plot_get_n_labels (DsPlot *self)
+{
+  return self->label_rects->len;
+}
+
+const LabelRect *
+ds_plot_get_label (DsPlot *self,
+                   guint   i)
+{
+  g_return_val_if_fail (i < self->label_rects->len, NULL);
+  return &g_array_index (self->label_rects, LabelRect, i);
 }

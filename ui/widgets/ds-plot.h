@@ -43,6 +43,8 @@ void        ds_plot_set_log_scale  (DsPlot     *self,
 /* Horizontal reference lines in the metric's units (a naive forecast's
  * error, say), dashed and labelled at their right end; the y range takes
  * them in. n 0 removes them. */
+void        ds_plot_set_compact    (DsPlot             *self,
+                                    gboolean            compact);
 void        ds_plot_set_references (DsPlot             *self,
                                     guint               n,
                                     const double       *values,

@@ -310,12 +310,16 @@ rebuild_plots (DsTrainView *self)
       GtkWidget *card = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
       GtkWidget *plot = ds_plot_new ();
       g_autofree char *title = _ds_train_view_metric_title (keys->pdata[i]);
+      /* The learning rate is a setting, mostly a flat line: a short
+       * chart; the measured curves take the height. */
+      gboolean lr = g_str_equal (keys->pdata[i], "lr");
 
       ds_plot_set_metric (DS_PLOT (plot), keys->pdata[i]);
       ds_plot_set_title (DS_PLOT (plot), title);
       ds_plot_set_runs (DS_PLOT (plot), runs_model (self));
       apply_plot_options (self, DS_PLOT (plot));
-      gtk_widget_set_vexpand (plot, TRUE);
+      ds_plot_set_compact (DS_PLOT (plot), lr);
+      gtk_widget_set_vexpand (plot, !lr);
       gtk_widget_set_margin_start (plot, 10);
       gtk_widget_set_margin_end (plot, 10);
       gtk_widget_set_margin_top (plot, 8);
@@ -323,7 +327,7 @@ rebuild_plots (DsTrainView *self)
       gtk_widget_add_css_class (card, "card");
       gtk_box_append (GTK_BOX (card), plot);
       gtk_widget_set_hexpand (card, TRUE);
-      gtk_widget_set_vexpand (card, TRUE);
+      gtk_widget_set_vexpand (card, !lr);
       /* An odd last chart takes the whole row rather than leave a hole. */
       gtk_grid_attach (self->plot_grid, card, (int) (i % 2), (int) (i / 2),
                        i + 1 == keys->len && i % 2 == 0 ? 2 : 1, 1);
