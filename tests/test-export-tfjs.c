@@ -31,7 +31,7 @@ tfjs_round (NnModel *m, guint64 seed)
   return d;
 }
 
-/* Every sample: none is refused. */
+/* Every sample but the three GAN models with leaky_relu exports and runs. */
 static void
 test_samples (void)
 {
@@ -47,6 +47,23 @@ test_samples (void)
       g_autoptr (GError) error = NULL;
       g_autoptr (NnModel) m = nn_model_load (test_sample (name), &error);
       g_assert_no_error (error);
+      if (g_str_has_prefix (name, "fashion_dcgan_") || g_str_equal (name, "gan_ring_discriminator.json"))
+        {
+          /* The DCGAN pair and the ring's discriminator use the
+           * leaky_relu activation, which TensorFlow.js lacks (it has a
+           * LeakyReLU layer): refused by name, no file made. The only
+           * samples refused. */
+          g_autofree char *tmp = g_dir_make_tmp ("export-tfjs-XXXXXX", NULL);
+          g_assert_true (nn_model_init_weights (m, 7, NULL));
+          g_assert_false (nn_export_tfjs (m, tmp, &error));
+          g_assert_nonnull (error);
+          g_assert_nonnull (strstr (error->message, "leaky_relu"));
+          g_autofree char *json = g_build_filename (tmp, "model.json", NULL);
+          g_assert_false (g_file_test (json, G_FILE_TEST_EXISTS));
+          test_remove_tree (tmp);
+          g_test_message ("%s: refused: %s", name, error->message);
+          continue;
+        }
       double diff = tfjs_round (m, 7);
       g_test_message ("%s: largest relative difference %.3g", name, diff);
       g_assert_cmpfloat (diff, <=, TOLERANCE);

@@ -393,7 +393,8 @@ test_course (void)
     "spirals_mlp", "fashion_mlp", "fashion_binary", "regression_kfold", "two_inputs_two_outputs",
     "fashion_convnet", "fashion_convnet_bn", "fashion_small", "fashion_small_augmented",
     "transfer_base", "transfer_head", "fashion_vae_dense", "fashion_vae_conv",
-    "fortunes_char_lstm",
+    "fortunes_char_lstm", "gan_ring_generator", "gan_ring_discriminator",
+    "fashion_dcgan_generator", "fashion_dcgan_discriminator",
     "fortunes_bow", "fortunes_lstm", "fortunes_conv1d",
     "seattle_gru", "seattle_gru_stacked", "seattle_gru_bidirectional", "seattle_conv_gru",
   };
@@ -433,8 +434,10 @@ test_course (void)
       /* Convnets show their convolutions in the group's colour; the
        * dense networks have none, and transfer learning keeps its
        * convolutions inside a Model layer, in that group's colour; of
+       * the generative models, the conv VAE and the DCGAN pair (16, 17); of
        * text and sequences, the Conv1D classifier and the last forecaster. */
-      g_assert_true (has_colour (surface, &conv) == ((i >= 5 && i < 9) || i == 12 || i == 16 || i == 20));
+      g_assert_true (has_colour (surface, &conv)
+                     == ((i >= 5 && i < 9) || i == 12 || i == 16 || i == 17 || i == 20 || i == 24));
       /* The VAEs keep their decoder in a Model layer. */
       if (i >= 9 && i <= 12)
         g_assert_true (has_colour (surface, &nested));

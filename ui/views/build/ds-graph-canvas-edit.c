@@ -479,6 +479,17 @@ pick_slot (NnModel  *m,
   return slot;
 }
 
+/* A recurrent layer, whose inputs after the sequence are initial states
+ * (an Add's or a Concatenate's second input is not). */
+static gboolean
+takes_initial_states (NnModel *m,
+                      int      dst)
+{
+  const NnLayerType *t = nn_model_layer_get_type (m, dst);
+
+  return t && nn_layer_type_get_group (t) == NN_GROUP_SEQUENCE && nn_layer_type_get_max_inputs (t) > 1;
+}
+
 /* An initial state goes after the sequence and the states before it. */
 static gboolean
 check_state_slot (NnModel  *m,
@@ -489,7 +500,7 @@ check_state_slot (NnModel  *m,
   int n_in = nn_model_layer_get_n_calls (m, dst) > 0 ? nn_model_call_get_n_inputs (m, dst, 0) : 0;
   const char *name = nn_model_layer_get_state_name (m, dst, slot - 1);
 
-  if (slot < 1)
+  if (slot < 1 || !takes_initial_states (m, dst))
     return TRUE;
   if (name == NULL)
     g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH, "%s takes no initial state %d",
@@ -605,7 +616,8 @@ ds_graph_canvas_connect_port (DsGraphCanvas  *self,
     slot = pick_slot (m, out, dst, error);
   if (slot < 0 || !check_state_slot (m, dst, slot, error)
       || !nn_model_connect (m, (NnRef) { src, 0, out }, dst, slot, error)
-      || ((out >= 1 || slot >= 1) && !check_state_shapes (m, dst, had_error, error)))
+      || ((out >= 1 || (slot >= 1 && takes_initial_states (m, dst)))
+          && !check_state_shapes (m, dst, had_error, error)))
     {
       ds_document_revert (self->document);
       return FALSE;
