@@ -96,12 +96,23 @@ test_threads_from_env (void)
 
 /* The op types whose backward pass a gradient check of this program went
  * through (indexed by NnOpType). */
+#ifdef TEST_GRAD_CHECKED_SHARED
+/* A program of several files keeps one table, defined in one of them. */
+extern gboolean test_grad_checked_table[NN_N_OPS];
+
+static inline gboolean *
+test_grad_checked (void)
+{
+  return test_grad_checked_table;
+}
+#else
 static inline gboolean *
 test_grad_checked (void)
 {
   static gboolean checked[NN_N_OPS];
   return checked;
 }
+#endif
 
 /* nn_graph_check_grad, recording the op of every node between wrt and loss
  * that depends on wrt: the backward passes the check compared. */
