@@ -11,6 +11,7 @@
 #include "ds-export.h"
 #include "ds-generate-view.h"
 #include "ds-training-run.h"
+#include "ds-view-follow.h"
 
 G_BEGIN_DECLS
 
@@ -75,11 +76,7 @@ struct _DsGenerateView
   char           *model_text;
   guint           generation;
   DsDataset      *dataset;
-  DsTrainingRun  *run;
-  GCancellable   *ensure_cancellable;
-  guint           follow_id;
-  gint64          last_follow;
-  gboolean        stale;
+  DsViewFollow    follow;           /* which model, and when to look again */
   GtkFileChooserNative *chooser;
 
   NnTensor       *start;             /* (1, H, W, C), the dream's start */

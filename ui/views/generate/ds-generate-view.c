@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* DsGenerateView: the GObject, its layout, and which model it uses: the
- * document's current run (a live run's latest snapshot, an ended run's
- * result), else the document's model when it has weights, else a reason in
- * words. The following rule is the Inspect view's (ds-inspect-view.c
- * pick_model), repeated here because views do not share headers. */
+/* DsGenerateView: the GObject, its layout, and which model it uses
+ * (DsViewFollow's rule, the Inspect view's too: the current run, else the
+ * document's model with weights, else a reason in words). */
 #define G_LOG_DOMAIN "deepscope"
 
 #include <math.h>
@@ -131,138 +129,6 @@ _ds_generate_test_label (NnDataset *ds,
 
 /* ---- which model ---------------------------------------------------------- */
 
-static void follow (DsGenerateView *self);
-
-static gboolean
-follow_timeout_cb (gpointer data)
-{
-  DsGenerateView *self = data;
-
-  self->follow_id = 0;
-  follow (self);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-snapshot_cb (DsGenerateView *self)
-{
-  gint64 wait = self->last_follow + DS_GENERATE_FOLLOW_SECONDS * G_USEC_PER_SEC
-                - g_get_monotonic_time ();
-
-  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
-    {
-      self->stale = TRUE;
-      return;
-    }
-  if (self->follow_id)
-    return;
-  if (wait <= 0)
-    follow (self);
-  else
-    self->follow_id = g_timeout_add ((guint) (wait / 1000) + 1, follow_timeout_cb, self);
-}
-
-static void
-watch_run (DsGenerateView *self,
-           DsTrainingRun  *run)
-{
-  if (self->run == run)
-    return;
-  if (self->run)
-    g_signal_handlers_disconnect_by_data (self->run, self);
-  g_set_object (&self->run, run);
-  if (run)
-    {
-      g_signal_connect_swapped (run, "snapshot", G_CALLBACK (snapshot_cb), self);
-      g_signal_connect_swapped (run, "ended", G_CALLBACK (follow), self);
-    }
-}
-
-static const char *no_model_text =
-  "The model has not been trained yet: train it in the Train view, or open a model file "
-  "with weights";
-
-static NnModel *
-pick_model (DsGenerateView *self,
-            char          **text)
-{
-  DsDocument *doc = ds_view_get_document (DS_VIEW (self));
-  DsTrainingRun *run = doc ? ds_document_get_current_run (doc) : NULL;
-  NnModel *model = doc ? ds_document_get_model (doc) : NULL;
-
-  watch_run (self, run);
-  if (run && ds_training_run_is_live (run))
-    {
-      if (ds_training_run_get_snapshot (run))
-        {
-          *text = g_strdup_printf ("%s, epoch %d (live)", ds_training_run_get_name (run),
-                                   MAX (1, ds_training_run_get_epoch (run)));
-          return ds_training_run_get_snapshot (run);
-        }
-      *text = g_strdup_printf ("%s has started: its first weights arrive after its first "
-                               "batch", ds_training_run_get_name (run));
-      return NULL;
-    }
-  if (run && ds_training_run_get_result (run))
-    {
-      int epochs = ds_training_run_get_epochs_done (run);
-
-      *text = g_strdup_printf ("%s, after %d epoch%s", ds_training_run_get_name (run), epochs,
-                               epochs == 1 ? "" : "s");
-      return ds_training_run_get_result (run);
-    }
-  if (model && nn_model_get_n_layers (model) > 0 && nn_model_has_weights (model))
-    {
-      *text = g_strdup ("The model as opened, with its saved weights");
-      return model;
-    }
-  *text = g_strdup (model && nn_model_get_n_layers (model) == 0
-                    ? "There is no model yet: open a sample or a model file, or build one "
-                      "in the Build view, then train it"
-                    : no_model_text);
-  return NULL;
-}
-
-static DsDataset *
-pick_dataset (DsGenerateView *self)
-{
-  DsDocument *doc = ds_view_get_document (DS_VIEW (self));
-  DsTrainingRun *run = doc ? ds_document_get_current_run (doc) : NULL;
-
-  if (run && ds_training_run_get_dataset (run))
-    return ds_training_run_get_dataset (run);
-  return doc ? ds_dataset_store_get_dataset (ds_document_get_dataset_store (doc)) : NULL;
-}
-
-static void
-ensure_done_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      data)
-{
-  g_autoptr(DsDataset) ds = NULL;
-  g_autoptr(GError) error = NULL;
-
-  ds = ds_dataset_store_ensure_finish (DS_DATASET_STORE (source), result, &error);
-  if (ds == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  follow (data);
-}
-
-static void
-ensure_dataset (DsGenerateView *self,
-                NnModel        *model)
-{
-  DsDocument *doc = ds_view_get_document (DS_VIEW (self));
-  DsDatasetStore *store = doc ? ds_document_get_dataset_store (doc) : NULL;
-  const char *spec = model ? nn_model_get_dataset (model) : NULL;
-
-  if (store == NULL || spec == NULL || *spec == '\0' || ds_dataset_store_get_loading (store)
-      || ds_dataset_store_get_spec (store) != NULL || self->ensure_cancellable)
-    return;
-  self->ensure_cancellable = g_cancellable_new ();
-  ds_dataset_store_ensure_async (store, spec, self->ensure_cancellable, ensure_done_cb, self);
-}
-
 /* The page a model is made for: the Text page for a character model (its
  * vocabulary, or before training its dataset, reads characters), the
  * Latent page for a VAE, else DeepDream. */
@@ -289,24 +155,17 @@ follow (DsGenerateView *self)
   NnModel *model;
   DsDataset *dataset;
 
-  g_clear_handle_id (&self->follow_id, g_source_remove);
-  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
-    {
-      self->stale = TRUE;
-      return;
-    }
-  self->stale = FALSE;
-  model = pick_model (self, &text);
-  dataset = pick_dataset (self);
-  if (dataset == NULL)
-    ensure_dataset (self, model);
+  if (!ds_view_follow_begin (&self->follow))
+    return;
+  model = ds_view_follow_pick_model (&self->follow, &text);
+  dataset = ds_view_follow_pick_dataset (&self->follow, model);
   if (dataset != self->dataset)
     {
       g_clear_pointer (&self->dataset, ds_dataset_unref);
       if (dataset)
         self->dataset = ds_dataset_ref (dataset);
     }
-  self->last_follow = g_get_monotonic_time ();
+  ds_view_follow_done (&self->follow);
 
   g_clear_pointer (&self->model, nn_model_free);
   if (model)
@@ -320,7 +179,7 @@ follow (DsGenerateView *self)
   if (self->model == NULL
       && g_strcmp0 (gtk_stack_get_visible_child_name (self->pages), "gan") != 0)
     {
-      adw_status_page_set_description (self->empty_page, text ? text : no_model_text);
+      adw_status_page_set_description (self->empty_page, text ? text : ds_view_follow_untrained_text);
       gtk_stack_set_visible_child_name (self->main_stack, "empty");
     }
   else
@@ -347,7 +206,7 @@ document_changed_cb (DsGenerateView *self,
 {
   if (what == DS_CHANGE_POSITIONS)
     return;
-  if (self->run == NULL)
+  if (self->follow.run == NULL)
     follow (self);
 }
 
@@ -358,12 +217,7 @@ ds_generate_view_document_changed (DsView     *view,
   DsGenerateView *self = DS_GENERATE_VIEW (view);
   DsDocument *doc = ds_view_get_document (view);
 
-  watch_run (self, NULL);
-  if (self->ensure_cancellable)
-    {
-      g_cancellable_cancel (self->ensure_cancellable);
-      g_clear_object (&self->ensure_cancellable);
-    }
+  ds_view_follow_reset (&self->follow);
   if (doc)
     {
       g_signal_connect_swapped (doc, "changed", G_CALLBACK (document_changed_cb), self);
@@ -377,7 +231,7 @@ ds_generate_view_document_changed (DsView     *view,
 static void
 map_cb (DsGenerateView *self)
 {
-  if (self->stale || self->generation == 0)
+  if (self->follow.stale || self->generation == 0)
     follow (self);
 }
 
@@ -453,11 +307,7 @@ ds_generate_view_dispose (GObject *object)
   DsGenerateView *self = DS_GENERATE_VIEW (object);
 
   ds_view_set_document (DS_VIEW (self), NULL);
-  watch_run (self, NULL);
-  g_clear_handle_id (&self->follow_id, g_source_remove);
-  if (self->ensure_cancellable)
-    g_cancellable_cancel (self->ensure_cancellable);
-  g_clear_object (&self->ensure_cancellable);
+  ds_view_follow_reset (&self->follow);
   _ds_generate_dream_dispose (self);
   _ds_generate_projector_dispose (self);
   _ds_generate_latent_dispose (self);
@@ -511,6 +361,8 @@ ds_generate_view_init (DsGenerateView *self)
   self->layer_spins = g_ptr_array_new ();
   self->layer_paths = g_ptr_array_new_with_free_func (g_free);
   self->hover = -1;
+  ds_view_follow_init (&self->follow, GTK_WIDGET (self), DS_GENERATE_FOLLOW_SECONDS,
+                       (DsViewFollowFunc) follow);
   self->pitch = 0.35;
   self->yaw = 0.6;
   build (self);

@@ -14,6 +14,7 @@
 #include "ds-inspect-picture.h"
 #include "ds-inspect-subject.h"
 #include "ds-inspect-view.h"
+#include "ds-view-follow.h"
 
 /* What the model takes, and so how its input is shown. */
 typedef enum
@@ -76,14 +77,10 @@ struct _DsInspectView
 
   /* Owned */
   DsInspectSubject     *subject;
-  DsTrainingRun        *run;              /* the run followed, or NULL */
-  guint                 follow_id;        /* a pending follow of the live run */
-  gint64                last_follow;      /* when the model last changed (µs) */
+  DsViewFollow          follow;           /* which model, and when to look again */
   gint64                last_refilter;    /* when predictions last refiltered the browser (µs) */
-  gboolean              stale;            /* something changed while unmapped */
   gssize                pending_sample;   /* a test sample asked for (::inspect-sample), or -1 */
   GCancellable         *cancellable;      /* every job; cancelled at dispose */
-  GCancellable         *ensure_cancellable;
   GtkFileChooserNative *chooser;
   char                 *canvas_reason;    /* why drawing is off, or NULL */
   int                   in_shape[3];      /* the model's input (H, W, C), or 0s */

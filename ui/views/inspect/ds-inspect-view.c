@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* DsInspectView: the GObject, its layout, and which model it inspects:
- * the document's current run (a live run's latest snapshot, refreshed
- * every few seconds; an ended run's result), else the document's model
- * when it has weights, else a reason in words. */
+/* DsInspectView: the GObject, its layout, and which model it inspects
+ * (DsViewFollow's rule: the current run, else the document's model with
+ * weights, else a reason in words). */
 #define G_LOG_DOMAIN "deepscope"
 
 #include "ds-file-chooser.h"
@@ -23,144 +22,6 @@ _ds_inspect_view_toast (DsInspectView *self,
 
 /* ---- which model ---------------------------------------------------------- */
 
-static void follow (DsInspectView *self);
-
-static gboolean
-follow_timeout_cb (gpointer data)
-{
-  DsInspectView *self = data;
-
-  self->follow_id = 0;
-  follow (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* A live run's new snapshot: taken at most every DS_INSPECT_FOLLOW_SECONDS,
- * so the pages' recomputations never crowd the trainer. */
-static void
-snapshot_cb (DsInspectView *self)
-{
-  gint64 wait = self->last_follow + DS_INSPECT_FOLLOW_SECONDS * G_USEC_PER_SEC
-                - g_get_monotonic_time ();
-
-  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
-    {
-      self->stale = TRUE;
-      return;
-    }
-  if (self->follow_id)
-    return;
-  if (wait <= 0)
-    follow (self);
-  else
-    self->follow_id = g_timeout_add ((guint) (wait / 1000) + 1, follow_timeout_cb, self);
-}
-
-static void
-watch_run (DsInspectView *self,
-           DsTrainingRun *run)
-{
-  if (self->run == run)
-    return;
-  if (self->run)
-    g_signal_handlers_disconnect_by_data (self->run, self);
-  g_set_object (&self->run, run);
-  if (run)
-    {
-      g_signal_connect_swapped (run, "snapshot", G_CALLBACK (snapshot_cb), self);
-      g_signal_connect_swapped (run, "ended", G_CALLBACK (follow), self);
-    }
-}
-
-static const char *no_model_text =
-  "The model has not been trained yet: train it in the Train view, or open a model file "
-  "with weights";
-
-/* The model to inspect now and the words for where it comes from. */
-static NnModel *
-pick_model (DsInspectView *self,
-            char         **text)
-{
-  DsDocument *doc = ds_view_get_document (DS_VIEW (self));
-  DsTrainingRun *run = doc ? ds_document_get_current_run (doc) : NULL;
-  NnModel *model = doc ? ds_document_get_model (doc) : NULL;
-
-  /* Watched before it starts too: its first snapshot makes it live here. */
-  watch_run (self, run);
-  if (run && ds_training_run_is_live (run))
-    {
-      if (ds_training_run_get_snapshot (run))
-        {
-          *text = g_strdup_printf ("%s, epoch %d (live)", ds_training_run_get_name (run),
-                                   MAX (1, ds_training_run_get_epoch (run)));
-          return ds_training_run_get_snapshot (run);
-        }
-      *text = g_strdup_printf ("%s has started: its first weights arrive after its first "
-                               "batch", ds_training_run_get_name (run));
-      return NULL;
-    }
-  if (run && ds_training_run_get_result (run))
-    {
-      int epochs = ds_training_run_get_epochs_done (run);
-
-      *text = g_strdup_printf ("%s, after %d epoch%s", ds_training_run_get_name (run), epochs,
-                               epochs == 1 ? "" : "s");
-      return ds_training_run_get_result (run);
-    }
-  if (model && nn_model_get_n_layers (model) > 0 && nn_model_has_weights (model))
-    {
-      *text = g_strdup ("The model as opened, with its saved weights");
-      return model;
-    }
-  *text = g_strdup (model && nn_model_get_n_layers (model) == 0
-                    ? "There is no model yet: open a sample or a model file, or build one "
-                      "in the Build view, then train it"
-                    : no_model_text);
-  return NULL;
-}
-
-/* The dataset the pages use: the run's, else the one the Data view shows. */
-static DsDataset *
-pick_dataset (DsInspectView *self)
-{
-  DsDocument *doc = ds_view_get_document (DS_VIEW (self));
-  DsTrainingRun *run = doc ? ds_document_get_current_run (doc) : NULL;
-
-  if (run && ds_training_run_get_dataset (run))
-    return ds_training_run_get_dataset (run);
-  return doc ? ds_dataset_store_get_dataset (ds_document_get_dataset_store (doc)) : NULL;
-}
-
-static void
-ensure_done_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      data)
-{
-  g_autoptr(DsDataset) ds = NULL;
-  g_autoptr(GError) error = NULL;
-
-  ds = ds_dataset_store_ensure_finish (DS_DATASET_STORE (source), result, &error);
-  if (ds == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  ds_inspect_view_refresh (data);
-}
-
-/* A model that names its dataset gets it loaded, once the view is shown. */
-static void
-ensure_dataset (DsInspectView *self,
-                NnModel       *model)
-{
-  DsDocument *doc = ds_view_get_document (DS_VIEW (self));
-  DsDatasetStore *store = doc ? ds_document_get_dataset_store (doc) : NULL;
-  const char *spec = model ? nn_model_get_dataset (model) : NULL;
-
-  if (store == NULL || spec == NULL || *spec == '\0' || ds_dataset_store_get_loading (store)
-      || ds_dataset_store_get_spec (store) != NULL || self->ensure_cancellable)
-    return;
-  self->ensure_cancellable = g_cancellable_new ();
-  ds_dataset_store_ensure_async (store, spec, self->ensure_cancellable, ensure_done_cb, self);
-}
-
 static void
 follow (DsInspectView *self)
 {
@@ -168,20 +29,13 @@ follow (DsInspectView *self)
   NnModel *model;
   DsDataset *dataset;
 
-  g_clear_handle_id (&self->follow_id, g_source_remove);
-  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
-    {
-      self->stale = TRUE;
-      return;
-    }
-  self->stale = FALSE;
-  model = pick_model (self, &text);
-  dataset = pick_dataset (self);
-  if (dataset == NULL)
-    ensure_dataset (self, model);
+  if (!ds_view_follow_begin (&self->follow))
+    return;
+  model = ds_view_follow_pick_model (&self->follow, &text);
+  dataset = ds_view_follow_pick_dataset (&self->follow, model);
   if (dataset != ds_inspect_subject_get_dataset (self->subject))
     ds_inspect_subject_set_dataset (self->subject, dataset);
-  self->last_follow = g_get_monotonic_time ();
+  ds_view_follow_done (&self->follow);
   ds_inspect_subject_set_model (self->subject, model, text);
   /* A sample another view asked for, once its dataset is here. */
   if (self->pending_sample >= 0 && dataset != NULL
@@ -213,7 +67,7 @@ document_changed_cb (DsInspectView *self,
   /* Moving boxes on the canvas changes nothing here. */
   if (what == DS_CHANGE_POSITIONS)
     return;
-  if (self->run == NULL)
+  if (self->follow.run == NULL)
     follow (self);
 }
 
@@ -224,12 +78,7 @@ ds_inspect_view_document_changed (DsView     *view,
   DsInspectView *self = DS_INSPECT_VIEW (view);
   DsDocument *doc = ds_view_get_document (view);
 
-  watch_run (self, NULL);
-  if (self->ensure_cancellable)
-    {
-      g_cancellable_cancel (self->ensure_cancellable);
-      g_clear_object (&self->ensure_cancellable);
-    }
+  ds_view_follow_reset (&self->follow);
   if (doc)
     {
       g_signal_connect_swapped (doc, "changed", G_CALLBACK (document_changed_cb), self);
@@ -281,7 +130,7 @@ subject_model_changed_cb (DsInspectView *self)
   update_header (self);
   if (model == NULL)
     {
-      adw_status_page_set_description (self->empty_page, text ? text : no_model_text);
+      adw_status_page_set_description (self->empty_page, text ? text : ds_view_follow_untrained_text);
       gtk_stack_set_visible_child_name (self->main_stack, "empty");
     }
   else
@@ -294,7 +143,7 @@ static void
 map_cb (DsInspectView *self)
 {
   /* What happened while hidden is caught up with now. */
-  if (self->stale || self->pending_sample >= 0
+  if (self->follow.stale || self->pending_sample >= 0
       || ds_inspect_subject_get_generation (self->subject) == 0)
     follow (self);
 }
@@ -391,12 +240,8 @@ ds_inspect_view_dispose (GObject *object)
 
   /* Stop listening before the widgets go. */
   ds_view_set_document (DS_VIEW (self), NULL);
-  watch_run (self, NULL);
-  g_clear_handle_id (&self->follow_id, g_source_remove);
+  ds_view_follow_reset (&self->follow);
   g_cancellable_cancel (self->cancellable);
-  if (self->ensure_cancellable)
-    g_cancellable_cancel (self->ensure_cancellable);
-  g_clear_object (&self->ensure_cancellable);
   ds_file_chooser_clear (&self->chooser);
   if (self->subject)
     g_signal_handlers_disconnect_by_data (self->subject, self);
@@ -442,6 +287,8 @@ ds_inspect_view_init (DsInspectView *self)
   self->cancellable = g_cancellable_new ();
   self->shown = g_array_new (FALSE, FALSE, sizeof (guint32));
   self->pending_sample = -1;
+  ds_view_follow_init (&self->follow, GTK_WIDGET (self), DS_INSPECT_FOLLOW_SECONDS,
+                       (DsViewFollowFunc) follow);
   build (self);
   g_signal_connect_swapped (self->subject, "model-changed",
                             G_CALLBACK (subject_model_changed_cb), self);
