@@ -33,21 +33,6 @@ typedef struct
 
 static NnModel *trained;   /* fashion_vae_conv after one epoch, made once */
 
-static NnModel *
-load_sample (const char *name)
-{
-  const char *dir = g_getenv ("DEEPSCOPE_SAMPLES");
-  g_autofree char *path = NULL;
-  g_autoptr(GError) error = NULL;
-  NnModel *m;
-
-  g_assert_nonnull (dir);
-  path = g_build_filename (dir, name, NULL);
-  m = nn_model_load (path, &error);
-  g_assert_no_error (error);
-  return m;
-}
-
 static void
 ui_setup (Ui            *ui,
           gconstpointer  data)
@@ -75,22 +60,12 @@ screenshot (Ui         *ui,
   ui_screenshot (ui->window, "generate", name);
 }
 
-static gboolean
-run_ended (gpointer data)
-{
-  return !ds_training_run_is_live (data);
-}
-
 /* fashion_vae_conv trained for one epoch on SPEC through a training run. */
 static NnModel *
 train_once (void)
 {
-  g_autoptr(NnModel) model = load_sample ("fashion_vae_conv.json");
+  g_autoptr(NnModel) model = ui_load_sample ("fashion_vae_conv.json");
   g_autoptr(GError) error = NULL;
-  g_autoptr(DsDataset) ds = NULL;
-  g_autoptr(DsTrainingRun) run = NULL;
-  NnDataset *raw;
-  NnFitConfig cfg;
 
   if (trained)
     return nn_model_copy (trained);
@@ -104,23 +79,7 @@ train_once (void)
       nn_model_set_dataset (trained, SPEC);
       return nn_model_copy (trained);
     }
-  raw = nn_dataset_open (SPEC, NULL, &error);
-  g_assert_no_error (error);
-  ds = ds_dataset_new_take (raw);
-  nn_model_set_dataset (model, SPEC);
-  nn_fit_config_init (&cfg);
-  cfg.epochs = 1;
-  cfg.batch_size = 32;
-  cfg.validation_split = 0;
-  cfg.seed = 1;
-  run = ds_training_run_new ("Run 1", model, ds, &cfg, FALSE);
-  g_assert_true (ds_training_run_start (run, &error));
-  g_assert_no_error (error);
-  g_assert_true (ui_wait_for (run_ended, run, 300000));
-  g_assert_nonnull (ds_training_run_get_result (run));
-  trained = nn_model_copy (ds_training_run_get_result (run));
-  nn_model_set_dataset (trained, SPEC);
-  nn_fit_config_clear (&cfg);
+  trained = ui_train_model (model, SPEC, 1, 300000);
   return nn_model_copy (trained);
 }
 
@@ -298,7 +257,7 @@ static void
 test_not_vae (Ui            *ui,
               gconstpointer  data)
 {
-  NnModel *m = load_sample ("fashion_mlp.json");
+  NnModel *m = ui_load_sample ("fashion_mlp.json");
   g_autoptr(GError) error = NULL;
   const char *why;
 

@@ -27,21 +27,12 @@
 static NnModel   *trained;
 static DsDataset *dataset;
 
-static char *
-sample_path (const char *name)
-{
-  const char *dir = g_getenv ("DEEPSCOPE_SAMPLES");
-
-  g_assert_nonnull (dir);
-  return g_build_filename (dir, name, NULL);
-}
-
 /* A sample trained for one epoch on 500 images. */
 static NnModel *
 train_sample (const char *name,
               NnDataset  *ds)
 {
-  g_autofree char *path = sample_path (name);
+  g_autofree char *path = ui_sample_path (name);
   g_autoptr(NnModel) m = NULL;
   g_autoptr(NnTrainer) t = NULL;
   g_autoptr(GError) error = NULL;

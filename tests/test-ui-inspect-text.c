@@ -56,12 +56,6 @@ have_fortunes (void)
   return g_file_test ("/usr/share/games/fortunes/science", G_FILE_TEST_EXISTS);
 }
 
-static gboolean
-run_ended (gpointer data)
-{
-  return !ds_training_run_is_live (data);
-}
-
 /* m trained for a few epochs on its dataset, as the Train view does: for
  * the screenshots, whose predictions should mean something. */
 static NnModel *
@@ -81,7 +75,7 @@ trained (NnModel *m)
   run = ds_training_run_new ("Run 1", m, ds, &cfg, FALSE);
   g_assert_true (ds_training_run_start (run, &error));
   g_assert_no_error (error);
-  g_assert_true (ui_wait_for (run_ended, run, 240000));
+  g_assert_true (ui_wait_for (ui_run_ended, run, 240000));
   result = nn_model_copy (ds_training_run_get_result (run));
   nn_model_set_dataset (result, nn_model_get_dataset (m));
   nn_fit_config_clear (&cfg);

@@ -32,26 +32,6 @@ typedef struct
 
 static NnModel *trained;   /* fashion_small after one epoch, made once */
 
-static char *
-sample_path (const char *name)
-{
-  const char *dir = g_getenv ("DEEPSCOPE_SAMPLES");
-
-  g_assert_nonnull (dir);
-  return g_build_filename (dir, name, NULL);
-}
-
-static NnModel *
-load_sample (const char *name)
-{
-  g_autofree char *path = sample_path (name);
-  g_autoptr(GError) error = NULL;
-  NnModel *m = nn_model_load (path, &error);
-
-  g_assert_no_error (error);
-  return m;
-}
-
 static void
 ui_setup (Ui            *ui,
           gconstpointer  data)
@@ -79,43 +59,16 @@ screenshot (Ui         *ui,
   ui_screenshot (ui->window, "inspect", name);
 }
 
-static gboolean
-run_ended (gpointer data)
-{
-  return !ds_training_run_is_live (data);
-}
-
 /* fashion_small trained for one epoch on SPEC, through a training run as
  * the Train view starts it. */
 static NnModel *
 train_once (void)
 {
-  g_autoptr(NnModel) model = load_sample ("fashion_small.json");
-  g_autoptr(GError) error = NULL;
-  g_autoptr(DsDataset) ds = NULL;
-  g_autoptr(DsTrainingRun) run = NULL;
-  NnDataset *raw;
-  NnFitConfig cfg;
+  g_autoptr(NnModel) model = ui_load_sample ("fashion_small.json");
 
   if (trained)
     return nn_model_copy (trained);
-  raw = nn_dataset_open (SPEC, NULL, &error);
-  g_assert_no_error (error);
-  ds = ds_dataset_new_take (raw);
-  nn_model_set_dataset (model, SPEC);
-  nn_fit_config_init (&cfg);
-  cfg.epochs = 1;
-  cfg.batch_size = 32;
-  cfg.validation_split = 0;
-  cfg.seed = 1;
-  run = ds_training_run_new ("Run 1", model, ds, &cfg, FALSE);
-  g_assert_true (ds_training_run_start (run, &error));
-  g_assert_no_error (error);
-  g_assert_true (ui_wait_for (run_ended, run, 120000));
-  g_assert_nonnull (ds_training_run_get_result (run));
-  trained = nn_model_copy (ds_training_run_get_result (run));
-  nn_model_set_dataset (trained, SPEC);
-  nn_fit_config_clear (&cfg);
+  trained = ui_train_model (model, SPEC, 1, 120000);
   return nn_model_copy (trained);
 }
 
@@ -411,7 +364,7 @@ static void
 test_no_weights (Ui            *ui,
                  gconstpointer  data)
 {
-  g_autofree char *path = sample_path ("fashion_small.json");
+  g_autofree char *path = ui_sample_path ("fashion_small.json");
   g_autoptr(GFile) file = g_file_new_for_path (path);
   DsInspectSubject *subject = ds_inspect_view_get_subject (ui->view);
 
@@ -432,7 +385,7 @@ static void
 test_not_drawable (Ui            *ui,
                    gconstpointer  data)
 {
-  g_autoptr(NnModel) model = load_sample ("spirals_mlp.json");
+  g_autoptr(NnModel) model = ui_load_sample ("spirals_mlp.json");
   g_autoptr(GError) error = NULL;
   DsInspectSubject *subject = ds_inspect_view_get_subject (ui->view);
   int shape[2] = { 1, 2 };
@@ -533,7 +486,7 @@ test_live (Ui            *ui,
   g_assert_cmpint (ds_inspect_bars_get_n (ds_inspect_view_get_bars (ui->view)), ==, 10);
   screenshot (ui, "live");
   ds_training_run_stop (run);
-  g_assert_true (ui_wait_for (run_ended, run, 10000));
+  g_assert_true (ui_wait_for (ui_run_ended, run, 10000));
   ui_spin (300);
   g_assert_null (strstr (ds_inspect_subject_get_model_text (a.subject), "(live)"));
   nn_fit_config_clear (&cfg);

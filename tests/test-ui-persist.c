@@ -153,12 +153,6 @@ build_mlp (DsDocument *doc)
   ds_document_commit (doc, DS_CHANGE_PARAMS, "Change Loss", NULL);
 }
 
-static gboolean
-run_ended (gpointer data)
-{
-  return !ds_training_run_is_live (data);
-}
-
 /* Trains the document's model for `epochs` from the Train view's form and
  * Start action; returns the run (borrowed). */
 static DsTrainingRun *
@@ -176,7 +170,7 @@ train (Ui  *ui,
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (ui->train), "train.start", NULL));
   run = ds_train_view_get_current_run (ui->train);
   g_assert_nonnull (run);
-  g_assert_true (ui_wait_for (run_ended, run, 20000));
+  g_assert_true (ui_wait_for (ui_run_ended, run, 20000));
   ui_spin (100);
   g_assert_cmpint (ds_training_run_get_state (run), ==, DS_RUN_FINISHED);
   g_assert_cmpint (ds_training_run_get_epochs_done (run), ==, epochs);

@@ -73,36 +73,6 @@ ui_teardown (Ui            *ui,
   ui_stop_run_and_close (ui->window);
 }
 
-static gboolean clicked_flag;
-
-static void
-clicked_cb (GtkButton *button,
-            gpointer   data)
-{
-  clicked_flag = TRUE;
-}
-
-static gboolean
-flag_set (gpointer data)
-{
-  return *(gboolean *) data;
-}
-
-/* A real press: activate animates and emits ::clicked as a click does. */
-static void
-press (GtkWidget *button)
-{
-  gulong id;
-
-  g_assert_nonnull (button);
-  g_assert_true (gtk_widget_is_sensitive (button));
-  id = g_signal_connect (button, "clicked", G_CALLBACK (clicked_cb), NULL);
-  clicked_flag = FALSE;
-  gtk_widget_activate (button);
-  g_assert_true (ui_wait_for (flag_set, &clicked_flag, 2000));
-  g_signal_handler_disconnect (button, id);
-}
-
 typedef struct
 {
   DsPlayground *pg;
@@ -155,7 +125,7 @@ test_step_slowest (Ui            *ui,
       MapWait w = { ui->pg, before };
       guint updates = ds_playground_get_n_updates (ui->pg);
 
-      press (step);
+      ui_press (step);
       g_assert_true (ui_wait_for (map_changed, &w, 10000));
       g_test_message ("step %d: map %u → %u, step %ld, training loss %.4f, test loss %.4f", k + 1,
                       updates, ds_playground_get_n_updates (ui->pg),
@@ -179,7 +149,7 @@ test_feature_toggle (Ui            *ui,
 
   g_assert_cmpint (input_width (ui->doc), ==, 2);
   g_assert_false (gtk_toggle_button_get_active (x1sq));
-  press (GTK_WIDGET (x1sq));
+  ui_press (GTK_WIDGET (x1sq));
   g_assert_true (gtk_toggle_button_get_active (x1sq));
   g_assert_cmpint (input_width (ui->doc), ==, 3);
   g_assert_nonnull (strstr (nn_model_get_dataset (ds_document_get_model (ui->doc)), "features=x1,x2,x1sq"));
@@ -200,20 +170,20 @@ test_units_buttons (Ui            *ui,
   guint widgets = ds_playground_get_n_unit_widgets (ui->pg);
 
   g_assert_cmpint (units_of (ui->doc, "hidden_1"), ==, 64);
-  press (ds_playground_get_units_button (ui->pg, "hidden_1", +1));
+  ui_press (ds_playground_get_units_button (ui->pg, "hidden_1", +1));
   g_assert_cmpint (units_of (ui->doc, "hidden_1"), ==, 65);
   g_assert_cmpuint (ds_playground_get_n_unit_widgets (ui->pg), ==, widgets + 1);
-  press (ds_playground_get_units_button (ui->pg, "hidden_2", -1));
-  press (ds_playground_get_units_button (ui->pg, "hidden_2", -1));
+  ui_press (ds_playground_get_units_button (ui->pg, "hidden_2", -1));
+  ui_press (ds_playground_get_units_button (ui->pg, "hidden_2", -1));
   g_assert_cmpint (units_of (ui->doc, "hidden_2"), ==, 62);
   ds_document_undo (ui->doc);
   g_assert_cmpint (units_of (ui->doc, "hidden_2"), ==, 63);
 
   /* A layer more, then none less than before. */
-  press (ds_playground_get_layer_button (ui->pg, +1));
+  ui_press (ds_playground_get_layer_button (ui->pg, +1));
   g_assert_cmpint (nn_model_get_n_layers (ds_document_get_model (ui->doc)), ==, 5);
-  press (ds_playground_get_layer_button (ui->pg, -1));
-  press (ds_playground_get_layer_button (ui->pg, -1));
+  ui_press (ds_playground_get_layer_button (ui->pg, -1));
+  ui_press (ds_playground_get_layer_button (ui->pg, -1));
   g_assert_cmpint (nn_model_get_n_layers (ds_document_get_model (ui->doc)), ==, 3);
   g_assert_true (nn_model_infer (ds_document_get_model (ui->doc), NULL));
 }
@@ -239,7 +209,7 @@ test_units_plural (Ui            *ui,
   ds_document_commit (ui->doc, DS_CHANGE_STRUCTURE, "Units", NULL);
   ui_spin (100);
   g_assert_cmpstr (units_count_text (ui), ==, "2 units");
-  press (ds_playground_get_units_button (ui->pg, "hidden_1", -1));
+  ui_press (ds_playground_get_units_button (ui->pg, "hidden_1", -1));
   g_assert_cmpint (units_of (ui->doc, "hidden_1"), ==, 1);
   g_assert_cmpstr (units_count_text (ui), ==, "1 unit");
 }
@@ -391,7 +361,7 @@ test_strip_batch_size (Ui            *ui,
   ui_spin (50);
   g_assert_cmpint (nn_model_get_defaults (ds_document_get_model (ui->doc))->batch_size, ==, 17);
   gtk_drop_down_set_selected (ds_playground_get_speed_drop (ui->pg), 0);
-  press (ds_train_view_get_button (ui->train, "step"));
+  ui_press (ds_train_view_get_button (ui->train, "step"));
   run = ds_train_view_get_current_run (ui->train);
   g_assert_nonnull (run);
   g_assert_cmpint (ds_training_run_get_config (run)->batch_size, ==, 17);
@@ -498,7 +468,7 @@ test_open_build (Ui            *ui,
   GtkWidget *build = ds_window_get_view (ui->window, "build");
 
   g_assert_false (gtk_widget_get_mapped (build));
-  press (ds_playground_get_control (ui->pg, "build"));
+  ui_press (ds_playground_get_control (ui->pg, "build"));
   g_assert_true (ui_wait_for (widget_mapped, build, 5000));
   g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (ui->pg)));
 }
@@ -602,7 +572,7 @@ test_no_shift (Ui            *ui,
 
   gtk_drop_down_set_selected (ds_playground_get_speed_drop (ui->pg), 0);
   /* The first Step starts a run: the caption and the losses change text. */
-  press (step);
+  ui_press (step);
   ui_spin (300);
   place_take (&before[0], ds_playground_get_control (ui->pg, "map"), root);
   place_take (&before[1], ds_playground_get_unit_widget (ui->pg, 0, 0), root);
@@ -614,7 +584,7 @@ test_no_shift (Ui            *ui,
       g_autofree char *sum = ds_playground_dup_map_checksum (ui->pg);
       MapWait w = { ui->pg, sum };
 
-      press (step);
+      ui_press (step);
       g_assert_true (ui_wait_for (map_changed, &w, 10000));
       ui_spin (100);
       for (guint i = 0; i < G_N_ELEMENTS (before); i++)
@@ -785,7 +755,7 @@ test_surface_shown (Ui            *ui,
   g_assert_cmpstr (nn_model_layer_get_name (job->model, job->w[0].layer), ==, "hidden_1");
   n = ds_playground_get_n_surfaces (ui->pg);
   gtk_drop_down_set_selected (ds_playground_get_speed_drop (ui->pg), 0);
-  press (ds_train_view_get_button (ui->train, "step"));
+  ui_press (ds_train_view_get_button (ui->train, "step"));
   ui_spin (200);
   g_assert_true (ui_wait_for (has_surface, ui, 1));
   {
@@ -952,7 +922,7 @@ test_surface_pick_edges (Ui            *ui,
 
   /* Back to the largest gradient. */
   n = ds_playground_get_n_surfaces (ui->pg);
-  press (gradient);
+  ui_press (gradient);
   g_assert_cmpint (ds_playground_get_picked (ui->pg, w), ==, 0);
   wait_surface_after (ui, n);
   job = ds_playground_get_surface (ui->pg);
@@ -1008,12 +978,6 @@ test_feature_maps (Ui            *ui,
   g_assert_false (is_orange (render_pixel (sq, w / 2, h / 2)));
 }
 
-static gboolean
-run_ended (gpointer data)
-{
-  return !ds_training_run_is_live (data);
-}
-
 /* Not a test: DEEPSCOPE_SCREENSHOT=FILE.png trains the spirals with x1²,
  * x2² and sin πx1 on and writes the window as the README shows it. */
 static int
@@ -1029,10 +993,10 @@ screenshot (const char *path)
 
   ui_setup (&ui, NULL);
   for (guint i = 0; i < G_N_ELEMENTS (on); i++)
-    press (GTK_WIDGET (ds_playground_get_feature_button (ui.pg, on[i])));
+    ui_press (GTK_WIDGET (ds_playground_get_feature_button (ui.pg, on[i])));
   g_assert_true (ui_wait_for (store_ready, ds_document_get_dataset_store (ui.doc), 10000));
-  press (ds_train_view_get_button (ui.train, "start"));
-  g_assert_true (ui_wait_for (run_ended, ds_train_view_get_current_run (ui.train), 120000));
+  ui_press (ds_train_view_get_button (ui.train, "start"));
+  g_assert_true (ui_wait_for (ui_run_ended, ds_train_view_get_current_run (ui.train), 120000));
   ui_spin (1500);
   paintable = gtk_widget_paintable_new (GTK_WIDGET (ui.window));
   gdk_paintable_snapshot (paintable, snap, gtk_widget_get_width (GTK_WIDGET (ui.window)),

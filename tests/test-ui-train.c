@@ -59,15 +59,6 @@ ui_teardown (Ui            *ui,
   ui_stop_run_and_close (ui->window);
 }
 
-static char *
-sample_path (const char *name)
-{
-  const char *dir = g_getenv ("DEEPSCOPE_SAMPLES");
-
-  g_assert_nonnull (dir);
-  return g_build_filename (dir, name, NULL);
-}
-
 typedef struct
 {
   DsDatasetStore *store;
@@ -88,7 +79,7 @@ static void
 open_sample (Ui         *ui,
              const char *name)
 {
-  g_autofree char *path = sample_path (name);
+  g_autofree char *path = ui_sample_path (name);
   g_autoptr(GFile) file = g_file_new_for_path (path);
 
   g_assert_true (ds_window_open (ui->window, file) == ui->window);
@@ -104,37 +95,6 @@ show (Ui         *ui,
 
 /* A real button press: activate animates and emits ::clicked ~250 ms
  * later, as a click does. */
-static gboolean clicked_flag;
-
-static void
-clicked_cb (GtkButton *button,
-            gint64    *when)
-{
-  *when = g_get_monotonic_time ();
-  clicked_flag = TRUE;
-}
-
-static gboolean
-flag_set (gpointer data)
-{
-  return *(gboolean *) data;
-}
-
-static gint64
-press (GtkWidget *button)
-{
-  gint64 when = 0;
-  gulong id = g_signal_connect (button, "clicked", G_CALLBACK (clicked_cb), &when);
-
-  g_assert_true (gtk_widget_get_mapped (button));
-  g_assert_true (gtk_widget_is_sensitive (button));
-  clicked_flag = FALSE;
-  gtk_widget_activate (button);
-  g_assert_true (ui_wait_for (flag_set, &clicked_flag, 2000));
-  g_signal_handler_disconnect (button, id);
-  return when;
-}
-
 typedef struct
 {
   DsTrainView *view;
@@ -148,12 +108,6 @@ epochs_reached (gpointer data)
   DsTrainingRun *run = ds_train_view_get_current_run (w->view);
 
   return run && ds_training_run_get_epochs_done (run) >= w->epochs;
-}
-
-static gboolean
-run_ended (gpointer data)
-{
-  return !ds_training_run_is_live (data);
 }
 
 static gboolean
@@ -296,7 +250,7 @@ test_spirals_live (Ui            *ui,
   lr = find_spin (GTK_WIDGET (ui->train), "Learning rate");
   g_assert_nonnull (lr);
 
-  press (ds_train_view_get_button (ui->train, "start"));
+  ui_press (ds_train_view_get_button (ui->train, "start"));
   run = ds_train_view_get_current_run (ui->train);
   g_assert_nonnull (run);
   g_assert_cmpuint (g_list_model_get_n_items (ds_train_view_get_runs (ui->train)), ==, 1);
@@ -328,7 +282,7 @@ test_spirals_live (Ui            *ui,
 
   /* Pause holds the epoch count still (one epoch may finish after the
    * press: the worker stops before its next batch). */
-  press (ds_train_view_get_button (ui->train, "pause"));
+  ui_press (ds_train_view_get_button (ui->train, "pause"));
   g_assert_true (ui_wait_for (run_paused_state, run, 1000));
   ui_spin (300);
   e_paused = ds_training_run_get_epochs_done (run);
@@ -345,11 +299,11 @@ test_spirals_live (Ui            *ui,
 
     StepWait sw1 = { run, ds_training_run_get_step (run) };
 
-    press (ds_train_view_get_button (ui->train, "step"));
+    ui_press (ds_train_view_get_button (ui->train, "step"));
     g_assert_true (ui_wait_for (step_passed, &sw1, 2000));
     step = ds_training_run_get_step (run);
     sw1.step = step;
-    press (ds_train_view_get_button (ui->train, "step"));
+    ui_press (ds_train_view_get_button (ui->train, "step"));
     g_assert_true (ui_wait_for (step_passed, &sw1, 2000));
     ui_spin (200);  /* and no further: a step is one batch */
     g_assert_cmpint (ds_training_run_get_step (run), ==, step + 1);
@@ -357,11 +311,11 @@ test_spirals_live (Ui            *ui,
   }
 
   /* Resume, then Stop ends the run within a second of the click. */
-  press (ds_train_view_get_button (ui->train, "resume"));
+  ui_press (ds_train_view_get_button (ui->train, "resume"));
   ew.epochs = e_paused + 2;
   g_assert_true (ui_wait_for (epochs_reached, &ew, 10000));
-  pressed = press (ds_train_view_get_button (ui->train, "stop"));
-  g_assert_true (ui_wait_for (run_ended, run, 1000));
+  pressed = ui_press (ds_train_view_get_button (ui->train, "stop"));
+  g_assert_true (ui_wait_for (ui_run_ended, run, 1000));
   ended = g_get_monotonic_time ();
   g_test_message ("stopped %.0f ms after the click", (ended - pressed) / 1000.0);
   g_assert_cmpint (ended - pressed, <, G_USEC_PER_SEC);
@@ -379,10 +333,10 @@ test_spirals_live (Ui            *ui,
   first = g_object_ref (run);
   gtk_spin_button_set_value (epochs, 15);
   p1 = ds_plot_get_n_points (loss);
-  press (ds_train_view_get_button (ui->train, "start"));
+  ui_press (ds_train_view_get_button (ui->train, "start"));
   run = ds_train_view_get_current_run (ui->train);
   g_assert_true (run != first);
-  g_assert_true (ui_wait_for (run_ended, run, 20000));
+  g_assert_true (ui_wait_for (ui_run_ended, run, 20000));
   ui_spin (100);
   g_assert_cmpuint (g_list_model_get_n_items (ds_train_view_get_runs (ui->train)), ==, 2);
   {
@@ -461,9 +415,9 @@ test_plot_interaction (Ui            *ui,
   show (ui, "train");
   epochs = find_spin (GTK_WIDGET (ui->train), "Epochs");
   gtk_spin_button_set_value (epochs, 30);
-  press (ds_train_view_get_button (ui->train, "start"));
+  ui_press (ds_train_view_get_button (ui->train, "start"));
   run = ds_train_view_get_current_run (ui->train);
-  g_assert_true (ui_wait_for (run_ended, run, 20000));
+  g_assert_true (ui_wait_for (ui_run_ended, run, 20000));
   ui_spin (100);
   loss = ds_train_view_get_plot (ui->train, "loss");
 
@@ -668,7 +622,7 @@ test_new_model_loss (Ui            *ui,
   g_assert_cmpint (nn_model_output_get_loss (m, 0), ==, NN_LOSS_NONE);
   g_assert_nonnull (strstr (adw_preferences_group_get_description (ui->train->outputs_group),
                             "extra ends in relu"));
-  press (ds_train_view_get_button (ui->train, "start"));
+  ui_press (ds_train_view_get_button (ui->train, "start"));
   ui_spin (100);
   g_test_message ("refused: %s", ds_train_view_get_status (ui->train));
   g_assert_nonnull (ds_train_view_get_status (ui->train));
@@ -700,7 +654,7 @@ test_new_model_loss (Ui            *ui,
 
   /* It trains with a loss that is not zero; one epoch reads "1 epoch". */
   gtk_spin_button_set_value (find_spin (GTK_WIDGET (ui->train), "Epochs"), 1);
-  press (ds_train_view_get_button (ui->train, "start"));
+  ui_press (ds_train_view_get_button (ui->train, "start"));
   g_assert_null (ds_train_view_get_status (ui->train));
   run = ds_train_view_get_current_run (ui->train);
   g_assert_nonnull (run);
@@ -708,7 +662,7 @@ test_new_model_loss (Ui            *ui,
   points = ds_metric_series_get_points (ds_training_run_get_series (run, "loss"), &n);
   g_test_message ("first epoch loss %g", points[0].y);
   g_assert_cmpfloat (points[0].y, >, 0.01);
-  g_assert_true (ui_wait_for (run_ended, run, 10000));
+  g_assert_true (ui_wait_for (ui_run_ended, run, 10000));
   /* The test split's figures follow, evaluated off the main loop. */
   g_assert_true (ui_wait_for (run_tested, run, 10000));
   ui_spin (400);
@@ -758,7 +712,7 @@ test_step_clock (Ui            *ui,
     {
       StepWait w = { NULL, i - 1 };
 
-      press (ds_train_view_get_button (ui->train, "step"));
+      ui_press (ds_train_view_get_button (ui->train, "step"));
       run = ds_train_view_get_current_run (ui->train);
       g_assert_nonnull (run);
       w.run = run;
@@ -955,7 +909,7 @@ test_stalls (Ui            *ui,
   guint tick_id;
   gint64 end;
   int epochs_before;
-  g_autofree char *path = sample_path (sample);
+  g_autofree char *path = ui_sample_path (sample);
 
   /* The convnet sample: its layers are in the table and its file is in
    * the samples. */
@@ -981,7 +935,7 @@ test_stalls (Ui            *ui,
   show (ui, "train");
   gtk_spin_button_set_value (find_spin (GTK_WIDGET (ui->train), "Epochs"), 1000);
   tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (ui->window), tick_cb, &s, NULL);
-  press (ds_train_view_get_button (ui->train, "start"));
+  ui_press (ds_train_view_get_button (ui->train, "start"));
   g_assert_true (ui_wait_for (run_started, ui->train, 30000));
   run = ds_train_view_get_current_run (ui->train);
   epochs_before = ds_training_run_get_epochs_done (run);
@@ -1101,7 +1055,7 @@ test_stalls_inspect (Ui            *ui,
   g_assert_true (ui_wait_for (store_has, &sw, 30000));
   show (ui, "train");
   gtk_spin_button_set_value (find_spin (GTK_WIDGET (ui->train), "Epochs"), 1000);
-  press (ds_train_view_get_button (ui->train, "start"));
+  ui_press (ds_train_view_get_button (ui->train, "start"));
   g_assert_true (ui_wait_for (run_started, ui->train, 30000));
   run = ds_train_view_get_current_run (ui->train);
   /* The view has a model from the run and a test image to look at. */

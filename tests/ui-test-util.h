@@ -162,6 +162,102 @@ ui_close_window_checked (DsWindow *window)
   ui_watch_assert_finalized (&w, 10000);
 }
 
+/* A bundled sample's path (to free) and the model it holds. */
+static inline char *
+ui_sample_path (const char *name)
+{
+  const char *dir = g_getenv ("DEEPSCOPE_SAMPLES");
+
+  g_assert_nonnull (dir);
+  return g_build_filename (dir, name, NULL);
+}
+
+static inline NnModel *
+ui_load_sample (const char *name)
+{
+  g_autofree char *path = ui_sample_path (name);
+  g_autoptr(GError) error = NULL;
+  NnModel *m = nn_model_load (path, &error);
+
+  g_assert_no_error (error);
+  return m;
+}
+
+static inline gboolean
+ui_run_ended (gpointer run)
+{
+  return !ds_training_run_is_live (run);
+}
+
+/* `model` trained `epochs` epochs on `spec` (batches of 32, no validation,
+ * seed 1) through a training run as the Train view starts it; the result
+ * (to free) names the dataset. */
+static inline NnModel *
+ui_train_model (NnModel    *model,
+                const char *spec,
+                int         epochs,
+                guint       timeout_ms)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DsDataset) ds = NULL;
+  g_autoptr(DsTrainingRun) run = NULL;
+  NnDataset *raw;
+  NnFitConfig cfg;
+  NnModel *trained;
+
+  raw = nn_dataset_open (spec, NULL, &error);
+  g_assert_no_error (error);
+  ds = ds_dataset_new_take (raw);
+  nn_model_set_dataset (model, spec);
+  nn_fit_config_init (&cfg);
+  cfg.epochs = epochs;
+  cfg.batch_size = 32;
+  cfg.validation_split = 0;
+  cfg.seed = 1;
+  run = ds_training_run_new ("Run 1", model, ds, &cfg, FALSE);
+  g_assert_true (ds_training_run_start (run, &error));
+  g_assert_no_error (error);
+  g_assert_true (ui_wait_for (ui_run_ended, run, timeout_ms));
+  g_assert_nonnull (ds_training_run_get_result (run));
+  trained = nn_model_copy (ds_training_run_get_result (run));
+  nn_model_set_dataset (trained, spec);
+  nn_fit_config_clear (&cfg);
+  return trained;
+}
+
+/* A real press: activate animates and emits ::clicked as a click does;
+ * returns when ::clicked came (monotonic µs). The wait is long because a
+ * loaded machine starves the animation's timeout; a passing press returns
+ * at once. */
+static inline void
+ui_press_clicked_cb (GtkButton *button,
+                     gint64    *when)
+{
+  *when = g_get_monotonic_time ();
+}
+
+static inline gboolean
+ui_press_done (gpointer when)
+{
+  return *(gint64 *) when != 0;
+}
+
+static inline gint64
+ui_press (GtkWidget *button)
+{
+  gint64 when = 0;
+  gulong id;
+
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_get_mapped (button));
+  g_assert_true (gtk_widget_is_sensitive (button));
+  id = g_signal_connect (button, "clicked", G_CALLBACK (ui_press_clicked_cb), &when);
+  gtk_widget_activate (button);
+  g_assert_true (ui_wait_for (ui_press_done, &when, 20000));
+  g_signal_handler_disconnect (button, id);
+  return when;
+}
+
 static inline gboolean
 ui_no_live_run (gpointer data)
 {
