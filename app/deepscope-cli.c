@@ -17,6 +17,7 @@
 #include "cli-generate.h"
 #include "cli-export.h"
 #include "cli-gan.h"
+#include "cli-search.h"
 
 /* Numbers arrive as text and are checked once the command is known: a value
  * out of range, with trailing characters or too big for its type is a usage
@@ -127,6 +128,9 @@ static const char commands_text[] =
   "                        --data), --d-steps K discriminator steps each (default 1), with\n"
   "                        --label-smoothing S, --label-flip P, --label-noise A (0 to 0.5);\n"
   "                        writes DIR/generator.json, DIR/discriminator.json, DIR/samples.png\n"
+  "  search MODEL.json --param PATH=VALUES ...   a hyperparameter search: --strategy\n"
+  "                        grid|random|halving, --trials N, --metric M (default val_accuracy);\n"
+  "                        prints a results table; `deepscope-cli search --help` lists its options\n"
   "  import PATH --out MODEL.json   a TF.js Layers model.json, or a Keras model.to_json()\n"
   "                        file with --weights MANIFEST.json (TF.js format), as a Deepscope model";
 
@@ -1106,7 +1110,8 @@ command_bit (int argc, char **argv)
   if (!cmd_bit)
     {
       fprintf (stderr, "deepscope-cli: unknown command “%s”: use train, evaluate, predict, "
-               "summary, layers, inspect, dream, embedding, generate, export, import or gan\n", cmd);
+               "summary, layers, inspect, dream, embedding, generate, export, import, gan, style "
+               "or search\n", cmd);
       usage_hint ();
       return 0;
     }
@@ -1260,6 +1265,9 @@ main (int argc, char **argv)
   /* style reads two pictures, not a model file: its own options. */
   if (argc > 1 && g_str_equal (argv[1], "style"))
     return cli_style_main (argc, argv);
+  /* search takes repeated --param options: its own options too. */
+  if (argc > 1 && g_str_equal (argv[1], "search"))
+    return cli_search_main (argc, argv);
   if (!parse_args (&argc, &argv, &o, &error))
     {
       fprintf (stderr, "deepscope-cli: %s\n", error->message);
