@@ -33,6 +33,7 @@
 #include "nn-text.h"
 #include "nn-train.h"
 #include "nn-gan.h"
+#include "nn-ensemble.h"
 #include "nn-inspect.h"
 #include "nn-generate.h"
 #include "nn-style.h"
