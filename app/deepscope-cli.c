@@ -17,6 +17,7 @@
 #include "cli-generate.h"
 #include "cli-export.h"
 #include "cli-gan.h"
+#include "cli-ensemble.h"
 
 /* Numbers arrive as text and are checked once the command is known: a value
  * out of range, with trailing characters or too big for its type is a usage
@@ -127,6 +128,9 @@ static const char commands_text[] =
   "                        --data), --d-steps K discriminator steps each (default 1), with\n"
   "                        --label-smoothing S, --label-flip P, --label-noise A (0 to 0.5);\n"
   "                        writes DIR/generator.json, DIR/discriminator.json, DIR/samples.png\n"
+  "  ensemble A.json B.json ... [--weights W1,W2,...] [--data NAME|PATH]   trained models of\n"
+  "                        one task and the weighted mean of their predictions: each one's\n"
+  "                        test loss and accuracy (or MAE), then the ensemble's\n"
   "  import PATH --out MODEL.json   a TF.js Layers model.json, or a Keras model.to_json()\n"
   "                        file with --weights MANIFEST.json (TF.js format), as a Deepscope model";
 
@@ -1260,6 +1264,9 @@ main (int argc, char **argv)
   /* style reads two pictures, not a model file: its own options. */
   if (argc > 1 && g_str_equal (argv[1], "style"))
     return cli_style_main (argc, argv);
+  /* ensemble reads several model files: its own options too. */
+  if (argc > 1 && g_str_equal (argv[1], "ensemble"))
+    return cli_ensemble_main (argc, argv);
   if (!parse_args (&argc, &argv, &o, &error))
     {
       fprintf (stderr, "deepscope-cli: %s\n", error->message);
