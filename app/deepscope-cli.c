@@ -18,6 +18,7 @@
 #include "cli-export.h"
 #include "cli-gan.h"
 #include "cli-search.h"
+#include "cli-ensemble.h"
 
 /* Numbers arrive as text and are checked once the command is known: a value
  * out of range, with trailing characters or too big for its type is a usage
@@ -131,6 +132,9 @@ static const char commands_text[] =
   "  search MODEL.json --param PATH=VALUES ...   a hyperparameter search: --strategy\n"
   "                        grid|random|halving, --trials N, --metric M (default val_accuracy);\n"
   "                        prints a results table; `deepscope-cli search --help` lists its options\n"
+  "  ensemble A.json B.json ... [--weights W1,W2,...] [--data NAME|PATH]   trained models of\n"
+  "                        one task and the weighted mean of their predictions: each one's\n"
+  "                        test loss and accuracy (or MAE), then the ensemble's\n"
   "  import PATH --out MODEL.json   a TF.js Layers model.json, or a Keras model.to_json()\n"
   "                        file with --weights MANIFEST.json (TF.js format), as a Deepscope model";
 
@@ -1268,6 +1272,9 @@ main (int argc, char **argv)
   /* search takes repeated --param options: its own options too. */
   if (argc > 1 && g_str_equal (argv[1], "search"))
     return cli_search_main (argc, argv);
+  /* ensemble reads several model files: its own options too. */
+  if (argc > 1 && g_str_equal (argv[1], "ensemble"))
+    return cli_ensemble_main (argc, argv);
   if (!parse_args (&argc, &argv, &o, &error))
     {
       fprintf (stderr, "deepscope-cli: %s\n", error->message);

@@ -34,6 +34,7 @@
 #include "nn-train.h"
 #include "nn-gan.h"
 #include "nn-search.h"
+#include "nn-ensemble.h"
 #include "nn-inspect.h"
 #include "nn-generate.h"
 #include "nn-style.h"

@@ -339,21 +339,29 @@ nn_eval_run (NnCompiled *c, NnDataset *ds, const guint32 *idx, size_t n, const c
 }
 
 gboolean
-nn_model_evaluate (NnModel *m, NnDataset *ds, const guint32 *idx, size_t n, int batch_size,
-                   NnScores *out, GError **error)
+nn_eval_samples (NnDataset *ds, const guint32 **idx, size_t *n, GError **error)
 {
-  g_return_val_if_fail (m && ds && out, FALSE);
-  if (!idx)
+  if (*idx == NULL)
     {
-      idx = ds->test_idx;
-      n = ds->n_test;
+      *idx = ds->test_idx;
+      *n = ds->n_test;
     }
-  if (n == 0)
+  if (*n == 0)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
                    "There are no samples to evaluate on (the dataset has no test split)");
       return FALSE;
     }
+  return TRUE;
+}
+
+gboolean
+nn_model_evaluate (NnModel *m, NnDataset *ds, const guint32 *idx, size_t n, int batch_size,
+                   NnScores *out, GError **error)
+{
+  g_return_val_if_fail (m && ds && out, FALSE);
+  if (!nn_eval_samples (ds, &idx, &n, error))
+    return FALSE;
   int bs = infer_batch (batch_size, n);
   NnCompiled *c = nn_compile (m, bs, 0, NULL, error);
   if (!c)

@@ -76,6 +76,9 @@ void     nn_eval_accumulate     (NnCompiled *c, NnEvalAcc *acc, int n);
 /* Writes "loss", "accuracy" ... (prefix "val_" for validation) into s. */
 void     nn_eval_acc_to_scores  (NnCompiled *c, const NnEvalAcc *acc, const char *prefix,
                                  NnScores *s);
+/* The samples to evaluate on: idx, or the test split when *idx is NULL;
+ * FALSE with the reason when there are none. */
+gboolean nn_eval_samples        (NnDataset *ds, const guint32 **idx, size_t *n, GError **error);
 /* Evaluates on idx in inference mode; FALSE if *stop became set. */
 gboolean nn_eval_run            (NnCompiled *c, NnDataset *ds, const guint32 *idx, size_t n,
                                  const char *prefix, NnScores *out, const gint *stop);
