@@ -604,14 +604,6 @@ wb_layout (const WBand *b, float *base, WBScratch *s)
   return off;
 }
 
-/* A plain (m, k) row-major matrix seen as the direct kernel's windows. */
-static NnWindows
-plain_rows (const float *a, size_t m, int k)
-{
-  NnWindows w = { a, 1, (int) m, k, 1, (int) m, 1, 1, 1, 1, 1, 1, 0, 0 };
-  return w;
-}
-
 /* The 16 products of a group of tn tiles: out[xi] (tn, n) = a[xi] (tn,
  * depth) times position xi's packed matrix. */
 static void
@@ -619,11 +611,9 @@ wino_products (const float *a, size_t tn, int depth, const float *packed, size_t
                float *out)
 {
   for (int xi = 0; xi < 16; xi++)
-    {
-      NnWindows win = plain_rows (a + (size_t) xi * tn * (size_t) depth, tn, depth);
-      nn_direct_rows (&win, 0, tn, packed + (size_t) xi * stride, n, NULL, 0, 0,
-                      out + (size_t) xi * tn * (size_t) n, (size_t) n);
-    }
+    nn_direct_plain (a + (size_t) xi * tn * (size_t) depth, tn, depth,
+                     packed + (size_t) xi * stride, n, out + (size_t) xi * tn * (size_t) n,
+                     (size_t) n);
 }
 
 /* V of tiles [t0, t0 + tn): d, t the per-tile room. */
