@@ -409,6 +409,79 @@ test_direct_split_rows (void)
   nn_conv_set_winograd (1);
 }
 
+/* The input gradient alone (a frozen kernel, no bias: DeepDream's) and
+ * the forward pass on Winograd's bands (16+ input channels, the direct
+ * kernel's products, even bands then odd ones) against im2col + col2im:
+ * bands of one tile row and of several, across images, and groups cut
+ * inside a tile row; without the ReLU the gradient is also checked by
+ * finite differences. */
+static void
+test_winograd_dx_bands (void)
+{
+  static const struct { int batch, h, w, cin, cout, relu, same; } cases[] = {
+    { 1, 21, 19, 32, 24, 1, 1 }, { 4, 30, 30, 16, 8, 0, 0 }, { 1, 12, 100, 64, 16, 1, 1 },
+    { 2, 9, 11, 16, 64, 0, 1 },
+  };
+  nn_conv_set_direct (0);
+  for (guint t = 0; t < G_N_ELEMENTS (cases); t++)
+    {
+      float *out[2][2] = { { NULL } };
+      size_t size[2] = { 0 };
+      for (int wino = 0; wino < 2; wino++)
+        {
+          nn_conv_set_winograd (wino);
+          Fixture f;
+          fixture_init (&f);
+          /* Winograd's rounding, as in test_conv2d */
+          loss_scale = 0.25;
+          add_image (&f, cases[t].h, cases[t].w, cases[t].cin);
+          int wshape[] = { 3, 3, cases[t].cin, cases[t].cout }, bshape[] = { cases[t].cout };
+          int in[] = { f.x, add_param (&f, 4, wshape, -0.5f, 0.5f, FALSE),
+                       add_param (&f, 1, bshape, -0.05f, 0.05f, FALSE) };
+          int y = nn_graph_add (f.g, NN_OP_CONV2D, in, 3);
+          NnNode *n = nn_graph_node (f.g, y);
+          n->ip[NN_CONV_STRIDE_H] = n->ip[NN_CONV_STRIDE_W] = 1;
+          n->ip[NN_CONV_DIL_H] = n->ip[NN_CONV_DIL_W] = 1;
+          n->ip[NN_CONV_HAS_BIAS] = 1;
+          n->ip[NN_CONV_ACT] = cases[t].relu ? NN_CONV_ACT_RELU : NN_CONV_ACT_NONE;
+          n->ip[NN_CONV_SAME] = cases[t].same;
+          finish (&f, y, cases[t].batch, -1.0f, 1.0f);
+          n = nn_graph_node (f.g, y);
+          g_assert_cmpint (n->ip[NN_CONV_WINOGRAD], ==, wino);
+          nn_graph_forward (f.g);
+          nn_graph_backward (f.g, f.loss);
+          NnNode *x = nn_graph_node (f.g, f.x);
+          out[0][wino] = g_memdup2 (n->value, n->size * sizeof (float));
+          out[1][wino] = g_memdup2 (x->grad, x->size * sizeof (float));
+          size[0] = n->size;
+          size[1] = x->size;
+          if (wino && !cases[t].relu)
+            {
+              double e = test_check_grad (f.g, f.loss, f.x, EPS_LINEAR, 400);
+              g_assert_cmpfloat (e, <, GRAD_TOL);
+            }
+          fixture_clear (&f);
+        }
+      for (int k = 0; k < 2; k++)
+        {
+          double top = 0, worst = 0;
+          for (size_t i = 0; i < size[k]; i++)
+            {
+              top = fmax (top, fabs (out[k][0][i]));
+              worst = fmax (worst, fabs (out[k][0][i] - out[k][1][i]));
+            }
+          g_test_message ("case %u %s: largest %.4g, largest difference %.3g", t,
+                          k ? "dx" : "y", top, worst);
+          g_assert_cmpfloat (top, >, 0);
+          g_assert_cmpfloat (worst, <, 1e-5 * top);
+          g_free (out[k][0]);
+          g_free (out[k][1]);
+        }
+    }
+  nn_conv_set_direct (1);
+  nn_conv_set_winograd (1);
+}
+
 /* Batch 1 and a smaller batch than allocated give the same rows as the
  * full batch (the scratch is sized once, for the largest batch). */
 static void
@@ -817,6 +890,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/conv/winograd-matches-im2col", test_winograd_matches_im2col);
   g_test_add_func ("/engine/conv/direct-matches-im2col", test_direct_matches_im2col);
   g_test_add_func ("/engine/conv/direct-split-rows", test_direct_split_rows);
+  g_test_add_func ("/engine/conv/winograd-dx-bands", test_winograd_dx_bands);
   g_test_add_func ("/engine/conv/conv2d-batch-change", test_conv2d_batch_change);
   g_test_add_func ("/engine/conv/conv2d-partial-grads", test_conv2d_partial_grads);
   g_test_add_func ("/engine/conv/depthwise", test_depthwise);

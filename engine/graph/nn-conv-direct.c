@@ -128,9 +128,11 @@ nn_direct_applies (const NnWindows *w)
 }
 
 /* acc (6 x 16) = sum over the runs s and their floats t of
- * a[s * 6 + i][t] * b[., 16 columns], b advancing 16 floats per t. */
+ * a[s * 6 + i][t] * b[., 16 columns], b advancing 16 floats per t; or,
+ * with out set, row i stored at out[i] instead (a whole block). */
 NN_CLONES static void
-kernel_6x16 (int nseg, int seglen, const float *const *a, const float *b, float *acc)
+kernel_6x16 (int nseg, int seglen, const float *const *a, const float *b, float *acc,
+             float *const *out)
 {
   v8f c00 = { 0 }, c01 = { 0 }, c10 = { 0 }, c11 = { 0 }, c20 = { 0 }, c21 = { 0 };
   v8f c30 = { 0 }, c31 = { 0 }, c40 = { 0 }, c41 = { 0 }, c50 = { 0 }, c51 = { 0 };
@@ -159,6 +161,17 @@ kernel_6x16 (int nseg, int seglen, const float *const *a, const float *b, float 
           c50 += x * b0;
           c51 += x * b1;
         }
+    }
+  if (out)
+    {
+      v8f c[MR][2] = { { c00, c01 }, { c10, c11 }, { c20, c21 },
+                       { c30, c31 }, { c40, c41 }, { c50, c51 } };
+      for (int i = 0; i < MR; i++)
+        {
+          store8 (out[i], c[i][0]);
+          store8 (out[i] + 8, c[i][1]);
+        }
+      return;
     }
   store8 (acc + 0, c00);
   store8 (acc + 8, c01);
@@ -356,9 +369,49 @@ nn_direct_rows_placed (const NnWindows *w, size_t r0, size_t m, const float *pac
         }
       for (int p0 = 0; p0 < n; p0 += NR)
         {
-          kernel_6x16 (nseg, seglen, a, packed + (size_t) p0 * k, acc);
+          kernel_6x16 (nseg, seglen, a, packed + (size_t) p0 * k, acc, NULL);
           store_block (acc, rows, n - p0 < NR ? n - p0 : NR, orow, (size_t) p0,
                        bias ? bias + p0 : NULL, relu, add);
+        }
+    }
+}
+
+void
+nn_direct_plain (const float *a, size_t m, int depth, const float *packed, int n, float *out,
+                 size_t ldo)
+{
+  const float *rows[MR];
+  float *orow[MR], *o[MR];
+  float acc[MR * NR];
+  for (size_t i0 = 0; i0 < m; i0 += MR)
+    {
+      int nr = m - i0 < MR ? (int) (m - i0) : MR;
+      /* the last block's missing rows repeat its first, unstored */
+      for (int i = 0; i < MR; i++)
+        {
+          size_t r = i0 + (size_t) (i < nr ? i : 0);
+          rows[i] = a + r * (size_t) depth;
+          orow[i] = out + r * ldo;
+        }
+      if (n == 1)
+        {
+          kernel_6x1 (1, depth, rows, packed, acc);
+          store_block (acc, nr, 1, orow, 0, NULL, 0, 0);
+          continue;
+        }
+      for (int p0 = 0; p0 < n; p0 += NR)
+        {
+          int cols = n - p0 < NR ? n - p0 : NR;
+          const float *b = packed + (size_t) p0 * (size_t) depth;
+          if (nr == MR && cols == NR)
+            {
+              for (int i = 0; i < MR; i++)
+                o[i] = orow[i] + p0;
+              kernel_6x16 (1, depth, rows, b, NULL, o);
+              continue;
+            }
+          kernel_6x16 (1, depth, rows, b, acc, NULL);
+          store_block (acc, nr, cols, orow, (size_t) p0, NULL, 0, 0);
         }
     }
 }
@@ -452,7 +505,7 @@ nn_direct_rows_scatter (const NnWindows *w, const float *dz, size_t r0, size_t m
         {
           Run runs[NR];
           int nruns = panel_runs (w, p0, k - p0 < NR ? (int) (k - p0) : NR, runs);
-          kernel_6x16 (1, n, a, packed + p0 * (size_t) n, acc);
+          kernel_6x16 (1, n, a, packed + p0 * (size_t) n, acc, NULL);
           scatter_rows (w, acc, rows, runs, nruns, xb, h0, w0);
         }
     }

@@ -198,6 +198,11 @@ void   nn_direct_weight_grad   (const float *src, const size_t *rowoff, const si
 void   nn_direct_rows          (const NnWindows *w, size_t r0, size_t m, const float *packed,
                                 int n, const float *bias, int relu, int add, float *out,
                                 size_t ldo);
+/* out (m, n), rows ldo floats apart, = a (m, depth), contiguous rows,
+ * times the (depth, n) matrix packed (Winograd's products): whole blocks
+ * stored straight from the registers. */
+void   nn_direct_plain         (const float *a, size_t m, int depth, const float *packed, int n,
+                                float *out, size_t ldo);
 /* Where nn_direct_rows_placed stores its rows: row r0 at out, the row at
  * (b, oy, ox) of the windows' grid sb b + sy oy + sx ox floats after the
  * place of (0, 0, 0) (a transposed convolution's parity: every sw-th

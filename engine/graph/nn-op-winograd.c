@@ -66,14 +66,17 @@ nn_winograd_applies (const NnNode *x, const NnNode *w, const NnNode *y, const in
   if (w->shape[0] != 3 || w->shape[1] != 3 || ip[NN_CONV_STRIDE_H] != 1
       || ip[NN_CONV_STRIDE_W] != 1 || ip[NN_CONV_DIL_H] != 1 || ip[NN_CONV_DIL_W] != 1)
     return 0;
-  /* The 16 products have depth Cin: below 64 input channels, sgemm's
-   * packing costs more than the multiplications saved (measured: 32 -> 64
-   * channels on 13x13 runs about 5% slower than im2col, 64 -> 64 about 25%
-   * faster). Odd output sizes waste part of the last tiles: small outputs
-   * waste too much. */
-  int oh = y->shape[1], ow = y->shape[2];
+  /* The 16 products have depth Cin. With a kernel gradient (the serial
+   * path, on sgemm), below 64 input channels sgemm's packing costs more
+   * than the multiplications saved (measured: 32 -> 64 channels on 13x13
+   * runs about 5% slower than im2col, 64 -> 64 about 25% faster); without
+   * one (inference, DeepDream) the products run on the direct kernel,
+   * which pays from 16 channels. Odd output sizes waste part of the last
+   * tiles: small outputs waste too much. */
+  int oh = y->shape[1], ow = y->shape[2], c = x->shape[3];
   long covered = (long) ((oh + 1) / 2 * 2) * ((ow + 1) / 2 * 2);
-  return x->shape[3] >= 64 && 10 * covered <= 13 * (long) oh * ow;
+  return (c >= 64 || (c >= 16 && !w->grad)) && c <= NN_DIRECT_MAX_RUN
+         && 10 * covered <= 13 * (long) oh * ow;
 }
 
 /* ---- transforms, over contiguous channels ----------------------------- */
@@ -424,49 +427,19 @@ scratch_layout (const Wino *w, int grads, float *base, Scratch *s)
   return off;
 }
 
-size_t
-nn_winograd_scratch (const NnNode *x, const NnNode *y, int grads)
-{
-  Wino w = wino_make (x, y, 0, 0);
-  Scratch s;
-  return scratch_layout (&w, grads, NULL, &s);
-}
 
-void
-nn_winograd_forward (const NnNode *xn, const float *wt, const float *bias, int relu, int pt,
-                     int pl, NnNode *yn, float *aux)
-{
-  Wino w = wino_make (xn, yn, pt, pl);
-  size_t c = (size_t) w.c, k = (size_t) w.k;
-  Scratch s;
-  scratch_layout (&w, 0, aux, &s);
-  kernel_transform (wt, c * k, s.u, s.kt);
-  for (size_t t0 = 0; t0 < w.tiles; t0 += w.chunk)
-    {
-      size_t tn = w.tiles - t0 < w.chunk ? w.tiles - t0 : w.chunk;
-      for (size_t t = 0; t < tn; t++)
-        {
-          const float *rows[4];
-          window_rows (&w, xn->value, t0 + t, s.d, rows);
-          input_transform (rows, c, s.v + t * c, tn * c, s.t);
-        }
-      for (int xi = 0; xi < 16; xi++)
-        nn_sgemm (CblasNoTrans, CblasNoTrans, (int) tn, w.k, w.c, 1.0f,
-                     s.v + (size_t) xi * tn * c, w.c, s.u + (size_t) xi * c * k, w.k, 0.0f,
-                     s.m + (size_t) xi * tn * k, w.k);
-      for (size_t t = 0; t < tn; t++)
-        {
-          float *o[4];
-          tile_outputs (&w, yn->value, t0 + t, o);
-          output_transform (s.m + t * k, tn * k, k, bias, relu, o, s.t);
-        }
-    }
-}
+static void wb_backward_dx (const NnNode *xn, const float *wt, const NnNode *yn, int relu,
+                            float *dx, int pt, int pl, float *aux);
 
 void
 nn_winograd_backward (const NnNode *xn, const float *wt, const NnNode *yn, int relu, float *db,
                       float *dx, float *dw, int pt, int pl, float *aux)
 {
+  if (dx && !db && !dw && yn->shape[3] >= 8 && yn->shape[3] <= NN_DIRECT_MAX_RUN)
+    {
+      wb_backward_dx (xn, wt, yn, relu, dx, pt, pl, aux);
+      return;
+    }
   Wino w = wino_make (xn, yn, pt, pl);
   size_t c = (size_t) w.c, k = (size_t) w.k;
   Scratch s;
@@ -514,6 +487,286 @@ nn_winograd_backward (const NnNode *xn, const float *wt, const NnNode *yn, int r
     }
   if (dw)
     kernel_transform_back (s.du, c * k, dw, s.kt);
+}
+
+/* ---- split over the threads, products on the direct kernel ------------ */
+
+/* The forward pass, and a backward that wants only the input gradient (a
+ * graph with no kernel or bias gradient: DeepDream's), cut the tiles into
+ * bands of whole tile rows (the rows of every image one after another),
+ * one task each, a band's tiles taken a group at a time; the 16 products
+ * run on the direct kernel (nn-conv-direct.c). Forward, every output
+ * pixel is one tile's. Backward, a tile's 4x4 input window overlaps the
+ * windows of the tile rows just above and below, never two rows away, so
+ * the even bands run first and the odd ones after them: no two tasks add
+ * to one input pixel at once, and each pixel's sum is taken in an order
+ * that the shape alone fixes, whatever the thread count. */
+
+/* floats of a group's transformed data (about half the L2) */
+#define WB_GROUP_FLOATS ((size_t) 96 * 1024)
+/* bands wanted at least, for the threads to share (a shape's, not a
+ * thread count's) */
+#define WB_MIN_BANDS 16
+
+typedef struct {
+  Wino w;
+  size_t group;       /* tiles per group */
+  size_t band_rows;   /* tile rows per band */
+  int bands;
+  size_t pu, put;     /* floats of one position's packed U and U^T */
+} WBand;
+
+static WBand
+wband_make (const NnNode *x, const NnNode *y, int pt, int pl)
+{
+  WBand b;
+  memset (&b, 0, sizeof b);
+  b.w = wino_make (x, y, pt, pl);
+  size_t c = (size_t) b.w.c, k = (size_t) b.w.k, tw = (size_t) b.w.tw;
+  size_t rows = (size_t) b.w.batch * (size_t) b.w.th;
+  b.group = WB_GROUP_FLOATS / (16 * (2 * c + k));
+  if (b.group < 6)
+    b.group = 6;
+  b.band_rows = tw ? b.group / tw : 1;
+  if (b.band_rows * WB_MIN_BANDS > rows)
+    b.band_rows = rows / WB_MIN_BANDS;
+  if (b.band_rows < 1)
+    b.band_rows = 1;
+  b.bands = (int) ((rows + b.band_rows - 1) / b.band_rows);
+  b.pu = nn_direct_packed_floats (c, k);
+  b.put = nn_direct_packed_floats (k, c);
+  return b;
+}
+
+/* Shared: U (16 Cin Cout), the kernel transform's temporaries (12 Cin
+ * Cout), U packed for the forward product or U^T for the input gradient's;
+ * then each thread's V, M (dM), dV of a group and per-tile room. */
+typedef struct {
+  float *u, *kt, *packed, *thread0;
+  size_t thread_size;
+} WBScratch;
+
+/* One thread's room: V, M (dM), dV of a group of tiles, the per-tile
+ * window, its gradient and transform temporaries; with the pooling's
+ * kernel gradient, the rows' and blocks' offsets of V too. */
+typedef struct {
+  float *v, *m, *dv, *d, *dd, *t;
+  size_t *rowoff, *blockoff;
+} WThread;
+
+static size_t
+round16 (size_t n)
+{
+  return (n + 15) / 16 * 16;
+}
+
+/* Places a buffer of n floats at *off of base (when base is set). */
+static float *
+wp_take (float *base, size_t *off, size_t n)
+{
+  float *p = base ? base + *off : NULL;
+  *off += round16 (n);
+  return p;
+}
+
+static size_t
+thread_layout (const Wino *w, size_t tg, int offsets, float *base, WThread *s)
+{
+  size_t c = (size_t) w->c, k = (size_t) w->k, wide = c > k ? c : k;
+  size_t off = 0, per = sizeof (size_t) / sizeof (float);
+  s->v = wp_take (base, &off, 16 * tg * c);
+  s->m = wp_take (base, &off, 16 * tg * k);
+  s->dv = wp_take (base, &off, 16 * tg * c);
+  s->d = wp_take (base, &off, 16 * c);
+  s->dd = wp_take (base, &off, 16 * c);
+  s->t = wp_take (base, &off, 16 * wide);
+  s->rowoff = offsets ? (size_t *) (void *) wp_take (base, &off, tg * per) : NULL;
+  s->blockoff = offsets ? (size_t *) (void *) wp_take (base, &off, (c / 16) * per) : NULL;
+  return off;
+}
+
+static size_t
+wb_thread_layout (const WBand *b, float *base, WThread *s)
+{
+  return thread_layout (&b->w, b->group, 0, base, s);
+}
+
+static size_t
+wb_layout (const WBand *b, float *base, WBScratch *s)
+{
+  size_t ck = (size_t) b->w.c * (size_t) b->w.k, off = 0;
+  WThread t;
+  s->thread_size = wb_thread_layout (b, NULL, &t);
+  s->u = wp_take (base, &off, 16 * ck);
+  s->kt = wp_take (base, &off, 12 * ck);
+  s->packed = wp_take (base, &off, 16 * (b->pu > b->put ? b->pu : b->put));
+  s->thread0 = wp_take (base, &off, s->thread_size * (size_t) nn_parallel_threads ());
+  return off;
+}
+
+/* The 16 products of a group of tn tiles: out[xi] (tn, n) = a[xi] (tn,
+ * depth) times position xi's packed matrix. */
+static void
+wino_products (const float *a, size_t tn, int depth, const float *packed, size_t stride, int n,
+               float *out)
+{
+  for (int xi = 0; xi < 16; xi++)
+    nn_direct_plain (a + (size_t) xi * tn * (size_t) depth, tn, depth,
+                     packed + (size_t) xi * stride, n, out + (size_t) xi * tn * (size_t) n,
+                     (size_t) n);
+}
+
+/* V of tiles [t0, t0 + tn): d, t the per-tile room. */
+static void
+wino_input (const Wino *w, const float *x, size_t t0, size_t tn, float *v, float *d, float *t)
+{
+  size_t c = (size_t) w->c;
+  for (size_t i = 0; i < tn; i++)
+    {
+      const float *rows[4];
+      window_rows (w, x, t0 + i, d, rows);
+      input_transform (rows, c, v + i * c, tn * c, t);
+    }
+}
+
+/* U = G g G^T (into u, kt its temporaries), each position's packed for
+ * the direct kernel at packed + xi * stride: as the forward product's
+ * (Cin, Cout) matrix, or transposed for the input gradient's. */
+static void
+pack_u (const float *wt, size_t c, size_t k, float *u, float *kt, float *packed, size_t stride,
+        int transposed)
+{
+  size_t ck = c * k;
+  kernel_transform (wt, ck, u, kt);
+  for (int xi = 0; xi < 16; xi++)
+    if (transposed)
+      nn_direct_pack_transposed (u + (size_t) xi * ck, c, k, packed + (size_t) xi * stride);
+    else
+      nn_direct_pack (u + (size_t) xi * ck, c, k, packed + (size_t) xi * stride);
+}
+
+typedef struct {
+  WBand b;
+  WBScratch s;
+  const NnNode *x, *y;
+  float *yv, *dx;
+  const float *bias;
+  int relu, parity;
+} WBJob;
+
+/* Tiles [*lo, *hi) of band `band`. */
+static void
+wb_band (const WBand *b, int band, size_t *lo, size_t *hi)
+{
+  size_t rows = (size_t) b->w.batch * (size_t) b->w.th, r0 = (size_t) band * b->band_rows;
+  size_t r1 = r0 + b->band_rows < rows ? r0 + b->band_rows : rows;
+  *lo = r0 * (size_t) b->w.tw;
+  *hi = r1 * (size_t) b->w.tw;
+}
+
+static void
+wb_forward_task (void *data, int task, int thread)
+{
+  const WBJob *j = data;
+  const WBand *b = &j->b;
+  size_t k = (size_t) b->w.k;
+  WThread s;
+  wb_thread_layout (b, j->s.thread0 + (size_t) thread * j->s.thread_size, &s);
+  size_t lo, hi;
+  wb_band (b, task, &lo, &hi);
+  for (size_t t0 = lo; t0 < hi; t0 += b->group)
+    {
+      size_t tn = hi - t0 < b->group ? hi - t0 : b->group;
+      wino_input (&b->w, j->x->value, t0, tn, s.v, s.d, s.t);
+      wino_products (s.v, tn, b->w.c, j->s.packed, b->pu, b->w.k, s.m);
+      for (size_t t = 0; t < tn; t++)
+        {
+          float *o[4];
+          tile_outputs (&b->w, j->yv, t0 + t, o);
+          output_transform (s.m + t * k, tn * k, k, j->bias, j->relu, o, s.t);
+        }
+    }
+}
+
+void
+nn_winograd_forward (const NnNode *xn, const float *wt, const float *bias, int relu, int pt,
+                     int pl, NnNode *yn, float *aux)
+{
+  WBJob j;
+  memset (&j, 0, sizeof j);
+  j.b = wband_make (xn, yn, pt, pl);
+  if (j.b.w.tiles == 0)
+    return;
+  wb_layout (&j.b, aux, &j.s);
+  j.x = xn;
+  j.yv = yn->value;
+  j.bias = bias;
+  j.relu = relu;
+  pack_u (wt, (size_t) j.b.w.c, (size_t) j.b.w.k, j.s.u, j.s.kt, j.s.packed, j.b.pu, 0);
+  nn_parallel_for (j.b.bands, wb_forward_task, &j);
+}
+
+/* The input gradient of the bands of one parity: task i is band
+ * 2 i + parity. */
+static void
+wb_backward_task (void *data, int task, int thread)
+{
+  const WBJob *j = data;
+  const WBand *b = &j->b;
+  size_t c = (size_t) b->w.c, k = (size_t) b->w.k;
+  WThread s;
+  wb_thread_layout (b, j->s.thread0 + (size_t) thread * j->s.thread_size, &s);
+  size_t lo, hi;
+  wb_band (b, 2 * task + j->parity, &lo, &hi);
+  for (size_t t0 = lo; t0 < hi; t0 += b->group)
+    {
+      size_t tn = hi - t0 < b->group ? hi - t0 : b->group;
+      for (size_t t = 0; t < tn; t++)
+        {
+          float *g[4], *y[4];
+          tile_outputs (&b->w, j->y->grad, t0 + t, g);
+          tile_outputs (&b->w, j->y->value, t0 + t, y);
+          output_transform_back (g, y, j->relu, k, NULL, s.m + t * k, tn * k, s.t);
+        }
+      wino_products (s.m, tn, b->w.k, j->s.packed, b->put, b->w.c, s.dv);
+      for (size_t t = 0; t < tn; t++)
+        {
+          input_transform_back (s.dv + t * c, tn * c, c, s.dd, s.t);
+          window_add (&b->w, s.dd, j->dx, t0 + t);
+        }
+    }
+}
+
+/* dx only (no kernel or bias gradient), over the threads. */
+static void
+wb_backward_dx (const NnNode *xn, const float *wt, const NnNode *yn, int relu, float *dx,
+                int pt, int pl, float *aux)
+{
+  WBJob j;
+  memset (&j, 0, sizeof j);
+  j.b = wband_make (xn, yn, pt, pl);
+  if (j.b.w.tiles == 0)
+    return;
+  wb_layout (&j.b, aux, &j.s);
+  j.y = yn;
+  j.dx = dx;
+  j.relu = relu;
+  pack_u (wt, (size_t) j.b.w.c, (size_t) j.b.w.k, j.s.u, j.s.kt, j.s.packed, j.b.put, 1);
+  for (j.parity = 0; j.parity < 2; j.parity++)
+    nn_parallel_for ((j.b.bands + 1 - j.parity) / 2, wb_backward_task, &j);
+}
+
+/* The forward pass and the input gradient alone take the bands' layout;
+ * a backward with kernel or bias gradients the serial one's. */
+size_t
+nn_winograd_scratch (const NnNode *x, const NnNode *y, int grads)
+{
+  WBand b = wband_make (x, y, 0, 0);
+  WBScratch bs;
+  size_t bands = wb_layout (&b, NULL, &bs);
+  Scratch s;
+  size_t serial = grads ? scratch_layout (&b.w, 1, NULL, &s) : 0;
+  return bands > serial ? bands : serial;
 }
 
 /* ---- fused with a 2x2 stride-2 max pooling ----------------------------- */
@@ -714,48 +967,17 @@ typedef struct {
   uint8_t *arg;
 } WPScratch;
 
-typedef struct {
-  float *v, *m, *dv, *d, *dd, *t;
-  size_t *rowoff, *blockoff;
-} WPThread;
-
 static size_t
-round16 (size_t n)
+wp_thread_layout (const WPool *p, float *base, WThread *s)
 {
-  return (n + 15) / 16 * 16;
-}
-
-/* Places a buffer of n floats at *off of base (when base is set). */
-static float *
-wp_take (float *base, size_t *off, size_t n)
-{
-  float *p = base ? base + *off : NULL;
-  *off += round16 (n);
-  return p;
-}
-
-static size_t
-wp_thread_layout (const WPool *p, float *base, WPThread *s)
-{
-  size_t c = (size_t) p->w.c, k = (size_t) p->w.k, wide = c > k ? c : k, tg = p->tg;
-  size_t off = 0;
-  s->v = wp_take (base, &off, 16 * tg * c);
-  s->m = wp_take (base, &off, 16 * tg * k);
-  s->dv = wp_take (base, &off, 16 * tg * c);
-  s->d = wp_take (base, &off, 16 * c);
-  s->dd = wp_take (base, &off, 16 * c);
-  s->t = wp_take (base, &off, 16 * wide);
-  s->rowoff = (size_t *) (void *) wp_take (base, &off, tg * (sizeof (size_t) / sizeof (float)));
-  s->blockoff = (size_t *) (void *) wp_take (base, &off,
-                                             (c / 16) * (sizeof (size_t) / sizeof (float)));
-  return off;
+  return thread_layout (&p->w, p->tg, 1, base, s);
 }
 
 static size_t
 wp_layout (const WPool *p, int grads, float *base, WPScratch *s)
 {
   size_t ck = (size_t) p->w.c * (size_t) p->w.k;
-  WPThread t;
+  WThread t;
   memset (s, 0, sizeof *s);
   s->partial_size = grads ? round16 (16 * ck + (size_t) p->w.k) : 0;
   s->thread_size = wp_thread_layout (p, NULL, &t);
@@ -796,34 +1018,13 @@ typedef struct {
   int relu, want_dw;
 } WPJob;
 
-/* V of the tiles of images [g0, g1): the forward product's left side. */
-static void
-wp_input (const WPJob *j, const WPThread *s, size_t g0, size_t tn)
-{
-  size_t c = (size_t) j->p.w.c;
-  for (size_t t = 0; t < tn; t++)
-    {
-      const float *rows[4];
-      window_rows (&j->p.w, j->x->value, g0 * j->p.tpi + t, s->d, rows);
-      input_transform (rows, c, s->v + t * c, tn * c, s->t);
-    }
-}
-
-/* A plain (m, k) row-major matrix seen as the direct kernel's windows. */
-static NnWindows
-plain_rows (const float *a, size_t m, int k)
-{
-  NnWindows w = { a, 1, (int) m, k, 1, (int) m, 1, 1, 1, 1, 1, 1, 0, 0 };
-  return w;
-}
-
 static void
 wp_forward_task (void *data, int task, int thread)
 {
   const WPJob *j = data;
   const WPool *p = &j->p;
   size_t c = (size_t) p->w.c, k = (size_t) p->w.k;
-  WPThread s;
+  WThread s;
   wp_thread_layout (p, j->s.thread0 + (size_t) thread * j->s.thread_size, &s);
   size_t first, last;
   nn_split_range ((size_t) p->w.batch, p->tasks, task, &first, &last);
@@ -831,13 +1032,8 @@ wp_forward_task (void *data, int task, int thread)
     {
       size_t g1 = g0 + (size_t) p->group < last ? g0 + (size_t) p->group : last;
       size_t tn = (g1 - g0) * p->tpi, t0 = g0 * p->tpi;
-      wp_input (j, &s, g0, tn);
-      for (int xi = 0; xi < 16; xi++)
-        {
-          NnWindows a = plain_rows (s.v + (size_t) xi * tn * c, tn, (int) c);
-          nn_direct_rows (&a, 0, tn, j->s.pu + (size_t) xi * p->pu, (int) k, NULL, 0, 0,
-                          s.m + (size_t) xi * tn * k, k);
-        }
+      wino_input (&p->w, j->x->value, t0, tn, s.v, s.d, s.t);
+      wino_products (s.v, tn, (int) c, j->s.pu, p->pu, (int) k, s.m);
       /* each tile is one pooling window */
       for (size_t t = 0; t < tn; t++)
         output_transform_pool (s.m + t * k, tn * k, k, j->bias, j->relu,
@@ -859,10 +1055,7 @@ nn_winograd_pool_forward (const NnNode *x, const float *wt, const float *bias, i
   j.relu = relu;
   if (j.p.w.tiles == 0)
     return;
-  size_t c = (size_t) j.p.w.c, k = (size_t) j.p.w.k;
-  kernel_transform (wt, c * k, j.s.u, j.s.kt);
-  for (int xi = 0; xi < 16; xi++)
-    nn_direct_pack (j.s.u + (size_t) xi * c * k, c, k, j.s.pu + (size_t) xi * j.p.pu);
+  pack_u (wt, (size_t) j.p.w.c, (size_t) j.p.w.k, j.s.u, j.s.kt, j.s.pu, j.p.pu, 0);
   nn_parallel_for (j.p.tasks, wp_forward_task, &j);
 }
 
@@ -872,7 +1065,7 @@ wp_backward_task (void *data, int task, int thread)
   const WPJob *j = data;
   const WPool *p = &j->p;
   size_t c = (size_t) p->w.c, k = (size_t) p->w.k, ck = c * k;
-  WPThread s;
+  WThread s;
   wp_thread_layout (p, j->s.thread0 + (size_t) thread * j->s.thread_size, &s);
   float *dut = j->s.partial + (size_t) task * j->s.partial_size, *db = dut + 16 * ck;
   memset (dut, 0, (16 * ck + k) * sizeof (float));
@@ -891,7 +1084,7 @@ wp_backward_task (void *data, int task, int thread)
         }
       if (j->want_dw)
         {
-          wp_input (j, &s, g0, tn);
+          wino_input (&p->w, j->x->value, t0, tn, s.v, s.d, s.t);
           for (size_t r = 0; r < tn; r++)
             s.rowoff[r] = r * c;
           for (size_t b = 0; b < c / 16; b++)
@@ -902,12 +1095,7 @@ wp_backward_task (void *data, int task, int thread)
         }
       if (j->dx)
         {
-          for (int xi = 0; xi < 16; xi++)
-            {
-              NnWindows a = plain_rows (s.m + (size_t) xi * tn * k, tn, (int) k);
-              nn_direct_rows (&a, 0, tn, j->s.put + (size_t) xi * p->put, (int) c, NULL, 0, 0,
-                              s.dv + (size_t) xi * tn * c, c);
-            }
+          wino_products (s.m, tn, (int) k, j->s.put, p->put, (int) c, s.dv);
           /* each tile's input gradient, added where its window is inside */
           for (size_t t = 0; t < tn; t++)
             {
@@ -935,12 +1123,7 @@ nn_winograd_pool_backward (const NnNode *x, const float *wt, NnNode *pool, int r
     return;
   size_t c = (size_t) j.p.w.c, k = (size_t) j.p.w.k, ck = c * k;
   if (dx)
-    {
-      kernel_transform (wt, ck, j.s.u, j.s.kt);
-      for (int xi = 0; xi < 16; xi++)
-        nn_direct_pack_transposed (j.s.u + (size_t) xi * ck, c, k,
-                                   j.s.put + (size_t) xi * j.p.put);
-    }
+    pack_u (wt, c, k, j.s.u, j.s.kt, j.s.put, j.p.put, 1);
   nn_parallel_for (j.p.tasks, wp_backward_task, &j);
   /* the tasks' sums in task order: dU (from each task's dU^T), the bias */
   if (dw)
