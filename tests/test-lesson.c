@@ -140,6 +140,21 @@ static const Bad bad_files[] = {
   { HEAD "  \"steps\": [\n    { \"do\": \"x\", \"check\": { \"view\": \"build\",\n"
     "      \"run_epochs\": { \"at_least\": 1 } } }\n  ]\n}", DS_LESSON_ERROR_INVALID, 7,
     "one condition" },
+  { HEAD "  \"steps\": [\n    { \"do\": \"x\",\n      \"check\": { \"train_setting\":\n"
+    "        { \"name\": \"folds\", \"at_least\": 4 } } }\n  ]\n}", DS_LESSON_ERROR_REFERENCE, 9,
+    "no training setting \"folds\"" },
+  { HEAD "  \"steps\": [\n    { \"do\": \"x\",\n      \"check\": { \"train_setting\":\n"
+    "        { \"name\": \"kfold\" } } }\n  ]\n}", DS_LESSON_ERROR_MISSING, 9, "at_least" },
+  { HEAD "  \"steps\": [\n    { \"do\": \"x\",\n      \"check\": { \"train_setting\": 4 } }\n"
+    "  ]\n}", DS_LESSON_ERROR_INVALID, 8, "must be an object" },
+  { HEAD "  \"steps\": [\n    { \"do\": \"x\",\n      \"check\": { \"layer_trainable\":\n"
+    "        { \"layer\": \"hiden\", \"trainable\": true } } }\n  ]\n}",
+    DS_LESSON_ERROR_REFERENCE, 9, "no layer \"hiden\"" },
+  { HEAD "  \"steps\": [\n    { \"do\": \"x\",\n      \"check\": { \"layer_trainable\":\n"
+    "        { \"layer\": \"hidden\", \"trainable\": \"yes\" } } }\n  ]\n}",
+    DS_LESSON_ERROR_INVALID, 9, "true or false" },
+  { HEAD "  \"steps\": [\n    { \"do\": \"x\",\n      \"check\": { \"layer_trainable\":\n"
+    "        { \"layer\": \"hidden\" } } }\n  ]\n}", DS_LESSON_ERROR_MISSING, 9, "trainable" },
   { "{\n  \"format\": \"deepscope-lesson\",\n  \"title\": \"T\",\n  \"chapter\": \"1\",\n"
     "  \"model\": \"no-such-model.json\",\n  \"steps\": [ { \"do\": \"x\" } ]\n}",
     DS_LESSON_ERROR_REFERENCE, 1, "no-such-model.json" },
@@ -250,6 +265,60 @@ test_checks (Fixture      *f,
   g_assert_true (ds_lesson_check_holds (ds_lesson_get_step (lesson, 3)->check, &state));
 }
 
+static const char settings_lesson[] = HEAD
+  "  \"steps\": [\n"
+  "    { \"do\": \"K-fold\", \"check\": { \"train_setting\": { \"name\": \"kfold\", "
+  "\"at_least\": 4 } } },\n"
+  "    { \"do\": \"Patience\", \"check\": { \"train_setting\": { \"name\": "
+  "\"early_stopping_patience\", \"at_least\": 1, \"at_most\": 5 } } },\n"
+  "    { \"do\": \"Freeze\", \"check\": { \"layer_trainable\": { \"layer\": \"hidden\", "
+  "\"trainable\": false } } }\n"
+  "  ]\n}\n";
+
+/* train_setting reads the model's training defaults; layer_trainable the
+ * layer's flag. */
+static void
+test_setting_checks (Fixture      *f,
+                     gconstpointer data)
+{
+  g_autofree char *path = write_lesson (f, "settings.json", settings_lesson);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DsLesson) lesson = ds_lesson_load (path, &error);
+  g_autoptr(NnModel) m = nn_model_load (f->mlp, NULL);
+  DsLessonState state = { m, "build", NULL, NULL };
+  const DsLessonCheck *kfold, *patience, *frozen;
+  double v;
+
+  g_assert_no_error (error);
+  kfold = ds_lesson_get_step (lesson, 0)->check;
+  patience = ds_lesson_get_step (lesson, 1)->check;
+  frozen = ds_lesson_get_step (lesson, 2)->check;
+  g_assert_cmpint (kfold->kind, ==, DS_CHECK_TRAIN_SETTING);
+  g_assert_cmpint (frozen->kind, ==, DS_CHECK_LAYER_TRAINABLE);
+
+  nn_model_get_defaults (m)->kfold = 0;
+  g_assert_false (ds_lesson_check_holds (kfold, &state));
+  nn_model_get_defaults (m)->kfold = 4;
+  g_assert_true (ds_lesson_check_holds (kfold, &state));
+  g_assert_true (ds_lesson_train_setting (m, "kfold", &v));
+  g_assert_cmpfloat (v, ==, 4);
+  g_assert_false (ds_lesson_train_setting (m, "folds", &v));
+
+  nn_model_get_defaults (m)->early_stopping_patience = 0;
+  g_assert_false (ds_lesson_check_holds (patience, &state));
+  nn_model_get_defaults (m)->early_stopping_patience = 3;
+  g_assert_true (ds_lesson_check_holds (patience, &state));
+  nn_model_get_defaults (m)->early_stopping_patience = 8;
+  g_assert_false (ds_lesson_check_holds (patience, &state));
+
+  g_assert_false (ds_lesson_check_holds (frozen, &state));
+  nn_model_layer_set_trainable (m, nn_model_find_layer (m, "hidden"), FALSE);
+  g_assert_true (ds_lesson_check_holds (frozen, &state));
+  state.model = NULL;
+  g_assert_false (ds_lesson_check_holds (frozen, &state));
+  g_assert_false (ds_lesson_check_holds (kfold, &state));
+}
+
 /* The lessons shipped with the app all load, each with a model and steps. */
 static void
 test_library (void)
@@ -279,6 +348,8 @@ main (int argc, char *argv[])
   g_test_add ("/lesson/malformed", Fixture, NULL, fixture_setup, test_malformed, fixture_teardown);
   g_test_add ("/lesson/truncated", Fixture, NULL, fixture_setup, test_truncated, fixture_teardown);
   g_test_add ("/lesson/checks", Fixture, NULL, fixture_setup, test_checks, fixture_teardown);
+  g_test_add ("/lesson/setting-checks", Fixture, NULL, fixture_setup, test_setting_checks,
+              fixture_teardown);
   g_test_add_func ("/lesson/library", test_library);
   return g_test_run ();
 }

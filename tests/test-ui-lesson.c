@@ -288,6 +288,30 @@ perform_train (DsWindow           *window,
   gtk_widget_activate (start);
 }
 
+/* Sets a training setting to the bound a train_setting check names, as
+ * the Data view's K-fold spin or the Train view's patience would. */
+static void
+perform_setting (DsDocument          *doc,
+                 const DsLessonCheck *c)
+{
+  NnTrainDefaults *d = nn_model_get_defaults (ds_document_get_model (doc));
+  double v = c->has_at_least ? c->at_least : c->at_most;
+
+  if (g_str_equal (c->name, "kfold"))
+    d->kfold = (int) v;
+  else if (g_str_equal (c->name, "kfold_iterations"))
+    d->kfold_iterations = (int) v;
+  else if (g_str_equal (c->name, "early_stopping_patience"))
+    d->early_stopping_patience = (int) v;
+  else if (g_str_equal (c->name, "epochs"))
+    d->epochs = (int) v;
+  else if (g_str_equal (c->name, "batch_size"))
+    d->batch_size = (int) v;
+  else if (g_str_equal (c->name, "validation_split"))
+    d->validation_split = v;
+  ds_document_commit (doc, DS_CHANGE_PARAMS, "Change Training Settings", NULL);
+}
+
 /* What a person would do for step s: show the view, insert the layer, set
  * the parameter, train; a step without a check is ticked. */
 static void
@@ -320,6 +344,15 @@ perform_step (DsWindow           *window,
                                                                     c->layer),
                                                c->name, value, NULL));
       ds_document_commit (doc, DS_CHANGE_PARAMS, "Set", NULL);
+      break;
+    case DS_CHECK_TRAIN_SETTING:
+      perform_setting (doc, c);
+      break;
+    case DS_CHECK_LAYER_TRAINABLE:
+      nn_model_layer_set_trainable (ds_document_get_model (doc),
+                                    nn_model_find_layer (ds_document_get_model (doc), c->layer),
+                                    c->flag);
+      ds_document_commit (doc, DS_CHANGE_PARAMS, "Trainable", NULL);
       break;
     case DS_CHECK_RUN_EPOCHS:
     case DS_CHECK_RUN_COUNT:

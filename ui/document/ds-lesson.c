@@ -314,6 +314,49 @@ read_view (Reader        *r,
   return TRUE;
 }
 
+static const char *const train_settings[] = { "epochs", "batch_size", "validation_split", "kfold",
+                                              "kfold_iterations", "early_stopping_patience", NULL };
+
+static gboolean
+read_train_setting (Reader        *r,
+                    JsonObject    *o,
+                    DsLessonCheck *c,
+                    GError       **error)
+{
+  static const char *const known[] = { "name", "at_least", "at_most", NULL };
+
+  if (!check_members (r, o, known, "train_setting", error)
+      || !get_string (r, o, "name", TRUE, &c->name, error)
+      || !read_bounds (r, o, c, "train_setting", error))
+    return FALSE;
+  if (!g_strv_contains (train_settings, c->name))
+    return fail (r, o, DS_LESSON_ERROR_REFERENCE, error,
+                 "there is no training setting \"%s\" (epochs, batch_size, validation_split, "
+                 "kfold, kfold_iterations, early_stopping_patience)", c->name);
+  return TRUE;
+}
+
+static gboolean
+read_layer_trainable (Reader        *r,
+                      JsonObject    *o,
+                      DsLessonCheck *c,
+                      GError       **error)
+{
+  static const char *const known[] = { "layer", "trainable", NULL };
+  JsonNode *node;
+
+  if (!check_members (r, o, known, "layer_trainable", error)
+      || !get_string (r, o, "layer", TRUE, &c->layer, error))
+    return FALSE;
+  node = json_object_get_member (o, "trainable");
+  if (!node)
+    return fail (r, o, DS_LESSON_ERROR_MISSING, error, "layer_trainable needs \"trainable\"");
+  if (json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return fail (r, o, DS_LESSON_ERROR_INVALID, error, "\"trainable\" must be true or false");
+  c->flag = json_node_get_boolean (node);
+  return layer_exists (r, o, c->layer, error);
+}
+
 /* A check object holds exactly one condition. */
 static DsLessonCheck *
 read_check (Reader     *r,
@@ -342,7 +385,8 @@ read_check (Reader     *r,
   if (!JSON_NODE_HOLDS_OBJECT (node)
       && (g_str_equal (cond, "model_has_layer") || g_str_equal (cond, "layer_param")
           || g_str_equal (cond, "run_metric") || g_str_equal (cond, "run_epochs")
-          || g_str_equal (cond, "run_count")))
+          || g_str_equal (cond, "run_count") || g_str_equal (cond, "train_setting")
+          || g_str_equal (cond, "layer_trainable")))
     {
       fail (r, o, DS_LESSON_ERROR_INVALID, error, "\"%s\" must be an object", cond);
       return NULL;
@@ -358,10 +402,14 @@ read_check (Reader     *r,
     c->kind = DS_CHECK_RUN_EPOCHS, ok = read_run_count_or_epochs (r, args, c, error);
   else if (g_str_equal (cond, "run_count"))
     c->kind = DS_CHECK_RUN_COUNT, ok = read_run_count_or_epochs (r, args, c, error);
+  else if (g_str_equal (cond, "train_setting"))
+    c->kind = DS_CHECK_TRAIN_SETTING, ok = read_train_setting (r, args, c, error);
+  else if (g_str_equal (cond, "layer_trainable"))
+    c->kind = DS_CHECK_LAYER_TRAINABLE, ok = read_layer_trainable (r, args, c, error);
   else
     ok = fail (r, o, DS_LESSON_ERROR_CONDITION, error,
                "unknown condition \"%s\" (model_has_layer, layer_param, run_metric, "
-               "run_epochs, run_count, view)", cond);
+               "run_epochs, run_count, view, train_setting, layer_trainable)", cond);
   return ok ? g_steal_pointer (&c) : NULL;
 }
 
@@ -693,6 +741,15 @@ ds_lesson_check_holds (const DsLessonCheck *check,
              && in_bounds (check, best);
     case DS_CHECK_VIEW:
       return g_strcmp0 (state->view, check->name) == 0;
+    case DS_CHECK_TRAIN_SETTING:
+      return state->model && ds_lesson_train_setting ((NnModel *) state->model, check->name, &best)
+             && in_bounds (check, best);
+    case DS_CHECK_LAYER_TRAINABLE:
+      {
+        int layer = state->model ? nn_model_find_layer (state->model, check->layer) : -1;
+
+        return layer >= 0 && !nn_model_layer_get_trainable (state->model, layer) == !check->flag;
+      }
     default:
       g_assert_not_reached ();
     }
@@ -702,4 +759,28 @@ gboolean
 ds_lesson_is_view_name (const char *name)
 {
   return name && g_strv_contains (view_names, name);
+}
+
+gboolean
+ds_lesson_train_setting (NnModel    *model,
+                         const char *name,
+                         double     *value)
+{
+  NnTrainDefaults *d = nn_model_get_defaults (model);
+
+  if (g_str_equal (name, "epochs"))
+    *value = d->epochs;
+  else if (g_str_equal (name, "batch_size"))
+    *value = d->batch_size;
+  else if (g_str_equal (name, "validation_split"))
+    *value = d->validation_split;
+  else if (g_str_equal (name, "kfold"))
+    *value = d->kfold;
+  else if (g_str_equal (name, "kfold_iterations"))
+    *value = d->kfold_iterations;
+  else if (g_str_equal (name, "early_stopping_patience"))
+    *value = d->early_stopping_patience;
+  else
+    return FALSE;
+  return TRUE;
 }

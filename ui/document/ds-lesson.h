@@ -30,13 +30,17 @@ typedef enum {
   DS_CHECK_RUN_EPOCHS,           /* a run has finished at least `at_least` epochs */
   DS_CHECK_RUN_COUNT,            /* the document has at least `at_least` runs */
   DS_CHECK_VIEW,                 /* the view shown is `view` */
+  DS_CHECK_TRAIN_SETTING,        /* the model's training setting `name` compares with a number */
+  DS_CHECK_LAYER_TRAINABLE,      /* layer `layer`'s trainable flag is `flag` */
 } DsCheckKind;
 
 typedef struct {
   DsCheckKind kind;
   char       *type;              /* MODEL_HAS_LAYER: a class name */
-  char       *layer;             /* MODEL_HAS_LAYER: "after"; LAYER_PARAM: the layer */
-  char       *name;              /* LAYER_PARAM: the parameter; RUN_METRIC: the key; VIEW */
+  char       *layer;             /* MODEL_HAS_LAYER: "after"; LAYER_PARAM, LAYER_TRAINABLE: the layer */
+  char       *name;              /* LAYER_PARAM: the parameter; RUN_METRIC: the key; VIEW;
+                                  * TRAIN_SETTING: the setting */
+  gboolean    flag;              /* LAYER_TRAINABLE: the value wanted */
   gboolean    has_at_least, has_at_most;
   double      at_least, at_most;
 } DsLessonCheck;
@@ -92,6 +96,10 @@ gboolean            ds_lesson_check_holds   (const DsLessonCheck *check,
                                              const DsLessonState *state);
 /* The views a check or a "Show me" target may name. */
 gboolean            ds_lesson_is_view_name  (const char *name);
+/* The value of a training setting train_setting may name (epochs,
+ * batch_size, validation_split, kfold, kfold_iterations,
+ * early_stopping_patience): FALSE for another name. */
+gboolean            ds_lesson_train_setting (NnModel *model, const char *name, double *value);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsLesson, ds_lesson_free)
 
