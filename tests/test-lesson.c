@@ -155,6 +155,21 @@ static const Bad bad_files[] = {
     DS_LESSON_ERROR_INVALID, 9, "true or false" },
   { HEAD "  \"steps\": [\n    { \"do\": \"x\",\n      \"check\": { \"layer_trainable\":\n"
     "        { \"layer\": \"hidden\" } } }\n  ]\n}", DS_LESSON_ERROR_MISSING, 9, "trainable" },
+  { HEAD "  \"lock\": [],\n  \"steps\": [ { \"do\": \"x\" } ]\n}", DS_LESSON_ERROR_INVALID, 1,
+    "\"lock\" must be an object" },
+  { HEAD "  \"lock\": {\n    \"palette\": [\"Dense\", \"Dropuot\"]\n  },\n"
+    "  \"steps\": [ { \"do\": \"x\" } ]\n}", DS_LESSON_ERROR_REFERENCE, 6,
+    "no layer type \"Dropuot\"" },
+  { HEAD "  \"lock\": {\n    \"palette\": []\n  },\n  \"steps\": [ { \"do\": \"x\" } ]\n}",
+    DS_LESSON_ERROR_INVALID, 6, "non-empty list" },
+  { HEAD "  \"lock\": {\n    \"palette\": [3]\n  },\n  \"steps\": [ { \"do\": \"x\" } ]\n}",
+    DS_LESSON_ERROR_INVALID, 6, "must list texts" },
+  { HEAD "  \"lock\": {\n    \"optimizer\": \"adamw\"\n  },\n  \"steps\": [ { \"do\": \"x\" } ]\n}",
+    DS_LESSON_ERROR_REFERENCE, 6, "no optimizer \"adamw\"" },
+  { HEAD "  \"lock\": {\n    \"settings\": [\"momentum\"]\n  },\n"
+    "  \"steps\": [ { \"do\": \"x\" } ]\n}", DS_LESSON_ERROR_REFERENCE, 6, "\"momentum\"" },
+  { HEAD "  \"lock\": {\n    \"palete\": [\"Dense\"]\n  },\n  \"steps\": [ { \"do\": \"x\" } ]\n}",
+    DS_LESSON_ERROR_INVALID, 6, "lock has an unknown field \"palete\"" },
   { "{\n  \"format\": \"deepscope-lesson\",\n  \"title\": \"T\",\n  \"chapter\": \"1\",\n"
     "  \"model\": \"no-such-model.json\",\n  \"steps\": [ { \"do\": \"x\" } ]\n}",
     DS_LESSON_ERROR_REFERENCE, 1, "no-such-model.json" },
@@ -319,6 +334,95 @@ test_setting_checks (Fixture      *f,
   g_assert_false (ds_lesson_check_holds (kfold, &state));
 }
 
+static const char lock_lesson[] = HEAD
+  "  \"lock\": { \"palette\": [\"Dense\", \"Dropout\"], \"optimizer\": \"adam\",\n"
+  "            \"settings\": [\"learning_rate\", \"epochs\"] },\n"
+  "  \"steps\": [ { \"do\": \"x\" } ]\n}\n";
+
+static void
+test_lock (Fixture      *f,
+           gconstpointer data)
+{
+  g_autofree char *path = write_lesson (f, "lock.json", lock_lesson);
+  g_autofree char *plain = write_lesson (f, "good.json", good);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DsLesson) lesson = ds_lesson_load (path, &error);
+  g_autoptr(DsLesson) free_lesson = ds_lesson_load (plain, NULL);
+  const DsLessonLock *lock;
+
+  g_assert_no_error (error);
+  lock = ds_lesson_get_lock (lesson);
+  g_assert_nonnull (lock);
+  g_assert_cmpuint (g_strv_length (lock->palette), ==, 2);
+  g_assert_cmpstr (lock->palette[1], ==, "Dropout");
+  g_assert_true (lock->has_optimizer);
+  g_assert_cmpint (lock->optimizer, ==, NN_OPT_ADAM);
+  g_assert_true (g_strv_contains ((const char *const *) lock->settings, "epochs"));
+  g_assert_false (g_strv_contains ((const char *const *) lock->settings, "batch_size"));
+  g_assert_null (ds_lesson_get_lock (free_lesson));
+  g_assert_true (ds_lesson_is_lockable_setting ("schedule"));
+  g_assert_false (ds_lesson_is_lockable_setting ("momentum"));
+}
+
+/* Export as lesson: the file loads back as a lesson on the same model (its
+ * layers, parameters and weights) and dataset, with the view's step. */
+static void
+test_export (Fixture      *f,
+             gconstpointer data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "handout.json", NULL);
+  g_autofree char *model_path = g_build_filename (f->dir, "handout.model.json", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NnModel) m = nn_model_load (f->mlp, NULL);
+  g_autoptr(NnModel) back = NULL;
+  g_autoptr(DsLesson) lesson = NULL;
+  const DsLessonStep *step;
+  gint64 n, n_back;
+
+  nn_model_set_dataset (m, "fashion-mnist:limit=500");
+  nn_model_get_defaults (m)->epochs = 4;
+  g_assert_true (nn_model_init_weights (m, 7, NULL));
+  g_assert_true (ds_lesson_export (m, "inspect", path, &error));
+  g_assert_no_error (error);
+  lesson = ds_lesson_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (ds_lesson_get_model_path (lesson), ==, model_path);
+  g_assert_cmpstr (ds_lesson_get_dataset (lesson), ==, "fashion-mnist:limit=500");
+  g_assert_cmpuint (ds_lesson_get_n_steps (lesson), ==, 3);
+  step = ds_lesson_get_step (lesson, 0);
+  g_assert_cmpint (step->check->kind, ==, DS_CHECK_VIEW);
+  g_assert_cmpstr (step->check->name, ==, "inspect");
+  step = ds_lesson_get_step (lesson, 1);
+  g_assert_cmpint (step->check->kind, ==, DS_CHECK_RUN_EPOCHS);
+  g_assert_cmpfloat (step->check->at_least, ==, 4);
+  g_assert_null (ds_lesson_get_step (lesson, 2)->check);
+
+  back = nn_model_load (model_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (nn_model_get_n_layers (back), ==, nn_model_get_n_layers (m));
+  for (int i = 0; i < nn_model_get_n_layers (m); i++)
+    g_assert_cmpstr (nn_model_layer_get_name (back, i), ==, nn_model_layer_get_name (m, i));
+  g_assert_true (nn_model_infer (m, NULL) && nn_model_infer (back, NULL));
+  n = nn_model_count_params (m, NULL, NULL);
+  n_back = nn_model_count_params (back, NULL, NULL);
+  g_assert_cmpint (n_back, ==, n);
+  g_assert_true (nn_model_has_weights (back));
+
+  /* A view that does not exist: the skeleton opens the Build view. */
+  g_assert_true (ds_lesson_export (m, "cinema", path, NULL));
+  g_clear_pointer (&lesson, ds_lesson_free);
+  lesson = ds_lesson_load (path, NULL);
+  g_assert_cmpstr (ds_lesson_get_step (lesson, 0)->check->name, ==, "build");
+  /* A folder that does not exist: an error, no file. */
+  {
+    g_autofree char *bad = g_build_filename (f->dir, "no-such-dir", "x.json", NULL);
+    g_autoptr(GError) e2 = NULL;
+
+    g_assert_false (ds_lesson_export (m, "build", bad, &e2));
+    g_assert_nonnull (e2);
+  }
+}
+
 /* The lessons shipped with the app all load, each with a model and steps. */
 static void
 test_library (void)
@@ -350,6 +454,8 @@ main (int argc, char *argv[])
   g_test_add ("/lesson/checks", Fixture, NULL, fixture_setup, test_checks, fixture_teardown);
   g_test_add ("/lesson/setting-checks", Fixture, NULL, fixture_setup, test_setting_checks,
               fixture_teardown);
+  g_test_add ("/lesson/lock", Fixture, NULL, fixture_setup, test_lock, fixture_teardown);
+  g_test_add ("/lesson/export", Fixture, NULL, fixture_setup, test_export, fixture_teardown);
   g_test_add_func ("/lesson/library", test_library);
   return g_test_run ();
 }

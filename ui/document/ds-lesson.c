@@ -18,9 +18,13 @@ struct _DsLesson
   char      *model_path;
   char      *dataset;
   GPtrArray *steps;              /* DsLessonStep */
+  DsLessonLock *lock;            /* NULL: nothing locked */
 };
 
 static const char *const view_names[] = { "data", "build", "train", "inspect", "generate", NULL };
+static const char *const lockable_settings[] = { "learning_rate", "epochs", "batch_size",
+                                                 "validation_split", "schedule", "early_stopping",
+                                                 NULL };
 
 /* While a file is read: where each object starts, for errors with lines. */
 typedef struct
@@ -491,6 +495,93 @@ read_model (Reader     *r,
   return TRUE;
 }
 
+static void
+lock_free (DsLessonLock *lock)
+{
+  if (!lock)
+    return;
+  g_strfreev (lock->palette);
+  g_strfreev (lock->settings);
+  g_free (lock);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsLessonLock, lock_free)
+
+/* A non-empty list of texts, each accepted by valid (what names what it
+ * must be in the error). */
+static gboolean
+read_name_list (Reader      *r,
+                JsonObject  *o,
+                const char  *key,
+                gboolean   (*valid) (const char *),
+                const char  *what,
+                char      ***out,
+                GError     **error)
+{
+  JsonNode *node = json_object_get_member (o, key);
+  g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
+  JsonArray *a;
+
+  if (!node)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY (node) || json_array_get_length (json_node_get_array (node)) == 0)
+    return fail (r, o, DS_LESSON_ERROR_INVALID, error, "\"%s\" must be a non-empty list", key);
+  a = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (a); i++)
+    {
+      JsonNode *e = json_array_get_element (a, i);
+      const char *name = json_node_get_value_type (e) == G_TYPE_STRING
+                         ? json_node_get_string (e) : NULL;
+
+      if (!name)
+        return fail (r, o, DS_LESSON_ERROR_INVALID, error, "\"%s\" must list texts", key);
+      if (!valid (name))
+        return fail (r, o, DS_LESSON_ERROR_REFERENCE, error, "there is no %s \"%s\"", what, name);
+      g_strv_builder_add (names, name);
+    }
+  *out = g_strv_builder_end (names);
+  return TRUE;
+}
+
+static gboolean
+is_layer_type (const char *name)
+{
+  return nn_layer_type_lookup (name) != NULL;
+}
+
+/* "lock": {"palette": [types], "optimizer": name, "settings": [names]}. */
+static gboolean
+read_lock (Reader     *r,
+           JsonObject *root,
+           DsLesson   *lesson,
+           GError    **error)
+{
+  static const char *const known[] = { "palette", "optimizer", "settings", NULL };
+  JsonNode *node = json_object_get_member (root, "lock");
+  g_autoptr(DsLessonLock) lock = g_new0 (DsLessonLock, 1);
+  g_autofree char *optimizer = NULL;
+  JsonObject *o;
+
+  if (!node)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return fail (r, root, DS_LESSON_ERROR_INVALID, error, "\"lock\" must be an object");
+  o = json_node_get_object (node);
+  if (!check_members (r, o, known, "lock", error)
+      || !read_name_list (r, o, "palette", is_layer_type, "layer type", &lock->palette, error)
+      || !read_name_list (r, o, "settings", ds_lesson_is_lockable_setting,
+                          "setting to lock (learning_rate, epochs, batch_size, validation_split, "
+                          "schedule, early_stopping)", &lock->settings, error)
+      || !get_string (r, o, "optimizer", FALSE, &optimizer, error))
+    return FALSE;
+  if (optimizer && !nn_optimizer_parse (optimizer, &lock->optimizer))
+    return fail (r, o, DS_LESSON_ERROR_REFERENCE, error,
+                 "there is no optimizer \"%s\" (SGD, RMSprop, Adam)", optimizer);
+  lock->has_optimizer = optimizer != NULL;
+  lesson->lock = g_steal_pointer (&lock);
+  return TRUE;
+}
+
 static gboolean
 read_lesson (Reader     *r,
              JsonNode   *root_node,
@@ -498,7 +589,7 @@ read_lesson (Reader     *r,
              GError    **error)
 {
   static const char *const known[] = { "format", "title", "chapter", "summary", "model",
-                                       "dataset", "steps", NULL };
+                                       "dataset", "steps", "lock", NULL };
   g_autoptr(NnModel) model = NULL;
   g_autofree char *format = NULL;
   JsonObject *root;
@@ -521,7 +612,8 @@ read_lesson (Reader     *r,
       || !get_string (r, root, "chapter", TRUE, &lesson->chapter, error)
       || !get_string (r, root, "summary", FALSE, &lesson->summary, error)
       || !get_string (r, root, "dataset", FALSE, &lesson->dataset, error)
-      || !read_model (r, root, lesson, &model, error))
+      || !read_model (r, root, lesson, &model, error)
+      || !read_lock (r, root, lesson, error))
     return FALSE;
   steps = json_object_get_member (root, "steps");
   if (!steps || !JSON_NODE_HOLDS_ARRAY (steps)
@@ -606,6 +698,7 @@ ds_lesson_free (DsLesson *self)
   g_free (self->model_path);
   g_free (self->dataset);
   g_clear_pointer (&self->steps, g_ptr_array_unref);
+  lock_free (self->lock);
   g_free (self);
 }
 
@@ -616,6 +709,7 @@ const char *ds_lesson_get_summary (DsLesson *self) { return self->summary; }
 const char *ds_lesson_get_model_path (DsLesson *self) { return self->model_path; }
 const char *ds_lesson_get_dataset (DsLesson *self) { return self->dataset; }
 guint ds_lesson_get_n_steps (DsLesson *self) { return self->steps->len; }
+const DsLessonLock *ds_lesson_get_lock (DsLesson *self) { return self->lock; }
 
 const DsLessonStep *
 ds_lesson_get_step (DsLesson *self,
@@ -783,4 +877,10 @@ ds_lesson_train_setting (NnModel    *model,
   else
     return FALSE;
   return TRUE;
+}
+
+gboolean
+ds_lesson_is_lockable_setting (const char *name)
+{
+  return name && g_strv_contains (lockable_settings, name);
 }

@@ -53,6 +53,14 @@ typedef struct {
   DsLessonCheck *check;          /* may be NULL: the person ticks the step */
 } DsLessonStep;
 
+/* What a lesson fixes in the interface while it is open ("lock"). */
+typedef struct {
+  char           **palette;      /* the layer types the palette offers (NULL: all) */
+  gboolean         has_optimizer;
+  NnOptimizerKind  optimizer;    /* set when the lesson opens, its choice locked */
+  char           **settings;     /* Train view settings locked (NULL: none) */
+} DsLessonLock;
+
 typedef struct _DsLesson DsLesson;
 
 /* Reads and validates a lesson file; the model it names (relative to the
@@ -72,6 +80,11 @@ const char         *ds_lesson_get_model_path (DsLesson *self);
 /* A dataset spec that replaces the model's, or NULL. */
 const char         *ds_lesson_get_dataset   (DsLesson *self);
 guint               ds_lesson_get_n_steps   (DsLesson *self);
+/* The lesson's lock, or NULL when it fixes nothing. */
+const DsLessonLock *ds_lesson_get_lock      (DsLesson *self);
+/* The Train view settings a lock may name: learning_rate, epochs,
+ * batch_size, validation_split, schedule, early_stopping. */
+gboolean            ds_lesson_is_lockable_setting (const char *name);
 const DsLessonStep *ds_lesson_get_step      (DsLesson *self, guint i);
 
 /* Every lesson file (*.json) in dir, sorted by chapter then file name:
@@ -100,6 +113,13 @@ gboolean            ds_lesson_is_view_name  (const char *name);
  * batch_size, validation_split, kfold, kfold_iterations,
  * early_stopping_patience): FALSE for another name. */
 gboolean            ds_lesson_train_setting (NnModel *model, const char *name, double *value);
+
+/* Writes a lesson file at path for model: the model (with its weights
+ * when it has some) saved beside it as NAME.model.json, its dataset, and
+ * skeleton steps to edit (open `view`, train for the model's epochs, one
+ * to write). */
+gboolean            ds_lesson_export        (NnModel *model, const char *view, const char *path,
+                                             GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsLesson, ds_lesson_free)
 

@@ -665,11 +665,32 @@ import_action (GSimpleAction *action,
 
 /* ---- lessons ------------------------------------------------------------- */
 
+/* A lesson's lock on the palette and the Train view's settings; NULL
+ * releases them. */
+static void
+apply_lock (DsWindow           *self,
+            const DsLessonLock *lock)
+{
+  g_autoptr(GStrvBuilder) settings = g_strv_builder_new ();
+  g_auto(GStrv) locked = NULL;
+
+  ds_build_view_limit_palette (DS_BUILD_VIEW (ds_window_get_view (self, "build")),
+                               lock ? (const char *const *) lock->palette : NULL);
+  if (lock && lock->settings)
+    g_strv_builder_addv (settings, (const char **) lock->settings);
+  if (lock && lock->has_optimizer)
+    g_strv_builder_add (settings, "optimizer");
+  locked = g_strv_builder_end (settings);
+  ds_train_view_set_locked (DS_TRAIN_VIEW (ds_window_get_view (self, "train")),
+                            locked[0] ? (const char *const *) locked : NULL);
+}
+
 static void
 lesson_close_cb (DsWindow *self)
 {
   adw_flap_set_reveal_flap (self->lesson_flap, FALSE);
   ds_lesson_panel_take_lesson (self->lesson_panel, NULL);
+  apply_lock (self, NULL);
 }
 
 static void
@@ -705,12 +726,22 @@ start_lesson (DsWindow  *self,
               GError   **error)
 {
   NnModel *model = nn_model_load (ds_lesson_get_model_path (lesson), error);
+  const DsLessonLock *lock = ds_lesson_get_lock (lesson);
 
   if (!model)
     return FALSE;
   if (ds_lesson_get_dataset (lesson))
     nn_model_set_dataset (model, ds_lesson_get_dataset (lesson));
+  if (lock && lock->has_optimizer)
+    {
+      NnOptimizerConfig *opt = nn_model_get_optimizer (model);
+      double lr = opt->learning_rate;
+
+      nn_optimizer_config_init (opt, lock->optimizer);
+      opt->learning_rate = lr;
+    }
   ds_document_take_model (self->document, model, NULL, FALSE);
+  apply_lock (self, lock);
   ds_window_set_visible_view (self, "build");
   ds_lesson_panel_take_lesson (self->lesson_panel, lesson);
   adw_flap_set_reveal_flap (self->lesson_flap, TRUE);
