@@ -140,6 +140,36 @@ static const Bad bad_files[] = {
   { HEAD "  \"steps\": [\n    { \"do\": \"x\", \"check\": { \"view\": \"build\",\n"
     "      \"run_epochs\": { \"at_least\": 1 } } }\n  ]\n}", DS_LESSON_ERROR_INVALID, 7,
     "one condition" },
+  { HEAD "  \"steps\": [\n    { \"do\": \"x\",\n      \"check\": { \"train_setting\":\n"
+    "        { \"name\": \"folds\", \"at_least\": 4 } } }\n  ]\n}", DS_LESSON_ERROR_REFERENCE, 9,
+    "no training setting \"folds\"" },
+  { HEAD "  \"steps\": [\n    { \"do\": \"x\",\n      \"check\": { \"train_setting\":\n"
+    "        { \"name\": \"kfold\" } } }\n  ]\n}", DS_LESSON_ERROR_MISSING, 9, "at_least" },
+  { HEAD "  \"steps\": [\n    { \"do\": \"x\",\n      \"check\": { \"train_setting\": 4 } }\n"
+    "  ]\n}", DS_LESSON_ERROR_INVALID, 8, "must be an object" },
+  { HEAD "  \"steps\": [\n    { \"do\": \"x\",\n      \"check\": { \"layer_trainable\":\n"
+    "        { \"layer\": \"hiden\", \"trainable\": true } } }\n  ]\n}",
+    DS_LESSON_ERROR_REFERENCE, 9, "no layer \"hiden\"" },
+  { HEAD "  \"steps\": [\n    { \"do\": \"x\",\n      \"check\": { \"layer_trainable\":\n"
+    "        { \"layer\": \"hidden\", \"trainable\": \"yes\" } } }\n  ]\n}",
+    DS_LESSON_ERROR_INVALID, 9, "true or false" },
+  { HEAD "  \"steps\": [\n    { \"do\": \"x\",\n      \"check\": { \"layer_trainable\":\n"
+    "        { \"layer\": \"hidden\" } } }\n  ]\n}", DS_LESSON_ERROR_MISSING, 9, "trainable" },
+  { HEAD "  \"lock\": [],\n  \"steps\": [ { \"do\": \"x\" } ]\n}", DS_LESSON_ERROR_INVALID, 1,
+    "\"lock\" must be an object" },
+  { HEAD "  \"lock\": {\n    \"palette\": [\"Dense\", \"Dropuot\"]\n  },\n"
+    "  \"steps\": [ { \"do\": \"x\" } ]\n}", DS_LESSON_ERROR_REFERENCE, 6,
+    "no layer type \"Dropuot\"" },
+  { HEAD "  \"lock\": {\n    \"palette\": []\n  },\n  \"steps\": [ { \"do\": \"x\" } ]\n}",
+    DS_LESSON_ERROR_INVALID, 6, "non-empty list" },
+  { HEAD "  \"lock\": {\n    \"palette\": [3]\n  },\n  \"steps\": [ { \"do\": \"x\" } ]\n}",
+    DS_LESSON_ERROR_INVALID, 6, "must list texts" },
+  { HEAD "  \"lock\": {\n    \"optimizer\": \"adamw\"\n  },\n  \"steps\": [ { \"do\": \"x\" } ]\n}",
+    DS_LESSON_ERROR_REFERENCE, 6, "no optimizer \"adamw\"" },
+  { HEAD "  \"lock\": {\n    \"settings\": [\"momentum\"]\n  },\n"
+    "  \"steps\": [ { \"do\": \"x\" } ]\n}", DS_LESSON_ERROR_REFERENCE, 6, "\"momentum\"" },
+  { HEAD "  \"lock\": {\n    \"palete\": [\"Dense\"]\n  },\n  \"steps\": [ { \"do\": \"x\" } ]\n}",
+    DS_LESSON_ERROR_INVALID, 6, "lock has an unknown field \"palete\"" },
   { "{\n  \"format\": \"deepscope-lesson\",\n  \"title\": \"T\",\n  \"chapter\": \"1\",\n"
     "  \"model\": \"no-such-model.json\",\n  \"steps\": [ { \"do\": \"x\" } ]\n}",
     DS_LESSON_ERROR_REFERENCE, 1, "no-such-model.json" },
@@ -250,6 +280,149 @@ test_checks (Fixture      *f,
   g_assert_true (ds_lesson_check_holds (ds_lesson_get_step (lesson, 3)->check, &state));
 }
 
+static const char settings_lesson[] = HEAD
+  "  \"steps\": [\n"
+  "    { \"do\": \"K-fold\", \"check\": { \"train_setting\": { \"name\": \"kfold\", "
+  "\"at_least\": 4 } } },\n"
+  "    { \"do\": \"Patience\", \"check\": { \"train_setting\": { \"name\": "
+  "\"early_stopping_patience\", \"at_least\": 1, \"at_most\": 5 } } },\n"
+  "    { \"do\": \"Freeze\", \"check\": { \"layer_trainable\": { \"layer\": \"hidden\", "
+  "\"trainable\": false } } }\n"
+  "  ]\n}\n";
+
+/* train_setting reads the model's training defaults; layer_trainable the
+ * layer's flag. */
+static void
+test_setting_checks (Fixture      *f,
+                     gconstpointer data)
+{
+  g_autofree char *path = write_lesson (f, "settings.json", settings_lesson);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DsLesson) lesson = ds_lesson_load (path, &error);
+  g_autoptr(NnModel) m = nn_model_load (f->mlp, NULL);
+  DsLessonState state = { m, "build", NULL, NULL };
+  const DsLessonCheck *kfold, *patience, *frozen;
+  double v;
+
+  g_assert_no_error (error);
+  kfold = ds_lesson_get_step (lesson, 0)->check;
+  patience = ds_lesson_get_step (lesson, 1)->check;
+  frozen = ds_lesson_get_step (lesson, 2)->check;
+  g_assert_cmpint (kfold->kind, ==, DS_CHECK_TRAIN_SETTING);
+  g_assert_cmpint (frozen->kind, ==, DS_CHECK_LAYER_TRAINABLE);
+
+  nn_model_get_defaults (m)->kfold = 0;
+  g_assert_false (ds_lesson_check_holds (kfold, &state));
+  nn_model_get_defaults (m)->kfold = 4;
+  g_assert_true (ds_lesson_check_holds (kfold, &state));
+  g_assert_true (ds_lesson_train_setting (m, "kfold", &v));
+  g_assert_cmpfloat (v, ==, 4);
+  g_assert_false (ds_lesson_train_setting (m, "folds", &v));
+
+  nn_model_get_defaults (m)->early_stopping_patience = 0;
+  g_assert_false (ds_lesson_check_holds (patience, &state));
+  nn_model_get_defaults (m)->early_stopping_patience = 3;
+  g_assert_true (ds_lesson_check_holds (patience, &state));
+  nn_model_get_defaults (m)->early_stopping_patience = 8;
+  g_assert_false (ds_lesson_check_holds (patience, &state));
+
+  g_assert_false (ds_lesson_check_holds (frozen, &state));
+  nn_model_layer_set_trainable (m, nn_model_find_layer (m, "hidden"), FALSE);
+  g_assert_true (ds_lesson_check_holds (frozen, &state));
+  state.model = NULL;
+  g_assert_false (ds_lesson_check_holds (frozen, &state));
+  g_assert_false (ds_lesson_check_holds (kfold, &state));
+}
+
+static const char lock_lesson[] = HEAD
+  "  \"lock\": { \"palette\": [\"Dense\", \"Dropout\"], \"optimizer\": \"adam\",\n"
+  "            \"settings\": [\"learning_rate\", \"epochs\"] },\n"
+  "  \"steps\": [ { \"do\": \"x\" } ]\n}\n";
+
+static void
+test_lock (Fixture      *f,
+           gconstpointer data)
+{
+  g_autofree char *path = write_lesson (f, "lock.json", lock_lesson);
+  g_autofree char *plain = write_lesson (f, "good.json", good);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DsLesson) lesson = ds_lesson_load (path, &error);
+  g_autoptr(DsLesson) free_lesson = ds_lesson_load (plain, NULL);
+  const DsLessonLock *lock;
+
+  g_assert_no_error (error);
+  lock = ds_lesson_get_lock (lesson);
+  g_assert_nonnull (lock);
+  g_assert_cmpuint (g_strv_length (lock->palette), ==, 2);
+  g_assert_cmpstr (lock->palette[1], ==, "Dropout");
+  g_assert_true (lock->has_optimizer);
+  g_assert_cmpint (lock->optimizer, ==, NN_OPT_ADAM);
+  g_assert_true (g_strv_contains ((const char *const *) lock->settings, "epochs"));
+  g_assert_false (g_strv_contains ((const char *const *) lock->settings, "batch_size"));
+  g_assert_null (ds_lesson_get_lock (free_lesson));
+  g_assert_true (ds_lesson_is_lockable_setting ("schedule"));
+  g_assert_false (ds_lesson_is_lockable_setting ("momentum"));
+}
+
+/* Export as lesson: the file loads back as a lesson on the same model (its
+ * layers, parameters and weights) and dataset, with the view's step. */
+static void
+test_export (Fixture      *f,
+             gconstpointer data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "handout.json", NULL);
+  g_autofree char *model_path = g_build_filename (f->dir, "handout.model.json", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NnModel) m = nn_model_load (f->mlp, NULL);
+  g_autoptr(NnModel) back = NULL;
+  g_autoptr(DsLesson) lesson = NULL;
+  const DsLessonStep *step;
+  gint64 n, n_back;
+
+  nn_model_set_dataset (m, "fashion-mnist:limit=500");
+  nn_model_get_defaults (m)->epochs = 4;
+  g_assert_true (nn_model_init_weights (m, 7, NULL));
+  g_assert_true (ds_lesson_export (m, "inspect", path, &error));
+  g_assert_no_error (error);
+  lesson = ds_lesson_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (ds_lesson_get_model_path (lesson), ==, model_path);
+  g_assert_cmpstr (ds_lesson_get_dataset (lesson), ==, "fashion-mnist:limit=500");
+  g_assert_cmpuint (ds_lesson_get_n_steps (lesson), ==, 3);
+  step = ds_lesson_get_step (lesson, 0);
+  g_assert_cmpint (step->check->kind, ==, DS_CHECK_VIEW);
+  g_assert_cmpstr (step->check->name, ==, "inspect");
+  step = ds_lesson_get_step (lesson, 1);
+  g_assert_cmpint (step->check->kind, ==, DS_CHECK_RUN_EPOCHS);
+  g_assert_cmpfloat (step->check->at_least, ==, 4);
+  g_assert_null (ds_lesson_get_step (lesson, 2)->check);
+
+  back = nn_model_load (model_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (nn_model_get_n_layers (back), ==, nn_model_get_n_layers (m));
+  for (int i = 0; i < nn_model_get_n_layers (m); i++)
+    g_assert_cmpstr (nn_model_layer_get_name (back, i), ==, nn_model_layer_get_name (m, i));
+  g_assert_true (nn_model_infer (m, NULL) && nn_model_infer (back, NULL));
+  n = nn_model_count_params (m, NULL, NULL);
+  n_back = nn_model_count_params (back, NULL, NULL);
+  g_assert_cmpint (n_back, ==, n);
+  g_assert_true (nn_model_has_weights (back));
+
+  /* A view that does not exist: the skeleton opens the Build view. */
+  g_assert_true (ds_lesson_export (m, "cinema", path, NULL));
+  g_clear_pointer (&lesson, ds_lesson_free);
+  lesson = ds_lesson_load (path, NULL);
+  g_assert_cmpstr (ds_lesson_get_step (lesson, 0)->check->name, ==, "build");
+  /* A folder that does not exist: an error, no file. */
+  {
+    g_autofree char *bad = g_build_filename (f->dir, "no-such-dir", "x.json", NULL);
+    g_autoptr(GError) e2 = NULL;
+
+    g_assert_false (ds_lesson_export (m, "build", bad, &e2));
+    g_assert_nonnull (e2);
+  }
+}
+
 /* The lessons shipped with the app all load, each with a model and steps. */
 static void
 test_library (void)
@@ -279,6 +452,10 @@ main (int argc, char *argv[])
   g_test_add ("/lesson/malformed", Fixture, NULL, fixture_setup, test_malformed, fixture_teardown);
   g_test_add ("/lesson/truncated", Fixture, NULL, fixture_setup, test_truncated, fixture_teardown);
   g_test_add ("/lesson/checks", Fixture, NULL, fixture_setup, test_checks, fixture_teardown);
+  g_test_add ("/lesson/setting-checks", Fixture, NULL, fixture_setup, test_setting_checks,
+              fixture_teardown);
+  g_test_add ("/lesson/lock", Fixture, NULL, fixture_setup, test_lock, fixture_teardown);
+  g_test_add ("/lesson/export", Fixture, NULL, fixture_setup, test_export, fixture_teardown);
   g_test_add_func ("/lesson/library", test_library);
   return g_test_run ();
 }

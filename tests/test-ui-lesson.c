@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "ds-build-view-private.h"
+#include "ds-palette-private.h"
+#include "ds-train-view.h"
 #include "ds-graph-canvas.h"
 #include "ds-lesson-library.h"
 #include "ds-lesson-panel.h"
@@ -218,6 +220,130 @@ test_formulas_in_build (void)
   ui_spin (50);
 }
 
+/* A row of the Train view's settings (the one holding control). */
+static GtkWidget *
+settings_row (DsWindow   *window,
+              const char *control)
+{
+  GtkWidget *w = ds_window_show_me (window, control);
+
+  g_assert_nonnull (w);
+  return ADW_IS_PREFERENCES_ROW (w) ? w : gtk_widget_get_ancestor (w, ADW_TYPE_ACTION_ROW);
+}
+
+/* The overfitting lesson's lock: the palette offers Dense and Dropout only,
+ * the optimizer is RMSprop and locked with the learning rate and batch
+ * size (insensitive, a tooltip saying why); closing the lesson releases
+ * everything. */
+static void
+test_lock (void)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("DEEPSCOPE_SAMPLES"), "lessons",
+                                            "04-1-overfitting-dropout.json", NULL);
+  DsWindow *window = new_window ();
+  DsPalette *palette = ds_build_view_get_palette (DS_BUILD_VIEW (ds_window_get_view (window,
+                                                                                     "build")));
+  DsTrainView *train = DS_TRAIN_VIEW (ds_window_get_view (window, "train"));
+  guint all = ds_palette_get_n_visible (palette);
+  GtkWidget *optimizer, *lr, *epochs;
+
+  g_assert_cmpuint (all, >, 30);
+  g_assert_true (ds_window_open_lesson (window, path) == window);
+  ui_spin (50);
+  g_assert_cmpuint (ds_palette_get_n_visible (palette), ==, 2);
+  g_assert_true (ds_palette_is_limited (palette));
+  g_assert_cmpint (nn_model_get_optimizer (ds_document_get_model (ds_window_get_document (window)))
+                   ->kind, ==, NN_OPT_RMSPROP);
+  optimizer = settings_row (window, "train:optimizer_row");
+  lr = settings_row (window, "train:lr_spin");
+  epochs = settings_row (window, "train:epochs_spin");
+  g_assert_false (gtk_widget_get_sensitive (optimizer));
+  g_assert_false (gtk_widget_get_sensitive (lr));
+  g_assert_true (gtk_widget_get_sensitive (epochs));
+  g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (optimizer), "lesson fixed"));
+  g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (lr), "lesson fixed"));
+  g_assert_true (ds_train_view_is_locked (train, "batch_size"));
+  g_assert_false (ds_train_view_is_locked (train, "epochs"));
+
+  /* The lock holds while the document changes (help texts are set again). */
+  ds_document_commit (ds_window_get_document (window), DS_CHANGE_PARAMS, "Touch", NULL);
+  ui_spin (50);
+  g_assert_false (gtk_widget_get_sensitive (optimizer));
+  g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (optimizer), "lesson fixed"));
+
+  g_signal_emit_by_name (ds_window_get_lesson_panel (window), "close");
+  ui_spin (50);
+  g_assert_null (ds_window_get_lesson_panel (window));
+  g_assert_cmpuint (ds_palette_get_n_visible (palette), ==, all);
+  g_assert_false (ds_palette_is_limited (palette));
+  g_assert_true (gtk_widget_get_sensitive (optimizer));
+  g_assert_true (gtk_widget_get_sensitive (lr));
+  g_assert_null (gtk_widget_get_tooltip_text (lr));
+  g_assert_null (strstr (gtk_widget_get_tooltip_text (optimizer), "lesson fixed"));
+  g_assert_false (ds_train_view_is_locked (train, "batch_size"));
+  ds_window_close_discarding (window);
+  ui_spin (50);
+}
+
+/* Export as Lesson: the file a teacher hands out opens as a lesson on the
+ * same model and dataset, its first step on the view shown. */
+static void
+test_export_lesson (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ui-lesson-export-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "handout.json", NULL);
+  g_autofree char *model_path = g_build_filename (dir, "handout.model.json", NULL);
+  g_autofree char *sample = g_build_filename (g_getenv ("DEEPSCOPE_SAMPLES"), "fashion_binary.json",
+                                              NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (sample);
+  g_autoptr(GError) error = NULL;
+  DsWindow *window = new_window ();
+  NnModel *m;
+  g_autoptr(NnModel) before = NULL;
+  g_autofree char *dataset = NULL;
+  DsWindow *target;
+  DsLesson *lesson;
+
+  g_assert_true (ds_window_load (window, file, NULL));
+  m = ds_document_get_model (ds_window_get_document (window));
+  nn_model_set_dataset (m, "fashion-mnist:classes=5,7:limit=800");
+  ds_document_commit (ds_window_get_document (window), DS_CHANGE_STRUCTURE, "Dataset", NULL);
+  before = nn_model_copy (m);
+  dataset = g_strdup (nn_model_get_dataset (m));
+  ds_window_set_visible_view (window, "train");
+  g_assert_true (ds_window_export_lesson_to (window, path, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (ds_window_get_last_toast (window), "handout.json"));
+
+  /* The edited document stays: the lesson opens in a new window. */
+  target = ds_window_open_lesson (window, path);
+  g_assert_nonnull (target);
+  lesson = ds_lesson_panel_get_lesson (DS_LESSON_PANEL (ds_window_get_lesson_panel (target)));
+  g_assert_cmpstr (ds_lesson_get_model_path (lesson), ==, model_path);
+  g_assert_cmpstr (ds_lesson_get_step (lesson, 0)->check->name, ==, "train");
+  m = ds_document_get_model (ds_window_get_document (target));
+  g_assert_cmpstr (nn_model_get_dataset (m), ==, dataset);
+  g_assert_cmpint (nn_model_get_n_layers (m), ==, nn_model_get_n_layers (before));
+  for (int i = 0; i < nn_model_get_n_layers (m); i++)
+    {
+      g_assert_cmpstr (nn_model_layer_get_name (m, i), ==, nn_model_layer_get_name (before, i));
+      g_assert_true (nn_model_layer_get_type (m, i) == nn_model_layer_get_type (before, i));
+    }
+  g_assert_cmpint (nn_model_count_params (m, NULL, NULL), ==,
+                   nn_model_count_params (before, NULL, NULL));
+  /* The opened lesson's first step: the Build view is shown, not Train. */
+  g_assert_false (ds_lesson_panel_get_step_done (DS_LESSON_PANEL (ds_window_get_lesson_panel (target)),
+                                                 0));
+
+  if (target != window)
+    ds_window_close_discarding (target);
+  ds_window_close_discarding (window);
+  ui_spin (50);
+  g_unlink (path);
+  g_unlink (model_path);
+  g_rmdir (dir);
+}
+
 /* ---- walking whole lessons (slow) ------------------------------------------ */
 
 /* Inserts a layer of type after layer `after`: what after fed, the new
@@ -288,6 +414,30 @@ perform_train (DsWindow           *window,
   gtk_widget_activate (start);
 }
 
+/* Sets a training setting to the bound a train_setting check names, as
+ * the Data view's K-fold spin or the Train view's patience would. */
+static void
+perform_setting (DsDocument          *doc,
+                 const DsLessonCheck *c)
+{
+  NnTrainDefaults *d = nn_model_get_defaults (ds_document_get_model (doc));
+  double v = c->has_at_least ? c->at_least : c->at_most;
+
+  if (g_str_equal (c->name, "kfold"))
+    d->kfold = (int) v;
+  else if (g_str_equal (c->name, "kfold_iterations"))
+    d->kfold_iterations = (int) v;
+  else if (g_str_equal (c->name, "early_stopping_patience"))
+    d->early_stopping_patience = (int) v;
+  else if (g_str_equal (c->name, "epochs"))
+    d->epochs = (int) v;
+  else if (g_str_equal (c->name, "batch_size"))
+    d->batch_size = (int) v;
+  else if (g_str_equal (c->name, "validation_split"))
+    d->validation_split = v;
+  ds_document_commit (doc, DS_CHANGE_PARAMS, "Change Training Settings", NULL);
+}
+
 /* What a person would do for step s: show the view, insert the layer, set
  * the parameter, train; a step without a check is ticked. */
 static void
@@ -321,6 +471,15 @@ perform_step (DsWindow           *window,
                                                c->name, value, NULL));
       ds_document_commit (doc, DS_CHANGE_PARAMS, "Set", NULL);
       break;
+    case DS_CHECK_TRAIN_SETTING:
+      perform_setting (doc, c);
+      break;
+    case DS_CHECK_LAYER_TRAINABLE:
+      nn_model_layer_set_trainable (ds_document_get_model (doc),
+                                    nn_model_find_layer (ds_document_get_model (doc), c->layer),
+                                    c->flag);
+      ds_document_commit (doc, DS_CHANGE_PARAMS, "Trainable", NULL);
+      break;
     case DS_CHECK_RUN_EPOCHS:
     case DS_CHECK_RUN_COUNT:
       perform_train (window, step);
@@ -342,13 +501,20 @@ test_walk_every_lesson (void)
 {
   g_autofree char *dir = g_build_filename (g_getenv ("DEEPSCOPE_SAMPLES"), "lessons", NULL);
   g_autoptr(GPtrArray) lessons = ds_lesson_load_dir (dir, NULL);
+  /* DS_WALK_ONLY=05-: only the lessons whose file name contains it. */
+  const char *only = g_getenv ("DS_WALK_ONLY");
+  gint64 start = g_get_monotonic_time ();
 
   for (guint i = 0; i < lessons->len; i++)
     {
-      DsWindow *window = new_window ();
+      DsWindow *window;
       DsLesson *lesson = lessons->pdata[i];
       gint64 t0 = g_get_monotonic_time ();
       DsLessonPanel *panel;
+
+      if (only && !strstr (ds_lesson_get_path (lesson), only))
+        continue;
+      window = new_window ();
 
       g_assert_true (ds_window_open_lesson (window, ds_lesson_get_path (lesson)) == window);
       panel = DS_LESSON_PANEL (ds_window_get_lesson_panel (window));
@@ -366,6 +532,7 @@ test_walk_every_lesson (void)
       ds_window_close_discarding (window);
       ui_spin (100);
     }
+  g_printerr ("# every lesson: %.1f s\n", (g_get_monotonic_time () - start) / 1e6);
 }
 
 int
@@ -375,6 +542,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/lesson/steps-tick", test_steps_tick);
   g_test_add_func ("/ui/lesson/library-and-targets", test_library_and_targets);
   g_test_add_func ("/ui/lesson/formulas-in-build", test_formulas_in_build);
+  g_test_add_func ("/ui/lesson/lock", test_lock);
+  g_test_add_func ("/ui/lesson/export", test_export_lesson);
   if (g_test_slow ())
     g_test_add_func ("/ui/lesson/walk-every-lesson", test_walk_every_lesson);
   return g_test_run ();

@@ -18,9 +18,13 @@ struct _DsLesson
   char      *model_path;
   char      *dataset;
   GPtrArray *steps;              /* DsLessonStep */
+  DsLessonLock *lock;            /* NULL: nothing locked */
 };
 
 static const char *const view_names[] = { "data", "build", "train", "inspect", "generate", NULL };
+static const char *const lockable_settings[] = { "learning_rate", "epochs", "batch_size",
+                                                 "validation_split", "schedule", "early_stopping",
+                                                 NULL };
 
 /* While a file is read: where each object starts, for errors with lines. */
 typedef struct
@@ -314,6 +318,49 @@ read_view (Reader        *r,
   return TRUE;
 }
 
+static const char *const train_settings[] = { "epochs", "batch_size", "validation_split", "kfold",
+                                              "kfold_iterations", "early_stopping_patience", NULL };
+
+static gboolean
+read_train_setting (Reader        *r,
+                    JsonObject    *o,
+                    DsLessonCheck *c,
+                    GError       **error)
+{
+  static const char *const known[] = { "name", "at_least", "at_most", NULL };
+
+  if (!check_members (r, o, known, "train_setting", error)
+      || !get_string (r, o, "name", TRUE, &c->name, error)
+      || !read_bounds (r, o, c, "train_setting", error))
+    return FALSE;
+  if (!g_strv_contains (train_settings, c->name))
+    return fail (r, o, DS_LESSON_ERROR_REFERENCE, error,
+                 "there is no training setting \"%s\" (epochs, batch_size, validation_split, "
+                 "kfold, kfold_iterations, early_stopping_patience)", c->name);
+  return TRUE;
+}
+
+static gboolean
+read_layer_trainable (Reader        *r,
+                      JsonObject    *o,
+                      DsLessonCheck *c,
+                      GError       **error)
+{
+  static const char *const known[] = { "layer", "trainable", NULL };
+  JsonNode *node;
+
+  if (!check_members (r, o, known, "layer_trainable", error)
+      || !get_string (r, o, "layer", TRUE, &c->layer, error))
+    return FALSE;
+  node = json_object_get_member (o, "trainable");
+  if (!node)
+    return fail (r, o, DS_LESSON_ERROR_MISSING, error, "layer_trainable needs \"trainable\"");
+  if (json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return fail (r, o, DS_LESSON_ERROR_INVALID, error, "\"trainable\" must be true or false");
+  c->flag = json_node_get_boolean (node);
+  return layer_exists (r, o, c->layer, error);
+}
+
 /* A check object holds exactly one condition. */
 static DsLessonCheck *
 read_check (Reader     *r,
@@ -342,7 +389,8 @@ read_check (Reader     *r,
   if (!JSON_NODE_HOLDS_OBJECT (node)
       && (g_str_equal (cond, "model_has_layer") || g_str_equal (cond, "layer_param")
           || g_str_equal (cond, "run_metric") || g_str_equal (cond, "run_epochs")
-          || g_str_equal (cond, "run_count")))
+          || g_str_equal (cond, "run_count") || g_str_equal (cond, "train_setting")
+          || g_str_equal (cond, "layer_trainable")))
     {
       fail (r, o, DS_LESSON_ERROR_INVALID, error, "\"%s\" must be an object", cond);
       return NULL;
@@ -358,10 +406,14 @@ read_check (Reader     *r,
     c->kind = DS_CHECK_RUN_EPOCHS, ok = read_run_count_or_epochs (r, args, c, error);
   else if (g_str_equal (cond, "run_count"))
     c->kind = DS_CHECK_RUN_COUNT, ok = read_run_count_or_epochs (r, args, c, error);
+  else if (g_str_equal (cond, "train_setting"))
+    c->kind = DS_CHECK_TRAIN_SETTING, ok = read_train_setting (r, args, c, error);
+  else if (g_str_equal (cond, "layer_trainable"))
+    c->kind = DS_CHECK_LAYER_TRAINABLE, ok = read_layer_trainable (r, args, c, error);
   else
     ok = fail (r, o, DS_LESSON_ERROR_CONDITION, error,
                "unknown condition \"%s\" (model_has_layer, layer_param, run_metric, "
-               "run_epochs, run_count, view)", cond);
+               "run_epochs, run_count, view, train_setting, layer_trainable)", cond);
   return ok ? g_steal_pointer (&c) : NULL;
 }
 
@@ -443,6 +495,93 @@ read_model (Reader     *r,
   return TRUE;
 }
 
+static void
+lock_free (DsLessonLock *lock)
+{
+  if (!lock)
+    return;
+  g_strfreev (lock->palette);
+  g_strfreev (lock->settings);
+  g_free (lock);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsLessonLock, lock_free)
+
+/* A non-empty list of texts, each accepted by valid (what names what it
+ * must be in the error). */
+static gboolean
+read_name_list (Reader      *r,
+                JsonObject  *o,
+                const char  *key,
+                gboolean   (*valid) (const char *),
+                const char  *what,
+                char      ***out,
+                GError     **error)
+{
+  JsonNode *node = json_object_get_member (o, key);
+  g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
+  JsonArray *a;
+
+  if (!node)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY (node) || json_array_get_length (json_node_get_array (node)) == 0)
+    return fail (r, o, DS_LESSON_ERROR_INVALID, error, "\"%s\" must be a non-empty list", key);
+  a = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (a); i++)
+    {
+      JsonNode *e = json_array_get_element (a, i);
+      const char *name = json_node_get_value_type (e) == G_TYPE_STRING
+                         ? json_node_get_string (e) : NULL;
+
+      if (!name)
+        return fail (r, o, DS_LESSON_ERROR_INVALID, error, "\"%s\" must list texts", key);
+      if (!valid (name))
+        return fail (r, o, DS_LESSON_ERROR_REFERENCE, error, "there is no %s \"%s\"", what, name);
+      g_strv_builder_add (names, name);
+    }
+  *out = g_strv_builder_end (names);
+  return TRUE;
+}
+
+static gboolean
+is_layer_type (const char *name)
+{
+  return nn_layer_type_lookup (name) != NULL;
+}
+
+/* "lock": {"palette": [types], "optimizer": name, "settings": [names]}. */
+static gboolean
+read_lock (Reader     *r,
+           JsonObject *root,
+           DsLesson   *lesson,
+           GError    **error)
+{
+  static const char *const known[] = { "palette", "optimizer", "settings", NULL };
+  JsonNode *node = json_object_get_member (root, "lock");
+  g_autoptr(DsLessonLock) lock = g_new0 (DsLessonLock, 1);
+  g_autofree char *optimizer = NULL;
+  JsonObject *o;
+
+  if (!node)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return fail (r, root, DS_LESSON_ERROR_INVALID, error, "\"lock\" must be an object");
+  o = json_node_get_object (node);
+  if (!check_members (r, o, known, "lock", error)
+      || !read_name_list (r, o, "palette", is_layer_type, "layer type", &lock->palette, error)
+      || !read_name_list (r, o, "settings", ds_lesson_is_lockable_setting,
+                          "setting to lock (learning_rate, epochs, batch_size, validation_split, "
+                          "schedule, early_stopping)", &lock->settings, error)
+      || !get_string (r, o, "optimizer", FALSE, &optimizer, error))
+    return FALSE;
+  if (optimizer && !nn_optimizer_parse (optimizer, &lock->optimizer))
+    return fail (r, o, DS_LESSON_ERROR_REFERENCE, error,
+                 "there is no optimizer \"%s\" (SGD, RMSprop, Adam)", optimizer);
+  lock->has_optimizer = optimizer != NULL;
+  lesson->lock = g_steal_pointer (&lock);
+  return TRUE;
+}
+
 static gboolean
 read_lesson (Reader     *r,
              JsonNode   *root_node,
@@ -450,7 +589,7 @@ read_lesson (Reader     *r,
              GError    **error)
 {
   static const char *const known[] = { "format", "title", "chapter", "summary", "model",
-                                       "dataset", "steps", NULL };
+                                       "dataset", "steps", "lock", NULL };
   g_autoptr(NnModel) model = NULL;
   g_autofree char *format = NULL;
   JsonObject *root;
@@ -473,7 +612,8 @@ read_lesson (Reader     *r,
       || !get_string (r, root, "chapter", TRUE, &lesson->chapter, error)
       || !get_string (r, root, "summary", FALSE, &lesson->summary, error)
       || !get_string (r, root, "dataset", FALSE, &lesson->dataset, error)
-      || !read_model (r, root, lesson, &model, error))
+      || !read_model (r, root, lesson, &model, error)
+      || !read_lock (r, root, lesson, error))
     return FALSE;
   steps = json_object_get_member (root, "steps");
   if (!steps || !JSON_NODE_HOLDS_ARRAY (steps)
@@ -558,6 +698,7 @@ ds_lesson_free (DsLesson *self)
   g_free (self->model_path);
   g_free (self->dataset);
   g_clear_pointer (&self->steps, g_ptr_array_unref);
+  lock_free (self->lock);
   g_free (self);
 }
 
@@ -568,6 +709,7 @@ const char *ds_lesson_get_summary (DsLesson *self) { return self->summary; }
 const char *ds_lesson_get_model_path (DsLesson *self) { return self->model_path; }
 const char *ds_lesson_get_dataset (DsLesson *self) { return self->dataset; }
 guint ds_lesson_get_n_steps (DsLesson *self) { return self->steps->len; }
+const DsLessonLock *ds_lesson_get_lock (DsLesson *self) { return self->lock; }
 
 const DsLessonStep *
 ds_lesson_get_step (DsLesson *self,
@@ -693,6 +835,15 @@ ds_lesson_check_holds (const DsLessonCheck *check,
              && in_bounds (check, best);
     case DS_CHECK_VIEW:
       return g_strcmp0 (state->view, check->name) == 0;
+    case DS_CHECK_TRAIN_SETTING:
+      return state->model && ds_lesson_train_setting ((NnModel *) state->model, check->name, &best)
+             && in_bounds (check, best);
+    case DS_CHECK_LAYER_TRAINABLE:
+      {
+        int layer = state->model ? nn_model_find_layer (state->model, check->layer) : -1;
+
+        return layer >= 0 && !nn_model_layer_get_trainable (state->model, layer) == !check->flag;
+      }
     default:
       g_assert_not_reached ();
     }
@@ -702,4 +853,34 @@ gboolean
 ds_lesson_is_view_name (const char *name)
 {
   return name && g_strv_contains (view_names, name);
+}
+
+gboolean
+ds_lesson_train_setting (NnModel    *model,
+                         const char *name,
+                         double     *value)
+{
+  NnTrainDefaults *d = nn_model_get_defaults (model);
+
+  if (g_str_equal (name, "epochs"))
+    *value = d->epochs;
+  else if (g_str_equal (name, "batch_size"))
+    *value = d->batch_size;
+  else if (g_str_equal (name, "validation_split"))
+    *value = d->validation_split;
+  else if (g_str_equal (name, "kfold"))
+    *value = d->kfold;
+  else if (g_str_equal (name, "kfold_iterations"))
+    *value = d->kfold_iterations;
+  else if (g_str_equal (name, "early_stopping_patience"))
+    *value = d->early_stopping_patience;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+gboolean
+ds_lesson_is_lockable_setting (const char *name)
+{
+  return name && g_strv_contains (lockable_settings, name);
 }

@@ -30,13 +30,17 @@ typedef enum {
   DS_CHECK_RUN_EPOCHS,           /* a run has finished at least `at_least` epochs */
   DS_CHECK_RUN_COUNT,            /* the document has at least `at_least` runs */
   DS_CHECK_VIEW,                 /* the view shown is `view` */
+  DS_CHECK_TRAIN_SETTING,        /* the model's training setting `name` compares with a number */
+  DS_CHECK_LAYER_TRAINABLE,      /* layer `layer`'s trainable flag is `flag` */
 } DsCheckKind;
 
 typedef struct {
   DsCheckKind kind;
   char       *type;              /* MODEL_HAS_LAYER: a class name */
-  char       *layer;             /* MODEL_HAS_LAYER: "after"; LAYER_PARAM: the layer */
-  char       *name;              /* LAYER_PARAM: the parameter; RUN_METRIC: the key; VIEW */
+  char       *layer;             /* MODEL_HAS_LAYER: "after"; LAYER_PARAM, LAYER_TRAINABLE: the layer */
+  char       *name;              /* LAYER_PARAM: the parameter; RUN_METRIC: the key; VIEW;
+                                  * TRAIN_SETTING: the setting */
+  gboolean    flag;              /* LAYER_TRAINABLE: the value wanted */
   gboolean    has_at_least, has_at_most;
   double      at_least, at_most;
 } DsLessonCheck;
@@ -48,6 +52,14 @@ typedef struct {
   char          *show_me;        /* "view:control" (may be NULL) */
   DsLessonCheck *check;          /* may be NULL: the person ticks the step */
 } DsLessonStep;
+
+/* What a lesson fixes in the interface while it is open ("lock"). */
+typedef struct {
+  char           **palette;      /* the layer types the palette offers (NULL: all) */
+  gboolean         has_optimizer;
+  NnOptimizerKind  optimizer;    /* set when the lesson opens, its choice locked */
+  char           **settings;     /* Train view settings locked (NULL: none) */
+} DsLessonLock;
 
 typedef struct _DsLesson DsLesson;
 
@@ -68,6 +80,11 @@ const char         *ds_lesson_get_model_path (DsLesson *self);
 /* A dataset spec that replaces the model's, or NULL. */
 const char         *ds_lesson_get_dataset   (DsLesson *self);
 guint               ds_lesson_get_n_steps   (DsLesson *self);
+/* The lesson's lock, or NULL when it fixes nothing. */
+const DsLessonLock *ds_lesson_get_lock      (DsLesson *self);
+/* The Train view settings a lock may name: learning_rate, epochs,
+ * batch_size, validation_split, schedule, early_stopping. */
+gboolean            ds_lesson_is_lockable_setting (const char *name);
 const DsLessonStep *ds_lesson_get_step      (DsLesson *self, guint i);
 
 /* Every lesson file (*.json) in dir, sorted by chapter then file name:
@@ -92,6 +109,17 @@ gboolean            ds_lesson_check_holds   (const DsLessonCheck *check,
                                              const DsLessonState *state);
 /* The views a check or a "Show me" target may name. */
 gboolean            ds_lesson_is_view_name  (const char *name);
+/* The value of a training setting train_setting may name (epochs,
+ * batch_size, validation_split, kfold, kfold_iterations,
+ * early_stopping_patience): FALSE for another name. */
+gboolean            ds_lesson_train_setting (NnModel *model, const char *name, double *value);
+
+/* Writes a lesson file at path for model: the model (with its weights
+ * when it has some) saved beside it as NAME.model.json, its dataset, and
+ * skeleton steps to edit (open `view`, train for the model's epochs, one
+ * to write). */
+gboolean            ds_lesson_export        (NnModel *model, const char *view, const char *path,
+                                             GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsLesson, ds_lesson_free)
 

@@ -8,6 +8,9 @@
 GMenuModel *ds_window_get_recent_menu (DsWindow *self);
 /* What the last toast said, or NULL (borrowed). */
 const char *ds_window_get_last_toast (DsWindow *self);
+/* Main menu ▸ Export as Lesson… without its chooser: writes the lesson
+ * file at path and the model beside it (ds_lesson_export). */
+gboolean    ds_window_export_lesson_to (DsWindow *self, const char *path, GError **error);
 /* File ▸ Export without its dialogs: format "keras", "tfjs" or "onnx"
  * into the folder path. */
 gboolean    ds_window_export_to (DsWindow *self, const char *format, const char *path,

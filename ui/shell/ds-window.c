@@ -5,10 +5,13 @@
 
 #include <string.h>
 
+#include <glib/gi18n.h>
+
 #include "ds-application.h"
 #include "ds-autosave.h"
 #include "ds-build-view.h"
 #include "ds-data-view.h"
+#include "ds-file-chooser.h"
 #include "ds-generate-view.h"
 #include "ds-inspect-view.h"
 #include "ds-lesson-library.h"
@@ -665,11 +668,32 @@ import_action (GSimpleAction *action,
 
 /* ---- lessons ------------------------------------------------------------- */
 
+/* A lesson's lock on the palette and the Train view's settings; NULL
+ * releases them. */
+static void
+apply_lock (DsWindow           *self,
+            const DsLessonLock *lock)
+{
+  g_autoptr(GStrvBuilder) settings = g_strv_builder_new ();
+  g_auto(GStrv) locked = NULL;
+
+  ds_build_view_limit_palette (DS_BUILD_VIEW (ds_window_get_view (self, "build")),
+                               lock ? (const char *const *) lock->palette : NULL);
+  if (lock && lock->settings)
+    g_strv_builder_addv (settings, (const char **) lock->settings);
+  if (lock && lock->has_optimizer)
+    g_strv_builder_add (settings, "optimizer");
+  locked = g_strv_builder_end (settings);
+  ds_train_view_set_locked (DS_TRAIN_VIEW (ds_window_get_view (self, "train")),
+                            locked[0] ? (const char *const *) locked : NULL);
+}
+
 static void
 lesson_close_cb (DsWindow *self)
 {
   adw_flap_set_reveal_flap (self->lesson_flap, FALSE);
   ds_lesson_panel_take_lesson (self->lesson_panel, NULL);
+  apply_lock (self, NULL);
 }
 
 static void
@@ -705,12 +729,22 @@ start_lesson (DsWindow  *self,
               GError   **error)
 {
   NnModel *model = nn_model_load (ds_lesson_get_model_path (lesson), error);
+  const DsLessonLock *lock = ds_lesson_get_lock (lesson);
 
   if (!model)
     return FALSE;
   if (ds_lesson_get_dataset (lesson))
     nn_model_set_dataset (model, ds_lesson_get_dataset (lesson));
+  if (lock && lock->has_optimizer)
+    {
+      NnOptimizerConfig *opt = nn_model_get_optimizer (model);
+      double lr = opt->learning_rate;
+
+      nn_optimizer_config_init (opt, lock->optimizer);
+      opt->learning_rate = lr;
+    }
   ds_document_take_model (self->document, model, NULL, FALSE);
+  apply_lock (self, lock);
   ds_window_set_visible_view (self, "build");
   ds_lesson_panel_take_lesson (self->lesson_panel, lesson);
   adw_flap_set_reveal_flap (self->lesson_flap, TRUE);
@@ -846,6 +880,56 @@ open_lesson_action (GSimpleAction *action,
   ds_window_open_lesson (data, path);
 }
 
+gboolean
+ds_window_export_lesson_to (DsWindow   *self,
+                            const char *path,
+                            GError    **error)
+{
+  g_autofree char *base = NULL;
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (DS_IS_WINDOW (self), FALSE);
+  if (!ds_lesson_export (ds_document_get_model (self->document),
+                         adw_view_stack_get_visible_child_name (self->stack), path, error))
+    return FALSE;
+  base = g_path_get_basename (path);
+  text = g_strdup_printf (_("Lesson written to “%s”: edit its steps, then hand it out with its "
+                            "model"), base);
+  ds_window_add_toast (self, text);
+  return TRUE;
+}
+
+static void
+export_lesson_chosen_cb (GFile    *file,
+                         gpointer  data)
+{
+  g_autofree char *path = file ? g_file_get_path (file) : NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (path && !ds_window_export_lesson_to (data, path, &error))
+    show_error_dialog (data, _("Could Not Export the Lesson"), error->message);
+}
+
+/* Main menu ▸ Export as Lesson…: the model, its dataset and the view
+ * shown, as a lesson file with skeleton steps. */
+static void
+export_lesson_action (GSimpleAction *action,
+                      GVariant      *param,
+                      gpointer       data)
+{
+  DsWindow *self = data;
+  g_autofree char *name = g_strdup_printf ("%s-lesson.json",
+                                           nn_model_get_name (ds_document_get_model (self->document)));
+  GtkFileFilter *filter = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (filter, _("Lesson files"));
+  gtk_file_filter_add_pattern (filter, "*.json");
+  ds_file_chooser_show (&self->chooser, GTK_WIDGET (self), _("Export as Lesson"),
+                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), name, filter,
+                        export_lesson_chosen_cb, self);
+  g_object_unref (filter);
+}
+
 static const GActionEntry win_entries[] = {
   { "new", new_action },
   { "open", open_action },
@@ -861,6 +945,7 @@ static const GActionEntry win_entries[] = {
   { "import-keras", import_action },
   { "lessons", lessons_action },
   { "open-lesson", open_lesson_action, "s" },
+  { "export-lesson", export_lesson_action },
 };
 
 /* ---- closing ------------------------------------------------------------- */

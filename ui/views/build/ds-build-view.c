@@ -288,6 +288,14 @@ ds_build_view_get_palette (DsBuildView *self)
   return self->palette;
 }
 
+void
+ds_build_view_limit_palette (DsBuildView       *self,
+                             const char *const *types)
+{
+  g_return_if_fail (DS_IS_BUILD_VIEW (self));
+  ds_palette_set_allowed (self->palette, types);
+}
+
 DsProperties *
 ds_build_view_get_properties (DsBuildView *self)
 {

@@ -21,5 +21,8 @@ G_DECLARE_FINAL_TYPE (DsBuildView, ds_build_view, DS, BUILD_VIEW, DsView)
  * model fitted large, for a projector. */
 void     ds_build_view_set_presentation (DsBuildView *self, gboolean presentation);
 gboolean ds_build_view_get_presentation (DsBuildView *self);
+/* Offers only these layer types in the palette (a lesson's lock); NULL:
+ * every type. */
+void     ds_build_view_limit_palette    (DsBuildView *self, const char *const *types);
 
 G_END_DECLS

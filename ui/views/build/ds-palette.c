@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include <glib/gi18n.h>
+
 #include "ds-palette-private.h"
 #include "ds-util.h"
 #include "nn.h"
@@ -18,6 +20,7 @@ struct _DsPalette
 
   /* Owned */
   char           *needle;   /* casefolded search text */
+  char          **allowed;  /* the only types shown (a lesson's lock), or NULL */
 };
 
 G_DEFINE_FINAL_TYPE (DsPalette, ds_palette, GTK_TYPE_WIDGET)
@@ -70,6 +73,9 @@ filter_func (GtkListBoxRow *row,
   DsPalette *self = user_data;
   const NnLayerType *t = row_type (row);
 
+  if (self->allowed && !g_strv_contains ((const char *const *) self->allowed,
+                                         nn_layer_type_get_name (t)))
+    return FALSE;
   if (self->needle == NULL || self->needle[0] == '\0')
     return TRUE;
   return contains (nn_layer_type_get_name (t), self->needle)
@@ -98,6 +104,28 @@ search_changed_cb (DsPalette *self)
   self->needle = g_utf8_casefold (gtk_editable_get_text (GTK_EDITABLE (self->search)), -1);
   gtk_list_box_invalidate_filter (self->list);
   gtk_widget_set_visible (self->empty, ds_palette_get_n_visible (self) == 0);
+}
+
+void
+ds_palette_set_allowed (DsPalette         *self,
+                        const char *const *types)
+{
+  g_return_if_fail (DS_IS_PALETTE (self));
+  g_strfreev (self->allowed);
+  self->allowed = types ? g_strdupv ((char **) types) : NULL;
+  gtk_editable_set_text (GTK_EDITABLE (self->search), "");
+  g_object_set (self->search, "placeholder-text",
+                types ? _("Search the lesson’s layers") : _("Search layers"), NULL);
+  gtk_list_box_invalidate_filter (self->list);
+  gtk_list_box_invalidate_headers (self->list);
+  gtk_widget_set_visible (self->empty, ds_palette_get_n_visible (self) == 0);
+}
+
+gboolean
+ds_palette_is_limited (DsPalette *self)
+{
+  g_return_val_if_fail (DS_IS_PALETTE (self), FALSE);
+  return self->allowed != NULL;
 }
 
 static void
@@ -280,6 +308,7 @@ static void
 ds_palette_finalize (GObject *object)
 {
   g_free (DS_PALETTE (object)->needle);
+  g_strfreev (DS_PALETTE (object)->allowed);
   G_OBJECT_CLASS (ds_palette_parent_class)->finalize (object);
 }
 

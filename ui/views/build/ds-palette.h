@@ -13,5 +13,8 @@ G_DECLARE_FINAL_TYPE (DsPalette, ds_palette, DS, PALETTE, GtkWidget)
 GtkWidget  *ds_palette_new          (void);
 void        ds_palette_set_search   (DsPalette *self, const char *text);
 void        ds_palette_focus_search (DsPalette *self);
+/* Shows only the layer types listed (a lesson's lock); NULL shows all. */
+void        ds_palette_set_allowed  (DsPalette *self, const char *const *types);
+gboolean    ds_palette_is_limited   (DsPalette *self);
 
 G_END_DECLS

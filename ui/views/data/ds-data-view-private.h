@@ -77,6 +77,7 @@ struct _DsDataView
   GtkSpinButton       *test_spin;
   GtkSpinButton       *val_spin;
   GtkSpinButton       *kfold_spin;
+  GtkSpinButton       *kfold_iterations_spin;   /* iterated K-fold: P repetitions */
   GtkStack            *preview_stack;
   AdwStatusPage       *empty_page;
   GtkLabel            *title_label;

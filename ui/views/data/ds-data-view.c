@@ -709,6 +709,7 @@ sync_from_model (DsDataView *self)
   self->updating = TRUE;
   gtk_spin_button_set_value (self->val_spin, d->epochs > 0 ? d->validation_split : 0.2);
   gtk_spin_button_set_value (self->kfold_spin, d->kfold > 1 ? d->kfold : 0);
+  gtk_spin_button_set_value (self->kfold_iterations_spin, MAX (d->kfold_iterations, 1));
   self->updating = FALSE;
 
   if (spec == NULL || *spec == '\0')
@@ -771,6 +772,7 @@ split_changed_cb (DsDataView *self)
   d->validation_split = gtk_spin_button_get_value (self->val_spin);
   k = gtk_spin_button_get_value_as_int (self->kfold_spin);
   d->kfold = k >= 2 ? k : 0;
+  d->kfold_iterations = gtk_spin_button_get_value_as_int (self->kfold_iterations_spin);
   ds_document_commit (self->document, DS_CHANGE_PARAMS, "Change Splits", "data-splits");
 }
 
@@ -953,6 +955,7 @@ ds_data_view_class_init (DsDataViewClass *klass)
   BIND (test_spin);
   BIND (val_spin);
   BIND (kfold_spin);
+  BIND (kfold_iterations_spin);
   BIND (preview_stack);
   BIND (empty_page);
   BIND (title_label);

@@ -86,6 +86,7 @@ struct _DsTrainView
   guint                run_counter;
   guint                progress_id;
   gboolean             status_from_model; /* the status is a model error */
+  char               **locked;         /* settings a lesson fixed (NULL: none) */
 };
 
 NnModel * _ds_train_view_model (DsTrainView *self);
@@ -101,6 +102,8 @@ void _ds_train_view_lr_changed_cb (DsTrainView *self);
 void _ds_train_view_schedule_changed_cb (DsTrainView *self);
 void _ds_train_view_defaults_changed_cb (DsTrainView *self);
 void _ds_train_view_update_help (DsTrainView *self);
+/* The settings a lesson locked: insensitive, with a tooltip saying so. */
+void _ds_train_view_apply_locks (DsTrainView *self);
 
 /* For the tests. */
 /* Every run of this window, oldest first (a GListModel of DsTrainingRun). */

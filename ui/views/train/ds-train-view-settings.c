@@ -5,6 +5,8 @@
  * fills the fit configuration a new run starts with. */
 #define G_LOG_DOMAIN "deepscope"
 
+#include <glib/gi18n.h>
+
 #include "ds-file-chooser.h"
 #include "ds-train-view-private.h"
 #include "ds-util.h"
@@ -45,6 +47,70 @@ _ds_train_view_update_help (DsTrainView *self)
   show_help (GTK_WIDGET (self->early_row), NN_HELP_CALLBACK, "EarlyStopping", FALSE);
   show_help (GTK_WIDGET (self->plateau_row), NN_HELP_CALLBACK, "ReduceLROnPlateau", FALSE);
   show_help (GTK_WIDGET (self->checkpoint_row), NN_HELP_CALLBACK, "ModelCheckpoint", FALSE);
+  _ds_train_view_apply_locks (self);
+}
+
+/* ---- a lesson's locks ---------------------------------------------------- */
+
+static const char *const lockable[] = { "optimizer", "learning_rate", "epochs", "batch_size",
+                                        "validation_split", "schedule", "early_stopping" };
+
+/* The row that shows setting `name`. */
+static GtkWidget *
+lock_row (DsTrainView *self,
+          const char  *name)
+{
+  if (g_str_equal (name, "optimizer"))
+    return GTK_WIDGET (self->optimizer_row);
+  if (g_str_equal (name, "learning_rate"))
+    return gtk_widget_get_ancestor (GTK_WIDGET (self->lr_spin), ADW_TYPE_ACTION_ROW);
+  if (g_str_equal (name, "epochs"))
+    return gtk_widget_get_ancestor (GTK_WIDGET (self->epochs_spin), ADW_TYPE_ACTION_ROW);
+  if (g_str_equal (name, "batch_size"))
+    return gtk_widget_get_ancestor (GTK_WIDGET (self->batch_spin), ADW_TYPE_ACTION_ROW);
+  if (g_str_equal (name, "validation_split"))
+    return GTK_WIDGET (self->val_row);
+  if (g_str_equal (name, "schedule"))
+    return GTK_WIDGET (self->schedule_row);
+  return GTK_WIDGET (self->early_row);
+}
+
+void
+_ds_train_view_apply_locks (DsTrainView *self)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (lockable); i++)
+    {
+      GtkWidget *row = lock_row (self, lockable[i]);
+      gboolean locked = self->locked && g_strv_contains ((const char *const *) self->locked,
+                                                         lockable[i]);
+
+      gtk_widget_set_sensitive (row, !locked);
+      if (locked)
+        gtk_widget_set_tooltip_text (row, _("The lesson fixed this setting: close the lesson to "
+                                            "change it"));
+    }
+}
+
+void
+ds_train_view_set_locked (DsTrainView       *self,
+                          const char *const *settings)
+{
+  g_return_if_fail (DS_IS_TRAIN_VIEW (self));
+  g_strfreev (self->locked);
+  self->locked = settings ? g_strdupv ((char **) settings) : NULL;
+  /* The rows without a help text (learning rate to validation split)
+   * lose the lock's tooltip; update_help sets the others' again. */
+  for (guint i = 1; i <= 4; i++)
+    gtk_widget_set_tooltip_text (lock_row (self, lockable[i]), NULL);
+  _ds_train_view_update_help (self);
+}
+
+gboolean
+ds_train_view_is_locked (DsTrainView *self,
+                         const char  *setting)
+{
+  g_return_val_if_fail (DS_IS_TRAIN_VIEW (self), FALSE);
+  return self->locked && g_strv_contains ((const char *const *) self->locked, setting);
 }
 
 /* ---- model → widgets ---------------------------------------------------- */

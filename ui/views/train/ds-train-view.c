@@ -1084,6 +1084,7 @@ ds_train_view_finalize (GObject *object)
   g_ptr_array_unref (self->live_rows);
   g_free (self->rows_signature);
   g_free (self->checkpoint_path);
+  g_strfreev (self->locked);
   G_OBJECT_CLASS (ds_train_view_parent_class)->finalize (object);
 }
 

@@ -20,5 +20,11 @@ G_DECLARE_FINAL_TYPE (DsTrainView, ds_train_view, DS, TRAIN_VIEW, DsView)
 
 /* The text of the status line (errors and why a run ended), or NULL. */
 const char      *ds_train_view_get_status         (DsTrainView *self);
+/* A lesson's locked settings (optimizer, learning_rate, epochs, batch_size,
+ * validation_split, schedule, early_stopping): their rows insensitive, with
+ * a tooltip saying the lesson fixed them. NULL releases them. */
+void             ds_train_view_set_locked         (DsTrainView *self,
+                                                   const char *const *settings);
+gboolean         ds_train_view_is_locked          (DsTrainView *self, const char *setting);
 
 G_END_DECLS
