@@ -3,7 +3,6 @@
  * a display. Links the engine alone. */
 #include <errno.h>
 #include <glib-unix.h>
-#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 #include "cli-gan.h"
 #include "cli-search.h"
 #include "cli-ensemble.h"
+#include "ds-i18n.h"
 
 /* Numbers arrive as text and are checked once the command is known: a value
  * out of range, with trailing characters or too big for its type is a usage
@@ -1259,7 +1259,7 @@ int
 main (int argc, char **argv)
 {
   nn_init (argc, argv);
-  setlocale (LC_ALL, "");
+  ds_i18n_init ();
   Options o = { 0 };
   CommandOptions c;
   g_autoptr (GError) error = NULL;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* deepscope: the desktop application. */
 #include "ds-application.h"
+#include "ds-i18n.h"
 #include "nn.h"
 
 int
@@ -13,6 +14,8 @@ main (int   argc,
   nn_set_compute_nice (DS_COMPUTE_NICE);
   /* First: it may re-execute the program with a better BLAS kernel. */
   nn_init (argc, argv);
+  /* The language follows the desktop's locale (LANGUAGE, LC_ALL, ...). */
+  ds_i18n_init ();
   app = ds_application_new ();
   return g_application_run (G_APPLICATION (app), argc, argv);
 }

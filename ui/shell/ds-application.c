@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <glib-unix.h>
+#include <glib/gi18n.h>
 
 #include "ds-application.h"
 #include "ds-autosave.h"
@@ -149,7 +150,7 @@ recovery_response_cb (AdwMessageDialog *dialog,
 
           if (m == NULL)
             {
-              g_autofree char *text = g_strdup_printf ("Could not recover a model: %s", error->message);
+              g_autofree char *text = g_strdup_printf (_("Could not recover a model: %s"), error->message);
               ds_window_add_toast (window, text);
               continue;
             }
@@ -181,13 +182,13 @@ ds_application_offer_recovery (DsApplication *self,
     return;
 
   body = g_strdup_printf (orphans->len == 1
-                          ? "Deepscope did not close normally. A copy of a model with unsaved changes was kept. Recover it?"
-                          : "Deepscope did not close normally. Copies of %u models with unsaved changes were kept. Recover them?",
+                          ? _("Deepscope did not close normally. A copy of a model with unsaved changes was kept. Recover it?")
+                          : _("Deepscope did not close normally. Copies of %u models with unsaved changes were kept. Recover them?"),
                           orphans->len);
-  dialog = adw_message_dialog_new (parent, "Recover Unsaved Work?", body);
+  dialog = adw_message_dialog_new (parent, _("Recover Unsaved Work?"), body);
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "discard", "_Discard",
-                                    "recover", "_Recover",
+                                    "discard", _("_Discard"),
+                                    "recover", _("_Recover"),
                                     NULL);
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "discard",
                                               ADW_RESPONSE_DESTRUCTIVE);
@@ -277,13 +278,13 @@ about_action (GSimpleAction *action,
               gpointer       data)
 {
   GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (data));
-  static const char *developers[] = { "The Deepscope developers", NULL };
+  const char *developers[] = { _("The Deepscope developers"), NULL };
 
   adw_show_about_window (parent,
                          "application-name", "Deepscope",
                          "application-icon", DS_APP_ID,
                          "version", DS_VERSION,
-                         "comments", "Learn deep learning by building networks, training them and looking inside",
+                         "comments", _("Learn deep learning by building networks, training them and looking inside"),
                          "developers", developers,
                          "license-type", GTK_LICENSE_GPL_3_0,
                          "website", "https://github.com/deepscope/deepscope",

@@ -9,6 +9,7 @@
 
 #include <glib/gstdio.h>
 #include <unistd.h>
+#include <glib/gi18n.h>
 
 #include "ds-autosave.h"
 
@@ -132,7 +133,7 @@ ds_autosave_save_now (DsAutosave  *self,
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
-                   "Cannot create %s: %s", dir, g_strerror (errno));
+                   _("Cannot create %s: %s"), dir, g_strerror (errno));
       return FALSE;
     }
   /* Given up by a discard: a copy written again is ours again. */

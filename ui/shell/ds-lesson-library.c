@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "deepscope"
 
+#include <glib/gi18n.h>
+
 #include "ds-lesson.h"
 #include "ds-lesson-library.h"
 #include "ds-util.h"
@@ -32,7 +34,8 @@ lesson_row (DsLessonLibrary *self,
 {
   DsLesson *lesson = self->lessons->pdata[i];
   GtkWidget *row = adw_action_row_new ();
-  g_autofree char *steps = g_strdup_printf ("%u steps", ds_lesson_get_n_steps (lesson));
+  g_autofree char *steps = g_strdup_printf (ngettext ("%u step", _("%u steps"), ds_lesson_get_n_steps (lesson)),
+                                                   ds_lesson_get_n_steps (lesson));
   g_autofree char *title = g_markup_escape_text (ds_lesson_get_title (lesson), -1);
   g_autofree char *summary = g_markup_escape_text (ds_lesson_get_summary (lesson)
                                                    ? ds_lesson_get_summary (lesson) : "", -1);
@@ -73,7 +76,7 @@ fill (DsLessonLibrary *self,
   if (self->errors->len == 0)
     return;
   group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  adw_preferences_group_set_title (group, "Lesson Files That Could Not Be Read");
+  adw_preferences_group_set_title (group, _("Lesson Files That Could Not Be Read"));
   for (guint i = 0; i < self->errors->len; i++)
     {
       GtkWidget *label = gtk_label_new (self->errors->pdata[i]);
@@ -124,8 +127,8 @@ ds_lesson_library_new (GtkWindow  *parent,
   g_autofree char *lessons_dir = dir ? g_strdup (dir) : g_build_filename (samples, "lessons", NULL);
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   GtkWidget *page = adw_preferences_page_new ();
-  GtkWidget *intro = gtk_label_new ("Each lesson opens its model and data, with steps beside "
-                                    "the views that tick themselves as you go.");
+  GtkWidget *intro = gtk_label_new (_("Each lesson opens its model and data, with steps beside "
+                                    "the views that tick themselves as you go."));
 
   self->lessons = ds_lesson_load_dir (lessons_dir, self->errors);
   gtk_box_append (GTK_BOX (box), adw_header_bar_new ());

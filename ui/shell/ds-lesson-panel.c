@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "deepscope"
 
+#include <glib/gi18n.h>
+
 #include "ds-lesson-panel.h"
 #include "ds-metric-series.h"
 
@@ -71,8 +73,8 @@ update_progress (DsLessonPanel *self)
 
   for (guint i = 0; i < n; i++)
     k += self->done[i] ? 1 : 0;
-  text = k == n && n ? g_strdup ("Every step done: well done!")
-                     : g_strdup_printf ("%u of %u steps done", k, n);
+  text = k == n && n ? g_strdup (_("Every step done: well done!"))
+                     : g_strdup_printf (_("%u of %u steps done"), k, n);
   gtk_label_set_label (self->progress_label, text);
 }
 
@@ -192,8 +194,8 @@ step_row (DsLessonPanel      *self,
   gtk_widget_add_css_class (row, "lesson-step");
   gtk_widget_set_valign (tick, GTK_ALIGN_START);
   gtk_widget_set_sensitive (tick, step->check == NULL);
-  gtk_widget_set_tooltip_text (tick, step->check ? "Ticks by itself when the step is done"
-                                                 : "Tick when done");
+  gtk_widget_set_tooltip_text (tick, step->check ? _("Ticks by itself when the step is done")
+                                                 : _("Tick when done"));
   g_object_set_data (G_OBJECT (tick), "step", GUINT_TO_POINTER (i));
   g_signal_connect (tick, "toggled", G_CALLBACK (tick_toggled_cb), self);
   g_ptr_array_add (self->ticks, tick);
@@ -201,12 +203,12 @@ step_row (DsLessonPanel      *self,
   gtk_widget_set_hexpand (texts, TRUE);
   gtk_box_append (GTK_BOX (texts), text_label (number, step->todo, NULL));
   if (step->watch)
-    gtk_box_append (GTK_BOX (texts), text_label ("Watch:", step->watch, NULL));
+    gtk_box_append (GTK_BOX (texts), text_label (_("Watch:"), step->watch, NULL));
   if (step->why)
-    gtk_box_append (GTK_BOX (texts), text_label ("Why:", step->why, "dim-label"));
+    gtk_box_append (GTK_BOX (texts), text_label (_("Why:"), step->why, "dim-label"));
   if (step->show_me)
     {
-      GtkWidget *button = gtk_button_new_with_label ("Show Me");
+      GtkWidget *button = gtk_button_new_with_label (_("Show Me"));
 
       gtk_widget_set_halign (button, GTK_ALIGN_START);
       g_object_set_data_full (G_OBJECT (button), "target", g_strdup (step->show_me), g_free);
@@ -286,7 +288,7 @@ ds_lesson_panel_init (DsLessonPanel *self)
   gtk_box_append (GTK_BOX (header), titles);
   gtk_widget_set_valign (close, GTK_ALIGN_START);
   gtk_widget_add_css_class (close, "flat");
-  gtk_widget_set_tooltip_text (close, "Close the Lesson");
+  gtk_widget_set_tooltip_text (close, _("Close the Lesson"));
   g_signal_connect_swapped (close, "clicked", G_CALLBACK (close_cb), self);
   gtk_box_append (GTK_BOX (header), close);
   gtk_box_append (GTK_BOX (self), header);

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "deepscope"
 
 #include <math.h>
+#include <glib/gi18n.h>
 
 #include "ds-colors.h"
 #include "ds-sample-gallery-private.h"
@@ -30,63 +31,63 @@ static const struct
   const char *teaches;
 } course[] = {
   { "spirals_mlp", PART_DENSE,
-    "Hidden layers bend a decision boundary around data that no straight line separates" },
+    N_("Hidden layers bend a decision boundary around data that no straight line separates") },
   { "fashion_mlp", PART_DENSE,
-    "A first image classifier: flatten the pixels, one hidden Dense layer, softmax over ten classes" },
+    N_("A first image classifier: flatten the pixels, one hidden Dense layer, softmax over ten classes") },
   { "fashion_binary", PART_DENSE,
-    "Two classes, one sigmoid unit and binary cross-entropy; overfitting on the validation curve" },
+    N_("Two classes, one sigmoid unit and binary cross-entropy; overfitting on the validation curve") },
   { "regression_kfold", PART_DENSE,
-    "Predicting a number: a linear output, MSE loss, MAE metric and K-fold cross-validation" },
+    N_("Predicting a number: a linear output, MSE loss, MAE metric and K-fold cross-validation") },
   { "two_inputs_two_outputs", PART_DENSE,
-    "A graph, not a stack: one layer shared by two inputs, two outputs with their own losses" },
+    N_("A graph, not a stack: one layer shared by two inputs, two outputs with their own losses") },
   { "fashion_convnet", PART_CONV,
-    "Convolutions and pooling: a sixth of the dense network's weights, and better accuracy" },
+    N_("Convolutions and pooling: a sixth of the dense network's weights, and better accuracy") },
   { "fashion_convnet_bn", PART_CONV,
-    "Batch normalization, separable convolutions and global average pooling" },
+    N_("Batch normalization, separable convolutions and global average pooling") },
   { "fashion_small", PART_CONV,
-    "Little data: a convnet that learns its 2,000 training images by heart" },
+    N_("Little data: a convnet that learns its 2,000 training images by heart") },
   { "fashion_small_augmented", PART_CONV,
-    "The same little data with augmentation and dropout: less overfitting" },
+    N_("The same little data with augmentation and dropout: less overfitting") },
   { "transfer_base", PART_CONV,
-    "Transfer learning, step 1: train a convolutional base to reuse" },
+    N_("Transfer learning, step 1: train a convolutional base to reuse") },
   { "transfer_head", PART_CONV,
-    "Transfer learning, step 2: a new classifier on the frozen base, then fine-tuning" },
+    N_("Transfer learning, step 2: a new classifier on the frozen base, then fine-tuning") },
   { "fashion_vae_dense", PART_GENERATIVE,
-    "A variational autoencoder: images squeezed to two numbers and drawn again from them" },
+    N_("A variational autoencoder: images squeezed to two numbers and drawn again from them") },
   { "fashion_vae_conv", PART_GENERATIVE,
-    "The convolutional VAE: a 2-D latent plane in which clothes morph into one another" },
+    N_("The convolutional VAE: a 2-D latent plane in which clothes morph into one another") },
   { "fortunes_char_lstm", PART_GENERATIVE,
-    "A character LSTM writes fortunes; the temperature trades safe repetition for surprise" },
+    N_("A character LSTM writes fortunes; the temperature trades safe repetition for surprise") },
   { "gan_ring_generator", PART_GENERATIVE,
-    "A GAN's generator: noise in, points out, trained to fool the discriminator (GAN page)" },
+    N_("A GAN's generator: noise in, points out, trained to fool the discriminator (GAN page)") },
   { "gan_ring_discriminator", PART_GENERATIVE,
-    "A GAN's discriminator: tells the ring's real points from the generator's (GAN page)" },
+    N_("A GAN's discriminator: tells the ring's real points from the generator's (GAN page)") },
   { "fashion_dcgan_generator", PART_GENERATIVE,
-    "A DCGAN's generator: transposed convolutions draw clothes from noise, tanh output" },
+    N_("A DCGAN's generator: transposed convolutions draw clothes from noise, tanh output") },
   { "fashion_dcgan_discriminator", PART_GENERATIVE,
-    "A DCGAN's discriminator: strided convolutions, LeakyReLU and dropout, no pooling" },
+    N_("A DCGAN's discriminator: strided convolutions, LeakyReLU and dropout, no pooling") },
   { "fortunes_bow", PART_SEQUENCE,
-    "Text as a bag of words: which words a fortune holds, not their order, tell its topic" },
+    N_("Text as a bag of words: which words a fortune holds, not their order, tell its topic") },
   { "fortunes_lstm", PART_SEQUENCE,
-    "Words in order: an Embedding and an LSTM that reads each fortune, padding masked" },
+    N_("Words in order: an Embedding and an LSTM that reads each fortune, padding masked") },
   { "fortunes_conv1d", PART_SEQUENCE,
-    "A 1-D convnet finds telling phrases anywhere in a text: Conv1D and global max pooling" },
+    N_("A 1-D convnet finds telling phrases anywhere in a text: Conv1D and global max pooling") },
   { "seattle_gru", PART_SEQUENCE,
-    "Forecasting a day ahead: a GRU with recurrent dropout against the naive “last value”" },
+    N_("Forecasting a day ahead: a GRU with recurrent dropout against the naive “last value”") },
   { "seattle_gru_stacked", PART_SEQUENCE,
-    "Stacked recurrent layers: the first returns its whole sequence for the second to read" },
+    N_("Stacked recurrent layers: the first returns its whole sequence for the second to read") },
   { "seattle_gru_bidirectional", PART_SEQUENCE,
-    "A bidirectional GRU: reading the past backwards as well, which a forecast gains little from" },
+    N_("A bidirectional GRU: reading the past backwards as well, which a forecast gains little from") },
   { "seattle_conv_gru", PART_SEQUENCE,
-    "A month of hours: 1-D convolutions and pooling shorten the sequence before a GRU reads it" },
+    N_("A month of hours: 1-D convolutions and pooling shorten the sequence before a GRU reads it") },
 };
 
 static const char *const part_titles[] = {
-  "Dense Networks",
-  "Convolutional Networks",
-  "Generative Models",
-  "Text and Sequences",
-  "More Samples",
+  N_("Dense Networks"),
+  N_("Convolutional Networks"),
+  N_("Generative Models"),
+  N_("Text and Sequences"),
+  N_("More Samples"),
 };
 
 /* A model's graph as the thumbnail draws it: each layer in the column of
@@ -176,7 +177,7 @@ place_in_course (Sample     *s,
       {
         s->rank = k;
         s->part = course[k].part;
-        s->teaches = g_strdup (course[k].teaches);
+        s->teaches = g_strdup (_(course[k].teaches));
         return;
       }
   s->rank = G_MAXUINT;
@@ -414,7 +415,7 @@ ds_sample_gallery_reload (DsSampleGallery *self)
 
   if (self->samples->len == 0)
     {
-      g_autofree char *desc = g_strdup_printf ("No sample models were found in %s", dir);
+      g_autofree char *desc = g_strdup_printf (_("No sample models were found in %s"), dir);
 
       adw_status_page_set_description (self->empty, desc);
       gtk_stack_set_visible_child_name (self->stack, "empty");
@@ -505,7 +506,7 @@ header_cb (GtkListBoxRow *row,
           return;
         }
     }
-  label = gtk_label_new (part_titles[part]);
+  label = gtk_label_new (_(part_titles[part]));
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   gtk_widget_add_css_class (label, "heading");
   gtk_widget_set_margin_top (label, before ? 18 : 0);

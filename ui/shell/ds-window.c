@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include <glib/gi18n.h>
 
@@ -105,7 +106,7 @@ show_error_dialog (DsWindow   *self,
 {
   GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
 
-  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", "_Close");
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
@@ -116,7 +117,7 @@ update_title (DsWindow *self)
   gboolean dirty = ds_document_get_dirty (self->document);
   GFile *file = ds_document_get_file (self->document);
   g_autofree char *title = g_strdup_printf ("%s%s", dirty ? "• " : "", name);
-  g_autofree char *window_title = g_strdup_printf ("%s — Deepscope", title);
+  g_autofree char *window_title = g_strdup_printf (_("%s — Deepscope"), title);
   g_autofree char *subtitle = NULL;
 
   if (file)
@@ -132,7 +133,7 @@ update_title (DsWindow *self)
         subtitle = g_strdup (dir);
     }
   else
-    subtitle = g_strdup ("Not saved");
+    subtitle = g_strdup (_("Not saved"));
 
   gtk_window_set_title (GTK_WINDOW (self), window_title);
   adw_view_switcher_title_set_title (self->switcher_title, title);
@@ -206,7 +207,7 @@ ds_window_open (DsWindow *self,
   if (!ds_window_load (target, file, &error))
     {
       g_autofree char *name = g_file_get_basename (file);
-      g_autofree char *heading = g_strdup_printf ("Could Not Open “%s”", name);
+      g_autofree char *heading = g_strdup_printf (_("Could Not Open “%s”"), name);
 
       show_error_dialog (target, heading, error->message);
       return NULL;
@@ -226,7 +227,7 @@ ds_window_save_to (DsWindow  *self,
   {
     /* Saving changes nothing on screen but the title: say it happened. */
     g_autofree char *base = g_file_get_basename (file);
-    g_autofree char *text = g_strdup_printf ("Saved “%s”", base);
+    g_autofree char *text = g_strdup_printf (_("Saved “%s”"), base);
 
     ds_window_add_toast (self, text);
   }
@@ -285,11 +286,11 @@ add_filters (GtkFileChooser *chooser)
   g_autoptr(GtkFileFilter) models = gtk_file_filter_new ();
   g_autoptr(GtkFileFilter) all = gtk_file_filter_new ();
 
-  gtk_file_filter_set_name (models, "Deepscope models");
+  gtk_file_filter_set_name (models, _("Deepscope models"));
   gtk_file_filter_add_pattern (models, "*.json");
   gtk_file_filter_add_mime_type (models, "application/json");
   gtk_file_chooser_add_filter (chooser, models);
-  gtk_file_filter_set_name (all, "All files");
+  gtk_file_filter_set_name (all, _("All files"));
   gtk_file_filter_add_pattern (all, "*");
   gtk_file_chooser_add_filter (chooser, all);
 }
@@ -323,7 +324,7 @@ save_response_cb (GtkNativeDialog *dialog,
       g_autoptr(GError) error = NULL;
 
       if (file && !ds_window_save_to (self, file, &error))
-        show_error_dialog (self, "Could Not Save the Model", error->message);
+        show_error_dialog (self, _("Could Not Save the Model"), error->message);
       else if (file && close)
         gtk_window_close (GTK_WINDOW (self));
     }
@@ -336,8 +337,8 @@ run_save_as (DsWindow *self)
   GFile *file = ds_document_get_file (self->document);
 
   g_clear_object (&self->chooser);
-  self->chooser = gtk_file_chooser_native_new ("Save Model", GTK_WINDOW (self),
-                                               GTK_FILE_CHOOSER_ACTION_SAVE, "_Save", "_Cancel");
+  self->chooser = gtk_file_chooser_native_new (_("Save Model"), GTK_WINDOW (self),
+                                               GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
   add_filters (GTK_FILE_CHOOSER (self->chooser));
   if (file)
     gtk_file_chooser_set_file (GTK_FILE_CHOOSER (self->chooser), file, NULL);
@@ -364,7 +365,7 @@ run_save (DsWindow *self)
   if (!ds_window_save_to (self, file, &error))
     {
       self->close_after_save = FALSE;
-      show_error_dialog (self, "Could Not Save the Model", error->message);
+      show_error_dialog (self, _("Could Not Save the Model"), error->message);
       return;
     }
   if (self->close_after_save)
@@ -397,8 +398,8 @@ open_action (GSimpleAction *action,
   DsWindow *self = data;
 
   g_clear_object (&self->chooser);
-  self->chooser = gtk_file_chooser_native_new ("Open Model", GTK_WINDOW (self),
-                                               GTK_FILE_CHOOSER_ACTION_OPEN, "_Open", "_Cancel");
+  self->chooser = gtk_file_chooser_native_new (_("Open Model"), GTK_WINDOW (self),
+                                               GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
   add_filters (GTK_FILE_CHOOSER (self->chooser));
   g_signal_connect (self->chooser, "response", G_CALLBACK (open_response_cb), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
@@ -471,7 +472,7 @@ undo_action (GSimpleAction *action,
 
   if (ds_document_undo (self->document) && label)
     {
-      g_autofree char *text = g_strdup_printf ("Undid “%s”", label);
+      g_autofree char *text = g_strdup_printf (_("Undid “%s”"), label);
       ds_window_add_toast (self, text);
     }
 }
@@ -532,9 +533,9 @@ ds_window_export_to (DsWindow   *self,
   /* The command line's note, short enough for a toast's one line. */
   left = g_str_equal (format, "tfjs") ? nn_export_tfjs_left_out (copy) : NULL;
   base = g_path_get_basename (path);
-  text = left ? g_strdup_printf ("Exported to “%s” without %s: identities at inference, which "
-                                 "TensorFlow.js lacks (Keras and ONNX keep them)", base, left)
-              : g_strdup_printf ("Exported to “%s”", path);
+  text = left ? g_strdup_printf (_("Exported to “%s” without %s: identities at inference, which "
+                                 "TensorFlow.js lacks (Keras and ONNX keep them)"), base, left)
+              : g_strdup_printf (_("Exported to “%s”"), path);
   ds_window_add_toast (self, text);
   return TRUE;
 }
@@ -551,7 +552,7 @@ export_folder_cb (GtkNativeDialog *dialog,
   g_autoptr(GError) error = NULL;
 
   if (path && !ds_window_export_to (self, format, path, &error))
-    show_error_dialog (self, "Could Not Export", error->message);
+    show_error_dialog (self, _("Could Not Export"), error->message);
   g_clear_object (&self->chooser);
 }
 
@@ -565,9 +566,9 @@ export_format_cb (AdwMessageDialog *dialog,
   if (!g_str_equal (response, "choose"))
     return;
   g_clear_object (&self->chooser);
-  self->chooser = gtk_file_chooser_native_new ("Export Into Folder", GTK_WINDOW (self),
+  self->chooser = gtk_file_chooser_native_new (_("Export Into Folder"), GTK_WINDOW (self),
                                                GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
-                                               "_Export", "_Cancel");
+                                               _("_Export"), _("_Cancel"));
   g_object_set_data (G_OBJECT (self->chooser), "format",
                      (gpointer) export_formats[gtk_drop_down_get_selected (formats)]);
   g_signal_connect (self->chooser, "response", G_CALLBACK (export_folder_cb), self);
@@ -580,21 +581,21 @@ export_action (GSimpleAction *action,
                gpointer       data)
 {
   DsWindow *self = data;
-  static const char *const names[] = {
-    "Keras script (model.py and weights.npz)", "TensorFlow.js Layers (model.json)",
+  const char *const names[] = {
+    _("Keras script (model.py and weights.npz)"), _("TensorFlow.js Layers (model.json)"),
     "ONNX", NULL
   };
   GtkWidget *dialog = adw_message_dialog_new (
-    GTK_WINDOW (self), "Export Model",
-    "The model and its weights, for other engines: a Keras script that rebuilds, "
+    GTK_WINDOW (self), _("Export Model"),
+    _("The model and its weights, for other engines: a Keras script that rebuilds, "
     "compiles and trains it, or TensorFlow.js for a web page. Choose the format, "
-    "then the folder to write into.");
+    "then the folder to write into."));
   GtkWidget *formats = gtk_drop_down_new_from_strings (names);
 
   adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), formats);
   g_object_set_data (G_OBJECT (dialog), "formats", formats);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", "_Cancel",
-                                    "choose", "_Choose Folder…", NULL);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"),
+                                    "choose", _("_Choose Folder…"), NULL);
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "choose",
                                               ADW_RESPONSE_SUGGESTED);
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "choose");
@@ -616,8 +617,8 @@ ds_window_import_keras (DsWindow *self,
 
   if (model == NULL)
     {
-      show_error_dialog (self, "Could Not Import the Keras Model",
-                         error ? error->message : "not a local file");
+      show_error_dialog (self, _("Could Not Import the Keras Model"),
+                         error ? error->message : _("not a local file"));
       return NULL;
     }
   if (ds_document_get_dirty (self->document))
@@ -656,10 +657,10 @@ import_action (GSimpleAction *action,
   g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
 
   g_clear_object (&self->chooser);
-  self->chooser = gtk_file_chooser_native_new ("Import Keras Model", GTK_WINDOW (self),
-                                               GTK_FILE_CHOOSER_ACTION_OPEN, "_Import",
-                                               "_Cancel");
-  gtk_file_filter_set_name (filter, "TF.js or Keras model (*.json)");
+  self->chooser = gtk_file_chooser_native_new (_("Import Keras Model"), GTK_WINDOW (self),
+                                               GTK_FILE_CHOOSER_ACTION_OPEN, _("_Import"),
+                                               _("_Cancel"));
+  gtk_file_filter_set_name (filter, _("TF.js or Keras model (*.json)"));
   gtk_file_filter_add_pattern (filter, "*.json");
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), filter);
   g_signal_connect (self->chooser, "response", G_CALLBACK (import_response_cb), self);
@@ -767,7 +768,7 @@ ds_window_open_lesson (DsWindow   *self,
   if (!lesson || !start_lesson (target, lesson, &error))
     {
       g_autofree char *name = g_path_get_basename (path);
-      g_autofree char *heading = g_strdup_printf ("Could Not Open the Lesson “%s”", name);
+      g_autofree char *heading = g_strdup_printf (_("Could Not Open the Lesson “%s”"), name);
 
       if (lesson)
         ds_lesson_free (lesson);
@@ -825,8 +826,8 @@ ds_window_show_me (DsWindow   *self,
   control = view ? find_control (view, parts[1]) : NULL;
   if (!control)
     {
-      g_autofree char *text = g_strdup_printf ("This lesson points at “%s”, which this version "
-                                               "does not have", target);
+      g_autofree char *text = g_strdup_printf (_("This lesson points at “%s”, which this version "
+                                               "does not have"), target);
       ds_window_add_toast (self, text);
       return NULL;
     }
@@ -1015,12 +1016,12 @@ ds_window_close_request (GtkWindow *window)
     }
 
   name = ds_document_dup_title (self->document);
-  body = g_strdup_printf ("“%s” has unsaved changes. Changes that are not saved will be lost.", name);
-  dialog = adw_message_dialog_new (window, "Save Changes?", body);
+  body = g_strdup_printf (_("“%s” has unsaved changes. Changes that are not saved will be lost."), name);
+  dialog = adw_message_dialog_new (window, _("Save Changes?"), body);
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", "_Cancel",
-                                    "discard", "_Discard",
-                                    "save", "_Save",
+                                    "cancel", _("_Cancel"),
+                                    "discard", _("_Discard"),
+                                    "save", _("_Save"),
                                     NULL);
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "discard",
                                               ADW_RESPONSE_DESTRUCTIVE);
@@ -1104,20 +1105,20 @@ ds_window_init (DsWindow *self)
   g_object_bind_property (self->document, "can-redo", action, "enabled", G_BINDING_SYNC_CREATE);
 
   /* The views, in workflow order. */
-  add_view (self, DS_TYPE_DATA_VIEW, "data", "Data", "ds-data-symbolic");
-  add_view (self, DS_TYPE_BUILD_VIEW, "build", "Build", "ds-build-symbolic");
-  add_view (self, DS_TYPE_TRAIN_VIEW, "train", "Train", "ds-train-symbolic");
-  add_view (self, DS_TYPE_INSPECT_VIEW, "inspect", "Inspect", "ds-inspect-symbolic");
-  add_view (self, DS_TYPE_GENERATE_VIEW, "generate", "Generate", "ds-generate-symbolic");
+  add_view (self, DS_TYPE_DATA_VIEW, "data", _("Data"), "ds-data-symbolic");
+  add_view (self, DS_TYPE_BUILD_VIEW, "build", _("Build"), "ds-build-symbolic");
+  add_view (self, DS_TYPE_TRAIN_VIEW, "train", _("Train"), "ds-train-symbolic");
+  add_view (self, DS_TYPE_INSPECT_VIEW, "inspect", _("Inspect"), "ds-inspect-symbolic");
+  add_view (self, DS_TYPE_GENERATE_VIEW, "generate", _("Generate"), "ds-generate-symbolic");
   /* A new window opens on the builder, as before the Data view existed. */
   ds_window_set_visible_view (self, "build");
 
   open_menu = G_MENU (adw_split_button_get_menu_model (self->open_button));
-  g_menu_append (sample_section, "Open _Sample…", "win.open-sample");
-  g_menu_append (sample_section, "_Lessons…", "win.lessons");
+  g_menu_append (sample_section, _("Open _Sample…"), "win.open-sample");
+  g_menu_append (sample_section, _("_Lessons…"), "win.lessons");
   g_menu_append_section (open_menu, NULL, G_MENU_MODEL (sample_section));
   self->recent_section = g_menu_new ();
-  g_menu_append_section (open_menu, "Recent", G_MENU_MODEL (self->recent_section));
+  g_menu_append_section (open_menu, _("Recent"), G_MENU_MODEL (self->recent_section));
 
   g_signal_connect_swapped (self->document, "notify::dirty", G_CALLBACK (document_notify_cb), self);
   g_signal_connect_swapped (self->document, "inspect-sample", G_CALLBACK (inspect_sample_cb), self);
