@@ -6,6 +6,7 @@
 #include <json-glib/json-glib.h>
 
 #include "export-test-util.h"
+#include "nn-export-private.h"
 
 #define PYTHON "/usr/bin/python3"
 
@@ -36,6 +37,17 @@ strip_dtype (JsonNode *n)
     strip_dtype (v->data);
 }
 
+/* The script's config `got` of layer `name` equals the mapping's `want`. */
+static int
+compare_config (const char *name, JsonNode *want, JsonNode *got)
+{
+  strip_dtype (want);
+  if (!json_node_equal (want, got))
+    g_error ("layer %s: the script writes %s, the mapping %s", name,
+             json_to_string (got, FALSE), json_to_string (want, FALSE));
+  return 1;
+}
+
 /* Compares the script's config of every layer of m it names with the
  * mapping's; returns how many were compared. Outer layers come first: an
  * inner layer whose name an outer one has was renamed in the export, and
@@ -57,11 +69,16 @@ compare_configs (NnModel *m, JsonObject *script, GHashTable *seen)
       if (g_str_equal (json_object_get_string_member (wo, "class_name"), "InputLayer"))
         continue;   /* keras.Input(shape=...) */
       g_assert_nonnull (got);
-      strip_dtype (want);
-      if (!json_node_equal (want, got))
-        g_error ("layer %s: the script writes %s, the mapping %s", name,
-                 json_to_string (got, FALSE), json_to_string (want, FALSE));
-      n++;
+      n += compare_config (name, want, got);
+      /* leaky_relu: the LeakyReLU layer after it */
+      g_autoptr (JsonNode) leaky = nn_keras_leaky_config (m, l);
+      if (leaky)
+        {
+          JsonObject *lc = json_object_get_object_member (json_node_get_object (leaky), "config");
+          const char *lname = json_object_get_string_member (lc, "name");
+          g_assert_true (json_object_has_member (script, lname));
+          n += compare_config (lname, leaky, json_object_get_member (script, lname));
+        }
     }
   for (int l = 0; l < nn_model_get_n_layers (m); l++)
     if (nn_model_layer_get_submodel (m, l))
@@ -153,7 +170,7 @@ test_samples (void)
   static const char *const samples[] = {
     "fashion_convnet_bn.json", "fashion_vae_conv.json", "seattle_gru_bidirectional.json",
     "two_inputs_two_outputs.json", "fortunes_conv1d.json", "fashion_small_augmented.json",
-    "transfer_head.json",
+    "transfer_head.json", "fashion_dcgan_discriminator.json", "gan_ring_discriminator.json",
   };
   for (guint i = 0; i < G_N_ELEMENTS (samples); i++)
     check_sample (samples[i]);

@@ -35,6 +35,24 @@ predictions_diff (NnModel *a, NnModel *b)
   return worst;
 }
 
+/* How many LeakyReLU layers of m's export cannot fold back into the layer
+ * before them on import: those after a shared layer (the LeakyReLU is
+ * called several times) or a TimeDistributed one. */
+static int
+leaky_unfolded (NnModel *m)
+{
+  int n = 0;
+  for (int l = 0; l < nn_model_get_n_layers (m); l++)
+    {
+      g_autofree char *a = nn_model_layer_get_param (m, l, "activation")
+                           ? nn_model_layer_dup_param_text (m, l, "activation") : NULL;
+      const char *type = nn_layer_type_get_name (nn_model_layer_get_type (m, l));
+      if (a && g_str_equal (a, "leaky_relu") && !g_str_equal (type, "Activation"))
+        n += nn_model_layer_get_n_calls (m, l) > 1 || g_str_equal (type, "TimeDistributed");
+    }
+  return n;
+}
+
 /* export to TF.js -> import -> save as a Deepscope file -> load: the same
  * predictions as the model exported. */
 static void
@@ -53,6 +71,9 @@ round_trip (NnModel *m)
   g_assert_true (nn_model_save (imported, saved, TRUE, &error));
   g_autoptr (NnModel) back = nn_model_load (saved, &error);
   g_assert_no_error (error);
+  /* a LeakyReLU after a layer read by it alone folds back into it */
+  g_assert_cmpint (nn_model_get_n_layers (back), ==,
+                   nn_model_get_n_layers (m) + leaky_unfolded (m));
   double d = predictions_diff (m, back);
   g_test_message ("%s: round trip difference %.3g", nn_model_get_name (m), d);
   g_assert_cmpfloat (d, <=, 1e-6);
@@ -65,6 +86,9 @@ test_round_trip_samples (void)
   static const char *const samples[] = {
     "fashion_convnet_bn.json", "transfer_head.json", "two_inputs_two_outputs.json",
     "fortunes_lstm.json", "fortunes_conv1d.json", "fashion_vae_conv.json",
+    /* leaky_relu: exported as LeakyReLU layers, folded back on import */
+    "gan_ring_discriminator.json", "fashion_dcgan_generator.json",
+    "fashion_dcgan_discriminator.json",
   };
   for (guint i = 0; i < G_N_ELEMENTS (samples); i++)
     {
@@ -97,6 +121,24 @@ test_round_trip_layers (void)
     "{\"class_name\": \"Add\", \"name\": \"sum\", \"config\": {}, "
     " \"inbound_nodes\": [[[\"conv\", 0, 0], [\"conv\", 1, 0]]]}],"
     "\"input_layers\": [[\"a\", 0, 0], [\"b\", 0, 0]], \"output_layers\": [[\"sum\", 0, 0]]}}",
+    /* leaky_relu on a shared layer (its LeakyReLU called twice: an
+     * Activation layer on import), on an Activation layer, on a layer
+     * read by the next one and as an output, and on the last */
+    "{\"format\": \"deepscope-model\", \"version\": 1, \"name\": \"leaky\", \"config\": {\"layers\": ["
+    "{\"class_name\": \"Input\", \"name\": \"a\", \"config\": {\"shape\": [6]}, \"inbound_nodes\": []},"
+    "{\"class_name\": \"Input\", \"name\": \"b\", \"config\": {\"shape\": [6]}, \"inbound_nodes\": []},"
+    "{\"class_name\": \"Dense\", \"name\": \"shared\", \"config\": {\"units\": 5, \"activation\": \"leaky_relu\"}, "
+    " \"inbound_nodes\": [[[\"a\", 0, 0]], [[\"b\", 0, 0]]]},"
+    "{\"class_name\": \"Add\", \"name\": \"sum\", \"config\": {}, "
+    " \"inbound_nodes\": [[[\"shared\", 0, 0], [\"shared\", 1, 0]]]},"
+    "{\"class_name\": \"Activation\", \"name\": \"act\", \"config\": {\"activation\": \"leaky_relu\"}, "
+    " \"inbound_nodes\": [[[\"sum\", 0, 0]]]},"
+    "{\"class_name\": \"Dense\", \"name\": \"mid\", \"config\": {\"units\": 4, \"activation\": \"leaky_relu\"}, "
+    " \"inbound_nodes\": [[[\"act\", 0, 0]]]},"
+    "{\"class_name\": \"Dense\", \"name\": \"out\", \"config\": {\"units\": 3, \"activation\": \"leaky_relu\"}, "
+    " \"inbound_nodes\": [[[\"mid\", 0, 0]]]}],"
+    "\"input_layers\": [[\"a\", 0, 0], [\"b\", 0, 0]], "
+    "\"output_layers\": [[\"out\", 0, 0], [\"mid\", 0, 0]]}}",
   };
   for (guint i = 0; i < G_N_ELEMENTS (models); i++)
     {
@@ -309,6 +351,64 @@ test_malformed_files (void)
   g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
 }
 
+/* A Keras LeakyReLU layer (model.to_json() of a Sequential model; ALPHA
+ * the first one's alpha) imported, or NULL with the error. */
+static NnModel *
+import_leaky (const char *alpha, GError **error)
+{
+  g_autofree char *json = g_strdup_printf (
+    "{\"class_name\": \"Sequential\", \"config\": {\"name\": \"s\", \"layers\": ["
+    "{\"class_name\": \"Dense\", \"config\": {\"name\": \"d\", \"units\": 3, "
+    "  \"activation\": \"linear\", \"batch_input_shape\": [null, 4]}},"
+    "{\"class_name\": \"LeakyReLU\", \"config\": {\"name\": \"lr\", \"alpha\": %s}},"
+    "{\"class_name\": \"Dense\", \"config\": {\"name\": \"e\", \"units\": 2, "
+    "  \"activation\": \"relu\"}},"
+    "{\"class_name\": \"LeakyReLU\", \"config\": {\"name\": \"lr2\"}}]}}", alpha);
+  return nn_import_keras_from_data (json, -1, ".", NULL, error);
+}
+
+/* LeakyReLU from Keras: after a linear layer read by it alone, folded
+ * into that layer's activation; after a relu, an Activation layer;
+ * an alpha other than the engine's slope, not a number or not finite is
+ * refused naming the layer, and nothing is made. */
+static void
+test_leaky_relu (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) m = import_leaky ("0.3", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (nn_model_get_n_layers (m), ==, 4);
+  g_assert_cmpint (nn_model_find_layer (m, "lr"), <, 0);
+  g_autofree char *d_act = nn_model_layer_dup_param_text (m, nn_model_find_layer (m, "d"),
+                                                          "activation");
+  g_assert_cmpstr (d_act, ==, "leaky_relu");
+  int lr2 = nn_model_find_layer (m, "lr2");
+  g_assert_cmpint (lr2, >=, 0);
+  g_assert_cmpstr (nn_layer_type_get_name (nn_model_layer_get_type (m, lr2)), ==, "Activation");
+  g_autofree char *lr2_act = nn_model_layer_dup_param_text (m, lr2, "activation");
+  g_assert_cmpstr (lr2_act, ==, "leaky_relu");
+  g_assert_cmpint (nn_model_get_output (m, 0).layer, ==, lr2);
+
+  static const char *const bad[][2] = {
+    { "\"0.3\"", "alpha is not a number" },
+    { "[0.3]", "alpha is not a number" },
+    { "-1e999", "not a finite number" },
+    { "0.2", "slope 0.3" },
+    { "-0.3", "slope 0.3" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (GError) e = NULL;
+      g_autoptr (NnModel) none = import_leaky (bad[i][0], &e);
+      g_assert_null (none);
+      g_assert_nonnull (e);
+      g_test_message ("alpha %s: %s", bad[i][0], e->message);
+      g_assert_nonnull (strstr (e->message, "“lr” (LeakyReLU)"));
+      if (strstr (e->message, bad[i][1]) == NULL)
+        g_error ("“%s” not in “%s”", bad[i][1], e->message);
+    }
+}
+
 /* A Keras model.to_json() text with a separate weights manifest. */
 static void
 test_keras_json_with_manifest (void)
@@ -356,6 +456,7 @@ main (int argc, char **argv)
   g_test_add_func ("/import/keras/round-trip-states", test_round_trip_states);
   g_test_add_func ("/export/vocabulary", test_vocabulary);
   g_test_add_func ("/import/keras/keras-json", test_keras_json_with_manifest);
+  g_test_add_func ("/import/keras/leaky-relu", test_leaky_relu);
   g_test_add_func ("/import/keras/malformed-files", test_malformed_files);
   g_test_add_func ("/import/keras/malformed-topology", test_malformed_topology);
   g_test_add_func ("/import/keras/malformed-weights", test_malformed_weights);

@@ -481,6 +481,11 @@ test_sample_specs_kept (void)
       g_autofree char *shown = ds_data_view_dup_spec (view);
 
       g_test_message ("%s: %s", samples[k], spec);
+      if (k == 0)
+        {
+          ds_window_set_visible_view (window, "data");
+          screenshot (window, "data-series-source");
+        }
       g_assert_cmpstr (shown, ==, spec);
       if (g_str_has_prefix (spec, "fortunes:"))
         {
@@ -637,6 +642,72 @@ test_chars_counted_once (void)
   g_rmdir (dir);
 }
 
+/* Each Seattle sample opens with the source "Time series", its window,
+ * step and delay in the spins and its other options (:relative=1
+ * :inputs=both) kept; passed through the page (another source and back,
+ * the numbers changed and changed back) the spec comes back byte for byte;
+ * a number changed rewrites it in its place. The page showed these specs
+ * as "Custom spec". */
+static void
+test_series_specs_kept (void)
+{
+  const char *samples[] = { "seattle_gru.json", "seattle_gru_stacked.json",
+                            "seattle_gru_bidirectional.json", "seattle_conv_gru.json" };
+
+  for (guint k = 0; k < G_N_ELEMENTS (samples); k++)
+    {
+      DsDataView *view;
+      DsWindow *window = open_sample (samples[k], &view);
+      NnModel *m = ds_document_get_model (ds_window_get_document (window));
+      g_autofree char *spec = g_strdup (nn_model_get_dataset (m));
+      g_autofree char *shown = ds_data_view_dup_spec (view);
+      g_autofree char *lookback = NULL, *changed = NULL, *want = NULL;
+      int window_rows;
+
+      g_test_message ("%s: %s", samples[k], spec);
+      if (k == 0)
+        {
+          ds_window_set_visible_view (window, "data");
+          screenshot (window, "data-series-source");
+        }
+      g_assert_cmpuint (adw_combo_row_get_selected (ds_data_view_get_source_row (view)), ==,
+                        source_index (view, "Time series"));
+      g_assert_true (gtk_widget_get_visible (view->series_group));
+      g_assert_false (gtk_widget_get_visible (view->custom_group));
+      g_assert_cmpstr (shown, ==, spec);
+      g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (view->series_source_row)), ==,
+                       "seattle-temps");
+      window_rows = gtk_spin_button_get_value_as_int (view->series_lookback_spin);
+      lookback = g_strdup_printf (":lookback=%d:", window_rows);
+      g_assert_nonnull (strstr (spec, lookback));
+      g_assert_cmpint (gtk_spin_button_get_value_as_int (view->series_delay_spin), ==, 24);
+      g_assert_cmpint (gtk_spin_button_get_value_as_int (view->series_step_spin), ==, 1);
+      if (strstr (spec, ":relative=1:inputs=both"))
+        g_assert_cmpstr (adw_action_row_get_subtitle (view->series_kept_row), ==,
+                         "relative=1:inputs=both");
+      else
+        g_assert_false (gtk_widget_get_visible (GTK_WIDGET (view->series_kept_row)));
+      leave_and_come_back (view, "Time series");
+      nudge (view->series_lookback_spin);
+      nudge (view->series_step_spin);
+      nudge (view->series_delay_spin);
+      g_free (shown);
+      shown = ds_data_view_dup_spec (view);
+      g_assert_cmpstr (shown, ==, spec);
+      /* A changed window is written in its place, a new step after. */
+      gtk_spin_button_set_value (view->series_lookback_spin, 48);
+      gtk_spin_button_set_value (view->series_step_spin, 2);
+      changed = ds_data_view_dup_spec (view);
+      {
+        g_autofree char *rest = g_strdup (strstr (spec, lookback) + strlen (lookback) - 1);
+
+        want = g_strdup_printf ("seattle-temps:lookback=48%s:step=2", rest);
+      }
+      g_assert_cmpstr (changed, ==, want);
+      ui_close_window_checked (window);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -645,6 +716,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/text/fortunes-preview", test_fortunes_preview);
   g_test_add_func ("/ui/text/source-chooser", test_source_chooser);
   g_test_add_func ("/ui/text/sample-specs-kept", test_sample_specs_kept);
+  g_test_add_func ("/ui/text/series-specs-kept", test_series_specs_kept);
   g_test_add_func ("/ui/text/long-text-bounded", test_long_text_bounded);
   g_test_add_func ("/ui/text/renumbering-warning", test_renumbering_warning);
   g_test_add_func ("/ui/text/classes-fit", test_classes_fit);

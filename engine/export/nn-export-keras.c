@@ -112,7 +112,19 @@ py_name (const char *name, int call)
 static gboolean emit_model (GString *s, NnModel *m, const char *fn, const char *name,
                             GError **error);
 
-/* `var = layers.Class(...)` for layer l (a nested model: its build function). */
+/* `VAR_layer = layers.Class(...)` from {"class_name", "config"}. */
+static void
+emit_object (GString *s, const char *var, JsonObject *o)
+{
+  const char *cls = nn_json_string (o, "class_name", "");
+  g_string_append_printf (s, "    %s_layer = %s%s(\n        ", var,
+                          g_str_equal (cls, "Sampling") ? "" : "layers.", cls);
+  py_kwargs (s, nn_json_object (o, "config"), TRUE, ",\n        ");
+  g_string_append (s, ",\n    )\n");
+}
+
+/* `var = layers.Class(...)` for layer l (a nested model: its build function;
+ * a leaky_relu activation: the LeakyReLU layer after it too). */
 static gboolean
 emit_layer_object (GString *s, NnModel *m, int l, GError **error)
 {
@@ -125,14 +137,16 @@ emit_layer_object (GString *s, NnModel *m, int l, GError **error)
   g_autoptr (JsonNode) n = nn_keras_layer_config (m, l, error);
   if (n == NULL)
     return FALSE;
-  JsonObject *o = json_node_get_object (n);
-  const char *cls = nn_json_string (o, "class_name", "");
-  if (g_str_equal (cls, "InputLayer"))
+  if (g_str_equal (nn_json_string (json_node_get_object (n), "class_name", ""), "InputLayer"))
     return TRUE;
-  g_string_append_printf (s, "    %s_layer = %s%s(\n        ", var,
-                          g_str_equal (cls, "Sampling") ? "" : "layers.", cls);
-  py_kwargs (s, nn_json_object (o, "config"), TRUE, ",\n        ");
-  g_string_append (s, ",\n    )\n");
+  emit_object (s, var, json_node_get_object (n));
+  g_autoptr (JsonNode) leaky = nn_keras_leaky_config (m, l);
+  if (leaky)
+    {
+      g_autofree char *name = nn_keras_leaky_name (m, l);
+      g_autofree char *lvar = py_name (name, 0);
+      emit_object (s, lvar, json_node_get_object (leaky));
+    }
   return TRUE;
 }
 
@@ -197,6 +211,13 @@ emit_call (GString *s, NnModel *m, int l, int c, const char *args, GHashTable *d
       g_hash_table_add (done, out);
     }
   g_string_append_printf (s, " = %s_layer(%s)\n", var, args);
+  if (nn_keras_leaky_after (m, l))
+    {
+      g_autofree char *name = nn_keras_leaky_name (m, l);
+      g_autofree char *lvar = py_name (name, 0);
+      g_autofree char *out = py_tensor (m, (NnRef) { l, c, 0 });
+      g_string_append_printf (s, "    %s = %s_layer(%s)\n", out, lvar, out);
+    }
 }
 
 /* `out = layer(inputs)` for every call, in an order where inputs come first. */

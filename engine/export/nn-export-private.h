@@ -19,6 +19,23 @@ gboolean    nn_keras_build_layer    (JsonBuilder *b, NnModel *m, int l, GError *
 /* The same for a Model layer: a nested Functional model. */
 gboolean    nn_keras_build_submodel (JsonBuilder *b, NnModel *m, int l, GError **error);
 
+/* The slope of leaky_relu below 0, the engine's (nn-op-elementwise.c's,
+ * Keras 2's and TF.js's LeakyReLU default; Keras 3's negative_slope is
+ * 0.2), written explicitly as LeakyReLU's alpha. */
+#define NN_LEAKY_RELU_ALPHA 0.3
+
+/* Whether layer l's leaky_relu activation is written as a LeakyReLU layer
+ * after it (the layer itself then linear): Dense, TimeDistributed and the
+ * convolutions. That layer's name: NAME_leaky_relu (_2, ... when taken);
+ * its "class_name" and "config" into an open object. */
+gboolean    nn_keras_leaky_after    (NnModel *m, int l);
+char       *nn_keras_leaky_name     (NnModel *m, int l);
+void        nn_keras_build_leaky    (JsonBuilder *b, NnModel *m, int l);
+/* That layer as a new {"class_name": "LeakyReLU", "config": {...}}, or
+ * NULL when layer l has none. (An Activation layer with leaky_relu is a
+ * LeakyReLU layer itself: nn_keras_layer_config.) */
+JsonNode   *nn_keras_leaky_config   (NnModel *m, int l);
+
 /* Layers that are identities at inference (augmentation, SpatialDropout2D)
  * and TF.js lacks: its export leaves them out. */
 gboolean    nn_keras_inference_identity (NnModel *m, int l);

@@ -64,7 +64,10 @@ tfjs_refusal (NnModel *m, int l)
     {
       g_autofree char *a = nn_model_layer_get_param (m, l, keys[k])
                            ? nn_model_layer_dup_param_text (m, l, keys[k]) : NULL;
-      if (a && (g_str_equal (a, "leaky_relu") || g_str_equal (a, "exponential")))
+      /* leaky_relu is a LeakyReLU layer after the layer or instead of an
+       * Activation (nn-keras-map.c); no other layer type offers it */
+      gboolean leaky_layer = k == 0 && (nn_keras_leaky_after (m, l) || g_str_equal (cls, "Activation"));
+      if (a && ((g_str_equal (a, "leaky_relu") && !leaky_layer) || g_str_equal (a, "exponential")))
         return g_strdup_printf ("layer “%s”: TensorFlow.js has no %s activation (%s; the "
                                 "Keras export keeps it)", name, a, keys[k]);
     }

@@ -6,6 +6,7 @@
  * the weights are then matched by name (nn-import-weights.c). A Keras
  * setting the engine lacks (channels_first, groups, constraints, ...) is
  * refused, naming the layer and the setting. */
+#include <math.h>
 #include <string.h>
 
 #include "nn-export-private.h"
@@ -16,7 +17,15 @@ typedef struct {
   JsonBuilder *b;
   const char  *layer;   /* the Keras layer's name, for messages */
   const char  *cls;     /* its Keras class */
+  gboolean     leaky;   /* a LeakyReLU after it is folded in: activation leaky_relu */
 } Conv;
+
+/* One Functional model's names: its nested models, the LeakyReLU layers
+ * folded into the layer before them (name -> that layer's name) and those
+ * layers. */
+typedef struct {
+  GHashTable *nested, *fold, *leaky;
+} Scope;
 
 static gboolean
 refuse (GError **error, Conv *c, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
@@ -271,6 +280,12 @@ put_config (Conv *c, const NnLayerType *t, JsonObject *cfg, JsonObject *inner, G
           json_builder_add_string_value (c->b, c->cls);
           continue;
         }
+      if (c->leaky && g_str_equal (p->name, "activation"))
+        {
+          json_builder_set_member_name (c->b, "activation");
+          json_builder_add_string_value (c->b, "leaky_relu");
+          continue;
+        }
       JsonObject *from = inner && !g_str_equal (p->name, "merge_mode") ? inner : cfg;
       JsonNode *v = json_object_get_member (from, p->name);
       if (v == NULL)
@@ -283,12 +298,136 @@ put_config (Conv *c, const NnLayerType *t, JsonObject *cfg, JsonObject *inner, G
   return TRUE;
 }
 
+/* ---- LeakyReLU ------------------------------------------------------------ */
+
+/* TRUE when a LeakyReLU's alpha (Keras 3: negative_slope) is the engine's
+ * leaky_relu slope, else refused (error may be NULL). */
+static gboolean
+leaky_alpha_ok (Conv *c, JsonObject *cfg, GError **error)
+{
+  JsonNode *v = nn_json_member (cfg, "alpha");
+  if (v == NULL)
+    v = nn_json_member (cfg, "negative_slope");
+  if (v == NULL || JSON_NODE_HOLDS_NULL (v))
+    return TRUE;   /* Keras 2's and TF.js's default, 0.3 */
+  GType t = JSON_NODE_HOLDS_VALUE (v) ? json_node_get_value_type (v) : G_TYPE_INVALID;
+  if (t != G_TYPE_INT64 && t != G_TYPE_DOUBLE)
+    return refuse (error, c, "alpha is not a number");
+  double a = json_node_get_double (v);
+  if (!isfinite (a))
+    return refuse (error, c, "alpha %g is not a finite number", a);
+  if ((float) a != (float) NN_LEAKY_RELU_ALPHA)
+    return refuse (error, c, "alpha %g is not supported: Deepscope's leaky_relu has the slope "
+                   "%g (Keras 2's default) only", a, NN_LEAKY_RELU_ALPHA);
+  return TRUE;
+}
+
+/* The layer name a reference [name, node, tensor, ...] reads, or NULL. */
+static const char *
+ref_name (JsonNode *ref, gboolean first_output)
+{
+  JsonArray *a = JSON_NODE_HOLDS_ARRAY (ref) ? json_node_get_array (ref) : NULL;
+  gint64 node, tensor;
+  if (a == NULL || json_array_get_length (a) < 3)
+    return NULL;
+  if (first_output && !(int_of (json_array_get_element (a, 1), &node)
+                        && int_of (json_array_get_element (a, 2), &tensor)
+                        && node == 0 && tensor == 0))
+    return NULL;
+  return nn_json_array_string (a, 0);
+}
+
+/* How many references read each layer (by name): inbound tensors and
+ * model outputs. */
+static GHashTable *
+count_reads (JsonArray *layers, JsonArray *outs)
+{
+  GHashTable *reads = g_hash_table_new (g_str_hash, g_str_equal);
+  GPtrArray *lists = g_ptr_array_new ();
+  for (guint k = 0; k < json_array_get_length (layers); k++)
+    {
+      JsonArray *in = nn_json_array (nn_json_array_object (layers, k), "inbound_nodes");
+      for (guint i = 0; in && i < json_array_get_length (in); i++)
+        if (JSON_NODE_HOLDS_ARRAY (json_array_get_element (in, i)))
+          g_ptr_array_add (lists, json_node_get_array (json_array_get_element (in, i)));
+    }
+  g_ptr_array_add (lists, outs);
+  for (guint i = 0; i < lists->len; i++)
+    {
+      JsonArray *refs = g_ptr_array_index (lists, i);
+      for (guint k = 0; k < json_array_get_length (refs); k++)
+        {
+          const char *n = ref_name (json_array_get_element (refs, k), FALSE);
+          if (n)
+            g_hash_table_insert (reads, (gpointer) n,
+                                 GINT_TO_POINTER (GPOINTER_TO_INT (g_hash_table_lookup (reads, n)) + 1));
+        }
+    }
+  g_ptr_array_unref (lists);
+  return reads;
+}
+
+/* The layer before LeakyReLU `lo` when the LeakyReLU folds into it: its
+ * activation is linear and applies last, it has one call, and the
+ * LeakyReLU alone reads it. */
+static const char *
+fold_target (JsonArray *layers, JsonObject *lo, GHashTable *reads)
+{
+  static const char *const foldable[] = {
+    "Dense", "Conv1D", "Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose", NULL
+  };
+  JsonArray *in = nn_json_array (lo, "inbound_nodes");
+  JsonNode *call = in && json_array_get_length (in) == 1 ? json_array_get_element (in, 0) : NULL;
+  if (call == NULL || !JSON_NODE_HOLDS_ARRAY (call)
+      || json_array_get_length (json_node_get_array (call)) != 1)
+    return NULL;
+  const char *from = ref_name (json_array_get_element (json_node_get_array (call), 0), TRUE);
+  if (from == NULL || GPOINTER_TO_INT (g_hash_table_lookup (reads, from)) != 1)
+    return NULL;
+  for (guint k = 0; k < json_array_get_length (layers); k++)
+    {
+      JsonObject *po = nn_json_array_object (layers, k);
+      if (po == NULL || g_strcmp0 (nn_json_string (po, "name", NULL), from) != 0)
+        continue;
+      JsonArray *pin = nn_json_array (po, "inbound_nodes");
+      return g_strv_contains (foldable, nn_json_string (po, "class_name", ""))
+             && g_str_equal (nn_json_string (nn_json_object (po, "config"), "activation", ""),
+                             "linear")
+             && pin && json_array_get_length (pin) == 1 ? from : NULL;
+    }
+  return NULL;
+}
+
+/* The LeakyReLU layers (alpha the engine's) that fold into the layer
+ * before them: into s->fold and s->leaky. */
+static void
+find_folds (JsonArray *layers, JsonArray *outs, Scope *s)
+{
+  g_autoptr (GHashTable) reads = count_reads (layers, outs);
+  for (guint k = 0; k < json_array_get_length (layers); k++)
+    {
+      JsonObject *lo = nn_json_array_object (layers, k);
+      const char *name = nn_json_string (lo, "name", NULL);
+      Conv c = { NULL, name, "LeakyReLU", FALSE };
+      if (name == NULL || nn_json_object (lo, "config") == NULL
+          || !g_str_equal (nn_json_string (lo, "class_name", ""), "LeakyReLU")
+          || !leaky_alpha_ok (&c, nn_json_object (lo, "config"), NULL))
+        continue;
+      const char *from = fold_target (layers, lo, reads);
+      if (from && !g_hash_table_contains (s->leaky, from))
+        {
+          g_hash_table_insert (s->fold, (gpointer) name, (gpointer) from);
+          g_hash_table_add (s->leaky, (gpointer) from);
+        }
+    }
+}
+
 /* ---- topology ---------------------------------------------------------- */
 
 /* Keras's node index of a reference to layer `name`, as our call index:
  * a nested model's calls count from 1 (node 0 built it). */
 static gboolean
-put_ref (Conv *c, JsonNode *ref, GHashTable *nested, GError **error)
+put_ref (Conv *c, JsonNode *ref, Scope *s, GError **error)
 {
   JsonArray *a = JSON_NODE_HOLDS_ARRAY (ref) ? json_node_get_array (ref) : NULL;
   gint64 node, tensor;
@@ -299,7 +438,9 @@ put_ref (Conv *c, JsonNode *ref, GHashTable *nested, GError **error)
     return refuse (error, c, "an inbound tensor is not [name, node, tensor, ...] (a Keras 3 "
                    "file? only Keras 2 and TF.js Layers files are read)");
   const char *name = nn_json_array_string (a, 0);
-  if (g_hash_table_contains (nested, name))
+  if (g_hash_table_contains (s->fold, name))
+    name = g_hash_table_lookup (s->fold, name);
+  if (g_hash_table_contains (s->nested, name))
     node--;
   /* a tensor past the layer's outputs is the model reader's error */
   if (tensor < 0 || tensor >= NN_MAX_LAYER_OUTPUTS || node < 0 || node > G_MAXINT)
@@ -314,8 +455,7 @@ put_ref (Conv *c, JsonNode *ref, GHashTable *nested, GError **error)
 }
 
 static gboolean
-put_refs (Conv *c, const char *key, JsonArray *refs, GHashTable *nested, gboolean nest,
-          GError **error)
+put_refs (Conv *c, const char *key, JsonArray *refs, Scope *s, gboolean nest, GError **error)
 {
   json_builder_set_member_name (c->b, key);
   json_builder_begin_array (c->b);
@@ -329,11 +469,11 @@ put_refs (Conv *c, const char *key, JsonArray *refs, GHashTable *nested, gboolea
             return refuse (error, c, "inbound_nodes entry %u is not a list", i);
           json_builder_begin_array (c->b);
           for (guint k = 0; k < json_array_get_length (call); k++)
-            if (!put_ref (c, json_array_get_element (call, k), nested, error))
+            if (!put_ref (c, json_array_get_element (call, k), s, error))
               return FALSE;
           json_builder_end_array (c->b);
         }
-      else if (!put_ref (c, e, nested, error))
+      else if (!put_ref (c, e, s, error))
         return FALSE;
     }
   json_builder_end_array (c->b);
@@ -343,13 +483,15 @@ put_refs (Conv *c, const char *key, JsonArray *refs, GHashTable *nested, gboolea
 static gboolean put_model_config (JsonBuilder *b, JsonObject *cfg, int depth, GError **error);
 
 static gboolean
-put_layer (JsonBuilder *b, JsonObject *lo, GHashTable *nested, int depth, GError **error)
+put_layer (JsonBuilder *b, JsonObject *lo, Scope *s, int depth, GError **error)
 {
   JsonObject *cfg = nn_json_object (lo, "config");
   const char *cls = nn_json_string (lo, "class_name", "");
   const char *name = nn_json_string (lo, "name", cfg ? nn_json_string (cfg, "name", "") : "");
-  Conv c = { b, name, cls };
-  const char *ours = nn_keras_class_ours (cls);
+  Conv c = { b, name, cls, g_hash_table_contains (s->leaky, name) };
+  /* a LeakyReLU not folded into the layer before it: an Activation layer */
+  gboolean leaky = g_str_equal (cls, "LeakyReLU");
+  const char *ours = leaky ? "Activation" : nn_keras_class_ours (cls);
   if (ours == NULL)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_UNKNOWN_LAYER,
@@ -358,6 +500,8 @@ put_layer (JsonBuilder *b, JsonObject *lo, GHashTable *nested, int depth, GError
     }
   if (cfg == NULL)
     return refuse (error, &c, "config is missing");
+  if (leaky && !leaky_alpha_ok (&c, cfg, error))
+    return FALSE;
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "class_name");
   json_builder_add_string_value (b, ours);
@@ -366,8 +510,16 @@ put_layer (JsonBuilder *b, JsonObject *lo, GHashTable *nested, int depth, GError
   json_builder_set_member_name (b, "trainable");
   json_builder_add_boolean_value (b, nn_json_bool (cfg, "trainable",
                                                                                   TRUE));
-  gboolean ok;
-  if (g_str_equal (ours, "Model"))
+  gboolean ok = TRUE;
+  if (leaky)
+    {
+      json_builder_set_member_name (b, "config");
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "activation");
+      json_builder_add_string_value (b, "leaky_relu");
+      json_builder_end_object (b);
+    }
+  else if (g_str_equal (ours, "Model"))
     {
       json_builder_set_member_name (b, "config");
       ok = put_model_config (b, cfg, depth + 1, error);
@@ -384,7 +536,7 @@ put_layer (JsonBuilder *b, JsonObject *lo, GHashTable *nested, int depth, GError
   else
     ok = put_config (&c, nn_layer_type_lookup (ours), cfg, NULL, error);
   JsonArray *inbound = nn_json_array (lo, "inbound_nodes");
-  if (!ok || !put_refs (&c, "inbound_nodes", inbound, nested, TRUE, error))
+  if (!ok || !put_refs (&c, "inbound_nodes", inbound, s, TRUE, error))
     return FALSE;
   json_builder_end_object (b);
   return TRUE;
@@ -432,12 +584,16 @@ put_model_config (JsonBuilder *b, JsonObject *cfg, int depth, GError **error)
   if (layers == NULL || ins == NULL || outs == NULL)
     return refuse (error, &c, "layers, input_layers or output_layers is missing");
   g_autoptr (GHashTable) nested = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) fold = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) leaky = g_hash_table_new (g_str_hash, g_str_equal);
+  Scope s = { nested, fold, leaky };
   for (guint k = 0; k < json_array_get_length (layers); k++)
     {
       JsonObject *lo = nn_json_array_object (layers, k);
       if (lo && g_strcmp0 (nn_keras_class_ours (nn_json_string (lo, "class_name", "")), "Model") == 0)
         g_hash_table_add (nested, (gpointer) nn_json_string (lo, "name", ""));
     }
+  find_folds (layers, outs, &s);
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "name");
   json_builder_add_string_value (b, name);
@@ -445,11 +601,12 @@ put_model_config (JsonBuilder *b, JsonObject *cfg, int depth, GError **error)
   json_builder_begin_array (b);
   g_autoptr (GPtrArray) order = layer_order (layers, ins);
   for (guint k = 0; k < order->len; k++)
-    if (!put_layer (b, g_ptr_array_index (order, k), nested, depth, error))
+    if (!g_hash_table_contains (fold, nn_json_string (g_ptr_array_index (order, k), "name", ""))
+        && !put_layer (b, g_ptr_array_index (order, k), &s, depth, error))
       return FALSE;
   json_builder_end_array (b);
-  if (!put_refs (&c, "input_layers", ins, nested, FALSE, error)
-      || !put_refs (&c, "output_layers", outs, nested, FALSE, error))
+  if (!put_refs (&c, "input_layers", ins, &s, FALSE, error)
+      || !put_refs (&c, "output_layers", outs, &s, FALSE, error))
     return FALSE;
   json_builder_end_object (b);
   return TRUE;

@@ -116,11 +116,14 @@ copy_tuple1 (JsonBuilder *b, const NnModel *m, int l, const char *key)
   put_ints (b, key, &v, 1);
 }
 
-/* Our activation names are Keras's, but for silu, which Keras calls swish. */
+/* Our activation names are Keras's, but for silu, which Keras calls swish;
+ * a leaky_relu after the layer is a LeakyReLU layer of its own. */
 static void
 copy_activation (JsonBuilder *b, const NnModel *m, int l, const char *key)
 {
   const char *a = enum_text (m, l, key);
+  if (g_str_equal (key, "activation") && nn_keras_leaky_after ((NnModel *) m, l))
+    a = "linear";
   put_string (b, key, g_str_equal (a, "silu") ? "swish" : a);
 }
 
@@ -583,6 +586,70 @@ time_distributed_config (JsonBuilder *b, NnModel *m, int l)
   json_builder_end_object (b);
 }
 
+/* ---- leaky_relu as a LeakyReLU layer ------------------------------------ */
+
+/* TF.js has no leaky_relu activation string, only a LeakyReLU layer (and
+ * tf.keras 2 has no "leaky_relu" in keras.activations): a layer whose
+ * output activation is leaky_relu is written with a linear activation and
+ * followed by a LeakyReLU layer; an Activation layer is one. */
+
+gboolean
+nn_keras_leaky_after (NnModel *m, int l)
+{
+  static const char *const types[] = {
+    "Dense", "TimeDistributed", "Conv1D", "Conv2D", "DepthwiseConv2D", "SeparableConv2D",
+    "Conv2DTranspose", NULL
+  };
+  return g_strv_contains (types, nn_layer_type_get_name (nn_model_layer_get_type (m, l)))
+         && g_str_equal (enum_text (m, l, "activation"), "leaky_relu");
+}
+
+char *
+nn_keras_leaky_name (NnModel *m, int l)
+{
+  g_autofree char *base = g_strdup_printf ("%s_leaky_relu", nn_model_layer_get_name (m, l));
+  char *name = g_strdup (base);
+  for (int i = 2; nn_model_find_layer (m, name) >= 0; i++)
+    {
+      g_free (name);
+      name = g_strdup_printf ("%s_%d", base, i);
+    }
+  return name;
+}
+
+/* class_name and config of a LeakyReLU layer named `name`. */
+static void
+leaky_members (JsonBuilder *b, const char *name, gboolean trainable)
+{
+  put_string (b, "class_name", "LeakyReLU");
+  json_builder_set_member_name (b, "config");
+  json_builder_begin_object (b);
+  put_string (b, "name", name);
+  put_bool (b, "trainable", trainable);
+  put_string (b, "dtype", "float32");
+  put_double (b, "alpha", NN_LEAKY_RELU_ALPHA);
+  json_builder_end_object (b);
+}
+
+void
+nn_keras_build_leaky (JsonBuilder *b, NnModel *m, int l)
+{
+  g_autofree char *name = nn_keras_leaky_name (m, l);
+  leaky_members (b, name, nn_model_layer_get_trainable (m, l));
+}
+
+JsonNode *
+nn_keras_leaky_config (NnModel *m, int l)
+{
+  if (!nn_keras_leaky_after (m, l))
+    return NULL;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  nn_keras_build_leaky (b, m, l);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
 /* ---- the table --------------------------------------------------------- */
 
 typedef void (*KerasConfigFn) (JsonBuilder *b, NnModel *m, int l);
@@ -671,6 +738,11 @@ nn_keras_build_layer (JsonBuilder *b, NnModel *m, int l, GError **error)
                    "layer “%s”: %s has no Keras equivalent", nn_model_layer_get_name (m, l),
                    ours);
       return FALSE;
+    }
+  if (g_str_equal (ours, "Activation") && g_str_equal (enum_text (m, l, "activation"), "leaky_relu"))
+    {
+      leaky_members (b, nn_model_layer_get_name (m, l), nn_model_layer_get_trainable (m, l));
+      return TRUE;
     }
   put_string (b, "class_name", k->keras);
   json_builder_set_member_name (b, "config");

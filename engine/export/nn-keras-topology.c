@@ -24,11 +24,16 @@ resolve (NnModel *m, NnRef r, gboolean skip)
   return r;
 }
 
+/* [name, node, tensor(, {})]: a reference to the output of a layer with
+ * a LeakyReLU after it (nn_keras_leaky_after) is one to the LeakyReLU,
+ * unless `raw` (the LeakyReLU's own input). */
 static void
-add_ref (JsonBuilder *b, NnModel *m, NnRef r, gboolean kwargs)
+add_ref_full (JsonBuilder *b, NnModel *m, NnRef r, gboolean kwargs, gboolean raw)
 {
+  g_autofree char *leaky = !raw && r.out == 0 && nn_keras_leaky_after (m, r.layer)
+                           ? nn_keras_leaky_name (m, r.layer) : NULL;
   json_builder_begin_array (b);
-  json_builder_add_string_value (b, nn_model_layer_get_name (m, r.layer));
+  json_builder_add_string_value (b, leaky ? leaky : nn_model_layer_get_name (m, r.layer));
   /* A nested Functional model's node 0 is the one that built it, inside;
    * Keras numbers its calls from 1 */
   json_builder_add_int_value (b, r.call + (nn_model_layer_get_submodel (m, r.layer) != NULL));
@@ -40,6 +45,33 @@ add_ref (JsonBuilder *b, NnModel *m, NnRef r, gboolean kwargs)
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
+}
+
+static void
+add_ref (JsonBuilder *b, NnModel *m, NnRef r, gboolean kwargs)
+{
+  add_ref_full (b, m, r, kwargs, FALSE);
+}
+
+/* The LeakyReLU layer after layer l, called on each of its calls. */
+static void
+build_leaky (JsonBuilder *b, NnModel *m, int l)
+{
+  json_builder_begin_object (b);
+  g_autofree char *name = nn_keras_leaky_name (m, l);
+  json_builder_set_member_name (b, "name");
+  json_builder_add_string_value (b, name);
+  nn_keras_build_leaky (b, m, l);
+  json_builder_set_member_name (b, "inbound_nodes");
+  json_builder_begin_array (b);
+  for (int c = 0; c < nn_model_layer_get_n_calls (m, l); c++)
+    {
+      json_builder_begin_array (b);
+      add_ref_full (b, m, (NnRef) { l, c, 0 }, TRUE, TRUE);
+      json_builder_end_array (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
 }
 
 /* "inbound_nodes": one list of tensor references per call (a recurrent
@@ -115,6 +147,8 @@ build_layers (JsonBuilder *b, NnModel *m, gboolean skip, GError **error)
           || !build_inbound (b, m, l, skip, error))
         return FALSE;
       json_builder_end_object (b);
+      if (!nested && nn_keras_leaky_after (m, l))
+        build_leaky (b, m, l);
     }
   json_builder_end_array (b);
   return TRUE;

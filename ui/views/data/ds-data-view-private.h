@@ -18,6 +18,7 @@ enum {
   SOURCE_FORTUNES,
   SOURCE_TEXT_FOLDER,
   SOURCE_CHARS,
+  SOURCE_SERIES,
   SOURCE_CUSTOM,
 };
 
@@ -46,6 +47,12 @@ struct _DsDataView
   GtkSpinButton       *chars_length_spin;
   GtkSpinButton       *chars_step_spin;
   AdwActionRow        *chars_kept_row;
+  GtkWidget           *series_group;
+  AdwEntryRow         *series_source_row; /* seattle-temps, …, or PATH.csv */
+  GtkSpinButton       *series_lookback_spin;
+  GtkSpinButton       *series_step_spin;
+  GtkSpinButton       *series_delay_spin;
+  AdwActionRow        *series_kept_row;
   GtkWidget           *textdir_group;
   AdwActionRow        *textdir_row;
   GtkWidget           *text_options_group;

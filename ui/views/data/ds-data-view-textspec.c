@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* DsDataView's text sources ↔ their spec: the fortunes topics and the
  * words per text the page shows, and every other option of the spec it
- * was given (:mode=int:vocab=10000 …) kept as written, in its place. The
+ * was given (:mode=int:vocab=10000 …) kept as written, in its place; the
+ * same for a time series (its window, step and delay shown, :relative=1
+ * :inputs=both … kept). The
  * topics keep the spec's order, which is the order of the class numbers:
  * a page passed through unchanged gives back the spec byte for byte. What
  * the page changes is said next to the control: the class numbers the
@@ -103,18 +105,40 @@ join_names (GPtrArray  *names,
 }
 
 /* The numbers the page shows for a kind of text spec: their keys,
- * widgets and the loader's defaults. */
+ * widgets and the loader's defaults (-1: none, always written). */
 typedef struct {
   const char    *key;
   GtkSpinButton *spin;
   int            fallback;
 } NumOption;
 
+#define MAX_NUM_OPTIONS 3
+
+/* A series's window, step and delay, with the loader's defaults for the
+ * series the Series row names (nn-data-series.c): a CSV file's window
+ * has none. */
+static guint
+series_options (DsDataView *self,
+                NumOption   out[MAX_NUM_OPTIONS])
+{
+  const char *name = gtk_editable_get_text (GTK_EDITABLE (self->series_source_row));
+  gboolean weather = g_str_equal (name, "seattle-weather");
+  gboolean csv = !weather && !g_str_equal (name, "seattle-temps") && !g_str_equal (name, "series");
+
+  out[0] = (NumOption) { csv ? "window" : "lookback", self->series_lookback_spin,
+                         csv ? -1 : weather ? 30 : 120 };
+  out[1] = (NumOption) { "step", self->series_step_spin, 1 };
+  out[2] = (NumOption) { "delay", self->series_delay_spin, csv || weather ? 1 : 24 };
+  return 3;
+}
+
 static guint
 num_options (DsDataView *self,
              DsTextKind  kind,
-             NumOption   out[2])
+             NumOption   out[MAX_NUM_OPTIONS])
 {
+  if (kind == DS_TEXT_SERIES)
+    return series_options (self, out);
   if (kind == DS_TEXT_CHARS)
     {
       out[0] = (NumOption) { "length", self->chars_length_spin, 60 };
@@ -133,7 +157,7 @@ _ds_data_view_show_text_spec (DsDataView *self,
                               guint       first,
                               DsTextKind  kind)
 {
-  NumOption num[2];
+  NumOption num[MAX_NUM_OPTIONS];
   guint n = num_options (self, kind, num);
 
   g_strfreev (self->text_parts);
@@ -143,7 +167,8 @@ _ds_data_view_show_text_spec (DsDataView *self,
     {
       const char *v = kept_value (self, num[k].key);
 
-      gtk_spin_button_set_value (num[k].spin, v ? g_ascii_strtod (v, NULL) : num[k].fallback);
+      gtk_spin_button_set_value (num[k].spin,
+                                 v ? g_ascii_strtod (v, NULL) : MAX (num[k].fallback, 1));
       /* What it showed, to know later whether it changed (a value beyond
        * its range shows clamped, and stays as written while unchanged). */
       g_object_set_data (G_OBJECT (num[k].spin), SHOWN_KEY,
@@ -202,9 +227,9 @@ _ds_data_view_append_text_spec (DsDataView *self,
   g_autoptr(GPtrArray) topics = fortunes ? ordered_topics (self) : NULL;
   g_autofree char *joined = topics ? join_names (topics, ",") : NULL;
   gboolean mine = self->text_parts != NULL && self->text_parts_kind == kind;
-  gboolean put_topics = FALSE, put[2] = { FALSE, FALSE };
+  gboolean put_topics = FALSE, put[MAX_NUM_OPTIONS] = { FALSE, FALSE, FALSE };
   g_autoptr(GString) rest = g_string_new (NULL);
-  NumOption num[2];
+  NumOption num[MAX_NUM_OPTIONS];
   guint n = num_options (self, kind, num);
 
   if (fortunes && topics->len == 0)
@@ -273,7 +298,7 @@ dup_kept_options (DsDataView *self,
                   DsTextKind  kind)
 {
   GString *s = g_string_new (NULL);
-  NumOption num[2];
+  NumOption num[MAX_NUM_OPTIONS];
   guint n = num_options (self, kind, num);
 
   for (guint i = 0; self->text_parts && self->text_parts_kind == kind && self->text_parts[i]; i++)
@@ -296,8 +321,10 @@ _ds_data_view_update_text_notes (DsDataView *self)
   g_autoptr(GPtrArray) trained = dup_trained_topics (self);
   guint source = adw_combo_row_get_selected (self->source_row);
   DsTextKind kind = source == SOURCE_FORTUNES ? DS_TEXT_FORTUNES
-                    : source == SOURCE_CHARS  ? DS_TEXT_CHARS : DS_TEXT_FOLDER;
-  AdwActionRow *kept_row = kind == DS_TEXT_CHARS ? self->chars_kept_row : self->text_kept_row;
+                    : source == SOURCE_CHARS  ? DS_TEXT_CHARS
+                    : source == SOURCE_SERIES ? DS_TEXT_SERIES : DS_TEXT_FOLDER;
+  AdwActionRow *kept_row = kind == DS_TEXT_CHARS    ? self->chars_kept_row
+                           : kind == DS_TEXT_SERIES ? self->series_kept_row : self->text_kept_row;
   g_autofree char *kept = dup_kept_options (self, kind);
   gboolean same = trained != NULL && trained->len == topics->len;
 
@@ -325,6 +352,26 @@ _ds_data_view_update_text_notes (DsDataView *self)
     }
   gtk_widget_set_visible (GTK_WIDGET (self->text_kept_row), FALSE);
   gtk_widget_set_visible (GTK_WIDGET (self->chars_kept_row), FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->series_kept_row), FALSE);
   gtk_widget_set_visible (GTK_WIDGET (kept_row), *kept != '\0');
   adw_action_row_set_subtitle (kept_row, *kept ? kept + 1 : "");
+}
+
+gboolean
+_ds_data_view_show_series_spec (DsDataView *self,
+                                char      **parts,
+                                gboolean   *known)
+{
+  const char *name = parts[0];
+  gboolean series = g_str_equal (name, "seattle-temps") || g_str_equal (name, "seattle-weather")
+                    || g_str_equal (name, "series");
+
+  for (guint i = 1; !series && parts[i]; i++)
+    series = g_str_has_prefix (parts[i], "window=")
+             && (g_str_has_suffix (name, ".csv") || g_str_has_suffix (name, ".CSV"));
+  if (!series)
+    return FALSE;
+  gtk_editable_set_text (GTK_EDITABLE (self->series_source_row), name);
+  *known = _ds_data_view_show_text_spec (self, parts, 1, DS_TEXT_SERIES);
+  return TRUE;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* DsDataView's text sources ↔ their spec (ds-data-view-textspec.c): the
- * topics and words per text the page shows, every other option kept as
- * the spec wrote it, and the notes next to the topics. */
+/* DsDataView's text and time-series sources ↔ their spec
+ * (ds-data-view-textspec.c): the topics, numbers and window the page
+ * shows, every other option kept as the spec wrote it, and the notes next
+ * to the topics. */
 #pragma once
 
 #include "ds-data-view-private.h"
@@ -11,10 +12,12 @@ typedef enum {
   DS_TEXT_FORTUNES,   /* fortunes:topics=… */
   DS_TEXT_FOLDER,     /* text:DIR */
   DS_TEXT_CHARS,      /* chars:SOURCE */
+  DS_TEXT_SERIES,     /* seattle-temps, seattle-weather, series, PATH.csv:window=N */
 } DsTextKind;
 
 /* Shows a text spec's options, parts[first..] (after "fortunes", or after
- * "text:DIR" or "chars:SOURCE"), and keeps them to give them back. */
+ * "text:DIR", "chars:SOURCE" or a series's name), and keeps them to give
+ * them back. */
 gboolean _ds_data_view_show_text_spec   (DsDataView *self,
                                          char      **parts,
                                          guint       first,
@@ -25,6 +28,12 @@ gboolean _ds_data_view_show_text_spec   (DsDataView *self,
 gboolean _ds_data_view_append_text_spec (DsDataView *self,
                                          GString    *s,
                                          DsTextKind  kind);
+/* Whether spec parts (split at ':') name a time series: seattle-temps,
+ * seattle-weather, series, or a CSV file with window=; then shows it
+ * (its name in the Series row, its options as above) and returns TRUE. */
+gboolean _ds_data_view_show_series_spec (DsDataView *self,
+                                         char      **parts,
+                                         gboolean   *known);
 /* The class numbers of the ticked topics, the warning when they differ
  * from those the model's weights were trained with, and the options kept
  * from the spec. */

@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "ds-data-view-textspec.h"
 #include "ds-file-chooser.h"
@@ -256,6 +257,10 @@ ds_data_view_dup_spec (DsDataView *self)
     case SOURCE_CHARS:
       ok = append_text_source_spec (self, s, source);
       break;
+    case SOURCE_SERIES:
+      ok = append_entry (s, "", GTK_EDITABLE (self->series_source_row))
+           && _ds_data_view_append_text_spec (self, s, DS_TEXT_SERIES);
+      break;
     case SOURCE_CUSTOM:
     default:
       ok = append_entry (s, "", GTK_EDITABLE (self->spec_row));
@@ -292,6 +297,10 @@ _ds_data_view_missing_choice (DsDataView  *self,
       *description = "A fortunes topic (work) or the path of a plain text file: type it beside "
                      "Text and press Enter";
       return "Name a Text";
+    case SOURCE_SERIES:
+      *description = _("seattle-temps, seattle-weather, series (generated) or the path of a CSV "
+                       "file: type it beside Series and press Enter");
+      return _("Name a Series");
     default:
       *description = "Type a dataset spec and press Enter, e.g. blobs:classes=4:n=600";
       return "Enter a Dataset Spec";
@@ -489,6 +498,8 @@ show_spec (DsDataView *self,
       source = SOURCE_TOY;
       known = show_toy_options (self, toy, parts);
     }
+  else if (_ds_data_view_show_series_spec (self, parts, &known))
+    source = SOURCE_SERIES;
   else if (g_str_has_suffix (name, ".csv") || g_str_has_suffix (name, ".CSV"))
     {
       source = SOURCE_CSV;
@@ -549,11 +560,14 @@ _ds_data_view_update_visibility (DsDataView *self)
   gtk_widget_set_visible (self->fortunes_group, source == SOURCE_FORTUNES);
   gtk_widget_set_visible (self->textdir_group, source == SOURCE_TEXT_FOLDER);
   gtk_widget_set_visible (self->chars_group, source == SOURCE_CHARS);
+  gtk_widget_set_visible (self->series_group, source == SOURCE_SERIES);
   gtk_widget_set_visible (self->text_options_group,
                           source == SOURCE_FORTUNES || source == SOURCE_TEXT_FOLDER);
-  /* Token ids are not rescaled: text specs refuse :normalize=. */
+  /* Token ids are not rescaled: text specs refuse :normalize=; a series
+   * normalizes itself with its training rows' statistics. */
   gtk_widget_set_visible (GTK_WIDGET (self->norm_row), source != SOURCE_FORTUNES
-                          && source != SOURCE_TEXT_FOLDER && source != SOURCE_CHARS);
+                          && source != SOURCE_TEXT_FOLDER && source != SOURCE_CHARS
+                          && source != SOURCE_SERIES);
   gtk_widget_set_visible (self->blob_classes_row, adw_combo_row_get_selected (self->shape_row) == 4);
   gtk_widget_set_visible (self->test_fraction_row, source == SOURCE_CSV);
   gtk_widget_set_visible (GTK_WIDGET (self->augment_row), images);
@@ -924,6 +938,12 @@ ds_data_view_class_init (DsDataViewClass *klass)
   BIND (chars_length_spin);
   BIND (chars_step_spin);
   BIND (chars_kept_row);
+  BIND (series_group);
+  BIND (series_source_row);
+  BIND (series_lookback_spin);
+  BIND (series_step_spin);
+  BIND (series_delay_spin);
+  BIND (series_kept_row);
   BIND (textdir_group);
   BIND (textdir_row);
   BIND (text_options_group);
