@@ -149,6 +149,12 @@ void        nn_search_finish_job     (NnSearch *s, const NnSearchJob *job, const
 gboolean    nn_search_collect_metric (NnSearch *s, const NnEvent *e, GArray *history,
                                       GError **error);
 
+/* Sets trial's values on m (its layers' and the optimizer's; batch size
+ * and epochs are the fit's) and, when the trial has a trained model, copies
+ * its weights into m: "load this trial" without replacing m. FALSE when m
+ * lacks a searched layer or its weights do not match the trial's. */
+gboolean    nn_search_apply_trial    (NnSearch *s, int trial, NnModel *m, GError **error);
+
 /* Called on the calling thread after each job, and once per trained epoch
  * (job->trial's epochs so far in `epoch`, -1 after the job). */
 typedef void (*NnSearchCallback) (NnSearch *s, const NnSearchJob *job, int epoch,

@@ -210,6 +210,16 @@ test_halving_epochs (void)
   NnTrial *w = nn_search_get_trial (s, nn_search_get_job (s, 12)->trial);
   g_assert_cmpint (w->epochs_done, ==, 9);
   g_assert_cmpint (w->state, ==, NN_TRIAL_DONE);
+  /* Loading the winner into the model: its values and its weights. */
+  g_autoptr (NnModel) loaded = nn_model_copy (m);
+  g_assert_true (nn_search_apply_trial (s, w->index, loaded, &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat (nn_model_get_optimizer (loaded)->learning_rate, ==,
+                     g_ascii_strtod (w->values[0], NULL));
+  NnTensor a, b;
+  nn_model_layer_get_weight (loaded, nn_model_find_layer (loaded, "hidden"), 0, &a);
+  nn_model_layer_get_weight (w->model, nn_model_find_layer (w->model, "hidden"), 0, &b);
+  g_assert_cmpmem (a.data, a.size * sizeof (float), b.data, b.size * sizeof (float));
   /* Rung 1's three trials were the best three of rung 0 by their first epoch. */
   for (int k = 9; k < 12; k++)
     {

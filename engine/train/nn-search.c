@@ -749,6 +749,50 @@ nn_search_get_best_trial (NnSearch *s)
   return best;
 }
 
+/* Copies every weight of src into dst, whose layers must match by name,
+ * weight count and sizes (checked before anything is copied). */
+static gboolean
+copy_weights (NnModel *dst, NnModel *src, GError **error)
+{
+  int n = nn_model_get_n_layers (dst);
+  gboolean same = n == nn_model_get_n_layers (src) && nn_model_has_weights (src)
+                  && (nn_model_has_weights (dst) || nn_model_init_weights (dst, 1, NULL));
+  for (int pass = same ? 0 : 2; pass < 2; pass++)
+    for (int l = 0; l < n && same; l++)
+      {
+        int nw = nn_model_layer_get_n_weights (dst, l);
+        same = nw == nn_model_layer_get_n_weights (src, l)
+               && g_str_equal (nn_model_layer_get_name (dst, l), nn_model_layer_get_name (src, l));
+        for (int k = 0; k < nw && same; k++)
+          {
+            NnTensor a, b;
+            nn_model_layer_get_weight (dst, l, k, &a);
+            nn_model_layer_get_weight (src, l, k, &b);
+            same = a.size == b.size;
+            if (same && pass == 1)   /* the first pass only checks */
+              memcpy (a.data, b.data, a.size * sizeof (float));
+          }
+      }
+  if (!same)
+    g_set_error_literal (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                         "The model's layers no longer match the trial's: its weights cannot be "
+                         "loaded");
+  return same;
+}
+
+gboolean
+nn_search_apply_trial (NnSearch *s, int trial, NnModel *m, GError **error)
+{
+  NnTrial *t = nn_search_get_trial (s, trial);
+  g_return_val_if_fail (t && m, FALSE);
+  for (guint k = 0; k < s->spec.params->len; k++)
+    if (!apply_value (m, NULL, s->spec.params->pdata[k], t->values[k], error))
+      return FALSE;
+  if (!nn_model_infer (m, error))
+    return FALSE;
+  return !t->model || copy_weights (m, t->model, error);
+}
+
 /* ---- running ------------------------------------------------------------------ */
 
 static gint
