@@ -28,14 +28,6 @@ typedef struct
 } Ui;
 
 static gboolean
-store_ready (gpointer data)
-{
-  DsDatasetStore *store = data;
-
-  return ds_dataset_store_get_dataset (store) && !ds_dataset_store_get_loading (store);
-}
-
-static gboolean
 has_map (gpointer data)
 {
   g_autofree char *sum = ds_playground_dup_map_checksum (data);
@@ -57,7 +49,7 @@ ui_setup (Ui            *ui,
   ui->pg = ds_train_view_get_playground (ui->train);
   g_assert_true (ds_window_open (ui->window, file) == ui->window);
   ui->doc = ds_window_get_document (ui->window);
-  g_assert_true (ui_wait_for (store_ready, ds_document_get_dataset_store (ui->doc), 10000));
+  g_assert_true (ui_wait_for (ui_store_ready, ds_document_get_dataset_store (ui->doc), 10000));
   ds_window_set_visible_view (ui->window, "train");
   ds_train_view_show_page (ui->train, "playground");
   g_assert_true (ui_wait_for (ui_widget_allocated, ui->pg, 5000));
@@ -373,7 +365,7 @@ store_spec_is (gpointer data)
   Ui *ui = data;
   DsDatasetStore *store = ds_document_get_dataset_store (ui->doc);
 
-  return store_ready (store)
+  return ui_store_ready (store)
          && g_strcmp0 (ds_dataset_store_get_spec (store), nn_model_get_dataset (ds_document_get_model (ui->doc))) == 0;
 }
 
@@ -994,7 +986,7 @@ screenshot (const char *path)
   ui_setup (&ui, NULL);
   for (guint i = 0; i < G_N_ELEMENTS (on); i++)
     ui_press (GTK_WIDGET (ds_playground_get_feature_button (ui.pg, on[i])));
-  g_assert_true (ui_wait_for (store_ready, ds_document_get_dataset_store (ui.doc), 10000));
+  g_assert_true (ui_wait_for (ui_store_ready, ds_document_get_dataset_store (ui.doc), 10000));
   ui_press (ds_train_view_get_button (ui.train, "start"));
   g_assert_true (ui_wait_for (ui_run_ended, ds_train_view_get_current_run (ui.train), 120000));
   ui_spin (1500);

@@ -414,12 +414,22 @@ ui_xtest_key (GtkWidget *widget,
   ui_spin (120);
 }
 
-/* With DEEPSCOPE_SCREENSHOTS=DIR, writes the window as DIR/PREFIX-NAME.png
- * (the README's screenshots come from here); nothing otherwise. */
+/* A UiCond: the DsDatasetStore data has a dataset and loads nothing. */
+static inline gboolean
+ui_store_ready (gpointer data)
+{
+  DsDatasetStore *store = data;
+
+  return ds_dataset_store_get_dataset (store) && !ds_dataset_store_get_loading (store);
+}
+
+/* With DEEPSCOPE_SCREENSHOTS=DIR, writes a window (any GtkWindow) as
+ * DIR/PREFIX-NAME.png (the README's screenshots come from here); nothing
+ * otherwise. */
 static inline void
-ui_screenshot (DsWindow   *window,
-               const char *prefix,
-               const char *name)
+ui_screenshot_window (GtkWindow  *window,
+                      const char *prefix,
+                      const char *name)
 {
   const char *dir = g_getenv ("DEEPSCOPE_SCREENSHOTS");
   GtkSnapshot *snap;
@@ -446,4 +456,13 @@ ui_screenshot (DsWindow   *window,
   path = g_strdup_printf ("%s/%s-%s.png", dir, prefix, name);
   g_assert_true (gdk_texture_save_to_png (texture, path));
   g_object_unref (paintable);
+}
+
+/* ui_screenshot_window for the main window. */
+static inline void
+ui_screenshot (DsWindow   *window,
+               const char *prefix,
+               const char *name)
+{
+  ui_screenshot_window (GTK_WINDOW (window), prefix, name);
 }

@@ -11,6 +11,7 @@
 #include "ds-export.h"
 #include "ds-file-chooser.h"
 #include "ds-train-view-private.h"
+#include "ds-ensemble-dialog.h"
 #include "ds-util.h"
 
 G_DEFINE_FINAL_TYPE (DsTrainView, ds_train_view, DS_TYPE_VIEW)
@@ -645,6 +646,7 @@ update_actions (DsTrainView *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "train.stop", live || pending);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "train.export-history", n > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "train.clear-runs", any_ended);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "train.ensemble", any_ended);
   gtk_widget_set_visible (self->pause_button, !(live && state == DS_RUN_PAUSED));
   gtk_widget_set_visible (self->resume_button, live && state == DS_RUN_PAUSED);
   update_progress (self);
@@ -996,6 +998,9 @@ action_cb (GtkWidget  *widget,
     }
   else if (g_str_equal (action_name, "train.export-history"))
     run_export_dialog (self, TRUE, DS_EXPORT_PNG);
+  else if (g_str_equal (action_name, "train.ensemble"))
+    gtk_window_present (GTK_WINDOW (ds_ensemble_dialog_new (GTK_WINDOW (gtk_widget_get_root (widget)),
+                                                            self->document)));
   else if (g_str_equal (action_name, "train.clear-runs"))
     {
       gboolean current_ended = run && !ds_training_run_is_live (run);
@@ -1097,7 +1102,7 @@ ds_train_view_class_init (DsTrainViewClass *klass)
   static const char *const actions[] = {
     "train.start", "train.pause", "train.resume", "train.toggle-pause", "train.step",
     "train.stop", "train.reset-zoom", "train.export-history", "train.clear-runs",
-    "train.choose-checkpoint",
+    "train.choose-checkpoint", "train.ensemble",
   };
 
   object_class->dispose = ds_train_view_dispose;
