@@ -454,3 +454,24 @@ nn_style_transfer (const NnModel *m, const NnTensor *content, const NnTensor *st
     nn_style_evaluate (s, img, last, NULL);
   return g_steal_pointer (&img);
 }
+
+NnTensor *
+nn_style_load_png (const char *path, int channels, int side, int *file_channels,
+                   GError **error)
+{
+  g_return_val_if_fail (path && channels >= 0 && side > 0, NULL);
+  int w = 0, h = 0, fc = 0;
+  g_autofree guint8 *px = nn_png_read (path, channels, &w, &h, &fc, error);
+  if (!px)
+    return NULL;
+  if (channels == 0)
+    channels = fc == 1 ? 1 : 3;
+  if (file_channels)
+    *file_channels = channels;
+  int shape[4] = { 1, h, w, channels };
+  g_autoptr (NnTensor) t = nn_tensor_new (4, shape);
+  for (size_t f = 0; f < t->size; f++)
+    t->data[f] = px[f] / 255.0f;
+  double k = (double) side / MAX (w, h);
+  return nn_image_resize (t, MAX ((int) lround (h * k), 1), MAX ((int) lround (w * k), 1));
+}
