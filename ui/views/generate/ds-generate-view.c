@@ -6,11 +6,13 @@
  * pick_model), repeated here because views do not share headers. */
 #define G_LOG_DOMAIN "deepscope"
 
+#include <glib/gi18n.h>
 #include <math.h>
 
 #include "ds-file-chooser.h"
 #include "ds-generate-gan.h"
 #include "ds-generate-latent.h"
+#include "ds-generate-style.h"
 #include "ds-generate-text.h"
 #include "ds-generate-view-private.h"
 
@@ -263,6 +265,14 @@ ensure_dataset (DsGenerateView *self,
   ds_dataset_store_ensure_async (store, spec, self->ensure_cancellable, ensure_done_cb, self);
 }
 
+/* The pages that need no model of the document's: the GAN page trains
+ * models of its own, the Style page has its random filters. */
+static gboolean
+needs_no_model (const char *page)
+{
+  return g_strcmp0 (page, "gan") == 0 || g_strcmp0 (page, "style") == 0;
+}
+
 /* The page a model is made for: the Text page for a character model (its
  * vocabulary, or before training its dataset, reads characters), the
  * Latent page for a VAE, else DeepDream. */
@@ -316,9 +326,9 @@ follow (DsGenerateView *self)
   self->generation++;
 
   gtk_label_set_text (self->model_label, text ? text : "");
-  /* The GAN page trains models of its own: it needs none from the document. */
+  /* The GAN and Style pages need no model from the document. */
   if (self->model == NULL
-      && g_strcmp0 (gtk_stack_get_visible_child_name (self->pages), "gan") != 0)
+      && !needs_no_model (gtk_stack_get_visible_child_name (self->pages)))
     {
       adw_status_page_set_description (self->empty_page, text ? text : no_model_text);
       gtk_stack_set_visible_child_name (self->main_stack, "empty");
@@ -339,6 +349,7 @@ follow (DsGenerateView *self)
   _ds_generate_projector_model_changed (self);
   _ds_generate_latent_model_changed (self);
   _ds_generate_text_model_changed (self);
+  _ds_generate_style_model_changed (self);
 }
 
 static void
@@ -383,13 +394,18 @@ map_cb (DsGenerateView *self)
 
 /* ---- layout --------------------------------------------------------------- */
 
-/* The GAN page needs no trained model: the empty page's button leads there. */
+/* The GAN and Style pages need no trained model: the empty page's buttons
+ * lead there. */
 static void
-show_gan_cb (DsGenerateView *self)
+show_free_page (DsGenerateView *self,
+                const char     *name)
 {
-  gtk_stack_set_visible_child_name (self->pages, "gan");
+  gtk_stack_set_visible_child_name (self->pages, name);
   gtk_stack_set_visible_child_name (self->main_stack, "content");
 }
+
+static void show_gan_cb (DsGenerateView *self) { show_free_page (self, "gan"); }
+static void show_style_cb (DsGenerateView *self) { show_free_page (self, "style"); }
 
 static void
 build (DsGenerateView *self)
@@ -415,12 +431,18 @@ build (DsGenerateView *self)
   adw_status_page_set_icon_name (self->empty_page, "ds-generate-symbolic");
   adw_status_page_set_title (self->empty_page, "Nothing to Generate From");
   {
+    GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
     GtkWidget *gan = gtk_button_new_with_label ("Train a GAN");
+    GtkWidget *style = gtk_button_new_with_label (_("Style Transfer"));
 
-    gtk_widget_set_halign (gan, GTK_ALIGN_CENTER);
+    gtk_widget_set_halign (row, GTK_ALIGN_CENTER);
     gtk_widget_add_css_class (gan, "pill");
+    gtk_widget_add_css_class (style, "pill");
     g_signal_connect_swapped (gan, "clicked", G_CALLBACK (show_gan_cb), self);
-    adw_status_page_set_child (self->empty_page, gan);
+    g_signal_connect_swapped (style, "clicked", G_CALLBACK (show_style_cb), self);
+    gtk_box_append (GTK_BOX (row), gan);
+    gtk_box_append (GTK_BOX (row), style);
+    adw_status_page_set_child (self->empty_page, row);
   }
   gtk_stack_add_named (self->main_stack, GTK_WIDGET (self->empty_page), "empty");
 
@@ -433,6 +455,7 @@ build (DsGenerateView *self)
   gtk_stack_add_titled (self->pages, _ds_generate_latent_build (self), "latent", "Latent");
   gtk_stack_add_titled (self->pages, _ds_generate_text_build (self), "text", "Text");
   gtk_stack_add_titled (self->pages, _ds_generate_gan_build (self), "gan", "GAN");
+  gtk_stack_add_titled (self->pages, _ds_generate_style_build (self), "style", "Style");
   gtk_stack_switcher_set_stack (GTK_STACK_SWITCHER (switcher), self->pages);
   gtk_widget_set_halign (switcher, GTK_ALIGN_CENTER);
   gtk_widget_set_margin_top (switcher, 6);
@@ -463,6 +486,7 @@ ds_generate_view_dispose (GObject *object)
   _ds_generate_latent_dispose (self);
   _ds_generate_text_dispose (self);
   _ds_generate_gan_dispose (self);
+  _ds_generate_style_dispose (self);
   ds_file_chooser_clear (&self->chooser);
   g_clear_pointer (&self->root, gtk_widget_unparent);
   G_OBJECT_CLASS (ds_generate_view_parent_class)->dispose (object);
@@ -538,8 +562,8 @@ ds_generate_view_show_page (DsGenerateView *self,
                             const char     *name)
 {
   g_return_if_fail (DS_IS_GENERATE_VIEW (self));
-  if (g_str_equal (name, "gan"))
-    show_gan_cb (self);
+  if (needs_no_model (name))
+    show_free_page (self, name);
   else
     gtk_stack_set_visible_child_name (self->pages, name);
 }
