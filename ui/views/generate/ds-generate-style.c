@@ -714,7 +714,7 @@ picture_column (StylePage  *p,
   gtk_box_append (GTK_BOX (col), p->preview_area[which]);
   p->name_label[which] = GTK_LABEL (gtk_label_new (_("none")));
   gtk_label_set_ellipsize (p->name_label[which], PANGO_ELLIPSIZE_MIDDLE);
-  gtk_label_set_max_width_chars (p->name_label[which], 14);
+  gtk_label_set_max_width_chars (p->name_label[which], 18);
   gtk_widget_add_css_class (GTK_WIDGET (p->name_label[which]), "dim-label");
   gtk_box_append (GTK_BOX (col), GTK_WIDGET (p->name_label[which]));
   gtk_box_append (GTK_BOX (col), button (_("Open…"), open, p));

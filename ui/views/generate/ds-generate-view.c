@@ -273,6 +273,23 @@ needs_no_model (const char *page)
   return g_strcmp0 (page, "gan") == 0 || g_strcmp0 (page, "style") == 0;
 }
 
+/* The header: the model the pages use; on a page that needs none while
+ * the document has none, what that page works with instead. */
+static void
+show_model_label (DsGenerateView *self)
+{
+  const char *page = gtk_stack_get_visible_child_name (self->pages);
+  const char *text = self->model_text;
+
+  if (self->model == NULL && g_strcmp0 (page, "gan") == 0)
+    text = _("The GAN page trains a generator and a discriminator of its own: it needs no "
+             "model from the document");
+  else if (self->model == NULL && g_strcmp0 (page, "style") == 0)
+    text = _("Style transfer needs no model from the document: it uses the feature network "
+             "chosen below");
+  gtk_label_set_text (self->model_label, text ? text : "");
+}
+
 /* The page a model is made for: the Text page for a character model (its
  * vocabulary, or before training its dataset, reads characters), the
  * Latent page for a VAE, else DeepDream. */
@@ -325,7 +342,7 @@ follow (DsGenerateView *self)
   self->model_text = g_strdup (text);
   self->generation++;
 
-  gtk_label_set_text (self->model_label, text ? text : "");
+  show_model_label (self);
   /* The GAN and Style pages need no model from the document. */
   if (self->model == NULL
       && !needs_no_model (gtk_stack_get_visible_child_name (self->pages)))
@@ -457,6 +474,8 @@ build (DsGenerateView *self)
   gtk_stack_add_titled (self->pages, _ds_generate_gan_build (self), "gan", "GAN");
   gtk_stack_add_titled (self->pages, _ds_generate_style_build (self), "style", "Style");
   gtk_stack_switcher_set_stack (GTK_STACK_SWITCHER (switcher), self->pages);
+  g_signal_connect_swapped (self->pages, "notify::visible-child-name",
+                            G_CALLBACK (show_model_label), self);
   gtk_widget_set_halign (switcher, GTK_ALIGN_CENTER);
   gtk_widget_set_margin_top (switcher, 6);
   gtk_box_append (GTK_BOX (pages_box), switcher);
