@@ -138,23 +138,12 @@ check_options (const StyleOptions *o, NnStyleConfig *cfg, int *size, GError **er
   return TRUE;
 }
 
-/* A PNG as (1, h', w', channels) in [0, 1], resized so its longer side is
- * size; *channels 0 takes the file's own (gray or RGB). */
+/* A PNG as (1, h', w', channels) in [0, 1], its longer side size; *channels
+ * 0 takes the file's own (gray or RGB). */
 static NnTensor *
 load_png (const char *path, int *channels, int size, GError **error)
 {
-  int w = 0, h = 0, fc = 0;
-  g_autofree guint8 *px = nn_png_read (path, *channels, &w, &h, &fc, error);
-  if (!px)
-    return NULL;
-  if (*channels == 0)
-    *channels = fc == 1 ? 1 : 3;
-  int shape[4] = { 1, h, w, *channels };
-  g_autoptr (NnTensor) t = nn_tensor_new (4, shape);
-  for (size_t f = 0; f < t->size; f++)
-    t->data[f] = px[f] / 255.0f;
-  double k = (double) size / MAX (w, h);
-  return nn_image_resize (t, MAX ((int) lround (h * k), 1), MAX ((int) lround (w * k), 1));
+  return nn_style_load_png (path, *channels, size, channels, error);
 }
 
 /* The feature network: --model's (with its weights) or the random filters. */

@@ -59,6 +59,14 @@ gboolean    nn_gan_g_step       (NnGan *gan, NnGanStats *stats, GError **error);
 /* d_steps discriminator steps, then one generator step. FALSE with
  * NN_TRAIN_ERROR_NAN when a loss is no longer finite. */
 gboolean    nn_gan_step         (NnGan *gan, NnGanStats *stats, GError **error);
+/* The generator's loss on latent points z (batch, latent_dim), binary
+ * cross-entropy of D(G(z)) against "real" in training mode, as a generator
+ * step computes it, into *loss; with grad non-NULL, the step's gradient of
+ * that loss with respect to weight variable `var` of G's layer `layer`
+ * (that variable's size), from D's backward seeding G's. No weight nor
+ * statistic moves: a measure for gradient checks. */
+gboolean    nn_gan_generator_loss (NnGan *gan, const NnTensor *z, int layer, int var,
+                                   float *grad, double *loss, GError **error);
 long        nn_gan_get_steps    (const NnGan *gan);
 /* The live models (borrowed: valid until the next step or free). */
 NnModel    *nn_gan_get_generator     (NnGan *gan);

@@ -46,6 +46,13 @@ double    nn_style_gram_loss        (const float *f, const float *target, int hw
  * size, may be NULL) gets weight × its gradient added. */
 double    nn_style_tv_loss          (const NnTensor *img, double weight, float *grad);
 
+/* A PNG file as an image (1, h, w, channels) of values in [0, 1], resized
+ * (bilinear) so that its longer side is `side` pixels; channels 0 takes the
+ * file's own (gray: 1, else 3) and *file_channels (may be NULL) gets it.
+ * NULL with why (a missing or broken file). */
+NnTensor *nn_style_load_png         (const char *path, int channels, int side,
+                                     int *file_channels, GError **error);
+
 /* A convnet of random filters (Glorot-uniform from seed, ReLU, "same"
  * padding) at four scales: conv1 (32 3×3 filters) at full size, then
  * 2×2 average pooling before each of conv2, conv3, conv4 (32, 64, 64).

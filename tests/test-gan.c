@@ -446,24 +446,46 @@ test_gan_symmetric_data (void)
   g_assert_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN);
 }
 
+/* The DCGAN samples, their data replaced by 32 "shapes" images of 28 x 28
+ * in [-1, 1]. */
+typedef struct {
+  NnModel   *g, *d;
+  NnDataset *ds;
+} Dcgan;
+
+static void
+dcgan_init (Dcgan *p)
+{
+  g_autoptr (GError) error = NULL;
+  p->g = nn_model_load (test_sample ("fashion_dcgan_generator.json"), &error);
+  g_assert_no_error (error);
+  p->d = nn_model_load (test_sample ("fashion_dcgan_discriminator.json"), &error);
+  g_assert_no_error (error);
+  p->ds = nn_dataset_open ("shapes:n=32:size=28:normalize=symmetric", NULL, &error);
+  g_assert_no_error (error);
+}
+
+static void
+dcgan_clear (Dcgan *p)
+{
+  nn_model_free (p->g);
+  nn_model_free (p->d);
+  nn_dataset_free (p->ds);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Dcgan, dcgan_clear)
+
 /* The DCGAN samples (strided convolutions, dropout, Conv2DTranspose, tanh)
  * step on 28 x 28 images in [-1, 1], each step moving its own model only. */
 static void
 test_gan_dcgan_samples (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (NnModel) g = nn_model_load (test_sample ("fashion_dcgan_generator.json"), &error);
-  g_assert_no_error (error);
-  g_autoptr (NnModel) d = nn_model_load (test_sample ("fashion_dcgan_discriminator.json"),
-                                         &error);
-  g_assert_no_error (error);
-  g_autoptr (NnDataset) ds = nn_dataset_open ("shapes:n=32:size=28:normalize=symmetric", NULL,
-                                              &error);
-  g_assert_no_error (error);
+  g_auto (Dcgan) p;
+  dcgan_init (&p);
   NnGanConfig cfg;
   nn_gan_config_init (&cfg);
   cfg.batch_size = 8;
-  g_autoptr (NnGan) gan = gan_new (g, d, ds, &cfg);
+  g_autoptr (NnGan) gan = gan_new (p.g, p.d, p.ds, &cfg);
   NnGanStats st;
   g_autoptr (GArray) g0 = weights_dup (nn_gan_get_generator (gan));
   g_assert_true (nn_gan_d_step (gan, &st, &error));
@@ -486,6 +508,129 @@ test_gan_dcgan_samples (void)
     g_assert_true (img->data[i] >= -1 && img->data[i] <= 1);
 }
 
+/* Central differences of the generator's loss need a deterministic D: the
+ * dropout layers of d set to rate 0. */
+static void
+no_dropout (NnModel *d)
+{
+  for (int l = 0; l < nn_model_get_n_layers (d); l++)
+    if (g_str_equal (nn_layer_type_get_name (nn_model_layer_get_type (d, l)), "Dropout"))
+      test_set (d, l, "rate", "0");
+}
+
+#define GRAD_EPS   1e-3   /* weight step of the central differences */
+#define GRAD_ABS   3e-5   /* tolerance: absolute part ... */
+#define GRAD_REL   5e-2   /* ... and relative part */
+#define GRAD_PICKS 3      /* weights checked per variable: the largest gradients */
+
+/* The gradient nn_gan_generator_loss gives for weight variable var of G's
+ * layer `layer` against central differences of the loss, at the GRAD_PICKS
+ * weights of largest gradient (so that the check measures something). */
+static void
+check_generator_grad_at (NnGan *gan, const NnTensor *z, int layer, int var)
+{
+  g_autoptr (GError) error = NULL;
+  NnModel *g = nn_gan_get_generator (gan);
+  const char *name = nn_model_layer_get_name (g, layer);
+  NnTensor w;
+  g_assert_nonnull (nn_model_layer_get_weight (g, layer, var, &w));
+  g_autofree float *grad = g_new (float, w.size);
+  double loss;
+  g_assert_true (nn_gan_generator_loss (gan, z, layer, var, grad, &loss, &error));
+  g_assert_no_error (error);
+  for (size_t pick = 0; pick < MIN ((size_t) GRAD_PICKS, w.size); pick++)
+    {
+      size_t at = 0;
+      for (size_t i = 1; i < w.size; i++)
+        if (fabsf (grad[i]) > fabsf (grad[at]))
+          at = i;
+      float keep = w.data[at];
+      double up, down;
+      w.data[at] = keep + (float) GRAD_EPS;
+      g_assert_true (nn_gan_generator_loss (gan, z, layer, var, NULL, &up, &error));
+      w.data[at] = keep - (float) GRAD_EPS;
+      g_assert_true (nn_gan_generator_loss (gan, z, layer, var, NULL, &down, &error));
+      w.data[at] = keep;
+      double numeric = (up - down) / (2 * GRAD_EPS);
+      g_test_message ("%s[%d][%zu]: backward %.6f, central differences %.6f", name, var, at,
+                      grad[at], numeric);
+      g_assert_cmpfloat (fabs (grad[at]), >, 1e-4);
+      g_assert_cmpfloat (fabs (grad[at] - numeric), <=, GRAD_ABS + GRAD_REL * fabs (numeric));
+      grad[at] = 0;   /* the next pick */
+    }
+}
+
+static void
+check_generator_grad (NnGan *gan, const NnTensor *z, const char *name, int var)
+{
+  int layer = nn_model_find_layer (nn_gan_get_generator (gan), name);
+  g_assert_cmpint (layer, >=, 0);
+  check_generator_grad_at (gan, z, layer, var);
+}
+
+/* The generator step's gradient, D's backward seeding G's, against central
+ * differences of the generator's loss: for the DCGAN samples (Dense,
+ * Conv2DTranspose, Conv2D, tanh through strided convolutions) and for the
+ * ring generator (batch norm). Measuring moves no weight. */
+static void
+test_gan_generator_gradient (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_auto (Dcgan) p;
+  dcgan_init (&p);
+  no_dropout (p.d);
+  NnGanConfig cfg;
+  nn_gan_config_init (&cfg);
+  cfg.batch_size = 8;
+  g_autoptr (NnGan) gan = gan_new (p.g, p.d, p.ds, &cfg);
+  NnGanStats st;
+  /* one step of each first, so that D is not at its initial weights */
+  g_assert_true (nn_gan_step (gan, &st, &error));
+  g_assert_no_error (error);
+  g_autoptr (NnTensor) z = nn_gan_latent_points (8, nn_gan_get_latent_dim (gan), 3);
+  g_autoptr (GArray) g0 = weights_dup (nn_gan_get_generator (gan));
+  g_autoptr (GArray) d0 = weights_dup (nn_gan_get_discriminator (gan));
+  check_generator_grad (gan, z, "project", 0);
+  check_generator_grad (gan, z, "project", 1);
+  check_generator_grad (gan, z, "up_14", 0);
+  check_generator_grad (gan, z, "up_28", 0);
+  check_generator_grad (gan, z, "image", 0);
+  check_generator_grad (gan, z, "image", 1);
+  g_autoptr (GArray) g1 = weights_dup (nn_gan_get_generator (gan));
+  g_autoptr (GArray) d1 = weights_dup (nn_gan_get_discriminator (gan));
+  g_assert_true (weights_equal (g0, g1));
+  g_assert_true (weights_equal (d0, d1));
+
+  g_auto (Ring) r;
+  ring_init (&r, 16);
+  no_dropout (r.d);
+  g_autoptr (NnGan) ring = gan_new (r.g, r.d, r.ds, &r.cfg);
+  g_assert_true (nn_gan_step (ring, &st, &error));
+  g_autoptr (NnTensor) zr = nn_gan_latent_points (16, LATENT, 4);
+  check_generator_grad (ring, zr, "point", 0);
+  /* the Dense before the batch norm, layer 1 (after the Input) */
+  check_generator_grad_at (ring, zr, 1, 0);
+}
+
+/* The measure refuses latent points of the wrong shape and unknown weights. */
+static void
+test_gan_generator_loss_refused (void)
+{
+  g_auto (Ring) r;
+  ring_init (&r, 16);
+  g_autoptr (NnGan) gan = gan_new (r.g, r.d, r.ds, &r.cfg);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnTensor) z = nn_gan_latent_points (8, LATENT, 4);
+  float grad[64];
+  double loss;
+  g_assert_false (nn_gan_generator_loss (gan, z, 1, 0, grad, &loss, &error));
+  g_assert_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG);
+  g_clear_error (&error);
+  g_autoptr (NnTensor) z16 = nn_gan_latent_points (16, LATENT, 4);
+  g_assert_false (nn_gan_generator_loss (gan, z16, 99, 0, grad, &loss, &error));
+  g_assert_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -502,5 +647,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/gan/generate", test_gan_generate);
   g_test_add_func ("/engine/gan/symmetric-data", test_gan_symmetric_data);
   g_test_add_func ("/engine/gan/dcgan-samples", test_gan_dcgan_samples);
+  g_test_add_func ("/engine/gan/generator-gradient", test_gan_generator_gradient);
+  g_test_add_func ("/engine/gan/generator-loss-refused", test_gan_generator_loss_refused);
   return g_test_run ();
 }

@@ -77,6 +77,8 @@ test_updates_and_stop (Ui *ui, gconstpointer data)
 {
   Wait w = { ui->view, 1 };
 
+  /* no model in the document: the header says the page needs none */
+  g_assert_nonnull (strstr (gtk_label_get_text (ui->view->model_label), "needs no model"));
   ds_generate_view_gan_train (ui->view, 1000000);
   g_assert_true (ds_generate_view_gan_is_training (ui->view));
   g_assert_true (ui_wait_for (updated, &w, 60000));

@@ -272,17 +272,13 @@ nn_gan_latent_points (int n, int latent_dim, guint64 seed)
   return z;
 }
 
-/* G(z) for a fresh batch of latent points, in training mode, into D's
- * input (batch bs). With keep_stats, G's non-trainable values are put back
- * afterwards (a D step must not move G). */
+/* G(z) for the latent points in G's input node, in training mode, into
+ * D's input (batch bs). With keep_stats, G's non-trainable values are put
+ * back afterwards (a D step must not move G). */
 static void
-feed_generated (NnGan *gan, gboolean keep_stats)
+run_generator (NnGan *gan, gboolean keep_stats)
 {
   NnGraph *g = gan->cg->g, *gd = gan->cd->g;
-  nn_graph_set_batch (g, gan->bs);
-  float *z = g->nodes[gan->cg->input_nodes[0]].value;
-  for (size_t i = 0; i < (size_t) gan->bs * (size_t) gan->latent; i++)
-    z[i] = nn_rng_normal (&gan->rng);
   if (keep_stats)
     frozen_copy (gan->cg, gan->frozen, TRUE);
   nn_graph_forward_to (g, gan->g_out);
@@ -291,6 +287,18 @@ feed_generated (NnGan *gan, gboolean keep_stats)
   nn_graph_set_batch (gd, gan->bs);
   memcpy (gd->nodes[gan->cd->input_nodes[0]].value, g->nodes[gan->g_out].value,
           (size_t) gan->bs * gan->sample * sizeof (float));
+}
+
+/* G(z) for a fresh batch of latent points (run_generator). */
+static void
+feed_generated (NnGan *gan, gboolean keep_stats)
+{
+  NnGraph *g = gan->cg->g;
+  nn_graph_set_batch (g, gan->bs);
+  float *z = g->nodes[gan->cg->input_nodes[0]].value;
+  for (size_t i = 0; i < (size_t) gan->bs * (size_t) gan->latent; i++)
+    z[i] = nn_rng_normal (&gan->rng);
+  run_generator (gan, keep_stats);
 }
 
 /* The next bs indices of the training split, reshuffled after each pass. */
@@ -379,29 +387,88 @@ nn_gan_d_step (NnGan *gan, NnGanStats *stats, GError **error)
   return TRUE;
 }
 
-gboolean
-nn_gan_g_step (NnGan *gan, NnGanStats *stats, GError **error)
+/* The generator's loss on the batch in D's input, D(G(z)) against
+ * "real"; with backward, its gradient through D and back through G into
+ * G's flat gradient array (D's statistics put back, D's weights untouched). */
+static double
+g_loss_backward (NnGan *gan, gboolean backward)
 {
-  g_return_val_if_fail (gan && stats, FALSE);
   NnCompiled *c = gan->cd;
   NnGraph *g = c->g;
-  feed_generated (gan, FALSE);
   float *t = g->nodes[c->target_nodes[0]].value;
   for (int i = 0; i < gan->bs; i++)
     t[i] = 1.0f;
   frozen_copy (c, gan->frozen, TRUE);
   double fooled;
-  stats->g_loss = d_forward (gan, TRUE, &fooled);
-  nn_graph_backward (g, c->loss_node);
+  double loss = d_forward (gan, TRUE, &fooled);
+  if (backward && isfinite (loss))
+    {
+      nn_graph_backward (g, c->loss_node);
+      /* dL/dx from D seeds G's backward at its output. */
+      NnCompiled *cg = gan->cg;
+      memset (cg->grads, 0, cg->n_grads * sizeof (float));
+      nn_graph_backward_seeded (cg->g, gan->g_out, g->nodes[c->input_nodes[0]].grad, -1);
+    }
   frozen_copy (c, gan->frozen, FALSE);
+  return loss;
+}
+
+gboolean
+nn_gan_g_step (NnGan *gan, NnGanStats *stats, GError **error)
+{
+  g_return_val_if_fail (gan && stats, FALSE);
+  feed_generated (gan, FALSE);
+  stats->g_loss = g_loss_backward (gan, TRUE);
   if (!check_finite (stats->g_loss, "generator", gan->g_steps, error))
     return FALSE;
-  /* dL/dx from D seeds G's backward at its output. */
-  NnCompiled *cg = gan->cg;
-  memset (cg->grads, 0, cg->n_grads * sizeof (float));
-  nn_graph_backward_seeded (cg->g, gan->g_out, g->nodes[c->input_nodes[0]].grad, -1);
-  nn_optimizer_step (gan->og, cg, nn_optimizer_lr_at (&gan->g->opt, gan->g_steps));
+  nn_optimizer_step (gan->og, gan->cg, nn_optimizer_lr_at (&gan->g->opt, gan->g_steps));
   gan->g_steps++;
+  return TRUE;
+}
+
+gboolean
+nn_gan_generator_loss (NnGan *gan, const NnTensor *z, int layer, int var, float *grad,
+                       double *loss, GError **error)
+{
+  g_return_val_if_fail (gan && z && loss, FALSE);
+  if (z->ndim != 2 || z->shape[0] != gan->bs || z->shape[1] != gan->latent)
+    {
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                   "The latent points must be (%d, %d): the batch and the latent size",
+                   gan->bs, gan->latent);
+      return FALSE;
+    }
+  const NnParamSegment *seg = NULL;
+  NnTensor view;
+  if (grad)
+    {
+      if (layer < 0 || layer >= nn_model_get_n_layers (gan->g) || var < 0
+          || var >= nn_model_layer_get_n_weights (gan->g, layer)
+          || !nn_model_layer_get_weight (gan->g, layer, var, &view))
+        {
+          g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                       "The generator has no weight variable %d in layer %d", var, layer);
+          return FALSE;
+        }
+      for (int s = 0; s < gan->cg->n_segments; s++)
+        if (gan->cg->segments[s].value == view.data && gan->cg->segments[s].grad)
+          seg = &gan->cg->segments[s];
+      if (seg == NULL)
+        {
+          g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
+                       "Layer “%s” of the generator is frozen: its weights get no gradient",
+                       gan->g->layers[layer]->name);
+          return FALSE;
+        }
+    }
+  NnGraph *g = gan->cg->g;
+  nn_graph_set_batch (g, gan->bs);
+  memcpy (g->nodes[gan->cg->input_nodes[0]].value, z->data, z->size * sizeof (float));
+  /* G's statistics too stay as they are: this is a measure, not a step */
+  run_generator (gan, TRUE);
+  *loss = g_loss_backward (gan, grad != NULL);
+  if (seg)
+    memcpy (grad, seg->grad, seg->n * sizeof (float));
   return TRUE;
 }
 

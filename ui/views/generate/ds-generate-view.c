@@ -4,11 +4,13 @@
  * document's model with weights, else a reason in words). */
 #define G_LOG_DOMAIN "deepscope"
 
+#include <glib/gi18n.h>
 #include <math.h>
 
 #include "ds-file-chooser.h"
 #include "ds-generate-gan.h"
 #include "ds-generate-latent.h"
+#include "ds-generate-style.h"
 #include "ds-generate-text.h"
 #include "ds-generate-view-private.h"
 
@@ -129,6 +131,31 @@ _ds_generate_test_label (NnDataset *ds,
 
 /* ---- which model ---------------------------------------------------------- */
 
+/* The pages that need no model of the document's: the GAN page trains
+ * models of its own, the Style page has its random filters. */
+static gboolean
+needs_no_model (const char *page)
+{
+  return g_strcmp0 (page, "gan") == 0 || g_strcmp0 (page, "style") == 0;
+}
+
+/* The header: the model the pages use; on a page that needs none while
+ * the document has none, what that page works with instead. */
+static void
+show_model_label (DsGenerateView *self)
+{
+  const char *page = gtk_stack_get_visible_child_name (self->pages);
+  const char *text = self->model_text;
+
+  if (self->model == NULL && g_strcmp0 (page, "gan") == 0)
+    text = _("The GAN page trains a generator and a discriminator of its own: it needs no "
+             "model from the document");
+  else if (self->model == NULL && g_strcmp0 (page, "style") == 0)
+    text = _("Style transfer needs no model from the document: it uses the feature network "
+             "chosen below");
+  gtk_label_set_text (self->model_label, text ? text : "");
+}
+
 /* The page a model is made for: the Text page for a character model (its
  * vocabulary, or before training its dataset, reads characters), the
  * Latent page for a VAE, else DeepDream. */
@@ -174,10 +201,10 @@ follow (DsGenerateView *self)
   self->model_text = g_strdup (text);
   self->generation++;
 
-  gtk_label_set_text (self->model_label, text ? text : "");
-  /* The GAN page trains models of its own: it needs none from the document. */
+  show_model_label (self);
+  /* The GAN and Style pages need no model from the document. */
   if (self->model == NULL
-      && g_strcmp0 (gtk_stack_get_visible_child_name (self->pages), "gan") != 0)
+      && !needs_no_model (gtk_stack_get_visible_child_name (self->pages)))
     {
       adw_status_page_set_description (self->empty_page, text ? text : ds_view_follow_untrained_text);
       gtk_stack_set_visible_child_name (self->main_stack, "empty");
@@ -198,6 +225,7 @@ follow (DsGenerateView *self)
   _ds_generate_projector_model_changed (self);
   _ds_generate_latent_model_changed (self);
   _ds_generate_text_model_changed (self);
+  _ds_generate_style_model_changed (self);
 }
 
 static void
@@ -237,13 +265,18 @@ map_cb (DsGenerateView *self)
 
 /* ---- layout --------------------------------------------------------------- */
 
-/* The GAN page needs no trained model: the empty page's button leads there. */
+/* The GAN and Style pages need no trained model: the empty page's buttons
+ * lead there. */
 static void
-show_gan_cb (DsGenerateView *self)
+show_free_page (DsGenerateView *self,
+                const char     *name)
 {
-  gtk_stack_set_visible_child_name (self->pages, "gan");
+  gtk_stack_set_visible_child_name (self->pages, name);
   gtk_stack_set_visible_child_name (self->main_stack, "content");
 }
+
+static void show_gan_cb (DsGenerateView *self) { show_free_page (self, "gan"); }
+static void show_style_cb (DsGenerateView *self) { show_free_page (self, "style"); }
 
 static void
 build (DsGenerateView *self)
@@ -269,12 +302,18 @@ build (DsGenerateView *self)
   adw_status_page_set_icon_name (self->empty_page, "ds-generate-symbolic");
   adw_status_page_set_title (self->empty_page, "Nothing to Generate From");
   {
+    GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
     GtkWidget *gan = gtk_button_new_with_label ("Train a GAN");
+    GtkWidget *style = gtk_button_new_with_label (_("Style Transfer"));
 
-    gtk_widget_set_halign (gan, GTK_ALIGN_CENTER);
+    gtk_widget_set_halign (row, GTK_ALIGN_CENTER);
     gtk_widget_add_css_class (gan, "pill");
+    gtk_widget_add_css_class (style, "pill");
     g_signal_connect_swapped (gan, "clicked", G_CALLBACK (show_gan_cb), self);
-    adw_status_page_set_child (self->empty_page, gan);
+    g_signal_connect_swapped (style, "clicked", G_CALLBACK (show_style_cb), self);
+    gtk_box_append (GTK_BOX (row), gan);
+    gtk_box_append (GTK_BOX (row), style);
+    adw_status_page_set_child (self->empty_page, row);
   }
   gtk_stack_add_named (self->main_stack, GTK_WIDGET (self->empty_page), "empty");
 
@@ -287,7 +326,10 @@ build (DsGenerateView *self)
   gtk_stack_add_titled (self->pages, _ds_generate_latent_build (self), "latent", "Latent");
   gtk_stack_add_titled (self->pages, _ds_generate_text_build (self), "text", "Text");
   gtk_stack_add_titled (self->pages, _ds_generate_gan_build (self), "gan", "GAN");
+  gtk_stack_add_titled (self->pages, _ds_generate_style_build (self), "style", "Style");
   gtk_stack_switcher_set_stack (GTK_STACK_SWITCHER (switcher), self->pages);
+  g_signal_connect_swapped (self->pages, "notify::visible-child-name",
+                            G_CALLBACK (show_model_label), self);
   gtk_widget_set_halign (switcher, GTK_ALIGN_CENTER);
   gtk_widget_set_margin_top (switcher, 6);
   gtk_box_append (GTK_BOX (pages_box), switcher);
@@ -313,6 +355,7 @@ ds_generate_view_dispose (GObject *object)
   _ds_generate_latent_dispose (self);
   _ds_generate_text_dispose (self);
   _ds_generate_gan_dispose (self);
+  _ds_generate_style_dispose (self);
   ds_file_chooser_clear (&self->chooser);
   g_clear_pointer (&self->root, gtk_widget_unparent);
   G_OBJECT_CLASS (ds_generate_view_parent_class)->dispose (object);
@@ -390,8 +433,8 @@ ds_generate_view_show_page (DsGenerateView *self,
                             const char     *name)
 {
   g_return_if_fail (DS_IS_GENERATE_VIEW (self));
-  if (g_str_equal (name, "gan"))
-    show_gan_cb (self);
+  if (needs_no_model (name))
+    show_free_page (self, name);
   else
     gtk_stack_set_visible_child_name (self->pages, name);
 }
