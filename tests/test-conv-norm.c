@@ -8,6 +8,40 @@
 
 /* ---- pooling ----------------------------------------------------------- */
 
+/* The input gradient of max pooling y: each window's gradient (the test
+ * loss's weight) at the first position holding its maximum, summed over
+ * the windows; zero where no window reads. */
+static void
+assert_max_pool_dx (Fixture *f, NnNode *y, int ph, int pw, int sh, int sw, int pt, int pl)
+{
+  NnNode *x = nn_graph_node (f->g, f->x);
+  int B = x->shape[0], H = x->shape[1], W = x->shape[2], C = x->shape[3];
+  int oh = y->shape[1], ow = y->shape[2];
+  nn_graph_backward (f->g, f->loss);
+  g_autofree double *ref = g_new0 (double, x->size);
+  for (int b = 0; b < B; b++)
+    for (int i = 0; i < oh; i++)
+      for (int j = 0; j < ow; j++)
+        for (int c = 0; c < C; c++)
+          {
+            size_t o = (((size_t) b * oh + i) * ow + j) * C + c, at = 0;
+            double best = -INFINITY;
+            for (int u = 0; u < ph; u++)
+              for (int v = 0; v < pw; v++)
+                {
+                  int h = i * sh - pt + u, w = j * sw - pl + v;
+                  size_t p = (((size_t) b * H + h) * W + w) * C + c;
+                  if (h >= 0 && h < H && w >= 0 && w < W && x->value[p] > best)
+                    {
+                      best = x->value[p];
+                      at = p;
+                    }
+                }
+            ref[at] += loss_weight (o);
+          }
+  assert_close (x->grad, ref, x->size, "max pooling's dx");
+}
+
 static void
 test_pooling (void)
 {
@@ -20,6 +54,9 @@ test_pooling (void)
     { "max 2x2 odd",      NN_OP_MAX_POOL2D, 2, 7, 5, 2, 2, 2, 2, 2, 0 },
     { "max 3x3 s2 same",  NN_OP_MAX_POOL2D, 2, 7, 6, 3, 3, 3, 2, 2, 1 },
     { "max 3x2 s1",       NN_OP_MAX_POOL2D, 1, 5, 6, 2, 3, 2, 1, 1, 0 },
+    /* one image, rows wide enough that each task takes one output row,
+     * an odd last row and column no window reads */
+    { "max 2x2 rows",     NN_OP_MAX_POOL2D, 1, 7, 129, 128, 2, 2, 2, 2, 0 },
     { "avg 2x2",          NN_OP_AVG_POOL2D, 2, 6, 6, 3, 2, 2, 2, 2, 0 },
     { "avg 3x3 s2 same",  NN_OP_AVG_POOL2D, 2, 7, 6, 3, 3, 3, 2, 2, 1 },
     { "avg 3x3 s1 same",  NN_OP_AVG_POOL2D, 1, 4, 5, 2, 3, 3, 1, 1, 1 },
@@ -71,6 +108,8 @@ test_pooling (void)
                   = cases[t].op == NN_OP_MAX_POOL2D ? best : sum / count;
               }
       assert_close (n->value, ref, n->size, cases[t].name);
+      if (cases[t].op == NN_OP_MAX_POOL2D)
+        assert_max_pool_dx (&f, n, cases[t].ph, cases[t].pw, cases[t].sh, cases[t].sw, pt, pl);
       check_grads (&f, EPS_KINK, cases[t].name);
       fixture_clear (&f);
     }

@@ -26,6 +26,7 @@
 
 #include "nn-graph-private.h"
 #include "nn-parallel-private.h"
+#include "nn-simd-private.h"
 
 static void
 same_shape (NnGraph *g, NnNode *n)
@@ -264,23 +265,62 @@ tanh_backward (NnGraph *g, NnNode *n)
 #define SELU_ALPHA 1.67326324235437728481704299167f
 #define SELU_SCALE 1.05070098735548049341933498529f
 
+/* Eight at a time, both sides computed and one selected by a mask: no
+ * branch on the sign (which mispredicts on activations half negative);
+ * over the threads in ranges, as ReLU. The same products as the scalar
+ * form, so the same bits. */
+#define LEAKY_SELECT8(pos, v, a) ((v8f) (((v8i) (v) & (pos)) | ((v8i) (a) & ~(pos))))
+
+NN_CLONES static void
+leaky_relu_range (void *data, size_t lo, size_t hi)
+{
+  const Ranges *r = data;
+  const float *restrict x = r->x;
+  float *restrict y = r->out;
+  const v8f zero = { 0 };
+  size_t i = lo;
+  for (; i + 8 <= hi; i += 8)
+    {
+      v8f v = load8 (x + i);
+      store8 (y + i, LEAKY_SELECT8 (v > zero, v, v * bcast8 (LEAKY_ALPHA)));
+    }
+  for (; i < hi; i++)
+    y[i] = x[i] > 0.0f ? x[i] : LEAKY_ALPHA * x[i];
+}
+
 static void
 leaky_relu_forward (NnGraph *g, NnNode *n)
 {
-  const float *restrict x = nn_in (g, n, 0)->value;
-  float *restrict y = n->value;
-  for (size_t i = 0; i < n->size; i++)
-    y[i] = x[i] > 0.0f ? x[i] : LEAKY_ALPHA * x[i];
+  Ranges r = { .x = nn_in (g, n, 0)->value, .out = n->value };
+  nn_parallel_range (n->size, ELEMENT_GRAIN, leaky_relu_range, &r);
+}
+
+NN_CLONES static void
+leaky_relu_backward_range (void *data, size_t lo, size_t hi)
+{
+  const Ranges *r = data;
+  const float *restrict x = r->x, *restrict dy = r->dy;
+  float *restrict dx = r->out;
+  const v8f zero = { 0 };
+  size_t i = lo;
+  for (; i + 8 <= hi; i += 8)
+    {
+      v8f d = load8 (dy + i);
+      v8f g = LEAKY_SELECT8 (load8 (x + i) > zero, d, d * bcast8 (LEAKY_ALPHA));
+      store8 (dx + i, load8 (dx + i) + g);
+    }
+  for (; i < hi; i++)
+    dx[i] += dy[i] * (x[i] > 0.0f ? 1.0f : LEAKY_ALPHA);
 }
 
 static void
 leaky_relu_backward (NnGraph *g, NnNode *n)
 {
-  float *restrict dx = nn_in (g, n, 0)->grad;
-  const float *restrict x = nn_in (g, n, 0)->value, *restrict dy = n->grad;
-  if (dx)
-    for (size_t i = 0; i < n->size; i++)
-      dx[i] += dy[i] * (x[i] > 0.0f ? 1.0f : LEAKY_ALPHA);
+  float *dx = nn_in (g, n, 0)->grad;
+  if (!dx)
+    return;
+  Ranges r = { .x = nn_in (g, n, 0)->value, .dy = n->grad, .out = dx };
+  nn_parallel_range (n->size, ELEMENT_GRAIN, leaky_relu_backward_range, &r);
 }
 
 static void

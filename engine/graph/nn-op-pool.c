@@ -86,19 +86,35 @@ typedef struct {
   PoolKind kind;
   PoolGeom q;
   int per_task;
+  int rows, parts; /* 2x2 max pooling of few images: output rows a task, tasks an image */
   const float *x, *y, *dy;
   float *out; /* y (forward) or dx (backward) */
 } PoolJob;
 
 static void pool_task (void *data, int task, int thread);
+static void pool_rows_task (void *data, int task, int thread);
+static int is_pool_2x2 (const PoolGeom *q);
 
 static void
 pool_run (PoolKind kind, const PoolGeom *q, const float *x, const float *y, const float *dy,
           float *out)
 {
-  PoolJob j = { kind, *q, 1, x, y, dy, out };
-  /* Tasks of about 64 Ki input floats, at least two per thread. */
+  PoolJob j = { kind, *q, 1, 0, 0, x, y, dy, out };
   size_t img = (size_t) q->ih * (size_t) q->iw * (size_t) q->c;
+  /* A 2x2 max pooling's windows do not overlap: a batch too small for the
+   * threads (DeepDream's one image) is split by output rows, tasks of
+   * about 64 Ki input floats. */
+  if ((kind == MAX_FWD || kind == MAX_BWD) && is_pool_2x2 (q)
+      && q->batch < 2 * nn_parallel_threads () && q->oh > 1)
+    {
+      size_t per_row = 2 * (size_t) q->iw * (size_t) q->c;
+      j.rows = (int) ((size_t) 64 * 1024 / (per_row ? per_row : 1));
+      j.rows = j.rows < 1 ? 1 : j.rows > q->oh ? q->oh : j.rows;
+      j.parts = (q->oh + j.rows - 1) / j.rows;
+      nn_parallel_for (q->batch * j.parts, pool_rows_task, &j);
+      return;
+    }
+  /* Tasks of about 64 Ki input floats, at least two per thread. */
   int per = (int) ((size_t) 64 * 1024 / (img ? img : 1));
   int fair = (q->batch + 2 * nn_parallel_threads () - 1) / (2 * nn_parallel_threads ());
   if (per > fair)
@@ -448,10 +464,11 @@ max_pool_2x2 (const PoolGeom *q, const float *x, float *y)
 /* Sets dx (every element, so no zeroing first): the window's first
  * position holding the maximum gets dy, the others 0, as the generic
  * kernel; with relu (the pooled input is a ReLU's output) a maximum of 0
- * passes no gradient, which is the ReLU's own backward folded in. */
+ * passes no gradient, which is the ReLU's own backward folded in. With
+ * add, dx += that instead, and what no window reads is left alone. */
 NN_CLONES static void
 max_pool_2x2_backward_set (const PoolGeom *q, const float *x, const float *y, const float *dy,
-                           int relu, float *dx)
+                           int relu, int add, float *dx)
 {
   size_t c = (size_t) q->c, row = (size_t) q->iw * c;
   for (int b = 0; b < q->batch; b++)
@@ -484,6 +501,13 @@ max_pool_2x2_backward_set (const PoolGeom *q, const float *x, const float *y, co
                   left = (v8f) ((v8i) left & ~m1);
                   v8f e2 = (v8f) ((v8i) left & m2);
                   left = (v8f) ((v8i) left & ~m2);
+                  if (add)
+                    {
+                      e0 += load8 (ga + k);
+                      e1 += load8 (ga + c + k);
+                      e2 += load8 (gd + k);
+                      left += load8 (gd + c + k);
+                    }
                   store8 (ga + k, e0);
                   store8 (ga + c + k, e1);
                   store8 (gd + k, e2);
@@ -498,21 +522,21 @@ max_pool_2x2_backward_set (const PoolGeom *q, const float *x, const float *y, co
                   left -= e1;
                   float e2 = d[k] == v ? left : 0.0f;
                   left -= e2;
-                  ga[k] = e0;
-                  ga[c + k] = e1;
-                  gd[k] = e2;
-                  gd[c + k] = left;
+                  ga[k] = add ? ga[k] + e0 : e0;
+                  ga[c + k] = add ? ga[c + k] + e1 : e1;
+                  gd[k] = add ? gd[k] + e2 : e2;
+                  gd[c + k] = add ? gd[c + k] + left : left;
                 }
             }
           /* an odd last column no window reads */
-          if (2 * q->ow < q->iw)
+          if (!add && 2 * q->ow < q->iw)
             {
               memset (g0 + 2 * (size_t) q->ow * c, 0, (size_t) (q->iw - 2 * q->ow) * c * sizeof (float));
               memset (g1 + 2 * (size_t) q->ow * c, 0, (size_t) (q->iw - 2 * q->ow) * c * sizeof (float));
             }
         }
       /* and odd last rows */
-      if (2 * q->oh < q->ih)
+      if (!add && 2 * q->oh < q->ih)
         memset (dx + ((size_t) b * (size_t) q->ih + 2 * (size_t) q->oh) * row, 0,
                 (size_t) (q->ih - 2 * q->oh) * row * sizeof (float));
     }
@@ -536,7 +560,10 @@ pool_task (void *data, int task, int thread)
         max_pool_kernel (&q, j->x + in, j->out + o);
       break;
     case MAX_BWD:
-      max_pool_backward_kernel (&q, j->x + in, j->y + o, j->dy + o, j->out + in);
+      if (is_pool_2x2 (&q))
+        max_pool_2x2_backward_set (&q, j->x + in, j->y + o, j->dy + o, 0, 1, j->out + in);
+      else
+        max_pool_backward_kernel (&q, j->x + in, j->y + o, j->dy + o, j->out + in);
       break;
     case AVG_FWD:
       avg_pool_kernel (&q, j->x + in, j->out + o);
@@ -545,6 +572,25 @@ pool_task (void *data, int task, int thread)
       avg_pool_backward_kernel (&q, j->dy + o, j->out + in);
       break;
     }
+}
+
+/* Output rows [r0, r0 + rows) of one image of a 2x2 max pooling: the
+ * same kernels on the two input rows each reads. */
+static void
+pool_rows_task (void *data, int task, int thread)
+{
+  const PoolJob *j = data;
+  PoolGeom q = j->q;
+  int b = task / j->parts, r0 = (task % j->parts) * j->rows;
+  q.batch = 1;
+  q.oh = r0 + j->rows < j->q.oh ? j->rows : j->q.oh - r0;
+  q.ih = 2 * q.oh;
+  size_t in = ((size_t) b * (size_t) j->q.ih + 2 * (size_t) r0) * (size_t) q.iw * (size_t) q.c;
+  size_t o = ((size_t) b * (size_t) j->q.oh + (size_t) r0) * (size_t) q.ow * (size_t) q.c;
+  if (j->kind == MAX_FWD)
+    max_pool_2x2 (&q, j->x + in, j->out + o);
+  else
+    max_pool_2x2_backward_set (&q, j->x + in, j->y + o, j->dy + o, 0, 1, j->out + in);
 }
 
 /* 2x2 stride-2 pooling that also records which of the four positions
@@ -687,7 +733,7 @@ nn_max_pool_images_backward (NnGraph *g, NnNode *pool, int b0, int b1, int relu,
   const float *x = nn_in (g, pool, 0)->value + in;
   if (is_pool_2x2 (&q))
     {
-      max_pool_2x2_backward_set (&q, x, pool->value + o, pool->grad + o, relu, dx + in);
+      max_pool_2x2_backward_set (&q, x, pool->value + o, pool->grad + o, relu, 0, dx + in);
       return;
     }
   size_t count = (size_t) q.batch * (size_t) q.ih * (size_t) q.iw * (size_t) q.c;
