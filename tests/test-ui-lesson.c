@@ -12,6 +12,7 @@
 #include "ds-lesson-library.h"
 #include "ds-lesson-panel.h"
 #include "ds-window-private.h"
+#include "ds-playground-private.h"
 #include "ui-test-util.h"
 
 static DsWindow *
@@ -245,7 +246,7 @@ test_lock (void)
                                                                                      "build")));
   DsTrainView *train = DS_TRAIN_VIEW (ds_window_get_view (window, "train"));
   guint all = ds_palette_get_n_visible (palette);
-  GtkWidget *optimizer, *lr, *epochs;
+  GtkWidget *optimizer, *lr, *epochs, *pg_lr;
 
   g_assert_cmpuint (all, >, 30);
   g_assert_true (ds_window_open_lesson (window, path) == window);
@@ -264,6 +265,12 @@ test_lock (void)
   g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (lr), "lesson fixed"));
   g_assert_true (ds_train_view_is_locked (train, "batch_size"));
   g_assert_false (ds_train_view_is_locked (train, "epochs"));
+  /* The Playground's own learning rate and batch size too. */
+  pg_lr = ds_playground_get_control (DS_PLAYGROUND (ds_window_show_me (window, "train:playground")),
+                                     "learning-rate");
+  g_assert_false (gtk_widget_get_sensitive (pg_lr));
+  g_assert_true (gtk_widget_get_sensitive (ds_playground_get_control (
+    DS_PLAYGROUND (ds_window_show_me (window, "train:playground")), "activation")));
 
   /* The lock holds while the document changes (help texts are set again). */
   ds_document_commit (ds_window_get_document (window), DS_CHANGE_PARAMS, "Touch", NULL);
@@ -281,6 +288,7 @@ test_lock (void)
   g_assert_null (gtk_widget_get_tooltip_text (lr));
   g_assert_null (strstr (gtk_widget_get_tooltip_text (optimizer), "lesson fixed"));
   g_assert_false (ds_train_view_is_locked (train, "batch_size"));
+  g_assert_true (gtk_widget_get_sensitive (pg_lr));
   ds_window_close_discarding (window);
   ui_spin (50);
 }
