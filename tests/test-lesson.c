@@ -167,7 +167,8 @@ static const Bad bad_files[] = {
   { HEAD "  \"lock\": {\n    \"optimizer\": \"adamw\"\n  },\n  \"steps\": [ { \"do\": \"x\" } ]\n}",
     DS_LESSON_ERROR_REFERENCE, 6, "no optimizer \"adamw\"" },
   { HEAD "  \"lock\": {\n    \"settings\": [\"momentum\"]\n  },\n"
-    "  \"steps\": [ { \"do\": \"x\" } ]\n}", DS_LESSON_ERROR_REFERENCE, 6, "\"momentum\"" },
+    "  \"steps\": [ { \"do\": \"x\" } ]\n}", DS_LESSON_ERROR_REFERENCE, 6,
+    "no setting to lock \"momentum\" (learning_rate" },
   { HEAD "  \"lock\": {\n    \"palete\": [\"Dense\"]\n  },\n  \"steps\": [ { \"do\": \"x\" } ]\n}",
     DS_LESSON_ERROR_INVALID, 6, "lock has an unknown field \"palete\"" },
   { "{\n  \"format\": \"deepscope-lesson\",\n  \"title\": \"T\",\n  \"chapter\": \"1\",\n"

@@ -508,13 +508,14 @@ lock_free (DsLessonLock *lock)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsLessonLock, lock_free)
 
 /* A non-empty list of texts, each accepted by valid (what names what it
- * must be in the error). */
+ * must be in the error, hint lists the choices or is ""). */
 static gboolean
 read_name_list (Reader      *r,
                 JsonObject  *o,
                 const char  *key,
                 gboolean   (*valid) (const char *),
                 const char  *what,
+                const char  *hint,
                 char      ***out,
                 GError     **error)
 {
@@ -536,7 +537,8 @@ read_name_list (Reader      *r,
       if (!name)
         return fail (r, o, DS_LESSON_ERROR_INVALID, error, "\"%s\" must list texts", key);
       if (!valid (name))
-        return fail (r, o, DS_LESSON_ERROR_REFERENCE, error, "there is no %s \"%s\"", what, name);
+        return fail (r, o, DS_LESSON_ERROR_REFERENCE, error, "there is no %s \"%s\"%s", what, name,
+                     hint);
       g_strv_builder_add (names, name);
     }
   *out = g_strv_builder_end (names);
@@ -568,10 +570,10 @@ read_lock (Reader     *r,
     return fail (r, root, DS_LESSON_ERROR_INVALID, error, "\"lock\" must be an object");
   o = json_node_get_object (node);
   if (!check_members (r, o, known, "lock", error)
-      || !read_name_list (r, o, "palette", is_layer_type, "layer type", &lock->palette, error)
-      || !read_name_list (r, o, "settings", ds_lesson_is_lockable_setting,
-                          "setting to lock (learning_rate, epochs, batch_size, validation_split, "
-                          "schedule, early_stopping)", &lock->settings, error)
+      || !read_name_list (r, o, "palette", is_layer_type, "layer type", "", &lock->palette, error)
+      || !read_name_list (r, o, "settings", ds_lesson_is_lockable_setting, "setting to lock",
+                          " (learning_rate, epochs, batch_size, validation_split, schedule, "
+                          "early_stopping)", &lock->settings, error)
       || !get_string (r, o, "optimizer", FALSE, &optimizer, error))
     return FALSE;
   if (optimizer && !nn_optimizer_parse (optimizer, &lock->optimizer))
