@@ -13,6 +13,8 @@
 #include "ds-lesson-panel.h"
 #include "ds-window-private.h"
 #include "ds-playground-private.h"
+#include "ds-inspect-view-private.h"
+#include "ds-generate-view-private.h"
 #include "ui-test-util.h"
 
 static DsWindow *
@@ -481,6 +483,14 @@ perform_step (DsWindow           *window,
       break;
     case DS_CHECK_TRAIN_SETTING:
       perform_setting (doc, c);
+      break;
+    case DS_CHECK_PAGE:
+      ds_window_set_visible_view (window, c->layer);
+      if (g_str_equal (c->layer, "inspect"))
+        ds_inspect_view_show_page (DS_INSPECT_VIEW (ds_window_get_view (window, "inspect")), c->name);
+      else
+        ds_generate_view_show_page (DS_GENERATE_VIEW (ds_window_get_view (window, "generate")),
+                                    c->name);
       break;
     case DS_CHECK_LAYER_TRAINABLE:
       nn_model_layer_set_trainable (ds_document_get_model (doc),
