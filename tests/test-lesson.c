@@ -155,6 +155,12 @@ static const Bad bad_files[] = {
     DS_LESSON_ERROR_INVALID, 9, "true or false" },
   { HEAD "  \"steps\": [\n    { \"do\": \"x\",\n      \"check\": { \"layer_trainable\":\n"
     "        { \"layer\": \"hidden\" } } }\n  ]\n}", DS_LESSON_ERROR_MISSING, 9, "trainable" },
+  { HEAD "  \"steps\": [\n    { \"do\": \"x\", \"check\": { \"page\": \"inspect:gradcam\" } }\n"
+    "  ]\n}", DS_LESSON_ERROR_REFERENCE, 7, "no page \"inspect:gradcam\"" },
+  { HEAD "  \"steps\": [\n    { \"do\": \"x\", \"check\": { \"page\": \"heatmaps\" } }\n"
+    "  ]\n}", DS_LESSON_ERROR_REFERENCE, 7, "no page \"heatmaps\"" },
+  { HEAD "  \"steps\": [\n    { \"do\": \"x\", \"check\": { \"page\": 2 } }\n"
+    "  ]\n}", DS_LESSON_ERROR_INVALID, 7, "VIEW:PAGE" },
   { HEAD "  \"lock\": [],\n  \"steps\": [ { \"do\": \"x\" } ]\n}", DS_LESSON_ERROR_INVALID, 1,
     "\"lock\" must be an object" },
   { HEAD "  \"lock\": {\n    \"palette\": [\"Dense\", \"Dropuot\"]\n  },\n"
@@ -167,7 +173,8 @@ static const Bad bad_files[] = {
   { HEAD "  \"lock\": {\n    \"optimizer\": \"adamw\"\n  },\n  \"steps\": [ { \"do\": \"x\" } ]\n}",
     DS_LESSON_ERROR_REFERENCE, 6, "no optimizer \"adamw\"" },
   { HEAD "  \"lock\": {\n    \"settings\": [\"momentum\"]\n  },\n"
-    "  \"steps\": [ { \"do\": \"x\" } ]\n}", DS_LESSON_ERROR_REFERENCE, 6, "\"momentum\"" },
+    "  \"steps\": [ { \"do\": \"x\" } ]\n}", DS_LESSON_ERROR_REFERENCE, 6,
+    "no setting to lock \"momentum\" (learning_rate" },
   { HEAD "  \"lock\": {\n    \"palete\": [\"Dense\"]\n  },\n  \"steps\": [ { \"do\": \"x\" } ]\n}",
     DS_LESSON_ERROR_INVALID, 6, "lock has an unknown field \"palete\"" },
   { "{\n  \"format\": \"deepscope-lesson\",\n  \"title\": \"T\",\n  \"chapter\": \"1\",\n"
@@ -287,7 +294,8 @@ static const char settings_lesson[] = HEAD
   "    { \"do\": \"Patience\", \"check\": { \"train_setting\": { \"name\": "
   "\"early_stopping_patience\", \"at_least\": 1, \"at_most\": 5 } } },\n"
   "    { \"do\": \"Freeze\", \"check\": { \"layer_trainable\": { \"layer\": \"hidden\", "
-  "\"trainable\": false } } }\n"
+  "\"trainable\": false } } },\n"
+  "    { \"do\": \"Grad-CAM\", \"check\": { \"page\": \"inspect:heatmaps\" } }\n"
   "  ]\n}\n";
 
 /* train_setting reads the model's training defaults; layer_trainable the
@@ -301,7 +309,7 @@ test_setting_checks (Fixture      *f,
   g_autoptr(DsLesson) lesson = ds_lesson_load (path, &error);
   g_autoptr(NnModel) m = nn_model_load (f->mlp, NULL);
   DsLessonState state = { m, "build", NULL, NULL };
-  const DsLessonCheck *kfold, *patience, *frozen;
+  const DsLessonCheck *kfold, *patience, *frozen, *page;
   double v;
 
   g_assert_no_error (error);
@@ -329,6 +337,18 @@ test_setting_checks (Fixture      *f,
   g_assert_false (ds_lesson_check_holds (frozen, &state));
   nn_model_layer_set_trainable (m, nn_model_find_layer (m, "hidden"), FALSE);
   g_assert_true (ds_lesson_check_holds (frozen, &state));
+  /* The page, in its view only. */
+  page = ds_lesson_get_step (lesson, 3)->check;
+  g_assert_cmpint (page->kind, ==, DS_CHECK_PAGE);
+  g_assert_false (ds_lesson_check_holds (page, &state));
+  state.view = "inspect";
+  state.page = "filters";
+  g_assert_false (ds_lesson_check_holds (page, &state));
+  state.page = "heatmaps";
+  g_assert_true (ds_lesson_check_holds (page, &state));
+  state.view = "generate";
+  g_assert_false (ds_lesson_check_holds (page, &state));
+
   state.model = NULL;
   g_assert_false (ds_lesson_check_holds (frozen, &state));
   g_assert_false (ds_lesson_check_holds (kfold, &state));

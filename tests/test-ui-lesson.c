@@ -12,6 +12,9 @@
 #include "ds-lesson-library.h"
 #include "ds-lesson-panel.h"
 #include "ds-window-private.h"
+#include "ds-playground-private.h"
+#include "ds-inspect-view-private.h"
+#include "ds-generate-view-private.h"
 #include "ui-test-util.h"
 
 static DsWindow *
@@ -245,7 +248,7 @@ test_lock (void)
                                                                                      "build")));
   DsTrainView *train = DS_TRAIN_VIEW (ds_window_get_view (window, "train"));
   guint all = ds_palette_get_n_visible (palette);
-  GtkWidget *optimizer, *lr, *epochs;
+  GtkWidget *optimizer, *lr, *epochs, *pg_lr;
 
   g_assert_cmpuint (all, >, 30);
   g_assert_true (ds_window_open_lesson (window, path) == window);
@@ -264,6 +267,12 @@ test_lock (void)
   g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (lr), "lesson fixed"));
   g_assert_true (ds_train_view_is_locked (train, "batch_size"));
   g_assert_false (ds_train_view_is_locked (train, "epochs"));
+  /* The Playground's own learning rate and batch size too. */
+  pg_lr = ds_playground_get_control (DS_PLAYGROUND (ds_window_show_me (window, "train:playground")),
+                                     "learning-rate");
+  g_assert_false (gtk_widget_get_sensitive (pg_lr));
+  g_assert_true (gtk_widget_get_sensitive (ds_playground_get_control (
+    DS_PLAYGROUND (ds_window_show_me (window, "train:playground")), "activation")));
 
   /* The lock holds while the document changes (help texts are set again). */
   ds_document_commit (ds_window_get_document (window), DS_CHANGE_PARAMS, "Touch", NULL);
@@ -281,6 +290,7 @@ test_lock (void)
   g_assert_null (gtk_widget_get_tooltip_text (lr));
   g_assert_null (strstr (gtk_widget_get_tooltip_text (optimizer), "lesson fixed"));
   g_assert_false (ds_train_view_is_locked (train, "batch_size"));
+  g_assert_true (gtk_widget_get_sensitive (pg_lr));
   ds_window_close_discarding (window);
   ui_spin (50);
 }
@@ -474,6 +484,14 @@ perform_step (DsWindow           *window,
     case DS_CHECK_TRAIN_SETTING:
       perform_setting (doc, c);
       break;
+    case DS_CHECK_PAGE:
+      ds_window_set_visible_view (window, c->layer);
+      if (g_str_equal (c->layer, "inspect"))
+        ds_inspect_view_show_page (DS_INSPECT_VIEW (ds_window_get_view (window, "inspect")), c->name);
+      else
+        ds_generate_view_show_page (DS_GENERATE_VIEW (ds_window_get_view (window, "generate")),
+                                    c->name);
+      break;
     case DS_CHECK_LAYER_TRAINABLE:
       nn_model_layer_set_trainable (ds_document_get_model (doc),
                                     nn_model_find_layer (ds_document_get_model (doc), c->layer),
@@ -494,6 +512,16 @@ perform_step (DsWindow           *window,
     }
 }
 
+static gboolean
+path_has_any (const char *path,
+              GStrv       parts)
+{
+  for (guint i = 0; parts[i]; i++)
+    if (strstr (path, parts[i]))
+      return TRUE;
+  return FALSE;
+}
+
 /* Every shipped lesson, step by step, by its own actions: each step ticks
  * (within 2 minutes of training); the wall time of each lesson is printed. */
 static void
@@ -501,8 +529,10 @@ test_walk_every_lesson (void)
 {
   g_autofree char *dir = g_build_filename (g_getenv ("DEEPSCOPE_SAMPLES"), "lessons", NULL);
   g_autoptr(GPtrArray) lessons = ds_lesson_load_dir (dir, NULL);
-  /* DS_WALK_ONLY=05-: only the lessons whose file name contains it. */
-  const char *only = g_getenv ("DS_WALK_ONLY");
+  /* DS_WALK_ONLY=05-,06-1: only the lessons whose path contains one of
+   * these. */
+  g_auto(GStrv) only = g_getenv ("DS_WALK_ONLY") ? g_strsplit (g_getenv ("DS_WALK_ONLY"), ",", -1)
+                                                 : NULL;
   gint64 start = g_get_monotonic_time ();
 
   for (guint i = 0; i < lessons->len; i++)
@@ -512,7 +542,7 @@ test_walk_every_lesson (void)
       gint64 t0 = g_get_monotonic_time ();
       DsLessonPanel *panel;
 
-      if (only && !strstr (ds_lesson_get_path (lesson), only))
+      if (only && !path_has_any (ds_lesson_get_path (lesson), only))
         continue;
       window = new_window ();
 

@@ -22,6 +22,11 @@ struct _DsLesson
 };
 
 static const char *const view_names[] = { "data", "build", "train", "inspect", "generate", NULL };
+/* The pages a page check may name, "view:page". */
+static const char *const page_names[] = { "inspect:activations", "inspect:filters",
+                                          "inspect:heatmaps", "inspect:errors", "generate:dream",
+                                          "generate:projector", "generate:latent", "generate:text",
+                                          "generate:gan", NULL };
 static const char *const lockable_settings[] = { "learning_rate", "epochs", "batch_size",
                                                  "validation_split", "schedule", "early_stopping",
                                                  NULL };
@@ -361,6 +366,30 @@ read_layer_trainable (Reader        *r,
   return layer_exists (r, o, c->layer, error);
 }
 
+/* {"page": "inspect:heatmaps"}: the view and its page. */
+static gboolean
+read_page (Reader        *r,
+           JsonObject    *o,
+           JsonNode      *node,
+           DsLessonCheck *c,
+           GError       **error)
+{
+  const char *target = json_node_get_value_type (node) == G_TYPE_STRING
+                       ? json_node_get_string (node) : NULL;
+  const char *colon = target ? strchr (target, ':') : NULL;
+
+  if (!target)
+    return fail (r, o, DS_LESSON_ERROR_INVALID, error, "\"page\" must be \"VIEW:PAGE\"");
+  if (!colon || !g_strv_contains (page_names, target))
+    return fail (r, o, DS_LESSON_ERROR_REFERENCE, error,
+                 "there is no page \"%s\" (inspect:activations, inspect:filters, "
+                 "inspect:heatmaps, inspect:errors, generate:dream, generate:projector, "
+                 "generate:latent, generate:text, generate:gan)", target);
+  c->layer = g_strndup (target, colon - target);
+  c->name = g_strdup (colon + 1);
+  return TRUE;
+}
+
 /* A check object holds exactly one condition. */
 static DsLessonCheck *
 read_check (Reader     *r,
@@ -385,6 +414,11 @@ read_check (Reader     *r,
     {
       c->kind = DS_CHECK_VIEW;
       return read_view (r, o, node, c, error) ? g_steal_pointer (&c) : NULL;
+    }
+  if (g_str_equal (cond, "page"))
+    {
+      c->kind = DS_CHECK_PAGE;
+      return read_page (r, o, node, c, error) ? g_steal_pointer (&c) : NULL;
     }
   if (!JSON_NODE_HOLDS_OBJECT (node)
       && (g_str_equal (cond, "model_has_layer") || g_str_equal (cond, "layer_param")
@@ -413,7 +447,7 @@ read_check (Reader     *r,
   else
     ok = fail (r, o, DS_LESSON_ERROR_CONDITION, error,
                "unknown condition \"%s\" (model_has_layer, layer_param, run_metric, "
-               "run_epochs, run_count, view, train_setting, layer_trainable)", cond);
+               "run_epochs, run_count, view, page, train_setting, layer_trainable)", cond);
   return ok ? g_steal_pointer (&c) : NULL;
 }
 
@@ -508,13 +542,14 @@ lock_free (DsLessonLock *lock)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DsLessonLock, lock_free)
 
 /* A non-empty list of texts, each accepted by valid (what names what it
- * must be in the error). */
+ * must be in the error, hint lists the choices or is ""). */
 static gboolean
 read_name_list (Reader      *r,
                 JsonObject  *o,
                 const char  *key,
                 gboolean   (*valid) (const char *),
                 const char  *what,
+                const char  *hint,
                 char      ***out,
                 GError     **error)
 {
@@ -536,7 +571,8 @@ read_name_list (Reader      *r,
       if (!name)
         return fail (r, o, DS_LESSON_ERROR_INVALID, error, "\"%s\" must list texts", key);
       if (!valid (name))
-        return fail (r, o, DS_LESSON_ERROR_REFERENCE, error, "there is no %s \"%s\"", what, name);
+        return fail (r, o, DS_LESSON_ERROR_REFERENCE, error, "there is no %s \"%s\"%s", what, name,
+                     hint);
       g_strv_builder_add (names, name);
     }
   *out = g_strv_builder_end (names);
@@ -568,10 +604,10 @@ read_lock (Reader     *r,
     return fail (r, root, DS_LESSON_ERROR_INVALID, error, "\"lock\" must be an object");
   o = json_node_get_object (node);
   if (!check_members (r, o, known, "lock", error)
-      || !read_name_list (r, o, "palette", is_layer_type, "layer type", &lock->palette, error)
-      || !read_name_list (r, o, "settings", ds_lesson_is_lockable_setting,
-                          "setting to lock (learning_rate, epochs, batch_size, validation_split, "
-                          "schedule, early_stopping)", &lock->settings, error)
+      || !read_name_list (r, o, "palette", is_layer_type, "layer type", "", &lock->palette, error)
+      || !read_name_list (r, o, "settings", ds_lesson_is_lockable_setting, "setting to lock",
+                          " (learning_rate, epochs, batch_size, validation_split, schedule, "
+                          "early_stopping)", &lock->settings, error)
       || !get_string (r, o, "optimizer", FALSE, &optimizer, error))
     return FALSE;
   if (optimizer && !nn_optimizer_parse (optimizer, &lock->optimizer))
@@ -835,6 +871,8 @@ ds_lesson_check_holds (const DsLessonCheck *check,
              && in_bounds (check, best);
     case DS_CHECK_VIEW:
       return g_strcmp0 (state->view, check->name) == 0;
+    case DS_CHECK_PAGE:
+      return g_strcmp0 (state->view, check->layer) == 0 && g_strcmp0 (state->page, check->name) == 0;
     case DS_CHECK_TRAIN_SETTING:
       return state->model && ds_lesson_train_setting ((NnModel *) state->model, check->name, &best)
              && in_bounds (check, best);

@@ -32,14 +32,16 @@ typedef enum {
   DS_CHECK_VIEW,                 /* the view shown is `view` */
   DS_CHECK_TRAIN_SETTING,        /* the model's training setting `name` compares with a number */
   DS_CHECK_LAYER_TRAINABLE,      /* layer `layer`'s trainable flag is `flag` */
+  DS_CHECK_PAGE,                 /* view `layer` shows its page `name` */
 } DsCheckKind;
 
 typedef struct {
   DsCheckKind kind;
   char       *type;              /* MODEL_HAS_LAYER: a class name */
-  char       *layer;             /* MODEL_HAS_LAYER: "after"; LAYER_PARAM, LAYER_TRAINABLE: the layer */
+  char       *layer;             /* MODEL_HAS_LAYER: "after"; LAYER_PARAM, LAYER_TRAINABLE: the
+                                  * layer; PAGE: the view */
   char       *name;              /* LAYER_PARAM: the parameter; RUN_METRIC: the key; VIEW;
-                                  * TRAIN_SETTING: the setting */
+                                  * TRAIN_SETTING: the setting; PAGE: the page */
   gboolean    flag;              /* LAYER_TRAINABLE: the value wanted */
   gboolean    has_at_least, has_at_most;
   double      at_least, at_most;
@@ -100,6 +102,7 @@ typedef gboolean (*DsLessonMetricFunc) (const char *key, double *best, gpointer 
 typedef struct {
   const NnModel      *model;     /* the document's model (may be NULL) */
   const char         *view;      /* the visible view's name (may be NULL) */
+  const char         *page;      /* its visible page, for views with pages (may be NULL) */
   DsLessonMetricFunc  metric;    /* may be NULL: no runs */
   gpointer            metric_data;
 } DsLessonState;

@@ -20,6 +20,7 @@ struct _DsLessonPanel
   /* Owned */
   DsLesson    *lesson;
   char        *view;
+  char        *page;             /* the view's visible page, or NULL */
   gboolean    *done;
   GHashTable  *runs_seen;        /* DsTrainingRun* whose signals we follow */
 
@@ -88,6 +89,7 @@ ds_lesson_panel_update (DsLessonPanel *self)
     return;
   state.model = ds_document_get_model (self->document);
   state.view = self->view;
+  state.page = self->page;
   state.metric = runs_metric;
   state.metric_data = self->document;
   /* In order: a step is checked once the steps before it are done, so
@@ -243,6 +245,7 @@ ds_lesson_panel_finalize (GObject *object)
   g_clear_pointer (&self->lesson, ds_lesson_free);
   g_clear_pointer (&self->ticks, g_ptr_array_unref);
   g_free (self->view);
+  g_free (self->page);
   g_free (self->done);
   G_OBJECT_CLASS (ds_lesson_panel_parent_class)->finalize (object);
 }
@@ -350,11 +353,14 @@ ds_lesson_panel_get_lesson (DsLessonPanel *self)
 
 void
 ds_lesson_panel_set_view (DsLessonPanel *self,
-                          const char    *view)
+                          const char    *view,
+                          const char    *page)
 {
   g_return_if_fail (DS_IS_LESSON_PANEL (self));
   g_free (self->view);
+  g_free (self->page);
   self->view = g_strdup (view);
+  self->page = g_strdup (page);
   ds_lesson_panel_update (self);
 }
 

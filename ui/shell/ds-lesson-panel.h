@@ -19,8 +19,10 @@ GtkWidget  *ds_lesson_panel_new          (DsDocument *document);
  * unticked, and evaluates the checks at once. */
 void        ds_lesson_panel_take_lesson  (DsLessonPanel *self, DsLesson *lesson);
 DsLesson   *ds_lesson_panel_get_lesson   (DsLessonPanel *self);
-/* The view the window shows ("build"): view checks compare with it. */
-void        ds_lesson_panel_set_view     (DsLessonPanel *self, const char *view);
+/* The view the window shows ("build") and its page ("heatmaps", or NULL):
+ * view and page checks compare with them. */
+void        ds_lesson_panel_set_view     (DsLessonPanel *self, const char *view,
+                                          const char *page);
 /* Step i has been ticked (its check held once, or the person ticked it). */
 gboolean    ds_lesson_panel_get_step_done (DsLessonPanel *self, guint i);
 /* Ticks step i as the person would (a step without a check). */

@@ -704,10 +704,26 @@ lesson_show_me_cb (DsWindow   *self,
   ds_window_show_me (self, target);
 }
 
+/* The Inspect and Generate views' stacks of pages. */
+static GtkStack *
+view_pages (DsWindow   *self,
+            const char *view)
+{
+  if (g_strcmp0 (view, "inspect") == 0)
+    return ds_inspect_view_get_pages (DS_INSPECT_VIEW (ds_window_get_view (self, "inspect")));
+  if (g_strcmp0 (view, "generate") == 0)
+    return ds_generate_view_get_pages (DS_GENERATE_VIEW (ds_window_get_view (self, "generate")));
+  return NULL;
+}
+
 static void
 visible_view_cb (DsWindow *self)
 {
-  ds_lesson_panel_set_view (self->lesson_panel, adw_view_stack_get_visible_child_name (self->stack));
+  const char *view = adw_view_stack_get_visible_child_name (self->stack);
+  GtkStack *pages = view_pages (self, view);
+
+  ds_lesson_panel_set_view (self->lesson_panel, view,
+                            pages ? gtk_stack_get_visible_child_name (pages) : NULL);
 }
 
 static void
@@ -719,6 +735,10 @@ lessons_init (DsWindow *self)
   g_signal_connect_swapped (self->lesson_panel, "show-me", G_CALLBACK (lesson_show_me_cb), self);
   g_signal_connect_swapped (self->stack, "notify::visible-child-name",
                             G_CALLBACK (visible_view_cb), self);
+  g_signal_connect_object (view_pages (self, "inspect"), "notify::visible-child-name",
+                           G_CALLBACK (visible_view_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (view_pages (self, "generate"), "notify::visible-child-name",
+                           G_CALLBACK (visible_view_cb), self, G_CONNECT_SWAPPED);
   visible_view_cb (self);
 }
 

@@ -17,6 +17,7 @@ struct _DsPalette
   GtkSearchEntry *search;
   GtkListBox     *list;
   GtkWidget      *empty;
+  GtkLabel       *limit_label;  /* says the lesson limits the palette */
 
   /* Owned */
   char           *needle;   /* casefolded search text */
@@ -114,11 +115,19 @@ ds_palette_set_allowed (DsPalette         *self,
   g_strfreev (self->allowed);
   self->allowed = types ? g_strdupv ((char **) types) : NULL;
   gtk_editable_set_text (GTK_EDITABLE (self->search), "");
-  g_object_set (self->search, "placeholder-text",
-                types ? _("Search the lesson’s layers") : _("Search layers"), NULL);
   gtk_list_box_invalidate_filter (self->list);
   gtk_list_box_invalidate_headers (self->list);
   gtk_widget_set_visible (self->empty, ds_palette_get_n_visible (self) == 0);
+  if (types)
+    {
+      guint n = g_strv_length ((char **) types);
+      g_autofree char *text = g_strdup_printf (ngettext ("This lesson offers %u layer type",
+                                                         "This lesson offers %u layer types", n),
+                                               n);
+
+      gtk_label_set_label (self->limit_label, text);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->limit_label), types != NULL);
 }
 
 gboolean
@@ -336,6 +345,7 @@ ds_palette_class_init (DsPaletteClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DsPalette, search);
   gtk_widget_class_bind_template_child (widget_class, DsPalette, list);
   gtk_widget_class_bind_template_child (widget_class, DsPalette, empty);
+  gtk_widget_class_bind_template_child (widget_class, DsPalette, limit_label);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_activate_cb);
   gtk_widget_class_bind_template_callback (widget_class, row_activated_cb);

@@ -428,6 +428,13 @@ ds_generate_view_get_model (DsGenerateView *self)
   return self->model;
 }
 
+GtkStack *
+ds_generate_view_get_pages (DsGenerateView *self)
+{
+  g_return_val_if_fail (DS_IS_GENERATE_VIEW (self), NULL);
+  return self->pages;
+}
+
 void
 ds_generate_view_show_page (DsGenerateView *self,
                             const char     *name)

@@ -15,4 +15,8 @@ G_BEGIN_DECLS
 #define DS_TYPE_GENERATE_VIEW (ds_generate_view_get_type ())
 G_DECLARE_FINAL_TYPE (DsGenerateView, ds_generate_view, DS, GENERATE_VIEW, DsView)
 
+/* The stack of pages (dream, projector, latent, text, gan): its
+ * visible-child-name is the page shown (lessons check it). */
+GtkStack *ds_generate_view_get_pages (DsGenerateView *self);
+
 G_END_DECLS

@@ -345,6 +345,13 @@ ds_inspect_view_get_n_computed (DsInspectView *self)
   return self->n_computed;
 }
 
+GtkStack *
+ds_inspect_view_get_pages (DsInspectView *self)
+{
+  g_return_val_if_fail (DS_IS_INSPECT_VIEW (self), NULL);
+  return self->pages;
+}
+
 void
 ds_inspect_view_show_page (DsInspectView *self,
                            const char    *name)

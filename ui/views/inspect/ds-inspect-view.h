@@ -16,4 +16,8 @@ G_BEGIN_DECLS
 #define DS_TYPE_INSPECT_VIEW (ds_inspect_view_get_type ())
 G_DECLARE_FINAL_TYPE (DsInspectView, ds_inspect_view, DS, INSPECT_VIEW, DsView)
 
+/* The stack of pages (activations, filters, heatmaps, errors): its
+ * visible-child-name is the page shown (lessons check it). */
+GtkStack *ds_inspect_view_get_pages (DsInspectView *self);
+
 G_END_DECLS

@@ -9,6 +9,7 @@
 
 #include "ds-file-chooser.h"
 #include "ds-train-view-private.h"
+#include "ds-playground-private.h"
 #include "ds-util.h"
 #include "nn-help.h"
 
@@ -75,6 +76,21 @@ lock_row (DsTrainView *self,
   return GTK_WIDGET (self->early_row);
 }
 
+static void
+lock_playground (DsTrainView *self,
+                 const char  *control,
+                 const char  *setting)
+{
+  GtkWidget *w = ds_playground_get_control (self->playground, control);
+  gboolean locked = self->locked && g_strv_contains ((const char *const *) self->locked, setting);
+
+  if (!w)
+    return;
+  gtk_widget_set_sensitive (w, !locked);
+  gtk_widget_set_tooltip_text (w, locked ? _("The lesson fixed this setting: close the lesson to "
+                                             "change it") : NULL);
+}
+
 void
 _ds_train_view_apply_locks (DsTrainView *self)
 {
@@ -89,6 +105,9 @@ _ds_train_view_apply_locks (DsTrainView *self)
         gtk_widget_set_tooltip_text (row, _("The lesson fixed this setting: close the lesson to "
                                             "change it"));
     }
+  /* The Playground's strip has its own learning rate and batch size. */
+  lock_playground (self, "learning-rate", "learning_rate");
+  lock_playground (self, "batch-size", "batch_size");
 }
 
 void
