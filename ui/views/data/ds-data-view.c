@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "ds-data-view-textspec.h"
 #include "ds-file-chooser.h"
@@ -73,8 +74,8 @@ fill_topics (DsDataView *self)
     }
   if (names->len == 0)
     {
-      GtkWidget *label = gtk_label_new ("The fortunes package is not installed: "
-                                        "sudo apt-get install fortunes");
+      GtkWidget *label = gtk_label_new (_("The fortunes package is not installed: "
+                                        "sudo apt-get install fortunes"));
 
       gtk_label_set_wrap (GTK_LABEL (label), TRUE);
       gtk_widget_add_css_class (label, "dim-label");
@@ -275,26 +276,26 @@ _ds_data_view_missing_choice (DsDataView  *self,
   switch (adw_combo_row_get_selected (self->source_row))
     {
     case SOURCE_CSV:
-      *description = "A table with one sample per line and a header line naming the columns: "
-                     "press Choose… beside File";
-      return "Choose a CSV File";
+      *description = _("A table with one sample per line and a header line naming the columns: "
+                     "press Choose… beside File");
+      return _("Choose a CSV File");
     case SOURCE_FOLDER:
-      *description = "PNG images in one sub-folder per class: press Choose… beside Folder";
-      return "Choose a Folder of Images";
+      *description = _("PNG images in one sub-folder per class: press Choose… beside Folder");
+      return _("Choose a Folder of Images");
     case SOURCE_FORTUNES:
-      *description = "Tick two or more topics on the left: each is a class, each of its "
-                     "quotations a sample";
-      return "Tick Some Topics";
+      *description = _("Tick two or more topics on the left: each is a class, each of its "
+                     "quotations a sample");
+      return _("Tick Some Topics");
     case SOURCE_TEXT_FOLDER:
-      *description = ".txt files in one sub-folder per class: press Choose… beside Folder";
-      return "Choose a Folder of Text Files";
+      *description = _(".txt files in one sub-folder per class: press Choose… beside Folder");
+      return _("Choose a Folder of Text Files");
     case SOURCE_CHARS:
-      *description = "A fortunes topic (work) or the path of a plain text file: type it beside "
-                     "Text and press Enter";
-      return "Name a Text";
+      *description = _("A fortunes topic (work) or the path of a plain text file: type it beside "
+                     "Text and press Enter");
+      return _("Name a Text");
     default:
-      *description = "Type a dataset spec and press Enter, e.g. blobs:classes=4:n=600";
-      return "Enter a Dataset Spec";
+      *description = _("Type a dataset spec and press Enter, e.g. blobs:classes=4:n=600");
+      return _("Enter a Dataset Spec");
     }
 }
 
@@ -663,7 +664,7 @@ store_changed_cb (DsDataView *self)
     {
       g_auto(GStrv) parts = g_strsplit (spec ? spec : "", ":", 2);
       g_autofree char *base = g_path_get_basename (parts[0] ? parts[0] : "");
-      g_autofree char *title = g_strdup_printf ("Could not load “%s”", base);
+      g_autofree char *title = g_strdup_printf (_("Could not load “%s”"), base);
 
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->error_row), title);
       adw_action_row_set_subtitle (self->error_row, error->message);
@@ -683,7 +684,7 @@ store_changed_cb (DsDataView *self)
         {
           nn_model_set_dataset (m, spec);
           nn_model_set_dataset_flags (m, flags);
-          ds_document_commit (self->document, DS_CHANGE_PARAMS, "Choose Dataset", NULL);
+          ds_document_commit (self->document, DS_CHANGE_PARAMS, _("Choose Dataset"), NULL);
         }
     }
 
@@ -771,7 +772,7 @@ split_changed_cb (DsDataView *self)
   d->validation_split = gtk_spin_button_get_value (self->val_spin);
   k = gtk_spin_button_get_value_as_int (self->kfold_spin);
   d->kfold = k >= 2 ? k : 0;
-  ds_document_commit (self->document, DS_CHANGE_PARAMS, "Change Splits", "data-splits");
+  ds_document_commit (self->document, DS_CHANGE_PARAMS, _("Change Splits"), "data-splits");
 }
 
 /* ---- file choosers -------------------------------------------------------- */
@@ -816,24 +817,24 @@ choose_action (GtkWidget  *widget,
 
   if (g_str_equal (action_name, "data.choose-folder"))
     {
-      ds_file_chooser_show (&self->chooser, widget, "Choose a Folder of Images",
-                            GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, "_Open", NULL, NULL,
+      ds_file_chooser_show (&self->chooser, widget, _("Choose a Folder of Images"),
+                            GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Open"), NULL, NULL,
                             folder_chosen_cb, self);
       return;
     }
   if (g_str_equal (action_name, "data.choose-text-folder"))
     {
-      ds_file_chooser_show (&self->chooser, widget, "Choose a Folder of Text Files",
-                            GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, "_Open", NULL, NULL,
+      ds_file_chooser_show (&self->chooser, widget, _("Choose a Folder of Text Files"),
+                            GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Open"), NULL, NULL,
                             text_folder_chosen_cb, self);
       return;
     }
   filter = gtk_file_filter_new ();
-  gtk_file_filter_set_name (filter, "CSV files");
+  gtk_file_filter_set_name (filter, _("CSV files"));
   gtk_file_filter_add_pattern (filter, "*.csv");
   gtk_file_filter_add_mime_type (filter, "text/csv");
-  ds_file_chooser_show (&self->chooser, widget, "Choose a CSV File", GTK_FILE_CHOOSER_ACTION_OPEN,
-                        "_Open", NULL, filter, csv_chosen_cb, self);
+  ds_file_chooser_show (&self->chooser, widget, _("Choose a CSV File"), GTK_FILE_CHOOSER_ACTION_OPEN,
+                        _("_Open"), NULL, filter, csv_chosen_cb, self);
 }
 
 /* ---- GObject -------------------------------------------------------------- */
