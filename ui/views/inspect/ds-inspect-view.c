@@ -5,6 +5,8 @@
  * when it has weights, else a reason in words. */
 #define G_LOG_DOMAIN "deepscope"
 
+#include <glib/gi18n.h>
+
 #include "ds-file-chooser.h"
 #include "ds-inspect-errors.h"
 #include "ds-inspect-filters.h"
@@ -73,8 +75,8 @@ watch_run (DsInspectView *self,
 }
 
 static const char *no_model_text =
-  "The model has not been trained yet: train it in the Train view, or open a model file "
-  "with weights";
+  N_("The model has not been trained yet: train it in the Train view, or open a model file "
+  "with weights");
 
 /* The model to inspect now and the words for where it comes from. */
 static NnModel *
@@ -91,31 +93,31 @@ pick_model (DsInspectView *self,
     {
       if (ds_training_run_get_snapshot (run))
         {
-          *text = g_strdup_printf ("%s, epoch %d (live)", ds_training_run_get_name (run),
+          *text = g_strdup_printf (_("%s, epoch %d (live)"), ds_training_run_get_name (run),
                                    MAX (1, ds_training_run_get_epoch (run)));
           return ds_training_run_get_snapshot (run);
         }
-      *text = g_strdup_printf ("%s has started: its first weights arrive after its first "
-                               "batch", ds_training_run_get_name (run));
+      *text = g_strdup_printf (_("%s has started: its first weights arrive after its first "
+                               "batch"), ds_training_run_get_name (run));
       return NULL;
     }
   if (run && ds_training_run_get_result (run))
     {
       int epochs = ds_training_run_get_epochs_done (run);
 
-      *text = g_strdup_printf ("%s, after %d epoch%s", ds_training_run_get_name (run), epochs,
-                               epochs == 1 ? "" : "s");
+      *text = g_strdup_printf (ngettext ("%s, after %d epoch", "%s, after %d epochs", epochs),
+                               ds_training_run_get_name (run), epochs);
       return ds_training_run_get_result (run);
     }
   if (model && nn_model_get_n_layers (model) > 0 && nn_model_has_weights (model))
     {
-      *text = g_strdup ("The model as opened, with its saved weights");
+      *text = g_strdup (_("The model as opened, with its saved weights"));
       return model;
     }
   *text = g_strdup (model && nn_model_get_n_layers (model) == 0
-                    ? "There is no model yet: open a sample or a model file, or build one "
-                      "in the Build view, then train it"
-                    : no_model_text);
+                    ? _("There is no model yet: open a sample or a model file, or build one "
+                      "in the Build view, then train it")
+                    : _(no_model_text));
   return NULL;
 }
 
@@ -258,7 +260,7 @@ update_header (DsInspectView *self)
     {
       g_string_append (header, name);
       if (dataset && ds_dataset_get (dataset)->name)
-        g_string_append_printf (header, " on %s", ds_dataset_get (dataset)->name);
+        g_string_append_printf (header, _(" on %s"), ds_dataset_get (dataset)->name);
     }
   if (text && *text)
     g_string_append_printf (header, "%s%s", header->len ? " · " : "", text);
@@ -281,7 +283,7 @@ subject_model_changed_cb (DsInspectView *self)
   update_header (self);
   if (model == NULL)
     {
-      adw_status_page_set_description (self->empty_page, text ? text : no_model_text);
+      adw_status_page_set_description (self->empty_page, text ? text : _(no_model_text));
       gtk_stack_set_visible_child_name (self->main_stack, "empty");
     }
   else
@@ -322,13 +324,13 @@ build_pages (DsInspectView *self)
   gtk_widget_set_vexpand (GTK_WIDGET (self->pages), TRUE);
   gtk_widget_set_hexpand (GTK_WIDGET (self->pages), TRUE);
   self->activations = DS_INSPECT_ACTIVATIONS (ds_inspect_activations_new ());
-  gtk_stack_add_titled (self->pages, GTK_WIDGET (self->activations), "activations", "Activations");
+  gtk_stack_add_titled (self->pages, GTK_WIDGET (self->activations), "activations", _("Activations"));
   gtk_stack_add_titled (self->pages, scrolled (ds_inspect_filters_new (self->subject)), "filters",
-                        "Filters");
+                        _("Filters"));
   gtk_stack_add_titled (self->pages, scrolled (ds_inspect_heatmaps_new (self->subject)), "heatmaps",
-                        "Heat maps");
+                        _("Heat maps"));
   gtk_stack_add_titled (self->pages, scrolled (ds_inspect_errors_new (self->subject)), "errors",
-                        "Errors");
+                        _("Errors"));
   /* Each page as wide as it needs: the widest page must not widen the
    * activations beyond what the window shows. */
   gtk_stack_set_hhomogeneous (self->pages, FALSE);
@@ -364,7 +366,7 @@ build (DsInspectView *self)
   gtk_widget_set_vexpand (GTK_WIDGET (self->main_stack), TRUE);
   self->empty_page = ADW_STATUS_PAGE (adw_status_page_new ());
   adw_status_page_set_icon_name (self->empty_page, "edit-find-symbolic");
-  adw_status_page_set_title (self->empty_page, "Nothing to Inspect");
+  adw_status_page_set_title (self->empty_page, _("Nothing to Inspect"));
   gtk_stack_add_named (self->main_stack, GTK_WIDGET (self->empty_page), "empty");
 
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (left), GTK_POLICY_NEVER,
