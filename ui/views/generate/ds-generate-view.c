@@ -7,6 +7,7 @@
 #define G_LOG_DOMAIN "deepscope"
 
 #include <math.h>
+#include <glib/gi18n.h>
 
 #include "ds-file-chooser.h"
 #include "ds-generate-gan.h"
@@ -179,8 +180,8 @@ watch_run (DsGenerateView *self,
 }
 
 static const char *no_model_text =
-  "The model has not been trained yet: train it in the Train view, or open a model file "
-  "with weights";
+  N_("The model has not been trained yet: train it in the Train view, or open a model file "
+  "with weights");
 
 static NnModel *
 pick_model (DsGenerateView *self,
@@ -195,31 +196,31 @@ pick_model (DsGenerateView *self,
     {
       if (ds_training_run_get_snapshot (run))
         {
-          *text = g_strdup_printf ("%s, epoch %d (live)", ds_training_run_get_name (run),
+          *text = g_strdup_printf (_("%s, epoch %d (live)"), ds_training_run_get_name (run),
                                    MAX (1, ds_training_run_get_epoch (run)));
           return ds_training_run_get_snapshot (run);
         }
-      *text = g_strdup_printf ("%s has started: its first weights arrive after its first "
-                               "batch", ds_training_run_get_name (run));
+      *text = g_strdup_printf (_("%s has started: its first weights arrive after its first "
+                               "batch"), ds_training_run_get_name (run));
       return NULL;
     }
   if (run && ds_training_run_get_result (run))
     {
       int epochs = ds_training_run_get_epochs_done (run);
 
-      *text = g_strdup_printf ("%s, after %d epoch%s", ds_training_run_get_name (run), epochs,
-                               epochs == 1 ? "" : "s");
+      *text = g_strdup_printf (ngettext ("%s, after %d epoch", "%s, after %d epochs", epochs),
+                               ds_training_run_get_name (run), epochs);
       return ds_training_run_get_result (run);
     }
   if (model && nn_model_get_n_layers (model) > 0 && nn_model_has_weights (model))
     {
-      *text = g_strdup ("The model as opened, with its saved weights");
+      *text = g_strdup (_("The model as opened, with its saved weights"));
       return model;
     }
   *text = g_strdup (model && nn_model_get_n_layers (model) == 0
-                    ? "There is no model yet: open a sample or a model file, or build one "
-                      "in the Build view, then train it"
-                    : no_model_text);
+                    ? _("There is no model yet: open a sample or a model file, or build one "
+                      "in the Build view, then train it")
+                    : _(no_model_text));
   return NULL;
 }
 
@@ -320,7 +321,7 @@ follow (DsGenerateView *self)
   if (self->model == NULL
       && g_strcmp0 (gtk_stack_get_visible_child_name (self->pages), "gan") != 0)
     {
-      adw_status_page_set_description (self->empty_page, text ? text : no_model_text);
+      adw_status_page_set_description (self->empty_page, text ? text : _(no_model_text));
       gtk_stack_set_visible_child_name (self->main_stack, "empty");
     }
   else
@@ -413,9 +414,9 @@ build (DsGenerateView *self)
   gtk_widget_set_vexpand (GTK_WIDGET (self->main_stack), TRUE);
   self->empty_page = ADW_STATUS_PAGE (adw_status_page_new ());
   adw_status_page_set_icon_name (self->empty_page, "ds-generate-symbolic");
-  adw_status_page_set_title (self->empty_page, "Nothing to Generate From");
+  adw_status_page_set_title (self->empty_page, _("Nothing to Generate From"));
   {
-    GtkWidget *gan = gtk_button_new_with_label ("Train a GAN");
+    GtkWidget *gan = gtk_button_new_with_label (_("Train a GAN"));
 
     gtk_widget_set_halign (gan, GTK_ALIGN_CENTER);
     gtk_widget_add_css_class (gan, "pill");
@@ -427,12 +428,12 @@ build (DsGenerateView *self)
   self->pages = GTK_STACK (gtk_stack_new ());
   gtk_widget_set_vexpand (GTK_WIDGET (self->pages), TRUE);
   gtk_widget_set_hexpand (GTK_WIDGET (self->pages), TRUE);
-  gtk_stack_add_titled (self->pages, _ds_generate_dream_build (self), "dream", "DeepDream");
+  gtk_stack_add_titled (self->pages, _ds_generate_dream_build (self), "dream", _("DeepDream"));
   gtk_stack_add_titled (self->pages, _ds_generate_projector_build (self), "projector",
-                        "Projector");
-  gtk_stack_add_titled (self->pages, _ds_generate_latent_build (self), "latent", "Latent");
-  gtk_stack_add_titled (self->pages, _ds_generate_text_build (self), "text", "Text");
-  gtk_stack_add_titled (self->pages, _ds_generate_gan_build (self), "gan", "GAN");
+                        _("Projector"));
+  gtk_stack_add_titled (self->pages, _ds_generate_latent_build (self), "latent", _("Latent"));
+  gtk_stack_add_titled (self->pages, _ds_generate_text_build (self), "text", _("Text"));
+  gtk_stack_add_titled (self->pages, _ds_generate_gan_build (self), "gan", _("GAN"));
   gtk_stack_switcher_set_stack (GTK_STACK_SWITCHER (switcher), self->pages);
   gtk_widget_set_halign (switcher, GTK_ALIGN_CENTER);
   gtk_widget_set_margin_top (switcher, 6);
