@@ -377,7 +377,7 @@ batch_cb (DsPlayground *self)
   if (self->updating || m == NULL)
     return;
   nn_model_get_defaults (m)->batch_size = gtk_spin_button_get_value_as_int (self->batch_spin);
-  ds_document_commit (self->document, DS_CHANGE_PARAMS, _("Change Batch Size"), _("playground-batch"));
+  ds_document_commit (self->document, DS_CHANGE_PARAMS, _("Change Batch Size"), "playground-batch");
 }
 
 static void

@@ -417,7 +417,7 @@ _ds_train_view_optimizer_changed_cb (DsTrainView *self)
     }
   opt->momentum = gtk_spin_button_get_value (self->momentum_spin);
   gtk_widget_set_visible (GTK_WIDGET (self->momentum_row), opt->kind == NN_OPT_SGD);
-  ds_document_commit (self->document, DS_CHANGE_PARAMS, _("Change Optimizer"), _("train-optimizer"));
+  ds_document_commit (self->document, DS_CHANGE_PARAMS, _("Change Optimizer"), "train-optimizer");
 }
 
 void
@@ -432,7 +432,7 @@ _ds_train_view_lr_changed_cb (DsTrainView *self)
   if (_ds_train_view_current (self) && ds_training_run_is_live (_ds_train_view_current (self)))
     ds_training_run_set_lr (_ds_train_view_current (self), lr);
   nn_model_get_optimizer (_ds_train_view_model (self))->learning_rate = lr;
-  ds_document_commit (self->document, DS_CHANGE_PARAMS, _("Change Learning Rate"), _("train-lr"));
+  ds_document_commit (self->document, DS_CHANGE_PARAMS, _("Change Learning Rate"), "train-lr");
 }
 
 /* The schedule applies from the next run on (a live run keeps its own). */
@@ -451,7 +451,7 @@ _ds_train_view_schedule_changed_cb (DsTrainView *self)
   opt->decay_rate = gtk_spin_button_get_value (self->decay_rate_spin);
   gtk_widget_set_visible (GTK_WIDGET (self->decay_steps_row), sel != NN_SCHEDULE_CONSTANT);
   gtk_widget_set_visible (GTK_WIDGET (self->decay_rate_row), sel != NN_SCHEDULE_CONSTANT);
-  ds_document_commit (self->document, DS_CHANGE_PARAMS, _("Change Schedule"), _("train-schedule"));
+  ds_document_commit (self->document, DS_CHANGE_PARAMS, _("Change Schedule"), "train-schedule");
 }
 
 void
@@ -468,7 +468,7 @@ _ds_train_view_defaults_changed_cb (DsTrainView *self)
   d->seed = (guint64) gtk_spin_button_get_value_as_int (self->seed_spin);
   d->early_stopping_patience = adw_expander_row_get_enable_expansion (self->early_row)
                                ? gtk_spin_button_get_value_as_int (self->patience_spin) : 0;
-  ds_document_commit (self->document, DS_CHANGE_PARAMS, _("Change Training Settings"), _("train-defaults"));
+  ds_document_commit (self->document, DS_CHANGE_PARAMS, _("Change Training Settings"), "train-defaults");
 }
 
 /* The fit configuration a new run starts with, from the form. */
