@@ -1258,8 +1258,8 @@ run_on_model (char **argv, guint cmd_bit, Options *o, CommandOptions *c, GError 
 int
 main (int argc, char **argv)
 {
-  nn_init (argc, argv);
   ds_i18n_init ();
+  nn_init (argc, argv);
   Options o = { 0 };
   CommandOptions c;
   g_autoptr (GError) error = NULL;

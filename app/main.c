@@ -12,10 +12,11 @@ main (int   argc,
 
   /* Training fills the cores; the window's frames come first. */
   nn_set_compute_nice (DS_COMPUTE_NICE);
-  /* First: it may re-execute the program with a better BLAS kernel. */
-  nn_init (argc, argv);
-  /* The language follows the desktop's locale (LANGUAGE, LC_ALL, ...). */
+  /* The language follows the desktop's locale (LANGUAGE, LC_ALL, ...); set
+   * before anything translates (GLib decides once whether to translate). */
   ds_i18n_init ();
+  /* It may re-execute the program with a better BLAS kernel. */
+  nn_init (argc, argv);
   app = ds_application_new ();
   return g_application_run (G_APPLICATION (app), argc, argv);
 }

@@ -31,11 +31,11 @@ def lesson_lines(path, root):
     lines = []
     for key in FIELDS:
         if isinstance(lesson.get(key), str) and lesson[key]:
-            lines.append("/* %s: %s */\nN_(%s);" % (name, key, c_string(lesson[key])))
+            lines.append("/* %s: %s */\n/* xgettext:no-c-format */\nN_(%s);" % (name, key, c_string(lesson[key])))
     for i, step in enumerate(lesson.get("steps") or [], start=1):
         for key in STEP_FIELDS:
             if isinstance(step, dict) and isinstance(step.get(key), str) and step[key]:
-                lines.append("/* %s: step %d, %s */\nN_(%s);" % (name, i, key, c_string(step[key])))
+                lines.append("/* %s: step %d, %s */\n/* xgettext:no-c-format */\nN_(%s);" % (name, i, key, c_string(step[key])))
     return lines
 
 

@@ -8,6 +8,8 @@
  * nn-op-spatial-dropout.c. */
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
+
 #include "nn-conv-private.h"
 #include "nn-layer-private.h"
 
@@ -246,7 +248,7 @@ conv2d_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, const 
 
 const NnLayerType nn_layer_conv2d_type = {
   .name = "Conv2D", .group = NN_GROUP_CONVOLUTION,
-  .help = "Slides learned filters over the image: each output channel is one detected pattern",
+  .help = N_ ("Slides learned filters over the image: each output channel is one detected pattern"),
   .min_inputs = 1, .max_inputs = 1,
   .params = conv2d_params, .n_params = G_N_ELEMENTS (conv2d_params),
   .infer = conv2d_infer, .weights = conv2d_weights, .lower = conv2d_lower,
@@ -315,7 +317,7 @@ depthwise_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, con
 
 const NnLayerType nn_layer_depthwise_conv2d_type = {
   .name = "DepthwiseConv2D", .group = NN_GROUP_CONVOLUTION,
-  .help = "Filters each input channel on its own (spatial patterns, no channel mixing)",
+  .help = N_ ("Filters each input channel on its own (spatial patterns, no channel mixing)"),
   .min_inputs = 1, .max_inputs = 1,
   .params = depthwise_params, .n_params = G_N_ELEMENTS (depthwise_params),
   .infer = depthwise_infer, .weights = depthwise_weights, .lower = depthwise_lower,
@@ -390,7 +392,7 @@ separable_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, con
 
 const NnLayerType nn_layer_separable_conv2d_type = {
   .name = "SeparableConv2D", .group = NN_GROUP_CONVOLUTION,
-  .help = "Depthwise filtering then 1x1 channel mixing: a Conv2D with far fewer weights",
+  .help = N_ ("Depthwise filtering then 1x1 channel mixing: a Conv2D with far fewer weights"),
   .min_inputs = 1, .max_inputs = 1,
   .params = separable_params, .n_params = G_N_ELEMENTS (separable_params),
   .infer = separable_infer, .weights = separable_weights, .lower = separable_lower,
@@ -444,7 +446,7 @@ transpose_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, con
 
 const NnLayerType nn_layer_conv2d_transpose_type = {
   .name = "Conv2DTranspose", .group = NN_GROUP_CONVOLUTION,
-  .help = "Learned upsampling: the reverse of a strided Conv2D (decoders, generators)",
+  .help = N_ ("Learned upsampling: the reverse of a strided Conv2D (decoders, generators)"),
   .min_inputs = 1, .max_inputs = 1,
   .params = conv2d_params, .n_params = G_N_ELEMENTS (conv2d_params),
   .infer = transpose_infer, .weights = transpose_weights, .lower = transpose_lower,
@@ -504,7 +506,7 @@ pool_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, const in
 
 const NnLayerType nn_layer_max_pooling2d_type = {
   .name = "MaxPooling2D", .group = NN_GROUP_POOLING,
-  .help = "Keeps the largest value of each window: halves the size, keeps strong features",
+  .help = N_ ("Keeps the largest value of each window: halves the size, keeps strong features"),
   .min_inputs = 1, .max_inputs = 1,
   .params = pool_params, .n_params = G_N_ELEMENTS (pool_params),
   .infer = pool_infer, .lower = pool_lower,
@@ -512,7 +514,7 @@ const NnLayerType nn_layer_max_pooling2d_type = {
 
 const NnLayerType nn_layer_average_pooling2d_type = {
   .name = "AveragePooling2D", .group = NN_GROUP_POOLING,
-  .help = "Averages each window: a smoothed, smaller image",
+  .help = N_ ("Averages each window: a smoothed, smaller image"),
   .min_inputs = 1, .max_inputs = 1,
   .params = pool_params, .n_params = G_N_ELEMENTS (pool_params),
   .infer = pool_infer, .lower = pool_lower,
@@ -540,14 +542,14 @@ global_pool_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, c
 
 const NnLayerType nn_layer_global_average_pooling2d_type = {
   .name = "GlobalAveragePooling2D", .group = NN_GROUP_POOLING,
-  .help = "One number per channel: its mean over the image (instead of Flatten)",
+  .help = N_ ("One number per channel: its mean over the image (instead of Flatten)"),
   .min_inputs = 1, .max_inputs = 1,
   .infer = global_pool_infer, .lower = global_pool_lower,
 };
 
 const NnLayerType nn_layer_global_max_pooling2d_type = {
   .name = "GlobalMaxPooling2D", .group = NN_GROUP_POOLING,
-  .help = "One number per channel: its largest value anywhere in the image",
+  .help = N_ ("One number per channel: its largest value anywhere in the image"),
   .min_inputs = 1, .max_inputs = 1,
   .infer = global_pool_infer, .lower = global_pool_lower,
 };
@@ -585,7 +587,7 @@ upsample_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, cons
 
 const NnLayerType nn_layer_up_sampling2d_type = {
   .name = "UpSampling2D", .group = NN_GROUP_CONVOLUTION,
-  .help = "Enlarges the image by repeating pixels",
+  .help = N_ ("Enlarges the image by repeating pixels"),
   .min_inputs = 1, .max_inputs = 1,
   .params = upsample_params, .n_params = G_N_ELEMENTS (upsample_params),
   .infer = upsample_infer, .lower = upsample_lower,
@@ -648,7 +650,7 @@ zero_pad_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, cons
 
 const NnLayerType nn_layer_zero_padding2d_type = {
   .name = "ZeroPadding2D", .group = NN_GROUP_CONVOLUTION,
-  .help = "Adds rows and columns of zeros around the image",
+  .help = N_ ("Adds rows and columns of zeros around the image"),
   .min_inputs = 1, .max_inputs = 1,
   .params = zero_pad_params, .n_params = G_N_ELEMENTS (zero_pad_params),
   .infer = zero_pad_infer, .lower = zero_pad_lower,
@@ -708,7 +710,7 @@ batchnorm_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, con
 
 const NnLayerType nn_layer_batch_normalization_type = {
   .name = "BatchNormalization", .group = NN_GROUP_NORMALIZATION,
-  .help = "Normalizes each channel to mean 0 and variance 1 over the batch, then rescales",
+  .help = N_ ("Normalizes each channel to mean 0 and variance 1 over the batch, then rescales"),
   .min_inputs = 1, .max_inputs = 1,
   .params = batchnorm_params, .n_params = G_N_ELEMENTS (batchnorm_params),
   .infer = batchnorm_infer, .weights = batchnorm_weights, .lower = batchnorm_lower,
@@ -733,7 +735,7 @@ spatial_dropout_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_i
 
 const NnLayerType nn_layer_spatial_dropout2d_type = {
   .name = "SpatialDropout2D", .group = NN_GROUP_REGULARIZATION,
-  .help = "Drops whole feature maps while training (neighbouring pixels are too alike for Dropout)",
+  .help = N_ ("Drops whole feature maps while training (neighbouring pixels are too alike for Dropout)"),
   .min_inputs = 1, .max_inputs = 1,
   .params = spatial_dropout_params, .n_params = G_N_ELEMENTS (spatial_dropout_params),
   .infer = image_same_infer, .lower = spatial_dropout_lower,
@@ -858,16 +860,16 @@ augment_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, const
   }
 
 AUGMENT_TYPE (nn_layer_random_flip_type, "RandomFlip",
-              "Training only: mirrors images at random, so the model sees more variety",
+              N_ ("Training only: mirrors images at random, so the model sees more variety"),
               flip_params, image_same_infer);
 AUGMENT_TYPE (nn_layer_random_rotation_type, "RandomRotation",
-              "Training only: turns images by a random angle", rotation_params,
+              N_ ("Training only: turns images by a random angle"), rotation_params,
               image_same_infer);
 AUGMENT_TYPE (nn_layer_random_zoom_type, "RandomZoom",
-              "Training only: zooms images in or out at random", zoom_params, image_same_infer);
+              N_ ("Training only: zooms images in or out at random"), zoom_params, image_same_infer);
 AUGMENT_TYPE (nn_layer_random_translation_type, "RandomTranslation",
-              "Training only: shifts images by a random amount", translation_params,
+              N_ ("Training only: shifts images by a random amount"), translation_params,
               image_same_infer);
 AUGMENT_TYPE (nn_layer_random_brightness_type, "RandomBrightness",
-              "Training only: makes images randomly brighter or darker", brightness_params,
+              N_ ("Training only: makes images randomly brighter or darker"), brightness_params,
               brightness_infer);

@@ -3,6 +3,8 @@
  * layers and Model (a model used as a layer). One table entry each. */
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
+
 #include "nn-layer-private.h"
 
 /* New names go at the end: a layer keeps its choice as an index. */
@@ -32,7 +34,7 @@ input_infer (const NnLayer *l, const NnShape *in, int n_in, NnShape *out, GError
 
 const NnLayerType nn_layer_input_type = {
   .name = "Input", .group = NN_GROUP_INPUT,
-  .help = "Where data enters the model: one sample's shape",
+  .help = N_ ("Where data enters the model: one sample's shape"),
   .min_inputs = 0, .max_inputs = 0,
   .params = input_params, .n_params = G_N_ELEMENTS (input_params),
   .infer = input_infer,
@@ -99,7 +101,7 @@ dense_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, const i
 
 const NnLayerType nn_layer_dense_type = {
   .name = "Dense", .group = NN_GROUP_CORE,
-  .help = "Fully connected: every output unit sees every input feature",
+  .help = N_ ("Fully connected: every output unit sees every input feature"),
   .min_inputs = 1, .max_inputs = 1,
   .params = dense_params, .n_params = G_N_ELEMENTS (dense_params),
   .infer = dense_infer, .weights = dense_weights, .lower = dense_lower,
@@ -125,7 +127,7 @@ activation_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, co
 
 const NnLayerType nn_layer_activation_type = {
   .name = "Activation", .group = NN_GROUP_CORE,
-  .help = "Applies a function element by element (relu, sigmoid, tanh, softmax, gelu, …)",
+  .help = N_ ("Applies a function element by element (relu, sigmoid, tanh, softmax, gelu, …)"),
   .min_inputs = 1, .max_inputs = 1,
   .params = activation_params, .n_params = G_N_ELEMENTS (activation_params),
   .infer = same_infer, .lower = activation_lower,
@@ -151,7 +153,7 @@ dropout_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, const
 
 const NnLayerType nn_layer_dropout_type = {
   .name = "Dropout", .group = NN_GROUP_REGULARIZATION,
-  .help = "Randomly zeroes inputs while training, against overfitting",
+  .help = N_ ("Randomly zeroes inputs while training, against overfitting"),
   .min_inputs = 1, .max_inputs = 1,
   .params = dropout_params, .n_params = G_N_ELEMENTS (dropout_params),
   .infer = same_infer, .lower = dropout_lower,
@@ -191,7 +193,7 @@ flatten_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, const
 
 const NnLayerType nn_layer_flatten_type = {
   .name = "Flatten", .group = NN_GROUP_CORE,
-  .help = "Turns each sample into one long vector, e.g. before Dense",
+  .help = N_ ("Turns each sample into one long vector, e.g. before Dense"),
   .min_inputs = 1, .max_inputs = 1,
   .infer = flatten_infer, .lower = flatten_lower,
 };
@@ -256,7 +258,7 @@ reshape_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, const
 
 const NnLayerType nn_layer_reshape_type = {
   .name = "Reshape", .group = NN_GROUP_CORE,
-  .help = "Gives each sample a new shape with the same number of values",
+  .help = N_ ("Gives each sample a new shape with the same number of values"),
   .min_inputs = 1, .max_inputs = 1,
   .params = reshape_params, .n_params = G_N_ELEMENTS (reshape_params),
   .infer = reshape_infer, .lower = reshape_lower,
@@ -295,14 +297,14 @@ multiply_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, cons
 
 const NnLayerType nn_layer_add_type = {
   .name = "Add", .group = NN_GROUP_MERGE,
-  .help = "Adds its inputs element by element (residual connections)",
+  .help = N_ ("Adds its inputs element by element (residual connections)"),
   .min_inputs = 2, .max_inputs = -1,
   .infer = same_shape_infer, .lower = add_lower,
 };
 
 const NnLayerType nn_layer_multiply_type = {
   .name = "Multiply", .group = NN_GROUP_MERGE,
-  .help = "Multiplies its inputs element by element (gating)",
+  .help = N_ ("Multiplies its inputs element by element (gating)"),
   .min_inputs = 2, .max_inputs = -1,
   .infer = same_shape_infer, .lower = multiply_lower,
 };
@@ -347,7 +349,7 @@ concat_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, const 
 
 const NnLayerType nn_layer_concatenate_type = {
   .name = "Concatenate", .group = NN_GROUP_MERGE,
-  .help = "Joins its inputs along the last axis",
+  .help = N_ ("Joins its inputs along the last axis"),
   .min_inputs = 2, .max_inputs = -1,
   .infer = concat_infer, .lower = concat_lower,
 };
@@ -357,6 +359,6 @@ const NnLayerType nn_layer_concatenate_type = {
 
 const NnLayerType nn_model_layer_type = {
   .name = "Model", .group = NN_GROUP_MODEL,
-  .help = "A whole model used as one layer (its weights are shared wherever it is called)",
+  .help = N_ ("A whole model used as one layer (its weights are shared wherever it is called)"),
   .min_inputs = 1, .max_inputs = -1,
 };

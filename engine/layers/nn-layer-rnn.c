@@ -10,6 +10,8 @@
  * initial_state). */
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
+
 #include "nn-layer-private.h"
 #include "nn-rnn-private.h"
 
@@ -380,7 +382,7 @@ rnn_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, const int
 
 const NnLayerType nn_layer_simple_rnn_type = {
   .name = "SimpleRNN", .group = NN_GROUP_SEQUENCE,
-  .help = "Recurrent layer: the state is a function of the input and the previous state",
+  .help = N_ ("Recurrent layer: the state is a function of the input and the previous state"),
   .min_inputs = 1, .max_inputs = 2,
   .params = simple_rnn_params, .n_params = G_N_ELEMENTS (simple_rnn_params),
   .n_outputs = rnn_n_outputs, .state_name = rnn_state_name,
@@ -389,7 +391,7 @@ const NnLayerType nn_layer_simple_rnn_type = {
 
 const NnLayerType nn_layer_lstm_type = {
   .name = "LSTM", .group = NN_GROUP_SEQUENCE,
-  .help = "Long short-term memory: a gated cell that keeps information over long sequences",
+  .help = N_ ("Long short-term memory: a gated cell that keeps information over long sequences"),
   .min_inputs = 1, .max_inputs = 3,
   .params = lstm_params, .n_params = G_N_ELEMENTS (lstm_params),
   .n_outputs = rnn_n_outputs, .state_name = rnn_state_name,
@@ -398,7 +400,7 @@ const NnLayerType nn_layer_lstm_type = {
 
 const NnLayerType nn_layer_gru_type = {
   .name = "GRU", .group = NN_GROUP_SEQUENCE,
-  .help = "Gated recurrent unit: an LSTM's cheaper cousin with two gates",
+  .help = N_ ("Gated recurrent unit: an LSTM's cheaper cousin with two gates"),
   .min_inputs = 1, .max_inputs = 2,
   .params = gru_params, .n_params = G_N_ELEMENTS (gru_params),
   .n_outputs = rnn_n_outputs, .state_name = rnn_state_name,
@@ -407,7 +409,7 @@ const NnLayerType nn_layer_gru_type = {
 
 const NnLayerType nn_layer_bidirectional_type = {
   .name = "Bidirectional", .group = NN_GROUP_SEQUENCE,
-  .help = "Runs a recurrent layer forward and backward over the sequence and merges both",
+  .help = N_ ("Runs a recurrent layer forward and backward over the sequence and merges both"),
   .min_inputs = 1, .max_inputs = 5,
   .params = bidirectional_params, .n_params = G_N_ELEMENTS (bidirectional_params),
   .n_outputs = rnn_n_outputs, .state_name = rnn_state_name,

@@ -8,6 +8,8 @@
  * (nn-seq-private.h). */
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
+
 #include "nn-conv-private.h"
 #include "nn-layer-private.h"
 #include "nn-seq-private.h"
@@ -129,7 +131,7 @@ embedding_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, con
 
 const NnLayerType nn_layer_embedding_type = {
   .name = "Embedding", .group = NN_GROUP_SEQUENCE,
-  .help = "Turns token ids into learned vectors: (batch, steps) ids to (batch, steps, output_dim)",
+  .help = N_ ("Turns token ids into learned vectors: (batch, steps) ids to (batch, steps, output_dim)"),
   .min_inputs = 1, .max_inputs = 1,
   .params = embedding_params, .n_params = G_N_ELEMENTS (embedding_params),
   .infer = embedding_infer, .weights = embedding_weights, .lower = embedding_lower,
@@ -210,7 +212,7 @@ time_distributed_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_
 
 const NnLayerType nn_layer_time_distributed_type = {
   .name = "TimeDistributed", .group = NN_GROUP_SEQUENCE,
-  .help = "Applies Dense, or a whole model of any layers, to every step with the same weights",
+  .help = N_ ("Applies Dense, or a whole model of any layers, to every step with the same weights"),
   .min_inputs = 1, .max_inputs = 1,
   .params = time_distributed_params, .n_params = G_N_ELEMENTS (time_distributed_params),
   .infer = time_distributed_infer, .weights = time_distributed_weights,
@@ -335,8 +337,8 @@ conv1d_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, const 
 
 const NnLayerType nn_layer_conv1d_type = {
   .name = "Conv1D", .group = NN_GROUP_CONVOLUTION,
-  .help = "Slides learned filters along a sequence: each output channel is one detected "
-          "local pattern (n-gram)",
+  .help = N_ ("Slides learned filters along a sequence: each output channel is one detected "
+              "local pattern (n-gram)"),
   .min_inputs = 1, .max_inputs = 1,
   .params = conv1d_params, .n_params = G_N_ELEMENTS (conv1d_params),
   .infer = conv1d_infer, .weights = conv1d_weights, .lower = conv1d_lower,
@@ -396,7 +398,7 @@ pool1d_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, const 
 
 const NnLayerType nn_layer_max_pooling1d_type = {
   .name = "MaxPooling1D", .group = NN_GROUP_POOLING,
-  .help = "Keeps the largest value of each window of steps: a shorter sequence",
+  .help = N_ ("Keeps the largest value of each window of steps: a shorter sequence"),
   .min_inputs = 1, .max_inputs = 1,
   .params = pool1d_params, .n_params = G_N_ELEMENTS (pool1d_params),
   .infer = pool1d_infer, .lower = pool1d_lower,
@@ -404,7 +406,7 @@ const NnLayerType nn_layer_max_pooling1d_type = {
 
 const NnLayerType nn_layer_average_pooling1d_type = {
   .name = "AveragePooling1D", .group = NN_GROUP_POOLING,
-  .help = "Averages each window of steps: a shorter, smoothed sequence",
+  .help = N_ ("Averages each window of steps: a shorter, smoothed sequence"),
   .min_inputs = 1, .max_inputs = 1,
   .params = pool1d_params, .n_params = G_N_ELEMENTS (pool1d_params),
   .infer = pool1d_infer, .lower = pool1d_lower,
@@ -438,14 +440,14 @@ global_pool1d_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in,
 
 const NnLayerType nn_layer_global_max_pooling1d_type = {
   .name = "GlobalMaxPooling1D", .group = NN_GROUP_POOLING,
-  .help = "One number per feature: its largest value over the steps (padding skipped)",
+  .help = N_ ("One number per feature: its largest value over the steps (padding skipped)"),
   .min_inputs = 1, .max_inputs = 1,
   .infer = global_pool1d_infer, .lower = global_pool1d_lower,
 };
 
 const NnLayerType nn_layer_global_average_pooling1d_type = {
   .name = "GlobalAveragePooling1D", .group = NN_GROUP_POOLING,
-  .help = "One number per feature: its mean over the steps (padding skipped)",
+  .help = N_ ("One number per feature: its mean over the steps (padding skipped)"),
   .min_inputs = 1, .max_inputs = 1,
   .infer = global_pool1d_infer, .lower = global_pool1d_lower,
 };

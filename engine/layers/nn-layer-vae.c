@@ -3,6 +3,8 @@
  * (mean, log_var), it draws z = mean + exp(log_var / 2) eps while training
  * and gives the mean at inference; its KL term, weighted by beta, joins
  * the model's loss (nn-compile.c) and the history as kl_loss. */
+#include <glib/gi18n-lib.h>
+
 #include "nn-layer-private.h"
 
 static const NnParamSpec sampling_params[] = {
@@ -59,7 +61,7 @@ sampling_lower (NnLowerCtx *ctx, const NnLayer *l, const int *in, int n_in, cons
 
 const NnLayerType nn_layer_sampling_type = {
   .name = "Sampling", .group = NN_GROUP_GENERATIVE,
-  .help = "Draws z = mean + exp(log_var / 2) · ε (VAE); adds the KL term to the loss",
+  .help = N_ ("Draws z = mean + exp(log_var / 2) · ε (VAE); adds the KL term to the loss"),
   .min_inputs = 2, .max_inputs = 2,
   .params = sampling_params, .n_params = G_N_ELEMENTS (sampling_params),
   .infer = sampling_infer, .lower = sampling_lower,

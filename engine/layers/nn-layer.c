@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "nn-layer-private.h"
 
@@ -53,7 +54,7 @@ nn_layer_type_lookup (const char *class_name)
 }
 
 const char *nn_layer_type_get_name (const NnLayerType *t) { return t->name; }
-const char *nn_layer_type_get_help (const NnLayerType *t) { return t->help; }
+const char *nn_layer_type_get_help (const NnLayerType *t) { return t->help && *t->help ? _(t->help) : t->help; }
 NnLayerGroup nn_layer_type_get_group (const NnLayerType *t) { return t->group; }
 int nn_layer_type_get_min_inputs (const NnLayerType *t) { return t->min_inputs; }
 int nn_layer_type_get_max_inputs (const NnLayerType *t) { return t->max_inputs; }

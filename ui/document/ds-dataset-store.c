@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "deepscope"
 
+#include <glib/gi18n.h>
+
 #include "ds-dataset-store.h"
 #include "ds-jobs.h"
 
@@ -475,17 +477,17 @@ waiter_return (DsDatasetStore *self,
 
   if (cancellable && g_cancellable_is_cancelled (cancellable))
     g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                             "Loading the dataset “%s” was cancelled", w->spec);
+                             _("Loading the dataset “%s” was cancelled"), w->spec);
   else if (self->dataset && g_strcmp0 (self->spec, w->spec) == 0)
     g_task_return_pointer (task, ds_dataset_ref (self->dataset), (GDestroyNotify) ds_dataset_unref);
   else if (self->error && g_strcmp0 (self->spec, w->spec) == 0)
     g_task_return_error (task, g_error_copy (self->error));
   else if (g_strcmp0 (self->spec, w->spec) == 0)
     g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                             "Loading the dataset “%s” was cancelled", w->spec);
+                             _("Loading the dataset “%s” was cancelled"), w->spec);
   else
     g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                             "The dataset “%s” was replaced by “%s” before it loaded", w->spec,
+                             _("The dataset “%s” was replaced by “%s” before it loaded"), w->spec,
                              self->spec ? self->spec : "none");
   g_object_unref (task);
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "deepscope"
 
+#include <glib/gi18n.h>
+
 #include "ds-document.h"
 #include "ds-undo-stack.h"
 
@@ -264,7 +266,7 @@ ds_document_dup_title (DsDocument *self)
 {
   g_return_val_if_fail (DS_IS_DOCUMENT (self), NULL);
   if (self->file == NULL)
-    return g_strdup ("Untitled");
+    return g_strdup (_("Untitled"));
   return g_file_get_basename (self->file);
 }
 
@@ -338,7 +340,7 @@ ds_document_load (DsDocument  *self,
   if (path == NULL)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE,
-                   "“%s” is not a local file", g_file_peek_path (file));
+                   _("“%s” is not a local file"), g_file_peek_path (file));
       return FALSE;
     }
   model = nn_model_load_with_runs (path, &runs, error);
@@ -385,7 +387,7 @@ adopt_dataset (DsDocument     *self,
     return;
   nn_model_set_dataset (self->model, spec);
   nn_model_set_dataset_flags (self->model, flags);
-  ds_document_commit (self, DS_CHANGE_PARAMS, "Choose Dataset", NULL);
+  ds_document_commit (self, DS_CHANGE_PARAMS, _("Choose Dataset"), NULL);
 }
 
 GPtrArray *
@@ -419,7 +421,7 @@ ds_document_save (DsDocument  *self,
   if (path == NULL)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE,
-                   "Models can only be saved to local files");
+                   _("Models can only be saved to local files"));
       return FALSE;
     }
   shown = ds_dataset_store_get_loading (self->store) ? NULL : ds_dataset_store_get_dataset (self->store);

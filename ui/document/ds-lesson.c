@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <json-glib/json-glib.h>
+#include <glib/gi18n.h>
 
 #include "ds-lesson.h"
 
@@ -102,14 +103,36 @@ get_string (Reader      *r,
   if (!node)
     {
       if (required)
-        return fail (r, o, DS_LESSON_ERROR_MISSING, error, "\"%s\" is missing", key);
+        return fail (r, o, DS_LESSON_ERROR_MISSING, error, _("\"%s\" is missing"), key);
       return TRUE;
     }
   if (json_node_get_value_type (node) != G_TYPE_STRING)
-    return fail (r, o, DS_LESSON_ERROR_INVALID, error, "\"%s\" must be a text", key);
+    return fail (r, o, DS_LESSON_ERROR_INVALID, error, _("\"%s\" must be a text"), key);
   if (required && !*json_node_get_string (node))
-    return fail (r, o, DS_LESSON_ERROR_MISSING, error, "\"%s\" is empty", key);
+    return fail (r, o, DS_LESSON_ERROR_MISSING, error, _("\"%s\" is empty"), key);
   *out = g_strdup (json_node_get_string (node));
+  return TRUE;
+}
+
+/* A text people read (title, step texts): get_string, then its translation
+ * from the catalogue, which holds every shipped lesson's texts (po/). */
+static gboolean
+get_text (Reader      *r,
+          JsonObject  *o,
+          const char  *key,
+          gboolean     required,
+          char       **out,
+          GError     **error)
+{
+  if (!get_string (r, o, key, required, out, error))
+    return FALSE;
+  if (*out && **out)
+    {
+      char *translated = g_strdup (gettext (*out));
+
+      g_free (*out);
+      *out = translated;
+    }
   return TRUE;
 }
 
@@ -129,7 +152,7 @@ get_number (Reader     *r,
     return TRUE;
   t = json_node_get_value_type (node);
   if (t != G_TYPE_DOUBLE && t != G_TYPE_INT64)
-    return fail (r, o, DS_LESSON_ERROR_INVALID, error, "\"%s\" must be a number", key);
+    return fail (r, o, DS_LESSON_ERROR_INVALID, error, _("\"%s\" must be a number"), key);
   *has = TRUE;
   *out = json_node_get_double (node);
   return TRUE;
@@ -148,7 +171,7 @@ check_members (Reader            *r,
 
   for (GList *l = members; l; l = l->next)
     if (!g_strv_contains (known, l->data))
-      return fail (r, o, DS_LESSON_ERROR_INVALID, error, "%s has an unknown field \"%s\"",
+      return fail (r, o, DS_LESSON_ERROR_INVALID, error, _("%s has an unknown field \"%s\""),
                    where, (const char *) l->data);
   return TRUE;
 }
@@ -189,7 +212,7 @@ layer_exists (Reader     *r,
 {
   if (nn_model_find_layer (r->model, layer) < 0)
     return fail (r, o, DS_LESSON_ERROR_REFERENCE, error,
-                 "the model has no layer \"%s\"", layer);
+                 _("the model has no layer \"%s\""), layer);
   return TRUE;
 }
 
@@ -206,7 +229,7 @@ read_has_layer (Reader        *r,
       || !get_string (r, o, "after", FALSE, &c->layer, error))
     return FALSE;
   if (!nn_layer_type_lookup (c->type))
-    return fail (r, o, DS_LESSON_ERROR_REFERENCE, error, "there is no layer type \"%s\"", c->type);
+    return fail (r, o, DS_LESSON_ERROR_REFERENCE, error, _("there is no layer type \"%s\""), c->type);
   return !c->layer || layer_exists (r, o, c->layer, error);
 }
 
@@ -233,7 +256,7 @@ read_bounds (Reader        *r,
     return FALSE;
   if (!c->has_at_least && !c->has_at_most)
     return fail (r, o, DS_LESSON_ERROR_MISSING, error,
-                 "%s needs \"at_least\" or \"at_most\"", where);
+                 _("%s needs \"at_least\" or \"at_most\""), where);
   return TRUE;
 }
 
@@ -254,7 +277,7 @@ read_layer_param (Reader        *r,
     return FALSE;
   layer = nn_model_find_layer (r->model, c->layer);
   if (!has_param (nn_model_layer_get_type (r->model, layer), c->name))
-    return fail (r, o, DS_LESSON_ERROR_REFERENCE, error, "layer \"%s\" has no parameter \"%s\"",
+    return fail (r, o, DS_LESSON_ERROR_REFERENCE, error, _("layer \"%s\" has no parameter \"%s\""),
                  c->layer, c->name);
   return TRUE;
 }
@@ -284,8 +307,8 @@ read_run_metric (Reader        *r,
     return FALSE;
   if (!is_metric_key (c->name))
     return fail (r, o, DS_LESSON_ERROR_REFERENCE, error,
-                 "\"%s\" is not a metric a run records (loss, accuracy, mae, mse, "
-                 "or one of them after val_)", c->name);
+                 _("\"%s\" is not a metric a run records (loss, accuracy, mae, mse, "
+                 "or one of them after val_)"), c->name);
   return TRUE;
 }
 
@@ -303,7 +326,7 @@ read_run_count_or_epochs (Reader        *r,
       || !get_number (r, o, "at_least", &c->has_at_least, &c->at_least, error))
     return FALSE;
   if (!c->has_at_least)
-    return fail (r, o, DS_LESSON_ERROR_MISSING, error, "%s needs \"at_least\"", where);
+    return fail (r, o, DS_LESSON_ERROR_MISSING, error, _("%s needs \"at_least\""), where);
   return TRUE;
 }
 
@@ -315,11 +338,11 @@ read_view (Reader        *r,
            GError       **error)
 {
   if (json_node_get_value_type (node) != G_TYPE_STRING)
-    return fail (r, o, DS_LESSON_ERROR_INVALID, error, "\"view\" must be a view's name");
+    return fail (r, o, DS_LESSON_ERROR_INVALID, error, _("\"view\" must be a view's name"));
   c->name = g_strdup (json_node_get_string (node));
   if (!ds_lesson_is_view_name (c->name))
     return fail (r, o, DS_LESSON_ERROR_REFERENCE, error,
-                 "there is no view \"%s\" (data, build, train, inspect, generate)", c->name);
+                 _("there is no view \"%s\" (data, build, train, inspect, generate)"), c->name);
   return TRUE;
 }
 
@@ -405,7 +428,7 @@ read_check (Reader     *r,
 
   if (g_list_length (members) != 1)
     {
-      fail (r, o, DS_LESSON_ERROR_INVALID, error, "a check holds exactly one condition");
+      fail (r, o, DS_LESSON_ERROR_INVALID, error, _("a check holds exactly one condition"));
       return NULL;
     }
   cond = members->data;
@@ -426,7 +449,7 @@ read_check (Reader     *r,
           || g_str_equal (cond, "run_count") || g_str_equal (cond, "train_setting")
           || g_str_equal (cond, "layer_trainable")))
     {
-      fail (r, o, DS_LESSON_ERROR_INVALID, error, "\"%s\" must be an object", cond);
+      fail (r, o, DS_LESSON_ERROR_INVALID, error, _("\"%s\" must be an object"), cond);
       return NULL;
     }
   args = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
@@ -446,8 +469,8 @@ read_check (Reader     *r,
     c->kind = DS_CHECK_LAYER_TRAINABLE, ok = read_layer_trainable (r, args, c, error);
   else
     ok = fail (r, o, DS_LESSON_ERROR_CONDITION, error,
-               "unknown condition \"%s\" (model_has_layer, layer_param, run_metric, "
-               "run_epochs, run_count, view, page, train_setting, layer_trainable)", cond);
+               _("unknown condition \"%s\" (model_has_layer, layer_param, run_metric, "
+               "run_epochs, run_count, view, page, train_setting, layer_trainable)"), cond);
   return ok ? g_steal_pointer (&c) : NULL;
 }
 
@@ -464,8 +487,8 @@ check_show_me (Reader     *r,
 
   if (!colon || !colon[1] || !ds_lesson_is_view_name (view))
     return fail (r, o, DS_LESSON_ERROR_REFERENCE, error,
-                 "\"show_me\" must be \"VIEW:CONTROL\" with a view among data, build, train, "
-                 "inspect, generate (not \"%s\")", target);
+                 _("\"show_me\" must be \"VIEW:CONTROL\" with a view among data, build, train, "
+                 "inspect, generate (not \"%s\")"), target);
   return TRUE;
 }
 
@@ -477,28 +500,28 @@ read_step (Reader     *r,
 {
   static const char *const known[] = { "do", "watch", "why", "check", "show_me", NULL };
   g_autoptr(DsLessonStep) s = g_new0 (DsLessonStep, 1);
-  g_autofree char *where = g_strdup_printf ("step %u", i + 1);
+  g_autofree char *where = g_strdup_printf (_("step %u"), i + 1);
   JsonObject *o;
   JsonNode *check;
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
       g_set_error (error, DS_LESSON_ERROR, DS_LESSON_ERROR_INVALID,
-                   "%s: step %u is not an object", r->path, i + 1);
+                   _("%s: step %u is not an object"), r->path, i + 1);
       return NULL;
     }
   o = json_node_get_object (node);
   if (!check_members (r, o, known, where, error)
-      || !get_string (r, o, "do", TRUE, &s->todo, error)
-      || !get_string (r, o, "watch", FALSE, &s->watch, error)
-      || !get_string (r, o, "why", FALSE, &s->why, error)
+      || !get_text (r, o, "do", TRUE, &s->todo, error)
+      || !get_text (r, o, "watch", FALSE, &s->watch, error)
+      || !get_text (r, o, "why", FALSE, &s->why, error)
       || !get_string (r, o, "show_me", FALSE, &s->show_me, error)
       || (s->show_me && !check_show_me (r, o, s->show_me, error)))
     return NULL;
   check = json_object_get_member (o, "check");
   if (check && !JSON_NODE_HOLDS_OBJECT (check))
     {
-      fail (r, o, DS_LESSON_ERROR_INVALID, error, "the \"check\" of %s must be an object", where);
+      fail (r, o, DS_LESSON_ERROR_INVALID, error, _("the \"check\" of %s must be an object"), where);
       return NULL;
     }
   if (check && !(s->check = read_check (r, json_node_get_object (check), error)))
@@ -523,7 +546,7 @@ read_model (Reader     *r,
                                                 : g_canonicalize_filename (rel, dir);
   *model = nn_model_load (lesson->model_path, &local);
   if (!*model)
-    return fail (r, root, DS_LESSON_ERROR_REFERENCE, error, "its model %s does not load: %s",
+    return fail (r, root, DS_LESSON_ERROR_REFERENCE, error, _("its model %s does not load: %s"),
                  rel, local->message);
   r->model = *model;
   return TRUE;
@@ -634,19 +657,19 @@ read_lesson (Reader     *r,
   if (!JSON_NODE_HOLDS_OBJECT (root_node))
     {
       g_set_error (error, DS_LESSON_ERROR, DS_LESSON_ERROR_PARSE,
-                   "%s:1: a lesson is a JSON object", r->path);
+                   _("%s:1: a lesson is a JSON object"), r->path);
       return FALSE;
     }
   root = json_node_get_object (root_node);
-  if (!check_members (r, root, known, "the lesson", error)
+  if (!check_members (r, root, known, _("the lesson"), error)
       || !get_string (r, root, "format", TRUE, &format, error))
     return FALSE;
   if (!g_str_equal (format, "deepscope-lesson"))
     return fail (r, root, DS_LESSON_ERROR_PARSE, error,
-                 "\"format\" is \"%s\", not \"deepscope-lesson\"", format);
-  if (!get_string (r, root, "title", TRUE, &lesson->title, error)
-      || !get_string (r, root, "chapter", TRUE, &lesson->chapter, error)
-      || !get_string (r, root, "summary", FALSE, &lesson->summary, error)
+                 _("\"format\" is \"%s\", not \"deepscope-lesson\""), format);
+  if (!get_text (r, root, "title", TRUE, &lesson->title, error)
+      || !get_text (r, root, "chapter", TRUE, &lesson->chapter, error)
+      || !get_text (r, root, "summary", FALSE, &lesson->summary, error)
       || !get_string (r, root, "dataset", FALSE, &lesson->dataset, error)
       || !read_model (r, root, lesson, &model, error)
       || !read_lock (r, root, lesson, error))
@@ -654,7 +677,7 @@ read_lesson (Reader     *r,
   steps = json_object_get_member (root, "steps");
   if (!steps || !JSON_NODE_HOLDS_ARRAY (steps)
       || json_array_get_length (json_node_get_array (steps)) == 0)
-    return fail (r, root, DS_LESSON_ERROR_MISSING, error, "\"steps\" must be a non-empty list");
+    return fail (r, root, DS_LESSON_ERROR_MISSING, error, _("\"steps\" must be a non-empty list"));
   for (guint i = 0; i < json_array_get_length (json_node_get_array (steps)); i++)
     {
       DsLessonStep *s = read_step (r, json_array_get_element (json_node_get_array (steps), i),
@@ -696,7 +719,7 @@ ds_lesson_load (const char *path,
     }
   else if (!json_parser_get_root (parser))
     {
-      g_set_error (error, DS_LESSON_ERROR, DS_LESSON_ERROR_PARSE, "%s:1: the file is empty", path);
+      g_set_error (error, DS_LESSON_ERROR, DS_LESSON_ERROR_PARSE, _("%s:1: the file is empty"), path);
       ok = FALSE;
     }
   else

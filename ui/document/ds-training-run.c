@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "ds-training-run-private.h"
 #include "ds-jobs.h"
@@ -219,7 +220,7 @@ apply_lr_changed (DsTrainingRun *self,
   double x = x_of_now (self, e);
   /* Short on the plot; a callback's own explanation goes to the status
    * line. */
-  char *text = g_strdup_printf ("lr %g → %g", self->lr, e->lr);
+  char *text = g_strdup_printf (_("lr %g → %g"), self->lr, e->lr);
 
   self->lr = e->lr;
   add_marker (self, x, text);
@@ -247,7 +248,7 @@ apply_fold (DsTrainingRun *self,
 {
   g_autoptr(GString) s = g_string_new (NULL);
 
-  g_string_printf (s, "Fold %d done", e->fold + 1);
+  g_string_printf (s, _("Fold %d done"), e->fold + 1);
   for (int k = 0; k < e->n_values; k++)
     g_string_append_printf (s, "%s %s %.4g", k ? "," : ":", e->keys[k], e->values[k]);
   g_signal_emit (self, signals[MESSAGE], 0, s->str, FALSE);
@@ -337,7 +338,7 @@ test_done_cb (GObject      *source,
   self->testing = FALSE;
   if (scores == NULL)
     {
-      g_autofree char *text = g_strdup_printf ("The test split could not be evaluated: %s", error->message);
+      g_autofree char *text = g_strdup_printf (_("The test split could not be evaluated: %s"), error->message);
 
       g_signal_emit (self, signals[MESSAGE], 0, text, TRUE);
       return;
@@ -396,7 +397,7 @@ apply_finished (DsTrainingRun *self,
     {
       g_free (self->end_text);
       self->end_text = g_strdup (e->error ? e->error->message
-                                          : e->text ? e->text : "Finished");
+                                          : e->text ? e->text : _("Finished"));
     }
   set_state (self, e->error ? DS_RUN_FAILED : DS_RUN_FINISHED);
   if (e->error == NULL)
@@ -418,7 +419,7 @@ apply_event (DsTrainingRun *self,
       && e->kind != NN_EVENT_FINISHED)
     {
       self->fold = e->fold;
-      add_marker (self, x_of (self, 0, 0), g_strdup_printf ("Fold %d", e->fold + 1));
+      add_marker (self, x_of (self, 0, 0), g_strdup_printf (_("Fold %d"), e->fold + 1));
     }
 
   switch (e->kind)
@@ -436,7 +437,7 @@ apply_event (DsTrainingRun *self,
       apply_lr_changed (self, e);
       break;
     case NN_EVENT_PARAM_CHANGED:
-      add_marker (self, x_of_now (self, e), g_strdup (e->text ? e->text : "Setting changed"));
+      add_marker (self, x_of_now (self, e), g_strdup (e->text ? e->text : _("Setting changed")));
       break;
     case NN_EVENT_WARNING:
       apply_warning (self, e);
@@ -671,7 +672,7 @@ ds_training_run_new (const char        *name,
   g_return_val_if_fail (cfg != NULL, NULL);
 
   self = g_object_new (DS_TYPE_TRAINING_RUN, NULL);
-  self->name = g_strdup (name ? name : "Run");
+  self->name = g_strdup (name ? name : _("Run"));
   self->model = nn_model_copy (model);
   self->dataset = ds_dataset_ref (dataset);
   self->cfg = *cfg;
@@ -695,7 +696,7 @@ start (DsTrainingRun  *self,
 
   if (self->state != DS_RUN_READY || self->trainer != NULL)
     {
-      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_BUSY, "This run has already started");
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_BUSY, _("This run has already started"));
       return FALSE;
     }
 
@@ -829,7 +830,7 @@ ds_training_run_set_param (DsTrainingRun  *self,
   g_return_val_if_fail (DS_IS_TRAINING_RUN (self), FALSE);
   if (self->trainer == NULL)
     {
-      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG, "The run is not training");
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG, _("The run is not training"));
       return FALSE;
     }
   return nn_trainer_set_param (self->trainer, layer, param, text, error);
@@ -1202,7 +1203,7 @@ ds_training_run_new_from_record (const NnRunRecord *record)
   self->lr = record->optimizer.learning_rate;
   self->origin = g_strdup (record->origin);
   self->started = g_strdup (record->started);
-  self->end_text = g_strdup (record->end_text ? record->end_text : "Finished");
+  self->end_text = g_strdup (record->end_text ? record->end_text : _("Finished"));
   self->dataset_spec = g_strdup (record->dataset);
   self->dataset_flags = record->dataset_flags;
   self->color_index = record->color;

@@ -34,7 +34,7 @@ lesson_row (DsLessonLibrary *self,
 {
   DsLesson *lesson = self->lessons->pdata[i];
   GtkWidget *row = adw_action_row_new ();
-  g_autofree char *steps = g_strdup_printf (ngettext ("%u step", _("%u steps"), ds_lesson_get_n_steps (lesson)),
+  g_autofree char *steps = g_strdup_printf (ngettext ("%u step", "%u steps", ds_lesson_get_n_steps (lesson)),
                                                    ds_lesson_get_n_steps (lesson));
   g_autofree char *title = g_markup_escape_text (ds_lesson_get_title (lesson), -1);
   g_autofree char *summary = g_markup_escape_text (ds_lesson_get_summary (lesson)

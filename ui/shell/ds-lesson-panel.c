@@ -75,7 +75,7 @@ update_progress (DsLessonPanel *self)
   for (guint i = 0; i < n; i++)
     k += self->done[i] ? 1 : 0;
   text = k == n && n ? g_strdup (_("Every step done: well done!"))
-                     : g_strdup_printf (_("%u of %u steps done"), k, n);
+                     : g_strdup_printf (ngettext ("%u of %u step done", "%u of %u steps done", n), k, n);
   gtk_label_set_label (self->progress_label, text);
 }
 

@@ -3,18 +3,19 @@
  * ds-view-follow.h for the rule). */
 #define G_LOG_DOMAIN "deepscope"
 
+#include <glib/gi18n.h>
 #include <string.h>
 
 #include "ds-view-follow.h"
 #include "ds-view.h"
 
 const char *const ds_view_follow_untrained_text =
-  "The model has not been trained yet: train it in the Train view, or open a model file "
-  "with weights";
+  N_("The model has not been trained yet: train it in the Train view, or open a model file "
+     "with weights");
 
 static const char *no_model_text =
-  "There is no model yet: open a sample or a model file, or build one in the Build view, "
-  "then train it";
+  N_("There is no model yet: open a sample or a model file, or build one in the Build view, "
+     "then train it");
 
 void
 ds_view_follow_init (DsViewFollow     *f,
@@ -123,29 +124,29 @@ ds_view_follow_pick_model (DsViewFollow  *f,
     {
       if (ds_training_run_get_snapshot (run))
         {
-          *text = g_strdup_printf ("%s, epoch %d (live)", ds_training_run_get_name (run),
+          *text = g_strdup_printf (_("%s, epoch %d (live)"), ds_training_run_get_name (run),
                                    MAX (1, ds_training_run_get_epoch (run)));
           return ds_training_run_get_snapshot (run);
         }
-      *text = g_strdup_printf ("%s has started: its first weights arrive after its first "
-                               "batch", ds_training_run_get_name (run));
+      *text = g_strdup_printf (_("%s has started: its first weights arrive after its first "
+                                 "batch"), ds_training_run_get_name (run));
       return NULL;
     }
   if (run && ds_training_run_get_result (run))
     {
       int epochs = ds_training_run_get_epochs_done (run);
 
-      *text = g_strdup_printf ("%s, after %d epoch%s", ds_training_run_get_name (run), epochs,
-                               epochs == 1 ? "" : "s");
+      *text = g_strdup_printf (ngettext ("%s, after %d epoch", "%s, after %d epochs", epochs),
+                               ds_training_run_get_name (run), epochs);
       return ds_training_run_get_result (run);
     }
   if (model && nn_model_get_n_layers (model) > 0 && nn_model_has_weights (model))
     {
-      *text = g_strdup ("The model as opened, with its saved weights");
+      *text = g_strdup (_("The model as opened, with its saved weights"));
       return model;
     }
   *text = g_strdup (model && nn_model_get_n_layers (model) == 0
-                    ? no_model_text : ds_view_follow_untrained_text);
+                    ? _(no_model_text) : _(ds_view_follow_untrained_text));
   return NULL;
 }
 

@@ -30,7 +30,8 @@ typedef struct
   GCancellable     *ensure_cancellable;  /* the dataset asked for, once */
 } DsViewFollow;
 
-/* The reason shown when the model has no weights to look at. */
+/* The reason shown when the model has no weights to look at (untranslated:
+ * show it through _()). */
 extern const char *const ds_view_follow_untrained_text;
 
 void       ds_view_follow_init           (DsViewFollow     *f,

@@ -6,6 +6,7 @@
 #include <cairo.h>
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
+#include <glib/gi18n.h>
 
 #include "ds-export.h"
 #include "ds-training-run.h"
@@ -106,7 +107,7 @@ ds_export_plots (GPtrArray       *plots,
 
   if (plots->len == 0)
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "There is no plot to export");
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("There is no plot to export"));
       return FALSE;
     }
   grid.columns = CLAMP (columns, 1, (int) plots->len);
@@ -137,7 +138,7 @@ ds_export_drawing (DsExportDrawFunc   draw,
   if (width < 1 || height < 1)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "A picture of %d × %d points cannot be exported: it needs at least 1 × 1",
+                   _("A picture of %d × %d points cannot be exported: it needs at least 1 × 1"),
                    width, height);
       return FALSE;
     }
@@ -180,7 +181,7 @@ ds_export_drawing (DsExportDrawFunc   draw,
   cairo_surface_destroy (surface);
 
   if (sink.error == NULL && status != CAIRO_STATUS_SUCCESS)
-    g_set_error (&sink.error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot draw the picture: %s",
+    g_set_error (&sink.error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Cannot draw the picture: %s"),
                  cairo_status_to_string (status));
   if (sink.error)
     {

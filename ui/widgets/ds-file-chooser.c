@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "deepscope"
 
+#include <glib/gi18n.h>
+
 #include "ds-file-chooser.h"
 
 typedef struct
@@ -55,7 +57,7 @@ ds_file_chooser_show (GtkFileChooserNative **slot,
   root = gtk_widget_get_root (parent);
   g_clear_object (slot);
   *slot = gtk_file_chooser_native_new (title, GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                       action, accept_label, "_Cancel");
+                                       action, accept_label, _("_Cancel"));
   if (current_name)
     gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (*slot), current_name);
   if (filter)

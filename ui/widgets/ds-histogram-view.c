@@ -6,6 +6,7 @@
 
 #include <adwaita.h>
 #include <pango/pangocairo.h>
+#include <glib/gi18n.h>
 
 #include "ds-colors.h"
 #include "ds-histogram-view-private.h"
@@ -232,14 +233,14 @@ ds_histogram_render (DsTrainingRun *run,
   pango_layout_set_font_description (layout, font);
 
   cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, fg->alpha);
-  show_text (cr, layout, gradients ? "Gradients" : "Weights", 8, 4, 0, TRUE);
+  show_text (cr, layout, gradients ? _("Gradients") : _("Weights"), 8, 4, 0, TRUE);
 
   n = collect_ridges (run, name, gradients, ridges);
   any = ridges_range (ridges, n, &lo, &hi, &max_density);
   if (!any || pw < 20 || ph < 20)
     {
       cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, fg->alpha * 0.5);
-      show_text (cr, layout, gradients ? "No gradients (frozen or not trained yet)" : "No values yet",
+      show_text (cr, layout, gradients ? _("No gradients (frozen or not trained yet)") : _("No values yet"),
                  width / 2.0, height / 2.0 - 8, 0.5, FALSE);
       return;
     }
@@ -256,11 +257,11 @@ ds_histogram_render (DsTrainingRun *run,
 
   /* Epoch labels beside the first and the newest ridge. */
   cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, fg->alpha * 0.7);
-  g_snprintf (a, sizeof a, "epoch %d", ridges[0].epoch + 1);
+  g_snprintf (a, sizeof a, _("epoch %d"), ridges[0].epoch + 1);
   show_text (cr, layout, a, left + pw + 6, top + peak - 10, 0, FALSE);
   if (n > 1)
     {
-      g_snprintf (b, sizeof b, "epoch %d", ridges[n - 1].epoch + 1);
+      g_snprintf (b, sizeof b, _("epoch %d"), ridges[n - 1].epoch + 1);
       show_text (cr, layout, b, left + pw + 6, top + peak + (n - 1) * step - 10, 0, FALSE);
     }
 
@@ -326,7 +327,7 @@ make_panel (DsHistogramView *self,
   GtkWidget *area = gtk_drawing_area_new ();
   GtkWidget *frame = gtk_frame_new (NULL);
   Panel *p = g_new0 (Panel, 1);
-  g_autofree char *label = g_strdup_printf ("%s of %s", gradients ? "Gradients" : "Weights", name);
+  g_autofree char *label = g_strdup_printf (_("%s of %s"), gradients ? _("Gradients") : _("Weights"), name);
 
   p->view = self;
   p->name = g_strdup (name);

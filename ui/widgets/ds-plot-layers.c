@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "ds-plot-private.h"
 
@@ -585,7 +586,7 @@ _ds_plot_layer_best (DsPlot        *self,
       if (nc->curve->run != last_run)
         continue;
       format_value (value, sizeof value, p[nc->best].y);
-      g_snprintf (label, sizeof label, "best %s · epoch %.0f", value, p[nc->best].x);
+      g_snprintf (label, sizeof label, _("best %s · epoch %.0f"), value, p[nc->best].x);
       _ds_plot_set_color (cr, &nc->curve->color, 1);
       {
         int tw, th;
@@ -801,7 +802,7 @@ _ds_plot_layer_crosshair (DsPlot        *self,
     cairo_stroke (cr);
   }
 
-  g_string_append_printf (text, self->per_batch ? "<b>Epoch %.2f</b>" : "<b>Epoch %.0f</b>", snap_x);
+  g_string_append_printf (text, self->per_batch ? _("<b>Epoch %.2f</b>") : _("<b>Epoch %.0f</b>"), snap_x);
   for (guint c = 0; c < norm->len; c++)
     {
       NormCurve *nc = &g_array_index (norm, NormCurve, c);
@@ -825,11 +826,11 @@ _ds_plot_layer_crosshair (DsPlot        *self,
         g_autofree char *name = g_markup_escape_text (ds_training_run_get_name (nc->curve->run), -1);
 
         /* "batch/loss" reads as the loss of one batch. */
-        g_string_append_printf (text, "\n<span foreground=\"#%02x%02x%02x\">●</span> %s %s%s  <b>%s</b>",
+        g_string_append_printf (text, _("\n<span foreground=\"#%02x%02x%02x\">●</span> %s %s%s  <b>%s</b>"),
                                 (int) (nc->curve->color.red * 255), (int) (nc->curve->color.green * 255),
                                 (int) (nc->curve->color.blue * 255), name,
                                 g_str_has_prefix (key, "batch/") ? key + 6 : key,
-                                g_str_has_prefix (key, "batch/") ? " (batch)" : "", value);
+                                g_str_has_prefix (key, "batch/") ? _(" (batch)") : "", value);
       }
       rows++;
     }

@@ -6,6 +6,7 @@
 
 #include <adwaita.h>
 #include <pango/pangocairo.h>
+#include <glib/gi18n.h>
 
 #include "ds-plot-private.h"
 #include "ds-util.h"
@@ -270,7 +271,7 @@ draw (DsPlot        *self,
   if (!have)
     {
       _ds_plot_set_color (cr, &pal->fg, 0.45);
-      _ds_plot_draw_text (cr, small, "No values yet", f.x + f.w / 2, f.y + f.h / 2, 0.5, 0.5);
+      _ds_plot_draw_text (cr, small, _("No values yet"), f.x + f.w / 2, f.y + f.h / 2, 0.5, 0.5);
       g_object_unref (bold);
       g_object_unref (small);
       return;
@@ -753,8 +754,8 @@ ds_plot_init (DsPlot *self)
 
   gtk_widget_set_cursor_from_name (GTK_WIDGET (self), "crosshair");
   gtk_widget_set_tooltip_text (GTK_WIDGET (self),
-                               "Scroll to zoom (Ctrl: the value axis), drag to pan, "
-                               "double-click to fit");
+                               _("Scroll to zoom (Ctrl: the value axis), drag to pan, "
+                               "double-click to fit"));
   gtk_widget_set_has_tooltip (GTK_WIDGET (self), FALSE);
 }
 
@@ -1007,7 +1008,7 @@ ds_plot_dup_readout (DsPlot *self)
   curves = collect_curves (self);
   out = g_string_new (NULL);
   data_x = self->vx0 + (self->cross_x - self->frame_x) / self->frame_w * (self->vx1 - self->vx0);
-  g_string_append_printf (out, "epoch %.2f", data_x);
+  g_string_append_printf (out, _("epoch %.2f"), data_x);
   for (guint c = 0; c < curves->len; c++)
     {
       Curve *cv = &g_array_index (curves, Curve, c);

@@ -5,6 +5,7 @@
 
 #include <dlfcn.h>
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "ds-util.h"
 

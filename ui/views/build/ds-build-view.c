@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "deepscope"
 
 #include <adwaita.h>
+#include <glib/gi18n.h>
 
 #include "ds-build-view-private.h"
 #include "ds-output-task.h"
@@ -72,7 +73,7 @@ update_errors (DsBuildView *self)
       gtk_widget_add_css_class (icon, "error");
       adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
       gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
-      gtk_widget_set_tooltip_text (row, "Select this layer");
+      gtk_widget_set_tooltip_text (row, _("Select this layer"));
       g_object_set_data_full (G_OBJECT (row), "ds-layer",
                               g_strdup (nn_model_layer_get_name (m, l)), g_free);
       gtk_list_box_append (self->errors_list, row);
@@ -80,8 +81,8 @@ update_errors (DsBuildView *self)
     }
   gtk_widget_set_visible (self->errors_group, n_errors > 0);
   {
-    g_autofree char *title = n_errors == 1 ? g_strdup ("1 Problem")
-                                           : g_strdup_printf ("%d Problems", n_errors);
+    g_autofree char *title = g_strdup_printf (ngettext ("%d Problem", "%d Problems", n_errors),
+                                                    n_errors);
 
     adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (self->errors_group), title);
   }
@@ -146,7 +147,7 @@ update_title (DsBuildView *self)
 
   gtk_label_set_text (self->title_label, text);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->title_label),
-                               ds_document_get_dirty (self->document) ? "Unsaved changes" : NULL);
+                               ds_document_get_dirty (self->document) ? _("Unsaved changes") : NULL);
 }
 
 static void

@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "ds-graph-canvas-private.h"
 #include "ds-output-task.h"
@@ -48,7 +49,7 @@ add_layer_uncommitted (DsGraphCanvas  *self,
 
   if (m == NULL)
     {
-      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH, "No model is open");
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH, _("No model is open"));
       return -1;
     }
   layer = nn_model_add_layer (m, class_name, NULL, error);
@@ -123,7 +124,7 @@ ds_graph_canvas_add_layer (DsGraphCanvas  *self,
   if (layer < 0)
     return -1;
   name = g_strdup (nn_model_layer_get_name (_ds_graph_canvas_model (self), layer));
-  label = g_strdup_printf ("Add %s", class_name);
+  label = g_strdup_printf (_("Add %s"), class_name);
   return commit_added (self, name, label, nn_model_get_n_outputs (_ds_graph_canvas_model (self)));
 }
 
@@ -363,12 +364,12 @@ ds_graph_canvas_drop_layer (DsGraphCanvas  *self,
     }
   move_to_free_spot (self, layer);
   if (src >= 0 && edge >= 0)
-    label = g_strdup_printf ("Insert %s between %s and %s", class_name,
+    label = g_strdup_printf (_("Insert %s between %s and %s"), class_name,
                              nn_model_layer_get_name (m, src), nn_model_layer_get_name (m, dst));
   else if (src >= 0)
-    label = g_strdup_printf ("Add %s after %s", class_name, nn_model_layer_get_name (m, src));
+    label = g_strdup_printf (_("Add %s after %s"), class_name, nn_model_layer_get_name (m, src));
   else
-    label = g_strdup_printf ("Add %s", class_name);
+    label = g_strdup_printf (_("Add %s"), class_name);
   return commit_added (self, name, label, n_outputs);
 }
 
@@ -435,10 +436,10 @@ ds_graph_canvas_append_layer (DsGraphCanvas  *self,
           ds_document_revert (self->document);
           return -1;
         }
-      label = g_strdup_printf ("Insert %s after %s", class_name, sel_name);
+      label = g_strdup_printf (_("Insert %s after %s"), class_name, sel_name);
     }
   else
-    label = g_strdup_printf ("Add %s", class_name);
+    label = g_strdup_printf (_("Add %s"), class_name);
   move_to_free_spot (self, layer);
   layer = commit_added (self, name, label, n_outputs);
   _ds_graph_canvas_reveal_node (self, layer);
@@ -503,15 +504,15 @@ check_state_slot (NnModel  *m,
   if (slot < 1 || !takes_initial_states (m, dst))
     return TRUE;
   if (name == NULL)
-    g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH, "%s takes no initial state %d",
+    g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH, _("%s takes no initial state %d"),
                  nn_model_layer_get_name (m, dst), slot);
   else if (n_in == 0)
     g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                 "%s needs its sequence input before its initial %s",
+                 _("%s needs its sequence input before its initial %s"),
                  nn_model_layer_get_name (m, dst), name);
   else if (slot > n_in)
     g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                 "Connect %s’s initial %s before its initial %s", nn_model_layer_get_name (m, dst),
+                 _("Connect %s’s initial %s before its initial %s"), nn_model_layer_get_name (m, dst),
                  nn_model_layer_get_state_name (m, dst, n_in - 1), name);
   else
     return TRUE;
@@ -594,20 +595,20 @@ ds_graph_canvas_connect_port (DsGraphCanvas  *self,
   if (src < 0 || dst < 0 || src >= nn_model_get_n_layers (m) || dst >= nn_model_get_n_layers (m)
       || out < 0 || out >= nn_model_layer_get_n_outputs (m, src))
     {
-      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH, "No such layer or output");
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH, _("No such layer or output"));
       return FALSE;
     }
   if (src == dst)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                   "%s cannot take its own output as input", nn_model_layer_get_name (m, dst));
+                   _("%s cannot take its own output as input"), nn_model_layer_get_name (m, dst));
       return FALSE;
     }
   t = nn_model_layer_get_type (m, dst);
   if (t && nn_layer_type_get_max_inputs (t) == 0)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                   "%s is an Input layer: it takes no inputs", nn_model_layer_get_name (m, dst));
+                   _("%s is an Input layer: it takes no inputs"), nn_model_layer_get_name (m, dst));
       return FALSE;
     }
   nn_model_infer (m, NULL);
@@ -623,8 +624,8 @@ ds_graph_canvas_connect_port (DsGraphCanvas  *self,
       return FALSE;
     }
   from = port_text (m, src, out, "");
-  to = port_text (m, dst, slot, "initial ");
-  label = g_strdup_printf ("Connect %s to %s", from, to);
+  to = port_text (m, dst, slot, _("initial "));
+  label = g_strdup_printf (_("Connect %s to %s"), from, to);
   commit_structure (self, label);
   _ds_graph_canvas_note_outputs (self, n_outputs);
   return TRUE;
@@ -656,7 +657,7 @@ ds_graph_canvas_rename_layer (DsGraphCanvas  *self,
       g_free (self->sel_edge_dst);
       self->sel_edge_dst = g_strdup (name);
     }
-  ds_document_commit (self->document, DS_CHANGE_PARAMS, "Rename Layer", NULL);
+  ds_document_commit (self->document, DS_CHANGE_PARAMS, _("Rename Layer"), NULL);
   return TRUE;
 }
 
@@ -678,7 +679,7 @@ ds_graph_canvas_delete_selection (DsGraphCanvas *self)
       if (dst >= 0 && nn_model_disconnect (m, dst, self->sel_edge_call, self->sel_edge_slot))
         {
           g_clear_pointer (&self->sel_edge_dst, g_free);
-          commit_structure (self, "Remove Connection");
+          commit_structure (self, _("Remove Connection"));
           _ds_graph_canvas_selection_changed (self);
         }
       return;
@@ -698,7 +699,7 @@ ds_graph_canvas_delete_selection (DsGraphCanvas *self)
   if (changed)
     {
       g_ptr_array_set_size (self->selection, 0);
-      commit_structure (self, layers->len > 1 ? "Delete Layers" : "Delete Layer");
+      commit_structure (self, layers->len > 1 ? _("Delete Layers") : _("Delete Layer"));
       _ds_graph_canvas_selection_changed (self);
     }
 }
@@ -837,7 +838,7 @@ ds_graph_canvas_paste (DsGraphCanvas *self)
     return;
   /* Each paste lands a step further so copies don't hide each other. */
   off = 32 * ++self->paste_count;
-  paste_from (self, clipboard_model, off, off, "Paste");
+  paste_from (self, clipboard_model, off, off, _("Paste"));
 }
 
 void
@@ -859,7 +860,7 @@ ds_graph_canvas_duplicate (DsGraphCanvas *self)
       _ds_graph_canvas_message (self, error->message);
       return;
     }
-  paste_from (self, tmp, 0, DS_NODE_HEIGHT + SIB_GAP, "Duplicate");
+  paste_from (self, tmp, 0, DS_NODE_HEIGHT + SIB_GAP, _("Duplicate"));
 }
 
 void
@@ -884,7 +885,7 @@ _ds_graph_canvas_connect_selected (DsGraphCanvas *self)
 
   if (m == NULL || self->selection->len < 2)
     {
-      _ds_graph_canvas_message (self, "Select two or more layers, in order, to connect them");
+      _ds_graph_canvas_message (self, _("Select two or more layers, in order, to connect them"));
       return;
     }
   /* Chain them in the order they were selected. */
@@ -1020,7 +1021,7 @@ ds_graph_canvas_auto_layout (DsGraphCanvas *self)
       nn_model_layer_set_position (m, l, (d % per_row) * (DS_NODE_WIDTH + RANK_GAP),
                                    _ds_graph_canvas_snap (y));
     }
-  ds_document_commit (self->document, DS_CHANGE_POSITIONS, "Arrange Layers", NULL);
+  ds_document_commit (self->document, DS_CHANGE_POSITIONS, _("Arrange Layers"), NULL);
   _ds_graph_canvas_fit_readable (self);
 }
 
@@ -1048,7 +1049,7 @@ _ds_graph_canvas_move_selection_by (DsGraphCanvas *self,
       g_string_append_printf (key, ":%s", nn_model_layer_get_name (m, l));
     }
   /* Arrow presses on the same selection undo as one move. */
-  ds_document_commit (self->document, DS_CHANGE_POSITIONS, "Move", key->str);
+  ds_document_commit (self->document, DS_CHANGE_POSITIONS, _("Move"), key->str);
   g_string_free (key, TRUE);
   if (layers->len > 0)
     _ds_graph_canvas_reveal_node (self, ds_scene_find_layer (self->scene, g_array_index (layers, int, 0)));

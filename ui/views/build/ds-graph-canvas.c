@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <adwaita.h>
+#include <glib/gi18n.h>
 
 #include "ds-graph-canvas-private.h"
 
@@ -644,7 +645,7 @@ drag_end_cb (GtkGestureDrag *gesture,
     case DRAG_MOVE:
       if (moved)
         ds_document_commit (self->document, DS_CHANGE_POSITIONS,
-                            self->move_start->len > 1 ? "Move Layers" : "Move Layer", NULL);
+                            self->move_start->len > 1 ? _("Move Layers") : _("Move Layer"), NULL);
       else if (!self->drag_extend && self->selection->len > 1)
         {
           /* A click on one of several selected nodes selects just it. */
@@ -818,7 +819,7 @@ state_port_tooltip (DsGraphCanvas     *self,
 {
   NnModel *model = _ds_graph_canvas_model (self);
   const char *name = n->state_names[k - 1];
-  const char *what = g_str_has_suffix (name, "c") ? "cell state" : "hidden state";
+  const char *what = g_str_has_suffix (name, "c") ? _("cell state") : _("hidden state");
   int ndim, shape[NN_MAX_DIMS];
   g_autofree char *shape_text = NULL;
 
@@ -830,15 +831,15 @@ state_port_tooltip (DsGraphCanvas     *self,
                                ? nn_model_layer_get_state_name (model, src.layer, src.out - 1)
                                : NULL;
 
-      return g_strdup_printf ("initial %s: the %s %s starts from, instead of zeros%s%s%s%s",
-                              name, what, n->name, from ? ": here " : "", from ? from : "",
-                              from_state ? "’s final " : "", from_state ? from_state : "");
+      return g_strdup_printf (_("initial %s: the %s %s starts from, instead of zeros%s%s%s%s"),
+                              name, what, n->name, from ? _(": here ") : "", from ? from : "",
+                              from_state ? _("’s final ") : "", from_state ? from_state : "");
     }
   if (nn_model_get_shape (model, (NnRef) { n->layer, 0, k }, &ndim, shape))
     shape_text = nn_shape_to_string (ndim, shape, 1);
-  return g_strdup_printf ("%s: %s’s final %s %s, its output %d (return_state): it can be "
+  return g_strdup_printf (_("%s: %s’s final %s %s, its output %d (return_state): it can be "
                           "another recurrent layer’s initial %s, as an encoder’s starts its "
-                          "decoder",
+                          "decoder"),
                           name, n->name, what, shape_text ? shape_text : "", k, name);
 }
 
@@ -862,7 +863,7 @@ ds_graph_canvas_dup_tooltip_text (DsGraphCanvas *self,
     {
       _ds_graph_canvas_widget_to_model (self, x, y, &mx, &my);
       if (ds_scene_hit_output_port (self->scene, mx, my, port_radius (self)) >= 0)
-        return g_strdup ("Drag to a layer to connect this output to it");
+        return g_strdup (_("Drag to a layer to connect this output to it"));
       if ((node = ds_scene_hit_state_port (self->scene, mx, my, port_radius (self), &k,
                                            &input)) >= 0)
         return state_port_tooltip (self, ds_scene_get_node (self->scene, node), k, input);
@@ -878,9 +879,9 @@ ds_graph_canvas_dup_tooltip_text (DsGraphCanvas *self,
             {
               DsSceneEdge *e = ds_scene_get_edge (self->scene, edge);
 
-              return g_strdup_printf ("%s → %s\nCarries %s", ds_scene_get_node (self->scene, e->src)->name,
+              return g_strdup_printf (_("%s → %s\nCarries %s"), ds_scene_get_node (self->scene, e->src)->name,
                                       ds_scene_get_node (self->scene, e->dst)->name,
-                                      e->label ? e->label : "an unknown shape");
+                                      e->label ? e->label : _("an unknown shape"));
             }
         }
     }
@@ -1290,23 +1291,23 @@ ds_graph_canvas_init (DsGraphCanvas *self)
   g_signal_connect (drop, "drop", G_CALLBACK (drop_cb), self);
   gtk_widget_add_controller (widget, GTK_EVENT_CONTROLLER (drop));
 
-  g_menu_append (section, "Cut", "canvas.cut");
-  g_menu_append (section, "Copy", "canvas.copy");
-  g_menu_append (section, "Paste", "canvas.paste");
-  g_menu_append (section, "Duplicate", "canvas.duplicate");
+  g_menu_append (section, _("Cut"), "canvas.cut");
+  g_menu_append (section, _("Copy"), "canvas.copy");
+  g_menu_append (section, _("Paste"), "canvas.paste");
+  g_menu_append (section, _("Duplicate"), "canvas.duplicate");
   g_menu_append_section (menu, NULL, G_MENU_MODEL (section));
   g_clear_object (&section);
   section = g_menu_new ();
-  g_menu_append (section, "Connect in Selection Order", "canvas.connect");
-  g_menu_append (section, "Select All", "canvas.select-all");
-  g_menu_append (section, "Arrange Layers", "canvas.auto-layout");
+  g_menu_append (section, _("Connect in Selection Order"), "canvas.connect");
+  g_menu_append (section, _("Select All"), "canvas.select-all");
+  g_menu_append (section, _("Arrange Layers"), "canvas.auto-layout");
   g_menu_append_section (menu, NULL, G_MENU_MODEL (section));
   g_clear_object (&section);
   section = g_menu_new ();
   {
     /* Delete and BackSpace both delete; the menu names the one the
      * shortcuts window lists first. */
-    g_autoptr(GMenuItem) item = g_menu_item_new ("Delete", "canvas.delete");
+    g_autoptr(GMenuItem) item = g_menu_item_new (_("Delete"), "canvas.delete");
 
     g_menu_item_set_attribute (item, "accel", "s", "Delete");
     g_menu_append_item (section, item);

@@ -5,6 +5,7 @@
 #define G_LOG_DOMAIN "deepscope"
 
 #include <math.h>
+#include <glib/gi18n.h>
 
 #include "ds-graph-scene-private.h"
 
@@ -177,7 +178,7 @@ _ds_scene_draw_state_ports (cairo_t            *cr,
     }
   for (int slot = 1; slot <= n_state_inputs (node); slot++)
     {
-      g_autofree char *name = g_strdup_printf ("initial %s", node->state_names[slot - 1]);
+      g_autofree char *name = g_strdup_printf (_("initial %s"), node->state_names[slot - 1]);
 
       ds_scene_input_port (node, slot, node->n_in_slots, &px, &py);
       draw_state_port (cr, style, &color, px, py, name, TRUE);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <pango/pangocairo.h>
+#include <glib/gi18n.h>
 
 #include "ds-graph-scene-private.h"
 #include "ds-colors.h"
@@ -276,12 +277,12 @@ ds_scene_new (NnModel      *model,
           g_autofree char *c = compact_count (count);
 
           /* The plural follows the count, not its compact text. */
-          node.params_text = count == 0 ? g_strdup ("no weights")
+          node.params_text = count == 0 ? g_strdup (_("no weights"))
                            : g_strdup_printf (g_dngettext (NULL, "%s param", "%s params",
                                                            (gulong) MIN (count, G_MAXLONG)), c);
         }
       else
-        node.params_text = g_strdup (error ? "hover for details" : "not connected");
+        node.params_text = g_strdup (error ? _("hover for details") : _("not connected"));
 
       /* What a layer computes at its end shows on it: a course talks
        * about relu and softmax as much as about shapes. */
@@ -314,7 +315,7 @@ ds_scene_new (NnModel      *model,
             shape_w -= aw + 6;
           }
         node.shape_layout = make_layout (context,
-                                         error ? "shape error" : node.shape_text ? node.shape_text : "—",
+                                         error ? _("shape error") : node.shape_text ? node.shape_text : "—",
                                          error ? "Sans Bold 9" : "Monospace 9", shape_w, FALSE);
       }
       g_array_append_val (scene->nodes, node);

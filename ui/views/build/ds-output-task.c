@@ -2,6 +2,8 @@
 /* The output layer's units and activation, set by the dataset's task. */
 #define G_LOG_DOMAIN "deepscope"
 
+#include <glib/gi18n.h>
+
 #include "ds-output-task.h"
 
 /* What the task set on one layer: the parameters it set, each with the
@@ -83,13 +85,14 @@ ds_output_task_choose (const NnDataset  *ds,
         {
           *units = 1;
           *activation = "sigmoid";
-          *reason = g_strdup ("2 classes → 1 unit, sigmoid");
+          *reason = g_strdup (_("2 classes → 1 unit, sigmoid"));
         }
       else
         {
           *units = ds->n_classes;
           *activation = "softmax";
-          *reason = g_strdup_printf ("%d classes → softmax", ds->n_classes);
+          *reason = g_strdup_printf (ngettext ("%d class → softmax", "%d classes → softmax", ds->n_classes),
+                                     ds->n_classes);
         }
       return TRUE;
     }
@@ -98,7 +101,8 @@ ds_output_task_choose (const NnDataset  *ds,
       /* One-hot targets: one softmax unit per column, two classes too. */
       *units = ds->n_classes;
       *activation = "softmax";
-      *reason = g_strdup_printf ("%d classes, one-hot → softmax", ds->n_classes);
+      *reason = g_strdup_printf (ngettext ("%d class, one-hot → softmax", "%d classes, one-hot → softmax",
+                                           ds->n_classes), ds->n_classes);
       return TRUE;
     }
   if (a->sample_size < 1 || a->sample_size > 65536)
@@ -232,7 +236,7 @@ set_output (GHashTable      *record,
   if (e != NULL)
     {
       g_free (e->note);
-      e->note = g_strdup_printf ("Set by the task: %s", reason);
+      e->note = g_strdup_printf (_("Set by the task: %s"), reason);
     }
   return changed;
 }

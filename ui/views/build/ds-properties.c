@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include <adwaita.h>
+#include <glib/gi18n.h>
 
 #include "ds-output-task.h"
 #include "ds-properties-private.h"
@@ -138,7 +139,7 @@ apply (DsProperties *self,
   mark_error (editor, NULL);
   key = g_strdup_printf ("param:%s:%s", self->layer_name, pname);
   pretty = ds_pretty_param_name (pname);
-  label = g_strdup_printf ("Change %s", pretty);
+  label = g_strdup_printf (_("Change %s"), pretty);
   self->committing = TRUE;
   ds_document_commit (self->document, DS_CHANGE_PARAMS, label, key);
   self->committing = FALSE;
@@ -241,7 +242,7 @@ trainable_cb (GtkSwitch    *sw,
   nn_model_layer_set_trainable (m, layer, gtk_switch_get_active (sw));
   self->committing = TRUE;
   ds_document_commit (self->document, DS_CHANGE_PARAMS,
-                      gtk_switch_get_active (sw) ? "Unfreeze Layer" : "Freeze Layer", NULL);
+                      gtk_switch_get_active (sw) ? _("Unfreeze Layer") : _("Freeze Layer"), NULL);
   self->committing = FALSE;
 }
 
@@ -344,7 +345,7 @@ make_editor (DsProperties      *self,
             gtk_widget_set_valign (editor, GTK_ALIGN_CENTER);
             /* An empty field means the default; say what that is. */
             gtk_entry_set_placeholder_text (GTK_ENTRY (editor),
-                                            spec->def && *spec->def ? spec->def : "default");
+                                            spec->def && *spec->def ? spec->def : _("default"));
             g_signal_connect (editor, "activate", G_CALLBACK (entry_apply), self);
             g_signal_connect (focus, "leave", G_CALLBACK (entry_focus_leave_cb), self);
             gtk_widget_add_controller (editor, focus);
@@ -389,7 +390,7 @@ layer_about (NnModel *m,
   const NnHelp *a = act ? nn_help_lookup (NN_HELP_ACTIVATION, act) : NULL;
   GString *s = g_string_new (NULL);
   g_autofree char *help = g_markup_escape_text (nn_layer_type_get_help (t), -1);
-  g_autofree char *formula = h ? g_markup_printf_escaped ("\n<b>%s</b>\n%s", h->formula, h->text)
+  g_autofree char *formula = h ? g_markup_printf_escaped ("\n<b>%s</b>\n%s", h->formula, _(h->text))
                                : NULL;
   g_autofree char *activation = a && !g_str_equal (act, "linear")
                                 ? g_markup_printf_escaped ("\n%s: <b>%s</b>", act, a->formula)
@@ -418,9 +419,9 @@ rebuild (DsProperties *self)
       GtkWidget *status = adw_status_page_new ();
 
       adw_status_page_set_icon_name (ADW_STATUS_PAGE (status), "ds-build-symbolic");
-      adw_status_page_set_title (ADW_STATUS_PAGE (status), "No Layer Selected");
+      adw_status_page_set_title (ADW_STATUS_PAGE (status), _("No Layer Selected"));
       adw_status_page_set_description (ADW_STATUS_PAGE (status),
-                                       "Select a layer on the canvas to edit its settings");
+                                       _("Select a layer on the canvas to edit its settings"));
       gtk_widget_add_css_class (status, "compact");
       gtk_widget_set_vexpand (status, TRUE);
       gtk_box_append (GTK_BOX (self->box), status);
@@ -460,7 +461,7 @@ rebuild (DsProperties *self)
   update_task_note (self);
 
   name_row = adw_entry_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (name_row), "Name");
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (name_row), _("Name"));
   gtk_editable_set_text (GTK_EDITABLE (name_row), self->layer_name);
   adw_entry_row_set_show_apply_button (ADW_ENTRY_ROW (name_row), TRUE);
   g_signal_connect (name_row, "apply", G_CALLBACK (name_apply_cb), self);
@@ -472,9 +473,9 @@ rebuild (DsProperties *self)
       GtkWidget *sw = gtk_switch_new ();
 
       row = adw_action_row_new ();
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), "Trainable");
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Trainable"));
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
-                                   "Off freezes the weights (transfer learning)");
+                                   _("Off freezes the weights (transfer learning)"));
       gtk_switch_set_active (GTK_SWITCH (sw), nn_model_layer_get_trainable (m, layer));
       gtk_widget_set_valign (sw, GTK_ALIGN_CENTER);
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), sw);
@@ -487,7 +488,7 @@ rebuild (DsProperties *self)
   if (nn_layer_type_get_n_params (t) > 0)
     {
       group = adw_preferences_group_new ();
-      adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), "Parameters");
+      adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _("Parameters"));
       gtk_box_append (GTK_BOX (self->box), group);
       for (guint p = 0; p < nn_layer_type_get_n_params (t); p++)
         {

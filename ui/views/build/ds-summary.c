@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "deepscope"
 
+#include <glib/gi18n.h>
+
 #include "ds-summary-private.h"
 #include "ds-util.h"
 
@@ -36,7 +38,7 @@ update_idle (gpointer data)
 
   if (nn_model_get_n_layers (m) == 0)
     {
-      gtk_label_set_text (self->totals, "Empty model");
+      gtk_label_set_text (self->totals, _("Empty model"));
       gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->view), "", -1);
       gtk_widget_set_visible (GTK_WIDGET (self->error), FALSE);
       return G_SOURCE_REMOVE;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <pango/pangocairo.h>
+#include <glib/gi18n.h>
 
 #include "ds-data-view-private.h"
 #include "ds-data-view-text.h"
@@ -592,8 +593,8 @@ draw_series (DsDataView *self,
   g_snprintf (buf, sizeof buf, "%.4g%s", lo, unit);
   draw_text (cr, layout, buf, left - 6, top + ph - 14, 1, left - 8);
   /* Short enough for a narrow window: the rows are on the axis already. */
-  g_snprintf (buf, sizeof buf, "“%s”: window %zu, rows %zu-%zu (%d steps, every %d) → row %zu, "
-              "%d ahead = %.4g%s", s->columns[c], i + 1, first + 1, end + 1, s->lookback,
+  g_snprintf (buf, sizeof buf, _("“%s”: window %zu, rows %zu-%zu (%d steps, every %d) → row %zu, "
+              "%d ahead = %.4g%s"), s->columns[c], i + 1, first + 1, end + 1, s->lookback,
               s->step, t + 1, s->delay, s->values[t * F + c], unit);
   draw_text (cr, layout, buf, left + pw / 2, top + ph + 6, 0.5, pw);
 #undef SX
@@ -732,14 +733,14 @@ describe_array (const NnArray *a,
   const char *kind;
 
   if (target && a->dtype == NN_DTYPE_I32)
-    return g_strdup_printf ("%s · class numbers 0 to %d", shape, MAX (n_classes - 1, 0));
+    return g_strdup_printf (_("%s · class numbers 0 to %d"), shape, MAX (n_classes - 1, 0));
   if (target && n_classes > 0 && a->ndim == 1 && a->shape[0] == n_classes)
     return g_strdup_printf (g_dngettext (NULL, "%s · one-hot over %d class", "%s · one-hot over %d classes",
                                          n_classes), shape, n_classes);
   switch (a->dtype)
     {
     case NN_DTYPE_U8:
-      kind = "stored as bytes, read as floats";
+      kind = _("stored as bytes, read as floats");
       break;
     case NN_DTYPE_I32:
       kind = "integers";
@@ -772,11 +773,11 @@ show_empty (DsDataView *self)
       return;
     }
   adw_status_page_set_icon_name (self->empty_page, error ? "dialog-error-symbolic" : "ds-data-symbolic");
-  adw_status_page_set_title (self->empty_page, error ? "Could Not Load the Dataset" : "Choose a Dataset");
+  adw_status_page_set_title (self->empty_page, error ? _("Could Not Load the Dataset") : _("Choose a Dataset"));
   adw_status_page_set_description (self->empty_page,
                                    error ? error->message
-                                         : "Pick a source on the left: Fashion-MNIST, points in the "
-                                           "plane, a CSV file or a folder of images");
+                                         : _("Pick a source on the left: Fashion-MNIST, points in the "
+                                           "plane, a CSV file or a folder of images"));
   gtk_stack_set_visible_child_name (self->preview_stack, "empty");
   gtk_label_set_text (self->test_label, "");
 }
@@ -809,7 +810,7 @@ show_summary (DsDataView *self,
       g_autofree char *n_fit = ds_format_count ((gint64) (ds->n_train - ds->n_val));
       g_autofree char *n_val = ds_format_count ((gint64) ds->n_val);
 
-      g_string_printf (stats, "%s samples · %s for training · %s for validation · %s for testing",
+      g_string_printf (stats, _("%s samples · %s for training · %s for validation · %s for testing"),
                        n_all, n_fit, n_val, n_test);
     }
   else
@@ -821,11 +822,11 @@ show_summary (DsDataView *self,
                             ds->n_classes);
   else if (ds->labels || (ds->spec && strstr (ds->spec, "target=input")))
     /* The targets are the inputs themselves: not a regression on a value. */
-    g_string_append (stats, " · autoencoder (target = input)");
+    g_string_append (stats, _(" · autoencoder (target = input)"));
   else
-    g_string_append (stats, " · regression");
+    g_string_append (stats, _(" · regression"));
   if (ds_dataset_store_get_dataset (self->store) == self->shown)
-    g_string_append_printf (stats, " · loaded in %.1f s", ds_dataset_store_get_load_seconds (self->store));
+    g_string_append_printf (stats, _(" · loaded in %.1f s"), ds_dataset_store_get_load_seconds (self->store));
   if (ds_dataset_store_get_skipped (self->store) && ds_dataset_store_get_skipped (self->store)->len)
     g_string_append_printf (stats, g_dngettext (NULL, " · %u file skipped", " · %u files skipped",
                                                 ds_dataset_store_get_skipped (self->store)->len),
@@ -855,12 +856,12 @@ classes_misfit (NnDataset *ds,
       || shape[ndim - 1] == ds->n_classes)
     return NULL;
   if (ds->spec && g_str_has_prefix (ds->spec, "fortunes:"))
-    return g_strdup_printf ("The model’s output “%s” scores %d classes; these samples have %d (numbers 0 to %d). "
-                            "Tick %d topics, or set its units to %d in the Build view",
+    return g_strdup_printf (_("The model’s output “%s” scores %d classes; these samples have %d (numbers 0 to %d). "
+                            "Tick %d topics, or set its units to %d in the Build view"),
                             nn_model_layer_get_name (m, out.layer), shape[ndim - 1], ds->n_classes,
                             ds->n_classes - 1, shape[ndim - 1], ds->n_classes);
-  return g_strdup_printf ("The model’s output “%s” scores %d classes; these samples have %d (numbers 0 to %d). "
-                          "Set its units to %d in the Build view",
+  return g_strdup_printf (_("The model’s output “%s” scores %d classes; these samples have %d (numbers 0 to %d). "
+                          "Set its units to %d in the Build view"),
                           nn_model_layer_get_name (m, out.layer), shape[ndim - 1], ds->n_classes,
                           ds->n_classes - 1, ds->n_classes);
 }
@@ -887,19 +888,19 @@ show_fit (DsDataView *self,
           g_autofree char *have = nn_shape_to_string (ds->inputs[i]->ndim, ds->inputs[i]->shape, 0);
 
           fits = FALSE;
-          detail = g_strdup_printf ("The model’s input “%s” takes %s per sample; these samples are %s. "
-                                    "Change the Input layer’s shape in the Build view",
+          detail = g_strdup_printf (_("The model’s input “%s” takes %s per sample; these samples are %s. "
+                                    "Change the Input layer’s shape in the Build view"),
                                     nn_model_layer_get_name (m, layer), want, have);
         }
     }
   if (fits && (detail = classes_misfit (ds, m)))
     fits = FALSE;
   if (fits)
-    add_shape_row (self, "emblem-ok-symbolic", "Fits the model",
-                   "The model’s inputs take samples of these shapes", FALSE);
+    add_shape_row (self, "emblem-ok-symbolic", _("Fits the model"),
+                   _("The model’s inputs take samples of these shapes"), FALSE);
   else
-    add_shape_row (self, "dialog-warning-symbolic", "Does not fit the model",
-                   detail ? detail : "The model has another number of inputs", TRUE);
+    add_shape_row (self, "dialog-warning-symbolic", _("Does not fit the model"),
+                   detail ? detail : _("The model has another number of inputs"), TRUE);
 }
 
 /* What the model receives, and whether it fits the model's inputs. */
@@ -916,7 +917,7 @@ show_shapes (DsDataView *self,
     return;
   for (int i = 0; i < ds->n_inputs; i++)
     {
-      g_autofree char *t = g_strdup_printf ("Input “%s”", ds->inputs[i]->name ? ds->inputs[i]->name : "x");
+      g_autofree char *t = g_strdup_printf (_("Input “%s”"), ds->inputs[i]->name ? ds->inputs[i]->name : "x");
       g_autofree char *d = describe_array (ds->inputs[i], ds->n_classes, FALSE);
 
       add_shape_row (self, ds->inputs[i]->ndim == 3 ? "image-x-generic-symbolic" : "x-office-spreadsheet-symbolic",
@@ -924,7 +925,7 @@ show_shapes (DsDataView *self,
     }
   for (int i = 0; i < ds->n_targets; i++)
     {
-      g_autofree char *t = g_strdup_printf ("Target “%s”", ds->targets[i]->name ? ds->targets[i]->name : "y");
+      g_autofree char *t = g_strdup_printf (_("Target “%s”"), ds->targets[i]->name ? ds->targets[i]->name : "y");
       g_autofree char *d = describe_array (ds->targets[i], ds->n_classes, TRUE);
 
       add_shape_row (self, "view-list-ordered-symbolic", t, d, FALSE);
@@ -937,7 +938,7 @@ show_shapes (DsDataView *self,
 static void
 show_image_samples (DsDataView *self)
 {
-  gtk_label_set_text (self->samples_title, "Samples");
+  gtk_label_set_text (self->samples_title, _("Samples"));
   gtk_widget_set_visible (self->axes_box, FALSE);
   gtk_widget_set_visible (self->shuffle_button, TRUE);
   gtk_drawing_area_set_content_height (self->samples_area, 3 * (THUMB + THUMB_LABEL + THUMB_GAP) + THUMB_GAP);
@@ -958,7 +959,7 @@ show_scatter_samples (DsDataView *self,
         ? g_strdup (a->feature_names[f]) : g_strdup_printf ("x%zu", f + 1);
       gtk_string_list_append (names, name);
     }
-  gtk_label_set_text (self->samples_title, "Samples");
+  gtk_label_set_text (self->samples_title, _("Samples"));
   gtk_widget_set_visible (self->axes_box, a->ndim == 1 && a->sample_size > 2);
   gtk_widget_set_visible (self->shuffle_button, FALSE);
   gtk_drop_down_set_model (self->x_dropdown, G_LIST_MODEL (names));
@@ -1011,7 +1012,7 @@ _ds_data_view_update_preview (DsDataView *self)
   else if (ds->series != NULL)
     {
       /* A time series: the series, one window (Shuffle picks another). */
-      gtk_label_set_text (self->samples_title, "Series");
+      gtk_label_set_text (self->samples_title, _("Series"));
       gtk_widget_set_visible (self->axes_box, FALSE);
       gtk_widget_set_visible (self->shuffle_button, TRUE);
       gtk_drawing_area_set_content_height (self->samples_area, 320);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <pango/pangocairo.h>
+#include <glib/gi18n.h>
 
 #include "ds-data-view-text.h"
 #include "ds-util.h"
@@ -120,8 +121,8 @@ get_stats (DsDataView *self,
     const char *what = nn_vocab_is_chars (ds->vocab) ? "characters" : "tokens";
 
     st->vocab_line = g_strdup_printf (
-      "Vocabulary: %s %s (0 = padding, 1 = [UNK] for any other) · covers %.1f %% of the %s "
-      "training %s", size, what,
+      _("Vocabulary: %s %s (0 = padding, 1 = [UNK] for any other) · covers %.1f %% of the %s "
+      "training %s"), size, what,
       st->train_tokens ? 100.0 * (double) st->covered / (double) st->train_tokens : 0.0,
       total, what);
   }
@@ -383,20 +384,20 @@ draw_chips (DsDataView  *self,
     int n_tokens = (int) tokens->len;
 
     if (k < tokens->len)
-      g_string_append_printf (rest, "… %u more token%s", tokens->len - k,
-                              tokens->len - k == 1 ? "" : "s");
+      g_string_append_printf (rest, ngettext ("… %u more token", "… %u more tokens", tokens->len - k),
+                              tokens->len - k);
     if (ints && n_tokens < opt->length)
-      g_string_append_printf (rest, "%s+ %d × 0 (padding) to make %d", rest->len ? "  " : "",
+      g_string_append_printf (rest, _("%s+ %d × 0 (padding) to make %d"), rest->len ? "  " : "",
                               opt->length - n_tokens, opt->length);
     else if (ints && n_tokens > opt->length)
-      g_string_append_printf (rest, "%s%d tokens past the cut-off (%d) are dropped",
+      g_string_append_printf (rest, _("%s%d tokens past the cut-off (%d) are dropped"),
                               rest->len ? "  " : "", n_tokens - opt->length, opt->length);
     else if (!ints)
-      g_string_append_printf (rest, "%sThe model reads these as a %s of %d values",
+      g_string_append_printf (rest, _("%sThe model reads these as a %s of %d values"),
                               rest->len ? "  " : "",
-                              opt->mode == NN_TEXT_TFIDF ? "TF-IDF vector"
-                              : opt->mode == NN_TEXT_COUNT ? "vector of counts"
-                                                           : "bag of words (multi-hot)",
+                              opt->mode == NN_TEXT_TFIDF ? _("TF-IDF vector")
+                              : opt->mode == NN_TEXT_COUNT ? _("vector of counts")
+                                                           : _("bag of words (multi-hot)"),
                               nn_vocab_size (ds->vocab));
     if (rest->len)
       {
@@ -460,7 +461,7 @@ draw_histogram (cairo_t       *cr,
     most = MAX (most, bins[b]);
 
   cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.75);
-  put_text (cr, small, "Tokens per training text", x0, y0, 0, -1);
+  put_text (cr, small, _("Tokens per training text"), x0, y0, 0, -1);
   double bx = x0 + left, by = y0 + top;
   for (int b = 0; b < N_BINS; b++)
     {
@@ -507,8 +508,8 @@ draw_histogram (cairo_t       *cr,
 
       /* The training texts, said so: the loader's note counts all texts
        * too. */
-      g_snprintf (buf, sizeof buf, "cut-off :length=%d · %s of the %s training texts (%.1f %%) "
-                  "are cut", opt->length, n_cut, n_all,
+      g_snprintf (buf, sizeof buf, _("cut-off :length=%d · %s of the %s training texts (%.1f %%) "
+                  "are cut"), opt->length, n_cut, n_all,
                   100.0 * (double) st->n_cut / (double) st->n_lengths);
       pango_layout_set_width (small, -1);
       pango_layout_set_ellipsize (small, PANGO_ELLIPSIZE_NONE);
@@ -528,7 +529,7 @@ draw_histogram (cairo_t       *cr,
   else
     {
       cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.6);
-      put_text (cr, small, "no cut-off: a bag of words counts every token", bx + pw, by - 18, 1, -1);
+      put_text (cr, small, _("no cut-off: a bag of words counts every token"), bx + pw, by - 18, 1, -1);
     }
   cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.6);
   put_text (cr, small, "tokens", bx + pw / 2, by + ph + 16, 0.5, -1);
@@ -578,7 +579,7 @@ _ds_data_view_draw_text (DsDataView *self,
     const char *cname = c >= 0 && c < ds->n_classes && ds->class_names ? ds->class_names[c] : NULL;
 
     if (ds->texts != NULL)
-      g_snprintf (buf, sizeof buf, "Text %s of %s%s%s%s · %s", pos, all, cname ? " · class “" : "",
+      g_snprintf (buf, sizeof buf, _("Text %s of %s%s%s%s · %s"), pos, all, cname ? _(" · class “") : "",
                   cname ? cname : "", cname ? "”" : "", in_training (ds, i) ? "training" : "test");
     else
       {
@@ -586,7 +587,7 @@ _ds_data_view_draw_text (DsDataView *self,
         g_autofree char *shown = shown_token (g_strcmp0 (cname, "\\t") == 0 ? "\t"
                                               : g_strcmp0 (cname, "\\n") == 0 ? "\n" : cname ? cname : "?");
 
-        g_snprintf (buf, sizeof buf, "Window %s of %s · the next character, its target: “%s” · %s",
+        g_snprintf (buf, sizeof buf, _("Window %s of %s · the next character, its target: “%s” · %s"),
                     pos, all, shown, in_training (ds, i) ? "training" : "test");
       }
     cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.6);
@@ -599,7 +600,7 @@ _ds_data_view_draw_text (DsDataView *self,
 
   /* Tokens → indices. */
   cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.75);
-  g_snprintf (buf, sizeof buf, "%u %s → their indices in the vocabulary (orange: not in it, read as 1)",
+  g_snprintf (buf, sizeof buf, _("%u %s → their indices in the vocabulary (orange: not in it, read as 1)"),
               tokens->len, nn_vocab_is_chars (ds->vocab) ? "characters" : "tokens");
   put_text (cr, small, buf, x0, y, 0, w);
   y += 18;
@@ -628,8 +629,8 @@ _ds_data_view_draw_text (DsDataView *self,
     {
       const NnTextOptions *opt = nn_vocab_get_options (ds->vocab);
 
-      g_snprintf (buf, sizeof buf, "Every sample is a window of %d characters: no padding, no "
-                  "cut-off", opt->length);
+      g_snprintf (buf, sizeof buf, _("Every sample is a window of %d characters: no padding, no "
+                  "cut-off"), opt->length);
       cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.6);
       put_text (cr, small, buf, x0, y, 0, w);
       /* The card as tall as what it holds: no empty area under it. */
@@ -676,7 +677,7 @@ _ds_data_view_show_text (DsDataView *self,
    * nothing until this one is drawn). */
   if (st != NULL && st->ds != ds)
     g_object_set_data (G_OBJECT (self), STATS_KEY, NULL);
-  gtk_label_set_text (self->samples_title, ds->texts != NULL ? "Tokenization" : "Windows of Characters");
+  gtk_label_set_text (self->samples_title, ds->texts != NULL ? _("Tokenization") : _("Windows of Characters"));
   gtk_widget_set_visible (self->axes_box, FALSE);
   gtk_widget_set_visible (self->shuffle_button, TRUE);
   gtk_drawing_area_set_content_height (self->samples_area,

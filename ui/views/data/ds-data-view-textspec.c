@@ -12,6 +12,7 @@
 #define G_LOG_DOMAIN "deepscope"
 
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "ds-data-view-textspec.h"
 #include "ds-training-run.h"
@@ -335,7 +336,7 @@ _ds_data_view_update_text_notes (DsDataView *self)
   if (topics->len > 0)
     {
       g_autofree char *list = numbered (topics);
-      g_autofree char *text = g_strdup_printf ("Class numbers: %s", list);
+      g_autofree char *text = g_strdup_printf (_("Class numbers: %s"), list);
 
       gtk_label_set_text (self->topics_label, text);
     }
@@ -344,9 +345,9 @@ _ds_data_view_update_text_notes (DsDataView *self)
     {
       g_autofree char *list = numbered (trained);
       g_autofree char *text = g_strdup_printf (
-        "The trained weights number the classes %s. These topics number them otherwise and "
+        _("The trained weights number the classes %s. These topics number them otherwise and "
         "build another vocabulary: its scores and predictions mean nothing until the model is "
-        "trained again.", list);
+        "trained again."), list);
 
       gtk_label_set_text (self->topics_warning, text);
     }

@@ -74,8 +74,8 @@ fill_topics (DsDataView *self)
     }
   if (names->len == 0)
     {
-      GtkWidget *label = gtk_label_new ("The fortunes package is not installed: "
-                                        "sudo apt-get install fortunes");
+      GtkWidget *label = gtk_label_new (_("The fortunes package is not installed: "
+                                        "sudo apt-get install fortunes"));
 
       gtk_label_set_wrap (GTK_LABEL (label), TRUE);
       gtk_widget_add_css_class (label, "dim-label");
@@ -280,30 +280,30 @@ _ds_data_view_missing_choice (DsDataView  *self,
   switch (adw_combo_row_get_selected (self->source_row))
     {
     case SOURCE_CSV:
-      *description = "A table with one sample per line and a header line naming the columns: "
-                     "press Choose… beside File";
-      return "Choose a CSV File";
+      *description = _("A table with one sample per line and a header line naming the columns: "
+                     "press Choose… beside File");
+      return _("Choose a CSV File");
     case SOURCE_FOLDER:
-      *description = "PNG images in one sub-folder per class: press Choose… beside Folder";
-      return "Choose a Folder of Images";
+      *description = _("PNG images in one sub-folder per class: press Choose… beside Folder");
+      return _("Choose a Folder of Images");
     case SOURCE_FORTUNES:
-      *description = "Tick two or more topics on the left: each is a class, each of its "
-                     "quotations a sample";
-      return "Tick Some Topics";
+      *description = _("Tick two or more topics on the left: each is a class, each of its "
+                     "quotations a sample");
+      return _("Tick Some Topics");
     case SOURCE_TEXT_FOLDER:
-      *description = ".txt files in one sub-folder per class: press Choose… beside Folder";
-      return "Choose a Folder of Text Files";
+      *description = _(".txt files in one sub-folder per class: press Choose… beside Folder");
+      return _("Choose a Folder of Text Files");
     case SOURCE_CHARS:
-      *description = "A fortunes topic (work) or the path of a plain text file: type it beside "
-                     "Text and press Enter";
-      return "Name a Text";
+      *description = _("A fortunes topic (work) or the path of a plain text file: type it beside "
+                     "Text and press Enter");
+      return _("Name a Text");
     case SOURCE_SERIES:
       *description = _("seattle-temps, seattle-weather, series (generated) or the path of a CSV "
                        "file: type it beside Series and press Enter");
       return _("Name a Series");
     default:
-      *description = "Type a dataset spec and press Enter, e.g. blobs:classes=4:n=600";
-      return "Enter a Dataset Spec";
+      *description = _("Type a dataset spec and press Enter, e.g. blobs:classes=4:n=600");
+      return _("Enter a Dataset Spec");
     }
 }
 
@@ -677,7 +677,7 @@ store_changed_cb (DsDataView *self)
     {
       g_auto(GStrv) parts = g_strsplit (spec ? spec : "", ":", 2);
       g_autofree char *base = g_path_get_basename (parts[0] ? parts[0] : "");
-      g_autofree char *title = g_strdup_printf ("Could not load “%s”", base);
+      g_autofree char *title = g_strdup_printf (_("Could not load “%s”"), base);
 
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->error_row), title);
       adw_action_row_set_subtitle (self->error_row, error->message);
@@ -697,7 +697,7 @@ store_changed_cb (DsDataView *self)
         {
           nn_model_set_dataset (m, spec);
           nn_model_set_dataset_flags (m, flags);
-          ds_document_commit (self->document, DS_CHANGE_PARAMS, "Choose Dataset", NULL);
+          ds_document_commit (self->document, DS_CHANGE_PARAMS, _("Choose Dataset"), NULL);
         }
     }
 
@@ -787,7 +787,7 @@ split_changed_cb (DsDataView *self)
   k = gtk_spin_button_get_value_as_int (self->kfold_spin);
   d->kfold = k >= 2 ? k : 0;
   d->kfold_iterations = gtk_spin_button_get_value_as_int (self->kfold_iterations_spin);
-  ds_document_commit (self->document, DS_CHANGE_PARAMS, "Change Splits", "data-splits");
+  ds_document_commit (self->document, DS_CHANGE_PARAMS, _("Change Splits"), "data-splits");
 }
 
 /* ---- file choosers -------------------------------------------------------- */
@@ -832,24 +832,24 @@ choose_action (GtkWidget  *widget,
 
   if (g_str_equal (action_name, "data.choose-folder"))
     {
-      ds_file_chooser_show (&self->chooser, widget, "Choose a Folder of Images",
-                            GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, "_Open", NULL, NULL,
+      ds_file_chooser_show (&self->chooser, widget, _("Choose a Folder of Images"),
+                            GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Open"), NULL, NULL,
                             folder_chosen_cb, self);
       return;
     }
   if (g_str_equal (action_name, "data.choose-text-folder"))
     {
-      ds_file_chooser_show (&self->chooser, widget, "Choose a Folder of Text Files",
-                            GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, "_Open", NULL, NULL,
+      ds_file_chooser_show (&self->chooser, widget, _("Choose a Folder of Text Files"),
+                            GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Open"), NULL, NULL,
                             text_folder_chosen_cb, self);
       return;
     }
   filter = gtk_file_filter_new ();
-  gtk_file_filter_set_name (filter, "CSV files");
+  gtk_file_filter_set_name (filter, _("CSV files"));
   gtk_file_filter_add_pattern (filter, "*.csv");
   gtk_file_filter_add_mime_type (filter, "text/csv");
-  ds_file_chooser_show (&self->chooser, widget, "Choose a CSV File", GTK_FILE_CHOOSER_ACTION_OPEN,
-                        "_Open", NULL, filter, csv_chosen_cb, self);
+  ds_file_chooser_show (&self->chooser, widget, _("Choose a CSV File"), GTK_FILE_CHOOSER_ACTION_OPEN,
+                        _("_Open"), NULL, filter, csv_chosen_cb, self);
 }
 
 /* ---- GObject -------------------------------------------------------------- */

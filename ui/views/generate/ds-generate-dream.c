@@ -6,6 +6,7 @@
 #define G_LOG_DOMAIN "deepscope"
 
 #include <math.h>
+#include <glib/gi18n.h>
 
 #include "ds-file-chooser.h"
 #include "ds-generate-view-private.h"
@@ -48,7 +49,7 @@ typedef struct
 static void
 show_losses (DsGenerateView *self)
 {
-  g_autoptr(GString) s = g_string_new ("Loss per octave:");
+  g_autoptr(GString) s = g_string_new (_("Loss per octave:"));
 
   for (int i = 0; i < self->n_octave_loss; i++)
     g_string_append_printf (s, " %d: %.4g", i + 1, self->octave_loss[i]);
@@ -74,7 +75,7 @@ dream_frame_cb (gpointer data)
           self->octave_loss[f->octave] = f->loss;
           self->n_octave_loss = MAX (self->n_octave_loss, f->octave + 1);
         }
-      text = g_strdup_printf ("Octave %d of %d, step %d of %d: %d × %d, loss %.4g",
+      text = g_strdup_printf (_("Octave %d of %d, step %d of %d: %d × %d, loss %.4g"),
                               f->octave + 1, f->n_octaves, f->step + 1, f->steps,
                               self->dreamed->shape[2], self->dreamed->shape[1], f->loss);
       gtk_label_set_text (self->dream_status, text);
@@ -172,13 +173,14 @@ dream_done_cb (GObject      *source,
       for (int i = 0; i < job->cfg.octaves && i < (int) G_N_ELEMENTS (self->octave_loss); i++)
         self->octave_loss[i] = job->loss_end[i];
       self->n_octave_loss = MIN (job->cfg.octaves, (int) G_N_ELEMENTS (self->octave_loss));
-      text = g_strdup_printf ("Dreamed: %d × %d, %d octave%s", out->shape[2], out->shape[1],
-                              job->cfg.octaves, job->cfg.octaves == 1 ? "" : "s");
+      text = g_strdup_printf (ngettext ("Dreamed: %d × %d, %d octave", "Dreamed: %d × %d, %d octaves",
+                                        job->cfg.octaves),
+                              out->shape[2], out->shape[1], job->cfg.octaves);
       gtk_label_set_text (self->dream_status, text);
       show_losses (self);
     }
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    gtk_label_set_text (self->dream_status, "Stopped: the picture shows the last step");
+    gtk_label_set_text (self->dream_status, _("Stopped: the picture shows the last step"));
   else
     gtk_label_set_text (self->dream_status, error->message);
   set_dreaming (self, FALSE);
@@ -196,7 +198,7 @@ ds_generate_view_dream (DsGenerateView *self)
     {
       if (self->start == NULL)
         gtk_label_set_text (self->dream_status,
-                            "Choose a start image first: open a PNG or take a test image");
+                            _("Choose a start image first: open a PNG or take a test image"));
       return;
     }
   job = g_new0 (DreamJob, 1);
@@ -208,7 +210,7 @@ ds_generate_view_dream (DsGenerateView *self)
   if (job->cfg.n_layers == 0)
     {
       gtk_label_set_text (self->dream_status,
-                          "Tick at least one layer: the dream makes its activations grow");
+                          _("Tick at least one layer: the dream makes its activations grow"));
       nn_dream_config_clear (&job->cfg);
       g_free (job);
       return;
@@ -228,7 +230,7 @@ ds_generate_view_dream (DsGenerateView *self)
   self->octaves_seen = 0;
   self->n_octave_loss = 0;
   show_losses (self);
-  gtk_label_set_text (self->dream_status, "Dreaming…");
+  gtk_label_set_text (self->dream_status, _("Dreaming…"));
   set_dreaming (self, TRUE);
 
   task = g_task_new (self, self->dream_cancellable, dream_done_cb, NULL);
@@ -263,7 +265,7 @@ set_start (DsGenerateView *self,
       self->n_octave_loss = 0;
       show_losses (self);
       gtk_label_set_text (self->dream_status,
-                          image ? "Ready: press Dream to start from this image" : "");
+                          image ? _("Ready: press Dream to start from this image") : "");
     }
   set_dreaming (self, self->dream_cancellable != NULL);
   gtk_widget_queue_draw (self->dream_area);
@@ -333,10 +335,10 @@ ds_generate_view_dream_from_test (DsGenerateView *self,
       }
   cls = _ds_generate_test_label (ds, position);
   if (cls >= 0 && ds->class_names && ds->class_names[cls])
-    label = g_strdup_printf ("Test image %u (%s), upscaled to %d × %d", position,
+    label = g_strdup_printf (_("Test image %u (%s), upscaled to %d × %d"), position,
                              ds->class_names[cls], side, side);
   else
-    label = g_strdup_printf ("Test image %u, upscaled to %d × %d", position, side, side);
+    label = g_strdup_printf (_("Test image %u, upscaled to %d × %d"), position, side, side);
   set_start (self, t, label);
   return TRUE;
 }
@@ -346,8 +348,8 @@ test_image_cb (DsGenerateView *self)
 {
   if (!ds_generate_view_dream_from_test (self, gtk_spin_button_get_value_as_int (self->test_index)))
     gtk_label_set_text (self->start_label,
-                        "No test image of the model's input shape: load the model's dataset in "
-                        "the Data view, or open a PNG");
+                        _("No test image of the model's input shape: load the model's dataset in "
+                        "the Data view, or open a PNG"));
 }
 
 gboolean
@@ -365,8 +367,8 @@ ds_generate_view_open_start_png (DsGenerateView *self,
   if (c != 1 && c != 3)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                   "The model's input is not an image of 1 or 3 channels: DeepDream needs a "
-                   "convnet on pictures");
+                   _("The model's input is not an image of 1 or 3 channels: DeepDream needs a "
+                   "convnet on pictures"));
       return FALSE;
     }
   probe = nn_png_read (path, 0, &w, &h, &ch, error);
@@ -400,10 +402,10 @@ open_png_cb (DsGenerateView *self)
 {
   g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
 
-  gtk_file_filter_set_name (filter, "PNG images");
+  gtk_file_filter_set_name (filter, _("PNG images"));
   gtk_file_filter_add_suffix (filter, "png");
-  ds_file_chooser_show (&self->chooser, GTK_WIDGET (self), "Open a Start Image",
-                        GTK_FILE_CHOOSER_ACTION_OPEN, "_Open", NULL, filter, png_chosen_cb, self);
+  ds_file_chooser_show (&self->chooser, GTK_WIDGET (self), _("Open a Start Image"),
+                        GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), NULL, filter, png_chosen_cb, self);
 }
 
 gboolean
@@ -421,7 +423,7 @@ ds_generate_view_save_dream (DsGenerateView *self,
   if (t == NULL)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                   "There is no dream to save yet: choose a start image and press Dream");
+                   _("There is no dream to save yet: choose a start image and press Dream"));
       return FALSE;
     }
   h = t->shape[1], w = t->shape[2], c = t->shape[3];
@@ -447,7 +449,7 @@ ds_generate_view_save_dream_accept (DsGenerateView *self,
       _ds_generate_view_toast (self, error->message);
       return;
     }
-  text = g_strdup_printf ("Saved %s", path);
+  text = g_strdup_printf (_("Saved %s"), path);
   _ds_generate_view_toast (self, text);
 }
 
@@ -464,8 +466,8 @@ save_chosen_cb (GFile    *file,
 static void
 save_cb (DsGenerateView *self)
 {
-  ds_file_chooser_show (&self->chooser, GTK_WIDGET (self), "Save the Dream",
-                        GTK_FILE_CHOOSER_ACTION_SAVE, "_Save", "dream.png", NULL,
+  ds_file_chooser_show (&self->chooser, GTK_WIDGET (self), _("Save the Dream"),
+                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), "dream.png", NULL,
                         save_chosen_cb, self);
 }
 
@@ -513,8 +515,8 @@ dream_area_draw_cb (GtkDrawingArea *area,
 /* ---- the model's layers ----------------------------------------------------- */
 
 static const char *no_conv_text =
-  "This model has no convolutional layer to dream with: DeepDream makes a Conv2D layer's "
-  "activations grow, so build or open a convnet (the Fashion-MNIST convnet sample has some)";
+  N_("This model has no convolutional layer to dream with: DeepDream makes a Conv2D layer's "
+  "activations grow, so build or open a convnet (the Fashion-MNIST convnet sample has some)");
 
 void
 _ds_generate_dream_model_changed (DsGenerateView *self)
@@ -567,11 +569,11 @@ _ds_generate_dream_model_changed (DsGenerateView *self)
 
   c = self->model ? model_channels (self) : 0;
   if (self->model && self->layer_paths->len == 0)
-    gtk_label_set_text (self->dream_why, no_conv_text);
+    gtk_label_set_text (self->dream_why, _(no_conv_text));
   else if (self->model && c != 1 && c != 3)
     gtk_label_set_text (self->dream_why,
-                        "This model's input is not an image of 1 or 3 channels (height, "
-                        "width, channels): DeepDream needs a convnet on pictures");
+                        _("This model's input is not an image of 1 or 3 channels (height, "
+                        "width, channels): DeepDream needs a convnet on pictures"));
   else
     gtk_label_set_text (self->dream_why, "");
   gtk_widget_set_visible (GTK_WIDGET (self->dream_why),
@@ -626,8 +628,8 @@ _ds_generate_dream_build (DsGenerateView *self)
   GtkWidget *grid = gtk_grid_new ();
   GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *start_row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *open = gtk_button_new_with_mnemonic ("_Open PNG…");
-  GtkWidget *test = gtk_button_new_with_label ("Test Image");
+  GtkWidget *open = gtk_button_new_with_mnemonic (_("_Open PNG…"));
+  GtkWidget *test = gtk_button_new_with_label (_("Test Image"));
   NnDreamConfig d;
 
   nn_dream_config_init (&d);
@@ -646,24 +648,24 @@ _ds_generate_dream_build (DsGenerateView *self)
 
   self->dream_form = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
   gtk_box_append (GTK_BOX (left), self->dream_form);
-  gtk_box_append (GTK_BOX (self->dream_form), heading ("Layers and weights"));
+  gtk_box_append (GTK_BOX (self->dream_form), heading (_("Layers and weights")));
   self->layer_box = GTK_BOX (gtk_box_new (GTK_ORIENTATION_VERTICAL, 4));
   gtk_box_append (GTK_BOX (self->dream_form), GTK_WIDGET (self->layer_box));
 
-  gtk_box_append (GTK_BOX (self->dream_form), heading ("Octaves and steps"));
+  gtk_box_append (GTK_BOX (self->dream_form), heading (_("Octaves and steps")));
   gtk_grid_set_row_spacing (GTK_GRID (grid), 4);
   gtk_grid_set_column_spacing (GTK_GRID (grid), 8);
-  self->octaves = add_spin (GTK_GRID (grid), 0, "Octaves", 1, 8, 1, 0, d.octaves);
-  self->octave_scale = add_spin (GTK_GRID (grid), 1, "Octave scale", 1.05, 3, 0.05, 2,
+  self->octaves = add_spin (GTK_GRID (grid), 0, _("Octaves"), 1, 8, 1, 0, d.octaves);
+  self->octave_scale = add_spin (GTK_GRID (grid), 1, _("Octave scale"), 1.05, 3, 0.05, 2,
                                  d.octave_scale);
-  self->steps = add_spin (GTK_GRID (grid), 2, "Steps per octave", 1, 500, 1, 0, d.steps);
-  self->step_size = add_spin (GTK_GRID (grid), 3, "Step size", 0.0005, 1, 0.001, 4,
+  self->steps = add_spin (GTK_GRID (grid), 2, _("Steps per octave"), 1, 500, 1, 0, d.steps);
+  self->step_size = add_spin (GTK_GRID (grid), 3, _("Step size"), 0.0005, 1, 0.001, 4,
                               d.step_size);
-  self->max_loss = add_spin (GTK_GRID (grid), 4, "Maximum loss (0: none)", 0, 1e6, 1, 2,
+  self->max_loss = add_spin (GTK_GRID (grid), 4, _("Maximum loss (0: none)"), 0, 1e6, 1, 2,
                              MAX (0, d.max_loss));
   gtk_box_append (GTK_BOX (self->dream_form), grid);
 
-  gtk_box_append (GTK_BOX (self->dream_form), heading ("Start image"));
+  gtk_box_append (GTK_BOX (self->dream_form), heading (_("Start image")));
   self->test_index = GTK_SPIN_BUTTON (gtk_spin_button_new_with_range (0, 1e6, 1));
   gtk_box_append (GTK_BOX (start_row), open);
   gtk_box_append (GTK_BOX (start_row), test);
@@ -675,10 +677,10 @@ _ds_generate_dream_build (DsGenerateView *self)
   gtk_widget_add_css_class (GTK_WIDGET (self->start_label), "dim-label");
   gtk_box_append (GTK_BOX (self->dream_form), GTK_WIDGET (self->start_label));
 
-  self->dream_button = GTK_BUTTON (gtk_button_new_with_mnemonic ("_Dream"));
+  self->dream_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Dream")));
   gtk_widget_add_css_class (GTK_WIDGET (self->dream_button), "suggested-action");
-  self->stop_button = GTK_BUTTON (gtk_button_new_with_mnemonic ("_Stop"));
-  self->save_button = GTK_BUTTON (gtk_button_new_with_mnemonic ("_Save PNG…"));
+  self->stop_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Stop")));
+  self->save_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Save PNG…")));
   gtk_box_append (GTK_BOX (buttons), GTK_WIDGET (self->dream_button));
   gtk_box_append (GTK_BOX (buttons), GTK_WIDGET (self->stop_button));
   gtk_box_append (GTK_BOX (buttons), GTK_WIDGET (self->save_button));

@@ -9,6 +9,7 @@
 #define G_LOG_DOMAIN "deepscope"
 
 #include <math.h>
+#include <glib/gi18n.h>
 
 #include "ds-colors.h"
 #include "ds-file-chooser.h"
@@ -105,11 +106,11 @@ update_buttons (GanPage *p)
 
   gtk_widget_set_sensitive (p->train, !live && p->g && p->d);
   gtk_widget_set_sensitive (p->pause, live);
-  gtk_button_set_label (GTK_BUTTON (p->pause), paused ? "Resume" : "Pause");
+  gtk_button_set_label (GTK_BUTTON (p->pause), paused ? _("Resume") : _("Pause"));
   gtk_widget_set_sensitive (p->stop, live);
   gtk_widget_set_sensitive (p->save, p->run && ds_training_run_get_discriminator (p->run));
-  gtk_label_set_text (p->g_label, p->g_name ? p->g_name : "none");
-  gtk_label_set_text (p->d_label, p->d_name ? p->d_name : "none");
+  gtk_label_set_text (p->g_label, p->g_name ? p->g_name : _("none"));
+  gtk_label_set_text (p->d_label, p->d_name ? p->d_name : _("none"));
 }
 
 /* ---- the picture ------------------------------------------------------------ */
@@ -315,8 +316,8 @@ draw_chart_cb (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointe
   cairo_set_source_rgb (cr, 1, 1, 1);
   cairo_paint (cr);
   cairo_set_font_size (cr, 11);
-  draw_panel_frame (cr, CHART_TITLE, width, h, "d_loss (red), g_loss (blue)", "3");
-  draw_panel_frame (cr, top2, width, h, "D accuracy: real (green), generated (purple)", "1");
+  draw_panel_frame (cr, CHART_TITLE, width, h, _("d_loss (red), g_loss (blue)"), "3");
+  draw_panel_frame (cr, top2, width, h, _("D accuracy: real (green), generated (purple)"), "1");
   if (!s || !ds_metric_series_get_bounds (s, FALSE, &x0, &x1, &y0, &y1))
     return;
   x_max = MAX (x1, 1e-9);
@@ -342,12 +343,12 @@ static void
 progress_cb (GanPage *p)
 {
   g_autofree char *text = g_strdup_printf (
-    "Step %ld of %d · d_loss %.3f · g_loss %.3f · D accuracy: real %.2f, generated %.2f",
+    _("Step %ld of %d · d_loss %.3f · g_loss %.3f · D accuracy: real %.2f, generated %.2f"),
     ds_training_run_get_step (p->run), gtk_spin_button_get_value_as_int (p->steps),
     series_last (p->run, "batch/d_loss"), series_last (p->run, "batch/g_loss"),
     series_last (p->run, "batch/d_acc_real"), series_last (p->run, "batch/d_acc_fake"));
   g_autofree char *div = is_plane (p->d) ? NULL
-                         : g_strdup_printf (" · diversity of the grid %.3f", p->diversity);
+                         : g_strdup_printf (_(" · diversity of the grid %.3f"), p->diversity);
 
   g_autofree char *all = g_strconcat (text, div, NULL);
   gtk_label_set_text (p->figures, all);
@@ -398,7 +399,7 @@ start_run (GanPage *p, GError **error)
   if (!spec)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The discriminator names no dataset: its file's \"dataset\" is the real data");
+                   _("The discriminator names no dataset: its file's \"dataset\" is the real data"));
       return FALSE;
     }
   if (!(ds = nn_dataset_open (spec, NULL, error)))
@@ -445,7 +446,7 @@ train_clicked_cb (GanPage *p)
       set_status (p, error->message);
       return;
     }
-  set_status (p, "Training: the picture follows every 25 generator steps");
+  set_status (p, _("Training: the picture follows every 25 generator steps"));
   update_buttons (p);
 }
 
@@ -511,8 +512,8 @@ choose (GanPage *p, gboolean generator)
 {
   p->choosing_g = generator;
   ds_file_chooser_show (&p->chooser, GTK_WIDGET (p->view),
-                        generator ? "Open a Generator" : "Open a Discriminator",
-                        GTK_FILE_CHOOSER_ACTION_OPEN, "_Open", NULL, NULL, opened_cb, p);
+                        generator ? _("Open a Generator") : _("Open a Discriminator"),
+                        GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), NULL, NULL, opened_cb, p);
 }
 
 static void open_g_cb (GanPage *p) { choose (p, TRUE); }
@@ -531,7 +532,7 @@ save_models (GanPage *p, const char *dir, GError **error)
   if (!g || !d)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "Nothing trained yet: press Train first");
+                   _("Nothing trained yet: press Train first"));
       return FALSE;
     }
   return nn_model_save (g, gp, TRUE, error) && nn_model_save (d, dp, TRUE, error);
@@ -548,7 +549,7 @@ save_chosen_cb (GFile *file, gpointer data)
   if (!dir)
     return;
   text = save_models (p, dir, &error)
-         ? g_strdup_printf ("Saved generator.json and discriminator.json in %s", dir)
+         ? g_strdup_printf (_("Saved generator.json and discriminator.json in %s"), dir)
          : g_strdup (error->message);
   _ds_generate_view_toast (p->view, text);
 }
@@ -556,8 +557,8 @@ save_chosen_cb (GFile *file, gpointer data)
 static void
 save_clicked_cb (GanPage *p)
 {
-  ds_file_chooser_show (&p->chooser, GTK_WIDGET (p->view), "Save Both Models in a Folder",
-                        GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, "_Save", NULL, NULL,
+  ds_file_chooser_show (&p->chooser, GTK_WIDGET (p->view), _("Save Both Models in a Folder"),
+                        GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Save"), NULL, NULL,
                         save_chosen_cb, p);
 }
 
@@ -592,12 +593,12 @@ build_models_row (GanPage *p)
 
   p->g_label = GTK_LABEL (gtk_label_new (NULL));
   p->d_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_box_append (GTK_BOX (row), gtk_label_new ("Generator:"));
+  gtk_box_append (GTK_BOX (row), gtk_label_new (_("Generator:")));
   gtk_box_append (GTK_BOX (row), GTK_WIDGET (p->g_label));
-  gtk_box_append (GTK_BOX (row), button ("Open…", G_CALLBACK (open_g_cb), p));
-  gtk_box_append (GTK_BOX (row), gtk_label_new ("  Discriminator:"));
+  gtk_box_append (GTK_BOX (row), button (_("Open…"), G_CALLBACK (open_g_cb), p));
+  gtk_box_append (GTK_BOX (row), gtk_label_new (_("  Discriminator:")));
   gtk_box_append (GTK_BOX (row), GTK_WIDGET (p->d_label));
-  gtk_box_append (GTK_BOX (row), button ("Open…", G_CALLBACK (open_d_cb), p));
+  gtk_box_append (GTK_BOX (row), button (_("Open…"), G_CALLBACK (open_d_cb), p));
   return row;
 }
 
@@ -606,15 +607,15 @@ build_controls_row (GanPage *p)
 {
   GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
 
-  p->steps = spin (row, "Steps", 1, 1000000, 100, 2000, 0);
-  p->d_steps = spin (row, "D steps per G step", 1, 100, 1, 1, 0);
-  p->smoothing = spin (row, "Label smoothing", 0, 0.5, 0.05, 0, 2);
-  p->flip = spin (row, "Label flips", 0, 0.5, 0.01, 0, 2);
-  p->train = button ("Train", G_CALLBACK (train_clicked_cb), p);
+  p->steps = spin (row, _("Steps"), 1, 1000000, 100, 2000, 0);
+  p->d_steps = spin (row, _("D steps per G step"), 1, 100, 1, 1, 0);
+  p->smoothing = spin (row, _("Label smoothing"), 0, 0.5, 0.05, 0, 2);
+  p->flip = spin (row, _("Label flips"), 0, 0.5, 0.01, 0, 2);
+  p->train = button (_("Train"), G_CALLBACK (train_clicked_cb), p);
   gtk_widget_add_css_class (p->train, "suggested-action");
-  p->pause = button ("Pause", G_CALLBACK (pause_clicked_cb), p);
-  p->stop = button ("Stop", G_CALLBACK (stop_clicked_cb), p);
-  p->save = button ("Save Models…", G_CALLBACK (save_clicked_cb), p);
+  p->pause = button (_("Pause"), G_CALLBACK (pause_clicked_cb), p);
+  p->stop = button (_("Stop"), G_CALLBACK (stop_clicked_cb), p);
+  p->save = button (_("Save Models…"), G_CALLBACK (save_clicked_cb), p);
   gtk_box_append (GTK_BOX (row), p->train);
   gtk_box_append (GTK_BOX (row), p->pause);
   gtk_box_append (GTK_BOX (row), p->stop);
@@ -643,7 +644,7 @@ open_default_pair (GanPage *p)
   g_autofree char *d = g_build_filename (dir, "gan_ring_discriminator.json", NULL);
 
   if (!open_model (p, g, TRUE, NULL) || !open_model (p, d, FALSE, NULL))
-    set_status (p, "Open a generator and a discriminator (the ring samples were not found)");
+    set_status (p, _("Open a generator and a discriminator (the ring samples were not found)"));
 }
 
 GtkWidget *
@@ -660,8 +661,8 @@ _ds_generate_gan_build (DsGenerateView *self)
   gtk_widget_set_margin_bottom (page, 12);
   gtk_box_append (GTK_BOX (page), build_models_row (p));
   gtk_box_append (GTK_BOX (page), build_controls_row (p));
-  p->figures = GTK_LABEL (gtk_label_new ("Press Train: G learns to make samples that D "
-                                         "takes for real ones"));
+  p->figures = GTK_LABEL (gtk_label_new (_("Press Train: G learns to make samples that D "
+                                         "takes for real ones")));
   gtk_label_set_xalign (p->figures, 0);
   gtk_label_set_wrap (p->figures, TRUE);
   gtk_box_append (GTK_BOX (page), GTK_WIDGET (p->figures));

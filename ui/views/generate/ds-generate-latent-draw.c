@@ -4,6 +4,8 @@
  * drawing area's draw function and as a function the export calls. */
 #define G_LOG_DOMAIN "deepscope"
 
+#include <glib/gi18n.h>
+
 #include "ds-generate-latent-private.h"
 
 /* ---- pictures ----------------------------------------------------------------- */
@@ -70,13 +72,13 @@ _ds_latent_draw_grid (cairo_t  *cr,
   cairo_stroke (cr);
   cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
   cairo_set_font_size (cr, 11);
-  g_snprintf (buf, sizeof buf, "z%d from %.3g to %.3g →", l->d1 + 1, -l->grid_range,
+  g_snprintf (buf, sizeof buf, _("z%d from %.3g to %.3g →"), l->d1 + 1, -l->grid_range,
               l->grid_range);
   draw_text (cr, x0, y0 + side + 13, buf);
   cairo_save (cr);
   cairo_translate (cr, x0 - 4, y0 + side);
   cairo_rotate (cr, -G_PI / 2);
-  g_snprintf (buf, sizeof buf, "z%d from %.3g to %.3g →", l->d2 + 1, -l->grid_range,
+  g_snprintf (buf, sizeof buf, _("z%d from %.3g to %.3g →"), l->d2 + 1, -l->grid_range,
               l->grid_range);
   draw_text (cr, 0, 0, buf);
   cairo_restore (cr);
@@ -223,7 +225,7 @@ _ds_latent_draw_scatter (cairo_t  *cr,
    * before the pointer's decoding, which may cover them while dragged. */
   cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
   cairo_set_font_size (cr, 11);
-  g_snprintf (buf, sizeof buf, "z%d → (plot ±%.3g)", l->d1 + 1, extent);
+  g_snprintf (buf, sizeof buf, _("z%d → (plot ±%.3g)"), l->d1 + 1, extent);
   cairo_text_extents (cr, buf, &te);
   draw_text (cr, cx + half - te.x_advance, cy + half + AXIS_H - 3, buf);
   g_snprintf (buf, sizeof buf, "z%d ↑", l->d2 + 1);
@@ -301,7 +303,7 @@ _ds_latent_point_draw_cb (GtkDrawingArea *area,
 {
   DsGenerateLatent *l = lat (data);
 
-  draw_one (cr, l, l->point_img, width, height, "Drag on the plane");
+  draw_one (cr, l, l->point_img, width, height, _("Drag on the plane"));
 }
 
 void
@@ -313,7 +315,7 @@ _ds_latent_walk_draw_cb (GtkDrawingArea *area,
 {
   DsGenerateLatent *l = lat (data);
 
-  draw_one (cr, l, l->walk_img, width, height, "No walk yet");
+  draw_one (cr, l, l->walk_img, width, height, _("No walk yet"));
 }
 
 void
@@ -325,7 +327,7 @@ _ds_latent_concept_draw_cb (GtkDrawingArea *area,
 {
   DsGenerateLatent *l = lat (data);
 
-  draw_one (cr, l, l->concept_img, width, height, "Pick two classes");
+  draw_one (cr, l, l->concept_img, width, height, _("Pick two classes"));
 }
 
 void

@@ -11,6 +11,8 @@
  * code. Each new snapshot of a live run is encoded and decoded again. */
 #define G_LOG_DOMAIN "deepscope"
 
+#include <glib/gi18n.h>
+
 #include "ds-generate-latent-private.h"
 
 
@@ -107,7 +109,7 @@ update_concept (DsGenerateView *self)
           norm += (double) l->concept_v[k] * l->concept_v[k];
         }
       decode_one (l, l->z, &l->concept_img);
-      text = g_strdup_printf ("Image A + %.2f × (mean of %s − mean of %s); |v| = %.3g", alpha,
+      text = g_strdup_printf (_("Image A + %.2f × (mean of %s − mean of %s); |v| = %.3g"), alpha,
                               l->class_names[ca], l->class_names[cb], sqrt (norm));
       gtk_label_set_text (l->concept_label, text);
     }
@@ -116,8 +118,8 @@ update_concept (DsGenerateView *self)
       g_clear_pointer (&l->concept_img, nn_tensor_free);
       gtk_label_set_text (l->concept_label,
                           error ? error->message
-                          : l->n_classes < 2 ? "Concept vectors need a dataset with classes"
-                          : "Pick two classes");
+                          : l->n_classes < 2 ? _("Concept vectors need a dataset with classes")
+                          : _("Pick two classes"));
     }
   gtk_widget_queue_draw (l->concept_area);
   gtk_widget_queue_draw (l->scatter);
@@ -362,7 +364,7 @@ latent_done_cb (GObject      *source,
     {
       set_busy (l, FALSE);
       gtk_label_set_text (l->status, g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
-                                     ? "Cancelled" : error->message);
+                                     ? _("Cancelled") : error->message);
       return;
     }
   l->parts = job->parts;
@@ -407,7 +409,7 @@ latent_done_cb (GObject      *source,
   update_strip (self);
   update_concept (self);
   set_busy (l, FALSE);
-  text = g_strdup_printf ("%d × %d grid over ±%.3g; %d test images encoded; latent size %d",
+  text = g_strdup_printf (_("%d × %d grid over ±%.3g; %d test images encoded; latent size %d"),
                           l->grid_side, l->grid_side, l->grid_range,
                           l->codes ? l->codes->shape[0] : 0, l->latent_dim);
   gtk_label_set_text (l->status, text);
@@ -428,7 +430,7 @@ fill_classes (DsGenerateLatent *l,
   g_strfreev (l->class_names);
   l->class_names = g_new0 (char *, n_classes + 1);
   for (int c = 0; c < n_classes; c++)
-    l->class_names[c] = names && names[c] ? g_strdup (names[c]) : g_strdup_printf ("Class %d", c);
+    l->class_names[c] = names && names[c] ? g_strdup (names[c]) : g_strdup_printf (_("Class %d"), c);
   l->n_classes = n_classes;
   if (same && old == (guint) n_classes)
     return;
@@ -520,7 +522,7 @@ ds_generate_view_latent_compute (DsGenerateView *self)
   job->cancellable = g_object_ref (l->cancellable);
   job->view = g_object_ref (self);
   gtk_progress_bar_set_fraction (l->progress, 0.05);
-  gtk_label_set_text (l->status, job->inputs ? "Encoding the test images…" : "Decoding the grid…");
+  gtk_label_set_text (l->status, job->inputs ? _("Encoding the test images…") : _("Decoding the grid…"));
   set_busy (l, TRUE);
   task = g_task_new (self, l->cancellable, latent_done_cb, NULL);
   g_task_set_task_data (task, job, (GDestroyNotify) latent_job_free);
@@ -618,15 +620,15 @@ ds_generate_view_export_latent (DsGenerateView *self,
   if (draw == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "No picture called “%s”: grid, scatter, point, strip, walk or concept",
+                   _("No picture called “%s”: grid, scatter, point, strip, walk or concept"),
                    what ? what : "");
       return FALSE;
     }
   if (have == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
-                   "There is no %s picture yet: press Compute (and drag on the plane or pick "
-                   "a walk or two classes)", what);
+                   _("There is no %s picture yet: press Compute (and drag on the plane or pick "
+                   "a walk or two classes)"), what);
       return FALSE;
     }
   if (format != DS_EXPORT_PNG && g_strcmp0 (what, "scatter") != 0)
@@ -655,7 +657,7 @@ export_chosen_cb (GFile    *file,
       _ds_generate_view_toast (self, error->message);
       return;
     }
-  text = g_strdup_printf ("Saved %s", path);
+  text = g_strdup_printf (_("Saved %s"), path);
   _ds_generate_view_toast (self, text);
 }
 
@@ -669,8 +671,8 @@ export_cb (DsGenerateView *self)
   if (what >= G_N_ELEMENTS (export_names) - 1)
     return;
   name = g_strdup_printf ("latent-%s.%s", export_names[what], what == 1 ? "svg" : "png");
-  ds_file_chooser_show (&self->chooser, GTK_WIDGET (self), "Export a Latent Picture",
-                        GTK_FILE_CHOOSER_ACTION_SAVE, "_Export", name, NULL, export_chosen_cb,
+  ds_file_chooser_show (&self->chooser, GTK_WIDGET (self), _("Export a Latent Picture"),
+                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), name, NULL, export_chosen_cb,
                         self);
 }
 
@@ -691,13 +693,13 @@ _ds_generate_latent_model_changed (DsGenerateView *self)
 
   g_clear_pointer (&l->reason, g_free);
   if (self->model == NULL)
-    l->reason = g_strdup ("No model");
+    l->reason = g_strdup (_("No model"));
   else if (!nn_model_find_vae (self->model, &parts, &error))
     l->reason = g_strdup (error->message);
   else if (parts.decoder_layer < 0)
-    l->reason = g_strdup ("This VAE's decoder is not a Model layer, so it cannot decode "
+    l->reason = g_strdup (_("This VAE's decoder is not a Model layer, so it cannot decode "
                           "latent points on its own: make the layers after the Sampling layer "
-                          "a Model layer called on its output");
+                          "a Model layer called on its output"));
   if (l->reason)
     {
       if (l->cancellable)
@@ -823,10 +825,10 @@ build_settings (DsGenerateLatent *l)
   l->dim_x = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_object_ref (l->dim_names)), NULL));
   l->dim_y = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_object_ref (l->dim_names)), NULL));
   l->dims_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  gtk_box_append (GTK_BOX (l->dims_box), labelled ("Across", GTK_WIDGET (l->dim_x)));
-  gtk_box_append (GTK_BOX (l->dims_box), labelled ("Down", GTK_WIDGET (l->dim_y)));
+  gtk_box_append (GTK_BOX (l->dims_box), labelled (_("Across"), GTK_WIDGET (l->dim_x)));
+  gtk_box_append (GTK_BOX (l->dims_box), labelled (_("Down"), GTK_WIDGET (l->dim_y)));
   {
-    GtkWidget *note = gtk_label_new ("The other dimensions stay at image A's code");
+    GtkWidget *note = gtk_label_new (_("The other dimensions stay at image A's code"));
 
     gtk_label_set_wrap (GTK_LABEL (note), TRUE);
     gtk_label_set_xalign (GTK_LABEL (note), 0);
@@ -834,14 +836,14 @@ build_settings (DsGenerateLatent *l)
     gtk_box_append (GTK_BOX (l->dims_box), note);
   }
   gtk_widget_set_visible (l->dims_box, FALSE);
-  gtk_box_append (GTK_BOX (left), heading ("Latent plane"));
-  gtk_box_append (GTK_BOX (left), labelled ("Range ±", GTK_WIDGET (l->range)));
-  gtk_box_append (GTK_BOX (left), labelled ("Grid side", GTK_WIDGET (l->grid_n)));
-  gtk_box_append (GTK_BOX (left), labelled ("Test images", GTK_WIDGET (l->n_samples)));
+  gtk_box_append (GTK_BOX (left), heading (_("Latent plane")));
+  gtk_box_append (GTK_BOX (left), labelled (_("Range ±"), GTK_WIDGET (l->range)));
+  gtk_box_append (GTK_BOX (left), labelled (_("Grid side"), GTK_WIDGET (l->grid_n)));
+  gtk_box_append (GTK_BOX (left), labelled (_("Test images"), GTK_WIDGET (l->n_samples)));
   gtk_box_append (GTK_BOX (left), l->dims_box);
-  l->compute_button = GTK_BUTTON (gtk_button_new_with_mnemonic ("_Compute"));
+  l->compute_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Compute")));
   gtk_widget_add_css_class (GTK_WIDGET (l->compute_button), "suggested-action");
-  l->cancel_button = GTK_BUTTON (gtk_button_new_with_mnemonic ("_Cancel"));
+  l->cancel_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Cancel")));
   gtk_box_append (GTK_BOX (buttons), GTK_WIDGET (l->compute_button));
   gtk_box_append (GTK_BOX (buttons), GTK_WIDGET (l->cancel_button));
   gtk_box_append (GTK_BOX (left), buttons);
@@ -852,24 +854,24 @@ build_settings (DsGenerateLatent *l)
   gtk_label_set_xalign (l->status, 0);
   gtk_box_append (GTK_BOX (left), GTK_WIDGET (l->status));
 
-  gtk_box_append (GTK_BOX (left), heading ("Walk from image A to image B"));
+  gtk_box_append (GTK_BOX (left), heading (_("Walk from image A to image B")));
   l->walk_a = GTK_SPIN_BUTTON (gtk_spin_button_new_with_range (0, 0, 1));
   l->walk_b = GTK_SPIN_BUTTON (gtk_spin_button_new_with_range (0, 0, 1));
-  gtk_box_append (GTK_BOX (left), labelled ("Image A (encoded no.)", GTK_WIDGET (l->walk_a)));
-  gtk_box_append (GTK_BOX (left), labelled ("Image B (encoded no.)", GTK_WIDGET (l->walk_b)));
+  gtk_box_append (GTK_BOX (left), labelled (_("Image A (encoded no.)"), GTK_WIDGET (l->walk_a)));
+  gtk_box_append (GTK_BOX (left), labelled (_("Image B (encoded no.)"), GTK_WIDGET (l->walk_b)));
   l->slider = GTK_SCALE (gtk_scale_new_with_range (GTK_ORIENTATION_HORIZONTAL, 0, 1, 0.01));
   gtk_scale_set_draw_value (l->slider, TRUE);
   gtk_scale_set_digits (l->slider, 2);
   gtk_box_append (GTK_BOX (left), GTK_WIDGET (l->slider));
-  l->play = GTK_TOGGLE_BUTTON (gtk_toggle_button_new_with_mnemonic ("_Play the walk"));
+  l->play = GTK_TOGGLE_BUTTON (gtk_toggle_button_new_with_mnemonic (_("_Play the walk")));
   gtk_box_append (GTK_BOX (left), GTK_WIDGET (l->play));
 
-  gtk_box_append (GTK_BOX (left), heading ("Concept vector"));
+  gtk_box_append (GTK_BOX (left), heading (_("Concept vector")));
   l->class_list = gtk_string_list_new (NULL);
   l->class_a = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_object_ref (l->class_list)), NULL));
   l->class_b = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_object_ref (l->class_list)), NULL));
-  gtk_box_append (GTK_BOX (left), labelled ("Towards", GTK_WIDGET (l->class_a)));
-  gtk_box_append (GTK_BOX (left), labelled ("Away from", GTK_WIDGET (l->class_b)));
+  gtk_box_append (GTK_BOX (left), labelled (_("Towards"), GTK_WIDGET (l->class_a)));
+  gtk_box_append (GTK_BOX (left), labelled (_("Away from"), GTK_WIDGET (l->class_b)));
   l->alpha = GTK_SCALE (gtk_scale_new_with_range (GTK_ORIENTATION_HORIZONTAL, -3, 3, 0.05));
   gtk_range_set_value (GTK_RANGE (l->alpha), 0);
   gtk_scale_set_draw_value (l->alpha, TRUE);
@@ -882,12 +884,12 @@ build_settings (DsGenerateLatent *l)
   gtk_widget_add_css_class (GTK_WIDGET (l->concept_label), "dim-label");
   gtk_box_append (GTK_BOX (left), GTK_WIDGET (l->concept_label));
 
-  gtk_box_append (GTK_BOX (left), heading ("Export"));
+  gtk_box_append (GTK_BOX (left), heading (_("Export")));
   l->export_what = GTK_DROP_DOWN (gtk_drop_down_new_from_strings (
-    (const char *[]) { "The grid (PNG)", "The scatter (SVG or PNG)", "The dragged point (PNG)",
-                       "The walk as a strip (PNG)", "The concept image (PNG)", NULL }));
+    (const char *[]) { _("The grid (PNG)"), _("The scatter (SVG or PNG)"), _("The dragged point (PNG)"),
+                       _("The walk as a strip (PNG)"), _("The concept image (PNG)"), NULL }));
   gtk_widget_set_hexpand (GTK_WIDGET (l->export_what), TRUE);
-  l->export_button = GTK_BUTTON (gtk_button_new_with_mnemonic ("_Export…"));
+  l->export_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Export…")));
   gtk_box_append (GTK_BOX (export_box), GTK_WIDGET (l->export_what));
   gtk_box_append (GTK_BOX (export_box), GTK_WIDGET (l->export_button));
   gtk_box_append (GTK_BOX (left), export_box);
@@ -923,19 +925,19 @@ build_pictures (DsGenerateView *self, DsGenerateLatent *l)
   g_signal_connect (drag, "drag-begin", G_CALLBACK (drag_begin_cb), self);
   g_signal_connect (drag, "drag-update", G_CALLBACK (drag_update_cb), self);
   gtk_widget_add_controller (l->scatter, GTK_EVENT_CONTROLLER (drag));
-  gtk_widget_set_tooltip_text (l->scatter, "Drag to decode the point under the pointer");
+  gtk_widget_set_tooltip_text (l->scatter, _("Drag to decode the point under the pointer"));
   gtk_box_append (GTK_BOX (planes), l->grid_area);
   gtk_box_append (GTK_BOX (planes), l->scatter);
   gtk_box_append (GTK_BOX (pictures), picture (&l->point_area, _ds_latent_point_draw_cb, self, 112,
-                                               "Under the pointer"));
+                                               _("Under the pointer")));
   gtk_box_append (GTK_BOX (walk_box), picture (&l->walk_area, _ds_latent_walk_draw_cb, self, 112,
-                                               "Walk A → B"));
+                                               _("Walk A → B")));
   gtk_box_append (GTK_BOX (pictures), walk_box);
   gtk_box_append (GTK_BOX (pictures), picture (&l->concept_area, _ds_latent_concept_draw_cb, self, 112,
-                                               "A + α · concept"));
+                                               _("A + α · concept")));
   {
     GtkWidget *strip_box = picture (&l->strip_area, _ds_latent_strip_draw_cb, self, 56,
-                                    "The walk in ten steps");
+                                    _("The walk in ten steps"));
 
     gtk_widget_set_size_request (l->strip_area, 56 * DS_LATENT_STRIP, 56);
     gtk_widget_set_valign (strip_box, GTK_ALIGN_END);
@@ -984,7 +986,7 @@ _ds_generate_latent_build (DsGenerateView *self)
   l->stack = GTK_STACK (gtk_stack_new ());
   l->none_page = ADW_STATUS_PAGE (adw_status_page_new ());
   adw_status_page_set_icon_name (l->none_page, "ds-generate-symbolic");
-  adw_status_page_set_title (l->none_page, "Not a Variational Autoencoder");
+  adw_status_page_set_title (l->none_page, _("Not a Variational Autoencoder"));
   gtk_stack_add_named (l->stack, GTK_WIDGET (l->none_page), "none");
   scroll = build_settings (l);
   right = build_pictures (self, l);

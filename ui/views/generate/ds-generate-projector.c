@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "ds-colors.h"
 #include "ds-file-chooser.h"
@@ -136,7 +137,7 @@ proj_done_cb (GObject      *source,
     {
       gtk_label_set_text (self->proj_status,
                           g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
-                          ? "Cancelled" : error->message);
+                          ? _("Cancelled") : error->message);
       set_projecting (self, FALSE);
       gtk_widget_queue_draw (self->scatter);
       return;
@@ -148,16 +149,16 @@ proj_done_cb (GObject      *source,
   memcpy (self->explained, job->explained, sizeof self->explained);
   if (self->has_explained)
     {
-      g_autoptr(GString) s = g_string_new ("Explained variance:");
+      g_autoptr(GString) s = g_string_new (_("Explained variance:"));
 
       for (int k = 0; k < self->dims; k++)
-        g_string_append_printf (s, " PC%d %.1f %%", k + 1, 100 * self->explained[k]);
+        g_string_append_printf (s, _(" PC%d %.1f %%"), k + 1, 100 * self->explained[k]);
       gtk_label_set_text (self->explained_label, s->str);
     }
   else
     gtk_label_set_text (self->explained_label, "");
   {
-    g_autofree char *text = g_strdup_printf ("%d test samples, %s, %d-D", out->shape[0],
+    g_autofree char *text = g_strdup_printf (_("%d test samples, %s, %d-D"), out->shape[0],
                                              self->has_explained ? "PCA" : "t-SNE", self->dims);
     gtk_label_set_text (self->proj_status, text);
   }
@@ -166,16 +167,16 @@ proj_done_cb (GObject      *source,
     {
       GString *c = g_string_new (NULL);
 
-      g_string_printf (c, "Layer %s · PCA %d-D (", job->layer, self->dims);
+      g_string_printf (c, _("Layer %s · PCA %d-D ("), job->layer, self->dims);
       for (int k = 0; k < self->dims; k++)
-        g_string_append_printf (c, "%sPC%d %.1f %%", k ? ", " : "", k + 1,
+        g_string_append_printf (c, _("%sPC%d %.1f %%"), k ? ", " : "", k + 1,
                                 100 * self->explained[k]);
-      g_string_append_printf (c, ") · %d test samples", out->shape[0]);
+      g_string_append_printf (c, _(") · %d test samples"), out->shape[0]);
       self->proj_caption = g_string_free (c, FALSE);
     }
   else
-    self->proj_caption = g_strdup_printf ("Layer %s · t-SNE %d-D (perplexity %g, %d "
-                                          "iterations) · %d test samples",
+    self->proj_caption = g_strdup_printf (_("Layer %s · t-SNE %d-D (perplexity %g, %d "
+                                          "iterations) · %d test samples"),
                                           job->layer, self->dims, job->cfg.perplexity,
                                           job->cfg.iterations, out->shape[0]);
   self->hover = -1;
@@ -201,7 +202,7 @@ ds_generate_view_project (DsGenerateView *self,
   if (ds == NULL || ds->n_inputs < 1 || ds->n_test < 2)
     {
       gtk_label_set_text (self->proj_status,
-                          "No test split to project: load the model's dataset in the Data view");
+                          _("No test split to project: load the model's dataset in the Data view"));
       return;
     }
   x = ds->inputs[0];
@@ -245,7 +246,7 @@ ds_generate_view_project (DsGenerateView *self,
   job->cancellable = g_object_ref (self->proj_cancellable);
   job->view = g_object_ref (self);
   gtk_progress_bar_set_fraction (self->proj_progress, 0.05);
-  gtk_label_set_text (self->proj_status, "Computing…");
+  gtk_label_set_text (self->proj_status, _("Computing…"));
   set_projecting (self, TRUE);
   task = g_task_new (self, self->proj_cancellable, proj_done_cb, NULL);
   g_task_set_task_data (task, job, (GDestroyNotify) proj_job_free);
@@ -385,7 +386,7 @@ draw_scatter (cairo_t  *cr,
     {
       double rgb[3];
       g_autofree char *name = ds && ds->class_names && ds->class_names[c]
-                              ? g_strdup (ds->class_names[c]) : g_strdup_printf ("Class %d", c);
+                              ? g_strdup (ds->class_names[c]) : g_strdup_printf (_("Class %d"), c);
 
       ds_colors_class_rgb (c, rgb);
       cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
@@ -480,12 +481,12 @@ ds_generate_view_hover_point (DsGenerateView *self,
         shape[d + 1] = x->shape[d];
       self->hover_image = nn_tensor_new (x->ndim + 1, shape);
       nn_array_gather (x, &sample, 1, self->hover_image->data);
-      text = g_strdup_printf ("Test image %u: %s\nClick to open it in the Inspect view",
+      text = g_strdup_printf (_("Test image %u: %s\nClick to open it in the Inspect view"),
                               self->positions[i],
                               cls >= 0 && ds->class_names && ds->class_names[cls]
-                              ? ds->class_names[cls] : "no label");
+                              ? ds->class_names[cls] : _("no label"));
     }
-  gtk_label_set_text (self->hover_label, text ? text : "Hover a point to see its input");
+  gtk_label_set_text (self->hover_label, text ? text : _("Hover a point to see its input"));
   gtk_widget_queue_draw (self->hover_area);
   gtk_widget_queue_draw (self->scatter);
 }
@@ -564,7 +565,7 @@ ds_generate_view_export_scatter (DsGenerateView *self,
   if (self->points == NULL)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                   "There is no projection to export yet: choose a layer and press Compute");
+                   _("There is no projection to export yet: choose a layer and press Compute"));
       return FALSE;
     }
   return ds_export_drawing (draw_scatter, self, 720, 540, format, path, error);
@@ -584,7 +585,7 @@ ds_generate_view_export_scatter_accept (DsGenerateView *self,
       _ds_generate_view_toast (self, error->message);
       return;
     }
-  text = g_strdup_printf ("Exported %s", path);
+  text = g_strdup_printf (_("Exported %s"), path);
   _ds_generate_view_toast (self, text);
 }
 
@@ -601,8 +602,8 @@ export_chosen_cb (GFile    *file,
 static void
 export_cb (DsGenerateView *self)
 {
-  ds_file_chooser_show (&self->chooser, GTK_WIDGET (self), "Export the Scatter (PNG or SVG)",
-                        GTK_FILE_CHOOSER_ACTION_SAVE, "_Export", "projection.svg", NULL,
+  ds_file_chooser_show (&self->chooser, GTK_WIDGET (self), _("Export the Scatter (PNG or SVG)"),
+                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), "projection.svg", NULL,
                         export_chosen_cb, self);
 }
 
@@ -648,7 +649,7 @@ _ds_generate_projector_build (DsGenerateView *self)
   GtkWidget *left = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
   GtkWidget *right = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *export = gtk_button_new_with_mnemonic ("_Export…");
+  GtkWidget *export = gtk_button_new_with_mnemonic (_("_Export…"));
 
   self->export_button = export;
   GtkEventController *motion = gtk_event_controller_motion_new ();
@@ -668,15 +669,15 @@ _ds_generate_projector_build (DsGenerateView *self)
   gtk_spin_button_set_value (self->perplexity, 30);
   self->iterations = GTK_SPIN_BUTTON (gtk_spin_button_new_with_range (50, 5000, 50));
   gtk_spin_button_set_value (self->iterations, 1000);
-  gtk_box_append (GTK_BOX (left), labelled ("Layer", GTK_WIDGET (self->probe_drop)));
-  gtk_box_append (GTK_BOX (left), labelled ("Test samples", GTK_WIDGET (self->n_samples)));
-  gtk_box_append (GTK_BOX (left), labelled ("Method", GTK_WIDGET (self->method_drop)));
-  gtk_box_append (GTK_BOX (left), labelled ("Dimensions", GTK_WIDGET (self->dims_drop)));
-  gtk_box_append (GTK_BOX (left), labelled ("t-SNE perplexity", GTK_WIDGET (self->perplexity)));
-  gtk_box_append (GTK_BOX (left), labelled ("t-SNE iterations", GTK_WIDGET (self->iterations)));
-  self->compute_button = GTK_BUTTON (gtk_button_new_with_mnemonic ("_Compute"));
+  gtk_box_append (GTK_BOX (left), labelled (_("Layer"), GTK_WIDGET (self->probe_drop)));
+  gtk_box_append (GTK_BOX (left), labelled (_("Test samples"), GTK_WIDGET (self->n_samples)));
+  gtk_box_append (GTK_BOX (left), labelled (_("Method"), GTK_WIDGET (self->method_drop)));
+  gtk_box_append (GTK_BOX (left), labelled (_("Dimensions"), GTK_WIDGET (self->dims_drop)));
+  gtk_box_append (GTK_BOX (left), labelled (_("t-SNE perplexity"), GTK_WIDGET (self->perplexity)));
+  gtk_box_append (GTK_BOX (left), labelled (_("t-SNE iterations"), GTK_WIDGET (self->iterations)));
+  self->compute_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Compute")));
   gtk_widget_add_css_class (GTK_WIDGET (self->compute_button), "suggested-action");
-  self->cancel_button = GTK_BUTTON (gtk_button_new_with_mnemonic ("_Cancel"));
+  self->cancel_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Cancel")));
   gtk_box_append (GTK_BOX (buttons), GTK_WIDGET (self->compute_button));
   gtk_box_append (GTK_BOX (buttons), GTK_WIDGET (self->cancel_button));
   gtk_box_append (GTK_BOX (buttons), export);
@@ -685,7 +686,7 @@ _ds_generate_projector_build (DsGenerateView *self)
   gtk_box_append (GTK_BOX (left), GTK_WIDGET (self->proj_progress));
   self->proj_status = GTK_LABEL (gtk_label_new (NULL));
   self->explained_label = GTK_LABEL (gtk_label_new (NULL));
-  self->hover_label = GTK_LABEL (gtk_label_new ("Hover a point to see its input"));
+  self->hover_label = GTK_LABEL (gtk_label_new (_("Hover a point to see its input")));
   for (GtkLabel *l = self->proj_status; l; l = l == self->proj_status ? self->explained_label
                                               : l == self->explained_label ? self->hover_label : NULL)
     {

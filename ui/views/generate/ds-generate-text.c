@@ -13,6 +13,7 @@
 #define G_LOG_DOMAIN "deepscope"
 
 #include <math.h>
+#include <glib/gi18n.h>
 
 #include "ds-generate-text.h"
 #include "ds-generate-view-private.h"
@@ -157,8 +158,8 @@ set_columns (TextPage     *p,
         continue;
       {
         g_autofree char *h = temps[i] == 0
-                             ? g_strdup ("Temperature 0 (the likeliest character)")
-                             : g_strdup_printf ("Temperature %g", temps[i]);
+                             ? g_strdup (_("Temperature 0 (the likeliest character)"))
+                             : g_strdup_printf (_("Temperature %g"), temps[i]);
         gtk_label_set_text (p->heading[i], h);
       }
       gtk_text_buffer_get_end_iter (buf, &end);
@@ -204,7 +205,7 @@ drain (TextPage *p,
     gtk_widget_set_tooltip_text (GTK_WIDGET (p->status), note);
   if (p->job == job && !g_cancellable_is_cancelled (job->cancellable))
     {
-      g_autofree char *s = g_strdup_printf ("Writing: %d of %d characters%s%s", steps,
+      g_autofree char *s = g_strdup_printf (_("Writing: %d of %d characters%s%s"), steps,
                                             job->length, note ? ". " : "", note ? note : "");
       gtk_label_set_text (p->status, s);
     }
@@ -266,7 +267,7 @@ text_thread (GTask        *task,
   job->note = note;
   g_mutex_unlock (&job->lock);
   if (g_cancellable_is_cancelled (job->cancellable))
-    g_set_error (&error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Stopped before the first character");
+    g_set_error (&error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Stopped before the first character"));
   else
     nn_textgen_run (g, job->length, char_cb, job, &error);
   if (error)
@@ -291,9 +292,10 @@ text_done_cb (GObject      *source,
     return;
   drain (p, job);
   if (error == NULL)
-    text = g_strdup_printf ("Wrote %d characters", job->steps);
+    text = g_strdup_printf (ngettext ("Wrote %d character", "Wrote %d characters", job->steps), job->steps);
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    text = g_strdup_printf ("Stopped after %d characters", job->steps);
+    text = g_strdup_printf (ngettext ("Stopped after %d character", "Stopped after %d characters", job->steps),
+                            job->steps);
   else
     text = g_strdup (error->message);
   gtk_label_set_text (p->status, text);
@@ -327,14 +329,14 @@ form_temperatures (TextPage *p,
       if (*end || !isfinite (v) || v < 0 || v > MAX_TEMPERATURE
           || n == DS_GENERATE_TEXT_MAX_COLUMNS)
         {
-          gtk_label_set_text (p->status, "Write up to 6 temperatures from 0 to 10 separated "
-                                         "by commas, such as 0.2, 0.5, 1.0, 1.2");
+          gtk_label_set_text (p->status, _("Write up to 6 temperatures from 0 to 10 separated "
+                                         "by commas, such as 0.2, 0.5, 1.0, 1.2"));
           return 0;
         }
       temps[n++] = v;
     }
   if (n == 0)
-    gtk_label_set_text (p->status, "Write the temperatures to compare, such as 0.2, 0.5, 1.0");
+    gtk_label_set_text (p->status, _("Write the temperatures to compare, such as 0.2, 0.5, 1.0"));
   return n;
 }
 
@@ -387,7 +389,7 @@ generate (TextPage *p)
 
   set_columns (p, temps, k, job->seed_text);
   gtk_widget_set_tooltip_text (GTK_WIDGET (p->status), NULL);
-  gtk_label_set_text (p->status, "Writing…");
+  gtk_label_set_text (p->status, _("Writing…"));
   set_generating (p, TRUE);
 
   task = g_task_new (self, job->cancellable, text_done_cb, NULL);
@@ -492,20 +494,20 @@ _ds_generate_text_build (DsGenerateView *self)
   gtk_grid_set_column_spacing (GTK_GRID (grid), 12);
   p->seed_entry = GTK_ENTRY (gtk_entry_new ());
   gtk_editable_set_text (GTK_EDITABLE (p->seed_entry), DEFAULT_SEED_TEXT);
-  gtk_entry_set_placeholder_text (p->seed_entry, "The text the model continues");
+  gtk_entry_set_placeholder_text (p->seed_entry, _("The text the model continues"));
   gtk_widget_set_hexpand (GTK_WIDGET (p->seed_entry), TRUE);
-  gtk_grid_attach (GTK_GRID (grid), field_label ("Seed text"), 0, 0, 1, 1);
+  gtk_grid_attach (GTK_GRID (grid), field_label (_("Seed text")), 0, 0, 1, 1);
   gtk_grid_attach (GTK_GRID (grid), GTK_WIDGET (p->seed_entry), 1, 0, 3, 1);
 
   p->length = GTK_SPIN_BUTTON (gtk_spin_button_new_with_range (1, MAX_LENGTH, 50));
   gtk_spin_button_set_value (p->length, DEFAULT_LENGTH);
-  gtk_grid_attach (GTK_GRID (grid), field_label ("Characters"), 0, 1, 1, 1);
+  gtk_grid_attach (GTK_GRID (grid), field_label (_("Characters")), 0, 1, 1, 1);
   gtk_grid_attach (GTK_GRID (grid), GTK_WIDGET (p->length), 1, 1, 1, 1);
   p->seed = GTK_SPIN_BUTTON (gtk_spin_button_new_with_range (0, 1e9, 1));
   gtk_spin_button_set_value (p->seed, 1);
   gtk_widget_set_tooltip_text (GTK_WIDGET (p->seed),
-                               "The same seed writes the same text again");
-  gtk_grid_attach (GTK_GRID (grid), field_label ("Random seed"), 2, 1, 1, 1);
+                               _("The same seed writes the same text again"));
+  gtk_grid_attach (GTK_GRID (grid), field_label (_("Random seed")), 2, 1, 1, 1);
   gtk_grid_attach (GTK_GRID (grid), GTK_WIDGET (p->seed), 3, 1, 1, 1);
 
   scale = gtk_scale_new_with_range (GTK_ORIENTATION_HORIZONTAL, 0, 2, 0.05);
@@ -518,13 +520,13 @@ _ds_generate_text_build (DsGenerateView *self)
       g_autofree char *m = g_strdup_printf ("%g", marks[i]);
       gtk_scale_add_mark (GTK_SCALE (scale), marks[i], GTK_POS_BOTTOM, m);
     }
-  gtk_widget_set_tooltip_text (scale, "Low: the likeliest characters, safe and repetitive; "
-                                      "high: surprising, then nonsense");
-  gtk_grid_attach (GTK_GRID (grid), field_label ("Temperature"), 0, 2, 1, 1);
+  gtk_widget_set_tooltip_text (scale, _("Low: the likeliest characters, safe and repetitive; "
+                                      "high: surprising, then nonsense"));
+  gtk_grid_attach (GTK_GRID (grid), field_label (_("Temperature")), 0, 2, 1, 1);
   gtk_grid_attach (GTK_GRID (grid), scale, 1, 2, 3, 1);
 
   p->side_by_side = GTK_CHECK_BUTTON (gtk_check_button_new_with_label (
-    "Several temperatures side by side"));
+    _("Several temperatures side by side")));
   p->temps_entry = GTK_ENTRY (gtk_entry_new ());
   gtk_editable_set_text (GTK_EDITABLE (p->temps_entry), DS_GENERATE_TEXT_TEMPERATURES);
   gtk_widget_set_sensitive (GTK_WIDGET (p->temps_entry), FALSE);
@@ -533,16 +535,16 @@ _ds_generate_text_build (DsGenerateView *self)
   gtk_grid_attach (GTK_GRID (grid), GTK_WIDGET (p->temps_entry), 2, 3, 2, 1);
 
   p->stateful = GTK_CHECK_BUTTON (gtk_check_button_new_with_label (
-    "Carry the LSTM's state from one character to the next (fast)"));
+    _("Carry the LSTM's state from one character to the next (fast)")));
   gtk_widget_set_tooltip_text (GTK_WIDGET (p->stateful),
-                               "Off: each character re-reads the last window of characters "
+                               _("Off: each character re-reads the last window of characters "
                                "from a fresh state, as the model was trained. On: one step "
-                               "per character, the model reading everything since the seed");
+                               "per character, the model reading everything since the seed"));
   gtk_grid_attach (GTK_GRID (grid), GTK_WIDGET (p->stateful), 0, 4, 4, 1);
 
-  p->generate_button = GTK_BUTTON (gtk_button_new_with_label ("Generate"));
+  p->generate_button = GTK_BUTTON (gtk_button_new_with_label (_("Generate")));
   gtk_widget_add_css_class (GTK_WIDGET (p->generate_button), "suggested-action");
-  p->stop_button = GTK_BUTTON (gtk_button_new_with_label ("Stop"));
+  p->stop_button = GTK_BUTTON (gtk_button_new_with_label (_("Stop")));
   g_signal_connect_swapped (p->generate_button, "clicked", G_CALLBACK (generate_clicked_cb), p);
   g_signal_connect_swapped (p->stop_button, "clicked", G_CALLBACK (stop_clicked_cb), p);
   p->status = GTK_LABEL (gtk_label_new (NULL));
@@ -560,7 +562,7 @@ _ds_generate_text_build (DsGenerateView *self)
   for (int i = 0; i < DS_GENERATE_TEXT_MAX_COLUMNS; i++)
     build_column (p, i);
   p->n_columns = 1;
-  gtk_label_set_text (p->heading[0], "Temperature 0.5");
+  gtk_label_set_text (p->heading[0], _("Temperature 0.5"));
 
   p->form = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
   gtk_box_append (GTK_BOX (p->form), grid);
@@ -585,7 +587,7 @@ _ds_generate_text_model_changed (DsGenerateView *self)
     {
       g = nn_textgen_new_or_vocab (self->model, page_vocab (p), &error);
       if (g == NULL)
-        p->reason = g_strdup_printf ("This model cannot write text. %s.", error->message);
+        p->reason = g_strdup_printf (_("This model cannot write text. %s."), error->message);
     }
   gtk_widget_set_sensitive (GTK_WIDGET (p->stateful),
                             g != NULL && nn_textgen_set_stateful (g, TRUE, NULL));

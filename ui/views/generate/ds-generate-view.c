@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
+#include <glib/gi18n.h>
 
 #include "ds-file-chooser.h"
 #include "ds-generate-gan.h"
@@ -206,7 +207,7 @@ follow (DsGenerateView *self)
   if (self->model == NULL
       && !needs_no_model (gtk_stack_get_visible_child_name (self->pages)))
     {
-      adw_status_page_set_description (self->empty_page, text ? text : ds_view_follow_untrained_text);
+      adw_status_page_set_description (self->empty_page, text ? text : _(ds_view_follow_untrained_text));
       gtk_stack_set_visible_child_name (self->main_stack, "empty");
     }
   else
@@ -300,10 +301,10 @@ build (DsGenerateView *self)
   gtk_widget_set_vexpand (GTK_WIDGET (self->main_stack), TRUE);
   self->empty_page = ADW_STATUS_PAGE (adw_status_page_new ());
   adw_status_page_set_icon_name (self->empty_page, "ds-generate-symbolic");
-  adw_status_page_set_title (self->empty_page, "Nothing to Generate From");
+  adw_status_page_set_title (self->empty_page, _("Nothing to Generate From"));
   {
     GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-    GtkWidget *gan = gtk_button_new_with_label ("Train a GAN");
+    GtkWidget *gan = gtk_button_new_with_label (_("Train a GAN"));
     GtkWidget *style = gtk_button_new_with_label (_("Style Transfer"));
 
     gtk_widget_set_halign (row, GTK_ALIGN_CENTER);
@@ -320,13 +321,13 @@ build (DsGenerateView *self)
   self->pages = GTK_STACK (gtk_stack_new ());
   gtk_widget_set_vexpand (GTK_WIDGET (self->pages), TRUE);
   gtk_widget_set_hexpand (GTK_WIDGET (self->pages), TRUE);
-  gtk_stack_add_titled (self->pages, _ds_generate_dream_build (self), "dream", "DeepDream");
+  gtk_stack_add_titled (self->pages, _ds_generate_dream_build (self), "dream", _("DeepDream"));
   gtk_stack_add_titled (self->pages, _ds_generate_projector_build (self), "projector",
-                        "Projector");
-  gtk_stack_add_titled (self->pages, _ds_generate_latent_build (self), "latent", "Latent");
-  gtk_stack_add_titled (self->pages, _ds_generate_text_build (self), "text", "Text");
-  gtk_stack_add_titled (self->pages, _ds_generate_gan_build (self), "gan", "GAN");
-  gtk_stack_add_titled (self->pages, _ds_generate_style_build (self), "style", "Style");
+                        _("Projector"));
+  gtk_stack_add_titled (self->pages, _ds_generate_latent_build (self), "latent", _("Latent"));
+  gtk_stack_add_titled (self->pages, _ds_generate_text_build (self), "text", _("Text"));
+  gtk_stack_add_titled (self->pages, _ds_generate_gan_build (self), "gan", _("GAN"));
+  gtk_stack_add_titled (self->pages, _ds_generate_style_build (self), "style", _("Style"));
   gtk_stack_switcher_set_stack (GTK_STACK_SWITCHER (switcher), self->pages);
   g_signal_connect_swapped (self->pages, "notify::visible-child-name",
                             G_CALLBACK (show_model_label), self);

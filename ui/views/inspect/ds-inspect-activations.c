@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "ds-colors.h"
 #include "ds-inspect-activations.h"
@@ -385,11 +386,11 @@ header_markup (Layer *l)
 
   g_string_append_printf (s, "<b>%s</b>   %s · %s", path, l->type, shape);
   if (l->value)
-    g_string_append_printf (s, " · range %.3g … %.3g", l->lo, l->hi);
+    g_string_append_printf (s, _(" · range %.3g … %.3g"), l->lo, l->hi);
   if (l->relu && !isnan (l->dead))
-    g_string_append_printf (s, " · %.0f %% dead", 100 * l->dead);
+    g_string_append_printf (s, _(" · %.0f %% dead"), 100 * l->dead);
   else if (l->relu)
-    g_string_append (s, " · dead units: counting…");
+    g_string_append (s, _(" · dead units: counting…"));
   return g_string_free (s, FALSE);
 }
 
@@ -629,7 +630,7 @@ ds_inspect_activations_show_channel (DsInspectActivations *self,
   ds_inspect_picture_set_map (picture, l->value->data + channel, l->shape[1], l->shape[0],
                               l->shape[2], l->lo, l->hi);
   if (title)
-    *title = g_strdup_printf ("%s, channel %d", l->path, channel);
+    *title = g_strdup_printf (_("%s, channel %d"), l->path, channel);
   return TRUE;
 }
 

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "deepscope"
 
 #include <math.h>
+#include <glib/gi18n.h>
 
 #include "ds-colors.h"
 #include "ds-inspect-bars.h"
@@ -58,9 +59,9 @@ render_more (DsInspectBars *self,
   for (int row = 0; row < self->n_rows; row++)
     truth_shown = truth_shown || self->order[row] == self->truth;
   if (truth_shown)
-    text = g_strdup_printf ("+ %d more", self->n - self->n_rows);
+    text = g_strdup_printf (_("+ %d more"), self->n - self->n_rows);
   else
-    text = g_strdup_printf ("+ %d more (true: %s, %.1f %%)", self->n - self->n_rows,
+    text = g_strdup_printf (_("+ %d more (true: %s, %.1f %%)"), self->n - self->n_rows,
                             self->names[self->truth], 100.0 * self->p[self->truth]);
   layout = pango_cairo_create_layout (cr);
   font = pango_font_description_from_string ("Sans Italic 9");
@@ -292,7 +293,7 @@ ds_inspect_bars_set (DsInspectBars      *self,
   for (int c = 0; c < self->n; c++)
     {
       self->p[c] = isfinite (probabilities[c]) ? CLAMP (probabilities[c], 0.f, 1.f) : 0.f;
-      self->names[c] = names && names[c] ? g_strdup (names[c]) : g_strdup_printf ("Class %d", c);
+      self->names[c] = names && names[c] ? g_strdup (names[c]) : g_strdup_printf (_("Class %d"), c);
       if (self->top < 0 || self->p[c] > self->p[self->top])
         self->top = c;
     }

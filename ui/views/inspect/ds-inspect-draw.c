@@ -6,6 +6,7 @@
 #include <math.h>
 
 #include <adwaita.h>
+#include <glib/gi18n.h>
 
 #include "ds-colors.h"
 #include "ds-file-chooser.h"
@@ -307,14 +308,14 @@ export_chosen_cb (GFile    *file,
   g_autoptr(GError) error = NULL;
 
   if (path == NULL)
-    text = g_strdup ("Could not export: only local files can be written; choose a folder on this computer");
+    text = g_strdup (_("Could not export: only local files can be written; choose a folder on this computer"));
   else if (!ds_inspect_drawing_export (self, self->export_format, path, &error))
-    text = g_strdup_printf ("Could not export: %s", error->message);
+    text = g_strdup_printf (_("Could not export: %s"), error->message);
   else
     {
       g_autofree char *name = g_file_get_basename (file);
 
-      text = g_strdup_printf ("Exported “%s”", name);
+      text = g_strdup_printf (_("Exported “%s”"), name);
     }
   show_result (self, text);
 }
@@ -333,8 +334,8 @@ export_action (GtkWidget  *widget,
   self->export_format = format;
   name = g_strdup_printf ("%s.%s", self->export_name ? self->export_name : "picture",
                           ds_export_format_extension (format));
-  ds_file_chooser_show (&self->chooser, widget, "Export Picture", GTK_FILE_CHOOSER_ACTION_SAVE,
-                        "_Export", name, NULL, export_chosen_cb, self);
+  ds_file_chooser_show (&self->chooser, widget, _("Export Picture"), GTK_FILE_CHOOSER_ACTION_SAVE,
+                        _("_Export"), name, NULL, export_chosen_cb, self);
 }
 
 static void
@@ -346,8 +347,8 @@ popup_menu (DsInspectDrawing *self,
     {
       g_autoptr(GMenu) model = g_menu_new ();
 
-      g_menu_append (model, "Export as PNG…", "picture.export::png");
-      g_menu_append (model, "Export as SVG…", "picture.export::svg");
+      g_menu_append (model, _("Export as PNG…"), "picture.export::png");
+      g_menu_append (model, _("Export as SVG…"), "picture.export::svg");
       self->menu = gtk_popover_menu_new_from_model (G_MENU_MODEL (model));
       gtk_popover_set_has_arrow (GTK_POPOVER (self->menu), FALSE);
       gtk_widget_set_halign (self->menu, GTK_ALIGN_START);

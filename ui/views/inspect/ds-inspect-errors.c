@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "ds-colors.h"
 #include "ds-inspect-draw.h"
@@ -268,7 +269,7 @@ example_new (DsInspectErrors *self,
   /* A text has no picture to draw: its words instead. */
   g_autofree char *text = ds_inspect_subject_dup_sample_text (self->subject, c->index[position],
                                                               100);
-  g_autofree char *tip = g_strdup_printf ("Test %s %u: true %s, predicted %s (%.0f %%). Click to inspect it.",
+  g_autofree char *tip = g_strdup_printf (_("Test %s %u: true %s, predicted %s (%.0f %%). Click to inspect it."),
                                           text ? "text" : "image", (guint) position, truth,
                                           predicted, 100.0 * c->confidence[position]);
   Example *ex = NULL;
@@ -331,7 +332,7 @@ show_cell (DsInspectErrors *self,
   gtk_widget_queue_draw (self->matrix);
   if (c == NULL || truth < 0)
     {
-      gtk_label_set_text (self->cell_label, "Click a cell of the matrix to see its examples.");
+      gtk_label_set_text (self->cell_label, _("Click a cell of the matrix to see its examples."));
       return;
     }
   total = c->counts[truth * c->n_classes + predicted];
@@ -340,9 +341,9 @@ show_cell (DsInspectErrors *self,
   t = ds_inspect_subject_dup_class_name (self->subject, truth);
   p = ds_inspect_subject_dup_class_name (self->subject, predicted);
   if (total == 0)
-    text = g_strdup_printf ("No test %s of %s was predicted as %s.", noun_of (self, FALSE), t, p);
+    text = g_strdup_printf (_("No test %s of %s was predicted as %s."), noun_of (self, FALSE), t, p);
   else if (n < total)
-    text = g_strdup_printf ("True %s, predicted %s: the first %zu of %zu test %s. Click one to inspect it.",
+    text = g_strdup_printf (_("True %s, predicted %s: the first %zu of %zu test %s. Click one to inspect it."),
                             t, p, n, total, noun_of (self, TRUE));
   else
     text = g_strdup_printf (g_dngettext (NULL, "True %s, predicted %s: %zu test %s. Click it to inspect it.",
@@ -463,8 +464,8 @@ start_overlays (DsInspectErrors *self,
     {
       gtk_label_set_text (self->gallery_label,
                           g_str_equal (noun_of (self, TRUE), "texts")
-                          ? "The most confidently wrong test texts. Click one to inspect it."
-                          : "The most confidently wrong test images (no Grad-CAM: the model has no layer whose output is still an image). Click one to inspect it.");
+                          ? _("The most confidently wrong test texts. Click one to inspect it.")
+                          : _("The most confidently wrong test images (no Grad-CAM: the model has no layer whose output is still an image). Click one to inspect it."));
       nn_inspector_free (inspector);
       return;
     }
@@ -492,14 +493,14 @@ show_gallery (DsInspectErrors *self)
   flow_box_clear (self->gallery);
   self->n_overlays = 0;
   gtk_label_set_text (self->gallery_label,
-                      n ? "The most confidently wrong test images, with where the model looked for its answer (Grad-CAM at the last image-like layer that has a map). Click one to inspect it."
-                        : "No test image is wrong.");
+                      n ? _("The most confidently wrong test images, with where the model looked for its answer (Grad-CAM at the last image-like layer that has a map). Click one to inspect it.")
+                        : _("No test image is wrong."));
   for (size_t i = 0; i < n; i++)
     {
       size_t pos = positions[i];
       g_autofree char *t = ds_inspect_subject_dup_class_name (self->subject, c->truth[pos]);
       g_autofree char *p = ds_inspect_subject_dup_class_name (self->subject, c->predicted[pos]);
-      g_autofree char *caption = g_strdup_printf ("true: %s, predicted: %s (%.0f %%)", t, p,
+      g_autofree char *caption = g_strdup_printf (_("true: %s, predicted: %s (%.0f %%)"), t, p,
                                                   100.0 * c->confidence[pos]);
 
       gtk_flow_box_append (self->gallery, example_new (self, pos, caption, NULL));
@@ -570,10 +571,10 @@ draw_labels (DsInspectErrors *self,
     }
   cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
   cairo_set_font_size (cr, 11);
-  show_text (cr, "Predicted →", l->x0, 14, 0);
-  show_text (cr, "True ↓", l->x0 - 6, l->y0 - 6, 1);
-  show_text (cr, "Precision", l->x0 + k * l->cell + 54, l->y0 - 6, 1);
-  show_text (cr, "Recall", l->x0 + k * l->cell + 108, l->y0 - 6, 1);
+  show_text (cr, _("Predicted →"), l->x0, 14, 0);
+  show_text (cr, _("True ↓"), l->x0 - 6, l->y0 - 6, 1);
+  show_text (cr, _("Precision"), l->x0 + k * l->cell + 54, l->y0 - 6, 1);
+  show_text (cr, _("Recall"), l->x0 + k * l->cell + 108, l->y0 - 6, 1);
 }
 
 static void
@@ -653,7 +654,7 @@ draw_matrix (cairo_t  *cr,
                        l.y0 + self->selected_truth * l.cell - 1, l.cell + 1, l.cell + 1);
       cairo_stroke (cr);
     }
-  footer = g_strdup_printf ("Accuracy %.2f %% on %zu test %s", 100 * c->accuracy, c->n, noun_of (self, TRUE));
+  footer = g_strdup_printf (_("Accuracy %.2f %% on %zu test %s"), 100 * c->accuracy, c->n, noun_of (self, TRUE));
   cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
   cairo_set_font_size (cr, 11);
   cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.9);
@@ -714,7 +715,7 @@ job_done_cb (GObject      *source,
       self->confusion = g_steal_pointer (&job->result);
       self->dataset = ds_dataset_ref (job->dataset);
       self->generation = job->generation;
-      text = g_strdup_printf ("Accuracy %.2f %% on the %zu %s of the test split. Rows: the true class; columns: the predicted one. Click a cell to see its examples.",
+      text = g_strdup_printf (_("Accuracy %.2f %% on the %zu %s of the test split. Rows: the true class; columns: the predicted one. Click a cell to see its examples."),
                               100 * self->confusion->accuracy, self->confusion->n, noun_of (self, TRUE));
       set_message (self, text);
       gtk_widget_queue_draw (self->matrix);
@@ -722,10 +723,10 @@ job_done_cb (GObject      *source,
       show_gallery (self);
     }
   else if (!ok && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    set_message (self, self->dirty ? NULL : "Stopped: Compute starts again");
+    set_message (self, self->dirty ? NULL : _("Stopped: Compute starts again"));
   else if (!ok)
     {
-      text = g_strdup_printf ("The confusion matrix could not be computed: %s", error->message);
+      text = g_strdup_printf (_("The confusion matrix could not be computed: %s"), error->message);
       set_message (self, text);
     }
   else
@@ -755,11 +756,11 @@ explain_nothing (DsInspectErrors *self)
   if (m == NULL)
     set_message (self, ds_inspect_subject_get_model_text (self->subject));
   else if (ds == NULL)
-    set_message (self, "There is no dataset to test the model on: choose the one it was trained on in the Data view.");
+    set_message (self, _("There is no dataset to test the model on: choose the one it was trained on in the Data view."));
   else if (ds_dataset_get (ds)->n_test == 0)
-    set_message (self, "The dataset has no test split: the confusion matrix counts the model’s answers on the test images.");
+    set_message (self, _("The dataset has no test split: the confusion matrix counts the model’s answers on the test images."));
   else if (ds_dataset_get (ds)->n_classes == 0)
-    set_message (self, "The dataset’s target is a value, not a class (a regression): there is no confusion matrix to draw.");
+    set_message (self, _("The dataset’s target is a value, not a class (a regression): there is no confusion matrix to draw."));
   else
     return FALSE;
   return TRUE;
@@ -806,7 +807,7 @@ start_job (DsInspectErrors *self)
   gtk_widget_set_visible (GTK_WIDGET (self->progress), TRUE);
   gtk_widget_set_visible (self->cancel_button, TRUE);
   gtk_widget_set_sensitive (self->compute_button, FALSE);
-  set_message (self, "Testing the model on the test split…");
+  set_message (self, _("Testing the model on the test split…"));
   self->poll_id = g_timeout_add (100, poll_cb, self);
   task = g_task_new (self, self->cancellable, job_done_cb, NULL);
   g_task_set_task_data (task, job, NULL);
@@ -943,11 +944,11 @@ ds_inspect_errors_init (DsInspectErrors *self)
 
   bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   gtk_box_append (GTK_BOX (self->box), bar);
-  self->compute_button = gtk_button_new_with_mnemonic ("_Compute");
-  gtk_widget_set_tooltip_text (self->compute_button, "Test the model on every image of the test split again");
+  self->compute_button = gtk_button_new_with_mnemonic (_("_Compute"));
+  gtk_widget_set_tooltip_text (self->compute_button, _("Test the model on every image of the test split again"));
   g_signal_connect_swapped (self->compute_button, "clicked", G_CALLBACK (start_job), self);
   gtk_box_append (GTK_BOX (bar), self->compute_button);
-  self->cancel_button = gtk_button_new_with_mnemonic ("C_ancel");
+  self->cancel_button = gtk_button_new_with_mnemonic (_("C_ancel"));
   gtk_widget_set_visible (self->cancel_button, FALSE);
   g_signal_connect_swapped (self->cancel_button, "clicked", G_CALLBACK (cancel_clicked_cb), self);
   gtk_box_append (GTK_BOX (bar), self->cancel_button);
@@ -971,7 +972,7 @@ ds_inspect_errors_init (DsInspectErrors *self)
   self->matrix = ds_inspect_drawing_new (draw_matrix, self);
   ds_inspect_drawing_set_size (DS_INSPECT_DRAWING (self->matrix), 520, 420);
   ds_inspect_drawing_set_export_name (DS_INSPECT_DRAWING (self->matrix), "confusion-matrix");
-  gtk_widget_set_tooltip_text (self->matrix, "Click a cell to list its test images; right-click to export");
+  gtk_widget_set_tooltip_text (self->matrix, _("Click a cell to list its test images; right-click to export"));
   gtk_widget_set_cursor_from_name (self->matrix, "pointer");
   g_signal_connect_swapped (self->matrix, "clicked", G_CALLBACK (matrix_clicked_cb), self);
   gtk_box_append (GTK_BOX (top), self->matrix);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "deepscope"
 
+#include <glib/gi18n.h>
+
 #include "ds-file-chooser.h"
 #include "ds-inspect-export.h"
 #include "ds-util.h"
@@ -69,7 +71,7 @@ ds_inspect_export_draw (GtkWidget          *widget,
   if (width < 1 || height < 1)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                           "There is no picture to export yet: pick an input first");
+                           _("There is no picture to export yet: pick an input first"));
       return FALSE;
     }
   return ds_export_drawing (draw_adapter, &d, width, height, format, path, error);
@@ -106,7 +108,7 @@ chosen_cb (GFile    *file,
     return;
   if (!ds_inspect_export_widget (widget, hook->format, path, &error))
     {
-      g_autofree char *text = g_strdup_printf ("Could not export the picture: %s", error->message);
+      g_autofree char *text = g_strdup_printf (_("Could not export the picture: %s"), error->message);
 
       if (!gtk_widget_activate_action (widget, "win.show-toast", "s", text))
         g_message ("%s", text);
@@ -129,8 +131,8 @@ export_action (GtkWidget  *widget,
                                                                          : DS_EXPORT_PNG;
   current = g_strdup_printf ("%s.%s", hook->name, ds_export_format_extension (hook->format));
   gtk_file_filter_add_suffix (filter, ds_export_format_extension (hook->format));
-  ds_file_chooser_show (&hook->chooser, widget, "Export Picture", GTK_FILE_CHOOSER_ACTION_SAVE,
-                        "_Export", current, filter, chosen_cb, widget);
+  ds_file_chooser_show (&hook->chooser, widget, _("Export Picture"), GTK_FILE_CHOOSER_ACTION_SAVE,
+                        _("_Export"), current, filter, chosen_cb, widget);
 }
 
 static void
@@ -139,8 +141,8 @@ ensure_menu (GtkWidget *widget,
 {
   g_autoptr(GMenu) menu = g_menu_new ();
 
-  g_menu_append (menu, "Export as _PNG…", "inspect-export.export::png");
-  g_menu_append (menu, "Export as _SVG…", "inspect-export.export::svg");
+  g_menu_append (menu, _("Export as _PNG…"), "inspect-export.export::png");
+  g_menu_append (menu, _("Export as _SVG…"), "inspect-export.export::svg");
   hook->menu = gtk_popover_menu_new_from_model (G_MENU_MODEL (menu));
   gtk_widget_set_parent (hook->menu, widget);
   gtk_popover_set_has_arrow (GTK_POPOVER (hook->menu), FALSE);

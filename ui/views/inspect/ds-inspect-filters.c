@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "ds-inspect-draw.h"
 #include "ds-inspect-filters.h"
@@ -344,7 +345,7 @@ job_done_cb (GObject      *source,
       double g = median_gain (self);
 
       text = isfinite (g)
-             ? g_strdup_printf ("%s. Each picture is the input that excites its filter most; the number beside it is how many times its mean activation rose over the grey start (median ×%.0f).",
+             ? g_strdup_printf (_("%s. Each picture is the input that excites its filter most; the number beside it is how many times its mean activation rose over the grey start (median ×%.0f)."),
                                 self->grid_caption, g)
              : g_strdup (self->grid_caption);
     }
@@ -354,13 +355,13 @@ job_done_cb (GObject      *source,
 
       self->stopped = TRUE;
       gtk_widget_queue_draw (self->grid);
-      text = g_strdup_printf ("Stopped: %d of %d filters finished; the %d crossed out were not "
+      text = g_strdup_printf (_("Stopped: %d of %d filters finished; the %d crossed out were not "
                               "(those drawn are where their ascent stopped). Compute draws "
-                              "them all again.",
+                              "them all again."),
                               self->n_tiles - unfinished, self->n_tiles, unfinished);
     }
   else
-    text = g_strdup_printf ("The filters could not be computed: %s", error->message);
+    text = g_strdup_printf (_("The filters could not be computed: %s"), error->message);
   set_message (self, text);
   update_sensitivity (self);
   if (self->dirty && gtk_widget_get_mapped (GTK_WIDGET (self)))
@@ -460,7 +461,7 @@ start_job (DsInspectFilters *self)
   probe = nn_inspector_get_probe (inspector, job->probe);
   clear_tiles (self, job->n_channels);
   g_free (self->grid_caption);
-  self->grid_caption = g_strdup_printf ("%s, %d filters, %d steps", probe->path, job->n_channels,
+  self->grid_caption = g_strdup_printf (_("%s, %d filters, %d steps"), probe->path, job->n_channels,
                                         job->cfg.steps);
   self->job = job;
   gtk_progress_bar_set_fraction (self->progress, 0);
@@ -559,7 +560,7 @@ draw_grid (cairo_t  *cr,
       if (tile >= 36)
         {
           if (self->stopped && !isfinite (self->gains[c]) && tile >= 56)
-            g_snprintf (label, sizeof label, "%d  stopped", c);
+            g_snprintf (label, sizeof label, _("%d  stopped"), c);
           else if (isfinite (self->gains[c]) && self->gains[c] >= 1000 && tile >= 56)
             g_snprintf (label, sizeof label, "%d  ×1000+", c);
           else if (isfinite (self->gains[c]) && tile >= 56)
@@ -620,18 +621,18 @@ refill_layers (DsInspectFilters *self)
             select = self->conv_probes->len;
           g_array_append_val (self->conv_probes, p);
           g_array_append_val (self->conv_channels, channels);
-          g_ptr_array_add (names, g_strdup_printf ("%s (%s, %d filters)", probe->path,
+          g_ptr_array_add (names, g_strdup_printf (_("%s (%s, %d filters)"), probe->path,
                                                    probe->layer_type, channels));
         }
       g_ptr_array_add (names, NULL);
       if (text)
-        set_message (self, "This model reads text (word ids), not pictures: a filter’s pattern is the picture that excites it most, so there is none to draw. The Activations page shows how each layer, Conv1D filters included, responds word by word (its heat strips).");
+        set_message (self, _("This model reads text (word ids), not pictures: a filter’s pattern is the picture that excites it most, so there is none to draw. The Activations page shows how each layer, Conv1D filters included, responds word by word (its heat strips)."));
       else if (series)
-        set_message (self, "This model reads a time series (steps × columns), not pictures: a filter’s pattern is the picture that excites it most, so there is none to draw. The Activations page shows how each layer, Conv1D filters included, responds step by step (its heat strips).");
+        set_message (self, _("This model reads a time series (steps × columns), not pictures: a filter’s pattern is the picture that excites it most, so there is none to draw. The Activations page shows how each layer, Conv1D filters included, responds step by step (its heat strips)."));
       else if (!self->has_input_image)
-        set_message (self, "The model’s input is not an image (height × width × channels), so its filters cannot be drawn as pictures");
+        set_message (self, _("The model’s input is not an image (height × width × channels), so its filters cannot be drawn as pictures"));
       else if (self->conv_probes->len == 0)
-        set_message (self, "This model has no convolutional layer (Conv2D, DepthwiseConv2D, SeparableConv2D or Conv2DTranspose): filter patterns need one. Dense layers have no filters to draw; the Activations page shows what they do.");
+        set_message (self, _("This model has no convolutional layer (Conv2D, DepthwiseConv2D, SeparableConv2D or Conv2DTranspose): filter patterns need one. Dense layers have no filters to draw; the Activations page shows what they do."));
       else
         set_message (self, NULL);
     }
@@ -679,7 +680,7 @@ model_changed_cb (DsInspectFilters *self)
       self->follow_id = g_timeout_add (had ? FOLLOW_DELAY_MS : 1, follow_cb, self);
     }
   else
-    set_message (self, "The model changed: Compute draws its filters again");
+    set_message (self, _("The model changed: Compute draws its filters again"));
 }
 
 /* ---- callbacks ------------------------------------------------------------ */
@@ -821,42 +822,42 @@ ds_inspect_filters_init (DsInspectFilters *self)
   ds_inspect_page_margins (self->box);
   bar = self->bars[0] = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   gtk_box_append (GTK_BOX (self->box), bar);
-  label = gtk_label_new_with_mnemonic ("_Layer");
+  label = gtk_label_new_with_mnemonic (_("_Layer"));
   gtk_box_append (GTK_BOX (bar), label);
   self->layer_drop = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_object_ref (self->layer_names)), NULL));
   gtk_label_set_mnemonic_widget (GTK_LABEL (label), GTK_WIDGET (self->layer_drop));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->layer_drop), "The convolutional layer whose filters are drawn");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->layer_drop), _("The convolutional layer whose filters are drawn"));
   ds_quiet_tooltip_while_open (GTK_WIDGET (self->layer_drop));
   g_signal_connect_swapped (self->layer_drop, "notify::selected", G_CALLBACK (layer_selected_cb), self);
   gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->layer_drop));
-  self->compute_button = gtk_button_new_with_mnemonic ("_Compute");
+  self->compute_button = gtk_button_new_with_mnemonic (_("_Compute"));
   gtk_widget_add_css_class (self->compute_button, "suggested-action");
-  gtk_widget_set_tooltip_text (self->compute_button, "Draw every filter of the layer again with these settings");
+  gtk_widget_set_tooltip_text (self->compute_button, _("Draw every filter of the layer again with these settings"));
   g_signal_connect_swapped (self->compute_button, "clicked", G_CALLBACK (compute_clicked_cb), self);
   gtk_box_append (GTK_BOX (bar), self->compute_button);
-  self->cancel_button = gtk_button_new_with_mnemonic ("C_ancel");
+  self->cancel_button = gtk_button_new_with_mnemonic (_("C_ancel"));
   g_signal_connect_swapped (self->cancel_button, "clicked", G_CALLBACK (cancel_clicked_cb), self);
   gtk_box_append (GTK_BOX (bar), self->cancel_button);
   self->progress = GTK_PROGRESS_BAR (gtk_progress_bar_new ());
   gtk_widget_set_valign (GTK_WIDGET (self->progress), GTK_ALIGN_CENTER);
   gtk_widget_set_hexpand (GTK_WIDGET (self->progress), TRUE);
   gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->progress));
-  self->follow_check = GTK_CHECK_BUTTON (gtk_check_button_new_with_mnemonic ("_Follow the model"));
+  self->follow_check = GTK_CHECK_BUTTON (gtk_check_button_new_with_mnemonic (_("_Follow the model")));
   gtk_check_button_set_active (self->follow_check, TRUE);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->follow_check),
-                               "Draw the filters again whenever the model changes (a live run’s new weights)");
+                               _("Draw the filters again whenever the model changes (a live run’s new weights)"));
   gtk_widget_set_halign (GTK_WIDGET (self->follow_check), GTK_ALIGN_END);
   gtk_widget_set_hexpand (GTK_WIDGET (self->follow_check), TRUE);
   gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->follow_check));
 
   bar2 = self->bars[1] = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   gtk_box_append (GTK_BOX (self->box), bar2);
-  self->steps_spin = add_spin (bar2, "Steps", "Gradient-ascent steps per filter", 1, 500, 10, 0, cfg.steps);
-  self->step_size_spin = add_spin (bar2, "Step size", "How far each step moves the image, in the model’s input units",
+  self->steps_spin = add_spin (bar2, _("Steps"), _("Gradient-ascent steps per filter"), 1, 500, 10, 0, cfg.steps);
+  self->step_size_spin = add_spin (bar2, _("Step size"), _("How far each step moves the image, in the model’s input units"),
                                    0.001, 1, 0.01, 3, cfg.step_size);
-  self->jitter_spin = add_spin (bar2, "Jitter", "Roll the image by up to this many pixels before each step (0: off); gives smoother patterns",
+  self->jitter_spin = add_spin (bar2, _("Jitter"), _("Roll the image by up to this many pixels before each step (0: off); gives smoother patterns"),
                                 0, 8, 1, 0, cfg.jitter);
-  self->blur_spin = add_spin (bar2, "Blur", "Gaussian blur (sigma in pixels) every 4 steps (0: off); removes high-frequency noise",
+  self->blur_spin = add_spin (bar2, _("Blur"), _("Gaussian blur (sigma in pixels) every 4 steps (0: off); removes high-frequency noise"),
                               0, 3, 0.1, 1, cfg.blur);
 
   self->message = GTK_LABEL (gtk_label_new (NULL));
@@ -870,7 +871,7 @@ ds_inspect_filters_init (DsInspectFilters *self)
   ds_inspect_drawing_set_export_name (DS_INSPECT_DRAWING (self->grid), "filters");
   gtk_widget_set_vexpand (self->grid, TRUE);
   gtk_widget_set_hexpand (self->grid, TRUE);
-  gtk_widget_set_tooltip_text (self->grid, "Each filter’s pattern: the input that excites its channel most, with the gain over a grey image (right-click to export)");
+  gtk_widget_set_tooltip_text (self->grid, _("Each filter’s pattern: the input that excites its channel most, with the gain over a grey image (right-click to export)"));
   gtk_box_append (GTK_BOX (self->box), self->grid);
   update_sensitivity (self);
 }

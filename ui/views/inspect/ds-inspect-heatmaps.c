@@ -4,6 +4,7 @@
 #define G_LOG_DOMAIN "deepscope"
 
 #include <math.h>
+#include <glib/gi18n.h>
 
 #include "ds-inspect-draw.h"
 #include "ds-inspect-heatmaps.h"
@@ -13,14 +14,14 @@
 
 #define N_METHODS 3
 
-static const char *const method_names[N_METHODS] = { "Grad-CAM", "Saliency", "Occlusion" };
+static const char *const method_names[N_METHODS] = { "Grad-CAM", N_("Saliency"), N_("Occlusion") };
 static const NnExplainKind method_kinds[N_METHODS] = {
   NN_EXPLAIN_GRADCAM, NN_EXPLAIN_SALIENCY, NN_EXPLAIN_OCCLUSION,
 };
 static const char *const method_help[N_METHODS] = {
-  "where the chosen layer's features that raise the class's score are (gradient-weighted class activation map)",
-  "how strongly each input pixel's change would change the class's score (|∂score/∂input|)",
-  "how much the class's probability drops when a grey patch covers each place (red: it drops, blue: it rises)",
+  N_("where the chosen layer's features that raise the class's score are (gradient-weighted class activation map)"),
+  N_("how strongly each input pixel's change would change the class's score (|∂score/∂input|)"),
+  N_("how much the class's probability drops when a grey patch covers each place (red: it drops, blue: it rises)"),
 };
 
 typedef struct
@@ -204,20 +205,20 @@ describe (DsInspectHeatmaps *self)
   if (job->errors[m] && !gtk_check_button_get_active (self->side_check))
     text = g_strdup (job->errors[m]);
   else if (method_kinds[m] == NN_EXPLAIN_GRADCAM && job->maps[m] && map_is_zero (job->maps[m]))
-    text = g_strdup_printf ("Grad-CAM of “%s” is zero everywhere at this layer: its features "
+    text = g_strdup_printf (_("Grad-CAM of “%s” is zero everywhere at this layer: its features "
                             "weigh against the class at every place at once (common where a "
                             "Flatten and Dense layers follow). Choose an earlier layer above, or "
-                            "Saliency or Occlusion.", name);
+                            "Saliency or Occlusion."), name);
   else if (gtk_check_button_get_active (self->side_check))
-    text = g_strdup_printf ("Three explanations of “%s” (%s, %.0f %%) side by side: where the "
+    text = g_strdup_printf (_("Three explanations of “%s” (%s, %.0f %%) side by side: where the "
                             "chosen layer's features raise its score (Grad-CAM), which pixels "
                             "change it most (Saliency), and what covering each place costs it "
-                            "(Occlusion).", name, job->class_index < 0 ? "predicted" : "chosen",
+                            "(Occlusion)."), name, job->class_index < 0 ? "predicted" : "chosen",
                             100 * job->score);
   else
-    text = g_strdup_printf ("%s of “%s” (%s, %.0f %%): %s.", method_names[m], name,
+    text = g_strdup_printf (_("%s of “%s” (%s, %.0f %%): %s."), _(method_names[m]), name,
                             job->class_index < 0 ? "predicted" : "chosen", 100 * job->score,
-                            method_help[m]);
+                            _(method_help[m]));
   set_message (self, text);
 }
 
@@ -296,16 +297,16 @@ explain_nothing (DsInspectHeatmaps *self)
   if (ds_inspect_subject_get_model (self->subject) == NULL)
     set_message (self, ds_inspect_subject_get_model_text (self->subject));
   else if (text && nn_vocab_get_options (ds_dataset_get (ds)->vocab)->mode != NN_TEXT_INT)
-    set_message (self, "Heat maps are laid over a picture, and this model reads text (a bag of words, their order lost): there is no picture to explain. The Activations page shows how each layer responds, and the Errors page which texts it gets wrong.");
+    set_message (self, _("Heat maps are laid over a picture, and this model reads text (a bag of words, their order lost): there is no picture to explain. The Activations page shows how each layer responds, and the Errors page which texts it gets wrong."));
   else if (text)
-    set_message (self, "Heat maps are laid over a picture, and this model reads text (word ids): there is no picture to explain. The Activations page shows how each layer responds word by word (its heat strips), and the Errors page which texts it gets wrong.");
+    set_message (self, _("Heat maps are laid over a picture, and this model reads text (word ids): there is no picture to explain. The Activations page shows how each layer responds word by word (its heat strips), and the Errors page which texts it gets wrong."));
   else if (self->n_classes == 0)
-    set_message (self, "This model’s output is a value, not a class (a regression): heat maps explain why an input gets a class, so there is nothing to show here.");
+    set_message (self, _("This model’s output is a value, not a class (a regression): heat maps explain why an input gets a class, so there is nothing to show here."));
   else if (ds_inspect_subject_get_input (self->subject) == NULL)
-    set_message (self, "Choose an input first: a test image, a PNG file, or a drawing.");
+    set_message (self, _("Choose an input first: a test image, a PNG file, or a drawing."));
   else if (method_kinds[m] == NN_EXPLAIN_GRADCAM && self->spatial_probes->len == 0
            && !gtk_check_button_get_active (self->side_check))
-    set_message (self, "Grad-CAM needs a layer whose output is still an image (height × width × channels), and this model has none. Saliency and Occlusion work for any classifier: choose one above.");
+    set_message (self, _("Grad-CAM needs a layer whose output is still an image (height × width × channels), and this model has none. Saliency and Occlusion work for any classifier: choose one above."));
   else
     return FALSE;
   return TRUE;
@@ -353,7 +354,7 @@ start_job (DsInspectHeatmaps *self)
     job->wanted[k] = (side || k == m)
                      && (method_kinds[k] != NN_EXPLAIN_GRADCAM || self->spatial_probes->len > 0);
   if (!job->wanted[m] && side)
-    job->errors[m] = g_strdup ("No layer with an image-like output: Grad-CAM needs one");
+    job->errors[m] = g_strdup (_("No layer with an image-like output: Grad-CAM needs one"));
   self->job = job;
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
@@ -399,11 +400,11 @@ draw_panel (DsInspectHeatmaps *self,
   x = x0;
   y = y0 + title_h;
   title = method_kinds[m] == NN_EXPLAIN_GRADCAM && job->probe >= 0 && job->maps[m]
-          ? g_strdup_printf ("%s · %s · %s", method_names[m],
+          ? g_strdup_printf ("%s · %s · %s", _(method_names[m]),
                              gtk_string_list_get_string (self->layer_names,
                                                          gtk_drop_down_get_selected (self->layer_drop)),
                              name)
-          : g_strdup_printf ("%s · %s", method_names[m], name);
+          : g_strdup_printf ("%s · %s", _(method_names[m]), name);
   cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
   cairo_set_font_size (cr, 12);
   cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.9);
@@ -421,7 +422,7 @@ draw_panel (DsInspectHeatmaps *self,
   cairo_stroke (cr);
   if (map == NULL)
     {
-      const char *why = job->errors[m] ? job->errors[m] : "Not computed";
+      const char *why = job->errors[m] ? job->errors[m] : _("Not computed");
 
       cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
       cairo_set_font_size (cr, 11);
@@ -475,7 +476,7 @@ refill_classes (DsInspectHeatmaps *self)
   guint n_old = g_list_model_get_n_items (G_LIST_MODEL (self->class_names));
   int c = ds_inspect_subject_get_class (self->subject);
 
-  g_ptr_array_add (names, g_strdup ("The predicted class"));
+  g_ptr_array_add (names, g_strdup (_("The predicted class")));
   for (int k = 0; k < self->n_classes; k++)
     g_ptr_array_add (names, ds_inspect_subject_dup_class_name (self->subject, k));
   g_ptr_array_add (names, NULL);
@@ -696,26 +697,26 @@ ds_inspect_heatmaps_init (DsInspectHeatmaps *self)
   bar = self->bar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   gtk_box_append (GTK_BOX (self->box), bar);
 
-  self->method_drop = GTK_DROP_DOWN (gtk_drop_down_new_from_strings ((const char *[]) { "Grad-CAM", "Saliency", "Occlusion", NULL }));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->method_drop), "Three ways to explain one decision: Grad-CAM (where the layer’s evidence is), saliency (which pixels matter most), occlusion (what covering each place costs)");
-  labelled (bar, "_Explanation", GTK_WIDGET (self->method_drop));
+  self->method_drop = GTK_DROP_DOWN (gtk_drop_down_new_from_strings ((const char *[]) { "Grad-CAM", _("Saliency"), _("Occlusion"), NULL }));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->method_drop), _("Three ways to explain one decision: Grad-CAM (where the layer’s evidence is), saliency (which pixels matter most), occlusion (what covering each place costs)"));
+  labelled (bar, _("_Explanation"), GTK_WIDGET (self->method_drop));
   self->class_drop = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_object_ref (self->class_names)), NULL));
   gtk_drop_down_set_enable_search (self->class_drop, TRUE);
   gtk_drop_down_set_expression (self->class_drop,
                                 gtk_property_expression_new (GTK_TYPE_STRING_OBJECT, NULL, "string"));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->class_drop), "The class whose evidence is shown: the predicted one, or any other by name");
-  labelled (bar, "_Class", GTK_WIDGET (self->class_drop));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->class_drop), _("The class whose evidence is shown: the predicted one, or any other by name"));
+  labelled (bar, _("_Class"), GTK_WIDGET (self->class_drop));
   self->layer_drop = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_object_ref (self->layer_names)), NULL));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->layer_drop), "Grad-CAM’s layer: by default the last one whose output is still an image; earlier layers give finer, less class-specific maps");
-  self->layer_label = labelled (bar, "_Layer", GTK_WIDGET (self->layer_drop));
-  self->side_check = GTK_CHECK_BUTTON (gtk_check_button_new_with_mnemonic ("_Side by side"));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->side_check), "Show the three explanations of the same decision next to each other");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->layer_drop), _("Grad-CAM’s layer: by default the last one whose output is still an image; earlier layers give finer, less class-specific maps"));
+  self->layer_label = labelled (bar, _("_Layer"), GTK_WIDGET (self->layer_drop));
+  self->side_check = GTK_CHECK_BUTTON (gtk_check_button_new_with_mnemonic (_("_Side by side")));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->side_check), _("Show the three explanations of the same decision next to each other"));
   gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->side_check));
   self->opacity_scale = GTK_SCALE (gtk_scale_new_with_range (GTK_ORIENTATION_HORIZONTAL, 0, 1, 0.05));
   gtk_range_set_value (GTK_RANGE (self->opacity_scale), 0.5);
   gtk_widget_set_size_request (GTK_WIDGET (self->opacity_scale), 120, -1);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->opacity_scale), "How much of the map covers the input");
-  labelled (bar, "_Opacity", GTK_WIDGET (self->opacity_scale));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->opacity_scale), _("How much of the map covers the input"));
+  labelled (bar, _("_Opacity"), GTK_WIDGET (self->opacity_scale));
   ds_quiet_tooltip_while_open (GTK_WIDGET (self->method_drop));
   ds_quiet_tooltip_while_open (GTK_WIDGET (self->class_drop));
   ds_quiet_tooltip_while_open (GTK_WIDGET (self->layer_drop));

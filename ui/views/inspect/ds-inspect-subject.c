@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "deepscope"
 
 #include <math.h>
+#include <glib/gi18n.h>
 
 #include "ds-inspect-subject.h"
 
@@ -148,8 +149,8 @@ ds_inspect_subject_new_inspector (DsInspectSubject  *self,
     {
       g_set_error_literal (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
                            self->model_text ? self->model_text
-                           : "There is no trained model to inspect: train one in the Train view, "
-                             "or open a model file with weights");
+                           : _("There is no trained model to inspect: train one in the Train view, "
+                             "or open a model file with weights"));
       return NULL;
     }
   return nn_inspector_new (self->model, error);
@@ -265,7 +266,7 @@ ds_inspect_subject_open_test_sample (DsInspectSubject *self,
   t = nn_tensor_new (x->ndim + 1, shape);
   nn_array_gather (x, &sample, 1, t->data);
 
-  label = g_strdup_printf ("Test %s %" G_GSIZE_FORMAT,
+  label = g_strdup_printf (_("Test %s %zu"),
                            ds->vocab && nn_vocab_is_chars (ds->vocab) ? "window" : ds->vocab ? "text" : ds->series ? "window"
                            : x->ndim == 3 ? "image" : "sample", index);
   if (ds->n_targets > 0 && ds->n_classes > 0)
@@ -292,7 +293,7 @@ ds_inspect_subject_open_test_sample (DsInspectSubject *self,
           g_autofree char *plain = g_steal_pointer (&label);
 
           if (ds->vocab && nn_vocab_is_chars (ds->vocab))
-            label = g_strdup_printf ("%s → next character ‘%s’", plain, name);
+            label = g_strdup_printf (_("%s → next character ‘%s’"), plain, name);
           else
             label = g_strdup_printf ("%s: %s", plain, name);
         }
@@ -394,7 +395,7 @@ ds_inspect_subject_dup_class_name (DsInspectSubject *self,
   ds = self->dataset ? ds_dataset_get (self->dataset) : NULL;
   if (ds && ds->class_names && c >= 0 && c < ds->n_classes && ds->class_names[c])
     return ds_inspect_visible_char (ds->class_names[c]);
-  return g_strdup_printf ("Class %d", c);
+  return g_strdup_printf (_("Class %d"), c);
 }
 
 char *

@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "ds-file-chooser.h"
 #include "ds-inspect-view-private.h"
@@ -62,14 +63,14 @@ _ds_inspect_view_model_shape (DsInspectView *self)
 
   g_clear_pointer (&self->canvas_reason, g_free);
   if (model == NULL)
-    self->canvas_reason = g_strdup ("There is no model to draw for yet.");
+    self->canvas_reason = g_strdup (_("There is no model to draw for yet."));
   else if (!is_drawable (self))
     {
       g_autofree char *s = nn_shape_to_string (ndim, shape, 0);
 
       self->canvas_reason =
-        g_strdup_printf ("Drawing is for models that take 28×28 grey pictures; this one "
-                         "takes %s. Pick a test image or open a PNG instead.", s);
+        g_strdup_printf (_("Drawing is for models that take 28×28 grey pictures; this one "
+                         "takes %s. Pick a test image or open a PNG instead."), s);
     }
   gtk_widget_set_visible (self->draw_box, self->canvas_reason == NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->draw_why), self->canvas_reason != NULL);
@@ -108,12 +109,12 @@ dataset_usable (DsInspectView *self,
 
   *why = NULL;
   if (ds == NULL)
-    *why = g_strdup ("No dataset is loaded: choose one in the Data view to browse its test "
-                     "images.");
+    *why = g_strdup (_("No dataset is loaded: choose one in the Data view to browse its test "
+                     "images."));
   else if (ds->n_test == 0 || ds->n_inputs < 1)
-    *why = g_strdup ("The dataset has no test split to browse.");
+    *why = g_strdup (_("The dataset has no test split to browse."));
   else if (self->in_ndim == 0)
-    *why = g_strdup ("The model has no input to show test samples for.");
+    *why = g_strdup (_("The model has no input to show test samples for."));
   else
     {
       x = ds->inputs[0];
@@ -123,8 +124,8 @@ dataset_usable (DsInspectView *self,
           g_autofree char *a = nn_shape_to_string (x->ndim, x->shape, 0);
           g_autofree char *b = nn_shape_to_string (self->in_ndim, self->in_dims, 0);
 
-          *why = g_strdup_printf ("The dataset's %s are %s but the model takes %s: "
-                                  "choose the model's dataset in the Data view.",
+          *why = g_strdup_printf (_("The dataset's %s are %s but the model takes %s: "
+                                  "choose the model's dataset in the Data view."),
                                   _ds_inspect_view_input_noun (self), a, b);
         }
     }
@@ -175,15 +176,15 @@ test_split_changed (DsInspectView *self,
   int n_classes = usable ? ds->n_classes : 0;
   gboolean same, keep;
 
-  g_ptr_array_add (items, g_strdup_printf ("All test %s", _ds_inspect_view_input_noun (self)));
+  g_ptr_array_add (items, g_strdup_printf (_("All test %s"), _ds_inspect_view_input_noun (self)));
   /* A regression's answers are never just right or wrong. */
   if (n_classes > 0)
-    g_ptr_array_add (items, g_strdup ("Wrong only"));
+    g_ptr_array_add (items, g_strdup (_("Wrong only")));
   for (int k = 0; k < 2 * n_classes; k++)
     {
       g_autofree char *name = ds_inspect_subject_dup_class_name (self->subject, k % n_classes);
 
-      g_ptr_array_add (items, g_strdup_printf (k < n_classes ? "True: %s" : "Predicted: %s", name));
+      g_ptr_array_add (items, g_strdup_printf (k < n_classes ? _("True: %s") : _("Predicted: %s"), name));
     }
   g_ptr_array_add (items, NULL);
   same = same_items (self->filter_items, items);
@@ -284,7 +285,7 @@ thumb_caption (DsInspectView *self,
     {
       g_autofree char *p = g_markup_escape_text (pred, -1);
 
-      markup = g_strdup_printf ("<small>%s%s<span foreground=\"#c01c28\">→ %s</span></small>",
+      markup = g_strdup_printf (_("<small>%s%s<span foreground=\"#c01c28\">→ %s</span></small>"),
                                 t, sep, p);
     }
   else
@@ -296,10 +297,10 @@ thumb_caption (DsInspectView *self,
       gtk_label_set_markup (label, markup);
       g_object_set_data_full (G_OBJECT (box), "markup", g_steal_pointer (&markup), g_free);
     }
-  tip = g_strdup_printf ("Test %.*s %u: %s, predicted %s",
+  tip = g_strdup_printf (_("Test %.*s %u: %s, predicted %s"),
                          (int) strlen (_ds_inspect_view_input_noun (self)) - 1,
                          _ds_inspect_view_input_noun (self), position, truth,
-                         pred ? pred : "(not yet)");
+                         pred ? pred : _("(not yet)"));
   if (g_strcmp0 (gtk_widget_get_tooltip_text (box), tip) != 0)
     gtk_widget_set_tooltip_text (box, tip);
 }
@@ -393,9 +394,9 @@ fill_page (DsInspectView *self)
         gtk_flow_box_append (self->thumbs, thumb_new (self, g_array_index (self->shown, guint32, i)));
     }
   if (n == 0)
-    text = g_strdup (self->n_test ? "No test image matches" : "");
+    text = g_strdup (self->n_test ? _("No test image matches") : "");
   else
-    text = g_strdup_printf ("%u–%u of %u", first + 1, MIN (n, first + DS_INSPECT_PAGE_SIZE), n);
+    text = g_strdup_printf (_("%u–%u of %u"), first + 1, MIN (n, first + DS_INSPECT_PAGE_SIZE), n);
   gtk_label_set_text (self->page_label, text);
   gtk_widget_set_sensitive (self->prev_button, self->page > 0);
   gtk_widget_set_sensitive (self->next_button, self->page + 1 < pages);
@@ -478,7 +479,7 @@ _ds_inspect_view_input_changed (DsInspectView *self)
   gssize index = ds_inspect_subject_get_input_index (self->subject);
 
   self->input_serial++;
-  gtk_label_set_text (self->input_label, label ? label : "Pick an input below");
+  gtk_label_set_text (self->input_label, label ? label : _("Pick an input below"));
   if (index < 0 || (gsize) index >= self->n_test)
     gtk_label_set_text (self->conversion_label,
                         index < 0 ? gtk_label_get_text (self->conversion_label) : "");
@@ -541,8 +542,8 @@ _ds_inspect_view_show_result (DsInspectView  *self,
       int best = ds_inspect_bars_get_top (self->bars);
 
       top = class_name (self, best);
-      text = g_strdup_printf ("Predicted: %s (%.0f %%)%s", top, 100 * p[best],
-                              truth < 0 ? "" : truth == best ? ", right" : ", wrong");
+      text = g_strdup_printf (_("Predicted: %s (%.0f %%)%s"), top, 100 * p[best],
+                              truth < 0 ? "" : truth == best ? _(", right") : _(", wrong"));
     }
   gtk_label_set_text (self->prediction_label, text ? text : "");
 }
@@ -578,7 +579,7 @@ _ds_inspect_view_refresh_channel (DsInspectView *self)
     {
       self->shown_layer = -1;
       ds_inspect_picture_clear (self->channel_picture);
-      gtk_label_set_text (self->channel_label, "Click a channel to enlarge it here");
+      gtk_label_set_text (self->channel_label, _("Click a channel to enlarge it here"));
     }
 }
 
@@ -598,7 +599,7 @@ canvas_changed_cb (DsInspectView *self)
   for (int i = 0; i < w * h; i++)
     t->data[i] = _ds_inspect_view_pixel_value (self, i, 255.0 * px[i]);
   gtk_label_set_text (self->conversion_label, "");
-  ds_inspect_subject_set_input (self->subject, t, "Drawn", -1);
+  ds_inspect_subject_set_input (self->subject, t, _("Drawn"), -1);
 }
 
 static void
@@ -697,13 +698,13 @@ conversion_text (DsInspectView *self,
   gboolean train_dark, dark = border_mean (bytes, th, tw, tc) < 127.5;
   GString *text = g_string_new (NULL);
 
-  g_string_append_printf (text, "%s %d×%d → %s %d×%d", ch == 1 ? "Grey" : "RGB", w, h,
+  g_string_append_printf (text, "%s %d×%d → %s %d×%d", ch == 1 ? _("Grey") : "RGB", w, h,
                           tc == 1 ? "grey" : "RGB", tw, th);
   if (training_background (self, &train_dark) && dark != train_dark)
-    g_string_append_printf (text, "\n%s, the reverse of the training pictures (%s): "
-                            "the prediction may mean little",
-                            dark ? "Light on dark" : "Dark on light",
-                            train_dark ? "light on dark" : "dark on light");
+    g_string_append_printf (text, _("\n%s, the reverse of the training pictures (%s): "
+                            "the prediction may mean little"),
+                            dark ? _("Light on dark") : _("Dark on light"),
+                            train_dark ? _("light on dark") : _("dark on light"));
   return g_string_free (text, FALSE);
 }
 
@@ -726,8 +727,8 @@ ds_inspect_view_open_png (DsInspectView *self,
   if (th == 0 || (tc != 1 && tc != 3))
     {
       g_set_error_literal (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                           "The model does not take grey or RGB pictures, so a PNG cannot be "
-                           "its input");
+                           _("The model does not take grey or RGB pictures, so a PNG cannot be "
+                           "its input"));
       return FALSE;
     }
   px = nn_png_read (path, 0, &w, &h, &ch, error);
@@ -790,7 +791,7 @@ png_chosen_cb (GFile    *file,
 
   if (path && !ds_inspect_view_open_png (self, path, &error))
     {
-      g_autofree char *text = g_strdup_printf ("Could not open the picture: %s", error->message);
+      g_autofree char *text = g_strdup_printf (_("Could not open the picture: %s"), error->message);
 
       _ds_inspect_view_toast (self, text);
     }
@@ -801,10 +802,10 @@ open_png_cb (DsInspectView *self)
 {
   g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
 
-  gtk_file_filter_set_name (filter, "PNG pictures");
+  gtk_file_filter_set_name (filter, _("PNG pictures"));
   gtk_file_filter_add_suffix (filter, "png");
-  ds_file_chooser_show (&self->chooser, GTK_WIDGET (self), "Open a Picture",
-                        GTK_FILE_CHOOSER_ACTION_OPEN, "_Open", NULL, filter, png_chosen_cb, self);
+  ds_file_chooser_show (&self->chooser, GTK_WIDGET (self), _("Open a Picture"),
+                        GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), NULL, filter, png_chosen_cb, self);
 }
 
 /* ---- the panel ------------------------------------------------------------ */
@@ -836,10 +837,10 @@ build_browse (DsInspectView *self)
   g_signal_connect_swapped (self->thumbs, "child-activated", G_CALLBACK (thumb_activated_cb), self);
 
   self->prev_button = gtk_button_new_from_icon_name ("go-previous-symbolic");
-  gtk_widget_set_tooltip_text (self->prev_button, "Previous page");
+  gtk_widget_set_tooltip_text (self->prev_button, _("Previous page"));
   g_signal_connect_swapped (self->prev_button, "clicked", G_CALLBACK (prev_cb), self);
   self->next_button = gtk_button_new_from_icon_name ("go-next-symbolic");
-  gtk_widget_set_tooltip_text (self->next_button, "Next page");
+  gtk_widget_set_tooltip_text (self->next_button, _("Next page"));
   g_signal_connect_swapped (self->next_button, "clicked", G_CALLBACK (next_cb), self);
   self->page_label = GTK_LABEL (gtk_label_new (NULL));
   gtk_widget_set_hexpand (GTK_WIDGET (self->page_label), TRUE);
@@ -859,9 +860,9 @@ static GtkWidget *
 build_draw (DsInspectView *self)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  GtkWidget *clear = gtk_button_new_with_mnemonic ("_Clear");
-  GtkWidget *hint = gtk_label_new ("Draw with the mouse, light on dark as the training "
-                                   "pictures are; the prediction follows as you draw.");
+  GtkWidget *clear = gtk_button_new_with_mnemonic (_("_Clear"));
+  GtkWidget *hint = gtk_label_new (_("Draw with the mouse, light on dark as the training "
+                                   "pictures are; the prediction follows as you draw."));
 
   self->draw_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   self->canvas = DS_INSPECT_CANVAS (ds_inspect_canvas_new (28, 28));
@@ -903,13 +904,13 @@ _ds_inspect_view_build_input (DsInspectView *self)
   GtkWidget *pictures = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   GtkWidget *sources = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *switcher = gtk_stack_switcher_new ();
-  GtkWidget *open = gtk_button_new_with_mnemonic ("_Open PNG…");
+  GtkWidget *open = gtk_button_new_with_mnemonic (_("_Open PNG…"));
 
   self->input_picture = DS_INSPECT_PICTURE (ds_inspect_picture_new (160));
   ds_inspect_picture_set_export_name (self->input_picture, "input");
-  self->input_label = GTK_LABEL (gtk_label_new ("Pick an input below"));
+  self->input_label = GTK_LABEL (gtk_label_new (_("Pick an input below")));
   self->channel_picture = DS_INSPECT_PICTURE (ds_inspect_picture_new (160));
-  self->channel_label = GTK_LABEL (gtk_label_new ("Click a channel to enlarge it here"));
+  self->channel_label = GTK_LABEL (gtk_label_new (_("Click a channel to enlarge it here")));
   gtk_widget_add_css_class (GTK_WIDGET (self->channel_label), "dim-label");
   gtk_box_append (GTK_BOX (pictures), captioned (GTK_WIDGET (self->input_picture),
                                                  self->input_label));
@@ -934,8 +935,8 @@ _ds_inspect_view_build_input (DsInspectView *self)
                             G_CALLBACK (channel_activated_cb), self);
 
   self->source_stack = GTK_STACK (gtk_stack_new ());
-  gtk_stack_add_titled (self->source_stack, build_browse (self), "browse", "Test Images");
-  gtk_stack_add_titled (self->source_stack, build_draw (self), "draw", "Draw");
+  gtk_stack_add_titled (self->source_stack, build_browse (self), "browse", _("Test Images"));
+  gtk_stack_add_titled (self->source_stack, build_draw (self), "draw", _("Draw"));
   gtk_stack_switcher_set_stack (GTK_STACK_SWITCHER (switcher), self->source_stack);
   g_signal_connect_swapped (open, "clicked", G_CALLBACK (open_png_cb), self);
   gtk_widget_set_hexpand (switcher, TRUE);

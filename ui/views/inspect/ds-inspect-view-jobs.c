@@ -12,6 +12,7 @@
 #include <math.h>
 
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "ds-inspect-view-private.h"
 #include "ds-jobs.h"
@@ -369,7 +370,7 @@ update_progress (DsInspectView *self)
   gtk_widget_set_visible (GTK_WIDGET (self->pred_progress), !done && self->n_test > 0);
   if (self->n_test == 0)
     return;
-  text = g_strdup_printf ("Predicting the test %s: %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT,
+  text = g_strdup_printf (_("Predicting the test %s: %zu of %zu"),
                           _ds_inspect_view_input_noun (self), self->pred_done, self->n_test);
   gtk_progress_bar_set_text (self->pred_progress, text);
   gtk_progress_bar_set_fraction (self->pred_progress, (double) self->pred_done / self->n_test);
@@ -517,8 +518,8 @@ _ds_inspect_view_model_changed_jobs (DsInspectView *self)
           return;
         }
       ds_inspect_activations_set_probes (self->activations, NULL,
-                                         "Choose an input: a test image, a PNG file, or a "
-                                         "drawing.");
+                                         _("Choose an input: a test image, a PNG file, or a "
+                                         "drawing."));
     }
   _ds_inspect_view_compute (self);
   _ds_inspect_view_start_predictions (self);

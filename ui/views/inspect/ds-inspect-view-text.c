@@ -10,6 +10,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "ds-colors.h"
 #include "ds-inspect-draw.h"
@@ -100,7 +101,7 @@ append_token (GString       *markup,
 
   if (id == 1 || token == NULL)
     {
-      g_string_append (markup, "<span foreground=\"#c01c28\" weight=\"bold\">[UNK]</span>");
+      g_string_append (markup, _("<span foreground=\"#c01c28\" weight=\"bold\">[UNK]</span>"));
       return;
     }
   if (chars && g_str_equal (token, "\n"))
@@ -114,7 +115,7 @@ append_padding (GString *markup,
                 int      n)
 {
   if (n > 0)
-    g_string_append_printf (markup, "<span alpha=\"55%%\" style=\"italic\">[padding × %d]</span>",
+    g_string_append_printf (markup, _("<span alpha=\"55%%\" style=\"italic\">[padding × %d]</span>"),
                             n);
 }
 
@@ -153,8 +154,8 @@ ids_markup (const NnVocab  *v,
   if (last < n)
     g_string_append_c (markup, ' ');
   append_padding (markup, n - last);
-  *caption = g_strdup_printf ("The model reads %d %s: %d from the text (%d not in the "
-                              "vocabulary of %s, marked [UNK]), %d padding.",
+  *caption = g_strdup_printf (_("The model reads %d %s: %d from the text (%d not in the "
+                              "vocabulary of %s, marked [UNK]), %d padding."),
                               n, chars ? "characters" : "tokens", last - first, unknown,
                               size, n - (last - first));
   return g_string_free (markup, FALSE);
@@ -185,14 +186,14 @@ bag_markup (const NnVocab  *v,
           if (mode == NN_TEXT_COUNT && x != 1)
             g_string_append_printf (markup, " ×%g", x);
           else if (mode == NN_TEXT_TFIDF)
-            g_string_append_printf (markup, " <small>(%.2f)</small>", x);
+            g_string_append_printf (markup, _(" <small>(%.2f)</small>"), x);
         }
       present++;
     }
   if (present > MAX_TOKENS_SHOWN)
     g_string_append (markup, ", …");
-  *caption = g_strdup_printf ("A bag of words: %d of the vocabulary’s %d entries occur in "
-                              "this text (listed most frequent first); their order is lost.",
+  *caption = g_strdup_printf (_("A bag of words: %d of the vocabulary’s %d entries occur in "
+                              "this text (listed most frequent first); their order is lost."),
                               present, (int) input->size);
   return g_string_free (markup, FALSE);
 }
@@ -212,8 +213,8 @@ show_text (DsInspectView  *self,
                                                            : bag_markup (v, input, &caption);
   gtk_label_set_markup (self->tokens_label, markup ? markup : "");
   gtk_label_set_text (self->tokens_caption,
-                      caption ? caption : "The vocabulary does not match the input: the "
-                                          "tokens cannot be decoded.");
+                      caption ? caption : _("The vocabulary does not match the input: the "
+                                          "tokens cannot be decoded."));
   /* Without the record's own text (a character model's windows), the
    * decoded tokens are the text. */
   gtk_label_set_text (self->text_label, record ? record : "");
@@ -231,10 +232,10 @@ column_name (DsInspectView *self,
   const NnSeries *s = ds ? ds->series : NULL;
 
   if (s == NULL || s->n_columns <= 0)
-    return g_strdup_printf ("column %d", k + 1);
+    return g_strdup_printf (_("column %d"), k + 1);
   if (k < s->n_columns)
     return g_strdup (s->columns[k]);
-  return g_strdup_printf ("%s, change", s->columns[k % s->n_columns]);
+  return g_strdup_printf (_("%s, change"), s->columns[k % s->n_columns]);
 }
 
 static void
@@ -325,15 +326,15 @@ show_series (DsInspectView  *self,
   if (self->series_steps > 0)
     self->series_values = g_memdup2 (input->data, sizeof (float) * input->size);
   if (s && s->target >= 0 && s->target < s->n_columns)
-    caption = g_strdup_printf ("%d steps (every %d row%s) of %d column%s, each normalized with "
+    caption = g_strdup_printf (_("%d steps (every %d row%s) of %d column%s, each normalized with "
                                "the training split’s mean and spread. The model forecasts %s%s "
-                               "%d rows after the latest step.",
+                               "%d rows after the latest step."),
                                self->series_steps, s->step, s->step == 1 ? "" : "s",
                                self->series_cols, self->series_cols == 1 ? "" : "s",
-                               s->relative ? "the change of " : "", s->columns[s->target],
+                               s->relative ? _("the change of ") : "", s->columns[s->target],
                                s->delay);
   else
-    caption = g_strdup_printf ("%d steps of %d values each, one line per value.",
+    caption = g_strdup_printf (_("%d steps of %d values each, one line per value."),
                                self->series_steps, self->series_cols);
   gtk_label_set_text (self->series_caption, caption);
   gtk_widget_queue_draw (GTK_WIDGET (self->series_plot));
@@ -363,7 +364,7 @@ _ds_inspect_view_show_other_input (DsInspectView  *self,
   const char *label = ds_inspect_subject_get_input_label (self->subject);
   DsInspectInputKind kind = self->input_kind;
 
-  gtk_label_set_text (self->other_title, label ? label : "Pick an input below");
+  gtk_label_set_text (self->other_title, label ? label : _("Pick an input below"));
   gtk_widget_set_visible (self->text_frame, FALSE);
   gtk_widget_set_visible (self->tokens_box, kind == DS_INSPECT_INPUT_TEXT && input);
   gtk_widget_set_visible (self->series_box, kind == DS_INSPECT_INPUT_SERIES && input);
@@ -377,7 +378,7 @@ _ds_inspect_view_show_other_input (DsInspectView  *self,
   else
     {
       g_autofree char *values = values_text (input->data, input->size, 24);
-      g_autofree char *text = g_strdup_printf ("The input: %s", values);
+      g_autofree char *text = g_strdup_printf (_("The input: %s"), values);
 
       gtk_label_set_text (self->values_label, text);
     }
@@ -387,7 +388,7 @@ GtkWidget *
 _ds_inspect_view_build_other_input (DsInspectView *self)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  GtkWidget *tokens_title = gtk_label_new ("What the model reads");
+  GtkWidget *tokens_title = gtk_label_new (_("What the model reads"));
 
   self->other_title = GTK_LABEL (gtk_label_new (NULL));
   gtk_widget_add_css_class (GTK_WIDGET (self->other_title), "heading");
@@ -558,11 +559,11 @@ _ds_inspect_view_regression_text (DsInspectView  *self,
     truth = nn_array_get (ds->targets[0], ds->test_idx[index], 0) * std + mean;
   p = p * std + mean;
   if (s && s->relative)
-    return isnan (truth) ? g_strdup_printf ("Predicted change: %+.2f%s", p, unit)
-                         : g_strdup_printf ("Predicted change: %+.2f%s (true %+.2f%s)", p, unit,
+    return isnan (truth) ? g_strdup_printf (_("Predicted change: %+.2f%s"), p, unit)
+                         : g_strdup_printf (_("Predicted change: %+.2f%s (true %+.2f%s)"), p, unit,
                                             truth, unit);
-  return isnan (truth) ? g_strdup_printf ("Predicted: %.3g%s", p, unit)
-                       : g_strdup_printf ("Predicted: %.3g%s (true %.3g%s)", p, unit, truth,
+  return isnan (truth) ? g_strdup_printf (_("Predicted: %.3g%s"), p, unit)
+                       : g_strdup_printf (_("Predicted: %.3g%s (true %.3g%s)"), p, unit, truth,
                                           unit);
 }
 

@@ -4,6 +4,8 @@
  * weights, else a reason in words). */
 #define G_LOG_DOMAIN "deepscope"
 
+#include <glib/gi18n.h>
+
 #include "ds-file-chooser.h"
 #include "ds-inspect-errors.h"
 #include "ds-inspect-filters.h"
@@ -107,7 +109,7 @@ update_header (DsInspectView *self)
     {
       g_string_append (header, name);
       if (dataset && ds_dataset_get (dataset)->name)
-        g_string_append_printf (header, " on %s", ds_dataset_get (dataset)->name);
+        g_string_append_printf (header, _(" on %s"), ds_dataset_get (dataset)->name);
     }
   if (text && *text)
     g_string_append_printf (header, "%s%s", header->len ? " · " : "", text);
@@ -130,7 +132,7 @@ subject_model_changed_cb (DsInspectView *self)
   update_header (self);
   if (model == NULL)
     {
-      adw_status_page_set_description (self->empty_page, text ? text : ds_view_follow_untrained_text);
+      adw_status_page_set_description (self->empty_page, text ? text : _(ds_view_follow_untrained_text));
       gtk_stack_set_visible_child_name (self->main_stack, "empty");
     }
   else
@@ -171,13 +173,13 @@ build_pages (DsInspectView *self)
   gtk_widget_set_vexpand (GTK_WIDGET (self->pages), TRUE);
   gtk_widget_set_hexpand (GTK_WIDGET (self->pages), TRUE);
   self->activations = DS_INSPECT_ACTIVATIONS (ds_inspect_activations_new ());
-  gtk_stack_add_titled (self->pages, GTK_WIDGET (self->activations), "activations", "Activations");
+  gtk_stack_add_titled (self->pages, GTK_WIDGET (self->activations), "activations", _("Activations"));
   gtk_stack_add_titled (self->pages, scrolled (ds_inspect_filters_new (self->subject)), "filters",
-                        "Filters");
+                        _("Filters"));
   gtk_stack_add_titled (self->pages, scrolled (ds_inspect_heatmaps_new (self->subject)), "heatmaps",
-                        "Heat maps");
+                        _("Heat maps"));
   gtk_stack_add_titled (self->pages, scrolled (ds_inspect_errors_new (self->subject)), "errors",
-                        "Errors");
+                        _("Errors"));
   /* Each page as wide as it needs: the widest page must not widen the
    * activations beyond what the window shows. */
   gtk_stack_set_hhomogeneous (self->pages, FALSE);
@@ -213,7 +215,7 @@ build (DsInspectView *self)
   gtk_widget_set_vexpand (GTK_WIDGET (self->main_stack), TRUE);
   self->empty_page = ADW_STATUS_PAGE (adw_status_page_new ());
   adw_status_page_set_icon_name (self->empty_page, "edit-find-symbolic");
-  adw_status_page_set_title (self->empty_page, "Nothing to Inspect");
+  adw_status_page_set_title (self->empty_page, _("Nothing to Inspect"));
   gtk_stack_add_named (self->main_stack, GTK_WIDGET (self->empty_page), "empty");
 
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (left), GTK_POLICY_NEVER,

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <adwaita.h>
+#include <glib/gi18n.h>
 
 #include "ds-playground-private.h"
 
@@ -196,7 +197,7 @@ _ds_playground_feature_toggled_cb (GtkToggleButton *button,
     }
   list = nn_features_to_string (mask);
   spec = spec_with (_ds_playground_current_spec (self), "features", mask == NN_FEATURES_XY ? NULL : list);
-  set_spec (self, spec, "Choose Input Features");
+  set_spec (self, spec, _("Choose Input Features"));
 }
 
 void
@@ -217,7 +218,7 @@ _ds_playground_units_cb (GtkButton    *button,
   text = g_strdup_printf ("%d", v->i + delta);
   if (!nn_model_layer_set_param (m, layer, "units", text, NULL))
     return;
-  label = g_strdup_printf ("%s Units of %s", delta > 0 ? "Add" : "Remove",
+  label = g_strdup_printf (_("%s Units of %s"), delta > 0 ? _("Add") : _("Remove"),
                            nn_model_layer_get_name (m, layer));
   commit (self, DS_CHANGE_PARAMS, label, NULL);
 }
@@ -258,7 +259,7 @@ _ds_playground_add_layer_cb (DsPlayground *self)
   nn_model_layer_set_position (m, layer, ox, oy);
   nn_model_layer_set_position (m, c.output, ox + (ox - x > 0 ? ox - x : 240), oy);
   _ds_playground_chain_clear (&c);
-  commit (self, DS_CHANGE_STRUCTURE, "Add Hidden Layer", NULL);
+  commit (self, DS_CHANGE_STRUCTURE, _("Add Hidden Layer"), NULL);
 }
 
 void
@@ -290,7 +291,7 @@ _ds_playground_remove_layer_cb (DsPlayground *self)
       return;
     }
   nn_model_layer_set_position (m, nn_model_find_layer (m, out_name), x, y);
-  commit (self, DS_CHANGE_STRUCTURE, "Remove Hidden Layer", NULL);
+  commit (self, DS_CHANGE_STRUCTURE, _("Remove Hidden Layer"), NULL);
 }
 
 static void
@@ -307,7 +308,7 @@ activation_cb (DsPlayground *self)
       for (guint k = 0; k < c.hidden->len; k++)
         nn_model_layer_set_param (m, g_array_index (c.hidden, int, k), "activation",
                                   self->activations[i], NULL);
-      commit (self, DS_CHANGE_PARAMS, "Change Activation", NULL);
+      commit (self, DS_CHANGE_PARAMS, _("Change Activation"), NULL);
     }
   _ds_playground_chain_clear (&c);
 }
@@ -326,7 +327,7 @@ lr_cb (DsPlayground *self)
   /* A live run takes it at once, as the Train view's field does. */
   if (self->run && ds_training_run_is_live (self->run))
     ds_training_run_set_lr (self->run, lr);
-  ds_document_commit (self->document, DS_CHANGE_PARAMS, "Change Learning Rate", NULL);
+  ds_document_commit (self->document, DS_CHANGE_PARAMS, _("Change Learning Rate"), NULL);
 }
 
 static void
@@ -365,7 +366,7 @@ regularization_cb (DsPlayground *self)
             ds_training_run_set_param (self->run, nn_model_layer_get_name (m, l), "kernel_l2", l2, NULL);
           }
       }
-  ds_document_commit (self->document, DS_CHANGE_PARAMS, "Change Regularization", NULL);
+  ds_document_commit (self->document, DS_CHANGE_PARAMS, _("Change Regularization"), NULL);
 }
 
 static void
@@ -376,7 +377,7 @@ batch_cb (DsPlayground *self)
   if (self->updating || m == NULL)
     return;
   nn_model_get_defaults (m)->batch_size = gtk_spin_button_get_value_as_int (self->batch_spin);
-  ds_document_commit (self->document, DS_CHANGE_PARAMS, "Change Batch Size", "playground-batch");
+  ds_document_commit (self->document, DS_CHANGE_PARAMS, _("Change Batch Size"), "playground-batch");
 }
 
 static void
@@ -400,7 +401,7 @@ data_option_cb (DsPlayground *self)
   g_free (spec);
   spec = spec_with (base, "test", test);
   if (g_strcmp0 (spec, _ds_playground_current_spec (self)) != 0)
-    set_spec (self, spec, "Change Dataset");
+    set_spec (self, spec, _("Change Dataset"));
 }
 
 void
@@ -486,24 +487,24 @@ _ds_playground_build_strip (DsPlayground *self)
     }
   self->activations = g_strv_builder_end (acts);
 
-  self->speed_drop = strip_drop (self, "Speed", speed_names, G_CALLBACK (speed_cb));
+  self->speed_drop = strip_drop (self, _("Speed"), speed_names, G_CALLBACK (speed_cb));
   gtk_drop_down_set_selected (self->speed_drop, G_N_ELEMENTS (speeds) - 1);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->speed_drop),
-                               "How fast training runs: slow enough to watch the boundary move after every batch, or at full speed");
-  self->continuous_check = GTK_CHECK_BUTTON (gtk_check_button_new_with_label ("Run continuously"));
+                               _("How fast training runs: slow enough to watch the boundary move after every batch, or at full speed"));
+  self->continuous_check = GTK_CHECK_BUTTON (gtk_check_button_new_with_label (_("Run continuously")));
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->continuous_check),
-                               "Train until you stop it rather than for the number of epochs set");
-  strip_add (self, "Epochs", GTK_WIDGET (self->continuous_check));
-  self->dataset_drop = strip_drop (self, "Data", dataset_names, G_CALLBACK (data_option_cb));
-  self->activation_drop = strip_drop (self, "Activation", (const char *const *) self->activations,
+                               _("Train until you stop it rather than for the number of epochs set"));
+  strip_add (self, _("Epochs"), GTK_WIDGET (self->continuous_check));
+  self->dataset_drop = strip_drop (self, _("Data"), dataset_names, G_CALLBACK (data_option_cb));
+  self->activation_drop = strip_drop (self, _("Activation"), (const char *const *) self->activations,
                                       G_CALLBACK (activation_cb));
-  self->lr_drop = strip_drop (self, "Learning rate", rates, G_CALLBACK (lr_cb));
-  self->reg_drop = strip_drop (self, "Regularization", reg_names, G_CALLBACK (regularization_cb));
-  self->reg_rate_drop = strip_drop (self, "Regularization rate", reg_rates, G_CALLBACK (regularization_cb));
-  self->batch_spin = strip_spin (self, "Batch size", 1, 256, 1, 0, G_CALLBACK (batch_cb));
-  self->noise_spin = strip_spin (self, "Noise", 0, 1, 0.05, 2, G_CALLBACK (data_option_cb));
-  self->ratio_spin = strip_spin (self, "Training data %", 10, 90, 10, 0, G_CALLBACK (data_option_cb));
+  self->lr_drop = strip_drop (self, _("Learning rate"), rates, G_CALLBACK (lr_cb));
+  self->reg_drop = strip_drop (self, _("Regularization"), reg_names, G_CALLBACK (regularization_cb));
+  self->reg_rate_drop = strip_drop (self, _("Regularization rate"), reg_rates, G_CALLBACK (regularization_cb));
+  self->batch_spin = strip_spin (self, _("Batch size"), 1, 256, 1, 0, G_CALLBACK (batch_cb));
+  self->noise_spin = strip_spin (self, _("Noise"), 0, 1, 0.05, 2, G_CALLBACK (data_option_cb));
+  self->ratio_spin = strip_spin (self, _("Training data %"), 10, 90, 10, 0, G_CALLBACK (data_option_cb));
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->ratio_spin),
-                               "The share of the points the model trains on; the rest test it");
+                               _("The share of the points the model trains on; the rest test it"));
 }
 

@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "ds-colors.h"
 #include "ds-playground-map.h"
@@ -80,7 +81,7 @@ ds_map_job_new (NnModel    *model,
       || ndim != 1 || shape[0] != nn_features_count (features))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "The model must take one input of %d numbers (the features chosen)",
+                   _("The model must take one input of %d numbers (the features chosen)"),
                    MAX (nn_features_count (features), 2));
       return NULL;
     }

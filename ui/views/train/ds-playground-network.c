@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <adwaita.h>
+#include <glib/gi18n.h>
 
 #include "ds-colors.h"
 #include "ds-playground-map.h"
@@ -349,7 +350,7 @@ pick_edge (DsPlayground *self,
     _ds_playground_active_inputs (self, inputs);
     tmp.w[0] = (NnWeightRef) { e->layer, 0, (size_t) e->id.in * e->units + e->id.unit };
     a = ds_surface_job_describe (&tmp, 0, inputs);
-    text = g_strdup_printf ("Weight A: %s\nClick another edge for weight B", a);
+    text = g_strdup_printf (_("Weight A: %s\nClick another edge for weight B"), a);
     gtk_label_set_text (self->surface_caption, text);
   }
 }
@@ -422,7 +423,7 @@ units_button (DsPlayground *self,
               int           delta)
 {
   GtkWidget *b = gtk_button_new_from_icon_name (delta > 0 ? "list-add-symbolic" : "list-remove-symbolic");
-  g_autofree char *tip = g_strdup_printf ("%s a unit %s %s", delta > 0 ? "Add" : "Remove",
+  g_autofree char *tip = g_strdup_printf (_("%s a unit %s %s"), delta > 0 ? _("Add") : _("Remove"),
                                           delta > 0 ? "to" : "from", layer);
 
   gtk_widget_add_css_class (b, "circular");
@@ -442,7 +443,7 @@ make_unit (DsPlayground *self,
            int           u)
 {
   GtkWidget *area = gtk_drawing_area_new ();
-  g_autofree char *tip = g_strdup_printf ("%s, unit %d: hover to see it large", name, u + 1);
+  g_autofree char *tip = g_strdup_printf (_("%s, unit %d: hover to see it large"), name, u + 1);
   GtkEventController *motion = gtk_event_controller_motion_new ();
   guint data = (index << 16) | (guint) u;
 
@@ -555,7 +556,7 @@ _ds_playground_rebuild_network (DsPlayground *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->remove_layer_button), editable && names->len > 0);
   layers = editable
     ? g_strdup_printf (g_dngettext (NULL, "%u hidden layer", "%u hidden layers", names->len), names->len)
-    : g_strdup ("Not a plain stack of Dense layers: edit it in the Build view");
+    : g_strdup (_("Not a plain stack of Dense layers: edit it in the Build view"));
   gtk_label_set_text (self->layers_label, layers);
 
   /* New columns only when the layers change; units change in place. */
@@ -638,9 +639,9 @@ _ds_playground_build_features (DsPlayground *self)
       GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
       GtkWidget *b = gtk_toggle_button_new_with_label (feature_labels[f]);
       GtkWidget *area = gtk_drawing_area_new ();
-      g_autofree char *tip = g_strdup_printf ("Feed %s to the model (dataset option features=%s)",
+      g_autofree char *tip = g_strdup_printf (_("Feed %s to the model (dataset option features=%s)"),
                                               feature_labels[f], nn_feature_name (f));
-      g_autofree char *map_tip = g_strdup_printf ("%s over the plane: orange above zero, blue below",
+      g_autofree char *map_tip = g_strdup_printf (_("%s over the plane: orange above zero, blue below"),
                                                   feature_labels[f]);
 
       gtk_widget_set_size_request (b, 64, UNIT_SIZE);

@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "ds-playground-surface.h"
 
@@ -55,7 +56,7 @@ ds_surface_job_new (NnModel           *model,
   if (w == NULL && first_dense (m) < 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "The model has no Dense layer whose weights the loss surface could move");
+                   _("The model has no Dense layer whose weights the loss surface could move"));
       return NULL;
     }
   job = g_new0 (DsSurfaceJob, 1);
@@ -95,7 +96,7 @@ pick_weights (DsSurfaceJob  *job,
   if (view.size < 2)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "%s has a single weight: the loss surface needs two",
+                   _("%s has a single weight: the loss surface needs two"),
                    nn_model_layer_get_name (job->model, layer));
       return FALSE;
     }
@@ -179,10 +180,10 @@ ds_surface_job_describe (const DsSurfaceJob *job,
   in = (int) (w->index / (size_t) units);
   unit = (int) (w->index % (size_t) units);
   if (w->var != 0)
-    return g_strdup_printf ("%s: weight %zu of variable %d", name, w->index, w->var);
+    return g_strdup_printf (_("%s: weight %zu of variable %d"), name, w->index, w->var);
   if (inputs && in < (int) g_strv_length ((char **) inputs))
-    return g_strdup_printf ("%s: %s → unit %d", name, inputs[in], unit + 1);
-  return g_strdup_printf ("%s: input %d → unit %d", name, in + 1, unit + 1);
+    return g_strdup_printf (_("%s: %s → unit %d"), name, inputs[in], unit + 1);
+  return g_strdup_printf (_("%s: input %d → unit %d"), name, in + 1, unit + 1);
 }
 
 /* Low loss deep blue through teal and green to light yellow (viridis). */

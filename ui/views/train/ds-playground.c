@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <adwaita.h>
+#include <glib/gi18n.h>
 
 #include "ds-jobs.h"
 #include "ds-colors.h"
@@ -309,7 +310,7 @@ surface_done_cb (GObject      *source,
   _ds_playground_active_inputs (self, inputs);
   a = ds_surface_job_describe (job, 0, inputs);
   b = ds_surface_job_describe (job, 1, inputs);
-  text = g_strdup_printf ("→ %s%s (±%.2g)\n↑ %s%s (±%.2g)\nLoss %.3f here (ring), lowest %.3f (cross)",
+  text = g_strdup_printf (_("→ %s%s (±%.2g)\n↑ %s%s (±%.2g)\nLoss %.3f here (ring), lowest %.3f (cross)"),
                           job->chosen ? "A: " : "", a, job->span[0], job->chosen ? "B: " : "", b,
                           job->span[1], job->centre, job->lo);
   gtk_label_set_text (self->surface_caption, text);
@@ -450,8 +451,8 @@ map_done_cb (GObject      *source,
   self->map_surface = ds_map_job_paint (job, gtk_check_button_get_active (self->discrete_check));
   _ds_playground_rebuild_network (self);
   gtk_label_set_text (self->caption, caption);
-  set_loss_label (self->test_loss_label, "Test loss", job->test_loss);
-  set_loss_label (self->train_loss_label, "Training loss", job->train_loss);
+  set_loss_label (self->test_loss_label, _("Test loss"), job->test_loss);
+  set_loss_label (self->train_loss_label, _("Training loss"), job->train_loss);
   gtk_widget_queue_draw (GTK_WIDGET (self->map_area));
   gtk_widget_queue_draw (GTK_WIDGET (self->edges_area));
   _ds_playground_surface_start (self);
@@ -481,9 +482,9 @@ make_caption (DsPlayground *self,
 
   if (!from_run)
     return g_strdup (nn_model_has_weights (_ds_playground_doc_model (self))
-                     ? "The document’s model" : "Untrained: weights drawn from seed 1");
+                     ? _("The document’s model") : _("Untrained: weights drawn from seed 1"));
   s = g_string_new (ds_training_run_get_name (self->run));
-  g_string_append_printf (s, " · epoch %d · step %ld", MAX (ds_training_run_get_epoch (self->run), 1),
+  g_string_append_printf (s, _(" · epoch %d · step %ld"), MAX (ds_training_run_get_epoch (self->run), 1),
                           ds_training_run_get_step (self->run));
   return g_string_free (s, FALSE);
 }
@@ -706,8 +707,8 @@ ds_playground_init (DsPlayground *self)
   g_signal_connect (click, "pressed", G_CALLBACK (_ds_playground_network_pressed_cb), self);
   gtk_widget_add_controller (self->network_overlay, GTK_EVENT_CONTROLLER (click));
   gtk_stack_set_visible_child_name (self->stack, "empty");
-  set_loss_label (self->test_loss_label, "Test loss", NAN);
-  set_loss_label (self->train_loss_label, "Training loss", NAN);
+  set_loss_label (self->test_loss_label, _("Test loss"), NAN);
+  set_loss_label (self->train_loss_label, _("Training loss"), NAN);
 }
 
 GtkWidget *

@@ -134,7 +134,7 @@ ds_train_view_is_locked (DsTrainView *self,
 
 /* ---- model → widgets ---------------------------------------------------- */
 
-static const char *const metric_choices[] = { "None", "Accuracy", "MAE", "MSE", NULL };
+static const char *const metric_choices[] = { N_("None"), N_("Accuracy"), "MAE", "MSE", NULL };
 static const NnMetric metric_values[] = { 0, NN_METRIC_ACCURACY, NN_METRIC_MAE, NN_METRIC_MSE };
 
 static const char *
@@ -143,18 +143,18 @@ loss_title (NnLoss loss)
   switch (loss)
     {
     case NN_LOSS_BINARY_CROSSENTROPY:
-      return "Binary cross-entropy";
+      return _("Binary cross-entropy");
     case NN_LOSS_CATEGORICAL_CROSSENTROPY:
-      return "Categorical cross-entropy";
+      return _("Categorical cross-entropy");
     case NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY:
-      return "Sparse categorical cross-entropy";
+      return _("Sparse categorical cross-entropy");
     case NN_LOSS_MSE:
-      return "Mean squared error";
+      return _("Mean squared error");
     case NN_LOSS_MAE:
-      return "Mean absolute error";
+      return _("Mean absolute error");
     case NN_LOSS_NONE:
     default:
-      return "None";
+      return _("None");
     }
 }
 
@@ -171,7 +171,7 @@ loss_selected_cb (AdwComboRow *row,
   if (self->updating || output >= nn_model_get_n_outputs (m) || sel == GTK_INVALID_LIST_POSITION)
     return;
   nn_model_output_set_loss (m, output, (NnLoss) sel, nn_model_output_get_loss_weight (m, output));
-  ds_document_commit (self->document, DS_CHANGE_PARAMS, "Change Loss", NULL);
+  ds_document_commit (self->document, DS_CHANGE_PARAMS, _("Change Loss"), NULL);
 }
 
 static void
@@ -188,7 +188,7 @@ metric_selected_cb (AdwComboRow *row,
   if (self->updating || output >= nn_model_get_n_outputs (m) || sel >= G_N_ELEMENTS (metric_values))
     return;
   nn_model_output_set_metrics (m, output, &metric_values[sel], sel == 0 ? 0 : 1);
-  ds_document_commit (self->document, DS_CHANGE_PARAMS, "Change Metric", NULL);
+  ds_document_commit (self->document, DS_CHANGE_PARAMS, _("Change Metric"), NULL);
 }
 
 static void
@@ -223,7 +223,7 @@ live_param_cb (GtkSpinButton *spin,
       return;
     }
   key = g_strdup_printf ("train-param-%s-%s", layer, param);
-  label = g_strdup_printf ("Change %s of %s", param, layer);
+  label = g_strdup_printf (_("Change %s of %s"), param, layer);
   ds_document_commit (self->document, DS_CHANGE_PARAMS, label, key);
 }
 
@@ -290,11 +290,13 @@ rebuild_rows (DsTrainView *self)
       GtkWidget *loss = adw_combo_row_new ();
       GtkWidget *metric = adw_combo_row_new ();
       g_autofree char *title = nn_model_get_n_outputs (m) > 1
-        ? g_strdup_printf ("Loss of %s", name) : g_strdup ("Loss");
+        ? g_strdup_printf (_("Loss of %s"), name) : g_strdup (_("Loss"));
       g_autofree char *mtitle = nn_model_get_n_outputs (m) > 1
-        ? g_strdup_printf ("Metric of %s", name) : g_strdup ("Metric");
-      g_autoptr(GtkStringList) metrics = gtk_string_list_new ((const char * const *) metric_choices);
+        ? g_strdup_printf (_("Metric of %s"), name) : g_strdup (_("Metric"));
+      g_autoptr(GtkStringList) metrics = gtk_string_list_new (NULL);
 
+      for (guint k = 0; metric_choices[k]; k++)
+        gtk_string_list_append (metrics, _(metric_choices[k]));
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (loss), title);
       /* The names are long: the choice reads as the row's subtitle. */
       adw_combo_row_set_use_subtitle (ADW_COMBO_ROW (loss), TRUE);
@@ -314,8 +316,8 @@ rebuild_rows (DsTrainView *self)
     {
       GtkWidget *row = adw_action_row_new ();
 
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), "No outputs yet");
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), "Connect layers in the Build view");
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("No outputs yet"));
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _("Connect layers in the Build view"));
       adw_preferences_group_add (self->outputs_group, row);
       g_ptr_array_add (self->output_rows, row);
     }
@@ -333,13 +335,13 @@ rebuild_rows (DsTrainView *self)
           if (!is_live_param (spec))
             continue;
           if (g_str_equal (spec->name, "kernel_l1"))
-            pretty = g_strdup ("L1 weight penalty");
+            pretty = g_strdup (_("L1 weight penalty"));
           else if (g_str_equal (spec->name, "kernel_l2"))
-            pretty = g_strdup ("L2 weight penalty");
+            pretty = g_strdup (_("L2 weight penalty"));
           else if (g_str_equal (spec->name, "rate"))
-            pretty = g_strdup ("Dropout rate");
+            pretty = g_strdup (_("Dropout rate"));
           else if (g_str_equal (spec->name, "beta"))
-            pretty = g_strdup ("KL weight (beta)");
+            pretty = g_strdup (_("KL weight (beta)"));
           else
             pretty = ds_pretty_param_name (spec->name);
           row = adw_action_row_new ();
@@ -389,7 +391,7 @@ describe_losses (DsTrainView *self)
       if (text->len)
         g_string_append_c (text, '\n');
       if (nn_model_output_get_loss (m, i) != NN_LOSS_NONE)
-        g_string_append_printf (text, "Chosen from the %s output of %s", act, name);
+        g_string_append_printf (text, _("Chosen from the %s output of %s"), act, name);
       else if (nn_model_suggest_loss (m, ref, NULL, &why) == NN_LOSS_NONE && why)
         g_string_append (text, why->message);
     }
@@ -498,7 +500,7 @@ _ds_train_view_optimizer_changed_cb (DsTrainView *self)
     }
   opt->momentum = gtk_spin_button_get_value (self->momentum_spin);
   gtk_widget_set_visible (GTK_WIDGET (self->momentum_row), opt->kind == NN_OPT_SGD);
-  ds_document_commit (self->document, DS_CHANGE_PARAMS, "Change Optimizer", "train-optimizer");
+  ds_document_commit (self->document, DS_CHANGE_PARAMS, _("Change Optimizer"), "train-optimizer");
 }
 
 void
@@ -513,7 +515,7 @@ _ds_train_view_lr_changed_cb (DsTrainView *self)
   if (_ds_train_view_current (self) && ds_training_run_is_live (_ds_train_view_current (self)))
     ds_training_run_set_lr (_ds_train_view_current (self), lr);
   nn_model_get_optimizer (_ds_train_view_model (self))->learning_rate = lr;
-  ds_document_commit (self->document, DS_CHANGE_PARAMS, "Change Learning Rate", "train-lr");
+  ds_document_commit (self->document, DS_CHANGE_PARAMS, _("Change Learning Rate"), "train-lr");
 }
 
 /* The schedule applies from the next run on (a live run keeps its own). */
@@ -532,7 +534,7 @@ _ds_train_view_schedule_changed_cb (DsTrainView *self)
   opt->decay_rate = gtk_spin_button_get_value (self->decay_rate_spin);
   gtk_widget_set_visible (GTK_WIDGET (self->decay_steps_row), sel != NN_SCHEDULE_CONSTANT);
   gtk_widget_set_visible (GTK_WIDGET (self->decay_rate_row), sel != NN_SCHEDULE_CONSTANT);
-  ds_document_commit (self->document, DS_CHANGE_PARAMS, "Change Schedule", "train-schedule");
+  ds_document_commit (self->document, DS_CHANGE_PARAMS, _("Change Schedule"), "train-schedule");
 }
 
 void
@@ -549,7 +551,7 @@ _ds_train_view_defaults_changed_cb (DsTrainView *self)
   d->seed = (guint64) gtk_spin_button_get_value_as_int (self->seed_spin);
   d->early_stopping_patience = adw_expander_row_get_enable_expansion (self->early_row)
                                ? gtk_spin_button_get_value_as_int (self->patience_spin) : 0;
-  ds_document_commit (self->document, DS_CHANGE_PARAMS, "Change Training Settings", "train-defaults");
+  ds_document_commit (self->document, DS_CHANGE_PARAMS, _("Change Training Settings"), "train-defaults");
 }
 
 /* The fit configuration a new run starts with, from the form. */
@@ -605,12 +607,12 @@ checkpoint_chosen_cb (GFile    *file,
   g_free (self->checkpoint_path);
   self->checkpoint_path = file ? g_file_get_path (file) : NULL;
   adw_action_row_set_subtitle (self->checkpoint_file_row,
-                               self->checkpoint_path ? self->checkpoint_path : "Not chosen");
+                               self->checkpoint_path ? self->checkpoint_path : _("Not chosen"));
 }
 
 void
 _ds_train_view_choose_checkpoint (DsTrainView *self)
 {
-  ds_file_chooser_show (&self->chooser, GTK_WIDGET (self), "Checkpoint File", GTK_FILE_CHOOSER_ACTION_SAVE,
-                        "_Choose", "checkpoint.json", NULL, checkpoint_chosen_cb, self);
+  ds_file_chooser_show (&self->chooser, GTK_WIDGET (self), _("Checkpoint File"), GTK_FILE_CHOOSER_ACTION_SAVE,
+                        _("_Choose"), "checkpoint.json", NULL, checkpoint_chosen_cb, self);
 }

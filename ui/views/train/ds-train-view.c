@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "ds-colors.h"
 #include "ds-export.h"
@@ -86,7 +87,7 @@ model_problem (DsTrainView *self)
   gboolean any_loss = FALSE;
 
   if (nn_model_get_n_layers (m) == 0)
-    return g_strdup ("There is no model to train: build one in the Build view or open a sample");
+    return g_strdup (_("There is no model to train: build one in the Build view or open a sample"));
   if (!nn_model_infer (m, &error))
     return g_strdup (error->message);
   for (int i = 0; i < nn_model_get_n_outputs (m); i++)
@@ -96,8 +97,8 @@ model_problem (DsTrainView *self)
   /* The first output's reason (every output has none). */
   nn_model_suggest_loss (m, nn_model_get_output (m, 0), NULL, &why);
   if (why)
-    return g_strdup_printf ("The model has no loss to train with. %s", why->message);
-  return g_strdup ("The model has no loss to train with: choose one under Outputs");
+    return g_strdup_printf (_("The model has no loss to train with. %s"), why->message);
+  return g_strdup (_("The model has no loss to train with: choose one under Outputs"));
 }
 
 static void
@@ -126,18 +127,18 @@ char *
 _ds_train_view_metric_title (const char *key)
 {
   if (g_str_equal (key, "loss"))
-    return g_strdup ("Loss");
+    return g_strdup (_("Loss"));
   if (g_str_equal (key, "lr"))
-    return g_strdup ("Learning Rate");
+    return g_strdup (_("Learning Rate"));
   if (g_str_equal (key, "accuracy"))
-    return g_strdup ("Accuracy");
+    return g_strdup (_("Accuracy"));
   if (g_str_equal (key, "mae"))
-    return g_strdup ("Mean Absolute Error");
+    return g_strdup (_("Mean Absolute Error"));
   if (g_str_equal (key, "mse"))
-    return g_strdup ("Mean Squared Error");
+    return g_strdup (_("Mean Squared Error"));
   /* A VAE's Kullback-Leibler term: an initialism, not a word. */
   if (g_str_equal (key, "kl_loss"))
-    return g_strdup ("KL loss");
+    return g_strdup (_("KL loss"));
   return ds_pretty_param_name (key);
 }
 
@@ -208,10 +209,11 @@ static char *
 period_words (int period)
 {
   if (period == 24)
-    return g_strdup ("same time yesterday");
+    return g_strdup (_("same time yesterday"));
   if (period == 365)
-    return g_strdup ("same day last year");
-  return g_strdup_printf ("one period (%d steps) before", period);
+    return g_strdup (_("same day last year"));
+  return g_strdup_printf (ngettext ("one period (%d step) before", "one period (%d steps) before", period),
+                          period);
 }
 
 /* A series validates on its own last windows (the trainer takes them in
@@ -221,12 +223,12 @@ static void
 sync_validation_row (DsTrainView *self, NnDataset *ds)
 {
   gboolean own = ds && ds->n_val > 0;
-  g_autofree char *text = own ? g_strdup_printf ("The series's own %zu validation windows are used",
+  g_autofree char *text = own ? g_strdup_printf (_("The series's own %zu validation windows are used"),
                                                  ds->n_val)
                               : NULL;
 
   gtk_widget_set_sensitive (GTK_WIDGET (self->val_spin), !own);
-  adw_action_row_set_subtitle (self->val_row, own ? text : "Fraction of the training samples held out");
+  adw_action_row_set_subtitle (self->val_row, own ? text : _("Fraction of the training samples held out"));
 }
 
 /* A time series's naive forecasts beside the model's MAE: their
@@ -262,14 +264,14 @@ update_references (DsTrainView *self)
       if (fabs (b.val_last - b.val_period) < 1e-9)
         {
           /* delay = period: one forecast with two names. */
-          last = g_strdup_printf ("last value = %s: %.3g (%.3g %s)", words, b.val_last_norm,
+          last = g_strdup_printf (_("last value = %s: %.3g (%.3g %s)"), words, b.val_last_norm,
                                   b.val_last, unit);
           values[n] = b.val_last_norm;
           labels[n++] = last;
         }
       else
         {
-          last = g_strdup_printf ("last value: %.3g (%.3g %s)", b.val_last_norm, b.val_last, unit);
+          last = g_strdup_printf (_("last value: %.3g (%.3g %s)"), b.val_last_norm, b.val_last, unit);
           period = g_strdup_printf ("%s: %.3g (%.3g %s)", words, b.val_period_norm, b.val_period,
                                     unit);
           values[n] = b.val_last_norm;
@@ -379,7 +381,7 @@ test_text (DsTrainingRun *run)
   GString *text;
 
   if (ds_training_run_is_testing (run))
-    return g_strdup ("testing…");
+    return g_strdup (_("testing…"));
   if (scores == NULL || scores->n_values == 0)
     return NULL;
   text = g_string_new ("test");
@@ -411,7 +413,7 @@ run_summary (DsTrainingRun *run)
     default:
       {
         /* A run read from the file says so: it has curves but no weights. */
-        const char *from = ds_training_run_get_loaded (run) ? "saved · " : "";
+        const char *from = ds_training_run_get_loaded (run) ? _("saved · ") : "";
 
         for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
           {
@@ -419,7 +421,7 @@ run_summary (DsTrainingRun *run)
             int best = ds_training_run_get_best_epoch (run, keys[i], &v);
 
             if (best > 0)
-              return g_strdup_printf ("%sbest %s %.4g", from, keys[i], v);
+              return g_strdup_printf (_("%sbest %s %.4g"), from, keys[i], v);
           }
         return g_strdup_printf ("%sended", from);
       }
@@ -479,13 +481,13 @@ create_chip (gpointer item,
   GtkWidget *name = gtk_label_new (ds_training_run_get_name (run));
   GtkWidget *detail = gtk_label_new (NULL);
   GtkWidget *remove = gtk_button_new_from_icon_name ("window-close-symbolic");
-  g_autofree char *check_label = g_strdup_printf ("Show %s", ds_training_run_get_name (run));
+  g_autofree char *check_label = g_strdup_printf (_("Show %s"), ds_training_run_get_name (run));
 
   gtk_widget_add_css_class (box, "card");
   gtk_widget_add_css_class (box, "run-chip");
   gtk_widget_set_margin_start (check, 6);
   g_object_bind_property (run, "visible", check, "active", G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL);
-  gtk_widget_set_tooltip_text (check, "Show or hide this run on the plots");
+  gtk_widget_set_tooltip_text (check, _("Show or hide this run on the plots"));
   gtk_accessible_update_property (GTK_ACCESSIBLE (check), GTK_ACCESSIBLE_PROPERTY_LABEL, check_label, -1);
   gtk_drawing_area_set_content_width (GTK_DRAWING_AREA (swatch), 12);
   gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (swatch), 12);
@@ -495,8 +497,8 @@ create_chip (gpointer item,
   if (ds_training_run_get_loaded (run))
     {
       const char *spec = ds_training_run_get_dataset_spec (run);
-      g_autofree char *tip = g_strdup_printf ("Saved with the model: its curves, without its weights%s%s",
-                                              spec ? "; trained on " : "", spec ? spec : "");
+      g_autofree char *tip = g_strdup_printf (_("Saved with the model: its curves, without its weights%s%s"),
+                                              spec ? _("; trained on ") : "", spec ? spec : "");
 
       gtk_widget_set_tooltip_text (name, tip);
     }
@@ -505,7 +507,7 @@ create_chip (gpointer item,
   gtk_widget_add_css_class (remove, "flat");
   gtk_widget_add_css_class (remove, "circular");
   gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
-  gtk_widget_set_tooltip_text (remove, "Remove this run");
+  gtk_widget_set_tooltip_text (remove, _("Remove this run"));
   g_object_set_data (G_OBJECT (remove), "ds-run", run);
   g_signal_connect (remove, "clicked", G_CALLBACK (remove_run_cb), self);
 
@@ -539,7 +541,7 @@ update_progress (DsTrainView *self)
 
   if (run == NULL)
     {
-      gtk_label_set_text (self->epoch_label, self->start_cancellable ? "Loading the dataset…" : "Ready");
+      gtk_label_set_text (self->epoch_label, self->start_cancellable ? _("Loading the dataset…") : _("Ready"));
       gtk_label_set_text (self->speed_label, "");
       gtk_progress_bar_set_fraction (self->progress_bar, 0);
       return;
@@ -552,28 +554,28 @@ update_progress (DsTrainView *self)
   switch (ds_training_run_get_state (run))
     {
     case DS_RUN_READY:
-      head = g_strdup ("Starting…");
+      head = g_strdup (_("Starting…"));
       break;
     case DS_RUN_RUNNING:
     case DS_RUN_PAUSED:
-      head = g_strdup_printf ("%s · epoch %d of %d%s", ds_training_run_get_name (run), epoch, cfg->epochs,
-                              ds_training_run_get_state (run) == DS_RUN_PAUSED ? " · paused" : "");
+      head = g_strdup_printf (_("%s · epoch %d of %d%s"), ds_training_run_get_name (run), epoch, cfg->epochs,
+                              ds_training_run_get_state (run) == DS_RUN_PAUSED ? _(" · paused") : "");
       if (bpe > 0)
         {
           g_autofree char *tmp = g_steal_pointer (&head);
-          head = g_strdup_printf ("%s · batch %d of %d", tmp, ds_training_run_get_batch (run), bpe);
+          head = g_strdup_printf (_("%s · batch %d of %d"), tmp, ds_training_run_get_batch (run), bpe);
         }
       break;
     case DS_RUN_FINISHED:
       head = g_strdup_printf (g_dngettext (NULL, "%s · %s after %d epoch", "%s · %s after %d epochs",
                                            ds_training_run_get_epochs_done (run)),
                               ds_training_run_get_name (run),
-                              ds_training_run_get_end_text (run) ? ds_training_run_get_end_text (run) : "Finished",
+                              ds_training_run_get_end_text (run) ? ds_training_run_get_end_text (run) : _("Finished"),
                               ds_training_run_get_epochs_done (run));
       break;
     case DS_RUN_FAILED:
     default:
-      head = g_strdup_printf ("%s · failed", ds_training_run_get_name (run));
+      head = g_strdup_printf (_("%s · failed"), ds_training_run_get_name (run));
       break;
     }
   if (bpe > 0 && total_epochs > 0)
@@ -594,7 +596,7 @@ update_progress (DsTrainView *self)
        * would measure the batch, not the training: none while paused. */
       double secs = ds_training_run_get_seconds (run);
 
-      speed = g_strdup_printf ("%d:%02d of training", (int) secs / 60, (int) secs % 60);
+      speed = g_strdup_printf (_("%d:%02d of training"), (int) secs / 60, (int) secs % 60);
     }
   else if (ds_training_run_get_state (run) == DS_RUN_FINISHED && test_text (run))
     {
@@ -602,18 +604,18 @@ update_progress (DsTrainView *self)
       g_autofree char *test = test_text (run);
       double secs = ds_training_run_get_seconds (run);
 
-      speed = g_strdup_printf ("%s · %d:%02d elapsed", test, (int) secs / 60, (int) secs % 60);
+      speed = g_strdup_printf (_("%s · %d:%02d elapsed"), test, (int) secs / 60, (int) secs % 60);
     }
   else if (ds_training_run_get_samples_per_second (run) > 0)
     {
       g_autofree char *rate = ds_format_count ((gint64) llround (ds_training_run_get_samples_per_second (run)));
 
       if (ds_training_run_get_state (run) == DS_RUN_RUNNING && left >= 0)
-        speed = g_strdup_printf ("%s samples/s · %d:%02d left", rate, (int) left / 60, (int) left % 60);
+        speed = g_strdup_printf (_("%s samples/s · %d:%02d left"), rate, (int) left / 60, (int) left % 60);
       else
         {
           double secs = ds_training_run_get_seconds (run);
-          speed = g_strdup_printf ("%s samples/s · %d:%02d elapsed", rate, (int) secs / 60, (int) secs % 60);
+          speed = g_strdup_printf (_("%s samples/s · %d:%02d elapsed"), rate, (int) secs / 60, (int) secs % 60);
         }
     }
   gtk_label_set_text (self->epoch_label, head);
@@ -714,9 +716,9 @@ run_ended_cb (DsTrainView   *self,
       if (run == _ds_train_view_current (self) && result)
         {
           if (take_weights (_ds_train_view_model (self), result))
-            ds_document_commit (self->document, DS_CHANGE_PARAMS, "Train", NULL);
+            ds_document_commit (self->document, DS_CHANGE_PARAMS, _("Train"), NULL);
           else
-            _ds_train_view_set_status (self, "The model changed while it trained: its trained weights stay with the run",
+            _ds_train_view_set_status (self, _("The model changed while it trained: its trained weights stay with the run"),
                         FALSE);
         }
     }
@@ -783,7 +785,7 @@ begin_run (DsTrainView *self,
 
       self->run_counter = MAX (self->run_counter, ds_training_run_get_color_index (other) + 1);
     }
-  name = g_strdup_printf ("Run %u", self->run_counter + 1);
+  name = g_strdup_printf (_("Run %u"), self->run_counter + 1);
   run = ds_training_run_new (name, _ds_train_view_model (self), dataset, &cfg,
                              gtk_switch_get_active (self->keep_switch));
   nn_fit_config_clear (&cfg);
@@ -855,9 +857,9 @@ dataset_ready_cb (GObject      *source,
     begin_run (self, ds, self->pending_paused);
   else
     {
-      g_autofree char *text = g_strdup_printf ("The dataset could not be loaded: %s",
+      g_autofree char *text = g_strdup_printf (_("The dataset could not be loaded: %s"),
                                                g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
-                                               ? "loading was cancelled" : error->message);
+                                               ? _("loading was cancelled") : error->message);
 
       _ds_train_view_set_status (self, text, TRUE);
     }
@@ -882,7 +884,7 @@ start (DsTrainView *self,
     }
   if (spec == NULL)
     {
-      _ds_train_view_set_status (self, "Choose a dataset in the Data view first", TRUE);
+      _ds_train_view_set_status (self, _("Choose a dataset in the Data view first"), TRUE);
       return;
     }
   if (ds && g_strcmp0 (ds_dataset_store_get_spec (self->store), spec) == 0)
@@ -914,7 +916,7 @@ export_chosen_cb (GFile    *file,
 
   if (path == NULL)
     ok = FALSE, g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                                     "Only local files can be written");
+                                     _("Only local files can be written"));
   else if (self->export_history)
     ok = ds_export_history (runs_model (self), path, &error);
   else
@@ -922,12 +924,12 @@ export_chosen_cb (GFile    *file,
   if (ok)
     {
       g_autofree char *name = g_file_get_basename (file);
-      g_autofree char *text = g_strdup_printf ("Exported “%s”", name);
+      g_autofree char *text = g_strdup_printf (_("Exported “%s”"), name);
       _ds_train_view_toast (self, text);
     }
   else
     {
-      g_autofree char *text = g_strdup_printf ("Could not export: %s", error->message);
+      g_autofree char *text = g_strdup_printf (_("Could not export: %s"), error->message);
       _ds_train_view_set_status (self, text, TRUE);
       _ds_train_view_toast (self, text);
     }
@@ -943,8 +945,8 @@ run_export_dialog (DsTrainView    *self,
 
   self->export_history = history;
   self->export_format = format;
-  ds_file_chooser_show (&self->chooser, GTK_WIDGET (self), history ? "Export History" : "Export Plots",
-                        GTK_FILE_CHOOSER_ACTION_SAVE, "_Export", name, NULL, export_chosen_cb, self);
+  ds_file_chooser_show (&self->chooser, GTK_WIDGET (self), history ? _("Export History") : _("Export Plots"),
+                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), name, NULL, export_chosen_cb, self);
 }
 
 static void
