@@ -223,6 +223,8 @@ test_train_baselines (void)
     g_assert_cmpint (gtk_widget_get_height (lr) * 2, <, gtk_widget_get_height (GTK_WIDGET (mae)));
   }
   screenshot (window, "train-series");
+  /* The naive forecast's label, the first placed, crosses no curve. */
+  g_assert_cmpuint (ds_plot_get_label (mae, 0)->crossings, ==, 0);
   ui_stop_run_and_close (window);
 }
 
@@ -257,12 +259,70 @@ test_series_columns (void)
   g_assert_cmpfloat (mx[COLS / 2] - mn[COLS / 2], <, 19.0);
 }
 
+/* ---- label placement ------------------------------------------------------ */
+
+/* Vertical lines at the x of each entry of `data` (a -1 terminated list of
+ * doubles, from the top of the frame to its bottom): how many meet r. */
+static guint
+vertical_crossings (const LabelRect *r,
+                    gpointer         data)
+{
+  const double *xs = data;
+  guint n = 0;
+
+  for (; *xs >= 0; xs++)
+    n += *xs >= r->x && *xs <= r->x + r->w;
+  return n;
+}
+
+/* The box chosen among the candidates below, with `placed` already
+ * there and vertical curves at xs: its corner and crossings. */
+static void
+assert_choice (const LabelRect *placed,
+               const double    *xs,
+               double           x,
+               double           y,
+               guint            crossings)
+{
+  const Frame f = { 0, 0, 400, 200 };
+  const double cand[][2] = {
+    { -10, 83 }, { 316, 83 }, { 316, 103 }, { 4, 83 }, { 4, 103 }, { 200, 83 }, { 200, 103 },
+  };
+  LabelRect r = _ds_plot_choose_label (&f, 80, 14, cand, G_N_ELEMENTS (cand), placed,
+                                       placed ? 1 : 0, vertical_crossings, (gpointer) xs);
+
+  g_assert_cmpfloat (r.x, ==, x);
+  g_assert_cmpfloat (r.y, ==, y);
+  g_assert_cmpuint (r.crossings, ==, crossings);
+}
+
+/* The placement takes the first candidate that meets no curve and no
+ * placed label, skips candidates outside the frame, and with every place
+ * crossed takes the first of the fewest crossings. The naive forecast's
+ * label crossed the validation curve's first point at the right end. */
+static void
+test_label_placement (void)
+{
+  const double ends[] = { 350, 40, -1 }, everywhere[] = { 350, 40, 240, -1 }, none[] = { -1 };
+  const LabelRect middle = { 200, 83, 80, 14, 0 };
+
+  /* Nothing in the way: the first inside the frame. */
+  assert_choice (NULL, none, 316, 83, 0);
+  /* Curves through both ends: the middle, free. */
+  assert_choice (NULL, ends, 200, 83, 0);
+  /* That place taken by another label: below it. */
+  assert_choice (&middle, ends, 200, 103, 0);
+  /* Every place crossed once: the first inside. */
+  assert_choice (NULL, everywhere, 316, 83, 1);
+}
+
 int
 main (int argc, char **argv)
 {
   ui_test_init (&argc, &argv);
   g_test_add_func ("/ui/series/preview", test_series_preview);
   g_test_add_func ("/ui/series/columns", test_series_columns);
+  g_test_add_func ("/ui/series/label-placement", test_label_placement);
   g_test_add_func ("/ui/series/train-baselines", test_train_baselines);
   return g_test_run ();
 }

@@ -704,6 +704,12 @@ test_series_specs_kept (void)
         want = g_strdup_printf ("seattle-temps:lookback=48%s:step=2", rest);
       }
       g_assert_cmpstr (changed, ==, want);
+      /* The series typed as a CSV file: its window is "window=". */
+      gtk_editable_set_text (GTK_EDITABLE (view->series_source_row), "/data/temps.csv");
+      g_free (changed);
+      changed = ds_data_view_dup_spec (view);
+      g_assert_true (g_str_has_prefix (changed, "/data/temps.csv:window=48:"));
+      g_assert_null (strstr (changed, "lookback"));
       ui_close_window_checked (window);
     }
 }

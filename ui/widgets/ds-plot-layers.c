@@ -405,13 +405,16 @@ boxes_overlap (const LabelRect *a, const LabelRect *b)
   return a->x < b->x + b->w && b->x < a->x + a->w && a->y < b->y + b->h && b->y < a->y + a->h;
 }
 
-/* Picks, among the candidate top-left corners, the first box inside the
- * plot that overlaps no placed label and crosses the fewest curves (the
- * first candidate when none is inside and clear), records it and returns
- * it. */
-static LabelRect
-place_label (DsPlot *self, const Frame *f, GArray *norm, double w, double h,
-             const double (*cand)[2], guint n_cand)
+LabelRect
+_ds_plot_choose_label (const Frame       *f,
+                       double             w,
+                       double             h,
+                       const double     (*cand)[2],
+                       guint              n_cand,
+                       const LabelRect   *placed,
+                       guint              n_placed,
+                       DsPlotCrossingsFn  crossings,
+                       gpointer           data)
 {
   LabelRect best = { cand[0][0], cand[0][1], w, h, G_MAXUINT };
   guint best_score = G_MAXUINT;
@@ -424,9 +427,9 @@ place_label (DsPlot *self, const Frame *f, GArray *norm, double w, double h,
       if (r.x < f->x || r.y < f->y || r.x + w > f->x + f->w || r.y + h > f->y + f->h)
         continue;
       score = 0;
-      for (guint k = 0; k < self->label_rects->len; k++)
-        score += boxes_overlap (&r, &g_array_index (self->label_rects, LabelRect, k)) ? 1000 : 0;
-      r.crossings = box_crossings (self, f, norm, &r);
+      for (guint k = 0; k < n_placed; k++)
+        score += boxes_overlap (&r, &placed[k]) ? 1000 : 0;
+      r.crossings = crossings (&r, data);
       score += r.crossings;
       if (score < best_score)
         {
@@ -437,14 +440,73 @@ place_label (DsPlot *self, const Frame *f, GArray *norm, double w, double h,
         break;
     }
   if (best.crossings == G_MAXUINT)
-    best.crossings = box_crossings (self, f, norm, &best);
+    best.crossings = crossings (&best, data);
+  return best;
+}
+
+typedef struct
+{
+  DsPlot      *self;
+  const Frame *f;
+  GArray      *norm;
+} CrossingsData;
+
+static guint
+plot_crossings (const LabelRect *r,
+                gpointer         data)
+{
+  CrossingsData *d = data;
+
+  return box_crossings (d->self, d->f, d->norm, r);
+}
+
+/* The chosen box (_ds_plot_choose_label) among the drawing's curves,
+ * reference lines and labels placed so far; records it. */
+static LabelRect
+place_label (DsPlot *self, const Frame *f, GArray *norm, double w, double h,
+             const double (*cand)[2], guint n_cand)
+{
+  CrossingsData d = { self, f, norm };
+  LabelRect best = _ds_plot_choose_label (f, w, h, cand, n_cand,
+                                          (const LabelRect *) self->label_rects->data,
+                                          self->label_rects->len, plot_crossings, &d);
+
   g_array_append_val (self->label_rects, best);
   return best;
 }
 
+/* Where a reference line's label may go: above, then below its line, at
+ * the right end, the left end, then every eighth of the way from right to
+ * left, so a curve that passes the ends (a validation curve's first
+ * points) leaves a place free; then the same one to four label heights
+ * farther from the line (a label as wide as the plot can only move away
+ * from a curve near its line). */
+#define REF_SPOTS 9
+#define REF_TIERS 5
+
+static guint
+reference_candidates (const Frame *f, double y, int tw, int th, double (*cand)[2])
+{
+  guint n = 0;
+
+  for (int tier = 0; tier < REF_TIERS; tier++)
+    for (int i = 0; i < REF_SPOTS; i++)
+      {
+        /* 0: right, 1: left, then 7/8, 6/8, ... 1/8 of the way */
+        double frac = i == 0 ? 1 : i == 1 ? 0 : (REF_SPOTS - i) / 8.0;
+        double x = f->x + 4 + (f->w - tw - 8) * frac;
+
+        cand[n][0] = x;
+        cand[n++][1] = y - (tier + 1) * (th + 3);
+        cand[n][0] = x;
+        cand[n++][1] = y + 3 + tier * (th + 3);
+      }
+  return n;
+}
+
 /* The reference lines: fine dashes across the plot, each label beside its
- * line, where it crosses no curve and no other label: at the right end,
- * else the left, else the middle; above the line, else below. */
+ * line, where it crosses no curve and no other label
+ * (reference_candidates). */
 void
 _ds_plot_layer_references (DsPlot        *self,
                            cairo_t       *cr,
@@ -460,7 +522,8 @@ _ds_plot_layer_references (DsPlot        *self,
       double v = g_array_index (self->ref_values, double, r);
       double t = self->log_scale ? (v > 0 ? log10 (v) : NAN) : v;
       double ny = (t - self->vy0) / (self->vy1 - self->vy0);
-      double y, right, mid;
+      double y;
+      double cand[2 * REF_SPOTS * REF_TIERS][2];
       int tw, th;
       LabelRect box;
 
@@ -478,16 +541,8 @@ _ds_plot_layer_references (DsPlot        *self,
 
       pango_layout_set_text (small, self->ref_labels->pdata[r], -1);
       pango_layout_get_pixel_size (small, &tw, &th);
-      right = f->x + f->w - tw - 4;
-      mid = f->x + (f->w - tw) / 2;
-      {
-        const double cand[][2] = {
-          { right, y - th - 3 }, { right, y + 3 }, { f->x + 4, y - th - 3 }, { f->x + 4, y + 3 },
-          { mid, y - th - 3 }, { mid, y + 3 },
-        };
-
-        box = place_label (self, f, norm, tw, th, cand, G_N_ELEMENTS (cand));
-      }
+      box = place_label (self, f, norm, tw, th, (const double (*)[2]) cand,
+                         reference_candidates (f, y, tw, th, cand));
       _ds_plot_set_color (cr, &pal->fg, 0.8);
       cairo_move_to (cr, round (box.x), round (box.y));
       show_with_halo (cr, small, &pal->background);

@@ -82,6 +82,17 @@ typedef struct
   guint  crossings;
 } LabelRect;
 
+/* How many curves (and lines) a label box meets. */
+typedef guint (*DsPlotCrossingsFn) (const LabelRect *r, gpointer data);
+/* Label placement: among the candidate top-left corners of a w x h box,
+ * the first inside frame f that overlaps none of `placed` and meets
+ * nothing (crossings () is 0); else the one inside with the fewest
+ * crossings, an overlap counting 1000; else the first. Its crossings
+ * are filled in. */
+LabelRect _ds_plot_choose_label (const Frame *f, double w, double h, const double (*cand)[2],
+                                 guint n_cand, const LabelRect *placed, guint n_placed,
+                                 DsPlotCrossingsFn crossings, gpointer data);
+
 double _ds_plot_untransform_y (DsPlot *self, double t);
 void _ds_plot_set_color (cairo_t *cr, const GdkRGBA *c, double alpha);
 PangoLayout *_ds_plot_make_layout (DsPlot *self, cairo_t *cr, double scale, gboolean bold);

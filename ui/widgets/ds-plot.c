@@ -122,17 +122,32 @@ auto_view (DsPlot *self,
   if (ax0 > ax1 || !isfinite (ay0) || !isfinite (ay1))
     return FALSE;
   /* The reference lines are what the curves are measured against: keep
-   * them in sight. */
-  for (guint r = 0; r < self->ref_values->len; r++)
-    {
-      double t = transform_y (self, g_array_index (self->ref_values, double, r));
+   * them in sight, with room for the label of a line past every curve
+   * on its far side, where no curve passes. */
+  {
+    double cy0 = ay0, cy1 = ay1;
 
-      if (isfinite (t))
-        {
-          ay0 = MIN (ay0, t);
-          ay1 = MAX (ay1, t);
-        }
-    }
+    for (guint r = 0; r < self->ref_values->len; r++)
+      {
+        double t = transform_y (self, g_array_index (self->ref_values, double, r));
+
+        if (isfinite (t))
+          {
+            ay0 = MIN (ay0, t);
+            ay1 = MAX (ay1, t);
+          }
+      }
+    for (guint r = 0; r < self->ref_values->len; r++)
+      {
+        double t = transform_y (self, g_array_index (self->ref_values, double, r));
+        double room = (ay1 - ay0) * 0.1;
+
+        if (isfinite (t) && t > cy1)
+          ay1 = MAX (ay1, t + room);
+        else if (isfinite (t) && t < cy0)
+          ay0 = MIN (ay0, t - room);
+      }
+  }
 
   if (self->per_batch || g_strcmp0 (self->metric, "lr") == 0)
     {

@@ -193,6 +193,18 @@ _ds_data_view_show_text_spec (DsDataView *self,
   return TRUE;
 }
 
+/* Whether a spec's key is the page's number `shown`: the same, or a
+ * series's window, "lookback" for a named series and "window" for a CSV
+ * file (the Series row may have changed from one to the other). */
+static gboolean
+same_key (const char *key,
+          const char *shown)
+{
+  return g_str_equal (key, shown)
+         || ((g_str_equal (key, "lookback") || g_str_equal (key, "window"))
+             && (g_str_equal (shown, "lookback") || g_str_equal (shown, "window")));
+}
+
 /* Appends part (of the kept spec) to rest, with the page's value when it
  * is one of the numbers and the page changed it; sets put[k] for it. */
 static void
@@ -205,14 +217,20 @@ append_kept_part (GString    *rest,
   g_autofree char *key = part_key (part);
 
   for (guint k = 0; k < n; k++)
-    if (g_str_equal (key, num[k].key))
+    if (same_key (key, num[k].key))
       {
         int value = gtk_spin_button_get_value_as_int (num[k].spin);
 
         put[k] = TRUE;
         if (value != GPOINTER_TO_INT (g_object_get_data (G_OBJECT (num[k].spin), SHOWN_KEY)))
           {
-            g_string_append_printf (rest, ":%s=%d", key, value);
+            g_string_append_printf (rest, ":%s=%d", num[k].key, value);
+            return;
+          }
+        /* a series's window under the key its source takes */
+        if (!g_str_equal (key, num[k].key))
+          {
+            g_string_append_printf (rest, ":%s%s", num[k].key, part + strlen (key));
             return;
           }
       }
@@ -308,7 +326,7 @@ dup_kept_options (DsDataView *self,
       gboolean shown = kind == DS_TEXT_FORTUNES && g_str_equal (key, "topics");
 
       for (guint k = 0; k < n; k++)
-        shown |= g_str_equal (key, num[k].key);
+        shown |= same_key (key, num[k].key);
       if (!shown)
         g_string_append_printf (s, ":%s", self->text_parts[i]);
     }
