@@ -696,15 +696,29 @@ suggest_params (DsSearchPanel *self, NnModel *m)
   ds_search_panel_set_params_text (self, text->str);
 }
 
+/* Another model (opened, or Undo): the search was about the one before,
+ * so it stops. */
+static void
+document_changed_cb (DsSearchPanel *self, guint what)
+{
+  if ((what & DS_CHANGE_REPLACED) && ds_search_panel_is_running (self))
+    ds_search_panel_stop (self);
+}
+
 void
 ds_search_panel_set_document (DsSearchPanel *self, DsDocument *document)
 {
   g_return_if_fail (DS_IS_SEARCH_PANEL (self));
   if (self->document == document)
     return;
+  if (self->document)
+    g_signal_handlers_disconnect_by_data (self->document, self);
   self->document = document;
-  if (document)
-    suggest_params (self, ds_document_get_model (document));
+  if (!document)
+    return;
+  g_signal_connect_object (document, "changed", G_CALLBACK (document_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  suggest_params (self, ds_document_get_model (document));
 }
 
 void
