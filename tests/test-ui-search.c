@@ -116,6 +116,23 @@ test_fills_row_by_row (Ui *ui, gconstpointer data)
   g_assert_cmpint (named, ==, 4);
   for (int i = 0; i < 4; i++)
     g_assert_false (isnan (nn_search_get_trial (s, i)->best));
+  /* The first row's trial into the model: its units, rate and weights. */
+  ds_search_panel_load_row (ui->panel, 0);
+  NnModel *m = ds_document_get_model (ds_window_get_document (ui->window));
+  const char *status = ds_search_panel_get_status (ui->panel);
+  g_assert_nonnull (strstr (status, "is in the model"));
+  int trial = atoi (status + strlen ("Trial "));
+  g_assert_cmpint (trial, >=, 1);
+  g_assert_cmpint (trial, <=, 4);
+  NnTrial *t = nn_search_get_trial (s, trial - 1);
+  g_assert_cmpfloat (nn_model_get_optimizer (m)->learning_rate, ==,
+                     g_ascii_strtod (t->values[0], NULL));
+  int hidden = nn_model_find_layer (m, "hidden_1");
+  g_assert_cmpint (nn_model_layer_get_param (m, hidden, "units")->i, ==, atoi (t->values[1]));
+  NnTensor a, b;
+  nn_model_layer_get_weight (m, hidden, 0, &a);
+  nn_model_layer_get_weight (t->model, hidden, 0, &b);
+  g_assert_cmpmem (a.data, a.size * sizeof (float), b.data, b.size * sizeof (float));
 }
 
 /* The README's picture (DEEPSCOPE_SCREENSHOTS=DIR): ten trials of six

@@ -487,9 +487,10 @@ ds_search_panel_stop (DsSearchPanel *self)
 
 /* A row's trial into the document's model: its values and its weights,
  * as one edit that Undo takes back. */
-static void
-row_activated_cb (DsSearchPanel *self, guint position)
+void
+ds_search_panel_load_row (DsSearchPanel *self, guint position)
 {
+  g_return_if_fail (DS_IS_SEARCH_PANEL (self));
   g_autoptr (DsSearchRow) row = g_list_model_get_item (G_LIST_MODEL (self->sorted), position);
   g_autoptr (GError) error = NULL;
   if (!row || !self->document || ds_search_panel_is_running (self))
@@ -606,7 +607,7 @@ build_results (DsSearchPanel *self)
     gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->sorted)))));
   g_object_unref (gtk_column_view_get_model (self->table));
   gtk_column_view_set_show_column_separators (self->table, TRUE);
-  g_signal_connect_swapped (self->table, "activate", G_CALLBACK (row_activated_cb), self);
+  g_signal_connect_swapped (self->table, "activate", G_CALLBACK (ds_search_panel_load_row), self);
   GtkWidget *scroll = gtk_scrolled_window_new ();
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroll), GTK_WIDGET (self->table));
   gtk_widget_set_size_request (scroll, 560, 200);

@@ -35,6 +35,10 @@ void         ds_search_panel_set_trials   (DsSearchPanel     *self,
 void         ds_search_panel_start        (DsSearchPanel     *self);
 void         ds_search_panel_stop         (DsSearchPanel     *self);
 gboolean     ds_search_panel_is_running   (DsSearchPanel     *self);
+/* Loads the trial of the table's row `position` into the model (what a
+ * double-click does). */
+void         ds_search_panel_load_row     (DsSearchPanel     *self,
+                                           guint              position);
 /* The results table's rows (a GListModel of trial rows, in table order). */
 GListModel  *ds_search_panel_get_rows     (DsSearchPanel     *self);
 /* The search (borrowed), or NULL before the first start. */
