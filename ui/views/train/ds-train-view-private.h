@@ -9,6 +9,7 @@
 
 #include "ds-dataset-store.h"
 #include "ds-export.h"
+#include "ds-search-panel.h"
 #include "ds-train-view.h"
 
 struct _DsTrainView
@@ -65,6 +66,7 @@ struct _DsTrainView
   GtkLabel            *histograms_help_label;
   GtkWidget           *histograms_lesson_button;
   DsPlayground        *playground;
+  DsSearchPanel       *search_panel;
 
   /* Borrowed */
   DsDocument          *document;       /* ds_view_get_document () */
@@ -116,6 +118,7 @@ DsPlot          *ds_train_view_get_plot           (DsTrainView *self,
 /* Every chart shown, in order (borrowed). */
 GPtrArray       *ds_train_view_get_plots          (DsTrainView *self);
 DsPlayground    *ds_train_view_get_playground     (DsTrainView *self);
+DsSearchPanel   *ds_train_view_get_search_panel   (DsTrainView *self);
 DsHistogramView *ds_train_view_get_histogram_view (DsTrainView *self);
 /* "start", "pause", "resume", "step" or "stop". */
 GtkWidget       *ds_train_view_get_button         (DsTrainView *self,

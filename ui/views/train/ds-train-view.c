@@ -765,6 +765,37 @@ run_series_added_cb (DsTrainView *self)
   rebuild_plots (self);
 }
 
+/* A run another panel started (a search's trial): its curves and
+ * progress here too; its weights stay with it. */
+static void
+runs_added_cb (DsTrainView *self,
+               guint        position,
+               guint        removed,
+               guint        added,
+               GListModel  *runs)
+{
+  for (guint i = position; i < position + added; i++)
+    {
+      g_autoptr(DsTrainingRun) run = g_list_model_get_item (runs, i);
+
+      if (!ds_training_run_is_live (run)
+          || g_signal_handler_find (run, G_SIGNAL_MATCH_FUNC | G_SIGNAL_MATCH_DATA, 0, 0, NULL,
+                                    run_series_added_cb, self))
+        continue;
+      g_signal_connect_object (run, "progress", G_CALLBACK (run_progress_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (run, "notify::state", G_CALLBACK (update_actions), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (run, "series-added", G_CALLBACK (run_series_added_cb), self, G_CONNECT_SWAPPED);
+      rebuild_plots (self);
+    }
+}
+
+static void
+search_config_cb (gpointer     data,
+                  NnFitConfig *cfg)
+{
+  _ds_train_view_fill_config (data, cfg);
+}
+
 static void
 begin_run (DsTrainView *self,
            DsDataset   *dataset,
@@ -1043,6 +1074,7 @@ ds_train_view_document_changed (DsView     *view,
       }
   self->document = ds_view_get_document (view);
   ds_playground_set_document (self->playground, self->document);
+  ds_search_panel_set_document (self->search_panel, self->document);
   g_clear_object (&self->store);
   gtk_flow_box_bind_model (self->run_list, runs_model (self), create_chip, self, NULL);
   if (self->document == NULL)
@@ -1051,6 +1083,8 @@ ds_train_view_document_changed (DsView     *view,
   g_signal_connect_swapped (self->document, "changed", G_CALLBACK (document_changed_cb), self);
   g_signal_connect_swapped (ds_document_get_runs (self->document), "items-changed",
                             G_CALLBACK (update_actions), self);
+  g_signal_connect_swapped (ds_document_get_runs (self->document), "items-changed",
+                            G_CALLBACK (runs_added_cb), self);
   g_signal_connect_swapped (self->store, "notify::dataset", G_CALLBACK (store_changed_cb), self);
   g_signal_connect_swapped (self->store, "notify::loading", G_CALLBACK (store_changed_cb), self);
   _ds_train_view_sync_from_model (self);
@@ -1113,6 +1147,7 @@ ds_train_view_class_init (DsTrainViewClass *klass)
 
   g_type_ensure (DS_TYPE_HISTOGRAM_VIEW);
   g_type_ensure (DS_TYPE_PLAYGROUND);
+  g_type_ensure (DS_TYPE_SEARCH_PANEL);
   g_type_ensure (DS_TYPE_PLOT);
 
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -1166,6 +1201,7 @@ ds_train_view_class_init (DsTrainViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DsTrainView, histograms_help_label);
   gtk_widget_class_bind_template_child (widget_class, DsTrainView, histograms_lesson_button);
   gtk_widget_class_bind_template_child (widget_class, DsTrainView, playground);
+  gtk_widget_class_bind_template_child (widget_class, DsTrainView, search_panel);
   /* The settings form's handlers live in ds-train-view-settings.c. */
   gtk_widget_class_bind_template_callback_full (widget_class, "optimizer_changed_cb",
                                                 G_CALLBACK (_ds_train_view_optimizer_changed_cb));
@@ -1199,6 +1235,7 @@ ds_train_view_init (DsTrainView *self)
   self->output_rows = g_ptr_array_new ();
   self->live_rows = g_ptr_array_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
+  ds_search_panel_set_config_func (self->search_panel, search_config_cb, self);
   gtk_flow_box_bind_model (self->run_list, runs_model (self), create_chip, self, NULL);
   page_changed_cb (self);
   update_actions (self);
@@ -1241,6 +1278,13 @@ ds_train_view_get_playground (DsTrainView *self)
 {
   g_return_val_if_fail (DS_IS_TRAIN_VIEW (self), NULL);
   return self->playground;
+}
+
+DsSearchPanel *
+ds_train_view_get_search_panel (DsTrainView *self)
+{
+  g_return_val_if_fail (DS_IS_TRAIN_VIEW (self), NULL);
+  return self->search_panel;
 }
 
 DsHistogramView *

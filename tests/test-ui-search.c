@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The Train view's Search page under a private X server: a random search
+ * on the spirals sample fills its table one row per trial while the
+ * trials run as runs of the document (named after their values), and Stop
+ * halts a longer search: no run stays live and no row is added after. */
+#include <math.h>
+#include <string.h>
+
+#include <adwaita.h>
+
+#include "ds-train-view-private.h"
+#include "ds-search-plot.h"
+#include "ui-test-util.h"
+
+typedef struct
+{
+  DsWindow      *window;
+  DsTrainView   *train;
+  DsSearchPanel *panel;
+} Ui;
+
+static void
+ui_setup (Ui *ui, gconstpointer data)
+{
+  ui->window = ds_window_new (NULL);
+  gtk_window_set_default_size (GTK_WINDOW (ui->window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (ui->window));
+  g_autofree char *path = g_build_filename (g_getenv ("DEEPSCOPE_SAMPLES"), "spirals_mlp.json",
+                                            NULL);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_assert_true (ds_window_open (ui->window, file) == ui->window);
+  ui->train = DS_TRAIN_VIEW (ds_window_get_view (ui->window, "train"));
+  ds_window_set_visible_view (ui->window, "train");
+  gtk_stack_set_visible_child_name (ui->train->pages, "search");
+  ui->panel = ds_train_view_get_search_panel (ui->train);
+  gtk_spin_button_set_value (ui->train->epochs_spin, 2);
+  ds_search_panel_set_params_text (ui->panel, "optimizer.learning_rate=log:1e-3..1e-1\n"
+                                              "layer.hidden_1.units=8,16\n");
+  ui_spin (200);
+}
+
+static void
+ui_teardown (Ui *ui, gconstpointer data)
+{
+  ds_search_panel_stop (ui->panel);
+  ui_stop_run_and_close (ui->window);
+}
+
+static gboolean
+stopped (gpointer data)
+{
+  return !ds_search_panel_is_running (data);
+}
+
+static int
+live_runs (Ui *ui)
+{
+  GListModel *runs = ds_train_view_get_runs (ui->train);
+  int live = 0;
+  for (guint i = 0; i < g_list_model_get_n_items (runs); i++)
+    {
+      g_autoptr (DsTrainingRun) run = g_list_model_get_item (runs, i);
+      live += ds_training_run_is_live (run);
+    }
+  return live;
+}
+
+/* Spins until the search ends (or timeout), asserting the table grows one
+ * row at a time; returns how many times it grew. */
+static guint
+watch_rows (Ui *ui, guint stop_at, int timeout_ms)
+{
+  GListModel *rows = ds_search_panel_get_rows (ui->panel);
+  guint seen = g_list_model_get_n_items (rows), steps = 0;
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  while (ds_search_panel_is_running (ui->panel) && g_get_monotonic_time () < end)
+    {
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (1000);
+      guint n = g_list_model_get_n_items (rows);
+      if (n != seen)
+        {
+          g_assert_cmpuint (n, ==, seen + 1);
+          /* At most one trial runs: the others have not started. */
+          g_assert_cmpint (live_runs (ui), <=, 1);
+          seen = n;
+          steps++;
+          if (seen == stop_at)
+            break;
+        }
+    }
+  return steps;
+}
+
+static void
+test_fills_row_by_row (Ui *ui, gconstpointer data)
+{
+  ds_search_panel_set_trials (ui->panel, 4);
+  ds_search_panel_start (ui->panel);
+  g_assert_true (ds_search_panel_is_running (ui->panel));
+  g_assert_cmpuint (watch_rows (ui, 0, 120000), ==, 4);
+  g_assert_true (ui_wait_for (stopped, ui->panel, 5000));
+  NnSearch *s = ds_search_panel_get_search (ui->panel);
+  g_assert_cmpint (nn_search_get_jobs_done (s), ==, 4);
+  g_assert_nonnull (strstr (ds_search_panel_get_status (ui->panel), "Search finished"));
+  /* Four runs of the document, named after their trials. */
+  GListModel *runs = ds_train_view_get_runs (ui->train);
+  int named = 0;
+  for (guint i = 0; i < g_list_model_get_n_items (runs); i++)
+    {
+      g_autoptr (DsTrainingRun) run = g_list_model_get_item (runs, i);
+      named += g_str_has_prefix (ds_training_run_get_name (run), "trial ")
+               && strstr (ds_training_run_get_name (run), ": lr=") != NULL
+               && ds_training_run_get_result (run) != NULL;
+    }
+  g_assert_cmpint (named, ==, 4);
+  for (int i = 0; i < 4; i++)
+    g_assert_false (isnan (nn_search_get_trial (s, i)->best));
+  /* The first row's trial into the model: its units, rate and weights. */
+  ds_search_panel_load_row (ui->panel, 0);
+  NnModel *m = ds_document_get_model (ds_window_get_document (ui->window));
+  const char *status = ds_search_panel_get_status (ui->panel);
+  g_assert_nonnull (strstr (status, "is in the model"));
+  int trial = atoi (status + strlen ("Trial "));
+  g_assert_cmpint (trial, >=, 1);
+  g_assert_cmpint (trial, <=, 4);
+  NnTrial *t = nn_search_get_trial (s, trial - 1);
+  g_assert_cmpfloat (nn_model_get_optimizer (m)->learning_rate, ==,
+                     g_ascii_strtod (t->values[0], NULL));
+  int hidden = nn_model_find_layer (m, "hidden_1");
+  g_assert_cmpint (nn_model_layer_get_param (m, hidden, "units")->i, ==, atoi (t->values[1]));
+  NnTensor a, b;
+  nn_model_layer_get_weight (m, hidden, 0, &a);
+  nn_model_layer_get_weight (t->model, hidden, 0, &b);
+  g_assert_cmpmem (a.data, a.size * sizeof (float), b.data, b.size * sizeof (float));
+}
+
+/* The README's picture (DEEPSCOPE_SCREENSHOTS=DIR): ten trials of six
+ * epochs, the table sorted by the metric. */
+static void
+test_screenshot (Ui *ui, gconstpointer data)
+{
+  if (!g_getenv ("DEEPSCOPE_SCREENSHOTS"))
+    {
+      g_test_skip ("DEEPSCOPE_SCREENSHOTS is not set");
+      return;
+    }
+  gtk_spin_button_set_value (ui->train->epochs_spin, 6);
+  ds_search_panel_set_trials (ui->panel, 10);
+  ds_search_panel_start (ui->panel);
+  g_assert_cmpuint (watch_rows (ui, 0, 300000), ==, 10);
+  ui_screenshot (ui->window, "train", "search");
+}
+
+static void
+test_stop_halts (Ui *ui, gconstpointer data)
+{
+  ds_search_panel_set_trials (ui->panel, 60);
+  ds_search_panel_start (ui->panel);
+  g_assert_cmpuint (watch_rows (ui, 2, 120000), ==, 2);
+  ds_search_panel_stop (ui->panel);
+  g_assert_true (ui_wait_for (stopped, ui->panel, 5000));
+  GListModel *rows = ds_search_panel_get_rows (ui->panel);
+  guint n = g_list_model_get_n_items (rows);
+  g_assert_cmpuint (n, <=, 3);
+  ui_spin (1000);
+  g_assert_cmpuint (g_list_model_get_n_items (rows), ==, n);
+  g_assert_cmpint (live_runs (ui), ==, 0);
+  g_assert_cmpint (nn_search_get_jobs_done (ds_search_panel_get_search (ui->panel)), ==, (int) n);
+  g_assert_nonnull (strstr (ds_search_panel_get_status (ui->panel), "Stopped"));
+}
+
+int
+main (int argc, char *argv[])
+{
+  ui_test_init (&argc, &argv);
+  g_test_add ("/ui/search/fills-row-by-row", Ui, NULL, ui_setup, test_fills_row_by_row,
+              ui_teardown);
+  g_test_add ("/ui/search/screenshot", Ui, NULL, ui_setup, test_screenshot, ui_teardown);
+  g_test_add ("/ui/search/stop-halts", Ui, NULL, ui_setup, test_stop_halts, ui_teardown);
+  return g_test_run ();
+}
