@@ -81,6 +81,8 @@ test_updates_and_stop (Ui *ui, gconstpointer data)
   g_assert_nonnull (strstr (gtk_label_get_text (ui->view->model_label), "needs no model"));
   ds_generate_view_gan_train (ui->view, 1000000);
   g_assert_true (ds_generate_view_gan_is_training (ui->view));
+  /* the data is read on a worker thread: Train returns before it is there */
+  g_assert_true (g_str_has_prefix (ds_generate_view_gan_get_status (ui->view), "Loading"));
   g_assert_true (ui_wait_for (updated, &w, 60000));
   g_autoptr(NnTensor) first = samples_copy (ui->view);
   g_assert_cmpint (first->shape[0], ==, DS_GAN_POINTS);
