@@ -431,6 +431,9 @@ start_run (GanPage *p, NnDataset *ds_in, GError **error)
       g_clear_object (&p->run);
       return FALSE;
     }
+  /* listed and saved with the document's other runs */
+  if (ds_view_get_document (DS_VIEW (p->view)))
+    ds_document_add_run (ds_view_get_document (DS_VIEW (p->view)), p->run);
   return TRUE;
 }
 
