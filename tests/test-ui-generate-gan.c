@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 
 #include "ds-application.h"
+#include "ds-document.h"
 #include "ds-generate-gan.h"
 #include "ds-generate-view-private.h"
 #include "ds-window.h"
@@ -81,6 +82,8 @@ test_updates_and_stop (Ui *ui, gconstpointer data)
   g_assert_nonnull (strstr (gtk_label_get_text (ui->view->model_label), "needs no model"));
   ds_generate_view_gan_train (ui->view, 1000000);
   g_assert_true (ds_generate_view_gan_is_training (ui->view));
+  /* the data is read on a worker thread: Train returns before it is there */
+  g_assert_true (g_str_has_prefix (ds_generate_view_gan_get_status (ui->view), "Loading"));
   g_assert_true (ui_wait_for (updated, &w, 60000));
   g_autoptr(NnTensor) first = samples_copy (ui->view);
   g_assert_cmpint (first->shape[0], ==, DS_GAN_POINTS);
@@ -101,6 +104,25 @@ test_updates_and_stop (Ui *ui, gconstpointer data)
   ui_spin (500);
   g_assert_cmpint (ds_generate_view_gan_get_step (ui->view), ==, step);
   g_assert_cmpuint (ds_generate_view_gan_get_n_updates (ui->view), ==, n);
+
+  /* the run joined the document's runs, and saves with them */
+  DsDocument *doc = ds_window_get_document (ui->window);
+  g_assert_cmpuint (g_list_model_get_n_items (ds_document_get_runs (doc)), ==, 1);
+  g_autoptr(GPtrArray) records = ds_document_dup_run_records (doc);
+  g_autoptr(NnModel) holder = nn_model_new ("holder");
+  g_autofree char *json = nn_model_to_json_with_runs (holder, FALSE, records, NULL);
+  g_assert_nonnull (json);
+  g_autoptr(GPtrArray) back = NULL;
+  g_autoptr(NnModel) read = nn_model_load_from_data_with_runs (json, -1, &back, NULL);
+  g_assert_nonnull (read);
+  g_assert_cmpuint (back->len, ==, 1);
+  g_assert_cmpstr (((NnRunRecord *) back->pdata[0])->name, ==, "GAN");
+  /* the Train view lists and draws it like any run (no warning) */
+  ds_window_set_visible_view (ui->window, "train");
+  ui_spin (500);
+  ui_screenshot (ui->window, "train", "gan-run");
+  ds_window_set_visible_view (ui->window, "generate");
+  ui_spin (100);
 
   g_autofree char *dir = g_dir_make_tmp ("ui-gan-XXXXXX", NULL);
   g_autoptr(GError) error = NULL;

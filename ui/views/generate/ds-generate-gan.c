@@ -8,6 +8,7 @@
  * hangs on the view (g_object_set_data_full). */
 #define G_LOG_DOMAIN "deepscope"
 
+#include <glib/gi18n.h>
 #include <math.h>
 #include <glib/gi18n.h>
 
@@ -15,6 +16,7 @@
 #include "ds-file-chooser.h"
 #include "ds-generate-gan.h"
 #include "ds-generate-view-private.h"
+#include "ds-jobs.h"
 #include "ds-util.h"
 
 #define PAGE_KEY      "ds-generate-gan-page"
@@ -36,6 +38,7 @@ typedef struct
   GtkWidget      *train, *pause, *stop, *save, *chart, *picture;
   gboolean        choosing_g;
   GtkFileChooserNative *chooser;
+  GCancellable   *loading;         /* the dataset being read at Train, or NULL */
   NnTensor       *z;               /* the fixed latent points */
   NnTensor       *samples;         /* what G made of them */
   NnTensor       *real;            /* up to DS_GAN_POINTS real points (2-D data) */
@@ -65,6 +68,9 @@ stop_run (GanPage *p)
 static void
 gan_page_free (GanPage *p)
 {
+  if (p->loading)
+    g_cancellable_cancel (p->loading);
+  g_clear_object (&p->loading);
   stop_run (p);
   nn_model_free (p->g);
   nn_model_free (p->d);
@@ -102,12 +108,13 @@ static void
 update_buttons (GanPage *p)
 {
   gboolean live = p->run && ds_training_run_is_live (p->run);
+  gboolean loading = p->loading != NULL;
   gboolean paused = live && ds_training_run_get_state (p->run) == DS_RUN_PAUSED;
 
-  gtk_widget_set_sensitive (p->train, !live && p->g && p->d);
+  gtk_widget_set_sensitive (p->train, !live && !loading && p->g && p->d);
   gtk_widget_set_sensitive (p->pause, live);
   gtk_button_set_label (GTK_BUTTON (p->pause), paused ? _("Resume") : _("Pause"));
-  gtk_widget_set_sensitive (p->stop, live);
+  gtk_widget_set_sensitive (p->stop, live || loading);
   gtk_widget_set_sensitive (p->save, p->run && ds_training_run_get_discriminator (p->run));
   gtk_label_set_text (p->g_label, p->g_name ? p->g_name : _("none"));
   gtk_label_set_text (p->d_label, p->d_name ? p->d_name : _("none"));
@@ -386,24 +393,16 @@ take_real_points (GanPage *p, NnDataset *ds)
   nn_array_gather (ds->inputs[0], ds->train_idx, (size_t) shape[0], p->real->data);
 }
 
+/* Starts the run on ds (taken). */
 static gboolean
-start_run (GanPage *p, GError **error)
+start_run (GanPage *p, NnDataset *ds_in, GError **error)
 {
-  const char *spec = nn_model_get_dataset (p->d);
-  g_autoptr(NnDataset) ds = NULL;
+  g_autoptr(NnDataset) ds = ds_in;
   g_autoptr(DsDataset) dataset = NULL;
   NnTrainDefaults *def = nn_model_get_defaults (p->d);
   NnGanConfig cfg;
   int latent;
 
-  if (!spec)
-    {
-      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   _("The discriminator names no dataset: its file's \"dataset\" is the real data"));
-      return FALSE;
-    }
-  if (!(ds = nn_dataset_open (spec, NULL, error)))
-    return FALSE;
   if ((latent = nn_gan_model_latent_dim (p->g, error)) <= 0)
     return FALSE;
   nn_gan_config_init (&cfg);
@@ -433,20 +432,80 @@ start_run (GanPage *p, GError **error)
       g_clear_object (&p->run);
       return FALSE;
     }
+  /* listed and saved with the document's other runs */
+  if (ds_view_get_document (DS_VIEW (p->view)))
+    ds_document_add_run (ds_view_get_document (DS_VIEW (p->view)), p->run);
   return TRUE;
+}
+
+/* Worker thread: the discriminator's dataset (Fashion-MNIST takes seconds
+ * to read and decompress, which the main loop must not wait for). */
+static void
+load_thread (GTask        *task,
+             gpointer      source,
+             gpointer      spec,
+             GCancellable *cancellable)
+{
+  GError *error = NULL;
+  NnDataset *ds = nn_dataset_open (spec, cancellable, &error);
+
+  if (ds)
+    g_task_return_pointer (task, ds, (GDestroyNotify) nn_dataset_free);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+loaded_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      data)
+{
+  GanPage *p = page_of (DS_GENERATE_VIEW (source));
+  GCancellable *cancellable = g_task_get_cancellable (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  NnDataset *ds = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (p == NULL || cancellable != p->loading)
+    {
+      g_clear_pointer (&ds, nn_dataset_free);
+      return;
+    }
+  g_clear_object (&p->loading);
+  if (g_cancellable_is_cancelled (cancellable))
+    {
+      g_clear_pointer (&ds, nn_dataset_free);
+      set_status (p, _("Stopped"));
+    }
+  else if (ds == NULL)
+    set_status (p, error->message);
+  else if (!start_run (p, ds, &error))
+    set_status (p, error->message);
+  else
+    set_status (p, _("Training: the picture follows every 25 generator steps"));
+  update_buttons (p);
 }
 
 static void
 train_clicked_cb (GanPage *p)
 {
-  g_autoptr(GError) error = NULL;
+  const char *spec = p->d ? nn_model_get_dataset (p->d) : NULL;
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *text = NULL;
 
-  if (!start_run (p, &error))
+  if (p->loading || (p->run && ds_training_run_is_live (p->run)) || !p->g)
+    return;
+  if (!spec)
     {
-      set_status (p, error->message);
+      set_status (p, _("The discriminator names no dataset: its file's \"dataset\" is the "
+                       "real data"));
       return;
     }
-  set_status (p, _("Training: the picture follows every 25 generator steps"));
+  p->loading = g_cancellable_new ();
+  text = g_strdup_printf (_("Loading %s…"), spec);
+  set_status (p, text);
+  task = g_task_new (p->view, p->loading, loaded_cb, NULL);
+  g_task_set_task_data (task, g_strdup (spec), g_free);
+  ds_jobs_run_in_background (task, load_thread);
   update_buttons (p);
 }
 
@@ -465,6 +524,8 @@ pause_clicked_cb (GanPage *p)
 static void
 stop_clicked_cb (GanPage *p)
 {
+  if (p->loading)
+    g_cancellable_cancel (p->loading);
   if (p->run)
     ds_training_run_stop (p->run);
 }
@@ -688,6 +749,8 @@ _ds_generate_gan_dispose (DsGenerateView *self)
 
   if (p)
     {
+      if (p->loading)
+        g_cancellable_cancel (p->loading);
       stop_run (p);
       ds_file_chooser_clear (&p->chooser);
     }
@@ -719,7 +782,7 @@ ds_generate_view_gan_is_training (DsGenerateView *self)
 {
   GanPage *p = page_of (self);
 
-  return p->run && ds_training_run_is_live (p->run);
+  return p->loading || (p->run && ds_training_run_is_live (p->run));
 }
 
 long

@@ -22,7 +22,10 @@ void        _ds_generate_gan_dispose      (DsGenerateView *self);
 /* Opens a generator (is_generator) or a discriminator file, as Open… does. */
 gboolean    ds_generate_view_gan_open     (DsGenerateView *self, const char *path,
                                            gboolean is_generator, GError **error);
-/* Train with steps generator steps (the spin button's value), Pause, Stop. */
+/* Train with steps generator steps (the spin button's value): the
+ * discriminator's dataset is read on a worker thread, then the run starts;
+ * Pause, Stop (which also stops a reading). is_training: reading or
+ * training. */
 void        ds_generate_view_gan_train    (DsGenerateView *self, int steps);
 void        ds_generate_view_gan_pause    (DsGenerateView *self);
 void        ds_generate_view_gan_stop     (DsGenerateView *self);
