@@ -295,6 +295,34 @@ test_lock (void)
   ui_spin (50);
 }
 
+/* The Data view's Iterated K-fold spin (what the protocols lesson points
+ * at) writes the model's kfold_iterations, and shows it back. */
+static void
+test_iterated_kfold (void)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("DEEPSCOPE_SAMPLES"), "lessons",
+                                            "04-2-evaluation-protocols.json", NULL);
+  DsWindow *window = new_window ();
+  GtkWidget *spin;
+  NnModel *m;
+
+  g_assert_true (ds_window_open_lesson (window, path) == window);
+  m = ds_document_get_model (ds_window_get_document (window));
+  spin = ds_window_show_me (window, "data:kfold_iterations_spin");
+  g_assert_nonnull (spin);
+  ui_spin (50);
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (spin)), ==, 1);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), 3);
+  ui_spin (50);
+  g_assert_cmpint (nn_model_get_defaults (m)->kfold_iterations, ==, 3);
+  nn_model_get_defaults (m)->kfold_iterations = 2;
+  ds_document_commit (ds_window_get_document (window), DS_CHANGE_PARAMS, "Iterations", NULL);
+  ui_spin (50);
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (spin)), ==, 2);
+  ds_window_close_discarding (window);
+  ui_spin (50);
+}
+
 /* Export as Lesson: the file a teacher hands out opens as a lesson on the
  * same model and dataset, its first step on the view shown. */
 static void
@@ -574,6 +602,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/lesson/formulas-in-build", test_formulas_in_build);
   g_test_add_func ("/ui/lesson/lock", test_lock);
   g_test_add_func ("/ui/lesson/export", test_export_lesson);
+  g_test_add_func ("/ui/lesson/iterated-kfold", test_iterated_kfold);
   if (g_test_slow ())
     g_test_add_func ("/ui/lesson/walk-every-lesson", test_walk_every_lesson);
   return g_test_run ();

@@ -53,6 +53,9 @@ _ds_train_view_update_help (DsTrainView *self)
 
 /* ---- a lesson's locks ---------------------------------------------------- */
 
+static const char locked_tip[] =
+  N_("The lesson fixed this setting: close the lesson to change it");
+
 static const char *const lockable[] = { "optimizer", "learning_rate", "epochs", "batch_size",
                                         "validation_split", "schedule", "early_stopping" };
 
@@ -87,8 +90,7 @@ lock_playground (DsTrainView *self,
   if (!w)
     return;
   gtk_widget_set_sensitive (w, !locked);
-  gtk_widget_set_tooltip_text (w, locked ? _("The lesson fixed this setting: close the lesson to "
-                                             "change it") : NULL);
+  gtk_widget_set_tooltip_text (w, locked ? _(locked_tip) : NULL);
 }
 
 void
@@ -102,8 +104,7 @@ _ds_train_view_apply_locks (DsTrainView *self)
 
       gtk_widget_set_sensitive (row, !locked);
       if (locked)
-        gtk_widget_set_tooltip_text (row, _("The lesson fixed this setting: close the lesson to "
-                                            "change it"));
+        gtk_widget_set_tooltip_text (row, _(locked_tip));
     }
   /* The Playground's strip has its own learning rate and batch size. */
   lock_playground (self, "learning-rate", "learning_rate");
