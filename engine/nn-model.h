@@ -360,6 +360,7 @@ typedef struct {
   double             seconds;     /* training time */
   GPtrArray         *series;      /* NnRunSeries, in order of first appearance */
   GArray            *markers;     /* NnRunMarker */
+  NnModel           *model;       /* the trained model with its weights (owned), or NULL */
 } NnRunRecord;
 
 /* At most this many points per series are written to a file: longer

@@ -379,6 +379,65 @@ test_data_progress_cancel (void)
   g_assert_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG);
 }
 
+/* A run saved with the file keeps its trained model; it reads back with
+ * the same weights and joins an ensemble; malformed ones are refused by
+ * run. */
+static void
+test_run_keeps_weights (void)
+{
+  g_autoptr (NnDataset) ds = open_data ("spirals:n=300:seed=4");
+  g_autoptr (NnModel) doc = mlp (2, 2, 1);
+  g_autoptr (NnModel) trained = mlp (2, 2, 8);
+  g_autoptr (GPtrArray) runs = g_ptr_array_new_with_free_func ((GDestroyNotify) nn_run_record_free);
+  NnRunRecord *r = nn_run_record_new ("Run 1");
+  r->model = nn_model_copy (trained);
+  g_ptr_array_add (runs, r);
+  g_ptr_array_add (runs, nn_run_record_new ("Run 2"));   /* curves alone */
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = nn_model_to_json_with_runs (doc, TRUE, runs, &error);
+  g_assert_no_error (error);
+  g_autoptr (GPtrArray) back = NULL;
+  g_autoptr (NnModel) loaded = nn_model_load_from_data_with_runs (text, -1, &back, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (back->len, ==, 2);
+  NnRunRecord *r1 = back->pdata[0];
+  g_assert_nonnull (r1->model);
+  g_assert_null (((NnRunRecord *) back->pdata[1])->model);
+  g_autoptr (NnTensor) want = predict_model (trained, ds);
+  g_autoptr (NnTensor) got = predict_model (r1->model, ds);
+  assert_close (want, got, 0);
+  g_autoptr (NnEnsemble) e = nn_ensemble_new ();
+  add (e, r1->model, r1->name);
+  add (e, loaded, "document");
+
+  /* Without weights the run keeps no model. */
+  g_autofree char *light = nn_model_to_json_with_runs (doc, FALSE, runs, &error);
+  g_assert_null (strstr (light, "\"model\""));
+
+  /* Malformed: not an object, a broken model, a model without weights. */
+  const char *bad[][2] = {
+    { "\"model\" : 3", "run 1" },
+    { "\"model\" : { \"format\" : \"deepscope-model\" }", "run 1 (“Run 1”) model" },
+    { "\"model\" : { \"format\" : \"nope\", \"version\" : 1 }", "run 1 (“Run 1”) model" },
+  };
+  g_autofree char *plain = nn_model_to_json (doc, FALSE, &error);
+  g_autofree char *weightless = g_strdup (plain);
+  for (guint k = 0; k <= G_N_ELEMENTS (bad); k++)
+    {
+      g_autofree char *model = k < G_N_ELEMENTS (bad) ? g_strdup (bad[k][0])
+                               : g_strdup_printf ("\"model\" : %s", weightless);
+      g_autofree char *file = g_strdup_printf ("%.*s, \"runs\" : [ { \"name\" : \"Run 1\", %s } ] }",
+                                               (int) (strrchr (plain, '}') - plain), plain, model);
+      g_autoptr (GPtrArray) none = NULL;
+      g_autoptr (NnModel) m = nn_model_load_from_data_with_runs (file, -1, &none, &error);
+      g_assert_null (m);
+      g_assert_nonnull (error);
+      g_test_message ("%s", error->message);
+      g_assert_nonnull (strstr (error->message, k < G_N_ELEMENTS (bad) ? bad[k][1] : "no weights"));
+      g_clear_error (&error);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -390,5 +449,6 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/ensemble/copies", test_copies_equal_the_model);
   g_test_add_func ("/engine/ensemble/other-tasks", test_other_tasks_refused);
   g_test_add_func ("/engine/ensemble/data-progress-cancel", test_data_progress_cancel);
+  g_test_add_func ("/engine/ensemble/run-keeps-weights", test_run_keeps_weights);
   return g_test_run ();
 }

@@ -192,6 +192,16 @@ test_two_runs (void)
     g_assert_nonnull (strstr (ds_ensemble_dialog_get_status (dialog), "“three-classes.json”"));
     g_assert_cmpuint (ds_ensemble_dialog_get_n_rows (dialog), ==, 4);
   }
+  /* The runs' trained weights go into the file's record and come back. */
+  {
+    g_autoptr(NnRunRecord) record = ds_training_run_dup_record (ds_train_view_get_current_run (view));
+    g_autoptr(DsTrainingRun) reread = NULL;
+
+    g_assert_nonnull (record->model);
+    reread = ds_training_run_new_from_record (record);
+    g_assert_nonnull (ds_training_run_get_result (reread));
+    g_assert_true (nn_model_has_weights (ds_training_run_get_result (reread)));
+  }
   gtk_window_destroy (GTK_WINDOW (dialog));
   ui_spin (100);
   ui_close_window_checked (window);

@@ -60,6 +60,7 @@ nn_run_record_free (NnRunRecord *r)
   g_free (r->dataset);
   g_ptr_array_unref (r->series);
   g_array_unref (r->markers);
+  g_clear_pointer (&r->model, nn_model_free);
   g_free (r);
 }
 
@@ -149,7 +150,7 @@ run_series_decimate (const NnRunSeries *s, guint max_points, GArray *x, GArray *
 
 static const char *const run_keys[] = {
   "name", "origin", "started", "ended", "color", "dataset", "preprocessing", "settings",
-  "epochs_done", "seconds", "series", "markers", NULL
+  "epochs_done", "seconds", "series", "markers", "model", NULL
 };
 static const char *const settings_keys[] = {
   "optimizer", "epochs", "batch_size", "validation_split", "kfold", "seed", NULL
@@ -331,6 +332,36 @@ read_markers (NnRunRecord *r, JsonObject *o, const char *where, GError **error)
   return TRUE;
 }
 
+/* The run's trained model ("model": a model file's object, weights
+ * included), into r->model; none is fine. */
+static gboolean
+read_run_model (NnRunRecord *r, JsonObject *o, const char *where, GError **error)
+{
+  JsonNode *n;
+  if (!get_member (o, "model", J_OBJECT, FALSE, NN_MODEL_ERROR_FILE, where, &n, error))
+    return FALSE;
+  if (n == NULL)
+    return TRUE;
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  json_generator_set_root (gen, n);
+  gsize len = 0;
+  g_autofree char *text = json_generator_to_data (gen, &len);
+  r->model = nn_model_load_from_data (text, (gssize) len, error);
+  if (r->model == NULL)
+    {
+      g_prefix_error (error, "%s model: ", where);
+      return FALSE;
+    }
+  if (!nn_model_has_weights (r->model))
+    {
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_WEIGHTS,
+                   "%s model: it has no weights (a run keeps its model only to keep its "
+                   "trained weights)", where);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static NnRunRecord *
 read_run (JsonNode *node, guint k, GError **error)
 {
@@ -367,7 +398,8 @@ read_run (JsonNode *node, guint k, GError **error)
       || !get_int32 (o, "epochs_done", 0, G_MAXINT, E, where, &r->epochs_done, error)
       || !get_double (o, "seconds", 0, FALSE, G_MAXDOUBLE, E, where, &r->seconds, error)
       || !get_member (o, "series", J_ARRAY, FALSE, E, where, &series, error)
-      || !read_markers (r, o, where, error))
+      || !read_markers (r, o, where, error)
+      || !read_run_model (r, o, where, error))
     return NULL;
   r->origin = g_strdup (origin);
   r->started = g_strdup (started);

@@ -315,6 +315,39 @@ w_preprocessing (Writer *w, NnDatasetFlags flags)
   json_builder_end_object (w->b);
 }
 
+/* The members of a model file's object, from "format" to "weights" (those
+ * when w asks for weights and m has them). */
+static void
+w_model (Writer *w, NnModel *m)
+{
+  NnTrainDefaults *d = nn_model_get_defaults (m);
+
+  w_string (w, "format", FORMAT_NAME);
+  w_int (w, "version", FORMAT_VERSION);
+  w_string (w, "name", nn_model_get_name (m));
+  if (d->title)
+    w_string (w, "title", d->title);
+  if (d->description)
+    w_string (w, "description", d->description);
+  if (nn_model_get_dataset (m))
+    {
+      w_string (w, "dataset", nn_model_get_dataset (m));
+      w_preprocessing (w, nn_model_get_dataset_flags (m));
+    }
+  w_training (w, m);
+
+  w_key (w, "config");
+  json_builder_begin_object (w->b);
+  w_graph (w, m);
+  json_builder_end_object (w->b);
+
+  w_compile (w, m);
+  if (m->vocab != NULL)
+    nn_io_write_vocab (w->b, m->vocab);
+  if (w->with_weights && m->has_weights)
+    w_weights (w, m);
+}
+
 /* ---- runs ------------------------------------------------------------------ */
 
 /* A value with `digits` significant digits, so that the file holds what a
@@ -404,6 +437,15 @@ w_run (Writer *w, const NnRunRecord *r)
       json_builder_end_object (w->b);
     }
   json_builder_end_array (w->b);
+  /* The trained weights, with the model they fit (it may differ from the
+   * file's own model, edited since the run). */
+  if (r->model && w->with_weights && r->model->has_weights)
+    {
+      w_key (w, "model");
+      json_builder_begin_object (w->b);
+      w_model (w, r->model);
+      json_builder_end_object (w->b);
+    }
   json_builder_end_object (w->b);
 }
 
@@ -548,33 +590,9 @@ nn_model_to_json_with_runs (NnModel *m, gboolean with_weights, GPtrArray *runs, 
   g_return_val_if_fail (m != NULL, NULL);
   g_autoptr (JsonBuilder) b = json_builder_new ();
   Writer w = { b, with_weights, NULL };
-  NnTrainDefaults *d = nn_model_get_defaults (m);
 
   json_builder_begin_object (b);
-  w_string (&w, "format", FORMAT_NAME);
-  w_int (&w, "version", FORMAT_VERSION);
-  w_string (&w, "name", nn_model_get_name (m));
-  if (d->title)
-    w_string (&w, "title", d->title);
-  if (d->description)
-    w_string (&w, "description", d->description);
-  if (nn_model_get_dataset (m))
-    {
-      w_string (&w, "dataset", nn_model_get_dataset (m));
-      w_preprocessing (&w, nn_model_get_dataset_flags (m));
-    }
-  w_training (&w, m);
-
-  w_key (&w, "config");
-  json_builder_begin_object (b);
-  w_graph (&w, m);
-  json_builder_end_object (b);
-
-  w_compile (&w, m);
-  if (m->vocab != NULL)
-    nn_io_write_vocab (b, m->vocab);
-  if (with_weights && m->has_weights)
-    w_weights (&w, m);
+  w_model (&w, m);
   w_runs (&w, runs);
   json_builder_end_object (b);
 

@@ -1209,6 +1209,8 @@ ds_training_run_new_from_record (const NnRunRecord *record)
   self->color_index = record->color;
   self->epoch = self->epochs_done = record->epochs_done;
   self->seconds = record->seconds;
+  if (record->model)
+    self->result = nn_model_copy (record->model);
 
   for (guint i = 0; i < record->series->len; i++)
     {
@@ -1236,6 +1238,10 @@ ds_training_run_dup_record (DsTrainingRun *self)
   g_return_val_if_fail (DS_IS_TRAINING_RUN (self), NULL);
 
   r = nn_run_record_new (self->name);
+  /* The trained weights go with the history; a GAN's result is only its
+   * generator, so its runs keep their curves alone. */
+  if (self->result && ds_training_run_get_discriminator (self) == NULL)
+    r->model = nn_model_copy (self->result);
   r->origin = g_strdup (self->origin);
   r->started = g_strdup (self->started);
   r->end_text = g_strdup (self->end_text);

@@ -151,12 +151,13 @@ const NnScores *ds_training_run_get_test_scores (DsTrainingRun   *self);
 char          *ds_training_run_dup_history_csv (DsTrainingRun    *self);
 
 /* A finished run read from a model file's "runs": its curves, markers and
- * settings, with no trainer, weights, model or dataset (those getters
- * return NULL). */
+ * settings, and its trained model when the file kept it (the result);
+ * no trainer, model at start or dataset (those getters return NULL). */
 DsTrainingRun *ds_training_run_new_from_record (const NnRunRecord *record);
 /* TRUE for a run made by ds_training_run_new_from_record. */
 gboolean       ds_training_run_get_loaded     (DsTrainingRun     *self);
-/* The history as a model file keeps it (a new record). */
+/* The history as a model file keeps it (a new record), with a copy of
+ * the trained model (weights included) unless it is a GAN's. */
 NnRunRecord   *ds_training_run_dup_record     (DsTrainingRun     *self);
 /* The spec of the dataset it trained on (borrowed), or NULL. */
 const char    *ds_training_run_get_dataset_spec (DsTrainingRun   *self);
