@@ -22,7 +22,7 @@ static const char *const paddings[] = { "valid", "same", NULL };
 static const char *const interpolations[] = { "nearest", NULL };
 
 #define P_ACTIVATION(def) \
-  { "activation", NN_PARAM_ENUM, def, 0, 0, activations, "Function applied to the output" }
+  { "activation", NN_PARAM_ENUM, def, 0, 0, activations, N_ ("Function applied to the output") }
 #define P_INIT(name, def, help) \
   { name, NN_PARAM_ENUM, def, 0, 0, nn_init_names, help }
 #define P_PADDING \
@@ -30,14 +30,14 @@ static const char *const interpolations[] = { "nearest", NULL };
     "valid: windows stay inside the image (it shrinks); same: zeros around keep its size" }
 #define P_PAIR(name, def, lo, hi, help) \
   { name, NN_PARAM_SHAPE, def, lo, hi, NULL, help, 1, 2 }
-#define P_KERNEL P_PAIR ("kernel_size", "3, 3", 1, 255, "Height and width of the window")
-#define P_STRIDES P_PAIR ("strides", "1, 1", 1, 255, "Step between windows (2 halves the size)")
+#define P_KERNEL P_PAIR ("kernel_size", "3, 3", 1, 255, N_ ("Height and width of the window"))
+#define P_STRIDES P_PAIR ("strides", "1, 1", 1, 255, N_ ("Step between windows (2 halves the size)"))
 #define P_DILATION P_PAIR ("dilation_rate", "1, 1", 1, 255, \
-                           "Spacing between the kernel's taps (sees wider, same weights)")
+                           N_ ("Spacing between the kernel's taps (sees wider, same weights)"))
 #define P_USE_BIAS \
-  { "use_bias", NN_PARAM_BOOL, "true", 0, 0, NULL, "Add a learned bias to each output channel" }
-#define P_L1 { "kernel_l1", NN_PARAM_FLOAT, "0", 0, 10, NULL, "L1 penalty on the kernel (sum of |w|)" }
-#define P_L2 { "kernel_l2", NN_PARAM_FLOAT, "0", 0, 10, NULL, "L2 penalty on the kernel (sum of w²)" }
+  { "use_bias", NN_PARAM_BOOL, "true", 0, 0, NULL, N_ ("Add a learned bias to each output channel") }
+#define P_L1 { "kernel_l1", NN_PARAM_FLOAT, "0", 0, 10, NULL, N_ ("L1 penalty on the kernel (sum of |w|)") }
+#define P_L2 { "kernel_l2", NN_PARAM_FLOAT, "0", 0, 10, NULL, N_ ("L2 penalty on the kernel (sum of w²)") }
 
 /* Images beyond this many values per sample are refused (int indices). */
 #define MAX_SAMPLE_VALUES ((size_t) 1 << 30)
@@ -190,7 +190,7 @@ image_same_infer (const NnLayer *l, const NnShape *in, int n_in, NnShape *out, G
 /* ---- Conv2D ------------------------------------------------------------ */
 
 static const NnParamSpec conv2d_params[] = {
-  { "filters", NN_PARAM_INT, "32", 1, 65536, NULL, "Number of output channels (feature maps)" },
+  { "filters", NN_PARAM_INT, "32", 1, 65536, NULL, N_ ("Number of output channels (feature maps)") },
   P_KERNEL,
   P_STRIDES,
   P_PADDING,
@@ -198,8 +198,8 @@ static const NnParamSpec conv2d_params[] = {
   /* relu, as for Dense: a new hidden layer should be nonlinear. */
   P_ACTIVATION ("relu"),
   P_USE_BIAS,
-  P_INIT ("kernel_initializer", "glorot_uniform", "How the kernel starts"),
-  P_INIT ("bias_initializer", "zeros", "How the biases start"),
+  P_INIT ("kernel_initializer", "glorot_uniform", N_ ("How the kernel starts")),
+  P_INIT ("bias_initializer", "zeros", N_ ("How the biases start")),
   P_L1,
   P_L2,
 };
@@ -261,12 +261,12 @@ static const NnParamSpec depthwise_params[] = {
   P_STRIDES,
   P_PADDING,
   { "depth_multiplier", NN_PARAM_INT, "1", 1, 256, NULL,
-    "Output channels per input channel" },
+    N_ ("Output channels per input channel") },
   P_DILATION,
   P_ACTIVATION ("linear"),
   P_USE_BIAS,
-  P_INIT ("depthwise_initializer", "glorot_uniform", "How the kernel starts"),
-  P_INIT ("bias_initializer", "zeros", "How the biases start"),
+  P_INIT ("depthwise_initializer", "glorot_uniform", N_ ("How the kernel starts")),
+  P_INIT ("bias_initializer", "zeros", N_ ("How the biases start")),
   P_L1,
   P_L2,
 };
@@ -326,18 +326,18 @@ const NnLayerType nn_layer_depthwise_conv2d_type = {
 /* ---- SeparableConv2D: depthwise, then a 1x1 convolution ---------------- */
 
 static const NnParamSpec separable_params[] = {
-  { "filters", NN_PARAM_INT, "32", 1, 65536, NULL, "Number of output channels (feature maps)" },
+  { "filters", NN_PARAM_INT, "32", 1, 65536, NULL, N_ ("Number of output channels (feature maps)") },
   P_KERNEL,
   P_STRIDES,
   P_PADDING,
   { "depth_multiplier", NN_PARAM_INT, "1", 1, 256, NULL,
-    "Channels per input channel between the two steps" },
+    N_ ("Channels per input channel between the two steps") },
   P_DILATION,
   P_ACTIVATION ("linear"),
   P_USE_BIAS,
-  P_INIT ("depthwise_initializer", "glorot_uniform", "How the spatial kernel starts"),
-  P_INIT ("pointwise_initializer", "glorot_uniform", "How the 1x1 channel-mixing kernel starts"),
-  P_INIT ("bias_initializer", "zeros", "How the biases start"),
+  P_INIT ("depthwise_initializer", "glorot_uniform", N_ ("How the spatial kernel starts")),
+  P_INIT ("pointwise_initializer", "glorot_uniform", N_ ("How the 1x1 channel-mixing kernel starts")),
+  P_INIT ("bias_initializer", "zeros", N_ ("How the biases start")),
   P_L1,
   P_L2,
 };
@@ -455,9 +455,9 @@ const NnLayerType nn_layer_conv2d_transpose_type = {
 /* ---- MaxPooling2D and AveragePooling2D --------------------------------- */
 
 static const NnParamSpec pool_params[] = {
-  P_PAIR ("pool_size", "2, 2", 1, 255, "Height and width of the window"),
+  P_PAIR ("pool_size", "2, 2", 1, 255, N_ ("Height and width of the window")),
   { "strides", NN_PARAM_SHAPE, "", 1, 255, NULL,
-    "Step between windows; empty: the pool size (windows do not overlap)", 0, 2 },
+    N_ ("Step between windows; empty: the pool size (windows do not overlap)"), 0, 2 },
   P_PADDING,
 };
 
@@ -557,9 +557,9 @@ const NnLayerType nn_layer_global_max_pooling2d_type = {
 /* ---- UpSampling2D ------------------------------------------------------ */
 
 static const NnParamSpec upsample_params[] = {
-  P_PAIR ("size", "2, 2", 1, 64, "How many times each pixel is repeated down and across"),
+  P_PAIR ("size", "2, 2", 1, 64, N_ ("How many times each pixel is repeated down and across")),
   { "interpolation", NN_PARAM_ENUM, "nearest", 0, 0, interpolations,
-    "nearest: copies of each pixel" },
+    N_ ("nearest: copies of each pixel") },
 };
 
 static gboolean
@@ -597,7 +597,7 @@ const NnLayerType nn_layer_up_sampling2d_type = {
 
 static const NnParamSpec zero_pad_params[] = {
   { "padding", NN_PARAM_SHAPE, "1, 1", 0, 1024, NULL,
-    "Zeros added: all sides (1 entry), rows and columns (2), or top, bottom, left, right (4)",
+    N_ ("Zeros added: all sides (1 entry), rows and columns (2), or top, bottom, left, right (4)"),
     1, 4 },
 };
 
@@ -660,13 +660,13 @@ const NnLayerType nn_layer_zero_padding2d_type = {
 
 static const NnParamSpec batchnorm_params[] = {
   { "momentum", NN_PARAM_FLOAT, "0.99", 0, 1, NULL,
-    "How slowly the moving mean and variance follow the batches" },
+    N_ ("How slowly the moving mean and variance follow the batches") },
   { "epsilon", NN_PARAM_FLOAT, "0.001", 1e-12, 1, NULL,
-    "Added to the variance so that no division is by zero" },
-  P_INIT ("gamma_initializer", "ones", "How the learned scale starts"),
-  P_INIT ("beta_initializer", "zeros", "How the learned offset starts"),
-  P_INIT ("moving_mean_initializer", "zeros", "How the moving mean starts"),
-  P_INIT ("moving_variance_initializer", "ones", "How the moving variance starts"),
+    N_ ("Added to the variance so that no division is by zero") },
+  P_INIT ("gamma_initializer", "ones", N_ ("How the learned scale starts")),
+  P_INIT ("beta_initializer", "zeros", N_ ("How the learned offset starts")),
+  P_INIT ("moving_mean_initializer", "zeros", N_ ("How the moving mean starts")),
+  P_INIT ("moving_variance_initializer", "ones", N_ ("How the moving variance starts")),
 };
 
 static gboolean
@@ -753,37 +753,37 @@ static const char *const fill_modes[] = { "reflect", "constant", "nearest", NULL
   { "fill_mode", NN_PARAM_ENUM, "reflect", 0, 0, fill_modes, \
     "What shows where the image moved away: its mirror image, fill_value, or the edge" }
 #define P_FILL_VALUE \
-  { "fill_value", NN_PARAM_FLOAT, "0", -1e6, 1e6, NULL, "The value used by fill_mode constant" }
+  { "fill_value", NN_PARAM_FLOAT, "0", -1e6, 1e6, NULL, N_ ("The value used by fill_mode constant") }
 
 static const NnParamSpec flip_params[] = {
   { "mode", NN_PARAM_ENUM, "horizontal_and_vertical", 0, 0, flip_modes,
-    "Which mirror images may be drawn (each with probability 1/2)" },
+    N_ ("Which mirror images may be drawn (each with probability 1/2)") },
 };
 static const NnParamSpec rotation_params[] = {
   { "factor", NN_PARAM_FLOAT, "0.1", 0, 1, NULL,
-    "Largest rotation either way, as a fraction of a full turn (0.1: 36 degrees)" },
+    N_ ("Largest rotation either way, as a fraction of a full turn (0.1: 36 degrees)") },
   P_FILL_MODE,
   P_FILL_VALUE,
 };
 static const NnParamSpec zoom_params[] = {
   { "height_factor", NN_PARAM_FLOAT, "0.2", 0, 0.9, NULL,
-    "Largest zoom in or out, as a fraction of the size (0.2: 80% to 120%)" },
+    N_ ("Largest zoom in or out, as a fraction of the size (0.2: 80% to 120%)") },
   P_FILL_MODE,
   P_FILL_VALUE,
 };
 static const NnParamSpec translation_params[] = {
   { "height_factor", NN_PARAM_FLOAT, "0.1", 0, 1, NULL,
-    "Largest shift up or down, as a fraction of the height" },
+    N_ ("Largest shift up or down, as a fraction of the height") },
   { "width_factor", NN_PARAM_FLOAT, "0.1", 0, 1, NULL,
-    "Largest shift left or right, as a fraction of the width" },
+    N_ ("Largest shift left or right, as a fraction of the width") },
   P_FILL_MODE,
   P_FILL_VALUE,
 };
 static const NnParamSpec brightness_params[] = {
   { "factor", NN_PARAM_FLOAT, "0.2", 0, 1, NULL,
-    "Largest brightness change, as a fraction of the value range" },
-  { "value_min", NN_PARAM_FLOAT, "0", -1e6, 1e6, NULL, "Lowest pixel value (results are clipped)" },
-  { "value_max", NN_PARAM_FLOAT, "1", -1e6, 1e6, NULL, "Highest pixel value (results are clipped)" },
+    N_ ("Largest brightness change, as a fraction of the value range") },
+  { "value_min", NN_PARAM_FLOAT, "0", -1e6, 1e6, NULL, N_ ("Lowest pixel value (results are clipped)") },
+  { "value_max", NN_PARAM_FLOAT, "1", -1e6, 1e6, NULL, N_ ("Highest pixel value (results are clipped)") },
 };
 
 static int

@@ -14,7 +14,7 @@ static const char *const activations[] = {
 };
 
 #define P_ACTIVATION(def) \
-  { "activation", NN_PARAM_ENUM, def, 0, 0, activations, "Function applied to the output" }
+  { "activation", NN_PARAM_ENUM, def, 0, 0, activations, N_ ("Function applied to the output") }
 #define P_INIT(name, def, help) \
   { name, NN_PARAM_ENUM, def, 0, 0, nn_init_names, help }
 
@@ -22,7 +22,7 @@ static const char *const activations[] = {
 
 static const NnParamSpec input_params[] = {
   { "shape", NN_PARAM_SHAPE, "28, 28, 1", 1, 1 << 20, NULL,
-    "Shape of one sample, without the batch axis", 1, 4 },
+    N_ ("Shape of one sample, without the batch axis"), 1, 4 },
 };
 
 static gboolean
@@ -43,16 +43,16 @@ const NnLayerType nn_layer_input_type = {
 /* ---- Dense ------------------------------------------------------------- */
 
 static const NnParamSpec dense_params[] = {
-  { "units", NN_PARAM_INT, "32", 1, 65536, NULL, "Number of output units" },
+  { "units", NN_PARAM_INT, "32", 1, 65536, NULL, N_ ("Number of output units") },
   /* relu, not Keras's linear: a new hidden layer should be nonlinear (a
    * stack of linear layers is one linear layer); the output layer's
    * activation is set for the task. */
   P_ACTIVATION ("relu"),
-  { "use_bias", NN_PARAM_BOOL, "true", 0, 0, NULL, "Add a learned bias to each unit" },
-  P_INIT ("kernel_initializer", "glorot_uniform", "How the weights start"),
-  P_INIT ("bias_initializer", "zeros", "How the biases start"),
-  { "kernel_l1", NN_PARAM_FLOAT, "0", 0, 10, NULL, "L1 penalty on the weights (sum of |w|)" },
-  { "kernel_l2", NN_PARAM_FLOAT, "0", 0, 10, NULL, "L2 penalty on the weights (sum of w²)" },
+  { "use_bias", NN_PARAM_BOOL, "true", 0, 0, NULL, N_ ("Add a learned bias to each unit") },
+  P_INIT ("kernel_initializer", "glorot_uniform", N_ ("How the weights start")),
+  P_INIT ("bias_initializer", "zeros", N_ ("How the biases start")),
+  { "kernel_l1", NN_PARAM_FLOAT, "0", 0, 10, NULL, N_ ("L1 penalty on the weights (sum of |w|)") },
+  { "kernel_l2", NN_PARAM_FLOAT, "0", 0, 10, NULL, N_ ("L2 penalty on the weights (sum of w²)") },
 };
 
 static gboolean
@@ -200,7 +200,7 @@ const NnLayerType nn_layer_flatten_type = {
 
 static const NnParamSpec reshape_params[] = {
   { "target_shape", NN_PARAM_SHAPE, "-1", -1, 1 << 20, NULL,
-    "New shape of one sample; one entry may be -1 (inferred)", 1, 4 },
+    N_ ("New shape of one sample; one entry may be -1 (inferred)"), 1, 4 },
 };
 
 static gboolean

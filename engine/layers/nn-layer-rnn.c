@@ -25,7 +25,7 @@ static const char *const rnn_cells[] = { "SimpleRNN", "LSTM", "GRU", NULL };
 static const char *const merge_modes[] = { "concat", "sum", "mul", "ave", NULL };
 
 #define P_UNITS \
-  { "units", NN_PARAM_INT, "32", 1, 4096, NULL, "Size of the state (and of each step's output)" }
+  { "units", NN_PARAM_INT, "32", 1, 4096, NULL, N_ ("Size of the state (and of each step's output)") }
 #define P_ACT \
   { "activation", NN_PARAM_ENUM, "tanh", 0, 0, rnn_activations, \
     "Function of the candidate state and of the output" }
@@ -33,7 +33,7 @@ static const char *const merge_modes[] = { "concat", "sum", "mul", "ave", NULL }
   { "recurrent_activation", NN_PARAM_ENUM, "sigmoid", 0, 0, rnn_activations, \
     "Function of the gates" }
 #define P_BIAS \
-  { "use_bias", NN_PARAM_BOOL, "true", 0, 0, NULL, "Add learned biases" }
+  { "use_bias", NN_PARAM_BOOL, "true", 0, 0, NULL, N_ ("Add learned biases") }
 #define P_KINIT \
   { "kernel_initializer", NN_PARAM_ENUM, "glorot_uniform", 0, 0, nn_init_names, \
     "How the input weights start" }
@@ -41,7 +41,7 @@ static const char *const merge_modes[] = { "concat", "sum", "mul", "ave", NULL }
   { "recurrent_initializer", NN_PARAM_ENUM, "orthogonal", 0, 0, nn_init_names, \
     "How the state-to-state weights start" }
 #define P_BINIT \
-  { "bias_initializer", NN_PARAM_ENUM, "zeros", 0, 0, nn_init_names, "How the biases start" }
+  { "bias_initializer", NN_PARAM_ENUM, "zeros", 0, 0, nn_init_names, N_ ("How the biases start") }
 #define P_FORGET \
   { "unit_forget_bias", NN_PARAM_BOOL, "true", 0, 0, NULL, \
     "Start the forget gate's bias at 1 (the cell remembers at first)" }
@@ -82,9 +82,9 @@ static const NnParamSpec gru_params[] = {
 
 static const NnParamSpec bidirectional_params[] = {
   { "layer", NN_PARAM_ENUM, "LSTM", 0, 0, rnn_cells,
-    "The recurrent layer run in both directions" },
+    N_ ("The recurrent layer run in both directions") },
   { "merge_mode", NN_PARAM_ENUM, "concat", 0, 0, merge_modes,
-    "How the two directions' outputs combine: side by side, sum, product, mean" },
+    N_ ("How the two directions' outputs combine: side by side, sum, product, mean") },
   P_UNITS, P_ACT, P_REC_ACT, P_BIAS, P_KINIT, P_RINIT, P_BINIT, P_FORGET, P_DROPOUT,
   P_REC_DROPOUT, P_SEQUENCES, P_STATE, P_RESET_AFTER,
 };

@@ -24,7 +24,7 @@ static const char *const pool_paddings[] = { "valid", "same", NULL };
 static const char *const wrappable[] = { "Dense", "Model", NULL };
 
 #define P_ACTIVATION(def) \
-  { "activation", NN_PARAM_ENUM, def, 0, 0, activations, "Function applied to the output" }
+  { "activation", NN_PARAM_ENUM, def, 0, 0, activations, N_ ("Function applied to the output") }
 #define P_INIT(name, def, help) \
   { name, NN_PARAM_ENUM, def, 0, 0, nn_init_names, help }
 
@@ -78,13 +78,13 @@ as_sequence (NnLowerCtx *ctx, int x)
 
 static const NnParamSpec embedding_params[] = {
   { "input_dim", NN_PARAM_INT, "10000", 1, MAX_VOCAB, NULL,
-    "Vocabulary size: token ids run from 0 to input_dim - 1" },
+    N_ ("Vocabulary size: token ids run from 0 to input_dim - 1") },
   { "output_dim", NN_PARAM_INT, "32", 1, 65536, NULL,
-    "Length of each token's learned vector" },
-  P_INIT ("embeddings_initializer", "uniform", "How the vectors start"),
+    N_ ("Length of each token's learned vector") },
+  P_INIT ("embeddings_initializer", "uniform", N_ ("How the vectors start")),
   { "mask_zero", NN_PARAM_BOOL, "false", 0, 0, NULL,
-    "Id 0 is padding: later layers skip those steps (recurrent layers, global pooling, "
-    "the loss)" },
+    N_ ("Id 0 is padding: later layers skip those steps (recurrent layers, global pooling, "
+    "the loss)") },
 };
 
 static gboolean
@@ -148,15 +148,15 @@ const NnLayerType nn_layer_embedding_type = {
  * Flatten or a whole model run on every step. */
 static const NnParamSpec time_distributed_params[] = {
   { "layer", NN_PARAM_ENUM, "Dense", 0, 0, wrappable,
-    "The layer applied to every step: Dense, or a whole model (any layers) made into a "
-    "TimeDistributed layer from a saved model" },
-  { "units", NN_PARAM_INT, "32", 1, 65536, NULL, "Number of output units" },
+    N_ ("The layer applied to every step: Dense, or a whole model (any layers) made into a "
+    "TimeDistributed layer from a saved model") },
+  { "units", NN_PARAM_INT, "32", 1, 65536, NULL, N_ ("Number of output units") },
   P_ACTIVATION ("linear"),
-  { "use_bias", NN_PARAM_BOOL, "true", 0, 0, NULL, "Add a learned bias to each unit" },
-  P_INIT ("kernel_initializer", "glorot_uniform", "How the weights start"),
-  P_INIT ("bias_initializer", "zeros", "How the biases start"),
-  { "kernel_l1", NN_PARAM_FLOAT, "0", 0, 10, NULL, "L1 penalty on the weights (sum of |w|)" },
-  { "kernel_l2", NN_PARAM_FLOAT, "0", 0, 10, NULL, "L2 penalty on the weights (sum of w²)" },
+  { "use_bias", NN_PARAM_BOOL, "true", 0, 0, NULL, N_ ("Add a learned bias to each unit") },
+  P_INIT ("kernel_initializer", "glorot_uniform", N_ ("How the weights start")),
+  P_INIT ("bias_initializer", "zeros", N_ ("How the biases start")),
+  { "kernel_l1", NN_PARAM_FLOAT, "0", 0, 10, NULL, N_ ("L1 penalty on the weights (sum of |w|)") },
+  { "kernel_l2", NN_PARAM_FLOAT, "0", 0, 10, NULL, N_ ("L2 penalty on the weights (sum of w²)") },
 };
 
 static gboolean
@@ -223,21 +223,21 @@ const NnLayerType nn_layer_time_distributed_type = {
 /* ---- Conv1D ------------------------------------------------------------ */
 
 static const NnParamSpec conv1d_params[] = {
-  { "filters", NN_PARAM_INT, "32", 1, 65536, NULL, "Number of output channels (feature maps)" },
-  { "kernel_size", NN_PARAM_INT, "3", 1, 255, NULL, "Steps each window covers" },
-  { "strides", NN_PARAM_INT, "1", 1, 255, NULL, "Step between windows (2 halves the length)" },
+  { "filters", NN_PARAM_INT, "32", 1, 65536, NULL, N_ ("Number of output channels (feature maps)") },
+  { "kernel_size", NN_PARAM_INT, "3", 1, 255, NULL, N_ ("Steps each window covers") },
+  { "strides", NN_PARAM_INT, "1", 1, 255, NULL, N_ ("Step between windows (2 halves the length)") },
   { "padding", NN_PARAM_ENUM, "valid", 0, 0, conv_paddings,
-    "valid: windows stay inside (it shortens); same: zeros at both ends keep the length; "
-    "causal: zeros before the start, so no output sees a later step" },
+    N_ ("valid: windows stay inside (it shortens); same: zeros at both ends keep the length; "
+    "causal: zeros before the start, so no output sees a later step") },
   { "dilation_rate", NN_PARAM_INT, "1", 1, 255, NULL,
-    "Spacing between the kernel's taps (sees further back, same weights)" },
+    N_ ("Spacing between the kernel's taps (sees further back, same weights)") },
   /* relu, as for Dense and Conv2D: a new hidden layer should be nonlinear. */
   P_ACTIVATION ("relu"),
-  { "use_bias", NN_PARAM_BOOL, "true", 0, 0, NULL, "Add a learned bias to each output channel" },
-  P_INIT ("kernel_initializer", "glorot_uniform", "How the kernel starts"),
-  P_INIT ("bias_initializer", "zeros", "How the biases start"),
-  { "kernel_l1", NN_PARAM_FLOAT, "0", 0, 10, NULL, "L1 penalty on the kernel (sum of |w|)" },
-  { "kernel_l2", NN_PARAM_FLOAT, "0", 0, 10, NULL, "L2 penalty on the kernel (sum of w²)" },
+  { "use_bias", NN_PARAM_BOOL, "true", 0, 0, NULL, N_ ("Add a learned bias to each output channel") },
+  P_INIT ("kernel_initializer", "glorot_uniform", N_ ("How the kernel starts")),
+  P_INIT ("bias_initializer", "zeros", N_ ("How the biases start")),
+  { "kernel_l1", NN_PARAM_FLOAT, "0", 0, 10, NULL, N_ ("L1 penalty on the kernel (sum of |w|)") },
+  { "kernel_l2", NN_PARAM_FLOAT, "0", 0, 10, NULL, N_ ("L2 penalty on the kernel (sum of w²)") },
 };
 
 static gboolean
@@ -347,11 +347,11 @@ const NnLayerType nn_layer_conv1d_type = {
 /* ---- MaxPooling1D, AveragePooling1D ------------------------------------ */
 
 static const NnParamSpec pool1d_params[] = {
-  { "pool_size", NN_PARAM_INT, "2", 1, 255, NULL, "Steps each window covers" },
+  { "pool_size", NN_PARAM_INT, "2", 1, 255, NULL, N_ ("Steps each window covers") },
   { "strides", NN_PARAM_SHAPE, "", 1, 255, NULL,
-    "Step between windows; empty: the pool size (windows do not overlap)", 0, 1 },
+    N_ ("Step between windows; empty: the pool size (windows do not overlap)"), 0, 1 },
   { "padding", NN_PARAM_ENUM, "valid", 0, 0, pool_paddings,
-    "valid: windows stay inside (it shortens more); same: the last window may hang over" },
+    N_ ("valid: windows stay inside (it shortens more); same: the last window may hang over") },
 };
 
 static int

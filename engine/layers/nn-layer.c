@@ -70,10 +70,10 @@ const char *
 nn_layer_group_name (NnLayerGroup g)
 {
   static const char *const names[] = {
-    "Input", "Core", "Convolution", "Pooling", "Normalization", "Regularization",
-    "Sequence", "Merge", "Generative", "Model"
+    N_ ("Input"), N_ ("Core"), N_ ("Convolution"), N_ ("Pooling"), N_ ("Normalization"),
+    N_ ("Regularization"), N_ ("Sequence"), N_ ("Merge"), N_ ("Generative"), N_ ("Model")
   };
-  return g < NN_N_GROUPS ? names[g] : "Other";
+  return g < NN_N_GROUPS ? _(names[g]) : _("Other");
 }
 
 /* ---- values ------------------------------------------------------------ */

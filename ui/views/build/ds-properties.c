@@ -358,7 +358,7 @@ make_editor (DsProperties      *self,
     }
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   if (spec->help && *spec->help)
-    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), spec->help);
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _(spec->help));
   g_object_set_data_full (G_OBJECT (editor), "ds-param", g_strdup (spec->name), g_free);
   g_object_set_data_full (G_OBJECT (editor), "ds-layer", g_strdup (self->layer_name), g_free);
   *row_out = row;

@@ -743,11 +743,11 @@ describe_array (const NnArray *a,
       kind = _("stored as bytes, read as floats");
       break;
     case NN_DTYPE_I32:
-      kind = "integers";
+      kind = _("integers");
       break;
     case NN_DTYPE_F32:
     default:
-      kind = "floats";
+      kind = _("floats");
       break;
     }
   return g_strdup_printf ("%s · %s", shape, kind);
@@ -803,7 +803,8 @@ show_summary (DsDataView *self,
       if (g_ascii_islower (title[0]) && !strchr (title, '.'))
         title[0] = g_ascii_toupper (title[0]);
     }
-  gtk_label_set_text (self->title_label, title);
+  /* The generated sets (Spirals, Moons, ...) have their names in the catalogue. */
+  gtk_label_set_text (self->title_label, gettext (title));
   if (ds->n_val > 0 && ds->n_val < ds->n_train)
     {
       /* A time series's own validation windows are not trained on. */

@@ -438,7 +438,13 @@ strip_drop (DsPlayground      *self,
             const char *const *items,
             GCallback          changed)
 {
-  GtkDropDown *drop = GTK_DROP_DOWN (gtk_drop_down_new_from_strings (items));
+  g_autoptr(GtkStringList) list = gtk_string_list_new (NULL);
+  GtkDropDown *drop;
+
+  /* The tables hold N_() names: the choices show their translations. */
+  for (guint i = 0; items[i]; i++)
+    gtk_string_list_append (list, _(items[i]));
+  drop = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_object_ref (list)), NULL));
 
   strip_add (self, title, GTK_WIDGET (drop));
   g_signal_connect_swapped (drop, "notify::selected", changed, self);

@@ -3,6 +3,7 @@
  * files share, and the accessors that only the tests use. */
 #pragma once
 
+#include <glib/gi18n.h>
 #include "ds-playground.h"
 #include "ds-playground-map.h"
 #include "ds-playground-surface.h"
@@ -16,8 +17,8 @@ G_BEGIN_DECLS
 
 static const int speeds[] = { 1, 2, 5, 20, 0 };
 static const char *const speed_names[] = {
-  "1 batch a frame", "2 batches a frame", "5 batches a frame", "20 batches a frame",
-  "Full speed", NULL,
+  N_("1 batch a frame"), N_("2 batches a frame"), N_("5 batches a frame"), N_("20 batches a frame"),
+  N_("Full speed"), NULL,
 };
 static const char *const rates[] = {
   "0.00001", "0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10", NULL,
@@ -25,13 +26,13 @@ static const char *const rates[] = {
 static const char *const reg_rates[] = {
   "0", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10", NULL,
 };
-static const char *const reg_names[] = { "None", "L1", "L2", NULL };
+static const char *const reg_names[] = { N_("None"), "L1", "L2", NULL };
 static const char *const dataset_specs[] = {
   "spirals", "moons", "circles", "xor", "blobs", "plane", "gaussians", NULL,
 };
 static const char *const dataset_names[] = {
-  "Spirals", "Moons", "Circles", "XOR", "Blobs", "Plane (regression)",
-  "Gaussians (regression)", NULL,
+  N_("Spirals"), N_("Moons"), N_("Circles"), "XOR", N_("Blobs"), N_("Plane (regression)"),
+  N_("Gaussians (regression)"), NULL,
 };
 static const char *const feature_labels[NN_N_FEATURES] = {
   "x₁", "x₂", "x₁²", "x₂²", "x₁x₂", "sin πx₁", "sin πx₂",

@@ -355,7 +355,7 @@ rebuild_rows (DsTrainView *self)
                            coarse ? 2 : g_str_equal (spec->name, "beta") ? 6 : 4, 0);
           gtk_accessible_update_property (GTK_ACCESSIBLE (spin), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                           pretty, -1);
-          gtk_widget_set_tooltip_text (spin, spec->help);
+          gtk_widget_set_tooltip_text (spin, _(spec->help));
           g_object_set_data_full (G_OBJECT (spin), "ds-layer",
                                   g_strdup (nn_model_layer_get_name (m, l)), g_free);
           g_object_set_data (G_OBJECT (spin), "ds-param", (gpointer) spec->name);
