@@ -434,7 +434,7 @@ test_plot_interaction (Ui            *ui,
   fit.plot = loss;
   fit.x0 = x0;
   fit.x1 = x1;
-  g_assert_true (ui_wait_for (view_is, &fit, 2000));
+  g_assert_true (ui_wait_for (view_is, &fit, 10000));
   ds_plot_get_view (loss, &z0, &z1, NULL, NULL);
   g_assert_false (ds_plot_get_zoomed (loss));
   g_assert_cmpfloat_with_epsilon (z0, x0, 1e-9);
@@ -442,7 +442,7 @@ test_plot_interaction (Ui            *ui,
 
   /* The log axis shows positive values in decades. */
   ds_train_view_set_plot_options (ui->train, 0.8, TRUE, TRUE);
-  g_assert_true (ui_wait_for (view_below_one, loss, 2000));
+  g_assert_true (ui_wait_for (view_below_one, loss, 10000));
   g_assert_true (ds_plot_get_log_scale (loss));
   ds_plot_get_view (loss, NULL, NULL, &y0, &y1);
   g_assert_cmpfloat (y0, <, 0);   /* log10 of losses below 1 */
