@@ -518,8 +518,11 @@ ds_search_panel_load_row (DsSearchPanel *self, guint position)
     }
   g_autofree char *label = g_strdup_printf (_("Load trial %d"), row->trial->index + 1);
   ds_document_commit (self->document, DS_CHANGE_PARAMS, label, NULL);
-  g_autofree char *text = g_strdup_printf (_("Trial %d is in the model, with its trained "
-                                             "weights"), row->trial->index + 1);
+  g_autofree char *text = row->trial->model
+    ? g_strdup_printf (_("Trial %d is in the model, with its trained weights"),
+                       row->trial->index + 1)
+    : g_strdup_printf (_("Trial %d's values are in the model; a saved search keeps no "
+                         "weights: train it again"), row->trial->index + 1);
   set_status (self, text);
 }
 
