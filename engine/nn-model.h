@@ -388,6 +388,17 @@ gboolean    nn_model_save_with_runs  (NnModel *m, const char *path, gboolean wit
                                       GPtrArray *runs, GError **error);
 char       *nn_model_to_json_with_runs (NnModel *m, gboolean with_weights, GPtrArray *runs,
                                         GError **error);
+/* And with the file's hyperparameter searches: char *, each the text of
+ * nn_search_to_json(); read back unchecked, so that a malformed one is
+ * refused alone by nn_search_new_from_json() and the rest still loads. */
+NnModel    *nn_model_load_full       (const char *path, GPtrArray **runs, GPtrArray **searches,
+                                      GError **error);
+NnModel    *nn_model_load_from_data_full (const char *json, gssize len, GPtrArray **runs,
+                                          GPtrArray **searches, GError **error);
+gboolean    nn_model_save_full       (NnModel *m, const char *path, gboolean with_weights,
+                                      GPtrArray *runs, GPtrArray *searches, GError **error);
+char       *nn_model_to_json_full    (NnModel *m, gboolean with_weights, GPtrArray *runs,
+                                      GPtrArray *searches, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NnModel, nn_model_free)
 

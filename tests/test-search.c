@@ -350,6 +350,70 @@ test_stop_and_json (void)
     }
 }
 
+/* A search saved in the model file beside a run comes back with the same
+ * JSON; a malformed one is refused alone: the model and runs still load. */
+static void
+test_model_file (void)
+{
+  g_autoptr (NnModel) m = small_mlp ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnSearch) s = random_search (m, 5, 3);
+  double h[] = { 0.5, 0.75 };
+  NnSearchJob job;
+  g_assert_true (nn_search_next_job (s, &job));
+  nn_search_finish_job (s, &job, h, 2, 1.5, NULL, FALSE, NULL);
+  g_autofree char *json = nn_search_to_json (s);
+  g_autoptr (GPtrArray) runs = g_ptr_array_new_with_free_func ((GDestroyNotify) nn_run_record_free);
+  g_ptr_array_add (runs, nn_run_record_new ("trial 1"));
+  g_autoptr (GPtrArray) searches = g_ptr_array_new ();
+  g_ptr_array_add (searches, json);
+  g_autofree char *file = nn_model_to_json_full (m, TRUE, runs, searches, &error);
+  g_assert_no_error (error);
+
+  g_autoptr (GPtrArray) runs2 = NULL;
+  g_autoptr (GPtrArray) searches2 = NULL;
+  g_autoptr (NnModel) back = nn_model_load_from_data_full (file, -1, &runs2, &searches2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (runs2->len, ==, 1);
+  g_assert_cmpuint (searches2->len, ==, 1);
+  g_autoptr (NnSearch) s2 = nn_search_new_from_json (searches2->pdata[0], -1, &error);
+  g_assert_no_error (error);
+  g_autofree char *again = nn_search_to_json (s2);
+  g_assert_cmpstr (json, ==, again);
+  g_assert_cmpint (nn_search_get_trial (s2, job.trial)->state, ==, NN_TRIAL_DONE);
+
+  /* A file without searches gives none; a broken one loads with it refused. */
+  g_autofree char *plain = nn_model_to_json_with_runs (m, FALSE, runs, &error);
+  g_autoptr (GPtrArray) none = NULL;
+  g_autoptr (NnModel) m3 = nn_model_load_from_data_full (plain, -1, NULL, &none, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (none->len, ==, 0);
+  const char *broken[] = { "\"searches\": 3", "\"searches\": [[]]", "\"searches\": [{}]",
+                           "\"searches\": [{\"version\": 1, \"strategy\": \"grid\"}]" };
+  for (size_t k = 0; k < G_N_ELEMENTS (broken); k++)
+    {
+      g_autoptr (GString) text = g_string_new (plain);
+      g_string_truncate (text, strlen (plain) - 2);
+      g_string_append_printf (text, ",\n  %s\n}\n", broken[k]);
+      g_autoptr (GPtrArray) r = NULL;
+      g_autoptr (GPtrArray) sr = NULL;
+      g_autoptr (NnModel) mb = nn_model_load_from_data_full (text->str, -1, &r, &sr, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (r->len, ==, 1);
+      g_assert_cmpuint (sr->len, ==, 1);
+      g_autoptr (NnSearch) sb = nn_search_new_from_json (sr->pdata[0], -1, &error);
+      if (sb)
+        g_error ("malformed saved search %zu was read", k);
+      g_assert_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG);
+      g_clear_error (&error);
+    }
+  /* Writing a search that is not an object is refused, not written. */
+  g_ptr_array_add (searches, (char *) "[1]");
+  g_autofree char *refused = nn_model_to_json_full (m, FALSE, NULL, searches, &error);
+  g_assert_null (refused);
+  g_assert_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG);
+}
+
 static void
 test_missing_metric (void)
 {
@@ -376,5 +440,6 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/search/malformed-spec", test_malformed_spec);
   g_test_add_func ("/engine/search/stop-and-json", test_stop_and_json);
   g_test_add_func ("/engine/search/missing-metric", test_missing_metric);
+  g_test_add_func ("/engine/search/model-file", test_model_file);
   return g_test_run ();
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <adwaita.h>
+#include <glib/gstdio.h>
 
 #include "ds-train-view-private.h"
 #include "ds-search-plot.h"
@@ -133,6 +134,26 @@ test_fills_row_by_row (Ui *ui, gconstpointer data)
   nn_model_layer_get_weight (m, hidden, 0, &a);
   nn_model_layer_get_weight (t->model, hidden, 0, &b);
   g_assert_cmpmem (a.data, a.size * sizeof (float), b.data, b.size * sizeof (float));
+
+  /* Saved and opened again: the same search, the same rows. */
+  DsDocument *doc = ds_window_get_document (ui->window);
+  g_autofree char *json = nn_search_to_json (s);
+  g_autofree char *dir = g_dir_make_tmp ("ds-search-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "searched.json", NULL);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ds_document_save (doc, file, &error));
+  g_assert_no_error (error);
+  ds_document_reset (doc);
+  g_assert_cmpuint (g_list_model_get_n_items (ds_search_panel_get_rows (ui->panel)), ==, 0);
+  g_assert_true (ds_document_load (doc, file, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (ds_search_panel_get_rows (ui->panel)), ==, 4);
+  g_autofree char *again = nn_search_to_json (ds_search_panel_get_search (ui->panel));
+  g_assert_cmpstr (json, ==, again);
+  g_assert_cmpuint (g_list_model_get_n_items (ds_train_view_get_runs (ui->train)), ==, 4);
+  g_unlink (path);
+  g_rmdir (dir);
 }
 
 /* The README's picture (DEEPSCOPE_SCREENSHOTS=DIR): ten trials of six

@@ -461,6 +461,32 @@ w_runs (Writer *w, GPtrArray *runs)
   json_builder_end_array (w->b);
 }
 
+/* Each search is the text nn_search_to_json() wrote, kept as one object. */
+static void
+w_searches (Writer *w, GPtrArray *searches)
+{
+  if (searches == NULL || searches->len == 0)
+    return;
+  w_key (w, "searches");
+  json_builder_begin_array (w->b);
+  for (guint i = 0; i < searches->len; i++)
+    {
+      g_autoptr (GError) err = NULL;
+      JsonNode *n = json_from_string (searches->pdata[i], &err);
+      if (n == NULL || !JSON_NODE_HOLDS_OBJECT (n))
+        {
+          if (n)
+            json_node_unref (n);
+          if (!w->error)
+            g_set_error (&w->error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
+                         "search %u cannot be written: it is not a JSON object", i + 1);
+          continue;
+        }
+      json_builder_add_value (w->b, n);
+    }
+  json_builder_end_array (w->b);
+}
+
 /* ---- output tidying ------------------------------------------------------ */
 
 /* json-glib 1.6 prints every double with 17 significant digits (0.9 comes
@@ -577,15 +603,19 @@ tidy_json (const char *s)
 /* ---- public: writing ----------------------------------------------------- */
 
 /**
- * nn_model_to_json_with_runs:
+ * nn_model_to_json_full:
  * @with_weights: include the weights (when the model has any)
  * @runs: (nullable): NnRunRecord to write after the weights
+ * @searches: (nullable): char *, each a search as nn_search_to_json() wrote
+ *   it, written after the runs
  *
  * Returns: (transfer full): the model file's text, or NULL when a value
- * cannot be written (a non-finite number).
+ * cannot be written (a non-finite number, a search that is not a JSON
+ * object).
  */
 char *
-nn_model_to_json_with_runs (NnModel *m, gboolean with_weights, GPtrArray *runs, GError **error)
+nn_model_to_json_full (NnModel *m, gboolean with_weights, GPtrArray *runs, GPtrArray *searches,
+                       GError **error)
 {
   g_return_val_if_fail (m != NULL, NULL);
   g_autoptr (JsonBuilder) b = json_builder_new ();
@@ -594,6 +624,7 @@ nn_model_to_json_with_runs (NnModel *m, gboolean with_weights, GPtrArray *runs, 
   json_builder_begin_object (b);
   w_model (&w, m);
   w_runs (&w, runs);
+  w_searches (&w, searches);
   json_builder_end_object (b);
 
   if (w.error)
@@ -609,6 +640,12 @@ nn_model_to_json_with_runs (NnModel *m, gboolean with_weights, GPtrArray *runs, 
   json_generator_set_root (gen, root);
   g_autofree char *raw = json_generator_to_data (gen, NULL);
   return tidy_json (raw);
+}
+
+char *
+nn_model_to_json_with_runs (NnModel *m, gboolean with_weights, GPtrArray *runs, GError **error)
+{
+  return nn_model_to_json_full (m, with_weights, runs, NULL, error);
 }
 
 char *
@@ -870,14 +907,21 @@ save_text (const char *path, const char *text, GError **error)
  * same file left behind when they were killed are removed.
  */
 gboolean
-nn_model_save_with_runs (NnModel *m, const char *path, gboolean with_weights, GPtrArray *runs,
-                         GError **error)
+nn_model_save_full (NnModel *m, const char *path, gboolean with_weights, GPtrArray *runs,
+                    GPtrArray *searches, GError **error)
 {
   g_return_val_if_fail (m != NULL && path != NULL, FALSE);
-  g_autofree char *json = nn_model_to_json_with_runs (m, with_weights, runs, error);
+  g_autofree char *json = nn_model_to_json_full (m, with_weights, runs, searches, error);
   if (!json)
     return FALSE;
   return save_text (path, json, error);
+}
+
+gboolean
+nn_model_save_with_runs (NnModel *m, const char *path, gboolean with_weights, GPtrArray *runs,
+                         GError **error)
+{
+  return nn_model_save_full (m, path, with_weights, runs, NULL, error);
 }
 
 gboolean

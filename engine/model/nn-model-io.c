@@ -1150,19 +1150,43 @@ check_json_depth (const char *text, gsize len, GError **error)
 
 /* ---- public: reading ----------------------------------------------------- */
 
+/* The "searches" member, each element as text; they are checked when
+ * read as searches (nn_search_new_from_json), so that a bad one is refused
+ * alone and the rest of the file still loads. */
+static void
+read_searches (JsonObject *o, GPtrArray **searches)
+{
+  if (!searches)
+    return;
+  *searches = g_ptr_array_new_with_free_func (g_free);
+  JsonNode *n = json_object_get_member (o, "searches");
+  if (!n)
+    return;
+  if (!JSON_NODE_HOLDS_ARRAY (n))
+    {
+      g_ptr_array_add (*searches, json_to_string (n, FALSE));
+      return;
+    }
+  JsonArray *a = json_node_get_array (n);
+  for (guint i = 0; i < json_array_get_length (a); i++)
+    g_ptr_array_add (*searches, json_to_string (json_array_get_element (a, i), FALSE));
+}
+
 /**
- * nn_model_load_from_data_with_runs:
+ * nn_model_load_from_data_full:
  * @json: the file's text
  * @len: its length, or -1 when NUL-terminated
  * @runs: (out) (optional): the file's training runs, a new array of
  *   NnRunRecord (empty when it has none)
+ * @searches: (out) (optional): the file's searches, a new array of char *
+ *   (JSON text for nn_search_new_from_json(), not checked here)
  *
  * Returns: (transfer full): the model, or NULL with @error set; nothing is
  * half-loaded.
  */
 NnModel *
-nn_model_load_from_data_with_runs (const char *json, gssize len, GPtrArray **runs,
-                                   GError **error)
+nn_model_load_from_data_full (const char *json, gssize len, GPtrArray **runs,
+                              GPtrArray **searches, GError **error)
 {
   g_return_val_if_fail (json != NULL || len == 0, NULL);
   g_autoptr (JsonParser) parser = json_parser_new ();
@@ -1250,10 +1274,18 @@ nn_model_load_from_data_with_runs (const char *json, gssize len, GPtrArray **run
     return NULL;
   if (!read_weights_member (m, o, NULL, error) || !read_runs (o, runs, error))
     return NULL;
+  read_searches (o, searches);
   /* Shapes for the editor; a model with errors still loads so that they
    * can be shown on its nodes. */
   nn_model_infer (m, NULL);
   return g_steal_pointer (&m);
+}
+
+NnModel *
+nn_model_load_from_data_with_runs (const char *json, gssize len, GPtrArray **runs,
+                                   GError **error)
+{
+  return nn_model_load_from_data_full (json, len, runs, NULL, error);
 }
 
 /**
@@ -1276,7 +1308,7 @@ nn_model_load_from_data (const char *json, gssize len, GError **error)
  * @error set (messages start with the file's name).
  */
 NnModel *
-nn_model_load_with_runs (const char *path, GPtrArray **runs, GError **error)
+nn_model_load_full (const char *path, GPtrArray **runs, GPtrArray **searches, GError **error)
 {
   g_return_val_if_fail (path != NULL, NULL);
   g_autofree char *data = NULL;
@@ -1290,10 +1322,16 @@ nn_model_load_with_runs (const char *path, GPtrArray **runs, GError **error)
                    err->message);
       return NULL;
     }
-  NnModel *m = nn_model_load_from_data_with_runs (data, (gssize) len, runs, error);
+  NnModel *m = nn_model_load_from_data_full (data, (gssize) len, runs, searches, error);
   if (!m)
     g_prefix_error (error, "%s: ", display);
   return m;
+}
+
+NnModel *
+nn_model_load_with_runs (const char *path, GPtrArray **runs, GError **error)
+{
+  return nn_model_load_full (path, runs, NULL, error);
 }
 
 NnModel *

@@ -20,6 +20,7 @@ struct _DsDocument
   DsTrainingRun *current;
   GHashTable  *auto_losses;     /* output layer name → loss + 1 it was given
                                  * automatically (it follows the layer) */
+  GPtrArray   *searches;        /* char *: searches as nn_search_to_json() */
 };
 
 G_DEFINE_FINAL_TYPE (DsDocument, ds_document, G_TYPE_OBJECT)
@@ -107,6 +108,7 @@ ds_document_finalize (GObject *object)
   g_clear_object (&self->file);
   g_clear_object (&self->undo);
   g_clear_pointer (&self->auto_losses, g_hash_table_unref);
+  g_clear_pointer (&self->searches, g_ptr_array_unref);
   G_OBJECT_CLASS (ds_document_parent_class)->finalize (object);
 }
 
@@ -216,6 +218,7 @@ ds_document_init (DsDocument *self)
   g_autofree char *state = NULL;
 
   self->auto_losses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->searches = g_ptr_array_new_with_free_func (g_free);
   self->undo = ds_undo_stack_new (200);
   g_signal_connect_object (self->undo, "notify", G_CALLBACK (undo_notify_cb), self,
                            G_CONNECT_SWAPPED);
@@ -297,11 +300,14 @@ replace_model (DsDocument *self,
                NnModel    *model,
                GFile      *file,
                gboolean    dirty,
-               GPtrArray  *runs)
+               GPtrArray  *runs,
+               GPtrArray  *searches)
 {
   g_autofree char *state = NULL;
 
   replace_runs (self, runs);
+  g_clear_pointer (&self->searches, g_ptr_array_unref);
+  self->searches = searches ? searches : g_ptr_array_new_with_free_func (g_free);
   g_clear_pointer (&self->model, nn_model_free);
   self->model = model;
   nn_model_infer (self->model, NULL);
@@ -321,7 +327,7 @@ void
 ds_document_reset (DsDocument *self)
 {
   g_return_if_fail (DS_IS_DOCUMENT (self));
-  replace_model (self, nn_model_new ("model"), NULL, FALSE, NULL);
+  replace_model (self, nn_model_new ("model"), NULL, FALSE, NULL, NULL);
 }
 
 gboolean
@@ -331,6 +337,7 @@ ds_document_load (DsDocument  *self,
 {
   g_autofree char *path = NULL;
   g_autoptr(GPtrArray) runs = NULL;
+  g_autoptr(GPtrArray) searches = NULL;
   NnModel *model;
 
   g_return_val_if_fail (DS_IS_DOCUMENT (self), FALSE);
@@ -343,10 +350,10 @@ ds_document_load (DsDocument  *self,
                    _("“%s” is not a local file"), g_file_peek_path (file));
       return FALSE;
     }
-  model = nn_model_load_with_runs (path, &runs, error);
+  model = nn_model_load_full (path, &runs, &searches, error);
   if (model == NULL)
     return FALSE;
-  replace_model (self, model, file, FALSE, runs);
+  replace_model (self, model, file, FALSE, runs, g_steal_pointer (&searches));
   return TRUE;
 }
 
@@ -358,7 +365,7 @@ ds_document_take_model (DsDocument *self,
 {
   g_return_if_fail (DS_IS_DOCUMENT (self));
   g_return_if_fail (model != NULL);
-  replace_model (self, model, file, dirty, NULL);
+  replace_model (self, model, file, dirty, NULL, NULL);
 }
 
 void
@@ -370,7 +377,7 @@ ds_document_take_model_with_runs (DsDocument *self,
 {
   g_return_if_fail (DS_IS_DOCUMENT (self));
   g_return_if_fail (model != NULL);
-  replace_model (self, model, file, dirty, runs);
+  replace_model (self, model, file, dirty, runs, NULL);
 }
 
 /* A model that names no dataset takes the one it is shown with and trains
@@ -388,6 +395,22 @@ adopt_dataset (DsDocument     *self,
   nn_model_set_dataset (self->model, spec);
   nn_model_set_dataset_flags (self->model, flags);
   ds_document_commit (self, DS_CHANGE_PARAMS, _("Choose Dataset"), NULL);
+}
+
+const char *
+ds_document_get_search (DsDocument *self)
+{
+  g_return_val_if_fail (DS_IS_DOCUMENT (self), NULL);
+  return self->searches && self->searches->len ? self->searches->pdata[0] : NULL;
+}
+
+void
+ds_document_set_search (DsDocument *self, const char *json)
+{
+  g_return_if_fail (DS_IS_DOCUMENT (self));
+  g_ptr_array_set_size (self->searches, 0);
+  if (json)
+    g_ptr_array_add (self->searches, g_strdup (json));
 }
 
 GPtrArray *
@@ -428,7 +451,8 @@ ds_document_save (DsDocument  *self,
   if (shown)
     adopt_dataset (self, ds_dataset_get_spec (shown), (NnDatasetFlags) ds_dataset_get_flags (shown));
   runs = ds_document_dup_run_records (self);
-  if (!nn_model_save_with_runs (self->model, path, nn_model_has_weights (self->model), runs, error))
+  if (!nn_model_save_full (self->model, path, nn_model_has_weights (self->model), runs,
+                           self->searches, error))
     return FALSE;
   self->saved_serial = ds_undo_stack_get_serial (self->undo);
   if (g_set_object (&self->file, file))

@@ -84,6 +84,13 @@ GListModel    *ds_document_get_runs        (DsDocument    *self);
 /* The runs' histories as the model file keeps them: a new array of
  * NnRunRecord, oldest first (ds_document_save writes these). */
 GPtrArray     *ds_document_dup_run_records (DsDocument    *self);
+/* The hyperparameter search saved with the document, as
+ * nn_search_to_json() wrote it (borrowed), or NULL; set it NULL to drop
+ * it. Opening a file sets it from the file (unchecked: the Search page
+ * reads it and refuses a malformed one). */
+const char    *ds_document_get_search      (DsDocument    *self);
+void           ds_document_set_search      (DsDocument    *self,
+                                            const char    *json);
 /* Appends run (the document takes a reference). A model that names no
  * dataset takes the run's. */
 void           ds_document_add_run         (DsDocument    *self,

@@ -78,6 +78,7 @@ struct _DsSearchPanel
   gint64         job_start;     /* monotonic µs when the job's run started */
   GCancellable  *loading;       /* the dataset being loaded for a start */
   gboolean       stopping;
+  gboolean       orphan;        /* its document was replaced while it ran */
   char          *status;
 };
 
@@ -255,11 +256,22 @@ refresh_rows (DsSearchPanel *self)
   ds_search_plot_set_search (self->plot, self->search);
 }
 
+/* The search into the document, which saves it with the model. */
+static void
+keep_search (DsSearchPanel *self)
+{
+  if (!self->search || !self->document || self->orphan)
+    return;
+  g_autofree char *json = nn_search_to_json (self->search);
+  ds_document_set_search (self->document, json);
+}
+
 /* ---- running ------------------------------------------------------------------ */
 
 static void
 finish (DsSearchPanel *self, const char *why)
 {
+  keep_search (self);
   g_clear_object (&self->run);
   g_clear_pointer (&self->dataset, ds_dataset_unref);
   g_clear_pointer (&self->base, nn_model_free);
@@ -313,6 +325,7 @@ run_ended_cb (DsSearchPanel *self, DsTrainingRun *run)
                         self->stopping, error ? error->message : missing);
   show_trial (self, nn_search_get_trial (self->search, self->job.trial));
   ds_search_plot_set_search (self->plot, self->search);
+  keep_search (self);
   g_clear_object (&self->run);
   if (missing)
     finish (self, missing);
@@ -418,6 +431,7 @@ begin (DsSearchPanel *self, DsDataset *dataset)
   rebuild_columns (self);
   ds_search_plot_set_search (self->plot, self->search);
   self->stopping = FALSE;
+  self->orphan = FALSE;
   run_next (self);
   update_buttons (self);
 }
@@ -504,8 +518,11 @@ ds_search_panel_load_row (DsSearchPanel *self, guint position)
     }
   g_autofree char *label = g_strdup_printf (_("Load trial %d"), row->trial->index + 1);
   ds_document_commit (self->document, DS_CHANGE_PARAMS, label, NULL);
-  g_autofree char *text = g_strdup_printf (_("Trial %d is in the model, with its trained "
-                                             "weights"), row->trial->index + 1);
+  g_autofree char *text = row->trial->model
+    ? g_strdup_printf (_("Trial %d is in the model, with its trained weights"),
+                       row->trial->index + 1)
+    : g_strdup_printf (_("Trial %d's values are in the model; a saved search keeps no "
+                         "weights: train it again"), row->trial->index + 1);
   set_status (self, text);
 }
 
@@ -697,13 +714,49 @@ suggest_params (DsSearchPanel *self, NnModel *m)
   ds_search_panel_set_params_text (self, text->str);
 }
 
+/* The document's saved search (when it has one) into the table and plot;
+ * a malformed one is refused with its reason and left in the document. */
+static void
+restore_search (DsSearchPanel *self)
+{
+  const char *json = ds_document_get_search (self->document);
+  g_autofree char *mine = self->search ? nn_search_to_json (self->search) : NULL;
+  if (json && g_strcmp0 (mine, json) == 0)
+    return;   /* Undo or a revert: the same search, with its trained trials */
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnSearch) s = json ? nn_search_new_from_json (json, -1, &error) : NULL;
+  g_list_store_remove_all (self->rows);
+  ds_search_plot_set_search (self->plot, NULL);
+  g_clear_pointer (&self->search, nn_search_free);
+  if (!s)
+    {
+      g_autofree char *text = error ? g_strdup_printf (_("The saved search was not opened: %s"),
+                                                       error->message) : NULL;
+      set_status (self, text);
+      return;
+    }
+  self->search = g_steal_pointer (&s);
+  rebuild_columns (self);
+  for (int i = 0; i < nn_search_get_n_trials (self->search); i++)
+    if (nn_search_get_trial (self->search, i)->state != NN_TRIAL_PENDING)
+      show_trial (self, nn_search_get_trial (self->search, i));
+  finish (self, _("Saved search"));
+}
+
 /* Another model (opened, or Undo): the search was about the one before,
- * so it stops. */
+ * so it stops; the new document's saved search is shown. */
 static void
 document_changed_cb (DsSearchPanel *self, guint what)
 {
-  if ((what & DS_CHANGE_REPLACED) && ds_search_panel_is_running (self))
-    ds_search_panel_stop (self);
+  if (!(what & DS_CHANGE_REPLACED))
+    return;
+  if (ds_search_panel_is_running (self))
+    {
+      self->orphan = TRUE;
+      ds_search_panel_stop (self);
+    }
+  else
+    restore_search (self);
 }
 
 void
