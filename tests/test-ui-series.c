@@ -223,8 +223,11 @@ test_train_baselines (void)
     g_assert_cmpint (gtk_widget_get_height (lr) * 2, <, gtk_widget_get_height (GTK_WIDGET (mae)));
   }
   screenshot (window, "train-series");
-  /* The naive forecast's label, the first placed, crosses no curve. */
-  g_assert_cmpuint (ds_plot_get_label (mae, 0)->crossings, ==, 0);
+  /* The naive forecast's label, the first placed, and the best points'
+   * labels cross no curve and no reference line. */
+  g_assert_cmpuint (ds_plot_get_n_labels (mae), >=, 2);
+  for (guint i = 0; i < ds_plot_get_n_labels (mae); i++)
+    g_assert_cmpuint (ds_plot_get_label (mae, i)->crossings, ==, 0);
   ui_stop_run_and_close (window);
 }
 

@@ -600,6 +600,9 @@ _ds_plot_layer_curves (DsPlot        *self,
   cairo_restore (cr);
 }
 
+/* How many label heights the best point's label may move away from it. */
+#define BEST_TIERS 6
+
 void
 _ds_plot_layer_best (DsPlot        *self,
             cairo_t       *cr,
@@ -650,15 +653,26 @@ _ds_plot_layer_best (DsPlot        *self,
         pango_layout_set_text (small, label, -1);
         pango_layout_get_pixel_size (small, &tw, &th);
         {
-          /* Beside the ring, then farther above or below it. */
-          const double cand[][2] = {
-            { x - 8 - tw, y - 8 - th }, { x + 8, y - 8 - th }, { x - 8 - tw, y + 8 },
-            { x + 8, y + 8 }, { x - tw / 2.0, y - 10 - th }, { x - tw / 2.0, y + 10 },
-            { x - 8 - tw, y - 10 - 2 * th }, { x - 8 - tw, y + 10 + th },
-            { x - 8 - tw, y - 12 - 3 * th }, { x - 8 - tw, y + 12 + 2 * th },
-          };
+          /* Beside the ring (left, right, centred), above then below it,
+           * then a label height farther out each tier: a ring between two
+           * reference lines or among curves still finds a free spot. */
+          double cand[BEST_TIERS * 6][2];
+          guint n = 0;
 
-          box = place_label (self, f, norm, tw, th, cand, G_N_ELEMENTS (cand));
+          for (int tier = 0; tier < BEST_TIERS; tier++)
+            {
+              double up = y - 8 - th - tier * (th + 2), down = y + 8 + tier * (th + 2);
+              const double xs[3] = { x - 8 - tw, x + 8, x - tw / 2.0 };
+
+              for (int k = 0; k < 3; k++)
+                {
+                  cand[n][0] = xs[k];
+                  cand[n++][1] = up;
+                  cand[n][0] = xs[k];
+                  cand[n++][1] = down;
+                }
+            }
+          box = place_label (self, f, norm, tw, th, (const double (*)[2]) cand, n);
         }
         cairo_move_to (cr, round (box.x), round (box.y));
         show_with_halo (cr, small, &pal->background);
