@@ -141,6 +141,15 @@ assert_labels_apart (DsPlot *plot,
     }
 }
 
+static gboolean
+run_tested (gpointer run)
+{
+  const NnScores *scores = ds_training_run_get_test_scores (run);
+
+  return !ds_training_run_is_live (run) && !ds_training_run_is_testing (run)
+         && scores != NULL && scores->n_values > 0;
+}
+
 static void
 test_train_baselines (void)
 {
@@ -228,6 +237,18 @@ test_train_baselines (void)
   g_assert_cmpuint (ds_plot_get_n_labels (mae), >=, 2);
   for (guint i = 0; i < ds_plot_get_n_labels (mae); i++)
     g_assert_cmpuint (ds_plot_get_label (mae, i)->crossings, ==, 0);
+  /* Stopped, the run is tested: beside the normalized test MAE the status
+   * gives it in the target's own units, as the baselines' labels do. */
+  {
+    DsTrainingRun *run = ds_train_view_get_current_run (train);
+
+    ds_training_run_stop (run);
+    g_assert_true (ui_wait_for (run_tested, run, 60000));
+    ui_spin (300);
+    g_test_message ("status: %s", gtk_label_get_text (train->speed_label));
+    g_assert_nonnull (strstr (gtk_label_get_text (train->speed_label), "mae"));
+    g_assert_nonnull (strstr (gtk_label_get_text (train->speed_label), "°F)"));
+  }
   ui_stop_run_and_close (window);
 }
 

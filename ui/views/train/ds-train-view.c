@@ -373,6 +373,27 @@ draw_swatch (GtkDrawingArea *area,
   cairo_fill (cr);
 }
 
+/* A series's MAE is in normalized units (the curves and baselines are
+ * too): its value in the target's own units follows in brackets, from the
+ * naive forecast's two figures ("mae 0.0916 (0.147 °F)"). */
+static void
+append_in_units (GString       *text,
+                 DsTrainingRun *run,
+                 const char    *key,
+                 double         value)
+{
+  DsDataset *d = ds_training_run_get_dataset (run);
+  NnDataset *ds = d ? ds_dataset_get (d) : NULL;
+  const NnSeries *series = ds ? nn_dataset_get_series (ds) : NULL;
+  NnBaselines b;
+
+  if (!g_str_equal (key, "mae") || series == NULL || !nn_dataset_get_baselines (ds, &b)
+      || !(b.val_last_norm > 0))
+    return;
+  g_string_append_printf (text, " (%.3g%s%s)", value * b.val_last / b.val_last_norm,
+                          series->unit ? " " : "", series->unit ? series->unit : "");
+}
+
 /* "test loss 0.312 · accuracy 0.886", "testing…", or NULL. */
 static char *
 test_text (DsTrainingRun *run)
@@ -386,7 +407,10 @@ test_text (DsTrainingRun *run)
     return NULL;
   text = g_string_new ("test");
   for (int k = 0; k < scores->n_values; k++)
-    g_string_append_printf (text, "%s %s %.4g", k ? " ·" : "", scores->keys[k], scores->values[k]);
+    {
+      g_string_append_printf (text, "%s %s %.4g", k ? " ·" : "", scores->keys[k], scores->values[k]);
+      append_in_units (text, run, scores->keys[k], scores->values[k]);
+    }
   return g_string_free (text, FALSE);
 }
 
