@@ -480,26 +480,11 @@ draw_dream (cairo_t  *cr,
             gpointer  data)
 {
   DsGenerateView *self = data;
-  const NnTensor *t = self->dreamed;
-  cairo_surface_t *s;
-  double scale;
-  int h, w;
 
-  if (t == NULL)
-    return;
-  h = t->shape[1], w = t->shape[2];
   /* In input units, clipped to 0..1 as the CLI writes it: stretching to
    * the dream's own extremes washed the start picture out to grey. */
-  s = _ds_generate_image_surface (t->data, h, w, t->shape[3], FALSE);
-  scale = MIN ((double) width / w, (double) height / h);
-  cairo_save (cr);
-  cairo_translate (cr, (width - w * scale) / 2, (height - h * scale) / 2);
-  cairo_scale (cr, scale, scale);
-  cairo_set_source_surface (cr, s, 0, 0);
-  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_GOOD);
-  cairo_paint (cr);
-  cairo_restore (cr);
-  cairo_surface_destroy (s);
+  if (self->dreamed)
+    _ds_generate_draw_tensor (cr, self->dreamed, width, height);
 }
 
 static void

@@ -300,28 +300,6 @@ choose_picture (StylePage *p,
 static void open_content_cb (StylePage *p) { choose_picture (p, 0); }
 static void open_style_cb (StylePage *p) { choose_picture (p, 1); }
 
-/* An image (1, h, w, c) in [0, 1] fitted and centred in width × height. */
-static void
-draw_tensor (cairo_t        *cr,
-             const NnTensor *t,
-             int             width,
-             int             height)
-{
-  cairo_surface_t *s;
-  int h = t->shape[1], w = t->shape[2];
-  double k = MIN ((double) width / w, (double) height / h);
-
-  s = _ds_generate_image_surface (t->data, h, w, t->shape[3], FALSE);
-  cairo_save (cr);
-  cairo_translate (cr, (width - w * k) / 2, (height - h * k) / 2);
-  cairo_scale (cr, k, k);
-  cairo_set_source_surface (cr, s, 0, 0);
-  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_GOOD);
-  cairo_paint (cr);
-  cairo_restore (cr);
-  cairo_surface_destroy (s);
-}
-
 static void
 draw_preview_cb (GtkDrawingArea *area,
                  cairo_t        *cr,
@@ -333,7 +311,7 @@ draw_preview_cb (GtkDrawingArea *area,
   int which = GTK_WIDGET (area) == p->preview_area[1];
 
   if (p->preview[which])
-    draw_tensor (cr, p->preview[which], width, height);
+    _ds_generate_draw_tensor (cr, p->preview[which], width, height);
 }
 
 static void
@@ -346,7 +324,7 @@ draw_image_cb (GtkDrawingArea *area,
   StylePage *p = data;
 
   if (p->image)
-    draw_tensor (cr, p->image, width, height);
+    _ds_generate_draw_tensor (cr, p->image, width, height);
 }
 
 /* ---- the worker ------------------------------------------------------------- */

@@ -110,12 +110,13 @@ struct _DsGenerateView
 
 /* ds-generate-view.c */
 void      _ds_generate_view_toast             (DsGenerateView *self, const char *text);
-/* A Cairo image of data (H, W, C): grey for C = 1, RGB for 3, scaled from
- * its own minimum and maximum. */
 /* An image of data (h, w, c): values 0..1 as black..white, clipped (as the
  * CLI writes a dream), or stretched from their own minimum to maximum. */
 cairo_surface_t *_ds_generate_image_surface   (const float *data, int h, int w, int c,
                                                gboolean stretch);
+/* An image (1, h, w, c) in 0..1 (clipped) fitted and centred in width × height. */
+void      _ds_generate_draw_tensor            (cairo_t *cr, const NnTensor *t, int width,
+                                               int height);
 /* How an input shape reads as an image: (H, W, C), (H, W), or a square. */
 gboolean  _ds_generate_image_geometry         (int ndim, const int *shape, int *h, int *w,
                                                int *c);

@@ -29,6 +29,26 @@ _ds_generate_view_toast (DsGenerateView *self,
 
 /* ---- helpers the pages share ------------------------------------------------ */
 
+void
+_ds_generate_draw_tensor (cairo_t        *cr,
+                          const NnTensor *t,
+                          int             width,
+                          int             height)
+{
+  int h = t->shape[1], w = t->shape[2];
+  double k = MIN ((double) width / w, (double) height / h);
+  cairo_surface_t *s = _ds_generate_image_surface (t->data, h, w, t->shape[3], FALSE);
+
+  cairo_save (cr);
+  cairo_translate (cr, (width - w * k) / 2, (height - h * k) / 2);
+  cairo_scale (cr, k, k);
+  cairo_set_source_surface (cr, s, 0, 0);
+  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_GOOD);
+  cairo_paint (cr);
+  cairo_restore (cr);
+  cairo_surface_destroy (s);
+}
+
 cairo_surface_t *
 _ds_generate_image_surface (const float *data,
                             int          h,
