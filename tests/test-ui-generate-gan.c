@@ -27,13 +27,7 @@ typedef struct
 static void
 ui_setup (Ui *ui, gconstpointer data)
 {
-  ui->window = ds_window_new (NULL);
-  gtk_window_set_default_size (GTK_WINDOW (ui->window), 1280, 800);
-  gtk_window_present (GTK_WINDOW (ui->window));
-  ds_window_set_visible_view (ui->window, "generate");
-  ui->view = DS_GENERATE_VIEW (ds_window_get_view (ui->window, "generate"));
-  g_assert_nonnull (ui->view);
-  ui_spin (100);
+  ui->view = DS_GENERATE_VIEW (ui_window_on_view ("generate", &ui->window));
   ds_generate_view_show_page (ui->view, "gan");
   ui_spin (100);
 }

@@ -258,6 +258,24 @@ ui_press (GtkWidget *button)
   return when;
 }
 
+/* A new 1280 × 800 window, shown, with `view` ("generate", "train"…) visible;
+ * returns that view's widget (the window in *window). */
+static inline GtkWidget *
+ui_window_on_view (const char  *view,
+                   DsWindow   **window)
+{
+  GtkWidget *widget;
+
+  *window = ds_window_new (NULL);
+  gtk_window_set_default_size (GTK_WINDOW (*window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (*window));
+  ds_window_set_visible_view (*window, view);
+  widget = ds_window_get_view (*window, view);
+  g_assert_nonnull (widget);
+  ui_spin (100);
+  return widget;
+}
+
 static inline gboolean
 ui_no_live_run (gpointer data)
 {
