@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <glib/gi18n.h>
 
 #include "cli-generate.h"
 #include "cli-inspect.h"
@@ -19,7 +20,7 @@
 static gboolean
 bad_value (const char *option, const char *range, const char *text, GError **error)
 {
-  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--%s takes %s, not “%s”",
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _("--%s takes %s, not “%s”"),
                option, range, text);
   return FALSE;
 }
@@ -45,15 +46,15 @@ cli_generate_check (const CliGenerateOptions *o, CliGenerateConfig *cfg, GError 
   if (!o->seed_text)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "generate starts from --seed-text \"TEXT\": give that option (an empty "
-                   "text starts from padding)");
+                   _("generate starts from --seed-text \"TEXT\": give that option (an empty "
+                   "text starts from padding)"));
       return FALSE;
     }
   if (o->temperature && o->temperatures)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--temperature and --temperatures both set the temperature: give one "
-                   "of them");
+                   _("--temperature and --temperatures both set the temperature: give one "
+                   "of them"));
       return FALSE;
     }
   cfg->length = DEFAULT_LENGTH;
@@ -101,7 +102,7 @@ count_cb (int stream, int step, const char *token, gpointer user_data)
 {
   const int *length = user_data;
   if (stream == 0 && (step % 20 == 19 || step == *length - 1))
-    fprintf (stderr, "\r%d/%d characters ", step + 1, *length);
+    fprintf (stderr, _("\r%d/%d characters "), step + 1, *length);
   return TRUE;
 }
 

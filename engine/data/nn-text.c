@@ -12,6 +12,7 @@
 #include <float.h>
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #define UNK_TOKEN "[UNK]"
 /* The hashing trick's buckets are tokens "#k"; more would only waste memory. */
@@ -724,7 +725,7 @@ nn_glove_load (const char    *path,
   if (map == NULL)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_IO,
-                   "Cannot read the word vectors %s: %s", path, local->message);
+                   _("Cannot read the word vectors %s: %s"), path, local->message);
       return FALSE;
     }
   const char *p = g_mapped_file_get_contents (map);
@@ -744,7 +745,7 @@ nn_glove_load (const char    *path,
   if (rows == NULL || seen == NULL)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                   "Not enough memory for %d word vectors of %d values", size, dim);
+                   _("Not enough memory for %d word vectors of %d values"), size, dim);
       return FALSE;
     }
 
@@ -822,8 +823,8 @@ nn_glove_load (const char    *path,
         {
           if (n_lines == 1)
             g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                         "%s holds vectors of %d values but the embedding has %d "
-                         "(output_dim): pick the file of that size or change output_dim",
+                         _("%s holds vectors of %d values but the embedding has %d "
+                         "(output_dim): pick the file of that size or change output_dim"),
                          path, d, dim);
           else
             g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
@@ -840,7 +841,7 @@ nn_glove_load (const char    *path,
   if (n_lines == 0)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
-                   "%s holds no word vectors", path);
+                   _("%s holds no word vectors"), path);
       return FALSE;
     }
   for (int k = 2; k < size; k++)
@@ -882,6 +883,6 @@ nn_glove_save (const char    *path,
   g_string_free (out, TRUE);
   if (!ok)
     g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_IO,
-                 "Cannot write the word vectors %s: %s", path, local->message);
+                 _("Cannot write the word vectors %s: %s"), path, local->message);
   return ok;
 }
