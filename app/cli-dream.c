@@ -45,13 +45,13 @@ cli_parse_steps (const char *steps, const char *step_size, int *n, double *size,
   if (steps)
     {
       if (!g_ascii_string_to_signed (steps, 10, 1, 100000, &v, NULL))
-        return cli_bad_value ("steps", "a whole number from 1 to 100000", steps, error);
+        return cli_bad_value ("steps", _("a whole number from 1 to 100000"), steps, error);
       *n = (int) v;
     }
   if (step_size)
     {
       if (!parse_number (step_size, &d) || !(d > 0))
-        return cli_bad_value ("step-size", "a number above 0", step_size, error);
+        return cli_bad_value ("step-size", _("a number above 0"), step_size, error);
       *size = d;
     }
   return TRUE;
@@ -61,7 +61,7 @@ cli_parse_steps (const char *steps, const char *step_size, int *n, double *size,
 static gboolean
 parse_layers (const char *text, NnDreamConfig *cfg, GError **error)
 {
-  const char *range = "a list of layers NAME:WEIGHT separated by commas (conv2:1,conv3:0.5)";
+  const char *range = _("a list of layers NAME:WEIGHT separated by commas (conv2:1,conv3:0.5)");
   g_auto (GStrv) items = g_strsplit (text, ",", -1);
   for (int i = 0; items[i]; i++)
     {
@@ -112,13 +112,13 @@ cli_dream_check (const CliDreamOptions *o, NnDreamConfig *cfg, GError **error)
   if (o->octaves)
     {
       if (!g_ascii_string_to_signed (o->octaves, 10, 1, 20, &v, NULL))
-        return cli_bad_value ("octaves", "a whole number from 1 to 20", o->octaves, error);
+        return cli_bad_value ("octaves", _("a whole number from 1 to 20"), o->octaves, error);
       cfg->octaves = (int) v;
     }
   if (o->octave_scale)
     {
       if (!parse_number (o->octave_scale, &d) || d < 1 || d > 4)
-        return cli_bad_value ("octave-scale", "a number from 1 to 4", o->octave_scale, error);
+        return cli_bad_value ("octave-scale", _("a number from 1 to 4"), o->octave_scale, error);
       cfg->octave_scale = d;
     }
   if (!cli_parse_steps (o->steps, o->step_size, &cfg->steps, &cfg->step_size, error))
@@ -126,7 +126,7 @@ cli_dream_check (const CliDreamOptions *o, NnDreamConfig *cfg, GError **error)
   if (o->max_loss)
     {
       if (!parse_number (o->max_loss, &d))
-        return cli_bad_value ("max-loss", "a number (0 or less: no limit)", o->max_loss, error);
+        return cli_bad_value ("max-loss", _("a number (0 or less: no limit)"), o->max_loss, error);
       cfg->max_loss = d;
     }
   return TRUE;
@@ -176,9 +176,9 @@ load_image (NnModel *m, const char *path, const CliDreamOptions *o, int channels
       for (size_t f = 0; f < t->size; f++)
         t->data[f] = px[f] * *scale;
       if (!o->quiet)
-        fprintf (stderr, "%s: %dx%d %s%s\n", o->image, w, h, fc == 1 ? "gray" : "colour",
-                 fc != channels ? (channels == 1 ? ", converted to gray (luma)"
-                                                 : ", converted from gray to RGB")
+        fprintf (stderr, "%s: %dx%d %s%s\n", o->image, w, h, fc == 1 ? _("gray") : _("colour"),
+                 fc != channels ? (channels == 1 ? _(", converted to gray (luma)")
+                                                 : _(", converted from gray to RGB"))
                                 : "");
       return t;
     }

@@ -30,7 +30,7 @@ number_option (const char *name, const char *text, double lo, double hi, gboolea
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                    _("--%s takes a %s from %g to %g, not “%s”"), name,
-                   whole ? "whole number" : "number", lo, hi, text);
+                   whole ? _("whole number") : _("number"), lo, hi, text);
       return FALSE;
     }
   *out = v;

@@ -306,7 +306,7 @@ open_dataset (Ctx *c, GError **error)
       c->ds = nn_model_get_dataset (c->m) ? cli_open_data (c->m, NULL, o->quiet, &local) : NULL;
       if (!c->ds)
         fprintf (stderr, _("Note: %s; %s is read as pixels / 255 and classes are numbered\n"),
-                 local ? local->message : "the model names no dataset (--data)", o->image);
+                 local ? local->message : _("the model names no dataset (--data)"), o->image);
       return TRUE;
     }
   c->ds = cli_open_data (c->m, o->data, o->quiet, error);
@@ -394,15 +394,15 @@ load_input (Ctx *c, GError **error)
         }
       GString *did = g_string_new (NULL);
       if (fc != ch)
-        g_string_append (did, ch == 1 ? "converted from colour to grey (luma)"
-                                      : "converted from grey to RGB");
+        g_string_append (did, ch == 1 ? _("converted from colour to grey (luma)")
+                                      : _("converted from grey to RGB"));
       if (fw != w || fh != h)
-        g_string_append_printf (did, "%sresized from %dx%d to %dx%d (%s)", did->len ? ", " : "",
+        g_string_append_printf (did, _("%sresized from %dx%d to %dx%d (%s)"), did->len ? ", " : "",
                                 fw, fh, w, h,
-                                fw * fh > w * h ? "area average" : "bilinear");
+                                fw * fh > w * h ? _("area average") : _("bilinear"));
       if (!o->quiet)
-        fprintf (stderr, "%s: %dx%d %s%s%s\n", o->image, fw, fh, fc == 1 ? "grey" : "colour",
-                 did->len ? ", " : " (no conversion)", did->str);
+        fprintf (stderr, "%s: %dx%d %s%s%s\n", o->image, fw, fh, fc == 1 ? _("grey") : _("colour"),
+                 did->len ? ", " : _(" (no conversion)"), did->str);
       c->conversion = g_string_free (did, FALSE);
       c->file_shape[0] = fh;
       c->file_shape[1] = fw;

@@ -120,7 +120,7 @@ check_options (const SearchOptions *o, NnModel *m, NnSearchSpec *sp, NnFitConfig
   cfg->epochs = d->epochs > 0 ? d->epochs : 10;
   cfg->batch_size = d->batch_size > 0 ? d->batch_size : 32;
   if (o->strategy && !nn_search_strategy_parse (o->strategy, &sp->strategy))
-    return cli_bad_value ("strategy", "grid, random or halving", o->strategy, error);
+    return cli_bad_value ("strategy", _("grid, random or halving"), o->strategy, error);
   if (!option_int ("trials", o->trials, 1, 100000, &sp->max_trials, error)
       || !option_int ("budget-epochs", o->budget, 1, G_MAXINT, &sp->max_epochs_total, error)
       || !option_int ("grid-points", o->grid_points, 1, 1000, &sp->grid_points, error)
@@ -141,7 +141,7 @@ check_options (const SearchOptions *o, NnModel *m, NnSearchSpec *sp, NnFitConfig
       char *end = NULL;
       cfg->validation_split = g_ascii_strtod (o->split, &end);
       if (!*o->split || *end || !(cfg->validation_split >= 0 && cfg->validation_split < 1))
-        return cli_bad_value ("validation-split", "a fraction from 0 to below 1", o->split, error);
+        return cli_bad_value ("validation-split", _("a fraction from 0 to below 1"), o->split, error);
     }
   for (char **p = o->params; *p; p++)
     if (!nn_search_spec_add_param_assignment (sp, *p, error))

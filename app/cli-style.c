@@ -45,7 +45,7 @@ parse_weight (const char *option, const char *text, gboolean above_zero, double 
   double v = g_ascii_strtod (text, &end);
   if (!*text || g_ascii_isspace (*text) || *end || errno == ERANGE || !isfinite (v) || v < 0
       || (above_zero && v == 0))
-    return cli_bad_value (option, above_zero ? "a number above 0" : "a number of 0 or more", text,
+    return cli_bad_value (option, above_zero ? _("a number above 0") : _("a number of 0 or more"), text,
                       error);
   *out = v;
   return TRUE;
@@ -114,13 +114,13 @@ check_options (const StyleOptions *o, NnStyleConfig *cfg, int *size, GError **er
   if (o->iterations)
     {
       if (!g_ascii_string_to_signed (o->iterations, 10, 1, 100000, &v, NULL))
-        return cli_bad_value ("iterations", "a whole number from 1 to 100000", o->iterations, error);
+        return cli_bad_value ("iterations", _("a whole number from 1 to 100000"), o->iterations, error);
       cfg->iterations = (int) v;
     }
   if (o->size)
     {
       if (!g_ascii_string_to_signed (o->size, 10, 8, MAX_SIZE, &v, NULL))
-        return cli_bad_value ("size", "a whole number of pixels from 8 to 2048", o->size, error);
+        return cli_bad_value ("size", _("a whole number of pixels from 8 to 2048"), o->size, error);
       *size = (int) v;
     }
   if (!parse_weight ("content-weight", o->content_weight, FALSE, &cfg->content_weight, error)
@@ -132,7 +132,7 @@ check_options (const StyleOptions *o, NnStyleConfig *cfg, int *size, GError **er
     {
       nn_style_config_set_styles (cfg, o->style_layers);
       if (cfg->n_style == 0)
-        return cli_bad_value ("style-layers", "layer names separated by commas", o->style_layers,
+        return cli_bad_value ("style-layers", _("layer names separated by commas"), o->style_layers,
                           error);
     }
   if (o->content_layer)

@@ -126,13 +126,13 @@ cli_embedding_check (const CliEmbeddingOptions *o,
 {
   const char *why = NULL;
   if (o->layer == NULL)
-    why = "embedding needs --layer NAME (the embedding layer)";
+    why = _("embedding needs --layer NAME (the embedding layer)");
   else if ((o->import == NULL) == (o->export == NULL))
-    why = "embedding takes one of --import glove.txt or --export vectors.txt";
+    why = _("embedding takes one of --import glove.txt or --export vectors.txt");
   else if (o->import != NULL && o->out == NULL)
-    why = "--import needs --out MODEL2.json, the model file to write";
+    why = _("--import needs --out MODEL2.json, the model file to write");
   else if (o->export != NULL && (o->out != NULL || o->freeze))
-    why = "--export writes the vectors alone: leave out --out and --freeze";
+    why = _("--export writes the vectors alone: leave out --out and --freeze");
   if (why != NULL)
     {
       g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, why);
