@@ -1132,9 +1132,9 @@ check_json_depth (const char *text, gsize len, GError **error)
           if (++depth > MAX_JSON_DEPTH)
             {
               g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE,
-                           "the file nests arrays and objects deeper than %d levels (line %d, "
-                           "column %" G_GSIZE_FORMAT ", byte %" G_GSIZE_FORMAT "); this is not "
-                           "a model file", MAX_JSON_DEPTH, line, i - line_start + 1, i);
+                           _("the file nests arrays and objects deeper than %d levels (line %d, "
+                           "column %zu, byte %zu); this is not "
+                           "a model file"), MAX_JSON_DEPTH, line, i - line_start + 1, i);
               return FALSE;
             }
           break;
