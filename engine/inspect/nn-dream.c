@@ -604,7 +604,7 @@ nn_dream (const NnModel *m, const NnTensor *image, const NnDreamConfig *cfg,
                                 "The image has shape %s but the model “%s” takes one image of %d "
                    "channels, (1, height, width, %d): convert it to %s", channels),
                    got, name, channels, channels,
-                   channels == 1 ? "grey" : channels == 3 ? "RGB" : "that many channels");
+                   channels == 1 ? _("grey") : channels == 3 ? "RGB" : _("that many channels"));
       return NULL;
     }
   int n_max = MAX (cfg->n_layers, 2);

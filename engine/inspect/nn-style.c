@@ -304,7 +304,7 @@ check_images (NnInspector *in, const NnTensor *content, const NnTensor *style, G
                      g_dngettext (GETTEXT_PACKAGE, "The %s image must be one image of %d channel, (1, height, width, %d), "
                      "as the model “%s” takes",
                                   "The %s image must be one image of %d channels, (1, height, width, %d), "
-                     "as the model “%s” takes", ch), k ? "style" : "content", ch,
+                     "as the model “%s” takes", ch), k ? _("style") : _("content"), ch,
                      ch, name);
         return FALSE;
       }
