@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <glib/gi18n.h>
 
 #include "cli-dream.h"
 #include "cli-inspect.h"
@@ -18,7 +19,7 @@
 gboolean
 cli_bad_value (const char *option, const char *range, const char *text, GError **error)
 {
-  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--%s takes %s, not “%s”",
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _("--%s takes %s, not “%s”"),
                option, range, text);
   return FALSE;
 }
@@ -44,13 +45,13 @@ cli_parse_steps (const char *steps, const char *step_size, int *n, double *size,
   if (steps)
     {
       if (!g_ascii_string_to_signed (steps, 10, 1, 100000, &v, NULL))
-        return cli_bad_value ("steps", "a whole number from 1 to 100000", steps, error);
+        return cli_bad_value ("steps", _("a whole number from 1 to 100000"), steps, error);
       *n = (int) v;
     }
   if (step_size)
     {
       if (!parse_number (step_size, &d) || !(d > 0))
-        return cli_bad_value ("step-size", "a number above 0", step_size, error);
+        return cli_bad_value ("step-size", _("a number above 0"), step_size, error);
       *size = d;
     }
   return TRUE;
@@ -60,7 +61,7 @@ cli_parse_steps (const char *steps, const char *step_size, int *n, double *size,
 static gboolean
 parse_layers (const char *text, NnDreamConfig *cfg, GError **error)
 {
-  const char *range = "a list of layers NAME:WEIGHT separated by commas (conv2:1,conv3:0.5)";
+  const char *range = _("a list of layers NAME:WEIGHT separated by commas (conv2:1,conv3:0.5)");
   g_auto (GStrv) items = g_strsplit (text, ",", -1);
   for (int i = 0; items[i]; i++)
     {
@@ -90,20 +91,20 @@ cli_dream_check (const CliDreamOptions *o, NnDreamConfig *cfg, GError **error)
   if (!o->out || !*o->out)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "dream writes its picture to --out OUT.png: give that option");
+                   _("dream writes its picture to --out OUT.png: give that option"));
       return FALSE;
     }
   if (o->image && o->index_given)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--index and --image both choose the starting image: give one of them");
+                   _("--index and --image both choose the starting image: give one of them"));
       return FALSE;
     }
   if (o->image && o->data)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--data chooses the dataset of --index, and --image starts from a file: "
-                   "give one of them");
+                   _("--data chooses the dataset of --index, and --image starts from a file: "
+                   "give one of them"));
       return FALSE;
     }
   if (o->layers && !parse_layers (o->layers, cfg, error))
@@ -111,13 +112,13 @@ cli_dream_check (const CliDreamOptions *o, NnDreamConfig *cfg, GError **error)
   if (o->octaves)
     {
       if (!g_ascii_string_to_signed (o->octaves, 10, 1, 20, &v, NULL))
-        return cli_bad_value ("octaves", "a whole number from 1 to 20", o->octaves, error);
+        return cli_bad_value ("octaves", _("a whole number from 1 to 20"), o->octaves, error);
       cfg->octaves = (int) v;
     }
   if (o->octave_scale)
     {
       if (!parse_number (o->octave_scale, &d) || d < 1 || d > 4)
-        return cli_bad_value ("octave-scale", "a number from 1 to 4", o->octave_scale, error);
+        return cli_bad_value ("octave-scale", _("a number from 1 to 4"), o->octave_scale, error);
       cfg->octave_scale = d;
     }
   if (!cli_parse_steps (o->steps, o->step_size, &cfg->steps, &cfg->step_size, error))
@@ -125,7 +126,7 @@ cli_dream_check (const CliDreamOptions *o, NnDreamConfig *cfg, GError **error)
   if (o->max_loss)
     {
       if (!parse_number (o->max_loss, &d))
-        return cli_bad_value ("max-loss", "a number (0 or less: no limit)", o->max_loss, error);
+        return cli_bad_value ("max-loss", _("a number (0 or less: no limit)"), o->max_loss, error);
       cfg->max_loss = d;
     }
   return TRUE;
@@ -148,7 +149,7 @@ progress_cb (int octave, int n_octaves, int step, int steps, double loss, const 
   s->steps[octave] = step;
   if (!s->quiet)
     {
-      fprintf (stderr, "\roctave %d/%d  %dx%d  step %d/%d  loss %.4g   ", octave + 1, n_octaves,
+      fprintf (stderr, _("\roctave %d/%d  %dx%d  step %d/%d  loss %.4g   "), octave + 1, n_octaves,
                image->shape[2], image->shape[1], step, steps, loss);
       if (step == steps)
         fputc ('\n', stderr);
@@ -175,9 +176,9 @@ load_image (NnModel *m, const char *path, const CliDreamOptions *o, int channels
       for (size_t f = 0; f < t->size; f++)
         t->data[f] = px[f] * *scale;
       if (!o->quiet)
-        fprintf (stderr, "%s: %dx%d %s%s\n", o->image, w, h, fc == 1 ? "gray" : "colour",
-                 fc != channels ? (channels == 1 ? ", converted to gray (luma)"
-                                                 : ", converted from gray to RGB")
+        fprintf (stderr, "%s: %dx%d %s%s\n", o->image, w, h, fc == 1 ? _("gray") : _("colour"),
+                 fc != channels ? (channels == 1 ? _(", converted to gray (luma)")
+                                                 : _(", converted from gray to RGB"))
                                 : "");
       return t;
     }
@@ -189,9 +190,11 @@ load_image (NnModel *m, const char *path, const CliDreamOptions *o, int channels
     {
       g_autofree char *got = nn_shape_to_string (a->ndim, a->shape, 1);
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                   "%s holds inputs of shape %s, not images of %d channel%s for %s: pass "
-                   "--image or --data with images",
-                   ds->name, got, channels, channels == 1 ? "" : "s", path);
+                   ngettext ("%s holds inputs of shape %s, not images of %d channel for %s: "
+                             "pass --image or --data with images",
+                             "%s holds inputs of shape %s, not images of %d channels for %s: "
+                             "pass --image or --data with images", channels),
+                   ds->name, got, channels, path);
       return NULL;
     }
   const guint32 *idx = ds->n_test ? ds->test_idx : ds->train_idx;
@@ -200,7 +203,7 @@ load_image (NnModel *m, const char *path, const CliDreamOptions *o, int channels
   if (n == 0 || (size_t) index >= n)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                   "--index %d is past the %s split of %s: give 0 to %zu", index,
+                   _("--index %d is past the %s split of %s: give 0 to %zu"), index,
                    ds->n_test ? "test" : "training", ds->name, n ? n - 1 : 0);
       return NULL;
     }
@@ -222,7 +225,7 @@ load_image (NnModel *m, const char *path, const CliDreamOptions *o, int channels
   int big_h = (int) lround ((double) h * DATASET_SIDE / MIN (h, w));
   int big_w = (int) lround ((double) w * DATASET_SIDE / MIN (h, w));
   if (!o->quiet)
-    fprintf (stderr, "%s sample %d of %s: %dx%d, upscaled to %dx%d\n",
+    fprintf (stderr, _("%s sample %d of %s: %dx%d, upscaled to %dx%d\n"),
              ds->n_test ? "test" : "training", index, ds->name, w, h, big_w, big_h);
   return nn_image_resize (small, big_h, big_w);
 }
@@ -241,16 +244,16 @@ cli_dream_run (NnModel *m, const char *path, const CliDreamOptions *o, const NnD
   if (channels != 1 && channels != 3)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "%s does not take images of 1 (gray) or 3 (RGB) channels: DeepDream takes "
-                   "a convolutional network on images",
+                   _("%s does not take images of 1 (gray) or 3 (RGB) channels: DeepDream takes "
+                   "a convolutional network on images"),
                    path);
       return 1;
     }
   if (!nn_model_has_weights (m))
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "%s has no weights to dream with: train it first (deepscope-cli train %s "
-                   "--save TRAINED.json)",
+                   _("%s has no weights to dream with: train it first (deepscope-cli train %s "
+                   "--save TRAINED.json)"),
                    path, path);
       return 1;
     }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <glib/gi18n.h>
 
 #include "cli-ensemble.h"
 #include "cli-inspect.h"
@@ -19,23 +20,24 @@ parse_options (int *argc, char ***argv, EnsembleOptions *o, GError **error)
 {
   GOptionEntry entries[] = {
     { "weights", 0, 0, G_OPTION_ARG_STRING, &o->weights,
-      "one weight per model, zero or more (default all 1)", "W1,W2,..." },
+      N_("one weight per model, zero or more (default all 1)"), "W1,W2,..." },
     { "data", 0, 0, G_OPTION_ARG_STRING, &o->data,
-      "the dataset (default the first model's)", "NAME|PATH" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &o->json, "one JSON object per row on stdout", NULL },
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "no notes on stderr", NULL },
+      N_("the dataset (default the first model's)"), "NAME|PATH" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &o->json, N_("one JSON object per row on stdout"), NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, N_("no notes on stderr"), NULL },
     { NULL }
   };
-  g_autoptr (GOptionContext) ctx = g_option_context_new ("A.json B.json ... - an ensemble");
-  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_autoptr (GOptionContext) ctx = g_option_context_new (N_("A.json B.json ... - an ensemble"));
+  g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (ctx, GETTEXT_PACKAGE);
   g_option_context_set_help_enabled (ctx, TRUE);
   if (!g_option_context_parse (ctx, argc, argv, error))
     return FALSE;
   if (*argc < 3)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "ensemble takes the model files to average: "
-                   "deepscope-cli ensemble A.json B.json ...");
+                   _("ensemble takes the model files to average: "
+                   "deepscope-cli ensemble A.json B.json ..."));
       return FALSE;
     }
   return TRUE;
@@ -49,7 +51,7 @@ parse_weights (const char *text, int n, GError **error)
   if ((int) g_strv_length (parts) != n)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--weights takes one weight per model (%d), not “%s”", n, text);
+                   _("--weights takes one weight per model (%d), not “%s”"), n, text);
       return NULL;
     }
   g_autofree double *w = g_new (double, n);
@@ -62,7 +64,7 @@ parse_weights (const char *text, int n, GError **error)
       if (!*p || *end || errno == ERANGE || !isfinite (w[k]) || w[k] < 0)
         {
           g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                       "--weights takes numbers of zero or more, not “%s”", parts[k]);
+                       _("--weights takes numbers of zero or more, not “%s”"), parts[k]);
           return NULL;
         }
     }
@@ -142,8 +144,9 @@ run (int n, char **paths, const EnsembleOptions *o, GError **error)
   if (ds == NULL)
     return 1;
   if (!o->quiet)
-    fprintf (stderr, "Evaluating %d model%s and their ensemble on %zu test samples of %s\n", n,
-             n == 1 ? "" : "s", ds->n_test, ds->name);
+    fprintf (stderr, ngettext ("Evaluating %d model and their ensemble on %zu test samples of %s\n",
+                               "Evaluating %d models and their ensemble on %zu test samples of %s\n",
+                               n), n, ds->n_test, ds->name);
   NnEnsembleScores s = { 0 };
   if (!nn_ensemble_evaluate (e, ds, NULL, 0, &s, NULL, NULL, NULL, error))
     return 1;

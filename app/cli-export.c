@@ -2,6 +2,7 @@
 /* deepscope-cli export MODEL.json --format keras|tfjs|onnx --out DIR and
  * deepscope-cli import PATH [--weights MANIFEST] --out MODEL.json. */
 #include <stdio.h>
+#include <glib/gi18n.h>
 
 #include "cli-export.h"
 
@@ -13,14 +14,14 @@ cli_export_check (const char *format, const char *out, GError **error)
   if (format == NULL || !g_strv_contains (formats, format))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "export needs --format keras, tfjs or onnx%s%s%s", format ? ", not “" : "",
+                   _("export needs --format keras, tfjs or onnx%s%s%s"), format ? ", not “" : "",
                    format ? format : "", format ? "”" : "");
       return FALSE;
     }
   if (out == NULL || *out == '\0')
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "export needs --out DIR, the folder to write");
+                   _("export needs --out DIR, the folder to write"));
       return FALSE;
     }
   return TRUE;
@@ -51,7 +52,7 @@ cli_import_run (const char *path, const char *weights, const char *out, gboolean
   if (out == NULL || *out == '\0')
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "import needs --out MODEL.json, the Deepscope model file to write");
+                   _("import needs --out MODEL.json, the Deepscope model file to write"));
       return 2;
     }
   g_autoptr (NnModel) m = nn_import_keras (path, weights, error);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <glib/gi18n.h>
 
 #include "cli-gan.h"
 #include "cli-picture.h"
@@ -28,8 +29,8 @@ number_option (const char *name, const char *text, double lo, double hi, gboolea
   if (!*text || *end || errno || !isfinite (v) || v < lo || v > hi || (whole && v != floor (v)))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--%s takes a %s from %g to %g, not “%s”", name,
-                   whole ? "whole number" : "number", lo, hi, text);
+                   _("--%s takes a %s from %g to %g, not “%s”"), name,
+                   whole ? _("whole number") : _("number"), lo, hi, text);
       return FALSE;
     }
   *out = v;
@@ -197,7 +198,7 @@ cli_gan_run (const char *g_path, const char *d_path, const CliGanOptions *o, GEr
   if (!o->out_dir || !*o->out_dir)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "gan needs --out-dir DIR for the trained models and the picture");
+                   _("gan needs --out-dir DIR for the trained models and the picture"));
       return 2;
     }
   g_autoptr (NnModel) g = nn_model_load (g_path, error);
@@ -211,7 +212,7 @@ cli_gan_run (const char *g_path, const char *d_path, const CliGanOptions *o, GEr
   if (!spec)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The discriminator names no dataset: give one with --data");
+                   _("The discriminator names no dataset: give one with --data"));
       return 1;
     }
   g_autoptr (NnDataset) ds = nn_dataset_open (spec, NULL, error);
@@ -220,7 +221,7 @@ cli_gan_run (const char *g_path, const char *d_path, const CliGanOptions *o, GEr
     {
       if (gan)
         g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
-                     "Cannot create the folder %s: %s", o->out_dir, g_strerror (errno));
+                     _("Cannot create the folder %s: %s"), o->out_dir, g_strerror (errno));
       return 1;
     }
   NnGanStats st;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <glib/gi18n.h>
 
 #include "cli-generate.h"
 #include "cli-inspect.h"
@@ -19,7 +20,7 @@
 static gboolean
 bad_value (const char *option, const char *range, const char *text, GError **error)
 {
-  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--%s takes %s, not “%s”",
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _("--%s takes %s, not “%s”"),
                option, range, text);
   return FALSE;
 }
@@ -45,15 +46,15 @@ cli_generate_check (const CliGenerateOptions *o, CliGenerateConfig *cfg, GError 
   if (!o->seed_text)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "generate starts from --seed-text \"TEXT\": give that option (an empty "
-                   "text starts from padding)");
+                   _("generate starts from --seed-text \"TEXT\": give that option (an empty "
+                   "text starts from padding)"));
       return FALSE;
     }
   if (o->temperature && o->temperatures)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--temperature and --temperatures both set the temperature: give one "
-                   "of them");
+                   _("--temperature and --temperatures both set the temperature: give one "
+                   "of them"));
       return FALSE;
     }
   cfg->length = DEFAULT_LENGTH;
@@ -61,11 +62,11 @@ cli_generate_check (const CliGenerateOptions *o, CliGenerateConfig *cfg, GError 
     {
       gint64 v;
       if (!g_ascii_string_to_signed (o->length, 10, 1, MAX_LENGTH, &v, NULL))
-        return bad_value ("length", "a whole number of characters from 1 to 1000000",
+        return bad_value ("length", _("a whole number of characters from 1 to 1000000"),
                           o->length, error);
       cfg->length = (int) v;
     }
-  const char *range = "a temperature from 0 to 100 (0: always the likeliest character)";
+  const char *range = _("a temperature from 0 to 100 (0: always the likeliest character)");
   cfg->n_temperatures = 1;
   cfg->temperatures[0] = DEFAULT_TEMPERATURE;
   if (o->temperature && !parse_temperature (o->temperature, &cfg->temperatures[0]))
@@ -75,12 +76,12 @@ cli_generate_check (const CliGenerateOptions *o, CliGenerateConfig *cfg, GError 
       g_auto (GStrv) items = g_strsplit (o->temperatures, ",", -1);
       int n = (int) g_strv_length (items);
       if (n < 1 || n > NN_TEXTGEN_MAX_STREAMS)
-        return bad_value ("temperatures", "1 to 16 temperatures separated by commas "
-                          "(0.2,0.5,1.0)", o->temperatures, error);
+        return bad_value ("temperatures", _("1 to 16 temperatures separated by commas "
+                          "(0.2,0.5,1.0)"), o->temperatures, error);
       for (int i = 0; i < n; i++)
         if (!parse_temperature (g_strstrip (items[i]), &cfg->temperatures[i]))
-          return bad_value ("temperatures", "temperatures from 0 to 100 separated by commas "
-                            "(0.2,0.5,1.0)", o->temperatures, error);
+          return bad_value ("temperatures", _("temperatures from 0 to 100 separated by commas "
+                            "(0.2,0.5,1.0)"), o->temperatures, error);
       cfg->n_temperatures = n;
     }
   return TRUE;
@@ -101,7 +102,7 @@ count_cb (int stream, int step, const char *token, gpointer user_data)
 {
   const int *length = user_data;
   if (stream == 0 && (step % 20 == 19 || step == *length - 1))
-    fprintf (stderr, "\r%d/%d characters ", step + 1, *length);
+    fprintf (stderr, _("\r%d/%d characters "), step + 1, *length);
   return TRUE;
 }
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <glib/gi18n.h>
 
 #include "cli-dream.h"
 #include "cli-inspect.h"
@@ -69,8 +70,8 @@ cli_inspect_check (const char *what, const CliInspectOptions *o, GError **error)
   if (w < 0)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "inspect takes a model file and then one of activations, filters, gradcam, "
-                   "saliency, occlusion or confusion, not “%s”", what);
+                   _("inspect takes a model file and then one of activations, filters, gradcam, "
+                   "saliency, occlusion or confusion, not “%s”"), what);
       return FALSE;
     }
   const struct {
@@ -91,14 +92,14 @@ cli_inspect_check (const char *what, const CliInspectOptions *o, GError **error)
     if (used[k].given && !(whats[w].options & used[k].bit))
       {
         g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                     "--%s is not an option of “inspect %s”: leave it out", used[k].name,
+                     _("--%s is not an option of “inspect %s”: leave it out"), used[k].name,
                      whats[w].name);
         return FALSE;
       }
   if (o->index_given && o->image)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--index and --image both choose the input: give one of them");
+                   _("--index and --image both choose the input: give one of them"));
       return FALSE;
     }
   const struct {
@@ -110,7 +111,7 @@ cli_inspect_check (const char *what, const CliInspectOptions *o, GError **error)
     if (texts[k].text && !*texts[k].text)
       {
         g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                     "--%s takes a value, not an empty text", texts[k].name);
+                     _("--%s takes a value, not an empty text"), texts[k].name);
         return FALSE;
       }
   int steps;
@@ -120,7 +121,7 @@ cli_inspect_check (const char *what, const CliInspectOptions *o, GError **error)
   if (o->out && !g_str_has_suffix (o->out, ".png") && !g_str_has_suffix (o->out, ".PNG"))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--out writes a PNG picture: give a file name ending in .png, not “%s”",
+                   _("--out writes a PNG picture: give a file name ending in .png, not “%s”"),
                    o->out);
       return FALSE;
     }
@@ -208,8 +209,8 @@ find_layer (Ctx *c, const char *name, gboolean spatial, const char *purpose, GEr
           if (p >= 0)
             {
               g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                           "--layer %s: several layers have that name (%s and %s): give its "
-                           "whole path", name, nn_inspector_get_probe (c->in, p)->path,
+                           _("--layer %s: several layers have that name (%s and %s): give its "
+                           "whole path"), name, nn_inspector_get_probe (c->in, p)->path,
                            nn_inspector_get_probe (c->in, k)->path);
               return -1;
             }
@@ -219,7 +220,7 @@ find_layer (Ctx *c, const char *name, gboolean spatial, const char *purpose, GEr
     {
       g_autofree char *all = probe_list (c->in, spatial);
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                   "--layer %s: %s has no such layer; %s takes one of: %s", name, c->path,
+                   _("--layer %s: %s has no such layer; %s takes one of: %s"), name, c->path,
                    purpose, all);
       return -1;
     }
@@ -229,8 +230,8 @@ find_layer (Ctx *c, const char *name, gboolean spatial, const char *purpose, GEr
       g_autofree char *all = probe_list (c->in, TRUE);
       g_autofree char *shape = shape_text (pr->ndim, pr->shape);
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                   "--layer %s: its output %s is not an image (height, width, channels); "
-                   "%s takes one of: %s", name, shape, purpose, *all ? all : "(none)");
+                   _("--layer %s: its output %s is not an image (height, width, channels); "
+                   "%s takes one of: %s"), name, shape, purpose, *all ? all : "(none)");
       return -1;
     }
   return p;
@@ -253,8 +254,8 @@ default_conv_probe (Ctx *c, const char *purpose, GError **error)
   if (spatial >= 0)
     return spatial;
   g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-               "%s has no layer with an image-like output (height, width, channels): %s needs "
-               "a convolutional model", c->path, purpose);
+               _("%s has no layer with an image-like output (height, width, channels): %s needs "
+               "a convolutional model"), c->path, purpose);
   return -1;
 }
 
@@ -284,7 +285,7 @@ parse_class (Ctx *c, GError **error)
   if (c->n_classes > 20)
     g_string_append (names, ", …");
   g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-               "--class takes a class number from 0 to %d or a class name (%s), not “%s”",
+               _("--class takes a class number from 0 to %d or a class name (%s), not “%s”"),
                c->n_classes - 1, names->str, t);
   g_string_free (names, TRUE);
   return -2;
@@ -304,8 +305,8 @@ open_dataset (Ctx *c, GError **error)
       g_autoptr (GError) local = NULL;
       c->ds = nn_model_get_dataset (c->m) ? cli_open_data (c->m, NULL, o->quiet, &local) : NULL;
       if (!c->ds)
-        fprintf (stderr, "Note: %s; %s is read as pixels / 255 and classes are numbered\n",
-                 local ? local->message : "the model names no dataset (--data)", o->image);
+        fprintf (stderr, _("Note: %s; %s is read as pixels / 255 and classes are numbered\n"),
+                 local ? local->message : _("the model names no dataset (--data)"), o->image);
       return TRUE;
     }
   c->ds = cli_open_data (c->m, o->data, o->quiet, error);
@@ -323,8 +324,8 @@ check_dataset_shape (Ctx *c, GError **error)
       g_autofree char *got = c->ds->n_inputs < 1 ? g_strdup ("nothing")
                                                  : shape_text (a->ndim, a->shape);
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                   "%s's input is %s per sample but %s gives %s: pass --data with a dataset "
-                   "of its shape", c->path, want, c->ds->name, got);
+                   _("%s's input is %s per sample but %s gives %s: pass --data with a dataset "
+                   "of its shape"), c->path, want, c->ds->name, got);
       return FALSE;
     }
   return TRUE;
@@ -371,8 +372,8 @@ load_input (Ctx *c, GError **error)
         {
           g_autofree char *want = shape_text (c->in_ndim, c->in_shape);
           g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                       "--image: %s's input is %s, not an image of 1 (grey) or 3 (RGB) "
-                       "channels; use --index to pick a sample of its dataset", c->path, want);
+                       _("--image: %s's input is %s, not an image of 1 (grey) or 3 (RGB) "
+                       "channels; use --index to pick a sample of its dataset"), c->path, want);
           return FALSE;
         }
       int fw = 0, fh = 0, fc = 0;
@@ -393,15 +394,15 @@ load_input (Ctx *c, GError **error)
         }
       GString *did = g_string_new (NULL);
       if (fc != ch)
-        g_string_append (did, ch == 1 ? "converted from colour to grey (luma)"
-                                      : "converted from grey to RGB");
+        g_string_append (did, ch == 1 ? _("converted from colour to grey (luma)")
+                                      : _("converted from grey to RGB"));
       if (fw != w || fh != h)
-        g_string_append_printf (did, "%sresized from %dx%d to %dx%d (%s)", did->len ? ", " : "",
+        g_string_append_printf (did, _("%sresized from %dx%d to %dx%d (%s)"), did->len ? ", " : "",
                                 fw, fh, w, h,
-                                fw * fh > w * h ? "area average" : "bilinear");
+                                fw * fh > w * h ? _("area average") : _("bilinear"));
       if (!o->quiet)
-        fprintf (stderr, "%s: %dx%d %s%s%s\n", o->image, fw, fh, fc == 1 ? "grey" : "colour",
-                 did->len ? ", " : " (no conversion)", did->str);
+        fprintf (stderr, "%s: %dx%d %s%s%s\n", o->image, fw, fh, fc == 1 ? _("grey") : _("colour"),
+                 did->len ? ", " : _(" (no conversion)"), did->str);
       c->conversion = g_string_free (did, FALSE);
       c->file_shape[0] = fh;
       c->file_shape[1] = fw;
@@ -418,18 +419,18 @@ load_input (Ctx *c, GError **error)
   if (n == 0)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
-                   "%s has no samples to inspect: pass --data or --image", ds->name);
+                   _("%s has no samples to inspect: pass --data or --image"), ds->name);
       return FALSE;
     }
   if ((size_t) o->index >= n)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                   "--index %d is past the %s split of %s: give 0 to %zu", o->index, split,
+                   _("--index %d is past the %s split of %s: give 0 to %zu"), o->index, split,
                    ds->name, n - 1);
       return FALSE;
     }
   if (!ds->n_test && !o->quiet)
-    fprintf (stderr, "Note: %s has no test split; --index counts its training samples\n",
+    fprintf (stderr, _("Note: %s has no test split; --index counts its training samples\n"),
              ds->name);
   guint32 sample = idx[o->index];
   c->input = input_tensor (c, 1);
@@ -724,7 +725,7 @@ static gboolean
 filter_progress_cb (int step, int steps, const NnTensor *images, gpointer user_data)
 {
   /* step 0 is the starting images */
-  fprintf (stderr, "\rFilters: step %d of %d ", step, steps);
+  fprintf (stderr, _("\rFilters: step %d of %d "), step, steps);
   if (step == steps)
     fprintf (stderr, "\n");
   fflush (stderr);
@@ -858,7 +859,7 @@ run_explain (Ctx *c, GError **error)
   if (c->n_classes < 2)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                   "%s: %s explains a class, and %s's first output is not a classification",
+                   _("%s: %s explains a class, and %s's first output is not a classification"),
                    method, method, c->path);
       return 1;
     }
@@ -871,8 +872,8 @@ run_explain (Ctx *c, GError **error)
       if (cfg.probe < 0)
         {
           g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                       "%s has no layer with an image-like output (height, width, channels): "
-                       "Grad-CAM needs a convolutional model; try saliency or occlusion",
+                       _("%s has no layer with an image-like output (height, width, channels): "
+                       "Grad-CAM needs a convolutional model; try saliency or occlusion"),
                        c->path);
           return 1;
         }
@@ -979,7 +980,7 @@ run_explain (Ctx *c, GError **error)
 static gboolean
 confusion_progress_cb (int step, int steps, const NnTensor *images, gpointer user_data)
 {
-  fprintf (stderr, "\rConfusion: %d of %d ", step, steps);
+  fprintf (stderr, _("\rConfusion: %d of %d "), step, steps);
   if (step == steps)
     fprintf (stderr, "\n");
   fflush (stderr);
@@ -1016,8 +1017,8 @@ run_confusion (Ctx *c, GError **error)
   if (ds->n_test == 0)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
-                   "%s has no test split to compute a confusion matrix on: pass --data with a "
-                   "dataset that has one", ds->name);
+                   _("%s has no test split to compute a confusion matrix on: pass --data with a "
+                   "dataset that has one"), ds->name);
       return 1;
     }
   g_autoptr (NnConfusion) cm = nn_confusion_compute (c->m, ds, NULL, 0,
@@ -1150,8 +1151,8 @@ cli_inspect_run (NnModel *m, const char *path, const char *what, const CliInspec
   if (!nn_model_has_weights (m))
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "%s has no weights: inspect needs a trained model; train it first, e.g. "
-                   "deepscope-cli train %s --save TRAINED.json, and inspect TRAINED.json",
+                   _("%s has no weights: inspect needs a trained model; train it first, e.g. "
+                   "deepscope-cli train %s --save TRAINED.json, and inspect TRAINED.json"),
                    path, path);
       return 1;
     }

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "cli-dream.h"
 #include "cli-inspect.h"
@@ -36,56 +37,57 @@ parse_options (int *argc, char ***argv, SearchOptions *o, GError **error)
 {
   GOptionEntry entries[] = {
     { "param", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->params,
-      "a searched parameter, repeated: optimizer.learning_rate=log:1e-4..1e-1, "
+      N_("a searched parameter, repeated: optimizer.learning_rate=log:1e-4..1e-1, "
       "layer.hidden.units=16,32,64, layer.drop.rate=0.1..0.5, batch_size=16,32, "
-      "optimizer.name=adam,sgd, epochs=5..20", "PATH=VALUES" },
-    { "strategy", 0, 0, G_OPTION_ARG_STRING, &o->strategy, "grid, random (default) or halving",
+      "optimizer.name=adam,sgd, epochs=5..20"), "PATH=VALUES" },
+    { "strategy", 0, 0, G_OPTION_ARG_STRING, &o->strategy, N_("grid, random (default) or halving"),
       "S" },
     { "trials", 0, 0, G_OPTION_ARG_STRING, &o->trials,
-      "random, halving: configurations drawn (default 8); grid: a cap", "N" },
+      N_("random, halving: configurations drawn (default 8); grid: a cap"), "N" },
     { "metric", 0, 0, G_OPTION_ARG_STRING, &o->metric,
-      "what is compared (default val_accuracy; names ending in accuracy are maximized)", "M" },
-    { "budget-epochs", 0, 0, G_OPTION_ARG_STRING, &o->budget, "epochs over all trials at most",
+      N_("what is compared (default val_accuracy; names ending in accuracy are maximized)"), "M" },
+    { "budget-epochs", 0, 0, G_OPTION_ARG_STRING, &o->budget, N_("epochs over all trials at most"),
       "N" },
     { "grid-points", 0, 0, G_OPTION_ARG_STRING, &o->grid_points,
-      "grid: values per range (default 3)", "N" },
-    { "min-epochs", 0, 0, G_OPTION_ARG_STRING, &o->min_epochs, "halving: first rung (default 1)",
+      N_("grid: values per range (default 3)"), "N" },
+    { "min-epochs", 0, 0, G_OPTION_ARG_STRING, &o->min_epochs, N_("halving: first rung (default 1)"),
       "N" },
-    { "max-epochs", 0, 0, G_OPTION_ARG_STRING, &o->max_epochs, "halving: last rung (default 9)",
+    { "max-epochs", 0, 0, G_OPTION_ARG_STRING, &o->max_epochs, N_("halving: last rung (default 9)"),
       "N" },
-    { "eta", 0, 0, G_OPTION_ARG_STRING, &o->eta, "halving: 1/eta of the trials go on (default 3)",
+    { "eta", 0, 0, G_OPTION_ARG_STRING, &o->eta, N_("halving: 1/eta of the trials go on (default 3)"),
       "N" },
-    { "data", 0, 0, G_OPTION_ARG_STRING, &o->data, "dataset name or path (default the model's)",
+    { "data", 0, 0, G_OPTION_ARG_STRING, &o->data, N_("dataset name or path (default the model's)"),
       "SPEC" },
-    { "epochs", 0, 0, G_OPTION_ARG_STRING, &o->epochs, "epochs per trial (default the model's, "
-      "else 10)", "N" },
-    { "batch", 0, 0, G_OPTION_ARG_STRING, &o->batch, "batch size (default the model's, else 32)",
+    { "epochs", 0, 0, G_OPTION_ARG_STRING, &o->epochs, N_("epochs per trial (default the model's, "
+      "else 10)"), "N" },
+    { "batch", 0, 0, G_OPTION_ARG_STRING, &o->batch, N_("batch size (default the model's, else 32)"),
       "B" },
-    { "seed", 0, 0, G_OPTION_ARG_STRING, &o->seed, "the draws' and the weights' seed (default 1)",
+    { "seed", 0, 0, G_OPTION_ARG_STRING, &o->seed, N_("the draws' and the weights' seed (default 1)"),
       "S" },
     { "validation-split", 0, 0, G_OPTION_ARG_STRING, &o->split,
-      "fraction held out (default 0.2 for a val_ metric when the dataset has no split)", "F" },
+      N_("fraction held out (default 0.2 for a val_ metric when the dataset has no split)"), "F" },
     { "out", 0, 0, G_OPTION_ARG_FILENAME, &o->out,
-      "write DIR/search.json and each trained trial as DIR/trial-N.json", "DIR" },
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "no progress on stderr", NULL },
+      N_("write DIR/search.json and each trained trial as DIR/trial-N.json"), "DIR" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, N_("no progress on stderr"), NULL },
     { NULL }
   };
-  g_autoptr (GOptionContext) ctx = g_option_context_new ("MODEL.json - hyperparameter search");
-  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_autoptr (GOptionContext) ctx = g_option_context_new (N_("MODEL.json - hyperparameter search"));
+  g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (ctx, GETTEXT_PACKAGE);
   if (!g_option_context_parse (ctx, argc, argv, error))
     return FALSE;
   if (*argc != 3)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "search takes one model file%s", *argc > 3 ? ", and every option starts with --"
+                   _("search takes one model file%s"), *argc > 3 ? ", and every option starts with --"
                                                               : "");
       return FALSE;
     }
   if (!o->params)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "search needs at least one --param PATH=VALUES "
-                   "(optimizer.learning_rate=log:1e-4..1e-1)");
+                   _("search needs at least one --param PATH=VALUES "
+                   "(optimizer.learning_rate=log:1e-4..1e-1)"));
       return FALSE;
     }
   return TRUE;
@@ -118,7 +120,7 @@ check_options (const SearchOptions *o, NnModel *m, NnSearchSpec *sp, NnFitConfig
   cfg->epochs = d->epochs > 0 ? d->epochs : 10;
   cfg->batch_size = d->batch_size > 0 ? d->batch_size : 32;
   if (o->strategy && !nn_search_strategy_parse (o->strategy, &sp->strategy))
-    return cli_bad_value ("strategy", "grid, random or halving", o->strategy, error);
+    return cli_bad_value ("strategy", _("grid, random or halving"), o->strategy, error);
   if (!option_int ("trials", o->trials, 1, 100000, &sp->max_trials, error)
       || !option_int ("budget-epochs", o->budget, 1, G_MAXINT, &sp->max_epochs_total, error)
       || !option_int ("grid-points", o->grid_points, 1, 1000, &sp->grid_points, error)
@@ -139,7 +141,7 @@ check_options (const SearchOptions *o, NnModel *m, NnSearchSpec *sp, NnFitConfig
       char *end = NULL;
       cfg->validation_split = g_ascii_strtod (o->split, &end);
       if (!*o->split || *end || !(cfg->validation_split >= 0 && cfg->validation_split < 1))
-        return cli_bad_value ("validation-split", "a fraction from 0 to below 1", o->split, error);
+        return cli_bad_value ("validation-split", _("a fraction from 0 to below 1"), o->split, error);
     }
   for (char **p = o->params; *p; p++)
     if (!nn_search_spec_add_param_assignment (sp, *p, error))
@@ -165,13 +167,13 @@ progress_cb (NnSearch *s, const NnSearchJob *job, int epoch, gpointer data)
   if (epoch >= 0)
     {
       if (p->tty)
-        fprintf (stderr, "\rfit %d of %d, trial %d (%s): epoch %d of %d ", k,
+        fprintf (stderr, _("\rfit %d of %d, trial %d (%s): epoch %d of %d "), k,
                  nn_search_get_n_jobs (s), job->trial + 1, label, epoch, job->epochs_total);
       return;
     }
   g_autofree char *rung = nn_search_get_n_rungs (s) > 1 ? g_strdup_printf (", rung %d", job->rung + 1)
                                                       : g_strdup ("");
-  fprintf (stderr, "%sfit %d of %d, trial %d (%s)%s: %s %.4f at epoch %d (%s)\n",
+  fprintf (stderr, _("%sfit %d of %d, trial %d (%s)%s: %s %.4f at epoch %d (%s)\n"),
            p->tty ? "\r\033[K" : "", k, nn_search_get_n_jobs (s), job->trial + 1, label, rung,
            metric, t->best, t->best_epoch, nn_trial_state_name (t->state));
 }
@@ -224,7 +226,7 @@ write_out (NnSearch *s, const char *dir, GError **error)
   if (g_mkdir_with_parents (dir, 0755) != 0)
     {
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
-                   "Cannot create the folder %s: %s", dir, g_strerror (errno));
+                   _("Cannot create the folder %s: %s"), dir, g_strerror (errno));
       return FALSE;
     }
   g_autofree char *json = nn_search_to_json (s);
@@ -271,7 +273,7 @@ run (const SearchOptions *o, const char *path, GError **error)
     return rc;
   Progress p = { .quiet = o->quiet, .tty = isatty (fileno (stderr)) };
   if (!o->quiet)
-    fprintf (stderr, "%s search: %d trials, %d fits, %d epochs in all\n",
+    fprintf (stderr, _("%s search: %d trials, %d fits, %d epochs in all\n"),
              nn_search_strategy_name (nn_search_get_spec (s)->strategy),
              nn_search_get_n_trials (s), nn_search_get_n_jobs (s),
              nn_search_get_planned_epochs (s));

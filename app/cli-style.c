@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <glib/gi18n.h>
 
 #include "cli-dream.h"
 #include "cli-style.h"
@@ -44,7 +45,7 @@ parse_weight (const char *option, const char *text, gboolean above_zero, double 
   double v = g_ascii_strtod (text, &end);
   if (!*text || g_ascii_isspace (*text) || *end || errno == ERANGE || !isfinite (v) || v < 0
       || (above_zero && v == 0))
-    return cli_bad_value (option, above_zero ? "a number above 0" : "a number of 0 or more", text,
+    return cli_bad_value (option, above_zero ? _("a number above 0") : _("a number of 0 or more"), text,
                       error);
   *out = v;
   return TRUE;
@@ -54,36 +55,37 @@ static gboolean
 parse_options (int *argc, char ***argv, StyleOptions *o, GError **error)
 {
   GOptionEntry entries[] = {
-    { "content", 0, 0, G_OPTION_ARG_FILENAME, &o->content, "the content picture", "C.png" },
-    { "style", 0, 0, G_OPTION_ARG_FILENAME, &o->style, "the style picture", "S.png" },
-    { "out", 0, 0, G_OPTION_ARG_FILENAME, &o->out, "where to write the result", "OUT.png" },
+    { "content", 0, 0, G_OPTION_ARG_FILENAME, &o->content, N_("the content picture"), "C.png" },
+    { "style", 0, 0, G_OPTION_ARG_FILENAME, &o->style, N_("the style picture"), "S.png" },
+    { "out", 0, 0, G_OPTION_ARG_FILENAME, &o->out, N_("where to write the result"), "OUT.png" },
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &o->model,
-      "a trained convnet as the feature network", "MODEL.json" },
+      N_("a trained convnet as the feature network"), "MODEL.json" },
     { "random-filters", 0, 0, G_OPTION_ARG_NONE, &o->random_filters,
-      "a network of random filters at four scales (the default)", NULL },
+      N_("a network of random filters at four scales (the default)"), NULL },
     { "style-layers", 0, 0, G_OPTION_ARG_STRING, &o->style_layers,
-      "style layers (default every convolution)", "A,B,C" },
+      N_("style layers (default every convolution)"), "A,B,C" },
     { "content-layer", 0, 0, G_OPTION_ARG_STRING, &o->content_layer,
-      "the content layer (default the last style layer)", "L" },
-    { "content-weight", 0, 0, G_OPTION_ARG_STRING, &o->content_weight, "default 1", "W" },
-    { "style-weight", 0, 0, G_OPTION_ARG_STRING, &o->style_weight, "default 1e6", "W" },
-    { "tv-weight", 0, 0, G_OPTION_ARG_STRING, &o->tv_weight, "default 1e-4", "W" },
-    { "iterations", 0, 0, G_OPTION_ARG_STRING, &o->iterations, "Adam steps (default 200)", "N" },
-    { "learning-rate", 0, 0, G_OPTION_ARG_STRING, &o->lr, "Adam's (default 0.02)", "R" },
+      N_("the content layer (default the last style layer)"), "L" },
+    { "content-weight", 0, 0, G_OPTION_ARG_STRING, &o->content_weight, N_("default 1"), "W" },
+    { "style-weight", 0, 0, G_OPTION_ARG_STRING, &o->style_weight, N_("default 1e6"), "W" },
+    { "tv-weight", 0, 0, G_OPTION_ARG_STRING, &o->tv_weight, N_("default 1e-4"), "W" },
+    { "iterations", 0, 0, G_OPTION_ARG_STRING, &o->iterations, N_("Adam steps (default 200)"), "N" },
+    { "learning-rate", 0, 0, G_OPTION_ARG_STRING, &o->lr, N_("Adam's (default 0.02)"), "R" },
     { "size", 0, 0, G_OPTION_ARG_STRING, &o->size,
-      "the longer side the content is resized to (default 256)", "PX" },
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "no progress on stderr", NULL },
+      N_("the longer side the content is resized to (default 256)"), "PX" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, N_("no progress on stderr"), NULL },
     { NULL }
   };
-  g_autoptr (GOptionContext) ctx = g_option_context_new ("- neural style transfer");
-  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_autoptr (GOptionContext) ctx = g_option_context_new (N_("- neural style transfer"));
+  g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (ctx, GETTEXT_PACKAGE);
   g_option_context_set_help_enabled (ctx, TRUE);
   if (!g_option_context_parse (ctx, argc, argv, error))
     return FALSE;
   if (*argc > 2)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "style takes no file but through its options, not “%s”", (*argv)[2]);
+                   _("style takes no file but through its options, not “%s”"), (*argv)[2]);
       return FALSE;
     }
   const char *missing = !o->content ? "--content C.png" : !o->style ? "--style S.png"
@@ -91,14 +93,14 @@ parse_options (int *argc, char ***argv, StyleOptions *o, GError **error)
   if (missing)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "style needs --content C.png, --style S.png and --out OUT.png: give %s",
+                   _("style needs --content C.png, --style S.png and --out OUT.png: give %s"),
                    missing);
       return FALSE;
     }
   if (o->model && o->random_filters)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--model and --random-filters both choose the feature network: give one");
+                   _("--model and --random-filters both choose the feature network: give one"));
       return FALSE;
     }
   return TRUE;
@@ -112,13 +114,13 @@ check_options (const StyleOptions *o, NnStyleConfig *cfg, int *size, GError **er
   if (o->iterations)
     {
       if (!g_ascii_string_to_signed (o->iterations, 10, 1, 100000, &v, NULL))
-        return cli_bad_value ("iterations", "a whole number from 1 to 100000", o->iterations, error);
+        return cli_bad_value ("iterations", _("a whole number from 1 to 100000"), o->iterations, error);
       cfg->iterations = (int) v;
     }
   if (o->size)
     {
       if (!g_ascii_string_to_signed (o->size, 10, 8, MAX_SIZE, &v, NULL))
-        return cli_bad_value ("size", "a whole number of pixels from 8 to 2048", o->size, error);
+        return cli_bad_value ("size", _("a whole number of pixels from 8 to 2048"), o->size, error);
       *size = (int) v;
     }
   if (!parse_weight ("content-weight", o->content_weight, FALSE, &cfg->content_weight, error)
@@ -130,7 +132,7 @@ check_options (const StyleOptions *o, NnStyleConfig *cfg, int *size, GError **er
     {
       nn_style_config_set_styles (cfg, o->style_layers);
       if (cfg->n_style == 0)
-        return cli_bad_value ("style-layers", "layer names separated by commas", o->style_layers,
+        return cli_bad_value ("style-layers", _("layer names separated by commas"), o->style_layers,
                           error);
     }
   if (o->content_layer)
@@ -165,14 +167,14 @@ feature_network (const StyleOptions *o, int *channels, GError **error)
       || ndim != 3 || (shape[2] != 1 && shape[2] != 3))
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "%s does not take images of 1 (gray) or 3 (RGB) channels: style transfer "
-                   "takes a convolutional network on images (or --random-filters)", o->model);
+                   _("%s does not take images of 1 (gray) or 3 (RGB) channels: style transfer "
+                   "takes a convolutional network on images (or --random-filters)"), o->model);
       return NULL;
     }
   if (!nn_model_has_weights (m))
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "%s has no weights: train it first, or use --random-filters", o->model);
+                   _("%s has no weights: train it first, or use --random-filters"), o->model);
       return NULL;
     }
   *channels = shape[2];
@@ -183,7 +185,7 @@ static gboolean
 progress_cb (int it, int n, const NnStyleLosses *l, const NnTensor *img, gpointer data)
 {
   if (*(gboolean *) data)
-    fprintf (stderr, "\riteration %d/%d  style %.4g  content %.4g  tv %.4g   %s", it, n, l->style,
+    fprintf (stderr, _("\riteration %d/%d  style %.4g  content %.4g  tv %.4g   %s"), it, n, l->style,
              l->content, l->tv, it == n ? "\n" : "");
   return TRUE;
 }

@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <glib/gi18n.h>
 
 typedef struct {
   int   k;
@@ -45,14 +46,14 @@ cli_text_predict (NnModel     *m,
   if (v == NULL)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                   "%s keeps no vocabulary, so --text cannot be read: train it on a text "
-                   "dataset (fortunes:, text:DIR) and save it", nn_model_get_name (m));
+                   _("%s keeps no vocabulary, so --text cannot be read: train it on a text "
+                   "dataset (fortunes:, text:DIR) and save it"), nn_model_get_name (m));
       return 1;
     }
   if (!nn_model_has_weights (m))
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_WEIGHTS,
-                   "%s has no weights: train it first", nn_model_get_name (m));
+                   _("%s has no weights: train it first"), nn_model_get_name (m));
       return 1;
     }
   nn_model_auto_outputs (m);
@@ -125,13 +126,13 @@ cli_embedding_check (const CliEmbeddingOptions *o,
 {
   const char *why = NULL;
   if (o->layer == NULL)
-    why = "embedding needs --layer NAME (the embedding layer)";
+    why = _("embedding needs --layer NAME (the embedding layer)");
   else if ((o->import == NULL) == (o->export == NULL))
-    why = "embedding takes one of --import glove.txt or --export vectors.txt";
+    why = _("embedding takes one of --import glove.txt or --export vectors.txt");
   else if (o->import != NULL && o->out == NULL)
-    why = "--import needs --out MODEL2.json, the model file to write";
+    why = _("--import needs --out MODEL2.json, the model file to write");
   else if (o->export != NULL && (o->out != NULL || o->freeze))
-    why = "--export writes the vectors alone: leave out --out and --freeze";
+    why = _("--export writes the vectors alone: leave out --out and --freeze");
   if (why != NULL)
     {
       g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, why);
@@ -150,7 +151,7 @@ cli_embedding_run (NnModel                   *m,
       if (!nn_model_export_glove (m, o->layer, o->export, error))
         return 1;
       if (!o->quiet)
-        fprintf (stderr, "Wrote %d word vectors to %s\n", nn_vocab_size (nn_model_get_vocab (m)) - 2,
+        fprintf (stderr, _("Wrote %d word vectors to %s\n"), nn_vocab_size (nn_model_get_vocab (m)) - 2,
                  o->export);
       return 0;
     }
@@ -165,8 +166,8 @@ cli_embedding_run (NnModel                   *m,
       if (ds->vocab == NULL)
         {
           g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                       "The dataset “%s” is not text: it has no vocabulary to match word "
-                       "vectors to", ds->name);
+                       _("The dataset “%s” is not text: it has no vocabulary to match word "
+                       "vectors to"), ds->name);
           return 1;
         }
       v = ds->vocab;
@@ -183,6 +184,6 @@ cli_embedding_run (NnModel                   *m,
   if (!nn_model_save (m, o->out, TRUE, error))
     return 1;
   if (!o->quiet)
-    fprintf (stderr, "Saved %s\n", o->out);
+    fprintf (stderr, _("Saved %s\n"), o->out);
   return 0;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <glib/gi18n.h>
 
 #include "nn.h"
 #include "cli-inspect.h"
@@ -81,7 +82,7 @@ typedef struct {
 
 /* What --help and a usage error print above and below the options. */
 static const char commands_text[] =
-  "Commands:\n"
+  N_("Commands:\n"
   "  train MODEL.json      train on the model's dataset (or --data), print the history and the\n"
   "                        test scores; --save OUT.json writes the trained model with this run\n"
   "                        added to the runs already in the file\n"
@@ -136,10 +137,10 @@ static const char commands_text[] =
   "                        one task and the weighted mean of their predictions: each one's\n"
   "                        test loss and accuracy (or MAE), then the ensemble's\n"
   "  import PATH --out MODEL.json   a TF.js Layers model.json, or a Keras model.to_json()\n"
-  "                        file with --weights MANIFEST.json (TF.js format), as a Deepscope model";
+  "                        file with --weights MANIFEST.json (TF.js format), as a Deepscope model");
 
 static const char datasets_text[] =
-  "Datasets (--data, or the model's own):\n"
+  N_("Datasets (--data, or the model's own):\n"
   "  fashion-mnist[:classes=5,7][:limit=N][:dir=PATH]\n"
   "  spirals|moons|circles|xor|blobs|ring[:n=N][:noise=F][:seed=S][:classes=K][:test=F]\n"
   "  plane|gaussians[:n=N][:noise=F][:seed=S][:test=F]   (regression in the plane)\n"
@@ -152,12 +153,12 @@ static const char datasets_text[] =
   "  PATH.csv:window=N[:columns=a,b][:target=COL][:delay=D]   (time series, windowed)\n"
   "  DIR                   a folder of IDX files (train-images-idx3-ubyte and friends), with the\n"
   "                        options of fashion-mnist but dir\n"
-  "  Every spec also takes :normalize=meanstd|minmax|symmetric|none. Example: --data moons:n=500:noise=0.2\n";
+  "  Every spec also takes :normalize=meanstd|minmax|symmetric|none. Example: --data moons:n=500:noise=0.2\n");
 
 static void
 usage (FILE *f)
 {
-  fputs ("Usage:\n"
+  fputs (_("Usage:\n"
          "  deepscope-cli train MODEL.json [--data NAME|PATH] [--epochs N] [--batch B] [--seed S]\n"
          "                                 [--validation-split F] [--kfold K|0] [--lr LR]\n"
          "                                 [--early-stopping] [--save OUT.json] [--json] [--quiet]\n"
@@ -178,10 +179,10 @@ usage (FILE *f)
          "                [--quiet]\n"
          "  deepscope-cli gan GENERATOR.json DISCRIMINATOR.json --out-dir DIR [--steps N]\n"
          "                [--d-steps K] [--batch B] [--seed S] [--data NAME|PATH]\n"
-         "                [--label-smoothing S] [--label-flip P] [--label-noise A] [--quiet]\n\n", f);
-  fputs (commands_text, f);
+         "                [--label-smoothing S] [--label-flip P] [--label-noise A] [--quiet]\n\n"), f);
+  fputs (_(commands_text), f);
   fputs ("\n\n", f);
-  fputs (datasets_text, f);
+  fputs (_(datasets_text), f);
 }
 
 /* After a usage error: the message stays the last thing in view, and one
@@ -189,7 +190,7 @@ usage (FILE *f)
 static void
 usage_hint (void)
 {
-  fputs ("Run “deepscope-cli --help” for the commands, their options and the dataset syntax.\n",
+  fputs (_("Run “deepscope-cli --help” for the commands, their options and the dataset syntax.\n"),
          stderr);
 }
 
@@ -197,79 +198,80 @@ static gboolean
 parse_args (int *argc, char ***argv, Options *o, GError **error)
 {
   GOptionEntry entries[] = {
-    { "data", 0, 0, G_OPTION_ARG_STRING, &o->data, "Dataset name or path", "NAME|PATH" },
-    { "epochs", 0, 0, G_OPTION_ARG_STRING, &o->epochs_text, "Epochs (at least 1)", "N" },
-    { "batch", 0, 0, G_OPTION_ARG_STRING, &o->batch_text, "Batch size (at least 1)", "B" },
-    { "seed", 0, 0, G_OPTION_ARG_STRING, &o->seed_text, "Random seed (0 or more)", "S" },
+    { "data", 0, 0, G_OPTION_ARG_STRING, &o->data, N_("Dataset name or path"), "NAME|PATH" },
+    { "epochs", 0, 0, G_OPTION_ARG_STRING, &o->epochs_text, N_("Epochs (at least 1)"), "N" },
+    { "batch", 0, 0, G_OPTION_ARG_STRING, &o->batch_text, N_("Batch size (at least 1)"), "B" },
+    { "seed", 0, 0, G_OPTION_ARG_STRING, &o->seed_text, N_("Random seed (0 or more)"), "S" },
     { "validation-split", 0, 0, G_OPTION_ARG_STRING, &o->split_text,
-      "Validation fraction (0 to less than 1)", "F" },
+      N_("Validation fraction (0 to less than 1)"), "F" },
     { "kfold", 0, 0, G_OPTION_ARG_STRING, &o->kfold_text,
-      "K-fold cross-validation (0: off, or 2 to the training samples)", "K" },
-    { "lr", 0, 0, G_OPTION_ARG_STRING, &o->lr_text, "Learning rate (above 0)", "LR" },
-    { "early-stopping", 0, 0, G_OPTION_ARG_NONE, &o->early_stopping, "Stop when val_loss stalls", NULL },
-    { "count", 0, 0, G_OPTION_ARG_STRING, &o->count_text, "Samples to predict (at least 1)", "N" },
-    { "save", 0, 0, G_OPTION_ARG_FILENAME, &o->save, "Save the trained model", "OUT.json" },
+      N_("K-fold cross-validation (0: off, or 2 to the training samples)"), "K" },
+    { "lr", 0, 0, G_OPTION_ARG_STRING, &o->lr_text, N_("Learning rate (above 0)"), "LR" },
+    { "early-stopping", 0, 0, G_OPTION_ARG_NONE, &o->early_stopping, N_("Stop when val_loss stalls"), NULL },
+    { "count", 0, 0, G_OPTION_ARG_STRING, &o->count_text, N_("Samples to predict (at least 1)"), "N" },
+    { "save", 0, 0, G_OPTION_ARG_FILENAME, &o->save, N_("Save the trained model"), "OUT.json" },
     { "index", 0, 0, G_OPTION_ARG_STRING, &o->index_text,
-      "inspect: the test sample (0 or more; default 0)", "N" },
-    { "image", 0, 0, G_OPTION_ARG_FILENAME, &o->image, "inspect: a PNG as the input",
+      N_("inspect: the test sample (0 or more; default 0)"), "N" },
+    { "image", 0, 0, G_OPTION_ARG_FILENAME, &o->image, N_("inspect: a PNG as the input"),
       "FILE.png" },
-    { "layer", 0, 0, G_OPTION_ARG_STRING, &o->layer, "inspect: the layer", "NAME" },
+    { "layer", 0, 0, G_OPTION_ARG_STRING, &o->layer, N_("inspect: the layer"), "NAME" },
     { "class", 0, 0, G_OPTION_ARG_STRING, &o->class_text,
-      "inspect: the class to explain (number or name)", "C" },
-    { "out", 0, 0, G_OPTION_ARG_FILENAME, &o->out, "inspect: write the picture", "FILE.png" },
+      N_("inspect: the class to explain (number or name)"), "C" },
+    { "out", 0, 0, G_OPTION_ARG_FILENAME, &o->out, N_("inspect: write the picture"), "FILE.png" },
     { "layers", 0, 0, G_OPTION_ARG_STRING, &o->layers,
-      "dream: the layers and their weights (default the last two convolutions)",
+      N_("dream: the layers and their weights (default the last two convolutions)"),
       "NAME:WEIGHT,..." },
-    { "octaves", 0, 0, G_OPTION_ARG_STRING, &o->octaves, "dream: octaves (1 to 20; default 3)",
+    { "octaves", 0, 0, G_OPTION_ARG_STRING, &o->octaves, N_("dream: octaves (1 to 20; default 3)"),
       "N" },
     { "octave-scale", 0, 0, G_OPTION_ARG_STRING, &o->octave_scale,
-      "dream: each octave's size over the last's (1 to 4; default 1.4)", "S" },
+      N_("dream: each octave's size over the last's (1 to 4; default 1.4)"), "S" },
     { "steps", 0, 0, G_OPTION_ARG_STRING, &o->steps,
-      "dream: gradient-ascent steps per octave (default 20); inspect filters: steps (default 40)", "N" },
+      N_("dream: gradient-ascent steps per octave (default 20); inspect filters: steps (default 40)"), "N" },
     { "step-size", 0, 0, G_OPTION_ARG_STRING, &o->step_size,
-      "dream: the step, in input units (default 0.01); inspect filters: the step (default 0.2)", "S" },
+      N_("dream: the step, in input units (default 0.01); inspect filters: the step (default 0.2)"), "S" },
     { "max-loss", 0, 0, G_OPTION_ARG_STRING, &o->max_loss,
-      "dream: an octave stops once its loss passes this (default: no limit)", "L" },
+      N_("dream: an octave stops once its loss passes this (default: no limit)"), "L" },
     /* Its bytes as given (no conversion by GOption, which only says
      * "Invalid byte sequence"): cli_text_predict checks them in words. */
     { "text", 0, 0, G_OPTION_ARG_FILENAME, &o->text,
-      "predict: classify this text with the model's vocabulary", "TEXT" },
+      N_("predict: classify this text with the model's vocabulary"), "TEXT" },
     { "import", 0, 0, G_OPTION_ARG_FILENAME, &o->import,
-      "embedding: GloVe word vectors into --layer", "glove.txt" },
+      N_("embedding: GloVe word vectors into --layer"), "glove.txt" },
     { "export", 0, 0, G_OPTION_ARG_FILENAME, &o->export,
-      "embedding: --layer's vectors as a GloVe text file", "vectors.txt" },
-    { "freeze", 0, 0, G_OPTION_ARG_NONE, &o->freeze, "embedding: freeze the imported layer",
+      N_("embedding: --layer's vectors as a GloVe text file"), "vectors.txt" },
+    { "freeze", 0, 0, G_OPTION_ARG_NONE, &o->freeze, N_("embedding: freeze the imported layer"),
       NULL },
     { "seed-text", 0, 0, G_OPTION_ARG_STRING, &o->gen_seed_text,
-      "generate: the text the generated text follows", "TEXT" },
+      N_("generate: the text the generated text follows"), "TEXT" },
     { "length", 0, 0, G_OPTION_ARG_STRING, &o->length,
-      "generate: characters to write (1 to 1000000; default 400)", "N" },
+      N_("generate: characters to write (1 to 1000000; default 400)"), "N" },
     { "temperature", 0, 0, G_OPTION_ARG_STRING, &o->temperature,
-      "generate: the sampling temperature (0 to 100; default 0.5)", "T" },
+      N_("generate: the sampling temperature (0 to 100; default 0.5)"), "T" },
     { "temperatures", 0, 0, G_OPTION_ARG_STRING, &o->temperatures,
-      "generate: several temperatures, one text each", "T1,T2,..." },
+      N_("generate: several temperatures, one text each"), "T1,T2,..." },
     { "stateful", 0, 0, G_OPTION_ARG_NONE, &o->stateful,
-      "generate: carry the LSTM's state from character to character (one step each)", NULL },
-    { "format", 0, 0, G_OPTION_ARG_STRING, &o->format, "export: keras, tfjs or onnx",
+      N_("generate: carry the LSTM's state from character to character (one step each)"), NULL },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &o->format, N_("export: keras, tfjs or onnx"),
       "FORMAT" },
     { "weights", 0, 0, G_OPTION_ARG_FILENAME, &o->weights,
-      "import: the weights manifest (TF.js format) of a Keras model JSON", "MANIFEST.json" },
+      N_("import: the weights manifest (TF.js format) of a Keras model JSON"), "MANIFEST.json" },
     { "out-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->out_dir,
-      "gan: the folder for the trained models and samples.png", "DIR" },
+      N_("gan: the folder for the trained models and samples.png"), "DIR" },
     { "d-steps", 0, 0, G_OPTION_ARG_STRING, &o->d_steps,
-      "gan: discriminator steps per generator step (1 to 100; default 1)", "K" },
+      N_("gan: discriminator steps per generator step (1 to 100; default 1)"), "K" },
     { "label-smoothing", 0, 0, G_OPTION_ARG_STRING, &o->label_smoothing,
-      "gan: real samples labelled 1 - S (0 to 0.5)", "S" },
+      N_("gan: real samples labelled 1 - S (0 to 0.5)"), "S" },
     { "label-flip", 0, 0, G_OPTION_ARG_STRING, &o->label_flip,
-      "gan: the chance of a swapped discriminator label (0 to 0.5)", "P" },
+      N_("gan: the chance of a swapped discriminator label (0 to 0.5)"), "P" },
     { "label-noise", 0, 0, G_OPTION_ARG_STRING, &o->label_noise,
-      "gan: uniform noise up to A on the discriminator's labels (0 to 0.5)", "A" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &o->json, "One JSON object per line on stdout", NULL },
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "No progress bar", NULL },
+      N_("gan: uniform noise up to A on the discriminator's labels (0 to 0.5)"), "A" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &o->json, N_("One JSON object per line on stdout"), NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, N_("No progress bar"), NULL },
     { NULL }
   };
-  g_autoptr (GOptionContext) ctx = g_option_context_new ("COMMAND MODEL.json");
-  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_autoptr (GOptionContext) ctx = g_option_context_new (N_("COMMAND MODEL.json"));
+  g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (ctx, GETTEXT_PACKAGE);
   g_option_context_set_summary (ctx, commands_text);
   g_option_context_set_description (ctx, datasets_text);
   g_option_context_set_help_enabled (ctx, TRUE);
@@ -324,7 +326,7 @@ parse_whole (const char *option, const char *text, gint64 min, gint64 max, const
   if (!g_ascii_string_to_signed (text, 10, min, max, out, NULL))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--%s takes a whole number %s, not “%s”", option, range, text);
+                   _("--%s takes a whole number %s, not “%s”"), option, range, text);
       return FALSE;
     }
   return TRUE;
@@ -340,7 +342,7 @@ parse_real (const char *option, const char *text, const char *range, double *out
   if (!*text || g_ascii_isspace (*text) || *end || errno == ERANGE || !isfinite (v))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--%s takes a number %s, not “%s”", option, range, text);
+                   _("--%s takes a number %s, not “%s”"), option, range, text);
       return FALSE;
     }
   *out = v;
@@ -402,24 +404,24 @@ check_options (Options *o, const char *cmd, guint cmd_bit, GError **error)
     if (used[k].given && !(used[k].commands & cmd_bit))
       {
         g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                     "--%s is not an option of “%s”: leave it out",
+                     _("--%s is not an option of “%s”: leave it out"),
                      used[k].name, cmd);
         return FALSE;
       }
   if (o->data && !*o->data)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--data takes a dataset name or path, not an empty text");
+                   _("--data takes a dataset name or path, not an empty text"));
       return FALSE;
     }
   if (o->save && !*o->save)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--save takes a file name, not an empty text");
+                   _("--save takes a file name, not an empty text"));
       return FALSE;
     }
   gint64 v;
-  const char *at_least_1 = "from 1 to 2147483647";
+  const char *at_least_1 = _("from 1 to 2147483647");
   if (o->epochs_text)
     {
       if (!parse_whole ("epochs", o->epochs_text, 1, G_MAXINT, at_least_1, &v, error))
@@ -440,13 +442,13 @@ check_options (Options *o, const char *cmd, guint cmd_bit, GError **error)
     }
   if (o->index_text)
     {
-      if (!parse_whole ("index", o->index_text, 0, G_MAXINT, "from 0 to the last sample of the "
-                        "test split", &v, error))
+      if (!parse_whole ("index", o->index_text, 0, G_MAXINT, _("from 0 to the last sample of the "
+                        "test split"), &v, error))
         return FALSE;
       o->index = (int) v;
     }
   if (o->seed_text
-      && !parse_whole ("seed", o->seed_text, 0, G_MAXINT64, "from 0 to 9223372036854775807",
+      && !parse_whole ("seed", o->seed_text, 0, G_MAXINT64, _("from 0 to 9223372036854775807"),
                        &o->seed, error))
     return FALSE;
   if (o->kfold_text)
@@ -454,40 +456,40 @@ check_options (Options *o, const char *cmd, guint cmd_bit, GError **error)
       if (!g_ascii_string_to_signed (o->kfold_text, 10, 0, G_MAXINT, &v, NULL) || v == 1)
         {
           g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                       "--kfold takes 0 (off) or a whole number of folds from 2 to the number "
-                       "of training samples, not “%s”", o->kfold_text);
+                       _("--kfold takes 0 (off) or a whole number of folds from 2 to the number "
+                       "of training samples, not “%s”"), o->kfold_text);
           return FALSE;
         }
       o->kfold = (int) v;
     }
   if (o->split_text)
     {
-      const char *range = "from 0 to less than 1";
+      const char *range = _("from 0 to less than 1");
       if (!parse_real ("validation-split", o->split_text, range, &o->validation_split, error))
         return FALSE;
       if (o->validation_split < 0 || o->validation_split >= 1)
         {
           g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                       "--validation-split takes a number %s, not “%s”", range, o->split_text);
+                       _("--validation-split takes a number %s, not “%s”"), range, o->split_text);
           return FALSE;
         }
       if (o->kfold > 1)
         {
           g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                       "--validation-split has no use with --kfold, which validates on each "
-                       "fold in turn: give one of them");
+                       _("--validation-split has no use with --kfold, which validates on each "
+                       "fold in turn: give one of them"));
           return FALSE;
         }
     }
   if (o->lr_text)
     {
-      const char *range = "above 0";
+      const char *range = _("above 0");
       if (!parse_real ("lr", o->lr_text, range, &o->lr, error))
         return FALSE;
       if (!(o->lr > 0))
         {
           g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                       "--lr takes a number %s, not “%s”", range, o->lr_text);
+                       _("--lr takes a number %s, not “%s”"), range, o->lr_text);
           return FALSE;
         }
     }
@@ -526,7 +528,7 @@ progress (Run *r, const NnEvent *e)
   int width = 30, done = e->batches_per_epoch ? width * e->batch / e->batches_per_epoch : 0;
   g_autofree char *bar = g_strnfill (done, '=');
   g_autofree char *rest = g_strnfill (width - done, ' ');
-  fprintf (stderr, "\r%sEpoch %d/%d [%s>%s] %d/%d  loss %.4f  %.0f samples/s ",
+  fprintf (stderr, _("\r%sEpoch %d/%d [%s>%s] %d/%d  loss %.4f  %.0f samples/s "),
            e->fold >= 0 ? "" : "", e->epoch + 1, r->epochs, bar, rest, e->batch,
            e->batches_per_epoch, e->loss, e->samples_per_s);
   fflush (stderr);
@@ -548,7 +550,7 @@ record_event (Run *r, const NnEvent *e)
   if (e->fold != r->fold && e->fold >= 0 && e->kind != NN_EVENT_FOLD
       && e->kind != NN_EVENT_FINISHED)
     {
-      g_autofree char *text = g_strdup_printf ("Fold %d", e->fold + 1);
+      g_autofree char *text = g_strdup_printf (_("Fold %d"), e->fold + 1);
       r->fold = e->fold;
       nn_run_record_add_marker (rec, run_x (r, e, 0) - e->epoch, text);
     }
@@ -640,8 +642,8 @@ drain_cb (gpointer data)
                   fputs ("\r\033[K", stderr);
                 GString *line = g_string_new (NULL);
                 if (e->fold >= 0)
-                  g_string_append_printf (line, "fold %d ", e->fold + 1);
-                g_string_append_printf (line, "epoch %d/%d  %.0f samples/s", e->epoch + 1, r->epochs,
+                  g_string_append_printf (line, _("fold %d "), e->fold + 1);
+                g_string_append_printf (line, _("epoch %d/%d  %.0f samples/s"), e->epoch + 1, r->epochs,
                                         e->samples_per_s);
                 for (int k = 0; k < s.n_values; k++)
                   g_string_append_printf (line, "  %s %.4f", s.keys[k], s.values[k]);
@@ -666,7 +668,7 @@ drain_cb (gpointer data)
             }
           else if (!r->opt->quiet)
             {
-              fprintf (stderr, "fold %d:", e->fold + 1);
+              fprintf (stderr, _("fold %d:"), e->fold + 1);
               for (int k = 0; k < e->n_values; k++)
                 fprintf (stderr, "  %s %.4f", e->keys[k], e->values[k]);
               fputc ('\n', stderr);
@@ -710,7 +712,7 @@ static gboolean
 sigint_cb (gpointer data)
 {
   Run *r = data;
-  fprintf (stderr, "\nStopping after this batch…\n");
+  fprintf (stderr, _("\nStopping after this batch…\n"));
   nn_trainer_request_stop (r->trainer);
   return G_SOURCE_CONTINUE;
 }
@@ -724,7 +726,7 @@ cli_open_data (NnModel *m, const char *spec_or_null, gboolean quiet, GError **er
   if (!spec)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                   "The model names no dataset: pass --data NAME|PATH");
+                   _("The model names no dataset: pass --data NAME|PATH"));
       return NULL;
     }
   g_autoptr (NnDataset) ds = nn_dataset_open (spec, NULL, error);
@@ -732,7 +734,7 @@ cli_open_data (NnModel *m, const char *spec_or_null, gboolean quiet, GError **er
    * its categorical columns, the task), before any figure it explains. */
   for (const char *const *note = ds && !quiet ? nn_dataset_get_notes (ds) : NULL;
        note && *note; note++)
-    fprintf (stderr, "Note: %s\n", *note);
+    fprintf (stderr, _("Note: %s\n"), *note);
   if (ds && (nn_model_get_dataset_flags (m) & NN_DATASET_ONE_HOT) && ds->n_classes > 0
       && ds->n_targets > 0 && ds->targets[0]->dtype == NN_DTYPE_I32
       && !nn_dataset_one_hot (ds, 0, error))
@@ -835,8 +837,8 @@ cmd_train (NnModel *m, GPtrArray *runs, Options *o, GError **error)
   if (cfg.kfold > 1 && (size_t) cfg.kfold > ds->n_train)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--kfold %d asks for more folds than the %zu training samples of “%s”: "
-                   "give at most %zu folds", cfg.kfold, ds->n_train, ds->name, ds->n_train);
+                   _("--kfold %d asks for more folds than the %zu training samples of “%s”: "
+                   "give at most %zu folds"), cfg.kfold, ds->n_train, ds->name, ds->n_train);
       nn_fit_config_clear (&cfg);
       return 2;
     }
@@ -865,13 +867,18 @@ cmd_train (NnModel *m, GPtrArray *runs, Options *o, GError **error)
   if (!o->quiet && !o->json)
     {
       /* A series validates on its own last windows, which are not trained on. */
-      g_autofree char *val = ds->n_val > 0 ? g_strdup_printf (" and %zu validation windows", ds->n_val)
+      g_autofree char *val = ds->n_val > 0 ? g_strdup_printf (ngettext (" and %zu validation window",
+                                                                        " and %zu validation windows",
+                                                                        ds->n_val), ds->n_val)
                                            : g_strdup ("");
+      g_autofree char *samples = g_strdup_printf (ngettext ("%zu training sample", "%zu training samples",
+                                                            ds->n_train - ds->n_val),
+                                                  ds->n_train - ds->n_val);
+      g_autofree char *epochs = g_strdup_printf (ngettext ("%d epoch", "%d epochs", cfg.epochs), cfg.epochs);
 
-      fprintf (stderr, "Training %s on %s: %zu training samples%s, %d %s, batch %d%s\n",
-               nn_model_get_name (m), ds->name, ds->n_train - ds->n_val, val, cfg.epochs,
-               cfg.epochs == 1 ? "epoch" : "epochs", cfg.batch_size,
-               cfg.kfold > 1 ? " (K-fold)" : "");
+      fprintf (stderr, _("Training %s on %s: %s%s, %s, batch %d%s\n"),
+               nn_model_get_name (m), ds->name, samples, val, epochs, cfg.batch_size,
+               cfg.kfold > 1 ? _(" (K-fold)") : "");
     }
   int rc = 0;
   if (!nn_trainer_start (r.trainer, m, ds, &cfg, error))
@@ -891,7 +898,7 @@ cmd_train (NnModel *m, GPtrArray *runs, Options *o, GError **error)
       if (!trained)
         {
           g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                       "Training ended without a model to evaluate or save");
+                       _("Training ended without a model to evaluate or save"));
           rc = 1;
         }
       if (cfg.kfold > 1 && r.finished)
@@ -921,7 +928,7 @@ cmd_train (NnModel *m, GPtrArray *runs, Options *o, GError **error)
       if (rc == 0 && o->save && !nn_model_save_with_runs (trained, o->save, TRUE, runs, error))
         rc = 1;
       else if (rc == 0 && o->save && !o->quiet && !o->json)
-        fprintf (stderr, "Saved %s\n", o->save);
+        fprintf (stderr, _("Saved %s\n"), o->save);
     }
   g_clear_pointer (&r.finished, nn_event_free);
   g_clear_pointer (&r.record, nn_run_record_free);
@@ -938,7 +945,7 @@ cmd_evaluate (NnModel *m, Options *o, GError **error)
   if (!ds)
     return 1;
   if (!nn_model_has_weights (m))
-    fprintf (stderr, "Warning: the model file has no weights; evaluating an untrained model\n");
+    fprintf (stderr, _("Warning: the model file has no weights; evaluating an untrained model\n"));
   NnScores s = { 0 };
   if (!nn_model_evaluate (m, ds, NULL, 0, o->batch_text ? o->batch : 256, &s, error))
     return 1;
@@ -1113,25 +1120,25 @@ command_bit (int argc, char **argv)
     }
   if (!cmd_bit)
     {
-      fprintf (stderr, "deepscope-cli: unknown command “%s”: use train, evaluate, predict, "
+      fprintf (stderr, _("deepscope-cli: unknown command “%s”: use train, evaluate, predict, "
                "summary, layers, inspect, dream, embedding, generate, export, import, gan, style "
-               "or search\n", cmd);
+               "or search\n"), cmd);
       usage_hint ();
       return 0;
     }
   if (argc != (cmd_bit == CMD_LAYERS ? 2 : cmd_bit & (CMD_INSPECT | CMD_GAN) ? 4 : 3))
     {
       if (cmd_bit == CMD_LAYERS)
-        fprintf (stderr, "deepscope-cli: layers takes no other argument\n");
+        fprintf (stderr, _("deepscope-cli: layers takes no other argument\n"));
       else if (cmd_bit == CMD_INSPECT)
-        fprintf (stderr, "deepscope-cli: inspect takes one model file and one of %s%s\n",
-                 cli_inspect_what, argc > 4 ? ", and every option starts with --" : "");
+        fprintf (stderr, _("deepscope-cli: inspect takes one model file and one of %s%s\n"),
+                 cli_inspect_what, argc > 4 ? _(", and every option starts with --") : "");
       else if (cmd_bit == CMD_GAN)
-        fprintf (stderr, "deepscope-cli: gan takes two model files, the generator and the "
-                 "discriminator%s\n", argc > 4 ? ", and every option starts with --" : "");
+        fprintf (stderr, _("deepscope-cli: gan takes two model files, the generator and the "
+                 "discriminator%s\n"), argc > 4 ? _(", and every option starts with --") : "");
       else
-        fprintf (stderr, "deepscope-cli: %s takes one model file%s\n", cmd,
-                 argc > 3 ? ", and every option starts with --" : "");
+        fprintf (stderr, _("deepscope-cli: %s takes one model file%s\n"), cmd,
+                 argc > 3 ? _(", and every option starts with --") : "");
       usage_hint ();
       return 0;
     }

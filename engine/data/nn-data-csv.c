@@ -31,6 +31,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 /* Integer targets with at most this many distinct values are classes. */
 #define CSV_MAX_AUTO_CLASSES 20
@@ -74,8 +75,8 @@ field_too_long (GError     **error,
                 guint        column)
 {
   g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-               "%s, line %d, column %u: the field is longer than 1 MiB (%u bytes), the "
-               "longest a CSV field may be; this does not look like a table",
+               _("%s, line %d, column %u: the field is longer than 1 MiB (%u bytes), the "
+               "longest a CSV field may be; this does not look like a table"),
                path, line, column, CSV_MAX_FIELD);
 }
 
@@ -112,7 +113,7 @@ csv_parse_quoted (CsvParser  *p,
       if (p->i >= len)
         {
           g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                       "%s, line %d: a quote opens a field that never closes",
+                       _("%s, line %d: a quote opens a field that never closes"),
                        p->path, quote_line);
           return FALSE;
         }
@@ -138,8 +139,8 @@ csv_parse_quoted (CsvParser  *p,
   if (p->i < len && buf[p->i] != ',' && buf[p->i] != '\n' && buf[p->i] != '\r')
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                   "%s, line %d: text after a closing quote (a quote inside "
-                   "a quoted field is written \"\")", p->path, p->line);
+                   _("%s, line %d: text after a closing quote (a quote inside "
+                   "a quoted field is written \"\")"), p->path, p->line);
       return FALSE;
     }
   return TRUE;
@@ -205,8 +206,8 @@ csv_parse_record (CsvParser     *p,
       if (p->i - rec_start > CSV_MAX_LINE)
         {
           g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                       "%s, line %d: the line is longer than 16 MiB (%u bytes), the "
-                       "longest a CSV line may be; this does not look like a table",
+                       _("%s, line %d: the line is longer than 16 MiB (%u bytes), the "
+                       "longest a CSV line may be; this does not look like a table"),
                        p->path, rec_line, CSV_MAX_LINE);
           return FALSE;
         }
@@ -275,7 +276,7 @@ csv_parse (const char    *path,
       else if ((int) row->len != t->n_cols)
         {
           g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                       "%s, line %d: %u fields, but the header (line %d) has %d",
+                       _("%s, line %d: %u fields, but the header (line %d) has %d"),
                        path, rec_line, row->len, g_array_index (t->lines, int, 0), t->n_cols);
           goto out;
         }
@@ -548,7 +549,7 @@ csv_load_parse (CsvLoad *l, GCancellable *cancel, GError **error)
   if (!g_file_get_contents (path, &l->contents, &len, &local))
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_IO,
-                   "Cannot read %s: %s", path, local->message);
+                   _("Cannot read %s: %s"), path, local->message);
       return FALSE;
     }
   CsvTable *t = &l->t;
@@ -557,13 +558,13 @@ csv_load_parse (CsvLoad *l, GCancellable *cancel, GError **error)
   if (t->lines->len == 0)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
-                   "%s is empty: a CSV file needs a header line and data rows", path);
+                   _("%s is empty: a CSV file needs a header line and data rows"), path);
       return FALSE;
     }
   if (t->lines->len == 1)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
-                   "%s has a header (line %d) but no data rows",
+                   _("%s has a header (line %d) but no data rows"),
                    path, g_array_index (t->lines, int, 0));
       return FALSE;
     }
@@ -600,7 +601,7 @@ csv_load_parse (CsvLoad *l, GCancellable *cancel, GError **error)
         {
           g_autofree char *list = g_strjoinv (", ", l->col_names);
           g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                       "%s, line %d: no column “%s” for the target; columns: %s",
+                       _("%s, line %d: no column “%s” for the target; columns: %s"),
                        path, g_array_index (t->lines, int, 0), l->opt->target, list);
           return FALSE;
         }
@@ -608,7 +609,7 @@ csv_load_parse (CsvLoad *l, GCancellable *cancel, GError **error)
   if (n_cols < 2)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                   "%s, line %d: a single column; the table needs features and a target",
+                   _("%s, line %d: a single column; the table needs features and a target"),
                    path, g_array_index (t->lines, int, 0));
       return FALSE;
     }
@@ -651,21 +652,21 @@ csv_missing_error (CsvLoad *l, size_t r, int c, const char *s, GError **error)
     {
     case CELL_NON_FINITE:
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_MISSING,
-                   "%s, line %d, column “%s”: “%s” is not a finite number, so in "
-                   "this numeric column it is a missing value; %s",
+                   _("%s, line %d, column “%s”: “%s” is not a finite number, so in "
+                   "this numeric column it is a missing value; %s"),
                    l->path, line, l->col_names[c], s, fix);
       break;
     case CELL_TOO_LARGE:
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_MISSING,
-                   "%s, line %d, column “%s”: “%s” is beyond a float's range (%g), so in "
-                   "this numeric column it is a missing value; correct it or %s",
+                   _("%s, line %d, column “%s”: “%s” is beyond a float's range (%g), so in "
+                   "this numeric column it is a missing value; correct it or %s"),
                    l->path, line, l->col_names[c], s, FLT_MAX, fix);
       break;
     case CELL_WORD:
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_MISSING,
-                   "%s, line %d, column “%s”: “%s” is not a number, but %zu of the "
+                   _("%s, line %d, column “%s”: “%s” is not a number, but %zu of the "
                    "column's %zu filled cells are (%d %% or more make a numeric column), so "
-                   "it is a missing value; correct it or %s",
+                   "it is a missing value; correct it or %s"),
                    l->path, line, l->col_names[c], s,
                    k[CELL_NUMBER] + k[CELL_NON_FINITE],
                    k[CELL_NUMBER] + k[CELL_NON_FINITE] + k[CELL_TOO_LARGE] + k[CELL_WORD],
@@ -675,7 +676,7 @@ csv_missing_error (CsvLoad *l, size_t r, int c, const char *s, GError **error)
     case CELL_NUMBER:
     case CELL_N_KINDS:
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_MISSING,
-                   "%s, line %d, column “%s”: missing value; %s",
+                   _("%s, line %d, column “%s”: missing value; %s"),
                    l->path, line, l->col_names[c], fix);
       break;
     }
@@ -732,7 +733,7 @@ csv_load_rows (CsvLoad *l, int *n_missing_out, GCancellable *cancel, GError **er
   if (n_keep == 0)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
-                   "%s: all %zu rows (lines %d to %d) have missing values and were dropped",
+                   _("%s: all %zu rows (lines %d to %d) have missing values and were dropped"),
                    path, n_rows, g_array_index (l->t.lines, int, 1),
                    g_array_index (l->t.lines, int, n_rows));
       return FALSE;
@@ -787,7 +788,7 @@ csv_load_columns (CsvLoad *l, gboolean auto_task, GError **error)
       while (r < n_keep && parse_number (f[(rows[r] + 1) * n_cols + target], &v))
         r++;
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                   "%s, line %d: target “%s” holds “%s”, not a number; use task=classify",
+                   _("%s, line %d: target “%s” holds “%s”, not a number; use task=classify"),
                    l->path, g_array_index (l->t.lines, int, rows[MIN (r, n_keep - 1)] + 1),
                    tc->name, f[(rows[MIN (r, n_keep - 1)] + 1) * n_cols + target]);
       return FALSE;
@@ -948,13 +949,13 @@ csv_load_features (CsvLoad *l, gboolean **one_hot_out, GError **error)
   if (n_feat == 0)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
-                   "%s: the feature columns hold no values", l->path);
+                   _("%s: the feature columns hold no values"), l->path);
       return NULL;
     }
   if (n_feat > G_MAXINT)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                   "%s: %zu features are too many", l->path, n_feat);
+                   _("%s: %zu features are too many"), l->path, n_feat);
       return NULL;
     }
 
@@ -1154,7 +1155,7 @@ nn_csv_read_cells (const char    *path,
   if (!g_file_get_contents (path, &out->contents, &len, &local))
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_IO,
-                   "Cannot read %s: %s", path, local->message);
+                   _("Cannot read %s: %s"), path, local->message);
       return FALSE;
     }
   CsvTable t = { 0 };

@@ -24,6 +24,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <glib/gi18n-lib.h>
 
 #define IDX_TYPE_U8   0x08
 #define IDX_TYPE_F32  0x0D
@@ -90,7 +91,7 @@ idx_reader_init (IdxReader    *r,
   if (inflateInit2 (&r->zs, 16 + MAX_WBITS) != Z_OK)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_IO,
-                   "%s: cannot start the gzip decoder", path);
+                   _("%s: cannot start the gzip decoder"), path);
       return FALSE;
     }
   r->zs_open = TRUE;
@@ -140,7 +141,7 @@ idx_reader_read (IdxReader  *r,
           else
             {
               g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                           "%s: %zu bytes of something else follow the gzip data",
+                           _("%s: %zu bytes of something else follow the gzip data"),
                            r->path, left);
               return FALSE;
             }
@@ -150,20 +151,20 @@ idx_reader_read (IdxReader  *r,
       else if (ret == Z_DATA_ERROR || ret == Z_NEED_DICT || ret == Z_STREAM_ERROR)
         {
           g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                       "%s: corrupt gzip data (%s)", r->path,
+                       _("%s: corrupt gzip data (%s)"), r->path,
                        r->zs.msg != NULL ? r->zs.msg : "bad stream");
           return FALSE;
         }
       else if (ret == Z_MEM_ERROR)
         {
           g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_IO,
-                       "%s: out of memory while decompressing", r->path);
+                       _("%s: out of memory while decompressing"), r->path);
           return FALSE;
         }
       else if (ret != Z_OK && ret != Z_BUF_ERROR)
         {
           g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                       "%s: corrupt gzip data", r->path);
+                       _("%s: corrupt gzip data"), r->path);
           return FALSE;
         }
     }
@@ -205,22 +206,22 @@ idx_read_header (IdxReader  *r,
     {
       if (r->stream_end)
         g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
-                     "%s is an empty gzip file", path);
+                     _("%s is an empty gzip file"), path);
       else
         g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_TRUNCATED,
-                     "%s is truncated: the gzip stream ends before any data", path);
+                     _("%s is truncated: the gzip stream ends before any data"), path);
       return FALSE;
     }
   if (got < 4)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_TRUNCATED,
-                   "%s ends inside its IDX header (%zu of 4 bytes)", path, got);
+                   _("%s ends inside its IDX header (%zu of 4 bytes)"), path, got);
       return FALSE;
     }
   if (head[0] != 0 || head[1] != 0)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                   "%s is not an IDX file: it starts with %02x %02x, not 00 00",
+                   _("%s is not an IDX file: it starts with %02x %02x, not 00 00"),
                    path, head[0], head[1]);
       return FALSE;
     }
@@ -229,14 +230,14 @@ idx_read_header (IdxReader  *r,
   if (*type != IDX_TYPE_U8 && *type != IDX_TYPE_F32)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                   "%s holds IDX type 0x%02x (%s); only uint8 (0x08) and float32 (0x0D) are read",
+                   _("%s holds IDX type 0x%02x (%s); only uint8 (0x08) and float32 (0x0D) are read"),
                    path, *type, idx_type_name (*type));
       return FALSE;
     }
   if (*ndim < 1 || *ndim > IDX_MAX_NDIM)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                   "%s declares %d dimensions; IDX files here have 1 to %d",
+                   _("%s declares %d dimensions; IDX files here have 1 to %d"),
                    path, *ndim, IDX_MAX_NDIM);
       return FALSE;
     }
@@ -245,7 +246,7 @@ idx_read_header (IdxReader  *r,
   if (got < 4 * (size_t) *ndim)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_TRUNCATED,
-                   "%s ends inside its IDX header", path);
+                   _("%s ends inside its IDX header"), path);
       return FALSE;
     }
 
@@ -258,7 +259,7 @@ idx_read_header (IdxReader  *r,
       if (dims[i] == 0)
         {
           g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                       "%s: dimension %d is 0", path, i);
+                       _("%s: dimension %d is 0"), path, i);
           return FALSE;
         }
       /* Checked after each factor, so the product cannot overflow. */
@@ -291,14 +292,14 @@ idx_check_data_size (const IdxReader  *r,
       if (avail < bytes)
         {
           g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_TRUNCATED,
-                       "%s is truncated: its header declares %zu bytes of data but "
-                       "only %zu follow", path, bytes, avail);
+                       _("%s is truncated: its header declares %zu bytes of data but "
+                       "only %zu follow"), path, bytes, avail);
           return FALSE;
         }
       if (avail > bytes)
         {
           g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                       "%s has %zu bytes after the %zu its header declares",
+                       _("%s has %zu bytes after the %zu its header declares"),
                        path, avail - bytes, bytes);
           return FALSE;
         }
@@ -306,7 +307,7 @@ idx_check_data_size (const IdxReader  *r,
   else if ((guint64) bytes / DEFLATE_MAX_RATIO > r->src_len)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                   "%s declares %zu bytes of data, more than %zu compressed bytes can hold",
+                   _("%s declares %zu bytes of data, more than %zu compressed bytes can hold"),
                    path, bytes, r->src_len);
       return FALSE;
     }
@@ -332,14 +333,14 @@ idx_check_gzip_end (IdxReader  *r,
   if (n_extra > 0)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                   "%s has %s%zu bytes after the %zu its header declares",
+                   _("%s has %s%zu bytes after the %zu its header declares"),
                    r->path, got == sizeof extra ? "more than " : "", n_extra, bytes);
       return FALSE;
     }
   if (!r->stream_end)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_TRUNCATED,
-                   "%s is truncated: the gzip stream ends early", r->path);
+                   _("%s is truncated: the gzip stream ends early"), r->path);
       return FALSE;
     }
   return TRUE;
@@ -360,7 +361,7 @@ idx_read_values (IdxReader     *r,
   if (data == NULL)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                   "Not enough memory for %s (%zu MB)", path, cap >> 20);
+                   _("Not enough memory for %s (%zu MB)"), path, cap >> 20);
       return NULL;
     }
   size_t have = 0, got;
@@ -375,7 +376,7 @@ idx_read_values (IdxReader     *r,
           if (p == NULL)
             {
               g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                           "Not enough memory for %s (%zu MB)", path, ncap >> 20);
+                           _("Not enough memory for %s (%zu MB)"), path, ncap >> 20);
               return NULL;
             }
           data = p;
@@ -391,8 +392,8 @@ idx_read_values (IdxReader     *r,
   if (have < bytes)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_TRUNCATED,
-                   "%s is truncated: its header declares %zu bytes of data but "
-                   "only %zu follow", path, bytes, have);
+                   _("%s is truncated: its header declares %zu bytes of data but "
+                   "only %zu follow"), path, bytes, have);
       return NULL;
     }
   if (r->gz && !idx_check_gzip_end (r, bytes, error))
@@ -479,7 +480,7 @@ idx_load_from_memory (const char    *path,
   if (src_len == 0)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
-                   "%s is empty", path);
+                   _("%s is empty"), path);
       return NULL;
     }
   if (!idx_reader_init (&r, path, src, src_len, error))
@@ -509,7 +510,7 @@ nn_idx_load_cancellable (const char    *path,
   if (map == NULL)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_IO,
-                   "Cannot read %s: %s", path, local->message);
+                   _("Cannot read %s: %s"), path, local->message);
       return NULL;
     }
   return idx_load_from_memory (path, (const guint8 *) g_mapped_file_get_contents (map),
@@ -558,7 +559,7 @@ load_pair (const char    *dir,
       if (!required && ip == NULL && lp == NULL)
         return TRUE;
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_IO,
-                   "%s has no %s-%s-ubyte(.gz)", dir, prefix,
+                   _("%s has no %s-%s-ubyte(.gz)"), dir, prefix,
                    ip == NULL ? "images-idx3" : "labels-idx1");
       return FALSE;
     }
@@ -572,19 +573,19 @@ load_pair (const char    *dir,
   if (im->dtype != NN_DTYPE_U8 || im->ndim != 3)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                   "%s does not hold uint8 images (n, height, width)", ip);
+                   _("%s does not hold uint8 images (n, height, width)"), ip);
       return FALSE;
     }
   if (lab->dtype != NN_DTYPE_I32 || lab->ndim != 0)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                   "%s does not hold uint8 labels (n)", lp);
+                   _("%s does not hold uint8 labels (n)"), lp);
       return FALSE;
     }
   if (im->n != lab->n)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                   "%s holds %zu images but %s holds %zu labels", ip, im->n, lp, lab->n);
+                   _("%s holds %zu images but %s holds %zu labels"), ip, im->n, lp, lab->n);
       return FALSE;
     }
   *images = g_steal_pointer (&im);
@@ -603,7 +604,7 @@ array_append (NnArray  *a,
   if (p == NULL)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                   "Not enough memory for %s", a->name);
+                   _("Not enough memory for %s"), a->name);
       nn_array_free (b);
       return FALSE;
     }
@@ -639,7 +640,7 @@ nn_idx_load_dir (const char          *dir,
           g_autofree char *s1 = nn_shape_to_string (images->ndim, images->shape, FALSE);
           g_autofree char *s2 = nn_shape_to_string (test_images->ndim, test_images->shape, FALSE);
           g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                       "%s: training images are %s but test images are %s", dir, s1, s2);
+                       _("%s: training images are %s but test images are %s"), dir, s1, s2);
           return NULL;
         }
       n_test = test_images->n;
@@ -657,7 +658,7 @@ nn_idx_load_dir (const char          *dir,
       if (n_classes > n_class_names)
         {
           g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                       "%s: a label is %d but %s has %d classes",
+                       _("%s: a label is %d but %s has %d classes"),
                        dir, n_classes - 1, name, n_class_names);
           return NULL;
         }

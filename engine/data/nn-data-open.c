@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #define FASHION_MNIST_DIR "/usr/share/datasets/fashion-mnist"
 
@@ -63,7 +64,7 @@ spec_parse (const char  *text,
       if (eq == NULL || eq == parts[i])
         {
           g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                       "“%s” in “%s” is not an option: options are written key=value",
+                       _("“%s” in “%s” is not an option: options are written key=value"),
                        parts[i], text);
           g_string_free (name, TRUE);
           return FALSE;
@@ -75,7 +76,7 @@ spec_parse (const char  *text,
   if (s->name[0] == '\0')
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                   "The dataset spec “%s” names no dataset", text);
+                   _("The dataset spec “%s” names no dataset"), text);
       return FALSE;
     }
   return TRUE;
@@ -111,7 +112,7 @@ spec_check_keys (const Spec         *s,
           g_string_append_printf (list, "%s, ", accepted[k]);
       g_string_append (list, "normalize");
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                   "Unknown option “%s” for %s; accepted: %s", key, what, list->str);
+                   _("Unknown option “%s” for %s; accepted: %s"), key, what, list->str);
       g_string_free (list, TRUE);
       return FALSE;
     }
@@ -135,7 +136,7 @@ spec_get_uint (const Spec  *s,
     {
       if (max == G_MAXUINT64)
         g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                     "Option “%s” must be a whole number, not “%s”", key, v);
+                     _("Option “%s” must be a whole number, not “%s”"), key, v);
       else
         g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
                      "Option “%s” must be a whole number from %" G_GUINT64_FORMAT
@@ -163,7 +164,7 @@ spec_get_double (const Spec  *s,
   if (end == v || *end != '\0' || !isfinite (d) || d < min || d > max)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                   "Option “%s” must be a number from %g to %g, not “%s”",
+                   _("Option “%s” must be a number from %g to %g, not “%s”"),
                    key, min, max, v);
       return FALSE;
     }
@@ -192,7 +193,7 @@ spec_get_choice (const Spec         *s,
       }
   g_autofree char *list = g_strjoinv ("|", (char **) choices);
   g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-               "Option “%s” must be one of %s, not “%s”", key, list, v);
+               _("Option “%s” must be one of %s, not “%s”"), key, list, v);
   return FALSE;
 }
 
@@ -215,8 +216,8 @@ apply_classes_limit (NnDataset   *ds,
           if (!g_ascii_string_to_signed (parts[i], 10, 0, G_MAXINT, &c, NULL))
             {
               g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                           "Option “classes” takes class numbers separated by commas "
-                           "(e.g. classes=5,7), not “%s”", classes);
+                           _("Option “classes” takes class numbers separated by commas "
+                           "(e.g. classes=5,7), not “%s”"), classes);
               return FALSE;
             }
           list[i] = (int) c;
@@ -224,7 +225,7 @@ apply_classes_limit (NnDataset   *ds,
       if (k < 2)
         {
           g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                       "Option “classes” needs at least two classes, not “%s”", classes);
+                       _("Option “classes” needs at least two classes, not “%s”"), classes);
           return FALSE;
         }
       if (!nn_dataset_keep_classes (ds, 0, list, k, error))
@@ -255,8 +256,8 @@ open_fashion_mnist (const Spec    *s,
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_IO,
-                   "Fashion-MNIST is not in %s: install the dataset-fashion-mnist "
-                   "package, or point DEEPSCOPE_FASHION_MNIST_DIR or :dir= at its files",
+                   _("Fashion-MNIST is not in %s: install the dataset-fashion-mnist "
+                   "package, or point DEEPSCOPE_FASHION_MNIST_DIR or :dir= at its files"),
                    dir);
       return NULL;
     }
@@ -382,7 +383,7 @@ open_png_dir (const Spec    *s,
       if (sscanf (size, "%ux%u%c", &h, &w, &tail) != 2 || h < 1 || w < 1 || h > 4096 || w > 4096)
         {
           g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                       "size must be HEIGHTxWIDTH between 1x1 and 4096x4096, like 64x64, not “%s”",
+                       _("size must be HEIGHTxWIDTH between 1x1 and 4096x4096, like 64x64, not “%s”"),
                        size);
           return NULL;
         }
@@ -400,7 +401,7 @@ open_png_dir (const Spec    *s,
     return NULL;
   if (channels == 2)
     {
-      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN, "channels must be 1 or 3");
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN, _("channels must be 1 or 3"));
       return NULL;
     }
   opt.channels = (int) channels;
@@ -468,7 +469,7 @@ open_csv (const Spec    *s,
   if (spec_get (s, "normalize") && spec_get (s, "norm"))
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                   "%s: give normalize once (norm is its older name)", base);
+                   _("%s: give normalize once (norm is its older name)"), base);
       return NULL;
     }
   if (!spec_get_choice (s, "missing", missing_choices, 0, &missing, error)
@@ -496,9 +497,9 @@ refuse_text_normalize (const char  *name,
                        GError     **error)
 {
   g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-               "%s is a text dataset: normalize would rescale its token ids (and the "
+               _("%s is a text dataset: normalize would rescale its token ids (and the "
                "vectors predict makes from raw text would no longer match them); remove "
-               ":normalize=", name);
+               ":normalize="), name);
 }
 
 /* Text datasets (nn-data-text.c): text:DIR or a folder of class folders of
@@ -546,7 +547,7 @@ text_options (const Spec         *s,
   if (tokens == 1 && ngrams > 1)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                   "%s: ngrams needs tokens=words (n-grams are of words)", what);
+                   _("%s: ngrams needs tokens=words (n-grams are of words)"), what);
       return FALSE;
     }
   opt->text.mode = mode_values[mode];
@@ -578,7 +579,7 @@ open_text (const Spec    *s,
   if (opt.dir != NULL)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                   "dir is an option of fortunes; a text folder is named by its path");
+                   _("dir is an option of fortunes; a text folder is named by its path"));
       return NULL;
     }
   return nn_text_folder_load (dir, &opt, cancel, error);
@@ -631,7 +632,7 @@ apply_target_input (NnDataset  *ds,
   if (ds->n_inputs != 1)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                   "target=input needs a dataset with one input, but “%s” has %d",
+                   _("target=input needs a dataset with one input, but “%s” has %d"),
                    ds->name, ds->n_inputs);
       return FALSE;
     }
@@ -765,7 +766,7 @@ nn_dataset_open (const char    *spec,
         else if (!g_str_equal (v, "none"))
           {
             g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                         "normalize must be meanstd, minmax, symmetric or none, not “%s”", v);
+                         _("normalize must be meanstd, minmax, symmetric or none, not “%s”"), v);
             goto out;
           }
         g_ptr_array_remove_index (s.keys, k);
@@ -781,8 +782,8 @@ nn_dataset_open (const char    *spec,
         if (!g_str_equal (s.values->pdata[k], "input"))
           {
             g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                         "target can only be “input” here (an autoencoder's target), not "
-                         "“%s”", (const char *) s.values->pdata[k]);
+                         _("target can only be “input” here (an autoencoder's target), not "
+                         "“%s”"), (const char *) s.values->pdata[k]);
             goto out;
           }
         target_input = TRUE;

@@ -16,6 +16,7 @@
 #include <setjmp.h>
 #include <stdio.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "nn-data-private.h"
 
@@ -72,16 +73,16 @@ open_png (const char *path, const char *name, GError **error)
   if (!f)
     {
       int e = errno;
-      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_IO, "%s: cannot open: %s", name,
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_IO, _("%s: cannot open: %s"), name,
                    g_strerror (e));
       return NULL;
     }
   guint8 sig[8];
   size_t got = fread (sig, 1, sizeof sig, f);
   if (got == 0)
-    g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY, "%s: the file is empty", name);
+    g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY, _("%s: the file is empty"), name);
   else if (got < sizeof sig || png_sig_cmp (sig, 0, sizeof sig) != 0)
-    g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT, "%s: not a PNG image", name);
+    g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT, _("%s: not a PNG image"), name);
   else
     return f;
   fclose (f);
@@ -97,13 +98,13 @@ set_decode_error (const PngErr *err, const char *name, GError **error)
   if (strstr (err->message, "exceeds user limit") || strstr (err->warning, "exceeds user limit")
       || strstr (err->warning, "too large"))
     g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                 "%s: the image declares a size over %dx%d pixels (%s)", name, MAX_SIDE,
+                 _("%s: the image declares a size over %dx%d pixels (%s)"), name, MAX_SIDE,
                  MAX_SIDE, err->warning[0] ? err->warning : err->message);
   else if (g_str_equal (err->message, "Read Error"))
     g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                 "%s: damaged PNG (the file ends too early: truncated)", name);
+                 _("%s: damaged PNG (the file ends too early: truncated)"), name);
   else
-    g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT, "%s: damaged PNG (%s)", name,
+    g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT, _("%s: damaged PNG (%s)"), name,
                  err->message);
 }
 
@@ -168,7 +169,7 @@ png_load (const char *path, gboolean header_only, int want_channels, PngInfo *in
     pinfo = png_create_info_struct (png);
   if (!png || !pinfo)
     {
-      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE, "%s: out of memory", name);
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE, _("%s: out of memory"), name);
       goto out;
     }
   if (setjmp (err.jmp))
@@ -195,8 +196,8 @@ png_load (const char *path, gboolean header_only, int want_channels, PngInfo *in
   if ((guint64) w * h > MAX_PIXELS)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                   "%s: the image declares %ux%u pixels, more than the %u megapixels "
-                   "this loader accepts", name, (unsigned) w, (unsigned) h,
+                   _("%s: the image declares %ux%u pixels, more than the %u megapixels "
+                   "this loader accepts"), name, (unsigned) w, (unsigned) h,
                    (unsigned) (MAX_PIXELS >> 20));
       goto out;
     }
@@ -216,14 +217,14 @@ png_load (const char *path, gboolean header_only, int want_channels, PngInfo *in
   if ((channels != 1 && channels != 3) || rowbytes != (size_t) w * (size_t) channels)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                   "%s: unexpected PNG layout (%d channels)", name, channels);
+                   _("%s: unexpected PNG layout (%d channels)"), name, channels);
       goto out;
     }
   buf = g_try_malloc ((size_t) h * rowbytes);
   rows = g_try_new (png_bytep, h);
   if (!buf || !rows)
     {
-      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE, "%s: out of memory for %ux%u pixels",
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE, _("%s: out of memory for %ux%u pixels"),
                    name, (unsigned) w, (unsigned) h);
       goto out;
     }
@@ -239,7 +240,7 @@ png_load (const char *path, gboolean header_only, int want_channels, PngInfo *in
       guint8 *conv = convert_channels (buf, (size_t) w * h, want);
       if (!conv)
         {
-          g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE, "%s: out of memory", name);
+          g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE, _("%s: out of memory"), name);
           goto out;
         }
       g_free (buf);
@@ -347,7 +348,7 @@ out:
       if (local)
         g_propagate_prefixed_error (error, local, "%s: ", path);
       else
-        g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_IO, "%s: cannot write the PNG (%s)",
+        g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_IO, _("%s: cannot write the PNG (%s)"),
                      path, w.err.message);
       return FALSE;
     }
@@ -456,8 +457,8 @@ nn_png_read_sized (const char *path, int height, int width, int channels, int *f
       || (channels != 1 && channels != 3))
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                   "An image can be read as 1 to %d pixels a side with 1 (gray) or 3 (RGB) "
-                   "channels, not %dx%d with %d channels", MAX_OUT_SIDE, width, height,
+                   _("An image can be read as 1 to %d pixels a side with 1 (gray) or 3 (RGB) "
+                   "channels, not %dx%d with %d channels"), MAX_OUT_SIDE, width, height,
                    channels);
       return NULL;
     }
@@ -471,7 +472,7 @@ nn_png_read_sized (const char *path, int height, int width, int channels, int *f
   if (!dst || !tmp)
     {
       g_autofree char *name = g_filename_display_name (path);
-      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE, "%s: out of memory", name);
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE, _("%s: out of memory"), name);
       g_free (px);
       g_free (dst);
       g_free (tmp);
@@ -581,7 +582,7 @@ output_geometry (const char *dname, const NnPngOptions *opt, GArray *entries, in
   if (*oh > MAX_OUT_SIDE || *ow > MAX_OUT_SIDE)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                   "%s: the images are %dx%d; choose a size of at most %d pixels a side",
+                   _("%s: the images are %dx%d; choose a size of at most %d pixels a side"),
                    dname, *ow, *oh, MAX_OUT_SIDE);
       return FALSE;
     }
@@ -657,7 +658,7 @@ decode_all (const char *dname, const NnPngOptions *opt, GArray *entries, const g
       if (!resizer_prepare (&rs, e->info.height, e->info.width))
         {
           g_free (px);
-          g_set_error (fail, NN_DATA_ERROR, NN_DATA_ERROR_SIZE, "%s: out of memory", dname);
+          g_set_error (fail, NN_DATA_ERROR, NN_DATA_ERROR_SIZE, _("%s: out of memory"), dname);
           break;
         }
       resize (px, rs.th, rs.tw, (guint8 *) images->data + kept * sample, rs.oh, rs.ow, rs.ch,
@@ -736,7 +737,7 @@ assemble (const char *dir, const char *dname, const NnPngOptions *opt, GArray *e
   if (kept == 0)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
-                   "%s: none of its files is a readable PNG image (%s)", dname,
+                   _("%s: none of its files is a readable PNG image (%s)"), dname,
                    (char *) skipped->pdata[0]);
       return NULL;
     }
@@ -805,8 +806,8 @@ nn_png_folder_load (const char *dir, const NnPngOptions *opt_in, GPtrArray **ski
       || opt.width > MAX_OUT_SIDE || !(opt.test_fraction >= 0 && opt.test_fraction < 1))
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                   "PNG folder options: channels must be 1 or 3, sizes 1 to %d and the test "
-                   "fraction in [0, 1)", MAX_OUT_SIDE);
+                   _("PNG folder options: channels must be 1 or 3, sizes 1 to %d and the test "
+                   "fraction in [0, 1)"), MAX_OUT_SIDE);
       return NULL;
     }
 
@@ -814,15 +815,15 @@ nn_png_folder_load (const char *dir, const NnPngOptions *opt_in, GPtrArray **ski
   g_autoptr (GPtrArray) classes = list_dir (dir, TRUE, &local);
   if (!classes)
     {
-      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_IO, "%s: cannot read the folder: %s",
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_IO, _("%s: cannot read the folder: %s"),
                    dname, local->message);
       return NULL;
     }
   if (classes->len == 0)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
-                   "%s has no sub-folders: put the images of each class in a sub-folder "
-                   "named after the class", dname);
+                   _("%s has no sub-folders: put the images of each class in a sub-folder "
+                   "named after the class"), dname);
       return NULL;
     }
 
@@ -838,7 +839,7 @@ nn_png_folder_load (const char *dir, const NnPngOptions *opt_in, GPtrArray **ski
     }
   if (entries->len > G_MAXINT32)
     {
-      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE, "%s: too many images", dname);
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE, _("%s: too many images"), dname);
       goto out;
     }
 

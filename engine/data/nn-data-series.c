@@ -27,6 +27,7 @@
 #include <float.h>
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #define VEGA_DIR "/usr/lib/python3/dist-packages/vega_datasets/_data"
 /* Rows and steps a window may hold: more is no forecast we can train. */
@@ -120,14 +121,14 @@ check_options (const char *name, const NnSeriesOptions *opt, GError **error)
   if (opt->lookback < 1 || opt->lookback > SERIES_MAX_LOOKBACK)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                   "%s: lookback must be from 1 to %d steps, not %d",
+                   _("%s: lookback must be from 1 to %d steps, not %d"),
                    name, SERIES_MAX_LOOKBACK, opt->lookback);
       return FALSE;
     }
   if (opt->step < 1 || opt->delay < 1 || opt->period < 1)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                   "%s: step, delay and period must be at least 1 row (they are %d, %d, %d)",
+                   _("%s: step, delay and period must be at least 1 row (they are %d, %d, %d)"),
                    name, opt->step, opt->delay, opt->period);
       return FALSE;
     }
@@ -135,8 +136,8 @@ check_options (const char *name, const NnSeriesOptions *opt, GError **error)
       || !(opt->train_fraction + opt->val_fraction <= 1.0 + 1e-9))
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                   "%s: split=TRAIN,VAL takes the training share of the rows (more than 0) "
-                   "and the validation share (0 or more), at most 1 together, not %g,%g",
+                   _("%s: split=TRAIN,VAL takes the training share of the rows (more than 0) "
+                   "and the validation share (0 or more), at most 1 together, not %g,%g"),
                    name, opt->train_fraction, opt->val_fraction);
       return FALSE;
     }
@@ -323,8 +324,8 @@ check_finite (const char *name, const float *values, size_t n_rows, int n_column
       if (!isfinite (values[r * n_columns + c]))
         {
           g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                       "%s: row %zu of column “%s” is not a finite number; a time series "
-                       "needs a value in every row", name, r + 1,
+                       _("%s: row %zu of column “%s” is not a finite number; a time series "
+                       "needs a value in every row"), name, r + 1,
                        columns ? columns[c] : "?");
           return FALSE;
         }
@@ -356,8 +357,8 @@ nn_series_dataset_new (const char                *name,
   if (n_rows < reach + delay + 1)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
-                   "%s has %zu rows, too few for one window: lookback %d × step %d and a "
-                   "delay of %d need %zu; lower lookback, step or delay",
+                   _("%s has %zu rows, too few for one window: lookback %d × step %d and a "
+                   "delay of %d need %zu; lower lookback, step or delay"),
                    name, n_rows, opt->lookback, opt->step, opt->delay, reach + delay + 1);
       return NULL;
     }
@@ -375,9 +376,9 @@ nn_series_dataset_new (const char                *name,
   if (empty != NULL)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
-                   "%s: the %s split (rows %zu to %zu) is too short for one window of "
+                   _("%s: the %s split (rows %zu to %zu) is too short for one window of "
                    "lookback %d × step %d with a delay of %d (%zu rows); lower lookback, "
-                   "step or delay, or give that split a larger share (split=)",
+                   "step or delay, or give that split a larger share (split=)"),
                    name, empty,
                    g_str_equal (empty, "training") ? (size_t) 1
                    : g_str_equal (empty, "validation") ? train_end + 1 : val_end + 1,
@@ -390,7 +391,7 @@ nn_series_dataset_new (const char                *name,
   if (n > G_MAXUINT32)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                   "%s: %zu windows, more than a dataset indexes", name, n);
+                   _("%s: %zu windows, more than a dataset indexes"), name, n);
       return NULL;
     }
 
@@ -412,7 +413,7 @@ nn_series_dataset_new (const char                *name,
   if (kept == NULL)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                   "Not enough memory for the series %s (%zu rows)", name, n_rows);
+                   _("Not enough memory for the series %s (%zu rows)"), name, n_rows);
       return NULL;
     }
   memcpy (kept, values, n_rows * (size_t) F * sizeof (float));
@@ -509,7 +510,7 @@ opts_check (const Opts         *o,
       {
         g_autofree char *list = g_strjoinv (", ", (char **) accepted);
         g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                     "Unknown option “%s” for %s; accepted: %s",
+                     _("Unknown option “%s” for %s; accepted: %s"),
                      (const char *) g_ptr_array_index (o->keys, i), what, list);
         return FALSE;
       }
@@ -556,7 +557,7 @@ opts_double (const Opts  *o,
   if (end == v || *end != '\0' || !isfinite (d) || d < min || d > max)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                   "Option “%s” must be a number from %g to %g, not “%s”", key, min, max, v);
+                   _("Option “%s” must be a number from %g to %g, not “%s”"), key, min, max, v);
       return FALSE;
     }
   *out = d;
@@ -591,8 +592,8 @@ opts_window (const Opts       *o,
       else if (!g_str_equal (inputs, "levels"))
         {
           g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                       "Option “inputs” takes levels (the values), changes (each step's "
-                       "difference from the window's last value) or both, not “%s”", inputs);
+                       _("Option “inputs” takes levels (the values), changes (each step's "
+                       "difference from the window's last value) or both, not “%s”"), inputs);
           return FALSE;
         }
     }
@@ -613,9 +614,9 @@ opts_window (const Opts       *o,
           || !(a > 0 && a < 1) || !(b >= 0 && b < 1) || a + b > 1.0 + 1e-9)
         {
           g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                       "Option “split” takes TRAIN,VAL shares of the rows (like 0.5,0.25: "
+                       _("Option “split” takes TRAIN,VAL shares of the rows (like 0.5,0.25: "
                        "the test split gets the rest), TRAIN above 0, at most 1 together, "
-                       "not “%s”", split);
+                       "not “%s”"), split);
           return FALSE;
         }
       opt->train_fraction = a;
@@ -658,7 +659,7 @@ read_csv_columns (const char         *path,
   if (cells.n_records < 2)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
-                   "%s has no data rows: a time series needs a header line and rows", path);
+                   _("%s has no data rows: a time series needs a header line and rows"), path);
       goto out;
     }
   for (int k = 0; k < n_want; k++)
@@ -670,7 +671,7 @@ read_csv_columns (const char         *path,
           for (int c = 0; c < cells.n_cols; c++)
             g_string_append_printf (list, "%s%s", c ? ", " : "", header[c]);
           g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                       "%s has no column “%s”; its columns: %s", path, want[k], list->str);
+                       _("%s has no column “%s”; its columns: %s"), path, want[k], list->str);
           g_string_free (list, TRUE);
           goto out;
         }
@@ -680,7 +681,7 @@ read_csv_columns (const char         *path,
   if (values == NULL)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                   "Not enough memory for %zu rows of %s", n_rows, path);
+                   _("Not enough memory for %zu rows of %s"), n_rows, path);
       goto out;
     }
   for (size_t r = 0; r < n_rows; r++)
@@ -692,8 +693,8 @@ read_csv_columns (const char         *path,
         if (end == cell || *end != '\0' || !(fabs (v) <= FLT_MAX))
           {
             g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                         "%s, line %d: column “%s” holds “%s”, not a number; a time "
-                         "series needs a number in every row of its columns",
+                         _("%s, line %d: column “%s” holds “%s”, not a number; a time "
+                         "series needs a number in every row of its columns"),
                          path, g_array_index (cells.lines, int, r + 1), header[col[k]], cell);
             g_clear_pointer (&values, g_free);
             goto out;
@@ -761,7 +762,7 @@ open_csv_series (const char    *name,
         {
           nn_csv_cells_clear (&cells);
           g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
-                       "%s is empty: a time series needs a header line and rows", path);
+                       _("%s is empty: a time series needs a header line and rows"), path);
           return NULL;
         }
       g_autofree char *last = g_strdup (cells.fields->pdata[cells.n_cols - 1]);
@@ -780,7 +781,7 @@ open_csv_series (const char    *name,
       if (g_ascii_strcasecmp (want[a], want[b]) == 0)
         {
           g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                       "%s: column “%s” is listed twice in columns=", name, want[a]);
+                       _("%s: column “%s” is listed twice in columns="), name, want[a]);
           return NULL;
         }
   size_t n_rows = 0;
@@ -808,8 +809,8 @@ vega_path (const Opts  *o,
   if (!g_file_test (*path_out, G_FILE_TEST_IS_REGULAR))
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_IO,
-                   "%s is not in %s: install the python3-vega-datasets package, or point "
-                   "DEEPSCOPE_VEGA_DIR or :dir= at its _data folder", file, dir);
+                   _("%s is not in %s: install the python3-vega-datasets package, or point "
+                   "DEEPSCOPE_VEGA_DIR or :dir= at its _data folder"), file, dir);
       return NULL;
     }
   return *path_out;
@@ -831,14 +832,14 @@ open_generated (const Opts       *o,
   if (sv != NULL && !g_ascii_string_to_signed (sv, 10, 0, G_MAXINT64, &seed64, NULL))
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                   "Option “seed” must be a whole number from 0, not “%s”", sv);
+                   _("Option “seed” must be a whole number from 0, not “%s”"), sv);
       return NULL;
     }
   float *v = g_try_new (float, n);
   if (v == NULL)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                   "Not enough memory for a series of %d rows", n);
+                   _("Not enough memory for a series of %d rows"), n);
       return NULL;
     }
   NnRng rng;

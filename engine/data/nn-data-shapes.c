@@ -13,6 +13,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #define SHAPES_MIN_N      3
 #define SHAPES_MAX_N      1000000
@@ -122,15 +123,15 @@ nn_dataset_new_shapes (size_t    n,
   if (n < SHAPES_MIN_N || n > SHAPES_MAX_N)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                   "shapes takes %d to %d samples (n=), not %zu",
+                   _("shapes takes %d to %d samples (n=), not %zu"),
                    SHAPES_MIN_N, SHAPES_MAX_N, n);
       return NULL;
     }
   if (size < SHAPES_MIN_SIZE || size > SHAPES_MAX_SIZE)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                   "shapes takes images of %d to %d pixels a side (size=), not %d: its "
-                   "shapes are up to %d pixels wide and need room to move",
+                   _("shapes takes images of %d to %d pixels a side (size=), not %d: its "
+                   "shapes are up to %d pixels wide and need room to move"),
                    SHAPES_MIN_SIZE, SHAPES_MAX_SIZE, size, SHAPE_MAX_SIDE);
       return NULL;
     }
@@ -146,8 +147,8 @@ nn_dataset_new_shapes (size_t    n,
   if (!(noise >= 0 && noise <= 0.75))
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                   "shapes takes a noise level (noise=) from 0 to 0.75, below its shapes' "
-                   "brightness of 0.8 to 1, not %g", noise);
+                   _("shapes takes a noise level (noise=) from 0 to 0.75, below its shapes' "
+                   "brightness of 0.8 to 1, not %g"), noise);
       return NULL;
     }
 
@@ -162,7 +163,7 @@ nn_dataset_new_shapes (size_t    n,
   if (boxes == NULL)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                   "shapes: not enough memory for the boxes of %zu samples", n);
+                   _("shapes: not enough memory for the boxes of %zu samples"), n);
       return NULL;
     }
 

@@ -14,6 +14,7 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #define FORTUNES_DIR "/usr/share/games/fortunes"
 /* A text folder or fortunes selection larger than this is not a course
@@ -89,8 +90,8 @@ docs_add (Docs        *d,
   if (d->texts->len > MAX_DOCUMENTS || d->bytes > MAX_TEXT_BYTES)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                   "%s holds more than %d texts or %d MB of text, more than a text dataset "
-                   "here may hold: use a part of it", what, MAX_DOCUMENTS,
+                   _("%s holds more than %d texts or %d MB of text, more than a text dataset "
+                   "here may hold: use a part of it"), what, MAX_DOCUMENTS,
                    (int) (MAX_TEXT_BYTES >> 20));
       return FALSE;
     }
@@ -129,14 +130,16 @@ docs_to_dataset (Docs                    *d,
   if (n < 2)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
-                   "%s holds %zu text%s; a dataset needs at least two (one to train on, "
-                   "one to test)", name, n, n == 1 ? "" : "s");
+                   g_dngettext (GETTEXT_PACKAGE, "%s holds %zu text; a dataset needs at least two (one to train on, "
+                   "one to test)",
+                                "%s holds %zu texts; a dataset needs at least two (one to train on, "
+                   "one to test)", n), name, n);
       return NULL;
     }
   if (d->classes->len < 2)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
-                   "%s holds one class (%s); classifying texts needs at least two",
+                   _("%s holds one class (%s); classifying texts needs at least two"),
                    name, (const char *) d->classes->pdata[0]);
       return NULL;
     }
@@ -170,7 +173,7 @@ docs_to_dataset (Docs                    *d,
   if (nn_vocab_counter_total (counter) == 0)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
-                   "The training texts of %s hold no tokens%s", name,
+                   _("The training texts of %s hold no tokens%s"), name,
                    opt->text.strip ? " once punctuation is stripped (try :strip=0)" : "");
       return NULL;
     }
@@ -262,15 +265,15 @@ read_text (const char  *path,
   GStatBuf st;
   if (g_stat (path, &st) != 0)
     {
-      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_IO, "Cannot read %s: %s", dname,
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_IO, _("Cannot read %s: %s"), dname,
                    g_strerror (errno));
       return NULL;
     }
   if ((goffset) st.st_size > max_bytes)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                   "%s holds %d MB of text, more than the %d MB a text dataset here may "
-                   "hold: use a part of it", dname, (int) (st.st_size >> 20),
+                   _("%s holds %d MB of text, more than the %d MB a text dataset here may "
+                   "hold: use a part of it"), dname, (int) (st.st_size >> 20),
                    (int) (max_bytes >> 20));
       return NULL;
     }
@@ -279,7 +282,7 @@ read_text (const char  *path,
   g_autoptr(GError) local = NULL;
   if (!g_file_get_contents (path, &text, &len, &local))
     {
-      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_IO, "Cannot read %s: %s", dname,
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_IO, _("Cannot read %s: %s"), dname,
                    local->message);
       return NULL;
     }
@@ -291,7 +294,7 @@ read_text (const char  *path,
   if (memchr (text, '\0', len) != NULL)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                   "%s holds a NUL byte at offset %zu: it is not a text file", dname,
+                   _("%s holds a NUL byte at offset %zu: it is not a text file"), dname,
                    (size_t) ((const char *) memchr (text, '\0', len) - text));
       g_free (text);
       return NULL;
@@ -302,7 +305,7 @@ read_text (const char  *path,
   if (blank)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
-                   "%s is empty: every text file needs some text (remove it or fill it)",
+                   _("%s is empty: every text file needs some text (remove it or fill it)"),
                    dname);
       g_free (text);
       return NULL;
@@ -329,7 +332,7 @@ list_entries (const char  *dir,
   if (d == NULL)
     {
       g_autofree char *dname = g_filename_display_name (dir);
-      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_IO, "Cannot read the folder %s: %s",
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_IO, _("Cannot read the folder %s: %s"),
                    dname, local->message);
       return NULL;
     }
@@ -376,8 +379,8 @@ nn_text_folder_load (const char               *dir,
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_IO,
-                   "%s is not a folder: a text dataset is a folder with one sub-folder of "
-                   ".txt files per class", dname);
+                   _("%s is not a folder: a text dataset is a folder with one sub-folder of "
+                   ".txt files per class"), dname);
       return NULL;
     }
   g_autoptr(GPtrArray) subs = list_entries (dir, TRUE, error);
@@ -386,8 +389,8 @@ nn_text_folder_load (const char               *dir,
   if (subs->len == 0)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
-                   "%s has no class folders: put each class's .txt files in a sub-folder "
-                   "named after the class (%s/pos/a.txt, %s/neg/b.txt)", dname, dname, dname);
+                   _("%s has no class folders: put each class's .txt files in a sub-folder "
+                   "named after the class (%s/pos/a.txt, %s/neg/b.txt)"), dname, dname, dname);
       return NULL;
     }
 
@@ -404,7 +407,7 @@ nn_text_folder_load (const char               *dir,
         {
           g_autofree char *sname = g_filename_display_name (sub);
           g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
-                       "The class folder %s holds no .txt files: fill it or move it out of %s",
+                       _("The class folder %s holds no .txt files: fill it or move it out of %s"),
                        sname, dname);
           goto out;
         }
@@ -508,8 +511,8 @@ fortunes_parse_topics (const char  *topics,
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_IO,
-                   "The fortunes are not in %s: install the fortunes package (apt-get install "
-                   "fortunes), or point DEEPSCOPE_FORTUNES_DIR or :dir= at its topic files",
+                   _("The fortunes are not in %s: install the fortunes package (apt-get install "
+                   "fortunes), or point DEEPSCOPE_FORTUNES_DIR or :dir= at its topic files"),
                    dir);
       return NULL;
     }
@@ -527,7 +530,7 @@ fortunes_parse_topics (const char  *topics,
         {
           g_autofree char *all = fortunes_topics_list (dir);
           g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                       "Unknown fortunes topic “%s”; the topics in %s are: %s", parts[i], dir,
+                       _("Unknown fortunes topic “%s”; the topics in %s are: %s"), parts[i], dir,
                        all);
           g_ptr_array_unref (list);
           return NULL;
@@ -536,7 +539,7 @@ fortunes_parse_topics (const char  *topics,
         if (g_str_equal (list->pdata[k], parts[i]))
           {
             g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                         "The fortunes topic “%s” is named twice", parts[i]);
+                         _("The fortunes topic “%s” is named twice"), parts[i]);
             g_ptr_array_unref (list);
             return NULL;
           }
@@ -546,8 +549,8 @@ fortunes_parse_topics (const char  *topics,
     {
       g_autofree char *all = fortunes_topics_list (dir);
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
-                   "No fortunes topics given: name them, e.g. fortunes:topics=science,work; "
-                   "the topics in %s are: %s", dir, all);
+                   _("No fortunes topics given: name them, e.g. fortunes:topics=science,work; "
+                   "the topics in %s are: %s"), dir, all);
       g_ptr_array_unref (list);
       return NULL;
     }
@@ -580,8 +583,8 @@ nn_fortunes_load (const char               *topics,
       if (records->len == 0)
         {
           g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
-                       "The fortunes topic %s holds no records (lines of text between lines "
-                       "holding only %%)", path);
+                       _("The fortunes topic %s holds no records (lines of text between lines "
+                       "holding only %%)"), path);
           goto out;
         }
       g_ptr_array_add (d.classes, g_strdup (list[t]));
@@ -627,7 +630,7 @@ chars_source_text (const char               *source,
     {
       if (error != NULL && *error != NULL && topics == source
           && g_error_matches (*error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN))
-        g_prefix_error (error, "%s is neither a file nor a fortunes topic. ", source);
+        g_prefix_error (error, _("%s is neither a file nor a fortunes topic. "), source);
       return NULL;
     }
   /* The records, a blank line between them: the % lines are markup. */
@@ -650,7 +653,7 @@ chars_source_text (const char               *source,
       if ((goffset) all->len > MAX_CHARS_BYTES)
         {
           g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                       "The fortunes topics %s hold more than %d MB of text: choose fewer",
+                       _("The fortunes topics %s hold more than %d MB of text: choose fewer"),
                        topics, (int) (MAX_CHARS_BYTES >> 20));
           g_string_free (all, TRUE);
           return NULL;
@@ -661,7 +664,7 @@ chars_source_text (const char               *source,
   if (all->len == 0)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
-                   "The fortunes topics %s hold no records", topics);
+                   _("The fortunes topics %s hold no records"), topics);
       g_string_free (all, TRUE);
       return NULL;
     }
@@ -678,8 +681,8 @@ nn_chars_load (const char               *source,
   if (source[0] == '\0')
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                   "chars: needs a text file or fortunes topics (chars:book.txt, "
-                   "chars:fortunes/science)");
+                   _("chars: needs a text file or fortunes topics (chars:book.txt, "
+                   "chars:fortunes/science)"));
       return NULL;
     }
   g_autofree char *name = NULL;
@@ -708,8 +711,8 @@ nn_chars_load (const char               *source,
   if (n_train == 0 || (opt->test > 0 && n_test == 0))
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
-                   "%s holds %zu characters: too few for windows of %d characters in both "
-                   "splits (%.0f %% held out); use a longer text or a shorter :length=",
+                   _("%s holds %zu characters: too few for windows of %d characters in both "
+                   "splits (%.0f %% held out); use a longer text or a shorter :length="),
                    name, m, T, opt->test * 100.0);
       return NULL;
     }
@@ -729,7 +732,7 @@ nn_chars_load (const char               *source,
   g_autofree gint32 *ids = g_try_new (gint32, MAX (m, 1));
   if (ids == NULL)
     {
-      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE, "%s: out of memory", name);
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE, _("%s: out of memory"), name);
       return NULL;
     }
   for (size_t i = 0; i < m; i++)

@@ -9,6 +9,7 @@
 #include "nn-data-private.h"
 
 #include <math.h>
+#include <glib/gi18n-lib.h>
 
 #define TOY_TEST_FRACTION 0.2
 #define TOY_MAX_N         ((size_t) 1 << 30)
@@ -127,19 +128,19 @@ nn_dataset_new_toy (NnToyKind   kind,
   if ((kind == NN_TOY_MOONS || kind == NN_TOY_XOR) && n_classes != 2)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                   "%s always has 2 classes, not %d", names[kind], n_classes);
+                   _("%s always has 2 classes, not %d"), names[kind], n_classes);
       return NULL;
     }
   if (n_classes > 32)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                   "%s takes 2 to 32 classes, not %d", names[kind], n_classes);
+                   _("%s takes 2 to 32 classes, not %d"), names[kind], n_classes);
       return NULL;
     }
   if (n < 2 * (size_t) n_classes || n > TOY_MAX_N)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                   "%s needs 2 to %zu samples per class: %zu samples for %d classes",
+                   _("%s needs 2 to %zu samples per class: %zu samples for %d classes"),
                    names[kind], TOY_MAX_N / n_classes, n, n_classes);
       return NULL;
     }
@@ -188,8 +189,8 @@ nn_dataset_new_regression (size_t    n,
   if (features < 1 || features > 4096 || n < 2 || n > TOY_MAX_N / (size_t) MAX (features, 1))
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                   "regression takes 1 to 4096 features and at least 2 samples, "
-                   "not %zu × %d", n, features);
+                   _("regression takes 1 to 4096 features and at least 2 samples, "
+                   "not %zu × %d"), n, features);
       return NULL;
     }
   if (noise < 0)
@@ -244,7 +245,7 @@ nn_dataset_new_twoinput (size_t    n,
   if (n < 2 || n > TOY_MAX_N / F)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                   "twoinput takes 2 to %zu samples, not %zu", TOY_MAX_N / F, n);
+                   _("twoinput takes 2 to %zu samples, not %zu"), TOY_MAX_N / F, n);
       return NULL;
     }
 
@@ -320,8 +321,8 @@ nn_features_parse (const char  *text,
       if (f == NN_N_FEATURES)
         {
           g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                       "Unknown feature “%s” in features=%s: use x1, x2, x1sq, x2sq, x1x2, "
-                       "sinx1 or sinx2, separated by commas", parts[i], text);
+                       _("Unknown feature “%s” in features=%s: use x1, x2, x1sq, x2sq, x1x2, "
+                       "sinx1 or sinx2, separated by commas"), parts[i], text);
           return FALSE;
         }
       mask |= 1u << f;
@@ -329,8 +330,8 @@ nn_features_parse (const char  *text,
   if (mask == 0)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                   "features= names no feature: give at least one of x1, x2, x1sq, x2sq, "
-                   "x1x2, sinx1, sinx2");
+                   _("features= names no feature: give at least one of x1, x2, x1sq, x2sq, "
+                   "x1x2, sinx1, sinx2"));
       return FALSE;
     }
   *mask_out = mask;
@@ -396,16 +397,16 @@ nn_dataset_apply_features (NnDataset  *ds,
   if (pts == NULL || pts->ndim != 1 || pts->shape[0] != 2 || ds->points != NULL)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                   "features= needs a dataset of 2-D points (spirals, moons, circles, xor, "
-                   "blobs, plane, gaussians); %s has %s", ds->name,
+                   _("features= needs a dataset of 2-D points (spirals, moons, circles, xor, "
+                   "blobs, plane, gaussians); %s has %s"), ds->name,
                    ds->points != NULL ? "its features already" : "other inputs");
       return FALSE;
     }
   if (width < 1)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                   "features= names no feature: give at least one of x1, x2, x1sq, x2sq, "
-                   "x1x2, sinx1, sinx2");
+                   _("features= names no feature: give at least one of x1, x2, x1sq, x2sq, "
+                   "x1x2, sinx1, sinx2"));
       return FALSE;
     }
   x = nn_array_new ("features", NN_DTYPE_F32, 1, shape, ds->n, error);
@@ -448,7 +449,7 @@ nn_dataset_new_toy_regression (const char  *kind,
   if (n < 2 || n > TOY_MAX_N)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                   "%s takes 2 to %zu samples, not %zu", kind, TOY_MAX_N, n);
+                   _("%s takes 2 to %zu samples, not %zu"), kind, TOY_MAX_N, n);
       return NULL;
     }
   if (noise < 0)

@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 /* ------------------------------------------------------------------------ */
 /* Arrays                                                                   */
@@ -67,7 +68,7 @@ nn_array_new (const char *name,
       if (data == NULL)
         {
           g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                       "Not enough memory for “%s” (%zu MB)", name, bytes >> 20);
+                       _("Not enough memory for “%s” (%zu MB)"), name, bytes >> 20);
           return NULL;
         }
     }
@@ -510,14 +511,14 @@ nn_dataset_keep_classes (NnDataset  *ds,
       if (classes[i] < 0 || classes[i] >= n_classes)
         {
           g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                       "%s has no class %d: classes are 0 to %d",
+                       _("%s has no class %d: classes are 0 to %d"),
                        ds->name, classes[i], n_classes - 1);
           return FALSE;
         }
       if (map[classes[i]] >= 0)
         {
           g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_UNKNOWN,
-                       "Class %d is listed twice in “classes”", classes[i]);
+                       _("Class %d is listed twice in “classes”"), classes[i]);
           return FALSE;
         }
       map[classes[i]] = i;
@@ -535,7 +536,7 @@ nn_dataset_keep_classes (NnDataset  *ds,
   if (n_keep == 0)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
-                   "%s has no samples of the chosen classes", ds->name);
+                   _("%s has no samples of the chosen classes"), ds->name);
       return FALSE;
     }
 
@@ -582,7 +583,7 @@ nn_data_cancelled (GCancellable  *cancel,
   if (cancel == NULL || !g_cancellable_is_cancelled (cancel))
     return FALSE;
   g_set_error_literal (error, NN_DATA_ERROR, NN_DATA_ERROR_CANCELLED,
-                       "Loading the dataset was cancelled");
+                       _("Loading the dataset was cancelled"));
   return TRUE;
 }
 
@@ -780,7 +781,7 @@ nn_dataset_one_hot (NnDataset  *ds,
   if (t->dtype != NN_DTYPE_I32 || t->sample_size != 1)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                   "Target “%s” is not a class label, so it has no one-hot form",
+                   _("Target “%s” is not a class label, so it has no one-hot form"),
                    t->name);
       return FALSE;
     }
@@ -794,14 +795,14 @@ nn_dataset_one_hot (NnDataset  *ds,
     if (lab[i] < 0 || lab[i] >= n_classes)
       {
         g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                     "Sample %zu of “%s” has class %d, outside 0 to %d",
+                     _("Sample %zu of “%s” has class %d, outside 0 to %d"),
                      i, t->name, lab[i], n_classes - 1);
         return FALSE;
       }
   if (n_classes <= 0)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
-                   "Target “%s” has no classes", t->name);
+                   _("Target “%s” has no classes"), t->name);
       return FALSE;
     }
 

@@ -12,6 +12,7 @@
 #include <float.h>
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #define UNK_TOKEN "[UNK]"
 /* The hashing trick's buckets are tokens "#k"; more would only waste memory. */
@@ -77,8 +78,8 @@ nn_text_validate (const char  *text,
   if (g_utf8_validate_len (text, (gsize) len, &end))
     return TRUE;
   g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-               "%s is not UTF-8 text: invalid byte 0x%02x at byte offset %" G_GSIZE_FORMAT
-               " (convert it to UTF-8, e.g. with iconv)",
+               _("%s is not UTF-8 text: invalid byte 0x%02x at byte offset %zu"
+               " (convert it to UTF-8, e.g. with iconv)"),
                what != NULL ? what : "The text", (guint8) *end, (gsize) (end - text));
   return FALSE;
 }
@@ -724,7 +725,7 @@ nn_glove_load (const char    *path,
   if (map == NULL)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_IO,
-                   "Cannot read the word vectors %s: %s", path, local->message);
+                   _("Cannot read the word vectors %s: %s"), path, local->message);
       return FALSE;
     }
   const char *p = g_mapped_file_get_contents (map);
@@ -732,7 +733,7 @@ nn_glove_load (const char    *path,
   if ((guint64) len > GLOVE_MAX_BYTES)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                   "%s holds %" G_GSIZE_FORMAT " MB, more than the 8 GB word vectors take",
+                   _("%s holds %zu MB, more than the 8 GB word vectors take"),
                    path, len >> 20);
       return FALSE;
     }
@@ -744,7 +745,7 @@ nn_glove_load (const char    *path,
   if (rows == NULL || seen == NULL)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                   "Not enough memory for %d word vectors of %d values", size, dim);
+                   _("Not enough memory for %d word vectors of %d values"), size, dim);
       return FALSE;
     }
 
@@ -770,15 +771,15 @@ nn_glove_load (const char    *path,
       if (sp == NULL || sp == q)
         {
           g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                       "%s, line %" G_GSIZE_FORMAT ": not a word followed by numbers "
-                       "(GloVe text format: “word 0.1 0.2 …”)", path, line_no);
+                       _("%s, line %zu: not a word followed by numbers "
+                       "(GloVe text format: “word 0.1 0.2 …”)"), path, line_no);
           return FALSE;
         }
       g_autofree char *word = g_strndup (q, sp - q);
       if (!g_utf8_validate (word, -1, NULL))
         {
           g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                       "%s, line %" G_GSIZE_FORMAT ": the word is not UTF-8", path, line_no);
+                       _("%s, line %zu: the word is not UTF-8"), path, line_no);
           return FALSE;
         }
       int k = v->opt.hash_buckets > 0 ? -1 : nn_vocab_lookup (v, word);
@@ -801,7 +802,7 @@ nn_glove_load (const char    *path,
                 tok_end++;
               g_autofree char *tok = g_strndup (s, MIN (tok_end - s, 40));
               g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                           "%s, line %" G_GSIZE_FORMAT " (“%s”): “%s” is not a number",
+                           _("%s, line %zu (“%s”): “%s” is not a number"),
                            path, line_no, word, tok);
               return FALSE;
             }
@@ -809,8 +810,8 @@ nn_glove_load (const char    *path,
             {
               g_autofree char *tok = g_strndup (s, MIN (e - s, 40));
               g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                           "%s, line %" G_GSIZE_FORMAT " (“%s”): “%s” is too large for a "
-                           "weight (a float holds up to 3.4e38)", path, line_no, word, tok);
+                           _("%s, line %zu (“%s”): “%s” is too large for a "
+                           "weight (a float holds up to 3.4e38)"), path, line_no, word, tok);
               return FALSE;
             }
           if (want && d < dim)
@@ -822,13 +823,13 @@ nn_glove_load (const char    *path,
         {
           if (n_lines == 1)
             g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_SIZE,
-                         "%s holds vectors of %d values but the embedding has %d "
-                         "(output_dim): pick the file of that size or change output_dim",
+                         _("%s holds vectors of %d values but the embedding has %d "
+                         "(output_dim): pick the file of that size or change output_dim"),
                          path, d, dim);
           else
             g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
-                         "%s, line %" G_GSIZE_FORMAT " (“%s”) has %d values where the lines "
-                         "before have %d: the rows are ragged", path, line_no, word, d, dim);
+                         _("%s, line %zu (“%s”) has %d values where the lines "
+                         "before have %d: the rows are ragged"), path, line_no, word, d, dim);
           return FALSE;
         }
       if (want)
@@ -840,7 +841,7 @@ nn_glove_load (const char    *path,
   if (n_lines == 0)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
-                   "%s holds no word vectors", path);
+                   _("%s holds no word vectors"), path);
       return FALSE;
     }
   for (int k = 2; k < size; k++)
@@ -882,6 +883,6 @@ nn_glove_save (const char    *path,
   g_string_free (out, TRUE);
   if (!ok)
     g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_IO,
-                 "Cannot write the word vectors %s: %s", path, local->message);
+                 _("Cannot write the word vectors %s: %s"), path, local->message);
   return ok;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <glib/gstdio.h>
+#include <glib/gi18n-lib.h>
 
 #include "nn-onnx.h"
 #include "nn-export-onnx-private.h"
@@ -327,7 +328,7 @@ void
 ox_unsupported (OxCall *k, GError **error, const char *why)
 {
   g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_UNKNOWN_LAYER,
-               "%s%s (%s) cannot be exported to ONNX: %s", k->c->prefix, k->l->name,
+               _("%s%s (%s) cannot be exported to ONNX: %s"), k->c->prefix, k->l->name,
                k->l->type->name, why);
 }
 
@@ -464,7 +465,7 @@ export_model (OxScope *parent, const NnModel *m, OxValue *const *inputs, const c
   OxValue *out = NULL;
   if (m->n_outputs < 1)
     g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                 "the model %s has no outputs to export", m->name ? m->name : "");
+                 _("the model %s has no outputs to export"), m->name ? m->name : "");
   else
     out = scope_value (&s, m->outputs[0].ref, error);
   s.c->prefix = saved;
@@ -543,7 +544,7 @@ check_model (NnModel *model, GError **error)
   if (nn_model_get_n_outputs (model) < 1)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                   "%s has no outputs to export; mark the layers whose results it gives",
+                   _("%s has no outputs to export; mark the layers whose results it gives"),
                    nn_model_get_name (model));
       return FALSE;
     }
@@ -568,7 +569,7 @@ write_file (NnModel *model, const char *dir, const guint8 *data, gsize len, GErr
   if (g_mkdir_with_parents (dir, 0755) != 0)
     {
       int e = errno;
-      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE, "cannot create the folder %s: %s",
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE, _("cannot create the folder %s: %s"),
                    dir, g_strerror (e));
       return FALSE;
     }
@@ -578,7 +579,7 @@ write_file (NnModel *model, const char *dir, const guint8 *data, gsize len, GErr
   if (!g_file_set_contents (path, (const char *) data, (gssize) len, &err)
       || !nn_model_write_vocab (model, vocab, &err))
     {
-      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE, "cannot write %s: %s", path,
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE, _("cannot write %s: %s"), path,
                    err->message);
       return FALSE;
     }
@@ -623,7 +624,7 @@ nn_export_onnx (NnModel *model, const char *dir, GError **error)
     {
       g_autofree char *size = g_format_size (len);
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_MEMORY,
-                   "%s would make an ONNX file of %s, over the 2 GB protobuf limit",
+                   _("%s would make an ONNX file of %s, over the 2 GB protobuf limit"),
                    nn_model_get_name (model), size);
       return FALSE;
     }

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 #include <glib/gstdio.h>
+#include <glib/gi18n-lib.h>
 
 #include "nn-export-private.h"
 
@@ -212,7 +213,7 @@ nn_export_prepare (NnModel *m, const char *dir, GError **error)
     {
       int e = errno;
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (e),
-                   "cannot create the folder %s: %s", dir, g_strerror (e));
+                   _("cannot create the folder %s: %s"), dir, g_strerror (e));
       return FALSE;
     }
   return TRUE;

@@ -8,6 +8,7 @@
  * refused, naming the layer and the setting. */
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "nn-export-private.h"
 
@@ -37,7 +38,7 @@ refuse (GError **error, Conv *c, const char *fmt, ...)
   va_start (ap, fmt);
   g_autofree char *what = g_strdup_vprintf (fmt, ap);
   va_end (ap);
-  g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG, "layer “%s” (%s): %s",
+  g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG, _("layer “%s” (%s): %s"),
                c->layer, c->cls, what);
   return FALSE;
 }
@@ -495,7 +496,7 @@ put_layer (JsonBuilder *b, JsonObject *lo, Scope *s, int depth, GError **error)
   if (ours == NULL)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_UNKNOWN_LAYER,
-                   "layer “%s”: Keras class %s has no Deepscope equivalent", name, cls);
+                   _("layer “%s”: Keras class %s has no Deepscope equivalent"), name, cls);
       return FALSE;
     }
   if (cfg == NULL)
@@ -638,8 +639,8 @@ sequential_to_functional (JsonObject *cfg, GError **error)
   if (shape == NULL || !JSON_NODE_HOLDS_ARRAY (shape))
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE,
-                   "Sequential model “%s”: its first layer has no batch_input_shape, so its "
-                   "input size is unknown", name);
+                   _("Sequential model “%s”: its first layer has no batch_input_shape, so its "
+                   "input size is unknown"), name);
       return NULL;
     }
   gboolean has_input = g_str_equal (nn_json_string (first, "class_name", ""), "InputLayer");
@@ -673,7 +674,7 @@ sequential_to_functional (JsonObject *cfg, GError **error)
       if (lname == NULL)
         {
           g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE,
-                       "Sequential model “%s”: layer %u has no name", name, i);
+                       _("Sequential model “%s”: layer %u has no name"), name, i);
           return NULL;
         }
       json_builder_begin_object (b);
@@ -722,7 +723,7 @@ nn_import_keras_topology (JsonObject *model_config, GError **error)
            || !g_str_equal (nn_keras_class_ours (cls), "Model"))
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE,
-                   "the model is a %s, not a Functional, Model or Sequential model",
+                   _("the model is a %s, not a Functional, Model or Sequential model"),
                    *cls ? cls : "thing without class_name");
       return NULL;
     }

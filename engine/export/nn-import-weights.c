@@ -4,6 +4,7 @@
  * the model reader, then the weights of a TF.js weights manifest and its
  * shards, matched by name and shape. Nothing is returned on error. */
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "nn-export-private.h"
 
@@ -184,8 +185,8 @@ check_version (JsonObject *o, GError **error)
   if (g_str_has_prefix (v, "3.") || g_str_has_prefix (v, "4."))
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_VERSION,
-                   "keras_version %s: this reads Keras 2 and TF.js Layers models, not "
-                   "Keras 3 ones", v);
+                   _("keras_version %s: this reads Keras 2 and TF.js Layers models, not "
+                   "Keras 3 ones"), v);
       return FALSE;
     }
   return TRUE;
@@ -205,7 +206,7 @@ load_manifest_file (const char *path, GError **error)
   if (root == NULL || !JSON_NODE_HOLDS_ARRAY (root))
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE,
-                   "%s is not a TF.js weights manifest (a list of {paths, weights})", path);
+                   _("%s is not a TF.js weights manifest (a list of {paths, weights})"), path);
       return NULL;
     }
   return json_node_copy (root);
@@ -217,7 +218,7 @@ nn_import_keras_from_data (const char *json, gssize len, const char *dir, const 
 {
   g_autoptr (JsonParser) p = json_parser_new ();
   if (len == 0 || (len < 0 && *json == '\0'))
-    return g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE, "the file is empty"), NULL;
+    return g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE, _("the file is empty")), NULL;
   if (!json_parser_load_from_data (p, json, len, error))
     return NULL;
   JsonNode *root = json_parser_get_root (p);
@@ -230,7 +231,7 @@ nn_import_keras_from_data (const char *json, gssize len, const char *dir, const 
       const char *format = nn_json_string (o, "format", "");
       if (!g_str_equal (format, "layers-model"))
         return g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_VERSION,
-                            "format “%s”: only TF.js Layers models (“layers-model”) are read",
+                            _("format “%s”: only TF.js Layers models (“layers-model”) are read"),
                             format), NULL;
       JsonObject *mt = nn_json_object (o, "modelTopology");
       if (!check_version (mt, error))
@@ -248,8 +249,8 @@ nn_import_keras_from_data (const char *json, gssize len, const char *dir, const 
     }
   if (topology == NULL)
     return g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE,
-                        "not a TF.js Layers model.json nor a Keras model JSON (no "
-                        "modelTopology, no class_name)"), NULL;
+                        _("not a TF.js Layers model.json nor a Keras model JSON (no "
+                        "modelTopology, no class_name)")), NULL;
   if (weights)
     {
       g_clear_pointer (&manifest, json_node_unref);

@@ -7,6 +7,7 @@
  * moving_variance), so weights map one to one, in order. */
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "nn-export-private.h"
 
@@ -735,7 +736,7 @@ nn_keras_build_layer (JsonBuilder *b, NnModel *m, int l, GError **error)
   if (k == NULL)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_UNKNOWN_LAYER,
-                   "layer “%s”: %s has no Keras equivalent", nn_model_layer_get_name (m, l),
+                   _("layer “%s”: %s has no Keras equivalent"), nn_model_layer_get_name (m, l),
                    ours);
       return FALSE;
     }

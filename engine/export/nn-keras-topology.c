@@ -4,6 +4,7 @@
  * outputs, nested models as nested Functional configs; and every weight of
  * the model in TF.js's order. */
 #include "nn-export-private.h"
+#include <glib/gi18n-lib.h>
 
 gboolean
 nn_keras_inference_identity (NnModel *m, int l)
@@ -90,8 +91,8 @@ build_inbound (JsonBuilder *b, NnModel *m, int l, gboolean skip, GError **error)
       if (n == 0)
         {
           g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                       "layer “%s” is not connected (call %d has no input): Keras has no "
-                       "such layer", nn_model_layer_get_name (m, l), c);
+                       _("layer “%s” is not connected (call %d has no input): Keras has no "
+                       "such layer"), nn_model_layer_get_name (m, l), c);
           return FALSE;
         }
       json_builder_begin_array (b);
@@ -166,7 +167,7 @@ build_model_members (JsonBuilder *b, NnModel *m, const char *name, gboolean skip
   if (nn_model_get_n_outputs (m) == 0)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                   "model “%s” has no output: Keras needs at least one", name);
+                   _("model “%s” has no output: Keras needs at least one"), name);
       return FALSE;
     }
   json_builder_set_member_name (b, "input_layers");

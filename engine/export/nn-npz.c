@@ -5,6 +5,7 @@
  * reads without extra packages. Archives stay under 4 GiB (no Zip64). */
 #include <string.h>
 #include <zlib.h>
+#include <glib/gi18n-lib.h>
 
 #include "nn-export-private.h"
 
@@ -89,7 +90,7 @@ nn_npz_write (const char *path, GPtrArray *names, GArray *views, GError **error)
       if ((guint64) z->len + npy->len + 1024 > G_MAXUINT32 || names->len > 0xffff)
         {
           g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_MEMORY,
-                       "the weights pass 4 GiB or 65535 arrays, beyond a plain zip file");
+                       _("the weights pass 4 GiB or 65535 arrays, beyond a plain zip file"));
           return FALSE;
         }
       guint32 crc = crc32 (0, npy->data, npy->len);

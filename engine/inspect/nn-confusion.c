@@ -4,6 +4,7 @@
  * behind the most confident mistakes (nn_confusion_compute). */
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "nn.h"
 
@@ -36,7 +37,7 @@ classifier_units (NnModel *m, GError **error)
   if (nn_model_get_n_outputs (m) < 1)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The model has no output: mark its last layer as the output");
+                   _("The model has no output: mark its last layer as the output"));
       return 0;
     }
   NnRef out = nn_model_get_output (m, 0);
@@ -47,7 +48,7 @@ classifier_units (NnModel *m, GError **error)
   if (!nn_model_get_shape (m, out, &ndim, shape))
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The shape of output “%s” is unknown: fix the model's errors first", name);
+                   _("The shape of output “%s” is unknown: fix the model's errors first"), name);
       return 0;
     }
   NnLoss loss = nn_model_output_get_loss (m, 0);
@@ -61,9 +62,9 @@ classifier_units (NnModel *m, GError **error)
     {
       g_autofree char *text = nn_shape_to_string (ndim, shape, 0);
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "Output “%s” (%s, loss %s) does not classify: a confusion matrix needs a "
+                   _("Output “%s” (%s, loss %s) does not classify: a confusion matrix needs a "
                    "softmax output of 2 or more units or one sigmoid unit with a "
-                   "cross-entropy loss",
+                   "cross-entropy loss"),
                    name, text, nn_loss_name (loss));
       return 0;
     }
@@ -102,7 +103,7 @@ nn_confusion_compute (NnModel *m, NnDataset *ds, const guint32 *idx, size_t n,
   if (!nn_model_has_weights (m))
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The model “%s” has no weights: train it first", nn_model_get_name (m));
+                   _("The model “%s” has no weights: train it first"), nn_model_get_name (m));
       return NULL;
     }
   int units = classifier_units (m, error);
@@ -118,21 +119,21 @@ nn_confusion_compute (NnModel *m, NnDataset *ds, const guint32 *idx, size_t n,
   if (n == 0 || idx == NULL)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "There are no samples to count: the dataset “%s” has no test split", ds->name);
+                   _("There are no samples to count: the dataset “%s” has no test split"), ds->name);
       return NULL;
     }
   if (ds->n_targets < 1)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The dataset “%s” has no targets to compare the predictions with", ds->name);
+                   _("The dataset “%s” has no targets to compare the predictions with"), ds->name);
       return NULL;
     }
   const NnArray *t = ds->targets[0];
   if (t->sample_size != 1 && t->sample_size != (size_t) units)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The dataset “%s” gives %zu target values per sample, but output “%s” has "
-                   "%d units: give one class number or a one-hot vector of %d",
+                   _("The dataset “%s” gives %zu target values per sample, but output “%s” has "
+                   "%d units: give one class number or a one-hot vector of %d"),
                    ds->name, t->sample_size,
                    nn_model_layer_get_name (m, nn_model_get_output (m, 0).layer), units, units);
       return NULL;
@@ -141,7 +142,7 @@ nn_confusion_compute (NnModel *m, NnDataset *ds, const guint32 *idx, size_t n,
     if (idx[i] >= ds->n)
       {
         g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                     "Sample %u is out of range: the dataset “%s” has %zu samples", idx[i],
+                     _("Sample %u is out of range: the dataset “%s” has %zu samples"), idx[i],
                      ds->name, ds->n);
         return NULL;
       }
@@ -193,8 +194,8 @@ nn_confusion_compute (NnModel *m, NnDataset *ds, const guint32 *idx, size_t n,
           if (truth < 0)
             {
               g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                           "Sample %u of the dataset “%s” has class %g, outside 0 to %d of "
-                           "output “%s”",
+                           _("Sample %u of the dataset “%s” has class %g, outside 0 to %d of "
+                           "output “%s”"),
                            idx[i], ds->name, nn_array_get (t, idx[i], 0), n_classes - 1,
                            nn_model_layer_get_name (m, nn_model_get_output (m, 0).layer));
               return NULL;
@@ -209,7 +210,7 @@ nn_confusion_compute (NnModel *m, NnDataset *ds, const guint32 *idx, size_t n,
           && !progress ((int) (first / CONFUSION_BATCH) + 1, batches, NULL, user_data))
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                       "Counting the confusion of “%s” was cancelled", nn_model_get_name (m));
+                       _("Counting the confusion of “%s” was cancelled"), nn_model_get_name (m));
           return NULL;
         }
     }

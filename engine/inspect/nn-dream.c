@@ -12,6 +12,7 @@
  * chosen layer: their seeds go in together (nn_graph_backward_seeds). */
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "nn-inspect-private.h"
 
@@ -180,9 +181,9 @@ model_at_size (const NnModel *base, int h, int w, int c, GError **error)
             != nn_shape_size (o->wspec[k].ndim, o->wspec[k].shape))
           {
             g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                         "The layer “%s” depends on the input's size (its weights fit only "
+                         _("The layer “%s” depends on the input's size (its weights fit only "
                          "the size the model was built for), so it cannot run on a %d×%d "
-                         "image: choose layers that come before any Flatten or Dense layer",
+                         "image: choose layers that come before any Flatten or Dense layer"),
                          l->name, w, h);
             return NULL;
           }
@@ -190,8 +191,8 @@ model_at_size (const NnModel *base, int h, int w, int c, GError **error)
   if (!nn_model_has_weights (m))
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The layers of the model “%s” cannot run on a %d×%d image with their "
-                   "trained weights: choose layers that come before any Flatten or Dense layer",
+                   _("The layers of the model “%s” cannot run on a %d×%d image with their "
+                   "trained weights: choose layers that come before any Flatten or Dense layer"),
                    nn_model_get_name (base), w, h);
       return NULL;
     }
@@ -444,7 +445,7 @@ dream_octave (NnModel *base, const Targets *t, NnTensor *img, int o, const NnDre
         img->data[e] += step * x->grad[e];
       if (progress && !progress (o, cfg->octaves, s, cfg->steps, loss, img, user_data))
         {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The dream was cancelled");
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("The dream was cancelled"));
           ok = FALSE;
           break;
         }
@@ -481,7 +482,7 @@ check_config (const NnDreamConfig *cfg, GError **error)
         if (!isfinite (cfg->weights[k]))
           {
             g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                         "The weight of layer “%s” must be a number", cfg->layers[k]);
+                         _("The weight of layer “%s” must be a number"), cfg->layers[k]);
             return FALSE;
           }
       return TRUE;
@@ -523,8 +524,8 @@ choose_targets (NnInspector *in, const NnDreamConfig *cfg, Targets *t, int *tops
       if (t->n == 0)
         {
           g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                       "The model “%s” has no convolutional layer with an image-like output "
-                       "to dream with: DeepDream takes a convolutional network",
+                       _("The model “%s” has no convolutional layer with an image-like output "
+                       "to dream with: DeepDream takes a convolutional network"),
                        name);
           return FALSE;
         }
@@ -537,7 +538,7 @@ choose_targets (NnInspector *in, const NnDreamConfig *cfg, Targets *t, int *tops
       if (k < 0)
         {
           g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                       "The model “%s” has no layer “%s” to dream with: choose one of %s",
+                       _("The model “%s” has no layer “%s” to dream with: choose one of %s"),
                        name, cfg->layers[i], *names ? names : "(none: it has no image-like layer)");
           return FALSE;
         }
@@ -546,8 +547,8 @@ choose_targets (NnInspector *in, const NnDreamConfig *cfg, Targets *t, int *tops
         {
           g_autofree char *shape = nn_shape_to_string (p->ndim, p->shape, 0);
           g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                       "The layer “%s” (%s, output %s) %s: DeepDream takes layers with an "
-                       "image-like output, before any Flatten or Dense: choose one of %s",
+                       _("The layer “%s” (%s, output %s) %s: DeepDream takes layers with an "
+                       "image-like output, before any Flatten or Dense: choose one of %s"),
                        p->path, p->layer_type, shape,
                        g_str_equal (p->layer_type, "Input") ? "is the model's input"
                                                             : "does not give an image",
@@ -586,8 +587,8 @@ nn_dream (const NnModel *m, const NnTensor *image, const NnDreamConfig *cfg,
     {
       g_autofree char *shape = nn_shape_to_string (in->input_ndim, in->input_shape, 1);
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The model “%s” takes inputs of shape %s, not images (height, width, "
-                   "channels): DeepDream takes a convolutional network",
+                   _("The model “%s” takes inputs of shape %s, not images (height, width, "
+                   "channels): DeepDream takes a convolutional network"),
                    name, shape);
       return NULL;
     }
@@ -598,10 +599,12 @@ nn_dream (const NnModel *m, const NnTensor *image, const NnDreamConfig *cfg,
       g_autofree char *got = image ? nn_shape_to_string (image->ndim, image->shape, 0)
                                    : g_strdup ("nothing");
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The image has shape %s but the model “%s” takes one image of %d "
-                   "channel%s, (1, height, width, %d): convert it to %s",
-                   got, name, channels, channels == 1 ? "" : "s", channels,
-                   channels == 1 ? "grey" : channels == 3 ? "RGB" : "that many channels");
+                   g_dngettext (GETTEXT_PACKAGE, "The image has shape %s but the model “%s” takes one image of %d "
+                   "channel, (1, height, width, %d): convert it to %s",
+                                "The image has shape %s but the model “%s” takes one image of %d "
+                   "channels, (1, height, width, %d): convert it to %s", channels),
+                   got, name, channels, channels,
+                   channels == 1 ? _("grey") : channels == 3 ? "RGB" : _("that many channels"));
       return NULL;
     }
   int n_max = MAX (cfg->n_layers, 2);
@@ -638,13 +641,13 @@ nn_dream (const NnModel *m, const NnTensor *image, const NnDreamConfig *cfg,
       int need = (int) ceil (side * pow (cfg->octave_scale, n_oct - 1));
       if (side > 0)
         g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                     "The image is too small to dream on: its smallest octave is %d×%d but "
+                     _("The image is too small to dream on: its smallest octave is %d×%d but "
                      "the model “%s” needs at least %d×%d up to its layer “%s”; use an image "
-                     "of at least %d×%d, or fewer octaves or a smaller octave scale",
+                     "of at least %d×%d, or fewer octaves or a smaller octave scale"),
                      ws[0], hs[0], name, side, side, t.paths[t.n - 1], need, need);
       else
         g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                     "The model “%s” cannot run on a %d×%d image: %s", name, ws[0], hs[0],
+                     _("The model “%s” cannot run on a %d×%d image: %s"), name, ws[0], hs[0],
                      small->message);
       return NULL;
     }

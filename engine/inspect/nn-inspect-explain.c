@@ -4,6 +4,7 @@
  * gradient and prediction primitives. */
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "nn.h"
 #include "nn-graph-private.h"
@@ -78,8 +79,8 @@ check_input (NnInspector *in, const NnTensor *input, GError **error)
       g_autofree char *want = nn_shape_to_string (ndim, shape, 0);
       g_autofree char *got = nn_shape_to_string (input->ndim, input->shape, 0);
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The input to explain must be one sample of shape (1, %s, not %s: "
-                   "convert it to the model's input shape first",
+                   _("The input to explain must be one sample of shape (1, %s, not %s: "
+                   "convert it to the model's input shape first"),
                    want + 1, got);
       return FALSE;
     }
@@ -229,8 +230,8 @@ explain_saliency (NnInspector *in, const NnTensor *input, int class_index, int u
     {
       g_set_error (
           error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-          "The inspector lists no probe for the model's input layer “%s”, which the "
-          "saliency map needs",
+          _("The inspector lists no probe for the model's input layer “%s”, which the "
+          "saliency map needs"),
           nn_model_layer_get_name (nn_inspector_get_model (in),
                                    nn_model_get_input_layer (nn_inspector_get_model (in), 0)));
       return NULL;
@@ -277,8 +278,8 @@ explain_occlusion (NnInspector *in, const NnTensor *input, const NnExplainConfig
   if (cfg->patch < 0 || cfg->stride < 0)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The occlusion patch (%d) and stride (%d) must not be negative: use 0 for "
-                   "the defaults",
+                   _("The occlusion patch (%d) and stride (%d) must not be negative: use 0 for "
+                   "the defaults"),
                    cfg->patch, cfg->stride);
       return NULL;
     }
@@ -357,16 +358,16 @@ nn_inspector_explain (NnInspector *in, const NnTensor *input, const NnExplainCon
   if (n_classes <= 0 || units <= 0)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "Output “%s” does not classify (it has no softmax or sigmoid): explanations "
-                   "need a class to explain",
+                   _("Output “%s” does not classify (it has no softmax or sigmoid): explanations "
+                   "need a class to explain"),
                    output_name (m));
       return NULL;
     }
   if (cfg->class_index < -1 || cfg->class_index >= n_classes)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "Class %d is out of range: output “%s” has %d classes, 0 to %d (or -1 for "
-                   "the predicted one)",
+                   _("Class %d is out of range: output “%s” has %d classes, 0 to %d (or -1 for "
+                   "the predicted one)"),
                    cfg->class_index, output_name (m), n_classes, n_classes - 1);
       return NULL;
     }
@@ -374,7 +375,7 @@ nn_inspector_explain (NnInspector *in, const NnTensor *input, const NnExplainCon
       && cfg->kind != NN_EXPLAIN_OCCLUSION)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "Unknown explanation %d: use Grad-CAM, saliency or occlusion", cfg->kind);
+                   _("Unknown explanation %d: use Grad-CAM, saliency or occlusion"), cfg->kind);
       return NULL;
     }
   if (!check_input (in, input, error))
@@ -388,17 +389,17 @@ nn_inspector_explain (NnInspector *in, const NnTensor *input, const NnExplainCon
       if (cfg->probe < -1 || cfg->probe >= n_probes)
         {
           g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                       "There is no layer number %d to explain at: the model has %d, 0 to %d "
-                       "(or -1 for the last convolutional one)",
+                       _("There is no layer number %d to explain at: the model has %d, 0 to %d "
+                       "(or -1 for the last convolutional one)"),
                        cfg->probe, n_probes, n_probes - 1);
           return NULL;
         }
       if (probe < 0)
         {
           g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                       "The model has no layer whose output is an image (height, width, "
+                       _("The model has no layer whose output is an image (height, width, "
                        "channels): Grad-CAM needs a convolutional layer; use saliency or "
-                       "occlusion instead");
+                       "occlusion instead"));
           return NULL;
         }
       const NnProbe *pr = nn_inspector_get_probe (in, probe);
@@ -406,8 +407,8 @@ nn_inspector_explain (NnInspector *in, const NnTensor *input, const NnExplainCon
         {
           g_autofree char *shape = nn_shape_to_string (pr->ndim, pr->shape, 0);
           g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                       "Layer “%s” gives %s, not an image (height, width, channels): pick a "
-                       "convolutional layer for Grad-CAM",
+                       _("Layer “%s” gives %s, not an image (height, width, channels): pick a "
+                       "convolutional layer for Grad-CAM"),
                        pr->path, shape);
           return NULL;
         }

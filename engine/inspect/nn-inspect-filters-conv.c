@@ -9,6 +9,7 @@
  * backward passes. The result is the gradient the whole graph gives, up to
  * the order of float additions. */
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "nn.h"
 #include "nn-graph-private.h"
@@ -155,7 +156,7 @@ nn_sliced_conv_gradient (NnInspector *in, const NnSlicedConv *s, const NnTensor 
   if (!find_conv (c, nn_inspector_probe_node (in, c, s->probe), &now))
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "Layer number %d is no longer a convolution", s->probe);
+                   _("Layer number %d is no longer a convolution"), s->probe);
       return NULL;
     }
   NnGraph *g = c->g;

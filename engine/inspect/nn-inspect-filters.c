@@ -4,6 +4,7 @@
  * input space, one batch sample per channel. */
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "nn.h"
 #include "nn-inspect-private.h"
@@ -205,21 +206,21 @@ check_config (const NnFilterConfig *cfg, GError **error)
 {
   if (cfg->steps < 1 || cfg->steps > MAX_STEPS)
     g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                 "Filter visualization takes 1 to %d steps, not %d", MAX_STEPS, cfg->steps);
+                 _("Filter visualization takes 1 to %d steps, not %d"), MAX_STEPS, cfg->steps);
   else if (!(cfg->step_size > 0.0f) || !isfinite (cfg->step_size))
     g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                 "The step size of filter visualization must be a positive number, not %g "
-                 "(the default is 0.2)",
+                 _("The step size of filter visualization must be a positive number, not %g "
+                 "(the default is 0.2)"),
                  cfg->step_size);
   else if (cfg->jitter < 0)
     g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                 "The jitter must be 0 (off) or a number of pixels, not %d", cfg->jitter);
+                 _("The jitter must be 0 (off) or a number of pixels, not %d"), cfg->jitter);
   else if (!(cfg->blur >= 0.0f) || !isfinite (cfg->blur))
     g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                 "The blur must be 0 (off) or a sigma in pixels, not %g", cfg->blur);
+                 _("The blur must be 0 (off) or a sigma in pixels, not %g"), cfg->blur);
   else if (!(cfg->noise >= 0.0f) || !isfinite (cfg->noise))
     g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                 "The starting noise must be 0 or a positive amplitude, not %g", cfg->noise);
+                 _("The starting noise must be 0 or a positive amplitude, not %g"), cfg->noise);
   else
     return TRUE;
   return FALSE;
@@ -234,7 +235,7 @@ check_request (NnInspector *in, int probe, const int *channels, int n_channels, 
   if (probe < 0 || probe >= n_probes)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "There is no layer number %d to visualize: the model has %d, 0 to %d", probe,
+                   _("There is no layer number %d to visualize: the model has %d, 0 to %d"), probe,
                    n_probes, n_probes - 1);
       return NULL;
     }
@@ -243,8 +244,8 @@ check_request (NnInspector *in, int probe, const int *channels, int n_channels, 
     {
       g_autofree char *shape = nn_shape_to_string (pr->ndim, pr->shape, 0);
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "Layer “%s” gives %s, not an image (height, width, channels): pick a "
-                   "convolutional layer to see its filters",
+                   _("Layer “%s” gives %s, not an image (height, width, channels): pick a "
+                   "convolutional layer to see its filters"),
                    pr->path, shape);
       return NULL;
     }
@@ -252,7 +253,7 @@ check_request (NnInspector *in, int probe, const int *channels, int n_channels, 
   if (channels == NULL || n_channels < 1)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "Name at least one channel of layer “%s” to visualize (it has %d)", pr->path,
+                   _("Name at least one channel of layer “%s” to visualize (it has %d)"), pr->path,
                    k_n);
       return NULL;
     }
@@ -260,7 +261,7 @@ check_request (NnInspector *in, int probe, const int *channels, int n_channels, 
     if (channels[b] < 0 || channels[b] >= k_n)
       {
         g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                     "Layer “%s” has %d channels, 0 to %d: there is no channel %d", pr->path, k_n,
+                     _("Layer “%s” has %d channels, 0 to %d: there is no channel %d"), pr->path, k_n,
                      k_n - 1, channels[b]);
         return NULL;
       }
@@ -483,6 +484,6 @@ nn_inspector_filters (NnInspector *in, int probe, const int *channels, int n_cha
 
 cancelled:
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-               "Filter visualization of layer “%s” was cancelled", pr->path);
+               _("Filter visualization of layer “%s” was cancelled"), pr->path);
   return NULL;
 }

@@ -16,6 +16,7 @@
  * sets_own_grad) and every probe's value and gradient are its own. */
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "nn-inspect-private.h"
 #include "nn-conv-private.h"
@@ -209,8 +210,8 @@ nn_inspector_new (const NnModel *m, GError **error)
   if (!nn_model_has_weights (m))
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The model “%s” has no weights to inspect: train it first, or open a model "
-                   "file saved with its weights",
+                   _("The model “%s” has no weights to inspect: train it first, or open a model "
+                   "file saved with its weights"),
                    nn_model_get_name (m));
       return NULL;
     }
@@ -222,8 +223,8 @@ nn_inspector_new (const NnModel *m, GError **error)
   if (!nn_model_has_weights (in->model))
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The weights of the model “%s” do not fit its layers any more: train it "
-                   "again",
+                   _("The weights of the model “%s” do not fit its layers any more: train it "
+                   "again"),
                    nn_model_get_name (m));
       return NULL;
     }
@@ -231,8 +232,8 @@ nn_inspector_new (const NnModel *m, GError **error)
   if (n_inputs != 1)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The model “%s” has %d inputs; inspecting takes a model with exactly one "
-                   "Input layer",
+                   _("The model “%s” has %d inputs; inspecting takes a model with exactly one "
+                   "Input layer"),
                    nn_model_get_name (m), n_inputs);
       return NULL;
     }
@@ -350,8 +351,8 @@ nn_inspector_check_input (NnInspector *in, const NnTensor *t, int want_n, const 
                                     : nn_shape_to_string (in->input_ndim, in->input_shape, 1);
   g_autofree char *got = t ? nn_shape_to_string (t->ndim, t->shape, 0) : g_strdup ("nothing");
   g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-               "%s has shape %s but the model “%s” expects %s: convert it to the model's input "
-               "shape",
+               _("%s has shape %s but the model “%s” expects %s: convert it to the model's input "
+               "shape"),
                what, got, nn_model_get_name (in->model), exp);
   return FALSE;
 }
@@ -362,7 +363,7 @@ nn_inspector_check_probe (NnInspector *in, int probe, GError **error)
   if (probe >= 0 && probe < in->n_probes)
     return TRUE;
   g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-               "There is no layer output %d to inspect: the model “%s” has %d (0 to %d)", probe,
+               _("There is no layer output %d to inspect: the model “%s” has %d (0 to %d)"), probe,
                nn_model_get_name (in->model), in->n_probes, in->n_probes - 1);
   return FALSE;
 }
@@ -384,8 +385,8 @@ check_seed (NnInspector *in, const NnTensor *seed, int n, int ndim, const int *s
   g_autofree char *got = seed ? nn_shape_to_string (seed->ndim, seed->shape, 0)
                               : g_strdup ("nothing");
   g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-               "The gradient seed has shape %s but %s is %s: give one value per element of it "
-               "for each input",
+               _("The gradient seed has shape %s but %s is %s: give one value per element of it "
+               "for each input"),
                got, of, exp);
   return FALSE;
 }

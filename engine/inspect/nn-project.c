@@ -25,6 +25,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "nn-inspect-private.h"
 #include "nn-parallel-private.h"
@@ -82,8 +83,8 @@ check_config (const NnTensor *points, const NnProjectConfig *cfg, GError **error
       g_autofree char *got = points ? nn_shape_to_string (points->ndim, points->shape, 0)
                                     : g_strdup ("nothing");
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The points to project have shape %s: give a matrix (n, features), one "
-                   "row per point",
+                   _("The points to project have shape %s: give a matrix (n, features), one "
+                   "row per point"),
                    got);
       return FALSE;
     }
@@ -91,21 +92,21 @@ check_config (const NnTensor *points, const NnProjectConfig *cfg, GError **error
   if (n < 2)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "A projection needs at least 2 points, not %d: give more inputs", n);
+                   _("A projection needs at least 2 points, not %d: give more inputs"), n);
       return FALSE;
     }
   if (cfg->dims != 2 && cfg->dims != 3)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "A projection has 2 or 3 dimensions, not %d", cfg->dims);
+                   _("A projection has 2 or 3 dimensions, not %d"), cfg->dims);
       return FALSE;
     }
   for (size_t i = 0; i < points->size; i++)
     if (!isfinite (points->data[i]))
       {
         g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                     "Point %zu has a value that is not a number (NaN or infinite) in feature "
-                     "%zu: remove that point or fix what produced it",
+                     _("Point %zu has a value that is not a number (NaN or infinite) in feature "
+                     "%zu: remove that point or fix what produced it"),
                      i / (size_t) d, i % (size_t) d);
         return FALSE;
       }
@@ -114,28 +115,28 @@ check_config (const NnTensor *points, const NnProjectConfig *cfg, GError **error
   if (cfg->method != NN_PROJECT_TSNE)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "There is no projection method %d: choose PCA or t-SNE", (int) cfg->method);
+                   _("There is no projection method %d: choose PCA or t-SNE"), (int) cfg->method);
       return FALSE;
     }
   if (!(cfg->perplexity > 0 && cfg->perplexity <= n - 1))
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The perplexity %g is out of range for %d points: it must be above 0 and at "
-                   "most %d (the points less one); 5 to 50 suits most data",
+                   _("The perplexity %g is out of range for %d points: it must be above 0 and at "
+                   "most %d (the points less one); 5 to 50 suits most data"),
                    cfg->perplexity, n, n - 1);
       return FALSE;
     }
   if (cfg->iterations < 1)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "t-SNE needs at least 1 iteration, not %d (1000 is usual)", cfg->iterations);
+                   _("t-SNE needs at least 1 iteration, not %d (1000 is usual)"), cfg->iterations);
       return FALSE;
     }
   if (!(cfg->learning_rate > 0 && isfinite (cfg->learning_rate)))
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The t-SNE learning rate %g must be a positive number (10 to 1000; 200 is "
-                   "usual)",
+                   _("The t-SNE learning rate %g must be a positive number (10 to 1000; 200 is "
+                   "usual)"),
                    cfg->learning_rate);
       return FALSE;
     }
@@ -145,7 +146,7 @@ check_config (const NnTensor *points, const NnProjectConfig *cfg, GError **error
 static gboolean
 cancelled (GError **error)
 {
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The projection was cancelled");
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("The projection was cancelled"));
   return FALSE;
 }
 
@@ -215,8 +216,8 @@ project_pca (const NnTensor *points, int dims, double *explained, GError **error
       if (!top_eigen (a, d, k, w, z, &info))
         {
           g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                       "The eigen-decomposition of the points' covariance (%d × %d) failed "
-                       "(LAPACK dsyevr: info %d): check the points for huge values",
+                       _("The eigen-decomposition of the points' covariance (%d × %d) failed "
+                       "(LAPACK dsyevr: info %d): check the points for huge values"),
                        d, d, info);
           return NULL;
         }
@@ -237,8 +238,8 @@ project_pca (const NnTensor *points, int dims, double *explained, GError **error
       if (!top_eigen (a, n, k, w, u, &info))
         {
           g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                       "The eigen-decomposition of the points' Gram matrix (%d × %d) failed "
-                       "(LAPACK dsyevr: info %d): check the points for huge values",
+                       _("The eigen-decomposition of the points' Gram matrix (%d × %d) failed "
+                       "(LAPACK dsyevr: info %d): check the points for huge values"),
                        n, n, info);
           return NULL;
         }

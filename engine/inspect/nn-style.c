@@ -11,6 +11,7 @@
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "nn-inspect-private.h"
 #include "nn-parallel-private.h"
@@ -268,8 +269,8 @@ choose_probes (NnInspector *in, const NnStyleConfig *cfg, int *n_style, GError *
   if (p->len == 0)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The model “%s” has no convolutional layer with an image-like output: "
-                   "style transfer takes a convolutional network (or the random filters)",
+                   _("The model “%s” has no convolutional layer with an image-like output: "
+                   "style transfer takes a convolutional network (or the random filters)"),
                    nn_model_get_name (in->model));
       return g_array_free (p, TRUE), NULL;
     }
@@ -289,8 +290,8 @@ check_images (NnInspector *in, const NnTensor *content, const NnTensor *style, G
   if (in->input_ndim != 3)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The model “%s” does not take images (height, width, channels): style "
-                   "transfer takes a convolutional network", name);
+                   _("The model “%s” does not take images (height, width, channels): style "
+                   "transfer takes a convolutional network"), name);
       return FALSE;
     }
   int ch = in->input_shape[2];
@@ -300,8 +301,10 @@ check_images (NnInspector *in, const NnTensor *content, const NnTensor *style, G
         || t[k]->size != nn_shape_size (4, t[k]->shape))
       {
         g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                     "The %s image must be one image of %d channel%s, (1, height, width, %d), "
-                     "as the model “%s” takes", k ? "style" : "content", ch, ch == 1 ? "" : "s",
+                     g_dngettext (GETTEXT_PACKAGE, "The %s image must be one image of %d channel, (1, height, width, %d), "
+                     "as the model “%s” takes",
+                                  "The %s image must be one image of %d channels, (1, height, width, %d), "
+                     "as the model “%s” takes", ch), k ? _("style") : _("content"), ch,
                      ch, name);
         return FALSE;
       }
@@ -455,7 +458,7 @@ nn_style_transfer (const NnModel *m, const NnTensor *content, const NnTensor *st
         }
       if (progress && !progress (it, cfg->iterations, &l, img, user_data))
         {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The style transfer was cancelled");
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("The style transfer was cancelled"));
           return NULL;
         }
     }

@@ -12,6 +12,7 @@
 #include <gio/gio.h>
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "nn-inspect-private.h"
 
@@ -103,9 +104,9 @@ compile_for (NnTextGen *g, int batch, GError **error)
     {
       g_autofree char *shape = nn_shape_to_string (n->ndim - 1, n->shape + 1, 0);
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The model “%s” does not end in a softmax over its %d-token vocabulary "
+                   _("The model “%s” does not end in a softmax over its %d-token vocabulary "
                    "(its output is %s%s): a text generator's last layer is a Dense layer of "
-                   "%d units with the softmax activation",
+                   "%d units with the softmax activation"),
                    nn_model_get_name (g->model), g->n_tokens, shape,
                    n->op == NN_OP_SOFTMAX ? ", a softmax" : ", not a softmax", g->n_tokens);
       nn_compiled_free (c);
@@ -127,8 +128,8 @@ nn_textgen_new_with_tokens (const NnModel *m, const char *const *tokens, int n_t
   if (n_tokens < 3)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "A vocabulary of %d tokens leaves nothing to generate: it needs the "
-                   "padding, the unknown token and at least one character",
+                   _("A vocabulary of %d tokens leaves nothing to generate: it needs the "
+                   "padding, the unknown token and at least one character"),
                    n_tokens);
       return NULL;
     }
@@ -139,7 +140,7 @@ nn_textgen_new_with_tokens (const NnModel *m, const char *const *tokens, int n_t
   if (!nn_model_has_weights (copy))
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The model “%s” has no weights to generate with: train it first", name);
+                   _("The model “%s” has no weights to generate with: train it first"), name);
       return NULL;
     }
   int ndim = 0, shape[NN_MAX_DIMS] = { 0 };
@@ -149,8 +150,8 @@ nn_textgen_new_with_tokens (const NnModel *m, const char *const *tokens, int n_t
       || ndim != 1)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The model “%s” does not take one window of token ids: a text "
-                   "generator has one Input of shape (T), the ids of T characters",
+                   _("The model “%s” does not take one window of token ids: a text "
+                   "generator has one Input of shape (T), the ids of T characters"),
                    name);
       return NULL;
     }
@@ -158,8 +159,8 @@ nn_textgen_new_with_tokens (const NnModel *m, const char *const *tokens, int n_t
   if (nn_model_get_n_outputs (copy) < 1)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The model “%s” has no output: a text generator's last layer is a "
-                   "softmax over the vocabulary", name);
+                   _("The model “%s” has no output: a text generator's last layer is a "
+                   "softmax over the vocabulary"), name);
       return NULL;
     }
   g_autoptr (NnTextGen) g = g_new0 (NnTextGen, 1);
@@ -191,9 +192,9 @@ nn_textgen_new_with_vocab (const NnModel *m, const NnVocab *vocab, GError **erro
   if (!nn_vocab_is_chars (vocab))
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The vocabulary of “%s” holds words, not characters: the generator writes "
+                   _("The vocabulary of “%s” holds words, not characters: the generator writes "
                    "character by character; train a model on a character dataset "
-                   "(chars:FILE or chars:TOPIC)",
+                   "(chars:FILE or chars:TOPIC)"),
                    nn_model_get_name (m));
       return NULL;
     }
@@ -224,9 +225,9 @@ nn_textgen_new (const NnModel *m, GError **error)
   if (v)
     return nn_textgen_new_with_vocab (m, v, error);
   g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-               "The model “%s” has no vocabulary: a text generator needs the characters its "
+               _("The model “%s” has no vocabulary: a text generator needs the characters its "
                "ids stand for; train it on a character dataset (chars:FILE or chars:TOPIC), "
-               "which saves its vocabulary with the model",
+               "which saves its vocabulary with the model"),
                nn_model_get_name (m));
   return NULL;
 }
@@ -355,9 +356,9 @@ nn_textgen_set_stateful (NnTextGen *g, gboolean stateful, GError **error)
       || !g_str_equal (nn_layer_enum (lo, "activation"), "softmax"))
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The model “%s” cannot carry its state from one character to the next: "
+                   _("The model “%s” cannot carry its state from one character to the next: "
                    "that takes Input → Embedding → LSTM (tanh, sigmoid gates, the last step "
-                   "only, forwards) → Dense (softmax); it generates with the window loop",
+                   "only, forwards) → Dense (softmax); it generates with the window loop"),
                    nn_model_get_name (m));
       return FALSE;
     }
@@ -496,7 +497,7 @@ nn_textgen_start (NnTextGen *g, const char *seed_text, const double *temperature
   if (k < 1 || k > NN_TEXTGEN_MAX_STREAMS)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "%d temperatures asked: generate with 1 to %d at once", k,
+                   _("%d temperatures asked: generate with 1 to %d at once"), k,
                    NN_TEXTGEN_MAX_STREAMS);
       return FALSE;
     }
@@ -504,16 +505,16 @@ nn_textgen_start (NnTextGen *g, const char *seed_text, const double *temperature
     if (!isfinite (temperatures[j]) || temperatures[j] < 0)
       {
         g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                     "The temperature %g is not a number of 0 or more: 0 always takes the "
+                     _("The temperature %g is not a number of 0 or more: 0 always takes the "
                      "likeliest character, 1 samples the model's own probabilities, above 1 "
-                     "flattens them",
+                     "flattens them"),
                      temperatures[j]);
         return FALSE;
       }
   if (!g_utf8_validate (seed_text, -1, NULL))
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The seed text is not valid UTF-8 text: give it as text");
+                   _("The seed text is not valid UTF-8 text: give it as text"));
       return FALSE;
     }
   if (k > g->max_batch && !compile_for (g, MAX (k, g->max_batch), error))
@@ -617,7 +618,7 @@ nn_textgen_next (NnTextGen *g, int *chosen, GError **error)
   if (g->k == 0)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The generator has no seed text yet: start it first");
+                   _("The generator has no seed text yet: start it first"));
       return FALSE;
     }
   int T = g->window, V = g->n_tokens;
@@ -673,7 +674,7 @@ nn_textgen_run (NnTextGen *g, int length, NnTextGenCallback cb, gpointer user_da
       if (g_atomic_int_get (&g->cancel))
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                       "The generation was stopped after %d characters", s);
+                       _("The generation was stopped after %d characters"), s);
           return FALSE;
         }
       if (!nn_textgen_next (g, chosen, error))
@@ -682,7 +683,7 @@ nn_textgen_run (NnTextGen *g, int length, NnTextGenCallback cb, gpointer user_da
         if (!cb (j, s, g->tokens[chosen[j]], user_data))
           {
             g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                         "The generation was stopped after %d characters", s + 1);
+                         _("The generation was stopped after %d characters"), s + 1);
             return FALSE;
           }
     }

@@ -6,6 +6,7 @@
  * interpolation and concept vectors. */
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "nn-inspect-private.h"
 
@@ -63,8 +64,8 @@ nn_model_find_vae (const NnModel *m, NnVaeParts *parts, GError **error)
   if (sampling.layer < 0)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                   "“%s” is not a variational autoencoder: it has no Sampling layer called on "
-                   "a mean and a log-variance; add one (Generative group) after the encoder",
+                   _("“%s” is not a variational autoencoder: it has no Sampling layer called on "
+                   "a mean and a log-variance; add one (Generative group) after the encoder"),
                    nn_model_get_name (m));
       return FALSE;
     }
@@ -87,8 +88,8 @@ nn_model_find_vae (const NnModel *m, NnVaeParts *parts, GError **error)
   if (!nn_model_get_shape (m, parts->sampling, &ndim, shape) || ndim != 1)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
-                   "%s gives no latent vector (batch, latent); give it the outputs of two Dense "
-                   "layers", nn_model_layer_get_name (m, sampling.layer));
+                   _("%s gives no latent vector (batch, latent); give it the outputs of two Dense "
+                   "layers"), nn_model_layer_get_name (m, sampling.layer));
       return FALSE;
     }
   parts->latent_dim = shape[0];
@@ -113,8 +114,8 @@ nn_vae_decode (const NnModel *m, const NnVaeParts *parts, const NnTensor *z, GEr
       || !nn_model_layer_get_submodel (m, parts->decoder_layer))
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                   "“%s” has no decoder that runs on its own: make the layers after the "
-                   "Sampling layer a Model layer called on its output", nn_model_get_name (m));
+                   _("“%s” has no decoder that runs on its own: make the layers after the "
+                   "Sampling layer a Model layer called on its output"), nn_model_get_name (m));
       return NULL;
     }
   NnModel *dec = nn_model_layer_get_submodel (m, parts->decoder_layer);
@@ -122,14 +123,14 @@ nn_vae_decode (const NnModel *m, const NnVaeParts *parts, const NnTensor *z, GEr
     {
       g_autofree char *got = nn_shape_to_string (z->ndim, z->shape, 0);
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
-                   "The latent points must be (n, %d), one row of %d numbers per point, not %s",
+                   _("The latent points must be (n, %d), one row of %d numbers per point, not %s"),
                    parts->latent_dim, parts->latent_dim, got);
       return NULL;
     }
   if (nn_model_get_n_inputs (dec) != 1 || nn_model_get_n_outputs (dec) < 1)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                   "The decoder %s must have one input and an output",
+                   _("The decoder %s must have one input and an output"),
                    nn_model_layer_get_name (m, parts->decoder_layer));
       return NULL;
     }
@@ -169,7 +170,7 @@ nn_vae_decoder_new (const NnModel *m, const NnVaeParts *parts, int max_batch, GE
   if (max_batch < 1 || max_batch > MAX_DECODER_BATCH)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
-                   "A decoder decodes 1 to %d points at a time, not %d", MAX_DECODER_BATCH,
+                   _("A decoder decodes 1 to %d points at a time, not %d"), MAX_DECODER_BATCH,
                    max_batch);
       return NULL;
     }
@@ -252,7 +253,7 @@ nn_vae_decoder_decode (NnVaeDecoder *d, const NnTensor *z, GError **error)
     {
       g_autofree char *got = nn_shape_to_string (z->ndim, z->shape, 0);
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
-                   "The latent points must be (n, %d), one row of %d numbers per point, not %s",
+                   _("The latent points must be (n, %d), one row of %d numbers per point, not %s"),
                    d->latent_dim, d->latent_dim, got);
       return NULL;
     }
@@ -278,15 +279,15 @@ nn_vae_grid_points (int latent_dim, int n, double r, int d1, int d2, const float
       || (d1 == d2 && latent_dim > 1))
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
-                   "Pick two different latent dimensions from 1 to %d to walk (not %d and %d)",
+                   _("Pick two different latent dimensions from 1 to %d to walk (not %d and %d)"),
                    latent_dim, d1 + 1, d2 + 1);
       return NULL;
     }
   if (n < 1 || n > MAX_GRID || !(r > 0) || !isfinite (r))
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
-                   "The latent grid takes 1 to %d points a side over a range above 0, not %d "
-                   "over %g", MAX_GRID, n, r);
+                   _("The latent grid takes 1 to %d points a side over a range above 0, not %d "
+                   "over %g"), MAX_GRID, n, r);
       return NULL;
     }
   int shape[2] = { n * n, latent_dim };
@@ -318,7 +319,7 @@ nn_vae_decode_grid (NnVaeDecoder *d, int n, double r, int d1, int d2, const floa
   if (n * n > d->max_batch)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
-                   "A %d × %d grid needs a decoder for %d points; this one takes %d",
+                   _("A %d × %d grid needs a decoder for %d points; this one takes %d"),
                    n, n, n * n, d->max_batch);
       return NULL;
     }
@@ -352,8 +353,8 @@ nn_vae_concept_vector (const NnTensor *codes, const int *labels, int class_a, in
   if (class_a == class_b)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
-                   "A concept vector goes from one class to another: pick two different "
-                   "classes");
+                   _("A concept vector goes from one class to another: pick two different "
+                   "classes"));
       return FALSE;
     }
   g_autofree double *sa = g_new0 (double, dim);
@@ -372,8 +373,8 @@ nn_vae_concept_vector (const NnTensor *codes, const int *labels, int class_a, in
   if (na == 0 || nb == 0)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
-                   "No encoded sample of class %d: a concept vector needs samples of both "
-                   "classes (encode more of the test split)", na == 0 ? class_a : class_b);
+                   _("No encoded sample of class %d: a concept vector needs samples of both "
+                   "classes (encode more of the test split)"), na == 0 ? class_a : class_b);
       return FALSE;
     }
   for (int k = 0; k < dim; k++)

@@ -96,7 +96,7 @@ check_size (const NnLayer *l, const NnShape *out, GError **error)
         {
           g_autofree char *s = nn_shape_text (out);
           g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
-                       "%s would output %s, too many values per sample; use smaller sizes",
+                       _("%s would output %s, too many values per sample; use smaller sizes"),
                        l->type->name, s);
           return FALSE;
         }
@@ -118,13 +118,13 @@ window_out (const NnLayer *l, const NnShape *in, int kh, int kw, int sh, int sw,
   int eh = (kh - 1) * dh + 1, ew = (kw - 1) * dw + 1;
   if (eh != kh || ew != kw)
     g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
-                 "%s's %dx%d %s with dilation %dx%d spans %dx%d, larger than its %dx%d input; "
-                 "use padding \"same\", a smaller %s or less dilation",
+                 _("%s's %dx%d %s with dilation %dx%d spans %dx%d, larger than its %dx%d input; "
+                 "use padding \"same\", a smaller %s or less dilation"),
                  l->type->name, kh, kw, what, dh, dw, eh, ew, in->d[0], in->d[1], what);
   else
     g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
-                 "%s's %dx%d %s is larger than its %dx%d input; "
-                 "use padding \"same\" or a smaller %s",
+                 _("%s's %dx%d %s is larger than its %dx%d input; "
+                 "use padding \"same\" or a smaller %s"),
                  l->type->name, kh, kw, what, in->d[0], in->d[1], what);
   return FALSE;
 }
@@ -135,8 +135,8 @@ check_stride_dilation (const NnLayer *l, int sh, int sw, int dh, int dw, GError 
   if ((sh > 1 || sw > 1) && (dh > 1 || dw > 1))
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                   "%s cannot combine strides above 1 with dilation_rate above 1 "
-                   "(the windows would skip input pixels); set one of them to 1",
+                   _("%s cannot combine strides above 1 with dilation_rate above 1 "
+                   "(the windows would skip input pixels); set one of them to 1"),
                    l->type->name);
       return FALSE;
     }
@@ -630,8 +630,8 @@ zero_pad_infer (const NnLayer *l, const NnShape *in, int n_in, NnShape *out, GEr
   if (!zero_pad_amounts (l, p))
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                   "ZeroPadding2D padding takes 1, 2 or 4 numbers "
-                   "(all sides; rows, columns; or top, bottom, left, right), not 3");
+                   _("ZeroPadding2D padding takes 1, 2 or 4 numbers "
+                   "(all sides; rows, columns; or top, bottom, left, right), not 3"));
       return FALSE;
     }
   *out = in[0];
@@ -800,7 +800,7 @@ brightness_infer (const NnLayer *l, const NnShape *in, int n_in, NnShape *out, G
   if (nn_layer_float (l, "value_max") <= nn_layer_float (l, "value_min"))
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                   "RandomBrightness needs value_max above value_min");
+                   _("RandomBrightness needs value_max above value_min"));
       return FALSE;
     }
   return image_same_infer (l, in, n_in, out, error);

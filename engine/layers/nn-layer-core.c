@@ -216,7 +216,7 @@ reshape_infer (const NnLayer *l, const NnShape *in, int n_in, NnShape *out, GErr
       else if (out->d[k] <= 0)
         {
           g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                       "Reshape: target_shape entries must be positive, with at most one -1");
+                       _("Reshape: target_shape entries must be positive, with at most one -1"));
           return FALSE;
         }
       else if (!g_size_checked_mul (&known, known, (size_t) out->d[k]) || known > total)
@@ -226,8 +226,8 @@ reshape_infer (const NnLayer *l, const NnShape *in, int n_in, NnShape *out, GErr
           g_autofree char *to = nn_shape_to_string (out->ndim, out->d, 1);
           g_autofree char *from = nn_shape_text (&in[0]);
           g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
-                       "Reshape cannot turn %s (%zu values per sample) into %s, which holds "
-                       "more", from, total, to);
+                       _("Reshape cannot turn %s (%zu values per sample) into %s, which holds "
+                       "more"), from, total, to);
           return FALSE;
         }
     }
@@ -238,7 +238,7 @@ reshape_infer (const NnLayer *l, const NnShape *in, int n_in, NnShape *out, GErr
       g_autofree char *to = nn_shape_to_string (out->ndim, out->d, 1);
       g_autofree char *from = nn_shape_text (&in[0]);
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
-                   "Reshape cannot turn %s (%zu values per sample) into %s",
+                   _("Reshape cannot turn %s (%zu values per sample) into %s"),
                    from, total, to);
       return FALSE;
     }
@@ -275,7 +275,7 @@ same_shape_infer (const NnLayer *l, const NnShape *in, int n_in, NnShape *out, G
         g_autofree char *a = nn_shape_text (&in[0]);
         g_autofree char *b = nn_shape_text (&in[k]);
         g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
-                     "%s needs inputs of one shape, but input 1 is %s and input %d is %s",
+                     _("%s needs inputs of one shape, but input 1 is %s and input %d is %s"),
                      l->type->name, a, k + 1, b);
         return FALSE;
       }
@@ -324,16 +324,16 @@ concat_infer (const NnLayer *l, const NnShape *in, int n_in, NnShape *out, GErro
           g_autofree char *a = nn_shape_text (&in[0]);
           g_autofree char *b = nn_shape_text (&in[k]);
           g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
-                       "Concatenate joins along the last axis, so all other axes must match, "
-                       "but input 1 is %s and input %d is %s", a, k + 1, b);
+                       _("Concatenate joins along the last axis, so all other axes must match, "
+                       "but input 1 is %s and input %d is %s"), a, k + 1, b);
           return FALSE;
         }
       last += in[k].d[in[k].ndim - 1];
       if (last > G_MAXINT)
         {
           g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
-                       "Concatenate would join more than %d values along the last axis; "
-                       "use smaller inputs", G_MAXINT);
+                       _("Concatenate would join more than %d values along the last axis; "
+                       "use smaller inputs"), G_MAXINT);
           return FALSE;
         }
       out->d[out->ndim - 1] = (int) last;

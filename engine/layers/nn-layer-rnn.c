@@ -173,8 +173,10 @@ check_initial_states (const NnLayer *l, const NnShape *in, int n_in, GError **er
   if (n_in != 1 && n_in != 1 + want)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                   "%s takes the sequence, then optionally its %d initial state%s (%s), "
-                   "but has %d inputs", l->name, want, want == 1 ? "" : "s",
+                   g_dngettext (GETTEXT_PACKAGE, "%s takes the sequence, then optionally its %d initial state (%s), "
+                   "but has %d inputs",
+                                "%s takes the sequence, then optionally its %d initial states (%s), "
+                   "but has %d inputs", want), l->name, want,
                    want == 1 ? "h" : want == 2 ? (is_bidirectional (l) ? "forward h, backward h"
                                                                         : "h, c")
                                                : "forward h, c, backward h, c", n_in);

@@ -167,8 +167,8 @@ time_distributed_infer (const NnLayer *l, const NnShape *in, int n_in, NnShape *
     {
       /* with a model the model code infers it; here there is none */
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                   "TimeDistributed has no model to apply: choose Dense, or make it from a "
-                   "saved model");
+                   _("TimeDistributed has no model to apply: choose Dense, or make it from a "
+                   "saved model"));
       return FALSE;
     }
   if (in[0].ndim < 2)
@@ -262,8 +262,8 @@ conv1d_infer (const NnLayer *l, const NnShape *in, int n_in, NnShape *out, GErro
   if (s > 1 && d > 1)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                   "Conv1D cannot combine strides above 1 with dilation_rate above 1 "
-                   "(the windows would skip steps); set one of them to 1");
+                   _("Conv1D cannot combine strides above 1 with dilation_rate above 1 "
+                   "(the windows would skip steps); set one of them to 1"));
       return FALSE;
     }
   int len = is_causal (l) ? nn_conv_out_size (steps + (k - 1) * d, k, s, d, 0, NULL)
@@ -271,9 +271,9 @@ conv1d_infer (const NnLayer *l, const NnShape *in, int n_in, NnShape *out, GErro
   if (len <= 0)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
-                   "Conv1D's kernel of %d steps with dilation %d spans %d steps, more than "
+                   _("Conv1D's kernel of %d steps with dilation %d spans %d steps, more than "
                    "its %d; use padding \"same\" or \"causal\", a smaller kernel_size or less "
-                   "dilation", k, d, (k - 1) * d + 1, steps);
+                   "dilation"), k, d, (k - 1) * d + 1, steps);
       return FALSE;
     }
   out->ndim = 2;
@@ -371,8 +371,8 @@ pool1d_infer (const NnLayer *l, const NnShape *in, int n_in, NnShape *out, GErro
   if (len <= 0)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
-                   "%s's pool window of %d steps is longer than its %d steps; use padding "
-                   "\"same\" or a smaller pool_size", l->type->name, p, in[0].d[0]);
+                   _("%s's pool window of %d steps is longer than its %d steps; use padding "
+                   "\"same\" or a smaller pool_size"), l->type->name, p, in[0].d[0]);
       return FALSE;
     }
   out->ndim = 2;

@@ -18,8 +18,8 @@ sampling_infer (const NnLayer *l, const NnShape *in, int n_in, NnShape *out, GEr
   if (n_in != 2)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
-                   "Sampling needs two inputs, the mean and the log-variance (in that order), but "
-                   "gets %d; connect the z_mean and z_log_var layers to it", n_in);
+                   _("Sampling needs two inputs, the mean and the log-variance (in that order), but "
+                   "gets %d; connect the z_mean and z_log_var layers to it"), n_in);
       return FALSE;
     }
   if (in[0].ndim != 1)
@@ -33,8 +33,8 @@ sampling_infer (const NnLayer *l, const NnShape *in, int n_in, NnShape *out, GEr
       g_autofree char *a = nn_shape_text (&in[0]);
       g_autofree char *b = nn_shape_text (&in[1]);
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
-                   "Sampling needs a mean and a log-variance of one shape, but the mean is %s and "
-                   "the log-variance %s; give both Dense layers the same units",
+                   _("Sampling needs a mean and a log-variance of one shape, but the mean is %s and "
+                   "the log-variance %s; give both Dense layers the same units"),
                    a, b);
       return FALSE;
     }

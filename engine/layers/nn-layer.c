@@ -88,7 +88,7 @@ static gboolean
 value_bad_number (const NnParamSpec *spec, const char *t, GError **error)
 {
   g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-               "%s must be a %s, not “%s”", spec->name,
+               _("%s must be a %s, not “%s”"), spec->name,
                spec->type == NN_PARAM_INT ? "whole number" : "number", t);
   return FALSE;
 }
@@ -97,7 +97,7 @@ static gboolean
 value_out_of_range (const NnParamSpec *spec, const char *t, GError **error)
 {
   g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-               "%s must be between %g and %g, not %s", spec->name, spec->min, spec->max, t);
+               _("%s must be between %g and %g, not %s"), spec->name, spec->min, spec->max, t);
   return FALSE;
 }
 
@@ -137,7 +137,7 @@ value_parse_bool (const NnParamSpec *spec, const char *t, NnValue *v, GError **e
   else
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                   "%s must be true or false, not “%s”", spec->name, t);
+                   _("%s must be true or false, not “%s”"), spec->name, t);
       return FALSE;
     }
   return TRUE;
@@ -154,7 +154,7 @@ value_parse_enum (const NnParamSpec *spec, const char *t, NnValue *v, GError **e
     {
       g_autofree char *list = g_strjoinv (", ", (char **) spec->choices);
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                   "%s cannot be “%s”; choose one of: %s", spec->name, t, list);
+                   _("%s cannot be “%s”; choose one of: %s"), spec->name, t, list);
       return FALSE;
     }
   v->i = k;
@@ -184,14 +184,14 @@ value_parse_shape (const NnParamSpec *spec, char *t, const char *text, NnValue *
       if (v->n >= NN_MAX_DIMS)
         {
           g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                       "%s has more than %d entries", spec->name, NN_MAX_DIMS);
+                       _("%s has more than %d entries"), spec->name, NN_MAX_DIMS);
           return FALSE;
         }
       gint64 x = g_ascii_strtoll (s, &end, 10);
       if (!*s || *end)
         {
           g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                       "%s must be whole numbers separated by commas, like “3, 3”, not “%s”",
+                       _("%s must be whole numbers separated by commas, like “3, 3”, not “%s”"),
                        spec->name, text);
           return FALSE;
         }
@@ -208,10 +208,10 @@ value_parse_shape (const NnParamSpec *spec, char *t, const char *text, NnValue *
     {
       if (spec->min_len == spec->max_len)
         g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                     "%s needs %d entries, not %d", spec->name, spec->min_len, v->n);
+                     _("%s needs %d entries, not %d"), spec->name, spec->min_len, v->n);
       else
         g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                     "%s needs %d to %d entries, not %d", spec->name, spec->min_len,
+                     _("%s needs %d to %d entries, not %d"), spec->name, spec->min_len,
                      spec->max_len, v->n);
       return FALSE;
     }
@@ -337,7 +337,7 @@ nn_layer_shape_error (GError **error, const NnLayer *l, const char *expects,
                       const NnShape *got, const char *fix)
 {
   g_autofree char *gs = got ? nn_shape_text (got) : g_strdup ("nothing");
-  g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE, "%s expects %s but gets %s%s%s",
+  g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE, _("%s expects %s but gets %s%s%s"),
                l->type->name, expects, gs, fix ? "; " : "", fix ? fix : "");
 }
 

@@ -4,6 +4,7 @@
  * with a final softmax or sigmoid when it is numerically better), loss
  * weights and weight penalties summed into one scalar. */
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "nn-model-private.h"
 #include "nn-conv-private.h"
@@ -147,7 +148,7 @@ lower_call (Compiler *cc, NnModel *m, int li, int ci, int **call_nodes, int **w_
       if (in[s] < 0)
         {
           g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                       "%s reads output %d of %s, which it does not have", l->name, r.out,
+                       _("%s reads output %d of %s, which it does not have"), l->name, r.out,
                        m->layers[r.layer]->name);
           return -1;
         }
@@ -625,8 +626,8 @@ alloc_within_limit (Compiler *cc, int max_batch, guint64 limit, const char *sour
     {
       g_autofree char *need = nn_format_bytes (needed);
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_MEMORY,
-                   "Not enough memory for a batch of %d samples (%s of activations): close other "
-                   "programs or use a smaller batch", max_batch, need);
+                   _("Not enough memory for a batch of %d samples (%s of activations): close other "
+                   "programs or use a smaller batch"), max_batch, need);
       return FALSE;
     }
   /* Nodes past the layers: inputs, targets, losses and penalties. */
@@ -670,8 +671,8 @@ compile_gradients (NnCompiled *c, Compiler *cc, int flags, guint64 limit, const 
     {
       g_autofree char *need = nn_format_bytes ((guint64) c->n_grads * sizeof (float));
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_MEMORY,
-                   "Not enough memory for the %s of gradients: close other programs or make the "
-                   "model smaller", need);
+                   _("Not enough memory for the %s of gradients: close other programs or make the "
+                   "model smaller"), need);
       return FALSE;
     }
   c->n_segments = (int) cc->segments->len;
@@ -738,7 +739,7 @@ nn_compile (NnModel *m, int max_batch, int flags, NnRng *rng, GError **error)
   if (m->n_outputs == 0)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                   "The model has no output: connect a layer after the Input");
+                   _("The model has no output: connect a layer after the Input"));
       return NULL;
     }
 

@@ -2,6 +2,7 @@
 /* Shape inference of the model (with its loss and weight-memory checks),
  * parameter counts and the Keras-style summary. */
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "nn-model-private.h"
 
@@ -56,8 +57,8 @@ check_loss_shape (const NnShape *s, NnLoss loss, GError **error)
       if (s->ndim == 1 || s->ndim == 2)
         return TRUE;
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
-                   "sparse categorical cross-entropy needs an output of shape (batch, classes) "
-                   "but this output is %s; %s", shape,
+                   _("sparse categorical cross-entropy needs an output of shape (batch, classes) "
+                   "but this output is %s; %s"), shape,
                    s->ndim == 0 ? "add a Dense layer with one unit per class after it"
                    : s->ndim == 3 ? "add Flatten and Dense before it, or GlobalAveragePooling2D"
                    : "add Flatten and Dense before it");
@@ -66,9 +67,9 @@ check_loss_shape (const NnShape *s, NnLoss loss, GError **error)
       if (s->ndim >= 1)
         return TRUE;
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
-                   "categorical cross-entropy needs an output with a class axis, "
+                   _("categorical cross-entropy needs an output with a class axis, "
                    "(batch, classes), but this output is %s; add a Dense layer with one unit "
-                   "per class after it", shape);
+                   "per class after it"), shape);
       return FALSE;
     default:
       return TRUE;
@@ -128,8 +129,8 @@ infer_time_distributed (NnLayer *l, const NnShape *in, int n_in, NnShape *out, G
     {
       g_autofree char *s = nn_shape_text (&inner);
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
-                   "its inner model outputs %s per step: with the steps that is more than %d "
-                   "axes", s, NN_MAX_DIMS);
+                   _("its inner model outputs %s per step: with the steps that is more than %d "
+                   "axes"), s, NN_MAX_DIMS);
       return FALSE;
     }
   out->ndim = inner.ndim + 1;
@@ -149,7 +150,7 @@ infer_call (InferCtx *ctx, int li, int ci)
   if (ctx->state[li][ci] == 1)
     {
       layer_fail (ctx, li, g_error_new (NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                                        "is part of a cycle"));
+                                        _("is part of a cycle")));
       return;
     }
   ctx->state[li][ci] = 1;
@@ -165,10 +166,11 @@ infer_call (InferCtx *ctx, int li, int ci)
       if (src->shape_ok && (r.out < 0 || r.out >= src->n_out))
         {
           layer_fail (ctx, li, g_error_new (NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                                            "reads output %d of %s, which has %d output%s: "
+                                            g_dngettext (GETTEXT_PACKAGE, "reads output %d of %s, which has %d output: "
                                             "turn return_state on there or connect output 0",
-                                            r.out, m->layers[r.layer]->name, src->n_out,
-                                            src->n_out == 1 ? "" : "s"));
+                                                         "reads output %d of %s, which has %d outputs: "
+                                            "turn return_state on there or connect output 0", src->n_out),
+                                            r.out, m->layers[r.layer]->name, src->n_out));
           inputs_ok = FALSE;
         }
       if (inputs_ok)
@@ -182,11 +184,11 @@ infer_call (InferCtx *ctx, int li, int ci)
     {
       if (n_in == 0)
         layer_fail (ctx, li, g_error_new (NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                                          "%s is not connected: connect a layer's output to it",
+                                          _("%s is not connected: connect a layer's output to it"),
                                           l->type->name));
       else
         layer_fail (ctx, li, g_error_new (NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                                          "%s needs at least %d inputs but has %d",
+                                          _("%s needs at least %d inputs but has %d"),
                                           l->type->name, l->type->min_inputs, n_in));
       return;
     }
@@ -212,7 +214,7 @@ infer_call (InferCtx *ctx, int li, int ci)
       {
         g_autofree char *s = nn_shape_text (&c->shape);
         layer_fail (ctx, li, g_error_new (NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
-                                          "%s would output %s: every size must be positive",
+                                          _("%s would output %s: every size must be positive"),
                                           l->type->name, s));
         return;
       }
@@ -224,8 +226,8 @@ infer_call (InferCtx *ctx, int li, int ci)
       {
         g_autofree char *s = nn_shape_text (&c->shape);
         layer_fail (ctx, li, g_error_new (NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
-                                          "%s would output %s, more than %d values per sample; "
-                                          "%s", l->type->name, s, G_MAXINT,
+                                          _("%s would output %s, more than %d values per sample; "
+                                          "%s"), l->type->name, s, G_MAXINT,
                                           nn_layer_smaller_hint (l)));
         return;
       }
@@ -244,8 +246,8 @@ infer_call (InferCtx *ctx, int li, int ci)
         {
           g_autofree char *s = nn_shape_to_string (w[k].ndim, w[k].shape, 0);
           layer_fail (ctx, li, g_error_new (NN_MODEL_ERROR, NN_MODEL_ERROR_MEMORY,
-                                            "its %s %s has more values than memory can address; "
-                                            "%s", w[k].name, s, nn_layer_smaller_hint (l)));
+                                            _("its %s %s has more values than memory can address; "
+                                            "%s"), w[k].name, s, nn_layer_smaller_hint (l)));
           return;
         }
     }
@@ -259,8 +261,8 @@ infer_call (InferCtx *ctx, int li, int ci)
       if (!nn_shape_equal (w[k].ndim, w[k].shape, l->wspec[k].ndim, l->wspec[k].shape))
         {
           layer_fail (ctx, li, g_error_new (NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE,
-                                            "shared layer is called on inputs of different shapes, "
-                                            "so its weights cannot be shared (call %d)", ci + 1));
+                                            _("shared layer is called on inputs of different shapes, "
+                                            "so its weights cannot be shared (call %d)"), ci + 1));
           return;
         }
   c->shape_ok = TRUE;
@@ -323,12 +325,12 @@ check_weight_memory (InferCtx *ctx)
       g_autofree char *all = nn_format_bytes (total);
       if (before == 0 || bytes > limit)
         layer_fail (ctx, i, g_error_new (NN_MODEL_ERROR, NN_MODEL_ERROR_MEMORY,
-                                         "its weights need %s; the limit is %s (%s); %s",
+                                         _("its weights need %s; the limit is %s (%s); %s"),
                                          own, lim, source, nn_layer_smaller_hint (l)));
       else
         layer_fail (ctx, i, g_error_new (NN_MODEL_ERROR, NN_MODEL_ERROR_MEMORY,
-                                         "its weights (%s) bring the model's to %s; the limit "
-                                         "is %s (%s); %s", own, all, lim, source,
+                                         _("its weights (%s) bring the model's to %s; the limit "
+                                         "is %s (%s); %s"), own, all, lim, source,
                                          nn_layer_smaller_hint (l)));
       return;
     }
@@ -358,7 +360,7 @@ infer_model (NnModel *m, gboolean top, GError **error)
 
   if (!ctx.first && nn_model_get_n_inputs (m) == 0)
     ctx.first = g_error_new (NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                             "The model has no Input layer: add one from the palette");
+                             _("The model has no Input layer: add one from the palette"));
   for (int o = 0; !ctx.first && o < m->n_outputs; o++)
     if (!check_ref (m, m->outputs[o].ref, &ctx.first))
       break;
@@ -389,14 +391,14 @@ nn_model_infer_submodel (NnLayer *l, const NnShape *in, int n_in, NnShape *out, 
   g_autoptr (GError) err = NULL;
   if (!infer_model (sub, FALSE, &err))
     {
-      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE, "its inner model is invalid: %s",
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_SHAPE, _("its inner model is invalid: %s"),
                    err->message);
       return FALSE;
     }
   if (n_in != nn_model_get_n_inputs (sub))
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                   "the inner model takes %d inputs but gets %d", nn_model_get_n_inputs (sub), n_in);
+                   _("the inner model takes %d inputs but gets %d"), nn_model_get_n_inputs (sub), n_in);
       return FALSE;
     }
   for (int k = 0; k < n_in; k++)
@@ -412,7 +414,7 @@ nn_model_infer_submodel (NnLayer *l, const NnShape *in, int n_in, NnShape *out, 
   nn_model_auto_outputs (sub);
   if (sub->n_outputs < 1)
     {
-      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH, "the inner model has no output");
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH, _("the inner model has no output"));
       return FALSE;
     }
   NnRef r = sub->outputs[0].ref;

@@ -3,6 +3,7 @@
  * and access to a model's weights. */
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "nn-model-private.h"
 
@@ -160,8 +161,8 @@ init_weights_rng (NnModel *m, NnRng *rng, GError **error)
     {
       g_autofree char *need = nn_format_bytes ((guint64) m->n_params * sizeof (float));
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_MEMORY,
-                   "Not enough memory for the %s of weights of “%s”: close other programs or "
-                   "make the model smaller", need, m->name);
+                   _("Not enough memory for the %s of weights of “%s”: close other programs or "
+                   "make the model smaller"), need, m->name);
       return FALSE;
     }
   for (int i = 0; i < m->n_layers; i++)

@@ -5,6 +5,7 @@
  * in nn-model-io-write.c, beside the rest of the writer. */
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "nn-model-io-private.h"
 
@@ -243,7 +244,7 @@ read_one_series (NnRunRecord *r, JsonNode *node, guint k, const char *where, GEr
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE, "%s must be an object, not %s",
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE, _("%s must be an object, not %s"),
                    inner, node_desc (node));
       return FALSE;
     }
@@ -255,7 +256,7 @@ read_one_series (NnRunRecord *r, JsonNode *node, guint k, const char *where, GEr
     return FALSE;
   if (*key == '\0' || nn_run_record_get_series (r, key))
     {
-      g_set_error (error, NN_MODEL_ERROR, E, "%s: the key “%s” is %s", inner, key,
+      g_set_error (error, NN_MODEL_ERROR, E, _("%s: the key “%s” is %s"), inner, key,
                    *key ? "used by an earlier series of the run: give each series once"
                         : "empty: name the metric (“loss”, “val_accuracy”)");
       return FALSE;
@@ -265,7 +266,7 @@ read_one_series (NnRunRecord *r, JsonNode *node, guint k, const char *where, GEr
   if (json_array_get_length (xa) != json_array_get_length (ya))
     {
       g_set_error (error, NN_MODEL_ERROR, E,
-                   "%s (“%s”): “x” has %u values but “y” has %u (one y per x)", inner, key,
+                   _("%s (“%s”): “x” has %u values but “y” has %u (one y per x)"), inner, key,
                    json_array_get_length (xa), json_array_get_length (ya));
       return FALSE;
     }
@@ -278,7 +279,7 @@ read_one_series (NnRunRecord *r, JsonNode *node, guint k, const char *where, GEr
       if (!read_number (xa, i, FALSE, &x) || !read_number (ya, i, TRUE, &y))
         {
           g_set_error (error, NN_MODEL_ERROR, E,
-                       "%s (“%s”): point %u must be a finite number x with a number or null y",
+                       _("%s (“%s”): point %u must be a finite number x with a number or null y"),
                        inner, key, i + 1);
           return FALSE;
         }
@@ -286,7 +287,7 @@ read_one_series (NnRunRecord *r, JsonNode *node, guint k, const char *where, GEr
       if (!(x > last))
         {
           g_set_error (error, NN_MODEL_ERROR, E,
-                       "%s (“%s”): x must increase, but point %u (%g) follows %g", inner, key,
+                       _("%s (“%s”): x must increase, but point %u (%g) follows %g"), inner, key,
                        i + 1, x, last);
           return FALSE;
         }
@@ -313,7 +314,7 @@ read_markers (NnRunRecord *r, JsonObject *o, const char *where, GError **error)
       if (!JSON_NODE_HOLDS_OBJECT (e))
         {
           g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE,
-                       "%s must be an object, not %s", inner, node_desc (e));
+                       _("%s must be an object, not %s"), inner, node_desc (e));
           return FALSE;
         }
       if (!only_keys (json_node_get_object (e), marker_keys, E, inner, error)
@@ -323,7 +324,7 @@ read_markers (NnRunRecord *r, JsonObject *o, const char *where, GError **error)
         return FALSE;
       if (isnan (x))
         {
-          g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE, "%s has no “x” member",
+          g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE, _("%s has no “x” member"),
                        inner);
           return FALSE;
         }
@@ -349,14 +350,14 @@ read_run_model (NnRunRecord *r, JsonObject *o, const char *where, GError **error
   r->model = nn_model_load_from_data (text, (gssize) len, error);
   if (r->model == NULL)
     {
-      g_prefix_error (error, "%s model: ", where);
+      g_prefix_error (error, _("%s model: "), where);
       return FALSE;
     }
   if (!nn_model_has_weights (r->model))
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_WEIGHTS,
-                   "%s model: it has no weights (a run keeps its model only to keep its "
-                   "trained weights)", where);
+                   _("%s model: it has no weights (a run keeps its model only to keep its "
+                   "trained weights)"), where);
       return FALSE;
     }
   return TRUE;
@@ -373,7 +374,7 @@ read_run (JsonNode *node, guint k, GError **error)
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE, "%s must be an object, not %s",
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE, _("%s must be an object, not %s"),
                    where, node_desc (node));
       return NULL;
     }

@@ -9,6 +9,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 static const char *const sides[] = { "post", "pre", NULL };
 
@@ -91,7 +92,7 @@ get_choice (JsonObject         *o,
       }
   g_autofree char *list = g_strjoinv (", ", (char **) choices);
   g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE,
-               "“vocabulary”: “%s” must be one of %s, not “%s”", key, list, s);
+               _("“vocabulary”: “%s” must be one of %s, not “%s”"), key, list, s);
   return FALSE;
 }
 
@@ -142,7 +143,7 @@ nn_io_read_vocab (JsonObject  *root,
   if (idx != NULL && opt.hash_buckets > 0)
     {
       g_set_error (error, NN_MODEL_ERROR, E,
-                   "%s: a hashed vocabulary (“hash” %d) has no “index” of tokens", W,
+                   _("%s: a hashed vocabulary (“hash” %d) has no “index” of tokens"), W,
                    opt.hash_buckets);
       return FALSE;
     }
@@ -156,7 +157,7 @@ nn_io_read_vocab (JsonObject  *root,
           if (!is_kind (t, J_STRING))
             {
               g_set_error (error, NN_MODEL_ERROR, E,
-                           "%s: token %u of “index” is %s, not a string", W, k, node_desc (t));
+                           _("%s: token %u of “index” is %s, not a string"), W, k, node_desc (t));
               return FALSE;
             }
           const char *s = json_node_get_string (t);
@@ -165,8 +166,8 @@ nn_io_read_vocab (JsonObject  *root,
               if (!g_str_equal (s, nn_vocab_token (v, (int) k)))
                 {
                   g_set_error (error, NN_MODEL_ERROR, E,
-                               "%s: “index” must start with \"\" (padding) and \"[UNK]\" "
-                               "(out of vocabulary), not “%s” at %u", W, s, k);
+                               _("%s: “index” must start with \"\" (padding) and \"[UNK]\" "
+                               "(out of vocabulary), not “%s” at %u"), W, s, k);
                   return FALSE;
                 }
               continue;
@@ -175,7 +176,7 @@ nn_io_read_vocab (JsonObject  *root,
               || nn_vocab_lookup (v, s) != 1 || g_str_equal (s, "[UNK]"))
             {
               g_set_error (error, NN_MODEL_ERROR, E,
-                           "%s: token %u of “index” (“%s”) is empty or repeated", W, k, s);
+                           _("%s: token %u of “index” (“%s”) is empty or repeated"), W, k, s);
               return FALSE;
             }
           nn_vocab_add (v, s);
@@ -183,7 +184,7 @@ nn_io_read_vocab (JsonObject  *root,
       if (len < 2)
         {
           g_set_error (error, NN_MODEL_ERROR, E,
-                       "%s: “index” must start with \"\" (padding) and \"[UNK]\"", W);
+                       _("%s: “index” must start with \"\" (padding) and \"[UNK]\""), W);
           return FALSE;
         }
     }
@@ -198,7 +199,7 @@ nn_io_read_vocab (JsonObject  *root,
       if (json_array_get_length (a) != (guint) size)
         {
           g_set_error (error, NN_MODEL_ERROR, E,
-                       "%s: “idf” holds %u values for %d tokens", W,
+                       _("%s: “idf” holds %u values for %d tokens"), W,
                        json_array_get_length (a), size);
           return FALSE;
         }
@@ -210,7 +211,7 @@ nn_io_read_vocab (JsonObject  *root,
               || json_node_get_double (x) < 0)
             {
               g_set_error (error, NN_MODEL_ERROR, E,
-                           "%s: “idf” value %d is %s, not a number of at least 0", W, k,
+                           _("%s: “idf” value %d is %s, not a number of at least 0"), W, k,
                            node_desc (x));
               return FALSE;
             }
@@ -231,7 +232,7 @@ nn_io_read_vocab (JsonObject  *root,
           JsonNode *x = json_array_get_element (a, k);
           if (!is_kind (x, J_STRING))
             {
-              g_set_error (error, NN_MODEL_ERROR, E, "%s: label %u is %s, not a string", W, k,
+              g_set_error (error, NN_MODEL_ERROR, E, _("%s: label %u is %s, not a string"), W, k,
                            node_desc (x));
               return FALSE;
             }
@@ -262,7 +263,7 @@ embedding_table (NnModel        *m,
   if (l < 0)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                   "The model has no layer named “%s”", name);
+                   _("The model has no layer named “%s”"), name);
       return NULL;
     }
   if (!nn_model_has_weights (m) && !nn_model_init_weights (m, 1, error))
@@ -272,15 +273,15 @@ embedding_table (NnModel        *m,
       || (nn_model_layer_get_weight (m, l, 0, &view), view.ndim != 2) || view.data == NULL)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                   "The layer “%s” is not an embedding: word vectors need a layer whose "
-                   "weights are one (input_dim, output_dim) table", name);
+                   _("The layer “%s” is not an embedding: word vectors need a layer whose "
+                   "weights are one (input_dim, output_dim) table"), name);
       return NULL;
     }
   if (view.shape[0] < nn_vocab_size (v))
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                   "The layer “%s” has %d rows (input_dim) for a vocabulary of %d tokens: set "
-                   "input_dim to %d", name, view.shape[0], nn_vocab_size (v),
+                   _("The layer “%s” has %d rows (input_dim) for a vocabulary of %d tokens: set "
+                   "input_dim to %d"), name, view.shape[0], nn_vocab_size (v),
                    nn_vocab_size (v));
       return NULL;
     }
@@ -303,8 +304,8 @@ nn_model_import_glove (NnModel        *m,
   if (v == NULL)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                   "The model has no vocabulary to match the word vectors to: open its text "
-                   "dataset first");
+                   _("The model has no vocabulary to match the word vectors to: open its text "
+                   "dataset first"));
       return FALSE;
     }
   int dim = 0, l = -1;
@@ -334,14 +335,14 @@ nn_model_export_glove (NnModel     *m,
   if (m->vocab == NULL)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                   "The model keeps no vocabulary (it was not trained on text), so its rows "
-                   "have no words to write");
+                   _("The model keeps no vocabulary (it was not trained on text), so its rows "
+                   "have no words to write"));
       return FALSE;
     }
   if (!nn_model_has_weights (m))
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_WEIGHTS,
-                   "The model has no weights to export: train it first");
+                   _("The model has no weights to export: train it first"));
       return FALSE;
     }
   int dim = 0, l = -1;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <glib/gstdio.h>
+#include <glib/gi18n-lib.h>
 
 #include "nn-model-io-private.h"
 
@@ -61,7 +62,7 @@ w_double_value (Writer *w, double value, const char *what)
     {
       if (!w->error)
         w->error = g_error_new (NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                                "%s is not a finite number, so the model cannot be saved", what);
+                                _("%s is not a finite number, so the model cannot be saved"), what);
       value = 0;
     }
   json_builder_add_double_value (w->b, value);
@@ -479,7 +480,7 @@ w_searches (Writer *w, GPtrArray *searches)
             json_node_unref (n);
           if (!w->error)
             g_set_error (&w->error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                         "search %u cannot be written: it is not a JSON object", i + 1);
+                         _("search %u cannot be written: it is not a JSON object"), i + 1);
           continue;
         }
       json_builder_add_value (w->b, n);
@@ -669,7 +670,7 @@ static gboolean
 save_error (GError **error, const char *path, const char *what, int err)
 {
   g_autofree char *display = g_filename_display_name (path);
-  g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE, "Cannot save the model to %s: %s%s%s",
+  g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE, _("Cannot save the model to %s: %s%s%s"),
                display, what ? what : "", what && err ? ": " : "", err ? g_strerror (err) : "");
   return FALSE;
 }

@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "nn-model-io-private.h"
 
@@ -93,13 +94,13 @@ get_member (JsonObject *o, const char *key, JKind k, gboolean required, int code
     {
       if (!required)
         return TRUE;
-      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE, "%s has no “%s” member", where,
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE, _("%s has no “%s” member"), where,
                    key);
       return FALSE;
     }
   if (!is_kind (n, k))
     {
-      g_set_error (error, NN_MODEL_ERROR, code, "%s: “%s” must be %s, not %s", where, key,
+      g_set_error (error, NN_MODEL_ERROR, code, _("%s: “%s” must be %s, not %s"), where, key,
                    kind_name (k), node_desc (n));
       return FALSE;
     }
@@ -153,7 +154,7 @@ get_double (JsonObject *o, const char *key, double min, gboolean min_open, doubl
   if (!isfinite (v) || v < min || (min_open && v == min) || v > max)
     {
       char buf[G_ASCII_DTOSTR_BUF_SIZE];
-      g_set_error (error, NN_MODEL_ERROR, code, "%s: “%s” must be %s %g and at most %g, not %s",
+      g_set_error (error, NN_MODEL_ERROR, code, _("%s: “%s” must be %s %g and at most %g, not %s"),
                    where, key, min_open ? "more than" : "at least", min, max,
                    g_ascii_dtostr (buf, sizeof buf, v));
       return FALSE;
@@ -200,7 +201,7 @@ only_keys (JsonObject *o, const char *const *keys, int code, const char *where, 
       {
         g_autofree char *list = g_strjoinv (", ", (char **) keys);
         g_set_error (error, NN_MODEL_ERROR, code,
-                     "%s has no setting “%s” (the settings are: %s)", where, name, list);
+                     _("%s has no setting “%s” (the settings are: %s)"), where, name, list);
         return FALSE;
       }
   return TRUE;
@@ -233,7 +234,7 @@ value_text (const NnParamSpec *spec, JsonNode *n, const char *where, GError **er
     }
   if (!is_kind (n, want))
     {
-      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG, "%s: “%s” must be %s, not %s",
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG, _("%s: “%s” must be %s, not %s"),
                    where, spec->name,
                    spec->type == NN_PARAM_SHAPE ? "an array of whole numbers" : kind_name (want),
                    node_desc (n));
@@ -261,7 +262,7 @@ value_text (const NnParamSpec *spec, JsonNode *n, const char *where, GError **er
             if (!is_kind (e, J_INT))
               {
                 g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                             "%s: “%s” must be an array of whole numbers, but entry %u is %s",
+                             _("%s: “%s” must be an array of whole numbers, but entry %u is %s"),
                              where, spec->name, k + 1, node_desc (e));
                 g_string_free (s, TRUE);
                 return NULL;
@@ -297,7 +298,7 @@ read_layer_config (NnModel *m, int li, JsonObject *cfg, const char *where, GErro
             g_string_append_printf (list, "%s%s", k ? ", " : "",
                                     nn_layer_type_get_param (t, k)->name);
           g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                       "%s: %s layers have no setting “%s” (%s%s)", where,
+                       _("%s: %s layers have no setting “%s” (%s%s)"), where,
                        nn_layer_type_get_name (t), key,
                        list->len ? "their settings are: " : "they have no settings",
                        list->str);
@@ -358,7 +359,7 @@ read_ref (GraphReader *gr, JsonNode *n, const char *where, const char *what, NnR
       || !is_kind (json_array_get_element (a, 2), J_INT))
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE,
-                   "%s: each entry of %s must be [layer name, call index, tensor index]",
+                   _("%s: each entry of %s must be [layer name, call index, tensor index]"),
                    where, what);
       return FALSE;
     }
@@ -369,7 +370,7 @@ read_ref (GraphReader *gr, JsonNode *n, const char *where, const char *what, NnR
   if (li < 0)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                   "%s: %s refers to “%s”, which is not a layer of this model", where, what,
+                   _("%s: %s refers to “%s”, which is not a layer of this model"), where, what,
                    name);
       return FALSE;
     }
@@ -414,7 +415,7 @@ read_layer (GraphReader *gr, JsonArray *layers, int i, int depth, GError **error
 
   if (!JSON_NODE_HOLDS_OBJECT (n))
     {
-      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE, "%s must be an object, not %s",
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE, _("%s must be an object, not %s"),
                    where0, node_desc (n));
       return FALSE;
     }
@@ -433,13 +434,13 @@ read_layer (GraphReader *gr, JsonArray *layers, int i, int depth, GError **error
   if (!t)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_UNKNOWN_LAYER,
-                   "%s: there is no layer type “%s”", p->where, class_name);
+                   _("%s: there is no layer type “%s”"), p->where, class_name);
       return FALSE;
     }
   if (nn_model_find_layer (m, name) >= 0)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                   "two layers are named “%s”: layer names must be unique", name);
+                   _("two layers are named “%s”: layer names must be unique"), name);
       return FALSE;
     }
 
@@ -486,7 +487,7 @@ read_layer (GraphReader *gr, JsonArray *layers, int i, int depth, GError **error
           || !isfinite (json_array_get_double_element (a, 1)))
         {
           g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                       "%s: “position” must be [x, y], two numbers", p->where);
+                       _("%s: “position” must be [x, y], two numbers"), p->where);
           return FALSE;
         }
       nn_model_layer_set_position (m, li, json_array_get_double_element (a, 0),
@@ -499,7 +500,7 @@ read_layer (GraphReader *gr, JsonArray *layers, int i, int depth, GError **error
   if (nn_layer_type_get_max_inputs (t) == 0 && json_array_get_length (p->inbound) > 0)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                   "%s is an Input layer, so its “inbound_nodes” must be empty", p->where);
+                   _("%s is an Input layer, so its “inbound_nodes” must be empty"), p->where);
       return FALSE;
     }
   return TRUE;
@@ -516,8 +517,8 @@ read_inbound (GraphReader *gr, int li, GError **error)
       if (!JSON_NODE_HOLDS_ARRAY (n))
         {
           g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE,
-                       "%s: each entry of “inbound_nodes” must be an array of "
-                       "[layer name, call index, tensor index], not %s", p->where, node_desc (n));
+                       _("%s: each entry of “inbound_nodes” must be an array of "
+                       "[layer name, call index, tensor index], not %s"), p->where, node_desc (n));
           return FALSE;
         }
       JsonArray *a = json_node_get_array (n);
@@ -575,8 +576,8 @@ make_calls (GraphReader *gr, GError **error)
                   if (ph.layer < 0)
                     {
                       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                                   "%s: its first call is empty, which only a model with an "
-                                   "Input layer can hold", p->where);
+                                   _("%s: its first call is empty, which only a model with an "
+                                   "Input layer can hold"), p->where);
                       return FALSE;
                     }
                   c = nn_model_call (m, i, &ph, 1, &err);
@@ -603,7 +604,7 @@ make_calls (GraphReader *gr, GError **error)
         if (next[i] < (int) gr->layers[i].calls->len)
           {
             g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                         "%s: call %d depends on its own output through a cycle of calls",
+                         _("%s: call %d depends on its own output through a cycle of calls"),
                          gr->layers[i].where, next[i]);
             return FALSE;
           }
@@ -653,7 +654,7 @@ read_graph (NnModel *m, JsonObject *cfg, int depth, const char *where, GArray **
       if (nn_layer_type_get_max_inputs (nn_model_layer_get_type (m, r.layer)) != 0)
         {
           g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                       "%s: “%s” is listed in “input_layers” but is not an Input layer", where,
+                       _("%s: “%s” is listed in “input_layers” but is not an Input layer"), where,
                        nn_model_layer_get_name (m, r.layer));
           goto out;
         }
@@ -666,8 +667,8 @@ read_graph (NnModel *m, JsonObject *cfg, int depth, const char *where, GArray **
         g_string_append_printf (list, "%s%s", k ? ", " : "",
                                 nn_model_layer_get_name (m, nn_model_get_input_layer (m, k)));
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                   "%s: “input_layers” must list the Input layers in the order of “layers” "
-                   "(%s)", where, list->len ? list->str : "there are none");
+                   _("%s: “input_layers” must list the Input layers in the order of “layers” "
+                   "(%s)"), where, list->len ? list->str : "there are none");
       g_string_free (list, TRUE);
       goto out;
     }
@@ -734,7 +735,7 @@ read_weights (NnModel *m, JsonObject *w, const char *where, GError **error)
     return FALSE;
   if (count < 0)
     {
-      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE, "%s has no “count” member", where);
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE, _("%s has no “count” member"), where);
       return FALSE;
     }
   if (!g_str_equal (encoding, WEIGHT_ENCODING))
@@ -749,11 +750,11 @@ read_weights (NnModel *m, JsonObject *w, const char *where, GError **error)
     {
       if (bad_at < strlen (data))
         g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_WEIGHTS,
-                     "%s: “data” is not valid base64 (unexpected “%c” at character %zu)", where,
+                     _("%s: “data” is not valid base64 (unexpected “%c” at character %zu)"), where,
                      data[bad_at], bad_at + 1);
       else
         g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_WEIGHTS,
-                     "%s: “data” is not valid base64 (its length is not a multiple of 4)",
+                     _("%s: “data” is not valid base64 (its length is not a multiple of 4)"),
                      where);
       return FALSE;
     }
@@ -762,7 +763,7 @@ read_weights (NnModel *m, JsonObject *w, const char *where, GError **error)
   if (nbytes % 4)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_WEIGHTS,
-                   "%s: “data” holds %zu bytes, which is not a whole number of float32 values",
+                   _("%s: “data” holds %zu bytes, which is not a whole number of float32 values"),
                    where, (size_t) nbytes);
       return FALSE;
     }
@@ -779,8 +780,8 @@ read_weights (NnModel *m, JsonObject *w, const char *where, GError **error)
   if (g_ascii_strcasecmp (actual, sha) != 0)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_WEIGHTS,
-                   "%s: the SHA-256 checksum does not match the data, so the file is damaged "
-                   "(expected %s, the data gives %s)", where, sha, actual);
+                   _("%s: the SHA-256 checksum does not match the data, so the file is damaged "
+                   "(expected %s, the data gives %s)"), where, sha, actual);
       return FALSE;
     }
 
@@ -840,7 +841,7 @@ read_submodel (JsonObject *cfg, const char *layer_name, int depth, GError **erro
   if (depth > MAX_DEPTH)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE,
-                   "%s: models are nested more than %d deep", where, MAX_DEPTH);
+                   _("%s: models are nested more than %d deep"), where, MAX_DEPTH);
       return NULL;
     }
   if (!only_keys (cfg, submodel_keys, NN_MODEL_ERROR_CONFIG, where, error)
@@ -876,7 +877,7 @@ read_optimizer_config (JsonObject *o, const char *where, NnOptimizerConfig *out,
   if (!nn_optimizer_parse (class_name, &kind))
     {
       g_set_error (error, NN_MODEL_ERROR, E,
-                   "there is no optimizer “%s”; choose SGD, RMSprop or Adam", class_name);
+                   _("there is no optimizer “%s”; choose SGD, RMSprop or Adam"), class_name);
       return FALSE;
     }
   nn_optimizer_config_init (&c, kind);
@@ -903,7 +904,7 @@ read_optimizer_config (JsonObject *o, const char *where, NnOptimizerConfig *out,
           if (!nn_schedule_names[k])
             {
               g_set_error (error, NN_MODEL_ERROR, E,
-                           "%s: “schedule” cannot be “%s”; choose constant, step or exponential",
+                           _("%s: “schedule” cannot be “%s”; choose constant, step or exponential"),
                            where, schedule);
               return FALSE;
             }
@@ -957,8 +958,9 @@ read_compile (NnModel *m, JsonObject *root, GArray *outs, GError **error)
       if (lists[k].node && (int) n != n_out)
         {
           g_set_error (error, NN_MODEL_ERROR, E,
-                       "%s: “%s” has %u entries but the model has %d output%s (one entry each)",
-                       where, lists[k].key, n, n_out, n_out == 1 ? "" : "s");
+                       g_dngettext (GETTEXT_PACKAGE, "%s: “%s” has %u entries but the model has %d output (one entry each)",
+                                    "%s: “%s” has %u entries but the model has %d outputs (one entry each)", n_out),
+                       where, lists[k].key, n, n_out);
           return FALSE;
         }
     }
@@ -975,9 +977,9 @@ read_compile (NnModel *m, JsonObject *root, GArray *outs, GError **error)
           if (!is_kind (e, J_STRING) || !nn_loss_parse (json_node_get_string (e), &l))
             {
               g_set_error (error, NN_MODEL_ERROR, E,
-                           "%s: loss %d must be the name of a loss (binary_crossentropy, "
+                           _("%s: loss %d must be the name of a loss (binary_crossentropy, "
                            "categorical_crossentropy, sparse_categorical_crossentropy, mse, "
-                           "mae or none)", where, o + 1);
+                           "mae or none)"), where, o + 1);
               return FALSE;
             }
         }
@@ -987,7 +989,7 @@ read_compile (NnModel *m, JsonObject *root, GArray *outs, GError **error)
           if (!is_kind (e, J_NUMBER) || !isfinite (lw = json_node_get_double (e)) || lw < 0)
             {
               g_set_error (error, NN_MODEL_ERROR, E,
-                           "%s: loss weight %d must be a number of at least 0", where, o + 1);
+                           _("%s: loss weight %d must be a number of at least 0"), where, o + 1);
               return FALSE;
             }
         }
@@ -998,7 +1000,7 @@ read_compile (NnModel *m, JsonObject *root, GArray *outs, GError **error)
           if (!a || json_array_get_length (a) > G_N_ELEMENTS (mt))
             {
               g_set_error (error, NN_MODEL_ERROR, E,
-                           "%s: the metrics of output %d must be an array of at most %d names",
+                           _("%s: the metrics of output %d must be an array of at most %d names"),
                            where, o + 1, (int) G_N_ELEMENTS (mt));
               return FALSE;
             }
@@ -1009,9 +1011,9 @@ read_compile (NnModel *m, JsonObject *root, GArray *outs, GError **error)
                   || !nn_metric_parse (json_node_get_string (me), &mt[n_mt]))
                 {
                   g_set_error (error, NN_MODEL_ERROR, E,
-                               "%s: metric %u of output %d must be one of accuracy, "
+                               _("%s: metric %u of output %d must be one of accuracy, "
                                "binary_accuracy, categorical_accuracy, "
-                               "sparse_categorical_accuracy, mae, mse", where, j + 1, o + 1);
+                               "sparse_categorical_accuracy, mae, mse"), where, j + 1, o + 1);
                   return FALSE;
                 }
               n_mt++;
@@ -1069,10 +1071,10 @@ set_parse_error (GError **error, const GError *err)
       if (g_str_has_prefix (rest, "Parse error: "))
         rest += strlen ("Parse error: ");
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE,
-                   "the file is not valid JSON: line %d, column %d: %s", line, col, rest);
+                   _("the file is not valid JSON: line %d, column %d: %s"), line, col, rest);
     }
   else
-    g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE, "the file is not valid JSON: %s",
+    g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE, _("the file is not valid JSON: %s"),
                  msg);
 }
 
@@ -1130,9 +1132,9 @@ check_json_depth (const char *text, gsize len, GError **error)
           if (++depth > MAX_JSON_DEPTH)
             {
               g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE,
-                           "the file nests arrays and objects deeper than %d levels (line %d, "
-                           "column %" G_GSIZE_FORMAT ", byte %" G_GSIZE_FORMAT "); this is not "
-                           "a model file", MAX_JSON_DEPTH, line, i - line_start + 1, i);
+                           _("the file nests arrays and objects deeper than %d levels (line %d, "
+                           "column %zu, byte %zu); this is not "
+                           "a model file"), MAX_JSON_DEPTH, line, i - line_start + 1, i);
               return FALSE;
             }
           break;
@@ -1208,13 +1210,13 @@ nn_model_load_from_data_full (const char *json, gssize len, GPtrArray **runs,
   JsonNode *root = json_parser_get_root (parser);
   if (!root)
     {
-      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE, "the file is empty");
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE, _("the file is empty"));
       return NULL;
     }
   if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE,
-                   "the file holds %s, not a JSON object with a model", node_desc (root));
+                   _("the file holds %s, not a JSON object with a model"), node_desc (root));
       return NULL;
     }
   JsonObject *o = json_node_get_object (root);
@@ -1318,7 +1320,7 @@ nn_model_load_full (const char *path, GPtrArray **runs, GPtrArray **searches, GE
 
   if (!g_file_get_contents (path, &data, &len, &err))
     {
-      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE, "Cannot open the model: %s",
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_FILE, _("Cannot open the model: %s"),
                    err->message);
       return NULL;
     }

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 #include <unistd.h>
+#include <glib/gi18n-lib.h>
 
 #include "nn-model-private.h"
 
@@ -447,25 +448,25 @@ nn_model_add_layer (NnModel *m, const char *class_name, const char *name, GError
   if (!t)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_UNKNOWN_LAYER,
-                   "There is no layer type “%s”", class_name);
+                   _("There is no layer type “%s”"), class_name);
       return -1;
     }
   if (t == &nn_model_layer_type)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                   "A Model layer is made from an existing model (nn_model_add_submodel)");
+                   _("A Model layer is made from an existing model (nn_model_add_submodel)"));
       return -1;
     }
   if (name && !valid_name (name))
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                   "“%s” is not a valid layer name: use letters, digits, _ - and .", name);
+                   _("“%s” is not a valid layer name: use letters, digits, _ - and ."), name);
       return -1;
     }
   if (name && nn_model_find_layer (m, name) >= 0)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                   "There is already a layer named “%s”", name);
+                   _("There is already a layer named “%s”"), name);
       return -1;
     }
   return append_layer (m, layer_new (t, name ? g_strdup (name) : default_name (m, class_name)));
@@ -478,8 +479,8 @@ nn_model_add_time_distributed (NnModel *m, const NnModel *inner, const char *nam
   if (nn_model_get_n_inputs (inner) != 1)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                   "TimeDistributed applies a model with one input to every step, but “%s” "
-                   "has %d", inner->name, nn_model_get_n_inputs (inner));
+                   _("TimeDistributed applies a model with one input to every step, but “%s” "
+                   "has %d"), inner->name, nn_model_get_n_inputs (inner));
       return -1;
     }
   int li = nn_model_add_layer (m, "TimeDistributed", name, error);
@@ -501,13 +502,13 @@ nn_model_add_submodel (NnModel *m, const NnModel *inner, const char *name, GErro
   if (name && (!valid_name (name) || nn_model_find_layer (m, name) >= 0))
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                   "“%s” is not a free, valid layer name", name);
+                   _("“%s” is not a free, valid layer name"), name);
       return -1;
     }
   if (nn_model_get_n_inputs (inner) == 0)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                   "Model “%s” has no Input layer, so it cannot be used as a layer", inner->name);
+                   _("Model “%s” has no Input layer, so it cannot be used as a layer"), inner->name);
       return -1;
     }
   NnLayer *l = layer_new (&nn_model_layer_type,
@@ -561,7 +562,7 @@ nn_model_remove_layer (NnModel *m, int layer, GError **error)
 {
   if (layer < 0 || layer >= m->n_layers)
     {
-      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH, "No layer number %d", layer);
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH, _("No layer number %d"), layer);
       return FALSE;
     }
   layer_free (m->layers[layer]);
@@ -612,13 +613,13 @@ nn_model_layer_set_name (NnModel *m, int i, const char *name, GError **error)
   if (!valid_name (name))
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                   "“%s” is not a valid layer name: use letters, digits, _ - and .", name ? name : "");
+                   _("“%s” is not a valid layer name: use letters, digits, _ - and ."), name ? name : "");
       return FALSE;
     }
   if (other >= 0 && other != i)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                   "There is already a layer named “%s”", name);
+                   _("There is already a layer named “%s”"), name);
       return FALSE;
     }
   g_free (l->name);
@@ -651,7 +652,7 @@ nn_model_layer_set_param (NnModel *m, int i, const char *pname, const char *text
   if (k < 0)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                   "%s layers have no parameter “%s”", l->type->name, pname);
+                   _("%s layers have no parameter “%s”"), l->type->name, pname);
       return FALSE;
     }
   g_autoptr (GError) err = NULL;
@@ -699,15 +700,16 @@ check_ref (const NnModel *m, NnRef r, GError **error)
       || r.call >= m->layers[r.layer]->n_calls)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                   "There is no output %d of layer %d", r.call, r.layer);
+                   _("There is no output %d of layer %d"), r.call, r.layer);
       return FALSE;
     }
   int n_out = nn_model_layer_get_n_outputs (m, r.layer);
   if (r.out < 0 || r.out >= n_out)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                   "%s has %d output%s per call, so it has no output %d%s",
-                   m->layers[r.layer]->name, n_out, n_out == 1 ? "" : "s", r.out,
+                   g_dngettext (GETTEXT_PACKAGE, "%s has %d output per call, so it has no output %d%s",
+                                "%s has %d outputs per call, so it has no output %d%s", n_out),
+                   m->layers[r.layer]->name, n_out, r.out,
                    n_out == 1 ? " (a recurrent layer has its states as outputs 1 and on "
                                 "with return_state on)" : "");
       return FALSE;
@@ -785,14 +787,14 @@ check_inputs (const NnModel *m, int layer, const NnRef *inputs, int n, GError **
   if (l->type->max_inputs == 0)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                   "%s is an Input layer: nothing can connect into it", l->name);
+                   _("%s is an Input layer: nothing can connect into it"), l->name);
       return FALSE;
     }
   if (l->type->max_inputs > 0 && n > l->type->max_inputs)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                   "%s (%s) takes %d input%s", l->name, l->type->name, l->type->max_inputs,
-                   l->type->max_inputs == 1 ? "" : "s");
+                   g_dngettext (GETTEXT_PACKAGE, "%s (%s) takes %d input",
+                                "%s (%s) takes %d inputs", l->type->max_inputs), l->name, l->type->name, l->type->max_inputs);
       return FALSE;
     }
   for (int s = 0; s < n; s++)
@@ -802,7 +804,7 @@ check_inputs (const NnModel *m, int layer, const NnRef *inputs, int n, GError **
       if (reaches (m, inputs[s], layer))
         {
           g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                       "Connecting %s to %s would make a cycle",
+                       _("Connecting %s to %s would make a cycle"),
                        m->layers[inputs[s].layer]->name, l->name);
           return FALSE;
         }
@@ -847,8 +849,9 @@ nn_model_connect (NnModel *m, NnRef src, int dst, int slot, GError **error)
       if (l->type->max_inputs > 0 && c->n_in >= l->type->max_inputs)
         {
           g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_GRAPH,
-                       "%s (%s) already has its %d input%s; remove an edge first", l->name,
-                       l->type->name, l->type->max_inputs, l->type->max_inputs == 1 ? "" : "s");
+                       g_dngettext (GETTEXT_PACKAGE, "%s (%s) already has its %d input; remove an edge first",
+                                    "%s (%s) already has its %d inputs; remove an edge first", l->type->max_inputs), l->name,
+                       l->type->name, l->type->max_inputs);
           return FALSE;
         }
       c->in = g_renew (NnRef, c->in, c->n_in + 1);
@@ -1002,13 +1005,13 @@ nn_model_suggest_loss (const NnModel *m, NnRef output, NnMetric *metric, GError 
     }
   if (g_str_equal (act, "softmax"))
     g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                 "The output layer %s has one unit under softmax, which always gives 1: "
-                 "give it one unit per class, or use sigmoid for a yes-or-no output", l->name);
+                 _("The output layer %s has one unit under softmax, which always gives 1: "
+                 "give it one unit per class, or use sigmoid for a yes-or-no output"), l->name);
   else
     g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
-                 "The output layer %s ends in %s, which suits no loss: set its activation to "
+                 _("The output layer %s ends in %s, which suits no loss: set its activation to "
                  "softmax (one class of several), sigmoid (yes or no) or linear (a number), "
-                 "or choose its loss by hand", l->name, act);
+                 "or choose its loss by hand"), l->name, act);
   *metric = 0;
   return NN_LOSS_NONE;
 }

@@ -7,6 +7,7 @@
  * and the members' loss, so every row of the table is measured alike. */
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "nn-ensemble.h"
 #include "nn-train-private.h"
@@ -90,7 +91,7 @@ nn_ensemble_set_weights (NnEnsemble *e, const double *weights, int n, GError **e
   if (n != (int) e->members->len)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The ensemble has %u members but %d weights were given: give one per member",
+                   _("The ensemble has %u members but %d weights were given: give one per member"),
                    e->members->len, n);
       return FALSE;
     }
@@ -100,7 +101,7 @@ nn_ensemble_set_weights (NnEnsemble *e, const double *weights, int n, GError **e
       if (!isfinite (weights[k]) || weights[k] < 0)
         {
           g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                       "The weight of “%s” is %g: weights must be zero or positive",
+                       _("The weight of “%s” is %g: weights must be zero or positive"),
                        member_at (e, k)->name, weights[k]);
           return FALSE;
         }
@@ -109,7 +110,7 @@ nn_ensemble_set_weights (NnEnsemble *e, const double *weights, int n, GError **e
   if (n > 0 && sum <= 0)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "All the weights are zero: give at least one member a positive weight");
+                   _("All the weights are zero: give at least one member a positive weight"));
       return FALSE;
     }
   for (int k = 0; k < n; k++)
@@ -141,21 +142,21 @@ check_alone (NnModel *m, const char *name, GError **error)
   if (!nn_model_has_weights (m))
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "“%s” has no weights: train it (or open a model file saved with weights)",
+                   _("“%s” has no weights: train it (or open a model file saved with weights)"),
                    name);
       return FALSE;
     }
   if (nn_model_get_n_outputs (m) != 1)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "“%s” has %d outputs: an ensemble averages models with one output",
+                   _("“%s” has %d outputs: an ensemble averages models with one output"),
                    name, nn_model_get_n_outputs (m));
       return FALSE;
     }
   if (nn_model_output_get_loss (m, 0) == NN_LOSS_NONE)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "“%s” has no loss: choose one for its output", name);
+                   _("“%s” has no loss: choose one for its output"), name);
       return FALSE;
     }
   return TRUE;
@@ -171,7 +172,7 @@ same_shape (const NnModel *a, NnRef ra, const NnModel *b, NnRef rb, const char *
   if (sa && sb && g_str_equal (sa, sb))
     return TRUE;
   g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-               "“%s” differs from “%s”: its %s is %s, not %s", b_name, a_name, what,
+               _("“%s” differs from “%s”: its %s is %s, not %s"), b_name, a_name, what,
                sb ? sb : "unknown", sa ? sa : "unknown");
   return FALSE;
 }
@@ -185,7 +186,7 @@ check_same_task (const NnMember *first, NnModel *m, const char *name, GError **e
   if (nn_model_get_n_inputs (m) != n_in)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "“%s” differs from “%s”: it takes %d inputs, not %d", name, first->name,
+                   _("“%s” differs from “%s”: it takes %d inputs, not %d"), name, first->name,
                    nn_model_get_n_inputs (m), n_in);
       return FALSE;
     }
@@ -204,7 +205,7 @@ check_same_task (const NnMember *first, NnModel *m, const char *name, GError **e
   if (lf != lm)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "“%s” differs from “%s”: its loss is %s, not %s", name, first->name,
+                   _("“%s” differs from “%s”: its loss is %s, not %s"), name, first->name,
                    nn_loss_name (lm), nn_loss_name (lf));
       return FALSE;
     }
@@ -327,8 +328,8 @@ compile_member (NnEnsemble *e, int k, NnDataset *ds, int batch, gboolean targets
   if (c && c->g->nodes[c->output_nodes[0]].mask >= 0)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "“%s” gives a masked sequence: ensembles average one prediction per "
-                   "sample or per step without padding", mem->name);
+                   _("“%s” gives a masked sequence: ensembles average one prediction per "
+                   "sample or per step without padding"), mem->name);
       g_clear_pointer (&c, nn_compiled_free);
     }
   if (c == NULL)
@@ -342,7 +343,7 @@ run_new (NnEnsemble *e, NnDataset *ds, size_t n, gboolean score, GError **error)
   if (e->members->len == 0)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The ensemble has no members: add trained models");
+                   _("The ensemble has no members: add trained models"));
       return NULL;
     }
   g_autoptr (NnEnsembleRun) r = g_new0 (NnEnsembleRun, 1);
@@ -363,7 +364,7 @@ run_new (NnEnsemble *e, NnDataset *ds, size_t n, gboolean score, GError **error)
   if (r->mean == NULL)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "Not enough memory for the ensemble's predictions");
+                   _("Not enough memory for the ensemble's predictions"));
       return NULL;
     }
   if (!score)
@@ -458,7 +459,7 @@ nn_ensemble_predict (NnEnsemble *e, NnDataset *ds, const guint32 *idx, size_t n,
   g_return_val_if_fail (e && ds && idx, NULL);
   if (n == 0)
     {
-      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG, "No samples to predict");
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG, _("No samples to predict"));
       return NULL;
     }
   g_autoptr (NnEnsembleRun) r = run_new (e, ds, n, FALSE, error);

@@ -4,6 +4,7 @@
  * Needs no trainer: inspectors call it on a model of their own. */
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "nn-train-private.h"
 
@@ -66,8 +67,9 @@ nn_eval_check_data (NnCompiled *c, NnDataset *ds, gboolean need_targets, GError 
   if (ds->n_inputs != c->n_inputs)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The model has %d input%s but the dataset “%s” gives %d",
-                   c->n_inputs, c->n_inputs == 1 ? "" : "s", ds->name, ds->n_inputs);
+                   g_dngettext (GETTEXT_PACKAGE, "The model has %d input but the dataset “%s” gives %d",
+                                "The model has %d inputs but the dataset “%s” gives %d", c->n_inputs),
+                   c->n_inputs, ds->name, ds->n_inputs);
       return FALSE;
     }
   for (int k = 0; k < c->n_inputs; k++)
@@ -78,7 +80,7 @@ nn_eval_check_data (NnCompiled *c, NnDataset *ds, gboolean need_targets, GError 
           g_autofree char *want = nn_shape_to_string (in->ndim - 1, in->shape + 1, 1);
           g_autofree char *got = nn_shape_to_string (ds->inputs[k]->ndim, ds->inputs[k]->shape, 1);
           g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                       "Input “%s” expects %s but the dataset gives %s: set the Input shape to match",
+                       _("Input “%s” expects %s but the dataset gives %s: set the Input shape to match"),
                        m->layers[nn_model_get_input_layer (m, k)]->name, want, got);
           return FALSE;
         }
@@ -93,8 +95,9 @@ nn_eval_check_data (NnCompiled *c, NnDataset *ds, gboolean need_targets, GError 
       if (o >= ds->n_targets)
         {
           g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                       "Output “%s” needs targets, but the dataset “%s” has only %d target%s",
-                       oname, ds->name, ds->n_targets, ds->n_targets == 1 ? "" : "s");
+                       g_dngettext (GETTEXT_PACKAGE, "Output “%s” needs targets, but the dataset “%s” has only %d target",
+                                    "Output “%s” needs targets, but the dataset “%s” has only %d targets", ds->n_targets),
+                       oname, ds->name, ds->n_targets);
           return FALSE;
         }
       NnNode *t = &g->nodes[c->target_nodes[o]];
@@ -108,28 +111,30 @@ nn_eval_check_data (NnCompiled *c, NnDataset *ds, gboolean need_targets, GError 
             /* Sparse labels need a (batch, classes) output too (shape
              * inference refuses more axes), so the advice is the layers. */
             g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                         "Output “%s” uses categorical_crossentropy on %d axes, but the dataset "
+                         _("Output “%s” uses categorical_crossentropy on %d axes, but the dataset "
                          "gives one class number per sample: add Flatten and Dense (or "
                          "GlobalAveragePooling2D) before the output and use "
-                         "sparse_categorical_crossentropy", oname, p->ndim - (p->batched ? 1 : 0));
+                         "sparse_categorical_crossentropy"), oname, p->ndim - (p->batched ? 1 : 0));
           else if (loss == NN_LOSS_CATEGORICAL_CROSSENTROPY && a->sample_size == 1)
             g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                         "Output “%s” uses categorical_crossentropy, which needs one-hot targets "
+                         _("Output “%s” uses categorical_crossentropy, which needs one-hot targets "
                          "(%zu values per sample), but the dataset gives one class number per "
-                         "sample: use sparse_categorical_crossentropy", oname, per_sample (t));
+                         "sample: use sparse_categorical_crossentropy"), oname, per_sample (t));
           else
             g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                         "Output “%s” produces %zu value%s per sample but the dataset's targets "
+                         g_dngettext (GETTEXT_PACKAGE, "Output “%s” produces %zu value per sample but the dataset's targets "
                          "have %zu: make the last layer's units match",
-                         oname, per_sample (p), per_sample (p) == 1 ? "" : "s", a->sample_size);
+                                      "Output “%s” produces %zu values per sample but the dataset's targets "
+                         "have %zu: make the last layer's units match", per_sample (p)),
+                         oname, per_sample (p), a->sample_size);
           return FALSE;
         }
       if (loss == NN_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY && ds->n_classes > 0
           && (int) per_sample (&g->nodes[c->output_nodes[o]]) < ds->n_classes)
         {
           g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                       "Output “%s” has %zu units but the dataset has %d classes: give the last "
-                       "Dense layer %d units", oname, per_sample (&g->nodes[c->output_nodes[o]]),
+                       _("Output “%s” has %zu units but the dataset has %d classes: give the last "
+                       "Dense layer %d units"), oname, per_sample (&g->nodes[c->output_nodes[o]]),
                        ds->n_classes, ds->n_classes);
           return FALSE;
         }
@@ -349,7 +354,7 @@ nn_eval_samples (NnDataset *ds, const guint32 **idx, size_t *n, GError **error)
   if (*n == 0)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "There are no samples to evaluate on (the dataset has no test split)");
+                   _("There are no samples to evaluate on (the dataset has no test split)"));
       return FALSE;
     }
   return TRUE;
@@ -380,7 +385,7 @@ nn_model_predict (NnModel *m, NnDataset *ds, const guint32 *idx, size_t n, int o
   g_return_val_if_fail (m && ds && idx, NULL);
   if (n == 0)
     {
-      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG, "No samples to predict");
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG, _("No samples to predict"));
       return NULL;
     }
   int bs = infer_batch (batch_size, n);
@@ -390,7 +395,7 @@ nn_model_predict (NnModel *m, NnDataset *ds, const guint32 *idx, size_t n, int o
   if (output < 0 || output >= c->n_outputs)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The model has no output number %d", output);
+                   _("The model has no output number %d"), output);
       nn_compiled_free (c);
       return NULL;
     }
@@ -424,14 +429,14 @@ nn_model_run (NnModel *m, NnTensor *const *inputs, int n_inputs, NnRef ref, GErr
   if (n_inputs != nn_model_get_n_inputs (m))
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The model takes %d inputs, not %d", nn_model_get_n_inputs (m), n_inputs);
+                   _("The model takes %d inputs, not %d"), nn_model_get_n_inputs (m), n_inputs);
       return NULL;
     }
   if (ref.layer < 0 || ref.layer >= m->n_layers || ref.call < 0
       || ref.call >= m->layers[ref.layer]->n_calls || ref.out < 0
       || ref.out >= m->layers[ref.layer]->calls[ref.call].n_out)
     {
-      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG, "No such layer output");
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG, _("No such layer output"));
       return NULL;
     }
   int n = n_inputs ? inputs[0]->shape[0] : 0;
@@ -443,13 +448,13 @@ nn_model_run (NnModel *m, NnTensor *const *inputs, int n_inputs, NnRef ref, GErr
         {
           g_autofree char *want = nn_shape_text (&c->shape);
           g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                       "Input %d must hold %d samples of shape %s", k + 1, n, want);
+                       _("Input %d must hold %d samples of shape %s"), k + 1, n, want);
           return NULL;
         }
     }
   if (n <= 0)
     {
-      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG, "No samples to run");
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG, _("No samples to run"));
       return NULL;
     }
   int bs = infer_batch (n, (size_t) n);
@@ -488,22 +493,23 @@ weight_at (NnModel *m, const NnWeightRef *w, GError **error)
   if (w->layer < 0 || w->layer >= m->n_layers)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "There is no layer number %d: the model has %d layers", w->layer, m->n_layers);
+                   _("There is no layer number %d: the model has %d layers"), w->layer, m->n_layers);
       return NULL;
     }
   NnLayer *l = m->layers[w->layer];
   if (w->var < 0 || w->var >= l->n_weights)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "Layer “%s” has %d weight variable%s, not one numbered %d", l->name,
-                   l->n_weights, l->n_weights == 1 ? "" : "s", w->var);
+                   g_dngettext (GETTEXT_PACKAGE, "Layer “%s” has %d weight variable, not one numbered %d",
+                                "Layer “%s” has %d weight variables, not one numbered %d", l->n_weights), l->name,
+                   l->n_weights, w->var);
       return NULL;
     }
   size_t size = nn_shape_size (l->wspec[w->var].ndim, l->wspec[w->var].shape);
   if (w->index >= size)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "“%s/%s” holds %zu weights: pick one from 0 to %zu, not %zu", l->name,
+                   _("“%s/%s” holds %zu weights: pick one from 0 to %zu, not %zu"), l->name,
                    l->wspec[w->var].name, size, size - 1, w->index);
       return NULL;
     }
@@ -517,7 +523,7 @@ compile_for (NnModel *m, NnDataset *ds, size_t n, int flags, NnRng *rng, GError 
   if (n == 0)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "There are no samples to measure the loss on: the training split is empty");
+                   _("There are no samples to measure the loss on: the training split is empty"));
       return NULL;
     }
   NnCompiled *c = nn_compile (m, infer_batch (INFER_SLICE, n), flags, rng, error);
@@ -531,7 +537,7 @@ compile_for (NnModel *m, NnDataset *ds, size_t n, int flags, NnRng *rng, GError 
   if (c->loss_node < 0)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The model has no loss: choose one for its output");
+                   _("The model has no loss: choose one for its output"));
       nn_compiled_free (c);
       return NULL;
     }
@@ -547,8 +553,8 @@ nn_model_loss_surface (NnModel *m, NnDataset *ds, const guint32 *idx, size_t n,
   if (res < 3 || res > 255 || res % 2 == 0)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "A loss surface takes an odd grid size from 3 to 255 (the centre is a "
-                   "point of the grid), not %d", res);
+                   _("A loss surface takes an odd grid size from 3 to 255 (the centre is a "
+                   "point of the grid), not %d"), res);
       return FALSE;
     }
   NnCompiled *c = compile_for (m, ds, n, 0, NULL, error);
@@ -559,7 +565,7 @@ nn_model_loss_surface (NnModel *m, NnDataset *ds, const guint32 *idx, size_t n,
     {
       if (p1)
         g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                     "A loss surface needs two different weights; both are weight %zu of “%s”",
+                     _("A loss surface needs two different weights; both are weight %zu of “%s”"),
                      w[0].index, m->layers[w[0].layer]->name);
       nn_compiled_free (c);
       return FALSE;
@@ -608,7 +614,7 @@ nn_model_weight_gradient (NnModel *m, NnDataset *ds, const guint32 *idx, size_t 
     {
       if (p)
         g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                     "Layer “%s” is frozen: its weights get no gradient (make it trainable)",
+                     _("Layer “%s” is frozen: its weights get no gradient (make it trainable)"),
                      m->layers[layer]->name);
       nn_compiled_free (c);
       return FALSE;

@@ -12,6 +12,7 @@
  * norm statistics, which a training-mode forward moves) are put back. */
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "nn-train-private.h"
 #include "nn-gan.h"
@@ -74,7 +75,7 @@ nn_gan_model_latent_dim (NnModel *generator, GError **error)
                               &ndim, shape))
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The generator “%s” must have exactly one input, its latent points",
+                   _("The generator “%s” must have exactly one input, its latent points"),
                    nn_model_get_name (generator));
       return 0;
     }
@@ -101,14 +102,14 @@ check_models (NnModel *g, NnModel *d, NnDataset *ds, GError **error)
   if (!output_shape (g, &gd, gs))
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The generator “%s” has no output: connect its last layer", g->name);
+                   _("The generator “%s” has no output: connect its last layer"), g->name);
       return FALSE;
     }
   if (nn_model_get_n_inputs (d) != 1
       || !nn_model_get_shape (d, (NnRef) { nn_model_get_input_layer (d, 0), 0, 0 }, &dd, dsh))
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The discriminator “%s” must have exactly one input, a sample", d->name);
+                   _("The discriminator “%s” must have exactly one input, a sample"), d->name);
       return FALSE;
     }
   g_autofree char *gtext = nn_shape_to_string (gd, gs, FALSE);
@@ -116,15 +117,15 @@ check_models (NnModel *g, NnModel *d, NnDataset *ds, GError **error)
   if (gd != dd || memcmp (gs, dsh, sizeof (int) * (size_t) gd) != 0)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The generator makes samples of shape %s but the discriminator reads %s: "
-                   "make them the same", gtext, dtext);
+                   _("The generator makes samples of shape %s but the discriminator reads %s: "
+                   "make them the same"), gtext, dtext);
       return FALSE;
     }
   if (ds->n_inputs < 1 || ds->inputs[0]->sample_size != nn_shape_size (dd, dsh))
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The dataset “%s” holds samples of %zu values but the discriminator reads "
-                   "%s: choose data of the generator's shape", ds->name,
+                   _("The dataset “%s” holds samples of %zu values but the discriminator reads "
+                   "%s: choose data of the generator's shape"), ds->name,
                    ds->n_inputs ? ds->inputs[0]->sample_size : 0, dtext);
       return FALSE;
     }
@@ -132,8 +133,8 @@ check_models (NnModel *g, NnModel *d, NnDataset *ds, GError **error)
       || nn_model_suggest_loss (d, d->outputs[0].ref, NULL, NULL) != NN_LOSS_BINARY_CROSSENTROPY)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The discriminator “%s” must end in one unit with a sigmoid activation "
-                   "(the probability that a sample is real)", d->name);
+                   _("The discriminator “%s” must end in one unit with a sigmoid activation "
+                   "(the probability that a sample is real)"), d->name);
       return FALSE;
     }
   NnMetric acc = NN_METRIC_ACCURACY;
@@ -184,8 +185,8 @@ gan_compile (NnGan *gan, GError **error)
   if (!gan->og || !gan->od)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_MEMORY,
-                   "Not enough memory for the optimizers' state: close other programs or "
-                   "make the models smaller");
+                   _("Not enough memory for the optimizers' state: close other programs or "
+                   "make the models smaller"));
       return FALSE;
     }
   /* Seeding a reshape view would seed the bytes its input's backward
@@ -197,7 +198,7 @@ gan_compile (NnGan *gan, GError **error)
   gan->frozen = g_try_new (float, MAX (MAX (frozen_size (gan->cg), frozen_size (gan->cd)), 1));
   return gan->frozen != NULL || (g_set_error_literal (error, NN_MODEL_ERROR,
                                                       NN_MODEL_ERROR_MEMORY,
-                                                      "Not enough memory"), FALSE);
+                                                      _("Not enough memory")), FALSE);
 }
 
 NnGan *
@@ -210,7 +211,7 @@ nn_gan_new (NnModel *generator, NnModel *discriminator, NnDataset *ds, const NnG
   if (ds->n_train == 0)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The dataset “%s” has no training samples", ds->name);
+                   _("The dataset “%s” has no training samples"), ds->name);
       return NULL;
     }
   g_autoptr (NnGan) gan = g_new0 (NnGan, 1);
@@ -356,7 +357,7 @@ check_finite (double loss, const char *which, long step, GError **error)
   if (isfinite (loss))
     return TRUE;
   g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_NAN,
-               "The %s's loss became %s at step %ld: lower the learning rates and start again",
+               _("The %s's loss became %s at step %ld: lower the learning rates and start again"),
                which, isnan (loss) ? "NaN" : "infinite", step + 1);
   return FALSE;
 }
@@ -434,7 +435,7 @@ nn_gan_generator_loss (NnGan *gan, const NnTensor *z, int layer, int var, float 
   if (z->ndim != 2 || z->shape[0] != gan->bs || z->shape[1] != gan->latent)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The latent points must be (%d, %d): the batch and the latent size",
+                   _("The latent points must be (%d, %d): the batch and the latent size"),
                    gan->bs, gan->latent);
       return FALSE;
     }
@@ -447,7 +448,7 @@ nn_gan_generator_loss (NnGan *gan, const NnTensor *z, int layer, int var, float 
           || !nn_model_layer_get_weight (gan->g, layer, var, &view))
         {
           g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                       "The generator has no weight variable %d in layer %d", var, layer);
+                       _("The generator has no weight variable %d in layer %d"), var, layer);
           return FALSE;
         }
       for (int s = 0; s < gan->cg->n_segments; s++)
@@ -456,7 +457,7 @@ nn_gan_generator_loss (NnGan *gan, const NnTensor *z, int layer, int var, float 
       if (seg == NULL)
         {
           g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                       "Layer “%s” of the generator is frozen: its weights get no gradient",
+                       _("Layer “%s” of the generator is frozen: its weights get no gradient"),
                        gan->g->layers[layer]->name);
           return FALSE;
         }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <json-glib/json-glib.h>
+#include <glib/gi18n-lib.h>
 
 #include "nn-search-private.h"
 
@@ -154,7 +155,7 @@ nn_search_to_json (NnSearch *s)
 static gboolean
 bad (GError **error, const char *where, const char *what)
 {
-  g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG, "The search's %s %s", where, what);
+  g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG, _("The search's %s %s"), where, what);
   return FALSE;
 }
 
@@ -448,7 +449,7 @@ nn_search_new_from_json (const char *json, gssize len, GError **error)
   g_autoptr (GError) err = NULL;
   if (!json_parser_load_from_data (parser, json, len, &err))
     {
-      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG, "The search is not JSON: %s",
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG, _("The search is not JSON: %s"),
                    err->message);
       return NULL;
     }

@@ -5,6 +5,7 @@
  * copy of the model; halving's survivors continue from their weights. */
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "nn-search-private.h"
 
@@ -137,21 +138,21 @@ parse_range (NnSearchParam *p, const char *text, GError **error)
       || !parse_number (ends[1], &p->hi, &int_hi))
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "%s: “%s” is not a range: write LOW..HIGH or log:LOW..HIGH", p->path, text);
+                   _("%s: “%s” is not a range: write LOW..HIGH or log:LOW..HIGH"), p->path, text);
       return FALSE;
     }
   p->integer = int_lo && int_hi;
   if (p->lo >= p->hi)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "%s: the range %s is empty or inverted: its low end must be below its high end",
+                   _("%s: the range %s is empty or inverted: its low end must be below its high end"),
                    p->path, text);
       return FALSE;
     }
   if (p->domain == NN_SEARCH_LOG_RANGE && p->lo <= 0)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "%s: a log range needs a low end above 0, not %s", p->path, ends[0]);
+                   _("%s: a log range needs a low end above 0, not %s"), p->path, ends[0]);
       return FALSE;
     }
   return TRUE;
@@ -168,7 +169,7 @@ parse_list (NnSearchParam *p, const char *text, GError **error)
       if (!**it)
         {
           g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                       "%s: the list “%s” has an empty value: give values separated by commas",
+                       _("%s: the list “%s” has an empty value: give values separated by commas"),
                        p->path, text);
           return FALSE;
         }
@@ -185,21 +186,21 @@ nn_search_spec_add_param (NnSearchSpec *s, const char *path, const char *text, G
   if (!path_is_known (path))
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "Unknown parameter “%s”: search %s", path, known_paths);
+                   _("Unknown parameter “%s”: search %s"), path, known_paths);
       return FALSE;
     }
   for (guint k = 0; k < s->params->len; k++)
     if (g_str_equal (((NnSearchParam *) s->params->pdata[k])->path, path))
       {
         g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                     "%s is searched twice: give it once", path);
+                     _("%s is searched twice: give it once"), path);
         return FALSE;
       }
   g_autofree char *t = g_strstrip (g_strdup (text));
   if (!*t)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "%s: the list of values is empty: give values (16,32,64) or a range (1e-4..1e-1)",
+                   _("%s: the list of values is empty: give values (16,32,64) or a range (1e-4..1e-1)"),
                    path);
       return FALSE;
     }
@@ -234,7 +235,7 @@ nn_search_spec_add_param_assignment (NnSearchSpec *s, const char *assignment, GE
   if (!eq || eq == assignment)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "“%s” is not PATH=VALUES (optimizer.learning_rate=log:1e-4..1e-1)", assignment);
+                   _("“%s” is not PATH=VALUES (optimizer.learning_rate=log:1e-4..1e-1)"), assignment);
       return FALSE;
     }
   g_autofree char *path = g_strndup (assignment, eq - assignment);
@@ -261,7 +262,7 @@ find_layer (NnModel *m, const NnSearchParam *p, NnModel **owner, char **param, G
   split_layer_path (p->path, &name, param);
   int li = nn_model_find_layer_path (m, name, owner);
   if (li < 0)
-    g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG, "%s: the model has no layer “%s”",
+    g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG, _("%s: the model has no layer “%s”"),
                  p->path, name);
   return li;
 }
@@ -273,7 +274,7 @@ positive_int (const char *path, const char *v, int *out, GError **error)
   if (!g_ascii_string_to_signed (v, 10, 1, 1000000, &n, NULL))
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "%s must be a whole number of 1 or more, not “%s”", path, v);
+                   _("%s must be a whole number of 1 or more, not “%s”"), path, v);
       return FALSE;
     }
   *out = (int) n;
@@ -293,7 +294,7 @@ apply_value (NnModel *m, NnFitConfig *cfg, const NnSearchParam *p, const char *v
       if (!parse_number (v, &lr, NULL) || lr <= 0)
         {
           g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                       "optimizer.learning_rate must be a number above 0, not “%s”", v);
+                       _("optimizer.learning_rate must be a number above 0, not “%s”"), v);
           return FALSE;
         }
       opt->learning_rate = lr;
@@ -305,7 +306,7 @@ apply_value (NnModel *m, NnFitConfig *cfg, const NnSearchParam *p, const char *v
       if (!nn_optimizer_parse (v, &kind))
         {
           g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                       "optimizer.name: unknown optimizer “%s”: use sgd, rmsprop or adam", v);
+                       _("optimizer.name: unknown optimizer “%s”: use sgd, rmsprop or adam"), v);
           return FALSE;
         }
       double lr = opt->learning_rate;
@@ -354,14 +355,14 @@ check_layer_param (NnModel *m, NnSearchParam *p, GError **error)
   if (!ps)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "%s: a %s layer has no parameter “%s”", p->path,
+                   _("%s: a %s layer has no parameter “%s”"), p->path,
                    nn_layer_type_get_name (type), param);
       return FALSE;
     }
   if (p->domain != NN_SEARCH_LIST && ps->type != NN_PARAM_INT && ps->type != NN_PARAM_FLOAT)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "%s is not a number: give it a list of values, not a range", p->path);
+                   _("%s is not a number: give it a list of values, not a range"), p->path);
       return FALSE;
     }
   if (ps->type == NN_PARAM_INT)
@@ -388,8 +389,8 @@ check_param (NnModel *m, NnSearchParam *p, const NnSearchSpec *spec, GError **er
   if (g_str_equal (p->path, "epochs") && spec->strategy == NN_SEARCH_HALVING)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "epochs cannot be searched by successive halving, whose rungs set them: "
-                   "set its minimum and maximum epochs instead");
+                   _("epochs cannot be searched by successive halving, whose rungs set them: "
+                   "set its minimum and maximum epochs instead"));
       return FALSE;
     }
   if (g_str_has_prefix (p->path, "layer.") && !check_layer_param (m, p, error))
@@ -399,7 +400,7 @@ check_param (NnModel *m, NnSearchParam *p, const NnSearchSpec *spec, GError **er
   if (g_str_has_prefix (p->path, "optimizer.name") && p->domain != NN_SEARCH_LIST)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "optimizer.name takes a list (adam,sgd,rmsprop), not a range");
+                   _("optimizer.name takes a list (adam,sgd,rmsprop), not a range"));
       return FALSE;
     }
   g_autoptr (NnModel) copy = nn_model_copy (m);
@@ -775,8 +776,8 @@ copy_weights (NnModel *dst, NnModel *src, GError **error)
       }
   if (!same)
     g_set_error_literal (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                         "The model's layers no longer match the trial's: its weights cannot be "
-                         "loaded");
+                         _("The model's layers no longer match the trial's: its weights cannot be "
+                         "loaded"));
   return same;
 }
 
@@ -934,7 +935,7 @@ nn_search_collect_metric (NnSearch *s, const NnEvent *e, GArray *history, GError
       for (int k = 0; k < e->n_values; k++)
         g_string_append_printf (keys, "%s%s", k ? ", " : "", e->keys[k]);
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The runs report no %s (they report %s)%s", s->spec.metric, keys->str,
+                   _("The runs report no %s (they report %s)%s"), s->spec.metric, keys->str,
                    g_str_has_prefix (s->spec.metric, "val_")
                      ? ": set a validation split, or search on a metric of the training data" : "");
       return FALSE;
@@ -1032,7 +1033,7 @@ nn_search_run (NnSearch *s, NnModel *base, NnDataset *ds, const NnFitConfig *cfg
       if (g_cancellable_is_cancelled (cancel))
         {
           g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CANCELLED,
-                       "The search was stopped after %d of %d fits", s->jobs_done,
+                       _("The search was stopped after %d of %d fits"), s->jobs_done,
                        (int) s->jobs->len);
           return FALSE;
         }

@@ -5,6 +5,7 @@
  * variable, read between batches. */
 #include <math.h>
 #include <string.h>
+#include <glib/gi18n-lib.h>
 
 #include "nn-train-private.h"
 
@@ -228,7 +229,7 @@ nn_trainer_set_param (NnTrainer *t, const char *layer, const char *param, const 
   if (li < 0)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "There is no layer “%s” in the model being trained", layer);
+                   _("There is no layer “%s” in the model being trained"), layer);
       return FALSE;
     }
   const NnParamSpec *spec = NULL;
@@ -238,7 +239,7 @@ nn_trainer_set_param (NnTrainer *t, const char *layer, const char *param, const 
   if (!spec || !(spec->runtime || g_str_equal (param, "kernel_l1") || g_str_equal (param, "kernel_l2")))
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "%s.%s cannot change while training runs", layer, param);
+                   _("%s.%s cannot change while training runs"), layer, param);
       return FALSE;
     }
   NnValue v = { 0 };
@@ -508,9 +509,9 @@ fit_batch (Fit *f, int epoch, int b, NnEvalAcc *acc, gint64 e0, gint64 paused_us
   if (!isfinite (loss))
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_NAN,
-                   "The loss became %s at epoch %d, batch %d: the learning rate (%g) is "
+                   _("The loss became %s at epoch %d, batch %d: the learning rate (%g) is "
                    "probably too high, or the inputs are not normalized; lower it and "
-                   "start again", isnan (loss) ? "NaN" : "infinite", epoch + 1, b + 1,
+                   "start again"), isnan (loss) ? "NaN" : "infinite", epoch + 1, b + 1,
                    fit_lr (f));
       return FALSE;
     }
@@ -748,7 +749,7 @@ fit_one (NnTrainer *t, NnModel *m, guint32 *train_idx, size_t n_train, const gui
   if (c->loss_node < 0)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "No output has a loss: choose a loss for the model's output");
+                   _("No output has a loss: choose a loss for the model's output"));
       ok = FALSE;
     }
   if (ok && !nn_eval_check_data (c, ds, TRUE, error))
@@ -762,8 +763,8 @@ fit_one (NnTrainer *t, NnModel *m, guint32 *train_idx, size_t n_train, const gui
   if (!opt)
     {
       g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_MEMORY,
-                   "Not enough memory for the optimizer's state of %zu weights: close other "
-                   "programs or make the model smaller", c->n_grads);
+                   _("Not enough memory for the optimizer's state of %zu weights: close other "
+                   "programs or make the model smaller"), c->n_grads);
       nn_compiled_free (c);
       return FALSE;
     }
@@ -954,7 +955,7 @@ worker_fit (NnTrainer *t, GError **error)
   if (n_tr == 0)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "There are no training samples left: lower the validation split");
+                   _("There are no training samples left: lower the validation split"));
       ok = FALSE;
     }
   else
@@ -1010,7 +1011,7 @@ choose_losses (NnModel *m, GError **error)
       if (loss == NN_LOSS_NONE)
         {
           g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                       "The model has no loss to train with. %s", why->message);
+                       _("The model has no loss to train with. %s"), why->message);
           g_error_free (why);
           return FALSE;
         }
@@ -1020,7 +1021,7 @@ choose_losses (NnModel *m, GError **error)
   if (n == 0)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The model has no output to train: connect its last layer");
+                   _("The model has no output to train: connect its last layer"));
       return FALSE;
     }
   return TRUE;
@@ -1036,35 +1037,35 @@ nn_trainer_start (NnTrainer *t, NnModel *model, NnDataset *ds, const NnFitConfig
   if (cfg->epochs < 1 || cfg->batch_size < 1)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "Epochs and batch size must be at least 1");
+                   _("Epochs and batch size must be at least 1"));
       return FALSE;
     }
   if (cfg->validation_split < 0 || cfg->validation_split >= 1)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The validation split must be at least 0 and less than 1, not %g",
+                   _("The validation split must be at least 0 and less than 1, not %g"),
                    cfg->validation_split);
       return FALSE;
     }
   if (ds->n_train == 0)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "The dataset “%s” has no training samples", ds->name);
+                   _("The dataset “%s” has no training samples"), ds->name);
       return FALSE;
     }
   if (cfg->kfold > 1 && ds->series != NULL)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "K-fold would validate “%s” on windows from before the ones it trains on; "
-                   "a time series validates on its own later split: set K-fold to 0",
+                   _("K-fold would validate “%s” on windows from before the ones it trains on; "
+                   "a time series validates on its own later split: set K-fold to 0"),
                    ds->name);
       return FALSE;
     }
   if (cfg->kfold > 1 && (size_t) cfg->kfold > ds->n_train)
     {
       g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG,
-                   "K-fold with %d folds needs at least %d training samples, but the dataset "
-                   "“%s” has %zu: use at most %zu folds", cfg->kfold, cfg->kfold, ds->name,
+                   _("K-fold with %d folds needs at least %d training samples, but the dataset "
+                   "“%s” has %zu: use at most %zu folds"), cfg->kfold, cfg->kfold, ds->name,
                    ds->n_train, ds->n_train);
       return FALSE;
     }
@@ -1099,7 +1100,7 @@ nn_trainer_check_idle (NnTrainer *t, GError **error)
     return TRUE;
   if (g_atomic_int_get (&t->running))
     {
-      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_BUSY, "Training is already running");
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_BUSY, _("Training is already running"));
       return FALSE;
     }
   nn_trainer_join (t, NULL);
@@ -1127,7 +1128,7 @@ nn_trainer_join (NnTrainer *t, GError **error)
 {
   if (!t->thread)
     {
-      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG, "Training was not started");
+      g_set_error (error, NN_TRAIN_ERROR, NN_TRAIN_ERROR_CONFIG, _("Training was not started"));
       return FALSE;
     }
   g_thread_join (t->thread);
