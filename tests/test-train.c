@@ -1028,14 +1028,21 @@ test_pause_shows_where_it_stopped (void)
   g_assert_true (nn_trainer_start (t, m, ds, &cfg, &error));
   g_usleep (200000);
   nn_trainer_pause (t);
-  g_usleep (300000);
   int shown = -1;
   NnEvent *e;
-  while ((e = nn_trainer_pop_event (t)))
+  /* Until no event came for 300 ms (up to 20 s): on a loaded machine the
+   * trainer may take longer than that to reach the pause. */
+  gint64 quiet_since = g_get_monotonic_time (), give_up = quiet_since + 20 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () - quiet_since < 300000 && g_get_monotonic_time () < give_up)
     {
-      if (e->kind == NN_EVENT_BATCH)
-        shown = e->step;
-      nn_event_free (e);
+      g_usleep (10000);
+      while ((e = nn_trainer_pop_event (t)))
+        {
+          if (e->kind == NN_EVENT_BATCH)
+            shown = e->step;
+          quiet_since = g_get_monotonic_time ();
+          nn_event_free (e);
+        }
     }
   g_assert_cmpint (shown, >, 0);
   nn_trainer_step (t);
