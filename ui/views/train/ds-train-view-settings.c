@@ -591,9 +591,12 @@ _ds_train_view_fill_config (DsTrainView *self,
   cfg->min_lr = 1e-7;
   if (adw_expander_row_get_enable_expansion (self->checkpoint_row) && self->checkpoint_path)
     cfg->checkpoint_path = g_strdup (self->checkpoint_path);
-  /* A weight snapshot every epoch feeds the playground; the histograms
-   * view gets one set per epoch. */
+  /* A weight snapshot every epoch feeds the playground, and one every two
+   * seconds the Inspect and Generate views (a VAE's latent plane is
+   * watched organizing itself); the histograms view gets one set per
+   * epoch. */
   cfg->snapshot_every = 0;
+  cfg->snapshot_secs = 2.0;
   cfg->histograms = TRUE;
 }
 
