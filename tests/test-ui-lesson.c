@@ -7,6 +7,7 @@
 
 #include "ds-build-view-private.h"
 #include "ds-palette-private.h"
+#include "ds-properties.h"
 #include "ds-train-view.h"
 #include "ds-graph-canvas.h"
 #include "ds-lesson-library.h"
@@ -444,6 +445,9 @@ perform_train (DsWindow           *window,
   GtkWidget *start;
 
   g_assert_true (ui_wait_for (no_live_run, ds_window_get_document (window), 120000));
+  /* "turn on Continue from current weights": keep weights loaded before */
+  if (strstr (step->todo, "Continue from current weights"))
+    gtk_switch_set_active (GTK_SWITCH (ds_window_show_me (window, "train:keep_switch")), TRUE);
   if (check->kind == DS_CHECK_RUN_EPOCHS && g_strcmp0 (step->show_me, "train:epochs_spin") == 0)
     gtk_spin_button_set_value (GTK_SPIN_BUTTON (ds_window_show_me (window, "train:epochs_spin")),
                                check->at_least);
@@ -474,6 +478,35 @@ perform_setting (DsDocument          *doc,
   else if (g_str_equal (c->name, "validation_split"))
     d->validation_split = v;
   ds_document_commit (doc, DS_CHANGE_PARAMS, "Change Training Settings", NULL);
+}
+
+/* Loads a base's weights into the Model layer `layer` with the Build view's
+ * Load Weights From…: the base is the sample transfer_base.json with weights
+ * from a seed (training it is the first part of the lesson; the walk spares
+ * the time), saved to a file and loaded as a person would pick it. */
+static void
+perform_load_weights (DsWindow   *window,
+                      const char *layer)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *src = g_build_filename (g_getenv ("DEEPSCOPE_SAMPLES"), "transfer_base.json",
+                                           NULL);
+  g_autoptr(NnModel) base = nn_model_load (src, &error);
+  g_autofree char *dir = g_dir_make_tmp ("ds-walk-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "base.json", NULL);
+  DsProperties *props;
+
+  g_assert_no_error (error);
+  g_assert_true (nn_model_init_weights (base, 1, &error));
+  g_assert_true (nn_model_save (base, path, TRUE, &error));
+  ds_window_set_visible_view (window, "build");
+  props = DS_PROPERTIES (ds_window_show_me (window, "build:properties"));
+  ds_properties_set_layer (props, nn_model_find_layer (ds_document_get_model (
+                                                         ds_window_get_document (window)), layer));
+  g_assert_true (ds_properties_load_weights_from_path (props, path, &error));
+  g_assert_no_error (error);
+  g_unlink (path);
+  g_rmdir (dir);
 }
 
 /* What a person would do for step s: show the view, insert the layer, set
@@ -525,6 +558,9 @@ perform_step (DsWindow           *window,
                                     nn_model_find_layer (ds_document_get_model (doc), c->layer),
                                     c->flag);
       ds_document_commit (doc, DS_CHANGE_PARAMS, "Trainable", NULL);
+      break;
+    case DS_CHECK_LAYER_WEIGHTS:
+      perform_load_weights (window, c->layer);
       break;
     case DS_CHECK_RUN_EPOCHS:
     case DS_CHECK_RUN_COUNT:
