@@ -559,20 +559,24 @@ rebuild (DsProperties *self)
 
   if (nn_model_layer_get_submodel (m, layer) != NULL)
     {
+      /* Below the rows, full width: beside a title the button would leave
+       * the text a word per line in this narrow pane. */
+      GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
       GtkWidget *button = gtk_button_new_with_mnemonic (_("_Load Weights From…"));
+      GtkWidget *label = gtk_label_new (_("Copy a trained base from a saved model: its layers of "
+                                          "the same names and shapes"));
 
-      row = adw_action_row_new ();
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Weights"));
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
-                                   _("Copy a trained base from a saved model: its layers of the "
-                                     "same names and shapes"));
-      gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+      gtk_widget_set_margin_top (box, 12);
       gtk_widget_set_name (button, "load_weights");
       gtk_widget_set_tooltip_text (button, _("Copy the weights of a model file's layers of the "
                                              "same names into this Model layer (undoable)"));
       g_signal_connect_swapped (button, "clicked", G_CALLBACK (load_weights_cb), self);
-      adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
-      adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+      gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_widget_add_css_class (label, "dim-label");
+      gtk_box_append (GTK_BOX (box), button);
+      gtk_box_append (GTK_BOX (box), label);
+      adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), box);
       g_hash_table_insert (self->editors, g_strdup ("load_weights"), button);
     }
 
