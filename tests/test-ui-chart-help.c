@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ds-chart-help.h"
+#include "ds-generate-view-private.h"
 #include "ds-lesson.h"
 #include "ds-lesson-panel.h"
 #include "ui-test-util.h"
@@ -64,6 +65,22 @@ test_every_chart (void)
       total += helps->len;
     }
   g_assert_cmpuint (total, >=, 10);
+  /* With DEEPSCOPE_SCREENSHOTS set: the lines under a convnet's pages. */
+  if (g_getenv ("DEEPSCOPE_SCREENSHOTS"))
+    {
+      g_autofree char *path = ui_sample_path ("fashion_convnet.json");
+      g_autoptr(GFile) file = g_file_new_for_path (path);
+
+      gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+      g_assert_true (ds_window_open (window, file) == window);
+      ds_window_set_visible_view (window, "inspect");
+      ui_spin (1500);
+      ui_screenshot (window, "chart-help", "inspect");
+      ds_window_set_visible_view (window, "generate");
+      ds_generate_view_show_page (DS_GENERATE_VIEW (ds_window_get_view (window, "generate")), "gan");
+      ui_spin (1500);
+      ui_screenshot (window, "chart-help", "generate");
+    }
   ui_close_window_checked (window);
 }
 
