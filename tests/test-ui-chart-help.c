@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Every chart of the Inspect and Generate views has a "how to read this"
  * line under it whose link names a lesson file that exists and loads; a
- * click on one opens that lesson. */
+ * click on one opens that lesson. The Data view's options carry the help
+ * table's formulas as tooltips. */
 #include <string.h>
 
 #include "ds-chart-help.h"
 #include "ds-generate-view-private.h"
 #include "ds-lesson.h"
 #include "ds-lesson-panel.h"
+#include "nn-help.h"
 #include "ui-test-util.h"
 
 /* The pages of a view's page stack (each one chart, or two read together). */
@@ -109,6 +111,55 @@ test_link_opens_lesson (void)
   ui_close_window_checked (window);
 }
 
+/* The widget under root whose builder id is id, or NULL. */
+static GtkWidget *
+find_id (GtkWidget  *root,
+         const char *id)
+{
+  if (g_strcmp0 (gtk_buildable_get_buildable_id (GTK_BUILDABLE (root)), id) == 0)
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_id (c, id);
+
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+/* The Data view's options carry the help table's text as their row's
+ * tooltip; the normalization's follows the choice. */
+static void
+test_data_options (void)
+{
+  static const char *const ids[][2] = {
+    { "val_spin", "validation_split" }, { "kfold_spin", "kfold" }, { "flip_switch", "flip" },
+    { "onehot_row", "one_hot" }, { "series_step_spin", "series_step" },
+    { "text_length_spin", "text_length" },
+  };
+  DsWindow *window = ds_window_new (NULL);
+  GtkWidget *data = ds_window_get_view (window, "data");
+  GtkWidget *norm = find_id (data, "norm_row");
+
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (ui_wait_for (ui_widget_allocated, window, 5000));
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    {
+      GtkWidget *w = find_id (data, ids[i][0]);
+      GtkWidget *row = ADW_IS_PREFERENCES_ROW (w) ? w : gtk_widget_get_ancestor (w, ADW_TYPE_PREFERENCES_ROW);
+      g_autofree char *text = nn_help_dup_text (NN_HELP_PREPROCESSING, ids[i][1]);
+
+      g_assert_nonnull (row);
+      g_assert_cmpstr (gtk_widget_get_tooltip_text (row), ==, text);
+    }
+  adw_combo_row_set_selected (ADW_COMBO_ROW (norm), 2);
+  g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (norm), "(x − μ) / σ"));
+  adw_combo_row_set_selected (ADW_COMBO_ROW (norm), 3);
+  g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (norm), "(max − min)"));
+  ui_close_window_checked (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -116,5 +167,6 @@ main (int   argc,
   ui_test_init (&argc, &argv);
   g_test_add_func ("/ui/chart-help/every-chart", test_every_chart);
   g_test_add_func ("/ui/chart-help/link-opens-lesson", test_link_opens_lesson);
+  g_test_add_func ("/ui/chart-help/data-options", test_data_options);
   return g_test_run ();
 }
