@@ -14,6 +14,9 @@ G_BEGIN_DECLS
 #define UNIT_SPACING    6
 #define MAX_HIDDEN      6
 #define MAX_UNITS       256
+/* Networks with at most this many weights and biases keep each watched
+ * step's gradient for reading. */
+#define DS_PLAYGROUND_MAX_NUMBERS 30
 
 static const int speeds[] = { 1, 2, 5, 20, 0 };
 static const char *const speed_names[] = {

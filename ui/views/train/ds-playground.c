@@ -820,9 +820,15 @@ ds_playground_adjust_config (DsPlayground *self,
                              NnFitConfig  *cfg)
 {
   g_return_if_fail (DS_IS_PLAYGROUND (self));
+  NnModel *m = _ds_playground_doc_model (self);
+
   /* Until the person stops it: as many epochs as anyone will wait for. */
   if (gtk_check_button_get_active (self->continuous_check))
     cfg->epochs = 1000000;
+  /* A network small enough to read keeps each watched step's gradient and
+   * the weights before it (copies of a few dozen floats). */
+  if (m && nn_model_count_params (m, NULL, NULL) <= DS_PLAYGROUND_MAX_NUMBERS)
+    cfg->step_details = TRUE;
 }
 
 int
