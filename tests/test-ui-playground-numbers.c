@@ -11,6 +11,7 @@
 #include <adwaita.h>
 
 #include "ds-application.h"
+#include "ds-i18n.h"
 #include "ds-playground-private.h"
 #include "ds-train-view-private.h"
 #include "ds-training-run-private.h"
@@ -256,6 +257,12 @@ int
 main (int    argc,
       char **argv)
 {
+  /* LANGUAGE=ru: the window in Russian (for the screenshot). */
+  if (g_getenv ("LANGUAGE"))
+    {
+      g_setenv ("LC_ALL", "C.UTF-8", TRUE);
+      ds_i18n_init ();
+    }
   ui_test_init (&argc, &argv);
   if (g_getenv ("DEEPSCOPE_SCREENSHOT"))
     return screenshot (g_getenv ("DEEPSCOPE_SCREENSHOT"));

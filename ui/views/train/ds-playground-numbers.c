@@ -23,7 +23,7 @@
 #define LINE_HEIGHT 11.0
 #define PAD         2.0
 /* Spacings while the numbers show (px). */
-#define GAP_NUMBERS      90
+#define GAP_NUMBERS      80
 #define FEATURE_SPACING  40
 #define COLUMN_SPACING   120
 
@@ -539,7 +539,7 @@ _ds_playground_numbers_build (DsPlayground *self)
 
   gtk_label_set_xalign (GTK_LABEL (numbers), 0);
   gtk_label_set_wrap (GTK_LABEL (numbers), TRUE);
-  gtk_label_set_max_width_chars (GTK_LABEL (numbers), 40);
+  gtk_label_set_max_width_chars (GTK_LABEL (numbers), 30);
   gtk_widget_add_css_class (numbers, "caption");
   gtk_widget_add_css_class (numbers, "numeric");
   gtk_widget_set_visible (numbers, FALSE);
