@@ -52,6 +52,14 @@ typedef struct {
   GError *error;
   NnModel *snapshot;         /* SNAPSHOT: a copy of the model with weights */
   NnModel *snapshot_aux;     /* SNAPSHOT of a GAN's run: the discriminator (snapshot: G) */
+  /* SNAPSHOT of a watched batch when NnFitConfig.step_details is set: the
+   * weights before the step, a copy of the model whose weights are the
+   * batch's loss gradient (the mean over its samples, as the optimizer used
+   * it; frozen weights 0), and the batch's samples (dataset indices). */
+  NnModel *before;
+  NnModel *gradient;
+  guint32 *batch_idx;
+  int      n_batch;
   /* HISTOGRAMS: one per weight variable ("dense_1/kernel"), of the weights
    * and of the last batch's gradients (frozen weights: g_bins all zero). */
   int    n_histograms;
@@ -96,6 +104,8 @@ typedef struct {
   gboolean histograms;         /* post NN_EVENT_HISTOGRAMS every epoch */
   int      max_steps;          /* stop after this many steps (0: no limit) */
   gboolean start_paused;       /* wait for nn_trainer_step/_resume before the first batch */
+  gboolean step_details;       /* watched batches' snapshots carry the weights before the
+                                * step, the gradient and the batch (NnEvent.before, ...) */
 } NnFitConfig;
 
 void        nn_fit_config_init  (NnFitConfig *c);

@@ -1064,6 +1064,116 @@ test_pause_shows_where_it_stopped (void)
   nn_fit_config_clear (&cfg);
 }
 
+/* A watched step's details: the gradient the trainer posts is the batch's
+ * loss gradient at the weights before the step (checked against
+ * nn_model_weight_gradient and a central difference of the batch loss),
+ * and plain SGD moved every weight by exactly −lr · gradient. */
+static void
+test_step_details (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnDataset) ds = nn_dataset_open ("xor:n=200", NULL, &error);
+  g_autoptr (NnModel) m = nn_model_new ("tiny");
+  g_autoptr (NnTrainer) t = nn_trainer_new ();
+  NnEvent *snap = NULL;
+  NnFitConfig cfg;
+  int in, h, out;
+  double lr = 0.5, worst_grad = 0, worst_num = 0, worst_step = 0;
+
+  g_assert_no_error (error);
+  in = nn_model_add_layer (m, "Input", "points", &error);
+  g_assert_true (nn_model_layer_set_param (m, in, "shape", "2", &error));
+  h = nn_model_add_layer (m, "Dense", "hidden", &error);
+  g_assert_true (nn_model_layer_set_param (m, h, "units", "2", &error));
+  g_assert_true (nn_model_layer_set_param (m, h, "activation", "tanh", &error));
+  g_assert_true (nn_model_connect (m, (NnRef) { in, 0 }, h, 0, &error));
+  out = nn_model_add_layer (m, "Dense", "out", &error);
+  g_assert_true (nn_model_layer_set_param (m, out, "units", "1", &error));
+  g_assert_true (nn_model_layer_set_param (m, out, "activation", "sigmoid", &error));
+  g_assert_true (nn_model_connect (m, (NnRef) { h, 0 }, out, 0, &error));
+  nn_model_add_output (m, (NnRef) { out, 0 }, NN_LOSS_BINARY_CROSSENTROPY, 1.0, NULL, 0);
+  nn_optimizer_config_init (nn_model_get_optimizer (m), NN_OPT_SGD);
+  nn_model_get_optimizer (m)->learning_rate = lr;
+  g_assert_true (nn_model_init_weights (m, 3, &error));
+  g_assert_no_error (error);
+
+  nn_fit_config_init (&cfg);
+  cfg.epochs = 10;
+  cfg.batch_size = 8;
+  cfg.start_paused = TRUE;
+  cfg.step_details = TRUE;
+  g_assert_true (nn_trainer_start (t, m, ds, &cfg, &error));
+  nn_trainer_step (t);
+  /* The step posts its snapshot; wait for it (bounded). */
+  for (int tries = 0; snap == NULL && tries < 2000; tries++)
+    {
+      NnEvent *e = nn_trainer_pop_event (t);
+
+      if (e && e->kind == NN_EVENT_SNAPSHOT)
+        snap = e;
+      else if (e)
+        nn_event_free (e);
+      else
+        g_usleep (5000);
+    }
+  nn_trainer_request_stop (t);
+  nn_trainer_join (t, NULL);
+  g_assert_nonnull (snap);
+  g_assert_nonnull (snap->before);
+  g_assert_nonnull (snap->gradient);
+  g_assert_cmpint (snap->n_batch, ==, 8);
+
+  for (int l = h; l <= out; l++)
+    for (int var = 0; var < 2; var++)
+      {
+        NnTensor vb, va, vg;
+        size_t size;
+        g_autofree float *g = NULL;
+
+        g_assert_nonnull (nn_model_layer_get_weight (snap->before, l, var, &vb));
+        g_assert_nonnull (nn_model_layer_get_weight (snap->snapshot, l, var, &va));
+        g_assert_nonnull (nn_model_layer_get_weight (snap->gradient, l, var, &vg));
+        size = vb.size;
+        g_assert_cmpuint (size, ==, var == 0 ? (l == h ? 4 : 2) : (l == h ? 2 : 1));
+        g = g_new (float, size);
+
+        g_assert_true (nn_model_weight_gradient (snap->before, ds, snap->batch_idx,
+                                                 (size_t) snap->n_batch, l, var, g, &error));
+        g_assert_no_error (error);
+        for (size_t i = 0; i < size; i++)
+          {
+            float *wb = vb.data + i, *wa = va.data + i, *gp = vg.data + i;
+            double num, lp, lm, w0 = *wb;
+            NnScores s = { 0 };
+
+            worst_grad = MAX (worst_grad, fabs (*gp - g[i]));
+            /* Central difference of the batch's mean loss. */
+            *wb = (float) (w0 + 1e-3);
+            g_assert_true (nn_model_evaluate (snap->before, ds, snap->batch_idx, (size_t) snap->n_batch,
+                                              8, &s, &error));
+            lp = nn_scores_get (&s, "loss", NULL);
+            nn_scores_clear (&s);
+            *wb = (float) (w0 - 1e-3);
+            g_assert_true (nn_model_evaluate (snap->before, ds, snap->batch_idx, (size_t) snap->n_batch,
+                                              8, &s, &error));
+            lm = nn_scores_get (&s, "loss", NULL);
+            nn_scores_clear (&s);
+            *wb = (float) w0;
+            num = (lp - lm) / 2e-3;
+            worst_num = MAX (worst_num, fabs (num - *gp));
+            worst_step = MAX (worst_step, fabs (*wa - (w0 - lr * *gp)));
+          }
+      }
+  g_test_message ("6 weights and 3 biases: |posted − recomputed gradient| ≤ %.2g, "
+                  "|posted − numerical| ≤ %.2g, |w_after − (w_before − lr·g)| ≤ %.2g",
+                  worst_grad, worst_num, worst_step);
+  g_assert_cmpfloat (worst_grad, <, 1e-6);
+  g_assert_cmpfloat (worst_num, <, 2e-3);
+  g_assert_cmpfloat (worst_step, <, 1e-6);
+  nn_event_free (snap);
+  nn_fit_config_clear (&cfg);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1087,5 +1197,6 @@ main (int argc, char **argv)
   g_test_add_func ("/train/categorical-on-axes-advice", test_categorical_on_axes_advice);
   g_test_add_func ("/train/no-loss-chosen-or-refused", test_no_loss_chosen_or_refused);
   g_test_add_func ("/train/step-clock", test_step_clock);
+  g_test_add_func ("/train/step-details", test_step_details);
   return g_test_run ();
 }

@@ -22,6 +22,9 @@ nn_event_free (NnEvent *e)
   g_clear_error (&e->error);
   g_clear_pointer (&e->snapshot, nn_model_free);
   g_clear_pointer (&e->snapshot_aux, nn_model_free);
+  g_clear_pointer (&e->before, nn_model_free);
+  g_clear_pointer (&e->gradient, nn_model_free);
+  g_free (e->batch_idx);
   for (int k = 0; k < e->n_histograms; k++)
     g_free (e->histograms[k].name);
   g_free (e->histograms);
@@ -493,6 +496,27 @@ fit_take_lr_request (Fit *f, int epoch)
     g_mutex_unlock (&t->lock);
 }
 
+/* The weights before this batch's step, and a copy of the model holding the
+ * gradient just computed instead of its weights (0 where none flows). */
+static void
+step_details (Fit *f, NnModel **before, NnModel **gradient)
+{
+  NnCompiled *c = f->c;
+  *before = nn_model_copy (f->m);
+  *gradient = nn_model_copy (f->m);
+  if ((*gradient)->params == NULL)
+    return;
+  memset ((*gradient)->params, 0, (*gradient)->n_params * sizeof (float));
+  for (int s = 0; s < c->n_segments; s++)
+    {
+      const NnParamSegment *seg = &c->segments[s];
+      if (!seg->trainable || !seg->grad || seg->value < f->m->params
+          || seg->value + seg->n > f->m->params + f->m->n_params)
+        continue;
+      memcpy ((*gradient)->params + (seg->value - f->m->params), seg->grad, seg->n * sizeof (float));
+    }
+}
+
 /* One optimizer step on batch b of the epoch, and its events. FALSE with
  * error when the loss is no longer finite. */
 static gboolean
@@ -534,16 +558,19 @@ fit_batch (Fit *f, int epoch, int b, NnEvalAcc *acc, gint64 e0, gint64 paused_us
   nn_eval_accumulate (c, acc, n);
   memset (c->grads, 0, c->n_grads * sizeof (float));
   nn_graph_backward (c->g, c->loss_node);
-  double lr = fit_lr (f);
-  nn_optimizer_step (f->opt, c, lr);
-  f->step++;
-
-  gint64 now = g_get_monotonic_time ();
   /* A step or a paced batch is meant to be watched: each one posts its
    * loss and its weights. */
   gboolean watched = stepping || g_atomic_int_get (&t->pace_us) > 0
                      /* the batch a pause stops at: its number is shown */
                      || g_atomic_int_get (&t->paused);
+  NnModel *before = NULL, *gradient = NULL;
+  if (watched && cfg->step_details && cfg->snapshot_every >= 0)
+    step_details (f, &before, &gradient);
+  double lr = fit_lr (f);
+  nn_optimizer_step (f->opt, c, lr);
+  f->step++;
+
+  gint64 now = g_get_monotonic_time ();
   if (watched || b == f->batches - 1 || now - f->last_batch_event > 30000)
     {
       f->last_batch_event = now;
@@ -571,8 +598,17 @@ fit_batch (Fit *f, int epoch, int b, NnEvalAcc *acc, gint64 e0, gint64 paused_us
       e->step = f->step;
       e->fold = f->fold;
       e->snapshot = nn_model_copy (f->m);
+      if (before)
+        {
+          e->before = g_steal_pointer (&before);
+          e->gradient = g_steal_pointer (&gradient);
+          e->batch_idx = g_memdup2 (f->train_idx + start, (size_t) n * sizeof (guint32));
+          e->n_batch = n;
+        }
       nn_trainer_push (t, e);
     }
+  g_clear_pointer (&before, nn_model_free);
+  g_clear_pointer (&gradient, nn_model_free);
   return TRUE;
 }
 

@@ -25,6 +25,9 @@ struct _DsTrainingRun
   GArray        *markers;      /* DsRunMarker */
   GArray        *histograms;   /* DsRunHistograms */
   NnModel       *snapshot;
+  NnModel       *step_before;  /* the last watched step's details (step_details) */
+  NnModel       *step_gradient;
+  GArray        *step_batch;   /* guint32 */
   NnGanConfig   *gan;          /* a GAN's run: model is G, discriminator D */
   NnModel       *discriminator;
   NnModel       *aux;          /* a GAN's latest discriminator (snapshot or result) */
@@ -267,6 +270,16 @@ apply_snapshot (DsTrainingRun *self,
     }
   g_clear_pointer (&self->snapshot, nn_model_free);
   self->snapshot = g_steal_pointer (&e->snapshot);
+  g_clear_pointer (&self->step_before, nn_model_free);
+  g_clear_pointer (&self->step_gradient, nn_model_free);
+  g_clear_pointer (&self->step_batch, g_array_unref);
+  if (e->before && e->gradient && e->batch_idx)
+    {
+      self->step_before = g_steal_pointer (&e->before);
+      self->step_gradient = g_steal_pointer (&e->gradient);
+      self->step_batch = g_array_sized_new (FALSE, FALSE, sizeof (guint32), (guint) e->n_batch);
+      g_array_append_vals (self->step_batch, e->batch_idx, (guint) e->n_batch);
+    }
   g_signal_emit (self, signals[SNAPSHOT], 0);
 }
 
@@ -542,6 +555,9 @@ ds_training_run_finalize (GObject *object)
   g_array_unref (self->markers);
   g_array_unref (self->histograms);
   g_clear_pointer (&self->snapshot, nn_model_free);
+  g_clear_pointer (&self->step_before, nn_model_free);
+  g_clear_pointer (&self->step_gradient, nn_model_free);
+  g_clear_pointer (&self->step_batch, g_array_unref);
   g_clear_pointer (&self->result, nn_model_free);
   g_clear_pointer (&self->gan, g_free);
   g_clear_pointer (&self->discriminator, nn_model_free);
@@ -1047,6 +1063,23 @@ ds_training_run_get_snapshot (DsTrainingRun *self)
 {
   g_return_val_if_fail (DS_IS_TRAINING_RUN (self), NULL);
   return self->snapshot;
+}
+
+gboolean
+ds_training_run_get_step_details (DsTrainingRun  *self,
+                                  NnModel       **before,
+                                  NnModel       **gradient,
+                                  const guint32 **batch,
+                                  guint          *n_batch)
+{
+  g_return_val_if_fail (DS_IS_TRAINING_RUN (self), FALSE);
+  if (self->step_before == NULL)
+    return FALSE;
+  *before = self->step_before;
+  *gradient = self->step_gradient;
+  *batch = (const guint32 *) self->step_batch->data;
+  *n_batch = self->step_batch->len;
+  return TRUE;
 }
 
 DsTrainingRun *

@@ -132,6 +132,14 @@ GArray        *ds_training_run_get_markers    (DsTrainingRun     *self);
 GArray        *ds_training_run_get_histograms (DsTrainingRun     *self);
 /* The latest weight snapshot (borrowed), or NULL. */
 NnModel       *ds_training_run_get_snapshot   (DsTrainingRun     *self);
+/* The latest snapshot's step (NnFitConfig.step_details): the weights before
+ * it, the batch's gradient as a model, the batch's samples (all borrowed);
+ * FALSE when that snapshot has none. */
+gboolean       ds_training_run_get_step_details (DsTrainingRun  *self,
+                                                 NnModel       **before,
+                                                 NnModel       **gradient,
+                                                 const guint32 **batch,
+                                                 guint          *n_batch);
 /* The trained model once the run has ended (borrowed), or NULL. */
 NnModel       *ds_training_run_get_result     (DsTrainingRun     *self);
 /* The epoch (from 1) with the best value of key, or 0. */

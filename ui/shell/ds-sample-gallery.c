@@ -32,6 +32,8 @@ static const struct
 } course[] = {
   { "spirals_mlp", PART_DENSE,
     N_("Hidden layers bend a decision boundary around data that no straight line separates") },
+  { "gd_tiny", PART_DENSE,
+    N_("Gradient descent up close: nine weights and biases, one batch a step, plain SGD") },
   { "fashion_mlp", PART_DENSE,
     N_("A first image classifier: flatten the pixels, one hidden Dense layer, softmax over ten classes") },
   { "fashion_binary", PART_DENSE,

@@ -128,6 +128,26 @@ edges_foreach (DsPlayground *self,
       g_ptr_array_set_size (from, 0);
       g_ptr_array_extend (from, to, NULL, NULL);
     }
+  /* With the numbers, the last column's edges to the output unit(s). */
+  {
+    g_autoptr(GPtrArray) to = g_ptr_array_new ();
+    int in = 0, units = 0;
+    double max_abs;
+    const float *k = ds_map_job_kernel (job, job->out_layer, &in, &units, &max_abs);
+
+    _ds_playground_output_units (self, to);
+    if (to->len > 0 && k && in == (int) from->len && units >= (int) to->len && max_abs > 0)
+      for (int a = 0; a < in; a++)
+        for (int b = 0; b < (int) to->len; b++)
+          {
+            Edge e = { { job->hidden->len, a, b }, job->out_layer, units, k[(size_t) a * units + b] / max_abs };
+
+            if (!edge_point (self, from->pdata[a], 1, &e.x0, &e.y0)
+                || !edge_point (self, to->pdata[b], 0, &e.x1, &e.y1))
+              continue;
+            func (self, &e, data);
+          }
+  }
 }
 
 /* The point at t (0..1) along an edge's curve: a cubic Bézier from 2 px
@@ -209,6 +229,18 @@ draw_picked_cb (DsPlayground *self,
       }
 }
 
+/* An edge's numbers, at its middle. */
+static void
+draw_number_cb (DsPlayground *self,
+                const Edge   *e,
+                gpointer      data)
+{
+  double x, y;
+
+  edge_at (e, 0.5, &x, &y);
+  _ds_playground_numbers_draw_edge (self, data, e->layer, e->id.in, e->id.unit, x, y);
+}
+
 /* The weights as edges: width by |w|, orange for positive, blue for
  * negative, as in TensorFlow Playground. */
 void
@@ -223,6 +255,12 @@ _ds_playground_draw_edges (GtkDrawingArea *area,
   edges_foreach (self, draw_edge_cb, cr);
   if (self->n_picked > 0)
     edges_foreach (self, draw_picked_cb, cr);
+  g_ptr_array_set_size (self->drawn, 0);
+  if (_ds_playground_numbers_shown (self))
+    {
+      edges_foreach (self, draw_number_cb, cr);
+      _ds_playground_numbers_draw_units (self, cr);
+    }
 }
 
 /* ---- picking two weights by their edges ------------------------------------ */
@@ -259,6 +297,10 @@ hit_cb (DsPlayground *self,
 {
   EdgeHit *h = data;
   double ax, ay, bx, by;
+
+  /* The output column's edges are not on the loss surface's list. */
+  if (e->id.hidden >= self->result->hidden->len)
+    return;
 
   edge_at (e, 0, &ax, &ay);
   for (int i = 1; i <= 32; i++, ax = bx, ay = by)
@@ -423,8 +465,8 @@ units_button (DsPlayground *self,
               int           delta)
 {
   GtkWidget *b = gtk_button_new_from_icon_name (delta > 0 ? "list-add-symbolic" : "list-remove-symbolic");
-  g_autofree char *tip = g_strdup_printf (_("%s a unit %s %s"), delta > 0 ? _("Add") : _("Remove"),
-                                          delta > 0 ? "to" : "from", layer);
+  g_autofree char *tip = delta > 0 ? g_strdup_printf (_("Add a unit to %s"), layer)
+                                    : g_strdup_printf (_("Remove a unit from %s"), layer);
 
   gtk_widget_add_css_class (b, "circular");
   gtk_widget_add_css_class (b, "flat");

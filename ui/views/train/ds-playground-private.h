@@ -14,6 +14,9 @@ G_BEGIN_DECLS
 #define UNIT_SPACING    6
 #define MAX_HIDDEN      6
 #define MAX_UNITS       256
+/* Networks with at most this many weights and biases keep each watched
+ * step's gradient for reading. */
+#define DS_PLAYGROUND_MAX_NUMBERS 30
 
 static const int speeds[] = { 1, 2, 5, 20, 0 };
 static const char *const speed_names[] = {
@@ -37,6 +40,31 @@ static const char *const dataset_names[] = {
 static const char *const feature_labels[NN_N_FEATURES] = {
   "x₁", "x₂", "x₁²", "x₂²", "x₁x₂", "sin πx₁", "sin πx₂",
 };
+
+/* The numbers drawn on the network (the "Numbers" switch): one Dense
+ * layer's weights now, and after a Step the weights before it, the batch's
+ * mean gradient and the activations of the batch's first sample. */
+typedef struct
+{
+  int    layer;            /* in the model */
+  int    in, units;
+  float *w, *b;            /* now: kernel (in, units) row-major, bias */
+  float *w0, *b0;          /* before the step, or NULL */
+  float *g, *bg;           /* the batch's mean ∂L/∂w, ∂L/∂b, or NULL */
+  float *act;              /* the batch's first sample, before the step, or NULL */
+} DsNumbersLayer;
+
+typedef struct
+{
+  gboolean step;           /* the last Step's details are known */
+  double   lr;             /* η of that step */
+  guint32  sample;         /* the batch's first sample (dataset index) */
+  int      n_x;
+  float    x[NN_N_FEATURES];
+  float    y;
+  double   prediction, loss;  /* before the step; loss: the batch's */
+  GArray  *layers;         /* DsNumbersLayer, input side first */
+} DsNumbers;
 
 /* The plain chain the playground edits: Input → Dense… → Dense (output). */
 typedef struct
@@ -125,6 +153,14 @@ struct _DsPlayground
   guint            n_surfaces;
   PickedEdge       picked[2];     /* edges clicked for the loss surface */
   int              n_picked;      /* 0: the two with the largest gradient */
+  DsNumbers       *numbers;       /* for the last map, or NULL */
+  gboolean         numbers_wanted;/* the switch, while the model is small */
+  GtkSwitch       *numbers_switch;
+  GtkWidget       *numbers_row;
+  GtkLabel        *numbers_label;
+  GtkWidget       *output_column; /* shown with the numbers */
+  GPtrArray       *output_units;
+  GPtrArray       *drawn;         /* char *: the numbers the last draw showed */
 };
 
 
@@ -178,6 +214,37 @@ void _ds_playground_gradient_cb (DsPlayground *self);
 void _ds_playground_rebuild_network (DsPlayground *self);
 void _ds_playground_build_features (DsPlayground *self);
 
+/* In ds-playground-numbers.c. */
+void _ds_playground_numbers_build (DsPlayground *self);
+DsNumbers *_ds_playground_numbers_new (DsPlayground *self,
+                                       NnModel      *model,
+                                       gboolean      from_run);
+void _ds_playground_numbers_free (DsNumbers *n);
+void _ds_playground_numbers_apply (DsPlayground *self);
+gboolean _ds_playground_numbers_shown (DsPlayground *self);
+/* The output column's units (shown with the numbers) into to. */
+void _ds_playground_output_units (DsPlayground *self,
+                                  GPtrArray    *to);
+void _ds_playground_numbers_draw_edge (DsPlayground *self,
+                                       cairo_t      *cr,
+                                       int           layer,
+                                       int           in,
+                                       int           unit,
+                                       double        x,
+                                       double        y);
+void _ds_playground_numbers_draw_units (DsPlayground *self,
+                                        cairo_t      *cr);
+/* A number as drawn: three significant digits, signed when sign. */
+char *ds_playground_format_number (double   v,
+                                   gboolean sign);
+
+/* The numbers of the last map (tests), or NULL. */
+const DsNumbers *ds_playground_get_numbers       (DsPlayground *self);
+/* What the last draw of the network showed, one string each:
+ * "w|d|D LAYER IN UNIT TEXT" for an edge's weight, gradient and update,
+ * "b|a LAYER -1 UNIT TEXT" for a unit's bias and activation (borrowed). */
+GPtrArray       *ds_playground_get_drawn_numbers (DsPlayground *self);
+
 /* Decision maps computed so far (tests). */
 guint            ds_playground_get_n_updates      (DsPlayground *self);
 /* Hidden units with a map (tests). */
@@ -203,7 +270,7 @@ GtkWidget       *ds_playground_get_layer_button   (DsPlayground *self,
 /* A control by name: "activation", "learning-rate", "regularization",
  * "regularization-rate", "batch-size", "noise", "training-share",
  * "dataset", "build", "map", "network", "surface", "edges",
- * "largest-gradient", or NULL. */
+ * "largest-gradient", "numbers", or NULL. */
 GtkWidget       *ds_playground_get_control        (DsPlayground *self,
                                                    const char   *name);
 /* The unit whose map the big map shows (hovered), or FALSE. */

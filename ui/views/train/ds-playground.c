@@ -449,7 +449,10 @@ map_done_cb (GObject      *source,
   self->n_updates++;
   g_clear_pointer (&self->map_surface, cairo_surface_destroy);
   self->map_surface = ds_map_job_paint (job, gtk_check_button_get_active (self->discrete_check));
+  _ds_playground_numbers_free (self->numbers);
+  self->numbers = g_object_steal_data (G_OBJECT (task), "ds-numbers");
   _ds_playground_rebuild_network (self);
+  _ds_playground_numbers_apply (self);
   gtk_label_set_text (self->caption, caption);
   set_loss_label (self->test_loss_label, _("Test loss"), job->test_loss);
   set_loss_label (self->train_loss_label, _("Training loss"), job->train_loss);
@@ -521,6 +524,8 @@ start_job (DsPlayground *self)
   self->last_start = g_get_monotonic_time ();
   task = g_task_new (self, self->cancellable, map_done_cb, NULL);
   g_object_set_data_full (G_OBJECT (task), "ds-caption", make_caption (self, from_run), g_free);
+  g_object_set_data_full (G_OBJECT (task), "ds-numbers", _ds_playground_numbers_new (self, job->model, from_run),
+                          (GDestroyNotify) _ds_playground_numbers_free);
   g_task_set_task_data (task, job, NULL);
   ds_jobs_run_in_thread (task, map_thread);
 }
@@ -639,6 +644,9 @@ ds_playground_finalize (GObject *object)
   ds_surface_job_free (self->surface);
   g_ptr_array_unref (self->columns);
   g_ptr_array_unref (self->unit_areas);
+  g_ptr_array_unref (self->output_units);
+  g_ptr_array_unref (self->drawn);
+  _ds_playground_numbers_free (self->numbers);
   g_free (self->shape_key);
   g_strfreev (self->activations);
   G_OBJECT_CLASS (ds_playground_parent_class)->finalize (object);
@@ -700,6 +708,7 @@ ds_playground_init (DsPlayground *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   _ds_playground_build_strip (self);
   _ds_playground_build_features (self);
+  _ds_playground_numbers_build (self);
   gtk_drawing_area_set_draw_func (self->map_area, draw_map, self, NULL);
   gtk_drawing_area_set_draw_func (self->edges_area, _ds_playground_draw_edges, self, NULL);
   gtk_drawing_area_set_draw_func (self->surface_area, draw_surface, self, NULL);
@@ -820,9 +829,15 @@ ds_playground_adjust_config (DsPlayground *self,
                              NnFitConfig  *cfg)
 {
   g_return_if_fail (DS_IS_PLAYGROUND (self));
+  NnModel *m = _ds_playground_doc_model (self);
+
   /* Until the person stops it: as many epochs as anyone will wait for. */
   if (gtk_check_button_get_active (self->continuous_check))
     cfg->epochs = 1000000;
+  /* A network small enough to read keeps each watched step's gradient and
+   * the weights before it (copies of a few dozen floats). */
+  if (m && nn_model_count_params (m, NULL, NULL) <= DS_PLAYGROUND_MAX_NUMBERS)
+    cfg->step_details = TRUE;
 }
 
 int
@@ -972,6 +987,7 @@ ds_playground_get_control (DsPlayground *self,
     { "build", self->build_button }, { "map", self->map_area },
     { "network", self->network_box }, { "surface", self->surface_area },
     { "edges", self->edges_area }, { "largest-gradient", self->gradient_button },
+    { "numbers", self->numbers_switch },
   };
 
   g_return_val_if_fail (DS_IS_PLAYGROUND (self), NULL);
