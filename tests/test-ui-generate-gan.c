@@ -197,6 +197,7 @@ test_step (Ui *ui, gconstpointer data)
       g_assert_cmpstr (ds_generate_view_gan_get_status (ui->view), ==, text);
     }
   g_assert_cmpuint (ds_generate_view_gan_get_n_updates (ui->view), >, n);
+  ui_screenshot (ui->window, "generate", "gan-paused");
 
   /* the picture and charts export: PNG, and SVG for the charts */
   g_autofree char *dir = g_dir_make_tmp ("ui-gan-export-XXXXXX", NULL);
@@ -254,6 +255,7 @@ test_mismatched_pair (Ui *ui, gconstpointer data)
   g_assert_nonnull (why);
   g_assert_nonnull (strstr (why, "is the generator a discriminator?"));
   g_assert_false (ds_generate_view_gan_can_train (ui->view));
+  ui_screenshot (ui->window, "generate", "gan-mismatch");
   /* Train refuses it, saying why */
   ds_generate_view_gan_train (ui->view, 10);
   g_assert_false (ds_generate_view_gan_is_training (ui->view));
