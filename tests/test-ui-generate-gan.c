@@ -271,6 +271,34 @@ test_mismatched_pair (Ui *ui, gconstpointer data)
   g_assert_true (ds_generate_view_gan_can_train (ui->view));
 }
 
+/* The DCGAN pair: one Step makes the 6 × 6 grid (drawn centred; a
+ * screenshot with DEEPSCOPE_SCREENSHOTS), and the old ring run's picture
+ * went with the old pair. */
+static void
+test_dcgan_step (Ui *ui, gconstpointer data)
+{
+  g_autofree char *g = ui_sample_path ("fashion_dcgan_generator.json");
+  g_autofree char *d = ui_sample_path ("fashion_dcgan_discriminator.json");
+  g_autoptr(GError) error = NULL;
+  StepWait w = { ui->view, 1 };
+
+  g_assert_true (ds_generate_view_gan_open (ui->view, g, TRUE, &error));
+  g_assert_nonnull (ds_generate_view_gan_get_pair_error (ui->view));  /* ring D, DCGAN G */
+  g_assert_true (ds_generate_view_gan_open (ui->view, d, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_null (ds_generate_view_gan_get_pair_error (ui->view));
+  ds_generate_view_gan_step (ui->view);
+  g_assert_true (ui_wait_for (at_step, &w, 300000));
+  ui_spin (300);
+  g_assert_cmpint (ds_generate_view_gan_get_step (ui->view), ==, 1);
+  const NnTensor *s = ds_generate_view_gan_get_samples (ui->view);
+  g_assert_nonnull (s);
+  g_assert_cmpint (s->shape[0], ==, DS_GAN_IMAGES);
+  ui_screenshot (ui->window, "generate", "gan-dcgan");
+  ds_generate_view_gan_stop (ui->view);
+  g_assert_true (ui_wait_for (not_training, ui->view, 30000));
+}
+
 /* A whole short run: it ends by itself with "Finished". */
 static void
 test_run_to_end (Ui *ui, gconstpointer data)
@@ -294,6 +322,7 @@ main (int argc, char **argv)
   g_test_add ("/ui/generate-gan/step", Ui, NULL, ui_setup, test_step, ui_teardown);
   g_test_add ("/ui/generate-gan/mismatched-pair", Ui, NULL, ui_setup, test_mismatched_pair,
               ui_teardown);
+  g_test_add ("/ui/generate-gan/dcgan-step", Ui, NULL, ui_setup, test_dcgan_step, ui_teardown);
   g_test_add ("/ui/generate-gan/run-to-end", Ui, NULL, ui_setup, test_run_to_end, ui_teardown);
   return g_test_run ();
 }
