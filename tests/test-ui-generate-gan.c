@@ -15,6 +15,7 @@
 #include "ds-document.h"
 #include "ds-generate-gan.h"
 #include "ds-generate-view-private.h"
+#include "ds-train-view-private.h"
 #include "ds-window.h"
 #include "ui-test-util.h"
 
@@ -114,6 +115,16 @@ test_updates_and_stop (Ui *ui, gconstpointer data)
   /* the Train view lists and draws it like any run (no warning) */
   ds_window_set_visible_view (ui->window, "train");
   ui_spin (500);
+  /* with charts of D's and G's figures, counted in generator steps */
+  DsTrainView *train = DS_TRAIN_VIEW (ds_window_get_view (ui->window, "train"));
+  const char *gan_keys[] = { "d_loss", "g_loss", "d_acc_real", "d_acc_fake" };
+  for (guint k = 0; k < G_N_ELEMENTS (gan_keys); k++)
+    {
+      DsPlot *plot = ds_train_view_get_plot (train, gan_keys[k]);
+
+      g_assert_nonnull (plot);
+      g_assert_cmpstr (ds_plot_get_x_title (plot), ==, "generator step");
+    }
   ui_screenshot (ui->window, "train", "gan-run");
   ds_window_set_visible_view (ui->window, "generate");
   ui_spin (100);

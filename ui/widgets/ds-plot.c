@@ -858,6 +858,13 @@ ds_plot_set_x_axis (DsPlot     *self,
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
+const char *
+ds_plot_get_x_title (DsPlot *self)
+{
+  g_return_val_if_fail (DS_IS_PLOT (self), NULL);
+  return self->x_title;
+}
+
 void
 ds_plot_set_per_batch (DsPlot   *self,
                        gboolean  per_batch)

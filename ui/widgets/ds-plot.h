@@ -40,6 +40,8 @@ const char *ds_plot_get_title      (DsPlot     *self);
 void        ds_plot_set_x_axis     (DsPlot     *self,
                                     double      scale,
                                     const char *title);
+/* The x axis's title when not "epoch", or NULL. */
+const char *ds_plot_get_x_title    (DsPlot     *self);
 void        ds_plot_set_per_batch  (DsPlot     *self,
                                     gboolean    per_batch);
 void        ds_plot_set_smoothing  (DsPlot     *self,
