@@ -240,3 +240,56 @@ cli_gan_run (const char *g_path, const char *d_path, const CliGanOptions *o, GEr
     return 1;
   return 0;
 }
+
+/* `gan --help`: the gan command's options alone (the general --help lists
+ * every command's). Parsed by deepscope-cli's own table; this one only
+ * prints. */
+gboolean
+cli_gan_print_help_if_asked (int argc, char **argv)
+{
+  gboolean asked = FALSE;
+
+  for (int i = 2; i < argc && !asked; i++)
+    asked = g_str_equal (argv[i], "--help") || g_str_equal (argv[i], "-h")
+            || g_str_equal (argv[i], "-?") || g_str_equal (argv[i], "--help-all");
+  if (!asked)
+    return FALSE;
+
+  char *none = NULL;
+  gboolean flag = FALSE;
+  GOptionEntry entries[] = {
+    { "out-dir", 0, 0, G_OPTION_ARG_FILENAME, &none,
+      N_("the folder for generator.json, discriminator.json and samples.png (required)"), "DIR" },
+    { "steps", 0, 0, G_OPTION_ARG_STRING, &none, N_("generator steps (default 2000)"), "N" },
+    { "d-steps", 0, 0, G_OPTION_ARG_STRING, &none,
+      N_("discriminator steps per generator step (1 to 100; default 1)"), "K" },
+    { "batch", 0, 0, G_OPTION_ARG_STRING, &none,
+      N_("real and generated samples per batch (default the discriminator's, else 64)"), "B" },
+    { "seed", 0, 0, G_OPTION_ARG_STRING, &none,
+      N_("latent points, shuffling, dropout (default the discriminator's, else 1)"), "S" },
+    { "data", 0, 0, G_OPTION_ARG_STRING, &none,
+      N_("the real data (default the discriminator's dataset)"), "NAME|PATH" },
+    { "label-smoothing", 0, 0, G_OPTION_ARG_STRING, &none,
+      N_("real samples labelled 1 - S (0 to 0.5)"), "S" },
+    { "label-flip", 0, 0, G_OPTION_ARG_STRING, &none,
+      N_("the chance of a swapped discriminator label (0 to 0.5)"), "P" },
+    { "label-noise", 0, 0, G_OPTION_ARG_STRING, &none,
+      N_("uniform noise up to A moves each discriminator label towards the other (0 to 0.5)"),
+      "A" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &flag, N_("No progress bar"), NULL },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) ctx
+    = g_option_context_new (N_("gan GENERATOR.json DISCRIMINATOR.json --out-dir DIR"));
+  g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (ctx, GETTEXT_PACKAGE);
+  g_option_context_set_summary (
+    ctx, N_("Trains the generator against the discriminator on the discriminator's dataset and "
+            "writes both models and a picture of the samples (2-D points over the "
+            "discriminator's decision map, or a grid of images)."));
+  if (g_get_prgname () == NULL)
+    g_set_prgname ("deepscope-cli");
+  g_autofree char *help = g_option_context_get_help (ctx, TRUE, NULL);
+  fputs (help, stdout);
+  return TRUE;
+}

@@ -31,4 +31,8 @@ typedef struct {
 int cli_gan_run (const char *g_path, const char *d_path, const CliGanOptions *o,
                  GError **error);
 
+/* Prints gan's own help and returns TRUE when argv (deepscope-cli gan ...)
+ * asks for it. */
+gboolean cli_gan_print_help_if_asked (int argc, char **argv);
+
 G_END_DECLS

@@ -1323,6 +1323,9 @@ main (int argc, char **argv)
   /* search takes repeated --param options: its own options too. */
   if (argc > 1 && g_str_equal (argv[1], "search"))
     return cli_search_main (argc, argv);
+  /* gan's --help lists its options alone. */
+  if (argc > 1 && g_str_equal (argv[1], "gan") && cli_gan_print_help_if_asked (argc, argv))
+    return 0;
   /* ensemble reads several model files: its own options too. */
   if (argc > 1 && g_str_equal (argv[1], "ensemble"))
     return cli_ensemble_main (argc, argv);

@@ -40,6 +40,18 @@ test_usage (void)
           "nonexistent.json");
 }
 
+/* gan --help lists gan's options, not every command's. */
+static void
+test_help (void)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  g_assert_cmpint (run ((const char *[]) { "gan", "--help", NULL }, &out, &err), ==, 0);
+  g_assert_nonnull (strstr (out, "--label-noise"));
+  g_assert_nonnull (strstr (out, "--out-dir"));
+  g_assert_null (strstr (out, "--epochs"));
+  g_assert_null (strstr (out, "--temperature"));
+}
+
 static void
 test_ring (void)
 {
@@ -76,6 +88,7 @@ main (int argc, char **argv)
   nn_init (argc, argv);
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/cli/gan/usage", test_usage);
+  g_test_add_func ("/cli/gan/help", test_help);
   g_test_add_func ("/cli/gan/ring", test_ring);
   return g_test_run ();
 }

@@ -240,20 +240,23 @@ _ds_plot_layer_grid (DsPlot        *self,
             const Palette *pal,
             PangoLayout   *small)
 {
-  double xstep = nice_step (self->vx1 - self->vx0, MAX ((int) (f->w / 90), 2));
+  /* ticks in the axis's units (epochs, or a GAN's steps) */
+  double xs = self->x_scale > 0 ? self->x_scale : 1;
+  double xstep = nice_step ((self->vx1 - self->vx0) * xs, MAX ((int) (f->w / 90), 2));
   double ystep, yt[64];
   int ny = _ds_plot_y_ticks (self, f->h, yt, G_N_ELEMENTS (yt), &ystep);
   char buf[32];
 
   /* Epoch values sit on whole epochs: no ticks in between. */
-  if (!self->per_batch && xstep < 1)
+  if ((!self->per_batch || self->x_scale > 0) && xstep < 1)
     xstep = 1;
 
   cairo_set_line_width (cr, 1);
   _ds_plot_set_color (cr, &pal->grid, 1);
-  for (double t = ceil (self->vx0 / xstep) * xstep; t <= self->vx1 + xstep * 1e-9; t += xstep)
+  for (double t = ceil (self->vx0 * xs / xstep) * xstep; t <= self->vx1 * xs + xstep * 1e-9;
+       t += xstep)
     {
-      double x = round (px (f, (t - self->vx0) / (self->vx1 - self->vx0))) + 0.5;
+      double x = round (px (f, (t / xs - self->vx0) / (self->vx1 - self->vx0))) + 0.5;
 
       cairo_move_to (cr, x, f->y);
       cairo_line_to (cr, x, f->y + f->h);
@@ -269,15 +272,17 @@ _ds_plot_layer_grid (DsPlot        *self,
 
   /* Tick labels, and the axis title under them. */
   _ds_plot_set_color (cr, &pal->fg, 0.65);
-  for (double t = ceil (self->vx0 / xstep) * xstep; t <= self->vx1 + xstep * 1e-9; t += xstep)
+  for (double t = ceil (self->vx0 * xs / xstep) * xstep; t <= self->vx1 * xs + xstep * 1e-9;
+       t += xstep)
     {
-      double x = px (f, (t - self->vx0) / (self->vx1 - self->vx0));
+      double x = px (f, (t / xs - self->vx0) / (self->vx1 - self->vx0));
 
       _ds_plot_format_tick (self, buf, sizeof buf, t, xstep, FALSE);
       _ds_plot_draw_text (cr, small, buf, x, f->y + f->h + 4, 0.5, 0);
     }
   _ds_plot_set_color (cr, &pal->fg, 0.5);
-  _ds_plot_draw_text (cr, small, "epoch", f->x + f->w / 2, f->y + f->h + 20, 0.5, 0);
+  _ds_plot_draw_text (cr, small, self->x_title ? self->x_title : "epoch", f->x + f->w / 2,
+                      f->y + f->h + 20, 0.5, 0);
   for (int i = 0; i < ny; i++)
     {
       double y = py (f, (yt[i] - self->vy0) / (self->vy1 - self->vy0));

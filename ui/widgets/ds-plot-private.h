@@ -25,6 +25,8 @@ struct _DsPlot
   GArray     *ref_values;     /* double: reference lines, metric units */
   GPtrArray  *ref_labels;     /* char *, one per value */
   gboolean    compact;        /* a short chart (a set value, not a measure) */
+  double      x_scale;        /* axis units per x unit (0: epochs as they are) */
+  char       *x_title;        /* the x axis's title, or NULL: "epoch" */
   GArray     *label_rects;    /* LabelRect: labels placed by the last drawing */
 
   /* The view in data units (y transformed by log10 when log_scale). */

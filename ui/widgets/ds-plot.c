@@ -65,12 +65,14 @@ collect_curves (DsPlot *self)
       g_autofree char *batch_key = g_strconcat ("batch/", self->metric, NULL);
       g_autofree char *val_key = g_strconcat ("val_", self->metric, NULL);
       gboolean has_val = ds_training_run_get_series (run, val_key) != NULL;
+      /* A GAN's figures come per batch only ("batch/d_loss"). */
+      gboolean batch_only = ds_training_run_get_series (run, self->metric) == NULL;
 
       if (!ds_training_run_get_visible (run))
         continue;
       /* The learning rate changes within epochs (schedules, a person's
        * edit): its per-batch steps are the truth even on the epoch axis. */
-      if ((self->per_batch || is_lr) && ds_training_run_get_series (run, batch_key))
+      if ((self->per_batch || is_lr || batch_only) && ds_training_run_get_series (run, batch_key))
         add_curve (curves, run, batch_key, FALSE, FALSE);
       else
         add_curve (curves, run, self->metric, FALSE, !is_lr && !has_val);
@@ -611,6 +613,7 @@ ds_plot_finalize (GObject *object)
   g_ptr_array_unref (self->connected);
   g_free (self->metric);
   g_free (self->title);
+  g_free (self->x_title);
   g_array_unref (self->ref_values);
   g_ptr_array_unref (self->ref_labels);
   g_array_unref (self->label_rects);
@@ -837,6 +840,32 @@ ds_plot_get_title (DsPlot *self)
 }
 
 void
+ds_plot_set_x_axis (DsPlot     *self,
+                    double      scale,
+                    const char *title)
+{
+  g_return_if_fail (DS_IS_PLOT (self));
+  if (scale <= 0 || title == NULL)
+    {
+      scale = 0;
+      title = NULL;
+    }
+  if (self->x_scale == scale && g_strcmp0 (self->x_title, title) == 0)
+    return;
+  self->x_scale = scale;
+  g_free (self->x_title);
+  self->x_title = g_strdup (title);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+const char *
+ds_plot_get_x_title (DsPlot *self)
+{
+  g_return_val_if_fail (DS_IS_PLOT (self), NULL);
+  return self->x_title;
+}
+
+void
 ds_plot_set_per_batch (DsPlot   *self,
                        gboolean  per_batch)
 {
@@ -1023,7 +1052,10 @@ ds_plot_dup_readout (DsPlot *self)
   curves = collect_curves (self);
   out = g_string_new (NULL);
   data_x = self->vx0 + (self->cross_x - self->frame_x) / self->frame_w * (self->vx1 - self->vx0);
-  g_string_append_printf (out, _("epoch %.2f"), data_x);
+  if (self->x_title)
+    g_string_append_printf (out, "%s %.0f", self->x_title, data_x * self->x_scale);
+  else
+    g_string_append_printf (out, _("epoch %.2f"), data_x);
   for (guint c = 0; c < curves->len; c++)
     {
       Curve *cv = &g_array_index (curves, Curve, c);

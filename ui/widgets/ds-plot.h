@@ -34,6 +34,14 @@ const char *ds_plot_get_metric     (DsPlot     *self);
 void        ds_plot_set_title      (DsPlot     *self,
                                     const char *title);
 const char *ds_plot_get_title      (DsPlot     *self);
+/* The x axis in other units than epochs: each epoch is scale of them (a
+ * GAN's generator steps: its batches per epoch), titled title; scale 0 (or
+ * title NULL) puts epochs back. */
+void        ds_plot_set_x_axis     (DsPlot     *self,
+                                    double      scale,
+                                    const char *title);
+/* The x axis's title when not "epoch", or NULL. */
+const char *ds_plot_get_x_title    (DsPlot     *self);
 void        ds_plot_set_per_batch  (DsPlot     *self,
                                     gboolean    per_batch);
 void        ds_plot_set_smoothing  (DsPlot     *self,

@@ -10,9 +10,9 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
-#include <glib/gi18n.h>
 
 #include "ds-colors.h"
+#include "ds-export.h"
 #include "ds-file-chooser.h"
 #include "ds-generate-gan.h"
 #include "ds-generate-view-private.h"
@@ -33,10 +33,13 @@ typedef struct
   NnModel        *g, *d;           /* the pair to train (their files' models) */
   char           *g_name, *d_name;
   DsTrainingRun  *run;
-  GtkLabel       *g_label, *d_label, *status, *figures;
-  GtkSpinButton  *steps, *d_steps, *smoothing, *flip;
-  GtkWidget      *train, *pause, *stop, *save, *chart, *picture;
+  GtkLabel       *g_label, *d_label, *status, *figures, *pair_problem;
+  GtkSpinButton  *steps, *d_steps, *smoothing, *flip, *noise;
+  GtkWidget      *train, *pause, *step, *stop, *save, *export_picture, *export_charts;
+  GtkWidget      *chart, *picture;
   gboolean        choosing_g;
+  gboolean        step_after_load; /* Step before a run: start paused, one step */
+  char           *pair_error;      /* why the pair does not fit, or NULL */
   GtkFileChooserNative *chooser;
   GCancellable   *loading;         /* the dataset being read at Train, or NULL */
   NnTensor       *z;               /* the fixed latent points */
@@ -80,6 +83,7 @@ gan_page_free (GanPage *p)
   g_clear_pointer (&p->samples, nn_tensor_free);
   g_clear_pointer (&p->real, nn_tensor_free);
   g_free (p->status_text);
+  g_free (p->pair_error);
   g_free (p);
 }
 
@@ -89,7 +93,7 @@ set_status (GanPage    *p,
 {
   g_free (p->status_text);
   p->status_text = g_strdup (text);
-  gtk_label_set_text (p->status, text);
+  gtk_label_set_text (p->status, text ? text : "");
 }
 
 /* The dataset's first input as the picture reads it: 2 values (points) or
@@ -111,13 +115,20 @@ update_buttons (GanPage *p)
   gboolean loading = p->loading != NULL;
   gboolean paused = live && ds_training_run_get_state (p->run) == DS_RUN_PAUSED;
 
-  gtk_widget_set_sensitive (p->train, !live && !loading && p->g && p->d);
+  gboolean fits = p->g && p->d && !p->pair_error;
+
+  gtk_widget_set_sensitive (p->train, !live && !loading && fits);
   gtk_widget_set_sensitive (p->pause, live);
   gtk_button_set_label (GTK_BUTTON (p->pause), paused ? _("Resume") : _("Pause"));
+  gtk_widget_set_sensitive (p->step, paused || (!live && !loading && fits));
   gtk_widget_set_sensitive (p->stop, live || loading);
   gtk_widget_set_sensitive (p->save, p->run && ds_training_run_get_discriminator (p->run));
+  gtk_widget_set_sensitive (p->export_picture, p->samples != NULL);
+  gtk_widget_set_sensitive (p->export_charts, p->run != NULL);
   gtk_label_set_text (p->g_label, p->g_name ? p->g_name : _("none"));
   gtk_label_set_text (p->d_label, p->d_name ? p->d_name : _("none"));
+  gtk_label_set_text (p->pair_problem, p->pair_error ? p->pair_error : "");
+  gtk_widget_set_visible (GTK_WIDGET (p->pair_problem), p->pair_error != NULL);
 }
 
 /* ---- the picture ------------------------------------------------------------ */
@@ -165,6 +176,7 @@ refresh_picture (GanPage *p)
     compute_map (p, d);
   p->n_updates++;
   gtk_widget_queue_draw (p->picture);
+  update_buttons (p);
 }
 
 static void
@@ -232,6 +244,8 @@ draw_grid (GanPage *p, cairo_t *cr, int width, int height)
     return;
   double tile = MIN (width, height) / (double) cols;
   size_t per = s->size / s->shape[0];
+  /* centred like the plane */
+  double left = (width - tile * cols) / 2, top = (height - tile * cols) / 2;
   g_autofree float *img = g_new (float, per);
 
   for (int k = 0; k < s->shape[0] && k < cols * cols; k++)
@@ -241,7 +255,7 @@ draw_grid (GanPage *p, cairo_t *cr, int width, int height)
         img[i] = (s->data[k * per + i] + 1) / 2;
       cairo_surface_t *surf = _ds_generate_image_surface (img, h, w, c, FALSE);
       cairo_save (cr);
-      cairo_translate (cr, (k % cols) * tile + 1, (k / cols) * tile + 1);
+      cairo_translate (cr, left + (k % cols) * tile + 1, top + (k / cols) * tile + 1);
       cairo_scale (cr, (tile - 2) / w, (tile - 2) / h);
       cairo_set_source_surface (cr, surf, 0, 0);
       cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
@@ -346,6 +360,24 @@ series_last (DsTrainingRun *run, const char *key)
   return n ? pts[n - 1].y : NAN;
 }
 
+/* The footer of a live run: what the buttons do now. */
+static void
+show_run_status (GanPage *p)
+{
+  g_autofree char *text = NULL;
+
+  if (!p->run || !ds_training_run_is_live (p->run))
+    return;
+  if (ds_training_run_get_state (p->run) == DS_RUN_PAUSED)
+    {
+      text = g_strdup_printf (_("Paused at step %ld: Resume or Step"),
+                              ds_training_run_get_step (p->run));
+      set_status (p, text);
+    }
+  else
+    set_status (p, _("Training: the picture follows every 25 generator steps"));
+}
+
 static void
 progress_cb (GanPage *p)
 {
@@ -360,6 +392,7 @@ progress_cb (GanPage *p)
   g_autofree char *all = g_strconcat (text, div, NULL);
   gtk_label_set_text (p->figures, all);
   gtk_widget_queue_draw (p->chart);
+  show_run_status (p);
   update_buttons (p);
 }
 
@@ -376,6 +409,7 @@ ended_cb (GanPage *p)
 static void
 state_cb (GanPage *p)
 {
+  show_run_status (p);
   update_buttons (p);
 }
 
@@ -410,6 +444,7 @@ start_run (GanPage *p, NnDataset *ds_in, GError **error)
   cfg.d_steps = gtk_spin_button_get_value_as_int (p->d_steps);
   cfg.label_smoothing = gtk_spin_button_get_value (p->smoothing);
   cfg.label_flip = gtk_spin_button_get_value (p->flip);
+  cfg.label_noise = gtk_spin_button_get_value (p->noise);
   cfg.batch_size = def->batch_size > 0 ? def->batch_size : 64;
   cfg.seed = def->seed ? def->seed : 1;
   cfg.snapshot_every = SNAPSHOT_EVERY;
@@ -427,7 +462,9 @@ start_run (GanPage *p, NnDataset *ds_in, GError **error)
   g_clear_pointer (&p->samples, nn_tensor_free);
   p->has_map = FALSE;
   p->n_updates = 0;
-  if (!ds_training_run_start (p->run, error))
+  gtk_widget_queue_draw (p->picture);
+  if (!(p->step_after_load ? ds_training_run_start_paused (p->run, error)
+                           : ds_training_run_start (p->run, error)))
     {
       g_clear_object (&p->run);
       return FALSE;
@@ -481,12 +518,15 @@ loaded_cb (GObject      *source,
   else if (!start_run (p, ds, &error))
     set_status (p, error->message);
   else
-    set_status (p, _("Training: the picture follows every 25 generator steps"));
+    show_run_status (p);
+  p->step_after_load = FALSE;
   update_buttons (p);
 }
 
+/* Reads the data, then starts the run (paused after one step when
+ * step_only, as the Train view's Step does before a start). */
 static void
-train_clicked_cb (GanPage *p)
+start_training (GanPage *p, gboolean step_only)
 {
   const char *spec = p->d ? nn_model_get_dataset (p->d) : NULL;
   g_autoptr(GTask) task = NULL;
@@ -494,6 +534,11 @@ train_clicked_cb (GanPage *p)
 
   if (p->loading || (p->run && ds_training_run_is_live (p->run)) || !p->g)
     return;
+  if (p->pair_error)
+    {
+      set_status (p, p->pair_error);
+      return;
+    }
   if (!spec)
     {
       set_status (p, _("The discriminator names no dataset: its file's \"dataset\" is the "
@@ -501,12 +546,30 @@ train_clicked_cb (GanPage *p)
       return;
     }
   p->loading = g_cancellable_new ();
+  p->step_after_load = step_only;
   text = g_strdup_printf (_("Loading %s…"), spec);
   set_status (p, text);
   task = g_task_new (p->view, p->loading, loaded_cb, NULL);
   g_task_set_task_data (task, g_strdup (spec), g_free);
   ds_jobs_run_in_background (task, load_thread);
   update_buttons (p);
+}
+
+static void
+train_clicked_cb (GanPage *p)
+{
+  start_training (p, FALSE);
+}
+
+/* One generator step with its discriminator steps; the run's snapshot of
+ * a watched step redraws the picture. Before a run, starts one paused. */
+static void
+step_clicked_cb (GanPage *p)
+{
+  if (p->run && ds_training_run_is_live (p->run))
+    ds_training_run_step (p->run);
+  else
+    start_training (p, TRUE);
 }
 
 static void
@@ -532,6 +595,74 @@ stop_clicked_cb (GanPage *p)
 
 /* ---- files ---------------------------------------------------------------- */
 
+/* Why the pair cannot train together, in words for the line under the
+ * choosers, or NULL when it fits: G's samples must be D's input, and D must
+ * end in one unit (nn_gan_new checks the same again, with the data). */
+static char *
+dup_pair_error (NnModel *g, NnModel *d)
+{
+  int gd = 0, gs[NN_MAX_DIMS], dd = 0, dsh[NN_MAX_DIMS], od = 0, os[NN_MAX_DIMS];
+  g_autoptr(GError) error = NULL;
+
+  if (!g || !d)
+    return NULL;
+  nn_model_auto_outputs (g);
+  nn_model_auto_outputs (d);
+  if (!nn_model_infer (g, &error) || !nn_model_infer (d, &error)
+      || nn_gan_model_latent_dim (g, &error) <= 0)
+    return g_strdup (error->message);
+  if (nn_model_get_n_outputs (g) < 1
+      || !nn_model_get_shape (g, nn_model_get_output (g, 0), &gd, gs))
+    return g_strdup (_("The generator has no output: connect its last layer"));
+  if (nn_model_get_n_inputs (d) != 1
+      || !nn_model_get_shape (d, (NnRef) { nn_model_get_input_layer (d, 0), 0, 0 }, &dd, dsh))
+    return g_strdup (_("The discriminator must have exactly one input, a sample"));
+  if (nn_model_get_n_outputs (d) != 1 || !nn_model_get_shape (d, nn_model_get_output (d, 0), &od, os)
+      || nn_shape_size (od, os) != 1)
+    return g_strdup (_("The discriminator must end in one unit (the probability that a sample "
+                       "is real): is it a generator?"));
+  if (gd != dd || memcmp (gs, dsh, sizeof (int) * (size_t) gd) != 0)
+    {
+      g_autofree char *gt = nn_shape_to_string (gd, gs, FALSE);
+      g_autofree char *dt = nn_shape_to_string (dd, dsh, FALSE);
+
+      if (nn_shape_size (gd, gs) == 1)
+        return g_strdup_printf (_("The generator makes one value per sample but the "
+                                  "discriminator reads %s: is the generator a discriminator?"),
+                                dt);
+      return g_strdup_printf (_("The generator makes samples of shape %s but the "
+                                "discriminator reads %s: open a pair that fits"), gt, dt);
+    }
+  return NULL;
+}
+
+/* A new pair: the last run's picture, figures and status no longer say
+ * anything about it. */
+static void
+clear_run (GanPage *p)
+{
+  if (p->loading)
+    g_cancellable_cancel (p->loading);
+  g_clear_object (&p->loading);
+  p->step_after_load = FALSE;
+  if (p->run)
+    {
+      g_signal_handlers_disconnect_by_data (p->run, p);
+      if (ds_training_run_is_live (p->run))
+        ds_training_run_stop (p->run);
+      g_clear_object (&p->run);
+    }
+  g_clear_pointer (&p->samples, nn_tensor_free);
+  g_clear_pointer (&p->real, nn_tensor_free);
+  p->has_map = FALSE;
+  p->diversity = 0;
+  set_status (p, NULL);
+  gtk_label_set_text (p->figures, _("Press Train: G learns to make samples that D "
+                                    "takes for real ones"));
+  gtk_widget_queue_draw (p->picture);
+  gtk_widget_queue_draw (p->chart);
+}
+
 static gboolean
 open_model (GanPage *p, const char *path, gboolean is_generator, GError **error)
 {
@@ -539,6 +670,7 @@ open_model (GanPage *p, const char *path, gboolean is_generator, GError **error)
 
   if (!m)
     return FALSE;
+  clear_run (p);
   if (is_generator)
     {
       nn_model_free (p->g);
@@ -553,6 +685,8 @@ open_model (GanPage *p, const char *path, gboolean is_generator, GError **error)
       g_free (p->d_name);
       p->d_name = g_path_get_basename (path);
     }
+  g_free (p->pair_error);
+  p->pair_error = dup_pair_error (p->g, p->d);
   update_buttons (p);
   return TRUE;
 }
@@ -623,6 +757,84 @@ save_clicked_cb (GanPage *p)
                         save_chosen_cb, p);
 }
 
+/* ---- export ---------------------------------------------------------------- */
+
+static void
+export_draw_picture (cairo_t *cr, int width, int height, gpointer data)
+{
+  draw_picture_cb (NULL, cr, width, height, data);
+}
+
+static void
+export_draw_chart (cairo_t *cr, int width, int height, gpointer data)
+{
+  draw_chart_cb (NULL, cr, width, height, data);
+}
+
+/* The picture (is_chart FALSE) or the charts to path: PNG, or SVG when the
+ * name ends in .svg. */
+static gboolean
+export_to (GanPage *p, gboolean is_chart, const char *path, GError **error)
+{
+  DsExportFormat format = g_str_has_suffix (path, ".svg") ? DS_EXPORT_SVG : DS_EXPORT_PNG;
+
+  if (is_chart ? p->run == NULL : p->samples == NULL)
+    {
+      g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_FORMAT,
+                   _("There is nothing to export yet: press Train or Step first"));
+      return FALSE;
+    }
+  if (is_chart)
+    return ds_export_drawing (export_draw_chart, p, 480, 420, format, path, error);
+  return ds_export_drawing (export_draw_picture, p, 480, 480, format, path, error);
+}
+
+static void
+export_accept (GanPage *p, gboolean is_chart, const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  text = export_to (p, is_chart, path, &error) ? g_strdup_printf (_("Exported %s"), path)
+                                                : g_strdup (error->message);
+  _ds_generate_view_toast (p->view, text);
+}
+
+static void
+export_picture_chosen_cb (GFile *file, gpointer data)
+{
+  g_autofree char *path = file ? g_file_get_path (file) : NULL;
+
+  if (path)
+    export_accept (data, FALSE, path);
+}
+
+static void
+export_charts_chosen_cb (GFile *file, gpointer data)
+{
+  g_autofree char *path = file ? g_file_get_path (file) : NULL;
+
+  if (path)
+    export_accept (data, TRUE, path);
+}
+
+static void
+export_picture_cb (GanPage *p)
+{
+  ds_file_chooser_show (&p->chooser, GTK_WIDGET (p->view), _("Export the Picture (PNG or SVG)"),
+                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"),
+                        is_plane (p->d) ? "gan-samples.svg" : "gan-samples.png", NULL,
+                        export_picture_chosen_cb, p);
+}
+
+static void
+export_charts_cb (GanPage *p)
+{
+  ds_file_chooser_show (&p->chooser, GTK_WIDGET (p->view), _("Export the Charts (PNG or SVG)"),
+                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), "gan-charts.svg", NULL,
+                        export_charts_chosen_cb, p);
+}
+
 /* ---- layout ------------------------------------------------------------------- */
 
 static GtkWidget *
@@ -660,6 +872,13 @@ build_models_row (GanPage *p)
   gtk_box_append (GTK_BOX (row), gtk_label_new (_("  Discriminator:")));
   gtk_box_append (GTK_BOX (row), GTK_WIDGET (p->d_label));
   gtk_box_append (GTK_BOX (row), button (_("Open…"), G_CALLBACK (open_d_cb), p));
+  p->pair_problem = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_wrap (p->pair_problem, TRUE);
+  gtk_label_set_xalign (p->pair_problem, 0);
+  gtk_widget_set_hexpand (GTK_WIDGET (p->pair_problem), TRUE);
+  gtk_widget_add_css_class (GTK_WIDGET (p->pair_problem), "error");
+  gtk_widget_set_visible (GTK_WIDGET (p->pair_problem), FALSE);
+  gtk_box_append (GTK_BOX (row), GTK_WIDGET (p->pair_problem));
   return row;
 }
 
@@ -678,15 +897,30 @@ build_controls_row (GanPage *p)
   p->d_steps = spin (box, _("D steps per G step"), 1, 100, 1, 1, 0);
   p->smoothing = spin (box, _("Label smoothing"), 0, 0.5, 0.05, 0, 2);
   p->flip = spin (box, _("Label flips"), 0, 0.5, 0.01, 0, 2);
+  p->noise = spin (box, _("Label noise"), 0, 0.5, 0.01, 0, 2);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (p->noise),
+                               _("Moves each discriminator label towards the other one by a "
+                                 "random amount up to this (0: exact labels)"));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (p->flip),
+                               _("The chance that each discriminator label is swapped"));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (p->smoothing),
+                               _("Real samples are labelled 1 minus this (one-sided)"));
   p->train = button (C_("button", "Train"), G_CALLBACK (train_clicked_cb), p);
   gtk_widget_add_css_class (p->train, "suggested-action");
   p->pause = button (_("Pause"), G_CALLBACK (pause_clicked_cb), p);
+  p->step = button (_("Step"), G_CALLBACK (step_clicked_cb), p);
+  gtk_widget_set_tooltip_text (p->step, _("One generator step with its discriminator steps"));
   p->stop = button (_("Stop"), G_CALLBACK (stop_clicked_cb), p);
   p->save = button (_("Save Models…"), G_CALLBACK (save_clicked_cb), p);
+  p->export_picture = button (_("Export Picture…"), G_CALLBACK (export_picture_cb), p);
+  p->export_charts = button (_("Export Charts…"), G_CALLBACK (export_charts_cb), p);
   gtk_box_append (GTK_BOX (row), p->train);
   gtk_box_append (GTK_BOX (row), p->pause);
+  gtk_box_append (GTK_BOX (row), p->step);
   gtk_box_append (GTK_BOX (row), p->stop);
   gtk_box_append (GTK_BOX (row), p->save);
+  gtk_box_append (GTK_BOX (row), p->export_picture);
+  gtk_box_append (GTK_BOX (row), p->export_charts);
   gtk_box_append (GTK_BOX (rows), settings);
   gtk_box_append (GTK_BOX (rows), row);
   return rows;
@@ -783,6 +1017,26 @@ ds_generate_view_gan_train (DsGenerateView *self, int steps)
 }
 
 void ds_generate_view_gan_pause (DsGenerateView *self) { pause_clicked_cb (page_of (self)); }
+void ds_generate_view_gan_step (DsGenerateView *self) { step_clicked_cb (page_of (self)); }
+
+gboolean
+ds_generate_view_gan_export (DsGenerateView *self, gboolean charts, const char *path,
+                             GError **error)
+{
+  return export_to (page_of (self), charts, path, error);
+}
+
+const char *
+ds_generate_view_gan_get_pair_error (DsGenerateView *self)
+{
+  return page_of (self)->pair_error;
+}
+
+gboolean
+ds_generate_view_gan_can_train (DsGenerateView *self)
+{
+  return gtk_widget_get_sensitive (page_of (self)->train);
+}
 void ds_generate_view_gan_stop (DsGenerateView *self) { stop_clicked_cb (page_of (self)); }
 
 gboolean

@@ -29,6 +29,16 @@ gboolean    ds_generate_view_gan_open     (DsGenerateView *self, const char *pat
 void        ds_generate_view_gan_train    (DsGenerateView *self, int steps);
 void        ds_generate_view_gan_pause    (DsGenerateView *self);
 void        ds_generate_view_gan_stop     (DsGenerateView *self);
+/* Step: one generator step with its discriminator steps while paused; before
+ * a run, reads the data and starts one paused after its first step. */
+void        ds_generate_view_gan_step     (DsGenerateView *self);
+/* The picture (charts FALSE) or the charts to path, PNG or (.svg) SVG. */
+gboolean    ds_generate_view_gan_export   (DsGenerateView *self, gboolean charts,
+                                           const char *path, GError **error);
+/* Why the open pair cannot train together (shown under the choosers), or
+ * NULL; and whether Train is offered. */
+const char *ds_generate_view_gan_get_pair_error (DsGenerateView *self);
+gboolean    ds_generate_view_gan_can_train (DsGenerateView *self);
 gboolean    ds_generate_view_gan_is_training (DsGenerateView *self);
 /* The generator steps of the run shown, and how many times the picture of
  * generated samples was refreshed from a snapshot. */

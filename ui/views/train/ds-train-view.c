@@ -162,6 +162,16 @@ chart_keys (DsTrainView *self)
   NnModel *m = _ds_train_view_model (self);
 
   add_key (keys, "loss");
+  /* A GAN's figures are per batch only: charted from "batch/d_loss" etc. */
+  for (guint r = 0; r < n; r++)
+    {
+      g_autoptr(DsTrainingRun) run = g_list_model_get_item (runs_model (self), r);
+      static const char *const gan_keys[] = { "d_loss", "g_loss", "d_acc_real", "d_acc_fake" };
+
+      if (ds_training_run_get_series (run, "batch/g_loss"))
+        for (guint k = 0; k < G_N_ELEMENTS (gan_keys); k++)
+          add_key (keys, gan_keys[k]);
+    }
   /* The model's metrics first, so their charts are there from the start
    * rather than appearing when the first epoch ends. */
   for (int i = 0; i < nn_model_get_n_outputs (m) && nn_model_get_n_outputs (m) == 1; i++)
@@ -289,6 +299,36 @@ update_references (DsTrainView *self)
     }
 }
 
+/* Generator steps per epoch when every run shown is a GAN's (its charts
+ * then count steps, not the epochs of its batches), else 0. */
+static double
+gan_steps_per_epoch (DsTrainView *self)
+{
+  guint n = g_list_model_get_n_items (runs_model (self));
+  int bpe = 0;
+
+  for (guint r = 0; r < n; r++)
+    {
+      g_autoptr(DsTrainingRun) run = g_list_model_get_item (runs_model (self), r);
+
+      if (!ds_training_run_get_series (run, "batch/g_loss"))
+        return 0;
+      if (bpe && ds_training_run_get_batches_per_epoch (run) != bpe)
+        return 0;
+      bpe = ds_training_run_get_batches_per_epoch (run);
+    }
+  return MAX (bpe, 0);
+}
+
+static void
+set_x_axes (DsTrainView *self)
+{
+  double steps = gan_steps_per_epoch (self);
+
+  for (guint i = 0; i < self->plots->len; i++)
+    ds_plot_set_x_axis (self->plots->pdata[i], steps, steps > 0 ? _("generator step") : NULL);
+}
+
 static void
 rebuild_plots (DsTrainView *self)
 {
@@ -300,6 +340,7 @@ rebuild_plots (DsTrainView *self)
     same = g_str_equal (keys->pdata[i], ds_plot_get_metric (self->plots->pdata[i]));
   if (same)
     {
+      set_x_axes (self);
       update_references (self);
       return;
     }
@@ -336,6 +377,7 @@ rebuild_plots (DsTrainView *self)
                        i + 1 == keys->len && i % 2 == 0 ? 2 : 1, 1);
       g_ptr_array_add (self->plots, plot);
     }
+  set_x_axes (self);
   update_references (self);
 }
 
