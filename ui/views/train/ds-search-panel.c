@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
+#include <string.h>
 
 #include <adwaita.h>
 
@@ -80,6 +81,7 @@ struct _DsSearchPanel
   gboolean       stopping;
   gboolean       orphan;        /* its document was replaced while it ran */
   char          *status;
+  char          *suggested;     /* the parameter text last suggested */
 };
 
 G_DEFINE_FINAL_TYPE (DsSearchPanel, ds_search_panel, GTK_TYPE_BOX)
@@ -541,6 +543,23 @@ add_spin (GtkGrid *grid, int row, const char *label, double lo, double hi, doubl
   return GTK_SPIN_BUTTON (spin);
 }
 
+static void
+setup_strategy_cb (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_width_chars (GTK_LABEL (label), GPOINTER_TO_INT (data));
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+bind_strategy_cb (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+{
+  GtkStringObject *s = gtk_list_item_get_item (item);
+  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (item)), gtk_string_object_get_string (s));
+}
+
 static GtkWidget *
 build_settings (DsSearchPanel *self)
 {
@@ -571,6 +590,16 @@ build_settings (DsSearchPanel *self)
                                             NULL };
   const char *names[4] = { _(strategies[0]), _(strategies[1]), _(strategies[2]), NULL };
   self->strategy_drop = GTK_DROP_DOWN (gtk_drop_down_new_from_strings (names));
+  /* Every row as wide as the longest name: choosing one does not move the
+   * spin buttons beside and below. */
+  int chars = 0;
+  for (int i = 0; names[i]; i++)
+    chars = MAX (chars, (int) g_utf8_strlen (names[i], -1));
+  GtkListItemFactory *f = gtk_signal_list_item_factory_new ();
+  g_signal_connect (f, "setup", G_CALLBACK (setup_strategy_cb), GINT_TO_POINTER (chars));
+  g_signal_connect (f, "bind", G_CALLBACK (bind_strategy_cb), NULL);
+  gtk_drop_down_set_factory (self->strategy_drop, f);
+  g_object_unref (f);
   gtk_drop_down_set_selected (self->strategy_drop, NN_SEARCH_RANDOM);
   GtkWidget *sl = gtk_label_new (_("Strategy"));
   gtk_label_set_xalign (GTK_LABEL (sl), 0);
@@ -660,6 +689,7 @@ ds_search_panel_dispose (GObject *object)
     nn_fit_config_clear (&self->cfg);
   self->have_cfg = FALSE;
   g_clear_pointer (&self->status, g_free);
+  g_clear_pointer (&self->suggested, g_free);
   G_OBJECT_CLASS (ds_search_panel_parent_class)->dispose (object);
 }
 
@@ -712,6 +742,71 @@ suggest_params (DsSearchPanel *self, NnModel *m)
         }
     }
   ds_search_panel_set_params_text (self, text->str);
+  g_free (self->suggested);
+  self->suggested = g_strdup (text->str);
+}
+
+/* A number of a range as the parameter text takes it back: an integer
+ * range's bounds without a point, a real range's with one. */
+static void
+append_bound (GString *out, double x, gboolean integer)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  if (integer)
+    {
+      g_string_append_printf (out, "%.0f", x);
+      return;
+    }
+  g_ascii_formatd (buf, sizeof buf, "%.6g", x);
+  g_string_append (out, buf);
+  if (!strpbrk (buf, ".eEn"))
+    g_string_append (out, ".0");
+}
+
+/* A saved search's settings back into the form: every parameter line and
+ * the strategy, trials, budget, rungs and metric. */
+static void
+show_spec (DsSearchPanel *self)
+{
+  const NnSearchSpec *sp = nn_search_get_spec (self->search);
+  g_autoptr (GString) text = g_string_new (NULL);
+  for (guint k = 0; k < sp->params->len; k++)
+    {
+      const NnSearchParam *p = sp->params->pdata[k];
+      g_string_append_printf (text, "%s=", p->path);
+      if (p->domain == NN_SEARCH_LIST)
+        {
+          g_autofree char *list = g_strjoinv (",", p->values);
+          g_string_append (text, list);
+        }
+      else
+        {
+          if (p->domain == NN_SEARCH_LOG_RANGE)
+            g_string_append (text, "log:");
+          append_bound (text, p->lo, p->integer);
+          g_string_append (text, "..");
+          append_bound (text, p->hi, p->integer);
+        }
+      g_string_append_c (text, '\n');
+    }
+  ds_search_panel_set_params_text (self, text->str);
+  gtk_drop_down_set_selected (self->strategy_drop, sp->strategy);
+  gtk_spin_button_set_value (self->trials_spin, sp->max_trials);
+  gtk_spin_button_set_value (self->budget_spin, sp->max_epochs_total);
+  gtk_spin_button_set_value (self->min_spin, sp->min_epochs);
+  gtk_spin_button_set_value (self->max_spin, sp->max_epochs);
+  gtk_spin_button_set_value (self->eta_spin, sp->eta);
+  gtk_editable_set_text (GTK_EDITABLE (self->metric_entry), sp->metric);
+}
+
+/* The parameter box's text, unless the user wrote their own, follows the
+ * model: its learning rate and first hidden layer's units. */
+static void
+suggest_again (DsSearchPanel *self)
+{
+  g_autofree char *now = ds_search_panel_dup_params_text (self);
+  if (!self->suggested || g_strcmp0 (now, self->suggested) == 0 || !*g_strstrip (now))
+    suggest_params (self, ds_document_get_model (self->document));
 }
 
 /* The document's saved search (when it has one) into the table and plot;
@@ -733,6 +828,7 @@ restore_search (DsSearchPanel *self)
       g_autofree char *text = error ? g_strdup_printf (_("The saved search was not opened: %s"),
                                                        error->message) : NULL;
       set_status (self, text);
+      suggest_again (self);
       return;
     }
   self->search = g_steal_pointer (&s);
@@ -740,6 +836,8 @@ restore_search (DsSearchPanel *self)
   for (int i = 0; i < nn_search_get_n_trials (self->search); i++)
     if (nn_search_get_trial (self->search, i)->state != NN_TRIAL_PENDING)
       show_trial (self, nn_search_get_trial (self->search, i));
+
+  show_spec (self);
   finish (self, _("Saved search"));
 }
 
@@ -795,6 +893,24 @@ ds_search_panel_set_trials (DsSearchPanel *self, int trials)
 {
   g_return_if_fail (DS_IS_SEARCH_PANEL (self));
   gtk_spin_button_set_value (self->trials_spin, trials);
+}
+
+void
+ds_search_panel_set_strategy (DsSearchPanel *self, NnSearchStrategy strategy)
+{
+  g_return_if_fail (DS_IS_SEARCH_PANEL (self));
+  gtk_drop_down_set_selected (self->strategy_drop, strategy);
+}
+
+/* The parameter box's text, newly allocated. */
+char *
+ds_search_panel_dup_params_text (DsSearchPanel *self)
+{
+  g_return_val_if_fail (DS_IS_SEARCH_PANEL (self), NULL);
+  GtkTextBuffer *buf = gtk_text_view_get_buffer (self->params_view);
+  GtkTextIter a, b;
+  gtk_text_buffer_get_bounds (buf, &a, &b);
+  return gtk_text_buffer_get_text (buf, &a, &b, FALSE);
 }
 
 gboolean

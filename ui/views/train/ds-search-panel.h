@@ -30,6 +30,9 @@ void         ds_search_panel_set_config_func (DsSearchPanel  *self,
 /* Sets the parameters' text (one PATH=VALUES per line). */
 void         ds_search_panel_set_params_text (DsSearchPanel  *self,
                                               const char     *text);
+char        *ds_search_panel_dup_params_text (DsSearchPanel  *self);
+void         ds_search_panel_set_strategy (DsSearchPanel     *self,
+                                           NnSearchStrategy   strategy);
 void         ds_search_panel_set_trials   (DsSearchPanel     *self,
                                            int                trials);
 void         ds_search_panel_start        (DsSearchPanel     *self);
