@@ -304,6 +304,13 @@ test_fits_screen (Ui *ui, gconstpointer data)
   int min_w, min_h, w, h;
   GtkWidget *drop = find_widget (GTK_WIDGET (ui->panel), GTK_TYPE_DROP_DOWN);
   g_assert_nonnull (drop);
+  g_autofree char *dir = g_dir_make_tmp ("ds-search-plot-XXXXXX", NULL);
+  g_autofree char *png = g_build_filename (dir, "plot.png", NULL);
+  g_autofree char *svg = g_build_filename (dir, "plot.svg", NULL);
+  /* Nothing to export before a search. */
+  ds_search_panel_export_plot (ui->panel, png);
+  g_assert_nonnull (strstr (ds_search_panel_get_status (ui->panel), "no search to export"));
+  g_assert_false (g_file_test (png, G_FILE_TEST_EXISTS));
   gtk_spin_button_set_value (ui->train->epochs_spin, 1);
   ds_search_panel_set_trials (ui->panel, 3);
   ds_search_panel_start (ui->panel);
@@ -345,6 +352,22 @@ test_fits_screen (Ui *ui, gconstpointer data)
   g_assert_cmpint (min_h, <=, 800);
   g_assert_cmpint (w, <=, 1280);
   g_assert_cmpint (h, <=, 800);
+
+  /* The plot exports as PNG and SVG. */
+  g_autofree char *bytes = NULL;
+  gsize len = 0;
+  ds_search_panel_export_plot (ui->panel, png);
+  g_assert_true (g_file_get_contents (png, &bytes, &len, NULL));
+  g_assert_cmpuint (len, >, 1000);
+  g_assert_cmpmem (bytes, 8, "\x89PNG\r\n\x1a\n", 8);
+  g_clear_pointer (&bytes, g_free);
+  ds_search_panel_export_plot (ui->panel, svg);
+  g_assert_true (g_file_get_contents (svg, &bytes, &len, NULL));
+  g_assert_nonnull (strstr (bytes, "<svg"));
+  g_assert_true (g_str_has_prefix (ds_search_panel_get_status (ui->panel), "Exported "));
+  g_unlink (png);
+  g_unlink (svg);
+  g_rmdir (dir);
 }
 
 /* A model opened into a new window prefills both suggested lines: the

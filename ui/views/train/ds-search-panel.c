@@ -13,6 +13,7 @@
 #include <adwaita.h>
 
 #include "ds-colors.h"
+#include "ds-file-chooser.h"
 #include "ds-search-panel.h"
 #include "ds-search-plot.h"
 
@@ -57,6 +58,8 @@ struct _DsSearchPanel
   GtkEntry      *metric_entry;
   GtkWidget     *start_button;
   GtkWidget     *stop_button;
+  GtkWidget     *export_button;
+  GtkFileChooserNative *chooser;
   GtkLabel      *status_label;
   GtkColumnView *table;
   DsSearchPlot  *plot;
@@ -620,6 +623,40 @@ build_settings (DsSearchPanel *self)
   return box;
 }
 
+/* The parallel-coordinates plot to a file: SVG when the name ends in
+ * .svg, else PNG; the status line says where, or why not. */
+void
+ds_search_panel_export_plot (DsSearchPanel *self, const char *path)
+{
+  g_return_if_fail (DS_IS_SEARCH_PANEL (self));
+  g_autoptr (GError) error = NULL;
+  DsExportFormat format = g_str_has_suffix (path, ".svg") ? DS_EXPORT_SVG : DS_EXPORT_PNG;
+  if (!ds_search_plot_export (self->plot, format, path, &error))
+    {
+      set_status (self, error->message);
+      return;
+    }
+  g_autofree char *text = g_strdup_printf (_("Exported %s"), path);
+  set_status (self, text);
+}
+
+static void
+export_chosen_cb (GFile *file, gpointer data)
+{
+  g_autofree char *path = file ? g_file_get_path (file) : NULL;
+  if (path)
+    ds_search_panel_export_plot (data, path);
+}
+
+static void
+export_cb (DsSearchPanel *self)
+{
+  ds_file_chooser_show (&self->chooser, GTK_WIDGET (self),
+                        _("Export the Parallel Coordinates (PNG or SVG)"),
+                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), "search.svg", NULL,
+                        export_chosen_cb, self);
+}
+
 static GtkWidget *
 build_controls (DsSearchPanel *self)
 {
@@ -636,7 +673,12 @@ build_controls (DsSearchPanel *self)
   gtk_widget_set_hexpand (GTK_WIDGET (self->status_label), TRUE);
   gtk_box_append (GTK_BOX (bar), self->start_button);
   gtk_box_append (GTK_BOX (bar), self->stop_button);
+  self->export_button = gtk_button_new_with_mnemonic (_("_Export Plot…"));
+  gtk_widget_set_tooltip_text (self->export_button,
+                               _("Save the parallel-coordinates plot as PNG or SVG"));
+  g_signal_connect_swapped (self->export_button, "clicked", G_CALLBACK (export_cb), self);
   gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->status_label));
+  gtk_box_append (GTK_BOX (bar), self->export_button);
   return bar;
 }
 
@@ -690,6 +732,7 @@ ds_search_panel_dispose (GObject *object)
   self->have_cfg = FALSE;
   g_clear_pointer (&self->status, g_free);
   g_clear_pointer (&self->suggested, g_free);
+  ds_file_chooser_clear (&self->chooser);
   G_OBJECT_CLASS (ds_search_panel_parent_class)->dispose (object);
 }
 

@@ -42,6 +42,9 @@ gboolean     ds_search_panel_is_running   (DsSearchPanel     *self);
  * double-click does). */
 void         ds_search_panel_load_row     (DsSearchPanel     *self,
                                            guint              position);
+/* The plot to a PNG or SVG file (by path's ending), as Export Plot… does. */
+void         ds_search_panel_export_plot  (DsSearchPanel     *self,
+                                           const char        *path);
 /* The results table's rows (a GListModel of trial rows, in table order). */
 GListModel  *ds_search_panel_get_rows     (DsSearchPanel     *self);
 /* The search (borrowed), or NULL before the first start. */
