@@ -550,9 +550,16 @@ static void
 setup_strategy_cb (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 {
   GtkWidget *label = gtk_label_new (NULL);
+  PangoLayout *layout = gtk_widget_create_pango_layout (label, data);
+  int width;
+  pango_layout_get_pixel_size (layout, &width, NULL);
+  g_object_unref (layout);
+  /* As wide as the longest name (a bold margin more), but no wider than
+   * 200 px: a longer one (Russian) wraps. */
   gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_width_chars (GTK_LABEL (label), GPOINTER_TO_INT (data));
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_max_width_chars (GTK_LABEL (label), 1);
+  gtk_widget_set_size_request (label, MIN (width * 11 / 10, 200), -1);
   gtk_list_item_set_child (item, label);
 }
 
@@ -594,12 +601,14 @@ build_settings (DsSearchPanel *self)
   const char *names[4] = { _(strategies[0]), _(strategies[1]), _(strategies[2]), NULL };
   self->strategy_drop = GTK_DROP_DOWN (gtk_drop_down_new_from_strings (names));
   /* Every row as wide as the longest name: choosing one does not move the
-   * spin buttons beside and below. */
-  int chars = 0;
+   * spin buttons beside and below (setup_strategy_cb). */
+  const char *longest = names[0];
   for (int i = 0; names[i]; i++)
-    chars = MAX (chars, (int) g_utf8_strlen (names[i], -1));
+    if (g_utf8_strlen (names[i], -1) > g_utf8_strlen (longest, -1))
+      longest = names[i];
   GtkListItemFactory *f = gtk_signal_list_item_factory_new ();
-  g_signal_connect (f, "setup", G_CALLBACK (setup_strategy_cb), GINT_TO_POINTER (chars));
+  g_signal_connect_data (f, "setup", G_CALLBACK (setup_strategy_cb), g_strdup (longest),
+                         (GClosureNotify) (void (*) (void)) g_free, 0);
   g_signal_connect (f, "bind", G_CALLBACK (bind_strategy_cb), NULL);
   gtk_drop_down_set_factory (self->strategy_drop, f);
   g_object_unref (f);
