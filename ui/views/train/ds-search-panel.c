@@ -554,12 +554,13 @@ setup_strategy_cb (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data
   int width;
   pango_layout_get_pixel_size (layout, &width, NULL);
   g_object_unref (layout);
-  /* As wide as the longest name (a bold margin more), but no wider than
-   * 200 px: a longer one (Russian) wraps. */
+  /* As wide as the longest name (a quarter more: the button's label is
+   * bold, and not yet styled here), but no wider than 220 px: a longer
+   * one (Russian) wraps. */
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   gtk_label_set_wrap (GTK_LABEL (label), TRUE);
   gtk_label_set_max_width_chars (GTK_LABEL (label), 1);
-  gtk_widget_set_size_request (label, MIN (width * 11 / 10, 200), -1);
+  gtk_widget_set_size_request (label, MIN (width * 5 / 4, 220), -1);
   gtk_list_item_set_child (item, label);
 }
 
