@@ -28,6 +28,7 @@ typedef struct {
   char    *data;
   char    *epochs_text, *batch_text, *seed_text, *split_text, *kfold_text, *lr_text, *count_text;
   char    *save;
+  char    *load_weights;   /* train: LAYER=BASE.json */
   /* inspect */
   char    *index_text, *image, *layer, *class_text, *out;
   /* dream */
@@ -162,6 +163,7 @@ usage (FILE *f)
          "  deepscope-cli train MODEL.json [--data NAME|PATH] [--epochs N] [--batch B] [--seed S]\n"
          "                                 [--validation-split F] [--kfold K|0] [--lr LR]\n"
          "                                 [--early-stopping] [--save OUT.json] [--json] [--quiet]\n"
+         "                                 [--load-weights LAYER=BASE.json]\n"
          "  deepscope-cli evaluate MODEL.json [--data NAME|PATH] [--batch B] [--json]\n"
          "  deepscope-cli predict MODEL.json [--data NAME|PATH] [--count N] [--json]\n"
          "  deepscope-cli summary MODEL.json\n"
@@ -210,6 +212,8 @@ parse_args (int *argc, char ***argv, Options *o, GError **error)
     { "early-stopping", 0, 0, G_OPTION_ARG_NONE, &o->early_stopping, N_("Stop when val_loss stalls"), NULL },
     { "count", 0, 0, G_OPTION_ARG_STRING, &o->count_text, N_("Samples to predict (at least 1)"), "N" },
     { "save", 0, 0, G_OPTION_ARG_FILENAME, &o->save, N_("Save the trained model"), "OUT.json" },
+    { "load-weights", 0, 0, G_OPTION_ARG_STRING, &o->load_weights,
+      N_("train: copy a saved base's weights into a Model layer first"), "LAYER=BASE.json" },
     { "index", 0, 0, G_OPTION_ARG_STRING, &o->index_text,
       N_("inspect: the test sample (0 or more; default 0)"), "N" },
     { "image", 0, 0, G_OPTION_ARG_FILENAME, &o->image, N_("inspect: a PNG as the input"),
@@ -290,6 +294,7 @@ options_clear (Options *o)
   g_free (o->lr_text);
   g_free (o->count_text);
   g_free (o->save);
+  g_free (o->load_weights);
   g_free (o->index_text);
   g_free (o->image);
   g_free (o->layer);
@@ -373,6 +378,7 @@ check_options (Options *o, const char *cmd, guint cmd_bit, GError **error)
     { "early-stopping", o->early_stopping, CMD_TRAIN },
     { "count", o->count_text != NULL, CMD_PREDICT },
     { "save", o->save != NULL, CMD_TRAIN },
+    { "load-weights", o->load_weights != NULL, CMD_TRAIN },
     { "json", o->json, data_cmds },
     { "quiet", o->quiet, CMD_TRAIN | CMD_INSPECT | CMD_DREAM | CMD_EMBEDDING | CMD_GENERATE
                          | CMD_IMPORT | CMD_GAN },
@@ -819,6 +825,39 @@ print_baselines (const NnDataset *ds, const NnScores *test, gboolean json)
           b.test_period, unit, b.test_period_norm, b.period);
 }
 
+/* --load-weights LAYER=BASE.json: the saved base's weights into the Model
+ * layer LAYER (nn_model_copy_weights_into), before training. */
+static gboolean
+load_weights (NnModel *m, const char *arg, guint64 seed, gboolean quiet, GError **error)
+{
+  const char *eq = strchr (arg, '=');
+  g_autofree char *layer = eq ? g_strndup (arg, eq - arg) : NULL;
+  g_autoptr (NnModel) base = NULL;
+  int l, n;
+
+  if (!eq || !*layer || !eq[1])
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("--load-weights takes LAYER=BASE.json (a Model layer and a saved model "
+                     "with weights), not “%s”"), arg);
+      return FALSE;
+    }
+  l = nn_model_find_layer (m, layer);
+  if (l < 0)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("--load-weights: the model has no layer “%s”"), layer);
+      return FALSE;
+    }
+  base = nn_model_load (eq + 1, error);
+  if (!base || (n = nn_model_copy_weights_into (m, l, base, seed, error)) < 0)
+    return FALSE;
+  if (!quiet)
+    fprintf (stderr, ngettext ("%d layer of %s took the weights of %s\n",
+                               "%d layers of %s took the weights of %s\n", n), n, layer, eq + 1);
+  return TRUE;
+}
+
 static int
 cmd_train (NnModel *m, GPtrArray *runs, Options *o, GError **error)
 {
@@ -850,6 +889,11 @@ cmd_train (NnModel *m, GPtrArray *runs, Options *o, GError **error)
   cfg.snapshot_every = -1;
   if (o->lr_text)
     nn_model_get_optimizer (m)->learning_rate = o->lr;
+  if (o->load_weights && !load_weights (m, o->load_weights, cfg.seed, o->quiet || o->json, error))
+    {
+      nn_fit_config_clear (&cfg);
+      return 1;
+    }
   if (!nn_model_has_weights (m) && !nn_model_init_weights (m, cfg.seed, error))
     return 1;
 

@@ -18,7 +18,7 @@ set -u
 cd "$(dirname "$0")/.."
 seconds=${1:-300}
 [ $# -gt 0 ] && shift
-targets=${*:-model-json model-graph idx idx-gz csv png data-spec}
+targets=${*:-model-json model-graph idx idx-gz csv json-table png data-spec}
 scratch=${DEEPSCOPE_FUZZ_DIR:-$HOME/.cache/deepscope-fuzz}
 
 if [ ! -f build-fuzz/build.ninja ]; then

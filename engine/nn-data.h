@@ -214,6 +214,16 @@ NnDataset  *nn_series_dataset_new    (const char *name, const float *values, siz
  *     at most 20 distinct integers; missing defaults to error; a column
  *     is numeric when at least 90 % of its filled cells are numbers, and
  *     its other cells are then missing values; see nn_dataset_get_notes)
+ *   json:PATH or PATH.json[:target=MEMBER][:drop=a,b][:task=classify|regress]
+ *           [:normalize=meanstd|minmax|none][:test=F][:seed=S]
+ *     (an array of flat records, one per row; target defaults to the last
+ *     member; rows shuffled with S (1), the last F (0.2) held out; a null
+ *     target drops its row, a null feature takes the training rows' mean;
+ *     date strings become the year; strings of at most 20 values are
+ *     one-hot, of more left out; see nn_dataset_get_notes)
+ *   cars[:dir=PATH][json options]
+ *     (python3-vega-datasets' cars.json, target Miles_per_Gallon, Name
+ *     dropped; dir as seattle-temps')
  *   seattle-temps[:lookback=120][:step=1][:delay=24][:period=24][:split=0.5,0.25]
  *                [:dir=PATH]
  *     (time series: the hourly temperatures of Seattle in 2010, °F, 8759

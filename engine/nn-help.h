@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* nn-help.h: what each element computes, with its formula: every layer
  * type of the layer table (by class name), activation, loss, metric,
- * optimizer, learning-rate schedule and callback. The palette, the
- * properties panel and the Train view's settings show these. Include nn.h. */
+ * optimizer, learning-rate schedule, callback and preprocessing option.
+ * The palette, the properties panel, the Train view's settings and the
+ * Data view's options show these. Include nn.h. */
 #pragma once
 
 #include <glib.h>
@@ -17,6 +18,8 @@ typedef enum {
   NN_HELP_OPTIMIZER,    /* nn_optimizer_name: "RMSprop" */
   NN_HELP_SCHEDULE,     /* "constant", "step", "exponential" */
   NN_HELP_CALLBACK,     /* "EarlyStopping", "ReduceLROnPlateau", "ModelCheckpoint" */
+  NN_HELP_PREPROCESSING, /* the Data view's options ("normalize_mean_std", "flip",
+                          * "kfold"…) and the text modes (nn_text_mode_name) */
   NN_N_HELP_KINDS
 } NnHelpKind;
 

@@ -304,6 +304,17 @@ int         nn_model_layer_get_n_weights (const NnModel *m, int layer);
 const char *nn_model_layer_get_weight    (const NnModel *m, int layer, int k,
                                           NnTensor *view /* out: a view */);
 
+/* Transfer learning: copies into the Model layer `layer` of dst the weights
+ * of src's layers of the same names: those of src's Model layer of the same
+ * name when src has one, else src's own (a base saved alone); a nested Model
+ * layer by its own layers. Everything is checked before anything is copied:
+ * a layer whose weights differ in shape is refused naming it and both
+ * shapes, and so is a src without weights or without any such layer, dst
+ * unchanged. dst without weights gets them from `seed` first. Returns the
+ * number of layers copied, or -1 with a MODEL error. */
+int         nn_model_copy_weights_into (NnModel *dst, int layer, NnModel *src, guint64 seed,
+                                        GError **error);
+
 /* Memory limit, in bytes, for a model's weights (checked by shape
  * inference) and for a compiled model: weights, gradients, optimizer state
  * and the activations of a batch (checked by nn_compile). A model that needs

@@ -96,6 +96,8 @@ typedef struct {
   GArray      *history;        /* double: the metric after each epoch trained */
   NnModel     *model;          /* the trained model (NULL until trained, or loaded) */
   char        *error;          /* FAILED: why */
+  char        *run;            /* the name of the run that holds its trained model
+                                * (the app's document run, saved with the search), or NULL */
 } NnTrial;
 
 /* One fit in the plan: trial `trial` trains `epochs` more epochs. In a
@@ -149,6 +151,10 @@ void        nn_search_finish_job     (NnSearch *s, const NnSearchJob *job, const
 gboolean    nn_search_collect_metric (NnSearch *s, const NnEvent *e, GArray *history,
                                       GError **error);
 
+/* Names the run that holds the trial's trained model (NULL: none), so that
+ * a saved search can be linked back to its runs when it is opened. */
+void        nn_search_set_trial_run  (NnSearch *s, int trial, const char *run);
+
 /* Sets trial's values on m (its layers' and the optimizer's; batch size
  * and epochs are the fit's) and, when the trial has a trained model, copies
  * its weights into m: "load this trial" without replacing m. FALSE when m
@@ -168,8 +174,8 @@ gboolean    nn_search_run            (NnSearch *s, NnModel *base, NnDataset *ds,
                                       const NnFitConfig *cfg, NnSearchCallback cb,
                                       gpointer user_data, GCancellable *cancel, GError **error);
 
-/* JSON: the spec, the plan's progress and every trial's values and
- * results (not the trained weights). */
+/* JSON: the spec, the plan's progress and every trial's values, results
+ * and run name (not the trained weights). */
 char       *nn_search_to_json        (NnSearch *s);
 NnSearch   *nn_search_new_from_json  (const char *json, gssize len, GError **error);
 

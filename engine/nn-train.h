@@ -91,6 +91,8 @@ typedef struct {
   int      reduce_patience;
   double   min_lr;
   int      snapshot_every;     /* batches between weight snapshots (0: per epoch, <0: never) */
+  double   snapshot_secs;      /* > 0 (and snapshot_every >= 0): also a snapshot when this many
+                                  seconds passed since the last, the first after the first batch */
   gboolean histograms;         /* post NN_EVENT_HISTOGRAMS every epoch */
   int      max_steps;          /* stop after this many steps (0: no limit) */
   gboolean start_paused;       /* wait for nn_trainer_step/_resume before the first batch */

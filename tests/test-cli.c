@@ -834,6 +834,83 @@ test_embedding_glove (void)
   test_remove_tree (dir);
 }
 
+/* train --load-weights: a saved base's weights in the Model layer; with
+ * the base frozen (transfer_head.json) they are still the base's after
+ * training, bit for bit. A malformed argument and a base of another shape
+ * are refused, naming what is wrong. */
+static void
+test_train_load_weights (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("ds-cli-transfer-XXXXXX", &error);
+  g_autofree char *base_path = g_build_filename (dir, "base.json", NULL);
+  g_autofree char *bad_path = g_build_filename (dir, "bad.json", NULL);
+  g_autofree char *out_path = g_build_filename (dir, "head.json", NULL);
+  g_autofree char *head_path = g_strdup (test_sample ("transfer_head.json"));
+  g_autofree char *arg = g_strdup_printf ("conv_base=%s", base_path);
+  g_autofree char *bad_arg = g_strdup_printf ("conv_base=%s", bad_path);
+  g_autoptr (NnModel) base = nn_model_load (test_sample ("transfer_base.json"), &error);
+  g_autoptr (NnModel) trained = NULL;
+  g_autofree char *out = NULL, *err = NULL;
+  NnModel *bsub, *tsub;
+  int rc;
+
+  g_assert_no_error (error);
+  g_assert_true (nn_model_init_weights (base, 21, &error));
+  g_assert_true (nn_model_save (base, base_path, TRUE, &error));
+
+  rc = run ((const char *const[]) { "train", head_path, "--data",
+                                    "fashion-mnist:classes=6,7:limit=128", "--epochs", "1",
+                                    "--load-weights", arg, "--save", out_path, NULL },
+            &out, &err);
+  g_test_message ("%s", err);
+  g_assert_cmpint (rc, ==, 0);
+  g_assert_nonnull (strstr (err, "3 layers of conv_base took the weights of"));
+  trained = nn_model_load (out_path, &error);
+  g_assert_no_error (error);
+  bsub = nn_model_layer_get_submodel (base, nn_model_find_layer (base, "conv_base"));
+  tsub = nn_model_layer_get_submodel (trained, nn_model_find_layer (trained, "conv_base"));
+  for (int l = 0; l < nn_model_get_n_layers (bsub); l++)
+    for (int k = 0; k < nn_model_layer_get_n_weights (bsub, l); k++)
+      {
+        NnTensor a, b;
+
+        nn_model_layer_get_weight (bsub, l, k, &a);
+        nn_model_layer_get_weight (tsub, nn_model_find_layer (tsub, nn_model_layer_get_name (bsub, l)),
+                                   k, &b);
+        g_assert_cmpuint (a.size, ==, b.size);
+        g_assert_true (memcmp (a.data, b.data, a.size * sizeof (float)) == 0);
+      }
+
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  rc = run ((const char *const[]) { "train", head_path, "--load-weights", "conv_base", NULL },
+            &out, &err);
+  g_assert_cmpint (rc, !=, 0);
+  g_assert_nonnull (strstr (err, "LAYER=BASE.json"));
+
+  /* a base whose conv2 has 48 filters */
+  {
+    NnModel *sub = nn_model_layer_get_submodel (base, nn_model_find_layer (base, "conv_base"));
+
+    g_assert_true (nn_model_layer_set_param (sub, nn_model_find_layer (sub, "conv2"), "filters",
+                                             "48", &error));
+    g_assert_true (nn_model_init_weights (base, 21, &error));
+    g_assert_true (nn_model_save (base, bad_path, TRUE, &error));
+  }
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  rc = run ((const char *const[]) { "train", head_path, "--data",
+                                    "fashion-mnist:classes=6,7:limit=128", "--epochs", "1",
+                                    "--load-weights", bad_arg, NULL }, &out, &err);
+  g_test_message ("%s", err);
+  g_assert_cmpint (rc, !=, 0);
+  g_assert_nonnull (strstr (err, "conv2"));
+  g_assert_nonnull (strstr (err, "(3, 3, 32, 64)"));
+  g_assert_nonnull (strstr (err, "(3, 3, 32, 48)"));
+  remove_tree (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -853,6 +930,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/train-appends-run", test_train_appends_run);
   g_test_add_func ("/cli/predict-text", test_predict_text);
   g_test_add_func ("/cli/embedding-glove", test_embedding_glove);
+  g_test_add_func ("/cli/train-load-weights", test_train_load_weights);
   if (g_test_slow ())
     g_test_add_func ("/cli/slow/fashion-mlp", test_slow_fashion_mlp);
   return g_test_run ();

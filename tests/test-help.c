@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Every element a person can choose has a help text with a formula: each
  * layer type of the layer table, each activation the Activation layer
- * offers, each loss, metric, optimizer, schedule and callback. */
+ * offers, each loss, metric, optimizer, schedule and callback, each
+ * preprocessing option of the Data view and each text mode. */
 #include <string.h>
 
 #include "nn.h"
@@ -80,6 +81,44 @@ test_schedules_callbacks (void)
     assert_help (NN_HELP_CALLBACK, callbacks[i]);
 }
 
+/* The Data view's options (the names its controls look up), each with a
+ * text and, where listed so, a formula; then every text mode the engine
+ * names. */
+static void
+test_preprocessing (void)
+{
+  static const struct { const char *name; gboolean formula; } options[] = {
+    { "normalize_mean_std", TRUE }, { "normalize_min_max", TRUE }, { "normalize_none", TRUE },
+    { "one_hot", TRUE },
+    { "missing_error", FALSE }, { "missing_drop", TRUE }, { "missing_mean", TRUE },
+    { "missing_zero", TRUE },
+    { "flip", TRUE }, { "rotation", TRUE }, { "zoom", TRUE },
+    { "test_fraction", TRUE }, { "validation_split", TRUE }, { "kfold", TRUE },
+    { "kfold_iterations", TRUE },
+    { "series_window", TRUE }, { "series_step", TRUE }, { "series_ahead", TRUE },
+    { "text_length", TRUE }, { "chars_window", TRUE }, { "chars_step", TRUE },
+    { "vocabulary_size", TRUE },
+  };
+  const NnHelp *h;
+
+  for (guint i = 0; i < G_N_ELEMENTS (options); i++)
+    if (options[i].formula)
+      assert_help (NN_HELP_PREPROCESSING, options[i].name);
+    else
+      {
+        h = nn_help_lookup (NN_HELP_PREPROCESSING, options[i].name);
+        if (!h)
+          g_error ("no help text for the preprocessing option %s", options[i].name);
+        g_assert_cmpuint (strlen (h->text), >, 10);
+      }
+  for (NnTextMode m = 0; m < NN_TEXT_N_MODES; m++)
+    assert_help (NN_HELP_PREPROCESSING, nn_text_mode_name (m));
+  /* Standardization names where μ and σ come from. */
+  h = nn_help_lookup (NN_HELP_PREPROCESSING, "normalize_mean_std");
+  g_assert_nonnull (strstr (h->formula, "μ"));
+  g_assert_nonnull (strstr (h->text, "training split"));
+}
+
 /* Every table entry names something that exists (no stale entries). */
 static void
 test_no_stale_entries (void)
@@ -104,6 +143,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/help/activations", test_activations);
   g_test_add_func ("/help/losses-metrics-optimizers", test_losses_metrics_optimizers);
   g_test_add_func ("/help/schedules-callbacks", test_schedules_callbacks);
+  g_test_add_func ("/help/preprocessing", test_preprocessing);
   g_test_add_func ("/help/no-stale-entries", test_no_stale_entries);
   return g_test_run ();
 }

@@ -155,6 +155,15 @@ static const Bad bad_files[] = {
     DS_LESSON_ERROR_INVALID, 9, "true or false" },
   { HEAD "  \"steps\": [\n    { \"do\": \"x\",\n      \"check\": { \"layer_trainable\":\n"
     "        { \"layer\": \"hidden\" } } }\n  ]\n}", DS_LESSON_ERROR_MISSING, 9, "trainable" },
+  { HEAD "  \"steps\": [\n    { \"do\": \"x\",\n      \"check\": { \"layer_weights\":\n"
+    "        { \"layer\": \"hiden\" } } }\n  ]\n}", DS_LESSON_ERROR_REFERENCE, 9, "no layer \"hiden\"" },
+  { HEAD "  \"steps\": [\n    { \"do\": \"x\",\n      \"check\": { \"layer_weights\":\n"
+    "        { } } }\n  ]\n}", DS_LESSON_ERROR_MISSING, 9, "layer" },
+  { HEAD "  \"steps\": [\n    { \"do\": \"x\",\n      \"check\": { \"layer_weights\":\n"
+    "        { \"layer\": \"hidden\", \"from\": \"x\" } } }\n  ]\n}", DS_LESSON_ERROR_INVALID, 9,
+    "from" },
+  { HEAD "  \"steps\": [\n    { \"do\": \"x\",\n      \"check\": { \"layer_weights\": true } }\n"
+    "  ]\n}", DS_LESSON_ERROR_INVALID, 8, "must be an object" },
   { HEAD "  \"steps\": [\n    { \"do\": \"x\", \"check\": { \"page\": \"inspect:gradcam\" } }\n"
     "  ]\n}", DS_LESSON_ERROR_REFERENCE, 7, "no page \"inspect:gradcam\"" },
   { HEAD "  \"steps\": [\n    { \"do\": \"x\", \"check\": { \"page\": \"heatmaps\" } }\n"
@@ -295,7 +304,8 @@ static const char settings_lesson[] = HEAD
   "\"early_stopping_patience\", \"at_least\": 1, \"at_most\": 5 } } },\n"
   "    { \"do\": \"Freeze\", \"check\": { \"layer_trainable\": { \"layer\": \"hidden\", "
   "\"trainable\": false } } },\n"
-  "    { \"do\": \"Grad-CAM\", \"check\": { \"page\": \"inspect:heatmaps\" } }\n"
+  "    { \"do\": \"Grad-CAM\", \"check\": { \"page\": \"inspect:heatmaps\" } },\n"
+  "    { \"do\": \"Load\", \"check\": { \"layer_weights\": { \"layer\": \"hidden\" } } }\n"
   "  ]\n}\n";
 
 /* train_setting reads the model's training defaults; layer_trainable the
@@ -348,6 +358,19 @@ test_setting_checks (Fixture      *f,
   g_assert_true (ds_lesson_check_holds (page, &state));
   state.view = "generate";
   g_assert_false (ds_lesson_check_holds (page, &state));
+
+  /* layer_weights: holds once the model has weights */
+  {
+    const DsLessonCheck *loaded = ds_lesson_get_step (lesson, 4)->check;
+
+    g_assert_cmpint (loaded->kind, ==, DS_CHECK_LAYER_WEIGHTS);
+    g_assert_false (nn_model_has_weights (m));
+    g_assert_false (ds_lesson_check_holds (loaded, &state));
+    g_assert_true (nn_model_init_weights (m, 1, NULL));
+    g_assert_true (ds_lesson_check_holds (loaded, &state));
+    state.model = NULL;
+    g_assert_false (ds_lesson_check_holds (loaded, &state));
+  }
 
   state.model = NULL;
   g_assert_false (ds_lesson_check_holds (frozen, &state));

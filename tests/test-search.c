@@ -319,11 +319,15 @@ test_stop_and_json (void)
   g_assert_cmpint (nn_search_get_best_trial (s), >=, 0);
   g_assert_cmpint (nn_search_get_best_trial (s), <, 2);
 
+  /* The first trial names its run; the second, as in older files, none. */
+  nn_search_set_trial_run (s, 0, "trial 1: lr=0.01");
   g_autofree char *json = nn_search_to_json (s);
   g_autoptr (NnSearch) back = nn_search_new_from_json (json, -1, &error);
   g_assert_no_error (error);
   g_autofree char *again = nn_search_to_json (back);
   g_assert_cmpstr (json, ==, again);
+  g_assert_cmpstr (nn_search_get_trial (back, 0)->run, ==, "trial 1: lr=0.01");
+  g_assert_null (nn_search_get_trial (back, 1)->run);
   g_assert_cmpint (nn_search_get_jobs_done (back), ==, 2);
   g_assert_cmpfloat (nn_search_get_trial (back, 0)->best, ==, nn_search_get_trial (s, 0)->best);
 
@@ -337,7 +341,9 @@ test_stop_and_json (void)
   g_autoptr (GString) bad_values = g_string_new (json);
   g_string_replace (bad_values, "\"trials\":[{\"values\":[\"",
                     "\"trials\":[{\"values\":[\"1\",\"", 1);
-  const char *bad[] = { "", "[]", "{}", half, newer, bad_job->str, bad_values->str,
+  g_autoptr (GString) bad_run = g_string_new (json);
+  g_assert_cmpuint (g_string_replace (bad_run, "\"run\":\"", "\"run\":5,\"x\":\"", 1), ==, 1);
+  const char *bad[] = { "", "[]", "{}", half, newer, bad_job->str, bad_values->str, bad_run->str,
                         "{\"version\":1,\"strategy\":\"grid\",\"metric\":\"loss\"}" };
   g_assert_nonnull (jobs_at);
   for (size_t k = 0; k < G_N_ELEMENTS (bad); k++)

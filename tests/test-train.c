@@ -275,6 +275,79 @@ test_step_and_pace_post_snapshots (void)
   g_assert_true (nn_trainer_join (t, &error));
 }
 
+typedef struct {
+  int  snapshots;
+  long first_step;       /* the first snapshot's step (-1: none yet) */
+  long max_gap;          /* the most steps between two snapshots */
+  long last_step;
+} Timed;
+
+static void
+count_timed (NnTrainer *t, const NnEvent *e, gpointer data)
+{
+  Timed *w = data;
+  if (e->kind != NN_EVENT_SNAPSHOT || e->snapshot == NULL)
+    return;
+  if (w->snapshots++ == 0)
+    w->first_step = e->step;
+  w->max_gap = MAX (w->max_gap, e->step - w->last_step);
+  w->last_step = e->step;
+}
+
+/* snapshot_secs: a live run's weights reach the views that watch it every
+ * few seconds, not only at an epoch's end (a VAE's latent plane organizing
+ * itself); the first snapshot comes after the first batch. Without it the
+ * first comes at the first epoch's end. */
+static Timed
+timed_run (double secs, int *batches)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnDataset) ds = nn_dataset_open ("spirals:n=4000", NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (NnModel) m = spirals_mlp (32);
+  NnFitConfig cfg;
+  nn_fit_config_init (&cfg);
+  cfg.epochs = 2;
+  cfg.batch_size = 1;    /* 4,000 batches an epoch */
+  cfg.snapshot_every = 0;
+  cfg.snapshot_secs = secs;
+  g_autoptr (NnTrainer) t = nn_trainer_new ();
+  g_assert_true (nn_trainer_start (t, m, ds, &cfg, &error));
+  Timed w = { .first_step = -1 };
+  gint64 t0 = g_get_monotonic_time ();
+  NnEvent *fin = drain_until_finished (t, count_timed, &w);
+  double run_s = (g_get_monotonic_time () - t0) / 1e6;
+  g_assert_null (fin->error);
+  nn_event_free (fin);
+  g_assert_true (nn_trainer_join (t, &error));
+  *batches = (int) (w.last_step / cfg.epochs);
+  g_test_message ("snapshot_secs %g: %d snapshots in %.2f s, the first after step %ld, "
+                  "at most %ld steps apart", secs, w.snapshots, run_s, w.first_step, w.max_gap);
+  /* At most one a period, plus the first and one per epoch. */
+  if (secs > 0)
+    g_assert_cmpint (w.snapshots, <=, (int) (run_s / secs) + 1 + cfg.epochs);
+  return w;
+}
+
+static void
+test_snapshot_secs (void)
+{
+  int batches = 0;
+  Timed per_epoch = timed_run (0, &batches);
+
+  g_assert_cmpint (per_epoch.snapshots, ==, 2);
+  g_assert_cmpint (per_epoch.first_step, ==, batches);
+  Timed timed = timed_run (1e-6, &batches);
+  g_assert_cmpint (timed.first_step, ==, 1);
+  /* 1 µs: every batch is past its period. */
+  g_assert_cmpint (timed.snapshots, >=, batches);
+  g_assert_cmpint (timed.max_gap, ==, 1);
+  Timed slow = timed_run (3600, &batches);
+  /* An hour: the first batch, then the epochs' ends. */
+  g_assert_cmpint (slow.first_step, ==, 1);
+  g_assert_cmpint (slow.snapshots, ==, 3);
+}
+
 static void
 test_early_stopping_restores_best (void)
 {
@@ -955,14 +1028,21 @@ test_pause_shows_where_it_stopped (void)
   g_assert_true (nn_trainer_start (t, m, ds, &cfg, &error));
   g_usleep (200000);
   nn_trainer_pause (t);
-  g_usleep (300000);
   int shown = -1;
   NnEvent *e;
-  while ((e = nn_trainer_pop_event (t)))
+  /* Until no event came for 300 ms (up to 20 s): on a loaded machine the
+   * trainer may take longer than that to reach the pause. */
+  gint64 quiet_since = g_get_monotonic_time (), give_up = quiet_since + 20 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () - quiet_since < 300000 && g_get_monotonic_time () < give_up)
     {
-      if (e->kind == NN_EVENT_BATCH)
-        shown = e->step;
-      nn_event_free (e);
+      g_usleep (10000);
+      while ((e = nn_trainer_pop_event (t)))
+        {
+          if (e->kind == NN_EVENT_BATCH)
+            shown = e->step;
+          quiet_since = g_get_monotonic_time ();
+          nn_event_free (e);
+        }
     }
   g_assert_cmpint (shown, >, 0);
   nn_trainer_step (t);
@@ -992,6 +1072,7 @@ main (int argc, char **argv)
   g_test_add_func ("/train/spirals-converges", test_spirals_converges);
   g_test_add_func ("/train/stop-within-one-batch", test_stop_within_one_batch);
   g_test_add_func ("/train/step-and-pace-post-snapshots", test_step_and_pace_post_snapshots);
+  g_test_add_func ("/train/snapshot-secs", test_snapshot_secs);
   g_test_add_func ("/train/early-stopping-restores-best", test_early_stopping_restores_best);
   g_test_add_func ("/train/kfold", test_kfold);
   g_test_add_func ("/train/nan-stops", test_nan_stops);

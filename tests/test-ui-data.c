@@ -608,6 +608,45 @@ test_captions (Ui            *ui,
   remove_tree (dir);
 }
 
+/* A JSON table through the spec row (the car table, when
+ * python3-vega-datasets is installed): its notes beside the source (the
+ * records without a target, the nulls filled, the dates made years) and
+ * its rows drawn as the CSV tables are. */
+static void
+test_json_table (Ui            *ui,
+                 gconstpointer  data)
+{
+  DsDatasetStore *store = ds_data_view_get_store (ui->view);
+  g_auto(GStrv) notes = NULL;
+
+  if (!g_file_test ("/usr/lib/python3/dist-packages/vega_datasets/_data/cars.json",
+                    G_FILE_TEST_IS_REGULAR) && g_getenv ("DEEPSCOPE_VEGA_DIR") == NULL)
+    {
+      g_test_skip ("python3-vega-datasets is not installed");
+      return;
+    }
+  adw_combo_row_set_selected (ds_data_view_get_source_row (ui->view), SOURCE_CUSTOM);
+  gtk_editable_set_text (GTK_EDITABLE (ui->view->spec_row), "cars");
+  g_signal_emit_by_name (ui->view->spec_row, "apply");
+  g_assert_true (ui_wait_for (settled_on, &(SpecWait) { store, "cars", 0 }, 10000));
+  ui_spin (100);
+  g_assert_null (ds_data_view_get_error_text (ui->view));
+  g_assert_nonnull (ds_dataset_store_get_dataset (store));
+  g_assert_cmpuint (ds_dataset_get (ds_dataset_store_get_dataset (store))->n, ==, 398);
+
+  notes = ds_data_view_dup_notes (ui->view);
+  for (guint i = 0; notes[i]; i++)
+    g_test_message ("note: %s", notes[i]);
+  g_assert_true (strv_has (notes, "8 of 406 records", "Miles_per_Gallon"));
+  g_assert_true (strv_has (notes, "“Horsepower”", "6 nulls"));
+  g_assert_true (strv_has (notes, "“Year”", "1970 to 1982"));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (ui->view->notes_group)));
+  g_assert_cmpint (ds_data_view_get_n_drawn (ui->view), >, 0);
+  g_assert_null (ds_data_view_get_empty_title (ui->view));
+  ui_spin (1000); /* the preview's cross-fade */
+  ui_screenshot (ui->window, "data", "cars");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -622,6 +661,7 @@ main (int   argc,
   g_test_add ("/ui/data/csv-empty-state", Ui, NULL, ui_setup, test_csv_empty_state, ui_teardown);
   g_test_add ("/ui/data/csv-notes", Ui, NULL, ui_setup, test_csv_notes, ui_teardown);
   g_test_add ("/ui/data/captions", Ui, NULL, ui_setup, test_captions, ui_teardown);
+  g_test_add ("/ui/data/json-table", Ui, NULL, ui_setup, test_json_table, ui_teardown);
   g_test_add ("/ui/data/target-input-summary", Ui, NULL, ui_setup, test_target_input_summary,
               ui_teardown);
   return g_test_run ();

@@ -7,6 +7,7 @@
 
 #include "ds-build-view-private.h"
 #include "ds-palette-private.h"
+#include "ds-properties-private.h"
 #include "ds-train-view.h"
 #include "ds-graph-canvas.h"
 #include "ds-lesson-library.h"
@@ -444,6 +445,9 @@ perform_train (DsWindow           *window,
   GtkWidget *start;
 
   g_assert_true (ui_wait_for (no_live_run, ds_window_get_document (window), 120000));
+  /* "turn on Continue from current weights": keep weights loaded before */
+  if (strstr (step->todo, "Continue from current weights"))
+    gtk_switch_set_active (GTK_SWITCH (ds_window_show_me (window, "train:keep_switch")), TRUE);
   if (check->kind == DS_CHECK_RUN_EPOCHS && g_strcmp0 (step->show_me, "train:epochs_spin") == 0)
     gtk_spin_button_set_value (GTK_SPIN_BUTTON (ds_window_show_me (window, "train:epochs_spin")),
                                check->at_least);
@@ -474,6 +478,35 @@ perform_setting (DsDocument          *doc,
   else if (g_str_equal (c->name, "validation_split"))
     d->validation_split = v;
   ds_document_commit (doc, DS_CHANGE_PARAMS, "Change Training Settings", NULL);
+}
+
+/* Loads a base's weights into the Model layer `layer` with the Build view's
+ * Load Weights From…: the base is the sample transfer_base.json with weights
+ * from a seed (training it is the first part of the lesson; the walk spares
+ * the time), saved to a file and loaded as a person would pick it. */
+static void
+perform_load_weights (DsWindow   *window,
+                      const char *layer)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *src = g_build_filename (g_getenv ("DEEPSCOPE_SAMPLES"), "transfer_base.json",
+                                           NULL);
+  g_autoptr(NnModel) base = nn_model_load (src, &error);
+  g_autofree char *dir = g_dir_make_tmp ("ds-walk-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "base.json", NULL);
+  DsProperties *props;
+
+  g_assert_no_error (error);
+  g_assert_true (nn_model_init_weights (base, 1, &error));
+  g_assert_true (nn_model_save (base, path, TRUE, &error));
+  ds_window_set_visible_view (window, "build");
+  props = DS_PROPERTIES (ds_window_show_me (window, "build:properties"));
+  ds_properties_set_layer (props, nn_model_find_layer (ds_document_get_model (
+                                                         ds_window_get_document (window)), layer));
+  g_assert_true (ds_properties_load_weights_from_path (props, path, &error));
+  g_assert_no_error (error);
+  g_unlink (path);
+  g_rmdir (dir);
 }
 
 /* What a person would do for step s: show the view, insert the layer, set
@@ -526,6 +559,9 @@ perform_step (DsWindow           *window,
                                     c->flag);
       ds_document_commit (doc, DS_CHANGE_PARAMS, "Trainable", NULL);
       break;
+    case DS_CHECK_LAYER_WEIGHTS:
+      perform_load_weights (window, c->layer);
+      break;
     case DS_CHECK_RUN_EPOCHS:
     case DS_CHECK_RUN_COUNT:
       perform_train (window, step);
@@ -538,6 +574,97 @@ perform_step (DsWindow           *window,
     default:
       g_assert_not_reached ();
     }
+}
+
+/* ---- Load Weights From… in the transfer lesson --------------------------- */
+
+/* transfer_base.json with weights from seed, saved as DIR/NAME; conv2 with
+ * `filters` filters. */
+static char *
+save_base (const char *dir,
+           const char *name,
+           const char *filters)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *src = g_build_filename (g_getenv ("DEEPSCOPE_SAMPLES"), "transfer_base.json",
+                                           NULL);
+  g_autoptr(NnModel) base = nn_model_load (src, &error);
+  char *path = g_build_filename (dir, name, NULL);
+  NnModel *sub;
+
+  g_assert_no_error (error);
+  sub = nn_model_layer_get_submodel (base, nn_model_find_layer (base, "conv_base"));
+  g_assert_true (nn_model_layer_set_param (sub, nn_model_find_layer (sub, "conv2"), "filters",
+                                           filters, &error));
+  g_assert_true (nn_model_init_weights (base, 4, &error));
+  g_assert_true (nn_model_save (base, path, TRUE, &error));
+  return path;
+}
+
+/* The lesson's load step: conv_base selected on the canvas shows Load
+ * Weights From…; a base of another shape is refused and changes nothing;
+ * the base loads as one undoable edit and ticks the step. */
+static void
+test_load_weights (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *lesson = g_build_filename (g_getenv ("DEEPSCOPE_SAMPLES"), "lessons",
+                                              "05-3-transfer-learning.json", NULL);
+  g_autofree char *dir = g_dir_make_tmp ("ds-load-XXXXXX", &error);
+  g_autofree char *good = save_base (dir, "base.json", "64");
+  g_autofree char *bad = save_base (dir, "bad.json", "48");
+  DsWindow *window = new_window ();
+  DsDocument *doc;
+  DsLessonPanel *panel;
+  DsProperties *props;
+  NnModel *m;
+  int layer;
+  StepWait w;
+
+  g_assert_true (ds_window_open_lesson (window, lesson) == window);
+  panel = DS_LESSON_PANEL (ds_window_get_lesson_panel (window));
+  w = (StepWait) { panel, 1 };
+  doc = ds_window_get_document (window);
+  m = ds_document_get_model (doc);
+  layer = nn_model_find_layer (m, "conv_base");
+  ds_window_set_visible_view (window, "build");
+  ds_graph_canvas_select_layer (DS_GRAPH_CANVAS (ds_window_show_me (window, "build:canvas")), layer,
+                                FALSE);
+  ui_spin (200);
+  props = DS_PROPERTIES (ds_window_show_me (window, "build:properties"));
+  g_assert_cmpint (ds_properties_get_layer (props), ==, layer);
+  g_assert_nonnull (ds_window_show_me (window, "build:load_weights"));
+  g_assert_false (nn_model_has_weights (m));
+  g_assert_true (ds_lesson_panel_get_step_done (panel, 0));
+  g_assert_false (ds_lesson_panel_get_step_done (panel, 1));
+
+  g_assert_false (ds_properties_load_weights_from_path (props, bad, &error));
+  g_assert_nonnull (strstr (error->message, "(3, 3, 32, 48)"));
+  g_clear_error (&error);
+  g_assert_false (nn_model_has_weights (ds_document_get_model (doc)));
+  g_assert_false (ds_document_can_undo (doc));
+
+  g_assert_true (ds_properties_load_weights_from_path (props, good, &error));
+  g_assert_no_error (error);
+  g_assert_true (nn_model_has_weights (ds_document_get_model (doc)));
+  g_assert_true (ui_wait_for (step_done, &w, 5000));
+  ui_spin (300);
+  ui_screenshot_window (GTK_WINDOW (window), "build", "load-weights-lesson");
+  /* the properties panel, the lesson panel out of the way for a picture */
+  gtk_widget_set_visible (GTK_WIDGET (panel), FALSE);
+  ui_spin (300);
+  ui_screenshot_window (GTK_WINDOW (window), "build", "load-weights");
+  gtk_widget_set_visible (GTK_WIDGET (panel), TRUE);
+  /* one edit: undo takes the weights back */
+  g_assert_true (ds_document_undo (doc));
+  g_assert_false (nn_model_has_weights (ds_document_get_model (doc)));
+  g_assert_false (ds_document_can_undo (doc));
+
+  ds_window_close_discarding (window);
+  ui_spin (100);
+  g_unlink (good);
+  g_unlink (bad);
+  g_rmdir (dir);
 }
 
 static gboolean
@@ -603,6 +730,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/lesson/lock", test_lock);
   g_test_add_func ("/ui/lesson/export", test_export_lesson);
   g_test_add_func ("/ui/lesson/iterated-kfold", test_iterated_kfold);
+  g_test_add_func ("/ui/lesson/load-weights", test_load_weights);
   if (g_test_slow ())
     g_test_add_func ("/ui/lesson/walk-every-lesson", test_walk_every_lesson);
   return g_test_run ();

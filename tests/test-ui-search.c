@@ -66,6 +66,42 @@ live_runs (Ui *ui)
   return live;
 }
 
+/* The table: a double-click (or Enter) on a row is its "activate". */
+static GtkColumnView *
+find_table (GtkWidget *w)
+{
+  if (GTK_IS_COLUMN_VIEW (w))
+    return GTK_COLUMN_VIEW (w);
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkColumnView *t = find_table (c);
+      if (t)
+        return t;
+    }
+  return NULL;
+}
+
+/* Every weight of a and b the same, bit for bit. */
+static void
+assert_same_weights (NnModel *a, NnModel *b)
+{
+  g_assert_cmpint (nn_model_get_n_layers (a), ==, nn_model_get_n_layers (b));
+  int compared = 0;
+  for (int l = 0; l < nn_model_get_n_layers (a); l++)
+    {
+      g_assert_cmpint (nn_model_layer_get_n_weights (a, l), ==, nn_model_layer_get_n_weights (b, l));
+      for (int k = 0; k < nn_model_layer_get_n_weights (a, l); k++)
+        {
+          NnTensor x, y;
+          nn_model_layer_get_weight (a, l, k, &x);
+          nn_model_layer_get_weight (b, l, k, &y);
+          g_assert_cmpmem (x.data, x.size * sizeof (float), y.data, y.size * sizeof (float));
+          compared++;
+        }
+    }
+  g_assert_cmpint (compared, >, 0);
+}
+
 /* Spins until the search ends (or timeout), asserting the table grows one
  * row at a time; returns how many times it grew. */
 static guint
@@ -137,6 +173,13 @@ test_fills_row_by_row (Ui *ui, gconstpointer data)
 
   /* Saved and opened again: the same search, the same rows. */
   DsDocument *doc = ds_window_get_document (ui->window);
+  int third = ds_search_panel_get_row_trial (ui->panel, 2);
+  g_assert_cmpint (third, >=, 0);
+  NnTrial *t3 = nn_search_get_trial (s, third);
+  g_assert_nonnull (t3->model);
+  g_autoptr (NnModel) before = nn_model_copy (t3->model);
+  g_autofree char *third_run = g_strdup (t3->run);
+  g_assert_nonnull (third_run);
   g_autofree char *json = nn_search_to_json (s);
   g_autofree char *dir = g_dir_make_tmp ("ds-search-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "searched.json", NULL);
@@ -167,6 +210,52 @@ test_fills_row_by_row (Ui *ui, gconstpointer data)
   g_autofree char *again = nn_search_to_json (ds_search_panel_get_search (ui->panel));
   g_assert_cmpstr (json, ==, again);
   g_assert_cmpuint (g_list_model_get_n_items (ds_train_view_get_runs (ui->train)), ==, 4);
+
+  /* A double-click on the reopened third row loads its trial's values and
+   * the very weights it had before saving, which are its run's. */
+  g_assert_cmpint (ds_search_panel_get_row_trial (ui->panel, 2), ==, third);
+  NnTrial *reopened = nn_search_get_trial (ds_search_panel_get_search (ui->panel), third);
+  g_assert_cmpstr (reopened->run, ==, third_run);
+  GtkColumnView *table = find_table (GTK_WIDGET (ui->panel));
+  g_assert_nonnull (table);
+  g_signal_emit_by_name (table, "activate", 2);
+  g_autofree char *loaded = g_strdup_printf ("Trial %d is in the model, with its trained weights",
+                                             third + 1);
+  g_assert_cmpstr (ds_search_panel_get_status (ui->panel), ==, loaded);
+  m = ds_document_get_model (doc);
+  g_assert_cmpfloat (nn_model_get_optimizer (m)->learning_rate, ==,
+                     g_ascii_strtod (reopened->values[0], NULL));
+  hidden = nn_model_find_layer (m, "hidden_1");
+  g_assert_cmpint (nn_model_layer_get_param (m, hidden, "units")->i, ==,
+                   atoi (reopened->values[1]));
+  assert_same_weights (m, before);
+  GListModel *reruns = ds_train_view_get_runs (ui->train);
+  int linked = 0;
+  for (guint i = 0; i < g_list_model_get_n_items (reruns); i++)
+    {
+      g_autoptr (DsTrainingRun) run = g_list_model_get_item (reruns, i);
+      if (g_str_equal (ds_training_run_get_name (run), third_run))
+        {
+          assert_same_weights (m, ds_training_run_get_result (run));
+          linked++;
+        }
+    }
+  g_assert_cmpint (linked, ==, 1);
+
+  /* A file written before trials named their runs: linked by the name the
+   * panel gives a trial's run. */
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_autoptr (GRegex) re = g_regex_new (",\\s*\"run\"\\s*:\\s*\"[^\"]*\"", 0, 0, NULL);
+  g_autofree char *old = g_regex_replace_literal (re, text, -1, 0, "", 0, NULL);
+  g_assert_null (strstr (old, "\"run\""));
+  g_assert_true (g_file_set_contents (path, old, -1, NULL));
+  g_assert_true (ds_document_load (doc, file, &error));
+  g_assert_no_error (error);
+  g_assert_null (nn_search_get_trial (ds_search_panel_get_search (ui->panel), third)->run);
+  g_signal_emit_by_name (table, "activate", 2);
+  g_assert_cmpstr (ds_search_panel_get_status (ui->panel), ==, loaded);
+  assert_same_weights (ds_document_get_model (doc), before);
   g_unlink (path);
   g_rmdir (dir);
 }

@@ -1132,6 +1132,102 @@ test_metric_titles (void)
     }
 }
 
+/* A VAE whose Sampling layer sits inside its encoder (a Model layer):
+ * image (16, 16, 1) → Flatten → encoder [Dense h → z_mean, z_log_var →
+ * Sampling z (beta 0.5)] → Dense 256 sigmoid → Reshape, on the shapes set
+ * with target=input. */
+static const char nested_vae_json[] =
+  "{\"format\": \"deepscope-model\", \"version\": 1, \"name\": \"nested_vae\","
+  " \"dataset\": \"shapes:n=64:size=16:target=input\","
+  " \"training\": {\"epochs\": 100000, \"batch_size\": 16, \"validation_split\": 0, \"seed\": 1},"
+  " \"compile\": {\"optimizer\": {\"class_name\": \"Adam\", \"config\": {\"learning_rate\": 0.01}},"
+  "  \"loss\": [\"binary_crossentropy\"], \"loss_weights\": [1.0], \"metrics\": [[]]},"
+  " \"config\": {\"layers\": ["
+  "  {\"class_name\": \"Input\", \"name\": \"image\", \"config\": {\"shape\": [16, 16, 1]}, \"inbound_nodes\": []},"
+  "  {\"class_name\": \"Flatten\", \"name\": \"flat\", \"config\": {}, \"inbound_nodes\": [[[\"image\", 0, 0]]]},"
+  "  {\"class_name\": \"Model\", \"name\": \"encoder\", \"config\": {\"name\": \"encoder\", \"layers\": ["
+  "    {\"class_name\": \"Input\", \"name\": \"pixels\", \"config\": {\"shape\": [256]}, \"inbound_nodes\": []},"
+  "    {\"class_name\": \"Dense\", \"name\": \"h\", \"config\": {\"units\": 8, \"activation\": \"relu\"}, \"inbound_nodes\": [[[\"pixels\", 0, 0]]]},"
+  "    {\"class_name\": \"Dense\", \"name\": \"z_mean\", \"config\": {\"units\": 2}, \"inbound_nodes\": [[[\"h\", 0, 0]]]},"
+  "    {\"class_name\": \"Dense\", \"name\": \"z_log_var\", \"config\": {\"units\": 2}, \"inbound_nodes\": [[[\"h\", 0, 0]]]},"
+  "    {\"class_name\": \"Sampling\", \"name\": \"z\", \"config\": {\"beta\": 0.5}, \"inbound_nodes\": [[[\"z_mean\", 0, 0], [\"z_log_var\", 0, 0]]]}],"
+  "   \"input_layers\": [[\"pixels\", 0, 0]], \"output_layers\": [[\"z\", 0, 0]]}, \"inbound_nodes\": [[[\"flat\", 0, 0]]]},"
+  "  {\"class_name\": \"Dense\", \"name\": \"dec\", \"config\": {\"units\": 256, \"activation\": \"sigmoid\"}, \"inbound_nodes\": [[[\"encoder\", 0, 0]]]},"
+  "  {\"class_name\": \"Reshape\", \"name\": \"out\", \"config\": {\"target_shape\": [16, 16, 1]}, \"inbound_nodes\": [[[\"dec\", 0, 0]]]}],"
+  " \"input_layers\": [[\"image\", 0, 0]], \"output_layers\": [[\"out\", 0, 0]]}}";
+
+typedef struct
+{
+  DsTrainingRun *run;
+  const char    *text;
+} MarkerWait;
+
+static gboolean
+run_has_marker (gpointer data)
+{
+  MarkerWait *w = data;
+  GArray *markers = ds_training_run_get_markers (w->run);
+
+  for (guint i = 0; i < markers->len; i++)
+    if (g_strcmp0 (g_array_index (markers, DsRunMarker, i).text, w->text) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* The beta of a Sampling layer nested in the encoder is offered among the
+ * live settings under its path, shows the model's value, and changing it
+ * while the run trains reaches the running trainer (its change is marked
+ * as "encoder/z.beta = 0.25") and the document's model. */
+static void
+test_nested_beta (Ui            *ui,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("ds-nested-vae-XXXXXX", &error);
+  g_autofree char *path = NULL;
+  g_autoptr(GFile) file = NULL;
+  DsDocument *doc = ds_window_get_document (ui->window);
+  GtkSpinButton *beta;
+  DsTrainingRun *run;
+  EpochWait ew = { ui->train, 1 };
+  MarkerWait mw = { NULL, "encoder/z.beta = 0.25" };
+  NnModel *owner = NULL;
+  int z;
+
+  g_assert_no_error (error);
+  path = g_build_filename (dir, "nested_vae.json", NULL);
+  g_assert_true (g_file_set_contents (path, nested_vae_json, -1, &error));
+  file = g_file_new_for_path (path);
+  g_assert_true (ds_window_open (ui->window, file) == ui->window);
+  show (ui, "train");
+
+  beta = find_spin (GTK_WIDGET (ui->train), "encoder/z");
+  g_assert_nonnull (beta);
+  g_assert_cmpfloat_with_epsilon (gtk_spin_button_get_value (beta), 0.5, 1e-9);
+  /* The encoder itself and its inner layers get no row of their own. */
+  g_assert_null (find_spin (GTK_WIDGET (ui->train), "encoder"));
+  g_assert_null (find_spin (GTK_WIDGET (ui->train), "z"));
+
+  ui_press (ds_train_view_get_button (ui->train, "start"));
+  run = ds_train_view_get_current_run (ui->train);
+  g_assert_nonnull (run);
+  g_assert_true (ui_wait_for (epochs_reached, &ew, 20000));
+  g_assert_true (ds_training_run_is_live (run));
+  mw.run = run;
+  g_assert_false (run_has_marker (&mw));
+
+  gtk_spin_button_set_value (beta, 0.25);
+  g_assert_true (ui_wait_for (run_has_marker, &mw, 20000));
+  z = nn_model_find_layer_path (ds_document_get_model (doc), "encoder/z", &owner);
+  g_assert_cmpint (z, >=, 0);
+  g_assert_cmpfloat_with_epsilon (nn_model_layer_get_param (owner, z, "beta")->f, 0.25, 1e-9);
+
+  ds_training_run_stop (run);
+  g_assert_true (ui_wait_for (ui_run_ended, run, 5000));
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1144,6 +1240,7 @@ main (int   argc,
   g_test_add ("/ui/train/new-model-loss", Ui, NULL, ui_setup, test_new_model_loss, ui_teardown);
   g_test_add ("/ui/train/step-clock", Ui, NULL, ui_setup, test_step_clock, ui_teardown);
   g_test_add ("/ui/train/schedule", Ui, NULL, ui_setup, test_schedule, ui_teardown);
+  g_test_add ("/ui/train/nested-beta", Ui, NULL, ui_setup, test_nested_beta, ui_teardown);
   g_test_add ("/ui/train/plot-zoom-log-export", Ui, NULL, ui_setup, test_plot_interaction, ui_teardown);
   g_test_add ("/ui/train/stalls/train-view", Ui, NULL, ui_setup, test_stalls, ui_teardown);
   g_test_add ("/ui/train/stalls/inspect-view", Ui, NULL, ui_setup, test_stalls_inspect,

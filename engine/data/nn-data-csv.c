@@ -538,8 +538,9 @@ csv_load_clear (CsvLoad *l)
   g_free (l->contents);
 }
 
-/* Reads and parses the file; names the columns (header cells, "column N"
- * for blank ones) and finds the target column. */
+static gboolean csv_load_header (CsvLoad *l, GError **error);
+
+/* Reads and parses the file, then csv_load_header. */
 static gboolean
 csv_load_parse (CsvLoad *l, GCancellable *cancel, GError **error)
 {
@@ -552,9 +553,18 @@ csv_load_parse (CsvLoad *l, GCancellable *cancel, GError **error)
                    _("Cannot read %s: %s"), path, local->message);
       return FALSE;
     }
-  CsvTable *t = &l->t;
-  if (!csv_parse (path, l->contents, len, t, cancel, error))
+  if (!csv_parse (path, l->contents, len, &l->t, cancel, error))
     return FALSE;
+  return csv_load_header (l, error);
+}
+
+/* Names the columns of the parsed table (header cells, "column N" for
+ * blank ones) and finds the target column. */
+static gboolean
+csv_load_header (CsvLoad *l, GError **error)
+{
+  const char *path = l->path;
+  CsvTable *t = &l->t;
   if (t->lines->len == 0)
     {
       g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_EMPTY,
@@ -1063,14 +1073,17 @@ csv_load_target (CsvLoad *l, int *n_classes_out, char ***class_names_out, GError
   return y;
 }
 
-NnDataset *
-nn_csv_load_full (const char          *path,
-                  const NnCsvOptions  *opt,
-                  gboolean             auto_task,
-                  NnNorm               norm,
-                  int                 *n_missing_out,
-                  GCancellable        *cancel,
-                  GError             **error)
+/* A CSV file's table (cells NULL), or cells a loader of another format
+ * made (taken over, whatever the outcome), as features and a target. */
+static NnDataset *
+csv_load_table (const char          *path,
+                NnCsvCells          *cells,
+                const NnCsvOptions  *opt,
+                gboolean             auto_task,
+                NnNorm               norm,
+                int                 *n_missing_out,
+                GCancellable        *cancel,
+                GError             **error)
 {
   static const NnCsvOptions defaults = { NULL, NN_MISSING_ERROR, FALSE, 0.0 };
   NnDataset *result = NULL;
@@ -1090,7 +1103,17 @@ nn_csv_load_full (const char          *path,
     *n_missing_out = 0;
 
   CsvLoad l = { .path = path, .opt = opt };
-  if (!csv_load_parse (&l, cancel, error)
+  if (cells != NULL)
+    {
+      /* The cells are taken over as if csv_parse had read them. */
+      l.contents = g_steal_pointer (&cells->contents);
+      l.t.chunk = g_steal_pointer (&cells->chunk);
+      l.t.fields = g_steal_pointer (&cells->fields);
+      l.t.lines = g_steal_pointer (&cells->lines);
+      l.t.n_cols = cells->n_cols;
+      nn_csv_cells_clear (cells);
+    }
+  if (!(cells != NULL ? csv_load_header (&l, error) : csv_load_parse (&l, cancel, error))
       || !csv_load_rows (&l, n_missing_out, cancel, error)
       || !csv_load_columns (&l, auto_task, error))
     goto out;
@@ -1130,6 +1153,31 @@ nn_csv_load_full (const char          *path,
 out:
   csv_load_clear (&l);
   return result;
+}
+
+NnDataset *
+nn_csv_load_full (const char          *path,
+                  const NnCsvOptions  *opt,
+                  gboolean             auto_task,
+                  NnNorm               norm,
+                  int                 *n_missing_out,
+                  GCancellable        *cancel,
+                  GError             **error)
+{
+  return csv_load_table (path, NULL, opt, auto_task, norm, n_missing_out, cancel, error);
+}
+
+NnDataset *
+nn_csv_load_cells (const char          *name,
+                   NnCsvCells          *cells,
+                   const NnCsvOptions  *opt,
+                   gboolean             auto_task,
+                   NnNorm               norm,
+                   GCancellable        *cancel,
+                   GError             **error)
+{
+  g_return_val_if_fail (cells != NULL && opt != NULL, NULL);
+  return csv_load_table (name, cells, opt, auto_task, norm, NULL, cancel, error);
 }
 
 NnDataset *

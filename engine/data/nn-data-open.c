@@ -490,6 +490,84 @@ open_csv (const Spec    *s,
   return nn_csv_load_full (s->name, &opt, task == 0, norm_values[norm], NULL, cancel, error);
 }
 
+#define VEGA_DIR "/usr/lib/python3/dist-packages/vega_datasets/_data"
+
+/* A JSON table: json:PATH or PATH.json, or cars (python3-vega-datasets'
+ * car table, target Miles_per_Gallon, Name left out):
+ * [:target=COL][:drop=a,b][:task=..][:normalize=..][:test=F][:seed=S],
+ * cars also [:dir=PATH]. */
+static NnDataset *
+open_json (const Spec    *s,
+           GCancellable  *cancel,
+           GError       **error)
+{
+  static const char *const keys[] = { "target", "drop", "task", "normalize", "test", "seed",
+                                      NULL };
+  static const char *const cars_keys[] = { "target", "drop", "task", "normalize", "test",
+                                           "seed", "dir", NULL };
+  static const char *const task_choices[] = { "auto", "classify", "regress", NULL };
+  static const char *const norm_choices[] = { "none", "meanstd", "minmax", NULL };
+  static const NnNorm norm_values[] = { NN_NORM_NONE, NN_NORM_MEANSTD, NN_NORM_MINMAX };
+
+  gboolean cars = g_str_equal (s->name, "cars");
+  g_autofree char *path = NULL;
+  if (cars)
+    {
+      if (!spec_check_keys (s, "cars", cars_keys, error))
+        return NULL;
+      const char *dir = spec_get (s, "dir");
+      if (dir == NULL)
+        dir = g_getenv ("DEEPSCOPE_VEGA_DIR");
+      if (dir == NULL || dir[0] == '\0')
+        dir = VEGA_DIR;
+      path = g_build_filename (dir, "cars.json", NULL);
+      if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        {
+          g_set_error (error, NN_DATA_ERROR, NN_DATA_ERROR_IO,
+                       "cars.json is not in %s: install the python3-vega-datasets package, "
+                       "or point DEEPSCOPE_VEGA_DIR or :dir= at its _data folder", dir);
+          return NULL;
+        }
+    }
+  else
+    path = g_strdup (g_str_has_prefix (s->name, "json:") ? s->name + strlen ("json:")
+                                                           : s->name);
+  g_autofree char *base = g_path_get_basename (path);
+  if (!cars && !spec_check_keys (s, base, keys, error))
+    return NULL;
+
+  int task, norm;
+  guint64 seed;
+  double test;
+  if (!spec_get_choice (s, "task", task_choices, 0, &task, error)
+      || !spec_get_choice (s, "normalize", norm_choices, 1, &norm, error)
+      || !spec_get_double (s, "test", 0.2, 0.0, 0.9, &test, error)
+      || !spec_get_uint (s, "seed", 1, 0, G_MAXUINT64, &seed, error))
+    return NULL;
+  NnJsonTableOptions opt = {
+    .target = spec_get (s, "target"),
+    .drop = spec_get (s, "drop"),
+    .norm = norm_values[norm],
+    .auto_task = task == 0,
+    .classify = task == 1,
+    .test_fraction = test,
+    .seed = seed,
+  };
+  if (cars && opt.target == NULL)
+    opt.target = "Miles_per_Gallon";
+  if (cars && opt.drop == NULL)
+    opt.drop = "Name";
+  return nn_json_table_load (path, cars ? "cars" : base, &opt, cancel, error);
+}
+
+/* JSON tables: cars, json:PATH, PATH.json. */
+static gboolean
+is_json_spec (const char *name)
+{
+  return g_str_equal (name, "cars") || g_str_has_prefix (name, "json:")
+         || g_str_has_suffix (name, ".json") || g_str_has_suffix (name, ".JSON");
+}
+
 /* ":normalize=" on a text dataset: token ids are indices, not magnitudes,
  * and the vectors predict makes from raw text are never rescaled. */
 static void
@@ -672,7 +750,8 @@ apply_target_input (NnDataset  *ds,
 #define KNOWN_DATASETS \
   "fashion-mnist, spirals, moons, circles, xor, blobs, plane, gaussians, regression, " \
   "twoinput, shapes, fortunes:topics=A,B, text:DIR, chars:FILE, seattle-temps, " \
-  "seattle-weather, series, PATH.csv:window=N (a time series), a .csv file, a folder " \
+  "seattle-weather, series, PATH.csv:window=N (a time series), a .csv file, cars, " \
+  "json:PATH or a .json file (a table), a folder " \
   "of class sub-folders (images or text) or a folder of IDX files"
 
 /* The loader the spec's name asks for (its generic options already taken
@@ -703,6 +782,8 @@ open_by_name (Spec *s, gboolean csv, GCancellable *cancel, GError **error)
     return open_text (s, s->name + strlen ("text:"), cancel, error);
   if (g_str_has_prefix (s->name, "chars:"))
     return open_chars (s, s->name + strlen ("chars:"), cancel, error);
+  if (is_json_spec (s->name))
+    return open_json (s, cancel, error);
   if (csv)
     return open_csv (s, cancel, error);
   if (g_file_test (s->name, G_FILE_TEST_IS_DIR) && nn_png_folder_detect (s->name))
@@ -752,8 +833,10 @@ nn_dataset_open (const char    *spec,
    * before the loader sees its own options; the CSV loader, which
    * normalizes by default, reads it itself. */
   gboolean csv = g_str_has_suffix (s.name, ".csv") || g_str_has_suffix (s.name, ".CSV");
+  /* Tables (CSV, JSON) read normalize and target themselves. */
+  gboolean table = csv || is_json_spec (s.name);
   NnNorm norm = NN_NORM_NONE;
-  for (guint k = 0; k < s.keys->len && !csv; k++)
+  for (guint k = 0; k < s.keys->len && !table; k++)
     if (g_str_equal (s.keys->pdata[k], "normalize"))
       {
         const char *v = s.values->pdata[k];
@@ -776,7 +859,7 @@ nn_dataset_open (const char    *spec,
 
   /* ":target=input" likewise (CSV's target names a column). */
   gboolean target_input = FALSE;
-  for (guint k = 0; k < s.keys->len && !csv; k++)
+  for (guint k = 0; k < s.keys->len && !table; k++)
     if (g_str_equal (s.keys->pdata[k], "target"))
       {
         if (!g_str_equal (s.values->pdata[k], "input"))

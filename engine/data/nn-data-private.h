@@ -96,6 +96,28 @@ typedef struct {
 gboolean    nn_csv_read_cells        (const char *path, NnCsvCells *out, GCancellable *cancel,
                                       GError **error);
 void        nn_csv_cells_clear       (NnCsvCells *c);
+/* A table another loader made as CSV cells (a header record first; cells
+ * "" are missing; lines[r]: the number the messages give record r), made
+ * into features and a target as a CSV file's are; name stands for the
+ * path in messages and names the dataset. cells is taken over (cleared),
+ * whatever the outcome. */
+NnDataset  *nn_csv_load_cells        (const char *name, NnCsvCells *cells,
+                                      const NnCsvOptions *opt, gboolean auto_task,
+                                      NnNorm norm, GCancellable *cancel, GError **error);
+
+/* JSON tables (nn-data-json.c): an array of flat objects, one per row. */
+typedef struct {
+  const char  *target;        /* the target member; NULL: the last member of the first record */
+  const char  *drop;          /* members left out, comma-separated; NULL: none */
+  NnNorm       norm;          /* of the numeric features, training split's statistics */
+  gboolean     auto_task;     /* guess classify or regress as CSV does, else by classify */
+  gboolean     classify;
+  double       test_fraction; /* held out after shuffling; 0: none */
+  guint64      seed;          /* the shuffle's */
+} NnJsonTableOptions;
+NnDataset  *nn_json_table_load       (const char *path, const char *name,
+                                      const NnJsonTableOptions *opt, GCancellable *cancel,
+                                      GError **error);
 
 /* Time series (nn-data-series.c): TRUE when the spec (its name and option
  * keys) names a windowed series: seattle-temps, seattle-weather, series,

@@ -119,6 +119,45 @@ static const NnHelp help_table[] = {
     N_ ("A smaller step once progress stalls.") },
   { NN_HELP_CALLBACK, "ModelCheckpoint", "if monitor(e) beats best: best ← monitor(e), save w",
     N_ ("The file always holds the best epoch's weights.") },
+
+  /* Preprocessing: the Data view's options (the names its controls use)
+   * and the text modes (nn_text_mode_name). */
+#define P(n, f, t) { NN_HELP_PREPROCESSING, n, f, t }
+  P ("normalize_mean_std", "x′ = (x − μ) / σ", N_ ("Standardization: μ and σ of each feature from the training split alone, "
+                                                  "then applied to the test split too, so nothing of the test leaks in.")),
+  P ("normalize_min_max", "x′ = (x − min) / (max − min)", N_ ("Scales each feature to [0, 1]; min and max from the training split.")),
+  P ("normalize_none", "x′ = x", N_ ("The values as the file holds them.")),
+  P ("one_hot", "y ∈ {0, …, K − 1} → e_y ∈ {0, 1}ᴷ", N_ ("Class y becomes a vector of K zeros with a 1 at place y, "
+                                                         "for categorical cross-entropy.")),
+  P ("missing_error", "—", N_ ("A cell that is empty or not a number stops the loading and names its line.")),
+  P ("missing_drop", "rows′ = {r : r has no missing cell}", N_ ("Rows with a missing cell are left out.")),
+  P ("missing_mean", "x′ = μ of the column (training rows) where x is missing", N_ ("Keeps every row; the filled value is the column's average.")),
+  P ("missing_zero", "x′ = 0 where x is missing", N_ ("Keeps every row; 0 may be a real value, so the model cannot tell it apart.")),
+  P ("flip", "x′[i, j] = x[i, W − 1 − j] with probability ½", N_ ("Mirrors an image left to right: a sandal facing the other way is still a sandal.")),
+  P ("rotation", "x′ = rotate(x, θ), θ ~ U(−r, r)·2π", N_ ("Turns the image by a random angle; r is a fraction of a full turn.")),
+  P ("zoom", "x′ = zoom(x, 1 + z), z ~ U(−r, r)", N_ ("Enlarges or shrinks the image around its centre by a random factor.")),
+  P ("test_fraction", "N_test = ⌊f·N⌋", N_ ("Held out before training and used once at the end: an estimate of how the model does "
+                                            "on data it never saw.")),
+  P ("validation_split", "N_val = ⌊v·N_train⌋ (the last ones, before shuffling)",
+     N_ ("Checked after each epoch, never trained on: a gap between training and validation curves is overfitting.")),
+  P ("kfold", "score = (1/K) Σₖ score(model trained without fold k, on fold k)",
+     N_ ("Each sample validates exactly once: a steadier estimate than one split when data is scarce (0: off).")),
+  P ("kfold_iterations", "score = (1/(P·K)) Σₚ Σₖ scoreₚₖ, shuffled before each of the P repeats",
+     N_ ("Repeating K-fold with new splits averages out the luck of one split.")),
+  P ("series_window", "x = (r_{t−(L−1)·s}, …, r_{t−s}, r_t)", N_ ("L rows of the past, one every s rows (Step), make one sample.")),
+  P ("series_step", "rows read = r_t, r_{t−s}, r_{t−2s}, …", N_ ("Reading one row of every s makes a window cover s times more time.")),
+  P ("series_ahead", "y = target(r_{t+d})", N_ ("The value d rows after the window's last row: what the model forecasts.")),
+  P ("text_length", "x = (id₁, …, id_T), 0-padded or cut to T", N_ ("Each word becomes its index in the vocabulary (1: a word it does not hold).")),
+  P ("chars_window", "x = (c_{t−T+1}, …, c_t) → y = c_{t+1}", N_ ("The model reads T characters and learns the one that follows.")),
+  P ("chars_step", "windows start at t = 0, s, 2s, …", N_ ("A smaller step gives more windows that overlap more.")),
+  P ("int", "x = (id₁, …, id_T), idᵢ ∈ {0, …, V − 1}", N_ ("Token ids in order, for an Embedding: 0 pads, 1 is an unknown token.")),
+  P ("multi_hot", "xᵥ = 1 if token v occurs in the text, else 0", N_ ("The bag of words: which words a text holds, not their order or count.")),
+  P ("count", "xᵥ = how often token v occurs", N_ ("The bag of words with counts.")),
+  P ("tfidf", "xᵥ = count(v)·ln(1 + N / (1 + df(v)))",
+     N_ ("TF-IDF: df(v) texts of the N training texts hold v; words in every text weigh little.")),
+  P ("vocabulary_size", "V = 2 + the most frequent V − 2 tokens of the training texts",
+     N_ ("Index 0 pads and 1 stands for every token left out.")),
+#undef P
 };
 
 const NnHelp *

@@ -83,6 +83,11 @@ write_trial (JsonBuilder *b, const NnTrial *t)
       json_builder_set_member_name (b, "error");
       json_builder_add_string_value (b, t->error);
     }
+  if (t->run)
+    {
+      json_builder_set_member_name (b, "run");
+      json_builder_add_string_value (b, t->run);
+    }
   json_builder_end_object (b);
 }
 
@@ -385,6 +390,14 @@ read_trial (NnSearch *s, JsonNode *node, GError **error)
     return bad (error, "trial", "has no best value or time");
   const char *err = get_string (o, "error", TRUE, NULL);
   t->error = g_strdup (err);
+  /* optional: files written before trials named their runs have none */
+  if (json_object_has_member (o, "run"))
+    {
+      const char *run = get_string (o, "run", FALSE, error);
+      if (!run)
+        return FALSE;
+      t->run = g_strdup (run);
+    }
   return read_history (o, t, error);
 }
 

@@ -439,6 +439,7 @@ nn_trial_free (NnTrial *t)
   g_array_unref (t->history);
   g_clear_pointer (&t->model, nn_model_free);
   g_free (t->error);
+  g_free (t->run);
   g_free (t);
 }
 
@@ -779,6 +780,15 @@ copy_weights (NnModel *dst, NnModel *src, GError **error)
                          _("The model's layers no longer match the trial's: its weights cannot be "
                          "loaded"));
   return same;
+}
+
+void
+nn_search_set_trial_run (NnSearch *s, int trial, const char *run)
+{
+  g_return_if_fail (s && trial >= 0 && trial < (int) s->trials->len);
+  NnTrial *t = s->trials->pdata[trial];
+  g_free (t->run);
+  t->run = g_strdup (run);
 }
 
 gboolean

@@ -51,7 +51,7 @@ nn_fit_config_init (NnFitConfig *c)
     .kfold = 0, .kfold_iterations = 1, .early_stopping = FALSE, .monitor = NULL,
     .patience = 3, .min_delta = 0, .restore_best_weights = TRUE, .checkpoint_path = NULL,
     .reduce_lr = FALSE, .reduce_factor = 0.1, .reduce_patience = 2, .min_lr = 0,
-    .snapshot_every = 0, .max_steps = 0,
+    .snapshot_every = 0, .snapshot_secs = 0, .max_steps = 0,
   };
 }
 
@@ -456,6 +456,7 @@ typedef struct {
   int               bs, batches;
   long              step;
   gint64            last_batch_event;
+  gint64            last_snapshot;   /* for snapshot_secs; 0: none yet */
   Divergence        div;
   Watch             w;
   gboolean          want_watch;    /* a callback watches a value */
@@ -559,8 +560,12 @@ fit_batch (Fit *f, int epoch, int b, NnEvalAcc *acc, gint64 e0, gint64 paused_us
       nn_trainer_push (t, e);
     }
   if ((cfg->snapshot_every > 0 && f->step % cfg->snapshot_every == 0)
-      || (watched && cfg->snapshot_every >= 0))
+      || (watched && cfg->snapshot_every >= 0)
+      || (cfg->snapshot_secs > 0 && cfg->snapshot_every >= 0
+          && (f->last_snapshot == 0
+              || now - f->last_snapshot >= (gint64) (cfg->snapshot_secs * G_USEC_PER_SEC))))
     {
+      f->last_snapshot = now;
       NnEvent *e = nn_trainer_event_new (t, NN_EVENT_SNAPSHOT);
       e->epoch = epoch;
       e->step = f->step;

@@ -130,6 +130,25 @@ def csv_files():
         put('csv', name, text)
 
 
+def json_table_files():
+    # the last byte picks the options (fuzz-json-table.c)
+    files = {
+        'cars.json': '[{"name": "a", "w": 3504, "hp": 130, "on": true, "year": "1970-01-01", '
+                     '"o": "USA", "y": 18},\n'
+                     ' {"name": "b", "w": 3693, "hp": null, "on": false, "year": "1971-01-01", '
+                     '"o": "Japan", "y": null},\n'
+                     ' {"name": "c", "w": 2130, "hp": 88, "on": true, "year": '
+                     '"1972-06-01T00:00:00", "o": "Europe", "y": 27.5},\n'
+                     ' {"name": "d", "hp": 95, "on": false, "year": "1973-01-01", "o": null, '
+                     '"y": 24}]\n',
+        'classes.json': b'[{"x": 1, "k": "a", "y": "cat"}, {"x": 2, "k": "b", "y": "dog"}, '
+                        b'{"x": 3.5e2, "k": "a", "y": "cat"}]\x80',
+        'mixed.json': '[{"x": 1, "y": 2}, {"x": "s", "y": 3}]',
+    }
+    for name, text in files.items():
+        put('json-table', name, text)
+
+
 # ---- PNG ---------------------------------------------------------------------
 
 def chunk(kind, data):
@@ -239,6 +258,7 @@ def main():
     model_files()
     idx_files()
     csv_files()
+    json_table_files()
     png_files()
     spec_files()
     text_files()

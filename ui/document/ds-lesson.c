@@ -389,6 +389,21 @@ read_layer_trainable (Reader        *r,
   return layer_exists (r, o, c->layer, error);
 }
 
+/* {"layer_weights": {"layer": "conv_base"}}: the layer has weights. */
+static gboolean
+read_layer_weights (Reader        *r,
+                    JsonObject    *o,
+                    DsLessonCheck *c,
+                    GError       **error)
+{
+  static const char *const known[] = { "layer", NULL };
+
+  if (!check_members (r, o, known, "layer_weights", error)
+      || !get_string (r, o, "layer", TRUE, &c->layer, error))
+    return FALSE;
+  return layer_exists (r, o, c->layer, error);
+}
+
 /* {"page": "inspect:heatmaps"}: the view and its page. */
 static gboolean
 read_page (Reader        *r,
@@ -447,7 +462,7 @@ read_check (Reader     *r,
       && (g_str_equal (cond, "model_has_layer") || g_str_equal (cond, "layer_param")
           || g_str_equal (cond, "run_metric") || g_str_equal (cond, "run_epochs")
           || g_str_equal (cond, "run_count") || g_str_equal (cond, "train_setting")
-          || g_str_equal (cond, "layer_trainable")))
+          || g_str_equal (cond, "layer_trainable") || g_str_equal (cond, "layer_weights")))
     {
       fail (r, o, DS_LESSON_ERROR_INVALID, error, _("\"%s\" must be an object"), cond);
       return NULL;
@@ -467,10 +482,13 @@ read_check (Reader     *r,
     c->kind = DS_CHECK_TRAIN_SETTING, ok = read_train_setting (r, args, c, error);
   else if (g_str_equal (cond, "layer_trainable"))
     c->kind = DS_CHECK_LAYER_TRAINABLE, ok = read_layer_trainable (r, args, c, error);
+  else if (g_str_equal (cond, "layer_weights"))
+    c->kind = DS_CHECK_LAYER_WEIGHTS, ok = read_layer_weights (r, args, c, error);
   else
     ok = fail (r, o, DS_LESSON_ERROR_CONDITION, error,
                _("unknown condition \"%s\" (model_has_layer, layer_param, run_metric, "
-               "run_epochs, run_count, view, page, train_setting, layer_trainable)"), cond);
+               "run_epochs, run_count, view, page, train_setting, layer_trainable, layer_weights)"),
+               cond);
   return ok ? g_steal_pointer (&c) : NULL;
 }
 
@@ -904,6 +922,14 @@ ds_lesson_check_holds (const DsLessonCheck *check,
         int layer = state->model ? nn_model_find_layer (state->model, check->layer) : -1;
 
         return layer >= 0 && !nn_model_layer_get_trainable (state->model, layer) == !check->flag;
+      }
+    case DS_CHECK_LAYER_WEIGHTS:
+      {
+        int layer = state->model ? nn_model_find_layer (state->model, check->layer) : -1;
+        NnModel *sub = layer >= 0 ? nn_model_layer_get_submodel (state->model, layer) : NULL;
+
+        /* A Model layer keeps its own weights; any other layer, the model's. */
+        return layer >= 0 && nn_model_has_weights (sub ? sub : state->model);
       }
     default:
       g_assert_not_reached ();

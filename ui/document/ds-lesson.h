@@ -33,13 +33,15 @@ typedef enum {
   DS_CHECK_TRAIN_SETTING,        /* the model's training setting `name` compares with a number */
   DS_CHECK_LAYER_TRAINABLE,      /* layer `layer`'s trainable flag is `flag` */
   DS_CHECK_PAGE,                 /* view `layer` shows its page `name` */
+  DS_CHECK_LAYER_WEIGHTS,        /* layer `layer` has weights (loaded into a Model layer, or
+                                  * trained) */
 } DsCheckKind;
 
 typedef struct {
   DsCheckKind kind;
   char       *type;              /* MODEL_HAS_LAYER: a class name */
-  char       *layer;             /* MODEL_HAS_LAYER: "after"; LAYER_PARAM, LAYER_TRAINABLE: the
-                                  * layer; PAGE: the view */
+  char       *layer;             /* MODEL_HAS_LAYER: "after"; LAYER_PARAM, LAYER_TRAINABLE,
+                                  * LAYER_WEIGHTS: the layer; PAGE: the view */
   char       *name;              /* LAYER_PARAM: the parameter; RUN_METRIC: the key; VIEW;
                                   * TRAIN_SETTING: the setting; PAGE: the page */
   gboolean    flag;              /* LAYER_TRAINABLE: the value wanted */

@@ -229,7 +229,11 @@ ds_application_activate (GApplication *app)
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
 
   if (window == NULL)
-    window = GTK_WINDOW (new_window (self));
+    {
+      /* No file: lessons, samples and recent models to start from. */
+      window = GTK_WINDOW (new_window (self));
+      ds_window_show_start_page (DS_WINDOW (window));
+    }
   present_first (self, DS_WINDOW (window));
 }
 

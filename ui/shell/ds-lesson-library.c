@@ -29,10 +29,11 @@ row_activated_cb (AdwActionRow    *row,
 }
 
 static GtkWidget *
-lesson_row (DsLessonLibrary *self,
-            guint            i)
+lesson_row (DsLesson  *lesson,
+            guint      i,
+            GCallback  activated_cb,
+            gpointer   data)
 {
-  DsLesson *lesson = self->lessons->pdata[i];
   GtkWidget *row = adw_action_row_new ();
   g_autofree char *steps = g_strdup_printf (ngettext ("%u step", "%u steps", ds_lesson_get_n_steps (lesson)),
                                                    ds_lesson_get_n_steps (lesson));
@@ -46,21 +47,24 @@ lesson_row (DsLessonLibrary *self,
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("go-next-symbolic"));
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
   g_object_set_data (G_OBJECT (row), "index", GUINT_TO_POINTER (i));
-  g_signal_connect (row, "activated", G_CALLBACK (row_activated_cb), self);
+  g_object_set_data (G_OBJECT (row), "lesson", lesson);
+  g_signal_connect (row, "activated", activated_cb, data);
   return row;
 }
 
-/* One group per chapter (lessons come sorted by chapter), then the errors. */
-static void
-fill (DsLessonLibrary *self,
-      AdwPreferencesPage *page)
+void
+ds_lesson_library_fill_page (AdwPreferencesPage *page,
+                             GPtrArray          *lessons,
+                             GPtrArray          *errors,
+                             GCallback           activated_cb,
+                             gpointer            data)
 {
   AdwPreferencesGroup *group = NULL;
   const char *chapter = NULL;
 
-  for (guint i = 0; i < self->lessons->len; i++)
+  for (guint i = 0; i < lessons->len; i++)
     {
-      DsLesson *lesson = self->lessons->pdata[i];
+      DsLesson *lesson = lessons->pdata[i];
 
       if (!group || g_strcmp0 (chapter, ds_lesson_get_chapter (lesson)))
         {
@@ -71,15 +75,15 @@ fill (DsLessonLibrary *self,
           adw_preferences_group_set_title (group, escaped);
           adw_preferences_page_add (page, group);
         }
-      adw_preferences_group_add (group, lesson_row (self, i));
+      adw_preferences_group_add (group, lesson_row (lesson, i, activated_cb, data));
     }
-  if (self->errors->len == 0)
+  if (errors == NULL || errors->len == 0)
     return;
   group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
   adw_preferences_group_set_title (group, _("Lesson Files That Could Not Be Read"));
-  for (guint i = 0; i < self->errors->len; i++)
+  for (guint i = 0; i < errors->len; i++)
     {
-      GtkWidget *label = gtk_label_new (self->errors->pdata[i]);
+      GtkWidget *label = gtk_label_new (errors->pdata[i]);
 
       gtk_label_set_wrap (GTK_LABEL (label), TRUE);
       gtk_label_set_xalign (GTK_LABEL (label), 0);
@@ -140,7 +144,8 @@ ds_lesson_library_new (GtkWindow  *parent,
   gtk_box_append (GTK_BOX (box), intro);
   gtk_widget_set_vexpand (page, TRUE);
   gtk_box_append (GTK_BOX (box), page);
-  fill (self, ADW_PREFERENCES_PAGE (page));
+  ds_lesson_library_fill_page (ADW_PREFERENCES_PAGE (page), self->lessons, self->errors,
+                               G_CALLBACK (row_activated_cb), self);
   adw_window_set_content (ADW_WINDOW (self), box);
   return GTK_WIDGET (self);
 }

@@ -20,4 +20,15 @@ guint       ds_lesson_library_get_n_errors (DsLessonLibrary *self);
 /* Same as clicking lesson i: emits ::lesson-activated (path). */
 void        ds_lesson_library_activate     (DsLessonLibrary *self, guint i);
 
+/* One group per chapter of lessons (DsLesson, sorted by chapter), then
+ * a group listing errors (char *; NULL or empty: none) on page. Each
+ * lesson's row (its index in lessons as the object data "index", the lesson as "lesson") calls
+ * activated_cb (row, data) when clicked. The library and the start page
+ * share it. */
+void        ds_lesson_library_fill_page    (AdwPreferencesPage *page,
+                                            GPtrArray          *lessons,
+                                            GPtrArray          *errors,
+                                            GCallback           activated_cb,
+                                            gpointer            data);
+
 G_END_DECLS

@@ -582,3 +582,14 @@ ds_sample_gallery_new (GtkWindow *parent)
   ds_sample_gallery_reload (self);
   return GTK_WIDGET (self);
 }
+
+const char *
+ds_sample_course_get (guint        i,
+                      const char **teaches)
+{
+  if (i >= G_N_ELEMENTS (course))
+    return NULL;
+  if (teaches)
+    *teaches = _(course[i].teaches);
+  return course[i].name;
+}

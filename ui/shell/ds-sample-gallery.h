@@ -15,5 +15,9 @@ GtkWidget  *ds_sample_gallery_new            (GtkWindow *parent);
 void        ds_sample_gallery_reload         (DsSampleGallery *self);
 /* Same as clicking sample i. */
 void        ds_sample_gallery_activate       (DsSampleGallery *self, guint i);
+/* The samples in the course's order: the file name (without .json) of
+ * the i-th, with its translated line on what it teaches, or NULL after
+ * the last. The start page shows the first few. */
+const char *ds_sample_course_get             (guint i, const char **teaches);
 
 G_END_DECLS

@@ -18,6 +18,7 @@
 #include "ds-lesson-library.h"
 #include "ds-lesson-panel.h"
 #include "ds-sample-gallery.h"
+#include "ds-start-page.h"
 #include "ds-train-view.h"
 #include "ds-util.h"
 #include "ds-window-private.h"
@@ -34,6 +35,10 @@ struct _DsWindow
   AdwSplitButton       *open_button;
   AdwFlap              *lesson_flap;
   DsLessonPanel        *lesson_panel;    /* the flap's child */
+  GtkStack             *page_stack;      /* "views", or "start" over them */
+
+  /* Borrowed */
+  GtkWidget            *start_page;      /* a DsStartPage while shown */
 
   /* Owned */
   DsDocument           *document;
@@ -165,6 +170,19 @@ refresh_recent (DsWindow *self)
     }
 }
 
+/* A document opened, or the person chose a view: the views replace the
+ * start page for good. */
+static void
+hide_start_page (DsWindow *self)
+{
+  GtkWidget *page = g_steal_pointer (&self->start_page);
+
+  if (page == NULL)
+    return;
+  gtk_stack_set_visible_child_name (self->page_stack, "views");
+  gtk_stack_remove (self->page_stack, page);
+}
+
 gboolean
 ds_window_load (DsWindow  *self,
                 GFile     *file,
@@ -178,6 +196,7 @@ ds_window_load (DsWindow  *self,
     ds_application_add_recent (app_of (self), file);
   refresh_recent (self);
   ds_window_set_visible_view (self, "build");
+  hide_start_page (self);
   return TRUE;
 }
 
@@ -387,7 +406,10 @@ new_action (GSimpleAction *action,
   if (ds_document_get_dirty (self->document))
     gtk_window_present (GTK_WINDOW (ds_window_new (gtk_window_get_application (GTK_WINDOW (self)))));
   else
-    ds_document_reset (self->document);
+    {
+      ds_document_reset (self->document);
+      hide_start_page (self);
+    }
 }
 
 static void
@@ -628,6 +650,7 @@ ds_window_import_keras (DsWindow *self,
     }
   ds_document_take_model (target->document, model, NULL, TRUE);
   ds_window_set_visible_view (target, "build");
+  hide_start_page (target);
   build = adw_view_stack_get_child_by_name (target->stack, "build");
   gtk_widget_activate_action (build, "build.auto-layout", NULL);
   return target;
@@ -769,6 +792,7 @@ start_lesson (DsWindow  *self,
   ds_window_set_visible_view (self, "build");
   ds_lesson_panel_take_lesson (self->lesson_panel, lesson);
   adw_flap_set_reveal_flap (self->lesson_flap, TRUE);
+  hide_start_page (self);
   return TRUE;
 }
 
@@ -877,6 +901,49 @@ ds_window_show_lessons (DsWindow *self)
   g_signal_connect_object (library, "lesson-activated", G_CALLBACK (lesson_activated_cb), self, 0);
   gtk_window_present (GTK_WINDOW (library));
   return library;
+}
+
+static void
+start_lesson_cb (DsStartPage *page,
+                 const char  *path,
+                 DsWindow    *self)
+{
+  ds_window_open_lesson (self, path);
+}
+
+static void
+start_file_cb (DsStartPage *page,
+               const char  *path,
+               DsWindow    *self)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+
+  ds_window_open (self, file);
+}
+
+GtkWidget *
+ds_window_show_start_page (DsWindow *self)
+{
+  g_auto(GStrv) recent = NULL;
+
+  g_return_val_if_fail (DS_IS_WINDOW (self), NULL);
+  if (self->start_page)
+    return self->start_page;
+  if (app_of (self))
+    recent = ds_application_dup_recent (app_of (self));
+  self->start_page = ds_start_page_new ((const char * const *) recent);
+  g_signal_connect_object (self->start_page, "lesson-activated", G_CALLBACK (start_lesson_cb), self, 0);
+  g_signal_connect_object (self->start_page, "file-activated", G_CALLBACK (start_file_cb), self, 0);
+  gtk_stack_add_named (self->page_stack, self->start_page, "start");
+  gtk_stack_set_visible_child (self->page_stack, self->start_page);
+  return self->start_page;
+}
+
+GtkWidget *
+ds_window_get_start_page (DsWindow *self)
+{
+  g_return_val_if_fail (DS_IS_WINDOW (self), NULL);
+  return self->start_page;
 }
 
 static void
@@ -1060,6 +1127,9 @@ static void
 document_notify_cb (DsWindow *self)
 {
   update_title (self);
+  /* Work restored after a crash, or any edit: the views show it. */
+  if (ds_document_get_dirty (self->document))
+    hide_start_page (self);
 }
 
 static void
@@ -1106,6 +1176,7 @@ ds_window_class_init (DsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DsWindow, switcher_title);
   gtk_widget_class_bind_template_child (widget_class, DsWindow, open_button);
   gtk_widget_class_bind_template_child (widget_class, DsWindow, lesson_flap);
+  gtk_widget_class_bind_template_child (widget_class, DsWindow, page_stack);
 }
 
 static void
@@ -1145,6 +1216,8 @@ ds_window_init (DsWindow *self)
   g_signal_connect_swapped (self->document, "notify::title", G_CALLBACK (document_notify_cb), self);
   g_signal_connect_swapped (self->document, "notify::file", G_CALLBACK (document_notify_cb), self);
   g_signal_connect_swapped (self, "notify::is-active", G_CALLBACK (refresh_recent), self);
+  /* A view chosen in the switcher while the start page shows. */
+  g_signal_connect_swapped (self->stack, "notify::visible-child", G_CALLBACK (hide_start_page), self);
   lessons_init (self);
   update_title (self);
 }

@@ -32,6 +32,12 @@ void        ds_window_add_toast        (DsWindow *self, const char *message);
 GtkWidget  *ds_window_show_samples     (DsWindow *self);
 /* Shows the lesson library and returns it (a DsLessonLibrary). */
 GtkWidget  *ds_window_show_lessons     (DsWindow *self);
+/* Shows the start page over the views (the app starting with no file)
+ * and returns it (a DsStartPage); opening a document, a new model, a
+ * lesson or choosing a view hides it. */
+GtkWidget  *ds_window_show_start_page  (DsWindow *self);
+/* The start page while it shows, else NULL. */
+GtkWidget  *ds_window_get_start_page   (DsWindow *self);
 /* Opens a lesson file: its model as a new unsaved document (here, or in a
  * new window when this one has unsaved work) and its steps in the side
  * panel. Returns that window, or NULL after showing why it failed. */

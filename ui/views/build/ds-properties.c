@@ -7,6 +7,7 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
+#include "ds-file-chooser.h"
 #include "ds-output-task.h"
 #include "ds-properties-private.h"
 #include "ds-util.h"
@@ -24,6 +25,7 @@ struct _DsProperties
   GtkWidget  *box;
   GtkWidget  *task_note;      /* "Set by the task: …", in box */
   gboolean    committing;     /* our own edit: don't rebuild under the user */
+  GtkFileChooserNative *chooser;  /* Load Weights From…, while open */
 };
 
 G_DEFINE_FINAL_TYPE (DsProperties, ds_properties, GTK_TYPE_WIDGET)
@@ -244,6 +246,76 @@ trainable_cb (GtkSwitch    *sw,
   ds_document_commit (self->document, DS_CHANGE_PARAMS,
                       gtk_switch_get_active (sw) ? _("Unfreeze Layer") : _("Freeze Layer"), NULL);
   self->committing = FALSE;
+}
+
+/* ---- Load Weights From… (a Model layer) ------------------------------------ */
+
+gboolean
+ds_properties_load_weights (DsProperties  *self,
+                            NnModel       *src,
+                            const char    *src_name,
+                            GError       **error)
+{
+  int layer = current_layer (self);
+  g_autofree char *label = NULL;
+  g_autofree char *done = NULL;
+  int n;
+
+  g_return_val_if_fail (DS_IS_PROPERTIES (self), FALSE);
+  if (layer < 0 || nn_model_layer_get_submodel (ds_document_get_model (self->document), layer)
+                   == NULL)
+    {
+      g_set_error (error, NN_MODEL_ERROR, NN_MODEL_ERROR_CONFIG,
+                   _("Select a Model layer to load weights into"));
+      return FALSE;
+    }
+  n = nn_model_copy_weights_into (ds_document_get_model (self->document), layer, src,
+                                  nn_model_get_defaults (ds_document_get_model (self->document))->seed,
+                                  error);
+  if (n < 0)
+    return FALSE;
+  label = g_strdup_printf (_("Load Weights into %s"), self->layer_name);
+  ds_document_commit (self->document, DS_CHANGE_PARAMS, label, NULL);
+  done = g_strdup_printf (ngettext ("%d layer of %s took the weights of %s",
+                                    "%d layers of %s took the weights of %s", n),
+                          n, self->layer_name, src_name);
+  g_signal_emit (self, signals[SHOW_MESSAGE], 0, done);
+  return TRUE;
+}
+
+gboolean
+ds_properties_load_weights_from_path (DsProperties  *self,
+                                      const char    *path,
+                                      GError       **error)
+{
+  g_autoptr(NnModel) src = nn_model_load (path, error);
+  g_autofree char *base = g_path_get_basename (path);
+
+  return src && ds_properties_load_weights (self, src, base, error);
+}
+
+static void
+weights_chosen_cb (GFile    *file,
+                   gpointer  data)
+{
+  DsProperties *self = data;
+  g_autofree char *path = file ? g_file_get_path (file) : NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (path && !ds_properties_load_weights_from_path (self, path, &error))
+    g_signal_emit (self, signals[SHOW_MESSAGE], 0, error->message);
+}
+
+static void
+load_weights_cb (DsProperties *self)
+{
+  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (filter, _("Model files"));
+  gtk_file_filter_add_suffix (filter, "json");
+  ds_file_chooser_show (&self->chooser, GTK_WIDGET (self), _("Load Weights From a Model"),
+                        GTK_FILE_CHOOSER_ACTION_OPEN, _("_Load"), NULL, filter,
+                        weights_chosen_cb, self);
 }
 
 static void
@@ -485,6 +557,29 @@ rebuild (DsProperties *self)
       g_hash_table_insert (self->editors, g_strdup ("trainable"), sw);
     }
 
+  if (nn_model_layer_get_submodel (m, layer) != NULL)
+    {
+      /* Below the rows, full width: beside a title the button would leave
+       * the text a word per line in this narrow pane. */
+      GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+      GtkWidget *button = gtk_button_new_with_mnemonic (_("_Load Weights From…"));
+      GtkWidget *label = gtk_label_new (_("Copy a trained base from a saved model: its layers of "
+                                          "the same names and shapes"));
+
+      gtk_widget_set_margin_top (box, 12);
+      gtk_widget_set_name (button, "load_weights");
+      gtk_widget_set_tooltip_text (button, _("Copy the weights of a model file's layers of the "
+                                             "same names into this Model layer (undoable)"));
+      g_signal_connect_swapped (button, "clicked", G_CALLBACK (load_weights_cb), self);
+      gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_widget_add_css_class (label, "dim-label");
+      gtk_box_append (GTK_BOX (box), button);
+      gtk_box_append (GTK_BOX (box), label);
+      adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), box);
+      g_hash_table_insert (self->editors, g_strdup ("load_weights"), button);
+    }
+
   if (nn_layer_type_get_n_params (t) > 0)
     {
       group = adw_preferences_group_new ();
@@ -551,6 +646,7 @@ ds_properties_dispose (GObject *object)
   if (self->document)
     g_signal_handlers_disconnect_by_data (self->document, self);
   g_clear_object (&self->document);
+  ds_file_chooser_clear (&self->chooser);
   if (self->box)
     {
       g_hash_table_remove_all (self->editors);

@@ -1010,6 +1010,80 @@ ds_data_view_class_init (DsDataViewClass *klass)
   gtk_widget_class_set_css_name (widget_class, "dataview");
 }
 
+/* Each option's help (formula, then what it does) from the engine's help
+ * table as its row's tooltip, as the layers' in the Build view. */
+static const struct
+{
+  const char *id;     /* the template child: a row, or the control in one */
+  const char *help;   /* NN_HELP_PREPROCESSING name */
+} option_help[] = {
+  { "onehot_row", "one_hot" },
+  { "flip_switch", "flip" },
+  { "rotation_scale", "rotation" },
+  { "zoom_scale", "zoom" },
+  { "test_spin", "test_fraction" },
+  { "val_spin", "validation_split" },
+  { "kfold_spin", "kfold" },
+  { "kfold_iterations_spin", "kfold_iterations" },
+  { "series_lookback_spin", "series_window" },
+  { "series_step_spin", "series_step" },
+  { "series_delay_spin", "series_ahead" },
+  { "text_length_spin", "text_length" },
+  { "chars_length_spin", "chars_window" },
+  { "chars_step_spin", "chars_step" },
+};
+
+static void
+set_help_tooltip (GtkWidget  *widget,
+                  const char *help)
+{
+  g_autofree char *text = nn_help_dup_text (NN_HELP_PREPROCESSING, help);
+  GtkWidget *row = ADW_IS_PREFERENCES_ROW (widget) ? widget
+                                                   : gtk_widget_get_ancestor (widget, ADW_TYPE_PREFERENCES_ROW);
+
+  g_assert (text != NULL);
+  gtk_widget_set_tooltip_text (row ? row : widget, text);
+}
+
+/* The chosen normalization's and missing-value rule's help. */
+static void
+choice_help_cb (DsDataView *self)
+{
+  static const char *const norm[] = { NULL, "normalize_none", "normalize_mean_std", "normalize_min_max" };
+  static const char *const missing[] = { "missing_error", "missing_drop", "missing_mean", "missing_zero" };
+  guint n = adw_combo_row_get_selected (self->norm_row);
+  guint m = adw_combo_row_get_selected (self->missing_row);
+
+  if (n < G_N_ELEMENTS (norm) && norm[n])
+    set_help_tooltip (GTK_WIDGET (self->norm_row), norm[n]);
+  else
+    {
+      /* The loader's default: images scaled to [0, 1], tables standardized. */
+      g_autofree char *a = nn_help_dup_text (NN_HELP_PREPROCESSING, "normalize_mean_std");
+      g_autofree char *b = nn_help_dup_text (NN_HELP_PREPROCESSING, "normalize_min_max");
+      g_autofree char *text = g_strdup_printf ("%s\n\n%s", a, b);
+
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->norm_row), text);
+    }
+  if (m < G_N_ELEMENTS (missing))
+    set_help_tooltip (GTK_WIDGET (self->missing_row), missing[m]);
+}
+
+static void
+init_help (DsDataView *self)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (option_help); i++)
+    {
+      GObject *w = gtk_widget_get_template_child (GTK_WIDGET (self), DS_TYPE_DATA_VIEW, option_help[i].id);
+
+      g_assert (GTK_IS_WIDGET (w));
+      set_help_tooltip (GTK_WIDGET (w), option_help[i].help);
+    }
+  g_signal_connect_swapped (self->norm_row, "notify::selected", G_CALLBACK (choice_help_cb), self);
+  g_signal_connect_swapped (self->missing_row, "notify::selected", G_CALLBACK (choice_help_cb), self);
+  choice_help_cb (self);
+}
+
 static void
 ds_data_view_init (DsDataView *self)
 {
@@ -1019,6 +1093,7 @@ ds_data_view_init (DsDataView *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   _ds_data_view_init_preview (self);
   fill_topics (self);
+  init_help (self);
   /* Points in the plane are the first thing most people try. */
   adw_combo_row_set_selected (self->source_row, SOURCE_TOY);
   self->updating = FALSE;

@@ -179,6 +179,16 @@ dream_done_cb (GObject      *source,
       gtk_label_set_text (self->dream_status, text);
       show_losses (self);
     }
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && self->dreamed)
+    {
+      /* Stopped within an octave: the picture is that octave's size, and
+       * is saved at it. */
+      g_autofree char *text = g_strdup_printf (_("Stopped: the picture shows the last step, "
+                                                 "at %d × %d"),
+                                               (int) self->dreamed->shape[2],
+                                               (int) self->dreamed->shape[1]);
+      gtk_label_set_text (self->dream_status, text);
+    }
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     gtk_label_set_text (self->dream_status, _("Stopped: the picture shows the last step"));
   else
@@ -666,6 +676,8 @@ _ds_generate_dream_build (DsGenerateView *self)
   gtk_widget_add_css_class (GTK_WIDGET (self->dream_button), "suggested-action");
   self->stop_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Stop")));
   self->save_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Save PNG…")));
+  /* Nothing to save until there is a picture. */
+  gtk_widget_set_sensitive (GTK_WIDGET (self->save_button), FALSE);
   gtk_box_append (GTK_BOX (buttons), GTK_WIDGET (self->dream_button));
   gtk_box_append (GTK_BOX (buttons), GTK_WIDGET (self->stop_button));
   gtk_box_append (GTK_BOX (buttons), GTK_WIDGET (self->save_button));

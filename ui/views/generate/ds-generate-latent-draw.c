@@ -231,7 +231,8 @@ _ds_latent_draw_scatter (cairo_t  *cr,
   g_snprintf (buf, sizeof buf, "z%d ↑", l->d2 + 1);
   draw_text (cr, cx - half, cy - half - 5, buf);
   cairo_new_path (cr);
-  /* The dragged point and its decoding beside the pointer. */
+  /* The dragged point's ring, and its decoding beside the pointer while
+   * the drag lasts. */
   if (l->has_point && l->point_img)
     {
       to_screen (cx, cy, half, extent, l->point_x, l->point_y, &x, &y);
@@ -239,6 +240,9 @@ _ds_latent_draw_scatter (cairo_t  *cr,
       cairo_set_line_width (cr, 2);
       cairo_arc (cr, x, y, 5, 0, 2 * G_PI);
       cairo_stroke (cr);
+    }
+  if (l->has_point && l->point_img && l->dragging)
+    {
       x1 = x + 10 + THUMB > width - LEGEND_W ? x - 10 - THUMB : x + 10;
       y1 = CLAMP (y - THUMB / 2.0, 0, MAX (0, height - THUMB));
       draw_image (cr, l->point_img->data, l->out_h, l->out_w, l->out_c, x1, y1, THUMB);

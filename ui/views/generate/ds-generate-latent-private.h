@@ -76,6 +76,7 @@ struct _DsGenerateLatent
   float          *base;          /* latent_dim: where the dims not walked stay */
   float          *z;             /* latent_dim scratch */
   gboolean        has_point;
+  gboolean        dragging;    /* the point's decoding is drawn beside the pointer */
   double          point_x, point_y;  /* the dragged point, latent units */
   double          drag_x, drag_y;
   NnTensor       *point_img;     /* (1, output...) */

@@ -119,6 +119,8 @@ update_concept (DsGenerateView *self)
       gtk_label_set_text (l->concept_label,
                           error ? error->message
                           : l->n_classes < 2 ? _("Concept vectors need a dataset with classes")
+                          : l->codes == NULL ? _("Compute the plane first: a concept vector is "
+                                                 "made from the encoded test images")
                           : _("Pick two classes"));
     }
   gtk_widget_queue_draw (l->concept_area);
@@ -168,7 +170,20 @@ drag_begin_cb (GtkGestureDrag *drag,
 {
   lat (self)->drag_x = x;
   lat (self)->drag_y = y;
+  lat (self)->dragging = TRUE;
   ds_generate_view_latent_drag_to (self, x, y);
+}
+
+/* After the drag the point keeps its ring; its decoding stays in the
+ * "Dragged point" picture, no longer over the scatter. */
+static void
+drag_end_cb (GtkGestureDrag *drag,
+             double          dx,
+             double          dy,
+             DsGenerateView *self)
+{
+  lat (self)->dragging = FALSE;
+  gtk_widget_queue_draw (lat (self)->scatter);
 }
 
 static void
@@ -809,7 +824,7 @@ build_settings (DsGenerateLatent *l)
   GtkWidget *scroll = gtk_scrolled_window_new ();
   GtkWidget *left = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *export_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *export_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
 
   gtk_widget_set_margin_start (left, 12);
   gtk_widget_set_margin_end (left, 12);
@@ -890,6 +905,9 @@ build_settings (DsGenerateLatent *l)
                        _("The walk as a strip (PNG)"), _("The concept image (PNG)"), NULL }));
   gtk_widget_set_hexpand (GTK_WIDGET (l->export_what), TRUE);
   l->export_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Export…")));
+  /* One above the other: the choices' labels differ in width, and side by
+   * side a longer choice widened the pane, moving the button. */
+  gtk_widget_set_halign (GTK_WIDGET (l->export_button), GTK_ALIGN_START);
   gtk_box_append (GTK_BOX (export_box), GTK_WIDGET (l->export_what));
   gtk_box_append (GTK_BOX (export_box), GTK_WIDGET (l->export_button));
   gtk_box_append (GTK_BOX (left), export_box);
@@ -924,6 +942,7 @@ build_pictures (DsGenerateView *self, DsGenerateLatent *l)
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (drag), GDK_BUTTON_PRIMARY);
   g_signal_connect (drag, "drag-begin", G_CALLBACK (drag_begin_cb), self);
   g_signal_connect (drag, "drag-update", G_CALLBACK (drag_update_cb), self);
+  g_signal_connect (drag, "drag-end", G_CALLBACK (drag_end_cb), self);
   gtk_widget_add_controller (l->scatter, GTK_EVENT_CONTROLLER (drag));
   gtk_widget_set_tooltip_text (l->scatter, _("Drag to decode the point under the pointer"));
   gtk_box_append (GTK_BOX (planes), l->grid_area);
@@ -983,6 +1002,7 @@ _ds_generate_latent_build (DsGenerateView *self)
   GtkWidget *scroll, *right;
 
   self->latent = l;
+  l->d2 = 1;                    /* the plane's axes before the first Compute */
   l->stack = GTK_STACK (gtk_stack_new ());
   l->none_page = ADW_STATUS_PAGE (adw_status_page_new ());
   adw_status_page_set_icon_name (l->none_page, "ds-generate-symbolic");

@@ -26,6 +26,11 @@ typedef struct
   GCancellable   *cancellable;
   gint            posted;      /* a progress update waits for the main loop */
   double          fraction;
+  /* The samples projected; they replace the view's when the projection
+   * is done (the old points stay drawn with their own until then). */
+  int            *labels;
+  guint32        *positions;
+  int             n_classes;
 } ProjJob;
 
 static void
@@ -34,6 +39,8 @@ proj_job_free (ProjJob *job)
   nn_model_free (job->model);
   nn_tensor_free (job->inputs);
   g_free (job->layer);
+  g_free (job->labels);
+  g_free (job->positions);
   g_object_unref (job->view);
   g_object_unref (job->cancellable);
   g_free (job);
@@ -44,6 +51,8 @@ typedef struct
   DsGenerateView *view;
   GCancellable   *cancellable;
   double          fraction;
+  int             step, steps;
+  gboolean        tsne;
 } ProjProgress;
 
 static gboolean
@@ -52,7 +61,16 @@ proj_progress_idle (gpointer data)
   ProjProgress *p = data;
 
   if (p->view->proj_cancellable == p->cancellable)
-    gtk_progress_bar_set_fraction (p->view->proj_progress, p->fraction);
+    {
+      g_autofree char *text = NULL;
+
+      gtk_progress_bar_set_fraction (p->view->proj_progress, p->fraction);
+      if (p->tsne)
+        {
+          text = g_strdup_printf (_("Computing t-SNE: iteration %d of %d…"), p->step, p->steps);
+          gtk_label_set_text (p->view->proj_status, text);
+        }
+    }
   g_object_unref (p->view);
   g_object_unref (p->cancellable);
   g_free (p);
@@ -75,6 +93,9 @@ proj_progress_cb (int      step,
       p->view = g_object_ref (job->view);
       p->cancellable = g_object_ref (job->cancellable);
       p->fraction = 0.2 + 0.8 * step / MAX (1, steps);
+      p->step = step;
+      p->steps = steps;
+      p->tsne = job->cfg.method == NN_PROJECT_TSNE;
       g_idle_add (proj_progress_idle, p);
     }
   return TRUE;
@@ -131,18 +152,27 @@ proj_done_cb (GObject      *source,
       return;
     }
   g_clear_object (&self->proj_cancellable);
-  g_clear_pointer (&self->points, nn_tensor_free);
-  g_clear_pointer (&self->proj_caption, g_free);
   if (out == NULL)
     {
+      /* The projection shown before stays, with its labels. */
+      gboolean cancelled = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+
       gtk_label_set_text (self->proj_status,
-                          g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
-                          ? _("Cancelled") : error->message);
+                          !cancelled ? error->message
+                          : self->points ? _("Cancelled: the projection before it is still shown")
+                          : _("Cancelled"));
       set_projecting (self, FALSE);
       gtk_widget_queue_draw (self->scatter);
       return;
     }
+  g_clear_pointer (&self->points, nn_tensor_free);
+  g_clear_pointer (&self->proj_caption, g_free);
   self->points = out;
+  g_free (self->labels);
+  g_free (self->positions);
+  self->labels = g_steal_pointer (&job->labels);
+  self->positions = g_steal_pointer (&job->positions);
+  self->n_classes = job->n_classes;
   set_projecting (self, FALSE);
   self->dims = job->cfg.dims;
   self->has_explained = job->cfg.method == NN_PROJECT_PCA;
@@ -212,20 +242,18 @@ ds_generate_view_project (DsGenerateView *self,
     shape[d + 1] = x->shape[d];
   job = g_new0 (ProjJob, 1);
   job->inputs = nn_tensor_new (x->ndim + 1, shape);
-  g_free (self->labels);
-  g_free (self->positions);
-  self->labels = g_new (int, n);
-  self->positions = g_new (guint32, n);
-  self->n_classes = ds->n_classes;
+  job->labels = g_new (int, n);
+  job->positions = g_new (guint32, n);
+  job->n_classes = ds->n_classes;
   /* Evenly over the test split. */
   for (int i = 0; i < n; i++)
     {
-      self->positions[i] = (guint32) ((guint64) i * ds->n_test / n);
-      self->labels[i] = _ds_generate_test_label (ds, self->positions[i]);
+      job->positions[i] = (guint32) ((guint64) i * ds->n_test / n);
+      job->labels[i] = _ds_generate_test_label (ds, job->positions[i]);
     }
   for (int i = 0; i < n; i++)
     {
-      guint32 sample = ds->test_idx[self->positions[i]];
+      guint32 sample = ds->test_idx[job->positions[i]];
 
       nn_array_gather (x, &sample, 1, job->inputs->data + (size_t) i * x->sample_size);
     }
@@ -341,6 +369,20 @@ draw_scatter (cairo_t  *cr,
   plot_size (self, width, height, &pw, &ph);
   cairo_set_source_rgb (cr, 1, 1, 1);
   cairo_paint (cr);
+  if (self->points == NULL && pw >= 10 && ph >= 10)
+    {
+      cairo_text_extents_t te;
+      const char *hint = self->proj_cancellable ? _("Projecting…")
+                         : _("Choose a layer and a method, then press Compute");
+
+      cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+      cairo_set_font_size (cr, 13);
+      cairo_text_extents (cr, hint, &te);
+      cairo_set_source_rgb (cr, 0.45, 0.45, 0.45);
+      cairo_move_to (cr, PAD + (pw - te.width) / 2 - te.x_bearing, PAD + ph / 2);
+      cairo_show_text (cr, hint);
+      return;
+    }
   if (self->points == NULL || pw < 10 || ph < 10)
     return;
   n = self->points->shape[0];

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <glib/gi18n.h>
 
+#include "ds-chart-help.h"
 #include "ds-file-chooser.h"
 #include "ds-generate-gan.h"
 #include "ds-generate-latent.h"
@@ -341,13 +342,57 @@ build (DsGenerateView *self)
   self->pages = GTK_STACK (gtk_stack_new ());
   gtk_widget_set_vexpand (GTK_WIDGET (self->pages), TRUE);
   gtk_widget_set_hexpand (GTK_WIDGET (self->pages), TRUE);
-  gtk_stack_add_titled (self->pages, _ds_generate_dream_build (self), "dream", _("DeepDream"));
-  gtk_stack_add_titled (self->pages, _ds_generate_projector_build (self), "projector",
-                        _("Projector"));
-  gtk_stack_add_titled (self->pages, _ds_generate_latent_build (self), "latent", _("Latent"));
-  gtk_stack_add_titled (self->pages, _ds_generate_text_build (self), "text", _("Text"));
-  gtk_stack_add_titled (self->pages, _ds_generate_gan_build (self), "gan", _("GAN"));
-  gtk_stack_add_titled (self->pages, _ds_generate_style_build (self), "style", _("Style"));
+  /* Each page with its "how to read this" line and the lesson using it
+   * (the GAN and style pages have none of their own: the generative and
+   * the convnet lessons they build on). */
+  gtk_stack_add_titled (self->pages,
+                        ds_chart_help_wrap (_ds_generate_dream_build (self),
+                                            _("How to read this: the image is changed, step by "
+                                              "step, to excite the chosen layer more; the patterns "
+                                              "that appear are what that layer looks for."),
+                                            _("DeepDream lesson"), "08-2-deepdream.json"),
+                        "dream", _("DeepDream"));
+  gtk_stack_add_titled (self->pages,
+                        ds_chart_help_wrap (_ds_generate_projector_build (self),
+                                            _("How to read this: each point is one test sample's "
+                                              "hidden-layer output, squeezed to two dimensions; "
+                                              "samples the layer finds alike sit close, and "
+                                              "separate clusters are classes it tells apart."),
+                                            _("Embedding projector lesson"),
+                                            "08-4-embedding-projector.json"),
+                        "projector", _("Projector"));
+  gtk_stack_add_titled (self->pages,
+                        ds_chart_help_wrap (_ds_generate_latent_build (self),
+                                            _("How to read this: the grid decodes evenly spaced "
+                                              "points of the latent plane, so neighbours morph into "
+                                              "each other; the scatter places each test image at "
+                                              "its code, coloured by class."),
+                                            _("VAE lesson"), "08-3-vae-latent.json"),
+                        "latent", _("Latent"));
+  gtk_stack_add_titled (self->pages,
+                        ds_chart_help_wrap (_ds_generate_text_build (self),
+                                            _("How to read this: each character is drawn from the "
+                                              "model's prediction; a low temperature repeats the "
+                                              "likeliest, a high one surprises and misspells."),
+                                            _("Text generation lesson"), "08-1-generation.json"),
+                        "text", _("Text"));
+  gtk_stack_add_titled (self->pages,
+                        ds_chart_help_wrap (_ds_generate_gan_build (self),
+                                            _("How to read this: the two losses pull against each "
+                                              "other and should hover, not fall to zero; a "
+                                              "discriminator loss near 0 means the generator lost. "
+                                              "The grid shows what the generator draws now."),
+                                            _("Generative models lesson"), "08-3-vae-latent.json"),
+                        "gan", _("GAN"));
+  gtk_stack_add_titled (self->pages,
+                        ds_chart_help_wrap (_ds_generate_style_build (self),
+                                            _("How to read this: the content loss falls as the "
+                                              "picture keeps the photo's shapes, the style loss as "
+                                              "its textures match the painting's; the weights "
+                                              "trade one for the other."),
+                                            _("What convnets learn lesson"),
+                                            "05-4-what-convnets-learn.json"),
+                        "style", _("Style"));
   gtk_stack_switcher_set_stack (GTK_STACK_SWITCHER (switcher), self->pages);
   g_signal_connect_swapped (self->pages, "notify::visible-child-name",
                             G_CALLBACK (show_model_label), self);

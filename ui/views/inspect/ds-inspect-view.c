@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ds-chart-help.h"
 #include "ds-file-chooser.h"
 #include "ds-inspect-errors.h"
 #include "ds-inspect-filters.h"
@@ -173,13 +174,43 @@ build_pages (DsInspectView *self)
   gtk_widget_set_vexpand (GTK_WIDGET (self->pages), TRUE);
   gtk_widget_set_hexpand (GTK_WIDGET (self->pages), TRUE);
   self->activations = DS_INSPECT_ACTIVATIONS (ds_inspect_activations_new ());
-  gtk_stack_add_titled (self->pages, GTK_WIDGET (self->activations), "activations", _("Activations"));
-  gtk_stack_add_titled (self->pages, scrolled (ds_inspect_filters_new (self->subject)), "filters",
-                        _("Filters"));
-  gtk_stack_add_titled (self->pages, scrolled (ds_inspect_heatmaps_new (self->subject)), "heatmaps",
-                        _("Heat maps"));
-  gtk_stack_add_titled (self->pages, scrolled (ds_inspect_errors_new (self->subject)), "errors",
-                        _("Errors"));
+  /* Each page with its "how to read this" line and the lesson using it. */
+  gtk_stack_add_titled (self->pages,
+                        ds_chart_help_wrap (GTK_WIDGET (self->activations),
+                                            _("How to read this: each tile is one channel's output for "
+                                              "this input, bright where it fires; early layers answer "
+                                              "edges and textures, later ones fewer, coarser parts."),
+                                            _("What convnets learn lesson"),
+                                            "05-4-what-convnets-learn.json"),
+                        "activations", _("Activations"));
+  gtk_stack_add_titled (self->pages,
+                        ds_chart_help_wrap (scrolled (ds_inspect_filters_new (self->subject)),
+                                            _("How to read this: each tile is the input pattern that "
+                                              "excites one filter most; stripes and blobs early, "
+                                              "larger motifs deeper. A flat grey tile is a filter "
+                                              "that learned little."),
+                                            _("What convnets learn lesson"),
+                                            "05-4-what-convnets-learn.json"),
+                        "filters", _("Filters"));
+  gtk_stack_add_titled (self->pages,
+                        ds_chart_help_wrap (scrolled (ds_inspect_heatmaps_new (self->subject)),
+                                            _("How to read this: Grad-CAM colours the parts of the "
+                                              "image that raised the chosen class's score most; "
+                                              "warm on the object means the model looks at the "
+                                              "right thing."),
+                                            _("What convnets learn lesson"),
+                                            "05-4-what-convnets-learn.json"),
+                        "heatmaps", _("Heat maps"));
+  gtk_stack_add_titled (self->pages,
+                        ds_chart_help_wrap (scrolled (ds_inspect_errors_new (self->subject)),
+                                            _("How to read this: in the confusion matrix each row is "
+                                              "a true class and each column a prediction, so the "
+                                              "diagonal is right and a bright cell off it is a "
+                                              "common mix-up; the worst mistakes are the wrong "
+                                              "answers given with most confidence."),
+                                            _("Multi-class lesson"),
+                                            "03-2-multiclass.json"),
+                        "errors", _("Errors"));
   /* Each page as wide as it needs: the widest page must not widen the
    * activations beyond what the window shows. */
   gtk_stack_set_hhomogeneous (self->pages, FALSE);

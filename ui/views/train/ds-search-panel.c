@@ -328,6 +328,8 @@ run_ended_cb (DsSearchPanel *self, DsTrainingRun *run)
                         (g_get_monotonic_time () - self->job_start) / 1e6,
                         result ? nn_model_copy (result) : NULL,
                         self->stopping, error ? error->message : missing);
+  if (result)   /* saved with the search: the file links the trial back to this run */
+    nn_search_set_trial_run (self->search, self->job.trial, ds_training_run_get_name (run));
   show_trial (self, nn_search_get_trial (self->search, self->job.trial));
   ds_search_plot_set_search (self->plot, self->search);
   keep_search (self);
@@ -526,8 +528,8 @@ ds_search_panel_load_row (DsSearchPanel *self, guint position)
   g_autofree char *text = row->trial->model
     ? g_strdup_printf (_("Trial %d is in the model, with its trained weights"),
                        row->trial->index + 1)
-    : g_strdup_printf (_("Trial %d's values are in the model; a saved search keeps no "
-                         "weights: train it again"), row->trial->index + 1);
+    : g_strdup_printf (_("Trial %d's values are in the model; its run and its trained "
+                         "weights are gone: train it again"), row->trial->index + 1);
   set_status (self, text);
 }
 
@@ -862,6 +864,36 @@ suggest_again (DsSearchPanel *self)
     suggest_params (self, ds_document_get_model (self->document));
 }
 
+/* A reopened search's trials get their trained models back from the
+ * document's runs (a file keeps each run's trained model): the run the
+ * trial names, else (files written before trials named their runs) the run
+ * the panel names after it; the newest such run when several have the name. */
+static void
+link_trial_runs (DsSearchPanel *self)
+{
+  GListModel *runs = ds_document_get_runs (self->document);
+  guint n_runs = g_list_model_get_n_items (runs);
+  for (int i = 0; i < nn_search_get_n_trials (self->search); i++)
+    {
+      NnTrial *t = nn_search_get_trial (self->search, i);
+      if (t->model)
+        continue;
+      g_autofree char *label = nn_search_dup_trial_label (self->search, i);
+      g_autofree char *guess = g_strdup_printf (_("trial %d: %s"), i + 1, label);
+      const char *name = t->run ? t->run : guess;
+      for (guint k = n_runs; k-- > 0;)
+        {
+          g_autoptr (DsTrainingRun) run = g_list_model_get_item (runs, k);
+          NnModel *result = ds_training_run_get_result (run);
+          if (result && g_strcmp0 (ds_training_run_get_name (run), name) == 0)
+            {
+              t->model = nn_model_copy (result);
+              break;
+            }
+        }
+    }
+}
+
 /* The document's saved search (when it has one) into the table and plot;
  * a malformed one is refused with its reason and left in the document. */
 static void
@@ -885,6 +917,7 @@ restore_search (DsSearchPanel *self)
       return;
     }
   self->search = g_steal_pointer (&s);
+  link_trial_runs (self);
   rebuild_columns (self);
   for (int i = 0; i < nn_search_get_n_trials (self->search); i++)
     if (nn_search_get_trial (self->search, i)->state != NN_TRIAL_PENDING)
@@ -978,6 +1011,14 @@ ds_search_panel_get_rows (DsSearchPanel *self)
 {
   g_return_val_if_fail (DS_IS_SEARCH_PANEL (self), NULL);
   return G_LIST_MODEL (self->sorted);
+}
+
+int
+ds_search_panel_get_row_trial (DsSearchPanel *self, guint position)
+{
+  g_return_val_if_fail (DS_IS_SEARCH_PANEL (self), -1);
+  g_autoptr (DsSearchRow) row = g_list_model_get_item (G_LIST_MODEL (self->sorted), position);
+  return row ? row->trial->index : -1;
 }
 
 NnSearch *

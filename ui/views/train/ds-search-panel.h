@@ -47,6 +47,9 @@ void         ds_search_panel_export_plot  (DsSearchPanel     *self,
                                            const char        *path);
 /* The results table's rows (a GListModel of trial rows, in table order). */
 GListModel  *ds_search_panel_get_rows     (DsSearchPanel     *self);
+/* The index of the trial in the table's row `position`, or -1. */
+int          ds_search_panel_get_row_trial (DsSearchPanel   *self,
+                                            guint            position);
 /* The search (borrowed), or NULL before the first start. */
 NnSearch    *ds_search_panel_get_search   (DsSearchPanel     *self);
 const char  *ds_search_panel_get_status   (DsSearchPanel     *self);

@@ -198,8 +198,9 @@ live_param_cb (GtkSpinButton *spin,
 {
   const char *layer = g_object_get_data (G_OBJECT (spin), "ds-layer");
   const char *param = g_object_get_data (G_OBJECT (spin), "ds-param");
-  NnModel *m = _ds_train_view_model (self);
-  int l = nn_model_find_layer (m, layer);
+  NnModel *m = _ds_train_view_model (self), *owner = NULL;
+  /* a layer's name, or its path through Model layers ("encoder/z") */
+  int l = nn_model_find_layer_path (m, layer, &owner);
   char text[G_ASCII_DTOSTR_BUF_SIZE];
   g_autoptr(GError) error = NULL;
   g_autofree char *key = NULL;
@@ -217,7 +218,7 @@ live_param_cb (GtkSpinButton *spin,
       _ds_train_view_set_status (self, error->message, TRUE);
       return;
     }
-  if (!nn_model_layer_set_param (m, l, param, text, &error))
+  if (!nn_model_layer_set_param (owner, l, param, text, &error))
     {
       _ds_train_view_set_status (self, error->message, TRUE);
       ds_document_revert (self->document);
@@ -250,6 +251,55 @@ is_live_param (const NnParamSpec *spec)
          && (spec->runtime || g_str_equal (spec->name, "kernel_l1") || g_str_equal (spec->name, "kernel_l2"));
 }
 
+/* Whether the Train view offers this parameter of a layer nested in a
+ * Model layer: a VAE's beta when the Sampling layer is inside the encoder
+ * (nn_trainer_set_param takes it by its path). */
+static gboolean
+is_live_nested (const NnLayerType *t,
+                const NnParamSpec *spec)
+{
+  return g_str_equal (nn_layer_type_get_name (t), "Sampling") && g_str_equal (spec->name, "beta");
+}
+
+typedef void (*LiveParamFunc) (const char        *path,
+                               const NnParamSpec *spec,
+                               gpointer           data);
+
+/* Calls func on each live parameter of m's layers, then on those of the
+ * layers inside its Model layers (their paths "encoder/z"). */
+static void
+foreach_live_param (NnModel       *m,
+                    const char    *prefix,
+                    LiveParamFunc  func,
+                    gpointer       data)
+{
+  for (int l = 0; l < nn_model_get_n_layers (m); l++)
+    {
+      const NnLayerType *t = nn_model_layer_get_type (m, l);
+      NnModel *sub = nn_model_layer_get_submodel (m, l);
+      g_autofree char *path = prefix ? g_strdup_printf ("%s/%s", prefix, nn_model_layer_get_name (m, l))
+                                     : g_strdup (nn_model_layer_get_name (m, l));
+
+      for (guint p = 0; t && (!prefix || !sub) && p < nn_layer_type_get_n_params (t); p++)
+        {
+          const NnParamSpec *spec = nn_layer_type_get_param (t, p);
+
+          if (prefix ? is_live_param (spec) && is_live_nested (t, spec) : is_live_param (spec))
+            func (path, spec, data);
+        }
+      if (sub)
+        foreach_live_param (sub, path, func, data);
+    }
+}
+
+static void
+signature_add (const char        *path,
+               const NnParamSpec *spec,
+               gpointer           data)
+{
+  g_string_append_printf (data, "%s.%s;", path, spec->name);
+}
+
 static char *
 rows_signature (NnModel *m)
 {
@@ -257,16 +307,52 @@ rows_signature (NnModel *m)
 
   for (int i = 0; i < nn_model_get_n_outputs (m); i++)
     g_string_append_printf (s, "o%d;", nn_model_get_output (m, i).layer);
-  for (int l = 0; l < nn_model_get_n_layers (m); l++)
-    {
-      const NnLayerType *t = nn_model_layer_get_type (m, l);
-
-      for (guint p = 0; t && p < nn_layer_type_get_n_params (t); p++)
-        if (is_live_param (nn_layer_type_get_param (t, p)))
-          g_string_append_printf (s, "%s.%s;", nn_model_layer_get_name (m, l),
-                                  nn_layer_type_get_param (t, p)->name);
-    }
+  foreach_live_param (m, NULL, signature_add, s);
   return g_string_free (s, FALSE);
+}
+
+/* One live parameter's row: the layer (its path when nested) and what the
+ * parameter is, with a spin that changes it. */
+static void
+add_live_row (const char        *path,
+              const NnParamSpec *spec,
+              gpointer           data)
+{
+  DsTrainView *self = data;
+  GtkWidget *row, *spin;
+  g_autofree char *pretty = NULL;
+  g_autofree char *label = NULL;
+  /* Rates move in twentieths; penalties and a VAE's beta (often about
+   * 1/784) are small numbers that need their digits. */
+  gboolean coarse = g_str_equal (spec->name, "rate");
+
+  if (g_str_equal (spec->name, "kernel_l1"))
+    pretty = g_strdup (_("L1 weight penalty"));
+  else if (g_str_equal (spec->name, "kernel_l2"))
+    pretty = g_strdup (_("L2 weight penalty"));
+  else if (g_str_equal (spec->name, "rate"))
+    pretty = g_strdup (_("Dropout rate"));
+  else if (g_str_equal (spec->name, "beta"))
+    pretty = g_strdup (_("KL weight (beta)"));
+  else
+    pretty = ds_pretty_param_name (spec->name);
+  /* A nested layer's spin names its path too: "KL weight (beta) · encoder/z". */
+  label = strchr (path, '/') ? g_strdup_printf ("%s · %s", pretty, path) : g_strdup (pretty);
+  row = adw_action_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), path);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), pretty);
+  spin = spin_for (spec->min, MIN (spec->max, 10), coarse ? 0.05 : 0.0001,
+                   coarse ? 2 : g_str_equal (spec->name, "beta") ? 6 : 4, 0);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (spin), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  label, -1);
+  gtk_widget_set_tooltip_text (spin, _(spec->help));
+  g_object_set_data_full (G_OBJECT (spin), "ds-layer", g_strdup (path), g_free);
+  g_object_set_data (G_OBJECT (spin), "ds-param", (gpointer) spec->name);
+  g_object_set_data (G_OBJECT (row), "ds-spin", spin);
+  g_signal_connect (spin, "value-changed", G_CALLBACK (live_param_cb), self);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), spin);
+  adw_preferences_group_add (self->live_group, row);
+  g_ptr_array_add (self->live_rows, row);
 }
 
 static void
@@ -323,49 +409,7 @@ rebuild_rows (DsTrainView *self)
       g_ptr_array_add (self->output_rows, row);
     }
 
-  for (int l = 0; l < nn_model_get_n_layers (m); l++)
-    {
-      const NnLayerType *t = nn_model_layer_get_type (m, l);
-
-      for (guint p = 0; t && p < nn_layer_type_get_n_params (t); p++)
-        {
-          const NnParamSpec *spec = nn_layer_type_get_param (t, p);
-          GtkWidget *row, *spin;
-          g_autofree char *pretty = NULL;
-
-          if (!is_live_param (spec))
-            continue;
-          if (g_str_equal (spec->name, "kernel_l1"))
-            pretty = g_strdup (_("L1 weight penalty"));
-          else if (g_str_equal (spec->name, "kernel_l2"))
-            pretty = g_strdup (_("L2 weight penalty"));
-          else if (g_str_equal (spec->name, "rate"))
-            pretty = g_strdup (_("Dropout rate"));
-          else if (g_str_equal (spec->name, "beta"))
-            pretty = g_strdup (_("KL weight (beta)"));
-          else
-            pretty = ds_pretty_param_name (spec->name);
-          row = adw_action_row_new ();
-          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), nn_model_layer_get_name (m, l));
-          adw_action_row_set_subtitle (ADW_ACTION_ROW (row), pretty);
-          /* Rates move in twentieths; penalties and a VAE's beta (often
-           * about 1/784) are small numbers that need their digits. */
-          gboolean coarse = g_str_equal (spec->name, "rate");
-          spin = spin_for (spec->min, MIN (spec->max, 10), coarse ? 0.05 : 0.0001,
-                           coarse ? 2 : g_str_equal (spec->name, "beta") ? 6 : 4, 0);
-          gtk_accessible_update_property (GTK_ACCESSIBLE (spin), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                          pretty, -1);
-          gtk_widget_set_tooltip_text (spin, _(spec->help));
-          g_object_set_data_full (G_OBJECT (spin), "ds-layer",
-                                  g_strdup (nn_model_layer_get_name (m, l)), g_free);
-          g_object_set_data (G_OBJECT (spin), "ds-param", (gpointer) spec->name);
-          g_object_set_data (G_OBJECT (row), "ds-spin", spin);
-          g_signal_connect (spin, "value-changed", G_CALLBACK (live_param_cb), self);
-          adw_action_row_add_suffix (ADW_ACTION_ROW (row), spin);
-          adw_preferences_group_add (self->live_group, row);
-          g_ptr_array_add (self->live_rows, row);
-        }
-    }
+  foreach_live_param (m, NULL, add_live_row, self);
   gtk_widget_set_visible (GTK_WIDGET (self->live_group), self->live_rows->len > 0);
   g_object_unref (losses);
 }
@@ -436,8 +480,9 @@ sync_rows (DsTrainView *self)
   for (guint i = 0; i < self->live_rows->len; i++)
     {
       GtkSpinButton *spin = g_object_get_data (G_OBJECT (self->live_rows->pdata[i]), "ds-spin");
-      int l = nn_model_find_layer (m, g_object_get_data (G_OBJECT (spin), "ds-layer"));
-      const NnValue *v = l >= 0 ? nn_model_layer_get_param (m, l, g_object_get_data (G_OBJECT (spin), "ds-param")) : NULL;
+      NnModel *owner = NULL;
+      int l = nn_model_find_layer_path (m, g_object_get_data (G_OBJECT (spin), "ds-layer"), &owner);
+      const NnValue *v = l >= 0 ? nn_model_layer_get_param (owner, l, g_object_get_data (G_OBJECT (spin), "ds-param")) : NULL;
 
       if (v)
         gtk_spin_button_set_value (spin, v->f);
@@ -591,9 +636,12 @@ _ds_train_view_fill_config (DsTrainView *self,
   cfg->min_lr = 1e-7;
   if (adw_expander_row_get_enable_expansion (self->checkpoint_row) && self->checkpoint_path)
     cfg->checkpoint_path = g_strdup (self->checkpoint_path);
-  /* A weight snapshot every epoch feeds the playground; the histograms
-   * view gets one set per epoch. */
+  /* A weight snapshot every epoch feeds the playground, and one every two
+   * seconds the Inspect and Generate views (a VAE's latent plane is
+   * watched organizing itself); the histograms view gets one set per
+   * epoch. */
   cfg->snapshot_every = 0;
+  cfg->snapshot_secs = 2.0;
   cfg->histograms = TRUE;
 }
 
