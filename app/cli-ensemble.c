@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "cli-ensemble.h"
@@ -71,8 +72,24 @@ parse_weights (const char *text, int n, GError **error)
   return g_steal_pointer (&w);
 }
 
+/* name, then spaces to `width` characters (not bytes: names may be UTF-8). */
 static void
-print_row (const char *name, double weight, const NnScores *s, gboolean json)
+print_padded (const char *name, int width)
+{
+  int n = (int) g_utf8_strlen (name, -1);
+  fputs (name, stdout);
+  printf ("%*s", MAX (width - n, 0) + 1, "");
+}
+
+/* A score's column: as wide as its key, and at least 12. */
+static int
+key_width (const char *key)
+{
+  return MAX (12, (int) strlen (key));
+}
+
+static void
+print_row (const char *name, int name_width, double weight, const NnScores *s, gboolean json)
 {
   if (json)
     {
@@ -88,30 +105,35 @@ print_row (const char *name, double weight, const NnScores *s, gboolean json)
       g_string_free (line, TRUE);
       return;
     }
-  printf ("%-32s ", name);
+  print_padded (name, name_width);
   if (weight >= 0)
     printf ("%8.3f", weight);
   else
     printf ("%8s", "");
   for (int k = 0; k < s->n_values; k++)
-    printf (" %12.4f", s->values[k]);
+    printf (" %*.4f", key_width (s->keys[k]), s->values[k]);
   printf ("\n");
 }
 
+/* The columns are as wide as the longest member's name and each key. */
 static void
 print_table (NnEnsemble *e, const NnEnsembleScores *s, gboolean json)
 {
+  int name_width = (int) strlen ("ensemble");
+  for (int k = 0; k < s->n_members; k++)
+    name_width = MAX (name_width, (int) g_utf8_strlen (nn_ensemble_get_name (e, k), -1));
   if (!json)
     {
-      printf ("%-32s %8s", "member", "weight");
+      print_padded ("member", name_width);
+      printf ("%8s", "weight");
       for (int k = 0; k < s->ensemble.n_values; k++)
-        printf (" %12s", s->ensemble.keys[k]);
+        printf (" %*s", key_width (s->ensemble.keys[k]), s->ensemble.keys[k]);
       printf ("\n");
     }
   for (int k = 0; k < s->n_members; k++)
-    print_row (nn_ensemble_get_name (e, k), nn_ensemble_get_weight (e, k), &s->members[k],
-               json);
-  print_row ("ensemble", -1, &s->ensemble, json);
+    print_row (nn_ensemble_get_name (e, k), name_width, nn_ensemble_get_weight (e, k),
+               &s->members[k], json);
+  print_row ("ensemble", name_width, -1, &s->ensemble, json);
 }
 
 /* Loads the files into a new ensemble; the first model in *first. */

@@ -7,6 +7,8 @@
 
 #include "nn.h"
 #include "test-util.h"
+#include <glib/gstdio.h>
+
 #include "cli-test-util.h"
 
 /* A spirals classifier with weights from seed, saved in dir; returns its
@@ -104,6 +106,23 @@ test_table (void)
   g_assert_true (g_str_has_prefix (rows[1], paths[0]));
   g_assert_nonnull (strstr (rows[1], "0.500"));
   g_assert_true (g_str_has_prefix (rows[3], "ensemble"));
+
+  /* Long paths: the columns still line up (every row as long as the
+   * header, the names padded to the longest). */
+  g_autofree char *deep = g_build_filename (dir, "a-folder-with-a-rather-long-name-for-models",
+                                            NULL);
+  g_assert_cmpint (g_mkdir (deep, 0700), ==, 0);
+  g_autofree char *long_path = save_model (deep, 7, FALSE);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  const char *wide[] = { "ensemble", paths[0], long_path, NULL };
+  g_assert_cmpint (run (wide, &out, &err), ==, 0);
+  g_test_message ("%s", out);
+  g_auto (GStrv) wrows = g_strsplit (g_strchomp (out), "\n", -1);
+  g_assert_cmpuint (g_strv_length (wrows), ==, 4);
+  for (int k = 1; k < 4; k++)
+    g_assert_cmpuint (strlen (wrows[k]), ==, strlen (wrows[0]));
+  g_unlink (long_path);
   for (int k = 0; k < 3; k++)
     g_free (paths[k]);
   remove_tree (dir);

@@ -138,6 +138,20 @@ evaluate (DsEnsembleDialog *dialog)
   g_test_message ("%s", ds_ensemble_dialog_get_status (dialog));
 }
 
+static GtkWidget *
+find_button (GtkWidget *w, const char *label)
+{
+  if (GTK_IS_BUTTON (w) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (w)), label) == 0)
+    return w;
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_button (c, label);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
 static void
 test_two_runs (void)
 {
@@ -179,7 +193,8 @@ test_two_runs (void)
   g_assert_cmpstr (ds_ensemble_dialog_get_cell (dialog, 3, 0, NULL), ==, "copy.json");
   g_assert_cmpstr (ds_ensemble_dialog_get_cell (dialog, 3, 1, NULL), ==, "0.500");
 
-  /* A model of another task is refused by name; the table stays. */
+  /* A model of another task is refused when added, next to the list,
+   * naming the mismatch; the members and the table stay. */
   {
     g_autoptr(NnModel) other = nn_model_copy (ds_document_get_model (doc));
     int out = nn_model_find_layer (other, nn_model_layer_get_name (other, nn_model_get_output (other, 0).layer));
@@ -187,10 +202,47 @@ test_two_runs (void)
     g_assert_true (nn_model_layer_set_param (other, out, "units", "3", NULL));
     g_assert_true (nn_model_init_weights (other, 1, NULL));
     ds_ensemble_dialog_add_model (dialog, other, "three-classes.json");
-    ds_ensemble_dialog_evaluate (dialog);
-    g_assert_false (ds_ensemble_dialog_is_busy (dialog));
-    g_assert_nonnull (strstr (ds_ensemble_dialog_get_status (dialog), "“three-classes.json”"));
+    g_test_message ("refused: %s", ds_ensemble_dialog_get_refusal (dialog));
+    g_assert_nonnull (strstr (ds_ensemble_dialog_get_refusal (dialog), "“three-classes.json”"));
+    g_assert_nonnull (strstr (ds_ensemble_dialog_get_refusal (dialog), "output"));
+    g_assert_cmpuint (ds_ensemble_dialog_get_n_candidates (dialog), ==, 3);
     g_assert_cmpuint (ds_ensemble_dialog_get_n_rows (dialog), ==, 4);
+  }
+  /* The same shapes without a loss (a generator's output) are refused for
+   * the loss. */
+  {
+    g_autoptr(NnModel) no_loss = nn_model_copy (ds_document_get_model (doc));
+
+    nn_model_output_set_loss (no_loss, 0, NN_LOSS_NONE, 1);
+    g_assert_true (nn_model_init_weights (no_loss, 1, NULL));
+    ds_ensemble_dialog_add_model (dialog, no_loss, "generator.json");
+    g_test_message ("refused: %s", ds_ensemble_dialog_get_refusal (dialog));
+    g_assert_nonnull (strstr (ds_ensemble_dialog_get_refusal (dialog), "“generator.json”"));
+    g_assert_nonnull (strstr (ds_ensemble_dialog_get_refusal (dialog), "loss"));
+    g_assert_cmpuint (ds_ensemble_dialog_get_n_candidates (dialog), ==, 3);
+  }
+  /* Another weight: the old results go. */
+  ds_ensemble_dialog_set_candidate (dialog, 2, TRUE, 1);
+  g_assert_cmpuint (ds_ensemble_dialog_get_n_rows (dialog), ==, 0);
+  /* A failed evaluation leaves no table under its error. */
+  evaluate (dialog);
+  assert_table (dialog, 3);
+  for (guint k = 0; k < 3; k++)
+    ds_ensemble_dialog_set_candidate (dialog, k, FALSE, 1);
+  ds_ensemble_dialog_evaluate (dialog);
+  g_assert_false (ds_ensemble_dialog_is_busy (dialog));
+  g_assert_cmpstr (ds_ensemble_dialog_get_status (dialog), ==, "Choose at least one model");
+  g_assert_cmpuint (ds_ensemble_dialog_get_n_rows (dialog), ==, 0);
+  /* Evaluate is in view at the dialog's opening size, whatever the list. */
+  {
+    GtkWidget *button = find_button (GTK_WIDGET (dialog), "_Evaluate");
+    graphene_rect_t r;
+
+    g_assert_nonnull (button);
+    g_assert_true (gtk_widget_compute_bounds (button, GTK_WIDGET (dialog), &r));
+    g_test_message ("Evaluate: y %.0f..%.0f of %d", r.origin.y, r.origin.y + r.size.height,
+                    gtk_widget_get_height (GTK_WIDGET (dialog)));
+    g_assert_cmpfloat (r.origin.y + r.size.height, <=, gtk_widget_get_height (GTK_WIDGET (dialog)));
   }
   /* The runs' trained weights go into the file's record and come back. */
   {

@@ -189,8 +189,23 @@ test_fills_row_by_row (Ui *ui, gconstpointer data)
   g_assert_no_error (error);
   ds_document_reset (doc);
   g_assert_cmpuint (g_list_model_get_n_items (ds_search_panel_get_rows (ui->panel)), ==, 0);
+  ds_search_panel_set_params_text (ui->panel, "batch_size=16,32\n");
+  ds_search_panel_set_strategy (ui->panel, NN_SEARCH_GRID);
   g_assert_true (ds_document_load (doc, file, &error));
   g_assert_no_error (error);
+  /* The form shows the saved search's parameters, every line of them. */
+  g_autofree char *params = ds_search_panel_dup_params_text (ui->panel);
+  g_test_message ("reopened parameters:\n%s", params);
+  g_assert_cmpstr (params, ==, "optimizer.learning_rate=log:0.001..0.1\n"
+                               "layer.hidden_1.units=8,16\n");
+  NnSearchSpec sp;
+  nn_search_spec_init (&sp);
+  g_auto (GStrv) lines = g_strsplit (params, "\n", -1);
+  for (char **l = lines; *l; l++)
+    if (**l)
+      g_assert_true (nn_search_spec_add_param_assignment (&sp, *l, NULL));
+  g_assert_cmpuint (sp.params->len, ==, 2);
+  nn_search_spec_clear (&sp);
   g_assert_cmpuint (g_list_model_get_n_items (ds_search_panel_get_rows (ui->panel)), ==, 4);
   g_autofree char *again = nn_search_to_json (ds_search_panel_get_search (ui->panel));
   g_assert_cmpstr (json, ==, again);
@@ -280,6 +295,189 @@ test_stop_halts (Ui *ui, gconstpointer data)
   g_assert_nonnull (strstr (ds_search_panel_get_status (ui->panel), "Stopped"));
 }
 
+static GtkWidget *
+find_widget (GtkWidget *w, GType type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (w, type))
+    return w;
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_widget (c, type);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+static int
+min_width (GtkWidget *w)
+{
+  int min = 0;
+
+  gtk_widget_measure (w, GTK_ORIENTATION_HORIZONTAL, -1, &min, NULL, NULL, NULL);
+  return min;
+}
+
+/* The widest descendant chain, each widget with its minimum width. */
+static void
+describe_widest (GtkWidget *w,
+                 GString   *out,
+                 int        depth)
+{
+  GtkWidget *widest = NULL;
+  int best = -1;
+
+  g_string_append_printf (out, "%*s%s%s%s %d px\n", depth, "", G_OBJECT_TYPE_NAME (w),
+                          GTK_IS_LABEL (w) ? " " : "",
+                          GTK_IS_LABEL (w) ? gtk_label_get_text (GTK_LABEL (w)) : "",
+                          min_width (w));
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+    if (gtk_widget_get_visible (c) && gtk_widget_get_next_sibling (gtk_widget_get_first_child (w)))
+      g_string_append_printf (out, "%*s· %s %d px\n", depth + 1, "", G_OBJECT_TYPE_NAME (c),
+                              min_width (c));
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+    if (gtk_widget_get_visible (c) && min_width (c) > best)
+      {
+        best = min_width (c);
+        widest = c;
+      }
+  if (widest && depth < 80)
+    describe_widest (widest, out, depth + 1);
+}
+
+static int
+min_height (GtkWidget *w)
+{
+  int min = 0;
+  gtk_widget_measure (w, GTK_ORIENTATION_VERTICAL, -1, &min, NULL, NULL, NULL);
+  return min;
+}
+
+static void
+describe_tallest (GtkWidget *w, GString *out, int depth)
+{
+  GtkWidget *tallest = NULL;
+  int best = -1;
+  g_string_append_printf (out, "%*s%s %d px\n", depth, "", G_OBJECT_TYPE_NAME (w), min_height (w));
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+    if (gtk_widget_get_visible (c))
+      g_string_append_printf (out, "%*s· %s %d px\n", depth + 1, "", G_OBJECT_TYPE_NAME (c),
+                              min_height (c));
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+    if (gtk_widget_get_visible (c) && min_height (c) > best)
+      {
+        best = min_height (c);
+        tallest = c;
+      }
+  if (tallest && depth < 80)
+    describe_tallest (tallest, out, depth + 1);
+}
+
+/* The window's smallest size, and the size it has. */
+static void
+window_size (Ui *ui, int *min_w, int *min_h, int *w, int *h)
+{
+  gtk_widget_measure (GTK_WIDGET (ui->window), GTK_ORIENTATION_HORIZONTAL, -1, min_w, NULL,
+                      NULL, NULL);
+  gtk_widget_measure (GTK_WIDGET (ui->window), GTK_ORIENTATION_VERTICAL, -1, min_h, NULL,
+                      NULL, NULL);
+  *w = gtk_widget_get_width (GTK_WIDGET (ui->window));
+  *h = gtk_widget_get_height (GTK_WIDGET (ui->window));
+}
+
+/* A random search and then a halving one keep the window within a
+ * 1280 x 800 screen; choosing halving does not widen the strategy box. */
+static void
+test_fits_screen (Ui *ui, gconstpointer data)
+{
+  int min_w, min_h, w, h;
+  GtkWidget *drop = find_widget (GTK_WIDGET (ui->panel), GTK_TYPE_DROP_DOWN);
+  g_assert_nonnull (drop);
+  g_autofree char *dir = g_dir_make_tmp ("ds-search-plot-XXXXXX", NULL);
+  g_autofree char *png = g_build_filename (dir, "plot.png", NULL);
+  g_autofree char *svg = g_build_filename (dir, "plot.svg", NULL);
+  /* Nothing to export before a search. */
+  ds_search_panel_export_plot (ui->panel, png);
+  g_assert_nonnull (strstr (ds_search_panel_get_status (ui->panel), "no search to export"));
+  g_assert_false (g_file_test (png, G_FILE_TEST_EXISTS));
+  gtk_spin_button_set_value (ui->train->epochs_spin, 1);
+  ds_search_panel_set_trials (ui->panel, 3);
+  ds_search_panel_start (ui->panel);
+  g_assert_true (ui_wait_for (stopped, ui->panel, 120000));
+  g_assert_cmpuint (g_list_model_get_n_items (ds_search_panel_get_rows (ui->panel)), ==, 3);
+  ui_spin (300);
+  window_size (ui, &min_w, &min_h, &w, &h);
+  g_test_message ("random: the window needs %d x %d px and has %d x %d", min_w, min_h, w, h);
+  if (min_w > 1280)
+    {
+      g_autoptr (GString) chain = g_string_new (NULL);
+      describe_widest (GTK_WIDGET (ui->window), chain, 0);
+      g_test_message ("The widest widgets:\n%s", chain->str);
+    }
+  g_assert_cmpint (min_w, <=, 1280);
+  g_assert_cmpint (min_h, <=, 800);
+  g_assert_cmpint (w, <=, 1280);
+  g_assert_cmpint (h, <=, 800);
+
+  int drop_w = gtk_widget_get_width (drop);
+  ds_search_panel_set_strategy (ui->panel, NN_SEARCH_HALVING);
+  ui_spin (300);
+  g_test_message ("strategy box: %d px, %d px with halving", drop_w, gtk_widget_get_width (drop));
+  g_assert_cmpint (gtk_widget_get_width (drop), ==, drop_w);
+  ds_search_panel_set_trials (ui->panel, 9);
+  ds_search_panel_start (ui->panel);
+  g_assert_true (ui_wait_for (stopped, ui->panel, 120000));
+  g_assert_cmpuint (g_list_model_get_n_items (ds_search_panel_get_rows (ui->panel)), ==, 9);
+  ui_spin (300);
+  window_size (ui, &min_w, &min_h, &w, &h);
+  g_test_message ("halving: the window needs %d x %d px and has %d x %d", min_w, min_h, w, h);
+  if (min_h > 800)
+    {
+      g_autoptr (GString) chain = g_string_new (NULL);
+      describe_tallest (GTK_WIDGET (ui->window), chain, 0);
+      g_test_message ("The tallest widgets:\n%s", chain->str);
+    }
+  g_assert_cmpint (min_w, <=, 1280);
+  g_assert_cmpint (min_h, <=, 800);
+  g_assert_cmpint (w, <=, 1280);
+  g_assert_cmpint (h, <=, 800);
+
+  /* The plot exports as PNG and SVG. */
+  g_autofree char *bytes = NULL;
+  gsize len = 0;
+  ds_search_panel_export_plot (ui->panel, png);
+  g_assert_true (g_file_get_contents (png, &bytes, &len, NULL));
+  g_assert_cmpuint (len, >, 1000);
+  g_assert_cmpmem (bytes, 8, "\x89PNG\r\n\x1a\n", 8);
+  g_clear_pointer (&bytes, g_free);
+  ds_search_panel_export_plot (ui->panel, svg);
+  g_assert_true (g_file_get_contents (svg, &bytes, &len, NULL));
+  g_assert_nonnull (strstr (bytes, "<svg"));
+  g_assert_true (g_str_has_prefix (ds_search_panel_get_status (ui->panel), "Exported "));
+  g_unlink (png);
+  g_unlink (svg);
+  g_rmdir (dir);
+}
+
+/* A model opened into a new window prefills both suggested lines: the
+ * learning rate and the first hidden Dense layer's units. */
+static void
+test_prefill (void)
+{
+  DsWindow *window = ds_window_new (NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  g_autofree char *path = g_build_filename (g_getenv ("DEEPSCOPE_SAMPLES"), "spirals_mlp.json",
+                                            NULL);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_assert_true (ds_window_open (window, file) == window);
+  DsTrainView *train = DS_TRAIN_VIEW (ds_window_get_view (window, "train"));
+  g_autofree char *text = ds_search_panel_dup_params_text (ds_train_view_get_search_panel (train));
+  g_test_message ("prefilled:\n%s", text);
+  g_assert_nonnull (strstr (text, "optimizer.learning_rate=log:1e-4..1e-1\n"));
+  g_assert_nonnull (strstr (text, "layer.hidden_1.units=16,32,64\n"));
+  ui_stop_run_and_close (window);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -287,6 +485,8 @@ main (int argc, char *argv[])
   g_test_add ("/ui/search/fills-row-by-row", Ui, NULL, ui_setup, test_fills_row_by_row,
               ui_teardown);
   g_test_add ("/ui/search/screenshot", Ui, NULL, ui_setup, test_screenshot, ui_teardown);
+  g_test_add_func ("/ui/search/prefill", test_prefill);
+  g_test_add ("/ui/search/fits-screen", Ui, NULL, ui_setup, test_fits_screen, ui_teardown);
   g_test_add ("/ui/search/stop-halts", Ui, NULL, ui_setup, test_stop_halts, ui_teardown);
   return g_test_run ();
 }

@@ -40,6 +40,7 @@ struct _DsEnsembleDialog {
   GtkButton           *cancel_button;
   GtkProgressBar      *progress_bar;
   GtkLabel            *status_label;
+  GtkLabel            *refusal_label;
   GtkGrid             *table;
 
   /* Owned */
@@ -83,6 +84,18 @@ set_status (DsEnsembleDialog *self,
 
 /* ---- candidates ------------------------------------------------------------- */
 
+static void clear_table (DsEnsembleDialog *self);
+
+/* Other members or weights: the results shown were of the old ensemble. */
+static void
+members_changed_cb (DsEnsembleDialog *self)
+{
+  if (self->n_columns == 0)
+    return;
+  clear_table (self);
+  set_status (self, NULL);
+}
+
 static NnModel *
 candidate_model (Candidate *c)
 {
@@ -116,6 +129,8 @@ add_candidate (DsEnsembleDialog *self,
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), spin);
   c->check = GTK_CHECK_BUTTON (check);
   c->weight = GTK_SPIN_BUTTON (spin);
+  g_signal_connect_swapped (check, "toggled", G_CALLBACK (members_changed_cb), self);
+  g_signal_connect_swapped (spin, "value-changed", G_CALLBACK (members_changed_cb), self);
   adw_preferences_group_add (self->members_group, row);
   g_ptr_array_add (self->candidates, c);
 }
@@ -386,6 +401,7 @@ evaluate_done_cb (GObject      *source,
   set_busy (self, FALSE);
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
+      clear_table (self);
       set_status (self, g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
                         ? _("Cancelled.") : error->message);
       return;
@@ -457,6 +473,7 @@ evaluate_clicked_cb (DsEnsembleDialog *self)
   e = build_ensemble (self, &error);
   if (e == NULL)
     {
+      clear_table (self);
       set_status (self, error->message);
       return;
     }
@@ -466,6 +483,7 @@ evaluate_clicked_cb (DsEnsembleDialog *self)
   if (job->dataset == NULL)
     {
       job_free (job);
+      clear_table (self);
       set_status (self, _("Load a dataset in the Data view first."));
       return;
     }
@@ -527,6 +545,7 @@ ds_ensemble_dialog_class_init (DsEnsembleDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DsEnsembleDialog, members_group);
   gtk_widget_class_bind_template_child (widget_class, DsEnsembleDialog, add_button);
   gtk_widget_class_bind_template_child (widget_class, DsEnsembleDialog, evaluate_button);
+  gtk_widget_class_bind_template_child (widget_class, DsEnsembleDialog, refusal_label);
   gtk_widget_class_bind_template_child (widget_class, DsEnsembleDialog, cancel_button);
   gtk_widget_class_bind_template_child (widget_class, DsEnsembleDialog, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, DsEnsembleDialog, status_label);
@@ -559,17 +578,89 @@ ds_ensemble_dialog_new (GtkWindow  *parent,
   return self;
 }
 
+/* The shape of m's input k (k < 0: its output) as text, or NULL. */
+static char *
+port_shape (const NnModel *m, int k)
+{
+  NnRef ref = { 0, 0, 0 };
+  int nd = 0, shape[NN_MAX_DIMS];
+
+  if (k >= 0)
+    ref.layer = nn_model_get_input_layer (m, k);
+  else
+    ref = nn_model_get_output (m, 0);
+  if (!nn_model_get_shape (m, ref, &nd, shape))
+    return NULL;
+  return nn_shape_to_string (nd, shape, 1);
+}
+
+/* NULL when m (named name) does the first member's task: the same inputs
+ * and output shapes and the same loss; else why not, naming the mismatch. */
+static char *
+refusal (DsEnsembleDialog *self,
+         NnModel          *m,
+         const char       *name)
+{
+  Candidate *first;
+  NnModel *f;
+  int n_in;
+
+  if (self->candidates->len == 0)
+    return NULL;
+  first = self->candidates->pdata[0];
+  f = candidate_model (first);
+  if (f == NULL || !nn_model_infer (m, NULL))
+    return NULL;   /* nothing to compare: Evaluate says what is wrong */
+  n_in = nn_model_get_n_inputs (f);
+  if (nn_model_get_n_inputs (m) != n_in || nn_model_get_n_outputs (m) != 1)
+    return g_strdup_printf (_("“%s” was not added: it has %d inputs and %d outputs, not %d and "
+                              "1 as “%s”"), name, nn_model_get_n_inputs (m),
+                            nn_model_get_n_outputs (m), n_in, first->name);
+  for (int k = -1; k < n_in; k++)
+    {
+      g_autofree char *want = port_shape (f, k);
+      g_autofree char *have = port_shape (m, k);
+
+      if (want && g_strcmp0 (want, have) != 0)
+        return k < 0
+          ? g_strdup_printf (_("“%s” was not added: its output is %s, not %s as in “%s”"),
+                             name, have ? have : "?", want, first->name)
+          : g_strdup_printf (_("“%s” was not added: its input is %s, not %s as in “%s”"),
+                             name, have ? have : "?", want, first->name);
+    }
+  if (nn_model_output_get_loss (m, 0) != nn_model_output_get_loss (f, 0))
+    {
+      NnLoss lm = nn_model_output_get_loss (m, 0);
+
+      return g_strdup_printf (_("“%s” was not added: its loss is %s, not %s as in “%s”"), name,
+                              lm == NN_LOSS_NONE ? _("none") : nn_loss_name (lm),
+                              nn_loss_name (nn_model_output_get_loss (f, 0)), first->name);
+    }
+  return NULL;
+}
+
 void
 ds_ensemble_dialog_add_model (DsEnsembleDialog *self,
                               NnModel          *model,
                               const char       *name)
 {
   Candidate *c;
+  g_autoptr(NnModel) copy = NULL;
+  g_autofree char *why = NULL;
 
   g_return_if_fail (DS_IS_ENSEMBLE_DIALOG (self) && model);
+  if (name == NULL)
+    name = nn_model_get_name (model);
+  copy = nn_model_copy (model);
+  why = refusal (self, copy, name);
+  gtk_label_set_text (self->refusal_label, why ? why : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->refusal_label), why != NULL);
+  if (why)
+    return;
   c = g_new0 (Candidate, 1);
-  c->name = g_strdup (name ? name : nn_model_get_name (model));
-  c->model = nn_model_copy (model);
+  c->name = g_strdup (name);
+  c->model = g_steal_pointer (&copy);
+  members_changed_cb (self);
   add_candidate (self, c, nn_model_has_weights (model) ? _("From a file")
                           : _("From a file, without weights"));
   set_status (self, NULL);
@@ -639,6 +730,13 @@ ds_ensemble_dialog_get_cell (DsEnsembleDialog *self,
   if (best)
     *best = g_array_index (self->best, gboolean, i);
   return gtk_label_get_text (self->cells->pdata[i]);
+}
+
+const char *
+ds_ensemble_dialog_get_refusal (DsEnsembleDialog *self)
+{
+  g_return_val_if_fail (DS_IS_ENSEMBLE_DIALOG (self), NULL);
+  return gtk_label_get_text (self->refusal_label);
 }
 
 const char *

@@ -44,6 +44,8 @@ const char       *ds_ensemble_dialog_get_cell     (DsEnsembleDialog *self,
                                                    guint             row,
                                                    guint             column,
                                                    gboolean         *best);
+/* Why the last model offered was not added ("" when it was). */
+const char       *ds_ensemble_dialog_get_refusal  (DsEnsembleDialog *self);
 /* The status line (the dataset used, or what went wrong). */
 const char       *ds_ensemble_dialog_get_status   (DsEnsembleDialog *self);
 

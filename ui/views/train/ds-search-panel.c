@@ -8,10 +8,12 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
+#include <string.h>
 
 #include <adwaita.h>
 
 #include "ds-colors.h"
+#include "ds-file-chooser.h"
 #include "ds-search-panel.h"
 #include "ds-search-plot.h"
 
@@ -56,6 +58,8 @@ struct _DsSearchPanel
   GtkEntry      *metric_entry;
   GtkWidget     *start_button;
   GtkWidget     *stop_button;
+  GtkWidget     *export_button;
+  GtkFileChooserNative *chooser;
   GtkLabel      *status_label;
   GtkColumnView *table;
   DsSearchPlot  *plot;
@@ -80,6 +84,7 @@ struct _DsSearchPanel
   gboolean       stopping;
   gboolean       orphan;        /* its document was replaced while it ran */
   char          *status;
+  char          *suggested;     /* the parameter text last suggested */
 };
 
 G_DEFINE_FINAL_TYPE (DsSearchPanel, ds_search_panel, GTK_TYPE_BOX)
@@ -543,6 +548,31 @@ add_spin (GtkGrid *grid, int row, const char *label, double lo, double hi, doubl
   return GTK_SPIN_BUTTON (spin);
 }
 
+static void
+setup_strategy_cb (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+  PangoLayout *layout = gtk_widget_create_pango_layout (label, data);
+  int width;
+  pango_layout_get_pixel_size (layout, &width, NULL);
+  g_object_unref (layout);
+  /* As wide as the longest name (a quarter more: the button's label is
+   * bold, and not yet styled here), but no wider than 220 px: a longer
+   * one (Russian) wraps. */
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_max_width_chars (GTK_LABEL (label), 1);
+  gtk_widget_set_size_request (label, MIN (width * 5 / 4, 220), -1);
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+bind_strategy_cb (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+{
+  GtkStringObject *s = gtk_list_item_get_item (item);
+  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (item)), gtk_string_object_get_string (s));
+}
+
 static GtkWidget *
 build_settings (DsSearchPanel *self)
 {
@@ -573,6 +603,18 @@ build_settings (DsSearchPanel *self)
                                             NULL };
   const char *names[4] = { _(strategies[0]), _(strategies[1]), _(strategies[2]), NULL };
   self->strategy_drop = GTK_DROP_DOWN (gtk_drop_down_new_from_strings (names));
+  /* Every row as wide as the longest name: choosing one does not move the
+   * spin buttons beside and below (setup_strategy_cb). */
+  const char *longest = names[0];
+  for (int i = 0; names[i]; i++)
+    if (g_utf8_strlen (names[i], -1) > g_utf8_strlen (longest, -1))
+      longest = names[i];
+  GtkListItemFactory *f = gtk_signal_list_item_factory_new ();
+  g_signal_connect_data (f, "setup", G_CALLBACK (setup_strategy_cb), g_strdup (longest),
+                         (GClosureNotify) (void (*) (void)) g_free, 0);
+  g_signal_connect (f, "bind", G_CALLBACK (bind_strategy_cb), NULL);
+  gtk_drop_down_set_factory (self->strategy_drop, f);
+  g_object_unref (f);
   gtk_drop_down_set_selected (self->strategy_drop, NN_SEARCH_RANDOM);
   GtkWidget *sl = gtk_label_new (_("Strategy"));
   gtk_label_set_xalign (GTK_LABEL (sl), 0);
@@ -593,6 +635,40 @@ build_settings (DsSearchPanel *self)
   return box;
 }
 
+/* The parallel-coordinates plot to a file: SVG when the name ends in
+ * .svg, else PNG; the status line says where, or why not. */
+void
+ds_search_panel_export_plot (DsSearchPanel *self, const char *path)
+{
+  g_return_if_fail (DS_IS_SEARCH_PANEL (self));
+  g_autoptr (GError) error = NULL;
+  DsExportFormat format = g_str_has_suffix (path, ".svg") ? DS_EXPORT_SVG : DS_EXPORT_PNG;
+  if (!ds_search_plot_export (self->plot, format, path, &error))
+    {
+      set_status (self, error->message);
+      return;
+    }
+  g_autofree char *text = g_strdup_printf (_("Exported %s"), path);
+  set_status (self, text);
+}
+
+static void
+export_chosen_cb (GFile *file, gpointer data)
+{
+  g_autofree char *path = file ? g_file_get_path (file) : NULL;
+  if (path)
+    ds_search_panel_export_plot (data, path);
+}
+
+static void
+export_cb (DsSearchPanel *self)
+{
+  ds_file_chooser_show (&self->chooser, GTK_WIDGET (self),
+                        _("Export the Parallel Coordinates (PNG or SVG)"),
+                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), "search.svg", NULL,
+                        export_chosen_cb, self);
+}
+
 static GtkWidget *
 build_controls (DsSearchPanel *self)
 {
@@ -609,7 +685,12 @@ build_controls (DsSearchPanel *self)
   gtk_widget_set_hexpand (GTK_WIDGET (self->status_label), TRUE);
   gtk_box_append (GTK_BOX (bar), self->start_button);
   gtk_box_append (GTK_BOX (bar), self->stop_button);
+  self->export_button = gtk_button_new_with_mnemonic (_("_Export Plot…"));
+  gtk_widget_set_tooltip_text (self->export_button,
+                               _("Save the parallel-coordinates plot as PNG or SVG"));
+  g_signal_connect_swapped (self->export_button, "clicked", G_CALLBACK (export_cb), self);
   gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->status_label));
+  gtk_box_append (GTK_BOX (bar), self->export_button);
   return bar;
 }
 
@@ -662,6 +743,8 @@ ds_search_panel_dispose (GObject *object)
     nn_fit_config_clear (&self->cfg);
   self->have_cfg = FALSE;
   g_clear_pointer (&self->status, g_free);
+  g_clear_pointer (&self->suggested, g_free);
+  ds_file_chooser_clear (&self->chooser);
   G_OBJECT_CLASS (ds_search_panel_parent_class)->dispose (object);
 }
 
@@ -714,6 +797,71 @@ suggest_params (DsSearchPanel *self, NnModel *m)
         }
     }
   ds_search_panel_set_params_text (self, text->str);
+  g_free (self->suggested);
+  self->suggested = g_strdup (text->str);
+}
+
+/* A number of a range as the parameter text takes it back: an integer
+ * range's bounds without a point, a real range's with one. */
+static void
+append_bound (GString *out, double x, gboolean integer)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  if (integer)
+    {
+      g_string_append_printf (out, "%.0f", x);
+      return;
+    }
+  g_ascii_formatd (buf, sizeof buf, "%.6g", x);
+  g_string_append (out, buf);
+  if (!strpbrk (buf, ".eEn"))
+    g_string_append (out, ".0");
+}
+
+/* A saved search's settings back into the form: every parameter line and
+ * the strategy, trials, budget, rungs and metric. */
+static void
+show_spec (DsSearchPanel *self)
+{
+  const NnSearchSpec *sp = nn_search_get_spec (self->search);
+  g_autoptr (GString) text = g_string_new (NULL);
+  for (guint k = 0; k < sp->params->len; k++)
+    {
+      const NnSearchParam *p = sp->params->pdata[k];
+      g_string_append_printf (text, "%s=", p->path);
+      if (p->domain == NN_SEARCH_LIST)
+        {
+          g_autofree char *list = g_strjoinv (",", p->values);
+          g_string_append (text, list);
+        }
+      else
+        {
+          if (p->domain == NN_SEARCH_LOG_RANGE)
+            g_string_append (text, "log:");
+          append_bound (text, p->lo, p->integer);
+          g_string_append (text, "..");
+          append_bound (text, p->hi, p->integer);
+        }
+      g_string_append_c (text, '\n');
+    }
+  ds_search_panel_set_params_text (self, text->str);
+  gtk_drop_down_set_selected (self->strategy_drop, sp->strategy);
+  gtk_spin_button_set_value (self->trials_spin, sp->max_trials);
+  gtk_spin_button_set_value (self->budget_spin, sp->max_epochs_total);
+  gtk_spin_button_set_value (self->min_spin, sp->min_epochs);
+  gtk_spin_button_set_value (self->max_spin, sp->max_epochs);
+  gtk_spin_button_set_value (self->eta_spin, sp->eta);
+  gtk_editable_set_text (GTK_EDITABLE (self->metric_entry), sp->metric);
+}
+
+/* The parameter box's text, unless the user wrote their own, follows the
+ * model: its learning rate and first hidden layer's units. */
+static void
+suggest_again (DsSearchPanel *self)
+{
+  g_autofree char *now = ds_search_panel_dup_params_text (self);
+  if (!self->suggested || g_strcmp0 (now, self->suggested) == 0 || !*g_strstrip (now))
+    suggest_params (self, ds_document_get_model (self->document));
 }
 
 /* A reopened search's trials get their trained models back from the
@@ -765,6 +913,7 @@ restore_search (DsSearchPanel *self)
       g_autofree char *text = error ? g_strdup_printf (_("The saved search was not opened: %s"),
                                                        error->message) : NULL;
       set_status (self, text);
+      suggest_again (self);
       return;
     }
   self->search = g_steal_pointer (&s);
@@ -773,6 +922,8 @@ restore_search (DsSearchPanel *self)
   for (int i = 0; i < nn_search_get_n_trials (self->search); i++)
     if (nn_search_get_trial (self->search, i)->state != NN_TRIAL_PENDING)
       show_trial (self, nn_search_get_trial (self->search, i));
+
+  show_spec (self);
   finish (self, _("Saved search"));
 }
 
@@ -828,6 +979,24 @@ ds_search_panel_set_trials (DsSearchPanel *self, int trials)
 {
   g_return_if_fail (DS_IS_SEARCH_PANEL (self));
   gtk_spin_button_set_value (self->trials_spin, trials);
+}
+
+void
+ds_search_panel_set_strategy (DsSearchPanel *self, NnSearchStrategy strategy)
+{
+  g_return_if_fail (DS_IS_SEARCH_PANEL (self));
+  gtk_drop_down_set_selected (self->strategy_drop, strategy);
+}
+
+/* The parameter box's text, newly allocated. */
+char *
+ds_search_panel_dup_params_text (DsSearchPanel *self)
+{
+  g_return_val_if_fail (DS_IS_SEARCH_PANEL (self), NULL);
+  GtkTextBuffer *buf = gtk_text_view_get_buffer (self->params_view);
+  GtkTextIter a, b;
+  gtk_text_buffer_get_bounds (buf, &a, &b);
+  return gtk_text_buffer_get_text (buf, &a, &b, FALSE);
 }
 
 gboolean

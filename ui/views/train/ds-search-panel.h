@@ -30,6 +30,9 @@ void         ds_search_panel_set_config_func (DsSearchPanel  *self,
 /* Sets the parameters' text (one PATH=VALUES per line). */
 void         ds_search_panel_set_params_text (DsSearchPanel  *self,
                                               const char     *text);
+char        *ds_search_panel_dup_params_text (DsSearchPanel  *self);
+void         ds_search_panel_set_strategy (DsSearchPanel     *self,
+                                           NnSearchStrategy   strategy);
 void         ds_search_panel_set_trials   (DsSearchPanel     *self,
                                            int                trials);
 void         ds_search_panel_start        (DsSearchPanel     *self);
@@ -39,6 +42,9 @@ gboolean     ds_search_panel_is_running   (DsSearchPanel     *self);
  * double-click does). */
 void         ds_search_panel_load_row     (DsSearchPanel     *self,
                                            guint              position);
+/* The plot to a PNG or SVG file (by path's ending), as Export Plot… does. */
+void         ds_search_panel_export_plot  (DsSearchPanel     *self,
+                                           const char        *path);
 /* The results table's rows (a GListModel of trial rows, in table order). */
 GListModel  *ds_search_panel_get_rows     (DsSearchPanel     *self);
 /* The index of the trial in the table's row `position`, or -1. */

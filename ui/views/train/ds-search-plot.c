@@ -21,7 +21,7 @@ G_DEFINE_FINAL_TYPE (DsSearchPlot, ds_search_plot, GTK_TYPE_WIDGET)
 
 #define MARGIN_X   48.0
 #define MARGIN_TOP 28.0
-#define MARGIN_BOTTOM 22.0
+#define MARGIN_BOTTOM 42.0   /* the bottom values, then the colour legend */
 
 /* ---- the model: positions ---------------------------------------------------- */
 
@@ -134,21 +134,56 @@ draw_axes (DsSearchPlot *self, cairo_t *cr, double w, double h, int n_axes)
       g_snprintf (buf, sizeof buf, "%.3g", top);
       draw_text (widget, cr, buf, x, MARGIN_TOP - 2, ax);
       g_snprintf (buf, sizeof buf, "%.3g", bottom);
-      draw_text (widget, cr, buf, x, h - MARGIN_BOTTOM + 11, ax);
+      draw_text (widget, cr, buf, x, h - MARGIN_BOTTOM + 9, ax);
     }
 }
 
+/* What the line colour means: the metric's ramp from its lowest value
+ * to its highest, under the axes. */
 static void
-ds_search_plot_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
+draw_legend (DsSearchPlot *self, cairo_t *cr, double w, double h)
 {
-  DsSearchPlot *self = DS_SEARCH_PLOT (widget);
-  double w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
-  if (!self->search || w < 2 * MARGIN_X || h < MARGIN_TOP + MARGIN_BOTTOM + 10)
+  GtkWidget *widget = GTK_WIDGET (self);
+  const NnSearchSpec *sp = nn_search_get_spec (self->search);
+  double lo, hi, y = h - 9, bar = 72;
+  char buf[64];
+  if (!metric_bounds (self->search, &lo, &hi))
     return;
-  cairo_t *cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, w, h));
+  g_autofree char *title = g_strdup_printf (_("Line colour: %s"), sp->metric);
+  PangoLayout *layout = gtk_widget_create_pango_layout (widget, title);
+  int tw, th;
+  pango_layout_get_pixel_size (layout, &tw, &th);
+  g_object_unref (layout);
+  g_snprintf (buf, sizeof buf, "%.3g", lo);
+  double x = MAX (4, (w - tw - bar - 120) / 2);
+  cairo_set_source_rgb (cr, 0.2, 0.2, 0.2);
+  draw_text (widget, cr, title, x, y, 0);
+  x += tw + 10;
+  draw_text (widget, cr, buf, x, y, 0);
+  layout = gtk_widget_create_pango_layout (widget, buf);
+  pango_layout_get_pixel_size (layout, &tw, &th);
+  g_object_unref (layout);
+  x += tw + 4;
+  for (int i = 0; i < (int) bar; i++)
+    {
+      GdkRGBA c;
+      ds_colors_ramp (i / (bar - 1), &c);
+      cairo_set_source_rgb (cr, c.red, c.green, c.blue);
+      cairo_rectangle (cr, x + i, y - 4, 1.2, 8);
+      cairo_fill (cr);
+    }
+  g_snprintf (buf, sizeof buf, "%.3g", hi);
+  cairo_set_source_rgb (cr, 0.2, 0.2, 0.2);
+  draw_text (widget, cr, buf, x + bar + 4, y, 0);
+}
+
+static void
+draw_plot (DsSearchPlot *self, cairo_t *cr, double w, double h)
+{
   int n_axes = (int) nn_search_get_spec (self->search)->params->len + 1;
   double step = (w - 2 * MARGIN_X) / MAX (n_axes - 1, 1), span = h - MARGIN_TOP - MARGIN_BOTTOM;
   draw_axes (self, cr, w, h, n_axes);
+  draw_legend (self, cr, w, h);
   cairo_set_line_width (cr, 2);
   cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
   for (int i = 0; i < nn_search_get_n_trials (self->search); i++)
@@ -169,7 +204,40 @@ ds_search_plot_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
         }
       cairo_stroke (cr);
     }
+}
+
+static void
+ds_search_plot_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
+{
+  DsSearchPlot *self = DS_SEARCH_PLOT (widget);
+  double w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
+  if (!self->search || w < 2 * MARGIN_X || h < MARGIN_TOP + MARGIN_BOTTOM + 10)
+    return;
+  cairo_t *cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, w, h));
+  draw_plot (self, cr, w, h);
   cairo_destroy (cr);
+}
+
+static void
+export_draw (cairo_t *cr, int width, int height, gpointer data)
+{
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_paint (cr);
+  draw_plot (data, cr, width, height);
+}
+
+gboolean
+ds_search_plot_export (DsSearchPlot *self, DsExportFormat format, const char *path,
+                       GError **error)
+{
+  g_return_val_if_fail (DS_IS_SEARCH_PLOT (self), FALSE);
+  if (!self->search || nn_search_get_jobs_done (self->search) == 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   _("There is no search to export yet: start one"));
+      return FALSE;
+    }
+  return ds_export_drawing (export_draw, self, 720, 480, format, path, error);
 }
 
 static void

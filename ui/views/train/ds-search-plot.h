@@ -7,6 +7,7 @@
 #include <gtk/gtk.h>
 
 #include "nn.h"
+#include "ds-export.h"
 
 G_BEGIN_DECLS
 
@@ -22,5 +23,12 @@ void          ds_search_plot_set_search (DsSearchPlot *self,
 double        ds_search_plot_get_position (DsSearchPlot *self,
                                            int           trial,
                                            int           axis);
+
+/* The plot, with its colour legend, onto a PNG or SVG file at path
+ * (720 x 480); FALSE with the reason before any trial has a result. */
+gboolean      ds_search_plot_export     (DsSearchPlot   *self,
+                                         DsExportFormat  format,
+                                         const char     *path,
+                                         GError        **error);
 
 G_END_DECLS

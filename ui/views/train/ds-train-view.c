@@ -560,6 +560,12 @@ create_chip (gpointer item,
   gtk_widget_set_valign (swatch, GTK_ALIGN_CENTER);
   gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (swatch), draw_swatch, g_object_ref (run), g_object_unref);
   gtk_widget_add_css_class (name, "heading");
+  /* A search's runs have long names and details: the chips shrink to the
+   * page rather than widen the window. */
+  gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);
+  gtk_label_set_max_width_chars (GTK_LABEL (name), 32);
+  gtk_label_set_ellipsize (GTK_LABEL (detail), PANGO_ELLIPSIZE_END);
+  gtk_widget_set_tooltip_text (name, ds_training_run_get_name (run));
   if (ds_training_run_get_loaded (run))
     {
       const char *spec = ds_training_run_get_dataset_spec (run);
