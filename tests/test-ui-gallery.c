@@ -607,6 +607,7 @@ test_open_sample_keeps_runs (void)
   nn_run_record_append (record, "loss", 1, 0.5);
   run = ds_training_run_new_from_record (record);
   ds_document_add_run (doc, run);
+  g_clear_object (&run);   /* the document's now */
   g_assert_false (ds_document_get_dirty (doc));
   g_assert_true (ds_window_has_unsaved_changes (window));
 
@@ -729,12 +730,25 @@ test_gallery_row_single_click (void)
   g_object_ref (gallery);
   gtk_window_set_default_size (GTK_WINDOW (gallery), 600, 500);
   list = find_descendant (gallery, GTK_TYPE_LIST_BOX);
-  scrolled = find_descendant (gallery, GTK_TYPE_SCROLLED_WINDOW);
+  scrolled = gtk_widget_get_ancestor (list, GTK_TYPE_SCROLLED_WINDOW);
   g_assert_true (ui_wait_for (ui_widget_allocated, list, 5000));
   ui_spin (200);
   view_h = gtk_widget_get_height (scrolled);
-  /* The first row that reaches past the bottom edge. */
+  /* The first row below the bottom edge, scrolled to show its top 30 px. */
   row = NULL;
+  for (GtkWidget *c = gtk_widget_get_first_child (list); c; c = gtk_widget_get_next_sibling (c))
+    {
+      g_assert_true (gtk_widget_compute_point (c, scrolled, &GRAPHENE_POINT_INIT (0, 0), &p));
+      if (GTK_IS_LIST_BOX_ROW (c) && p.y > view_h)
+        {
+          GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+
+          gtk_adjustment_set_value (adj, gtk_adjustment_get_value (adj) + p.y - (view_h - 30));
+          break;
+        }
+    }
+  ui_spin (200);
+  /* The first row that reaches past the bottom edge. */
   for (GtkWidget *c = gtk_widget_get_first_child (list); c; c = gtk_widget_get_next_sibling (c))
     {
       if (!GTK_IS_LIST_BOX_ROW (c) || !gtk_list_box_row_get_activatable (GTK_LIST_BOX_ROW (c)))
