@@ -714,7 +714,8 @@ record_path_cb (DsSampleGallery *gallery,
 }
 
 /* One real click on a row that shows only in part, at the bottom of the
- * gallery's scrolled list, opens that row's sample. */
+ * gallery's scrolled list, opens that row's sample (a first click that
+ * did nothing was reported; the list box activates on a single click). */
 static void
 test_gallery_row_single_click (void)
 {

@@ -320,33 +320,6 @@ draw_thumb_cb (GtkDrawingArea *area,
 #define THUMB_WIDTH  168
 #define THUMB_HEIGHT 60
 
-/* The list box activates a row on release only over the row pressed, and a
- * press first focuses the row, which scrolls a partly shown row into view:
- * the release then lands elsewhere and the first click did nothing. The
- * row takes its own press and opens on its release. */
-static void
-row_pressed_cb (GtkGestureClick *gesture,
-                int              n_press,
-                double           x,
-                double           y,
-                gpointer         data)
-{
-  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
-}
-
-static void
-row_released_cb (GtkGestureClick *gesture,
-                 int              n_press,
-                 double           x,
-                 double           y,
-                 gpointer         data)
-{
-  GtkWidget *row = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture));
-
-  if (n_press == 1)
-    gtk_widget_activate (row);
-}
-
 static GtkWidget *
 make_row (const Sample *s,
           guint         index)
@@ -387,15 +360,6 @@ make_row (const Sample *s,
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), icon);
     }
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), s->error == NULL);
-  if (s->error == NULL)
-    {
-      GtkGesture *click = gtk_gesture_click_new ();
-
-      gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_PRIMARY);
-      g_signal_connect (click, "pressed", G_CALLBACK (row_pressed_cb), NULL);
-      g_signal_connect (click, "released", G_CALLBACK (row_released_cb), NULL);
-      gtk_widget_add_controller (row, GTK_EVENT_CONTROLLER (click));
-    }
   g_object_set_data (G_OBJECT (row), "ds-index", GUINT_TO_POINTER (index));
   gtk_widget_add_css_class (row, "sample-row");
   return row;
