@@ -13,6 +13,7 @@
 #include "ds-build-view-private.h"
 #include "ds-colors.h"
 #include "ds-graph-canvas-private.h"
+#include "ds-summary-private.h"
 #include "ds-sample-gallery-private.h"
 #include "ds-util.h"
 #include "ds-window-private.h"
@@ -537,6 +538,255 @@ test_discard_on_close (void)
   g_assert_null (window);
 }
 
+/* The first widget of type under root (depth first), or NULL. */
+static GtkWidget *
+find_descendant (GtkWidget *root,
+                 GType      type)
+{
+  if (g_type_is_a (G_OBJECT_TYPE (root), type))
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_descendant (c, type);
+
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+static DsWindow *
+other_window (DsWindow *window)
+{
+  GListModel *tops = gtk_window_get_toplevels ();
+  DsWindow *other = NULL;
+
+  for (guint i = 0; i < g_list_model_get_n_items (tops); i++)
+    {
+      g_autoptr(GObject) w = g_list_model_get_item (tops, i);
+
+      if (DS_IS_WINDOW (w) && w != G_OBJECT (window))
+        other = DS_WINDOW (w);
+    }
+  return other;
+}
+
+/* A document whose only change is a run (trained, or a search's trial
+ * loaded) has unsaved work though its undo history is clean: Open Sample,
+ * as the Open menu reaches it, leaves it in its window and opens the
+ * sample in another. Right after the open, the new window's summary
+ * already names the sample's layers. */
+static void
+test_open_sample_keeps_runs (void)
+{
+  g_autofree char *spirals = ui_sample_path ("spirals_mlp.json");
+  g_autofree char *cars = ui_sample_path ("cars_mpg.json");
+  g_autoptr(GFile) file = g_file_new_for_path (spirals);
+  g_autoptr(GFile) cars_file = g_file_new_for_path (cars);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NnRunRecord) record = nn_run_record_new ("Run 1");
+  g_autoptr(DsTrainingRun) run = NULL;
+  DsWindow *window = ds_window_new (NULL);
+  DsWindow *other;
+  DsDocument *doc;
+  DsSampleGallery *gallery;
+  DsSummary *summary;
+  const char *totals;
+  g_autofree char *expect = NULL;
+  guint i, n;
+
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (ds_window_load (window, file, &error));
+  g_assert_no_error (error);
+  doc = ds_window_get_document (window);
+  g_assert_false (ds_window_has_unsaved_changes (window));
+
+  record->origin = g_strdup ("deepscope");
+  record->end_text = g_strdup ("Finished");
+  record->epochs = record->epochs_done = 2;
+  nn_run_record_append (record, "loss", 1, 0.5);
+  run = ds_training_run_new_from_record (record);
+  ds_document_add_run (doc, run);
+  g_clear_object (&run);   /* the document's now */
+  g_assert_false (ds_document_get_dirty (doc));
+  g_assert_true (ds_window_has_unsaved_changes (window));
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.open-sample", NULL);
+  ui_spin (100);
+  gallery = NULL;
+  {
+    GListModel *tops = gtk_window_get_toplevels ();
+
+    for (i = 0; i < g_list_model_get_n_items (tops); i++)
+      {
+        g_autoptr(GObject) w = g_list_model_get_item (tops, i);
+
+        if (DS_IS_SAMPLE_GALLERY (w) && gtk_widget_get_visible (GTK_WIDGET (w)))
+          gallery = DS_SAMPLE_GALLERY (w);
+      }
+  }
+  g_assert_nonnull (gallery);
+  n = ds_sample_gallery_get_n_samples (gallery);
+  for (i = 0; i < n; i++)
+    if (g_str_equal (ds_sample_gallery_get_path (gallery, i), cars))
+      break;
+  g_assert_cmpuint (i, <, n);
+  ds_sample_gallery_activate (gallery, i);
+
+  /* The run and its model stay where they were. */
+  g_assert_true (ds_window_get_document (window) == doc);
+  g_assert_true (g_file_equal (ds_document_get_file (doc), file));
+  g_assert_cmpuint (g_list_model_get_n_items (ds_document_get_runs (doc)), ==, 1);
+  other = other_window (window);
+  g_assert_nonnull (other);
+  g_assert_true (g_file_equal (ds_document_get_file (ds_window_get_document (other)), cars_file));
+
+  /* No main-loop turn yet: the summary is the sample's already. */
+  summary = ds_build_view_get_summary (DS_BUILD_VIEW (ds_window_get_view (other, "build")));
+  totals = gtk_label_get_text (ds_summary_get_totals_label (summary));
+  n = nn_model_get_n_layers (ds_document_get_model (ds_window_get_document (other)));
+  expect = g_strdup_printf ("%u layers", n);
+  g_test_message ("summary right after the open: %s", totals);
+  g_assert_true (g_str_has_prefix (totals, expect));
+
+  ui_close_window_checked (other);
+  /* Closing asks about the run, as about an edit, and Cancel keeps it. */
+  gtk_window_close (GTK_WINDOW (window));
+  ui_spin (200);
+  {
+    GListModel *tops = gtk_window_get_toplevels ();
+    GtkWidget *dialog = NULL;
+
+    for (i = 0; i < g_list_model_get_n_items (tops); i++)
+      {
+        g_autoptr(GObject) w = g_list_model_get_item (tops, i);
+
+        if (ADW_IS_MESSAGE_DIALOG (w))
+          dialog = GTK_WIDGET (w);
+      }
+    g_assert_nonnull (dialog);
+    adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  }
+  ui_spin (200);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
+  g_assert_cmpuint (g_list_model_get_n_items (ds_document_get_runs (doc)), ==, 1);
+  ui_close_window_checked (window);
+}
+
+/* A menu's tooltip does not show over its own open menu (the Open
+ * button's arrow said "Samples and Recent Models" over "Open Sample…"). */
+static void
+test_no_tooltip_over_menu (void)
+{
+  DsWindow *window = ds_window_new (NULL);
+  GtkWidget *split, *arrow;
+
+  gtk_window_present (GTK_WINDOW (window));
+  ui_spin (100);
+  split = find_descendant (GTK_WIDGET (window), ADW_TYPE_SPLIT_BUTTON);
+  g_assert_nonnull (split);
+  arrow = find_descendant (split, GTK_TYPE_MENU_BUTTON);
+  g_assert_nonnull (arrow);
+  g_assert_true (gtk_widget_get_has_tooltip (arrow));
+  g_assert_true (gtk_widget_get_has_tooltip (split));
+
+  adw_split_button_popup (ADW_SPLIT_BUTTON (split));
+  ui_spin (200);
+  g_assert_false (gtk_widget_get_has_tooltip (arrow));
+  g_assert_false (gtk_widget_get_has_tooltip (split));
+
+  adw_split_button_popdown (ADW_SPLIT_BUTTON (split));
+  ui_spin (200);
+  g_assert_true (gtk_widget_get_has_tooltip (arrow));
+  g_assert_true (gtk_widget_get_has_tooltip (split));
+  g_assert_cmpstr (adw_split_button_get_dropdown_tooltip (ADW_SPLIT_BUTTON (split)), ==,
+                   gtk_widget_get_tooltip_text (arrow));
+  ui_close_window_checked (window);
+}
+
+static void
+record_path_cb (DsSampleGallery *gallery,
+                const char      *path,
+                char           **out)
+{
+  g_free (*out);
+  *out = g_strdup (path);
+}
+
+/* One real click on a row that shows only in part, at the bottom of the
+ * gallery's scrolled list, opens that row's sample (a first click that
+ * did nothing was reported; the list box activates on a single click). */
+static void
+test_gallery_row_single_click (void)
+{
+  DsWindow *window = ds_window_new (NULL);
+  GtkWidget *gallery, *list, *row, *scrolled;
+  g_autofree char *got = NULL;
+  graphene_point_t p;
+  double view_h;
+  guint index;
+
+  gtk_window_present (GTK_WINDOW (window));
+  gallery = ds_window_show_samples (window);
+  g_object_ref (gallery);
+  gtk_window_set_default_size (GTK_WINDOW (gallery), 600, 500);
+  list = find_descendant (gallery, GTK_TYPE_LIST_BOX);
+  scrolled = gtk_widget_get_ancestor (list, GTK_TYPE_SCROLLED_WINDOW);
+  g_assert_true (ui_wait_for (ui_widget_allocated, list, 5000));
+  ui_spin (200);
+  view_h = gtk_widget_get_height (scrolled);
+  /* The first row below the bottom edge, scrolled to show its top 30 px. */
+  row = NULL;
+  for (GtkWidget *c = gtk_widget_get_first_child (list); c; c = gtk_widget_get_next_sibling (c))
+    {
+      g_assert_true (gtk_widget_compute_point (c, scrolled, &GRAPHENE_POINT_INIT (0, 0), &p));
+      if (GTK_IS_LIST_BOX_ROW (c) && p.y > view_h)
+        {
+          GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+
+          gtk_adjustment_set_value (adj, gtk_adjustment_get_value (adj) + p.y - (view_h - 30));
+          break;
+        }
+    }
+  ui_spin (200);
+  /* The first row that reaches past the bottom edge. */
+  for (GtkWidget *c = gtk_widget_get_first_child (list); c; c = gtk_widget_get_next_sibling (c))
+    {
+      if (!GTK_IS_LIST_BOX_ROW (c) || !gtk_list_box_row_get_activatable (GTK_LIST_BOX_ROW (c)))
+        continue;
+      g_assert_true (gtk_widget_compute_point (c, scrolled, &GRAPHENE_POINT_INIT (0, 0), &p));
+      if (p.y + gtk_widget_get_height (c) > view_h && p.y + 12 < view_h)
+        {
+          row = c;
+          break;
+        }
+    }
+  if (row == NULL)
+    {
+      g_test_skip ("no row shows in part at this size");
+      gtk_window_destroy (GTK_WINDOW (gallery));
+      g_object_unref (gallery);
+      ui_close_window_checked (window);
+      return;
+    }
+  index = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (row), "ds-index"));
+  g_signal_connect (gallery, "sample-activated", G_CALLBACK (record_path_cb), &got);
+  /* Just inside the visible part of the row. */
+  ui_xtest_click (row, gtk_widget_get_width (row) / 2, view_h - p.y - 6);
+  ui_spin (200);
+  g_test_message ("clicked row %u, opened %s", index, got ? got : "nothing");
+  g_assert_cmpstr (got, ==, ds_sample_gallery_get_path (DS_SAMPLE_GALLERY (gallery), index));
+  gtk_window_destroy (GTK_WINDOW (gallery));
+  g_object_unref (gallery);
+  {
+    DsWindow *other = other_window (window);
+
+    if (other)
+      ui_close_window_checked (other);
+  }
+  ui_close_window_checked (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -552,5 +802,8 @@ main (int   argc,
   g_test_add_func ("/ui/gallery/course", test_course);
   g_test_add_func ("/ui/gallery/autosave-keeps-runs", test_autosave_keeps_runs);
   g_test_add_func ("/ui/gallery/discard-on-close", test_discard_on_close);
+  g_test_add_func ("/ui/gallery/open-sample-keeps-runs", test_open_sample_keeps_runs);
+  g_test_add_func ("/ui/gallery/no-tooltip-over-menu", test_no_tooltip_over_menu);
+  g_test_add_func ("/ui/gallery/row-single-click", test_gallery_row_single_click);
   return g_test_run ();
 }

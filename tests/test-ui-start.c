@@ -99,6 +99,45 @@ test_new_and_view_hide_it (void)
   ui_close_window_checked (window);
 }
 
+static GtkWidget *
+find_active_switch (GtkWidget *root)
+{
+  if (GTK_IS_TOGGLE_BUTTON (root) && gtk_widget_is_drawable (root)
+      && gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (root))
+      && gtk_widget_get_ancestor (root, ADW_TYPE_VIEW_SWITCHER))
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_active_switch (c);
+
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+/* Under the start page the switcher shows Build selected: a real click on
+ * that selected view's button leaves the start page too. */
+static void
+test_selected_view_hides_it (void)
+{
+  DsWindow *window = ds_window_new (NULL);
+  GtkWidget *button;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  ds_window_show_start_page (window);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (ui_wait_for (ui_widget_allocated, ds_window_get_start_page (window), 5000));
+  ui_spin (100);
+  button = find_active_switch (GTK_WIDGET (window));
+  g_assert_nonnull (button);
+  ui_xtest_click (button, gtk_widget_get_width (button) / 2, gtk_widget_get_height (button) / 2);
+  ui_spin (100);
+  g_assert_null (ds_window_get_start_page (window));
+  g_assert_true (gtk_widget_get_mapped (ds_window_get_view (window, "build")));
+  ui_close_window_checked (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -106,5 +145,6 @@ main (int   argc,
   ui_test_init (&argc, &argv);
   g_test_add_func ("/ui/start/start-then-lesson", test_start_then_lesson);
   g_test_add_func ("/ui/start/new-and-view-hide-it", test_new_and_view_hide_it);
+  g_test_add_func ("/ui/start/selected-view-hides-it", test_selected_view_hides_it);
   return g_test_run ();
 }

@@ -29,6 +29,65 @@ struct _DsApplication
 
 G_DEFINE_FINAL_TYPE (DsApplication, ds_application, ADW_TYPE_APPLICATION)
 
+static void
+slist_free_objects (gpointer list)
+{
+  g_slist_free_full (list, g_object_unref);
+}
+
+/* A menu's button keeps its tooltip while the menu shows, and the tooltip
+ * then covers the menu's first item (the Open button's arrow, the Curves
+ * export button): while a popover is mapped, the widgets it hangs from
+ * show none. The widgets whose tooltips went off are kept on the popover
+ * and given their tooltips back when it unmaps. */
+static gboolean
+popover_tooltip_hook (GSignalInvocationHint *hint,
+                      guint                  n_values,
+                      const GValue          *values,
+                      gpointer               data)
+{
+  GtkWidget *popover = g_value_get_object (&values[0]);
+  guint map_id = GPOINTER_TO_UINT (data);
+  GSList *quieted;
+
+  if (!GTK_IS_POPOVER (popover))
+    return TRUE;
+  if (hint->signal_id == map_id)
+    {
+      quieted = NULL;
+      for (GtkWidget *w = gtk_widget_get_parent (popover); w && !GTK_IS_ROOT (w); w = gtk_widget_get_parent (w))
+        if (gtk_widget_get_has_tooltip (w))
+          {
+            gtk_widget_set_has_tooltip (w, FALSE);
+            gtk_widget_trigger_tooltip_query (w);
+            quieted = g_slist_prepend (quieted, g_object_ref (w));
+          }
+      if (quieted)
+        g_object_set_data_full (G_OBJECT (popover), "ds-quieted-tooltips", quieted,
+                                slist_free_objects);
+    }
+  else
+    {
+      quieted = g_object_steal_data (G_OBJECT (popover), "ds-quieted-tooltips");
+      for (GSList *l = quieted; l; l = l->next)
+        gtk_widget_set_has_tooltip (l->data, TRUE);
+      g_slist_free_full (quieted, g_object_unref);
+    }
+  return TRUE;
+}
+
+static void
+quiet_tooltips_under_popovers (void)
+{
+  GTypeClass *klass = g_type_class_ref (GTK_TYPE_POPOVER);
+  guint map_id = g_signal_lookup ("map", GTK_TYPE_WIDGET);
+  guint unmap_id = g_signal_lookup ("unmap", GTK_TYPE_WIDGET);
+
+  g_signal_add_emission_hook (map_id, 0, popover_tooltip_hook, GUINT_TO_POINTER (map_id), NULL);
+  g_signal_add_emission_hook (unmap_id, 0, popover_tooltip_hook, GUINT_TO_POINTER (map_id), NULL);
+  g_type_class_unref (klass);
+}
+
 void
 ds_ui_init (void)
 {
@@ -45,6 +104,7 @@ ds_ui_init (void)
         g_resources_register (res);
       g_type_ensure (DS_TYPE_WINDOW);
       g_type_ensure (DS_TYPE_BUILD_VIEW);
+      quiet_tooltips_under_popovers ();
       /* The application's resource base path gives the icon theme our
        * icons; windows made without it (tests, benchmarks) need them too. */
       if (gdk_display_get_default ())
@@ -324,7 +384,7 @@ terminate_cb (gpointer data)
       DsWindow *window = DS_IS_WINDOW (l->data) ? l->data : NULL;
       g_autoptr(GError) error = NULL;
 
-      if (window == NULL || !ds_document_get_dirty (ds_window_get_document (window)))
+      if (window == NULL || !ds_window_has_unsaved_changes (window))
         {
           gtk_window_close (GTK_WINDOW (l->data));
           continue;

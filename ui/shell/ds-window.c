@@ -47,6 +47,7 @@ struct _DsWindow
   GtkFileChooserNative *chooser;
   gboolean              close_after_save;
   gboolean              force_close;
+  gboolean              runs_unsaved;    /* runs came or went since load/save */
 };
 
 G_DEFINE_FINAL_TYPE (DsWindow, ds_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -183,6 +184,42 @@ hide_start_page (DsWindow *self)
   gtk_stack_remove (self->page_stack, page);
 }
 
+/* The document's model as saved, with its runs as saved: what Save would
+ * write is what the file holds. Runs (trained, loaded from a search's
+ * trials, still training) are saved with the model but are no edit, so
+ * the undo history alone does not tell. */
+gboolean
+ds_window_has_unsaved_changes (DsWindow *self)
+{
+  GListModel *runs;
+
+  g_return_val_if_fail (DS_IS_WINDOW (self), FALSE);
+  if (ds_document_get_dirty (self->document) || self->runs_unsaved)
+    return TRUE;
+  runs = ds_document_get_runs (self->document);
+  for (guint i = 0; i < g_list_model_get_n_items (runs); i++)
+    {
+      g_autoptr(DsTrainingRun) run = g_list_model_get_item (runs, i);
+
+      if (ds_training_run_is_live (run))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+runs_changed_cb (DsWindow *self)
+{
+  self->runs_unsaved = TRUE;
+}
+
+/* The document now holds what a file (or nothing) holds. */
+static void
+mark_runs_saved (DsWindow *self)
+{
+  self->runs_unsaved = FALSE;
+}
+
 gboolean
 ds_window_load (DsWindow  *self,
                 GFile     *file,
@@ -192,6 +229,7 @@ ds_window_load (DsWindow  *self,
 
   if (!ds_document_load (self->document, file, error))
     return FALSE;
+  mark_runs_saved (self);
   if (app_of (self))
     ds_application_add_recent (app_of (self), file);
   refresh_recent (self);
@@ -200,13 +238,15 @@ ds_window_load (DsWindow  *self,
   return TRUE;
 }
 
-/* Never replace unsaved work: what opens goes to a window of its own. */
+/* Never replace unsaved work: what opens goes to a window of its own.
+ * Every path that replaces the document (Open, a recent file, a sample,
+ * a lesson, the start page, New, an import) comes here. */
 static DsWindow *
 window_for_open (DsWindow *self)
 {
   DsWindow *target;
 
-  if (!ds_document_get_dirty (self->document))
+  if (!ds_window_has_unsaved_changes (self))
     return self;
   target = ds_window_new (gtk_window_get_application (GTK_WINDOW (self)));
   gtk_window_present (GTK_WINDOW (target));
@@ -243,6 +283,7 @@ ds_window_save_to (DsWindow  *self,
 
   if (!ds_document_save (self->document, file, error))
     return FALSE;
+  mark_runs_saved (self);
   {
     /* Saving changes nothing on screen but the title: say it happened. */
     g_autofree char *base = g_file_get_basename (file);
@@ -401,15 +442,14 @@ new_action (GSimpleAction *action,
             GVariant      *param,
             gpointer       data)
 {
-  DsWindow *self = data;
+  DsWindow *target = window_for_open (data);
 
-  if (ds_document_get_dirty (self->document))
-    gtk_window_present (GTK_WINDOW (ds_window_new (gtk_window_get_application (GTK_WINDOW (self)))));
-  else
+  if (target == data)
     {
-      ds_document_reset (self->document);
-      hide_start_page (self);
+      ds_document_reset (target->document);
+      mark_runs_saved (target);
     }
+  hide_start_page (target);
 }
 
 static void
@@ -634,7 +674,7 @@ ds_window_import_keras (DsWindow *self,
   g_autofree char *path = g_file_get_path (file);
   g_autoptr(GError) error = NULL;
   NnModel *model = path ? nn_import_keras (path, NULL, &error) : NULL;
-  DsWindow *target = self;
+  DsWindow *target;
   GtkWidget *build;
 
   if (model == NULL)
@@ -643,12 +683,9 @@ ds_window_import_keras (DsWindow *self,
                          error ? error->message : _("not a local file"));
       return NULL;
     }
-  if (ds_document_get_dirty (self->document))
-    {
-      target = ds_window_new (gtk_window_get_application (GTK_WINDOW (self)));
-      gtk_window_present (GTK_WINDOW (target));
-    }
+  target = window_for_open (self);
   ds_document_take_model (target->document, model, NULL, TRUE);
+  mark_runs_saved (target);
   ds_window_set_visible_view (target, "build");
   hide_start_page (target);
   build = adw_view_stack_get_child_by_name (target->stack, "build");
@@ -788,6 +825,7 @@ start_lesson (DsWindow  *self,
       opt->learning_rate = lr;
     }
   ds_document_take_model (self->document, model, NULL, FALSE);
+  mark_runs_saved (self);
   apply_lock (self, lock);
   ds_window_set_visible_view (self, "build");
   ds_lesson_panel_take_lesson (self->lesson_panel, lesson);
@@ -1095,7 +1133,7 @@ ds_window_close_request (GtkWindow *window)
   g_autofree char *name = NULL;
   g_autofree char *body = NULL;
 
-  if (self->force_close || !ds_document_get_dirty (self->document))
+  if (self->force_close || !ds_window_has_unsaved_changes (self))
     {
       save_window_state (self);
       ds_autosave_discard (self->autosave);
@@ -1123,12 +1161,33 @@ ds_window_close_request (GtkWindow *window)
 
 /* ---- GObject ------------------------------------------------------------- */
 
+/* The switcher keeps the Build view selected under the start page, so a
+ * click on it changes no view: any press on a view's button leaves the
+ * start page (a press on another view's button would do it anyway). Seen
+ * before the button takes the press, as the button claims it. */
+static void
+switcher_pressed_cb (GtkGestureClick *gesture,
+                     int              n_press,
+                     double           x,
+                     double           y,
+                     DsWindow        *self)
+{
+  GtkWidget *title = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture));
+  GtkWidget *picked;
+
+  if (self->start_page == NULL)
+    return;
+  picked = gtk_widget_pick (title, x, y, GTK_PICK_DEFAULT);
+  if (picked && gtk_widget_get_ancestor (picked, GTK_TYPE_TOGGLE_BUTTON))
+    hide_start_page (self);
+}
+
 static void
 document_notify_cb (DsWindow *self)
 {
   update_title (self);
   /* Work restored after a crash, or any edit: the views show it. */
-  if (ds_document_get_dirty (self->document))
+  if (ds_window_has_unsaved_changes (self))
     hide_start_page (self);
 }
 
@@ -1212,12 +1271,21 @@ ds_window_init (DsWindow *self)
   g_menu_append_section (open_menu, _("Recent"), G_MENU_MODEL (self->recent_section));
 
   g_signal_connect_swapped (self->document, "notify::dirty", G_CALLBACK (document_notify_cb), self);
+  g_signal_connect_swapped (ds_document_get_runs (self->document), "items-changed",
+                            G_CALLBACK (runs_changed_cb), self);
   g_signal_connect_swapped (self->document, "inspect-sample", G_CALLBACK (inspect_sample_cb), self);
   g_signal_connect_swapped (self->document, "notify::title", G_CALLBACK (document_notify_cb), self);
   g_signal_connect_swapped (self->document, "notify::file", G_CALLBACK (document_notify_cb), self);
   g_signal_connect_swapped (self, "notify::is-active", G_CALLBACK (refresh_recent), self);
   /* A view chosen in the switcher while the start page shows. */
   g_signal_connect_swapped (self->stack, "notify::visible-child", G_CALLBACK (hide_start_page), self);
+  {
+    GtkGesture *press = gtk_gesture_click_new ();
+
+    gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (press), GTK_PHASE_CAPTURE);
+    g_signal_connect (press, "pressed", G_CALLBACK (switcher_pressed_cb), self);
+    gtk_widget_add_controller (GTK_WIDGET (self->switcher_title), GTK_EVENT_CONTROLLER (press));
+  }
   lessons_init (self);
   update_title (self);
 }

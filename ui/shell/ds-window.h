@@ -49,6 +49,9 @@ GtkWidget  *ds_window_get_lesson_panel (DsWindow *self);
  * when there is none. */
 GtkWidget  *ds_window_show_me          (DsWindow *self, const char *target);
 /* Writes the autosave copy now (tests; otherwise on a timer). */
+/* TRUE when closing or replacing the document would lose work: edits,
+ * or runs trained, loaded or still training since the last load or save. */
+gboolean    ds_window_has_unsaved_changes (DsWindow *self);
 gboolean    ds_window_autosave_now     (DsWindow *self, GError **error);
 /* Closes without asking (unsaved work is dropped, autosave removed). */
 void        ds_window_close_discarding (DsWindow *self);

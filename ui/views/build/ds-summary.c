@@ -76,9 +76,20 @@ document_changed_cb (DsSummary *self,
 {
   if (what == DS_CHANGE_POSITIONS)
     return;
-  /* Several edits in one main-loop turn (a paste) make one summary. */
+  /* A new model (open, a sample, undo) is one change: its summary shows
+   * with it, never the last model's for as long as the canvas keeps the
+   * main loop busy laying it out. */
+  if (what & DS_CHANGE_REPLACED)
+    {
+      g_clear_handle_id (&self->idle_id, g_source_remove);
+      update_idle (self);
+      return;
+    }
+  /* Several edits in one main-loop turn (a paste) make one summary,
+   * before the next frame draws (GTK's layout and paint come after
+   * G_PRIORITY_HIGH_IDLE); a default idle waited behind every frame. */
   if (self->idle_id == 0)
-    self->idle_id = g_idle_add (update_idle, self);
+    self->idle_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, update_idle, self, NULL);
 }
 
 void
