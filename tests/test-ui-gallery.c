@@ -391,7 +391,8 @@ static void
 test_course (void)
 {
   static const char *const order[] = {
-    "spirals_mlp", "gd_tiny", "fashion_mlp", "fashion_binary", "regression_kfold", "two_inputs_two_outputs",
+    "spirals_mlp", "gd_tiny", "fashion_mlp", "fashion_binary", "regression_kfold", "cars_mpg",
+    "two_inputs_two_outputs",
     "fashion_convnet", "fashion_convnet_bn", "fashion_small", "fashion_small_augmented",
     "transfer_base", "transfer_head", "fashion_vae_dense", "fashion_vae_conv",
     "fortunes_char_lstm", "gan_ring_generator", "gan_ring_discriminator",
@@ -435,12 +436,12 @@ test_course (void)
       /* Convnets show their convolutions in the group's colour; the
        * dense networks have none, and transfer learning keeps its
        * convolutions inside a Model layer, in that group's colour; of
-       * the generative models, the conv VAE and the DCGAN pair (17, 18); of
+       * the generative models, the conv VAE and the DCGAN pair (18, 19); of
        * text and sequences, the Conv1D classifier and the last forecaster. */
       g_assert_true (has_colour (surface, &conv)
-                     == ((i >= 6 && i < 10) || i == 13 || i == 17 || i == 18 || i == 21 || i == 25));
+                     == ((i >= 7 && i < 11) || i == 14 || i == 18 || i == 19 || i == 22 || i == 26));
       /* The VAEs keep their decoder in a Model layer. */
-      if (i >= 10 && i <= 13)
+      if (i >= 11 && i <= 14)
         g_assert_true (has_colour (surface, &nested));
       cairo_destroy (cr);
       cairo_surface_destroy (surface);

@@ -40,6 +40,8 @@ static const struct
     N_("Two classes, one sigmoid unit and binary cross-entropy; overfitting on the validation curve") },
   { "regression_kfold", PART_DENSE,
     N_("Predicting a number: a linear output, MSE loss, MAE metric and K-fold cross-validation") },
+  { "cars_mpg", PART_DENSE,
+    N_("Real tabular data: a car's miles per gallon from seven columns, scored by K-fold") },
   { "two_inputs_two_outputs", PART_DENSE,
     N_("A graph, not a stack: one layer shared by two inputs, two outputs with their own losses") },
   { "fashion_convnet", PART_CONV,
