@@ -495,7 +495,7 @@ switch_cb (DsPlayground *self)
 void
 _ds_playground_numbers_build (DsPlayground *self)
 {
-  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
   GtkWidget *label = gtk_label_new_with_mnemonic (_("_Numbers"));
   GtkWidget *sw = gtk_switch_new ();
   GtkWidget *title = gtk_label_new ("");
@@ -506,13 +506,18 @@ _ds_playground_numbers_build (DsPlayground *self)
   self->numbers_wanted = TRUE;
   self->output_units = g_ptr_array_new ();
   self->drawn = g_ptr_array_new_with_free_func (g_free);
+  /* In the settings strip, titled as its other settings are: beside the
+   * hidden layers' count it cut that count short in longer languages. */
   gtk_widget_set_valign (sw, GTK_ALIGN_CENTER);
+  gtk_widget_set_halign (sw, GTK_ALIGN_START);
   gtk_label_set_mnemonic_widget (GTK_LABEL (label), sw);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_widget_add_css_class (label, "caption-heading");
+  gtk_widget_add_css_class (label, "dim-label");
   gtk_box_append (GTK_BOX (row), label);
   gtk_box_append (GTK_BOX (row), sw);
-  gtk_widget_set_margin_end (row, 6);
-  gtk_box_insert_child_after (GTK_BOX (gtk_widget_get_parent (GTK_WIDGET (self->build_button))), row,
-                              GTK_WIDGET (self->layers_label));
+  gtk_flow_box_append (self->strip, row);
+  gtk_widget_set_can_focus (gtk_widget_get_parent (row), FALSE);
   g_signal_connect_swapped (sw, "notify::active", G_CALLBACK (switch_cb), self);
   self->numbers_switch = GTK_SWITCH (sw);
   self->numbers_row = row;
