@@ -142,6 +142,9 @@ gboolean    nn_trainer_set_param     (NnTrainer *t, const char *layer, const cha
                                       const char *text, GError **error);
 gboolean    nn_trainer_is_running    (NnTrainer *t);
 gboolean    nn_trainer_is_paused     (NnTrainer *t);
+/* TRUE while the worker waits at a pause (it has reached it: no batch runs
+ * until a Step or resume). */
+gboolean    nn_trainer_is_waiting    (NnTrainer *t);
 /* Waits for the worker; returns its result. */
 gboolean    nn_trainer_join          (NnTrainer *t, GError **error);
 /* The trained model (after join): whenever join reported no error, the

@@ -15,6 +15,7 @@ struct _NnTrainer {
   gpointer        notify_data;
   GDestroyNotify  notify_destroy;
   gint            stop, paused, steps_requested, running;
+  gint            waiting;     /* blocked in nn_trainer_wait_if_paused */
   gint            pace_us;         /* >0: at least this long per batch */
   GMutex          lock;
   GCond           cond;

@@ -257,6 +257,7 @@ nn_trainer_set_param (NnTrainer *t, const char *layer, const char *param, const 
 
 gboolean nn_trainer_is_running (NnTrainer *t) { return g_atomic_int_get (&t->running); }
 gboolean nn_trainer_is_paused (NnTrainer *t) { return g_atomic_int_get (&t->paused); }
+gboolean nn_trainer_is_waiting (NnTrainer *t) { return g_atomic_int_get (&t->waiting); }
 
 /* Blocks while paused; returns FALSE when asked to stop. */
 gboolean
@@ -266,9 +267,11 @@ nn_trainer_wait_if_paused (NnTrainer *t)
     return !g_atomic_int_get (&t->stop);
   gint64 w0 = g_get_monotonic_time ();
   g_mutex_lock (&t->lock);
+  g_atomic_int_set (&t->waiting, 1);
   while (g_atomic_int_get (&t->paused) && !g_atomic_int_get (&t->stop)
          && g_atomic_int_get (&t->steps_requested) == 0)
     g_cond_wait (&t->cond, &t->lock);
+  g_atomic_int_set (&t->waiting, 0);
   if (g_atomic_int_get (&t->steps_requested) > 0)
     g_atomic_int_add (&t->steps_requested, -1);
   g_mutex_unlock (&t->lock);
