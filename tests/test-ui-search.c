@@ -310,42 +310,6 @@ find_widget (GtkWidget *w, GType type)
 }
 
 static int
-min_width (GtkWidget *w)
-{
-  int min = 0;
-
-  gtk_widget_measure (w, GTK_ORIENTATION_HORIZONTAL, -1, &min, NULL, NULL, NULL);
-  return min;
-}
-
-/* The widest descendant chain, each widget with its minimum width. */
-static void
-describe_widest (GtkWidget *w,
-                 GString   *out,
-                 int        depth)
-{
-  GtkWidget *widest = NULL;
-  int best = -1;
-
-  g_string_append_printf (out, "%*s%s%s%s %d px\n", depth, "", G_OBJECT_TYPE_NAME (w),
-                          GTK_IS_LABEL (w) ? " " : "",
-                          GTK_IS_LABEL (w) ? gtk_label_get_text (GTK_LABEL (w)) : "",
-                          min_width (w));
-  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
-    if (gtk_widget_get_visible (c) && gtk_widget_get_next_sibling (gtk_widget_get_first_child (w)))
-      g_string_append_printf (out, "%*s· %s %d px\n", depth + 1, "", G_OBJECT_TYPE_NAME (c),
-                              min_width (c));
-  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
-    if (gtk_widget_get_visible (c) && min_width (c) > best)
-      {
-        best = min_width (c);
-        widest = c;
-      }
-  if (widest && depth < 80)
-    describe_widest (widest, out, depth + 1);
-}
-
-static int
 min_height (GtkWidget *w)
 {
   int min = 0;
@@ -411,7 +375,7 @@ test_fits_screen (Ui *ui, gconstpointer data)
   if (min_w > 1280)
     {
       g_autoptr (GString) chain = g_string_new (NULL);
-      describe_widest (GTK_WIDGET (ui->window), chain, 0);
+      ui_describe_widest (GTK_WIDGET (ui->window), chain, 0);
       g_test_message ("The widest widgets:\n%s", chain->str);
     }
   g_assert_cmpint (min_w, <=, 1280);

@@ -12,42 +12,6 @@
 
 #define SCREEN_WIDTH 1280
 
-static int
-min_width (GtkWidget *w)
-{
-  int min = 0;
-
-  gtk_widget_measure (w, GTK_ORIENTATION_HORIZONTAL, -1, &min, NULL, NULL, NULL);
-  return min;
-}
-
-/* The widest descendant chain, each widget with its minimum width. */
-static void
-describe_widest (GtkWidget *w,
-                 GString   *out,
-                 int        depth)
-{
-  GtkWidget *widest = NULL;
-  int best = -1;
-
-  g_string_append_printf (out, "%*s%s%s%s %d px\n", depth, "", G_OBJECT_TYPE_NAME (w),
-                          GTK_IS_LABEL (w) ? " " : "",
-                          GTK_IS_LABEL (w) ? gtk_label_get_text (GTK_LABEL (w)) : "",
-                          min_width (w));
-  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
-    if (gtk_widget_get_visible (c) && gtk_widget_get_next_sibling (gtk_widget_get_first_child (w)))
-      g_string_append_printf (out, "%*s· %s %d px\n", depth + 1, "", G_OBJECT_TYPE_NAME (c),
-                              min_width (c));
-  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
-    if (gtk_widget_get_visible (c) && min_width (c) > best)
-      {
-        best = min_width (c);
-        widest = c;
-      }
-  if (widest && depth < 80)
-    describe_widest (widest, out, depth + 1);
-}
-
 static void
 test_fits (gconstpointer data)
 {
@@ -67,13 +31,13 @@ test_fits (gconstpointer data)
 
       ds_window_set_visible_view (window, views[i]);
       ui_spin (300);
-      min = min_width (GTK_WIDGET (window));
+      min = ui_min_width (GTK_WIDGET (window));
       g_test_message ("%s, %s view: the window needs %d px", sample, views[i], min);
       if (min > SCREEN_WIDTH)
         {
           g_autoptr(GString) chain = g_string_new (NULL);
 
-          describe_widest (GTK_WIDGET (window), chain, 0);
+          ui_describe_widest (GTK_WIDGET (window), chain, 0);
           g_test_message ("The widest widgets:\n%s", chain->str);
         }
       g_assert_cmpint (min, <=, SCREEN_WIDTH);

@@ -484,3 +484,40 @@ ui_screenshot (DsWindow   *window,
 {
   ui_screenshot_window (GTK_WINDOW (window), prefix, name);
 }
+/* A widget's minimum width (the window-fits tests). */
+static inline int
+ui_min_width (GtkWidget *w)
+{
+  int min = 0;
+
+  gtk_widget_measure (w, GTK_ORIENTATION_HORIZONTAL, -1, &min, NULL, NULL, NULL);
+  return min;
+}
+
+/* The widest descendant chain, each widget with its minimum width. */
+static inline void
+ui_describe_widest (GtkWidget *w,
+                 GString   *out,
+                 int        depth)
+{
+  GtkWidget *widest = NULL;
+  int best = -1;
+
+  g_string_append_printf (out, "%*s%s%s%s %d px\n", depth, "", G_OBJECT_TYPE_NAME (w),
+                          GTK_IS_LABEL (w) ? " " : "",
+                          GTK_IS_LABEL (w) ? gtk_label_get_text (GTK_LABEL (w)) : "",
+                          ui_min_width (w));
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+    if (gtk_widget_get_visible (c) && gtk_widget_get_next_sibling (gtk_widget_get_first_child (w)))
+      g_string_append_printf (out, "%*s· %s %d px\n", depth + 1, "", G_OBJECT_TYPE_NAME (c),
+                              ui_min_width (c));
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+    if (gtk_widget_get_visible (c) && ui_min_width (c) > best)
+      {
+        best = ui_min_width (c);
+        widest = c;
+      }
+  if (widest && depth < 80)
+    ui_describe_widest (widest, out, depth + 1);
+}
+
